@@ -1,0 +1,18 @@
+/**
+ * Errors raised by the core. `type` mirrors the Python exception a framework would raise
+ * (so the CLI can answer with PyTorch's own class and message); InputError is ours, for
+ * malformed requests that never reach a layer.
+ */
+export type NormErrorType = 'ValueError' | 'RuntimeError' | 'TypeError' | 'InputError';
+
+export class NormError extends Error {
+  constructor(readonly type: NormErrorType, message: string) {
+    super(message);
+    this.name = 'NormError';
+  }
+}
+
+export const runtimeError = (message: string) => new NormError('RuntimeError', message);
+export const valueError = (message: string) => new NormError('ValueError', message);
+export const typeError = (message: string) => new NormError('TypeError', message);
+export const inputError = (message: string) => new NormError('InputError', message);

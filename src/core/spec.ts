@@ -1,0 +1,96 @@
+/**
+ * The canonical description of a normalization layer that the numeric core computes.
+ * Every framework's class is translated into one of these (see src/frameworks), so the
+ * core itself knows nothing about argument names or conventions of any framework.
+ *
+ * Conventions used here:
+ * - `channelAxis` is an axis index of the input (negative counts from the end), so both
+ *   channels-first (PyTorch, axis 1) and channels-last (Keras/Flax/MLX, axis -1) layouts work.
+ * - `momentum` is always in the "weight of the new batch" form: running = (1 - m) * running + m * batch.
+ *   `null` means a cumulative average (PyTorch momentum=None, via num_batches_tracked).
+ *   Frameworks that write the decay instead (Keras, Flax, Paddle) are converted before reaching here.
+ */
+export type NormKind =
+  | 'batch_norm'
+  | 'layer_norm'
+  | 'group_norm'
+  | 'instance_norm'
+  | 'rms_norm'
+  | 'local_response_norm';
+
+export interface BatchNormSpec {
+  kind: 'batch_norm';
+  /** Expected channel count (PyTorch num_features); null = take it from the input (lazy). */
+  numFeatures: number | null;
+  eps: number;
+  momentum: number | null;
+  /** Haiku's EMA divides by (1 - decay^t) before use; all other frameworks do not. */
+  debiasedEma?: boolean;
+  hasWeight: boolean;
+  hasBias: boolean;
+  trackRunningStats: boolean;
+  /** Variance written into running_var: PyTorch/MLX store the unbiased estimate, Keras/Flax the biased one. */
+  storedVariance: 'unbiased' | 'biased';
+  channelAxis: number;
+  /** Allowed input ranks, e.g. [2, 3] for BatchNorm1d, [4] for BatchNorm2d; undefined = any rank >= 2. */
+  allowedRanks?: number[];
+  /** Name used in PyTorch-style messages, e.g. 'BatchNorm2d'. */
+  layerName?: string;
+}
+
+export interface LayerNormSpec {
+  kind: 'layer_norm';
+  /** The trailing dims normalized over (PyTorch normalized_shape). */
+  normalizedShape: number[];
+  eps: number;
+  hasWeight: boolean;
+  hasBias: boolean;
+}
+
+export interface RmsNormSpec {
+  kind: 'rms_norm';
+  normalizedShape: number[];
+  /** null = float32 machine epsilon (PyTorch's eps=None). */
+  eps: number | null;
+  hasWeight: boolean;
+}
+
+export interface GroupNormSpec {
+  kind: 'group_norm';
+  numGroups: number;
+  numChannels: number;
+  eps: number;
+  hasWeight: boolean;
+  hasBias: boolean;
+  channelAxis: number;
+}
+
+export interface InstanceNormSpec {
+  kind: 'instance_norm';
+  numFeatures: number | null;
+  eps: number;
+  momentum: number | null;
+  hasWeight: boolean;
+  hasBias: boolean;
+  trackRunningStats: boolean;
+  channelAxis: number;
+  /** Ranks of a batched input, e.g. [4] for InstanceNorm2d; one less is accepted as unbatched. */
+  batchedRank?: number;
+  layerName?: string;
+}
+
+export interface LocalResponseNormSpec {
+  kind: 'local_response_norm';
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+}
+
+export type CoreLayerSpec =
+  | BatchNormSpec
+  | LayerNormSpec
+  | RmsNormSpec
+  | GroupNormSpec
+  | InstanceNormSpec
+  | LocalResponseNormSpec;

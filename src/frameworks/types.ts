@@ -1,0 +1,119 @@
+/**
+ * Types of the framework table: every normalization class or function NormLens knows, with
+ * its arguments in order, defaults, conventions and documentation source. The table itself
+ * lives in ./table.ts; nothing else in the code base hard-codes a framework fact.
+ */
+import type { CoreLayerSpec } from '../core/spec';
+
+/**
+ * A Python value as written in source or as a default. Literals become JSON-like values
+ * (tuples and lists both become arrays); anything that is not a literal is kept as its
+ * source text in `{ expr }`.
+ */
+export type PyValue = number | string | boolean | null | PyValue[] | { expr: string };
+
+export type FrameworkId =
+  | 'pytorch'
+  | 'keras'
+  | 'tf_keras'
+  | 'flax_linen'
+  | 'flax_nnx'
+  | 'haiku'
+  | 'mlx'
+  | 'paddle'
+  | 'jax';
+
+/**
+ * How a framework writes the running-statistics momentum.
+ * - 'new-weight': running = (1 - m) * running + m * batch     (PyTorch, MLX)
+ * - 'old-weight': running = m * running + (1 - m) * batch     (Keras, Flax, Paddle)
+ * - 'decay-debiased': like old-weight with decay_rate, and the average is divided by
+ *   (1 - decay^t) before use (Haiku's ExponentialMovingAverage with zero_debias).
+ */
+export type MomentumConvention = 'new-weight' | 'old-weight' | 'decay-debiased';
+
+export interface FrameworkInfo {
+  id: FrameworkId;
+  /** Human name, e.g. 'PyTorch', 'Keras 3'. */
+  name: string;
+  /** Default data layout of its layers. */
+  channels: 'first' | 'last';
+  momentumConvention: MomentumConvention | null;
+  /** How train vs inference is chosen, in one sentence (shown in hovers). */
+  modeSwitch: string;
+  /** Top-level module prefixes that identify it, e.g. ['torch'], ['keras', 'tensorflow.keras']. */
+  modules: string[];
+}
+
+/** What a layer family computes (wider than the core's kinds: also unit/Lp normalization). */
+export type LayerKind =
+  | 'batch_norm'
+  | 'layer_norm'
+  | 'group_norm'
+  | 'instance_norm'
+  | 'rms_norm'
+  | 'local_response_norm'
+  | 'unit_norm'
+  | 'lp_normalize'
+  | 'standardize';
+
+export interface ParamSpec {
+  name: string;
+  /** Default value; absent when the argument is required. */
+  default?: PyValue;
+  /** true when the argument can only be given by keyword (after `*` in the signature). */
+  keywordOnly?: boolean;
+  /** One line: what the argument means. */
+  doc: string;
+}
+
+/**
+ * Which parameter plays which role, so that rules and explanations can ask "where is the
+ * channel count" without knowing each framework's spelling.
+ */
+export interface ParamRoles {
+  channels?: string;
+  groups?: string;
+  eps?: string;
+  momentum?: string;
+  normalizedShape?: string;
+  axis?: string;
+  affine?: string;
+  scale?: string;
+  bias?: string;
+  trackRunningStats?: string;
+}
+
+export interface NormClassSpec {
+  /** Canonical qualified name, e.g. 'torch.nn.BatchNorm2d'. */
+  id: string;
+  framework: FrameworkId;
+  /** Every importable path that denotes it, canonical first (e.g. also 'torch.nn.modules.batchnorm.BatchNorm2d'). */
+  qualifiedNames: string[];
+  /** Short name, e.g. 'BatchNorm2d'. */
+  name: string;
+  kind: LayerKind;
+  /** 'module': a class constructed then called; 'function': called on the input directly. */
+  form: 'module' | 'function';
+  /** Constructor (or function) parameters in signature order, excluding self. */
+  params: ParamSpec[];
+  /** The signature ends in **kwargs (e.g. Keras layers accept name=, dtype=...). */
+  varKeywords?: boolean;
+  roles: ParamRoles;
+  /** Expected input layout in words, e.g. '(N, C, H, W)'. */
+  inputShape: string;
+  /** Where statistics are taken, in words, e.g. 'over N, H, W for each channel C'. */
+  statistics: string;
+  /** Variance stored in running statistics, where there are any. */
+  storedVariance?: 'biased' | 'unbiased';
+  /** Where the facts come from (documentation page or source file). */
+  source: string;
+  /** Notes worth showing (framework-specific behaviour). */
+  notes?: string[];
+  /**
+   * Translate effective arguments (every parameter bound, defaults filled in) into the core's
+   * canonical spec, given the input's rank when known. Returns a message when the arguments
+   * cannot be computed (e.g. an argument that is an expression, or a kind the core lacks).
+   */
+  toCore?(args: Record<string, PyValue>, inputRank?: number): CoreLayerSpec | { error: string };
+}

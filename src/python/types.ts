@@ -1,0 +1,78 @@
+/**
+ * What the recognizer reports about a Python source text. Positions are 0-based lines and
+ * 0-based columns in UTF-16 code units (the unit VS Code and LSP use), so they map directly
+ * onto editor ranges; the CLI converts to 1-based for people.
+ */
+import type { NormClassSpec, PyValue } from '../frameworks/types';
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+  /** Offsets into the scanned text (UTF-16 code units), start inclusive, end exclusive. */
+  startOffset: number;
+  endOffset: number;
+}
+
+export interface CallArgument {
+  /** Keyword name, or undefined for a positional argument. */
+  name?: string;
+  /** '*' for `*args`, '**' for `**kwargs`, undefined otherwise. */
+  star?: '*' | '**';
+  /** The literal value, or { expr } holding the source text when it is not a literal. */
+  value: PyValue;
+  /** Source text of the value expression. */
+  text: string;
+  /** Range of the whole argument (keyword included). */
+  range: Range;
+  /** Range of the value expression only. */
+  valueRange: Range;
+}
+
+export interface ScannedCall {
+  /** Callee as written, whitespace and comments removed: 'nn.BatchNorm2d'. */
+  callee: string;
+  /** Range of the callee's dotted name. */
+  calleeRange: Range;
+  /** Range of the last name segment (e.g. 'BatchNorm2d'), where hovers anchor. */
+  nameRange: Range;
+  /** From the callee's start to the closing parenthesis. */
+  range: Range;
+  args: CallArgument[];
+  /** False when the call was cut off (no closing parenthesis before the text broke). */
+  complete: boolean;
+}
+
+export interface ImportBinding {
+  /** Local name bound in the module: 'nn', 'F', 'BN2d'. */
+  local: string;
+  /** What it denotes: 'torch.nn', 'torch.nn.BatchNorm2d'. */
+  target: string;
+  range: Range;
+}
+
+export interface EffectiveArgument {
+  value: PyValue;
+  /** True when the user did not write it and the framework's default applies. */
+  isDefault: boolean;
+  /** Range of what the user wrote, when written. */
+  range?: Range;
+}
+
+export interface ResolvedLayer {
+  call: ScannedCall;
+  qualifiedName: string;
+  spec: NormClassSpec;
+  /** What the user wrote, bound to parameter names (positional ones included). */
+  arguments: Record<string, PyValue>;
+  /** Every parameter, in signature order: written or default. */
+  effective: Record<string, EffectiveArgument>;
+  /** Problems binding the call (too many positionals, unknown keyword, missing required). */
+  bindingErrors: string[];
+  /** Notebook cell index, when scanning a notebook. */
+  cell?: number;
+}

@@ -1,0 +1,26 @@
+/** Diagnostics produced by the rules: pure data the editor, the CLI and tests all consume. */
+import type { Range } from '../python/types';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+export interface QuickFix {
+  /** Title shown in the editor's light bulb, e.g. "Use momentum=0.01 (PyTorch convention)". */
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface NormDiagnostic {
+  /** Stable rule code, e.g. 'groupnorm-divisibility'. */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  fixes: QuickFix[];
+  /** Notebook cell index, when scanning a notebook. */
+  cell?: number;
+}
