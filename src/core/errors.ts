@@ -3,7 +3,14 @@
  * (so the CLI can answer with PyTorch's own class and message); InputError is ours, for
  * malformed requests that never reach a layer.
  */
-export type NormErrorType = 'ValueError' | 'RuntimeError' | 'TypeError' | 'InputError';
+export type NormErrorType =
+  | 'ValueError'
+  | 'RuntimeError'
+  | 'TypeError'
+  | 'InputError'
+  /** PyTorch 1.13 raises these for a GroupNorm on 1-D input and for num_groups=0. */
+  | 'IndexError'
+  | 'ZeroDivisionError';
 
 export class NormError extends Error {
   constructor(readonly type: NormErrorType, message: string) {

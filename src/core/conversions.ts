@@ -1,0 +1,155 @@
+/**
+ * Conversions between the ways frameworks write the same quantities, parameter accounting,
+ * and folding an inference-mode BatchNorm into the layer before it.
+ */
+import type { MomentumConvention } from '../frameworks/types';
+import { inputError } from './errors';
+import type { CoreLayerSpec } from './spec';
+import { Tensor, checkShape } from './tensor';
+
+/** The weight of the newest batch, 'new-weight' form, of a momentum written in `convention`. */
+function toNewWeight(value: number, convention: MomentumConvention): number {
+  switch (convention) {
+    case 'new-weight':
+      return value;
+    case 'old-weight':
+    case 'decay-debiased':
+      // Both keep `value` of the old average per step; debiasing changes the start, not the rate.
+      return 1 - value;
+    default:
+      throw inputError(`unknown momentum convention ${String(convention)}`);
+  }
+}
+
+/** Convert a momentum between conventions, e.g. PyTorch 0.1 (new-weight) = Keras 0.9 (old-weight). */
+export function convertMomentum(value: number, from: MomentumConvention, to: MomentumConvention): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw inputError(`momentum must be a number between 0 and 1, got ${String(value)}`);
+  }
+  const m = toNewWeight(value, from);
+  return toNewWeight(m, to); // the map m -> 1 - m is its own inverse
+}
+
+/**
+ * How far back an exponential moving average with new-batch weight m reaches.
+ * - halfLife: updates after which a batch's weight in the average has halved,
+ *   the h solving (1 − m)^h = 1/2, i.e. ln 2 / −ln(1 − m).
+ * - effectiveSamples: 1/m, the length of the plain moving average whose newest batch gets the
+ *   same weight m (also the sum of all relative weights Σ (1 − m)^k).
+ * m = 0 never moves (both infinite); m = 1 keeps only the last batch (half-life 0, one sample).
+ */
+export function averagingWindow(newWeight: number): { halfLife: number; effectiveSamples: number } {
+  if (typeof newWeight !== 'number' || !(newWeight >= 0 && newWeight <= 1)) {
+    throw inputError(`momentum (weight of the new batch) must be between 0 and 1, got ${String(newWeight)}`);
+  }
+  if (newWeight === 0) return { halfLife: Infinity, effectiveSamples: Infinity };
+  if (newWeight === 1) return { halfLife: 0, effectiveSamples: 1 };
+  return { halfLife: Math.LN2 / -Math.log1p(-newWeight), effectiveSamples: 1 / newWeight };
+}
+
+export interface ParameterDetail {
+  name: string;
+  shape: number[];
+  trainable: boolean;
+}
+
+/**
+ * Learnable parameters and buffers of a layer, as PyTorch registers them. `bytes` counts
+ * floats at `dtypeBytes` each and num_batches_tracked as an int64 (8 bytes).
+ */
+export function countParameters(
+  spec: CoreLayerSpec,
+  dtypeBytes = 4,
+): { parameters: number; buffers: number; bytes: number; detail: ParameterDetail[] } {
+  if (!(Number.isInteger(dtypeBytes) && dtypeBytes > 0)) throw inputError(`dtypeBytes must be a positive integer, got ${dtypeBytes}`);
+  const detail: ParameterDetail[] = [];
+  let hasCounter = false;
+  const perChannel = (
+    channels: number | null,
+    hasWeight: boolean,
+    hasBias: boolean,
+    track: boolean,
+  ) => {
+    if (channels === null) throw inputError('the channel count is not known (lazy layer): give num_features');
+    checkShape([channels], 'num_features');
+    if (hasWeight) detail.push({ name: 'weight', shape: [channels], trainable: true });
+    if (hasBias) detail.push({ name: 'bias', shape: [channels], trainable: true });
+    if (track) {
+      detail.push({ name: 'running_mean', shape: [channels], trainable: false });
+      detail.push({ name: 'running_var', shape: [channels], trainable: false });
+      detail.push({ name: 'num_batches_tracked', shape: [], trainable: false });
+      hasCounter = true;
+    }
+  };
+  switch (spec.kind) {
+    case 'batch_norm':
+      perChannel(spec.numFeatures, spec.hasWeight, spec.hasBias, spec.trackRunningStats);
+      break;
+    case 'instance_norm':
+      perChannel(spec.numFeatures, spec.hasWeight, spec.hasBias, spec.trackRunningStats);
+      break;
+    case 'group_norm':
+      perChannel(spec.numChannels, spec.hasWeight, spec.hasBias, false);
+      break;
+    case 'layer_norm':
+      checkShape(spec.normalizedShape, 'normalized_shape');
+      if (spec.hasWeight) detail.push({ name: 'weight', shape: spec.normalizedShape.slice(), trainable: true });
+      if (spec.hasBias) detail.push({ name: 'bias', shape: spec.normalizedShape.slice(), trainable: true });
+      break;
+    case 'rms_norm':
+      checkShape(spec.normalizedShape, 'normalized_shape');
+      if (spec.hasWeight) detail.push({ name: 'weight', shape: spec.normalizedShape.slice(), trainable: true });
+      break;
+    case 'local_response_norm':
+      break;
+  }
+  const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  let parameters = 0;
+  let buffers = 0;
+  for (const d of detail) {
+    if (d.trainable) parameters += numel(d.shape);
+    else buffers += numel(d.shape);
+  }
+  const floatCount = parameters + buffers - (hasCounter ? 1 : 0);
+  return { parameters, buffers, bytes: floatCount * dtypeBytes + (hasCounter ? 8 : 0), detail };
+}
+
+export interface FoldableBatchNorm {
+  weight: Float32Array | null;
+  bias: Float32Array | null;
+  runningMean: Float32Array;
+  runningVar: Float32Array;
+  eps: number;
+}
+
+/**
+ * Fold an eval-mode BatchNorm into the preceding Conv/Linear, whose weight is laid out
+ * [out_channels, ...] (Conv1d/2d/3d, Linear): W' = W·s, b' = (b − mean)·s + beta with
+ * s = gamma / sqrt(running_var + eps). Valid for inference only: in training BatchNorm uses
+ * batch statistics, which no fixed weight reproduces.
+ */
+export function foldBatchNorm(
+  convWeight: Tensor,
+  convBias: Float32Array | null,
+  bn: FoldableBatchNorm,
+): { weight: Tensor; bias: Float32Array } {
+  if (convWeight.shape.length < 2) throw inputError('the weight to fold into must have shape [out_channels, ...]');
+  const out = convWeight.shape[0];
+  const per = out === 0 ? 0 : convWeight.size / out;
+  const check = (name: string, a: Float32Array | null) => {
+    if (a && a.length !== out) throw inputError(`${name} has ${a.length} values but the weight has ${out} output channels`);
+  };
+  check('BatchNorm running_mean', bn.runningMean);
+  check('BatchNorm running_var', bn.runningVar);
+  check('BatchNorm weight', bn.weight);
+  check('BatchNorm bias', bn.bias);
+  check('bias', convBias);
+  const w = new Float32Array(convWeight.size);
+  const b = new Float32Array(out);
+  for (let o = 0; o < out; o++) {
+    const s = (bn.weight ? bn.weight[o] : 1) / Math.sqrt(bn.runningVar[o] + bn.eps);
+    for (let i = o * per; i < (o + 1) * per; i++) w[i] = convWeight.data[i] * s;
+    b[o] = ((convBias ? convBias[o] : 0) - bn.runningMean[o]) * s + (bn.bias ? bn.bias[o] : 0);
+  }
+  return { weight: new Tensor(convWeight.shape, w), bias: b };
+}

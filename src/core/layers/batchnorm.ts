@@ -1,0 +1,113 @@
+import { inputError, runtimeError, valueError } from '../errors';
+import { groupedBackward, kernels, normalizeGrouped, type GroupView } from '../kernels';
+import type { BatchNormSpec } from '../spec';
+import { Tensor } from '../tensor';
+import type { LayerState, RunRequest, RunResult } from '../types';
+import { affineParams, blend, checkEps, checkGradOutput, checkState, invStd, resolveAxis, torchSize } from './common';
+
+export function batchNormDefaultState(spec: BatchNormSpec, channels: number): LayerState | null {
+  if (!spec.trackRunningStats) return null;
+  return {
+    runningMean: new Float32Array(channels),
+    // A zero-debiased EMA starts from zero for both averages.
+    runningVar: spec.debiasedEma ? new Float32Array(channels) : new Float32Array(channels).fill(1),
+    numBatchesTracked: 0,
+  };
+}
+
+export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
+  const x = req.input;
+  const shape = x.shape;
+  const rank = shape.length;
+  checkEps(spec.eps);
+  if (spec.allowedRanks) {
+    if (!spec.allowedRanks.includes(rank)) {
+      const allowed = spec.allowedRanks.map((r) => `${r}D`).join(' or ');
+      throw valueError(`expected ${allowed} input (got ${rank}D input)`);
+    }
+  } else if (rank < 2) {
+    throw valueError(`expected 2D or higher input (got ${rank}D input)`);
+  }
+  const axis = resolveAxis(spec.channelAxis, rank);
+  const C = shape[axis];
+  const useBatchStats = req.mode === 'train' || !spec.trackRunningStats;
+  const perChannel = shape.reduce((a, d, i) => (i === axis ? a : a * d), 1);
+  if (useBatchStats && perChannel === 1) {
+    throw valueError(`Expected more than 1 value per channel when training, got input size ${torchSize(shape)}`);
+  }
+  const nf = spec.numFeatures ?? C;
+  const state = spec.trackRunningStats ? req.state ?? batchNormDefaultState(spec, nf)! : null;
+  if (state) checkState(state, C, 1);
+  const { weight, bias } = affineParams(spec.hasWeight, spec.hasBias, req.params, nf, C, (name, len) =>
+    runtimeError(`${name} should contain ${C} elements not ${len}`),
+  );
+
+  let P = 1;
+  let Q = 1;
+  for (let a = 0; a < axis; a++) P *= shape[a];
+  for (let a = axis + 1; a < rank; a++) Q *= shape[a];
+  const view: GroupView = { N: 1, P, C, Q, G: C };
+
+  let mean: Float64Array;
+  let variance: Float64Array;
+  let invstd: Float64Array;
+  if (useBatchStats) {
+    ({ mean, variance } = kernels.channelStats(x.data, shape, axis));
+    invstd = invStd(variance, spec.eps, true);
+  } else {
+    mean = Float64Array.from(state!.runningMean);
+    variance = Float64Array.from(state!.runningVar);
+    invstd = invStd(variance, spec.eps, false);
+  }
+  const out = new Float32Array(x.size);
+  normalizeGrouped(x.data, out, view, mean, invstd, weight, bias);
+
+  let newState = state;
+  if (state && req.mode === 'train') newState = updateRunning(spec, state, mean, variance, perChannel);
+
+  const result: RunResult = {
+    output: new Tensor(shape, out),
+    state: newState,
+    stats: { mean, variance, count: perChannel },
+  };
+  if (req.gradOutput) {
+    checkGradOutput(req.gradOutput, x.size);
+    result.grad = groupedBackward(
+      x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, useBatchStats,
+    );
+  }
+  return result;
+}
+
+function updateRunning(
+  spec: BatchNormSpec,
+  state: LayerState,
+  mean: Float64Array,
+  variance: Float64Array,
+  count: number,
+): LayerState {
+  const steps = state.numBatchesTracked + 1;
+  // momentum None: cumulative moving average, the new batch weighted 1/t.
+  const m = spec.momentum ?? 1 / steps;
+  if (!(m >= 0 && m <= 1)) throw inputError(`momentum must be between 0 and 1 (weight of the new batch), got ${m}`);
+  const stored = new Float64Array(variance.length);
+  const correction = spec.storedVariance === 'biased' ? 1 : count / (count - 1);
+  for (let c = 0; c < variance.length; c++) stored[c] = variance[c] * correction;
+  if (spec.debiasedEma) {
+    // The state holds the debiased average; the hidden EMA is average·(1 − d^t), d = 1 − m.
+    const d = 1 - m;
+    const before = 1 - d ** state.numBatchesTracked;
+    const after = 1 - d ** steps;
+    const upd = (avg: Float32Array, fresh: Float64Array) => {
+      const out = new Float32Array(avg.length);
+      for (let c = 0; c < avg.length; c++) out[c] = (d * avg[c] * before + m * fresh[c]) / after;
+      return out;
+    };
+    return { runningMean: upd(state.runningMean, mean), runningVar: upd(state.runningVar, stored), numBatchesTracked: steps };
+  }
+  return {
+    runningMean: blend(state.runningMean, mean, m),
+    runningVar: blend(state.runningVar, stored, m),
+    numBatchesTracked: steps,
+  };
+}

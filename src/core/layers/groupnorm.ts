@@ -1,0 +1,61 @@
+import { NormError, inputError, runtimeError, valueError } from '../errors';
+import { groupedBackward, groupedMoments, normalizeGrouped, type GroupView } from '../kernels';
+import type { GroupNormSpec } from '../spec';
+import { Tensor } from '../tensor';
+import type { RunRequest, RunResult } from '../types';
+import { affineParams, checkEps, checkGradOutput, dimList, invStd, resolveAxis } from './common';
+
+/** The checks PyTorch makes when the module is constructed. */
+export function checkGroupNormSpec(spec: GroupNormSpec): void {
+  const { numGroups: G, numChannels: C } = spec;
+  if (!Number.isInteger(G) || !Number.isInteger(C)) throw inputError('num_groups and num_channels must be integers');
+  if (G === 0) throw new NormError('ZeroDivisionError', 'integer modulo by zero');
+  // Python's modulo takes the sign of the divisor.
+  if (((C % G) + G) % G !== 0) throw valueError('num_channels must be divisible by num_groups');
+  if (G < 0) throw runtimeError(`Expected num groups to be greater than 0, got ${G}`);
+}
+
+export function groupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
+  checkGroupNormSpec(spec);
+  checkEps(spec.eps);
+  const x = req.input;
+  const shape = x.shape;
+  const rank = shape.length;
+  resolveAxis(1, rank);
+  const axis = resolveAxis(spec.channelAxis, rank);
+  if (axis === 0) throw inputError('the channel axis of GroupNorm cannot be the batch axis');
+  const G = spec.numGroups;
+  const N = shape[0];
+  const C = shape[axis];
+  // PyTorch checks the batch before the channels: [N·C // G, G, *spatial] must hold more than one value.
+  const spatial = shape.filter((_, i) => i !== 0 && i !== axis);
+  const probe = [Math.floor((N * C) / G), G, ...spatial];
+  if (probe[0] * spatial.reduce((a, b) => a * b, 1) === 1) {
+    throw valueError(`Expected more than 1 value per channel when training, got input size ${dimList(probe)}`);
+  }
+  if (C % G !== 0) {
+    throw runtimeError(
+      `Expected number of channels in input to be divisible by num_groups, but got input of shape ${dimList(shape)} and num_groups=${G}`,
+    );
+  }
+  const { weight, bias } = affineParams(spec.hasWeight, spec.hasBias, req.params, spec.numChannels, C, (name, len) =>
+    runtimeError(
+      `Expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape [${len}] and input of shape ${dimList(shape)}`,
+    ),
+  );
+  let P = 1;
+  let Q = 1;
+  for (let a = 1; a < axis; a++) P *= shape[a];
+  for (let a = axis + 1; a < rank; a++) Q *= shape[a];
+  const view: GroupView = { N, P, C, Q, G };
+  const { mean, variance, count } = groupedMoments(x.data, view);
+  const invstd = invStd(variance, spec.eps, false);
+  const out = new Float32Array(x.size);
+  normalizeGrouped(x.data, out, view, mean, invstd, weight, bias);
+  const result: RunResult = { output: new Tensor(shape, out), state: null, stats: { mean, variance, count } };
+  if (req.gradOutput) {
+    checkGradOutput(req.gradOutput, x.size);
+    result.grad = groupedBackward(x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, true);
+  }
+  return result;
+}

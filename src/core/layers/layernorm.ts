@@ -1,0 +1,78 @@
+import { inputError, runtimeError } from '../errors';
+import { kernels, normalizeRows, rowsBackward } from '../kernels';
+import type { LayerNormSpec, RmsNormSpec } from '../spec';
+import { Tensor, checkShape } from '../tensor';
+import type { RunRequest, RunResult } from '../types';
+import { affineParams, checkEps, checkGradOutput } from './common';
+
+/** PyTorch's RMSNorm eps=None: the machine epsilon of float32. */
+export const FLOAT32_EPS = 1.1920928955078125e-7;
+
+/** Rows and row length of the [*, normalized_shape] view, with PyTorch's message on mismatch. */
+export function normalizedRows(normalizedShape: readonly number[], shape: readonly number[]): { rows: number; cols: number } {
+  const cols = checkShape(normalizedShape, 'normalized_shape');
+  const k = normalizedShape.length;
+  const fits = shape.length >= k && normalizedShape.every((d, i) => shape[shape.length - k + i] === d);
+  if (!fits) {
+    const ns = normalizedShape.join(', ');
+    throw runtimeError(
+      `Given normalized_shape=[${ns}], expected input with shape [*${k ? ', ' : ''}${ns}], but got input of size[${shape.join(', ')}]`,
+    );
+  }
+  const rows = shape.slice(0, shape.length - k).reduce((a, b) => a * b, 1);
+  return { rows, cols };
+}
+
+function elementParams(
+  hasWeight: boolean,
+  hasBias: boolean,
+  req: RunRequest,
+  normalizedShape: readonly number[],
+  cols: number,
+) {
+  return affineParams(hasWeight, hasBias, req.params, cols, cols, (name, len) =>
+    inputError(`${name} has ${len} values but normalized_shape [${normalizedShape.join(', ')}] needs ${cols}`),
+  );
+}
+
+export function layerNorm(spec: LayerNormSpec, req: RunRequest): RunResult {
+  checkEps(spec.eps);
+  const x = req.input;
+  const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
+  const { weight, bias } = elementParams(spec.hasWeight, spec.hasBias, req, spec.normalizedShape, cols);
+  const { mean, variance } = kernels.rowStats(x.data, rows, cols);
+  const invstd = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) invstd[r] = 1 / Math.sqrt(variance[r] + spec.eps);
+  const out = new Float32Array(x.size);
+  normalizeRows(x.data, out, rows, cols, mean, invstd, weight, bias);
+  const result: RunResult = { output: new Tensor(x.shape, out), state: null, stats: { mean, variance, count: cols } };
+  if (req.gradOutput) {
+    checkGradOutput(req.gradOutput, x.size);
+    result.grad = rowsBackward(x.data, req.gradOutput, rows, cols, mean, invstd, weight, spec.hasWeight, spec.hasBias);
+  }
+  return result;
+}
+
+export function rmsNorm(spec: RmsNormSpec, req: RunRequest): RunResult {
+  const eps = spec.eps ?? FLOAT32_EPS;
+  checkEps(eps);
+  const x = req.input;
+  const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
+  const { weight } = elementParams(spec.hasWeight, false, req, spec.normalizedShape, cols);
+  const ms = kernels.rowMeanSquare(x.data, rows, cols);
+  const invstd = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) invstd[r] = 1 / Math.sqrt(ms[r] + eps);
+  const out = new Float32Array(x.size);
+  normalizeRows(x.data, out, rows, cols, null, invstd, weight, null);
+  const result: RunResult = {
+    output: new Tensor(x.shape, out),
+    state: null,
+    stats: { mean: new Float64Array(rows), variance: ms, count: cols },
+  };
+  if (req.gradOutput) {
+    checkGradOutput(req.gradOutput, x.size);
+    result.grad = rowsBackward(x.data, req.gradOutput, rows, cols, null, invstd, weight, spec.hasWeight, false);
+  }
+  return result;
+}
+

@@ -1,0 +1,140 @@
+import { inputError } from './errors';
+import { batchNorm, batchNormDefaultState } from './layers/batchnorm';
+import { resolveAxis } from './layers/common';
+import { checkGroupNormSpec, groupNorm } from './layers/groupnorm';
+import { instanceBatchedShape, instanceNorm, instanceNormDefaultState } from './layers/instancenorm';
+import { layerNorm, normalizedRows, rmsNorm } from './layers/layernorm';
+import { localResponseNorm } from './layers/lrn';
+import type { CoreLayerSpec } from './spec';
+import { Tensor, checkShape } from './tensor';
+import type { LayerParams, LayerState, RunRequest, RunResult } from './types';
+
+/** Compute one layer: forward, running-statistics update, and backward when gradOutput is given. */
+export function runLayer(req: RunRequest): RunResult {
+  if (!req || typeof req !== 'object') throw inputError('a run request object is required');
+  if (!(req.input instanceof Tensor)) throw inputError('input must be a Tensor');
+  if (req.mode !== 'train' && req.mode !== 'eval') throw inputError(`mode must be 'train' or 'eval', got ${String(req.mode)}`);
+  const spec = req.spec;
+  switch (spec?.kind) {
+    case 'batch_norm':
+      return batchNorm(spec, req);
+    case 'instance_norm':
+      return instanceNorm(spec, req);
+    case 'group_norm':
+      return groupNorm(spec, req);
+    case 'layer_norm':
+      return layerNorm(spec, req);
+    case 'rms_norm':
+      return rmsNorm(spec, req);
+    case 'local_response_norm':
+      return localResponseNorm(spec, req);
+    default:
+      throw inputError(`unknown layer kind ${String((spec as { kind?: unknown })?.kind)}`);
+  }
+}
+
+/** Channel count of the per-channel layers for an input shape (spec value when given). */
+function channelsOf(spec: CoreLayerSpec, shape: readonly number[]): number {
+  switch (spec.kind) {
+    case 'batch_norm':
+      return spec.numFeatures ?? shape[resolveAxis(spec.channelAxis, shape.length)];
+    case 'instance_norm': {
+      if (spec.numFeatures !== null) return spec.numFeatures;
+      const s = instanceBatchedShape(spec, shape);
+      return s[resolveAxis(spec.channelAxis, s.length)];
+    }
+    case 'group_norm':
+      return spec.numChannels;
+    case 'layer_norm':
+    case 'rms_norm':
+      return checkShape(spec.normalizedShape, 'normalized_shape');
+    case 'local_response_norm':
+      return 0;
+  }
+}
+
+/** Parameters as PyTorch initializes them: weight ones, bias zeros; null where the layer has none. */
+export function defaultParams(spec: CoreLayerSpec, shape: readonly number[]): LayerParams {
+  if (spec.kind === 'local_response_norm') return { weight: null, bias: null };
+  const n = channelsOf(spec, shape);
+  const hasBias = spec.kind === 'rms_norm' ? false : spec.hasBias;
+  return {
+    weight: spec.hasWeight ? new Float32Array(n).fill(1) : null,
+    bias: hasBias ? new Float32Array(n) : null,
+  };
+}
+
+/** Fresh running statistics (mean 0, variance 1, no batches), or null when the layer keeps none. */
+export function defaultState(spec: CoreLayerSpec, shape: readonly number[]): LayerState | null {
+  if (spec.kind === 'batch_norm') return batchNormDefaultState(spec, channelsOf(spec, shape));
+  if (spec.kind === 'instance_norm') return instanceNormDefaultState(spec, channelsOf(spec, shape));
+  return null;
+}
+
+/**
+ * For each element (row-major), the statistics group it belongs to, numbered in layout order:
+ * BatchNorm per channel; LayerNorm/RMSNorm per leading index; GroupNorm per (n, g);
+ * InstanceNorm per (n, c). LocalResponseNorm has no statistics groups; its elements are grouped
+ * by the position its channel window slides along, per (n, spatial position).
+ */
+export function statGroupIndex(spec: CoreLayerSpec, shape: readonly number[]): { groups: number; index: Int32Array } {
+  const size = checkShape(shape);
+  const index = new Int32Array(size);
+  const rank = shape.length;
+  const fill = (N: number, P: number, C: number, Q: number, G: number) => {
+    const Cg = C / G;
+    let i = 0;
+    for (let n = 0; n < N; n++)
+      for (let p = 0; p < P; p++)
+        for (let c = 0; c < C; c++) {
+          const g = n * G + Math.floor(c / Cg);
+          for (let q = 0; q < Q; q++) index[i++] = g;
+        }
+    return { groups: N * G, index };
+  };
+  const split = (axis: number, from: number) => {
+    let P = 1;
+    let Q = 1;
+    for (let a = from; a < axis; a++) P *= shape[a];
+    for (let a = axis + 1; a < rank; a++) Q *= shape[a];
+    return { P, Q };
+  };
+  switch (spec.kind) {
+    case 'batch_norm': {
+      const axis = resolveAxis(spec.channelAxis, rank);
+      const { P, Q } = split(axis, 0);
+      return fill(1, P, shape[axis], Q, shape[axis]);
+    }
+    case 'instance_norm': {
+      const s = instanceBatchedShape(spec, shape);
+      const axis = resolveAxis(spec.channelAxis, s.length);
+      let P = 1;
+      let Q = 1;
+      for (let a = 1; a < axis; a++) P *= s[a];
+      for (let a = axis + 1; a < s.length; a++) Q *= s[a];
+      return fill(s[0], P, s[axis], Q, s[axis]);
+    }
+    case 'group_norm': {
+      checkGroupNormSpec(spec);
+      const axis = resolveAxis(spec.channelAxis, rank);
+      if (axis === 0 || shape[axis] % spec.numGroups !== 0) {
+        throw inputError(`input shape [${shape.join(', ')}] does not split into ${spec.numGroups} groups of channels`);
+      }
+      const { P, Q } = split(axis, 1);
+      return fill(shape[0], P, shape[axis], Q, spec.numGroups);
+    }
+    case 'layer_norm':
+    case 'rms_norm': {
+      const { rows, cols } = normalizedRows(spec.normalizedShape, shape);
+      for (let i = 0; i < size; i++) index[i] = Math.floor(i / cols);
+      return { groups: rows, index };
+    }
+    case 'local_response_norm': {
+      if (rank < 3) throw inputError('LocalResponseNorm needs an input of rank 3 or more');
+      const C = shape[1];
+      const Q = size / (shape[0] * C || 1);
+      for (let i = 0; i < size; i++) index[i] = Math.floor(i / (C * Q)) * Q + (i % Q);
+      return { groups: shape[0] * Q, index };
+    }
+  }
+}
