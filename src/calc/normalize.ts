@@ -1,0 +1,248 @@
+/**
+ * "Normalize values": numbers in, the chosen normalization's output and per-group statistics out,
+ * computed by the core.
+ */
+import { runLayer, Tensor, defaultParams, defaultState } from '../core/index';
+import type { CoreLayerSpec } from '../core/spec';
+import { NormError } from '../core/errors';
+import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
+import type { CalcOutcome } from './result';
+
+export type NormalizeKind = 'batch_norm' | 'layer_norm' | 'rms_norm' | 'group_norm' | 'instance_norm';
+
+export const NORMALIZE_KINDS: { kind: NormalizeKind; label: string; detail: string }[] = [
+  { kind: 'batch_norm', label: 'BatchNorm', detail: 'per channel, across the batch (and positions)' },
+  { kind: 'layer_norm', label: 'LayerNorm', detail: 'per sample, across its last dimensions (features)' },
+  { kind: 'rms_norm', label: 'RMSNorm', detail: 'per sample, divides by the root mean square; no mean subtraction' },
+  { kind: 'group_norm', label: 'GroupNorm', detail: 'per sample and group of channels' },
+  { kind: 'instance_norm', label: 'InstanceNorm', detail: 'per sample and channel, across positions' },
+];
+
+export interface NormalizeRequest {
+  values: number[];
+  shape: number[];
+  kind: NormalizeKind;
+  /** Channel axis for BatchNorm/GroupNorm/InstanceNorm (default 1; negative counts from the end). */
+  channelAxis?: number;
+  /** How many trailing dimensions LayerNorm/RMSNorm normalize over (default 1). */
+  normalizedDims?: number;
+  /** GroupNorm's number of groups. */
+  groups?: number;
+  /** null only for RMSNorm (float32 machine epsilon). */
+  eps: number | null;
+  /** Scale γ: one number for all, or one per channel (per normalized element for LayerNorm/RMSNorm). */
+  gamma?: number | number[];
+  /** Shift β, like γ. Ignored by RMSNorm. */
+  beta?: number | number[];
+  mode?: 'train' | 'eval';
+  /** BatchNorm in eval mode: the running statistics used (default 0 and 1, as freshly initialised). */
+  runningMean?: number | number[];
+  runningVar?: number | number[];
+}
+
+export interface GroupRow {
+  group: number;
+  mean: number;
+  /** Biased variance; for RMSNorm the mean square. */
+  variance: number;
+  count: number;
+}
+
+export interface NormalizeResult {
+  spec: CoreLayerSpec;
+  /** Shape the core computed on (a 1-D list for BatchNorm is a batch of one feature: (m, 1)). */
+  computedShape: number[];
+  shape: number[];
+  output: number[];
+  groups: GroupRow[];
+  /** 'batch' when the statistics are the input's own; 'running' for BatchNorm in eval. */
+  statsSource: 'batch' | 'running';
+  statLabel: 'variance' | 'mean square';
+}
+
+/** Validation for an ε field: a non-negative number. Returns a message, or null when valid. */
+export function validateEps(text: string): string | null {
+  const t = text.trim();
+  if (t === '') return 'enter ε, e.g. 1e-5';
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return `ε: '${t}' is not a number`;
+  const x = Number(t);
+  if (x < 0) return `ε must be non-negative (got ${t})`;
+  if (!Number.isFinite(x)) return 'ε must be finite';
+  return null;
+}
+
+function expandPerChannel(v: number | number[] | undefined, n: number, fallback: number, what: string, unit: string): Float32Array | string {
+  if (v === undefined) return new Float32Array(n).fill(fallback);
+  if (typeof v === 'number') return new Float32Array(n).fill(v);
+  if (v.length === 1) return new Float32Array(n).fill(v[0]);
+  if (v.length !== n) return `${what} has ${v.length} values; give one number or ${n} (one per ${unit})`;
+  return Float32Array.from(v);
+}
+
+function label(kind: NormalizeKind): string {
+  return NORMALIZE_KINDS.find((k) => k.kind === kind)!.label;
+}
+
+export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeResult> {
+  const { values, kind } = req;
+  const mode = req.mode ?? 'train';
+  if (values.length === 0) return { ok: false, message: 'no numbers given' };
+  const size = req.shape.reduce((a, b) => a * b, 1);
+  if (size !== values.length) {
+    return { ok: false, message: `shape ${shapeText(req.shape)} needs ${size} values, got ${values.length}` };
+  }
+  if (req.eps !== null && !(req.eps >= 0)) return { ok: false, message: `ε must be non-negative (got ${req.eps})` };
+  if (req.eps === null && kind !== 'rms_norm') return { ok: false, message: 'ε None is only meaningful for RMSNorm' };
+  if (values.some((x) => !Number.isFinite(x))) return { ok: false, message: 'values must be finite numbers' };
+
+  let shape = req.shape.slice();
+  const rank = shape.length;
+  const axisOf = (a: number) => (a < 0 ? a + shape.length : a);
+  let spec: CoreLayerSpec;
+  let paramCount: number;
+  let unit: string;
+  switch (kind) {
+    case 'batch_norm': {
+      // A plain list is one feature observed over a batch of m examples.
+      if (rank === 1) shape = [shape[0], 1];
+      const axis = axisOf(req.channelAxis ?? 1);
+      if (axis < 0 || axis >= shape.length) return { ok: false, message: `channel axis ${req.channelAxis} is outside the ${shape.length}-D input` };
+      paramCount = shape[axis];
+      unit = 'channel';
+      spec = {
+        kind: 'batch_norm', numFeatures: paramCount, eps: req.eps as number, momentum: 0.1, hasWeight: true, hasBias: true,
+        trackRunningStats: true, storedVariance: 'unbiased', channelAxis: axis,
+      };
+      break;
+    }
+    case 'layer_norm':
+    case 'rms_norm': {
+      const k = req.normalizedDims ?? 1;
+      if (!Number.isInteger(k) || k < 1 || k > rank) {
+        return { ok: false, message: `normalize over 1 to ${rank} trailing dimension${rank === 1 ? '' : 's'} (got ${k})` };
+      }
+      const normalizedShape = shape.slice(rank - k);
+      paramCount = normalizedShape.reduce((a, b) => a * b, 1);
+      unit = 'normalized element';
+      spec = kind === 'layer_norm'
+        ? { kind, normalizedShape, eps: req.eps as number, hasWeight: true, hasBias: true }
+        : { kind, normalizedShape, eps: req.eps, hasWeight: true };
+      break;
+    }
+    case 'group_norm': {
+      if (rank < 2) return { ok: false, message: 'GroupNorm needs at least 2 dimensions (N, C, …): enter rows, one per sample' };
+      const axis = axisOf(req.channelAxis ?? 1);
+      if (axis < 1 || axis >= rank) return { ok: false, message: `channel axis ${req.channelAxis} must be one of the non-batch axes` };
+      const channels = shape[axis];
+      const groups = req.groups ?? 1;
+      if (!Number.isInteger(groups) || groups < 1) return { ok: false, message: `groups must be a positive integer (got ${groups})` };
+      if (channels % groups !== 0) return { ok: false, message: `${channels} channels are not divisible into ${groups} groups` };
+      paramCount = channels;
+      unit = 'channel';
+      spec = { kind, numGroups: groups, numChannels: channels, eps: req.eps as number, hasWeight: true, hasBias: true, channelAxis: axis };
+      break;
+    }
+    case 'instance_norm': {
+      if (rank < 3) return { ok: false, message: 'InstanceNorm needs (N, C, L) or more dimensions: a nested array of rank 3 or more' };
+      const axis = axisOf(req.channelAxis ?? 1);
+      if (axis < 1 || axis >= rank) return { ok: false, message: `channel axis ${req.channelAxis} must be one of the non-batch axes` };
+      paramCount = shape[axis];
+      unit = 'channel';
+      spec = {
+        kind, numFeatures: paramCount, eps: req.eps as number, momentum: 0.1, hasWeight: true, hasBias: true,
+        trackRunningStats: false, channelAxis: axis, batchedRank: rank,
+      };
+      break;
+    }
+    default:
+      return { ok: false, message: `unknown kind ${String(kind)}` };
+  }
+
+  const weight = expandPerChannel(req.gamma, paramCount, 1, 'γ', unit);
+  if (typeof weight === 'string') return { ok: false, message: weight };
+  const bias = expandPerChannel(req.beta, paramCount, 0, 'β', unit);
+  if (typeof bias === 'string') return { ok: false, message: bias };
+
+  const input = new Tensor(shape, Float32Array.from(values));
+  let state = defaultState(spec, shape);
+  let statsSource: 'batch' | 'running' = 'batch';
+  if (kind === 'batch_norm' && mode === 'eval' && state) {
+    const rm = expandPerChannel(req.runningMean, paramCount, 0, 'running mean', unit);
+    if (typeof rm === 'string') return { ok: false, message: rm };
+    const rv = expandPerChannel(req.runningVar, paramCount, 1, 'running variance', unit);
+    if (typeof rv === 'string') return { ok: false, message: rv };
+    if (rv.some((v) => v < 0)) return { ok: false, message: 'running variance must be non-negative' };
+    state = { runningMean: rm, runningVar: rv, numBatchesTracked: 0 };
+    statsSource = 'running';
+  }
+  const params = defaultParams(spec, shape);
+  if (params.weight) params.weight = weight;
+  if (params.bias && kind !== 'rms_norm') params.bias = bias;
+
+  let result;
+  try {
+    result = runLayer({ spec, mode, input, params, state });
+  } catch (e) {
+    if (e instanceof NormError) return { ok: false, message: e.message };
+    throw e;
+  }
+
+  let groups: GroupRow[];
+  if (statsSource === 'running' && state) {
+    groups = Array.from(state.runningMean, (m, i) => ({ group: i, mean: m, variance: state!.runningVar[i], count: size / paramCount }));
+  } else if (result.stats) {
+    const s = result.stats;
+    groups = Array.from(s.mean, (m, i) => ({ group: i, mean: m, variance: s.variance[i], count: s.count }));
+  } else {
+    groups = [];
+  }
+  const value: NormalizeResult = {
+    spec,
+    computedShape: shape,
+    shape: req.shape.slice(),
+    output: Array.from(result.output.data),
+    groups,
+    statsSource,
+    statLabel: kind === 'rms_norm' ? 'mean square' : 'variance',
+  };
+  return { ok: true, value, ...renderNormalize(req, value) };
+}
+
+function groupName(kind: NormalizeKind): string {
+  switch (kind) {
+    case 'batch_norm':
+      return 'channel';
+    case 'group_norm':
+      return 'sample, group';
+    case 'instance_norm':
+      return 'sample, channel';
+    default:
+      return 'row';
+  }
+}
+
+function groupLabel(r: NormalizeResult, kind: NormalizeKind, i: number): string {
+  if (kind === 'group_norm' && r.spec.kind === 'group_norm') return `${Math.floor(i / r.spec.numGroups) + 1}, ${(i % r.spec.numGroups) + 1}`;
+  if (kind === 'instance_norm') {
+    const c = r.computedShape[(r.spec as { channelAxis: number }).channelAxis];
+    return `${Math.floor(i / c) + 1}, ${(i % c) + 1}`;
+  }
+  return String(i + 1);
+}
+
+export function renderNormalize(req: NormalizeRequest, r: NormalizeResult, decimals = 4): { markdown: string; text: string; copyText: string } {
+  const epsText = req.eps === null ? 'None (float32 machine ε)' : pyFloat(req.eps);
+  const title = `${label(req.kind)} (${req.mode ?? 'train'}) on ${shapeText(req.shape)}, ε = ${epsText}`;
+  const statHeader = r.statsSource === 'running' ? ['running mean', 'running var'] : r.statLabel === 'mean square' ? ['mean square'] : ['mean', 'variance'];
+  const rows = r.groups.map((g, i) => [
+    groupLabel(r, req.kind, i),
+    ...(r.statLabel === 'mean square' ? [fixed(g.variance, decimals)] : [fixed(g.mean, decimals), fixed(g.variance, decimals)]),
+    String(g.count),
+  ]);
+  const header = [groupName(req.kind), ...statHeader, 'n'];
+  const out = nestedText(r.output, req.shape, decimals);
+  const note = req.kind === 'batch_norm' && req.shape.length === 1 ? 'The list is read as a batch of one feature.\n' : '';
+  const markdown = [`**${title}**`, '', note, mdTable(header, rows), '', 'Output:', '```text', out, '```'].join('\n');
+  const text = [title, note.trimEnd(), textTable(header, rows), '', 'output:', out].filter((l) => l !== '').join('\n');
+  return { markdown, text, copyText: nestedText(r.output, req.shape, null) };
+}

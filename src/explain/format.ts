@@ -1,0 +1,89 @@
+/** Formatting shared by hovers and calculators: numbers, Python values, Markdown tables. */
+import type { PyValue } from '../frameworks/types';
+
+/** A number with a fixed count of decimals; never prints "-0.000". Large or tiny values use exponents. */
+export function fixed(x: number, decimals: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const ax = Math.abs(x);
+  if (ax !== 0 && (ax >= 1e7 || ax < Math.pow(10, -decimals) / 2)) return x.toExponential(Math.max(decimals - 1, 1));
+  const s = x.toFixed(decimals);
+  return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
+}
+
+/** A float as Python's repr writes it: 0.1, 1e-05, 1.1920928955078125e-07, 64. */
+export function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
+  const [mantissa, expText] = x.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(x);
+}
+
+/** A Python value as it would be written in source. */
+export function pyRepr(v: PyValue): string {
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyFloat(v);
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  return v.expr;
+}
+
+export function isExpr(v: PyValue): v is { expr: string } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Inline code span that survives backticks in its content. */
+export function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** Escapes text for a Markdown table cell or paragraph. */
+export function escapeMd(text: string): string {
+  return text.replace(/([\\`*_{}[\]<>|#])/g, '\\$1');
+}
+
+export function mdTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\n/g, ' ')).join(' | ')} |`;
+  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** A plain-text table with aligned columns (for copying and for terminals). */
+export function textTable(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export function shapeText(shape: readonly (number | string)[]): string {
+  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+/** Nested-array text of row-major values, e.g. [[1.0000, 2.0000], [3.0000, 4.0000]]. */
+export function nestedText(values: ArrayLike<number>, shape: readonly number[], decimals: number | null): string {
+  const f = (x: number) => (decimals === null ? pyFloat(x) : fixed(x, decimals));
+  if (shape.length === 0) return f(values[0]);
+  let offset = 0;
+  const walk = (d: number): string => {
+    const parts: string[] = [];
+    for (let i = 0; i < shape[d]; i++) parts.push(d === shape.length - 1 ? f(values[offset++]) : walk(d + 1));
+    return `[${parts.join(', ')}]`;
+  };
+  return walk(0);
+}
+
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : pluralWord}`;
+}
+
+export function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB (${bytes.toLocaleString('en-US')} B)`;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes.toLocaleString('en-US')} B)`;
+}
