@@ -1,0 +1,89 @@
+/**
+ * Fast forward kernels for the three hot layers (BatchNorm training, LayerNorm, RMSNorm):
+ * WebAssembly SIMD where the runtime has it, plain JavaScript otherwise. Each returns null when
+ * the case is better left to the reference path (degenerate statistics, non-finite values), so
+ * callers fall back without losing any of the reference behaviour.
+ */
+import { batchNormTrainJs, layerNormJs, rmsNormJs } from './js';
+import type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from './types';
+import { WasmNormKernels } from './wasm';
+
+export type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from './types';
+export { WasmNormKernels, WasmF32 } from './wasm';
+
+/** 'auto' = WebAssembly SIMD when available, else JavaScript; 'off' = always the reference path. */
+export type FastMode = 'auto' | 'wasm' | 'js' | 'off';
+export type FastBackend = 'wasm-simd' | 'js' | 'off';
+
+let mode: FastMode = 'auto';
+let wasm: WasmNormKernels | null | undefined;
+
+/** The shared kernel instance (created on first use), or null without WebAssembly SIMD. */
+export function wasmKernels(): WasmNormKernels | null {
+  if (wasm === undefined) wasm = WasmNormKernels.create();
+  return wasm;
+}
+
+export function setFastMode(m: FastMode): void {
+  mode = m;
+}
+
+export function fastMode(): FastMode {
+  return mode;
+}
+
+/** The backend the dispatchers below use now. */
+export function fastBackend(): FastBackend {
+  if (mode === 'off') return 'off';
+  if (mode === 'js') return 'js';
+  if (wasmKernels()) return 'wasm-simd';
+  return mode === 'wasm' ? 'off' : 'js';
+}
+
+/** Every statistic finite and every scale finite: otherwise the reference path decides. */
+function usable(variance: Float64Array, eps: number, mean?: Float64Array): boolean {
+  for (let i = 0; i < variance.length; i++) {
+    const d = variance[i] + eps;
+    if (!(d > 0) || !Number.isFinite(d)) return false;
+    if (mean && !Number.isFinite(mean[i])) return false;
+  }
+  return true;
+}
+
+/** BatchNorm training forward on an (n, c, s) layout (channel axis between n and s). */
+export function fastBatchNormTrain(
+  x: Float32Array, n: number, c: number, s: number,
+  weight: Float32Array | null, bias: Float32Array | null, eps: number,
+): BatchNormFastResult | null {
+  const b = fastBackend();
+  if (b === 'off' || n * c * s !== x.length || s < 1 || n < 1) return null;
+  const r = b === 'wasm-simd'
+    ? wasmKernels()!.batchNormTrain(x, n, c, s, weight, bias, eps)
+    : batchNormTrainJs(x, n, c, s, weight, bias, eps);
+  return usable(r.variance, eps, r.mean) ? r : null;
+}
+
+/** LayerNorm forward over `rows` rows of `cols` contiguous values. */
+export function fastLayerNorm(
+  x: Float32Array, rows: number, cols: number,
+  weight: Float32Array | null, bias: Float32Array | null, eps: number,
+): LayerNormFastResult | null {
+  const b = fastBackend();
+  if (b === 'off' || rows * cols !== x.length || cols < 1) return null;
+  const r = b === 'wasm-simd'
+    ? wasmKernels()!.layerNorm(x, rows, cols, weight, bias, eps)
+    : layerNormJs(x, rows, cols, weight, bias, eps);
+  return usable(r.variance, eps, r.mean) ? r : null;
+}
+
+/** RMSNorm forward over `rows` rows of `cols` contiguous values. */
+export function fastRmsNorm(
+  x: Float32Array, rows: number, cols: number, weight: Float32Array | null, eps: number,
+): RmsNormFastResult | null {
+  const b = fastBackend();
+  if (b === 'off' || rows * cols !== x.length || cols < 1) return null;
+  const r = b === 'wasm-simd'
+    ? wasmKernels()!.rmsNorm(x, rows, cols, weight, eps)
+    : rmsNormJs(x, rows, cols, weight, eps);
+  return usable(r.meanSquare, eps) ? r : null;
+}
