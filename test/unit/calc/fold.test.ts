@@ -1,0 +1,52 @@
+import { strict as assert } from 'node:assert';
+import { foldIntoConv, convForward } from '../../../src/calc/fold';
+import { Tensor } from '../../../src/core/index';
+
+describe('calc/foldIntoConv', () => {
+  it('folds BatchNorm into a Conv2d and the check agrees to < 1e-5', () => {
+    const r = foldIntoConv({ weightShape: [4, 3, 3, 3], bias: [0.1, -0.2, 0.3, 0], eps: 1e-5, seed: 7 });
+    assert.ok(r.ok, (r as { message?: string }).message);
+    const v = r.value;
+    assert.equal(v.layer, 'Conv2d');
+    assert.deepEqual(v.check.inputShape, [2, 3, 4, 4]);
+    assert.deepEqual(v.check.outputShape, [2, 4, 2, 2]);
+    assert.ok(v.check.maxAbsDiff < 1e-5, `diff ${v.check.maxAbsDiff}`);
+    assert.deepEqual(v.sampled, ['weight', 'γ', 'β', 'running mean', 'running variance']);
+    // Independent check of the folded bias formula: b' = (b − mean)·γ/√(var+ε) + β.
+    const b = [0.1, -0.2, 0.3, 0];
+    v.foldedBias.forEach((fb, o) => {
+      const s = v.bn.gamma[o] / Math.sqrt(v.bn.runningVar[o] + 1e-5);
+      assert.ok(Math.abs(fb - ((b[o] - v.bn.runningMean[o]) * s + v.bn.beta[o])) < 1e-5);
+    });
+    assert.match(r.text, /max \|difference\| = \d\.\d\de-\d+/);
+  });
+
+  it('folds into a Linear layer given every value', () => {
+    const r = foldIntoConv({
+      weightShape: [2, 2], weight: [1, 2, 3, 4], bias: null, gamma: [1, 3], beta: [0, 1], runningMean: [1, -1], runningVar: [4, 1], eps: 0, seed: 0,
+    });
+    assert.ok(r.ok, (r as { message?: string }).message);
+    // scale = γ/√var = [0.5, 3]; W' = W·scale per row; b' = (0 − mean)·scale + β
+    assert.deepEqual(r.value.foldedWeight, [0.5, 1, 9, 12]);
+    assert.deepEqual(r.value.foldedBias, [-0.5, 4]);
+    assert.deepEqual(r.value.sampled, []);
+    assert.ok(r.value.check.maxAbsDiff < 1e-5);
+    assert.equal(r.copyText, JSON.stringify({ weight_shape: [2, 2], weight: [0.5, 1, 9, 12], bias: [-0.5, 4] }));
+  });
+
+  it('rejects a zero running variance with ε = 0, and a mismatched bias', () => {
+    const z = foldIntoConv({ weightShape: [2, 2], weight: [1, 2, 3, 4], gamma: [2, 1], beta: [0, 1], runningMean: [1, -1], runningVar: [4, 0], eps: 0, seed: 0 });
+    assert.deepEqual(z, { ok: false, message: 'running variance + ε must be positive (channel 2: 0 + 0)' });
+    const b = foldIntoConv({ weightShape: [3, 2, 1], bias: [1, 2], eps: 1e-5, seed: 0 });
+    assert.deepEqual(b, { ok: false, message: 'bias has 2 values; the layer has 3 output channels' });
+    const s = foldIntoConv({ weightShape: [3], eps: 1e-5, seed: 0 });
+    assert.equal(s.ok, false);
+  });
+
+  it('convForward matches a hand-computed 1-D convolution', () => {
+    const x = new Tensor([1, 1, 4], [1, 2, 3, 4]);
+    const y = convForward(x, Float32Array.of(1, -1), [1, 1, 2], [0.5]);
+    assert.deepEqual(y.shape, [1, 1, 3]);
+    assert.deepEqual(Array.from(y.data), [-0.5, -0.5, -0.5]);
+  });
+});
