@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { NormError, Tensor, runLayer, type LayerState, type RunResult } from '../../../src/core';
+import { f32, loadGolden, maxDiff, type GoldenCase, type GoldenResult } from './golden';
+
+const FAMILIES = ['batch_norm', 'instance_norm', 'group_norm', 'layer_norm', 'rms_norm', 'local_response_norm'];
+
+/** Run a golden case through the core: every input in turn, state carried, backward on the last. */
+function run(c: GoldenCase): RunResult {
+  const inputs = [c.input.data, ...(c.more_inputs ?? [])];
+  let state: LayerState | null = c.state
+    ? {
+        runningMean: f32(c.state.running_mean),
+        runningVar: f32(c.state.running_var),
+        numBatchesTracked: c.state.num_batches_tracked,
+      }
+    : null;
+  const params = c.params
+    ? { weight: c.params.weight ? f32(c.params.weight) : undefined, bias: c.params.bias ? f32(c.params.bias) : undefined }
+    : undefined;
+  let result: RunResult | undefined;
+  inputs.forEach((data, i) => {
+    result = runLayer({
+      spec: c.spec,
+      mode: c.mode,
+      input: new Tensor(c.input.shape, f32(data)),
+      params,
+      state,
+      gradOutput: i === inputs.length - 1 && c.gradOutput ? f32(c.gradOutput) : undefined,
+    });
+    state = result.state;
+  });
+  return result!;
+}
+
+function within(what: string, actual: ArrayLike<number>, expected: readonly (number | string)[], tol: number) {
+  const d = maxDiff(actual, expected as never);
+  assert.ok(d <= tol, `${what}: max |diff| ${d} exceeds ${tol}\n actual   ${Array.from(actual).slice(0, 8)}\n expected ${expected.slice(0, 8)}`);
+}
+
+function compare(r: RunResult, exp: GoldenResult, tol: { output: number; state?: number; grad?: number }, label: string) {
+  assert.deepEqual(r.output.shape.length > 0 ? r.output.size : 1, exp.output.length, `${label}: output size`);
+  within(`${label} output`, r.output.data, exp.output, tol.output);
+  if (exp.state === null) {
+    assert.equal(r.state, null, `${label}: layer should keep no running statistics`);
+  } else {
+    assert.ok(r.state, `${label}: running statistics expected`);
+    within(`${label} running_mean`, r.state.runningMean, exp.state.running_mean, tol.state!);
+    within(`${label} running_var`, r.state.runningVar, exp.state.running_var, tol.state!);
+    assert.equal(r.state.numBatchesTracked, exp.state.num_batches_tracked, `${label}: num_batches_tracked`);
+  }
+  if (exp.grad) {
+    assert.ok(r.grad, `${label}: gradients expected`);
+    within(`${label} grad input`, r.grad.input, exp.grad.input, tol.grad!);
+    for (const k of ['weight', 'bias'] as const) {
+      const e = exp.grad[k];
+      if (e === null) assert.equal(r.grad[k], null, `${label}: no ${k} gradient expected`);
+      else within(`${label} grad ${k}`, r.grad[k]!, e, tol.grad!);
+    }
+  }
+}
+
+for (const family of FAMILIES) {
+  const { cases } = loadGolden(family);
+  describe(`golden ${family} (PyTorch 1.13)`, () => {
+    it('has cases', () => assert.ok(cases.length >= 5));
+    for (const c of cases) {
+      it(c.id, () => {
+        if (c.error) {
+          assert.throws(
+            () => run(c),
+            (e: unknown) => {
+              assert.ok(e instanceof NormError, `expected a NormError, got ${String(e)}`);
+              assert.equal(e.type, c.error!.type);
+              assert.equal(e.message, c.error!.message);
+              return true;
+            },
+          );
+          return;
+        }
+        const r = run(c);
+        compare(r, c.expected!, c.tol!, 'vs torch float32');
+        compare(r, c.reference64!, c.tol64!, 'vs torch float64');
+      });
+    }
+  });
+}
