@@ -3,7 +3,7 @@
 // Every run gets its own folder: user data, extensions, XDG dirs and TMPDIR all live inside it,
 // so nothing is written to the home folder or /tmp and no cache leaks between runs.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,9 +54,9 @@ export const quietSettings = {
 };
 
 /** Creates a fresh run folder with the layout code-server needs and returns its paths. */
-export function makeRunDir(name, settings = {}) {
+export function makeRunDir(name, settings = {}, base = path.join(repoRoot, 'test-output', 'runs')) {
   // Short: Chromium and VS Code put Unix sockets under TMPDIR, whose paths are limited to ~107 bytes.
-  const dir = path.join(repoRoot, 'test-output', 'runs', `${name}-${Date.now().toString(36)}${process.pid.toString(36)}`);
+  const dir = path.join(base, `${name}-${Date.now().toString(36)}${process.pid.toString(36)}`);
   const paths = {
     dir,
     userData: path.join(dir, 'user-data'),
@@ -189,4 +189,16 @@ export function payloadUrl(server, { folder, extensionDevelopmentPath, extension
 
 export function removeRunDir(run) {
   rmSync(run.dir, { recursive: true, force: true });
+}
+
+/** Copies the built extension (what the .vsix would hold) into a run's extensions folder. */
+export function copyBuiltExtension(run) {
+  const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const dest = path.join(run.extensions, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  mkdirSync(dest, { recursive: true });
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist', 'media']) {
+    const src = path.join(repoRoot, f);
+    if (existsSync(src)) cpSync(src, path.join(dest, f), { recursive: true });
+  }
+  return dest;
 }

@@ -1,0 +1,60 @@
+/**
+ * Shows a calculator's result: a read-only Markdown document (virtual, so closing it never asks
+ * to save) opened in the Markdown preview, plus a notification with a "Copy" action that puts
+ * the result's copy text on the clipboard.
+ */
+import * as vscode from 'vscode';
+import { executeCommand, registerTextDocumentContentProvider, showInformationMessage, writeClipboard } from './vscodeapi';
+
+export const RESULT_SCHEME = 'normlens-result';
+
+export interface ShownResult {
+  title: string;
+  markdown: string;
+  copyText: string;
+}
+
+export class ResultStore implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly results = new Map<string, ShownResult>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private counter = 0;
+  private readonly registration: vscode.Disposable;
+  /** The last result shown, for tests and the "copy last result" command. */
+  last: ShownResult | undefined;
+
+  constructor() {
+    this.registration = registerTextDocumentContentProvider(RESULT_SCHEME, this);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const r = this.results.get(uri.path);
+    return r ? `# ${r.title}\n\n${r.markdown}\n` : '# NormLens\n\nThis result is no longer available; run the calculator again.\n';
+  }
+
+  /** Opens the result in the Markdown preview (falling back to the raw Markdown) and offers to copy it. */
+  async show(result: ShownResult): Promise<vscode.Uri> {
+    this.counter++;
+    // Keep a handful; older results are unlikely to be looked at again.
+    if (this.results.size >= 20) this.results.delete(this.results.keys().next().value as string);
+    const slug = result.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/${this.counter}-${slug}.md` });
+    this.results.set(uri.path, result);
+    this.last = result;
+    try {
+      await executeCommand('markdown.showPreview', uri);
+    } catch {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    }
+    void showInformationMessage(`NormLens: ${result.title}`, 'Copy').then((choice) => {
+      if (choice === 'Copy') void writeClipboard(result.copyText);
+    });
+    return uri;
+  }
+
+  dispose(): void {
+    this.registration.dispose();
+    this.changed.dispose();
+  }
+}
