@@ -1,0 +1,192 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import {
+  NormError, Tensor, averagingWindow, convertMomentum, countParameters, foldBatchNorm, runLayer,
+} from '../../../src/core';
+import type { BatchNormSpec, CoreLayerSpec } from '../../../src/core/spec';
+import type { MomentumConvention } from '../../../src/frameworks/types';
+import { f32, loadGolden, maxDiff, type Num } from './golden';
+
+interface FoldCase {
+  id: string;
+  convWeight: { shape: number[]; data: Num[] };
+  convBias: Num[] | null;
+  bn: { weight: Num[]; bias: Num[]; runningMean: Num[]; runningVar: Num[]; eps: number };
+  input: { shape: number[]; data: Num[] };
+  expected: { shape: number[]; data: Num[] };
+  tol: number;
+}
+interface CountCase {
+  id: string;
+  spec: CoreLayerSpec;
+  parameters: number;
+  buffers: number;
+  bytes: number;
+  names: string[];
+}
+const golden = loadGolden<{ fold: FoldCase[]; counts: CountCase[] }>('conversions');
+
+/** Valid (no padding, stride 1) convolution or linear map, weight [out, in, ...kernel], in float64. */
+function applyLayer(w: Tensor, b: Float32Array, x: Tensor): Float64Array {
+  const [O, I] = w.shape;
+  if (w.shape.length === 2) {
+    const [N] = x.shape;
+    const y = new Float64Array(N * O);
+    for (let n = 0; n < N; n++)
+      for (let o = 0; o < O; o++) {
+        let s = b[o];
+        for (let i = 0; i < I; i++) s += w.data[o * I + i] * x.data[n * I + i];
+        y[n * O + o] = s;
+      }
+    return y;
+  }
+  const k = w.shape.slice(2);
+  const sp = x.shape.slice(2);
+  const outSp = sp.map((d, i) => d - k[i] + 1);
+  const N = x.shape[0];
+  const kH = k.length === 2 ? k[0] : 1;
+  const kW = k[k.length - 1];
+  const H = sp.length === 2 ? sp[0] : 1;
+  const W = sp[sp.length - 1];
+  const oH = outSp.length === 2 ? outSp[0] : 1;
+  const oW = outSp[outSp.length - 1];
+  const y = new Float64Array(N * O * oH * oW);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < O; o++)
+      for (let r = 0; r < oH; r++)
+        for (let c = 0; c < oW; c++) {
+          let s = b[o];
+          for (let i = 0; i < I; i++)
+            for (let u = 0; u < kH; u++)
+              for (let v = 0; v < kW; v++)
+                s += w.data[((o * I + i) * kH + u) * kW + v] * x.data[((n * I + i) * H + r + u) * W + c + v];
+          y[((n * O + o) * oH + r) * oW + c] = s;
+        }
+  return y;
+}
+
+describe('foldBatchNorm', () => {
+  for (const c of golden.fold) {
+    it(`${c.id}: folded layer equals layer followed by eval BatchNorm (PyTorch)`, () => {
+      const w = new Tensor(c.convWeight.shape, f32(c.convWeight.data));
+      const folded = foldBatchNorm(w, c.convBias ? f32(c.convBias) : null, {
+        weight: f32(c.bn.weight), bias: f32(c.bn.bias), runningMean: f32(c.bn.runningMean),
+        runningVar: f32(c.bn.runningVar), eps: c.bn.eps,
+      });
+      assert.deepEqual(folded.weight.shape, c.convWeight.shape);
+      const y = applyLayer(folded.weight, folded.bias, new Tensor(c.input.shape, f32(c.input.data)));
+      // The folded weights are rounded to float32 once more: allow a few float32 steps on top.
+      const scale = Math.max(1, ...Array.from(y, Math.abs));
+      const d = maxDiff(y, c.expected.data);
+      assert.ok(d <= c.tol + 8 * 2 ** -23 * scale, `max diff ${d} (tolerance ${c.tol})`);
+    });
+  }
+
+  it('agrees with running the core BatchNorm in eval mode after the layer', () => {
+    const c = golden.fold.find((k) => k.id === 'linear_bn1d')!;
+    const w = new Tensor(c.convWeight.shape, f32(c.convWeight.data));
+    const b = f32(c.convBias!);
+    const x = new Tensor(c.input.shape, f32(c.input.data));
+    const z = new Tensor([x.shape[0], w.shape[0]], Float32Array.from(applyLayer(w, b, x)));
+    const spec: BatchNormSpec = {
+      kind: 'batch_norm', numFeatures: w.shape[0], eps: c.bn.eps, momentum: 0.1, hasWeight: true, hasBias: true,
+      trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1,
+    };
+    const viaCore = runLayer({
+      spec, mode: 'eval', input: z, params: { weight: f32(c.bn.weight), bias: f32(c.bn.bias) },
+      state: { runningMean: f32(c.bn.runningMean), runningVar: f32(c.bn.runningVar), numBatchesTracked: 1 },
+    }).output.data;
+    assert.ok(maxDiff(viaCore, c.expected.data) <= c.tol + 1e-5);
+  });
+
+  it('treats a missing bias as zero and rejects mismatched channel counts', () => {
+    const w = new Tensor([2, 1], [1, 2]);
+    const bn = { weight: null, bias: null, runningMean: f32([1, 1]), runningVar: f32([3, 0]), eps: 1 };
+    const f = foldBatchNorm(w, null, bn);
+    assert.deepEqual(Array.from(f.weight.data), [0.5, 2]);
+    assert.deepEqual(Array.from(f.bias), [-0.5, -1]);
+    assert.throws(() => foldBatchNorm(w, f32([1, 2, 3]), bn), /bias has 3 values but the weight has 2 output channels/);
+  });
+});
+
+describe('momentum conventions', () => {
+  const conventions: MomentumConvention[] = ['new-weight', 'old-weight', 'decay-debiased'];
+
+  it('PyTorch 0.1 is Keras/Flax 0.9 and back', () => {
+    assert.ok(Math.abs(convertMomentum(0.1, 'new-weight', 'old-weight') - 0.9) < 1e-15);
+    assert.ok(Math.abs(convertMomentum(0.99, 'old-weight', 'new-weight') - 0.01) < 1e-15);
+    assert.equal(convertMomentum(0.9, 'old-weight', 'decay-debiased'), 0.9);
+  });
+
+  it('round-trips between any two conventions', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...conventions), fc.constantFrom(...conventions), (m, a, b) => {
+        const there = convertMomentum(m, a, b);
+        assert.ok(there >= 0 && there <= 1);
+        assert.ok(Math.abs(convertMomentum(there, b, a) - m) < 1e-12);
+      }),
+    );
+  });
+
+  it('a converted momentum gives the same running statistics (core BatchNorm vs the old-weight formula)', () => {
+    const spec: BatchNormSpec = {
+      kind: 'batch_norm', numFeatures: 1, eps: 1e-5, momentum: convertMomentum(0.99, 'old-weight', 'new-weight'),
+      hasWeight: false, hasBias: false, trackRunningStats: true, storedVariance: 'biased', channelAxis: -1,
+    };
+    const r = runLayer({ spec, mode: 'train', input: new Tensor([4, 1], [2, 4, 6, 8]) });
+    assert.ok(Math.abs(r.state!.runningMean[0] - (0.99 * 0 + 0.01 * 5)) < 1e-7);
+    assert.ok(Math.abs(r.state!.runningVar[0] - (0.99 * 1 + 0.01 * 5)) < 1e-7);
+  });
+
+  it('rejects momenta outside [0, 1]', () => {
+    assert.throws(() => convertMomentum(1.5, 'new-weight', 'old-weight'), NormError);
+    assert.throws(() => convertMomentum(NaN, 'new-weight', 'old-weight'), NormError);
+  });
+});
+
+describe('averagingWindow', () => {
+  it('half-life: a batch weight halves after that many updates', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-6, max: 0.999999, noNaN: true }), (m) => {
+        const { halfLife, effectiveSamples } = averagingWindow(m);
+        assert.ok(Math.abs((1 - m) ** halfLife - 0.5) < 1e-9);
+        assert.ok(Math.abs(effectiveSamples * m - 1) < 1e-12);
+      }),
+    );
+  });
+
+  it('PyTorch 0.1: half-life ≈ 6.58 batches, about 10 batches', () => {
+    const w = averagingWindow(0.1);
+    assert.ok(Math.abs(w.halfLife - 6.5788) < 1e-4);
+    assert.equal(w.effectiveSamples, 10);
+  });
+
+  it('handles the ends', () => {
+    assert.deepEqual(averagingWindow(0), { halfLife: Infinity, effectiveSamples: Infinity });
+    assert.deepEqual(averagingWindow(1), { halfLife: 0, effectiveSamples: 1 });
+    assert.throws(() => averagingWindow(-0.1), NormError);
+  });
+});
+
+describe('countParameters (PyTorch sum(p.numel()) and buffers)', () => {
+  for (const c of golden.counts) {
+    it(c.id, () => {
+      const r = countParameters(c.spec);
+      assert.equal(r.parameters, c.parameters);
+      assert.equal(r.buffers, c.buffers);
+      assert.equal(r.bytes, c.bytes);
+      assert.deepEqual(r.detail.map((d) => d.name), c.names);
+    });
+  }
+
+  it('counts float16 bytes with the int64 counter unchanged', () => {
+    const spec = golden.counts[0].spec;
+    const r = countParameters(spec, 2);
+    assert.equal(r.bytes, (r.parameters + r.buffers - 1) * 2 + 8);
+  });
+
+  it('needs the channel count of a lazy layer', () => {
+    const lazy = { ...(golden.counts[0].spec as BatchNormSpec), numFeatures: null };
+    assert.throws(() => countParameters(lazy), /channel count is not known/);
+  });
+});
