@@ -30,6 +30,9 @@ const LAYER_KINDS: readonly LayerKind[] = [
 /** Largest input tensor the panel accepts (elements). */
 export const MAX_ELEMENTS = 65536;
 
+/** Most training batches the train-vs-eval simulation takes. */
+export const MAX_TRAIN_STEPS = 300;
+
 /** What a hover link (or another command) asks the panel to show. */
 export interface OpenRequest {
   framework?: FrameworkId;
@@ -83,7 +86,7 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
+  if (typeof x === 'number') return String(x);
   return typeof x === 'string' ? `the string ${JSON.stringify(x.length > 40 ? x.slice(0, 40) + '…' : x)}` : typeof x;
 }
 
@@ -219,7 +222,9 @@ export function parsePanelState(x: unknown): Parsed<PanelState> {
     return fail(`panel state: momentum must be null or within [0, 1], got ${describe(x.momentum)}`);
   }
   if (!Number.isInteger(x.seed)) return fail(`panel state: seed must be an integer, got ${describe(x.seed)}`);
-  if (!(Number.isInteger(x.trainSteps) && (x.trainSteps as number) >= 0)) return fail(`panel state: trainSteps must be an integer ≥ 0, got ${describe(x.trainSteps)}`);
+  if (!(Number.isInteger(x.trainSteps) && (x.trainSteps as number) >= 0 && (x.trainSteps as number) <= MAX_TRAIN_STEPS)) {
+    return fail(`panel state: trainSteps must be an integer within [0, ${MAX_TRAIN_STEPS}], got ${describe(x.trainSteps)}`);
+  }
   if (typeof x.focus !== 'string' || !PANEL_METHODS.includes(x.focus as PanelMethod)) return fail(`panel state: unknown focus method ${describe(x.focus)}`);
   if (x.answer !== null && typeof x.answer !== 'string') return fail(`panel state: answer must be null or a string, got ${describe(x.answer)}`);
   return ok({

@@ -12,7 +12,8 @@ import type { LayerState } from '../core';
 import type { CoreLayerSpec } from '../core/spec';
 import { NormError } from '../core/errors';
 import type { Layout, PanelMethod, PanelState } from '../protocol';
-import { PANEL_METHODS, MAX_ELEMENTS } from '../protocol';
+import { PANEL_METHODS, MAX_ELEMENTS, MAX_TRAIN_STEPS } from '../protocol';
+export { MAX_TRAIN_STEPS };
 import type { FrameworkProfile } from './profile';
 
 export const METHOD_TITLES: Record<PanelMethod, string> = {
@@ -509,7 +510,6 @@ export interface TrainingView {
   problem: string | null;
 }
 
-export const MAX_TRAIN_STEPS = 300;
 const TRAIN_BATCH_LIMIT = 8192;
 
 function channelMoments(state: PanelState): { mean: Float64Array; std: Float64Array } {
