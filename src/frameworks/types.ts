@@ -65,6 +65,13 @@ export interface ParamSpec {
   keywordOnly?: boolean;
   /** One line: what the argument means. */
   doc: string;
+  /**
+   * The argument is a tensor operand of a function (input, weight, running_mean...), not a
+   * setting: `normlens compute` fills it from the request's input/params/state.
+   */
+  tensor?: boolean;
+  /** Only in newer releases than some users have (e.g. PyTorch LayerNorm `bias`, 2.1+). */
+  since?: string;
 }
 
 /**
@@ -99,6 +106,14 @@ export interface NormClassSpec {
   params: ParamSpec[];
   /** The signature ends in **kwargs (e.g. Keras layers accept name=, dtype=...). */
   varKeywords?: boolean;
+  /**
+   * The argument that chooses batch statistics vs running statistics at construction or call,
+   * and the value that means training (batch statistics): F.batch_norm `training=True`,
+   * Flax `use_running_average=False`.
+   */
+  modeArg?: { name: string; trainWhen: boolean };
+  /** Release that introduced it, when recent (e.g. PyTorch RMSNorm: '2.4'). */
+  since?: string;
   roles: ParamRoles;
   /** Expected input layout in words, e.g. '(N, C, H, W)'. */
   inputShape: string;
@@ -112,8 +127,9 @@ export interface NormClassSpec {
   notes?: string[];
   /**
    * Translate effective arguments (every parameter bound, defaults filled in) into the core's
-   * canonical spec, given the input's rank when known. Returns a message when the arguments
+   * canonical spec, given the input's rank (and full shape) when known; layers whose axes are
+   * sized from the input (Keras LayerNormalization, Flax LayerNorm...) need the shape. Returns a message when the arguments
    * cannot be computed (e.g. an argument that is an expression, or a kind the core lacks).
    */
-  toCore?(args: Record<string, PyValue>, inputRank?: number): CoreLayerSpec | { error: string };
+  toCore?(args: Record<string, PyValue>, inputRank?: number, inputShape?: readonly number[]): CoreLayerSpec | { error: string };
 }

@@ -1,0 +1,322 @@
+/**
+ * Looking things up in the framework table: by qualified name, binding a call's arguments to a
+ * signature exactly as Python does, and translating a layer into another framework's terms.
+ */
+import { convertMomentum } from '../core/conversions';
+import { pyRepr } from './read';
+import { FRAMEWORKS, NORM_CLASSES } from './table';
+import type { FrameworkId, FrameworkInfo, NormClassSpec, ParamSpec, PyValue } from './types';
+
+export { FRAMEWORKS, NORM_CLASSES } from './table';
+export { pyRepr } from './read';
+
+const byName = new Map<string, NormClassSpec>();
+for (const spec of NORM_CLASSES) for (const q of spec.qualifiedNames) byName.set(q, spec);
+
+export function findByQualifiedName(name: string): NormClassSpec | undefined {
+  return byName.get(name);
+}
+
+export function allQualifiedNames(): string[] {
+  return [...byName.keys()];
+}
+
+export function frameworkInfo(id: FrameworkId): FrameworkInfo | undefined {
+  return FRAMEWORKS.find((f) => f.id === id);
+}
+
+export interface BoundArgument {
+  value: PyValue;
+  /** The user did not write it; the signature's default applies. */
+  isDefault: boolean;
+}
+
+export type BindingProblem =
+  | 'too-many-positional'
+  | 'unexpected-keyword'
+  | 'multiple-values'
+  | 'missing-required';
+
+export interface BindingError {
+  problem: BindingProblem;
+  /** The parameter (or unknown keyword) concerned; absent for too-many-positional. */
+  param?: string;
+  /** Index of the positional argument concerned (too-many-positional: the first extra one). */
+  index?: number;
+  /** Python's own wording, e.g. "BatchNorm2d() got an unexpected keyword argument 'epsilon'". */
+  message: string;
+}
+
+export interface Binding {
+  /** What the call gave, bound to parameter names, in signature order (extra **kwargs last). */
+  arguments: Record<string, PyValue>;
+  /** Every parameter that has a value, in signature order: given or default. */
+  effective: Record<string, BoundArgument>;
+  errors: BindingError[];
+}
+
+export interface BindOptions {
+  /** The call also passes `*args`: positional count is unknown, so missing ones are not errors. */
+  starArgs?: boolean;
+  /** The call also passes `**kwargs`: unknown keywords may supply anything missing. */
+  starKwargs?: boolean;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function quoteList(names: string[]): string {
+  const q = names.map((n) => `'${n}'`);
+  if (q.length === 1) return q[0];
+  if (q.length === 2) return `${q[0]} and ${q[1]}`;
+  return `${q.slice(0, -1).join(', ')}, and ${q[q.length - 1]}`;
+}
+
+/**
+ * Bind positional and keyword arguments to a signature the way CPython does (the same checks in
+ * the same order, with CPython's messages; `self` is not counted, and the callable is named by
+ * its short name, e.g. `BatchNorm2d()`).
+ */
+export function bindArguments(
+  spec: NormClassSpec,
+  positional: readonly PyValue[],
+  keywords: Readonly<Record<string, PyValue>>,
+  options: BindOptions = {},
+): Binding {
+  const fn = `${spec.name}()`;
+  const params = spec.params;
+  const positionalParams = params.filter((q) => !q.keywordOnly);
+  const given = new Map<string, PyValue>();
+  const errors: BindingError[] = [];
+  const extraKeywords: Record<string, PyValue> = {};
+
+  // Same order as CPython: keywords are matched (and rejected) before the positional count is checked.
+  positional.forEach((v, i) => {
+    if (i < positionalParams.length) given.set(positionalParams[i].name, v);
+  });
+  for (const [name, v] of Object.entries(keywords)) {
+    const param = params.find((q) => q.name === name);
+    if (!param) {
+      if (spec.varKeywords) extraKeywords[name] = v;
+      else errors.push({ problem: 'unexpected-keyword', param: name, message: `${fn} got an unexpected keyword argument '${name}'` });
+      continue;
+    }
+    if (given.has(name)) {
+      errors.push({ problem: 'multiple-values', param: name, message: `${fn} got multiple values for argument '${name}'` });
+      continue;
+    }
+    given.set(name, v);
+  }
+  if (positional.length > positionalParams.length) {
+    const max = positionalParams.length;
+    const min = positionalParams.filter((q) => !('default' in q)).length;
+    const kwGiven = Object.keys(keywords).filter((k) => params.some((q) => q.name === k && q.keywordOnly)).length;
+    const takes = min === max ? plural(max, 'positional argument') : `from ${min} to ${max} positional arguments`;
+    const extra = kwGiven ? ` positional argument${positional.length === 1 ? '' : 's'} (and ${plural(kwGiven, 'keyword-only argument')})` : '';
+    const were = positional.length === 1 && !extra ? 'was' : 'were';
+    errors.push({
+      problem: 'too-many-positional',
+      index: max,
+      message: extra
+        ? `${fn} takes ${takes} but ${positional.length}${extra} were given`
+        : `${fn} takes ${takes} but ${positional.length} ${were} given`,
+    });
+  }
+  // CPython reports missing positional parameters first, then missing keyword-only ones.
+  {
+    const lacking = (keywordOnly: boolean) =>
+      params.filter((q) => !!q.keywordOnly === keywordOnly && !('default' in q) && !given.has(q.name)).map((q) => q.name);
+    const missingPos = options.starArgs || options.starKwargs ? [] : lacking(false);
+    const missingKw = options.starKwargs ? [] : lacking(true);
+    const report = (names: string[], what: string) => {
+      if (names.length === 0) return;
+      const word = `required ${what}argument${names.length === 1 ? '' : 's'}`;
+      errors.push({
+        problem: 'missing-required',
+        param: names[0],
+        message: `${fn} missing ${names.length} ${word}: ${quoteList(names)}`,
+      });
+    };
+    if (missingPos.length) report(missingPos, 'positional ');
+    else report(missingKw, 'keyword-only ');
+  }
+
+  const args: Record<string, PyValue> = {};
+  const effective: Record<string, BoundArgument> = {};
+  for (const q of params) {
+    if (given.has(q.name)) {
+      args[q.name] = given.get(q.name)!;
+      effective[q.name] = { value: given.get(q.name)!, isDefault: false };
+    } else if ('default' in q) {
+      effective[q.name] = { value: q.default!, isDefault: true };
+    }
+  }
+  Object.assign(args, extraKeywords);
+  return { arguments: args, effective, errors };
+}
+
+/** Plain values of an effective-argument record. */
+export function effectiveValues(effective: Readonly<Record<string, BoundArgument>>): Record<string, PyValue> {
+  const out: Record<string, PyValue> = {};
+  for (const [k, v] of Object.entries(effective)) out[k] = v.value;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Translation between frameworks
+
+export interface Translation {
+  spec: NormClassSpec;
+  /** Qualified name to write, e.g. 'keras.layers.BatchNormalization'. */
+  qualifiedName: string;
+  /** Arguments to write (required ones and those that differ from the target's defaults), in signature order. */
+  args: Record<string, PyValue>;
+  /** The call as Python source, e.g. 'keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-05)'. */
+  code: string;
+  /** What differs or could not be carried over. */
+  notes: string[];
+}
+
+const paramOf = (spec: NormClassSpec, name: string | undefined): ParamSpec | undefined =>
+  name ? spec.params.find((q) => q.name === name) : undefined;
+
+const isLiteral = (v: PyValue | undefined): boolean =>
+  v !== undefined && !(typeof v === 'object' && v !== null && !Array.isArray(v));
+
+/** Whether a layer has learnable scale/shift, read through its roles. */
+function affineOf(spec: NormClassSpec, v: Record<string, PyValue>): { weight: PyValue; bias: PyValue } {
+  const r = spec.roles;
+  let weight: PyValue = true;
+  let bias: PyValue = true;
+  if (r.affine) weight = bias = v[r.affine];
+  if (r.scale) weight = v[r.scale];
+  if (r.bias) bias = r.affine ? (v[r.affine] === true ? v[r.bias] : v[r.affine]) : v[r.bias];
+  if (spec.kind === 'rms_norm') bias = false;
+  return { weight, bias };
+}
+
+/** The target framework's class for the same kind of layer, matching the input rank when it has variants. */
+function counterpart(from: NormClassSpec, to: FrameworkId): NormClassSpec | undefined {
+  const pool = NORM_CLASSES.filter((c) => c.framework === to && c.kind === from.kind);
+  if (pool.length === 0) return undefined;
+  const modules = pool.filter((c) => c.form === from.form);
+  const candidates = modules.length ? modules : pool;
+  const dim = /(\d)d$/i.exec(from.name)?.[1];
+  const plain = candidates.filter((c) => !/^(Lazy|Sync)/.test(c.name));
+  const list = plain.length ? plain : candidates;
+  if (dim) {
+    const same = list.find((c) => new RegExp(`${dim}d$`, 'i').test(c.name));
+    if (same) return same;
+  }
+  return list.find((c) => !/\dd$/i.test(c.name)) ?? list[0];
+}
+
+/**
+ * The equivalent layer in another framework's terms, for the same input layout: eps carried over
+ * as a value (defaults differ), momentum converted between conventions, channel and group counts,
+ * learnable scale/shift and running-statistics flags mapped by role.
+ */
+export function translate(
+  spec: NormClassSpec,
+  effective: Readonly<Record<string, BoundArgument | PyValue>>,
+  toFramework: FrameworkId,
+): Translation | { error: string } {
+  const v: Record<string, PyValue> = {};
+  for (const [k, e] of Object.entries(effective)) {
+    v[k] = e !== null && typeof e === 'object' && 'isDefault' in e ? (e as BoundArgument).value : (e as PyValue);
+  }
+  const target = counterpart(spec, toFramework);
+  const toInfo = frameworkInfo(toFramework);
+  const fromInfo = frameworkInfo(spec.framework);
+  if (!toInfo || !fromInfo) return { error: `unknown framework ${toFramework}` };
+  if (!target) return { error: `${toInfo.name} has no ${spec.kind.replace(/_/g, ' ')} layer` };
+  const out: Record<string, PyValue> = {};
+  const notes: string[] = [];
+  const r = spec.roles;
+  const t = target.roles;
+  const set = (name: string | undefined, value: PyValue) => {
+    if (name && paramOf(target, name)) out[name] = value;
+  };
+
+  // Counts
+  if (r.channels && t.channels && v[r.channels] !== undefined) set(t.channels, v[r.channels]);
+  if (r.groups && t.groups && v[r.groups] !== undefined) set(t.groups, v[r.groups]);
+  if (r.normalizedShape && v[r.normalizedShape] !== undefined) {
+    const shape = v[r.normalizedShape];
+    if (t.normalizedShape) set(t.normalizedShape, shape);
+    else if (t.axis && Array.isArray(shape) && shape.length > 1) set(t.axis, shape.map((_, i) => i - shape.length));
+  }
+  if (t.channels && !paramOf(target, t.channels)?.hasOwnProperty('default') && out[t.channels] === undefined) {
+    notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);
+  }
+
+  // Channel layout
+  if (spec.kind === 'batch_norm' || spec.kind === 'group_norm' || spec.kind === 'instance_norm') {
+    if (fromInfo.channels !== toInfo.channels) {
+      if (t.axis && toInfo.channels === 'last' && (toFramework === 'keras' || toFramework === 'tf_keras')) {
+        set(t.axis, 1);
+      } else {
+        notes.push(
+          `${toInfo.name} expects channels ${toInfo.channels} (${toInfo.channels === 'last' ? 'N, ..., C' : 'N, C, ...'}); ${fromInfo.name} uses channels ${fromInfo.channels}: transpose the input.`,
+        );
+      }
+    }
+  }
+
+  // eps
+  if (r.eps && t.eps) {
+    const e = v[r.eps];
+    const targetDefault = paramOf(target, t.eps)?.default;
+    if (e === null && spec.kind === 'rms_norm') {
+      if (targetDefault !== null) {
+        set(t.eps, 1.1920928955078125e-7);
+        notes.push(`${spec.name} eps=None means float32 machine epsilon (1.19e-7); written out for ${target.name}.`);
+      }
+    } else if (e !== undefined) {
+      set(t.eps, e);
+      if (isLiteral(e) && isLiteral(targetDefault) && e !== targetDefault) {
+        notes.push(`${target.name}'s default ${t.eps} is ${pyRepr(targetDefault)}, ${spec.name}'s here is ${pyRepr(e)}.`);
+      }
+    }
+  }
+
+  // Momentum
+  if (r.momentum && t.momentum && v[r.momentum] !== undefined) {
+    const m = v[r.momentum];
+    const fc = fromInfo.momentumConvention;
+    const tc = toInfo.momentumConvention;
+    if (m === null) notes.push(`momentum=None (cumulative average) has no equivalent in ${toInfo.name}.`);
+    else if (typeof m === 'number' && fc && tc && m >= 0 && m <= 1) {
+      const converted = Math.round(convertMomentum(m, fc, tc) * 1e12) / 1e12;
+      set(t.momentum, converted);
+      if (fc !== tc) notes.push(`momentum ${m} in ${fromInfo.name}'s convention is ${converted} in ${toInfo.name}'s.`);
+      if (tc === 'decay-debiased' && fc !== 'decay-debiased') notes.push(`${toInfo.name} also divides its average by (1 − decay^t) (zero-debiasing).`);
+    } else set(t.momentum, m);
+  }
+
+  // Learnable scale / shift
+  const { weight, bias } = affineOf(spec, v);
+  if (t.affine) {
+    set(t.affine, weight === true || bias === true);
+    if (weight !== bias && !t.scale && !t.bias) notes.push(`${target.name} cannot have a scale without a shift (or the reverse).`);
+    if (t.bias && paramOf(target, t.bias)) set(t.bias, bias);
+  } else {
+    if (t.scale) set(t.scale, weight);
+    if (t.bias) set(t.bias, bias);
+  }
+  if (r.trackRunningStats && t.trackRunningStats && v[r.trackRunningStats] !== undefined) set(t.trackRunningStats, v[r.trackRunningStats]);
+
+  // Keep required arguments and those that differ from the target's defaults, in signature order.
+  const args: Record<string, PyValue> = {};
+  for (const q of target.params) {
+    if (!(q.name in out)) continue;
+    if ('default' in q && JSON.stringify(q.default) === JSON.stringify(out[q.name])) continue;
+    args[q.name] = out[q.name];
+  }
+  for (const q of target.params) {
+    if (!('default' in q) && !q.tensor && !(q.name in args)) notes.push(`${target.name} requires ${q.name}.`);
+  }
+  const positional = target.params.filter((q) => !('default' in q) && !q.keywordOnly && !q.tensor).map((q) => q.name);
+  const parts = Object.entries(args).map(([k, val]) => (positional.includes(k) ? pyRepr(val) : `${k}=${pyRepr(val)}`));
+  const qualifiedName = target.qualifiedNames[0];
+  return { spec: target, qualifiedName, args, code: `${qualifiedName}(${parts.join(', ')})`, notes };
+}
