@@ -425,6 +425,11 @@ def batch_norm_cases():
                   inp([4, 3, 2], 46), state=state(3, 46), more=[inp([4, 3, 2], 47, 2.0)['data']]))
     C.append(case('bn_debiased_ema_3_steps', bn(2, ranks=None, momentum=0.1, stored='biased', debiased=True), 'train',
                   inp([5, 2], 48), more=[inp([5, 2], 49, 2.0, 1.0)['data'], inp([5, 2], 50)['data']]))
+    C.append(case('bn_empty_batch_momentum_none', bn(3, momentum=None), 'train', inp([0, 3], 51)))
+    C.append(case('bn_empty_spatial', bn(3, (4,)), 'train', inp([2, 3, 0, 2], 52), state=state(3, 52)))
+    C.append(case('bn_empty_eval', bn(3, (4,)), 'eval', inp([0, 3, 2, 2], 53), state=state(3, 53)))
+    C.append(case('bn_nan_propagates', bn(2), 'train', inp([3, 2], 0, data=[1, float('nan'), 2, 3, 4, 5]), grad=True,
+                  seed=54))
     # errors
     C.append(case('err_bn_one_value_per_channel', bn(3), 'train', inp([1, 3], 60)))
     C.append(case('err_bn_one_value_per_channel_3d', bn(3), 'train', inp([1, 3, 1], 61)))
@@ -462,6 +467,8 @@ def instance_norm_cases():
     C.append(case('in_constant_eps0', inorm(2, 3, eps=0.0, affine=True), 'train',
                   with_const(inp([2, 2, 4], 112), [2, 2, 4], [((0, 1), 'const'), ((1, 0), 'tiny')]), affine(2, 112)))
     C.append(case('in_no_check_without_affine_or_tracking', inorm(3, 3), 'train', inp([2, 4, 5], 113)))
+    C.append(case('in_empty_batch_tracked', inorm(3, 3, track=True), 'train', inp([0, 3, 4], 114), state=state(3, 114)))
+    C.append(case('in_empty_spatial', inorm(3, 3), 'train', inp([2, 3, 0], 115)))
     C.append(case('err_in_one_spatial', inorm(3, 3), 'train', inp([2, 3, 1], 120)))
     C.append(case('err_in_one_spatial_eval_untracked', inorm(3, 3), 'eval', inp([2, 3, 1], 121)))
     C.append(case('err_in_unbatched_one_spatial', inorm(3, 3), 'train', inp([3, 1], 122)))
@@ -494,6 +501,7 @@ def group_norm_cases():
     C.append(case('gn_large_eps', gnorm(2, 4, eps=2.0), 'train', inp([2, 4, 3], 210), grad=True, seed=210))
     C.append(case('gn_n1_two_per_group', gnorm(2, 4), 'train', inp([1, 4], 211), grad=True, seed=211))
     C.append(case('gn_no_channel_check_without_affine', gnorm(2, 4, affine=False), 'train', inp([2, 6, 3], 212)))
+    C.append(case('gn_empty_batch', gnorm(2, 4), 'train', inp([0, 4, 3], 213)))
     C.append(case('err_gn_divisible', gnorm(2, 3), 'train', inp([2, 3, 4], 220)))
     C.append(case('err_gn_zero_groups', gnorm(0, 4), 'train', inp([2, 4, 4], 221)))
     C.append(case('err_gn_weight_channels', gnorm(2, 4), 'train', inp([2, 6, 3], 222)))
@@ -523,6 +531,7 @@ def layer_norm_cases():
     C.append(case('ln_constant_eps0_nan', lnorm([4], eps=0.0), 'train',
                   with_const(inp([2, 4], 310), [2, 4], [((0,), 'const')]), affine(4, 310)))
     C.append(case('ln_large_eps', lnorm([4], eps=1.0), 'train', inp([2, 4], 311, 0.2), grad=True, seed=311))
+    C.append(case('ln_empty_rows', lnorm([4]), 'train', inp([0, 4], 312)))
     C.append(case('err_ln_shape', lnorm([3]), 'train', inp([2, 4], 320)))
     C.append(case('err_ln_shape_2d', lnorm([3, 4]), 'train', inp([2, 4, 3], 321)))
     C.append(case('err_ln_rank_too_small', lnorm([3, 4]), 'train', inp([4], 322)))
@@ -554,6 +563,7 @@ def lrn_cases():
     C.append(case('lrn_size_over_channels', lrn(7, alpha=1.0, beta=1.0, k=0.5), 'train', inp([2, 3, 4], 503),
                   grad=True, seed=503))
     C.append(case('lrn_size1', lrn(1, alpha=1.0, beta=2.0, k=1.0), 'train', inp([1, 3, 3], 504), grad=True, seed=504))
+    C.append(case('lrn_empty_batch', lrn(2), 'train', inp([0, 3, 4], 505)))
     C.append(case('err_lrn_rank2', lrn(2), 'train', inp([2, 3], 510)))
     C.append(case('err_lrn_size0_rank3', lrn(0), 'train', inp([2, 3, 4], 511)))
     C.append(case('err_lrn_size0_rank4', lrn(0), 'train', inp([2, 3, 4, 2], 512)))

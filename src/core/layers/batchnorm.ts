@@ -1,4 +1,5 @@
 import { inputError, runtimeError, valueError } from '../errors';
+import { fastBatchNormTrain } from '../fast';
 import { groupedBackward, kernels, normalizeGrouped, type GroupView } from '../kernels';
 import type { BatchNormSpec } from '../spec';
 import { Tensor } from '../tensor';
@@ -51,7 +52,12 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   let mean: Float64Array;
   let variance: Float64Array;
   let invstd: Float64Array;
-  if (useBatchStats) {
+  // Fast kernels cover contiguous channel planes; they return null for cases left to the reference.
+  const fast = useBatchStats ? fastBatchNormTrain(x.data, P, C, Q, weight, bias, spec.eps) : null;
+  if (fast) {
+    ({ mean, variance } = fast);
+    invstd = invStd(variance, spec.eps, true);
+  } else if (useBatchStats) {
     ({ mean, variance } = kernels.channelStats(x.data, shape, axis));
     invstd = invStd(variance, spec.eps, true);
   } else {
@@ -59,11 +65,17 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
     variance = Float64Array.from(state!.runningVar);
     invstd = invStd(variance, spec.eps, false);
   }
-  const out = new Float32Array(x.size);
-  normalizeGrouped(x.data, out, view, mean, invstd, weight, bias);
+  const out = fast ? fast.output : new Float32Array(x.size);
+  if (!fast) normalizeGrouped(x.data, out, view, mean, invstd, weight, bias);
 
   let newState = state;
-  if (state && req.mode === 'train') newState = updateRunning(spec, state, mean, variance, perChannel);
+  if (state && req.mode === 'train') {
+    // An empty batch still counts as a step but leaves the averages alone (as PyTorch does).
+    newState =
+      perChannel === 0
+        ? { ...state, numBatchesTracked: state.numBatchesTracked + 1 }
+        : updateRunning(spec, state, mean, variance, perChannel);
+  }
 
   const result: RunResult = {
     output: new Tensor(shape, out),

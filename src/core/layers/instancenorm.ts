@@ -74,7 +74,7 @@ export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult
   normalizeGrouped(x.data, out, view, mean, invstd, weight, bias);
 
   let newState = state;
-  if (state && req.mode === 'train' && N > 0) {
+  if (state && req.mode === 'train') {
     // Running statistics move toward the batch average of the per-instance statistics
     // (unbiased variances); num_batches_tracked is left alone, as PyTorch does.
     const m = spec.momentum as number;
@@ -83,9 +83,14 @@ export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult
     const corr = spatial / (spatial - 1);
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
-        avgMean[c] += mean[n * C + c] / N;
-        avgVar[c] += (variance[n * C + c] * corr) / N;
+        avgMean[c] += mean[n * C + c];
+        avgVar[c] += variance[n * C + c] * corr;
       }
+    }
+    // An empty batch averages nothing: NaN, as in PyTorch.
+    for (let c = 0; c < C; c++) {
+      avgMean[c] /= N;
+      avgVar[c] /= N;
     }
     newState = {
       runningMean: blend(state.runningMean, avgMean, m),

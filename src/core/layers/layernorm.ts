@@ -1,4 +1,5 @@
 import { inputError, runtimeError } from '../errors';
+import { fastLayerNorm, fastRmsNorm } from '../fast';
 import { kernels, normalizeRows, rowsBackward } from '../kernels';
 import type { LayerNormSpec, RmsNormSpec } from '../spec';
 import { Tensor, checkShape } from '../tensor';
@@ -40,11 +41,12 @@ export function layerNorm(spec: LayerNormSpec, req: RunRequest): RunResult {
   const x = req.input;
   const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
   const { weight, bias } = elementParams(spec.hasWeight, spec.hasBias, req, spec.normalizedShape, cols);
-  const { mean, variance } = kernels.rowStats(x.data, rows, cols);
+  const fast = fastLayerNorm(x.data, rows, cols, weight, bias, spec.eps);
+  const { mean, variance } = fast ?? kernels.rowStats(x.data, rows, cols);
   const invstd = new Float64Array(rows);
   for (let r = 0; r < rows; r++) invstd[r] = 1 / Math.sqrt(variance[r] + spec.eps);
-  const out = new Float32Array(x.size);
-  normalizeRows(x.data, out, rows, cols, mean, invstd, weight, bias);
+  const out = fast ? fast.output : new Float32Array(x.size);
+  if (!fast) normalizeRows(x.data, out, rows, cols, mean, invstd, weight, bias);
   const result: RunResult = { output: new Tensor(x.shape, out), state: null, stats: { mean, variance, count: cols } };
   if (req.gradOutput) {
     checkGradOutput(req.gradOutput, x.size);
@@ -59,11 +61,12 @@ export function rmsNorm(spec: RmsNormSpec, req: RunRequest): RunResult {
   const x = req.input;
   const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
   const { weight } = elementParams(spec.hasWeight, false, req, spec.normalizedShape, cols);
-  const ms = kernels.rowMeanSquare(x.data, rows, cols);
+  const fast = fastRmsNorm(x.data, rows, cols, weight, eps);
+  const ms = fast ? fast.meanSquare : kernels.rowMeanSquare(x.data, rows, cols);
   const invstd = new Float64Array(rows);
   for (let r = 0; r < rows; r++) invstd[r] = 1 / Math.sqrt(ms[r] + eps);
-  const out = new Float32Array(x.size);
-  normalizeRows(x.data, out, rows, cols, null, invstd, weight, null);
+  const out = fast ? fast.output : new Float32Array(x.size);
+  if (!fast) normalizeRows(x.data, out, rows, cols, null, invstd, weight, null);
   const result: RunResult = {
     output: new Tensor(x.shape, out),
     state: null,
