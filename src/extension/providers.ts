@@ -1,0 +1,159 @@
+/**
+ * Hovers, diagnostics and quick fixes for Python files and notebook cells, all read from the
+ * per-document analyses. The hover and problem texts themselves come from src/explain and src/rules.
+ */
+import * as vscode from 'vscode';
+import { explainLayer } from '../explain/hover';
+import { LINK_COMMANDS } from '../explain/links';
+import type { Range as NormRange } from '../python/types';
+import type { NormDiagnostic, Severity } from '../rules/types';
+import { ruleInfo } from '../rules/index';
+import { readSettings } from './config';
+import { layerAt, type DocumentAnalyses, isPythonDocument } from './documents';
+
+export const SOURCE = 'NormLens';
+export const RULE_SCHEME = 'normlens-rule';
+export const PYTHON_SELECTOR: vscode.DocumentSelector = [{ language: 'python' }];
+
+export function toRange(r: NormRange): vscode.Range {
+  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+}
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+/** The read-only page explaining a rule, opened from a diagnostic's code. */
+export function ruleUri(code: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: RULE_SCHEME, path: `/${code}.md` });
+}
+
+export class RuleDocs implements vscode.TextDocumentContentProvider {
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const code = uri.path.replace(/^\//, '').replace(/\.md$/, '');
+    const info = ruleInfo(code);
+    if (!info) return `# ${code}\n\nNormLens has no rule with this code.\n`;
+    return [
+      `# ${info.title}`,
+      '',
+      `\`${info.code}\` · ${info.severity} · NormLens`,
+      '',
+      info.explanation,
+      '',
+      `Turn this check off with the setting \`"normlens.rules": { "${info.code}": false }\`.`,
+      '',
+    ].join('\n');
+  }
+}
+
+export function toDiagnostic(d: NormDiagnostic): vscode.Diagnostic {
+  const diag = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
+  diag.source = SOURCE;
+  diag.code = { value: d.code, target: ruleUri(d.code) };
+  return diag;
+}
+
+export class NormHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly analyses: DocumentAnalyses) {}
+
+  provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const settings = readSettings();
+    if (!settings.hoverEnabled || !isPythonDocument(doc)) return undefined;
+    const layer = layerAt(this.analyses.get(doc).layers, doc.offsetAt(position));
+    if (!layer) return undefined;
+    const hover = explainLayer(layer, {
+      decimals: settings.decimals,
+      seed: settings.sampleSeed,
+      preferredFramework: settings.preferredFramework === 'auto' ? undefined : settings.preferredFramework,
+    });
+    const md = new vscode.MarkdownString(hover.markdown);
+    // Links may run NormLens's own commands and nothing else.
+    md.isTrusted = { enabledCommands: LINK_COMMANDS };
+    md.supportHtml = false;
+    return new vscode.Hover(md, toRange(layer.call.range));
+  }
+}
+
+export class NormCodeActionProvider implements vscode.CodeActionProvider {
+  static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
+
+  constructor(private readonly analyses: DocumentAnalyses) {}
+
+  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    if (!isPythonDocument(doc)) return [];
+    if (context.only && !vscode.CodeActionKind.QuickFix.intersects(context.only)) return [];
+    const actions: vscode.CodeAction[] = [];
+    for (const d of this.analyses.get(doc).diagnostics) {
+      if (!d.fixes.length) continue;
+      const dr = toRange(d.range);
+      if (!dr.intersection(range) && !dr.contains(range)) continue;
+      const shown = context.diagnostics.filter((x) => x.source === SOURCE && codeOf(x) === d.code && x.range.isEqual(dr));
+      d.fixes.forEach((fix, i) => {
+        const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+        const edit = new vscode.WorkspaceEdit();
+        for (const e of fix.edits) edit.replace(doc.uri, toRange(e.range), e.newText);
+        action.edit = edit;
+        action.diagnostics = shown.length ? shown : [toDiagnostic(d)];
+        action.isPreferred = i === 0;
+        actions.push(action);
+      });
+    }
+    return actions;
+  }
+}
+
+function codeOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  if (c === undefined) return undefined;
+  return typeof c === 'object' ? String(c.value) : String(c);
+}
+
+/** Publishes the rules' diagnostics for open Python documents, shortly after each edit. */
+export class DiagnosticsPublisher implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('normlens');
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly analyses: DocumentAnalyses, private readonly delayMs = 150) {}
+
+  schedule(doc: vscode.TextDocument): void {
+    if (!isPythonDocument(doc)) return;
+    const key = doc.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      this.publish(doc);
+    }, this.delayMs));
+  }
+
+  publish(doc: vscode.TextDocument): void {
+    if (doc.isClosed || !isPythonDocument(doc)) return;
+    if (!readSettings().diagnosticsEnabled) {
+      this.collection.delete(doc.uri);
+      return;
+    }
+    this.collection.set(doc.uri, this.analyses.get(doc).diagnostics.map(toDiagnostic));
+  }
+
+  /** Cells of a notebook share one program: an edit in one cell can change another's problems. */
+  publishNotebook(nb: vscode.NotebookDocument): void {
+    for (const c of nb.getCells()) if (isPythonDocument(c.document)) this.schedule(c.document);
+  }
+
+  clear(doc: vscode.TextDocument): void {
+    clearTimeout(this.timers.get(doc.uri.toString()));
+    this.collection.delete(doc.uri);
+  }
+
+  republishAll(): void {
+    this.collection.clear();
+    for (const doc of vscode.workspace.textDocuments) this.publish(doc);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.collection.dispose();
+  }
+}
