@@ -576,9 +576,12 @@ def lrn_cases():
 
 def fold_cases():
     out = []
-    for id, conv_shape, x_shape, seed in (('conv2d_bn2d', [4, 3, 3, 3], [2, 3, 5, 5], 600),
-                                          ('linear_bn1d', [5, 4], [3, 4], 601),
-                                          ('conv1d_bn1d_nobias', [3, 2, 2], [2, 2, 6], 602)):
+    for id, conv_shape, x_shape, seed, stride, padding in (
+            ('conv2d_bn2d', [4, 3, 3, 3], [2, 3, 5, 5], 600, 1, 0),
+            ('linear_bn1d', [5, 4], [3, 4], 601, 1, 0),
+            ('conv1d_bn1d_nobias', [3, 2, 2], [2, 2, 6], 602, 1, 0),
+            ('conv2d_stride2_pad1_bn2d', [3, 2, 3, 2], [1, 2, 5, 4], 603, 2, 1),
+            ('conv3d_bn3d', [2, 2, 2, 2, 2], [1, 2, 3, 3, 3], 604, 1, 1)):
         c_out = conv_shape[0]
         w = gen(seed, conv_shape, 0.5)
         b = None if 'nobias' in id else gen(seed + 1, [c_out], 0.5)
@@ -592,18 +595,18 @@ def fold_cases():
             bd = b.to(dtype) if b is not None else None
             if len(conv_shape) == 2:
                 z = F.linear(xd, wd, bd)
-            elif len(conv_shape) == 3:
-                z = F.conv1d(xd, wd, bd)
             else:
-                z = F.conv2d(xd, wd, bd)
-            return F.batch_norm(z, rm.to(dtype), rv.to(dtype), bnw.to(dtype), bnb.to(dtype), False, 0.1, eps)
+                conv = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}[len(conv_shape)]
+                z = conv(xd, wd, bd, stride=stride, padding=padding)
+            return z, F.batch_norm(z, rm.to(dtype), rv.to(dtype), bnw.to(dtype), bnb.to(dtype), False, 0.1, eps)
 
-        y32, y64 = compute(torch.float32), compute(torch.float64)
+        (z32, y32), (z64, y64) = compute(torch.float32), compute(torch.float64)
         out.append({'id': id, 'convWeight': {'shape': conv_shape, 'data': f32list(w)},
                     'convBias': f32list(b) if b is not None else None,
                     'bn': {'weight': f32list(bnw), 'bias': f32list(bnb), 'runningMean': f32list(rm),
                            'runningVar': f32list(rv), 'eps': eps},
-                    'input': {'shape': x_shape, 'data': f32list(x)},
+                    'input': {'shape': x_shape, 'data': f32list(x)}, 'stride': stride, 'padding': padding,
+                    'layerOutput': {'shape': list(z32.shape), 'data': f32list(z32)}, 'layerTol': tol_of(z32, z64),
                     'expected': {'shape': list(y32.shape), 'data': f32list(y32)},
                     'tol': tol_of(y32, y64)})
     return out

@@ -5,6 +5,8 @@
 import type { MomentumConvention } from '../frameworks/types';
 import { inputError } from './errors';
 import type { CoreLayerSpec } from './spec';
+import { runLayer } from './run';
+import type { BatchNormSpec } from './spec';
 import { Tensor, checkShape } from './tensor';
 
 /** The weight of the newest batch, 'new-weight' form, of a momentum written in `convention`. */
@@ -152,4 +154,125 @@ export function foldBatchNorm(
     b[o] = ((convBias ? convBias[o] : 0) - bn.runningMean[o]) * s + (bn.bias ? bn.bias[o] : 0);
   }
   return { weight: new Tensor(convWeight.shape, w), bias: b };
+}
+
+export interface ConvOptions {
+  /** Per spatial axis (or one number for all); default 1. */
+  stride?: number | number[];
+  /** Zero padding per spatial axis (or one number for all); default 0. */
+  padding?: number | number[];
+}
+
+/**
+ * The layer a BatchNorm is folded into, computed directly (float64 accumulation):
+ * Linear when the weight is [out, in] (input [..., in]); otherwise a Conv1d/2d/3d with
+ * weight [out, in, *kernel] on input [N, in, *spatial], without groups or dilation.
+ */
+export function applyWeightLayer(input: Tensor, weight: Tensor, bias: Float32Array | null, opts: ConvOptions = {}): Tensor {
+  const [O, I] = weight.shape;
+  if (weight.shape.length < 2) throw inputError('the weight must have shape [out, in, ...]');
+  if (bias && bias.length !== O) throw inputError(`bias has ${bias.length} values but the weight has ${O} output channels`);
+  if (weight.shape.length === 2) {
+    if (input.shape.length < 1 || input.shape[input.shape.length - 1] !== I) {
+      throw inputError(`a Linear weight [${O}, ${I}] needs input [..., ${I}], got [${input.shape.join(', ')}]`);
+    }
+    const rows = input.size / I || 0;
+    const y = new Float32Array(rows * O);
+    for (let r = 0; r < rows; r++)
+      for (let o = 0; o < O; o++) {
+        let s = bias ? bias[o] : 0;
+        for (let i = 0; i < I; i++) s += weight.data[o * I + i] * input.data[r * I + i];
+        y[r * O + o] = s;
+      }
+    return new Tensor([...input.shape.slice(0, -1), O], y);
+  }
+  const kernel = weight.shape.slice(2);
+  const d = kernel.length;
+  if (input.shape.length !== d + 2 || input.shape[1] !== I) {
+    throw inputError(
+      `a ${d}-d convolution weight [${weight.shape.join(', ')}] needs input [N, ${I}, ${d} spatial dims], got [${input.shape.join(', ')}]`,
+    );
+  }
+  const perAxis = (v: number | number[] | undefined, dflt: number, name: string) => {
+    const a = v === undefined ? new Array(d).fill(dflt) : typeof v === 'number' ? new Array(d).fill(v) : v;
+    if (a.length !== d || a.some((x) => !Number.isInteger(x) || x < (name === 'stride' ? 1 : 0))) {
+      throw inputError(`${name} must be ${d} ${name === 'stride' ? 'positive' : 'non-negative'} integers`);
+    }
+    return a;
+  };
+  const stride = perAxis(opts.stride, 1, 'stride');
+  const pad = perAxis(opts.padding, 0, 'padding');
+  const N = input.shape[0];
+  const inSp = input.shape.slice(2);
+  const outSp = inSp.map((s, a) => Math.floor((s + 2 * pad[a] - kernel[a]) / stride[a]) + 1);
+  if (outSp.some((s) => s < 1)) throw inputError('the kernel is larger than the padded input');
+  const outCount = outSp.reduce((a, b) => a * b, 1);
+  const kCount = kernel.reduce((a, b) => a * b, 1);
+  const inCount = inSp.reduce((a, b) => a * b, 1);
+  const acc = new Float64Array(N * O * outCount);
+  const pos = new Array<number>(d);
+  const kpos = new Array<number>(d);
+  for (let p = 0; p < outCount; p++) {
+    for (let a = d - 1, r = p; a >= 0; a--) {
+      pos[a] = r % outSp[a];
+      r = Math.floor(r / outSp[a]);
+    }
+    for (let k = 0; k < kCount; k++) {
+      for (let a = d - 1, r = k; a >= 0; a--) {
+        kpos[a] = r % kernel[a];
+        r = Math.floor(r / kernel[a]);
+      }
+      // Offset of this tap in one input plane, or -1 when it falls in the padding.
+      let off = 0;
+      for (let a = 0; a < d; a++) {
+        const c = pos[a] * stride[a] - pad[a] + kpos[a];
+        if (c < 0 || c >= inSp[a]) {
+          off = -1;
+          break;
+        }
+        off = off * inSp[a] + c;
+      }
+      if (off < 0) continue;
+      for (let n = 0; n < N; n++)
+        for (let o = 0; o < O; o++) {
+          let s = 0;
+          for (let i = 0; i < I; i++) s += weight.data[(o * I + i) * kCount + k] * input.data[(n * I + i) * inCount + off];
+          acc[(n * O + o) * outCount + p] += s;
+        }
+    }
+  }
+  const y = new Float32Array(acc.length);
+  for (let n = 0, j = 0; n < N; n++)
+    for (let o = 0; o < O; o++) for (let p = 0; p < outCount; p++, j++) y[j] = acc[j] + (bias ? bias[o] : 0);
+  return new Tensor([N, O, ...outSp], y);
+}
+
+/**
+ * Check a fold on a sample: the layer followed by the eval-mode BatchNorm (computed by the
+ * core) against the layer with folded weight and bias. Returns both outputs and their
+ * largest absolute difference.
+ */
+export function verifyFold(
+  input: Tensor,
+  convWeight: Tensor,
+  convBias: Float32Array | null,
+  bn: FoldableBatchNorm,
+  opts: ConvOptions = {},
+): { reference: Tensor; folded: Tensor; maxAbsDiff: number } {
+  const z = applyWeightLayer(input, convWeight, convBias, opts);
+  const C = convWeight.shape[0];
+  const spec: BatchNormSpec = {
+    kind: 'batch_norm', numFeatures: C, eps: bn.eps, momentum: 0.1, hasWeight: true, hasBias: true,
+    trackRunningStats: true, storedVariance: 'unbiased', channelAxis: convWeight.shape.length === 2 ? -1 : 1,
+  };
+  const reference = runLayer({
+    spec, mode: 'eval', input: z,
+    params: { weight: bn.weight ?? undefined, bias: bn.bias ?? undefined },
+    state: { runningMean: bn.runningMean, runningVar: bn.runningVar, numBatchesTracked: 0 },
+  }).output;
+  const f = foldBatchNorm(convWeight, convBias, bn);
+  const folded = applyWeightLayer(input, f.weight, f.bias, opts);
+  let maxAbsDiff = 0;
+  for (let i = 0; i < folded.size; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(folded.data[i] - reference.data[i]));
+  return { reference, folded, maxAbsDiff };
 }

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import {
-  NormError, Tensor, averagingWindow, convertMomentum, countParameters, foldBatchNorm, runLayer,
+  NormError, Tensor, applyWeightLayer, averagingWindow, convertMomentum, countParameters, foldBatchNorm, runLayer,
+  verifyFold,
 } from '../../../src/core';
 import type { BatchNormSpec, CoreLayerSpec } from '../../../src/core/spec';
 import type { MomentumConvention } from '../../../src/frameworks/types';
@@ -13,6 +14,10 @@ interface FoldCase {
   convBias: Num[] | null;
   bn: { weight: Num[]; bias: Num[]; runningMean: Num[]; runningVar: Num[]; eps: number };
   input: { shape: number[]; data: Num[] };
+  stride: number;
+  padding: number;
+  layerOutput: { shape: number[]; data: Num[] };
+  layerTol: number;
   expected: { shape: number[]; data: Num[] };
   tol: number;
 }
@@ -26,78 +31,51 @@ interface CountCase {
 }
 const golden = loadGolden<{ fold: FoldCase[]; counts: CountCase[] }>('conversions');
 
-/** Valid (no padding, stride 1) convolution or linear map, weight [out, in, ...kernel], in float64. */
-function applyLayer(w: Tensor, b: Float32Array, x: Tensor): Float64Array {
-  const [O, I] = w.shape;
-  if (w.shape.length === 2) {
-    const [N] = x.shape;
-    const y = new Float64Array(N * O);
-    for (let n = 0; n < N; n++)
-      for (let o = 0; o < O; o++) {
-        let s = b[o];
-        for (let i = 0; i < I; i++) s += w.data[o * I + i] * x.data[n * I + i];
-        y[n * O + o] = s;
-      }
-    return y;
+const EPS32 = 2 ** -23;
+const foldInputs = (c: FoldCase) => ({
+  x: new Tensor(c.input.shape, f32(c.input.data)),
+  w: new Tensor(c.convWeight.shape, f32(c.convWeight.data)),
+  b: c.convBias ? f32(c.convBias) : null,
+  bn: {
+    weight: f32(c.bn.weight), bias: f32(c.bn.bias), runningMean: f32(c.bn.runningMean),
+    runningVar: f32(c.bn.runningVar), eps: c.bn.eps,
+  },
+  opts: { stride: c.stride, padding: c.padding },
+});
+
+describe('applyWeightLayer (Linear / Conv1d-3d against PyTorch)', () => {
+  for (const c of golden.fold) {
+    it(c.id, () => {
+      const { x, w, b, opts } = foldInputs(c);
+      const z = applyWeightLayer(x, w, b, opts);
+      assert.deepEqual(z.shape, c.layerOutput.shape);
+      assert.ok(maxDiff(z.data, c.layerOutput.data) <= c.layerTol, `max diff ${maxDiff(z.data, c.layerOutput.data)}`);
+    });
   }
-  const k = w.shape.slice(2);
-  const sp = x.shape.slice(2);
-  const outSp = sp.map((d, i) => d - k[i] + 1);
-  const N = x.shape[0];
-  const kH = k.length === 2 ? k[0] : 1;
-  const kW = k[k.length - 1];
-  const H = sp.length === 2 ? sp[0] : 1;
-  const W = sp[sp.length - 1];
-  const oH = outSp.length === 2 ? outSp[0] : 1;
-  const oW = outSp[outSp.length - 1];
-  const y = new Float64Array(N * O * oH * oW);
-  for (let n = 0; n < N; n++)
-    for (let o = 0; o < O; o++)
-      for (let r = 0; r < oH; r++)
-        for (let c = 0; c < oW; c++) {
-          let s = b[o];
-          for (let i = 0; i < I; i++)
-            for (let u = 0; u < kH; u++)
-              for (let v = 0; v < kW; v++)
-                s += w.data[((o * I + i) * kH + u) * kW + v] * x.data[((n * I + i) * H + r + u) * W + c + v];
-          y[((n * O + o) * oH + r) * oW + c] = s;
-        }
-  return y;
-}
+
+  it('explains a shape mismatch', () => {
+    assert.throws(() => applyWeightLayer(new Tensor([2, 3], new Float32Array(6)), new Tensor([4, 5], new Float32Array(20)), null), /needs input \[\.\.\., 5\]/);
+    assert.throws(() => applyWeightLayer(new Tensor([1, 2, 2], new Float32Array(4)), new Tensor([1, 2, 3], new Float32Array(6)), null), /kernel is larger/);
+  });
+});
 
 describe('foldBatchNorm', () => {
   for (const c of golden.fold) {
     it(`${c.id}: folded layer equals layer followed by eval BatchNorm (PyTorch)`, () => {
-      const w = new Tensor(c.convWeight.shape, f32(c.convWeight.data));
-      const folded = foldBatchNorm(w, c.convBias ? f32(c.convBias) : null, {
-        weight: f32(c.bn.weight), bias: f32(c.bn.bias), runningMean: f32(c.bn.runningMean),
-        runningVar: f32(c.bn.runningVar), eps: c.bn.eps,
-      });
+      const { x, w, b, bn, opts } = foldInputs(c);
+      const folded = foldBatchNorm(w, b, bn);
       assert.deepEqual(folded.weight.shape, c.convWeight.shape);
-      const y = applyLayer(folded.weight, folded.bias, new Tensor(c.input.shape, f32(c.input.data)));
+      const y = applyWeightLayer(x, folded.weight, folded.bias, opts);
+      assert.deepEqual(y.shape, c.expected.shape);
       // The folded weights are rounded to float32 once more: allow a few float32 steps on top.
-      const scale = Math.max(1, ...Array.from(y, Math.abs));
-      const d = maxDiff(y, c.expected.data);
-      assert.ok(d <= c.tol + 8 * 2 ** -23 * scale, `max diff ${d} (tolerance ${c.tol})`);
+      const scale = Math.max(1, ...Array.from(y.data, Math.abs));
+      const d = maxDiff(y.data, c.expected.data);
+      assert.ok(d <= c.tol + 8 * EPS32 * scale, `max diff ${d} (tolerance ${c.tol})`);
+      const check = verifyFold(x, w, b, bn, opts);
+      assert.ok(check.maxAbsDiff <= 16 * EPS32 * scale, `verifyFold ${check.maxAbsDiff}`);
+      assert.ok(maxDiff(check.reference.data, c.expected.data) <= c.tol + 8 * EPS32 * scale);
     });
   }
-
-  it('agrees with running the core BatchNorm in eval mode after the layer', () => {
-    const c = golden.fold.find((k) => k.id === 'linear_bn1d')!;
-    const w = new Tensor(c.convWeight.shape, f32(c.convWeight.data));
-    const b = f32(c.convBias!);
-    const x = new Tensor(c.input.shape, f32(c.input.data));
-    const z = new Tensor([x.shape[0], w.shape[0]], Float32Array.from(applyLayer(w, b, x)));
-    const spec: BatchNormSpec = {
-      kind: 'batch_norm', numFeatures: w.shape[0], eps: c.bn.eps, momentum: 0.1, hasWeight: true, hasBias: true,
-      trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1,
-    };
-    const viaCore = runLayer({
-      spec, mode: 'eval', input: z, params: { weight: f32(c.bn.weight), bias: f32(c.bn.bias) },
-      state: { runningMean: f32(c.bn.runningMean), runningVar: f32(c.bn.runningVar), numBatchesTracked: 1 },
-    }).output.data;
-    assert.ok(maxDiff(viaCore, c.expected.data) <= c.tol + 1e-5);
-  });
 
   it('treats a missing bias as zero and rejects mismatched channel counts', () => {
     const w = new Tensor([2, 1], [1, 2]);
