@@ -17,6 +17,12 @@ export type FastBackend = 'wasm-simd' | 'js' | 'off';
 
 let mode: FastMode = 'auto';
 let wasm: WasmNormKernels | null | undefined;
+/** How many calls the fast kernels answered and how many they handed back to the reference. */
+const usage = { served: 0, declined: 0 };
+
+export function fastUsage(): { served: number; declined: number } {
+  return { ...usage };
+}
 
 /** The shared kernel instance (created on first use), or null without WebAssembly SIMD. */
 export function wasmKernels(): WasmNormKernels | null {
@@ -44,9 +50,12 @@ export function fastBackend(): FastBackend {
 function usable(variance: Float64Array, eps: number, mean?: Float64Array): boolean {
   for (let i = 0; i < variance.length; i++) {
     const d = variance[i] + eps;
-    if (!(d > 0) || !Number.isFinite(d)) return false;
-    if (mean && !Number.isFinite(mean[i])) return false;
+    if (!(d > 0) || !Number.isFinite(d) || (mean && !Number.isFinite(mean[i]))) {
+      usage.declined++;
+      return false;
+    }
   }
+  usage.served++;
   return true;
 }
 
@@ -57,6 +66,8 @@ export function fastBatchNormTrain(
 ): BatchNormFastResult | null {
   const b = fastBackend();
   if (b === 'off' || n * c * s !== x.length || s < 1 || n < 1) return null;
+  // Narrow planes (channels-last has one value per plane) run faster on the reference path.
+  if (s < 16) return null;
   const r = b === 'wasm-simd'
     ? wasmKernels()!.batchNormTrain(x, n, c, s, weight, bias, eps)
     : batchNormTrainJs(x, n, c, s, weight, bias, eps);

@@ -108,21 +108,24 @@
         (br $tail)))
     (local.get $t2))
 
-  ;; Mean of up to 16 evenly spaced samples: the first shift for the shifted sums.
+  ;; Mean of the first 16 values (of all when fewer): the first shift for the shifted sums.
+  ;; A poor guess only costs one more pass, see $moments.
   (func $probe (param $p i32) (param $n i32) (result f64)
-    (local $step i32) (local $i i32) (local $cnt i32) (local $s f64)
-    (local.set $step (i32.div_u (local.get $n) (i32.const 16)))
-    (if (i32.eqz (local.get $step)) (then (local.set $step (i32.const 1))))
+    (local $i i32) (local $s f64)
+    (if (i32.ge_u (local.get $n) (i32.const 16))
+      (then
+        (return (f64.mul (f64.const 0.0625) (call $hsum (call $widen
+          (f32x4.add
+            (f32x4.add (v128.load offset=0 (local.get $p)) (v128.load offset=16 (local.get $p)))
+            (f32x4.add (v128.load offset=32 (local.get $p)) (v128.load offset=48 (local.get $p))))))))))
     (block $done
       (loop $l
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (br_if $done (i32.ge_u (local.get $cnt) (i32.const 16)))
         (local.set $s (f64.add (local.get $s)
           (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))))
-        (local.set $cnt (i32.add (local.get $cnt) (i32.const 1)))
-        (local.set $i (i32.add (local.get $i) (local.get $step)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
-    (f64.div (local.get $s) (f64.convert_i32_u (local.get $cnt))))
+    (f64.div (local.get $s) (f64.convert_i32_u (local.get $n))))
 
   ;; Mean and sum of squared deviations (M2) of $n floats at $p, written as two f64 at $out.
   ;; Re-centres on the improved mean while the shift is not small against the spread.
@@ -208,27 +211,63 @@
         (br $outer))))
 
   ;; One LayerNorm row: y = ((x - mh) - ml) * r * w + b, w and b vectors of $n floats.
+  ;; $ml (the part of the mean float32 cannot hold) is skipped when it is zero.
   (func $ln_row (param $x i32) (param $y i32) (param $n i32) (param $mh f32) (param $ml f32) (param $r f32) (param $w i32) (param $b i32)
-    (local $end i32) (local $end4 i32) (local $mv v128) (local $lv v128) (local $rv v128)
+    (local $end i32) (local $end16 i32) (local $mv v128) (local $lv v128) (local $rv v128)
     (local.set $mv (f32x4.splat (local.get $mh)))
     (local.set $lv (f32x4.splat (local.get $ml)))
     (local.set $rv (f32x4.splat (local.get $r)))
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (if (i32.lt_u (local.get $x) (local.get $end4))
+    (local.set $end16 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -16)) (i32.const 2))))
+    (if (i32.lt_u (local.get $x) (local.get $end16))
       (then
-        (loop $l
-          (v128.store (local.get $y)
-            (f32x4.add
-              (f32x4.mul
-                (f32x4.mul (f32x4.sub (f32x4.sub (v128.load (local.get $x)) (local.get $mv)) (local.get $lv)) (local.get $rv))
-                (v128.load (local.get $w)))
-              (v128.load (local.get $b))))
-          (local.set $x (i32.add (local.get $x) (i32.const 16)))
-          (local.set $y (i32.add (local.get $y) (i32.const 16)))
-          (local.set $w (i32.add (local.get $w) (i32.const 16)))
-          (local.set $b (i32.add (local.get $b) (i32.const 16)))
-          (br_if $l (i32.lt_u (local.get $x) (local.get $end4))))))
+        (if (f32.eq (local.get $ml) (f32.const 0))
+          (then
+            (loop $l
+              (v128.store offset=0 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load offset=0 (local.get $x)) (local.get $mv)) (local.get $rv))
+                                      (v128.load offset=0 (local.get $w)))
+                           (v128.load offset=0 (local.get $b))))
+              (v128.store offset=16 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load offset=16 (local.get $x)) (local.get $mv)) (local.get $rv))
+                                      (v128.load offset=16 (local.get $w)))
+                           (v128.load offset=16 (local.get $b))))
+              (v128.store offset=32 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load offset=32 (local.get $x)) (local.get $mv)) (local.get $rv))
+                                      (v128.load offset=32 (local.get $w)))
+                           (v128.load offset=32 (local.get $b))))
+              (v128.store offset=48 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (v128.load offset=48 (local.get $x)) (local.get $mv)) (local.get $rv))
+                                      (v128.load offset=48 (local.get $w)))
+                           (v128.load offset=48 (local.get $b))))
+              (local.set $x (i32.add (local.get $x) (i32.const 64)))
+              (local.set $y (i32.add (local.get $y) (i32.const 64)))
+              (local.set $w (i32.add (local.get $w) (i32.const 64)))
+              (local.set $b (i32.add (local.get $b) (i32.const 64)))
+              (br_if $l (i32.lt_u (local.get $x) (local.get $end16)))))
+          (else
+            (loop $l2
+              (v128.store offset=0 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (f32x4.sub (v128.load offset=0 (local.get $x)) (local.get $mv)) (local.get $lv)) (local.get $rv))
+                                      (v128.load offset=0 (local.get $w)))
+                           (v128.load offset=0 (local.get $b))))
+              (v128.store offset=16 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (f32x4.sub (v128.load offset=16 (local.get $x)) (local.get $mv)) (local.get $lv)) (local.get $rv))
+                                      (v128.load offset=16 (local.get $w)))
+                           (v128.load offset=16 (local.get $b))))
+              (v128.store offset=32 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (f32x4.sub (v128.load offset=32 (local.get $x)) (local.get $mv)) (local.get $lv)) (local.get $rv))
+                                      (v128.load offset=32 (local.get $w)))
+                           (v128.load offset=32 (local.get $b))))
+              (v128.store offset=48 (local.get $y)
+                (f32x4.add (f32x4.mul (f32x4.mul (f32x4.sub (f32x4.sub (v128.load offset=48 (local.get $x)) (local.get $mv)) (local.get $lv)) (local.get $rv))
+                                      (v128.load offset=48 (local.get $w)))
+                           (v128.load offset=48 (local.get $b))))
+              (local.set $x (i32.add (local.get $x) (i32.const 64)))
+              (local.set $y (i32.add (local.get $y) (i32.const 64)))
+              (local.set $w (i32.add (local.get $w) (i32.const 64)))
+              (local.set $b (i32.add (local.get $b) (i32.const 64)))
+              (br_if $l2 (i32.lt_u (local.get $x) (local.get $end16))))))))
     (block $done
       (loop $t
         (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
@@ -244,7 +283,7 @@
 
   ;; LayerNorm over $rows rows of $cols floats; (mean, biased variance) f64 pairs per row at $stats.
   (func (export "layer_norm") (param $x i32) (param $y i32) (param $rows i32) (param $cols i32) (param $w i32) (param $b i32) (param $eps f64) (param $stats i32)
-    (local $i i32) (local $bytes i32) (local $mean f64) (local $var f64) (local $mh f32)
+    (local $i i32) (local $bytes i32) (local $mean f64) (local $var f64) (local $mh f32) (local $r f64) (local $ml f64)
     (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
     (block $done
       (loop $l
@@ -255,10 +294,13 @@
         (if (f64.lt (local.get $var) (f64.const 0)) (then (local.set $var (f64.const 0))))
         (f64.store offset=8 (local.get $stats) (local.get $var))
         (local.set $mh (f32.demote_f64 (local.get $mean)))
+        (local.set $r (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))
+        (local.set $ml (f64.sub (local.get $mean) (f64.promote_f32 (local.get $mh))))
+        ;; the mean's float32 rounding matters for large offsets; below 2^-32 of the scale it cannot
+        (if (f64.lt (f64.abs (f64.mul (local.get $ml) (local.get $r))) (f64.const 0x1p-32))
+          (then (local.set $ml (f64.const 0))))
         (call $ln_row (local.get $x) (local.get $y) (local.get $cols)
-          (local.get $mh)
-          (f32.demote_f64 (f64.sub (local.get $mean) (f64.promote_f32 (local.get $mh))))
-          (f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))
+          (local.get $mh) (f32.demote_f64 (local.get $ml)) (f32.demote_f64 (local.get $r))
           (local.get $w) (local.get $b))
         (local.set $x (i32.add (local.get $x) (local.get $bytes)))
         (local.set $y (i32.add (local.get $y) (local.get $bytes)))
@@ -268,19 +310,25 @@
 
   ;; One RMSNorm row: y = x * r * w.
   (func $rms_row (param $x i32) (param $y i32) (param $n i32) (param $r f32) (param $w i32)
-    (local $end i32) (local $end4 i32) (local $rv v128)
+    (local $end i32) (local $end16 i32) (local $rv v128)
     (local.set $rv (f32x4.splat (local.get $r)))
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (if (i32.lt_u (local.get $x) (local.get $end4))
+    (local.set $end16 (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -16)) (i32.const 2))))
+    (if (i32.lt_u (local.get $x) (local.get $end16))
       (then
         (loop $l
-          (v128.store (local.get $y)
-            (f32x4.mul (f32x4.mul (v128.load (local.get $x)) (local.get $rv)) (v128.load (local.get $w))))
-          (local.set $x (i32.add (local.get $x) (i32.const 16)))
-          (local.set $y (i32.add (local.get $y) (i32.const 16)))
-          (local.set $w (i32.add (local.get $w) (i32.const 16)))
-          (br_if $l (i32.lt_u (local.get $x) (local.get $end4))))))
+          (v128.store offset=0 (local.get $y)
+            (f32x4.mul (f32x4.mul (v128.load offset=0 (local.get $x)) (local.get $rv)) (v128.load offset=0 (local.get $w))))
+          (v128.store offset=16 (local.get $y)
+            (f32x4.mul (f32x4.mul (v128.load offset=16 (local.get $x)) (local.get $rv)) (v128.load offset=16 (local.get $w))))
+          (v128.store offset=32 (local.get $y)
+            (f32x4.mul (f32x4.mul (v128.load offset=32 (local.get $x)) (local.get $rv)) (v128.load offset=32 (local.get $w))))
+          (v128.store offset=48 (local.get $y)
+            (f32x4.mul (f32x4.mul (v128.load offset=48 (local.get $x)) (local.get $rv)) (v128.load offset=48 (local.get $w))))
+          (local.set $x (i32.add (local.get $x) (i32.const 64)))
+          (local.set $y (i32.add (local.get $y) (i32.const 64)))
+          (local.set $w (i32.add (local.get $w) (i32.const 64)))
+          (br_if $l (i32.lt_u (local.get $x) (local.get $end16))))))
     (block $done
       (loop $t
         (br_if $done (i32.ge_u (local.get $x) (local.get $end)))

@@ -19,7 +19,7 @@ interface KernelExports {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-export function decodeBase64(text: string): Uint8Array {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const clean = text.replace(/=+$/, '');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
   let bits = 0;
@@ -55,11 +55,14 @@ export class WasmF32 {
 
 const ALIGN = 64;
 const PAGE = 65536;
+const PHASE_MIN = 4096;
+const PHASE_STEP = 2112;
 
 export class WasmNormKernels {
   private readonly ex: KernelExports;
   /** Live blocks [ptr, bytes], sorted by ptr; first fit between them. */
   private blocks: [number, number][] = [];
+  private phaseTurn = 0;
 
   private constructor(instance: WebAssembly.Instance) {
     this.ex = instance.exports as unknown as KernelExports;
@@ -87,22 +90,31 @@ export class WasmNormKernels {
   }
 
   alloc(length: number): WasmF32 {
-    return new WasmF32(this, this.allocBytes(length * 4), length);
+    // Successive large blocks alternate between two 4 KiB phases so an input and the output
+    // allocated after it never share address bits 0-11 (4K aliasing stalls loads behind stores).
+    const phase = length * 4 >= PHASE_MIN ? (this.phaseTurn++ % 2) * PHASE_STEP : undefined;
+    return new WasmF32(this, this.allocBytes(length * 4, phase), length);
   }
 
-  private allocBytes(bytes: number): number {
+  private allocBytes(bytes: number, phase?: number): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    let ptr = ALIGN; // address 0 stays unused
+    const place = (p: number) => (phase === undefined ? p : p + ((phase - (p % 4096) + 4096) % 4096));
+    let ptr = place(ALIGN); // address 0 stays unused
     let at = 0;
     for (; at < this.blocks.length; at++) {
       const [p, b] = this.blocks[at];
       if (p - ptr >= size) break;
-      ptr = p + b;
+      ptr = place(Math.max(ptr, p + b));
     }
     const need = ptr + size - this.ex.memory.buffer.byteLength;
     if (need > 0) this.ex.memory.grow(Math.ceil(need / PAGE));
     this.blocks.splice(at, 0, [ptr, size]);
     return ptr;
+  }
+
+  /** A large scratch block in the other 4 KiB phase than `ptr`. */
+  private allocAfter(ptr: number, bytes: number): number {
+    return this.allocBytes(bytes, bytes >= PHASE_MIN ? ((ptr % 4096) + PHASE_STEP) % 4096 : undefined);
   }
 
   /** Frees the block at ptr (from alloc). */
@@ -139,12 +151,12 @@ export class WasmNormKernels {
   }
 
   /** Output target: `out` in place when given, else scratch copied into a new array afterwards. */
-  private target(length: number, out: WasmF32 | undefined, temps: number[]): number {
+  private target(length: number, out: WasmF32 | undefined, xp: number, temps: number[]): number {
     if (out) {
       if (out.length !== length) throw new Error(`output has ${out.length} elements, expected ${length}`);
       return out.ptr;
     }
-    const ptr = this.allocBytes(length * 4);
+    const ptr = this.allocAfter(xp, length * 4);
     temps.push(ptr);
     return ptr;
   }
@@ -167,7 +179,7 @@ export class WasmNormKernels {
       temps.push(mp);
       const pp = this.allocBytes(c * 12);
       temps.push(pp);
-      const yp = this.target(len, out, temps);
+      const yp = this.target(len, out, xp, temps);
       this.ex.plane_moments(xp, planes, s, mp);
       const pm = this.f64(mp, planes * 2);
       const mean = new Float64Array(c);
@@ -216,7 +228,7 @@ export class WasmNormKernels {
       const bp = this.fill(cols, bias ?? 0, temps);
       const sp = this.allocBytes(rows * 16);
       temps.push(sp);
-      const yp = this.target(len, out, temps);
+      const yp = this.target(len, out, xp, temps);
       this.ex.layer_norm(xp, yp, rows, cols, wp, bp, eps, sp);
       const st = this.f64(sp, rows * 2);
       const mean = new Float64Array(rows);
@@ -243,7 +255,7 @@ export class WasmNormKernels {
       const wp = this.fill(cols, weight ?? 1, temps);
       const sp = this.allocBytes(rows * 8);
       temps.push(sp);
-      const yp = this.target(len, out, temps);
+      const yp = this.target(len, out, xp, temps);
       this.ex.rms_norm(xp, yp, rows, cols, wp, eps, sp);
       return { output: this.finish(yp, len, out), meanSquare: this.f64(sp, rows).slice() };
     } finally {
