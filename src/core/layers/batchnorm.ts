@@ -52,7 +52,7 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   let mean: Float64Array;
   let variance: Float64Array;
   let invstd: Float64Array;
-  // Fast kernels cover contiguous channel planes; they return null for cases left to the reference.
+  // The fast kernels return null for the cases they leave to the reference path.
   const fast = useBatchStats ? fastBatchNormTrain(x.data, P, C, Q, weight, bias, spec.eps) : null;
   if (fast) {
     ({ mean, variance } = fast);
