@@ -1,0 +1,180 @@
+/**
+ * Pitfalls as data: each says when it applies to a layer with its arguments, and what to tell
+ * the person. They come from the ways people most often get hurt by normalization layers.
+ */
+import { convertMomentum, FLOAT32_EPS } from '../core/index';
+import type { FrameworkId } from '../frameworks/types';
+import { newBatchWeight, roundShort } from '../calc/convention';
+import type { LayerContext } from './context';
+import { infoOf, num, roleName, roleValue, roleWritten } from './context';
+import { code, pyFloat } from './format';
+
+export interface Pitfall {
+  id: string;
+  /** Short bold lead-in. */
+  title: string;
+  appliesTo(ctx: LayerContext): boolean;
+  text(ctx: LayerContext): string;
+}
+
+const isBatchNorm = (c: LayerContext) => c.layer.spec.kind === 'batch_norm';
+const fw = (c: LayerContext, ...ids: FrameworkId[]) => ids.includes(c.layer.spec.framework);
+const tracks = (c: LayerContext) => {
+  const v = roleValue(c, 'trackRunningStats');
+  return v === undefined ? true : v === true;
+};
+
+/** A framework using the other convention, for examples ("Keras-style"). */
+function otherConventionFramework(c: LayerContext): string {
+  const conv = c.framework.momentumConvention;
+  return conv === 'new-weight' ? infoOf('keras').name : infoOf('pytorch').name;
+}
+
+export const PITFALLS: Pitfall[] = [
+  {
+    id: 'momentum-convention',
+    title: 'Momentum in the other convention?',
+    appliesTo: (c) => {
+      const m = num(roleValue(c, 'momentum'));
+      const conv = c.framework.momentumConvention;
+      if (m === null || !conv || !roleWritten(c, 'momentum')) return false;
+      return conv === 'new-weight' ? m >= 0.5 : m <= 0.5;
+    },
+    text: (c) => {
+      const m = num(roleValue(c, 'momentum'))!;
+      const conv = c.framework.momentumConvention!;
+      const name = roleName(c, 'momentum')!;
+      const other = conv === 'new-weight' ? 'old-weight' : 'new-weight';
+      const fixedValue = roundShort(convertMomentum(m, other, conv));
+      const keep = roundShort(1 - newBatchWeight(m, conv));
+      const newW = roundShort(newBatchWeight(m, conv));
+      const meaning = conv === 'new-weight'
+        ? `In ${c.framework.name}, ${code(`${name}=${pyFloat(m)}`)} is the weight of the *new* batch: the running statistics keep only ${pyFloat(keep)} of their past and follow the last batch or two.`
+        : `In ${c.framework.name}, ${code(`${name}=${pyFloat(m)}`)} is the weight kept from the *old* average: each batch replaces ${pyFloat(newW)} of it.`;
+      return `${meaning} ${pyFloat(m)} is the usual value in ${otherConventionFramework(c)}'s convention; the same averaging here is ${code(`${name}=${pyFloat(fixedValue)}`)}.`;
+    },
+  },
+  {
+    id: 'train-eval-mismatch',
+    title: 'Train/eval mismatch',
+    appliesTo: (c) => (isBatchNorm(c) || (c.layer.spec.kind === 'instance_norm' && roleValue(c, 'trackRunningStats') === true)) && tracks(c),
+    text: () =>
+      "Training normalizes with the current batch's statistics, inference with the running averages. " +
+      'Forgetting to switch, or running statistics that do not match the data (too few steps, a changed input pipeline), makes results differ between the two modes.',
+  },
+  {
+    id: 'no-running-stats',
+    title: 'Batch statistics at inference too',
+    appliesTo: (c) => isBatchNorm(c) && !tracks(c),
+    text: (c) =>
+      `With ${code(`${roleName(c, 'trackRunningStats')}=False`)} there are no running statistics: inference also uses the batch's own mean and variance, so a sample's output depends on what else is in its batch and a batch of one cannot be normalized per channel.`,
+  },
+  {
+    id: 'batch-size-one',
+    title: 'Batch size 1 in training',
+    appliesTo: (c) => isBatchNorm(c),
+    text: (c) =>
+      (fw(c, 'pytorch')
+        ? `A training batch with a single value per channel, e.g. shape (1, C), raises "Expected more than 1 value per channel when training". `
+        : 'A training batch with a single value per channel has zero variance: every output collapses to β. ') +
+      'Small batches give noisy statistics in general (below about 8 per device BatchNorm degrades); drop the last incomplete batch, or use GroupNorm for small batches.',
+  },
+  {
+    id: 'syncbn-process-group',
+    title: 'SyncBatchNorm needs a process group',
+    appliesTo: (c) => c.layer.spec.name === 'SyncBatchNorm',
+    text: () =>
+      'In training mode it all-reduces statistics across processes, so it needs an initialized torch.distributed process group and GPU tensors (use it under DistributedDataParallel, usually via convert_sync_batchnorm). ' +
+      'For single-process or CPU runs, evaluate with .eval() or convert back to BatchNorm; uneven participation across ranks can hang the collective.',
+  },
+  {
+    id: 'freeze-when-finetuning',
+    title: 'Freezing it when fine-tuning',
+    appliesTo: (c) => isBatchNorm(c) && tracks(c),
+    text: (c) => {
+      if (fw(c, 'keras', 'tf_keras')) {
+        return 'For BatchNormalization, trainable=False does more than freeze γ and β: the layer then runs in inference mode (running statistics). When fine-tuning, also call the frozen base with training=False so it stays in inference mode after unfreezing.';
+      }
+      if (fw(c, 'pytorch', 'mlx', 'paddle')) {
+        return 'Setting requires_grad=False (or freezing parameters) stops γ and β only; the running statistics keep updating whenever the module is in training mode. Call .eval() on the BatchNorm modules after model.train() to freeze them.';
+      }
+      if (fw(c, 'flax_linen')) {
+        return 'Freeze it with use_running_average=True and do not pass batch_stats as mutable; freezing parameters in the optimizer leaves the statistics moving.';
+      }
+      return 'Freezing the parameters does not freeze the running statistics: run the layer in inference mode while fine-tuning with small batches.';
+    },
+  },
+  {
+    id: 'flax-batch-stats',
+    title: 'use_running_average and batch_stats',
+    appliesTo: (c) => isBatchNorm(c) && fw(c, 'flax_linen', 'flax_nnx'),
+    text: (c) =>
+      fw(c, 'flax_linen')
+        ? 'use_running_average must be given, in the constructor or at the call. In training, apply the model with mutable=["batch_stats"] and keep the returned batch_stats; without it Flax refuses to update the immutable "batch_stats" collection.'
+        : 'nnx.BatchNorm switches with model.train() / model.eval() (use_running_average); evaluating without model.eval() keeps using batch statistics.',
+  },
+  {
+    id: 'conv-bias-before-bn',
+    title: 'Bias before BatchNorm is wasted',
+    appliesTo: (c) => isBatchNorm(c) && roleValue(c, 'bias') !== false && roleValue(c, 'affine') !== false,
+    text: () => 'A bias in the Conv/Linear layer right before is cancelled by the mean subtraction (β does its job): create that layer with bias=False / use_bias=False.',
+  },
+  {
+    id: 'layernorm-nchw',
+    title: 'LayerNorm normalizes the last dimensions',
+    appliesTo: (c) => c.layer.spec.kind === 'layer_norm' && fw(c, 'pytorch'),
+    text: (c) => {
+      const ns = roleValue(c, 'normalizedShape');
+      const d = typeof ns === 'number' ? ns : Array.isArray(ns) && typeof ns[ns.length - 1] === 'number' ? ns[ns.length - 1] : 'C';
+      return `normalized_shape must match the input's trailing dimensions: on an (N, C, H, W) image it fails with "Given normalized_shape=[${d}], expected input with shape [*, ${d}]" or silently normalizes the wrong axes. Permute to channels-last first, or use GroupNorm(1, C) for a LayerNorm over (C, H, W).`;
+    },
+  },
+  {
+    id: 'rmsnorm-eps-none',
+    title: 'ε = None is machine epsilon',
+    appliesTo: (c) => c.layer.spec.kind === 'rms_norm' && roleName(c, 'eps') !== undefined && roleValue(c, 'eps') === null,
+    text: () =>
+      `eps=None uses a machine epsilon rather than a fixed number: ${pyFloat(FLOAT32_EPS)} for float32, and float16/bfloat16 inputs also get float32's value because the statistics are computed in float32. ` +
+      'Models ported from elsewhere usually expect an explicit ε such as 1e-6; write it to get the same numbers everywhere.',
+  },
+  {
+    id: 'groupnorm-divisibility',
+    title: 'Channels must divide into groups',
+    appliesTo: (c) => {
+      if (c.layer.spec.kind !== 'group_norm') return false;
+      const g = num(roleValue(c, 'groups'));
+      const ch = num(roleValue(c, 'channels'));
+      if (g === null) return false;
+      return g <= 0 || ch === null || ch % g !== 0;
+    },
+    text: (c) => {
+      const g = num(roleValue(c, 'groups'))!;
+      const ch = num(roleValue(c, 'channels'));
+      if (g <= 0) return `${roleName(c, 'groups')}=${g}: the number of groups must be at least 1.`;
+      if (ch === null) return `The input's channel count must be divisible by ${g}; narrow layers need fewer groups.`;
+      return `${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels must be divisible by num_groups". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
+    },
+  },
+  {
+    id: 'instancenorm-affine-default',
+    title: 'No learnable scale by default',
+    appliesTo: (c) => c.layer.spec.kind === 'instance_norm' && fw(c, 'pytorch') && roleValue(c, 'affine') === false && !roleWritten(c, 'affine'),
+    text: () =>
+      'PyTorch InstanceNorm defaults to affine=False (no γ, β) and track_running_stats=False (instance statistics at inference too), unlike Flax and Haiku whose InstanceNorm learns a scale and offset. Write affine=True when porting such a model.',
+  },
+  {
+    id: 'eps-zero',
+    title: 'ε = 0',
+    appliesTo: (c) => num(roleValue(c, 'eps')) === 0,
+    text: () => 'With ε = 0 a constant input (zero variance) divides by zero: NaN or inf outputs, and gradients blow up near it.',
+  },
+];
+
+function largestDivisorAtMost(n: number, k: number): number {
+  for (let d = Math.min(n, k); d >= 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+export function pitfallsFor(ctx: LayerContext): { id: string; title: string; text: string }[] {
+  return PITFALLS.filter((p) => p.appliesTo(ctx)).map((p) => ({ id: p.id, title: p.title, text: p.text(ctx) }));
+}

@@ -1,0 +1,49 @@
+/** "In other frameworks": the same layer in other frameworks' terms, where it would read differently. */
+import { convertMomentum } from '../core/index';
+import type { FrameworkId } from '../frameworks/types';
+import { translate } from '../frameworks/index';
+import { roundShort } from '../calc/convention';
+import type { LayerContext } from './context';
+import { infoOf, num, roleName, roleValue } from './context';
+import { code, escapeMd, mdTable, pyFloat } from './format';
+
+/** Frameworks compared, in the order shown (tf.keras and Flax nnx read like Keras and Flax linen). */
+const SHOWN: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'haiku', 'mlx', 'paddle'];
+
+function order(own: FrameworkId, preferred?: FrameworkId): FrameworkId[] {
+  const list = preferred && preferred !== own ? [preferred, ...SHOWN.filter((f) => f !== preferred)] : SHOWN;
+  return list.filter((f) => f !== own);
+}
+
+/** One sentence: the same averaging speed written in every other framework's convention. */
+function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): string {
+  const m = num(roleValue(ctx, 'momentum'));
+  const conv = ctx.framework.momentumConvention;
+  if (ctx.layer.spec.kind !== 'batch_norm' || m === null || !conv) return '';
+  const byValue = new Map<string, string[]>();
+  for (const f of frameworks) {
+    const info = infoOf(f);
+    if (!info.momentumConvention) continue;
+    const v = pyFloat(roundShort(convertMomentum(m, conv, info.momentumConvention)));
+    byValue.set(v, [...(byValue.get(v) ?? []), info.name]);
+  }
+  const parts = [...byValue.entries()].map(([v, names]) => `${names.join(', ')} ${code(pyFloat(Number(v)))}`);
+  return `Same running-average speed as ${code(`${roleName(ctx, 'momentum') ?? 'momentum'}=${pyFloat(m)}`)}: ${parts.join(' · ')}.`;
+}
+
+export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): string {
+  const own = ctx.layer.spec.framework;
+  const frameworks = order(own, preferred);
+  const rows: string[][] = [];
+  for (const f of frameworks) {
+    const t = translate(ctx.layer.spec, ctx.values, f);
+    if ('error' in t) continue;
+    if (t.notes.length === 0) continue;
+    rows.push([infoOf(f).name, code(t.code), escapeMd(t.notes.join(' '))]);
+  }
+  const line = momentumLine(ctx, frameworks);
+  const parts: string[] = [];
+  if (line) parts.push(line);
+  if (rows.length) parts.push(mdTable(['framework', 'equivalent', 'differs'], rows));
+  return parts.join('\n\n');
+}

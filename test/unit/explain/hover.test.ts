@@ -1,0 +1,167 @@
+import { strict as assert } from 'node:assert';
+import { explainLayer } from '../../../src/explain/hover';
+import { decodeCommandUri } from '../../../src/explain/links';
+import { fixed } from '../../../src/explain/format';
+import { runLayer, seededSample } from '../../../src/core/index';
+import type { BatchNormSpec, LayerNormSpec } from '../../../src/core/spec';
+import { parseOpenRequest } from '../../../src/protocol';
+import { makeLayer } from './layers';
+
+const opts = { decimals: 4, seed: 0 };
+
+/** Rows of the first Markdown table after `heading`. */
+function tableAfter(markdown: string, heading: string): string[][] {
+  const lines = markdown.split('\n');
+  let i = lines.findIndex((l) => l.startsWith(heading));
+  assert.ok(i >= 0, `no ${heading}`);
+  while (!lines[i].startsWith('|')) i++;
+  const rows: string[][] = [];
+  for (i += 2; i < lines.length && lines[i].startsWith('|'); i++) rows.push(lines[i].slice(2, -2).split(' | '));
+  return rows;
+}
+
+describe('explain/explainLayer', () => {
+  const bn = makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [64], { momentum: 0.99 });
+  const hover = explainLayer(bn, opts);
+
+  it('titles the layer and states its axes for the expected input', () => {
+    assert.equal(hover.sections.title, 'BatchNorm2d · PyTorch');
+    assert.ok(hover.markdown.startsWith('### BatchNorm2d · PyTorch\n`nn.BatchNorm2d(64, momentum=0.99)` — batch normalization'));
+    assert.match(hover.sections.axes, /Input `\(N, 64, H, W\)`/);
+    assert.match(hover.sections.axes, /over N·H·W/);
+  });
+
+  it("writes the formula with the user's ε and the momentum update with the user's value", () => {
+    assert.match(hover.sections.formula, /y = \(x − mean\) \/ √\(var \+ ε\) · γ \+ β\nε = 1e-05/);
+    assert.match(hover.sections.formula, /γ = σ, β = μ gives back the input/);
+    assert.match(hover.sections.modes, /running_mean ← 0\.01·running_mean \+ 0\.99·batch_mean/);
+    assert.match(hover.sections.modes, /running_var ← 0\.01·running_var \+ 0\.99·unbiased batch_var/);
+    assert.match(hover.sections.modes, /model\.eval\(\)/);
+  });
+
+  it('marks written arguments and defaults, with the default value', () => {
+    const rows = tableAfter(hover.markdown, '#### Arguments');
+    const byName = Object.fromEntries(rows.map((r) => [r[0], r.slice(1)]));
+    assert.deepEqual(byName['`num_features`'], ['`64`', 'written']);
+    assert.deepEqual(byName['`momentum`'], ['`0.99`', 'written · default `0.1`']);
+    assert.deepEqual(byName['`eps`'], ['`1e-05`', 'default']);
+    assert.deepEqual(byName['`affine`'], ['`True`', 'default']);
+    assert.deepEqual(byName['`track_running_stats`'], ['`True`', 'default']);
+  });
+
+  it('counts parameters, buffers and bytes', () => {
+    // 64 γ + 64 β; running_mean 64 + running_var 64 + num_batches_tracked 1; 256 floats · 4 + 8 bytes
+    assert.match(hover.sections.parameters, /128 learnable parameters/);
+    assert.match(hover.sections.parameters, /129 buffer values/);
+    assert.match(hover.sections.parameters, /1,032 B/);
+  });
+
+  it('converts the momentum for other frameworks', () => {
+    assert.match(hover.sections.frameworks, /Same running-average speed as `momentum=0\.99`: Keras 3, Flax linen, Haiku, Paddle `0\.01` · MLX `0\.99`\./);
+  });
+
+  it('lists the pitfalls for these arguments', () => {
+    const ids = hover.sections.pitfalls.map((p) => p.id);
+    assert.ok(ids.includes('momentum-convention'));
+    assert.ok(ids.includes('train-eval-mismatch'));
+    assert.ok(ids.includes('batch-size-one'));
+    assert.ok(ids.includes('freeze-when-finetuning'));
+    assert.ok(ids.includes('conv-bias-before-bn'));
+    assert.ok(!ids.includes('layernorm-nchw'));
+    const conv = hover.sections.pitfalls.find((p) => p.id === 'momentum-convention')!;
+    assert.match(conv.text, /`momentum=0\.01`/);
+    // the default momentum raises no convention pitfall
+    const plain = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [64]), opts);
+    assert.ok(!plain.sections.pitfalls.some((p) => p.id === 'momentum-convention'));
+  });
+
+  it('shows a worked example equal to the core on the same seeded sample', () => {
+    const ex = hover.sections.exampleData!;
+    assert.deepEqual(ex.shape, [2, 3, 2, 2]);
+    const spec: BatchNormSpec = {
+      kind: 'batch_norm', numFeatures: 3, eps: 1e-5, momentum: 0.99, hasWeight: true, hasBias: true, trackRunningStats: true,
+      storedVariance: 'unbiased', channelAxis: 1, allowedRanks: [4], layerName: 'BatchNorm2d',
+    };
+    const x = seededSample([2, 3, 2, 2], 0);
+    const ref = runLayer({ spec, mode: 'train', input: x });
+    assert.deepEqual(Array.from(ex.input), Array.from(x.data));
+    assert.deepEqual(Array.from(ex.output), Array.from(ref.output.data));
+    // and the printed numbers are those values, and match a float64 computation of channel 0
+    const ch0 = [0, 1, 2, 3, 12, 13, 14, 15].map((i) => x.data[i]);
+    const mean = ch0.reduce((a, b) => a + b, 0) / 8;
+    const variance = ch0.reduce((a, b) => a + (b - mean) ** 2, 0) / 8;
+    const rows = tableAfter(hover.markdown, '#### Worked example');
+    assert.equal(rows.length, 3);
+    assert.equal(rows[0][0], '0');
+    assert.equal(rows[0][1], fixed(mean, 4));
+    assert.equal(rows[0][2], fixed(variance, 4));
+    assert.equal(rows[0][3], [0, 1, 2, 3].map((i) => fixed(x.data[i], 4)).join(', ') + ', …');
+    assert.equal(rows[0][4], [0, 1, 2, 3].map((i) => fixed((x.data[i] - mean) / Math.sqrt(variance + 1e-5), 4)).join(', ') + ', …');
+    assert.equal(rows[0][4], [0, 1, 2, 3].map((i) => fixed(ref.output.data[i], 4)).join(', ') + ', …');
+    assert.match(hover.sections.example, /3 of the 64 channels/);
+  });
+
+  it('honours decimals and seed', () => {
+    const h = explainLayer(bn, { decimals: 2, seed: 5 });
+    const x = seededSample([2, 3, 2, 2], 5);
+    const rows = tableAfter(h.markdown, '#### Worked example');
+    assert.equal(rows[0][3], [0, 1, 2, 3].map((i) => fixed(x.data[i], 2)).join(', ') + ', …');
+    assert.match(h.sections.example, /seed 5/);
+  });
+
+  it('links to the panel and calculators with the layer prefilled', () => {
+    const uris = [...hover.sections.links.matchAll(/\]\((command:[^)]+)\)/g)].map((m) => m[1]);
+    const commands = uris.map((u) => decodeCommandUri(u)!.command);
+    assert.deepEqual(commands, ['normlens.openPanel', 'normlens.calc.normalize', 'normlens.calc.parameters', 'normlens.calc.momentum', 'normlens.calc.simulate', 'normlens.calc.fold', 'normlens.calc.choose']);
+    const open = parseOpenRequest(decodeCommandUri(uris[0])!.arg);
+    assert.ok(open.ok);
+    assert.equal(open.value.framework, 'pytorch');
+    assert.equal(open.value.kind, 'batch_norm');
+    assert.equal(open.value.args!.num_features, 64);
+    assert.equal(open.value.args!.momentum, 0.99);
+    assert.equal(open.value.args!.eps, 1e-5);
+  });
+
+  it('LayerNorm: across features, no running-statistics pitfalls, pre-norm noted, example from the core', () => {
+    const ln = explainLayer(makeLayer('torch.nn.LayerNorm', 'nn.LayerNorm', [768]), opts);
+    const ids = ln.sections.pitfalls.map((p) => p.id);
+    assert.ok(!ids.includes('train-eval-mismatch'));
+    assert.ok(!ids.includes('batch-size-one'));
+    assert.ok(!ids.includes('momentum-convention'));
+    assert.ok(ids.includes('layernorm-nchw'));
+    assert.match(ln.sections.axes, /\(\*, 768\)/);
+    assert.match(ln.sections.modes, /pre-norm/);
+    assert.match(ln.sections.modes, /variable sequence lengths/);
+    assert.match(ln.sections.parameters, /1,536 learnable parameters/);
+    const ex = ln.sections.exampleData!;
+    assert.deepEqual(ex.shape, [2, 4]);
+    const spec: LayerNormSpec = { kind: 'layer_norm', normalizedShape: [4], eps: 1e-5, hasWeight: true, hasBias: true };
+    const ref = runLayer({ spec, mode: 'train', input: seededSample([2, 4], 0) });
+    assert.deepEqual(Array.from(ex.output), Array.from(ref.output.data));
+  });
+
+  it('GroupNorm with indivisible channels: the divisibility pitfall and no example', () => {
+    const gn = explainLayer(makeLayer('torch.nn.GroupNorm', 'nn.GroupNorm', [32, 48]), opts);
+    const p = gn.sections.pitfalls.find((x) => x.id === 'groupnorm-divisibility');
+    assert.ok(p);
+    assert.match(p.text, /48 channels cannot be split into 32 equal groups/);
+    assert.match(p.text, /e\.g\. 24/);
+    assert.match(gn.sections.example, /^No worked example/);
+    const ok = explainLayer(makeLayer('torch.nn.GroupNorm', 'nn.GroupNorm', [8, 64]), opts);
+    assert.ok(!ok.sections.pitfalls.some((x) => x.id === 'groupnorm-divisibility'));
+    assert.deepEqual(ok.sections.exampleData!.shape, [2, 4, 2, 2]);
+    assert.match(ok.sections.axes, /64 channels form 8 groups of 8/);
+  });
+
+  it('InstanceNorm default affine=False pitfall; RMSNorm eps None', () => {
+    const inn = explainLayer(makeLayer('torch.nn.InstanceNorm2d', 'nn.InstanceNorm2d', [16]), opts);
+    assert.ok(inn.sections.pitfalls.some((x) => x.id === 'instancenorm-affine-default'));
+    assert.match(inn.sections.formula, /No learnable γ and β/);
+  });
+
+  it('an argument that is an expression: said briefly, no crash', () => {
+    const e = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [{ expr: 'channels' }]), opts);
+    assert.match(e.sections.example, /No worked example: `num_features` is an expression/);
+    assert.match(e.sections.arguments, /`channels` \(expression\)/);
+  });
+});
