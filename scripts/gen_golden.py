@@ -305,15 +305,15 @@ def bn(c, ranks=(2, 3), eps=1e-5, momentum=0.1, affine=True, track=True, axis=1,
     return s
 
 
-def inorm(c, batched_rank, eps=1e-5, momentum=0.1, affine=False, track=False):
+def inorm(c, batched_rank, eps=1e-5, momentum=0.1, affine=False, track=False, axis=1):
     return {'kind': 'instance_norm', 'numFeatures': c, 'eps': eps, 'momentum': momentum, 'hasWeight': affine,
-            'hasBias': affine, 'trackRunningStats': track, 'channelAxis': 1, 'batchedRank': batched_rank,
+            'hasBias': affine, 'trackRunningStats': track, 'channelAxis': axis, 'batchedRank': batched_rank,
             'layerName': 'InstanceNorm%dd' % (batched_rank - 2)}
 
 
-def gnorm(g, c, eps=1e-5, affine=True):
+def gnorm(g, c, eps=1e-5, affine=True, axis=1):
     return {'kind': 'group_norm', 'numGroups': g, 'numChannels': c, 'eps': eps, 'hasWeight': affine,
-            'hasBias': affine, 'channelAxis': 1}
+            'hasBias': affine, 'channelAxis': axis}
 
 
 def lnorm(shape, eps=1e-5, affine=True, bias=True):
@@ -390,6 +390,7 @@ def batch_norm_cases():
     C.append(case('bn_momentum_0.3_4_steps', bn(2, (4,), momentum=0.3), 'train', inp([2, 2, 2, 3], 22),
                   more=[inp([2, 2, 2, 3], 23 + i, 1.0 + i, 0.5 * i)['data'] for i in range(3)], grad=True, seed=22))
     C.append(case('bn_momentum_1', bn(2, momentum=1.0), 'train', inp([4, 2], 27)))
+    C.append(case('bn_momentum_1.5_extrapolates', bn(2, momentum=1.5), 'train', inp([4, 2], 26), state=state(2, 26)))
     C.append(case('bn_affine_false_train', bn(3, (4,), affine=False), 'train', inp([2, 3, 2, 3], 28), grad=True,
                   seed=28))
     C.append(case('bn_affine_false_eval', bn(3, (4,), affine=False), 'eval', inp([2, 3, 2, 3], 29), state=state(3, 29),
@@ -467,6 +468,10 @@ def instance_norm_cases():
     C.append(case('in_constant_eps0', inorm(2, 3, eps=0.0, affine=True), 'train',
                   with_const(inp([2, 2, 4], 112), [2, 2, 4], [((0, 1), 'const'), ((1, 0), 'tiny')]), affine(2, 112)))
     C.append(case('in_no_check_without_affine_or_tracking', inorm(3, 3), 'train', inp([2, 4, 5], 113)))
+    C.append(case('in_channels_last', inorm(3, 3, affine=True, axis=-1), 'train', inp([2, 5, 3], 116), affine(3, 116),
+                  grad=True, seed=116))
+    C.append(case('in_channels_last_tracked_rank4', inorm(2, 4, track=True, axis=-1), 'train', inp([2, 3, 2, 2], 117),
+                  state=state(2, 117), grad=True, seed=117))
     C.append(case('in_empty_batch_tracked', inorm(3, 3, track=True), 'train', inp([0, 3, 4], 114), state=state(3, 114)))
     C.append(case('in_empty_spatial', inorm(3, 3), 'train', inp([2, 3, 0], 115)))
     C.append(case('err_in_one_spatial', inorm(3, 3), 'train', inp([2, 3, 1], 120)))
@@ -501,6 +506,10 @@ def group_norm_cases():
     C.append(case('gn_large_eps', gnorm(2, 4, eps=2.0), 'train', inp([2, 4, 3], 210), grad=True, seed=210))
     C.append(case('gn_n1_two_per_group', gnorm(2, 4), 'train', inp([1, 4], 211), grad=True, seed=211))
     C.append(case('gn_no_channel_check_without_affine', gnorm(2, 4, affine=False), 'train', inp([2, 6, 3], 212)))
+    C.append(case('gn_channels_last', gnorm(2, 4, axis=-1), 'train', inp([2, 3, 4], 214), affine(4, 214), grad=True,
+                  seed=214))
+    C.append(case('gn_channels_last_rank4', gnorm(3, 6, axis=-1), 'train', inp([2, 2, 2, 6], 215), affine(6, 215),
+                  grad=True, seed=215))
     C.append(case('gn_empty_batch', gnorm(2, 4), 'train', inp([0, 4, 3], 213)))
     C.append(case('err_gn_divisible', gnorm(2, 3), 'train', inp([2, 3, 4], 220)))
     C.append(case('err_gn_zero_groups', gnorm(0, 4), 'train', inp([2, 4, 4], 221)))

@@ -101,7 +101,8 @@ function updateRunning(
   const steps = state.numBatchesTracked + 1;
   // momentum None: cumulative moving average, the new batch weighted 1/t.
   const m = spec.momentum ?? 1 / steps;
-  if (!(m >= 0 && m <= 1)) throw inputError(`momentum must be between 0 and 1 (weight of the new batch), got ${m}`);
+  // PyTorch accepts any float here (values outside [0, 1] extrapolate); only a non-number is refused.
+  if (typeof m !== 'number') throw inputError(`momentum must be a number or null, got ${String(m)}`);
   const stored = new Float64Array(variance.length);
   const correction = spec.storedVariance === 'biased' ? 1 : count / (count - 1);
   for (let c = 0; c < variance.length; c++) stored[c] = variance[c] * correction;
