@@ -3,8 +3,7 @@
  * affine map, so it can be merged into the weights and bias of the layer before it. The result is
  * checked on a sample: conv followed by BatchNorm (eval) against the folded conv alone.
  */
-import { foldBatchNorm, runLayer, seededSample, Tensor } from '../core/index';
-import type { BatchNormSpec } from '../core/spec';
+import { foldBatchNorm, seededSample, Tensor, verifyFold } from '../core/index';
 import { NormError } from '../core/errors';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
 import type { CalcOutcome } from './result';
@@ -40,46 +39,6 @@ export interface FoldResult {
 
 const LAYER_BY_RANK: Record<number, FoldResult['layer']> = { 2: 'Linear', 3: 'Conv1d', 4: 'Conv2d', 5: 'Conv3d' };
 const MAX_WEIGHTS = 65536;
-
-/** Plain stride-1, unpadded convolution (or a matrix product for Linear), in float64. */
-export function convForward(input: Tensor, weight: Float32Array, weightShape: readonly number[], bias: ArrayLike<number> | null): Tensor {
-  const [O, I, ...k] = weightShape;
-  const [N, Ci, ...s] = input.shape;
-  if (Ci !== I) throw new NormError('RuntimeError', `input has ${Ci} channels, the weight expects ${I}`);
-  const outSpatial = s.map((d, i) => d - k[i] + 1);
-  const outShape = [N, O, ...outSpatial];
-  const outSize = outShape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(outSize);
-  const kSize = k.reduce((a, b) => a * b, 1);
-  const oSize = outSpatial.reduce((a, b) => a * b, 1);
-  const inSpatial = s.reduce((a, b) => a * b, 1);
-  const unravel = (idx: number, dims: number[]) => {
-    const r = new Array<number>(dims.length);
-    for (let d = dims.length - 1; d >= 0; d--) {
-      r[d] = idx % dims[d];
-      idx = Math.floor(idx / dims[d]);
-    }
-    return r;
-  };
-  const ravel = (ix: number[], dims: number[]) => ix.reduce((acc, v, d) => acc * dims[d] + v, 0);
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      for (let p = 0; p < oSize; p++) {
-        const op = unravel(p, outSpatial);
-        let acc = bias ? bias[o] : 0;
-        for (let c = 0; c < I; c++) {
-          for (let q = 0; q < kSize; q++) {
-            const kq = unravel(q, k);
-            const ip = ravel(op.map((v, d) => v + kq[d]), s);
-            acc += weight[(o * I + c) * kSize + q] * input.data[(n * Ci + c) * inSpatial + ip];
-          }
-        }
-        out[(n * O + o) * oSize + p] = acc;
-      }
-    }
-  }
-  return new Tensor(outShape, out);
-}
 
 function perChannel(v: number | number[] | undefined, n: number, what: string, sample: () => Float32Array, sampled: string[]): Float32Array | string {
   if (v === undefined) {
@@ -142,24 +101,13 @@ export function foldIntoConv(req: FoldRequest): CalcOutcome<FoldResult> {
   const inputShape = [2, ws[1], ...ws.slice(2).map((k) => k + 1)];
   const sampleSeed = req.seed + 5;
   const x = seededSample(inputShape, sampleSeed);
-  const convOut = convForward(x, weight, ws, bias);
-  const spec: BatchNormSpec = {
-    kind: 'batch_norm', numFeatures: O, eps: req.eps, momentum: 0.1, hasWeight: true, hasBias: true,
-    trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1,
-  };
-  let bnOut: Tensor;
+  let check;
   try {
-    bnOut = runLayer({
-      spec, mode: 'eval', input: convOut, params: { weight: gamma, bias: beta },
-      state: { runningMean: mean.slice(), runningVar: variance.slice(), numBatchesTracked: 0 },
-    }).output;
+    check = verifyFold(x, convWeight, bias, { weight: gamma, bias: beta, runningMean: mean, runningVar: variance, eps: req.eps });
   } catch (e) {
     if (e instanceof NormError) return { ok: false, message: e.message };
     throw e;
   }
-  const foldedOut = convForward(x, folded.weight.data, ws, folded.bias);
-  let maxAbsDiff = 0;
-  for (let i = 0; i < bnOut.data.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(bnOut.data[i] - foldedOut.data[i]));
 
   const result: FoldResult = {
     layer,
@@ -168,7 +116,7 @@ export function foldIntoConv(req: FoldRequest): CalcOutcome<FoldResult> {
     foldedBias: Array.from(folded.bias),
     bn: { gamma: Array.from(gamma), beta: Array.from(beta), runningMean: Array.from(mean), runningVar: Array.from(variance), eps: req.eps },
     scale: Array.from(gamma, (g, i) => g / Math.sqrt(variance[i] + req.eps)),
-    check: { inputShape, outputShape: convOut.shape, maxAbsDiff, sampleSeed },
+    check: { inputShape, outputShape: check.folded.shape, maxAbsDiff: check.maxAbsDiff, sampleSeed },
     sampled,
   };
   return { ok: true, value: result, ...renderFold(result) };
