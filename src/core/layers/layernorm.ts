@@ -1,4 +1,4 @@
-import { inputError, runtimeError } from '../errors';
+import { runtimeError } from '../errors';
 import { fastLayerNorm, fastRmsNorm } from '../fast';
 import { kernels, normalizeRows, rowsBackward } from '../kernels';
 import type { LayerNormSpec, RmsNormSpec } from '../spec';
@@ -32,7 +32,10 @@ function elementParams(
   cols: number,
 ) {
   return affineParams(hasWeight, hasBias, req.params, cols, cols, (name, len) =>
-    inputError(`${name} has ${len} values but normalized_shape [${normalizedShape.join(', ')}] needs ${cols}`),
+    // Parameters arrive flat, so only their element count can disagree with normalized_shape.
+    runtimeError(
+      `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape [${len}] and normalized_shape = [${normalizedShape.join(', ')}]`,
+    ),
   );
 }
 

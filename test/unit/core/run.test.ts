@@ -114,3 +114,28 @@ describe('runLayer input checks', () => {
     assert.ok(Math.abs(r.state!.runningVar[1] - (0.9 + 0.1 * 4)) < 1e-6);
   });
 });
+
+describe('runLayer purity and parameter checks', () => {
+  it('leaves the given input, parameters and state untouched', () => {
+    const spec: BatchNormSpec = {
+      kind: 'batch_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true,
+      trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1,
+    };
+    const x = new Tensor([3, 2], [1, 2, 3, 5, 8, 13]);
+    const params = { weight: Float32Array.from([2, 3]), bias: Float32Array.from([1, -1]) };
+    const state = { runningMean: Float32Array.from([0.5, 1]), runningVar: Float32Array.from([2, 3]), numBatchesTracked: 4 };
+    const snapshot = JSON.stringify([Array.from(x.data), Array.from(params.weight), Array.from(params.bias), Array.from(state.runningMean), Array.from(state.runningVar), state.numBatchesTracked]);
+    const r = runLayer({ spec, mode: 'train', input: x, params, state, gradOutput: Float32Array.from([1, 0, 0, 1, 1, 0]) });
+    assert.equal(JSON.stringify([Array.from(x.data), Array.from(params.weight), Array.from(params.bias), Array.from(state.runningMean), Array.from(state.runningVar), state.numBatchesTracked]), snapshot);
+    assert.notEqual(r.state!.runningMean, state.runningMean);
+    assert.equal(r.state!.numBatchesTracked, 5);
+  });
+
+  it('LayerNorm parameters of the wrong size get PyTorch wording', () => {
+    const spec: CoreLayerSpec = { kind: 'layer_norm', normalizedShape: [4], eps: 1e-5, hasWeight: true, hasBias: true };
+    assert.throws(
+      () => runLayer({ spec, mode: 'train', input: new Tensor([2, 4], new Float32Array(8)), params: { weight: new Float32Array(5) } }),
+      isError('RuntimeError', /^Expected weight to be of same shape as normalized_shape, but got weight of shape \[5\] and normalized_shape = \[4\]$/),
+    );
+  });
+});
