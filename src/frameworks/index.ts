@@ -242,8 +242,14 @@ export function translate(
   if (r.groups && t.groups && v[r.groups] !== undefined) set(t.groups, v[r.groups]);
   if (r.normalizedShape && v[r.normalizedShape] !== undefined) {
     const shape = v[r.normalizedShape];
+    const k = Array.isArray(shape) ? shape.length : 1;
+    const axes: PyValue = k === 1 ? -1 : Array.from({ length: k }, (_, i) => i - k);
     if (t.normalizedShape) set(t.normalizedShape, shape);
-    else if (t.axis && Array.isArray(shape) && shape.length > 1) set(t.axis, shape.map((_, i) => i - shape.length));
+    else if (t.axis) {
+      set(t.axis, axes);
+      // Flax keeps scale/offset on feature_axes, which must cover the same axes.
+      if (paramOf(target, 'feature_axes')) set('feature_axes', axes);
+    }
   }
   if (t.channels && !paramOf(target, t.channels)?.hasOwnProperty('default') && out[t.channels] === undefined) {
     notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);

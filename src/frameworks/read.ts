@@ -20,6 +20,10 @@ export function pyRepr(v: PyValue | undefined): string {
   if (typeof v === 'number') {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    // Python's repr switches to exponent form below 1e-4 and from 1e16, with two exponent digits.
+    const [mantissa, exp] = v.toExponential().split('e');
+    const e = Number(exp);
+    if (v !== 0 && (e < -4 || e >= 16)) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
     return String(v);
   }
   if (typeof v === 'string') return `'${v}'`;

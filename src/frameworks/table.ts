@@ -18,7 +18,7 @@ import {
   num,
   numOrNone,
   pyRepr,
-  require,
+
   resolveAxes,
   trailingShape,
 } from './read';
@@ -589,12 +589,957 @@ const PYTORCH: NormClassSpec[] = [
   ...torchFunctional,
 ];
 
-export const NORM_CLASSES: NormClassSpec[] = [...PYTORCH];
 
-// Referenced by later sections of the table.
-void resolveAxes;
-void trailingShape;
-void require;
-void pyRepr;
-void kw;
-void expr;
+// ---------------------------------------------------------------------------------------------
+// Keras 3 (keras.layers) and tf.keras (tensorflow.keras.layers, which is Keras 3 from TF 2.16)
+
+const KERAS_DOC = 'https://keras.io/api/layers/normalization_layers/';
+const initializers = (withMoving: boolean): ParamSpec[] => [
+  p('beta_initializer', 'Initializer of the offset β.', 'zeros'),
+  p('gamma_initializer', 'Initializer of the scale γ.', 'ones'),
+  ...(withMoving
+    ? [
+        p('moving_mean_initializer', 'Initializer of the moving mean.', 'zeros'),
+        p('moving_variance_initializer', 'Initializer of the moving variance.', 'ones'),
+      ]
+    : []),
+  p('beta_regularizer', 'Regularizer of β.', null),
+  p('gamma_regularizer', 'Regularizer of γ.', null),
+  p('beta_constraint', 'Constraint on β.', null),
+  p('gamma_constraint', 'Constraint on γ.', null),
+];
+const kerasAxisDoc = 'The feature axis (or axes); -1 = last (channels-last).';
+
+/** The single channel axis of a Keras/Flax per-feature layer, as an axis index. */
+function featureAxis(a: Args, name: string, layer: string): number {
+  const axes = ints(a, name);
+  if (axes.length !== 1) fail(`${layer} with several feature axes (${name}=${pyRepr(a[name])}) is not computed by NormLens; give one axis`);
+  return axes[0];
+}
+
+function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
+  const prefixes = framework === 'keras' ? ['keras.layers'] : ['tensorflow.keras.layers'];
+  const names = (n: string) => prefixes.map((x) => `${x}.${n}`);
+  const label = framework === 'keras' ? 'Keras 3' : 'tf.keras';
+  const src = (page: string) =>
+    framework === 'keras'
+      ? `${KERAS_DOC}${page}/ (Keras 3 API reference)`
+      : `https://www.tensorflow.org/api_docs/python/tf/keras/layers/ (TF 2.16+, where tf.keras is Keras 3; same signature as ${KERAS_DOC}${page}/)`;
+  const kerasNote = framework === 'tf_keras' ? ['Before TF 2.16, tf.keras was Keras 2, whose BatchNormalization also took renorm, fused, virtual_batch_size and adjustment.'] : [];
+  return [
+    {
+      id: `${prefixes[0]}.BatchNormalization`,
+      framework,
+      qualifiedNames: names('BatchNormalization'),
+      name: 'BatchNormalization',
+      kind: 'batch_norm',
+      form: 'module',
+      params: [
+        p('axis', kerasAxisDoc, -1),
+        p('momentum', 'Weight of the old moving average per update: moving = m·moving + (1−m)·batch.', 0.99),
+        p('epsilon', 'Added to the variance before the square root.', 0.001),
+        p('center', 'Learn an offset β.', true),
+        p('scale', 'Learn a scale γ.', true),
+        ...initializers(true),
+        p('synchronized', 'Synchronize batch statistics across devices in distributed training.', false),
+      ],
+      varKeywords: true,
+      roles: { axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'center', scale: 'scale' },
+      inputShape: '(N, ..., C) with C on `axis`',
+      statistics: 'over every axis except `axis`, for each feature',
+      storedVariance: 'biased',
+      source: src('batch_normalization'),
+      notes: [
+        'momentum is the weight of the OLD average: Keras 0.99 = PyTorch 0.01.',
+        'trainable=False puts the layer in inference mode (moving statistics), unlike other layers.',
+        'A batch of one is allowed in training (variance 0), where PyTorch raises.',
+        ...kerasNote,
+      ],
+      toCore: core((a) => ({
+        kind: 'batch_norm',
+        numFeatures: null,
+        eps: num(a, 'epsilon'),
+        momentum: 1 - num(a, 'momentum'),
+        hasWeight: bool(a, 'scale'),
+        hasBias: bool(a, 'center'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: featureAxis(a, 'axis', 'BatchNormalization'),
+        layerName: 'BatchNormalization',
+      })),
+    },
+    {
+      id: `${prefixes[0]}.LayerNormalization`,
+      framework,
+      qualifiedNames: names('LayerNormalization'),
+      name: 'LayerNormalization',
+      kind: 'layer_norm',
+      form: 'module',
+      params: [
+        p('axis', 'The axis or axes to normalize over (-1 = last).', -1),
+        p('epsilon', 'Added to the variance before the square root.', 0.001),
+        p('center', 'Learn an offset β.', true),
+        p('scale', 'Learn a scale γ.', true),
+        ...initializers(false),
+      ],
+      varKeywords: true,
+      roles: { axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
+      inputShape: '(N, ..., features)',
+      statistics: 'over `axis` for each position',
+      source: src('layer_normalization'),
+      notes: ['epsilon defaults to 1e-3, a hundred times PyTorch\'s 1e-5.', ...(framework === 'tf_keras' ? ['Some Keras 3 releases also took rms_scaling=False after scale.'] : ['Some Keras 3 releases also took rms_scaling=False after scale.'])],
+      toCore: core((a, _r, shape) => {
+        const s = needShape(shape, 'LayerNormalization');
+        return {
+          kind: 'layer_norm',
+          normalizedShape: trailingShape(ints(a, 'axis'), s, 'axis', 'LayerNormalization'),
+          eps: num(a, 'epsilon'),
+          hasWeight: bool(a, 'scale'),
+          hasBias: bool(a, 'center'),
+        };
+      }),
+    },
+    {
+      id: `${prefixes[0]}.GroupNormalization`,
+      framework,
+      qualifiedNames: names('GroupNormalization'),
+      name: 'GroupNormalization',
+      kind: 'group_norm',
+      form: 'module',
+      params: [
+        p('groups', 'Number of groups; -1 = one group per channel (instance normalization).', 32),
+        p('axis', kerasAxisDoc, -1),
+        p('epsilon', 'Added to the variance before the square root.', 0.001),
+        p('center', 'Learn an offset β.', true),
+        p('scale', 'Learn a scale γ.', true),
+        ...initializers(false),
+      ],
+      varKeywords: true,
+      roles: { groups: 'groups', axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
+      inputShape: '(N, ..., C) with C on `axis`',
+      statistics: 'over each group of channels and all other non-batch axes, per sample',
+      source: src('group_normalization'),
+      toCore: core((a, _r, shape) => {
+        const s = needShape(shape, 'GroupNormalization');
+        const axis = featureAxis(a, 'axis', 'GroupNormalization');
+        const [resolved] = resolveAxes([axis], s.length, 'axis');
+        const channels = s[resolved];
+        const g = int(a, 'groups', -Infinity);
+        return {
+          kind: 'group_norm',
+          numGroups: g === -1 ? channels : g,
+          numChannels: channels,
+          eps: num(a, 'epsilon'),
+          hasWeight: bool(a, 'scale'),
+          hasBias: bool(a, 'center'),
+          channelAxis: axis,
+        };
+      }),
+    },
+    {
+      id: `${prefixes[0]}.RMSNormalization`,
+      framework,
+      qualifiedNames: names('RMSNormalization'),
+      name: 'RMSNormalization',
+      kind: 'rms_norm',
+      form: 'module',
+      since: framework === 'keras' ? '3.9' : 'TF 2.20',
+      params: [p('axis', 'The axis to normalize over (-1 = last).', -1), p('epsilon', 'Added to the mean square.', 1e-6)],
+      varKeywords: true,
+      roles: { axis: 'axis', eps: 'epsilon' },
+      inputShape: '(N, ..., features)',
+      statistics: 'mean of squares over `axis` for each position',
+      source: src('rms_normalization'),
+      notes: ['Always learns a scale; there is no offset.'],
+      toCore: core((a, _r, shape) => ({
+        kind: 'rms_norm',
+        normalizedShape: trailingShape(ints(a, 'axis'), needShape(shape, 'RMSNormalization'), 'axis', 'RMSNormalization'),
+        eps: num(a, 'epsilon'),
+        hasWeight: true,
+      })),
+    },
+    {
+      id: `${prefixes[0]}.UnitNormalization`,
+      framework,
+      qualifiedNames: names('UnitNormalization'),
+      name: 'UnitNormalization',
+      kind: 'unit_norm',
+      form: 'module',
+      params: [p('axis', 'The axis (or axes) along which each vector is scaled to unit L2 norm.', -1)],
+      varKeywords: true,
+      roles: { axis: 'axis' },
+      inputShape: 'any',
+      statistics: 'L2 norm along `axis` (no mean, no variance)',
+      source: src('unit_normalization'),
+      notes: [`${label} UnitNormalization divides by the L2 norm; it does not standardize.`],
+      toCore: cannot('UnitNormalization (L2 unit-length scaling) has no statistics to compute here; NormLens computes mean/variance normalizations only'),
+    },
+  ];
+}
+
+const KERAS: NormClassSpec[] = [...kerasFamily('keras'), ...kerasFamily('tf_keras')];
+
+// ---------------------------------------------------------------------------------------------
+// Flax linen (dataclass modules: fields in order, parent/name keyword-only) and nnx
+
+const FLAX_LINEN_DOC = 'https://flax-linen.readthedocs.io/en/latest/api_reference/flax.linen/layers.html';
+const FLAX_NNX_DOC = 'https://flax.readthedocs.io/en/latest/api_reference/flax.nnx/nn/normalization.html';
+const flaxCommon = {
+  dtype: p('dtype', 'Result dtype (default: inferred from input and params).', null),
+  paramDtype: p('param_dtype', 'Parameter dtype.', expr('jnp.float32')),
+  useBias: p('use_bias', 'Learn an offset (β).', true),
+  useScale: p('use_scale', 'Learn a scale (γ).', true),
+  biasInit: p('bias_init', 'Initializer of the offset.', expr('initializers.zeros')),
+  scaleInit: p('scale_init', 'Initializer of the scale.', expr('initializers.ones')),
+  axisName: p('axis_name', 'Named device axis to average statistics over.', null),
+  axisIndexGroups: p('axis_index_groups', 'Device groups within axis_name.', null),
+  fastVariance: p('use_fast_variance', 'Compute the variance as E[x²]−E[x]² (faster, less stable).', true),
+  f32: p('force_float32_reductions', 'Accumulate statistics in float32 even for lower-precision inputs.', true),
+};
+const linenTail = [kw('parent', 'Parent module (set by Flax).', expr('_ParentType')), kw('name', 'Module name.', null)];
+const flaxNotes = ['Variance is E[x²]−E[x]² by default (use_fast_variance=True); NormLens computes it two-pass in float64.'];
+
+/** Flax reduction axes: trailing axes of the input, giving the normalized shape. */
+function flaxTrailing(a: Args, name: string, shape: readonly number[] | undefined, layer: string, featureAxes?: string): number[] {
+  const s = needShape(shape, layer);
+  const normalized = trailingShape(ints(a, name), s, name, layer);
+  if (featureAxes) {
+    const f = resolveAxes(ints(a, featureAxes), s.length, featureAxes);
+    const r = resolveAxes(ints(a, name), s.length, name);
+    if ((bool(a, 'use_scale') || (a.use_bias !== undefined && bool(a, 'use_bias'))) && JSON.stringify(f) !== JSON.stringify(r)) {
+      fail(`${layer} with ${featureAxes}=${pyRepr(a[featureAxes])} different from ${name}=${pyRepr(a[name])} has parameters of another shape than the normalized dims; NormLens computes it only when they agree`);
+    }
+  }
+  return normalized;
+}
+
+function flaxGroups(a: Args, channels: number, layer: string): number {
+  const g = a.num_groups;
+  const size = a.group_size;
+  if ((g === null) === (size === null || size === undefined)) {
+    fail(`${layer}: either num_groups or group_size should be given (pass num_groups=None to use group_size)`);
+  }
+  if (g !== null) return int(a, 'num_groups', 1);
+  const gs = int(a, 'group_size', 1);
+  if (channels % gs !== 0) fail(`${layer}: number of channels (${channels}) is not multiple of the group size (${gs})`);
+  return channels / gs;
+}
+
+function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
+  const linen = which === 'linen';
+  const framework = linen ? 'flax_linen' : 'flax_nnx';
+  const q = (n: string) => (linen ? [`flax.linen.${n}`, `flax.linen.normalization.${n}`] : [`flax.nnx.${n}`, `flax.nnx.nn.normalization.${n}`]);
+  const source = linen
+    ? `${FLAX_LINEN_DOC} (flax.linen normalization modules; defaults checked against the API reference)`
+    : `${FLAX_NNX_DOC} (flax.nnx normalization modules)`;
+  // nnx: num_features first, everything else keyword-only, rngs required.
+  const head = (extra: ParamSpec[] = []) => (linen ? extra : [p('num_features', 'Number of features (size of the feature axis).'), ...extra]);
+  const opt = (x: ParamSpec): ParamSpec => (linen ? x : { ...x, keywordOnly: true });
+  const tail = linen ? linenTail : [kw('rngs', 'Random-number streams for parameter initialization.')];
+  const c = flaxCommon;
+  const bn: NormClassSpec = {
+    id: q('BatchNorm')[0],
+    framework,
+    qualifiedNames: q('BatchNorm'),
+    name: 'BatchNorm',
+    kind: 'batch_norm',
+    form: 'module',
+    params: [
+      ...head(),
+      opt(p('use_running_average', linen ? 'True: use the stored averages; False: batch statistics (may also be given at call).' : 'True: use the stored averages (set by .eval()).', linen ? null : false)),
+      opt(p('axis', 'The feature axis (-1 = last).', -1)),
+      opt(p('momentum', 'Weight of the old average per update: ra = m·ra + (1−m)·batch.', 0.99)),
+      opt(p('epsilon', 'Added to the variance before the square root.', 1e-5)),
+      ...[c.dtype, c.paramDtype, c.useBias, c.useScale, c.biasInit, c.scaleInit, c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
+      ...(linen ? [c.f32] : []),
+      ...tail,
+    ],
+    modeArg: { name: 'use_running_average', trainWhen: false },
+    roles: { channels: linen ? undefined : 'num_features', axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
+    inputShape: '(N, ..., C)',
+    statistics: 'over every axis except `axis`, for each feature',
+    storedVariance: 'biased',
+    source,
+    notes: [
+      'momentum is the weight of the OLD average: Flax 0.99 = PyTorch 0.01.',
+      linen ? "Training needs mutable=['batch_stats'] in apply()." : 'nnx.BatchNorm follows model.train()/model.eval().',
+      ...flaxNotes,
+    ],
+    toCore: core((a) => ({
+      kind: 'batch_norm',
+      numFeatures: linen ? null : int(a, 'num_features'),
+      eps: num(a, 'epsilon'),
+      momentum: 1 - num(a, 'momentum'),
+      hasWeight: bool(a, 'use_scale'),
+      hasBias: bool(a, 'use_bias'),
+      trackRunningStats: true,
+      storedVariance: 'biased',
+      channelAxis: featureAxis(a, 'axis', 'BatchNorm'),
+      layerName: 'BatchNorm',
+    })),
+  };
+  const ln: NormClassSpec = {
+    id: q('LayerNorm')[0],
+    framework,
+    qualifiedNames: q('LayerNorm'),
+    name: 'LayerNorm',
+    kind: 'layer_norm',
+    form: 'module',
+    params: [
+      ...head(),
+      opt(p('epsilon', 'Added to the variance before the square root.', 1e-6)),
+      ...[c.dtype, c.paramDtype, c.useBias, c.useScale, c.biasInit, c.scaleInit].map(opt),
+      opt(p('reduction_axes', 'Axes the statistics are taken over.', -1)),
+      opt(p('feature_axes', 'Axes that get their own scale/offset.', -1)),
+      ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
+      ...(linen ? [c.f32] : []),
+      ...tail,
+    ],
+    roles: { channels: linen ? undefined : 'num_features', axis: 'reduction_axes', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
+    inputShape: '(N, ..., features)',
+    statistics: 'over reduction_axes for each position',
+    source,
+    notes: ['epsilon defaults to 1e-6 (PyTorch: 1e-5).', ...flaxNotes],
+    toCore: core((a, _r, shape) => ({
+      kind: 'layer_norm',
+      normalizedShape: flaxTrailing(a, 'reduction_axes', shape, 'LayerNorm', 'feature_axes'),
+      eps: num(a, 'epsilon'),
+      hasWeight: bool(a, 'use_scale'),
+      hasBias: bool(a, 'use_bias'),
+    })),
+  };
+  const rms: NormClassSpec = {
+    id: q('RMSNorm')[0],
+    framework,
+    qualifiedNames: q('RMSNorm'),
+    name: 'RMSNorm',
+    kind: 'rms_norm',
+    form: 'module',
+    params: [
+      ...head(),
+      opt(p('epsilon', 'Added to the mean square.', 1e-6)),
+      ...[c.dtype, c.paramDtype, c.useScale, c.scaleInit].map(opt),
+      opt(p('reduction_axes', 'Axes the mean square is taken over.', -1)),
+      opt(p('feature_axes', 'Axes that get their own scale.', -1)),
+      ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
+      ...(linen ? [c.f32] : []),
+      ...tail,
+    ],
+    roles: { channels: linen ? undefined : 'num_features', axis: 'reduction_axes', eps: 'epsilon', scale: 'use_scale' },
+    inputShape: '(N, ..., features)',
+    statistics: 'mean of squares over reduction_axes for each position',
+    source,
+    notes: ['epsilon defaults to 1e-6.'],
+    toCore: core((a, _r, shape) => ({
+      kind: 'rms_norm',
+      normalizedShape: flaxTrailing(a, 'reduction_axes', shape, 'RMSNorm', 'feature_axes'),
+      eps: num(a, 'epsilon'),
+      hasWeight: bool(a, 'use_scale'),
+    })),
+  };
+  const gn: NormClassSpec = {
+    id: q('GroupNorm')[0],
+    framework,
+    qualifiedNames: q('GroupNorm'),
+    name: 'GroupNorm',
+    kind: 'group_norm',
+    form: 'module',
+    params: [
+      ...head([
+        p('num_groups', 'Number of channel groups (None when group_size is given).', 32),
+        p('group_size', 'Channels per group (instead of num_groups).', null),
+      ]),
+      opt(p('epsilon', 'Added to the variance before the square root.', 1e-6)),
+      ...[c.dtype, c.paramDtype, c.useBias, c.useScale, c.biasInit, c.scaleInit].map(opt),
+      opt(p('reduction_axes', 'Axes the statistics are taken over (None = all but the batch axis).', null)),
+      ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
+      ...(linen ? [c.f32] : []),
+      ...tail,
+    ],
+    roles: { channels: linen ? undefined : 'num_features', groups: 'num_groups', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
+    inputShape: '(N, ..., C)',
+    statistics: 'over each group of channels and all non-batch axes, per sample',
+    source,
+    notes: ['Channels are on the last axis; epsilon defaults to 1e-6.', ...flaxNotes],
+    toCore: core((a, _r, shape) => {
+      const s = needShape(shape, 'GroupNorm');
+      if (a.reduction_axes !== null) fail('GroupNorm with explicit reduction_axes is not computed by NormLens; leave it None');
+      const channels = linen ? s[s.length - 1] : int(a, 'num_features');
+      return {
+        kind: 'group_norm',
+        numGroups: flaxGroups(a, channels, 'GroupNorm'),
+        numChannels: channels,
+        eps: num(a, 'epsilon'),
+        hasWeight: bool(a, 'use_scale'),
+        hasBias: bool(a, 'use_bias'),
+        channelAxis: -1,
+      };
+    }),
+  };
+  const inorm: NormClassSpec = {
+    id: q('InstanceNorm')[0],
+    framework,
+    qualifiedNames: q('InstanceNorm'),
+    name: 'InstanceNorm',
+    kind: 'instance_norm',
+    form: 'module',
+    params: [
+      ...head(),
+      opt(p('epsilon', 'Added to the variance before the square root.', 1e-6)),
+      ...[c.dtype, c.paramDtype, c.useBias, c.useScale, c.biasInit, c.scaleInit].map(opt),
+      opt(p('feature_axes', 'The feature (channel) axes.', -1)),
+      ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
+      ...(linen ? [c.f32] : []),
+      ...tail,
+    ],
+    roles: { channels: linen ? undefined : 'num_features', axis: 'feature_axes', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
+    inputShape: '(N, ..., C)',
+    statistics: 'over the spatial axes of each sample and channel',
+    source,
+    notes: ['use_scale and use_bias default to True (PyTorch InstanceNorm: affine=False).', ...flaxNotes],
+    toCore: core((a) => ({
+      kind: 'instance_norm',
+      numFeatures: linen ? null : int(a, 'num_features'),
+      eps: num(a, 'epsilon'),
+      momentum: null,
+      hasWeight: bool(a, 'use_scale'),
+      hasBias: bool(a, 'use_bias'),
+      trackRunningStats: false,
+      channelAxis: featureAxis(a, 'feature_axes', 'InstanceNorm'),
+      layerName: 'InstanceNorm',
+    })),
+  };
+  return [bn, ln, rms, gn, inorm];
+}
+
+const FLAX_LINEN = flaxFamily('linen');
+const FLAX_NNX = flaxFamily('nnx');
+
+// ---------------------------------------------------------------------------------------------
+// Haiku
+
+const HAIKU_DOC = 'https://dm-haiku.readthedocs.io/en/latest/api.html#normalization';
+const HAIKU_SRC = (file: string) => `${HAIKU_DOC}; signature from haiku/_src/${file}`;
+const dataFormat = p('data_format', "'channels_last' (default) or 'channels_first'.", 'channels_last');
+const channelIndex = (a: Args): number => {
+  const f = a.data_format;
+  if (f === 'channels_last' || f === 'N...C') return -1;
+  if (f === 'channels_first' || f === 'NC...') return 1;
+  return fail(`data_format=${pyRepr(f)} is not one of 'channels_last', 'channels_first', 'N...C', 'NC...'`);
+};
+
+const HAIKU: NormClassSpec[] = [
+  {
+    id: 'haiku.BatchNorm',
+    framework: 'haiku',
+    qualifiedNames: ['haiku.BatchNorm'],
+    name: 'BatchNorm',
+    kind: 'batch_norm',
+    form: 'module',
+    params: [
+      p('create_scale', 'Learn a per-channel scale.'),
+      p('create_offset', 'Learn a per-channel offset.'),
+      p('decay_rate', 'Decay of the moving averages (weight of the old value), zero-debiased.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('scale_init', 'Initializer of the scale (default ones).', null),
+      p('offset_init', 'Initializer of the offset (default zeros).', null),
+      p('axis', 'Axes to reduce over; None = all but the channel axis.', null),
+      p('cross_replica_axis', 'Named device axis to average statistics over.', null),
+      p('cross_replica_axis_index_groups', 'Device groups within cross_replica_axis.', null),
+      dataFormat,
+      p('name', 'Module name.', null),
+    ],
+    roles: { momentum: 'decay_rate', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
+    inputShape: "(N, ..., C) for channels_last",
+    statistics: 'over every axis except the channel axis, for each channel',
+    storedVariance: 'biased',
+    source: HAIKU_SRC('batch_norm.py'),
+    notes: [
+      'create_scale, create_offset and decay_rate are required: there is no default.',
+      'Moving averages are zero-debiased: divided by (1 − decay^t) before use, so early evaluation is not biased toward 0.',
+      'Train vs eval is the call argument is_training.',
+    ],
+    toCore: core((a) => {
+      if (a.axis !== null) fail('BatchNorm with explicit axis is not computed by NormLens; leave axis=None');
+      return {
+        kind: 'batch_norm',
+        numFeatures: null,
+        eps: num(a, 'eps'),
+        momentum: 1 - num(a, 'decay_rate'),
+        debiasedEma: true,
+        hasWeight: bool(a, 'create_scale'),
+        hasBias: bool(a, 'create_offset'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: channelIndex(a),
+        layerName: 'BatchNorm',
+      };
+    }),
+  },
+  {
+    id: 'haiku.LayerNorm',
+    framework: 'haiku',
+    qualifiedNames: ['haiku.LayerNorm'],
+    name: 'LayerNorm',
+    kind: 'layer_norm',
+    form: 'module',
+    params: [
+      p('axis', 'Axis, axes or slice to normalize over.'),
+      p('create_scale', 'Learn a scale.'),
+      p('create_offset', 'Learn an offset.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('scale_init', 'Initializer of the scale (default ones).', null),
+      p('offset_init', 'Initializer of the offset (default zeros).', null),
+      p('use_fast_variance', 'Compute the variance as E[x²]−E[x]².', false),
+      p('name', 'Module name.', null),
+      kw('param_axis', 'Axes that get their own scale/offset (default: the last).', null, { since: '0.0.10' }),
+    ],
+    roles: { axis: 'axis', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
+    inputShape: '(N, ..., C)',
+    statistics: 'over `axis` for each position',
+    source: HAIKU_SRC('layer_norm.py'),
+    notes: ['axis, create_scale and create_offset are required. Scale and offset are per last-axis channel unless param_axis says otherwise.'],
+    toCore: core((a, _r, shape) => {
+      const s = needShape(shape, 'LayerNorm');
+      const normalized = trailingShape(ints(a, 'axis'), s, 'axis', 'LayerNorm');
+      const w = bool(a, 'create_scale');
+      const b = bool(a, 'create_offset');
+      if ((w || b) && normalized.length > 1 && a.param_axis === null) {
+        fail('LayerNorm over several axes keeps its scale/offset on the last axis only; NormLens computes that case only without create_scale/create_offset');
+      }
+      return { kind: 'layer_norm', normalizedShape: normalized, eps: num(a, 'eps'), hasWeight: w, hasBias: b };
+    }),
+  },
+  {
+    id: 'haiku.RMSNorm',
+    framework: 'haiku',
+    qualifiedNames: ['haiku.RMSNorm'],
+    name: 'RMSNorm',
+    kind: 'rms_norm',
+    form: 'module',
+    params: [
+      p('axis', 'Axis, axes or slice the mean square is taken over.'),
+      p('eps', 'Added to the mean square.', 1e-5),
+      p('scale_init', 'Initializer of the scale (default ones).', null),
+      p('name', 'Module name.', null),
+      p('create_scale', 'Learn a scale.', true),
+      kw('param_axis', 'Axes that get their own scale (default: the last).', null),
+    ],
+    roles: { axis: 'axis', eps: 'eps', scale: 'create_scale' },
+    inputShape: '(N, ..., C)',
+    statistics: 'mean of squares over `axis` for each position',
+    source: HAIKU_SRC('layer_norm.py'),
+    toCore: core((a, _r, shape) => {
+      const normalized = trailingShape(ints(a, 'axis'), needShape(shape, 'RMSNorm'), 'axis', 'RMSNorm');
+      const w = bool(a, 'create_scale');
+      if (w && normalized.length > 1 && a.param_axis === null) {
+        fail('RMSNorm over several axes keeps its scale on the last axis only; NormLens computes that case only with create_scale=False');
+      }
+      return { kind: 'rms_norm', normalizedShape: normalized, eps: num(a, 'eps'), hasWeight: w };
+    }),
+  },
+  {
+    id: 'haiku.GroupNorm',
+    framework: 'haiku',
+    qualifiedNames: ['haiku.GroupNorm'],
+    name: 'GroupNorm',
+    kind: 'group_norm',
+    form: 'module',
+    params: [
+      p('groups', 'Number of channel groups.'),
+      p('axis', 'Axes to normalize over (default: all but the batch axis).', expr('slice(1, None)')),
+      p('create_scale', 'Learn a per-channel scale.', true),
+      p('create_offset', 'Learn a per-channel offset.', true),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('scale_init', 'Initializer of the scale (default ones).', null),
+      p('offset_init', 'Initializer of the offset (default zeros).', null),
+      dataFormat,
+      p('name', 'Module name.', null),
+    ],
+    roles: { groups: 'groups', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
+    inputShape: "(N, ..., C) for channels_last",
+    statistics: 'over each group of channels and all non-batch axes, per sample',
+    source: HAIKU_SRC('group_norm.py'),
+    toCore: core((a, _r, shape) => {
+      const s = needShape(shape, 'GroupNorm');
+      const ax = a.axis;
+      if (!(typeof ax === 'object' && ax !== null && !Array.isArray(ax) && ax.expr.replace(/\s/g, '') === 'slice(1,None)')) {
+        fail('GroupNorm with an axis other than the default slice(1, None) is not computed by NormLens');
+      }
+      const channelAxis = channelIndex(a);
+      return {
+        kind: 'group_norm',
+        numGroups: int(a, 'groups', -Infinity),
+        numChannels: s[channelAxis < 0 ? s.length + channelAxis : channelAxis] ?? fail('GroupNorm needs an input of at least 2 dims'),
+        eps: num(a, 'eps'),
+        hasWeight: bool(a, 'create_scale'),
+        hasBias: bool(a, 'create_offset'),
+        channelAxis,
+      };
+    }),
+  },
+  {
+    id: 'haiku.InstanceNorm',
+    framework: 'haiku',
+    qualifiedNames: ['haiku.InstanceNorm'],
+    name: 'InstanceNorm',
+    kind: 'instance_norm',
+    form: 'module',
+    params: [
+      p('create_scale', 'Learn a per-channel scale.'),
+      p('create_offset', 'Learn a per-channel offset.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('scale_init', 'Initializer of the scale (default ones).', null),
+      p('offset_init', 'Initializer of the offset (default zeros).', null),
+      dataFormat,
+      p('name', 'Module name.', null),
+    ],
+    roles: { eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
+    inputShape: "(N, ..., C) for channels_last",
+    statistics: 'over the spatial axes of each sample and channel',
+    source: HAIKU_SRC('layer_norm.py'),
+    toCore: core((a) => ({
+      kind: 'instance_norm',
+      numFeatures: null,
+      eps: num(a, 'eps'),
+      momentum: null,
+      hasWeight: bool(a, 'create_scale'),
+      hasBias: bool(a, 'create_offset'),
+      trackRunningStats: false,
+      channelAxis: channelIndex(a),
+      layerName: 'InstanceNorm',
+    })),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// MLX (channels last)
+
+const MLX_DOC = (n: string) => `https://ml-explore.github.io/mlx/build/html/python/nn/_autosummary/mlx.nn.${n}.html`;
+const MLX: NormClassSpec[] = [
+  {
+    id: 'mlx.nn.BatchNorm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.nn.BatchNorm'],
+    name: 'BatchNorm',
+    kind: 'batch_norm',
+    form: 'module',
+    params: [
+      p('num_features', 'Size of the feature (last) axis.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('momentum', 'Weight of the new batch in the running update (as PyTorch).', 0.1),
+      p('affine', 'Learnable scale and offset.', true),
+      p('track_running_stats', 'Keep running statistics for eval mode.', true),
+    ],
+    roles: { channels: 'num_features', eps: 'eps', momentum: 'momentum', affine: 'affine', trackRunningStats: 'track_running_stats' },
+    inputShape: '(N, C), (N, L, C) or (N, H, W, C)',
+    statistics: 'over every axis but the last, for each feature',
+    storedVariance: 'unbiased',
+    source: `${MLX_DOC('BatchNorm')}; stored variance unbiased from MLX 0.32.1 (biased before)`,
+    notes: ['Channels last, unlike PyTorch. Momentum follows PyTorch\'s convention (0.1 = weight of the new batch).'],
+    toCore: core((a) => ({
+      kind: 'batch_norm',
+      numFeatures: int(a, 'num_features'),
+      eps: num(a, 'eps'),
+      momentum: num(a, 'momentum'),
+      hasWeight: bool(a, 'affine'),
+      hasBias: bool(a, 'affine'),
+      trackRunningStats: bool(a, 'track_running_stats'),
+      storedVariance: 'unbiased',
+      channelAxis: -1,
+      allowedRanks: [2, 3, 4],
+      layerName: 'BatchNorm',
+    })),
+  },
+  {
+    id: 'mlx.nn.LayerNorm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.nn.LayerNorm'],
+    name: 'LayerNorm',
+    kind: 'layer_norm',
+    form: 'module',
+    params: [
+      p('dims', 'Size of the last axis, normalized over.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('affine', 'Learnable scale (and offset, see bias).', true),
+      p('bias', 'With affine, also learn an offset.', true),
+    ],
+    roles: { normalizedShape: 'dims', eps: 'eps', affine: 'affine', bias: 'bias' },
+    inputShape: '(..., dims)',
+    statistics: 'over the last axis for each position',
+    source: MLX_DOC('LayerNorm'),
+    toCore: core((a) => {
+      const affine = bool(a, 'affine');
+      return { kind: 'layer_norm', normalizedShape: [int(a, 'dims')], eps: num(a, 'eps'), hasWeight: affine, hasBias: affine && bool(a, 'bias') };
+    }),
+  },
+  {
+    id: 'mlx.nn.RMSNorm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.nn.RMSNorm'],
+    name: 'RMSNorm',
+    kind: 'rms_norm',
+    form: 'module',
+    params: [p('dims', 'Size of the last axis.'), p('eps', 'Added to the mean square.', 1e-5)],
+    roles: { normalizedShape: 'dims', eps: 'eps' },
+    inputShape: '(..., dims)',
+    statistics: 'mean of squares over the last axis for each position',
+    source: MLX_DOC('RMSNorm'),
+    notes: ['Always learns a scale.'],
+    toCore: core((a) => ({ kind: 'rms_norm', normalizedShape: [int(a, 'dims')], eps: num(a, 'eps'), hasWeight: true })),
+  },
+  {
+    id: 'mlx.nn.GroupNorm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.nn.GroupNorm'],
+    name: 'GroupNorm',
+    kind: 'group_norm',
+    form: 'module',
+    params: [
+      p('num_groups', 'Number of feature groups.'),
+      p('dims', 'Size of the feature (last) axis.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('affine', 'Learnable per-feature scale and offset.', true),
+      p('pytorch_compatible', "Group consecutive features as PyTorch does (default: feature c goes to group c mod num_groups).", false),
+    ],
+    roles: { groups: 'num_groups', channels: 'dims', eps: 'eps', affine: 'affine' },
+    inputShape: '(N, ..., dims)',
+    statistics: 'over each group of features and all spatial axes, per sample',
+    source: MLX_DOC('GroupNorm'),
+    notes: ['Default grouping differs from PyTorch: pass pytorch_compatible=True for consecutive groups.'],
+    toCore: core((a) => {
+      const g = int(a, 'num_groups', -Infinity);
+      const dims = int(a, 'dims');
+      if (!bool(a, 'pytorch_compatible') && g !== 1 && g !== dims) {
+        fail('GroupNorm with pytorch_compatible=False groups features c mod num_groups; NormLens computes consecutive groups only (pytorch_compatible=True)');
+      }
+      return { kind: 'group_norm', numGroups: g, numChannels: dims, eps: num(a, 'eps'), hasWeight: bool(a, 'affine'), hasBias: bool(a, 'affine'), channelAxis: -1 };
+    }),
+  },
+  {
+    id: 'mlx.nn.InstanceNorm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.nn.InstanceNorm'],
+    name: 'InstanceNorm',
+    kind: 'instance_norm',
+    form: 'module',
+    params: [
+      p('dims', 'Size of the feature (last) axis.'),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('affine', 'Learnable per-feature scale and offset.', false),
+    ],
+    roles: { channels: 'dims', eps: 'eps', affine: 'affine' },
+    inputShape: '(N, ..., dims)',
+    statistics: 'over the spatial axes of each sample and feature',
+    source: MLX_DOC('InstanceNorm'),
+    toCore: core((a) => ({
+      kind: 'instance_norm',
+      numFeatures: int(a, 'dims'),
+      eps: num(a, 'eps'),
+      momentum: null,
+      hasWeight: bool(a, 'affine'),
+      hasBias: bool(a, 'affine'),
+      trackRunningStats: false,
+      channelAxis: -1,
+      layerName: 'InstanceNorm',
+    })),
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Paddle (channels first by default; momentum is the weight of the old average)
+
+const PADDLE_DOC = (n: string) => `https://www.paddlepaddle.org.cn/documentation/docs/en/api/paddle/nn/${n}_en.html`;
+const attr = (what: string) => [
+  p('weight_attr', `Scale parameter attribute; False = no learnable scale${what}.`, null),
+  p('bias_attr', `Offset parameter attribute; False = no learnable offset${what}.`, null),
+];
+/** Paddle's weight_attr/bias_attr: False switches the parameter off; None or a ParamAttr keeps it. */
+const paddleOn = (a: Args, name: string): boolean => a[name] !== false;
+const paddleAxis = (a: Args, first: string): number => {
+  const f = a.data_format;
+  if (typeof f !== 'string') return fail(`data_format=${pyRepr(f)} must be a string`);
+  if (f === first || f === 'NC') return 1;
+  if (f.startsWith('N') && f.endsWith('C') && f.length === first.length) return -1;
+  return fail(`data_format=${pyRepr(f)} is not a layout NormLens knows for this layer`);
+};
+
+function paddleBatchNorm(dim: '1D' | '2D' | '3D'): NormClassSpec {
+  const fmt = { '1D': 'NCL', '2D': 'NCHW', '3D': 'NCDHW' }[dim];
+  const name = `BatchNorm${dim}`;
+  return {
+    id: `paddle.nn.${name}`,
+    framework: 'paddle',
+    qualifiedNames: [`paddle.nn.${name}`],
+    name,
+    kind: 'batch_norm',
+    form: 'module',
+    params: [
+      p('num_features', 'Number of channels.'),
+      p('momentum', 'Weight of the old average: moving = m·moving + (1−m)·batch.', 0.9),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      ...attr(''),
+      p('data_format', `Layout, '${fmt}' (channels first) or channels last.`, fmt),
+      p('use_global_stats', 'True: always use the moving statistics; False: always batch statistics; None: by train/eval mode.', null),
+      p('name', 'Layer name.', null),
+    ],
+    roles: { channels: 'num_features', momentum: 'momentum', eps: 'epsilon' },
+    inputShape: { '1D': '(N, C) or (N, C, L)', '2D': '(N, C, H, W)', '3D': '(N, C, D, H, W)' }[dim],
+    statistics: 'over every axis except the channel axis, for each channel',
+    storedVariance: 'biased',
+    source: `${PADDLE_DOC(name)} (signature and moving-average formula with the biased batch variance)`,
+    notes: ['momentum is the weight of the OLD average: Paddle 0.9 = PyTorch 0.1.'],
+    toCore: core((a) => {
+      if (a.use_global_stats !== null) fail('use_global_stats other than None is not computed by NormLens; choose train or eval mode instead');
+      return {
+        kind: 'batch_norm',
+        numFeatures: int(a, 'num_features'),
+        eps: num(a, 'epsilon'),
+        momentum: 1 - num(a, 'momentum'),
+        hasWeight: paddleOn(a, 'weight_attr'),
+        hasBias: paddleOn(a, 'bias_attr'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: paddleAxis(a, fmt),
+        allowedRanks: { '1D': [2, 3], '2D': [4], '3D': [5] }[dim],
+        layerName: name,
+      };
+    }),
+  };
+}
+
+function paddleInstanceNorm(dim: '1D' | '2D' | '3D'): NormClassSpec {
+  const fmt = { '1D': 'NCL', '2D': 'NCHW', '3D': 'NCDHW' }[dim];
+  const name = `InstanceNorm${dim}`;
+  return {
+    id: `paddle.nn.${name}`,
+    framework: 'paddle',
+    qualifiedNames: [`paddle.nn.${name}`],
+    name,
+    kind: 'instance_norm',
+    form: 'module',
+    params: [
+      p('num_features', 'Number of channels.'),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('momentum', 'Accepted but has no effect (no running statistics are kept).', 0.9),
+      ...attr(''),
+      p('data_format', `Layout ('${fmt}').`, fmt),
+      p('name', 'Layer name.', null),
+    ],
+    roles: { channels: 'num_features', eps: 'epsilon' },
+    inputShape: { '1D': '(N, C, L)', '2D': '(N, C, H, W)', '3D': '(N, C, D, H, W)' }[dim],
+    statistics: 'over the spatial axes of each sample and channel',
+    source: PADDLE_DOC(name),
+    notes: ['Learnable scale and offset are on by default (PyTorch: off).'],
+    toCore: core((a) => ({
+      kind: 'instance_norm',
+      numFeatures: int(a, 'num_features'),
+      eps: num(a, 'epsilon'),
+      momentum: null,
+      hasWeight: paddleOn(a, 'weight_attr'),
+      hasBias: paddleOn(a, 'bias_attr'),
+      trackRunningStats: false,
+      channelAxis: paddleAxis(a, fmt),
+      batchedRank: { '1D': 3, '2D': 4, '3D': 5 }[dim],
+      layerName: name,
+    })),
+  };
+}
+
+const PADDLE: NormClassSpec[] = [
+  ...(['1D', '2D', '3D'] as const).map(paddleBatchNorm),
+  {
+    id: 'paddle.nn.LayerNorm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.LayerNorm'],
+    name: 'LayerNorm',
+    kind: 'layer_norm',
+    form: 'module',
+    params: [
+      p('normalized_shape', 'The trailing dims to normalize over.'),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      ...attr(''),
+      p('name', 'Layer name.', null),
+    ],
+    roles: { normalizedShape: 'normalized_shape', eps: 'epsilon' },
+    inputShape: '(*, *normalized_shape)',
+    statistics: 'over the trailing normalized_shape dims of each position',
+    source: PADDLE_DOC('LayerNorm'),
+    toCore: core((a) => ({
+      kind: 'layer_norm',
+      normalizedShape: ints(a, 'normalized_shape'),
+      eps: num(a, 'epsilon'),
+      hasWeight: paddleOn(a, 'weight_attr'),
+      hasBias: paddleOn(a, 'bias_attr'),
+    })),
+  },
+  {
+    id: 'paddle.nn.GroupNorm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.GroupNorm'],
+    name: 'GroupNorm',
+    kind: 'group_norm',
+    form: 'module',
+    params: [
+      p('num_groups', 'Number of channel groups.'),
+      p('num_channels', 'Number of channels.'),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      ...attr(''),
+      p('data_format', "Layout, 'NCHW' (channels first) or 'NHWC'.", 'NCHW'),
+      p('name', 'Layer name.', null),
+    ],
+    roles: { groups: 'num_groups', channels: 'num_channels', eps: 'epsilon' },
+    inputShape: '(N, C, *)',
+    statistics: 'over each group of channels and all spatial dims, per sample',
+    source: PADDLE_DOC('GroupNorm'),
+    toCore: core((a) => ({
+      kind: 'group_norm',
+      numGroups: int(a, 'num_groups', -Infinity),
+      numChannels: int(a, 'num_channels'),
+      eps: num(a, 'epsilon'),
+      hasWeight: paddleOn(a, 'weight_attr'),
+      hasBias: paddleOn(a, 'bias_attr'),
+      channelAxis: paddleAxis(a, 'NCHW'),
+    })),
+  },
+  ...(['1D', '2D', '3D'] as const).map(paddleInstanceNorm),
+];
+
+// ---------------------------------------------------------------------------------------------
+// JAX
+
+const JAX: NormClassSpec[] = [
+  {
+    id: 'jax.nn.standardize',
+    framework: 'jax',
+    qualifiedNames: ['jax.nn.standardize'],
+    name: 'standardize',
+    kind: 'standardize',
+    form: 'function',
+    params: [
+      tensor('x', 'Input array.'),
+      p('axis', 'Axis or axes to standardize over.', -1),
+      tensor('mean', 'Precomputed mean (None = compute it).', null),
+      tensor('variance', 'Precomputed variance (None = compute it).', null),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      tensor('where', 'Mask of elements to include.', null),
+    ],
+    roles: { axis: 'axis', eps: 'epsilon' },
+    inputShape: 'any',
+    statistics: 'over `axis` for each position (no scale or offset)',
+    source: 'https://docs.jax.dev/en/latest/_autosummary/jax.nn.standardize.html',
+    notes: ['A layer normalization without learnable parameters.'],
+    toCore: core((a, _r, shape) => {
+      for (const n of ['mean', 'variance', 'where']) if (given(a, n)) fail(`standardize with ${n} given is not computed by NormLens`);
+      return {
+        kind: 'layer_norm',
+        normalizedShape: trailingShape(ints(a, 'axis'), needShape(shape, 'standardize'), 'axis', 'standardize'),
+        eps: num(a, 'epsilon'),
+        hasWeight: false,
+        hasBias: false,
+      };
+    }),
+  },
+];
+
+export const NORM_CLASSES: NormClassSpec[] = [...PYTORCH, ...KERAS, ...FLAX_LINEN, ...FLAX_NNX, ...HAIKU, ...MLX, ...PADDLE, ...JAX];
