@@ -164,14 +164,15 @@ describe('fast norm kernels against the reference path', () => {
       });
 
       it('a long group whose first values sit far from the rest needs the second centring pass', () => {
-        // Shift from the first 16 values is 50 away while the spread is ~1.4: one shifted pass
-        // would cancel E[d²] ≈ 2500 against E[d]² and keep only ~3 digits of the variance.
-        const cols = 20000;
-        const x = data(cols, 41, 1e4, 0.1);
-        x.fill(1e4 + 50, 0, 16);
-        const shape = [1, cols];
+        // The first 16 values (the first shift) sit 50-150 away from the other 99984, so E[d²] is
+        // ~6000 times the variance: one shifted pass would lose about four digits of it.
+        const cols = 100000;
+        const rows = 3; // the first row and the following ones take different routes through the kernel
+        const x = data(rows * cols, 41, 1e4, 0.1);
+        for (let r = 0; r < rows; r++) x.fill(1e4 + 50 * (r + 1), r * cols, r * cols + 16);
+        const shape = [rows, cols];
         assertClose(run(mode, lnSpec(cols), shape, x), run('off', lnSpec(cols), shape, x), `ln ${mode} long row`);
-        assertClose(run(mode, bnSpec(1), [1, 1, cols], x), run('off', bnSpec(1), [1, 1, cols], x), `bn ${mode} long plane`);
+        assertClose(run(mode, bnSpec(rows), [1, rows, cols], x), run('off', bnSpec(rows), [1, rows, cols], x), `bn ${mode} long planes`);
       });
 
       it('non-finite inputs and eps = 0 on constant groups are left to the reference path', () => {
