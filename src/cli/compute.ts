@@ -1,0 +1,250 @@
+/**
+ * `normlens compute`: one JSON request in, one JSON response out. The layer is named by any
+ * framework's qualified name and configured with that framework's argument names; the framework
+ * table translates it for the core. Every failure is answered as
+ * { "error": { "type", "message" } } with exit code 2, PyTorch's wording where PyTorch raises.
+ */
+import { NormError, Tensor, runLayer, type NormErrorType } from '../core/index';
+import type { LayerParams, LayerState, RunResult } from '../core/types';
+import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName } from '../frameworks/index';
+import type { NormClassSpec, PyValue } from '../frameworks/types';
+
+/** Largest input accepted (elements); JSON of this size is already ~200 MB. */
+export const MAX_COMPUTE_ELEMENTS = 1 << 24;
+
+export interface ComputeAnswer {
+  /** 0 on success, 2 on any error. */
+  code: number;
+  /** The JSON response, one line, newline-terminated. */
+  output: string;
+}
+
+class RequestError extends Error {
+  constructor(readonly type: NormErrorType, message: string) {
+    super(message);
+  }
+}
+const bad = (message: string): never => {
+  throw new RequestError('InputError', message);
+};
+
+const KEYS = ['layer', 'kwargs', 'mode', 'input', 'params', 'state', 'gradOutput'];
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** Where a JSON syntax error is, as "line L, column C", from the parser's character position. */
+function jsonErrorPlace(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  const detail = message.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
+  return `${detail} at line ${line}, column ${column}`;
+}
+
+function levenshtein(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** Up to three known names closest to `name` (short-name matches first). */
+export function closestLayers(name: string): string[] {
+  const lower = name.toLowerCase();
+  const short = lower.split('.').pop() ?? lower;
+  const scored = allQualifiedNames().map((q) => {
+    const qs = q.toLowerCase().split('.').pop()!;
+    const score = Math.min(levenshtein(lower, q.toLowerCase()), levenshtein(short, qs) + (qs === short ? 0 : 1));
+    return { q, score };
+  });
+  scored.sort((x, y) => x.score - y.score || x.q.length - y.q.length);
+  return scored.slice(0, 3).map((s) => s.q);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A kwargs value as a Python literal: JSON null/bool/number/string/list; objects are refused. */
+function toPyValue(v: unknown, where: string): PyValue {
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map((e, i) => toPyValue(e, `${where}[${i}]`));
+  return bad(`${where} must be a number, string, boolean, null or a list, not an object`);
+}
+
+/** A flat list of numbers; "NaN", "Infinity" and "-Infinity" stand for the values JSON cannot hold. */
+function numbers(v: unknown, where: string): Float32Array {
+  if (!Array.isArray(v)) return bad(`${where} must be a flat list of numbers`);
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const e = v[i];
+    if (typeof e === 'number') out[i] = e;
+    else if (typeof e === 'string' && e in NON_FINITE) out[i] = NON_FINITE[e];
+    else if (Array.isArray(e)) bad(`${where} must be flat (row-major); element ${i} is a nested list`);
+    else bad(`${where}[${i}] is not a number: ${JSON.stringify(e)}`);
+  }
+  return out;
+}
+
+function shapeOf(v: unknown, where: string): number[] {
+  if (!Array.isArray(v)) return bad(`${where} must be a list of dimension sizes`);
+  let size = 1;
+  v.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) bad(`${where}[${i}] must be a non-negative integer, got ${JSON.stringify(d)}`);
+    size *= d;
+  });
+  if (size > MAX_COMPUTE_ELEMENTS) {
+    bad(`${where} [${v.join(', ')}] has ${size} elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
+  }
+  return v as number[];
+}
+
+const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity');
+const list = (a: ArrayLike<number>): (number | string)[] => Array.from(a, jsonNumber);
+
+interface Prepared {
+  spec: NormClassSpec;
+  mode: 'train' | 'eval';
+  input: Tensor;
+  params?: LayerParams;
+  state?: LayerState | null;
+  gradOutput?: Float32Array;
+  kwargs: Record<string, PyValue>;
+}
+
+function prepare(text: string): Prepared {
+  let req: unknown;
+  try {
+    req = JSON.parse(text);
+  } catch (e) {
+    return bad(`invalid JSON: ${text.trim() === '' ? 'the request is empty' : jsonErrorPlace(text, (e as Error).message)}`);
+  }
+  if (!isPlainObject(req)) return bad('the request must be a JSON object with "layer", "mode" and "input"');
+  for (const k of Object.keys(req)) {
+    if (!KEYS.includes(k)) bad(`unknown request field "${k}" (expected ${KEYS.map((x) => `"${x}"`).join(', ')})`);
+  }
+  if (typeof req.layer !== 'string') return bad('"layer" must be a qualified name such as "torch.nn.BatchNorm2d"');
+  const spec = findByQualifiedName(req.layer);
+  if (!spec) return bad(`unknown layer "${req.layer}"; did you mean ${closestLayers(req.layer).map((n) => `"${n}"`).join(', ')}?`);
+
+  const kwargsIn = req.kwargs ?? {};
+  if (!isPlainObject(kwargsIn)) return bad('"kwargs" must be an object of argument names to values');
+  const kwargs: Record<string, PyValue> = {};
+  for (const [k, v] of Object.entries(kwargsIn)) {
+    const param = spec.params.find((q) => q.name === k);
+    if (param?.tensor) bad(`${k} is a tensor operand of ${spec.name}; give it in "input", "params" or "state"`);
+    kwargs[k] = toPyValue(v, `kwargs.${k}`);
+  }
+
+  // Input
+  if (!isPlainObject(req.input)) return bad('"input" must be an object {"shape": [...], "data": [...]}');
+  const shape = shapeOf(req.input.shape, 'input.shape');
+  const data = numbers(req.input.data, 'input.data');
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size) bad(`input.shape [${shape.join(', ')}] needs ${size} value${size === 1 ? '' : 's'} but input.data has ${data.length}`);
+  const input = new Tensor(shape, data);
+
+  // Parameters and state
+  let params: LayerParams | undefined;
+  if (req.params !== undefined && req.params !== null) {
+    if (!isPlainObject(req.params)) return bad('"params" must be an object {"weight": [...], "bias": [...]}');
+    for (const k of Object.keys(req.params)) if (k !== 'weight' && k !== 'bias') bad(`unknown params field "${k}" (expected "weight", "bias")`);
+    params = {};
+    if (req.params.weight !== undefined && req.params.weight !== null) params.weight = numbers(req.params.weight, 'params.weight');
+    if (req.params.bias !== undefined && req.params.bias !== null) params.bias = numbers(req.params.bias, 'params.bias');
+  }
+  let state: LayerState | null | undefined;
+  if (req.state !== undefined && req.state !== null) {
+    const s = req.state;
+    if (!isPlainObject(s)) return bad('"state" must be an object {"running_mean", "running_var", "num_batches_tracked"}');
+    for (const k of Object.keys(s)) {
+      if (!['running_mean', 'running_var', 'num_batches_tracked'].includes(k)) bad(`unknown state field "${k}" (expected "running_mean", "running_var", "num_batches_tracked")`);
+    }
+    const nbt = s.num_batches_tracked ?? 0;
+    if (typeof nbt !== 'number' || !Number.isInteger(nbt) || nbt < 0) bad(`state.num_batches_tracked must be a non-negative integer, got ${JSON.stringify(nbt)}`);
+    if (s.running_mean === undefined || s.running_var === undefined) bad('state needs both "running_mean" and "running_var"');
+    state = { runningMean: numbers(s.running_mean, 'state.running_mean'), runningVar: numbers(s.running_var, 'state.running_var'), numBatchesTracked: nbt as number };
+  }
+  let gradOutput: Float32Array | undefined;
+  if (req.gradOutput !== undefined && req.gradOutput !== null) {
+    gradOutput = numbers(req.gradOutput, 'gradOutput');
+    if (gradOutput.length !== size) bad(`gradOutput has ${gradOutput.length} values but the input has ${size}`);
+  }
+
+  // Tensor operands of functional forms come from the request.
+  if (spec.form === 'function') {
+    for (const q of spec.params) {
+      if (!q.tensor) continue;
+      const present =
+        q.name === 'input' || q.name === 'x' ||
+        ((q.name === 'weight' && !!params?.weight) || (q.name === 'bias' && !!params?.bias)) ||
+        ((q.name === 'running_mean' || q.name === 'running_var') && !!state);
+      if (present) kwargs[q.name] = { expr: q.name };
+      else if (!('default' in q)) kwargs[q.name] = null;
+    }
+  }
+
+  // Mode: the request's, or the one the layer's own argument chooses.
+  let mode: 'train' | 'eval' | undefined;
+  if (req.mode !== undefined) {
+    if (req.mode !== 'train' && req.mode !== 'eval') bad(`"mode" must be "train" or "eval", got ${JSON.stringify(req.mode)}`);
+    mode = req.mode as 'train' | 'eval';
+  }
+  if (spec.modeArg && kwargs[spec.modeArg.name] !== undefined && kwargs[spec.modeArg.name] !== null) {
+    const v = kwargs[spec.modeArg.name];
+    if (typeof v !== 'boolean') bad(`${spec.modeArg.name} must be true or false, got ${JSON.stringify(v)}`);
+    const implied = v === spec.modeArg.trainWhen ? 'train' : 'eval';
+    if (mode && mode !== implied) bad(`"mode": "${mode}" contradicts ${spec.modeArg.name}=${v ? 'True' : 'False'}, which means ${implied}`);
+    mode = implied;
+  }
+  if (!mode) return bad('"mode" must be "train" or "eval"');
+  return { spec, mode, input, params, state, gradOutput, kwargs };
+}
+
+function respond(p: Prepared): RunResult {
+  const binding = bindArguments(p.spec, [], p.kwargs);
+  if (binding.errors.length) throw new RequestError('TypeError', binding.errors[0].message);
+  const core = p.spec.toCore?.(effectiveValues(binding.effective), p.input.shape.length, p.input.shape);
+  if (!core) throw new RequestError('ValueError', `${p.spec.id} cannot be computed`);
+  if ('error' in core) throw new RequestError('ValueError', core.error);
+  return runLayer({ spec: core, mode: p.mode, input: p.input, params: p.params, state: p.state, gradOutput: p.gradOutput });
+}
+
+/** Answer one request given as JSON text. Never throws. */
+export function compute(text: string): ComputeAnswer {
+  try {
+    const r = respond(prepare(text));
+    const out: Record<string, unknown> = {
+      output: { shape: r.output.shape, data: list(r.output.data) },
+      state: r.state
+        ? { running_mean: list(r.state.runningMean), running_var: list(r.state.runningVar), num_batches_tracked: r.state.numBatchesTracked }
+        : null,
+    };
+    if (r.grad) out.grad = { input: list(r.grad.input), weight: r.grad.weight ? list(r.grad.weight) : null, bias: r.grad.bias ? list(r.grad.bias) : null };
+    return { code: 0, output: JSON.stringify(out) + '\n' };
+  } catch (e) {
+    const type: NormErrorType = e instanceof RequestError || e instanceof NormError ? e.type : 'RuntimeError';
+    const message = e instanceof RequestError || e instanceof NormError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
+    return { code: 2, output: JSON.stringify({ error: { type, message } }) + '\n' };
+  }
+}
+
+export const COMPUTE_USAGE = `Usage: normlens compute < request.json
+
+Reads one JSON request on stdin and writes one JSON response on stdout:
+  {"layer": "torch.nn.BatchNorm2d", "kwargs": {"num_features": 3}, "mode": "train",
+   "input": {"shape": [2, 3, 4, 4], "data": [...]},
+   "params": {"weight": [...], "bias": [...]}, "state": {...}, "gradOutput": [...]}
+The layer is any supported qualified name (PyTorch, Keras, Flax, Haiku, MLX, Paddle, JAX) with
+that framework's argument names; null means None. Errors exit with code 2 and
+{"error": {"type": ..., "message": ...}}.
+`;
