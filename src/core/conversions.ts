@@ -55,14 +55,24 @@ export interface ParameterDetail {
   trainable: boolean;
 }
 
+export interface CountOptions {
+  /**
+   * Whether running statistics come with a step counter (PyTorch's int64 num_batches_tracked).
+   * Default true; frameworks that keep only the two averages pass false.
+   */
+  batchCounter?: boolean;
+}
+
 /**
- * Learnable parameters and buffers of a layer, as PyTorch registers them. `bytes` counts
+ * Learnable parameters and buffers of a layer, named as PyTorch registers them. `bytes` counts
  * floats at `dtypeBytes` each and num_batches_tracked as an int64 (8 bytes).
  */
 export function countParameters(
   spec: CoreLayerSpec,
   dtypeBytes = 4,
+  options: CountOptions = {},
 ): { parameters: number; buffers: number; bytes: number; detail: ParameterDetail[] } {
+  const withCounter = options.batchCounter ?? true;
   if (!(Number.isInteger(dtypeBytes) && dtypeBytes > 0)) throw inputError(`dtypeBytes must be a positive integer, got ${dtypeBytes}`);
   const detail: ParameterDetail[] = [];
   let hasCounter = false;
@@ -79,8 +89,10 @@ export function countParameters(
     if (track) {
       detail.push({ name: 'running_mean', shape: [channels], trainable: false });
       detail.push({ name: 'running_var', shape: [channels], trainable: false });
-      detail.push({ name: 'num_batches_tracked', shape: [], trainable: false });
-      hasCounter = true;
+      if (withCounter) {
+        detail.push({ name: 'num_batches_tracked', shape: [], trainable: false });
+        hasCounter = true;
+      }
     }
   };
   switch (spec.kind) {

@@ -163,6 +163,14 @@ describe('countParameters (PyTorch sum(p.numel()) and buffers)', () => {
     assert.equal(r.bytes, (r.parameters + r.buffers - 1) * 2 + 8);
   });
 
+  it('leaves out the step counter when asked (averages only)', () => {
+    const spec = golden.counts[0].spec;
+    const r = countParameters(spec, 4, { batchCounter: false });
+    assert.deepEqual(r.detail.map((d) => d.name), ['weight', 'bias', 'running_mean', 'running_var']);
+    assert.equal(r.buffers, 128);
+    assert.equal(r.bytes, 256 * 4);
+  });
+
   it('needs the channel count of a lazy layer', () => {
     const lazy = { ...(golden.counts[0].spec as BatchNormSpec), numFeatures: null };
     assert.throws(() => countParameters(lazy), /channel count is not known/);
