@@ -24,3 +24,13 @@ export interface NormDiagnostic {
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }
+
+/** A rule's description: what the editor shows behind the code link, and what `inspect` prints. */
+export interface RuleInfo {
+  code: string;
+  severity: Severity;
+  /** One line, e.g. "GroupNorm channels not divisible by groups". */
+  title: string;
+  /** A few sentences: what is wrong, why it matters, how to fix it. */
+  explanation: string;
+}

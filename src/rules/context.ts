@@ -1,0 +1,252 @@
+/**
+ * What the rules look at besides the normalization layers themselves: the convolution/linear
+ * layers around them and which of those directly feeds which norm. "Directly feeds" is decided
+ * only where the order is certain or conventional:
+ * - consecutive elements of a Sequential container (`nn.Sequential(conv, bn)`, `keras.Sequential([conv, bn])`);
+ * - consecutive assignment statements at the same indentation, nothing but blank lines and
+ *   comments between them (`self.conv = nn.Conv2d(...)` then `self.bn = nn.BatchNorm2d(...)`,
+ *   or the functional `x = layers.Conv2D(...)(x)` then `x = layers.GroupNormalization()(x)`).
+ */
+import type { FrameworkId, FrameworkInfo, PyValue } from '../frameworks/types';
+import { findContainer, findProducer, type ProducerSpec } from '../frameworks/producers';
+import type { CallArgument, ImportBinding, ResolvedLayer, ScannedCall } from '../python/types';
+import { DOTTED, LineIndex, maskPython } from './text';
+import { isExpr } from './format';
+
+/** The part of a scan the rules need: the text, every call found, and the imports. */
+export interface ScanInput {
+  text: string;
+  calls: ScannedCall[];
+  imports: ImportBinding[];
+}
+
+export interface ProducerCall {
+  call: ScannedCall;
+  spec: ProducerSpec;
+  qualifiedName: string;
+  /** Arguments bound to parameter names (only those the spec can bind with certainty). */
+  args: Map<string, CallArgument>;
+  /** `*args`/`**kwargs` or more positionals than known: unwritten parameters are then unknown. */
+  opaque: boolean;
+}
+
+export interface Adjacency {
+  producer: ProducerCall;
+  layer: ResolvedLayer;
+  via: 'sequential' | 'statements';
+  /**
+   * The norm certainly receives the producer's output: Sequential order, or functional code where
+   * the norm is applied to the very name the producer's result was assigned to.
+   */
+  certain: boolean;
+}
+
+export interface RuleContext {
+  text: string;
+  /** The text with comments and string contents blanked (same offsets). */
+  masked: string;
+  lines: LineIndex;
+  layers: ResolvedLayer[];
+  calls: ScannedCall[];
+  producers: ProducerCall[];
+  adjacent: Adjacency[];
+  framework(id: FrameworkId): FrameworkInfo | undefined;
+  /** Assignment target of a call written as `target = Call(...)`, if it is one. */
+  assignmentTarget(call: ScannedCall): string | undefined;
+}
+
+/**
+ * Resolve a callee as written ('nn.Conv2d') to a qualified name ('torch.nn.Conv2d') using the
+ * module's imports: the binding of its first segment that is closest before the call, or the
+ * last binding in the module when the call comes first (a call inside a function may run after
+ * a later import). Unbound names resolve to nothing: they are never guessed.
+ */
+export function resolveCallee(callee: string, imports: readonly ImportBinding[], offset: number): string | undefined {
+  const dot = callee.indexOf('.');
+  const head = dot < 0 ? callee : callee.slice(0, dot);
+  let before: ImportBinding | undefined;
+  let any: ImportBinding | undefined;
+  for (const b of imports) {
+    if (b.local !== head) continue;
+    any = b;
+    if (b.range.startOffset <= offset) before = b;
+  }
+  const binding = before ?? any;
+  if (!binding) return undefined;
+  return dot < 0 ? binding.target : binding.target + callee.slice(dot);
+}
+
+/** Bind a call's arguments to a producer's leading parameters. */
+function bindProducer(call: ScannedCall, spec: ProducerSpec): { args: Map<string, CallArgument>; opaque: boolean } {
+  const args = new Map<string, CallArgument>();
+  let opaque = false;
+  let position = 0;
+  for (const a of call.args) {
+    if (a.star) {
+      opaque = true;
+      continue;
+    }
+    if (a.name !== undefined) {
+      args.set(a.name, a);
+      continue;
+    }
+    const name = spec.positional[position++];
+    if (name === undefined) opaque = true;
+    else args.set(name, a);
+  }
+  return { args, opaque };
+}
+
+/** Integer literal value of a PyValue, if it is one. */
+export function intValue(v: PyValue | undefined): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+const family = (id: FrameworkId): string => (id === 'tf_keras' ? 'keras' : id);
+
+export function buildContext(
+  scan: ScanInput,
+  layers: ResolvedLayer[],
+  framework: (id: FrameworkId) => FrameworkInfo | undefined,
+): RuleContext {
+  const { text } = scan;
+  const masked = maskPython(text);
+  const lines = new LineIndex(text);
+  const calls = [...scan.calls].sort((a, b) => a.range.startOffset - b.range.startOffset);
+
+  const producers: ProducerCall[] = [];
+  const producerAt = new Map<number, ProducerCall>();
+  const containers: { call: ScannedCall; elements: 'args' | 'list' }[] = [];
+  for (const call of calls) {
+    if (!call.complete) continue;
+    const qn = resolveCallee(call.callee, scan.imports, call.range.startOffset);
+    if (qn === undefined) continue;
+    const spec = findProducer(qn);
+    if (spec) {
+      const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
+      producers.push(p);
+      producerAt.set(call.range.startOffset, p);
+      continue;
+    }
+    const container = findContainer(qn);
+    if (container) containers.push({ call, elements: container.elements });
+  }
+
+  const layerAt = new Map<number, ResolvedLayer>();
+  for (const l of layers) if (l.spec.form === 'module' && l.call.complete) layerAt.set(l.call.range.startOffset, l);
+
+  const adjacent: Adjacency[] = [];
+  const pair = (a: ScannedCall, b: ScannedCall, via: Adjacency['via'], certain: boolean) => {
+    const producer = producerAt.get(a.range.startOffset);
+    const layer = layerAt.get(b.range.startOffset);
+    if (!producer || !layer) return;
+    if (family(producer.spec.framework) !== family(layer.spec.framework)) return;
+    adjacent.push({ producer, layer, via, certain });
+  };
+
+  // Sequential containers: consecutive top-level calls separated by nothing but a comma.
+  for (const { call, elements } of containers) {
+    let from: number;
+    let to: number;
+    if (elements === 'list') {
+      const first = call.args.find((a) => a.name === undefined && !a.star);
+      if (!first || !/^[[(]/.test(first.text)) continue;
+      from = first.valueRange.startOffset + 1;
+      to = first.valueRange.endOffset - 1;
+    } else {
+      from = masked.indexOf('(', call.calleeRange.endOffset) + 1;
+      to = call.range.endOffset - 1;
+      if (from <= 0) continue;
+    }
+    const items: ScannedCall[] = [];
+    for (const c of calls) {
+      if (c.range.startOffset < from || c.range.endOffset > to) continue;
+      const last = items[items.length - 1];
+      if (last && c.range.startOffset < last.range.endOffset) continue;
+      items.push(c);
+    }
+    for (let i = 0; i + 1 < items.length; i++) {
+      const between = masked.slice(items[i].range.endOffset, items[i + 1].range.startOffset);
+      if (/^\s*,\s*$/.test(between)) pair(items[i], items[i + 1], 'sequential', true);
+    }
+  }
+
+  // Assignment statements.
+  const assignRe = new RegExp(String.raw`^([ \t]*)(${DOTTED})[ \t]*=[ \t]*$`, 'u');
+  const statementStart = (call: ScannedCall): { indent: string; target: string } | undefined => {
+    const ls = lines.lineStart(call.range.startOffset);
+    const m = assignRe.exec(masked.slice(ls, call.range.startOffset));
+    if (!m) return undefined;
+    // A backslash continuation means this line does not start a statement.
+    let k = ls - 1;
+    if (masked[k] === '\n') k--;
+    if (masked[k] === '\r') k--;
+    if (k >= 0 && masked[k] === '\\') return undefined;
+    return { indent: m[1], target: m[2].replace(/[ \t]/g, '') };
+  };
+  /**
+   * End of `Call(...)`, optionally applied once more as `Call(...)(x)`, when the rest of its line is
+   * empty; with the application's argument text.
+   */
+  const statementEnd = (call: ScannedCall): { end: number; applied?: string } | undefined => {
+    let end = call.range.endOffset;
+    let applied: string | undefined;
+    let k = end;
+    while (masked[k] === ' ' || masked[k] === '\t') k++;
+    if (masked[k] === '(') {
+      let depth = 0;
+      for (; k < masked.length; k++) {
+        const c = masked[k];
+        if (c === '(' || c === '[' || c === '{') depth++;
+        else if (c === ')' || c === ']' || c === '}') {
+          depth--;
+          if (depth === 0) break;
+        }
+      }
+      if (depth !== 0) return undefined;
+      applied = masked.slice(end, k + 1).trim().slice(1, -1).replace(/\s+/g, '');
+      end = k + 1;
+    }
+    const nl = masked.indexOf('\n', end);
+    if (masked.slice(end, nl < 0 ? masked.length : nl).trim() !== '') return undefined;
+    return { end, applied };
+  };
+
+  const byEnd = new Map<number, { producer: ScannedCall; indent: string; target: string; applied: boolean }>();
+  for (const p of producers) {
+    const start = statementStart(p.call);
+    const end = start && statementEnd(p.call);
+    if (start && end) byEnd.set(end.end, { producer: p.call, indent: start.indent, target: start.target, applied: end.applied !== undefined });
+  }
+  for (const layer of layerAt.values()) {
+    const start = statementStart(layer.call);
+    if (!start) continue;
+    // Walk back over blank and comment-only lines to the end of the previous statement.
+    let k = lines.lineStart(layer.call.range.startOffset) - 1;
+    while (k >= 0 && /\s/.test(masked[k])) k--;
+    const prev = byEnd.get(k + 1);
+    if (!prev || prev.indent !== start.indent) continue;
+    const applied = statementEnd(layer.call)?.applied;
+    pair(prev.producer, layer.call, 'statements', prev.applied && applied === prev.target);
+  }
+
+  return {
+    text,
+    masked,
+    lines,
+    layers,
+    calls,
+    producers,
+    adjacent,
+    framework,
+    assignmentTarget: (call) => (statementStart(call) ? statementStart(call)!.target : undefined),
+  };
+}
+
+/** Whether two argument expressions denote the same count: equal integers, or identical source text. */
+export function sameCount(a: CallArgument | undefined, b: { value: PyValue; text?: string } | undefined): boolean {
+  if (!a || !b) return false;
+  if (typeof a.value === 'number' && typeof b.value === 'number') return a.value === b.value;
+  if (isExpr(a.value) && b.text !== undefined) return a.text.replace(/\s+/g, '') === b.text.replace(/\s+/g, '');
+  return false;
+}

@@ -1,0 +1,498 @@
+/**
+ * The diagnostics rules: each is data (code, severity, title, explanation) plus one small check
+ * function over the rule context. Framework facts (parameter roles, defaults, momentum
+ * conventions) come from the framework table through each layer's spec; nothing here names a
+ * framework's class. To add a rule, append an entry to RULES.
+ */
+import { averagingWindow, convertMomentum } from '../core/conversions';
+import type { EffectiveArgument, CallArgument, Range, ResolvedLayer, ScannedCall } from '../python/types';
+import type { ParamRoles, PyValue } from '../frameworks/types';
+import type { NormDiagnostic, QuickFix, RuleInfo, Severity, TextEdit } from './types';
+import { intValue, sameCount, type Adjacency, type ProducerCall, type RuleContext } from './context';
+import { pyNumber, pyRepr, tidy } from './format';
+
+export interface Rule extends RuleInfo {
+  check(ctx: RuleContext): NormDiagnostic[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+interface Bound {
+  name: string;
+  effective: EffectiveArgument;
+  /** The argument as written, when written. */
+  written?: CallArgument;
+}
+
+/** The parameter playing `role` in this layer's class, with its effective value. */
+function role(layer: ResolvedLayer, r: keyof ParamRoles): Bound | undefined {
+  const name = layer.spec.roles[r];
+  if (!name) return undefined;
+  const effective = layer.effective[name];
+  if (!effective) return undefined;
+  if (effective.isDefault) return { name, effective };
+  return { name, effective, written: writtenArgument(layer.call, effective.range) };
+}
+
+function writtenArgument(call: ScannedCall, range: Range | undefined): CallArgument | undefined {
+  if (!range) return undefined;
+  return call.args.find(
+    (a) =>
+      a.valueRange.startOffset === range.startOffset ||
+      (a.range.startOffset === range.startOffset && a.range.endOffset === range.endOffset),
+  );
+}
+
+function diagnostic(
+  rule: RuleInfo,
+  message: string,
+  range: Range,
+  fixes: QuickFix[] = [],
+  severity: Severity = rule.severity,
+): NormDiagnostic {
+  return { code: rule.code, severity, message, range, fixes };
+}
+
+/** Replace what the user wrote for an argument, or add it as a keyword before the `)`. */
+function setArgument(ctx: RuleContext, call: ScannedCall, name: string, valueText: string, written?: CallArgument): TextEdit {
+  if (written) return { range: written.valueRange, newText: valueText };
+  const last = call.args[call.args.length - 1];
+  if (last) {
+    const at = last.range.endOffset;
+    return { range: ctx.lines.range(at, at), newText: `, ${name}=${valueText}` };
+  }
+  const at = call.range.endOffset - 1; // before the closing parenthesis
+  return { range: ctx.lines.range(at, at), newText: `${name}=${valueText}` };
+}
+
+/** Range to underline for a parameter: its written value, else the class name. */
+const anchor = (layer: ResolvedLayer, b: Bound | undefined): Range => b?.written?.valueRange ?? layer.call.nameRange;
+
+const numberOf = (v: PyValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+
+const shortName = (layer: ResolvedLayer) => layer.spec.name;
+
+// ---------------------------------------------------------------------------------------------
+// GroupNorm
+
+interface GroupFacts {
+  groups: Bound;
+  groupCount: number;
+  channels?: { count: number; bound?: Bound; from?: ProducerCall };
+}
+
+function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts | undefined {
+  const groups = role(layer, 'groups');
+  if (!groups) return undefined;
+  const groupCount = intValue(groups.effective.value);
+  if (groupCount === undefined) return undefined;
+  const ch = role(layer, 'channels');
+  if (ch) {
+    const count = intValue(ch.effective.value);
+    return { groups, groupCount, channels: count === undefined ? undefined : { count, bound: ch } };
+  }
+  // The class takes no channel count (e.g. it infers it from the input): use the layer that feeds it.
+  const feed = ctx.adjacent.find((a) => a.layer === layer);
+  const out = feed && outCount(feed.producer);
+  if (feed && out !== undefined && !feed.producer.args.get(feed.producer.spec.layoutParam ?? '')) {
+    return { groups, groupCount, channels: { count: out, from: feed.producer } };
+  }
+  return { groups, groupCount };
+}
+
+/** The divisors of n closest to g, one below and one above when they exist, nearest first. */
+export function nearestDivisors(n: number, g: number): number[] {
+  let below: number | undefined;
+  let above: number | undefined;
+  for (let d = 1; d <= n; d++) {
+    if (n % d !== 0) continue;
+    if (d < g) below = d;
+    else if (d > g && above === undefined) above = d;
+  }
+  const out = [below, above].filter((d): d is number => d !== undefined);
+  return out.sort((a, b) => Math.abs(a - g) - Math.abs(b - g) || a - b);
+}
+
+const groupsPositive: Rule = {
+  code: 'groupnorm-groups-positive',
+  severity: 'error',
+  title: 'GroupNorm needs at least one group',
+  explanation:
+    'Group normalization splits the channels into groups and normalizes each group of each sample on its own. ' +
+    'The number of groups must be a positive integer: zero groups divides by zero when the channels are split, ' +
+    'and a negative count is meaningless. One group normalizes all channels together (like LayerNorm over C, H, W); ' +
+    'as many groups as channels normalizes each channel on its own (like InstanceNorm).',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const layer of ctx.layers) {
+      const f = groupFacts(ctx, layer);
+      if (!f || f.groupCount > 0) continue;
+      out.push(
+        diagnostic(
+          this,
+          `${shortName(layer)} needs a positive number of groups, got ${f.groups.name}=${f.groupCount}.`,
+          anchor(layer, f.groups),
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+const groupsDivide: Rule = {
+  code: 'groupnorm-divisibility',
+  severity: 'error',
+  title: 'GroupNorm channels not divisible by the number of groups',
+  explanation:
+    'Group normalization splits the channels into groups of equal size, so the channel count must be a multiple of ' +
+    'the number of groups. PyTorch refuses such a layer when it is constructed ("num_channels must be divisible by ' +
+    'num_groups"); Keras and Flax fail when the layer first sees its input. Pick a group count that divides the ' +
+    'channels; the quick fixes offer the nearest ones.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const layer of ctx.layers) {
+      const f = groupFacts(ctx, layer);
+      if (!f || !f.channels || f.groupCount <= 0 || f.channels.count <= 0) continue;
+      const { count } = f.channels;
+      if (count % f.groupCount === 0) continue;
+      const where = f.channels.bound
+        ? `${f.channels.bound.name}=${count}`
+        : `${count} channels (from the ${f.channels.from!.spec.qualifiedNames[0].split('.').pop()} before it)`;
+      const choices = nearestDivisors(count, f.groupCount);
+      const fixes = choices.map((d) => ({
+        title: `Use ${f.groups.name}=${d}`,
+        edits: [setArgument(ctx, layer.call, f.groups.name, String(d), f.groups.written)],
+      }));
+      out.push(
+        diagnostic(
+          this,
+          `${where} cannot be split into ${f.groups.name}=${f.groupCount} equal groups` +
+            (choices.length ? `; group counts that divide ${count} nearby: ${choices.join(', ')}.` : '.'),
+          anchor(layer, f.groups),
+          fixes,
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Momentum convention
+
+const momentumConvention: Rule = {
+  code: 'momentum-convention',
+  severity: 'warning',
+  title: 'Momentum written in the other framework convention',
+  explanation:
+    'Frameworks disagree on what the running-statistics momentum means. PyTorch and MLX give the weight of the new ' +
+    'batch: running = (1 - m) * running + m * batch, default 0.1. Keras, Flax and Paddle give the weight of the old ' +
+    'average: running = m * running + (1 - m) * batch, default 0.99 or 0.9. Code ported between them often keeps ' +
+    'the number and flips its meaning: momentum=0.99 in PyTorch makes the running statistics follow the last batch ' +
+    'almost entirely (this shipped in torchvision\'s MaxViT), and momentum=0.1 in Keras barely averages at all. ' +
+    'The fix writes the same averaging in this framework\'s convention (1 - m).',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const layer of ctx.layers) {
+      const mb = role(layer, 'momentum');
+      if (!mb?.written) continue;
+      const m = numberOf(mb.effective.value);
+      if (m === undefined || !(m > 0 && m < 1) || m === 0.5) continue;
+      const info = ctx.framework(layer.spec.framework);
+      const conv = info?.momentumConvention;
+      if (!conv) continue;
+      const newWeight = conv === 'new-weight';
+      // new-weight frameworks expect small m; old-weight (decay) frameworks expect m close to 1.
+      if (newWeight ? m < 0.5 : m > 0.5) continue;
+      const other = newWeight ? 'old-weight' : 'new-weight';
+      const fixed = tidy(convertMomentum(m, other, conv));
+      const batches = (w: number) => {
+        const n = averagingWindow(w).effectiveSamples;
+        return n < 1.5 ? 'about 1 batch' : `about ${Math.round(n)} batches`;
+      };
+      const actualNew = newWeight ? m : 1 - m;
+      const message = newWeight
+        ? `${mb.name}=${pyNumber(m)} in ${info!.name} is the weight of the new batch, so the running statistics ` +
+          `average over ${batches(actualNew)}. This looks like the old-weight convention of Keras/Flax; ` +
+          `the same averaging here is ${mb.name}=${pyNumber(fixed)}.`
+        : `${mb.name}=${pyNumber(m)} in ${info!.name} is the weight kept from the old average, so the running ` +
+          `statistics average over ${batches(actualNew)}. This looks like PyTorch's new-weight convention; ` +
+          `the same averaging here is ${mb.name}=${pyNumber(fixed)}.`;
+      out.push(
+        diagnostic(this, message, mb.written.valueRange, [
+          {
+            title: `Use ${mb.name}=${pyNumber(fixed)} (${info!.name} convention)`,
+            edits: [{ range: mb.written.valueRange, newText: pyNumber(fixed) }],
+          },
+        ]),
+      );
+    }
+    return out;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Producer -> norm pairs
+
+function outCount(p: ProducerCall): number | undefined {
+  return intValue(p.args.get(p.spec.outParam)?.value);
+}
+
+/** The norm's channel count and where it is written, when it can be compared with a producer's output. */
+function normChannels(a: Adjacency): { count: number; bound: Bound; shape: 'int' | 'list' } | undefined {
+  const { layer, producer } = a;
+  const kind = layer.spec.kind;
+  const channelKinds = ['batch_norm', 'group_norm', 'instance_norm'];
+  if (!a.certain && !channelKinds.includes(kind)) return undefined;
+  if (role(layer, 'axis')?.written) return undefined;
+  const ch = role(layer, 'channels');
+  if (ch?.written) {
+    if (producer.spec.kind === 'linear' && kind === 'instance_norm') return undefined;
+    if (!channelKinds.includes(kind) && producer.spec.channels !== 'last') return undefined;
+    const count = intValue(ch.effective.value);
+    return count === undefined ? undefined : { count, bound: ch, shape: 'int' };
+  }
+  const ns = role(layer, 'normalizedShape');
+  if (ns?.written && (producer.spec.kind === 'linear' || producer.spec.channels === 'last')) {
+    const v = ns.effective.value;
+    if (intValue(v) !== undefined) return { count: v as number, bound: ns, shape: 'int' };
+    if (Array.isArray(v) && v.length === 1 && intValue(v[0]) !== undefined) return { count: v[0] as number, bound: ns, shape: 'list' };
+  }
+  return undefined;
+}
+
+const producerName = (p: ProducerCall) => p.qualifiedName.split('.').pop()!;
+
+const channelMismatch: Rule = {
+  code: 'channel-mismatch',
+  severity: 'error',
+  title: 'Norm channel count differs from the layer before it',
+  explanation:
+    'A normalization layer that directly follows a convolution or linear layer normalizes that layer\'s output, so ' +
+    'its channel (feature) count must equal the producer\'s output count: out_channels of a convolution, ' +
+    'out_features of a linear layer. A mismatch fails at the first forward pass (for BatchNorm: "running_mean should ' +
+    'contain N elements"). NormLens only compares integer literals in a Sequential container or in consecutive ' +
+    'assignments, where the order is certain.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const a of ctx.adjacent) {
+      if (a.producer.opaque && !a.producer.args.get(a.producer.spec.outParam)) continue;
+      if (a.producer.spec.layoutParam && a.producer.args.get(a.producer.spec.layoutParam)) continue;
+      const produced = outCount(a.producer);
+      const norm = normChannels(a);
+      if (produced === undefined || !norm || norm.count === produced) continue;
+      // In assignment order a norm may belong to the producer's input (pre-norm): not a mismatch then.
+      if (!a.certain && a.producer.spec.inParam) {
+        const inArg = a.producer.args.get(a.producer.spec.inParam);
+        if (inArg && intValue(inArg.value) === norm.count) continue;
+      }
+      const written = norm.bound.written!;
+      const newText = norm.shape === 'int' ? String(produced) : written.text.replace(/-?\d+/, String(produced));
+      out.push(
+        diagnostic(
+          this,
+          `${shortName(a.layer)} expects ${norm.bound.name}=${norm.count}, but the ${producerName(a.producer)} before it ` +
+            `produces ${a.producer.spec.outParam}=${produced}.`,
+          written.valueRange,
+          [{ title: `Use ${norm.bound.name}=${newText}`, edits: [{ range: written.valueRange, newText }] }],
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+const convBiasBeforeBn: Rule = {
+  code: 'conv-bias-before-bn',
+  severity: 'info',
+  title: 'Bias cancelled by the BatchNorm that follows',
+  explanation:
+    'BatchNorm subtracts the per-channel mean, so a constant per-channel bias added by the convolution or linear ' +
+    'layer just before it cancels out exactly in training (and is absorbed by the running mean in evaluation). The ' +
+    'bias costs parameters and memory and receives zero gradient; BatchNorm\'s own shift (beta) already provides ' +
+    'the offset. Turn the producer\'s bias off. This does not apply when an activation sits between them.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const a of ctx.adjacent) {
+      const { producer: p, layer } = a;
+      if (layer.spec.kind !== 'batch_norm') continue;
+      if (role(layer, 'axis')?.written) continue;
+      if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
+      const act = p.spec.activationParam ? p.args.get(p.spec.activationParam) : undefined;
+      if (act && !(act.value === null || act.value === 'linear')) continue;
+      const bias = p.args.get(p.spec.bias.param);
+      if (bias) {
+        // Written: only a literal that keeps the bias on (True, or None for a bias attribute).
+        if (!p.spec.bias.on.some((v) => v === bias.value)) continue;
+      } else if (p.opaque) continue;
+      // The norm must be the one that normalizes this output: counts agree, or are not both literals.
+      const ch = role(layer, 'channels');
+      const outArg = p.args.get(p.spec.outParam);
+      if (ch?.written && outArg) {
+        const known = intValue(ch.effective.value) !== undefined && intValue(outArg.value) !== undefined;
+        const agree = sameCount(outArg, { value: ch.effective.value, text: ch.written.text });
+        if (known ? !agree : !a.certain && !agree) continue;
+      } else if (!a.certain) continue;
+      const edit = setArgument(ctx, p.call, p.spec.bias.param, p.spec.bias.off, bias);
+      out.push(
+        diagnostic(
+          this,
+          `The bias of this ${producerName(p)} is cancelled by the ${shortName(layer)} that follows ` +
+            `(it subtracts the per-channel mean); ${p.spec.bias.param}=${p.spec.bias.off} saves the parameters.`,
+          bias ? bias.valueRange : p.call.nameRange,
+          [{ title: `Set ${p.spec.bias.param}=${p.spec.bias.off}`, edits: [edit] }],
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// eps
+
+const divisionKinds = new Set(['layer_norm', 'rms_norm', 'group_norm']);
+
+const epsZero: Rule = {
+  code: 'eps-zero',
+  severity: 'warning',
+  title: 'eps=0 divides by zero on constant input',
+  explanation:
+    'Normalization divides by sqrt(variance + eps); eps exists to keep that division finite. With eps=0 a slice with ' +
+    'zero variance (a constant or all-zero input, a padded region, a dead channel) divides 0 by 0: LayerNorm, ' +
+    'GroupNorm and RMSNorm return NaN, and the NaN then spreads through the whole network. BatchNorm in evaluation ' +
+    'divides by a running variance that can be exactly 0 for a channel that never varied. Use a small positive eps ' +
+    '(the framework default is a good choice).',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const layer of ctx.layers) {
+      const eb = role(layer, 'eps');
+      if (!eb?.written || eb.effective.value !== 0) continue;
+      const param = layer.spec.params.find((p) => p.name === eb.name);
+      const def = param && 'default' in param ? param.default : undefined;
+      const fixes: QuickFix[] =
+        def !== undefined && (typeof def === 'number' ? def > 0 : def === null)
+          ? [{ title: `Use ${eb.name}=${pyRepr(def)} (the default)`, edits: [{ range: eb.written.valueRange, newText: pyRepr(def) }] }]
+          : [];
+      const what = divisionKinds.has(layer.spec.kind)
+        ? `a constant input gives 0/0 = NaN in ${shortName(layer)}`
+        : `a channel with zero variance divides by zero in ${shortName(layer)}`;
+      out.push(diagnostic(this, `${eb.name}=0 leaves nothing to guard the division: ${what}.`, eb.written.valueRange, fixes));
+    }
+    return out;
+  },
+};
+
+const epsLarge: Rule = {
+  code: 'eps-large',
+  severity: 'info',
+  title: 'eps larger than 0.1',
+  explanation:
+    'eps is added to the variance before the square root, so it should be negligible next to the variances the layer ' +
+    'sees (defaults are 1e-5 to 1e-3). An eps above 0.1 dominates small variances: features with variance below eps ' +
+    'are shrunk instead of scaled to unit variance, and the output is no longer normalized. Intentional in rare ' +
+    'cases; usually a typo such as 1e-1 for 1e-5, or a value meant for another argument.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const layer of ctx.layers) {
+      const eb = role(layer, 'eps');
+      const v = numberOf(eb?.effective.value);
+      if (!eb?.written || v === undefined || !(v > 0.1)) continue;
+      out.push(
+        diagnostic(
+          this,
+          `${eb.name}=${pyNumber(v)} is large next to typical variances: features whose variance is below it are ` +
+            `not scaled to unit variance.`,
+          eb.written.valueRange,
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// InstanceNorm affine default
+
+const instanceAffine: Rule = {
+  code: 'instancenorm-affine-default',
+  severity: 'info',
+  title: 'InstanceNorm without learnable scale and shift by default',
+  explanation:
+    'PyTorch\'s InstanceNorm1d/2d/3d (and MLX\'s InstanceNorm) default to affine=False: they have no weight and no ' +
+    'bias, unlike BatchNorm, GroupNorm and LayerNorm, and unlike Flax\'s InstanceNorm, whose use_scale and use_bias ' +
+    'default to True. Code that reads or initializes `.weight` or `.bias` of such a layer finds None. Pass affine=True ' +
+    'when the layer should learn a per-channel scale and shift. Reported once per file.',
+  check(ctx) {
+    for (const layer of ctx.layers) {
+      if (layer.spec.kind !== 'instance_norm') continue;
+      const ab = role(layer, 'affine');
+      if (!ab || !ab.effective.isDefault || ab.effective.value !== false) continue;
+      const target = ctx.assignmentTarget(layer.call);
+      if (!target) continue;
+      const escaped = target.replace(/\./g, '\\s*\\.\\s*');
+      const use = new RegExp(String.raw`(?<![\p{L}\p{N}_.])${escaped}\s*\.\s*(weight|bias)(?![\p{L}\p{N}_])`, 'u');
+      const m = use.exec(ctx.masked);
+      if (!m) continue;
+      return [
+        diagnostic(
+          this,
+          `${shortName(layer)} has ${ab.name}=False by default, so ${target}.${m[1]} is None: the layer learns no ` +
+            `scale or shift. Pass ${ab.name}=True if it should.`,
+          layer.call.nameRange,
+          [{ title: `Set ${ab.name}=True`, edits: [setArgument(ctx, layer.call, ab.name, 'True')] }],
+        ),
+      ];
+    }
+    return [];
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Binding errors reported by the recognizer
+
+const bindingError: Rule = {
+  code: 'binding-error',
+  severity: 'error',
+  title: 'Arguments do not match the class signature',
+  explanation:
+    'The call passes arguments the class does not accept: an unknown keyword, too many positional arguments, a ' +
+    'parameter given twice, or a required parameter missing. Python raises TypeError when this line runs.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const layer of ctx.layers) {
+      for (const message of layer.bindingErrors) {
+        out.push(diagnostic(this, message, bindingRange(layer, message)));
+      }
+    }
+    return out;
+  },
+};
+
+/** Underline the argument a binding message names (a quoted keyword), else the class name. */
+function bindingRange(layer: ResolvedLayer, message: string): Range {
+  for (const m of message.matchAll(/['"`]([\p{L}_][\p{L}\p{N}_]*)['"`]/gu)) {
+    const arg = layer.call.args.find((a) => a.name === m[1]);
+    if (arg) return arg.range;
+  }
+  if (/positional/i.test(message)) {
+    const positional = layer.call.args.filter((a) => a.name === undefined && !a.star);
+    const accepted = layer.spec.params.filter((p) => !p.keywordOnly).length;
+    if (positional.length > accepted) return positional[accepted].range;
+  }
+  return layer.call.nameRange;
+}
+
+export const RULES: readonly Rule[] = [
+  groupsDivide,
+  groupsPositive,
+  momentumConvention,
+  channelMismatch,
+  convBiasBeforeBn,
+  epsZero,
+  epsLarge,
+  instanceAffine,
+  bindingError,
+];
+

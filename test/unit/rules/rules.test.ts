@@ -1,0 +1,322 @@
+import * as assert from 'node:assert/strict';
+import { RULES, nearestDivisors, ruleInfo } from '../../../src/rules';
+import { FLAX, KERAS, TORCH, check, codes, fixed, only, underlined } from './helpers';
+
+const PADDLE = 'import paddle\nimport paddle.nn as nn\n';
+const MLX = 'import mlx.nn as nn\n';
+const HAIKU = 'import haiku as hk\n';
+
+describe('rules: catalogue', () => {
+  it('has unique codes, each with a title and an explanation of a few sentences', () => {
+    const seen = new Set<string>();
+    for (const r of RULES) {
+      assert.match(r.code, /^[a-z0-9-]+$/);
+      assert.ok(!seen.has(r.code), r.code);
+      seen.add(r.code);
+      assert.ok(r.title.length > 10, r.code);
+      assert.ok(r.explanation.split(/\.\s/).length >= 2, r.code);
+      assert.deepEqual(ruleInfo(r.code)?.explanation, r.explanation);
+    }
+    for (const code of [
+      'groupnorm-divisibility',
+      'groupnorm-groups-positive',
+      'momentum-convention',
+      'channel-mismatch',
+      'conv-bias-before-bn',
+      'eps-zero',
+      'eps-large',
+      'instancenorm-affine-default',
+      'binding-error',
+    ]) {
+      assert.ok(seen.has(code), code);
+    }
+  });
+
+  it('nearestDivisors picks the closest divisor below and above', () => {
+    assert.deepEqual(nearestDivisors(64, 3), [2, 4]);
+    assert.deepEqual(nearestDivisors(48, 32), [24, 48]);
+    assert.deepEqual(nearestDivisors(80, 32), [40, 20]);
+    assert.deepEqual(nearestDivisors(16, 32), [16]);
+    assert.deepEqual(nearestDivisors(7, 3), [1, 7]);
+  });
+
+  it('a clean model has no diagnostics', () => {
+    const src =
+      TORCH +
+      'class Net(nn.Module):\n' +
+      '    def __init__(self):\n' +
+      '        super().__init__()\n' +
+      '        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n' +
+      '        self.bn = nn.BatchNorm2d(64)\n' +
+      '        self.gn = nn.GroupNorm(8, 64)\n' +
+      '        self.ln = nn.LayerNorm(64, eps=1e-6)\n';
+    assert.deepEqual(check(src), []);
+  });
+});
+
+describe('rules: GroupNorm', () => {
+  it('flags channels not divisible by groups on the groups argument, with the nearest divisors as fixes', () => {
+    const src = TORCH + 'gn = nn.GroupNorm(3, 64)\n';
+    const d = only(src, 'groupnorm-divisibility');
+    assert.equal(d.severity, 'error');
+    assert.equal(underlined(src, d), '3');
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_groups=2', 'Use num_groups=4']);
+    assert.equal(fixed(src, d, 1), TORCH + 'gn = nn.GroupNorm(4, 64)\n');
+    assert.deepEqual(check(fixed(src, d, 0)), []);
+  });
+
+  it('reads keyword arguments and groups larger than the channels', () => {
+    const src = TORCH + 'gn = nn.GroupNorm(num_channels=16, num_groups=32)\n';
+    const d = only(src, 'groupnorm-divisibility');
+    assert.equal(underlined(src, d), '32');
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_groups=16']);
+  });
+
+  it('flags zero and negative group counts, and not as divisibility', () => {
+    for (const g of ['0', '-2']) {
+      const src = TORCH + `gn = nn.GroupNorm(${g}, 64)\n`;
+      assert.deepEqual(codes(src), ['groupnorm-groups-positive']);
+      assert.equal(underlined(src, only(src, 'groupnorm-groups-positive')), g);
+    }
+  });
+
+  it('says nothing when the counts are not literals or divide evenly', () => {
+    assert.deepEqual(codes(TORCH + 'gn = nn.GroupNorm(groups, 64)\ngn2 = nn.GroupNorm(32, ch)\ngn3 = nn.GroupNorm(32, 64)\n'), []);
+  });
+
+  it('takes the channel count of a Keras GroupNormalization from the layer before it', () => {
+    const src = KERAS + 'x = layers.Conv2D(48, 3)(x)\nx = layers.GroupNormalization()(x)\n';
+    const d = only(src, 'groupnorm-divisibility');
+    assert.equal(underlined(src, d), 'GroupNormalization');
+    assert.match(d.message, /48/);
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Use groups=24', 'Use groups=48']);
+    assert.equal(fixed(src, d), KERAS + 'x = layers.Conv2D(48, 3)(x)\nx = layers.GroupNormalization(groups=24)(x)\n');
+    assert.deepEqual(check(fixed(src, d)), []);
+
+    const seq = KERAS + 'model = keras.Sequential([layers.Conv2D(48, 3), layers.GroupNormalization(groups=32)])\n';
+    assert.equal(underlined(seq, only(seq, 'groupnorm-divisibility')), '32');
+  });
+
+  it('does not guess a Keras GroupNormalization channel count without a preceding layer', () => {
+    assert.deepEqual(codes(KERAS + 'x = layers.GroupNormalization(groups=32)(x)\n'), []);
+    assert.deepEqual(codes(KERAS + 'x = layers.Conv2D(48, 3)(x)\ny = other(x)\nx = layers.GroupNormalization()(x)\n'), []);
+  });
+
+  it('takes the channel count of a Flax GroupNorm from the Conv before it', () => {
+    const src = FLAX + 'x = nn.Conv(features=48, kernel_size=(3, 3))(x)\nx = nn.GroupNorm(num_groups=32)(x)\n';
+    const d = only(src, 'groupnorm-divisibility');
+    assert.equal(underlined(src, d), '32');
+  });
+});
+
+describe('rules: momentum convention', () => {
+  const cases: [string, string, string][] = [
+    [TORCH, 'nn.BatchNorm2d(64, momentum=0.99)', '0.01'],
+    [TORCH, 'nn.BatchNorm1d(64, momentum=0.9)', '0.1'],
+    [TORCH, 'nn.BatchNorm3d(64, momentum=0.999)', '0.001'],
+    [TORCH, 'nn.BatchNorm2d(64, 1e-5, 0.9)', '0.1'],
+    [TORCH, 'nn.InstanceNorm2d(64, momentum=0.9, track_running_stats=True)', '0.1'],
+    [KERAS, 'layers.BatchNormalization(momentum=0.1)', '0.9'],
+    [KERAS, 'layers.BatchNormalization(momentum=0.01)', '0.99'],
+    [FLAX, 'nn.BatchNorm(use_running_average=False, momentum=0.1)', '0.9'],
+    [PADDLE, 'nn.BatchNorm2D(64, momentum=0.1)', '0.9'],
+    [MLX, 'nn.BatchNorm(64, momentum=0.9)', '0.1'],
+    [HAIKU, 'hk.BatchNorm(True, True, 0.1)', '0.9'],
+  ];
+  for (const [header, call, to] of cases) {
+    it(`${call} -> ${to}`, () => {
+      const src = header + `bn = ${call}\n`;
+      const d = only(src, 'momentum-convention');
+      assert.equal(d.severity, 'warning');
+      const written = underlined(src, d);
+      assert.ok(call.includes(written) && /^[\d.e-]+$/.test(written), written);
+      assert.equal(d.fixes.length, 1);
+      assert.equal(d.fixes[0].edits[0].newText, to);
+      assert.match(d.fixes[0].title, new RegExp(`=${to.replace('.', '\\.')} `));
+      assert.deepEqual(codes(fixed(src, d)), []);
+    });
+  }
+
+  it('leaves values written in the framework convention alone', () => {
+    for (const [header, call] of [
+      [TORCH, 'nn.BatchNorm2d(64, momentum=0.1)'],
+      [TORCH, 'nn.BatchNorm2d(64, momentum=None)'],
+      [TORCH, 'nn.BatchNorm2d(64, momentum=0.5)'],
+      [TORCH, 'nn.BatchNorm2d(64, momentum=1.0)'],
+      [TORCH, 'nn.BatchNorm2d(64, momentum=m)'],
+      [KERAS, 'layers.BatchNormalization(momentum=0.99)'],
+      [FLAX, 'nn.BatchNorm(momentum=0.9)'],
+      [PADDLE, 'nn.BatchNorm2D(64, momentum=0.9)'],
+    ]) {
+      assert.deepEqual(codes(header + `bn = ${call}\n`), [], call);
+    }
+  });
+
+  it('explains the averaging window in the message', () => {
+    const d = only(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.99)\n', 'momentum-convention');
+    assert.match(d.message, /about 1 batch/);
+    assert.match(d.message, /momentum=0\.01/);
+    const k = only(KERAS + 'bn = layers.BatchNormalization(momentum=0.1)\n', 'momentum-convention');
+    assert.match(k.message, /about 1 batch/);
+    assert.match(k.message, /momentum=0\.9\b/);
+  });
+});
+
+describe('rules: channel mismatch', () => {
+  it('flags a BatchNorm after a Conv in nn.Sequential on the norm channel argument', () => {
+    const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(32), nn.ReLU())\n';
+    const d = only(src, 'channel-mismatch');
+    assert.equal(d.severity, 'error');
+    assert.equal(underlined(src, d), '32');
+    assert.equal(d.fixes[0].title, 'Use num_features=64');
+    assert.equal(fixed(src, d), TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64), nn.ReLU())\n');
+    // Both literal and different: the bias rule stays quiet until the counts agree.
+    assert.deepEqual(codes(src), ['channel-mismatch']);
+  });
+
+  it('reads out_channels/out_features given by keyword, across lines and comments', () => {
+    const src =
+      TORCH +
+      'net = nn.Sequential(\n' +
+      '    nn.Conv2d(in_channels=3, out_channels=64, kernel_size=3, bias=False),  # stem\n' +
+      '    # normalize\n' +
+      '    nn.BatchNorm2d(num_features=48),\n' +
+      '    nn.Linear(in_features=10, out_features=20, bias=False),\n' +
+      '    nn.BatchNorm1d(10),\n' +
+      ')\n';
+    const ds = check(src).filter((d) => d.code === 'channel-mismatch');
+    assert.deepEqual(ds.map((d) => underlined(src, d)), ['48', '10']);
+  });
+
+  it('compares a Linear with the last dim of LayerNorm/RMSNorm in Sequential', () => {
+    const src = TORCH + 'mlp = nn.Sequential(nn.Linear(128, 256), nn.LayerNorm(128))\n';
+    const d = only(src, 'channel-mismatch');
+    assert.equal(underlined(src, d), '128');
+    assert.equal(d.range.startOffset, src.lastIndexOf('128'));
+    const list = TORCH + 'mlp = nn.Sequential(nn.Linear(128, 256), nn.LayerNorm([128]))\n';
+    const dl = only(list, 'channel-mismatch');
+    assert.equal(dl.fixes[0].edits[0].newText, '[256]');
+    assert.deepEqual(codes(fixed(list, dl)), []);
+  });
+
+  it('does not compare a channels-first Conv with LayerNorm (which normalizes the last dim)', () => {
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.LayerNorm(32))\n'), []);
+  });
+
+  it('needs the norm to follow directly', () => {
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.ReLU(), nn.BatchNorm2d(32))\n'), []);
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False).cuda(), nn.BatchNorm2d(32))\n'), []);
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, c, 3, bias=False), nn.BatchNorm2d(32))\n'), []);
+  });
+
+  it('checks consecutive assignments at the same indentation', () => {
+    const body = (between: string, second = '        ') =>
+      TORCH +
+      'class Net(nn.Module):\n' +
+      '    def __init__(self):\n' +
+      '        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n' +
+      between +
+      `${second}self.bn = nn.BatchNorm2d(32)\n`;
+    const src = body('');
+    assert.equal(underlined(src, only(src, 'channel-mismatch')), '32');
+    assert.deepEqual(codes(body('\n        # a comment\n\n')), ['channel-mismatch']);
+    assert.deepEqual(codes(body('        self.act = nn.ReLU()\n')), []);
+    assert.deepEqual(codes(body('', '    ')), []);
+  });
+
+  it('does not take a norm of the conv input (pre-norm order) or a LayerNorm in assignment order as a mismatch', () => {
+    const pre = TORCH + 'conv = nn.Conv2d(32, 64, 3, bias=False)\nbn = nn.BatchNorm2d(32)\n';
+    assert.deepEqual(codes(pre), []);
+    const ln = TORCH + 'self.qkv = nn.Linear(256, 768)\nself.norm = nn.LayerNorm(512)\n';
+    assert.deepEqual(codes(ln), []);
+  });
+
+  it('ignores text inside strings and comments between statements', () => {
+    const src = TORCH + 'conv = nn.Conv2d(3, 64, 3, bias=False)\ns = "x"\nbn = nn.BatchNorm2d(32)\n';
+    assert.deepEqual(codes(src), []);
+  });
+});
+
+describe('rules: conv bias before BatchNorm', () => {
+  it('flags the default bias and inserts bias=False', () => {
+    const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.BatchNorm2d(64))\n';
+    const d = only(src, 'conv-bias-before-bn');
+    assert.equal(d.severity, 'info');
+    assert.equal(underlined(src, d), 'Conv2d');
+    assert.equal(d.fixes[0].title, 'Set bias=False');
+    assert.equal(fixed(src, d), TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n');
+    assert.deepEqual(codes(fixed(src, d)), []);
+  });
+
+  it('rewrites a written bias=True, positional or keyword', () => {
+    const kw = TORCH + 'net = nn.Sequential(nn.Linear(10, 20, bias=True), nn.BatchNorm1d(20))\n';
+    const d = only(kw, 'conv-bias-before-bn');
+    assert.equal(underlined(kw, d), 'True');
+    assert.deepEqual(codes(fixed(kw, d)), []);
+    const pos = TORCH + 'net = nn.Sequential(nn.Linear(10, 20, True), nn.BatchNorm1d(20))\n';
+    assert.equal(underlined(pos, only(pos, 'conv-bias-before-bn')), 'True');
+  });
+
+  it('accepts consecutive assignments whose channel expressions match', () => {
+    const src = TORCH + 'self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)\nself.bn1 = nn.BatchNorm2d(cout)\n';
+    assert.equal(underlined(src, only(src, 'conv-bias-before-bn')), 'Conv2d');
+    assert.deepEqual(codes(TORCH + 'self.conv1 = nn.Conv2d(cin, cout, 3)\nself.bn1 = nn.BatchNorm2d(cin)\n'), []);
+  });
+
+  it('stays quiet for bias=False, **kwargs, GroupNorm, and an activation inside the producer', () => {
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n'), []);
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, **kw), nn.BatchNorm2d(64))\n'), []);
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.GroupNorm(8, 64))\n'), []);
+    assert.deepEqual(codes(KERAS + 'm = keras.Sequential([layers.Conv2D(64, 3, activation="relu"), layers.BatchNormalization()])\n'), []);
+  });
+
+  it('handles Keras Dense/Conv2D in Sequential lists and functional chains', () => {
+    const seq = KERAS + 'm = keras.Sequential([layers.Dense(256), layers.BatchNormalization()])\n';
+    const d = only(seq, 'conv-bias-before-bn');
+    assert.equal(fixed(seq, d), KERAS + 'm = keras.Sequential([layers.Dense(256, use_bias=False), layers.BatchNormalization()])\n');
+    const fn = KERAS + 'x = layers.Conv2D(64, 3)(x)\nx = layers.BatchNormalization()(x)\n';
+    assert.equal(underlined(fn, only(fn, 'conv-bias-before-bn')), 'Conv2D');
+    // Applied to another tensor: the flow is not certain.
+    assert.deepEqual(codes(KERAS + 'x = layers.Conv2D(64, 3)(x)\ny = layers.BatchNormalization()(z)\n'), []);
+  });
+});
+
+describe('rules: eps', () => {
+  it('warns about eps=0 with the default as fix', () => {
+    const src = TORCH + 'ln = nn.LayerNorm(64, eps=0)\n';
+    const d = only(src, 'eps-zero');
+    assert.equal(d.severity, 'warning');
+    assert.equal(underlined(src, d), '0');
+    assert.match(d.message, /NaN/);
+    assert.equal(d.fixes[0].edits[0].newText, '1e-05');
+    assert.deepEqual(codes(fixed(src, d)), []);
+    const keras = KERAS + 'ln = layers.LayerNormalization(epsilon=0.0)\n';
+    assert.equal(only(keras, 'eps-zero').fixes[0].edits[0].newText, '0.001');
+    assert.match(only(TORCH + 'bn = nn.BatchNorm2d(8, eps=0.)\n', 'eps-zero').message, /zero variance/);
+  });
+
+  it('notes an eps above 0.1', () => {
+    const src = TORCH + 'bn = nn.BatchNorm2d(64, eps=0.5)\n';
+    const d = only(src, 'eps-large');
+    assert.equal(d.severity, 'info');
+    assert.equal(underlined(src, d), '0.5');
+    assert.deepEqual(codes(TORCH + 'bn = nn.BatchNorm2d(64, eps=0.1)\nln = nn.LayerNorm(8, eps=1e-3)\n'), []);
+  });
+});
+
+describe('rules: InstanceNorm affine default', () => {
+  const base = TORCH + 'class Style(nn.Module):\n    def __init__(self):\n        self.norm = nn.InstanceNorm2d(64)\n';
+  it('notes a default affine=False when the weight is used, once per file', () => {
+    const src = base + '        nn.init.ones_(self.norm.weight)\n        self.norm2 = nn.InstanceNorm1d(8)\n        print(self.norm2.bias)\n';
+    const d = only(src, 'instancenorm-affine-default');
+    assert.equal(underlined(src, d), 'InstanceNorm2d');
+    assert.equal(fixed(src, d).includes('nn.InstanceNorm2d(64, affine=True)'), true);
+  });
+
+  it('stays quiet without a use, with a use only in a comment or string, or with affine given', () => {
+    assert.deepEqual(codes(base), []);
+    assert.deepEqual(codes(base + '        # self.norm.weight\n        s = "self.norm.weight"\n'), []);
+    assert.deepEqual(codes(TORCH + 'self.norm = nn.InstanceNorm2d(64, affine=False)\nx = self.norm.weight\n'), []);
+    assert.deepEqual(codes(TORCH + 'self.norm = nn.InstanceNorm2d(64, affine=True)\nx = self.norm.weight\n'), []);
+  });
+});
