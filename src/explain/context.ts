@@ -15,6 +15,8 @@ export interface LayerContext {
   coreError: string | null;
   /** Arguments written as expressions (their values are known only at run time). */
   exprArgs: string[];
+  /** The core spec was made for a sample input shape because the layer sizes itself from its input. */
+  sizedFromSample: boolean;
   /** Input rank the core spec was made for. */
   rank: number;
 }
@@ -38,29 +40,63 @@ export function usualRank(layer: ResolvedLayer): number {
   }
 }
 
+/** A small input shape for layers that size themselves from the input (Keras, Flax, Haiku). */
+function sampleShape(layer: ResolvedLayer, values: Record<string, PyValue>, channelsLast: boolean): number[] {
+  switch (layer.spec.kind) {
+    case 'layer_norm':
+    case 'rms_norm':
+      return [2, 3, 4];
+    default: {
+      const g = layer.spec.kind === 'group_norm' && layer.spec.roles.groups ? values[layer.spec.roles.groups] : undefined;
+      const c = typeof g === 'number' && Number.isInteger(g) && g > 0 ? 2 * g : 4;
+      return channelsLast ? [2, 2, 2, c] : [2, c, 2, 2];
+    }
+  }
+}
+
 export function layerContext(layer: ResolvedLayer): LayerContext {
   const values: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(layer.effective)) values[k] = e.value;
-  const rank = usualRank(layer);
+  const framework = infoOf(layer.spec.framework);
+  let rank = usualRank(layer);
   let core: CoreLayerSpec | null = null;
   let coreError: string | null = null;
-  const exprs = Object.entries(layer.arguments).filter(([, v]) => isExpr(v));
+  let exprArgs: string[] = [];
+  let sizedFromSample = false;
+  const attempt = (r: number, shape?: number[]) => {
+    try {
+      return layer.spec.toCore!(values, r, shape);
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+  };
   if (layer.bindingErrors.length) {
     coreError = layer.bindingErrors[0];
-  } else if (exprs.length) {
-    coreError = `${exprs.map(([k]) => k).join(', ')} ${exprs.length === 1 ? 'is an expression' : 'are expressions'}, known only when the code runs`;
   } else if (!layer.spec.toCore) {
     coreError = `${layer.spec.name} is not computed by NormLens`;
   } else {
-    try {
-      const r = layer.spec.toCore(values, rank);
-      if ('error' in r) coreError = r.error;
-      else core = r;
-    } catch (e) {
-      coreError = e instanceof Error ? e.message : String(e);
+    let r = attempt(rank);
+    if ('error' in r) {
+      // Sizes taken from the input: compute on a sample shape instead (the example says so).
+      const shape = sampleShape(layer, values, framework.channels === 'last');
+      const retry = attempt(shape.length, shape);
+      if (!('error' in retry)) {
+        r = retry;
+        rank = shape.length;
+        sizedFromSample = true;
+      }
+    }
+    if ('error' in r) {
+      coreError = r.error;
+      // Name the written expressions the reason is about.
+      exprArgs = Object.entries(layer.arguments)
+        .filter(([k, v]) => isExpr(v) && r !== null && 'error' in r && r.error.includes(k))
+        .map(([k]) => k);
+    } else {
+      core = r;
     }
   }
-  return { layer, values, framework: infoOf(layer.spec.framework), core, coreError, exprArgs: exprs.map(([k]) => k), rank };
+  return { layer, values, framework, core, coreError, exprArgs, rank, sizedFromSample };
 }
 
 /** The framework's description; every id in the table has one, the fallback only guards against a gap. */

@@ -72,7 +72,7 @@ export function exampleSetup(core: CoreLayerSpec, rank: number): { spec: CoreLay
       return {
         spec: { ...core, numGroups: g2, numChannels: c2 },
         shape: smallShape(rank, axis, c2),
-        reduced: c2 < c ? `${g2} group${g2 === 1 ? '' : 's'} of ${per2} channel${per2 === 1 ? '' : 's'} (of ${g} × ${c / g})` : null,
+        reduced: c2 < c ? `${g2} group${g2 === 1 ? '' : 's'} of ${per2} channel${per2 === 1 ? '' : 's'} (of ${g} groups of ${c / g})` : null,
       };
     }
     case 'layer_norm':

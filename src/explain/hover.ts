@@ -77,7 +77,9 @@ function axesText(ctx: LayerContext): string {
   const core = ctx.core;
   const spec = ctx.layer.spec;
   const layoutWord = ctx.framework.channels === 'last' ? 'channels last' : 'channels first';
-  if (!core) return `Input ${escapeMd(spec.inputShape)}; statistics ${escapeMd(spec.statistics)}.`;
+  if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
+    return `Input ${code(spec.inputShape)}${ctx.framework.channels === 'last' ? ` (${layoutWord})` : ''}; statistics ${escapeMd(spec.statistics)}.`;
+  }
   switch (core.kind) {
     case 'batch_norm':
     case 'instance_norm':
@@ -118,6 +120,15 @@ function axesText(ctx: LayerContext): string {
       return `Input ${code('(N, C, *)')}. Each value is divided by a power of the sum of squares of its ${core.size} neighbouring channels.`;
   }
 }
+
+/** The seed's rule of thumb, said for this kind of layer. */
+const WHEN: Partial<Record<LayerKind, string>> = {
+  batch_norm: '**When:** CNNs and vision models trained with about 16 or more samples per device; transformers, NLP and RNNs use LayerNorm, small batches GroupNorm.',
+  layer_norm: '**When:** the default for transformers, NLP and RNNs; CNNs trained with large batches usually use BatchNorm.',
+  rms_norm: '**When:** in place of LayerNorm in transformers, as in LLaMA-style language models.',
+  group_norm: '**When:** CNNs with small batches per device (below about 8: detection, segmentation, large images), where BatchNorm\'s statistics get noisy; 32 groups is the usual choice.',
+  instance_norm: '**When:** style transfer and image generation, where each image\'s own contrast and style should be removed.',
+};
 
 function epsText(core: CoreLayerSpec | null, ctx: LayerContext): string {
   if (core && 'eps' in core) return core.eps === null ? `None → ${pyFloat(FLOAT32_EPS)} (float32 machine ε)` : pyFloat(core.eps);
@@ -206,7 +217,11 @@ function modesText(ctx: LayerContext): string {
 }
 
 function argumentsText(layer: ResolvedLayer): string {
-  const rows = layer.spec.params.map((p) => {
+  const roles = new Set<string>(Object.values(layer.spec.roles).filter((v): v is string => typeof v === 'string'));
+  if (layer.spec.modeArg) roles.add(layer.spec.modeArg.name);
+  const rows: string[][] = [];
+  const quiet: string[] = [];
+  for (const p of layer.spec.params) {
     const e = layer.effective[p.name];
     const value = e ? pyRepr(e.value) : '—';
     let status: string;
@@ -215,18 +230,36 @@ function argumentsText(layer: ResolvedLayer): string {
     else if (p.default === undefined) status = 'written';
     else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = 'written (= default)';
     else status = `written · default ${code(pyRepr(p.default))}`;
-    return [code(p.name), e && isExpr(e.value) ? `${code(value)} (expression)` : code(value), status];
-  });
+    // Defaults that are not about normalization (initializers, device, dtype...) go on one line.
+    if (e && e.isDefault && !roles.has(p.name)) {
+      quiet.push(code(`${p.name}=${value}`));
+      continue;
+    }
+    rows.push([code(p.name), e && isExpr(e.value) ? `${code(value)} (expression)` : code(value), status]);
+  }
   let out = mdTable(['argument', 'value', ''], rows);
+  if (quiet.length) out += `\n\nOther defaults: ${quiet.join(', ')}`;
   if (layer.bindingErrors.length) out += `\n\n${layer.bindingErrors.map((e) => `⚠ ${escapeMd(e)}`).join('  \n')}`;
   return out;
 }
 
 function parametersText(ctx: LayerContext): string {
   if (!ctx.core) return `Parameter count not computed: ${whyNot(ctx)}.`;
+  const core = ctx.core;
+  const channelsWritten = typeof roleValue(ctx, 'channels') === 'number';
+  if (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm' || (core.kind === 'group_norm' && !channelsWritten))) {
+    return `Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`;
+  }
+  if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
+    const one = countParameters({ ...core, numFeatures: 1 }, 4);
+    const perChannel = (trainable: boolean) => one.detail.filter((d) => d.trainable === trainable && d.shape.length === 1).map((d) => code(d.name));
+    const learn = perChannel(true);
+    const buf = perChannel(false);
+    return `Sizes come from the input's channel count C: ${learn.length ? `${learn.length}·C learnable (${learn.join(', ')})` : 'no learnable parameters'}${buf.length ? `, ${buf.length}·C buffer values (${buf.join(', ')})` : ''}.`;
+  }
   let counted;
   try {
-    counted = countParameters(ctx.core, 4);
+    counted = countParameters(core, 4);
   } catch (e) {
     return `Parameter count depends on the input: ${escapeMd(e instanceof Error ? e.message : String(e))}.`;
   }
@@ -247,7 +280,7 @@ function parametersText(ctx: LayerContext): string {
 
 /** Why the core cannot compute this layer, for Markdown. */
 function whyNot(ctx: LayerContext): string {
-  if (ctx.exprArgs.length && !ctx.layer.bindingErrors.length) {
+  if (ctx.exprArgs.length) {
     return `${ctx.exprArgs.map(code).join(', ')} ${ctx.exprArgs.length === 1 ? 'is an expression' : 'are expressions'}, known only when the code runs`;
   }
   return escapeMd(ctx.coreError ?? 'the arguments are not known');
@@ -255,6 +288,13 @@ function whyNot(ctx: LayerContext): string {
 
 function exampleText(ctx: LayerContext, opts: HoverOptions): { text: string; data: WorkedExample | null } {
   if (!ctx.core) return { text: `No worked example: ${whyNot(ctx)}.`, data: null };
+  const modeArg = ctx.layer.spec.modeArg;
+  if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
+    return {
+      text: `No worked example: with ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name])}`)} it normalizes with stored running statistics, not the input's own.`,
+      data: null,
+    };
+  }
   let ex: WorkedExample | { error: string };
   try {
     ex = workedExample(ctx.core, ctx.rank, opts.seed);
@@ -274,7 +314,8 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: string; dat
   });
   const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'];
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
-  const intro = `Training mode on a seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${ex.reduced ? `, ${escapeMd(ex.reduced)}` : ''}${more}:`;
+  const reduced = ctx.sizedFromSample ? 'sizes as if the input had this shape' : ex.reduced;
+  const intro = `Training mode on a seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${reduced ? `, ${escapeMd(reduced)}` : ''}${more}:`;
   return { text: `${intro}\n\n${mdTable(header, rows)}`, data: ex };
 }
 
@@ -323,7 +364,8 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const example = exampleText(ctx, options);
   const links = linksText(ctx);
 
-  const md: string[] = [title, subtitle, '', axes, '', formula, '', modes, '', '#### Arguments', args];
+  const when = WHEN[spec.kind];
+  const md: string[] = [title, subtitle, '', axes, ...(when ? ['', when] : []), '', formula, '', modes, '', '#### Arguments', args];
   if (parameters) md.push('', parameters);
   if (frameworks) md.push('', '#### In other frameworks', frameworks);
   if (pitfalls.length) md.push('', '#### Watch out', ...pitfalls.map((p) => `- **${escapeMd(p.title)}** ${p.text}`));

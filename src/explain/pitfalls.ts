@@ -7,7 +7,7 @@ import type { FrameworkId } from '../frameworks/types';
 import { newBatchWeight, roundShort } from '../calc/convention';
 import type { LayerContext } from './context';
 import { infoOf, num, roleName, roleValue, roleWritten } from './context';
-import { code, pyFloat } from './format';
+import { code, pyFloat, pyRepr } from './format';
 
 export interface Pitfall {
   id: string;
@@ -134,7 +134,7 @@ export const PITFALLS: Pitfall[] = [
     title: 'ε = None is machine epsilon',
     appliesTo: (c) => c.layer.spec.kind === 'rms_norm' && roleName(c, 'eps') !== undefined && roleValue(c, 'eps') === null,
     text: () =>
-      `eps=None uses a machine epsilon rather than a fixed number: ${pyFloat(FLOAT32_EPS)} for float32, and float16/bfloat16 inputs also get float32's value because the statistics are computed in float32. ` +
+      `eps=None uses a machine epsilon rather than a fixed number: ${pyFloat(FLOAT32_EPS)} for float32, and float16/bfloat16 inputs get float32's value too, not their own much larger epsilon. ` +
       'Models ported from elsewhere usually expect an explicit ε such as 1e-6; write it to get the same numbers everywhere.',
   },
   {
@@ -161,6 +161,14 @@ export const PITFALLS: Pitfall[] = [
     appliesTo: (c) => c.layer.spec.kind === 'instance_norm' && fw(c, 'pytorch') && roleValue(c, 'affine') === false && !roleWritten(c, 'affine'),
     text: () =>
       'PyTorch InstanceNorm defaults to affine=False (no γ, β) and track_running_stats=False (instance statistics at inference too), unlike Flax and Haiku whose InstanceNorm learns a scale and offset. Write affine=True when porting such a model.',
+  },
+  {
+    id: 'functional-batch-norm-training',
+    title: 'training defaults to False',
+    appliesTo: (c) => isBatchNorm(c) && c.layer.spec.form === 'function' && c.layer.spec.modeArg !== undefined &&
+      c.values[c.layer.spec.modeArg.name] !== c.layer.spec.modeArg.trainWhen,
+    text: (c) =>
+      `Without ${code(`${c.layer.spec.modeArg!.name}=${pyRepr(c.layer.spec.modeArg!.trainWhen)}`)} it normalizes with the running statistics passed in, whatever mode the surrounding model is in; pass ${code(`${c.layer.spec.modeArg!.name}=self.training`)} to follow model.train()/model.eval().`,
   },
   {
     id: 'eps-zero',

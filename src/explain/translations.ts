@@ -9,6 +9,8 @@ import { code, escapeMd, mdTable, pyFloat } from './format';
 
 /** Frameworks compared, in the order shown (tf.keras and Flax nnx read like Keras and Flax linen). */
 const SHOWN: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'haiku', 'mlx', 'paddle'];
+/** Rows of equivalents shown; the preferred framework comes first. */
+const MAX_ROWS = 3;
 
 function order(own: FrameworkId, preferred?: FrameworkId): FrameworkId[] {
   const list = preferred && preferred !== own ? [preferred, ...SHOWN.filter((f) => f !== preferred)] : SHOWN;
@@ -36,10 +38,11 @@ export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): str
   const frameworks = order(own, preferred);
   const rows: string[][] = [];
   for (const f of frameworks) {
+    if (rows.length === MAX_ROWS) break;
     const t = translate(ctx.layer.spec, ctx.values, f);
     if ('error' in t) continue;
     if (t.notes.length === 0) continue;
-    rows.push([infoOf(f).name, code(t.code), escapeMd(t.notes.join(' '))]);
+    rows.push([infoOf(f).name, code(t.code), escapeMd([...new Set(t.notes)].join(' '))]);
   }
   const line = momentumLine(ctx, frameworks);
   const parts: string[] = [];

@@ -1,0 +1,47 @@
+import { strict as assert } from 'node:assert';
+import { explainLayer } from '../../../src/explain/hover';
+import { NORM_CLASSES } from '../../../src/frameworks/index';
+import type { PyValue } from '../../../src/frameworks/types';
+import { runLayer, seededSample, defaultParams, defaultState } from '../../../src/core/index';
+import { makeLayer } from './layers';
+
+/** A plausible value for each required parameter: counts for roles, expressions for tensors and the rest. */
+function requiredArgs(spec: (typeof NORM_CLASSES)[number]): { positional: PyValue[]; keywords: Record<string, PyValue> } {
+  const keywords: Record<string, PyValue> = {};
+  for (const p of spec.params) {
+    if (p.default !== undefined) continue;
+    const r = spec.roles;
+    let v: PyValue;
+    if (p.tensor) v = { expr: p.name };
+    else if (p.name === r.channels) v = 8;
+    else if (p.name === r.groups) v = 4;
+    else if (p.name === r.normalizedShape) v = [8];
+    else if (/create_(scale|offset)|affine/.test(p.name)) v = true;
+    else if (/decay_rate|momentum/.test(p.name)) v = 0.9;
+    else v = { expr: p.name };
+    keywords[p.name] = v;
+  }
+  return { positional: [], keywords };
+}
+
+describe('explain/explainLayer on every class of the framework table', () => {
+  for (const spec of NORM_CLASSES) {
+    it(`${spec.id}`, () => {
+      const { positional, keywords } = requiredArgs(spec);
+      const layer = makeLayer(spec.qualifiedNames[0], spec.name, positional, keywords);
+      const h = explainLayer(layer, { decimals: 3, seed: 1 });
+      assert.ok(h.markdown.startsWith(`### ${spec.name} · `));
+      assert.ok(h.markdown.includes('#### Arguments'));
+      assert.ok(h.markdown.includes('command:normlens.openPanel?'));
+      const ex = h.sections.exampleData;
+      if (ex) {
+        // Every example shown is the core's own output on the seeded sample.
+        const x = seededSample(ex.shape, 1);
+        const ref = runLayer({ spec: ex.spec, mode: 'train', input: x, params: defaultParams(ex.spec, ex.shape), state: defaultState(ex.spec, ex.shape) });
+        assert.deepEqual(Array.from(ex.output), Array.from(ref.output.data));
+      } else {
+        assert.match(h.sections.example, /^No worked example: /);
+      }
+    });
+  }
+});
