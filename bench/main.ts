@@ -16,7 +16,9 @@ interface OtherRow {
 type Row = CoreRow | OtherRow;
 
 /** Benchmarks of other parts, each `run()` returning rows with their own baselines. */
-const others: { label: string; load: () => Promise<{ run(): Promise<OtherRow[]> }> }[] = [];
+const others: { label: string; load: () => Promise<{ run(): Promise<OtherRow[]> }> }[] = [
+  { label: 'panel', load: () => import('./panel') },
+];
 
 const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 const ratio = (a: number, b: number | null | undefined) => (b ? `${(a / b).toFixed(2)}×` : '—');
