@@ -383,6 +383,10 @@ def batch_norm_cases():
     C.append(case('bn3d_train', bn(2, (5,)), 'train', inp([2, 2, 3, 2, 2], 15), affine(2, 15), grad=True, seed=15))
     C.append(case('bn3d_eval', bn(2, (5,)), 'eval', inp([1, 2, 2, 2, 3], 16), affine(2, 16), state(2, 16), grad=True,
                   seed=16))
+    C.append(case('bn2d_train_planes_of_20', bn(3, (4,)), 'train', inp([2, 3, 4, 5], 55), affine(3, 55), state(3, 55),
+                  grad=True, seed=55))
+    C.append(case('bn2d_offset_1e5_planes_of_24', bn(2, (4,)), 'train', inp([3, 2, 4, 6], 56, 1.0, 1e5), affine(2, 56),
+                  grad=True, seed=56))
     C.append(case('bn_momentum_none_3_steps', bn(3, momentum=None), 'train', inp([5, 3], 17), affine(3, 17),
                   more=[inp([5, 3], 18, 2.0, 1.0)['data'], inp([5, 3], 19, 0.5, -2.0)['data']], grad=True, seed=17))
     C.append(case('bn_momentum_none_from_state', bn(3, momentum=None), 'train', inp([6, 3], 20), state=state(3, 20, 5),

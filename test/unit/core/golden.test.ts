@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { NormError, Tensor, runLayer, type LayerState, type RunResult } from '../../../src/core';
+import { setFastMode, type FastMode } from '../../../src/core/fast';
 import { f32, loadGolden, maxDiff, type GoldenCase, type GoldenResult } from './golden';
 
 const FAMILIES = ['batch_norm', 'instance_norm', 'group_norm', 'layer_norm', 'rms_norm', 'local_response_norm'];
@@ -59,28 +60,34 @@ function compare(r: RunResult, exp: GoldenResult, tol: { output: number; state?:
   }
 }
 
-for (const family of FAMILIES) {
-  const { cases } = loadGolden(family);
-  describe(`golden ${family} (PyTorch 1.13)`, () => {
-    it('has cases', () => assert.ok(cases.length >= 5));
-    for (const c of cases) {
-      it(c.id, () => {
-        if (c.error) {
-          assert.throws(
-            () => run(c),
-            (e: unknown) => {
-              assert.ok(e instanceof NormError, `expected a NormError, got ${String(e)}`);
-              assert.equal(e.type, c.error!.type);
-              assert.equal(e.message, c.error!.message);
-              return true;
-            },
-          );
-          return;
-        }
-        const r = run(c);
-        compare(r, c.expected!, c.tol!, 'vs torch float32');
-        compare(r, c.reference64!, c.tol64!, 'vs torch float64');
-      });
-    }
-  });
+// Every case runs with the accelerated kernels allowed (the default) and with the reference
+// path alone, so both are held to PyTorch.
+for (const fast of ['auto', 'off'] as FastMode[]) {
+  for (const family of FAMILIES) {
+    const { cases } = loadGolden(family);
+    describe(`golden ${family} (PyTorch 1.13, fast kernels ${fast})`, () => {
+      before(() => setFastMode(fast));
+      after(() => setFastMode('auto'));
+      it('has cases', () => assert.ok(cases.length >= 5));
+      for (const c of cases) {
+        it(c.id, () => {
+          if (c.error) {
+            assert.throws(
+              () => run(c),
+              (e: unknown) => {
+                assert.ok(e instanceof NormError, `expected a NormError, got ${String(e)}`);
+                assert.equal(e.type, c.error!.type);
+                assert.equal(e.message, c.error!.message);
+                return true;
+              },
+            );
+            return;
+          }
+          const r = run(c);
+          compare(r, c.expected!, c.tol!, 'vs torch float32');
+          compare(r, c.reference64!, c.tol64!, 'vs torch float64');
+        });
+      }
+    });
+  }
 }
