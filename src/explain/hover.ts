@@ -9,13 +9,13 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { FrameworkId, LayerKind } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from '../calc/convention';
+import { startFromLayer } from '../calc/fromLayer';
 import { layerContext, num, roleName, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
 import { bytesText, code, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
 import { CALC_COMMANDS, commandUri, openPanelUri } from './links';
-import type { CalcStart } from './links';
 import { pitfallsFor } from './pitfalls';
 import { otherFrameworks } from './translations';
 
@@ -327,10 +327,8 @@ function groupLabel(ex: WorkedExample, g: number): string {
 function linksText(ctx: LayerContext): string {
   const layer = ctx.layer;
   const kind = layer.spec.kind;
-  // Tensor operands of functional forms (input, weight, running_mean...) are not settings to carry over.
-  const args = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
-  const start: CalcStart = { framework: layer.spec.framework, qualifiedName: layer.qualifiedName, kind, args };
-  const links = [`[Open in comparison panel](${openPanelUri({ framework: layer.spec.framework, kind, args })})`];
+  const start = startFromLayer(layer);
+  const links = [`[Open in comparison panel](${openPanelUri({ framework: start.framework, kind, args: start.args })})`];
   if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
     links.push(`[Normalize values](${commandUri(CALC_COMMANDS.normalize, start)})`);
   }
