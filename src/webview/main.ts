@@ -78,7 +78,7 @@ function skeleton(): void {
         <span id="shape-help" class="hint"></span>
       </div>
       <div class="row">
-        <label class="field">ε <input id="eps" class="text num" size="9" aria-label="epsilon (empty: framework default)" placeholder="default"></label>
+        <label class="field">ε <input id="eps" class="text num" size="14" aria-label="epsilon (empty: framework default)" placeholder="default"></label>
         <label class="field">γ <input id="gamma" class="text num" size="6" aria-label="gamma, scale applied to every channel"></label>
         <label class="field">β <input id="beta" class="text num" size="6" aria-label="beta, shift applied to every channel"></label>
         <label class="field">Groups <select id="groups" class="select" aria-label="GroupNorm groups"></select></label>
@@ -101,6 +101,7 @@ function skeleton(): void {
       <div class="input-wrap"><div id="input-grid" class="grid-host"></div><div id="input-hist" class="hist-host"></div></div>`),
     h('section', { class: 'compare', 'aria-labelledby': 'compare-h' }, `
       <h2 id="compare-h">Side by side (training mode: batch statistics)</h2>
+      <vscode-button id="copy" secondary aria-label="Copy the input and every output as JSON">Copy as JSON</vscode-button>
       <div id="cards" class="cards"></div>`),
     h('section', { class: 'cubes', 'aria-labelledby': 'cube-h' }, `
       <h2 id="cube-h">Which elements share statistics</h2>
@@ -150,9 +151,19 @@ function commit(edit: Edit, okMessage?: string): void {
   render();
 }
 
+// Persisting serializes the whole tensor (up to 64k numbers), so it runs after the frame, once
+// typing pauses; pagehide flushes a pending save before a reload.
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function save(): void {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(flushSave, 120);
+}
+function flushSave(): void {
+  clearTimeout(saveTimer);
+  saveTimer = undefined;
   vscode.setState(state);
 }
+window.addEventListener('pagehide', () => { if (saveTimer !== undefined) flushSave(); });
 
 function setNumberField(id: string, apply: (v: number | null) => Edit, allowEmpty: boolean): void {
   const el = $<HTMLInputElement>(id);
@@ -190,6 +201,18 @@ function wire(): void {
   setNumberField('momentum', (v) => (v !== null && (v < 0 || v > 1) ? { ok: false, message: 'Momentum must be within [0, 1].' } : { ok: true, state: { ...state, momentum: v, trainSteps: 0 } }), true);
   setNumberField('seed', (v) => randomize(state, v ?? 0), false);
   $('groups').addEventListener('change', () => commit({ ok: true, state: { ...state, groups: Number(($('groups') as HTMLSelectElement).value), focus: 'group_norm' } }));
+  $('copy').addEventListener('click', () => {
+    const nest = (data: ArrayLike<number>, shape: number[]): unknown => {
+      if (shape.length === 1) return Array.from(data);
+      const step = data.length / shape[0];
+      return Array.from({ length: shape[0] }, (_, i) => nest(Array.prototype.slice.call(data, i * step, (i + 1) * step), shape.slice(1)));
+    };
+    const out: Record<string, unknown> = { framework: state.framework, shape: state.shape, input: nest(view.input, state.shape) };
+    for (const m of view.methods) out[m.method] = m.output ? nest(m.output, state.shape) : { problem: m.problem };
+    vscode.postMessage({ type: 'copy', text: JSON.stringify(out) });
+    message = { text: 'Copied the input and outputs to the clipboard as JSON.', kind: 'info' };
+    renderMessage();
+  });
   $('randomize').addEventListener('click', () => commit(randomize(state, state.seed + 1)));
   $('example').addEventListener('click', () => commit({ ok: true, state: applyPreset(state, 'BSD') }));
   $('paste-apply').addEventListener('click', () => commit(pasteArray(state, $<HTMLTextAreaElement>('paste-text').value), 'Array loaded.'));
@@ -271,7 +294,7 @@ function gridHtml(g: GridView, values: ArrayLike<number>, groups: Int32Array | n
         const label = `${name} [${coordsLabel(i)}]${groups ? `, statistics group ${groups[i]}` : ''}`;
         out += editable
           ? `<td class="${gc}"><input class="cell" data-i="${i}" data-cols="${b.cols}" value="${esc(String(v))}" aria-label="${esc(label)}" size="5" spellcheck="false"></td>`
-          : `<td class="${gc} out" data-i="${i}" data-v="${v}" title="${esc(label)}: ${v}" aria-label="${esc(`${label}: ${fmt(v)}`)}">${fmt(v)}</td>`;
+          : `<td class="${gc} out" data-i="${i}" data-v="${v}" title="${esc(label)}">${fmt(v)}</td>`;
       }
       out += '</tr>';
     }
@@ -298,7 +321,8 @@ function renderControls(): void {
   };
   put('shape', state.shape.join(', '));
   const e = env();
-  const epsDefaults = [...new Set(PANEL_METHODS.map((m) => (e.profile.methods[m] ?? e.fallback.methods[m])?.eps).map((x) => (x === null ? 'None' : x === undefined ? '?' : String(x))))];
+  const short = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential() : String(x));
+  const epsDefaults = [...new Set(PANEL_METHODS.map((m) => (e.profile.methods[m] ?? e.fallback.methods[m])?.eps).map((x) => (x === null ? 'None' : x === undefined ? '?' : short(x))))];
   put('eps', state.eps === null ? '' : String(state.eps));
   $<HTMLInputElement>('eps').placeholder = `default ${epsDefaults.join(' / ')}`;
   put('gamma', String(state.gamma));
@@ -316,47 +340,108 @@ function renderControls(): void {
   for (const b of all<HTMLElement>('[data-layout]')) b.toggleAttribute('secondary', b.dataset.layout !== state.layout);
 }
 
+/**
+ * Keeps a grid's DOM between renders: the cells are rebuilt only when the layout, the shape or
+ * the grouping changes; a value edit only rewrites each shown cell's text. That keeps a
+ * re-render of a 64k-element tensor to a few hundred text updates.
+ */
+class GridRenderer {
+  private key = '';
+  private groups: Int32Array | null = null;
+  private cells: HTMLElement[] = [];
+  private index = new Int32Array(0);
+  /** Value each shown cell displays, so unchanged cells are not touched. */
+  private shown = new Float64Array(0);
+  constructor(private readonly host: HTMLElement, private readonly editable: boolean) {}
+
+  update(g: GridView, values: ArrayLike<number>, groups: Int32Array | null, name: string): void {
+    const key = `${state.layout}|${state.shape.join(',')}|${name}`;
+    if (key !== this.key || groups !== this.groups) {
+      const focused = this.host.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.i : undefined;
+      this.host.innerHTML = gridHtml(g, values, groups, this.editable, name);
+      this.cells = Array.from(this.host.querySelectorAll<HTMLElement>('[data-i]'));
+      this.index = Int32Array.from(this.cells, (c) => Number(c.dataset.i));
+      this.shown = Float64Array.from(this.index, (i) => values[i]);
+      this.key = key;
+      this.groups = groups;
+      if (focused !== undefined) this.host.querySelector<HTMLInputElement>(`[data-i="${focused}"]`)?.focus();
+      return;
+    }
+    const active = document.activeElement;
+    for (let k = 0; k < this.cells.length; k++) {
+      const v = values[this.index[k]];
+      if (Object.is(v, this.shown[k])) continue;
+      this.shown[k] = v;
+      const cell = this.cells[k];
+      if (this.editable) {
+        if (cell !== active) (cell as HTMLInputElement).value = String(v);
+      } else {
+        cell.dataset.v = String(v);
+        cell.textContent = fmt(v);
+      }
+    }
+  }
+}
+
+let inputGrid: GridRenderer | null = null;
 function renderInput(): void {
   const focus = view.methods.find((m) => m.method === state.focus)!;
   $('input-shape').textContent = `[${state.shape.join(', ')}] — ${AXIS_NAMES[state.layout].join(', ')}`;
   $('focus-over').textContent = focus.groupIndex
     ? `${focus.title}: ${focus.groupCount} statistics group${focus.groupCount === 1 ? '' : 's'}, ${focus.over}. Same colour = same mean and variance.`
     : `${focus.title}: ${focus.problem ?? 'not computed'}`;
-  const grid = $('input-grid');
-  const hadFocus = grid.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.i : undefined;
-  grid.innerHTML = gridHtml(view.grid, view.input, focus.groupIndex, true, 'input');
-  if (hadFocus !== undefined) grid.querySelector<HTMLInputElement>(`input[data-i="${hadFocus}"]`)?.focus();
+  inputGrid ??= new GridRenderer($('input-grid'), true);
+  inputGrid.update(view.grid, view.input, focus.groupIndex, 'input');
   $('input-hist').innerHTML = `<div class="muted">Input histogram</div>${histogramSvg(view.inputHistogram, 'Input')}`;
 }
 
+const cardParts = new Map<PanelMethod, { head: HTMLElement; grid: GridRenderer; gridHost: HTMLElement; stats: HTMLElement; card: HTMLElement }>();
 function renderCards(): void {
   const e = env();
-  let html = '';
+  const host = $('cards');
   for (const m of view.methods) {
-    const isRms = m.method === 'rms_norm';
-    html += `<article class="card${m.method === state.focus ? ' focused' : ''}" data-method="${m.method}" aria-label="${esc(m.title)}">`;
-    html += `<h3>${esc(m.title)}${m.className ? ` <code>${esc(m.className)}</code>` : ''}</h3><p class="over">${esc(m.over)}</p>`;
-    const spec = m.spec as { eps?: number | null } | null;
-    if (spec && 'eps' in spec) html += `<p class="muted">ε = ${spec.eps === null ? `None (float32 eps)` : esc(String(spec.eps))}${m.method === 'batch_norm' ? ` · ${esc(e.profile.name)} stores ${e.profile.storedVariance} running_var` : ''}</p>`;
-    for (const n of m.notes) html += `<p class="note">${esc(n)}</p>`;
-    if (m.problem) html += `<p class="problem" role="alert">${esc(m.problem)}</p>`;
-    if (m.output) {
-      html += `<div class="grid-host">${gridHtml(view.grid, m.output, m.groupIndex, false, `${m.title} output`)}</div>`;
-      html += `<table class="stats"><caption>${m.groupCount} group${m.groupCount === 1 ? '' : 's'} of ${m.stats[0]?.count ?? 0} elements</caption><thead><tr><th scope="col">group</th>${isRms ? '<th scope="col">mean square</th><th scope="col">RMS</th>' : '<th scope="col">mean</th><th scope="col">variance</th>'}</tr></thead><tbody>`;
-      for (const s of m.stats) {
-        html += `<tr><td><span class="swatch ${groupClass(s.group)}"></span>${esc(s.label)}</td>${isRms ? `<td data-v="${s.variance}">${fmt(s.variance)}</td><td data-v="${s.rms}">${fmt(s.rms!)}</td>` : `<td data-v="${s.mean}">${fmt(s.mean)}</td><td data-v="${s.variance}">${fmt(s.variance)}</td>`}</tr>`;
-      }
-      html += '</tbody></table>';
-      if (m.statsTruncated) html += `<p class="muted">First ${m.stats.length} of ${m.groupCount} groups.</p>`;
-      if (m.histogram) html += histogramSvg(m.histogram, `${m.title} output`, `bar ${m.method}`);
+    let parts = cardParts.get(m.method);
+    if (!parts) {
+      const card = h('article', { class: 'card', 'data-method': m.method, 'aria-label': m.title });
+      const head = h('div');
+      const gridHost = h('div', { class: 'grid-host' });
+      const stats = h('div');
+      card.append(head, gridHost, stats);
+      host.append(card);
+      parts = { card, head, gridHost, stats, grid: new GridRenderer(gridHost, false) };
+      cardParts.set(m.method, parts);
     }
-    html += '</article>';
+    parts.card.classList.toggle('focused', m.method === state.focus);
+    const isRms = m.method === 'rms_norm';
+    let head = `<h3>${esc(m.title)}${m.className ? ` <code>${esc(m.className)}</code>` : ''}</h3><p class="over">${esc(m.over)}</p>`;
+    const spec = m.spec as { eps?: number | null } | null;
+    if (spec && 'eps' in spec) head += `<p class="muted">ε = ${spec.eps === null ? 'None (float32 eps)' : esc(String(spec.eps))}${m.method === 'batch_norm' ? ` · ${esc(e.profile.name)} stores ${e.profile.storedVariance} running_var` : ''}</p>`;
+    for (const n of m.notes) head += `<p class="note">${esc(n)}</p>`;
+    if (m.problem) head += `<p class="problem" role="alert">${esc(m.problem)}</p>`;
+    if (parts.head.innerHTML !== head) parts.head.innerHTML = head;
+    parts.gridHost.hidden = !m.output;
+    if (m.output) parts.grid.update(view.grid, m.output, m.groupIndex, `${m.title} output`);
+    let stats = '';
+    if (m.output) {
+      stats += `<table class="stats"><caption>${m.groupCount} group${m.groupCount === 1 ? '' : 's'} of ${m.stats[0]?.count ?? 0} elements</caption><thead><tr><th scope="col">group</th>${isRms ? '<th scope="col">mean square</th><th scope="col">RMS</th>' : '<th scope="col">mean</th><th scope="col">variance</th>'}</tr></thead><tbody>`;
+      for (const st of m.stats) {
+        stats += `<tr><td><span class="swatch ${groupClass(st.group)}"></span>${esc(st.label)}</td>${isRms ? `<td data-v="${st.variance}">${fmt(st.variance)}</td><td data-v="${st.rms}">${fmt(st.rms!)}</td>` : `<td data-v="${st.mean}">${fmt(st.mean)}</td><td data-v="${st.variance}">${fmt(st.variance)}</td>`}</tr>`;
+      }
+      stats += '</tbody></table>';
+      if (m.statsTruncated) stats += `<p class="muted">First ${m.stats.length} of ${m.groupCount} groups.</p>`;
+      if (m.histogram) stats += `<div class="muted">Output histogram</div>${histogramSvg(m.histogram, `${m.title} output`, `bar ${m.method}`)}`;
+    }
+    parts.stats.innerHTML = stats;
   }
-  $('cards').innerHTML = html;
 }
 
+// The cube depends on the grouping and the hovered element, not on values: skip it when neither changed.
+let cubeKey: { groups: (Int32Array | null)[]; hovered: number } | null = null;
 function renderCubes(): void {
   if (!view) return;
+  const groups = view.methods.map((m) => m.groupIndex);
+  if (cubeKey && cubeKey.hovered === hovered && cubeKey.groups.every((g, k) => g === groups[k])) return;
+  cubeKey = { groups, hovered };
   const cv = cubeView(view, hovered);
   $('cube-caption').textContent = `The tensor as an ${cv.labels.n} × ${cv.labels.c} × ${cv.labels.s} cube (${cv.dims.n} × ${cv.dims.c} × ${cv.dims.s}). Each face is a slice through the element [${coordsLabel(cv.hovered.index)}]: front at ${cv.labels.n}=${cv.hovered.n}, top at ${cv.labels.s}=${cv.hovered.s}, side at ${cv.labels.c}=${cv.hovered.c}. Shaded cells share its mean and variance. Hover or focus any element to move it.`;
   $('cube-row').innerHTML = cv.methods.map((m) => `<figure class="cube-fig"><figcaption>${esc(m.title)}<br><span class="muted">${m.available ? `${m.groupSize} element${m.groupSize === 1 ? '' : 's'} share` : 'not computed'}</span></figcaption>${cubeSvg(m, cv.labels)}</figure>`).join('');
@@ -421,12 +506,19 @@ function renderExercise(): void {
 
 let slowTimer: ReturnType<typeof setTimeout> | undefined;
 function render(): void {
+  const t0 = performance.now();
   view = computeView(state, env());
+  const t1 = performance.now();
   renderMessage();
   renderControls();
   renderInput();
+  const t2 = performance.now();
   renderCards();
+  const t3 = performance.now();
   renderCubes();
+  const t4 = performance.now();
+  // Exposed for the end-to-end test's timing check (view model vs DOM).
+  document.body.dataset.renderMs = `${(t4 - t0).toFixed(2)} vm=${(t1 - t0).toFixed(2)} input=${(t2 - t1).toFixed(2)} cards=${(t3 - t2).toFixed(2)} cube=${(t4 - t3).toFixed(2)}`;
   // The simulations do not depend on what a single keystroke changes visibly: run them after the frame.
   clearTimeout(slowTimer);
   slowTimer = setTimeout(() => {

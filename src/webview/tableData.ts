@@ -2,7 +2,7 @@
  * The framework table as the panel uses it: the list for the selector, every class (to read
  * hover-link arguments by role), and a cached profile per framework and input rank.
  */
-import { FRAMEWORKS, NORM_CLASSES as ALL_CLASSES } from '../frameworks/table';
+import { FRAMEWORKS, NORM_CLASSES as ALL_CLASSES } from '../frameworks';
 import type { FrameworkId, FrameworkInfo, NormClassSpec } from '../frameworks/types';
 import { buildProfile, type FrameworkProfile } from './profile';
 

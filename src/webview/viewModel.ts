@@ -28,7 +28,7 @@ export const METHOD_TITLES: Record<PanelMethod, string> = {
 export const DISPLAY_LIMIT = 384;
 export const MAX_GRID_ROWS = 16;
 export const MAX_GRID_COLS = 16;
-export const MAX_STAT_ROWS = 48;
+export const MAX_STAT_ROWS = 16;
 export const HISTOGRAM_BINS = 24;
 /** Distinct group colours; groups beyond this reuse colours (the group number is always in the cell's label). */
 export const PALETTE_SIZE = 12;
@@ -60,8 +60,13 @@ export function cubeDims(layout: Layout, shape: readonly number[]): { n: number;
 
 /** Flat row-major index of the element at batch n, channel c, spatial position s. */
 export function flatIndex(layout: Layout, shape: readonly number[], n: number, c: number, s: number): number {
+  return indexer(layout, shape)(n, c, s);
+}
+
+/** flatIndex with the dimensions worked out once, for loops. */
+export function indexer(layout: Layout, shape: readonly number[]): (n: number, c: number, s: number) => number {
   const { c: C, s: S } = cubeDims(layout, shape);
-  return layout === 'BSD' ? (n * S + s) * C + c : (n * C + c) * S + s;
+  return layout === 'BSD' ? (n, c, s) => (n * S + s) * C + c : (n, c, s) => (n * C + c) * S + s;
 }
 
 export function cubeCoords(layout: Layout, shape: readonly number[], index: number): { n: number; c: number; s: number } {
@@ -186,25 +191,34 @@ export interface Histogram {
   maxCount: number;
 }
 
-export function histogram(data: ArrayLike<number>, bins = HISTOGRAM_BINS): Histogram {
+function range(data: Float32Array): [number, number] {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
+    // NaN compares false both ways and is skipped.
+    min = v < min ? v : min;
+    max = v > max ? v : max;
   }
+  return [min, max];
+}
+
+function binCounts(data: Float32Array, min: number, scale: number, bins: number): Uint32Array {
   const counts = new Uint32Array(bins);
-  if (data.length === 0 || !Number.isFinite(min) || !Number.isFinite(max)) return { min: 0, max: 0, counts, maxCount: 0 };
-  const width = max - min;
-  const scale = width > 0 ? bins / width : 0;
+  const last = bins - 1;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (!Number.isFinite(v)) continue;
-    let b = Math.floor((v - min) * scale);
-    if (b >= bins) b = bins - 1;
-    counts[b]++;
+    let b = Math.floor((data[i] - min) * scale);
+    if (b > last) b = last;
+    if (b >= 0) counts[b] = counts[b] + 1; // NaN gives NaN, skipped
   }
+  return counts;
+}
+
+/** Counts over the whole tensor in `bins` equal bins between its min and max. */
+export function histogram(data: Float32Array, bins = HISTOGRAM_BINS): Histogram {
+  const [min, max] = range(data);
+  if (data.length === 0 || !Number.isFinite(min) || !Number.isFinite(max)) return { min: 0, max: 0, counts: new Uint32Array(bins), maxCount: 0 };
+  const counts = binCounts(data, min, max > min ? bins / (max - min) : 0, bins);
   let maxCount = 0;
   for (let i = 0; i < bins; i++) if (counts[i] > maxCount) maxCount = counts[i];
   return { min, max, counts, maxCount };
@@ -470,16 +484,17 @@ export function cubeView(view: View, hoveredIndex: number): CubeView {
     }
     return { cols: hb.length, rows: vb.length, share, hoveredCell };
   };
+  const at = indexer(layout, shape);
   const methods: CubeMethod[] = view.methods.map((m) => {
     const empty: CubeFace = { cols: 0, rows: 0, share: new Float32Array(0), hoveredCell: -1 };
     if (!m.groupIndex) return { method: m.method, title: m.title, available: false, groupSize: 0, front: empty, top: empty, side: empty };
     const gi = m.groupIndex;
     const g = gi[idx];
-    let groupSize = 0;
-    for (let i = 0; i < gi.length; i++) if (gi[i] === g) groupSize++;
-    const front = face(cb, sb, (c, s) => flatIndex(layout, shape, h.n, c, s), binOf(dims.s, h.s) * cb.length + binOf(dims.c, h.c), gi, g);
-    const top = face(cb, nb, (c, n) => flatIndex(layout, shape, n, c, h.s), binOf(dims.n, h.n) * cb.length + binOf(dims.c, h.c), gi, g);
-    const side = face(nb, sb, (n, s) => flatIndex(layout, shape, n, h.c, s), binOf(dims.s, h.s) * nb.length + binOf(dims.n, h.n), gi, g);
+    // Every method's groups are equally sized: the core reports that size with the statistics.
+    const groupSize = m.stats[0]?.count ?? 0;
+    const front = face(cb, sb, (c, s) => at(h.n, c, s), binOf(dims.s, h.s) * cb.length + binOf(dims.c, h.c), gi, g);
+    const top = face(cb, nb, (c, n) => at(n, c, h.s), binOf(dims.n, h.n) * cb.length + binOf(dims.c, h.c), gi, g);
+    const side = face(nb, sb, (n, s) => at(n, h.c, s), binOf(dims.s, h.s) * nb.length + binOf(dims.n, h.n), gi, g);
     return { method: m.method, title: m.title, available: true, groupSize, front, top, side };
   });
   return { dims, labels, hovered: { index: idx, ...h }, methods };
@@ -515,13 +530,14 @@ const TRAIN_BATCH_LIMIT = 8192;
 function channelMoments(state: PanelState): { mean: Float64Array; std: Float64Array } {
   const { layout, shape, data } = state;
   const { n: N, c: C, s: S } = cubeDims(layout, shape);
+  const at = indexer(layout, shape);
   const sum = new Float64Array(C);
   const sq = new Float64Array(C);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) sum[c] += data[flatIndex(layout, shape, n, c, s)];
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) sum[c] += data[at(n, c, s)];
   const cnt = N * S;
   for (let c = 0; c < C; c++) sum[c] /= cnt;
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) {
-    const d = data[flatIndex(layout, shape, n, c, s)] - sum[c];
+    const d = data[at(n, c, s)] - sum[c];
     sq[c] += d * d;
   }
   const std = new Float64Array(C);
@@ -534,8 +550,9 @@ function drawBatch(layout: Layout, shape: number[], mean: Float64Array, std: Flo
   const z = seededSample(shape, seed).data;
   const out = new Float32Array(z.length);
   const { n: N, c: C, s: S } = cubeDims(layout, shape);
+  const at = indexer(layout, shape);
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) {
-    const i = flatIndex(layout, shape, n, c, s);
+    const i = at(n, c, s);
     out[i] = mean[c] + std[c] * z[i];
   }
   return new Tensor(shape, out);
