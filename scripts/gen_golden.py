@@ -26,7 +26,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'golden')
+# NORMLENS_GOLDEN_OUT redirects the output (the freshness test regenerates into a temporary folder).
+OUT_DIR = os.environ.get('NORMLENS_GOLDEN_OUT') or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'golden')
 F32_EPS = float(np.finfo(np.float32).eps)
 torch.set_num_threads(1)
 
