@@ -320,3 +320,22 @@ describe('rules: InstanceNorm affine default', () => {
     assert.deepEqual(codes(TORCH + 'self.norm = nn.InstanceNorm2d(64, affine=True)\nx = self.norm.weight\n'), []);
   });
 });
+
+describe('rules: binding errors', () => {
+  it('reports an unknown keyword on that argument, with Python\'s message', () => {
+    const src = TORCH + 'bn = nn.BatchNorm2d(64, epsilon=1e-3)\n';
+    const d = only(src, 'binding-error');
+    assert.equal(d.severity, 'error');
+    assert.equal(underlined(src, d), 'epsilon=1e-3');
+    assert.equal(d.message, "BatchNorm2d() got an unexpected keyword argument 'epsilon'");
+  });
+
+  it('reports too many positionals on the first extra one, and a missing argument on the class name', () => {
+    const many = TORCH + 'ln = nn.LayerNorm(8, 1e-5, True, True, None, None, 7)\n';
+    assert.equal(underlined(many, only(many, 'binding-error')), '7');
+    const missing = TORCH + 'bn = nn.BatchNorm2d(eps=1e-3)\n';
+    const d = only(missing, 'binding-error');
+    assert.equal(underlined(missing, d), 'BatchNorm2d');
+    assert.match(d.message, /missing 1 required positional argument: 'num_features'/);
+  });
+});
