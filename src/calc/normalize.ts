@@ -2,7 +2,7 @@
  * "Normalize values": numbers in, the chosen normalization's output and per-group statistics out,
  * computed by the core.
  */
-import { runLayer, Tensor, defaultParams, defaultState } from '../core/index';
+import { runLayer, Tensor, defaultParams, defaultState, statGroupIndex } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
 import { NormError } from '../core/errors';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
@@ -46,6 +46,9 @@ export interface GroupRow {
   /** Biased variance; for RMSNorm the mean square. */
   variance: number;
   count: number;
+  /** The output's own mean and (biased) variance over the same group: about 0 and 1 before γ and β. */
+  outputMean: number;
+  outputVariance: number;
 }
 
 export interface NormalizeResult {
@@ -187,12 +190,26 @@ export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeRes
     throw e;
   }
 
+  // The output's statistics per group, to show the normalization did what it says.
+  const { groups: groupCount, index } = statGroupIndex(spec, shape);
+  const sum = new Float64Array(groupCount);
+  const n = new Float64Array(groupCount);
+  const out = result.output.data;
+  for (let i = 0; i < out.length; i++) {
+    sum[index[i]] += out[i];
+    n[index[i]]++;
+  }
+  const oMean = Array.from(sum, (v, g) => v / n[g]);
+  const oVar = new Float64Array(groupCount);
+  for (let i = 0; i < out.length; i++) oVar[index[i]] += (out[i] - oMean[index[i]]) ** 2;
+  const outStats = (g: number) => ({ outputMean: oMean[g] ?? NaN, outputVariance: n[g] ? oVar[g] / n[g] : NaN });
+
   let groups: GroupRow[];
   if (statsSource === 'running' && state) {
-    groups = Array.from(state.runningMean, (m, i) => ({ group: i, mean: m, variance: state!.runningVar[i], count: size / paramCount }));
+    groups = Array.from(state.runningMean, (m, i) => ({ group: i, mean: m, variance: state!.runningVar[i], count: size / paramCount, ...outStats(i) }));
   } else if (result.stats) {
-    const s = result.stats;
-    groups = Array.from(s.mean, (m, i) => ({ group: i, mean: m, variance: s.variance[i], count: s.count }));
+    const st = result.stats;
+    groups = Array.from(st.mean, (m, i) => ({ group: i, mean: m, variance: st.variance[i], count: st.count, ...outStats(i) }));
   } else {
     groups = [];
   }
@@ -238,8 +255,9 @@ export function renderNormalize(req: NormalizeRequest, r: NormalizeResult, decim
     groupLabel(r, req.kind, i),
     ...(r.statLabel === 'mean square' ? [fixed(g.variance, decimals)] : [fixed(g.mean, decimals), fixed(g.variance, decimals)]),
     String(g.count),
+    `${fixed(g.outputMean, decimals)} / ${fixed(g.outputVariance, decimals)}`,
   ]);
-  const header = [groupName(req.kind), ...statHeader, 'n'];
+  const header = [groupName(req.kind), ...statHeader, 'n', 'output mean / var'];
   const out = nestedText(r.output, req.shape, decimals);
   const note = req.kind === 'batch_norm' && req.shape.length === 1 ? 'The list is read as a batch of one feature.\n' : '';
   const markdown = [`**${title}**`, '', note, mdTable(header, rows), '', 'Output:', '```text', out, '```'].join('\n');

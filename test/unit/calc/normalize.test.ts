@@ -30,7 +30,10 @@ describe('calc/normalizeValues', () => {
     assert.ok(Math.abs(r.value.groups[0].mean - 5) < 1e-12);
     assert.ok(Math.abs(r.value.groups[0].variance - 5) < 1e-12);
     assert.match(r.text, /-1\.3416, -0\.4472, 0\.4472, 1\.3416/);
-    assert.match(r.markdown, /\| 1 \| 5\.0000 \| 5\.0000 \| 4 \|/);
+    assert.match(r.markdown, /\| 1 \| 5\.0000 \| 5\.0000 \| 4 \| 0\.0000 \/ 1\.0000 \|/);
+    // mean 0 and variance just under 1 (ε shrinks it): 5 / (5 + 1e-5)
+    assert.ok(Math.abs(r.value.groups[0].outputMean) < 1e-6);
+    assert.ok(Math.abs(r.value.groups[0].outputVariance - 5 / (5 + 1e-5)) < 1e-6);
     // The same list as one sample's features under LayerNorm gives the same numbers.
     const ln = normalizeValues({ values: p.values, shape: p.shape, kind: 'layer_norm', eps: 1e-5 });
     assert.ok(ln.ok);
