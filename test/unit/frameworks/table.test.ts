@@ -1,0 +1,185 @@
+/** Integrity of the framework table, and the PyTorch entries against torch 1.13's own signatures. */
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FRAMEWORKS, NORM_CLASSES, bindArguments, effectiveValues, findByQualifiedName, frameworkInfo, translate } from '../../../src/frameworks/index';
+import type { NormClassSpec, PyValue } from '../../../src/frameworks/types';
+import { runLayer, Tensor } from '../../../src/core/index';
+
+interface TorchParam { name: string; keywordOnly?: boolean; required?: boolean; default?: PyValue; repr?: string; kind?: string }
+const torch = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'torch-signatures.json'), 'utf8')) as {
+  torch: string;
+  classes: Record<string, TorchParam[]>;
+  missing: string[];
+};
+
+/** Minimal arguments that make a spec computable for an NCHW-like input of shape [2, 8, 4, 8]. */
+function sampleRequired(spec: NormClassSpec): Record<string, PyValue> {
+  const out: Record<string, PyValue> = {};
+  for (const p of spec.params) {
+    if ('default' in p) continue;
+    if (p.tensor) out[p.name] = { expr: p.name };
+    else if (p.name === 'rngs') out[p.name] = { expr: 'nnx.Rngs(0)' };
+    else if (p.name.startsWith('create_')) out[p.name] = true;
+    else if (p.name === 'decay_rate') out[p.name] = 0.9;
+    else if (p.name === 'axis') out[p.name] = -1;
+    else if (p.name === 'num_groups' || p.name === 'groups') out[p.name] = 2;
+    else out[p.name] = 8;
+  }
+  // 2 groups divide the 8 channels of the sample input (the defaults, 32, would not).
+  if (spec.roles.groups) out[spec.roles.groups] = 2;
+  return out;
+}
+
+describe('framework table', () => {
+  it('covers every class and function the recognizer must know', () => {
+    const expected = [
+      ...['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'LayerNorm', 'GroupNorm',
+        'InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d', 'RMSNorm', 'LocalResponseNorm'].map((n) => `torch.nn.${n}`),
+      ...['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm', 'local_response_norm', 'normalize'].map((n) => `torch.nn.functional.${n}`),
+      ...['keras.layers', 'tensorflow.keras.layers'].flatMap((m) =>
+        ['BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'RMSNormalization', 'UnitNormalization'].map((n) => `${m}.${n}`)),
+      ...['flax.linen', 'flax.nnx', 'haiku', 'mlx.nn'].flatMap((m) => ['BatchNorm', 'LayerNorm', 'RMSNorm', 'GroupNorm', 'InstanceNorm'].map((n) => `${m}.${n}`)),
+      ...['BatchNorm1D', 'BatchNorm2D', 'BatchNorm3D', 'LayerNorm', 'GroupNorm', 'InstanceNorm1D', 'InstanceNorm2D', 'InstanceNorm3D'].map((n) => `paddle.nn.${n}`),
+      'jax.nn.standardize',
+    ];
+    for (const q of expected) assert.ok(findByQualifiedName(q), `missing ${q}`);
+    assert.equal(NORM_CLASSES.length, expected.length);
+  });
+
+  it('has unique ids and aliases, unique parameter names, sources and a known framework for every entry', () => {
+    const seen = new Map<string, string>();
+    const ids = new Set<string>();
+    for (const s of NORM_CLASSES) {
+      assert.ok(!ids.has(s.id), `duplicate id ${s.id}`);
+      ids.add(s.id);
+      assert.equal(s.qualifiedNames[0], s.id, `${s.id}: canonical name first`);
+      assert.ok(s.qualifiedNames.every((q) => q.endsWith(`.${s.name}`)), `${s.id}: aliases end in the short name`);
+      for (const q of s.qualifiedNames) {
+        assert.ok(!seen.has(q), `${q} in both ${seen.get(q)} and ${s.id}`);
+        seen.set(q, s.id);
+      }
+      const names = s.params.map((p) => p.name);
+      assert.equal(new Set(names).size, names.length, `${s.id}: duplicate parameter`);
+      assert.ok(s.source.length > 10, `${s.id}: source`);
+      assert.ok(frameworkInfo(s.framework), `${s.id}: framework`);
+      assert.ok(s.inputShape && s.statistics, `${s.id}: words`);
+      for (const p of s.params) assert.ok(p.doc.length > 3, `${s.id}.${p.name}: doc`);
+      // Keyword-only parameters come last, as Python requires.
+      const firstKw = s.params.findIndex((p) => p.keywordOnly);
+      if (firstKw >= 0) assert.ok(s.params.slice(firstKw).every((p) => p.keywordOnly), `${s.id}: keyword-only order`);
+      // A required positional parameter never follows one with a default.
+      const positional = s.params.filter((p) => !p.keywordOnly);
+      const firstDefault = positional.findIndex((p) => 'default' in p);
+      if (firstDefault >= 0) assert.ok(positional.slice(firstDefault).every((p) => 'default' in p), `${s.id}: default order`);
+      for (const role of Object.values(s.roles)) if (role) assert.ok(names.includes(role), `${s.id}: role ${role} is not a parameter`);
+      if (s.modeArg) assert.ok(names.includes(s.modeArg.name), `${s.id}: modeArg`);
+      if (s.kind === 'batch_norm') assert.ok(s.storedVariance, `${s.id}: storedVariance`);
+    }
+    assert.deepEqual(FRAMEWORKS.map((f) => f.id).sort(), [...new Set(NORM_CLASSES.map((s) => s.framework))].sort());
+  });
+
+  it('gives default values of the right type for the roles', () => {
+    for (const s of NORM_CLASSES) {
+      const d = (role?: string) => (role ? s.params.find((p) => p.name === role)?.default : undefined);
+      const eps = d(s.roles.eps);
+      if (eps !== undefined) assert.ok(eps === null || (typeof eps === 'number' && eps > 0 && eps < 0.01), `${s.id}: eps default ${String(eps)}`);
+      const m = d(s.roles.momentum);
+      if (m !== undefined) assert.ok(typeof m === 'number' && m > 0 && m < 1, `${s.id}: momentum default`);
+      for (const r of [s.roles.affine, s.roles.scale, s.roles.bias, s.roles.trackRunningStats]) {
+        const v = d(r);
+        if (v !== undefined) assert.equal(typeof v, 'boolean', `${s.id}: ${r}`);
+      }
+    }
+  });
+
+  it('matches torch 1.13 inspect.signature for every PyTorch entry, except documented newer arguments', () => {
+    assert.ok(torch.torch.startsWith('1.13'), torch.torch);
+    for (const s of NORM_CLASSES.filter((c) => c.framework === 'pytorch')) {
+      const sig = torch.classes[s.id];
+      if (!sig) {
+        assert.ok(torch.missing.includes(s.id), `${s.id} absent from the fixture`);
+        assert.ok(s.since, `${s.id} is not in torch 1.13, so it must say since when it exists`);
+        continue;
+      }
+      const ours = s.params.filter((p) => !p.since);
+      assert.deepEqual(
+        ours.map((p) => [p.name, !!p.keywordOnly, 'default' in p ? p.default : 'REQUIRED']),
+        sig.map((p) => [p.name, !!p.keywordOnly, p.required ? 'REQUIRED' : p.default]),
+        s.id,
+      );
+    }
+    // The one argument newer than 1.13: LayerNorm(bias=True), PyTorch 2.1.
+    assert.deepEqual(NORM_CLASSES.flatMap((s) => s.params.filter((p) => s.framework === 'pytorch' && p.since).map((p) => `${s.id}.${p.name}`)), ['torch.nn.LayerNorm.bias']);
+  });
+
+  it('translates the defaults of every computable entry into a spec the core runs', () => {
+    const shape = [2, 8, 4, 8];
+    let computed = 0;
+    for (const s of NORM_CLASSES) {
+      const b = bindArguments(s, [], sampleRequired(s));
+      assert.deepEqual(b.errors, [], s.id);
+      const c = s.toCore!(effectiveValues(b.effective), shape.length, shape);
+      if ('error' in c) {
+        assert.ok(['lp_normalize', 'unit_norm'].includes(s.kind) || s.id === 'mlx.nn.GroupNorm', `${s.id}: ${c.error}`);
+        continue;
+      }
+      const input = new Tensor(shape, Float32Array.from({ length: 2 * 8 * 4 * 8 }, (_, i) => Math.sin(i)));
+      const channelsLast = c.kind !== 'local_response_norm' && 'channelAxis' in c && c.channelAxis === -1;
+      const ok = (s.name.match(/(\d)[dD]$/) ? Number(s.name.match(/(\d)[dD]$/)![1]) + 2 : 4) === 4 || c.kind !== 'batch_norm';
+      if (!ok || (c.kind === 'instance_norm' && c.batchedRank && c.batchedRank !== 4)) continue;
+      const r = runLayer({ spec: c, mode: 'train', input });
+      assert.equal(r.output.size, input.size, s.id);
+      assert.ok(Array.from(r.output.data).every(Number.isFinite), s.id);
+      void channelsLast;
+      computed++;
+    }
+    assert.ok(computed >= 45, `computed ${computed}`);
+  });
+
+  it('converts the frameworks\' conventions: Keras momentum 0.99 is a new-batch weight of 0.01, biased variance, channels last', () => {
+    const k = findByQualifiedName('keras.layers.BatchNormalization')!;
+    const c = k.toCore!(effectiveValues(bindArguments(k, [], {}).effective), 4, [2, 5, 5, 3]);
+    assert.ok(!('error' in c) && c.kind === 'batch_norm');
+    if ('error' in c || c.kind !== 'batch_norm') return;
+    assert.ok(Math.abs(c.momentum! - 0.01) < 1e-15);
+    assert.equal(c.eps, 0.001);
+    assert.equal(c.channelAxis, -1);
+    assert.equal(c.storedVariance, 'biased');
+    const h = findByQualifiedName('haiku.BatchNorm')!;
+    const hc = h.toCore!(effectiveValues(bindArguments(h, [true, false, 0.9], {}).effective));
+    assert.ok(!('error' in hc) && hc.kind === 'batch_norm' && hc.debiasedEma === true && hc.hasBias === false && Math.abs(hc.momentum! - 0.1) < 1e-15);
+    const t = findByQualifiedName('torch.nn.BatchNorm2d')!;
+    const tc = t.toCore!(effectiveValues(bindArguments(t, [3], { momentum: null }).effective));
+    assert.ok(!('error' in tc) && tc.kind === 'batch_norm' && tc.momentum === null && tc.allowedRanks!.join() === '4');
+  });
+
+  it('refuses expressions and kinds the core lacks with a specific message', () => {
+    const t = findByQualifiedName('torch.nn.BatchNorm2d')!;
+    const c = t.toCore!(effectiveValues(bindArguments(t, [{ expr: 'channels * 2' }], {}).effective));
+    assert.deepEqual(c, { error: 'num_features=channels * 2 is not a literal value; NormLens computes only with literal arguments' });
+    const u = findByQualifiedName('keras.layers.UnitNormalization')!;
+    assert.match((u.toCore!({ axis: -1 }) as { error: string }).error, /UnitNormalization/);
+    const ln = findByQualifiedName('keras.layers.LayerNormalization')!;
+    assert.match((ln.toCore!(effectiveValues(bindArguments(ln, [], { axis: 1 }).effective), 3, [2, 3, 4]) as { error: string }).error, /trailing axes/);
+  });
+
+  it('translates between frameworks for hovers: momentum convention, eps carried over, required arguments', () => {
+    const bn = findByQualifiedName('torch.nn.BatchNorm2d')!;
+    const eff = bindArguments(bn, [64], {}).effective;
+    const k = translate(bn, eff, 'keras');
+    assert.ok('code' in k);
+    if (!('code' in k)) return;
+    assert.equal(k.code, 'keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-05)');
+    const h = translate(bn, eff, 'haiku');
+    assert.ok('code' in h && h.code === 'haiku.BatchNorm(True, True, 0.9)');
+    const m = translate(bn, eff, 'mlx');
+    assert.ok('code' in m && m.code === 'mlx.nn.BatchNorm(64)');
+    const p = translate(bn, eff, 'paddle');
+    assert.ok('code' in p && p.code === 'paddle.nn.BatchNorm2D(64)');
+    const back = translate(findByQualifiedName('keras.layers.BatchNormalization')!, { momentum: 0.99, epsilon: 0.001, axis: -1, center: true, scale: true }, 'pytorch');
+    assert.ok('code' in back);
+    if ('code' in back) assert.equal(back.code, 'torch.nn.BatchNorm1d(eps=0.001, momentum=0.01)');
+    assert.deepEqual(translate(bn, eff, 'jax'), { error: 'JAX has no batch norm layer' });
+  });
+});
