@@ -92,6 +92,15 @@ export function notebookCells(json: string): { cells: { kind: string; text: stri
  * IPython magics and shell escapes (`%...`, `!...` lines) are blanked before scanning.
  */
 export function analyzeNotebook(json: string, options?: RuleOptions): NotebookReport | { error: string } {
+  return analyzeNotebookWith(recognize, json, options);
+}
+
+/** analyzeNotebook with a given recognizer (the tests also run it on CPython's own parse). */
+export function analyzeNotebookWith(
+  recognizeText: typeof recognize,
+  json: string,
+  options?: RuleOptions,
+): NotebookReport | { error: string } {
   const parsed = notebookCells(json);
   if ('error' in parsed) return parsed;
   const cellTexts = parsed.cells.map((c) => (c.kind === 'code' ? c.text : ''));
@@ -110,7 +119,7 @@ export function analyzeNotebook(json: string, options?: RuleOptions): NotebookRe
     line += new LineIndex(c.text).position(c.text.length).line;
   });
 
-  const { scan, layers } = recognize(program);
+  const { scan, layers } = recognizeText(program);
   const diagnostics = runRules(scan, layers, options);
 
   const partOf = (offset: number) => {

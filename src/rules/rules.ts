@@ -87,6 +87,9 @@ function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts | undefi
   if (!groups) return undefined;
   const groupCount = intValue(groups.effective.value);
   if (groupCount === undefined) return undefined;
+  // Flax sizes groups by group_size instead when it is given; the group count is then not in play.
+  const groupSize = layer.effective.group_size;
+  if (groupSize && !groupSize.isDefault && groupSize.value !== null) return undefined;
   const ch = role(layer, 'channels');
   if (ch) {
     const count = intValue(ch.effective.value);

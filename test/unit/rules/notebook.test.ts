@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyzeNotebookWith, notebookCells } from '../../../src/rules';
+import { astScan } from './astScan';
+import { positionOf } from './helpers';
+
+const json = readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'notebook.ipynb'), 'utf8');
+const cellSource = (i: number): string => {
+  const src = JSON.parse(json).cells[i].source;
+  return Array.isArray(src) ? src.join('') : src;
+};
+
+describe('rules on notebooks', () => {
+  it('resolves names imported in an earlier cell and reports positions per cell', () => {
+    const r = analyzeNotebookWith(astScan, json);
+    assert.ok(!('error' in r));
+    assert.deepEqual(
+      r.layers.map((l) => ({ cell: l.cell, name: l.qualifiedName, start: l.call.range.start })),
+      [
+        { cell: 2, name: 'torch.nn.BatchNorm1d', start: positionOf(cellSource(2), cellSource(2).indexOf('nn.BatchNorm1d(256)')) },
+        { cell: 2, name: 'torch.nn.BatchNorm1d', start: positionOf(cellSource(2), cellSource(2).indexOf('nn.BatchNorm1d(128')) },
+        { cell: 4, name: 'torch.nn.InstanceNorm2d', start: { line: 0, character: cellSource(4).indexOf('nn.InstanceNorm2d') } },
+      ],
+    );
+    const under = (cell: number, d: { range: { startOffset: number; endOffset: number } }) =>
+      cellSource(cell).slice(d.range.startOffset, d.range.endOffset);
+    assert.deepEqual(
+      r.diagnostics.map((d) => ({ cell: d.cell, code: d.code, start: d.range.start, text: under(d.cell!, d) })),
+      [
+        { cell: 2, code: 'conv-bias-before-bn', start: positionOf(cellSource(2), cellSource(2).indexOf('Linear(784')), text: 'Linear' },
+        { cell: 2, code: 'eps-zero', start: positionOf(cellSource(2), cellSource(2).indexOf('eps=0') + 4), text: '0' },
+        { cell: 4, code: 'instancenorm-affine-default', start: { line: 0, character: cellSource(4).indexOf('InstanceNorm2d') }, text: 'InstanceNorm2d' },
+      ],
+    );
+    // Quick-fix edits are cell-relative too.
+    const bias = r.diagnostics[0].fixes[0].edits[0];
+    assert.equal(cellSource(2).slice(0, bias.range.startOffset).endsWith('nn.Linear(784, 256'), true);
+    assert.equal(r.cellTexts.length, 6);
+    assert.equal(r.cellTexts[0], '');
+  });
+
+  it('explains why a text is not a notebook', () => {
+    assert.match((notebookCells('{') as { error: string }).error, /^not valid JSON/);
+    assert.deepEqual(notebookCells('{"cells": 3}'), { error: 'not a Jupyter notebook (no "cells" list)' });
+    assert.deepEqual(notebookCells('{"cells": [{"cell_type": "code", "source": 7}]}'), { error: 'cell 0 has no text source' });
+    assert.deepEqual(notebookCells('{"cells": [{"cell_type": "code", "source": "x"}]}'), { cells: [{ kind: 'code', text: 'x' }] });
+  });
+
+  it('blanks IPython magics and shell escapes so they do not break the scan', () => {
+    const nb = JSON.stringify({
+      cells: [
+        { cell_type: 'code', source: ['!pip install torch\n', 'import torch.nn as nn\n', '%matplotlib inline'] },
+        { cell_type: 'code', source: 'gn = nn.GroupNorm(3, 64)' },
+      ],
+    });
+    const r = analyzeNotebookWith(astScan, nb);
+    assert.ok(!('error' in r));
+    assert.deepEqual(r.diagnostics.map((d) => [d.cell, d.code, d.range.start]), [[1, 'groupnorm-divisibility', { line: 0, character: 18 }]]);
+  });
+});
