@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Tensor, runLayer, seededSample, statGroupIndex, type LayerParams } from '../../../src/core';
+import { NormError, Tensor, runLayer, seededSample, statGroupIndex, type LayerParams } from '../../../src/core';
 import type {
   BatchNormSpec, CoreLayerSpec, GroupNormSpec, InstanceNormSpec, LayerNormSpec, RmsNormSpec,
 } from '../../../src/core/spec';
@@ -176,6 +176,64 @@ describe('core properties', () => {
         if (params.bias) check(params.bias, r.grad!.bias!, (v) => loss(x.data, { ...params, bias: v }), 'dbias');
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('core robustness', () => {
+  const specArb: fc.Arbitrary<CoreLayerSpec> = fc.oneof(
+    fc.record({
+      kind: fc.constant('batch_norm' as const), numFeatures: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+      eps: fc.constantFrom(0, 1e-5, 1), momentum: fc.option(fc.constantFrom(0, 0.1, 1), { nil: null }),
+      hasWeight: fc.boolean(), hasBias: fc.boolean(), trackRunningStats: fc.boolean(),
+      storedVariance: fc.constantFrom('biased' as const, 'unbiased' as const), channelAxis: fc.integer({ min: -4, max: 4 }),
+      debiasedEma: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant('instance_norm' as const), numFeatures: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+      eps: fc.constantFrom(0, 1e-5), momentum: fc.option(fc.constant(0.1), { nil: null }), hasWeight: fc.boolean(),
+      hasBias: fc.boolean(), trackRunningStats: fc.boolean(), channelAxis: fc.integer({ min: -4, max: 4 }),
+      batchedRank: fc.option(fc.integer({ min: 2, max: 5 }), { nil: undefined }),
+    }),
+    fc.record({
+      kind: fc.constant('group_norm' as const), numGroups: fc.integer({ min: -2, max: 4 }), numChannels: fc.integer({ min: 0, max: 6 }),
+      eps: fc.constantFrom(0, 1e-5), hasWeight: fc.boolean(), hasBias: fc.boolean(), channelAxis: fc.integer({ min: -4, max: 4 }),
+    }),
+    fc.record({
+      kind: fc.constant('layer_norm' as const), normalizedShape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+      eps: fc.constantFrom(0, 1e-5), hasWeight: fc.boolean(), hasBias: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant('rms_norm' as const), normalizedShape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+      eps: fc.option(fc.constant(1e-6), { nil: null }), hasWeight: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant('local_response_norm' as const), size: fc.integer({ min: -1, max: 6 }),
+      alpha: fc.constant(1e-4), beta: fc.constant(0.75), k: fc.constant(1),
+    }),
+  );
+
+  it('any spec on any small input either computes a result of the input shape or throws a NormError', () => {
+    fc.assert(
+      fc.property(
+        specArb,
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 5 }),
+        fc.constantFrom<'train' | 'eval'>('train', 'eval'),
+        fc.boolean(),
+        fc.integer(),
+        (spec, shape, mode, backward, seed) => {
+          const x = seededSample(shape, seed);
+          try {
+            const r = runLayer({ spec, mode, input: x, gradOutput: backward ? seededSample(shape, seed + 1).data : undefined });
+            assert.deepEqual(r.output.shape, shape);
+            if (backward) assert.equal(r.grad!.input.length, x.size);
+          } catch (e) {
+            if (!(e instanceof NormError)) throw e;
+            assert.ok(e.message.length > 0);
+          }
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });
