@@ -4,7 +4,7 @@
  * line {"results": [...]}; otherwise an aligned table. `--quick` runs fewer repetitions,
  * `--no-torch` skips PyTorch.
  */
-import { runCoreBench, torchMedians, type CoreRow } from './core';
+import { runCoreBench, TorchTimer, type CoreRow } from './core';
 
 interface OtherRow {
   name: string;
@@ -46,10 +46,14 @@ async function main(): Promise<void> {
     if (!json) process.stderr.write(s + '\n');
   };
 
-  log('PyTorch (1 thread)...');
-  const t = args.includes('--no-torch') ? { torch: null, reason: 'skipped (--no-torch)' } : torchMedians(Math.max(5, Math.round(20 * scale)));
-  log('core...');
-  const rows: Row[] = runCoreBench(t.torch, scale);
+  const t = args.includes('--no-torch') ? { timer: null, reason: 'skipped (--no-torch)' } : await TorchTimer.start();
+  log(`core${t.timer ? ' and PyTorch (1 thread), alternating' : ''}...`);
+  let rows: Row[];
+  try {
+    rows = await runCoreBench(t.timer, scale);
+  } finally {
+    t.timer?.close();
+  }
   const problems: string[] = [];
   for (const o of others) {
     log(`${o.label}...`);
@@ -62,11 +66,11 @@ async function main(): Promise<void> {
 
   if (json) {
     const line: Record<string, unknown> = { results: rows };
-    if (!t.torch) line.torchUnavailable = t.reason;
+    if (!t.timer) line.torchUnavailable = t.reason;
     if (problems.length) line.errors = problems;
     process.stdout.write(JSON.stringify(line) + '\n');
   } else {
-    const torchLine = t.torch ? `PyTorch ${t.torch.version}, 1 thread` : `PyTorch: ${t.reason}`;
+    const torchLine = t.timer ? `PyTorch ${t.timer.version}, 1 thread` : `PyTorch: ${t.reason}`;
     process.stdout.write(table(rows, `NormLens bench — medians; Node ${process.version}; ${torchLine}`) + '\n');
     for (const p of problems) process.stdout.write(p + '\n');
   }
