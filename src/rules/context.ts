@@ -9,6 +9,7 @@
  */
 import type { FrameworkId, FrameworkInfo, PyValue } from '../frameworks/types';
 import { findContainer, findProducer, type ProducerSpec } from '../frameworks/producers';
+import { bindArguments, findByQualifiedName } from '../frameworks';
 import type { CallArgument, ImportBinding, ResolvedLayer, ScannedCall } from '../python/types';
 import { DOTTED, LineIndex, maskPython } from './text';
 import { isExpr } from './format';
@@ -47,6 +48,12 @@ export interface RuleContext {
   masked: string;
   lines: LineIndex;
   layers: ResolvedLayer[];
+  /**
+   * Norm classes pre-configured with `functools.partial(nn.BatchNorm2d, eps=..., momentum=...)`
+   * (a common way to pass a norm layer around): their written arguments, for the rules that
+   * check single values. Not layers themselves.
+   */
+  partials: ResolvedLayer[];
   calls: ScannedCall[];
   producers: ProducerCall[];
   adjacent: Adjacency[];
@@ -130,6 +137,37 @@ export function buildContext(
     }
     const container = findContainer(qn);
     if (container) containers.push({ call, elements: container.elements });
+  }
+
+  const partials: ResolvedLayer[] = [];
+  for (const call of calls) {
+    if (resolveCallee(call.callee, scan.imports, call.range.startOffset) !== 'functools.partial') continue;
+    const [first, ...rest] = call.args;
+    if (!first || first.name !== undefined || first.star || !isExpr(first.value)) continue;
+    const qn = resolveCallee(first.text.replace(/\s+/g, ''), scan.imports, call.range.startOffset);
+    const spec = qn === undefined ? undefined : findByQualifiedName(qn);
+    if (!spec || rest.some((a) => a.star)) continue;
+    const positional = rest.filter((a) => a.name === undefined);
+    const keywords: Record<string, PyValue> = {};
+    for (const a of rest) if (a.name !== undefined) keywords[a.name] = a.value;
+    // The remaining arguments arrive later: nothing is missing yet.
+    const binding = bindArguments(spec, positional.map((a) => a.value), keywords, { starArgs: true, starKwargs: true });
+    if (binding.errors.length) continue;
+    const names = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+    const writtenArg = (name: string) => rest.find((a) => a.name === name) ?? positional[names.indexOf(name)];
+    const effective: ResolvedLayer['effective'] = {};
+    for (const [name, b] of Object.entries(binding.effective)) {
+      const arg = b.isDefault ? undefined : writtenArg(name);
+      effective[name] = { value: b.value, isDefault: b.isDefault, ...(arg ? { range: arg.valueRange } : {}) };
+    }
+    partials.push({
+      call: { ...call, args: rest, nameRange: first.valueRange },
+      qualifiedName: qn!,
+      spec,
+      arguments: binding.arguments,
+      effective,
+      bindingErrors: [],
+    });
   }
 
   const layerAt = new Map<number, ResolvedLayer>();
@@ -235,6 +273,7 @@ export function buildContext(
     masked,
     lines,
     layers,
+    partials,
     calls,
     producers,
     adjacent,

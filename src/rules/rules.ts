@@ -197,7 +197,7 @@ const momentumConvention: Rule = {
     'The fix writes the same averaging in this framework\'s convention (1 - m).',
   check(ctx) {
     const out: NormDiagnostic[] = [];
-    for (const layer of ctx.layers) {
+    for (const layer of [...ctx.layers, ...ctx.partials]) {
       const mb = role(layer, 'momentum');
       if (!mb?.written) continue;
       const m = numberOf(mb.effective.value);
@@ -369,7 +369,7 @@ const epsZero: Rule = {
     '(the framework default is a good choice).',
   check(ctx) {
     const out: NormDiagnostic[] = [];
-    for (const layer of ctx.layers) {
+    for (const layer of [...ctx.layers, ...ctx.partials]) {
       const eb = role(layer, 'eps');
       if (!eb?.written || eb.effective.value !== 0) continue;
       const param = layer.spec.params.find((p) => p.name === eb.name);
@@ -398,7 +398,7 @@ const epsLarge: Rule = {
     'cases; usually a typo such as 1e-1 for 1e-5, or a value meant for another argument.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
-    for (const layer of ctx.layers) {
+    for (const layer of [...ctx.layers, ...ctx.partials]) {
       const eb = role(layer, 'eps');
       const v = numberOf(eb?.effective.value);
       if (!eb?.written || v === undefined || !(v > 0.1)) continue;

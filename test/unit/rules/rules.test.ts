@@ -339,3 +339,20 @@ describe('rules: binding errors', () => {
     assert.match(d.message, /missing 1 required positional argument: 'num_features'/);
   });
 });
+
+describe('rules: norm classes configured with functools.partial', () => {
+  it('finds the torchvision MaxViT momentum bug: partial(nn.BatchNorm2d, eps=1e-3, momentum=0.99)', () => {
+    const src = 'from functools import partial\nimport torch.nn as nn\nnorm_layer = partial(nn.BatchNorm2d, eps=1e-3, momentum=0.99)\n';
+    const d = only(src, 'momentum-convention');
+    assert.equal(underlined(src, d), '0.99');
+    assert.equal(d.fixes[0].edits[0].newText, '0.01');
+    assert.deepEqual(codes(fixed(src, d)), []);
+  });
+
+  it('checks eps through functools.partial, and stays quiet for other callables', () => {
+    const src = 'import functools\nfrom torch import nn\nnorm = functools.partial(nn.LayerNorm, eps=0)\n';
+    assert.equal(underlined(src, only(src, 'eps-zero')), '0');
+    assert.deepEqual(codes('from functools import partial\nimport torch.nn as nn\nf = partial(nn.Conv2d, bias=True)\ng = partial(nn.BatchNorm2d, 64)\n'), []);
+    assert.deepEqual(codes('import torch.nn as nn\ndef partial(*a, **k): pass\nn = partial(nn.BatchNorm2d, momentum=0.9)\n'), []);
+  });
+});
