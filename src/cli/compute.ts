@@ -31,16 +31,15 @@ const bad = (message: string): never => {
 const KEYS = ['layer', 'kwargs', 'mode', 'input', 'params', 'state', 'gradOutput'];
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
-/** Where a JSON syntax error is, as "line L, column C", from the parser's character position. */
-function jsonErrorPlace(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
+/** Where a JSON syntax error is, as "line L, column C" and what is there. */
+function jsonErrorPlace(text: string): string {
+  const pos = jsonErrorOffset(text);
+  if (pos < 0) return 'not valid JSON';
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const column = pos - before.lastIndexOf('\n');
-  const detail = message.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
-  return `${detail} at line ${line}, column ${column}`;
+  const found = pos >= text.length ? 'the text ends early' : `unexpected ${JSON.stringify(text.slice(pos, pos + 12))}`;
+  return `${found} at line ${line}, column ${column}`;
 }
 
 function levenshtein(a: string, b: string): number {
@@ -57,17 +56,92 @@ function levenshtein(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Up to three known names closest to `name` (short-name matches first). */
+/** Up to three canonical names closest to `name` (aliases count toward their class). */
 export function closestLayers(name: string): string[] {
   const lower = name.toLowerCase();
-  const short = lower.split('.').pop() ?? lower;
-  const scored = allQualifiedNames().map((q) => {
-    const qs = q.toLowerCase().split('.').pop()!;
-    const score = Math.min(levenshtein(lower, q.toLowerCase()), levenshtein(short, qs) + (qs === short ? 0 : 1));
-    return { q, score };
-  });
-  scored.sort((x, y) => x.score - y.score || x.q.length - y.q.length);
-  return scored.slice(0, 3).map((s) => s.q);
+  const best = new Map<string, number>();
+  for (const q of allQualifiedNames()) {
+    const id = findByQualifiedName(q)!.id;
+    const d = levenshtein(lower, q.toLowerCase());
+    if (!best.has(id) || d < best.get(id)!) best.set(id, d);
+  }
+  return [...best.entries()].sort((x, y) => x[1] - y[1]).slice(0, 3).map(([id]) => id);
+}
+
+/** Offset of the first JSON syntax error in `text` (a small RFC 8259 scanner), or -1. */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!m) fail();
+      i += m![0].length;
+    } else {
+      for (const w of ['true', 'false', 'null']) if (text.startsWith(w, i)) return void (i += w.length);
+      fail();
+    }
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return -1;
+  } catch (pos) {
+    return typeof pos === 'number' ? pos : -1;
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -125,8 +199,8 @@ function prepare(text: string): Prepared {
   let req: unknown;
   try {
     req = JSON.parse(text);
-  } catch (e) {
-    return bad(`invalid JSON: ${text.trim() === '' ? 'the request is empty' : jsonErrorPlace(text, (e as Error).message)}`);
+  } catch {
+    return bad(`invalid JSON: ${text.trim() === '' ? 'the request is empty' : jsonErrorPlace(text)}`);
   }
   if (!isPlainObject(req)) return bad('the request must be a JSON object with "layer", "mode" and "input"');
   for (const k of Object.keys(req)) {

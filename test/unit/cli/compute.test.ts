@@ -1,0 +1,185 @@
+/**
+ * `normlens compute` against the PyTorch goldens (test/fixtures/golden): each golden case that a
+ * PyTorch class expresses is sent as a request in PyTorch's own argument names, and the answer
+ * must match torch within the golden's tolerance, or raise torch's error. Plus the request errors.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { compute } from '../../../src/cli/compute';
+import type { CoreLayerSpec } from '../../../src/core/spec';
+import { bindArguments, effectiveValues, findByQualifiedName } from '../../../src/frameworks/index';
+import { loadGolden, maxDiff, type GoldenCase } from '../core/golden';
+
+/** The PyTorch class and kwargs whose translation is exactly this core spec, if any. */
+function asTorch(spec: CoreLayerSpec, shape: number[]): { layer: string; kwargs: Record<string, unknown> } | null {
+  let layer: string | null = null;
+  let kwargs: Record<string, unknown> = {};
+  switch (spec.kind) {
+    case 'batch_norm':
+    case 'instance_norm':
+      if (!spec.layerName) return null;
+      layer = `torch.nn.${spec.numFeatures === null ? 'Lazy' : ''}${spec.layerName}`;
+      kwargs = { eps: spec.eps, momentum: spec.momentum, affine: spec.hasWeight, track_running_stats: spec.trackRunningStats };
+      if (spec.numFeatures !== null) kwargs.num_features = spec.numFeatures;
+      break;
+    case 'layer_norm':
+      layer = 'torch.nn.LayerNorm';
+      kwargs = { normalized_shape: spec.normalizedShape, eps: spec.eps, elementwise_affine: spec.hasWeight, bias: spec.hasBias };
+      break;
+    case 'rms_norm':
+      layer = 'torch.nn.RMSNorm';
+      kwargs = { normalized_shape: spec.normalizedShape, eps: spec.eps, elementwise_affine: spec.hasWeight };
+      break;
+    case 'group_norm':
+      layer = 'torch.nn.GroupNorm';
+      kwargs = { num_groups: spec.numGroups, num_channels: spec.numChannels, eps: spec.eps, affine: spec.hasWeight };
+      break;
+    case 'local_response_norm':
+      layer = 'torch.nn.LocalResponseNorm';
+      kwargs = { size: spec.size, alpha: spec.alpha, beta: spec.beta, k: spec.k };
+      break;
+  }
+  const cls = layer ? findByQualifiedName(layer) : undefined;
+  if (!cls) return null;
+  const b = bindArguments(cls, [], kwargs as never);
+  if (b.errors.length) return null;
+  const translated = cls.toCore!(effectiveValues(b.effective), shape.length, shape);
+  return JSON.stringify(translated) === JSON.stringify(spec) ? { layer: layer!, kwargs } : null;
+}
+
+const FILES = ['batch_norm', 'instance_norm', 'layer_norm', 'group_norm', 'rms_norm', 'local_response_norm'];
+
+describe('normlens compute against the PyTorch goldens', () => {
+  for (const file of FILES) {
+    const cases = loadGolden(file).cases as GoldenCase[];
+    it(`${file}: every case a PyTorch class expresses`, () => {
+      let run = 0;
+      for (const c of cases) {
+        if (c.more_inputs) continue; // several steps: one request is one step
+        const torch = asTorch(c.spec, c.input.shape);
+        if (!torch) continue;
+        const request = { ...torch, mode: c.mode, input: c.input, params: c.params, state: c.state, gradOutput: c.gradOutput };
+        const answer = compute(JSON.stringify(request));
+        const res = JSON.parse(answer.output);
+        if (c.error) {
+          assert.equal(answer.code, 2, c.id);
+          assert.deepEqual(res.error, c.error, c.id);
+        } else {
+          assert.equal(answer.code, 0, `${c.id}: ${answer.output}`);
+          const tol = c.tol!;
+          const nums = (a: unknown[]) => a.map((v) => (typeof v === 'number' ? v : Number(v)));
+          assert.ok(maxDiff(nums(res.output.data), c.expected!.output) <= tol.output, `${c.id}: output`);
+          assert.deepEqual(res.output.shape, c.input.shape);
+          if (c.expected!.state) {
+            assert.ok(maxDiff(nums(res.state.running_mean), c.expected!.state.running_mean) <= (tol.state ?? tol.output), `${c.id}: running_mean`);
+            assert.ok(maxDiff(nums(res.state.running_var), c.expected!.state.running_var) <= (tol.state ?? tol.output), `${c.id}: running_var`);
+            assert.equal(res.state.num_batches_tracked, c.expected!.state.num_batches_tracked, c.id);
+          } else assert.equal(res.state, null, c.id);
+          if (c.expected!.grad) {
+            assert.ok(maxDiff(nums(res.grad.input), c.expected!.grad.input) <= (tol.grad ?? tol.output), `${c.id}: grad input`);
+            if (c.expected!.grad.weight) assert.ok(maxDiff(nums(res.grad.weight), c.expected!.grad.weight) <= (tol.grad ?? tol.output), `${c.id}: grad weight`);
+          }
+        }
+        run++;
+      }
+      assert.ok(run >= 3, `only ${run} cases ran`);
+    });
+  }
+});
+
+describe('normlens compute in other frameworks\' terms', () => {
+  it('Keras BatchNormalization: momentum 0.99 keeps 99% of the old average, stored variance biased, epsilon 1e-3', () => {
+    const r = JSON.parse(compute(JSON.stringify({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: { shape: [4, 1], data: [2, 4, 6, 8] } })).output);
+    // Batch mean 5, biased variance 5: y = (x − 5)/√(5 + 0.001).
+    const expected = [2, 4, 6, 8].map((x) => (x - 5) / Math.sqrt(5.001));
+    assert.ok(maxDiff(r.output.data, expected) < 1e-6);
+    assert.ok(Math.abs(r.state.running_mean[0] - 0.05) < 1e-7);
+    assert.ok(Math.abs(r.state.running_var[0] - (0.99 + 0.01 * 5)) < 1e-6);
+  });
+
+  it('Flax linen BatchNorm picks the mode from use_running_average', () => {
+    const req = { layer: 'flax.linen.BatchNorm', kwargs: { use_running_average: true }, input: { shape: [2, 2], data: [1, 2, 3, 4] } };
+    const r = JSON.parse(compute(JSON.stringify(req)).output);
+    // Fresh averages (mean 0, var 1), epsilon 1e-5: y = x/√(1 + 1e-5).
+    assert.ok(maxDiff(r.output.data, [1, 2, 3, 4].map((x) => x / Math.sqrt(1 + 1e-5))) < 1e-6);
+    const clash = JSON.parse(compute(JSON.stringify({ ...req, mode: 'train' })).output);
+    assert.deepEqual(clash.error, { type: 'InputError', message: '"mode": "train" contradicts use_running_average=True, which means eval' });
+  });
+
+  it('functional forms take weight and running statistics from params and state', () => {
+    const req = {
+      layer: 'torch.nn.functional.layer_norm',
+      kwargs: { normalized_shape: [2] },
+      mode: 'train',
+      input: { shape: [1, 2], data: [1, 3] },
+      params: { weight: [2, 2], bias: [1, 1] },
+    };
+    const r = JSON.parse(compute(JSON.stringify(req)).output);
+    assert.ok(maxDiff(r.output.data, [1 - 2 / Math.sqrt(1 + 1e-5), 1 + 2 / Math.sqrt(1 + 1e-5)]) < 1e-6);
+  });
+});
+
+describe('normlens compute request errors', () => {
+  const err = (request: unknown) => {
+    const a = compute(typeof request === 'string' ? request : JSON.stringify(request));
+    assert.equal(a.code, 2);
+    return JSON.parse(a.output).error as { type: string; message: string };
+  };
+  const ok = { layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: { shape: [2, 2], data: [1, 2, 3, 4] } };
+
+  it('says where JSON is invalid', () => {
+    assert.deepEqual(err('{"layer": "torch.nn.LayerNorm",\n  "mode": train}'), { type: 'InputError', message: 'invalid JSON: unexpected "train}" at line 2, column 11' });
+    assert.deepEqual(err('{"layer": [1, 2'), { type: 'InputError', message: 'invalid JSON: the text ends early at line 1, column 16' });
+    assert.deepEqual(err(''), { type: 'InputError', message: 'invalid JSON: the request is empty' });
+  });
+  it('suggests the closest layer names', () => {
+    assert.deepEqual(err({ ...ok, layer: 'torch.nn.Batchnorm2d' }), {
+      type: 'InputError',
+      message: 'unknown layer "torch.nn.Batchnorm2d"; did you mean "torch.nn.BatchNorm2d", "torch.nn.BatchNorm1d", "torch.nn.BatchNorm3d"?',
+    });
+  });
+  it('rejects unknown and duplicate arguments with Python\'s TypeError', () => {
+    assert.deepEqual(err({ ...ok, kwargs: { num_features: 2, epsilon: 1e-3 } }), { type: 'TypeError', message: "BatchNorm1d() got an unexpected keyword argument 'epsilon'" });
+    assert.deepEqual(err({ ...ok, kwargs: {} }), { type: 'TypeError', message: "BatchNorm1d() missing 1 required positional argument: 'num_features'" });
+  });
+  it('checks shape against data, flat numeric data and sizes', () => {
+    assert.deepEqual(err({ ...ok, input: { shape: [2, 3], data: [1, 2, 3, 4] } }), { type: 'InputError', message: 'input.shape [2, 3] needs 6 values but input.data has 4' });
+    assert.deepEqual(err({ ...ok, input: { shape: [2, 2], data: [[1, 2], [3, 4]] } }), { type: 'InputError', message: 'input.data must be flat (row-major); element 0 is a nested list' });
+    assert.deepEqual(err({ ...ok, input: { shape: [2, 2], data: [1, 'x', 3, 4] } }), { type: 'InputError', message: 'input.data[1] is not a number: "x"' });
+    assert.deepEqual(err({ ...ok, input: { shape: [2, 2.5], data: [] } }), { type: 'InputError', message: 'input.shape[1] must be a non-negative integer, got 2.5' });
+    assert.deepEqual(err({ ...ok, input: { shape: [100000, 100000], data: [] } }), {
+      type: 'InputError',
+      message: 'input.shape [100000, 100000] has 10000000000 elements; normlens compute accepts at most 16777216',
+    });
+    assert.deepEqual(err({ ...ok, gradOutput: [1, 2] }), { type: 'InputError', message: 'gradOutput has 2 values but the input has 4' });
+  });
+  it('refuses non-numbers where a number is required, and answers PyTorch\'s layer errors', () => {
+    assert.deepEqual(err({ ...ok, kwargs: { num_features: 2, eps: 'NaN' } }), { type: 'ValueError', message: "eps must be a number, got 'NaN'" });
+    assert.deepEqual(err({ ...ok, input: { shape: [1, 2], data: [1, 2] } }), { type: 'ValueError', message: 'Expected more than 1 value per channel when training, got input size torch.Size([1, 2])' });
+    assert.deepEqual(err({ ...ok, mode: 'training' }), { type: 'InputError', message: '"mode" must be "train" or "eval", got "training"' });
+    assert.deepEqual(err({ ...ok, extra: 1 }).type, 'InputError');
+    assert.match(err({ layer: 'keras.layers.UnitNormalization', mode: 'train', input: { shape: [1, 2], data: [1, 2] } }).message, /UnitNormalization/);
+  });
+});
+
+describe('normlens CLI process', () => {
+  const cli = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  before(function () {
+    if (!existsSync(cli)) this.skip();
+  });
+  it('answers on stdout with exit code 0, and 2 with a JSON error, never a stack trace', () => {
+    const good = spawnSync('node', [cli, 'compute'], { input: JSON.stringify({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, mode: 'eval', input: { shape: [1, 4], data: [2, 4, 6, 8] } }), encoding: 'utf8' });
+    assert.equal(good.status, 0, good.stderr);
+    const out = JSON.parse(good.stdout);
+    assert.ok(maxDiff(out.output.data, [-1.3416, -0.4472, 0.4472, 1.3416]) < 1e-4);
+    assert.equal(out.state, null);
+    const bad = spawnSync('node', [cli, 'compute'], { input: 'not json', encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.equal(JSON.parse(bad.stdout).error.type, 'InputError');
+    assert.equal(bad.stderr, '');
+    const version = spawnSync('node', [cli, '--version'], { encoding: 'utf8' });
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});
