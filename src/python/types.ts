@@ -45,6 +45,37 @@ export interface ScannedCall {
   args: CallArgument[];
   /** False when the call was cut off (no closing parenthesis before the text broke). */
   complete: boolean;
+  /** Index (in the same call list) of the nearest call whose parentheses enclose this one. */
+  parent?: number;
+  /** Which argument of `parent` (0-based, in written order) contains this call. */
+  parentArg?: number;
+  /** True when this call is that whole argument (`Seq(nn.BatchNorm2d(3))`), not part of it. */
+  wholeArg?: boolean;
+  /**
+   * Assignment target when the call is the whole right side of `target = call(...)` (also
+   * `self.bn = ...`, `x: T = ...`; for `a = b = call()` the nearest one, 'b').
+   */
+  target?: string;
+}
+
+/** A lexical or bracket problem; what follows it may be lost, nothing before it is. */
+export interface ScanError {
+  message: string;
+  range: Range;
+}
+
+/** A module-level name rebound by assignment, `def` or `class` (it no longer denotes an import). */
+export interface Rebinding {
+  local: string;
+  /** Offset from which the new meaning applies (end of the statement). */
+  at: number;
+}
+
+export interface ScanResult {
+  calls: ScannedCall[];
+  imports: ImportBinding[];
+  errors: ScanError[];
+  rebinds: Rebinding[];
 }
 
 export interface ImportBinding {

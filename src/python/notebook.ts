@@ -1,0 +1,67 @@
+/**
+ * Jupyter notebooks: code cells are one program for imports (a cell sees what earlier cells
+ * imported), while positions are reported per cell, as the editor shows each cell as its own
+ * document. IPython magics and shell escapes (`%...`, `!...` lines) are blanked out, keeping
+ * positions.
+ */
+import { BindingTimeline, resolveCalls } from './resolve';
+import { scanRegion } from './scan';
+import type { ResolvedLayer, ScanResult } from './types';
+
+export class NotebookError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotebookError';
+  }
+}
+
+export interface NotebookCell extends ScanResult {
+  /** Index of the cell in the notebook's `cells` (markdown cells included). */
+  index: number;
+  source: string;
+}
+
+export interface NotebookResult {
+  cells: NotebookCell[];
+  layers: ResolvedLayer[];
+}
+
+const MAGIC = /^[ \t]*[%!].*$/gm;
+
+/** Source text of a cell as the editor shows it. */
+function cellSource(cell: unknown, index: number): string | null {
+  if (typeof cell !== 'object' || cell === null) throw new NotebookError(`cell ${index} is not an object`);
+  const c = cell as { cell_type?: unknown; source?: unknown };
+  if (c.cell_type !== 'code') return null;
+  if (typeof c.source === 'string') return c.source;
+  if (Array.isArray(c.source) && c.source.every((s) => typeof s === 'string')) return c.source.join('');
+  throw new NotebookError(`cell ${index}: "source" must be a string or a list of strings`);
+}
+
+/** Scan a notebook (.ipynb JSON text). Throws NotebookError naming what is wrong with it. */
+export function recognizeNotebook(ipynbJson: string): NotebookResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(ipynbJson);
+  } catch (e) {
+    throw new NotebookError(`not a Jupyter notebook: invalid JSON (${(e as Error).message})`);
+  }
+  if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { cells?: unknown }).cells)) {
+    throw new NotebookError('not a Jupyter notebook: no "cells" list at the top level');
+  }
+  const raw = (doc as { cells: unknown[] }).cells;
+  const cells: NotebookCell[] = [];
+  const timeline = new BindingTimeline();
+  raw.forEach((cell, index) => {
+    const source = cellSource(cell, index);
+    if (source === null) return;
+    const masked = source.replace(MAGIC, (m) => ' '.repeat(m.length));
+    const r = scanRegion(masked, 0, 0);
+    cells.push({ index, source, calls: r.calls, imports: r.imports, errors: r.errors, rebinds: r.rebinds });
+    timeline.add(r.imports, r.rebinds, index);
+  });
+  timeline.seal();
+  const layers: ResolvedLayer[] = [];
+  for (const c of cells) layers.push(...resolveCalls(c.calls, timeline, c.index));
+  return { cells, layers };
+}

@@ -1,0 +1,134 @@
+/**
+ * From callee text to the framework table: which import (or module-level rebinding) is in
+ * effect where the call is written, the qualified name it denotes, and the call's arguments
+ * bound to that class's signature. Only syntax is used: a name bound by anything other than an
+ * import (`norm = nn.BatchNorm2d; norm(64)`) is not followed.
+ */
+import { bindArguments, findByQualifiedName } from '../frameworks/index';
+import type { PyValue } from '../frameworks/types';
+import type { EffectiveArgument, ImportBinding, Range, Rebinding, ResolvedLayer, ScannedCall } from './types';
+
+interface Event {
+  /** Order key: (cell, offset). */
+  cell: number;
+  at: number;
+  target: string | null;
+}
+
+/** Where each local name is (re)bound, in text order, plus `from m import *` modules. */
+export class BindingTimeline {
+  private byName = new Map<string, Event[]>();
+  private stars: Event[] = [];
+
+  add(imports: readonly ImportBinding[], rebinds: readonly Rebinding[], cell = 0): void {
+    const all: [string, Event][] = [];
+    for (const b of imports) {
+      const ev = { cell, at: b.range.endOffset, target: b.target };
+      if (b.local === '*') this.stars.push(ev);
+      else all.push([b.local, ev]);
+    }
+    for (const r of rebinds) all.push([r.local, { cell, at: r.at, target: null }]);
+    for (const [name, ev] of all) {
+      let list = this.byName.get(name);
+      if (!list) this.byName.set(name, (list = []));
+      list.push(ev);
+    }
+  }
+
+  /** Sort once after all add() calls. */
+  seal(): this {
+    const cmp = (a: Event, b: Event) => a.cell - b.cell || a.at - b.at;
+    for (const list of this.byName.values()) list.sort(cmp);
+    this.stars.sort(cmp);
+    return this;
+  }
+
+  private static last(list: Event[], cell: number, at: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const e = list[mid];
+      if (e.cell < cell || (e.cell === cell && e.at <= at)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** Qualified name a callee denotes at a position, or null when it cannot be known. */
+  qualify(callee: string, cell: number, at: number): string | null {
+    const dot = callee.indexOf('.');
+    const head = dot < 0 ? callee : callee.slice(0, dot);
+    const list = this.byName.get(head);
+    const k = list ? BindingTimeline.last(list, cell, at) : -1;
+    if (k >= 0) {
+      const t = list![k].target;
+      if (t === null) return null;
+      return dot < 0 ? t : t + callee.slice(dot);
+    }
+    // an unbound name may come from `from module import *`, newest first
+    for (let s = BindingTimeline.last(this.stars, cell, at); s >= 0; s--) {
+      const q = this.stars[s].target + '.' + callee;
+      if (findByQualifiedName(q)) return q;
+    }
+    return null;
+  }
+}
+
+/** The layer a call creates, or null when it is not a known normalization class. */
+export function resolveCall(call: ScannedCall, timeline: BindingTimeline, cell = 0): ResolvedLayer | null {
+  const q = timeline.qualify(call.callee, cell, call.range.startOffset);
+  if (q === null) return null;
+  const spec = findByQualifiedName(q);
+  if (!spec) return null;
+  const positional: PyValue[] = [];
+  const positionalRanges: Range[] = [];
+  const keywords: Record<string, PyValue> = {};
+  const keywordRanges = new Map<string, Range>();
+  let starArgs = false;
+  let starKwargs = false;
+  for (const a of call.args) {
+    if (a.star === '*') starArgs = true;
+    else if (a.star === '**') starKwargs = true;
+    else if (a.name !== undefined) {
+      keywords[a.name] = a.value;
+      keywordRanges.set(a.name, a.valueRange);
+    } else if (!starArgs) {
+      // after *args the positions of later positionals are unknown
+      positional.push(a.value);
+      positionalRanges.push(a.valueRange);
+    }
+  }
+  const binding = bindArguments(spec, positional, keywords, { starArgs, starKwargs });
+  const positionalNames = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+  const effective: Record<string, EffectiveArgument> = {};
+  for (const [name, b] of Object.entries(binding.effective)) {
+    const e: EffectiveArgument = { value: b.value, isDefault: b.isDefault };
+    if (!b.isDefault) {
+      const k = positionalNames.indexOf(name);
+      const r = keywordRanges.get(name) ?? (k >= 0 && k < positionalRanges.length ? positionalRanges[k] : undefined);
+      if (r) e.range = r;
+    }
+    effective[name] = e;
+  }
+  return {
+    call,
+    qualifiedName: spec.id,
+    spec,
+    arguments: binding.arguments,
+    effective,
+    bindingErrors: binding.errors.map((e) => e.message),
+  };
+}
+
+export function resolveCalls(calls: readonly ScannedCall[], timeline: BindingTimeline, cell?: number): ResolvedLayer[] {
+  const out: ResolvedLayer[] = [];
+  for (const c of calls) {
+    const layer = resolveCall(c, timeline, cell ?? 0);
+    if (layer) {
+      if (cell !== undefined) layer.cell = cell;
+      out.push(layer);
+    }
+  }
+  return out;
+}
