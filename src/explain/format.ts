@@ -78,12 +78,17 @@ export function nestedText(values: ArrayLike<number>, shape: readonly number[], 
   return walk(0);
 }
 
+/** 1234567 → "1,234,567" (toLocaleString is much slower and locale-dependent). */
+export function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : pluralWord}`;
+  return `${grouped(n)} ${n === 1 ? word : pluralWord}`;
 }
 
 export function bytesText(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB (${bytes.toLocaleString('en-US')} B)`;
-  return `${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes.toLocaleString('en-US')} B)`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB (${grouped(bytes)} B)`;
+  return `${(bytes / 1024 / 1024).toFixed(2)} MiB (${grouped(bytes)} B)`;
 }

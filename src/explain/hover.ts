@@ -15,7 +15,7 @@ import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
 import { bytesText, code, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
-import { CALC_COMMANDS, commandUri, openPanelUri } from './links';
+import { CALC_COMMANDS, encodeArg, openPanelUri } from './links';
 import { pitfallsFor } from './pitfalls';
 import { otherFrameworks } from './translations';
 
@@ -329,16 +329,18 @@ function linksText(ctx: LayerContext): string {
   const kind = layer.spec.kind;
   const start = startFromLayer(layer);
   const links = [`[Open in comparison panel](${openPanelUri({ framework: start.framework, kind, args: start.args })})`];
+  const arg = encodeArg(start);
+  const calc = (title: string, command: string) => links.push(`[${title}](command:${command}?${arg})`);
   if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
-    links.push(`[Normalize values](${commandUri(CALC_COMMANDS.normalize, start)})`);
+    calc('Normalize values', CALC_COMMANDS.normalize);
   }
-  links.push(`[Count parameters](${commandUri(CALC_COMMANDS.count, start)})`);
+  calc('Count parameters', CALC_COMMANDS.count);
   if (kind === 'batch_norm' && ctx.framework.momentumConvention) {
-    links.push(`[Convert momentum](${commandUri(CALC_COMMANDS.momentum, start)})`);
-    links.push(`[Simulate running stats](${commandUri(CALC_COMMANDS.simulate, start)})`);
-    links.push(`[Fold into Conv](${commandUri(CALC_COMMANDS.fold, start)})`);
+    calc('Convert momentum', CALC_COMMANDS.momentum);
+    calc('Simulate running stats', CALC_COMMANDS.simulate);
+    calc('Fold into Conv', CALC_COMMANDS.fold);
   }
-  links.push(`[Choose a normalization](${commandUri(CALC_COMMANDS.choose, start)})`);
+  calc('Choose a normalization', CALC_COMMANDS.choose);
   return links.join(' · ');
 }
 

@@ -32,7 +32,12 @@ export interface CalcStart {
 
 /** A `command:` URI with one JSON argument, encoded as VS Code expects. */
 export function commandUri(command: string, arg: unknown): string {
-  return `command:${command}?${encodeURIComponent(JSON.stringify([arg]))}`;
+  return `command:${command}?${encodeArg(arg)}`;
+}
+
+/** The query part of a command URI; compute once when several links carry the same argument. */
+export function encodeArg(arg: unknown): string {
+  return encodeURIComponent(JSON.stringify([arg]));
 }
 
 /** Reads the argument back from a command URI (for tests and the editor glue). */

@@ -10,7 +10,22 @@ import { code, escapeMd, mdTable, pyFloat } from './format';
 /** Frameworks compared, in the order shown (tf.keras and Flax nnx read like Keras and Flax linen). */
 const SHOWN: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'haiku', 'mlx', 'paddle'];
 /** Rows of equivalents shown; the preferred framework comes first. */
-const MAX_ROWS = 3;
+const MAX_ROWS = 2;
+
+/** Translations are pure in (class, arguments, target); hovering the same layer again reuses them. */
+const cache = new Map<string, ReturnType<typeof translate>>();
+const CACHE_LIMIT = 512;
+
+function translated(ctx: LayerContext, to: FrameworkId): ReturnType<typeof translate> {
+  const key = `${ctx.layer.spec.id}\u0000${to}\u0000${JSON.stringify(ctx.values)}`;
+  let t = cache.get(key);
+  if (!t) {
+    t = translate(ctx.layer.spec, ctx.values, to);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(key, t);
+  }
+  return t;
+}
 
 function order(own: FrameworkId, preferred?: FrameworkId): FrameworkId[] {
   const list = preferred && preferred !== own ? [preferred, ...SHOWN.filter((f) => f !== preferred)] : SHOWN;
@@ -39,7 +54,7 @@ export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): str
   const rows: string[][] = [];
   for (const f of frameworks) {
     if (rows.length === MAX_ROWS) break;
-    const t = translate(ctx.layer.spec, ctx.values, f);
+    const t = translated(ctx, f);
     if ('error' in t) continue;
     if (t.notes.length === 0) continue;
     rows.push([infoOf(f).name, code(t.code), escapeMd([...new Set(t.notes)].join(' '))]);
