@@ -46,6 +46,16 @@ export function fastBackend(): FastBackend {
   return mode === 'wasm' ? 'off' : 'js';
 }
 
+/** The kernel's result, or null when it could not run (e.g. wasm memory cannot grow that far). */
+function attempt<T>(run: () => T): T | null {
+  try {
+    return run();
+  } catch {
+    usage.declined++;
+    return null;
+  }
+}
+
 /** Every statistic finite and every scale finite: otherwise the reference path decides. */
 function usable(variance: Float64Array, eps: number, mean?: Float64Array): boolean {
   for (let i = 0; i < variance.length; i++) {
@@ -68,10 +78,10 @@ export function fastBatchNormTrain(
   if (b === 'off' || n * c * s !== x.length || s < 1 || n < 1) return null;
   // Narrow planes (channels-last has one value per plane) run faster on the reference path.
   if (s < 16) return null;
-  const r = b === 'wasm-simd'
-    ? wasmKernels()!.batchNormTrain(x, n, c, s, weight, bias, eps)
-    : batchNormTrainJs(x, n, c, s, weight, bias, eps);
-  return usable(r.variance, eps, r.mean) ? r : null;
+  const r = attempt(() =>
+    b === 'wasm-simd' ? wasmKernels()!.batchNormTrain(x, n, c, s, weight, bias, eps) : batchNormTrainJs(x, n, c, s, weight, bias, eps),
+  );
+  return r && usable(r.variance, eps, r.mean) ? r : null;
 }
 
 /** LayerNorm forward over `rows` rows of `cols` contiguous values. */
@@ -81,10 +91,10 @@ export function fastLayerNorm(
 ): LayerNormFastResult | null {
   const b = fastBackend();
   if (b === 'off' || rows * cols !== x.length || cols < 1) return null;
-  const r = b === 'wasm-simd'
-    ? wasmKernels()!.layerNorm(x, rows, cols, weight, bias, eps)
-    : layerNormJs(x, rows, cols, weight, bias, eps);
-  return usable(r.variance, eps, r.mean) ? r : null;
+  const r = attempt(() =>
+    b === 'wasm-simd' ? wasmKernels()!.layerNorm(x, rows, cols, weight, bias, eps) : layerNormJs(x, rows, cols, weight, bias, eps),
+  );
+  return r && usable(r.variance, eps, r.mean) ? r : null;
 }
 
 /** RMSNorm forward over `rows` rows of `cols` contiguous values. */
@@ -93,8 +103,8 @@ export function fastRmsNorm(
 ): RmsNormFastResult | null {
   const b = fastBackend();
   if (b === 'off' || rows * cols !== x.length || cols < 1) return null;
-  const r = b === 'wasm-simd'
-    ? wasmKernels()!.rmsNorm(x, rows, cols, weight, eps)
-    : rmsNormJs(x, rows, cols, weight, eps);
-  return usable(r.meanSquare, eps) ? r : null;
+  const r = attempt(() =>
+    b === 'wasm-simd' ? wasmKernels()!.rmsNorm(x, rows, cols, weight, eps) : rmsNormJs(x, rows, cols, weight, eps),
+  );
+  return r && usable(r.meanSquare, eps) ? r : null;
 }

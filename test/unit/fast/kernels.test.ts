@@ -191,6 +191,25 @@ describe('fast norm kernels against the reference path', () => {
     });
   }
 
+  it('when wasm memory cannot grow, runLayer answers through the reference path', () => {
+    const k = wasmKernels();
+    if (!k) return;
+    const mem = k.memory as WebAssembly.Memory & { grow: (pages: number) => number };
+    const cols = 64;
+    const rows = Math.ceil(mem.buffer.byteLength / (cols * 4)) + 16; // more than fits now
+    const x = data(rows * cols, 51, 0, 1);
+    const declined = fastUsage().declined;
+    Object.defineProperty(mem, 'grow', { value: () => { throw new RangeError('out of memory'); }, configurable: true });
+    try {
+      const r = run('wasm', lnSpec(cols), [rows, cols], x);
+      assert.equal(fastUsage().declined, declined + 1);
+      assert.deepEqual(r.output.data, run('off', lnSpec(cols), [rows, cols], x).output.data);
+    } finally {
+      delete (mem as { grow?: unknown }).grow;
+    }
+    assert.ok(run('wasm', lnSpec(cols), [rows, cols], x).output.data.length === rows * cols);
+  });
+
   it('JavaScript kernels agree with the WebAssembly kernels', () => {
     const k = wasmKernels();
     if (!k) return;
