@@ -44,7 +44,7 @@ export function recognizeNotebook(ipynbJson: string): NotebookResult {
   try {
     doc = JSON.parse(ipynbJson);
   } catch (e) {
-    throw new NotebookError(`not a Jupyter notebook: invalid JSON (${(e as Error).message})`);
+    throw new NotebookError(`not valid JSON (${(e as Error).message})`);
   }
   if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { cells?: unknown }).cells)) {
     throw new NotebookError('not a Jupyter notebook: no "cells" list at the top level');
