@@ -10,7 +10,8 @@
 import type { FrameworkId, FrameworkInfo, PyValue } from '../frameworks/types';
 import { findContainer, findProducer, type ProducerSpec } from '../frameworks/producers';
 import { bindArguments, findByQualifiedName } from '../frameworks';
-import type { CallArgument, ImportBinding, ResolvedLayer, ScannedCall } from '../python/types';
+import type { CallArgument, ImportBinding, Rebinding, ResolvedLayer, ScannedCall } from '../python/types';
+import { BindingTimeline } from '../python/resolve';
 import { DOTTED, LineIndex, maskPython } from './text';
 import { isExpr } from './format';
 
@@ -19,6 +20,13 @@ export interface ScanInput {
   text: string;
   calls: ScannedCall[];
   imports: ImportBinding[];
+  /** Module-level names rebound after their import (they no longer denote it). */
+  rebinds?: Rebinding[];
+  /**
+   * Qualified name of a callee at an offset; by default from `imports` and `rebinds` exactly as
+   * the recognizer resolves layers (a notebook passes one that sees earlier cells' imports).
+   */
+  qualify?: (callee: string, at: number) => string | null;
 }
 
 export interface ProducerCall {
@@ -62,25 +70,12 @@ export interface RuleContext {
   assignmentTarget(call: ScannedCall): string | undefined;
 }
 
-/**
- * Resolve a callee as written ('nn.Conv2d') to a qualified name ('torch.nn.Conv2d') using the
- * module's imports: the binding of its first segment that is closest before the call, or the
- * last binding in the module when the call comes first (a call inside a function may run after
- * a later import). Unbound names resolve to nothing: they are never guessed.
- */
-export function resolveCallee(callee: string, imports: readonly ImportBinding[], offset: number): string | undefined {
-  const dot = callee.indexOf('.');
-  const head = dot < 0 ? callee : callee.slice(0, dot);
-  let before: ImportBinding | undefined;
-  let any: ImportBinding | undefined;
-  for (const b of imports) {
-    if (b.local !== head) continue;
-    any = b;
-    if (b.range.startOffset <= offset) before = b;
-  }
-  const binding = before ?? any;
-  if (!binding) return undefined;
-  return dot < 0 ? binding.target : binding.target + callee.slice(dot);
+/** The recognizer's resolution of callees for a single text: imports and rebindings in text order. */
+export function qualifier(imports: readonly ImportBinding[], rebinds: readonly Rebinding[] = []): (callee: string, at: number) => string | null {
+  const t = new BindingTimeline();
+  t.add(imports, rebinds);
+  t.seal();
+  return (callee, at) => t.qualify(callee, 0, at);
 }
 
 /** Bind a call's arguments to a producer's leading parameters. */
@@ -120,14 +115,15 @@ export function buildContext(
   const masked = maskPython(text);
   const lines = new LineIndex(text);
   const calls = [...scan.calls].sort((a, b) => a.range.startOffset - b.range.startOffset);
+  const qualify = scan.qualify ?? qualifier(scan.imports, scan.rebinds);
 
   const producers: ProducerCall[] = [];
   const producerAt = new Map<number, ProducerCall>();
   const containers: { call: ScannedCall; elements: 'args' | 'list' }[] = [];
   for (const call of calls) {
     if (!call.complete) continue;
-    const qn = resolveCallee(call.callee, scan.imports, call.range.startOffset);
-    if (qn === undefined) continue;
+    const qn = qualify(call.callee, call.range.startOffset);
+    if (qn === null) continue;
     const spec = findProducer(qn);
     if (spec) {
       const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
@@ -141,11 +137,11 @@ export function buildContext(
 
   const partials: ResolvedLayer[] = [];
   for (const call of calls) {
-    if (resolveCallee(call.callee, scan.imports, call.range.startOffset) !== 'functools.partial') continue;
+    if (qualify(call.callee, call.range.startOffset) !== 'functools.partial') continue;
     const [first, ...rest] = call.args;
     if (!first || first.name !== undefined || first.star || !isExpr(first.value)) continue;
-    const qn = resolveCallee(first.text.replace(/\s+/g, ''), scan.imports, call.range.startOffset);
-    const spec = qn === undefined ? undefined : findByQualifiedName(qn);
+    const qn = qualify(first.text.replace(/\s+/g, ''), call.range.startOffset);
+    const spec = qn === null ? undefined : findByQualifiedName(qn);
     if (!spec || rest.some((a) => a.star)) continue;
     const positional = rest.filter((a) => a.name === undefined);
     const keywords: Record<string, PyValue> = {};

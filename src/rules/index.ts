@@ -6,17 +6,21 @@
  * - `analyzeDocument` / `analyzeNotebook`: the same, also returning the resolved layers (for `inspect`).
  */
 import type { FrameworkId, FrameworkInfo } from '../frameworks/types';
-import type { Range, ResolvedLayer } from '../python/types';
+import type { ResolvedLayer } from '../python/types';
 import { buildContext, type ScanInput } from './context';
 import { frameworkInfo, recognize } from './recognizer';
+import { NotebookError, recognizeNotebook, type NotebookResult } from '../python';
+import { BindingTimeline } from '../python/resolve';
 import { RULES, type Rule } from './rules';
 import type { NormDiagnostic, RuleInfo } from './types';
-import { LineIndex } from './text';
+
+/** IPython magics and shell escapes, blanked before the rules look at a cell (as the recognizer does). */
+const MAGIC = /^[ \t]*[%!].*$/gm;
 
 export { RULES, nearestDivisors } from './rules';
 export type { Rule } from './rules';
 export type { ScanInput, RuleContext, Adjacency, ProducerCall } from './context';
-export { resolveCallee } from './context';
+export { qualifier } from './context';
 export type { NormDiagnostic, QuickFix, TextEdit, Severity, RuleInfo } from './types';
 
 /** Description of a rule by code (for the documentation behind a diagnostic's code link). */
@@ -61,100 +65,52 @@ export function checkDocument(text: string, options?: RuleOptions): NormDiagnost
 }
 
 export interface NotebookReport extends DocumentReport {
-  /** Source of every cell by index (markdown and raw cells as empty strings). */
+  /** Source of every cell up to the last code cell, by index (other cells as empty strings). */
   cellTexts: string[];
 }
 
-/** The cells of a notebook's JSON, or a message saying why it is not one. */
-export function notebookCells(json: string): { cells: { kind: string; text: string }[] } | { error: string } {
-  let nb: unknown;
-  try {
-    nb = JSON.parse(json);
-  } catch (e) {
-    return { error: `not valid JSON (${e instanceof Error ? e.message : String(e)})` };
-  }
-  const cells = (nb as { cells?: unknown })?.cells;
-  if (!Array.isArray(cells)) return { error: 'not a Jupyter notebook (no "cells" list)' };
-  const out: { kind: string; text: string }[] = [];
-  for (const c of cells) {
-    const kind = typeof c?.cell_type === 'string' ? c.cell_type : '';
-    const src = c?.source;
-    const text = typeof src === 'string' ? src : Array.isArray(src) && src.every((s) => typeof s === 'string') ? src.join('') : null;
-    if (text === null) return { error: `cell ${out.length} has no text source` };
-    out.push({ kind, text });
-  }
-  return { cells: out };
-}
-
 /**
- * A notebook's code cells are one program (an import in one cell serves the cells after it):
- * they are joined with line breaks, scanned once, and every position is mapped back to its cell.
- * IPython magics and shell escapes (`%...`, `!...` lines) are blanked before scanning.
+ * A notebook's diagnostics, cell by cell: the recognizer scans each code cell (an import in one
+ * cell serves the cells after it), and the rules run on each cell with that resolution. Pairs
+ * such as a Conv followed by its norm are looked for within a cell. All positions are
+ * cell-relative, with `cell` set to the cell's index in the notebook.
  */
 export function analyzeNotebook(json: string, options?: RuleOptions): NotebookReport | { error: string } {
-  return analyzeNotebookWith(recognize, json, options);
-}
+  let nb: NotebookResult;
+  try {
+    nb = recognizeNotebook(json);
+  } catch (e) {
+    if (e instanceof NotebookError) return { error: e.message };
+    throw e;
+  }
+  const timeline = new BindingTimeline();
+  for (const c of nb.cells) timeline.add(c.imports, c.rebinds, c.index);
+  timeline.seal();
 
-/** analyzeNotebook with a given recognizer (the tests also run it on CPython's own parse). */
-export function analyzeNotebookWith(
-  recognizeText: typeof recognize,
-  json: string,
-  options?: RuleOptions,
-): NotebookReport | { error: string } {
-  const parsed = notebookCells(json);
-  if ('error' in parsed) return parsed;
-  const cellTexts = parsed.cells.map((c) => (c.kind === 'code' ? c.text : ''));
-  const parts: { cell: number; start: number; end: number; line: number }[] = [];
-  let program = '';
-  let line = 0;
-  parsed.cells.forEach((c, cell) => {
-    if (c.kind !== 'code') return;
-    if (program.length) {
-      program += '\n';
-      line++;
+  const cellTexts: string[] = [];
+  const diagnostics: NormDiagnostic[] = [];
+  let affineNoted = false;
+  for (const c of nb.cells) {
+    while (cellTexts.length < c.index) cellTexts.push('');
+    cellTexts.push(c.source);
+    const text = c.source.replace(MAGIC, (m) => ' '.repeat(m.length));
+    const layers = nb.layers.filter((l) => l.cell === c.index);
+    const scan: ScanInput = {
+      text,
+      calls: c.calls,
+      imports: c.imports,
+      qualify: (callee, at) => timeline.qualify(callee, c.index, at),
+    };
+    for (const d of runRules(scan, layers, options)) {
+      // Once per notebook, as for a file.
+      if (d.code === 'instancenorm-affine-default') {
+        if (affineNoted) continue;
+        affineNoted = true;
+      }
+      diagnostics.push({ ...d, cell: c.index });
     }
-    const start = program.length;
-    program += c.text.replace(/^([ \t]*[%!].*)$/gm, (m) => ' '.repeat(m.length));
-    parts.push({ cell, start, end: program.length, line });
-    line += new LineIndex(c.text).position(c.text.length).line;
-  });
-
-  const { scan, layers } = recognizeText(program);
-  const diagnostics = runRules(scan, layers, options);
-
-  const partOf = (offset: number) => {
-    let p = parts[0];
-    for (const q of parts) if (q.start <= offset) p = q;
-    return p;
-  };
-  const localRange = (r: Range, p: (typeof parts)[number]): Range => ({
-    start: { line: r.start.line - p.line, character: r.start.character },
-    end: { line: r.end.line - p.line, character: r.end.character },
-    startOffset: r.startOffset - p.start,
-    endOffset: r.endOffset - p.start,
-  });
-  /** Copy of `v` with every range inside it made cell-relative. */
-  const remap = <T>(v: T, p: (typeof parts)[number]): T => {
-    if (Array.isArray(v)) return v.map((x) => remap(x, p)) as T;
-    if (v === null || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    if (typeof o.startOffset === 'number' && typeof o.endOffset === 'number' && o.start && o.end) return localRange(o as unknown as Range, p) as T;
-    const copy: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) copy[k] = k === 'spec' ? x : remap(x, p);
-    return copy as T;
-  };
-
-  return {
-    cellTexts,
-    layers: layers.map((l) => {
-      const p = partOf(l.call.range.startOffset);
-      return { ...remap(l, p), cell: p.cell };
-    }),
-    diagnostics: diagnostics.map((d) => {
-      const p = partOf(d.range.startOffset);
-      return { ...remap(d, p), cell: p.cell };
-    }),
-  };
+  }
+  return { cellTexts, layers: nb.layers, diagnostics };
 }
 
 export function checkNotebook(json: string, options?: RuleOptions): NormDiagnostic[] {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { bindArguments, findByQualifiedName } from '../../../src/frameworks';
 import type { PyValue } from '../../../src/frameworks/types';
 import type { CallArgument, EffectiveArgument, ImportBinding, Range, ResolvedLayer, ScannedCall } from '../../../src/python/types';
-import { resolveCallee, type ScanInput } from '../../../src/rules';
+import { qualifier, type ScanInput } from '../../../src/rules';
 
 type R = [number, number, number, number];
 interface RawArg {
@@ -62,8 +62,9 @@ export function astScan(src: string): { scan: ScanInput; layers: ResolvedLayer[]
   const imports: ImportBinding[] = raw.imports.map((i) => ({ local: i.local, target: i.target, range: range(i.range) }));
 
   const layers: ResolvedLayer[] = [];
+  const qualify = qualifier(imports);
   for (const call of calls) {
-    const qualifiedName = resolveCallee(call.callee, imports, call.range.startOffset);
+    const qualifiedName = qualify(call.callee, call.range.startOffset);
     const spec = qualifiedName ? findByQualifiedName(qualifiedName) : undefined;
     if (!qualifiedName || !spec) continue;
     const plain = call.args.filter((a) => !a.star);

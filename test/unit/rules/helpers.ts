@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { runRules } from '../../../src/rules';
+import { checkDocument, runRules } from '../../../src/rules';
 import { astScan } from './astScan';
 import type { NormDiagnostic, TextEdit } from '../../../src/rules/types';
 
@@ -41,6 +41,9 @@ export function check(src: string): NormDiagnostic[] {
   const { scan, layers } = scanned;
   const ds = runRules(scan, layers);
   for (const d of ds) assertConsistent(src, d);
+  // The product's own recognizer must lead to exactly the same diagnostics as CPython's parse.
+  const strip = (x: NormDiagnostic[]) => JSON.parse(JSON.stringify(x));
+  assert.deepEqual(strip(checkDocument(src)), strip(ds));
   return ds;
 }
 

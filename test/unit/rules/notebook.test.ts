@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeNotebookWith, notebookCells } from '../../../src/rules';
-import { astScan } from './astScan';
+import { analyzeNotebook } from '../../../src/rules';
 import { positionOf } from './helpers';
 
 const json = readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'notebook.ipynb'), 'utf8');
@@ -13,7 +12,7 @@ const cellSource = (i: number): string => {
 
 describe('rules on notebooks', () => {
   it('resolves names imported in an earlier cell and reports positions per cell', () => {
-    const r = analyzeNotebookWith(astScan, json);
+    const r = analyzeNotebook(json);
     assert.ok(!('error' in r));
     assert.deepEqual(
       r.layers.map((l) => ({ cell: l.cell, name: l.qualifiedName, start: l.call.range.start })),
@@ -41,10 +40,22 @@ describe('rules on notebooks', () => {
   });
 
   it('explains why a text is not a notebook', () => {
-    assert.match((notebookCells('{') as { error: string }).error, /^not valid JSON/);
-    assert.deepEqual(notebookCells('{"cells": 3}'), { error: 'not a Jupyter notebook (no "cells" list)' });
-    assert.deepEqual(notebookCells('{"cells": [{"cell_type": "code", "source": 7}]}'), { error: 'cell 0 has no text source' });
-    assert.deepEqual(notebookCells('{"cells": [{"cell_type": "code", "source": "x"}]}'), { cells: [{ kind: 'code', text: 'x' }] });
+    assert.match((analyzeNotebook('{') as { error: string }).error, /invalid JSON/);
+    assert.match((analyzeNotebook('{"cells": 3}') as { error: string }).error, /no "cells" list/);
+  });
+
+  it('notes InstanceNorm affine once per notebook', () => {
+    const cell = (source: string) => ({ cell_type: 'code', source });
+    const nb = JSON.stringify({
+      cells: [
+        cell('import torch.nn as nn'),
+        cell('a = nn.InstanceNorm2d(3)\nprint(a.weight)'),
+        cell('b = nn.InstanceNorm2d(3)\nprint(b.weight)'),
+      ],
+    });
+    const r = analyzeNotebook(nb);
+    assert.ok(!('error' in r));
+    assert.deepEqual(r.diagnostics.map((d) => [d.cell, d.code]), [[1, 'instancenorm-affine-default']]);
   });
 
   it('blanks IPython magics and shell escapes so they do not break the scan', () => {
@@ -54,7 +65,7 @@ describe('rules on notebooks', () => {
         { cell_type: 'code', source: 'gn = nn.GroupNorm(3, 64)' },
       ],
     });
-    const r = analyzeNotebookWith(astScan, nb);
+    const r = analyzeNotebook(nb);
     assert.ok(!('error' in r));
     assert.deepEqual(r.diagnostics.map((d) => [d.cell, d.code, d.range.start]), [[1, 'groupnorm-divisibility', { line: 0, character: 18 }]]);
   });

@@ -1,0 +1,289 @@
+/**
+ * `normlens inspect PATH... [--json]`: every normalization layer in Python files and notebooks,
+ * with its qualified name, effective arguments and diagnostics.
+ *
+ * Exit codes: 0 clean (warnings and infos allowed), 1 at least one error diagnostic, 2 unusable
+ * input (bad option, missing or unreadable path, malformed notebook; the other paths are still
+ * inspected and reported).
+ */
+import { promises as fs, type Dirent } from 'node:fs';
+import * as path from 'node:path';
+import type { Range, ResolvedLayer } from '../python/types';
+import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules';
+import type { NormDiagnostic, Severity } from '../rules/types';
+import { pyRepr } from '../rules/format';
+
+export interface InspectIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Whether stdout is a terminal: colour only then. */
+  isTTY: boolean;
+  /** Environment for NO_COLOR; process.env when absent. */
+  env?: Record<string, string | undefined>;
+}
+
+const USAGE = `Usage: normlens inspect PATH... [--json]
+
+Lists every normalization layer in the given Python files (.py) and notebooks (.ipynb), or in
+the folders given (searched recursively, skipping hidden folders, virtual environments,
+site-packages and node_modules), with its qualified name, its arguments (written and default)
+and NormLens's diagnostics.
+
+  --json     one JSON document on stdout (1-based lines and columns, columns in UTF-16 units)
+  -h, --help this text
+
+Exit status: 0 no errors, 1 an error diagnostic was found, 2 a path could not be used.
+`;
+
+/** Folders never entered when searching (they hold installed packages, not the user's code). */
+const SKIPPED_FOLDERS = new Set(['venv', 'env', 'site-packages', 'node_modules', '__pycache__']);
+
+interface Found {
+  /** The path as shown: as given, or joined below a given folder. */
+  shown: string;
+  notebook: boolean;
+}
+
+interface FileResult {
+  path: string;
+  report: DocumentReport;
+  text: string[];
+}
+
+export async function runInspect(argv: string[], io: InspectIO): Promise<number> {
+  const env = io.env ?? process.env;
+  let json = false;
+  const paths: string[] = [];
+  let optionsDone = false;
+  for (const a of argv) {
+    if (!optionsDone && a === '--') optionsDone = true;
+    else if (!optionsDone && a === '--json') json = true;
+    else if (!optionsDone && (a === '-h' || a === '--help')) {
+      io.stdout(USAGE);
+      return 0;
+    } else if (!optionsDone && a.startsWith('-') && a !== '-') {
+      io.stderr(`normlens inspect: unknown option ${a}\n${USAGE}`);
+      return 2;
+    } else paths.push(a);
+  }
+  if (paths.length === 0) {
+    io.stderr(`normlens inspect: no path given\n${USAGE}`);
+    return 2;
+  }
+
+  let unusable = false;
+  const problem = (message: string) => {
+    unusable = true;
+    io.stderr(`normlens inspect: ${message}\n`);
+  };
+
+  const found: Found[] = [];
+  for (const p of paths) await collect(p, found, problem);
+
+  const results: FileResult[] = [];
+  for (const f of found) {
+    let content: string;
+    try {
+      content = await fs.readFile(f.shown, 'utf8');
+    } catch (e) {
+      problem(`cannot read ${f.shown}: ${describe(e)}`);
+      continue;
+    }
+    if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
+    if (f.notebook) {
+      const nb = analyzeNotebook(content);
+      if ('error' in nb) {
+        problem(`cannot use ${f.shown}: ${nb.error}`);
+        continue;
+      }
+      results.push({ path: f.shown, report: nb, text: nb.cellTexts });
+    } else {
+      results.push({ path: f.shown, report: analyzeDocument(content), text: [content] });
+    }
+  }
+
+  const hasError = results.some((r) => r.report.diagnostics.some((d) => d.severity === 'error'));
+  if (json) io.stdout(JSON.stringify(toJson(results), null, 2) + '\n');
+  else io.stdout(toText(results, io.isTTY && !env.NO_COLOR));
+  return unusable ? 2 : hasError ? 1 : 0;
+}
+
+function describe(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+const isNotebookName = (name: string) => name.toLowerCase().endsWith('.ipynb');
+const isSourceName = (name: string) => /\.(py|ipynb)$/i.test(name);
+
+async function collect(given: string, out: Found[], problem: (m: string) => void): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(given);
+  } catch (e) {
+    problem(`cannot read ${given}: ${describe(e)}`);
+    return;
+  }
+  if (!stat.isDirectory()) {
+    // A file named explicitly is inspected whatever its extension: notebooks by extension, else Python.
+    out.push({ shown: given, notebook: isNotebookName(given) });
+    return;
+  }
+  await walk(given, out, problem);
+}
+
+async function walk(dir: string, out: Found[], problem: (m: string) => void): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    problem(`cannot read ${dir}: ${describe(e)}`);
+    return;
+  }
+  // A virtual environment's root holds pyvenv.cfg, whatever the folder is called.
+  if (entries.some((e) => e.name === 'pyvenv.cfg' && !e.isDirectory())) return;
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name.startsWith('.') || SKIPPED_FOLDERS.has(e.name)) continue;
+      await walk(full, out, problem);
+    } else if (isSourceName(e.name) && !e.name.startsWith('.')) {
+      // Symbolic links to files are followed; links to folders are not (no cycles).
+      if (e.isSymbolicLink()) {
+        const target = await fs.stat(full).catch(() => undefined);
+        if (!target?.isFile()) continue;
+      } else if (!e.isFile()) continue;
+      out.push({ shown: full, notebook: isNotebookName(e.name) });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+interface JsonPosition {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** 1-based lines and columns; the end column is the one just past the last character. */
+function jsonPosition(r: Range): JsonPosition {
+  return { line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
+}
+
+function toJson(results: FileResult[]) {
+  return {
+    files: results.map((r) => ({
+      path: r.path,
+      layers: r.report.layers.map((l) => ({
+        ...jsonPosition(l.call.range),
+        callee: l.call.callee,
+        qualifiedName: l.qualifiedName,
+        framework: l.spec.framework,
+        kind: l.spec.kind,
+        cell: l.cell ?? null,
+        arguments: l.arguments,
+        effective: Object.fromEntries(Object.entries(l.effective).map(([k, v]) => [k, v.value])),
+      })),
+      diagnostics: r.report.diagnostics.map((d) => ({
+        ...jsonPosition(d.range),
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+        cell: d.cell ?? null,
+      })),
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', blue: '\x1b[34m', cyan: '\x1b[36m' };
+
+const SEVERITY_COLOUR: Record<Severity, string> = { error: ANSI.red, warning: ANSI.yellow, info: ANSI.blue, hint: ANSI.dim };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function toText(results: FileResult[], colour: boolean): string {
+  const paint = (style: string, s: string) => (colour ? style + s + ANSI.reset : s);
+  const lines: string[] = [];
+  const totals: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  let layerCount = 0;
+
+  for (const r of results) {
+    const { layers, diagnostics } = r.report;
+    layerCount += layers.length;
+    for (const d of diagnostics) totals[d.severity]++;
+    if (layers.length === 0 && diagnostics.length === 0) continue;
+    lines.push(paint(ANSI.bold, r.path));
+
+    const where = (range: Range, cell: number | undefined) =>
+      `${cell === undefined ? '' : `cell ${cell} `}${range.start.line + 1}:${range.start.character + 1}`;
+    const inside = (d: NormDiagnostic, l: ResolvedLayer) =>
+      d.cell === l.cell && d.range.startOffset >= l.call.range.startOffset && d.range.endOffset <= l.call.range.endOffset;
+
+    const owned = new Set<NormDiagnostic>();
+    const width = Math.max(...layers.map((l) => where(l.call.range, l.cell).length), 0);
+    const pad = ' '.repeat(width + 4);
+    const severityWidth = 7;
+    const diagLine = (d: NormDiagnostic, indent: string) =>
+      `${indent}${paint(SEVERITY_COLOUR[d.severity], d.severity.padEnd(severityWidth))} ` +
+      `${paint(ANSI.dim, where(d.range, d.cell))}  ${d.message} ${paint(ANSI.dim, `[${d.code}]`)}`;
+
+    for (const l of layers) {
+      lines.push(`  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`);
+      const text = r.text[l.cell ?? 0] ?? '';
+      const written: string[] = [];
+      const defaults: string[] = [];
+      for (const [name, arg] of Object.entries(l.effective)) {
+        if (arg.isDefault) defaults.push(`${name}=${pyRepr(arg.value)}`);
+        else written.push(`${name}=${writtenText(l, text, arg.range) ?? pyRepr(arg.value)}`);
+      }
+      if (written.length) lines.push(`${pad}written   ${written.join('  ')}`);
+      if (defaults.length) lines.push(`${pad}${paint(ANSI.dim, `defaults  ${defaults.join('  ')}`)}`);
+      for (const d of diagnostics) {
+        if (owned.has(d) || !inside(d, l)) continue;
+        owned.add(d);
+        lines.push(diagLine(d, pad));
+      }
+    }
+    for (const d of diagnostics) if (!owned.has(d)) lines.push(diagLine(d, '  '));
+    lines.push('');
+  }
+
+  const summary = [
+    plural(results.length, 'file'),
+    plural(layerCount, 'layer'),
+    plural(totals.error, 'error'),
+    plural(totals.warning, 'warning'),
+    `${totals.info} info`,
+  ].join(', ');
+  lines.push(totals.error ? paint(ANSI.red, summary) : summary);
+  return lines.join('\n') + '\n';
+}
+
+/** What the user wrote for an argument's value, on one line. */
+function writtenText(l: ResolvedLayer, text: string, r: Range | undefined): string | undefined {
+  if (!r) return undefined;
+  const arg = l.call.args.find((a) => a.valueRange.startOffset === r.startOffset || a.range.startOffset === r.startOffset);
+  const v = arg ? arg.valueRange : r;
+  const s = text.slice(v.startOffset, v.endOffset).replace(/\s*\n\s*/g, ' ');
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+

@@ -1,0 +1,139 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runInspect } from '../../../src/cli/inspect';
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function inspect(argv: string[], opts: { isTTY?: boolean; env?: Record<string, string | undefined> } = {}): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runInspect(argv, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    isTTY: opts.isTTY ?? false,
+    env: opts.env ?? {},
+  });
+  return { code, stdout, stderr };
+}
+
+const TORCH = 'import torch.nn as nn\n';
+
+describe('normlens inspect: arguments and files', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'normlens-inspect-'));
+  });
+  afterEach(() => {
+    chmodSync(dir, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints usage for --help and exits 0', async () => {
+    const r = await inspect(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^Usage: normlens inspect PATH\.\.\. \[--json\]/);
+  });
+
+  it('exits 2 without a path or with an unknown option', async () => {
+    const none = await inspect([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no path given/);
+    const bad = await inspect(['--colour', dir]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown option --colour/);
+  });
+
+  it('recurses into folders, skipping hidden folders, virtual environments, site-packages and node_modules', async () => {
+    const write = (rel: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), text);
+    };
+    write('b.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('a/model.py', TORCH + 'ln = nn.LayerNorm(8)\n');
+    write('a/notes.txt', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('.hidden/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('venv/lib/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('.venv/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('myenv/pyvenv.cfg', 'home = /usr/bin\n');
+    write('myenv/lib/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('lib/python3.11/site-packages/torch/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('web/node_modules/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    symlinkSync(path.join(dir, 'a'), path.join(dir, 'link-to-a'));
+    const r = await inspect(['--json', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(
+      out.files.map((f: { path: string }) => path.relative(dir, f.path)),
+      [path.join('a', 'model.py'), 'b.py'],
+    );
+    assert.deepEqual(
+      out.files.map((f: { layers: { qualifiedName: string }[] }) => f.layers.map((l) => l.qualifiedName)),
+      [['torch.nn.LayerNorm'], ['torch.nn.BatchNorm2d']],
+    );
+  });
+
+  it('names a missing or unreadable file, exits 2, and still reports the others', async () => {
+    const good = path.join(dir, 'good.py');
+    writeFileSync(good, TORCH + 'gn = nn.GroupNorm(3, 64)\n');
+    const locked = path.join(dir, 'locked.py');
+    writeFileSync(locked, TORCH);
+    chmodSync(locked, 0o000);
+    const missing = path.join(dir, 'missing.py');
+    const r = await inspect(['--json', missing, good, locked]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`cannot read ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no such file or directory`));
+    if (process.getuid?.() !== 0) assert.match(r.stderr, /cannot read .*locked\.py: permission denied/);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.files[0].path, good);
+    assert.equal(out.files[0].diagnostics[0].code, 'groupnorm-divisibility');
+  });
+
+  it('exits 1 when an error diagnostic is found, 0 for warnings and infos only', async () => {
+    const err = path.join(dir, 'err.py');
+    writeFileSync(err, TORCH + 'gn = nn.GroupNorm(3, 64)\n');
+    const warn = path.join(dir, 'warn.py');
+    writeFileSync(warn, TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.9)\n');
+    assert.equal((await inspect([err])).code, 1);
+    assert.equal((await inspect([warn])).code, 0);
+    assert.equal((await inspect(['--json', warn, err])).code, 1);
+  });
+
+  it('reports a notebook that is not JSON by name and exits 2', async () => {
+    const nb = path.join(dir, 'broken.ipynb');
+    writeFileSync(nb, '{"cells": [');
+    const r = await inspect([nb]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot use .*broken\.ipynb: not a Jupyter notebook: invalid JSON/);
+  });
+
+  it('colours text only on a terminal and never with NO_COLOR', async () => {
+    const f = path.join(dir, 'm.py');
+    writeFileSync(f, TORCH + 'gn = nn.GroupNorm(3, 64)\n');
+    const plain = await inspect([f]);
+    assert.doesNotMatch(plain.stdout, /\x1b\[/);
+    const tty = await inspect([f], { isTTY: true });
+    assert.match(tty.stdout, /\x1b\[31merror/);
+    const noColor = await inspect([f], { isTTY: true, env: { NO_COLOR: '1' } });
+    assert.doesNotMatch(noColor.stdout, /\x1b\[/);
+    assert.equal(noColor.stdout, plain.stdout);
+  });
+
+  it('prints each layer with written and default arguments, its diagnostics, and a summary', async () => {
+    const f = path.join(dir, 'm.py');
+    writeFileSync(f, TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.9)\n');
+    const r = await inspect([f]);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines[0], f);
+    assert.equal(lines[1], '  2:6  torch.nn.BatchNorm2d  pytorch batch_norm');
+    assert.equal(lines[2], '       written   num_features=64  momentum=0.9');
+    assert.equal(lines[3], '       defaults  eps=1e-05  affine=True  track_running_stats=True  device=None  dtype=None');
+    assert.match(lines[4], /^       warning 2:34  momentum=0\.9 in PyTorch .* \[momentum-convention\]$/);
+    assert.equal(lines[6], '1 file, 1 layer, 0 errors, 1 warning, 0 info');
+  });
+});
