@@ -65,6 +65,8 @@ export function layerNormJs(
   const mean = new Float64Array(rows);
   const variance = new Float64Array(rows);
   const out = new Float32Array(x.length);
+  const w = weight ?? new Float32Array(cols).fill(1);
+  const b = bias ?? new Float32Array(cols);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const [m, m2] = moments(x, base, cols);
@@ -72,10 +74,7 @@ export function layerNormJs(
     mean[r] = m;
     variance[r] = v;
     const rstd = 1 / Math.sqrt(v + eps);
-    for (let j = 0; j < cols; j++) {
-      const y = (x[base + j] - m) * rstd;
-      out[base + j] = (weight ? y * weight[j] : y) + (bias ? bias[j] : 0);
-    }
+    for (let j = 0; j < cols; j++) out[base + j] = (x[base + j] - m) * rstd * w[j] + b[j];
   }
   return { output: out, mean, variance };
 }
@@ -85,6 +84,7 @@ export function rmsNormJs(
 ): RmsNormFastResult {
   const meanSquare = new Float64Array(rows);
   const out = new Float32Array(x.length);
+  const w = weight ?? new Float32Array(cols).fill(1);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let ss = 0;
@@ -92,7 +92,7 @@ export function rmsNormJs(
     const ms = ss / cols;
     meanSquare[r] = ms;
     const rinv = 1 / Math.sqrt(ms + eps);
-    for (let j = 0; j < cols; j++) out[base + j] = weight ? x[base + j] * rinv * weight[j] : x[base + j] * rinv;
+    for (let j = 0; j < cols; j++) out[base + j] = x[base + j] * rinv * w[j];
   }
   return { output: out, meanSquare };
 }
