@@ -7,3 +7,5 @@ export * from './fold';
 export * from './simulate';
 export * from './choose';
 export * from './fromLayer';
+export * from './count';
+export * from './paramCount';

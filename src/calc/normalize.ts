@@ -74,6 +74,16 @@ export function validateEps(text: string): string | null {
   return null;
 }
 
+/** Validation for a GroupNorm group count against the channel count (when known). */
+export function validateGroups(text: string, channels?: number): string | null {
+  const t = text.trim();
+  if (!/^-?\d+$/.test(t)) return `groups must be a whole number (got '${t}')`;
+  const g = Number(t);
+  if (g < 1) return `groups must be at least 1 (got ${g})`;
+  if (channels !== undefined && channels % g !== 0) return `${channels} channels are not divisible into ${g} groups`;
+  return null;
+}
+
 function expandPerChannel(v: number | number[] | undefined, n: number, fallback: number, what: string, unit: string): Float32Array | string {
   if (v === undefined) return new Float32Array(n).fill(fallback);
   if (typeof v === 'number') return new Float32Array(n).fill(v);

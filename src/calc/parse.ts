@@ -218,7 +218,9 @@ export function parseNumbers(text: string, maxElements: number = MAX_ELEMENTS): 
 export function parseShape(text: string, maxElements: number = MAX_ELEMENTS): { ok: true; shape: number[] } | { ok: false; message: string } {
   const inner = text.trim().replace(/^[[(]\s*/, '').replace(/\s*[\])]$/, '');
   if (inner === '') return { ok: false, message: 'no shape given' };
-  const words = inner.split(/[\s,x×]+/).filter((w) => w !== '');
+  // '2x3' and '2 × 3' are shapes too; a lone 'x' is not.
+  const words = inner.split(/[\s,]+|(?<=\d)\s*[x×]\s*(?=\d)/).filter((w) => w !== '');
+  if (words.length === 0) return { ok: false, message: 'no shape given' };
   const shape: number[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
@@ -239,4 +241,23 @@ export function parseScalar(text: string, what: string): { ok: true; value: numb
   const x = readNumber(t);
   if (x === null) return { ok: false, message: `${what}: '${t}' is not a number` };
   return { ok: true, value: x };
+}
+
+/** For an input box: a shape typed for values already entered must hold exactly that many. */
+export function validateShapeFor(text: string, valueCount: number): string | null {
+  const r = parseShape(text);
+  if (!r.ok) return r.message;
+  const size = r.shape.reduce((a, b) => a * b, 1);
+  if (size !== valueCount) {
+    return `shape (${r.shape.join(', ')}) holds ${size} value${size === 1 ? '' : 's'}, but ${valueCount} ${valueCount === 1 ? 'was' : 'were'} given`;
+  }
+  return null;
+}
+
+/** One number or a flat list (γ, β, running statistics): a specific message otherwise. */
+export function parseVector(text: string, what: string): { ok: true; values: number[] } | { ok: false; message: string } {
+  const r = parseNumbers(text);
+  if (!r.ok) return { ok: false, message: `${what}: ${r.message}` };
+  if (r.shape.length !== 1) return { ok: false, message: `${what} must be one number or a flat list, not a ${r.shape.length}-D array` };
+  return { ok: true, values: r.values };
 }

@@ -10,6 +10,7 @@ import type { FrameworkId, LayerKind } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from '../calc/convention';
 import { startFromLayer } from '../calc/fromLayer';
+import { frameworkCount } from '../calc/paramCount';
 import { layerContext, num, roleName, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -259,7 +260,7 @@ function parametersText(ctx: LayerContext): string {
   }
   let counted;
   try {
-    counted = countParameters(core, 4);
+    counted = frameworkCount(core, ctx.layer.spec.framework, 4);
   } catch (e) {
     return `Parameter count depends on the input: ${escapeMd(e instanceof Error ? e.message : String(e))}.`;
   }

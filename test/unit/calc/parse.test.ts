@@ -77,3 +77,22 @@ describe('calc/parseNumbers', () => {
     assert.deepEqual(parseScalar('x', 'ε'), { ok: false, message: "ε: 'x' is not a number" });
   });
 });
+
+import { validateShapeFor, parseVector } from '../../../src/calc/parse';
+import { validateGroups } from '../../../src/calc/normalize';
+
+describe('calc/validators', () => {
+  it('checks a shape against the values given', () => {
+    assert.equal(validateShapeFor('2, 3', 6), null);
+    assert.equal(validateShapeFor('2, 2', 6), 'shape (2, 2) holds 4 values, but 6 were given');
+    assert.equal(validateShapeFor('x', 6), "dimension 1 ('x') must be a positive integer");
+  });
+  it('reads γ/β vectors and group counts', () => {
+    assert.deepEqual(parseVector('1, 2', 'γ'), { ok: true, values: [1, 2] });
+    assert.deepEqual(parseVector('1 2; 3 4', 'γ'), { ok: false, message: 'γ must be one number or a flat list, not a 2-D array' });
+    assert.deepEqual(parseVector('1 x', 'β'), { ok: false, message: "β: 'x' at position 2 is not a number" });
+    assert.equal(validateGroups('3', 64), '64 channels are not divisible into 3 groups');
+    assert.equal(validateGroups('0'), 'groups must be at least 1 (got 0)');
+    assert.equal(validateGroups('8', 64), null);
+  });
+});
