@@ -13,10 +13,14 @@ import { NORMALIZE_KINDS, normalizeValues, validateEps, type NormalizeKind, type
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
 import { simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
-import type { MomentumConvention, ParamRoles, PyValue } from '../frameworks/types';
+import type { FrameworkId, MomentumConvention } from '../frameworks/types';
+import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
+import type { PyValue } from '../frameworks/types';
+import { countTyped, recognizeTyped } from '../calc/count';
+import { convertMomentumBetween, validateMomentum } from '../calc/momentum';
 import type { ResolvedLayer } from '../python/types';
-import type { NormClassSpec } from '../frameworks/types';
-import { FRAMEWORKS, NORM_CLASSES } from '../frameworks/table';
+import type { CalcStart } from '../explain/links';
+import { seedFromStart, startFromLayer, type LayerSeed } from '../calc/fromLayer';
 import { readSettings } from './config';
 import type { ResultStore } from './results';
 import { registerCommand, showInputBox, showQuickPick, showErrorMessage } from './vscodeapi';
@@ -80,39 +84,18 @@ async function askPick<T>(title: string, placeHolder: string, items: { label: st
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const numOr = (x: unknown): number | undefined => (isNum(x) ? x : undefined);
 
-/**
- * The layer a calculator starts from: the one under the cursor, or the one a hover link names
- * (`{ qualifiedName, args }`), with its effective arguments by parameter name.
- */
-export interface LayerStart {
-  spec: NormClassSpec;
-  values: Record<string, PyValue>;
-}
-
-export function startFromLayer(layer: ResolvedLayer | undefined): LayerStart | undefined {
-  if (!layer) return undefined;
-  const values: Record<string, PyValue> = {};
-  for (const [k, v] of Object.entries(layer.effective)) values[k] = v.value;
-  return { spec: layer.spec, values };
-}
-
-/** A hover link's argument ({ qualifiedName, args }) as a start, or undefined when it is not one. */
-export function startFromLink(args: CalcArgs): LayerStart | undefined {
+/** Starting values from a hover link's argument (`{ qualifiedName, args, ... }`), if it is one. */
+export function seedFromLink(args: CalcArgs): LayerSeed | undefined {
   if (typeof args.qualifiedName !== 'string' || !args.args || typeof args.args !== 'object') return undefined;
-  const spec = NORM_CLASSES.find((c) => c.id === args.qualifiedName || c.qualifiedNames.includes(args.qualifiedName as string));
-  return spec ? { spec, values: args.args as Record<string, PyValue> } : undefined;
+  const seed = seedFromStart(args as unknown as CalcStart);
+  return 'error' in seed ? undefined : seed;
 }
 
-/** The literal number a layer's argument in some role holds (written or default), if any. */
-function layerNumber(layer: LayerStart | undefined, role: keyof ParamRoles): number | undefined {
-  const name = layer?.spec.roles[role];
-  const v: PyValue | undefined = name ? layer.values[name] : undefined;
-  return typeof v === 'number' ? v : undefined;
-}
-
-function layerHasNone(layer: LayerStart | undefined, role: keyof ParamRoles): boolean {
-  const name = layer?.spec.roles[role];
-  return !!name && !!layer && name in layer.values && layer.values[name] === null;
+/** Starting values from the layer under the cursor. */
+export function seedFromLayer(layer: ResolvedLayer | undefined): LayerSeed | undefined {
+  if (!layer) return undefined;
+  const seed = seedFromStart(startFromLayer(layer));
+  return 'error' in seed ? undefined : seed;
 }
 
 function validateNumbers(text: string): string | null {
@@ -153,19 +136,21 @@ function oneOrMany(values: number[]): number | number[] {
 // ---------------------------------------------------------------------------------------------
 // The calculators
 
-const KIND_OF_LAYER: Record<string, NormalizeKind> = {
-  batch_norm: 'batch_norm',
-  layer_norm: 'layer_norm',
-  rms_norm: 'rms_norm',
-  group_norm: 'group_norm',
-  instance_norm: 'instance_norm',
-};
+/**
+ * Fields of a programmatic call. When the caller passed any field, optional inputs it left out
+ * take their usual defaults instead of being asked for; required ones are still asked.
+ */
+function programmatic(args: CalcArgs): boolean {
+  return Object.keys(args).some((k) => k !== 'show');
+}
 
-async function normalizeCommand(args: CalcArgs, layer: LayerStart | undefined): Promise<CalcOutcome<unknown>> {
+async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise<CalcOutcome<unknown>> {
   const title = 'NormLens: Normalize Values';
-  const layerKind = layer ? KIND_OF_LAYER[layer.spec.kind] : undefined;
+  const quiet = programmatic(args);
   const kind = (args.kind as NormalizeKind | undefined) ??
-    (await askPick(title, 'Which normalization?', NORMALIZE_KINDS.map((k) => ({ label: k.label, detail: k.detail, value: k.kind })), layerKind));
+    (await askPick(title, 'Which normalization?', NORMALIZE_KINDS.map((k) => ({ label: k.label, detail: k.detail, value: k.kind })), seed?.kind ?? undefined));
+  const fromSeed = seed && seed.kind === kind ? seed : undefined;
+  const channelFirst = kind === 'batch_norm' || kind === 'group_norm' || kind === 'instance_norm';
 
   let values: number[];
   let shape: number[];
@@ -175,11 +160,10 @@ async function normalizeCommand(args: CalcArgs, layer: LayerStart | undefined): 
     values = r.values;
     shape = Array.isArray(args.shape) ? (args.shape as number[]) : r.shape;
   } else {
-    const channelFirst = kind === 'batch_norm' || kind === 'group_norm' || kind === 'instance_norm';
     const text = await askText({
       title,
       prompt: channelFirst
-        ? 'Values: a nested array, e.g. rows of a batch (N, C), or JSON/NumPy-style [[...]] for (N, C, L)'
+        ? 'Values: rows of a batch (N, C) as a nested array, or [[[...]]] for (N, C, L); whitespace or commas between numbers'
         : 'Values: a nested array; each row is normalized over its last dimension',
       value: channelFirst ? '[[1, 2, 3, 4], [3, 2, 1, 0], [2, 2, 6, 4]]' : '[[1, 2, 3, 4], [2, 4, 6, 8]]',
       validate: validateNumbers,
@@ -190,86 +174,125 @@ async function normalizeCommand(args: CalcArgs, layer: LayerStart | undefined): 
     shape = r.shape;
   }
   const rank = shape.length;
-
   const req: NormalizeRequest = { values, shape, kind, eps: 1e-5 };
-  if (kind === 'batch_norm' || kind === 'group_norm' || kind === 'instance_norm') {
-    req.channelAxis = numOr(args.channelAxis) ?? (rank === 1 ? 1 : scalarOf(await askText({
+
+  if (channelFirst) {
+    const dflt = fromSeed?.channelAxis ?? 1;
+    req.channelAxis = numOr(args.channelAxis) ?? (quiet || rank === 1 ? dflt : scalarOf(await askText({
       title,
-      prompt: `Channel axis of the ${rank}-D input (negative counts from the end; Keras-style channels-last is -1)`,
-      value: '1',
+      prompt: `Channel axis of the ${rank}-D input (negative counts from the end; channels-last is -1)`,
+      value: String(dflt),
       validate: (t) => validateInteger(t, 'channel axis', -rank, rank - 1),
     }), 'channel axis'));
   } else {
-    req.normalizedDims = numOr(args.normalizedDims) ?? (rank === 1 ? 1 : scalarOf(await askText({
+    const dflt = Math.min(fromSeed?.normalizedDims ?? 1, rank);
+    req.normalizedDims = numOr(args.normalizedDims) ?? (quiet || rank === 1 ? dflt : scalarOf(await askText({
       title,
       prompt: `Normalize over how many trailing dimensions of the ${rank}-D input? (1 = the last one, like normalized_shape=(${shape[rank - 1]},))`,
-      value: '1',
+      value: String(dflt),
       validate: (t) => validateInteger(t, 'number of dimensions', 1, rank),
     }), 'number of dimensions'));
   }
   if (kind === 'group_norm') {
     const axis = req.channelAxis! < 0 ? req.channelAxis! + rank : req.channelAxis!;
     const channels = shape[axis] ?? 1;
-    req.groups = numOr(args.groups) ?? scalarOf(await askText({
+    const dflt = fromSeed?.groups && channels % fromSeed.groups === 0 ? fromSeed.groups : channels % 2 === 0 ? 2 : 1;
+    req.groups = numOr(args.groups) ?? (quiet ? dflt : scalarOf(await askText({
       title,
       prompt: `Number of groups (must divide the ${channels} channels)`,
-      value: String(layerNumber(layer, 'groups') ?? (channels % 2 === 0 ? 2 : 1)),
+      value: String(dflt),
       validate: (t) => validateInteger(t, 'groups', 1, channels) ?? (channels % Number(t) === 0 ? null : `${channels} channels cannot be split into ${t} equal groups`),
-    }), 'groups');
+    }), 'groups'));
   }
-  if (args.eps === null && kind === 'rms_norm') req.eps = null;
+  const allowNone = kind === 'rms_norm';
+  if (args.eps === null && allowNone) req.eps = null;
   else if (isNum(args.eps)) req.eps = args.eps;
   else {
-    const allowNone = kind === 'rms_norm';
-    const fromLayer = layerNumber(layer, 'eps');
-    const text = await askText({
+    const dflt = fromSeed ? (fromSeed.eps === null ? (allowNone ? 'None' : '1e-05') : String(fromSeed.eps)) : '1e-05';
+    const text = quiet ? dflt : await askText({
       title,
-      prompt: allowNone ? 'ε (or None: the float32 machine epsilon, as torch.nn.RMSNorm does)' : 'ε, added to the variance before the square root',
-      value: fromLayer !== undefined && layerKind === kind ? String(fromLayer) : allowNone && layerHasNone(layer, 'eps') ? 'None' : '1e-05',
+      prompt: allowNone ? 'ε (or None: the float32 machine epsilon, as torch.nn.RMSNorm uses)' : 'ε, added to the variance before the square root',
+      value: dflt,
       validate: (t) => (allowNone && t.trim() === 'None' ? null : validateEps(t)),
     });
     req.eps = allowNone && text.trim() === 'None' ? null : scalarOf(text, 'ε');
   }
   const perWhat = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
-  req.gamma = args.gamma !== undefined ? (args.gamma as number | number[]) : oneOrMany(numbersOf(await askText({
+  req.gamma = args.gamma !== undefined ? (args.gamma as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
     title, prompt: `γ (scale): one number, or one per ${perWhat}`, value: '1', validate: validateNumbers,
   })));
   if (kind !== 'rms_norm') {
-    req.beta = args.beta !== undefined ? (args.beta as number | number[]) : oneOrMany(numbersOf(await askText({
+    req.beta = args.beta !== undefined ? (args.beta as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
       title, prompt: `β (shift): one number, or one per ${perWhat}`, value: '0', validate: validateNumbers,
     })));
   }
   if (kind === 'batch_norm') {
-    req.mode = (args.mode as 'train' | 'eval' | undefined) ?? (await askPick(title, 'Training or evaluation mode?', [
+    req.mode = (args.mode as 'train' | 'eval' | undefined) ?? (quiet ? 'train' : await askPick(title, 'Training or evaluation mode?', [
       { label: 'train', detail: 'normalize with this batch\'s own mean and variance', value: 'train' as const },
-      { label: 'eval', detail: 'normalize with running statistics', value: 'eval' as const },
+      { label: 'eval', detail: 'normalize with the running statistics', value: 'eval' as const },
     ]));
     if (req.mode === 'eval') {
-      req.runningMean = args.runningMean !== undefined ? (args.runningMean as number | number[]) : oneOrMany(numbersOf(await askText({
+      req.runningMean = args.runningMean !== undefined ? (args.runningMean as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
         title, prompt: 'Running mean: one number, or one per channel', value: '0', validate: validateNumbers,
       })));
-      req.runningVar = args.runningVar !== undefined ? (args.runningVar as number | number[]) : oneOrMany(numbersOf(await askText({
+      req.runningVar = args.runningVar !== undefined ? (args.runningVar as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
         title, prompt: 'Running variance: one number, or one per channel', value: '1',
-        validate: (t) => validateNumbers(t) ?? (parseNumbers(t).ok && (parseNumbers(t) as { values: number[] }).values.some((v) => v < 0) ? 'a variance cannot be negative' : null),
+        validate: (t) => {
+          const r = parseNumbers(t);
+          if (!r.ok) return r.message;
+          return r.values.some((v) => v < 0) ? 'a variance cannot be negative' : null;
+        },
       })));
     }
-  } else if (args.mode) {
-    req.mode = args.mode as 'train' | 'eval';
+  } else if (args.mode === 'train' || args.mode === 'eval') {
+    req.mode = args.mode;
   }
   return normalizeValues(req);
 }
 
-async function foldCommand(args: CalcArgs, layer: LayerStart | undefined): Promise<CalcOutcome<unknown>> {
-  const title = 'NormLens: Fold BatchNorm into Conv/Linear';
+async function momentumCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise<CalcOutcome<unknown>> {
+  const title = 'NormLens: Convert Momentum';
   const settings = readSettings();
+  const withMomentum = FRAMEWORKS.filter((f) => f.momentumConvention);
+  const frameworkItems = withMomentum.map((f) => ({
+    label: f.name,
+    detail: f.momentumConvention === 'new-weight' ? 'momentum = weight of the new batch' : f.momentumConvention === 'old-weight' ? 'momentum = weight kept from the running value' : 'decay rate with zero-debiasing',
+    value: f.id,
+  }));
+  const from = (args.from as FrameworkId | undefined) ??
+    (await askPick(title, 'Convert from which framework\'s momentum?', frameworkItems, seed && withMomentum.some((f) => f.id === seed.framework) ? seed.framework : undefined));
+  const fromInfo = frameworkInfo(from);
+  const allowNone = fromInfo?.momentumConvention === 'new-weight';
+  let value: number | null;
+  if (args.value === null || isNum(args.value)) value = args.value as number | null;
+  else {
+    const dflt = seed && seed.framework === from && seed.momentum !== undefined ? (seed.momentum === null ? 'None' : String(seed.momentum)) : fromInfo?.momentumConvention === 'new-weight' ? '0.1' : '0.99';
+    const text = await askText({
+      title,
+      prompt: `${fromInfo?.name ?? from} momentum${allowNone ? ' (None: cumulative average)' : ''}`,
+      value: dflt,
+      validate: (t) => validateMomentum(t, allowNone),
+    });
+    value = text.trim() === 'None' ? null : scalarOf(text, 'momentum');
+  }
+  const preferredTo = settings.preferredFramework !== 'auto' && settings.preferredFramework !== from ? settings.preferredFramework : from === 'pytorch' ? 'keras' : 'pytorch';
+  const to = (args.to as FrameworkId | undefined) ??
+    (await askPick(title, 'Into which framework\'s convention?', frameworkItems.filter((i) => i.value !== from), preferredTo));
+  return convertMomentumBetween(value, from, to);
+}
+
+async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise<CalcOutcome<unknown>> {
+  const title = 'NormLens: Fold BatchNorm into Conv/Linear';
+  const quiet = programmatic(args);
+  const settings = readSettings();
+  const bnSeed = seed?.kind === 'batch_norm' ? seed : undefined;
   let weightShape: number[];
   if (Array.isArray(args.weightShape)) weightShape = args.weightShape as number[];
   else {
-    const channels = layer?.spec.kind === 'batch_norm' ? layerNumber(layer, 'channels') : undefined;
     const text = await askText({
       title,
       prompt: 'Weight shape of the Conv/Linear before the BatchNorm: (out, in) for Linear, (out, in, kH, kW) for Conv2d',
-      value: `${channels ?? 4}, 3, 3, 3`,
+      value: `${Math.min(bnSeed?.channels ?? 4, 64)}, 3, 3, 3`,
       validate: (t) => {
         const r = parseShape(t);
         return r.ok ? validateWeightShape(r.shape) : r.message;
@@ -280,11 +303,11 @@ async function foldCommand(args: CalcArgs, layer: LayerStart | undefined): Promi
     weightShape = r.shape;
   }
   const req: FoldRequest = { weightShape, eps: 1e-5, seed: numOr(args.seed) ?? settings.sampleSeed };
-  if (args.bias !== undefined) req.bias = args.bias as number[] | null;
+  if (args.bias !== undefined || quiet) req.bias = (args.bias as number[] | null | undefined) ?? null;
   else {
     const withBias = await askPick(title, 'Does the Conv/Linear have a bias?', [
       { label: 'bias=False', detail: 'the usual choice before BatchNorm: its β makes a bias redundant', value: false },
-      { label: 'bias=True', detail: 'a bias (seeded sample values) is folded too', value: true },
+      { label: 'bias=True', detail: 'the bias is folded too', value: true },
     ]);
     if (withBias) {
       const out = weightShape[0];
@@ -300,15 +323,72 @@ async function foldCommand(args: CalcArgs, layer: LayerStart | undefined): Promi
       req.bias = v.length === 1 ? new Array<number>(out).fill(v[0]) : v;
     } else req.bias = null;
   }
-  if (isNum(args.eps)) req.eps = args.eps;
-  else {
-    const fromLayer = layer?.spec.kind === 'batch_norm' ? layerNumber(layer, 'eps') : undefined;
-    req.eps = scalarOf(await askText({ title, prompt: 'BatchNorm ε', value: String(fromLayer ?? 1e-5), validate: validateEps }), 'ε');
-  }
+  const epsDefault = bnSeed?.eps ?? 1e-5;
+  req.eps = isNum(args.eps) ? args.eps : quiet ? epsDefault : scalarOf(await askText({ title, prompt: 'BatchNorm ε', value: String(epsDefault), validate: validateEps }), 'ε');
   for (const k of ['weight', 'gamma', 'beta', 'runningMean', 'runningVar'] as const) {
     if (args[k] !== undefined) (req as unknown as Record<string, unknown>)[k] = args[k];
   }
   return foldIntoConv(req);
+}
+
+const DTYPES = [
+  { label: 'float32', detail: '4 bytes per value', value: 4 },
+  { label: 'float16 / bfloat16', detail: '2 bytes per value', value: 2 },
+  { label: 'float64', detail: '8 bytes per value', value: 8 },
+];
+
+/** A call as text from a hover link's layer: `BatchNorm2d(num_features=64, eps=1e-05, ...)`. */
+function callFromLink(args: CalcArgs): { text: string; framework: FrameworkId } | undefined {
+  if (typeof args.qualifiedName !== 'string' || !args.args || typeof args.args !== 'object') return undefined;
+  const spec = findByQualifiedName(args.qualifiedName);
+  if (!spec) return undefined;
+  const given = args.args as Record<string, PyValue>;
+  const parts = spec.params.filter((p) => p.name in given && !p.tensor).map((p) => `${p.name}=${pyRepr(given[p.name])}`);
+  return { text: `${spec.name}(${parts.join(', ')})`, framework: spec.framework };
+}
+
+function callText(layer: ResolvedLayer): string {
+  return `${layer.call.callee}(${layer.call.args.map((a) => (a.star ? `${a.star}${a.text}` : a.name ? `${a.name}=${a.text}` : a.text)).join(', ')})`;
+}
+
+async function countCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined): Promise<CalcOutcome<unknown>> {
+  const title = 'NormLens: Count Parameters and Memory';
+  const quiet = programmatic(args);
+  const settings = readSettings();
+  const fromLink = link ? callFromLink(link) : undefined;
+  const framework: FrameworkId = (args.framework as FrameworkId | undefined) ?? fromLink?.framework ?? layer?.spec.framework ??
+    (settings.preferredFramework === 'auto' ? 'pytorch' : settings.preferredFramework);
+  let text: string;
+  if (typeof args.layer === 'string') text = args.layer;
+  else {
+    text = await askText({
+      title,
+      prompt: 'A normalization layer as you would write it, e.g. BatchNorm2d(64) or nn.LayerNorm([768])',
+      value: fromLink?.text ?? (layer && layer.spec.form === 'module' ? callText(layer) : 'BatchNorm2d(64)'),
+      validate: (t) => {
+        const r = recognizeTyped(t, framework);
+        return 'error' in r ? r.error : null;
+      },
+    });
+  }
+  const dtypeBytes = numOr(args.dtypeBytes) ?? (quiet ? 4 : await askPick(title, 'Values stored as', DTYPES));
+  const inputShape = Array.isArray(args.inputShape) ? (args.inputShape as number[]) : undefined;
+  let outcome = countTyped(text, framework, { dtypeBytes, inputShape });
+  if (!outcome.ok && !quiet && !inputShape && /shape|rank/i.test(outcome.message)) {
+    // Layers that size themselves from their input (Keras, Flax, lazy modules) need its shape.
+    const shapeText = await askText({
+      title,
+      prompt: `${outcome.message} — input shape, e.g. 32, 64, 56, 56`,
+      validate: (t) => {
+        const r = parseShape(t);
+        return r.ok ? null : r.message;
+      },
+    });
+    const r = parseShape(shapeText);
+    if (!r.ok) return r;
+    outcome = countTyped(text, framework, { dtypeBytes, inputShape: r.shape });
+  }
+  return outcome;
 }
 
 interface ConventionChoice {
@@ -316,48 +396,56 @@ interface ConventionChoice {
   storedVariance: 'biased' | 'unbiased';
 }
 
-async function simulateCommand(args: CalcArgs, layer: LayerStart | undefined): Promise<CalcOutcome<unknown>> {
+async function simulateCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise<CalcOutcome<unknown>> {
   const title = 'NormLens: Simulate Running Statistics';
+  const quiet = programmatic(args);
   const settings = readSettings();
-  const layerSpec = layer?.spec.kind === 'batch_norm' ? layer.spec : undefined;
+  const bnSeed = seed?.convention ? seed : undefined;
   let conv: ConventionChoice;
   if (args.convention) {
     conv = { convention: args.convention as MomentumConvention, storedVariance: (args.storedVariance as 'biased' | 'unbiased' | undefined) ?? 'unbiased' };
   } else {
-    const preferred = layerSpec ? FRAMEWORKS.find((f) => f.id === layerSpec.framework)?.momentumConvention ?? undefined : undefined;
     const items: { label: string; detail: string; value: ConventionChoice }[] = [
       { label: 'New-batch weight (PyTorch, MLX)', detail: 'running ← (1 − m)·running + m·batch; running_var stores the unbiased variance', value: { convention: 'new-weight', storedVariance: 'unbiased' } },
       { label: 'Old-value weight (Keras, Flax, Paddle)', detail: 'running ← m·running + (1 − m)·batch; the biased variance is stored', value: { convention: 'old-weight', storedVariance: 'biased' } },
       { label: 'Decay with zero-debiasing (Haiku)', detail: 'running ← d·running + (1 − d)·batch, divided by (1 − dᵗ) when read', value: { convention: 'decay-debiased', storedVariance: 'biased' } },
     ];
-    conv = await askPick(title, 'How is the momentum written?', items.map((i) => ({ ...i, description: i.value.convention === preferred ? '(from the layer at the cursor)' : undefined })));
+    if (bnSeed) {
+      const i = items.findIndex((x) => x.value.convention === bnSeed.convention);
+      if (i >= 0) {
+        if (bnSeed.storedVariance) items[i].value = { ...items[i].value, storedVariance: bnSeed.storedVariance };
+        items.unshift({ ...items.splice(i, 1)[0] });
+      }
+    }
+    conv = await askPick(title, 'How is the momentum written?', items.map((x, i) => ({ ...x, description: bnSeed && i === 0 ? '(from the layer at the cursor)' : undefined })));
   }
   let momentum: number | null;
   if (args.momentum === null || isNum(args.momentum)) momentum = args.momentum as number | null;
   else {
     const allowNone = conv.convention === 'new-weight';
-    const fromLayer = layerSpec ? layerNumber(layer, 'momentum') : undefined;
-    const dflt = fromLayer ?? (conv.convention === 'new-weight' ? 0.1 : 0.99);
+    const dflt = bnSeed && bnSeed.convention === conv.convention && bnSeed.momentum !== undefined
+      ? (bnSeed.momentum === null ? 'None' : String(bnSeed.momentum))
+      : conv.convention === 'new-weight' ? '0.1' : '0.99';
     const text = await askText({
       title,
-      prompt: allowNone ? 'Momentum (or None for a cumulative average)' : 'Momentum (decay of the old value)',
-      value: layerHasNone(layer, 'momentum') && allowNone ? 'None' : String(dflt),
-      validate: (t) => (allowNone && t.trim() === 'None' ? null : validateNumber(t, 'momentum', (x) => (x < 0 || x > 1 ? `momentum must be between 0 and 1 (got ${x})` : null))),
+      prompt: allowNone ? 'Momentum (None: cumulative average)' : 'Momentum (weight kept from the running value)',
+      value: dflt,
+      validate: (t) => validateMomentum(t, allowNone),
     });
     momentum = text.trim() === 'None' ? null : scalarOf(text, 'momentum');
   }
-  const dataMean = isNum(args.dataMean) ? args.dataMean : scalarOf(await askText({
+  const dataMean = isNum(args.dataMean) ? args.dataMean : quiet ? 0 : scalarOf(await askText({
     title, prompt: 'Mean of the data (per channel)', value: '0.5', validate: (t) => validateNumber(t, 'mean'),
   }), 'mean');
-  const dataVar = isNum(args.dataVar) ? args.dataVar : scalarOf(await askText({
+  const dataVar = isNum(args.dataVar) ? args.dataVar : quiet ? 1 : scalarOf(await askText({
     title, prompt: 'Variance of the data (per channel)', value: '4',
     validate: (t) => validateNumber(t, 'variance', (x) => (x > 0 ? null : `variance must be positive (got ${x})`)),
   }), 'variance');
-  const batchSize = isNum(args.batchSize) ? args.batchSize : scalarOf(await askText({
+  const batchSize = isNum(args.batchSize) ? args.batchSize : quiet ? 32 : scalarOf(await askText({
     title, prompt: 'Values per channel in each batch (N, or N·H·W for images)', value: '32',
     validate: (t) => validateInteger(t, 'batch size', 2),
   }), 'batch size');
-  const tolerancePct = isNum(args.tolerancePct) ? args.tolerancePct : scalarOf(await askText({
+  const tolerancePct = isNum(args.tolerancePct) ? args.tolerancePct : quiet ? 1 : scalarOf(await askText({
     title, prompt: 'Within how many percent of the data\'s statistics?', value: '1', validate: validateTolerance,
   }), 'tolerance');
   const req: SimulateRequest = {
@@ -398,10 +486,16 @@ async function chooseCommand(args: CalcArgs): Promise<CalcOutcome<unknown>> {
 // ---------------------------------------------------------------------------------------------
 // Registration
 
-export type Calculator = (args: CalcArgs, layer: LayerStart | undefined) => Promise<CalcOutcome<unknown>>;
+/**
+ * A calculator: request fields given by the caller, starting values (from the cursor's layer or a
+ * hover link), the layer under the cursor itself, and the hover link's argument when started from one.
+ */
+export type Calculator = (args: CalcArgs, seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined) => Promise<CalcOutcome<unknown>>;
 
 export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
   'normlens.calc.normalize': { title: 'Normalize values', run: normalizeCommand },
+  'normlens.calc.momentum': { title: 'Momentum conversion', run: momentumCommand },
+  'normlens.calc.parameters': { title: 'Parameters and memory', run: countCommand },
   'normlens.calc.fold': { title: 'Fold BatchNorm', run: foldCommand },
   'normlens.calc.simulate': { title: 'Running statistics', run: simulateCommand },
   'normlens.calc.choose': { title: 'Choose a normalization', run: (args) => chooseCommand(args) },
@@ -422,8 +516,12 @@ export function registerCalculators(
         try {
           // A hover link names its layer (and asks for everything else); otherwise the fields
           // given are used as they are and the layer under the cursor fills the prompts.
-          const link = startFromLink(args);
-          outcome = link ? await calc.run({ show: args.show }, link) : await calc.run(args, startFromLayer(layerAtCursor()));
+          const linkSeed = seedFromLink(args);
+          if (linkSeed) outcome = await calc.run({ show: args.show }, linkSeed, undefined, args);
+          else {
+            const layer = layerAtCursor();
+            outcome = await calc.run(args, seedFromLayer(layer), layer, undefined);
+          }
         } catch (err) {
           if (err instanceof Cancelled) return undefined;
           outcome = { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -1,28 +1,31 @@
 /**
- * One Python file's analysis, recomputed only when the document's version moved on, and the
- * rules' diagnostics only when the layers or the rule settings changed.
+ * One Python file's analysis. The recognizer's DocumentIndex is kept in step with the editor by
+ * feeding it each edit's content changes (it rescans only what an edit touches); the rules run
+ * again only when the layers or the rule settings changed.
  */
 import type * as vscode from 'vscode';
-import { recognize } from '../rules/recognizer';
-import { runRules } from '../rules/index';
-import type { ScanInput } from '../rules/index';
+import { DocumentIndex } from '../python/index';
 import type { ResolvedLayer } from '../python/types';
+import { runRules } from '../rules/index';
 import type { NormDiagnostic } from '../rules/types';
 
 export class FileAnalysis {
-  private version = -1;
-  private scan: ScanInput | undefined;
-  private layers: ResolvedLayer[] = [];
+  private index: DocumentIndex;
+  private version: number;
   private diagnostics: NormDiagnostic[] | undefined;
   private rulesKey = '';
+  private layersSeen: readonly ResolvedLayer[] | undefined;
 
   constructor(doc: vscode.TextDocument) {
-    this.refresh(doc);
+    this.index = new DocumentIndex(doc.getText());
+    this.version = doc.version;
   }
 
+  /** Applies an edit's changes in the order VS Code lists them (each against the text the previous one left). */
   applyChanges(doc: vscode.TextDocument, changes: readonly vscode.TextDocumentContentChangeEvent[]): void {
-    void changes;
-    this.refresh(doc);
+    for (const c of changes) this.index.applyEdit(c.rangeOffset, c.rangeOffset + c.rangeLength, c.text);
+    this.version = doc.version;
+    this.diagnostics = undefined;
   }
 
   invalidateDiagnostics(): void {
@@ -30,20 +33,20 @@ export class FileAnalysis {
   }
 
   analysis(doc: vscode.TextDocument, disabledRules: readonly string[]): { layers: ResolvedLayer[]; diagnostics: NormDiagnostic[] } {
-    if (doc.version !== this.version) this.refresh(doc);
-    const key = disabledRules.join(',');
-    if (!this.diagnostics || key !== this.rulesKey) {
-      this.rulesKey = key;
-      this.diagnostics = this.scan ? runRules(this.scan, this.layers, { disabled: disabledRules }) : [];
+    // An edit missed (e.g. made before the index existed) or a reload: start over from the text.
+    if (doc.version !== this.version || this.index.text.length !== doc.getText().length) {
+      this.index = new DocumentIndex(doc.getText());
+      this.version = doc.version;
+      this.diagnostics = undefined;
     }
-    return { layers: this.layers, diagnostics: this.diagnostics };
-  }
-
-  private refresh(doc: vscode.TextDocument): void {
-    const r = recognize(doc.getText());
-    this.scan = r.scan;
-    this.layers = r.layers;
-    this.version = doc.version;
-    this.diagnostics = undefined;
+    const layers = this.index.layers as ResolvedLayer[];
+    const key = disabledRules.join(',');
+    if (!this.diagnostics || key !== this.rulesKey || layers !== this.layersSeen) {
+      this.rulesKey = key;
+      this.layersSeen = layers;
+      const scan = { text: this.index.text, calls: [...this.index.calls], imports: [...this.index.imports], rebinds: [...this.index.rebinds] };
+      this.diagnostics = runRules(scan, layers, { disabled: disabledRules });
+    }
+    return { layers, diagnostics: this.diagnostics };
   }
 }

@@ -1,0 +1,279 @@
+/**
+ * End-to-end: the packaged .vsix installed into code-server (VS Code 1.139.1), driven like a
+ * person would with Playwright in Chromium. Hover a BatchNorm call and compare its numbers with
+ * the core's; see the diagnostics (squiggles, Problems panel); apply a quick fix with Ctrl+. and
+ * read the saved file back; run a calculator from the command palette.
+ *
+ *   npx tsx test/e2e/e2e.ts [--no-package] [--headed] [--keep]
+ * Screenshots go to test-output/screenshots/. Prints `N passed, N failed` alone on a line.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+// @ts-expect-error: plain ES module without type declarations
+import { ensureCodeServer, installExtension, launchBrowser, makeRunDir, removeRunDir, repoRoot, startCodeServer } from '../../scripts/codeserver.mjs';
+import { runLayer, seededSample, Tensor } from '../../src/core/index';
+import { explainLayer } from '../../src/explain/hover';
+import { fixed } from '../../src/explain/format';
+import { analyzeDocument } from '../../src/rules/index';
+import type { NormDiagnostic } from '../../src/rules/types';
+import { chooseNormalization } from '../../src/calc/choose';
+
+const argv = process.argv.slice(2);
+const headed = argv.includes('--headed');
+const keep = argv.includes('--keep');
+const shots = path.join(repoRoot, 'test-output', 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+const t0 = Date.now();
+const say = (m: string) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)} s] ${m}`);
+
+const results: { name: string; ok: boolean; error?: string; ms: number }[] = [];
+async function step(name: string, fn: () => Promise<void>): Promise<boolean> {
+  const s = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - s });
+    say(`ok   ${name}`);
+    return true;
+  } catch (err) {
+    const e = err as Error;
+    results.push({ name, ok: false, error: e.stack ?? String(e), ms: Date.now() - s });
+    say(`FAIL ${name}: ${e.message.split('\n')[0]}`);
+    return false;
+  }
+}
+
+function check(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new Error(message);
+}
+
+const SETTINGS = { 'normlens.decimals': 4, 'normlens.sampleSeed': 0, 'editor.minimap.enabled': false, 'editor.fontSize': 14 };
+
+async function shot(page: Page, name: string): Promise<string> {
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator(`.tab.active:has-text("${name}")`).waitFor({ timeout: 30_000 });
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+}
+
+/** Ctrl+G to a 1-based line (and column), which also scrolls it into view. */
+async function goTo(page: Page, line: number, column?: number): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(column ? `${line}:${column}` : String(line));
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
+}
+
+function lineOf(text: string, needle: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`no line with ${JSON.stringify(needle)}`);
+  return i + 1;
+}
+
+function applyEdits(text: string, d: NormDiagnostic): string {
+  const edits = [...d.fixes[0].edits].sort((a, b) => b.range.startOffset - a.range.startOffset);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.range.startOffset) + e.newText + out.slice(e.range.endOffset);
+  return out;
+}
+
+async function main(): Promise<number> {
+  const launcher = ensureCodeServer();
+  const vsix = path.join(repoRoot, 'normlens.vsix');
+  if (!argv.includes('--no-package') || !existsSync(vsix)) {
+    const s = Date.now();
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    say(`packaged ${path.basename(vsix)} in ${((Date.now() - s) / 1000).toFixed(1)} s`);
+  }
+  const run = makeRunDir('e2e', SETTINGS);
+  installExtension(launcher, run, vsix);
+  const installed = execFileSync(launcher, ['--extensions-dir', run.extensions, '--user-data-dir', run.userData, '--list-extensions', '--show-versions'], {
+    env: { ...process.env, XDG_DATA_HOME: run.xdgData, XDG_CONFIG_HOME: run.xdgConfig, TMPDIR: run.tmp }, encoding: 'utf8',
+  });
+  say(`installed: ${installed.trim().split('\n').join(', ')}`);
+  const workspace = path.join(run.dir, 'workspace');
+  cpSync(path.join(repoRoot, 'examples'), workspace, { recursive: true });
+
+  const server = await startCodeServer(launcher, run, { folder: workspace });
+  let browser: BrowserContext | undefined;
+  try {
+    const b: BrowserContext = await launchBrowser(run, { headless: !headed });
+    browser = b;
+    const page = b.pages()[0] ?? (await b.newPage());
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+
+    await step('the workbench loads with NormLens installed', async () => {
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      check(installed.includes('normlens.normlens@'), `normlens.normlens is not among the installed extensions:\n${installed}`);
+    });
+
+    const file = 'resnet_block.py';
+    const diskPath = path.join(workspace, file);
+    const original = readFileSync(diskPath, 'utf8');
+    const report = analyzeDocument(original);
+
+    await step(`open ${file}`, async () => {
+      await openFile(page, file);
+    });
+
+    await step('hover a BatchNorm2d call: its worked example shows the core\'s batch statistics', async () => {
+      const needle = 'nn.BatchNorm2d(64, eps=1e-5)';
+      const line = lineOf(original, needle);
+      const offset = original.indexOf(needle) + 'nn.'.length;
+      const layer = report.layers.find((l) => l.call.range.startOffset <= offset && offset <= l.call.range.endOffset);
+      check(layer, 'the recognizer finds the BatchNorm2d(64) layer');
+      const expected = explainLayer(layer, { decimals: 4, seed: 0 });
+      const ex = expected.sections.exampleData;
+      check(ex, `the hover has a worked example (${expected.sections.example})`);
+      // The oracle: run the core on the same seeded sample, independently of the hover code.
+      const input = seededSample(ex.shape, 0);
+      const core = runLayer({ spec: ex.spec, mode: 'train', input: new Tensor(input.shape, input.data) });
+      check(core.stats, 'the core reports batch statistics');
+      const numbers = [...Array.from(core.stats.mean).slice(0, 3), ...Array.from(core.stats.variance).slice(0, 3)].map((x) => fixed(x, 4));
+
+      await goTo(page, line);
+      const lineEl = page.locator('.view-line', { hasText: needle }).first();
+      await lineEl.waitFor();
+      const token = lineEl.locator('span > span', { hasText: /^BatchNorm2d/ }).first();
+      let text = '';
+      for (let attempt = 0; attempt < 10 && !text.includes('BatchNorm2d'); attempt++) {
+        await page.mouse.move(0, 0);
+        await token.hover();
+        const hover = page.locator('.monaco-hover-content').first();
+        try {
+          await hover.waitFor({ state: 'visible', timeout: 5000 });
+          text = (await hover.innerText()).replace(/\u00a0/g, ' ');
+        } catch {
+          // the extension host may still be starting: hover again
+        }
+      }
+      check(text.includes('BatchNorm2d'), `hover shows the layer (got ${JSON.stringify(text.slice(0, 200))})`);
+      await shot(page, 'hover-batchnorm');
+      for (const n of numbers) check(text.includes(n), `hover text contains the core's ${n}; hover:\n${text}`);
+      // Scroll to the worked example for a second screenshot.
+      await page.locator('.monaco-hover').first().hover();
+      await page.mouse.wheel(0, 2000);
+      await page.waitForTimeout(300);
+      await shot(page, 'hover-batchnorm-example');
+      await page.keyboard.press('Escape');
+    });
+
+    const momentum = report.diagnostics.find((d) => d.code === 'momentum-convention' && d.fixes.length > 0);
+    await step('diagnostics: squiggles in the editor and NormLens entries in the Problems panel', async () => {
+      check(report.diagnostics.length > 0, 'the rules report problems in the example');
+      check(momentum, `a momentum-convention problem with a fix (codes: ${report.diagnostics.map((d) => d.code).join(', ')})`);
+      await goTo(page, momentum.range.start.line + 1);
+      await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error, .monaco-editor .squiggly-info').first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Control+Shift+M');
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      await rows.first().waitFor({ timeout: 30_000 });
+      const panelText = (await page.locator('.markers-panel').innerText()).replace(/\u00a0/g, ' ');
+      for (const d of report.diagnostics) {
+        check(panelText.includes(d.message.slice(0, 40)), `Problems panel lists "${d.message.slice(0, 40)}…"; panel:\n${panelText}`);
+      }
+      check(panelText.includes('NormLens'), 'problems come from NormLens');
+      check(panelText.includes('momentum-convention'), 'the rule code is shown');
+      // Hover the squiggle itself for the diagnostic hover.
+      await goTo(page, momentum.range.start.line + 1, momentum.range.start.character + 1);
+      await shot(page, 'diagnostics-problems');
+    });
+
+    await step('quick fix with Ctrl+. rewrites the momentum; the saved file has the fix', async () => {
+      check(momentum, 'a momentum diagnostic to fix');
+      const expectedText = applyEdits(original, momentum);
+      check(expectedText !== original, 'the fix changes the text');
+      await goTo(page, momentum.range.start.line + 1, momentum.range.start.character + 1);
+      await page.keyboard.press('Control+.');
+      const widget = page.locator('.action-widget');
+      await widget.waitFor({ state: 'visible', timeout: 15_000 });
+      const item = widget.locator('.monaco-list-row', { hasText: momentum.fixes[0].title }).first();
+      await item.waitFor({ timeout: 15_000 });
+      await shot(page, 'quick-fix-menu');
+      await item.click();
+      await widget.waitFor({ state: 'hidden' });
+      await page.keyboard.press('Control+S');
+      const deadline = Date.now() + 15_000;
+      let disk = readFileSync(diskPath, 'utf8');
+      while (disk !== expectedText && Date.now() < deadline) {
+        await page.waitForTimeout(200);
+        disk = readFileSync(diskPath, 'utf8');
+      }
+      check(disk === expectedText, `saved file equals the rule's fix applied to the original (first difference at ${[...disk].findIndex((c, i) => c !== expectedText[i])})`);
+      // The fixed problem disappears.
+      const after = analyzeDocument(disk).diagnostics.filter((d) => d.code === momentum.code && d.range.start.line === momentum.range.start.line);
+      check(after.length === 0, 'the rules no longer report the fixed line');
+    });
+
+    await step('calculator from the command palette: Choose a Normalization, with validation as you type', async () => {
+      const expected = chooseNormalization({ architecture: 'cnn', batchPerDevice: 2, devices: 1, inferenceBatch: 2 });
+      check(expected.ok, 'the calculator answers');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>NormLens: Choose a Normalization');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Choose a Normalization' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Convolutional' }).first().waitFor();
+      await input.fill('Convolutional');
+      await page.keyboard.press('Enter');
+      // Batch size: a wrong entry is flagged while typing.
+      await page.locator('.quick-input-widget', { hasText: 'batch size' }).first().waitFor();
+      await input.fill('two');
+      const message = page.locator('.quick-input-widget .quick-input-message');
+      await message.filter({ hasText: 'whole number' }).waitFor({ timeout: 10_000 });
+      await shot(page, 'calculator-validation');
+      await input.fill('2');
+      await message.filter({ hasText: 'whole number' }).waitFor({ state: 'hidden' });
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'devices' }).first().waitFor();
+      await input.fill('1');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'inference' }).first().waitFor();
+      await input.fill('2');
+      await page.keyboard.press('Enter');
+      // The result opens in the Markdown preview (a webview).
+      const preview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const heading = preview.locator('h3', { hasText: expected.value.recommended });
+      await heading.first().waitFor({ timeout: 30_000 });
+      const body = await preview.locator('body').innerText();
+      check(body.includes(expected.value.reasons[0].slice(0, 30)), `the preview gives the reasons; got:\n${body.slice(0, 400)}`);
+      await page.locator('.notifications-toasts', { hasText: 'NormLens' }).first().waitFor({ timeout: 10_000 });
+      await shot(page, 'calculator-result');
+    });
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+  }
+  const failed = results.filter((r) => !r.ok);
+  for (const f of failed) console.log(`\n--- ${f.name}\n${f.error}`);
+  if (failed.length === 0 && !keep) removeRunDir(run);
+  else console.log(`run folder: ${run.dir}`);
+  say(`screenshots in ${shots}`);
+  console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+  return failed.length === 0 && results.length > 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

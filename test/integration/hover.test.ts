@@ -1,0 +1,128 @@
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { runLayer, seededSample } from '../../src/core/index';
+import { explainLayer } from '../../src/explain/hover';
+import { fixed } from '../../src/explain/format';
+import { LINK_COMMANDS, decodeCommandUri } from '../../src/explain/links';
+import { DocumentIndex } from '../../src/python/index';
+import { activate, hoverTexts, openExample, positionOf, setText } from './helpers';
+
+const OPTIONS = { decimals: 4, seed: 0 };
+
+function expectedHover(text: string, offset: number): string {
+  const layer = new DocumentIndex(text).layerAt(offset);
+  assert.ok(layer, `a layer at offset ${offset}`);
+  return explainLayer(layer, OPTIONS).markdown;
+}
+
+describe('hovers on Python files', () => {
+  let editor: vscode.TextEditor;
+  let original: string;
+
+  before(async () => {
+    await activate();
+    await vscode.workspace.getConfiguration('normlens').update('decimals', OPTIONS.decimals, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('normlens').update('sampleSeed', OPTIONS.seed, vscode.ConfigurationTarget.Global);
+    editor = await openExample('resnet_block.py');
+    original = editor.document.getText();
+  });
+
+  afterEach(async () => {
+    if (editor.document.getText() !== original) await setText(editor.document, original);
+  });
+
+  it('explains a BatchNorm2d call with the explanation module\'s text, its numbers equal to the core\'s', async () => {
+    const doc = editor.document;
+    const needle = 'nn.BatchNorm2d(64, eps=1e-5)';
+    const pos = positionOf(doc, needle, 'nn.Batch'.length);
+    const { texts } = await hoverTexts(doc.uri, pos);
+    const ours = texts.filter((t) => t.includes('BatchNorm2d'));
+    assert.strictEqual(ours.length, 1, `one NormLens hover (got ${texts.length} hovers)`);
+    const want = expectedHover(doc.getText(), doc.offsetAt(pos));
+    assert.strictEqual(ours[0], want);
+
+    // Independently of the hover code: the core's statistics on the same seeded sample.
+    const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+    const ex = explainLayer(layer, OPTIONS).sections.exampleData;
+    assert.ok(ex, 'a worked example');
+    assert.strictEqual(ex.spec.kind, 'batch_norm');
+    assert.strictEqual((ex.spec as { eps: number }).eps, 1e-5);
+    const core = runLayer({ spec: ex.spec, mode: 'train', input: seededSample(ex.shape, OPTIONS.seed) });
+    assert.ok(core.stats);
+    for (let g = 0; g < Math.min(3, core.stats.mean.length); g++) {
+      assert.ok(ours[0].includes(fixed(core.stats.mean[g], OPTIONS.decimals)), `mean of channel ${g} = ${fixed(core.stats.mean[g], 4)} is shown`);
+      assert.ok(ours[0].includes(fixed(core.stats.variance[g], OPTIONS.decimals)), `variance of channel ${g} is shown`);
+    }
+    assert.match(ours[0], /1e-05|0\.00001/, 'the user\'s ε appears');
+  });
+
+  it('trusts only NormLens\'s own commands in hover links, and each link names a registered command', async () => {
+    const doc = editor.document;
+    const pos = positionOf(doc, 'nn.BatchNorm2d(out_channels, momentum=0.99)', 4);
+    const { hovers } = await hoverTexts(doc.uri, pos);
+    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('BatchNorm2d')) as vscode.MarkdownString;
+    assert.ok(md, 'a hover');
+    const trusted = md.isTrusted;
+    if (trusted !== undefined) {
+      assert.notStrictEqual(trusted, true, 'not trusted for every command');
+      if (typeof trusted === 'object') assert.deepStrictEqual([...trusted.enabledCommands].sort(), [...LINK_COMMANDS].sort());
+    }
+    const links = [...md.value.matchAll(/\((command:[^)\s]+)\)/g)].map((m) => m[1]);
+    assert.ok(links.length >= 2, 'links to the panel and calculators');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const l of links) {
+      const d = decodeCommandUri(l);
+      assert.ok(d, `link ${l} decodes`);
+      assert.ok(LINK_COMMANDS.includes(d.command), `${d.command} is one of ours`);
+      assert.ok(registered.has(d.command), `${d.command} is registered`);
+    }
+  });
+
+  it('answers anywhere in the call, on F.* functional calls, and not on unrelated code', async () => {
+    const doc = editor.document;
+    const inArgs = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-5)', 'nn.BatchNorm2d(64, ep'.length);
+    assert.ok((await hoverTexts(doc.uri, inArgs)).texts.some((t) => t.includes('BatchNorm2d')), 'hover inside the argument list');
+    for (const unrelated of ['nn.Conv2d(3, 64', 'def forward', 'F.relu(out']) {
+      const p = positionOf(doc, unrelated, 3);
+      const { texts } = await hoverTexts(doc.uri, p);
+      assert.ok(!texts.some((t) => t.includes('#### ')), `no NormLens hover on ${unrelated}`);
+    }
+    const tf = await openExample('transformer.py');
+    const p = positionOf(tf.document, 'F.rms_norm(q', 3);
+    const { texts } = await hoverTexts(tf.document.uri, p);
+    const want = expectedHover(tf.document.getText(), tf.document.offsetAt(p));
+    assert.ok(texts.includes(want), 'the functional call is explained');
+    await vscode.window.showTextDocument(editor.document);
+  });
+
+  it('follows edits as they are typed: new lines above and a changed ε', async () => {
+    const doc = editor.document;
+    // Insert two lines at the top, then change ε of the stem BatchNorm.
+    const ins = new vscode.WorkspaceEdit();
+    ins.insert(doc.uri, new vscode.Position(0, 0), '# a comment\n# another\n');
+    assert.ok(await vscode.workspace.applyEdit(ins));
+    const epsAt = positionOf(doc, 'eps=1e-5)', 'eps='.length);
+    const change = new vscode.WorkspaceEdit();
+    change.replace(doc.uri, new vscode.Range(epsAt, epsAt.translate(0, '1e-5'.length)), '1e-3');
+    assert.ok(await vscode.workspace.applyEdit(change));
+    const pos = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-3)', 4);
+    const { texts } = await hoverTexts(doc.uri, pos);
+    const want = expectedHover(doc.getText(), doc.offsetAt(pos));
+    assert.ok(texts.includes(want), 'the hover is the one for the edited text');
+    assert.match(want, /0\.001|1e-03|1e-3/);
+  });
+
+  it('uses the decimals setting', async () => {
+    const doc = editor.document;
+    const pos = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-5)', 4);
+    await vscode.workspace.getConfiguration('normlens').update('decimals', 2, vscode.ConfigurationTarget.Global);
+    try {
+      const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+      const want = explainLayer(layer, { decimals: 2, seed: OPTIONS.seed }).markdown;
+      const { texts } = await hoverTexts(doc.uri, pos);
+      assert.ok(texts.includes(want), 'hover computed with 2 decimals');
+    } finally {
+      await vscode.workspace.getConfiguration('normlens').update('decimals', OPTIONS.decimals, vscode.ConfigurationTarget.Global);
+    }
+  });
+});
