@@ -41,15 +41,16 @@ export function usualRank(layer: ResolvedLayer): number {
 }
 
 /** A small input shape for layers that size themselves from the input (Keras, Flax, Haiku). */
-function sampleShape(layer: ResolvedLayer, values: Record<string, PyValue>, channelsLast: boolean): number[] {
+function sampleShapes(layer: ResolvedLayer, values: Record<string, PyValue>, channelsLast: boolean): number[][] {
   switch (layer.spec.kind) {
     case 'layer_norm':
     case 'rms_norm':
-      return [2, 3, 4];
+      // (batch, seq, features); rank 4 for axes such as [1, 2, 3]
+      return [[2, 3, 4], [2, 2, 2, 3]];
     default: {
       const g = layer.spec.kind === 'group_norm' && layer.spec.roles.groups ? values[layer.spec.roles.groups] : undefined;
       const c = typeof g === 'number' && Number.isInteger(g) && g > 0 ? 2 * g : 4;
-      return channelsLast ? [2, 2, 2, c] : [2, c, 2, 2];
+      return [channelsLast ? [2, 2, 2, c] : [2, c, 2, 2]];
     }
   }
 }
@@ -78,12 +79,14 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
     let r = attempt(rank);
     if ('error' in r) {
       // Sizes taken from the input: compute on a sample shape instead (the example says so).
-      const shape = sampleShape(layer, values, framework.channels === 'last');
-      const retry = attempt(shape.length, shape);
-      if (!('error' in retry)) {
-        r = retry;
-        rank = shape.length;
-        sizedFromSample = true;
+      for (const shape of sampleShapes(layer, values, framework.channels === 'last')) {
+        const retry = attempt(shape.length, shape);
+        if (!('error' in retry)) {
+          r = retry;
+          rank = shape.length;
+          sizedFromSample = true;
+          break;
+        }
       }
     }
     if ('error' in r) {

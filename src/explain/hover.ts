@@ -79,7 +79,8 @@ function axesText(ctx: LayerContext): string {
   const spec = ctx.layer.spec;
   const layoutWord = ctx.framework.channels === 'last' ? 'channels last' : 'channels first';
   if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
-    return `Input ${code(spec.inputShape)}${ctx.framework.channels === 'last' ? ` (${layoutWord})` : ''}; statistics ${escapeMd(spec.statistics)}.`;
+    // The table's descriptions are written as Markdown-safe prose (they may use code spans).
+    return `Input ${code(spec.inputShape)}${ctx.framework.channels === 'last' ? ` (${layoutWord})` : ''}; statistics ${spec.statistics}.`;
   }
   switch (core.kind) {
     case 'batch_norm':
@@ -180,7 +181,11 @@ function formulaText(ctx: LayerContext): string {
 function modesText(ctx: LayerContext): string {
   const core = ctx.core;
   const kind = ctx.layer.spec.kind;
-  const switchText = ctx.framework.modeSwitch;
+  const modeArg = ctx.layer.spec.modeArg;
+  // A function (or a layer with a mode argument) is switched by that argument, not by the model.
+  const switchText = ctx.layer.spec.form === 'function' && modeArg
+    ? `Here ${code(`${modeArg.name}=${pyRepr(modeArg.trainWhen)}`)} means training, ${code(`${modeArg.name}=${pyRepr(!modeArg.trainWhen)}`)} eval; this call has ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name] ?? null)}`)}.`
+    : ctx.framework.modeSwitch;
   if (kind === 'batch_norm') {
     const track = core?.kind === 'batch_norm' ? core.trackRunningStats : roleValue(ctx, 'trackRunningStats') !== false;
     if (!track) {

@@ -165,3 +165,35 @@ describe('explain/explainLayer', () => {
     assert.match(e.sections.arguments, /`channels` \(expression\)/);
   });
 });
+
+import { recognize } from '../../../src/python/index';
+
+describe('explain/explainLayer on recognized source', () => {
+  it('explains a layer found by the recognizer exactly as one bound by hand', () => {
+    const [layer] = recognize('import torch.nn as nn\nbn = nn.BatchNorm2d(64, momentum=0.99)\n');
+    const byHand = makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [64], { momentum: 0.99 });
+    assert.equal(explainLayer(layer, opts).markdown, explainLayer(byHand, opts).markdown);
+  });
+
+  it('functional batch_norm: switched by its training argument, example only when training', () => {
+    const layers = recognize('import torch.nn.functional as F\na = F.batch_norm(x, rm, rv, training=True)\nb = F.batch_norm(x, rm, rv)\n');
+    const a = explainLayer(layers[0], opts);
+    assert.match(a.sections.modes, /this call has `training=True`/);
+    assert.ok(a.sections.exampleData);
+    assert.ok(!a.sections.pitfalls.some((p) => p.id === 'functional-batch-norm-training'));
+    const b = explainLayer(layers[1], opts);
+    assert.equal(b.sections.exampleData, null);
+    assert.match(b.sections.example, /with `training=False` it normalizes with stored running statistics/);
+    assert.ok(b.sections.pitfalls.some((p) => p.id === 'functional-batch-norm-training'));
+  });
+
+  it('Keras LayerNormalization sized from the input: example on a sample shape, no made-up sizes', () => {
+    const [layer] = recognize('from tensorflow.keras import layers\nq = layers.LayerNormalization(axis=[1, 2, 3])\n');
+    const h = explainLayer(layer, opts);
+    assert.ok(h.sections.exampleData);
+    assert.deepEqual(h.sections.exampleData.shape, [2, 2, 2, 2]);
+    assert.match(h.sections.example, /sizes as if the input had this shape/);
+    assert.match(h.sections.parameters, /^Sizes come from the input/);
+    assert.match(h.sections.formula, /ε = 0\.001/);
+  });
+});
