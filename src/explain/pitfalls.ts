@@ -134,7 +134,7 @@ export const PITFALLS: Pitfall[] = [
     title: 'ε = None is machine epsilon',
     appliesTo: (c) => c.layer.spec.kind === 'rms_norm' && roleName(c, 'eps') !== undefined && roleValue(c, 'eps') === null,
     text: () =>
-      `eps=None uses a machine epsilon rather than a fixed number: ${pyFloat(FLOAT32_EPS)} for float32, and float16/bfloat16 inputs get float32's value too, not their own much larger epsilon. ` +
+      `eps=None uses a machine epsilon rather than a fixed number: ${pyFloat(FLOAT32_EPS)} for float32 inputs, and float16/bfloat16 inputs get that same float32 value rather than their own much larger epsilon (float64 inputs get float64's). ` +
       'Models ported from elsewhere usually expect an explicit ε such as 1e-6; write it to get the same numbers everywhere.',
   },
   {

@@ -197,3 +197,14 @@ describe('explain/explainLayer on recognized source', () => {
     assert.match(h.sections.formula, /ε = 0\.001/);
   });
 });
+
+describe('explain/explainLayer preferred framework', () => {
+  it('puts the preferred framework first among the equivalents', () => {
+    const layer = makeLayer('torch.nn.LayerNorm', 'nn.LayerNorm', [768]);
+    const rows = (h: ReturnType<typeof explainLayer>) => h.sections.frameworks.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| framework'));
+    const plain = rows(explainLayer(layer, { decimals: 4, seed: 0 }));
+    const flax = rows(explainLayer(layer, { decimals: 4, seed: 0, preferredFramework: 'flax_linen' }));
+    assert.match(plain[0], /^\| Keras 3 \| `keras\.layers\.LayerNormalization\(epsilon=1e-05\)`/);
+    assert.match(flax[0], /^\| Flax linen \| `flax\.linen\.LayerNorm\(epsilon=1e-05\)` \| .*default epsilon is 1e-06/);
+  });
+});
