@@ -238,15 +238,31 @@ function toText(results: FileResult[], colour: boolean): string {
     const inside = (d: NormDiagnostic, l: ResolvedLayer) =>
       d.cell === l.cell && d.range.startOffset >= l.call.range.startOffset && d.range.endOffset <= l.call.range.endOffset;
 
-    const owned = new Set<NormDiagnostic>();
-    const width = Math.max(...layers.map((l) => where(l.call.range, l.cell).length), 0);
-    const pad = ' '.repeat(width + 4);
-    const severityWidth = 7;
-    const diagLine = (d: NormDiagnostic, indent: string) =>
-      `${indent}${paint(SEVERITY_COLOUR[d.severity], d.severity.padEnd(severityWidth))} ` +
-      `${paint(ANSI.dim, where(d.range, d.cell))}  ${d.message} ${paint(ANSI.dim, `[${d.code}]`)}`;
+    // Diagnostics inside a layer's call are listed under it; others (e.g. on the Conv before a
+    // BatchNorm) take their own line in position order.
+    const owner = new Map<NormDiagnostic, ResolvedLayer>();
+    for (const d of diagnostics) {
+      const l = layers.find((x) => inside(d, x));
+      if (l) owner.set(d, l);
+    }
+    type Item = { at: [number, number]; layer?: ResolvedLayer; diagnostic?: NormDiagnostic };
+    const items: Item[] = [
+      ...layers.map((l): Item => ({ at: [l.cell ?? 0, l.call.range.startOffset], layer: l })),
+      ...diagnostics.filter((d) => !owner.has(d)).map((d): Item => ({ at: [d.cell ?? 0, d.range.startOffset], diagnostic: d })),
+    ].sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]);
 
-    for (const l of layers) {
+    const width = Math.max(...layers.map((l) => where(l.call.range, l.cell).length), ...[...diagnostics].filter((d) => !owner.has(d)).map((d) => where(d.range, d.cell).length));
+    const pad = ' '.repeat(width + 4);
+    const severity = (d: NormDiagnostic) => paint(SEVERITY_COLOUR[d.severity], d.severity.padEnd(7));
+    const code = (d: NormDiagnostic) => paint(ANSI.dim, `[${d.code}]`);
+
+    for (const item of items) {
+      const d = item.diagnostic;
+      if (d) {
+        lines.push(`  ${where(d.range, d.cell).padEnd(width)}  ${severity(d)} ${d.message} ${code(d)}`);
+        continue;
+      }
+      const l = item.layer!;
       lines.push(`  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`);
       const text = r.text[l.cell ?? 0] ?? '';
       const written: string[] = [];
@@ -255,15 +271,12 @@ function toText(results: FileResult[], colour: boolean): string {
         if (arg.isDefault) defaults.push(`${name}=${pyRepr(arg.value)}`);
         else written.push(`${name}=${writtenText(l, text, arg.range) ?? pyRepr(arg.value)}`);
       }
-      if (written.length) lines.push(`${pad}written   ${written.join('  ')}`);
-      if (defaults.length) lines.push(`${pad}${paint(ANSI.dim, `defaults  ${defaults.join('  ')}`)}`);
-      for (const d of diagnostics) {
-        if (owned.has(d) || !inside(d, l)) continue;
-        owned.add(d);
-        lines.push(diagLine(d, pad));
+      for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);
+      for (const line of wrap('defaults  ', defaults, pad.length)) lines.push(pad + paint(ANSI.dim, line));
+      for (const x of diagnostics) {
+        if (owner.get(x) === l) lines.push(`${pad}${severity(x)} ${paint(ANSI.dim, where(x.range, x.cell))}  ${x.message} ${code(x)}`);
       }
     }
-    for (const d of diagnostics) if (!owned.has(d)) lines.push(diagLine(d, '  '));
     lines.push('');
   }
 
@@ -276,6 +289,22 @@ function toText(results: FileResult[], colour: boolean): string {
   ].join(', ');
   lines.push(totals.error ? paint(ANSI.red, summary) : summary);
   return lines.join('\n') + '\n';
+}
+
+/** Items after a label, two spaces apart, wrapped before 100 columns with a hanging indent. */
+function wrap(label: string, items: string[], indent: number): string[] {
+  if (items.length === 0) return [];
+  const limit = Math.max(100 - indent, 40);
+  const out: string[] = [];
+  let line = label;
+  for (const item of items) {
+    if (line.length > label.length && line.length + 2 + item.length > limit) {
+      out.push(line);
+      line = ' '.repeat(label.length) + item;
+    } else line += (line.length > label.length ? '  ' : '') + item;
+  }
+  out.push(line);
+  return out;
 }
 
 /** What the user wrote for an argument's value, on one line. */

@@ -40,8 +40,8 @@ describe('rules on notebooks', () => {
   });
 
   it('explains why a text is not a notebook', () => {
-    assert.match((analyzeNotebook('{') as { error: string }).error, /invalid JSON/);
-    assert.match((analyzeNotebook('{"cells": 3}') as { error: string }).error, /no "cells" list/);
+    assert.match((analyzeNotebook('{') as { error: string }).error, /JSON/);
+    assert.match((analyzeNotebook('{"cells": 3}') as { error: string }).error, /cells/);
   });
 
   it('notes InstanceNorm affine once per notebook', () => {
