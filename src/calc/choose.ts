@@ -103,7 +103,7 @@ export function chooseNormalization(req: ChooseRequest): CalcOutcome<Choice> {
       } else if (b < SMALL_BATCH && req.architecture === 'cnn') {
         choice = {
           recommended: 'GroupNorm',
-          setting: '32 groups (fewer for narrow layers)',
+          setting: '32 groups; fewer for narrow layers',
           alternatives: [
             { name: 'SyncBatchNorm', when: 'when several devices together reach a batch of 16 or more' },
             { name: 'LayerNorm', when: 'GroupNorm with a single group is LayerNorm over (C, H, W)' },

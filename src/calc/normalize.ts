@@ -270,7 +270,7 @@ export function renderNormalize(req: NormalizeRequest, r: NormalizeResult, decim
   const header = [groupName(req.kind), ...statHeader, 'n', 'output mean / var'];
   const out = nestedText(r.output, req.shape, decimals);
   const note = req.kind === 'batch_norm' && req.shape.length === 1 ? 'The list is read as a batch of one feature.\n' : '';
-  const markdown = [`**${title}**`, '', note, mdTable(header, rows), '', 'Output:', '```text', out, '```'].join('\n');
+  const markdown = [`**${title}**`, '', ...(note ? [note] : []), mdTable(header, rows), '', 'Output:', '```text', out, '```'].join('\n');
   const text = [title, note.trimEnd(), textTable(header, rows), '', 'output:', out].filter((l) => l !== '').join('\n');
   return { markdown, text, copyText: nestedText(r.output, req.shape, null) };
 }

@@ -139,7 +139,9 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
   const stride = Math.max(1, Math.ceil(maxSteps / 200));
   const trajectory: SimulateResult['trajectory'] = [{ step: 0, mean: m0, variance: v0 }];
   // Without noise, stop once both are settled and the closed form says they stay (monotone approach).
-  const needed = req.noise ? maxSteps : Math.min(maxSteps, Math.max(meanClosed ?? maxSteps, varClosed ?? maxSteps) + 1);
+  // (When one never gets within tolerance, ten time constants 10/a show where it settles.)
+  const settle = a === null || debiased || a <= 0 ? 1 : Math.ceil(10 / a);
+  const needed = req.noise ? maxSteps : Math.min(maxSteps, Math.max(meanClosed ?? settle, varClosed ?? settle) + 1);
   let step = 0;
   for (step = 1; step <= needed; step++) {
     let batch: Float32Array;
