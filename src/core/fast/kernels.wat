@@ -155,14 +155,14 @@
     (if (i32.eqz (call $accept (local.get $k) (call $shifted (local.get $p) (local.get $n) (local.get $k)) (local.get $n) (local.get $out)))
       (then (call $recentre (local.get $p) (local.get $n) (local.get $out)))))
 
-  ;; Per-plane moments of $planes contiguous planes of $s floats: (mean, M2) pairs at $out.
-  (func (export "plane_moments") (param $x i32) (param $planes i32) (param $s i32) (param $out i32)
+  ;; Per-plane moments of $planes planes of $s floats, $stride bytes apart: (mean, M2) pairs at $out.
+  (func (export "plane_moments") (param $x i32) (param $planes i32) (param $s i32) (param $stride i32) (param $out i32)
     (local $i i32)
     (block $done
       (loop $l
         (br_if $done (i32.ge_u (local.get $i) (local.get $planes)))
         (call $moments (local.get $x) (local.get $s) (local.get $out))
-        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $s) (i32.const 2))))
+        (local.set $x (i32.add (local.get $x) (local.get $stride)))
         (local.set $out (i32.add (local.get $out) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l))))
@@ -193,27 +193,18 @@
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $t))))
 
-  ;; BatchNorm apply over (n, c, s): $params holds (m, a, b) float32 triples per channel.
-  (func (export "channel_affine") (param $x i32) (param $y i32) (param $n i32) (param $c i32) (param $s i32) (param $params i32)
-    (local $i i32) (local $j i32) (local $q i32) (local $bytes i32)
-    (local.set $bytes (i32.shl (local.get $s) (i32.const 2)))
+  ;; y = (x - m) * a + b over $planes planes of $s floats, $stride bytes apart (one channel).
+  (func (export "planes_affine") (param $x i32) (param $y i32) (param $planes i32) (param $s i32) (param $stride i32)
+                                 (param $m f32) (param $a f32) (param $b f32)
+    (local $i i32)
     (block $done
-      (loop $outer
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $j (i32.const 0))
-        (local.set $q (local.get $params))
-        (block $cdone
-          (loop $inner
-            (br_if $cdone (i32.ge_u (local.get $j) (local.get $c)))
-            (call $affine (local.get $x) (local.get $y) (local.get $s)
-              (f32.load offset=0 (local.get $q)) (f32.load offset=4 (local.get $q)) (f32.load offset=8 (local.get $q)))
-            (local.set $x (i32.add (local.get $x) (local.get $bytes)))
-            (local.set $y (i32.add (local.get $y) (local.get $bytes)))
-            (local.set $q (i32.add (local.get $q) (i32.const 12)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $inner)))
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $planes)))
+        (call $affine (local.get $x) (local.get $y) (local.get $s) (local.get $m) (local.get $a) (local.get $b))
+        (local.set $x (i32.add (local.get $x) (local.get $stride)))
+        (local.set $y (i32.add (local.get $y) (local.get $stride)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $outer))))
+        (br $l))))
 
   ;; One LayerNorm row, y = ((x - mh) - ml) * r * w + b (w, b vectors of $n floats; $ml, the part
   ;; of the mean float32 cannot hold, is skipped when zero), fused with the shifted sums of the

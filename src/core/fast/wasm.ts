@@ -9,8 +9,8 @@ import type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  plane_moments(x: number, planes: number, s: number, out: number): void;
-  channel_affine(x: number, y: number, n: number, c: number, s: number, params: number): void;
+  plane_moments(x: number, planes: number, s: number, stride: number, out: number): void;
+  planes_affine(x: number, y: number, planes: number, s: number, stride: number, m: number, a: number, b: number): void;
   layer_norm(x: number, y: number, rows: number, cols: number, w: number, b: number, eps: number, stats: number): void;
   rms_norm(x: number, y: number, rows: number, cols: number, w: number, eps: number, stats: number): void;
   shifted_sums(p: number, n: number, k: number): [number, number];
@@ -165,7 +165,10 @@ export class WasmNormKernels {
     return out ? out.data : this.f32(ptr, length).slice();
   }
 
-  /** BatchNorm training forward on an (n, c, s) layout: batch statistics per channel. */
+  /**
+   * BatchNorm training forward on an (n, c, s) layout: batch statistics per channel. Works one
+   * channel at a time, so the normalizing pass re-reads that channel's planes from cache.
+   */
   batchNormTrain(
     x: Float32Array | WasmF32, n: number, c: number, s: number,
     weight: Float32Array | null, bias: Float32Array | null, eps: number, out?: WasmF32,
@@ -174,28 +177,25 @@ export class WasmNormKernels {
     try {
       const len = n * c * s;
       const xp = this.place(x, temps);
-      const planes = n * c;
-      const mp = this.allocBytes(planes * 16);
+      const mp = this.allocBytes(n * 16);
       temps.push(mp);
-      const pp = this.allocBytes(c * 12);
-      temps.push(pp);
       const yp = this.target(len, out, xp, temps);
-      this.ex.plane_moments(xp, planes, s, mp);
-      const pm = this.f64(mp, planes * 2);
+      const plane = s * 4;
+      const stride = c * plane;
       const mean = new Float64Array(c);
       const variance = new Float64Array(c);
-      const params = this.f32(pp, c * 3);
       for (let ch = 0; ch < c; ch++) {
+        this.ex.plane_moments(xp + ch * plane, n, s, stride, mp);
+        const pm = this.f64(mp, n * 2);
         // Chan et al. pairwise combination of the planes' (mean, M2).
         let count = 0;
         let m = 0;
         let m2 = 0;
         for (let i = 0; i < n; i++) {
-          const k = (i * c + ch) * 2;
           const total = count + s;
-          const delta = pm[k] - m;
+          const delta = pm[2 * i] - m;
           m += (delta * s) / total;
-          m2 += pm[k + 1] + (delta * delta * count * s) / total;
+          m2 += pm[2 * i + 1] + (delta * delta * count * s) / total;
           count = total;
         }
         const v = Math.max(0, m2 / count);
@@ -204,11 +204,8 @@ export class WasmNormKernels {
         const a = (weight ? weight[ch] : 1) / Math.sqrt(v + eps);
         const mh = Math.fround(m);
         // (x - mh) is exact near the mean; the rest of the mean, (m - mh) * a, goes into the bias.
-        params[ch * 3] = mh;
-        params[ch * 3 + 1] = a;
-        params[ch * 3 + 2] = (bias ? bias[ch] : 0) - (m - mh) * a;
+        this.ex.planes_affine(xp + ch * plane, yp + ch * plane, n, s, stride, mh, a, (bias ? bias[ch] : 0) - (m - mh) * a);
       }
-      this.ex.channel_affine(xp, yp, n, c, s, pp);
       return { output: this.finish(yp, len, out), mean, variance };
     } finally {
       for (const t of temps) this.release(t);

@@ -35,7 +35,7 @@ describe('WebAssembly kernel module', () => {
   it('instantiates synchronously and exports the kernels', () => {
     const k = WasmNormKernels.create();
     assert.ok(k);
-    for (const name of ['plane_moments', 'channel_affine', 'layer_norm', 'rms_norm', 'shifted_sums', 'sum_squares']) {
+    for (const name of ['plane_moments', 'planes_affine', 'layer_norm', 'rms_norm', 'shifted_sums', 'sum_squares']) {
       assert.equal(typeof (k.raw as unknown as Record<string, unknown>)[name], 'function', name);
     }
   });
