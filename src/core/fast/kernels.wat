@@ -2,8 +2,9 @@
 ;;
 ;; Statistics use a shifted sum: d = x - K with K close to the mean, accumulating d and d*d in
 ;; float32 lanes over short blocks (16 values per lane) that are widened into float64 after each
-;; block. With K near the mean, var = E[d^2] - E[d]^2 has no cancellation; callers retry with a
-;; better K when E[d]^2 is not small against E[d^2]. Pointers are byte offsets into the memory.
+;; block. With K near the mean, var = E[d^2] - E[d]^2 has no cancellation; when E[d]^2 is not
+;; small against E[d^2] the sums are redone around the mean just found ($accept, $recentre).
+;; K starts as the mean of the first 16 values. Pointers are byte offsets into the memory.
 (module
   (memory (export "memory") 1)
 
