@@ -49,7 +49,7 @@ export interface Series {
 export function lineChart(opts: { series: Series[]; title: string; xLabels?: string[]; xTitle: string; yTitle: string; width?: number; height?: number }): string {
   const W = opts.width ?? 420;
   const H = opts.height ?? 170;
-  const L = 46;
+  const L = 58;
   const R = 8;
   const T = 10;
   const B = 30;

@@ -114,6 +114,7 @@ function skeleton(): void {
         <vscode-button id="step1">Train 1 batch</vscode-button><vscode-button id="step10">Train 10 batches</vscode-button>
         <vscode-button id="step50" secondary>Train 50</vscode-button><vscode-button id="step-reset" secondary>Reset</vscode-button>
       </div>
+      <div id="train-legend" class="legend"></div>
       <div class="chart-pair"><div id="train-mean"></div><div id="train-var"></div></div>
       <div id="train-eval"></div>`),
     h('section', { class: 'noise', 'aria-labelledby': 'noise-h' }, `
@@ -391,7 +392,8 @@ function renderInput(): void {
     ? `${focus.title}: ${focus.groupCount} statistics group${focus.groupCount === 1 ? '' : 's'}, ${focus.over}. Same colour = same mean and variance.`
     : `${focus.title}: ${focus.problem ?? 'not computed'}`;
   inputGrid ??= new GridRenderer($('input-grid'), true);
-  inputGrid.update(view.grid, view.input, focus.groupIndex, 'input');
+  // The typed values (not their float32 images) so a cell shows exactly what was entered.
+  inputGrid.update(view.grid, state.data, focus.groupIndex, 'input');
   $('input-hist').innerHTML = `<div class="muted">Input histogram</div>${histogramSvg(view.inputHistogram, 'Input')}`;
 }
 
@@ -464,6 +466,7 @@ function renderTraining(): void {
     { label: `running ${ch}=${t.channels[k]}`, values: v, cls: `s${k}` },
     { label: `target ${ch}=${t.channels[k]}`, values: v.map(() => targets[k]), cls: `s${k}`, dashed: true },
   ]);
+  $('train-legend').innerHTML = `${t.channels.map((c, k) => `<span class="key s${k}"></span>${esc(ch)}=${c}`).join(' ')} <span class="key dashed"></span>target (the data's)`;
   $('train-mean').innerHTML = lineChart({ series: seriesOf(t.runningMean, t.targetMean), title: 'running_mean per channel by training step', xTitle: 'batches', yTitle: 'running_mean' });
   $('train-var').innerHTML = lineChart({ series: seriesOf(t.runningVar, t.targetVar), title: 'running_var per channel by training step', xTitle: 'batches', yTitle: 'running_var' });
   const rows = t.evalSample.map((s) => `<tr><td>${fmt(s.input)}</td><td>${fmt(s.train)}</td><td>${fmt(s.eval)}</td><td>${fmt(s.eval - s.train)}</td></tr>`).join('');
