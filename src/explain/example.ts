@@ -88,11 +88,11 @@ export function exampleSetup(core: CoreLayerSpec, rank: number): { spec: CoreLay
       };
     }
     case 'local_response_norm':
-      return { error: 'no worked example for LocalResponseNorm' };
+      return { error: 'LocalResponseNorm divides by a window of neighbouring channels, with no per-group statistics to tabulate' };
   }
 }
 
-export function workedExample(core: CoreLayerSpec, rank: number, seed: number, maxGroups = 3): WorkedExample | { error: string } {
+export function workedExample(core: CoreLayerSpec, rank: number, seed: number, maxGroups = 4): WorkedExample | { error: string } {
   const setup = exampleSetup(core, rank);
   if ('error' in setup) return setup;
   const { spec, shape } = setup;

@@ -58,8 +58,8 @@ export const PITFALLS: Pitfall[] = [
     id: 'train-eval-mismatch',
     title: 'Train/eval mismatch',
     appliesTo: (c) => (isBatchNorm(c) || (c.layer.spec.kind === 'instance_norm' && roleValue(c, 'trackRunningStats') === true)) && tracks(c),
-    text: () =>
-      "Training normalizes with the current batch's statistics, inference with the running averages. " +
+    text: (c) =>
+      `Training normalizes with ${isBatchNorm(c) ? "the current batch's statistics" : "each instance's own statistics"}, inference with the running averages. ` +
       'Forgetting to switch, or running statistics that do not match the data (too few steps, a changed input pipeline), makes results differ between the two modes.',
   },
   {
