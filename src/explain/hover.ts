@@ -199,7 +199,8 @@ function modesText(ctx: LayerContext): string {
     if (m === null && conv === 'new-weight') {
       update = `${code(`${mName}=None`)}: a cumulative average, each batch so far weighted 1/t.`;
     } else if (num(m) !== null && conv) {
-      update = '```text\n' + updateEquation(num(m)!, conv) + '\n' + updateEquation(num(m)!, conv, 'running_var', `${stored ?? 'batch'}_var`.replace('unbiased_var', 'unbiased batch_var').replace('biased_var', 'biased batch_var')) + '\n```' +
+      const batchVar = stored ? `${stored} batch_var` : 'batch_var';
+      update = '```text\n' + updateEquation(num(m)!, conv) + '\n' + updateEquation(num(m)!, conv, 'running_var', batchVar) + '\n```' +
         `${conv === 'new-weight' ? `\n${ctx.framework.name}'s ${code(mName)} is the weight of the new batch.` : `\n${ctx.framework.name}'s ${code(mName)} is the weight kept from the old average.`}`;
     } else {
       update = `${code(mName)} = ${m === undefined ? '?' : pyRepr(m)}.`;
