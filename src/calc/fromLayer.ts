@@ -30,10 +30,11 @@ export interface LayerSeed {
 
 const NORMALIZE_KINDS: NormalizeKind[] = ['batch_norm', 'layer_norm', 'rms_norm', 'group_norm', 'instance_norm'];
 
+/** What a calculator link carries: the arguments as written (defaults are filled in by seedFromStart). */
 export function startFromLayer(layer: ResolvedLayer): CalcStart {
   const args: Record<string, PyValue> = {};
-  for (const [k, e] of Object.entries(layer.effective)) {
-    if (!layer.spec.params.find((p) => p.name === k)?.tensor) args[k] = e.value;
+  for (const [k, v] of Object.entries(layer.arguments)) {
+    if (!layer.spec.params.find((p) => p.name === k)?.tensor) args[k] = v;
   }
   return { framework: layer.spec.framework, qualifiedName: layer.qualifiedName, kind: layer.spec.kind, args };
 }

@@ -334,8 +334,10 @@ function groupLabel(ex: WorkedExample, g: number): string {
 function linksText(ctx: LayerContext): string {
   const layer = ctx.layer;
   const kind = layer.spec.kind;
+  // The panel gets every effective setting; calculator links carry what was written.
+  const settings = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
   const start = startFromLayer(layer);
-  const links = [`[Open in comparison panel](${openPanelUri({ framework: start.framework, kind, args: start.args })})`];
+  const links = [`[Open in comparison panel](${openPanelUri({ framework: start.framework, kind, args: settings })})`];
   const arg = encodeArg(start);
   const calc = (title: string, command: string) => links.push(`[${title}](command:${command}?${arg})`);
   if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {

@@ -4,8 +4,9 @@
  *
  * Argument shapes (one JSON object, passed as the command's single argument):
  * - normlens.openPanel: OpenRequest from src/protocol.ts — { framework, kind, args }.
- * - normlens.calc.*: CalcStart — { framework, qualifiedName, kind, args }, the layer's effective
- *   arguments by parameter name (Python literals as JSON; expressions as { expr }).
+ * - normlens.calc.*: CalcStart — { framework, qualifiedName, kind, args }, the arguments as
+ *   written, by parameter name (Python literals as JSON; expressions as { expr }); the class's
+ *   defaults fill the rest (calc/fromLayer seedFromStart).
  */
 import type { FrameworkId, LayerKind, PyValue } from '../frameworks/types';
 import type { OpenRequest } from '../protocol';

@@ -5,7 +5,7 @@ import { makeLayer } from '../explain/layers';
 describe('calc/seedFromStart', () => {
   it('reads a PyTorch BatchNorm2d with its momentum, convention and stored variance', () => {
     const start = startFromLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [64], { momentum: 0.99, eps: 1e-3 }));
-    assert.equal(start.args.num_features, 64);
+    assert.deepEqual(start.args, { num_features: 64, momentum: 0.99, eps: 1e-3 });
     const s = seedFromStart(start);
     assert.ok(!('error' in s));
     assert.equal(s.kind, 'batch_norm');

@@ -120,6 +120,10 @@ describe('explain/explainLayer', () => {
     assert.equal(open.value.args!.num_features, 64);
     assert.equal(open.value.args!.momentum, 0.99);
     assert.equal(open.value.args!.eps, 1e-5);
+    // calculators get the written arguments; their defaults come from the class
+    const calc = decodeCommandUri(uris[1])!.arg as { qualifiedName: string; args: Record<string, unknown> };
+    assert.equal(calc.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.deepEqual(calc.args, { num_features: 64, momentum: 0.99 });
   });
 
   it('LayerNorm: across features, no running-statistics pitfalls, pre-norm noted, example from the core', () => {
