@@ -16,7 +16,7 @@ import {
   AXIS_NAMES, METHOD_TITLES, MAX_TRAIN_STEPS, NOISE_BATCH_SIZES, PALETTE_SIZE, channelAxisOf, computeInsights, computeNoise,
   computeTraining, computeView, cubeView, divisors,
 } from './viewModel';
-import type { Env, GridView, View } from './viewModel';
+import type { Env, GridView, Histogram, MethodView, View } from './viewModel';
 import { cubeSvg, esc, fmt, histogramSvg, lineChart } from './charts';
 import { EXERCISE, NOTES, exerciseFeedback } from './content';
 
@@ -384,7 +384,73 @@ class GridRenderer {
   }
 }
 
+/** A histogram drawn once and then updated in place (bar heights and labels), not re-parsed per edit. */
+class HistogramView {
+  private bars: SVGRectElement[] = [];
+  private titles: Element[] = [];
+  private lo: SVGTextElement | null = null;
+  private hi: SVGTextElement | null = null;
+  private svg: SVGSVGElement | null = null;
+  constructor(private readonly host: HTMLElement, private readonly title: string, private readonly cls: string) {}
+
+  update(hist: Histogram): void {
+    const bins = hist.counts.length;
+    if (this.bars.length !== bins) {
+      // Same geometry as histogramSvg, with every bar present so later updates only move them.
+      this.host.innerHTML = histogramSvg({ ...hist, counts: new Uint32Array(bins).fill(1), maxCount: 1 }, this.title, this.cls);
+      this.svg = this.host.querySelector('svg');
+      this.bars = Array.from(this.host.querySelectorAll('rect'));
+      this.titles = this.bars.map((b) => b.querySelector('title')!);
+      const ticks = this.host.querySelectorAll<SVGTextElement>('text.tick');
+      this.lo = ticks[0];
+      this.hi = ticks[1];
+    }
+    const H = 64;
+    const pad = 14;
+    for (let i = 0; i < bins; i++) {
+      const c = hist.counts[i];
+      const bh = hist.maxCount ? ((H - pad) * c) / hist.maxCount : 0;
+      this.bars[i].setAttribute('y', (H - pad - bh).toFixed(1));
+      this.bars[i].setAttribute('height', bh.toFixed(1));
+      this.titles[i].textContent = `${c} value${c === 1 ? '' : 's'} in [${fmt(hist.min + ((hist.max - hist.min) * i) / bins)}, ${fmt(hist.min + ((hist.max - hist.min) * (i + 1)) / bins)})`;
+    }
+    this.lo!.textContent = fmt(hist.min);
+    this.hi!.textContent = fmt(hist.max);
+    this.svg!.setAttribute('aria-label', `${this.title}: histogram from ${fmt(hist.min)} to ${fmt(hist.max)}`);
+  }
+}
+
+/** A statistics table rebuilt only when its groups change; value edits rewrite the numbers. */
+class StatsView {
+  private key = '';
+  private cells: HTMLElement[] = [];
+  constructor(private readonly host: HTMLElement) {}
+
+  update(m: MethodView): void {
+    const isRms = m.method === 'rms_norm';
+    const key = `${m.method}|${m.groupCount}|${m.stats.map((r) => r.label).join(';')}`;
+    const values = m.stats.flatMap((r) => (isRms ? [r.variance, r.rms!] : [r.mean, r.variance]));
+    if (key !== this.key) {
+      let html = `<table class="stats"><caption>${m.groupCount} group${m.groupCount === 1 ? '' : 's'} of ${m.stats[0]?.count ?? 0} elements</caption><thead><tr><th scope="col">group</th>${isRms ? '<th scope="col">mean square</th><th scope="col">RMS</th>' : '<th scope="col">mean</th><th scope="col">variance</th>'}</tr></thead><tbody>`;
+      for (const st of m.stats) html += `<tr><td><span class="swatch ${groupClass(st.group)}"></span>${esc(st.label)}</td><td class="num"></td><td class="num"></td></tr>`;
+      html += '</tbody></table>';
+      if (m.statsTruncated) html += `<p class="muted">First ${m.stats.length} of ${m.groupCount} groups.</p>`;
+      this.host.innerHTML = html;
+      this.cells = Array.from(this.host.querySelectorAll<HTMLElement>('td.num'));
+      this.key = key;
+    }
+    values.forEach((v, k) => {
+      const text = String(v);
+      if (this.cells[k].dataset.v !== text) {
+        this.cells[k].dataset.v = text;
+        this.cells[k].textContent = fmt(v);
+      }
+    });
+  }
+}
+
 let inputGrid: GridRenderer | null = null;
+let inputHist: HistogramView | null = null;
 function renderInput(): void {
   const focus = view.methods.find((m) => m.method === state.focus)!;
   $('input-shape').textContent = `[${state.shape.join(', ')}] — ${AXIS_NAMES[state.layout].join(', ')}`;
@@ -394,10 +460,14 @@ function renderInput(): void {
   inputGrid ??= new GridRenderer($('input-grid'), true);
   // The typed values (not their float32 images) so a cell shows exactly what was entered.
   inputGrid.update(view.grid, state.data, focus.groupIndex, 'input');
-  $('input-hist').innerHTML = `<div class="muted">Input histogram</div>${histogramSvg(view.inputHistogram, 'Input')}`;
+  if (!inputHist) {
+    $('input-hist').innerHTML = '<div class="muted">Input histogram</div><div></div>';
+    inputHist = new HistogramView($('input-hist').lastElementChild as HTMLElement, 'Input', 'bar');
+  }
+  inputHist.update(view.inputHistogram);
 }
 
-const cardParts = new Map<PanelMethod, { head: HTMLElement; grid: GridRenderer; gridHost: HTMLElement; stats: HTMLElement; card: HTMLElement }>();
+const cardParts = new Map<PanelMethod, { head: HTMLElement; grid: GridRenderer; gridHost: HTMLElement; body: HTMLElement; stats: StatsView; hist: HistogramView; card: HTMLElement }>();
 function renderCards(): void {
   const e = env();
   const host = $('cards');
@@ -407,14 +477,16 @@ function renderCards(): void {
       const card = h('article', { class: 'card', 'data-method': m.method, 'aria-label': m.title });
       const head = h('div');
       const gridHost = h('div', { class: 'grid-host' });
-      const stats = h('div');
-      card.append(head, gridHost, stats);
+      const body = h('div');
+      const statsHost = h('div');
+      const histHost = h('div');
+      body.append(statsHost, h('div', { class: 'muted' }, 'Output histogram'), histHost);
+      card.append(head, gridHost, body);
       host.append(card);
-      parts = { card, head, gridHost, stats, grid: new GridRenderer(gridHost, false) };
+      parts = { card, head, gridHost, body, grid: new GridRenderer(gridHost, false), stats: new StatsView(statsHost), hist: new HistogramView(histHost, `${m.title} output`, `bar ${m.method}`) };
       cardParts.set(m.method, parts);
     }
     parts.card.classList.toggle('focused', m.method === state.focus);
-    const isRms = m.method === 'rms_norm';
     let head = `<h3>${esc(m.title)}${m.className ? ` <code>${esc(m.className)}</code>` : ''}</h3><p class="over">${esc(m.over)}</p>`;
     const spec = m.spec as { eps?: number | null } | null;
     if (spec && 'eps' in spec) head += `<p class="muted">ε = ${spec.eps === null ? 'None (float32 eps)' : esc(String(spec.eps))}${m.method === 'batch_norm' ? ` · ${esc(e.profile.name)} stores ${e.profile.storedVariance} running_var` : ''}</p>`;
@@ -422,18 +494,12 @@ function renderCards(): void {
     if (m.problem) head += `<p class="problem" role="alert">${esc(m.problem)}</p>`;
     if (parts.head.innerHTML !== head) parts.head.innerHTML = head;
     parts.gridHost.hidden = !m.output;
-    if (m.output) parts.grid.update(view.grid, m.output, m.groupIndex, `${m.title} output`);
-    let stats = '';
+    parts.body.hidden = !m.output;
     if (m.output) {
-      stats += `<table class="stats"><caption>${m.groupCount} group${m.groupCount === 1 ? '' : 's'} of ${m.stats[0]?.count ?? 0} elements</caption><thead><tr><th scope="col">group</th>${isRms ? '<th scope="col">mean square</th><th scope="col">RMS</th>' : '<th scope="col">mean</th><th scope="col">variance</th>'}</tr></thead><tbody>`;
-      for (const st of m.stats) {
-        stats += `<tr><td><span class="swatch ${groupClass(st.group)}"></span>${esc(st.label)}</td>${isRms ? `<td data-v="${st.variance}">${fmt(st.variance)}</td><td data-v="${st.rms}">${fmt(st.rms!)}</td>` : `<td data-v="${st.mean}">${fmt(st.mean)}</td><td data-v="${st.variance}">${fmt(st.variance)}</td>`}</tr>`;
-      }
-      stats += '</tbody></table>';
-      if (m.statsTruncated) stats += `<p class="muted">First ${m.stats.length} of ${m.groupCount} groups.</p>`;
-      if (m.histogram) stats += `<div class="muted">Output histogram</div>${histogramSvg(m.histogram, `${m.title} output`, `bar ${m.method}`)}`;
+      parts.grid.update(view.grid, m.output, m.groupIndex, `${m.title} output`);
+      parts.stats.update(m);
+      if (m.histogram) parts.hist.update(m.histogram);
     }
-    parts.stats.innerHTML = stats;
   }
 }
 
