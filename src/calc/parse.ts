@@ -10,7 +10,10 @@
  * each names what is wrong and where.
  */
 
-export const MAX_ELEMENTS = 65536;
+import { MAX_ELEMENTS } from '../protocol';
+
+/** The same limit as the comparison panel's input tensor. */
+export { MAX_ELEMENTS };
 
 export type Nested = number | Nested[];
 
