@@ -46,7 +46,7 @@ export interface Series {
 }
 
 /** A line chart over x = 0..n-1 (or the given x labels), with an optional log-scale x axis. */
-export function lineChart(opts: { series: Series[]; title: string; xLabels?: string[]; xTitle: string; yTitle: string; width?: number; height?: number }): string {
+export function lineChart(opts: { series: Series[]; title: string; xLabels?: string[]; xTitle: string; yTitle: string; width?: number; height?: number; notes?: { index: number; text: string }[] }): string {
   const W = opts.width ?? 420;
   const H = opts.height ?? 170;
   const L = 58;
@@ -79,6 +79,9 @@ export function lineChart(opts: { series: Series[]; title: string; xLabels?: str
   }
   body += `<text class="axis-title" x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle">${esc(opts.xTitle)}</text>`;
   body += `<text class="axis-title" x="10" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 10 ${(T + H - B) / 2})">${esc(opts.yTitle)}</text>`;
+  for (const note of opts.notes ?? []) {
+    body += `<text class="chart-note" x="${n2(x(note.index) + 4)}" y="${n2((T + H - B) / 2)}">${esc(note.text)}</text>`;
+  }
   for (const s of opts.series) {
     let d = '';
     let pen = false;

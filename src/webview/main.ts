@@ -82,7 +82,7 @@ function skeleton(): void {
         <label class="field">γ <input id="gamma" class="text num" size="6" aria-label="gamma, scale applied to every channel"></label>
         <label class="field">β <input id="beta" class="text num" size="6" aria-label="beta, shift applied to every channel"></label>
         <label class="field">Groups <select id="groups" class="select" aria-label="GroupNorm groups"></select></label>
-        <label class="field">Momentum <input id="momentum" class="text num" size="7" aria-label="BatchNorm momentum in the framework's convention (empty: default)" placeholder="default"></label>
+        <label class="field">Momentum <input id="momentum" class="text num" size="9" aria-label="BatchNorm momentum in the framework's convention (empty: default)" placeholder="default"></label>
         <label class="field">Seed <input id="seed" class="text num" size="6" aria-label="random seed"></label>
         <vscode-button id="randomize" secondary>Randomize</vscode-button>
         <vscode-button id="example" secondary>Seed example</vscode-button>
@@ -124,7 +124,7 @@ function skeleton(): void {
       <h2 id="ex-h">Exercise</h2><p class="question">${esc(EXERCISE.question)}</p>
       <div role="radiogroup" aria-label="Answers" id="answers">${EXERCISE.options.map((o) => `<label class="answer"><input type="radio" name="answer" value="${o.id}"> ${esc(o.text)}</label>`).join('')}</div>
       <div id="feedback" aria-live="polite"></div>`),
-    h('section', { class: 'notes', 'aria-labelledby': 'notes-h' }, `<h2 id="notes-h">Notes</h2>${NOTES.map((n) => `<h3>${esc(n.title)}</h3><p>${esc(n.text)}</p>`).join('')}`),
+    h('section', { class: 'notes', 'aria-labelledby': 'notes-h' }, `<h2 id="notes-h">Notes</h2>${NOTES.map((n) => `<h3>${esc(n.title)}</h3><p>${esc(n.text)}</p>`).join('')}<p id="notes-computed" class="muted"></p>`),
   );
   wire();
 }
@@ -325,11 +325,13 @@ function renderControls(): void {
   const short = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential() : String(x));
   const epsDefaults = [...new Set(PANEL_METHODS.map((m) => (e.profile.methods[m] ?? e.fallback.methods[m])?.eps).map((x) => (x === null ? 'None' : x === undefined ? '?' : short(x))))];
   put('eps', state.eps === null ? '' : String(state.eps));
-  $<HTMLInputElement>('eps').placeholder = `default ${epsDefaults.join(' / ')}`;
+  $<HTMLInputElement>('eps').placeholder = epsDefaults.join(' / ');
+  $<HTMLInputElement>('eps').title = `Empty: each method uses ${e.profile.name}'s default (${epsDefaults.join(' / ')})`;
   put('gamma', String(state.gamma));
   put('beta', String(state.beta));
   put('momentum', state.momentum === null ? '' : String(state.momentum));
-  $<HTMLInputElement>('momentum').placeholder = `default ${view.momentum.written}`;
+  $<HTMLInputElement>('momentum').placeholder = String(view.momentum.written);
+  $<HTMLInputElement>('momentum').title = `Empty: ${e.profile.name}'s default (${view.momentum.written})`;
   put('seed', String(state.seed));
   $('shape-help').textContent = `${AXIS_NAMES[state.layout].join(' × ')} · ${view.size.toLocaleString('en-US')} elements (max 65,536)`;
   const C = state.shape[channelAxisOf(state.layout)];
@@ -552,6 +554,7 @@ function renderNoise(): void {
         { label: 'batch variance error', values: nv.points.map((p) => p.varError), cls: 's1' },
       ],
       xLabels: labels, xTitle: 'batch size', yTitle: 'RMS error',
+      notes: nv.points.flatMap((p, i) => (p.problem ? [{ index: i, text: '✕ fails' }] : [])),
     });
     const one = nv.points.find((p) => p.batch === 1);
     const two = nv.points.find((p) => p.batch === 2);
@@ -565,11 +568,16 @@ function renderNoise(): void {
 
 function renderExercise(): void {
   const fb = $('feedback');
+  const ins = computeInsights(state, env());
+  const checks: string[] = [];
+  if (ins.groupCVsInstance !== null) checks.push(`GroupNorm with one group per channel differs from InstanceNorm by at most ${fmt(ins.groupCVsInstance)}`);
+  if (ins.groupOneVsLayer !== null) checks.push(`GroupNorm with one group differs from LayerNorm over (C, spatial) by at most ${fmt(ins.groupOneVsLayer)}`);
+  if (ins.rmsOutputMean !== null) checks.push(`RMSNorm's output for the first sample has mean ${fmt(ins.rmsOutputMean)} (LayerNorm's: 0)`);
+  $('notes-computed').textContent = checks.length ? `Computed on this input: ${checks.join('; ')}.` : '';
   if (!state.answer) {
     fb.innerHTML = '<p class="muted">Choose an answer; the explanation uses the numbers this panel computed.</p>';
     return;
   }
-  const ins = computeInsights(state, env());
   fb.innerHTML = exerciseFeedback(state.answer, ins, computeNoise(state.seed), fmt);
 }
 

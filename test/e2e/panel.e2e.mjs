@@ -117,14 +117,27 @@ try {
   async function panelShots(theme) {
     const box = await page.locator('iframe.webview.ready').boundingBox();
     assert(box, 'webview frame not visible');
-    for (const [name, id] of [['top', 'app'], ['compare', 'compare-h'], ['cube', 'cube-h'], ['train', 'train-h'], ['noise', 'noise-h'], ['exercise', 'ex-h']]) {
+    const snap = async (name, id) => {
       await web().locator(`#${id}`).evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.waitForTimeout(250);
-      const file = path.join(shots, `panel-${theme}-${name}.png`);
-      await page.screenshot({ path: file, clip: box });
-    }
+      await page.screenshot({ path: path.join(shots, `panel-${theme}-${name}.png`), clip: box });
+    };
+    // The seed card's example first, then an image-shaped tensor for GroupNorm, the cube and the charts.
+    await web().locator('#example').click();
+    await web().locator('#shape-help', { hasText: '24 elements' }).waitFor({ timeout: 10_000 });
+    await web().locator('#input-grid input[data-i="2"]').hover();
+    await snap('seed', 'app');
+    await snap('seed-compare', 'compare-h');
+    await web().locator('vscode-button[data-layout="NCHW"]').click();
+    await web().locator('#shape-help', { hasText: '72 elements' }).waitFor({ timeout: 10_000 });
+    await web().locator('#groups').selectOption('2');
+    await web().locator('#step10').click();
+    await web().locator('#step50').click();
+    await web().locator('#train-text', { hasText: '60 batches' }).waitFor({ timeout: 10_000 });
+    await web().locator('#input-grid input[data-i="13"]').hover();
+    for (const [name, id] of [['top', 'app'], ['compare', 'compare-h'], ['cube', 'cube-h'], ['train', 'train-h'], ['noise', 'noise-h'], ['exercise', 'ex-h']]) await snap(name, id);
     await web().locator('#app').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-    say(`screenshots test-output/screenshots/panel-${theme}-{top,compare,cube,train,noise,exercise}.png`);
+    say(`screenshots test-output/screenshots/panel-${theme}-{seed,seed-compare,top,compare,cube,train,noise,exercise}.png`);
   }
   async function openFile(name) {
     for (let attempt = 0; attempt < 4; attempt++) {
@@ -239,18 +252,19 @@ try {
       throw e;
     });
     let link = null;
-    for (let attempt = 0; attempt < 8 && !link; attempt++) {
+    for (let attempt = 0; attempt < 12 && !link; attempt++) {
       await page.mouse.move(5, 5);
       const box = await token.boundingBox();
       await token.hover({ position: { x: Math.max(2, box.width - 12), y: box.height / 2 } });
       const a = page.locator('.monaco-hover-content a[data-href*="normlens.openPanel"]').first();
       try {
-        await a.waitFor({ timeout: 4000 });
+        await a.waitFor({ timeout: 6000 });
         link = a;
       } catch {
         // the extension may still be activating; hover again
       }
     }
+    if (!link) await page.screenshot({ path: path.join(shots, 'panel-failed-hover.png') });
     assert(link, 'no "open panel" link in the GroupNorm hover');
     await link.click();
     await panelReady();
