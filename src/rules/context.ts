@@ -116,6 +116,17 @@ export function buildContext(
   const lines = new LineIndex(text);
   const calls = [...scan.calls].sort((a, b) => a.range.startOffset - b.range.startOffset);
   const qualify = scan.qualify ?? qualifier(scan.imports, scan.rebinds);
+  /** Index of the first call starting at or after an offset. */
+  const firstAtOrAfter = (offset: number) => {
+    let lo = 0;
+    let hi = calls.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (calls[mid].range.startOffset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
 
   const producers: ProducerCall[] = [];
   const producerAt = new Map<number, ProducerCall>();
@@ -193,8 +204,9 @@ export function buildContext(
       if (from <= 0) continue;
     }
     const items: ScannedCall[] = [];
-    for (const c of calls) {
-      if (c.range.startOffset < from || c.range.endOffset > to) continue;
+    for (let i = firstAtOrAfter(from); i < calls.length && calls[i].range.startOffset < to; i++) {
+      const c = calls[i];
+      if (c.range.endOffset > to) continue;
       const last = items[items.length - 1];
       if (last && c.range.startOffset < last.range.endOffset) continue;
       items.push(c);

@@ -96,7 +96,8 @@ function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts | undefi
     return { groups, groupCount, channels: count === undefined ? undefined : { count, bound: ch } };
   }
   // The class takes no channel count (e.g. it infers it from the input): use the layer that feeds it.
-  const feed = ctx.adjacent.find((a) => a.layer === layer);
+  // Only where the norm certainly receives that output (Sequential order or functional data flow).
+  const feed = ctx.adjacent.find((a) => a.layer === layer && a.certain);
   const out = feed && outCount(feed.producer);
   if (feed && out !== undefined && !feed.producer.args.get(feed.producer.spec.layoutParam ?? '')) {
     return { groups, groupCount, channels: { count: out, from: feed.producer } };
@@ -418,6 +419,43 @@ const epsLarge: Rule = {
 // ---------------------------------------------------------------------------------------------
 // InstanceNorm affine default
 
+/** Every `name.weight` / `name.bias` read or written outside strings and comments: name -> first attribute. */
+const usesCache = new WeakMap<RuleContext, Map<string, string>>();
+function parameterUses(ctx: RuleContext): Map<string, string> {
+  let uses = usesCache.get(ctx);
+  if (uses) return uses;
+  uses = new Map();
+  const text = ctx.masked;
+  const identChar = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
+  // Anchor on the attribute (cheap), then read the dotted name before it backwards.
+  for (const m of text.matchAll(/\.[ \t]*(weight|bias)(?![\p{L}\p{N}_])/gu)) {
+    let k = m.index!;
+    let start = k;
+    let plain = true; // a pure dotted name, not `f(x).norm`
+    for (;;) {
+      let j = k;
+      while (j > 0 && (text[j - 1] === ' ' || text[j - 1] === '\t')) j--;
+      let h = j;
+      while (h > 0 && identChar.test(text[h - 1])) h--;
+      if (h === j) {
+        plain = false;
+        break;
+      }
+      start = h;
+      let b = h;
+      while (b > 0 && (text[b - 1] === ' ' || text[b - 1] === '\t')) b--;
+      if (b > 0 && text[b - 1] === '.') k = b - 1;
+      else break;
+    }
+    if (!plain) continue;
+    const name = text.slice(start, m.index).replace(/[ \t]/g, '');
+    if (/^\p{N}/u.test(name)) continue;
+    if (!uses.has(name)) uses.set(name, m[1]);
+  }
+  usesCache.set(ctx, uses);
+  return uses;
+}
+
 const instanceAffine: Rule = {
   code: 'instancenorm-affine-default',
   severity: 'info',
@@ -434,14 +472,12 @@ const instanceAffine: Rule = {
       if (!ab || !ab.effective.isDefault || ab.effective.value !== false) continue;
       const target = ctx.assignmentTarget(layer.call);
       if (!target) continue;
-      const escaped = target.replace(/\./g, '\\s*\\.\\s*');
-      const use = new RegExp(String.raw`(?<![\p{L}\p{N}_.])${escaped}\s*\.\s*(weight|bias)(?![\p{L}\p{N}_])`, 'u');
-      const m = use.exec(ctx.masked);
-      if (!m) continue;
+      const used = parameterUses(ctx).get(target);
+      if (!used) continue;
       return [
         diagnostic(
           this,
-          `${shortName(layer)} has ${ab.name}=False by default, so ${target}.${m[1]} is None: the layer learns no ` +
+          `${shortName(layer)} has ${ab.name}=False by default, so ${target}.${used} is None: the layer learns no ` +
             `scale or shift. Pass ${ab.name}=True if it should.`,
           layer.call.nameRange,
           [{ title: `Set ${ab.name}=True`, edits: [setArgument(ctx, layer.call, ab.name, 'True')] }],

@@ -41,56 +41,74 @@ export class LineIndex {
   }
 }
 
-const isQuote = (c: string) => c === '"' || c === "'";
+const QUOTE1 = 39; // '
+const QUOTE2 = 34; // "
+const HASH = 35;
+const BACKSLASH = 92;
+const NL = 10;
+const CR = 13;
+
+/** r, b, u, f in either case: the letters of a string prefix. */
+const isPrefixLetter = (c: number) => (c | 0x20) === 0x72 || (c | 0x20) === 0x62 || (c | 0x20) === 0x75 || (c | 0x20) === 0x66;
+const isIdentChar = (text: string, i: number) => {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95;
+  return /[\p{L}\p{N}_]/u.test(text[i]);
+};
 
 /**
  * Same length as `text`, with every comment and every string literal's characters (quotes and
  * prefix included) replaced by spaces; line breaks are kept so offsets and lines still match.
  * f-strings are blanked whole: names used inside their replacement fields do not count as uses.
  * Unterminated strings run to the end of their line (single-quoted) or of the text (triple).
+ * One pass, linear in the text.
  */
 export function maskPython(text: string): string {
-  const out = text.split('');
+  const parts: string[] = [];
+  let kept = 0; // text before this offset is already in `parts`
   const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+    parts.push(text.slice(kept, from), text.slice(from, to).replace(/[^\r\n]/g, ' '));
+    kept = to;
   };
-  let i = 0;
   const n = text.length;
+  let i = 0;
   while (i < n) {
-    const c = text[i];
-    if (c === '#') {
+    const c = text.charCodeAt(i);
+    if (c === HASH) {
       let j = i;
-      while (j < n && text[j] !== '\n' && text[j] !== '\r') j++;
+      while (j < n && text.charCodeAt(j) !== NL && text.charCodeAt(j) !== CR) j++;
       blank(i, j);
       i = j;
       continue;
     }
-    // A string prefix is up to two letters from r, b, u, f (any case) directly before a quote,
-    // and not the tail of a longer identifier.
     let q = i;
-    if (!isQuote(c)) {
-      let k = i;
-      while (k < n && k - i < 2 && /[rbufRBUF]/.test(text[k])) k++;
-      const prev = i > 0 ? text[i - 1] : '';
-      if (k > i && k < n && isQuote(text[k]) && !/[\p{L}\p{N}_]/u.test(prev)) q = k;
-      else {
+    if (c !== QUOTE1 && c !== QUOTE2) {
+      // A string prefix is up to two letters directly before a quote, not the tail of an identifier.
+      if (!isPrefixLetter(c) || (i > 0 && isIdentChar(text, i - 1))) {
         i++;
         continue;
       }
+      let k = i + 1;
+      if (k < n && isPrefixLetter(text.charCodeAt(k))) k++;
+      const d = text.charCodeAt(k);
+      if (d !== QUOTE1 && d !== QUOTE2) {
+        i = k;
+        continue;
+      }
+      q = k;
     }
-    const quote = text[q];
-    const triple = text.startsWith(quote.repeat(3), q);
+    const quote = text.charCodeAt(q);
+    const triple = text.charCodeAt(q + 1) === quote && text.charCodeAt(q + 2) === quote;
     let j = q + (triple ? 3 : 1);
-    for (;;) {
-      if (j >= n) break;
-      const d = text[j];
-      if (d === '\\') {
-        // In raw strings a backslash still keeps the next quote from closing the string.
+    while (j < n) {
+      const d = text.charCodeAt(j);
+      if (d === BACKSLASH) {
+        // Even in raw strings a backslash keeps the next quote from closing the string.
         j += 2;
         continue;
       }
-      if (!triple && (d === '\n' || d === '\r')) break;
-      if (d === quote && (!triple || text.startsWith(quote.repeat(3), j))) {
+      if (!triple && (d === NL || d === CR)) break;
+      if (d === quote && (!triple || (text.charCodeAt(j + 1) === quote && text.charCodeAt(j + 2) === quote))) {
         j += triple ? 3 : 1;
         break;
       }
@@ -100,7 +118,8 @@ export function maskPython(text: string): string {
     blank(i, j);
     i = j;
   }
-  return out.join('');
+  parts.push(text.slice(kept));
+  return parts.join('');
 }
 
 /** Identifier characters of Python 3 (approximation by Unicode categories). */

@@ -4,6 +4,7 @@
  * what Python itself sees, apart from the recognizer.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { bindArguments, findByQualifiedName } from '../../../src/frameworks';
 import type { PyValue } from '../../../src/frameworks/types';
@@ -27,9 +28,32 @@ interface RawCall {
   args: RawArg[];
 }
 
+let python: string | undefined;
+
+/** A Python of at least 3.12 when one is installed (its ast knows PEP 701 f-strings), else python3. */
+export function astPython(): string {
+  if (python) return python;
+  const candidates = [process.env.NORMLENS_PYTHON, 'python3.13', 'python3.12'];
+  const pyenv = path.join(process.env.HOME ?? '/root', '.pyenv', 'versions');
+  if (existsSync(pyenv)) {
+    for (const v of readdirSync(pyenv).sort().reverse()) if (/^3\.(1[2-9]|[2-9]\d)/.test(v)) candidates.push(path.join(pyenv, v, 'bin', 'python3'));
+  }
+  for (const c of candidates) {
+    if (!c) continue;
+    const r = spawnSync(c, ['-c', 'import sys; assert sys.version_info >= (3, 12)'], { encoding: 'utf8' });
+    if (r.status === 0) return (python = c);
+  }
+  return (python = 'python3');
+}
+
+export class PythonSyntaxError extends Error {}
+
 export function astScan(src: string): { scan: ScanInput; layers: ResolvedLayer[] } {
-  const r = spawnSync('python3', [path.join(__dirname, 'ast_scan.py')], { input: src, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ast_scan.py failed: ${r.stderr}`);
+  const r = spawnSync(astPython(), [path.join(__dirname, 'ast_scan.py')], { input: src, encoding: 'utf8' });
+  if (r.status !== 0) {
+    if (/SyntaxError/.test(r.stderr)) throw new PythonSyntaxError(r.stderr);
+    throw new Error(`ast_scan.py failed: ${r.stderr}`);
+  }
   const raw = JSON.parse(r.stdout) as { calls: RawCall[]; imports: { local: string; target: string; range: R }[] };
 
   const starts = [0];

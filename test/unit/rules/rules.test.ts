@@ -356,3 +356,12 @@ describe('rules: norm classes configured with functools.partial', () => {
     assert.deepEqual(codes('import torch.nn as nn\ndef partial(*a, **k): pass\nn = partial(nn.BatchNorm2d, momentum=0.9)\n'), []);
   });
 });
+
+describe('rules: InstanceNorm attribute uses', () => {
+  it('counts only a plain dotted name before .weight/.bias', () => {
+    const src = TORCH + 'norm = nn.InstanceNorm2d(64)\ny = f(x).norm.weight\nz = other.norm.bias\n';
+    assert.deepEqual(codes(src), []);
+    const yes = TORCH + 'norm = nn.InstanceNorm2d(64)\ny = norm . weight\n';
+    assert.equal(underlined(yes, only(yes, 'instancenorm-affine-default')), 'InstanceNorm2d');
+  });
+});
