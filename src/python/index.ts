@@ -3,8 +3,9 @@
  * framework class each is, and with which effective arguments. Pure TypeScript (no editor or
  * Node APIs), linear in the text; see lexer.ts for why it is a hand-written scanner.
  */
-import { BindingTimeline, resolveCalls } from './resolve';
+import { BindingTimeline, bindLayer, resolveCalls, specAt } from './resolve';
 import { scanRegion } from './scan';
+import { materialize, materializeAll } from './table';
 import type { ResolvedLayer, ScanResult } from './types';
 
 export { DocumentIndex } from './document';
@@ -15,7 +16,7 @@ export type * from './types';
 /** Every call of a dotted name, every import, and lexical problems, in text order. */
 export function scanPython(text: string): ScanResult {
   const r = scanRegion(text, 0, 0);
-  return { calls: r.calls, imports: r.imports, errors: r.errors, rebinds: r.rebinds };
+  return { calls: materializeAll(r.table, text, r.lines), imports: r.imports, errors: r.errors, rebinds: r.rebinds };
 }
 
 /** Layers of a scan, resolved through its imports. */
@@ -25,7 +26,17 @@ export function resolveScan(scan: ScanResult): ResolvedLayer[] {
   return resolveCalls(scan.calls, t.seal());
 }
 
-/** The normalization layers in a Python text. */
+/** The normalization layers in a Python text (only their calls are built as objects). */
 export function recognize(text: string): ResolvedLayer[] {
-  return resolveScan(scanPython(text));
+  const r = scanRegion(text, 0, 0);
+  const t = new BindingTimeline();
+  t.add(r.imports, r.rebinds);
+  t.seal();
+  const out: ResolvedLayer[] = [];
+  const table = r.table;
+  for (let k = 0; k < table.n; k++) {
+    const spec = specAt(table.callee[k], table.start(k), t);
+    if (spec) out.push(bindLayer(materialize(table, k, text, r.lines), spec));
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  * import (`norm = nn.BatchNorm2d; norm(64)`) is not followed.
  */
 import { bindArguments, findByQualifiedName } from '../frameworks/index';
-import type { PyValue } from '../frameworks/types';
+import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { EffectiveArgument, ImportBinding, Range, Rebinding, ResolvedLayer, ScannedCall } from './types';
 
 interface Event {
@@ -75,12 +75,21 @@ export class BindingTimeline {
   }
 }
 
+/** The framework class a callee written at `at` denotes, if any. */
+export function specAt(callee: string, at: number, timeline: BindingTimeline, cell = 0): NormClassSpec | null {
+  const q = timeline.qualify(callee, cell, at);
+  return q === null ? null : findByQualifiedName(q) ?? null;
+}
+
 /** The layer a call creates, or null when it is not a known normalization class. */
 export function resolveCall(call: ScannedCall, timeline: BindingTimeline, cell = 0): ResolvedLayer | null {
-  const q = timeline.qualify(call.callee, cell, call.range.startOffset);
-  if (q === null) return null;
-  const spec = findByQualifiedName(q);
+  const spec = specAt(call.callee, call.range.startOffset, timeline, cell);
   if (!spec) return null;
+  return bindLayer(call, spec);
+}
+
+/** A call of a known class: its arguments bound to the signature, defaults filled in. */
+export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer {
   const positional: PyValue[] = [];
   const positionalRanges: Range[] = [];
   const keywords: Record<string, PyValue> = {};

@@ -8,7 +8,8 @@
  */
 import type { PyValue } from '../frameworks/types';
 import { Lexer, Op, Tok } from './lexer';
-import type { CallArgument, ImportBinding, Position, Range, Rebinding, ScanError, ScannedCall } from './types';
+import { AS, CallTable, CS, C_ARG_COUNT, C_ARG_FIRST, C_CALLEE_END, C_END, C_FLAGS, C_NAME_START, C_PARENT, C_PARENT_ARG, C_START, F_COMPLETE, F_WHOLE_ARG } from './table';
+import type { ImportBinding, Position, Range, Rebinding, ScanError } from './types';
 
 const KEYWORDS = new Set([
   'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del',
@@ -22,7 +23,8 @@ const COMPOUND = new Set([
 const MAX_LITERAL_DEPTH = 64;
 
 export interface RegionResult {
-  calls: ScannedCall[];
+  /** Calls in text order; parent indices are relative to this table. */
+  table: CallTable;
   imports: ImportBinding[];
   errors: ScanError[];
   rebinds: Rebinding[];
@@ -44,11 +46,36 @@ interface Entry {
   nearestCall: number;
   argStart: number;
   lambdas: number;
-  args: CallArgument[] | null;
   /** Argument count so far (written order). */
   argCount: number;
   /** A call starting exactly at the current argument's value, candidate for wholeArg. */
   headCall: number;
+}
+
+/** A call of the logical line being parsed (rows are written when the line ends). */
+interface LineCall {
+  index: number;
+  start: number;
+  calleeEnd: number;
+  nameStart: number;
+  end: number;
+  closeTok: number;
+  flags: number;
+  parent: number;
+  parentArg: number;
+  callee: string;
+  target: string | undefined;
+  args: ArgTemp[];
+}
+
+interface ArgTemp {
+  s: number;
+  e: number;
+  vs: number;
+  ve: number;
+  name: string | undefined;
+  star: number;
+  value: PyValue | undefined;
 }
 
 const needsNfkc = /[^\x00-\x7f]/;
@@ -61,7 +88,8 @@ const nfkc = (s: string) => (needsNfkc.test(s) ? s.normalize('NFKC') : s);
 export function scanRegion(text: string, start: number, lineBase: number, stop?: (clean: number) => boolean): RegionResult {
   const lx = new Lexer(text, start);
   const lines = lx.lines;
-  const calls: ScannedCall[] = [];
+  const table = new CallTable(256, 512);
+  let lineCalls: LineCall[] = [];
   const imports: ImportBinding[] = [];
   const rebinds: Rebinding[] = [];
   const clean = [start];
@@ -115,7 +143,6 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     let matchKw = -1;
     // calls that may be the whole right side of an assignment: [call, targetStartTok, targetEndTok]
     const targets: number[] = [];
-    const closeTok = new Map<number, number>();
 
     const analyzeSoftKeyword = () => {
       // `match subject:` and `case pattern [if guard]:` at the start of a logical line
@@ -150,8 +177,8 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       statement(stmt, e, lastEq);
       for (let k = 0; k < targets.length; k += 3) {
         const c = targets[k];
-        if (closeTok.get(c) === e - 1 && targets[k + 2] >= targets[k + 1]) {
-          calls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
+        if (lineCalls[c].closeTok === e - 1 && targets[k + 2] >= targets[k + 1]) {
+          lineCalls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
         }
       }
       targets.length = 0;
@@ -161,15 +188,15 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     const finishArg = (entry: Entry, e: number) => {
       const s = entry.argStart;
       if (e <= s) return;
-      const args = entry.args!;
+      const args = lineCalls[entry.call].args;
       let vs = s;
       let name: string | undefined;
-      let star: '*' | '**' | undefined;
+      let star = 0;
       if (isOp(s, Op.Star)) {
-        star = '*';
+        star = 1;
         vs = s + 1;
       } else if (isOp(s, Op.Pow)) {
-        star = '**';
+        star = 2;
         vs = s + 1;
       } else if (kind[s] === Tok.Name && s + 1 < e && isOp(s + 1, Op.Equal)) {
         name = nfkc(tokText(s));
@@ -177,31 +204,23 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       }
       const vStart = vs < e ? ts[vs] : te[e - 1];
       const vEnd = te[e - 1];
-      const arg: CallArgument = {
-        value: vs < e ? literal(vs, e) : { expr: '' },
-        text: text.slice(vStart, vEnd),
-        range: range(ts[s], te[e - 1]),
-        valueRange: range(vStart, vEnd),
-      };
-      if (name !== undefined) arg.name = name;
-      if (star) arg.star = star;
-      args.push(arg);
+      args.push({ s: ts[s], e: vEnd, vs: vStart, ve: vEnd, name, star, value: vs < e ? literal(vs, e) : undefined });
       if (entry.headCall >= 0) {
-        const hc = entry.headCall;
-        if (ts[vs] === calls[hc].range.startOffset && closeTok.get(hc) === e - 1) calls[hc].wholeArg = true;
+        const hc = lineCalls[entry.headCall];
+        if (ts[vs] === hc.start && hc.closeTok === e - 1) hc.flags |= F_WHOLE_ARG;
         entry.headCall = -1;
       }
     };
 
     const closeEntry = (entry: Entry, closer: number, matched: boolean) => {
       if (entry.call < 0) return;
-      const call = calls[entry.call];
+      const call = lineCalls[entry.call];
+      // closeTok first: finishArg checks whether a nested call ends its last argument
+      call.closeTok = closer;
       finishArg(entry, closer);
-      call.args = entry.args!;
       const endOff = matched ? te[closer] : closer > 0 ? te[closer - 1] : ts[closer];
-      call.complete = matched;
-      call.range = range(call.range.startOffset, Math.max(endOff, call.calleeRange.endOffset));
-      closeTok.set(entry.call, closer);
+      if (matched) call.flags |= F_COMPLETE;
+      call.end = Math.max(endOff, call.calleeEnd);
     };
 
     let pendingParen = -1;
@@ -222,10 +241,9 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
             const nc = top ? top.nearestCall : -1;
             if (nc >= 0) {
               const pe = stack[nc];
-              const call = calls[pendingCall];
+              const call = lineCalls[pendingCall];
               call.parent = pe.call;
               call.parentArg = pe.argCount;
-              call.wholeArg = false;
               if (pe === top) {
                 const s = pe.argStart;
                 const vs = isOp(s, Op.Star) || isOp(s, Op.Pow) ? s + 1 : kind[s] === Tok.Name && isOp(s + 1, Op.Equal) ? s + 2 : s;
@@ -259,7 +277,6 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
               nearestCall: isCall ? idx : below,
               argStart: i + 1,
               lambdas: 0,
-              args: isCall ? [] : null,
               argCount: 0,
               headCall: -1,
             });
@@ -329,16 +346,61 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   function newCall(i: number, j: number): number {
     let callee = tokText(i);
     for (let k = i + 2; k <= j; k += 2) callee += '.' + tokText(k);
-    const call: ScannedCall = {
+    lineCalls.push({
+      index: lineCalls.length,
+      start: ts[i],
+      calleeEnd: te[j],
+      nameStart: ts[j],
+      end: te[j],
+      closeTok: -1,
+      flags: 0,
+      parent: -1,
+      parentArg: -1,
       callee: nfkc(callee),
-      calleeRange: range(ts[i], te[j]),
-      nameRange: range(ts[j], te[j]),
-      range: range(ts[i], te[j]),
+      target: undefined,
       args: [],
-      complete: false,
-    };
-    calls.push(call);
-    return calls.length - 1;
+    });
+    return lineCalls.length - 1;
+  }
+
+  /** Append the logical line's calls to the table, in text order, their arguments after them. */
+  function flushLine(): void {
+    const m = lineCalls.length;
+    if (m === 0) return;
+    const base = table.n;
+    let nargs = 0;
+    for (const c of lineCalls) nargs += c.args.length;
+    table.reserveCalls(base + m);
+    table.reserveArgs(table.na + nargs);
+    const tc = table.c;
+    const ta = table.a;
+    for (const c of lineCalls) {
+      const o = table.n * CS;
+      tc[o + C_START] = c.start;
+      tc[o + C_END] = c.end;
+      tc[o + C_CALLEE_END] = c.calleeEnd;
+      tc[o + C_NAME_START] = c.nameStart;
+      tc[o + C_ARG_FIRST] = table.na;
+      tc[o + C_ARG_COUNT] = c.args.length;
+      tc[o + C_PARENT] = c.parent >= 0 ? base + c.parent : -1;
+      tc[o + C_PARENT_ARG] = c.parentArg;
+      tc[o + C_FLAGS] = c.flags;
+      table.callee.push(c.callee);
+      table.target.push(c.target);
+      table.n++;
+      for (const a of c.args) {
+        const p = table.na * AS;
+        ta[p] = a.s;
+        ta[p + 1] = a.e;
+        ta[p + 2] = a.vs;
+        ta[p + 3] = a.ve;
+        table.aname.push(a.name);
+        table.astar.push(a.star);
+        table.avalue.push(a.value);
+        table.na++;
+      }
+    }
+    lineCalls = [];
   }
 
   /** Imports and module-level rebinding in the statement [s, e). */
@@ -559,15 +621,18 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   // ---- driver ----
   for (;;) {
     const more = lx.next();
-    if (lx.n > 0) parseLine(lx.n);
+    if (lx.n > 0) {
+      parseLine(lx.n);
+      flushLine();
+    }
     if (!more) break;
     const c = lx.pos;
     clean.push(c);
     if (stop && stop(c)) {
-      return { calls, imports, errors: lexErrors(), rebinds, lines, clean, end: c, stopped: true };
+      return { table, imports, errors: lexErrors(), rebinds, lines, clean, end: c, stopped: true };
     }
   }
-  return { calls, imports, errors: lexErrors(), rebinds, lines, clean, end: text.length, stopped: false };
+  return { table, imports, errors: lexErrors(), rebinds, lines, clean, end: text.length, stopped: false };
 
   function lexErrors(): ScanError[] {
     return lx.errors.map((e) => ({ message: e.message, range: range(e.start, e.end) }));

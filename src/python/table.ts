@@ -1,0 +1,170 @@
+/**
+ * Calls stored compactly: offsets in typed arrays, strings and values in parallel arrays.
+ * A 20,000-line file has tens of thousands of calls; as objects with ranges and positions that
+ * is hundreds of thousands of long-lived allocations, which costs more than the scan itself.
+ * Rows are cheap to shift after an edit (a loop over integers) and ScannedCall objects are
+ * built only when someone asks for them.
+ */
+import type { PyValue } from '../frameworks/types';
+import type { CallArgument, Position, Range, ScannedCall } from './types';
+
+/** Call row layout. */
+export const C_START = 0;
+export const C_END = 1;
+export const C_CALLEE_END = 2;
+export const C_NAME_START = 3;
+export const C_ARG_FIRST = 4;
+export const C_ARG_COUNT = 5;
+export const C_PARENT = 6;
+export const C_PARENT_ARG = 7;
+export const C_FLAGS = 8;
+export const CS = 9;
+/** Argument row layout: s, e, value start, value end. */
+export const AS = 4;
+
+export const F_COMPLETE = 1;
+export const F_WHOLE_ARG = 2;
+
+export class CallTable {
+  n = 0;
+  na = 0;
+  c: Int32Array;
+  a: Int32Array;
+  callee: string[] = [];
+  target: (string | undefined)[] = [];
+  aname: (string | undefined)[] = [];
+  /** 0 none, 1 '*', 2 '**' */
+  astar: number[] = [];
+  /** undefined: not a literal; the value is its source text. */
+  avalue: (PyValue | undefined)[] = [];
+
+  constructor(calls = 64, args = 128) {
+    this.c = new Int32Array(Math.max(1, calls) * CS);
+    this.a = new Int32Array(Math.max(1, args) * AS);
+  }
+
+  reserveCalls(n: number): void {
+    if (n * CS <= this.c.length) return;
+    const b = new Int32Array(Math.max(n, this.c.length / CS * 2) * CS);
+    b.set(this.c.subarray(0, this.n * CS));
+    this.c = b;
+  }
+
+  reserveArgs(n: number): void {
+    if (n * AS <= this.a.length) return;
+    const b = new Int32Array(Math.max(n, this.a.length / AS * 2) * AS);
+    b.set(this.a.subarray(0, this.na * AS));
+    this.a = b;
+  }
+
+  start(k: number): number {
+    return this.c[k * CS + C_START];
+  }
+  end(k: number): number {
+    return this.c[k * CS + C_END];
+  }
+}
+
+/** Line starts → positions. */
+export function positionIn(lines: ArrayLike<number>, off: number): Position {
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lines[mid] <= off) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, character: off - lines[lo] };
+}
+
+export function rangeIn(lines: ArrayLike<number>, s: number, e: number): Range {
+  return { start: positionIn(lines, s), end: positionIn(lines, e), startOffset: s, endOffset: e };
+}
+
+/** Build the ScannedCall of row k (parent indices are given relative to `base`). */
+export function materialize(t: CallTable, k: number, text: string, lines: ArrayLike<number>): ScannedCall {
+  const c = t.c;
+  const o = k * CS;
+  const s = c[o + C_START];
+  const ce = c[o + C_CALLEE_END];
+  const args: CallArgument[] = [];
+  const first = c[o + C_ARG_FIRST];
+  const count = c[o + C_ARG_COUNT];
+  for (let j = first; j < first + count; j++) {
+    const p = j * AS;
+    const vs = t.a[p + 2];
+    const ve = t.a[p + 3];
+    const text_ = text.slice(vs, ve);
+    const v = t.avalue[j];
+    const arg: CallArgument = {
+      value: v === undefined ? { expr: text_ } : v,
+      text: text_,
+      range: rangeIn(lines, t.a[p], t.a[p + 1]),
+      valueRange: rangeIn(lines, vs, ve),
+    };
+    const name = t.aname[j];
+    if (name !== undefined) arg.name = name;
+    const star = t.astar[j];
+    if (star) arg.star = star === 1 ? '*' : '**';
+    args.push(arg);
+  }
+  const flags = c[o + C_FLAGS];
+  const call: ScannedCall = {
+    callee: t.callee[k],
+    calleeRange: rangeIn(lines, s, ce),
+    nameRange: rangeIn(lines, c[o + C_NAME_START], ce),
+    range: rangeIn(lines, s, c[o + C_END]),
+    args,
+    complete: (flags & F_COMPLETE) !== 0,
+  };
+  const parent = c[o + C_PARENT];
+  if (parent >= 0) {
+    call.parent = parent;
+    call.parentArg = c[o + C_PARENT_ARG];
+    call.wholeArg = (flags & F_WHOLE_ARG) !== 0;
+  }
+  const target = t.target[k];
+  if (target !== undefined) call.target = target;
+  return call;
+}
+
+/** Positional and keyword values of row k, for binding. */
+export function callValues(
+  t: CallTable,
+  k: number,
+  text: string,
+): { positional: PyValue[]; positionalArgs: number[]; keywords: Record<string, PyValue>; keywordArgs: Map<string, number>; starArgs: boolean; starKwargs: boolean } {
+  const o = k * CS;
+  const first = t.c[o + C_ARG_FIRST];
+  const count = t.c[o + C_ARG_COUNT];
+  const positional: PyValue[] = [];
+  const positionalArgs: number[] = [];
+  const keywords: Record<string, PyValue> = {};
+  const keywordArgs = new Map<string, number>();
+  let starArgs = false;
+  let starKwargs = false;
+  for (let j = first; j < first + count; j++) {
+    const v = t.avalue[j];
+    const value: PyValue = v === undefined ? { expr: text.slice(t.a[j * AS + 2], t.a[j * AS + 3]) } : v;
+    const star = t.astar[j];
+    const name = t.aname[j];
+    if (star === 1) starArgs = true;
+    else if (star === 2) starKwargs = true;
+    else if (name !== undefined) {
+      keywords[name] = value;
+      keywordArgs.set(name, j - first);
+    } else if (!starArgs) {
+      // after *args the positions of later positionals are unknown
+      positional.push(value);
+      positionalArgs.push(j - first);
+    }
+  }
+  return { positional, positionalArgs, keywords, keywordArgs, starArgs, starKwargs };
+}
+
+/** Every row as a ScannedCall. */
+export function materializeAll(t: CallTable, text: string, lines: ArrayLike<number>): ScannedCall[] {
+  const out: ScannedCall[] = new Array(t.n);
+  for (let k = 0; k < t.n; k++) out[k] = materialize(t, k, text, lines);
+  return out;
+}

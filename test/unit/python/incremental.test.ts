@@ -1,0 +1,99 @@
+/**
+ * Incremental updates must equal a full rescan, after any sequence of edits anywhere (inside
+ * strings, f-strings, brackets, across line breaks of every kind), and neither may throw or hang.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { DocumentIndex, recognize, scanPython } from '../../../src/python/index';
+
+const FRAGMENTS = [
+  'nn.BatchNorm2d(', 'nn.LayerNorm(64)', 'BN(3, eps=1e-3)', 'F.layer_norm(x, (4,))', ')', '(', '[', ']', '{', '}',
+  '"', "'", '"""', "'''", "f'", 'f"{', 'rf"', 'b"', '}', '{{', '!r', ':>{w}', '\n', '\r\n', '\r', '\n\n', ' ', '    ',
+  '# c(', '\\', '\\\n', ',', '=', '==', ':=', 'x', 'self.bn', '.', ' . ', 'import torch.nn as nn\n',
+  'from torch.nn import BatchNorm2d as BN\n', 'import flax.linen as nn\n', 'nn = None\n', 'def BN(): pass\n',
+  'lambda a, b: ', ':', ';', '1e-3', '-1', '0x1F', 'None', 'True', '*', '**', 'é', '🙂', '\ud800', '\0', 'match ',
+  'case ', 'def ', 'class ', 'from . import x\n', 'from torch.nn import *\n', '@', 'if ', 'else', '\t', '\f',
+];
+
+const textArb = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 60 }).map((a) => a.join(''));
+const editArb = fc.record({
+  at: fc.nat(),
+  del: fc.nat({ max: 12 }),
+  insert: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 4 }), fc.constant('')),
+});
+
+function check(doc: DocumentIndex): void {
+  const full = scanPython(doc.text);
+  assert.deepEqual(doc.calls, full.calls);
+  assert.deepEqual(doc.imports, full.imports);
+  assert.deepEqual(doc.errors, full.errors);
+  assert.deepEqual(doc.rebinds, full.rebinds);
+  assert.deepEqual(doc.layers, recognize(doc.text));
+}
+
+function apply(doc: DocumentIndex, e: { at: number; del: number; insert: string }): void {
+  const at = doc.text.length ? e.at % (doc.text.length + 1) : 0;
+  doc.applyEdit(at, Math.min(doc.text.length, at + e.del), e.insert);
+}
+
+describe('python recognizer: incremental equals full rescan', () => {
+  it('after random edits of python-like text', () => {
+    fc.assert(
+      fc.property(textArb, fc.array(editArb, { minLength: 1, maxLength: 8 }), (text, edits) => {
+        const doc = new DocumentIndex(text);
+        for (const e of edits) {
+          apply(doc, e);
+          check(doc);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('after random edits of a real corpus file', () => {
+    const corpus = readFileSync(join(__dirname, '../../fixtures/python/tricky.py'), 'utf8');
+    fc.assert(
+      fc.property(fc.array(editArb, { minLength: 1, maxLength: 5 }), (edits) => {
+        const doc = new DocumentIndex(corpus);
+        for (const e of edits) {
+          apply(doc, e);
+          check(doc);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('typing a file character by character ends where a full scan is', () => {
+    const src = 'import torch.nn as nn\nclass M:\n  def f(self):\n    self.bn = nn.BatchNorm2d(64, eps=1e-3)\n    s = f"{nn.LayerNorm(3)}"\n';
+    const doc = new DocumentIndex('');
+    for (let i = 0; i < src.length; i++) {
+      doc.applyEdit(i, i, src[i]);
+      check(doc);
+    }
+    assert.equal(doc.layers.length, 2);
+    // and deleting it backwards
+    for (let i = src.length; i > 0; i--) {
+      doc.applyEdit(i - 1, i, '');
+      check(doc);
+    }
+    assert.equal(doc.text, '');
+  });
+
+  it('updates line numbers and shifts later layers after an edit far above them', () => {
+    const body = 'import torch.nn as nn\n' + 'x = 1\n'.repeat(200) + 'ln = nn.LayerNorm(8)\n';
+    const doc = new DocumentIndex(body);
+    assert.equal(doc.layers[0].call.range.start.line, 201);
+    const ins = 'y = 2\r\nz = 3\n';
+    doc.applyEdit(22, 22, ins);
+    assert.equal(doc.layers[0].call.range.start.line, 203);
+    assert.equal(doc.layers[0].call.range.startOffset, body.indexOf('nn.Layer') + ins.length);
+    check(doc);
+    // an import edited into another framework re-resolves everything after it
+    doc.applyEdit(0, 'import torch.nn as nn'.length, 'import mlx.nn as nn');
+    assert.equal(doc.layers[0].qualifiedName, 'mlx.nn.LayerNorm');
+    check(doc);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The scanner is total: any text, however broken or hostile, gives a result (never an exception,
+ * never a hang), and a break loses only what follows it.
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DocumentIndex, recognize, scanPython } from '../../../src/python/index';
+
+const HOSTILE: [string, string][] = [
+  ['100k open parentheses', '('.repeat(100_000)],
+  ['100k mixed open brackets', '([{'.repeat(34_000)],
+  ['100k closers', ')]}'.repeat(34_000)],
+  ['interleaved mismatches', '(]'.repeat(50_000)],
+  ['open call then mismatched closers', 'nn.BatchNorm2d(' + '[' + ')'.repeat(50_000)],
+  ['100k nested calls', 'f('.repeat(100_000)],
+  ['deep literal', 'nn.LayerNorm(' + '('.repeat(50_000) + '1' + ')'.repeat(50_001)],
+  ['unterminated string', 'x = "abc\ny = nn.BatchNorm2d(3)'],
+  ['unterminated triple string', 'x = """abc\n' + 'nn.BatchNorm2d(3)\n'.repeat(1000)],
+  ['unterminated f-string field', 'x = f"{nn.BatchNorm2d(3)\n'.repeat(1000)],
+  ['unterminated nested f-strings', 'f"{f\'{f"{'.repeat(10_000)],
+  ['format spec nesting', 'f"{x:{'.repeat(20_000)],
+  ['NUL bytes', '\0'.repeat(10_000) + 'nn.BatchNorm2d(\0, \0)'],
+  ['huge line', 'x = ' + 'nn.BatchNorm2d(1) + '.repeat(50_000) + '1'],
+  ['huge string line', '"' + 'a'.repeat(1_000_000)],
+  ['lone surrogates', '\ud800nn.BatchNorm2d(\udc00)\udfff = \ud83d'],
+  ['backslashes', '\\'.repeat(100_000)],
+  ['continuation at end', 'nn.BatchNorm2d(3) \\'],
+  ['lambdas without colon', 'f(lambda a, b, c' + ', lambda x'.repeat(20_000)],
+  ['many lambdas', 'f(' + 'lambda: '.repeat(50_000) + '1)'],
+  ['CR only', 'import torch.nn as nn\rbn = nn.BatchNorm2d(3)\r'],
+  ['strings of quotes', '"\'"\'"""\'\'\''.repeat(10_000)],
+  ['escaped newlines in f-strings', 'f"\\\n{x}\\\n"'.repeat(10_000)],
+  ['\\N escapes', 'f"\\N{' .repeat(10_000)],
+  ['match soft keywords', 'match (x):\n case Foo(a=nn.BatchNorm2d(1)):\n  pass\n'.repeat(2000)],
+];
+
+describe('python recognizer: robustness', () => {
+  for (const [name, text] of HOSTILE) {
+    it(`survives ${name}`, () => {
+      const r = scanPython(text);
+      assert.ok(Array.isArray(r.calls));
+      recognize(text);
+      const doc = new DocumentIndex(text);
+      doc.applyEdit(text.length >> 1, (text.length >> 1) + 1, '');
+      doc.applyEdit(0, 0, '(');
+      assert.deepEqual(doc.calls, scanPython(doc.text).calls);
+    });
+  }
+
+  it('never throws on arbitrary strings (full Unicode, surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+        const r = scanPython(s);
+        for (const c of r.calls) {
+          assert.ok(c.range.startOffset <= c.range.endOffset);
+          assert.ok(c.range.endOffset <= s.length);
+          assert.equal(s.slice(c.nameRange.startOffset, c.nameRange.endOffset).length > 0, true);
+        }
+        recognize(s);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ranges agree with offsets: line/character are those of the offset', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('nn.BatchNorm2d(', ')', '\n', '\r\n', '\r', '🙂', ' x ', ',', '"', 'f"{', '}', '#'), { maxLength: 40 }), (parts) => {
+        const s = parts.join('');
+        const doc = new DocumentIndex(s);
+        for (const c of doc.calls) {
+          for (const r of [c.range, c.calleeRange, c.nameRange, ...c.args.map((a) => a.range)]) {
+            assert.deepEqual(r.start, doc.positionAt(r.startOffset));
+            assert.deepEqual(r.end, doc.positionAt(r.endOffset));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a break loses only what follows it', () => {
+    const good = 'import torch.nn as nn\nbn = nn.BatchNorm2d(64)\nln = nn.LayerNorm(8)\n';
+    for (const broken of ['x = "oops\n', 'x = (\n', 'x = f"{\n', 'x = """\n', 'x = )\n', 'x = nn.GroupNorm(2,\n']) {
+      const text = good + broken + 'gn = nn.GroupNorm(2, 4)\n';
+      const before = scanPython(good).calls;
+      assert.deepEqual(scanPython(text).calls.slice(0, before.length), before, broken);
+      assert.deepEqual(recognize(text).slice(0, 2), recognize(good), broken);
+    }
+    // a stray closer or an unterminated single-quoted string does not swallow the next lines
+    for (const broken of ['x = )\n', 'x = "oops\n', "y = f'{a}\n"]) {
+      const names = recognize(good + broken + 'gn = nn.GroupNorm(2, 4)\n').map((l) => l.qualifiedName);
+      assert.deepEqual(names, ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm', 'torch.nn.GroupNorm'], broken);
+    }
+  });
+
+  it('reports what broke, where', () => {
+    const r = scanPython('x = "abc\ny = (1, 2\n');
+    assert.deepEqual(
+      r.errors.map((e) => [e.message, e.range.start.line, e.range.start.character]),
+      [
+        ['unterminated string literal', 0, 4],
+        ["'(' was never closed", 1, 4],
+      ],
+    );
+    const f = scanPython('s = f"{x!r:{w}"\n');
+    assert.deepEqual(f.errors.map((e) => e.message), ["f-string: expecting '}'"]);
+  });
+});
