@@ -90,6 +90,7 @@ export class WasmNormKernels {
   }
 
   alloc(length: number): WasmF32 {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`cannot allocate ${length} floats`);
     // Successive large blocks alternate between two 4 KiB phases so an input and the output
     // allocated after it never share address bits 0-11 (4K aliasing stalls loads behind stores).
     const phase = length * 4 >= PHASE_MIN ? (this.phaseTurn++ % 2) * PHASE_STEP : undefined;
@@ -131,10 +132,19 @@ export class WasmNormKernels {
     return new Float64Array(this.ex.memory.buffer, ptr, length);
   }
 
-  /** Address of x if it already lives in this memory, else a fresh copy's (to release after). */
-  private place(x: Float32Array | WasmF32, temps: number[]): number {
+  /** Whether [ptr, ptr + bytes) lies inside one allocated block. */
+  private owns(ptr: number, bytes: number): boolean {
+    return this.blocks.some(([p, b]) => ptr >= p && ptr + bytes <= p + b);
+  }
+
+  /**
+   * Address of x if it lives in an allocated block of this memory, else a fresh copy's (to
+   * release after). `expected` is the element count the kernel will read.
+   */
+  private place(x: Float32Array | WasmF32, expected: number, temps: number[]): number {
+    if (x.length !== expected) throw new RangeError(`input has ${x.length} elements, expected ${expected}`);
     if (x instanceof WasmF32) return x.ptr;
-    if (x.buffer === this.ex.memory.buffer) return x.byteOffset;
+    if (x.buffer === this.ex.memory.buffer && this.owns(x.byteOffset, x.byteLength)) return x.byteOffset;
     const ptr = this.allocBytes(x.length * 4);
     temps.push(ptr);
     this.f32(ptr, x.length).set(x);
@@ -142,6 +152,9 @@ export class WasmNormKernels {
   }
 
   private fill(length: number, value: number | Float32Array | null, temps: number[]): number {
+    if (value instanceof Float32Array && value.length !== length) {
+      throw new RangeError(`parameter has ${value.length} elements, expected ${length}`);
+    }
     const ptr = this.allocBytes(length * 4);
     temps.push(ptr);
     const v = this.f32(ptr, length);
@@ -176,7 +189,10 @@ export class WasmNormKernels {
     const temps: number[] = [];
     try {
       const len = n * c * s;
-      const xp = this.place(x, temps);
+      for (const p of [weight, bias]) {
+        if (p && p.length !== c) throw new RangeError(`parameter has ${p.length} elements, expected ${c}`);
+      }
+      const xp = this.place(x, len, temps);
       const mp = this.allocBytes(n * 16);
       temps.push(mp);
       const yp = this.target(len, out, xp, temps);
@@ -220,7 +236,7 @@ export class WasmNormKernels {
     const temps: number[] = [];
     try {
       const len = rows * cols;
-      const xp = this.place(x, temps);
+      const xp = this.place(x, len, temps);
       const wp = this.fill(cols, weight ?? 1, temps);
       const bp = this.fill(cols, bias ?? 0, temps);
       const sp = this.allocBytes(rows * 16);
@@ -248,7 +264,7 @@ export class WasmNormKernels {
     const temps: number[] = [];
     try {
       const len = rows * cols;
-      const xp = this.place(x, temps);
+      const xp = this.place(x, len, temps);
       const wp = this.fill(cols, weight ?? 1, temps);
       const sp = this.allocBytes(rows * 8);
       temps.push(sp);

@@ -102,6 +102,24 @@ describe('wasm-resident tensors', () => {
     assert.throws(() => k.layerNorm(x, rows, cols, null, null, 1e-5, k.alloc(3)), /output has 3 elements, expected 165/);
   });
 
+  it('reject mismatched sizes with the numbers, and copy views of memory they did not allocate', () => {
+    const k = WasmNormKernels.create()!;
+    const x = k.alloc(40);
+    x.data.set(Float32Array.from({ length: 40 }, (_, i) => (i % 7) - 3));
+    assert.throws(() => k.layerNorm(x, 3, 10, null, null, 1e-5), /input has 40 elements, expected 30/);
+    assert.throws(() => k.layerNorm(x, 4, 10, new Float32Array(9), null, 1e-5), /parameter has 9 elements, expected 10/);
+    assert.throws(() => k.batchNormTrain(x, 2, 2, 10, null, new Float32Array(3), 1e-5), /parameter has 3 elements, expected 2/);
+    assert.throws(() => k.alloc(-1), /cannot allocate -1 floats/);
+    assert.throws(() => k.alloc(1.5), /cannot allocate 1.5 floats/);
+    // a view outside every allocation is foreign memory: the kernel copies it into a block it owns
+    const end = k.memory.buffer.byteLength - 160;
+    const foreign = new Float32Array(k.memory.buffer, end, 40);
+    foreign.set(x.data);
+    const r = k.layerNorm(foreign, 4, 10, null, null, 1e-5);
+    assert.deepEqual(Array.from(foreign), Array.from(x.data));
+    assert.deepEqual(r.output, k.layerNorm(x, 4, 10, null, null, 1e-5).output);
+  });
+
   it('successive large blocks sit in different 4 KiB phases', () => {
     const k = WasmNormKernels.create()!;
     const a = k.alloc(1 << 20);
