@@ -254,12 +254,33 @@ function toText(results: FileResult[], colour: boolean): string {
     const width = Math.max(...layers.map((l) => where(l.call.range, l.cell).length), ...[...diagnostics].filter((d) => !owner.has(d)).map((d) => where(d.range, d.cell).length));
     const pad = ' '.repeat(width + 4);
     const severity = (d: NormDiagnostic) => paint(SEVERITY_COLOUR[d.severity], d.severity.padEnd(7));
-    const code = (d: NormDiagnostic) => paint(ANSI.dim, `[${d.code}]`);
+    /**
+     * A diagnostic's message and code, wrapped before 100 columns: `plainHead` measures the first
+     * line's prefix, `head` is what is printed (possibly coloured), continuation lines are indented.
+     */
+    const message = (d: NormDiagnostic, plainHead: string, head: string, indent: number): string[] => {
+      const words = `${d.message} [${d.code}]`.split(' ');
+      const out: string[] = [];
+      let line = '';
+      let room = Math.max(100 - plainHead.length, 40);
+      for (const w of words) {
+        if (line && line.length + 1 + w.length > room) {
+          out.push(line);
+          line = w;
+          room = Math.max(100 - indent, 40);
+        } else line = line ? `${line} ${w}` : w;
+      }
+      out.push(line);
+      const last = out.length - 1;
+      out[last] = out[last].replace(`[${d.code}]`, paint(ANSI.dim, `[${d.code}]`));
+      return out.map((t, i) => (i === 0 ? head : ' '.repeat(indent)) + t);
+    };
 
     for (const item of items) {
       const d = item.diagnostic;
       if (d) {
-        lines.push(`  ${where(d.range, d.cell).padEnd(width)}  ${severity(d)} ${d.message} ${code(d)}`);
+        const head = `  ${where(d.range, d.cell).padEnd(width)}  `;
+        lines.push(...message(d, head, `${head}${severity(d)} `, head.length + 8));
         continue;
       }
       const l = item.layer!;
@@ -274,7 +295,10 @@ function toText(results: FileResult[], colour: boolean): string {
       for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);
       for (const line of wrap('defaults  ', defaults, pad.length)) lines.push(pad + paint(ANSI.dim, line));
       for (const x of diagnostics) {
-        if (owner.get(x) === l) lines.push(`${pad}${severity(x)} ${paint(ANSI.dim, where(x.range, x.cell))}  ${x.message} ${code(x)}`);
+        if (owner.get(x) === l) {
+          const at = where(x.range, x.cell);
+          lines.push(...message(x, `${pad}${'x'.repeat(8)}${at}  `, `${pad}${severity(x)} ${paint(ANSI.dim, at)}  `, pad.length + 8));
+        }
       }
     }
     lines.push('');

@@ -267,3 +267,24 @@ describe('normlens inspect --json on the examples', () => {
     assert.match(r.stdout, /\n6 files, 29 layers, 2 errors, 3 warnings, 4 info\n$/);
   });
 });
+
+describe('README shows normlens inspect as it is', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+  it('the text output on examples/resnet_block.py', async () => {
+    const m = /```console\n\$ node dist\/cli\.js inspect examples\/resnet_block\.py\n([\s\S]*?)```/.exec(readme);
+    assert.ok(m, 'README has the inspect example');
+    const r = await inspect([EX('resnet_block.py')]);
+    assert.equal(m[1], r.stdout);
+  });
+
+  it('the JSON excerpt from examples/groupnorm_unet.py', async () => {
+    const m = /```json\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('normlens inspect')));
+    assert.ok(m);
+    const shown = JSON.parse(m[1]).files[0];
+    const actual = JSON.parse((await inspect(['--json', EX('groupnorm_unet.py')])).stdout).files[0];
+    assert.equal(shown.path, actual.path);
+    for (const l of shown.layers) assert.ok(actual.layers.some((a: unknown) => JSON.stringify(a) === JSON.stringify(l)));
+    for (const d of shown.diagnostics) assert.ok(actual.diagnostics.some((a: unknown) => JSON.stringify(a) === JSON.stringify(d)));
+  });
+});
