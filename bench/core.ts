@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runLayer, seededSample, defaultParams, defaultState, type CoreLayerSpec, type RunRequest } from '../src/core';
+import { runLayer, seededSample, defaultParams, defaultState, FLOAT32_EPS, type CoreLayerSpec, type RunRequest } from '../src/core';
 import { fastBackend, fastMode, setFastMode, wasmKernels, type FastMode } from '../src/core/fast';
 
 export interface CoreRow {
@@ -175,12 +175,21 @@ function residentKernel(c: Case, x: Float32Array, params: { weight?: Float32Arra
   const w = params.weight ?? null;
   const b = params.bias ?? null;
   const [n, ch] = c.shape;
+  const cols = c.shape[c.shape.length - 1];
+  const spec = c.spec;
   const run =
-    c.key === 'batch_norm'
-      ? () => k.batchNormTrain(xin, n, ch, x.length / (n * ch), w, b, 1e-5, out)
-      : c.key === 'layer_norm'
-        ? () => k.layerNorm(xin, x.length / 768, 768, w, b, 1e-5, out)
-        : () => k.rmsNorm(xin, x.length / 768, 768, w, 1.1920928955078125e-7, out);
+    spec.kind === 'batch_norm'
+      ? () => k.batchNormTrain(xin, n, ch, x.length / (n * ch), w, b, spec.eps, out)
+      : spec.kind === 'layer_norm'
+        ? () => k.layerNorm(xin, x.length / cols, cols, w, b, spec.eps, out)
+        : spec.kind === 'rms_norm'
+          ? () => k.rmsNorm(xin, x.length / cols, cols, w, spec.eps ?? FLOAT32_EPS, out)
+          : null;
+  if (!run) {
+    xin.free();
+    out.free();
+    return null;
+  }
   return { run, output: () => out.data, free: () => (xin.free(), out.free()) };
 }
 
