@@ -24,6 +24,7 @@ describe('rules: catalogue', () => {
       'channel-mismatch',
       'conv-bias-before-bn',
       'eps-zero',
+      'eps-negative',
       'eps-large',
       'instancenorm-affine-default',
       'binding-error',
@@ -293,6 +294,18 @@ describe('rules: eps', () => {
     const keras = KERAS + 'ln = layers.LayerNormalization(epsilon=0.0)\n';
     assert.equal(only(keras, 'eps-zero').fixes[0].edits[0].newText, '0.001');
     assert.match(only(TORCH + 'bn = nn.BatchNorm2d(8, eps=0.)\n', 'eps-zero').message, /zero variance/);
+  });
+
+  it('warns about a negative eps and offers its absolute value', () => {
+    const src = TORCH + 'ln = nn.LayerNorm(64, eps=-1e-5)\n';
+    const d = only(src, 'eps-negative');
+    assert.equal(d.severity, 'warning');
+    assert.equal(underlined(src, d), '-1e-5');
+    assert.match(d.message, /below 1e-05 .* NaN/);
+    assert.equal(fixed(src, d), TORCH + 'ln = nn.LayerNorm(64, eps=1e-05)\n');
+    assert.deepEqual(codes(fixed(src, d)), []);
+    const keras = KERAS + 'bn = layers.BatchNormalization(epsilon=-0.001)\n';
+    assert.equal(only(keras, 'eps-negative').fixes[0].edits[0].newText, '0.001');
   });
 
   it('notes an eps above 0.1', () => {
