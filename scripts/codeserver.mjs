@@ -160,7 +160,7 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
 }
 
 /** Headless Chromium (Debian's) through playwright-core; never downloads a browser. */
-export async function launchBrowser(run, { headless = true, viewport = { width: 1400, height: 900 } } = {}) {
+export async function launchBrowser(run, { headless = true, viewport = { width: 1400, height: 1000 } } = {}) {
   const { chromium } = await import('playwright-core');
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
   return chromium.launchPersistentContext(run.browserProfile, {

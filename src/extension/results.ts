@@ -18,7 +18,6 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
   private readonly results = new Map<string, ShownResult>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
-  private counter = 0;
   private readonly registration: vscode.Disposable;
   /** The last result shown, for tests and the "copy last result" command. */
   last: ShownResult | undefined;
@@ -34,12 +33,13 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
 
   /** Opens the result in the Markdown preview (falling back to the raw Markdown) and offers to copy it. */
   async show(result: ShownResult): Promise<vscode.Uri> {
-    this.counter++;
     // Keep a handful; older results are unlikely to be looked at again.
     if (this.results.size >= 20) this.results.delete(this.results.keys().next().value as string);
-    const slug = result.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/${this.counter}-${slug}.md` });
+    // One document per calculator: running it again refreshes an open preview in place.
+    const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/${result.title.replace(/[/\\]/g, ' ')}.md` });
+    this.results.delete(uri.path);
     this.results.set(uri.path, result);
+    this.changed.fire(uri);
     this.last = result;
     try {
       await executeCommand('markdown.showPreview', uri);

@@ -30,6 +30,7 @@ const t0 = Date.now();
 const say = (m: string) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)} s] ${m}`);
 
 const results: { name: string; ok: boolean; error?: string; ms: number }[] = [];
+let currentPage: Page | undefined;
 async function step(name: string, fn: () => Promise<void>): Promise<boolean> {
   const s = Date.now();
   try {
@@ -41,6 +42,7 @@ async function step(name: string, fn: () => Promise<void>): Promise<boolean> {
     const e = err as Error;
     results.push({ name, ok: false, error: e.stack ?? String(e), ms: Date.now() - s });
     say(`FAIL ${name}: ${e.message.split('\n')[0]}`);
+    await currentPage?.screenshot({ path: path.join(shots, `failed-${results.length}.png`) }).catch(() => undefined);
     return false;
   }
 }
@@ -49,7 +51,15 @@ function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
 }
 
-const SETTINGS = { 'normlens.decimals': 4, 'normlens.sampleSeed': 0, 'editor.minimap.enabled': false, 'editor.fontSize': 14 };
+const SETTINGS = {
+  'normlens.decimals': 4,
+  'normlens.sampleSeed': 0,
+  'editor.minimap.enabled': false,
+  'editor.stickyScroll.enabled': false,
+  'editor.fontSize': 14,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.layoutControl.enabled': false,
+};
 
 async function shot(page: Page, name: string): Promise<string> {
   const file = path.join(shots, `${name}.png`);
@@ -70,11 +80,11 @@ async function openFile(page: Page, name: string): Promise<void> {
 
 /** Ctrl+G to a 1-based line (and column), which also scrolls it into view. */
 async function goTo(page: Page, line: number, column?: number): Promise<void> {
-  await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(column ? `${line}:${column}` : String(line));
+  // In the browser Ctrl+G opens quick open in its go-to-line mode (a ':' prefix).
+  await input.fill(column ? `:${line}:${column}` : `:${line}`);
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
 }
@@ -115,6 +125,7 @@ async function main(): Promise<number> {
     const b: BrowserContext = await launchBrowser(run, { headless: !headed });
     browser = b;
     const page = b.pages()[0] ?? (await b.newPage());
+    currentPage = page;
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
 
     await step('the workbench loads with NormLens installed', async () => {
@@ -149,11 +160,12 @@ async function main(): Promise<number> {
       await goTo(page, line);
       const lineEl = page.locator('.view-line', { hasText: needle }).first();
       await lineEl.waitFor();
-      const token = lineEl.locator('span > span', { hasText: /^BatchNorm2d/ }).first();
+      // Token spans may hold 'BatchNorm2d' alone or with 'nn.'; either is inside the call.
+      const token = lineEl.locator('span > span', { hasText: /BatchNorm2d/ }).last();
       let text = '';
       for (let attempt = 0; attempt < 10 && !text.includes('BatchNorm2d'); attempt++) {
         await page.mouse.move(0, 0);
-        await token.hover();
+        await token.hover({ force: true });
         const hover = page.locator('.monaco-hover-content').first();
         try {
           await hover.waitFor({ state: 'visible', timeout: 5000 });
@@ -165,12 +177,16 @@ async function main(): Promise<number> {
       check(text.includes('BatchNorm2d'), `hover shows the layer (got ${JSON.stringify(text.slice(0, 200))})`);
       await shot(page, 'hover-batchnorm');
       for (const n of numbers) check(text.includes(n), `hover text contains the core's ${n}; hover:\n${text}`);
-      // Scroll to the worked example for a second screenshot.
-      await page.locator('.monaco-hover').first().hover();
-      await page.mouse.wheel(0, 2000);
+      // The end of the hover (worked example and links) for a second screenshot: move onto the
+      // hover (it stays open) and scroll it down.
+      const box = await page.locator('.monaco-hover').first().boundingBox();
+      check(box, 'the hover has a box');
+      await page.mouse.move(box.x + 20, box.y + 20, { steps: 5 });
+      for (let i = 0; i < 40; i++) await page.mouse.wheel(0, 200);
       await page.waitForTimeout(300);
       await shot(page, 'hover-batchnorm-example');
       await page.keyboard.press('Escape');
+      await page.mouse.move(0, 0);
     });
 
     const momentum = report.diagnostics.find((d) => d.code === 'momentum-convention' && d.fixes.length > 0);
@@ -188,9 +204,24 @@ async function main(): Promise<number> {
       }
       check(panelText.includes('NormLens'), 'problems come from NormLens');
       check(panelText.includes('momentum-convention'), 'the rule code is shown');
-      // Hover the squiggle itself for the diagnostic hover.
       await goTo(page, momentum.range.start.line + 1, momentum.range.start.character + 1);
       await shot(page, 'diagnostics-problems');
+      // The problem's own hover, with its rule code and the quick-fix link.
+      const squiggle = page.locator('.monaco-editor .squiggly-warning').first();
+      let hoverText = '';
+      for (let attempt = 0; attempt < 5 && !hoverText.includes('NormLens'); attempt++) {
+        await page.mouse.move(0, 0);
+        await squiggle.hover({ force: true });
+        try {
+          await page.locator('.monaco-hover-content', { hasText: 'NormLens' }).first().waitFor({ state: 'visible', timeout: 4000 });
+          hoverText = await page.locator('.monaco-hover-content', { hasText: 'NormLens' }).first().innerText();
+        } catch {
+          // hover again
+        }
+      }
+      check(hoverText.includes(momentum.message.slice(0, 30)), `the squiggle's hover shows the problem; got ${JSON.stringify(hoverText.slice(0, 200))}`);
+      await shot(page, 'diagnostic-hover');
+      await page.mouse.move(0, 0);
     });
 
     await step('quick fix with Ctrl+. rewrites the momentum; the saved file has the fix', async () => {
@@ -199,7 +230,7 @@ async function main(): Promise<number> {
       check(expectedText !== original, 'the fix changes the text');
       await goTo(page, momentum.range.start.line + 1, momentum.range.start.character + 1);
       await page.keyboard.press('Control+.');
-      const widget = page.locator('.action-widget');
+      const widget = page.locator('.action-widget:not(.action-list-submenu-panel)').first();
       await widget.waitFor({ state: 'visible', timeout: 15_000 });
       const item = widget.locator('.monaco-list-row', { hasText: momentum.fixes[0].title }).first();
       await item.waitFor({ timeout: 15_000 });
