@@ -89,7 +89,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   const lx = new Lexer(text, start);
   const lines = lx.lines;
   const table = new CallTable(256, 512);
-  let lineCalls: LineCall[] = [];
+  const lineCalls: LineCall[] = [];
   const imports: ImportBinding[] = [];
   const rebinds: Rebinding[] = [];
   const clean = [start];
@@ -127,6 +127,94 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   const stack: Entry[] = [];
   let stmtLambdas = 0;
 
+  // Statement state of the logical line being parsed.
+  let stmt = 0;
+  let lastEq = -1;
+  let prevEq = -1;
+  let annColon = -1;
+  let patternEnd = -1;
+  let matchKw = -1;
+  // calls that may be the whole right side of an assignment: [call, targetStartTok, targetEndTok]
+  const targets: number[] = [];
+
+  const analyzeSoftKeyword = (n: number) => {
+    // `match subject:` and `case pattern [if guard]:` at the start of a logical line
+    const soft = isName(0, 'case') ? 'case' : isName(0, 'match') ? 'match' : '';
+    if (!soft || n < 3) return;
+    const k1 = kind[1];
+    if (k1 === Tok.Op) {
+      const o = op[1];
+      if (o === Op.Dot || o === Op.Equal || o === Op.Colon || o === Op.Comma || o === Op.Aug || o === Op.RPar || o === Op.RSqb || o === Op.RBrace || o === Op.EqEq || o === Op.NotEq || o === Op.Other) return;
+    }
+    let depth = 0;
+    let guard = -1;
+    for (let i = 1; i < n; i++) {
+      if (kind[i] === Tok.Op) {
+        const o = op[i];
+        if (o === Op.LPar || o === Op.LSqb || o === Op.LBrace) depth++;
+        else if (o === Op.RPar || o === Op.RSqb || o === Op.RBrace) depth--;
+        else if (depth === 0) {
+          if (o === Op.Equal || o === Op.Semi || o === Op.Aug) return;
+          if (o === Op.Colon) {
+            if (soft === 'match') matchKw = 0;
+            else patternEnd = guard >= 0 ? guard : i;
+            return;
+          }
+        }
+      } else if (depth === 0 && soft === 'case' && guard < 0 && isName(i, 'if')) guard = i;
+    }
+  };
+
+  const endStatement = (e: number) => {
+    statement(stmt, e, lastEq);
+    for (let k = 0; k < targets.length; k += 3) {
+      const c = targets[k];
+      if (lineCalls[c].closeTok === e - 1 && targets[k + 2] >= targets[k + 1]) {
+        lineCalls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
+      }
+    }
+    targets.length = 0;
+    lastEq = prevEq = annColon = -1;
+  };
+
+  const finishArg = (entry: Entry, e: number) => {
+    const s = entry.argStart;
+    if (e <= s) return;
+    const args = lineCalls[entry.call].args;
+    let vs = s;
+    let name: string | undefined;
+    let star = 0;
+    if (isOp(s, Op.Star)) {
+      star = 1;
+      vs = s + 1;
+    } else if (isOp(s, Op.Pow)) {
+      star = 2;
+      vs = s + 1;
+    } else if (kind[s] === Tok.Name && s + 1 < e && isOp(s + 1, Op.Equal)) {
+      name = nfkc(tokText(s));
+      vs = s + 2;
+    }
+    const vStart = vs < e ? ts[vs] : te[e - 1];
+    const vEnd = te[e - 1];
+    args.push({ s: ts[s], e: vEnd, vs: vStart, ve: vEnd, name, star, value: vs < e ? literal(vs, e) : undefined });
+    if (entry.headCall >= 0) {
+      const hc = lineCalls[entry.headCall];
+      if (ts[vs] === hc.start && hc.closeTok === e - 1) hc.flags |= F_WHOLE_ARG;
+      entry.headCall = -1;
+    }
+  };
+
+  const closeEntry = (entry: Entry, closer: number, matched: boolean) => {
+    if (entry.call < 0) return;
+    const call = lineCalls[entry.call];
+    // closeTok first: finishArg checks whether a nested call ends its last argument
+    call.closeTok = closer;
+    finishArg(entry, closer);
+    const endOff = matched ? te[closer] : closer > 0 ? te[closer - 1] : ts[closer];
+    if (matched) call.flags |= F_COMPLETE;
+    call.end = Math.max(endOff, call.calleeEnd);
+  };
+
   function parseLine(n: number): void {
     kind = lx.kind;
     ts = lx.start;
@@ -135,94 +223,10 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     aux = lx.aux;
     stack.length = 0;
     stmtLambdas = 0;
-    let stmt = 0;
-    let lastEq = -1;
-    let prevEq = -1;
-    let annColon = -1;
-    let patternEnd = -1;
-    let matchKw = -1;
-    // calls that may be the whole right side of an assignment: [call, targetStartTok, targetEndTok]
-    const targets: number[] = [];
-
-    const analyzeSoftKeyword = () => {
-      // `match subject:` and `case pattern [if guard]:` at the start of a logical line
-      const soft = isName(0, 'case') ? 'case' : isName(0, 'match') ? 'match' : '';
-      if (!soft || n < 3) return;
-      const k1 = kind[1];
-      if (k1 === Tok.Op) {
-        const o = op[1];
-        if (o === Op.Dot || o === Op.Equal || o === Op.Colon || o === Op.Comma || o === Op.Aug || o === Op.RPar || o === Op.RSqb || o === Op.RBrace || o === Op.EqEq || o === Op.NotEq || o === Op.Other) return;
-      }
-      let depth = 0;
-      let guard = -1;
-      for (let i = 1; i < n; i++) {
-        if (kind[i] === Tok.Op) {
-          const o = op[i];
-          if (o === Op.LPar || o === Op.LSqb || o === Op.LBrace) depth++;
-          else if (o === Op.RPar || o === Op.RSqb || o === Op.RBrace) depth--;
-          else if (depth === 0) {
-            if (o === Op.Equal || o === Op.Semi || o === Op.Aug) return;
-            if (o === Op.Colon) {
-              if (soft === 'match') matchKw = 0;
-              else patternEnd = guard >= 0 ? guard : i;
-              return;
-            }
-          }
-        } else if (depth === 0 && soft === 'case' && guard < 0 && isName(i, 'if')) guard = i;
-      }
-    };
-    analyzeSoftKeyword();
-
-    const endStatement = (e: number) => {
-      statement(stmt, e, lastEq);
-      for (let k = 0; k < targets.length; k += 3) {
-        const c = targets[k];
-        if (lineCalls[c].closeTok === e - 1 && targets[k + 2] >= targets[k + 1]) {
-          lineCalls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
-        }
-      }
-      targets.length = 0;
-      lastEq = prevEq = annColon = -1;
-    };
-
-    const finishArg = (entry: Entry, e: number) => {
-      const s = entry.argStart;
-      if (e <= s) return;
-      const args = lineCalls[entry.call].args;
-      let vs = s;
-      let name: string | undefined;
-      let star = 0;
-      if (isOp(s, Op.Star)) {
-        star = 1;
-        vs = s + 1;
-      } else if (isOp(s, Op.Pow)) {
-        star = 2;
-        vs = s + 1;
-      } else if (kind[s] === Tok.Name && s + 1 < e && isOp(s + 1, Op.Equal)) {
-        name = nfkc(tokText(s));
-        vs = s + 2;
-      }
-      const vStart = vs < e ? ts[vs] : te[e - 1];
-      const vEnd = te[e - 1];
-      args.push({ s: ts[s], e: vEnd, vs: vStart, ve: vEnd, name, star, value: vs < e ? literal(vs, e) : undefined });
-      if (entry.headCall >= 0) {
-        const hc = lineCalls[entry.headCall];
-        if (ts[vs] === hc.start && hc.closeTok === e - 1) hc.flags |= F_WHOLE_ARG;
-        entry.headCall = -1;
-      }
-    };
-
-    const closeEntry = (entry: Entry, closer: number, matched: boolean) => {
-      if (entry.call < 0) return;
-      const call = lineCalls[entry.call];
-      // closeTok first: finishArg checks whether a nested call ends its last argument
-      call.closeTok = closer;
-      finishArg(entry, closer);
-      const endOff = matched ? te[closer] : closer > 0 ? te[closer - 1] : ts[closer];
-      if (matched) call.flags |= F_COMPLETE;
-      call.end = Math.max(endOff, call.calleeEnd);
-    };
-
+    stmt = 0;
+    lastEq = prevEq = annColon = patternEnd = matchKw = -1;
+    targets.length = 0;
+    analyzeSoftKeyword(n);
     let pendingParen = -1;
     let pendingCall = -1;
     for (let i = 0; i < n; i++) {
@@ -400,7 +404,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
         table.na++;
       }
     }
-    lineCalls = [];
+    lineCalls.length = 0;
   }
 
   /** Imports and module-level rebinding in the statement [s, e). */

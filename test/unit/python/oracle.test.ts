@@ -104,7 +104,7 @@ describe('python recognizer vs CPython ast', () => {
     }
     this.timeout(60000);
     for (const file of corpusFiles) {
-      const out = execFileSync(py, [ORACLE, join(DIR, file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 });
+      const out: string = execFileSync(py, [ORACLE, join(DIR, file)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 });
       const committed = readFileSync(join(DIR, file.replace(/\.py$/, '.ast.json')), 'utf8');
       const strip = (j: string) => ({ ...JSON.parse(j), python: undefined });
       assert.deepEqual(strip(out), strip(committed), `${file}: regenerate with scripts/ast_oracle.py --out`);
