@@ -107,12 +107,18 @@ function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts | undefi
 
 /** The divisors of n closest to g, one below and one above when they exist, nearest first. */
 export function nearestDivisors(n: number, g: number): number[] {
+  // Divisors come in pairs (d, n / d) with d <= sqrt(n); absurd channel counts get no suggestion.
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1e12) return [];
   let below: number | undefined;
   let above: number | undefined;
-  for (let d = 1; d <= n; d++) {
+  const consider = (d: number) => {
+    if (d < g && (below === undefined || d > below)) below = d;
+    if (d > g && (above === undefined || d < above)) above = d;
+  };
+  for (let d = 1; d * d <= n; d++) {
     if (n % d !== 0) continue;
-    if (d < g) below = d;
-    else if (d > g && above === undefined) above = d;
+    consider(d);
+    consider(n / d);
   }
   const out = [below, above].filter((d): d is number => d !== undefined);
   return out.sort((a, b) => Math.abs(a - g) - Math.abs(b - g) || a - b);

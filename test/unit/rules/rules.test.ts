@@ -39,6 +39,19 @@ describe('rules: catalogue', () => {
     assert.deepEqual(nearestDivisors(80, 32), [40, 20]);
     assert.deepEqual(nearestDivisors(16, 32), [16]);
     assert.deepEqual(nearestDivisors(7, 3), [1, 7]);
+    assert.deepEqual(nearestDivisors(1, 32), [1]);
+    // Fast for large counts, nothing for absurd ones.
+    assert.deepEqual(nearestDivisors(999_999_000_000, 7), [6, 8]);
+    assert.deepEqual(nearestDivisors(2 ** 60, 3), []);
+    for (let n = 1; n <= 200; n++) {
+      for (const g of [1, 3, 7, 32, 250]) {
+        const divisors = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+        const below = divisors.filter((d) => d < g).pop();
+        const above = divisors.find((d) => d > g);
+        const want = [below, above].filter((d) => d !== undefined).sort((a, b) => Math.abs(a! - g) - Math.abs(b! - g) || a! - b!);
+        assert.deepEqual(nearestDivisors(n, g), want, `${n} ${g}`);
+      }
+    }
   });
 
   it('a clean model has no diagnostics', () => {
