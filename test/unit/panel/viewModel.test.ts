@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { runLayer, statGroupIndex, defaultState, Tensor } from '../../../src/core';
 import type { CoreLayerSpec } from '../../../src/core/spec';
 import type { PanelState } from '../../../src/protocol';
+import { parseOpenRequest } from '../../../src/protocol';
+import { openPanelUri, decodeCommandUri } from '../../../src/explain/links';
 import {
   computeView, computeTraining, computeNoise, computeInsights, cubeView, shapeProblem, gridView, methodSetups, flatIndex, cubeCoords,
 } from '../../../src/webview/viewModel';
@@ -259,5 +261,35 @@ describe('panel view model: cube, training, batch size, insights', () => {
     assert.ok(ins.groupCVsInstance! < 1e-5);
     const img = applyPreset(s, 'NCHW');
     assert.ok(computeInsights(img, envFor(img)).groupOneVsLayer! < 1e-5);
+  });
+});
+
+describe('panel: hover links end to end (without the editor)', () => {
+  it('a hover link URI decodes to an open request the panel accepts and applies', () => {
+    const uri = openPanelUri({ framework: 'pytorch', kind: 'layer_norm', args: { normalized_shape: [768], eps: 1e-6, elementwise_affine: true, bias: true } });
+    const decoded = decodeCommandUri(uri);
+    assert.ok(decoded && decoded.command === 'normlens.openPanel');
+    const parsed = parseOpenRequest(decoded.arg);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+    const { state, notes } = applyOpenRequest(initialState(), parsed.value, NORM_CLASSES);
+    assert.deepEqual(notes, []);
+    assert.equal(state.layout, 'BSD');
+    assert.deepEqual(state.shape, [4, 3, 768]);
+    assert.equal(state.eps, 1e-6);
+    assert.equal(state.focus, 'layer_norm');
+    const ln = method(computeView(state, envFor(state)), 'layer_norm');
+    assert.equal(ln.groupCount, 12);
+    assert.equal(ln.stats[0].count, 768);
+  });
+
+  it('Keras GroupNormalization(groups=4) reads the group count by role; other kinds get a note', () => {
+    const s0 = applyPreset(initialState(), 'NCHW'); // C = 4
+    const r = applyOpenRequest(s0, { framework: 'keras', kind: 'group_norm', args: { groups: 4, axis: -1, epsilon: 1e-3 } }, NORM_CLASSES);
+    assert.equal(r.state.framework, 'keras');
+    assert.equal(r.state.groups, 4);
+    assert.equal(r.state.eps, 1e-3);
+    const other = applyOpenRequest(s0, { framework: 'pytorch', kind: 'local_response_norm', args: { size: 2 } }, NORM_CLASSES);
+    assert.match(other.notes[0], /local response norm is not among them/);
+    assert.deepEqual(other.state.data, s0.data);
   });
 });
