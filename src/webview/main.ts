@@ -157,14 +157,20 @@ function commit(edit: Edit, okMessage?: string): void {
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
 function save(): void {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(flushSave, 120);
+  // Small states are cheap to persist: save at once, so nothing is lost if the panel is hidden right away.
+  if (state.data.length <= 4096) flushSave();
+  else saveTimer = setTimeout(flushSave, 120);
 }
 function flushSave(): void {
   clearTimeout(saveTimer);
   saveTimer = undefined;
   vscode.setState(state);
 }
-window.addEventListener('pagehide', () => { if (saveTimer !== undefined) flushSave(); });
+const flushPending = () => {
+  if (saveTimer !== undefined) flushSave();
+};
+window.addEventListener('pagehide', flushPending);
+document.addEventListener('visibilitychange', flushPending);
 
 function setNumberField(id: string, apply: (v: number | null) => Edit, allowEmpty: boolean): void {
   const el = $<HTMLInputElement>(id);
