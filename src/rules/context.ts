@@ -65,6 +65,8 @@ export interface RuleContext {
   calls: ScannedCall[];
   producers: ProducerCall[];
   adjacent: Adjacency[];
+  /** The adjacency whose norm is this layer, if any. */
+  feeding: Map<ResolvedLayer, Adjacency>;
   framework(id: FrameworkId): FrameworkInfo | undefined;
   /** Assignment target of a call written as `target = Call(...)`, if it is one. */
   assignmentTarget(call: ScannedCall): string | undefined;
@@ -285,6 +287,7 @@ export function buildContext(
     calls,
     producers,
     adjacent,
+    feeding: new Map(adjacent.map((a) => [a.layer, a])),
     framework,
     assignmentTarget: (call) => (statementStart(call) ? statementStart(call)!.target : undefined),
   };

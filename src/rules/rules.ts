@@ -97,7 +97,8 @@ function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts | undefi
   }
   // The class takes no channel count (e.g. it infers it from the input): use the layer that feeds it.
   // Only where the norm certainly receives that output (Sequential order or functional data flow).
-  const feed = ctx.adjacent.find((a) => a.layer === layer && a.certain);
+  const feed = ctx.feeding.get(layer);
+  if (feed && !feed.certain) return { groups, groupCount };
   const out = feed && outCount(feed.producer);
   if (feed && out !== undefined && !feed.producer.args.get(feed.producer.spec.layoutParam ?? '')) {
     return { groups, groupCount, channels: { count: out, from: feed.producer } };
