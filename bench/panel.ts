@@ -66,7 +66,7 @@ export async function run(): Promise<{ name: string; ms: number; baselineMs: num
     if (layout === 'BSD') {
       const train = time(3, () => computeTraining({ ...state, trainSteps: 50 }, env));
       rows.push({ name: 'panel: train-vs-eval simulation, 50 batches (after the frame)', ms: train.wall, baselineMs: null, note: `batches capped at 8192 elements; CPU ${train.cpu.toFixed(1)} ms` });
-      const noise = time(3, (i) => computeNoise(i + 2));
+      const noise = time(3, (i) => computeNoise(i + 2, env));
       rows.push({ name: 'panel: batch-size noise study (after the frame, cached per seed)', ms: noise.wall, baselineMs: null, note: `CPU ${noise.cpu.toFixed(1)} ms` });
     }
   }

@@ -16,7 +16,7 @@ import {
   AXIS_NAMES, METHOD_TITLES, MAX_TRAIN_STEPS, NOISE_BATCH_SIZES, PALETTE_SIZE, channelAxisOf, computeInsights, computeNoise,
   computeTraining, computeView, cubeView, divisors,
 } from './viewModel';
-import type { Env, GridView, Histogram, MethodView, View } from './viewModel';
+import type { Env, GridView, Histogram, MethodView, NoiseView, View } from './viewModel';
 import { cubeSvg, esc, fmt, histogramSvg, lineChart } from './charts';
 import { EXERCISE, NOTES, exerciseFeedback } from './content';
 
@@ -548,10 +548,11 @@ function renderTraining(): void {
     <table class="stats"><thead><tr><th scope="col">new input</th><th scope="col">train output</th><th scope="col">eval output</th><th scope="col">difference</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-let noiseCache: { seed: number; html: string } | null = null;
+let noiseCache: { key: string; html: string; view: NoiseView } | null = null;
 function renderNoise(): void {
-  if (noiseCache?.seed !== state.seed) {
-    const nv = computeNoise(state.seed);
+  const noiseKey = `${state.seed}|${state.framework}`;
+  if (noiseCache?.key !== noiseKey) {
+    const nv = computeNoise(state.seed, env());
     const labels = NOISE_BATCH_SIZES.map(String);
     const chart = lineChart({
       title: 'error of the batch mean and variance by batch size',
@@ -567,7 +568,7 @@ function renderNoise(): void {
     const big = nv.points[nv.points.length - 1];
     const text = `<p>Each point: 48 batches per size of 8 features from the core's seeded sampler, the batch mean and variance compared with those of ${(big.batch * 48).toLocaleString('en-US')} samples. Mean error at batch 2: <strong>${fmt(two?.meanError ?? NaN)}</strong>; at batch ${big.batch}: <strong>${fmt(big.meanError ?? NaN)}</strong> — it shrinks like 1/√batch.</p>
       <p>Batch size 1 in training: <span class="problem" id="noise-b1">${esc(one?.problem ?? 'computed')}</span> — one value per channel has no variance to divide by. At batch size 2 every normalized value is ±1 whatever the data (computed: ${nv.batchOfTwo.map(fmt).join(', ')}).</p>`;
-    noiseCache = { seed: state.seed, html: `<div class="legend"><span class="key s0"></span>batch mean <span class="key s1"></span>batch variance</div>${chart}${text}` };
+    noiseCache = { key: noiseKey, view: nv, html: `<div class="legend"><span class="key s0"></span>batch mean <span class="key s1"></span>batch variance</div>${chart}${text}` };
   }
   $('noise-chart').innerHTML = noiseCache.html;
 }
@@ -584,7 +585,7 @@ function renderExercise(): void {
     fb.innerHTML = '<p class="muted">Choose an answer; the explanation uses the numbers this panel computed.</p>';
     return;
   }
-  fb.innerHTML = exerciseFeedback(state.answer, ins, computeNoise(state.seed), fmt);
+  fb.innerHTML = exerciseFeedback(state.answer, ins, noiseCache?.view ?? computeNoise(state.seed, env()), fmt);
 }
 
 let slowTimer: ReturnType<typeof setTimeout> | undefined;

@@ -7,7 +7,7 @@
  * inside a frame for 64k elements; the training simulation, the batch-size study and the
  * exercise's measurements are separate functions the DOM layer runs after the frame.
  */
-import { runLayer, statGroupIndex, defaultState, seededSample, convertMomentum, Tensor } from '../core';
+import { runLayer, statGroupIndex, defaultState, seededSample, convertMomentum, Tensor, FLOAT32_EPS } from '../core';
 import type { LayerState } from '../core';
 import type { CoreLayerSpec } from '../core/spec';
 import { NormError } from '../core/errors';
@@ -118,7 +118,8 @@ export function momentumNewWeight(state: PanelState, env: Env): { value: number;
   if (written === null) {
     // The framework has no default (it requires the argument): start from the fallback's value, in this framework's terms.
     const fb = env.fallback;
-    written = convertMomentum(fb.momentumDefault ?? 0.1, fb.momentumConvention ?? 'new-weight', convention);
+    if (fb.momentumDefault === null) throw new Error(`the framework table gives no BatchNorm momentum default for ${fb.name}`);
+    written = convertMomentum(fb.momentumDefault, fb.momentumConvention ?? 'new-weight', convention);
   }
   return { value: convertMomentum(written, convention, 'new-weight'), debiased: convention === 'decay-debiased', written, convention };
 }
@@ -142,7 +143,7 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
     let weight: Float32Array | null = fill(C, state.gamma);
     let bias: Float32Array | null = fill(C, state.beta);
     let problem: string | null = null;
-    const epsNumber = eps ?? 1.1920928955078125e-7; // float32 machine epsilon: what eps=None means where a framework allows it
+    const epsNumber = eps ?? FLOAT32_EPS; // what eps=None means where a framework allows it
     switch (method) {
       case 'batch_norm': {
         const m = momentumNewWeight(state, env);
@@ -173,7 +174,8 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
       }
       case 'instance_norm':
         spec = {
-          kind: 'instance_norm', numFeatures: C, eps: epsNumber, momentum: 0.1, hasWeight: true, hasBias: true,
+          // Running statistics are off (trackRunningStats false), so momentum is never used here.
+          kind: 'instance_norm', numFeatures: C, eps: epsNumber, momentum: null, hasWeight: true, hasBias: true,
           trackRunningStats: false, channelAxis: ch, batchedRank: shape.length, layerName: mp?.className,
         };
         if (mp?.affine === false) notes.push(`${mp.className} has affine=False by default; γ and β are applied here to compare like with like.`);
@@ -651,11 +653,13 @@ export interface NoiseView {
   batchOfTwo: number[];
 }
 
-export function computeNoise(seed: number): NoiseView {
+export function computeNoise(seed: number, env: Env): NoiseView {
   const F = NOISE_FEATURES;
+  // The chosen framework's BatchNorm (its ε and class name), on (batch, features) inputs.
+  const bn = env.profile.methods.batch_norm ?? env.fallback.methods.batch_norm;
   const bnSpec: CoreLayerSpec = {
-    kind: 'batch_norm', numFeatures: F, eps: 1e-5, momentum: 0.1, hasWeight: false, hasBias: false,
-    trackRunningStats: false, storedVariance: 'unbiased', channelAxis: 1, layerName: 'BatchNorm1d',
+    kind: 'batch_norm', numFeatures: F, eps: bn?.eps ?? FLOAT32_EPS, momentum: null, hasWeight: false, hasBias: false,
+    trackRunningStats: false, storedVariance: env.profile.storedVariance, channelAxis: 1, layerName: bn?.className,
   };
   const maxB = NOISE_BATCH_SIZES[NOISE_BATCH_SIZES.length - 1];
   // The reference: one large sample from the same generator.

@@ -243,7 +243,7 @@ describe('panel view model: cube, training, batch size, insights', () => {
   });
 
   it('batch size 1 fails in training with PyTorch’s message; the error shrinks as batches grow', () => {
-    const n = computeNoise(1);
+    const n = computeNoise(1, envFor(initialState()));
     const one = n.points.find((p) => p.batch === 1)!;
     assert.match(one.problem!, /Expected more than 1 value per channel when training/);
     const two = n.points.find((p) => p.batch === 2)!.meanError!;
