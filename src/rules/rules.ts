@@ -7,6 +7,7 @@
 import { averagingWindow, convertMomentum } from '../core/conversions';
 import type { EffectiveArgument, CallArgument, Range, ResolvedLayer, ScannedCall } from '../python/types';
 import type { ParamRoles, PyValue } from '../frameworks/types';
+import { NORM_CLASSES } from '../frameworks';
 import type { NormDiagnostic, QuickFix, RuleInfo, Severity, TextEdit } from './types';
 import { intValue, sameCount, type Adjacency, type ProducerCall, type RuleContext } from './context';
 import { pyNumber, pyRepr, tidy } from './format';
@@ -72,6 +73,12 @@ const anchor = (layer: ResolvedLayer, b: Bound | undefined): Range => b?.written
 const numberOf = (v: PyValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
 
 const shortName = (layer: ResolvedLayer) => layer.spec.name;
+
+/** The class's default for a parameter, from the framework table. */
+function defaultOf(layer: ResolvedLayer, name: string): PyValue | undefined {
+  const param = layer.spec.params.find((p) => p.name === name);
+  return param && 'default' in param ? param.default : undefined;
+}
 
 // ---------------------------------------------------------------------------------------------
 // GroupNorm
@@ -380,8 +387,7 @@ const epsZero: Rule = {
     for (const layer of [...ctx.layers, ...ctx.partials]) {
       const eb = role(layer, 'eps');
       if (!eb?.written || eb.effective.value !== 0) continue;
-      const param = layer.spec.params.find((p) => p.name === eb.name);
-      const def = param && 'default' in param ? param.default : undefined;
+      const def = defaultOf(layer, eb.name);
       const fixes: QuickFix[] =
         def !== undefined && (typeof def === 'number' ? def > 0 : def === null)
           ? [{ title: `Use ${eb.name}=${pyRepr(def)} (the default)`, edits: [{ range: eb.written.valueRange, newText: pyRepr(def) }] }]
@@ -440,12 +446,16 @@ const epsLarge: Rule = {
       const eb = role(layer, 'eps');
       const v = numberOf(eb?.effective.value);
       if (!eb?.written || v === undefined || !(v > 0.1)) continue;
+      const def = defaultOf(layer, eb.name);
       out.push(
         diagnostic(
           this,
           `${eb.name}=${pyNumber(v)} is large next to typical variances: features whose variance is below it are ` +
             `not scaled to unit variance.`,
           eb.written.valueRange,
+          typeof def === 'number' && def > 0
+            ? [{ title: `Use ${eb.name}=${pyRepr(def)} (the default)`, edits: [{ range: eb.written.valueRange, newText: pyRepr(def) }] }]
+            : [],
         ),
       );
     }
@@ -534,17 +544,50 @@ const bindingError: Rule = {
   title: 'Arguments do not match the class signature',
   explanation:
     'The call passes arguments the class does not accept: an unknown keyword, too many positional arguments, a ' +
-    'parameter given twice, or a required parameter missing. Python raises TypeError when this line runs.',
+    'parameter given twice, or a required parameter missing. Python raises TypeError when this line runs. A ' +
+    'keyword spelled as another framework spells it (epsilon for PyTorch\'s eps, affine for LayerNorm\'s ' +
+    'elementwise_affine) gets a quick fix that renames it.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const layer of ctx.layers) {
       for (const message of layer.bindingErrors) {
-        out.push(diagnostic(this, message, bindingRange(layer, message)));
+        out.push(diagnostic(this, message, bindingRange(layer, message), renameFixes(ctx, layer, message)));
       }
     }
     return out;
   },
 };
+
+/** Roles whose parameter the frameworks name differently, with the same meaning and value. */
+const RENAMABLE: (keyof ParamRoles)[] = ['eps', 'affine'];
+let spellings: Map<string, Set<keyof ParamRoles>> | undefined;
+
+/** For an unknown keyword that another class uses for a role this class has: rename it. */
+function renameFixes(ctx: RuleContext, layer: ResolvedLayer, message: string): QuickFix[] {
+  const m = /unexpected keyword argument '([^']+)'/.exec(message);
+  if (!m) return [];
+  if (!spellings) {
+    spellings = new Map();
+    for (const spec of NORM_CLASSES) {
+      for (const r of RENAMABLE) {
+        const name = spec.roles[r];
+        if (!name) continue;
+        if (!spellings.has(name)) spellings.set(name, new Set());
+        spellings.get(name)!.add(r);
+      }
+    }
+  }
+  const arg = layer.call.args.find((a) => a.name === m[1]);
+  if (!arg) return [];
+  const fixes: QuickFix[] = [];
+  for (const r of spellings.get(m[1]) ?? []) {
+    const target = layer.spec.roles[r];
+    if (!target || target === m[1] || target in layer.arguments) continue;
+    const at = arg.range.startOffset;
+    fixes.push({ title: `Rename ${m[1]} to ${target}`, edits: [{ range: ctx.lines.range(at, at + m[1].length), newText: target }] });
+  }
+  return fixes;
+}
 
 /** Underline the argument a binding message names (a quoted keyword), else the class name. */
 function bindingRange(layer: ResolvedLayer, message: string): Range {

@@ -326,6 +326,7 @@ describe('rules: eps', () => {
     const d = only(src, 'eps-large');
     assert.equal(d.severity, 'info');
     assert.equal(underlined(src, d), '0.5');
+    assert.equal(d.fixes[0].title, 'Use eps=1e-05 (the default)');
     assert.deepEqual(codes(TORCH + 'bn = nn.BatchNorm2d(64, eps=0.1)\nln = nn.LayerNorm(8, eps=1e-3)\n'), []);
   });
 });
@@ -354,6 +355,18 @@ describe('rules: binding errors', () => {
     assert.equal(d.severity, 'error');
     assert.equal(underlined(src, d), 'epsilon=1e-3');
     assert.equal(d.message, "BatchNorm2d() got an unexpected keyword argument 'epsilon'");
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Rename epsilon to eps']);
+    assert.equal(fixed(src, d), TORCH + 'bn = nn.BatchNorm2d(64, eps=1e-3)\n');
+    assert.deepEqual(codes(fixed(src, d)), []);
+  });
+
+  it('renames affine to elementwise_affine for LayerNorm, and offers nothing for unrelated keywords', () => {
+    const src = TORCH + 'ln = nn.LayerNorm(64, affine=False)\n';
+    const d = only(src, 'binding-error');
+    assert.equal(fixed(src, d), TORCH + 'ln = nn.LayerNorm(64, elementwise_affine=False)\n');
+    assert.deepEqual(only(TORCH + 'bn = nn.BatchNorm2d(64, colour=1)\n', 'binding-error').fixes, []);
+    // Both spellings given: renaming would repeat the parameter.
+    assert.deepEqual(only(TORCH + 'bn = nn.BatchNorm2d(64, eps=1e-3, epsilon=1e-3)\n', 'binding-error').fixes, []);
   });
 
   it('reports too many positionals on the first extra one, and a missing argument on the class name', () => {
