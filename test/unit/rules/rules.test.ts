@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { RULES, nearestDivisors, ruleInfo } from '../../../src/rules';
+import { RULES, checkDocument, nearestDivisors, ruleInfo } from '../../../src/rules';
 import { FLAX, KERAS, TORCH, check, codes, fixed, only, underlined } from './helpers';
 
 const PADDLE = 'import paddle\nimport paddle.nn as nn\n';
@@ -31,6 +31,13 @@ describe('rules: catalogue', () => {
     ]) {
       assert.ok(seen.has(code), code);
     }
+  });
+
+  it('skips rules switched off by code', () => {
+    const src = TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.9, eps=0)\n';
+    assert.deepEqual(checkDocument(src).map((d) => d.code), ['momentum-convention', 'eps-zero']);
+    assert.deepEqual(checkDocument(src, { disabled: ['momentum-convention'] }).map((d) => d.code), ['eps-zero']);
+    assert.equal(ruleInfo('no-such-rule'), undefined);
   });
 
   it('nearestDivisors picks the closest divisor below and above', () => {
