@@ -25,6 +25,8 @@ export interface FrameworkProfile {
   momentumConvention: MomentumConvention | null;
   /** BatchNorm's default momentum in the framework's own convention; null when the framework has none. */
   momentumDefault: number | null;
+  /** What the framework calls that argument (e.g. momentum, decay_rate). */
+  momentumParam: string | null;
   storedVariance: 'biased' | 'unbiased';
   groupsDefault: number | null;
   methods: Record<PanelMethod, MethodProfile | null>;
@@ -73,6 +75,7 @@ export function buildProfile(classes: NormClassSpec[], frameworks: FrameworkInfo
     channels: info?.channels ?? 'first',
     momentumConvention: info?.momentumConvention ?? null,
     momentumDefault: bn ? asNumber(paramDefault(bn, bn.roles.momentum)) : null,
+    momentumParam: bn?.roles.momentum ?? null,
     storedVariance: bn?.storedVariance ?? 'biased',
     groupsDefault: gn ? asNumber(paramDefault(gn, gn.roles.groups)) : null,
     methods,

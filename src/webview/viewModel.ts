@@ -111,17 +111,18 @@ export interface MethodSetup {
   notes: string[];
 }
 
-export function momentumNewWeight(state: PanelState, env: Env): { value: number; debiased: boolean; written: number; convention: string } {
+export function momentumNewWeight(state: PanelState, env: Env): { value: number; debiased: boolean; written: number; convention: string; param: string; borrowed: boolean } {
   const p = env.profile;
   const convention = p.momentumConvention ?? 'new-weight';
   let written = state.momentum ?? p.momentumDefault;
+  const borrowed = written === null;
   if (written === null) {
     // The framework has no default (it requires the argument): start from the fallback's value, in this framework's terms.
     const fb = env.fallback;
     if (fb.momentumDefault === null) throw new Error(`the framework table gives no BatchNorm momentum default for ${fb.name}`);
     written = convertMomentum(fb.momentumDefault, fb.momentumConvention ?? 'new-weight', convention);
   }
-  return { value: convertMomentum(written, convention, 'new-weight'), debiased: convention === 'decay-debiased', written, convention };
+  return { value: convertMomentum(written, convention, 'new-weight'), debiased: convention === 'decay-debiased', written, convention, param: p.momentumParam ?? 'momentum', borrowed };
 }
 
 /** Builds the core spec of each method for this state, or the reason it cannot run. */
@@ -574,7 +575,7 @@ export function computeTraining(state: PanelState, env: Env): TrainingView {
   const setup = methodSetups(state, env).find((s) => s.method === 'batch_norm')!;
   const batchShape = simulationBatchShape(state.layout, state.shape);
   const mom = momentumNewWeight(state, env);
-  const momentumText = `${env.profile.name}: momentum ${mom.written} (${mom.convention === 'new-weight' ? 'weight of the new batch' : 'weight kept on the old average'}) → running = (1 − ${round(mom.value)})·running + ${round(mom.value)}·batch`;
+  const momentumText = `${env.profile.name}: ${mom.param} ${mom.written}${mom.borrowed ? ` (no default: ${env.fallback.name}'s, in ${env.profile.name}'s terms)` : ''} (${mom.convention === 'new-weight' ? 'weight of the new batch' : mom.convention === 'decay-debiased' ? 'decay kept on the old average, divided by 1 − decay^t before use' : 'weight kept on the old average'}) → running = (1 − ${round(mom.value)})·running + ${round(mom.value)}·batch`;
   const { mean, std } = channelMoments(state);
   const C = mean.length;
   const channels = Array.from({ length: Math.min(C, 4) }, (_, i) => i);

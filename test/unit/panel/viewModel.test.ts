@@ -183,6 +183,16 @@ describe('panel view model: frameworks come from the framework table', () => {
     assert.equal(rms.eps, null);
   });
 
+  it('Haiku: decay_rate has no default, so PyTorch’s 0.1 is written as decay 0.9 with zero-debiasing', () => {
+    const s = { ...initialState(), framework: 'haiku' as const };
+    const bn = methodSetups(s, envFor(s)).find((m) => m.method === 'batch_norm')!.spec!;
+    assert.ok(bn.kind === 'batch_norm');
+    assert.ok(Math.abs(bn.momentum! - 0.1) < 1e-12);
+    assert.equal(bn.debiasedEma, true);
+    const t = computeTraining({ ...s, trainSteps: 2 }, envFor(s));
+    assert.match(t.momentumText, /^Haiku: decay_rate 0\.9 \(no default: PyTorch's, in Haiku's terms\)/);
+  });
+
   it('Keras momentum 0.9 gives the same running statistics as PyTorch momentum 0.1', () => {
     const base = { ...initialState(), trainSteps: 12 };
     const torch = computeTraining({ ...base, momentum: 0.1 }, envFor(base));
