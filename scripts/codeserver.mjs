@@ -187,8 +187,13 @@ export function payloadUrl(server, { folder, extensionDevelopmentPath, extension
   return `${server.url}/?${q.toString()}`;
 }
 
+/** Removes a run folder; a process that is still exiting may write into it, so retry, then leave it. */
 export function removeRunDir(run) {
-  rmSync(run.dir, { recursive: true, force: true });
+  try {
+    rmSync(run.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (err) {
+    console.warn(`could not remove ${run.dir}: ${err.message}`);
+  }
 }
 
 /** Copies the built extension (what the .vsix would hold) into a run's extensions folder. */

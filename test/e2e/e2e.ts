@@ -19,6 +19,7 @@ import { fixed } from '../../src/explain/format';
 import { analyzeDocument } from '../../src/rules/index';
 import type { NormDiagnostic } from '../../src/rules/types';
 import { chooseNormalization } from '../../src/calc/choose';
+import { convertMomentumBetween } from '../../src/calc/momentum';
 
 const argv = process.argv.slice(2);
 const headed = argv.includes('--headed');
@@ -286,6 +287,40 @@ async function main(): Promise<number> {
       check(body.includes(expected.value.reasons[0].slice(0, 30)), `the preview gives the reasons; got:\n${body.slice(0, 400)}`);
       await page.locator('.notifications-toasts', { hasText: 'NormLens' }).first().waitFor({ timeout: 10_000 });
       await shot(page, 'calculator-result');
+    });
+
+    await step('a calculator started on a layer begins from its arguments (Convert Momentum on bn2)', async () => {
+      const text = readFileSync(diskPath, 'utf8');
+      const line = lineOf(text, 'self.bn2 = nn.BatchNorm2d(');
+      const m = /momentum=([0-9.]+)/.exec(text.split('\n')[line - 1]);
+      check(m, 'bn2 has a momentum');
+      const value = Number(m[1]);
+      const expected = convertMomentumBetween(value, 'pytorch', 'keras');
+      check(expected.ok && expected.value.converted !== null, 'the conversion is defined');
+      await page.keyboard.press('Escape');
+      await openFile(page, file);
+      await goTo(page, line, text.split('\n')[line - 1].indexOf('BatchNorm2d') + 3);
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>NormLens: Convert Momentum');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Convert Momentum' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      const first = page.locator('.quick-input-list .monaco-list-row').first();
+      await first.filter({ hasText: 'from the layer at the cursor' }).waitFor({ timeout: 10_000 });
+      check((await first.innerText()).includes('PyTorch'), 'the layer\'s framework is offered first');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'momentum' }).first().waitFor();
+      const prefilled = await input.inputValue();
+      check(Number(prefilled) === value, `the momentum box starts at the layer's ${value} (got ${prefilled})`);
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Keras' }).first().waitFor();
+      await input.fill('Keras 3');
+      await page.keyboard.press('Enter');
+      const preview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const want = String(expected.value.converted);
+      await preview.locator('body', { hasText: want }).first().waitFor({ timeout: 30_000 });
+      await shot(page, 'calculator-momentum');
     });
   } finally {
     await browser?.close().catch(() => undefined);
