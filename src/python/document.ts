@@ -92,6 +92,66 @@ function sameBindings(a: readonly ImportBinding[], b: readonly ImportBinding[], 
   return true;
 }
 
+/**
+ * A sorted array of offsets where every element from `gap` on is stored minus a pending delta:
+ * an edit shifts the rest of the file by moving the gap to it and adding to the delta, so
+ * typing at one place costs nothing per element; elements are fixed up only between two edit
+ * places.
+ */
+class GapArray {
+  a: number[];
+  gap: number;
+  pd = 0;
+  constructor(a: number[]) {
+    this.a = a;
+    this.gap = a.length;
+  }
+  get length(): number {
+    return this.a.length;
+  }
+  get(k: number): number {
+    return k >= this.gap ? this.a[k] + this.pd : this.a[k];
+  }
+  /** First index whose value is >= key. */
+  lowerBound(key: number): number {
+    let lo = 0;
+    let hi = this.a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.get(mid) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  moveGap(m: number): void {
+    const a = this.a;
+    const pd = this.pd;
+    if (m > this.gap) for (let k = this.gap; k < m; k++) a[k] += pd;
+    else for (let k = m; k < this.gap; k++) a[k] -= pd;
+    this.gap = m;
+  }
+  /** Replace [from, to) by items (exact values); everything after moves by delta. */
+  replace(from: number, to: number, items: readonly number[], delta: number): void {
+    this.moveGap(to);
+    this.pd += delta;
+    splice(this.a, from, to, items);
+    this.gap = from + items.length;
+  }
+  /** Exact values (moves the gap to the end). */
+  values(): number[] {
+    this.moveGap(this.a.length);
+    return this.a;
+  }
+}
+
+/** Offset → position over a GapArray of line starts. */
+function positionsIn(lines: GapArray) {
+  return (off: number) => {
+    const line = Math.max(0, lines.lowerBound(off + 1) - 1);
+    return { line, character: off - lines.get(line) };
+  };
+}
+
 export class DocumentIndex {
   private _text: string;
   private table: CallTable;
@@ -99,9 +159,18 @@ export class DocumentIndex {
   private _errors: ScanError[];
   private _rebinds: Rebinding[];
   /** Physical line starts. */
-  private lineStarts: number[];
+  private lineStarts: GapArray;
   /** Clean line starts (depth 0, outside strings), ascending, starting with 0. */
-  private clean: number[];
+  private clean: GapArray;
+  /**
+   * Call rows from gapRow on (and argument rows from gapArg on) are stored minus a pending
+   * shift: offsets pDelta, row indices (parent) pDc, argument indices (first argument) pDa.
+   */
+  private gapRow = 0;
+  private gapArg = 0;
+  private pDelta = 0;
+  private pDc = 0;
+  private pDa = 0;
   private timelineCache: BindingTimeline;
   /** Rows whose callee resolves to a framework class, ascending, and those classes. */
   private layerRows: number[] = [];
@@ -116,8 +185,10 @@ export class DocumentIndex {
     this._imports = r.imports;
     this._errors = r.errors;
     this._rebinds = r.rebinds;
-    this.lineStarts = r.lines;
-    this.clean = r.clean;
+    this.lineStarts = new GapArray(r.lines);
+    this.clean = new GapArray(r.clean);
+    this.gapRow = r.table.n;
+    this.gapArg = r.table.na;
     this.timelineCache = this.buildTimeline();
     this.resolveRows(0, this.table.n, this.layerRows, this.layerSpecs);
   }
@@ -127,7 +198,11 @@ export class DocumentIndex {
   }
   /** Every call, in text order (built on first use after an edit). */
   get calls(): readonly ScannedCall[] {
-    return (this.callsCache ??= materializeAll(this.table, this._text, this.lineStarts));
+    if (!this.callsCache) {
+      this.moveGap(this.table.n);
+      this.callsCache = materializeAll(this.table, this._text, positionsIn(this.lineStarts));
+    }
+    return this.callsCache;
   }
   get callCount(): number {
     return this.table.n;
@@ -153,8 +228,61 @@ export class DocumentIndex {
   }
 
   private layerOf(row: number, spec: NormClassSpec): ResolvedLayer {
-    const call = this.callsCache ? this.callsCache[row] : materialize(this.table, row, this._text, this.lineStarts);
-    return bindLayer(call, spec);
+    return bindLayer(this.callsCache ? this.callsCache[row] : this.materializeRow(row), spec);
+  }
+
+  private materializeRow(row: number): ScannedCall {
+    if (row >= this.gapRow) this.moveGap(row + 1);
+    return materialize(this.table, row, this._text, positionsIn(this.lineStarts));
+  }
+
+  /** Start offset of a call row. */
+  private rowStart(k: number): number {
+    return this.table.c[k * CS + C_START] + (k >= this.gapRow ? this.pDelta : 0);
+  }
+
+  private rowEnd(k: number): number {
+    return this.table.c[k * CS + C_END] + (k >= this.gapRow ? this.pDelta : 0);
+  }
+
+  /** First call row starting at or after `key`. */
+  private lowerBoundRow(key: number): number {
+    let lo = 0;
+    let hi = this.table.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.rowStart(mid) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Make rows before m exact and rows from m on carry the pending shift. */
+  private moveGap(m: number): void {
+    const t = this.table;
+    const c = t.c;
+    const a = t.a;
+    if (m === this.gapRow) return;
+    const sign = m > this.gapRow ? 1 : -1;
+    const [r0, r1] = sign > 0 ? [this.gapRow, m] : [m, this.gapRow];
+    const d = sign * this.pDelta;
+    const dc = sign * this.pDc;
+    const da = sign * this.pDa;
+    for (let k = r0 * CS, end = r1 * CS; k < end; k += CS) {
+      c[k + C_START] += d;
+      c[k + C_END] += d;
+      c[k + C_CALLEE_END] += d;
+      c[k + C_NAME_START] += d;
+      c[k + C_ARG_FIRST] += da;
+      if (c[k + C_PARENT] >= 0) c[k + C_PARENT] += dc;
+    }
+    // argument rows of those call rows
+    // row m itself carries the pending shift now
+    const newGapArg = m >= t.n ? t.na : c[m * CS + C_ARG_FIRST] + this.pDa;
+    const [x0, x1] = sign > 0 ? [this.gapArg, newGapArg] : [newGapArg, this.gapArg];
+    for (let k = x0 * AS, end = x1 * AS; k < end; k++) a[k] += d;
+    this.gapRow = m;
+    this.gapArg = newGapArg;
   }
 
   private buildTimeline(): BindingTimeline {
@@ -166,7 +294,7 @@ export class DocumentIndex {
   private resolveRows(from: number, to: number, rows: number[], specs: NormClassSpec[]): void {
     const t = this.table;
     for (let k = from; k < to; k++) {
-      const spec = specAt(t.callee[k], t.c[k * CS + C_START], this.timelineCache);
+      const spec = specAt(t.callee[k], this.rowStart(k), this.timelineCache);
       if (spec) {
         rows.push(k);
         specs.push(spec);
@@ -190,16 +318,16 @@ export class DocumentIndex {
 
     // restart at the last clean line start strictly before the edit (or 0): the edit may join a
     // line break with the one before it (\r + \n)
-    const ci = Math.max(0, lowerBoundNum(clean, s) - 1);
-    const restart = clean[ci];
-    const restartLine = lowerBoundNum(this.lineStarts, restart);
+    const ci = Math.max(0, clean.lowerBound(s) - 1);
+    const restart = clean.get(ci);
+    const restartLine = this.lineStarts.lowerBound(restart);
     const threshold = s + newText.length;
     let probe = ci;
     const stop = (c: number) => {
       if (c < threshold) return false;
       const oc = c - delta;
-      while (probe < clean.length && clean[probe] < oc) probe++;
-      return probe < clean.length && clean[probe] === oc;
+      while (probe < clean.length && clean.get(probe) < oc) probe++;
+      return probe < clean.length && clean.get(probe) === oc;
     };
     const region = scanRegion(text, restart, restartLine, stop);
     const syncOld = region.stopped ? region.end - delta : old.length + 1;
@@ -207,7 +335,7 @@ export class DocumentIndex {
     let dl = 0;
     if (region.stopped) {
       const newLine = restartLine + region.lines.length - 1;
-      const oldLine = lowerBoundNum(this.lineStarts, syncOld);
+      const oldLine = this.lineStarts.lowerBound(syncOld);
       dl = newLine - oldLine;
     }
 
@@ -228,43 +356,38 @@ export class DocumentIndex {
     for (let k = e1; k < errs.length; k++) shiftRange(errs[k].range, delta, dl);
     splice(errs, e0, e1, region.errors);
 
-    // call rows
+    // call rows: rows before c1 exact, rows from c1 on shifted lazily
     const t = this.table;
     const rt = region.table;
-    const c0 = lowerBoundRow(t, restart);
-    const c1 = lowerBoundRow(t, syncOld);
-    const a0 = c0 < t.n ? t.c[c0 * CS + C_ARG_FIRST] : t.na;
-    const a1 = c1 < t.n ? t.c[c1 * CS + C_ARG_FIRST] : t.na;
+    const c0 = this.lowerBoundRow(restart);
+    const c1 = this.lowerBoundRow(syncOld);
+    this.moveGap(c1);
+    const a1 = this.gapArg;
+    const a0 = c0 < c1 ? t.c[c0 * CS + C_ARG_FIRST] : a1;
     const dc = rt.n - (c1 - c0);
     const da = rt.na - (a1 - a0);
     {
-      const c = t.c;
-      for (let k = c1 * CS, end = t.n * CS; k < end; k += CS) {
-        c[k + C_START] += delta;
-        c[k + C_END] += delta;
-        c[k + C_CALLEE_END] += delta;
-        c[k + C_NAME_START] += delta;
-        c[k + C_ARG_FIRST] += da;
-        if (c[k + C_PARENT] >= 0) c[k + C_PARENT] += dc;
-      }
-      const a = t.a;
-      for (let k = a1 * AS, end = t.na * AS; k < end; k++) a[k] += delta;
       const rc = rt.c;
       for (let k = 0, end = rt.n * CS; k < end; k += CS) {
         rc[k + C_ARG_FIRST] += a0;
         if (rc[k + C_PARENT] >= 0) rc[k + C_PARENT] += c0;
       }
     }
+    this.pDelta += delta;
+    this.pDc += dc;
+    this.pDa += da;
     const n = t.n + dc;
     const na = t.na + da;
     t.reserveCalls(n);
     t.reserveArgs(na);
-    t.c.copyWithin((c1 + dc) * CS, c1 * CS, t.n * CS);
+    if (dc !== 0) t.c.copyWithin((c1 + dc) * CS, c1 * CS, t.n * CS);
     t.c.set(rt.c.subarray(0, rt.n * CS), c0 * CS);
-    t.a.copyWithin((a1 + da) * AS, a1 * AS, t.na * AS);
+    if (da !== 0) t.a.copyWithin((a1 + da) * AS, a1 * AS, t.na * AS);
     t.a.set(rt.a.subarray(0, rt.na * AS), a0 * AS);
     t.n = n;
     t.na = na;
+    this.gapRow = c1 + dc;
+    this.gapArg = a1 + da;
     splice(t.callee, c0, c1, rt.callee);
     splice(t.target, c0, c1, rt.target);
     splice(t.aname, a0, a1, rt.aname);
@@ -272,14 +395,10 @@ export class DocumentIndex {
     splice(t.avalue, a0, a1, rt.avalue);
 
     // line starts and clean starts: old ones before the restart, the region's, old ones after the sync point
-    const ls = this.lineStarts;
-    const la = lowerBoundNum(ls, syncOld);
-    const lb = region.stopped ? la + 1 : ls.length;
-    for (let k = lb; k < ls.length; k++) ls[k] += delta;
-    splice(ls, restartLine, lb, region.lines);
-    const cb = region.stopped ? lowerBoundNum(clean, syncOld) + 1 : clean.length;
-    for (let k = cb; k < clean.length; k++) clean[k] += delta;
-    splice(clean, ci, cb, region.clean);
+    const la = this.lineStarts.lowerBound(syncOld);
+    this.lineStarts.replace(restartLine, region.stopped ? la + 1 : this.lineStarts.length, region.lines, delta);
+    const cb = region.stopped ? clean.lowerBound(syncOld) + 1 : clean.length;
+    clean.replace(ci, cb, region.clean, delta);
 
     this._text = text;
     this.callsCache = null;
@@ -294,7 +413,7 @@ export class DocumentIndex {
       const specs: NormClassSpec[] = [];
       this.resolveRows(c0, c0 + rt.n, rows, specs);
       const lr = this.layerRows;
-      for (let k = l1; k < lr.length; k++) lr[k] += dc;
+      if (dc !== 0) for (let k = l1; k < lr.length; k++) lr[k] += dc;
       splice(lr, l0, l1, rows);
       splice(this.layerSpecs, l0, l1, specs);
     } else {
@@ -306,31 +425,28 @@ export class DocumentIndex {
 
   /** Floor for candidates: calls never span a clean line start. */
   private floorOf(offset: number): number {
-    const clean = this.clean;
-    return clean[Math.max(0, lowerBoundNum(clean, offset + 1) - 1)];
+    return this.clean.get(Math.max(0, this.clean.lowerBound(offset + 1) - 1));
   }
 
   private contains(k: number, offset: number): boolean {
-    const c = this.table.c;
-    const end = c[k * CS + C_END];
-    return offset < end || (offset === end && (c[k * CS + C_FLAGS] & F_COMPLETE) === 0);
+    const end = this.rowEnd(k);
+    return offset < end || (offset === end && (this.table.c[k * CS + C_FLAGS] & F_COMPLETE) === 0);
   }
 
   /** The innermost layer whose call contains the offset (hover anywhere in the call), or undefined. */
   layerAt(offset: number): ResolvedLayer | undefined {
     const rows = this.layerRows;
-    const c = this.table.c;
     const floor = this.floorOf(offset);
     let lo = 0;
     let hi = rows.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (c[rows[mid] * CS + C_START] <= offset) lo = mid + 1;
+      if (this.rowStart(rows[mid]) <= offset) lo = mid + 1;
       else hi = mid;
     }
     for (let i = lo - 1; i >= 0; i--) {
       const k = rows[i];
-      if (c[k * CS + C_START] < floor) break;
+      if (this.rowStart(k) < floor) break;
       if (this.contains(k, offset)) return this.layersCache ? this.layersCache[i] : this.layerOf(k, this.layerSpecs[i]);
     }
     return undefined;
@@ -338,27 +454,24 @@ export class DocumentIndex {
 
   /** The innermost call containing the offset, or undefined. */
   callAt(offset: number): ScannedCall | undefined {
-    const t = this.table;
     const floor = this.floorOf(offset);
-    for (let k = lowerBoundRow(t, offset + 1) - 1; k >= 0; k--) {
-      if (t.c[k * CS + C_START] < floor) break;
-      if (this.contains(k, offset)) return this.callsCache ? this.callsCache[k] : materialize(t, k, this._text, this.lineStarts);
+    for (let k = this.lowerBoundRow(offset + 1) - 1; k >= 0; k--) {
+      if (this.rowStart(k) < floor) break;
+      if (this.contains(k, offset)) return this.callsCache ? this.callsCache[k] : this.materializeRow(k);
     }
     return undefined;
   }
 
   /** 0-based line and UTF-16 column of an offset. */
   positionAt(offset: number): { line: number; character: number } {
-    const o = Math.max(0, Math.min(this._text.length, offset));
-    const line = lowerBoundNum(this.lineStarts, o + 1) - 1;
-    return { line, character: o - this.lineStarts[line] };
+    return positionsIn(this.lineStarts)(Math.max(0, Math.min(this._text.length, offset)));
   }
 
   /** Offset of a 0-based line and UTF-16 column (clamped to the line). */
   offsetAt(line: number, character: number): number {
     if (line < 0) return 0;
     if (line >= this.lineStarts.length) return this._text.length;
-    const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this._text.length;
-    return Math.min(this.lineStarts[line] + Math.max(0, character), next);
+    const next = line + 1 < this.lineStarts.length ? this.lineStarts.get(line + 1) : this._text.length;
+    return Math.min(this.lineStarts.get(line) + Math.max(0, character), next);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { BindingTimeline, bindLayer, resolveCalls, specAt } from './resolve';
 import { scanRegion } from './scan';
-import { materialize, materializeAll } from './table';
+import { materialize, materializeAll, positionsOf } from './table';
 import type { ResolvedLayer, ScanResult } from './types';
 
 export { DocumentIndex } from './document';
@@ -16,7 +16,7 @@ export type * from './types';
 /** Every call of a dotted name, every import, and lexical problems, in text order. */
 export function scanPython(text: string): ScanResult {
   const r = scanRegion(text, 0, 0);
-  return { calls: materializeAll(r.table, text, r.lines), imports: r.imports, errors: r.errors, rebinds: r.rebinds };
+  return { calls: materializeAll(r.table, text, positionsOf(r.lines)), imports: r.imports, errors: r.errors, rebinds: r.rebinds };
 }
 
 /** Layers of a scan, resolved through its imports. */
@@ -34,9 +34,10 @@ export function recognize(text: string): ResolvedLayer[] {
   t.seal();
   const out: ResolvedLayer[] = [];
   const table = r.table;
+  const pos = positionsOf(r.lines);
   for (let k = 0; k < table.n; k++) {
     const spec = specAt(table.callee[k], table.start(k), t);
-    if (spec) out.push(bindLayer(materialize(table, k, text, r.lines), spec));
+    if (spec) out.push(bindLayer(materialize(table, k, text, pos), spec));
   }
   return out;
 }

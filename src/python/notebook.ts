@@ -6,7 +6,7 @@
  */
 import { BindingTimeline, resolveCalls } from './resolve';
 import { scanRegion } from './scan';
-import { materializeAll } from './table';
+import { materializeAll, positionsOf } from './table';
 import type { ResolvedLayer, ScanResult } from './types';
 
 export class NotebookError extends Error {
@@ -58,7 +58,7 @@ export function recognizeNotebook(ipynbJson: string): NotebookResult {
     if (source === null) return;
     const masked = source.replace(MAGIC, (m) => ' '.repeat(m.length));
     const r = scanRegion(masked, 0, 0);
-    cells.push({ index, source, calls: materializeAll(r.table, masked, r.lines), imports: r.imports, errors: r.errors, rebinds: r.rebinds });
+    cells.push({ index, source, calls: materializeAll(r.table, masked, positionsOf(r.lines)), imports: r.imports, errors: r.errors, rebinds: r.rebinds });
     timeline.add(r.imports, r.rebinds, index);
   });
   timeline.seal();

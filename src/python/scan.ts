@@ -78,8 +78,11 @@ interface ArgTemp {
   value: PyValue | undefined;
 }
 
-const needsNfkc = /[^\x00-\x7f]/;
-const nfkc = (s: string) => (needsNfkc.test(s) ? s.normalize('NFKC') : s);
+/** Python compares identifiers after NFKC normalization; ASCII ones are already normal. */
+function nfkc(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return s.normalize('NFKC');
+  return s;
+}
 
 /**
  * Scan from `start` (which must be a clean line start, `lineBase` its 0-based line index).
@@ -173,7 +176,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
         lineCalls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
       }
     }
-    targets.length = 0;
+    if (targets.length) targets.length = 0;
     lastEq = prevEq = annColon = -1;
   };
 
@@ -221,11 +224,11 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     te = lx.end;
     op = lx.op;
     aux = lx.aux;
-    stack.length = 0;
+    if (stack.length) stack.length = 0;
     stmtLambdas = 0;
     stmt = 0;
     lastEq = prevEq = annColon = patternEnd = matchKw = -1;
-    targets.length = 0;
+    if (targets.length) targets.length = 0;
     analyzeSoftKeyword(n);
     let pendingParen = -1;
     let pendingCall = -1;
@@ -237,7 +240,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
         while (j + 2 < n && isOp(j + 1, Op.Dot) && kind[j + 2] === Tok.Name) j += 2;
         if (j + 1 < n && isOp(j + 1, Op.LPar)) {
           const head = tokText(i);
-          const prevKw = i > 0 && (isName(i - 1, 'def') || isName(i - 1, 'class'));
+          const prevKw = i > 0 && kind[i - 1] === Tok.Name && (isName(i - 1, 'def') || isName(i - 1, 'class'));
           if (!KEYWORDS.has(head) && !prevKw && !(i < patternEnd) && i !== matchKw) {
             pendingParen = j + 1;
             pendingCall = newCall(i, j);
@@ -404,7 +407,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
         table.na++;
       }
     }
-    lineCalls.length = 0;
+    if (lineCalls.length) lineCalls.length = 0;
   }
 
   /** Imports and module-level rebinding in the statement [s, e). */
@@ -544,41 +547,47 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   }
 
   // ---- literal values, like ast.literal_eval ----
-  function literal(s: number, e: number): PyValue {
-    const r = value(s, e, 0);
-    if (r !== null && r[1] === e) return r[0];
-    return { expr: text.slice(ts[s], te[e - 1]) };
+  /** The literal value of tokens [s, e), or undefined when they are not one literal. */
+  function literal(s: number, e: number): PyValue | undefined {
+    const v = value(s, e, 0);
+    return v !== undefined && litEnd === e ? v : undefined;
   }
 
-  function value(p: number, e: number, depth: number): [PyValue, number] | null {
-    if (p >= e || depth > MAX_LITERAL_DEPTH) return null;
+  /** Token index after the value parsed by the last value() call. */
+  let litEnd = 0;
+  function value(p: number, e: number, depth: number): PyValue | undefined {
+    if (p >= e || depth > MAX_LITERAL_DEPTH) return undefined;
     const k = kind[p];
     if (k === Tok.Number) {
       const v = parseNumber(tokText(p));
-      return v === null ? null : [v, p + 1];
+      litEnd = p + 1;
+      return v === null ? undefined : v;
     }
     if (k === Tok.Op && (op[p] === Op.Minus || op[p] === Op.Plus) && p + 1 < e && kind[p + 1] === Tok.Number) {
       const v = parseNumber(tokText(p + 1));
-      if (v === null) return null;
-      return [op[p] === Op.Minus ? -v : v, p + 2];
+      if (v === null) return undefined;
+      litEnd = p + 2;
+      return op[p] === Op.Minus ? -v : v;
     }
     if (k === Tok.Name) {
-      const t = tokText(p);
-      if (t === 'None') return [null, p + 1];
-      if (t === 'True') return [true, p + 1];
-      if (t === 'False') return [false, p + 1];
-      return null;
+      litEnd = p + 1;
+      const n = te[p] - ts[p];
+      if (n === 4 && isName(p, 'None')) return null;
+      if (n === 4 && isName(p, 'True')) return true;
+      if (n === 5 && isName(p, 'False')) return false;
+      return undefined;
     }
     if (k === Tok.String) {
       let out = '';
       let q = p;
       while (q < e && kind[q] === Tok.String) {
         const v = parseString(q);
-        if (v === null) return null;
+        if (v === null) return undefined;
         out += v;
         q++;
       }
-      return [out, q];
+      litEnd = q;
+      return out;
     }
     if (k === Tok.Op && (op[p] === Op.LPar || op[p] === Op.LSqb)) {
       const close = op[p] === Op.LPar ? Op.RPar : Op.RSqb;
@@ -586,20 +595,21 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       let q = p + 1;
       let comma = false;
       while (q < e && !isOp(q, close)) {
-        const r = value(q, e, depth + 1);
-        if (r === null) return null;
-        items.push(r[0]);
-        q = r[1];
+        const v = value(q, e, depth + 1);
+        if (v === undefined) return undefined;
+        items.push(v);
+        q = litEnd;
         if (q < e && isOp(q, Op.Comma)) {
           comma = true;
           q++;
-        } else if (!(q < e && isOp(q, close))) return null;
+        } else if (!(q < e && isOp(q, close))) return undefined;
       }
-      if (q >= e) return null;
-      if (close === Op.RPar && items.length === 1 && !comma) return [items[0], q + 1];
-      return [items, q + 1];
+      if (q >= e) return undefined;
+      litEnd = q + 1;
+      if (close === Op.RPar && items.length === 1 && !comma) return items[0];
+      return items;
     }
-    return null;
+    return undefined;
   }
 
   function parseString(i: number): string | null {

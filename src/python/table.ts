@@ -77,12 +77,17 @@ export function positionIn(lines: ArrayLike<number>, off: number): Position {
   return { line: lo, character: off - lines[lo] };
 }
 
-export function rangeIn(lines: ArrayLike<number>, s: number, e: number): Range {
-  return { start: positionIn(lines, s), end: positionIn(lines, e), startOffset: s, endOffset: e };
+/** Offset → position, for the text the rows belong to. */
+export type PositionOf = (offset: number) => Position;
+
+export const positionsOf = (lines: ArrayLike<number>): PositionOf => (o) => positionIn(lines, o);
+
+function rangeIn(pos: PositionOf, s: number, e: number): Range {
+  return { start: pos(s), end: pos(e), startOffset: s, endOffset: e };
 }
 
 /** Build the ScannedCall of row k (parent indices are given relative to `base`). */
-export function materialize(t: CallTable, k: number, text: string, lines: ArrayLike<number>): ScannedCall {
+export function materialize(t: CallTable, k: number, text: string, lines: PositionOf): ScannedCall {
   const c = t.c;
   const o = k * CS;
   const s = c[o + C_START];
@@ -163,7 +168,7 @@ export function callValues(
 }
 
 /** Every row as a ScannedCall. */
-export function materializeAll(t: CallTable, text: string, lines: ArrayLike<number>): ScannedCall[] {
+export function materializeAll(t: CallTable, text: string, lines: PositionOf): ScannedCall[] {
   const out: ScannedCall[] = new Array(t.n);
   for (let k = 0; k < t.n; k++) out[k] = materialize(t, k, text, lines);
   return out;

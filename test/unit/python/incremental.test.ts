@@ -52,6 +52,31 @@ describe('python recognizer: incremental equals full rescan', () => {
     );
   });
 
+  it('with lookups between edits (lazily shifted rows) and a comparison only at the end', () => {
+    const corpus = readFileSync(join(__dirname, '../../fixtures/python/tricky.py'), 'utf8');
+    const step = fc.oneof(
+      editArb.map((e) => ({ kind: 'edit' as const, e })),
+      fc.nat().map((at) => ({ kind: 'look' as const, at })),
+    );
+    fc.assert(
+      fc.property(fc.boolean(), textArb, fc.array(step, { minLength: 1, maxLength: 12 }), (useCorpus, text, steps) => {
+        const doc = new DocumentIndex(useCorpus ? corpus : text);
+        for (const st of steps) {
+          if (st.kind === 'edit') apply(doc, st.e);
+          else {
+            const at = st.at % (doc.text.length + 1);
+            const fresh = new DocumentIndex(doc.text);
+            assert.deepEqual(doc.layerAt(at), fresh.layerAt(at));
+            assert.deepEqual(doc.callAt(at), fresh.callAt(at));
+            assert.deepEqual(doc.positionAt(at), fresh.positionAt(at));
+          }
+        }
+        check(doc);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('after random edits of a real corpus file', () => {
     const corpus = readFileSync(join(__dirname, '../../fixtures/python/tricky.py'), 'utf8');
     fc.assert(
