@@ -5,6 +5,7 @@
 //   127.0.0.1 with the built extension installed; open the printed URL. Ctrl+C stops it.
 // Options: --port N (default: a free port), --code-server (skip the desktop `code`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { copyBuiltExtension, ensureCodeServer, makeRunDir, repoRoot, startCodeServer } from './codeserver.mjs';
 
@@ -24,11 +25,16 @@ if (hasCode) {
 
 console.log('No desktop `code` on PATH: starting code-server (VS Code in the browser).');
 const launcher = ensureCodeServer();
-const run = makeRunDir('start', {}, path.join(repoRoot, '.tools', 'runs'));
+// A fresh profile each start (code-server caches extensions by folder); earlier ones are dropped.
+const runsDir = path.join(repoRoot, '.tools', 'runs');
+if (existsSync(runsDir)) {
+  for (const d of readdirSync(runsDir)) if (d.startsWith('start-')) rmSync(path.join(runsDir, d), { recursive: true, force: true });
+}
+const run = makeRunDir('start', {}, runsDir);
 copyBuiltExtension(run);
 const server = await startCodeServer(launcher, run, { port: portArg, folder: examples });
 const url = `${server.url}/?folder=${encodeURIComponent(examples)}`;
-console.log(`\nNormLens is running in VS Code ${'1.139.1'} at:\n\n  ${url}\n\nOpen it in a browser on this machine. Press Ctrl+C to stop.`);
+console.log(`\nNormLens is running in VS Code (code-server) at:\n\n  ${url}\n\nOpen it in a browser on this machine. Press Ctrl+C to stop.`);
 const stop = async () => {
   await server.stop();
   process.exit(0);
