@@ -8,6 +8,7 @@ import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../rules/types';
 import { analyzeNotebook } from '../rules/index';
 import { FileAnalysis } from './fileAnalysis';
+import { notebookDocuments } from './vscodeapi';
 
 export interface Analysis {
   layers: ResolvedLayer[];
@@ -29,7 +30,7 @@ export function isNotebookCell(doc: vscode.TextDocument): boolean {
 
 /** The notebook a cell document belongs to, and the cell's index. */
 export function notebookOfCell(doc: vscode.TextDocument): { notebook: vscode.NotebookDocument; index: number } | undefined {
-  for (const notebook of vscode.workspace.notebookDocuments) {
+  for (const notebook of notebookDocuments()) {
     for (const cell of notebook.getCells()) {
       if (cell.document === doc || cell.document.uri.toString() === doc.uri.toString()) return { notebook, index: cell.index };
     }

@@ -10,6 +10,7 @@ import type { NormDiagnostic, Severity } from '../rules/types';
 import { ruleInfo } from '../rules/index';
 import { readSettings } from './config';
 import { layerAt, type DocumentAnalyses, isPythonDocument } from './documents';
+import { createDiagnosticCollection, textDocuments } from './vscodeapi';
 
 export const SOURCE = 'NormLens';
 export const RULE_SCHEME = 'normlens-rule';
@@ -113,7 +114,7 @@ function codeOf(d: vscode.Diagnostic): string | undefined {
 
 /** Publishes the rules' diagnostics for open Python documents, shortly after each edit. */
 export class DiagnosticsPublisher implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('normlens');
+  private readonly collection = createDiagnosticCollection('normlens');
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly analyses: DocumentAnalyses, private readonly delayMs = 150) {}
@@ -149,7 +150,7 @@ export class DiagnosticsPublisher implements vscode.Disposable {
 
   republishAll(): void {
     this.collection.clear();
-    for (const doc of vscode.workspace.textDocuments) this.publish(doc);
+    for (const doc of textDocuments()) this.publish(doc);
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
  * the result's copy text on the clipboard.
  */
 import * as vscode from 'vscode';
-import { executeCommand, registerTextDocumentContentProvider, showInformationMessage, writeClipboard } from './vscodeapi';
+import { executeCommand, openTextDocument, registerTextDocumentContentProvider, showInformationMessage, showTextDocument, writeClipboard } from './vscodeapi';
 
 export const RESULT_SCHEME = 'normlens-result';
 
@@ -44,8 +44,7 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
     try {
       await executeCommand('markdown.showPreview', uri);
     } catch {
-      const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+      await showTextDocument(await openTextDocument(uri), vscode.ViewColumn.Beside);
     }
     void showInformationMessage(`NormLens: ${result.title}`, 'Copy').then((choice) => {
       if (choice === 'Copy') void writeClipboard(result.copyText);
