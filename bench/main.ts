@@ -4,6 +4,7 @@
  * line {"results": [...]}; otherwise an aligned table. `--quick` runs fewer repetitions,
  * `--no-torch` skips PyTorch.
  */
+import { cpus, loadavg } from 'node:os';
 import { runCoreBench, TorchTimer, type CoreRow } from './core';
 
 interface OtherRow {
@@ -65,13 +66,14 @@ async function main(): Promise<void> {
   }
 
   if (json) {
-    const line: Record<string, unknown> = { results: rows };
+    const line: Record<string, unknown> = { results: rows, loadAverage: loadavg()[0], cpus: cpus().length };
     if (!t.timer) line.torchUnavailable = t.reason;
     if (problems.length) line.errors = problems;
     process.stdout.write(JSON.stringify(line) + '\n');
   } else {
     const torchLine = t.timer ? `PyTorch ${t.timer.version}, 1 thread` : `PyTorch: ${t.reason}`;
-    process.stdout.write(table(rows, `NormLens bench — medians; Node ${process.version}; ${torchLine}`) + '\n');
+    const machine = `${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)} (other processes share the CPUs)`;
+    process.stdout.write(table(rows, `NormLens bench — medians; Node ${process.version}; ${torchLine}; ${machine}`) + '\n');
     for (const p of problems) process.stdout.write(p + '\n');
   }
   if (problems.length) process.exitCode = 1;
