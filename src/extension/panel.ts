@@ -76,12 +76,22 @@ export class ComparisonPanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      // A hidden panel's webview is discarded (no retained context) and reloads when shown again:
+      // hold messages until it reports ready once more.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
     );
   }
 
   post(message: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
-    else this.pending.push(message);
+    if (!this.ready || !this.panel.visible) {
+      this.pending.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message).then((delivered) => {
+      if (!delivered) this.pending.push(message);
+    });
   }
 
   private receive(raw: unknown): void {
