@@ -22,6 +22,7 @@ import {
   C_PARENT,
   C_START,
   F_COMPLETE,
+  F_HAS_PARENT,
   materialize,
   materializeAll,
 } from './table';
@@ -274,7 +275,7 @@ export class DocumentIndex {
       c[k + C_CALLEE_END] += d;
       c[k + C_NAME_START] += d;
       c[k + C_ARG_FIRST] += da;
-      if (c[k + C_PARENT] >= 0) c[k + C_PARENT] += dc;
+      if (c[k + C_FLAGS] & F_HAS_PARENT) c[k + C_PARENT] += dc;
     }
     // argument rows of those call rows
     // row m itself carries the pending shift now
@@ -370,7 +371,7 @@ export class DocumentIndex {
       const rc = rt.c;
       for (let k = 0, end = rt.n * CS; k < end; k += CS) {
         rc[k + C_ARG_FIRST] += a0;
-        if (rc[k + C_PARENT] >= 0) rc[k + C_PARENT] += c0;
+        if (rc[k + C_FLAGS] & F_HAS_PARENT) rc[k + C_PARENT] += c0;
       }
     }
     this.pDelta += delta;
@@ -403,7 +404,8 @@ export class DocumentIndex {
     this._text = text;
     this.callsCache = null;
     this.layersCache = null;
-    this.timelineCache = this.buildTimeline();
+    // the timeline reads offsets from the (shifted) bindings: rebuild only when the region had any
+    if (i1 > i0 || r1 > r0 || region.imports.length || region.rebinds.length) this.timelineCache = this.buildTimeline();
 
     // layers: when the region's bindings are the same as before, only its own rows need resolving
     if (bindingsKept) {

@@ -8,12 +8,18 @@ import { bindArguments, findByQualifiedName } from '../frameworks/index';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { EffectiveArgument, ImportBinding, Range, Rebinding, ResolvedLayer, ScannedCall } from './types';
 
+/**
+ * A binding. Its offset is read from the import or rebinding it comes from, so that shifting
+ * those after an edit keeps the timeline current.
+ */
 interface Event {
   /** Order key: (cell, offset). */
   cell: number;
-  at: number;
+  src: ImportBinding | Rebinding;
   target: string | null;
 }
+
+const atOf = (e: Event) => ('at' in e.src ? e.src.at : e.src.range.endOffset);
 
 /** Where each local name is (re)bound, in text order, plus `from m import *` modules. */
 export class BindingTimeline {
@@ -23,11 +29,11 @@ export class BindingTimeline {
   add(imports: readonly ImportBinding[], rebinds: readonly Rebinding[], cell = 0): void {
     const all: [string, Event][] = [];
     for (const b of imports) {
-      const ev = { cell, at: b.range.endOffset, target: b.target };
+      const ev = { cell, src: b, target: b.target };
       if (b.local === '*') this.stars.push(ev);
       else all.push([b.local, ev]);
     }
-    for (const r of rebinds) all.push([r.local, { cell, at: r.at, target: null }]);
+    for (const r of rebinds) all.push([r.local, { cell, src: r, target: null }]);
     for (const [name, ev] of all) {
       let list = this.byName.get(name);
       if (!list) this.byName.set(name, (list = []));
@@ -37,7 +43,7 @@ export class BindingTimeline {
 
   /** Sort once after all add() calls. */
   seal(): this {
-    const cmp = (a: Event, b: Event) => a.cell - b.cell || a.at - b.at;
+    const cmp = (a: Event, b: Event) => a.cell - b.cell || atOf(a) - atOf(b);
     for (const list of this.byName.values()) list.sort(cmp);
     this.stars.sort(cmp);
     return this;
@@ -49,7 +55,7 @@ export class BindingTimeline {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const e = list[mid];
-      if (e.cell < cell || (e.cell === cell && e.at <= at)) lo = mid + 1;
+      if (e.cell < cell || (e.cell === cell && atOf(e) <= at)) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;

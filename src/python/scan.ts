@@ -8,7 +8,7 @@
  */
 import type { PyValue } from '../frameworks/types';
 import { Lexer, Op, Tok } from './lexer';
-import { AS, CallTable, CS, C_ARG_COUNT, C_ARG_FIRST, C_CALLEE_END, C_END, C_FLAGS, C_NAME_START, C_PARENT, C_PARENT_ARG, C_START, F_COMPLETE, F_WHOLE_ARG } from './table';
+import { AS, CallTable, CS, C_ARG_COUNT, C_ARG_FIRST, C_CALLEE_END, C_END, C_FLAGS, C_NAME_START, C_PARENT, C_PARENT_ARG, C_START, F_COMPLETE, F_HAS_PARENT, F_WHOLE_ARG } from './table';
 import type { ImportBinding, Position, Range, Rebinding, ScanError } from './types';
 
 const KEYWORDS = new Set([
@@ -91,7 +91,7 @@ function nfkc(s: string): string {
 export function scanRegion(text: string, start: number, lineBase: number, stop?: (clean: number) => boolean): RegionResult {
   const lx = new Lexer(text, start);
   const lines = lx.lines;
-  const table = new CallTable(256, 512);
+  const table = new CallTable(stop ? 16 : 256, stop ? 32 : 512);
   const lineCalls: LineCall[] = [];
   const imports: ImportBinding[] = [];
   const rebinds: Rebinding[] = [];
@@ -391,7 +391,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       tc[o + C_ARG_COUNT] = c.args.length;
       tc[o + C_PARENT] = c.parent >= 0 ? base + c.parent : -1;
       tc[o + C_PARENT_ARG] = c.parentArg;
-      tc[o + C_FLAGS] = c.flags;
+      tc[o + C_FLAGS] = c.parent >= 0 ? c.flags | F_HAS_PARENT : c.flags;
       table.callee.push(c.callee);
       table.target.push(c.target);
       table.n++;

@@ -24,6 +24,8 @@ export const AS = 4;
 
 export const F_COMPLETE = 1;
 export const F_WHOLE_ARG = 2;
+/** The row has a parent (C_PARENT may be stored shifted, so its sign says nothing). */
+export const F_HAS_PARENT = 4;
 
 export class CallTable {
   n = 0;
@@ -122,9 +124,8 @@ export function materialize(t: CallTable, k: number, text: string, lines: Positi
     args,
     complete: (flags & F_COMPLETE) !== 0,
   };
-  const parent = c[o + C_PARENT];
-  if (parent >= 0) {
-    call.parent = parent;
+  if (flags & F_HAS_PARENT) {
+    call.parent = c[o + C_PARENT];
     call.parentArg = c[o + C_PARENT_ARG];
     call.wholeArg = (flags & F_WHOLE_ARG) !== 0;
   }

@@ -48,7 +48,7 @@ describe('python recognizer: incremental equals full rescan', () => {
           check(doc);
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
   });
 
