@@ -128,6 +128,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     kind[i] === Tok.Name && te[i] - ts[i] === s.length && text.startsWith(s, ts[i]);
 
   const stack: Entry[] = [];
+  const pool: Entry[] = [];
   let stmtLambdas = 0;
 
   // Statement state of the logical line being parsed.
@@ -278,15 +279,16 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
             const isCall = i === pendingParen;
             const idx = stack.length;
             const below = idx > 0 ? stack[idx - 1].nearestCall : -1;
-            stack.push({
-              tok: i,
-              call: isCall ? pendingCall : -1,
-              nearestCall: isCall ? idx : below,
-              argStart: i + 1,
-              lambdas: 0,
-              argCount: 0,
-              headCall: -1,
-            });
+            // entries are reused: a file has as many brackets as tokens of other kinds
+            const ent = pool.pop() ?? ({} as Entry);
+            ent.tok = i;
+            ent.call = isCall ? pendingCall : -1;
+            ent.nearestCall = isCall ? idx : below;
+            ent.argStart = i + 1;
+            ent.lambdas = 0;
+            ent.argCount = 0;
+            ent.headCall = -1;
+            stack.push(ent);
             break;
           }
           case Op.RPar:
@@ -297,6 +299,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
             while (stack.length > m) {
               const e = stack.pop()!;
               closeEntry(e, i, stack.length === m && o === Op.RPar);
+              pool.push(e);
             }
             break;
           }
@@ -340,11 +343,19 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       }
       if (k === Tok.Unwind) {
         const m = aux[i];
-        while (stack.length > m) closeEntry(stack.pop()!, i, false);
+        while (stack.length > m) {
+          const e = stack.pop()!;
+          closeEntry(e, i, false);
+          pool.push(e);
+        }
         continue;
       }
       if (k === Tok.Newline) {
-        while (stack.length) closeEntry(stack.pop()!, i, false);
+        while (stack.length) {
+          const e = stack.pop()!;
+          closeEntry(e, i, false);
+          pool.push(e);
+        }
         endStatement(i);
       }
     }
