@@ -208,7 +208,13 @@ export class Lexer {
       }
       const c = text.charCodeAt(p);
       if (c === 32 || c === 9 || c === 12) {
-        this.pos = p + 1;
+        let q = p + 1;
+        while (q < len) {
+          const d = text.charCodeAt(q);
+          if (d !== 32 && d !== 9 && d !== 12) break;
+          q++;
+        }
+        this.pos = q;
         continue;
       }
       if (c === 10 || c === 13) {
