@@ -65,18 +65,9 @@ interface LineCall {
   parentArg: number;
   callee: string;
   target: string | undefined;
-  args: ArgTemp[];
+  argCount: number;
 }
 
-interface ArgTemp {
-  s: number;
-  e: number;
-  vs: number;
-  ve: number;
-  name: string | undefined;
-  star: number;
-  value: PyValue | undefined;
-}
 
 /** Python compares identifiers after NFKC normalization; ASCII ones are already normal. */
 function nfkc(s: string): string {
@@ -93,6 +84,12 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   const lines = lx.lines;
   const table = new CallTable(stop ? 16 : 256, stop ? 32 : 512);
   const lineCalls: LineCall[] = [];
+  const callPool: LineCall[] = [];
+  // per line: [call, s, e, vs, ve, star] per argument, with its name and value alongside
+  const lineArgs: number[] = [];
+  const lineArgName: (string | undefined)[] = [];
+  const lineArgValue: (PyValue | undefined)[] = [];
+  const cursor: number[] = [];
   const imports: ImportBinding[] = [];
   const rebinds: Rebinding[] = [];
   const clean = [start];
@@ -184,7 +181,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   const finishArg = (entry: Entry, e: number) => {
     const s = entry.argStart;
     if (e <= s) return;
-    const args = lineCalls[entry.call].args;
+    const call = lineCalls[entry.call];
     let vs = s;
     let name: string | undefined;
     let star = 0;
@@ -200,7 +197,11 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     }
     const vStart = vs < e ? ts[vs] : te[e - 1];
     const vEnd = te[e - 1];
-    args.push({ s: ts[s], e: vEnd, vs: vStart, ve: vEnd, name, star, value: vs < e ? literal(vs, e) : undefined });
+    // arguments of the line, in the order they end; flushLine groups them by call
+    lineArgs.push(entry.call, ts[s], vEnd, vStart, vEnd, star);
+    lineArgName.push(name);
+    lineArgValue.push(vs < e ? literal(vs, e) : undefined);
+    call.argCount++;
     if (entry.headCall >= 0) {
       const hc = lineCalls[entry.headCall];
       if (ts[vs] === hc.start && hc.closeTok === e - 1) hc.flags |= F_WHOLE_ARG;
@@ -364,20 +365,20 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   function newCall(i: number, j: number): number {
     let callee = tokText(i);
     for (let k = i + 2; k <= j; k += 2) callee += '.' + tokText(k);
-    lineCalls.push({
-      index: lineCalls.length,
-      start: ts[i],
-      calleeEnd: te[j],
-      nameStart: ts[j],
-      end: te[j],
-      closeTok: -1,
-      flags: 0,
-      parent: -1,
-      parentArg: -1,
-      callee: nfkc(callee),
-      target: undefined,
-      args: [],
-    });
+    const c = callPool.pop() ?? ({} as LineCall);
+    c.index = lineCalls.length;
+    c.start = ts[i];
+    c.calleeEnd = te[j];
+    c.nameStart = ts[j];
+    c.end = te[j];
+    c.closeTok = -1;
+    c.flags = 0;
+    c.parent = -1;
+    c.parentArg = -1;
+    c.callee = nfkc(callee);
+    c.target = undefined;
+    c.argCount = 0;
+    lineCalls.push(c);
     return lineCalls.length - 1;
   }
 
@@ -386,39 +387,55 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     const m = lineCalls.length;
     if (m === 0) return;
     const base = table.n;
-    let nargs = 0;
-    for (const c of lineCalls) nargs += c.args.length;
+    const nargs = lineArgName.length;
     table.reserveCalls(base + m);
     table.reserveArgs(table.na + nargs);
     const tc = table.c;
     const ta = table.a;
-    for (const c of lineCalls) {
+    // first argument row of each call: calls in text order, each call's arguments together
+    cursor.length = m;
+    let next = table.na;
+    for (let k = 0; k < m; k++) {
+      const c = lineCalls[k];
       const o = table.n * CS;
+      cursor[k] = next;
       tc[o + C_START] = c.start;
       tc[o + C_END] = c.end;
       tc[o + C_CALLEE_END] = c.calleeEnd;
       tc[o + C_NAME_START] = c.nameStart;
-      tc[o + C_ARG_FIRST] = table.na;
-      tc[o + C_ARG_COUNT] = c.args.length;
+      tc[o + C_ARG_FIRST] = next;
+      tc[o + C_ARG_COUNT] = c.argCount;
       tc[o + C_PARENT] = c.parent >= 0 ? base + c.parent : -1;
       tc[o + C_PARENT_ARG] = c.parentArg;
       tc[o + C_FLAGS] = c.parent >= 0 ? c.flags | F_HAS_PARENT : c.flags;
       table.callee.push(c.callee);
       table.target.push(c.target);
       table.n++;
-      for (const a of c.args) {
-        const p = table.na * AS;
-        ta[p] = a.s;
-        ta[p + 1] = a.e;
-        ta[p + 2] = a.vs;
-        ta[p + 3] = a.ve;
-        table.aname.push(a.name);
-        table.astar.push(a.star);
-        table.avalue.push(a.value);
-        table.na++;
-      }
+      next += c.argCount;
+      callPool.push(c);
     }
-    if (lineCalls.length) lineCalls.length = 0;
+    for (let k = 0; k < nargs; k++) {
+      table.aname.push(undefined);
+      table.astar.push(0);
+      table.avalue.push(undefined);
+    }
+    // each call's arguments end in written order, so a stable placement keeps that order
+    for (let k = 0, q = 0; k < nargs; k++, q += 6) {
+      const row = cursor[lineArgs[q]]++;
+      const p = row * AS;
+      ta[p] = lineArgs[q + 1];
+      ta[p + 1] = lineArgs[q + 2];
+      ta[p + 2] = lineArgs[q + 3];
+      ta[p + 3] = lineArgs[q + 4];
+      table.astar[row] = lineArgs[q + 5];
+      table.aname[row] = lineArgName[k];
+      table.avalue[row] = lineArgValue[k];
+    }
+    table.na += nargs;
+    lineCalls.length = 0;
+    lineArgs.length = 0;
+    lineArgName.length = 0;
+    lineArgValue.length = 0;
   }
 
   /** Imports and module-level rebinding in the statement [s, e). */
