@@ -297,8 +297,9 @@ async function main(): Promise<number> {
       const value = Number(m[1]);
       const expected = convertMomentumBetween(value, 'pytorch', 'keras');
       check(expected.ok && expected.value.converted !== null, 'the conversion is defined');
-      await page.keyboard.press('Escape');
-      await openFile(page, file);
+      // The Markdown preview (a webview) has the focus: click the file's tab to give it back to the editor.
+      await page.locator('.tab', { hasText: file }).first().click();
+      await page.locator(`.tab.active:has-text("${file}")`).waitFor();
       await goTo(page, line, text.split('\n')[line - 1].indexOf('BatchNorm2d') + 3);
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
@@ -310,7 +311,8 @@ async function main(): Promise<number> {
       await first.filter({ hasText: 'from the layer at the cursor' }).waitFor({ timeout: 10_000 });
       check((await first.innerText()).includes('PyTorch'), 'the layer\'s framework is offered first');
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: 'momentum' }).first().waitFor();
+      // The input box for the value (its prompt mentions PyTorch's None), prefilled from the layer.
+      await page.locator('.quick-input-widget .quick-input-message', { hasText: 'cumulative average' }).first().waitFor();
       const prefilled = await input.inputValue();
       check(Number(prefilled) === value, `the momentum box starts at the layer's ${value} (got ${prefilled})`);
       await page.keyboard.press('Enter');
