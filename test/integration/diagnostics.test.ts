@@ -57,6 +57,26 @@ describe('diagnostics and quick fixes on Python files', () => {
     await waitForDiagnostics(doc.uri, fixed);
   });
 
+  it('stays exact through an edit with several changes at once (as multi-cursor typing sends)', async () => {
+    const doc = editor.document;
+    const text = doc.getText();
+    // Several replacements in one edit: VS Code reports them together in one change event.
+    const targets = ['momentum=0.99', 'nn.BatchNorm2d(64, eps=1e-5)', 'self.head_norm = nn.LayerNorm(128)'];
+    const replacements = ['momentum=0.9', 'nn.BatchNorm2d(64, eps=0)', 'self.head_norm = nn.GroupNorm(3, 128)'];
+    const edit = new vscode.WorkspaceEdit();
+    targets.forEach((t, i) => {
+      const at = text.indexOf(t);
+      assert.ok(at >= 0, t);
+      edit.replace(doc.uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + t.length)), replacements[i]);
+    });
+    // Plus a line inserted at the top, which moves everything below.
+    edit.insert(doc.uri, new vscode.Position(0, 0), 'import math\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const expected = checkDocument(doc.getText());
+    assert.ok(expected.some((d) => d.code === 'groupnorm-divisibility'), 'the new GroupNorm(3, 128) is flagged by the rules');
+    await waitForDiagnostics(doc.uri, expected);
+  });
+
   it('applies every quick fix as a workspace edit that produces the rule\'s fixed text', async () => {
     const doc = editor.document;
     const withFixes = checkDocument(original).filter((d) => d.fixes.length > 0);
