@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type { CalcOutcome } from '../calc/result';
 import { parseNumbers, parseShape, parseScalar } from '../calc/parse';
-import { NORMALIZE_KINDS, normalizeValues, validateEps, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
+import { NORMALIZE_KINDS, normalizeValues, validateEps, validateGroups, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
 import { simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
@@ -201,7 +201,7 @@ async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Pr
       title,
       prompt: `Number of groups (must divide the ${channels} channels)`,
       value: String(dflt),
-      validate: (t) => validateInteger(t, 'groups', 1, channels) ?? (channels % Number(t) === 0 ? null : `${channels} channels cannot be split into ${t} equal groups`),
+      validate: (t) => validateGroups(t, channels),
     }), 'groups'));
   }
   const allowNone = kind === 'rms_norm';
