@@ -63,7 +63,15 @@ describe('Jupyter notebooks', () => {
     const text = 'odd = nn.GroupNorm(5, 64)\n';
     edit.insert(cell.document.uri, new vscode.Position(0, 0), text);
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await waitFor('the new cell problem', () =>
-      normlensDiagnostics(cell.document.uri).some((x) => x.range.start.line === 0 && x.message.includes('5')) ? true : undefined);
+    // The oracle: the rules over the notebook as it now reads.
+    const nowJson = JSON.stringify({
+      cells: notebook.getCells().map((c) => ({ cell_type: c.kind === vscode.NotebookCellKind.Code ? 'code' : 'markdown', source: c.document.getText() })),
+    });
+    const report = analyzeNotebook(nowJson);
+    assert.ok(!('error' in report));
+    const want = report.diagnostics.filter((d) => d.cell === cell.index);
+    assert.ok(want.some((d) => d.code === 'groupnorm-divisibility' && d.range.start.line === 0), 'the rules flag GroupNorm(5, 64) on the new first line');
+    await waitFor('the cell\'s problems to follow the edit', () =>
+      JSON.stringify(normlensDiagnostics(cell.document.uri).map(shapeOfEditor).sort()) === JSON.stringify(want.map(shapeOfRule).sort()) ? true : undefined);
   });
 });
