@@ -18,6 +18,7 @@ type Row = CoreRow | OtherRow;
 
 /** Benchmarks of other parts, each `run()` returning rows with their own baselines. */
 const others: { label: string; load: () => Promise<{ run(): Promise<OtherRow[]> }> }[] = [
+  { label: 'recognizer', load: () => import('./recognizer') },
   { label: 'panel', load: () => import('./panel') },
 ];
 
