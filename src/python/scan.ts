@@ -83,13 +83,17 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   const lx = new Lexer(text, start);
   const lines = lx.lines;
   const table = new CallTable(stop ? 16 : 256, stop ? 32 : 512);
+  // Per-line buffers are reused: their used length is a counter (truncating an array costs a runtime call).
   const lineCalls: LineCall[] = [];
-  const callPool: LineCall[] = [];
+  let nCalls = 0;
   // per line: [call, s, e, vs, ve, star] per argument, with its name and value alongside
   const lineArgs: number[] = [];
   const lineArgName: (string | undefined)[] = [];
   const lineArgValue: (PyValue | undefined)[] = [];
+  let nArgs = 0;
+  const interned = new Interner(text);
   const cursor: number[] = [];
+  const argAt: number[] = [];
   const imports: ImportBinding[] = [];
   const rebinds: Rebinding[] = [];
   const clean = [start];
@@ -137,6 +141,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   let matchKw = -1;
   // calls that may be the whole right side of an assignment: [call, targetStartTok, targetEndTok]
   const targets: number[] = [];
+  let nTargets = 0;
 
   const analyzeSoftKeyword = (n: number) => {
     // `match subject:` and `case pattern [if guard]:` at the start of a logical line
@@ -168,13 +173,13 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
 
   const endStatement = (e: number) => {
     statement(stmt, e, lastEq);
-    for (let k = 0; k < targets.length; k += 3) {
+    for (let k = 0; k < nTargets; k += 3) {
       const c = targets[k];
       if (lineCalls[c].closeTok === e - 1 && targets[k + 2] >= targets[k + 1]) {
         lineCalls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
       }
     }
-    if (targets.length) targets.length = 0;
+    nTargets = 0;
     lastEq = prevEq = annColon = -1;
   };
 
@@ -198,9 +203,16 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     const vStart = vs < e ? ts[vs] : te[e - 1];
     const vEnd = te[e - 1];
     // arguments of the line, in the order they end; flushLine groups them by call
-    lineArgs.push(entry.call, ts[s], vEnd, vStart, vEnd, star);
-    lineArgName.push(name);
-    lineArgValue.push(vs < e ? literal(vs, e) : undefined);
+    const q = nArgs * 6;
+    lineArgs[q] = entry.call;
+    lineArgs[q + 1] = ts[s];
+    lineArgs[q + 2] = vEnd;
+    lineArgs[q + 3] = vStart;
+    lineArgs[q + 4] = vEnd;
+    lineArgs[q + 5] = star;
+    lineArgName[nArgs] = name;
+    lineArgValue[nArgs] = vs < e ? literal(vs, e) : undefined;
+    nArgs++;
     call.argCount++;
     if (entry.headCall >= 0) {
       const hc = lineCalls[entry.headCall];
@@ -230,7 +242,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     stmtLambdas = 0;
     stmt = 0;
     lastEq = prevEq = annColon = patternEnd = matchKw = -1;
-    if (targets.length) targets.length = 0;
+    nTargets = 0;
     analyzeSoftKeyword(n);
     let pendingParen = -1;
     let pendingCall = -1;
@@ -241,9 +253,8 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
         let j = i;
         while (j + 2 < n && isOp(j + 1, Op.Dot) && kind[j + 2] === Tok.Name) j += 2;
         if (j + 1 < n && isOp(j + 1, Op.LPar)) {
-          const head = tokText(i);
           const prevKw = i > 0 && kind[i - 1] === Tok.Name && (isName(i - 1, 'def') || isName(i - 1, 'class'));
-          if (!KEYWORDS.has(head) && !prevKw && !(i < patternEnd) && i !== matchKw) {
+          if (!isKeyword(text, ts[i], te[i]) && !prevKw && !(i < patternEnd) && i !== matchKw) {
             pendingParen = j + 1;
             pendingCall = newCall(i, j);
             const top = stack.length ? stack[stack.length - 1] : null;
@@ -261,7 +272,9 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
             } else if (stack.length === 0 && lastEq >= 0 && i === lastEq + 1) {
               let tEnd = lastEq - 1;
               if (annColon >= 0 && annColon < lastEq) tEnd = annColon - 1;
-              targets.push(pendingCall, prevEq >= 0 ? prevEq + 1 : stmt, tEnd);
+              targets[nTargets++] = pendingCall;
+              targets[nTargets++] = prevEq >= 0 ? prevEq + 1 : stmt;
+              targets[nTargets++] = tEnd;
             }
           }
         }
@@ -319,7 +332,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
               const top = stack[stack.length - 1];
               if (top.lambdas > 0) top.lambdas--;
             } else if (stmtLambdas > 0) stmtLambdas--;
-            else if (kind[stmt] === Tok.Name && COMPOUND.has(tokText(stmt))) {
+            else if (kind[stmt] === Tok.Name && te[stmt] - ts[stmt] <= 7 && COMPOUND.has(tokText(stmt))) {
               endStatement(i);
               stmt = i + 1;
             } else if (annColon < 0) annColon = i;
@@ -363,10 +376,24 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   }
 
   function newCall(i: number, j: number): number {
-    let callee = tokText(i);
-    for (let k = i + 2; k <= j; k += 2) callee += '.' + tokText(k);
-    const c = callPool.pop() ?? ({} as LineCall);
-    c.index = lineCalls.length;
+    // written without spaces or comments (the usual case): the callee is one span of the text
+    let contiguous = true;
+    for (let k = i; k < j; k++) {
+      if (te[k] !== ts[k + 1]) {
+        contiguous = false;
+        break;
+      }
+    }
+    let callee: string;
+    if (contiguous) callee = interned.get(ts[i], te[j]);
+    else {
+      callee = tokText(i);
+      for (let k = i + 2; k <= j; k += 2) callee += '.' + tokText(k);
+      callee = nfkc(callee);
+    }
+    let c = lineCalls[nCalls];
+    if (c === undefined) lineCalls[nCalls] = c = {} as LineCall;
+    c.index = nCalls;
     c.start = ts[i];
     c.calleeEnd = te[j];
     c.nameStart = ts[j];
@@ -375,25 +402,23 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     c.flags = 0;
     c.parent = -1;
     c.parentArg = -1;
-    c.callee = nfkc(callee);
+    c.callee = callee;
     c.target = undefined;
     c.argCount = 0;
-    lineCalls.push(c);
-    return lineCalls.length - 1;
+    return nCalls++;
   }
 
   /** Append the logical line's calls to the table, in text order, their arguments after them. */
   function flushLine(): void {
-    const m = lineCalls.length;
+    const m = nCalls;
     if (m === 0) return;
     const base = table.n;
-    const nargs = lineArgName.length;
+    const nargs = nArgs;
     table.reserveCalls(base + m);
     table.reserveArgs(table.na + nargs);
     const tc = table.c;
     const ta = table.a;
     // first argument row of each call: calls in text order, each call's arguments together
-    cursor.length = m;
     let next = table.na;
     for (let k = 0; k < m; k++) {
       const c = lineCalls[k];
@@ -412,14 +437,9 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       table.target.push(c.target);
       table.n++;
       next += c.argCount;
-      callPool.push(c);
-    }
-    for (let k = 0; k < nargs; k++) {
-      table.aname.push(undefined);
-      table.astar.push(0);
-      table.avalue.push(undefined);
     }
     // each call's arguments end in written order, so a stable placement keeps that order
+    const na = table.na;
     for (let k = 0, q = 0; k < nargs; k++, q += 6) {
       const row = cursor[lineArgs[q]]++;
       const p = row * AS;
@@ -427,15 +447,19 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       ta[p + 1] = lineArgs[q + 2];
       ta[p + 2] = lineArgs[q + 3];
       ta[p + 3] = lineArgs[q + 4];
-      table.astar[row] = lineArgs[q + 5];
-      table.aname[row] = lineArgName[k];
-      table.avalue[row] = lineArgValue[k];
+      argAt[row - na] = k;
+    }
+    // the parallel arrays grow in row order
+    const { aname, astar, avalue } = table;
+    for (let r = 0; r < nargs; r++) {
+      const k = argAt[r];
+      aname.push(lineArgName[k]);
+      astar.push(lineArgs[k * 6 + 5]);
+      avalue.push(lineArgValue[k]);
     }
     table.na += nargs;
-    lineCalls.length = 0;
-    lineArgs.length = 0;
-    lineArgName.length = 0;
-    lineArgValue.length = 0;
+    nCalls = 0;
+    nArgs = 0;
   }
 
   /** Imports and module-level rebinding in the statement [s, e). */
@@ -587,12 +611,12 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     if (p >= e || depth > MAX_LITERAL_DEPTH) return undefined;
     const k = kind[p];
     if (k === Tok.Number) {
-      const v = parseNumber(tokText(p));
+      const v = numberAt(p);
       litEnd = p + 1;
       return v === null ? undefined : v;
     }
     if (k === Tok.Op && (op[p] === Op.Minus || op[p] === Op.Plus) && p + 1 < e && kind[p + 1] === Tok.Number) {
-      const v = parseNumber(tokText(p + 1));
+      const v = numberAt(p + 1);
       if (v === null) return undefined;
       litEnd = p + 2;
       return op[p] === Op.Minus ? -v : v;
@@ -640,6 +664,24 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     return undefined;
   }
 
+  /** Value of a number token; small decimal integers are read without building their text. */
+  function numberAt(i: number): number | null {
+    const s = ts[i];
+    const e = te[i];
+    if (e - s <= 9) {
+      let v = 0;
+      let q = s;
+      for (; q < e; q++) {
+        const c = text.charCodeAt(q) - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+      }
+      // a leading zero is only valid as 0, 00...; parseNumber decides those
+      if (q === e && (text.charCodeAt(s) !== 48 || e - s === 1)) return v;
+    }
+    return parseNumber(text.slice(s, e));
+  }
+
   function parseString(i: number): string | null {
     if (aux[i] === 1) return null; // unterminated
     const s = ts[i];
@@ -678,6 +720,67 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
 
   function lexErrors(): ScanError[] {
     return lx.errors.map((e) => ({ message: e.message, range: range(e.start, e.end) }));
+  }
+}
+
+/** Whether text[s, e) is a Python keyword (without building the string). */
+function isKeyword(text: string, s: number, e: number): boolean {
+  const n = e - s;
+  if (n < 2 || n > 8) return false;
+  const c = text.charCodeAt(s);
+  // keywords start with a lowercase ASCII letter or with F, N, T
+  if (!((c >= 97 && c <= 122) || c === 70 || c === 78 || c === 84)) return false;
+  return KEYWORDS.has(text.slice(s, e));
+}
+
+/**
+ * Callee strings shared by every call written the same way: a file names the same few
+ * classes thousands of times, and one string each keeps the table small and lookups cached.
+ */
+class Interner {
+  private keys: (string | undefined)[] = new Array(1024);
+  private used = 0;
+  constructor(private readonly text: string) {}
+
+  /** text[s, e), NFKC-normalized, as a shared string. */
+  get(s: number, e: number): string {
+    const text = this.text;
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    const n = e - s;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const k = keys[slot];
+      if (k === undefined) break;
+      if (k.length === n && text.startsWith(k, s)) return k;
+    }
+    const str = text.slice(s, e);
+    const key = nfkc(str);
+    // a non-ASCII spelling may normalize to another text: keep it out of the table
+    if (key !== str) return key;
+    if (++this.used * 2 > keys.length) this.rehash();
+    const ks = this.keys;
+    const m2 = ks.length - 1;
+    let slot = h & m2;
+    while (ks[slot] !== undefined) slot = (slot + 1) & m2;
+    ks[slot] = key;
+    return key;
+  }
+
+  private rehash(): void {
+    const old = this.keys;
+    const keys: (string | undefined)[] = new Array(old.length * 2);
+    const mask = keys.length - 1;
+    for (const k of old) {
+      if (k === undefined) continue;
+      let h = 0x811c9dc5;
+      for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+      let slot = h & mask;
+      while (keys[slot] !== undefined) slot = (slot + 1) & mask;
+      keys[slot] = k;
+    }
+    this.keys = keys;
   }
 }
 
