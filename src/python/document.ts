@@ -24,10 +24,9 @@ import {
   F_COMPLETE,
   F_HAS_PARENT,
   materialize,
-  materializeAll,
 } from './table';
 import type { NormClassSpec } from '../frameworks/types';
-import type { ImportBinding, Range, Rebinding, ResolvedLayer, ScanError, ScannedCall } from './types';
+import type { CallRows, ImportBinding, Range, Rebinding, ResolvedLayer, ScanError, ScannedCall } from './types';
 
 function lowerBound<T>(arr: readonly T[], key: number, get: (t: T) => number): number {
   let lo = 0;
@@ -147,8 +146,20 @@ class GapArray {
 
 /** Offset → position over a GapArray of line starts. */
 function positionsIn(lines: GapArray) {
+  // the offsets of one call are close together: try the last line found and the next ones first
+  let hint = 0;
   return (off: number) => {
-    const line = Math.max(0, lines.lowerBound(off + 1) - 1);
+    const n = lines.length;
+    let line = hint;
+    if (line < n && lines.get(line) <= off) {
+      let k = 0;
+      while (k < 4 && line + 1 < n && lines.get(line + 1) <= off) {
+        line++;
+        k++;
+      }
+      if (k === 4) line = Math.max(0, lines.lowerBound(off + 1) - 1);
+    } else line = Math.max(0, lines.lowerBound(off + 1) - 1);
+    hint = line;
     return { line, character: off - lines.get(line) };
   };
 }
@@ -177,6 +188,9 @@ export class DocumentIndex {
   private layerRows: number[] = [];
   private layerSpecs: NormClassSpec[] = [];
   private callsCache: ScannedCall[] | null = null;
+  /** Calls built one at a time since the last edit, by row. */
+  private rowCache: (ScannedCall | undefined)[] = [];
+  private rowsView: CallRows | null = null;
   private layersCache: ResolvedLayer[] | null = null;
 
   constructor(text: string) {
@@ -201,12 +215,39 @@ export class DocumentIndex {
   get calls(): readonly ScannedCall[] {
     if (!this.callsCache) {
       this.moveGap(this.table.n);
-      this.callsCache = materializeAll(this.table, this._text, positionsIn(this.lineStarts));
+      const pos = positionsIn(this.lineStarts);
+      const rc = this.rowCache;
+      const all: ScannedCall[] = new Array(this.table.n);
+      for (let k = 0; k < all.length; k++) all[k] = rc[k] ?? materialize(this.table, k, this._text, pos);
+      this.callsCache = all;
     }
     return this.callsCache;
   }
   get callCount(): number {
     return this.table.n;
+  }
+
+  /** Every call as rows, objects built only for the rows asked for (valid until the next edit). */
+  callRows(): CallRows {
+    if (this.rowsView) return this.rowsView;
+    this.moveGap(this.table.n);
+    const t = this.table;
+    const c = t.c;
+    const flags = C_FLAGS;
+    this.rowsView = {
+      count: t.n,
+      start: (k) => c[k * CS + C_START],
+      end: (k) => c[k * CS + C_END],
+      complete: (k) => (c[k * CS + flags] & F_COMPLETE) !== 0,
+      callee: (k) => t.callee[k],
+      call: (k) => this.callOfRow(k),
+    };
+    return this.rowsView;
+  }
+
+  private callOfRow(row: number): ScannedCall {
+    if (this.callsCache) return this.callsCache[row];
+    return (this.rowCache[row] ??= this.materializeRow(row));
   }
   get imports(): readonly ImportBinding[] {
     return this._imports;
@@ -229,7 +270,7 @@ export class DocumentIndex {
   }
 
   private layerOf(row: number, spec: NormClassSpec): ResolvedLayer {
-    return bindLayer(this.callsCache ? this.callsCache[row] : this.materializeRow(row), spec);
+    return bindLayer(this.callOfRow(row), spec);
   }
 
   private materializeRow(row: number): ScannedCall {
@@ -404,6 +445,8 @@ export class DocumentIndex {
     this._text = text;
     this.callsCache = null;
     this.layersCache = null;
+    this.rowCache = [];
+    this.rowsView = null;
     // the timeline reads offsets from the (shifted) bindings: rebuild only when the region had any
     if (i1 > i0 || r1 > r0 || region.imports.length || region.rebinds.length) this.timelineCache = this.buildTimeline();
 
@@ -459,7 +502,7 @@ export class DocumentIndex {
     const floor = this.floorOf(offset);
     for (let k = this.lowerBoundRow(offset + 1) - 1; k >= 0; k--) {
       if (this.rowStart(k) < floor) break;
-      if (this.contains(k, offset)) return this.callsCache ? this.callsCache[k] : this.materializeRow(k);
+      if (this.contains(k, offset)) return this.callOfRow(k);
     }
     return undefined;
   }

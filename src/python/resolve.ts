@@ -25,8 +25,14 @@ const atOf = (e: Event) => ('at' in e.src ? e.src.at : e.src.range.endOffset);
 export class BindingTimeline {
   private byName = new Map<string, Event[]>();
   private stars: Event[] = [];
+  /**
+   * Per callee: its bindings and, per binding, the qualified name it gives (a file writes the
+   * same callees thousands of times; this saves splitting and joining each one).
+   */
+  private memo = new Map<string, { list: Event[] | undefined; dot: number; names: (string | null | undefined)[] }>();
 
   add(imports: readonly ImportBinding[], rebinds: readonly Rebinding[], cell = 0): void {
+    this.memo.clear();
     const all: [string, Event][] = [];
     for (const b of imports) {
       const ev = { cell, src: b, target: b.target };
@@ -46,6 +52,7 @@ export class BindingTimeline {
     const cmp = (a: Event, b: Event) => a.cell - b.cell || atOf(a) - atOf(b);
     for (const list of this.byName.values()) list.sort(cmp);
     this.stars.sort(cmp);
+    this.memo.clear();
     return this;
   }
 
@@ -63,14 +70,22 @@ export class BindingTimeline {
 
   /** Qualified name a callee denotes at a position, or null when it cannot be known. */
   qualify(callee: string, cell: number, at: number): string | null {
-    const dot = callee.indexOf('.');
-    const head = dot < 0 ? callee : callee.slice(0, dot);
-    const list = this.byName.get(head);
+    let m = this.memo.get(callee);
+    if (!m) {
+      const dot = callee.indexOf('.');
+      m = { list: this.byName.get(dot < 0 ? callee : callee.slice(0, dot)), dot, names: [] };
+      this.memo.set(callee, m);
+    }
+    const list = m.list;
     const k = list ? BindingTimeline.last(list, cell, at) : -1;
     if (k >= 0) {
-      const t = list![k].target;
-      if (t === null) return null;
-      return dot < 0 ? t : t + callee.slice(dot);
+      let q = m.names[k];
+      if (q === undefined) {
+        const t = list![k].target;
+        q = t === null ? null : m.dot < 0 ? t : t + callee.slice(m.dot);
+        m.names[k] = q;
+      }
+      return q;
     }
     // an unbound name may come from `from module import *`, newest first
     for (let s = BindingTimeline.last(this.stars, cell, at); s >= 0; s--) {

@@ -58,6 +58,22 @@ export interface ScannedCall {
   target?: string;
 }
 
+/**
+ * Every call of a scan, in text order, read without building objects: offsets and callees come
+ * from compact rows, and `call(k)` builds (and keeps) the ScannedCall of one row when needed.
+ * A DocumentIndex's rows are valid until its next edit.
+ */
+export interface CallRows {
+  readonly count: number;
+  /** range.startOffset of call k. */
+  start(k: number): number;
+  /** range.endOffset of call k. */
+  end(k: number): number;
+  complete(k: number): boolean;
+  callee(k: number): string;
+  call(k: number): ScannedCall;
+}
+
 /** A lexical or bracket problem; what follows it may be lost, nothing before it is. */
 export interface ScanError {
   message: string;

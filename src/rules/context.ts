@@ -10,7 +10,7 @@
 import type { FrameworkId, FrameworkInfo, PyValue } from '../frameworks/types';
 import { findContainer, findProducer, type ProducerSpec } from '../frameworks/producers';
 import { bindArguments, findByQualifiedName } from '../frameworks';
-import type { CallArgument, ImportBinding, Rebinding, ResolvedLayer, ScannedCall } from '../python/types';
+import type { CallArgument, CallRows, ImportBinding, Rebinding, ResolvedLayer, ScannedCall } from '../python/types';
 import { BindingTimeline } from '../python/resolve';
 import { DOTTED, LineIndex, maskPython } from './text';
 import { isExpr } from './format';
@@ -18,7 +18,9 @@ import { isExpr } from './format';
 /** The part of a scan the rules need: the text, every call found, and the imports. */
 export interface ScanInput {
   text: string;
-  calls: ScannedCall[];
+  /** Every call; or give `rows` instead, so that only the calls the rules look at are built. */
+  calls?: ScannedCall[];
+  rows?: CallRows;
   imports: ImportBinding[];
   /** Module-level names rebound after their import (they no longer denote it). */
   rebinds?: Rebinding[];
@@ -62,7 +64,8 @@ export interface RuleContext {
    * check single values. Not layers themselves.
    */
   partials: ResolvedLayer[];
-  calls: ScannedCall[];
+  /** Every call, in text order (built on first use). */
+  readonly calls: ScannedCall[];
   producers: ProducerCall[];
   adjacent: Adjacency[];
   /** The adjacency whose norm is this layer, if any. */
@@ -101,6 +104,19 @@ function bindProducer(call: ScannedCall, spec: ProducerSpec): { args: Map<string
   return { args, opaque };
 }
 
+/** Rows over a list of call objects, in text order. */
+function rowsOf(calls: readonly ScannedCall[]): CallRows {
+  const sorted = [...calls].sort((a, b) => a.range.startOffset - b.range.startOffset);
+  return {
+    count: sorted.length,
+    start: (k) => sorted[k].range.startOffset,
+    end: (k) => sorted[k].range.endOffset,
+    complete: (k) => sorted[k].complete,
+    callee: (k) => sorted[k].callee,
+    call: (k) => sorted[k],
+  };
+}
+
 /** Integer literal value of a PyValue, if it is one. */
 export function intValue(v: PyValue | undefined): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
@@ -116,41 +132,45 @@ export function buildContext(
   const { text } = scan;
   const masked = maskPython(text);
   const lines = new LineIndex(text);
-  const calls = [...scan.calls].sort((a, b) => a.range.startOffset - b.range.startOffset);
+  const rows = scan.rows ?? rowsOf(scan.calls ?? []);
+  const n = rows.count;
   const qualify = scan.qualify ?? qualifier(scan.imports, scan.rebinds);
   /** Index of the first call starting at or after an offset. */
   const firstAtOrAfter = (offset: number) => {
     let lo = 0;
-    let hi = calls.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (calls[mid].range.startOffset < offset) lo = mid + 1;
+      if (rows.start(mid) < offset) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
 
+  // Only calls that name a producer, a container or functools.partial are built as objects.
   const producers: ProducerCall[] = [];
   const producerAt = new Map<number, ProducerCall>();
   const containers: { call: ScannedCall; elements: 'args' | 'list' }[] = [];
-  for (const call of calls) {
-    if (!call.complete) continue;
-    const qn = qualify(call.callee, call.range.startOffset);
+  const partialCalls: ScannedCall[] = [];
+  for (let k = 0; k < n; k++) {
+    const qn = qualify(rows.callee(k), rows.start(k));
     if (qn === null) continue;
+    if (qn === 'functools.partial') partialCalls.push(rows.call(k));
+    if (!rows.complete(k)) continue;
     const spec = findProducer(qn);
     if (spec) {
+      const call = rows.call(k);
       const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
       producers.push(p);
       producerAt.set(call.range.startOffset, p);
       continue;
     }
     const container = findContainer(qn);
-    if (container) containers.push({ call, elements: container.elements });
+    if (container) containers.push({ call: rows.call(k), elements: container.elements });
   }
 
   const partials: ResolvedLayer[] = [];
-  for (const call of calls) {
-    if (qualify(call.callee, call.range.startOffset) !== 'functools.partial') continue;
+  for (const call of partialCalls) {
     const [first, ...rest] = call.args;
     if (!first || first.name !== undefined || first.star || !isExpr(first.value)) continue;
     const qn = qualify(first.text.replace(/\s+/g, ''), call.range.startOffset);
@@ -183,9 +203,9 @@ export function buildContext(
   for (const l of layers) if (l.spec.form === 'module' && l.call.complete) layerAt.set(l.call.range.startOffset, l);
 
   const adjacent: Adjacency[] = [];
-  const pair = (a: ScannedCall, b: ScannedCall, via: Adjacency['via'], certain: boolean) => {
-    const producer = producerAt.get(a.range.startOffset);
-    const layer = layerAt.get(b.range.startOffset);
+  const pair = (a: number, b: number, via: Adjacency['via'], certain: boolean) => {
+    const producer = producerAt.get(a);
+    const layer = layerAt.get(b);
     if (!producer || !layer) return;
     if (family(producer.spec.framework) !== family(layer.spec.framework)) return;
     adjacent.push({ producer, layer, via, certain });
@@ -205,23 +225,27 @@ export function buildContext(
       to = call.range.endOffset - 1;
       if (from <= 0) continue;
     }
-    const items: ScannedCall[] = [];
-    for (let i = firstAtOrAfter(from); i < calls.length && calls[i].range.startOffset < to; i++) {
-      const c = calls[i];
-      if (c.range.endOffset > to) continue;
-      const last = items[items.length - 1];
-      if (last && c.range.startOffset < last.range.endOffset) continue;
-      items.push(c);
+    // [start, end) of each top-level element call
+    const items: number[] = [];
+    for (let i = firstAtOrAfter(from); i < n && rows.start(i) < to; i++) {
+      const s = rows.start(i);
+      const e = rows.end(i);
+      if (e > to) continue;
+      if (items.length && s < items[items.length - 1]) continue;
+      items.push(s, e);
     }
-    for (let i = 0; i + 1 < items.length; i++) {
-      const between = masked.slice(items[i].range.endOffset, items[i + 1].range.startOffset);
-      if (/^\s*,\s*$/.test(between)) pair(items[i], items[i + 1], 'sequential', true);
+    for (let i = 0; i + 3 < items.length; i += 2) {
+      if (onlyComma(masked, items[i + 1], items[i + 2])) pair(items[i], items[i + 2], 'sequential', true);
     }
   }
 
   // Assignment statements.
   const assignRe = new RegExp(String.raw`^([ \t]*)(${DOTTED})[ \t]*=[ \t]*$`, 'u');
   const statementStart = (call: ScannedCall): { indent: string; target: string } | undefined => {
+    // cheap test first: only blanks between an `=` and the call
+    let q = call.range.startOffset - 1;
+    while (q >= 0 && (masked.charCodeAt(q) === 32 || masked.charCodeAt(q) === 9)) q--;
+    if (q < 0 || masked.charCodeAt(q) !== 61) return undefined;
     const ls = lines.lineStart(call.range.startOffset);
     const m = assignRe.exec(masked.slice(ls, call.range.startOffset));
     if (!m) return undefined;
@@ -275,22 +299,44 @@ export function buildContext(
     const prev = byEnd.get(k + 1);
     if (!prev || prev.indent !== start.indent) continue;
     const applied = statementEnd(layer.call)?.applied;
-    pair(prev.producer, layer.call, 'statements', prev.applied && applied === prev.target);
+    pair(prev.producer.range.startOffset, layer.call.range.startOffset, 'statements', prev.applied && applied === prev.target);
   }
 
+  let allCalls: ScannedCall[] | undefined;
   return {
     text,
     masked,
     lines,
     layers,
     partials,
-    calls,
+    get calls() {
+      if (!allCalls) {
+        allCalls = [];
+        for (let k = 0; k < n; k++) allCalls.push(rows.call(k));
+      }
+      return allCalls;
+    },
     producers,
     adjacent,
     feeding: new Map(adjacent.map((a) => [a.layer, a])),
     framework,
     assignmentTarget: (call) => (statementStart(call) ? statementStart(call)!.target : undefined),
   };
+}
+
+/** JavaScript's `\s`. */
+const isSpace = (c: number) =>
+  (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/** Whether text[from, to) is a comma with only whitespace around it. */
+function onlyComma(text: string, from: number, to: number): boolean {
+  let i = from;
+  while (i < to && isSpace(text.charCodeAt(i))) i++;
+  if (i >= to || text.charCodeAt(i) !== 44) return false;
+  i++;
+  while (i < to && isSpace(text.charCodeAt(i))) i++;
+  return i === to;
 }
 
 /** Whether two argument expressions denote the same count: equal integers, or identical source text. */

@@ -1,14 +1,20 @@
 /**
  * The rules' access to the recognizer and the framework table, in one place.
  */
-import { scanPython, resolveScan } from '../python';
+import { DocumentIndex } from '../python';
 import type { ResolvedLayer } from '../python/types';
 import type { ScanInput } from './context';
 
 export { frameworkInfo } from '../frameworks';
 
-/** Scan a Python text and resolve its normalization layers. */
+/**
+ * Scan a Python text and resolve its normalization layers. Calls stay rows: the rules build
+ * objects only for the calls they look at.
+ */
 export function recognize(text: string): { scan: ScanInput; layers: ResolvedLayer[] } {
-  const scan = scanPython(text);
-  return { scan: { text, calls: scan.calls, imports: scan.imports, rebinds: scan.rebinds }, layers: resolveScan(scan) };
+  const index = new DocumentIndex(text);
+  return {
+    scan: { text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
+    layers: [...index.layers],
+  };
 }

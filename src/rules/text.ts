@@ -50,11 +50,15 @@ const CR = 13;
 
 /** r, b, u, f in either case: the letters of a string prefix. */
 const isPrefixLetter = (c: number) => (c | 0x20) === 0x72 || (c | 0x20) === 0x62 || (c | 0x20) === 0x75 || (c | 0x20) === 0x66;
+const isAsciiIdent = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95;
 const isIdentChar = (text: string, i: number) => {
   const c = text.charCodeAt(i);
   if (c < 128) return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95;
   return /[\p{L}\p{N}_]/u.test(text[i]);
 };
+
+const SPACES = ' '.repeat(256);
+const spaces = (n: number) => (n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n));
 
 /**
  * Same length as `text`, with every comment and every string literal's characters (quotes and
@@ -67,7 +71,15 @@ export function maskPython(text: string): string {
   const parts: string[] = [];
   let kept = 0; // text before this offset is already in `parts`
   const blank = (from: number, to: number) => {
-    parts.push(text.slice(kept, from), text.slice(from, to).replace(/[^\r\n]/g, ' '));
+    let lineBreak = false;
+    for (let k = from; k < to; k++) {
+      const c = text.charCodeAt(k);
+      if (c === NL || c === CR) {
+        lineBreak = true;
+        break;
+      }
+    }
+    parts.push(text.slice(kept, from), lineBreak ? text.slice(from, to).replace(/[^\r\n]/g, ' ') : spaces(to - from));
     kept = to;
   };
   const n = text.length;
@@ -86,6 +98,8 @@ export function maskPython(text: string): string {
       // A string prefix is up to two letters directly before a quote, not the tail of an identifier.
       if (!isPrefixLetter(c) || (i > 0 && isIdentChar(text, i - 1))) {
         i++;
+        // neither can the rest of an ASCII identifier
+        if (isAsciiIdent(c)) while (i < n && isAsciiIdent(text.charCodeAt(i))) i++;
         continue;
       }
       let k = i + 1;
