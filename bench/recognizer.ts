@@ -3,11 +3,14 @@
  * ≤ 10 ms, update after a one-character edit ≤ 0.5 ms, layer lookup at a cursor ≤ 0.05 ms.
  * Baselines from the same run: `text.split('\n')` of the same text and a JS loop reading every
  * character (the least a full scan can cost), building the edited string (the least an edit can
- * cost), and a binary search over line starts (the least a lookup can cost). The machine's load
+ * cost), and a binary search over line starts (the least a lookup can cost). The rules run as the
+ * user types (debounced): their rows take the full scan as baseline. The machine's load
  * is reported with the figures: on a shared machine every row slows down together.
  */
 import { cpus, loadavg } from 'node:os';
 import { DocumentIndex, recognize, scanPython } from '../src/python/index';
+import { checkDocument, runRules } from '../src/rules/index';
+import { maskPython } from '../src/rules/text';
 
 type Row = { name: string; ms: number; baselineMs: number | null; note?: string };
 
@@ -146,6 +149,29 @@ export async function run(): Promise<Row[]> {
       }
     }) / offsets.length;
   rows.push({ name: 'recognizer: layerAt lookup', ms: lookup, baselineMs: bsearch, note: 'budget 0.05 ms; baseline: line binary search' });
+  // diagnostics: what the editor runs after an edit (rules over the index it keeps), and the one-call API
+  const ruleDoc = new DocumentIndex(text);
+  const editorRules = time(10, (i) => {
+    // each run follows an edit, so layers and call objects are built afresh as in the editor
+    if (i % 2 === 0) ruleDoc.applyEdit(mid, mid, 'x');
+    else ruleDoc.applyEdit(mid, mid + 1, '');
+    const scan = { text: ruleDoc.text, rows: ruleDoc.callRows(), imports: [...ruleDoc.imports], rebinds: [...ruleDoc.rebinds] };
+    sink += runRules(scan, [...ruleDoc.layers]).length;
+  });
+  rows.push({ name: 'rules: edit, then layers and runRules (editor)', ms: editorRules, baselineMs: full, note: 'DocumentIndex kept up to date, 20k lines; baseline: the full scan' });
+  const check = time(10, () => {
+    sink += checkDocument(text).length;
+  });
+  rows.push({ name: 'rules: checkDocument, 20k lines', ms: check, baselineMs: full, note: 'scan, layers and rules; baseline: the full scan' });
+  // many quotes and comment marks: one pass whatever the text
+  const adversarial = '"'.repeat(50_000) + "'''" + '#'.repeat(50_000) + '\\';
+  const mask = time(10, () => {
+    sink += maskPython(adversarial).length;
+  });
+  const advFloor = time(10, () => {
+    for (let i = 0; i < adversarial.length; i++) sink += adversarial.charCodeAt(i);
+  });
+  rows.push({ name: 'rules: maskPython, 100k quotes and #', ms: mask, baselineMs: advFloor, note: 'linear; baseline: reading every char' });
   if (sink === -1) rows.push({ name: 'unreachable', ms: 0, baselineMs: null });
   return rows;
 }

@@ -45,7 +45,7 @@ export class FileAnalysis {
     if (!this.diagnostics || key !== this.rulesKey || layers !== this.layersSeen) {
       this.rulesKey = key;
       this.layersSeen = layers;
-      const scan = { text: this.index.text, calls: [...this.index.calls], imports: [...this.index.imports], rebinds: [...this.index.rebinds] };
+      const scan = { text: this.index.text, rows: this.index.callRows(), imports: [...this.index.imports], rebinds: [...this.index.rebinds] };
       this.diagnostics = runRules(scan, layers, { disabled: disabledRules });
     }
     return { layers, diagnostics: this.diagnostics };

@@ -41,18 +41,12 @@ describe('rules: robustness', () => {
     );
   });
 
-  it('stay fast on a large model file', () => {
+  it('find every bias finding in a large model file (timed in the bench)', () => {
     const block =
       'class B(nn.Module):\n    def __init__(self):\n        self.conv = nn.Conv2d(64, 64, 3)\n        self.bn = nn.BatchNorm2d(64)\n' +
       '        self.seq = nn.Sequential(nn.Linear(8, 16), nn.LayerNorm(16), nn.GroupNorm(4, 16))\n        self.n = nn.InstanceNorm2d(8)\n\n';
     const text = 'import torch.nn as nn\n' + block.repeat(2000); // 14,000 lines
-    checkDocument(text);
-    const t0 = performance.now();
     const ds = checkDocument(text);
-    const ms = performance.now() - t0;
     assert.equal(ds.filter((d) => d.code === 'conv-bias-before-bn').length, 2000);
-    // Generous bound for a loaded CI machine; typically well under a second.
-    assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
-    if (process.env.NORMLENS_TIMING) console.log(`      checkDocument on ${text.length} chars: ${ms.toFixed(1)} ms`);
   });
 });

@@ -21,11 +21,9 @@ describe('rules: text helpers', () => {
     }
   });
 
-  it('maskPython is linear and total on adversarial input', () => {
+  it('maskPython is total on adversarial input (its time is in the bench)', () => {
     const big = '"'.repeat(50_000) + "'''" + '#'.repeat(50_000) + '\\';
-    const t0 = Date.now();
     assert.equal(maskPython(big).length, big.length);
-    assert.ok(Date.now() - t0 < 2000);
   });
 
   it('LineIndex maps offsets to lines and UTF-16 columns, with \\n, \\r\\n and \\r', () => {
