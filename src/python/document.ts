@@ -24,7 +24,9 @@ import {
   F_COMPLETE,
   F_HAS_PARENT,
   materialize,
+  type TextSlices,
 } from './table';
+import type { RegionResult } from './scan';
 import type { NormClassSpec } from '../frameworks/types';
 import type { CallRows, ImportBinding, Range, Rebinding, ResolvedLayer, ScanError, ScannedCall } from './types';
 
@@ -144,6 +146,97 @@ class GapArray {
   }
 }
 
+/** Largest replacement kept apart from the flat text before the two are joined. */
+const MAX_PENDING = 1 << 14;
+
+/**
+ * The text as a flat string with one span replaced: typing at one place only rewrites the small
+ * replacement, so an edit costs nothing per character of the file. The whole string is joined
+ * when someone asks for it, or when an edit lands elsewhere.
+ */
+class GapText implements TextSlices {
+  private base: string;
+  /** base[gs, ge) is replaced by mid. */
+  private gs = 0;
+  private ge = 0;
+  private mid = '';
+  length: number;
+
+  constructor(text: string) {
+    this.base = text;
+    this.length = text.length;
+  }
+
+  slice(a: number, b: number): string {
+    const gs = this.gs;
+    const mEnd = gs + this.mid.length;
+    const sh = this.ge - mEnd;
+    if (b <= gs) return this.base.slice(a, b);
+    if (a >= mEnd) return this.base.slice(a + sh, b + sh);
+    if (a >= gs && b <= mEnd) return this.mid.slice(a - gs, b - gs);
+    return (
+      (a < gs ? this.base.slice(a, gs) : '') +
+      this.mid.slice(Math.max(0, a - gs), Math.min(this.mid.length, b - gs)) +
+      (b > mEnd ? this.base.slice(this.ge, b + sh) : '')
+    );
+  }
+
+  toString(): string {
+    if (this.gs !== this.ge || this.mid.length > 0) {
+      this.base = this.base.slice(0, this.gs) + this.mid + this.base.slice(this.ge);
+      this.gs = this.ge = 0;
+      this.mid = '';
+    }
+    return this.base;
+  }
+
+  /** Replace [s, e) (current offsets) by t. */
+  replace(s: number, e: number, t: string): void {
+    const mEnd = this.gs + this.mid.length;
+    const pending = this.gs !== this.ge || this.mid.length > 0;
+    if (pending && (e < this.gs || s > mEnd || this.mid.length + t.length > MAX_PENDING)) this.toString();
+    if (this.gs === this.ge && this.mid.length === 0) {
+      this.gs = s;
+      this.ge = e;
+      this.mid = t;
+    } else {
+      const lo = Math.min(s, this.gs);
+      const hi = Math.max(e, mEnd);
+      const ge = hi + (this.ge - mEnd);
+      this.mid = this.slice(lo, s) + t + this.slice(e, hi);
+      this.gs = lo;
+      this.ge = ge;
+    }
+    this.length += t.length - (e - s);
+  }
+}
+
+/** Move a region scanned from a window of the text to the window's offset in the text. */
+function moveRegion(r: RegionResult, base: number): void {
+  const t = r.table;
+  const c = t.c;
+  for (let k = 0, end = t.n * CS; k < end; k += CS) {
+    c[k + C_START] += base;
+    c[k + C_END] += base;
+    c[k + C_CALLEE_END] += base;
+    c[k + C_NAME_START] += base;
+  }
+  const a = t.a;
+  for (let k = 0, end = t.na * AS; k < end; k++) a[k] += base;
+  for (let k = 0; k < r.lines.length; k++) r.lines[k] += base;
+  for (let k = 0; k < r.clean.length; k++) r.clean[k] += base;
+  r.end += base;
+  for (const x of r.imports) {
+    x.range.startOffset += base;
+    x.range.endOffset += base;
+  }
+  for (const x of r.errors) {
+    x.range.startOffset += base;
+    x.range.endOffset += base;
+  }
+  for (const x of r.rebinds) x.at += base;
+}
+
 /** Offset → position over a GapArray of line starts. */
 function positionsIn(lines: GapArray) {
   // the offsets of one call are close together: try the last line found and the next ones first
@@ -165,7 +258,7 @@ function positionsIn(lines: GapArray) {
 }
 
 export class DocumentIndex {
-  private _text: string;
+  private src: GapText;
   private table: CallTable;
   private _imports: ImportBinding[];
   private _errors: ScanError[];
@@ -194,7 +287,7 @@ export class DocumentIndex {
   private layersCache: ResolvedLayer[] | null = null;
 
   constructor(text: string) {
-    this._text = text;
+    this.src = new GapText(text);
     const r = scanRegion(text, 0, 0);
     this.table = r.table;
     this._imports = r.imports;
@@ -209,7 +302,7 @@ export class DocumentIndex {
   }
 
   get text(): string {
-    return this._text;
+    return this.src.toString();
   }
   /** Every call, in text order (built on first use after an edit). */
   get calls(): readonly ScannedCall[] {
@@ -218,7 +311,7 @@ export class DocumentIndex {
       const pos = positionsIn(this.lineStarts);
       const rc = this.rowCache;
       const all: ScannedCall[] = new Array(this.table.n);
-      for (let k = 0; k < all.length; k++) all[k] = rc[k] ?? materialize(this.table, k, this._text, pos);
+      for (let k = 0; k < all.length; k++) all[k] = rc[k] ?? materialize(this.table, k, this.src, pos);
       this.callsCache = all;
     }
     return this.callsCache;
@@ -275,7 +368,7 @@ export class DocumentIndex {
 
   private materializeRow(row: number): ScannedCall {
     if (row >= this.gapRow) this.moveGap(row + 1);
-    return materialize(this.table, row, this._text, positionsIn(this.lineStarts));
+    return materialize(this.table, row, this.src, positionsIn(this.lineStarts));
   }
 
   /** Start offset of a call row. */
@@ -349,12 +442,13 @@ export class DocumentIndex {
    * the text) and bring every result up to date.
    */
   applyEdit(startOffset: number, endOffset: number, newText: string): void {
-    const old = this._text;
-    let s = Math.max(0, Math.min(old.length, Math.floor(startOffset) || 0));
-    let e = Math.max(0, Math.min(old.length, Math.floor(endOffset) || 0));
+    const src = this.src;
+    const oldLength = src.length;
+    let s = Math.max(0, Math.min(oldLength, Math.floor(startOffset) || 0));
+    let e = Math.max(0, Math.min(oldLength, Math.floor(endOffset) || 0));
     if (e < s) [s, e] = [e, s];
     if (s === e && newText.length === 0) return;
-    const text = old.slice(0, s) + newText + old.slice(e);
+    src.replace(s, e, newText);
     const delta = newText.length - (e - s);
     const clean = this.clean;
 
@@ -364,15 +458,25 @@ export class DocumentIndex {
     const restart = clean.get(ci);
     const restartLine = this.lineStarts.lowerBound(restart);
     const threshold = s + newText.length;
-    let probe = ci;
-    const stop = (c: number) => {
-      if (c < threshold) return false;
-      const oc = c - delta;
-      while (probe < clean.length && clean.get(probe) < oc) probe++;
-      return probe < clean.length && clean.get(probe) === oc;
-    };
-    const region = scanRegion(text, restart, restartLine, stop);
-    const syncOld = region.stopped ? region.end - delta : old.length + 1;
+    // Scan a window of the new text from the restart point; a window that ends before the scan
+    // meets the old scan again (with room for the lexer's lookahead) is widened.
+    let region: RegionResult;
+    for (let size = 4096; ; size *= 4) {
+      const hi = Math.min(src.length, threshold + size);
+      let probe = ci;
+      const stop = (c: number) => {
+        c += restart;
+        if (c < threshold) return false;
+        const oc = c - delta;
+        while (probe < clean.length && clean.get(probe) < oc) probe++;
+        return probe < clean.length && clean.get(probe) === oc;
+      };
+      const win = src.slice(restart, hi);
+      region = scanRegion(win, 0, restartLine, stop);
+      if (hi === src.length || (region.stopped && region.end + 8 <= win.length)) break;
+    }
+    moveRegion(region, restart);
+    const syncOld = region.stopped ? region.end - delta : oldLength + 1;
 
     let dl = 0;
     if (region.stopped) {
@@ -442,7 +546,6 @@ export class DocumentIndex {
     const cb = region.stopped ? clean.lowerBound(syncOld) + 1 : clean.length;
     clean.replace(ci, cb, region.clean, delta);
 
-    this._text = text;
     this.callsCache = null;
     this.layersCache = null;
     this.rowCache = [];
@@ -509,14 +612,14 @@ export class DocumentIndex {
 
   /** 0-based line and UTF-16 column of an offset. */
   positionAt(offset: number): { line: number; character: number } {
-    return positionsIn(this.lineStarts)(Math.max(0, Math.min(this._text.length, offset)));
+    return positionsIn(this.lineStarts)(Math.max(0, Math.min(this.src.length, offset)));
   }
 
   /** Offset of a 0-based line and UTF-16 column (clamped to the line). */
   offsetAt(line: number, character: number): number {
     if (line < 0) return 0;
-    if (line >= this.lineStarts.length) return this._text.length;
-    const next = line + 1 < this.lineStarts.length ? this.lineStarts.get(line + 1) : this._text.length;
+    if (line >= this.lineStarts.length) return this.src.length;
+    const next = line + 1 < this.lineStarts.length ? this.lineStarts.get(line + 1) : this.src.length;
     return Math.min(this.lineStarts.get(line) + Math.max(0, character), next);
   }
 }

@@ -88,8 +88,13 @@ function rangeIn(pos: PositionOf, s: number, e: number): Range {
   return { start: pos(s), end: pos(e), startOffset: s, endOffset: e };
 }
 
+/** What the rows need of their text: its pieces. */
+export interface TextSlices {
+  slice(start: number, end: number): string;
+}
+
 /** Build the ScannedCall of row k (parent indices are given relative to `base`). */
-export function materialize(t: CallTable, k: number, text: string, lines: PositionOf): ScannedCall {
+export function materialize(t: CallTable, k: number, text: TextSlices, lines: PositionOf): ScannedCall {
   const c = t.c;
   const o = k * CS;
   const s = c[o + C_START];
@@ -138,7 +143,7 @@ export function materialize(t: CallTable, k: number, text: string, lines: Positi
 export function callValues(
   t: CallTable,
   k: number,
-  text: string,
+  text: TextSlices,
 ): { positional: PyValue[]; positionalArgs: number[]; keywords: Record<string, PyValue>; keywordArgs: Map<string, number>; starArgs: boolean; starKwargs: boolean } {
   const o = k * CS;
   const first = t.c[o + C_ARG_FIRST];
