@@ -123,7 +123,6 @@ function isPrefix(text: string, s: number, e: number): boolean {
   return false;
 }
 
-const KIND_OF: Record<number, number> = { 40: 0, 41: 0, 91: 1, 93: 1, 123: 2, 125: 2 };
 
 export class Lexer {
   readonly text: string;
@@ -141,7 +140,9 @@ export class Lexer {
   /** Openers: stack index; closers: stack length after the pop (-1: no opener matched); strings: 1 if unterminated. */
   aux = new Int32Array(256);
 
+  /** Open brackets: the first `nb` entries (entries are reused). */
   private brackets: Bracket[] = [];
+  private nb = 0;
   private fields: number[] = [];
   private fstack: FCtx[] = [];
   private counts = new Int32Array(3);
@@ -222,7 +223,7 @@ export class Lexer {
         const w = c === 13 && text.charCodeAt(p + 1) === 10 ? 2 : 1;
         this.pos = p + w;
         this.lines.push(p + w);
-        if (this.brackets.length === 0 && this.fstack.length === 0) {
+        if (this.nb === 0 && this.fstack.length === 0) {
           if (this.n > 0) this.emit(Tok.Newline, p, p);
           return true;
         }
@@ -316,10 +317,10 @@ export class Lexer {
       this.fstack.length = 0;
       this.fields.length = 0;
     }
-    if (this.brackets.length) {
+    if (this.nb) {
       const b = this.brackets[0];
       this.error(`'${'([{'[b.kind]}' was never closed`, b.start, b.start + 1);
-      this.brackets.length = 0;
+      this.nb = 0;
       this.counts.fill(0);
     }
     if (this.n > 0) this.emit(Tok.Newline, this.len, this.len);
@@ -376,7 +377,7 @@ export class Lexer {
     const qlen = triple ? 3 : 1;
     if (isF) {
       this.emit(Tok.FStart, s, q + qlen);
-      this.fstack.push({ quote, triple, raw, phase: Phase.Middle, base: this.brackets.length, start: s });
+      this.fstack.push({ quote, triple, raw, phase: Phase.Middle, base: this.nb, start: s });
       this.pos = q + qlen;
       return;
     }
@@ -445,7 +446,7 @@ export class Lexer {
       const c = text.charCodeAt(p);
       if (c === f.quote && (!f.triple || (text.charCodeAt(p + 1) === c && text.charCodeAt(p + 2) === c))) {
         flush();
-        if (this.brackets.length > f.base) {
+        if (this.nb > f.base) {
           this.error("f-string: expecting '}'", p, p + 1);
           this.unwindTo(f.base, p);
         }
@@ -527,13 +528,13 @@ export class Lexer {
   }
 
   private unwindTo(base: number, p: number): void {
-    if (this.brackets.length <= base) return;
-    while (this.brackets.length > base) this.popBracket();
+    if (this.nb <= base) return;
+    while (this.nb > base) this.popBracket();
     this.emit(Tok.Unwind, p, p, 0, base);
   }
 
   private popBracket(): Bracket {
-    const b = this.brackets.pop()!;
+    const b = this.brackets[--this.nb];
     if (b.field) {
       this.fields.pop();
       b.field.phase = b.retPhase;
@@ -542,13 +543,22 @@ export class Lexer {
   }
 
   private openBracket(kind: number, p: number, field: FCtx | null): void {
-    const index = this.brackets.length;
+    const index = this.nb;
     this.emit(Tok.Op, p, p + 1, kind === 0 ? Op.LPar : kind === 1 ? Op.LSqb : Op.LBrace, index);
+    let b = this.brackets[index];
+    if (b === undefined) this.brackets[index] = b = { kind, start: p, field: null, retPhase: Phase.Middle, snap: null };
+    this.nb++;
+    b.kind = kind;
+    b.start = p;
     if (field) {
-      this.brackets.push({ kind, start: p, field, retPhase: field.phase, snap: this.counts.slice() });
+      b.field = field;
+      b.retPhase = field.phase;
+      b.snap = this.counts.slice();
       this.fields.push(index);
     } else {
-      this.brackets.push({ kind, start: p, field: null, retPhase: Phase.Middle, snap: null });
+      b.field = null;
+      b.retPhase = Phase.Middle;
+      b.snap = null;
       this.counts[kind]++;
     }
   }
@@ -563,11 +573,11 @@ export class Lexer {
         if (b.kind === kind && !b.field) break;
         this.error(`'${'([{'[b.kind]}' was never closed`, b.start, b.start + 1);
       }
-      this.emit(Tok.Op, p, p + 1, code, this.brackets.length);
+      this.emit(Tok.Op, p, p + 1, code, this.nb);
       return;
     }
     if (kind === 2 && fi >= 0) {
-      while (this.brackets.length > fi + 1) {
+      while (this.nb > fi + 1) {
         const b = this.popBracket();
         this.error(`'${'([{'[b.kind]}' was never closed`, b.start, b.start + 1);
       }
@@ -589,17 +599,17 @@ export class Lexer {
       case 40:
       case 91:
       case 123:
-        this.openBracket(KIND_OF[c], p, null);
+        this.openBracket(c === 40 ? 0 : c === 91 ? 1 : 2, p, null);
         this.pos = p + 1;
         return;
       case 41:
       case 93:
       case 125:
-        this.closeBracket(KIND_OF[c], p);
+        this.closeBracket(c === 41 ? 0 : c === 93 ? 1 : 2, p);
         this.pos = p + 1;
         return;
       case 58: // :
-        if (f !== null && this.fields.length && this.fields[this.fields.length - 1] === this.brackets.length - 1) {
+        if (f !== null && this.fields.length && this.fields[this.fields.length - 1] === this.nb - 1) {
           this.emit(Tok.Op, p, p + 1, Op.Colon);
           f.phase = Phase.Spec;
           this.pos = p + 1;

@@ -91,7 +91,8 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   const lineArgName: (string | undefined)[] = [];
   const lineArgValue: (PyValue | undefined)[] = [];
   let nArgs = 0;
-  const interned = new Interner(text);
+  const interned = new Interner(text, true);
+  const targetNames = new Interner(text, false);
   const cursor: number[] = [];
   const argAt: number[] = [];
   const imports: ImportBinding[] = [];
@@ -145,6 +146,8 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
 
   const analyzeSoftKeyword = (n: number) => {
     // `match subject:` and `case pattern [if guard]:` at the start of a logical line
+    const len0 = te[0] - ts[0];
+    if (kind[0] !== Tok.Name || (len0 !== 4 && len0 !== 5)) return;
     const soft = isName(0, 'case') ? 'case' : isName(0, 'match') ? 'match' : '';
     if (!soft || n < 3) return;
     const k1 = kind[1];
@@ -176,7 +179,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     for (let k = 0; k < nTargets; k += 3) {
       const c = targets[k];
       if (lineCalls[c].closeTok === e - 1 && targets[k + 2] >= targets[k + 1]) {
-        lineCalls[c].target = text.slice(ts[targets[k + 1]], te[targets[k + 2]]);
+        lineCalls[c].target = targetNames.get(ts[targets[k + 1]], te[targets[k + 2]]);
       }
     }
     nTargets = 0;
@@ -197,7 +200,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       star = 2;
       vs = s + 1;
     } else if (kind[s] === Tok.Name && s + 1 < e && isOp(s + 1, Op.Equal)) {
-      name = nfkc(tokText(s));
+      name = interned.get(ts[s], te[s]);
       vs = s + 2;
     }
     const vStart = vs < e ? ts[vs] : te[e - 1];
@@ -249,10 +252,10 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     for (let i = 0; i < n; i++) {
       const k = kind[i];
       if (k === Tok.Name) {
-        if (i > 0 && isOp(i - 1, Op.Dot)) continue;
+        if (i > 0 && op[i - 1] === Op.Dot && kind[i - 1] === Tok.Op) continue;
         let j = i;
-        while (j + 2 < n && isOp(j + 1, Op.Dot) && kind[j + 2] === Tok.Name) j += 2;
-        if (j + 1 < n && isOp(j + 1, Op.LPar)) {
+        while (j + 2 < n && op[j + 1] === Op.Dot && kind[j + 1] === Tok.Op && kind[j + 2] === Tok.Name) j += 2;
+        if (j + 1 < n && op[j + 1] === Op.LPar && kind[j + 1] === Tok.Op) {
           const prevKw = i > 0 && kind[i - 1] === Tok.Name && (isName(i - 1, 'def') || isName(i - 1, 'class'));
           if (!isKeyword(text, ts[i], te[i]) && !prevKw && !(i < patternEnd) && i !== matchKw) {
             pendingParen = j + 1;
@@ -332,7 +335,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
               const top = stack[stack.length - 1];
               if (top.lambdas > 0) top.lambdas--;
             } else if (stmtLambdas > 0) stmtLambdas--;
-            else if (kind[stmt] === Tok.Name && te[stmt] - ts[stmt] <= 7 && COMPOUND.has(tokText(stmt))) {
+            else if (kind[stmt] === Tok.Name && te[stmt] - ts[stmt] <= 7 && COMPOUND.has(targetNames.get(ts[stmt], te[stmt]))) {
               endStatement(i);
               stmt = i + 1;
             } else if (annColon < 0) annColon = i;
@@ -740,9 +743,13 @@ function isKeyword(text: string, s: number, e: number): boolean {
 class Interner {
   private keys: (string | undefined)[] = new Array(1024);
   private used = 0;
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** NFKC-normalize (identifiers) or keep the text as written. */
+    private readonly normalize: boolean,
+  ) {}
 
-  /** text[s, e), NFKC-normalized, as a shared string. */
+  /** text[s, e) (NFKC-normalized when asked) as a shared string. */
   get(s: number, e: number): string {
     const text = this.text;
     let h = 0x811c9dc5;
@@ -756,7 +763,7 @@ class Interner {
       if (k.length === n && text.startsWith(k, s)) return k;
     }
     const str = text.slice(s, e);
-    const key = nfkc(str);
+    const key = this.normalize ? nfkc(str) : str;
     // a non-ASCII spelling may normalize to another text: keep it out of the table
     if (key !== str) return key;
     if (++this.used * 2 > keys.length) this.rehash();
