@@ -109,6 +109,14 @@ export function resolveCall(call: ScannedCall, timeline: BindingTimeline, cell =
   return bindLayer(call, spec);
 }
 
+const positionalCache = new WeakMap<NormClassSpec, string[]>();
+/** Names of the parameters that can be passed by position, in order. */
+function positionalNamesOf(spec: NormClassSpec): string[] {
+  let names = positionalCache.get(spec);
+  if (!names) positionalCache.set(spec, (names = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name)));
+  return names;
+}
+
 /** A call of a known class: its arguments bound to the signature, defaults filled in. */
 export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer {
   const positional: PyValue[] = [];
@@ -130,9 +138,10 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     }
   }
   const binding = bindArguments(spec, positional, keywords, { starArgs, starKwargs });
-  const positionalNames = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+  const positionalNames = positionalNamesOf(spec);
   const effective: Record<string, EffectiveArgument> = {};
-  for (const [name, b] of Object.entries(binding.effective)) {
+  for (const name in binding.effective) {
+    const b = binding.effective[name];
     const e: EffectiveArgument = { value: b.value, isDefault: b.isDefault };
     if (!b.isDefault) {
       const k = positionalNames.indexOf(name);
