@@ -82,7 +82,21 @@ export function positionIn(lines: ArrayLike<number>, off: number): Position {
 /** Offset → position, for the text the rows belong to. */
 export type PositionOf = (offset: number) => Position;
 
-export const positionsOf = (lines: ArrayLike<number>): PositionOf => (o) => positionIn(lines, o);
+/** Offsets are mostly asked in increasing order, close together: try the last line found first. */
+export const positionsOf = (lines: ArrayLike<number>): PositionOf => {
+  let hint = 0;
+  return (o) => {
+    const n = lines.length;
+    if (hint < n && lines[hint] <= o && (hint + 1 === n || lines[hint + 1] > o)) return { line: hint, character: o - lines[hint] };
+    if (hint + 2 < n && lines[hint + 1] <= o && lines[hint + 2] > o) {
+      hint++;
+      return { line: hint, character: o - lines[hint] };
+    }
+    const p = positionIn(lines, o);
+    hint = p.line;
+    return p;
+  };
+};
 
 function rangeIn(pos: PositionOf, s: number, e: number): Range {
   return { start: pos(s), end: pos(e), startOffset: s, endOffset: e };
