@@ -530,6 +530,8 @@ export class DocumentIndex {
     t.c.set(rt.c.subarray(0, rt.n * CS), c0 * CS);
     if (da !== 0) t.a.copyWithin((a1 + da) * AS, a1 * AS, t.na * AS);
     t.a.set(rt.a.subarray(0, rt.na * AS), a0 * AS);
+    if (da !== 0) t.astar.copyWithin(a1 + da, a1, t.na);
+    t.astar.set(rt.astar.subarray(0, rt.na), a0);
     t.n = n;
     t.na = na;
     this.gapRow = c1 + dc;
@@ -537,7 +539,6 @@ export class DocumentIndex {
     splice(t.callee, c0, c1, rt.callee);
     splice(t.target, c0, c1, rt.target);
     splice(t.aname, a0, a1, rt.aname);
-    splice(t.astar, a0, a1, rt.astar);
     splice(t.avalue, a0, a1, rt.avalue);
 
     // line starts and clean starts: old ones before the restart, the region's, old ones after the sync point

@@ -421,6 +421,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     table.reserveArgs(table.na + nargs);
     const tc = table.c;
     const ta = table.a;
+    const tstar = table.astar;
     // first argument row of each call: calls in text order, each call's arguments together
     let next = table.na;
     for (let k = 0; k < m; k++) {
@@ -450,14 +451,14 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
       ta[p + 1] = lineArgs[q + 2];
       ta[p + 2] = lineArgs[q + 3];
       ta[p + 3] = lineArgs[q + 4];
+      tstar[row] = lineArgs[q + 5];
       argAt[row - na] = k;
     }
     // the parallel arrays grow in row order
-    const { aname, astar, avalue } = table;
+    const { aname, avalue } = table;
     for (let r = 0; r < nargs; r++) {
       const k = argAt[r];
       aname.push(lineArgName[k]);
-      astar.push(lineArgs[k * 6 + 5]);
       avalue.push(lineArgValue[k]);
     }
     table.na += nargs;

@@ -35,14 +35,15 @@ export class CallTable {
   callee: string[] = [];
   target: (string | undefined)[] = [];
   aname: (string | undefined)[] = [];
-  /** 0 none, 1 '*', 2 '**' */
-  astar: number[] = [];
+  /** 0 none, 1 '*', 2 '**'; grows with the argument rows */
+  astar: Uint8Array;
   /** undefined: not a literal; the value is its source text. */
   avalue: (PyValue | undefined)[] = [];
 
   constructor(calls = 64, args = 128) {
     this.c = new Int32Array(Math.max(1, calls) * CS);
     this.a = new Int32Array(Math.max(1, args) * AS);
+    this.astar = new Uint8Array(Math.max(1, args));
   }
 
   reserveCalls(n: number): void {
@@ -57,6 +58,9 @@ export class CallTable {
     const b = new Int32Array(Math.max(n, this.a.length / AS * 2) * AS);
     b.set(this.a.subarray(0, this.na * AS));
     this.a = b;
+    const st = new Uint8Array(b.length / AS);
+    st.set(this.astar.subarray(0, this.na));
+    this.astar = st;
   }
 
   start(k: number): number {
