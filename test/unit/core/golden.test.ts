@@ -1,37 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { NormError, Tensor, runLayer, type LayerState, type RunResult } from '../../../src/core';
+import { NormError, type RunResult } from '../../../src/core';
 import { setFastMode, type FastMode } from '../../../src/core/fast';
-import { f32, loadGolden, maxDiff, type GoldenCase, type GoldenResult } from './golden';
+import { loadGolden, maxDiff, runGoldenCase, type GoldenResult } from './golden';
 
 const FAMILIES = ['batch_norm', 'instance_norm', 'group_norm', 'layer_norm', 'rms_norm', 'local_response_norm'];
 
-/** Run a golden case through the core: every input in turn, state carried, backward on the last. */
-function run(c: GoldenCase): RunResult {
-  const inputs = [c.input.data, ...(c.more_inputs ?? [])];
-  let state: LayerState | null = c.state
-    ? {
-        runningMean: f32(c.state.running_mean),
-        runningVar: f32(c.state.running_var),
-        numBatchesTracked: c.state.num_batches_tracked,
-      }
-    : null;
-  const params = c.params
-    ? { weight: c.params.weight ? f32(c.params.weight) : undefined, bias: c.params.bias ? f32(c.params.bias) : undefined }
-    : undefined;
-  let result: RunResult | undefined;
-  inputs.forEach((data, i) => {
-    result = runLayer({
-      spec: c.spec,
-      mode: c.mode,
-      input: new Tensor(c.input.shape, f32(data)),
-      params,
-      state,
-      gradOutput: i === inputs.length - 1 && c.gradOutput ? f32(c.gradOutput) : undefined,
-    });
-    state = result.state;
-  });
-  return result!;
-}
+const run = runGoldenCase;
 
 function within(what: string, actual: ArrayLike<number>, expected: readonly (number | string)[], tol: number) {
   const d = maxDiff(actual, expected as never);

@@ -1,6 +1,7 @@
-/** Loading the PyTorch golden fixtures (written by scripts/gen_golden.py). */
+/** Loading the PyTorch golden fixtures (written by scripts/gen_golden.py) and running them through the core. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Tensor, runLayer, type LayerState, type RunResult } from '../../../src/core';
 import type { CoreLayerSpec } from '../../../src/core/spec';
 
 export type Num = number | 'NaN' | 'Infinity' | '-Infinity';
@@ -54,4 +55,32 @@ export function maxDiff(actual: ArrayLike<number>, expected: readonly Num[]): nu
     worst = Math.max(worst, Math.abs(a - e));
   }
   return worst;
+}
+
+/** Run a golden case through the core: every input in turn, state carried, backward on the last. */
+export function runGoldenCase(c: GoldenCase): RunResult {
+  const inputs = [c.input.data, ...(c.more_inputs ?? [])];
+  let state: LayerState | null = c.state
+    ? {
+        runningMean: f32(c.state.running_mean),
+        runningVar: f32(c.state.running_var),
+        numBatchesTracked: c.state.num_batches_tracked,
+      }
+    : null;
+  const params = c.params
+    ? { weight: c.params.weight ? f32(c.params.weight) : undefined, bias: c.params.bias ? f32(c.params.bias) : undefined }
+    : undefined;
+  let result: RunResult | undefined;
+  inputs.forEach((data, i) => {
+    result = runLayer({
+      spec: c.spec,
+      mode: c.mode,
+      input: new Tensor(c.input.shape, f32(data)),
+      params,
+      state,
+      gradOutput: i === inputs.length - 1 && c.gradOutput ? f32(c.gradOutput) : undefined,
+    });
+    state = result.state;
+  });
+  return result!;
 }

@@ -1,28 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { runLayer, Tensor, type LayerState, type RunResult } from '../../../src/core';
 import { fastUsage, setFastMode, wasmKernels, type FastMode } from '../../../src/core/fast';
 import { batchNormTrainJs } from '../../../src/core/fast/js';
-import { f32, loadGolden, maxDiff, type GoldenCase } from '../core/golden';
+import { f32, loadGolden, maxDiff, runGoldenCase } from '../core/golden';
 
-/** The PyTorch golden cases of the three accelerated layers, run through each fast backend. */
-function run(c: GoldenCase): RunResult {
-  const inputs = [c.input.data, ...(c.more_inputs ?? [])];
-  let state: LayerState | null = c.state
-    ? { runningMean: f32(c.state.running_mean), runningVar: f32(c.state.running_var), numBatchesTracked: c.state.num_batches_tracked }
-    : null;
-  const params = c.params
-    ? { weight: c.params.weight ? f32(c.params.weight) : undefined, bias: c.params.bias ? f32(c.params.bias) : undefined }
-    : undefined;
-  let result: RunResult | undefined;
-  inputs.forEach((data, i) => {
-    result = runLayer({
-      spec: c.spec, mode: c.mode, input: new Tensor(c.input.shape, f32(data)), params, state,
-      gradOutput: i === inputs.length - 1 && c.gradOutput ? f32(c.gradOutput) : undefined,
-    });
-    state = result.state;
-  });
-  return result!;
-}
+// The PyTorch golden cases of the three accelerated layers, run through each fast backend.
+const run = runGoldenCase;
 
 const modes: FastMode[] = wasmKernels() ? ['wasm', 'js'] : ['js'];
 
