@@ -34,8 +34,8 @@ export class FileAnalysis {
 
   analysis(doc: vscode.TextDocument, disabledRules: readonly string[]): { layers: ResolvedLayer[]; diagnostics: NormDiagnostic[] } {
     // An edit missed (e.g. made before the index existed) or a reload: start over from the text.
-    // (Comparing the texts is a memory compare, far cheaper than a rescan.)
-    if (doc.version !== this.version || this.index.text !== doc.getText()) {
+    // The version and line count are checked rather than the whole text, so a hover copies nothing.
+    if (doc.version !== this.version || this.index.lineCount !== doc.lineCount) {
       this.index = new DocumentIndex(doc.getText());
       this.version = doc.version;
       this.diagnostics = undefined;
