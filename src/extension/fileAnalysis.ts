@@ -4,26 +4,26 @@
  * again only when the layers or the rule settings changed.
  */
 import type * as vscode from 'vscode';
-import { DocumentIndex } from '../python/index';
+import { PythonModule } from '../python/index';
 import type { ResolvedLayer } from '../python/types';
 import { runRules } from '../rules/index';
 import type { NormDiagnostic } from '../rules/types';
 
 export class FileAnalysis {
-  private index: DocumentIndex;
+  private module: PythonModule;
   private version: number;
   private diagnostics: NormDiagnostic[] | undefined;
   private rulesKey = '';
   private layersSeen: readonly ResolvedLayer[] | undefined;
 
   constructor(doc: vscode.TextDocument) {
-    this.index = new DocumentIndex(doc.getText());
+    this.module = new PythonModule(doc.getText());
     this.version = doc.version;
   }
 
   /** Applies an edit's changes in the order VS Code lists them (each against the text the previous one left). */
   applyChanges(doc: vscode.TextDocument, changes: readonly vscode.TextDocumentContentChangeEvent[]): void {
-    for (const c of changes) this.index.applyEdit(c.rangeOffset, c.rangeOffset + c.rangeLength, c.text);
+    for (const c of changes) this.module.applyEdit(c.rangeOffset, c.rangeOffset + c.rangeLength, c.text);
     this.version = doc.version;
     this.diagnostics = undefined;
   }
@@ -35,17 +35,18 @@ export class FileAnalysis {
   analysis(doc: vscode.TextDocument, disabledRules: readonly string[]): { layers: ResolvedLayer[]; diagnostics: NormDiagnostic[] } {
     // An edit missed (e.g. made before the index existed) or a reload: start over from the text.
     // The version and line count are checked rather than the whole text, so a hover copies nothing.
-    if (doc.version !== this.version || this.index.lineCount !== doc.lineCount) {
-      this.index = new DocumentIndex(doc.getText());
+    if (doc.version !== this.version || this.module.index.lineCount !== doc.lineCount) {
+      this.module = new PythonModule(doc.getText());
       this.version = doc.version;
       this.diagnostics = undefined;
     }
-    const layers = this.index.layers as ResolvedLayer[];
+    const layers = this.module.layers;
     const key = disabledRules.join(',');
     if (!this.diagnostics || key !== this.rulesKey || layers !== this.layersSeen) {
       this.rulesKey = key;
       this.layersSeen = layers;
-      const scan = { text: this.index.text, rows: this.index.callRows(), imports: [...this.index.imports], rebinds: [...this.index.rebinds] };
+      const index = this.module.index;
+      const scan = { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] };
       this.diagnostics = runRules(scan, layers, { disabled: disabledRules });
     }
     return { layers, diagnostics: this.diagnostics };

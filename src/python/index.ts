@@ -7,8 +7,12 @@ import { BindingTimeline, bindLayer, resolveCalls, specAt } from './resolve';
 import { scanRegion } from './scan';
 import { materialize, materializeAll, positionsOf } from './table';
 import type { ResolvedLayer, ScanResult } from './types';
+import { PythonModule } from './module';
+import type { SemanticOptions } from './semantic/index';
 
 export { DocumentIndex } from './document';
+export { PythonModule } from './module';
+export type { SemanticOptions, SemanticResult, ImportHost } from './semantic/index';
 export { recognizeNotebook, NotebookError } from './notebook';
 export type { NotebookResult, NotebookCell } from './notebook';
 export type * from './types';
@@ -26,8 +30,8 @@ export function resolveScan(scan: ScanResult): ResolvedLayer[] {
   return resolveCalls(scan.calls, t.seal());
 }
 
-/** The normalization layers in a Python text (only their calls are built as objects). */
-export function recognize(text: string): ResolvedLayer[] {
+/** The normalization layers written as direct calls of a framework class (no semantic model). */
+export function recognizeDirect(text: string): ResolvedLayer[] {
   const r = scanRegion(text, 0, 0);
   const t = new BindingTimeline();
   t.add(r.imports, r.rebinds);
@@ -40,4 +44,13 @@ export function recognize(text: string): ResolvedLayer[] {
     if (spec) out.push(bindLayer(materialize(table, k, text, pos), spec));
   }
   return out;
+}
+
+/**
+ * The normalization layers of a Python module: direct calls of framework classes, and those
+ * built indirectly (parameters with norm defaults, partials, aliases, attributes, registries,
+ * subclasses, hand-written norm modules), each with `origin` saying how it was found.
+ */
+export function recognize(text: string, options?: SemanticOptions): ResolvedLayer[] {
+  return new PythonModule(text, options).layers;
 }

@@ -110,8 +110,28 @@ export interface EffectiveArgument {
   range?: Range;
 }
 
+/** How a layer was found: the last way its class reached the call. */
+export type FoundVia = 'import' | 'alias' | 'attribute' | 'parameter-default' | 'call' | 'partial' | 'subclass' | 'custom-module';
+
+/** Where a layer's class comes from, for layers not written as a direct call of a framework class. */
+export interface LayerOrigin {
+  via: FoundVia;
+  /** In words, Markdown-free: "default of `norm_layer`, line 117" (lines 1-based). */
+  how: string;
+  /** 0-based line the explanation points at. */
+  line?: number;
+  /** The user class, for subclasses and custom modules (line 0-based; path when in another file). */
+  definedBy?: { name: string; line: number; path?: string };
+  /** Every framework class the call may build, when more than one (qualified names). */
+  candidates?: string[];
+  /** For custom modules: what the forward computes, e.g. 'rsqrt of mean square over the last dim'. */
+  computes?: string;
+}
+
 export interface ResolvedLayer {
   call: ScannedCall;
+  /** Set when the class was not named at the call (a parameter, partial, subclass, custom module...). */
+  origin?: LayerOrigin;
   qualifiedName: string;
   spec: NormClassSpec;
   /** What the user wrote, bound to parameter names (positional ones included). */

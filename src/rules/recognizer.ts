@@ -1,7 +1,7 @@
 /**
  * The rules' access to the recognizer and the framework table, in one place.
  */
-import { DocumentIndex } from '../python';
+import { PythonModule, type SemanticOptions } from '../python';
 import type { ResolvedLayer } from '../python/types';
 import type { ScanInput } from './context';
 
@@ -11,10 +11,11 @@ export { frameworkInfo } from '../frameworks';
  * Scan a Python text and resolve its normalization layers. Calls stay rows: the rules build
  * objects only for the calls they look at.
  */
-export function recognize(text: string): { scan: ScanInput; layers: ResolvedLayer[] } {
-  const index = new DocumentIndex(text);
+export function recognize(text: string, options?: SemanticOptions): { scan: ScanInput; layers: ResolvedLayer[] } {
+  const module = new PythonModule(text, options);
+  const index = module.index;
   return {
     scan: { text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
-    layers: [...index.layers],
+    layers: [...module.layers],
   };
 }

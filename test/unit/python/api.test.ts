@@ -119,8 +119,12 @@ describe('python recognizer: imports and resolution', () => {
     assert.deepEqual(layerNames(src), ['torch.nn.BatchNorm2d', 'flax.linen.LayerNorm', 'mlx.nn.LayerNorm']);
   });
 
-  it('does not guess names bound by assignment, and uses star imports only for unbound names', () => {
-    assert.deepEqual(layerNames('import torch.nn as nn\nnorm_layer = nn.BatchNorm2d\nx = norm_layer(64)'), []);
+  it('follows names bound by assignment, and uses star imports only for unbound names', () => {
+    const [alias] = recognize('import torch.nn as nn\nnorm_layer = nn.BatchNorm2d\nx = norm_layer(64)');
+    assert.equal(alias.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.deepEqual(alias.arguments, { num_features: 64 });
+    assert.equal(alias.origin?.via, 'alias');
+    assert.equal(alias.origin?.how, 'alias `norm_layer`, line 2');
     assert.deepEqual(layerNames('BatchNorm2d(3)\nnn.BatchNorm2d(3)'), []);
     assert.deepEqual(layerNames('from torch.nn import *\nx = BatchNorm2d(3)\ny = Conv2d(1, 2, 3)'), ['torch.nn.BatchNorm2d']);
     assert.deepEqual(layerNames('from torch.nn import *\nBatchNorm2d = 3\nx = BatchNorm2d(3)'), []);

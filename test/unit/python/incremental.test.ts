@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { DocumentIndex, recognize, scanPython } from '../../../src/python/index';
+import { DocumentIndex, PythonModule, recognize as recognizeAll, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const FRAGMENTS = [
   'nn.BatchNorm2d(', 'nn.LayerNorm(64)', 'BN(3, eps=1e-3)', 'F.layer_norm(x, (4,))', ')', '(', '[', ']', '{', '}',
@@ -120,5 +120,32 @@ describe('python recognizer: incremental equals full rescan', () => {
     doc.applyEdit(0, 'import torch.nn as nn'.length, 'import mlx.nn as nn');
     assert.equal(doc.layers[0].qualifiedName, 'mlx.nn.LayerNorm');
     check(doc);
+  });
+});
+
+describe('python module (scanner + semantic model): incremental equals a fresh analysis', () => {
+  const SEMANTIC = [
+    'from functools import partial\n', 'norm_layer = nn.BatchNorm2d\n', 'def f(norm_layer=nn.LayerNorm):\n', '    if norm_layer is None:\n',
+    '        norm_layer = nn.GroupNorm\n', '    self.n = norm_layer(64)\n', 'class B(nn.LayerNorm):\n', '    pass\n', 'B(8)\n',
+    'p = partial(nn.BatchNorm2d, eps=1e-3)\n', 'p(3)\n', 'norm_layer(', ')', '(', '"', '\n', '    ', 'x',
+  ];
+  it('after random edits, the layers of PythonModule equal recognize() of the text', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...FRAGMENTS, ...SEMANTIC), { maxLength: 40 }).map((a) => 'import torch.nn as nn\n' + a.join('')),
+        fc.array(fc.record({ at: fc.nat(), del: fc.nat({ max: 12 }), insert: fc.constantFrom(...FRAGMENTS, ...SEMANTIC, '') }), { maxLength: 8 }),
+        (text, edits) => {
+          const m = new PythonModule(text);
+          void m.layers;
+          for (const e of edits) {
+            const at = m.text.length ? e.at % (m.text.length + 1) : 0;
+            m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
+            if (e.at % 2) void m.layers; // read between some edits, so the reparse reuses a tree
+          }
+          assert.deepEqual(m.layers, recognizeAll(m.text));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DocumentIndex, recognize, scanPython } from '../../../src/python/index';
+import { DocumentIndex, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const HOSTILE: [string, string][] = [
   ['100k open parentheses', '('.repeat(100_000)],

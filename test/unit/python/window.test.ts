@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DocumentIndex, recognize, scanPython } from '../../../src/python/index';
+import { DocumentIndex, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const BLOCK =
   'import torch.nn as nn\n' +

@@ -1,0 +1,254 @@
+/**
+ * Hand-written normalization modules, recognized by what their forward computes rather than by
+ * their name: `x * rsqrt(mean(x²) + eps)` is RMS normalization even in a class called
+ * `T5LayerNorm`; subtracting the mean and dividing by the root of the variance is layer
+ * normalization (over the axes the code reduces); delegating to `F.layer_norm` /
+ * `F.group_norm` / `F.rms_norm` / `F.batch_norm` is that kind. A class that calls submodules
+ * (`self.conv(x)`, `self.norm(x)`) contains layers rather than being one (`LayerScale` only
+ * rescales, `Conv2dNormActivation` only contains), and is not a norm.
+ */
+import { findByQualifiedName } from '../../frameworks/index';
+import type { FrameworkId, LayerKind, NormClassSpec } from '../../frameworks/types';
+import { MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
+import { children, dottedName, operands, type SyntaxNode } from './syntax';
+
+export interface CustomNorm {
+  kind: LayerKind;
+  /** The framework class whose semantics apply. */
+  spec: NormClassSpec;
+  /** What the forward computes, in a few words: 'rsqrt of mean square over the last dim'. */
+  computes: string;
+  /** `__init__` parameter (or literal node) that sets ε. */
+  eps?: { param?: string; node?: SyntaxNode };
+  /** `__init__` parameter (or expression node) that sizes the weight. */
+  size?: { param?: string; node?: SyntaxNode };
+  hasWeight: boolean;
+  hasBias: boolean;
+  /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
+  axis?: string;
+}
+
+const FAMILY: [string, FrameworkId][] = [
+  ['torch.', 'pytorch'],
+  ['keras.', 'keras'],
+  ['tensorflow.keras.', 'tf_keras'],
+  ['tf_keras.', 'tf_keras'],
+  ['flax.linen.', 'flax_linen'],
+  ['flax.nnx.', 'flax_nnx'],
+  ['haiku.', 'haiku'],
+  ['mlx.', 'mlx'],
+  ['paddle.', 'paddle'],
+];
+
+/** Module class of each framework for each kind, when a custom module computes that kind. */
+const MODULE_OF: Partial<Record<FrameworkId, Partial<Record<LayerKind, string>>>> = {
+  pytorch: { rms_norm: 'torch.nn.RMSNorm', layer_norm: 'torch.nn.LayerNorm', group_norm: 'torch.nn.GroupNorm', batch_norm: 'torch.nn.BatchNorm2d', instance_norm: 'torch.nn.InstanceNorm2d' },
+  keras: { rms_norm: 'keras.layers.RMSNormalization', layer_norm: 'keras.layers.LayerNormalization', group_norm: 'keras.layers.GroupNormalization', batch_norm: 'keras.layers.BatchNormalization' },
+  tf_keras: { rms_norm: 'tensorflow.keras.layers.RMSNormalization', layer_norm: 'tensorflow.keras.layers.LayerNormalization', group_norm: 'tensorflow.keras.layers.GroupNormalization', batch_norm: 'tensorflow.keras.layers.BatchNormalization' },
+  flax_linen: { rms_norm: 'flax.linen.RMSNorm', layer_norm: 'flax.linen.LayerNorm', group_norm: 'flax.linen.GroupNorm', batch_norm: 'flax.linen.BatchNorm', instance_norm: 'flax.linen.InstanceNorm' },
+  flax_nnx: { rms_norm: 'flax.nnx.RMSNorm', layer_norm: 'flax.nnx.LayerNorm', group_norm: 'flax.nnx.GroupNorm', batch_norm: 'flax.nnx.BatchNorm', instance_norm: 'flax.nnx.InstanceNorm' },
+  haiku: { rms_norm: 'haiku.RMSNorm', layer_norm: 'haiku.LayerNorm', group_norm: 'haiku.GroupNorm', batch_norm: 'haiku.BatchNorm' },
+  mlx: { rms_norm: 'mlx.nn.RMSNorm', layer_norm: 'mlx.nn.LayerNorm', group_norm: 'mlx.nn.GroupNorm', batch_norm: 'mlx.nn.BatchNorm' },
+  paddle: { layer_norm: 'paddle.nn.LayerNorm', group_norm: 'paddle.nn.GroupNorm', batch_norm: 'paddle.nn.BatchNorm2D' },
+};
+
+export function frameworkOfName(q: string): FrameworkId | undefined {
+  for (const [prefix, id] of FAMILY) if (q.startsWith(prefix)) return id;
+  return undefined;
+}
+
+/** Framework calls a forward may make on parameters or state without them being submodules. */
+const FRAMEWORK_SELF_CALLS = new Set(['param', 'variable', 'add_weight', 'sow', 'make_rng', 'get_variable', 'put_variable', 'is_initializing', 'is_mutable_collection', '_check_input_dim', 'register_buffer']);
+
+interface Ops {
+  methods: Set<string>;
+  qualified: Set<string>;
+  square: boolean;
+  root: boolean;
+  subtractMean: boolean;
+  submodule: boolean;
+  meanAxes: string[];
+}
+
+function walk(n: SyntaxNode, f: (n: SyntaxNode) => void, depth = 0): void {
+  if (depth > MAX_NESTING) return;
+  f(n);
+  for (let c = n.firstChild; c; c = c.nextSibling) walk(c, f, depth + 1);
+}
+
+function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: Set<FuncDef>): void {
+  if (seen.has(fwd) || !fwd.body) return;
+  seen.add(fwd);
+  const text = model.text;
+  const meanNames = new Set<string>();
+  walk(fwd.body, (n) => {
+    if (n.name === 'AssignStatement') {
+      const k = children(n);
+      if (k[0]?.name === 'VariableName' && /\bmean\b|\.mean\(/.test(text.slice(n.from, n.to))) meanNames.add(text.slice(k[0].from, k[0].to));
+    }
+  });
+  walk(fwd.body, (n) => {
+    if (n.name === 'CallExpression') {
+      const callee = n.firstChild;
+      if (!callee) return;
+      if (callee.name === 'MemberExpression') {
+        const k = children(callee);
+        const last = k[k.length - 1];
+        if (last?.name === 'PropertyName') {
+          const m = text.slice(last.from, last.to);
+          ops.methods.add(m);
+          if (m === 'mean' || m === 'var' || m === 'std') {
+            const args = children(n).find((c) => c.name === 'ArgList');
+            const first = args ? operands(args)[0] : undefined;
+            if (first) ops.meanAxes.push(text.slice(first.from, first.to).replace(/^dim\s*=\s*|^axis\s*=\s*/, ''));
+          }
+          if (m === 'pow') {
+            const args = children(n).find((c) => c.name === 'ArgList');
+            if (args && /^\(\s*2(\.0)?\s*\)$/.test(text.slice(args.from, args.to))) ops.square = true;
+          }
+          if (m === 'square') ops.square = true;
+          if (m === 'rsqrt' || m === 'sqrt') ops.root = true;
+          if (k[0]?.name === 'VariableName' && text.slice(k[0].from, k[0].to) === 'self' && k[0] !== last) {
+            const method = model.findMethod(cls, m);
+            if (method) opsOf(model, cls, method, ops, seen);
+            else if (!FRAMEWORK_SELF_CALLS.has(m)) ops.submodule = true;
+          }
+        }
+      }
+      const site = model.sites.get(n.from);
+      for (const v of site?.callee ?? []) if (v.k === 'q') ops.qualified.add(v.q);
+      // calling an attribute that holds a module (self.norm(x), self.blocks[i](x))
+      if (callee.name === 'MemberExpression' && /^self\s*\.\s*\w+\s*(\[|$)/.test(text.slice(callee.from, callee.to)) && !dottedName(callee, text)?.match(/^self\.(\w+)$/)) ops.submodule = true;
+    } else if (n.name === 'BinaryExpression') {
+      const k = children(n);
+      if (k.length === 3 && k[1].name === 'ArithOp') {
+        const op = text.slice(k[1].from, k[1].to);
+        const right = text.slice(k[2].from, k[2].to).replace(/\s+/g, '');
+        if (op === '**' && /^2(\.0)?$/.test(right)) ops.square = true;
+        if (op === '**' && /^\(?-?(0?\.5|1\/2|1\.0\/2)\)?$/.test(right)) ops.root = true;
+        if (op === '*' && text.slice(k[0].from, k[0].to).replace(/\s+/g, '') === right && k[0].name === 'VariableName') ops.square = true;
+        if (op === '-') {
+          const sides = [k[0], k[2]].map((s) => text.slice(s.from, s.to));
+          if (sides.some((s) => meanNames.has(s.trim()) || /\.mean\(|\bmean\(/.test(s))) ops.subtractMean = true;
+        }
+      }
+    }
+  });
+}
+
+/** The forward-like method of a class: forward (PyTorch), __call__ (Flax, Haiku, MLX), call (Keras). */
+function forwardOf(model: ModuleModel, cls: ClassDef): FuncDef | undefined {
+  return model.findMethod(cls, 'forward') ?? model.findMethod(cls, '__call__') ?? model.findMethod(cls, 'call');
+}
+
+const FUNCTION_KINDS = new Set<LayerKind>(['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm']);
+
+/** What a user class computes, when it is a normalization; null when it is anything else. */
+export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null {
+  const fwd = forwardOf(model, cls);
+  if (!fwd) return null;
+  const ops: Ops = { methods: new Set(), qualified: new Set(), square: false, root: false, subtractMean: false, submodule: false, meanAxes: [] };
+  opsOf(model, cls, fwd, ops, new Set());
+  if (ops.submodule) return null;
+  const bases = model.frameworkBases(cls).map((b) => b.q);
+  let family: FrameworkId | undefined;
+  for (const q of [...bases, ...ops.qualified]) if ((family = frameworkOfName(q))) break;
+  if (!family) return null;
+
+  let kind: LayerKind | undefined;
+  let computes = '';
+  // delegation to a functional norm of the table
+  for (const q of ops.qualified) {
+    const spec = findByQualifiedName(q);
+    if (spec && spec.form === 'function' && FUNCTION_KINDS.has(spec.kind)) {
+      kind = spec.kind;
+      computes = `calls ${spec.id.split('.').slice(-2).join('.')}`;
+      break;
+    }
+    if (spec && spec.form === 'module') return null; // builds a norm inside: a container
+  }
+  const mean = ops.methods.has('mean') || [...ops.qualified].some((q) => /\.mean$/.test(q));
+  const variance = ops.methods.has('var') || ops.methods.has('std') || [...ops.qualified].some((q) => /\.(var|std)$/.test(q));
+  const root = ops.root || [...ops.qualified].some((q) => /\.(r?sqrt)$/.test(q));
+  const square = ops.square || [...ops.qualified].some((q) => /\.(square|pow)$/.test(q));
+  const initText = initTextOf(model, cls);
+  if (!kind && root && /register_buffer\(\s*["']running_mean["']/.test(initText)) {
+    kind = 'batch_norm';
+    computes = 'fixed running statistics (frozen BatchNorm)';
+  }
+  if (!kind && mean && root && (variance || (square && ops.subtractMean)) && ops.subtractMean) {
+    kind = 'layer_norm';
+    computes = 'mean and variance';
+  }
+  if (!kind && mean && square && root && !ops.subtractMean) {
+    kind = 'rms_norm';
+    computes = 'rsqrt of mean square';
+  }
+  if (!kind) return null;
+  const axis = ops.meanAxes.find((a) => a !== '-1' && a !== '(-1)' && a !== '[-1]');
+  if (computes === 'mean and variance' || computes === 'rsqrt of mean square') computes += axis ? ` over dim ${axis}` : ' over the last dim';
+  let id = MODULE_OF[family]?.[kind];
+  if (id && (kind === 'batch_norm' || kind === 'instance_norm') && family === 'pytorch') {
+    const rank = /([123])d\b/i.exec(cls.name)?.[1] ?? '2';
+    id = id.replace(/[123]d$/, rank + 'd');
+  }
+  const spec = id ? findByQualifiedName(id) : undefined;
+  if (!spec) return null;
+  return { kind, spec, computes, ...paramsOf(model, cls), axis };
+}
+
+function initTextOf(model: ModuleModel, cls: ClassDef): string {
+  const init = model.findMethod(cls, '__init__') ?? model.findMethod(cls, 'setup') ?? model.findMethod(cls, 'build');
+  return init ? model.text.slice(init.node.from, init.node.to) : '';
+}
+
+/** ε and size as `__init__` sets them: `self.eps = eps`, `self.weight = nn.Parameter(torch.ones(dim))`. */
+function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias'> {
+  const text = model.text;
+  const out: Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias'> = { hasWeight: false, hasBias: false };
+  const init = model.findMethod(cls, '__init__');
+  const params = new Set(init?.params.map((p) => p.name) ?? []);
+  const ref = (n: SyntaxNode): { param?: string; node?: SyntaxNode } => {
+    const t = text.slice(n.from, n.to);
+    return n.name === 'VariableName' && params.has(t) ? { param: t } : { node: n };
+  };
+  // dataclass fields (Flax): epsilon / eps fields with defaults
+  for (const f of cls.fields) if (/^(eps|epsilon)$/.test(f)) out.eps = { param: f };
+  if (/self\.param\(|add_weight\(/.test(text.slice(cls.node.from, cls.node.to))) out.hasWeight = true;
+  if (!init?.body) return out;
+  walk(init.body, (n) => {
+    if (n.name !== 'AssignStatement') return;
+    const k = children(n);
+    const target = k[0];
+    const value = k[k.length - 1];
+    if (target?.name !== 'MemberExpression' || !value) return;
+    const name = dottedName(target, text);
+    if (!name?.startsWith('self.')) return;
+    const attr = name.slice(5);
+    const vtext = text.slice(value.from, value.to);
+    if (/eps|epsilon/i.test(attr) && !out.eps) out.eps = ref(value);
+    if (/Parameter\(|\.param\(|add_weight\(/.test(vtext)) {
+      if (/^(bias|beta|offset|shift)$/.test(attr)) out.hasBias = true;
+      else {
+        out.hasWeight = true;
+        // nn.Parameter(torch.ones(dim)) → dim
+        let sized: SyntaxNode | undefined;
+        walk(value, (m) => {
+          if (sized || m.name !== 'CallExpression') return;
+          const c = m.firstChild;
+          if (c && /(^|\.)(ones|zeros|full|empty|randn|rand)$/.test(text.slice(c.from, c.to))) {
+            const args = children(m).find((x) => x.name === 'ArgList');
+            const first = args ? operands(args)[0] : undefined;
+            if (first) sized = first;
+          }
+        });
+        if (sized && !out.size) out.size = ref(sized);
+      }
+    }
+  });
+  if (!out.size) {
+    const sizeParam = init.params.find((p, i) => i > 0 && /^(dim|d_model|hidden_size|normalized_shape|num_features|num_channels|channels|embed_dim|size|features|n_embd|d)$/.test(p.name));
+    if (sizeParam) out.size = { param: sizeParam.name };
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * The semantic layer between the scanner and everything that explains or checks: which
+ * normalization class each call may build when the class is not named at the call, and which
+ * direct-looking calls are not what they seem (`def make(torch): torch.nn.BatchNorm2d(3)`).
+ */
+import type { PositionOf } from '../table';
+import type { ResolvedLayer, ScannedCall } from '../types';
+import { LayerResolver } from './layers';
+import { ModuleModel, type ImportHost } from './model';
+import { parsePython, type Tree } from './syntax';
+
+export { ModuleModel } from './model';
+export type { ImportHost } from './model';
+
+export interface SemanticOptions {
+  /** Resolves `from .norms import X` to another module's values (cross-file analysis). */
+  host?: ImportHost;
+  /** Dotted module name of this file, for relative imports ('timm.layers.norm'). */
+  moduleName?: string;
+  /** The file is a package's `__init__.py`. */
+  isPackage?: boolean;
+  /** Path shown for user classes (`definedBy.path`). */
+  path?: string;
+  /** A previous parse to reuse (incremental parsing). */
+  tree?: Tree;
+}
+
+export interface SemanticResult {
+  /** Layers built indirectly (parameters, partials, aliases, attributes, subclasses, custom modules). */
+  layers: ResolvedLayer[];
+  /** Start offsets of calls whose callee's root name is a local (parameter, local, comprehension variable). */
+  shadowed: Set<number>;
+  model: ModuleModel;
+}
+
+/**
+ * Analyze a module. `callAt(offset)` gives the scanner's call starting at an offset (the
+ * scanner stays the owner of call positions and literal arguments); `pos` maps offsets to
+ * positions of the same text.
+ */
+export function analyzeSemantics(text: string, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions = {}): SemanticResult {
+  const tree = options.tree ?? parsePython(text);
+  const model = new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage);
+  const resolver = new LayerResolver(model, pos, options.path);
+  const layers: ResolvedLayer[] = [];
+  for (const [offset, site] of model.sites) {
+    const call = callAt(offset);
+    if (!call) continue;
+    const layer = resolver.layer(call, site.callee, site.args);
+    if (layer) layers.push(layer);
+  }
+  layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+  return { layers, shadowed: model.shadowed, model };
+}
+
+/**
+ * Direct layers (from the scanner) and semantic ones in text order: a direct layer whose
+ * callee is shadowed by a local name is dropped unless the model resolves it too.
+ */
+export function mergeLayers(direct: readonly ResolvedLayer[], sem: SemanticResult): ResolvedLayer[] {
+  const semAt = new Map(sem.layers.map((l) => [l.call.range.startOffset, l]));
+  const out: ResolvedLayer[] = [];
+  for (const l of direct) {
+    const at = l.call.range.startOffset;
+    if (semAt.has(at)) continue;
+    if (sem.shadowed.has(at)) continue;
+    out.push(l);
+  }
+  out.push(...sem.layers);
+  return out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+}

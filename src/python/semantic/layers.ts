@@ -1,0 +1,303 @@
+/**
+ * From the semantic model's calls to layers: for each call whose callee may hold a framework
+ * norm class (through a parameter default, an alias, an attribute, a partial, a registry), a
+ * subclass of one, or a hand-written norm module, the framework class whose semantics apply,
+ * the arguments that reach it, and how NormLens knows.
+ */
+import { findByQualifiedName } from '../../frameworks/index';
+import type { NormClassSpec, PyValue } from '../../frameworks/types';
+import { bindLayer } from '../resolve';
+import type { PositionOf } from '../table';
+import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
+import { customNorm, type CustomNorm } from './custom';
+import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
+import { argList, children, type SyntaxNode } from './syntax';
+import type { BoundArg, Hop, Value } from './values';
+
+/** An argument on its way to a framework class: written somewhere in the file, or a literal we supply. */
+export interface SynthArg {
+  name?: string;
+  star: '' | '*' | '**';
+  node: SyntaxNode | null;
+  /** A value NormLens supplies (e.g. elementwise_affine=False for a module without weight). */
+  literal?: PyValue;
+}
+
+interface Candidate {
+  spec: NormClassSpec;
+  via: FoundVia;
+  hops: Hop[];
+  args: SynthArg[];
+  /** Where a partial that configured it was written. */
+  partialAt?: number;
+  cls?: ClassDef;
+  custom?: CustomNorm;
+}
+
+const MAX_UNFOLD = 16;
+
+function fromBound(args: readonly BoundArg[]): SynthArg[] {
+  return args.map((a) => ({ name: a.name, star: a.star, node: a.node }));
+}
+
+/** partial(f, *a, **k)(*b, **l) = f(*a, *b, **{**k, **l}) */
+function mergeArgs(first: readonly SynthArg[], then: readonly SynthArg[]): SynthArg[] {
+  const later = new Set(then.filter((a) => a.name).map((a) => a.name));
+  const pos = [...first.filter((a) => !a.name && a.star !== '**'), ...then.filter((a) => !a.name && a.star !== '**')];
+  const kw = [...first.filter((a) => (a.name && !later.has(a.name)) || a.star === '**'), ...then.filter((a) => a.name || a.star === '**')];
+  return [...pos, ...kw];
+}
+
+export class LayerResolver {
+  private classCache = new Map<ClassDef, { kind: 'subclass'; spec: NormClassSpec; base: string } | { kind: 'custom'; custom: CustomNorm } | null>();
+
+  constructor(
+    private readonly model: ModuleModel,
+    private readonly pos: PositionOf,
+    private readonly path?: string,
+  ) {}
+
+  private text(n: SyntaxNode): string {
+    return this.model.text.slice(n.from, n.to);
+  }
+
+  /** What a user class is, as far as norms go. */
+  classify(cls: ClassDef): { kind: 'subclass'; spec: NormClassSpec; base: string } | { kind: 'custom'; custom: CustomNorm } | null {
+    if (this.classCache.has(cls)) return this.classCache.get(cls)!;
+    this.classCache.set(cls, null); // cycles through bases
+    let out: { kind: 'subclass'; spec: NormClassSpec; base: string } | { kind: 'custom'; custom: CustomNorm } | null = null;
+    for (const b of this.model.frameworkBases(cls)) {
+      const spec = findByQualifiedName(b.q);
+      if (spec && spec.form === 'module') {
+        out = { kind: 'subclass', spec, base: b.q };
+        break;
+      }
+    }
+    if (!out) {
+      const custom = customNorm(this.model, cls);
+      if (custom) out = { kind: 'custom', custom };
+    }
+    this.classCache.set(cls, out);
+    return out;
+  }
+
+  private unfold(v: Value, args: SynthArg[], depth: number, partialAt?: number): Candidate[] {
+    if (depth > MAX_UNFOLD) return [];
+    switch (v.k) {
+      case 'q': {
+        const spec = findByQualifiedName(v.q);
+        return spec ? [{ spec, via: partialAt !== undefined ? 'partial' : v.hops[0]?.via ?? 'import', hops: v.hops, args, partialAt }] : [];
+      }
+      case 'partial':
+        return this.unfold(v.fn, mergeArgs(fromBound(v.args), args), depth + 1, partialAt ?? v.at).map((c) => ({ ...c, hops: [...c.hops, ...v.hops] }));
+      case 'class': {
+        const what = this.classify(v.cls);
+        if (!what) return [];
+        if (what.kind === 'subclass') {
+          const mapped = this.throughInit(v.cls, args, 0);
+          return [{ spec: what.spec, via: 'subclass', hops: v.hops, args: mapped, partialAt, cls: v.cls }];
+        }
+        return [{ spec: what.custom.spec, via: 'custom-module', hops: v.hops, args: this.customArgs(v.cls, what.custom, args), partialAt, cls: v.cls, custom: what.custom }];
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** The `super().__init__(...)` (or `Base.__init__(self, ...)`) call of an `__init__`. */
+  private superInit(init: FuncDef): { args: SynthArg[] } | null {
+    let found: { args: SynthArg[] } | null = null;
+    const visit = (n: SyntaxNode, depth = 0) => {
+      if (found || depth > MAX_NESTING) return;
+      if (n.name === 'FunctionDefinition' || n.name === 'ClassDefinition' || n.name === 'LambdaExpression') return;
+      if (n.name === 'CallExpression') {
+        const callee = n.firstChild;
+        const t = callee ? this.text(callee).replace(/\s+/g, '') : '';
+        if (/^super\([^()]*\)\.__init__$/.test(t) || /^[\w.]+\.__init__$/.test(t)) {
+          const list = children(n).find((c) => c.name === 'ArgList') ?? null;
+          let args = argList(list, this.model.text).map((a) => ({ name: a.name, star: a.star, node: a.value }));
+          if (!t.startsWith('super(')) args = args.slice(1);
+          found = { args };
+          return;
+        }
+      }
+      for (let c = n.firstChild; c; c = c.nextSibling) visit(c, depth + 1);
+    };
+    if (init.body) visit(init.body);
+    return found;
+  }
+
+  /** Arguments of a call bound to a user function's parameters (self skipped). */
+  private bindParams(f: FuncDef, args: readonly SynthArg[]): { byName: Map<string, SynthArg>; extraPos: SynthArg[]; extraKw: SynthArg[] } {
+    const params = f.params.slice(1);
+    const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
+    const byName = new Map<string, SynthArg>();
+    const extraPos: SynthArg[] = [];
+    const extraKw: SynthArg[] = [];
+    let i = 0;
+    for (const a of args) {
+      if (a.star === '*' || a.star === '**') {
+        (a.star === '*' ? extraPos : extraKw).push(a);
+        continue;
+      }
+      if (a.name) {
+        if (params.some((p) => p.name === a.name && p.star === '')) byName.set(a.name, a);
+        else extraKw.push(a);
+      } else if (i < positional.length) byName.set(positional[i++].name, a);
+      else extraPos.push(a);
+    }
+    return { byName, extraPos, extraKw };
+  }
+
+  /** A parameter's value at a call: what the call passed, else its default. */
+  private paramValue(f: FuncDef, bound: Map<string, SynthArg>, name: string): SynthArg | null {
+    const b = bound.get(name);
+    if (b) return { star: '', node: b.node, literal: b.literal };
+    const p = f.params.find((x) => x.name === name);
+    if (p?.defaultNode) return { star: '', node: p.defaultNode };
+    return null;
+  }
+
+  /** The arguments a subclass's `__init__` passes on to its framework base, for a call's arguments. */
+  private throughInit(cls: ClassDef, args: SynthArg[], depth: number): SynthArg[] {
+    if (depth > 8) return args;
+    const init = this.model.findMethod(cls, '__init__');
+    if (!init?.cls) return args;
+    const sup = this.superInit(init);
+    if (!sup) return args;
+    const { byName, extraPos, extraKw } = this.bindParams(init, args);
+    const star = init.params.find((p) => p.star === '*')?.name;
+    const star2 = init.params.find((p) => p.star === '**')?.name;
+    const out: SynthArg[] = [];
+    for (const s of sup.args) {
+      const ref = s.node && s.node.name === 'VariableName' ? this.text(s.node) : undefined;
+      if (s.star === '*' && ref === star) out.push(...extraPos);
+      else if (s.star === '**' && ref === star2) out.push(...extraKw);
+      else if (!s.star && ref && init.params.some((p) => p.name === ref && p.star === '')) {
+        const v = this.paramValue(init, byName, ref);
+        if (v) out.push({ ...v, name: s.name });
+      } else out.push(s);
+    }
+    // the __init__ found may belong to a user base in between: go on from its own base
+    const owner = init.cls;
+    const next = owner.bases.find((b) => b.k === 'class');
+    if (next && next.k === 'class') return this.throughInit(next.cls, out, depth + 1);
+    return out;
+  }
+
+  /** Arguments of the framework class for a custom module's call: size, ε and affine as its `__init__` sets them. */
+  private customArgs(cls: ClassDef, c: CustomNorm, args: SynthArg[]): SynthArg[] {
+    const init = this.model.findMethod(cls, '__init__');
+    const bound = init ? this.bindParams(init, args).byName : new Map<string, SynthArg>();
+    const roles = c.spec.roles;
+    const out: SynthArg[] = [];
+    const value = (ref: { param?: string; node?: SyntaxNode } | undefined): SynthArg | null => {
+      if (!ref) return null;
+      if (ref.node) return { star: '', node: ref.node };
+      if (ref.param && init) return this.paramValue(init, bound, ref.param);
+      return null;
+    };
+    const sizeName = roles.normalizedShape ?? roles.channels;
+    const size = value(c.size);
+    const sizeParamRequired = sizeName && c.spec.params.find((p) => p.name === sizeName && p.default === undefined);
+    if (sizeName && size) out.push({ ...size, name: sizeName });
+    else if (sizeParamRequired) out.push({ name: sizeName, star: '', node: null, literal: { expr: '?' } });
+    const eps = value(c.eps);
+    if (roles.eps && eps) out.push({ ...eps, name: roles.eps });
+    if (roles.affine) out.push({ name: roles.affine, star: '', node: null, literal: c.hasWeight });
+    if (roles.bias && c.spec.framework === 'pytorch') out.push({ name: roles.bias, star: '', node: null, literal: c.hasBias });
+    if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups)) out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
+    return out;
+  }
+
+  /** Candidates of one call site, best first, de-duplicated by class. */
+  candidates(callee: readonly Value[], args: readonly BoundArg[]): Candidate[] {
+    const out: Candidate[] = [];
+    const seen = new Set<string>();
+    for (const v of callee) {
+      for (const c of this.unfold(v, fromBound(args), 0)) {
+        if (seen.has(c.spec.id)) continue;
+        seen.add(c.spec.id);
+        out.push(c);
+      }
+    }
+    return out;
+  }
+
+  private line(at: number): number {
+    return this.pos(at).line;
+  }
+
+  origin(c: Candidate, all: Candidate[]): LayerOrigin {
+    const t = this.model.text;
+    let how = '';
+    let line: number | undefined;
+    const hopText = (h: Hop): string => {
+      const l = this.line(h.at) + 1;
+      switch (h.via) {
+        case 'parameter-default':
+          return `default of \`${h.name}\`, line ${l}`;
+        case 'attribute':
+          return `through \`${h.name}\`, line ${l}`;
+        case 'call':
+          return `passed as \`${h.name}\`, line ${l}`;
+        case 'import':
+          return `imported as \`${h.name}\`, line ${l}`;
+        default:
+          return `alias \`${h.name}\`, line ${l}`;
+      }
+    };
+    if (c.via === 'subclass' || c.via === 'custom-module') {
+      const cls = c.cls!;
+      line = this.line(cls.node.from);
+      how = c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, line ${line + 1}` : `custom module \`${cls.name}\` (${c.custom!.computes}), line ${line + 1}`;
+    } else if (c.partialAt !== undefined) {
+      line = this.line(c.partialAt);
+      const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');
+      how = `\`${src.length > 70 ? src.slice(0, 67) + '…' : src}\`, line ${line + 1}`;
+    } else if (c.hops.length) {
+      line = this.line(c.hops[0].at);
+      how = hopText(c.hops[0]);
+    }
+    // hops after the first that say something (attributes and calls; local aliases add nothing)
+    const more = c.hops.slice(1).filter((h) => h.via === 'attribute' || h.via === 'import');
+    if (more.length && c.via !== 'subclass' && c.via !== 'custom-module') how += '; ' + more.slice(0, 2).map(hopText).join('; ');
+    const o: LayerOrigin = { via: c.via, how, line };
+    if (c.cls) o.definedBy = { name: c.cls.name, line: this.line(c.cls.node.from), ...(this.path ? { path: this.path } : {}) };
+    if (all.length > 1) o.candidates = all.map((x) => x.spec.id);
+    if (c.custom) o.computes = c.custom.computes;
+    return o;
+  }
+
+  /** A call argument for the binder: the scanner's own when it is one of the call's, else built from the syntax. */
+  toArgument(a: SynthArg, own: Map<number, CallArgument>, fallback: Range): CallArgument {
+    if (a.node) {
+      const mine = own.get(a.node.from);
+      if (mine) return a.name === mine.name && a.star === (mine.star ?? '') ? mine : { ...mine, name: a.name, star: a.star || undefined };
+    }
+    const range = (s: number, e: number): Range => ({ start: this.pos(s), end: this.pos(e), startOffset: s, endOffset: e });
+    const text = a.node ? this.model.text.slice(a.node.from, a.node.to) : a.literal !== undefined ? JSON.stringify(a.literal) : '';
+    const lit = a.literal !== undefined ? a.literal : literalOf(a.node, this.model.text);
+    const r = a.node ? range(a.node.from, a.node.to) : fallback;
+    const arg: CallArgument = { value: lit === undefined ? { expr: text } : lit, text, range: r, valueRange: r };
+    if (a.name) arg.name = a.name;
+    if (a.star) arg.star = a.star;
+    return arg;
+  }
+
+  /** The layer a call site builds, or null. */
+  layer(site: ScannedCall, callee: readonly Value[], args: readonly BoundArg[]): ResolvedLayer | null {
+    const all = this.candidates(callee, args);
+    if (all.length === 0) return null;
+    // a plain call of an imported class is the direct recognizer's
+    if (all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
+    const c = all[0];
+    const own = new Map<number, CallArgument>();
+    for (const a of site.args) own.set(a.valueRange.startOffset, a);
+    const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
+    const layer = bindLayer(synth, c.spec);
+    layer.call = site;
+    layer.origin = this.origin(c, all);
+    return layer;
+  }
+}

@@ -1,0 +1,1227 @@
+/**
+ * A semantic model of one Python module: its scopes (module, class, function, lambda,
+ * comprehension), what each name may hold where it is read, and every call with the values its
+ * callee may have. It is an abstract interpretation over small sets of values (./values.ts):
+ * statements run in order with both branches of an `if` kept, parameters hold their defaults
+ * plus whatever the module's own calls pass them, `self.x` holds every value any method assigns,
+ * and the whole is iterated to a fixed point (bounded passes, bounded sets), so that
+ * `norm_layer(planes)` in a block resolves through `_make_layer`, `self._norm_layer` and the
+ * default written in `ResNet.__init__`.
+ *
+ * Nothing here throws on odd input: unknown syntax evaluates to "unknown".
+ */
+import type { PyValue } from '../../frameworks/types';
+import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
+import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
+
+export interface ParamDef {
+  name: string;
+  star: '' | '*' | '**';
+  keywordOnly: boolean;
+  node: SyntaxNode;
+  defaultNode: SyntaxNode | null;
+  /** The default's values (evaluated where the `def` runs). */
+  defaults: VSet;
+  /** Values passed by the module's own calls. */
+  passed: VSet;
+}
+
+interface ScopeBase {
+  id: number;
+  parent: Scope | null;
+  /** Names bound in this scope (Python's rule: assigned anywhere in it makes a name local). */
+  locals: Set<string>;
+  /** Every value each local name is given anywhere in the scope. */
+  summary: Map<string, VSet>;
+  /** Names declared `global` or `nonlocal`. */
+  nonlocals?: Set<string>;
+}
+
+export interface ModuleScope extends ScopeBase {
+  kind: 'module';
+}
+
+export interface FuncDef extends ScopeBase {
+  kind: 'func';
+  name: string;
+  node: SyntaxNode;
+  params: ParamDef[];
+  /** Body node (a Body, or the expression of a lambda). */
+  body: SyntaxNode | null;
+  isLambda: boolean;
+  /** The class whose body defines it, for methods. */
+  cls?: ClassDef;
+  decorators: string[];
+  returns: VSet;
+}
+
+export interface ClassDef extends ScopeBase {
+  kind: 'class';
+  name: string;
+  node: SyntaxNode;
+  baseNodes: SyntaxNode[];
+  bases: VSet;
+  body: SyntaxNode | null;
+  methods: Map<string, FuncDef>;
+  /** `self.x = ...` values, by attribute name. */
+  attrs: Map<string, VSet>;
+  /** Annotated class-body names in order (dataclass-style fields of Flax modules). */
+  fields: string[];
+  /** Values passed to fields by construction calls. */
+  fieldPassed: Map<string, VSet>;
+  decorators: string[];
+  /** User classes of this module that list it as a base. */
+  subclasses: ClassDef[];
+}
+
+export type Scope = ModuleScope | FuncDef | ClassDef;
+
+/** A call as the model saw it in its last pass. */
+export interface Site {
+  node: SyntaxNode;
+  callee: VSet;
+  args: BoundArg[];
+  scope: Scope;
+}
+
+/** What another module of the same package exports, for `from .norms import X`. */
+export interface ImportHost {
+  /** Values of `name` in module `module` (absolute dotted, relative ones already resolved), or undefined when unknown. */
+  lookup(module: string, name: string): VSet | undefined;
+}
+
+interface Env {
+  scope: Scope;
+  vars: Map<string, VSet>;
+  /** Comprehension variables in effect. */
+  extra: Map<string, VSet> | null;
+  terminated: boolean;
+  /** For module-level code: flow-sensitive reads; functions read the module summary. */
+  parent: Env | null;
+}
+
+const MAX_PASSES = 8;
+/** Syntax nesting followed at most (CPython itself stops at 200 nested brackets). */
+export const MAX_NESTING = 400;
+/** Depth bound for partials of partials and nested evaluation. */
+const MAX_DEPTH = 200;
+
+const BUILTINS_SPECIAL = new Set(['super', 'getattr', 'partial', 'isinstance', 'print', 'len', 'range']);
+
+function literalString(raw: string): string | undefined {
+  const m = /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/.exec(raw);
+  if (!m || /[fF]/.test(m[1])) return undefined;
+  const body = m[3];
+  if (/[rR]/.test(m[1]) || !body.includes('\\')) return body;
+  return body.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', '\\': '\\', "'": "'", '"': '"' })[c] ?? '\\' + c);
+}
+
+export function numberOf(raw: string): number | undefined {
+  const t = raw.replace(/_/g, '');
+  if (/[jJ]$/.test(t)) return undefined;
+  if (/^0[xX][0-9a-fA-F]+$/.test(t)) return parseInt(t.slice(2), 16);
+  if (/^0[oO][0-7]+$/.test(t)) return parseInt(t.slice(2), 8);
+  if (/^0[bB][01]+$/.test(t)) return parseInt(t.slice(2), 2);
+  const n = Number(t);
+  return Number.isFinite(n) || t === 'inf' ? n : undefined;
+}
+
+/** The value of a literal expression (numbers, strings, True/False/None, tuples and lists of them, simple arithmetic). */
+export function literalOf(n: SyntaxNode | null, text: string, depth = 0): PyValue | undefined {
+  if (!n || depth > 50) return undefined;
+  switch (n.name) {
+    case 'Number':
+      return numberOf(text.slice(n.from, n.to));
+    case 'String':
+      return literalString(text.slice(n.from, n.to));
+    case 'ContinuedString': {
+      let s = '';
+      for (const c of children(n)) {
+        const v = literalOf(c, text, depth + 1);
+        if (typeof v !== 'string') return undefined;
+        s += v;
+      }
+      return s;
+    }
+    case 'Boolean':
+      return text.slice(n.from, n.to) === 'True';
+    case 'None':
+      return null;
+    case 'ParenthesizedExpression': {
+      const inner = operands(n);
+      return inner.length === 1 ? literalOf(inner[0], text, depth + 1) : undefined;
+    }
+    case 'TupleExpression':
+    case 'ArrayExpression': {
+      const out: PyValue[] = [];
+      for (const c of operands(n)) {
+        const v = literalOf(c, text, depth + 1);
+        if (v === undefined) return undefined;
+        out.push(v);
+      }
+      return out;
+    }
+    case 'UnaryExpression': {
+      const kids = children(n);
+      const op = text.slice(kids[0].from, kids[0].to);
+      const v = literalOf(kids[kids.length - 1], text, depth + 1);
+      if (typeof v !== 'number') return undefined;
+      return op === '-' ? -v : op === '+' ? v : undefined;
+    }
+    case 'BinaryExpression': {
+      const kids = children(n);
+      if (kids.length !== 3 || kids[1].name !== 'ArithOp') return undefined;
+      const a = literalOf(kids[0], text, depth + 1);
+      const b = literalOf(kids[2], text, depth + 1);
+      if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+      return arith(text.slice(kids[1].from, kids[1].to), a, b);
+    }
+  }
+  return undefined;
+}
+
+export function arith(op: string, a: number, b: number): number | undefined {
+  let r: number;
+  switch (op) {
+    case '+':
+      r = a + b;
+      break;
+    case '-':
+      r = a - b;
+      break;
+    case '*':
+      r = a * b;
+      break;
+    case '/':
+      if (b === 0) return undefined;
+      r = a / b;
+      break;
+    case '//':
+      if (b === 0) return undefined;
+      r = Math.floor(a / b);
+      break;
+    case '%':
+      if (b === 0) return undefined;
+      r = a - b * Math.floor(a / b);
+      break;
+    case '**':
+      r = a ** b;
+      break;
+    default:
+      return undefined;
+  }
+  return Number.isFinite(r) ? r : undefined;
+}
+
+/** Targets and value of an assignment: `a = b = value`, `a, b = x, y`, `x: T = v`. */
+function assignmentParts(n: SyntaxNode): { targets: SyntaxNode[][]; value: SyntaxNode[]; annotated: boolean } {
+  const segments: SyntaxNode[][] = [[]];
+  let annotated = false;
+  for (let c = n.firstChild; c; c = c.nextSibling) {
+    if (c.name === 'AssignOp') segments.push([]);
+    else if (c.name === 'TypeDef') annotated = true;
+    else if (c.name !== ',' && c.name !== 'Comment') segments[segments.length - 1].push(c);
+  }
+  if (segments.length === 1) return { targets: [segments[0]], value: [], annotated };
+  return { targets: segments.slice(0, -1), value: segments[segments.length - 1], annotated };
+}
+
+/** Names a target list binds (`a`, `(a, b)`, `*rest`; not attributes or subscripts). */
+function targetNames(nodes: readonly SyntaxNode[], text: string, out: string[] = []): string[] {
+  for (const t of nodes) {
+    if (t.name === 'VariableName') out.push(text.slice(t.from, t.to));
+    else if (t.name === 'TupleExpression' || t.name === 'ArrayExpression' || t.name === 'ParenthesizedExpression') targetNames(operands(t), text, out);
+  }
+  return out;
+}
+
+/** Names after `for` up to `in`, in a for statement or comprehension clause. */
+function forTargets(n: SyntaxNode, text: string): { names: string[]; iter: SyntaxNode | null }[] {
+  const out: { names: string[]; iter: SyntaxNode | null }[] = [];
+  const kids = children(n);
+  for (let i = 0; i < kids.length; i++) {
+    if (kids[i].name !== 'for') continue;
+    const t: SyntaxNode[] = [];
+    let j = i + 1;
+    for (; j < kids.length && kids[j].name !== 'in'; j++) if (kids[j].name !== ',') t.push(kids[j]);
+    out.push({ names: targetNames(t, text), iter: kids[j + 1] ?? null });
+  }
+  return out;
+}
+
+const COMPREHENSIONS = new Set(['ArrayComprehensionExpression', 'SetComprehensionExpression', 'DictionaryComprehensionExpression', 'ComprehensionExpression']);
+
+export class ModuleModel {
+  readonly module: ModuleScope;
+  readonly funcs: FuncDef[] = [];
+  readonly classes: ClassDef[] = [];
+  /** Scope of each def/class/lambda node, by its start offset. */
+  private scopeAt = new Map<number, FuncDef | ClassDef>();
+  /** Calls seen in the last pass, by the offset of their callee. */
+  sites = new Map<number, Site>();
+  /** Names whose local binding hides a module-level name: calls written with them, by offset. */
+  readonly shadowed = new Set<number>();
+  private changed = false;
+  private nextId = 0;
+  passes = 0;
+
+  constructor(
+    readonly text: string,
+    readonly tree: Tree,
+    private readonly host?: ImportHost,
+    /** Dotted name of this module (for relative imports), e.g. 'timm.layers.norm'; and whether it is a package's __init__. */
+    readonly moduleName = '',
+    readonly isPackage = false,
+  ) {
+    this.module = { kind: 'module', id: this.nextId++, parent: null, locals: new Set(), summary: new Map() };
+    this.collect(tree.topNode, this.module);
+    this.run();
+  }
+
+  // ---- collection: scopes, locals, parameters ----------------------------------------------
+
+  private t(n: SyntaxNode): string {
+    return this.text.slice(n.from, n.to);
+  }
+
+  /** Nesting depth of collect(): past MAX_NESTING (CPython's parser refuses at 200 brackets) the rest is skipped. */
+  private nesting = 0;
+
+  private collect(n: SyntaxNode, scope: Scope): void {
+    if (this.nesting > MAX_NESTING) return;
+    this.nesting++;
+    for (let c = n.firstChild; c; c = c.nextSibling) this.collectNode(c, scope);
+    this.nesting--;
+  }
+
+  private collectNode(c: SyntaxNode, scope: Scope): void {
+    switch (c.name) {
+      case 'FunctionDefinition':
+        this.defineFunction(c, scope, []);
+        return;
+      case 'ClassDefinition':
+        this.defineClass(c, scope, []);
+        return;
+      case 'DecoratedStatement': {
+        const decorators = children(c)
+          .filter((d) => d.name === 'Decorator')
+          .map((d) => this.t(d).replace(/^@\s*/, '').replace(/\(.*$/s, '').trim());
+        const def = children(c).find((d) => d.name === 'FunctionDefinition' || d.name === 'ClassDefinition');
+        for (const d of children(c)) if (d.name === 'Decorator') this.collect(d, scope);
+        if (def?.name === 'FunctionDefinition') this.defineFunction(def, scope, decorators);
+        else if (def) this.defineClass(def, scope, decorators);
+        return;
+      }
+      case 'LambdaExpression': {
+        const f = this.newFunc(c, scope, '<lambda>', child(c, 'ParamList'), operands(c).filter((x) => x.name !== 'ParamList').pop() ?? null, true, []);
+        if (f.body) this.collectNode(f.body, f);
+        return;
+      }
+      case 'AssignStatement': {
+        const parts = assignmentParts(c);
+        for (const tg of parts.targets) for (const name of targetNames(tg, this.text)) scope.locals.add(name);
+        if (scope.kind === 'class' && parts.annotated) {
+          const first = parts.targets[0][0];
+          if (first?.name === 'VariableName' && !/ClassVar/.test(this.t(c))) scope.fields.push(this.t(first));
+        }
+        break;
+      }
+      case 'UpdateStatement': {
+        const first = c.firstChild;
+        if (first?.name === 'VariableName') scope.locals.add(this.t(first));
+        break;
+      }
+      case 'ForStatement':
+        for (const f of forTargets(c, this.text)) for (const name of f.names) scope.locals.add(name);
+        break;
+      case 'ImportStatement':
+        for (const b of this.importBindings(c)) if (b.local !== '*') scope.locals.add(b.local);
+        return;
+      case 'WithStatement':
+      case 'TryStatement': {
+        const kids = children(c);
+        for (let i = 0; i < kids.length - 1; i++) if (kids[i].name === 'as' && kids[i + 1].name === 'VariableName') scope.locals.add(this.t(kids[i + 1]));
+        break;
+      }
+      case 'ScopeStatement':
+        // global / nonlocal: the names are not local here (removed once the whole body is seen)
+        for (const v of children(c)) if (v.name === 'VariableName') (scope.nonlocals ??= new Set()).add(this.t(v));
+        return;
+    }
+    if (COMPREHENSIONS.has(c.name)) {
+      // comprehension variables live in their own scope; nothing to collect for the enclosing one
+      this.collect(c, scope);
+      return;
+    }
+    this.collect(c, scope);
+  }
+
+  private newFunc(node: SyntaxNode, scope: Scope, name: string, plist: SyntaxNode | null, body: SyntaxNode | null, isLambda: boolean, decorators: string[]): FuncDef {
+    const params: ParamDef[] = paramList(plist, this.text).map((p: ArgNode) => ({
+      name: p.name!,
+      star: p.star,
+      keywordOnly: !!p.keywordOnly,
+      node: p.nameNode!,
+      defaultNode: p.value,
+      defaults: EMPTY,
+      passed: EMPTY,
+    }));
+    const f: FuncDef = {
+      kind: 'func',
+      id: this.nextId++,
+      parent: scope,
+      locals: new Set(params.map((p) => p.name)),
+      summary: new Map(),
+      name,
+      node,
+      params,
+      body,
+      isLambda,
+      decorators,
+      returns: EMPTY,
+    };
+    if (scope.kind === 'class' && !isLambda) f.cls = scope;
+    this.funcs.push(f);
+    this.scopeAt.set(node.from, f);
+    return f;
+  }
+
+  private defineFunction(c: SyntaxNode, scope: Scope, decorators: string[]): void {
+    const nameNode = child(c, 'VariableName');
+    const name = nameNode ? this.t(nameNode) : '<def>';
+    scope.locals.add(name);
+    // defaults and decorators belong to the enclosing scope
+    const plist = child(c, 'ParamList');
+    if (plist) for (const p of paramList(plist, this.text)) if (p.value) this.collectNode(p.value, scope);
+    const f = this.newFunc(c, scope, name, plist, child(c, 'Body'), false, decorators);
+    if (scope.kind === 'class') scope.methods.set(name, f);
+    if (f.body) this.collect(f.body, f);
+    for (const n of f.nonlocals ?? []) f.locals.delete(n);
+  }
+
+  private defineClass(c: SyntaxNode, scope: Scope, decorators: string[]): void {
+    const nameNode = child(c, 'VariableName');
+    const name = nameNode ? this.t(nameNode) : '<class>';
+    scope.locals.add(name);
+    const args = argList(child(c, 'ArgList'), this.text);
+    const cls: ClassDef = {
+      kind: 'class',
+      id: this.nextId++,
+      parent: scope,
+      locals: new Set(),
+      summary: new Map(),
+      name,
+      node: c,
+      baseNodes: args.filter((a) => !a.name && !a.star && a.value).map((a) => a.value!),
+      bases: EMPTY,
+      body: child(c, 'Body'),
+      methods: new Map(),
+      attrs: new Map(),
+      fields: [],
+      fieldPassed: new Map(),
+      decorators,
+      subclasses: [],
+    };
+    for (const b of cls.baseNodes) this.collectNode(b, scope);
+    this.classes.push(cls);
+    this.scopeAt.set(c.from, cls);
+    if (cls.body) this.collect(cls.body, cls);
+  }
+
+  /** (local name, dotted target) of an import statement; relative modules resolved against this module. */
+  importBindings(n: SyntaxNode): { local: string; target: string }[] {
+    const kids = children(n);
+    const out: { local: string; target: string }[] = [];
+    if (kids[0]?.name === 'from') {
+      let i = 1;
+      let dots = 0;
+      let mod = '';
+      for (; i < kids.length && kids[i].name !== 'import'; i++) {
+        const t = this.t(kids[i]);
+        if (kids[i].name === '.' || /^\.+$/.test(t)) dots += t.length;
+        else if (kids[i].name === 'VariableName') mod += (mod && !mod.endsWith('.') ? '.' : '') + t;
+        else if (t === '...') dots += 3;
+      }
+      const base = dots > 0 ? this.relative(dots, mod) : mod;
+      i++;
+      for (; i < kids.length; i++) {
+        const k = kids[i];
+        if (k.name === '*' || this.t(k) === '*') out.push({ local: '*', target: base });
+        if (k.name !== 'VariableName') continue;
+        const name = this.t(k);
+        let local = name;
+        if (kids[i + 1]?.name === 'as' && kids[i + 2]?.name === 'VariableName') {
+          local = this.t(kids[i + 2]);
+          i += 2;
+        }
+        out.push({ local, target: base ? base + '.' + name : name });
+      }
+      return out;
+    }
+    // import a.b.c [as x], d
+    let parts: string[] = [];
+    for (let i = 1; i < kids.length; i++) {
+      const k = kids[i];
+      if (k.name === 'VariableName') parts.push(this.t(k));
+      else if (k.name === 'as') {
+        const alias = kids[i + 1];
+        if (alias?.name === 'VariableName') out.push({ local: this.t(alias), target: parts.join('.') });
+        parts = [];
+        i++;
+      } else if (k.name === ',') {
+        if (parts.length) out.push({ local: parts[0], target: parts[0] });
+        parts = [];
+      }
+    }
+    if (parts.length) out.push({ local: parts[0], target: parts[0] });
+    return out;
+  }
+
+  private relative(dots: number, mod: string): string {
+    const pkg = this.moduleName.split('.').filter(Boolean);
+    if (!this.isPackage) pkg.pop();
+    for (let d = 1; d < dots; d++) pkg.pop();
+    const base = pkg.join('.');
+    return '.' + (base ? base + (mod ? '.' + mod : '') : mod);
+  }
+
+  // ---- evaluation ----------------------------------------------------------------------------
+
+  private run(): void {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      this.changed = false;
+      this.passes = pass + 1;
+      this.sites = new Map();
+      this.shadowed.clear();
+      const env: Env = { scope: this.module, vars: new Map(), extra: null, terminated: false, parent: null };
+      this.execBlock(statements(this.tree.topNode), env);
+      for (const f of this.funcs) this.execFunction(f);
+      if (!this.changed) break;
+    }
+  }
+
+  private execFunction(f: FuncDef): void {
+    const vars = new Map<string, VSet>();
+    const isStatic = f.decorators.includes('staticmethod');
+    const isClassMethod = f.decorators.includes('classmethod');
+    f.params.forEach((p, i) => {
+      let vs: VSet;
+      if (i === 0 && f.cls && !isStatic && p.star === '') vs = isClassMethod ? [{ k: 'class', cls: f.cls, hops: [] }] : [{ k: 'inst', cls: f.cls, hops: [] }];
+      else if (p.star) vs = [UNKNOWN];
+      else vs = union(p.defaults, p.passed);
+      vars.set(p.name, vs);
+      this.record(f, p.name, vs);
+    });
+    const env: Env = { scope: f, vars, extra: null, terminated: false, parent: null };
+    if (f.isLambda) {
+      if (f.body) f.returns = this.grow(f.returns, this.evalExpr(f.body, env, 0));
+    } else this.execBlock(statements(f.body), env);
+  }
+
+  /** Union into a summary slot, noting growth. */
+  private grow(old: VSet, add: VSet): VSet {
+    const u = union(old, add);
+    if (u !== old && !sameSet(u, old)) {
+      this.changed = true;
+      if (process.env.NL_DEBUG && this.passes >= 7) console.log('grow', old.map(keyOf), '+', add.map(keyOf), new Error().stack?.split('\n')[2]);
+    }
+    return u;
+  }
+
+  private record(scope: Scope, name: string, vs: VSet): void {
+    scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs));
+  }
+
+  private assign(env: Env, name: string, vs: VSet, at: number): void {
+    const scope = env.scope;
+    const nonlocals = scope.nonlocals;
+    let hopped = vs;
+    if (scope.kind === 'func' && scope.params.some((p) => p.name === name)) hopped = withHop(vs, { via: 'parameter-default', name, at });
+    else hopped = withHop(vs, { via: 'alias', name, at });
+    if (nonlocals?.has(name)) {
+      // global x / nonlocal x: the value lands in the module (or enclosing) summary
+      let s: Scope | null = scope.parent;
+      while (s && !(s.locals.has(name) && s.kind !== 'class')) s = s.parent;
+      this.record(s ?? this.module, name, hopped);
+      return;
+    }
+    env.vars.set(name, hopped);
+    this.record(scope, name, hopped);
+  }
+
+  private lookup(name: string, env: Env): VSet {
+    if (env.extra?.has(name)) return env.extra.get(name)!;
+    const scope = env.scope;
+    if (scope.locals.has(name)) return env.vars.get(name) ?? scope.summary.get(name) ?? EMPTY;
+    // enclosing scopes (class bodies are skipped by functions, as in Python)
+    for (let s: Scope | null = scope.parent; s; s = s.parent) {
+      if (s.kind === 'class') continue;
+      if (s.locals.has(name)) return s.summary.get(name) ?? EMPTY;
+    }
+    if (name === 'super') return [{ k: 'q', q: 'builtins.super', hops: [] }];
+    if (BUILTINS_SPECIAL.has(name)) return [{ k: 'q', q: 'builtins.' + name, hops: [] }];
+    return [UNKNOWN];
+  }
+
+  /** True when a name read in `scope` is bound by a function-level parameter, local or comprehension variable. */
+  private locallyBound(name: string, env: Env): boolean {
+    if (env.extra?.has(name)) return true;
+    for (let s: Scope | null = env.scope; s && s.kind !== 'module'; s = s.parent) {
+      if (s.kind === 'class') continue;
+      if (s.locals.has(name)) {
+        // an import inside the function is not a shadow of the module's meaning
+        const vs = env.scope === s ? env.vars.get(name) ?? s.summary.get(name) : s.summary.get(name);
+        return !(vs && vs.length > 0 && vs.every((v) => v.k === 'q' && v.hops.length === 0));
+      }
+    }
+    return false;
+  }
+
+  private copyEnv(env: Env): Env {
+    return { ...env, vars: new Map(env.vars) };
+  }
+
+  /** Join branch environments into `env`. */
+  private join(env: Env, branches: Env[]): void {
+    const live = branches.filter((b) => !b.terminated);
+    if (live.length === 0) {
+      env.terminated = true;
+      return;
+    }
+    const names = new Set<string>();
+    for (const b of live) for (const k of b.vars.keys()) names.add(k);
+    for (const k of names) {
+      let vs: VSet = EMPTY;
+      let missing = false;
+      for (const b of live) {
+        const v = b.vars.get(k);
+        if (v === undefined) missing = true;
+        else vs = union(vs, v);
+      }
+      if (missing) vs = union(vs, env.scope.summary.get(k) ?? EMPTY);
+      env.vars.set(k, vs);
+    }
+  }
+
+  private blockDepth = 0;
+
+  private execBlock(stmts: readonly SyntaxNode[], env: Env): void {
+    if (this.blockDepth > MAX_NESTING) return;
+    this.blockDepth++;
+    for (const s of stmts) {
+      if (env.terminated) break;
+      this.exec(s, env);
+    }
+    this.blockDepth--;
+  }
+
+  private exec(s: SyntaxNode, env: Env): void {
+    switch (s.name) {
+      case 'ExpressionStatement':
+        for (const e of operands(s)) this.evalExpr(e, env, 0);
+        return;
+      case 'AssignStatement':
+        this.execAssign(s, env);
+        return;
+      case 'UpdateStatement': {
+        const ops = operands(s);
+        for (const e of ops.slice(1)) this.evalExpr(e, env, 0);
+        if (ops[0]?.name === 'VariableName') this.assign(env, this.t(ops[0]), [UNKNOWN], s.from);
+        return;
+      }
+      case 'IfStatement':
+        this.execIf(s, env);
+        return;
+      case 'ForStatement':
+      case 'WhileStatement':
+        this.execLoop(s, env);
+        return;
+      case 'TryStatement':
+        this.execTry(s, env);
+        return;
+      case 'WithStatement': {
+        const kids = children(s);
+        for (let i = 0; i < kids.length; i++) {
+          const k = kids[i];
+          if (k.name === 'Body') this.execBlock(statements(k), env);
+          else if (k.name === 'as' && kids[i + 1]?.name === 'VariableName') {
+            this.assign(env, this.t(kids[i + 1]), [UNKNOWN], s.from);
+            i++;
+          } else if (k.name !== 'with' && k.name !== ',' && k.name !== 'async') this.evalExpr(k, env, 0);
+        }
+        return;
+      }
+      case 'ReturnStatement': {
+        const ops = operands(s);
+        let vs: VSet = EMPTY;
+        if (ops.length === 1) vs = this.evalExpr(ops[0], env, 0);
+        else if (ops.length > 1) vs = [{ k: 'seq', items: ops.map((o) => this.evalExpr(o, env, 0)), at: s.from, hops: [] }];
+        const f = env.scope;
+        if (f.kind === 'func') f.returns = this.grow(f.returns, vs);
+        env.terminated = true;
+        return;
+      }
+      case 'RaiseStatement':
+        for (const e of operands(s)) this.evalExpr(e, env, 0);
+        env.terminated = true;
+        return;
+      case 'FunctionDefinition':
+      case 'ClassDefinition':
+        this.execDef(s, env);
+        return;
+      case 'DecoratedStatement': {
+        for (const d of children(s)) if (d.name === 'Decorator') for (const e of operands(d)) if (e.name !== 'VariableName' || true) this.evalDecorator(d, env);
+        const def = children(s).find((d) => d.name === 'FunctionDefinition' || d.name === 'ClassDefinition');
+        if (def) this.execDef(def, env);
+        return;
+      }
+      case 'ImportStatement':
+        this.execImport(s, env);
+        return;
+      case 'PassStatement':
+      case 'BreakStatement':
+      case 'ContinueStatement':
+      case 'ScopeStatement':
+      case 'Comment':
+        return;
+      default:
+        // assert, del, print, match ...: evaluate what they contain so their calls are seen
+        for (const c of children(s)) {
+          if (c.name === 'Body') this.execBlock(statements(c), this.copyEnv(env));
+          else if (!/^[a-z]+$/.test(c.name) && c.name !== '⚠') this.evalExpr(c, env, 0);
+        }
+    }
+  }
+
+  private evalDecorator(d: SyntaxNode, env: Env): void {
+    const kids = operands(d);
+    // `@a.b(...)` is written without a CallExpression node: evaluate argument lists found inside
+    for (const k of kids) if (k.name === 'ArgList') for (const a of argList(k, this.text)) if (a.value) this.evalExpr(a.value, env, 0);
+  }
+
+  private execDef(s: SyntaxNode, env: Env): void {
+    const def = this.scopeAt.get(s.from);
+    const nameNode = child(s, 'VariableName');
+    if (!def || !nameNode) return;
+    if (def.kind === 'func') {
+      for (const p of def.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, withHop(this.evalExpr(p.defaultNode, env, 0), { via: 'parameter-default', name: p.name, at: p.defaultNode.from }));
+      this.setName(env, this.t(nameNode), [{ k: 'func', fn: def, hops: [] }]);
+      return;
+    }
+    def.bases = this.grow(def.bases, def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0)));
+    for (const b of def.bases) if (b.k === 'class' && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
+    this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }]);
+    // the class body runs now, in its own scope
+    const cenv: Env = { scope: def, vars: new Map(), extra: null, terminated: false, parent: env };
+    this.execBlock(statements(def.body), cenv);
+  }
+
+  /** Bind a name without a hop (def, class, import). */
+  private setName(env: Env, name: string, vs: VSet): void {
+    env.vars.set(name, vs);
+    this.record(env.scope, name, vs);
+  }
+
+  private execImport(s: SyntaxNode, env: Env): void {
+    for (const b of this.importBindings(s)) {
+      if (b.local === '*') continue;
+      let vs: VSet = [{ k: 'q', q: b.target, hops: [] }];
+      if (b.target.startsWith('.') && this.host) {
+        const dot = b.target.lastIndexOf('.');
+        const found = this.host.lookup(b.target.slice(1, dot), b.target.slice(dot + 1));
+        if (found) vs = withHop(found, { via: 'import', name: b.local, at: s.from });
+      }
+      this.setName(env, b.local, vs);
+    }
+  }
+
+  private execAssign(s: SyntaxNode, env: Env): void {
+    const { targets, value } = assignmentParts(s);
+    if (value.length === 0) {
+      // `x: T` declares without binding
+      return;
+    }
+    const values = value.map((v) => this.evalExpr(v, env, 0));
+    const whole: VSet = values.length === 1 ? values[0] : [{ k: 'seq', items: values, at: s.from, hops: [] }];
+    for (const tg of targets) this.assignTarget(tg, whole, values.length > 1 ? values : null, env, s.from);
+  }
+
+  private assignTarget(tg: readonly SyntaxNode[], whole: VSet, parts: VSet[] | null, env: Env, at: number): void {
+    if (tg.length === 1) {
+      const t = tg[0];
+      if (t.name === 'VariableName') {
+        this.assign(env, this.t(t), whole, at);
+        return;
+      }
+      if (t.name === 'MemberExpression') {
+        const kids = children(t);
+        if (kids.length === 3 && kids[1].name === '.') {
+          const base = this.evalExpr(kids[0], env, 0);
+          const attr = this.t(kids[2]);
+          for (const b of base) if (b.k === 'inst') b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at })));
+        } else this.evalExpr(t, env, 0);
+        return;
+      }
+      if (t.name === 'TupleExpression' || t.name === 'ParenthesizedExpression' || t.name === 'ArrayExpression') {
+        this.assignTarget(operands(t), whole, parts, env, at);
+        return;
+      }
+      return;
+    }
+    // a, b = ...
+    let items: VSet[] | null = parts;
+    if (!items && whole.length === 1 && whole[0].k === 'seq') items = whole[0].items;
+    if (!items && whole.length === 1 && whole[0].k === 'const' && Array.isArray(whole[0].v)) items = (whole[0].v as PyValue[]).map((v) => [{ k: 'const', v, hops: [] }]);
+    tg.forEach((t, i) => this.assignTarget([t], items && items.length === tg.length ? items[i] : [UNKNOWN], null, env, at));
+  }
+
+  /** `x is None`, `x is not None`, `not x`, `x`: which name the condition narrows and how. */
+  private narrowing(cond: SyntaxNode | undefined): { name: string; noneWhenTrue: boolean } | null {
+    if (!cond) return null;
+    if (cond.name === 'BinaryExpression') {
+      const k = children(cond);
+      if (k.length >= 3 && k[0].name === 'VariableName' && k[1].name === 'is' && k[k.length - 1].name === 'None') {
+        return { name: this.t(k[0]), noneWhenTrue: !(k.length === 4 && k[2].name === 'not') };
+      }
+      if (k.length === 3 && k[0].name === 'VariableName' && k[1].name === 'CompareOp' && k[2].name === 'None') {
+        const op = this.t(k[1]);
+        if (op === '==') return { name: this.t(k[0]), noneWhenTrue: true };
+        if (op === '!=') return { name: this.t(k[0]), noneWhenTrue: false };
+      }
+    }
+    if (cond.name === 'UnaryExpression') {
+      const k = children(cond);
+      if (k.length === 2 && k[0].name === 'not' && k[1].name === 'VariableName') return { name: this.t(k[1]), noneWhenTrue: true };
+    }
+    if (cond.name === 'VariableName') return { name: this.t(cond), noneWhenTrue: false };
+    return null;
+  }
+
+  private narrow(env: Env, n: { name: string; noneWhenTrue: boolean } | null, truth: boolean): void {
+    if (!n || !env.scope.locals.has(n.name)) return;
+    const cur = env.vars.get(n.name) ?? env.scope.summary.get(n.name);
+    if (!cur) return;
+    const wantNone = n.noneWhenTrue === truth;
+    // falsy-but-not-None values are rare for what we track; narrowing to None keeps only None
+    env.vars.set(n.name, wantNone ? cur.filter(isNone) : cur.filter((v) => !isNone(v)));
+  }
+
+  private execIf(s: SyntaxNode, env: Env): void {
+    const kids = children(s);
+    const branches: Env[] = [];
+    const rest = this.copyEnv(env);
+    let hasElse = false;
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i];
+      if (k.name === 'if' || k.name === 'elif') {
+        const cond = kids[i + 1];
+        const body = kids.slice(i + 2).find((x) => x.name === 'Body');
+        if (cond && cond.name !== 'Body') this.evalExpr(cond, rest, 0);
+        const n = this.narrowing(cond);
+        const b = this.copyEnv(rest);
+        this.narrow(b, n, true);
+        if (body) this.execBlock(statements(body), b);
+        branches.push(b);
+        this.narrow(rest, n, false);
+      } else if (k.name === 'else') {
+        hasElse = true;
+        const body = kids[i + 1];
+        const b = this.copyEnv(rest);
+        if (body?.name === 'Body') this.execBlock(statements(body), b);
+        branches.push(b);
+      }
+    }
+    if (!hasElse) branches.push(rest);
+    this.join(env, branches);
+  }
+
+  private execLoop(s: SyntaxNode, env: Env): void {
+    const kids = children(s);
+    if (s.name === 'ForStatement') {
+      for (const f of forTargets(s, this.text)) {
+        if (f.iter) this.evalExpr(f.iter, env, 0);
+        for (const name of f.names) this.assign(env, name, [UNKNOWN], s.from);
+      }
+    } else {
+      const cond = kids[1];
+      if (cond && cond.name !== 'Body') this.evalExpr(cond, env, 0);
+    }
+    const bodies = kids.filter((k) => k.name === 'Body');
+    const once = this.copyEnv(env);
+    if (bodies[0]) this.execBlock(statements(bodies[0]), once);
+    once.terminated = false; // a return inside a loop still may not run
+    const twice = this.copyEnv(once);
+    if (bodies[0]) this.execBlock(statements(bodies[0]), twice);
+    twice.terminated = false;
+    this.join(env, [env.terminated ? { ...env, terminated: false } : this.copyEnv(env), once, twice]);
+    if (bodies[1]) this.execBlock(statements(bodies[1]), env);
+  }
+
+  private execTry(s: SyntaxNode, env: Env): void {
+    const kids = children(s);
+    const branches: Env[] = [];
+    let tryEnv: Env | null = null;
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i];
+      if (k.name === 'try' && kids[i + 1]?.name === 'Body') {
+        tryEnv = this.copyEnv(env);
+        this.execBlock(statements(kids[i + 1]), tryEnv);
+        branches.push(tryEnv);
+      } else if (k.name === 'except') {
+        const h = this.copyEnv(env);
+        let j = i + 1;
+        for (; j < kids.length && kids[j].name !== 'Body'; j++) {
+          if (kids[j].name === 'as' && kids[j + 1]?.name === 'VariableName') this.assign(h, this.t(kids[j + 1]), [UNKNOWN], s.from);
+        }
+        if (kids[j]) this.execBlock(statements(kids[j]), h);
+        branches.push(h);
+        i = j;
+      } else if (k.name === 'else' && kids[i + 1]?.name === 'Body' && tryEnv) {
+        this.execBlock(statements(kids[i + 1]), tryEnv);
+        i++;
+      } else if (k.name === 'finally' && kids[i + 1]?.name === 'Body') {
+        this.join(env, branches);
+        branches.length = 0;
+        this.execBlock(statements(kids[i + 1]), env);
+        i++;
+      }
+    }
+    if (branches.length) this.join(env, branches);
+  }
+
+  // ---- expressions -------------------------------------------------------------------------
+
+  evalExpr(n: SyntaxNode, env: Env, depth: number): VSet {
+    if (depth > MAX_DEPTH) return [UNKNOWN];
+    switch (n.name) {
+      case 'VariableName':
+        return this.lookup(this.t(n), env);
+      case 'Number':
+      case 'String':
+      case 'ContinuedString':
+      case 'Boolean':
+      case 'None': {
+        const v = literalOf(n, this.text);
+        return v === undefined ? [UNKNOWN] : [{ k: 'const', v, hops: [] }];
+      }
+      case 'FormatString':
+        return [UNKNOWN];
+      case 'ParenthesizedExpression': {
+        const inner = operands(n);
+        return inner.length === 1 ? this.evalExpr(inner[0], env, depth + 1) : [UNKNOWN];
+      }
+      case 'TupleExpression':
+      case 'ArrayExpression': {
+        const lit = literalOf(n, this.text);
+        const items = operands(n).map((c) => this.evalExpr(c, env, depth + 1));
+        if (lit !== undefined) return [{ k: 'const', v: lit, hops: [] }];
+        return [{ k: 'seq', items, at: n.from, hops: [] }];
+      }
+      case 'DictionaryExpression':
+        return [this.evalDict(n, env, depth)];
+      case 'MemberExpression':
+        return this.evalMember(n, env, depth);
+      case 'CallExpression':
+        return this.evalCall(n, env, depth);
+      case 'ConditionalExpression': {
+        const ops = operands(n);
+        // a if cond else b
+        if (ops.length === 3) {
+          this.evalExpr(ops[1], env, depth + 1);
+          return union(this.evalExpr(ops[0], env, depth + 1), this.evalExpr(ops[2], env, depth + 1));
+        }
+        return [UNKNOWN];
+      }
+      case 'BinaryExpression': {
+        const k = children(n);
+        if (k.length === 3 && (k[1].name === 'or' || k[1].name === 'and')) {
+          const a = this.evalExpr(k[0], env, depth + 1);
+          const b = this.evalExpr(k[2], env, depth + 1);
+          return k[1].name === 'or' ? union(a.filter((v) => !isNone(v)), b) : union(a.filter(isNone), b);
+        }
+        const lit = literalOf(n, this.text);
+        for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
+        return lit === undefined ? [UNKNOWN] : [{ k: 'const', v: lit, hops: [] }];
+      }
+      case 'UnaryExpression': {
+        const lit = literalOf(n, this.text);
+        for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
+        return lit === undefined ? [UNKNOWN] : [{ k: 'const', v: lit, hops: [] }];
+      }
+      case 'LambdaExpression': {
+        const f = this.scopeAt.get(n.from);
+        if (f?.kind === 'func') {
+          for (const p of f.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, this.evalExpr(p.defaultNode, env, depth + 1));
+          return [{ k: 'func', fn: f, hops: [] }];
+        }
+        return [UNKNOWN];
+      }
+      default:
+        if (COMPREHENSIONS.has(n.name)) {
+          const extra = new Map(env.extra ?? []);
+          for (const f of forTargets(n, this.text)) {
+            if (f.iter) this.evalExpr(f.iter, { ...env, extra }, depth + 1);
+            for (const name of f.names) extra.set(name, [UNKNOWN]);
+          }
+          const inner = { ...env, extra };
+          for (const c of operands(n)) if (c.name !== 'VariableName' || !extra.has(this.t(c))) this.evalExpr(c, inner, depth + 1);
+          return [UNKNOWN];
+        }
+        for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
+        return [UNKNOWN];
+    }
+  }
+
+  private evalDict(n: SyntaxNode, env: Env, depth: number): Value {
+    const entries: [PyValue | undefined, VSet][] = [];
+    const kids = operands(n);
+    // key, value, key, value ... (`**other` spreads are skipped)
+    const all = children(n);
+    let key: SyntaxNode | null = null;
+    for (const c of all) {
+      if (c.name === '{' || c.name === '}' || c.name === ',' || c.name === 'Comment') continue;
+      if (c.name === ':') continue;
+      if (c.name === '**') {
+        key = null;
+        continue;
+      }
+      if (key === null) key = c;
+      else {
+        entries.push([literalOf(key, this.text), this.evalExpr(c, env, depth + 1)]);
+        key = null;
+      }
+    }
+    void kids;
+    return { k: 'dict', entries, at: n.from, hops: [] };
+  }
+
+  private evalMember(n: SyntaxNode, env: Env, depth: number): VSet {
+    const kids = children(n);
+    if (kids.length >= 3 && kids[1].name === '[') {
+      const base = this.evalExpr(kids[0], env, depth + 1);
+      const idxNode = kids[2];
+      const idx = idxNode.name === ']' ? undefined : literalOf(idxNode, this.text);
+      if (idxNode.name !== ']') this.evalExpr(idxNode, env, depth + 1);
+      return this.subscript(base, idx);
+    }
+    if (kids.length === 3 && kids[1].name === '.') {
+      const base = this.evalExpr(kids[0], env, depth + 1);
+      return this.member(base, this.t(kids[2]), env);
+    }
+    for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
+    return [UNKNOWN];
+  }
+
+  private subscript(base: VSet, idx: PyValue | undefined): VSet {
+    let out: VSet = EMPTY;
+    for (const b of base) {
+      if (b.k === 'dict') {
+        const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
+        for (const [, vs] of hit.length ? hit : b.entries) out = union(out, vs);
+      } else if (b.k === 'seq') {
+        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx]) out = union(out, b.items[idx < 0 ? b.items.length + idx : idx]);
+        else for (const vs of b.items) out = union(out, vs);
+      } else out = union(out, [UNKNOWN]);
+    }
+    return out.length ? out : [UNKNOWN];
+  }
+
+  /** Classes of a hierarchy connected to `cls` (itself, user bases, user subclasses). */
+  private hierarchy(cls: ClassDef, seen = new Set<ClassDef>()): ClassDef[] {
+    if (seen.has(cls)) return [];
+    seen.add(cls);
+    const out = [cls];
+    for (const b of cls.bases) if (b.k === 'class') out.push(...this.hierarchy(b.cls, seen));
+    for (const s of cls.subclasses) out.push(...this.hierarchy(s, seen));
+    return out;
+  }
+
+  /** Method resolution among user classes (depth-first, good enough for single inheritance). */
+  findMethod(cls: ClassDef, name: string, seen = new Set<ClassDef>()): FuncDef | undefined {
+    if (seen.has(cls)) return undefined;
+    seen.add(cls);
+    const m = cls.methods.get(name);
+    if (m) return m;
+    for (const b of cls.bases) if (b.k === 'class') {
+      const f = this.findMethod(b.cls, name, seen);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  private member(base: VSet, attr: string, env: Env): VSet {
+    let out: VSet = EMPTY;
+    for (const b of base) {
+      switch (b.k) {
+        case 'q':
+          out = union(out, [{ k: 'q', q: b.q + '.' + attr, hops: b.hops }]);
+          break;
+        case 'inst': {
+          const m = this.findMethod(b.cls, attr);
+          if (m) {
+            out = union(out, [{ k: 'func', fn: m, hops: [], bound: true } as Value]);
+            break;
+          }
+          let vs: VSet = EMPTY;
+          for (const c of this.hierarchy(b.cls)) {
+            vs = union(vs, c.attrs.get(attr) ?? EMPTY);
+            vs = union(vs, c.fieldPassed.get(attr) ?? EMPTY);
+            if (c.locals.has(attr)) vs = union(vs, withHop(c.summary.get(attr) ?? EMPTY, { via: 'attribute', name: 'self.' + attr, at: c.node.from }));
+          }
+          out = union(out, vs.length ? vs : [UNKNOWN]);
+          break;
+        }
+        case 'class': {
+          const m = this.findMethod(b.cls, attr);
+          if (m) out = union(out, [{ k: 'func', fn: m, hops: [] }]);
+          else out = union(out, b.cls.summary.get(attr) ?? [UNKNOWN]);
+          break;
+        }
+        case 'super':
+          out = union(out, [{ k: 'super', cls: b.cls, hops: [{ via: 'alias', name: attr, at: 0 }] }]);
+          break;
+        default:
+          out = union(out, [UNKNOWN]);
+      }
+    }
+    void env;
+    return out.length ? out : [UNKNOWN];
+  }
+
+  private evalArgs(list: SyntaxNode | null, env: Env, depth: number): BoundArg[] {
+    return argList(list, this.text).map((a) => ({
+      name: a.name,
+      star: a.star,
+      node: a.value,
+      values: a.value ? this.evalExpr(a.value, env, depth + 1) : [UNKNOWN],
+    }));
+  }
+
+  private evalCall(n: SyntaxNode, env: Env, depth: number): VSet {
+    const calleeNode = n.firstChild;
+    const list = child(n, 'ArgList');
+    if (!calleeNode) return [UNKNOWN];
+    const callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
+    const args = this.evalArgs(list, env, depth);
+    this.sites.set(n.from, { node: n, callee, args, scope: env.scope });
+    const root = calleeNode.name === 'VariableName' ? this.t(calleeNode) : calleeNode.name === 'MemberExpression' ? dottedName(calleeNode, this.text)?.split('.')[0] : undefined;
+    if (root && this.locallyBound(root, env)) this.shadowed.add(n.from);
+    let out: VSet = EMPTY;
+    for (const c of callee) out = union(out, this.apply(c, args, env, n.from, depth + 1));
+    return out.length ? out : [UNKNOWN];
+  }
+
+  /** The values a call of `c` with `args` returns; binds arguments into user parameters on the way. */
+  private apply(c: Value, args: BoundArg[], env: Env, at: number, depth: number): VSet {
+    if (depth > MAX_DEPTH) return [UNKNOWN];
+    switch (c.k) {
+      case 'q': {
+        if (c.q === 'functools.partial' || (c.q === 'builtins.partial' && false)) {
+          const [fn, ...rest] = args;
+          if (!fn || fn.star) return [UNKNOWN];
+          const out: Value[] = [];
+          for (const f of fn.values) {
+            if (f.k === 'unknown' || f.k === 'const') continue;
+            out.push({ k: 'partial', fn: f, args: rest, at, hops: [] });
+            // the bound arguments reach the callee when the partial is called
+            this.apply(f, rest, env, at, depth + 1);
+          }
+          return out.length ? out : [UNKNOWN];
+        }
+        if (c.q === 'builtins.getattr' && args.length >= 2) {
+          const name = args[1].values.length === 1 && args[1].values[0].k === 'const' ? (args[1].values[0] as { v: PyValue }).v : undefined;
+          if (typeof name === 'string') return withHop(this.member(args[0].values, name, env), { via: 'alias', name: `getattr(…, '${name}')`, at });
+          return [UNKNOWN];
+        }
+        if (c.q === 'builtins.super') {
+          for (let s: Scope | null = env.scope; s; s = s.parent) if (s.kind === 'func' && s.cls) return [{ k: 'super', cls: s.cls, hops: [] }];
+          return [UNKNOWN];
+        }
+        return [UNKNOWN];
+      }
+      case 'partial': {
+        // partial(f, a)(b, k=v) calls f(a, b, k=v), later keywords overriding earlier ones
+        const kw = new Set(args.filter((a) => a.name).map((a) => a.name));
+        const merged = [...c.args.filter((a) => !a.name || !kw.has(a.name)), ...args];
+        return this.apply(c.fn, merged, env, at, depth + 1);
+      }
+      case 'class': {
+        const init = this.findMethod(c.cls, '__init__');
+        if (init) this.bind(init, args, true);
+        else this.bindFields(c.cls, args);
+        return [{ k: 'inst', cls: c.cls, hops: [] }];
+      }
+      case 'func': {
+        this.bind(c.fn, args, !!(c as { bound?: boolean }).bound);
+        return c.fn.returns.length ? c.fn.returns : [UNKNOWN];
+      }
+      default:
+        return [UNKNOWN];
+    }
+  }
+
+  /** Arguments of a call into the parameters of a user function (positional, then keywords). */
+  private bind(f: FuncDef, args: BoundArg[], skipFirst: boolean): void {
+    const params = f.params.slice(skipFirst ? 1 : 0);
+    let i = 0;
+    const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
+    for (const a of args) {
+      if (a.star) {
+        if (a.star === '*') i = Infinity;
+        continue;
+      }
+      let p: ParamDef | undefined;
+      if (a.name) p = params.find((x) => x.name === a.name && x.star === '');
+      else if (i < positional.length) p = positional[i++];
+      if (!p) continue;
+      const hop: Hop = { via: 'call', name: p.name, at: a.node?.from ?? 0 };
+      p.passed = this.grow(p.passed, withHop(a.values, hop));
+    }
+  }
+
+  private bindFields(cls: ClassDef, args: BoundArg[]): void {
+    const fields: string[] = [];
+    for (const c of [...this.hierarchy(cls)].reverse()) if (c === cls || this.isBaseOf(c, cls)) fields.push(...c.fields.filter((f) => !fields.includes(f)));
+    let i = 0;
+    for (const a of args) {
+      if (a.star) {
+        if (a.star === '*') i = Infinity;
+        continue;
+      }
+      const name = a.name ?? fields[i++];
+      if (!name) continue;
+      const vs = withHop(a.values, { via: 'call', name, at: a.node?.from ?? 0 });
+      for (const c of this.hierarchy(cls)) if (c.fields.includes(name)) c.fieldPassed.set(name, this.grow(c.fieldPassed.get(name) ?? EMPTY, vs));
+    }
+  }
+
+  private isBaseOf(a: ClassDef, b: ClassDef, seen = new Set<ClassDef>()): boolean {
+    if (seen.has(b)) return false;
+    seen.add(b);
+    return b.bases.some((x) => x.k === 'class' && (x.cls === a || this.isBaseOf(a, x.cls, seen)));
+  }
+
+  /** A class's framework bases, reached through its user bases: qualified names. */
+  frameworkBases(cls: ClassDef, seen = new Set<ClassDef>()): { q: string; via: ClassDef }[] {
+    if (seen.has(cls)) return [];
+    seen.add(cls);
+    const out: { q: string; via: ClassDef }[] = [];
+    for (const b of cls.bases) {
+      if (b.k === 'q') out.push({ q: b.q, via: cls });
+      else if (b.k === 'class') out.push(...this.frameworkBases(b.cls, seen));
+    }
+    return out;
+  }
+
+  /** Module-level values of a name (what another module importing it sees). */
+  exported(name: string): VSet | undefined {
+    return this.module.locals.has(name) ? this.module.summary.get(name) : undefined;
+  }
+
+  keyOf = keyOf;
+}
+
+export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {
+  for (let c = n.firstChild; c; c = c.nextSibling) if (names.includes(c.name)) return c;
+  return null;
+}

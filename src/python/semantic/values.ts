@@ -1,0 +1,132 @@
+/**
+ * The abstract values of the semantic model: what a Python name may hold, as far as telling
+ * which normalization class a call builds needs. Sets are small and bounded: past `MAX_VALUES`
+ * a set becomes "unknown", so that resolution never grows without bound.
+ */
+import type { PyValue } from '../../frameworks/types';
+import type { ArgNode, SyntaxNode } from './syntax';
+import type { ClassDef, FuncDef } from './model';
+
+/** How a value travelled from where it is written to where it is called. */
+export type Via = 'import' | 'alias' | 'attribute' | 'parameter-default' | 'call' | 'partial' | 'subclass' | 'custom-module';
+
+export interface Hop {
+  via: Via;
+  /** The name, attribute or parameter it passed through (`norm_layer`, `self._norm_layer`). */
+  name: string;
+  /** Offset where the hop happens (the assignment, default or argument). */
+  at: number;
+}
+
+/** A partial's bound arguments: evaluated values, kept with the syntax they came from. */
+export interface BoundArg {
+  name?: string;
+  star: '' | '*' | '**';
+  node: SyntaxNode | null;
+  values: VSet;
+}
+
+export type Value =
+  /** Something imported, or reached through an import: a module, class or function. */
+  | { k: 'q'; q: string; hops: Hop[] }
+  /** A literal (None is null). */
+  | { k: 'const'; v: PyValue; hops: Hop[] }
+  | { k: 'partial'; fn: Value; args: BoundArg[]; at: number; hops: Hop[] }
+  | { k: 'class'; cls: ClassDef; hops: Hop[] }
+  | { k: 'func'; fn: FuncDef; hops: Hop[]; bound?: boolean }
+  /** An instance of a user class (`self`, or what a user class call returns). */
+  | { k: 'inst'; cls: ClassDef; hops: Hop[] }
+  /** `super()` inside a method of `cls`. */
+  | { k: 'super'; cls: ClassDef; hops: Hop[] }
+  | { k: 'dict'; entries: [PyValue | undefined, VSet][]; at: number; hops: Hop[] }
+  | { k: 'seq'; items: VSet[]; at: number; hops: Hop[] }
+  /** A parameter of the function being summarized, inside a subclass's `super().__init__` call. */
+  | { k: 'param'; name: string; hops: Hop[] }
+  | { k: 'unknown'; hops: Hop[] };
+
+export type VSet = readonly Value[];
+
+export const MAX_VALUES = 12;
+export const UNKNOWN: Value = { k: 'unknown', hops: [] };
+export const EMPTY: VSet = [];
+/** "Unknown" standing for values dropped by widening. */
+export const WIDE: Value = { k: 'unknown', hops: [], wide: true } as Value;
+
+export function keyOf(v: Value): string {
+  switch (v.k) {
+    case 'q':
+      return 'q:' + v.q;
+    case 'const':
+      return 'c:' + JSON.stringify(v.v);
+    case 'partial':
+      return `p:${v.at}:${keyOf(v.fn)}`;
+    case 'class':
+      return 'C:' + v.cls.id;
+    case 'func':
+      return 'F:' + v.fn.id;
+    case 'inst':
+      return 'I:' + v.cls.id;
+    case 'super':
+      return 'S:' + v.cls.id;
+    case 'dict':
+      return 'd:' + v.at;
+    case 'seq':
+      return 's:' + v.at;
+    case 'param':
+      return 'a:' + v.name;
+    case 'unknown':
+      return v === WIDE ? '??' : '?';
+  }
+}
+
+/** Union, keeping the first occurrence of each value (and so its explanation). */
+export function union(a: VSet, b: VSet): VSet {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  // once widened, a set takes no more constants or containers (so passes cannot oscillate)
+  if (a.includes(WIDE)) b = b.filter((v) => v.k !== 'const' && v.k !== 'seq' && v.k !== 'dict' && v.k !== 'unknown');
+  const seen = new Set(a.map(keyOf));
+  let out: Value[] | null = null;
+  for (const v of b) {
+    const k = keyOf(v);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    (out ??= [...a]).push(v);
+  }
+  if (!out) return a;
+  return out.length > MAX_VALUES || countKinds(out) ? capped(out) : out;
+}
+
+/** Constants and containers matter only a few at a time (sizes, registries): more of them widen to unknown, so passes converge. */
+const MAX_CONSTS = 4;
+function countKinds(vs: Value[]): boolean {
+  let consts = 0;
+  let containers = 0;
+  for (const v of vs) {
+    if (v.k === 'const') consts++;
+    else if (v.k === 'seq' || v.k === 'dict') containers++;
+  }
+  return consts > MAX_CONSTS || containers > MAX_CONSTS;
+}
+
+/** Past the bound, keep what matters for resolution (classes, partials) and say the rest is unknown. */
+function capped(vs: Value[]): VSet {
+  const keep = vs.filter((v) => v.k === 'q' || v.k === 'partial' || v.k === 'class' || v.k === 'func' || v.k === 'inst').slice(0, MAX_VALUES - 1);
+  return [...keep, WIDE];
+}
+
+export function sameSet(a: VSet, b: VSet): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const ka = new Set(a.map(keyOf));
+  return b.every((v) => ka.has(keyOf(v)));
+}
+
+/** The same values, each with one more hop on its way. */
+export function withHop(vs: VSet, hop: Hop): VSet {
+  return vs.map((v) => (v.k === 'q' || v.k === 'partial' || v.k === 'class' ? { ...v, hops: [...v.hops, hop] } : v));
+}
+
+export const isNone = (v: Value) => v.k === 'const' && v.v === null;
+
+export type { ArgNode };
