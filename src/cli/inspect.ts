@@ -6,10 +6,11 @@
  * input (bad option, missing or unreadable path, malformed notebook; the other paths are still
  * inspected and reported).
  */
-import { promises as fs, type Dirent } from 'node:fs';
+import { promises as fs, readFileSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules';
+import { moduleNameOf, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../rules/types';
 import { pyRepr } from '../rules/format';
 
@@ -80,6 +81,14 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   const found: Found[] = [];
   for (const p of paths) await collect(p, found, problem);
 
+  // One graph for the run: names imported from sibling modules resolve to what those files define.
+  const graph = new ProjectGraph(diskFiles());
+  const semanticOptions = (shown: string): SemanticOptions => {
+    const p = path.resolve(shown).split(path.sep).join('/');
+    const me = moduleNameOf(p, diskFiles());
+    return { host: graph.hostFor(p), moduleName: me.name, isPackage: me.isPackage, path: shown };
+  };
+
   const results: FileResult[] = [];
   for (const f of found) {
     let content: string;
@@ -98,7 +107,7 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
       }
       results.push({ path: f.shown, report: nb, text: nb.cellTexts });
     } else {
-      results.push({ path: f.shown, report: analyzeDocument(content), text: [content] });
+      results.push({ path: f.shown, report: analyzeDocument(content, { semantic: semanticOptions(f.shown) }), text: [content] });
     }
   }
 
@@ -169,6 +178,27 @@ async function walk(dir: string, out: Found[], problem: (m: string) => void): Pr
   }
 }
 
+/** Python files of the disk, read once each (other modules of the project, for sibling imports). */
+function diskFiles(): ProjectFiles {
+  const cache = (diskFiles.cache ??= new Map<string, string | undefined>());
+  return {
+    read(p: string): string | undefined {
+      if (cache.has(p)) return cache.get(p);
+      let text: string | undefined;
+      try {
+        const st = statSync(p);
+        // regular files of sensible size only (never a FIFO or a device)
+        text = st.isFile() && st.size <= 8 * 1024 * 1024 ? readFileSync(p, 'utf8') : undefined;
+      } catch {
+        text = undefined;
+      }
+      cache.set(p, text);
+      return text;
+    },
+  };
+}
+diskFiles.cache = undefined as Map<string, string | undefined> | undefined;
+
 // ---------------------------------------------------------------------------------------------
 // JSON
 
@@ -197,6 +227,11 @@ function toJson(results: FileResult[]) {
         cell: l.cell ?? null,
         arguments: l.arguments,
         effective: Object.fromEntries(Object.entries(l.effective).map(([k, v]) => [k, v.value])),
+        via: l.origin?.via ?? 'import',
+        ...(l.origin ? { how: l.origin.how } : {}),
+        ...(l.origin?.definedBy ? { definedBy: { name: l.origin.definedBy.name, path: l.origin.definedBy.path ?? r.path, line: l.origin.definedBy.line + 1 } } : {}),
+        ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
+        ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
       })),
       diagnostics: r.report.diagnostics.map((d) => ({
         ...jsonPosition(d.range),
@@ -285,6 +320,10 @@ function toText(results: FileResult[], colour: boolean): string {
       }
       const l = item.layer!;
       lines.push(`  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`);
+      if (l.origin) {
+        const also = l.origin.candidates ? `  (may also be ${l.origin.candidates.filter((q) => q !== l.qualifiedName).join(', ')})` : '';
+        for (const line of wrap('found     ', [`\`${l.call.callee}\`: ${l.origin.how}${also}`], pad.length)) lines.push(pad + line);
+      }
       const text = r.text[l.cell ?? 0] ?? '';
       const written: string[] = [];
       const defaults: string[] = [];
@@ -335,6 +374,8 @@ function wrap(label: string, items: string[], indent: number): string[] {
 function writtenText(l: ResolvedLayer, text: string, r: Range | undefined): string | undefined {
   if (!r) return undefined;
   const arg = l.call.args.find((a) => a.valueRange.startOffset === r.startOffset || a.range.startOffset === r.startOffset);
+  // an argument that reached the layer from elsewhere (a partial, a subclass's __init__) is shown by value
+  if (!arg && l.origin) return undefined;
   const v = arg ? arg.valueRange : r;
   const s = text.slice(v.startOffset, v.endOffset).replace(/\s*\n\s*/g, ' ');
   return s.length > 60 ? s.slice(0, 57) + '...' : s;

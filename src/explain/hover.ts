@@ -358,11 +358,32 @@ function callText(layer: ResolvedLayer): string {
   return `${layer.call.callee}(${written.join(', ')})`;
 }
 
+/**
+ * What a call builds when the class is not named at the call, and how NormLens knows:
+ * "`norm_layer(planes)` builds `BatchNorm2d(planes)` — default of `norm_layer`, line 117".
+ */
+export function originText(layer: ResolvedLayer): string {
+  const o = layer.origin;
+  if (!o) return '';
+  const built = Object.entries(layer.arguments).map(([k, v], i) => (i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`));
+  const builds = `${layer.spec.name}(${built.join(', ')})`;
+  const others = o.candidates?.filter((q) => q !== layer.qualifiedName).map((q) => q.split('.').pop()!) ?? [];
+  const also = others.length ? ` (or ${others.join(', ')}, depending on the caller)` : '';
+  // `how` marks names with backticks: those become code spans, the rest is escaped text
+  const how = o.how
+    .split('`')
+    .map((part, i) => (i % 2 ? code(part) : escapeMd(part)))
+    .join('');
+  return `${code(callText(layer))} builds ${code(builds)}${escapeMd(also)} — ${how}`;
+}
+
 export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover {
   const ctx = layerContext(layer);
   const spec = layer.spec;
   const title = `### ${spec.name} · ${ctx.framework.name}`;
-  const subtitle = `${code(callText(layer))} — ${KIND_NAMES[spec.kind]}${spec.form === 'function' ? ' (function)' : ''}`;
+  const subtitle = layer.origin
+    ? `${originText(layer)}. ${KIND_NAMES[spec.kind].charAt(0).toUpperCase()}${KIND_NAMES[spec.kind].slice(1)}.`
+    : `${code(callText(layer))} — ${KIND_NAMES[spec.kind]}${spec.form === 'function' ? ' (function)' : ''}`;
   const axes = axesText(ctx);
   const formula = formulaText(ctx);
   const modes = modesText(ctx);

@@ -9,7 +9,7 @@ import type { FrameworkId, FrameworkInfo } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { buildContext, type ScanInput } from './context';
 import { frameworkInfo, recognize } from './recognizer';
-import { NotebookError, recognizeNotebook, type NotebookResult } from '../python';
+import { NotebookError, recognizeNotebook, type NotebookResult, type SemanticOptions } from '../python';
 import { BindingTimeline } from '../python/resolve';
 import { RULES, type Rule } from './rules';
 import type { NormDiagnostic, RuleInfo } from './types';
@@ -32,6 +32,8 @@ export function ruleInfo(code: string): RuleInfo | undefined {
 export interface RuleOptions {
   /** Codes of rules to skip. */
   disabled?: readonly string[];
+  /** How the semantic model reaches other files of the project (sibling imports). */
+  semantic?: SemanticOptions;
   framework?: (id: FrameworkId) => FrameworkInfo | undefined;
 }
 
@@ -56,7 +58,7 @@ export interface DocumentReport {
 }
 
 export function analyzeDocument(text: string, options?: RuleOptions): DocumentReport {
-  const { scan, layers } = recognize(text);
+  const { scan, layers } = recognize(text, options?.semantic);
   return { layers, diagnostics: runRules(scan, layers, options) };
 }
 

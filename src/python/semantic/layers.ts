@@ -21,6 +21,8 @@ export interface SynthArg {
   node: SyntaxNode | null;
   /** A value NormLens supplies (e.g. elementwise_affine=False for a module without weight). */
   literal?: PyValue;
+  /** The module the node belongs to, when not the call's (a class imported from a sibling file). */
+  owner?: ModuleModel;
 }
 
 interface Candidate {
@@ -36,8 +38,15 @@ interface Candidate {
 
 const MAX_UNFOLD = 16;
 
-function fromBound(args: readonly BoundArg[]): SynthArg[] {
-  return args.map((a) => ({ name: a.name, star: a.star, node: a.node }));
+/** 0-based line of an offset in a text (for classes of other files). */
+function lineOf(text: string, offset: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function fromBound(args: readonly BoundArg[], owner?: ModuleModel): SynthArg[] {
+  return args.map((a) => ({ name: a.name, star: a.star, node: a.node, owner }));
 }
 
 /** partial(f, *a, **k)(*b, **l) = f(*a, *b, **{**k, **l}) */
@@ -57,8 +66,12 @@ export class LayerResolver {
     private readonly path?: string,
   ) {}
 
-  private text(n: SyntaxNode): string {
-    return this.model.text.slice(n.from, n.to);
+  private text(n: SyntaxNode, owner: ModuleModel = this.model): string {
+    return owner.text.slice(n.from, n.to);
+  }
+
+  private foreign(owner: ModuleModel): ModuleModel | undefined {
+    return owner === this.model ? undefined : owner;
   }
 
   /** What a user class is, as far as norms go. */
@@ -74,7 +87,7 @@ export class LayerResolver {
       }
     }
     if (!out) {
-      const custom = customNorm(this.model, cls);
+      const custom = customNorm(cls.owner, cls);
       if (custom) out = { kind: 'custom', custom };
     }
     this.classCache.set(cls, out);
@@ -88,8 +101,12 @@ export class LayerResolver {
         const spec = findByQualifiedName(v.q);
         return spec ? [{ spec, via: partialAt !== undefined ? 'partial' : v.hops[0]?.via ?? 'import', hops: v.hops, args, partialAt }] : [];
       }
-      case 'partial':
-        return this.unfold(v.fn, mergeArgs(fromBound(v.args), args), depth + 1, partialAt ?? v.at).map((c) => ({ ...c, hops: [...c.hops, ...v.hops] }));
+      case 'partial': {
+        const owner = v.owner && v.owner !== this.model ? v.owner : undefined;
+        // a partial written in another file is explained by the import that brought it
+        const at = owner ? partialAt : partialAt ?? v.at;
+        return this.unfold(v.fn, mergeArgs(fromBound(v.args, owner), args), depth + 1, at).map((c) => ({ ...c, via: owner && at === undefined ? 'partial' : c.via, hops: [...c.hops, ...v.hops] }));
+      }
       case 'class': {
         const what = this.classify(v.cls);
         if (!what) return [];
@@ -106,16 +123,17 @@ export class LayerResolver {
 
   /** The `super().__init__(...)` (or `Base.__init__(self, ...)`) call of an `__init__`. */
   private superInit(init: FuncDef): { args: SynthArg[] } | null {
+    const owner = init.owner;
     let found: { args: SynthArg[] } | null = null;
     const visit = (n: SyntaxNode, depth = 0) => {
       if (found || depth > MAX_NESTING) return;
       if (n.name === 'FunctionDefinition' || n.name === 'ClassDefinition' || n.name === 'LambdaExpression') return;
       if (n.name === 'CallExpression') {
         const callee = n.firstChild;
-        const t = callee ? this.text(callee).replace(/\s+/g, '') : '';
+        const t = callee ? this.text(callee, owner).replace(/\s+/g, '') : '';
         if (/^super\([^()]*\)\.__init__$/.test(t) || /^[\w.]+\.__init__$/.test(t)) {
           const list = children(n).find((c) => c.name === 'ArgList') ?? null;
-          let args = argList(list, this.model.text).map((a) => ({ name: a.name, star: a.star, node: a.value }));
+          let args: SynthArg[] = argList(list, owner.text).map((a) => ({ name: a.name, star: a.star, node: a.value, owner: this.foreign(owner) }));
           if (!t.startsWith('super(')) args = args.slice(1);
           found = { args };
           return;
@@ -152,9 +170,9 @@ export class LayerResolver {
   /** A parameter's value at a call: what the call passed, else its default. */
   private paramValue(f: FuncDef, bound: Map<string, SynthArg>, name: string): SynthArg | null {
     const b = bound.get(name);
-    if (b) return { star: '', node: b.node, literal: b.literal };
+    if (b) return { star: '', node: b.node, literal: b.literal, owner: b.owner };
     const p = f.params.find((x) => x.name === name);
-    if (p?.defaultNode) return { star: '', node: p.defaultNode };
+    if (p?.defaultNode) return { star: '', node: p.defaultNode, owner: this.foreign(f.owner) };
     return null;
   }
 
@@ -170,7 +188,7 @@ export class LayerResolver {
     const star2 = init.params.find((p) => p.star === '**')?.name;
     const out: SynthArg[] = [];
     for (const s of sup.args) {
-      const ref = s.node && s.node.name === 'VariableName' ? this.text(s.node) : undefined;
+      const ref = s.node && s.node.name === 'VariableName' ? this.text(s.node, init.owner) : undefined;
       if (s.star === '*' && ref === star) out.push(...extraPos);
       else if (s.star === '**' && ref === star2) out.push(...extraKw);
       else if (!s.star && ref && init.params.some((p) => p.name === ref && p.star === '')) {
@@ -193,7 +211,7 @@ export class LayerResolver {
     const out: SynthArg[] = [];
     const value = (ref: { param?: string; node?: SyntaxNode } | undefined): SynthArg | null => {
       if (!ref) return null;
-      if (ref.node) return { star: '', node: ref.node };
+      if (ref.node) return { star: '', node: ref.node, owner: this.foreign(cls.owner) };
       if (ref.param && init) return this.paramValue(init, bound, ref.param);
       return null;
     };
@@ -249,8 +267,10 @@ export class LayerResolver {
     };
     if (c.via === 'subclass' || c.via === 'custom-module') {
       const cls = c.cls!;
-      line = this.line(cls.node.from);
-      how = c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, line ${line + 1}` : `custom module \`${cls.name}\` (${c.custom!.computes}), line ${line + 1}`;
+      const other = this.foreign(cls.owner);
+      const where = other ? `${other.path ?? other.moduleName}:${lineOf(other.text, cls.node.from) + 1}` : `line ${this.line(cls.node.from) + 1}`;
+      if (!other) line = this.line(cls.node.from);
+      how = c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}` : `custom module \`${cls.name}\` (${c.custom!.computes}), ${where}`;
     } else if (c.partialAt !== undefined) {
       line = this.line(c.partialAt);
       const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');
@@ -263,7 +283,12 @@ export class LayerResolver {
     const more = c.hops.slice(1).filter((h) => h.via === 'attribute' || h.via === 'import');
     if (more.length && c.via !== 'subclass' && c.via !== 'custom-module') how += '; ' + more.slice(0, 2).map(hopText).join('; ');
     const o: LayerOrigin = { via: c.via, how, line };
-    if (c.cls) o.definedBy = { name: c.cls.name, line: this.line(c.cls.node.from), ...(this.path ? { path: this.path } : {}) };
+    if (c.cls) {
+      const other = this.foreign(c.cls.owner);
+      const line = other ? lineOf(other.text, c.cls.node.from) : this.line(c.cls.node.from);
+      const path = other ? other.path : this.path;
+      o.definedBy = { name: c.cls.name, line, ...(path ? { path } : {}) };
+    }
     if (all.length > 1) o.candidates = all.map((x) => x.spec.id);
     if (c.custom) o.computes = c.custom.computes;
     return o;
@@ -271,6 +296,15 @@ export class LayerResolver {
 
   /** A call argument for the binder: the scanner's own when it is one of the call's, else built from the syntax. */
   toArgument(a: SynthArg, own: Map<number, CallArgument>, fallback: Range): CallArgument {
+    if (a.node && a.owner) {
+      // written in another file: its value, placed at this call
+      const t = a.owner.text.slice(a.node.from, a.node.to);
+      const lit = literalOf(a.node, a.owner.text);
+      const arg: CallArgument = { value: lit === undefined ? { expr: t } : lit, text: t, range: fallback, valueRange: fallback };
+      if (a.name) arg.name = a.name;
+      if (a.star) arg.star = a.star;
+      return arg;
+    }
     if (a.node) {
       const mine = own.get(a.node.from);
       if (mine) return a.name === mine.name && a.star === (mine.star ?? '') ? mine : { ...mine, name: a.name, star: a.star || undefined };

@@ -28,6 +28,8 @@ export interface ParamDef {
 
 interface ScopeBase {
   id: number;
+  /** The module model the scope belongs to (another file's, for names imported from siblings). */
+  owner: ModuleModel;
   parent: Scope | null;
   /** Names bound in this scope (Python's rule: assigned anywhere in it makes a name local). */
   locals: Set<string>;
@@ -86,8 +88,12 @@ export interface Site {
 
 /** What another module of the same package exports, for `from .norms import X`. */
 export interface ImportHost {
-  /** Values of `name` in module `module` (absolute dotted, relative ones already resolved), or undefined when unknown. */
-  lookup(module: string, name: string): VSet | undefined;
+  /**
+   * Module-level values of `name` in module `module` (absolute dotted name; a leading '.' marks
+   * one resolved from a relative import), with the model they come from; undefined when unknown.
+   * `from` is the dotted name of the importing module (to resolve folder-relative imports).
+   */
+  lookup(module: string, name: string, from: string): { values: VSet; model: ModuleModel } | undefined;
 }
 
 interface Env {
@@ -251,7 +257,11 @@ function forTargets(n: SyntaxNode, text: string): { names: string[]; iter: Synta
 
 const COMPREHENSIONS = new Set(['ArrayComprehensionExpression', 'SetComprehensionExpression', 'DictionaryComprehensionExpression', 'ComprehensionExpression']);
 
+let nextModelId = 0;
+
 export class ModuleModel {
+  /** Distinguishes the scopes of different models in value keys. */
+  readonly uid = nextModelId++;
   readonly module: ModuleScope;
   readonly funcs: FuncDef[] = [];
   readonly classes: ClassDef[] = [];
@@ -272,8 +282,10 @@ export class ModuleModel {
     /** Dotted name of this module (for relative imports), e.g. 'timm.layers.norm'; and whether it is a package's __init__. */
     readonly moduleName = '',
     readonly isPackage = false,
+    /** Path shown for classes defined here. */
+    readonly path?: string,
   ) {
-    this.module = { kind: 'module', id: this.nextId++, parent: null, locals: new Set(), summary: new Map() };
+    this.module = { kind: 'module', id: this.nextId++, owner: this, parent: null, locals: new Set(), summary: new Map() };
     this.collect(tree.topNode, this.module);
     this.run();
   }
@@ -369,6 +381,7 @@ export class ModuleModel {
     const f: FuncDef = {
       kind: 'func',
       id: this.nextId++,
+      owner: this,
       parent: scope,
       locals: new Set(params.map((p) => p.name)),
       summary: new Map(),
@@ -407,6 +420,7 @@ export class ModuleModel {
     const cls: ClassDef = {
       kind: 'class',
       id: this.nextId++,
+      owner: this,
       parent: scope,
       locals: new Set(),
       summary: new Map(),
@@ -726,10 +740,14 @@ export class ModuleModel {
     for (const b of this.importBindings(s)) {
       if (b.local === '*') continue;
       let vs: VSet = [{ k: 'q', q: b.target, hops: [] }];
-      if (b.target.startsWith('.') && this.host) {
-        const dot = b.target.lastIndexOf('.');
-        const found = this.host.lookup(b.target.slice(1, dot), b.target.slice(dot + 1));
-        if (found) vs = withHop(found, { via: 'import', name: b.local, at: s.from });
+      const dot = b.target.lastIndexOf('.');
+      const found = this.host && dot > 0 ? this.host.lookup(b.target.slice(0, dot), b.target.slice(dot + 1), this.moduleName) : undefined;
+      if (found) {
+        // hops and partial arguments of another file keep their own offsets: mark them as foreign
+        const mine = found.values
+          .filter((v) => v.k === 'q' || v.k === 'class' || v.k === 'partial' || v.k === 'func' || v.k === 'const')
+          .map((v): Value => (v.k === 'partial' ? { ...v, hops: [], owner: v.owner ?? found.model } : { ...v, hops: [] }));
+        if (mine.length) vs = withHop(mine, { via: 'import', name: b.local, at: s.from });
       }
       this.setName(env, b.local, vs);
     }
@@ -1122,7 +1140,7 @@ export class ModuleModel {
           const out: Value[] = [];
           for (const f of fn.values) {
             if (f.k === 'unknown' || f.k === 'const') continue;
-            out.push({ k: 'partial', fn: f, args: rest, at, hops: [] });
+            out.push({ k: 'partial', fn: f, args: rest, at, hops: [], owner: this });
             // the bound arguments reach the callee when the partial is called
             this.apply(f, rest, env, at, depth + 1);
           }

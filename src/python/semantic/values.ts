@@ -5,7 +5,7 @@
  */
 import type { PyValue } from '../../frameworks/types';
 import type { ArgNode, SyntaxNode } from './syntax';
-import type { ClassDef, FuncDef } from './model';
+import type { ClassDef, FuncDef, ModuleModel } from './model';
 
 /** How a value travelled from where it is written to where it is called. */
 export type Via = 'import' | 'alias' | 'attribute' | 'parameter-default' | 'call' | 'partial' | 'subclass' | 'custom-module';
@@ -31,7 +31,7 @@ export type Value =
   | { k: 'q'; q: string; hops: Hop[] }
   /** A literal (None is null). */
   | { k: 'const'; v: PyValue; hops: Hop[] }
-  | { k: 'partial'; fn: Value; args: BoundArg[]; at: number; hops: Hop[] }
+  | { k: 'partial'; fn: Value; args: BoundArg[]; at: number; hops: Hop[]; owner?: ModuleModel }
   | { k: 'class'; cls: ClassDef; hops: Hop[] }
   | { k: 'func'; fn: FuncDef; hops: Hop[]; bound?: boolean }
   /** An instance of a user class (`self`, or what a user class call returns). */
@@ -59,15 +59,15 @@ export function keyOf(v: Value): string {
     case 'const':
       return 'c:' + JSON.stringify(v.v);
     case 'partial':
-      return `p:${v.at}:${keyOf(v.fn)}`;
+      return `p:${v.owner?.uid ?? ''}:${v.at}:${keyOf(v.fn)}`;
     case 'class':
-      return 'C:' + v.cls.id;
+      return `C:${v.cls.owner.uid}:${v.cls.id}`;
     case 'func':
-      return 'F:' + v.fn.id;
+      return `F:${v.fn.owner.uid}:${v.fn.id}`;
     case 'inst':
-      return 'I:' + v.cls.id;
+      return `I:${v.cls.owner.uid}:${v.cls.id}`;
     case 'super':
-      return 'S:' + v.cls.id;
+      return `S:${v.cls.owner.uid}:${v.cls.id}`;
     case 'dict':
       return 'd:' + v.at;
     case 'seq':
