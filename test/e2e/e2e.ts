@@ -12,7 +12,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 // @ts-expect-error: plain ES module without type declarations
-import { ensureCodeServer, installExtension, launchBrowser, makeRunDir, removeRunDir, repoRoot, startCodeServer } from '../../scripts/codeserver.mjs';
+import { ensureCodeServer, installExtension, launchBrowser, makeRunDir, removeRunDir, repoRoot, runEnv, startCodeServer } from '../../scripts/codeserver.mjs';
+// @ts-expect-error: plain ES module without type declarations
+import { isToolError, toolEnv } from '../../scripts/tool-env.mjs';
 import { runLayer, seededSample, Tensor } from '../../src/core/index';
 import { explainLayer } from '../../src/explain/hover';
 import { fixed } from '../../src/explain/format';
@@ -108,13 +110,14 @@ async function main(): Promise<number> {
   const vsix = path.join(repoRoot, 'normlens.vsix');
   if (!argv.includes('--no-package') || !existsSync(vsix)) {
     const s = Date.now();
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The packaging's own npm, in a plain shell's environment rather than this npm test's.
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, env: toolEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
     say(`packaged ${path.basename(vsix)} in ${((Date.now() - s) / 1000).toFixed(1)} s`);
   }
   const run = makeRunDir('e2e', SETTINGS);
   installExtension(launcher, run, vsix);
   const installed = execFileSync(launcher, ['--extensions-dir', run.extensions, '--user-data-dir', run.userData, '--list-extensions', '--show-versions'], {
-    env: { ...process.env, XDG_DATA_HOME: run.xdgData, XDG_CONFIG_HOME: run.xdgConfig, TMPDIR: run.tmp }, encoding: 'utf8',
+    env: runEnv(run), encoding: 'utf8',
   });
   say(`installed: ${installed.trim().split('\n').join(', ')}`);
   const workspace = path.join(run.dir, 'workspace');
@@ -340,7 +343,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    console.error(isToolError(err) ? `npm run test:e2e: ${(err as Error).message}` : err);
     console.log('0 passed, 1 failed');
     process.exit(1);
   },
