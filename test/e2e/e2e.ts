@@ -8,7 +8,7 @@
  * Screenshots go to test-output/screenshots/. Prints `N passed, N failed` alone on a line.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 // @ts-expect-error: plain ES module without type declarations
@@ -22,6 +22,7 @@ import { analyzeDocument } from '../../src/rules/index';
 import type { NormDiagnostic } from '../../src/rules/types';
 import { chooseNormalization } from '../../src/calc/choose';
 import { convertMomentumBetween } from '../../src/calc/momentum';
+import { markdownTargets, relativeTargetPath } from './readme-links';
 
 const argv = process.argv.slice(2);
 const headed = argv.includes('--headed');
@@ -136,6 +137,7 @@ async function main(): Promise<number> {
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       check(installed.includes('normlens.normlens@'), `normlens.normlens is not among the installed extensions:\n${installed}`);
     });
+
 
     const file = 'resnet_block.py';
     const diskPath = path.join(workspace, file);
@@ -326,6 +328,50 @@ async function main(): Promise<number> {
       const want = String(expected.value.converted);
       await preview.locator('body', { hasText: want }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'calculator-momentum');
+    });
+
+    // VS Code's details page of the installed .vsix renders the packaged README (dist/README.md,
+    // made by scripts/package-readme.mjs). It drops images whose source is not http(s) (the issue
+    // behind this check: seven broken images), and resolves nothing else inside the package.
+    await step('the details page shows the packaged README, user-facing, with no broken image or link', async () => {
+      const extDir = path.join(run.extensions, readdirSync(run.extensions).find((d) => d.startsWith('normlens.normlens-')) ?? 'missing');
+      const readmeFile = readdirSync(extDir).find((f) => f.toLowerCase() === 'readme.md');
+      check(readmeFile, `no README in the installed extension ${extDir}`);
+      const readme = readFileSync(path.join(extDir, readmeFile), 'utf8');
+      for (const t of markdownTargets(readme)) {
+        const rel = relativeTargetPath(t.target);
+        check(t.kind !== 'image' || /^https:/.test(t.target), `the packaged README shows ${t.target}, which the details page cannot load`);
+        if (rel !== undefined) check(existsSync(path.join(extDir, rel)), `the packaged README links to ${t.target}, which the package does not hold`);
+      }
+      check(!/npm ci|npm test/.test(readme), 'the packaged README holds developer instructions');
+      // The activity bar's Extensions icon (a Markdown preview may hold the keyboard focus).
+      await page.locator('.activitybar .action-label[aria-label^="Extensions"]').first().click();
+      const item = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'NormLens' }).first();
+      await item.waitFor({ timeout: 30_000 });
+      await item.click();
+      await page.locator('.extension-editor').waitFor({ timeout: 30_000 });
+      // The README is rendered into a webview frame; find it by its headings.
+      type Rendered = { headings: string[]; images: { src: string; width: number }[] };
+      let rendered: Rendered | undefined;
+      const deadline = Date.now() + 30_000;
+      while (!rendered && Date.now() < deadline) {
+        for (const f of page.frames()) {
+          const r: Rendered | undefined = await f.evaluate(() => {
+            const headings = Array.from(document.querySelectorAll('h1, h2')).map((h) => h.textContent?.trim() ?? '');
+            if (!headings.includes('In VS Code')) return undefined;
+            return { headings, images: Array.from(document.images).map((i) => ({ src: i.getAttribute('src') ?? '', width: i.complete ? i.naturalWidth : -1 })) };
+          }).catch(() => undefined);
+          if (r) rendered = r;
+        }
+        if (!rendered) await page.waitForTimeout(500);
+      }
+      check(rendered, 'the details page did not render the README');
+      await shot(page, 'details-page');
+      check(rendered.headings[0] === 'NormLens' && rendered.headings[1] === 'In VS Code', `the page starts with ${rendered.headings.slice(0, 2).join(', ')}, not with NormLens and what it does in VS Code`);
+      const broken = rendered.images.filter((i) => !i.src || i.width <= 0);
+      check(broken.length === 0, `${broken.length} broken images on the details page`);
+      await page.keyboard.press('Control+W');
+      await page.locator('.activitybar .action-label[aria-label^="Explorer"]').first().click();
     });
   } finally {
     await browser?.close().catch(() => undefined);
