@@ -2,7 +2,8 @@
  * End-to-end: the packaged .vsix installed into code-server (VS Code 1.139.1), driven like a
  * person would with Playwright in Chromium. Hover a BatchNorm call and compare its numbers with
  * the core's; see the diagnostics (squiggles, Problems panel); apply a quick fix with Ctrl+. and
- * read the saved file back; run a calculator from the command palette.
+ * read the saved file back; run a calculator from the command palette; open the extension's
+ * details page and check its README (no broken image or link, what NormLens does first).
  *
  *   npx tsx test/e2e/e2e.ts [--no-package] [--headed] [--keep]
  * Screenshots go to test-output/screenshots/. Prints `N passed, N failed` alone on a line.
