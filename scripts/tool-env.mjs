@@ -8,6 +8,7 @@
 // `node/v20` in the user agent and refuses to install under Node 24. So every nested tool gets
 // the environment of a plain shell instead, plus the few npm settings that say where the cache
 // and the registry are (passed on on purpose), plus the Node it needs first on PATH.
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -54,8 +55,13 @@ export function toolEnv({ nodeBinDir = path.dirname(process.execPath), set = {},
     if (NPM_SCRIPT_VARIABLES.includes(key)) continue;
     env[key] = value;
   }
-  const entries = (base.PATH ?? '').split(path.delimiter).filter((e) => e && !isNpmPathEntry(e) && e !== nodeBinDir);
-  env.PATH = [nodeBinDir, ...entries].join(path.delimiter);
+  const entries = (base.PATH ?? '').split(path.delimiter).filter((e) => e && !isNpmPathEntry(e));
+  // The wanted Node goes first only when PATH would find another one: the order of the rest
+  // (e.g. /usr/local/bin before /usr/bin) is the user's.
+  const found = entries.map((e) => path.join(e, 'node')).find((f) => existsSync(f));
+  const wanted = path.join(nodeBinDir, 'node');
+  const same = found !== undefined && existsSync(wanted) && realpathSync(found) === realpathSync(wanted);
+  env.PATH = (same ? entries : [nodeBinDir, ...entries.filter((e) => e !== nodeBinDir)]).join(path.delimiter);
   return { ...env, ...set };
 }
 
