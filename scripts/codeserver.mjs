@@ -2,24 +2,32 @@
 // driving it. Shared by the integration runner, the end-to-end tests and `npm start`.
 // Every run gets its own folder: user data, extensions, XDG dirs and TMPDIR all live inside it,
 // so nothing is written to the home folder or /tmp and no cache leaks between runs.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toolEnv, ToolError } from './tool-env.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-/** Runs scripts/setup-vscode.sh (a no-op when the toolchain is present) and returns the launcher. */
+/**
+ * Runs scripts/setup-vscode.sh (a no-op when the toolchain is present; a few minutes the first
+ * time) in a clean environment and returns the code-server launcher. Its progress and errors go
+ * to stderr; a failed setup is a ToolError whose message says what to do.
+ */
 export function ensureCodeServer() {
-  const out = execFileSync('bash', [path.join(repoRoot, 'scripts', 'setup-vscode.sh')], {
+  const res = spawnSync('bash', [path.join(repoRoot, 'scripts', 'setup-vscode.sh')], {
     cwd: repoRoot,
+    env: toolEnv(),
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
   });
-  const launcher = out.trim().split('\n').pop();
-  if (!launcher || !existsSync(launcher)) throw new Error(`setup-vscode.sh did not report a code-server launcher (got ${JSON.stringify(out)})`);
+  if (res.error) throw new ToolError(`could not run scripts/setup-vscode.sh: ${res.error.message}`);
+  if (res.status !== 0) throw new ToolError('the VS Code toolchain (Node 24 and code-server in .tools/) could not be set up; the reason is above');
+  const launcher = res.stdout.trim().split('\n').pop();
+  if (!launcher || !existsSync(launcher)) throw new ToolError(`scripts/setup-vscode.sh did not report a code-server launcher (it printed ${JSON.stringify(res.stdout)})`);
   return launcher;
 }
 
@@ -77,23 +85,26 @@ export function makeRunDir(name, settings = {}, base = path.join(repoRoot, 'test
   return paths;
 }
 
-function runEnv(run, extraEnv) {
-  return {
-    ...process.env,
-    XDG_DATA_HOME: run.xdgData,
-    XDG_CONFIG_HOME: run.xdgConfig,
-    XDG_CACHE_HOME: run.xdgCache,
-    TMPDIR: run.tmp,
-    ...extraEnv,
-  };
+/** code-server's environment: a plain shell's (see tool-env.mjs), with every writable folder in the run. */
+export function runEnv(run, extraEnv = {}) {
+  return toolEnv({
+    set: {
+      XDG_DATA_HOME: run.xdgData,
+      XDG_CONFIG_HOME: run.xdgConfig,
+      XDG_CACHE_HOME: run.xdgCache,
+      TMPDIR: run.tmp,
+      ...extraEnv,
+    },
+  });
 }
 
 /** `code-server --install-extension file.vsix` into the run's extensions folder. */
 export function installExtension(launcher, run, vsix) {
-  execFileSync(launcher, [
+  const res = spawnSync(launcher, [
     '--config', run.config, '--user-data-dir', run.userData, '--extensions-dir', run.extensions,
     '--install-extension', vsix,
   ], { env: runEnv(run), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (res.status !== 0) throw new ToolError(`code-server could not install ${vsix}:\n${res.error?.message ?? ''}${res.stdout}${res.stderr}`);
 }
 
 /**
@@ -131,7 +142,7 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new Error(`code-server exited during start-up:\n${output}`);
+    if (exited) throw new ToolError(`code-server exited during start-up:\n${output}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) break;
@@ -140,7 +151,7 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`code-server did not answer on ${url} within 60 s:\n${output}`);
+      throw new ToolError(`code-server did not answer on ${url} within 60 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -162,7 +173,7 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
 /** Headless Chromium (Debian's) through playwright-core; never downloads a browser. */
 export async function launchBrowser(run, { headless = true, viewport = { width: 1400, height: 1000 } } = {}) {
   const { chromium } = await import('playwright-core');
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM)) throw new ToolError(`Chromium is not at ${CHROMIUM}: sudo apt-get install -y chromium (or set CHROMIUM_PATH to another Chromium), then run again`);
   return chromium.launchPersistentContext(run.browserProfile, {
     executablePath: CHROMIUM,
     headless,
@@ -171,7 +182,7 @@ export async function launchBrowser(run, { headless = true, viewport = { width: 
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
     ],
-    env: { ...process.env, TMPDIR: run.tmp, XDG_CONFIG_HOME: run.xdgConfig, XDG_CACHE_HOME: run.xdgCache },
+    env: toolEnv({ set: { TMPDIR: run.tmp, XDG_CONFIG_HOME: run.xdgConfig, XDG_CACHE_HOME: run.xdgCache } }),
   });
 }
 

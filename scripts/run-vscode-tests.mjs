@@ -10,6 +10,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { ensureCodeServer, makeRunDir, startCodeServer, launchBrowser, payloadUrl, removeRunDir, repoRoot } from './codeserver.mjs';
 import { buildIntegrationTests } from './build-tests.mjs';
+import { reportToolErrors, toolEnv, ToolError } from './tool-env.mjs';
+
+reportToolErrors('npm run test:integration');
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -26,8 +29,8 @@ const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
 const say = (m) => console.log(`[integration ${elapsed()}] ${m}`);
 
 const launcher = ensureCodeServer();
-execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
-if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js was not built');
+execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], { cwd: repoRoot, env: toolEnv(), stdio: 'inherit' });
+if (!existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new ToolError('dist/extension.js was not built');
 const testsEntry = await buildIntegrationTests();
 
 const run = makeRunDir('integration');

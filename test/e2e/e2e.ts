@@ -2,17 +2,20 @@
  * End-to-end: the packaged .vsix installed into code-server (VS Code 1.139.1), driven like a
  * person would with Playwright in Chromium. Hover a BatchNorm call and compare its numbers with
  * the core's; see the diagnostics (squiggles, Problems panel); apply a quick fix with Ctrl+. and
- * read the saved file back; run a calculator from the command palette.
+ * read the saved file back; run a calculator from the command palette; open the extension's
+ * details page and check its README (no broken image or link, what NormLens does first).
  *
  *   npx tsx test/e2e/e2e.ts [--no-package] [--headed] [--keep]
  * Screenshots go to test-output/screenshots/. Prints `N passed, N failed` alone on a line.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 // @ts-expect-error: plain ES module without type declarations
-import { ensureCodeServer, installExtension, launchBrowser, makeRunDir, removeRunDir, repoRoot, startCodeServer } from '../../scripts/codeserver.mjs';
+import { ensureCodeServer, installExtension, launchBrowser, makeRunDir, removeRunDir, repoRoot, runEnv, startCodeServer } from '../../scripts/codeserver.mjs';
+// @ts-expect-error: plain ES module without type declarations
+import { isToolError, toolEnv } from '../../scripts/tool-env.mjs';
 import { runLayer, seededSample, Tensor } from '../../src/core/index';
 import { explainLayer } from '../../src/explain/hover';
 import { fixed } from '../../src/explain/format';
@@ -20,6 +23,7 @@ import { analyzeDocument } from '../../src/rules/index';
 import type { NormDiagnostic } from '../../src/rules/types';
 import { chooseNormalization } from '../../src/calc/choose';
 import { convertMomentumBetween } from '../../src/calc/momentum';
+import { markdownTargets, relativeTargetPath } from './readme-links';
 
 const argv = process.argv.slice(2);
 const headed = argv.includes('--headed');
@@ -108,13 +112,14 @@ async function main(): Promise<number> {
   const vsix = path.join(repoRoot, 'normlens.vsix');
   if (!argv.includes('--no-package') || !existsSync(vsix)) {
     const s = Date.now();
-    execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    // The packaging's own npm, in a plain shell's environment rather than this npm test's.
+    execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, env: toolEnv(), stdio: ['ignore', 'ignore', 'inherit'] });
     say(`packaged ${path.basename(vsix)} in ${((Date.now() - s) / 1000).toFixed(1)} s`);
   }
   const run = makeRunDir('e2e', SETTINGS);
   installExtension(launcher, run, vsix);
   const installed = execFileSync(launcher, ['--extensions-dir', run.extensions, '--user-data-dir', run.userData, '--list-extensions', '--show-versions'], {
-    env: { ...process.env, XDG_DATA_HOME: run.xdgData, XDG_CONFIG_HOME: run.xdgConfig, TMPDIR: run.tmp }, encoding: 'utf8',
+    env: runEnv(run), encoding: 'utf8',
   });
   say(`installed: ${installed.trim().split('\n').join(', ')}`);
   const workspace = path.join(run.dir, 'workspace');
@@ -133,6 +138,7 @@ async function main(): Promise<number> {
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       check(installed.includes('normlens.normlens@'), `normlens.normlens is not among the installed extensions:\n${installed}`);
     });
+
 
     const file = 'resnet_block.py';
     const diskPath = path.join(workspace, file);
@@ -324,6 +330,50 @@ async function main(): Promise<number> {
       await preview.locator('body', { hasText: want }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'calculator-momentum');
     });
+
+    // VS Code's details page of the installed .vsix renders the packaged README (dist/README.md,
+    // made by scripts/package-readme.mjs). It drops images whose source is not http(s) (the issue
+    // behind this check: seven broken images), and resolves nothing else inside the package.
+    await step('the details page shows the packaged README, user-facing, with no broken image or link', async () => {
+      const extDir = path.join(run.extensions, readdirSync(run.extensions).find((d) => d.startsWith('normlens.normlens-')) ?? 'missing');
+      const readmeFile = readdirSync(extDir).find((f) => f.toLowerCase() === 'readme.md');
+      check(readmeFile, `no README in the installed extension ${extDir}`);
+      const readme = readFileSync(path.join(extDir, readmeFile), 'utf8');
+      for (const t of markdownTargets(readme)) {
+        const rel = relativeTargetPath(t.target);
+        check(t.kind !== 'image' || /^https:/.test(t.target), `the packaged README shows ${t.target}, which the details page cannot load`);
+        if (rel !== undefined) check(existsSync(path.join(extDir, rel)), `the packaged README links to ${t.target}, which the package does not hold`);
+      }
+      check(!/npm ci|npm test/.test(readme), 'the packaged README holds developer instructions');
+      // The activity bar's Extensions icon (a Markdown preview may hold the keyboard focus).
+      await page.locator('.activitybar .action-label[aria-label^="Extensions"]').first().click();
+      const item = page.locator('.extensions-viewlet .monaco-list-row', { hasText: 'NormLens' }).first();
+      await item.waitFor({ timeout: 30_000 });
+      await item.click();
+      await page.locator('.extension-editor').waitFor({ timeout: 30_000 });
+      // The README is rendered into a webview frame; find it by its headings.
+      type Rendered = { headings: string[]; images: { src: string; width: number }[] };
+      let rendered: Rendered | undefined;
+      const deadline = Date.now() + 30_000;
+      while (!rendered && Date.now() < deadline) {
+        for (const f of page.frames()) {
+          const r: Rendered | undefined = await f.evaluate(() => {
+            const headings = Array.from(document.querySelectorAll('h1, h2')).map((h) => h.textContent?.trim() ?? '');
+            if (!headings.includes('In VS Code')) return undefined;
+            return { headings, images: Array.from(document.images).map((i) => ({ src: i.getAttribute('src') ?? '', width: i.complete ? i.naturalWidth : -1 })) };
+          }).catch(() => undefined);
+          if (r) rendered = r;
+        }
+        if (!rendered) await page.waitForTimeout(500);
+      }
+      check(rendered, 'the details page did not render the README');
+      await shot(page, 'details-page');
+      check(rendered.headings[0] === 'NormLens' && rendered.headings[1] === 'In VS Code', `the page starts with ${rendered.headings.slice(0, 2).join(', ')}, not with NormLens and what it does in VS Code`);
+      const broken = rendered.images.filter((i) => !i.src || i.width <= 0);
+      check(broken.length === 0, `${broken.length} broken images on the details page`);
+      await page.keyboard.press('Control+W');
+      await page.locator('.activitybar .action-label[aria-label^="Explorer"]').first().click();
+    });
   } finally {
     await browser?.close().catch(() => undefined);
     await server.stop();
@@ -340,7 +390,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err);
+    console.error(isToolError(err) ? `npm run test:e2e: ${(err as Error).message}` : err);
     console.log('0 passed, 1 failed');
     process.exit(1);
   },

@@ -16,6 +16,9 @@ import * as esbuild from 'esbuild';
 import {
   ensureCodeServer, makeRunDir, startCodeServer, launchBrowser, removeRunDir, repoRoot, copyBuiltExtension,
 } from '../../scripts/codeserver.mjs';
+import { reportToolErrors, toolEnv } from '../../scripts/tool-env.mjs';
+
+reportToolErrors('npm run test:e2e:panel');
 
 const argv = process.argv.slice(2);
 const keep = argv.includes('--keep');
@@ -53,7 +56,7 @@ const core = await import(pathToFileURL(coreOut).href);
 core.setFastMode('js');
 
 const launcher = ensureCodeServer();
-execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], { cwd: repoRoot, stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build.mjs')], { cwd: repoRoot, env: toolEnv(), stdio: 'inherit' });
 for (const f of ['dist/extension.js', 'dist/webview.js', 'media/panel.css']) assert(existsSync(path.join(repoRoot, f)), `${f} was not built`);
 
 const run = makeRunDir('panel-e2e', { 'workbench.colorTheme': 'Default Dark Modern', 'editor.hover.delay': 100, 'window.commandCenter': false });
