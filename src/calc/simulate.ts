@@ -8,6 +8,7 @@ import type { LayerState } from '../core/index';
 import type { BatchNormSpec } from '../core/spec';
 import type { MomentumConvention } from '../frameworks/types';
 import { fixed, mdTable, pyFloat, textTable } from '../explain/format';
+import { Md, md } from '../explain/markdown';
 import { newBatchWeight, updateEquation } from './convention';
 import type { CalcOutcome } from './result';
 
@@ -178,7 +179,7 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
   return { ok: true, value, ...renderSimulation(req, value) };
 }
 
-export function renderSimulation(req: SimulateRequest, r: SimulateResult, decimals = 4): { markdown: string; text: string; copyText: string } {
+export function renderSimulation(req: SimulateRequest, r: SimulateResult, decimals = 4): { markdown: Md; text: string; copyText: string } {
   const f = (x: number) => fixed(x, decimals);
   const steps = (x: number | null) => (x === null ? `never (within ${r.steps} steps)` : String(x));
   const closed = (x: number | null) => (x === null ? 'never' : String(x));
@@ -199,7 +200,8 @@ export function renderSimulation(req: SimulateRequest, r: SimulateResult, decima
   }
   if (req.tolerancePct > 0 && req.dataMean === 0) notes.push('The data mean is 0, so the tolerance for the mean is taken relative to the standard deviation.');
   const title = `Running statistics with ${update}`;
-  const markdown = [`**${title}**`, '', mdTable(header, rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
+  // Numbers and our own wording only.
+  const markdown = Md.join([md`**${Md.raw(title)}**`, Md.raw(''), mdTable(header.map(Md.raw), rows.map((row) => row.map(Md.raw))), Md.raw(''), ...notes.map((n) => md`- ${Md.raw(n)}`)], '\n');
   const text = [title, '', textTable(header, rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
   const copyText = JSON.stringify({ mean: { closedForm: r.mean.closedForm, simulated: r.mean.simulated }, variance: { closedForm: r.variance.closedForm, simulated: r.variance.simulated } });
   return { markdown, text, copyText };
