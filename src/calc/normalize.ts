@@ -5,6 +5,7 @@
 import { runLayer, Tensor, defaultParams, defaultState, statGroupIndex } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
 import { NormError } from '../core/errors';
+import { MAX_ELEMENTS } from '../protocol';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
 import type { CalcOutcome } from './result';
@@ -101,6 +102,10 @@ export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeRes
   const { values, kind } = req;
   const mode = req.mode ?? 'train';
   if (values.length === 0) return { ok: false, message: 'no numbers given' };
+  if (values.length > MAX_ELEMENTS) return { ok: false, message: `${values.length} values; at most ${MAX_ELEMENTS} here` };
+  if (req.shape.length > 8 || !req.shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    return { ok: false, message: 'the shape must be at most 8 whole numbers ≥ 1' };
+  }
   const size = req.shape.reduce((a, b) => a * b, 1);
   if (size !== values.length) {
     return { ok: false, message: `shape ${shapeText(req.shape)} needs ${size} values, got ${values.length}` };

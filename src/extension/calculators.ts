@@ -11,7 +11,7 @@ import type { CalcOutcome } from '../calc/result';
 import { parseNumbers, parseShape, parseScalar } from '../calc/parse';
 import { NORMALIZE_KINDS, normalizeValues, validateEps, validateGroups, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
-import { simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
+import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
 import type { FrameworkId, MomentumConvention } from '../frameworks/types';
 import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
@@ -447,7 +447,7 @@ async function simulateCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
   }), 'variance');
   const batchSize = isNum(args.batchSize) ? args.batchSize : quiet ? 32 : scalarOf(await askText({
     title, prompt: 'Values per channel in each batch (N, or N·H·W for images)', value: '32',
-    validate: (t) => validateInteger(t, 'batch size', 2),
+    validate: (t) => validateInteger(t, 'batch size', 2, MAX_SIMULATED_BATCH),
   }), 'batch size');
   const tolerancePct = isNum(args.tolerancePct) ? args.tolerancePct : quiet ? 1 : scalarOf(await askText({
     title, prompt: 'Within how many percent of the data\'s statistics?', value: '1', validate: validateTolerance,
