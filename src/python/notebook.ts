@@ -47,8 +47,15 @@ export function recognizeNotebook(ipynbJson: string): NotebookResult {
   } catch (e) {
     throw new NotebookError(`not valid JSON (${(e as Error).message})`);
   }
-  if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { cells?: unknown }).cells)) {
-    throw new NotebookError('not a Jupyter notebook: no "cells" list at the top level');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (the JSON is ${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : `a ${typeof doc}`}; NormLens reads nbformat 4 notebooks)`);
+  }
+  const version = (doc as { nbformat?: unknown }).nbformat;
+  if (typeof version === 'number' && version < 4) {
+    throw new NotebookError(`nbformat ${version} notebook: NormLens reads nbformat 4 notebooks (Jupyter 4.0 and later, as VS Code does); convert it with \`jupyter nbconvert --to notebook --nbformat 4\``);
+  }
+  if (!Array.isArray((doc as { cells?: unknown }).cells)) {
+    throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (NormLens reads nbformat 4 notebooks${typeof version === 'number' ? `; this one says nbformat ${version}` : ''})`);
   }
   const raw = (doc as { cells: unknown[] }).cells;
   const cells: NotebookCell[] = [];

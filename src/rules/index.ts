@@ -90,11 +90,18 @@ export function analyzeNotebook(json: string, options?: RuleOptions): NotebookRe
   const cellTexts: string[] = [];
   const diagnostics: NormDiagnostic[] = [];
   let affineNoted = false;
+  // Layers by cell, once (a filter per cell would be O(cells × layers)).
+  const layersByCell = new Map<number, ResolvedLayer[]>();
+  for (const l of nb.layers) {
+    const list = layersByCell.get(l.cell ?? 0);
+    if (list) list.push(l);
+    else layersByCell.set(l.cell ?? 0, [l]);
+  }
   for (const c of nb.cells) {
     while (cellTexts.length < c.index) cellTexts.push('');
     cellTexts.push(c.source);
     const text = c.source.replace(MAGIC, (m) => ' '.repeat(m.length));
-    const layers = nb.layers.filter((l) => l.cell === c.index);
+    const layers = layersByCell.get(c.index) ?? [];
     const scan: ScanInput = {
       text,
       calls: c.calls,
