@@ -212,13 +212,10 @@ function shapeOf(v: unknown, where: string): number[] {
   dims.forEach((d, i) => {
     if (d > MAX_COMPUTE_ELEMENTS) bad(`${where}[${i}] is ${d}; normlens compute accepts dimensions up to ${MAX_COMPUTE_ELEMENTS}`);
   });
-  // The product, stopping once it is over the limit (no overflow to Infinity, no Infinity × 0).
-  if (!dims.includes(0)) {
-    let size = 1;
-    for (const d of dims) {
-      size *= d;
-      if (size > MAX_COMPUTE_ELEMENTS) bad(`${where} [${dims.join(', ')}] has more than ${MAX_COMPUTE_ELEMENTS} elements, the most normlens compute accepts`);
-    }
+  // The exact product (no overflow to Infinity, no Infinity × 0 = NaN).
+  const size = dims.reduce((a, d) => a * BigInt(d), 1n);
+  if (size > BigInt(MAX_COMPUTE_ELEMENTS)) {
+    bad(`${where} [${dims.join(', ')}] has ${size} elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
   }
   return dims;
 }

@@ -56,7 +56,7 @@ export const mdTable = (header: readonly Md[], rows: readonly (readonly Md[])[])
 /** A plain-text table with aligned columns (for copying and for terminals). */
 export function textTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((_, i) => all.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
   return all.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 

@@ -70,6 +70,7 @@ export function recognizeNotebook(ipynbJson: string): NotebookResult {
   });
   timeline.seal();
   const layers: ResolvedLayer[] = [];
-  for (const c of cells) layers.push(...resolveCalls(c.calls, timeline, c.index));
+  // A loop, not push(...): one cell may hold more layers than a call takes arguments.
+  for (const c of cells) for (const l of resolveCalls(c.calls, timeline, c.index)) layers.push(l);
   return { cells, layers };
 }

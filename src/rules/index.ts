@@ -45,7 +45,8 @@ export function runRules(scan: ScanInput, layers: ResolvedLayer[], options: Rule
   const out: NormDiagnostic[] = [];
   for (const rule of RULES as readonly Rule[]) {
     if (disabled.has(rule.code)) continue;
-    out.push(...rule.check(ctx));
+    // A loop, not push(...): a rule may report more problems than a call takes arguments.
+    for (const d of rule.check(ctx)) out.push(d);
   }
   return out.sort(byPosition);
 }
