@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { explainLayer } from '../explain/hover';
 import { LINK_COMMANDS } from '../explain/links';
 import { Md, md } from '../explain/markdown';
+import { truncateText, visibleText } from '../core/visible';
 import type { Range as NormRange } from '../python/types';
 import type { NormDiagnostic, Severity } from '../rules/types';
 import { ruleInfo } from '../rules/index';
@@ -52,7 +53,8 @@ export class RuleDocs implements vscode.TextDocumentContentProvider {
 }
 
 export function toDiagnostic(d: NormDiagnostic): vscode.Diagnostic {
-  const diag = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
+  // Plain text in VS Code; quoted user text is still made one visible line (no control or bidi characters).
+  const diag = new vscode.Diagnostic(toRange(d.range), truncateText(visibleText(d.message, 'space'), 1000), SEVERITY[d.severity]);
   diag.source = SOURCE;
   diag.code = { value: d.code, target: ruleUri(d.code) };
   return diag;
