@@ -48,10 +48,16 @@ export function notificationText(text: string): string {
 }
 
 /** At most `max` UTF-16 units of `text`, cut on a character boundary, with "…" and the full length when cut. */
-export function truncateText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max;
+export function truncateText(text: string, max: number, total = text.length): string {
+  if (text.length <= max && total <= text.length) return text;
+  let end = Math.min(max, text.length);
   const c = text.charCodeAt(end - 1);
   if (c >= 0xd800 && c <= 0xdbff) end--;
-  return `${text.slice(0, end)}… (${text.length} characters)`;
+  return `${text.slice(0, end)}… (${total} characters)`;
+}
+
+/** `visibleText` of at most `max` characters of `text`, without escaping more of a long text than is shown. */
+export function visiblePrefix(text: string, max: number, breaks: 'space' | 'escape' = 'space'): string {
+  const head = text.length > 4 * max ? text.slice(0, 4 * max) : text;
+  return truncateText(visibleText(head, breaks), max, head === text ? undefined : text.length);
 }

@@ -20,7 +20,10 @@
  *   visible escapes (src/core/visible.ts), and line breaks never survive, so user text cannot
  *   end a table row or a paragraph.
  */
-import { visibleText } from '../core/visible';
+import { visiblePrefix, visibleText } from '../core/visible';
+
+/** Most characters of one piece of user text shown (longer text is cut, saying how long it was). */
+export const MAX_USER_TEXT = 500;
 
 declare const MD_BRAND: unique symbol;
 /** Markdown built by this module (see the module comment). A subtype of string: it can be used as text anywhere. */
@@ -37,14 +40,14 @@ const brand = (s: string): Md => s as Md;
  */
 const SPECIAL = /[\\`*_{}[\]<>|#!~@&$^]|\.(?=[A-Za-z])|:(?=\/)/g;
 
-/** User text as Markdown text: renders as exactly these characters, on one line. */
-function text(s: string): Md {
-  return brand(visibleText(s, 'space').replace(SPECIAL, '\\$&'));
+/** User text as Markdown text: renders as exactly these characters, on one line (at most `max` of them). */
+function text(s: string, max = MAX_USER_TEXT): Md {
+  return brand(visiblePrefix(s, max).replace(SPECIAL, '\\$&'));
 }
 
 /** User text as an inline code span (safe inside table cells too). */
-function code(s: string): Md {
-  const t = visibleText(s, 'space');
+function code(s: string, max = MAX_USER_TEXT): Md {
+  const t = visiblePrefix(s, max);
   let longest = 0;
   for (const m of t.match(/`+/g) ?? []) longest = Math.max(longest, m.length);
   const fence = '`'.repeat(longest + 1);

@@ -143,6 +143,16 @@ describe('security: hovers built from hostile code', () => {
     assert.ok(render(hover.markdown).links.every((h) => !h.includes('1e9')));
   });
 
+  it('keeps a hover bounded whatever the size of the code\'s text (1 MB and 10 MB string literals)', () => {
+    for (const size of [1 << 20, 10 << 20]) {
+      const big = 'x'.repeat(size);
+      const layer = layersOf(`import torch.nn as nn\nnn.BatchNorm2d(64, momentum=${pyString(big)}, device=f(${pyString(big)}))\n`)[0];
+      const hover = checkHover(layer, `${size} characters`);
+      assert.ok(hover.markdown.length < 20_000, `hover of ${hover.markdown.length} characters`);
+      assert.match(hover.markdown, new RegExp(`… \\(${size + 2} characters\\)`));
+    }
+  });
+
   it('carries no expression, long string or odd key in a link', () => {
     const src = `import torch.nn as nn\nnn.BatchNorm2d(64, momentum=m or 0.1, device=${pyString('x'.repeat(MAX_LINK_STRING + 1))}, dtype=${pyString('float16')})\n`;
     const hover = checkHover(layersOf(src)[0], 'link arguments');
