@@ -16,8 +16,8 @@ import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
 import { bytesText, code, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
-import { Md, md } from './markdown';
-import { visibleText } from '../core/visible';
+import { MAX_USER_TEXT, Md, md } from './markdown';
+import { visiblePrefix } from '../core/visible';
 import { CALC_COMMANDS, calcLinkArg, panelLinkArg, OPEN_PANEL_COMMAND } from './links';
 import { pitfallsFor } from './pitfalls';
 import { otherFrameworks } from './translations';
@@ -138,7 +138,7 @@ const WHEN: Partial<Record<LayerKind, Md>> = {
 function epsText(core: CoreLayerSpec | null, ctx: LayerContext): string {
   if (core && 'eps' in core) return core.eps === null ? `None → ${pyFloat(FLOAT32_EPS)} (float32 machine ε)` : pyFloat(core.eps);
   const v = roleValue(ctx, 'eps');
-  return v === undefined ? 'ε' : visibleText(pyRepr(v), 'space');
+  return v === undefined ? 'ε' : visiblePrefix(pyRepr(v), MAX_USER_TEXT);
 }
 
 function formulaText(ctx: LayerContext): Md {
@@ -361,7 +361,7 @@ function linksText(ctx: LayerContext): Md {
 
 /** A fenced plain-text block of formulas, one line each (user values in them are made one visible line). */
 function fence(lines: readonly string[]): Md {
-  return Md.fence(lines.map((l) => visibleText(l, 'space')).join('\n'));
+  return Md.fence(lines.map((l) => visiblePrefix(l, MAX_USER_TEXT + 100)).join('\n'));
 }
 
 function callText(layer: ResolvedLayer): string {

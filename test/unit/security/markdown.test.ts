@@ -146,7 +146,7 @@ describe('security: hovers built from hostile code', () => {
   it('keeps a hover bounded whatever the size of the code\'s text (1 MB and 10 MB string literals)', () => {
     for (const size of [1 << 20, 10 << 20]) {
       const big = 'x'.repeat(size);
-      const layer = layersOf(`import torch.nn as nn\nnn.BatchNorm2d(64, momentum=${pyString(big)}, device=f(${pyString(big)}))\n`)[0];
+      const layer = layersOf(`import torch.nn as nn\nnn.BatchNorm2d(64, momentum=${pyString(big)}, eps=${pyString(big)}, device=f(${pyString(big)}))\n`)[0];
       const hover = checkHover(layer, `${size} characters`);
       assert.ok(hover.markdown.length < 20_000, `hover of ${hover.markdown.length} characters`);
       assert.match(hover.markdown, new RegExp(`… \\(${size + 2} characters\\)`));
