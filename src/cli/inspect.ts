@@ -15,7 +15,13 @@ import { pyRepr } from '../rules/format';
 import { truncateText, visibleText } from '../core/visible';
 import { decodeText } from './decode';
 
-/** Largest file inspected (bytes); larger ones are named and skipped. */
+/**
+ * Most characters of Python source checked in one file (or in a notebook's code cells): the
+ * recognizer's memory grows with the layers found (about 3 KB each), so this bounds it (about
+ * 350,000 layers, 1 GB); larger files are named and skipped.
+ */
+export const MAX_SOURCE_CHARS = 8 * 1024 * 1024;
+/** Largest file read (bytes; notebooks carry outputs besides their source); larger ones are named and skipped. */
 export const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
 /** Longest value or written argument shown in text output (characters). */
 const MAX_SHOWN_VALUE = 60;
@@ -88,7 +94,10 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   const found: Found[] = [];
   for (const p of paths) await collect(p, found, problem);
 
-  const results: FileResult[] = [];
+  // Each file is read, checked and written out before the next: memory holds one file's results.
+  const colour = io.isTTY && !env.NO_COLOR;
+  const totals: Totals = { files: 0, layers: 0, error: 0, warning: 0, info: 0, hint: 0 };
+  if (json) io.stdout('{\n  "files": [');
   for (const f of found) {
     const read = await readSource(f.shown);
     if (typeof read !== 'string') {
@@ -96,21 +105,30 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
       continue;
     }
     const content = read;
+    let result: FileResult;
     if (f.notebook) {
-      const nb = analyzeNotebook(content);
+      const nb = analyzeNotebook(content, { maxSourceChars: MAX_SOURCE_CHARS });
       if ('error' in nb) {
         problem(`cannot use ${f.shown}: ${nb.error}`);
         continue;
       }
-      results.push({ path: f.shown, report: nb, text: nb.cellTexts });
+      result = { path: f.shown, report: nb, text: nb.cellTexts };
     } else {
-      results.push({ path: f.shown, report: analyzeDocument(content), text: [content] });
+      if (content.length > MAX_SOURCE_CHARS) {
+        problem(`skipped ${f.shown}: ${content.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`);
+        continue;
+      }
+      result = { path: f.shown, report: analyzeDocument(content), text: [content] };
     }
+    totals.layers += result.report.layers.length;
+    for (const d of result.report.diagnostics) totals[d.severity]++;
+    if (json) io.stdout(`${totals.files ? ',' : ''}\n    ${terminalSafeJson(JSON.stringify(fileJson(result), null, 2)).replace(/\n/g, '\n    ')}`);
+    else writeFileText(result, colour, io.stdout);
+    totals.files++;
   }
-
-  const hasError = results.some((r) => r.report.diagnostics.some((d) => d.severity === 'error'));
-  if (json) io.stdout(terminalSafeJson(JSON.stringify(toJson(results), null, 2)) + '\n');
-  else io.stdout(toText(results, io.isTTY && !env.NO_COLOR));
+  const hasError = totals.error > 0;
+  if (json) io.stdout(totals.files ? '\n  ]\n}\n' : ']\n}\n');
+  else io.stdout(summaryText(totals, colour));
   return unusable ? 2 : hasError ? 1 : 0;
 }
 
@@ -248,9 +266,8 @@ function jsonPosition(r: Range): JsonPosition {
   return { line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
 }
 
-function toJson(results: FileResult[]) {
+function fileJson(r: FileResult) {
   return {
-    files: results.map((r) => ({
       path: r.path,
       layers: r.report.layers.map((l) => ({
         ...jsonPosition(l.call.range),
@@ -269,7 +286,6 @@ function toJson(results: FileResult[]) {
         message: d.message,
         cell: d.cell ?? null,
       })),
-    })),
   };
 }
 
@@ -284,17 +300,24 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function toText(results: FileResult[], colour: boolean): string {
-  const paint = (style: string, s: string) => (colour ? style + s + ANSI.reset : s);
-  const lines: string[] = [];
-  const totals: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
-  let layerCount = 0;
+interface Totals extends Record<Severity, number> {
+  files: number;
+  layers: number;
+}
 
-  for (const r of results) {
+const paintWith = (colour: boolean) => (style: string, s: string) => (colour ? style + s + ANSI.reset : s);
+
+/** One file's text, written in pieces of at most 10,000 lines (no single string of the whole output). */
+function writeFileText(r: FileResult, colour: boolean, write: (s: string) => void): void {
+  const paint = paintWith(colour);
+  const lines: string[] = [];
+  const flush = () => {
+    if (lines.length) write(lines.join('\n') + '\n');
+    lines.length = 0;
+  };
+  {
     const { layers, diagnostics } = r.report;
-    layerCount += layers.length;
-    for (const d of diagnostics) totals[d.severity]++;
-    if (layers.length === 0 && diagnostics.length === 0) continue;
+    if (layers.length === 0 && diagnostics.length === 0) return;
     lines.push(paint(ANSI.bold, visibleText(r.path)));
 
     const where = (range: Range, cell: number | undefined) =>
@@ -337,6 +360,7 @@ function toText(results: FileResult[], colour: boolean): string {
     };
 
     for (const item of items) {
+      if (lines.length >= 10_000) flush();
       const d = item.diagnostic;
       if (d) {
         const head = `  ${where(d.range, d.cell).padEnd(width)}  `;
@@ -361,16 +385,19 @@ function toText(results: FileResult[], colour: boolean): string {
     }
     lines.push('');
   }
+  flush();
+}
 
+function summaryText(totals: Totals, colour: boolean): string {
+  const paint = paintWith(colour);
   const summary = [
-    plural(results.length, 'file'),
-    plural(layerCount, 'layer'),
+    plural(totals.files, 'file'),
+    plural(totals.layers, 'layer'),
     plural(totals.error, 'error'),
     plural(totals.warning, 'warning'),
     `${totals.info} info`,
   ].join(', ');
-  lines.push(totals.error ? paint(ANSI.red, summary) : summary);
-  return lines.join('\n') + '\n';
+  return (totals.error ? paint(ANSI.red, summary) : summary) + '\n';
 }
 
 /** A value for the terminal: one visible line (no control or bidi characters), at most MAX_SHOWN_VALUE characters. */

@@ -40,7 +40,7 @@ function cellSource(cell: unknown, index: number): string | null {
 }
 
 /** Scan a notebook (.ipynb JSON text). Throws NotebookError naming what is wrong with it. */
-export function recognizeNotebook(ipynbJson: string): NotebookResult {
+export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?: number } = {}): NotebookResult {
   let doc: unknown;
   try {
     doc = JSON.parse(ipynbJson);
@@ -58,6 +58,16 @@ export function recognizeNotebook(ipynbJson: string): NotebookResult {
     throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (NormLens reads nbformat 4 notebooks${typeof version === 'number' ? `; this one says nbformat ${version}` : ''})`);
   }
   const raw = (doc as { cells: unknown[] }).cells;
+  if (options.maxSourceChars !== undefined) {
+    // Checked before any cell is scanned: the work and memory of a scan grow with the source.
+    let total = 0;
+    raw.forEach((cell, index) => {
+      total += cellSource(cell, index)?.length ?? 0;
+    });
+    if (total > options.maxSourceChars) {
+      throw new NotebookError(`its code cells hold ${total} characters of source; at most ${options.maxSourceChars} are checked`);
+    }
+  }
   const cells: NotebookCell[] = [];
   const timeline = new BindingTimeline();
   raw.forEach((cell, index) => {

@@ -76,10 +76,10 @@ export interface NotebookReport extends DocumentReport {
  * such as a Conv followed by its norm are looked for within a cell. All positions are
  * cell-relative, with `cell` set to the cell's index in the notebook.
  */
-export function analyzeNotebook(json: string, options?: RuleOptions): NotebookReport | { error: string } {
+export function analyzeNotebook(json: string, options?: RuleOptions & { maxSourceChars?: number }): NotebookReport | { error: string } {
   let nb: NotebookResult;
   try {
-    nb = recognizeNotebook(json);
+    nb = recognizeNotebook(json, { maxSourceChars: options?.maxSourceChars });
   } catch (e) {
     if (e instanceof NotebookError) return { error: e.message };
     throw e;
