@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { inspect } from '../cli/helpers';
 import { compute, MAX_COMPUTE_ELEMENTS } from '../../../src/cli/compute';
 import { decodeText } from '../../../src/cli/decode';
-import { MAX_INSPECT_BYTES } from '../../../src/cli/inspect';
+import { MAX_INSPECT_BYTES, MAX_SOURCE_CHARS } from '../../../src/cli/inspect';
 import { simulateRunningStats, SIMULATION_BUDGET, MAX_SIMULATED_BATCH } from '../../../src/calc/simulate';
 import { HIDDEN, pyString } from './mdcheck';
 
@@ -110,6 +110,20 @@ describe('security: normlens inspect reads only regular files, bounded, decoded 
     const r = await inspect([big]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`skipped .*big\\.py: ${MAX_INSPECT_BYTES + 1} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes`));
+  });
+
+  it('names files and notebooks with more source than it checks (ten times the 200,000-layer file) and checks the others', async () => {
+    const line = 'g = nn.GroupNorm(32, 80)\n';
+    const big = TORCH + line.repeat(Math.ceil(MAX_SOURCE_CHARS / line.length));
+    writeFileSync(path.join(dir, 'big.py'), big);
+    const cells = [{ cell_type: 'code', source: big, metadata: {}, outputs: [] }];
+    writeFileSync(path.join(dir, 'big.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }));
+    writeFileSync(path.join(dir, 'ok.py'), TORCH + line);
+    const r = await inspect([dir]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`skipped .*big\\.py: ${big.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`));
+    assert.match(r.stderr, new RegExp(`cannot use .*big\\.ipynb: its code cells hold ${big.length} characters of source; at most ${MAX_SOURCE_CHARS} are checked`));
+    assert.match(r.stdout, /1 file, 1 layer, 1 error/);
   });
 
   it('decodes UTF-8 with a BOM, UTF-16LE and UTF-16BE files by their BOM, with the same layers and positions', async () => {
