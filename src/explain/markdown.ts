@@ -14,8 +14,11 @@
  * - in text, every character that can start Markdown syntax gets a backslash, and so do `.`
  *   before a letter and `:` before `/` (this stops GFM and linkify autolinks such as `www.x.com`,
  *   `x.com`, `a@b.co`, `https://…`, since their punctuation is no longer literal);
- * - in code spans, the fence is longer than any run of backticks inside, `|` is escaped (GFM
- *   splits table cells before it parses code spans), and line breaks become spaces;
+ * - in code spans, the fence is longer than any run of backticks inside and line breaks become
+ *   spaces; in tables (`Md.table`) every `|` of a cell gets an odd run of backslashes, since GFM
+ *   splits cells before it parses code spans;
+ * - fenced blocks (`Md.fence`) are longer than any fence inside;
+ * - user text is cut at MAX_USER_TEXT characters, saying how long it was;
  * - everywhere, control, bidirectional-formatting and line-separator characters are written as
  *   visible escapes (src/core/visible.ts), and line breaks never survive, so user text cannot
  *   end a table row or a paragraph.
