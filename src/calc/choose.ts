@@ -4,6 +4,7 @@
  * inference batch size and device count, each decision given with its reason.
  */
 import { escapeMd } from '../explain/format';
+import { Md, md } from '../explain/markdown';
 import type { CalcOutcome } from './result';
 
 export type Architecture = 'cnn' | 'transformer' | 'rnn' | 'mlp' | 'gan';
@@ -203,21 +204,22 @@ export function chooseNormalization(req: ChooseRequest): CalcOutcome<Choice> {
   return { ok: true, value: choice, ...renderChoice(req, choice) };
 }
 
-export function renderChoice(req: ChooseRequest, c: Choice): { markdown: string; text: string; copyText: string } {
+export function renderChoice(req: ChooseRequest, c: Choice): { markdown: Md; text: string; copyText: string } {
   const arch = ARCHITECTURES.find((a) => a.id === req.architecture)!.label;
   const headline = `${c.recommended}${c.setting ? ` (${c.setting})` : ''}`;
   const situation = `${arch}, batch ${req.batchPerDevice} per device` +
     `${(req.devices ?? 1) > 1 ? ` × ${req.devices} devices` : ''}` +
     `${req.variableLengths ? ', variable sequence lengths' : ''}` +
     `${req.inferenceBatch !== undefined ? `, inference batch ${req.inferenceBatch}` : ''}`;
-  const md: string[] = [`### Use ${escapeMd(headline)}`, '', `*${escapeMd(situation)}*`, '', '**Why**', ...c.reasons.map((r) => `- ${escapeMd(r)}`)];
-  if (c.alternatives.length) md.push('', '**Alternatives**', ...c.alternatives.map((a) => `- **${a.name}** ${escapeMd(a.when)}`));
-  if (c.cautions.length) md.push('', '**Watch out**', ...c.cautions.map((a) => `- ${escapeMd(a)}`));
+  const blank = Md.raw('');
+  const out: Md[] = [md`### Use ${escapeMd(headline)}`, blank, md`*${escapeMd(situation)}*`, blank, Md.raw('**Why**'), ...c.reasons.map((r) => md`- ${escapeMd(r)}`)];
+  if (c.alternatives.length) out.push(blank, Md.raw('**Alternatives**'), ...c.alternatives.map((a) => md`- **${escapeMd(a.name)}** ${escapeMd(a.when)}`));
+  if (c.cautions.length) out.push(blank, Md.raw('**Watch out**'), ...c.cautions.map((a) => md`- ${escapeMd(a)}`));
   const text: string[] = [`Use ${headline}`, situation, '', 'Why:', ...c.reasons.map((r) => `  - ${r}`)];
   if (c.alternatives.length) {
     text.push('', 'Alternatives:', ...c.alternatives.map((a) => `  - ${a.name}: ${a.when}`));
   }
   if (c.cautions.length) text.push('', 'Watch out:', ...c.cautions.map((a) => `  - ${a}`));
   const plain = text.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n');
-  return { markdown: md.join('\n'), text: plain, copyText: plain };
+  return { markdown: Md.join(out, '\n'), text: plain, copyText: plain };
 }

@@ -11,7 +11,9 @@ import type { FrameworkId, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { recognize } from '../python/index';
 import { infoOf } from '../explain/context';
-import { bytesText, grouped, mdTable, shapeText, textTable } from '../explain/format';
+import { bytesText, code, grouped, mdTable, shapeText, textTable } from '../explain/format';
+import { Md, md } from '../explain/markdown';
+import { visibleText } from '../core/visible';
 import type { CalcOutcome } from './result';
 
 export interface CountRequest {
@@ -76,14 +78,16 @@ export function countLayer(layer: ResolvedLayer, req: CountRequest = {}): CalcOu
   return { ok: true, value, ...renderCount(value) };
 }
 
-export function renderCount(r: CountResult): { markdown: string; text: string; copyText: string } {
-  const rows = r.detail.map((d) => [d.name, d.shape.length ? shapeText(d.shape) : 'scalar', grouped(d.count), d.trainable ? 'learnable' : 'buffer']);
-  const header = ['tensor', 'shape', 'values', 'kind'];
+export function renderCount(r: CountResult): { markdown: Md; text: string; copyText: string } {
+  const rows = r.detail.map((d) => [Md.raw(d.name), d.shape.length ? shapeText(d.shape) : Md.raw('scalar'), grouped(d.count), Md.raw(d.trainable ? 'learnable' : 'buffer')]);
+  const header = ['tensor', 'shape', 'values', 'kind'].map(Md.raw);
   const dtype = DTYPE_NAMES[r.dtypeBytes];
   const hasCounter = r.detail.some((d) => d.name === 'num_batches_tracked');
   const summary = `${grouped(r.parameters)} learnable parameters, ${grouped(r.buffers)} buffer values, ${bytesText(r.bytes)} in ${dtype}${hasCounter ? ' (num_batches_tracked is an int64: 8 bytes)' : ''}`;
-  const title = `${r.call} · ${infoOf(r.framework).name}${r.framework === 'pytorch' ? '' : ' (tensor names as in PyTorch)'}`;
-  const markdown = [`**${title}**`, '', rows.length ? mdTable(header, rows) : 'No parameters and no buffers.', '', summary].join('\n');
+  // The call is the user's text (typed, or from a hover link): a code span in Markdown, one visible line in text.
+  const titleTail = `${infoOf(r.framework).name}${r.framework === 'pytorch' ? '' : ' (tensor names as in PyTorch)'}`;
+  const title = `${visibleText(r.call, 'space')} · ${titleTail}`;
+  const markdown = Md.join([md`**${code(r.call)} · ${Md.raw(titleTail)}**`, Md.raw(''), rows.length ? mdTable(header, rows) : Md.raw('No parameters and no buffers.'), Md.raw(''), Md.raw(summary)], '\n');
   const text = [title, '', rows.length ? textTable(header, rows) : 'No parameters and no buffers.', '', summary].join('\n');
   return { markdown, text, copyText: JSON.stringify({ parameters: r.parameters, buffers: r.buffers, bytes: r.bytes }) };
 }

@@ -6,6 +6,7 @@
 import { foldBatchNorm, seededSample, Tensor, verifyFold } from '../core/index';
 import { NormError } from '../core/errors';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
+import { Md, md } from '../explain/markdown';
 import type { CalcOutcome } from './result';
 
 export interface FoldRequest {
@@ -122,31 +123,32 @@ export function foldIntoConv(req: FoldRequest): CalcOutcome<FoldResult> {
   return { ok: true, value: result, ...renderFold(result) };
 }
 
-export function renderFold(r: FoldResult, decimals = 4): { markdown: string; text: string; copyText: string } {
+export function renderFold(r: FoldResult, decimals = 4): { markdown: Md; text: string; copyText: string } {
   const f = (x: number) => fixed(x, decimals);
   const formula = [
     'scale  = γ / √(running_var + ε)',
     'W′     = W · scale            (per output channel)',
     'b′     = (b − running_mean) · scale + β',
   ].join('\n');
-  const rows = r.scale.map((s, i) => [String(i + 1), f(r.bn.gamma[i]), f(r.bn.beta[i]), f(r.bn.runningMean[i]), f(r.bn.runningVar[i]), f(s), f(r.foldedBias[i])]);
-  const header = ['channel', 'γ', 'β', 'mean', 'var', 'scale', "b′"];
+  const rows = r.scale.map((s, i) => [i + 1, f(r.bn.gamma[i]), f(r.bn.beta[i]), f(r.bn.runningMean[i]), f(r.bn.runningVar[i]), f(s), f(r.foldedBias[i])]);
+  const header = ['channel', 'γ', 'β', 'mean', 'var', 'scale', "b′"].map(Md.raw);
   const verdict = `Check on a sample input ${shapeText(r.check.inputShape)}: ${r.layer} + BatchNorm (eval) vs folded ${r.layer}, max |difference| = ${r.check.maxAbsDiff.toExponential(2)}`;
   const sampledNote = r.sampled.length ? `Not given, taken from the seeded sample: ${r.sampled.join(', ')}.` : '';
   const caveat = 'The fold is exact only for inference: in training BatchNorm uses each batch\'s own statistics, which no fixed weight can reproduce. Fold after model.eval() / for export, not before training.';
   const weightText = nestedText(r.foldedWeight, r.weightShape, decimals);
   const biasText = nestedText(r.foldedBias, [r.foldedBias.length], decimals);
-  const markdown = [
-    `**Fold BatchNorm into ${r.layer} ${shapeText(r.weightShape)}** (ε = ${pyFloat(r.bn.eps)})`, '',
-    '```text', formula, '```', '',
-    mdTable(header, rows), '',
-    'Folded weight:', '```text', weightText, '```',
-    'Folded bias:', '```text', biasText, '```',
-    verdict, '', sampledNote, '', caveat,
-  ].filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n');
+  // Everything here is ours: the layer kind (Conv/Linear), numbers and tensor names.
+  const markdown = Md.join([
+    md`**Fold BatchNorm into ${Md.raw(r.layer)} ${shapeText(r.weightShape)}** (ε = ${pyFloat(r.bn.eps)})`, Md.raw(''),
+    Md.fence(formula), Md.raw(''),
+    mdTable(header, rows.map((row) => row.map((c) => (typeof c === 'number' ? Md.raw(String(c)) : c)))), Md.raw(''),
+    Md.raw('Folded weight:'), Md.fence(weightText),
+    Md.raw('Folded bias:'), Md.fence(biasText),
+    Md.raw(verdict), Md.raw(''), Md.raw(sampledNote), Md.raw(''), Md.raw(caveat),
+  ].filter((l, i, a) => !(l === '' && a[i - 1] === '')), '\n');
   const text = [
     `Fold BatchNorm into ${r.layer} ${shapeText(r.weightShape)} (eps = ${pyFloat(r.bn.eps)})`, formula, '',
-    textTable(header, rows), '', `folded weight: ${weightText}`, `folded bias: ${biasText}`, '', verdict,
+    textTable(header, rows.map((row) => row.map(String))), '', `folded weight: ${weightText}`, `folded bias: ${biasText}`, '', verdict,
     ...(sampledNote ? [sampledNote] : []), caveat,
   ].join('\n');
   const copyText = JSON.stringify({ weight_shape: r.weightShape, weight: r.foldedWeight, bias: r.foldedBias });

@@ -5,7 +5,8 @@
 import { convertMomentum, averagingWindow } from '../core/index';
 import { frameworkInfo } from '../frameworks/index';
 import type { FrameworkId, MomentumConvention } from '../frameworks/types';
-import { fixed, mdTable, pyFloat, textTable } from '../explain/format';
+import { code, fixed, mdTable, pyFloat, textTable } from '../explain/format';
+import { Md, md } from '../explain/markdown';
 import type { CalcOutcome } from './result';
 import { newBatchWeight, roundShort, updateEquation } from './convention';
 export { newBatchWeight, roundShort, updateEquation } from './convention';
@@ -75,7 +76,7 @@ function windowText(c: MomentumConversion): string {
   return `each batch weighs ${pyFloat(roundShort(c.newWeight))}; an old batch's weight halves every ${fixed(c.halfLife!, 1)} batches; about the last ${fixed(c.effectiveSamples!, 1)} batches count`;
 }
 
-export function renderConversion(c: MomentumConversion): { markdown: string; text: string; copyText: string } {
+export function renderConversion(c: MomentumConversion): { markdown: Md; text: string; copyText: string } {
   const fi = frameworkInfo(c.from)!;
   const ti = frameworkInfo(c.to)!;
   const src = c.value === null ? 'None' : pyFloat(c.value);
@@ -86,8 +87,8 @@ export function renderConversion(c: MomentumConversion): { markdown: string; tex
   ];
   const head = `${fi.name} momentum ${src} = ${ti.name} momentum ${dst}`;
   const window = `Averaging window: ${windowText(c)}.`;
-  const md = [`**${head}**`, '', mdTable(['framework', 'momentum', 'update'], rows.map((r) => [r[0], `\`${r[1]}\``, `\`${r[2]}\``])), '', window];
-  if (c.note) md.push('', c.note);
+  const out = [md`**${Md.raw(head)}**`, Md.raw(''), mdTable(['framework', 'momentum', 'update'].map(Md.raw), rows.map((r) => [Md.raw(r[0]), code(r[1]), code(r[2])])), Md.raw(''), Md.raw(window)];
+  if (c.note) out.push(Md.raw(''), Md.raw(c.note));
   const text = [head, '', textTable(['framework', 'momentum', 'update'], rows), '', window, ...(c.note ? ['', c.note] : [])];
-  return { markdown: md.join('\n'), text: text.join('\n'), copyText: dst };
+  return { markdown: Md.join(out, '\n'), text: text.join('\n'), copyText: dst };
 }

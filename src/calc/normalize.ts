@@ -5,7 +5,9 @@
 import { runLayer, Tensor, defaultParams, defaultState, statGroupIndex } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
 import { NormError } from '../core/errors';
+import { MAX_ELEMENTS } from '../protocol';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
+import { Md, md } from '../explain/markdown';
 import type { CalcOutcome } from './result';
 
 export type NormalizeKind = 'batch_norm' | 'layer_norm' | 'rms_norm' | 'group_norm' | 'instance_norm';
@@ -100,6 +102,10 @@ export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeRes
   const { values, kind } = req;
   const mode = req.mode ?? 'train';
   if (values.length === 0) return { ok: false, message: 'no numbers given' };
+  if (values.length > MAX_ELEMENTS) return { ok: false, message: `${values.length} values; at most ${MAX_ELEMENTS} here` };
+  if (req.shape.length > 8 || !req.shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    return { ok: false, message: 'the shape must be at most 8 whole numbers ≥ 1' };
+  }
   const size = req.shape.reduce((a, b) => a * b, 1);
   if (size !== values.length) {
     return { ok: false, message: `shape ${shapeText(req.shape)} needs ${size} values, got ${values.length}` };
@@ -257,20 +263,21 @@ function groupLabel(r: NormalizeResult, kind: NormalizeKind, i: number): string 
   return String(i + 1);
 }
 
-export function renderNormalize(req: NormalizeRequest, r: NormalizeResult, decimals = 4): { markdown: string; text: string; copyText: string } {
+export function renderNormalize(req: NormalizeRequest, r: NormalizeResult, decimals = 4): { markdown: Md; text: string; copyText: string } {
   const epsText = req.eps === null ? 'None (float32 machine ε)' : pyFloat(req.eps);
   const title = `${label(req.kind)} (${req.mode ?? 'train'}) on ${shapeText(req.shape)}, ε = ${epsText}`;
   const statHeader = r.statsSource === 'running' ? ['running mean', 'running var'] : r.statLabel === 'mean square' ? ['mean square'] : ['mean', 'variance'];
   const rows = r.groups.map((g, i) => [
-    groupLabel(r, req.kind, i),
+    Md.raw(groupLabel(r, req.kind, i)),
     ...(r.statLabel === 'mean square' ? [fixed(g.variance, decimals)] : [fixed(g.mean, decimals), fixed(g.variance, decimals)]),
-    String(g.count),
-    `${fixed(g.outputMean, decimals)} / ${fixed(g.outputVariance, decimals)}`,
+    Md.raw(String(g.count)),
+    md`${fixed(g.outputMean, decimals)} / ${fixed(g.outputVariance, decimals)}`,
   ]);
-  const header = [groupName(req.kind), ...statHeader, 'n', 'output mean / var'];
+  const header = [groupName(req.kind), ...statHeader, 'n', 'output mean / var'].map(Md.raw);
   const out = nestedText(r.output, req.shape, decimals);
   const note = req.kind === 'batch_norm' && req.shape.length === 1 ? 'The list is read as a batch of one feature.\n' : '';
-  const markdown = [`**${title}**`, '', ...(note ? [note] : []), mdTable(header, rows), '', 'Output:', '```text', out, '```'].join('\n');
-  const text = [title, note.trimEnd(), textTable(header, rows), '', 'output:', out].filter((l) => l !== '').join('\n');
+  // Numbers, shapes and labels of ours only.
+  const markdown = Md.join([md`**${Md.raw(title)}**`, Md.raw(''), ...(note ? [Md.raw(note)] : []), mdTable(header, rows), Md.raw(''), Md.raw('Output:'), Md.fence(out)], '\n');
+  const text = [title, note.trimEnd(), textTable(header, rows), '', 'output:', out as string].filter((l) => l !== '').join('\n');
   return { markdown, text, copyText: nestedText(r.output, req.shape, null) };
 }

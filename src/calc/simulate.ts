@@ -8,6 +8,7 @@ import type { LayerState } from '../core/index';
 import type { BatchNormSpec } from '../core/spec';
 import type { MomentumConvention } from '../frameworks/types';
 import { fixed, mdTable, pyFloat, textTable } from '../explain/format';
+import { Md, md } from '../explain/markdown';
 import { newBatchWeight, updateEquation } from './convention';
 import type { CalcOutcome } from './result';
 
@@ -50,7 +51,12 @@ export interface StatTrack {
 
 export interface SimulateResult {
   newWeight: number | null;
+  /** Steps simulated (at most maxSteps, 1,000,000 and SIMULATION_BUDGET / batch size). */
   steps: number;
+  /** The simulation ended before a statistic reached the tolerance the closed form says it reaches. */
+  stoppedEarly: boolean;
+  /** What ended it: the step limit, or the work budget for this batch size. */
+  limitedBy: 'steps' | 'work';
   mean: StatTrack;
   variance: StatTrack;
   /** Running values after each simulated step (at most 200 points, evenly spread). */
@@ -58,6 +64,14 @@ export interface SimulateResult {
 }
 
 const DEFAULT_MAX_STEPS = 20000;
+/** Largest batch simulated (values per channel): 8 MB of float64 working memory. */
+export const MAX_SIMULATED_BATCH = 1_000_000;
+/**
+ * Values pushed through the core's BatchNorm step in one simulation (steps × batch size), so the
+ * time taken does not depend on what was typed (about a second at most); the simulation stops
+ * early, and says so, when the closed form's answer lies beyond it.
+ */
+export const SIMULATION_BUDGET = 8_000_000;
 
 /** Steps t ≥ 0 until |limit + (start − limit)·q^t − target| ≤ tol, with q = 1 − a; null when never. */
 export function stepsWithin(start: number, limit: number, target: number, tol: number, a: number): number | null {
@@ -94,12 +108,17 @@ export function validateTolerance(text: string): string | null {
 export function simulateRunningStats(req: SimulateRequest): CalcOutcome<SimulateResult> {
   const n = req.batchSize;
   if (!Number.isInteger(n) || n < 2) return { ok: false, message: `batch size must be a whole number ≥ 2 (got ${n}); with 1 value per channel there is no batch variance` };
+  if (n > MAX_SIMULATED_BATCH) return { ok: false, message: `batch size ${n} is larger than the ${MAX_SIMULATED_BATCH.toLocaleString('en-US')} values per channel the simulation runs; the closed form does not depend on it beyond the biased-variance factor (n−1)/n` };
   if (req.momentum !== null && !(req.momentum >= 0 && req.momentum <= 1)) return { ok: false, message: `momentum must be between 0 and 1 (got ${req.momentum})` };
   if (req.momentum === null && req.convention !== 'new-weight') return { ok: false, message: 'None (cumulative average) exists only in the new-batch-weight convention' };
   if (!(req.dataVar > 0) || !Number.isFinite(req.dataVar)) return { ok: false, message: `data variance must be positive (got ${req.dataVar})` };
   if (!Number.isFinite(req.dataMean)) return { ok: false, message: 'data mean must be a finite number' };
   if (!(req.tolerancePct > 0 && req.tolerancePct < 100)) return { ok: false, message: 'tolerance must be between 0 and 100 percent' };
-  const maxSteps = Math.min(req.maxSteps ?? DEFAULT_MAX_STEPS, 1_000_000);
+  if (req.maxSteps !== undefined && !(Number.isInteger(req.maxSteps) && req.maxSteps >= 1)) return { ok: false, message: `maxSteps must be a whole number ≥ 1 (got ${req.maxSteps})` };
+  // Steps are capped by the request, by 1,000,000 and by the work budget for this batch size.
+  const budgetSteps = Math.max(1, Math.floor(SIMULATION_BUDGET / n));
+  const maxSteps = Math.min(req.maxSteps ?? DEFAULT_MAX_STEPS, 1_000_000, budgetSteps);
+  const limitedBy: SimulateResult['limitedBy'] = maxSteps === budgetSteps && budgetSteps < Math.min(req.maxSteps ?? DEFAULT_MAX_STEPS, 1_000_000) ? 'work' : 'steps';
   const m0 = req.initialMean ?? 0;
   const v0 = req.initialVar ?? 1;
   const a = req.momentum === null ? null : newBatchWeight(req.momentum, req.convention);
@@ -160,11 +179,15 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
     if (step % stride === 0 || step === needed) trajectory.push({ step, mean: rm, variance: rv });
   }
   const steps = step - 1;
+  // Stopped early: a statistic is still outside the tolerance although the closed form says it gets there later.
+  const stoppedEarly = (within.mean === null && meanClosed !== null) || (within.variance === null && varClosed !== null);
   // Steady-state spread of an exponential average of independent batch estimates: √(a / (2 − a)) times theirs.
   const spread = a === null ? 0 : Math.sqrt(a / (2 - a));
   const value: SimulateResult = {
     newWeight: a,
     steps,
+    stoppedEarly,
+    limitedBy,
     mean: {
       limit: mu, target: mu, tolerance: tolMean, closedForm: meanClosed, simulated: within.mean,
       final: state.runningMean[0], noiseSd: spread * Math.sqrt(sigma2 / n),
@@ -178,17 +201,21 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
   return { ok: true, value, ...renderSimulation(req, value) };
 }
 
-export function renderSimulation(req: SimulateRequest, r: SimulateResult, decimals = 4): { markdown: string; text: string; copyText: string } {
+export function renderSimulation(req: SimulateRequest, r: SimulateResult, decimals = 4): { markdown: Md; text: string; copyText: string } {
   const f = (x: number) => fixed(x, decimals);
-  const steps = (x: number | null) => (x === null ? `never (within ${r.steps} steps)` : String(x));
+  const steps = (x: number | null, closedForm: number | null) =>
+    x !== null ? String(x) : closedForm !== null ? `not within ${r.steps} steps (stopped early)` : `never (within ${r.steps} steps)`;
   const closed = (x: number | null) => (x === null ? 'never' : String(x));
   const update = req.momentum === null ? 'cumulative average: running ← running + (batch − running) / t' : updateEquation(req.momentum, req.convention);
   const header = ['', 'data', 'converges to', `within ${pyFloat(req.tolerancePct)}% after (closed form)`, 'simulated', 'after last step', 'noise ±1 sd'];
   const rows = [
-    ['mean', f(r.mean.target), f(r.mean.limit), closed(r.mean.closedForm), steps(r.mean.simulated), f(r.mean.final), req.noise ? f(r.mean.noiseSd) : '—'],
-    ['variance', f(r.variance.target), f(r.variance.limit), closed(r.variance.closedForm), steps(r.variance.simulated), f(r.variance.final), req.noise ? f(r.variance.noiseSd) : '—'],
+    ['mean', f(r.mean.target), f(r.mean.limit), closed(r.mean.closedForm), steps(r.mean.simulated, r.mean.closedForm), f(r.mean.final), req.noise ? f(r.mean.noiseSd) : '—'],
+    ['variance', f(r.variance.target), f(r.variance.limit), closed(r.variance.closedForm), steps(r.variance.simulated, r.variance.closedForm), f(r.variance.final), req.noise ? f(r.variance.noiseSd) : '—'],
   ];
   const notes: string[] = [];
+  if (r.stoppedEarly) {
+    notes.push(`The simulation stopped early, after ${r.steps} steps (${r.limitedBy === 'work' ? `the work limit of ${SIMULATION_BUDGET.toLocaleString('en-US')} values for batches of ${req.batchSize}` : 'the step limit'}); the closed form gives the number of steps beyond that.`);
+  }
   if (r.variance.limit !== r.variance.target) {
     notes.push(`The stored variance is the biased batch variance, so with batches of ${req.batchSize} it settles at σ²·(n−1)/n = ${f(r.variance.limit)}, ${pyFloat(Number((100 / req.batchSize).toPrecision(3)))}% below the data's.`);
   }
@@ -199,7 +226,8 @@ export function renderSimulation(req: SimulateRequest, r: SimulateResult, decima
   }
   if (req.tolerancePct > 0 && req.dataMean === 0) notes.push('The data mean is 0, so the tolerance for the mean is taken relative to the standard deviation.');
   const title = `Running statistics with ${update}`;
-  const markdown = [`**${title}**`, '', mdTable(header, rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
+  // Numbers and our own wording only.
+  const markdown = Md.join([md`**${Md.raw(title)}**`, Md.raw(''), mdTable(header.map(Md.raw), rows.map((row) => row.map(Md.raw))), Md.raw(''), ...notes.map((n) => md`- ${Md.raw(n)}`)], '\n');
   const text = [title, '', textTable(header, rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
   const copyText = JSON.stringify({ mean: { closedForm: r.mean.closedForm, simulated: r.mean.simulated }, variance: { closedForm: r.variance.closedForm, simulated: r.variance.simulated } });
   return { markdown, text, copyText };

@@ -8,9 +8,17 @@ import { NormError, Tensor, runLayer, type NormErrorType } from '../core/index';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName } from '../frameworks/index';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
+import type { CoreLayerSpec } from '../core/spec';
 
 /** Largest input accepted (elements); JSON of this size is already ~200 MB. */
 export const MAX_COMPUTE_ELEMENTS = 1 << 24;
+/** Most dimensions of an input. */
+export const MAX_COMPUTE_RANK = 32;
+/** Deepest nesting of lists in a kwargs value. */
+export const MAX_KWARGS_DEPTH = 32;
+/** Longest layer name looked at (characters): longer ones are echoed truncated and get no suggestions. */
+const MAX_NAME_SHOWN = 100;
+const MAX_NAME_SUGGESTED = 200;
 
 export interface ComputeAnswer {
   /** 0 on success, 2 on any error. */
@@ -36,8 +44,10 @@ function jsonErrorPlace(text: string): string {
   const pos = jsonErrorOffset(text);
   if (pos < 0) return 'not valid JSON';
   const before = text.slice(0, pos);
-  const line = before.split('\n').length;
+  let line = 1;
+  for (let i = before.indexOf('\n'); i >= 0; i = before.indexOf('\n', i + 1)) line++;
   const column = pos - before.lastIndexOf('\n');
+  if (deepAt === pos) return `nested more than ${MAX_JSON_DEPTH} levels deep at line ${line}, column ${column} (the error, if any, is further in)`;
   const found = pos >= text.length ? 'the text ends early' : `unexpected ${JSON.stringify(text.slice(pos, pos + 12))}`;
   return `${found} at line ${line}, column ${column}`;
 }
@@ -56,8 +66,12 @@ function levenshtein(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** Up to three canonical names closest to `name` (aliases count toward their class). */
+/**
+ * Up to three canonical names closest to `name` (aliases count toward their class). Names longer
+ * than any qualified name by far get none: the edit distance is O(length), so it stays bounded.
+ */
 export function closestLayers(name: string): string[] {
+  if (name.length > MAX_NAME_SUGGESTED) return [];
   const lower = name.toLowerCase();
   const best = new Map<string, number>();
   for (const q of allQualifiedNames()) {
@@ -68,9 +82,16 @@ export function closestLayers(name: string): string[] {
   return [...best.entries()].sort((x, y) => x[1] - y[1]).slice(0, 3).map(([id]) => id);
 }
 
+/** Deepest nesting the syntax-error scanner follows. */
+const MAX_JSON_DEPTH = 1000;
+/** Where the last scan stopped for depth (-1: it did not). */
+let deepAt = -1;
+
 /** Offset of the first JSON syntax error in `text` (a small RFC 8259 scanner), or -1. */
 export function jsonErrorOffset(text: string): number {
   let i = 0;
+  let depth = 0;
+  deepAt = -1;
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
   };
@@ -80,10 +101,16 @@ export function jsonErrorOffset(text: string): number {
   const value = (): void => {
     ws();
     const c = text[i];
+    if ((c === '{' || c === '[') && depth >= MAX_JSON_DEPTH) {
+      // The scanner recurses; past this depth it stops and says so instead of overflowing the stack.
+      deepAt = i;
+      fail();
+    }
     if (c === '{') {
+      depth++;
       i++;
       ws();
-      if (text[i] === '}') return void i++;
+      if (text[i] === '}') return void (i++, depth--);
       for (;;) {
         ws();
         if (text[i] !== '"') fail();
@@ -94,18 +121,19 @@ export function jsonErrorOffset(text: string): number {
         value();
         ws();
         if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
+        else if (text[i] === '}') return void (i++, depth--);
         else fail();
       }
     } else if (c === '[') {
+      depth++;
       i++;
       ws();
-      if (text[i] === ']') return void i++;
+      if (text[i] === ']') return void (i++, depth--);
       for (;;) {
         value();
         ws();
         if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
+        else if (text[i] === ']') return void (i++, depth--);
         else fail();
       }
     } else if (c === '"') string();
@@ -149,9 +177,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** A kwargs value as a Python literal: JSON null/bool/number/string/list; objects are refused. */
-function toPyValue(v: unknown, where: string): PyValue {
+function toPyValue(v: unknown, where: string, depth = 0): PyValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.map((e, i) => toPyValue(e, `${where}[${i}]`));
+  if (Array.isArray(v)) {
+    if (depth >= MAX_KWARGS_DEPTH) return bad(`${where.split('[')[0]} is nested more than ${MAX_KWARGS_DEPTH} lists deep; no layer argument is`);
+    return v.map((e, i) => toPyValue(e, `${where}[${i}]`, depth + 1));
+  }
   return bad(`${where} must be a number, string, boolean, null or a list, not an object`);
 }
 
@@ -164,22 +195,53 @@ function numbers(v: unknown, where: string): Float32Array {
     if (typeof e === 'number') out[i] = e;
     else if (typeof e === 'string' && e in NON_FINITE) out[i] = NON_FINITE[e];
     else if (Array.isArray(e)) bad(`${where} must be flat (row-major); element ${i} is a nested list`);
-    else bad(`${where}[${i}] is not a number: ${JSON.stringify(e)}`);
+    else bad(`${where}[${i}] is not a number: ${shortJson(e)}`);
   }
   return out;
 }
 
 function shapeOf(v: unknown, where: string): number[] {
   if (!Array.isArray(v)) return bad(`${where} must be a list of dimension sizes`);
-  let size = 1;
+  if (v.length > MAX_COMPUTE_RANK) return bad(`${where} has ${v.length} dimensions; normlens compute accepts at most ${MAX_COMPUTE_RANK}`);
   v.forEach((d, i) => {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) bad(`${where}[${i}] must be a non-negative integer, got ${JSON.stringify(d)}`);
-    size *= d;
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) bad(`${where}[${i}] must be a non-negative integer, got ${shortJson(d)}`);
   });
-  if (size > MAX_COMPUTE_ELEMENTS) {
-    bad(`${where} [${v.join(', ')}] has ${size} elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
+  const dims = v as number[];
+  // Every dimension is bounded, also in a zero-element shape: per-channel parameters and
+  // statistics are sized by a dimension, not by the element count.
+  dims.forEach((d, i) => {
+    if (d > MAX_COMPUTE_ELEMENTS) bad(`${where}[${i}] is ${d}; normlens compute accepts dimensions up to ${MAX_COMPUTE_ELEMENTS}`);
+  });
+  // The exact product (no overflow to Infinity, no Infinity × 0 = NaN).
+  const size = dims.reduce((a, d) => a * BigInt(d), 1n);
+  if (size > BigInt(MAX_COMPUTE_ELEMENTS)) {
+    bad(`${where} [${dims.join(', ')}] has ${size} elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
   }
-  return v as number[];
+  return dims;
+}
+
+/** A value for an error message: JSON, at most 60 characters. */
+function shortJson(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Values the layer's parameters and state hold (γ, β, running statistics), known before anything is allocated. */
+function perChannelSize(core: CoreLayerSpec, shape: readonly number[]): number {
+  switch (core.kind) {
+    case 'batch_norm':
+    case 'instance_norm': {
+      const axis = core.channelAxis < 0 ? core.channelAxis + shape.length : core.channelAxis;
+      return Math.max(core.numFeatures ?? 0, shape[axis] ?? 0);
+    }
+    case 'group_norm':
+      return core.numChannels;
+    case 'layer_norm':
+    case 'rms_norm':
+      return core.normalizedShape.reduce((a, b) => (a > MAX_COMPUTE_ELEMENTS ? a : a * b), 1);
+    default:
+      return 0;
+  }
 }
 
 const jsonNumber = (x: number): number | string => (Number.isFinite(x) ? x : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity');
@@ -197,6 +259,8 @@ interface Prepared {
 
 function prepare(text: string): Prepared {
   let req: unknown;
+  // A UTF-8 BOM decoded as text (the CLI strips it from the bytes; callers passing text may not).
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     req = JSON.parse(text);
   } catch {
@@ -204,19 +268,24 @@ function prepare(text: string): Prepared {
   }
   if (!isPlainObject(req)) return bad('the request must be a JSON object with "layer", "mode" and "input"');
   for (const k of Object.keys(req)) {
-    if (!KEYS.includes(k)) bad(`unknown request field "${k}" (expected ${KEYS.map((x) => `"${x}"`).join(', ')})`);
+    if (!KEYS.includes(k)) bad(`unknown request field ${shortJson(k)} (expected ${KEYS.map((x) => `"${x}"`).join(', ')})`);
   }
   if (typeof req.layer !== 'string') return bad('"layer" must be a qualified name such as "torch.nn.BatchNorm2d"');
   const spec = findByQualifiedName(req.layer);
-  if (!spec) return bad(`unknown layer "${req.layer}"; did you mean ${closestLayers(req.layer).map((n) => `"${n}"`).join(', ')}?`);
+  if (!spec) {
+    const shown = req.layer.length > MAX_NAME_SHOWN ? `${JSON.stringify(req.layer.slice(0, MAX_NAME_SHOWN))}... (${req.layer.length} characters)` : JSON.stringify(req.layer);
+    const near = closestLayers(req.layer);
+    return bad(`unknown layer ${shown}${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''}`);
+  }
 
   const kwargsIn = req.kwargs ?? {};
   if (!isPlainObject(kwargsIn)) return bad('"kwargs" must be an object of argument names to values');
-  const kwargs: Record<string, PyValue> = {};
+  // No prototype: a "__proto__" keyword is an unknown keyword like any other, not a prototype.
+  const kwargs = Object.create(null) as Record<string, PyValue>;
   for (const [k, v] of Object.entries(kwargsIn)) {
     const param = spec.params.find((q) => q.name === k);
     if (param?.tensor) bad(`${k} is a tensor operand of ${spec.name}; give it in "input", "params" or "state"`);
-    kwargs[k] = toPyValue(v, `kwargs.${k}`);
+    kwargs[k] = toPyValue(v, `kwargs.${k.length > 60 ? `${k.slice(0, 57)}...` : k}`);
   }
 
   // Input
@@ -290,6 +359,11 @@ function respond(p: Prepared): RunResult {
   const core = p.spec.toCore?.(effectiveValues(binding.effective), p.input.shape.length, p.input.shape);
   if (!core) throw new RequestError('ValueError', `${p.spec.id} cannot be computed`);
   if ('error' in core) throw new RequestError('ValueError', core.error);
+  // Parameters and state are sized by the declared size (num_features...): bound it before anything is allocated.
+  const perChannel = perChannelSize(core, p.input.shape);
+  if (perChannel > MAX_COMPUTE_ELEMENTS) {
+    throw new RequestError('InputError', `the layer's parameters and running statistics would hold ${perChannel} values per tensor; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
+  }
   return runLayer({ spec: core, mode: p.mode, input: p.input, params: p.params, state: p.state, gradOutput: p.gradOutput });
 }
 

@@ -13,6 +13,19 @@ import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules'
 import { moduleNameOf, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../rules/types';
 import { pyRepr } from '../rules/format';
+import { truncateText, visibleText } from '../core/visible';
+import { decodeText } from './decode';
+
+/**
+ * Most characters of Python source checked in one file (or in a notebook's code cells): the
+ * recognizer's memory grows with the layers found (about 3 KB each), so this bounds it (about
+ * 350,000 layers, 1 GB); larger files are named and skipped.
+ */
+export const MAX_SOURCE_CHARS = 8 * 1024 * 1024;
+/** Largest file read (bytes; notebooks carry outputs besides their source); larger ones are named and skipped. */
+export const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
+/** Longest value or written argument shown in text output (characters). */
+const MAX_SHOWN_VALUE = 60;
 
 export interface InspectIO {
   stdout: (s: string) => void;
@@ -63,7 +76,7 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
       io.stdout(USAGE);
       return 0;
     } else if (!optionsDone && a.startsWith('-') && a !== '-') {
-      io.stderr(`normlens inspect: unknown option ${a}\n${USAGE}`);
+      io.stderr(`normlens inspect: unknown option ${truncateText(visibleText(a), 200)}\n${USAGE}`);
       return 2;
     } else paths.push(a);
   }
@@ -75,7 +88,8 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   let unusable = false;
   const problem = (message: string) => {
     unusable = true;
-    io.stderr(`normlens inspect: ${message}\n`);
+    // File names and messages quoting files are made one visible line (no escape sequences).
+    io.stderr(`normlens inspect: ${visibleText(message)}\n`);
   };
 
   const found: Found[] = [];
@@ -89,31 +103,41 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
     return { host: graph.hostFor(p), moduleName: me.name, isPackage: me.isPackage, path: shown };
   };
 
-  const results: FileResult[] = [];
+  // Each file is read, checked and written out before the next: memory holds one file's results.
+  const colour = io.isTTY && !env.NO_COLOR;
+  const totals: Totals = { files: 0, layers: 0, error: 0, warning: 0, info: 0, hint: 0 };
+  if (json) io.stdout('{\n  "files": [');
   for (const f of found) {
-    let content: string;
-    try {
-      content = await fs.readFile(f.shown, 'utf8');
-    } catch (e) {
-      problem(`cannot read ${f.shown}: ${describe(e)}`);
+    const read = await readSource(f.shown);
+    if (typeof read !== 'string') {
+      problem(read.problem);
       continue;
     }
-    if (content.charCodeAt(0) === 0xfeff) content = content.slice(1);
+    const content = read;
+    let result: FileResult;
     if (f.notebook) {
-      const nb = analyzeNotebook(content);
+      const nb = analyzeNotebook(content, { maxSourceChars: MAX_SOURCE_CHARS });
       if ('error' in nb) {
         problem(`cannot use ${f.shown}: ${nb.error}`);
         continue;
       }
-      results.push({ path: f.shown, report: nb, text: nb.cellTexts });
+      result = { path: f.shown, report: nb, text: nb.cellTexts };
     } else {
-      results.push({ path: f.shown, report: analyzeDocument(content, { semantic: semanticOptions(f.shown) }), text: [content] });
+      if (content.length > MAX_SOURCE_CHARS) {
+        problem(`skipped ${f.shown}: ${content.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`);
+        continue;
+      }
+      result = { path: f.shown, report: analyzeDocument(content, { semantic: semanticOptions(f.shown) }), text: [content] };
     }
+    totals.layers += result.report.layers.length;
+    for (const d of result.report.diagnostics) totals[d.severity]++;
+    if (json) io.stdout(`${totals.files ? ',' : ''}\n    ${terminalSafeJson(JSON.stringify(fileJson(result), null, 2)).replace(/\n/g, '\n    ')}`);
+    else writeFileText(result, colour, io.stdout);
+    totals.files++;
   }
-
-  const hasError = results.some((r) => r.report.diagnostics.some((d) => d.severity === 'error'));
-  if (json) io.stdout(JSON.stringify(toJson(results), null, 2) + '\n');
-  else io.stdout(toText(results, io.isTTY && !env.NO_COLOR));
+  const hasError = totals.error > 0;
+  if (json) io.stdout(totals.files ? '\n  ]\n}\n' : ']\n}\n');
+  else io.stdout(summaryText(totals, colour));
   return unusable ? 2 : hasError ? 1 : 0;
 }
 
@@ -132,6 +156,59 @@ function describe(e: unknown): string {
   }
 }
 
+/**
+ * A file's text: only regular files are read (a FIFO or device named *.py would block or never
+ * end), at most MAX_INSPECT_BYTES, decoded by its byte order mark as VS Code does.
+ */
+export async function readSource(file: string): Promise<string | { problem: string }> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    const st = await fs.stat(file);
+    if (!st.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(st)})` };
+    if (st.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${st.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
+    handle = await fs.open(file, 'r');
+    // Read at most one byte past the limit: a file that grows while it is read is still bounded.
+    const buf = new Uint8Array(Math.min(st.size, MAX_INSPECT_BYTES) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buf.length) break;
+    }
+    if (length > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: larger than ${MAX_INSPECT_BYTES} bytes (64 MiB), the most normlens inspect reads` };
+    if (length > st.size) {
+      // It grew while being read: read what is left, up to the limit.
+      const more = new Uint8Array(MAX_INSPECT_BYTES + 1 - length);
+      const { bytesRead } = await handle.read(more, 0, more.length, null);
+      if (bytesRead > 0) return { problem: `skipped ${file}: it changed while being read` };
+    }
+    return decodeText(buf.subarray(0, length)).text;
+  } catch (e) {
+    return { problem: `cannot read ${file}: ${describe(e)}` };
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a file';
+}
+
+/**
+ * JSON text with the characters that JSON.stringify leaves raw but a terminal may act on or
+ * reorder (DEL, C1 controls, line/paragraph separators, bidi controls) written as \u escapes:
+ * the same JSON value, safe to print.
+ */
+function terminalSafeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const isNotebookName = (name: string) => name.toLowerCase().endsWith('.ipynb');
 const isSourceName = (name: string) => /\.(py|ipynb)$/i.test(name);
 
@@ -145,6 +222,7 @@ async function collect(given: string, out: Found[], problem: (m: string) => void
   }
   if (!stat.isDirectory()) {
     // A file named explicitly is inspected whatever its extension: notebooks by extension, else Python.
+    // (readSource skips anything that is not a regular file, with a message.)
     out.push({ shown: given, notebook: isNotebookName(given) });
     return;
   }
@@ -172,7 +250,11 @@ async function walk(dir: string, out: Found[], problem: (m: string) => void): Pr
       if (e.isSymbolicLink()) {
         const target = await fs.stat(full).catch(() => undefined);
         if (!target?.isFile()) continue;
-      } else if (!e.isFile()) continue;
+      } else if (!e.isFile()) {
+        // A FIFO, socket or device named like a source file: never opened (it could block forever).
+        problem(`skipped ${full}: not a regular file`);
+        continue;
+      }
       out.push({ shown: full, notebook: isNotebookName(e.name) });
     }
   }
@@ -214,9 +296,8 @@ function jsonPosition(r: Range): JsonPosition {
   return { line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
 }
 
-function toJson(results: FileResult[]) {
+function fileJson(r: FileResult) {
   return {
-    files: results.map((r) => ({
       path: r.path,
       layers: r.report.layers.map((l) => ({
         ...jsonPosition(l.call.range),
@@ -240,7 +321,6 @@ function toJson(results: FileResult[]) {
         message: d.message,
         cell: d.cell ?? null,
       })),
-    })),
   };
 }
 
@@ -255,38 +335,41 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function toText(results: FileResult[], colour: boolean): string {
-  const paint = (style: string, s: string) => (colour ? style + s + ANSI.reset : s);
-  const lines: string[] = [];
-  const totals: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
-  let layerCount = 0;
+interface Totals extends Record<Severity, number> {
+  files: number;
+  layers: number;
+}
 
-  for (const r of results) {
+const paintWith = (colour: boolean) => (style: string, s: string) => (colour ? style + s + ANSI.reset : s);
+
+/** One file's text, written in pieces of at most 10,000 lines (no single string of the whole output). */
+function writeFileText(r: FileResult, colour: boolean, write: (s: string) => void): void {
+  const paint = paintWith(colour);
+  const lines: string[] = [];
+  const flush = () => {
+    if (lines.length) write(lines.join('\n') + '\n');
+    lines.length = 0;
+  };
+  {
     const { layers, diagnostics } = r.report;
-    layerCount += layers.length;
-    for (const d of diagnostics) totals[d.severity]++;
-    if (layers.length === 0 && diagnostics.length === 0) continue;
-    lines.push(paint(ANSI.bold, r.path));
+    if (layers.length === 0 && diagnostics.length === 0) return;
+    lines.push(paint(ANSI.bold, visibleText(r.path)));
 
     const where = (range: Range, cell: number | undefined) =>
       `${cell === undefined ? '' : `cell ${cell} `}${range.start.line + 1}:${range.start.character + 1}`;
-    const inside = (d: NormDiagnostic, l: ResolvedLayer) =>
-      d.cell === l.cell && d.range.startOffset >= l.call.range.startOffset && d.range.endOffset <= l.call.range.endOffset;
-
     // Diagnostics inside a layer's call are listed under it; others (e.g. on the Conv before a
     // BatchNorm) take their own line in position order.
-    const owner = new Map<NormDiagnostic, ResolvedLayer>();
-    for (const d of diagnostics) {
-      const l = layers.find((x) => inside(d, x));
-      if (l) owner.set(d, l);
-    }
+    const { owner, owned } = owners(layers, diagnostics);
     type Item = { at: [number, number]; layer?: ResolvedLayer; diagnostic?: NormDiagnostic };
     const items: Item[] = [
       ...layers.map((l): Item => ({ at: [l.cell ?? 0, l.call.range.startOffset], layer: l })),
       ...diagnostics.filter((d) => !owner.has(d)).map((d): Item => ({ at: [d.cell ?? 0, d.range.startOffset], diagnostic: d })),
     ].sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1]);
 
-    const width = Math.max(...layers.map((l) => where(l.call.range, l.cell).length), ...[...diagnostics].filter((d) => !owner.has(d)).map((d) => where(d.range, d.cell).length));
+    // A loop, not Math.max(...array): hundreds of thousands of arguments overflow the stack.
+    let width = 0;
+    for (const l of layers) width = Math.max(width, where(l.call.range, l.cell).length);
+    for (const d of diagnostics) if (!owner.has(d)) width = Math.max(width, where(d.range, d.cell).length);
     const pad = ' '.repeat(width + 4);
     const severity = (d: NormDiagnostic) => paint(SEVERITY_COLOUR[d.severity], d.severity.padEnd(7));
     /**
@@ -294,7 +377,7 @@ function toText(results: FileResult[], colour: boolean): string {
      * line's prefix, `head` is what is printed (possibly coloured), continuation lines are indented.
      */
     const message = (d: NormDiagnostic, plainHead: string, head: string, indent: number): string[] => {
-      const words = `${d.message} [${d.code}]`.split(' ');
+      const words = `${visibleText(d.message, 'space')} [${d.code}]`.split(' ');
       const out: string[] = [];
       let line = '';
       let room = Math.max(100 - plainHead.length, 40);
@@ -312,6 +395,7 @@ function toText(results: FileResult[], colour: boolean): string {
     };
 
     for (const item of items) {
+      if (lines.length >= 10_000) flush();
       const d = item.diagnostic;
       if (d) {
         const head = `  ${where(d.range, d.cell).padEnd(width)}  `;
@@ -322,36 +406,85 @@ function toText(results: FileResult[], colour: boolean): string {
       lines.push(`  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`);
       if (l.origin) {
         const also = l.origin.candidates ? `  (may also be ${l.origin.candidates.filter((q) => q !== l.qualifiedName).join(', ')})` : '';
-        for (const line of wrap('found     ', [`\`${l.call.callee}\`: ${l.origin.how}${also}`], pad.length)) lines.push(pad + line);
+        // names and paths come from the user's files: shown as one visible line
+        for (const line of wrap('found     ', [visibleText(`\`${l.call.callee}\`: ${l.origin.how}${also}`, 'space')], pad.length)) lines.push(pad + line);
       }
       const text = r.text[l.cell ?? 0] ?? '';
       const written: string[] = [];
       const defaults: string[] = [];
       for (const [name, arg] of Object.entries(l.effective)) {
-        if (arg.isDefault) defaults.push(`${name}=${pyRepr(arg.value)}`);
-        else written.push(`${name}=${writtenText(l, text, arg.range) ?? pyRepr(arg.value)}`);
+        if (arg.isDefault) defaults.push(`${name}=${shownValue(pyRepr(arg.value))}`);
+        else written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
       }
       for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);
       for (const line of wrap('defaults  ', defaults, pad.length)) lines.push(pad + paint(ANSI.dim, line));
-      for (const x of diagnostics) {
-        if (owner.get(x) === l) {
-          const at = where(x.range, x.cell);
-          lines.push(...message(x, `${pad}${'x'.repeat(8)}${at}  `, `${pad}${severity(x)} ${paint(ANSI.dim, at)}  `, pad.length + 8));
-        }
+      for (const x of owned.get(l) ?? []) {
+        const at = where(x.range, x.cell);
+        lines.push(...message(x, `${pad}${'x'.repeat(8)}${at}  `, `${pad}${severity(x)} ${paint(ANSI.dim, at)}  `, pad.length + 8));
       }
     }
     lines.push('');
   }
+  flush();
+}
 
+function summaryText(totals: Totals, colour: boolean): string {
+  const paint = paintWith(colour);
   const summary = [
-    plural(results.length, 'file'),
-    plural(layerCount, 'layer'),
+    plural(totals.files, 'file'),
+    plural(totals.layers, 'layer'),
     plural(totals.error, 'error'),
     plural(totals.warning, 'warning'),
     `${totals.info} info`,
   ].join(', ');
-  lines.push(totals.error ? paint(ANSI.red, summary) : summary);
-  return lines.join('\n') + '\n';
+  return (totals.error ? paint(ANSI.red, summary) : summary) + '\n';
+}
+
+/** A value for the terminal: one visible line (no control or bidi characters), at most MAX_SHOWN_VALUE characters. */
+function shownValue(s: string): string {
+  const v = visibleText(s, 'space');
+  return v.length > MAX_SHOWN_VALUE ? v.slice(0, MAX_SHOWN_VALUE - 3) + '...' : v;
+}
+
+/**
+ * The layer whose call contains each diagnostic (innermost when calls nest), in O((L + D) log(L + D)):
+ * a sweep in position order keeping the stack of calls open at the current position.
+ */
+function owners(layers: readonly ResolvedLayer[], diagnostics: readonly NormDiagnostic[]): { owner: Map<NormDiagnostic, ResolvedLayer>; owned: Map<ResolvedLayer, NormDiagnostic[]> } {
+  const owner = new Map<NormDiagnostic, ResolvedLayer>();
+  const owned = new Map<ResolvedLayer, NormDiagnostic[]>();
+  type Event = { cell: number; start: number; end: number; layer?: ResolvedLayer; diagnostic?: NormDiagnostic };
+  const events: Event[] = [
+    ...layers.map((l): Event => ({ cell: l.cell ?? -1, start: l.call.range.startOffset, end: l.call.range.endOffset, layer: l })),
+    ...diagnostics.map((d): Event => ({ cell: d.cell ?? -1, start: d.range.startOffset, end: d.range.endOffset, diagnostic: d })),
+  ];
+  // Same start: the layer first (so that it is open for its own diagnostics), outer calls before inner ones.
+  events.sort((a, b) => a.cell - b.cell || a.start - b.start || (a.layer ? 0 : 1) - (b.layer ? 0 : 1) || b.end - a.end);
+  const open: Event[] = [];
+  let cell = NaN;
+  for (const e of events) {
+    if (e.cell !== cell) {
+      open.length = 0;
+      cell = e.cell;
+    }
+    while (open.length && open[open.length - 1].end < e.start) open.pop();
+    if (e.layer) {
+      open.push(e);
+      continue;
+    }
+    const d = e.diagnostic!;
+    for (let i = open.length - 1; i >= 0; i--) {
+      if (open[i].end >= e.end) {
+        const l = open[i].layer!;
+        owner.set(d, l);
+        const list = owned.get(l);
+        if (list) list.push(d);
+        else owned.set(l, [d]);
+        break;
+      }
+    }
+  }
+  return { owner, owned };
 }
 
 /** Items after a label, two spaces apart, wrapped before 100 columns with a hanging indent. */
@@ -377,7 +510,6 @@ function writtenText(l: ResolvedLayer, text: string, r: Range | undefined): stri
   // an argument that reached the layer from elsewhere (a partial, a subclass's __init__) is shown by value
   if (!arg && l.origin) return undefined;
   const v = arg ? arg.valueRange : r;
-  const s = text.slice(v.startOffset, v.endOffset).replace(/\s*\n\s*/g, ' ');
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+  return shownValue(text.slice(v.startOffset, Math.min(v.endOffset, v.startOffset + 4 * MAX_SHOWN_VALUE)));
 }
 

@@ -5,6 +5,11 @@
 import { version } from '../../package.json';
 import { COMPUTE_USAGE, compute } from './compute';
 import { runInspect } from './inspect';
+import { decodeText } from './decode';
+import { truncateText, visibleText } from '../core/visible';
+
+/** Largest request read from stdin (bytes): more than MAX_COMPUTE_ELEMENTS numbers in JSON need. */
+const MAX_REQUEST_BYTES = 512 * 1024 * 1024;
 
 const USAGE = `normlens ${version}: explain and check normalization layers
 
@@ -16,11 +21,21 @@ Usage:
 Run \`normlens compute --help\` or \`normlens inspect --help\` for details.
 `;
 
-function readStdin(): Promise<string> {
+/** Stdin as text, decoded by its BOM (UTF-8, UTF-16LE/BE; UTF-8 without one); null when longer than MAX_REQUEST_BYTES. */
+function readStdin(): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    let size = 0;
+    process.stdin.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_REQUEST_BYTES) {
+        process.stdin.destroy();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    });
+    process.stdin.on('end', () => resolve(decodeText(Buffer.concat(chunks)).text));
     process.stdin.on('error', reject);
   });
 }
@@ -44,10 +59,15 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (rest.length) {
-        process.stderr.write(`normlens compute: unexpected argument ${rest[0]} (the request is read from stdin)\n`);
+        process.stderr.write(`normlens compute: unexpected argument ${truncateText(visibleText(rest[0]), 200)} (the request is read from stdin)\n`);
         return 2;
       }
-      const answer = compute(await readStdin());
+      const request = await readStdin();
+      if (request === null) {
+        process.stdout.write(JSON.stringify({ error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens compute reads` } }) + '\n');
+        return 2;
+      }
+      const answer = compute(request);
       process.stdout.write(answer.output);
       return answer.code;
     }
@@ -58,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
         isTTY: !!process.stdout.isTTY,
       });
     default:
-      process.stderr.write(`normlens: unknown command ${command}\n${USAGE}`);
+      process.stderr.write(`normlens: unknown command ${truncateText(visibleText(command), 200)}\n${USAGE}`);
       return 2;
   }
 }

@@ -16,7 +16,9 @@ import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
 import { bytesText, code, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
-import { CALC_COMMANDS, encodeArg, openPanelUri } from './links';
+import { MAX_USER_TEXT, Md, md } from './markdown';
+import { visiblePrefix } from '../core/visible';
+import { CALC_COMMANDS, calcLinkArg, panelLinkArg, OPEN_PANEL_COMMAND } from './links';
 import { pitfallsFor } from './pitfalls';
 import { otherFrameworks } from './translations';
 
@@ -29,22 +31,22 @@ export interface HoverOptions {
 export interface HoverSections {
   title: string;
   /** What it normalizes, over which axes, for its expected input. */
-  axes: string;
-  formula: string;
-  modes: string;
-  arguments: string;
-  parameters: string;
+  axes: Md;
+  formula: Md;
+  modes: Md;
+  arguments: Md;
+  parameters: Md;
   /** Empty when the other frameworks would not say anything different. */
-  frameworks: string;
-  pitfalls: { id: string; title: string; text: string }[];
+  frameworks: Md;
+  pitfalls: { id: string; title: string; text: Md }[];
   /** Markdown of the worked example, or a short reason there is none. */
-  example: string;
+  example: Md;
   exampleData: WorkedExample | null;
-  links: string;
+  links: Md;
 }
 
 export interface Hover {
-  markdown: string;
+  markdown: Md;
   sections: HoverSections;
 }
 
@@ -74,13 +76,13 @@ function resolveAxis(axis: number, rank: number) {
   return axis < 0 ? axis + rank : axis;
 }
 
-function axesText(ctx: LayerContext): string {
+function axesText(ctx: LayerContext): Md {
   const core = ctx.core;
   const spec = ctx.layer.spec;
   const layoutWord = ctx.framework.channels === 'last' ? 'channels last' : 'channels first';
   if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
     // The table's descriptions are written as Markdown-safe prose (they may use code spans).
-    return `Input ${code(spec.inputShape)}${ctx.framework.channels === 'last' ? ` (${layoutWord})` : ''}; statistics ${spec.statistics}.`;
+    return md`Input ${code(spec.inputShape)}${Md.raw(ctx.framework.channels === 'last' ? ` (${layoutWord})` : '')}; statistics ${Md.raw(spec.statistics)}.`;
   }
   switch (core.kind) {
     case 'batch_norm':
@@ -97,17 +99,17 @@ function axesText(ctx: LayerContext): string {
       const letters = axisLetters(r, resolveAxis(core.channelAxis, r));
       const others = letters.filter((l) => l !== 'C');
       const layoutNote = ctx.framework.channels === 'last' || resolveAxis(core.channelAxis, r) === r - 1 ? ` (${layoutWord})` : '';
-      const inputs = `Input ${shapes.join(' or ')}${layoutNote}`;
+      // Axis letters and counts are ours (numbers and N, C, H, W, L, D, d1...).
+      const inputs = md`Input ${Md.join(shapes, ' or ' as Md)}${Md.raw(layoutNote)}`;
       if (core.kind === 'batch_norm') {
-        return `${inputs}. **Across the batch:** one mean and variance per channel, over ${others.join('·')} — every sample and position of the batch (${channels === null ? 'C channels' : plural(channels, 'channel')}, each normalized on its own). ` +
-          'Keeping every layer\'s inputs centred and scaled while the weights change (the "internal covariate shift" it was designed against) makes training faster and more stable.';
+        return md`${inputs}. **Across the batch:** one mean and variance per channel, over ${Md.raw(others.join('·'))} — every sample and position of the batch (${channels === null ? Md.raw('C channels') : plural(channels, 'channel')}, each normalized on its own). Keeping every layer's inputs centred and scaled while the weights change (the "internal covariate shift" it was designed against) makes training faster and more stable.`;
       }
       const spatial = others.filter((l) => l !== 'N');
       if (core.kind === 'instance_norm') {
-        return `${inputs}. **Per sample and channel:** statistics over ${spatial.join('·') || 'the positions'} of one channel of one sample; nothing is shared across the batch.`;
+        return md`${inputs}. **Per sample and channel:** statistics over ${Md.raw(spatial.join('·') || 'the positions')} of one channel of one sample; nothing is shared across the batch.`;
       }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
-      return `${inputs}. **Per sample and group:** the ${core.numChannels} channels form ${core.numGroups} groups${per !== null ? ` of ${per}` : ''}; statistics over ${per !== null ? per : 'C/G'}·${spatial.join('·') || '1'} values of one group of one sample — independent of the batch size.`;
+      return md`${inputs}. **Per sample and group:** the ${core.numChannels} channels form ${core.numGroups} groups${Md.raw(per !== null ? ` of ${per}` : '')}; statistics over ${per !== null ? per : Md.raw('C/G')}·${Md.raw(spatial.join('·') || '1')} values of one group of one sample — independent of the batch size.`;
     }
     case 'layer_norm':
     case 'rms_norm': {
@@ -116,29 +118,30 @@ function axesText(ctx: LayerContext): string {
       const count = ns.reduce((a, b) => a * b, 1);
       const what = core.kind === 'layer_norm' ? 'mean and variance' : 'root mean square';
       const dims = ns.length === 1 ? 'last dimension' : `last ${ns.length} dimensions`;
-      return `Input ${input}, e.g. (batch, seq, ${ns[ns.length - 1]}) in a transformer. **Across the features:** one ${what} per sample (per token) over its ${dims} (${plural(count, 'value')}); nothing is shared across the batch.`;
+      return md`Input ${input}, e.g. (batch, seq, ${ns[ns.length - 1]}) in a transformer. **Across the features:** one ${Md.raw(what)} per sample (per token) over its ${Md.raw(dims)} (${plural(count, 'value')}); nothing is shared across the batch.`;
     }
     case 'local_response_norm':
-      return `Input ${code('(N, C, *)')}. Each value is divided by a power of the sum of squares of its ${core.size} neighbouring channels.`;
+      return md`Input ${code('(N, C, *)')}. Each value is divided by a power of the sum of squares of its ${core.size} neighbouring channels.`;
   }
 }
 
 /** The seed's rule of thumb, said for this kind of layer. */
-const WHEN: Partial<Record<LayerKind, string>> = {
-  batch_norm: '**When:** CNNs and vision models trained with about 16 or more samples per device; transformers, NLP and RNNs use LayerNorm, small batches GroupNorm.',
-  layer_norm: '**When:** the default for transformers, NLP and RNNs; CNNs trained with large batches usually use BatchNorm.',
-  rms_norm: '**When:** in place of LayerNorm in transformers, as in LLaMA-style language models.',
-  group_norm: '**When:** CNNs with small batches per device (below about 8: detection, segmentation, large images), where BatchNorm\'s statistics get noisy; 32 groups is the usual choice.',
-  instance_norm: '**When:** style transfer and image generation, where each image\'s own contrast and style should be removed.',
+const WHEN: Partial<Record<LayerKind, Md>> = {
+  batch_norm: Md.raw('**When:** CNNs and vision models trained with about 16 or more samples per device; transformers, NLP and RNNs use LayerNorm, small batches GroupNorm.'),
+  layer_norm: Md.raw('**When:** the default for transformers, NLP and RNNs; CNNs trained with large batches usually use BatchNorm.'),
+  rms_norm: Md.raw('**When:** in place of LayerNorm in transformers, as in LLaMA-style language models.'),
+  group_norm: Md.raw('**When:** CNNs with small batches per device (below about 8: detection, segmentation, large images), where BatchNorm\'s statistics get noisy; 32 groups is the usual choice.'),
+  instance_norm: Md.raw('**When:** style transfer and image generation, where each image\'s own contrast and style should be removed.'),
 };
 
+/** ε for the formula's text block (inside a fence: plain text, made one visible line). */
 function epsText(core: CoreLayerSpec | null, ctx: LayerContext): string {
   if (core && 'eps' in core) return core.eps === null ? `None → ${pyFloat(FLOAT32_EPS)} (float32 machine ε)` : pyFloat(core.eps);
   const v = roleValue(ctx, 'eps');
-  return v === undefined ? 'ε' : pyRepr(v);
+  return v === undefined ? 'ε' : visiblePrefix(pyRepr(v), MAX_USER_TEXT);
 }
 
-function formulaText(ctx: LayerContext): string {
+function formulaText(ctx: LayerContext): Md {
   const core = ctx.core;
   const kind = ctx.layer.spec.kind;
   const eps = epsText(core, ctx);
@@ -166,139 +169,141 @@ function formulaText(ctx: LayerContext): string {
     default:
       lines = [`(${KIND_NAMES[kind]})`];
   }
-  const out = ['```text', ...lines, '```'];
+  const out = [fence(lines)];
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
   if (kind === 'rms_norm') {
-    out.push(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, learnable.` : 'No learnable scale.'}`);
+    out.push(Md.raw(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, learnable.` : 'No learnable scale.'}`));
   } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
-    out.push(`γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`);
+    out.push(Md.raw(`γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`));
   } else if (kind !== 'local_response_norm') {
-    out.push('No learnable γ and β: the output keeps mean 0 and variance 1 per group.');
+    out.push(Md.raw('No learnable γ and β: the output keeps mean 0 and variance 1 per group.'));
   }
-  return out.join('\n');
+  return Md.join(out, '\n');
 }
 
-function modesText(ctx: LayerContext): string {
+function modesText(ctx: LayerContext): Md {
   const core = ctx.core;
   const kind = ctx.layer.spec.kind;
   const modeArg = ctx.layer.spec.modeArg;
   // A function (or a layer with a mode argument) is switched by that argument, not by the model.
   const switchText = ctx.layer.spec.form === 'function' && modeArg
-    ? `Here ${code(`${modeArg.name}=${pyRepr(modeArg.trainWhen)}`)} means training, ${code(`${modeArg.name}=${pyRepr(!modeArg.trainWhen)}`)} eval; this call has ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name] ?? null)}`)}.`
-    : ctx.framework.modeSwitch;
+    ? md`Here ${code(`${modeArg.name}=${pyRepr(modeArg.trainWhen)}`)} means training, ${code(`${modeArg.name}=${pyRepr(!modeArg.trainWhen)}`)} eval; this call has ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name] ?? null)}`)}.`
+    : Md.raw(ctx.framework.modeSwitch);
   if (kind === 'batch_norm') {
     const track = core?.kind === 'batch_norm' ? core.trackRunningStats : roleValue(ctx, 'trackRunningStats') !== false;
     if (!track) {
-      return `**Training and eval** both normalize with the current batch's statistics (no running statistics are kept). ${switchText}`;
+      return md`**Training and eval** both normalize with the current batch's statistics (no running statistics are kept). ${switchText}`;
     }
     const mName = roleName(ctx, 'momentum') ?? 'momentum';
     const m = roleValue(ctx, 'momentum');
     const conv = ctx.framework.momentumConvention;
     const stored = core?.kind === 'batch_norm' ? core.storedVariance : ctx.layer.spec.storedVariance;
-    let update: string;
+    let update: Md;
     if (m === null && conv === 'new-weight') {
-      update = `${code(`${mName}=None`)}: a cumulative average, each batch so far weighted 1/t.`;
+      update = md`${code(`${mName}=None`)}: a cumulative average, each batch so far weighted 1/t.`;
     } else if (num(m) !== null && conv) {
       const batchVar = stored ? `${stored} batch_var` : 'batch_var';
-      update = '```text\n' + updateEquation(num(m)!, conv) + '\n' + updateEquation(num(m)!, conv, 'running_var', batchVar) + '\n```' +
-        `${conv === 'new-weight' ? `\n${ctx.framework.name}'s ${code(mName)} is the weight of the new batch.` : `\n${ctx.framework.name}'s ${code(mName)} is the weight kept from the old average.`}`;
+      const equations = fence([updateEquation(num(m)!, conv), updateEquation(num(m)!, conv, 'running_var', batchVar)]);
+      const name = Md.raw(ctx.framework.name);
+      update = conv === 'new-weight'
+        ? md`${equations}\n${name}'s ${code(mName)} is the weight of the new batch.`
+        : md`${equations}\n${name}'s ${code(mName)} is the weight kept from the old average.`;
     } else {
-      update = `${code(mName)} = ${m === undefined ? '?' : pyRepr(m)}.`;
+      update = md`${code(mName)} = ${m === undefined ? Md.raw('?') : code(pyRepr(m))}.`;
     }
     const varNote = stored === 'unbiased' ? ' (normalizing uses the biased variance; running_var stores the unbiased one)' : '';
-    return [
-      `**Training:** mean and var of the current batch${varNote}; the running estimates move towards them:`,
+    return Md.join([
+      md`**Training:** mean and var of the current batch${Md.raw(varNote)}; the running estimates move towards them:`,
       update,
-      `**Eval:** the running mean and var are used instead, so a sample's output no longer depends on its batch (batch size 1 is fine). ${switchText}`,
-    ].join('\n\n');
+      md`**Eval:** the running mean and var are used instead, so a sample's output no longer depends on its batch (batch size 1 is fine). ${switchText}`,
+    ], '\n\n');
   }
   if (kind === 'instance_norm' && roleValue(ctx, 'trackRunningStats') === true) {
-    return `**Training** uses each instance's statistics and updates running averages; **eval** uses the running averages. ${switchText}`;
+    return md`**Training** uses each instance's statistics and updates running averages; **eval** uses the running averages. ${switchText}`;
   }
   const extra = kind === 'layer_norm' || kind === 'rms_norm'
     ? ' This is why transformers, NLP models and RNNs use it: batch size 1 and variable sequence lengths work, and there is no train/eval mismatch. Placement matters: pre-norm (x + F(norm(x))) trains deep stacks stably; post-norm (norm(x + F(x))) needs warmup.'
     : kind === 'group_norm'
       ? ' With small batches (detection, segmentation, large images) it is the usual replacement for BatchNorm.'
       : '';
-  return `**Training and eval compute the same thing:** no running statistics, independent of the batch size.${extra}`;
+  return md`**Training and eval compute the same thing:** no running statistics, independent of the batch size.${Md.raw(extra)}`;
 }
 
-function argumentsText(layer: ResolvedLayer): string {
+function argumentsText(layer: ResolvedLayer): Md {
   const roles = new Set<string>(Object.values(layer.spec.roles).filter((v): v is string => typeof v === 'string'));
   if (layer.spec.modeArg) roles.add(layer.spec.modeArg.name);
-  const rows: string[][] = [];
-  const quiet: string[] = [];
+  const rows: Md[][] = [];
+  const quiet: Md[] = [];
   for (const p of layer.spec.params) {
     const e = layer.effective[p.name];
     const value = e ? pyRepr(e.value) : '—';
-    let status: string;
-    if (!e) status = 'required, missing';
-    else if (e.isDefault) status = 'default';
-    else if (p.default === undefined) status = 'written';
-    else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = 'written (= default)';
-    else status = `written · default ${code(pyRepr(p.default))}`;
+    let status: Md;
+    if (!e) status = Md.raw('required, missing');
+    else if (e.isDefault) status = Md.raw('default');
+    else if (p.default === undefined) status = Md.raw('written');
+    else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = Md.raw('written (= default)');
+    else status = md`written · default ${code(pyRepr(p.default))}`;
     // Defaults that are not about normalization (initializers, device, dtype...) go on one line.
     if (e && e.isDefault && !roles.has(p.name)) {
       quiet.push(code(`${p.name}=${value}`));
       continue;
     }
-    rows.push([code(p.name), e && isExpr(e.value) ? `${code(value)} (expression)` : code(value), status]);
+    rows.push([code(p.name), e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value), status]);
   }
-  let out = mdTable(['argument', 'value', ''], rows);
-  if (quiet.length) out += `\n\nOther defaults: ${quiet.join(', ')}`;
-  if (layer.bindingErrors.length) out += `\n\n${layer.bindingErrors.map((e) => `⚠ ${escapeMd(e)}`).join('  \n')}`;
+  let out = mdTable([Md.raw('argument'), Md.raw('value'), Md.raw('')], rows);
+  if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;
+  if (layer.bindingErrors.length) out = md`${out}\n\n${Md.join(layer.bindingErrors.map((e) => md`⚠ ${escapeMd(e)}`), '  \n')}`;
   return out;
 }
 
-function parametersText(ctx: LayerContext): string {
-  if (!ctx.core) return `Parameter count not computed: ${whyNot(ctx)}.`;
+function parametersText(ctx: LayerContext): Md {
+  if (!ctx.core) return md`Parameter count not computed: ${whyNot(ctx)}.`;
   const core = ctx.core;
   const channelsWritten = typeof roleValue(ctx, 'channels') === 'number';
   if (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm' || (core.kind === 'group_norm' && !channelsWritten))) {
-    return `Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`;
+    return Md.raw(`Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`);
   }
   if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
     const one = countParameters({ ...core, numFeatures: 1 }, 4);
     const perChannel = (trainable: boolean) => one.detail.filter((d) => d.trainable === trainable && d.shape.length === 1).map((d) => code(d.name));
     const learn = perChannel(true);
     const buf = perChannel(false);
-    return `Sizes come from the input's channel count C: ${learn.length ? `${learn.length}·C learnable (${learn.join(', ')})` : 'no learnable parameters'}${buf.length ? `, ${buf.length}·C buffer values (${buf.join(', ')})` : ''}.`;
+    return md`Sizes come from the input's channel count C: ${learn.length ? md`${learn.length}·C learnable (${Md.join(learn, ', ')})` : Md.raw('no learnable parameters')}${buf.length ? md`, ${buf.length}·C buffer values (${Md.join(buf, ', ')})` : Md.raw('')}.`;
   }
   let counted;
   try {
     counted = frameworkCount(core, ctx.layer.spec.framework, 4);
   } catch (e) {
-    return `Parameter count depends on the input: ${escapeMd(e instanceof Error ? e.message : String(e))}.`;
+    return md`Parameter count depends on the input: ${escapeMd(e instanceof Error ? e.message : String(e))}.`;
   }
-  if (counted.detail.length === 0) return 'No learnable parameters and no buffers.';
+  if (counted.detail.length === 0) return Md.raw('No learnable parameters and no buffers.');
   const list = (trainable: boolean) =>
-    counted.detail
+    Md.join(counted.detail
       .filter((d) => d.trainable === trainable)
-      .map((d) => `${code(d.name)} ${d.shape.length ? shapeText(d.shape) : '(scalar)'}`)
-      .join(', ');
+      .map((d) => md`${code(d.name)} ${d.shape.length ? shapeText(d.shape) : Md.raw('(scalar)')}`), ', ');
   const learn = list(true);
   const buf = list(false);
-  const parts: string[] = [];
-  parts.push(learn ? `**${plural(counted.parameters, 'learnable parameter')}:** ${learn}` : 'No learnable parameters');
-  if (buf) parts.push(`**${plural(counted.buffers, 'buffer value')}:** ${buf}`);
-  parts.push(`**${bytesText(counted.bytes)}** in float32`);
-  return parts.join(' · ');
+  const parts: Md[] = [];
+  parts.push(learn ? md`**${plural(counted.parameters, 'learnable parameter')}:** ${learn}` : Md.raw('No learnable parameters'));
+  if (buf) parts.push(md`**${plural(counted.buffers, 'buffer value')}:** ${buf}`);
+  parts.push(md`**${bytesText(counted.bytes)}** in float32`);
+  return Md.join(parts, ' · ');
 }
 
 /** Why the core cannot compute this layer, for Markdown. */
-function whyNot(ctx: LayerContext): string {
+function whyNot(ctx: LayerContext): Md {
   if (ctx.exprArgs.length) {
-    return `${ctx.exprArgs.map(code).join(', ')} ${ctx.exprArgs.length === 1 ? 'is an expression' : 'are expressions'}, known only when the code runs`;
+    return md`${Md.join(ctx.exprArgs.map((a) => code(a)), ', ')} ${Md.raw(ctx.exprArgs.length === 1 ? 'is an expression' : 'are expressions')}, known only when the code runs`;
   }
   return escapeMd(ctx.coreError ?? 'the arguments are not known');
 }
 
-function exampleText(ctx: LayerContext, opts: HoverOptions): { text: string; data: WorkedExample | null } {
-  if (!ctx.core) return { text: `No worked example: ${whyNot(ctx)}.`, data: null };
+function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: WorkedExample | null } {
+  if (!ctx.core) return { text: md`No worked example: ${whyNot(ctx)}.`, data: null };
   const modeArg = ctx.layer.spec.modeArg;
   if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
     return {
-      text: `No worked example: with ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name])}`)} it normalizes with stored running statistics, not the input's own.`,
+      text: md`No worked example: with ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name])}`)} it normalizes with stored running statistics, not the input's own.`,
       data: null,
     };
   }
@@ -306,9 +311,9 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: string; dat
   try {
     ex = workedExample(ctx.core, ctx.rank, opts.seed);
   } catch (e) {
-    return { text: `No worked example: ${escapeMd(e instanceof Error ? e.message : String(e))}.`, data: null };
+    return { text: md`No worked example: ${escapeMd(e instanceof Error ? e.message : String(e))}.`, data: null };
   }
-  if ('error' in ex) return { text: `No worked example: ${escapeMd(ex.error)}.`, data: null };
+  if ('error' in ex) return { text: md`No worked example: ${escapeMd(ex.error)}.`, data: null };
   const d = opts.decimals;
   const isRms = ex.spec.kind === 'rms_norm';
   const groupWord = ex.spec.kind === 'batch_norm' ? 'channel' : ex.spec.kind === 'group_norm' ? 'sample·group' : ex.spec.kind === 'instance_norm' ? 'sample·channel' : 'sample';
@@ -316,14 +321,14 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: string; dat
     const xs = els.slice(0, 4).map((i) => fixed(ex.input[i], d));
     const ys = els.slice(0, 4).map((i) => fixed(ex.output[i], d));
     const more = els.length > 4 ? ', …' : '';
-    const label = ex.spec.kind === 'group_norm' || ex.spec.kind === 'instance_norm' ? groupLabel(ex, g) : String(g);
-    return [label, ...(isRms ? [fixed(ex.variance[g], d)] : [fixed(ex.mean[g], d), fixed(ex.variance[g], d)]), xs.join(', ') + more, ys.join(', ') + more];
+    const label = Md.raw(ex.spec.kind === 'group_norm' || ex.spec.kind === 'instance_norm' ? groupLabel(ex, g) : String(g));
+    return [label, ...(isRms ? [fixed(ex.variance[g], d)] : [fixed(ex.mean[g], d), fixed(ex.variance[g], d)]), Md.raw(xs.join(', ') + more), Md.raw(ys.join(', ') + more)];
   });
-  const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'];
+  const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'].map(Md.raw);
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
   const reduced = ctx.sizedFromSample ? 'sizes as if the input had this shape' : ex.reduced;
-  const intro = `Training mode on a seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${reduced ? `, ${escapeMd(reduced)}` : ''}${more}:`;
-  return { text: `${intro}\n\n${mdTable(header, rows)}`, data: ex };
+  const intro = md`Training mode on a seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
+  return { text: md`${intro}\n\n${mdTable(header, rows)}`, data: ex };
 }
 
 function groupLabel(ex: WorkedExample, g: number): string {
@@ -331,15 +336,16 @@ function groupLabel(ex: WorkedExample, g: number): string {
   return `${Math.floor(g / per)}·${g % per}`;
 }
 
-function linksText(ctx: LayerContext): string {
+function linksText(ctx: LayerContext): Md {
   const layer = ctx.layer;
   const kind = layer.spec.kind;
-  // The panel gets every effective setting; calculator links carry what was written.
+  // The panel gets every effective setting; calculator links carry what was written. Both go
+  // through the links' validators: only values they accept, bounded, reach a command.
   const settings = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
   const start = startFromLayer(layer);
-  const links = [`[Open in comparison panel](${openPanelUri({ framework: start.framework, kind, args: settings })})`];
-  const arg = encodeArg(start);
-  const calc = (title: string, command: string) => links.push(`[${title}](command:${command}?${arg})`);
+  const links = [Md.commandLink(Md.raw('Open in comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind, args: settings }))];
+  const arg = calcLinkArg(start);
+  const calc = (title: string, command: string) => links.push(Md.commandLink(Md.raw(title), command, arg));
   if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
     calc('Normalize values', CALC_COMMANDS.normalize);
   }
@@ -350,7 +356,12 @@ function linksText(ctx: LayerContext): string {
     calc('Fold into Conv', CALC_COMMANDS.fold);
   }
   calc('Choose a normalization', CALC_COMMANDS.choose);
-  return links.join(' · ');
+  return Md.join(links, ' · ');
+}
+
+/** A fenced plain-text block of formulas, one line each (user values in them are made one visible line). */
+function fence(lines: readonly string[]): Md {
+  return Md.fence(lines.map((l) => visiblePrefix(l, MAX_USER_TEXT + 100)).join('\n'));
 }
 
 function callText(layer: ResolvedLayer): string {
@@ -362,46 +373,45 @@ function callText(layer: ResolvedLayer): string {
  * What a call builds when the class is not named at the call, and how NormLens knows:
  * "`norm_layer(planes)` builds `BatchNorm2d(planes)` — default of `norm_layer`, line 117".
  */
-export function originText(layer: ResolvedLayer): string {
+export function originText(layer: ResolvedLayer): Md {
   const o = layer.origin;
-  if (!o) return '';
+  if (!o) return Md.raw('');
   const built = Object.entries(layer.arguments).map(([k, v], i) => (i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`));
   const builds = `${layer.spec.name}(${built.join(', ')})`;
   const others = o.candidates?.filter((q) => q !== layer.qualifiedName).map((q) => q.split('.').pop()!) ?? [];
-  const also = others.length ? ` (or ${others.join(', ')}, depending on the caller)` : '';
+  const also = others.length ? md` (or ${Md.text(others.join(', '))}, depending on the caller)` : Md.raw('');
   // `how` marks names with backticks: those become code spans, the rest is escaped text
-  const how = o.how
-    .split('`')
-    .map((part, i) => (i % 2 ? code(part) : escapeMd(part)))
-    .join('');
-  return `${code(callText(layer))} builds ${code(builds)}${escapeMd(also)} — ${how}`;
+  const how = Md.join(o.how.split('`').map((part, i) => (i % 2 ? Md.code(part) : Md.text(part))));
+  return md`${code(callText(layer))} builds ${code(builds)}${also} — ${how}`;
 }
 
 export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover {
   const ctx = layerContext(layer);
   const spec = layer.spec;
-  const title = `### ${spec.name} · ${ctx.framework.name}`;
+  const title = md`### ${Md.raw(spec.name)} · ${Md.raw(ctx.framework.name)}`;
+  const kindName = KIND_NAMES[spec.kind];
   const subtitle = layer.origin
-    ? `${originText(layer)}. ${KIND_NAMES[spec.kind].charAt(0).toUpperCase()}${KIND_NAMES[spec.kind].slice(1)}.`
-    : `${code(callText(layer))} — ${KIND_NAMES[spec.kind]}${spec.form === 'function' ? ' (function)' : ''}`;
+    ? md`${originText(layer)}. ${Md.raw(kindName.charAt(0).toUpperCase() + kindName.slice(1))}.`
+    : md`${code(callText(layer))} — ${Md.raw(kindName)}${Md.raw(spec.form === 'function' ? ' (function)' : '')}`;
   const axes = axesText(ctx);
   const formula = formulaText(ctx);
   const modes = modesText(ctx);
   const args = argumentsText(layer);
-  const parameters = spec.form === 'module' ? parametersText(ctx) : '';
+  const parameters = spec.form === 'module' ? parametersText(ctx) : Md.raw('');
   const frameworks = otherFrameworks(ctx, options.preferredFramework);
   const pitfalls = pitfallsFor(ctx);
   const example = exampleText(ctx, options);
   const links = linksText(ctx);
 
   const when = WHEN[spec.kind];
-  const md: string[] = [title, subtitle, '', axes, ...(when ? ['', when] : []), '', formula, '', modes, '', '#### Arguments', args];
-  if (parameters) md.push('', parameters);
-  if (frameworks) md.push('', '#### In other frameworks', frameworks);
-  if (pitfalls.length) md.push('', '#### Watch out', ...pitfalls.map((p) => `- **${escapeMd(p.title)}** ${p.text}`));
-  md.push('', '#### Worked example', example.text, '', links);
+  const blank = Md.raw('');
+  const out: Md[] = [title, subtitle, blank, axes, ...(when ? [blank, when] : []), blank, formula, blank, modes, blank, Md.raw('#### Arguments'), args];
+  if (parameters) out.push(blank, parameters);
+  if (frameworks) out.push(blank, Md.raw('#### In other frameworks'), frameworks);
+  if (pitfalls.length) out.push(blank, Md.raw('#### Watch out'), ...pitfalls.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
+  out.push(blank, Md.raw('#### Worked example'), example.text, blank, links);
   return {
-    markdown: md.join('\n'),
+    markdown: Md.join(out, '\n'),
     sections: {
       title: `${spec.name} · ${ctx.framework.name}`,
       axes,

@@ -31,16 +31,71 @@ export interface CalcStart {
   args: Record<string, PyValue>;
 }
 
+/** Longest string value a link carries (device and dtype names, data formats, activations). */
+export const MAX_LINK_STRING = 32;
+/** Longest list a link carries (normalized_shape, axes). */
+export const MAX_LINK_LIST = 8;
+
+/**
+ * The argument values a command link may carry, the validator every link argument goes through
+ * on both ends (when the hover writes the link, and when a command receives one): finite numbers,
+ * booleans, None, short identifier-like strings and short flat lists of those. Anything else
+ * (expressions, long or odd strings, nested lists) is left out: the command then uses the class's
+ * default or asks. Keys must be parameter names (identifiers) and `__proto__` is never a key.
+ */
+export function linkArgs(args: unknown): Record<string, PyValue> {
+  const out: Record<string, PyValue> = Object.create(null) as Record<string, PyValue>;
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return out;
+  let count = 0;
+  for (const [k, v] of Object.entries(args as Record<string, unknown>)) {
+    if (count >= 64) break;
+    if (!/^[A-Za-z_]\w{0,63}$/.test(k) || k === '__proto__') continue;
+    const ok = linkScalar(v) || (Array.isArray(v) && v.length <= MAX_LINK_LIST && v.every(linkScalar));
+    if (!ok) continue;
+    out[k] = v as PyValue;
+    count++;
+  }
+  return out;
+}
+
+function linkScalar(v: unknown): boolean {
+  if (v === null || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  return typeof v === 'string' && v.length <= MAX_LINK_STRING && /^[\w.:+-]*$/.test(v);
+}
+
+/** A hover link's calculator argument, validated (see linkArgs); null when it is not one. */
+export function parseCalcStart(x: unknown): CalcStart | null {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return null;
+  const o = x as Record<string, unknown>;
+  if (typeof o.framework !== 'string' || typeof o.qualifiedName !== 'string' || typeof o.kind !== 'string') return null;
+  if (o.qualifiedName.length > 200 || !/^[\w.]+$/.test(o.qualifiedName)) return null;
+  return { framework: o.framework as FrameworkId, qualifiedName: o.qualifiedName, kind: o.kind as LayerKind, args: linkArgs(o.args) };
+}
+
+/** The encoded argument of a calculator link for this layer (only values linkArgs accepts). */
+export function calcLinkArg(start: CalcStart): string {
+  return encodeArg({ framework: start.framework, qualifiedName: start.qualifiedName, kind: start.kind, args: { ...linkArgs(start.args) } });
+}
+
+/** The encoded argument of the "open in comparison panel" link (only values linkArgs accepts). */
+export function panelLinkArg(req: OpenRequest): string {
+  return encodeArg({ ...req, args: { ...linkArgs(req.args) } });
+}
+
 /** A `command:` URI with one JSON argument, encoded as VS Code expects. */
 export function commandUri(command: string, arg: unknown): string {
   return `command:${command}?${encodeArg(arg)}`;
 }
 
-/** The query part of a command URI; compute once when several links carry the same argument. */
+/**
+ * The query part of a command URI; compute once when several links carry the same argument.
+ * Fully percent-encoded (also `(`, `)`, `!`, `'`, `*`, which encodeURIComponent leaves), so it
+ * cannot end a Markdown link destination early.
+ */
 export function encodeArg(arg: unknown): string {
-  return encodeURIComponent(JSON.stringify([arg]));
+  return encodeURIComponent(JSON.stringify([arg])).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-
 /** Reads the argument back from a command URI (for tests and the editor glue). */
 export function decodeCommandUri(uri: string): { command: string; arg: unknown } | null {
   const m = /^command:([\w.]+)\?(.*)$/s.exec(uri);

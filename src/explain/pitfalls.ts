@@ -8,13 +8,14 @@ import { newBatchWeight, roundShort } from '../calc/convention';
 import type { LayerContext } from './context';
 import { infoOf, num, roleName, roleValue, roleWritten } from './context';
 import { code, pyFloat, pyRepr } from './format';
+import { Md, md } from './markdown';
 
 export interface Pitfall {
   id: string;
   /** Short bold lead-in. */
   title: string;
   appliesTo(ctx: LayerContext): boolean;
-  text(ctx: LayerContext): string;
+  text(ctx: LayerContext): Md;
 }
 
 const isBatchNorm = (c: LayerContext) => c.layer.spec.kind === 'batch_norm';
@@ -48,50 +49,51 @@ export const PITFALLS: Pitfall[] = [
       const fixedValue = roundShort(convertMomentum(m, other, conv));
       const keep = roundShort(1 - newBatchWeight(m, conv));
       const newW = roundShort(newBatchWeight(m, conv));
+      const fwName = Md.raw(c.framework.name);
       const meaning = conv === 'new-weight'
-        ? `In ${c.framework.name}, ${code(`${name}=${pyFloat(m)}`)} is the weight of the *new* batch: the running statistics keep only ${pyFloat(keep)} of their past and follow the last batch or two.`
-        : `In ${c.framework.name}, ${code(`${name}=${pyFloat(m)}`)} is the weight kept from the *old* average: each batch replaces ${pyFloat(newW)} of it.`;
-      return `${meaning} ${pyFloat(m)} is the usual value in ${otherConventionFramework(c)}'s convention; the same averaging here is ${code(`${name}=${pyFloat(fixedValue)}`)}.`;
+        ? md`In ${fwName}, ${code(`${name}=${pyFloat(m)}`)} is the weight of the *new* batch: the running statistics keep only ${pyFloat(keep)} of their past and follow the last batch or two.`
+        : md`In ${fwName}, ${code(`${name}=${pyFloat(m)}`)} is the weight kept from the *old* average: each batch replaces ${pyFloat(newW)} of it.`;
+      return md`${meaning} ${pyFloat(m)} is the usual value in ${Md.raw(otherConventionFramework(c))}'s convention; the same averaging here is ${code(`${name}=${pyFloat(fixedValue)}`)}.`;
     },
   },
   {
     id: 'train-eval-mismatch',
     title: 'Train/eval mismatch',
     appliesTo: (c) => (isBatchNorm(c) || (c.layer.spec.kind === 'instance_norm' && roleValue(c, 'trackRunningStats') === true)) && tracks(c),
-    text: (c) =>
+    text: (c) => Md.raw(
       `Training normalizes with ${isBatchNorm(c) ? "the current batch's statistics" : "each instance's own statistics"}, inference with the running averages. ` +
-      'Forgetting to switch, or running statistics that do not match the data (too few steps, a changed input pipeline), makes results differ between the two modes.',
+      'Forgetting to switch, or running statistics that do not match the data (too few steps, a changed input pipeline), makes results differ between the two modes.'),
   },
   {
     id: 'no-running-stats',
     title: 'Batch statistics at inference too',
     appliesTo: (c) => isBatchNorm(c) && !tracks(c),
     text: (c) =>
-      `With ${code(`${roleName(c, 'trackRunningStats')}=False`)} there are no running statistics: inference also uses the batch's own mean and variance, so a sample's output depends on what else is in its batch and a batch of one cannot be normalized per channel.`,
+      md`With ${code(`${roleName(c, 'trackRunningStats')}=False`)} there are no running statistics: inference also uses the batch's own mean and variance, so a sample's output depends on what else is in its batch and a batch of one cannot be normalized per channel.`,
   },
   {
     id: 'batch-size-one',
     title: 'Batch size 1 in training',
     appliesTo: (c) => isBatchNorm(c),
-    text: (c) =>
+    text: (c) => Md.raw(
       (fw(c, 'pytorch')
         ? `A training batch with a single value per channel, e.g. shape (1, C), raises "Expected more than 1 value per channel when training". `
         : 'A training batch with a single value per channel has zero variance: every output collapses to β. ') +
-      'Small batches give noisy statistics in general (below about 8 per device BatchNorm degrades); drop the last incomplete batch, or use GroupNorm for small batches.',
+      'Small batches give noisy statistics in general (below about 8 per device BatchNorm degrades); drop the last incomplete batch, or use GroupNorm for small batches.'),
   },
   {
     id: 'syncbn-process-group',
     title: 'SyncBatchNorm needs a process group',
     appliesTo: (c) => c.layer.spec.name === 'SyncBatchNorm',
-    text: () =>
+    text: () => Md.raw(
       'In training mode it all-reduces statistics across processes, so it needs an initialized torch.distributed process group and GPU tensors (use it under DistributedDataParallel, usually via convert_sync_batchnorm). ' +
-      'For single-process or CPU runs, evaluate with .eval() or convert back to BatchNorm; uneven participation across ranks can hang the collective.',
+      'For single-process or CPU runs, evaluate with .eval() or convert back to BatchNorm; uneven participation across ranks can hang the collective.'),
   },
   {
     id: 'freeze-when-finetuning',
     title: 'Freezing it when fine-tuning',
     appliesTo: (c) => isBatchNorm(c) && tracks(c),
-    text: (c) => {
+    text: (c) => Md.raw((() => {
       if (fw(c, 'keras', 'tf_keras')) {
         return 'For BatchNormalization, trainable=False does more than freeze γ and β: the layer then runs in inference mode (running statistics). When fine-tuning, also call the frozen base with training=False so it stays in inference mode after unfreezing.';
       }
@@ -102,22 +104,22 @@ export const PITFALLS: Pitfall[] = [
         return 'Freeze it with use_running_average=True and do not pass batch_stats as mutable; freezing parameters in the optimizer leaves the statistics moving.';
       }
       return 'Freezing the parameters does not freeze the running statistics: run the layer in inference mode while fine-tuning with small batches.';
-    },
+    })()),
   },
   {
     id: 'flax-batch-stats',
     title: 'use_running_average and batch_stats',
     appliesTo: (c) => isBatchNorm(c) && fw(c, 'flax_linen', 'flax_nnx'),
-    text: (c) =>
+    text: (c) => Md.raw(
       fw(c, 'flax_linen')
         ? 'use_running_average must be given, in the constructor or at the call. In training, apply the model with mutable=["batch_stats"] and keep the returned batch_stats; without it Flax refuses to update the immutable "batch_stats" collection.'
-        : 'nnx.BatchNorm switches with model.train() / model.eval() (use_running_average); evaluating without model.eval() keeps using batch statistics.',
+        : 'nnx.BatchNorm switches with model.train() / model.eval() (use_running_average); evaluating without model.eval() keeps using batch statistics.'),
   },
   {
     id: 'conv-bias-before-bn',
     title: 'Bias before BatchNorm is wasted',
     appliesTo: (c) => isBatchNorm(c) && roleValue(c, 'bias') !== false && roleValue(c, 'affine') !== false,
-    text: () => 'A bias in the Conv/Linear layer right before is cancelled by the mean subtraction (β does its job): create that layer with bias=False / use_bias=False.',
+    text: () => Md.raw('A bias in the Conv/Linear layer right before is cancelled by the mean subtraction (β does its job): create that layer with bias=False / use_bias=False.'),
   },
   {
     id: 'layernorm-nchw',
@@ -125,17 +127,17 @@ export const PITFALLS: Pitfall[] = [
     appliesTo: (c) => c.layer.spec.kind === 'layer_norm' && fw(c, 'pytorch'),
     text: (c) => {
       const ns = roleValue(c, 'normalizedShape');
-      const d = typeof ns === 'number' ? ns : Array.isArray(ns) && typeof ns[ns.length - 1] === 'number' ? ns[ns.length - 1] : 'C';
-      return `normalized_shape must match the input's trailing dimensions: on an (N, C, H, W) image it fails with "Given normalized_shape=[${d}], expected input with shape [*, ${d}]" or silently normalizes the wrong axes. Permute to channels-last first, or use GroupNorm(1, C) for a LayerNorm over (C, H, W).`;
+      const d = typeof ns === 'number' ? ns : Array.isArray(ns) && typeof ns[ns.length - 1] === 'number' ? (ns[ns.length - 1] as number) : Md.raw('C');
+      return md`normalized_shape must match the input's trailing dimensions: on an (N, C, H, W) image it fails with "Given normalized_shape=[${d}], expected input with shape [*, ${d}]" or silently normalizes the wrong axes. Permute to channels-last first, or use GroupNorm(1, C) for a LayerNorm over (C, H, W).`;
     },
   },
   {
     id: 'rmsnorm-eps-none',
     title: 'ε = None is machine epsilon',
     appliesTo: (c) => c.layer.spec.kind === 'rms_norm' && roleName(c, 'eps') !== undefined && roleValue(c, 'eps') === null,
-    text: () =>
+    text: () => Md.raw(
       `eps=None uses a machine epsilon rather than a fixed number: ${pyFloat(FLOAT32_EPS)} for float32 inputs, and float16/bfloat16 inputs get that same float32 value rather than their own much larger epsilon (float64 inputs get float64's). ` +
-      'Models ported from elsewhere usually expect an explicit ε such as 1e-6; write it to get the same numbers everywhere.',
+      'Models ported from elsewhere usually expect an explicit ε such as 1e-6; write it to get the same numbers everywhere.'),
   },
   {
     id: 'groupnorm-divisibility',
@@ -150,17 +152,17 @@ export const PITFALLS: Pitfall[] = [
     text: (c) => {
       const g = num(roleValue(c, 'groups'))!;
       const ch = num(roleValue(c, 'channels'));
-      if (g <= 0) return `${roleName(c, 'groups')}=${g}: the number of groups must be at least 1.`;
-      if (ch === null) return `The input's channel count must be divisible by ${g}; narrow layers need fewer groups.`;
-      return `${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels must be divisible by num_groups". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
+      if (g <= 0) return md`${Md.raw(roleName(c, 'groups') ?? 'groups')}=${g}: the number of groups must be at least 1.`;
+      if (ch === null) return md`The input's channel count must be divisible by ${g}; narrow layers need fewer groups.`;
+      return md`${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels must be divisible by num_groups". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
     },
   },
   {
     id: 'instancenorm-affine-default',
     title: 'No learnable scale by default',
     appliesTo: (c) => c.layer.spec.kind === 'instance_norm' && fw(c, 'pytorch') && roleValue(c, 'affine') === false && !roleWritten(c, 'affine'),
-    text: () =>
-      'PyTorch InstanceNorm defaults to affine=False (no γ, β) and track_running_stats=False (instance statistics at inference too), unlike Flax and Haiku whose InstanceNorm learns a scale and offset. Write affine=True when porting such a model.',
+    text: () => Md.raw(
+      'PyTorch InstanceNorm defaults to affine=False (no γ, β) and track_running_stats=False (instance statistics at inference too), unlike Flax and Haiku whose InstanceNorm learns a scale and offset. Write affine=True when porting such a model.'),
   },
   {
     id: 'functional-batch-norm-training',
@@ -168,13 +170,13 @@ export const PITFALLS: Pitfall[] = [
     appliesTo: (c) => isBatchNorm(c) && c.layer.spec.form === 'function' && c.layer.spec.modeArg !== undefined &&
       c.values[c.layer.spec.modeArg.name] !== c.layer.spec.modeArg.trainWhen,
     text: (c) =>
-      `Without ${code(`${c.layer.spec.modeArg!.name}=${pyRepr(c.layer.spec.modeArg!.trainWhen)}`)} it normalizes with the running statistics passed in, whatever mode the surrounding model is in; pass ${code(`${c.layer.spec.modeArg!.name}=self.training`)} to follow model.train()/model.eval().`,
+      md`Without ${code(`${c.layer.spec.modeArg!.name}=${pyRepr(c.layer.spec.modeArg!.trainWhen)}`)} it normalizes with the running statistics passed in, whatever mode the surrounding model is in; pass ${code(`${c.layer.spec.modeArg!.name}=self.training`)} to follow model.train()/model.eval().`,
   },
   {
     id: 'eps-zero',
     title: 'ε = 0',
     appliesTo: (c) => num(roleValue(c, 'eps')) === 0,
-    text: () => 'With ε = 0 a constant input (zero variance) divides by zero: NaN or inf outputs, and gradients blow up near it.',
+    text: () => Md.raw('With ε = 0 a constant input (zero variance) divides by zero: NaN or inf outputs, and gradients blow up near it.'),
   },
 ];
 
@@ -183,6 +185,6 @@ function largestDivisorAtMost(n: number, k: number): number {
   return 1;
 }
 
-export function pitfallsFor(ctx: LayerContext): { id: string; title: string; text: string }[] {
+export function pitfallsFor(ctx: LayerContext): { id: string; title: string; text: Md }[] {
   return PITFALLS.filter((p) => p.appliesTo(ctx)).map((p) => ({ id: p.id, title: p.title, text: p.text(ctx) }));
 }

@@ -6,6 +6,7 @@ import { roundShort } from '../calc/convention';
 import type { LayerContext } from './context';
 import { infoOf, num, roleName, roleValue } from './context';
 import { code, escapeMd, mdTable, pyFloat } from './format';
+import { Md, md } from './markdown';
 
 /** Frameworks compared, in the order shown (tf.keras and Flax nnx read like Keras and Flax linen). */
 const SHOWN: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'haiku', 'mlx', 'paddle'];
@@ -33,10 +34,10 @@ function order(own: FrameworkId, preferred?: FrameworkId): FrameworkId[] {
 }
 
 /** One sentence: the same averaging speed written in every other framework's convention. */
-function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): string {
+function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): Md {
   const m = num(roleValue(ctx, 'momentum'));
   const conv = ctx.framework.momentumConvention;
-  if (ctx.layer.spec.kind !== 'batch_norm' || m === null || !conv) return '';
+  if (ctx.layer.spec.kind !== 'batch_norm' || m === null || !conv) return Md.raw('');
   const byValue = new Map<string, string[]>();
   for (const f of frameworks) {
     const info = infoOf(f);
@@ -44,24 +45,24 @@ function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): string {
     const v = pyFloat(roundShort(convertMomentum(m, conv, info.momentumConvention)));
     byValue.set(v, [...(byValue.get(v) ?? []), info.name]);
   }
-  const parts = [...byValue.entries()].map(([v, names]) => `${names.join(', ')} ${code(pyFloat(Number(v)))}`);
-  return `Same running-average speed as ${code(`${roleName(ctx, 'momentum') ?? 'momentum'}=${pyFloat(m)}`)}: ${parts.join(' · ')}.`;
+  const parts = [...byValue.entries()].map(([v, names]) => md`${Md.raw(names.join(', '))} ${code(pyFloat(Number(v)))}`);
+  return md`Same running-average speed as ${code(`${roleName(ctx, 'momentum') ?? 'momentum'}=${pyFloat(m)}`)}: ${Md.join(parts, ' · ')}.`;
 }
 
-export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): string {
+export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): Md {
   const own = ctx.layer.spec.framework;
   const frameworks = order(own, preferred);
-  const rows: string[][] = [];
+  const rows: Md[][] = [];
   for (const f of frameworks) {
     if (rows.length === MAX_ROWS) break;
     const t = translated(ctx, f);
     if ('error' in t) continue;
     if (t.notes.length === 0) continue;
-    rows.push([infoOf(f).name, code(t.code), escapeMd([...new Set(t.notes)].join(' '))]);
+    rows.push([Md.raw(infoOf(f).name), code(t.code), escapeMd([...new Set(t.notes)].join(' '))]);
   }
   const line = momentumLine(ctx, frameworks);
-  const parts: string[] = [];
+  const parts: Md[] = [];
   if (line) parts.push(line);
-  if (rows.length) parts.push(mdTable(['framework', 'equivalent', 'differs'], rows));
-  return parts.join('\n\n');
+  if (rows.length) parts.push(mdTable([Md.raw('framework'), Md.raw('equivalent'), Md.raw('differs')], rows));
+  return Md.join(parts, '\n\n');
 }

@@ -11,7 +11,7 @@ import type { CalcOutcome } from '../calc/result';
 import { parseNumbers, parseShape, parseScalar } from '../calc/parse';
 import { NORMALIZE_KINDS, normalizeValues, validateEps, validateGroups, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
-import { simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
+import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
 import type { FrameworkId, MomentumConvention } from '../frameworks/types';
 import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
@@ -19,7 +19,8 @@ import type { PyValue } from '../frameworks/types';
 import { countTyped, recognizeTyped } from '../calc/count';
 import { convertMomentumBetween, validateMomentum } from '../calc/momentum';
 import type { ResolvedLayer } from '../python/types';
-import type { CalcStart } from '../explain/links';
+import { parseCalcStart } from '../explain/links';
+import { notificationText } from '../core/visible';
 import { seedFromStart, startFromLayer, type LayerSeed } from '../calc/fromLayer';
 import { readSettings } from './config';
 import type { ResultStore } from './results';
@@ -86,8 +87,10 @@ const numOr = (x: unknown): number | undefined => (isNum(x) ? x : undefined);
 
 /** Starting values from a hover link's argument (`{ qualifiedName, args, ... }`), if it is one. */
 export function seedFromLink(args: CalcArgs): LayerSeed | undefined {
-  if (typeof args.qualifiedName !== 'string' || !args.args || typeof args.args !== 'object') return undefined;
-  const seed = seedFromStart(args as unknown as CalcStart);
+  // Only values the links' validator accepts (bounded, literal) are read from a link.
+  const start = parseCalcStart(args);
+  if (!start) return undefined;
+  const seed = seedFromStart(start);
   return 'error' in seed ? undefined : seed;
 }
 
@@ -339,10 +342,11 @@ const DTYPES = [
 
 /** A call as text from a hover link's layer: `BatchNorm2d(num_features=64, eps=1e-05, ...)`. */
 function callFromLink(args: CalcArgs): { text: string; framework: FrameworkId } | undefined {
-  if (typeof args.qualifiedName !== 'string' || !args.args || typeof args.args !== 'object') return undefined;
-  const spec = findByQualifiedName(args.qualifiedName);
+  const start = parseCalcStart(args);
+  if (!start) return undefined;
+  const spec = findByQualifiedName(start.qualifiedName);
   if (!spec) return undefined;
-  const given = args.args as Record<string, PyValue>;
+  const given: Record<string, PyValue> = start.args;
   const parts = spec.params.filter((p) => p.name in given && !p.tensor).map((p) => `${p.name}=${pyRepr(given[p.name])}`);
   return { text: `${spec.name}(${parts.join(', ')})`, framework: spec.framework };
 }
@@ -443,7 +447,7 @@ async function simulateCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
   }), 'variance');
   const batchSize = isNum(args.batchSize) ? args.batchSize : quiet ? 32 : scalarOf(await askText({
     title, prompt: 'Values per channel in each batch (N, or N·H·W for images)', value: '32',
-    validate: (t) => validateInteger(t, 'batch size', 2),
+    validate: (t) => validateInteger(t, 'batch size', 2, MAX_SIMULATED_BATCH),
   }), 'batch size');
   const tolerancePct = isNum(args.tolerancePct) ? args.tolerancePct : quiet ? 1 : scalarOf(await askText({
     title, prompt: 'Within how many percent of the data\'s statistics?', value: '1', validate: validateTolerance,
@@ -527,7 +531,7 @@ export function registerCalculators(
           outcome = { ok: false, message: err instanceof Error ? err.message : String(err) };
         }
         if (!outcome.ok) {
-          if (args.show !== false) void showErrorMessage(`NormLens: ${outcome.message}`);
+          if (args.show !== false) void showErrorMessage(notificationText(`NormLens: ${outcome.message}`));
           return { ok: false, message: outcome.message };
         }
         const result: CalcCommandResult = { ok: true, markdown: outcome.markdown, text: outcome.text, copyText: outcome.copyText, value: outcome.value };

@@ -5,6 +5,8 @@
  * All computing happens in the webview; the host only creates it and relays a few messages.
  */
 import * as vscode from 'vscode';
+import { linkArgs } from '../explain/links';
+import { notificationText } from '../core/visible';
 import { parseOpenRequest, parsePanelState, parseWebviewMessage, type HostToWebview, type OpenRequest } from '../protocol';
 
 export const PANEL_VIEW_TYPE = 'normlens.comparisonPanel';
@@ -154,7 +156,9 @@ export function registerPanel(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(OPEN_PANEL_COMMAND, (arg?: unknown) => {
       const parsed = parseOpenRequest(arg);
-      if (!parsed.ok) void vscode.window.showWarningMessage(`NormLens: ${parsed.reason}; opening the panel with its current settings.`);
+      // A link's arguments are only ever values the links' validator accepts (bounded literals).
+      if (parsed.ok && parsed.value.args) parsed.value.args = { ...linkArgs(parsed.value.args) };
+      if (!parsed.ok) void vscode.window.showWarningMessage(notificationText(`NormLens: ${parsed.reason}; opening the panel with its current settings.`));
       ComparisonPanel.createOrShow(context.extensionUri, parsed.ok && Object.keys(parsed.value).length ? parsed.value : undefined);
     }),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {

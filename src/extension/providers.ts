@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { explainLayer } from '../explain/hover';
 import { LINK_COMMANDS } from '../explain/links';
+import { Md, md } from '../explain/markdown';
+import { truncateText, visibleText } from '../core/visible';
 import type { Range as NormRange } from '../python/types';
 import type { NormDiagnostic, Severity } from '../rules/types';
 import { ruleInfo } from '../rules/index';
@@ -36,7 +38,7 @@ export class RuleDocs implements vscode.TextDocumentContentProvider {
   provideTextDocumentContent(uri: vscode.Uri): string {
     const code = uri.path.replace(/^\//, '').replace(/\.md$/, '');
     const info = ruleInfo(code);
-    if (!info) return `# ${code}\n\nNormLens has no rule with this code.\n`;
+    if (!info) return md`# ${Md.text(code)}\n\nNormLens has no rule with this code.\n`;
     return [
       `# ${info.title}`,
       '',
@@ -51,7 +53,8 @@ export class RuleDocs implements vscode.TextDocumentContentProvider {
 }
 
 export function toDiagnostic(d: NormDiagnostic): vscode.Diagnostic {
-  const diag = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
+  // Plain text in VS Code; quoted user text is still made one visible line (no control or bidi characters).
+  const diag = new vscode.Diagnostic(toRange(d.range), truncateText(visibleText(d.message, 'space'), 1000), SEVERITY[d.severity]);
   diag.source = SOURCE;
   diag.code = { value: d.code, target: ruleUri(d.code) };
   return diag;
@@ -70,11 +73,13 @@ export class NormHoverProvider implements vscode.HoverProvider {
       seed: settings.sampleSeed,
       preferredFramework: settings.preferredFramework === 'auto' ? undefined : settings.preferredFramework,
     });
-    const md = new vscode.MarkdownString(hover.markdown);
-    // Links may run NormLens's own commands and nothing else.
-    md.isTrusted = { enabledCommands: LINK_COMMANDS };
-    md.supportHtml = false;
-    return new vscode.Hover(md, toRange(layer.call.range));
+    // hover.markdown is Md: every piece of user text in it went through src/explain/markdown.ts.
+    const content = new vscode.MarkdownString(hover.markdown);
+    // Links may run NormLens's own commands and nothing else; no HTML, no theme icons.
+    content.isTrusted = { enabledCommands: LINK_COMMANDS };
+    content.supportHtml = false;
+    content.supportThemeIcons = false;
+    return new vscode.Hover(content, toRange(layer.call.range));
   }
 }
 

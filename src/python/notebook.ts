@@ -40,17 +40,34 @@ function cellSource(cell: unknown, index: number): string | null {
 }
 
 /** Scan a notebook (.ipynb JSON text). Throws NotebookError naming what is wrong with it. */
-export function recognizeNotebook(ipynbJson: string): NotebookResult {
+export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?: number } = {}): NotebookResult {
   let doc: unknown;
   try {
     doc = JSON.parse(ipynbJson);
   } catch (e) {
     throw new NotebookError(`not valid JSON (${(e as Error).message})`);
   }
-  if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { cells?: unknown }).cells)) {
-    throw new NotebookError('not a Jupyter notebook: no "cells" list at the top level');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (the JSON is ${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : `a ${typeof doc}`}; NormLens reads nbformat 4 notebooks)`);
+  }
+  const version = (doc as { nbformat?: unknown }).nbformat;
+  if (typeof version === 'number' && version < 4) {
+    throw new NotebookError(`nbformat ${version} notebook: NormLens reads nbformat 4 notebooks (Jupyter 4.0 and later, as VS Code does); convert it with \`jupyter nbconvert --to notebook --nbformat 4\``);
+  }
+  if (!Array.isArray((doc as { cells?: unknown }).cells)) {
+    throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (NormLens reads nbformat 4 notebooks${typeof version === 'number' ? `; this one says nbformat ${version}` : ''})`);
   }
   const raw = (doc as { cells: unknown[] }).cells;
+  if (options.maxSourceChars !== undefined) {
+    // Checked before any cell is scanned: the work and memory of a scan grow with the source.
+    let total = 0;
+    raw.forEach((cell, index) => {
+      total += cellSource(cell, index)?.length ?? 0;
+    });
+    if (total > options.maxSourceChars) {
+      throw new NotebookError(`its code cells hold ${total} characters of source; at most ${options.maxSourceChars} are checked`);
+    }
+  }
   const cells: NotebookCell[] = [];
   const timeline = new BindingTimeline();
   raw.forEach((cell, index) => {
@@ -63,6 +80,7 @@ export function recognizeNotebook(ipynbJson: string): NotebookResult {
   });
   timeline.seal();
   const layers: ResolvedLayer[] = [];
-  for (const c of cells) layers.push(...resolveCalls(c.calls, timeline, c.index));
+  // A loop, not push(...): one cell may hold more layers than a call takes arguments.
+  for (const c of cells) for (const l of resolveCalls(c.calls, timeline, c.index)) layers.push(l);
   return { cells, layers };
 }

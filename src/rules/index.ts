@@ -47,7 +47,8 @@ export function runRules(scan: ScanInput, layers: ResolvedLayer[], options: Rule
   const out: NormDiagnostic[] = [];
   for (const rule of RULES as readonly Rule[]) {
     if (disabled.has(rule.code)) continue;
-    out.push(...rule.check(ctx));
+    // A loop, not push(...): a rule may report more problems than a call takes arguments.
+    for (const d of rule.check(ctx)) out.push(d);
   }
   return out.sort(byPosition);
 }
@@ -77,10 +78,10 @@ export interface NotebookReport extends DocumentReport {
  * such as a Conv followed by its norm are looked for within a cell. All positions are
  * cell-relative, with `cell` set to the cell's index in the notebook.
  */
-export function analyzeNotebook(json: string, options?: RuleOptions): NotebookReport | { error: string } {
+export function analyzeNotebook(json: string, options?: RuleOptions & { maxSourceChars?: number }): NotebookReport | { error: string } {
   let nb: NotebookResult;
   try {
-    nb = recognizeNotebook(json);
+    nb = recognizeNotebook(json, { maxSourceChars: options?.maxSourceChars });
   } catch (e) {
     if (e instanceof NotebookError) return { error: e.message };
     throw e;
@@ -92,11 +93,18 @@ export function analyzeNotebook(json: string, options?: RuleOptions): NotebookRe
   const cellTexts: string[] = [];
   const diagnostics: NormDiagnostic[] = [];
   let affineNoted = false;
+  // Layers by cell, once (a filter per cell would be O(cells × layers)).
+  const layersByCell = new Map<number, ResolvedLayer[]>();
+  for (const l of nb.layers) {
+    const list = layersByCell.get(l.cell ?? 0);
+    if (list) list.push(l);
+    else layersByCell.set(l.cell ?? 0, [l]);
+  }
   for (const c of nb.cells) {
     while (cellTexts.length < c.index) cellTexts.push('');
     cellTexts.push(c.source);
     const text = c.source.replace(MAGIC, (m) => ' '.repeat(m.length));
-    const layers = nb.layers.filter((l) => l.cell === c.index);
+    const layers = layersByCell.get(c.index) ?? [];
     const scan: ScanInput = {
       text,
       calls: c.calls,

@@ -237,7 +237,11 @@ export function applyOpenRequest(state: PanelState, req: OpenRequest, classes: N
     const keep = layout === s.layout ? reshape({ ...s }, shape) : null;
     s = keep && keep.ok ? keep.state : { ...s, layout, shape, data: sampleData(shape, s.seed), trainSteps: 0 };
   }
-  if (groups !== null) s.groups = groups;
-  else if (s.groups > shape[ch]) s.groups = 1;
+  // Groups from a link are bounded by the channels shown (work per group never exceeds the example).
+  if (groups !== null && groups >= 1 && groups <= shape[ch]) s.groups = groups;
+  else {
+    if (groups !== null) notes.push(`${groups} groups do not fit the ${shape[ch]} channels of the example; it keeps ${s.groups > shape[ch] ? 1 : s.groups}.`);
+    if (s.groups > shape[ch]) s.groups = 1;
+  }
   return { state: s, notes };
 }

@@ -9,6 +9,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { parseHostMessage, parsePanelState, PANEL_METHODS, PROTOCOL_VERSION, LAYOUTS } from '../protocol';
 import type { Layout, PanelMethod, PanelState, WebviewToHost } from '../protocol';
 import type { FrameworkId } from '../frameworks/types';
+import { truncateText } from '../core/visible';
 import { applyOpenRequest, applyPreset, initialState, parseNumber, pasteArray, randomize, reshape, setCell } from './edit';
 import type { Edit } from './edit';
 import { FRAMEWORK_LIST, NORM_CLASSES, profileFor } from './tableData';
@@ -199,7 +200,7 @@ function wire(): void {
   shape.addEventListener('change', () => {
     const parts = shape.value.replace(/[[\]()]/g, '').split(/[\s,×x]+/).filter(Boolean);
     const dims = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
-    if (dims.some((d) => Number.isNaN(d))) return commit({ ok: false, message: `Shape "${shape.value}" should be whole numbers separated by commas, e.g. 4, 3, 2.` });
+    if (dims.some((d) => Number.isNaN(d))) return commit({ ok: false, message: `Shape "${truncateText(shape.value, 40)}" should be whole numbers separated by commas, e.g. 4, 3, 2.` });
     commit(reshape(state, dims));
   });
   setNumberField('eps', (v) => (v !== null && v < 0 ? { ok: false, message: 'ε must be ≥ 0.' } : { ok: true, state: { ...state, eps: v } }), true);

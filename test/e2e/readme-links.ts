@@ -3,7 +3,6 @@
 // extension's folder (the package is built with --no-rewrite-relative-links: there is no
 // repository to point them at), so each relative target must be a file the .vsix holds.
 import MarkdownIt from 'markdown-it';
-import type Token from 'markdown-it/lib/token.mjs';
 
 export interface MarkdownTarget {
   kind: 'link' | 'image';
@@ -13,10 +12,11 @@ export interface MarkdownTarget {
 /** Link targets and image sources of a Markdown document, in document order (as markdown-it parses them). */
 export function markdownTargets(markdown: string): MarkdownTarget[] {
   const found: MarkdownTarget[] = [];
+  type Token = ReturnType<InstanceType<typeof MarkdownIt>['parse']>[number];
   const walk = (tokens: Token[]) => {
     for (const t of tokens) {
-      if (t.type === 'link_open') found.push({ kind: 'link', target: t.attrGet('href') ?? '' });
-      if (t.type === 'image') found.push({ kind: 'image', target: t.attrGet('src') ?? '' });
+      if (t.type === 'link_open') found.push({ kind: 'link', target: String(t.attrGet('href') ?? '') });
+      if (t.type === 'image') found.push({ kind: 'image', target: String(t.attrGet('src') ?? '') });
       if (t.children) walk(t.children);
     }
   };

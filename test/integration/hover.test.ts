@@ -6,6 +6,7 @@ import { fixed } from '../../src/explain/format';
 import { LINK_COMMANDS, decodeCommandUri } from '../../src/explain/links';
 import { DocumentIndex } from '../../src/python/index';
 import { activate, hoverTexts, openExample, positionOf, setText } from './helpers';
+import { render } from '../unit/security/mdcheck';
 
 const OPTIONS = { decimals: 4, seed: 0 };
 
@@ -74,6 +75,32 @@ describe('hovers on Python files', () => {
       assert.ok(LINK_COMMANDS.includes(d.command), `${d.command} is one of ours`);
       assert.ok(registered.has(d.command), `${d.command} is registered`);
     }
+  });
+
+  it('shows a forged link, an image and HTML from a string argument as text, and a forged command cannot run with its arguments', async () => {
+    const doc = editor.document;
+    const forged = '[Open in comparison panel](command:normlens.calc.simulate?%5B%7B%22batchSize%22%3A1000000000%2C%22show%22%3Afalse%7D%5D) ![t](https://evil.example/p.png) <img src=x>';
+    const line = `        self.hostile = nn.BatchNorm2d(8, momentum=m or "${forged}")\n`;
+    const at = doc.getText().indexOf('        self.bn2');
+    assert.ok(at > 0);
+    await setText(doc, doc.getText().slice(0, at) + line + doc.getText().slice(at));
+    const pos = positionOf(doc, 'nn.BatchNorm2d(8, momentum=m', 4);
+    const { hovers } = await hoverTexts(doc.uri, pos);
+    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('BatchNorm2d(8')) as vscode.MarkdownString;
+    assert.ok(md, 'a hover');
+    assert.strictEqual(md.supportHtml, false);
+    // The hover is exactly what the explanation module builds (escaped), and its links are ours only.
+    assert.strictEqual(md.value, expectedHover(doc.getText(), doc.offsetAt(pos)));
+    // Parsed by markdown-it: no image, no HTML, and the links are the hover's own link line.
+    const rendered = render(md.value);
+    assert.strictEqual(rendered.images, 0);
+    assert.strictEqual(rendered.html, 0);
+    assert.deepStrictEqual(rendered.links, render(md.value.slice(md.value.lastIndexOf('\n') + 1)).links);
+    assert.ok(rendered.links.length >= 2 && rendered.links.every((l) => !decodeURIComponent(l).includes('1000000000')), 'no forged link');
+    // Even called directly with the attacker's arguments, the calculator answers within its bound.
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('normlens.calc.simulate', { batchSize: 1e9, momentum: 0.1, convention: 'new-weight', show: false });
+    assert.strictEqual(r?.ok, false);
+    assert.match(r?.message ?? '', /batch size 1000000000 is larger than the 1,000,000 values per channel/);
   });
 
   it('answers anywhere in the call, on F.* functional calls, and not on unrelated code', async () => {

@@ -12,7 +12,7 @@ import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, Scanned
 import { customNorm, type CustomNorm } from './custom';
 import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
 import { argList, children, type SyntaxNode } from './syntax';
-import type { BoundArg, Hop, Value } from './values';
+import { visibleHops, type BoundArg, type Hop, type Value } from './values';
 
 /** An argument on its way to a framework class: written somewhere in the file, or a literal we supply. */
 export interface SynthArg {
@@ -99,22 +99,23 @@ export class LayerResolver {
     switch (v.k) {
       case 'q': {
         const spec = findByQualifiedName(v.q);
-        return spec ? [{ spec, via: partialAt !== undefined ? 'partial' : v.hops[0]?.via ?? 'import', hops: v.hops, args, partialAt }] : [];
+        const hops = visibleHops(v.hops);
+        return spec ? [{ spec, via: partialAt !== undefined ? 'partial' : (hops[0]?.via as FoundVia | undefined) ?? 'import', hops, args, partialAt }] : [];
       }
       case 'partial': {
         const owner = v.owner && v.owner !== this.model ? v.owner : undefined;
         // a partial written in another file is explained by the import that brought it
         const at = owner ? partialAt : partialAt ?? v.at;
-        return this.unfold(v.fn, mergeArgs(fromBound(v.args, owner), args), depth + 1, at).map((c) => ({ ...c, via: owner && at === undefined ? 'partial' : c.via, hops: [...c.hops, ...v.hops] }));
+        return this.unfold(v.fn, mergeArgs(fromBound(v.args, owner), args), depth + 1, at).map((c) => ({ ...c, via: owner && at === undefined ? 'partial' : c.via, hops: [...c.hops, ...visibleHops(v.hops)] }));
       }
       case 'class': {
         const what = this.classify(v.cls);
         if (!what) return [];
         if (what.kind === 'subclass') {
           const mapped = this.throughInit(v.cls, args, 0);
-          return [{ spec: what.spec, via: 'subclass', hops: v.hops, args: mapped, partialAt, cls: v.cls }];
+          return [{ spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls }];
         }
-        return [{ spec: what.custom.spec, via: 'custom-module', hops: v.hops, args: this.customArgs(v.cls, what.custom, args), partialAt, cls: v.cls, custom: what.custom }];
+        return [{ spec: what.custom.spec, via: 'custom-module', hops: visibleHops(v.hops), args: this.customArgs(v.cls, what.custom, args), partialAt, cls: v.cls, custom: what.custom }];
       }
       default:
         return [];

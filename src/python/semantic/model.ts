@@ -278,7 +278,7 @@ export class ModuleModel {
   constructor(
     readonly text: string,
     readonly tree: Tree,
-    private readonly host?: ImportHost,
+    readonly host?: ImportHost,
     /** Dotted name of this module (for relative imports), e.g. 'timm.layers.norm'; and whether it is a package's __init__. */
     readonly moduleName = '',
     readonly isPackage = false,
@@ -452,9 +452,9 @@ export class ModuleModel {
       let mod = '';
       for (; i < kids.length && kids[i].name !== 'import'; i++) {
         const t = this.t(kids[i]);
-        if (kids[i].name === '.' || /^\.+$/.test(t)) dots += t.length;
-        else if (kids[i].name === 'VariableName') mod += (mod && !mod.endsWith('.') ? '.' : '') + t;
-        else if (t === '...') dots += 3;
+        // leading dots make the import relative; dots between names only join them
+        if (kids[i].name === 'VariableName') mod += (mod ? '.' : '') + t;
+        else if (!mod && /^\.+$/.test(t)) dots += t.length;
       }
       const base = dots > 0 ? this.relative(dots, mod) : mod;
       i++;
@@ -522,7 +522,11 @@ export class ModuleModel {
       let vs: VSet;
       if (i === 0 && f.cls && !isStatic && p.star === '') vs = isClassMethod ? [{ k: 'class', cls: f.cls, hops: [] }] : [{ k: 'inst', cls: f.cls, hops: [] }];
       else if (p.star) vs = [UNKNOWN];
-      else vs = union(p.defaults, p.passed);
+      else {
+        // values entering through the parameter are marked, and the parameter itself stands for what callers elsewhere pass
+        const tag = `${f.owner.uid}:${f.id}:${p.name}`;
+        vs = union(withHop(union(p.defaults, p.passed), { via: 'param', name: tag, at: p.node.from }), [{ k: 'param', name: tag, hops: [] }]);
+      }
       vars.set(p.name, vs);
       this.record(f, p.name, vs);
     });
@@ -566,11 +570,11 @@ export class ModuleModel {
   private lookup(name: string, env: Env): VSet {
     if (env.extra?.has(name)) return env.extra.get(name)!;
     const scope = env.scope;
-    if (scope.locals.has(name)) return env.vars.get(name) ?? scope.summary.get(name) ?? EMPTY;
+    if (scope.locals.has(name)) return this.deref(env.vars.get(name) ?? scope.summary.get(name) ?? EMPTY);
     // enclosing scopes (class bodies are skipped by functions, as in Python)
     for (let s: Scope | null = scope.parent; s; s = s.parent) {
       if (s.kind === 'class') continue;
-      if (s.locals.has(name)) return s.summary.get(name) ?? EMPTY;
+      if (s.locals.has(name)) return this.deref(s.summary.get(name) ?? EMPTY);
     }
     if (name === 'super') return [{ k: 'q', q: 'builtins.super', hops: [] }];
     if (BUILTINS_SPECIAL.has(name)) return [{ k: 'q', q: 'builtins.' + name, hops: [] }];
@@ -741,14 +745,7 @@ export class ModuleModel {
       if (b.local === '*') continue;
       let vs: VSet = [{ k: 'q', q: b.target, hops: [] }];
       const dot = b.target.lastIndexOf('.');
-      const found = this.host && dot > 0 ? this.host.lookup(b.target.slice(0, dot), b.target.slice(dot + 1), this.moduleName) : undefined;
-      if (found) {
-        // hops and partial arguments of another file keep their own offsets: mark them as foreign
-        const mine = found.values
-          .filter((v) => v.k === 'q' || v.k === 'class' || v.k === 'partial' || v.k === 'func' || v.k === 'const')
-          .map((v): Value => (v.k === 'partial' ? { ...v, hops: [], owner: v.owner ?? found.model } : { ...v, hops: [] }));
-        if (mine.length) vs = withHop(mine, { via: 'import', name: b.local, at: s.from });
-      }
+      if (this.host && dot > 0) vs = [{ k: 'ext', module: b.target.slice(0, dot), name: b.target.slice(dot + 1), at: s.from, local: b.local, model: this, hops: [] }];
       this.setName(env, b.local, vs);
     }
   }
@@ -1164,14 +1161,35 @@ export class ModuleModel {
         return this.apply(c.fn, merged, env, at, depth + 1);
       }
       case 'class': {
-        const init = this.findMethod(c.cls, '__init__');
-        if (init) this.bind(init, args, true);
-        else this.bindFields(c.cls, args);
+        if (c.cls.owner === this) {
+          const init = this.findMethod(c.cls, '__init__');
+          if (init) this.bind(init, args, true);
+          else this.bindFields(c.cls, args);
+        }
         return [{ k: 'inst', cls: c.cls, hops: [] }];
       }
       case 'func': {
-        this.bind(c.fn, args, !!(c as { bound?: boolean }).bound);
-        return c.fn.returns.length ? c.fn.returns : [UNKNOWN];
+        const f = c.fn;
+        // another file's function is summarized by its own module; only this module's get our arguments
+        if (f.owner === this) this.bind(f, args, !!c.bound);
+        // what entered through a parameter and is returned is, at this call, what this call passes
+        const tag = `${f.owner.uid}:${f.id}:`;
+        const through = new Set<string>();
+        const rest = f.returns.filter((v) => {
+          if (v.k === 'param' && v.name.startsWith(tag)) {
+            through.add(v.name.slice(tag.length));
+            return false;
+          }
+          const h = v.hops.find((x) => x.via === 'param' && x.name.startsWith(tag));
+          if (h) through.add(h.name.slice(tag.length));
+          return !h;
+        });
+        let out: VSet = rest;
+        if (through.size) {
+          const passed = this.bindMap(f, args, !!c.bound);
+          for (const p of through) out = union(out, passed.get(p) ?? f.params.find((x) => x.name === p)?.defaults ?? [UNKNOWN]);
+        }
+        return out.length ? out : [UNKNOWN];
       }
       default:
         return [UNKNOWN];
@@ -1195,6 +1213,23 @@ export class ModuleModel {
       const hop: Hop = { via: 'call', name: p.name, at: a.node?.from ?? 0 };
       p.passed = this.grow(p.passed, withHop(a.values, hop));
     }
+  }
+
+  /** A call's argument values by parameter name (positional, then keywords). */
+  private bindMap(f: FuncDef, args: BoundArg[], skipFirst: boolean): Map<string, VSet> {
+    const params = f.params.slice(skipFirst ? 1 : 0);
+    const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
+    const out = new Map<string, VSet>();
+    let i = 0;
+    for (const a of args) {
+      if (a.star) {
+        if (a.star === '*') i = Infinity;
+        continue;
+      }
+      const p = a.name ? params.find((x) => x.name === a.name && x.star === '') : positional[i++];
+      if (p) out.set(p.name, a.values);
+    }
+    return out;
   }
 
   private bindFields(cls: ClassDef, args: BoundArg[]): void {
@@ -1233,7 +1268,40 @@ export class ModuleModel {
 
   /** Module-level values of a name (what another module importing it sees). */
   exported(name: string): VSet | undefined {
-    return this.module.locals.has(name) ? this.module.summary.get(name) : undefined;
+    return this.module.locals.has(name) ? this.deref(this.module.summary.get(name) ?? EMPTY) : undefined;
+  }
+
+  private derefDepth = 0;
+
+  /** Imported names of other project modules, replaced by what those modules bind them to. */
+  deref(vs: VSet): VSet {
+    if (!vs.some((v) => v.k === 'ext')) return vs;
+    let out: VSet = EMPTY;
+    for (const v of vs) {
+      if (v.k !== 'ext') {
+        out = union(out, [v]);
+        continue;
+      }
+      let found: { values: VSet; model: ModuleModel } | undefined;
+      if (this.derefDepth < 16 && v.model.host) {
+        this.derefDepth++;
+        try {
+          found = v.model.host.lookup(v.module, v.name, v.model.moduleName);
+        } finally {
+          this.derefDepth--;
+        }
+      }
+      if (!found) {
+        out = union(out, [{ k: 'q', q: `${v.module}.${v.name}`, hops: [] }]);
+        continue;
+      }
+      // hops and partial arguments of another file keep their own offsets: mark them as foreign
+      const mine = found.values
+        .filter((x) => x.k === 'q' || x.k === 'class' || x.k === 'partial' || x.k === 'func' || x.k === 'const')
+        .map((x): Value => (x.k === 'partial' ? { ...x, hops: [], owner: x.owner ?? found!.model } : { ...x, hops: [] }));
+      out = union(out, v.model === this ? withHop(mine, { via: 'import', name: v.local, at: v.at }) : mine);
+    }
+    return out;
   }
 
   keyOf = keyOf;

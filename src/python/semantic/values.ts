@@ -11,7 +11,8 @@ import type { ClassDef, FuncDef, ModuleModel } from './model';
 export type Via = 'import' | 'alias' | 'attribute' | 'parameter-default' | 'call' | 'partial' | 'subclass' | 'custom-module';
 
 export interface Hop {
-  via: Via;
+  /** 'param': internal mark of a value entering a function through a parameter (see ModuleModel.apply). */
+  via: Via | 'param';
   /** The name, attribute or parameter it passed through (`norm_layer`, `self._norm_layer`). */
   name: string;
   /** Offset where the hop happens (the assignment, default or argument). */
@@ -42,6 +43,8 @@ export type Value =
   | { k: 'seq'; items: VSet[]; at: number; hops: Hop[] }
   /** A parameter of the function being summarized, inside a subclass's `super().__init__` call. */
   | { k: 'param'; name: string; hops: Hop[] }
+  /** A name imported from another module of the project, resolved when read (so only what is used is loaded). */
+  | { k: 'ext'; module: string; name: string; at: number; local: string; model: ModuleModel; hops: Hop[] }
   | { k: 'unknown'; hops: Hop[] };
 
 export type VSet = readonly Value[];
@@ -74,6 +77,8 @@ export function keyOf(v: Value): string {
       return 's:' + v.at;
     case 'param':
       return 'a:' + v.name;
+    case 'ext':
+      return `x:${v.model.uid}:${v.module}:${v.name}`;
     case 'unknown':
       return v === WIDE ? '??' : '?';
   }
@@ -128,5 +133,8 @@ export function withHop(vs: VSet, hop: Hop): VSet {
 }
 
 export const isNone = (v: Value) => v.k === 'const' && v.v === null;
+
+/** Hops worth showing (without the internal parameter marks). */
+export const visibleHops = (hops: readonly Hop[]): Hop[] => hops.filter((h) => h.via !== 'param');
 
 export type { ArgNode };
