@@ -152,7 +152,7 @@ export const PITFALLS: Pitfall[] = [
       const ch = num(roleValue(c, 'channels'));
       if (g <= 0) return `${roleName(c, 'groups')}=${g}: the number of groups must be at least 1.`;
       if (ch === null) return `The input's channel count must be divisible by ${g}; narrow layers need fewer groups.`;
-      return `${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels must be divisible by num_groups". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
+      return `${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels (${ch}) must be divisible by num_groups (${g})". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
     },
   },
   {
