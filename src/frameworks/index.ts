@@ -93,10 +93,12 @@ export function bindArguments(
   positional.forEach((v, i) => {
     if (i < positionalParams.length) given.set(positionalParams[i].name, v);
   });
+  const unrecognized: Record<string, PyValue> = {};
   for (const [name, v] of Object.entries(keywords)) {
     const param = params.find((q) => q.name === name);
     if (!param) {
-      if (spec.varKeywords) extraKeywords[name] = v;
+      if (spec.varKeywords && (!spec.kwargsAccepted || spec.kwargsAccepted.names.includes(name))) extraKeywords[name] = v;
+      else if (spec.varKeywords) unrecognized[name] = v;
       else errors.push({ problem: 'unexpected-keyword', param: name, message: `${fn} got an unexpected keyword argument '${name}'` });
       continue;
     }
@@ -138,6 +140,14 @@ export function bindArguments(
     };
     if (missingPos.length) report(missingPos, 'positional ');
     else report(missingKw, 'keyword-only ');
+  }
+
+  // The class's own refusal of keywords its **kwargs does not take (Keras 3: one ValueError naming them all),
+  // raised in the body, so after every binding error the call itself would raise.
+  const unknownNames = Object.keys(unrecognized);
+  if (unknownNames.length && spec.kwargsAccepted) {
+    const message = spec.kwargsAccepted.message(unrecognized);
+    for (const name of unknownNames) errors.push({ problem: 'unexpected-keyword', param: name, message });
   }
 
   const args: Record<string, PyValue> = {};

@@ -126,6 +126,8 @@ const deviceDtype = [
   p('device', 'Device for the parameters and buffers.', null),
   p('dtype', 'Data type for the parameters and buffers.', null),
 ];
+// BatchNorm, InstanceNorm and GroupNorm take a keyword-only `bias` last in torch 2.13; torch 1.13 did not have it.
+const torchBiasFlag = kw('bias', 'With affine, also learn the additive bias β (False: only the scale γ).', true, { since: '2.13' });
 const torchBnParams = (lazy: boolean): ParamSpec[] => [
   ...(lazy ? [] : [p('num_features', 'Number of channels C of the (N, C, ...) input.')]),
   p('eps', 'Added to the variance before the square root, for numerical stability.', 1e-5),
@@ -152,18 +154,19 @@ function torchBatchNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpec {
     name,
     kind: 'batch_norm',
     form: 'module',
-    params: [...torchBnParams(lazy), ...deviceDtype],
+    params: [...torchBnParams(lazy), ...deviceDtype, torchBiasFlag],
     roles: {
       channels: lazy ? undefined : 'num_features',
       eps: 'eps',
       momentum: 'momentum',
       affine: 'affine',
+      bias: 'bias',
       trackRunningStats: 'track_running_stats',
     },
     inputShape: bnShapes[dim],
     statistics: bnStats[dim],
     storedVariance: 'unbiased',
-    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 2.13`,
     notes: [
       'Normalizes with the biased batch variance but stores the unbiased one (×n/(n−1)) in running_var.',
       ...(lazy ? ['num_features is taken from the first input (the module then becomes BatchNorm' + dim + ').'] : []),
@@ -174,7 +177,7 @@ function torchBatchNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpec {
       eps: num(a, 'eps'),
       momentum: numOrNone(a, 'momentum'),
       hasWeight: bool(a, 'affine'),
-      hasBias: bool(a, 'affine'),
+      hasBias: bool(a, 'affine') && bool(a, 'bias'),
       trackRunningStats: bool(a, 'track_running_stats'),
       storedVariance: 'unbiased',
       channelAxis: 1,
@@ -195,12 +198,13 @@ const syncBatchNorm: NormClassSpec = {
     ...torchBnParams(false),
     p('process_group', 'Process group whose ranks share batch statistics; None = the whole world.', null),
     ...deviceDtype,
+    torchBiasFlag,
   ],
-  roles: { channels: 'num_features', eps: 'eps', momentum: 'momentum', affine: 'affine', trackRunningStats: 'track_running_stats' },
+  roles: { channels: 'num_features', eps: 'eps', momentum: 'momentum', affine: 'affine', bias: 'bias', trackRunningStats: 'track_running_stats' },
   inputShape: '(N, C, +)',
   statistics: 'over N and all spatial dims of every process in the group, for each channel C',
   storedVariance: 'unbiased',
-  source: `${TORCH_DOC}torch.nn.SyncBatchNorm.html; signature checked with inspect.signature on torch 1.13`,
+  source: `${TORCH_DOC}torch.nn.SyncBatchNorm.html; signature checked with inspect.signature on torch 2.13`,
   notes: [
     'Statistics are reduced across processes only in training with an initialized process group; computed here as one process.',
     'Needs CUDA (or another accelerator) input in training; on a CPU it raises.',
@@ -211,7 +215,7 @@ const syncBatchNorm: NormClassSpec = {
     eps: num(a, 'eps'),
     momentum: numOrNone(a, 'momentum'),
     hasWeight: bool(a, 'affine'),
-    hasBias: bool(a, 'affine'),
+    hasBias: bool(a, 'affine') && bool(a, 'bias'),
     trackRunningStats: bool(a, 'track_running_stats'),
     storedVariance: 'unbiased',
     channelAxis: 1,
@@ -231,6 +235,7 @@ function torchInstanceNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpe
     p('affine', 'Learnable per-channel weight and bias.', lazy),
     p('track_running_stats', 'Keep running statistics and use them in eval mode.', lazy),
     ...deviceDtype,
+    torchBiasFlag,
   ];
   const batchedRank = { '1d': 3, '2d': 4, '3d': 5 }[dim];
   return {
@@ -246,12 +251,13 @@ function torchInstanceNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpe
       eps: 'eps',
       momentum: 'momentum',
       affine: 'affine',
+      bias: 'bias',
       trackRunningStats: 'track_running_stats',
     },
     inputShape: inShapes[dim],
     statistics: 'over the spatial dims of each sample and channel (N, C)',
     storedVariance: 'unbiased',
-    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 2.13`,
     notes: lazy
       ? ['Unlike InstanceNorm' + dim + ', affine and track_running_stats default to True.']
       : ['affine=False by default: no learnable scale or shift unless asked for (Flax and Paddle default to having them).'],
@@ -261,7 +267,7 @@ function torchInstanceNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpe
       eps: num(a, 'eps'),
       momentum: numOrNone(a, 'momentum'),
       hasWeight: bool(a, 'affine'),
-      hasBias: bool(a, 'affine'),
+      hasBias: bool(a, 'affine') && bool(a, 'bias'),
       trackRunningStats: bool(a, 'track_running_stats'),
       channelAxis: 1,
       batchedRank,
@@ -287,7 +293,7 @@ const torchLayerNorm: NormClassSpec = {
   roles: { normalizedShape: 'normalized_shape', eps: 'eps', affine: 'elementwise_affine', bias: 'bias' },
   inputShape: '(*, *normalized_shape)',
   statistics: 'over the trailing normalized_shape dims of each position',
-  source: `${TORCH_DOC}torch.nn.LayerNorm.html; torch 1.13 signature lacks bias (added in 2.1)`,
+  source: `${TORCH_DOC}torch.nn.LayerNorm.html; signature checked with inspect.signature on torch 2.13 (bias added in 2.1)`,
   notes: ['Same computation in train and eval: no running statistics.'],
   toCore: core((a) => {
     const affine = bool(a, 'elementwise_affine');
@@ -314,11 +320,12 @@ const torchGroupNorm: NormClassSpec = {
     p('eps', 'Added to the variance before the square root, for numerical stability.', 1e-5),
     p('affine', 'Learnable per-channel weight and bias.', true),
     ...deviceDtype,
+    torchBiasFlag,
   ],
-  roles: { groups: 'num_groups', channels: 'num_channels', eps: 'eps', affine: 'affine' },
+  roles: { groups: 'num_groups', channels: 'num_channels', eps: 'eps', affine: 'affine', bias: 'bias' },
   inputShape: '(N, C, *)',
   statistics: 'over each group of C/num_groups channels and all spatial dims, per sample',
-  source: `${TORCH_DOC}torch.nn.GroupNorm.html; signature checked with inspect.signature on torch 1.13`,
+  source: `${TORCH_DOC}torch.nn.GroupNorm.html; signature checked with inspect.signature on torch 2.13`,
   notes: ['The constructor raises "num_channels must be divisible by num_groups".'],
   toCore: core((a) => ({
     kind: 'group_norm',
@@ -326,7 +333,7 @@ const torchGroupNorm: NormClassSpec = {
     numChannels: int(a, 'num_channels'),
     eps: num(a, 'eps'),
     hasWeight: bool(a, 'affine'),
-    hasBias: bool(a, 'affine'),
+    hasBias: bool(a, 'affine') && bool(a, 'bias'),
     channelAxis: 1,
   })),
 };
@@ -348,7 +355,7 @@ const torchRmsNorm: NormClassSpec = {
   roles: { normalizedShape: 'normalized_shape', eps: 'eps', affine: 'elementwise_affine' },
   inputShape: '(*, *normalized_shape)',
   statistics: 'mean of squares over the trailing normalized_shape dims of each position',
-  source: `${TORCH_DOC}torch.nn.RMSNorm.html (added in PyTorch 2.4; absent from torch 1.13)`,
+  source: `${TORCH_DOC}torch.nn.RMSNorm.html (added in PyTorch 2.4); signature checked with inspect.signature on torch 2.13`,
   notes: ['No mean subtraction and no bias; eps=None uses torch.finfo(dtype).eps.'],
   toCore: core((a) => ({
     kind: 'rms_norm',
@@ -374,7 +381,7 @@ const torchLrn: NormClassSpec = {
   roles: {},
   inputShape: '(N, C, *)',
   statistics: 'sum of squares over a window of `size` neighbouring channels at each position',
-  source: `${TORCH_DOC}torch.nn.LocalResponseNorm.html; signature checked with inspect.signature on torch 1.13`,
+  source: `${TORCH_DOC}torch.nn.LocalResponseNorm.html; signature checked with inspect.signature on torch 2.13`,
   toCore: core((a) => ({ kind: 'local_response_norm', size: int(a, 'size', 1), alpha: num(a, 'alpha'), beta: num(a, 'beta'), k: num(a, 'k') })),
 };
 
@@ -404,7 +411,7 @@ const torchFunctional: NormClassSpec[] = [
     inputShape: '(N, C, *)',
     statistics: 'over N and all spatial dims for each channel C',
     storedVariance: 'unbiased',
-    source: `${F_DOC}batch_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}batch_norm.html; signature checked with inspect.signature on torch 2.13`,
     notes: ['training defaults to False: called bare, it normalizes with the running statistics passed in.'],
     toCore: core((a) => ({
       kind: 'batch_norm',
@@ -436,7 +443,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { normalizedShape: 'normalized_shape', eps: 'eps' },
     inputShape: '(*, *normalized_shape)',
     statistics: 'over the trailing normalized_shape dims of each position',
-    source: `${F_DOC}layer_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}layer_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({
       kind: 'layer_norm',
       normalizedShape: ints(a, 'normalized_shape'),
@@ -462,7 +469,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { groups: 'num_groups', eps: 'eps' },
     inputShape: '(N, C, *)',
     statistics: 'over each group of channels and all spatial dims, per sample',
-    source: `${F_DOC}group_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}group_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a, _r, shape) => ({
       kind: 'group_norm',
       numGroups: int(a, 'num_groups', -Infinity),
@@ -495,7 +502,7 @@ const torchFunctional: NormClassSpec[] = [
     inputShape: '(N, C, *)',
     statistics: 'over the spatial dims of each sample and channel (N, C)',
     storedVariance: 'unbiased',
-    source: `${F_DOC}instance_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}instance_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({
       kind: 'instance_norm',
       numFeatures: null,
@@ -525,7 +532,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { normalizedShape: 'normalized_shape', eps: 'eps' },
     inputShape: '(*, *normalized_shape)',
     statistics: 'mean of squares over the trailing normalized_shape dims of each position',
-    source: `${F_DOC}rms_norm.html (added in PyTorch 2.4; absent from torch 1.13)`,
+    source: `${F_DOC}rms_norm.html (added in PyTorch 2.4); signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({
       kind: 'rms_norm',
       normalizedShape: ints(a, 'normalized_shape'),
@@ -550,7 +557,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: {},
     inputShape: '(N, C, *)',
     statistics: 'sum of squares over a window of `size` neighbouring channels at each position',
-    source: `${F_DOC}local_response_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}local_response_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({ kind: 'local_response_norm', size: int(a, 'size', 1), alpha: num(a, 'alpha'), beta: num(a, 'beta'), k: num(a, 'k') })),
   },
   {
@@ -570,7 +577,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { eps: 'eps' },
     inputShape: 'any',
     statistics: 'Lp norm along dim for each position (no mean, no variance)',
-    source: `${F_DOC}normalize.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}normalize.html; signature checked with inspect.signature on torch 2.13`,
     notes: ['Divides by max(‖x‖p, eps) along dim: a rescaling to unit length, not a standardization.'],
     toCore: cannot('normalize (Lp unit-length scaling) has no statistics to compute here; NormLens computes mean/variance normalizations only'),
   },
@@ -609,6 +616,17 @@ const initializers = (withMoving: boolean): ParamSpec[] => [
   p('gamma_constraint', 'Constraint on γ.', null),
 ];
 const kerasAxisDoc = 'The feature axis (or axes); -1 = last (channels-last).';
+/**
+ * What Keras 3's base Layer takes through **kwargs (keras/src/layers/layer.py, Layer.__init__ in 3.15.1: keyword-only
+ * activity_regularizer, trainable, dtype, autocast, name, and input_dim/input_shape popped from kwargs); anything else
+ * raises "ValueError: Unrecognized keyword arguments passed to <Layer>: {...}".
+ */
+const KERAS_LAYER_KWARGS = ['activity_regularizer', 'trainable', 'dtype', 'autocast', 'name', 'input_dim', 'input_shape'];
+const kerasKwargsFor = (layer: string): NonNullable<NormClassSpec['kwargsAccepted']> => ({
+  names: KERAS_LAYER_KWARGS,
+  message: (unknown) =>
+    `Unrecognized keyword arguments passed to ${layer}: {${Object.entries(unknown).map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(', ')}}`,
+});
 
 /** The single channel axis of a Keras/Flax per-feature layer, as an axis index. */
 function featureAxis(a: Args, name: string, layer: string): number {
@@ -619,7 +637,19 @@ function featureAxis(a: Args, name: string, layer: string): number {
 
 function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
   const prefixes = framework === 'keras' ? ['keras.layers'] : ['tensorflow.keras.layers'];
-  const names = (n: string) => prefixes.map((x) => `${x}.${n}`);
+  // Keras 3 also exports each class from keras.src (used inside Keras itself and by code that imports
+  // `from keras.src import layers`); the signature test checks these paths resolve to the same class.
+  const srcModule: Record<string, string> = {
+    BatchNormalization: 'batch_normalization',
+    LayerNormalization: 'layer_normalization',
+    GroupNormalization: 'group_normalization',
+    RMSNormalization: 'rms_normalization',
+    UnitNormalization: 'unit_normalization',
+  };
+  const names = (n: string) => [
+    ...prefixes.map((x) => `${x}.${n}`),
+    ...(framework === 'keras' ? [`keras.src.layers.${n}`, `keras.src.layers.normalization.${srcModule[n]}.${n}`] : []),
+  ];
   const label = framework === 'keras' ? 'Keras 3' : 'tf.keras';
   const src = (page: string) =>
     framework === 'keras'
@@ -641,9 +671,13 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         p('center', 'Learn an offset β.', true),
         p('scale', 'Learn a scale γ.', true),
         ...initializers(true),
+        p('renorm', 'Batch renormalization (Ioffe 2017): correct batch statistics toward the moving ones in training.', false),
+        p('renorm_clipping', "With renorm: dict of 'rmax', 'rmin', 'dmax' clipping the correction (r, d).", null),
+        p('renorm_momentum', 'With renorm: momentum of the moving mean and standard deviation used for the correction.', 0.99),
         p('synchronized', 'Synchronize batch statistics across devices in distributed training.', false),
       ],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('BatchNormalization'),
       roles: { axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over every axis except `axis`, for each feature',
@@ -655,18 +689,25 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         'A batch of one is allowed in training (variance 0), where PyTorch raises.',
         ...kerasNote,
       ],
-      toCore: core((a) => ({
-        kind: 'batch_norm',
-        numFeatures: null,
-        eps: num(a, 'epsilon'),
-        momentum: 1 - num(a, 'momentum'),
-        hasWeight: bool(a, 'scale'),
-        hasBias: bool(a, 'center'),
-        trackRunningStats: true,
-        storedVariance: 'biased',
-        channelAxis: featureAxis(a, 'axis', 'BatchNormalization'),
-        layerName: 'BatchNormalization',
-      })),
+      toCore: core((a) => {
+        if (bool(a, 'renorm')) {
+          fail('BatchNormalization(renorm=True) (batch renormalization: batch statistics corrected by r and d from separate moving mean and stddev) is not computed by NormLens; renorm=False is');
+        }
+        return {
+          kind: 'batch_norm',
+          numFeatures: null,
+          eps: num(a, 'epsilon'),
+          momentum: 1 - num(a, 'momentum'),
+          hasWeight: bool(a, 'scale'),
+          hasBias: bool(a, 'center'),
+          trackRunningStats: true,
+          storedVariance: 'biased',
+          channelAxis: featureAxis(a, 'axis', 'BatchNormalization'),
+          layerName: 'BatchNormalization',
+          // Keras normalizes a batch of one (variance 0) and accepts epsilon=0 without complaint.
+          checks: 'none',
+        };
+      }),
     },
     {
       id: `${prefixes[0]}.LayerNormalization`,
@@ -681,21 +722,29 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         p('center', 'Learn an offset β.', true),
         p('scale', 'Learn a scale γ.', true),
         ...initializers(false),
+        kw('rms_scaling', 'Deprecated (Keras 3.15 warns): divide x, not x − mean, by sqrt(var + eps), times γ; no β. Scales by the variance, not the RMS.', false, { viaKwargs: true }),
       ],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('LayerNormalization'),
       roles: { axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., features)',
       statistics: 'over `axis` for each position',
       source: src('layer_normalization'),
-      notes: ['epsilon defaults to 1e-3, a hundred times PyTorch\'s 1e-5.', ...(framework === 'tf_keras' ? ['Some Keras 3 releases also took rms_scaling=False after scale.'] : ['Some Keras 3 releases also took rms_scaling=False after scale.'])],
+      notes: [
+        'epsilon defaults to 1e-3, a hundred times PyTorch\'s 1e-5.',
+        'rms_scaling=True (taken from **kwargs; deprecated in Keras 3.15) computes x·rsqrt(var(x) + ε)·γ: divided by the standard deviation but not centred, and with no β. It is neither LayerNorm nor RMSNorm; keras.layers.RMSNormalization is the RMS norm.',
+      ],
       toCore: core((a, _r, shape) => {
         const s = needShape(shape, 'LayerNormalization');
+        const rmsScaling = bool(a, 'rms_scaling');
         return {
           kind: 'layer_norm',
           normalizedShape: trailingShape(ints(a, 'axis'), s, 'axis', 'LayerNormalization'),
           eps: num(a, 'epsilon'),
-          hasWeight: bool(a, 'scale'),
-          hasBias: bool(a, 'center'),
+          // Keras builds γ when scale or rms_scaling, β only when center and not rms_scaling.
+          hasWeight: bool(a, 'scale') || rmsScaling,
+          hasBias: bool(a, 'center') && !rmsScaling,
+          ...(rmsScaling ? { rmsScaling: true } : {}),
         };
       }),
     },
@@ -715,6 +764,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         ...initializers(false),
       ],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('GroupNormalization'),
       roles: { groups: 'groups', axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over each group of channels and all other non-batch axes, per sample',
@@ -725,14 +775,22 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         const [resolved] = resolveAxes([axis], s.length, 'axis');
         const channels = s[resolved];
         const g = int(a, 'groups', -Infinity);
+        // Keras 3.15.1 keras/src/layers/normalization/group_normalization.py: __init__, then build().
+        if (g <= 0 && g !== -1) {
+          fail(`Received an invalid value for argument \`groups\`, expected a positive integer (or \`-1\` for instance normalization). Received: groups=${g}`);
+        }
+        const groups = g === -1 ? channels : g;
+        if (channels < groups) fail(`Number of groups (${groups}) cannot be more than the number of channels (${channels}).`);
+        if (channels % groups !== 0) fail(`Number of groups (${groups}) must be a multiple of the number of channels (${channels}).`);
         return {
           kind: 'group_norm',
-          numGroups: g === -1 ? channels : g,
+          numGroups: groups,
           numChannels: channels,
           eps: num(a, 'epsilon'),
           hasWeight: bool(a, 'scale'),
           hasBias: bool(a, 'center'),
           channelAxis: axis,
+          checks: 'none',
         };
       }),
     },
@@ -746,6 +804,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       since: framework === 'keras' ? '3.9' : 'TF 2.20',
       params: [p('axis', 'The axis to normalize over (-1 = last).', -1), p('epsilon', 'Added to the mean square.', 1e-6)],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('RMSNormalization'),
       roles: { axis: 'axis', eps: 'epsilon' },
       inputShape: '(N, ..., features)',
       statistics: 'mean of squares over `axis` for each position',
@@ -767,6 +826,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       form: 'module',
       params: [p('axis', 'The axis (or axes) along which each vector is scaled to unit L2 norm.', -1)],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('UnitNormalization'),
       roles: { axis: 'axis' },
       inputShape: 'any',
       statistics: 'L2 norm along `axis` (no mean, no variance)',
@@ -796,7 +856,15 @@ const flaxCommon = {
   fastVariance: p('use_fast_variance', 'Compute the variance as E[x²]−E[x]² (faster, less stable).', true),
   f32: p('force_float32_reductions', 'Accumulate statistics in float32 even for lower-precision inputs.', true),
 };
-const linenTail = [kw('parent', 'Parent module (set by Flax).', expr('_ParentType')), kw('name', 'Module name.', null)];
+// linen modules are dataclasses: parent and name are ordinary (positional) fields after the module's own.
+const linenTail = [
+  p('parent', 'Parent module (set by Flax).', expr('flax.linen.module._Sentinel()'), { plumbing: true }),
+  p('name', 'Module name.', null, { plumbing: true }),
+];
+const nnxPromote = kw('promote_dtype', 'Function that casts inputs and parameters to a common dtype.', expr('flax.nnx.nn.dtypes.promote_dtype'));
+const nnxRngs = kw('rngs', 'Random-number streams for parameter initialization (plumbing: cannot change the numbers).', undefined, { plumbing: true });
+const nnxMetadata = (which: 'bias' | 'scale') =>
+  kw(`${which}_metadata`, `Metadata attached to the ${which} parameter (e.g. sharding).`, expr('mappingproxy({})'));
 const flaxNotes = ['Variance is E[x²]−E[x]² by default (use_fast_variance=True); NormLens computes it two-pass in float64.'];
 
 /** Flax reduction axes: trailing axes of the input, giving the normalized shape. */
@@ -813,16 +881,21 @@ function flaxTrailing(a: Args, name: string, shape: readonly number[] | undefine
   return normalized;
 }
 
-function flaxGroups(a: Args, channels: number, layer: string): number {
+/** Flax 0.12.8's group count and its ValueErrors (linen: at call, on the input's channels; nnx: at construction, on num_features). */
+function flaxGroups(a: Args, channels: number, linen: boolean): number {
   const g = a.num_groups;
   const size = a.group_size;
   if ((g === null) === (size === null || size === undefined)) {
-    fail(`${layer}: either num_groups or group_size should be given (pass num_groups=None to use group_size)`);
+    fail('Either `num_groups` or `group_size` should be specified. If `group_size` is to be specified, pass `num_groups=None` as argument to override the default `num_groups` value of 32.');
   }
-  if (g !== null) return int(a, 'num_groups', 1);
-  const gs = int(a, 'group_size', 1);
-  if (channels % gs !== 0) fail(`${layer}: number of channels (${channels}) is not multiple of the group size (${gs})`);
-  return channels / gs;
+  if (g === null) {
+    const gs = int(a, 'group_size', 1);
+    if (channels % gs !== 0) fail(`Number of ${linen ? 'channels' : 'features'} (${channels}) is not multiple of the group size (${gs}).`);
+    return channels / gs;
+  }
+  const groups = int(a, 'num_groups', -Infinity);
+  if (groups <= 0 || channels % groups !== 0) fail(`Number of groups (${groups}) does not divide the number of channels (${channels}).`);
+  return groups;
 }
 
 function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
@@ -835,7 +908,8 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
   // nnx: num_features first, everything else keyword-only, rngs required.
   const head = (extra: ParamSpec[] = []) => (linen ? extra : [p('num_features', 'Number of features (size of the feature axis).'), ...extra]);
   const opt = (x: ParamSpec): ParamSpec => (linen ? x : { ...x, keywordOnly: true });
-  const tail = linen ? linenTail : [kw('rngs', 'Random-number streams for parameter initialization.')];
+  // nnx (0.12.8): ..., promote_dtype, rngs, then bias_metadata/scale_metadata for the parameters the layer has.
+  const tail = (hasBias = true) => (linen ? linenTail : [nnxPromote, nnxRngs, ...(hasBias ? [nnxMetadata('bias')] : []), nnxMetadata('scale')]);
   const c = flaxCommon;
   const bn: NormClassSpec = {
     id: q('BatchNorm')[0],
@@ -852,7 +926,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('epsilon', 'Added to the variance before the square root.', 1e-5)),
       ...[c.dtype, c.paramDtype, c.useBias, c.useScale, c.biasInit, c.scaleInit, c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     modeArg: { name: 'use_running_average', trainWhen: false },
     roles: { channels: linen ? undefined : 'num_features', axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
@@ -876,6 +950,8 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       storedVariance: 'biased',
       channelAxis: featureAxis(a, 'axis', 'BatchNorm'),
       layerName: 'BatchNorm',
+      // Flax normalizes a batch of one (variance 0); nothing raises.
+      checks: 'none',
     })),
   };
   const ln: NormClassSpec = {
@@ -893,7 +969,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('feature_axes', 'Axes that get their own scale/offset.', -1)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'reduction_axes', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., features)',
@@ -923,7 +999,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('feature_axes', 'Axes that get their own scale.', -1)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(false),
     ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'reduction_axes', eps: 'epsilon', scale: 'use_scale' },
     inputShape: '(N, ..., features)',
@@ -954,7 +1030,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('reduction_axes', 'Axes the statistics are taken over (None = all but the batch axis).', null)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     roles: { channels: linen ? undefined : 'num_features', groups: 'num_groups', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., C)',
@@ -967,12 +1043,14 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       const channels = linen ? s[s.length - 1] : int(a, 'num_features');
       return {
         kind: 'group_norm',
-        numGroups: flaxGroups(a, channels, 'GroupNorm'),
+        numGroups: flaxGroups(a, channels, linen),
         numChannels: channels,
         eps: num(a, 'epsilon'),
         hasWeight: bool(a, 'use_scale'),
         hasBias: bool(a, 'use_bias'),
         channelAxis: -1,
+        // Flax never refuses a group with one value (its variance is 0).
+        checks: 'none',
       };
     }),
   };
@@ -990,7 +1068,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('feature_axes', 'The feature (channel) axes.', -1)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'feature_axes', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., C)',
@@ -1007,6 +1085,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       trackRunningStats: false,
       channelAxis: featureAxis(a, 'feature_axes', 'InstanceNorm'),
       layerName: 'InstanceNorm',
+      checks: 'none',
     })),
   };
   return [bn, ln, rms, gn, inorm];
@@ -1073,6 +1152,8 @@ const HAIKU: NormClassSpec[] = [
         storedVariance: 'biased',
         channelAxis: channelIndex(a),
         layerName: 'BatchNorm',
+        // haiku/_src/batch_norm.py takes jnp.mean/var of whatever it gets: a batch of one is not refused.
+        checks: 'none',
       };
     }),
   },
@@ -1175,6 +1256,7 @@ const HAIKU: NormClassSpec[] = [
         hasWeight: bool(a, 'create_scale'),
         hasBias: bool(a, 'create_offset'),
         channelAxis,
+        checks: 'none',
       };
     }),
   },
@@ -1208,6 +1290,7 @@ const HAIKU: NormClassSpec[] = [
       trackRunningStats: false,
       channelAxis: channelIndex(a),
       layerName: 'InstanceNorm',
+      checks: 'none',
     })),
   },
 ];
@@ -1249,6 +1332,8 @@ const MLX: NormClassSpec[] = [
       channelAxis: -1,
       allowedRanks: [2, 3, 4],
       layerName: 'BatchNorm',
+      // mlx/nn/layers/normalization.py computes mx.mean/mx.var without checks: a batch of one is not refused.
+      checks: 'none',
     })),
   },
   {
@@ -1313,7 +1398,7 @@ const MLX: NormClassSpec[] = [
       if (!bool(a, 'pytorch_compatible') && g !== 1 && g !== dims) {
         fail('GroupNorm with pytorch_compatible=False groups features c mod num_groups; NormLens computes consecutive groups only (pytorch_compatible=True)');
       }
-      return { kind: 'group_norm', numGroups: g, numChannels: dims, eps: num(a, 'eps'), hasWeight: bool(a, 'affine'), hasBias: bool(a, 'affine'), channelAxis: -1 };
+      return { kind: 'group_norm', numGroups: g, numChannels: dims, eps: num(a, 'eps'), hasWeight: bool(a, 'affine'), hasBias: bool(a, 'affine'), channelAxis: -1, checks: 'none' };
     }),
   },
   {
@@ -1342,6 +1427,7 @@ const MLX: NormClassSpec[] = [
       trackRunningStats: false,
       channelAxis: -1,
       layerName: 'InstanceNorm',
+      checks: 'none',
     })),
   },
 ];
@@ -1523,6 +1609,7 @@ const JAX: NormClassSpec[] = [
       tensor('variance', 'Precomputed variance (None = compute it).', null),
       p('epsilon', 'Added to the variance before the square root.', 1e-5),
       tensor('where', 'Mask of elements to include.', null),
+      kw('algorithm', "Variance algorithm: 'fast' = mean(x²) − mean(x)², 'stable' = mean((x − mean)²).", 'fast'),
     ],
     roles: { axis: 'axis', eps: 'epsilon' },
     inputShape: 'any',

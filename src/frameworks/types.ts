@@ -72,6 +72,16 @@ export interface ParamSpec {
   tensor?: boolean;
   /** Only in newer releases than some users have (e.g. PyTorch LayerNorm `bias`, 2.1+). */
   since?: string;
+  /**
+   * Not in the signature: taken from **kwargs by the class itself (Keras LayerNormalization pops `rms_scaling`).
+   * Listed so that it binds, shows in hovers and reaches toCore; the signature test skips it.
+   */
+  viaKwargs?: boolean;
+  /**
+   * Framework plumbing that cannot change the numbers and that JSON cannot carry (Flax nnx `rngs`): required by
+   * the real signature, but `normlens compute` supplies it when a request leaves it out.
+   */
+  plumbing?: boolean;
 }
 
 /**
@@ -106,6 +116,12 @@ export interface NormClassSpec {
   params: ParamSpec[];
   /** The signature ends in **kwargs (e.g. Keras layers accept name=, dtype=...). */
   varKeywords?: boolean;
+  /**
+   * When **kwargs accepts only some names (Keras 3's base Layer: name, dtype, trainable...), those names; any other
+   * keyword is refused with `unknownKeywords` as the message (e.g. Keras's "Unrecognized keyword arguments passed to
+   * BatchNormalization: {'fused': False}").
+   */
+  kwargsAccepted?: { names: string[]; message: (unknown: Record<string, PyValue>) => string };
   /**
    * The argument that chooses batch statistics vs running statistics at construction or call,
    * and the value that means training (batch statistics): F.batch_norm `training=True`,
