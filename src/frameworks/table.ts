@@ -32,6 +32,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'new-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the running ones; model.eval() uses the running statistics.',
     modules: ['torch'],
+    // torch.nn.modules.batchnorm: parameters weight/bias, buffers running_mean/running_var/num_batches_tracked
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: 'num_batches_tracked' },
   },
   {
     id: 'keras',
@@ -40,6 +42,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
     modules: ['keras'],
+    // Keras 3 add_weight names in keras/src/layers/normalization/*.py
+    tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
   },
   {
     id: 'tf_keras',
@@ -48,6 +52,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
     modules: ['tensorflow.keras', 'tf.keras'],
+    // as Keras 3
+    tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
   },
   {
     id: 'flax_linen',
@@ -56,6 +62,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: "use_running_average=False uses batch statistics and needs mutable=['batch_stats'] in apply(); True uses the stored averages.",
     modules: ['flax.linen'],
+    // flax/linen/normalization.py: params scale/bias, batch_stats mean/var
+    tensorNames: { weight: 'scale', bias: 'bias', runningMean: 'mean', runningVar: 'var', counter: null },
   },
   {
     id: 'flax_nnx',
@@ -64,6 +72,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the averages; model.eval() sets use_running_average=True.',
     modules: ['flax.nnx'],
+    // flax/nnx/nn/normalization.py: nnx.Param scale/bias, BatchStat mean/var
+    tensorNames: { weight: 'scale', bias: 'bias', runningMean: 'mean', runningVar: 'var', counter: null },
   },
   {
     id: 'haiku',
@@ -72,6 +82,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'decay-debiased',
     modeSwitch: 'The call argument is_training=True uses batch statistics and updates the averages; is_training=False uses the (zero-debiased) averages.',
     modules: ['haiku'],
+    // haiku/_src/batch_norm.py: parameters scale/offset; ExponentialMovingAverage modules mean_ema/var_ema (their debiased average) with a counter
+    tensorNames: { weight: 'scale', bias: 'offset', runningMean: 'mean_ema', runningVar: 'var_ema', counter: 'counter' },
   },
   {
     id: 'mlx',
@@ -80,6 +92,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'new-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the running ones; model.eval() uses the running statistics.',
     modules: ['mlx.nn'],
+    // mlx/nn/layers/normalization.py
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: null },
   },
   {
     id: 'paddle',
@@ -88,6 +102,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'model.train() uses batch statistics; model.eval() uses the running ones; use_global_stats=True forces the running ones.',
     modules: ['paddle'],
+    // paddle/nn/layer/norm.py: weight/bias parameters, _mean/_variance buffers
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: '_mean', runningVar: '_variance', counter: null },
   },
   {
     id: 'jax',
@@ -96,6 +112,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: null,
     modeSwitch: 'A pure function: statistics always come from the input.',
     modules: ['jax'],
+    // jax.nn.standardize takes mean/variance arguments; it has no parameters
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'mean', runningVar: 'variance', counter: null },
   },
 ];
 
@@ -206,8 +224,8 @@ const syncBatchNorm: NormClassSpec = {
   storedVariance: 'unbiased',
   source: `${TORCH_DOC}torch.nn.SyncBatchNorm.html; signature checked with inspect.signature on torch 2.13`,
   notes: [
-    'Statistics are reduced across processes only in training with an initialized process group; computed here as one process.',
-    'Needs CUDA (or another accelerator) input in training; on a CPU it raises.',
+    'Statistics are reduced across processes only in training with an initialized process group; computed here as one process, which is what torch 2.13 itself does without one (plain BatchNorm numbers in train and eval, also on CPU).',
+    'torch 1.13 differs: on CPU input it raises "SyncBatchNorm expected input tensor to be on GPU" in both modes (seen with Debian\'s torch 1.13); PyTorch 2.x falls back to BatchNorm when not distributed.',
   ],
   toCore: core((a) => ({
     kind: 'batch_norm',
@@ -679,6 +697,15 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       varKeywords: true,
       kwargsAccepted: kerasKwargsFor('BatchNormalization'),
       roles: { axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'center', scale: 'scale' },
+      // call(inputs, training=None, mask=None): batch statistics only when training is true and the layer trainable.
+      callParams: [
+        {
+          name: 'training',
+          doc: 'True: batch statistics, and the moving ones are updated (fit() passes it); None/False: the moving statistics. trainable=False forces False.',
+          default: null,
+          trainWhen: true,
+        },
+      ],
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over every axis except `axis`, for each feature',
       storedVariance: 'biased',
@@ -929,6 +956,16 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       ...tail(),
     ],
     modeArg: { name: 'use_running_average', trainWhen: false },
+    // __call__(x, use_running_average=None, *, mask=None): linen merges it with the constructor's (exactly one of
+    // them must be given); nnx takes the call's value over the attribute (set by .train()/.eval()).
+    callParams: [
+      {
+        name: 'use_running_average',
+        doc: linen ? 'True: the stored averages; False: batch statistics (needs mutable=[\'batch_stats\']). Give it here or to the constructor, not both.' : 'Overrides the attribute for this call: True = stored averages, False = batch statistics.',
+        default: null,
+        trainWhen: false,
+      },
+    ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., C)',
     statistics: 'over every axis except `axis`, for each feature',
@@ -1129,6 +1166,8 @@ const HAIKU: NormClassSpec[] = [
       p('name', 'Module name.', null),
     ],
     roles: { momentum: 'decay_rate', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
+    // __call__(inputs, is_training, test_local_stats=False, scale=None, offset=None): is_training is required.
+    callParams: [{ name: 'is_training', doc: 'True: batch statistics, and the averages are updated; False: the (zero-debiased) averages.', trainWhen: true }],
     inputShape: "(N, ..., C) for channels_last",
     statistics: 'over every axis except the channel axis, for each channel',
     storedVariance: 'biased',

@@ -43,6 +43,34 @@ export interface FrameworkInfo {
   modeSwitch: string;
   /** Top-level module prefixes that identify it, e.g. ['torch'], ['keras', 'tensorflow.keras']. */
   modules: string[];
+  /**
+   * The framework's own names of a layer's learnable parameters and running statistics (what `normlens compute`
+   * reads and answers with); null where the framework keeps no such thing.
+   */
+  tensorNames: TensorNames;
+}
+
+export interface TensorNames {
+  /** Per-feature scale γ: PyTorch `weight`, Keras `gamma`, Flax `scale`. */
+  weight: string;
+  /** Per-feature shift β: PyTorch `bias`, Keras `beta`, Haiku `offset`. */
+  bias: string;
+  /** Running mean: PyTorch `running_mean`, Keras `moving_mean`, Flax `mean`. */
+  runningMean: string;
+  /** Running variance: PyTorch `running_var`, Keras `moving_variance`, Flax `var`. */
+  runningVar: string;
+  /** Update counter, where the framework keeps one (PyTorch `num_batches_tracked`, Haiku `counter`). */
+  counter: string | null;
+}
+
+/** An argument of the layer's call (not its constructor) that matters to the numbers. */
+export interface CallParam {
+  name: string;
+  doc: string;
+  /** Value when the call leaves it out; absent when the call must give it. */
+  default?: PyValue;
+  /** The argument chooses batch statistics (training) when it has this value. */
+  trainWhen?: boolean;
 }
 
 /** What a layer family computes (wider than the core's kinds: also unit/Lp normalization). */
@@ -128,6 +156,11 @@ export interface NormClassSpec {
    * Flax `use_running_average=False`.
    */
   modeArg?: { name: string; trainWhen: boolean };
+  /**
+   * Call-time arguments that choose the mode (Keras `training`, Flax `use_running_average`, Haiku `is_training`), in
+   * the call's order; `normlens compute` takes them from the request's "call" object.
+   */
+  callParams?: CallParam[];
   /** Release that introduced it, when recent (e.g. PyTorch RMSNorm: '2.4'). */
   since?: string;
   roles: ParamRoles;
