@@ -279,7 +279,7 @@ export function compute(text: string): ComputeAnswer {
     return { code: 0, output: JSON.stringify(out) + '\n' };
   } catch (e) {
     const known = e instanceof RequestError || e instanceof NormError;
-    const type: NormErrorType = known ? e.type : e instanceof FieldError ? 'InputError' : 'RuntimeError';
+    const type: NormErrorType = known ? e.type : e instanceof FieldError ? e.type : 'RuntimeError';
     const message = known || e instanceof FieldError ? (e as Error).message : `internal error: ${(e as Error)?.message ?? String(e)}`;
     return { code: 2, output: JSON.stringify({ error: { type, message } }) + '\n' };
   }

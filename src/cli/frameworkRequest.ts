@@ -11,9 +11,17 @@ import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { FRAMEWORKS, NORM_CLASSES, frameworkInfo } from '../frameworks/index';
 import type { FrameworkInfo, NormClassSpec, PyValue, TensorNames } from '../frameworks/types';
 
-export class FieldError extends Error {}
+/** A refusal of the request; `type` is the framework's exception where the framework itself refuses (else InputError). */
+export class FieldError extends Error {
+  constructor(message: string, readonly type: 'InputError' | 'ValueError' = 'InputError') {
+    super(message);
+  }
+}
 const bad = (message: string): never => {
   throw new FieldError(message);
+};
+const frameworkRefuses = (message: string): never => {
+  throw new FieldError(message, 'ValueError');
 };
 
 const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
@@ -37,7 +45,7 @@ export function numbers(v: unknown, where: string): Float32Array {
 }
 
 export function namesOf(spec: NormClassSpec): TensorNames {
-  return frameworkInfo(spec.framework)!.tensorNames;
+  return { ...frameworkInfo(spec.framework)!.tensorNames, ...spec.tensorNames };
 }
 
 const ROLE_WORDS: Record<keyof TensorNames, string> = {
@@ -141,7 +149,8 @@ export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: read
 export function stateAnswer(spec: NormClassSpec, state: LayerState, list: (a: ArrayLike<number>) => unknown[]): Record<string, unknown> {
   const n = namesOf(spec);
   const out: Record<string, unknown> = { [n.runningMean]: list(state.runningMean), [n.runningVar]: list(state.runningVar) };
-  if (n.counter) out[n.counter] = state.numBatchesTracked;
+  // Functions (F.batch_norm) update the tensors passed in and keep no counter.
+  if (n.counter && spec.form === 'module') out[n.counter] = state.numBatchesTracked;
   return out;
 }
 
@@ -197,7 +206,7 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
     if (v === undefined || v === null || c.trainWhen === undefined) continue;
     const on = boolArg(v, `call.${c.name}`);
     if (spec.framework === 'flax_linen' && c.name === ctorName && ctorGiven) {
-      bad(`Parameter "${c.name}" was passed to the constructor and at call time. Should be passed just once.`);
+      frameworkRefuses(`Parameter "${c.name}" was passed to the constructor and at call time. Should be passed just once.`);
     }
     agree(on === c.trainWhen ? 'train' : 'eval', `call.${c.name}=${pyBool(on)}`);
     // nnx: the call's value wins over the attribute, so the constructor's does not count.
@@ -213,7 +222,8 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
       ...callParams.filter((c) => c.trainWhen !== undefined).map((c) => `"call": {"${c.name}": ${c.trainWhen ? 'true' : 'false'} or ${c.trainWhen ? 'false' : 'true'}}`),
     ];
     if (spec.framework === 'flax_linen' && ctorName) {
-      bad(`Parameter "${ctorName}" must be passed to the constructor or at call time. Give it in "kwargs" or ${how.slice(1).join(' or ')} (or "mode").`);
+      // Flax's own ValueError (flax.linen.module.merge_param), word for word.
+      frameworkRefuses(`Parameter "${ctorName}" must be passed to the constructor or at call time.`);
     }
     bad(`${how.length > 1 ? `one of ${how.join(', ')}` : how[0]} is needed to choose batch or running statistics`);
   }
@@ -233,6 +243,11 @@ export function namesHelp(): string {
     const calls = [...new Set(NORM_CALLS.filter((c) => c.framework === f.id).map((c) => c.name))];
     return `  ${f.name.padEnd(11)} params ${`{${n.weight}, ${n.bias}}`.padEnd(18)} state {${n.runningMean}, ${n.runningVar}${n.counter ? `, ${n.counter}` : ''}}${calls.length ? `  call {${calls.join(', ')}}` : ''}`;
   });
+  for (const spec of NORM_CLASSES) {
+    if (!spec.tensorNames) continue;
+    const n = namesOf(spec);
+    rows.push(`  (${spec.id}: params {${n.weight}${spec.kind === 'rms_norm' ? '' : `, ${n.bias}`}})`);
+  }
   return rows.join('\n');
 }
 

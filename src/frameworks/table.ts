@@ -833,6 +833,8 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       varKeywords: true,
       kwargsAccepted: kerasKwargsFor('RMSNormalization'),
       roles: { axis: 'axis', eps: 'epsilon' },
+      // keras/src/layers/normalization/rms_normalization.py: add_weight(name="scale"), unlike gamma elsewhere.
+      tensorNames: { weight: 'scale' },
       inputShape: '(N, ..., features)',
       statistics: 'mean of squares over `axis` for each position',
       source: src('rms_normalization'),

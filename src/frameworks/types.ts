@@ -161,6 +161,8 @@ export interface NormClassSpec {
    * the call's order; `normlens compute` takes them from the request's "call" object.
    */
   callParams?: CallParam[];
+  /** Names of its parameters/statistics where they differ from its framework's (Keras RMSNormalization: `scale`). */
+  tensorNames?: Partial<TensorNames>;
   /** Release that introduced it, when recent (e.g. PyTorch RMSNorm: '2.4'). */
   since?: string;
   roles: ParamRoles;
