@@ -234,6 +234,10 @@ export function translate(
   for (const [k, e] of Object.entries(effective)) {
     v[k] = e !== null && typeof e === 'object' && 'isDefault' in e ? (e as BoundArgument).value : (e as PyValue);
   }
+  // Keras LayerNormalization(rms_scaling=True) is x·rsqrt(var(x) + ε)·γ: neither LayerNorm nor RMSNorm anywhere else.
+  if (v.rms_scaling === true) {
+    return { error: `${spec.name}(rms_scaling=True) divides x (uncentred) by its standard deviation; ${frameworkInfo(toFramework)?.name ?? toFramework} has no layer that computes this` };
+  }
   const target = counterpart(spec, toFramework);
   const toInfo = frameworkInfo(toFramework);
   const fromInfo = frameworkInfo(spec.framework);

@@ -22,7 +22,7 @@ import {
   resolveAxes,
   trailingShape,
 } from './read';
-import type { FrameworkInfo, NormClassSpec, ParamSpec, PyValue } from './types';
+import type { FrameworkInfo, NormClassSpec, ParamSpec, PyValue, TensorNames } from './types';
 
 export const FRAMEWORKS: FrameworkInfo[] = [
   {
@@ -51,7 +51,7 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'last',
     momentumConvention: 'old-weight',
     modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
-    modules: ['tensorflow.keras', 'tf.keras'],
+    modules: ['tensorflow.keras', 'tf.keras', 'tf_keras'],
     // as Keras 3
     tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
   },
@@ -763,7 +763,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       ],
       toCore: core((a, _r, shape) => {
         const s = needShape(shape, 'LayerNormalization');
-        const rmsScaling = bool(a, 'rms_scaling');
+        const rmsScaling = a.rms_scaling !== undefined && bool(a, 'rms_scaling');
         return {
           kind: 'layer_norm',
           normalizedShape: trailingShape(ints(a, 'axis'), s, 'axis', 'LayerNormalization'),
@@ -866,7 +866,31 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
   ];
 }
 
-const KERAS: NormClassSpec[] = [...kerasFamily('keras'), ...kerasFamily('tf_keras')];
+/**
+ * The standalone `tf_keras` package (tf-keras, the Keras 2 API kept for TF >= 2.16 users; `import tf_keras`):
+ * the same layer classes and keyword names as tf.keras before TF 2.16 (https://github.com/keras-team/tf-keras,
+ * tf_keras/src/layers/normalization/*.py). It has no RMSNormalization. tf_keras cannot be installed here, so these
+ * entries are documentation-checked only: their **kwargs are passed on without the Keras 3 refusal, since Keras 2's
+ * BatchNormalization also takes fused, virtual_batch_size, adjustment and renorm*.
+ */
+function tfKerasPackage(): NormClassSpec[] {
+  return kerasFamily('tf_keras')
+    .filter((s) => s.name !== 'RMSNormalization')
+    .map((s) => {
+      const { kwargsAccepted: _ignored, ...rest } = s;
+      return {
+        ...rest,
+        id: `tf_keras.layers.${s.name}`,
+        qualifiedNames: [`tf_keras.layers.${s.name}`],
+        params: s.params.filter((q) => !q.viaKwargs),
+        source: `https://github.com/keras-team/tf-keras (tf_keras.layers.${s.name}, the Keras 2 API; same keywords as tf.keras before TF 2.16)`,
+        notes: [...(s.notes ?? []), 'tf_keras is the Keras 2 API; its layers take further keywords through **kwargs (e.g. BatchNormalization fused=, virtual_batch_size=, adjustment=), which NormLens passes on without checking.'],
+        toCore: s.toCore,
+      };
+    });
+}
+
+const KERAS: NormClassSpec[] = [...kerasFamily('keras'), ...kerasFamily('tf_keras'), ...tfKerasPackage()];
 
 // ---------------------------------------------------------------------------------------------
 // Flax linen (dataclass modules: fields in order, parent/name keyword-only) and nnx
@@ -1340,7 +1364,60 @@ const HAIKU: NormClassSpec[] = [
 // MLX (channels last)
 
 const MLX_DOC = (n: string) => `https://ml-explore.github.io/mlx/build/html/python/nn/_autosummary/mlx.nn.${n}.html`;
+const MLX_FAST_DOC = (n: string) => `https://ml-explore.github.io/mlx/build/html/python/_autosummary/mlx.core.fast.${n}.html`;
 const MLX: NormClassSpec[] = [
+  {
+    id: 'mlx.core.fast.rms_norm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.core.fast.rms_norm'],
+    name: 'rms_norm',
+    kind: 'rms_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input array; normalized over its last axis.'),
+      tensor('weight', 'Scale of the size of the last axis, or None for no scaling (required argument).'),
+      p('eps', 'Added to the mean square (required).'),
+      kw('stream', 'Stream or device to run on.', null),
+    ],
+    roles: { eps: 'eps' },
+    inputShape: '(..., D)',
+    statistics: 'mean of squares over the last axis of each position',
+    source: `${MLX_FAST_DOC('rms_norm')} (rms_norm(x, weight, eps, *, stream=None))`,
+    notes: ['weight and eps have no defaults: pass weight=None for no scaling.'],
+    toCore: core((a, _r, shape) => ({
+      kind: 'rms_norm',
+      normalizedShape: [needShape(shape, 'rms_norm')[needShape(shape, 'rms_norm').length - 1] ?? fail('rms_norm needs an input of at least 1 dim')],
+      eps: num(a, 'eps'),
+      hasWeight: given(a, 'weight'),
+    })),
+  },
+  {
+    id: 'mlx.core.fast.layer_norm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.core.fast.layer_norm'],
+    name: 'layer_norm',
+    kind: 'layer_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input array; normalized over its last axis.'),
+      tensor('weight', 'Scale of the size of the last axis, or None (required argument).'),
+      tensor('bias', 'Shift of the size of the last axis, or None (required argument).'),
+      p('eps', 'Added to the variance (required).'),
+      kw('stream', 'Stream or device to run on.', null),
+    ],
+    roles: { eps: 'eps' },
+    inputShape: '(..., D)',
+    statistics: 'over the last axis of each position',
+    source: `${MLX_FAST_DOC('layer_norm')} (layer_norm(x, weight, bias, eps, *, stream=None))`,
+    notes: ['weight, bias and eps have no defaults: pass None for no scale or shift.'],
+    toCore: core((a, _r, shape) => ({
+      kind: 'layer_norm',
+      normalizedShape: [needShape(shape, 'layer_norm')[needShape(shape, 'layer_norm').length - 1] ?? fail('layer_norm needs an input of at least 1 dim')],
+      eps: num(a, 'eps'),
+      hasWeight: given(a, 'weight'),
+      hasBias: given(a, 'bias'),
+    })),
+  },
   {
     id: 'mlx.nn.BatchNorm',
     framework: 'mlx',
@@ -1573,7 +1650,230 @@ function paddleInstanceNorm(dim: '1D' | '2D' | '3D'): NormClassSpec {
   };
 }
 
+// The dygraph paddle.nn.BatchNorm and the functional forms: signatures from PaddlePaddle/Paddle
+// python/paddle/nn/layer/norm.py (class BatchNorm) and python/paddle/nn/functional/norm.py (Paddle 2.6 / 3.x).
+const PADDLE_SRC = (file: string) => `https://github.com/PaddlePaddle/Paddle/blob/develop/python/paddle/nn/${file}`;
+const PADDLE_F_DOC = (n: string) => `https://www.paddlepaddle.org.cn/documentation/docs/en/api/paddle/nn/functional/${n}_en.html`;
+const paddleFLayout = (a: Args, name: string): number => {
+  const f = a[name];
+  if (typeof f !== 'string') return fail(`${name}=${pyRepr(f)} must be a string`);
+  if (f.length >= 2 && f[1] === 'C') return 1;
+  if (f.startsWith('N') && f.endsWith('C')) return -1;
+  return fail(`${name}=${pyRepr(f)} is not a layout NormLens knows`);
+};
+const paddleFunctionalStats: Partial<TensorNames> = { runningMean: 'running_mean', runningVar: 'running_var' };
+
+const PADDLE_MORE: NormClassSpec[] = [
+  {
+    id: 'paddle.nn.BatchNorm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.BatchNorm', 'paddle.nn.layer.norm.BatchNorm'],
+    name: 'BatchNorm',
+    kind: 'batch_norm',
+    form: 'module',
+    params: [
+      p('num_channels', 'Number of channels C.'),
+      p('act', 'Activation applied to the output (e.g. \'relu\'); None = none.', null),
+      p('is_test', 'Static graph only: inference mode. In dygraph use .eval().', false),
+      p('momentum', 'Weight of the old average: moving = m·moving + (1−m)·batch.', 0.9),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('param_attr', 'Scale parameter attribute; False = no learnable scale.', null),
+      p('bias_attr', 'Offset parameter attribute; False = no learnable offset.', null),
+      p('dtype', 'Data type of the parameters.', 'float32'),
+      p('data_layout', "'NCHW' (channels first) or 'NHWC'.", 'NCHW'),
+      p('in_place', 'Reuse the input memory for the output (static graph).', false),
+      p('moving_mean_name', 'Name of the moving-mean variable.', null),
+      p('moving_variance_name', 'Name of the moving-variance variable.', null),
+      p('do_model_average_for_mean_and_var', 'Include the moving statistics in model averaging.', true),
+      p('use_global_stats', 'True: always use the moving statistics, also in training.', false),
+      p('trainable_statistics', 'True: batch statistics also in eval mode.', false),
+    ],
+    roles: { channels: 'num_channels', momentum: 'momentum', eps: 'epsilon' },
+    inputShape: '(N, C, ...) for NCHW, (N, ..., C) for NHWC',
+    statistics: 'over every axis except the channel axis, for each channel',
+    storedVariance: 'biased',
+    source: `${PADDLE_SRC('layer/norm.py')} (class BatchNorm: signature, _mean/_variance buffers, moving-average formula)`,
+    notes: [
+      'The older dygraph BatchNorm (num_channels, act=...): paddle.nn.BatchNorm1D/2D/3D are the current classes.',
+      'momentum is the weight of the OLD average: Paddle 0.9 = PyTorch 0.1.',
+    ],
+    toCore: core((a) => {
+      if (a.act !== null) fail(`BatchNorm(act=${pyRepr(a.act)}) applies an activation after normalizing; NormLens computes the normalization only (act=None)`);
+      if (bool(a, 'use_global_stats')) fail('use_global_stats=True (moving statistics also in training) is not computed by NormLens; choose eval mode instead');
+      if (bool(a, 'trainable_statistics')) fail('trainable_statistics=True (batch statistics in eval mode) is not computed by NormLens; choose train mode instead');
+      return {
+        kind: 'batch_norm',
+        numFeatures: int(a, 'num_channels'),
+        eps: num(a, 'epsilon'),
+        momentum: 1 - num(a, 'momentum'),
+        hasWeight: paddleOn(a, 'param_attr'),
+        hasBias: paddleOn(a, 'bias_attr'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: paddleFLayout(a, 'data_layout'),
+        layerName: 'BatchNorm',
+      };
+    }),
+  },
+  {
+    id: 'paddle.nn.functional.batch_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.batch_norm'],
+    name: 'batch_norm',
+    kind: 'batch_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (N, C, ...) or channels last.'),
+      tensor('running_mean', 'Running mean (C,), updated when training.'),
+      tensor('running_var', 'Running variance (C,), updated when training.'),
+      tensor('weight', 'Per-channel scale (C,).', null),
+      tensor('bias', 'Per-channel shift (C,).', null),
+      p('training', 'Use batch statistics and update the running ones.', false),
+      p('momentum', 'Weight of the old average in the running update.', 0.9),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('data_format', "'NC', 'NCL', 'NCHW', 'NCDHW' or channels last 'NLC', 'NHWC', 'NDHWC'.", 'NCHW'),
+      p('use_global_stats', 'None: by training; True: running statistics; False: batch statistics.', null),
+      p('name', 'Operation name.', null),
+    ],
+    modeArg: { name: 'training', trainWhen: true },
+    roles: { momentum: 'momentum', eps: 'epsilon' },
+    tensorNames: paddleFunctionalStats,
+    inputShape: '(N, C, ...) or (N, ..., C)',
+    statistics: 'over every axis except the channel axis, for each channel',
+    storedVariance: 'biased',
+    source: `${PADDLE_F_DOC('batch_norm')}; ${PADDLE_SRC('functional/norm.py')}`,
+    notes: ['momentum is the weight of the OLD average (0.9 = PyTorch 0.1); training defaults to False.'],
+    toCore: core((a) => {
+      if (a.use_global_stats !== null) fail('use_global_stats other than None is not computed by NormLens; choose training instead');
+      return {
+        kind: 'batch_norm',
+        numFeatures: null,
+        eps: num(a, 'epsilon'),
+        momentum: 1 - num(a, 'momentum'),
+        hasWeight: given(a, 'weight'),
+        hasBias: given(a, 'bias'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: paddleFLayout(a, 'data_format'),
+        layerName: 'batch_norm',
+      };
+    }),
+  },
+  {
+    id: 'paddle.nn.functional.layer_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.layer_norm'],
+    name: 'layer_norm',
+    kind: 'layer_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (*, *normalized_shape).'),
+      p('normalized_shape', 'The trailing dims to normalize over.'),
+      tensor('weight', 'Per-element scale of shape normalized_shape.', null),
+      tensor('bias', 'Per-element shift of shape normalized_shape.', null),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('name', 'Operation name.', null),
+    ],
+    roles: { normalizedShape: 'normalized_shape', eps: 'epsilon' },
+    inputShape: '(*, *normalized_shape)',
+    statistics: 'over the trailing normalized_shape dims of each position',
+    source: `${PADDLE_F_DOC('layer_norm')}; ${PADDLE_SRC('functional/norm.py')}`,
+    toCore: core((a) => ({
+      kind: 'layer_norm',
+      normalizedShape: ints(a, 'normalized_shape'),
+      eps: num(a, 'epsilon'),
+      hasWeight: given(a, 'weight'),
+      hasBias: given(a, 'bias'),
+    })),
+  },
+  {
+    id: 'paddle.nn.functional.instance_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.instance_norm'],
+    name: 'instance_norm',
+    kind: 'instance_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (N, C, ...).'),
+      tensor('running_mean', 'Obsolete (no longer used).', null),
+      tensor('running_var', 'Obsolete (no longer used).', null),
+      tensor('weight', 'Per-channel scale (C,).', null),
+      tensor('bias', 'Per-channel shift (C,).', null),
+      p('use_input_stats', 'Obsolete (no longer used).', true),
+      p('momentum', 'Accepted; no running statistics are kept.', 0.9),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('data_format', "'NC', 'NCL', 'NCHW' or 'NCDHW'.", 'NCHW'),
+      p('name', 'Operation name.', null),
+    ],
+    roles: { eps: 'eps' },
+    tensorNames: paddleFunctionalStats,
+    inputShape: '(N, C, ...)',
+    statistics: 'over the spatial axes of each sample and channel',
+    source: `${PADDLE_F_DOC('instance_norm')}; ${PADDLE_SRC('functional/norm.py')} (dygraph: instance_norm(x, weight, bias, eps) only)`,
+    notes: ['running_mean, running_var and use_input_stats are documented as obsolete: statistics always come from each instance.'],
+    toCore: core((a) => ({
+      kind: 'instance_norm',
+      numFeatures: null,
+      eps: num(a, 'eps'),
+      momentum: null,
+      hasWeight: given(a, 'weight'),
+      hasBias: given(a, 'bias'),
+      trackRunningStats: false,
+      channelAxis: paddleFLayout(a, 'data_format'),
+      layerName: 'instance_norm',
+      checks: 'none',
+    })),
+  },
+  {
+    id: 'paddle.nn.functional.local_response_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.local_response_norm'],
+    name: 'local_response_norm',
+    kind: 'local_response_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (N, C, *) (3-D to 5-D).'),
+      p('size', 'Number of neighbouring channels in the window.'),
+      p('alpha', 'Multiplicative factor of the windowed mean of squares.', 1e-4),
+      p('beta', 'Exponent of the denominator.', 0.75),
+      p('k', 'Additive constant in the denominator.', 1.0),
+      p('data_format', "'NCL', 'NCHW', 'NCDHW' or channels last.", 'NCHW'),
+      p('name', 'Operation name.', null),
+    ],
+    roles: {},
+    inputShape: '(N, C, *)',
+    statistics: 'sum of squares over a window of `size` neighbouring channels at each position',
+    source: `${PADDLE_F_DOC('local_response_norm')}; ${PADDLE_SRC('functional/norm.py')}`,
+    toCore: core((a) => {
+      if (paddleFLayout(a, 'data_format') !== 1) fail('local_response_norm with a channels-last data_format is not computed by NormLens');
+      return { kind: 'local_response_norm', size: int(a, 'size', 1), alpha: num(a, 'alpha'), beta: num(a, 'beta'), k: num(a, 'k') };
+    }),
+  },
+  {
+    id: 'paddle.nn.functional.normalize',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.normalize'],
+    name: 'normalize',
+    kind: 'lp_normalize',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of any shape.'),
+      p('p', 'Exponent of the norm (2 = Euclidean).', 2),
+      p('axis', 'Axis the norm is taken over (default 1).', 1),
+      p('epsilon', 'Lower bound of the norm.', 1e-12),
+      p('name', 'Operation name.', null),
+    ],
+    roles: { eps: 'epsilon' },
+    inputShape: 'any',
+    statistics: 'Lp norm along axis for each position (no mean, no variance)',
+    source: `${PADDLE_F_DOC('normalize')}; ${PADDLE_SRC('functional/norm.py')}`,
+    notes: ['Divides by max(‖x‖p, epsilon) along axis: a rescaling to unit length, not a standardization.'],
+    toCore: cannot('normalize (Lp unit-length scaling) has no statistics to compute here; NormLens computes mean/variance normalizations only'),
+  },
+];
+
 const PADDLE: NormClassSpec[] = [
+  ...PADDLE_MORE,
   ...(['1D', '2D', '3D'] as const).map(paddleBatchNorm),
   {
     id: 'paddle.nn.LayerNorm',

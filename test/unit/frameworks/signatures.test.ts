@@ -44,7 +44,8 @@ const LEFT_OUT: Record<string, string> = {
 
 /** The real signature a table entry is checked against (tf.keras in TF >= 2.16 is Keras 3: the same classes). */
 function realKey(s: NormClassSpec): string | undefined {
-  if (s.framework === 'tf_keras') return s.id.replace(/^tensorflow\.keras\.layers\./, 'keras.layers.');
+  // The standalone tf_keras package (Keras 2) is not installable here: documentation-checked only.
+  if (s.framework === 'tf_keras') return s.id.startsWith('tensorflow.keras.layers.') ? s.id.replace(/^tensorflow\.keras\.layers\./, 'keras.layers.') : undefined;
   if (['pytorch', 'keras', 'flax_linen', 'flax_nnx', 'jax'].includes(s.framework)) return s.id;
   return undefined;
 }

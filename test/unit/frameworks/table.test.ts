@@ -42,6 +42,13 @@ describe('framework table', () => {
       ...['flax.linen', 'flax.nnx', 'haiku', 'mlx.nn'].flatMap((m) => ['BatchNorm', 'LayerNorm', 'RMSNorm', 'GroupNorm', 'InstanceNorm'].map((n) => `${m}.${n}`)),
       ...['BatchNorm1D', 'BatchNorm2D', 'BatchNorm3D', 'LayerNorm', 'GroupNorm', 'InstanceNorm1D', 'InstanceNorm2D', 'InstanceNorm3D'].map((n) => `paddle.nn.${n}`),
       'jax.nn.standardize',
+      // Issue 12's recognition gaps: the dygraph paddle.nn.BatchNorm and Paddle's functional norms, the standalone
+      // tf_keras package (Keras 2), and MLX's fused kernels.
+      'paddle.nn.BatchNorm',
+      ...['batch_norm', 'layer_norm', 'instance_norm', 'local_response_norm', 'normalize'].map((n) => `paddle.nn.functional.${n}`),
+      ...['BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'UnitNormalization'].map((n) => `tf_keras.layers.${n}`),
+      'mlx.core.fast.rms_norm',
+      'mlx.core.fast.layer_norm',
     ];
     for (const q of expected) assert.ok(findByQualifiedName(q), `missing ${q}`);
     assert.equal(NORM_CLASSES.length, expected.length);
