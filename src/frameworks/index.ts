@@ -288,6 +288,10 @@ export function translate(
       set(t.normalizedShape, k === 1 ? shape[rank - 1] : shape.slice(rank - k));
     }
   }
+  // Per-position layers written with axes on both sides (Keras axis → Haiku axis, Flax reduction_axes).
+  if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
+    set(t.axis, v[r.axis]);
+  }
   if (t.channels && !paramOf(target, t.channels)?.hasOwnProperty('default') && out[t.channels] === undefined) {
     notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);
   }
@@ -365,7 +369,13 @@ export function translate(
   if (target.framework === 'flax_linen' && target.modeArg?.name === 'use_running_average' && !('use_running_average' in args)) {
     notes.push("Call it with use_running_average=False in training (apply(..., mutable=['batch_stats'])) and True in evaluation; Flax linen requires it at construction or call.");
   }
-  const positional = target.params.filter((q) => !('default' in q) && !q.keywordOnly && !q.tensor).map((q) => q.name);
+  // Required arguments go positionally only while every earlier positional slot is filled; after a gap (a required
+  // argument NormLens cannot supply) they must be keywords, or they would land in the wrong slot.
+  const positional: string[] = [];
+  for (const q of target.params.filter((x) => !x.keywordOnly && !x.tensor)) {
+    if ('default' in q || !(q.name in args)) break;
+    positional.push(q.name);
+  }
   const parts = Object.entries(args).map(([k, val]) => (positional.includes(k) ? pyRepr(val) : `${k}=${pyRepr(val)}`));
   const qualifiedName = target.qualifiedNames[0];
   return { spec: target, qualifiedName, args, code: `${qualifiedName}(${parts.join(', ')})`, notes };

@@ -193,5 +193,16 @@ describe('framework table', () => {
     assert.ok('code' in back);
     if ('code' in back) assert.equal(back.code, 'torch.nn.BatchNorm1d(eps=0.001, momentum=0.01)');
     assert.deepEqual(translate(bn, eff, 'jax'), { error: 'JAX has no batch norm layer' });
+    // Issue 12: Keras LayerNormalization into Haiku wrote haiku.LayerNorm(True, True, ...), putting True in axis.
+    const kln = findByQualifiedName('keras.layers.LayerNormalization')!;
+    const hk = translate(kln, bindArguments(kln, [], {}).effective, 'haiku');
+    assert.ok('code' in hk && hk.code === 'haiku.LayerNorm(-1, True, True, eps=0.001)', JSON.stringify(hk));
+    // A required argument NormLens cannot supply leaves the later ones as keywords, never in the wrong slot.
+    const kbn = findByQualifiedName('keras.layers.BatchNormalization')!;
+    const t2 = translate(kbn, bindArguments(kbn, [], {}).effective, 'pytorch', { inputShape: [8, 4, 4, 16] });
+    assert.ok('code' in t2 && t2.code === 'torch.nn.BatchNorm2d(16, eps=0.001, momentum=0.01)', JSON.stringify(t2));
+    const gn = findByQualifiedName('keras.layers.GroupNormalization')!;
+    const t3 = translate(gn, bindArguments(gn, [], { groups: 4 }).effective, 'pytorch');
+    assert.ok('code' in t3 && t3.code === 'torch.nn.GroupNorm(4, eps=0.001)' && t3.notes.some((n) => n.includes('requires num_channels')), JSON.stringify(t3));
   });
 });
