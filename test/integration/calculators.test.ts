@@ -35,7 +35,8 @@ describe('calculator commands', () => {
   });
 
   it('normalize values: BatchNorm in training mode standardizes each column', async () => {
-    const r = await run('normlens.calc.normalize', { kind: 'batch_norm', values: [[1, 10], [3, 14], [5, 18]], eps: 0, gamma: 1, beta: 0, mode: 'train' });
+    // eps 1e-5: PyTorch 2.13 (which the calculator follows) refuses eps <= 0 for BatchNorm in training.
+    const r = await run('normlens.calc.normalize', { kind: 'batch_norm', values: [[1, 10], [3, 14], [5, 18]], eps: 1e-5, gamma: 1, beta: 0, mode: 'train' });
     assert.ok(r.ok, r.message);
     // Column 0: mean 3, biased variance 8/3; column 1: mean 14, biased variance 32/3.
     const s0 = Math.sqrt(8 / 3);
