@@ -106,8 +106,13 @@ function axesText(ctx: LayerContext): string {
       if (core.kind === 'instance_norm') {
         return `${inputs}. **Per sample and channel:** statistics over ${spatial.join('·') || 'the positions'} of one channel of one sample; nothing is shared across the batch.`;
       }
-      const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
-      return `${inputs}. **Per sample and group:** the ${core.numChannels} channels form ${core.numGroups} groups${per !== null ? ` of ${per}` : ''}; statistics over ${per !== null ? per : 'C/G'}·${spatial.join('·') || '1'} values of one group of one sample — independent of the batch size.`;
+      // The channel count is only a fact when the code says it; a sample's is a guess (F.group_norm(x, 32)).
+      const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
+      const per = known && core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
+      const form = known
+        ? `the ${core.numChannels} channels form ${core.numGroups} groups${per !== null ? ` of ${per}` : ''}`
+        : `the input's C channels form ${core.numGroups} groups of C/${core.numGroups} (C comes from the input)`;
+      return `${inputs}. **Per sample and group:** ${form}; statistics over ${per !== null ? per : 'C/G'}·${spatial.join('·') || '1'} values of one group of one sample — independent of the batch size.`;
     }
     case 'layer_norm':
     case 'rms_norm': {
@@ -142,8 +147,11 @@ function formulaText(ctx: LayerContext): string {
   const core = ctx.core;
   const kind = ctx.layer.spec.kind;
   const eps = epsText(core, ctx);
-  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : true;
-  const hasBias = core && 'hasBias' in core ? core.hasBias : kind !== 'rms_norm';
+  // A function (F.layer_norm...) has a scale or shift only when the call passes the tensor.
+  const fn = ctx.layer.spec.form === 'function';
+  const passed = (name: string) => ctx.values[name] !== undefined && ctx.values[name] !== null;
+  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : true;
+  const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm';
   const affine = `${hasWeight ? ' · γ' : ''}${hasBias ? ' + β' : ''}`;
   let lines: string[];
   switch (kind) {
@@ -168,8 +176,14 @@ function formulaText(ctx: LayerContext): string {
   }
   const out = ['```text', ...lines, '```'];
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
-  if (kind === 'rms_norm') {
-    out.push(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, learnable.` : 'No learnable scale.'}`);
+  if (fn && kind !== 'local_response_norm' && kind !== 'rms_norm') {
+    out.push(
+      hasWeight || hasBias
+        ? `${[hasWeight ? 'γ (weight)' : '', hasBias ? 'β (bias)' : ''].filter(Boolean).join(' and ')}: passed in by the call, one per ${unit}; a function owns no parameters (whoever holds the tensors learns them).`
+        : 'No γ or β is passed: the output keeps mean 0 and variance 1 per group.',
+    );
+  } else if (kind === 'rms_norm') {
+    out.push(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, ${fn ? 'passed in by the call' : 'learnable'}.` : fn ? 'No scale passed.' : 'No learnable scale.'}`);
   } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
     out.push(`γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`);
   } else if (kind !== 'local_response_norm') {
