@@ -260,10 +260,22 @@ function respond(p: Prepared): RunResult {
   } catch (e) {
     // The core words its refusals as PyTorch does; another framework's layer never answers with PyTorch's words.
     if (e instanceof NormError && p.spec.framework !== 'pytorch' && e.type !== 'InputError') {
-      throw new RequestError('InputError', `${p.spec.id} (${frameworkInfo(p.spec.framework)!.name}) cannot compute this input (input shape [${p.input.shape.join(', ')}]); NormLens's own check, worded as PyTorch would: ${e.message}`);
+      throw new RequestError('InputError', `${p.spec.id} (${frameworkInfo(p.spec.framework)!.name}): NormLens cannot compute an input of shape [${p.input.shape.join(', ')}] with these arguments: ${neutralReason(e.message)}`);
     }
     throw e;
   }
+}
+
+/** The core's refusal (worded as PyTorch words it) restated without PyTorch's wording, for other frameworks' layers. */
+function neutralReason(message: string): string {
+  const rank = /expected (\d)D or higher input|Expected at least (\d) dimensions/.exec(message);
+  if (rank) return `the input needs at least ${rank[1] ?? rank[2]} dimensions (batch and features)`;
+  const ranks = /expected ([\dD ,or]+) input \(got (\d)D input\)/.exec(message);
+  if (ranks) return `the input must be ${ranks[1].replace(/D/g, '-D')}, not ${ranks[2]}-D`;
+  if (/normalized_shape/.test(message)) return 'the normalized axes do not match the input shape';
+  if (/divisible|groups/.test(message)) return 'the channels do not split into the groups';
+  if (/Dimension out of range/.test(message)) return 'an axis is outside the input';
+  return 'the input does not fit the layer';
 }
 
 /** Answer one request given as JSON text. Never throws. */

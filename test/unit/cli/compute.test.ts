@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compute } from '../../../src/cli/compute';
 import type { CoreLayerSpec } from '../../../src/core/spec';
-import { bindArguments, effectiveValues, findByQualifiedName } from '../../../src/frameworks/index';
+import { NORM_CLASSES, bindArguments, effectiveValues, findByQualifiedName } from '../../../src/frameworks/index';
 import { loadGolden, maxDiff, type GoldenCase } from '../core/golden';
 
 /** The PyTorch class and kwargs whose translation is exactly this core spec, if any. */
@@ -202,6 +202,29 @@ describe('normlens compute in other frameworks\' terms', () => {
     };
     const r = JSON.parse(compute(JSON.stringify(req)).output);
     assert.ok(maxDiff(r.output.data, [1 - 2 / Math.sqrt(1 + 1e-5), 1 + 2 / Math.sqrt(1 + 1e-5)]) < 1e-6);
+  });
+});
+
+describe('normlens compute never answers another framework\'s layer with PyTorch\'s words', () => {
+  it('every non-PyTorch class, on inputs PyTorch refuses (rank 1, one value per channel, empty)', () => {
+    const pytorchWords = /torch\.Size|Expected more than 1 value|expected \dD|Expected at least \d dimensions|should contain|Given normalized_shape|PyTorch would/;
+    let answered = 0;
+    for (const spec of NORM_CLASSES.filter((s) => s.framework !== 'pytorch' && s.form === 'module')) {
+      const kwargs: Record<string, unknown> = {};
+      for (const q of spec.params) {
+        if ('default' in q || q.plumbing) continue;
+        kwargs[q.name] = q.name.startsWith('create_') ? true : q.name === 'decay_rate' ? 0.9 : q.name === 'axis' ? -1 : 4;
+      }
+      if (spec.roles.groups) kwargs[spec.roles.groups] = 2;
+      for (const input of [{ shape: [4], data: [1, 2, 3, 4] }, { shape: [1, 4], data: [1, 2, 3, 4] }, { shape: [0, 4], data: [] }]) {
+        const call = spec.callParams?.some((c) => c.name === 'is_training') ? { is_training: true } : undefined;
+        const a = compute(JSON.stringify({ layer: spec.id, kwargs, ...(call ? { call } : { mode: 'train' }), input }));
+        const res = JSON.parse(a.output);
+        if (a.code !== 0) assert.doesNotMatch(res.error.message, pytorchWords, `${spec.id} ${JSON.stringify(input.shape)}: ${res.error.message}`);
+        answered++;
+      }
+    }
+    assert.ok(answered >= 90, `${answered}`);
   });
 });
 
