@@ -11,7 +11,7 @@ import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from '../calc/convention';
 import { startFromLayer } from '../calc/fromLayer';
 import { frameworkCount } from '../calc/paramCount';
-import { layerContext, num, roleName, roleValue } from './context';
+import { infoOf, layerContext, num, roleName, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
@@ -237,6 +237,26 @@ function modesText(ctx: LayerContext): string {
   return `**Training and eval compute the same thing:** no running statistics, independent of the batch size.${extra}`;
 }
 
+/**
+ * What needs a newer release than some users have: the class itself (RMSNorm: PyTorch 2.4) and written arguments
+ * (LayerNorm bias=: 2.1; BatchNorm/GroupNorm/InstanceNorm bias=: in 2.13, not in 1.13), from the table's `since`.
+ */
+function versionNotes(layer: ResolvedLayer): string {
+  const fw = infoOf(layer.spec.framework).name;
+  const parts: string[] = [];
+  if (layer.spec.since) parts.push(`${code(layer.spec.name)} exists from ${fw} ${layer.spec.since}`);
+  for (const p of layer.spec.params) {
+    const e = layer.effective[p.name];
+    if (!p.since || !e || e.isDefault) continue;
+    parts.push(
+      layer.spec.framework === 'pytorch' && p.since === '2.13'
+        ? `${code(`${p.name}=`)} is taken by torch 2.13 but not by torch 1.13 (TypeError there)`
+        : `${code(`${p.name}=`)} needs ${fw} ${p.since} or newer`,
+    );
+  }
+  return parts.length ? `Versions: ${parts.join('; ')}.` : '';
+}
+
 function argumentsText(layer: ResolvedLayer): string {
   const roles = new Set<string>(Object.values(layer.spec.roles).filter((v): v is string => typeof v === 'string'));
   if (layer.spec.modeArg) roles.add(layer.spec.modeArg.name);
@@ -260,6 +280,8 @@ function argumentsText(layer: ResolvedLayer): string {
   }
   let out = mdTable(['argument', 'value', ''], rows);
   if (quiet.length) out += `\n\nOther defaults: ${quiet.join(', ')}`;
+  const versions = versionNotes(layer);
+  if (versions) out += `\n\n${versions}`;
   if (layer.bindingErrors.length) out += `\n\n${layer.bindingErrors.map((e) => `⚠ ${escapeMd(e)}`).join('  \n')}`;
   return out;
 }

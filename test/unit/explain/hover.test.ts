@@ -191,6 +191,13 @@ describe('explain/explainLayer on recognized source', () => {
     assert.ok(b.sections.pitfalls.some((p) => p.id === 'functional-batch-norm-training'));
   });
 
+  it('says what needs a newer PyTorch: RMSNorm from 2.4, bias= of BatchNorm in 2.13 but not 1.13', () => {
+    const [rms, bn, plain] = recognize('import torch.nn as nn\na = nn.RMSNorm(8)\nb = nn.BatchNorm2d(8, bias=False)\nc = nn.BatchNorm2d(8)\n');
+    assert.match(explainLayer(rms, opts).sections.arguments, /Versions: `RMSNorm` exists from PyTorch 2\.4\./);
+    assert.match(explainLayer(bn, opts).sections.arguments, /`bias=` is taken by torch 2\.13 but not by torch 1\.13/);
+    assert.doesNotMatch(explainLayer(plain, opts).sections.arguments, /Versions/);
+  });
+
   it('functional forms: γ only when passed, and no channel count the code does not give (issue 12)', () => {
     const [ln, lnw, gn] = recognize('import torch.nn.functional as F\na = F.layer_norm(x, (8,))\nb = F.layer_norm(x, (8,), w, b)\nc = F.group_norm(x, 32)\n');
     const a = explainLayer(ln, opts).sections.formula;
