@@ -1,19 +1,22 @@
 /**
- * The `normlens` command line: `normlens compute` (the core from a terminal, JSON in and out)
- * and `normlens inspect` (find and check normalization layers in Python files).
+ * The `normlens` command line: `normlens compute` (the core from a terminal, JSON in and out),
+ * `normlens inspect` (find and check normalization layers in Python files) and `normlens port`
+ * (move a trained layer to another framework).
  */
 import { version } from '../../package.json';
 import { COMPUTE_USAGE, compute } from './compute';
 import { runInspect } from './inspect';
+import { PORT_USAGE, port } from './port';
 
 const USAGE = `normlens ${version}: explain and check normalization layers
 
 Usage:
   normlens compute < request.json     compute a layer (any framework's class) on given data
   normlens inspect PATH... [--json]   list and check normalization layers in .py/.ipynb files
+  normlens port < request.json        move a trained layer to another framework (plan and snippet)
   normlens --help | --version
 
-Run \`normlens compute --help\` or \`normlens inspect --help\` for details.
+Run \`normlens compute --help\`, \`normlens inspect --help\` or \`normlens port --help\` for details.
 `;
 
 function readStdin(): Promise<string> {
@@ -48,6 +51,19 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const answer = compute(await readStdin());
+      process.stdout.write(answer.output);
+      return answer.code;
+    }
+    case 'port': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(PORT_USAGE);
+        return 0;
+      }
+      if (rest.length) {
+        process.stderr.write(`normlens port: unexpected argument ${rest[0]} (the request is read from stdin)\n`);
+        return 2;
+      }
+      const answer = port(await readStdin());
       process.stdout.write(answer.output);
       return answer.code;
     }
