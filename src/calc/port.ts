@@ -10,6 +10,7 @@
 import { NORM_CLASSES, bindArguments, findByQualifiedName, frameworkInfo, translate } from '../frameworks/index';
 import type { FrameworkId, NormClassSpec, PyValue, TensorNames } from '../frameworks/types';
 import { pyRepr } from '../frameworks/read';
+import type { CalcOutcome } from './result';
 
 export const PORT_FRAMEWORKS: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'flax_nnx'];
 
@@ -175,4 +176,39 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
 /** Module classes of the four frameworks that can be ported (for tests and the CLI's help). */
 export function portableClasses(): NormClassSpec[] {
   return NORM_CLASSES.filter((c) => PORT_FRAMEWORKS.includes(c.framework) && c.form === 'module');
+}
+
+/** The plan rendered for the calculator: Markdown with the snippet, plain text, and the snippet to copy. */
+export function portCalc(req: PortRequest): CalcOutcome<PortPlan> {
+  const plan = portLayer(req);
+  if ('error' in plan) return { ok: false, message: plan.error };
+  const to = frameworkInfo(req.to)!.name;
+  const rows = plan.moves.map((m) => `| \`${m.from}\` | \`${m.to}\` |`);
+  const markdown = [
+    `## ${req.layer} → ${to}`,
+    '',
+    '```python',
+    plan.constructor,
+    '```',
+    '',
+    ...(rows.length ? ['| source | target |', '| --- | --- |', ...rows, ''] : ['No weights or statistics to move.', '']),
+    `Target order: ${plan.targetOrder.map((n) => `\`${n}\``).join(', ') || '—'}`,
+    '',
+    ...(plan.variance ? [plan.variance, ''] : []),
+    ...plan.notes.map((n) => `- ${n}`),
+    '',
+    'Snippet (the trained source layer as `src`; Flax linen: its variables as `src_vars`):',
+    '',
+    '```python',
+    plan.snippet.trimEnd(),
+    '```',
+  ].join('\n');
+  const text = [
+    `${req.layer} → ${to}: ${plan.constructor}`,
+    ...plan.moves.map((m) => `  ${m.from.padEnd(16)} → ${m.to}`),
+    `  target order: ${plan.targetOrder.join(', ')}`,
+    ...(plan.variance ? [`  ${plan.variance}`] : []),
+    ...plan.notes.map((n) => `  ${n}`),
+  ].join('\n');
+  return { ok: true, value: plan, markdown, text, copyText: plan.snippet };
 }

@@ -48,6 +48,15 @@ describe('calculator commands', () => {
     assert.ok(close(r.value.groups[0].variance, 8 / 3, 1e-5) && close(r.value.groups[1].variance, 32 / 3, 1e-4));
   });
 
+  it('port a layer: PyTorch BatchNorm2d into Keras with its weight order and a snippet', async () => {
+    const r = await run('normlens.calc.port', { layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 8 }, to: 'keras', inputShape: [4, 8, 5, 5] });
+    assert.ok(r.ok, r.message);
+    const plan = r.value as { constructor: string; targetOrder: string[] };
+    assert.strictEqual(plan.constructor, 'keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-05)');
+    assert.deepStrictEqual(plan.targetOrder, ['gamma', 'beta', 'moving_mean', 'moving_variance']);
+    assert.match(r.copyText ?? '', /dst\.set_weights\(\[/);
+  });
+
   it('normalize values: a ragged array gets a specific message, not a result', async () => {
     const r = await run('normlens.calc.normalize', { kind: 'layer_norm', values: '[[1, 2, 3], [4, 5]]', eps: 1e-5, gamma: 1, beta: 0 });
     assert.strictEqual(r.ok, false);
