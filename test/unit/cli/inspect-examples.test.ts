@@ -1,7 +1,7 @@
 /**
  * `normlens inspect --json` on the shipped examples, compared with JSON written out here:
- * positions found by reading the example text, PyTorch defaults from torch 1.13's own
- * signatures (test/fixtures/torch-signatures.json), messages as the rules word them.
+ * positions found by reading the example text, PyTorch defaults from torch 2.13's own
+ * signatures (test/fixtures/framework-signatures.json), messages as the rules word them.
  */
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,26 +13,17 @@ const EX = (name: string) => path.join('examples', name);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const signatures = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'torch-signatures.json'), 'utf8')).classes as Record<
+const signatures = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'framework-signatures.json'), 'utf8')).signatures as Record<
   string,
-  { name: string; default?: Json; required?: boolean }[]
+  { params: { name: string; default?: Json; required?: boolean }[] }
 >;
-
-/** Parameters added after torch 1.13, by the parameter they follow. */
-const ADDED: Record<string, Record<string, [string, Json][]>> = {
-  'torch.nn.LayerNorm': { elementwise_affine: [['bias', true]] },
-};
 
 /** Effective arguments of a PyTorch class: torch's defaults, then what was written. */
 function torchEffective(cls: string, written: Record<string, Json>): Record<string, Json> {
   const out: Record<string, Json> = {};
-  const set = (name: string, def: Json | undefined) => {
-    if (name in written) out[name] = written[name];
-    else if (def !== undefined) out[name] = def;
-  };
-  for (const p of signatures[cls]) {
-    set(p.name, p.default);
-    for (const [name, def] of ADDED[cls]?.[p.name] ?? []) set(name, def);
+  for (const p of signatures[cls].params) {
+    if (p.name in written) out[p.name] = written[p.name];
+    else if (p.default !== undefined) out[p.name] = p.default;
   }
   return out;
 }
