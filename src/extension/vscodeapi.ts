@@ -133,3 +133,16 @@ export function writeClipboard(text: string): Thenable<void> {
 export function pushAll(context: ExtensionContext, ...disposables: Disposable[]): void {
   context.subscriptions.push(...disposables);
 }
+
+/** Bytes of a file through the workspace's file system (any scheme, so it works in a web extension host too); undefined when it cannot be read. */
+export async function readWorkspaceFile(uri: Uri): Promise<Uint8Array | undefined> {
+  try {
+    return await workspace.fs.readFile(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+export function onDidSaveTextDocument(handler: (doc: TextDocument) => any): Disposable {
+  return workspace.onDidSaveTextDocument(handler);
+}
