@@ -45,6 +45,10 @@ and NormLens's diagnostics.
   --json     one JSON document on stdout (1-based lines and columns, columns in UTF-16 units)
   -h, --help this text
 
+Only regular files are read (FIFOs and devices are skipped with a message), up to 64 MiB and
+8 MiB characters of Python source each, decoded by their byte order mark (UTF-8, UTF-16LE/BE)
+as VS Code does; notebooks must be nbformat 4.
+
 Exit status: 0 no errors, 1 an error diagnostic was found, 2 a path could not be used.
 `;
 
