@@ -9,9 +9,12 @@ import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName } from '../frameworks/index';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { CoreLayerSpec } from '../core/spec';
+import { terminalSafeJson, truncateText } from '../core/visible';
 
 /** Largest input accepted (elements); JSON of this size is already ~200 MB. */
 export const MAX_COMPUTE_ELEMENTS = 1 << 24;
+/** Longest error message answered (characters). */
+const MAX_MESSAGE_CHARS = 1000;
 /** Most dimensions of an input. */
 export const MAX_COMPUTE_RANK = 32;
 /** Deepest nesting of lists in a kwargs value. */
@@ -382,7 +385,8 @@ export function compute(text: string): ComputeAnswer {
   } catch (e) {
     const type: NormErrorType = e instanceof RequestError || e instanceof NormError ? e.type : 'RuntimeError';
     const message = e instanceof RequestError || e instanceof NormError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
-    return { code: 2, output: JSON.stringify({ error: { type, message } }) + '\n' };
+    // Messages may quote the request (names, keywords): bounded, and printable on a terminal.
+    return { code: 2, output: terminalSafeJson(JSON.stringify({ error: { type, message: truncateText(message, MAX_MESSAGE_CHARS) } })) + '\n' };
   }
 }
 

@@ -12,7 +12,7 @@ import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules';
 import type { NormDiagnostic, Severity } from '../rules/types';
 import { pyRepr } from '../rules/format';
-import { truncateText, visibleText } from '../core/visible';
+import { terminalSafeJson, truncateText, visibleText } from '../core/visible';
 import { decodeText } from './decode';
 
 /**
@@ -193,15 +193,6 @@ function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevi
   if (st.isSocket()) return 'a socket';
   if (st.isDirectory()) return 'a directory';
   return 'not a file';
-}
-
-/**
- * JSON text with the characters that JSON.stringify leaves raw but a terminal may act on or
- * reorder (DEL, C1 controls, line/paragraph separators, bidi controls) written as \u escapes:
- * the same JSON value, safe to print.
- */
-function terminalSafeJson(json: string): string {
-  return json.replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const isNotebookName = (name: string) => name.toLowerCase().endsWith('.ipynb');

@@ -228,6 +228,17 @@ describe('security: normlens compute bounds and messages', () => {
     }
   });
 
+  it('bounds and escapes what an error message quotes from the request', () => {
+    const key = `${'k'.repeat(100_000)}\u009b\u202e`;
+    const a = compute(JSON.stringify({ ...ok, kwargs: { num_features: 2, [key]: 1 } }));
+    assert.ok(a.output.length < 1200, `${a.output.length} characters`);
+    assert.ok(!HIDDEN.test(a.output));
+    assert.match(JSON.parse(a.output).error.message, /^BatchNorm1d\(\) got an unexpected keyword argument 'k+… \(\d+ characters\)$/);
+    const bidi = compute(JSON.stringify({ ...ok, kwargs: { num_features: 2, 'a\u202eb': 1 } }));
+    assert.ok(!HIDDEN.test(bidi.output));
+    assert.equal(JSON.parse(bidi.output).error.message, "BatchNorm1d() got an unexpected keyword argument 'a\u202eb'");
+  });
+
   it('rejects a __proto__ keyword like any other unknown keyword', () => {
     assert.deepEqual(err(JSON.stringify(ok).replace('{"num_features":2}', '{"num_features":2,"__proto__":5}')), { type: 'TypeError', message: "BatchNorm1d() got an unexpected keyword argument '__proto__'" });
     // An object value is refused for what it is, under its own name (not merged into the prototype).
