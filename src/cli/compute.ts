@@ -225,7 +225,8 @@ function shapeOf(v: unknown, where: string): number[] {
 
 /** A value for an error message: JSON, at most 60 characters. */
 function shortJson(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  // Infinity (a JSON number too large for a double, e.g. 1e309) would print as null.
+  const s = typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number too large for a double)` : JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

@@ -204,6 +204,7 @@ describe('security: normlens compute bounds and messages', () => {
     assert.deepEqual(err({ ...ok, input: { shape: [1e308, 1e308, 0], data: [] } }), { type: 'InputError', message: `input.shape[0] is 1e+308; normlens compute accepts dimensions up to ${MAX_COMPUTE_ELEMENTS}` });
     assert.deepEqual(err({ ...ok, input: { shape: [4096, 4096, 2], data: [] } }), { type: 'InputError', message: `input.shape [4096, 4096, 2] has 33554432 elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}` });
     assert.match(err({ ...ok, input: { shape: new Array(33).fill(1), data: [1] } }).message, /has 33 dimensions; normlens compute accepts at most 32/);
+    assert.equal(err(JSON.stringify(ok).replace('"shape":[2,2]', '"shape":[1e309,0]')).message, 'input.shape[0] must be a non-negative integer, got Infinity (a number too large for a double)');
     // A zero-element input is an input like any other: computed, not "too many elements".
     const a = JSON.parse(compute(JSON.stringify({ ...ok, input: { shape: [0, 2], data: [] } })).output);
     assert.deepEqual(a.output, { shape: [0, 2], data: [] });
