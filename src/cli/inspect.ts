@@ -6,7 +6,7 @@
  * input (bad option, missing or unreadable path, malformed notebook; the other paths are still
  * inspected and reported).
  */
-import { promises as fs, type Dirent } from 'node:fs';
+import { constants as fsConstants, promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules';
@@ -161,9 +161,15 @@ export async function readSource(file: string): Promise<string | { problem: stri
     const st = await fs.stat(file);
     if (!st.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(st)})` };
     if (st.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${st.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
-    handle = await fs.open(file, 'r');
-    // Read at most one byte past the limit: a file that grows while it is read is still bounded.
-    const buf = new Uint8Array(Math.min(st.size, MAX_INSPECT_BYTES) + 1);
+    // O_NONBLOCK: if the path became a FIFO since the stat, opening it must not wait for a writer;
+    // the handle's own stat then decides.
+    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    const opened = await handle.stat();
+    if (!opened.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(opened)})` };
+    // Read at most one byte past the size found: a file that grows while it is read is named, not followed.
+    const size = Math.min(opened.size, MAX_INSPECT_BYTES);
+    if (opened.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${opened.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
+    const buf = new Uint8Array(size + 1);
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
@@ -171,13 +177,7 @@ export async function readSource(file: string): Promise<string | { problem: stri
       length += bytesRead;
       if (length === buf.length) break;
     }
-    if (length > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: larger than ${MAX_INSPECT_BYTES} bytes (64 MiB), the most normlens inspect reads` };
-    if (length > st.size) {
-      // It grew while being read: read what is left, up to the limit.
-      const more = new Uint8Array(MAX_INSPECT_BYTES + 1 - length);
-      const { bytesRead } = await handle.read(more, 0, more.length, null);
-      if (bytesRead > 0) return { problem: `skipped ${file}: it changed while being read` };
-    }
+    if (length > size) return { problem: `skipped ${file}: it changed while being read` };
     return decodeText(buf.subarray(0, length)).text;
   } catch (e) {
     return { problem: `cannot read ${file}: ${describe(e)}` };
