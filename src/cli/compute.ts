@@ -10,9 +10,12 @@ import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName,
 import { FieldError, checkSizes, fillPlumbing, gradAnswer, namesHelp, numbers as readNumbers, readTensors, resolveMode, stateAnswer } from './frameworkRequest';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { CoreLayerSpec } from '../core/spec';
+import { terminalSafeJson, truncateText } from '../core/visible';
 
 /** Largest input accepted (elements); JSON of this size is already ~200 MB. */
 export const MAX_COMPUTE_ELEMENTS = 1 << 24;
+/** Longest error message answered (characters). */
+const MAX_MESSAGE_CHARS = 1000;
 /** Most dimensions of an input. */
 export const MAX_COMPUTE_RANK = 32;
 /** Deepest nesting of lists in a kwargs value. */
@@ -211,7 +214,8 @@ function shapeOf(v: unknown, where: string): number[] {
 
 /** A value for an error message: JSON, at most 60 characters. */
 function shortJson(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  // Infinity (a JSON number too large for a double, e.g. 1e309) would print as null.
+  const s = typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number too large for a double)` : JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -367,7 +371,8 @@ export function compute(text: string): ComputeAnswer {
     const known = e instanceof RequestError || e instanceof NormError;
     const type: NormErrorType = known ? e.type : e instanceof FieldError ? e.type : 'RuntimeError';
     const message = known || e instanceof FieldError ? (e as Error).message : `internal error: ${(e as Error)?.message ?? String(e)}`;
-    return { code: 2, output: JSON.stringify({ error: { type, message } }) + '\n' };
+    // Messages may quote the request (names, keywords): bounded, and printable on a terminal.
+    return { code: 2, output: terminalSafeJson(JSON.stringify({ error: { type, message: truncateText(message, MAX_MESSAGE_CHARS) } })) + '\n' };
   }
 }
 

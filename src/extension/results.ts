@@ -4,13 +4,15 @@
  * the result's copy text on the clipboard.
  */
 import * as vscode from 'vscode';
+import type { Md } from '../explain/markdown';
 import { executeCommand, openTextDocument, registerTextDocumentContentProvider, showInformationMessage, showTextDocument, writeClipboard } from './vscodeapi';
 
 export const RESULT_SCHEME = 'normlens-result';
 
 export interface ShownResult {
   title: string;
-  markdown: string;
+  /** Built by src/explain/markdown.ts: user text in it is escaped. */
+  markdown: Md;
   copyText: string;
 }
 
