@@ -119,7 +119,7 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
           }
         }
       }
-      const site = model.sites.get(n.from);
+      const site = model.siteOf(n);
       for (const v of site?.callee ?? []) if (v.k === 'q') ops.qualified.add(v.q);
       // calling an attribute that holds a module (self.norm(x), self.blocks[i](x))
       if (callee.name === 'MemberExpression' && /^self\s*\.\s*\w+\s*(\[|$)/.test(text.slice(callee.from, callee.to)) && !dottedName(callee, text)?.match(/^self\.(\w+)$/)) ops.submodule = true;

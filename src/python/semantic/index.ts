@@ -43,8 +43,12 @@ export function analyzeSemantics(text: string, callAt: (offset: number) => Scann
   const model = new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage);
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
-  for (const [offset, site] of model.sites) {
-    const call = callAt(offset);
+  for (const site of model.sites.values()) {
+    const calleeEnd = site.node.firstChild!.to;
+    // the scanner's call when it is this one (same callee); otherwise (a subscript or call result
+    // as callee: `NORM2FN[kind](dim)`) one built from the syntax tree
+    let call = callAt(site.node.from);
+    if (!call || call.calleeRange.endOffset !== calleeEnd) call = resolver.callFromSyntax(site.node) ?? undefined;
     if (!call) continue;
     const layer = resolver.layer(call, site.callee, site.args);
     if (layer) layers.push(layer);

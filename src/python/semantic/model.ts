@@ -270,8 +270,17 @@ export class ModuleModel {
   readonly classes: ClassDef[] = [];
   /** Scope of each def/class/lambda node, by its start offset. */
   private scopeAt = new Map<number, FuncDef | ClassDef>();
-  /** Calls seen in the last pass, by the offset of their callee. */
+  /**
+   * Calls, by the end offset of their callee expression: unique per call, where start offsets are
+   * not (`F.layer_norm(x).to(dtype)` holds two calls starting at `F`). See siteOf().
+   */
   sites = new Map<number, Site>();
+
+  /** The call a CallExpression node made, as the model saw it. */
+  siteOf(call: SyntaxNode): Site | undefined {
+    const callee = call.firstChild;
+    return callee ? this.sites.get(callee.to) : undefined;
+  }
   /** Names whose local binding hides a module-level name: calls written with them, by offset. */
   readonly shadowed = new Set<number>();
   private nextId = 0;
@@ -1087,7 +1096,9 @@ export class ModuleModel {
       const idxNode = kids[2];
       const idx = idxNode.name === ']' ? undefined : literalOf(idxNode, this.text);
       if (idxNode.name !== ']') this.evalExpr(idxNode, env, depth + 1);
-      return this.subscript(base, idx);
+      // a registry lookup is a way a class reaches a call: say which one
+      const name = `${this.t(kids[0]).replace(/\s+/g, '')}[${idx === undefined ? '…' : JSON.stringify(idx)}]`;
+      return this.subscript(base, idx, name);
     }
     if (kids.length === 3 && kids[1].name === '.') {
       const base = this.evalExpr(kids[0], env, depth + 1);
@@ -1097,15 +1108,16 @@ export class ModuleModel {
     return [UNKNOWN];
   }
 
-  private subscript(base: VSet, idx: PyValue | undefined): VSet {
+  private subscript(base: VSet, idx: PyValue | undefined, name: string): VSet {
     let out: VSet = EMPTY;
     for (const b of base) {
+      const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
         const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
-        for (const [, vs] of hit.length ? hit : b.entries) out = union(out, vs);
+        for (const [, vs] of hit.length ? hit : b.entries) out = union(out, withHop(vs, hop));
       } else if (b.k === 'seq') {
-        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx]) out = union(out, b.items[idx < 0 ? b.items.length + idx : idx]);
-        else for (const vs of b.items) out = union(out, vs);
+        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx]) out = union(out, withHop(b.items[idx < 0 ? b.items.length + idx : idx], hop));
+        else for (const vs of b.items) out = union(out, withHop(vs, hop));
       } else out = union(out, [UNKNOWN]);
     }
     return out.length ? out : [UNKNOWN];
@@ -1196,7 +1208,7 @@ export class ModuleModel {
     if (!calleeNode) return [UNKNOWN];
     const callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
     const args = this.evalArgs(list, env, depth);
-    this.unitSites.get(this.unit)?.set(n.from, { node: n, callee, args, scope: env.scope });
+    this.unitSites.get(this.unit)?.set(calleeNode.to, { node: n, callee, args, scope: env.scope });
     const root = calleeNode.name === 'VariableName' ? this.t(calleeNode) : calleeNode.name === 'MemberExpression' ? dottedName(calleeNode, this.text)?.split('.')[0] : undefined;
     if (root && this.locallyBound(root, env)) this.unitShadowed.get(this.unit)?.push(n.from);
     let out: VSet = EMPTY;
