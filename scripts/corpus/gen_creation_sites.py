@@ -303,18 +303,14 @@ def numeric_kind(mod):
         return None
     eps = _eps_of(m)
     tol = 2e-4
+    affine = False
     for c in _candidate_channels(m):
         ins = _probe_inputs(c)
         ins["first4"] = _first4_rows(c)
         for key, x in ins.items():
-            try:
-                with torch.no_grad():
-                    y = m(x)
-            except Exception:
+            y = _run(m, x)
+            if y is None:
                 continue
-            if not isinstance(y, torch.Tensor) or y.shape != x.shape or not y.is_floating_point():
-                continue
-            y = y.float()
             if key.startswith("last"):
                 ax = -1
                 ms = (x * x).mean(-1, keepdim=True)
@@ -352,6 +348,32 @@ def numeric_kind(mod):
                     r, amin = _fit_affine(n, y, 1)
                     if r < tol and amin > 1e-3:
                         return "batch_norm", "running_stats"
+            # not a norm; a per-channel affine map of x itself (LayerScale, NoNorm, Identity) is clearly none
+            r, _ = _fit_affine(x, y, -1 if key.startswith("last") else 1)
+            if r < tol:
+                affine = True
+    return "affine" if affine else None
+
+
+def _run(m, x):
+    """m(x) as a float tensor of x's shape, or None. A second tensor argument is tried when one is required:
+    gated norms (`RMSNormGated(x, gate)`) get a constant gate of 20, where SiLU/sigmoid gates are constant too, so
+    the output is the norm times a constant that the affine fit absorbs. Of a tuple output of a one-argument call the
+    first item counts (I-BERT's IntLayerNorm returns (x, scaling_factor)); two-argument modules that return tuples
+    are scalers of data (PatchTST's (scaled, loc, scale)), not layers."""
+    for extra in ((), (torch.full_like(x, 20.0),)):
+        try:
+            with torch.no_grad():
+                y = m(x, *extra)
+        except TypeError:
+            continue
+        except Exception:
+            return None
+        if isinstance(y, (tuple, list)) and y and not extra:
+            y = y[0]
+        if not isinstance(y, torch.Tensor) or y.shape != x.shape or not y.is_floating_point():
+            return None
+        return y.float()
     return None
 
 
@@ -378,7 +400,7 @@ class Sites:
         self.class_defs = {}
 
     def add(self, lib, rel, key, entry):
-        f = self.files.setdefault(lib, {}).setdefault(rel, {"sites": {}, "nonNorms": {}})
+        f = self.files.setdefault(lib, {}).setdefault(rel, {"sites": {}, "nonNorms": {}, "unclassified": {}})
         f[key][tuple(sorted(entry.items(), key=lambda kv: kv[0]))] = entry
 
 
@@ -389,19 +411,28 @@ def classify_torch(obj, memo):
         name = TORCH_NORM_CLASSES[base]
         return ("norm", f"torch.nn.{name}", TORCH_KIND[name], None if type(obj) is base else type(obj).__qualname__, "subclass")
     t = type(obj)
+    q = f"{t.__module__}.{t.__qualname__}"
     if t.__module__.startswith("torch."):
-        return ("nonnorm", f"{t.__module__}.{t.__qualname__}")
-    leaf = not any(True for _ in obj.children())
-    if leaf:
+        return ("nonnorm", q, True)
+    children = list(obj.children())
+    # leaf modules, and composites named like a norm (I-BERT's IntLayerNorm holds a QuantAct), are run
+    if not children or looks_like_norm(t.__name__):
         key = (t, tuple((n, tuple(p.shape)) for n, p in obj.named_parameters()),
                tuple(sorted((k, v) for k, v in vars(obj).items() if isinstance(v, (int, float, str, bool, tuple)) and not k.startswith("_"))))
         if key not in memo:
             memo[key] = numeric_kind(obj)
         nk = memo[key]
-        if nk is not None:
+        if isinstance(nk, tuple):
             kind, how = nk
             return ("norm", f"torch.nn.{KIND_TO_TORCH[kind]}", kind, t.__qualname__, "computes")
-    return ("nonnorm", f"{t.__module__}.{t.__qualname__}")
+        # clearly not a norm: a per-channel affine map of its input (LayerScale, NoNorm); otherwise it may
+        # normalize some other way (EvoNorm, FilterResponseNorm, grouped or cumulative norms): unclassified
+        if not children:
+            return ("nonnorm", q, nk == "affine")
+    # a composite (ConvNormAct, a classifier head) is not a norm; a wrapper around a single norm (transposing
+    # for BatchNorm1d) is left unclassified
+    only_norm = len(children) == 1 and classify_torch(children[0], memo)[0] == "norm"
+    return ("nonnorm", q, not only_norm)
 
 
 def process_events(recorder, sites, classify):
@@ -425,10 +456,11 @@ def process_events(recorder, sites, classify):
         else:
             built = r[1]
             short = built.rsplit(".", 1)[-1]
-            # keras.layers.Normalization (preprocessing: standardizes with statistics from adapt()) is left out of
-            # both lists: it normalizes, but it is not a normalization layer in NormLens's sense nor a non-norm.
-            if looks_like_norm(callee, short) and built != "keras.src.layers.preprocessing.normalization.Normalization":
-                sites.add(lib, rel, "nonNorms", {"line": line, "column": col, "built": built, "callee": callee})
+            # keras.layers.Normalization (preprocessing: standardizes with statistics from adapt()) normalizes, but
+            # is no normalization layer in NormLens's sense: unclassified, like modules that may normalize otherwise.
+            clear = r[2] and built != "keras.src.layers.preprocessing.normalization.Normalization"
+            if looks_like_norm(callee, short):
+                sites.add(lib, rel, "nonNorms" if clear else "unclassified", {"line": line, "column": col, "built": built, "callee": callee})
     recorder.events.clear()
 
 
@@ -594,8 +626,13 @@ def run_timm(recorder, sites, args):
         construct("timm", name, build, recorder, sites, classify_torch, limit=60)
 
 
-def tiny_config(cfg, depth=0):
-    """Shrinks the sizes of a transformers config (and its sub-configs) so that models build in well under a second."""
+LAYER_COUNTS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "encoder_layers", "decoder_layers",
+                "num_decoder_layers", "num_encoder_layers")
+
+
+def tiny_config(cfg, depth=0, widths=True):
+    """Shrinks the sizes of a transformers config (and its sub-configs) so that models build in well under a second.
+    widths=False shrinks only the layer counts (for configs whose checks the generic widths break)."""
     small = {
         "hidden_size": 64, "d_model": 64, "n_embd": 64, "dim": 64, "embed_dim": 64, "d_embed": 64, "n_embed": 64,
         "num_hidden_layers": 2, "n_layer": 2, "n_layers": 2, "num_layers": 2, "encoder_layers": 2,
@@ -609,6 +646,8 @@ def tiny_config(cfg, depth=0):
         "qk_rope_head_dim": 8, "qk_nope_head_dim": 8, "v_head_dim": 16,
     }
     for k, v in small.items():
+        if not widths and k not in LAYER_COUNTS:
+            continue
         cur = getattr(cfg, k, None)
         if isinstance(cur, int) and not isinstance(cur, bool) and cur > v:
             try:
@@ -619,7 +658,7 @@ def tiny_config(cfg, depth=0):
         for k in list(vars(cfg)):
             sub = getattr(cfg, k, None)
             if sub is not None and hasattr(sub, "to_dict") and type(sub).__name__.endswith("Config") and sub is not cfg:
-                tiny_config(sub, depth + 1)
+                tiny_config(sub, depth + 1, widths)
     return cfg
 
 
@@ -648,6 +687,7 @@ def run_transformers(recorder, sites, args):
             continue
         try:
             cfg = tiny_config(CONFIG_MAPPING[mt]())
+            cfg_layers = tiny_config(CONFIG_MAPPING[mt](), widths=False)
         except Exception as e:
             sites.failed.setdefault("transformers", {})[mt] = f"config: {type(e).__name__}: {str(e)[:150]}"
             continue
@@ -657,7 +697,12 @@ def run_transformers(recorder, sites, args):
                 continue
             def build(cls=cls, cfg=cfg):
                 return cls._from_config(copy.deepcopy(cfg)) if hasattr(cls, "_from_config") else cls(copy.deepcopy(cfg))
-            construct("transformers", f"{mt}:{cname}", build, recorder, sites, classify_torch, limit=60)
+            name = f"{mt}:{cname}"
+            if not construct("transformers", name, build, recorder, sites, classify_torch, limit=60):
+                # the generic shrinking broke the config: the default widths, with few layers
+                if construct("transformers", name + " (default widths)", lambda cls=cls: build(cls, cfg_layers),
+                             recorder, sites, classify_torch, limit=90):
+                    del sites.failed["transformers"][name]
 
 
 def run_keras(recorder, sites, args):
@@ -679,12 +724,20 @@ def run_keras(recorder, sites, args):
             if c in norms:
                 return ("norm", f"keras.layers.{c.__name__}", norms[c], None if type(obj) is c else type(obj).__qualname__, "subclass")
         t = type(obj)
-        return ("nonnorm", f"{t.__module__}.{t.__qualname__}")
+        return ("nonnorm", f"{t.__module__}.{t.__qualname__}", True)
 
     apps = keras.applications
     shape = {"InceptionV3": (75, 75, 3), "InceptionResNetV2": (75, 75, 3), "Xception": (71, 71, 3),
              "NASNetMobile": (224, 224, 3), "NASNetLarge": (331, 331, 3)}
     names = sorted(n for n in dir(apps) if n[0].isupper() and callable(getattr(apps, n)))
+    # Keras builds a functional model layer by layer with shape inference: 1-3 minutes per application on a
+    # busy machine. Variants of one file (ResNet50/101/152, EfficientNetB0..B7) run the same lines, so by default
+    # one or two per application file are built; --keras-all builds every one.
+    default = ["ConvNeXtTiny", "DenseNet121", "EfficientNetB0", "EfficientNetV2B0", "EfficientNetV2S",
+               "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large",
+               "NASNetMobile", "RegNetX002", "RegNetY002", "ResNet50", "ResNet50V2", "Xception", "VGG16"]
+    if not args.keras_all:
+        names = [n for n in names if n in default]
     skip = {"NASNetLarge", "EfficientNetV2L", "ConvNeXtXLarge", "ConvNeXtLarge", "ResNet152", "ResNet152V2",
             "EfficientNetB7", "EfficientNetB6", "VGG19", "RegNetY320", "RegNetX320"}
     if args.keras_only:
@@ -736,7 +789,7 @@ def run_flax(recorder, sites, args):
                 if c in table:
                     return ("norm", f"{prefix}.{c.__name__}", table[c], None if type(obj) is c else type(obj).__qualname__, "subclass")
         t = type(obj)
-        return ("nonnorm", f"{t.__module__}.{t.__qualname__}")
+        return ("nonnorm", f"{t.__module__}.{t.__qualname__}", True)
 
     def nnx_mha():
         return nnx.MultiHeadAttention(num_heads=2, in_features=8, qkv_features=8, decode=False,
@@ -765,7 +818,7 @@ def dump(out):
         parts.append(("," if i else "") + f"\n  {json.dumps(lib)}: " + json.dumps(meta, ensure_ascii=False)[:-1] + ', "files": {')
         for j, (rel, f) in enumerate(l["files"].items()):
             rows = lambda xs: "[\n" + ",\n".join("     " + json.dumps(x, ensure_ascii=False) for x in xs) + "\n    ]" if xs else "[]"
-            parts.append(("," if j else "") + f"\n   {json.dumps(rel)}: {{\n    \"sites\": {rows(f['sites'])},\n    \"nonNorms\": {rows(f['nonNorms'])}}}")
+            parts.append(("," if j else "") + f"\n   {json.dumps(rel)}: {{\n    \"sites\": {rows(f['sites'])},\n    \"nonNorms\": {rows(f['nonNorms'])},\n    \"unclassified\": {rows(f.get('unclassified', []))}}}")
         parts.append("\n  }}")
     parts.append("\n }\n}\n")
     text = "".join(parts)
@@ -783,9 +836,29 @@ def main():
     ap.add_argument("--transformers-limit", type=int, default=0, help="at most N transformers model types (0: all)")
     ap.add_argument("--transformers-only", default="", help="comma-separated model types (e.g. llama,t5)")
     ap.add_argument("--keras-only", default="", help="comma-separated keras.applications names (e.g. ResNet50)")
+    ap.add_argument("--keras-all", action="store_true", help="every keras.applications model (slow)")
     ap.add_argument("--merge", help="an earlier output whose libraries not in --libs are kept")
+    ap.add_argument("--combine", nargs="+", metavar="JSON",
+                    help="only combine earlier outputs (e.g. of runs in parallel, one per library) into --out")
     args = ap.parse_args()
     libs = [x for x in args.libs.split(",") if x]
+    if args.combine:
+        out = None
+        for path in args.combine:
+            with open(path, encoding="utf-8") as fh:
+                d = json.load(fh)
+            if out is None:
+                out = d
+            else:
+                out["libraries"].update(d["libraries"])
+        out["libraries"] = {k: out["libraries"][k] for k in LIBS if k in out["libraries"]}
+        text = dump(out)
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            sys.stdout.write(text)
+        return
 
     import importlib
     import importlib.metadata as md
@@ -836,7 +909,7 @@ def main():
         for rel in sorted(sites.files.get(lib, {})):
             f = sites.files[lib][rel]
             key = lambda e: (e["line"], e["column"] if e["column"] is not None else -1, e.get("class", ""), e.get("built", ""), e.get("definedBy") or "", e.get("callee") or "")
-            files[rel] = {"sites": sorted(f["sites"].values(), key=key), "nonNorms": sorted(f["nonNorms"].values(), key=key)}
+            files[rel] = {k: sorted(f[k].values(), key=key) for k in ("sites", "nonNorms", "unclassified")}
         out["libraries"][lib] = {
             "version": versions[lib],
             "models": sorted(sites.models.get(lib, [])),

@@ -90,8 +90,16 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
       for (const [file, f] of Object.entries(l.files)) {
         const path = join(root, `${lib}-${l.version}`, file);
         assert.ok(existsSync(path), `${path} is not in the unpacked corpus (scripts/corpus/unpack.sh unpacks too little)`);
-        const n = readFileSync(path, 'utf8').split('\n').length;
-        for (const s of [...f.sites, ...f.nonNorms]) assert.ok(s.line >= 1 && s.line <= n, `${lib} ${file}:${s.line} beyond the file's ${n} lines`);
+        const lines = readFileSync(path, 'utf8').split('\n');
+        for (const s of [...f.sites, ...f.nonNorms, ...(f.unclassified ?? [])]) {
+          assert.ok(s.line >= 1 && s.line <= lines.length, `${lib} ${file}:${s.line} beyond the file's ${lines.length} lines`);
+          // the generator's (line, column) and the unpacked text agree: the callee's first name starts there
+          const head = /^[A-Za-z_]\w*/.exec(s.callee ?? '')?.[0];
+          if (s.column !== null && head) {
+            const at = lines[s.line - 1].slice(s.column, s.column + head.length);
+            assert.equal(at, head, `${lib} ${file}:${s.line}:${s.column} should start '${s.callee}'`);
+          }
+        }
       }
     }
   });

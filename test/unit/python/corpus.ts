@@ -23,7 +23,12 @@ export interface CreationSite {
   callee: string | null;
 }
 
-/** A line that built something that is not a norm by a call that looks like one (`norm_layer(...)` → nn.Identity). */
+/**
+ * A line that built something that is not a norm by a call that looks like one (`norm_layer(...)` → nn.Identity,
+ * ConvNormAct, LayerScale). `unclassified` lists use the same shape for objects named like norms that normalize in
+ * some other way or could not be run (EvoNorm, FilterResponseNorm, a wrapper around one BatchNorm1d): neither
+ * counted as sites nor as false sites.
+ */
 export interface NonNormSite {
   line: number;
   column: number | null;
@@ -39,7 +44,7 @@ export interface CreationSitesFixture {
       version: string;
       models: string[];
       failed: Record<string, string>;
-      files: Record<string, { sites: CreationSite[]; nonNorms: NonNormSite[] }>;
+      files: Record<string, { sites: CreationSite[]; nonNorms: NonNormSite[]; unclassified?: NonNormSite[] }>;
     }
   >;
 }
