@@ -234,9 +234,11 @@ def _first4_rows(c):
 
 def _candidate_channels(mod):
     cs = []
-    for _, t in list(mod.named_parameters(recurse=False)) + list(mod.named_buffers(recurse=False)):
-        if t is not None and t.dim() == 1 and t.numel() > 1:
-            cs.append(t.numel())
+    for _, t in list(mod.named_parameters()) + list(mod.named_buffers()):
+        # a per-channel tensor: (C,), or (C, 1, 1) / (1, C, 1, 1) as channels-first modules keep gamma
+        big = [d for d in (t.shape if t is not None else ()) if d > 1]
+        if len(big) == 1:
+            cs.append(big[0])
     for attr in ("normalized_shape", "num_features", "num_channels", "hidden_size", "dim", "d_model", "channels"):
         v = getattr(mod, attr, None)
         if isinstance(v, int) and v > 1:
@@ -299,6 +301,11 @@ def numeric_kind(mod):
                 else:
                     p.uniform_(0.5, 1.5)
         m.eval()
+        # parameter-free children (activation, dropout) are taken out: a norm with a fused activation (timm's
+        # RmsNormAct2d, like BatchNormAct2d) is a norm; a composite with a conv or linear inside stays none
+        for name, ch in list(m.named_children()):
+            if not any(True for _ in ch.parameters()) and not any(True for _ in ch.buffers()):
+                setattr(m, name, nn.Identity())
     except Exception:
         return None
     eps = _eps_of(m)
@@ -364,7 +371,7 @@ def _run(m, x):
     for extra in ((), (torch.full_like(x, 20.0),)):
         try:
             with torch.no_grad():
-                y = m(x, *extra)
+                y = m(x.clone(), *extra)  # clone: some modules scale in place (x.mul_(gamma))
         except TypeError:
             continue
         except Exception:
@@ -428,7 +435,9 @@ def classify_torch(obj, memo):
         # clearly not a norm: a per-channel affine map of its input (LayerScale, NoNorm); otherwise it may
         # normalize some other way (EvoNorm, FilterResponseNorm, grouped or cumulative norms): unclassified
         if not children:
-            return ("nonnorm", q, nk == "affine")
+            # an affine map with statistics in buffers (a fixed mean/variance standardizer) is left unclassified
+            stats = any(b is not None and b.is_floating_point() for b in obj.buffers())
+            return ("nonnorm", q, nk == "affine" and not stats)
     # a composite (ConvNormAct, a classifier head) is not a norm; a wrapper around a single norm (transposing
     # for BatchNorm1d) is left unclassified
     only_norm = len(children) == 1 and classify_torch(children[0], memo)[0] == "norm"
@@ -613,6 +622,7 @@ def run_timm(recorder, sites, args):
     order = []
     for i in range(max(len(v) for v in by_file.values())):
         order += [v[i] for v in by_file.values() if i < len(v)]
+    order = order[args.timm_start:]
     if args.timm_limit:
         order = order[: args.timm_limit]
     t0 = time.time()
@@ -735,7 +745,7 @@ def run_keras(recorder, sites, args):
     # one or two per application file are built; --keras-all builds every one.
     default = ["ConvNeXtTiny", "DenseNet121", "EfficientNetB0", "EfficientNetV2B0", "EfficientNetV2S",
                "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large",
-               "NASNetMobile", "RegNetX002", "RegNetY002", "ResNet50", "ResNet50V2", "Xception", "VGG16"]
+               "NASNetMobile", "ResNet50", "ResNet50V2", "Xception", "VGG16"]
     if not args.keras_all:
         names = [n for n in names if n in default]
     skip = {"NASNetLarge", "EfficientNetV2L", "ConvNeXtXLarge", "ConvNeXtLarge", "ResNet152", "ResNet152V2",
@@ -832,6 +842,7 @@ def main():
     ap.add_argument("--out", help="write the JSON here (default: stdout)")
     ap.add_argument("--libs", default=",".join(LIBS))
     ap.add_argument("--timm-limit", type=int, default=0, help="construct at most N timm models (0: all)")
+    ap.add_argument("--timm-start", type=int, default=0, help="skip the first N timm models of the round-robin order")
     ap.add_argument("--timm-budget", type=int, default=0, help="stop starting timm models after N seconds (0: no limit)")
     ap.add_argument("--transformers-limit", type=int, default=0, help="at most N transformers model types (0: all)")
     ap.add_argument("--transformers-only", default="", help="comma-separated model types (e.g. llama,t5)")
@@ -849,8 +860,26 @@ def main():
                 d = json.load(fh)
             if out is None:
                 out = d
-            else:
-                out["libraries"].update(d["libraries"])
+                continue
+            for lib, l in d["libraries"].items():
+                o = out["libraries"].get(lib)
+                if o is None:
+                    out["libraries"][lib] = l
+                    continue
+                # two runs of one library (e.g. timm in two slices): union of models and sites
+                assert o["version"] == l["version"], f"{lib}: {o['version']} vs {l['version']}"
+                o["models"] = sorted(set(o["models"]) | set(l["models"]))
+                o["failed"] = dict(sorted({**o["failed"], **l["failed"]}.items()))
+                o["stopped"] = l.get("stopped")
+                for k, v in l.get("normsBuiltOutsideLibrary", {}).items():
+                    o["normsBuiltOutsideLibrary"][k] = o["normsBuiltOutsideLibrary"].get(k, 0) + v
+                for rel, f in l["files"].items():
+                    g = o["files"].setdefault(rel, {"sites": [], "nonNorms": [], "unclassified": []})
+                    for k in ("sites", "nonNorms", "unclassified"):
+                        seen = {json.dumps(x, sort_keys=True) for x in g.get(k, [])}
+                        g[k] = g.get(k, []) + [x for x in f.get(k, []) if json.dumps(x, sort_keys=True) not in seen]
+                        g[k].sort(key=lambda e: (e["line"], e["column"] if e["column"] is not None else -1, e.get("class", ""), e.get("built", ""), e.get("definedBy") or "", e.get("callee") or ""))
+                o["files"] = dict(sorted(o["files"].items()))
         out["libraries"] = {k: out["libraries"][k] for k in LIBS if k in out["libraries"]}
         text = dump(out)
         if args.out:
