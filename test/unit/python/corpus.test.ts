@@ -29,8 +29,8 @@ function findLayers(text: string): FoundLayer[] {
  */
 const MIN_RECALL: Record<string, number> = {
   torchvision: 0.452,
-  timm: 0.256,
-  transformers: 0.634,
+  timm: 0.241,
+  transformers: 0.633,
   keras: 0,
   flax: 1,
 };
