@@ -56,6 +56,7 @@ function torchLayer(text: string, snippet: string, nth: number, cls: string, cal
     cell,
     arguments: args,
     effective: torchEffective(cls, args),
+    via: 'import',
   };
 }
 

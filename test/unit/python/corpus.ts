@@ -99,7 +99,7 @@ export function viaOf(s: CreationSite): 'direct' | 'indirect' | 'custom' {
  * Scores `find` on every fixture file of each library: a site is found when a reported layer starts on its line
  * and names its class among its candidates.
  */
-export function scoreCorpus(fixture: CreationSitesFixture, root: string, find: (text: string) => FoundLayer[]): Record<string, CorpusScore> {
+export function scoreCorpus(fixture: CreationSitesFixture, root: string, find: (text: string, path: string) => FoundLayer[]): Record<string, CorpusScore> {
   const out: Record<string, CorpusScore> = {};
   for (const [lib, l] of Object.entries(fixture.libraries)) {
     const s: CorpusScore = {
@@ -115,9 +115,10 @@ export function scoreCorpus(fixture: CreationSitesFixture, root: string, find: (
     for (const [file, f] of Object.entries(l.files)) {
       if (f.sites.length === 0 && f.nonNorms.length === 0) continue;
       s.files++;
-      const text = readFileSync(join(root, `${lib}-${l.version}`, file), 'utf8');
+      const path = join(root, `${lib}-${l.version}`, file);
+      const text = readFileSync(path, 'utf8');
       const byLine = new Map<number, FoundLayer[]>();
-      for (const layer of find(text)) {
+      for (const layer of find(text, path)) {
         const a = byLine.get(layer.line);
         if (a) a.push(layer);
         else byLine.set(layer.line, [layer]);
