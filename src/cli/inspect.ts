@@ -100,7 +100,7 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   for (const p of paths) await collect(p, found, problem);
 
   // One graph for the run: names imported from sibling modules resolve to what those files define.
-  const graph = new ProjectGraph(diskFiles());
+  const graph = new ProjectGraph(diskFiles(), 4096, (p) => path.relative(process.cwd(), p).split(path.sep).join('/') || p);
   const semanticOptions = (shown: string): SemanticOptions => {
     const p = path.resolve(shown).split(path.sep).join('/');
     const me = moduleNameOf(p, diskFiles());

@@ -255,8 +255,9 @@ describe('normlens inspect --json on the examples', () => {
     const r = await inspect(['examples']);
     assert.equal(r.code, 1);
     const headers = r.stdout.split('\n').filter((l) => l.startsWith('examples'));
-    assert.deepEqual(headers, ['flax_model.py', 'groupnorm_unet.py', 'keras_model.py', 'notebook.ipynb', 'resnet_block.py', 'transformer.py'].map(EX));
-    assert.match(r.stdout, /\n6 files, 29 layers, 2 errors, 3 warnings, 4 info\n$/);
+    assert.deepEqual(headers, ['flax_model.py', 'groupnorm_unet.py', 'indirect/model.py', 'keras_model.py', 'notebook.ipynb', 'resnet_block.py', 'transformer.py'].map(EX));
+    // indirect/ holds three files: __init__.py and norms.py build no layer themselves
+    assert.match(r.stdout, /\n9 files, 34 layers, 2 errors, 3 warnings, 4 info\n$/);
   });
 });
 
@@ -268,6 +269,16 @@ describe('README shows normlens inspect as it is', () => {
     assert.ok(m, 'README has the inspect example');
     const r = await inspect([EX('resnet_block.py')]);
     assert.equal(m[1], r.stdout);
+  });
+
+  it('the text output on examples/indirect/model.py (layers the code never names)', async () => {
+    const m = /```console\n\$ node dist\/cli\.js inspect examples\/indirect\/model\.py\n([\s\S]*?)```/.exec(readme);
+    assert.ok(m, 'README has the indirect example');
+    const r = await inspect([EX('indirect/model.py')]);
+    assert.equal(m[1], r.stdout);
+    // and what it says is what the code builds: BasicBlock's default, the registry, the subclass and custom module from norms.py
+    assert.match(r.stdout, /17:20 {2}torch\.nn\.BatchNorm2d[\s\S]*default of `norm_layer`, line 15/);
+    assert.match(r.stdout, /custom module `SimpleRMSNorm` \(rsqrt of mean square over the last dim\), examples\/indirect\/norms\.py:18/);
   });
 
   it('the JSON excerpt from examples/groupnorm_unet.py', async () => {
