@@ -1034,8 +1034,15 @@ export class ModuleModel {
           return k[1].name === 'or' ? union(a.filter((v) => !isNone(v)), b) : union(a.filter(isNone), b);
         }
         const lit = literalOf(n, this.text);
-        for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
-        return lit === undefined ? [UNKNOWN] : [{ k: 'const', v: lit, hops: [] }];
+        const vals = operands(n).map((c) => this.evalExpr(c, env, depth + 1));
+        if (lit !== undefined) return [{ k: 'const', v: lit, hops: [] }];
+        // arithmetic on names the code fixes to one number (WIDTH * 2 with WIDTH = 64)
+        if (k.length === 3 && k[1].name === 'ArithOp' && vals.length === 2) {
+          const [a, b] = vals.map((vs) => (vs.length === 1 && vs[0].k === 'const' && typeof vs[0].v === 'number' ? vs[0].v : undefined));
+          const r = a !== undefined && b !== undefined ? arith(this.t(k[1]), a, b) : undefined;
+          if (r !== undefined) return [{ k: 'const', v: r, hops: [] }];
+        }
+        return [UNKNOWN];
       }
       case 'UnaryExpression': {
         const lit = literalOf(n, this.text);
