@@ -17,6 +17,9 @@ export interface ProjectFiles {
   read(path: string): string | undefined;
 }
 
+/** Levels of imports followed from the analyzed file (its imports are level 1). */
+const MAX_IMPORT_DEPTH = 3;
+
 const dirname = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) || '/' : '.');
 const join = (a: string, b: string) => (a === '.' ? b : a.endsWith('/') ? a + b : a + '/' + b);
 
@@ -57,13 +60,17 @@ export class ProjectGraph {
     if (this.models.has(path)) this.models.clear();
   }
 
-  /** The import host for a file at `path`. */
-  hostFor(path: string): ImportHost {
+  /**
+   * The import host for a file at `path`. Modules it loads get hosts one level deeper, and past
+   * MAX_IMPORT_DEPTH levels none: a re-export through a package `__init__` and the module that
+   * defines a class are reached, a library's whole import graph is not.
+   */
+  hostFor(path: string, depth = 0): ImportHost {
     const me = moduleNameOf(path, this.files);
     return {
       lookup: (module: string, name: string): { values: VSet; model: ModuleModel } | undefined => {
         for (const p of this.candidates(module, path, me.root)) {
-          const model = this.model(p);
+          const model = this.model(p, depth + 1);
           if (model === undefined) continue;
           if (model === null) return undefined; // a cycle: say nothing
           const values = model.exported(name);
@@ -87,7 +94,7 @@ export class ProjectGraph {
   }
 
   /** The model of a file: undefined when absent, null while being built (cycle) or past the bound. */
-  private model(path: string): ModuleModel | null | undefined {
+  private model(path: string, depth: number): ModuleModel | null | undefined {
     if (this.models.has(path)) return this.models.get(path);
     const text = this.files.read(path);
     if (text === undefined) return undefined;
@@ -95,7 +102,8 @@ export class ProjectGraph {
     this.loaded++;
     this.models.set(path, null);
     const me = moduleNameOf(path, this.files);
-    const model = new ModuleModel(text, parsePython(text), this.hostFor(path), me.name, me.isPackage, this.display(path));
+    const host = depth < MAX_IMPORT_DEPTH ? this.hostFor(path, depth) : undefined;
+    const model = new ModuleModel(text, parsePython(text), host, me.name, me.isPackage, this.display(path));
     this.models.set(path, model);
     return model;
   }

@@ -96,6 +96,7 @@ export class LayerResolver {
 
   private unfold(v: Value, args: SynthArg[], depth: number, partialAt?: number): Candidate[] {
     if (depth > MAX_UNFOLD) return [];
+    if (v.k === 'ext') return this.model.deref([v]).flatMap((x) => (x.k === 'ext' ? [] : this.unfold(x, args, depth + 1, partialAt)));
     switch (v.k) {
       case 'q': {
         const spec = findByQualifiedName(v.q);
@@ -232,6 +233,7 @@ export class LayerResolver {
   /** True when calling `v` certainly builds a class that is not a normalization. */
   private buildsOther(v: Value, depth: number): boolean {
     if (depth > MAX_UNFOLD) return false;
+    if (v.k === 'ext') return this.model.deref([v]).some((x) => x.k !== 'ext' && this.buildsOther(x, depth + 1));
     switch (v.k) {
       case 'q': {
         if (findByQualifiedName(v.q)) return false;

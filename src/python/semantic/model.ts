@@ -642,17 +642,17 @@ export class ModuleModel {
     const scope = env.scope;
     if (scope.locals.has(name)) {
       const here = env.vars.get(name);
-      if (here) return this.deref(here);
+      if (here) return here;
       // not bound on this path yet (a loop, a later branch): everything the scope gives it
       this.read(this.summarySlot(scope, name));
-      return this.deref(scope.summary.get(name) ?? EMPTY);
+      return scope.summary.get(name) ?? EMPTY;
     }
     // enclosing scopes (class bodies are skipped by functions, as in Python)
     for (let s: Scope | null = scope.parent; s; s = s.parent) {
       if (s.kind === 'class') continue;
       if (s.locals.has(name)) {
         this.read(this.summarySlot(s, name));
-        return this.deref(s.summary.get(name) ?? EMPTY);
+        return s.summary.get(name) ?? EMPTY;
       }
     }
     if (name === 'super') return [{ k: 'q', q: 'builtins.super', hops: [] }];
@@ -668,7 +668,7 @@ export class ModuleModel {
       if (s.locals.has(name)) {
         // an import inside the function is not a shadow of the module's meaning
         const vs = env.scope === s ? env.vars.get(name) ?? s.summary.get(name) : s.summary.get(name);
-        return !(vs && vs.length > 0 && vs.every((v) => v.k === 'q' && v.hops.length === 0));
+        return !(vs && vs.length > 0 && vs.every((v) => (v.k === 'q' || v.k === 'ext') && v.hops.length === 0));
       }
     }
     return false;
@@ -805,7 +805,7 @@ export class ModuleModel {
       this.setName(env, this.t(nameNode), [{ k: 'func', fn: def, hops: [] }]);
       return;
     }
-    def.bases = this.grow(def.bases, def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0)), BASES);
+    def.bases = this.grow(def.bases, this.deref(def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0))), BASES);
     for (const b of def.bases) if (b.k === 'class' && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
     this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }]);
     // the class body runs now, in its own scope
@@ -1117,7 +1117,7 @@ export class ModuleModel {
 
   private subscript(base: VSet, idx: PyValue | undefined, name: string): VSet {
     let out: VSet = EMPTY;
-    for (const b of base) {
+    for (const b of this.deref(base)) {
       const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
         const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
@@ -1155,7 +1155,7 @@ export class ModuleModel {
 
   private member(base: VSet, attr: string, env: Env): VSet {
     let out: VSet = EMPTY;
-    for (const b of base) {
+    for (const b of this.deref(base)) {
       switch (b.k) {
         case 'q':
           out = union(out, [{ k: 'q', q: b.q + '.' + attr, hops: b.hops }]);
@@ -1226,6 +1226,12 @@ export class ModuleModel {
   /** The values a call of `c` with `args` returns; binds arguments into user parameters on the way. */
   private apply(c: Value, args: BoundArg[], env: Env, at: number, depth: number): VSet {
     if (depth > MAX_DEPTH) return [UNKNOWN];
+    if (c.k === 'ext') {
+      // an imported name is read from its module only when it is called (or subclassed, or looked into)
+      let out: VSet = EMPTY;
+      for (const v of this.deref([c])) out = union(out, this.apply(v, args, env, at, depth + 1));
+      return out.length ? out : [UNKNOWN];
+    }
     switch (c.k) {
       case 'q': {
         if (c.q === 'functools.partial' || (c.q === 'builtins.partial' && false)) {
