@@ -50,7 +50,7 @@ export interface Hover {
   sections: HoverSections;
 }
 
-const KIND_NAMES: Record<LayerKind, string> = {
+export const KIND_NAMES: Record<LayerKind, string> = {
   batch_norm: 'batch normalization',
   layer_norm: 'layer normalization',
   group_norm: 'group normalization',
@@ -63,7 +63,7 @@ const KIND_NAMES: Record<LayerKind, string> = {
 };
 
 /** Axis letters of an input of `rank` with channels on `axis` (N first), e.g. (N, C, H, W). */
-function axisLetters(rank: number, axis: number): string[] {
+export function axisLetters(rank: number, axis: number): string[] {
   const spatial: Record<number, string[]> = { 0: [], 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
   const rest = spatial[rank - 2] ?? Array.from({ length: rank - 2 }, (_, i) => `d${i + 1}`);
   const letters = ['N'];
@@ -72,7 +72,7 @@ function axisLetters(rank: number, axis: number): string[] {
   return letters;
 }
 
-function resolveAxis(axis: number, rank: number) {
+export function resolveAxis(axis: number, rank: number) {
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -364,7 +364,7 @@ function fence(lines: readonly string[]): Md {
   return Md.fence(lines.map((l) => visiblePrefix(l, MAX_USER_TEXT + 100)).join('\n'));
 }
 
-function callText(layer: ResolvedLayer): string {
+export function callText(layer: ResolvedLayer): string {
   const written = layer.call.args.map((a) => (a.star ? `${a.star}${a.text}` : a.name ? `${a.name}=${a.text}` : a.text));
   return `${layer.call.callee}(${written.join(', ')})`;
 }
