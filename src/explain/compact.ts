@@ -15,7 +15,7 @@ import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../rules/types';
 import { frameworkCount } from '../calc/paramCount';
 import { startFromLayer } from '../calc/fromLayer';
-import { layerContext, num, roleValue } from './context';
+import { diagnosticsFor, layerContext, num, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import { code, fixed, isExpr as isExprValue, plural, pyRepr, shapeText } from './format';
@@ -68,10 +68,18 @@ interface StandIn {
 }
 
 /** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */
-function standIn(ctx: LayerContext, size: number): StandIn | null {
+function standIn(ctx: LayerContext, size: number, forCount = false): StandIn | null {
   const spec = ctx.layer.spec;
   if (!spec.toCore) return null;
   const values: Record<string, PyValue> = { ...ctx.values };
+  if (forCount) {
+    // ε and momentum do not change a count: their defaults stand in for expressions.
+    for (const role of ['eps', 'momentum'] as const) {
+      const name = spec.roles[role];
+      const p = name ? spec.params.find((q) => q.name === name) : undefined;
+      if (name && p && isExpr(values[name]) && p.default !== undefined) values[name] = p.default;
+    }
+  }
   const symbols: { text: string; value: number }[] = [];
   const groups = spec.roles.groups ? values[spec.roles.groups] : undefined;
   const g = num(groups);
@@ -109,8 +117,7 @@ function title(ctx: LayerContext): Md {
   const spec = ctx.layer.spec;
   const head = md`**${Md.raw(spec.name)}** · ${Md.raw(ctx.framework.name)} · ${Md.raw(KIND_NAMES[spec.kind])}${Md.raw(spec.form === 'function' ? ' (function)' : '')}`;
   if (!ctx.layer.origin) return head;
-  const computes = ctx.layer.origin.computes ? md` (${Md.text(ctx.layer.origin.computes)})` : Md.raw('');
-  return md`${head}  \n${originText(ctx.layer)}${ctx.layer.origin.via === 'custom-module' ? computes : Md.raw('')}`;
+  return md`${head}  \n${originText(ctx.layer)}`;
 }
 
 /** Channel count for the text: the number, the written expression, or C. */
@@ -118,7 +125,7 @@ function channelWord(ctx: LayerContext, core: CoreLayerSpec): Md {
   const n = core.kind === 'group_norm' ? core.numChannels : core.kind === 'batch_norm' || core.kind === 'instance_norm' ? core.numFeatures : null;
   const written = ctx.layer.spec.roles.channels ? ctx.values[ctx.layer.spec.roles.channels] : undefined;
   if (isExpr(written)) return code(written.expr);
-  return n === null ? Md.raw('C') : md`${n}`;
+  return n === null ? Md.raw('') : md`${n}`;
 }
 
 function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: number): Md {
@@ -140,14 +147,14 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const input = md`input ${Md.join(shapes, ' or ' as Md)}${Md.raw(last)}`;
       const spatial = letters.filter((l) => l !== 'C' && l !== 'N');
       if (core.kind === 'batch_norm') {
-        return md`**Normalizes** over ${Md.raw(letters.filter((l) => l !== 'C').join('·'))}: one mean and variance per channel (C = ${C}), shared by the whole batch; ${input}.`;
+        return md`**Normalizes** over ${Md.raw(letters.filter((l) => l !== 'C').join('·'))}: one mean and variance per channel${C.length ? md` (C = ${C})` : Md.raw('')}, shared by the whole batch; ${input}.`;
       }
       if (core.kind === 'instance_norm') {
-        return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel (C = ${C}); nothing shared across the batch; ${input}.`;
+        return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel${C.length ? md` (C = ${C})` : Md.raw('')}; nothing shared across the batch; ${input}.`;
       }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const G = spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
-      const perText = isExpr(ctx.values[spec.roles.channels ?? '']) || per === null ? md`${C}/${G}` : md`${per}`;
+      const perText = isExpr(ctx.values[spec.roles.channels ?? '']) || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
       return md`**Normalizes** per sample over each of ${G} groups: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
     }
     case 'layer_norm':
@@ -209,8 +216,13 @@ function argumentsText(ctx: LayerContext): Md {
 /** Count of learnable and buffer values; a formula `a·sym + b` when the size is an expression. */
 function parametersText(ctx: LayerContext): Md {
   if (ctx.layer.spec.form !== 'module') return Md.raw('');
-  const names = (core: CoreLayerSpec, trainable: boolean) =>
-    frameworkCount(core, ctx.layer.spec.framework).detail.filter((d) => d.trainable === trainable).map((d) => d.name);
+  // The core counts PyTorch's tensors under PyTorch's names; other frameworks get the symbols.
+  const torch = ctx.layer.spec.framework === 'pytorch';
+  const names = (core: CoreLayerSpec, trainable: boolean) => {
+    const detail = frameworkCount(core, ctx.layer.spec.framework).detail.filter((d) => d.trainable === trainable);
+    if (torch) return detail.map((d) => d.name);
+    return detail.map((d) => (d.name === 'weight' ? 'γ' : d.name === 'bias' ? 'β' : d.name === 'running_mean' ? 'moving mean' : d.name === 'running_var' ? 'moving variance' : d.name));
+  };
   const line = (learn: Md, learnNames: string[], buf: Md | null, bufNames: string[]) => {
     const l = learnNames.length ? md`${learn} learnable (${Md.raw(learnNames.join(', '))})` : Md.raw('no learnable parameters');
     const b = buf && bufNames.length ? md` · ${buf} in buffers (${Md.raw(bufNames.length > 2 ? 'running stats, step count' : bufNames.join(', '))})` : Md.raw('');
@@ -230,13 +242,13 @@ function parametersText(ctx: LayerContext): Md {
     if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
       one = { ...core, numFeatures: 1 };
       two = { ...core, numFeatures: 2 };
-      sym = Md.raw('C (the input\'s channels)');
+      sym = Md.raw('C');
     } else {
       return Md.raw(`**Parameters** ${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`);
     }
   } else {
-    one = standIn(ctx, 1);
-    two = standIn(ctx, 2);
+    one = standIn(ctx, 1, true);
+    two = standIn(ctx, 2, true);
     if (!one || !two || !('symbols' in one) || !('symbols' in two)) return Md.raw('');
     const varying = one.symbols.filter((s, i) => s.value !== (two as StandIn).symbols[i].value);
     if (varying.length !== 1) return Md.raw('');
@@ -253,16 +265,6 @@ function parametersText(ctx: LayerContext): Md {
     return formula(a, a1 - a * s1, sym);
   };
   return line(lin(n1.parameters, n2.parameters), names(c1, true), lin(n1.buffers, n2.buffers), names(c1, false));
-}
-
-/** The diagnostics about this layer: on its call, or pointing at it from elsewhere (`about`). */
-export function diagnosticsFor(layer: ResolvedLayer, diagnostics: readonly NormDiagnostic[]): NormDiagnostic[] {
-  const r = layer.call.range;
-  return diagnostics.filter((d) => {
-    if ((d.cell ?? undefined) !== (layer.cell ?? undefined)) return false;
-    const at = d.about ?? d.range;
-    return at.startOffset >= r.startOffset && at.endOffset <= r.endOffset;
-  });
 }
 
 const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warning', info: 'Note', hint: 'Hint' };

@@ -20,6 +20,22 @@ export const CALC_COMMANDS = {
   choose: 'normlens.calc.choose',
 } as const;
 
+/** The calculators that apply to a layer of `kind`, in the order they are offered. */
+export function calculatorsFor(kind: LayerKind, hasMomentum: boolean): { title: string; command: string }[] {
+  const out: { title: string; command: string }[] = [];
+  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
+    out.push({ title: 'Normalize values', command: CALC_COMMANDS.normalize });
+  }
+  out.push({ title: 'Count parameters and memory', command: CALC_COMMANDS.count });
+  if (kind === 'batch_norm' && hasMomentum) {
+    out.push({ title: 'Convert momentum between frameworks', command: CALC_COMMANDS.momentum });
+    out.push({ title: 'Simulate running statistics', command: CALC_COMMANDS.simulate });
+    out.push({ title: 'Fold into the preceding Conv/Linear', command: CALC_COMMANDS.fold });
+  }
+  out.push({ title: 'Choose a normalization', command: CALC_COMMANDS.choose });
+  return out;
+}
+
 export const OPEN_PANEL_COMMAND = 'normlens.openPanel';
 /** Opens the full explanation of a layer beside the editor; argument: ExplainTarget. */
 export const EXPLAIN_COMMAND = 'normlens.explainLayer';

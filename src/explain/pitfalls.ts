@@ -44,7 +44,6 @@ function otherConventionFramework(c: LayerContext): string {
 export const PITFALLS: Pitfall[] = [
   {
     id: 'momentum-convention',
-    rule: 'momentum-convention',
     title: 'Momentum in the other convention?',
     appliesTo: (c) => {
       const m = num(roleValue(c, 'momentum'));
@@ -162,7 +161,6 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'groupnorm-divisibility',
-    rule: 'groupnorm-divisibility',
     title: 'Channels must divide into groups',
     appliesTo: (c) => {
       if (c.layer.spec.kind !== 'group_norm') return false;
@@ -181,7 +179,6 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'instancenorm-affine-default',
-    rule: 'instancenorm-affine-default',
     title: 'No learnable scale by default',
     appliesTo: (c) => c.layer.spec.kind === 'instance_norm' && fw(c, 'pytorch') && roleValue(c, 'affine') === false && !roleWritten(c, 'affine'),
     text: () => Md.raw(
@@ -198,7 +195,6 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'eps-zero',
-    rule: 'eps-zero',
     title: 'ε = 0',
     appliesTo: (c) => num(roleValue(c, 'eps')) === 0,
     text: () => Md.raw('With ε = 0 a constant input (zero variance) divides by zero: NaN or inf outputs, and gradients blow up near it.'),
