@@ -205,7 +205,7 @@ function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevi
  * reorder (DEL, C1 controls, line/paragraph separators, bidi controls) written as \u escapes:
  * the same JSON value, safe to print.
  */
-function terminalSafeJson(json: string): string {
+export function terminalSafeJson(json: string): string {
   return json.replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -261,7 +261,7 @@ async function walk(dir: string, out: Found[], problem: (m: string) => void): Pr
 }
 
 /** Python files of the disk, read once each (other modules of the project, for sibling imports). */
-function diskFiles(): ProjectFiles {
+export function diskFiles(): ProjectFiles {
   const cache = (diskFiles.cache ??= new Map<string, string | undefined>());
   return {
     read(p: string): string | undefined {
