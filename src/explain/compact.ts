@@ -23,6 +23,7 @@ import { axisLetters, KIND_NAMES, originText, resolveAxis } from './hover';
 import type { HoverOptions } from './hover';
 import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg } from './links';
 import { Md, md } from './markdown';
+import { ruleInfo } from '../rules/index';
 import { situationalPitfalls } from './pitfalls';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
@@ -35,8 +36,12 @@ export interface CompactSections {
   arguments: Md;
   /** Learnable parameters and buffers (a formula for symbolic sizes); '' for functions. */
   parameters: Md;
-  /** Checks that hold for this layer in this code: the rules' diagnostics and situational pitfalls. */
-  checks: { code: string; severity: string; text: Md }[];
+  /**
+   * Checks that hold for this layer in this code: the rules' diagnostics and situational pitfalls.
+   * `text` is the whole message; `brief` the rule's title and its first fix, used when the whole
+   * messages would not fit the box.
+   */
+  checks: { code: string; severity: string; text: Md; brief: Md }[];
   /** One line of numbers computed on a seeded sample, or why there are none. */
   glimpse: Md;
   /** At most three links; '' when no links were asked for (the command line). */
@@ -271,16 +276,22 @@ const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warnin
 
 function checksFor(ctx: LayerContext, diagnostics: readonly NormDiagnostic[]): CompactSections['checks'] {
   const mine = diagnosticsFor(ctx.layer, diagnostics);
-  const out: CompactSections['checks'] = mine.map((d) => ({
-    code: d.code,
-    severity: d.severity,
-    // Rule messages quote the user's code: they go in as text.
-    text: md`**${Md.raw(SEVERITY_WORD[d.severity] ?? 'Note')}:** ${Md.text(d.message)}`,
-  }));
+  const out: CompactSections['checks'] = mine.map((d) => {
+    const lead = md`**${Md.raw(SEVERITY_WORD[d.severity] ?? 'Note')}:**`;
+    const title = ruleInfo(d.code)?.title;
+    return {
+      code: d.code,
+      severity: d.severity,
+      // Rule messages and fix titles quote the user's code: they go in as text.
+      text: md`${lead} ${Md.text(d.message)}`,
+      brief: title ? md`${lead} ${Md.text(title)}${d.fixes.length ? md` — ${Md.text(d.fixes[0].title)}` : Md.raw('')}` : md`${lead} ${Md.text(d.message)}`,
+    };
+  });
   const codes = new Set(mine.map((d) => d.code));
   for (const p of situationalPitfalls(ctx)) {
     if (codes.has(p.id)) continue;
-    out.push({ code: p.id, severity: 'advice', text: md`**${Md.text(p.title)}:** ${p.short}` });
+    const text = md`**${Md.text(p.title)}:** ${p.short}`;
+    out.push({ code: p.id, severity: 'advice', text, brief: text });
   }
   return out;
 }
@@ -344,7 +355,32 @@ export function compactHover(layer: ResolvedLayer, opts: CompactOptions): Compac
     glimpse: glimpseText(ctx, opts),
     links: opts.explainArg ? linksText(ctx, opts.explainArg, rank) : Md.raw(''),
   };
-  const checks = sections.checks.length ? Md.join(sections.checks.map((c) => c.text), '  \n') : Md.raw('');
-  const blocks = [sections.title, sections.normalizes, sections.arguments, sections.parameters, checks, sections.glimpse, sections.links].filter((b) => b.length > 0);
-  return { markdown: Md.join(blocks, '\n\n'), sections };
+  const build = (brief: boolean) => {
+    const checks = sections.checks.length ? Md.join(sections.checks.map((c) => (brief ? c.brief : c.text)), '  \n') : Md.raw('');
+    return Md.join([sections.title, sections.normalizes, sections.arguments, sections.parameters, checks, sections.glimpse, sections.links].filter((b) => b.length > 0), '\n\n');
+  };
+  // Whole messages when they fit the box; else each check's title and fix (the full explanation has the messages).
+  const whole = build(false);
+  return { markdown: estimatedLines(whole) <= MAX_LINES ? whole : build(true), sections };
+}
+
+/** Lines the compact hover may take: VS Code's hover box shows about 12–15 without scrolling. */
+export const MAX_LINES = 15;
+/** Characters of prose a line of the hover box holds (500 px wide contents, 13 px font; bold and code run wider). */
+const CHARS_PER_LINE = 64;
+
+/**
+ * Lines our Markdown takes when rendered: paragraphs and hard breaks start lines, each wraps at
+ * CHARS_PER_LINE; link targets, emphasis and code markers and escapes take no room. Only for
+ * Markdown built here (one paragraph a block, no tables or fences).
+ */
+export function estimatedLines(markdown: string): number {
+  let lines = 0;
+  for (const block of markdown.split('\n\n')) {
+    for (const line of block.split(/ {2}\n|\n/)) {
+      const shown = line.replace(/\]\(command:[^)]*\)/g, '').replace(/\*\*|`+|\\(?=[^\w\s])|^\[|(?<=\s)\[/g, '');
+      lines += Math.max(1, Math.ceil(shown.length / CHARS_PER_LINE));
+    }
+  }
+  return lines;
 }
