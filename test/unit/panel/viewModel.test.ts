@@ -303,3 +303,17 @@ describe('panel: hover links end to end (without the editor)', () => {
     assert.deepEqual(other.state.data, s0.data);
   });
 });
+
+describe('panel: a hover link opens the preset of the layer\'s rank', () => {
+  it('a 2-D GroupNorm(32, 320) opens (N, C, H, W), a BatchNorm1d (N, C, L)', () => {
+    const gn = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 }, rank: 4 }, NORM_CLASSES);
+    assert.equal(gn.state.layout, 'NCHW');
+    assert.equal(gn.state.shape[1], 320);
+    assert.equal(gn.state.groups, 32);
+    const bn = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'batch_norm', args: { num_features: 8 }, rank: 3 }, NORM_CLASSES);
+    assert.equal(bn.state.layout, 'NCL');
+    assert.equal(bn.state.shape[1], 8);
+    // Without a rank the old choice stands (the link of an older hover).
+    assert.equal(applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 } }, NORM_CLASSES).state.layout, 'NCL');
+  });
+});
