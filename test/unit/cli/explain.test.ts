@@ -90,4 +90,13 @@ describe('normlens explain', () => {
     assert.match(r.stdout, /2·`planes` learnable/);
     assert.match(r.stdout, /stand-in `planes` = 3/);
   });
+
+  it('README shows its output as it is', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const m = /```console\n\$ normlens explain (\S+)\n([\s\S]*?)```/.exec(readme);
+    assert.ok(m, 'an example in README');
+    const r = await explain([m[1]]);
+    assert.equal(r.code, 0);
+    assert.equal(m[2], r.stdout);
+  });
 });
