@@ -9,14 +9,14 @@
 import * as vscode from 'vscode';
 import type { CalcOutcome } from '../calc/result';
 import { parseNumbers, parseShape, parseScalar } from '../calc/parse';
-import { NORMALIZE_KINDS, normalizeValues, validateEps, validateGroups, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
+import { NORMALIZE_KINDS, normalizeValues, perGroupCount, validateEps, validateGroups, validatePerGroup, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
 import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
 import type { FrameworkId, MomentumConvention } from '../frameworks/types';
 import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
 import type { PyValue } from '../frameworks/types';
-import { countTyped, recognizeTyped } from '../calc/count';
+import { countTyped, typedLayerProblem } from '../calc/count';
 import { convertMomentumBetween, validateMomentum } from '../calc/momentum';
 import type { ResolvedLayer } from '../python/types';
 import { parseCalcStart } from '../explain/links';
@@ -72,10 +72,11 @@ async function askText(o: AskText): Promise<string> {
   return r;
 }
 
-async function askPick<T>(title: string, placeHolder: string, items: { label: string; detail?: string; description?: string; value: T }[], preferred?: T): Promise<T> {
+/** A pick; `preferred` goes first, described by `why` (only a layer really at the cursor or in a link says so). */
+async function askPick<T>(title: string, placeHolder: string, items: { label: string; detail?: string; description?: string; value: T }[], preferred?: T, why = '(from the layer at the cursor)'): Promise<T> {
   const ordered = preferred === undefined ? items : [...items].sort((a, b) => Number(b.value === preferred) - Number(a.value === preferred));
   const r = await showQuickPick(
-    ordered.map((i) => ({ ...i, description: i.value === preferred ? `${i.description ?? ''} (from the layer at the cursor)`.trim() : i.description })),
+    ordered.map((i) => ({ ...i, description: i.value === preferred ? `${i.description ?? ''} ${why}`.trim() : i.description })),
     { title, placeHolder, ignoreFocusOut: true, matchOnDetail: true },
   );
   if (!r) throw new Cancelled();
@@ -221,12 +222,14 @@ async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Pr
     req.eps = allowNone && text.trim() === 'None' ? null : scalarOf(text, 'ε');
   }
   const perWhat = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
+  // Checked against the values typed before: one number, or one per channel (element).
+  const count = perGroupCount(kind, shape, req.channelAxis, req.normalizedDims);
   req.gamma = args.gamma !== undefined ? (args.gamma as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
-    title, prompt: `γ (scale): one number, or one per ${perWhat}`, value: '1', validate: validateNumbers,
+    title, prompt: `γ (scale): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`, value: '1', validate: (t) => validatePerGroup(t, count, 'γ', perWhat),
   })));
   if (kind !== 'rms_norm') {
     req.beta = args.beta !== undefined ? (args.beta as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
-      title, prompt: `β (shift): one number, or one per ${perWhat}`, value: '0', validate: validateNumbers,
+      title, prompt: `β (shift): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`, value: '0', validate: (t) => validatePerGroup(t, count, 'β', perWhat),
     })));
   }
   if (kind === 'batch_norm') {
@@ -236,15 +239,11 @@ async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Pr
     ]));
     if (req.mode === 'eval') {
       req.runningMean = args.runningMean !== undefined ? (args.runningMean as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
-        title, prompt: 'Running mean: one number, or one per channel', value: '0', validate: validateNumbers,
+        title, prompt: `Running mean: one number, or ${count} (one per channel)`, value: '0', validate: (t) => validatePerGroup(t, count, 'running mean', 'channel'),
       })));
       req.runningVar = args.runningVar !== undefined ? (args.runningVar as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
-        title, prompt: 'Running variance: one number, or one per channel', value: '1',
-        validate: (t) => {
-          const r = parseNumbers(t);
-          if (!r.ok) return r.message;
-          return r.values.some((v) => v < 0) ? 'a variance cannot be negative' : null;
-        },
+        title, prompt: `Running variance: one number, or ${count} (one per channel)`, value: '1',
+        validate: (t) => validatePerGroup(t, count, 'running variance', 'channel', true),
       })));
     }
   } else if (args.mode === 'train' || args.mode === 'eval') {
@@ -280,7 +279,8 @@ async function momentumCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
   }
   const preferredTo = settings.preferredFramework !== 'auto' && settings.preferredFramework !== from ? settings.preferredFramework : from === 'pytorch' ? 'keras' : 'pytorch';
   const to = (args.to as FrameworkId | undefined) ??
-    (await askPick(title, 'Into which framework\'s convention?', frameworkItems.filter((i) => i.value !== from), preferredTo));
+    (await askPick(title, 'Into which framework\'s convention?', frameworkItems.filter((i) => i.value !== from), preferredTo,
+      settings.preferredFramework !== 'auto' && settings.preferredFramework === preferredTo ? '(normlens.preferredFramework)' : ''));
   return convertMomentumBetween(value, from, to);
 }
 
@@ -369,10 +369,8 @@ async function countCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer:
       title,
       prompt: 'A normalization layer as you would write it, e.g. BatchNorm2d(64) or nn.LayerNorm([768])',
       value: fromLink?.text ?? (layer && layer.spec.form === 'module' ? callText(layer) : 'BatchNorm2d(64)'),
-      validate: (t) => {
-        const r = recognizeTyped(t, framework);
-        return 'error' in r ? r.error : null;
-      },
+      // Checked as typed: an unknown layer, a name whose value is needed, what the framework refuses to build.
+      validate: (t) => typedLayerProblem(t, framework),
     });
   }
   const dtypeBytes = numOr(args.dtypeBytes) ?? (quiet ? 4 : await askPick(title, 'Values stored as', DTYPES));

@@ -103,7 +103,7 @@ describe('hovers on Python files', () => {
     await setText(doc, doc.getText().slice(0, at) + line + doc.getText().slice(at));
     const pos = positionOf(doc, 'nn.BatchNorm2d(8, momentum=m', 4);
     const { hovers } = await hoverTexts(doc.uri, pos);
-    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('BatchNorm2d(8')) as vscode.MarkdownString;
+    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('`num_features=8`')) as vscode.MarkdownString;
     assert.ok(md, 'a hover');
     assert.strictEqual(md.supportHtml, false);
     // The hover is exactly what the explanation module builds (escaped), and its links are ours only.
