@@ -24,7 +24,8 @@ import { notificationText } from '../core/visible';
 import { seedFromStart, startFromLayer, type LayerSeed } from '../calc/fromLayer';
 import { readSettings } from './config';
 import type { ResultStore } from './results';
-import { registerCommand, showInputBox, showQuickPick, showErrorMessage } from './vscodeapi';
+import { BACK_BUTTON, createInputBox, createQuickPick, registerCommand, showErrorMessage } from './vscodeapi';
+import { BACK, Cancelled, Wizard, type PickItem, type PickStep, type TextStep } from '../calc/wizard';
 
 /** What a calculator command returns (also to `executeCommand` callers). */
 export interface CalcCommandResult {
@@ -43,13 +44,10 @@ export interface CalcArgs {
   [key: string]: unknown;
 }
 
-/** Thrown when the person dismisses a prompt: the command ends quietly. */
-class Cancelled extends Error {}
-
 export type LayerAtCursor = () => ResolvedLayer | undefined;
 
 // ---------------------------------------------------------------------------------------------
-// Prompts
+// Prompts: steps of a wizard (src/calc/wizard.ts) shown as QuickInputs with step i of n and Back
 
 interface AskText {
   title: string;
@@ -59,27 +57,91 @@ interface AskText {
   validate: (text: string) => string | null;
 }
 
-async function askText(o: AskText): Promise<string> {
-  const r = await showInputBox({
-    title: o.title,
-    prompt: o.prompt,
-    value: o.value,
-    placeHolder: o.placeHolder,
-    ignoreFocusOut: true,
-    validateInput: (t) => o.validate(t) ?? undefined,
+/** The wizard of the calculator running now (one runs at a time: each QuickInput is modal to the window). */
+let wizard: Wizard | undefined;
+
+/** A text step: validated on every keystroke (against the answers before it); Enter only when valid. */
+function inputStep(o: TextStep): Promise<string | typeof BACK | undefined> {
+  return new Promise((resolve) => {
+    const box = createInputBox();
+    let done = false;
+    const finish = (v: string | typeof BACK | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      box.dispose();
+    };
+    box.title = o.title;
+    box.prompt = o.prompt;
+    box.value = o.value ?? '';
+    box.placeholder = o.placeHolder;
+    box.step = o.step;
+    box.totalSteps = o.totalSteps;
+    box.ignoreFocusOut = true;
+    box.buttons = o.canGoBack ? [BACK_BUTTON] : [];
+    // The last try's message (the calculation failed) stays until the text changes.
+    box.validationMessage = o.error ?? o.validate(box.value) ?? undefined;
+    box.onDidChangeValue((t) => (box.validationMessage = o.validate(t) ?? undefined));
+    box.onDidAccept(() => {
+      const message = o.validate(box.value);
+      if (message) box.validationMessage = message;
+      else finish(box.value);
+    });
+    box.onDidTriggerButton((b) => {
+      if (b === BACK_BUTTON) finish(BACK);
+    });
+    box.onDidHide(() => finish(undefined));
+    box.show();
   });
-  if (r === undefined) throw new Cancelled();
+}
+
+function pickStep<T>(o: PickStep<T>): Promise<PickItem<T> | typeof BACK | undefined> {
+  return new Promise((resolve) => {
+    const qp = createQuickPick<vscode.QuickPickItem & { item: PickItem<T> }>();
+    let done = false;
+    const finish = (v: PickItem<T> | typeof BACK | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    const ordered = o.active === undefined ? o.items : [...o.items].sort((a, b) => Number(b.label === o.active) - Number(a.label === o.active));
+    qp.items = ordered.map((i) => ({ label: i.label, detail: i.detail, description: i.description, item: i }));
+    qp.title = o.title;
+    qp.placeholder = o.error ? `${o.error} — ${o.placeHolder}` : o.placeHolder;
+    qp.step = o.step;
+    qp.totalSteps = o.totalSteps;
+    qp.matchOnDetail = true;
+    qp.ignoreFocusOut = true;
+    qp.buttons = o.canGoBack ? [BACK_BUTTON] : [];
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (sel) finish(sel.item);
+    });
+    qp.onDidTriggerButton((b) => {
+      if (b === BACK_BUTTON) finish(BACK);
+    });
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
+
+const UI = { text: inputStep, pick: pickStep };
+
+async function askText(o: AskText): Promise<string> {
+  if (wizard) return wizard.text(o);
+  const r = await inputStep({ ...o, step: 1, totalSteps: 1, canGoBack: false });
+  if (r === undefined || r === BACK) throw new Cancelled();
   return r;
 }
 
 /** A pick; `preferred` goes first, described by `why` (only a layer really at the cursor or in a link says so). */
 async function askPick<T>(title: string, placeHolder: string, items: { label: string; detail?: string; description?: string; value: T }[], preferred?: T, why = '(from the layer at the cursor)'): Promise<T> {
-  const ordered = preferred === undefined ? items : [...items].sort((a, b) => Number(b.value === preferred) - Number(a.value === preferred));
-  const r = await showQuickPick(
-    ordered.map((i) => ({ ...i, description: i.value === preferred ? `${i.description ?? ''} ${why}`.trim() : i.description })),
-    { title, placeHolder, ignoreFocusOut: true, matchOnDetail: true },
-  );
-  if (!r) throw new Cancelled();
+  const described = items.map((i) => ({ ...i, description: i.value === preferred && why ? `${i.description ?? ''} ${why}`.trim() : i.description }));
+  const active = described.find((i) => i.value === preferred)?.label;
+  if (wizard) return wizard.pick(title, placeHolder, described, active);
+  const r = await pickStep({ title, placeHolder, items: described, active, step: 1, totalSteps: 1, canGoBack: false });
+  if (r === undefined || r === BACK) throw new Cancelled();
   return r.value;
 }
 
@@ -503,6 +565,16 @@ export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
   'normlens.calc.choose': { title: 'Choose a normalization', run: (args) => chooseCommand(args) },
 };
 
+/** About how many questions each calculator asks (the "step i of n" total grows if a path asks more). */
+const STEPS: Record<string, number> = {
+  'normlens.calc.normalize': 7,
+  'normlens.calc.momentum': 3,
+  'normlens.calc.parameters': 2,
+  'normlens.calc.fold': 4,
+  'normlens.calc.simulate': 5,
+  'normlens.calc.choose': 5,
+};
+
 export function registerCalculators(
   context: vscode.ExtensionContext,
   results: ResultStore,
@@ -518,11 +590,16 @@ export function registerCalculators(
         try {
           // A hover link names its layer (and asks for everything else); otherwise the fields
           // given are used as they are and the layer under the cursor fills the prompts.
+          // Questions are steps of one wizard: numbered, with Back, answers kept, and a failed
+          // calculation shown on the last step instead of losing what was typed.
           const linkSeed = seedFromLink(args);
-          if (linkSeed) outcome = await calc.run({ show: args.show }, linkSeed, undefined, args);
-          else {
-            const layer = layerAtCursor();
-            outcome = await calc.run(args, seedFromLayer(layer), layer, undefined);
+          const layer = linkSeed ? undefined : layerAtCursor();
+          const w = new Wizard(UI, STEPS[id] ?? 3);
+          wizard = w;
+          try {
+            outcome = await w.run(() => (linkSeed ? calc.run({ show: args.show }, linkSeed, undefined, args) : calc.run(args, seedFromLayer(layer), layer, undefined)));
+          } finally {
+            if (wizard === w) wizard = undefined;
           }
         } catch (err) {
           if (err instanceof Cancelled) return undefined;

@@ -28,6 +28,10 @@ import {
   ConfigurationChangeEvent,
   TextEditor,
   ViewColumn,
+  InputBox,
+  QuickPick,
+  QuickInputButtons,
+  QuickInputButton,
 } from 'vscode';
 
 export function registerCommand(command: string, callback: (...args: any[]) => any, thisArg?: any): Disposable {
@@ -133,3 +137,13 @@ export function writeClipboard(text: string): Thenable<void> {
 export function pushAll(context: ExtensionContext, ...disposables: Disposable[]): void {
   context.subscriptions.push(...disposables);
 }
+
+export function createInputBox(): InputBox {
+  return window.createInputBox();
+}
+
+export function createQuickPick<T extends QuickPickItem>(): QuickPick<T> {
+  return window.createQuickPick<T>();
+}
+
+export const BACK_BUTTON: QuickInputButton = QuickInputButtons.Back;
