@@ -20,6 +20,7 @@ import {
   activeTextEditor,
   executeCommand,
   notebookDocuments,
+  onDidChangeActiveTextEditor,
   onDidChangeConfiguration,
   onDidChangeTextDocument,
   onDidCloseNotebookDocument,
@@ -122,6 +123,13 @@ export function activate(context: vscode.ExtensionContext): void {
         return;
       }
       await writeClipboard(results.last.copyText);
+    }),
+    // A rule's page opened from a problem's code link arrives as a text editor on its Markdown
+    // source: show it rendered instead.
+    onDidChangeActiveTextEditor((e) => {
+      if (e?.document.uri.scheme !== RULE_SCHEME) return;
+      const uri = e.document.uri;
+      void executeCommand('workbench.action.closeActiveEditor').then(() => executeCommand('markdown.showPreview', uri));
     }),
     onDidOpenTextDocument(onEdit),
     onDidChangeTextDocument((e) => {

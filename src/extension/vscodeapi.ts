@@ -147,3 +147,7 @@ export function createQuickPick<T extends QuickPickItem>(): QuickPick<T> {
 }
 
 export const BACK_BUTTON: QuickInputButton = QuickInputButtons.Back;
+
+export function onDidChangeActiveTextEditor(handler: (e: TextEditor | undefined) => any): Disposable {
+  return window.onDidChangeActiveTextEditor(handler);
+}
