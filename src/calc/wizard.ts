@@ -42,10 +42,15 @@ export interface PickStep<T> {
   error?: string;
 }
 
-/** What the UI answers: the text or item, BACK, or undefined when dismissed. */
+/** What the UI answers: the text or item, BACK (for text, with what was typed), or undefined when dismissed. */
 export const BACK = Symbol('back');
+export interface BackWithText {
+  back: typeof BACK;
+  /** The text in the box when Back was pressed, valid or not: it is shown again on the way forward. */
+  typed: string;
+}
 export interface WizardUI {
-  text(step: TextStep): Promise<string | typeof BACK | undefined>;
+  text(step: TextStep): Promise<string | BackWithText | typeof BACK | undefined>;
   pick<T>(step: PickStep<T>): Promise<PickItem<T> | typeof BACK | undefined>;
 }
 
@@ -86,6 +91,10 @@ export class Wizard {
     const r = await this.ui.text({ ...o, value: kept ?? o.value, step: i + 1, totalSteps: this.total, canGoBack: i > 0, error });
     if (r === BACK) throw new GoBack(i - 1);
     if (r === undefined) throw new Cancelled();
+    if (typeof r === 'object') {
+      this.answers[i] = r.typed;
+      throw new GoBack(i - 1);
+    }
     this.answers[i] = r;
     return r;
   }

@@ -25,7 +25,7 @@ import { seedFromStart, startFromLayer, type LayerSeed } from '../calc/fromLayer
 import { readSettings } from './config';
 import type { ResultStore } from './results';
 import { BACK_BUTTON, createInputBox, createQuickPick, registerCommand, showErrorMessage } from './vscodeapi';
-import { BACK, Cancelled, Wizard, type PickItem, type PickStep, type TextStep } from '../calc/wizard';
+import { BACK, Cancelled, Wizard, type BackWithText, type PickItem, type PickStep, type TextStep } from '../calc/wizard';
 
 /** What a calculator command returns (also to `executeCommand` callers). */
 export interface CalcCommandResult {
@@ -61,11 +61,11 @@ interface AskText {
 let wizard: Wizard | undefined;
 
 /** A text step: validated on every keystroke (against the answers before it); Enter only when valid. */
-function inputStep(o: TextStep): Promise<string | typeof BACK | undefined> {
+function inputStep(o: TextStep): Promise<string | BackWithText | typeof BACK | undefined> {
   return new Promise((resolve) => {
     const box = createInputBox();
     let done = false;
-    const finish = (v: string | typeof BACK | undefined) => {
+    const finish = (v: string | BackWithText | typeof BACK | undefined) => {
       if (done) return;
       done = true;
       resolve(v);
@@ -88,7 +88,8 @@ function inputStep(o: TextStep): Promise<string | typeof BACK | undefined> {
       else finish(box.value);
     });
     box.onDidTriggerButton((b) => {
-      if (b === BACK_BUTTON) finish(BACK);
+      // What was typed goes back with it: shown again on the way forward, even when not valid yet.
+      if (b === BACK_BUTTON) finish({ back: BACK, typed: box.value });
     });
     box.onDidHide(() => finish(undefined));
     box.show();
@@ -131,7 +132,7 @@ const UI = { text: inputStep, pick: pickStep };
 async function askText(o: AskText): Promise<string> {
   if (wizard) return wizard.text(o);
   const r = await inputStep({ ...o, step: 1, totalSteps: 1, canGoBack: false });
-  if (r === undefined || r === BACK) throw new Cancelled();
+  if (typeof r !== 'string') throw new Cancelled();
   return r;
 }
 

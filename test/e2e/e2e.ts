@@ -77,8 +77,9 @@ async function openFile(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 30_000 });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+  // The list may still show recently opened files: pick the row of this one.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
   await page.locator(`.tab.active:has-text("${name}")`).waitFor({ timeout: 30_000 });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
 }
@@ -226,6 +227,11 @@ async function main(): Promise<number> {
       const body = await preview.locator('body').innerText();
       for (const n of [...Array.from(core.stats.mean).slice(0, 3)].map((x) => fixed(x, 4))) check(body.includes(n), `the full explanation shows the core's mean ${n}`);
       await shot(page, 'hover-batchnorm-example');
+      // Close the preview (its tab's close button) and give the focus back to the file.
+      const previewTab = page.locator('.tab', { hasText: 'NormLens explanation' }).first();
+      await previewTab.hover();
+      await previewTab.locator('.tab-actions .action-label').first().click();
+      await previewTab.waitFor({ state: 'detached' });
       await page.locator('.tab', { hasText: file }).first().click();
       await page.locator(`.tab.active:has-text("${file}")`).waitFor();
       await page.mouse.move(0, 0);

@@ -75,6 +75,28 @@ describe('calculators: the wizard (steps, Back, answers kept, errors on the last
     assert.equal(ui.shown.filter((s) => s.kind === 'text' && s.step.prompt === 'values').length, 1);
   });
 
+  it('Back keeps even a text that was not valid yet, and shows it on the way forward', async () => {
+    const ui = scripted(['[[1, 2], [3, 4]]']);
+    let calls = 0;
+    const base = ui.text.bind(ui);
+    ui.text = async (step) => {
+      calls++;
+      // On γ the first time: type '1 2 3' (refused for 2 channels) and press Back.
+      if (step.prompt === 'γ' && calls === 2) return { back: BACK, typed: '1 2 3' };
+      if (step.prompt === 'values' && calls === 3) return '[[1, 2, 3]]';
+      if (step.prompt === 'γ' && calls === 4) {
+        assert.equal(step.value, '1 2 3', 'the γ typed before Back');
+        assert.equal(step.validate(step.value!), null, 'now valid for 3 channels');
+        return step.value!;
+      }
+      return base(step);
+    };
+    ui.pick = async <T>(step: PickStep<T>) => step.items[0] as PickItem<T>;
+    const w = new Wizard(ui, 3);
+    const r = await w.run(() => flow(w));
+    assert.deepEqual(r, { ok: true, value: { values: '[[1, 2, 3]]', gamma: '1 2 3', mode: 'train' } });
+  });
+
   it('Escape ends it quietly', async () => {
     const w = new Wizard(scripted(['[[1, 2]]', undefined]), 3);
     await assert.rejects(() => w.run(() => flow(w)), Cancelled);
