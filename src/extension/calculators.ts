@@ -391,8 +391,41 @@ async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise
   }
   const epsDefault = bnSeed?.eps ?? 1e-5;
   req.eps = isNum(args.eps) ? args.eps : quiet ? epsDefault : scalarOf(await askText({ title, prompt: 'BatchNorm ε', value: String(epsDefault), validate: validateEps }), 'ε');
+  req.framework = (args.framework as string | undefined) ?? bnSeed?.framework ?? 'pytorch';
   for (const k of ['weight', 'gamma', 'beta', 'runningMean', 'runningVar'] as const) {
     if (args[k] !== undefined) (req as unknown as Record<string, unknown>)[k] = args[k];
+  }
+  if (!quiet) {
+    // The person's own numbers unless they ask for stand-ins (which the result then labels at the top).
+    const own = await askPick(title, 'Which numbers to fold?', [
+      { label: 'My numbers', detail: 'paste the weight, γ, β, running mean and running variance (state_dict values)', value: true },
+      { label: 'Stand-in numbers', detail: 'a seeded sample, to see the fold work; the result says so at the top', value: false },
+    ]);
+    if (own) {
+      const size = weightShape.reduce((a, b) => a * b, 1);
+      const out = weightShape[0];
+      req.weight = numbersOf(await askText({
+        title, prompt: `Weight: the ${size} values of the ${weightShape.join('×')} tensor, row-major (nested lists are fine)`, placeHolder: 'e.g. conv.weight.flatten().tolist()',
+        validate: (t) => {
+          const r = parseNumbers(t);
+          if (!r.ok) return r.message;
+          return r.values.length === size ? null : `${r.values.length} values; the weight ${weightShape.join('×')} has ${size}`;
+        },
+      }));
+      const fields = [
+        ['gamma', 'γ (bn.weight)', '1', false],
+        ['beta', 'β (bn.bias)', '0', false],
+        ['runningMean', 'running mean (bn.running_mean)', '0', false],
+        ['runningVar', 'running variance (bn.running_var)', '1', true],
+      ] as const;
+      for (const [key, what, dflt, nonNegative] of fields) {
+        const v = numbersOf(await askText({
+          title, prompt: `${what}: one number, or ${out} (one per output channel, index 0 to ${out - 1})`, value: dflt,
+          validate: (t) => validatePerGroup(t, out, what, 'channel', nonNegative),
+        }));
+        (req as unknown as Record<string, unknown>)[key] = v.length === 1 ? v[0] : v;
+      }
+    }
   }
   return foldIntoConv(req);
 }
@@ -571,7 +604,7 @@ const STEPS: Record<string, number> = {
   'normlens.calc.normalize': 7,
   'normlens.calc.momentum': 3,
   'normlens.calc.parameters': 2,
-  'normlens.calc.fold': 4,
+  'normlens.calc.fold': 10,
   'normlens.calc.simulate': 5,
   'normlens.calc.choose': 5,
 };
