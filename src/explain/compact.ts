@@ -130,6 +130,8 @@ function channelWord(ctx: LayerContext, core: CoreLayerSpec): Md {
   const n = core.kind === 'group_norm' ? core.numChannels : core.kind === 'batch_norm' || core.kind === 'instance_norm' ? core.numFeatures : null;
   const written = ctx.layer.spec.roles.channels ? ctx.values[ctx.layer.spec.roles.channels] : undefined;
   if (isExpr(written)) return code(written.expr);
+  // A count made up for the sample input is not the layer's.
+  if (ctx.sizedFromSample && typeof written !== 'number') return Md.raw('');
   return n === null ? Md.raw('') : md`${n}`;
 }
 
@@ -152,14 +154,16 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const input = md`input ${Md.join(shapes, ' or ' as Md)}${Md.raw(last)}`;
       const spatial = letters.filter((l) => l !== 'C' && l !== 'N');
       if (core.kind === 'batch_norm') {
-        return md`**Normalizes** over ${Md.raw(letters.filter((l) => l !== 'C').join('·'))}: one mean and variance per channel${C.length ? md` (C = ${C})` : Md.raw('')}, shared by the whole batch; ${input}.`;
+        return md`**Normalizes** over ${Md.raw(letters.filter((l) => l !== 'C').join('·'))}, per channel${C.length ? md` (C = ${C})` : Md.raw('')}, shared by the whole batch; ${input}.`;
       }
       if (core.kind === 'instance_norm') {
         return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel${C.length ? md` (C = ${C})` : Md.raw('')}; nothing shared across the batch; ${input}.`;
       }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const G = spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
-      const perText = isExpr(ctx.values[spec.roles.channels ?? '']) || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
+      // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
+      const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
+      const perText = !known || per === null ? md`${C.length && known ? C : Md.raw('C')}/${G}` : md`${per}`;
       return md`**Normalizes** per sample over each of ${G} groups: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
     }
     case 'layer_norm':
@@ -230,7 +234,7 @@ function parametersText(ctx: LayerContext): Md {
   };
   const line = (learn: Md, learnNames: string[], buf: Md | null, bufNames: string[]) => {
     const l = learnNames.length ? md`${learn} learnable (${Md.raw(learnNames.join(', '))})` : Md.raw('no learnable parameters');
-    const b = buf && bufNames.length ? md` · ${buf} in buffers (${Md.raw(bufNames.length > 2 ? 'running stats, step count' : bufNames.join(', '))})` : Md.raw('');
+    const b = buf && bufNames.length ? md` · ${buf} in buffers` : Md.raw('');
     return md`**Parameters** ${l}${b}`;
   };
   const formula = (a: number, b: number, sym: Md) => (a === 0 ? md`${b}` : md`${a === 1 ? Md.raw('') : md`${a}·`}${sym}${b ? md` + ${b}` : Md.raw('')}`);
@@ -306,6 +310,8 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
     core = s.core;
     rank = s.rank;
     standInNote = md` (stand-in ${Md.join(s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ', ')})`;
+  } else if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
+    standInNote = Md.raw(' (stand-in C = 3)');
   } else if (ctx.sizedFromSample) {
     standInNote = Md.raw(' (sizes as if the input had this shape)');
   }
@@ -316,8 +322,8 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   const ex = workedExample(core, rank, opts.seed, 1);
   if ('error' in ex) return md`**Example** none: ${Md.text(ex.error)}.`;
   const d = opts.decimals;
-  const els = ex.groupElements[0].slice(0, 2);
-  const more = ex.groupElements[0].length > 2 ? ', …' : '';
+  const els = ex.groupElements[0].slice(0, 1);
+  const more = ex.groupElements[0].length > 1 ? ', …' : '';
   const xs = Md.join(els.map((i) => fixed(ex.input[i], d)), ', ');
   const ys = Md.join(els.map((i) => fixed(ex.output[i], d)), ', ');
   const kind = ex.spec.kind;
@@ -355,19 +361,26 @@ export function compactHover(layer: ResolvedLayer, opts: CompactOptions): Compac
     glimpse: glimpseText(ctx, opts),
     links: opts.explainArg ? linksText(ctx, opts.explainArg, rank) : Md.raw(''),
   };
-  const build = (brief: boolean) => {
-    const checks = sections.checks.length ? Md.join(sections.checks.map((c) => (brief ? c.brief : c.text)), '  \n') : Md.raw('');
-    return Md.join([sections.title, sections.normalizes, sections.arguments, sections.parameters, checks, sections.glimpse, sections.links].filter((b) => b.length > 0), '\n\n');
-  };
+  // Three paragraphs at most, lines joined by hard breaks: paragraph margins cost height in a box
+  // of about 250 px (VS Code's default hover height).
+  const lines = (parts: Md[]) => Md.join(parts.filter((b) => b.length > 0), '  \n');
+  const build = (brief: boolean) => Md.join([
+    lines([sections.title, sections.normalizes, sections.arguments, sections.parameters]),
+    lines(sections.checks.map((c) => (brief ? c.brief : c.text))),
+    lines([sections.glimpse, sections.links]),
+  ].filter((b) => b.length > 0), '\n\n');
   // Whole messages when they fit the box; else each check's title and fix (the full explanation has the messages).
   const whole = build(false);
   return { markdown: estimatedLines(whole) <= MAX_LINES ? whole : build(true), sections };
 }
 
-/** Lines the compact hover may take: VS Code's hover box shows about 12–15 without scrolling. */
-export const MAX_LINES = 15;
-/** Characters of prose a line of the hover box holds (500 px wide contents, 13 px font; bold and code run wider). */
-const CHARS_PER_LINE = 64;
+/**
+ * Lines the compact hover may take: VS Code's default hover box is 250 px high (19 px lines, a
+ * few px between paragraphs), about 12 lines, measured in the end-to-end test.
+ */
+export const MAX_LINES = 12;
+/** Characters of prose a line of the hover box holds (about 750 px wide in VS Code 1.139, 13 px font; bold and code run wider). */
+const CHARS_PER_LINE = 90;
 
 /**
  * Lines our Markdown takes when rendered: paragraphs and hard breaks start lines, each wraps at

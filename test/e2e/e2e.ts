@@ -292,8 +292,10 @@ async function main(): Promise<number> {
       check((await input.inputValue()).trim() === '1e-05', `Back shows the ε step with its value (got ${await input.inputValue()})`);
       await shot(page, 'calculator-back');
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: 'γ (scale)' }).first().waitFor();
+      // The γ step again (its prompt is replaced by the message about what is still in the box).
+      await page.locator('.quick-input-widget', { hasText: '5/7' }).first().waitFor();
       check((await input.inputValue()) === '1 2 3', `γ as typed is kept (got ${await input.inputValue()})`);
+      await message.filter({ hasText: '3 values for 2 channels' }).waitFor({ timeout: 10_000 });
       await input.fill('1 2');
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget', { hasText: 'β (shift)' }).first().waitFor();

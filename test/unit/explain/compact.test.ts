@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { compactHover } from '../../../src/explain/compact';
+import { compactHover, estimatedLines, MAX_LINES } from '../../../src/explain/compact';
 import { explainLayer, callText } from '../../../src/explain/hover';
 import { decodeCommandUri, explainLinkArg } from '../../../src/explain/links';
 import { countParameters, runLayer, seededSample } from '../../../src/core/index';
@@ -108,10 +108,18 @@ describe('explain/compactHover', () => {
     const source = readFileSync(path.join(EXAMPLES, 'keras_model.py'), 'utf8');
     const two = at(source, 'BatchNormalization(momentum=0.1').hover;
     assert.equal(two.sections.checks.length, 2);
-    assert.ok(two.markdown.includes('**Note:** Bias cancelled by the BatchNorm that follows — Set use\\_bias=False'), two.markdown);
-    assert.ok(two.markdown.includes('**Warning:** Momentum written in the other framework convention — Use momentum=0.9 (Keras 3 convention)'), two.markdown);
+    assert.equal(two.sections.checks[0].brief, '**Note:** Bias cancelled by the BatchNorm that follows — Set use\\_bias=False');
+    assert.equal(two.sections.checks[1].brief, '**Warning:** Momentum written in the other framework convention — Use momentum=0.9 (Keras 3 convention)');
+    const whole = two.sections.checks.every((c) => two.markdown.includes(c.text));
+    const brief = two.sections.checks.every((c) => two.markdown.includes(c.brief));
+    assert.ok(whole !== brief, 'one form or the other');
+    assert.ok(estimatedLines(two.markdown) <= MAX_LINES);
+    // A hover with room keeps the whole message.
     const one = at(readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8'), 'self.bn2 =').hover;
     assert.ok(one.markdown.includes(one.sections.checks[0].text));
+    // Forced: four long checks do not fit whole.
+    const many = compactHover(at(source, 'BatchNormalization(momentum=0.1').layer, { ...opts, diagnostics: [...analyzeDocument(source).diagnostics, ...analyzeDocument(source).diagnostics] });
+    assert.ok(many.sections.checks.every((c) => many.markdown.includes(c.brief)));
   });
 
   it('shows no advice that holds for every BatchNorm (train/eval, batch size 1, freezing)', () => {
@@ -123,7 +131,7 @@ describe('explain/compactHover', () => {
   it('a symbolic size: the origin line, the parameter count as a formula, the glimpse on a stand-in size, said', () => {
     const { hover } = at(TORCHVISION, 'self.bn1 =');
     assert.match(hover.sections.title, /`norm_layer\(planes\)` builds `BatchNorm2d\(planes\)` — default of `norm_layer`, line 9/);
-    assert.equal(hover.sections.parameters, '**Parameters** 2·`planes` learnable (weight, bias) · 2·`planes` + 1 in buffers (running stats, step count)');
+    assert.equal(hover.sections.parameters, '**Parameters** 2·`planes` learnable (weight, bias) · 2·`planes` + 1 in buffers');
     // The counts the formula gives are the core's at any size.
     for (const c of [1, 7, 64]) {
       const n = countParameters({ kind: 'batch_norm', numFeatures: c, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, channelAxis: 1, storedVariance: 'unbiased' } as never, 4);
@@ -134,7 +142,7 @@ describe('explain/compactHover', () => {
     // The glimpse's numbers are the core's on the same seeded sample.
     const x = seededSample([2, 3, 2, 2], 0);
     const out = runLayer({ spec: { kind: 'batch_norm', numFeatures: 3, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, channelAxis: 1, storedVariance: 'unbiased' } as never, mode: 'train', input: x });
-    assert.ok(hover.sections.glimpse.includes(`x ${fixed(x.data[0], 4)}, ${fixed(x.data[1], 4)}, … → y ${fixed(out.output.data[0], 4)}, ${fixed(out.output.data[1], 4)}, …`), hover.sections.glimpse);
+    assert.ok(hover.sections.glimpse.includes(`x ${fixed(x.data[0], 4)}, … → y ${fixed(out.output.data[0], 4)}, …`), hover.sections.glimpse);
     assert.ok(hover.sections.glimpse.includes(`mean ${fixed(out.stats!.mean[0], 4)}, var ${fixed(out.stats!.variance[0], 4)}`));
   });
 
@@ -170,7 +178,7 @@ describe('explain/compactHover', () => {
     assert.match(keras.sections.arguments, /`momentum=0\.99` default, Keras 3: weight kept from the old average/);
     assert.match(keras.sections.arguments, /`epsilon=0\.001` default, added to var/);
     // Non-PyTorch names, and no PyTorch step counter.
-    assert.equal(keras.sections.parameters, '**Parameters** 2·C learnable (γ, β) · 2·C in buffers (moving mean, moving variance)');
+    assert.equal(keras.sections.parameters, '**Parameters** 2·C learnable (γ, β) · 2·C in buffers');
   });
 
   it('a GroupNorm PyTorch refuses to build: the error, no example', () => {
@@ -191,5 +199,25 @@ describe('explain/compactHover', () => {
     const cli = compactHover(r.layers[0], opts);
     assert.equal(cli.sections.links, '');
     assert.equal(render(cli.markdown).links.length, 0);
+  });
+});
+
+describe('explain/compactHover: no invented sizes, few paragraphs', () => {
+  it('a Keras or Flax GroupNorm sized from its input states no channel count', () => {
+    for (const f of ['keras_model.py', 'flax_model.py']) {
+      const source = readFileSync(path.join(EXAMPLES, f), 'utf8');
+      const r = analyzeDocument(source);
+      const gn = r.layers.find((l) => l.spec.kind === 'group_norm')!;
+      const h = compactHover(gn, { ...opts, diagnostics: r.diagnostics });
+      assert.match(h.sections.normalizes, /groups: C\/\d+ channels/, h.sections.normalizes);
+    }
+  });
+
+  it('at most three paragraphs (their margins cost height in the 250 px box)', () => {
+    for (const f of readdirSync(EXAMPLES).filter((x) => x.endsWith('.py'))) {
+      for (const { hover } of hoversOf(readFileSync(path.join(EXAMPLES, f), 'utf8'))) {
+        assert.ok(render(hover.markdown).blocks.filter((b) => b === 'paragraph_open').length <= 3);
+      }
+    }
   });
 });
