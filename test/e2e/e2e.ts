@@ -270,16 +270,18 @@ async function main(): Promise<number> {
       await input.fill('BatchNorm');
       await page.keyboard.press('Enter');
       // Step 2: the values, two channels.
-      await page.locator('.quick-input-widget', { hasText: 'Values' }).first().waitFor();
+      // Each step is found by its number: the text of the step before may still be on screen.
+      await page.locator('.quick-input-widget', { hasText: '2/7' }).first().waitFor();
       await input.fill('[[1, 2], [3, 4], [5, 7]]');
       await page.keyboard.press('Enter');
       // Channel axis: keep 1.
-      await page.locator('.quick-input-widget', { hasText: 'Channel axis' }).first().waitFor();
+      await page.locator('.quick-input-widget', { hasText: '3/7' }).first().waitFor();
+      check((await page.locator('.quick-input-widget').first().innerText()).includes('Channel axis'), 'step 3 asks for the channel axis');
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: 'ε' }).first().waitFor();
+      await page.locator('.quick-input-widget', { hasText: '4/7' }).first().waitFor();
       await page.keyboard.press('Enter');
       // γ: three numbers for two channels is refused while typing, against the values typed before.
-      await page.locator('.quick-input-widget', { hasText: 'γ (scale)' }).first().waitFor();
+      await page.locator('.quick-input-widget', { hasText: '5/7' }).first().waitFor();
       const widgetText = await page.locator('.quick-input-widget').first().innerText();
       check(/\b5\/7\b/.test(widgetText), `the γ step is numbered 5/7 (got ${JSON.stringify(widgetText.slice(0, 200))})`);
       await input.fill('1 2 3');
@@ -288,7 +290,7 @@ async function main(): Promise<number> {
       await shot(page, 'calculator-cross-field');
       // Back to the values: what was typed is there.
       await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label').first().click();
-      await page.locator('.quick-input-widget', { hasText: 'ε' }).first().waitFor();
+      await page.locator('.quick-input-widget', { hasText: '4/7' }).first().waitFor();
       check((await input.inputValue()).trim() === '1e-05', `Back shows the ε step with its value (got ${await input.inputValue()})`);
       await shot(page, 'calculator-back');
       await page.keyboard.press('Enter');
@@ -298,7 +300,7 @@ async function main(): Promise<number> {
       await message.filter({ hasText: '3 values for 2 channels' }).waitFor({ timeout: 10_000 });
       await input.fill('1 2');
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: 'β (shift)' }).first().waitFor();
+      await page.locator('.quick-input-widget', { hasText: '6/7' }).first().waitFor();
       await page.keyboard.press('Escape');
     });
 
