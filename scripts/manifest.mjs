@@ -14,6 +14,7 @@ export const contributes = {
     cmd('normlens.calc.fold', 'Fold BatchNorm into the Preceding Conv/Linear…'),
     cmd('normlens.calc.simulate', 'Simulate Running Statistics…'),
     cmd('normlens.calc.choose', 'Choose a Normalization…'),
+    cmd('normlens.calc.port', 'Port a Normalization Layer…'),
     cmd('normlens.explainLayer', 'Explain Layer at Cursor', { icon: '$(book)' }),
     cmd('normlens.calculators', 'Calculators for Layer at Cursor…'),
     cmd('normlens.copyLastResult', 'Copy Last Calculator Result'),

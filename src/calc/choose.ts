@@ -99,7 +99,7 @@ export function chooseNormalization(req: ChooseRequest): CalcOutcome<Choice> {
             `Each device sees only ${b} samples, too few for stable batch statistics, but the ${devices} devices together see ${global}.`,
             'SyncBatchNorm computes the mean and variance over the whole global batch, at the cost of one all-reduce per normalization layer.',
           ],
-          cautions: ['SyncBatchNorm needs an initialized process group (DistributedDataParallel); converted models must not run it without one.'],
+          cautions: ['SyncBatchNorm synchronizes statistics only under an initialized process group (DistributedDataParallel); without one PyTorch 2.x computes it as a plain BatchNorm, while torch 1.x raised for CPU input.'],
         };
       } else if (b < SMALL_BATCH && req.architecture === 'cnn') {
         choice = {

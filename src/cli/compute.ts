@@ -6,12 +6,16 @@
  */
 import { NormError, Tensor, runLayer, type NormErrorType } from '../core/index';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
-import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName } from '../frameworks/index';
+import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName, frameworkInfo } from '../frameworks/index';
+import { FieldError, checkSizes, fillPlumbing, gradAnswer, namesHelp, numbers as readNumbers, readTensors, resolveMode, stateAnswer } from './frameworkRequest';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { CoreLayerSpec } from '../core/spec';
+import { terminalSafeJson, truncateText } from '../core/visible';
 
 /** Largest input accepted (elements); JSON of this size is already ~200 MB. */
 export const MAX_COMPUTE_ELEMENTS = 1 << 24;
+/** Longest error message answered (characters). */
+const MAX_MESSAGE_CHARS = 1000;
 /** Most dimensions of an input. */
 export const MAX_COMPUTE_RANK = 32;
 /** Deepest nesting of lists in a kwargs value. */
@@ -36,8 +40,7 @@ const bad = (message: string): never => {
   throw new RequestError('InputError', message);
 };
 
-const KEYS = ['layer', 'kwargs', 'mode', 'input', 'params', 'state', 'gradOutput'];
-const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+const KEYS = ['layer', 'kwargs', 'mode', 'call', 'input', 'params', 'state', 'gradOutput'];
 
 /** Where a JSON syntax error is, as "line L, column C" and what is there. */
 function jsonErrorPlace(text: string): string {
@@ -186,19 +189,8 @@ function toPyValue(v: unknown, where: string, depth = 0): PyValue {
   return bad(`${where} must be a number, string, boolean, null or a list, not an object`);
 }
 
-/** A flat list of numbers; "NaN", "Infinity" and "-Infinity" stand for the values JSON cannot hold. */
-function numbers(v: unknown, where: string): Float32Array {
-  if (!Array.isArray(v)) return bad(`${where} must be a flat list of numbers`);
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const e = v[i];
-    if (typeof e === 'number') out[i] = e;
-    else if (typeof e === 'string' && e in NON_FINITE) out[i] = NON_FINITE[e];
-    else if (Array.isArray(e)) bad(`${where} must be flat (row-major); element ${i} is a nested list`);
-    else bad(`${where}[${i}] is not a number: ${shortJson(e)}`);
-  }
-  return out;
-}
+/** A flat list of numbers (see frameworkRequest.ts). */
+const numbers = readNumbers;
 
 function shapeOf(v: unknown, where: string): number[] {
   if (!Array.isArray(v)) return bad(`${where} must be a list of dimension sizes`);
@@ -222,7 +214,8 @@ function shapeOf(v: unknown, where: string): number[] {
 
 /** A value for an error message: JSON, at most 60 characters. */
 function shortJson(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  // Infinity (a JSON number too large for a double, e.g. 1e309) would print as null.
+  const s = typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number too large for a double)` : JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -296,27 +289,8 @@ function prepare(text: string): Prepared {
   if (data.length !== size) bad(`input.shape [${shape.join(', ')}] needs ${size} value${size === 1 ? '' : 's'} but input.data has ${data.length}`);
   const input = new Tensor(shape, data);
 
-  // Parameters and state
-  let params: LayerParams | undefined;
-  if (req.params !== undefined && req.params !== null) {
-    if (!isPlainObject(req.params)) return bad('"params" must be an object {"weight": [...], "bias": [...]}');
-    for (const k of Object.keys(req.params)) if (k !== 'weight' && k !== 'bias') bad(`unknown params field "${k}" (expected "weight", "bias")`);
-    params = {};
-    if (req.params.weight !== undefined && req.params.weight !== null) params.weight = numbers(req.params.weight, 'params.weight');
-    if (req.params.bias !== undefined && req.params.bias !== null) params.bias = numbers(req.params.bias, 'params.bias');
-  }
-  let state: LayerState | null | undefined;
-  if (req.state !== undefined && req.state !== null) {
-    const s = req.state;
-    if (!isPlainObject(s)) return bad('"state" must be an object {"running_mean", "running_var", "num_batches_tracked"}');
-    for (const k of Object.keys(s)) {
-      if (!['running_mean', 'running_var', 'num_batches_tracked'].includes(k)) bad(`unknown state field "${k}" (expected "running_mean", "running_var", "num_batches_tracked")`);
-    }
-    const nbt = s.num_batches_tracked ?? 0;
-    if (typeof nbt !== 'number' || !Number.isInteger(nbt) || nbt < 0) bad(`state.num_batches_tracked must be a non-negative integer, got ${JSON.stringify(nbt)}`);
-    if (s.running_mean === undefined || s.running_var === undefined) bad('state needs both "running_mean" and "running_var"');
-    state = { runningMean: numbers(s.running_mean, 'state.running_mean'), runningVar: numbers(s.running_var, 'state.running_var'), numBatchesTracked: nbt as number };
-  }
+  // Parameters and state, under the layer's framework's names (Keras gamma/moving_mean, Flax scale/mean...).
+  const { params, state } = readTensors(spec, req.params, req.state);
   let gradOutput: Float32Array | undefined;
   if (req.gradOutput !== undefined && req.gradOutput !== null) {
     gradOutput = numbers(req.gradOutput, 'gradOutput');
@@ -336,26 +310,20 @@ function prepare(text: string): Prepared {
     }
   }
 
-  // Mode: the request's, or the one the layer's own argument chooses.
-  let mode: 'train' | 'eval' | undefined;
-  if (req.mode !== undefined) {
-    if (req.mode !== 'train' && req.mode !== 'eval') bad(`"mode" must be "train" or "eval", got ${JSON.stringify(req.mode)}`);
-    mode = req.mode as 'train' | 'eval';
-  }
-  if (spec.modeArg && kwargs[spec.modeArg.name] !== undefined && kwargs[spec.modeArg.name] !== null) {
-    const v = kwargs[spec.modeArg.name];
-    if (typeof v !== 'boolean') bad(`${spec.modeArg.name} must be true or false, got ${JSON.stringify(v)}`);
-    const implied = v === spec.modeArg.trainWhen ? 'train' : 'eval';
-    if (mode && mode !== implied) bad(`"mode": "${mode}" contradicts ${spec.modeArg.name}=${v ? 'True' : 'False'}, which means ${implied}`);
-    mode = implied;
-  }
-  if (!mode) return bad('"mode" must be "train" or "eval"');
+  // Plumbing JSON cannot carry (Flax nnx rngs), then the mode: the request's, the constructor's or the call's.
+  fillPlumbing(spec, kwargs);
+  const mode = resolveMode(spec, req.mode, kwargs, req.call);
   return { spec, mode, input, params, state, gradOutput, kwargs };
 }
 
 function respond(p: Prepared): RunResult {
+  // Keyword refusals are the framework's own (Python's TypeError, or Keras's ValueError for unknown **kwargs).
   const binding = bindArguments(p.spec, [], p.kwargs);
-  if (binding.errors.length) throw new RequestError('TypeError', binding.errors[0].message);
+  if (binding.errors.length) {
+    const e = binding.errors[0];
+    const kerasKwargs = e.problem === 'unexpected-keyword' && !!p.spec.kwargsAccepted;
+    throw new RequestError(kerasKwargs ? 'ValueError' : 'TypeError', e.message);
+  }
   const core = p.spec.toCore?.(effectiveValues(binding.effective), p.input.shape.length, p.input.shape);
   if (!core) throw new RequestError('ValueError', `${p.spec.id} cannot be computed`);
   if ('error' in core) throw new RequestError('ValueError', core.error);
@@ -364,25 +332,47 @@ function respond(p: Prepared): RunResult {
   if (perChannel > MAX_COMPUTE_ELEMENTS) {
     throw new RequestError('InputError', `the layer's parameters and running statistics would hold ${perChannel} values per tensor; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
   }
-  return runLayer({ spec: core, mode: p.mode, input: p.input, params: p.params, state: p.state, gradOutput: p.gradOutput });
+  checkSizes(p.spec, core, p.input.shape, { params: p.params, state: p.state });
+  try {
+    return runLayer({ spec: core, mode: p.mode, input: p.input, params: p.params, state: p.state, gradOutput: p.gradOutput });
+  } catch (e) {
+    // The core words its refusals as PyTorch does; another framework's layer never answers with PyTorch's words.
+    if (e instanceof NormError && p.spec.framework !== 'pytorch' && e.type !== 'InputError') {
+      throw new RequestError('InputError', `${p.spec.id} (${frameworkInfo(p.spec.framework)!.name}): NormLens cannot compute an input of shape [${p.input.shape.join(', ')}] with these arguments: ${neutralReason(e.message)}`);
+    }
+    throw e;
+  }
+}
+
+/** The core's refusal (worded as PyTorch words it) restated without PyTorch's wording, for other frameworks' layers. */
+function neutralReason(message: string): string {
+  const rank = /expected (\d)D or higher input|Expected at least (\d) dimensions/.exec(message);
+  if (rank) return `the input needs at least ${rank[1] ?? rank[2]} dimensions (batch and features)`;
+  const ranks = /expected ([\dD ,or]+) input \(got (\d)D input\)/.exec(message);
+  if (ranks) return `the input must be ${ranks[1].replace(/D/g, '-D')}, not ${ranks[2]}-D`;
+  if (/normalized_shape/.test(message)) return 'the normalized axes do not match the input shape';
+  if (/divisible|groups/.test(message)) return 'the channels do not split into the groups';
+  if (/Dimension out of range/.test(message)) return 'an axis is outside the input';
+  return 'the input does not fit the layer';
 }
 
 /** Answer one request given as JSON text. Never throws. */
 export function compute(text: string): ComputeAnswer {
   try {
-    const r = respond(prepare(text));
+    const p = prepare(text);
+    const r = respond(p);
     const out: Record<string, unknown> = {
       output: { shape: r.output.shape, data: list(r.output.data) },
-      state: r.state
-        ? { running_mean: list(r.state.runningMean), running_var: list(r.state.runningVar), num_batches_tracked: r.state.numBatchesTracked }
-        : null,
+      state: r.state ? stateAnswer(p.spec, r.state, list) : null,
     };
-    if (r.grad) out.grad = { input: list(r.grad.input), weight: r.grad.weight ? list(r.grad.weight) : null, bias: r.grad.bias ? list(r.grad.bias) : null };
+    if (r.grad) out.grad = gradAnswer(p.spec, r.grad, list);
     return { code: 0, output: JSON.stringify(out) + '\n' };
   } catch (e) {
-    const type: NormErrorType = e instanceof RequestError || e instanceof NormError ? e.type : 'RuntimeError';
-    const message = e instanceof RequestError || e instanceof NormError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
-    return { code: 2, output: JSON.stringify({ error: { type, message } }) + '\n' };
+    const known = e instanceof RequestError || e instanceof NormError;
+    const type: NormErrorType = known ? e.type : e instanceof FieldError ? e.type : 'RuntimeError';
+    const message = known || e instanceof FieldError ? (e as Error).message : `internal error: ${(e as Error)?.message ?? String(e)}`;
+    // Messages may quote the request (names, keywords): bounded, and printable on a terminal.
+    return { code: 2, output: terminalSafeJson(JSON.stringify({ error: { type, message: truncateText(message, MAX_MESSAGE_CHARS) } })) + '\n' };
   }
 }
 
@@ -393,6 +383,18 @@ Reads one JSON request on stdin and writes one JSON response on stdout:
    "input": {"shape": [2, 3, 4, 4], "data": [...]},
    "params": {"weight": [...], "bias": [...]}, "state": {...}, "gradOutput": [...]}
 The layer is any supported qualified name (PyTorch, Keras, Flax, Haiku, MLX, Paddle, JAX) with
-that framework's argument names; null means None. Errors exit with code 2 and
+that framework's argument names; null means None. Parameters, running statistics and call-time
+arguments also go by the framework's own names, and the answer's "state" and "grad" use them too:
+${namesHelp()}
+  e.g. {"layer": "keras.layers.BatchNormalization", "call": {"training": true},
+        "input": {...}, "params": {"gamma": [...], "beta": [...]},
+        "state": {"moving_mean": [...], "moving_variance": [...]}}
+"mode" ("train"/"eval") may stand in for the call argument; when both are given they must agree.
+Flax linen's use_running_average goes to "kwargs" or "call", not both (as Flax requires); the
+answer's state is the updated batch_stats, as apply(..., mutable=['batch_stats']) returns.
+Keras BatchNormalization(trainable=False) runs in inference mode even with training=true.
+Arguments that cannot change the numbers and that JSON cannot carry (Flax nnx rngs) may be left
+out. Each framework's own rules apply: Keras refuses unknown keywords; Keras, Flax, Haiku and MLX
+normalize a batch of one (variance 0) where PyTorch raises. Errors exit with code 2 and
 {"error": {"type": ..., "message": ...}}.
 `;

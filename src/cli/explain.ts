@@ -14,7 +14,8 @@ import type { ResolvedLayer } from '../python/types';
 import { compactHover } from '../explain/compact';
 import { explainLayer } from '../explain/hover';
 import { truncateText, visibleText } from '../core/visible';
-import { diskFiles, MAX_SOURCE_CHARS, readSource, terminalSafeJson, type InspectIO } from './inspect';
+import { diskFiles, MAX_SOURCE_CHARS, readSource, type InspectIO } from './inspect';
+import { terminalSafeJson } from '../core/visible';
 
 export const EXPLAIN_USAGE = `Usage: normlens explain PATH:LINE[:COL] [--full] [--json]
 

@@ -6,14 +6,14 @@
  * input (bad option, missing or unreadable path, malformed notebook; the other paths are still
  * inspected and reported).
  */
-import { promises as fs, readFileSync, statSync, type Dirent } from 'node:fs';
+import { constants as fsConstants, promises as fs, readFileSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules';
 import { moduleNameOf, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../rules/types';
 import { pyRepr } from '../rules/format';
-import { truncateText, visibleText } from '../core/visible';
+import { terminalSafeJson, truncateText, visibleText } from '../core/visible';
 import { decodeText } from './decode';
 
 /**
@@ -45,6 +45,10 @@ and NormLens's diagnostics.
 
   --json     one JSON document on stdout (1-based lines and columns, columns in UTF-16 units)
   -h, --help this text
+
+Only regular files are read (FIFOs and devices are skipped with a message), up to 64 MiB and
+8 MiB characters of Python source each, decoded by their byte order mark (UTF-8, UTF-16LE/BE)
+as VS Code does; notebooks must be nbformat 4.
 
 Exit status: 0 no errors, 1 an error diagnostic was found, 2 a path could not be used.
 `;
@@ -96,7 +100,7 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   for (const p of paths) await collect(p, found, problem);
 
   // One graph for the run: names imported from sibling modules resolve to what those files define.
-  const graph = new ProjectGraph(diskFiles());
+  const graph = new ProjectGraph(diskFiles(), 4096, (p) => path.relative(process.cwd(), p).split(path.sep).join('/') || p);
   const semanticOptions = (shown: string): SemanticOptions => {
     const p = path.resolve(shown).split(path.sep).join('/');
     const me = moduleNameOf(p, diskFiles());
@@ -166,9 +170,15 @@ export async function readSource(file: string): Promise<string | { problem: stri
     const st = await fs.stat(file);
     if (!st.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(st)})` };
     if (st.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${st.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
-    handle = await fs.open(file, 'r');
-    // Read at most one byte past the limit: a file that grows while it is read is still bounded.
-    const buf = new Uint8Array(Math.min(st.size, MAX_INSPECT_BYTES) + 1);
+    // O_NONBLOCK: if the path became a FIFO since the stat, opening it must not wait for a writer;
+    // the handle's own stat then decides.
+    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    const opened = await handle.stat();
+    if (!opened.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(opened)})` };
+    // Read at most one byte past the size found: a file that grows while it is read is named, not followed.
+    const size = Math.min(opened.size, MAX_INSPECT_BYTES);
+    if (opened.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${opened.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
+    const buf = new Uint8Array(size + 1);
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
@@ -176,13 +186,7 @@ export async function readSource(file: string): Promise<string | { problem: stri
       length += bytesRead;
       if (length === buf.length) break;
     }
-    if (length > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: larger than ${MAX_INSPECT_BYTES} bytes (64 MiB), the most normlens inspect reads` };
-    if (length > st.size) {
-      // It grew while being read: read what is left, up to the limit.
-      const more = new Uint8Array(MAX_INSPECT_BYTES + 1 - length);
-      const { bytesRead } = await handle.read(more, 0, more.length, null);
-      if (bytesRead > 0) return { problem: `skipped ${file}: it changed while being read` };
-    }
+    if (length > size) return { problem: `skipped ${file}: it changed while being read` };
     return decodeText(buf.subarray(0, length)).text;
   } catch (e) {
     return { problem: `cannot read ${file}: ${describe(e)}` };
@@ -198,15 +202,6 @@ function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevi
   if (st.isSocket()) return 'a socket';
   if (st.isDirectory()) return 'a directory';
   return 'not a file';
-}
-
-/**
- * JSON text with the characters that JSON.stringify leaves raw but a terminal may act on or
- * reorder (DEL, C1 controls, line/paragraph separators, bidi controls) written as \u escapes:
- * the same JSON value, safe to print.
- */
-export function terminalSafeJson(json: string): string {
-  return json.replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const isNotebookName = (name: string) => name.toLowerCase().endsWith('.ipynb');

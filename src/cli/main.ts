@@ -1,7 +1,7 @@
 /**
- * The `normlens` command line: `normlens compute` (the core from a terminal, JSON in and out)
- * `normlens inspect` (find and check normalization layers in Python files) and `normlens explain`
- * (the hover of one layer).
+ * The `normlens` command line: `normlens compute` (the core from a terminal, JSON in and out),
+ * `normlens inspect` (find and check normalization layers in Python files), `normlens explain`
+ * (the hover of one layer) and `normlens port` (move a trained layer to another framework).
  */
 import { version } from '../../package.json';
 import { COMPUTE_USAGE, compute } from './compute';
@@ -9,6 +9,7 @@ import { runInspect } from './inspect';
 import { runExplain } from './explain';
 import { decodeText } from './decode';
 import { truncateText, visibleText } from '../core/visible';
+import { PORT_USAGE, port } from './port';
 
 /** Largest request read from stdin (bytes): more than MAX_COMPUTE_ELEMENTS numbers in JSON need. */
 const MAX_REQUEST_BYTES = 512 * 1024 * 1024;
@@ -20,9 +21,10 @@ Usage:
   normlens inspect PATH... [--json]   list and check normalization layers in .py/.ipynb files
   normlens explain PATH:LINE[:COL] [--full] [--json]
                                       what the editor's hover says about the layer there
+  normlens port < request.json        move a trained layer to another framework (plan and snippet)
   normlens --help | --version
 
-Run \`normlens compute --help\`, \`normlens inspect --help\` or \`normlens explain --help\` for details.
+Run \`normlens compute --help\`, \`normlens inspect --help\`, \`normlens explain --help\` or \`normlens port --help\` for details.
 `;
 
 /** Stdin as text, decoded by its BOM (UTF-8, UTF-16LE/BE; UTF-8 without one); null when longer than MAX_REQUEST_BYTES. */
@@ -72,6 +74,24 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const answer = compute(request);
+      process.stdout.write(answer.output);
+      return answer.code;
+    }
+    case 'port': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(PORT_USAGE);
+        return 0;
+      }
+      if (rest.length) {
+        process.stderr.write(`normlens port: unexpected argument ${truncateText(visibleText(rest[0]), 200)} (the request is read from stdin)\n`);
+        return 2;
+      }
+      const request = await readStdin();
+      if (request === null) {
+        process.stdout.write(JSON.stringify({ error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens port reads` } }) + '\n');
+        return 2;
+      }
+      const answer = port(request);
       process.stdout.write(answer.output);
       return answer.code;
     }

@@ -8,7 +8,7 @@ export type NormErrorType =
   | 'RuntimeError'
   | 'TypeError'
   | 'InputError'
-  /** PyTorch 1.13 raises these for a GroupNorm on 1-D input and for num_groups=0. */
+  /** PyTorch raises ZeroDivisionError for GroupNorm(num_groups=0) (and 1.13 raised IndexError for 1-D input). */
   | 'IndexError'
   | 'ZeroDivisionError';
 

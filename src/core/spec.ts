@@ -36,7 +36,18 @@ export interface BatchNormSpec {
   allowedRanks?: number[];
   /** Name used in PyTorch-style messages, e.g. 'BatchNorm2d'. */
   layerName?: string;
+  /** Which run-time refusals apply (see RuntimeChecks). */
+  checks?: RuntimeChecks;
 }
+
+/**
+ * Run-time refusals of a per-channel layer.
+ * - 'pytorch' (the default): PyTorch 2.13's, e.g. "Expected more than 1 value per channel when training" for a
+ *   single value per channel, and eps <= 0 in training for BatchNorm.
+ * - 'none': the statistics of a single value are computed (mean = the value, variance 0) and eps = 0 is allowed,
+ *   as Keras, Flax, Haiku and MLX do; their layers never raise for it.
+ */
+export type RuntimeChecks = 'pytorch' | 'none';
 
 export interface LayerNormSpec {
   kind: 'layer_norm';
@@ -45,6 +56,11 @@ export interface LayerNormSpec {
   eps: number;
   hasWeight: boolean;
   hasBias: boolean;
+  /**
+   * Keras LayerNormalization(rms_scaling=True) (deprecated in Keras 3.15): x (not x − mean) divided by
+   * sqrt(var + eps), times γ, with no β. Keras itself warns that this scales by the variance, not the RMS.
+   */
+  rmsScaling?: boolean;
 }
 
 export interface RmsNormSpec {
@@ -63,6 +79,7 @@ export interface GroupNormSpec {
   hasWeight: boolean;
   hasBias: boolean;
   channelAxis: number;
+  checks?: RuntimeChecks;
 }
 
 export interface InstanceNormSpec {
@@ -77,6 +94,7 @@ export interface InstanceNormSpec {
   /** Ranks of a batched input, e.g. [4] for InstanceNorm2d; one less is accepted as unbatched. */
   batchedRank?: number;
   layerName?: string;
+  checks?: RuntimeChecks;
 }
 
 export interface LocalResponseNormSpec {

@@ -36,6 +36,15 @@ export function hasHiddenCharacters(text: string): boolean {
   return HIDDEN.test(text) || /[\n\r\t]/.test(text);
 }
 
+/**
+ * JSON text with the characters that JSON.stringify leaves raw but a terminal may act on or
+ * reorder (DEL, C1 controls, line/paragraph separators, bidi and other invisible format
+ * characters) written as \u escapes: the same JSON value, safe to print.
+ */
+export function terminalSafeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Longest notification NormLens shows (characters). */
 const MAX_NOTIFICATION = 500;
 

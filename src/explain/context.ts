@@ -105,7 +105,7 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
 
 /** The framework's description; every id in the table has one, the fallback only guards against a gap. */
 export function infoOf(id: FrameworkInfo['id']): FrameworkInfo {
-  return frameworkInfo(id) ?? { id, name: id, channels: 'first', momentumConvention: null, modeSwitch: '', modules: [] };
+  return frameworkInfo(id) ?? { id, name: id, channels: 'first', momentumConvention: null, modeSwitch: '', modules: [], tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: null } };
 }
 
 /** The effective value of a parameter playing `role`, when the class has one. */

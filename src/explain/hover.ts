@@ -11,7 +11,7 @@ import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from '../calc/convention';
 import { startFromLayer } from '../calc/fromLayer';
 import { frameworkCount } from '../calc/paramCount';
-import { diagnosticsFor, layerContext, num, roleName, roleValue } from './context';
+import { diagnosticsFor, infoOf, layerContext, num, roleName, roleValue } from './context';
 import type { NormDiagnostic } from '../rules/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -116,8 +116,13 @@ function axesText(ctx: LayerContext): Md {
       if (core.kind === 'instance_norm') {
         return md`${inputs}. **Per sample and channel:** statistics over ${Md.raw(spatial.join('·') || 'the positions')} of one channel of one sample; nothing is shared across the batch.`;
       }
-      const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
-      return md`${inputs}. **Per sample and group:** the ${core.numChannels} channels form ${core.numGroups} groups${Md.raw(per !== null ? ` of ${per}` : '')}; statistics over ${per !== null ? per : Md.raw('C/G')}·${Md.raw(spatial.join('·') || '1')} values of one group of one sample — independent of the batch size.`;
+      // The channel count is only a fact when the code says it; a sample's is a guess (F.group_norm(x, 32)).
+      const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
+      const per = known && core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
+      const form = known
+        ? md`the ${core.numChannels} channels form ${core.numGroups} groups${Md.raw(per !== null ? ` of ${per}` : '')}`
+        : md`the input's C channels form ${core.numGroups} groups of C/${core.numGroups} (C comes from the input)`;
+      return md`${inputs}. **Per sample and group:** ${form}; statistics over ${per !== null ? per : Md.raw('C/G')}·${Md.raw(spatial.join('·') || '1')} values of one group of one sample — independent of the batch size.`;
     }
     case 'layer_norm':
     case 'rms_norm': {
@@ -153,8 +158,11 @@ function formulaText(ctx: LayerContext): Md {
   const core = ctx.core;
   const kind = ctx.layer.spec.kind;
   const eps = epsText(core, ctx);
-  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : true;
-  const hasBias = core && 'hasBias' in core ? core.hasBias : kind !== 'rms_norm';
+  // A function (F.layer_norm...) has a scale or shift only when the call passes the tensor.
+  const fn = ctx.layer.spec.form === 'function';
+  const passed = (name: string) => ctx.values[name] !== undefined && ctx.values[name] !== null;
+  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : true;
+  const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm';
   const affine = `${hasWeight ? ' · γ' : ''}${hasBias ? ' + β' : ''}`;
   let lines: string[];
   switch (kind) {
@@ -179,8 +187,16 @@ function formulaText(ctx: LayerContext): Md {
   }
   const out = [fence(lines)];
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
-  if (kind === 'rms_norm') {
-    out.push(Md.raw(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, learnable.` : 'No learnable scale.'}`));
+  if (fn && kind !== 'local_response_norm' && kind !== 'rms_norm') {
+    out.push(
+      Md.raw(
+        hasWeight || hasBias
+          ? `${[hasWeight ? 'γ (weight)' : '', hasBias ? 'β (bias)' : ''].filter(Boolean).join(' and ')}: passed in by the call, one per ${unit}; a function owns no parameters (whoever holds the tensors learns them).`
+          : 'No γ or β is passed: the output keeps mean 0 and variance 1 per group.',
+      ),
+    );
+  } else if (kind === 'rms_norm') {
+    out.push(Md.raw(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, ${fn ? 'passed in by the call' : 'learnable'}.` : fn ? 'No scale passed.' : 'No learnable scale.'}`));
   } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
     out.push(Md.raw(`γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`));
   } else if (kind !== 'local_response_norm') {
@@ -237,6 +253,26 @@ function modesText(ctx: LayerContext): Md {
   return md`**Training and eval compute the same thing:** no running statistics, independent of the batch size.${Md.raw(extra)}`;
 }
 
+/**
+ * What needs a newer release than some users have: the class itself (RMSNorm: PyTorch 2.4) and written arguments
+ * (LayerNorm bias=: 2.1; BatchNorm/GroupNorm/InstanceNorm bias=: in 2.13, not in 1.13), from the table's `since`.
+ */
+function versionNotes(layer: ResolvedLayer): Md {
+  const fw = infoOf(layer.spec.framework).name;
+  const parts: Md[] = [];
+  if (layer.spec.since) parts.push(md`${code(layer.spec.name)} exists from ${Md.raw(`${fw} ${layer.spec.since}`)}`);
+  for (const p of layer.spec.params) {
+    const e = layer.effective[p.name];
+    if (!p.since || !e || e.isDefault) continue;
+    parts.push(
+      layer.spec.framework === 'pytorch' && p.since === '2.13'
+        ? md`${code(`${p.name}=`)} is taken by torch 2.13 but not by torch 1.13 (TypeError there)`
+        : md`${code(`${p.name}=`)} needs ${Md.raw(`${fw} ${p.since}`)} or newer`,
+    );
+  }
+  return parts.length ? md`Versions: ${Md.join(parts, '; ' as Md)}.` : Md.raw('');
+}
+
 function argumentsText(layer: ResolvedLayer): Md {
   const roles = new Set<string>(Object.values(layer.spec.roles).filter((v): v is string => typeof v === 'string'));
   if (layer.spec.modeArg) roles.add(layer.spec.modeArg.name);
@@ -260,6 +296,8 @@ function argumentsText(layer: ResolvedLayer): Md {
   }
   let out = mdTable([Md.raw('argument'), Md.raw('value'), Md.raw('')], rows);
   if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;
+  const versions = versionNotes(layer);
+  if (versions) out = md`${out}\n\n${versions}`;
   if (layer.bindingErrors.length) out = md`${out}\n\n${Md.join(layer.bindingErrors.map((e) => md`⚠ ${escapeMd(e)}`), '  \n')}`;
   return out;
 }

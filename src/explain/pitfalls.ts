@@ -96,12 +96,15 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'syncbn-process-group',
-    short: () => Md.raw('training needs an initialized torch.distributed process group and GPU tensors; for single-process runs convert back to BatchNorm.'),
-    title: 'SyncBatchNorm needs a process group',
+    short: () => Md.raw('it all-reduces statistics only under an initialized torch.distributed process group (usually DistributedDataParallel); without one it computes as a plain BatchNorm (PyTorch 2.x).'),
+    title: 'SyncBatchNorm only synchronizes under torch.distributed',
     appliesTo: (c) => c.layer.spec.name === 'SyncBatchNorm',
-    text: () => Md.raw(
-      'In training mode it all-reduces statistics across processes, so it needs an initialized torch.distributed process group and GPU tensors (use it under DistributedDataParallel, usually via convert_sync_batchnorm). ' +
-      'For single-process or CPU runs, evaluate with .eval() or convert back to BatchNorm; uneven participation across ranks can hang the collective.'),
+    text: () =>
+      Md.raw(
+        'In training under an initialized torch.distributed process group (usually DistributedDataParallel with convert_sync_batchnorm) it all-reduces batch statistics across processes; uneven participation across ranks can hang the collective. ' +
+          'Without a process group, PyTorch 2.x (checked on 2.13) computes it as a plain BatchNorm in train and eval, also on CPU, which is what the numbers here show. ' +
+          'PyTorch 1.x differs: torch 1.13 raises "SyncBatchNorm expected input tensor to be on GPU" for CPU input in both modes.',
+      ),
   },
   {
     id: 'freeze-when-finetuning',
@@ -174,7 +177,7 @@ export const PITFALLS: Pitfall[] = [
       const ch = num(roleValue(c, 'channels'));
       if (g <= 0) return md`${Md.raw(roleName(c, 'groups') ?? 'groups')}=${g}: the number of groups must be at least 1.`;
       if (ch === null) return md`The input's channel count must be divisible by ${g}; narrow layers need fewer groups.`;
-      return md`${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels must be divisible by num_groups". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
+      return md`${ch} channels cannot be split into ${g} equal groups: the constructor raises "num_channels (${ch}) must be divisible by num_groups (${g})". Use a divisor of ${ch}, e.g. ${largestDivisorAtMost(ch, g)}.`;
     },
   },
   {

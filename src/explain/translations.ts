@@ -21,7 +21,8 @@ function translated(ctx: LayerContext, to: FrameworkId): ReturnType<typeof trans
   const key = `${ctx.layer.spec.id}\u0000${to}\u0000${JSON.stringify(ctx.values)}`;
   let t = cache.get(key);
   if (!t) {
-    t = translate(ctx.layer.spec, ctx.values, to);
+    // The rank the worked example uses picks the rank-specific class (BatchNorm2d for a channels-last BatchNormalization on images).
+    t = translate(ctx.layer.spec, ctx.values, to, { inputRank: ctx.rank });
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(key, t);
   }

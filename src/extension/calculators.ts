@@ -13,6 +13,7 @@ import { NORMALIZE_KINDS, normalizeValues, perGroupCount, validateEps, validateG
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
 import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
+import { PORT_FRAMEWORKS, portCalc } from '../calc/port';
 import type { FrameworkId, MomentumConvention } from '../frameworks/types';
 import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
 import type { PyValue } from '../frameworks/types';
@@ -588,6 +589,44 @@ async function chooseCommand(args: CalcArgs): Promise<CalcOutcome<unknown>> {
  * A calculator: request fields given by the caller, starting values (from the cursor's layer or a
  * hover link), the layer under the cursor itself, and the hover link's argument when started from one.
  */
+async function portCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined): Promise<CalcOutcome<unknown>> {
+  const title = 'NormLens: Port a Normalization Layer';
+  // The layer: given, from a hover link, or the one under the cursor, with its literal arguments.
+  let qualifiedName = typeof args.layer === 'string' ? args.layer : typeof link?.qualifiedName === 'string' ? link.qualifiedName : layer?.spec.id;
+  let kwargs: Record<string, PyValue> = {};
+  if (args.kwargs && typeof args.kwargs === 'object') kwargs = args.kwargs as Record<string, PyValue>;
+  else if (link?.args && typeof link.args === 'object') kwargs = link.args as Record<string, PyValue>;
+  else if (layer) for (const [k, v] of Object.entries(layer.arguments)) kwargs[k] = v;
+  if (!qualifiedName) {
+    qualifiedName = await askText({
+      title,
+      prompt: 'Qualified name of the layer, e.g. torch.nn.BatchNorm2d',
+      value: 'torch.nn.BatchNorm2d',
+      validate: (t) => (findByQualifiedName(t.trim()) ? null : `unknown layer ${t.trim()}`),
+    });
+    qualifiedName = qualifiedName.trim();
+  }
+  const from = findByQualifiedName(qualifiedName)?.framework;
+  const to = (args.to as FrameworkId | undefined) ??
+    (await askPick(title, 'Into which framework?', PORT_FRAMEWORKS.filter((f) => f !== from).map((f) => ({ label: frameworkInfo(f)!.name, value: f }))));
+  let inputShape = Array.isArray(args.inputShape) ? (args.inputShape as number[]) : undefined;
+  if (!inputShape) {
+    const shapeText = await askText({
+      title,
+      prompt: 'Input shape in the source layout (sizes the target), e.g. 32, 64, 28, 28',
+      validate: (t) => {
+        const r = parseShape(t);
+        return r.ok ? null : r.message;
+      },
+    });
+    const r = parseShape(shapeText);
+    if (!r.ok) return r;
+    inputShape = r.shape;
+  }
+  const countPerChannel = numOr(args.countPerChannel) ?? undefined;
+  return portCalc({ layer: qualifiedName, kwargs, to, inputShape, countPerChannel });
+}
+
 export type Calculator = (args: CalcArgs, seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined) => Promise<CalcOutcome<unknown>>;
 
 export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
@@ -597,6 +636,7 @@ export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
   'normlens.calc.fold': { title: 'Fold BatchNorm', run: foldCommand },
   'normlens.calc.simulate': { title: 'Running statistics', run: simulateCommand },
   'normlens.calc.choose': { title: 'Choose a normalization', run: (args) => chooseCommand(args) },
+  'normlens.calc.port': { title: 'Port a normalization layer', run: portCommand },
 };
 
 /** About how many questions each calculator asks (the "step i of n" total grows if a path asks more). */

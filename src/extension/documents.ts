@@ -8,7 +8,8 @@ import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../rules/types';
 import { analyzeNotebook } from '../rules/index';
 import { FileAnalysis } from './fileAnalysis';
-import { notebookDocuments } from './vscodeapi';
+import { notebookDocuments, textDocuments } from './vscodeapi';
+import { WorkspaceProject } from './project';
 
 export interface Analysis {
   layers: ResolvedLayer[];
@@ -47,8 +48,25 @@ interface NotebookEntry {
 export class DocumentAnalyses {
   private readonly files = new Map<string, FileAnalysis>();
   private readonly notebooks = new Map<string, NotebookEntry>();
+  private readonly project = new WorkspaceProject((doc, path) => doc.uri.with({ path }));
 
-  constructor(private readonly options: () => AnalysisOptions) {}
+  constructor(
+    private readonly options: () => AnalysisOptions,
+    /** Called when a document's analysis changed without an edit of it (its siblings were read or changed). */
+    private readonly onUpdate: (doc: vscode.TextDocument) => void = () => {},
+  ) {}
+
+  /** Another Python file changed: analyses that read it start over. */
+  siblingChanged(doc: vscode.TextDocument): void {
+    if (!this.project.changed(doc.uri.path)) return;
+    for (const d of textDocuments()) {
+      const f = this.files.get(d.uri.toString());
+      if (f && d !== doc) {
+        f.restart(d);
+        this.onUpdate(d);
+      }
+    }
+  }
 
   /** Feeds an edit to a file's incremental index (notebooks are re-read whole when asked). */
   onChange(e: vscode.TextDocumentChangeEvent): void {
@@ -81,8 +99,15 @@ export class DocumentAnalyses {
     const key = doc.uri.toString();
     let f = this.files.get(key);
     if (!f) {
-      f = new FileAnalysis(doc);
+      const file = (f = new FileAnalysis(doc, () => this.project.options(doc)));
       this.files.set(key, f);
+      // names imported from sibling files resolve once those are read (asynchronously, through workspace.fs)
+      void this.project.preload(doc).then((fresh) => {
+        if (fresh && this.files.get(key) === file && !doc.isClosed) {
+          file.restart(doc);
+          this.onUpdate(doc);
+        }
+      });
     }
     return f.analysis(doc, this.options().disabledRules);
   }

@@ -4,7 +4,7 @@
  * again only when the layers or the rule settings changed.
  */
 import type * as vscode from 'vscode';
-import { PythonModule } from '../python/index';
+import { PythonModule, type SemanticOptions } from '../python/index';
 import type { ResolvedLayer } from '../python/types';
 import { runRules } from '../rules/index';
 import type { NormDiagnostic } from '../rules/types';
@@ -16,9 +16,20 @@ export class FileAnalysis {
   private rulesKey = '';
   private layersSeen: readonly ResolvedLayer[] | undefined;
 
-  constructor(doc: vscode.TextDocument) {
-    this.module = new PythonModule(doc.getText());
+  constructor(
+    doc: vscode.TextDocument,
+    /** How the semantic model reaches the file's siblings (read again when the project changes). */
+    private readonly semantic: () => SemanticOptions = () => ({}),
+  ) {
+    this.module = new PythonModule(doc.getText(), semantic());
     this.version = doc.version;
+  }
+
+  /** Other files changed (or were read for the first time): analyze again from the text. */
+  restart(doc: vscode.TextDocument): void {
+    this.module = new PythonModule(doc.getText(), this.semantic());
+    this.version = doc.version;
+    this.diagnostics = undefined;
   }
 
   /** Applies an edit's changes in the order VS Code lists them (each against the text the previous one left). */
@@ -36,7 +47,7 @@ export class FileAnalysis {
     // An edit missed (e.g. made before the index existed) or a reload: start over from the text.
     // The version and line count are checked rather than the whole text, so a hover copies nothing.
     if (doc.version !== this.version || this.module.index.lineCount !== doc.lineCount) {
-      this.module = new PythonModule(doc.getText());
+      this.module = new PythonModule(doc.getText(), this.semantic());
       this.version = doc.version;
       this.diagnostics = undefined;
     }

@@ -39,8 +39,13 @@ import {
 } from './vscodeapi';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const analyses = new DocumentAnalyses(() => ({ disabledRules: [...readSettings().disabledRules] }));
-  const publisher = new DiagnosticsPublisher(analyses);
+  // eslint-disable-next-line prefer-const -- the publisher needs the analyses, which report updates to it
+  let publisher: DiagnosticsPublisher;
+  const analyses = new DocumentAnalyses(
+    () => ({ disabledRules: [...readSettings().disabledRules] }),
+    (doc) => publisher.schedule(doc),
+  );
+  publisher = new DiagnosticsPublisher(analyses);
   const results = new ResultStore();
   const refs = new HoverRefs();
 
@@ -135,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): void {
     onDidChangeTextDocument((e) => {
       if (!isPythonDocument(e.document) || e.contentChanges.length === 0) return;
       analyses.onChange(e);
+      analyses.siblingChanged(e.document);
       onEdit(e.document);
     }),
     onDidCloseTextDocument((doc) => {

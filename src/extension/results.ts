@@ -5,13 +5,15 @@
  * has its own, opened beside the editor. No notification: "Copy Last Calculator Result" copies.
  */
 import * as vscode from 'vscode';
+import type { Md } from '../explain/markdown';
 import { executeCommand, openTextDocument, registerTextDocumentContentProvider, showTextDocument } from './vscodeapi';
 
 export const RESULT_SCHEME = 'normlens-result';
 
 export interface ShownResult {
   title: string;
-  markdown: string;
+  /** Built by src/explain/markdown.ts: user text in it is escaped. */
+  markdown: Md;
   copyText: string;
 }
 

@@ -151,3 +151,16 @@ export const BACK_BUTTON: QuickInputButton = QuickInputButtons.Back;
 export function onDidChangeActiveTextEditor(handler: (e: TextEditor | undefined) => any): Disposable {
   return window.onDidChangeActiveTextEditor(handler);
 }
+
+/** Bytes of a file through the workspace's file system (any scheme, so it works in a web extension host too); undefined when it cannot be read. */
+export async function readWorkspaceFile(uri: Uri): Promise<Uint8Array | undefined> {
+  try {
+    return await workspace.fs.readFile(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+export function onDidSaveTextDocument(handler: (doc: TextDocument) => any): Disposable {
+  return workspace.onDidSaveTextDocument(handler);
+}

@@ -93,10 +93,12 @@ export function bindArguments(
   positional.forEach((v, i) => {
     if (i < positionalParams.length) given.set(positionalParams[i].name, v);
   });
+  const unrecognized: Record<string, PyValue> = {};
   for (const [name, v] of Object.entries(keywords)) {
     const param = params.find((q) => q.name === name);
     if (!param) {
-      if (spec.varKeywords) extraKeywords[name] = v;
+      if (spec.varKeywords && (!spec.kwargsAccepted || spec.kwargsAccepted.names.includes(name))) extraKeywords[name] = v;
+      else if (spec.varKeywords) unrecognized[name] = v;
       else errors.push({ problem: 'unexpected-keyword', param: name, message: `${fn} got an unexpected keyword argument '${name}'` });
       continue;
     }
@@ -138,6 +140,14 @@ export function bindArguments(
     };
     if (missingPos.length) report(missingPos, 'positional ');
     else report(missingKw, 'keyword-only ');
+  }
+
+  // The class's own refusal of keywords its **kwargs does not take (Keras 3: one ValueError naming them all),
+  // raised in the body, so after every binding error the call itself would raise.
+  const unknownNames = Object.keys(unrecognized);
+  if (unknownNames.length && spec.kwargsAccepted) {
+    const message = spec.kwargsAccepted.message(unrecognized);
+    for (const name of unknownNames) errors.push({ problem: 'unexpected-keyword', param: name, message });
   }
 
   const args: Record<string, PyValue> = {};
@@ -195,12 +205,14 @@ function affineOf(spec: NormClassSpec, v: Record<string, PyValue>): { weight: Py
 }
 
 /** The target framework's class for the same kind of layer, matching the input rank when it has variants. */
-function counterpart(from: NormClassSpec, to: FrameworkId): NormClassSpec | undefined {
+function counterpart(from: NormClassSpec, to: FrameworkId, inputRank?: number): NormClassSpec | undefined {
   const pool = NORM_CLASSES.filter((c) => c.framework === to && c.kind === from.kind);
   if (pool.length === 0) return undefined;
   const modules = pool.filter((c) => c.form === from.form);
   const candidates = modules.length ? modules : pool;
-  const dim = /(\d)d$/i.exec(from.name)?.[1];
+  // The class's own dimensionality, else the input rank when the caller knows it (a BatchNormalization after a
+  // Conv2D sees rank 4: BatchNorm2d), else the variant without a dimensionality or the first.
+  const dim = /(\d)d$/i.exec(from.name)?.[1] ?? (inputRank && inputRank >= 3 && inputRank <= 5 ? String(inputRank - 2) : undefined);
   const plain = candidates.filter((c) => !/^(Lazy|Sync)/.test(c.name));
   const list = plain.length ? plain : candidates;
   if (dim) {
@@ -219,12 +231,17 @@ export function translate(
   spec: NormClassSpec,
   effective: Readonly<Record<string, BoundArgument | PyValue>>,
   toFramework: FrameworkId,
+  options: { inputRank?: number; inputShape?: readonly number[] } = {},
 ): Translation | { error: string } {
   const v: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(effective)) {
     v[k] = e !== null && typeof e === 'object' && 'isDefault' in e ? (e as BoundArgument).value : (e as PyValue);
   }
-  const target = counterpart(spec, toFramework);
+  // Keras LayerNormalization(rms_scaling=True) is x·rsqrt(var(x) + ε)·γ: neither LayerNorm nor RMSNorm anywhere else.
+  if (v.rms_scaling === true) {
+    return { error: `${spec.name}(rms_scaling=True) divides x (uncentred) by its standard deviation; ${frameworkInfo(toFramework)?.name ?? toFramework} has no layer that computes this` };
+  }
+  const target = counterpart(spec, toFramework, options.inputRank ?? options.inputShape?.length);
   const toInfo = frameworkInfo(toFramework);
   const fromInfo = frameworkInfo(spec.framework);
   if (!toInfo || !fromInfo) return { error: `unknown framework ${toFramework}` };
@@ -245,11 +262,35 @@ export function translate(
     const k = Array.isArray(shape) ? shape.length : 1;
     const axes: PyValue = k === 1 ? -1 : Array.from({ length: k }, (_, i) => i - k);
     if (t.normalizedShape) set(t.normalizedShape, shape);
-    else if (t.axis) {
+    else if (t.channels && (typeof shape === 'number' || (Array.isArray(shape) && shape.length === 1))) {
+      // Flax nnx LayerNorm/RMSNorm(num_features): the size of the one normalized dim.
+      set(t.channels, Array.isArray(shape) ? shape[0] : shape);
+    } else if (t.axis) {
       set(t.axis, axes);
       // Flax keeps scale/offset on feature_axes, which must cover the same axes.
       if (paramOf(target, 'feature_axes')) set('feature_axes', axes);
     }
+  }
+  // Sizes the source takes from its input (Keras, Flax linen) but the target needs written out (PyTorch num_features,
+  // normalized_shape; Flax nnx num_features): read from the input shape when the caller knows it.
+  const shape = options.inputShape;
+  if (shape && shape.length >= 2) {
+    const rank = shape.length;
+    const axisValue = r.axis ? v[r.axis] : -1;
+    const axes = (Array.isArray(axisValue) ? axisValue : [axisValue]).filter((a): a is number => typeof a === 'number');
+    const perPosition = spec.kind === 'layer_norm' || spec.kind === 'rms_norm' || spec.kind === 'standardize';
+    if (t.channels && out[t.channels] === undefined && !('default' in (paramOf(target, t.channels) ?? {}))) {
+      const ax = perPosition ? rank - 1 : fromInfo.channels === 'first' ? 1 : axes.length === 1 ? (axes[0] + rank) % rank : rank - 1;
+      set(t.channels, shape[ax]);
+    }
+    if (t.normalizedShape && out[t.normalizedShape] === undefined && perPosition && axes.length) {
+      const k = axes.length;
+      set(t.normalizedShape, k === 1 ? shape[rank - 1] : shape.slice(rank - k));
+    }
+  }
+  // Per-position layers written with axes on both sides (Keras axis → Haiku axis, Flax reduction_axes).
+  if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
+    set(t.axis, v[r.axis]);
   }
   if (t.channels && !paramOf(target, t.channels)?.hasOwnProperty('default') && out[t.channels] === undefined) {
     notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);
@@ -303,7 +344,9 @@ export function translate(
   const { weight, bias } = affineOf(spec, v);
   if (t.affine) {
     set(t.affine, weight === true || bias === true);
-    if (weight !== bias && !t.scale && !t.bias) notes.push(`${target.name} cannot have a scale without a shift (or the reverse).`);
+    if (weight !== bias && !t.scale && !t.bias && target.kind !== 'rms_norm' && spec.kind !== 'rms_norm') {
+      notes.push(`${target.name} cannot have a scale without a shift (or the reverse).`);
+    }
     if (t.bias && paramOf(target, t.bias)) set(t.bias, bias);
   } else {
     if (t.scale) set(t.scale, weight);
@@ -318,10 +361,21 @@ export function translate(
     if ('default' in q && JSON.stringify(q.default) === JSON.stringify(out[q.name])) continue;
     args[q.name] = out[q.name];
   }
+  // Flax nnx's rngs: required, but any key gives the same numbers; written so the code runs as shown.
+  for (const q of target.params) if (q.plumbing && !('default' in q) && q.name === 'rngs') args[q.name] = { expr: 'flax.nnx.Rngs(0)' };
   for (const q of target.params) {
     if (!('default' in q) && !q.tensor && !(q.name in args)) notes.push(`${target.name} requires ${q.name}.`);
   }
-  const positional = target.params.filter((q) => !('default' in q) && !q.keywordOnly && !q.tensor).map((q) => q.name);
+  if (target.framework === 'flax_linen' && target.modeArg?.name === 'use_running_average' && !('use_running_average' in args)) {
+    notes.push("Call it with use_running_average=False in training (apply(..., mutable=['batch_stats'])) and True in evaluation; Flax linen requires it at construction or call.");
+  }
+  // Required arguments go positionally only while every earlier positional slot is filled; after a gap (a required
+  // argument NormLens cannot supply) they must be keywords, or they would land in the wrong slot.
+  const positional: string[] = [];
+  for (const q of target.params.filter((x) => !x.keywordOnly && !x.tensor)) {
+    if ('default' in q || !(q.name in args)) break;
+    positional.push(q.name);
+  }
   const parts = Object.entries(args).map(([k, val]) => (positional.includes(k) ? pyRepr(val) : `${k}=${pyRepr(val)}`));
   const qualifiedName = target.qualifiedNames[0];
   return { spec: target, qualifiedName, args, code: `${qualifiedName}(${parts.join(', ')})`, notes };

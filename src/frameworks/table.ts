@@ -22,7 +22,7 @@ import {
   resolveAxes,
   trailingShape,
 } from './read';
-import type { FrameworkInfo, NormClassSpec, ParamSpec, PyValue } from './types';
+import type { FrameworkInfo, NormClassSpec, ParamSpec, PyValue, TensorNames } from './types';
 
 export const FRAMEWORKS: FrameworkInfo[] = [
   {
@@ -32,6 +32,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'new-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the running ones; model.eval() uses the running statistics.',
     modules: ['torch'],
+    // torch.nn.modules.batchnorm: parameters weight/bias, buffers running_mean/running_var/num_batches_tracked
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: 'num_batches_tracked' },
   },
   {
     id: 'keras',
@@ -40,6 +42,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
     modules: ['keras'],
+    // Keras 3 add_weight names in keras/src/layers/normalization/*.py
+    tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
   },
   {
     id: 'tf_keras',
@@ -47,7 +51,9 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'last',
     momentumConvention: 'old-weight',
     modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
-    modules: ['tensorflow.keras', 'tf.keras'],
+    modules: ['tensorflow.keras', 'tf.keras', 'tf_keras'],
+    // as Keras 3
+    tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
   },
   {
     id: 'flax_linen',
@@ -56,6 +62,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: "use_running_average=False uses batch statistics and needs mutable=['batch_stats'] in apply(); True uses the stored averages.",
     modules: ['flax.linen'],
+    // flax/linen/normalization.py: params scale/bias, batch_stats mean/var
+    tensorNames: { weight: 'scale', bias: 'bias', runningMean: 'mean', runningVar: 'var', counter: null },
   },
   {
     id: 'flax_nnx',
@@ -64,6 +72,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the averages; model.eval() sets use_running_average=True.',
     modules: ['flax.nnx'],
+    // flax/nnx/nn/normalization.py: nnx.Param scale/bias, BatchStat mean/var
+    tensorNames: { weight: 'scale', bias: 'bias', runningMean: 'mean', runningVar: 'var', counter: null },
   },
   {
     id: 'haiku',
@@ -72,6 +82,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'decay-debiased',
     modeSwitch: 'The call argument is_training=True uses batch statistics and updates the averages; is_training=False uses the (zero-debiased) averages.',
     modules: ['haiku'],
+    // haiku/_src/batch_norm.py: parameters scale/offset; ExponentialMovingAverage modules mean_ema/var_ema (their debiased average) with a counter
+    tensorNames: { weight: 'scale', bias: 'offset', runningMean: 'mean_ema', runningVar: 'var_ema', counter: 'counter' },
   },
   {
     id: 'mlx',
@@ -80,6 +92,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'new-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the running ones; model.eval() uses the running statistics.',
     modules: ['mlx.nn'],
+    // mlx/nn/layers/normalization.py
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: null },
   },
   {
     id: 'paddle',
@@ -88,6 +102,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: 'old-weight',
     modeSwitch: 'model.train() uses batch statistics; model.eval() uses the running ones; use_global_stats=True forces the running ones.',
     modules: ['paddle'],
+    // paddle/nn/layer/norm.py: weight/bias parameters, _mean/_variance buffers
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: '_mean', runningVar: '_variance', counter: null },
   },
   {
     id: 'jax',
@@ -96,6 +112,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     momentumConvention: null,
     modeSwitch: 'A pure function: statistics always come from the input.',
     modules: ['jax'],
+    // jax.nn.standardize takes mean/variance arguments; it has no parameters
+    tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'mean', runningVar: 'variance', counter: null },
   },
 ];
 
@@ -126,6 +144,8 @@ const deviceDtype = [
   p('device', 'Device for the parameters and buffers.', null),
   p('dtype', 'Data type for the parameters and buffers.', null),
 ];
+// BatchNorm, InstanceNorm and GroupNorm take a keyword-only `bias` last in torch 2.13; torch 1.13 did not have it.
+const torchBiasFlag = kw('bias', 'With affine, also learn the additive bias β (False: only the scale γ).', true, { since: '2.13' });
 const torchBnParams = (lazy: boolean): ParamSpec[] => [
   ...(lazy ? [] : [p('num_features', 'Number of channels C of the (N, C, ...) input.')]),
   p('eps', 'Added to the variance before the square root, for numerical stability.', 1e-5),
@@ -152,18 +172,19 @@ function torchBatchNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpec {
     name,
     kind: 'batch_norm',
     form: 'module',
-    params: [...torchBnParams(lazy), ...deviceDtype],
+    params: [...torchBnParams(lazy), ...deviceDtype, torchBiasFlag],
     roles: {
       channels: lazy ? undefined : 'num_features',
       eps: 'eps',
       momentum: 'momentum',
       affine: 'affine',
+      bias: 'bias',
       trackRunningStats: 'track_running_stats',
     },
     inputShape: bnShapes[dim],
     statistics: bnStats[dim],
     storedVariance: 'unbiased',
-    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 2.13`,
     notes: [
       'Normalizes with the biased batch variance but stores the unbiased one (×n/(n−1)) in running_var.',
       ...(lazy ? ['num_features is taken from the first input (the module then becomes BatchNorm' + dim + ').'] : []),
@@ -174,7 +195,7 @@ function torchBatchNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpec {
       eps: num(a, 'eps'),
       momentum: numOrNone(a, 'momentum'),
       hasWeight: bool(a, 'affine'),
-      hasBias: bool(a, 'affine'),
+      hasBias: bool(a, 'affine') && bool(a, 'bias'),
       trackRunningStats: bool(a, 'track_running_stats'),
       storedVariance: 'unbiased',
       channelAxis: 1,
@@ -195,15 +216,16 @@ const syncBatchNorm: NormClassSpec = {
     ...torchBnParams(false),
     p('process_group', 'Process group whose ranks share batch statistics; None = the whole world.', null),
     ...deviceDtype,
+    torchBiasFlag,
   ],
-  roles: { channels: 'num_features', eps: 'eps', momentum: 'momentum', affine: 'affine', trackRunningStats: 'track_running_stats' },
+  roles: { channels: 'num_features', eps: 'eps', momentum: 'momentum', affine: 'affine', bias: 'bias', trackRunningStats: 'track_running_stats' },
   inputShape: '(N, C, +)',
   statistics: 'over N and all spatial dims of every process in the group, for each channel C',
   storedVariance: 'unbiased',
-  source: `${TORCH_DOC}torch.nn.SyncBatchNorm.html; signature checked with inspect.signature on torch 1.13`,
+  source: `${TORCH_DOC}torch.nn.SyncBatchNorm.html; signature checked with inspect.signature on torch 2.13`,
   notes: [
-    'Statistics are reduced across processes only in training with an initialized process group; computed here as one process.',
-    'Needs CUDA (or another accelerator) input in training; on a CPU it raises.',
+    'Statistics are reduced across processes only in training with an initialized process group; computed here as one process, which is what torch 2.13 itself does without one (plain BatchNorm numbers in train and eval, also on CPU).',
+    'torch 1.13 differs: on CPU input it raises "SyncBatchNorm expected input tensor to be on GPU" in both modes (seen with Debian\'s torch 1.13); PyTorch 2.x falls back to BatchNorm when not distributed.',
   ],
   toCore: core((a) => ({
     kind: 'batch_norm',
@@ -211,7 +233,7 @@ const syncBatchNorm: NormClassSpec = {
     eps: num(a, 'eps'),
     momentum: numOrNone(a, 'momentum'),
     hasWeight: bool(a, 'affine'),
-    hasBias: bool(a, 'affine'),
+    hasBias: bool(a, 'affine') && bool(a, 'bias'),
     trackRunningStats: bool(a, 'track_running_stats'),
     storedVariance: 'unbiased',
     channelAxis: 1,
@@ -231,6 +253,7 @@ function torchInstanceNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpe
     p('affine', 'Learnable per-channel weight and bias.', lazy),
     p('track_running_stats', 'Keep running statistics and use them in eval mode.', lazy),
     ...deviceDtype,
+    torchBiasFlag,
   ];
   const batchedRank = { '1d': 3, '2d': 4, '3d': 5 }[dim];
   return {
@@ -246,12 +269,13 @@ function torchInstanceNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpe
       eps: 'eps',
       momentum: 'momentum',
       affine: 'affine',
+      bias: 'bias',
       trackRunningStats: 'track_running_stats',
     },
     inputShape: inShapes[dim],
     statistics: 'over the spatial dims of each sample and channel (N, C)',
     storedVariance: 'unbiased',
-    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${TORCH_DOC}torch.nn.${name}.html; signature checked with inspect.signature on torch 2.13`,
     notes: lazy
       ? ['Unlike InstanceNorm' + dim + ', affine and track_running_stats default to True.']
       : ['affine=False by default: no learnable scale or shift unless asked for (Flax and Paddle default to having them).'],
@@ -261,7 +285,7 @@ function torchInstanceNorm(dim: '1d' | '2d' | '3d', lazy: boolean): NormClassSpe
       eps: num(a, 'eps'),
       momentum: numOrNone(a, 'momentum'),
       hasWeight: bool(a, 'affine'),
-      hasBias: bool(a, 'affine'),
+      hasBias: bool(a, 'affine') && bool(a, 'bias'),
       trackRunningStats: bool(a, 'track_running_stats'),
       channelAxis: 1,
       batchedRank,
@@ -287,7 +311,7 @@ const torchLayerNorm: NormClassSpec = {
   roles: { normalizedShape: 'normalized_shape', eps: 'eps', affine: 'elementwise_affine', bias: 'bias' },
   inputShape: '(*, *normalized_shape)',
   statistics: 'over the trailing normalized_shape dims of each position',
-  source: `${TORCH_DOC}torch.nn.LayerNorm.html; torch 1.13 signature lacks bias (added in 2.1)`,
+  source: `${TORCH_DOC}torch.nn.LayerNorm.html; signature checked with inspect.signature on torch 2.13 (bias added in 2.1)`,
   notes: ['Same computation in train and eval: no running statistics.'],
   toCore: core((a) => {
     const affine = bool(a, 'elementwise_affine');
@@ -314,11 +338,12 @@ const torchGroupNorm: NormClassSpec = {
     p('eps', 'Added to the variance before the square root, for numerical stability.', 1e-5),
     p('affine', 'Learnable per-channel weight and bias.', true),
     ...deviceDtype,
+    torchBiasFlag,
   ],
-  roles: { groups: 'num_groups', channels: 'num_channels', eps: 'eps', affine: 'affine' },
+  roles: { groups: 'num_groups', channels: 'num_channels', eps: 'eps', affine: 'affine', bias: 'bias' },
   inputShape: '(N, C, *)',
   statistics: 'over each group of C/num_groups channels and all spatial dims, per sample',
-  source: `${TORCH_DOC}torch.nn.GroupNorm.html; signature checked with inspect.signature on torch 1.13`,
+  source: `${TORCH_DOC}torch.nn.GroupNorm.html; signature checked with inspect.signature on torch 2.13`,
   notes: ['The constructor raises "num_channels must be divisible by num_groups".'],
   toCore: core((a) => ({
     kind: 'group_norm',
@@ -326,7 +351,7 @@ const torchGroupNorm: NormClassSpec = {
     numChannels: int(a, 'num_channels'),
     eps: num(a, 'eps'),
     hasWeight: bool(a, 'affine'),
-    hasBias: bool(a, 'affine'),
+    hasBias: bool(a, 'affine') && bool(a, 'bias'),
     channelAxis: 1,
   })),
 };
@@ -348,7 +373,7 @@ const torchRmsNorm: NormClassSpec = {
   roles: { normalizedShape: 'normalized_shape', eps: 'eps', affine: 'elementwise_affine' },
   inputShape: '(*, *normalized_shape)',
   statistics: 'mean of squares over the trailing normalized_shape dims of each position',
-  source: `${TORCH_DOC}torch.nn.RMSNorm.html (added in PyTorch 2.4; absent from torch 1.13)`,
+  source: `${TORCH_DOC}torch.nn.RMSNorm.html (added in PyTorch 2.4); signature checked with inspect.signature on torch 2.13`,
   notes: ['No mean subtraction and no bias; eps=None uses torch.finfo(dtype).eps.'],
   toCore: core((a) => ({
     kind: 'rms_norm',
@@ -374,7 +399,7 @@ const torchLrn: NormClassSpec = {
   roles: {},
   inputShape: '(N, C, *)',
   statistics: 'sum of squares over a window of `size` neighbouring channels at each position',
-  source: `${TORCH_DOC}torch.nn.LocalResponseNorm.html; signature checked with inspect.signature on torch 1.13`,
+  source: `${TORCH_DOC}torch.nn.LocalResponseNorm.html; signature checked with inspect.signature on torch 2.13`,
   toCore: core((a) => ({ kind: 'local_response_norm', size: int(a, 'size', 1), alpha: num(a, 'alpha'), beta: num(a, 'beta'), k: num(a, 'k') })),
 };
 
@@ -404,7 +429,7 @@ const torchFunctional: NormClassSpec[] = [
     inputShape: '(N, C, *)',
     statistics: 'over N and all spatial dims for each channel C',
     storedVariance: 'unbiased',
-    source: `${F_DOC}batch_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}batch_norm.html; signature checked with inspect.signature on torch 2.13`,
     notes: ['training defaults to False: called bare, it normalizes with the running statistics passed in.'],
     toCore: core((a) => ({
       kind: 'batch_norm',
@@ -436,7 +461,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { normalizedShape: 'normalized_shape', eps: 'eps' },
     inputShape: '(*, *normalized_shape)',
     statistics: 'over the trailing normalized_shape dims of each position',
-    source: `${F_DOC}layer_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}layer_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({
       kind: 'layer_norm',
       normalizedShape: ints(a, 'normalized_shape'),
@@ -462,7 +487,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { groups: 'num_groups', eps: 'eps' },
     inputShape: '(N, C, *)',
     statistics: 'over each group of channels and all spatial dims, per sample',
-    source: `${F_DOC}group_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}group_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a, _r, shape) => ({
       kind: 'group_norm',
       numGroups: int(a, 'num_groups', -Infinity),
@@ -495,7 +520,7 @@ const torchFunctional: NormClassSpec[] = [
     inputShape: '(N, C, *)',
     statistics: 'over the spatial dims of each sample and channel (N, C)',
     storedVariance: 'unbiased',
-    source: `${F_DOC}instance_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}instance_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({
       kind: 'instance_norm',
       numFeatures: null,
@@ -525,7 +550,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { normalizedShape: 'normalized_shape', eps: 'eps' },
     inputShape: '(*, *normalized_shape)',
     statistics: 'mean of squares over the trailing normalized_shape dims of each position',
-    source: `${F_DOC}rms_norm.html (added in PyTorch 2.4; absent from torch 1.13)`,
+    source: `${F_DOC}rms_norm.html (added in PyTorch 2.4); signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({
       kind: 'rms_norm',
       normalizedShape: ints(a, 'normalized_shape'),
@@ -550,7 +575,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: {},
     inputShape: '(N, C, *)',
     statistics: 'sum of squares over a window of `size` neighbouring channels at each position',
-    source: `${F_DOC}local_response_norm.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}local_response_norm.html; signature checked with inspect.signature on torch 2.13`,
     toCore: core((a) => ({ kind: 'local_response_norm', size: int(a, 'size', 1), alpha: num(a, 'alpha'), beta: num(a, 'beta'), k: num(a, 'k') })),
   },
   {
@@ -570,7 +595,7 @@ const torchFunctional: NormClassSpec[] = [
     roles: { eps: 'eps' },
     inputShape: 'any',
     statistics: 'Lp norm along dim for each position (no mean, no variance)',
-    source: `${F_DOC}normalize.html; signature checked with inspect.signature on torch 1.13`,
+    source: `${F_DOC}normalize.html; signature checked with inspect.signature on torch 2.13`,
     notes: ['Divides by max(‖x‖p, eps) along dim: a rescaling to unit length, not a standardization.'],
     toCore: cannot('normalize (Lp unit-length scaling) has no statistics to compute here; NormLens computes mean/variance normalizations only'),
   },
@@ -609,6 +634,17 @@ const initializers = (withMoving: boolean): ParamSpec[] => [
   p('gamma_constraint', 'Constraint on γ.', null),
 ];
 const kerasAxisDoc = 'The feature axis (or axes); -1 = last (channels-last).';
+/**
+ * What Keras 3's base Layer takes through **kwargs (keras/src/layers/layer.py, Layer.__init__ in 3.15.1: keyword-only
+ * activity_regularizer, trainable, dtype, autocast, name, and input_dim/input_shape popped from kwargs); anything else
+ * raises "ValueError: Unrecognized keyword arguments passed to <Layer>: {...}".
+ */
+const KERAS_LAYER_KWARGS = ['activity_regularizer', 'trainable', 'dtype', 'autocast', 'name', 'input_dim', 'input_shape'];
+const kerasKwargsFor = (layer: string): NonNullable<NormClassSpec['kwargsAccepted']> => ({
+  names: KERAS_LAYER_KWARGS,
+  message: (unknown) =>
+    `Unrecognized keyword arguments passed to ${layer}: {${Object.entries(unknown).map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(', ')}}`,
+});
 
 /** The single channel axis of a Keras/Flax per-feature layer, as an axis index. */
 function featureAxis(a: Args, name: string, layer: string): number {
@@ -619,7 +655,19 @@ function featureAxis(a: Args, name: string, layer: string): number {
 
 function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
   const prefixes = framework === 'keras' ? ['keras.layers'] : ['tensorflow.keras.layers'];
-  const names = (n: string) => prefixes.map((x) => `${x}.${n}`);
+  // Keras 3 also exports each class from keras.src (used inside Keras itself and by code that imports
+  // `from keras.src import layers`); the signature test checks these paths resolve to the same class.
+  const srcModule: Record<string, string> = {
+    BatchNormalization: 'batch_normalization',
+    LayerNormalization: 'layer_normalization',
+    GroupNormalization: 'group_normalization',
+    RMSNormalization: 'rms_normalization',
+    UnitNormalization: 'unit_normalization',
+  };
+  const names = (n: string) => [
+    ...prefixes.map((x) => `${x}.${n}`),
+    ...(framework === 'keras' ? [`keras.src.layers.${n}`, `keras.src.layers.normalization.${srcModule[n]}.${n}`] : []),
+  ];
   const label = framework === 'keras' ? 'Keras 3' : 'tf.keras';
   const src = (page: string) =>
     framework === 'keras'
@@ -641,10 +689,23 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         p('center', 'Learn an offset β.', true),
         p('scale', 'Learn a scale γ.', true),
         ...initializers(true),
+        p('renorm', 'Batch renormalization (Ioffe 2017): correct batch statistics toward the moving ones in training.', false),
+        p('renorm_clipping', "With renorm: dict of 'rmax', 'rmin', 'dmax' clipping the correction (r, d).", null),
+        p('renorm_momentum', 'With renorm: momentum of the moving mean and standard deviation used for the correction.', 0.99),
         p('synchronized', 'Synchronize batch statistics across devices in distributed training.', false),
       ],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('BatchNormalization'),
       roles: { axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'center', scale: 'scale' },
+      // call(inputs, training=None, mask=None): batch statistics only when training is true and the layer trainable.
+      callParams: [
+        {
+          name: 'training',
+          doc: 'True: batch statistics, and the moving ones are updated (fit() passes it); None/False: the moving statistics. trainable=False forces False.',
+          default: null,
+          trainWhen: true,
+        },
+      ],
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over every axis except `axis`, for each feature',
       storedVariance: 'biased',
@@ -655,18 +716,25 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         'A batch of one is allowed in training (variance 0), where PyTorch raises.',
         ...kerasNote,
       ],
-      toCore: core((a) => ({
-        kind: 'batch_norm',
-        numFeatures: null,
-        eps: num(a, 'epsilon'),
-        momentum: 1 - num(a, 'momentum'),
-        hasWeight: bool(a, 'scale'),
-        hasBias: bool(a, 'center'),
-        trackRunningStats: true,
-        storedVariance: 'biased',
-        channelAxis: featureAxis(a, 'axis', 'BatchNormalization'),
-        layerName: 'BatchNormalization',
-      })),
+      toCore: core((a) => {
+        if (bool(a, 'renorm')) {
+          fail('BatchNormalization(renorm=True) (batch renormalization: batch statistics corrected by r and d from separate moving mean and stddev) is not computed by NormLens; renorm=False is');
+        }
+        return {
+          kind: 'batch_norm',
+          numFeatures: null,
+          eps: num(a, 'epsilon'),
+          momentum: 1 - num(a, 'momentum'),
+          hasWeight: bool(a, 'scale'),
+          hasBias: bool(a, 'center'),
+          trackRunningStats: true,
+          storedVariance: 'biased',
+          channelAxis: featureAxis(a, 'axis', 'BatchNormalization'),
+          layerName: 'BatchNormalization',
+          // Keras normalizes a batch of one (variance 0) and accepts epsilon=0 without complaint.
+          checks: 'none',
+        };
+      }),
     },
     {
       id: `${prefixes[0]}.LayerNormalization`,
@@ -681,21 +749,29 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         p('center', 'Learn an offset β.', true),
         p('scale', 'Learn a scale γ.', true),
         ...initializers(false),
+        kw('rms_scaling', 'Deprecated (Keras 3.15 warns): divide x, not x − mean, by sqrt(var + eps), times γ; no β. Scales by the variance, not the RMS.', false, { viaKwargs: true }),
       ],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('LayerNormalization'),
       roles: { axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., features)',
       statistics: 'over `axis` for each position',
       source: src('layer_normalization'),
-      notes: ['epsilon defaults to 1e-3, a hundred times PyTorch\'s 1e-5.', ...(framework === 'tf_keras' ? ['Some Keras 3 releases also took rms_scaling=False after scale.'] : ['Some Keras 3 releases also took rms_scaling=False after scale.'])],
+      notes: [
+        'epsilon defaults to 1e-3, a hundred times PyTorch\'s 1e-5.',
+        'rms_scaling=True (taken from **kwargs; deprecated in Keras 3.15) computes x·rsqrt(var(x) + ε)·γ: divided by the standard deviation but not centred, and with no β. It is neither LayerNorm nor RMSNorm; keras.layers.RMSNormalization is the RMS norm.',
+      ],
       toCore: core((a, _r, shape) => {
         const s = needShape(shape, 'LayerNormalization');
+        const rmsScaling = a.rms_scaling !== undefined && bool(a, 'rms_scaling');
         return {
           kind: 'layer_norm',
           normalizedShape: trailingShape(ints(a, 'axis'), s, 'axis', 'LayerNormalization'),
           eps: num(a, 'epsilon'),
-          hasWeight: bool(a, 'scale'),
-          hasBias: bool(a, 'center'),
+          // Keras builds γ when scale or rms_scaling, β only when center and not rms_scaling.
+          hasWeight: bool(a, 'scale') || rmsScaling,
+          hasBias: bool(a, 'center') && !rmsScaling,
+          ...(rmsScaling ? { rmsScaling: true } : {}),
         };
       }),
     },
@@ -715,6 +791,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         ...initializers(false),
       ],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('GroupNormalization'),
       roles: { groups: 'groups', axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over each group of channels and all other non-batch axes, per sample',
@@ -725,14 +802,22 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         const [resolved] = resolveAxes([axis], s.length, 'axis');
         const channels = s[resolved];
         const g = int(a, 'groups', -Infinity);
+        // Keras 3.15.1 keras/src/layers/normalization/group_normalization.py: __init__, then build().
+        if (g <= 0 && g !== -1) {
+          fail(`Received an invalid value for argument \`groups\`, expected a positive integer (or \`-1\` for instance normalization). Received: groups=${g}`);
+        }
+        const groups = g === -1 ? channels : g;
+        if (channels < groups) fail(`Number of groups (${groups}) cannot be more than the number of channels (${channels}).`);
+        if (channels % groups !== 0) fail(`Number of groups (${groups}) must be a multiple of the number of channels (${channels}).`);
         return {
           kind: 'group_norm',
-          numGroups: g === -1 ? channels : g,
+          numGroups: groups,
           numChannels: channels,
           eps: num(a, 'epsilon'),
           hasWeight: bool(a, 'scale'),
           hasBias: bool(a, 'center'),
           channelAxis: axis,
+          checks: 'none',
         };
       }),
     },
@@ -746,7 +831,10 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       since: framework === 'keras' ? '3.9' : 'TF 2.20',
       params: [p('axis', 'The axis to normalize over (-1 = last).', -1), p('epsilon', 'Added to the mean square.', 1e-6)],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('RMSNormalization'),
       roles: { axis: 'axis', eps: 'epsilon' },
+      // keras/src/layers/normalization/rms_normalization.py: add_weight(name="scale"), unlike gamma elsewhere.
+      tensorNames: { weight: 'scale' },
       inputShape: '(N, ..., features)',
       statistics: 'mean of squares over `axis` for each position',
       source: src('rms_normalization'),
@@ -767,6 +855,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       form: 'module',
       params: [p('axis', 'The axis (or axes) along which each vector is scaled to unit L2 norm.', -1)],
       varKeywords: true,
+      kwargsAccepted: kerasKwargsFor('UnitNormalization'),
       roles: { axis: 'axis' },
       inputShape: 'any',
       statistics: 'L2 norm along `axis` (no mean, no variance)',
@@ -777,7 +866,31 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
   ];
 }
 
-const KERAS: NormClassSpec[] = [...kerasFamily('keras'), ...kerasFamily('tf_keras')];
+/**
+ * The standalone `tf_keras` package (tf-keras, the Keras 2 API kept for TF >= 2.16 users; `import tf_keras`):
+ * the same layer classes and keyword names as tf.keras before TF 2.16 (https://github.com/keras-team/tf-keras,
+ * tf_keras/src/layers/normalization/*.py). It has no RMSNormalization. tf_keras cannot be installed here, so these
+ * entries are documentation-checked only: their **kwargs are passed on without the Keras 3 refusal, since Keras 2's
+ * BatchNormalization also takes fused, virtual_batch_size, adjustment and renorm*.
+ */
+function tfKerasPackage(): NormClassSpec[] {
+  return kerasFamily('tf_keras')
+    .filter((s) => s.name !== 'RMSNormalization')
+    .map((s) => {
+      const { kwargsAccepted: _ignored, ...rest } = s;
+      return {
+        ...rest,
+        id: `tf_keras.layers.${s.name}`,
+        qualifiedNames: [`tf_keras.layers.${s.name}`],
+        params: s.params.filter((q) => !q.viaKwargs),
+        source: `https://github.com/keras-team/tf-keras (tf_keras.layers.${s.name}, the Keras 2 API; same keywords as tf.keras before TF 2.16)`,
+        notes: [...(s.notes ?? []), 'tf_keras is the Keras 2 API; its layers take further keywords through **kwargs (e.g. BatchNormalization fused=, virtual_batch_size=, adjustment=), which NormLens passes on without checking.'],
+        toCore: s.toCore,
+      };
+    });
+}
+
+const KERAS: NormClassSpec[] = [...kerasFamily('keras'), ...kerasFamily('tf_keras'), ...tfKerasPackage()];
 
 // ---------------------------------------------------------------------------------------------
 // Flax linen (dataclass modules: fields in order, parent/name keyword-only) and nnx
@@ -796,7 +909,15 @@ const flaxCommon = {
   fastVariance: p('use_fast_variance', 'Compute the variance as E[x²]−E[x]² (faster, less stable).', true),
   f32: p('force_float32_reductions', 'Accumulate statistics in float32 even for lower-precision inputs.', true),
 };
-const linenTail = [kw('parent', 'Parent module (set by Flax).', expr('_ParentType')), kw('name', 'Module name.', null)];
+// linen modules are dataclasses: parent and name are ordinary (positional) fields after the module's own.
+const linenTail = [
+  p('parent', 'Parent module (set by Flax).', expr('flax.linen.module._Sentinel()'), { plumbing: true }),
+  p('name', 'Module name.', null, { plumbing: true }),
+];
+const nnxPromote = kw('promote_dtype', 'Function that casts inputs and parameters to a common dtype.', expr('flax.nnx.nn.dtypes.promote_dtype'));
+const nnxRngs = kw('rngs', 'Random-number streams for parameter initialization (plumbing: cannot change the numbers).', undefined, { plumbing: true });
+const nnxMetadata = (which: 'bias' | 'scale') =>
+  kw(`${which}_metadata`, `Metadata attached to the ${which} parameter (e.g. sharding).`, expr('mappingproxy({})'));
 const flaxNotes = ['Variance is E[x²]−E[x]² by default (use_fast_variance=True); NormLens computes it two-pass in float64.'];
 
 /** Flax reduction axes: trailing axes of the input, giving the normalized shape. */
@@ -813,16 +934,21 @@ function flaxTrailing(a: Args, name: string, shape: readonly number[] | undefine
   return normalized;
 }
 
-function flaxGroups(a: Args, channels: number, layer: string): number {
+/** Flax 0.12.8's group count and its ValueErrors (linen: at call, on the input's channels; nnx: at construction, on num_features). */
+function flaxGroups(a: Args, channels: number, linen: boolean): number {
   const g = a.num_groups;
   const size = a.group_size;
   if ((g === null) === (size === null || size === undefined)) {
-    fail(`${layer}: either num_groups or group_size should be given (pass num_groups=None to use group_size)`);
+    fail('Either `num_groups` or `group_size` should be specified. If `group_size` is to be specified, pass `num_groups=None` as argument to override the default `num_groups` value of 32.');
   }
-  if (g !== null) return int(a, 'num_groups', 1);
-  const gs = int(a, 'group_size', 1);
-  if (channels % gs !== 0) fail(`${layer}: number of channels (${channels}) is not multiple of the group size (${gs})`);
-  return channels / gs;
+  if (g === null) {
+    const gs = int(a, 'group_size', 1);
+    if (channels % gs !== 0) fail(`Number of ${linen ? 'channels' : 'features'} (${channels}) is not multiple of the group size (${gs}).`);
+    return channels / gs;
+  }
+  const groups = int(a, 'num_groups', -Infinity);
+  if (groups <= 0 || channels % groups !== 0) fail(`Number of groups (${groups}) does not divide the number of channels (${channels}).`);
+  return groups;
 }
 
 function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
@@ -835,7 +961,8 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
   // nnx: num_features first, everything else keyword-only, rngs required.
   const head = (extra: ParamSpec[] = []) => (linen ? extra : [p('num_features', 'Number of features (size of the feature axis).'), ...extra]);
   const opt = (x: ParamSpec): ParamSpec => (linen ? x : { ...x, keywordOnly: true });
-  const tail = linen ? linenTail : [kw('rngs', 'Random-number streams for parameter initialization.')];
+  // nnx (0.12.8): ..., promote_dtype, rngs, then bias_metadata/scale_metadata for the parameters the layer has.
+  const tail = (hasBias = true) => (linen ? linenTail : [nnxPromote, nnxRngs, ...(hasBias ? [nnxMetadata('bias')] : []), nnxMetadata('scale')]);
   const c = flaxCommon;
   const bn: NormClassSpec = {
     id: q('BatchNorm')[0],
@@ -852,9 +979,19 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('epsilon', 'Added to the variance before the square root.', 1e-5)),
       ...[c.dtype, c.paramDtype, c.useBias, c.useScale, c.biasInit, c.scaleInit, c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     modeArg: { name: 'use_running_average', trainWhen: false },
+    // __call__(x, use_running_average=None, *, mask=None): linen merges it with the constructor's (exactly one of
+    // them must be given); nnx takes the call's value over the attribute (set by .train()/.eval()).
+    callParams: [
+      {
+        name: 'use_running_average',
+        doc: linen ? 'True: the stored averages; False: batch statistics (needs mutable=[\'batch_stats\']). Give it here or to the constructor, not both.' : 'Overrides the attribute for this call: True = stored averages, False = batch statistics.',
+        default: null,
+        trainWhen: false,
+      },
+    ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'axis', momentum: 'momentum', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., C)',
     statistics: 'over every axis except `axis`, for each feature',
@@ -876,6 +1013,8 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       storedVariance: 'biased',
       channelAxis: featureAxis(a, 'axis', 'BatchNorm'),
       layerName: 'BatchNorm',
+      // Flax normalizes a batch of one (variance 0); nothing raises.
+      checks: 'none',
     })),
   };
   const ln: NormClassSpec = {
@@ -893,7 +1032,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('feature_axes', 'Axes that get their own scale/offset.', -1)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'reduction_axes', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., features)',
@@ -923,7 +1062,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('feature_axes', 'Axes that get their own scale.', -1)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(false),
     ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'reduction_axes', eps: 'epsilon', scale: 'use_scale' },
     inputShape: '(N, ..., features)',
@@ -954,7 +1093,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('reduction_axes', 'Axes the statistics are taken over (None = all but the batch axis).', null)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     roles: { channels: linen ? undefined : 'num_features', groups: 'num_groups', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., C)',
@@ -967,12 +1106,14 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       const channels = linen ? s[s.length - 1] : int(a, 'num_features');
       return {
         kind: 'group_norm',
-        numGroups: flaxGroups(a, channels, 'GroupNorm'),
+        numGroups: flaxGroups(a, channels, linen),
         numChannels: channels,
         eps: num(a, 'epsilon'),
         hasWeight: bool(a, 'use_scale'),
         hasBias: bool(a, 'use_bias'),
         channelAxis: -1,
+        // Flax never refuses a group with one value (its variance is 0).
+        checks: 'none',
       };
     }),
   };
@@ -990,7 +1131,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       opt(p('feature_axes', 'The feature (channel) axes.', -1)),
       ...[c.axisName, c.axisIndexGroups, c.fastVariance].map(opt),
       ...(linen ? [c.f32] : []),
-      ...tail,
+      ...tail(),
     ],
     roles: { channels: linen ? undefined : 'num_features', axis: 'feature_axes', eps: 'epsilon', bias: 'use_bias', scale: 'use_scale' },
     inputShape: '(N, ..., C)',
@@ -1007,6 +1148,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
       trackRunningStats: false,
       channelAxis: featureAxis(a, 'feature_axes', 'InstanceNorm'),
       layerName: 'InstanceNorm',
+      checks: 'none',
     })),
   };
   return [bn, ln, rms, gn, inorm];
@@ -1050,6 +1192,8 @@ const HAIKU: NormClassSpec[] = [
       p('name', 'Module name.', null),
     ],
     roles: { momentum: 'decay_rate', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
+    // __call__(inputs, is_training, test_local_stats=False, scale=None, offset=None): is_training is required.
+    callParams: [{ name: 'is_training', doc: 'True: batch statistics, and the averages are updated; False: the (zero-debiased) averages.', trainWhen: true }],
     inputShape: "(N, ..., C) for channels_last",
     statistics: 'over every axis except the channel axis, for each channel',
     storedVariance: 'biased',
@@ -1073,6 +1217,8 @@ const HAIKU: NormClassSpec[] = [
         storedVariance: 'biased',
         channelAxis: channelIndex(a),
         layerName: 'BatchNorm',
+        // haiku/_src/batch_norm.py takes jnp.mean/var of whatever it gets: a batch of one is not refused.
+        checks: 'none',
       };
     }),
   },
@@ -1175,6 +1321,7 @@ const HAIKU: NormClassSpec[] = [
         hasWeight: bool(a, 'create_scale'),
         hasBias: bool(a, 'create_offset'),
         channelAxis,
+        checks: 'none',
       };
     }),
   },
@@ -1208,6 +1355,7 @@ const HAIKU: NormClassSpec[] = [
       trackRunningStats: false,
       channelAxis: channelIndex(a),
       layerName: 'InstanceNorm',
+      checks: 'none',
     })),
   },
 ];
@@ -1216,7 +1364,60 @@ const HAIKU: NormClassSpec[] = [
 // MLX (channels last)
 
 const MLX_DOC = (n: string) => `https://ml-explore.github.io/mlx/build/html/python/nn/_autosummary/mlx.nn.${n}.html`;
+const MLX_FAST_DOC = (n: string) => `https://ml-explore.github.io/mlx/build/html/python/_autosummary/mlx.core.fast.${n}.html`;
 const MLX: NormClassSpec[] = [
+  {
+    id: 'mlx.core.fast.rms_norm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.core.fast.rms_norm'],
+    name: 'rms_norm',
+    kind: 'rms_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input array; normalized over its last axis.'),
+      tensor('weight', 'Scale of the size of the last axis, or None for no scaling (required argument).'),
+      p('eps', 'Added to the mean square (required).'),
+      kw('stream', 'Stream or device to run on.', null),
+    ],
+    roles: { eps: 'eps' },
+    inputShape: '(..., D)',
+    statistics: 'mean of squares over the last axis of each position',
+    source: `${MLX_FAST_DOC('rms_norm')} (rms_norm(x, weight, eps, *, stream=None))`,
+    notes: ['weight and eps have no defaults: pass weight=None for no scaling.'],
+    toCore: core((a, _r, shape) => ({
+      kind: 'rms_norm',
+      normalizedShape: [needShape(shape, 'rms_norm')[needShape(shape, 'rms_norm').length - 1] ?? fail('rms_norm needs an input of at least 1 dim')],
+      eps: num(a, 'eps'),
+      hasWeight: given(a, 'weight'),
+    })),
+  },
+  {
+    id: 'mlx.core.fast.layer_norm',
+    framework: 'mlx',
+    qualifiedNames: ['mlx.core.fast.layer_norm'],
+    name: 'layer_norm',
+    kind: 'layer_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input array; normalized over its last axis.'),
+      tensor('weight', 'Scale of the size of the last axis, or None (required argument).'),
+      tensor('bias', 'Shift of the size of the last axis, or None (required argument).'),
+      p('eps', 'Added to the variance (required).'),
+      kw('stream', 'Stream or device to run on.', null),
+    ],
+    roles: { eps: 'eps' },
+    inputShape: '(..., D)',
+    statistics: 'over the last axis of each position',
+    source: `${MLX_FAST_DOC('layer_norm')} (layer_norm(x, weight, bias, eps, *, stream=None))`,
+    notes: ['weight, bias and eps have no defaults: pass None for no scale or shift.'],
+    toCore: core((a, _r, shape) => ({
+      kind: 'layer_norm',
+      normalizedShape: [needShape(shape, 'layer_norm')[needShape(shape, 'layer_norm').length - 1] ?? fail('layer_norm needs an input of at least 1 dim')],
+      eps: num(a, 'eps'),
+      hasWeight: given(a, 'weight'),
+      hasBias: given(a, 'bias'),
+    })),
+  },
   {
     id: 'mlx.nn.BatchNorm',
     framework: 'mlx',
@@ -1249,6 +1450,8 @@ const MLX: NormClassSpec[] = [
       channelAxis: -1,
       allowedRanks: [2, 3, 4],
       layerName: 'BatchNorm',
+      // mlx/nn/layers/normalization.py computes mx.mean/mx.var without checks: a batch of one is not refused.
+      checks: 'none',
     })),
   },
   {
@@ -1313,7 +1516,7 @@ const MLX: NormClassSpec[] = [
       if (!bool(a, 'pytorch_compatible') && g !== 1 && g !== dims) {
         fail('GroupNorm with pytorch_compatible=False groups features c mod num_groups; NormLens computes consecutive groups only (pytorch_compatible=True)');
       }
-      return { kind: 'group_norm', numGroups: g, numChannels: dims, eps: num(a, 'eps'), hasWeight: bool(a, 'affine'), hasBias: bool(a, 'affine'), channelAxis: -1 };
+      return { kind: 'group_norm', numGroups: g, numChannels: dims, eps: num(a, 'eps'), hasWeight: bool(a, 'affine'), hasBias: bool(a, 'affine'), channelAxis: -1, checks: 'none' };
     }),
   },
   {
@@ -1342,6 +1545,7 @@ const MLX: NormClassSpec[] = [
       trackRunningStats: false,
       channelAxis: -1,
       layerName: 'InstanceNorm',
+      checks: 'none',
     })),
   },
 ];
@@ -1446,7 +1650,230 @@ function paddleInstanceNorm(dim: '1D' | '2D' | '3D'): NormClassSpec {
   };
 }
 
+// The dygraph paddle.nn.BatchNorm and the functional forms: signatures from PaddlePaddle/Paddle
+// python/paddle/nn/layer/norm.py (class BatchNorm) and python/paddle/nn/functional/norm.py (Paddle 2.6 / 3.x).
+const PADDLE_SRC = (file: string) => `https://github.com/PaddlePaddle/Paddle/blob/develop/python/paddle/nn/${file}`;
+const PADDLE_F_DOC = (n: string) => `https://www.paddlepaddle.org.cn/documentation/docs/en/api/paddle/nn/functional/${n}_en.html`;
+const paddleFLayout = (a: Args, name: string): number => {
+  const f = a[name];
+  if (typeof f !== 'string') return fail(`${name}=${pyRepr(f)} must be a string`);
+  if (f.length >= 2 && f[1] === 'C') return 1;
+  if (f.startsWith('N') && f.endsWith('C')) return -1;
+  return fail(`${name}=${pyRepr(f)} is not a layout NormLens knows`);
+};
+const paddleFunctionalStats: Partial<TensorNames> = { runningMean: 'running_mean', runningVar: 'running_var' };
+
+const PADDLE_MORE: NormClassSpec[] = [
+  {
+    id: 'paddle.nn.BatchNorm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.BatchNorm', 'paddle.nn.layer.norm.BatchNorm'],
+    name: 'BatchNorm',
+    kind: 'batch_norm',
+    form: 'module',
+    params: [
+      p('num_channels', 'Number of channels C.'),
+      p('act', 'Activation applied to the output (e.g. \'relu\'); None = none.', null),
+      p('is_test', 'Static graph only: inference mode. In dygraph use .eval().', false),
+      p('momentum', 'Weight of the old average: moving = m·moving + (1−m)·batch.', 0.9),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('param_attr', 'Scale parameter attribute; False = no learnable scale.', null),
+      p('bias_attr', 'Offset parameter attribute; False = no learnable offset.', null),
+      p('dtype', 'Data type of the parameters.', 'float32'),
+      p('data_layout', "'NCHW' (channels first) or 'NHWC'.", 'NCHW'),
+      p('in_place', 'Reuse the input memory for the output (static graph).', false),
+      p('moving_mean_name', 'Name of the moving-mean variable.', null),
+      p('moving_variance_name', 'Name of the moving-variance variable.', null),
+      p('do_model_average_for_mean_and_var', 'Include the moving statistics in model averaging.', true),
+      p('use_global_stats', 'True: always use the moving statistics, also in training.', false),
+      p('trainable_statistics', 'True: batch statistics also in eval mode.', false),
+    ],
+    roles: { channels: 'num_channels', momentum: 'momentum', eps: 'epsilon' },
+    inputShape: '(N, C, ...) for NCHW, (N, ..., C) for NHWC',
+    statistics: 'over every axis except the channel axis, for each channel',
+    storedVariance: 'biased',
+    source: `${PADDLE_SRC('layer/norm.py')} (class BatchNorm: signature, _mean/_variance buffers, moving-average formula)`,
+    notes: [
+      'The older dygraph BatchNorm (num_channels, act=...): paddle.nn.BatchNorm1D/2D/3D are the current classes.',
+      'momentum is the weight of the OLD average: Paddle 0.9 = PyTorch 0.1.',
+    ],
+    toCore: core((a) => {
+      if (a.act !== null) fail(`BatchNorm(act=${pyRepr(a.act)}) applies an activation after normalizing; NormLens computes the normalization only (act=None)`);
+      if (bool(a, 'use_global_stats')) fail('use_global_stats=True (moving statistics also in training) is not computed by NormLens; choose eval mode instead');
+      if (bool(a, 'trainable_statistics')) fail('trainable_statistics=True (batch statistics in eval mode) is not computed by NormLens; choose train mode instead');
+      return {
+        kind: 'batch_norm',
+        numFeatures: int(a, 'num_channels'),
+        eps: num(a, 'epsilon'),
+        momentum: 1 - num(a, 'momentum'),
+        hasWeight: paddleOn(a, 'param_attr'),
+        hasBias: paddleOn(a, 'bias_attr'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: paddleFLayout(a, 'data_layout'),
+        layerName: 'BatchNorm',
+      };
+    }),
+  },
+  {
+    id: 'paddle.nn.functional.batch_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.batch_norm'],
+    name: 'batch_norm',
+    kind: 'batch_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (N, C, ...) or channels last.'),
+      tensor('running_mean', 'Running mean (C,), updated when training.'),
+      tensor('running_var', 'Running variance (C,), updated when training.'),
+      tensor('weight', 'Per-channel scale (C,).', null),
+      tensor('bias', 'Per-channel shift (C,).', null),
+      p('training', 'Use batch statistics and update the running ones.', false),
+      p('momentum', 'Weight of the old average in the running update.', 0.9),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('data_format', "'NC', 'NCL', 'NCHW', 'NCDHW' or channels last 'NLC', 'NHWC', 'NDHWC'.", 'NCHW'),
+      p('use_global_stats', 'None: by training; True: running statistics; False: batch statistics.', null),
+      p('name', 'Operation name.', null),
+    ],
+    modeArg: { name: 'training', trainWhen: true },
+    roles: { momentum: 'momentum', eps: 'epsilon' },
+    tensorNames: paddleFunctionalStats,
+    inputShape: '(N, C, ...) or (N, ..., C)',
+    statistics: 'over every axis except the channel axis, for each channel',
+    storedVariance: 'biased',
+    source: `${PADDLE_F_DOC('batch_norm')}; ${PADDLE_SRC('functional/norm.py')}`,
+    notes: ['momentum is the weight of the OLD average (0.9 = PyTorch 0.1); training defaults to False.'],
+    toCore: core((a) => {
+      if (a.use_global_stats !== null) fail('use_global_stats other than None is not computed by NormLens; choose training instead');
+      return {
+        kind: 'batch_norm',
+        numFeatures: null,
+        eps: num(a, 'epsilon'),
+        momentum: 1 - num(a, 'momentum'),
+        hasWeight: given(a, 'weight'),
+        hasBias: given(a, 'bias'),
+        trackRunningStats: true,
+        storedVariance: 'biased',
+        channelAxis: paddleFLayout(a, 'data_format'),
+        layerName: 'batch_norm',
+      };
+    }),
+  },
+  {
+    id: 'paddle.nn.functional.layer_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.layer_norm'],
+    name: 'layer_norm',
+    kind: 'layer_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (*, *normalized_shape).'),
+      p('normalized_shape', 'The trailing dims to normalize over.'),
+      tensor('weight', 'Per-element scale of shape normalized_shape.', null),
+      tensor('bias', 'Per-element shift of shape normalized_shape.', null),
+      p('epsilon', 'Added to the variance before the square root.', 1e-5),
+      p('name', 'Operation name.', null),
+    ],
+    roles: { normalizedShape: 'normalized_shape', eps: 'epsilon' },
+    inputShape: '(*, *normalized_shape)',
+    statistics: 'over the trailing normalized_shape dims of each position',
+    source: `${PADDLE_F_DOC('layer_norm')}; ${PADDLE_SRC('functional/norm.py')}`,
+    toCore: core((a) => ({
+      kind: 'layer_norm',
+      normalizedShape: ints(a, 'normalized_shape'),
+      eps: num(a, 'epsilon'),
+      hasWeight: given(a, 'weight'),
+      hasBias: given(a, 'bias'),
+    })),
+  },
+  {
+    id: 'paddle.nn.functional.instance_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.instance_norm'],
+    name: 'instance_norm',
+    kind: 'instance_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (N, C, ...).'),
+      tensor('running_mean', 'Obsolete (no longer used).', null),
+      tensor('running_var', 'Obsolete (no longer used).', null),
+      tensor('weight', 'Per-channel scale (C,).', null),
+      tensor('bias', 'Per-channel shift (C,).', null),
+      p('use_input_stats', 'Obsolete (no longer used).', true),
+      p('momentum', 'Accepted; no running statistics are kept.', 0.9),
+      p('eps', 'Added to the variance before the square root.', 1e-5),
+      p('data_format', "'NC', 'NCL', 'NCHW' or 'NCDHW'.", 'NCHW'),
+      p('name', 'Operation name.', null),
+    ],
+    roles: { eps: 'eps' },
+    tensorNames: paddleFunctionalStats,
+    inputShape: '(N, C, ...)',
+    statistics: 'over the spatial axes of each sample and channel',
+    source: `${PADDLE_F_DOC('instance_norm')}; ${PADDLE_SRC('functional/norm.py')} (dygraph: instance_norm(x, weight, bias, eps) only)`,
+    notes: ['running_mean, running_var and use_input_stats are documented as obsolete: statistics always come from each instance.'],
+    toCore: core((a) => ({
+      kind: 'instance_norm',
+      numFeatures: null,
+      eps: num(a, 'eps'),
+      momentum: null,
+      hasWeight: given(a, 'weight'),
+      hasBias: given(a, 'bias'),
+      trackRunningStats: false,
+      channelAxis: paddleFLayout(a, 'data_format'),
+      layerName: 'instance_norm',
+      checks: 'none',
+    })),
+  },
+  {
+    id: 'paddle.nn.functional.local_response_norm',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.local_response_norm'],
+    name: 'local_response_norm',
+    kind: 'local_response_norm',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of shape (N, C, *) (3-D to 5-D).'),
+      p('size', 'Number of neighbouring channels in the window.'),
+      p('alpha', 'Multiplicative factor of the windowed mean of squares.', 1e-4),
+      p('beta', 'Exponent of the denominator.', 0.75),
+      p('k', 'Additive constant in the denominator.', 1.0),
+      p('data_format', "'NCL', 'NCHW', 'NCDHW' or channels last.", 'NCHW'),
+      p('name', 'Operation name.', null),
+    ],
+    roles: {},
+    inputShape: '(N, C, *)',
+    statistics: 'sum of squares over a window of `size` neighbouring channels at each position',
+    source: `${PADDLE_F_DOC('local_response_norm')}; ${PADDLE_SRC('functional/norm.py')}`,
+    toCore: core((a) => {
+      if (paddleFLayout(a, 'data_format') !== 1) fail('local_response_norm with a channels-last data_format is not computed by NormLens');
+      return { kind: 'local_response_norm', size: int(a, 'size', 1), alpha: num(a, 'alpha'), beta: num(a, 'beta'), k: num(a, 'k') };
+    }),
+  },
+  {
+    id: 'paddle.nn.functional.normalize',
+    framework: 'paddle',
+    qualifiedNames: ['paddle.nn.functional.normalize'],
+    name: 'normalize',
+    kind: 'lp_normalize',
+    form: 'function',
+    params: [
+      tensor('x', 'Input of any shape.'),
+      p('p', 'Exponent of the norm (2 = Euclidean).', 2),
+      p('axis', 'Axis the norm is taken over (default 1).', 1),
+      p('epsilon', 'Lower bound of the norm.', 1e-12),
+      p('name', 'Operation name.', null),
+    ],
+    roles: { eps: 'epsilon' },
+    inputShape: 'any',
+    statistics: 'Lp norm along axis for each position (no mean, no variance)',
+    source: `${PADDLE_F_DOC('normalize')}; ${PADDLE_SRC('functional/norm.py')}`,
+    notes: ['Divides by max(‖x‖p, epsilon) along axis: a rescaling to unit length, not a standardization.'],
+    toCore: cannot('normalize (Lp unit-length scaling) has no statistics to compute here; NormLens computes mean/variance normalizations only'),
+  },
+];
+
 const PADDLE: NormClassSpec[] = [
+  ...PADDLE_MORE,
   ...(['1D', '2D', '3D'] as const).map(paddleBatchNorm),
   {
     id: 'paddle.nn.LayerNorm',
@@ -1523,6 +1950,7 @@ const JAX: NormClassSpec[] = [
       tensor('variance', 'Precomputed variance (None = compute it).', null),
       p('epsilon', 'Added to the variance before the square root.', 1e-5),
       tensor('where', 'Mask of elements to include.', null),
+      kw('algorithm', "Variance algorithm: 'fast' = mean(x²) − mean(x)², 'stable' = mean((x − mean)²).", 'fast'),
     ],
     roles: { axis: 'axis', eps: 'epsilon' },
     inputShape: 'any',

@@ -43,6 +43,34 @@ export interface FrameworkInfo {
   modeSwitch: string;
   /** Top-level module prefixes that identify it, e.g. ['torch'], ['keras', 'tensorflow.keras']. */
   modules: string[];
+  /**
+   * The framework's own names of a layer's learnable parameters and running statistics (what `normlens compute`
+   * reads and answers with); null where the framework keeps no such thing.
+   */
+  tensorNames: TensorNames;
+}
+
+export interface TensorNames {
+  /** Per-feature scale γ: PyTorch `weight`, Keras `gamma`, Flax `scale`. */
+  weight: string;
+  /** Per-feature shift β: PyTorch `bias`, Keras `beta`, Haiku `offset`. */
+  bias: string;
+  /** Running mean: PyTorch `running_mean`, Keras `moving_mean`, Flax `mean`. */
+  runningMean: string;
+  /** Running variance: PyTorch `running_var`, Keras `moving_variance`, Flax `var`. */
+  runningVar: string;
+  /** Update counter, where the framework keeps one (PyTorch `num_batches_tracked`, Haiku `counter`). */
+  counter: string | null;
+}
+
+/** An argument of the layer's call (not its constructor) that matters to the numbers. */
+export interface CallParam {
+  name: string;
+  doc: string;
+  /** Value when the call leaves it out; absent when the call must give it. */
+  default?: PyValue;
+  /** The argument chooses batch statistics (training) when it has this value. */
+  trainWhen?: boolean;
 }
 
 /** What a layer family computes (wider than the core's kinds: also unit/Lp normalization). */
@@ -72,6 +100,16 @@ export interface ParamSpec {
   tensor?: boolean;
   /** Only in newer releases than some users have (e.g. PyTorch LayerNorm `bias`, 2.1+). */
   since?: string;
+  /**
+   * Not in the signature: taken from **kwargs by the class itself (Keras LayerNormalization pops `rms_scaling`).
+   * Listed so that it binds, shows in hovers and reaches toCore; the signature test skips it.
+   */
+  viaKwargs?: boolean;
+  /**
+   * Framework plumbing that cannot change the numbers and that JSON cannot carry (Flax nnx `rngs`): required by
+   * the real signature, but `normlens compute` supplies it when a request leaves it out.
+   */
+  plumbing?: boolean;
 }
 
 /**
@@ -107,11 +145,24 @@ export interface NormClassSpec {
   /** The signature ends in **kwargs (e.g. Keras layers accept name=, dtype=...). */
   varKeywords?: boolean;
   /**
+   * When **kwargs accepts only some names (Keras 3's base Layer: name, dtype, trainable...), those names; any other
+   * keyword is refused with `unknownKeywords` as the message (e.g. Keras's "Unrecognized keyword arguments passed to
+   * BatchNormalization: {'fused': False}").
+   */
+  kwargsAccepted?: { names: string[]; message: (unknown: Record<string, PyValue>) => string };
+  /**
    * The argument that chooses batch statistics vs running statistics at construction or call,
    * and the value that means training (batch statistics): F.batch_norm `training=True`,
    * Flax `use_running_average=False`.
    */
   modeArg?: { name: string; trainWhen: boolean };
+  /**
+   * Call-time arguments that choose the mode (Keras `training`, Flax `use_running_average`, Haiku `is_training`), in
+   * the call's order; `normlens compute` takes them from the request's "call" object.
+   */
+  callParams?: CallParam[];
+  /** Names of its parameters/statistics where they differ from its framework's (Keras RMSNormalization: `scale`). */
+  tensorNames?: Partial<TensorNames>;
   /** Release that introduced it, when recent (e.g. PyTorch RMSNorm: '2.4'). */
   since?: string;
   roles: ParamRoles;

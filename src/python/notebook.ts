@@ -7,7 +7,8 @@
 import { BindingTimeline, resolveCalls } from './resolve';
 import { scanRegion } from './scan';
 import { materializeAll, positionsOf } from './table';
-import type { ResolvedLayer, ScanResult } from './types';
+import type { Range, ResolvedLayer, ScanResult } from './types';
+import { PythonModule } from './module';
 
 export class NotebookError extends Error {
   constructor(message: string) {
@@ -79,8 +80,69 @@ export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?:
     timeline.add(r.imports, r.rebinds, index);
   });
   timeline.seal();
-  const layers: ResolvedLayer[] = [];
+  const direct: ResolvedLayer[] = [];
   // A loop, not push(...): one cell may hold more layers than a call takes arguments.
-  for (const c of cells) for (const l of resolveCalls(c.calls, timeline, c.index)) layers.push(l);
-  return { cells, layers };
+  for (const c of cells) for (const l of resolveCalls(c.calls, timeline, c.index)) direct.push(l);
+  return { cells, layers: withSemantics(cells, direct) };
+}
+
+/**
+ * The semantic model over the notebook's code cells as one program (cells in order, magics
+ * blanked): indirect layers are added, and direct-looking calls whose name a local shadows are
+ * dropped, with positions brought back into each cell.
+ */
+function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): ResolvedLayer[] {
+  const starts: number[] = [];
+  const lineStarts: number[] = [];
+  let program = '';
+  let line = 0;
+  for (const c of cells) {
+    starts.push(program.length);
+    lineStarts.push(line);
+    const masked = c.source.replace(MAGIC, (m) => ' '.repeat(m.length));
+    program += masked.endsWith('\n') || masked === '' ? masked : masked + '\n';
+    line = program.split('\n').length - 1;
+  }
+  const sem = new PythonModule(program).semantic();
+  const cellAt = (offset: number) => {
+    let k = 0;
+    while (k + 1 < starts.length && starts[k + 1] <= offset) k++;
+    return k;
+  };
+  const out = direct.filter((l) => !sem.shadowed.has(starts[cells.findIndex((c) => c.index === l.cell)] + l.call.range.startOffset));
+  for (const l of sem.layers) {
+    const k = cellAt(l.call.range.startOffset);
+    const base = starts[k];
+    const baseLine = lineStarts[k];
+    const end = k + 1 < starts.length ? starts[k + 1] : program.length;
+    const anchor = l.call.nameRange;
+    // ranges inside the cell move with it; one elsewhere (a partial in an earlier cell) points at the call
+    const move = (r: Range): Range =>
+      r.startOffset >= base && r.endOffset <= end
+        ? { start: { line: r.start.line - baseLine, character: r.start.character }, end: { line: r.end.line - baseLine, character: r.end.character }, startOffset: r.startOffset - base, endOffset: r.endOffset - base }
+        : move(anchor);
+    const rebase = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(rebase);
+      if (typeof v !== 'object' || v === null) return v;
+      const o = v as Record<string, unknown>;
+      if (typeof o.startOffset === 'number' && typeof o.endOffset === 'number' && o.start && o.end) return move(o as unknown as Range);
+      const copy: Record<string, unknown> = {};
+      for (const key in o) copy[key] = key === 'spec' ? o[key] : rebase(o[key]);
+      return copy;
+    };
+    const moved = rebase(l) as ResolvedLayer;
+    moved.cell = cells[k].index;
+    if (moved.origin) {
+      // "line 12" of the program becomes the cell and line the user sees
+      moved.origin.how = moved.origin.how.replace(/\bline (\d+)/g, (_, n: string) => {
+        const pl = Number(n) - 1;
+        let j = 0;
+        while (j + 1 < lineStarts.length && lineStarts[j + 1] <= pl) j++;
+        return `cell ${cells[j].index}, line ${pl - lineStarts[j] + 1}`;
+      });
+      if (moved.origin.line !== undefined) moved.origin.line = Math.max(0, moved.origin.line - baseLine);
+    }
+    out.push(moved);
+  }
+  return out.sort((a, b) => (a.cell ?? 0) - (b.cell ?? 0) || a.call.range.startOffset - b.call.range.startOffset);
 }

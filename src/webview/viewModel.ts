@@ -176,6 +176,8 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
           kind: 'batch_norm', numFeatures: C, eps: epsNumber, momentum: m.value, debiasedEma: m.debiased || undefined,
           hasWeight: true, hasBias: true, trackRunningStats: true, storedVariance: env.profile.storedVariance,
           channelAxis: ch, layerName: mp?.className,
+          // Keras, Flax, Haiku and MLX normalize a batch of one and accept ε = 0; PyTorch (and Paddle) refuse.
+          ...(env.profile.id === 'pytorch' || env.profile.id === 'paddle' ? {} : { checks: 'none' as const }),
         };
         break;
       }

@@ -35,7 +35,8 @@ describe('calculator commands', () => {
   });
 
   it('normalize values: BatchNorm in training mode standardizes each column', async () => {
-    const r = await run('normlens.calc.normalize', { kind: 'batch_norm', values: [[1, 10], [3, 14], [5, 18]], eps: 0, gamma: 1, beta: 0, mode: 'train' });
+    // eps 1e-5: PyTorch 2.13 (which the calculator follows) refuses eps <= 0 for BatchNorm in training.
+    const r = await run('normlens.calc.normalize', { kind: 'batch_norm', values: [[1, 10], [3, 14], [5, 18]], eps: 1e-5, gamma: 1, beta: 0, mode: 'train' });
     assert.ok(r.ok, r.message);
     // Column 0: mean 3, biased variance 8/3; column 1: mean 14, biased variance 32/3.
     const s0 = Math.sqrt(8 / 3);
@@ -45,6 +46,15 @@ describe('calculator commands', () => {
     expected.forEach((e, i) => assert.ok(close(out[i], e, 1e-5), `output[${i}] = ${out[i]}, expected ${e}`));
     assert.ok(close(r.value.groups[0].mean, 3) && close(r.value.groups[1].mean, 14));
     assert.ok(close(r.value.groups[0].variance, 8 / 3, 1e-5) && close(r.value.groups[1].variance, 32 / 3, 1e-4));
+  });
+
+  it('port a layer: PyTorch BatchNorm2d into Keras with its weight order and a snippet', async () => {
+    const r = await run('normlens.calc.port', { layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 8 }, to: 'keras', inputShape: [4, 8, 5, 5] });
+    assert.ok(r.ok, r.message);
+    const plan = r.value as { constructor: string; targetOrder: string[] };
+    assert.strictEqual(plan.constructor, 'keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-05)');
+    assert.deepStrictEqual(plan.targetOrder, ['gamma', 'beta', 'moving_mean', 'moving_variance']);
+    assert.match(r.copyText ?? '', /dst\.set_weights\(\[/);
   });
 
   it('normalize values: a ragged array gets a specific message, not a result', async () => {

@@ -4,7 +4,7 @@ import { groupedBackward, kernels, normalizeGrouped, type GroupView } from '../k
 import type { BatchNormSpec } from '../spec';
 import { Tensor } from '../tensor';
 import type { LayerState, RunRequest, RunResult } from '../types';
-import { affineParams, blend, checkEps, checkGradOutput, checkState, invStd, resolveAxis, torchSize } from './common';
+import { affineParams, blend, checkEps, checkGradOutput, checkState, invStd, pyFloat, resolveAxis, torchSize } from './common';
 
 export function batchNormDefaultState(spec: BatchNormSpec, channels: number): LayerState | null {
   if (!spec.trackRunningStats) return null;
@@ -31,10 +31,16 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   }
   const axis = resolveAxis(spec.channelAxis, rank);
   const C = shape[axis];
+  const pytorchChecks = spec.checks !== 'none';
   const useBatchStats = req.mode === 'train' || !spec.trackRunningStats;
   const perChannel = shape.reduce((a, d, i) => (i === axis ? a : a * d), 1);
-  if (useBatchStats && perChannel === 1) {
-    throw valueError(`Expected more than 1 value per channel when training, got input size ${torchSize(shape)}`);
+  if (pytorchChecks) {
+    // F.batch_norm (torch 2.13) checks the batch size first, then eps.
+    if (useBatchStats && perChannel === 1) {
+      throw valueError(`Expected more than 1 value per channel when training, got input size ${torchSize(shape)}`);
+    }
+    if (useBatchStats && spec.eps <= 0) throw valueError(`batch_norm eps must be positive during training, but got ${pyFloat(spec.eps)}`);
+    if (spec.eps < 0) throw valueError(`batch_norm eps must be non-negative, but got ${pyFloat(spec.eps)}`);
   }
   const nf = spec.numFeatures ?? C;
   const state = spec.trackRunningStats ? req.state ?? batchNormDefaultState(spec, nf)! : null;
@@ -56,10 +62,10 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   const fast = useBatchStats ? fastBatchNormTrain(x.data, P, C, Q, weight, bias, spec.eps) : null;
   if (fast) {
     ({ mean, variance } = fast);
-    invstd = invStd(variance, spec.eps, true);
+    invstd = invStd(variance, spec.eps, pytorchChecks);
   } else if (useBatchStats) {
     ({ mean, variance } = kernels.channelStats(x.data, shape, axis));
-    invstd = invStd(variance, spec.eps, true);
+    invstd = invStd(variance, spec.eps, pytorchChecks);
   } else {
     mean = Float64Array.from(state!.runningMean);
     variance = Float64Array.from(state!.runningVar);

@@ -19,6 +19,16 @@ export function resolveAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
 
+/** Python's repr of a float (as in PyTorch's f-string messages): 0 → '0.0', 1e-05, 1e+16. */
+export function pyFloat(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const [mantissa, exp] = v.toExponential().split('e');
+  const e = Number(exp);
+  if (v !== 0 && (e < -4 || e >= 16)) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
+
 export function checkEps(eps: number): void {
   if (typeof eps !== 'number' || Number.isNaN(eps)) throw inputError(`eps must be a number, got ${String(eps)}`);
 }

@@ -1,4 +1,4 @@
-import { inputError, runtimeError, typeError, valueError } from '../errors';
+import { inputError, runtimeError, valueError } from '../errors';
 import { groupedBackward, groupedMoments, normalizeGrouped, type GroupView } from '../kernels';
 import type { InstanceNormSpec } from '../spec';
 import { Tensor } from '../tensor';
@@ -33,11 +33,13 @@ export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult
   const C = shape[axis];
   const useInputStats = req.mode === 'train' || !spec.trackRunningStats;
   const spatial = shape.reduce((a, d, i) => (i === 0 || i === axis ? a : a * d), 1);
-  if (useInputStats && spatial === 1) {
-    throw valueError(`Expected more than 1 spatial element when training, got input size ${torchSize(shape)}`);
+  // The module compares the channel count before anything else (torch 2.x); without affine it only warns.
+  if (spec.checks !== 'none' && spec.numFeatures !== null && C !== spec.numFeatures && spec.hasWeight) {
+    const dim = x.shape.length === rank ? axis : axis - 1;
+    throw valueError(`expected input's size at dim=${dim} to match num_features (${spec.numFeatures}), but got: ${C}.`);
   }
-  if (spec.trackRunningStats && spec.momentum === null) {
-    throw typeError("instance_norm(): argument 'momentum' (position 7) must be float, not NoneType");
+  if (spec.checks !== 'none' && useInputStats && spatial === 1) {
+    throw valueError(`Expected more than 1 spatial element when training, got input size ${torchSize(shape)}`);
   }
   const nf = spec.numFeatures ?? C;
   const state = spec.trackRunningStats ? req.state ?? instanceNormDefaultState(spec, nf)! : null;
@@ -77,7 +79,8 @@ export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult
   if (state && req.mode === 'train') {
     // Running statistics move toward the batch average of the per-instance statistics
     // (unbiased variances); num_batches_tracked is left alone, as PyTorch does.
-    const m = spec.momentum as number;
+    // momentum=None: the module passes 0.0 (torch 2.x), so the running statistics stay as they are.
+    const m = spec.momentum ?? 0;
     const avgMean = new Float64Array(C);
     const avgVar = new Float64Array(C);
     const corr = spatial / (spatial - 1);

@@ -40,6 +40,7 @@ function elementParams(
 }
 
 export function layerNorm(spec: LayerNormSpec, req: RunRequest): RunResult {
+  if (spec.rmsScaling) return rmsScaledLayerNorm(spec, req);
   checkEps(spec.eps);
   const x = req.input;
   const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
@@ -82,3 +83,43 @@ export function rmsNorm(spec: RmsNormSpec, req: RunRequest): RunResult {
   return result;
 }
 
+
+/**
+ * Keras 3 LayerNormalization(rms_scaling=True), as keras.ops.layer_normalization computes it (Keras 3.15.1,
+ * keras/src/ops/nn.py `_layer_normalization`): y = x · rsqrt(var(x) + eps) · γ, where var is the biased variance
+ * over the normalized dims; x itself is not centred and there is no β. On [[1, 2, 3, 4]]: [0.894, 1.789, 2.683, 3.578].
+ */
+function rmsScaledLayerNorm(spec: LayerNormSpec, req: RunRequest): RunResult {
+  checkEps(spec.eps);
+  const x = req.input;
+  const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
+  const { weight } = elementParams(spec.hasWeight, false, req, spec.normalizedShape, cols);
+  const { mean, variance } = kernels.rowStats(x.data, rows, cols);
+  const invstd = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) invstd[r] = 1 / Math.sqrt(variance[r] + spec.eps);
+  const out = new Float32Array(x.size);
+  normalizeRows(x.data, out, rows, cols, null, invstd, weight, null);
+  const result: RunResult = { output: new Tensor(x.shape, out), state: null, stats: { mean, variance, count: cols } };
+  if (req.gradOutput) {
+    checkGradOutput(req.gradOutput, x.size);
+    const dy = req.gradOutput;
+    // y_k = x_k·s·w_k with s = (var + eps)^(-1/2): dx_j = s·g_j − s³·(x_j − mean)/n · Σ_k g_k·x_k, g = dy·w.
+    const dx = new Float32Array(x.size);
+    const dw = new Float64Array(cols);
+    for (let r = 0, o = 0; r < rows; r++, o += cols) {
+      const s = invstd[r];
+      let sgx = 0;
+      for (let k = 0; k < cols; k++) {
+        const g = weight ? dy[o + k] * weight[k] : dy[o + k];
+        sgx += g * x.data[o + k];
+        dw[k] += dy[o + k] * x.data[o + k] * s;
+      }
+      for (let k = 0; k < cols; k++) {
+        const g = weight ? dy[o + k] * weight[k] : dy[o + k];
+        dx[o + k] = s * g - ((s * s * s * (x.data[o + k] - mean[r])) / cols) * sgx;
+      }
+    }
+    result.grad = { input: dx, weight: spec.hasWeight ? Float32Array.from(dw) : null, bias: null };
+  }
+  return result;
+}

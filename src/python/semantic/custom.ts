@@ -103,8 +103,12 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
             if (first) ops.meanAxes.push(text.slice(first.from, first.to).replace(/^dim\s*=\s*|^axis\s*=\s*/, ''));
           }
           if (m === 'pow') {
+            // x.pow(2), torch.pow(x, 2): a square; torch.pow(v, -0.5): a reciprocal root
             const args = children(n).find((c) => c.name === 'ArgList');
-            if (args && /^\(\s*2(\.0)?\s*\)$/.test(text.slice(args.from, args.to))) ops.square = true;
+            const last = args ? operands(args).pop() : undefined;
+            const exponent = last ? text.slice(last.from, last.to).replace(/\s+/g, '') : '';
+            if (/^2(\.0)?$/.test(exponent)) ops.square = true;
+            if (/^\(?-?(0?\.5|1\/2|1\.0\/2)\)?$/.test(exponent)) ops.root = true;
           }
           if (m === 'square') ops.square = true;
           if (m === 'rsqrt' || m === 'sqrt') ops.root = true;
@@ -115,7 +119,7 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
           }
         }
       }
-      const site = model.sites.get(n.from);
+      const site = model.siteOf(n);
       for (const v of site?.callee ?? []) if (v.k === 'q') ops.qualified.add(v.q);
       // calling an attribute that holds a module (self.norm(x), self.blocks[i](x))
       if (callee.name === 'MemberExpression' && /^self\s*\.\s*\w+\s*(\[|$)/.test(text.slice(callee.from, callee.to)) && !dottedName(callee, text)?.match(/^self\.(\w+)$/)) ops.submodule = true;
@@ -172,7 +176,7 @@ export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null
   const root = ops.root || [...ops.qualified].some((q) => /\.(r?sqrt)$/.test(q));
   const square = ops.square || [...ops.qualified].some((q) => /\.(square|pow)$/.test(q));
   const initText = initTextOf(model, cls);
-  if (!kind && root && /register_buffer\(\s*["']running_mean["']/.test(initText)) {
+  if (!kind && root && /register_buffer\(\s*["']running_mean["']|self\.running_mean\s*=/.test(initText)) {
     kind = 'batch_norm';
     computes = 'fixed running statistics (frozen BatchNorm)';
   }
@@ -227,7 +231,7 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     const attr = name.slice(5);
     const vtext = text.slice(value.from, value.to);
     if (/eps|epsilon/i.test(attr) && !out.eps) out.eps = ref(value);
-    if (/Parameter\(|\.param\(|add_weight\(/.test(vtext)) {
+    if (/Parameter\(|Buffer\(|\.param\(|add_weight\(/.test(vtext) && !/running_(mean|var)/.test(attr)) {
       if (/^(bias|beta|offset|shift)$/.test(attr)) out.hasBias = true;
       else {
         out.hasWeight = true;

@@ -43,6 +43,8 @@ export class ProjectGraph {
   constructor(
     private readonly files: ProjectFiles,
     private readonly maxFiles = 64,
+    /** How a file's path is shown in explanations (e.g. relative to the working folder). */
+    private readonly display: (path: string) => string = (p) => p,
   ) {}
 
   /** Files this graph has read (for invalidation by the caller). */
@@ -93,7 +95,7 @@ export class ProjectGraph {
     this.loaded++;
     this.models.set(path, null);
     const me = moduleNameOf(path, this.files);
-    const model = new ModuleModel(text, parsePython(text), this.hostFor(path), me.name, me.isPackage, path);
+    const model = new ModuleModel(text, parsePython(text), this.hostFor(path), me.name, me.isPackage, this.display(path));
     this.models.set(path, model);
     return model;
   }

@@ -43,8 +43,12 @@ export function analyzeSemantics(text: string, callAt: (offset: number) => Scann
   const model = new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage);
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
-  for (const [offset, site] of model.sites) {
-    const call = callAt(offset);
+  for (const site of model.sites.values()) {
+    const calleeEnd = site.node.firstChild!.to;
+    // the scanner's call when it is this one (same callee); otherwise (a subscript or call result
+    // as callee: `NORM2FN[kind](dim)`) one built from the syntax tree
+    let call = callAt(site.node.from);
+    if (!call || call.calleeRange.endOffset !== calleeEnd) call = resolver.callFromSyntax(site.node) ?? undefined;
     if (!call) continue;
     const layer = resolver.layer(call, site.callee, site.args);
     if (layer) layers.push(layer);
@@ -64,8 +68,30 @@ export function mergeLayers(direct: readonly ResolvedLayer[], sem: SemanticResul
     const at = l.call.range.startOffset;
     if (semAt.has(at)) continue;
     if (sem.shadowed.has(at)) continue;
-    out.push(l);
+    out.push(resolveSizes(l, sem.model));
   }
-  out.push(...sem.layers);
+  for (const l of sem.layers) out.push(resolveSizes(l, sem.model));
   return out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+}
+
+/**
+ * Arguments written as expressions that the code fixes to one value (a module constant, a local
+ * assigned once, arithmetic on them: `WIDTH = 64; nn.BatchNorm2d(WIDTH * 2)`) take that value in
+ * `effective`; `arguments` keeps what was written. A parameter (whatever its default) or anything
+ * that may hold several values stays symbolic.
+ */
+function resolveSizes(layer: ResolvedLayer, model: ModuleModel): ResolvedLayer {
+  const site = model.sites.get(layer.call.calleeRange.endOffset);
+  if (!site) return layer;
+  let copy: ResolvedLayer | null = null;
+  for (const [name, e] of Object.entries(layer.effective)) {
+    if (e.isDefault || !e.range || typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) continue;
+    const arg = site.args.find((a) => a.node && a.node.from === e.range!.startOffset);
+    if (!arg || arg.values.length !== 1) continue;
+    const v = arg.values[0];
+    if (v.k !== 'const') continue;
+    copy ??= { ...layer, effective: { ...layer.effective } };
+    copy.effective[name] = { ...e, value: v.v };
+  }
+  return copy ?? layer;
 }

@@ -263,7 +263,7 @@ export class LayerResolver {
         case 'import':
           return `imported as \`${h.name}\`, line ${l}`;
         default:
-          return `alias \`${h.name}\`, line ${l}`;
+          return h.name.includes('[') ? `registry \`${h.name}\`, line ${l}` : `alias \`${h.name}\`, line ${l}`;
       }
     };
     if (c.via === 'subclass' || c.via === 'custom-module') {
@@ -318,6 +318,41 @@ export class LayerResolver {
     if (a.name) arg.name = a.name;
     if (a.star) arg.star = a.star;
     return arg;
+  }
+
+  /**
+   * A call the scanner does not list (its callee is not a dotted name), built from the syntax
+   * tree with the same conventions: ranges of the callee, its last name, the whole call and each
+   * argument, literal values where the argument is a literal.
+   */
+  callFromSyntax(node: SyntaxNode): ScannedCall | null {
+    const callee = node.firstChild;
+    const list = children(node).find((c) => c.name === 'ArgList');
+    if (!callee || !list) return null;
+    const text = this.model.text;
+    const range = (s: number, e: number): Range => ({ start: this.pos(s), end: this.pos(e), startOffset: s, endOffset: e });
+    const args: CallArgument[] = argList(list, text).map((a) => {
+      const v = a.value;
+      const vt = v ? text.slice(v.from, v.to) : '';
+      const lit = literalOf(v, text);
+      const arg: CallArgument = { value: lit === undefined ? { expr: vt } : lit, text: vt, range: range(a.from, a.to), valueRange: v ? range(v.from, v.to) : range(a.from, a.to) };
+      if (a.name) arg.name = a.name;
+      if (a.star) arg.star = a.star;
+      return arg;
+    });
+    // the name a hover anchors on: the last identifier of the callee (`NORM2FN` in `NORM2FN[k]`)
+    const calleeText = text.slice(callee.from, callee.to).replace(/\s+/g, '');
+    const m = /([A-Za-z_]\w*)\W*$/.exec(text.slice(callee.from, callee.to));
+    const nameStart = m ? callee.from + m.index : callee.from;
+    const nameEnd = m ? nameStart + m[1].length : callee.to;
+    return {
+      callee: calleeText,
+      calleeRange: range(callee.from, callee.to),
+      nameRange: range(nameStart, nameEnd),
+      range: range(node.from, node.to),
+      args,
+      complete: text[node.to - 1] === ')',
+    };
   }
 
   /** The layer a call site builds, or null. */

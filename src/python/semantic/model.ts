@@ -106,7 +106,8 @@ interface Env {
   parent: Env | null;
 }
 
-const MAX_PASSES = 8;
+/** Rounds of the worklist (each evaluates only the units whose inputs grew). */
+const MAX_ROUNDS = 12;
 /** Syntax nesting followed at most (CPython itself stops at 200 nested brackets). */
 export const MAX_NESTING = 400;
 /** Depth bound for partials of partials and nested evaluation. */
@@ -258,6 +259,8 @@ function forTargets(n: SyntaxNode, text: string): { names: string[]; iter: Synta
 const COMPREHENSIONS = new Set(['ArrayComprehensionExpression', 'SetComprehensionExpression', 'DictionaryComprehensionExpression', 'ComprehensionExpression']);
 
 let nextModelId = 0;
+/** Slot of every class's bases: a change there may change any attribute or method lookup. */
+const BASES = {};
 
 export class ModuleModel {
   /** Distinguishes the scopes of different models in value keys. */
@@ -267,12 +270,26 @@ export class ModuleModel {
   readonly classes: ClassDef[] = [];
   /** Scope of each def/class/lambda node, by its start offset. */
   private scopeAt = new Map<number, FuncDef | ClassDef>();
-  /** Calls seen in the last pass, by the offset of their callee. */
+  /**
+   * Calls, by the end offset of their callee expression: unique per call, where start offsets are
+   * not (`F.layer_norm(x).to(dtype)` holds two calls starting at `F`). See siteOf().
+   */
   sites = new Map<number, Site>();
+
+  /** The call a CallExpression node made, as the model saw it. */
+  siteOf(call: SyntaxNode): Site | undefined {
+    const callee = call.firstChild;
+    return callee ? this.sites.get(callee.to) : undefined;
+  }
   /** Names whose local binding hides a module-level name: calls written with them, by offset. */
   readonly shadowed = new Set<number>();
-  private changed = false;
   private nextId = 0;
+  private returnSlots = new Map<FuncDef, object>();
+  private returnSlot(f: FuncDef): object {
+    let o = this.returnSlots.get(f);
+    if (!o) this.returnSlots.set(f, (o = {}));
+    return o;
+  }
   passes = 0;
 
   constructor(
@@ -501,20 +518,66 @@ export class ModuleModel {
 
   // ---- evaluation ----------------------------------------------------------------------------
 
+  /**
+   * The unit being evaluated: the module body (with class bodies) or one function. Each slot that
+   * a unit reads from outside itself (an enclosing scope's names, a class's attributes, a
+   * function's returns, its own parameters) remembers the unit, and a slot that grows puts its
+   * readers back on the worklist: after the first round only what changed is evaluated again.
+   */
+  private unit!: Scope;
+  private dirty = new Set<Scope>();
+  private readers = new Map<object, Set<Scope>>();
+  private unitSites = new Map<Scope, Map<number, Site>>();
+  private unitShadowed = new Map<Scope, number[]>();
+
+  private read(slot: object): void {
+    let r = this.readers.get(slot);
+    if (!r) this.readers.set(slot, (r = new Set()));
+    r.add(this.unit);
+  }
+
+  private touched(slot: object): void {
+    if (slot === BASES) {
+      // a class's bases changed: any lookup may change
+      this.dirty.add(this.module);
+      for (const f of this.funcs) this.dirty.add(f);
+      return;
+    }
+    const r = this.readers.get(slot);
+    if (r) for (const u of r) this.dirty.add(u);
+  }
+
   private run(): void {
-    for (let pass = 0; pass < MAX_PASSES; pass++) {
-      this.changed = false;
-      this.passes = pass + 1;
-      this.sites = new Map();
-      this.shadowed.clear();
+    this.dirty = new Set<Scope>([this.module, ...this.funcs]);
+    for (let round = 0; round < MAX_ROUNDS && this.dirty.size; round++) {
+      this.passes = round + 1;
+      const work = this.dirty;
+      this.dirty = new Set();
+      if (work.has(this.module)) this.execUnit(this.module);
+      for (const f of this.funcs) if (work.has(f)) this.execUnit(f);
+    }
+    this.sites = new Map();
+    for (const m of this.unitSites.values()) for (const [k, v] of m) this.sites.set(k, v);
+    this.shadowed.clear();
+    for (const list of this.unitShadowed.values()) for (const o of list) this.shadowed.add(o);
+  }
+
+  /** Units evaluated in all (the cost of the analysis, for the bench). */
+  executions = 0;
+
+  private execUnit(u: Scope): void {
+    this.executions++;
+    this.unit = u;
+    this.unitSites.set(u, new Map());
+    this.unitShadowed.set(u, []);
+    if (u === this.module) {
       const env: Env = { scope: this.module, vars: new Map(), extra: null, terminated: false, parent: null };
       this.execBlock(statements(this.tree.topNode), env);
-      for (const f of this.funcs) this.execFunction(f);
-      if (!this.changed) break;
-    }
+    } else if (u.kind === 'func') this.execFunction(u);
   }
 
   private execFunction(f: FuncDef): void {
+    this.read(f); // its parameters' values
     const vars = new Map<string, VSet>();
     const isStatic = f.decorators.includes('staticmethod');
     const isClassMethod = f.decorators.includes('classmethod');
@@ -532,22 +595,29 @@ export class ModuleModel {
     });
     const env: Env = { scope: f, vars, extra: null, terminated: false, parent: null };
     if (f.isLambda) {
-      if (f.body) f.returns = this.grow(f.returns, this.evalExpr(f.body, env, 0));
+      if (f.body) f.returns = this.grow(f.returns, this.evalExpr(f.body, env, 0), this.returnSlot(f));
     } else this.execBlock(statements(f.body), env);
   }
 
-  /** Union into a summary slot, noting growth. */
-  private grow(old: VSet, add: VSet): VSet {
+  /** Union into a slot; when it grows, the units that read `slot` are evaluated again. */
+  private grow(old: VSet, add: VSet, slot: object): VSet {
     const u = union(old, add);
-    if (u !== old && !sameSet(u, old)) {
-      this.changed = true;
-      if (process.env.NL_DEBUG && this.passes >= 7) console.log('grow', old.map(keyOf), '+', add.map(keyOf), new Error().stack?.split('\n')[2]);
-    }
+    if (u !== old && !sameSet(u, old)) this.touched(slot);
     return u;
   }
 
+  /** A scope's summary slot of one name (what units read through enclosing scopes). */
+  private summarySlot(scope: Scope, name: string): object {
+    let m = this.summarySlots.get(scope);
+    if (!m) this.summarySlots.set(scope, (m = new Map()));
+    let o = m.get(name);
+    if (!o) m.set(name, (o = {}));
+    return o;
+  }
+  private summarySlots = new Map<Scope, Map<string, object>>();
+
   private record(scope: Scope, name: string, vs: VSet): void {
-    scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs));
+    scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs, this.summarySlot(scope, name)));
   }
 
   private assign(env: Env, name: string, vs: VSet, at: number): void {
@@ -570,11 +640,20 @@ export class ModuleModel {
   private lookup(name: string, env: Env): VSet {
     if (env.extra?.has(name)) return env.extra.get(name)!;
     const scope = env.scope;
-    if (scope.locals.has(name)) return this.deref(env.vars.get(name) ?? scope.summary.get(name) ?? EMPTY);
+    if (scope.locals.has(name)) {
+      const here = env.vars.get(name);
+      if (here) return this.deref(here);
+      // not bound on this path yet (a loop, a later branch): everything the scope gives it
+      this.read(this.summarySlot(scope, name));
+      return this.deref(scope.summary.get(name) ?? EMPTY);
+    }
     // enclosing scopes (class bodies are skipped by functions, as in Python)
     for (let s: Scope | null = scope.parent; s; s = s.parent) {
       if (s.kind === 'class') continue;
-      if (s.locals.has(name)) return this.deref(s.summary.get(name) ?? EMPTY);
+      if (s.locals.has(name)) {
+        this.read(this.summarySlot(s, name));
+        return this.deref(s.summary.get(name) ?? EMPTY);
+      }
     }
     if (name === 'super') return [{ k: 'q', q: 'builtins.super', hops: [] }];
     if (BUILTINS_SPECIAL.has(name)) return [{ k: 'q', q: 'builtins.' + name, hops: [] }];
@@ -675,7 +754,7 @@ export class ModuleModel {
         if (ops.length === 1) vs = this.evalExpr(ops[0], env, 0);
         else if (ops.length > 1) vs = [{ k: 'seq', items: ops.map((o) => this.evalExpr(o, env, 0)), at: s.from, hops: [] }];
         const f = env.scope;
-        if (f.kind === 'func') f.returns = this.grow(f.returns, vs);
+        if (f.kind === 'func') f.returns = this.grow(f.returns, vs, this.returnSlot(f));
         env.terminated = true;
         return;
       }
@@ -722,11 +801,11 @@ export class ModuleModel {
     const nameNode = child(s, 'VariableName');
     if (!def || !nameNode) return;
     if (def.kind === 'func') {
-      for (const p of def.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, withHop(this.evalExpr(p.defaultNode, env, 0), { via: 'parameter-default', name: p.name, at: p.defaultNode.from }));
+      for (const p of def.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, withHop(this.evalExpr(p.defaultNode, env, 0), { via: 'parameter-default', name: p.name, at: p.defaultNode.from }), def);
       this.setName(env, this.t(nameNode), [{ k: 'func', fn: def, hops: [] }]);
       return;
     }
-    def.bases = this.grow(def.bases, def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0)));
+    def.bases = this.grow(def.bases, def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0)), BASES);
     for (const b of def.bases) if (b.k === 'class' && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
     this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }]);
     // the class body runs now, in its own scope
@@ -773,7 +852,7 @@ export class ModuleModel {
         if (kids.length === 3 && kids[1].name === '.') {
           const base = this.evalExpr(kids[0], env, 0);
           const attr = this.t(kids[2]);
-          for (const b of base) if (b.k === 'inst') b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at })));
+          for (const b of base) if (b.k === 'inst') b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at }), b.cls));
         } else this.evalExpr(t, env, 0);
         return;
       }
@@ -955,8 +1034,15 @@ export class ModuleModel {
           return k[1].name === 'or' ? union(a.filter((v) => !isNone(v)), b) : union(a.filter(isNone), b);
         }
         const lit = literalOf(n, this.text);
-        for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
-        return lit === undefined ? [UNKNOWN] : [{ k: 'const', v: lit, hops: [] }];
+        const vals = operands(n).map((c) => this.evalExpr(c, env, depth + 1));
+        if (lit !== undefined) return [{ k: 'const', v: lit, hops: [] }];
+        // arithmetic on names the code fixes to one number (WIDTH * 2 with WIDTH = 64)
+        if (k.length === 3 && k[1].name === 'ArithOp' && vals.length === 2) {
+          const [a, b] = vals.map((vs) => (vs.length === 1 && vs[0].k === 'const' && typeof vs[0].v === 'number' ? vs[0].v : undefined));
+          const r = a !== undefined && b !== undefined ? arith(this.t(k[1]), a, b) : undefined;
+          if (r !== undefined) return [{ k: 'const', v: r, hops: [] }];
+        }
+        return [UNKNOWN];
       }
       case 'UnaryExpression': {
         const lit = literalOf(n, this.text);
@@ -966,7 +1052,7 @@ export class ModuleModel {
       case 'LambdaExpression': {
         const f = this.scopeAt.get(n.from);
         if (f?.kind === 'func') {
-          for (const p of f.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, this.evalExpr(p.defaultNode, env, depth + 1));
+          for (const p of f.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, this.evalExpr(p.defaultNode, env, depth + 1), f);
           return [{ k: 'func', fn: f, hops: [] }];
         }
         return [UNKNOWN];
@@ -1017,7 +1103,9 @@ export class ModuleModel {
       const idxNode = kids[2];
       const idx = idxNode.name === ']' ? undefined : literalOf(idxNode, this.text);
       if (idxNode.name !== ']') this.evalExpr(idxNode, env, depth + 1);
-      return this.subscript(base, idx);
+      // a registry lookup is a way a class reaches a call: say which one
+      const name = `${this.t(kids[0]).replace(/\s+/g, '')}[${idx === undefined ? '…' : JSON.stringify(idx)}]`;
+      return this.subscript(base, idx, name);
     }
     if (kids.length === 3 && kids[1].name === '.') {
       const base = this.evalExpr(kids[0], env, depth + 1);
@@ -1027,15 +1115,16 @@ export class ModuleModel {
     return [UNKNOWN];
   }
 
-  private subscript(base: VSet, idx: PyValue | undefined): VSet {
+  private subscript(base: VSet, idx: PyValue | undefined, name: string): VSet {
     let out: VSet = EMPTY;
     for (const b of base) {
+      const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
         const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
-        for (const [, vs] of hit.length ? hit : b.entries) out = union(out, vs);
+        for (const [, vs] of hit.length ? hit : b.entries) out = union(out, withHop(vs, hop));
       } else if (b.k === 'seq') {
-        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx]) out = union(out, b.items[idx < 0 ? b.items.length + idx : idx]);
-        else for (const vs of b.items) out = union(out, vs);
+        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx]) out = union(out, withHop(b.items[idx < 0 ? b.items.length + idx : idx], hop));
+        else for (const vs of b.items) out = union(out, withHop(vs, hop));
       } else out = union(out, [UNKNOWN]);
     }
     return out.length ? out : [UNKNOWN];
@@ -1079,17 +1168,25 @@ export class ModuleModel {
           }
           let vs: VSet = EMPTY;
           for (const c of this.hierarchy(b.cls)) {
+            this.read(c);
             vs = union(vs, c.attrs.get(attr) ?? EMPTY);
             vs = union(vs, c.fieldPassed.get(attr) ?? EMPTY);
-            if (c.locals.has(attr)) vs = union(vs, withHop(c.summary.get(attr) ?? EMPTY, { via: 'attribute', name: 'self.' + attr, at: c.node.from }));
+            if (c.locals.has(attr)) {
+              this.read(this.summarySlot(c, attr));
+              vs = union(vs, withHop(c.summary.get(attr) ?? EMPTY, { via: 'attribute', name: 'self.' + attr, at: c.node.from }));
+            }
           }
           out = union(out, vs.length ? vs : [UNKNOWN]);
           break;
         }
         case 'class': {
+          this.read(b.cls);
           const m = this.findMethod(b.cls, attr);
           if (m) out = union(out, [{ k: 'func', fn: m, hops: [] }]);
-          else out = union(out, b.cls.summary.get(attr) ?? [UNKNOWN]);
+          else {
+            this.read(this.summarySlot(b.cls, attr));
+            out = union(out, b.cls.summary.get(attr) ?? [UNKNOWN]);
+          }
           break;
         }
         case 'super':
@@ -1118,9 +1215,9 @@ export class ModuleModel {
     if (!calleeNode) return [UNKNOWN];
     const callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
     const args = this.evalArgs(list, env, depth);
-    this.sites.set(n.from, { node: n, callee, args, scope: env.scope });
+    this.unitSites.get(this.unit)?.set(calleeNode.to, { node: n, callee, args, scope: env.scope });
     const root = calleeNode.name === 'VariableName' ? this.t(calleeNode) : calleeNode.name === 'MemberExpression' ? dottedName(calleeNode, this.text)?.split('.')[0] : undefined;
-    if (root && this.locallyBound(root, env)) this.shadowed.add(n.from);
+    if (root && this.locallyBound(root, env)) this.unitShadowed.get(this.unit)?.push(n.from);
     let out: VSet = EMPTY;
     for (const c of callee) out = union(out, this.apply(c, args, env, n.from, depth + 1));
     return out.length ? out : [UNKNOWN];
@@ -1170,6 +1267,7 @@ export class ModuleModel {
       }
       case 'func': {
         const f = c.fn;
+        if (f.owner === this) this.read(this.returnSlot(f));
         // another file's function is summarized by its own module; only this module's get our arguments
         if (f.owner === this) this.bind(f, args, !!c.bound);
         // what entered through a parameter and is returned is, at this call, what this call passes
@@ -1211,7 +1309,7 @@ export class ModuleModel {
       else if (i < positional.length) p = positional[i++];
       if (!p) continue;
       const hop: Hop = { via: 'call', name: p.name, at: a.node?.from ?? 0 };
-      p.passed = this.grow(p.passed, withHop(a.values, hop));
+      p.passed = this.grow(p.passed, withHop(a.values, hop), f);
     }
   }
 
@@ -1244,7 +1342,7 @@ export class ModuleModel {
       const name = a.name ?? fields[i++];
       if (!name) continue;
       const vs = withHop(a.values, { via: 'call', name, at: a.node?.from ?? 0 });
-      for (const c of this.hierarchy(cls)) if (c.fields.includes(name)) c.fieldPassed.set(name, this.grow(c.fieldPassed.get(name) ?? EMPTY, vs));
+      for (const c of this.hierarchy(cls)) if (c.fields.includes(name)) c.fieldPassed.set(name, this.grow(c.fieldPassed.get(name) ?? EMPTY, vs, c));
     }
   }
 

@@ -55,7 +55,16 @@ export const EMPTY: VSet = [];
 /** "Unknown" standing for values dropped by widening. */
 export const WIDE: Value = { k: 'unknown', hops: [], wide: true } as Value;
 
+/** A value's identity (hops aside), computed once per value object (spread copies keep it: hops are not part of it). */
 export function keyOf(v: Value): string {
+  const cached = (v as { _k?: string })._k;
+  if (cached !== undefined) return cached;
+  const k = computeKey(v);
+  (v as { _k?: string })._k = k;
+  return k;
+}
+
+function computeKey(v: Value): string {
   switch (v.k) {
     case 'q':
       return 'q:' + v.q;
@@ -90,12 +99,19 @@ export function union(a: VSet, b: VSet): VSet {
   if (a.length === 0) return b;
   // once widened, a set takes no more constants or containers (so passes cannot oscillate)
   if (a.includes(WIDE)) b = b.filter((v) => v.k !== 'const' && v.k !== 'seq' && v.k !== 'dict' && v.k !== 'unknown');
-  const seen = new Set(a.map(keyOf));
+  // sets are small (at most MAX_VALUES): a scan over cached keys beats building a Set
   let out: Value[] | null = null;
   for (const v of b) {
     const k = keyOf(v);
-    if (seen.has(k)) continue;
-    seen.add(k);
+    const have = out ?? a;
+    let found = false;
+    for (let i = 0; i < have.length; i++) {
+      if (keyOf(have[i]) === k) {
+        found = true;
+        break;
+      }
+    }
+    if (found) continue;
     (out ??= [...a]).push(v);
   }
   if (!out) return a;
@@ -123,8 +139,10 @@ function capped(vs: Value[]): VSet {
 export function sameSet(a: VSet, b: VSet): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  const ka = new Set(a.map(keyOf));
-  return b.every((v) => ka.has(keyOf(v)));
+  return b.every((v) => {
+    const k = keyOf(v);
+    return a.some((x) => keyOf(x) === k);
+  });
 }
 
 /** The same values, each with one more hop on its way. */

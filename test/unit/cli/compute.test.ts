@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compute } from '../../../src/cli/compute';
 import type { CoreLayerSpec } from '../../../src/core/spec';
-import { bindArguments, effectiveValues, findByQualifiedName } from '../../../src/frameworks/index';
+import { NORM_CLASSES, bindArguments, effectiveValues, findByQualifiedName } from '../../../src/frameworks/index';
 import { loadGolden, maxDiff, type GoldenCase } from '../core/golden';
 
 /** The PyTorch class and kwargs whose translation is exactly this core spec, if any. */
@@ -95,8 +95,92 @@ describe('normlens compute in other frameworks\' terms', () => {
     // Batch mean 5, biased variance 5: y = (x − 5)/√(5 + 0.001).
     const expected = [2, 4, 6, 8].map((x) => (x - 5) / Math.sqrt(5.001));
     assert.ok(maxDiff(r.output.data, expected) < 1e-6);
-    assert.ok(Math.abs(r.state.running_mean[0] - 0.05) < 1e-7);
-    assert.ok(Math.abs(r.state.running_var[0] - (0.99 + 0.01 * 5)) < 1e-6);
+    // Keras's own names, and no PyTorch counter.
+    assert.deepEqual(Object.keys(r.state), ['moving_mean', 'moving_variance']);
+    assert.ok(Math.abs(r.state.moving_mean[0] - 0.05) < 1e-7);
+    assert.ok(Math.abs(r.state.moving_variance[0] - (0.99 + 0.01 * 5)) < 1e-6);
+  });
+
+  const answer = (req: unknown) => {
+    const a = compute(JSON.stringify(req));
+    return { code: a.code, ...JSON.parse(a.output) };
+  };
+
+  it('a batch of one in training: Keras and Flax return β and move the averages (issue 12), PyTorch raises', () => {
+    const x = { shape: [1, 4], data: [1, 2, 3, 4] };
+    const keras = answer({ layer: 'keras.layers.BatchNormalization', call: { training: true }, input: x, params: { beta: [0.5, 0.5, 0.5, 0.5] } });
+    assert.deepEqual(keras.output.data, [0.5, 0.5, 0.5, 0.5]);
+    assert.ok(maxDiff(keras.state.moving_mean, [0.01, 0.02, 0.03, 0.04]) < 1e-8);
+    assert.ok(maxDiff(keras.state.moving_variance, [0.99, 0.99, 0.99, 0.99]) < 1e-7);
+    const nnx = answer({ layer: 'flax.nnx.BatchNorm', kwargs: { num_features: 4 }, mode: 'train', input: x });
+    assert.deepEqual(nnx.output.data, [0, 0, 0, 0]);
+    assert.deepEqual(Object.keys(nnx.state), ['mean', 'var']);
+    const gn = answer({ layer: 'keras.layers.GroupNormalization', kwargs: { groups: 4 }, mode: 'train', input: x });
+    assert.deepEqual(gn.output.data, [0, 0, 0, 0]);
+    const torch = answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 4 }, mode: 'train', input: x });
+    assert.equal(torch.error.message, 'Expected more than 1 value per channel when training, got input size torch.Size([1, 4])');
+  });
+
+  it('Keras LayerNormalization(rms_scaling=True) as Keras 3.15.1 computes it, with its gradient', () => {
+    const r = answer({ layer: 'keras.layers.LayerNormalization', kwargs: { rms_scaling: true }, mode: 'eval', input: { shape: [1, 4], data: [1, 2, 3, 4] } });
+    // Seen with Keras 3.15.1: [0.894, 1.788, 2.682, 3.576] (x / sqrt(var(x) + 1e-3), var = 1.25).
+    assert.ok(maxDiff(r.output.data, [1, 2, 3, 4].map((v) => v / Math.sqrt(1.25 + 1e-3))) < 1e-6);
+    // Gradient against central differences of sum(dy·y), in float64 arithmetic of the same formula.
+    const x = [0.3, -1.2, 2.5, 0.7, 1.1];
+    const g = [0.2, -0.5, 1.0, 0.4, -0.3];
+    const w = [1.5, 0.5, -1, 2, 1];
+    const f = (v: number[]) => {
+      const m = v.reduce((a, b) => a + b) / v.length;
+      const s = 1 / Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length + 1e-3);
+      return v.reduce((a, b, i) => a + g[i] * w[i] * b * s, 0);
+    };
+    const rg = answer({ layer: 'keras.layers.LayerNormalization', kwargs: { rms_scaling: true }, mode: 'eval', input: { shape: [1, 5], data: x }, params: { gamma: w }, gradOutput: g });
+    const h = 1e-5;
+    const numeric = x.map((_, i) => (f(x.map((v, j) => (j === i ? v + h : v))) - f(x.map((v, j) => (j === i ? v - h : v)))) / (2 * h));
+    assert.ok(maxDiff(rg.grad.input, numeric) < 1e-4, `${rg.grad.input} vs ${numeric}`);
+    assert.equal(rg.grad.beta, null);
+  });
+
+  it('refuses renorm and unknown keywords as Keras does, and names the right field for another framework\'s name', () => {
+    const x = { shape: [2, 2], data: [1, 2, 3, 4] };
+    assert.match(answer({ layer: 'keras.layers.BatchNormalization', kwargs: { renorm: true }, mode: 'train', input: x }).error.message, /renorm=True.*not computed by NormLens/);
+    assert.deepEqual(answer({ layer: 'keras.layers.BatchNormalization', kwargs: { fused: false }, mode: 'train', input: x }).error, {
+      type: 'ValueError',
+      message: "Unrecognized keyword arguments passed to BatchNormalization: {'fused': False}",
+    });
+    assert.equal(
+      answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: x, params: { gamma: [1, 1] } }).error.message,
+      'params.gamma: "gamma" is Keras 3\'s name for the scale γ; PyTorch\'s torch.nn.BatchNorm1d calls it "weight" (give it as params.weight)',
+    );
+    assert.equal(
+      answer({ layer: 'flax.linen.BatchNorm', call: { use_running_average: true }, input: x, state: { running_mean: [0, 0], running_var: [1, 1] } }).error.message,
+      'state.running_mean: "running_mean" is PyTorch\'s name for the running mean; Flax linen\'s flax.linen.BatchNorm calls it "mean" (give it as state.mean)',
+    );
+    assert.match(answer({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: x, state: { moving_mean: [0, 0], moving_variance: [1, 1], num_batches_tracked: 3 } }).error.message, /Keras 3 keeps no update counter/);
+    assert.equal(
+      answer({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: x, params: { gamma: [1, 1, 1] } }).error.message,
+      'params.gamma has 3 values but BatchNormalization on input shape [2, 2] has 2 (one per normalized feature)',
+    );
+  });
+
+  it('call-time arguments: Keras training and trainable=False, Flax use_running_average, nnx rngs optional', () => {
+    const x = { shape: [2, 2], data: [1, 2, 3, 4] };
+    const state = { moving_mean: [1, 1], moving_variance: [4, 4] };
+    const inference = answer({ layer: 'keras.layers.BatchNormalization', call: { training: false }, input: x, state });
+    assert.ok(maxDiff(inference.output.data, [0, 0.5, 1, 1.5].map((v) => v * Math.sqrt(4 / 4.001))) < 1e-6);
+    const frozen = answer({ layer: 'keras.layers.BatchNormalization', kwargs: { trainable: false }, call: { training: true }, input: x, state });
+    assert.deepEqual(frozen.output, inference.output);
+    assert.deepEqual(frozen.state, inference.state);
+    assert.equal(answer({ layer: 'keras.layers.BatchNormalization', call: { training: true }, mode: 'eval', input: x }).error.message, '"mode": "eval" contradicts call.training=True, which means train');
+    assert.deepEqual(answer({ layer: 'flax.linen.BatchNorm', kwargs: { use_running_average: true }, call: { use_running_average: false }, input: x }).error, {
+      type: 'ValueError',
+      message: 'Parameter "use_running_average" was passed to the constructor and at call time. Should be passed just once.',
+    });
+    // nnx: the call's use_running_average wins over the attribute; rngs may be left out of the request.
+    const nnx = answer({ layer: 'flax.nnx.BatchNorm', kwargs: { num_features: 2, use_running_average: false }, call: { use_running_average: true }, input: x });
+    assert.equal(nnx.code, 0);
+    assert.ok(maxDiff(nnx.output.data, [1, 2, 3, 4].map((v) => v / Math.sqrt(1 + 1e-5))) < 1e-6);
+    assert.match(answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, call: { training: true }, input: x }).error.message, /takes no call-time arguments/);
   });
 
   it('Flax linen BatchNorm picks the mode from use_running_average', () => {
@@ -118,6 +202,29 @@ describe('normlens compute in other frameworks\' terms', () => {
     };
     const r = JSON.parse(compute(JSON.stringify(req)).output);
     assert.ok(maxDiff(r.output.data, [1 - 2 / Math.sqrt(1 + 1e-5), 1 + 2 / Math.sqrt(1 + 1e-5)]) < 1e-6);
+  });
+});
+
+describe('normlens compute never answers another framework\'s layer with PyTorch\'s words', () => {
+  it('every non-PyTorch class, on inputs PyTorch refuses (rank 1, one value per channel, empty)', () => {
+    const pytorchWords = /torch\.Size|Expected more than 1 value|expected \dD|Expected at least \d dimensions|should contain|Given normalized_shape|PyTorch would/;
+    let answered = 0;
+    for (const spec of NORM_CLASSES.filter((s) => s.framework !== 'pytorch' && s.form === 'module')) {
+      const kwargs: Record<string, unknown> = {};
+      for (const q of spec.params) {
+        if ('default' in q || q.plumbing) continue;
+        kwargs[q.name] = q.name.startsWith('create_') ? true : q.name === 'decay_rate' ? 0.9 : q.name === 'axis' ? -1 : 4;
+      }
+      if (spec.roles.groups) kwargs[spec.roles.groups] = 2;
+      for (const input of [{ shape: [4], data: [1, 2, 3, 4] }, { shape: [1, 4], data: [1, 2, 3, 4] }, { shape: [0, 4], data: [] }]) {
+        const call = spec.callParams?.some((c) => c.name === 'is_training') ? { is_training: true } : undefined;
+        const a = compute(JSON.stringify({ layer: spec.id, kwargs, ...(call ? { call } : { mode: 'train' }), input }));
+        const res = JSON.parse(a.output);
+        if (a.code !== 0) assert.doesNotMatch(res.error.message, pytorchWords, `${spec.id} ${JSON.stringify(input.shape)}: ${res.error.message}`);
+        answered++;
+      }
+    }
+    assert.ok(answered >= 90, `${answered}`);
   });
 });
 

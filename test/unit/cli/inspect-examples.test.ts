@@ -1,7 +1,7 @@
 /**
  * `normlens inspect --json` on the shipped examples, compared with JSON written out here:
- * positions found by reading the example text, PyTorch defaults from torch 1.13's own
- * signatures (test/fixtures/torch-signatures.json), messages as the rules word them.
+ * positions found by reading the example text, PyTorch defaults from torch 2.13's own
+ * signatures (test/fixtures/framework-signatures.json), messages as the rules word them.
  */
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,26 +13,17 @@ const EX = (name: string) => path.join('examples', name);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const signatures = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'torch-signatures.json'), 'utf8')).classes as Record<
+const signatures = JSON.parse(readFileSync(path.join(ROOT, 'test', 'fixtures', 'framework-signatures.json'), 'utf8')).signatures as Record<
   string,
-  { name: string; default?: Json; required?: boolean }[]
+  { params: { name: string; default?: Json; required?: boolean }[] }
 >;
-
-/** Parameters added after torch 1.13, by the parameter they follow. */
-const ADDED: Record<string, Record<string, [string, Json][]>> = {
-  'torch.nn.LayerNorm': { elementwise_affine: [['bias', true]] },
-};
 
 /** Effective arguments of a PyTorch class: torch's defaults, then what was written. */
 function torchEffective(cls: string, written: Record<string, Json>): Record<string, Json> {
   const out: Record<string, Json> = {};
-  const set = (name: string, def: Json | undefined) => {
-    if (name in written) out[name] = written[name];
-    else if (def !== undefined) out[name] = def;
-  };
-  for (const p of signatures[cls]) {
-    set(p.name, p.default);
-    for (const [name, def] of ADDED[cls]?.[p.name] ?? []) set(name, def);
+  for (const p of signatures[cls].params) {
+    if (p.name in written) out[p.name] = written[p.name];
+    else if (p.default !== undefined) out[p.name] = p.default;
   }
   return out;
 }
@@ -65,6 +56,7 @@ function torchLayer(text: string, snippet: string, nth: number, cls: string, cal
     cell,
     arguments: args,
     effective: torchEffective(cls, args),
+    via: 'import',
   };
 }
 
@@ -263,8 +255,9 @@ describe('normlens inspect --json on the examples', () => {
     const r = await inspect(['examples']);
     assert.equal(r.code, 1);
     const headers = r.stdout.split('\n').filter((l) => l.startsWith('examples'));
-    assert.deepEqual(headers, ['flax_model.py', 'groupnorm_unet.py', 'keras_model.py', 'notebook.ipynb', 'resnet_block.py', 'transformer.py'].map(EX));
-    assert.match(r.stdout, /\n6 files, 29 layers, 2 errors, 3 warnings, 4 info\n$/);
+    assert.deepEqual(headers, ['flax_model.py', 'groupnorm_unet.py', 'indirect/model.py', 'keras_model.py', 'notebook.ipynb', 'resnet_block.py', 'transformer.py'].map(EX));
+    // indirect/ holds three files: __init__.py and norms.py build no layer themselves
+    assert.match(r.stdout, /\n9 files, 34 layers, 2 errors, 3 warnings, 4 info\n$/);
   });
 });
 
@@ -276,6 +269,16 @@ describe('README shows normlens inspect as it is', () => {
     assert.ok(m, 'README has the inspect example');
     const r = await inspect([EX('resnet_block.py')]);
     assert.equal(m[1], r.stdout);
+  });
+
+  it('the text output on examples/indirect/model.py (layers the code never names)', async () => {
+    const m = /```console\n\$ node dist\/cli\.js inspect examples\/indirect\/model\.py\n([\s\S]*?)```/.exec(readme);
+    assert.ok(m, 'README has the indirect example');
+    const r = await inspect([EX('indirect/model.py')]);
+    assert.equal(m[1], r.stdout);
+    // and what it says is what the code builds: BasicBlock's default, the registry, the subclass and custom module from norms.py
+    assert.match(r.stdout, /17:20 {2}torch\.nn\.BatchNorm2d[\s\S]*default of `norm_layer`, line 15/);
+    assert.match(r.stdout, /custom module `SimpleRMSNorm` \(rsqrt of mean square over the last dim\), examples\/indirect\/norms\.py:18/);
   });
 
   it('the JSON excerpt from examples/groupnorm_unet.py', async () => {

@@ -115,14 +115,15 @@ describe('normlens inspect: arguments and files', () => {
     assert.equal(lines[1], '  2:6  torch.nn.BatchNorm2d  pytorch batch_norm');
     assert.equal(lines[2], '       written   num_features=64  momentum=0.9');
     assert.equal(lines[3], '       defaults  eps=1e-05  affine=True  track_running_stats=True  device=None  dtype=None');
+    assert.equal(lines[4], '                 bias=True');
     // The diagnostic, wrapped under the layer with a hanging indent, every line within 100 columns.
-    assert.ok(lines[4].startsWith('       warning 2:34  momentum=0.9 in PyTorch is the weight of the new batch'), lines[4]);
+    assert.ok(lines[5].startsWith('       warning 2:34  momentum=0.9 in PyTorch is the weight of the new batch'), lines[5]);
     const end = lines.indexOf('');
-    assert.ok(end > 5);
-    for (const l of lines.slice(5, end)) assert.match(l, /^ {15}\S/);
+    assert.ok(end > 6);
+    for (const l of lines.slice(6, end)) assert.match(l, /^ {15}\S/);
     for (const l of lines) assert.ok(l.length <= 100, l);
     assert.equal(
-      [lines[4].slice('       warning 2:34  '.length), ...lines.slice(5, end).map((l) => l.trim())].join(' '),
+      [lines[5].slice('       warning 2:34  '.length), ...lines.slice(6, end).map((l) => l.trim())].join(' '),
       'momentum=0.9 in PyTorch is the weight of the new batch, so the running statistics average over about 1 batch. ' +
         'This looks like the old-weight convention of Keras/Flax; the same averaging here is momentum=0.1. [momentum-convention]',
     );

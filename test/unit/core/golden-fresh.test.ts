@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOLDEN_DIR } from './golden';
 
-const PYTHON = '/usr/bin/python3';
+const PYTHON = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
 const SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'gen_golden.py');
 
 function torchVersion(): string | null {
@@ -60,7 +60,7 @@ describe('golden fixtures are up to date', function () {
 
   it('regenerating with PyTorch reproduces every committed file', function () {
     if (!version) {
-      // .ci/run installs python3-torch; elsewhere the fixtures are still used by the other tests.
+      // npm test sets up .venv-frameworks (scripts/setup-frameworks.sh); without it the fixtures are still used by the other tests.
       this.skip();
     }
     const out = mkdtempSync(join(tmpdir(), 'normlens-golden-'));

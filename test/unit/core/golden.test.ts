@@ -39,7 +39,7 @@ function compare(r: RunResult, exp: GoldenResult, tol: { output: number; state?:
 for (const fast of ['auto', 'off'] as FastMode[]) {
   for (const family of FAMILIES) {
     const { cases } = loadGolden(family);
-    describe(`golden ${family} (PyTorch 1.13, fast kernels ${fast})`, () => {
+    describe(`golden ${family} (PyTorch 2.13, fast kernels ${fast})`, () => {
       before(() => setFastMode(fast));
       after(() => setFastMode('auto'));
       it('has cases', () => assert.ok(cases.length >= 5));

@@ -101,7 +101,8 @@ describe('core properties', () => {
   it('without affine and with eps = 0 every group has mean 0 and variance 1 (RMSNorm: mean square 1)', () => {
     fc.assert(
       fc.property(layerArb, ({ spec, shape, seed, which }) => {
-        const plain = { ...spec, eps: 0, hasWeight: false, hasBias: false } as CoreLayerSpec;
+        // checks 'none': PyTorch 2.13 refuses eps = 0 in training; Keras and Flax compute it.
+        const plain = { ...spec, eps: 0, hasWeight: false, hasBias: false, checks: 'none' } as CoreLayerSpec;
         const x = gridSample(shape, seed);
         const r = runLayer({ spec: plain, mode: 'train', input: x });
         const stats = r.stats!;

@@ -194,6 +194,24 @@ describe('explain/explainLayer on recognized source', () => {
     assert.ok(b.sections.pitfalls.some((p) => p.id === 'functional-batch-norm-training'));
   });
 
+  it('says what needs a newer PyTorch: RMSNorm from 2.4, bias= of BatchNorm in 2.13 but not 1.13', () => {
+    const [rms, bn, plain] = recognize('import torch.nn as nn\na = nn.RMSNorm(8)\nb = nn.BatchNorm2d(8, bias=False)\nc = nn.BatchNorm2d(8)\n');
+    assert.match(explainLayer(rms, opts).sections.arguments, /Versions: `RMSNorm` exists from PyTorch 2\.4\./);
+    assert.match(explainLayer(bn, opts).sections.arguments, /`bias=` is taken by torch 2\.13 but not by torch 1\.13/);
+    assert.doesNotMatch(explainLayer(plain, opts).sections.arguments, /Versions/);
+  });
+
+  it('functional forms: γ only when passed, and no channel count the code does not give (issue 12)', () => {
+    const [ln, lnw, gn] = recognize('import torch.nn.functional as F\na = F.layer_norm(x, (8,))\nb = F.layer_norm(x, (8,), w, b)\nc = F.group_norm(x, 32)\n');
+    const a = explainLayer(ln, opts).sections.formula;
+    assert.doesNotMatch(a, /learnable/);
+    assert.match(a, /No γ or β is passed/);
+    assert.match(explainLayer(lnw, opts).sections.formula, /γ \(weight\) and β \(bias\): passed in by the call/);
+    const axes = explainLayer(gn, opts).sections.axes;
+    assert.match(axes, /the input's C channels form 32 groups of C\/32 \(C comes from the input\)/);
+    assert.doesNotMatch(axes, /64 channels/);
+  });
+
   it('Keras LayerNormalization sized from the input: example on a sample shape, no made-up sizes', () => {
     const [layer] = recognize('from tensorflow.keras import layers\nq = layers.LayerNormalization(axis=[1, 2, 3])\n');
     const h = explainLayer(layer, opts);

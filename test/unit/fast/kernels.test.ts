@@ -182,11 +182,15 @@ describe('fast norm kernels against the reference path', () => {
         const before = fastUsage().declined;
         assertClose(run(mode, lnSpec(32), [4, 32], x), run('off', lnSpec(32), [4, 32], x), 'ln non-finite');
         assert.ok(fastUsage().declined > before);
-        // PyTorch quirk kept by the reference: BatchNorm with eps = 0 on a constant channel returns the bias
+        // eps = 0 on a constant channel: PyTorch 2.13 refuses eps <= 0 in training; Keras and Flax (checks 'none')
+        // compute (x − mean)·rsqrt(0) = 0·∞ = NaN, and the fast path must not answer anything else.
         const constant = new Float32Array(2 * 2 * 32).fill(4);
         const b = Float32Array.from([1.5, -2]);
-        const out = run(mode, bnSpec(2, 0), [2, 2, 32], constant, undefined, b).output.data;
-        for (let i = 0; i < out.length; i++) assert.equal(out[i], b[Math.floor(i / 32) % 2]);
+        const lenient = { ...bnSpec(2, 0), checks: 'none' } as CoreLayerSpec;
+        const out = run(mode, lenient, [2, 2, 32], constant, undefined, b).output.data;
+        assertClose(run(mode, lenient, [2, 2, 32], constant, undefined, b), run('off', lenient, [2, 2, 32], constant, undefined, b), 'bn eps 0');
+        for (let i = 0; i < out.length; i++) assert.ok(Number.isNaN(out[i]), `output[${i}] ${out[i]}`);
+        assert.throws(() => run(mode, bnSpec(2, 0), [2, 2, 32], constant, undefined, b), /batch_norm eps must be positive during training, but got 0\.0/);
       });
     });
   }

@@ -29,8 +29,13 @@ for case in json.load(sys.stdin):
     try:
         got = ns[case['name']](*case['positional'], **case['keywords'])
         extra = got.pop('extra_keywords', {})
+        # Keras 3's base Layer refuses what its **kwargs does not take, in one ValueError.
+        if case['kwargsAccepted'] is not None:
+            unknown = {k: v for k, v in extra.items() if k not in case['kwargsAccepted']}
+            if unknown:
+                raise ValueError('Unrecognized keyword arguments passed to %s: %r' % (case['name'], unknown))
         out.append({'ok': got, 'extra': extra})
-    except TypeError as e:
+    except (TypeError, ValueError) as e:
         out.append({'error': str(e)})
 print(json.dumps(out))
 `;
@@ -39,6 +44,7 @@ function python(cases: Case[]): ({ ok: Record<string, PyValue>; extra: Record<st
   const payload = cases.map((c) => ({
     name: c.spec.name,
     varKeywords: !!c.spec.varKeywords,
+    kwargsAccepted: c.spec.kwargsAccepted?.names ?? null,
     params: c.spec.params.map((p) => ({
       name: p.name,
       keywordOnly: !!p.keywordOnly,
@@ -109,14 +115,23 @@ describe('bindArguments follows CPython', () => {
     assert.deepEqual(b.arguments, { num_features: 64, momentum: null });
     assert.deepEqual(b.effective.num_features, { value: 64, isDefault: false });
     assert.deepEqual(b.effective.eps, { value: 1e-5, isDefault: true });
-    assert.deepEqual(Object.keys(b.effective), ['num_features', 'eps', 'momentum', 'affine', 'track_running_stats', 'device', 'dtype']);
+    assert.deepEqual(Object.keys(b.effective), ['num_features', 'eps', 'momentum', 'affine', 'track_running_stats', 'device', 'dtype', 'bias']);
   });
 
-  it('passes unknown keywords through **kwargs (Keras)', () => {
+  it('passes the base Layer keywords through **kwargs and refuses others as Keras 3.15.1 does', () => {
     const k = findByQualifiedName('keras.layers.BatchNormalization')!;
     const b = bindArguments(k, [], { name: 'bn1', momentum: 0.9 });
     assert.deepEqual(b.errors, []);
     assert.deepEqual(b.arguments, { momentum: 0.9, name: 'bn1' });
+    // Seen with keras 3.15.1: BatchNormalization(fused=False, virtual_batch_size=2) raises this ValueError.
+    const bad = bindArguments(k, [], { fused: false, virtual_batch_size: 2 });
+    assert.deepEqual(bad.errors.map((e) => e.message), [
+      "Unrecognized keyword arguments passed to BatchNormalization: {'fused': False, 'virtual_batch_size': 2}",
+      "Unrecognized keyword arguments passed to BatchNormalization: {'fused': False, 'virtual_batch_size': 2}",
+    ]);
+    // rms_scaling is taken from **kwargs by LayerNormalization only.
+    assert.deepEqual(bindArguments(findByQualifiedName('keras.layers.LayerNormalization')!, [], { rms_scaling: true }).errors, []);
+    assert.equal(bindArguments(k, [], { rms_scaling: true }).errors[0].message, "Unrecognized keyword arguments passed to BatchNormalization: {'rms_scaling': True}");
   });
 
   it('does not call a missing argument an error when *args/**kwargs may supply it', () => {

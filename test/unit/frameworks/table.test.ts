@@ -42,6 +42,13 @@ describe('framework table', () => {
       ...['flax.linen', 'flax.nnx', 'haiku', 'mlx.nn'].flatMap((m) => ['BatchNorm', 'LayerNorm', 'RMSNorm', 'GroupNorm', 'InstanceNorm'].map((n) => `${m}.${n}`)),
       ...['BatchNorm1D', 'BatchNorm2D', 'BatchNorm3D', 'LayerNorm', 'GroupNorm', 'InstanceNorm1D', 'InstanceNorm2D', 'InstanceNorm3D'].map((n) => `paddle.nn.${n}`),
       'jax.nn.standardize',
+      // Issue 12's recognition gaps: the dygraph paddle.nn.BatchNorm and Paddle's functional norms, the standalone
+      // tf_keras package (Keras 2), and MLX's fused kernels.
+      'paddle.nn.BatchNorm',
+      ...['batch_norm', 'layer_norm', 'instance_norm', 'local_response_norm', 'normalize'].map((n) => `paddle.nn.functional.${n}`),
+      ...['BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'UnitNormalization'].map((n) => `tf_keras.layers.${n}`),
+      'mlx.core.fast.rms_norm',
+      'mlx.core.fast.layer_norm',
     ];
     for (const q of expected) assert.ok(findByQualifiedName(q), `missing ${q}`);
     assert.equal(NORM_CLASSES.length, expected.length);
@@ -93,7 +100,7 @@ describe('framework table', () => {
     }
   });
 
-  it('matches torch 1.13 inspect.signature for every PyTorch entry, except documented newer arguments', () => {
+  it('matches torch 1.13 (the second version) inspect.signature for every PyTorch entry, except documented newer arguments', () => {
     assert.ok(torch.torch.startsWith('1.13'), torch.torch);
     for (const s of NORM_CLASSES.filter((c) => c.framework === 'pytorch')) {
       const sig = torch.classes[s.id];
@@ -109,8 +116,15 @@ describe('framework table', () => {
         s.id,
       );
     }
-    // The one argument newer than 1.13: LayerNorm(bias=True), PyTorch 2.1.
-    assert.deepEqual(NORM_CLASSES.flatMap((s) => s.params.filter((p) => s.framework === 'pytorch' && p.since).map((p) => `${s.id}.${p.name}`)), ['torch.nn.LayerNorm.bias']);
+    // The arguments newer than 1.13: LayerNorm(bias=True) from PyTorch 2.1, and the keyword-only bias=True of
+    // BatchNorm, InstanceNorm and GroupNorm that torch 2.13 has (test/unit/frameworks/signatures.test.ts).
+    const newer = NORM_CLASSES.flatMap((s) => s.params.filter((p) => s.framework === 'pytorch' && p.since).map((p) => `${s.id}.${p.name}`));
+    assert.deepEqual(
+      newer.sort(),
+      NORM_CLASSES.filter((s) => s.framework === 'pytorch' && s.form === 'module' && /^(Lazy)?(Sync)?(Batch|Instance|Group|Layer)Norm/.test(s.name))
+        .map((s) => `${s.id}.bias`)
+        .sort(),
+    );
   });
 
   it('translates the defaults of every computable entry into a spec the core runs', () => {
@@ -179,5 +193,16 @@ describe('framework table', () => {
     assert.ok('code' in back);
     if ('code' in back) assert.equal(back.code, 'torch.nn.BatchNorm1d(eps=0.001, momentum=0.01)');
     assert.deepEqual(translate(bn, eff, 'jax'), { error: 'JAX has no batch norm layer' });
+    // Issue 12: Keras LayerNormalization into Haiku wrote haiku.LayerNorm(True, True, ...), putting True in axis.
+    const kln = findByQualifiedName('keras.layers.LayerNormalization')!;
+    const hk = translate(kln, bindArguments(kln, [], {}).effective, 'haiku');
+    assert.ok('code' in hk && hk.code === 'haiku.LayerNorm(-1, True, True, eps=0.001)', JSON.stringify(hk));
+    // A required argument NormLens cannot supply leaves the later ones as keywords, never in the wrong slot.
+    const kbn = findByQualifiedName('keras.layers.BatchNormalization')!;
+    const t2 = translate(kbn, bindArguments(kbn, [], {}).effective, 'pytorch', { inputShape: [8, 4, 4, 16] });
+    assert.ok('code' in t2 && t2.code === 'torch.nn.BatchNorm2d(16, eps=0.001, momentum=0.01)', JSON.stringify(t2));
+    const gn = findByQualifiedName('keras.layers.GroupNormalization')!;
+    const t3 = translate(gn, bindArguments(gn, [], { groups: 4 }).effective, 'pytorch');
+    assert.ok('code' in t3 && t3.code === 'torch.nn.GroupNorm(4, eps=0.001)' && t3.notes.some((n) => n.includes('requires num_channels')), JSON.stringify(t3));
   });
 });

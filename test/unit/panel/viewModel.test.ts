@@ -216,6 +216,17 @@ describe('panel view model: frameworks come from the framework table', () => {
     assert.equal(gn.problem, null);
     assert.equal(gn.groupCount, s.shape[0] * 8);
   });
+
+  it('a link asking for more groups than the example has channels keeps the example and says why', () => {
+    for (const num_groups of [1e9, 1e12]) {
+      const r = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups, num_channels: 64 } }, NORM_CLASSES);
+      assert.equal(r.state.shape[1], 64);
+      assert.ok(r.state.groups >= 1 && r.state.groups <= 64);
+      assert.deepEqual(r.notes, [`${num_groups} groups do not fit the 64 channels of the example; it keeps ${r.state.groups}.`]);
+      const view = computeView(r.state, envFor(r.state));
+      assert.ok(method(view, 'group_norm').groupCount! <= r.state.shape[0] * 64);
+    }
+  });
 });
 
 describe('panel view model: cube, training, batch size, insights', () => {

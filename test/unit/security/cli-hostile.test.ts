@@ -204,6 +204,7 @@ describe('security: normlens compute bounds and messages', () => {
     assert.deepEqual(err({ ...ok, input: { shape: [1e308, 1e308, 0], data: [] } }), { type: 'InputError', message: `input.shape[0] is 1e+308; normlens compute accepts dimensions up to ${MAX_COMPUTE_ELEMENTS}` });
     assert.deepEqual(err({ ...ok, input: { shape: [4096, 4096, 2], data: [] } }), { type: 'InputError', message: `input.shape [4096, 4096, 2] has 33554432 elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}` });
     assert.match(err({ ...ok, input: { shape: new Array(33).fill(1), data: [1] } }).message, /has 33 dimensions; normlens compute accepts at most 32/);
+    assert.equal(err(JSON.stringify(ok).replace('"shape":[2,2]', '"shape":[1e309,0]')).message, 'input.shape[0] must be a non-negative integer, got Infinity (a number too large for a double)');
     // A zero-element input is an input like any other: computed, not "too many elements".
     const a = JSON.parse(compute(JSON.stringify({ ...ok, input: { shape: [0, 2], data: [] } })).output);
     assert.deepEqual(a.output, { shape: [0, 2], data: [] });
@@ -226,6 +227,17 @@ describe('security: normlens compute bounds and messages', () => {
       const broken = JSON.stringify(ok).replace('{"num_features":2}', `{"num_features":2,"x":${'['.repeat(depth)}${']'.repeat(depth - 1)}}`);
       assert.match(err(broken).message, /^invalid JSON: nested more than 1000 levels deep at line 1, column \d+/);
     }
+  });
+
+  it('bounds and escapes what an error message quotes from the request', () => {
+    const key = `${'k'.repeat(100_000)}\u009b\u202e`;
+    const a = compute(JSON.stringify({ ...ok, kwargs: { num_features: 2, [key]: 1 } }));
+    assert.ok(a.output.length < 1200, `${a.output.length} characters`);
+    assert.ok(!HIDDEN.test(a.output));
+    assert.match(JSON.parse(a.output).error.message, /^BatchNorm1d\(\) got an unexpected keyword argument 'k+… \(\d+ characters\)$/);
+    const bidi = compute(JSON.stringify({ ...ok, kwargs: { num_features: 2, 'a\u202eb': 1 } }));
+    assert.ok(!HIDDEN.test(bidi.output));
+    assert.equal(JSON.parse(bidi.output).error.message, "BatchNorm1d() got an unexpected keyword argument 'a\u202eb'");
   });
 
   it('rejects a __proto__ keyword like any other unknown keyword', () => {

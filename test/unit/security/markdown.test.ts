@@ -111,6 +111,20 @@ describe('security: the Markdown builder', () => {
     }
   });
 
+  it('does not compile raw text into Markdown (checked by `npm run typecheck`)', () => {
+    const user: string = '[x](https://evil.example)';
+    // @ts-expect-error: a plain string cannot be interpolated into Markdown
+    const interpolated = md`a ${user}`;
+    // @ts-expect-error: concatenation gives a plain string, not Md
+    const concatenated: Md = Md.text('a') + user;
+    // @ts-expect-error: an untagged template is a plain string, not Md
+    const untagged: Md = `${Md.text('a')} ${user}`;
+    // @ts-expect-error: a table takes Markdown cells only
+    Md.table([Md.raw('h')], [[user]]);
+    // At run time these would carry the link: the compiler is what keeps them out.
+    assert.equal(render(String(interpolated)).links.length + render(concatenated).links.length + render(untagged).links.length, 3);
+  });
+
   it('refuses command links whose argument is not fully percent-encoded or whose id is odd', () => {
     assert.throws(() => Md.commandLink(Md.raw('x'), 'normlens.openPanel', '%5B)'), /percent-encoded/);
     assert.throws(() => Md.commandLink(Md.raw('x'), 'normlens.openPanel) [y](https://e.x', ''), /not a command id/);

@@ -1,0 +1,95 @@
+/**
+ * Other Python files of the workspace, for names a file imports from its siblings
+ * (`from .norms import ChannelLayerNorm`). They are read through `workspace.fs` (never Node's
+ * `fs`, so this works in a web extension host such as vscode.dev), preloaded asynchronously
+ * before the semantic model asks for them synchronously, bounded (MAX_FILES per project, a few
+ * import levels deep), and forgotten when one of them changes.
+ */
+import type * as vscode from 'vscode';
+import { importedModules, moduleNameOf, preloadPaths, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python/index';
+import { readWorkspaceFile, textDocuments } from './vscodeapi';
+
+/** Most files read for one workspace's imports. */
+const MAX_FILES = 256;
+/** Import levels followed from an open file. */
+const MAX_DEPTH = 3;
+/** Largest file read (bytes). */
+const MAX_BYTES = 4 * 1024 * 1024;
+
+export class WorkspaceProject {
+  /** File text by path (undefined: looked for, not there). */
+  private readonly cache = new Map<string, string | undefined>();
+  private graph: ProjectGraph;
+  private readonly files: ProjectFiles;
+
+  constructor(private readonly uriFor: (doc: vscode.TextDocument, path: string) => vscode.Uri) {
+    // an open editor's text wins over what is on disk
+    this.files = {
+      read: (path) => {
+        for (const d of textDocuments()) if (d.uri.path === path && d.languageId === 'python') return d.getText();
+        return this.cache.get(path);
+      },
+    };
+    this.graph = new ProjectGraph(this.files, MAX_FILES);
+  }
+
+  /** Semantic options for a document (cross-file names resolve through what has been preloaded). */
+  options(doc: vscode.TextDocument): SemanticOptions {
+    const path = doc.uri.path;
+    const me = moduleNameOf(path, this.files);
+    return { host: this.graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage };
+  }
+
+  /**
+   * Reads the files a document's imports may name, and the `__init__.py` files above them;
+   * resolves to true when something new was read (the document's analysis should be redone).
+   */
+  async preload(doc: vscode.TextDocument): Promise<boolean> {
+    let fresh = false;
+    const load = async (path: string): Promise<string | undefined> => {
+      if (this.cache.has(path)) return this.cache.get(path);
+      if (this.cache.size >= MAX_FILES) return undefined;
+      const bytes = await readWorkspaceFile(this.uriFor(doc, path));
+      const text = bytes && bytes.length <= MAX_BYTES ? new TextDecoder('utf-8').decode(bytes) : undefined;
+      this.cache.set(path, text);
+      if (text !== undefined) fresh = true;
+      return text;
+    };
+    const packagesAbove = async (path: string) => {
+      let dir = path.slice(0, path.lastIndexOf('/'));
+      for (let i = 0; i < 8 && dir; i++) {
+        if ((await load(`${dir}/__init__.py`)) === undefined) break;
+        dir = dir.slice(0, dir.lastIndexOf('/'));
+      }
+    };
+    let frontier: { path: string; text: string }[] = [{ path: doc.uri.path, text: doc.getText() }];
+    await packagesAbove(doc.uri.path);
+    for (let depth = 0; depth < MAX_DEPTH && frontier.length; depth++) {
+      const next: { path: string; text: string }[] = [];
+      for (const f of frontier) {
+        for (const written of importedModules(f.text)) {
+          for (const p of preloadPaths(written, f.path, this.files)) {
+            const known = this.cache.has(p);
+            const text = await load(p);
+            if (text !== undefined && !known) {
+              await packagesAbove(p);
+              next.push({ path: p, text });
+            }
+          }
+        }
+      }
+      frontier = next;
+    }
+    if (fresh) this.graph = new ProjectGraph(this.files, MAX_FILES);
+    return fresh;
+  }
+
+  /** A file changed (edited or saved): its text and every model built from it are forgotten. */
+  changed(path: string): boolean {
+    const known = this.cache.has(path) || this.graph.paths().includes(path);
+    if (!known) return false;
+    this.cache.delete(path);
+    this.graph = new ProjectGraph(this.files, MAX_FILES);
+    return true;
+  }
+}

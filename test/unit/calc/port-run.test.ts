@@ -1,0 +1,115 @@
+/**
+ * Porting verified in the real frameworks: for every portable module class of PyTorch, Keras 3 and Flax (linen,
+ * nnx) and every other of those frameworks, the snippet portLayer() writes is executed as written
+ * (scripts/run_ports.py in .venv-frameworks) on a source with random weights and running statistics; the target it
+ * builds must give the same evaluation outputs. Plus the plan itself: names, Keras's weight order, the variance note.
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PORT_FRAMEWORKS, portLayer, portableClasses, type PortPlan } from '../../../src/calc/port';
+import { port } from '../../../src/cli/port';
+import { frameworkInfo } from '../../../src/frameworks/index';
+import type { NormClassSpec, PyValue } from '../../../src/frameworks/types';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const C = 4;
+
+function sourceOf(s: NormClassSpec): { kwargs: Record<string, PyValue>; shape: number[] } | null {
+  if (/^(Lazy|Sync)/.test(s.name) || s.kind === 'local_response_norm' || s.kind === 'unit_norm') return null;
+  const kwargs: Record<string, PyValue> = {};
+  const last = frameworkInfo(s.framework)!.channels === 'last';
+  const dim = /([123])d$/.exec(s.name)?.[1];
+  let shape = last ? [2, 3, 3, C] : dim ? [2, C, ...Array(Number(dim)).fill(3)] : [2, C, 3, 3];
+  if (s.kind === 'layer_norm' || s.kind === 'rms_norm') shape = [2, 3, C];
+  for (const p of s.params) {
+    if ('default' in p || p.plumbing) continue;
+    kwargs[p.name] = p.name === 'normalized_shape' ? [C] : p.name === 'num_groups' ? 2 : C;
+  }
+  if (s.roles.groups) kwargs[s.roles.groups] = 2;
+  // PyTorch InstanceNorm keeps no parameters by default: port one that has them.
+  if (s.framework === 'pytorch' && s.kind === 'instance_norm') kwargs.affine = true;
+  return { kwargs, shape };
+}
+
+describe('normlens port: the plan', () => {
+  it('PyTorch BatchNorm2d → Keras: names, get_weights() order, momentum, and what the variance means', () => {
+    const plan = portLayer({ layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 8 }, to: 'keras', inputShape: [16, 8, 5, 5], countPerChannel: 400 }) as PortPlan;
+    assert.ok(!('error' in plan));
+    assert.equal(plan.constructor, 'keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-05)');
+    assert.deepEqual(plan.moves.map((m) => `${m.from}→${m.to}`), ['weight→gamma', 'bias→beta', 'running_mean→moving_mean', 'running_var→moving_variance']);
+    assert.deepEqual(plan.targetOrder, ['gamma', 'beta', 'moving_mean', 'moving_variance']);
+    assert.match(plan.variance!, /copied unchanged/);
+    assert.match(plan.variance!, /running_var × 0\.9975/);
+    assert.match(plan.snippet, /dst\.set_weights\(\[src\.weight\.detach\(\)\.cpu\(\)\.numpy\(\)\.reshape\(dst\.gamma\.shape\), /);
+    const unknown = portLayer({ layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 8 }, to: 'flax_linen', inputShape: [16, 8, 5, 5] }) as PortPlan;
+    assert.match(unknown.variance!, /needs the values per channel per batch \(countPerChannel\), which was not given/);
+  });
+
+  it('refuses what it cannot port with a specific message', () => {
+    assert.deepEqual(portLayer({ layer: 'torch.nn.functional.batch_norm', kwargs: {}, to: 'keras', inputShape: [2, 3] }), {
+      error: 'torch.nn.functional.batch_norm is a function: it owns no weights to port',
+    });
+    assert.match((portLayer({ layer: 'haiku.BatchNorm', kwargs: {}, to: 'keras', inputShape: [2, 3] }) as { error: string }).error, /porting from Haiku is not supported/);
+    assert.match((portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4 }, to: 'keras', inputShape: [2, 4, 3, 3] }) as { error: string }).error, /Keras 3 has no instance norm layer/);
+  });
+});
+
+describe('normlens port: requests', () => {
+  const answer = (req: unknown) => {
+    const a = port(typeof req === 'string' ? req : JSON.stringify(req));
+    return { code: a.code, ...JSON.parse(a.output) };
+  };
+  it('answers a plan, and refuses bad requests with a specific message', () => {
+    const ok = answer({ layer: 'flax.linen.LayerNorm', to: 'pytorch', inputShape: [2, 5, 16] });
+    assert.equal(ok.code, 0);
+    assert.equal(ok.constructor, 'torch.nn.LayerNorm(16, eps=1e-06)');
+    assert.deepEqual(ok.targetOrder, ['weight', 'bias']);
+    assert.match(ok.snippet, /src_vars\['params'\]\['scale'\]/);
+    assert.deepEqual(answer('{"layer": ').error, { type: 'InputError', message: 'invalid JSON at offset 10' });
+    assert.match(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'haiku', inputShape: [2, 4] }).error.message, /"to" must be one of "pytorch", "keras", "flax_linen", "flax_nnx"/);
+    assert.match(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], countPerChannel: 1 }).error.message, /countPerChannel/);
+    assert.match(answer({ layer: 'keras.layers.BatchNormalization', kwargs: { fused: true }, to: 'pytorch', inputShape: [2, 4] }).error.message, /Unrecognized keyword arguments/);
+    assert.match(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], extra: 1 }).error.message, /unknown request field "extra"/);
+  });
+});
+
+describe('normlens port: snippets run in the real frameworks (torch 2.13, Keras 3.15.1, Flax 0.12.8)', function () {
+  this.timeout(300000);
+  it('every portable class into every other framework gives the same evaluation outputs', function () {
+    if (!existsSync(PY)) this.skip();
+    const items: unknown[] = [];
+    const refused: string[] = [];
+    for (const s of portableClasses()) {
+      const src = sourceOf(s);
+      if (!src) continue;
+      for (const to of PORT_FRAMEWORKS) {
+        if (to === s.framework) continue;
+        const plan = portLayer({ layer: s.id, kwargs: src.kwargs, to, inputShape: src.shape });
+        if ('error' in plan) {
+          refused.push(`${s.id} → ${to}: ${plan.error}`);
+          continue;
+        }
+        const moves = plan.notes.some((n) => n.includes('transpose the input'));
+        items.push({
+          id: `${s.id} → ${plan.constructor}`,
+          source: { layer: s.id, kwargs: src.kwargs },
+          shape: src.shape,
+          snippet: plan.snippet,
+          to,
+          transpose: moves ? (frameworkInfo(to)!.channels === 'last' ? 'to_last' : 'to_first') : 'none',
+        });
+      }
+    }
+    assert.ok(items.length >= 50, `only ${items.length} ports`);
+    assert.ok(refused.every((r) => /Keras 3 has no instance norm layer/.test(r)), refused.join('\n'));
+    const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_ports.py')], { input: JSON.stringify(items), encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(r.status, 0, r.stderr);
+    const failures = (JSON.parse(r.stdout) as { id: string; diff?: number; error?: string }[])
+      .filter((x) => x.error || !(x.diff! <= 1e-4))
+      .map((x) => `${x.id}: ${x.error ?? `outputs differ by ${x.diff}`}`);
+    assert.deepEqual(failures, []);
+  });
+});
