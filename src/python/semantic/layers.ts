@@ -229,6 +229,25 @@ export class LayerResolver {
     return out;
   }
 
+  /** True when calling `v` certainly builds a class that is not a normalization. */
+  private buildsOther(v: Value, depth: number): boolean {
+    if (depth > MAX_UNFOLD) return false;
+    switch (v.k) {
+      case 'q': {
+        if (findByQualifiedName(v.q)) return false;
+        // a class of a framework (capitalized last name under a framework's module), e.g. torch.nn.Identity
+        const last = v.q.slice(v.q.lastIndexOf('.') + 1);
+        return /^(torch|keras|tensorflow|tf_keras|flax|haiku|mlx|paddle)\./.test(v.q) && /^[A-Z]/.test(last);
+      }
+      case 'partial':
+        return this.buildsOther(v.fn, depth + 1);
+      case 'class':
+        return this.classify(v.cls) === null;
+      default:
+        return false;
+    }
+  }
+
   /** Candidates of one call site, best first, de-duplicated by class. */
   candidates(callee: readonly Value[], args: readonly BoundArg[]): Candidate[] {
     const out: Candidate[] = [];
@@ -359,15 +378,25 @@ export class LayerResolver {
   layer(site: ScannedCall, callee: readonly Value[], args: readonly BoundArg[]): ResolvedLayer | null {
     const all = this.candidates(callee, args);
     if (all.length === 0) return null;
+    // the call may also build something that is not a norm (NoNorm from a registry, nn.Identity
+    // passed as norm_layer): the line is not listed as a norm
+    if (callee.some((v) => this.buildsOther(v, 0))) return null;
     // a plain call of an imported class is the direct recognizer's
     if (all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
-    const c = all[0];
     const own = new Map<number, CallArgument>();
     for (const a of site.args) own.set(a.valueRange.startOffset, a);
-    const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
-    const layer = bindLayer(synth, c.spec);
+    // A class inferred for a call must take the call's arguments: one that does not (an unknown
+    // keyword, too many positionals) was the wrong inference, never a problem of the user's code.
+    const fitting: { c: Candidate; layer: ResolvedLayer }[] = [];
+    for (const c of all) {
+      const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
+      const layer = bindLayer(synth, c.spec);
+      if (layer.bindingErrors.length === 0) fitting.push({ c, layer });
+    }
+    if (fitting.length === 0) return null;
+    const { c, layer } = fitting[0];
     layer.call = site;
-    layer.origin = this.origin(c, all);
+    layer.origin = this.origin(c, fitting.map((f) => f.c));
     return layer;
   }
 }
