@@ -163,7 +163,7 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const G = spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
       // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
       const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
-      const perText = !known || per === null ? md`${C.length && known ? C : Md.raw('C')}/${G}` : md`${per}`;
+      const perText = !known || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
       return md`**Normalizes** per sample over each of ${G} groups: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
     }
     case 'layer_norm':

@@ -32,6 +32,9 @@ export function calculatorsFor(kind: LayerKind, hasMomentum: boolean): { title: 
     out.push({ title: 'Simulate running statistics', command: CALC_COMMANDS.simulate });
     out.push({ title: 'Fold into the preceding Conv/Linear', command: CALC_COMMANDS.fold });
   }
+  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
+    out.push({ title: 'Port to another framework', command: 'normlens.calc.port' });
+  }
   out.push({ title: 'Choose a normalization', command: CALC_COMMANDS.choose });
   return out;
 }
