@@ -14,6 +14,9 @@ export const contributes = {
     cmd('normlens.calc.fold', 'Fold BatchNorm into the Preceding Conv/Linear…'),
     cmd('normlens.calc.simulate', 'Simulate Running Statistics…'),
     cmd('normlens.calc.choose', 'Choose a Normalization…'),
+    cmd('normlens.calc.port', 'Port a Normalization Layer…'),
+    cmd('normlens.explainLayer', 'Explain Layer at Cursor', { icon: '$(book)' }),
+    cmd('normlens.calculators', 'Calculators for Layer at Cursor…'),
     cmd('normlens.copyLastResult', 'Copy Last Calculator Result'),
     cmd('normlens.explainRule', 'Explain Diagnostic'),
   ],
@@ -23,6 +26,7 @@ export const contributes = {
       { command: 'normlens.explainRule', when: 'false' },
     ],
     'editor/context': [
+      { command: 'normlens.explainLayer', when: 'editorLangId == python', group: 'navigation@89' },
       { command: 'normlens.openPanel', when: 'editorLangId == python', group: 'navigation@90' },
     ],
   },
@@ -40,10 +44,22 @@ export const contributes = {
         additionalProperties: { type: 'boolean' },
         markdownDescription: 'Turn single checks on or off by rule code, e.g. `{ "groupnorm-divisibility": false }`. A rule\'s code is shown with each problem.',
       },
+      'normlens.hover.mode': {
+        type: 'string',
+        enum: ['compact', 'full', 'off'],
+        enumDescriptions: [
+          'A short hover that fits without scrolling: what the line builds, what it normalizes over, the arguments that matter, the checks that hold here, one line of numbers, and links.',
+          'The whole explanation in the hover (formula, modes, every argument, other frameworks, advice, worked example).',
+          'No NormLens hover (the full explanation stays available with "NormLens: Explain Layer at Cursor").',
+        ],
+        default: 'compact',
+        description: 'What NormLens shows when hovering over a normalization layer.',
+      },
       'normlens.hover.enable': {
         type: 'boolean',
         default: true,
         description: 'Explain normalization layers when hovering over them.',
+        markdownDeprecationMessage: 'Use `#normlens.hover.mode#` instead; `false` here still turns hovers off while the mode is `compact`.',
       },
       'normlens.preferredFramework': {
         type: 'string',

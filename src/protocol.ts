@@ -39,6 +39,8 @@ export interface OpenRequest {
   kind?: LayerKind;
   /** Effective constructor arguments by parameter name, as the recognizer binds them. */
   args?: Record<string, PyValue>;
+  /** Rank of the layer's usual input (2 to 5): the panel starts from the preset of that rank. */
+  rank?: number;
 }
 
 /** Everything the panel needs to redraw itself; persisted with the webview's setState. */
@@ -109,7 +111,7 @@ export function isPyValue(x: unknown, depth = 0): x is PyValue {
 export function parseOpenRequest(x: unknown): Parsed<OpenRequest> {
   if (x === undefined || x === null) return ok({});
   if (!isRecord(x)) return fail(`open request must be an object, got ${describe(x)}`);
-  const extra = unknownKey(x, ['framework', 'kind', 'args']);
+  const extra = unknownKey(x, ['framework', 'kind', 'args', 'rank']);
   if (extra) return fail(`open request has an unknown field "${extra}"`);
   const out: OpenRequest = {};
   if (x.framework !== undefined) {
@@ -132,6 +134,10 @@ export function parseOpenRequest(x: unknown): Parsed<OpenRequest> {
       args[k] = v;
     }
     out.args = args;
+  }
+  if (x.rank !== undefined) {
+    if (typeof x.rank !== 'number' || !Number.isInteger(x.rank) || x.rank < 2 || x.rank > 5) return fail(`open request: rank must be an integer from 2 to 5, got ${describe(x.rank)}`);
+    out.rank = x.rank;
   }
   return ok(out);
 }

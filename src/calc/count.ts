@@ -10,6 +10,7 @@ import { allQualifiedNames, findByQualifiedName } from '../frameworks/index';
 import type { FrameworkId, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { recognize } from '../python/index';
+import { checkDocument } from '../rules/index';
 import { infoOf } from '../explain/context';
 import { bytesText, code, grouped, mdTable, shapeText, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
@@ -132,8 +133,8 @@ export function preludeFor(callee: string, preferred: FrameworkId = 'pytorch'): 
   return ALIASES[head] ?? `import ${head}`;
 }
 
-/** Recognizes a call typed by a person, e.g. `BatchNorm2d(64)` or `nn.LayerNorm([768], eps=1e-6)`. */
-export function recognizeTyped(text: string, preferred: FrameworkId = 'pytorch'): ResolvedLayer | { error: string } {
+/** The program a typed call is read as (its imports, then the call on line 1), or a message. */
+function typedProgram(text: string, preferred: FrameworkId): { program: string; callee: string } | { error: string } {
   const t = text.trim();
   if (t === '') return { error: 'type a layer, e.g. BatchNorm2d(64) or nn.LayerNorm([768])' };
   const m = /^([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*(\(?)/.exec(t);
@@ -142,15 +143,47 @@ export function recognizeTyped(text: string, preferred: FrameworkId = 'pytorch')
   const source = m[2] ? t : `${t}()`;
   const prelude = preludeFor(callee, preferred);
   if (typeof prelude !== 'string') return prelude;
-  const program = `${prelude}\n${source}\n`;
-  const found = recognize(program).filter((l) => l.call.range.start.line >= 1);
-  if (found.length === 0) return { error: `'${callee}' is not a normalization layer NormLens knows` };
+  return { program: `${prelude}\n${source}\n`, callee };
+}
+
+/** Recognizes a call typed by a person, e.g. `BatchNorm2d(64)` or `nn.LayerNorm([768], eps=1e-6)`. */
+export function recognizeTyped(text: string, preferred: FrameworkId = 'pytorch'): ResolvedLayer | { error: string } {
+  const p = typedProgram(text, preferred);
+  if ('error' in p) return p;
+  const found = recognize(p.program).filter((l) => l.call.range.start.line >= 1);
+  if (found.length === 0) return { error: `'${p.callee}' is not a normalization layer NormLens knows` };
   const layer = found[0];
   if (!layer.call.complete) return { error: "the call is not closed: a ')' is missing" };
   return layer;
 }
 
+/**
+ * What is wrong with a typed layer, checked as it is typed, or null: not a layer NormLens knows,
+ * arguments that do not bind, names whose value is needed (`BatchNorm2d(planes)`: type the
+ * number), and what the framework itself refuses to build (the rules' errors, e.g. GroupNorm(32,
+ * 100): 100 channels do not split into 32 groups).
+ */
+export function typedLayerProblem(text: string, preferred: FrameworkId = 'pytorch'): string | null {
+  const p = typedProgram(text, preferred);
+  if ('error' in p) return p.error;
+  const layer = recognizeTyped(text, preferred);
+  if ('error' in layer) return layer.error;
+  if (layer.bindingErrors.length) return layer.bindingErrors[0];
+  if (layer.spec.form === 'function') return null;
+  // Tensors passed in (weights, running statistics) are names by nature; sizes and settings need values.
+  const settings = Object.entries(layer.arguments).filter(([k]) => !layer.spec.params.find((q) => q.name === k)?.tensor);
+  const exprs = settings.filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v));
+  const listExpr = settings.filter(([, v]) => Array.isArray(v) && v.some((x) => typeof x === 'object' && x !== null));
+  const named = [...exprs, ...listExpr].map(([k, v]) => `${k}=${visibleText(typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { expr: string }).expr : JSON.stringify(v))}`);
+  if (named.length) return `${named.join(', ')}: a name or expression has a value only when the code runs; type the number (e.g. ${layer.spec.name}(64))`;
+  const refused = checkDocument(p.program).find((d) => d.severity === 'error' && d.range.start.line >= 1);
+  if (refused) return `${infoOf(layer.spec.framework).name} refuses to build it: ${refused.message}`;
+  return null;
+}
+
 export function countTyped(text: string, preferred: FrameworkId = 'pytorch', req: CountRequest = {}): CalcOutcome<CountResult> {
+  const problem = typedLayerProblem(text, preferred);
+  if (problem) return { ok: false, message: problem };
   const layer = recognizeTyped(text, preferred);
   if ('error' in layer) return { ok: false, message: layer.error };
   return countLayer(layer, req);

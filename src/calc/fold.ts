@@ -23,6 +23,8 @@ export interface FoldRequest {
   runningVar?: number | number[];
   eps: number;
   seed: number;
+  /** Framework of the snippet that folds real weights (PyTorch when absent). */
+  framework?: string;
 }
 
 export interface FoldResult {
@@ -36,6 +38,8 @@ export interface FoldResult {
   check: { inputShape: number[]; outputShape: number[]; maxAbsDiff: number; sampleSeed: number };
   /** True when some inputs were not given and came from the seeded sample. */
   sampled: string[];
+  /** Framework of the snippet. */
+  framework: string;
 }
 
 const LAYER_BY_RANK: Record<number, FoldResult['layer']> = { 2: 'Linear', 3: 'Conv1d', 4: 'Conv2d', 5: 'Conv3d' };
@@ -119,6 +123,7 @@ export function foldIntoConv(req: FoldRequest): CalcOutcome<FoldResult> {
     scale: Array.from(gamma, (g, i) => g / Math.sqrt(variance[i] + req.eps)),
     check: { inputShape, outputShape: check.folded.shape, maxAbsDiff: check.maxAbsDiff, sampleSeed },
     sampled,
+    framework: req.framework ?? 'pytorch',
   };
   return { ok: true, value: result, ...renderFold(result) };
 }
@@ -130,27 +135,74 @@ export function renderFold(r: FoldResult, decimals = 4): { markdown: Md; text: s
     'W′     = W · scale            (per output channel)',
     'b′     = (b − running_mean) · scale + β',
   ].join('\n');
-  const rows = r.scale.map((s, i) => [i + 1, f(r.bn.gamma[i]), f(r.bn.beta[i]), f(r.bn.runningMean[i]), f(r.bn.runningVar[i]), f(s), f(r.foldedBias[i])]);
+  // Channels are numbered from 0, as the frameworks index them.
+  const rows = r.scale.map((s, i) => [i, f(r.bn.gamma[i]), f(r.bn.beta[i]), f(r.bn.runningMean[i]), f(r.bn.runningVar[i]), f(s), f(r.foldedBias[i])]);
   const header = ['channel', 'γ', 'β', 'mean', 'var', 'scale', "b′"].map(Md.raw);
   const verdict = `Check on a sample input ${shapeText(r.check.inputShape)}: ${r.layer} + BatchNorm (eval) vs folded ${r.layer}, max |difference| = ${r.check.maxAbsDiff.toExponential(2)}`;
-  const sampledNote = r.sampled.length ? `Not given, taken from the seeded sample: ${r.sampled.join(', ')}.` : '';
+  const sampledNote = r.sampled.length ? `Stand-in numbers, not your model's: ${r.sampled.join(', ')} come from a seeded sample (seed ${r.check.sampleSeed - 5}). Paste your own, or fold your real weights with the snippet below.` : '';
   const caveat = 'The fold is exact only for inference: in training BatchNorm uses each batch\'s own statistics, which no fixed weight can reproduce. Fold after model.eval() / for export, not before training.';
   const weightText = nestedText(r.foldedWeight, r.weightShape, decimals);
   const biasText = nestedText(r.foldedBias, [r.foldedBias.length], decimals);
   // Everything here is ours: the layer kind (Conv/Linear), numbers and tensor names.
+  const snippet = foldSnippet(r.framework, r.layer);
   const markdown = Md.join([
+    ...(sampledNote ? [md`> **${Md.raw(sampledNote)}**`, Md.raw('')] : []),
     md`**Fold BatchNorm into ${Md.raw(r.layer)} ${shapeText(r.weightShape)}** (ε = ${pyFloat(r.bn.eps)})`, Md.raw(''),
     Md.fence(formula), Md.raw(''),
     mdTable(header, rows.map((row) => row.map((c) => (typeof c === 'number' ? Md.raw(String(c)) : c)))), Md.raw(''),
     Md.raw('Folded weight:'), Md.fence(weightText),
     Md.raw('Folded bias:'), Md.fence(biasText),
-    Md.raw(verdict), Md.raw(''), Md.raw(sampledNote), Md.raw(''), Md.raw(caveat),
+    Md.raw(verdict), Md.raw(''), Md.raw(caveat), Md.raw(''),
+    Md.raw(`**Fold your real weights** (${snippet.name}):`), Md.fence(snippet.code),
   ].filter((l, i, a) => !(l === '' && a[i - 1] === '')), '\n');
   const text = [
+    ...(sampledNote ? [sampledNote, ''] : []),
     `Fold BatchNorm into ${r.layer} ${shapeText(r.weightShape)} (eps = ${pyFloat(r.bn.eps)})`, formula, '',
     textTable(header, rows.map((row) => row.map(String))), '', `folded weight: ${weightText}`, `folded bias: ${biasText}`, '', verdict,
-    ...(sampledNote ? [sampledNote] : []), caveat,
+    caveat, '', `Fold your real weights (${snippet.name}):`, snippet.code,
   ].join('\n');
   const copyText = JSON.stringify({ weight_shape: r.weightShape, weight: r.foldedWeight, bias: r.foldedBias });
   return { markdown, text, copyText };
+}
+
+/**
+ * Code that folds a model's real BatchNorm into the layer before it, in the user's framework
+ * (the same formula as above: scale = γ/√(var+ε), W′ = W·scale, b′ = (b − mean)·scale + β).
+ */
+export function foldSnippet(framework: string, layer: FoldResult['layer']): { name: string; code: string } {
+  if (framework === 'keras' || framework === 'tf_keras') {
+    return {
+      name: 'Keras: a Conv2D/Dense followed by BatchNormalization, channels last',
+      code: [
+        'import numpy as np',
+        '',
+        'def fold_bn(conv, bn):',
+        '    """Returns (kernel, bias) of conv with bn folded in (inference only)."""',
+        '    kernel, *rest = conv.get_weights()',
+        '    bias = rest[0] if rest else np.zeros(kernel.shape[-1], kernel.dtype)',
+        '    gamma, beta, mean, var = bn.get_weights()  # center=True, scale=True',
+        '    scale = gamma / np.sqrt(var + bn.epsilon)',
+        '    return kernel * scale, (bias - mean) * scale + beta  # output channels are the last axis',
+        '',
+        '# new_conv (use_bias=True, same config) .set_weights(list(fold_bn(conv, bn)))',
+      ].join('\n'),
+    };
+  }
+  const conv = layer === 'Linear' ? 'Linear' : layer;
+  return {
+    name: `PyTorch: an nn.${conv} followed by its BatchNorm, after model.eval()`,
+    code: [
+      'import torch',
+      '',
+      '@torch.no_grad()',
+      'def fold_bn(conv, bn):',
+      '    """Folds bn into conv in place (inference only); replace bn with nn.Identity() afterwards."""',
+      '    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # affine=False: use torch.ones_like(bn.running_var)',
+      '    conv.weight.mul_(scale.reshape(-1, *[1] * (conv.weight.dim() - 1)))',
+      '    bias = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)',
+      '    conv.bias = torch.nn.Parameter((bias - bn.running_mean) * scale + bn.bias)',
+      '',
+      `# fold_bn(model.conv1, model.bn1); model.bn1 = torch.nn.Identity()`,
+    ].join('\n'),
+  };
 }

@@ -8,6 +8,7 @@ import { NormError } from '../core/errors';
 import { MAX_ELEMENTS } from '../protocol';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
+import { parseNumbers } from './parse';
 import type { CalcOutcome } from './result';
 
 export type NormalizeKind = 'batch_norm' | 'layer_norm' | 'rms_norm' | 'group_norm' | 'instance_norm';
@@ -84,6 +85,29 @@ export function validateGroups(text: string, channels?: number): string | null {
   if (g < 1) return `groups must be at least 1 (got ${g})`;
   if (channels !== undefined && channels % g !== 0) return `${channels} channels are not divisible into ${g} groups`;
   return null;
+}
+
+/**
+ * Validation of a per-channel (or per-element) field against the shape typed before it: one
+ * number, or exactly `count` of them (γ, β, running mean and variance). `nonNegative` for
+ * variances. Returns a message, or null when valid.
+ */
+export function validatePerGroup(text: string, count: number, what: string, unit: string, nonNegative = false): string | null {
+  const r = parseNumbers(text);
+  if (!r.ok) return r.message;
+  if (r.values.length !== 1 && r.values.length !== count) {
+    return `${what}: ${r.values.length} values for ${count} ${unit}${count === 1 ? '' : 's'}; give one number or ${count} (one per ${unit}, index 0 to ${count - 1})`;
+  }
+  if (nonNegative && r.values.some((v) => v < 0)) return `${what} cannot be negative`;
+  return null;
+}
+
+/** How many γ values a layer of `kind` takes for `shape`: channels on `channelAxis`, or the trailing `normalizedDims` elements. */
+export function perGroupCount(kind: NormalizeKind, shape: readonly number[], channelAxis?: number, normalizedDims?: number): number {
+  if (kind === 'layer_norm' || kind === 'rms_norm') return shape.slice(shape.length - (normalizedDims ?? 1)).reduce((a, b) => a * b, 1);
+  const rank = shape.length;
+  const axis = (channelAxis ?? 1) < 0 ? (channelAxis ?? 1) + rank : channelAxis ?? 1;
+  return shape[axis] ?? 1;
 }
 
 function expandPerChannel(v: number | number[] | undefined, n: number, fallback: number, what: string, unit: string): Float32Array | string {

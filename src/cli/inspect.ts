@@ -256,7 +256,7 @@ async function walk(dir: string, out: Found[], problem: (m: string) => void): Pr
 }
 
 /** Python files of the disk, read once each (other modules of the project, for sibling imports). */
-function diskFiles(): ProjectFiles {
+export function diskFiles(): ProjectFiles {
   const cache = (diskFiles.cache ??= new Map<string, string | undefined>());
   return {
     read(p: string): string | undefined {

@@ -1,11 +1,12 @@
 /**
  * The `normlens` command line: `normlens compute` (the core from a terminal, JSON in and out),
- * `normlens inspect` (find and check normalization layers in Python files) and `normlens port`
- * (move a trained layer to another framework).
+ * `normlens inspect` (find and check normalization layers in Python files), `normlens explain`
+ * (the hover of one layer) and `normlens port` (move a trained layer to another framework).
  */
 import { version } from '../../package.json';
 import { COMPUTE_USAGE, compute } from './compute';
 import { runInspect } from './inspect';
+import { runExplain } from './explain';
 import { decodeText } from './decode';
 import { truncateText, visibleText } from '../core/visible';
 import { PORT_USAGE, port } from './port';
@@ -18,10 +19,12 @@ const USAGE = `normlens ${version}: explain and check normalization layers
 Usage:
   normlens compute < request.json     compute a layer (any framework's class) on given data
   normlens inspect PATH... [--json]   list and check normalization layers in .py/.ipynb files
+  normlens explain PATH:LINE[:COL] [--full] [--json]
+                                      what the editor's hover says about the layer there
   normlens port < request.json        move a trained layer to another framework (plan and snippet)
   normlens --help | --version
 
-Run \`normlens compute --help\`, \`normlens inspect --help\` or \`normlens port --help\` for details.
+Run \`normlens compute --help\`, \`normlens inspect --help\`, \`normlens explain --help\` or \`normlens port --help\` for details.
 `;
 
 /** Stdin as text, decoded by its BOM (UTF-8, UTF-16LE/BE; UTF-8 without one); null when longer than MAX_REQUEST_BYTES. */
@@ -94,6 +97,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'inspect':
       return runInspect(rest, {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+        isTTY: !!process.stdout.isTTY,
+      });
+    case 'explain':
+      return runExplain(rest, {
         stdout: (s) => process.stdout.write(s),
         stderr: (s) => process.stderr.write(s),
         isTTY: !!process.stdout.isTTY,

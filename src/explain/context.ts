@@ -2,6 +2,7 @@
 import type { CoreLayerSpec } from '../core/spec';
 import type { FrameworkInfo, ParamRoles, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
+import type { NormDiagnostic } from '../rules/types';
 import { frameworkInfo } from '../frameworks/index';
 import { isExpr } from './format';
 
@@ -125,4 +126,14 @@ export function roleWritten(ctx: LayerContext, role: keyof ParamRoles): boolean 
 
 export function num(v: PyValue | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** The diagnostics about this layer: on its call, or pointing at it from elsewhere (`about`). */
+export function diagnosticsFor(layer: ResolvedLayer, diagnostics: readonly NormDiagnostic[]): NormDiagnostic[] {
+  const r = layer.call.range;
+  return diagnostics.filter((d) => {
+    if ((d.cell ?? undefined) !== (layer.cell ?? undefined)) return false;
+    const at = d.about ?? d.range;
+    return at.startOffset >= r.startOffset && at.endOffset <= r.endOffset;
+  });
 }

@@ -11,7 +11,8 @@ import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from '../calc/convention';
 import { startFromLayer } from '../calc/fromLayer';
 import { frameworkCount } from '../calc/paramCount';
-import { infoOf, layerContext, num, roleName, roleValue } from './context';
+import { diagnosticsFor, infoOf, layerContext, num, roleName, roleValue } from './context';
+import type { NormDiagnostic } from '../rules/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
@@ -26,6 +27,10 @@ export interface HoverOptions {
   decimals: number;
   seed: number;
   preferredFramework?: FrameworkId;
+  /** The document's diagnostics: those about this layer are its checks (and decide the rule-tied pitfalls). */
+  diagnostics?: readonly NormDiagnostic[];
+  /** False for the full explanation opened as a document (the Markdown preview runs no command links). */
+  links?: boolean;
 }
 
 export interface HoverSections {
@@ -38,7 +43,10 @@ export interface HoverSections {
   parameters: Md;
   /** Empty when the other frameworks would not say anything different. */
   frameworks: Md;
-  pitfalls: { id: string; title: string; text: Md }[];
+  /** Problems the rules found on this layer in this code. */
+  checks: { code: string; severity: string; message: string }[];
+  /** Pitfalls that hold for this layer (`generic`: for every layer of its kind). */
+  pitfalls: { id: string; title: string; text: Md; generic: boolean }[];
   /** Markdown of the worked example, or a short reason there is none. */
   example: Md;
   exampleData: WorkedExample | null;
@@ -50,7 +58,7 @@ export interface Hover {
   sections: HoverSections;
 }
 
-const KIND_NAMES: Record<LayerKind, string> = {
+export const KIND_NAMES: Record<LayerKind, string> = {
   batch_norm: 'batch normalization',
   layer_norm: 'layer normalization',
   group_norm: 'group normalization',
@@ -63,7 +71,7 @@ const KIND_NAMES: Record<LayerKind, string> = {
 };
 
 /** Axis letters of an input of `rank` with channels on `axis` (N first), e.g. (N, C, H, W). */
-function axisLetters(rank: number, axis: number): string[] {
+export function axisLetters(rank: number, axis: number): string[] {
   const spatial: Record<number, string[]> = { 0: [], 1: ['L'], 2: ['H', 'W'], 3: ['D', 'H', 'W'] };
   const rest = spatial[rank - 2] ?? Array.from({ length: rank - 2 }, (_, i) => `d${i + 1}`);
   const letters = ['N'];
@@ -72,7 +80,7 @@ function axisLetters(rank: number, axis: number): string[] {
   return letters;
 }
 
-function resolveAxis(axis: number, rank: number) {
+export function resolveAxis(axis: number, rank: number) {
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -365,7 +373,8 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'].map(Md.raw);
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
   const reduced = ctx.sizedFromSample ? 'sizes as if the input had this shape' : ex.reduced;
-  const intro = md`Training mode on a seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
+  const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
+  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
   return { text: md`${intro}\n\n${mdTable(header, rows)}`, data: ex };
 }
 
@@ -402,7 +411,7 @@ function fence(lines: readonly string[]): Md {
   return Md.fence(lines.map((l) => visiblePrefix(l, MAX_USER_TEXT + 100)).join('\n'));
 }
 
-function callText(layer: ResolvedLayer): string {
+export function callText(layer: ResolvedLayer): string {
   const written = layer.call.args.map((a) => (a.star ? `${a.star}${a.text}` : a.name ? `${a.name}=${a.text}` : a.text));
   return `${layer.call.callee}(${written.join(', ')})`;
 }
@@ -437,17 +446,27 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const args = argumentsText(layer);
   const parameters = spec.form === 'module' ? parametersText(ctx) : Md.raw('');
   const frameworks = otherFrameworks(ctx, options.preferredFramework);
-  const pitfalls = pitfallsFor(ctx);
+  const mine = diagnosticsFor(layer, options.diagnostics ?? []);
+  const pitfalls = pitfallsFor(ctx, new Set(mine.map((d) => d.code)));
+  const checks = mine.map((d) => ({ code: d.code, severity: d.severity, message: d.message }));
   const example = exampleText(ctx, options);
-  const links = linksText(ctx);
+  const links = options.links === false ? Md.raw('') : linksText(ctx);
 
   const when = WHEN[spec.kind];
   const blank = Md.raw('');
   const out: Md[] = [title, subtitle, blank, axes, ...(when ? [blank, when] : []), blank, formula, blank, modes, blank, Md.raw('#### Arguments'), args];
   if (parameters) out.push(blank, parameters);
   if (frameworks) out.push(blank, Md.raw('#### In other frameworks'), frameworks);
-  if (pitfalls.length) out.push(blank, Md.raw('#### Watch out'), ...pitfalls.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
-  out.push(blank, Md.raw('#### Worked example'), example.text, blank, links);
+  const specific = pitfalls.filter((p) => !p.generic && !checks.some((c) => c.code === p.id));
+  if (checks.length || specific.length) {
+    out.push(blank, Md.raw('#### In this code'),
+      ...checks.map((c) => md`- **${Md.raw(c.severity)}** ${Md.text(c.message)} (${code(c.code)})`),
+      ...specific.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
+  }
+  const generic = pitfalls.filter((p) => p.generic);
+  if (generic.length) out.push(blank, Md.raw('#### Good to know'), ...generic.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
+  out.push(blank, Md.raw('#### Worked example'), example.text);
+  if (links.length) out.push(blank, links);
   return {
     markdown: Md.join(out, '\n'),
     sections: {
@@ -458,6 +477,7 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
       arguments: args,
       parameters,
       frameworks,
+      checks,
       pitfalls,
       example: example.text,
       exampleData: example.data,

@@ -20,9 +20,54 @@ export const CALC_COMMANDS = {
   choose: 'normlens.calc.choose',
 } as const;
 
-export const OPEN_PANEL_COMMAND = 'normlens.openPanel';
+/** The calculators that apply to a layer of `kind`, in the order they are offered. */
+export function calculatorsFor(kind: LayerKind, hasMomentum: boolean): { title: string; command: string }[] {
+  const out: { title: string; command: string }[] = [];
+  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
+    out.push({ title: 'Normalize values', command: CALC_COMMANDS.normalize });
+  }
+  out.push({ title: 'Count parameters and memory', command: CALC_COMMANDS.count });
+  if (kind === 'batch_norm' && hasMomentum) {
+    out.push({ title: 'Convert momentum between frameworks', command: CALC_COMMANDS.momentum });
+    out.push({ title: 'Simulate running statistics', command: CALC_COMMANDS.simulate });
+    out.push({ title: 'Fold into the preceding Conv/Linear', command: CALC_COMMANDS.fold });
+  }
+  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
+    out.push({ title: 'Port to another framework', command: 'normlens.calc.port' });
+  }
+  out.push({ title: 'Choose a normalization', command: CALC_COMMANDS.choose });
+  return out;
+}
 
-export const LINK_COMMANDS: string[] = [OPEN_PANEL_COMMAND, ...Object.values(CALC_COMMANDS)];
+export const OPEN_PANEL_COMMAND = 'normlens.openPanel';
+/** Opens the full explanation of a layer beside the editor; argument: ExplainTarget. */
+export const EXPLAIN_COMMAND = 'normlens.explainLayer';
+/** Lists the calculators that apply to a layer; argument: CalcStart. */
+export const CALC_LIST_COMMAND = 'normlens.calculators';
+
+export const LINK_COMMANDS: string[] = [OPEN_PANEL_COMMAND, EXPLAIN_COMMAND, CALC_LIST_COMMAND, ...Object.values(CALC_COMMANDS)];
+
+/**
+ * Which layer a "full explanation" link is about: the hover that wrote it (`ref`, a number the
+ * editor hands out per hover) and the 0-based position of the call, used when the hover is gone.
+ */
+export interface ExplainTarget {
+  ref: number;
+  line: number;
+  character: number;
+}
+
+export function explainLinkArg(t: ExplainTarget): string {
+  return encodeArg({ ref: t.ref, line: t.line, character: t.character });
+}
+
+/** A received explain argument, validated; null when it is not one. */
+export function parseExplainTarget(x: unknown): ExplainTarget | null {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return null;
+  const o = x as Record<string, unknown>;
+  const nat = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 31;
+  return nat(o.ref) && nat(o.line) && nat(o.character) ? { ref: o.ref as number, line: o.line as number, character: o.character as number } : null;
+}
 
 export interface CalcStart {
   framework: FrameworkId;
@@ -80,7 +125,8 @@ export function calcLinkArg(start: CalcStart): string {
 
 /** The encoded argument of the "open in comparison panel" link (only values linkArgs accepts). */
 export function panelLinkArg(req: OpenRequest): string {
-  return encodeArg({ ...req, args: { ...linkArgs(req.args) } });
+  const rank = typeof req.rank === 'number' && Number.isInteger(req.rank) && req.rank >= 2 && req.rank <= 5 ? { rank: req.rank } : {};
+  return encodeArg({ framework: req.framework, kind: req.kind, args: { ...linkArgs(req.args) }, ...rank });
 }
 
 /** A `command:` URI with one JSON argument, encoded as VS Code expects. */

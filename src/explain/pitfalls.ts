@@ -14,8 +14,18 @@ export interface Pitfall {
   id: string;
   /** Short bold lead-in. */
   title: string;
+  /**
+   * True when the advice holds for every layer of its kind (train/eval mismatch, batch size 1,
+   * freezing): the full explanation gives it, the compact hover does not (it shows only what
+   * this layer's arguments or this code make true).
+   */
+  generic?: true;
+  /** Set when the advice follows from a check on the code (a rule): it applies only when that rule reported it on this layer. */
+  rule?: string;
   appliesTo(ctx: LayerContext): boolean;
   text(ctx: LayerContext): Md;
+  /** One line for the compact hover (situational pitfalls only). */
+  short?(ctx: LayerContext): Md;
 }
 
 const isBatchNorm = (c: LayerContext) => c.layer.spec.kind === 'batch_norm';
@@ -58,6 +68,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'train-eval-mismatch',
+    generic: true,
     title: 'Train/eval mismatch',
     appliesTo: (c) => (isBatchNorm(c) || (c.layer.spec.kind === 'instance_norm' && roleValue(c, 'trackRunningStats') === true)) && tracks(c),
     text: (c) => Md.raw(
@@ -66,6 +77,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'no-running-stats',
+    short: (c) => md`${code(`${roleName(c, 'trackRunningStats')}=False`)}: inference also uses the batch's own statistics, so outputs depend on the rest of the batch.`,
     title: 'Batch statistics at inference too',
     appliesTo: (c) => isBatchNorm(c) && !tracks(c),
     text: (c) =>
@@ -73,6 +85,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'batch-size-one',
+    generic: true,
     title: 'Batch size 1 in training',
     appliesTo: (c) => isBatchNorm(c),
     text: (c) => Md.raw(
@@ -83,6 +96,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'syncbn-process-group',
+    short: () => Md.raw('it all-reduces statistics only under an initialized torch.distributed process group (usually DistributedDataParallel); without one it computes as a plain BatchNorm (PyTorch 2.x).'),
     title: 'SyncBatchNorm only synchronizes under torch.distributed',
     appliesTo: (c) => c.layer.spec.name === 'SyncBatchNorm',
     text: () =>
@@ -94,6 +108,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'freeze-when-finetuning',
+    generic: true,
     title: 'Freezing it when fine-tuning',
     appliesTo: (c) => isBatchNorm(c) && tracks(c),
     text: (c) => Md.raw((() => {
@@ -111,6 +126,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'flax-batch-stats',
+    short: (c) => Md.raw(fw(c, 'flax_linen') ? 'give use_running_average; in training apply with mutable=["batch_stats"] and keep the returned batch_stats.' : 'switch with model.train() / model.eval(); without model.eval() it keeps using batch statistics.'),
     title: 'use_running_average and batch_stats',
     appliesTo: (c) => isBatchNorm(c) && fw(c, 'flax_linen', 'flax_nnx'),
     text: (c) => Md.raw(
@@ -120,12 +136,15 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'conv-bias-before-bn',
+    rule: 'conv-bias-before-bn',
     title: 'Bias before BatchNorm is wasted',
-    appliesTo: (c) => isBatchNorm(c) && roleValue(c, 'bias') !== false && roleValue(c, 'affine') !== false,
+    // Whether the layer before has a bias is known only from the code: the rule decides (see `rule`).
+    appliesTo: (c) => isBatchNorm(c),
     text: () => Md.raw('A bias in the Conv/Linear layer right before is cancelled by the mean subtraction (β does its job): create that layer with bias=False / use_bias=False.'),
   },
   {
     id: 'layernorm-nchw',
+    generic: true,
     title: 'LayerNorm normalizes the last dimensions',
     appliesTo: (c) => c.layer.spec.kind === 'layer_norm' && fw(c, 'pytorch'),
     text: (c) => {
@@ -136,6 +155,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'rmsnorm-eps-none',
+    short: () => md`float32 inputs get ${pyFloat(FLOAT32_EPS)}, float16/bfloat16 the same float32 value; write an explicit ε such as 1e-6 when porting.`,
     title: 'ε = None is machine epsilon',
     appliesTo: (c) => c.layer.spec.kind === 'rms_norm' && roleName(c, 'eps') !== undefined && roleValue(c, 'eps') === null,
     text: () => Md.raw(
@@ -169,6 +189,7 @@ export const PITFALLS: Pitfall[] = [
   },
   {
     id: 'functional-batch-norm-training',
+    short: (c) => md`without ${code(`${c.layer.spec.modeArg!.name}=${pyRepr(c.layer.spec.modeArg!.trainWhen)}`)} it uses the running statistics passed in, whatever the model's mode; pass ${code(`${c.layer.spec.modeArg!.name}=self.training`)}.`,
     title: 'training defaults to False',
     appliesTo: (c) => isBatchNorm(c) && c.layer.spec.form === 'function' && c.layer.spec.modeArg !== undefined &&
       c.values[c.layer.spec.modeArg.name] !== c.layer.spec.modeArg.trainWhen,
@@ -188,6 +209,17 @@ function largestDivisorAtMost(n: number, k: number): number {
   return 1;
 }
 
-export function pitfallsFor(ctx: LayerContext): { id: string; title: string; text: Md }[] {
-  return PITFALLS.filter((p) => p.appliesTo(ctx)).map((p) => ({ id: p.id, title: p.title, text: p.text(ctx) }));
+/**
+ * The pitfalls that hold for this layer. `ruleCodes`: codes of the diagnostics the rules reported
+ * on this layer; a pitfall tied to a rule shows only when that rule fired (bias before BatchNorm
+ * only when the layer before really has a bias).
+ */
+export function pitfallsFor(ctx: LayerContext, ruleCodes: ReadonlySet<string> = new Set()): { id: string; title: string; text: Md; generic: boolean }[] {
+  return PITFALLS.filter((p) => (p.rule ? ruleCodes.has(p.rule) : true) && p.appliesTo(ctx))
+    .map((p) => ({ id: p.id, title: p.title, text: p.text(ctx), generic: p.generic === true }));
+}
+
+/** Pitfalls that this layer's own arguments make true and no rule reports: one line each, for the compact hover. */
+export function situationalPitfalls(ctx: LayerContext): { id: string; title: string; short: Md }[] {
+  return PITFALLS.filter((p) => !p.generic && !p.rule && p.short && p.appliesTo(ctx)).map((p) => ({ id: p.id, title: p.title, short: p.short!(ctx) }));
 }

@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import type { CalcOutcome } from '../calc/result';
 import { parseNumbers, parseShape, parseScalar } from '../calc/parse';
-import { NORMALIZE_KINDS, normalizeValues, validateEps, validateGroups, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
+import { NORMALIZE_KINDS, normalizeValues, perGroupCount, validateEps, validateGroups, validatePerGroup, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
 import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
@@ -17,7 +17,7 @@ import { PORT_FRAMEWORKS, portCalc } from '../calc/port';
 import type { FrameworkId, MomentumConvention } from '../frameworks/types';
 import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
 import type { PyValue } from '../frameworks/types';
-import { countTyped, recognizeTyped } from '../calc/count';
+import { countTyped, typedLayerProblem } from '../calc/count';
 import { convertMomentumBetween, validateMomentum } from '../calc/momentum';
 import type { ResolvedLayer } from '../python/types';
 import { parseCalcStart } from '../explain/links';
@@ -25,7 +25,8 @@ import { notificationText } from '../core/visible';
 import { seedFromStart, startFromLayer, type LayerSeed } from '../calc/fromLayer';
 import { readSettings } from './config';
 import type { ResultStore } from './results';
-import { registerCommand, showInputBox, showQuickPick, showErrorMessage } from './vscodeapi';
+import { BACK_BUTTON, createInputBox, createQuickPick, registerCommand, showErrorMessage } from './vscodeapi';
+import { BACK, Cancelled, Wizard, type BackWithText, type PickItem, type PickStep, type TextStep } from '../calc/wizard';
 
 /** What a calculator command returns (also to `executeCommand` callers). */
 export interface CalcCommandResult {
@@ -44,13 +45,10 @@ export interface CalcArgs {
   [key: string]: unknown;
 }
 
-/** Thrown when the person dismisses a prompt: the command ends quietly. */
-class Cancelled extends Error {}
-
 export type LayerAtCursor = () => ResolvedLayer | undefined;
 
 // ---------------------------------------------------------------------------------------------
-// Prompts
+// Prompts: steps of a wizard (src/calc/wizard.ts) shown as QuickInputs with step i of n and Back
 
 interface AskText {
   title: string;
@@ -60,26 +58,92 @@ interface AskText {
   validate: (text: string) => string | null;
 }
 
-async function askText(o: AskText): Promise<string> {
-  const r = await showInputBox({
-    title: o.title,
-    prompt: o.prompt,
-    value: o.value,
-    placeHolder: o.placeHolder,
-    ignoreFocusOut: true,
-    validateInput: (t) => o.validate(t) ?? undefined,
+/** The wizard of the calculator running now (one runs at a time: each QuickInput is modal to the window). */
+let wizard: Wizard | undefined;
+
+/** A text step: validated on every keystroke (against the answers before it); Enter only when valid. */
+function inputStep(o: TextStep): Promise<string | BackWithText | typeof BACK | undefined> {
+  return new Promise((resolve) => {
+    const box = createInputBox();
+    let done = false;
+    const finish = (v: string | BackWithText | typeof BACK | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      box.dispose();
+    };
+    box.title = o.title;
+    box.prompt = o.prompt;
+    box.value = o.value ?? '';
+    box.placeholder = o.placeHolder;
+    box.step = o.step;
+    box.totalSteps = o.totalSteps;
+    box.ignoreFocusOut = true;
+    box.buttons = o.canGoBack ? [BACK_BUTTON] : [];
+    // The last try's message (the calculation failed) stays until the text changes.
+    box.validationMessage = o.error ?? o.validate(box.value) ?? undefined;
+    box.onDidChangeValue((t) => (box.validationMessage = o.validate(t) ?? undefined));
+    box.onDidAccept(() => {
+      const message = o.validate(box.value);
+      if (message) box.validationMessage = message;
+      else finish(box.value);
+    });
+    box.onDidTriggerButton((b) => {
+      // What was typed goes back with it: shown again on the way forward, even when not valid yet.
+      if (b === BACK_BUTTON) finish({ back: BACK, typed: box.value });
+    });
+    box.onDidHide(() => finish(undefined));
+    box.show();
   });
-  if (r === undefined) throw new Cancelled();
+}
+
+function pickStep<T>(o: PickStep<T>): Promise<PickItem<T> | typeof BACK | undefined> {
+  return new Promise((resolve) => {
+    const qp = createQuickPick<vscode.QuickPickItem & { item: PickItem<T> }>();
+    let done = false;
+    const finish = (v: PickItem<T> | typeof BACK | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    const ordered = o.active === undefined ? o.items : [...o.items].sort((a, b) => Number(b.label === o.active) - Number(a.label === o.active));
+    qp.items = ordered.map((i) => ({ label: i.label, detail: i.detail, description: i.description, item: i }));
+    qp.title = o.title;
+    qp.placeholder = o.error ? `${o.error} — ${o.placeHolder}` : o.placeHolder;
+    qp.step = o.step;
+    qp.totalSteps = o.totalSteps;
+    qp.matchOnDetail = true;
+    qp.ignoreFocusOut = true;
+    qp.buttons = o.canGoBack ? [BACK_BUTTON] : [];
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0] ?? qp.activeItems[0];
+      if (sel) finish(sel.item);
+    });
+    qp.onDidTriggerButton((b) => {
+      if (b === BACK_BUTTON) finish(BACK);
+    });
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
+}
+
+const UI = { text: inputStep, pick: pickStep };
+
+async function askText(o: AskText): Promise<string> {
+  if (wizard) return wizard.text(o);
+  const r = await inputStep({ ...o, step: 1, totalSteps: 1, canGoBack: false });
+  if (typeof r !== 'string') throw new Cancelled();
   return r;
 }
 
-async function askPick<T>(title: string, placeHolder: string, items: { label: string; detail?: string; description?: string; value: T }[], preferred?: T): Promise<T> {
-  const ordered = preferred === undefined ? items : [...items].sort((a, b) => Number(b.value === preferred) - Number(a.value === preferred));
-  const r = await showQuickPick(
-    ordered.map((i) => ({ ...i, description: i.value === preferred ? `${i.description ?? ''} (from the layer at the cursor)`.trim() : i.description })),
-    { title, placeHolder, ignoreFocusOut: true, matchOnDetail: true },
-  );
-  if (!r) throw new Cancelled();
+/** A pick; `preferred` goes first, described by `why` (only a layer really at the cursor or in a link says so). */
+async function askPick<T>(title: string, placeHolder: string, items: { label: string; detail?: string; description?: string; value: T }[], preferred?: T, why = '(from the layer at the cursor)'): Promise<T> {
+  const described = items.map((i) => ({ ...i, description: i.value === preferred && why ? `${i.description ?? ''} ${why}`.trim() : i.description }));
+  const active = described.find((i) => i.value === preferred)?.label;
+  if (wizard) return wizard.pick(title, placeHolder, described, active);
+  const r = await pickStep({ title, placeHolder, items: described, active, step: 1, totalSteps: 1, canGoBack: false });
+  if (r === undefined || r === BACK) throw new Cancelled();
   return r.value;
 }
 
@@ -222,12 +286,14 @@ async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Pr
     req.eps = allowNone && text.trim() === 'None' ? null : scalarOf(text, 'ε');
   }
   const perWhat = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
+  // Checked against the values typed before: one number, or one per channel (element).
+  const count = perGroupCount(kind, shape, req.channelAxis, req.normalizedDims);
   req.gamma = args.gamma !== undefined ? (args.gamma as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
-    title, prompt: `γ (scale): one number, or one per ${perWhat}`, value: '1', validate: validateNumbers,
+    title, prompt: `γ (scale): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`, value: '1', validate: (t) => validatePerGroup(t, count, 'γ', perWhat),
   })));
   if (kind !== 'rms_norm') {
     req.beta = args.beta !== undefined ? (args.beta as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
-      title, prompt: `β (shift): one number, or one per ${perWhat}`, value: '0', validate: validateNumbers,
+      title, prompt: `β (shift): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`, value: '0', validate: (t) => validatePerGroup(t, count, 'β', perWhat),
     })));
   }
   if (kind === 'batch_norm') {
@@ -237,15 +303,11 @@ async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Pr
     ]));
     if (req.mode === 'eval') {
       req.runningMean = args.runningMean !== undefined ? (args.runningMean as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
-        title, prompt: 'Running mean: one number, or one per channel', value: '0', validate: validateNumbers,
+        title, prompt: `Running mean: one number, or ${count} (one per channel)`, value: '0', validate: (t) => validatePerGroup(t, count, 'running mean', 'channel'),
       })));
       req.runningVar = args.runningVar !== undefined ? (args.runningVar as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
-        title, prompt: 'Running variance: one number, or one per channel', value: '1',
-        validate: (t) => {
-          const r = parseNumbers(t);
-          if (!r.ok) return r.message;
-          return r.values.some((v) => v < 0) ? 'a variance cannot be negative' : null;
-        },
+        title, prompt: `Running variance: one number, or ${count} (one per channel)`, value: '1',
+        validate: (t) => validatePerGroup(t, count, 'running variance', 'channel', true),
       })));
     }
   } else if (args.mode === 'train' || args.mode === 'eval') {
@@ -281,7 +343,8 @@ async function momentumCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
   }
   const preferredTo = settings.preferredFramework !== 'auto' && settings.preferredFramework !== from ? settings.preferredFramework : from === 'pytorch' ? 'keras' : 'pytorch';
   const to = (args.to as FrameworkId | undefined) ??
-    (await askPick(title, 'Into which framework\'s convention?', frameworkItems.filter((i) => i.value !== from), preferredTo));
+    (await askPick(title, 'Into which framework\'s convention?', frameworkItems.filter((i) => i.value !== from), preferredTo,
+      settings.preferredFramework !== 'auto' && settings.preferredFramework === preferredTo ? '(normlens.preferredFramework)' : ''));
   return convertMomentumBetween(value, from, to);
 }
 
@@ -329,8 +392,41 @@ async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise
   }
   const epsDefault = bnSeed?.eps ?? 1e-5;
   req.eps = isNum(args.eps) ? args.eps : quiet ? epsDefault : scalarOf(await askText({ title, prompt: 'BatchNorm ε', value: String(epsDefault), validate: validateEps }), 'ε');
+  req.framework = (args.framework as string | undefined) ?? bnSeed?.framework ?? 'pytorch';
   for (const k of ['weight', 'gamma', 'beta', 'runningMean', 'runningVar'] as const) {
     if (args[k] !== undefined) (req as unknown as Record<string, unknown>)[k] = args[k];
+  }
+  if (!quiet) {
+    // The person's own numbers unless they ask for stand-ins (which the result then labels at the top).
+    const own = await askPick(title, 'Which numbers to fold?', [
+      { label: 'My numbers', detail: 'paste the weight, γ, β, running mean and running variance (state_dict values)', value: true },
+      { label: 'Stand-in numbers', detail: 'a seeded sample, to see the fold work; the result says so at the top', value: false },
+    ]);
+    if (own) {
+      const size = weightShape.reduce((a, b) => a * b, 1);
+      const out = weightShape[0];
+      req.weight = numbersOf(await askText({
+        title, prompt: `Weight: the ${size} values of the ${weightShape.join('×')} tensor, row-major (nested lists are fine)`, placeHolder: 'e.g. conv.weight.flatten().tolist()',
+        validate: (t) => {
+          const r = parseNumbers(t);
+          if (!r.ok) return r.message;
+          return r.values.length === size ? null : `${r.values.length} values; the weight ${weightShape.join('×')} has ${size}`;
+        },
+      }));
+      const fields = [
+        ['gamma', 'γ (bn.weight)', '1', false],
+        ['beta', 'β (bn.bias)', '0', false],
+        ['runningMean', 'running mean (bn.running_mean)', '0', false],
+        ['runningVar', 'running variance (bn.running_var)', '1', true],
+      ] as const;
+      for (const [key, what, dflt, nonNegative] of fields) {
+        const v = numbersOf(await askText({
+          title, prompt: `${what}: one number, or ${out} (one per output channel, index 0 to ${out - 1})`, value: dflt,
+          validate: (t) => validatePerGroup(t, out, what, 'channel', nonNegative),
+        }));
+        (req as unknown as Record<string, unknown>)[key] = v.length === 1 ? v[0] : v;
+      }
+    }
   }
   return foldIntoConv(req);
 }
@@ -370,10 +466,8 @@ async function countCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer:
       title,
       prompt: 'A normalization layer as you would write it, e.g. BatchNorm2d(64) or nn.LayerNorm([768])',
       value: fromLink?.text ?? (layer && layer.spec.form === 'module' ? callText(layer) : 'BatchNorm2d(64)'),
-      validate: (t) => {
-        const r = recognizeTyped(t, framework);
-        return 'error' in r ? r.error : null;
-      },
+      // Checked as typed: an unknown layer, a name whose value is needed, what the framework refuses to build.
+      validate: (t) => typedLayerProblem(t, framework),
     });
   }
   const dtypeBytes = numOr(args.dtypeBytes) ?? (quiet ? 4 : await askPick(title, 'Values stored as', DTYPES));
@@ -545,6 +639,16 @@ export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
   'normlens.calc.port': { title: 'Port a normalization layer', run: portCommand },
 };
 
+/** About how many questions each calculator asks (the "step i of n" total grows if a path asks more). */
+const STEPS: Record<string, number> = {
+  'normlens.calc.normalize': 7,
+  'normlens.calc.momentum': 3,
+  'normlens.calc.parameters': 2,
+  'normlens.calc.fold': 10,
+  'normlens.calc.simulate': 5,
+  'normlens.calc.choose': 5,
+};
+
 export function registerCalculators(
   context: vscode.ExtensionContext,
   results: ResultStore,
@@ -560,11 +664,16 @@ export function registerCalculators(
         try {
           // A hover link names its layer (and asks for everything else); otherwise the fields
           // given are used as they are and the layer under the cursor fills the prompts.
+          // Questions are steps of one wizard: numbered, with Back, answers kept, and a failed
+          // calculation shown on the last step instead of losing what was typed.
           const linkSeed = seedFromLink(args);
-          if (linkSeed) outcome = await calc.run({ show: args.show }, linkSeed, undefined, args);
-          else {
-            const layer = layerAtCursor();
-            outcome = await calc.run(args, seedFromLayer(layer), layer, undefined);
+          const layer = linkSeed ? undefined : layerAtCursor();
+          const w = new Wizard(UI, STEPS[id] ?? 3);
+          wizard = w;
+          try {
+            outcome = await w.run(() => (linkSeed ? calc.run({ show: args.show }, linkSeed, undefined, args) : calc.run(args, seedFromLayer(layer), layer, undefined)));
+          } finally {
+            if (wizard === w) wizard = undefined;
           }
         } catch (err) {
           if (err instanceof Cancelled) return undefined;

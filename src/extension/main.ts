@@ -6,7 +6,13 @@
 import * as vscode from 'vscode';
 import { readSettings } from './config';
 import { DocumentAnalyses, isNotebookCell, isPythonDocument, layerAt, notebookOfCell } from './documents';
-import { DiagnosticsPublisher, NormCodeActionProvider, NormHoverProvider, PYTHON_SELECTOR, RULE_SCHEME, RuleDocs, ruleUri } from './providers';
+import { DiagnosticsPublisher, HoverRefs, NormCodeActionProvider, NormHoverProvider, PYTHON_SELECTOR, RULE_SCHEME, RuleDocs, ruleUri } from './providers';
+import { explainLayer } from '../explain/hover';
+import { calculatorsFor, CALC_LIST_COMMAND, EXPLAIN_COMMAND, parseCalcStart, parseExplainTarget } from '../explain/links';
+import { Md, md } from '../explain/markdown';
+import { startFromLayer } from '../calc/fromLayer';
+import { frameworkInfo } from '../frameworks/index';
+import type { ResolvedLayer } from '../python/types';
 import { ResultStore } from './results';
 import { registerCalculators } from './calculators';
 import { registerPanel } from './panel';
@@ -14,6 +20,7 @@ import {
   activeTextEditor,
   executeCommand,
   notebookDocuments,
+  onDidChangeActiveTextEditor,
   onDidChangeConfiguration,
   onDidChangeTextDocument,
   onDidCloseNotebookDocument,
@@ -26,6 +33,7 @@ import {
   registerHoverProvider,
   registerTextDocumentContentProvider,
   showInformationMessage,
+  showQuickPick,
   textDocuments,
   writeClipboard,
 } from './vscodeapi';
@@ -39,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   publisher = new DiagnosticsPublisher(analyses);
   const results = new ResultStore();
+  const refs = new HoverRefs();
 
   const layerAtCursor = () => {
     const editor = activeTextEditor();
@@ -57,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): void {
     context,
     publisher,
     results,
-    registerHoverProvider(PYTHON_SELECTOR, new NormHoverProvider(analyses)),
+    registerHoverProvider(PYTHON_SELECTOR, new NormHoverProvider(analyses, refs)),
     registerCodeActionsProvider(PYTHON_SELECTOR, new NormCodeActionProvider(analyses), NormCodeActionProvider.metadata),
     registerTextDocumentContentProvider(RULE_SCHEME, new RuleDocs()),
     registerCommand('normlens.explainRule', async (code?: unknown) => {
@@ -65,12 +74,67 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!c) return;
       await executeCommand('markdown.showPreview', ruleUri(c));
     }),
+    registerCommand(EXPLAIN_COMMAND, async (arg?: unknown) => {
+      // From a hover link: the layer that hover was about; from the palette: the one at the cursor.
+      const target = parseExplainTarget(arg);
+      let found: { doc: vscode.TextDocument; layer: ResolvedLayer } | undefined;
+      const ref = target ? refs.get(target.ref) : undefined;
+      const doc = ref ? textDocuments().find((d) => d.uri.toString() === ref.uri) : undefined;
+      if (doc && ref) {
+        const layer = layerAt(analyses.get(doc).layers, ref.offset);
+        if (layer) found = { doc, layer };
+      }
+      if (!found) {
+        const editor = activeTextEditor();
+        if (editor && isPythonDocument(editor.document)) {
+          const layer = layerAtCursor();
+          if (layer) found = { doc: editor.document, layer };
+        }
+      }
+      if (!found) {
+        void showInformationMessage('NormLens: no normalization layer at the cursor. Put the cursor on a call such as nn.BatchNorm2d(64).');
+        return { ok: false };
+      }
+      const settings = readSettings();
+      const ex = explainLayer(found.layer, {
+        decimals: settings.decimals,
+        seed: settings.sampleSeed,
+        preferredFramework: settings.preferredFramework === 'auto' ? undefined : settings.preferredFramework,
+        diagnostics: analyses.get(found.doc).diagnostics,
+        links: false,
+      });
+      const name = found.doc.uri.path.split('/').pop() ?? '';
+      const where = md`*${Md.text(name)}, line ${found.layer.call.range.start.line + 1}${found.layer.cell !== undefined ? md` of cell ${found.layer.cell + 1}` : Md.raw('')}*`;
+      const markdown = md`${where}\n\n${ex.markdown}\n\nCommands: *NormLens: Open Comparison Panel*, *NormLens: Calculators for Layer at Cursor…*`;
+      const uri = await results.show({ title: `Explanation of ${found.layer.spec.name}`, markdown, copyText: ex.markdown }, 'explanation');
+      return { ok: true, markdown, uri: uri.toString() };
+    }),
+    registerCommand(CALC_LIST_COMMAND, async (arg?: unknown) => {
+      const layer = layerAtCursor();
+      const start = parseCalcStart(arg) ?? (layer ? startFromLayer(layer) : null);
+      const items = start
+        ? calculatorsFor(start.kind, !!frameworkInfo(start.framework)?.momentumConvention)
+        : calculatorsFor('batch_norm', true);
+      const pick = await showQuickPick(items.map((i) => ({ label: i.title, command: i.command })), {
+        title: start ? `NormLens calculators for ${start.qualifiedName.split('.').pop()}` : 'NormLens calculators',
+        placeHolder: 'Pick a calculator (it starts from this layer\'s arguments)',
+      });
+      if (!pick) return undefined;
+      return executeCommand(pick.command, start ?? undefined);
+    }),
     registerCommand('normlens.copyLastResult', async () => {
       if (!results.last) {
         void showInformationMessage('NormLens: no calculator result yet.');
         return;
       }
       await writeClipboard(results.last.copyText);
+    }),
+    // A rule's page opened from a problem's code link arrives as a text editor on its Markdown
+    // source: show it rendered instead.
+    onDidChangeActiveTextEditor((e) => {
+      if (e?.document.uri.scheme !== RULE_SCHEME) return;
+      const uri = e.document.uri;
+      void executeCommand('workbench.action.closeActiveEditor').then(() => executeCommand('markdown.showPreview', uri));
     }),
     onDidOpenTextDocument(onEdit),
     onDidChangeTextDocument((e) => {

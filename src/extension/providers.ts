@@ -4,7 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { explainLayer } from '../explain/hover';
-import { LINK_COMMANDS } from '../explain/links';
+import { compactHover } from '../explain/compact';
+import { explainLinkArg, LINK_COMMANDS } from '../explain/links';
+import type { ResolvedLayer } from '../python/types';
 import { Md, md } from '../explain/markdown';
 import { truncateText, visibleText } from '../core/visible';
 import type { Range as NormRange } from '../python/types';
@@ -60,27 +62,57 @@ export function toDiagnostic(d: NormDiagnostic): vscode.Diagnostic {
   return diag;
 }
 
+/**
+ * The layers hovers were shown for, by a number the hover's "Full explanation" link carries (a
+ * link holds no document URI: only small validated values). The last few are kept.
+ */
+export class HoverRefs {
+  private next = 1;
+  private readonly refs = new Map<number, { uri: string; offset: number }>();
+
+  add(uri: string, offset: number): number {
+    const ref = this.next++;
+    this.refs.set(ref, { uri, offset });
+    if (this.refs.size > 50) this.refs.delete(this.refs.keys().next().value as number);
+    return ref;
+  }
+
+  get(ref: number): { uri: string; offset: number } | undefined {
+    return this.refs.get(ref);
+  }
+}
+
 export class NormHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly analyses: DocumentAnalyses) {}
+  constructor(private readonly analyses: DocumentAnalyses, private readonly refs: HoverRefs) {}
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const settings = readSettings();
-    if (!settings.hoverEnabled || !isPythonDocument(doc)) return undefined;
-    const layer = layerAt(this.analyses.get(doc).layers, doc.offsetAt(position));
+    if (settings.hoverMode === 'off' || !isPythonDocument(doc)) return undefined;
+    const analysis = this.analyses.get(doc);
+    const layer = layerAt(analysis.layers, doc.offsetAt(position));
     if (!layer) return undefined;
-    const hover = explainLayer(layer, {
+    const options = {
       decimals: settings.decimals,
       seed: settings.sampleSeed,
       preferredFramework: settings.preferredFramework === 'auto' ? undefined : settings.preferredFramework,
-    });
-    // hover.markdown is Md: every piece of user text in it went through src/explain/markdown.ts.
-    const content = new vscode.MarkdownString(hover.markdown);
+      diagnostics: analysis.diagnostics,
+    };
+    // Both are Md: every piece of user text in them went through src/explain/markdown.ts.
+    const markdown = settings.hoverMode === 'full'
+      ? explainLayer(layer, options).markdown
+      : compactHover(layer, { ...options, explainArg: explainArg(this.refs, doc, layer) }).markdown;
+    const content = new vscode.MarkdownString(markdown);
     // Links may run NormLens's own commands and nothing else; no HTML, no theme icons.
     content.isTrusted = { enabledCommands: LINK_COMMANDS };
     content.supportHtml = false;
     content.supportThemeIcons = false;
     return new vscode.Hover(content, toRange(layer.call.range));
   }
+}
+
+function explainArg(refs: HoverRefs, doc: vscode.TextDocument, layer: ResolvedLayer): string {
+  const start = layer.call.range.start;
+  return explainLinkArg({ ref: refs.add(doc.uri.toString(), layer.call.range.startOffset), line: start.line, character: start.character });
 }
 
 export class NormCodeActionProvider implements vscode.CodeActionProvider {

@@ -1,11 +1,12 @@
 /**
- * Shows a calculator's result: a read-only Markdown document (virtual, so closing it never asks
- * to save) opened in the Markdown preview, plus a notification with a "Copy" action that puts
- * the result's copy text on the clipboard.
+ * Shows a calculator's result or a layer's full explanation: a read-only Markdown document
+ * (virtual, so closing it never asks to save) opened in the Markdown preview. Every calculator
+ * result goes to one document, so one preview is reused and refreshed in place; the explanation
+ * has its own, opened beside the editor. No notification: "Copy Last Calculator Result" copies.
  */
 import * as vscode from 'vscode';
 import type { Md } from '../explain/markdown';
-import { executeCommand, openTextDocument, registerTextDocumentContentProvider, showInformationMessage, showTextDocument, writeClipboard } from './vscodeapi';
+import { executeCommand, openTextDocument, registerTextDocumentContentProvider, showTextDocument } from './vscodeapi';
 
 export const RESULT_SCHEME = 'normlens-result';
 
@@ -33,24 +34,20 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
     return r ? `# ${r.title}\n\n${r.markdown}\n` : '# NormLens\n\nThis result is no longer available; run the calculator again.\n';
   }
 
-  /** Opens the result in the Markdown preview (falling back to the raw Markdown) and offers to copy it. */
-  async show(result: ShownResult): Promise<vscode.Uri> {
-    // Keep a handful; older results are unlikely to be looked at again.
-    if (this.results.size >= 20) this.results.delete(this.results.keys().next().value as string);
-    // One document per calculator: running it again refreshes an open preview in place.
-    const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: `/${result.title.replace(/[/\\]/g, ' ')}.md` });
-    this.results.delete(uri.path);
+  /**
+   * Opens the result in the Markdown preview (falling back to the raw Markdown). `slot`: the
+   * document it replaces ('result' for calculators, 'explanation' for layer explanations).
+   */
+  async show(result: ShownResult, slot: 'result' | 'explanation' = 'result'): Promise<vscode.Uri> {
+    const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: slot === 'result' ? '/NormLens result.md' : '/NormLens explanation.md' });
     this.results.set(uri.path, result);
     this.changed.fire(uri);
-    this.last = result;
+    if (slot === 'result') this.last = result;
     try {
-      await executeCommand('markdown.showPreview', uri);
+      await executeCommand(slot === 'result' ? 'markdown.showPreview' : 'markdown.showPreviewToSide', uri);
     } catch {
       await showTextDocument(await openTextDocument(uri), vscode.ViewColumn.Beside);
     }
-    void showInformationMessage(`NormLens: ${result.title}`, 'Copy').then((choice) => {
-      if (choice === 'Copy') void writeClipboard(result.copyText);
-    });
     return uri;
   }
 

@@ -28,6 +28,10 @@ import {
   ConfigurationChangeEvent,
   TextEditor,
   ViewColumn,
+  InputBox,
+  QuickPick,
+  QuickInputButtons,
+  QuickInputButton,
 } from 'vscode';
 
 export function registerCommand(command: string, callback: (...args: any[]) => any, thisArg?: any): Disposable {
@@ -132,6 +136,20 @@ export function writeClipboard(text: string): Thenable<void> {
 
 export function pushAll(context: ExtensionContext, ...disposables: Disposable[]): void {
   context.subscriptions.push(...disposables);
+}
+
+export function createInputBox(): InputBox {
+  return window.createInputBox();
+}
+
+export function createQuickPick<T extends QuickPickItem>(): QuickPick<T> {
+  return window.createQuickPick<T>();
+}
+
+export const BACK_BUTTON: QuickInputButton = QuickInputButtons.Back;
+
+export function onDidChangeActiveTextEditor(handler: (e: TextEditor | undefined) => any): Disposable {
+  return window.onDidChangeActiveTextEditor(handler);
 }
 
 /** Bytes of a file through the workspace's file system (any scheme, so it works in a web extension host too); undefined when it cannot be read. */

@@ -353,15 +353,16 @@ const convBiasBeforeBn: Rule = {
         if (known ? !agree : !a.certain && !agree) continue;
       } else if (!a.certain) continue;
       const edit = setArgument(ctx, p.call, p.spec.bias.param, p.spec.bias.off, bias);
-      out.push(
-        diagnostic(
+      out.push({
+        about: layer.call.range,
+        ...diagnostic(
           this,
           `The bias of this ${producerName(p)} is cancelled by the ${shortName(layer)} that follows ` +
             `(it subtracts the per-channel mean); ${p.spec.bias.param}=${p.spec.bias.off} saves the parameters.`,
           bias ? bias.valueRange : p.call.nameRange,
           [{ title: `Set ${p.spec.bias.param}=${p.spec.bias.off}`, edits: [edit] }],
         ),
-      );
+      });
     }
     return out;
   },

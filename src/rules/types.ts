@@ -21,6 +21,11 @@ export interface NormDiagnostic {
   message: string;
   range: Range;
   fixes: QuickFix[];
+  /**
+   * The normalization layer's call this problem is about, when `range` points elsewhere (the
+   * bias of the convolution before a BatchNorm); hovers show the problem on that layer.
+   */
+  about?: Range;
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }

@@ -208,6 +208,15 @@ export function applyOpenRequest(state: PanelState, req: OpenRequest, classes: N
       else { layout = 'NCHW'; shape = [2, dims[0], dims[1], dims[2]]; }
     } else notes.push('normalized_shape is not a literal list of whole numbers; the example keeps its shape.');
   }
+  // Per-channel layers start from the preset of their input's rank: (N, C, H, W) for a 2-D layer
+  // such as a U-Net's GroupNorm(32, 320), (N, C, L) for 1-D ones.
+  if (req.rank !== undefined && (kind === 'batch_norm' || kind === 'instance_norm' || kind === 'group_norm')) {
+    const want: Layout = req.rank >= 4 ? 'NCHW' : 'NCL';
+    if (want !== layout) {
+      layout = want;
+      shape = PRESET_SHAPES[want].slice();
+    }
+  }
   const epsV = role('eps');
   if (typeof epsV === 'number' && epsV >= 0) s.eps = epsV;
   const momV = role('momentum');

@@ -14,7 +14,7 @@ import { NormError } from '../core/errors';
 import type { Layout, PanelMethod, PanelState } from '../protocol';
 import { PANEL_METHODS, MAX_ELEMENTS, MAX_TRAIN_STEPS } from '../protocol';
 export { MAX_TRAIN_STEPS };
-import type { FrameworkProfile } from './profile';
+import type { FrameworkProfile, MethodProfile } from './profile';
 
 export const METHOD_TITLES: Record<PanelMethod, string> = {
   batch_norm: 'BatchNorm',
@@ -125,6 +125,28 @@ export function momentumNewWeight(state: PanelState, env: Env): { value: number;
   return { value: convertMomentum(written, convention, 'new-weight'), debiased: convention === 'decay-debiased', written, convention, param: p.momentumParam ?? 'momentum', borrowed };
 }
 
+/**
+ * What this framework's class needs to normalize per channel on this layout, when the layout's
+ * channel axis is not the one the class reads: channels-first classes (PyTorch's BatchNorm1d,
+ * GroupNorm, InstanceNorm1d) take channels on dim 1, so (batch, seq, dim) needs a transpose;
+ * channels-last classes (Keras, Flax, Haiku, MLX) normalize the last axis unless told otherwise.
+ */
+export function layoutNote(method: PanelMethod, layout: Layout, profile: FrameworkProfile, mp: MethodProfile, channels: number): string | null {
+  if (method !== 'batch_norm' && method !== 'group_norm' && method !== 'instance_norm') return null;
+  const channelsLastLayout = layout === 'BSD';
+  if (profile.channels === 'first' && channelsLastLayout) {
+    return `${mp.className} reads channels on dim 1 (N, C, L): on (batch, seq, dim) it would take seq as the channels and raise unless seq = ${channels}. Write ${mp.className}(...)(x.transpose(1, 2)).transpose(1, 2) to normalize per dim, as shown here.`;
+  }
+  if (profile.channels === 'last' && !channelsLastLayout) {
+    const axis = mp.cls.roles.axis;
+    const last = layout === 'NCL' ? '(N, L, C)' : '(N, H, W, C)';
+    return axis
+      ? `${mp.className} normalizes the last axis by default: for this channels-first layout pass ${axis}=1, or transpose the input to ${last}.`
+      : `${mp.className} expects channels last: transpose the input to ${last} (and back) to get what is shown here.`;
+  }
+  return null;
+}
+
 /** Builds the core spec of each method for this state, or the reason it cannot run. */
 export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
   const { layout, shape } = state;
@@ -138,6 +160,8 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
     const mp = own ?? env.fallback.methods[method];
     const notes: string[] = [];
     if (!own) notes.push(`${env.profile.name} has no built-in ${METHOD_TITLES[method]}; shown with ${env.fallback.name}'s defaults${mp ? ` (${mp.className})` : ''}.`);
+    const transpose = mp ? layoutNote(method, layout, own ? env.profile : env.fallback, mp, C) : null;
+    if (transpose) notes.push(transpose);
     const eps = state.eps ?? mp?.eps ?? null;
     const fill = (n: number, v: number) => new Float32Array(n).fill(v);
     let spec: CoreLayerSpec | null = null;

@@ -77,8 +77,9 @@ async function openFile(page: Page, name: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 30_000 });
   await input.fill(name);
-  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+  // The list may still show recently opened files: pick the row of this one.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
   await page.locator(`.tab.active:has-text("${name}")`).waitFor({ timeout: 30_000 });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
 }
@@ -92,6 +93,36 @@ async function goTo(page: Page, line: number, column?: number): Promise<void> {
   await input.fill(column ? `:${line}:${column}` : `:${line}`);
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden' });
+}
+
+/** The visible hover shows all its content: nothing to scroll, horizontally or vertically. */
+async function checkNoScroll(page: Page): Promise<void> {
+  const sizes = await page.locator('.monaco-hover .monaco-scrollable-element').first().evaluate((el) => {
+    const inner = el.firstElementChild as HTMLElement;
+    return { scrollHeight: inner.scrollHeight, clientHeight: el.clientHeight, scrollWidth: inner.scrollWidth, clientWidth: el.clientWidth };
+  });
+  check(sizes.scrollHeight <= sizes.clientHeight + 1, `the hover fits without a vertical scrollbar (${JSON.stringify(sizes)})`);
+}
+
+/** Hovers the call on a 1-based line (its callee token) until NormLens's hover shows; returns its text. */
+async function hoverLine(page: Page, line: number, text: string, name: string): Promise<string> {
+  await goTo(page, line);
+  const lineEl = page.locator('.view-line', { hasText: text }).first();
+  await lineEl.waitFor();
+  const token = lineEl.locator('span > span', { hasText: new RegExp(name) }).last();
+  let shown = '';
+  for (let attempt = 0; attempt < 10 && !shown.includes(name); attempt++) {
+    await page.mouse.move(0, 0);
+    await token.hover({ force: true });
+    const hover = page.locator('.monaco-hover-content', { hasText: 'Normalizes' }).first();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 5000 });
+      shown = (await hover.innerText()).replace(/\u00a0/g, ' ');
+    } catch {
+      // hover again
+    }
+  }
+  return shown;
 }
 
 function lineOf(text: string, needle: string): number {
@@ -162,7 +193,8 @@ async function main(): Promise<number> {
       const input = seededSample(ex.shape, 0);
       const core = runLayer({ spec: ex.spec, mode: 'train', input: new Tensor(input.shape, input.data) });
       check(core.stats, 'the core reports batch statistics');
-      const numbers = [...Array.from(core.stats.mean).slice(0, 3), ...Array.from(core.stats.variance).slice(0, 3)].map((x) => fixed(x, 4));
+      // The compact hover's glimpse: channel 0's statistics.
+      const numbers = [core.stats.mean[0], core.stats.variance[0]].map((x) => fixed(x, 4));
 
       await goTo(page, line);
       const lineEl = page.locator('.view-line', { hasText: needle }).first();
@@ -184,16 +216,92 @@ async function main(): Promise<number> {
       check(text.includes('BatchNorm2d'), `hover shows the layer (got ${JSON.stringify(text.slice(0, 200))})`);
       await shot(page, 'hover-batchnorm');
       for (const n of numbers) check(text.includes(n), `hover text contains the core's ${n}; hover:\n${text}`);
-      // The end of the hover (worked example and links) for a second screenshot: move onto the
-      // hover (it stays open) and scroll it down.
+      await checkNoScroll(page);
+      // "Full explanation" opens the whole explanation rendered beside the editor.
       const box = await page.locator('.monaco-hover').first().boundingBox();
       check(box, 'the hover has a box');
       await page.mouse.move(box.x + 20, box.y + 20, { steps: 5 });
-      for (let i = 0; i < 40; i++) await page.mouse.wheel(0, 200);
-      await page.waitForTimeout(300);
+      await page.locator('.monaco-hover a', { hasText: 'Full explanation' }).first().click();
+      const preview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await preview.locator('h4', { hasText: 'Worked example' }).first().waitFor({ timeout: 30_000 });
+      const body = await preview.locator('body').innerText();
+      for (const n of [...Array.from(core.stats.mean).slice(0, 3)].map((x) => fixed(x, 4))) check(body.includes(n), `the full explanation shows the core's mean ${n}`);
       await shot(page, 'hover-batchnorm-example');
+      // Close the preview (its tab's close button) and give the focus back to the file.
+      const previewTab = page.locator('.tab', { hasText: 'NormLens explanation' }).first();
+      await previewTab.hover();
+      await previewTab.locator('.tab-actions .action-label').first().click();
+      await previewTab.waitFor({ state: 'detached' });
+      await page.locator('.tab', { hasText: file }).first().click();
+      await page.locator(`.tab.active:has-text("${file}")`).waitFor();
+      await page.mouse.move(0, 0);
+    });
+
+    await step('compact hovers on every example file fit the hover box (screenshots)', async () => {
+      for (const f of readdirSync(workspace).filter((x) => x.endsWith('.py')).sort()) {
+        const text = readFileSync(path.join(workspace, f), 'utf8');
+        const layers = analyzeDocument(text).layers;
+        if (!layers.length) continue;
+        await openFile(page, f);
+        // The first layer of the file and, when there is one, the last (often a different kind).
+        for (const [i, layer] of [layers[0], ...(layers.length > 1 ? [layers[layers.length - 1]] : [])].entries()) {
+          const lineText = text.split('\n')[layer.call.range.start.line];
+          const name = layer.spec.name;
+          const shown = await hoverLine(page, layer.call.range.start.line + 1, lineText.trim().slice(0, 30), layer.call.callee.split('.').pop()!);
+          check(shown.includes(name), `${f}:${layer.call.range.start.line + 1}: the hover names ${name} (got ${JSON.stringify(shown.slice(0, 200))})`);
+          await checkNoScroll(page);
+          await shot(page, `hover-compact-${f.replace(/\.py$/, '')}-${i}`);
+          await page.keyboard.press('Escape');
+        }
+      }
+      await openFile(page, file);
+    });
+
+    await step('a calculator as steps: a cross-field error as typed, Back keeps what was typed', async () => {
       await page.keyboard.press('Escape');
       await page.mouse.move(0, 0);
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>NormLens: Normalize Values');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Normalize Values' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'BatchNorm' }).first().waitFor();
+      await input.fill('BatchNorm');
+      await page.keyboard.press('Enter');
+      // Step 2: the values, two channels.
+      // Each step is found by its number: the text of the step before may still be on screen.
+      await page.locator('.quick-input-widget', { hasText: '2/7' }).first().waitFor();
+      await input.fill('[[1, 2], [3, 4], [5, 7]]');
+      await page.keyboard.press('Enter');
+      // Channel axis: keep 1.
+      await page.locator('.quick-input-widget', { hasText: '3/7' }).first().waitFor();
+      check((await page.locator('.quick-input-widget').first().innerText()).includes('Channel axis'), 'step 3 asks for the channel axis');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: '4/7' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      // γ: three numbers for two channels is refused while typing, against the values typed before.
+      await page.locator('.quick-input-widget', { hasText: '5/7' }).first().waitFor();
+      const widgetText = await page.locator('.quick-input-widget').first().innerText();
+      check(/\b5\/7\b/.test(widgetText), `the γ step is numbered 5/7 (got ${JSON.stringify(widgetText.slice(0, 200))})`);
+      await input.fill('1 2 3');
+      const message = page.locator('.quick-input-widget .quick-input-message');
+      await message.filter({ hasText: '3 values for 2 channels' }).waitFor({ timeout: 10_000 });
+      await shot(page, 'calculator-cross-field');
+      // Back to the values: what was typed is there.
+      await page.locator('.quick-input-widget .quick-input-left-action-bar .action-label').first().click();
+      await page.locator('.quick-input-widget', { hasText: '4/7' }).first().waitFor();
+      check((await input.inputValue()).trim() === '1e-05', `Back shows the ε step with its value (got ${await input.inputValue()})`);
+      await shot(page, 'calculator-back');
+      await page.keyboard.press('Enter');
+      // The γ step again (its prompt is replaced by the message about what is still in the box).
+      await page.locator('.quick-input-widget', { hasText: '5/7' }).first().waitFor();
+      check((await input.inputValue()) === '1 2 3', `γ as typed is kept (got ${await input.inputValue()})`);
+      await message.filter({ hasText: '3 values for 2 channels' }).waitFor({ timeout: 10_000 });
+      await input.fill('1 2');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: '6/7' }).first().waitFor();
+      await page.keyboard.press('Escape');
     });
 
     const momentum = report.diagnostics.find((d) => d.code === 'momentum-convention' && d.fixes.length > 0);
@@ -291,7 +399,8 @@ async function main(): Promise<number> {
       await heading.first().waitFor({ timeout: 30_000 });
       const body = await preview.locator('body').innerText();
       check(body.includes(expected.value.reasons[0].slice(0, 30)), `the preview gives the reasons; got:\n${body.slice(0, 400)}`);
-      await page.locator('.notifications-toasts', { hasText: 'NormLens' }).first().waitFor({ timeout: 10_000 });
+      // One reused preview, no notification per result.
+      check(await page.locator('.notifications-toasts .notification-toast', { hasText: 'NormLens' }).count() === 0, 'no toast for a result');
       await shot(page, 'calculator-result');
     });
 

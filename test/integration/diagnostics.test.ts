@@ -36,6 +36,20 @@ describe('diagnostics and quick fixes on Python files', () => {
     }
   });
 
+  it('a problem\'s code link opens the rule\'s page rendered, not as Markdown source', async () => {
+    const got = await waitForDiagnostics(editor.document.uri, checkDocument(original));
+    const target = (got[0].code as { target: vscode.Uri }).target;
+    // What clicking the code link does: open its target.
+    await vscode.commands.executeCommand('vscode.open', target);
+    const rendered = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && t.label.includes(target.path.replace(/^\//, '').replace(/\.md$/, '')));
+    const source = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'normlens-rule');
+    for (let i = 0; i < 50 && !(rendered() && !source()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(rendered(), 'a Markdown preview of the rule page is open');
+    assert.ok(!source(), 'its Markdown source is not left open');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.window.showTextDocument(editor.document);
+  });
+
   it('updates while typing: a new GroupNorm with indivisible channels is flagged, and cleared when fixed', async () => {
     const doc = editor.document;
     const edit = new vscode.WorkspaceEdit();

@@ -2,18 +2,39 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { runLayer, seededSample } from '../../src/core/index';
 import { explainLayer } from '../../src/explain/hover';
+import { compactHover } from '../../src/explain/compact';
+import { analyzeDocument } from '../../src/rules';
+import { renderedLines } from '../unit/explain/renderedLines';
 import { fixed } from '../../src/explain/format';
-import { LINK_COMMANDS, decodeCommandUri } from '../../src/explain/links';
+import { LINK_COMMANDS, decodeCommandUri, explainLinkArg, parseExplainTarget } from '../../src/explain/links';
 import { DocumentIndex } from '../../src/python/index';
 import { activate, hoverTexts, openExample, positionOf, setText } from './helpers';
 import { render } from '../unit/security/mdcheck';
 
 const OPTIONS = { decimals: 4, seed: 0 };
 
-function expectedHover(text: string, offset: number): string {
+/** The ref of the "Full explanation" link in a hover the editor showed (a number per hover). */
+function refOf(shown: string): number {
+  const m = /\((command:normlens\.explainLayer\?[^)\s]+)\)/.exec(shown);
+  assert.ok(m, 'a Full explanation link');
+  const t = parseExplainTarget(decodeCommandUri(m[1])!.arg);
+  assert.ok(t, 'its argument is an explain target');
+  return t.ref;
+}
+
+/** The compact hover the explanation module builds for this text and place (with the ref the editor gave `shown`). */
+function expectedHover(text: string, offset: number, shown: string, decimals = OPTIONS.decimals): string {
   const layer = new DocumentIndex(text).layerAt(offset);
   assert.ok(layer, `a layer at offset ${offset}`);
-  return explainLayer(layer, OPTIONS).markdown;
+  const start = layer.call.range.start;
+  const explainArg = explainLinkArg({ ref: refOf(shown), line: start.line, character: start.character });
+  return compactHover(layer, { ...OPTIONS, decimals, diagnostics: analyzeDocument(text).diagnostics, explainArg }).markdown;
+}
+
+function ourHover(texts: string[], name: string): string {
+  const ours = texts.filter((t) => t.includes(`**${name}**`));
+  assert.strictEqual(ours.length, 1, `one NormLens hover (got ${texts.length} hovers)`);
+  return ours[0];
 }
 
 describe('hovers on Python files', () => {
@@ -37,12 +58,11 @@ describe('hovers on Python files', () => {
     const needle = 'nn.BatchNorm2d(64, eps=1e-5)';
     const pos = positionOf(doc, needle, 'nn.Batch'.length);
     const { texts } = await hoverTexts(doc.uri, pos);
-    const ours = texts.filter((t) => t.includes('BatchNorm2d'));
-    assert.strictEqual(ours.length, 1, `one NormLens hover (got ${texts.length} hovers)`);
-    const want = expectedHover(doc.getText(), doc.offsetAt(pos));
-    assert.strictEqual(ours[0], want);
+    const ours = ourHover(texts, 'BatchNorm2d');
+    assert.strictEqual(ours, expectedHover(doc.getText(), doc.offsetAt(pos), ours));
+    assert.ok(renderedLines(ours) <= 15, `fits the hover box: ${renderedLines(ours)} lines`);
 
-    // Independently of the hover code: the core's statistics on the same seeded sample.
+    // Independently of the hover code: the core's statistics of channel 0 on the same seeded sample.
     const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
     const ex = explainLayer(layer, OPTIONS).sections.exampleData;
     assert.ok(ex, 'a worked example');
@@ -50,11 +70,8 @@ describe('hovers on Python files', () => {
     assert.strictEqual((ex.spec as { eps: number }).eps, 1e-5);
     const core = runLayer({ spec: ex.spec, mode: 'train', input: seededSample(ex.shape, OPTIONS.seed) });
     assert.ok(core.stats);
-    for (let g = 0; g < Math.min(3, core.stats.mean.length); g++) {
-      assert.ok(ours[0].includes(fixed(core.stats.mean[g], OPTIONS.decimals)), `mean of channel ${g} = ${fixed(core.stats.mean[g], 4)} is shown`);
-      assert.ok(ours[0].includes(fixed(core.stats.variance[g], OPTIONS.decimals)), `variance of channel ${g} is shown`);
-    }
-    assert.match(ours[0], /1e-05|0\.00001/, 'the user\'s ε appears');
+    assert.ok(ours.includes(`channel 0 mean ${fixed(core.stats.mean[0], OPTIONS.decimals)}, var ${fixed(core.stats.variance[0], OPTIONS.decimals)}`), 'channel 0\'s statistics are the core\'s');
+    assert.match(ours, /1e-05|0\.00001/, 'the user\'s ε appears');
   });
 
   it('trusts only NormLens\'s own commands in hover links, and each link names a registered command', async () => {
@@ -86,11 +103,11 @@ describe('hovers on Python files', () => {
     await setText(doc, doc.getText().slice(0, at) + line + doc.getText().slice(at));
     const pos = positionOf(doc, 'nn.BatchNorm2d(8, momentum=m', 4);
     const { hovers } = await hoverTexts(doc.uri, pos);
-    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('BatchNorm2d(8')) as vscode.MarkdownString;
+    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('`num_features=8`')) as vscode.MarkdownString;
     assert.ok(md, 'a hover');
     assert.strictEqual(md.supportHtml, false);
     // The hover is exactly what the explanation module builds (escaped), and its links are ours only.
-    assert.strictEqual(md.value, expectedHover(doc.getText(), doc.offsetAt(pos)));
+    assert.strictEqual(md.value, expectedHover(doc.getText(), doc.offsetAt(pos), md.value));
     // Parsed by markdown-it: no image, no HTML, and the links are the hover's own link line.
     const rendered = render(md.value);
     assert.strictEqual(rendered.images, 0);
@@ -110,13 +127,13 @@ describe('hovers on Python files', () => {
     for (const unrelated of ['nn.Conv2d(3, 64', 'def forward', 'F.relu(out']) {
       const p = positionOf(doc, unrelated, 3);
       const { texts } = await hoverTexts(doc.uri, p);
-      assert.ok(!texts.some((t) => t.includes('#### ')), `no NormLens hover on ${unrelated}`);
+      assert.ok(!texts.some((t) => t.includes('**Normalizes**')), `no NormLens hover on ${unrelated}`);
     }
     const tf = await openExample('transformer.py');
     const p = positionOf(tf.document, 'F.rms_norm(q', 3);
     const { texts } = await hoverTexts(tf.document.uri, p);
-    const want = expectedHover(tf.document.getText(), tf.document.offsetAt(p));
-    assert.ok(texts.includes(want), 'the functional call is explained');
+    const shown = ourHover(texts, 'rms_norm');
+    assert.strictEqual(shown, expectedHover(tf.document.getText(), tf.document.offsetAt(p), shown), 'the functional call is explained');
     await vscode.window.showTextDocument(editor.document);
   });
 
@@ -132,9 +149,9 @@ describe('hovers on Python files', () => {
     assert.ok(await vscode.workspace.applyEdit(change));
     const pos = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-3)', 4);
     const { texts } = await hoverTexts(doc.uri, pos);
-    const want = expectedHover(doc.getText(), doc.offsetAt(pos));
-    assert.ok(texts.includes(want), 'the hover is the one for the edited text');
-    assert.match(want, /0\.001|1e-03|1e-3/);
+    const shown = ourHover(texts, 'BatchNorm2d');
+    assert.strictEqual(shown, expectedHover(doc.getText(), doc.offsetAt(pos), shown), 'the hover is the one for the edited text');
+    assert.match(shown, /`eps=0\.001`/);
   });
 
   it('uses the decimals setting', async () => {
@@ -142,12 +159,60 @@ describe('hovers on Python files', () => {
     const pos = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-5)', 4);
     await vscode.workspace.getConfiguration('normlens').update('decimals', 2, vscode.ConfigurationTarget.Global);
     try {
-      const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
-      const want = explainLayer(layer, { decimals: 2, seed: OPTIONS.seed }).markdown;
       const { texts } = await hoverTexts(doc.uri, pos);
-      assert.ok(texts.includes(want), 'hover computed with 2 decimals');
+      const shown = ourHover(texts, 'BatchNorm2d');
+      assert.strictEqual(shown, expectedHover(doc.getText(), doc.offsetAt(pos), shown, 2), 'hover computed with 2 decimals');
     } finally {
       await vscode.workspace.getConfiguration('normlens').update('decimals', OPTIONS.decimals, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('hover.mode: full puts the whole explanation in the hover, off none; the deprecated hover.enable=false still turns it off', async () => {
+    const doc = editor.document;
+    const pos = positionOf(doc, 'nn.BatchNorm2d(out_channels, momentum=0.99)', 4);
+    const cfg = () => vscode.workspace.getConfiguration('normlens');
+    const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+    try {
+      await cfg().update('hover.mode', 'full', vscode.ConfigurationTarget.Global);
+      const full = explainLayer(layer, { ...OPTIONS, diagnostics: analyzeDocument(doc.getText()).diagnostics }).markdown;
+      assert.ok((await hoverTexts(doc.uri, pos)).texts.includes(full), 'the full explanation');
+      assert.match(full, /#### In this code\n- \*\*warning\*\* momentum=0\.99/);
+      await cfg().update('hover.mode', 'off', vscode.ConfigurationTarget.Global);
+      assert.ok(!(await hoverTexts(doc.uri, pos)).texts.some((t) => t.includes('BatchNorm2d')), 'no hover when off');
+      await cfg().update('hover.mode', undefined, vscode.ConfigurationTarget.Global);
+      await cfg().update('hover.enable', false, vscode.ConfigurationTarget.Global);
+      assert.ok(!(await hoverTexts(doc.uri, pos)).texts.some((t) => t.includes('BatchNorm2d')), 'hover.enable=false still turns it off');
+    } finally {
+      await cfg().update('hover.mode', undefined, vscode.ConfigurationTarget.Global);
+      await cfg().update('hover.enable', undefined, vscode.ConfigurationTarget.Global);
+    }
+    assert.ok((await hoverTexts(doc.uri, pos)).texts.some((t) => t.includes('**BatchNorm2d**')), 'compact again by default');
+  });
+
+  it('"Full explanation" from the hover and "Explain Layer at Cursor" open the full explanation, rendered, beside the editor', async () => {
+    const doc = editor.document;
+    const pos = positionOf(doc, 'nn.BatchNorm2d(out_channels, momentum=0.99)', 4);
+    const shown = ourHover((await hoverTexts(doc.uri, pos)).texts, 'BatchNorm2d');
+    const m = /\((command:normlens\.explainLayer\?[^)\s]+)\)/.exec(shown)!;
+    const link = decodeCommandUri(m[1])!;
+    const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+    const full = explainLayer(layer, { ...OPTIONS, diagnostics: analyzeDocument(doc.getText()).diagnostics, links: false }).markdown;
+    const r = await vscode.commands.executeCommand<{ ok: boolean; markdown: string; uri: string }>(link.command, link.arg);
+    assert.ok(r?.ok, 'explained');
+    assert.ok(r.markdown.includes(full), 'the full explanation of that layer');
+    assert.match(r.markdown, /^\*resnet\\_block\\\.py, line 20\*/);
+    const opened = await vscode.workspace.openTextDocument(vscode.Uri.parse(r.uri));
+    assert.ok(opened.getText().includes(full));
+    // From the palette: the layer at the cursor.
+    const e = await vscode.window.showTextDocument(doc);
+    const stem = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-5)', 3);
+    e.selection = new vscode.Selection(stem, stem);
+    const r2 = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>('normlens.explainLayer');
+    assert.ok(r2?.ok);
+    assert.ok(r2.markdown.includes('`nn.BatchNorm2d(64, eps=1e-5)`'));
+    assert.doesNotMatch(r2.markdown, /cancelled/, 'the stem conv has bias=False');
+    const nowhere = positionOf(doc, 'def forward', 2);
+    e.selection = new vscode.Selection(nowhere, nowhere);
+    assert.strictEqual((await vscode.commands.executeCommand<{ ok: boolean }>('normlens.explainLayer'))?.ok, false);
   });
 });

@@ -2,6 +2,8 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { analyzeNotebook } from '../../src/rules/index';
 import { explainLayer } from '../../src/explain/hover';
+import { compactHover } from '../../src/explain/compact';
+import { decodeCommandUri, explainLinkArg, parseExplainTarget } from '../../src/explain/links';
 import { activate, applyFix, hoverTexts, normlensDiagnostics, shapeOfEditor, shapeOfRule, waitFor, workspaceUri } from './helpers';
 
 describe('Jupyter notebooks', () => {
@@ -35,8 +37,17 @@ describe('Jupyter notebooks', () => {
     const cell = notebook.cellAt(layer.cell);
     const pos = new vscode.Position(layer.call.nameRange.start.line, layer.call.nameRange.start.character + 2);
     const { texts } = await hoverTexts(cell.document.uri, pos);
-    const want = explainLayer(layer, { decimals: 4, seed: 0 }).markdown;
-    assert.ok(texts.includes(want), `the cell's hover is the explanation of ${layer.call.callee} (got ${texts.length} hovers)`);
+    const shown = texts.find((t) => t.includes(`**${layer.spec.name}**`));
+    assert.ok(shown, `a NormLens hover (got ${texts.length} hovers)`);
+    // The "Full explanation" link carries a number the editor hands out per hover: take it from the hover shown.
+    const link = /\((command:normlens\.explainLayer\?[^)\s]+)\)/.exec(shown)!;
+    const target = parseExplainTarget(decodeCommandUri(link[1])!.arg)!;
+    const want = compactHover(layer, { decimals: 4, seed: 0, diagnostics: report.diagnostics, explainArg: explainLinkArg({ ref: target.ref, line: layer.call.range.start.line, character: layer.call.range.start.character }) }).markdown;
+    assert.strictEqual(shown, want, `the cell's hover is the compact explanation of ${layer.call.callee}`);
+    // Its full explanation opens from that link too.
+    const full = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>('normlens.explainLayer', target);
+    assert.ok(full?.ok && full.markdown.includes(explainLayer(layer, { decimals: 4, seed: 0, diagnostics: report.diagnostics, links: false }).markdown));
+    assert.match(full.markdown, /of cell \d+\*/);
   });
 
   it('applies a quick fix inside a cell', async () => {

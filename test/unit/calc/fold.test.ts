@@ -44,3 +44,41 @@ describe('calc/foldIntoConv', () => {
   });
 
 });
+
+describe('calc/fold: the snippet that folds real weights, run by PyTorch', () => {
+  it('folds Conv2d (with and without bias) and Linear into exactly conv→bn in eval (torch at /usr/bin/python3)', function () {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const { foldSnippet } = require('../../../src/calc/fold') as typeof import('../../../src/calc/fold');
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status !== 0) this.skip();
+    const check = String.raw`
+torch.manual_seed(0)
+for conv in [torch.nn.Conv2d(3, 4, 3, bias=False), torch.nn.Conv2d(3, 4, 3), torch.nn.Linear(5, 4)]:
+    bn = torch.nn.BatchNorm2d(4) if isinstance(conv, torch.nn.Conv2d) else torch.nn.BatchNorm1d(4)
+    bn.running_mean.uniform_(-1, 1); bn.running_var.uniform_(0.5, 2); bn.weight.data.uniform_(0.5, 2); bn.bias.data.uniform_(-1, 1)
+    conv.eval(); bn.eval()
+    x = torch.randn(2, 3, 6, 6) if isinstance(conv, torch.nn.Conv2d) else torch.randn(2, 5)
+    with torch.no_grad():
+        ref = bn(conv(x))
+        fold_bn(conv, bn)
+        out = conv(x)
+    print(float((ref - out).abs().max()))
+`;
+    const r = spawnSync('/usr/bin/python3', ['-c', `${foldSnippet('pytorch', 'Conv2d').code}\n${check}`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const diffs = r.stdout.trim().split('\n').map(Number);
+    assert.equal(diffs.length, 3);
+    for (const d of diffs) assert.ok(d < 1e-5, `max |difference| ${d}`);
+  });
+
+  it('stand-in numbers are labelled at the top; channels are numbered from 0', () => {
+    const r = foldIntoConv({ weightShape: [2, 1], eps: 1e-5, seed: 0 });
+    assert.ok(r.ok);
+    assert.match(r.markdown, /^> \*\*Stand-in numbers, not your model's: weight, γ, β, running mean, running variance come from a seeded sample/);
+    assert.match(r.markdown, /\| 0 \| /);
+    const mine = foldIntoConv({ weightShape: [2, 1], weight: [1, 2], gamma: [1, 1], beta: [0, 0], runningMean: [0, 0], runningVar: [1, 1], eps: 0, seed: 0 });
+    assert.ok(mine.ok);
+    assert.doesNotMatch(mine.markdown, /Stand-in/);
+    assert.deepEqual(mine.value.foldedWeight, [1, 2]);
+  });
+});

@@ -66,7 +66,10 @@ describe('explain/explainLayer', () => {
     assert.ok(ids.includes('train-eval-mismatch'));
     assert.ok(ids.includes('batch-size-one'));
     assert.ok(ids.includes('freeze-when-finetuning'));
-    assert.ok(ids.includes('conv-bias-before-bn'));
+    // Whether the layer before has a bias is the code's business: only with the rule's diagnostic on this layer.
+    assert.ok(!ids.includes('conv-bias-before-bn'));
+    const about = { code: 'conv-bias-before-bn', severity: 'info' as const, message: 'm', range: bn.call.range, fixes: [] };
+    assert.ok(explainLayer(bn, { ...opts, diagnostics: [about] }).sections.pitfalls.some((p) => p.id === 'conv-bias-before-bn'));
     assert.ok(!ids.includes('layernorm-nchw'));
     const conv = hover.sections.pitfalls.find((p) => p.id === 'momentum-convention')!;
     assert.match(conv.text, /`momentum=0\.01`/);

@@ -314,3 +314,36 @@ describe('panel: hover links end to end (without the editor)', () => {
     assert.deepEqual(other.state.data, s0.data);
   });
 });
+
+describe('panel: a hover link opens the preset of the layer\'s rank', () => {
+  it('a 2-D GroupNorm(32, 320) opens (N, C, H, W), a BatchNorm1d (N, C, L)', () => {
+    const gn = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 }, rank: 4 }, NORM_CLASSES);
+    assert.equal(gn.state.layout, 'NCHW');
+    assert.equal(gn.state.shape[1], 320);
+    assert.equal(gn.state.groups, 32);
+    const bn = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'batch_norm', args: { num_features: 8 }, rank: 3 }, NORM_CLASSES);
+    assert.equal(bn.state.layout, 'NCL');
+    assert.equal(bn.state.shape[1], 8);
+    // Without a rank the old choice stands (the link of an older hover).
+    assert.equal(applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 } }, NORM_CLASSES).state.layout, 'NCL');
+  });
+});
+
+describe('panel: layout cards say when a framework needs a transpose', () => {
+  const notesOf = (s: PanelState, method: string) => methodSetups(s, envFor(s)).find((m) => m.method === method)!.notes;
+  it('PyTorch on (batch, seq, dim): BatchNorm1d needs x.transpose(1, 2); on (N, C, L) nothing to say', () => {
+    const s = initialState();
+    assert.equal(s.layout, 'BSD');
+    const bn = notesOf({ ...s, framework: 'pytorch' }, 'batch_norm');
+    assert.ok(bn.some((n) => /BatchNorm1d reads channels on dim 1 .* raise unless seq = 2\. Write BatchNorm1d\(\.\.\.\)\(x\.transpose\(1, 2\)\)\.transpose\(1, 2\)/.test(n)), JSON.stringify(bn));
+    assert.ok(notesOf({ ...s, framework: 'pytorch' }, 'group_norm').some((n) => /transpose\(1, 2\)/.test(n)));
+    assert.ok(!notesOf({ ...s, framework: 'pytorch' }, 'layer_norm').some((n) => /transpose/.test(n)));
+    const ncl = applyPreset({ ...s, framework: 'pytorch' }, 'NCL');
+    assert.ok(!notesOf(ncl, 'batch_norm').some((n) => /transpose/.test(n)));
+  });
+  it('Keras on (N, C, H, W): axis=1 or a transpose to channels last; on (batch, seq, dim) nothing to say', () => {
+    const s = applyPreset({ ...initialState(), framework: 'keras' }, 'NCHW');
+    assert.ok(notesOf(s, 'batch_norm').some((n) => /BatchNormalization normalizes the last axis by default: .* pass axis=1, or transpose the input to \(N, H, W, C\)/.test(n)), JSON.stringify(notesOf(s, 'batch_norm')));
+    assert.ok(!notesOf({ ...initialState(), framework: 'keras' }, 'batch_norm').some((n) => /transpose/.test(n)));
+  });
+});

@@ -8,6 +8,8 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { Md, md } from '../../../src/explain/markdown';
 import { explainLayer } from '../../../src/explain/hover';
+import { compactHover } from '../../../src/explain/compact';
+import { explainLinkArg } from '../../../src/explain/links';
 import { decodeCommandUri, encodeArg, linkArgs, parseCalcStart, MAX_LINK_STRING } from '../../../src/explain/links';
 import { analyzeDocument } from '../../../src/rules';
 import { countTyped } from '../../../src/calc/count';
@@ -144,6 +146,31 @@ describe('security: hovers built from hostile code', () => {
           // Same blocks (headings, tables and rows, lists, fences) as with a harmless string in its place.
           const ref = explainLayer(reference[j], opts);
           assert.deepEqual(render(hover.markdown).blocks, render(ref.markdown).blocks, `${JSON.stringify(s)} #${i}: structure`);
+        });
+      });
+    }
+  });
+
+  it('the compact hover too: only its own three links, same structure as with a harmless string, checks quoting the code as text', function () {
+    this.timeout(60_000);
+    const explainArg = explainLinkArg({ ref: 3, line: 2, character: 0 });
+    for (const s of HOSTILE) {
+      const benign = sources('safe');
+      sources(s).forEach((src, i) => {
+        const report = analyzeDocument(src);
+        const reference = analyzeDocument(benign[i]);
+        report.layers.forEach((layer, j) => {
+          const what = `${JSON.stringify(s)} in ${src.split('\n')[2].slice(0, 60)} (compact)`;
+          const hover = compactHover(layer, { ...opts, diagnostics: report.diagnostics, explainArg });
+          const links = ourLinks(hover.sections.links);
+          assert.equal(links.length, 3, `${what}: three links`);
+          assertOnlyOurLinks(hover.markdown, links, what);
+          for (const href of links) {
+            const args = (decodeCommandUri(href)!.arg as { args?: unknown }).args;
+            if (args !== undefined) assert.deepEqual({ ...linkArgs(args) }, args, `${what}: link arguments are validated`);
+          }
+          const ref = compactHover(reference.layers[j], { ...opts, diagnostics: reference.diagnostics, explainArg });
+          assert.deepEqual(render(hover.markdown).blocks, render(ref.markdown).blocks, `${what}: structure`);
         });
       });
     }

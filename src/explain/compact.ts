@@ -1,0 +1,399 @@
+/**
+ * The compact hover: what a line builds and how NormLens knows, what it normalizes over, the
+ * arguments that matter (written ones, and the defaults that trip people: ε, momentum, the mode
+ * argument of functions), the parameter count, only the checks that hold for this layer in this
+ * code, and a one-line numeric glimpse; then at most three links (full explanation, panel,
+ * calculators). Made to fit VS Code's hover box (about 12–15 rendered lines) without scrolling.
+ * Pylance shows the signature above it, so it never repeats the call.
+ *
+ * Symbolic sizes (`BatchNorm2d(planes)`): the parameter count is a formula in the written
+ * expression (2·planes learnable), and the glimpse runs on a small stand-in size, saying so.
+ */
+import type { CoreLayerSpec } from '../core/spec';
+import type { PyValue } from '../frameworks/types';
+import type { ResolvedLayer } from '../python/types';
+import type { NormDiagnostic } from '../rules/types';
+import { frameworkCount } from '../calc/paramCount';
+import { startFromLayer } from '../calc/fromLayer';
+import { diagnosticsFor, layerContext, num, roleValue } from './context';
+import type { LayerContext } from './context';
+import { workedExample } from './example';
+import { code, fixed, isExpr as isExprValue, plural, pyRepr, shapeText } from './format';
+import { axisLetters, KIND_NAMES, originText, resolveAxis } from './hover';
+import type { HoverOptions } from './hover';
+import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg } from './links';
+import { Md, md } from './markdown';
+import { ruleInfo } from '../rules/index';
+import { situationalPitfalls } from './pitfalls';
+
+/** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
+export interface CompactSections {
+  /** "**BatchNorm2d** · PyTorch · batch normalization", plus the origin line when the class was not named at the call. */
+  title: Md;
+  /** What it normalizes over, for its usual input. */
+  normalizes: Md;
+  /** Written arguments and the defaults that matter, with the framework's convention in a few words. */
+  arguments: Md;
+  /** Learnable parameters and buffers (a formula for symbolic sizes); '' for functions. */
+  parameters: Md;
+  /**
+   * Checks that hold for this layer in this code: the rules' diagnostics and situational pitfalls.
+   * `text` is the whole message; `brief` the rule's title and its first fix, used when the whole
+   * messages would not fit the box.
+   */
+  checks: { code: string; severity: string; text: Md; brief: Md }[];
+  /** One line of numbers computed on a seeded sample, or why there are none. */
+  glimpse: Md;
+  /** At most three links; '' when no links were asked for (the command line). */
+  links: Md;
+}
+
+export interface CompactHover {
+  markdown: Md;
+  sections: CompactSections;
+}
+
+export interface CompactOptions extends HoverOptions {
+  /** The document's diagnostics; those about this layer become its checks. */
+  diagnostics?: readonly NormDiagnostic[];
+  /** Encoded argument of the "full explanation" link (links.ts explainLinkArg); no links without it. */
+  explainArg?: string;
+}
+
+const isExpr = (v: PyValue | undefined): v is { expr: string } => v !== undefined && isExprValue(v);
+
+/** Stand-in for a symbolic size in the glimpse: what the worked example shows in full. */
+const standInSize = (ctx: LayerContext) => (ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : 3);
+
+interface StandIn {
+  core: CoreLayerSpec;
+  rank: number;
+  /** The written expressions replaced, with the value used. */
+  symbols: { text: string; value: number }[];
+}
+
+/** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */
+function standIn(ctx: LayerContext, size: number, forCount = false): StandIn | null {
+  const spec = ctx.layer.spec;
+  if (!spec.toCore) return null;
+  const values: Record<string, PyValue> = { ...ctx.values };
+  if (forCount) {
+    // ε and momentum do not change a count: their defaults stand in for expressions.
+    for (const role of ['eps', 'momentum'] as const) {
+      const name = spec.roles[role];
+      const p = name ? spec.params.find((q) => q.name === name) : undefined;
+      if (name && p && isExpr(values[name]) && p.default !== undefined) values[name] = p.default;
+    }
+  }
+  const symbols: { text: string; value: number }[] = [];
+  const groups = spec.roles.groups ? values[spec.roles.groups] : undefined;
+  const g = num(groups);
+  if (spec.roles.groups && isExpr(groups)) {
+    values[spec.roles.groups] = 1;
+    symbols.push({ text: groups.expr, value: 1 });
+  }
+  const ch = spec.roles.channels;
+  if (ch && isExpr(values[ch])) {
+    const v = g !== null && g > 0 && Number.isInteger(g) ? g * size : size;
+    symbols.push({ text: (values[ch] as { expr: string }).expr, value: v });
+    values[ch] = v;
+  }
+  const ns = spec.roles.normalizedShape;
+  if (ns) {
+    const v = values[ns];
+    if (isExpr(v)) {
+      symbols.push({ text: v.expr, value: size });
+      values[ns] = size;
+    } else if (Array.isArray(v) && v.some(isExpr)) {
+      values[ns] = v.map((x) => {
+        if (!isExpr(x)) return x;
+        symbols.push({ text: x.expr, value: size });
+        return size;
+      });
+    }
+  }
+  if (!symbols.length) return null;
+  const r = spec.toCore(values, ctx.rank);
+  if ('error' in r) return null;
+  return { core: r, rank: ctx.rank, symbols };
+}
+
+function title(ctx: LayerContext): Md {
+  const spec = ctx.layer.spec;
+  const head = md`**${Md.raw(spec.name)}** · ${Md.raw(ctx.framework.name)} · ${Md.raw(KIND_NAMES[spec.kind])}${Md.raw(spec.form === 'function' ? ' (function)' : '')}`;
+  if (!ctx.layer.origin) return head;
+  return md`${head}  \n${originText(ctx.layer)}`;
+}
+
+/** Channel count for the text: the number, the written expression, or C. */
+function channelWord(ctx: LayerContext, core: CoreLayerSpec): Md {
+  const n = core.kind === 'group_norm' ? core.numChannels : core.kind === 'batch_norm' || core.kind === 'instance_norm' ? core.numFeatures : null;
+  const written = ctx.layer.spec.roles.channels ? ctx.values[ctx.layer.spec.roles.channels] : undefined;
+  if (isExpr(written)) return code(written.expr);
+  // A count made up for the sample input is not the layer's.
+  if (ctx.sizedFromSample && typeof written !== 'number') return Md.raw('');
+  return n === null ? Md.raw('') : md`${n}`;
+}
+
+function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: number): Md {
+  const spec = ctx.layer.spec;
+  if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
+    // The table's descriptions are NormLens's own Markdown-safe prose.
+    return md`**Normalizes** ${Md.raw(spec.statistics)}; input ${code(spec.inputShape)}.`;
+  }
+  switch (core.kind) {
+    case 'batch_norm':
+    case 'instance_norm':
+    case 'group_norm': {
+      const ranks = core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : rank];
+      const C = channelWord(ctx, core);
+      const shapes = ranks.map((r) => code(`(${axisLetters(r, resolveAxis(core.channelAxis, r)).join(', ')})`));
+      const r = ranks[ranks.length - 1];
+      const letters = axisLetters(r, resolveAxis(core.channelAxis, r));
+      const last = resolveAxis(core.channelAxis, r) === r - 1 && r > 2 ? ' (channels last)' : '';
+      const input = md`input ${Md.join(shapes, ' or ' as Md)}${Md.raw(last)}`;
+      const spatial = letters.filter((l) => l !== 'C' && l !== 'N');
+      if (core.kind === 'batch_norm') {
+        return md`**Normalizes** over ${Md.raw(letters.filter((l) => l !== 'C').join('·'))}, per channel${C.length ? md` (C = ${C})` : Md.raw('')}, shared by the whole batch; ${input}.`;
+      }
+      if (core.kind === 'instance_norm') {
+        return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel${C.length ? md` (C = ${C})` : Md.raw('')}; nothing shared across the batch; ${input}.`;
+      }
+      const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
+      const G = spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
+      // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
+      const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
+      const perText = !known || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
+      return md`**Normalizes** per sample over each of ${G} groups: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
+    }
+    case 'layer_norm':
+    case 'rms_norm': {
+      const written = spec.roles.normalizedShape ? ctx.values[spec.roles.normalizedShape] : undefined;
+      const count = core.normalizedShape.reduce((a, b) => a * b, 1);
+      const dims = core.normalizedShape.length === 1 ? 'last dimension' : `last ${core.normalizedShape.length} dimensions`;
+      const what = core.kind === 'layer_norm' ? 'mean and variance' : 'root mean square (no mean subtracted)';
+      const symbolic = isExpr(written) || (Array.isArray(written) && written.some(isExpr));
+      const countText = symbolic ? Md.raw('') : md` (${plural(count, 'value')})`;
+      const input = code(`(*, ${symbolic ? (isExpr(written) ? written.expr : pyRepr(written!).slice(1, -1)) : core.normalizedShape.join(', ')})`);
+      return md`**Normalizes** each sample (token) over its ${Md.raw(dims)}${countText}: one ${Md.raw(what)} each, independent of the batch; input ${input}.`;
+    }
+    case 'local_response_norm':
+      return md`**Normalizes** each value by a power of the sum of squares of its ${core.size} neighbouring channels; input ${code('(N, C, *)')}.`;
+  }
+}
+
+/** Convention of a role's value in a few words. */
+function roleNote(ctx: LayerContext, role: 'eps' | 'momentum'): Md {
+  if (role === 'eps') return Md.raw(ctx.layer.spec.kind === 'rms_norm' ? 'added to mean(x²)' : 'added to var');
+  const conv = ctx.framework.momentumConvention;
+  if (conv === 'new-weight') return md`${Md.raw(ctx.framework.name)}: weight of the new batch`;
+  if (conv === 'old-weight') return md`${Md.raw(ctx.framework.name)}: weight kept from the old average`;
+  return Md.raw('');
+}
+
+function argumentsText(ctx: LayerContext): Md {
+  const layer = ctx.layer;
+  const spec = layer.spec;
+  const parts: Md[] = [];
+  const noteFor = (name: string): Md | null => {
+    if (name === spec.roles.eps) return roleNote(ctx, 'eps');
+    if (name === spec.roles.momentum) {
+      const track = roleValue(ctx, 'trackRunningStats');
+      return track === false ? null : roleNote(ctx, 'momentum');
+    }
+    return null;
+  };
+  for (const p of spec.params) {
+    const e = layer.effective[p.name];
+    if (!e || p.tensor) continue;
+    const value = code(`${p.name}=${pyRepr(e.value)}`);
+    const note = noteFor(p.name);
+    if (!e.isDefault) {
+      parts.push(note && note.length ? md`${value} ${note}` : value);
+    } else if (p.name === spec.roles.eps || (p.name === spec.roles.momentum && note !== null) || p.name === spec.modeArg?.name) {
+      const mode = p.name === spec.modeArg?.name
+        ? md`default: ${Md.raw(e.value === spec.modeArg.trainWhen ? 'batch statistics' : 'running statistics, whatever the model\'s mode')}`
+        : md`default${note && note.length ? md`, ${note}` : Md.raw('')}`;
+      parts.push(md`${value} ${mode}`);
+    }
+  }
+  const missing = spec.params.filter((p) => !layer.effective[p.name] && !p.tensor).map((p) => code(p.name));
+  if (missing.length) parts.push(md`missing: ${Md.join(missing, ', ')}`);
+  return parts.length ? md`**Arguments** ${Md.join(parts, ' · ')}` : Md.raw('');
+}
+
+/** Count of learnable and buffer values; a formula `a·sym + b` when the size is an expression. */
+function parametersText(ctx: LayerContext): Md {
+  if (ctx.layer.spec.form !== 'module') return Md.raw('');
+  // The core counts PyTorch's tensors under PyTorch's names; other frameworks get the symbols.
+  const torch = ctx.layer.spec.framework === 'pytorch';
+  const names = (core: CoreLayerSpec, trainable: boolean) => {
+    const detail = frameworkCount(core, ctx.layer.spec.framework).detail.filter((d) => d.trainable === trainable);
+    if (torch) return detail.map((d) => d.name);
+    return detail.map((d) => (d.name === 'weight' ? 'γ' : d.name === 'bias' ? 'β' : d.name === 'running_mean' ? 'moving mean' : d.name === 'running_var' ? 'moving variance' : d.name));
+  };
+  const line = (learn: Md, learnNames: string[], buf: Md | null, bufNames: string[]) => {
+    const l = learnNames.length ? md`${learn} learnable (${Md.raw(learnNames.join(', '))})` : Md.raw('no learnable parameters');
+    const b = buf && bufNames.length ? md` · ${buf} in buffers` : Md.raw('');
+    return md`**Parameters** ${l}${b}`;
+  };
+  const formula = (a: number, b: number, sym: Md) => (a === 0 ? md`${b}` : md`${a === 1 ? Md.raw('') : md`${a}·`}${sym}${b ? md` + ${b}` : Md.raw('')}`);
+  if (ctx.core && !(ctx.sizedFromSample || ((ctx.core.kind === 'batch_norm' || ctx.core.kind === 'instance_norm') && ctx.core.numFeatures === null))) {
+    const c = frameworkCount(ctx.core, ctx.layer.spec.framework);
+    return line(md`${c.parameters}`, names(ctx.core, true), md`${c.buffers}`, names(ctx.core, false));
+  }
+  // Symbolic: count at two sizes; every count is linear in the one symbol.
+  let one: StandIn | CoreLayerSpec | null;
+  let two: StandIn | CoreLayerSpec | null;
+  let sym: Md;
+  if (ctx.core) {
+    const core = ctx.core;
+    if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
+      one = { ...core, numFeatures: 1 };
+      two = { ...core, numFeatures: 2 };
+      sym = Md.raw('C');
+    } else {
+      return Md.raw(`**Parameters** ${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`);
+    }
+  } else {
+    one = standIn(ctx, 1, true);
+    two = standIn(ctx, 2, true);
+    if (!one || !two || !('symbols' in one) || !('symbols' in two)) return Md.raw('');
+    const varying = one.symbols.filter((s, i) => s.value !== (two as StandIn).symbols[i].value);
+    if (varying.length !== 1) return Md.raw('');
+    sym = code(varying[0].text);
+  }
+  const c1 = 'symbols' in one ? one.core : one;
+  const c2 = 'symbols' in two! ? (two as StandIn).core : (two as CoreLayerSpec);
+  const s1 = 'symbols' in one ? one.symbols.find((s, i) => s.value !== (two as StandIn).symbols[i].value)!.value : 1;
+  const s2 = 'symbols' in one ? (two as StandIn).symbols.find((s, i) => s.value !== (one as StandIn).symbols[i].value)!.value : 2;
+  const n1 = frameworkCount(c1, ctx.layer.spec.framework);
+  const n2 = frameworkCount(c2, ctx.layer.spec.framework);
+  const lin = (a1: number, a2: number) => {
+    const a = (a2 - a1) / (s2 - s1);
+    return formula(a, a1 - a * s1, sym);
+  };
+  return line(lin(n1.parameters, n2.parameters), names(c1, true), lin(n1.buffers, n2.buffers), names(c1, false));
+}
+
+const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warning', info: 'Note', hint: 'Hint' };
+
+function checksFor(ctx: LayerContext, diagnostics: readonly NormDiagnostic[]): CompactSections['checks'] {
+  const mine = diagnosticsFor(ctx.layer, diagnostics);
+  const out: CompactSections['checks'] = mine.map((d) => {
+    const lead = md`**${Md.raw(SEVERITY_WORD[d.severity] ?? 'Note')}:**`;
+    const title = ruleInfo(d.code)?.title;
+    return {
+      code: d.code,
+      severity: d.severity,
+      // Rule messages and fix titles quote the user's code: they go in as text.
+      text: md`${lead} ${Md.text(d.message)}`,
+      brief: title ? md`${lead} ${Md.text(title)}${d.fixes.length ? md` — ${Md.text(d.fixes[0].title)}` : Md.raw('')}` : md`${lead} ${Md.text(d.message)}`,
+    };
+  });
+  const codes = new Set(mine.map((d) => d.code));
+  for (const p of situationalPitfalls(ctx)) {
+    if (codes.has(p.id)) continue;
+    const text = md`**${Md.text(p.title)}:** ${p.short}`;
+    out.push({ code: p.id, severity: 'advice', text, brief: text });
+  }
+  return out;
+}
+
+function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
+  let core = ctx.core;
+  let rank = ctx.rank;
+  let standInNote: Md = Md.raw('');
+  if (!core) {
+    const s = standIn(ctx, standInSize(ctx));
+    if (!s) return ctx.exprArgs.length || ctx.coreError ? md`**Example** none: ${ctx.exprArgs.length ? md`${Md.join(ctx.exprArgs.map((a) => code(a)), ', ')} known only when the code runs` : Md.text(ctx.coreError ?? '')}.` : Md.raw('');
+    core = s.core;
+    rank = s.rank;
+    standInNote = md` (stand-in ${Md.join(s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ', ')})`;
+  } else if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
+    standInNote = Md.raw(' (stand-in C = 3)');
+  } else if (ctx.sizedFromSample) {
+    standInNote = Md.raw(' (sizes as if the input had this shape)');
+  }
+  const modeArg = ctx.layer.spec.modeArg;
+  if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
+    return md`**Example** none: with ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name])}`)} it uses the running statistics passed in.`;
+  }
+  const ex = workedExample(core, rank, opts.seed, 1);
+  if ('error' in ex) return md`**Example** none: ${Md.text(ex.error)}.`;
+  const d = opts.decimals;
+  const els = ex.groupElements[0].slice(0, 1);
+  const more = ex.groupElements[0].length > 1 ? ', …' : '';
+  const xs = Md.join(els.map((i) => fixed(ex.input[i], d)), ', ');
+  const ys = Md.join(els.map((i) => fixed(ex.output[i], d)), ', ');
+  const kind = ex.spec.kind;
+  const group = kind === 'batch_norm' ? 'channel 0' : kind === 'group_norm' ? 'sample 0 group 0' : kind === 'instance_norm' ? 'sample 0 channel 0' : 'sample 0';
+  const stats = kind === 'rms_norm' ? md`mean(x²) ${fixed(ex.variance[0], d)}` : md`mean ${fixed(ex.mean[0], d)}, var ${fixed(ex.variance[0], d)}`;
+  const reduced = ex.reduced && !standInNote.length ? md` (${Md.text(ex.reduced)})` : Md.raw('');
+  // Only layers with running statistics have a training mode that differs from eval.
+  const hasModes = (kind === 'batch_norm' && ex.spec.trackRunningStats) || (kind === 'instance_norm' && ex.spec.trackRunningStats);
+  return md`**Example** ${Md.raw(hasModes ? 'training, ' : '')}seeded ${shapeText(ex.shape)}${standInNote}${reduced}: ${Md.raw(group)} ${stats}; x ${xs}${Md.raw(more)} → y ${ys}${Md.raw(more)}`;
+}
+
+function linksText(ctx: LayerContext, explainArg: string, rank: number): Md {
+  const layer = ctx.layer;
+  const settings = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
+  const start = startFromLayer(layer);
+  return Md.join([
+    Md.commandLink(Md.raw('Full explanation'), EXPLAIN_COMMAND, explainArg),
+    Md.commandLink(Md.raw('Comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind: layer.spec.kind, args: settings, rank })),
+    Md.commandLink(Md.raw('Calculators'), CALC_LIST_COMMAND, calcLinkArg(start)),
+  ], ' · ');
+}
+
+/** The compact hover of one layer (see the module comment). */
+export function compactHover(layer: ResolvedLayer, opts: CompactOptions): CompactHover {
+  const ctx = layerContext(layer);
+  const s = ctx.core ? null : standIn(ctx, standInSize(ctx));
+  const core = ctx.core ?? s?.core ?? null;
+  const rank = ctx.core ? ctx.rank : s?.rank ?? ctx.rank;
+  const sections: CompactSections = {
+    title: title(ctx),
+    normalizes: normalizesText(ctx, core, rank),
+    arguments: argumentsText(ctx),
+    parameters: parametersText(ctx),
+    checks: checksFor(ctx, opts.diagnostics ?? []),
+    glimpse: glimpseText(ctx, opts),
+    links: opts.explainArg ? linksText(ctx, opts.explainArg, rank) : Md.raw(''),
+  };
+  // Three paragraphs at most, lines joined by hard breaks: paragraph margins cost height in a box
+  // of about 250 px (VS Code's default hover height).
+  const lines = (parts: Md[]) => Md.join(parts.filter((b) => b.length > 0), '  \n');
+  const build = (brief: boolean) => Md.join([
+    lines([sections.title, sections.normalizes, sections.arguments, sections.parameters]),
+    lines(sections.checks.map((c) => (brief ? c.brief : c.text))),
+    lines([sections.glimpse, sections.links]),
+  ].filter((b) => b.length > 0), '\n\n');
+  // Whole messages when they fit the box; else each check's title and fix (the full explanation has the messages).
+  const whole = build(false);
+  return { markdown: estimatedLines(whole) <= MAX_LINES ? whole : build(true), sections };
+}
+
+/**
+ * Lines the compact hover may take: VS Code's default hover box is 250 px high (19 px lines, a
+ * few px between paragraphs), about 12 lines, measured in the end-to-end test.
+ */
+export const MAX_LINES = 12;
+/** Characters of prose a line of the hover box holds (about 750 px wide in VS Code 1.139, 13 px font; bold and code run wider). */
+const CHARS_PER_LINE = 90;
+
+/**
+ * Lines our Markdown takes when rendered: paragraphs and hard breaks start lines, each wraps at
+ * CHARS_PER_LINE; link targets, emphasis and code markers and escapes take no room. Only for
+ * Markdown built here (one paragraph a block, no tables or fences).
+ */
+export function estimatedLines(markdown: string): number {
+  let lines = 0;
+  for (const block of markdown.split('\n\n')) {
+    for (const line of block.split(/ {2}\n|\n/)) {
+      const shown = line.replace(/\]\(command:[^)]*\)/g, '').replace(/\*\*|`+|\\(?=[^\w\s])|^\[|(?<=\s)\[/g, '');
+      lines += Math.max(1, Math.ceil(shown.length / CHARS_PER_LINE));
+    }
+  }
+  return lines;
+}

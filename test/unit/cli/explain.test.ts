@@ -1,0 +1,102 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runExplain } from '../../../src/cli/explain';
+import { compactHover } from '../../../src/explain/compact';
+import { explainLayer } from '../../../src/explain/hover';
+import { analyzeDocument } from '../../../src/rules';
+import { renderedLines } from '../explain/renderedLines';
+
+const ROOT = path.join(__dirname, '../../..');
+const EX = (f: string) => path.join('examples', f);
+
+async function explain(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const cwd = process.cwd();
+  process.chdir(ROOT);
+  try {
+    const code = await runExplain(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), isTTY: false, env: {} });
+    return { code, stdout, stderr };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+describe('normlens explain', () => {
+  const resnet = readFileSync(path.join(ROOT, EX('resnet_block.py')), 'utf8');
+  const report = analyzeDocument(resnet);
+  const bn2 = report.layers.find((l) => l.call.range.start.line === 19)!;
+
+  it('prints the compact hover of the layer on the line (without links), within the hover box', async () => {
+    const r = await explain([`${EX('resnet_block.py')}:20`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${compactHover(bn2, { decimals: 4, seed: 0, diagnostics: report.diagnostics }).markdown}\n`);
+    assert.match(r.stdout, /momentum=0\.99 in PyTorch is the weight of the new batch/);
+    assert.doesNotMatch(r.stdout, /command:/);
+    assert.ok(renderedLines(r.stdout) <= 15);
+  });
+
+  it('--full prints the full explanation; --json the sections', async () => {
+    const full = await explain([`${EX('resnet_block.py')}:20:25`, '--full']);
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal(full.stdout, `${explainLayer(bn2, { decimals: 4, seed: 0, diagnostics: report.diagnostics, links: false }).markdown}\n`);
+    assert.match(full.stdout, /#### In this code/);
+    const json = JSON.parse((await explain([`${EX('resnet_block.py')}:20`, '--json'])).stdout);
+    assert.equal(json.mode, 'compact');
+    assert.equal(json.line, 20);
+    assert.equal(json.column, 20);
+    assert.equal(json.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.deepEqual(json.sections.checks.map((c: { code: string }) => c.code), ['momentum-convention']);
+    assert.match(json.sections.parameters, /2·`out_channels` learnable/);
+    const fj = JSON.parse((await explain([`${EX('resnet_block.py')}:20`, '--json', '--full'])).stdout);
+    assert.equal(fj.mode, 'full');
+    assert.deepEqual(fj.sections.checks.map((c: { code: string }) => c.code), ['momentum-convention']);
+    assert.ok(fj.sections.pitfalls.some((p: { id: string; generic: boolean }) => p.id === 'batch-size-one' && p.generic));
+  });
+
+  it('the conv with bias=False above: no "bias cancelled"; the conv with its default bias: said', async () => {
+    const stem = await explain([`${EX('resnet_block.py')}:39`]);
+    assert.doesNotMatch(stem.stdout, /cancelled/i);
+    const bn1 = await explain([`${EX('resnet_block.py')}:18`]);
+    assert.match(bn1.stdout, /The bias of this Conv2d is cancelled/);
+  });
+
+  it('says clearly what is wrong with the place', async () => {
+    const none = await explain([`${EX('resnet_block.py')}:3`]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no normalization layer at examples\/resnet_block\.py:3; layers are on lines 18, 20, 25, 39, 44/);
+    const col = await explain([`${EX('resnet_block.py')}:20:2`]);
+    assert.equal(col.code, 1);
+    const past = await explain([`${EX('resnet_block.py')}:999`]);
+    assert.equal(past.code, 2);
+    assert.match(past.stderr, /has \d+ lines, no line 999/);
+    assert.match((await explain(['resnet.py'])).stderr, /expected PATH:LINE or PATH:LINE:COL/);
+    assert.match((await explain([`${EX('resnet_block.py')}:0`])).stderr, /start at 1/);
+    assert.match((await explain(['missing.py:1'])).stderr, /cannot read missing\.py/);
+    assert.match((await explain([`${EX('notebook.ipynb')}:1`])).stderr, /is a notebook/);
+    assert.equal((await explain([])).code, 2);
+    assert.equal((await explain(['--bogus', 'a.py:1'])).code, 2);
+  });
+
+  it('a torchvision-style norm_layer in a file of its own: the origin, a formula, a stand-in', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'normlens-explain-'));
+    const file = path.join(dir, 'resnet.py');
+    writeFileSync(file, 'import torch.nn as nn\n\nclass B(nn.Module):\n    def __init__(self, planes, norm_layer=None):\n        super().__init__()\n        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n        self.bn1 = norm_layer(planes)\n');
+    const r = await explain([`${file}:8`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /`norm_layer\(planes\)` builds `BatchNorm2d\(planes\)` — default of `norm_layer`, line 7/);
+    assert.match(r.stdout, /2·`planes` learnable/);
+    assert.match(r.stdout, /stand-in `planes` = 3/);
+  });
+
+  it('README shows its output as it is', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const m = /```console\n\$ normlens explain (\S+)\n([\s\S]*?)```/.exec(readme);
+    assert.ok(m, 'an example in README');
+    const r = await explain([m[1]]);
+    assert.equal(r.code, 0);
+    assert.equal(m[2], r.stdout);
+  });
+});

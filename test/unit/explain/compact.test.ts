@@ -1,0 +1,223 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { compactHover, estimatedLines, MAX_LINES } from '../../../src/explain/compact';
+import { explainLayer, callText } from '../../../src/explain/hover';
+import { decodeCommandUri, explainLinkArg } from '../../../src/explain/links';
+import { countParameters, runLayer, seededSample } from '../../../src/core/index';
+import { fixed } from '../../../src/explain/format';
+import { analyzeDocument } from '../../../src/rules';
+import { render } from '../security/mdcheck';
+import { renderedLines } from './renderedLines';
+
+const opts = { decimals: 4, seed: 0 };
+const EXAMPLES = path.join(__dirname, '../../../examples');
+const link = explainLinkArg({ ref: 1, line: 0, character: 0 });
+
+function hoversOf(source: string) {
+  const r = analyzeDocument(source);
+  return r.layers.map((layer) => ({ layer, hover: compactHover(layer, { ...opts, diagnostics: r.diagnostics, explainArg: link }) }));
+}
+
+function at(source: string, lineText: string) {
+  const line = source.split('\n').findIndex((l) => l.includes(lineText));
+  assert.ok(line >= 0, lineText);
+  const found = hoversOf(source).find((h) => h.layer.call.range.start.line === line);
+  assert.ok(found, `a layer on the line of ${lineText}`);
+  return found;
+}
+
+const TORCH = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
+
+// Held-out files, written as torchvision, Hugging Face and Keras write them.
+const TORCHVISION = `${TORCH}
+class Bottleneck(nn.Module):
+    def __init__(self, inplanes, planes, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm2d
+        self.conv1 = nn.Conv2d(inplanes, planes, kernel_size=1, bias=False)
+        self.bn1 = norm_layer(planes)
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, padding=1)
+        self.bn2 = norm_layer(planes)
+`;
+const HF = `${TORCH}
+class LlamaRMSNorm(nn.Module):
+    def __init__(self, hidden_size, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+
+    def forward(self, hidden_states):
+        variance = hidden_states.pow(2).mean(-1, keepdim=True)
+        hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
+        return self.weight * hidden_states
+
+class Layer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.input_layernorm = LlamaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.ln = nn.LayerNorm(config.hidden_size)
+
+    def forward(self, x):
+        return F.layer_norm(x, (4,))
+`;
+
+describe('explain/compactHover', () => {
+  it('fits the hover box (at most 15 rendered lines, at most three links) on every example file and the held-out files', () => {
+    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.py')).map((f) => readFileSync(path.join(EXAMPLES, f), 'utf8'));
+    let count = 0;
+    let most = 0;
+    for (const source of [...files, TORCHVISION, HF]) {
+      for (const { layer, hover } of hoversOf(source)) {
+        const lines = renderedLines(hover.markdown);
+        most = Math.max(most, lines);
+        assert.ok(lines <= 15, `${layer.call.callee} on line ${layer.call.range.start.line + 1}: ${lines} lines\n${hover.markdown}`);
+        const links = render(hover.markdown).links;
+        assert.ok(links.length <= 3 && links.length >= 1, `${links.length} links`);
+        for (const href of links) assert.ok(decodeCommandUri(href), href);
+        // Pylance shows the signature above: no call or signature dump (the origin line says what an indirect call builds).
+        if (!layer.origin) assert.ok(!hover.markdown.includes(callText(layer)), `${callText(layer)} repeated`);
+        count++;
+      }
+    }
+    assert.ok(count >= 20, `${count} layers looked at`);
+    assert.ok(most <= 15);
+  });
+
+  it('the full explanation is much longer than the box (why the compact one exists)', () => {
+    const { layer } = at(readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8'), 'self.bn2 =');
+    assert.ok(renderedLines(explainLayer(layer, opts).markdown) > 40);
+  });
+
+  it('says "bias before BatchNorm" only where the conv above keeps its bias', () => {
+    const cancelled = /bias of this Conv2d is cancelled|Bias cancelled by the BatchNorm that follows — Set bias=False/;
+    assert.match(at(TORCHVISION, 'self.bn2 =').hover.markdown, cancelled);
+    assert.doesNotMatch(at(TORCHVISION, 'self.bn1 =').hover.markdown, cancelled);
+    assert.doesNotMatch(at(TORCHVISION, 'self.bn1 =').hover.markdown, /[Bb]ias before/);
+    const alone = hoversOf(`${TORCH}bn = nn.BatchNorm2d(64)\n`)[0].hover;
+    assert.doesNotMatch(alone.markdown, /[Bb]ias before|cancelled/);
+    assert.deepEqual(alone.sections.checks, []);
+    // The full explanation follows the code too.
+    const full = (line: string) => explainLayer(at(TORCHVISION, line).layer, { ...opts, diagnostics: analyzeDocument(TORCHVISION).diagnostics });
+    assert.ok(full('self.bn2 =').sections.pitfalls.some((p) => p.id === 'conv-bias-before-bn'));
+    assert.ok(!full('self.bn1 =').sections.pitfalls.some((p) => p.id === 'conv-bias-before-bn'));
+  });
+
+  it('keeps whole check messages when they fit, else the rule\'s title and its fix', () => {
+    const source = readFileSync(path.join(EXAMPLES, 'keras_model.py'), 'utf8');
+    const two = at(source, 'BatchNormalization(momentum=0.1').hover;
+    assert.equal(two.sections.checks.length, 2);
+    assert.equal(two.sections.checks[0].brief, '**Note:** Bias cancelled by the BatchNorm that follows — Set use\\_bias=False');
+    assert.equal(two.sections.checks[1].brief, '**Warning:** Momentum written in the other framework convention — Use momentum=0.9 (Keras 3 convention)');
+    const whole = two.sections.checks.every((c) => two.markdown.includes(c.text));
+    const brief = two.sections.checks.every((c) => two.markdown.includes(c.brief));
+    assert.ok(whole !== brief, 'one form or the other');
+    assert.ok(estimatedLines(two.markdown) <= MAX_LINES);
+    // A hover with room keeps the whole message.
+    const one = at(readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8'), 'self.bn2 =').hover;
+    assert.ok(one.markdown.includes(one.sections.checks[0].text));
+    // Forced: four long checks do not fit whole.
+    const many = compactHover(at(source, 'BatchNormalization(momentum=0.1').layer, { ...opts, diagnostics: [...analyzeDocument(source).diagnostics, ...analyzeDocument(source).diagnostics] });
+    assert.ok(many.sections.checks.every((c) => many.markdown.includes(c.brief)));
+  });
+
+  it('shows no advice that holds for every BatchNorm (train/eval, batch size 1, freezing)', () => {
+    for (const { hover } of hoversOf(readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8'))) {
+      assert.doesNotMatch(hover.markdown, /Train\/eval mismatch|Batch size 1|Freezing|internal covariate/);
+    }
+  });
+
+  it('a symbolic size: the origin line, the parameter count as a formula, the glimpse on a stand-in size, said', () => {
+    const { hover } = at(TORCHVISION, 'self.bn1 =');
+    assert.match(hover.sections.title, /`norm_layer\(planes\)` builds `BatchNorm2d\(planes\)` — default of `norm_layer`, line 9/);
+    assert.equal(hover.sections.parameters, '**Parameters** 2·`planes` learnable (weight, bias) · 2·`planes` + 1 in buffers');
+    // The counts the formula gives are the core's at any size.
+    for (const c of [1, 7, 64]) {
+      const n = countParameters({ kind: 'batch_norm', numFeatures: c, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, channelAxis: 1, storedVariance: 'unbiased' } as never, 4);
+      assert.equal(n.parameters, 2 * c);
+      assert.equal(n.buffers, 2 * c + 1);
+    }
+    assert.match(hover.sections.glimpse, /^\*\*Example\*\* training, seeded \(2, 3, 2, 2\) \(stand-in `planes` = 3\): channel 0 mean /);
+    // The glimpse's numbers are the core's on the same seeded sample.
+    const x = seededSample([2, 3, 2, 2], 0);
+    const out = runLayer({ spec: { kind: 'batch_norm', numFeatures: 3, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, channelAxis: 1, storedVariance: 'unbiased' } as never, mode: 'train', input: x });
+    assert.ok(hover.sections.glimpse.includes(`x ${fixed(x.data[0], 4)}, … → y ${fixed(out.output.data[0], 4)}, …`), hover.sections.glimpse);
+    assert.ok(hover.sections.glimpse.includes(`mean ${fixed(out.stats!.mean[0], 4)}, var ${fixed(out.stats!.variance[0], 4)}`));
+  });
+
+  it('a custom RMSNorm module: how NormLens knows, no invented size, no γ on F.layer_norm without weight', () => {
+    const rms = at(HF, 'self.input_layernorm =').hover;
+    assert.match(rms.sections.title, /custom module `LlamaRMSNorm` \(rsqrt of mean square over the last dim\)/);
+    assert.equal(rms.sections.parameters, '**Parameters** `config.hidden_size` learnable (weight)');
+    assert.match(rms.sections.glimpse, /none: .*known only when the code runs/);
+    const ln = at(HF, 'self.ln =').hover;
+    assert.equal(ln.sections.parameters, '**Parameters** 2·`config.hidden_size` learnable (weight, bias)');
+    assert.match(ln.sections.glimpse, /\(stand-in `config\.hidden_size` = 4\)/);
+    const f = at(HF, 'F.layer_norm').hover;
+    assert.equal(f.sections.parameters, '');
+    assert.doesNotMatch(f.markdown, /γ|weight/);
+  });
+
+  it('LayerNorm has no training mode in its glimpse; BatchNorm says training', () => {
+    const source = readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8');
+    const ln = at(source, 'self.head_norm =').hover;
+    assert.match(ln.sections.glimpse, /^\*\*Example\*\* seeded \(2, 4\) \(normalized shape \(4\) instead of \(128\)\): sample 0 mean/);
+    assert.match(ln.sections.normalizes, /over its last dimension \(128 values\)/);
+    assert.match(at(source, 'nn.BatchNorm2d(64, eps=1e-5)').hover.sections.glimpse, /^\*\*Example\*\* training, seeded/);
+  });
+
+  it('the arguments that matter, with the framework\'s convention: written ones and the ε and momentum defaults', () => {
+    const source = readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8');
+    const bn2 = at(source, 'self.bn2 =').hover;
+    assert.equal(bn2.sections.arguments, '**Arguments** `num_features=out_channels` · `eps=1e-05` default, added to var · `momentum=0.99` PyTorch: weight of the new batch');
+    assert.equal(bn2.sections.checks.length, 1);
+    assert.equal(bn2.sections.checks[0].code, 'momentum-convention');
+    assert.match(bn2.sections.checks[0].text, /^\*\*Warning:\*\* momentum=0\.99 in PyTorch is the weight of the new batch/);
+    const keras = hoversOf(readFileSync(path.join(EXAMPLES, 'keras_model.py'), 'utf8'))[0].hover;
+    assert.match(keras.sections.arguments, /`momentum=0\.99` default, Keras 3: weight kept from the old average/);
+    assert.match(keras.sections.arguments, /`epsilon=0\.001` default, added to var/);
+    // Non-PyTorch names, and no PyTorch step counter.
+    assert.equal(keras.sections.parameters, '**Parameters** 2·C learnable (γ, β) · 2·C in buffers');
+  });
+
+  it('a GroupNorm PyTorch refuses to build: the error, no example', () => {
+    const h = hoversOf(`${TORCH}gn = nn.GroupNorm(32, 100)\n`)[0].hover;
+    assert.equal(h.sections.checks[0].severity, 'error');
+    assert.match(h.sections.checks[0].text, /cannot be split into num\\_groups=32 equal groups/);
+    assert.match(h.sections.glimpse, /none: 100 channels do not split into 32 groups/);
+  });
+
+  it('three links: the full explanation, the panel with the layer\'s rank, the calculators', () => {
+    const h = hoversOf(readFileSync(path.join(EXAMPLES, 'groupnorm_unet.py'), 'utf8'))[0].hover;
+    const links = render(h.sections.links).links.map((l) => decodeCommandUri(l)!);
+    assert.deepEqual(links.map((l) => l.command), ['normlens.explainLayer', 'normlens.openPanel', 'normlens.calculators']);
+    assert.deepEqual(links[0].arg, { ref: 1, line: 0, character: 0 });
+    assert.equal((links[1].arg as { rank: number }).rank, 4);
+    // No links without a place to explain (the command line).
+    const r = analyzeDocument(`${TORCH}bn = nn.BatchNorm1d(8)\n`);
+    const cli = compactHover(r.layers[0], opts);
+    assert.equal(cli.sections.links, '');
+    assert.equal(render(cli.markdown).links.length, 0);
+  });
+});
+
+describe('explain/compactHover: no invented sizes, few paragraphs', () => {
+  it('a Keras or Flax GroupNorm sized from its input states no channel count', () => {
+    for (const f of ['keras_model.py', 'flax_model.py']) {
+      const source = readFileSync(path.join(EXAMPLES, f), 'utf8');
+      const r = analyzeDocument(source);
+      const gn = r.layers.find((l) => l.spec.kind === 'group_norm')!;
+      const h = compactHover(gn, { ...opts, diagnostics: r.diagnostics });
+      assert.match(h.sections.normalizes, /groups: C\/\d+ channels/, h.sections.normalizes);
+    }
+  });
+
+  it('at most three paragraphs (their margins cost height in the 250 px box)', () => {
+    for (const f of readdirSync(EXAMPLES).filter((x) => x.endsWith('.py'))) {
+      for (const { hover } of hoversOf(readFileSync(path.join(EXAMPLES, f), 'utf8'))) {
+        assert.ok(render(hover.markdown).blocks.filter((b) => b === 'paragraph_open').length <= 3);
+      }
+    }
+  });
+});
