@@ -46,6 +46,26 @@ function readStdin(): Promise<string | null> {
   });
 }
 
+/** A command that reads one JSON request on stdin and answers on stdout (compute, port). */
+async function stdinCommand(name: string, rest: string[], usage: string, answer: (request: string) => { output: string; code: number }): Promise<number> {
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (rest.length) {
+    process.stderr.write(`normlens ${name}: unexpected argument ${truncateText(visibleText(rest[0]), 200)} (the request is read from stdin)\n`);
+    return 2;
+  }
+  const request = await readStdin();
+  if (request === null) {
+    process.stdout.write(JSON.stringify({ error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens ${name} reads` } }) + '\n');
+    return 2;
+  }
+  const a = answer(request);
+  process.stdout.write(a.output);
+  return a.code;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -59,42 +79,10 @@ export async function main(argv: string[]): Promise<number> {
     case '-V':
       process.stdout.write(`${version}\n`);
       return 0;
-    case 'compute': {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write(COMPUTE_USAGE);
-        return 0;
-      }
-      if (rest.length) {
-        process.stderr.write(`normlens compute: unexpected argument ${truncateText(visibleText(rest[0]), 200)} (the request is read from stdin)\n`);
-        return 2;
-      }
-      const request = await readStdin();
-      if (request === null) {
-        process.stdout.write(JSON.stringify({ error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens compute reads` } }) + '\n');
-        return 2;
-      }
-      const answer = compute(request);
-      process.stdout.write(answer.output);
-      return answer.code;
-    }
-    case 'port': {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write(PORT_USAGE);
-        return 0;
-      }
-      if (rest.length) {
-        process.stderr.write(`normlens port: unexpected argument ${truncateText(visibleText(rest[0]), 200)} (the request is read from stdin)\n`);
-        return 2;
-      }
-      const request = await readStdin();
-      if (request === null) {
-        process.stdout.write(JSON.stringify({ error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens port reads` } }) + '\n');
-        return 2;
-      }
-      const answer = port(request);
-      process.stdout.write(answer.output);
-      return answer.code;
-    }
+    case 'compute':
+      return stdinCommand('compute', rest, COMPUTE_USAGE, compute);
+    case 'port':
+      return stdinCommand('port', rest, PORT_USAGE, port);
     case 'inspect':
       return runInspect(rest, {
         stdout: (s) => process.stdout.write(s),
