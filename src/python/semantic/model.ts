@@ -12,7 +12,7 @@
  */
 import type { PyValue } from '../../frameworks/types';
 import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
-import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
+import { EMPTY, isNone, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
 
 export interface ParamDef {
   name: string;
@@ -767,7 +767,7 @@ export class ModuleModel {
         this.execDef(s, env);
         return;
       case 'DecoratedStatement': {
-        for (const d of children(s)) if (d.name === 'Decorator') for (const e of operands(d)) if (e.name !== 'VariableName' || true) this.evalDecorator(d, env);
+        for (const d of children(s)) if (d.name === 'Decorator') this.evalDecorator(d, env);
         const def = children(s).find((d) => d.name === 'FunctionDefinition' || d.name === 'ClassDefinition');
         if (def) this.execDef(def, env);
         return;
@@ -1075,7 +1075,6 @@ export class ModuleModel {
 
   private evalDict(n: SyntaxNode, env: Env, depth: number): Value {
     const entries: [PyValue | undefined, VSet][] = [];
-    const kids = operands(n);
     // key, value, key, value ... (`**other` spreads are skipped)
     const all = children(n);
     let key: SyntaxNode | null = null;
@@ -1092,7 +1091,6 @@ export class ModuleModel {
         key = null;
       }
     }
-    void kids;
     return { k: 'dict', entries, at: n.from, hops: [] };
   }
 
@@ -1234,7 +1232,7 @@ export class ModuleModel {
     }
     switch (c.k) {
       case 'q': {
-        if (c.q === 'functools.partial' || (c.q === 'builtins.partial' && false)) {
+        if (c.q === 'functools.partial') {
           const [fn, ...rest] = args;
           if (!fn || fn.star) return [UNKNOWN];
           const out: Value[] = [];
@@ -1408,7 +1406,6 @@ export class ModuleModel {
     return out;
   }
 
-  keyOf = keyOf;
 }
 
 export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {

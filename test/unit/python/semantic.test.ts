@@ -1,0 +1,254 @@
+/**
+ * The semantic model on each way real code builds a norm without naming it at the call, and on
+ * the cases where it must say nothing (containers, rescalers, shadowed names, non-norm
+ * alternatives, cycles). Positions are 1-based lines as a person reads them.
+ */
+import assert from 'node:assert/strict';
+import { recognize, ProjectGraph, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
+
+const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
+
+/** Layers by 1-based line: [line, qualified name, via]. */
+function found(src: string): [number, string, string][] {
+  return recognize(HEAD + src).map((l) => [l.call.range.start.line + 1 - 4, l.qualifiedName, l.origin?.via ?? 'import']);
+}
+function at(src: string, line: number): ResolvedLayer {
+  const l = recognize(HEAD + src).find((x) => x.call.range.start.line + 1 - 4 === line);
+  assert.ok(l, `no layer on line ${line}`);
+  return l;
+}
+
+describe('semantic model: layers the code never names', () => {
+  it('a norm_layer parameter with a class default, and None replaced in the body', () => {
+    const src = [
+      'class A(nn.Module):',
+      '    def __init__(self, planes, norm_layer=nn.LayerNorm):',
+      '        self.n = norm_layer(planes)',
+      'class B(nn.Module):',
+      '    def __init__(self, planes, norm_layer=None):',
+      '        if norm_layer is None:',
+      '            norm_layer = nn.BatchNorm2d',
+      '        self.bn1 = norm_layer(planes)',
+    ].join('\n');
+    assert.deepEqual(found(src), [
+      [3, 'torch.nn.LayerNorm', 'parameter-default'],
+      [8, 'torch.nn.BatchNorm2d', 'parameter-default'],
+    ]);
+    assert.equal(at(src, 8).origin?.how, 'default of `norm_layer`, line 11');
+  });
+
+  it('passed on through self._norm_layer, a method and another constructor of the module', () => {
+    const src = [
+      'class Block(nn.Module):',
+      '    def __init__(self, c, norm_layer=None):',
+      '        self.bn = norm_layer(c)',
+      'class Net(nn.Module):',
+      '    def __init__(self, norm_layer=None):',
+      '        if norm_layer is None:',
+      '            norm_layer = nn.BatchNorm2d',
+      '        self._norm_layer = norm_layer',
+      '        self.layer1 = self._make_layer(Block, 64)',
+      '    def _make_layer(self, block, planes):',
+      '        norm_layer = self._norm_layer',
+      '        down = norm_layer(planes, momentum=0.01)',
+      '        return block(planes, norm_layer=norm_layer)',
+    ].join('\n');
+    const layers = found(src);
+    assert.deepEqual(layers, [
+      [3, 'torch.nn.BatchNorm2d', 'parameter-default'],
+      [12, 'torch.nn.BatchNorm2d', 'parameter-default'],
+    ]);
+    assert.deepEqual(at(src, 12).arguments, { num_features: { expr: 'planes' }, momentum: 0.01 });
+    assert.match(at(src, 12).origin?.how ?? '', /default of `norm_layer`, line 11; through `self._norm_layer`, line 12/);
+  });
+
+  it('partials: nested, keyword overrides merged as Python merges them, called in place', () => {
+    const src = [
+      'bn = partial(nn.BatchNorm2d, eps=1e-3, momentum=0.01)',
+      'bn2 = partial(bn, momentum=0.1)',
+      'x = bn2(64, eps=1e-4)',
+      'y = partial(nn.LayerNorm, eps=1e-6)(768)',
+    ].join('\n');
+    const x = at(src, 3);
+    assert.equal(x.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.equal(x.origin?.via, 'partial');
+    assert.deepEqual(x.arguments, { num_features: 64, eps: 1e-4, momentum: 0.1 });
+    assert.deepEqual(at(src, 4).arguments, { normalized_shape: 768, eps: 1e-6 });
+  });
+
+  it('aliases (conditional ones keep every branch), registries by key, getattr with a literal name', () => {
+    const src = [
+      'if torch.cuda.is_available():',
+      '    Norm = nn.BatchNorm2d',
+      'else:',
+      '    Norm = nn.GroupNorm',
+      'a = Norm(8, 16)',
+      'NORMS = {"bn": nn.BatchNorm1d, "ln": nn.LayerNorm}',
+      'b = NORMS["ln"](32)',
+      'c = getattr(nn, "InstanceNorm2d")(3)',
+      'T = (nn.BatchNorm3d,)',
+      'd = T[0](4)',
+    ].join('\n');
+    const a = at(src, 5);
+    assert.deepEqual(a.origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.GroupNorm']);
+    assert.equal(at(src, 7).qualifiedName, 'torch.nn.LayerNorm');
+    assert.equal(at(src, 7).origin?.candidates, undefined, 'a literal key picks one entry');
+    assert.equal(at(src, 8).qualifiedName, 'torch.nn.InstanceNorm2d');
+    assert.equal(at(src, 10).qualifiedName, 'torch.nn.BatchNorm3d');
+  });
+
+  it('subclasses: the arguments that reach the base through super().__init__ (and **kwargs)', () => {
+    const src = [
+      'class GroupNorm1(nn.GroupNorm):',
+      '    def __init__(self, num_channels, **kwargs):',
+      '        super().__init__(1, num_channels, **kwargs)',
+      'class LayerNorm2d(nn.LayerNorm):',
+      '    def __init__(self, c, eps=1e-6):',
+      '        super().__init__(c, eps=eps, elementwise_affine=True)',
+      'g = GroupNorm1(64, eps=1e-5)',
+      'l = LayerNorm2d(96)',
+    ].join('\n');
+    const g = at(src, 7);
+    assert.equal(g.origin?.via, 'subclass');
+    assert.deepEqual(g.origin?.definedBy, { name: 'GroupNorm1', line: 4 });
+    assert.equal(g.effective.num_groups.value, 1);
+    assert.equal(g.effective.num_channels.value, 64);
+    assert.equal(g.effective.eps.value, 1e-5);
+    const l = at(src, 8);
+    assert.equal(l.effective.eps.value, 1e-6, 'the subclass default reaches the base');
+    assert.equal(l.effective.normalized_shape.value, 96);
+  });
+
+  it('custom modules by what they compute: RMS whatever the name, delegation to F.layer_norm, not a rescaler or container', () => {
+    const src = [
+      'class T5LayerNorm(nn.Module):',
+      '    def __init__(self, hidden_size, eps=1e-6):',
+      '        super().__init__()',
+      '        self.weight = nn.Parameter(torch.ones(hidden_size))',
+      '        self.variance_epsilon = eps',
+      '    def forward(self, h):',
+      '        variance = h.to(torch.float32).pow(2).mean(-1, keepdim=True)',
+      '        return self.weight * h * torch.rsqrt(variance + self.variance_epsilon)',
+      'class ChannelsFirstLN(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.weight = nn.Parameter(torch.ones(c))',
+      '        self.bias = nn.Parameter(torch.zeros(c))',
+      '    def forward(self, x):',
+      '        x = x.permute(0, 2, 3, 1)',
+      '        return F.layer_norm(x, (x.shape[-1],), self.weight, self.bias, 1e-6).permute(0, 3, 1, 2)',
+      'class LayerScale(nn.Module):',
+      '    def __init__(self, dim, init_values=1e-5):',
+      '        super().__init__()',
+      '        self.gamma = nn.Parameter(init_values * torch.ones(dim))',
+      '    def forward(self, x):',
+      '        return x * self.gamma',
+      'class ConvNorm(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(c, c, 3)',
+      '        self.norm = nn.BatchNorm2d(c)',
+      '    def forward(self, x):',
+      '        return self.norm(self.conv(x))',
+      'a = T5LayerNorm(512, eps=1e-5)',
+      'b = ChannelsFirstLN(96)',
+      'c = LayerScale(96)',
+      'd = ConvNorm(64)',
+    ].join('\n');
+    const a = at(src, 30);
+    assert.equal(a.qualifiedName, 'torch.nn.RMSNorm');
+    assert.equal(a.origin?.via, 'custom-module');
+    assert.match(a.origin?.computes ?? '', /rsqrt of mean square over the last dim/);
+    assert.deepEqual([a.effective.normalized_shape.value, a.effective.eps.value, a.effective.elementwise_affine.value], [512, 1e-5, true]);
+    assert.equal(at(src, 31).qualifiedName, 'torch.nn.LayerNorm');
+    const lines = found(src).map(([l]) => l);
+    assert.ok(!lines.includes(32), 'LayerScale only rescales');
+    assert.ok(!lines.includes(33), 'ConvNorm contains a norm, it is not one');
+    assert.ok(lines.includes(27), 'the BatchNorm inside ConvNorm is found where it is built');
+  });
+
+  it('Flax compact modules with a norm partial as a field, Keras functions with a norm parameter', () => {
+    const flax = [
+      'import flax.linen as nn',
+      'from functools import partial',
+      'class Block(nn.Module):',
+      '    norm: type = nn.LayerNorm',
+      '    @nn.compact',
+      '    def __call__(self, x):',
+      '        return self.norm()(x)',
+      'class Net(nn.Module):',
+      '    @nn.compact',
+      '    def __call__(self, x, train):',
+      '        norm = partial(nn.BatchNorm, use_running_average=not train, momentum=0.9)',
+      '        return Block(norm=norm)(x)',
+    ].join('\n');
+    const layers = recognize(flax).map((l) => [l.call.range.start.line + 1, l.qualifiedName]);
+    assert.deepEqual(layers.find(([line]) => line === 7)?.slice(1), ['flax.linen.BatchNorm']);
+    const keras = ['from keras import layers', 'def block(x, norm=layers.BatchNormalization):', '    return norm(axis=3)(x)'].join('\n');
+    const k = recognize(keras);
+    assert.deepEqual(k.map((l) => [l.call.range.start.line + 1, l.qualifiedName, l.origin?.via]), [[3, 'keras.layers.BatchNormalization', 'parameter-default']]);
+  });
+
+  it('shadowing: parameters, locals and comprehension variables hide imports', () => {
+    const src = [
+      'def make(torch):',
+      '    return torch.nn.BatchNorm2d(3)',
+      'def make2():',
+      '    nn = object()',
+      '    return nn.LayerNorm(3)',
+      'xs = [nn.BatchNorm1d(4) for nn in range(3)]',
+      'ok = nn.GroupNorm(2, 4)',
+    ].join('\n');
+    assert.deepEqual(found(src), [[7, 'torch.nn.GroupNorm', 'import']]);
+  });
+
+  it('says nothing where the call may build something else, or where arguments do not fit the inferred class', () => {
+    const src = [
+      'class NoNorm(nn.Module):',
+      '    def forward(self, x):',
+      '        return x',
+      'NORM2FN = {"layer_norm": nn.LayerNorm, "no_norm": NoNorm}',
+      'def build(kind, dim):',
+      '    return NORM2FN[kind](dim)',
+      'def act_norm(c, norm_layer=nn.BatchNorm2d):',
+      '    return norm_layer(c, apply_act=True)',
+    ].join('\n');
+    assert.deepEqual(found(src), []);
+  });
+
+  it('bad input: alias cycles, partial of partial of a parameter, enormous registries, half-typed code', () => {
+    const cyc = 'A = B\nB = A\nx = A(3)\nC = partial(partial(D, 1), 2)\ndef f(D):\n    return C(4)\n';
+    assert.deepEqual(found(cyc), []);
+    const big = 'R = {' + Array.from({ length: 5000 }, (_, i) => `"k${i}": nn.BatchNorm2d`).join(', ') + '}\nx = R["k1"](3)\n';
+    assert.equal(found(big)[0][1], 'torch.nn.BatchNorm2d');
+    const broken = 'class A(nn.Module):\n    def __init__(self, norm_layer=nn.LayerNorm\n        self.n = norm_layer(8\n';
+    assert.doesNotThrow(() => recognize(HEAD + broken));
+  });
+
+  it('sizes the code fixes take their value; parameters stay symbolic', () => {
+    const src = ['WIDTH = 64', 'class B(nn.Module):', '    def __init__(self, planes):', '        c = WIDTH * 2', '        self.a = nn.BatchNorm2d(c + 8)', '        self.b = nn.BatchNorm2d(planes)'].join('\n');
+    assert.equal(at(src, 5).effective.num_features.value, 136);
+    assert.deepEqual(at(src, 5).arguments, { num_features: { expr: 'c + 8' } });
+    assert.deepEqual(at(src, 6).effective.num_features.value, { expr: 'planes' });
+  });
+
+  it('names imported from sibling modules, with import cycles answering "unknown"', () => {
+    const files: Record<string, string> = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/norms.py': 'import torch.nn as nn\nfrom .model import Block\nclass LN2d(nn.LayerNorm):\n    pass\nBN = nn.BatchNorm2d\n',
+      '/p/pkg/model.py': 'from .norms import LN2d, BN\nclass Block:\n    def __init__(self):\n        self.a = LN2d(8)\n        self.b = BN(4)\n',
+    };
+    const disk: ProjectFiles = { read: (p) => files[p] };
+    const graph = new ProjectGraph(disk);
+    const me = moduleNameOf('/p/pkg/model.py', disk);
+    assert.equal(me.name, 'pkg.model');
+    const layers = recognize(files['/p/pkg/model.py'], { host: graph.hostFor('/p/pkg/model.py'), moduleName: me.name, isPackage: false });
+    assert.deepEqual(
+      layers.map((l) => [l.call.range.start.line + 1, l.qualifiedName, l.origin?.via, l.origin?.definedBy?.path ?? null]),
+      [
+        [4, 'torch.nn.LayerNorm', 'subclass', '/p/pkg/norms.py'],
+        [5, 'torch.nn.BatchNorm2d', 'import', null],
+      ],
+    );
+  });
+});
