@@ -377,6 +377,11 @@ export class ModuleModel {
         for (const v of children(c)) if (v.name === 'VariableName') (scope.nonlocals ??= new Set()).add(this.t(v));
         return;
     }
+    if (c.name === 'NamedExpression') {
+      // `(n := f())` binds n in the enclosing function or module, comprehensions included
+      const target = c.firstChild;
+      if (target?.name === 'VariableName') scope.locals.add(this.t(target));
+    }
     if (COMPREHENSIONS.has(c.name)) {
       // comprehension variables live in their own scope; nothing to collect for the enclosing one
       this.collect(c, scope);
@@ -1003,6 +1008,12 @@ export class ModuleModel {
       case 'ParenthesizedExpression': {
         const inner = operands(n);
         return inner.length === 1 ? this.evalExpr(inner[0], env, depth + 1) : [UNKNOWN];
+      }
+      case 'NamedExpression': {
+        const k = operands(n);
+        const value = k.length >= 2 ? this.evalExpr(k[k.length - 1], env, depth + 1) : [UNKNOWN];
+        if (k[0]?.name === 'VariableName') this.assign({ ...env, extra: null }, this.t(k[0]), value, n.from);
+        return value;
       }
       case 'TupleExpression':
       case 'ArrayExpression': {
