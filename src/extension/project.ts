@@ -16,6 +16,9 @@ const MAX_DEPTH = 3;
 /** Largest file read (bytes). */
 const MAX_BYTES = 4 * 1024 * 1024;
 
+/** A sibling file as hovers name it: its folder and name (`indirect/norms.py`), not the whole path. */
+const shownPath = (path: string) => path.split('/').slice(-2).join('/');
+
 export class WorkspaceProject {
   /** File text by path (undefined: looked for, not there). */
   private readonly cache = new Map<string, string | undefined>();
@@ -30,7 +33,7 @@ export class WorkspaceProject {
         return this.cache.get(path);
       },
     };
-    this.graph = new ProjectGraph(this.files, MAX_FILES);
+    this.graph = new ProjectGraph(this.files, MAX_FILES, shownPath);
   }
 
   /** Semantic options for a document (cross-file names resolve through what has been preloaded). */
@@ -80,7 +83,7 @@ export class WorkspaceProject {
       }
       frontier = next;
     }
-    if (fresh) this.graph = new ProjectGraph(this.files, MAX_FILES);
+    if (fresh) this.graph = new ProjectGraph(this.files, MAX_FILES, shownPath);
     return fresh;
   }
 
@@ -89,7 +92,7 @@ export class WorkspaceProject {
     const known = this.cache.has(path) || this.graph.paths().includes(path);
     if (!known) return false;
     this.cache.delete(path);
-    this.graph = new ProjectGraph(this.files, MAX_FILES);
+    this.graph = new ProjectGraph(this.files, MAX_FILES, shownPath);
     return true;
   }
 }

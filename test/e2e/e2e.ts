@@ -257,6 +257,30 @@ async function main(): Promise<number> {
       await openFile(page, file);
     });
 
+    await step('hovers on layers the code never names: a norm_layer default, a custom module from the sibling file', async () => {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      await input.fill('indirect/model.py');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'model.py' }).first().click();
+      await page.locator('.tab.active:has-text("model.py")').waitFor({ timeout: 30_000 });
+      const text = readFileSync(path.join(workspace, 'indirect', 'model.py'), 'utf8').split('\n');
+      const bn = text.findIndex((l) => l.includes('self.bn1 = norm_layer(planes)')) + 1;
+      const shown = await hoverLine(page, bn, 'self.bn1 = norm_layer', 'norm_layer');
+      check(/norm_layer\(planes\)[\s\S]*builds[\s\S]*BatchNorm2d\(planes\)/.test(shown), `the hover says what norm_layer(planes) builds (got ${JSON.stringify(shown.slice(0, 300))})`);
+      check(shown.includes('default of'), 'and how NormLens knows (the default of norm_layer)');
+      await checkNoScroll(page);
+      await shot(page, 'hover-indirect-norm-layer');
+      await page.keyboard.press('Escape');
+      // SimpleRMSNorm is defined in norms.py: read through workspace.fs once the file is open
+      const rms = text.findIndex((l) => l.includes('SimpleRMSNorm(hidden_size')) + 1;
+      const custom = await hoverLine(page, rms, 'self.input_layernorm', 'SimpleRMSNorm');
+      check(/custom module[\s\S]*SimpleRMSNorm/.test(custom) && custom.includes('RMSNorm'), `the hover names the custom RMS norm from norms.py (got ${JSON.stringify(custom.slice(0, 300))})`);
+      await shot(page, 'hover-indirect-custom-rmsnorm');
+      await page.keyboard.press('Escape');
+      await openFile(page, file);
+    });
+
     await step('a calculator as steps: a cross-field error as typed, Back keeps what was typed', async () => {
       await page.keyboard.press('Escape');
       await page.mouse.move(0, 0);
