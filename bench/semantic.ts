@@ -64,7 +64,11 @@ export function indirectModel(lines: number): string {
     }
     out.push(base[i]);
   }
-  return out.slice(0, lines).join('\n') + '\n';
+  // end at a class boundary, so that the file is valid Python (CPython parses it as the baseline)
+  const kept = out.slice(0, lines);
+  let end = kept.length;
+  while (end > 0 && !/^class /.test(kept[end - 1])) end--;
+  return kept.slice(0, Math.max(end - 1, 0)).join('\n') + '\n';
 }
 
 function time(reps: number, f: (i: number) => void): number[] {
