@@ -9,8 +9,8 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { DocumentIndex, recognize, scanPython } from '../src/python/index';
-import { checkDocument, runRules } from '../src/rules/index';
-import { maskPython } from '../src/rules/text';
+import { checkDocument, runRules } from '../src/checks/index';
+import { maskPython } from '../src/checks/text';
 
 type Row = { name: string; ms: number; baselineMs: number | null; note?: string };
 

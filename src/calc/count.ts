@@ -10,7 +10,7 @@ import { allQualifiedNames, findByQualifiedName } from '../frameworks/index';
 import type { FrameworkId, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { recognize } from '../python/index';
-import { checkDocument } from '../rules/index';
+import { checkDocument } from '../checks/index';
 import { infoOf } from '../explain/context';
 import { bytesText, code, grouped, mdTable, shapeText, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';

@@ -8,7 +8,7 @@
  * Exit codes: 0 explained, 1 no normalization layer at that place, 2 unusable input.
  */
 import * as path from 'node:path';
-import { analyzeDocument } from '../rules';
+import { analyzeDocument } from '../checks';
 import { moduleNameOf, ProjectGraph } from '../python';
 import type { ResolvedLayer } from '../python/types';
 import { compactHover } from '../explain/compact';

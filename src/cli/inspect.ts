@@ -9,10 +9,10 @@
 import { constants as fsConstants, promises as fs, readFileSync, statSync, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
-import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../rules';
+import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../checks';
 import { moduleNameOf, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python';
-import type { NormDiagnostic, Severity } from '../rules/types';
-import { pyRepr } from '../rules/format';
+import type { NormDiagnostic, Severity } from '../checks/types';
+import { pyRepr } from '../checks/format';
 import { terminalSafeJson, truncateText, visibleText } from '../core/visible';
 import { decodeText } from './decode';
 

@@ -12,7 +12,7 @@
 import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
-import type { NormDiagnostic } from '../rules/types';
+import type { NormDiagnostic } from '../checks/types';
 import { frameworkCount } from '../calc/paramCount';
 import { startFromLayer } from '../calc/fromLayer';
 import { diagnosticsFor, layerContext, num, roleValue } from './context';
@@ -23,7 +23,7 @@ import { axisLetters, KIND_NAMES, originText, resolveAxis } from './hover';
 import type { HoverOptions } from './hover';
 import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg } from './links';
 import { Md, md } from './markdown';
-import { ruleInfo } from '../rules/index';
+import { ruleInfo } from '../checks/index';
 import { situationalPitfalls } from './pitfalls';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */

@@ -2,7 +2,7 @@
 import type { CoreLayerSpec } from '../core/spec';
 import type { FrameworkInfo, ParamRoles, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
-import type { NormDiagnostic } from '../rules/types';
+import type { NormDiagnostic } from '../checks/types';
 import { frameworkInfo } from '../frameworks/index';
 import { isExpr } from './format';
 

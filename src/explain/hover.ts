@@ -12,7 +12,7 @@ import { updateEquation } from '../calc/convention';
 import { startFromLayer } from '../calc/fromLayer';
 import { frameworkCount } from '../calc/paramCount';
 import { diagnosticsFor, infoOf, layerContext, num, roleName, roleValue } from './context';
-import type { NormDiagnostic } from '../rules/types';
+import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';

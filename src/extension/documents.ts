@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { ResolvedLayer } from '../python/types';
-import type { NormDiagnostic } from '../rules/types';
-import { analyzeNotebook } from '../rules/index';
+import type { NormDiagnostic } from '../checks/types';
+import { analyzeNotebook } from '../checks/index';
 import { FileAnalysis } from './fileAnalysis';
 import { notebookDocuments, textDocuments } from './vscodeapi';
 import { WorkspaceProject } from './project';

@@ -6,8 +6,8 @@
 import type * as vscode from 'vscode';
 import { PythonModule, type SemanticOptions } from '../python/index';
 import type { ResolvedLayer } from '../python/types';
-import { runRules } from '../rules/index';
-import type { NormDiagnostic } from '../rules/types';
+import { runRules } from '../checks/index';
+import type { NormDiagnostic } from '../checks/types';
 
 export class FileAnalysis {
   private module: PythonModule;

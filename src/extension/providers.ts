@@ -1,6 +1,6 @@
 /**
  * Hovers, diagnostics and quick fixes for Python files and notebook cells, all read from the
- * per-document analyses. The hover and problem texts themselves come from src/explain and src/rules.
+ * per-document analyses. The hover and problem texts themselves come from src/explain and src/checks.
  */
 import * as vscode from 'vscode';
 import { explainLayer } from '../explain/hover';
@@ -10,8 +10,8 @@ import type { ResolvedLayer } from '../python/types';
 import { Md, md } from '../explain/markdown';
 import { truncateText, visibleText } from '../core/visible';
 import type { Range as NormRange } from '../python/types';
-import type { NormDiagnostic, Severity } from '../rules/types';
-import { ruleInfo } from '../rules/index';
+import type { NormDiagnostic, Severity } from '../checks/types';
+import { ruleInfo } from '../checks/index';
 import { readSettings } from './config';
 import { layerAt, type DocumentAnalyses, isPythonDocument } from './documents';
 import { createDiagnosticCollection, textDocuments } from './vscodeapi';

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { checkDocument, ruleInfo } from '../../src/rules/index';
+import { checkDocument, ruleInfo } from '../../src/checks/index';
 import { activate, applyFix, codeOf, normlensDiagnostics, openExample, setText, waitFor, waitForDiagnostics } from './helpers';
 
 const config = () => vscode.workspace.getConfiguration('normlens');

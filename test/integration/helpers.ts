@@ -1,7 +1,7 @@
 /** Shared helpers of the integration suite (runs inside the VS Code extension host). */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { NormDiagnostic } from '../../src/rules/types';
+import type { NormDiagnostic } from '../../src/checks/types';
 
 export const EXTENSION_ID = 'normlens.normlens';
 

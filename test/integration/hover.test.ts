@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { runLayer, seededSample } from '../../src/core/index';
 import { explainLayer } from '../../src/explain/hover';
 import { compactHover } from '../../src/explain/compact';
-import { analyzeDocument } from '../../src/rules';
+import { analyzeDocument } from '../../src/checks';
 import { renderedLines } from '../unit/explain/renderedLines';
 import { fixed } from '../../src/explain/format';
 import { LINK_COMMANDS, decodeCommandUri, explainLinkArg, parseExplainTarget } from '../../src/explain/links';

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { analyzeNotebook } from '../../src/rules/index';
+import { analyzeNotebook } from '../../src/checks/index';
 import { explainLayer } from '../../src/explain/hover';
 import { compactHover } from '../../src/explain/compact';
 import { decodeCommandUri, explainLinkArg, parseExplainTarget } from '../../src/explain/links';

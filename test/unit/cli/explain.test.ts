@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { runExplain } from '../../../src/cli/explain';
 import { compactHover } from '../../../src/explain/compact';
 import { explainLayer } from '../../../src/explain/hover';
-import { analyzeDocument } from '../../../src/rules';
+import { analyzeDocument } from '../../../src/checks';
 import { renderedLines } from '../explain/renderedLines';
 
 const ROOT = path.join(__dirname, '../../..');

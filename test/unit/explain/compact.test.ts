@@ -6,7 +6,7 @@ import { explainLayer, callText } from '../../../src/explain/hover';
 import { decodeCommandUri, explainLinkArg } from '../../../src/explain/links';
 import { countParameters, runLayer, seededSample } from '../../../src/core/index';
 import { fixed } from '../../../src/explain/format';
-import { analyzeDocument } from '../../../src/rules';
+import { analyzeDocument } from '../../../src/checks';
 import { render } from '../security/mdcheck';
 import { renderedLines } from './renderedLines';
 

@@ -11,7 +11,7 @@ import { explainLayer } from '../../../src/explain/hover';
 import { compactHover } from '../../../src/explain/compact';
 import { explainLinkArg } from '../../../src/explain/links';
 import { decodeCommandUri, encodeArg, linkArgs, parseCalcStart, MAX_LINK_STRING } from '../../../src/explain/links';
-import { analyzeDocument } from '../../../src/rules';
+import { analyzeDocument } from '../../../src/checks';
 import { countTyped } from '../../../src/calc/count';
 import { notificationText, visibleText } from '../../../src/core/visible';
 import type { ResolvedLayer } from '../../../src/python/types';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkDocument, checkNotebook } from '../../../src/rules';
+import { checkDocument, checkNotebook } from '../../../src/checks';
 import { applyEdits, assertConsistent } from './helpers';
 
 const FRAGMENTS = [

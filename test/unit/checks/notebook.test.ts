@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyzeNotebook } from '../../../src/rules';
+import { analyzeNotebook } from '../../../src/checks';
 import { positionOf } from './helpers';
 
 const json = readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'notebook.ipynb'), 'utf8');

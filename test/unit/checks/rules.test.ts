@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { RULES, checkDocument, nearestDivisors, ruleInfo } from '../../../src/rules';
+import { RULES, checkDocument, nearestDivisors, ruleInfo } from '../../../src/checks';
 import { FLAX, KERAS, TORCH, check, codes, fixed, only, underlined } from './helpers';
 
 const PADDLE = 'import paddle\nimport paddle.nn as nn\n';

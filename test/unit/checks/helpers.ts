@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { checkDocument, runRules } from '../../../src/rules';
+import { checkDocument, runRules } from '../../../src/checks';
 import { astScan } from './astScan';
-import type { NormDiagnostic, TextEdit } from '../../../src/rules/types';
+import type { NormDiagnostic, TextEdit } from '../../../src/checks/types';
 
 /** The source text a diagnostic underlines. */
 export const underlined = (src: string, d: NormDiagnostic) => src.slice(d.range.startOffset, d.range.endOffset);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { bindArguments, findByQualifiedName } from '../../../src/frameworks';
 import type { PyValue } from '../../../src/frameworks/types';
 import type { CallArgument, EffectiveArgument, ImportBinding, Range, ResolvedLayer, ScannedCall } from '../../../src/python/types';
-import { qualifier, type ScanInput } from '../../../src/rules';
+import { qualifier, type ScanInput } from '../../../src/checks';
 
 type R = [number, number, number, number];
 interface RawArg {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LineIndex, maskPython } from '../../../src/rules/text';
+import { LineIndex, maskPython } from '../../../src/checks/text';
 
 describe('rules: text helpers', () => {
   it('maskPython blanks comments and every string form, keeping length and line breaks', () => {
