@@ -47,8 +47,20 @@ export class ProjectGraph {
     private readonly files: ProjectFiles,
     private readonly maxFiles = 64,
     /** How a file's path is shown in explanations (e.g. relative to the working folder). */
-    private readonly display: (path: string) => string = (p) => p,
+    readonly display: (path: string) => string = (p) => p,
   ) {}
+
+  private pathOfModel = new WeakMap<ModuleModel, string>();
+
+  /** The path of a model this graph built. */
+  pathOf(model: ModuleModel): string | undefined {
+    return this.pathOfModel.get(model);
+  }
+
+  /** The model of a file (built if needed, as an import of the analyzed file is); undefined when absent, in a cycle or past the bound. */
+  modelOf(path: string): ModuleModel | undefined {
+    return this.model(path, 1) ?? undefined;
+  }
 
   /** Files this graph has read (for invalidation by the caller). */
   paths(): string[] {
@@ -105,6 +117,7 @@ export class ProjectGraph {
     const host = depth < MAX_IMPORT_DEPTH ? this.hostFor(path, depth) : undefined;
     const model = new ModuleModel(text, parsePython(text), host, me.name, me.isPackage, this.display(path));
     this.models.set(path, model);
+    this.pathOfModel.set(model, path);
     return model;
   }
 }

@@ -7,10 +7,12 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import { LayerResolver } from './layers';
 import { ModuleModel, type ImportHost } from './model';
+import type { SeedExchange } from './project';
 import { parsePython, type Tree } from './syntax';
 
 export { ModuleModel } from './model';
 export type { ImportHost } from './model';
+export { SeedExchange, solveSeeds, seedsByTarget, MAX_SEED_ROUNDS, type Seed, type SeedArg, type SeedValue } from './project';
 
 export interface SemanticOptions {
   /** Resolves `from .norms import X` to another module's values (cross-file analysis). */
@@ -23,6 +25,8 @@ export interface SemanticOptions {
   path?: string;
   /** A previous parse to reuse (incremental parsing). */
   tree?: Tree;
+  /** Calls between files of a project: seeds bound before evaluation, the file's own calls into others collected after (./project.ts). */
+  exchange?: SeedExchange;
 }
 
 export interface SemanticResult {
@@ -40,7 +44,9 @@ export interface SemanticResult {
  */
 export function analyzeSemantics(text: string, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions = {}): SemanticResult {
   const tree = options.tree ?? parsePython(text);
-  const model = new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage);
+  const exchange = options.exchange;
+  const model = new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, exchange ? (m) => exchange.apply(m) : undefined);
+  exchange?.collect(model);
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
   for (const site of model.sites.values()) {

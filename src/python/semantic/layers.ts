@@ -280,7 +280,7 @@ export class LayerResolver {
         case 'attribute':
           return `through \`${h.name}\`, line ${l}`;
         case 'call':
-          return `passed as \`${h.name}\`, line ${l}`;
+          return h.from ? `passed as \`${h.name}\` from ${h.from}` : `passed as \`${h.name}\`, line ${l}`;
         case 'import':
           return `imported as \`${h.name}\`, line ${l}`;
         default:

@@ -301,10 +301,45 @@ export class ModuleModel {
     readonly isPackage = false,
     /** Path shown for classes defined here. */
     readonly path?: string,
+    /**
+     * Called once scopes are collected, before evaluation: binds what calls in OTHER modules pass
+     * to this module's functions and classes (see seed(); the project-level fixed point of
+     * ./project.ts).
+     */
+    seeds?: (model: ModuleModel) => void,
   ) {
     this.module = { kind: 'module', id: this.nextId++, owner: this, parent: null, locals: new Set(), summary: new Map() };
     this.collect(tree.topNode, this.module);
+    seeds?.(this);
     this.run();
+  }
+
+  // ---- calls between modules -----------------------------------------------------------------
+
+  /**
+   * Calls of this module into functions and classes of other modules, with the values they pass
+   * (last evaluation of each call), keyed by call offset and callee: what the project-level
+   * fixed point binds into the callee module's parameters.
+   */
+  readonly outgoing = new Map<string, { target: FuncDef | ClassDef; args: BoundArg[]; bound: boolean; at: number }>();
+
+  /** The function, lambda or class whose definition starts at `offset`. */
+  scopeAtOffset(offset: number): FuncDef | ClassDef | undefined {
+    return this.scopeAt.get(offset);
+  }
+
+  /**
+   * Values another module's call passes to a function or class of this module (before run():
+   * only from the constructor's `seeds` hook). `from` names the caller's file and line; hops
+   * say "passed as `norm_layer` from vision_transformer.py:123".
+   */
+  seed(target: FuncDef | ClassDef, args: BoundArg[], bound: boolean, from: string): void {
+    if (target.owner !== this) return;
+    if (target.kind === 'class') {
+      const init = this.findMethod(target, '__init__');
+      if (init) this.bind(init, args, true, from);
+      else this.bindFields(target, args, from);
+    } else this.bind(target, args, bound, from);
   }
 
   // ---- collection: scopes, locals, parameters ----------------------------------------------
@@ -1277,7 +1312,7 @@ export class ModuleModel {
           const init = this.findMethod(c.cls, '__init__');
           if (init) this.bind(init, args, true);
           else this.bindFields(c.cls, args);
-        }
+        } else this.outgoing.set(`${at}:${c.cls.owner.uid}:${c.cls.id}`, { target: c.cls, args, bound: true, at });
         return [{ k: 'inst', cls: c.cls, hops: [] }];
       }
       case 'func': {
@@ -1285,6 +1320,7 @@ export class ModuleModel {
         if (f.owner === this) this.read(this.returnSlot(f));
         // another file's function is summarized by its own module; only this module's get our arguments
         if (f.owner === this) this.bind(f, args, !!c.bound);
+        else this.outgoing.set(`${at}:${f.owner.uid}:${f.id}`, { target: f, args, bound: !!c.bound, at });
         // what entered through a parameter and is returned is, at this call, what this call passes
         const tag = `${f.owner.uid}:${f.id}:`;
         const through = new Set<string>();
@@ -1310,7 +1346,7 @@ export class ModuleModel {
   }
 
   /** Arguments of a call into the parameters of a user function (positional, then keywords). */
-  private bind(f: FuncDef, args: BoundArg[], skipFirst: boolean): void {
+  private bind(f: FuncDef, args: BoundArg[], skipFirst: boolean, from?: string): void {
     const params = f.params.slice(skipFirst ? 1 : 0);
     let i = 0;
     const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
@@ -1323,7 +1359,7 @@ export class ModuleModel {
       if (a.name) p = params.find((x) => x.name === a.name && x.star === '');
       else if (i < positional.length) p = positional[i++];
       if (!p) continue;
-      const hop: Hop = { via: 'call', name: p.name, at: a.node?.from ?? 0 };
+      const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at: a.node?.from ?? 0 };
       p.passed = this.grow(p.passed, withHop(a.values, hop), f);
     }
   }
@@ -1345,7 +1381,7 @@ export class ModuleModel {
     return out;
   }
 
-  private bindFields(cls: ClassDef, args: BoundArg[]): void {
+  private bindFields(cls: ClassDef, args: BoundArg[], from?: string): void {
     const fields: string[] = [];
     for (const c of [...this.hierarchy(cls)].reverse()) if (c === cls || this.isBaseOf(c, cls)) fields.push(...c.fields.filter((f) => !fields.includes(f)));
     let i = 0;
@@ -1356,7 +1392,7 @@ export class ModuleModel {
       }
       const name = a.name ?? fields[i++];
       if (!name) continue;
-      const vs = withHop(a.values, { via: 'call', name, at: a.node?.from ?? 0 });
+      const vs = withHop(a.values, from ? { via: 'call', name, at: cls.node.from, from } : { via: 'call', name, at: a.node?.from ?? 0 });
       for (const c of this.hierarchy(cls)) if (c.fields.includes(name)) c.fieldPassed.set(name, this.grow(c.fieldPassed.get(name) ?? EMPTY, vs, c));
     }
   }

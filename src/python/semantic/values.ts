@@ -17,6 +17,8 @@ export interface Hop {
   name: string;
   /** Offset where the hop happens (the assignment, default or argument). */
   at: number;
+  /** Set when the hop happened in another file (a caller there passed the value): that file and line, as shown. */
+  from?: string;
 }
 
 /** A partial's bound arguments: evaluated values, kept with the syntax they came from. */

@@ -16,9 +16,9 @@ import { corpusRoot, loadCreationSites, scoreCorpus, type CorpusScore, type Foun
 // ─── The function under test ───────────────────────────────────────────────────────────────────────────────
 // The semantic resolver, with names imported from other modules of the same library resolved through the
 // project graph (as `normlens inspect` does on a folder).
-import { recognize as underTest, moduleNameOf, ProjectGraph, type ProjectFiles } from '../../../src/python/index';
+import { recognize as underTest, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
 import { statSync } from 'node:fs';
-const UNDER_TEST = 'recognize() from src/python/index.ts (semantic model, sibling modules resolved)';
+const UNDER_TEST = 'recognize() from src/python/index.ts (semantic model, sibling modules resolved, calls between files solved as `normlens inspect` does)';
 const disk: ProjectFiles = {
   read: (p) => {
     try {
@@ -29,13 +29,27 @@ const disk: ProjectFiles = {
   },
 };
 const graph = new ProjectGraph(disk, 5000);
-function findLayers(text: string, path: string): FoundLayer[] {
+/** Layers of each file from its last analysis in the project-level fixed point (solveProject()). */
+const solved = new Map<string, FoundLayer[]>();
+function analyze(path: string, seeds: Seed[]): Seed[] {
+  const text = readFileSync(path, 'utf8');
   const me = moduleNameOf(path, disk);
-  return underTest(text, { host: graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage, path }).map((l) => ({
-    line: l.call.range.start.line + 1,
-    qualifiedNames: l.origin?.candidates ?? [l.qualifiedName],
-    kind: l.spec.kind,
-  }));
+  const exchange = new SeedExchange(graph, path, path, seeds);
+  const layers = underTest(text, { host: graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage, path, exchange });
+  solved.set(
+    path,
+    layers.map((l) => ({ line: l.call.range.start.line + 1, qualifiedNames: l.origin?.candidates ?? [l.qualifiedName], kind: l.spec.kind })),
+  );
+  return exchange.outgoing;
+}
+/** Every file of the fixture analyzed, then again with what the other files' calls pass into it, to the fixed point. */
+async function solveProject(paths: string[]): Promise<void> {
+  await solveSeeds(paths, (batch) => new Map(batch.map((b) => [b.file, analyze(b.file, b.seeds)])));
+}
+function findLayers(text: string, path: string): FoundLayer[] {
+  const found = solved.get(path);
+  if (!found) throw new Error(`${path} was not analyzed`);
+  return found;
 }
 // ───────────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -89,7 +103,14 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
       // unpacked without complaint but still missing: the fixture and scripts/corpus/unpack.sh disagree on versions
       if (!root && !why) throw new Error(`scripts/corpus/unpack.sh ran, but the corpus is ${again.why}`);
     }
-    if (root) scores = scoreCorpus(fixture, root, findLayers);
+    if (root) {
+      const paths: string[] = [];
+      for (const [lib, l] of Object.entries(fixture.libraries))
+        for (const [file, f] of Object.entries(l.files)) if (f.sites.length > 0 || f.nonNorms.length > 0) paths.push(join(root, `${lib}-${l.version}`, file));
+      return solveProject(paths).then(() => {
+        scores = scoreCorpus(fixture, root!, findLayers);
+      });
+    }
   });
 
   it('the fixture is a real measurement: every library, models constructed, sites on lines that exist', function () {
