@@ -99,7 +99,7 @@ export class ProjectGraph {
     const relative = module.startsWith('.');
     const rel = (relative ? module.slice(1) : module).split('.').filter(Boolean).join('/');
     if (!rel) return [];
-    const bases = relative ? [root] : [root, dirname(from)];
+    const bases = relative ? [root] : [root, dirname(from), ...namespaceBases(rel, from)];
     const out: string[] = [];
     for (const b of bases) out.push(join(b, rel + '.py'), join(join(b, rel), '__init__.py'));
     return out.filter((p) => p !== from);
@@ -122,6 +122,24 @@ export class ProjectGraph {
   }
 }
 
+/**
+ * Folders an absolute import may also start from: above a folder of the importing file's path
+ * that has the import's first name (`timm.layers` from `.../timm/models/vit.py` → `.../`), as
+ * Python finds namespace packages (folders without `__init__.py`, PEP 420) on its path.
+ */
+function namespaceBases(rel: string, from: string): string[] {
+  const head = rel.split('/')[0];
+  const out: string[] = [];
+  let dir = dirname(from);
+  for (let i = 0; i < 64; i++) {
+    const up = dirname(dir);
+    if (dir.slice(dir.lastIndexOf('/') + 1) === head) out.push(up);
+    if (up === dir || dir === '.' || dir === '/') break;
+    dir = up;
+  }
+  return out;
+}
+
 /** Relative and sibling imports of a text, as written (`.norms`, `..layers.norm`, `norms`): what to preload. */
 export function importedModules(text: string): string[] {
   const out = new Set<string>();
@@ -140,7 +158,7 @@ export function preloadPaths(written: string, from: string, files: ProjectFiles)
     let dir = dirname(from);
     for (let i = 1; i < dots; i++) dir = dirname(dir);
     bases = [dir];
-  } else bases = [me.root, dirname(from)];
+  } else bases = [me.root, dirname(from), ...namespaceBases(rest.join('/'), from)];
   const out: string[] = [];
   for (const b of bases) {
     for (let k = 1; k <= rest.length; k++) {
