@@ -1340,6 +1340,20 @@ export class ModuleModel {
         }
         return out.length ? out : [UNKNOWN];
       }
+      case 'super': {
+        // super().__init__(...) (or another method): the arguments reach the user base's method
+        const attr = c.hops[0]?.name;
+        if (!attr) return [UNKNOWN];
+        for (const b of c.cls.bases) {
+          if (b.k !== 'class') continue;
+          const m = this.findMethod(b.cls, attr);
+          if (!m) continue;
+          if (m.owner === this) this.bind(m, args, true);
+          else this.outgoing.set(`${at}:${m.owner.uid}:${m.id}`, { target: m, args, bound: true, at });
+          break;
+        }
+        return [UNKNOWN];
+      }
       default:
         return [UNKNOWN];
     }

@@ -134,8 +134,26 @@ function countKinds(vs: Value[]): boolean {
 
 /** Past the bound, keep what matters for resolution (classes, partials) and say the rest is unknown. */
 function capped(vs: Value[]): VSet {
-  const keep = vs.filter((v) => v.k === 'q' || v.k === 'partial' || v.k === 'class' || v.k === 'func' || v.k === 'inst').slice(0, MAX_VALUES - 1);
-  return [...keep, WIDE];
+  const callables = vs.filter((v) => v.k === 'q' || v.k === 'partial' || v.k === 'class' || v.k === 'func' || v.k === 'inst');
+  // many partials of one class (each caller's own `partial(BatchNorm2d, eps=...)`) must not crowd
+  // out the other classes: one value per class or function first, then the rest, in order
+  const chosen = new Set<Value>();
+  const roots = new Set<string>();
+  for (const v of callables) {
+    if (chosen.size >= MAX_VALUES - 1) break;
+    const r = rootKey(v);
+    if (!roots.has(r)) {
+      roots.add(r);
+      chosen.add(v);
+    }
+  }
+  for (const v of callables) if (chosen.size < MAX_VALUES - 1) chosen.add(v);
+  return [...callables.filter((v) => chosen.has(v)), WIDE];
+}
+
+/** The class or function a partial (of partials) finally calls. */
+function rootKey(v: Value, depth = 0): string {
+  return v.k === 'partial' && depth < 16 ? rootKey(v.fn, depth + 1) : keyOf(v);
 }
 
 export function sameSet(a: VSet, b: VSet): boolean {
