@@ -7,10 +7,12 @@
  * inspected and reported).
  */
 import { constants as fsConstants, promises as fs, readFileSync, statSync, type Dirent } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../checks';
-import { moduleNameOf, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python';
+import { moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../checks/types';
 import { pyRepr } from '../checks/format';
 import { terminalSafeJson, truncateText, visibleText } from '../core/visible';
@@ -24,6 +26,16 @@ import { decodeText } from './decode';
 export const MAX_SOURCE_CHARS = 8 * 1024 * 1024;
 /** Largest file read (bytes; notebooks carry outputs besides their source); larger ones are named and skipped. */
 export const MAX_INSPECT_BYTES = 64 * 1024 * 1024;
+/** Most worker threads (`--jobs`). */
+export const MAX_JOBS = 64;
+/** Most files whose models one thread keeps in a run (each file's own model is shared with the files importing it). */
+const MAX_PROJECT_FILES = 20000;
+
+/** Threads by default: the machine's cores. */
+function defaultJobs(): number {
+  return Math.max(1, Math.min(MAX_JOBS, availableParallelism()));
+}
+
 /** Longest value or written argument shown in text output (characters). */
 const MAX_SHOWN_VALUE = 60;
 
@@ -44,6 +56,8 @@ site-packages and node_modules), with its qualified name, its arguments (written
 and NormLens's diagnostics.
 
   --json     one JSON document on stdout (1-based lines and columns, columns in UTF-16 units)
+  --jobs N   threads analyzing files (default: the number of cores; 1: this thread only); the
+             output is the same for any N
   -h, --help this text
 
 Only regular files are read (FIFOs and devices are skipped with a message), up to 64 MiB and
@@ -71,11 +85,22 @@ interface FileResult {
 export async function runInspect(argv: string[], io: InspectIO): Promise<number> {
   const env = io.env ?? process.env;
   let json = false;
+  let jobs = defaultJobs();
   const paths: string[] = [];
   let optionsDone = false;
-  for (const a of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
     if (!optionsDone && a === '--') optionsDone = true;
     else if (!optionsDone && a === '--json') json = true;
+    else if (!optionsDone && (a === '--jobs' || a.startsWith('--jobs='))) {
+      const v = a === '--jobs' ? argv[++i] : a.slice('--jobs='.length);
+      const n = v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : NaN;
+      if (!Number.isInteger(n) || n < 1 || n > MAX_JOBS) {
+        io.stderr(`normlens inspect: --jobs takes a whole number of threads from 1 to ${MAX_JOBS}, not ${v === undefined ? 'nothing' : truncateText(visibleText(v), 40)}\n${USAGE}`);
+        return 2;
+      }
+      jobs = n;
+    }
     else if (!optionsDone && (a === '-h' || a === '--help')) {
       io.stdout(USAGE);
       return 0;
@@ -99,50 +124,196 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   const found: Found[] = [];
   for (const p of paths) await collect(p, found, problem);
 
-  // One graph for the run: names imported from sibling modules resolve to what those files define.
-  const graph = new ProjectGraph(diskFiles(), 4096, (p) => path.relative(process.cwd(), p).split(path.sep).join('/') || p);
-  const semanticOptions = (shown: string): SemanticOptions => {
-    const p = path.resolve(shown).split(path.sep).join('/');
-    const me = moduleNameOf(p, diskFiles());
-    return { host: graph.hostFor(p), moduleName: me.name, isPackage: me.isPackage, path: shown };
-  };
-
-  // Each file is read, checked and written out before the next: memory holds one file's results.
+  // Files are analyzed on worker threads (or here, with --jobs 1), then analyzed again with what
+  // other files' calls pass into their functions (the project-level fixed point), and written out
+  // in the order found: the output does not depend on the number of threads.
   const colour = io.isTTY && !env.NO_COLOR;
+  const settings: InspectSettings = { json, colour, cwd: process.cwd() };
+  const tasks = found.map((f) => ({ ...f, file: realPath(f.shown) }));
+  const byFile = new Map<string, number[]>();
+  tasks.forEach((t, i) => {
+    const list = byFile.get(t.file);
+    if (list) list.push(i);
+    else byFile.set(t.file, [i]);
+  });
+  const outcomes: (FileOutcome | undefined)[] = new Array(tasks.length);
+  const runner = jobs > 1 && tasks.length > 1 ? await startPool(Math.min(jobs, tasks.length), settings) : localRunner(settings);
+  try {
+    await solveSeeds([...byFile.keys()], async (batch) => {
+      const work: Promise<void>[] = [];
+      const outgoing = new Map<string, Seed[]>();
+      for (const b of batch)
+        for (const i of byFile.get(b.file)!)
+          work.push(
+            runner.run({ shown: tasks[i].shown, notebook: tasks[i].notebook, file: b.file, seeds: b.seeds }).then((o) => {
+              outcomes[i] = o;
+              outgoing.set(b.file, o.outgoing);
+            }),
+          );
+      await Promise.all(work);
+      return outgoing;
+    });
+  } finally {
+    await runner.close();
+  }
+
   const totals: Totals = { files: 0, layers: 0, error: 0, warning: 0, info: 0, hint: 0 };
   if (json) io.stdout('{\n  "files": [');
-  for (const f of found) {
-    const read = await readSource(f.shown);
-    if (typeof read !== 'string') {
-      problem(read.problem);
+  for (const o of outcomes) {
+    if (!o) continue;
+    if (o.problem !== undefined) {
+      problem(o.problem);
       continue;
     }
-    const content = read;
-    let result: FileResult;
-    if (f.notebook) {
-      const nb = analyzeNotebook(content, { maxSourceChars: MAX_SOURCE_CHARS });
-      if ('error' in nb) {
-        problem(`cannot use ${f.shown}: ${nb.error}`);
-        continue;
-      }
-      result = { path: f.shown, report: nb, text: nb.cellTexts };
-    } else {
-      if (content.length > MAX_SOURCE_CHARS) {
-        problem(`skipped ${f.shown}: ${content.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`);
-        continue;
-      }
-      result = { path: f.shown, report: analyzeDocument(content, { semantic: semanticOptions(f.shown) }), text: [content] };
-    }
-    totals.layers += result.report.layers.length;
-    for (const d of result.report.diagnostics) totals[d.severity]++;
-    if (json) io.stdout(`${totals.files ? ',' : ''}\n    ${terminalSafeJson(JSON.stringify(fileJson(result), null, 2)).replace(/\n/g, '\n    ')}`);
-    else writeFileText(result, colour, io.stdout);
+    totals.layers += o.layers;
+    for (const [k, n] of Object.entries(o.counts)) totals[k as Severity] += n;
+    if (json) io.stdout(`${totals.files ? ',' : ''}\n    ${o.output}`);
+    else io.stdout(o.output);
     totals.files++;
   }
   const hasError = totals.error > 0;
   if (json) io.stdout(totals.files ? '\n  ]\n}\n' : ']\n}\n');
   else io.stdout(summaryText(totals, colour));
   return unusable ? 2 : hasError ? 1 : 0;
+}
+
+/** What every thread of a run needs to know (plain data: it is sent to workers). */
+export interface InspectSettings {
+  json: boolean;
+  colour: boolean;
+  cwd: string;
+}
+
+/** One file to analyze: as shown, its path for the project graph, and what other files' calls pass into it. */
+export interface FileTask {
+  shown: string;
+  notebook: boolean;
+  file: string;
+  seeds: Seed[];
+}
+
+/** A file's analysis, rendered: the text (or JSON) written for it, or the problem that stopped it. */
+export interface FileOutcome {
+  problem?: string;
+  output: string;
+  layers: number;
+  counts: Record<Severity, number>;
+  outgoing: Seed[];
+}
+
+interface Runner {
+  run(task: FileTask): Promise<FileOutcome>;
+  close(): Promise<void>;
+}
+
+const realPath = (shown: string) => path.resolve(shown).split(path.sep).join('/');
+
+/**
+ * The analysis of files on one thread: one project graph (every file's model built once and
+ * shared with the files that import it, kept while the run lasts).
+ */
+export class FileAnalyzer {
+  private readonly graph: ProjectGraph;
+
+  constructor(private readonly settings: InspectSettings) {
+    this.graph = new ProjectGraph(diskFiles(), MAX_PROJECT_FILES, (p) => path.relative(settings.cwd, p).split(path.sep).join('/') || p);
+  }
+
+  async analyze(task: FileTask): Promise<FileOutcome> {
+    const none: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+    const read = await readSource(task.shown);
+    if (typeof read !== 'string') return { problem: read.problem, output: '', layers: 0, counts: none, outgoing: [] };
+    let result: FileResult;
+    let outgoing: Seed[] = [];
+    if (task.notebook) {
+      const nb = analyzeNotebook(read, { maxSourceChars: MAX_SOURCE_CHARS });
+      if ('error' in nb) return { problem: `cannot use ${task.shown}: ${nb.error}`, output: '', layers: 0, counts: none, outgoing: [] };
+      result = { path: task.shown, report: nb, text: nb.cellTexts };
+    } else {
+      if (read.length > MAX_SOURCE_CHARS) {
+        return { problem: `skipped ${task.shown}: ${read.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`, output: '', layers: 0, counts: none, outgoing: [] };
+      }
+      const me = moduleNameOf(task.file, diskFiles());
+      const exchange = new SeedExchange(this.graph, task.file, this.graph.display(task.file), task.seeds);
+      // without seeds, the graph's model of the file (shared with its importers) is the file's model
+      const model = exchange.hasSeeds ? undefined : this.graph.modelOf(task.file);
+      const semantic: SemanticOptions = { host: this.graph.hostFor(task.file), moduleName: me.name, isPackage: me.isPackage, path: task.shown, exchange, model };
+      result = { path: task.shown, report: analyzeDocument(read, { semantic }), text: [read] };
+      outgoing = exchange.outgoing;
+    }
+    const counts = { ...none };
+    for (const d of result.report.diagnostics) counts[d.severity]++;
+    let output = '';
+    if (this.settings.json) output = terminalSafeJson(JSON.stringify(fileJson(result), null, 2)).replace(/\n/g, '\n    ');
+    else writeFileText(result, this.settings.colour, (s) => (output += s));
+    return { output, layers: result.report.layers.length, counts, outgoing };
+  }
+}
+
+function localRunner(settings: InspectSettings): Runner {
+  const analyzer = new FileAnalyzer(settings);
+  return { run: (t) => analyzer.analyze(t), close: async () => undefined };
+}
+
+/** Worker threads running FileAnalyzer (this same script, started with INSPECT_WORKER in its workerData). */
+async function startPool(n: number, settings: InspectSettings): Promise<Runner> {
+  const script = require.main?.filename ?? process.argv[1];
+  const workers = Array.from({ length: n }, () => new Worker(script, { workerData: { [INSPECT_WORKER]: settings } }));
+  const idle = [...workers];
+  const queue: { task: FileTask; resolve: (o: FileOutcome) => void; reject: (e: unknown) => void }[] = [];
+  const busy = new Map<Worker, (typeof queue)[number]>();
+  let failed: unknown = null;
+  const pump = () => {
+    while (idle.length && queue.length) {
+      const w = idle.pop()!;
+      const job = queue.shift()!;
+      busy.set(w, job);
+      w.postMessage(job.task);
+    }
+  };
+  for (const w of workers) {
+    w.on('message', (o: FileOutcome) => {
+      const job = busy.get(w);
+      busy.delete(w);
+      idle.push(w);
+      job?.resolve(o);
+      pump();
+    });
+    w.on('error', (e) => {
+      failed = e;
+      busy.get(w)?.reject(e);
+      for (const j of queue.splice(0)) j.reject(e);
+    });
+  }
+  return {
+    run: (task) =>
+      failed
+        ? Promise.reject(failed)
+        : new Promise((resolve, reject) => {
+            queue.push({ task, resolve, reject });
+            pump();
+          }),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** The key of a worker's workerData that makes this script an inspect worker. */
+export const INSPECT_WORKER = 'normlensInspectWorker';
+
+/** The loop of an inspect worker thread: tasks in, outcomes out. */
+export async function runInspectWorker(): Promise<void> {
+  const analyzer = new FileAnalyzer((workerData as Record<string, InspectSettings>)[INSPECT_WORKER]);
+  // one task at a time (the pool sends the next when this one is answered)
+  parentPort!.on('message', (task: FileTask) => {
+    analyzer.analyze(task).then(
+      (o) => parentPort!.postMessage(o),
+      (e) => {
+        throw e;
+      },
+    );
+  });
 }
 
 function describe(e: unknown): string {

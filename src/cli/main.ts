@@ -5,7 +5,8 @@
  */
 import { version } from '../../package.json';
 import { COMPUTE_USAGE, compute } from './compute';
-import { runInspect } from './inspect';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { INSPECT_WORKER, runInspect, runInspectWorker } from './inspect';
 import { runExplain } from './explain';
 import { decodeText } from './decode';
 import { truncateText, visibleText } from '../core/visible';
@@ -101,6 +102,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+if (!isMainThread && workerData && typeof workerData === 'object' && INSPECT_WORKER in workerData) {
+  // a worker thread of `normlens inspect` (this same script)
+  void runInspectWorker();
+} else
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -67,7 +67,7 @@ export class PythonModule {
     if (!this.sem) {
       const rows = this.index.callRows();
       const text = this.index.text;
-      this.sem = analyzeSemantics(text, (o) => callStartingAt(rows, o), (o) => this.index.positionAt(o), { ...this.options, tree: this.syntax() });
+      this.sem = analyzeSemantics(text, (o) => callStartingAt(rows, o), (o) => this.index.positionAt(o), { ...this.options, tree: this.options.model?.text === text ? this.options.model.tree : this.syntax() });
     }
     return this.sem;
   }

@@ -17,8 +17,6 @@ export interface ProjectFiles {
   read(path: string): string | undefined;
 }
 
-/** Levels of imports followed from the analyzed file (its imports are level 1). */
-const MAX_IMPORT_DEPTH = 3;
 
 const dirname = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) || '/' : '.');
 const join = (a: string, b: string) => (a === '.' ? b : a.endsWith('/') ? a + b : a + '/' + b);
@@ -41,7 +39,8 @@ export function moduleNameOf(path: string, files: ProjectFiles): { name: string;
 
 export class ProjectGraph {
   private models = new Map<string, ModuleModel | null>();
-  private loaded = 0;
+  /** Files being built, outermost first (an import cycle meets one of them). */
+  private building: { path: string; dep: number }[] = [];
 
   constructor(
     private readonly files: ProjectFiles,
@@ -57,9 +56,12 @@ export class ProjectGraph {
     return this.pathOfModel.get(model);
   }
 
-  /** The model of a file (built if needed, as an import of the analyzed file is); undefined when absent, in a cycle or past the bound. */
+  /**
+   * The model of a file, built with names imported from other files resolved, shared with every
+   * file that imports it; undefined when absent, in an import cycle or past the bound.
+   */
   modelOf(path: string): ModuleModel | undefined {
-    return this.model(path, 1) ?? undefined;
+    return this.model(path) ?? undefined;
   }
 
   /** Files this graph has read (for invalidation by the caller). */
@@ -72,17 +74,13 @@ export class ProjectGraph {
     if (this.models.has(path)) this.models.clear();
   }
 
-  /**
-   * The import host for a file at `path`. Modules it loads get hosts one level deeper, and past
-   * MAX_IMPORT_DEPTH levels none: a re-export through a package `__init__` and the module that
-   * defines a class are reached, a library's whole import graph is not.
-   */
-  hostFor(path: string, depth = 0): ImportHost {
+  /** The import host for a file at `path`. */
+  hostFor(path: string): ImportHost {
     const me = moduleNameOf(path, this.files);
     return {
       lookup: (module: string, name: string): { values: VSet; model: ModuleModel } | undefined => {
         for (const p of this.candidates(module, path, me.root)) {
-          const model = this.model(p, depth + 1);
+          const model = this.model(p);
           if (model === undefined) continue;
           if (model === null) return undefined; // a cycle: say nothing
           const values = model.exported(name);
@@ -105,20 +103,55 @@ export class ProjectGraph {
     return out.filter((p) => p !== from);
   }
 
-  /** The model of a file: undefined when absent, null while being built (cycle) or past the bound. */
-  private model(path: string, depth: number): ModuleModel | null | undefined {
-    if (this.models.has(path)) return this.models.get(path);
+  /**
+   * The model of a file: undefined when absent, null while being built (an import cycle) or past
+   * the bound. A model built while the cycle it met was still open (it saw a file being built as
+   * "unknown") depends on who asked first: it serves that request only and is not kept, so every
+   * kept model is the same whatever order files are analyzed in (one after another, or spread over
+   * worker threads).
+   */
+  private model(path: string): ModuleModel | null | undefined {
+    const dep = this.transient.get(path);
+    if (dep !== undefined) this.dependsOn(dep);
+    if (this.models.has(path)) {
+      const m = this.models.get(path)!;
+      // a cycle: what is being built since `path` started sees it unfinished
+      if (m === null) this.dependsOn(this.building.findIndex((b) => b.path === path));
+      return m;
+    }
     const text = this.files.read(path);
     if (text === undefined) return undefined;
-    if (this.loaded >= this.maxFiles) return null;
-    this.loaded++;
+    if (this.models.size >= this.maxFiles) return null;
     this.models.set(path, null);
-    const me = moduleNameOf(path, this.files);
-    const host = depth < MAX_IMPORT_DEPTH ? this.hostFor(path, depth) : undefined;
-    const model = new ModuleModel(text, parsePython(text), host, me.name, me.isPackage, this.display(path));
-    this.models.set(path, model);
+    const at = this.building.length;
+    const frame = { path, dep: Infinity };
+    this.building.push(frame);
+    let model: ModuleModel | undefined;
+    try {
+      const me = moduleNameOf(path, this.files);
+      model = new ModuleModel(text, parsePython(text), this.hostFor(path), me.name, me.isPackage, this.display(path));
+    } finally {
+      this.building.pop();
+      if (model) this.models.set(path, model);
+      else this.models.delete(path);
+      if (model && frame.dep < at) this.transient.set(path, frame.dep);
+      // models that saw this one unfinished are dropped now that it is done
+      for (const [p, d] of this.transient)
+        if (d >= at) {
+          this.transient.delete(p);
+          this.models.delete(p);
+        }
+    }
     this.pathOfModel.set(model, path);
     return model;
+  }
+
+  /** Files built while the one at stack index `i` was unfinished: they (and what is built on them) are kept only until it is done. */
+  private transient = new Map<string, number>();
+
+  private dependsOn(i: number): void {
+    if (i < 0) return;
+    for (let j = i + 1; j < this.building.length; j++) this.building[j].dep = Math.min(this.building[j].dep, i);
   }
 }
 

@@ -25,6 +25,11 @@ export interface SemanticOptions {
   path?: string;
   /** A previous parse to reuse (incremental parsing). */
   tree?: Tree;
+  /**
+   * The model of this very text, already built (the project graph's, shared with the files that
+   * import this one); used when its text is the text analyzed. Seeds cannot be applied to it.
+   */
+  model?: ModuleModel;
   /** Calls between files of a project: seeds bound before evaluation, the file's own calls into others collected after (./project.ts). */
   exchange?: SeedExchange;
 }
@@ -43,9 +48,10 @@ export interface SemanticResult {
  * positions of the same text.
  */
 export function analyzeSemantics(text: string, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions = {}): SemanticResult {
-  const tree = options.tree ?? parsePython(text);
+  const tree = options.model?.text === text ? options.model.tree : options.tree ?? parsePython(text);
   const exchange = options.exchange;
-  const model = new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, exchange ? (m) => exchange.apply(m) : undefined);
+  const reuse = options.model && options.model.text === text && !exchange?.hasSeeds ? options.model : undefined;
+  const model = reuse ?? new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, exchange ? (m) => exchange.apply(m) : undefined);
   exchange?.collect(model);
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];

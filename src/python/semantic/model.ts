@@ -846,7 +846,8 @@ export class ModuleModel {
       return;
     }
     def.bases = this.grow(def.bases, this.deref(def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0))), BASES);
-    for (const b of def.bases) if (b.k === 'class' && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
+    // only this module's own classes: another module's class (PreTrainedModel, read by thousands of files) must not collect them
+    for (const b of def.bases) if (b.k === 'class' && b.cls.owner === this && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
     this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }]);
     // the class body runs now, in its own scope
     const cenv: Env = { scope: def, vars: new Map(), extra: null, terminated: false, parent: env };

@@ -78,6 +78,11 @@ export class SeedExchange {
     private readonly incoming: readonly Seed[] = [],
   ) {}
 
+  /** Whether any seed reaches this file (its model must then be built with them). */
+  get hasSeeds(): boolean {
+    return this.incoming.some((s) => s.target.path === this.file);
+  }
+
   /** The path of a model's file, or undefined for models outside the graph (snippets). */
   private pathOf(m: ModuleModel): string | undefined {
     return m === this.model ? this.file : this.graph.pathOf(m);
