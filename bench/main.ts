@@ -21,6 +21,7 @@ const others: { label: string; load: () => Promise<{ run(): Promise<OtherRow[]> 
   { label: 'recognizer', load: () => import('./recognizer') },
   { label: 'panel', load: () => import('./panel') },
   { label: 'semantic', load: () => import('./semantic') },
+  { label: 'inspect vs ruff', load: () => import('./inspect') },
 ];
 
 const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));

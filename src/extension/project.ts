@@ -6,13 +6,15 @@
  * import levels deep), and forgotten when one of them changes.
  */
 import type * as vscode from 'vscode';
-import { importedModules, moduleNameOf, preloadPaths, ProjectGraph, type ProjectFiles, type SemanticOptions } from '../python/index';
+import { importedModules, moduleNameOf, preloadPaths, ProjectGraph, SeedExchange, seedsByTarget, type ProjectFiles, type Seed, type SemanticOptions } from '../python/index';
 import { readWorkspaceFile, textDocuments } from './vscodeapi';
 
 /** Most files read for one workspace's imports. */
 const MAX_FILES = 256;
 /** Import levels followed from an open file. */
 const MAX_DEPTH = 3;
+/** Open files whose calls into a document are bound into its parameters (the project-level fixed point, one round). */
+const MAX_CALLERS = 16;
 /** Largest file read (bytes). */
 const MAX_BYTES = 4 * 1024 * 1024;
 
@@ -40,7 +42,32 @@ export class WorkspaceProject {
   options(doc: vscode.TextDocument): SemanticOptions {
     const path = doc.uri.path;
     const me = moduleNameOf(path, this.files);
-    return { host: this.graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage };
+    const exchange = new SeedExchange(this.graph, path, shownPath(path), this.seedsFor(path));
+    return { host: this.graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage, exchange };
+  }
+
+  /**
+   * What the other open Python files that import a document pass to its functions and classes
+   * (`Mlp(norm_layer=partial(LayerNorm, eps=1e-6))` in an open vit.py, for mlp.py): one round of
+   * the fixed point `normlens inspect` solves over a folder, within the files the editor holds.
+   */
+  private seedsFor(path: string): Seed[] {
+    const seeds: Seed[] = [];
+    let callers = 0;
+    for (const d of textDocuments()) {
+      if (callers >= MAX_CALLERS) break;
+      const from = d.uri.path;
+      if (d.languageId !== 'python' || from === path) continue;
+      const imports = importedModules(d.getText()).flatMap((w) => preloadPaths(w, from, this.files));
+      if (!imports.includes(path)) continue;
+      callers++;
+      const model = this.graph.modelOf(from);
+      if (!model) continue;
+      const exchange = new SeedExchange(this.graph, from, shownPath(from));
+      exchange.collect(model);
+      seeds.push(...exchange.outgoing.filter((s) => s.target.path === path));
+    }
+    return seedsByTarget([seeds]).get(path) ?? [];
   }
 
   /**

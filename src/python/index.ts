@@ -13,7 +13,7 @@ import type { SemanticOptions } from './semantic/index';
 export { DocumentIndex } from './document';
 export { PythonModule } from './module';
 export type { SemanticOptions, SemanticResult, ImportHost, Seed } from './semantic/index';
-export { SeedExchange, solveSeeds } from './semantic/index';
+export { SeedExchange, solveSeeds, seedsByTarget } from './semantic/index';
 export { ProjectGraph, moduleNameOf, importedModules, preloadPaths, type ProjectFiles } from './semantic/graph';
 export { recognizeNotebook, NotebookError } from './notebook';
 export type { NotebookResult, NotebookCell } from './notebook';

@@ -35,7 +35,9 @@ function analyze(path: string, seeds: Seed[]): Seed[] {
   const text = readFileSync(path, 'utf8');
   const me = moduleNameOf(path, disk);
   const exchange = new SeedExchange(graph, path, path, seeds);
-  const layers = underTest(text, { host: graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage, path, exchange });
+  // as `normlens inspect` does: without seeds, the graph's model of the file (shared with its importers)
+  const model = exchange.hasSeeds ? undefined : graph.modelOf(path);
+  const layers = underTest(text, { host: graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage, path, exchange, model });
   solved.set(
     path,
     layers.map((l) => ({ line: l.call.range.start.line + 1, qualifiedNames: l.origin?.candidates ?? [l.qualifiedName], kind: l.spec.kind })),
