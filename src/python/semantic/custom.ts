@@ -120,7 +120,11 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
         }
       }
       const site = model.siteOf(n);
-      for (const v of site?.callee ?? []) if (v.k === 'q') ops.qualified.add(v.q);
+      for (const v of model.deref(site?.callee ?? [])) {
+        if (v.k === 'q') ops.qualified.add(v.q);
+        // a module-level helper it delegates to (timm's rms_norm(x, shape, weight, eps) in fast_norm.py): what it computes counts
+        else if (v.k === 'func' && !v.bound && !v.fn.cls && !v.fn.isLambda) opsOf(v.fn.owner, cls, v.fn, ops, seen);
+      }
       // calling an attribute that holds a module (self.norm(x), self.blocks[i](x))
       if (callee.name === 'MemberExpression' && /^self\s*\.\s*\w+\s*(\[|$)/.test(text.slice(callee.from, callee.to)) && !dottedName(callee, text)?.match(/^self\.(\w+)$/)) ops.submodule = true;
     } else if (n.name === 'BinaryExpression') {

@@ -1,0 +1,123 @@
+/**
+ * The project-level fixed point (src/python/semantic/project.ts): calls from one file into
+ * functions and classes of another bind their arguments into the callee file's parameters.
+ * Real-code recall of this is measured by corpus.test.ts (timm's models passing norm layers into
+ * timm/layers); these tests pin the mechanics on small projects: values crossing files, the
+ * explanation, chains through several files, cycles, bounds, and independence from order.
+ */
+import assert from 'node:assert/strict';
+import { recognize, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
+import { MAX_SEED_ROUNDS } from '../../../src/python/semantic/project';
+import type { ResolvedLayer } from '../../../src/python/types';
+
+/** Solves a project of in-memory files the way `normlens inspect` does; the layers of each file's last analysis. */
+async function solve(files: Record<string, string>, order = Object.keys(files)): Promise<{ layers: Map<string, ResolvedLayer[]>; rounds: number }> {
+  const disk: ProjectFiles = { read: (p) => files[p] };
+  const graph = new ProjectGraph(disk, 1000);
+  const layers = new Map<string, ResolvedLayer[]>();
+  const py = order.filter((p) => p.endsWith('.py'));
+  const rounds = await solveSeeds(py, (batch) => {
+    const out = new Map<string, Seed[]>();
+    for (const b of batch) {
+      const me = moduleNameOf(b.file, disk);
+      const exchange = new SeedExchange(graph, b.file, b.file.slice(3), b.seeds);
+      const model = exchange.hasSeeds ? undefined : graph.modelOf(b.file);
+      layers.set(b.file, recognize(files[b.file], { host: graph.hostFor(b.file), moduleName: me.name, isPackage: me.isPackage, path: b.file, exchange, model }));
+      out.set(b.file, exchange.outgoing);
+    }
+    return out;
+  });
+  return { layers, rounds };
+}
+
+const summary = (ls: ResolvedLayer[] | undefined) => (ls ?? []).map((l) => `${l.call.range.start.line + 1} ${l.qualifiedName}${l.origin?.candidates ? ' [' + l.origin.candidates.join(',') + ']' : ''}`);
+
+const MLP = [
+  'import torch.nn as nn',
+  'class Mlp(nn.Module):',
+  '    def __init__(self, dim, norm_layer=None):',
+  '        super().__init__()',
+  '        self.norm = norm_layer(dim) if norm_layer is not None else nn.Identity()',
+  '',
+].join('\n');
+
+describe('calls between files: the project-level fixed point', () => {
+  it('a partial passed from another file reaches the callee file, with its keywords and an explanation naming the caller', async () => {
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/mlp.py': MLP,
+      '/p/pkg/vit.py': ['from functools import partial', 'import torch.nn as nn', 'from .mlp import Mlp', 'class Block(nn.Module):', '    def __init__(self):', '        self.mlp = Mlp(64, norm_layer=partial(nn.LayerNorm, eps=1e-6))', ''].join('\n'),
+    };
+    const { layers } = await solve(files);
+    const mlp = layers.get('/p/pkg/mlp.py')!;
+    assert.deepEqual(summary(mlp), ['5 torch.nn.LayerNorm']);
+    assert.equal(mlp[0].effective.eps.value, 1e-6);
+    assert.equal(mlp[0].effective.eps.isDefault, false);
+    assert.equal(mlp[0].origin?.via, 'partial');
+    // before the fixed point nothing in mlp.py says what norm_layer is
+    const alone = recognize(files['/p/pkg/mlp.py'], { moduleName: 'pkg.mlp' });
+    assert.deepEqual(summary(alone), []);
+  });
+
+  it('a class passed as a keyword says which file and line passed it', async () => {
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/mlp.py': MLP,
+      '/p/pkg/net.py': ['import torch.nn as nn', 'from .mlp import Mlp', 'm = Mlp(32, norm_layer=nn.BatchNorm1d)', ''].join('\n'),
+    };
+    const { layers } = await solve(files);
+    const l = layers.get('/p/pkg/mlp.py')![0];
+    assert.equal(l.qualifiedName, 'torch.nn.BatchNorm1d');
+    assert.match(l.origin!.how, /passed as `norm_layer` from pkg\/net\.py:3/);
+  });
+
+  it('several callers give all their classes as candidates; a caller passing a non-norm hides the line', async () => {
+    const two = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/mlp.py': MLP,
+      '/p/pkg/a.py': 'import torch.nn as nn\nfrom .mlp import Mlp\nMlp(8, norm_layer=nn.LayerNorm)\n',
+      '/p/pkg/b.py': 'import torch.nn as nn\nfrom .mlp import Mlp\nMlp(8, norm_layer=nn.RMSNorm)\n',
+    };
+    const got = (await solve(two)).layers.get('/p/pkg/mlp.py')!;
+    assert.deepEqual(got[0].origin?.candidates?.slice().sort(), ['torch.nn.LayerNorm', 'torch.nn.RMSNorm']);
+    const withIdentity = { ...two, '/p/pkg/c.py': 'import torch.nn as nn\nfrom .mlp import Mlp\nMlp(8, norm_layer=nn.Identity)\n' };
+    assert.deepEqual(summary((await solve(withIdentity)).layers.get('/p/pkg/mlp.py')), []);
+  });
+
+  it('a parameter passed on through a chain of files is followed, one round per file', async () => {
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/mlp.py': MLP,
+      '/p/pkg/block.py': 'from .mlp import Mlp\ndef make_block(dim, norm_layer=None):\n    return Mlp(dim, norm_layer=norm_layer)\n',
+      '/p/pkg/model.py': 'import torch.nn as nn\nfrom .block import make_block\nb = make_block(16, norm_layer=nn.InstanceNorm1d)\n',
+    };
+    const { layers, rounds } = await solve(files);
+    assert.deepEqual(summary(layers.get('/p/pkg/mlp.py')), ['5 torch.nn.InstanceNorm1d']);
+    assert.ok(rounds >= 3 && rounds <= MAX_SEED_ROUNDS, `rounds ${rounds}`);
+  });
+
+  it('calls that go round in a cycle of files end, and the answer does not depend on the order files are analyzed in', async () => {
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/a.py': 'import torch.nn as nn\nfrom .b import g\ndef f(norm=None, depth=0):\n    norm(4)\n    g(norm=norm)\nf(norm=nn.LayerNorm)\n',
+      '/p/pkg/b.py': 'import torch.nn as nn\nfrom .a import f\ndef g(norm=None):\n    norm(8)\n    f(norm=norm)\ng(norm=nn.BatchNorm1d)\n',
+    };
+    const one = await solve(files);
+    const two = await solve(files, Object.keys(files).reverse());
+    for (const p of ['/p/pkg/a.py', '/p/pkg/b.py']) assert.deepEqual(summary(one.layers.get(p)), summary(two.layers.get(p)));
+    // each file's own call and the other file's, through the cycle
+    assert.deepEqual(one.layers.get('/p/pkg/a.py')![0].origin?.candidates?.slice().sort(), ['torch.nn.BatchNorm1d', 'torch.nn.LayerNorm']);
+    assert.deepEqual(one.layers.get('/p/pkg/b.py')![0].origin?.candidates?.slice().sort(), ['torch.nn.BatchNorm1d', 'torch.nn.LayerNorm']);
+    assert.ok(one.rounds <= MAX_SEED_ROUNDS);
+  });
+
+  it('super().__init__ in another file passes a subclass\'s default to the base class', async () => {
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/base.py': 'import torch\nclass ConvNorm(torch.nn.Sequential):\n    def __init__(self, c, norm_layer=torch.nn.BatchNorm2d):\n        super().__init__(norm_layer(c))\n',
+      '/p/pkg/conv3d.py': 'import torch\nfrom .base import ConvNorm\nclass ConvNorm3d(ConvNorm):\n    def __init__(self, c, norm_layer=torch.nn.BatchNorm3d):\n        super().__init__(c, norm_layer)\n',
+    };
+    const got = (await solve(files)).layers.get('/p/pkg/base.py')!;
+    assert.deepEqual(got[0].origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.BatchNorm3d']);
+  });
+});
