@@ -60,13 +60,16 @@ function findLayers(text: string, path: string): FoundLayer[] {
  * fails when recall drops below it). Raise these as the resolver improves.
  */
 const MIN_RECALL: Record<string, number> = {
-  // measured with the semantic model, sibling modules resolved (22:39 UTC, 2026-11-29): 76/84, 242/423, 2113/2115, 71/71, 4/4
-  torchvision: 0.9,
-  timm: 0.57,
+  // measured with the project-level fixed point (calls between files bound into the callee's parameters) and
+  // namespace-package imports (00:06 UTC, 2026-11-30): 79/84, 346/423, 2113/2115, 71/71, 4/4 = 2613/2697 (96.9 %)
+  torchvision: 0.94,
+  timm: 0.818,
   transformers: 0.999,
   keras: 1,
   flax: 1,
 };
+/** Recall over all libraries together (the issue's aim: at least 95 % of sites). */
+const MIN_OVERALL_RECALL = 0.968;
 /**
  * The same for direct calls only (the callee names the framework class: `nn.BatchNorm2d(...)`), where today's
  * recognizer is exact (Keras's own sources import `from keras.src import layers`, which the table now knows).
@@ -164,6 +167,9 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
       const floor = MIN_RECALL[lib] ?? 0;
       assert.ok(s.recall >= floor, `${lib}: recall ${s.recall.toFixed(4)} fell below ${floor}; first misses: ${s.missed.slice(0, 5).join(', ')}`);
     }
+    const found = Object.values(scores).reduce((a, s) => a + s.found, 0);
+    const total = Object.values(scores).reduce((a, s) => a + s.total, 0);
+    assert.ok(found / total >= MIN_OVERALL_RECALL, `overall recall ${found}/${total} fell below ${MIN_OVERALL_RECALL}`);
     const falseAll = Object.entries(scores).flatMap(([lib, s]) => s.falseSites.map((x) => `${lib} ${x}`));
     assert.ok(falseTotal <= MAX_FALSE_SITES, `norms reported where the code builds something else: ${falseAll.slice(0, 10).join('; ')}`);
   });
