@@ -44,11 +44,16 @@ export interface InspectIO {
   stderr: (s: string) => void;
   /** Whether stdout is a terminal: colour only then. */
   isTTY: boolean;
+  /**
+   * The script worker threads run (the CLI bundle itself, which turns into a worker when started
+   * as one); without it every file is analyzed on this thread, whatever --jobs says.
+   */
+  workerScript?: string;
   /** Environment for NO_COLOR; process.env when absent. */
   env?: Record<string, string | undefined>;
 }
 
-const USAGE = `Usage: normlens inspect PATH... [--json]
+const USAGE = `Usage: normlens inspect PATH... [--json] [--jobs N]
 
 Lists every normalization layer in the given Python files (.py) and notebooks (.ipynb), or in
 the folders given (searched recursively, skipping hidden folders, virtual environments,
@@ -137,7 +142,7 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
     else byFile.set(t.file, [i]);
   });
   const outcomes: (FileOutcome | undefined)[] = new Array(tasks.length);
-  const runner = jobs > 1 && tasks.length > 1 ? await startPool(Math.min(jobs, tasks.length), settings) : localRunner(settings);
+  const runner = jobs > 1 && tasks.length > 1 && io.workerScript ? startPool(io.workerScript, Math.min(jobs, tasks.length), settings) : localRunner(settings);
   try {
     await solveSeeds([...byFile.keys()], async (batch) => {
       const work: Promise<void>[] = [];
@@ -256,8 +261,7 @@ function localRunner(settings: InspectSettings): Runner {
 }
 
 /** Worker threads running FileAnalyzer (this same script, started with INSPECT_WORKER in its workerData). */
-async function startPool(n: number, settings: InspectSettings): Promise<Runner> {
-  const script = require.main?.filename ?? process.argv[1];
+function startPool(script: string, n: number, settings: InspectSettings): Runner {
   const workers = Array.from({ length: n }, () => new Worker(script, { workerData: { [INSPECT_WORKER]: settings } }));
   const idle = [...workers];
   const queue: { task: FileTask; resolve: (o: FileOutcome) => void; reject: (e: unknown) => void }[] = [];

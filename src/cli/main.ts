@@ -19,7 +19,8 @@ const USAGE = `normlens ${version}: explain and check normalization layers
 
 Usage:
   normlens compute < request.json     compute a layer (any framework's class) on given data
-  normlens inspect PATH... [--json]   list and check normalization layers in .py/.ipynb files
+  normlens inspect PATH... [--json] [--jobs N]
+                                      list and check normalization layers in .py/.ipynb files
   normlens explain PATH:LINE[:COL] [--full] [--json]
                                       what the editor's hover says about the layer there
   normlens port < request.json        move a trained layer to another framework (plan and snippet)
@@ -89,6 +90,8 @@ export async function main(argv: string[]): Promise<number> {
         stdout: (s) => process.stdout.write(s),
         stderr: (s) => process.stderr.write(s),
         isTTY: !!process.stdout.isTTY,
+        // this script (the CLI bundle) runs the worker threads
+        workerScript: __filename,
       });
     case 'explain':
       return runExplain(rest, {

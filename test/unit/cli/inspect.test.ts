@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from './helpers';
@@ -128,5 +129,50 @@ describe('normlens inspect: arguments and files', () => {
         'This looks like the old-weight convention of Keras/Flax; the same averaging here is momentum=0.1. [momentum-convention]',
     );
     assert.deepEqual(lines.slice(end), ['', '1 file, 1 layer, 0 errors, 1 warning, 0 info', '']);
+  });
+});
+
+describe('normlens inspect: threads and calls between files', () => {
+  const cli = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'normlens-jobs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a --jobs that is not a whole number from 1 to 64', async () => {
+    for (const v of ['0', '-1', 'two', '1.5', '65']) {
+      const r = await inspect(['--jobs', v, dir]);
+      assert.equal(r.code, 2, v);
+      assert.match(r.stderr, /--jobs takes a whole number of threads from 1 to 64/);
+    }
+    const missing = await inspect([dir, '--jobs']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /not nothing/);
+  });
+
+  it('binds what one file passes into another file\'s parameters, and prints the same for 1 and 3 threads (the built CLI)', function () {
+    if (!existsSync(cli)) this.skip(); // why: needs `npm run build` (worker threads run the bundle)
+    mkdirSync(path.join(dir, 'pkg'));
+    writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
+    writeFileSync(path.join(dir, 'pkg', 'mlp.py'), 'import torch.nn as nn\nclass Mlp(nn.Module):\n    def __init__(self, dim, norm_layer=None):\n        super().__init__()\n        self.norm = norm_layer(dim)\n');
+    for (let i = 0; i < 6; i++) writeFileSync(path.join(dir, 'pkg', `m${i}.py`), `from functools import partial\nimport torch.nn as nn\nfrom .mlp import Mlp\nm = Mlp(${8 + i}, norm_layer=partial(nn.LayerNorm, eps=1e-${i + 3}))\nb = nn.BatchNorm2d(${i + 1})\n`);
+    const run = (jobs: string, json: boolean) => spawnSync(process.execPath, [cli, 'inspect', '--jobs', jobs, ...(json ? ['--json'] : []), 'pkg'], { cwd: dir, encoding: 'utf8' });
+    for (const json of [false, true]) {
+      const one = run('1', json);
+      const three = run('3', json);
+      assert.equal(one.status, 0, one.stderr);
+      assert.equal(three.status, 0, three.stderr);
+      assert.equal(three.stdout, one.stdout);
+      assert.equal(three.stderr, one.stderr);
+      if (!json) {
+        // mlp.py's norm_layer(dim) builds LayerNorm, passed from each model file
+        assert.match(one.stdout, /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from pkg\/m0\.py:4\n *written +normalized_shape=dim {2}eps=0\.001\n/);
+        assert.match(one.stdout, /8 files, 7 layers/);
+      } else {
+        const doc = JSON.parse(one.stdout);
+        assert.deepEqual(doc.files.map((f: { path: string }) => f.path), ['pkg/__init__.py', 'pkg/m0.py', 'pkg/m1.py', 'pkg/m2.py', 'pkg/m3.py', 'pkg/m4.py', 'pkg/m5.py', 'pkg/mlp.py']);
+      }
+    }
   });
 });
