@@ -145,17 +145,26 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   const runner = jobs > 1 && tasks.length > 1 && io.workerScript ? startPool(io.workerScript, Math.min(jobs, tasks.length), settings) : localRunner(settings);
   try {
     await solveSeeds([...byFile.keys()], async (batch) => {
-      const work: Promise<void>[] = [];
+      // files of one folder go to one thread together (they import the same modules, which each
+      // thread's graph then builds once), at most CHUNK at a time so that threads stay balanced
+      const list = batch.flatMap((b) => byFile.get(b.file)!.map((i) => ({ i, task: { shown: tasks[i].shown, notebook: tasks[i].notebook, file: b.file, seeds: b.seeds } })));
+      const chunks: (typeof list)[] = [];
+      for (const x of list) {
+        const last = chunks[chunks.length - 1];
+        if (last && last.length < CHUNK && path.dirname(last[0].task.file) === path.dirname(x.task.file)) last.push(x);
+        else chunks.push([x]);
+      }
       const outgoing = new Map<string, Seed[]>();
-      for (const b of batch)
-        for (const i of byFile.get(b.file)!)
-          work.push(
-            runner.run({ shown: tasks[i].shown, notebook: tasks[i].notebook, file: b.file, seeds: b.seeds }).then((o) => {
-              outcomes[i] = o;
-              outgoing.set(b.file, o.outgoing);
+      await Promise.all(
+        chunks.map((c) =>
+          runner.run(c.map((x) => x.task)).then((os) =>
+            os.forEach((o, k) => {
+              outcomes[c[k].i] = o;
+              outgoing.set(c[k].task.file, o.outgoing);
             }),
-          );
-      await Promise.all(work);
+          ),
+        ),
+      );
       return outgoing;
     });
   } finally {
@@ -206,8 +215,12 @@ export interface FileOutcome {
   outgoing: Seed[];
 }
 
+/** Files of one folder sent to a thread together, at most. */
+const CHUNK = 16;
+
 interface Runner {
-  run(task: FileTask): Promise<FileOutcome>;
+  /** Analyzes files in order, on one thread. */
+  run(tasks: FileTask[]): Promise<FileOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -257,14 +270,21 @@ export class FileAnalyzer {
 
 function localRunner(settings: InspectSettings): Runner {
   const analyzer = new FileAnalyzer(settings);
-  return { run: (t) => analyzer.analyze(t), close: async () => undefined };
+  return {
+    run: async (ts) => {
+      const out: FileOutcome[] = [];
+      for (const t of ts) out.push(await analyzer.analyze(t));
+      return out;
+    },
+    close: async () => undefined,
+  };
 }
 
 /** Worker threads running FileAnalyzer (this same script, started with INSPECT_WORKER in its workerData). */
 function startPool(script: string, n: number, settings: InspectSettings): Runner {
   const workers = Array.from({ length: n }, () => new Worker(script, { workerData: { [INSPECT_WORKER]: settings } }));
   const idle = [...workers];
-  const queue: { task: FileTask; resolve: (o: FileOutcome) => void; reject: (e: unknown) => void }[] = [];
+  const queue: { task: FileTask[]; resolve: (o: FileOutcome[]) => void; reject: (e: unknown) => void }[] = [];
   const busy = new Map<Worker, (typeof queue)[number]>();
   let failed: unknown = null;
   const pump = () => {
@@ -276,7 +296,7 @@ function startPool(script: string, n: number, settings: InspectSettings): Runner
     }
   };
   for (const w of workers) {
-    w.on('message', (o: FileOutcome) => {
+    w.on('message', (o: FileOutcome[]) => {
       const job = busy.get(w);
       busy.delete(w);
       idle.push(w);
@@ -310,8 +330,12 @@ export const INSPECT_WORKER = 'normlensInspectWorker';
 export async function runInspectWorker(): Promise<void> {
   const analyzer = new FileAnalyzer((workerData as Record<string, InspectSettings>)[INSPECT_WORKER]);
   // one task at a time (the pool sends the next when this one is answered)
-  parentPort!.on('message', (task: FileTask) => {
-    analyzer.analyze(task).then(
+  parentPort!.on('message', (tasks: FileTask[]) => {
+    (async () => {
+      const out: FileOutcome[] = [];
+      for (const t of tasks) out.push(await analyzer.analyze(t));
+      return out;
+    })().then(
       (o) => parentPort!.postMessage(o),
       (e) => {
         throw e;
