@@ -3,8 +3,11 @@
  * a folder of scripts, `from norms import ChannelLayerNorm`) resolves to the class written in
  * the sibling file. Files are read through a synchronous `read(path)` the caller supplies (the
  * CLI reads the disk; the extension preloads through `workspace.fs`), so this stays free of
- * Node and editor APIs. Bounded: at most `maxFiles` other files per analysis, import cycles
- * answer "unknown".
+ * Node and editor APIs. Each file's model is built once and kept (shared by every file that
+ * imports it, and by the file's own analysis in `normlens inspect`); bounded: at most `maxFiles`
+ * models kept, and what a file being built is asked through an import cycle answers "unknown"
+ * (how far imports are followed is bounded by what `read` gives: the extension preloads a few
+ * levels). Absolute imports also resolve as namespace packages (PEP 420) do.
  *
  * Paths are '/'-separated.
  */
