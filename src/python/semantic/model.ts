@@ -1200,7 +1200,27 @@ export class ModuleModel {
 
   private member(base: VSet, attr: string, env: Env): VSet {
     let out: VSet = EMPTY;
-    for (const b of this.deref(base)) {
+    // `from ..ops import misc as m; m.Conv(...)`: a name its package does not bind is its submodule
+    // (as Python's import system makes it): the attribute is looked up in that module's file
+    const resolved: Value[] = [];
+    for (const b of base) {
+      if (b.k !== 'ext') {
+        resolved.push(b);
+        continue;
+      }
+      const vs = this.deref([b]);
+      if (vs.length === 1 && vs[0].k === 'q' && vs[0].q === `${b.module}.${b.name}`) {
+        const sub: Value = { ...b, module: `${b.module}.${b.name}`, name: attr, hops: [] };
+        const found = this.deref([sub]);
+        // found in the submodule's file: keep it as an import of that file (resolved when used)
+        if (!(found.length === 1 && found[0].k === 'q' && found[0].q === `${sub.module}.${attr}`)) {
+          out = union(out, [sub]);
+          continue;
+        }
+      }
+      resolved.push(...vs);
+    }
+    for (const b of resolved) {
       switch (b.k) {
         case 'q':
           out = union(out, [{ k: 'q', q: b.q + '.' + attr, hops: b.hops }]);
