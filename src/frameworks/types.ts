@@ -39,6 +39,12 @@ export interface FrameworkInfo {
   /** Default data layout of its layers. */
   channels: 'first' | 'last';
   momentumConvention: MomentumConvention | null;
+  /**
+   * The real package whose `inspect.signature` the table's signatures of this framework are checked against
+   * (test/unit/frameworks/signatures.test.ts), e.g. 'torch 2.13'; absent when they follow documentation and
+   * source only, so a keyword the table does not know may still exist.
+   */
+  signaturesFrom?: string;
   /** How train vs inference is chosen, in one sentence (shown in hovers). */
   modeSwitch: string;
   /** Top-level module prefixes that identify it, e.g. ['torch'], ['keras', 'tensorflow.keras']. */
@@ -149,7 +155,7 @@ export interface NormClassSpec {
    * keyword is refused with `unknownKeywords` as the message (e.g. Keras's "Unrecognized keyword arguments passed to
    * BatchNormalization: {'fused': False}").
    */
-  kwargsAccepted?: { names: string[]; message: (unknown: Record<string, PyValue>) => string };
+  kwargsAccepted?: { names: string[]; /** The layer's name in the refusal ("Unrecognized keyword arguments passed to BatchNormalization"). */ layer: string };
   /**
    * The argument that chooses batch statistics vs running statistics at construction or call,
    * and the value that means training (batch statistics): F.batch_norm `training=True`,
