@@ -14,6 +14,8 @@ export function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts |
   if (!groups) return undefined;
   const groupCount = intValue(groups.effective.value);
   if (groupCount === undefined) return undefined;
+  // A sentinel such as Keras's groups=-1 (one group per channel) divides any channel count.
+  if (groupCount === layer.spec.groupsPerChannel) return undefined;
   // Flax sizes groups by group_size instead when it is given; the group count is then not in play.
   const groupSize = layer.effective.group_size;
   if (groupSize && !groupSize.isDefault && groupSize.value !== null) return undefined;

@@ -15,6 +15,8 @@ import { epsNegative } from './eps-negative';
 import { epsLarge } from './eps-large';
 import { instanceAffine } from './instancenorm-affine-default';
 import { bindingError } from './binding-error';
+import { flaxUseRunningAverage } from './flax-use-running-average';
+import { frozenBnRunningStats } from './frozen-bn-running-stats';
 import { noRunningStats } from './no-running-stats';
 import { syncBnProcessGroup } from './syncbn-process-group';
 import { rmsNormEpsNone } from './rmsnorm-eps-none';
@@ -32,6 +34,8 @@ export const CHECKS: readonly Check[] = [
   epsLarge,
   instanceAffine,
   bindingError,
+  flaxUseRunningAverage,
+  frozenBnRunningStats,
   noRunningStats,
   syncBnProcessGroup,
   rmsNormEpsNone,

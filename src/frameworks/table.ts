@@ -796,6 +796,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       ],
       varKeywords: true,
       kwargsAccepted: kerasKwargsFor('GroupNormalization'),
+      groupsPerChannel: -1,
       roles: { groups: 'groups', axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over each group of channels and all other non-batch axes, per sample',

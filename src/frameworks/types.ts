@@ -155,6 +155,11 @@ export interface NormClassSpec {
    * keyword is refused with `unknownKeywords` as the message (e.g. Keras's "Unrecognized keyword arguments passed to
    * BatchNormalization: {'fused': False}").
    */
+  /**
+   * The group count that means one group per channel (instance normalization), when the class has such a
+   * sentinel: Keras's GroupNormalization(groups=-1).
+   */
+  groupsPerChannel?: number;
   kwargsAccepted?: { names: string[]; /** The layer's name in the refusal ("Unrecognized keyword arguments passed to BatchNormalization"). */ layer: string };
   /**
    * The argument that chooses batch statistics vs running statistics at construction or call,

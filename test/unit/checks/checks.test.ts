@@ -78,6 +78,16 @@ describe('checks: groupnorm-divisibility offers the channel fix first', () => {
   });
 });
 
+describe('checks: groupnorm-groups-positive', () => {
+  it("Keras's groups=-1 (one group per channel, its documented sentinel) is no error; -2 and 0 are", () => {
+    assert.deepEqual(codes(KERAS + 'gn = layers.GroupNormalization(groups=-1)\n'), []);
+    const d = only(KERAS + 'gn = layers.GroupNormalization(groups=-2)\n', 'groupnorm-groups-positive');
+    assert.equal(d.message, 'GroupNormalization needs a positive number of groups, got groups=-2.');
+    assert.deepEqual(codes(KERAS + 'gn = layers.GroupNormalization(groups=0)\n'), ['groupnorm-groups-positive']);
+    assert.deepEqual(codes(TORCH + 'gn = nn.GroupNorm(-1, 64)\n'), ['groupnorm-groups-positive']);
+  });
+});
+
 describe('checks: binding-error stays structured', () => {
   it('underlines the keyword, words it as CPython, and renames a keyword another framework spells so', () => {
     const src = TORCH + 'ln = nn.LayerNorm(64, epsilon=1e-6)\n';
