@@ -151,15 +151,15 @@ export interface NormClassSpec {
   /** The signature ends in **kwargs (e.g. Keras layers accept name=, dtype=...). */
   varKeywords?: boolean;
   /**
-   * When **kwargs accepts only some names (Keras 3's base Layer: name, dtype, trainable...), those names; any other
-   * keyword is refused with `unknownKeywords` as the message (e.g. Keras's "Unrecognized keyword arguments passed to
-   * BatchNormalization: {'fused': False}").
-   */
-  /**
    * The group count that means one group per channel (instance normalization), when the class has such a
    * sentinel: Keras's GroupNormalization(groups=-1).
    */
   groupsPerChannel?: number;
+  /**
+   * When **kwargs accepts only some names (Keras 3's base Layer: name, dtype, trainable...), those names; any other
+   * keyword is refused with the class's own ValueError, worded by `bindingMessage` (e.g. Keras's "Unrecognized keyword arguments passed to
+   * BatchNormalization: {'fused': False}").
+   */
   kwargsAccepted?: { names: string[]; /** The layer's name in the refusal ("Unrecognized keyword arguments passed to BatchNormalization"). */ layer: string };
   /**
    * The argument that chooses batch statistics vs running statistics at construction or call,
