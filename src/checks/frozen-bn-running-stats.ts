@@ -61,6 +61,8 @@ export const frozenBnRunningStats: DiagnosticCheck = {
   check(ctx) {
     const out: NormDiagnostic[] = [];
     const m = ctx.masked;
+    // Cheap tests first: most files freeze nothing.
+    if (!m.includes('requires_grad')) return out;
     if (!/\.\s*train\s*\(\s*(True)?\s*\)/.test(m)) return out;
     if (/\bdef[ \t]+train[ \t]*\(/.test(m)) return out;
     if (/isinstance\s*\([^)]*BatchNorm/.test(m) && /\.\s*eval\s*\(\s*\)/.test(m)) return out;
