@@ -11,8 +11,7 @@ import { buildContext, type ScanInput } from './context';
 import { frameworkInfo, recognize } from './recognizer';
 import { NotebookError, recognizeNotebook, type NotebookResult, type SemanticOptions } from '../python';
 import { BindingTimeline } from '../python/resolve';
-import { CHECKS, NOTES, RULES } from './registry';
-import type { DiagnosticCheck } from './check';
+import { NOTES, RULES } from './registry';
 import type { NormDiagnostic, RuleInfo } from './types';
 
 /** IPython magics and shell escapes, blanked before the rules look at a cell (as the recognizer does). */
@@ -21,8 +20,6 @@ const MAGIC = /^[ \t]*[%!].*$/gm;
 export { CHECKS, NOTES, RULES } from './registry';
 export { nearestDivisors } from './groupnorm';
 export type { Check, DiagnosticCheck, NoteCheck } from './check';
-/** A check that reports diagnostics (the former name). */
-export type Rule = DiagnosticCheck;
 export type { ScanInput, RuleContext, Adjacency, ProducerCall } from './context';
 export { qualifier } from './context';
 export type { NormDiagnostic, QuickFix, TextEdit, Severity, RuleInfo } from './types';
@@ -48,11 +45,6 @@ export function layerNotes(layer: ResolvedLayer): LayerNote[] {
     if (text !== undefined) out.push({ code: c.code, title: c.title, text });
   }
   return out;
-}
-
-/** Title of any check by code (diagnostic or note). */
-export function checkTitle(code: string): string | undefined {
-  return CHECKS.find((c) => c.code === code)?.title;
 }
 
 export interface RuleOptions {
