@@ -1,6 +1,7 @@
 /** Checks about a layer's mode and state across the file: Flax's use_running_average, frozen PyTorch BatchNorm. */
 import * as assert from 'node:assert/strict';
-import { checkDocument } from '../../../src/checks';
+import { analyzeDocument, checkDocument } from '../../../src/checks';
+import { compactHover } from '../../../src/explain/compact';
 import { TORCH, codes, only, underlined } from './helpers';
 
 const LINEN = 'import flax.linen as nn\n';
@@ -78,6 +79,14 @@ describe('checks: frozen-bn-running-stats', () => {
       d.message,
       "This freezes self.bn's weight and bias only: the BatchNorm2d's running_mean and running_var keep moving with every batch while the model is in training mode (.train() is called in this file). Use torchvision.ops.FrozenBatchNorm2d for a frozen BatchNorm, or call self.bn.eval() after each model.train().",
     );
+  });
+
+  it('the hover of the BatchNorm shows it; the conv above has no check line', () => {
+    const src = model('        self.bn.requires_grad_(False)\n');
+    const r = analyzeDocument(src);
+    const h = compactHover(r.layers[0], { decimals: 4, seed: 0, diagnostics: r.diagnostics });
+    assert.deepEqual(h.sections.checks.map((c) => [c.code, c.severity]), [['frozen-bn-running-stats', 'warning']]);
+    assert.match(h.markdown, /\*\*Warning:\*\* This freezes self\\\.bn's weight and bias only: the BatchNorm2d's running\\_mean/);
   });
 
   it('a loop over its parameters, or its weight and bias one by one', () => {
