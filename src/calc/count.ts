@@ -6,7 +6,7 @@
 import { frameworkCount } from './paramCount';
 import type { FrameworkCount } from './paramCount';
 import type { CoreLayerSpec } from '../core/spec';
-import { allQualifiedNames, findByQualifiedName } from '../frameworks/index';
+import { allQualifiedNames, bindingMessage, findByQualifiedName } from '../frameworks/index';
 import type { FrameworkId, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { recognize } from '../python/index';
@@ -52,7 +52,7 @@ export function countLayer(layer: ResolvedLayer, req: CountRequest = {}): CalcOu
   if (!DTYPE_NAMES[dtypeBytes]) return { ok: false, message: `bytes per value must be 2, 4 or 8 (got ${dtypeBytes})` };
   const spec = layer.spec;
   if (spec.form === 'function') return { ok: false, message: `${spec.name} is a function: it owns no parameters or buffers (they are passed in)` };
-  if (layer.bindingErrors.length) return { ok: false, message: layer.bindingErrors[0] };
+  if (layer.bindingErrors.length) return { ok: false, message: bindingMessage(layer.bindingErrors[0]) };
   if (!spec.toCore) return { ok: false, message: `${spec.name} is not computed by NormLens` };
   const shape = req.inputShape;
   let core: CoreLayerSpec | { error: string };
@@ -168,7 +168,7 @@ export function typedLayerProblem(text: string, preferred: FrameworkId = 'pytorc
   if ('error' in p) return p.error;
   const layer = recognizeTyped(text, preferred);
   if ('error' in layer) return layer.error;
-  if (layer.bindingErrors.length) return layer.bindingErrors[0];
+  if (layer.bindingErrors.length) return bindingMessage(layer.bindingErrors[0]);
   if (layer.spec.form === 'function') return null;
   // Tensors passed in (weights, running statistics) are names by nature; sizes and settings need values.
   const settings = Object.entries(layer.arguments).filter(([k]) => !layer.spec.params.find((q) => q.name === k)?.tensor);

@@ -7,7 +7,7 @@
  *
  * Frameworks: PyTorch, Keras 3 (and tf.keras), Flax linen and Flax nnx.
  */
-import { NORM_CLASSES, bindArguments, findByQualifiedName, frameworkInfo, translate } from '../frameworks/index';
+import { NORM_CLASSES, bindArguments, bindingMessage, findByQualifiedName, frameworkInfo, translate } from '../frameworks/index';
 import type { FrameworkId, NormClassSpec, PyValue, TensorNames } from '../frameworks/types';
 import { pyRepr } from '../frameworks/read';
 import type { CalcOutcome } from './result';
@@ -94,7 +94,7 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   if (!PORT_FRAMEWORKS.includes(req.to)) return { error: `porting to ${req.to} is not supported (pytorch, keras, flax_linen, flax_nnx are)` };
   if (spec.form !== 'module') return { error: `${spec.id} is a function: it owns no weights to port` };
   const b = bindArguments(spec, [], { ...req.kwargs, ...(spec.framework === 'flax_nnx' && !('rngs' in req.kwargs) ? { rngs: { expr: 'rngs' } } : {}) });
-  if (b.errors.length) return { error: b.errors[0].message };
+  if (b.errors.length) return { error: bindingMessage(b.errors[0]) };
   const values: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(b.effective)) values[k] = e.value;
   const t = translate(spec, b.effective, req.to, { inputShape: req.inputShape });

@@ -11,22 +11,40 @@ import { buildContext, type ScanInput } from './context';
 import { frameworkInfo, recognize } from './recognizer';
 import { NotebookError, recognizeNotebook, type NotebookResult, type SemanticOptions } from '../python';
 import { BindingTimeline } from '../python/resolve';
-import { RULES, type Rule } from './rules';
+import { NOTES, RULES } from './registry';
 import type { NormDiagnostic, RuleInfo } from './types';
 
 /** IPython magics and shell escapes, blanked before the rules look at a cell (as the recognizer does). */
 const MAGIC = /^[ \t]*[%!].*$/gm;
 
-export { RULES, nearestDivisors } from './rules';
-export type { Rule } from './rules';
+export { CHECKS, NOTES, RULES } from './registry';
+export { nearestDivisors } from './groupnorm';
+export type { Check, DiagnosticCheck, NoteCheck } from './check';
 export type { ScanInput, RuleContext, Adjacency, ProducerCall } from './context';
 export { qualifier } from './context';
 export type { NormDiagnostic, QuickFix, TextEdit, Severity, RuleInfo } from './types';
 
-/** Description of a rule by code (for the documentation behind a diagnostic's code link). */
+/** Description of a diagnostic check by code (for the documentation behind a diagnostic's code link). */
 export function ruleInfo(code: string): RuleInfo | undefined {
   const r = RULES.find((x) => x.code === code);
   return r && { code: r.code, severity: r.severity, title: r.title, explanation: r.explanation };
+}
+
+/** A note check's hover line about one layer. `text` marks code with backticks. */
+export interface LayerNote {
+  code: string;
+  title: string;
+  text: string;
+}
+
+/** The notes that hold for this layer (its own arguments make them true), in registry order. */
+export function layerNotes(layer: ResolvedLayer): LayerNote[] {
+  const out: LayerNote[] = [];
+  for (const c of NOTES) {
+    const text = c.note(layer);
+    if (text !== undefined) out.push({ code: c.code, title: c.title, text });
+  }
+  return out;
 }
 
 export interface RuleOptions {
@@ -45,7 +63,7 @@ export function runRules(scan: ScanInput, layers: ResolvedLayer[], options: Rule
   const ctx = buildContext(scan, layers, options.framework ?? frameworkInfo);
   const disabled = new Set(options.disabled ?? []);
   const out: NormDiagnostic[] = [];
-  for (const rule of RULES as readonly Rule[]) {
+  for (const rule of RULES) {
     if (disabled.has(rule.code)) continue;
     // A loop, not push(...): a rule may report more problems than a call takes arguments.
     for (const d of rule.check(ctx)) out.push(d);

@@ -6,7 +6,7 @@
  */
 import { NormError, Tensor, runLayer, type NormErrorType } from '../core/index';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
-import { allQualifiedNames, bindArguments, effectiveValues, findByQualifiedName, frameworkInfo } from '../frameworks/index';
+import { allQualifiedNames, bindArguments, bindingException, bindingMessage, effectiveValues, findByQualifiedName, frameworkInfo } from '../frameworks/index';
 import { FieldError, checkSizes, fillPlumbing, gradAnswer, namesHelp, numbers as readNumbers, readTensors, resolveMode, stateAnswer } from './frameworkRequest';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { CoreLayerSpec } from '../core/spec';
@@ -321,8 +321,7 @@ function respond(p: Prepared): RunResult {
   const binding = bindArguments(p.spec, [], p.kwargs);
   if (binding.errors.length) {
     const e = binding.errors[0];
-    const kerasKwargs = e.problem === 'unexpected-keyword' && !!p.spec.kwargsAccepted;
-    throw new RequestError(kerasKwargs ? 'ValueError' : 'TypeError', e.message);
+    throw new RequestError(bindingException(e), bindingMessage(e));
   }
   const core = p.spec.toCore?.(effectiveValues(binding.effective), p.input.shape.length, p.input.shape);
   if (!core) throw new RequestError('ValueError', `${p.spec.id} cannot be computed`);

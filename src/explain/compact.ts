@@ -18,13 +18,12 @@ import { startFromLayer } from '../calc/fromLayer';
 import { diagnosticsFor, layerContext, num, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
-import { code, fixed, isExpr as isExprValue, plural, pyRepr, shapeText } from './format';
+import { code, codeMarked, fixed, isExpr as isExprValue, plural, pyRepr, shapeText } from './format';
 import { axisLetters, KIND_NAMES, originText, resolveAxis } from './hover';
 import type { HoverOptions } from './hover';
 import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg } from './links';
 import { Md, md } from './markdown';
-import { ruleInfo } from '../checks/index';
-import { situationalPitfalls } from './pitfalls';
+import { layerNotes, ruleInfo } from '../checks/index';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
 export interface CompactSections {
@@ -37,7 +36,7 @@ export interface CompactSections {
   /** Learnable parameters and buffers (a formula for symbolic sizes); '' for functions. */
   parameters: Md;
   /**
-   * Checks that hold for this layer in this code: the rules' diagnostics and situational pitfalls.
+   * Checks that hold for this layer in this code: the diagnostics about it and the notes its arguments make true (src/checks).
    * `text` is the whole message; `brief` the rule's title and its first fix, used when the whole
    * messages would not fit the box.
    */
@@ -291,11 +290,9 @@ function checksFor(ctx: LayerContext, diagnostics: readonly NormDiagnostic[]): C
       brief: title ? md`${lead} ${Md.text(title)}${d.fixes.length ? md` — ${Md.text(d.fixes[0].title)}` : Md.raw('')}` : md`${lead} ${Md.text(d.message)}`,
     };
   });
-  const codes = new Set(mine.map((d) => d.code));
-  for (const p of situationalPitfalls(ctx)) {
-    if (codes.has(p.id)) continue;
-    const text = md`**${Md.text(p.title)}:** ${p.short}`;
-    out.push({ code: p.id, severity: 'advice', text, brief: text });
+  for (const n of layerNotes(ctx.layer)) {
+    const text = md`**${Md.text(n.title)}:** ${codeMarked(n.text)}`;
+    out.push({ code: n.code, severity: 'note', text, brief: text });
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { FrameworkInfo, ParamRoles, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { frameworkInfo } from '../frameworks/index';
+import { bindingMessage, frameworkInfo } from '../frameworks/index';
 import { isExpr } from './format';
 
 export interface LayerContext {
@@ -73,7 +73,7 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
     }
   };
   if (layer.bindingErrors.length) {
-    coreError = layer.bindingErrors[0];
+    coreError = bindingMessage(layer.bindingErrors[0]);
   } else if (!layer.spec.toCore) {
     coreError = `${layer.spec.name} is not computed by NormLens`;
   } else {

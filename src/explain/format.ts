@@ -51,6 +51,9 @@ export const code = (text: string): Md => Md.code(text);
 /** User text as Markdown text (escaped); see src/explain/markdown.ts. */
 export const escapeMd = (text: string): Md => Md.text(text);
 
+/** Text whose backtick-quoted parts are code (the checks' notes): code spans for those, escaped text for the rest. */
+export const codeMarked = (text: string): Md => Md.join(text.split('`').map((part, i) => (i % 2 ? Md.code(part) : Md.text(part))));
+
 export const mdTable = (header: readonly Md[], rows: readonly (readonly Md[])[]): Md => Md.table(header, rows);
 
 /** A plain-text table with aligned columns (for copying and for terminals). */

@@ -7,6 +7,7 @@
 import { countParameters, FLOAT32_EPS } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
 import type { FrameworkId, LayerKind } from '../frameworks/types';
+import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from '../calc/convention';
 import { startFromLayer } from '../calc/fromLayer';
@@ -16,11 +17,12 @@ import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
-import { bytesText, code, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
+import { bytesText, code, codeMarked, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
 import { MAX_USER_TEXT, Md, md } from './markdown';
 import { visiblePrefix } from '../core/visible';
 import { CALC_COMMANDS, calcLinkArg, panelLinkArg, OPEN_PANEL_COMMAND } from './links';
-import { pitfallsFor } from './pitfalls';
+import { adviceFor } from './advice';
+import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 
 export interface HoverOptions {
@@ -43,10 +45,10 @@ export interface HoverSections {
   parameters: Md;
   /** Empty when the other frameworks would not say anything different. */
   frameworks: Md;
-  /** Problems the rules found on this layer in this code. */
+  /** The checks that hold for this layer in this code: diagnostics about it, then notes (severity 'note'). */
   checks: { code: string; severity: string; message: string }[];
-  /** Pitfalls that hold for this layer (`generic`: for every layer of its kind). */
-  pitfalls: { id: string; title: string; text: Md; generic: boolean }[];
+  /** General advice for every layer of its kind ("Good to know"), never about this code. */
+  advice: { id: string; title: string; text: Md }[];
   /** Markdown of the worked example, or a short reason there is none. */
   example: Md;
   exampleData: WorkedExample | null;
@@ -298,7 +300,7 @@ function argumentsText(layer: ResolvedLayer): Md {
   if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;
   const versions = versionNotes(layer);
   if (versions) out = md`${out}\n\n${versions}`;
-  if (layer.bindingErrors.length) out = md`${out}\n\n${Md.join(layer.bindingErrors.map((e) => md`⚠ ${escapeMd(e)}`), '  \n')}`;
+  if (layer.bindingErrors.length) out = md`${out}\n\n${Md.join(layer.bindingErrors.map((e) => md`⚠ ${escapeMd(bindingMessage(e))}`), '  \n')}`;
   return out;
 }
 
@@ -447,8 +449,12 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const parameters = spec.form === 'module' ? parametersText(ctx) : Md.raw('');
   const frameworks = otherFrameworks(ctx, options.preferredFramework);
   const mine = diagnosticsFor(layer, options.diagnostics ?? []);
-  const pitfalls = pitfallsFor(ctx, new Set(mine.map((d) => d.code)));
-  const checks = mine.map((d) => ({ code: d.code, severity: d.severity, message: d.message }));
+  const notes = layerNotes(layer);
+  const checks = [
+    ...mine.map((d) => ({ code: d.code, severity: d.severity, message: d.message })),
+    ...notes.map((n) => ({ code: n.code, severity: 'note', message: n.text })),
+  ];
+  const advice = adviceFor(ctx);
   const example = exampleText(ctx, options);
   const links = options.links === false ? Md.raw('') : linksText(ctx);
 
@@ -457,14 +463,12 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const out: Md[] = [title, subtitle, blank, axes, ...(when ? [blank, when] : []), blank, formula, blank, modes, blank, Md.raw('#### Arguments'), args];
   if (parameters) out.push(blank, parameters);
   if (frameworks) out.push(blank, Md.raw('#### In other frameworks'), frameworks);
-  const specific = pitfalls.filter((p) => !p.generic && !checks.some((c) => c.code === p.id));
-  if (checks.length || specific.length) {
+  if (mine.length || notes.length) {
     out.push(blank, Md.raw('#### In this code'),
-      ...checks.map((c) => md`- **${Md.raw(c.severity)}** ${Md.text(c.message)} (${code(c.code)})`),
-      ...specific.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
+      ...mine.map((d) => md`- **${Md.raw(d.severity)}** ${Md.text(d.message)} (${code(d.code)})`),
+      ...notes.map((n) => md`- **${escapeMd(n.title)}** ${codeMarked(n.text)}`));
   }
-  const generic = pitfalls.filter((p) => p.generic);
-  if (generic.length) out.push(blank, Md.raw('#### Good to know'), ...generic.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
+  if (advice.length) out.push(blank, Md.raw('#### Good to know'), ...advice.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
   out.push(blank, Md.raw('#### Worked example'), example.text);
   if (links.length) out.push(blank, links);
   return {
@@ -478,7 +482,7 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
       parameters,
       frameworks,
       checks,
-      pitfalls,
+      advice,
       example: example.text,
       exampleData: example.data,
       links,

@@ -37,14 +37,80 @@ export type BindingProblem =
   | 'multiple-values'
   | 'missing-required';
 
-export interface BindingError {
-  problem: BindingProblem;
-  /** The parameter (or unknown keyword) concerned; absent for too-many-positional. */
-  param?: string;
-  /** Index of the positional argument concerned (too-many-positional: the first extra one). */
-  index?: number;
-  /** Python's own wording, e.g. "BatchNorm2d() got an unexpected keyword argument 'epsilon'". */
-  message: string;
+/**
+ * Why a call does not bind to its class's signature, as data: what went wrong, the parameter
+ * concerned and the counts. The message is made from it where it is shown (`bindingMessage`),
+ * in Python's own words.
+ */
+export type BindingError =
+  | {
+      problem: 'unexpected-keyword';
+      /** Short name of the callable, e.g. 'BatchNorm2d'. */
+      callable: string;
+      /** The keyword the signature does not have. */
+      param: string;
+      /**
+       * Refused by the class's own check of **kwargs (Keras 3's base Layer): one ValueError naming every
+       * refused keyword with its value, in the order written. Absent: Python's TypeError for this keyword.
+       */
+      refused?: { layer: string; keywords: [string, PyValue][] };
+    }
+  | { problem: 'multiple-values'; callable: string; param: string }
+  | {
+      problem: 'too-many-positional';
+      callable: string;
+      /** Index of the first extra positional argument (= the most the signature takes). */
+      index: number;
+      /** Positional parameters the signature takes: without a default, and in all. */
+      min: number;
+      max: number;
+      /** Positional arguments given, and keyword-only arguments given by name. */
+      given: number;
+      keywordOnlyGiven: number;
+    }
+  | {
+      problem: 'missing-required';
+      callable: string;
+      /** The first missing parameter. */
+      param: string;
+      /** Every missing parameter of that kind, in signature order. */
+      names: string[];
+      keywordOnly: boolean;
+    };
+
+/** The exception Python raises for a binding error: TypeError, or the class's own ValueError (Keras). */
+export function bindingException(e: BindingError): 'TypeError' | 'ValueError' {
+  return e.problem === 'unexpected-keyword' && e.refused ? 'ValueError' : 'TypeError';
+}
+
+/**
+ * The message Python gives for a binding error: CPython's TypeError wording (3.11), with the callable
+ * named by its short name (`BatchNorm2d()`), or Keras 3's "Unrecognized keyword arguments passed to ...".
+ */
+export function bindingMessage(e: BindingError): string {
+  const fn = `${e.callable}()`;
+  switch (e.problem) {
+    case 'unexpected-keyword':
+      if (e.refused) {
+        const items = e.refused.keywords.map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(', ');
+        return `Unrecognized keyword arguments passed to ${e.refused.layer}: {${items}}`;
+      }
+      return `${fn} got an unexpected keyword argument '${e.param}'`;
+    case 'multiple-values':
+      return `${fn} got multiple values for argument '${e.param}'`;
+    case 'too-many-positional': {
+      const takes = e.min === e.max ? plural(e.max, 'positional argument') : `from ${e.min} to ${e.max} positional arguments`;
+      if (e.keywordOnlyGiven) {
+        const extra = ` positional argument${e.given === 1 ? '' : 's'} (and ${plural(e.keywordOnlyGiven, 'keyword-only argument')})`;
+        return `${fn} takes ${takes} but ${e.given}${extra} were given`;
+      }
+      return `${fn} takes ${takes} but ${e.given} ${e.given === 1 ? 'was' : 'were'} given`;
+    }
+    case 'missing-required': {
+      const word = `required ${e.keywordOnly ? 'keyword-only ' : 'positional '}argument${e.names.length === 1 ? '' : 's'}`;
+      return `${fn} missing ${e.names.length} ${word}: ${quoteList(e.names)}`;
+    }
+  }
 }
 
 export interface Binding {
@@ -82,7 +148,7 @@ export function bindArguments(
   keywords: Readonly<Record<string, PyValue>>,
   options: BindOptions = {},
 ): Binding {
-  const fn = `${spec.name}()`;
+  const callable = spec.name;
   const params = spec.params;
   const positionalParams = params.filter((q) => !q.keywordOnly);
   const given = new Map<string, PyValue>();
@@ -99,11 +165,11 @@ export function bindArguments(
     if (!param) {
       if (spec.varKeywords && (!spec.kwargsAccepted || spec.kwargsAccepted.names.includes(name))) extraKeywords[name] = v;
       else if (spec.varKeywords) unrecognized[name] = v;
-      else errors.push({ problem: 'unexpected-keyword', param: name, message: `${fn} got an unexpected keyword argument '${name}'` });
+      else errors.push({ problem: 'unexpected-keyword', callable, param: name });
       continue;
     }
     if (given.has(name)) {
-      errors.push({ problem: 'multiple-values', param: name, message: `${fn} got multiple values for argument '${name}'` });
+      errors.push({ problem: 'multiple-values', callable, param: name });
       continue;
     }
     given.set(name, v);
@@ -111,17 +177,8 @@ export function bindArguments(
   if (positional.length > positionalParams.length) {
     const max = positionalParams.length;
     const min = positionalParams.filter((q) => !('default' in q)).length;
-    const kwGiven = Object.keys(keywords).filter((k) => params.some((q) => q.name === k && q.keywordOnly)).length;
-    const takes = min === max ? plural(max, 'positional argument') : `from ${min} to ${max} positional arguments`;
-    const extra = kwGiven ? ` positional argument${positional.length === 1 ? '' : 's'} (and ${plural(kwGiven, 'keyword-only argument')})` : '';
-    const were = positional.length === 1 && !extra ? 'was' : 'were';
-    errors.push({
-      problem: 'too-many-positional',
-      index: max,
-      message: extra
-        ? `${fn} takes ${takes} but ${positional.length}${extra} were given`
-        : `${fn} takes ${takes} but ${positional.length} ${were} given`,
-    });
+    const keywordOnlyGiven = Object.keys(keywords).filter((k) => params.some((q) => q.name === k && q.keywordOnly)).length;
+    errors.push({ problem: 'too-many-positional', callable, index: max, min, max, given: positional.length, keywordOnlyGiven });
   }
   // CPython reports missing positional parameters first, then missing keyword-only ones.
   {
@@ -129,25 +186,16 @@ export function bindArguments(
       params.filter((q) => !!q.keywordOnly === keywordOnly && !('default' in q) && !given.has(q.name)).map((q) => q.name);
     const missingPos = options.starArgs || options.starKwargs ? [] : lacking(false);
     const missingKw = options.starKwargs ? [] : lacking(true);
-    const report = (names: string[], what: string) => {
-      if (names.length === 0) return;
-      const word = `required ${what}argument${names.length === 1 ? '' : 's'}`;
-      errors.push({
-        problem: 'missing-required',
-        param: names[0],
-        message: `${fn} missing ${names.length} ${word}: ${quoteList(names)}`,
-      });
-    };
-    if (missingPos.length) report(missingPos, 'positional ');
-    else report(missingKw, 'keyword-only ');
+    if (missingPos.length) errors.push({ problem: 'missing-required', callable, param: missingPos[0], names: missingPos, keywordOnly: false });
+    else if (missingKw.length) errors.push({ problem: 'missing-required', callable, param: missingKw[0], names: missingKw, keywordOnly: true });
   }
 
   // The class's own refusal of keywords its **kwargs does not take (Keras 3: one ValueError naming them all),
   // raised in the body, so after every binding error the call itself would raise.
   const unknownNames = Object.keys(unrecognized);
   if (unknownNames.length && spec.kwargsAccepted) {
-    const message = spec.kwargsAccepted.message(unrecognized);
-    for (const name of unknownNames) errors.push({ problem: 'unexpected-keyword', param: name, message });
+    const refused = { layer: spec.kwargsAccepted.layer, keywords: Object.entries(unrecognized) };
+    for (const name of unknownNames) errors.push({ problem: 'unexpected-keyword', callable, param: name, refused });
   }
 
   const args: Record<string, PyValue> = {};

@@ -31,6 +31,7 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'first',
     momentumConvention: 'new-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the running ones; model.eval() uses the running statistics.',
+    signaturesFrom: 'torch 2.13',
     modules: ['torch'],
     // torch.nn.modules.batchnorm: parameters weight/bias, buffers running_mean/running_var/num_batches_tracked
     tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: 'num_batches_tracked' },
@@ -41,6 +42,7 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'last',
     momentumConvention: 'old-weight',
     modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
+    signaturesFrom: 'Keras 3.15.1',
     modules: ['keras'],
     // Keras 3 add_weight names in keras/src/layers/normalization/*.py
     tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
@@ -61,6 +63,7 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'last',
     momentumConvention: 'old-weight',
     modeSwitch: "use_running_average=False uses batch statistics and needs mutable=['batch_stats'] in apply(); True uses the stored averages.",
+    signaturesFrom: 'Flax 0.12.8',
     modules: ['flax.linen'],
     // flax/linen/normalization.py: params scale/bias, batch_stats mean/var
     tensorNames: { weight: 'scale', bias: 'bias', runningMean: 'mean', runningVar: 'var', counter: null },
@@ -71,6 +74,7 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'last',
     momentumConvention: 'old-weight',
     modeSwitch: 'model.train() uses batch statistics and updates the averages; model.eval() sets use_running_average=True.',
+    signaturesFrom: 'Flax 0.12.8',
     modules: ['flax.nnx'],
     // flax/nnx/nn/normalization.py: nnx.Param scale/bias, BatchStat mean/var
     tensorNames: { weight: 'scale', bias: 'bias', runningMean: 'mean', runningVar: 'var', counter: null },
@@ -111,6 +115,7 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     channels: 'last',
     momentumConvention: null,
     modeSwitch: 'A pure function: statistics always come from the input.',
+    signaturesFrom: 'JAX 0.10.2',
     modules: ['jax'],
     // jax.nn.standardize takes mean/variance arguments; it has no parameters
     tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'mean', runningVar: 'variance', counter: null },
@@ -642,8 +647,7 @@ const kerasAxisDoc = 'The feature axis (or axes); -1 = last (channels-last).';
 const KERAS_LAYER_KWARGS = ['activity_regularizer', 'trainable', 'dtype', 'autocast', 'name', 'input_dim', 'input_shape'];
 const kerasKwargsFor = (layer: string): NonNullable<NormClassSpec['kwargsAccepted']> => ({
   names: KERAS_LAYER_KWARGS,
-  message: (unknown) =>
-    `Unrecognized keyword arguments passed to ${layer}: {${Object.entries(unknown).map(([k, v]) => `'${k}': ${pyRepr(v)}`).join(', ')}}`,
+  layer,
 });
 
 /** The single channel axis of a Keras/Flax per-feature layer, as an axis index. */
@@ -792,6 +796,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       ],
       varKeywords: true,
       kwargsAccepted: kerasKwargsFor('GroupNormalization'),
+      groupsPerChannel: -1,
       roles: { groups: 'groups', axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
       inputShape: '(N, ..., C) with C on `axis`',
       statistics: 'over each group of channels and all other non-batch axes, per sample',

@@ -39,6 +39,12 @@ export interface FrameworkInfo {
   /** Default data layout of its layers. */
   channels: 'first' | 'last';
   momentumConvention: MomentumConvention | null;
+  /**
+   * The real package whose `inspect.signature` the table's signatures of this framework are checked against
+   * (test/unit/frameworks/signatures.test.ts), e.g. 'torch 2.13'; absent when they follow documentation and
+   * source only, so a keyword the table does not know may still exist.
+   */
+  signaturesFrom?: string;
   /** How train vs inference is chosen, in one sentence (shown in hovers). */
   modeSwitch: string;
   /** Top-level module prefixes that identify it, e.g. ['torch'], ['keras', 'tensorflow.keras']. */
@@ -145,11 +151,16 @@ export interface NormClassSpec {
   /** The signature ends in **kwargs (e.g. Keras layers accept name=, dtype=...). */
   varKeywords?: boolean;
   /**
+   * The group count that means one group per channel (instance normalization), when the class has such a
+   * sentinel: Keras's GroupNormalization(groups=-1).
+   */
+  groupsPerChannel?: number;
+  /**
    * When **kwargs accepts only some names (Keras 3's base Layer: name, dtype, trainable...), those names; any other
-   * keyword is refused with `unknownKeywords` as the message (e.g. Keras's "Unrecognized keyword arguments passed to
+   * keyword is refused with the class's own ValueError, worded by `bindingMessage` (e.g. Keras's "Unrecognized keyword arguments passed to
    * BatchNormalization: {'fused': False}").
    */
-  kwargsAccepted?: { names: string[]; message: (unknown: Record<string, PyValue>) => string };
+  kwargsAccepted?: { names: string[]; /** The layer's name in the refusal ("Unrecognized keyword arguments passed to BatchNormalization"). */ layer: string };
   /**
    * The argument that chooses batch statistics vs running statistics at construction or call,
    * and the value that means training (batch statistics): F.batch_norm `training=True`,

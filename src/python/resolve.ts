@@ -156,7 +156,7 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     spec,
     arguments: binding.arguments,
     effective,
-    bindingErrors: binding.errors.map((e) => e.message),
+    bindingErrors: binding.errors,
   };
 }
 

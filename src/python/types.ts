@@ -4,6 +4,7 @@
  * onto editor ranges; the CLI converts to 1-based for people.
  */
 import type { NormClassSpec, PyValue } from '../frameworks/types';
+import type { BindingError } from '../frameworks/index';
 
 export interface Position {
   line: number;
@@ -138,8 +139,11 @@ export interface ResolvedLayer {
   arguments: Record<string, PyValue>;
   /** Every parameter, in signature order: written or default. */
   effective: Record<string, EffectiveArgument>;
-  /** Problems binding the call (too many positionals, unknown keyword, missing required). */
-  bindingErrors: string[];
+  /**
+   * Problems binding the call (too many positionals, unknown keyword, missing required), as data;
+   * `bindingMessage` (src/frameworks) words each as Python does.
+   */
+  bindingErrors: BindingError[];
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }

@@ -110,7 +110,7 @@ export function astScan(src: string): { scan: ScanInput; layers: ResolvedLayer[]
       const arg = written.get(name);
       effective[name] = { value: b.value, isDefault: b.isDefault, ...(b.isDefault || !arg ? {} : { range: arg.valueRange }) };
     }
-    layers.push({ call, qualifiedName, spec, arguments: binding.arguments, effective, bindingErrors: binding.errors.map((e) => e.message) });
+    layers.push({ call, qualifiedName, spec, arguments: binding.arguments, effective, bindingErrors: binding.errors });
   }
   return { scan: { text: src, calls, imports }, layers };
 }

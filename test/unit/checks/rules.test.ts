@@ -162,8 +162,6 @@ describe('rules: momentum convention', () => {
     for (const [header, call] of [
       [TORCH, 'nn.BatchNorm2d(64, momentum=0.1)'],
       [TORCH, 'nn.BatchNorm2d(64, momentum=None)'],
-      [TORCH, 'nn.BatchNorm2d(64, momentum=0.5)'],
-      [TORCH, 'nn.BatchNorm2d(64, momentum=1.0)'],
       [TORCH, 'nn.BatchNorm2d(64, momentum=m)'],
       [KERAS, 'layers.BatchNormalization(momentum=0.99)'],
       [FLAX, 'nn.BatchNorm(momentum=0.9)'],
@@ -171,6 +169,28 @@ describe('rules: momentum convention', () => {
     ]) {
       assert.deepEqual(codes(header + `bn = ${call}\n`), [], call);
     }
+  });
+
+  it('0.5 (the same in both conventions) and 1.0 (nothing averaged) in PyTorch: a warning offering the default', () => {
+    const half = only(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.5)\n', 'momentum-convention');
+    assert.equal(half.severity, 'warning');
+    assert.equal(
+      half.message,
+      "momentum=0.5 in PyTorch is the weight of the new batch, so the running statistics average over about 2 batches. 0.5 means the same in both conventions; if a long average was meant, PyTorch's default is momentum=0.1.",
+    );
+    assert.deepEqual(underlined(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.5)\n', half), '0.5');
+    assert.deepEqual(half.fixes.map((f) => [f.title, f.edits[0].newText]), [['Use momentum=0.1 (the default)', '0.1']]);
+    const one = only(TORCH + 'bn = nn.BatchNorm2d(64, momentum=1.0)\n', 'momentum-convention');
+    assert.equal(
+      one.message,
+      'momentum=1.0 in PyTorch is the weight of the new batch, so the running statistics are just the last batch\'s: nothing is averaged. This looks like the old-weight convention of Keras/Flax, where values close to 1 are usual.',
+    );
+    assert.deepEqual(one.fixes.map((f) => f.title), ['Use momentum=0.1 (the default)']);
+    // Keras's 0.5: the same message from the other side, with Keras's default.
+    const k = only(KERAS + 'bn = layers.BatchNormalization(momentum=0.5)\n', 'momentum-convention');
+    assert.match(k.message, /^momentum=0\.5 in Keras 3 is the weight kept from the old average, so the running statistics average over about 2 batches\. 0\.5 means the same in both conventions; if a long average was meant, Keras 3's default is momentum=0\.99\.$/);
+    // 0 in Keras is not PyTorch's convention (nothing to convert); 1.0 in Keras keeps the average fixed: neither is this check's.
+    assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(momentum=1.0)\n'), []);
   });
 
   it('explains the averaging window in the message', () => {

@@ -53,7 +53,7 @@ describe('normlens explain', () => {
     const fj = JSON.parse((await explain([`${EX('resnet_block.py')}:20`, '--json', '--full'])).stdout);
     assert.equal(fj.mode, 'full');
     assert.deepEqual(fj.sections.checks.map((c: { code: string }) => c.code), ['momentum-convention']);
-    assert.ok(fj.sections.pitfalls.some((p: { id: string; generic: boolean }) => p.id === 'batch-size-one' && p.generic));
+    assert.ok(fj.sections.advice.some((p: { id: string }) => p.id === 'batch-size-one'));
   });
 
   it('the conv with bias=False above: no "bias cancelled"; the conv with its default bias: said', async () => {

@@ -100,8 +100,9 @@ describe('explain/compactHover', () => {
     assert.deepEqual(alone.sections.checks, []);
     // The full explanation follows the code too.
     const full = (line: string) => explainLayer(at(TORCHVISION, line).layer, { ...opts, diagnostics: analyzeDocument(TORCHVISION).diagnostics });
-    assert.ok(full('self.bn2 =').sections.pitfalls.some((p) => p.id === 'conv-bias-before-bn'));
-    assert.ok(!full('self.bn1 =').sections.pitfalls.some((p) => p.id === 'conv-bias-before-bn'));
+    assert.deepEqual(full('self.bn2 =').sections.checks.map((c) => c.code), ['conv-bias-before-bn']);
+    assert.deepEqual(full('self.bn1 =').sections.checks, []);
+    assert.doesNotMatch(full('self.bn1 =').markdown, /[Bb]ias before|cancelled/);
   });
 
   it('keeps whole check messages when they fit, else the rule\'s title and its fix', () => {
@@ -219,5 +220,36 @@ describe('explain/compactHover: no invented sizes, few paragraphs', () => {
         assert.ok(render(hover.markdown).blocks.filter((b) => b === 'paragraph_open').length <= 3);
       }
     }
+  });
+});
+
+describe('explain/compactHover: exactly the checks that hold, worded as the diagnostics', () => {
+  it('GroupNorm(32, 80): the alternatives of the quick fixes, in their order', () => {
+    const src = TORCH + 'gn = nn.GroupNorm(32, 80)\n';
+    const { hover } = at(src, 'GroupNorm');
+    assert.deepEqual(hover.sections.checks.map((c) => c.code), ['groupnorm-divisibility']);
+    assert.match(hover.markdown, /group counts that divide 80 nearby: 40, 20\./);
+    assert.deepEqual(analyzeDocument(src).diagnostics[0].fixes.map((f) => f.title), ['Use num_groups=40', 'Use num_groups=20']);
+  });
+
+  it('GroupNorm(32, 648) after a conv producing 640: the channel fix leads, in the brief line too', () => {
+    const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 640, 3, bias=False), nn.GroupNorm(32, 648))\n';
+    const { hover } = at(src, 'GroupNorm');
+    assert.deepEqual(hover.sections.checks.map((c) => c.code), ['groupnorm-divisibility', 'channel-mismatch']);
+    const gd = hover.sections.checks.find((c) => c.code === 'groupnorm-divisibility')!;
+    assert.match(gd.brief, /GroupNorm channels not divisible by the number of groups — Use num\\_channels=640/);
+  });
+
+  it('BatchNorm2d(64, momentum=0.5): the hover warning is the diagnostic; a plain BatchNorm has no check line', () => {
+    const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.5)\n', 'BatchNorm2d');
+    assert.deepEqual(hover.sections.checks.map((c) => [c.code, c.severity]), [['momentum-convention', 'warning']]);
+    assert.match(hover.markdown, /\*\*Warning:\*\* momentum=0\.5 in PyTorch is the weight of the new batch/);
+    assert.deepEqual(at(TORCH + 'bn = nn.BatchNorm2d(64)\n', 'BatchNorm2d').hover.sections.checks, []);
+  });
+
+  it('notes: track_running_stats=False says so, as a note line', () => {
+    const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, track_running_stats=False)\n', 'BatchNorm2d');
+    assert.deepEqual(hover.sections.checks.map((c) => [c.code, c.severity]), [['no-running-stats', 'note']]);
+    assert.match(hover.markdown, /\*\*Batch statistics at inference too:\*\* `track_running_stats=False`: inference also uses/);
   });
 });

@@ -6,6 +6,7 @@ import { runLayer, seededSample } from '../../../src/core/index';
 import type { BatchNormSpec, LayerNormSpec } from '../../../src/core/spec';
 import { parseOpenRequest } from '../../../src/protocol';
 import { makeLayer } from './layers';
+import { analyzeDocument } from '../../../src/checks';
 
 const opts = { decimals: 4, seed: 0 };
 
@@ -60,22 +61,21 @@ describe('explain/explainLayer', () => {
     assert.match(hover.sections.frameworks, /Same running-average speed as `momentum=0\.99`: Keras 3, Flax linen, Haiku, Paddle `0\.01` · MLX `0\.99`\./);
   });
 
-  it('lists the pitfalls for these arguments', () => {
-    const ids = hover.sections.pitfalls.map((p) => p.id);
-    assert.ok(ids.includes('momentum-convention'));
-    assert.ok(ids.includes('train-eval-mismatch'));
-    assert.ok(ids.includes('batch-size-one'));
-    assert.ok(ids.includes('freeze-when-finetuning'));
-    // Whether the layer before has a bias is the code's business: only with the rule's diagnostic on this layer.
-    assert.ok(!ids.includes('conv-bias-before-bn'));
-    const about = { code: 'conv-bias-before-bn', severity: 'info' as const, message: 'm', range: bn.call.range, fixes: [] };
-    assert.ok(explainLayer(bn, { ...opts, diagnostics: [about] }).sections.pitfalls.some((p) => p.id === 'conv-bias-before-bn'));
-    assert.ok(!ids.includes('layernorm-nchw'));
-    const conv = hover.sections.pitfalls.find((p) => p.id === 'momentum-convention')!;
-    assert.match(conv.text, /`momentum=0\.01`/);
-    // the default momentum raises no convention pitfall
-    const plain = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [64]), opts);
-    assert.ok(!plain.sections.pitfalls.some((p) => p.id === 'momentum-convention'));
+  it('shows exactly the checks the code makes true, and general advice apart', () => {
+    // Without the document's diagnostics nothing is claimed about the code.
+    assert.deepEqual(hover.sections.checks, []);
+    assert.deepEqual(hover.sections.advice.map((p) => p.id), ['train-eval-mismatch', 'batch-size-one', 'freeze-when-finetuning']);
+    const src = 'import torch.nn as nn\nconv = nn.Conv2d(3, 64, 3)\nbn = nn.BatchNorm2d(64, momentum=0.99)\n';
+    const { layers, diagnostics } = analyzeDocument(src);
+    const h = explainLayer(layers[0], { ...opts, diagnostics });
+    assert.deepEqual(h.sections.checks.map((c) => c.code), ['conv-bias-before-bn', 'momentum-convention']);
+    assert.match(h.markdown, /#### In this code\n- \*\*info\*\* The bias of this Conv2d is cancelled by the BatchNorm2d that follows .*\n- \*\*warning\*\* momentum=0\.99 in PyTorch is the weight of the new batch/);
+    assert.match(h.markdown, /the same averaging here is momentum=0\.01\. \(`momentum-convention`\)/);
+    // bias=False above: no bias line; the default momentum: no convention line.
+    const clean = analyzeDocument('import torch.nn as nn\nconv = nn.Conv2d(3, 64, 3, bias=False)\nbn = nn.BatchNorm2d(64)\n');
+    const c = explainLayer(clean.layers[0], { ...opts, diagnostics: clean.diagnostics });
+    assert.deepEqual(c.sections.checks, []);
+    assert.doesNotMatch(c.markdown, /In this code|[Bb]ias before|cancelled|other convention/);
   });
 
   it('shows a worked example equal to the core on the same seeded sample', () => {
@@ -131,11 +131,8 @@ describe('explain/explainLayer', () => {
 
   it('LayerNorm: across features, no running-statistics pitfalls, pre-norm noted, example from the core', () => {
     const ln = explainLayer(makeLayer('torch.nn.LayerNorm', 'nn.LayerNorm', [768]), opts);
-    const ids = ln.sections.pitfalls.map((p) => p.id);
-    assert.ok(!ids.includes('train-eval-mismatch'));
-    assert.ok(!ids.includes('batch-size-one'));
-    assert.ok(!ids.includes('momentum-convention'));
-    assert.ok(ids.includes('layernorm-nchw'));
+    assert.deepEqual(ln.sections.advice.map((p) => p.id), ['layernorm-nchw']);
+    assert.deepEqual(ln.sections.checks, []);
     assert.match(ln.sections.axes, /\(\*, 768\)/);
     assert.match(ln.sections.modes, /pre-norm/);
     assert.match(ln.sections.modes, /variable sequence lengths/);
@@ -147,22 +144,26 @@ describe('explain/explainLayer', () => {
     assert.deepEqual(Array.from(ex.output), Array.from(ref.output.data));
   });
 
-  it('GroupNorm with indivisible channels: the divisibility pitfall and no example', () => {
-    const gn = explainLayer(makeLayer('torch.nn.GroupNorm', 'nn.GroupNorm', [32, 48]), opts);
-    const p = gn.sections.pitfalls.find((x) => x.id === 'groupnorm-divisibility');
-    assert.ok(p);
-    assert.match(p.text, /48 channels cannot be split into 32 equal groups/);
-    assert.match(p.text, /e\.g\. 24/);
+  it('GroupNorm with indivisible channels: the divisibility check with the quick fixes\' alternatives, and no example', () => {
+    const src = 'import torch.nn as nn\ngn = nn.GroupNorm(32, 80)\n';
+    const { layers, diagnostics } = analyzeDocument(src);
+    const gn = explainLayer(layers[0], { ...opts, diagnostics });
+    assert.deepEqual(gn.sections.checks.map((c) => c.message), ['num_channels=80 cannot be split into num_groups=32 equal groups; group counts that divide 80 nearby: 40, 20.']);
+    // The same alternatives, in the same order, as the quick fixes.
+    assert.deepEqual(diagnostics[0].fixes.map((f) => f.title), ['Use num_groups=40', 'Use num_groups=20']);
     assert.match(gn.sections.example, /^No worked example/);
     const ok = explainLayer(makeLayer('torch.nn.GroupNorm', 'nn.GroupNorm', [8, 64]), opts);
-    assert.ok(!ok.sections.pitfalls.some((x) => x.id === 'groupnorm-divisibility'));
+    assert.deepEqual(ok.sections.checks, []);
     assert.deepEqual(ok.sections.exampleData!.shape, [2, 4, 2, 2]);
     assert.match(ok.sections.axes, /64 channels form 8 groups of 8/);
   });
 
-  it('InstanceNorm default affine=False pitfall; RMSNorm eps None', () => {
+  it('InstanceNorm: affine=False by default is said in the formula; RMSNorm eps None is a note', () => {
     const inn = explainLayer(makeLayer('torch.nn.InstanceNorm2d', 'nn.InstanceNorm2d', [16]), opts);
-    assert.ok(inn.sections.pitfalls.some((x) => x.id === 'instancenorm-affine-default'));
+    assert.deepEqual(inn.sections.checks, []);
+    const rms = explainLayer(makeLayer('torch.nn.RMSNorm', 'nn.RMSNorm', [16]), opts);
+    assert.deepEqual(rms.sections.checks.map((c) => c.code), ['rmsnorm-eps-none']);
+    assert.match(rms.markdown, /- \*\*ε = None is machine epsilon\*\* float32 inputs get `?1\.1920928955078125e-07/);
     assert.match(inn.sections.formula, /No learnable γ and β/);
   });
 
@@ -187,11 +188,12 @@ describe('explain/explainLayer on recognized source', () => {
     const a = explainLayer(layers[0], opts);
     assert.match(a.sections.modes, /this call has `training=True`/);
     assert.ok(a.sections.exampleData);
-    assert.ok(!a.sections.pitfalls.some((p) => p.id === 'functional-batch-norm-training'));
+    assert.deepEqual(a.sections.checks, []);
     const b = explainLayer(layers[1], opts);
     assert.equal(b.sections.exampleData, null);
     assert.match(b.sections.example, /with `training=False` it normalizes with stored running statistics/);
-    assert.ok(b.sections.pitfalls.some((p) => p.id === 'functional-batch-norm-training'));
+    assert.deepEqual(b.sections.checks.map((c) => c.code), ['functional-batch-norm-training']);
+    assert.match(b.markdown, /without `training=True` it uses the running statistics passed in/);
   });
 
   it('says what needs a newer PyTorch: RMSNorm from 2.4, bias= of BatchNorm in 2.13 but not 1.13', () => {

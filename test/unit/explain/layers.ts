@@ -1,5 +1,6 @@
 /** Builds ResolvedLayer objects by hand, as the recognizer would for a call written in source. */
 import { findByQualifiedName } from '../../../src/frameworks/index';
+import type { BindingError } from '../../../src/frameworks/index';
 import type { PyValue } from '../../../src/frameworks/types';
 import type { CallArgument, Range, ResolvedLayer } from '../../../src/python/types';
 import { pyRepr } from '../../../src/explain/format';
@@ -22,11 +23,11 @@ export function makeLayer(qualifiedName: string, callee: string, positional: PyV
   positional.forEach((v, i) => (bound[spec.params[i].name] = v));
   Object.assign(bound, keywords);
   const effective: ResolvedLayer['effective'] = {};
-  const bindingErrors: string[] = [];
+  const bindingErrors: BindingError[] = [];
   for (const p of spec.params) {
     if (p.name in bound) effective[p.name] = { value: bound[p.name], isDefault: false };
     else if (p.default !== undefined) effective[p.name] = { value: p.default, isDefault: true };
-    else bindingErrors.push(`missing required argument '${p.name}'`);
+    else bindingErrors.push({ problem: 'missing-required', callable: spec.name, param: p.name, names: [p.name], keywordOnly: !!p.keywordOnly });
   }
   return {
     call: { callee, calleeRange: range(0, callee.length), nameRange: range(0, callee.length), range: range(0, 40), args, complete: true },

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NORM_CLASSES, bindArguments, findByQualifiedName } from '../../../src/frameworks/index';
+import { FRAMEWORKS, NORM_CLASSES, bindArguments, findByQualifiedName, frameworkInfo } from '../../../src/frameworks/index';
 import type { NormClassSpec, PyValue } from '../../../src/frameworks/types';
 
 interface RealParam {
@@ -46,7 +46,8 @@ const LEFT_OUT: Record<string, string> = {
 function realKey(s: NormClassSpec): string | undefined {
   // The standalone tf_keras package (Keras 2) is not installable here: documentation-checked only.
   if (s.framework === 'tf_keras') return s.id.startsWith('tensorflow.keras.layers.') ? s.id.replace(/^tensorflow\.keras\.layers\./, 'keras.layers.') : undefined;
-  if (['pytorch', 'keras', 'flax_linen', 'flax_nnx', 'jax'].includes(s.framework)) return s.id;
+  // The frameworks the table says are checked against the real package (FrameworkInfo.signaturesFrom).
+  if (frameworkInfo(s.framework)?.signaturesFrom) return s.id;
   return undefined;
 }
 
@@ -103,13 +104,24 @@ describe('framework table against the real signatures (torch 2.13, Keras 3.15.1,
     }
   });
 
+  it('the frameworks whose signatures the table says are checked are exactly those in the fixture, at its versions', () => {
+    // binding-error makes an unknown keyword an error only for these (src/checks/binding-error.ts).
+    const inFixture = new Set(Object.keys(real.signatures).map((k) => NORM_CLASSES.find((s) => s.id === k)?.framework).filter((f) => f !== undefined));
+    assert.deepEqual(FRAMEWORKS.filter((f) => f.signaturesFrom).map((f) => f.id).sort(), [...inFixture].sort());
+    const version: Record<string, string> = { pytorch: 'torch', keras: 'keras', flax_linen: 'flax', flax_nnx: 'flax', jax: 'jax' };
+    for (const f of FRAMEWORKS.filter((x) => x.signaturesFrom)) {
+      const v = real.versions[version[f.id]];
+      assert.ok(v && v.startsWith(f.signaturesFrom!.split(' ').pop()!), `${f.id}: ${f.signaturesFrom} vs ${v}`);
+    }
+  });
+
   it('a real keyword never surfaces as a binding error (every real keyword binds)', () => {
     for (const s of checked) {
       const sig = real.signatures[realKey(s)!];
       for (const r of sig.params) {
         if (r.kind || r.positionalOnly) continue;
         const b = bindArguments(s, [], { [r.name]: { expr: 'value' } });
-        assert.ok(!b.errors.some((e) => e.param === r.name && e.problem === 'unexpected-keyword'), `${s.id}(${r.name}=...)`);
+        assert.ok(!b.errors.some((e) => e.problem === 'unexpected-keyword' && e.param === r.name), `${s.id}(${r.name}=...)`);
       }
     }
   });

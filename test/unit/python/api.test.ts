@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { DocumentIndex, NotebookError, recognize, recognizeNotebook, scanPython } from '../../../src/python/index';
+import { bindingMessage } from '../../../src/frameworks/index';
 
 const first = (src: string) => scanPython(src).calls[0];
 const values = (src: string) => first(src).args.map((a) => a.value);
@@ -155,7 +156,8 @@ describe('python recognizer: imports and resolution', () => {
     assert.equal(bn.effective.affine.range, undefined);
     assert.deepEqual(bn.bindingErrors, []);
     const [bad] = recognize('import torch.nn as nn\nnn.LayerNorm(3, epsilon=1e-5)');
-    assert.deepEqual(bad.bindingErrors, ["LayerNorm() got an unexpected keyword argument 'epsilon'"]);
+    assert.deepEqual(bad.bindingErrors, [{ problem: 'unexpected-keyword', callable: 'LayerNorm', param: 'epsilon' }]);
+    assert.deepEqual(bad.bindingErrors.map(bindingMessage), ["LayerNorm() got an unexpected keyword argument 'epsilon'"]);
     const [starred] = recognize('import torch.nn as nn\nnn.GroupNorm(*a)');
     assert.deepEqual(starred.bindingErrors, []);
   });

@@ -1,0 +1,83 @@
+/** channel-mismatch: a norm whose channel count differs from the output of the layer feeding it. */
+import type { NormDiagnostic, QuickFix } from './types';
+import { intValue, type Adjacency } from './context';
+import { diagnostic, outCount, producerName, role, shortName, type Bound, type DiagnosticCheck } from './check';
+
+/** The norm's channel count and where it is written, when it can be compared with a producer's output. */
+function normChannels(a: Adjacency): { count: number; bound: Bound; shape: 'int' | 'list' } | undefined {
+  const { layer, producer } = a;
+  const kind = layer.spec.kind;
+  const channelKinds = ['batch_norm', 'group_norm', 'instance_norm'];
+  if (!a.certain && !channelKinds.includes(kind)) return undefined;
+  if (role(layer, 'axis')?.written) return undefined;
+  const ch = role(layer, 'channels');
+  if (ch?.written) {
+    if (producer.spec.kind === 'linear' && kind === 'instance_norm') return undefined;
+    if (!channelKinds.includes(kind) && producer.spec.channels !== 'last') return undefined;
+    const count = intValue(ch.effective.value);
+    return count === undefined ? undefined : { count, bound: ch, shape: 'int' };
+  }
+  const ns = role(layer, 'normalizedShape');
+  if (ns?.written && (producer.spec.kind === 'linear' || producer.spec.channels === 'last')) {
+    const v = ns.effective.value;
+    if (intValue(v) !== undefined) return { count: v as number, bound: ns, shape: 'int' };
+    if (Array.isArray(v) && v.length === 1 && intValue(v[0]) !== undefined) return { count: v[0] as number, bound: ns, shape: 'list' };
+  }
+  return undefined;
+}
+
+export const channelMismatch: DiagnosticCheck = {
+  code: 'channel-mismatch',
+  severity: 'error',
+  title: 'Norm channel count differs from the layer before it',
+  explanation:
+    'A normalization layer that directly follows a convolution or linear layer normalizes that layer\'s output, so ' +
+    'its channel (feature) count must equal the producer\'s output count: out_channels of a convolution, ' +
+    'out_features of a linear layer. A mismatch fails at the first forward pass (for BatchNorm: "running_mean should ' +
+    'contain N elements"). NormLens only compares integer literals in a Sequential container or in consecutive ' +
+    'assignments, where the order is certain.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const a of ctx.adjacent) {
+      const m = channelMismatchOf(a);
+      if (!m) continue;
+      const { produced, norm, fix } = m;
+      const written = norm.bound.written!;
+      out.push(
+        diagnostic(
+          this,
+          `${shortName(a.layer)} expects ${norm.bound.name}=${norm.count}, but the ${producerName(a.producer)} before it ` +
+            `produces ${a.producer.spec.outParam}=${produced}.`,
+          written.valueRange,
+          [fix],
+        ),
+      );
+    }
+    return out;
+  },
+};
+
+export interface ChannelMismatch {
+  /** The producer's output count. */
+  produced: number;
+  norm: NonNullable<ReturnType<typeof normChannels>>;
+  /** Write the producer's count in the norm: the fix both this check and groupnorm-divisibility offer first. */
+  fix: QuickFix;
+}
+
+/** The predicate: the norm fed by this producer expects another channel count than it produces. */
+export function channelMismatchOf(a: Adjacency): ChannelMismatch | undefined {
+  if (a.producer.opaque && !a.producer.args.get(a.producer.spec.outParam)) return undefined;
+  if (a.producer.spec.layoutParam && a.producer.args.get(a.producer.spec.layoutParam)) return undefined;
+  const produced = outCount(a.producer);
+  const norm = normChannels(a);
+  if (produced === undefined || !norm || norm.count === produced) return undefined;
+  // In assignment order a norm may belong to the producer's input (pre-norm): not a mismatch then.
+  if (!a.certain && a.producer.spec.inParam) {
+    const inArg = a.producer.args.get(a.producer.spec.inParam);
+    if (inArg && intValue(inArg.value) === norm.count) return undefined;
+  }
+  const written = norm.bound.written!;
+  const newText = norm.shape === 'int' ? String(produced) : written.text.replace(/-?\d+/, String(produced));
+  return { produced, norm, fix: { title: `Use ${norm.bound.name}=${newText}`, edits: [{ range: written.valueRange, newText }] } };
+}

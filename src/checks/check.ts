@@ -1,0 +1,102 @@
+/**
+ * What a check is, and the helpers the checks share. Each check lives in its own file
+ * (`src/checks/<code>.ts`) and owns everything about one fact: its code, severity, title and
+ * explanation, its predicate, its located diagnostic with quick fixes (in order of likelihood),
+ * and the line a hover shows for it. `registry.ts` lists them once.
+ *
+ * Two shapes:
+ * - a diagnostic check reports located problems over a whole document (`check`); a hover shows
+ *   its diagnostics about the layer (message, or title and first fix when space is short);
+ * - a note check says something that this layer's own arguments make true but that is no
+ *   problem in the code (`note`): only hovers show it. Notes mark code with backticks.
+ */
+import type { CallArgument, Range, ResolvedLayer, ScannedCall, EffectiveArgument } from '../python/types';
+import type { ParamRoles, PyValue } from '../frameworks/types';
+import type { NormDiagnostic, QuickFix, RuleInfo, Severity, TextEdit } from './types';
+import { intValue, type ProducerCall, type RuleContext } from './context';
+
+export interface DiagnosticCheck extends RuleInfo {
+  /** Located problems in one document or notebook cell. */
+  check(ctx: RuleContext): NormDiagnostic[];
+}
+
+export interface NoteCheck {
+  code: string;
+  severity: 'note';
+  title: string;
+  explanation: string;
+  /** The hover's line about this layer when the note holds; backticks mark code. */
+  note(layer: ResolvedLayer): string | undefined;
+}
+
+export type Check = DiagnosticCheck | NoteCheck;
+
+export const isNote = (c: Check): c is NoteCheck => c.severity === 'note';
+
+export interface Bound {
+  name: string;
+  effective: EffectiveArgument;
+  /** The argument as written, when written. */
+  written?: CallArgument;
+}
+
+/** The parameter playing `role` in this layer's class, with its effective value. */
+export function role(layer: ResolvedLayer, r: keyof ParamRoles): Bound | undefined {
+  const name = layer.spec.roles[r];
+  if (!name) return undefined;
+  const effective = layer.effective[name];
+  if (!effective) return undefined;
+  if (effective.isDefault) return { name, effective };
+  return { name, effective, written: writtenArgument(layer.call, effective.range) };
+}
+
+export function writtenArgument(call: ScannedCall, range: Range | undefined): CallArgument | undefined {
+  if (!range) return undefined;
+  return call.args.find(
+    (a) =>
+      a.valueRange.startOffset === range.startOffset ||
+      (a.range.startOffset === range.startOffset && a.range.endOffset === range.endOffset),
+  );
+}
+
+export function diagnostic(
+  rule: RuleInfo,
+  message: string,
+  range: Range,
+  fixes: QuickFix[] = [],
+  severity: Severity = rule.severity,
+): NormDiagnostic {
+  return { code: rule.code, severity, message, range, fixes };
+}
+
+/** Replace what the user wrote for an argument, or add it as a keyword before the `)`. */
+export function setArgument(ctx: RuleContext, call: ScannedCall, name: string, valueText: string, written?: CallArgument): TextEdit {
+  if (written) return { range: written.valueRange, newText: valueText };
+  const last = call.args[call.args.length - 1];
+  if (last) {
+    const at = last.range.endOffset;
+    return { range: ctx.lines.range(at, at), newText: `, ${name}=${valueText}` };
+  }
+  const at = call.range.endOffset - 1; // before the closing parenthesis
+  return { range: ctx.lines.range(at, at), newText: `${name}=${valueText}` };
+}
+
+/** Range to underline for a parameter: its written value, else the class name. */
+export const anchor = (layer: ResolvedLayer, b: Bound | undefined): Range => b?.written?.valueRange ?? layer.call.nameRange;
+
+export const numberOf = (v: PyValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
+
+export const shortName = (layer: ResolvedLayer) => layer.spec.name;
+
+/** The class's default for a parameter, from the framework table. */
+export function defaultOf(layer: ResolvedLayer, name: string): PyValue | undefined {
+  const param = layer.spec.params.find((p) => p.name === name);
+  return param && 'default' in param ? param.default : undefined;
+}
+
+/** The producer's output count (out_channels, out_features, filters), when an integer literal. */
+export function outCount(p: ProducerCall): number | undefined {
+  return intValue(p.args.get(p.spec.outParam)?.value);
+}
+
+export const producerName = (p: ProducerCall) => p.qualifiedName.split('.').pop()!;

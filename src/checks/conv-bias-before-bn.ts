@@ -1,0 +1,51 @@
+/** conv-bias-before-bn: a conv/linear bias that the BatchNorm right after it cancels. */
+import type { NormDiagnostic } from './types';
+import { intValue, sameCount } from './context';
+import { diagnostic, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
+
+export const convBiasBeforeBn: DiagnosticCheck = {
+  code: 'conv-bias-before-bn',
+  severity: 'info',
+  title: 'Bias cancelled by the BatchNorm that follows',
+  explanation:
+    'BatchNorm subtracts the per-channel mean, so a constant per-channel bias added by the convolution or linear ' +
+    'layer just before it cancels out exactly in training (and is absorbed by the running mean in evaluation). The ' +
+    'bias costs parameters and memory and receives zero gradient; BatchNorm\'s own shift (beta) already provides ' +
+    'the offset. Turn the producer\'s bias off. This does not apply when an activation sits between them.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const a of ctx.adjacent) {
+      const { producer: p, layer } = a;
+      if (layer.spec.kind !== 'batch_norm') continue;
+      if (role(layer, 'axis')?.written) continue;
+      if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
+      const act = p.spec.activationParam ? p.args.get(p.spec.activationParam) : undefined;
+      if (act && !(act.value === null || act.value === 'linear')) continue;
+      const bias = p.args.get(p.spec.bias.param);
+      if (bias) {
+        // Written: only a literal that keeps the bias on (True, or None for a bias attribute).
+        if (!p.spec.bias.on.some((v) => v === bias.value)) continue;
+      } else if (p.opaque) continue;
+      // The norm must be the one that normalizes this output: counts agree, or are not both literals.
+      const ch = role(layer, 'channels');
+      const outArg = p.args.get(p.spec.outParam);
+      if (ch?.written && outArg) {
+        const known = intValue(ch.effective.value) !== undefined && intValue(outArg.value) !== undefined;
+        const agree = sameCount(outArg, { value: ch.effective.value, text: ch.written.text });
+        if (known ? !agree : !a.certain && !agree) continue;
+      } else if (!a.certain) continue;
+      const edit = setArgument(ctx, p.call, p.spec.bias.param, p.spec.bias.off, bias);
+      out.push({
+        about: layer.call.range,
+        ...diagnostic(
+          this,
+          `The bias of this ${producerName(p)} is cancelled by the ${shortName(layer)} that follows ` +
+            `(it subtracts the per-channel mean); ${p.spec.bias.param}=${p.spec.bias.off} saves the parameters.`,
+          bias ? bias.valueRange : p.call.nameRange,
+          [{ title: `Set ${p.spec.bias.param}=${p.spec.bias.off}`, edits: [edit] }],
+        ),
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,72 @@
+/** instancenorm-affine-default: `.weight`/`.bias` used on an InstanceNorm that has none by default. */
+import type { RuleContext } from './context';
+import { diagnostic, role, setArgument, shortName, type DiagnosticCheck } from './check';
+
+/** Every `name.weight` / `name.bias` read or written outside strings and comments: name -> first attribute. */
+const usesCache = new WeakMap<RuleContext, Map<string, string>>();
+function parameterUses(ctx: RuleContext): Map<string, string> {
+  let uses = usesCache.get(ctx);
+  if (uses) return uses;
+  uses = new Map();
+  const text = ctx.masked;
+  const identChar = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
+  // Anchor on the attribute (cheap), then read the dotted name before it backwards.
+  for (const m of text.matchAll(/\.[ \t]*(weight|bias)(?![\p{L}\p{N}_])/gu)) {
+    let k = m.index!;
+    let start = k;
+    let plain = true; // a pure dotted name, not `f(x).norm`
+    for (;;) {
+      let j = k;
+      while (j > 0 && (text[j - 1] === ' ' || text[j - 1] === '\t')) j--;
+      let h = j;
+      while (h > 0 && identChar.test(text[h - 1])) h--;
+      if (h === j) {
+        plain = false;
+        break;
+      }
+      start = h;
+      let b = h;
+      while (b > 0 && (text[b - 1] === ' ' || text[b - 1] === '\t')) b--;
+      if (b > 0 && text[b - 1] === '.') k = b - 1;
+      else break;
+    }
+    if (!plain) continue;
+    const name = text.slice(start, m.index).replace(/[ \t]/g, '');
+    if (/^\p{N}/u.test(name)) continue;
+    if (!uses.has(name)) uses.set(name, m[1]);
+  }
+  usesCache.set(ctx, uses);
+  return uses;
+}
+
+export const instanceAffine: DiagnosticCheck = {
+  code: 'instancenorm-affine-default',
+  severity: 'info',
+  title: 'InstanceNorm without learnable scale and shift by default',
+  explanation:
+    'PyTorch\'s InstanceNorm1d/2d/3d (and MLX\'s InstanceNorm) default to affine=False: they have no weight and no ' +
+    'bias, unlike BatchNorm, GroupNorm and LayerNorm, and unlike Flax\'s InstanceNorm, whose use_scale and use_bias ' +
+    'default to True. Code that reads or initializes `.weight` or `.bias` of such a layer finds None. Pass affine=True ' +
+    'when the layer should learn a per-channel scale and shift. Reported once per file.',
+  check(ctx) {
+    for (const layer of ctx.layers) {
+      if (layer.spec.kind !== 'instance_norm') continue;
+      const ab = role(layer, 'affine');
+      if (!ab || !ab.effective.isDefault || ab.effective.value !== false) continue;
+      const target = ctx.assignmentTarget(layer.call);
+      if (!target) continue;
+      const used = parameterUses(ctx).get(target);
+      if (!used) continue;
+      return [
+        diagnostic(
+          this,
+          `${shortName(layer)} has ${ab.name}=False by default, so ${target}.${used} is None: the layer learns no ` +
+            `scale or shift. Pass ${ab.name}=True if it should.`,
+          layer.call.nameRange,
+          [{ title: `Set ${ab.name}=True`, edits: [setArgument(ctx, layer.call, ab.name, 'True')] }],
+        ),
+      ];
+    }
+    return [];
+  },
+};

@@ -1,0 +1,151 @@
+/**
+ * The checks as one catalogue (src/checks/registry.ts) and the checks issue 10 added or joined:
+ * momentum outside [0, 1], the channel fix first for a GroupNorm fed by a known producer,
+ * binding errors kept structured (an unknown keyword is an error only where the table's
+ * signatures are checked against the real package), and the notes only hovers show.
+ */
+import * as assert from 'node:assert/strict';
+import { CHECKS, NOTES, RULES, checkDocument, layerNotes, ruleInfo } from '../../../src/checks';
+import { FRAMEWORKS } from '../../../src/frameworks';
+import { recognize } from '../../../src/python/index';
+import { FLAX, KERAS, TORCH, applyEdits, codes, only, underlined } from './helpers';
+
+describe('checks: one registry', () => {
+  it('every check has one code, a title, an explanation; diagnostics and notes are the registry split in two', () => {
+    const all = CHECKS.map((c) => c.code);
+    assert.equal(new Set(all).size, all.length);
+    assert.deepEqual([...RULES.map((c) => c.code), ...NOTES.map((c) => c.code)].sort(), [...all].sort());
+    for (const c of CHECKS) assert.ok(c.title.length > 10 && c.explanation.length > 80, c.code);
+    assert.deepEqual(ruleInfo('momentum-range')?.severity, 'warning');
+    // Notes are no diagnostics.
+    assert.equal(ruleInfo('rmsnorm-eps-none'), undefined);
+  });
+});
+
+describe('checks: momentum-range', () => {
+  it('warns (torch 2.13, Keras 3.15.1 and Flax 0.12.8 run momentum=1.5 and -0.1 without an error) and offers the default', () => {
+    const src = TORCH + 'bn = nn.BatchNorm2d(64, momentum=1.5)\n';
+    const d = only(src, 'momentum-range');
+    assert.equal(d.severity, 'warning');
+    assert.equal(underlined(src, d), '1.5');
+    assert.equal(
+      d.message,
+      'momentum=1.5 is outside [0, 1]: in PyTorch the new batch gets weight 1.5 and the old average -0.5, so the running statistics extrapolate instead of averaging (they overshoot and oscillate; the variance can turn negative).',
+    );
+    assert.equal(applyEdits(src, d.fixes[0].edits), TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.1)\n');
+    // Not also a convention problem.
+    assert.deepEqual(codes(src), ['momentum-range']);
+    const neg = TORCH + 'bn = nn.BatchNorm2d(64, momentum=-0.1)\n';
+    assert.deepEqual(codes(neg), ['momentum-range']);
+    assert.equal(underlined(neg, only(neg, 'momentum-range')), '-0.1');
+    const k = only(KERAS + 'bn = layers.BatchNormalization(momentum=1.01)\n', 'momentum-range');
+    assert.match(k.message, /in Keras 3 the old average keeps weight 1\.01 and the new batch gets -0\.01/);
+    assert.deepEqual(k.fixes.map((f) => f.title), ['Use momentum=0.99 (the default)']);
+    assert.deepEqual(codes(FLAX + 'bn = nn.BatchNorm(use_running_average=True, momentum=2)\n'), ['momentum-range']);
+  });
+
+  it('is silent inside [0, 1], for None and for expressions', () => {
+    for (const m of ['0', '0.1', '1', 'None', 'm', '1 + eps']) {
+      assert.ok(!codes(TORCH + `bn = nn.BatchNorm2d(64, momentum=${m})\n`).includes('momentum-range'), m);
+    }
+  });
+});
+
+describe('checks: groupnorm-divisibility offers the channel fix first', () => {
+  it('GroupNorm(32, 648) after a conv producing 640: "Use num_channels=640", then the group counts', () => {
+    const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 640, 3), nn.GroupNorm(32, 648))\n';
+    const d = only(src, 'groupnorm-divisibility');
+    assert.equal(underlined(src, d), '32');
+    assert.equal(
+      d.message,
+      'num_channels=648 cannot be split into num_groups=32 equal groups; the Conv2d before it produces 640 channels, which 32 groups divide; or group counts that divide 648: 36, 27.',
+    );
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_channels=640', 'Use num_groups=36', 'Use num_groups=27']);
+    assert.equal(applyEdits(src, d.fixes[0].edits), TORCH + 'net = nn.Sequential(nn.Conv2d(3, 640, 3), nn.GroupNorm(32, 640))\n');
+    // The mismatch is also reported as such, with the same fix.
+    const m = only(src, 'channel-mismatch');
+    assert.deepEqual(m.fixes.map((f) => f.title), ['Use num_channels=640']);
+  });
+
+  it('without a known producer, or when the produced count does not divide either: the group counts only', () => {
+    const alone = only(TORCH + 'gn = nn.GroupNorm(32, 648)\n', 'groupnorm-divisibility');
+    assert.deepEqual(alone.fixes.map((f) => f.title), ['Use num_groups=36', 'Use num_groups=27']);
+    assert.equal(alone.message, 'num_channels=648 cannot be split into num_groups=32 equal groups; group counts that divide 648 nearby: 36, 27.');
+    const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 100, 3), nn.GroupNorm(32, 648))\n';
+    const d = only(src, 'groupnorm-divisibility');
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_groups=36', 'Use num_groups=27']);
+    assert.match(d.message, /the Conv2d before it produces 100 channels; or group counts that divide 648: 36, 27\.$/);
+  });
+});
+
+describe('checks: groupnorm-groups-positive', () => {
+  it("Keras's groups=-1 (one group per channel, its documented sentinel) is no error; -2 and 0 are", () => {
+    assert.deepEqual(codes(KERAS + 'gn = layers.GroupNormalization(groups=-1)\n'), []);
+    const d = only(KERAS + 'gn = layers.GroupNormalization(groups=-2)\n', 'groupnorm-groups-positive');
+    assert.equal(d.message, 'GroupNormalization needs a positive number of groups, got groups=-2.');
+    assert.deepEqual(codes(KERAS + 'gn = layers.GroupNormalization(groups=0)\n'), ['groupnorm-groups-positive']);
+    assert.deepEqual(codes(TORCH + 'gn = nn.GroupNorm(-1, 64)\n'), ['groupnorm-groups-positive']);
+  });
+});
+
+describe('checks: binding-error stays structured', () => {
+  it('underlines the keyword, words it as CPython, and renames a keyword another framework spells so', () => {
+    const src = TORCH + 'ln = nn.LayerNorm(64, epsilon=1e-6)\n';
+    const d = only(src, 'binding-error');
+    assert.equal(d.severity, 'error');
+    assert.equal(d.message, "LayerNorm() got an unexpected keyword argument 'epsilon'");
+    assert.equal(underlined(src, d), 'epsilon=1e-6');
+    assert.deepEqual(d.fixes.map((f) => f.title), ['Rename epsilon to eps']);
+    const [layer] = recognize(src);
+    assert.deepEqual(layer.bindingErrors, [{ problem: 'unexpected-keyword', callable: 'LayerNorm', param: 'epsilon' }]);
+  });
+
+  it('too many positionals: the first extra one is underlined; the counts are data', () => {
+    const src = TORCH + 'bn = nn.BatchNorm2d(64, 1e-5, 0.1, True, True, None, None, 7)\n';
+    const d = only(src, 'binding-error');
+    assert.equal(d.message, 'BatchNorm2d() takes from 1 to 7 positional arguments but 8 were given');
+    assert.equal(underlined(src, d), '7');
+    const [layer] = recognize(src);
+    assert.deepEqual(layer.bindingErrors, [{ problem: 'too-many-positional', callable: 'BatchNorm2d', index: 7, min: 1, max: 7, given: 8, keywordOnlyGiven: 0 }]);
+  });
+
+  it('an unknown keyword is an error only where the signatures are checked against the real package; a note elsewhere', () => {
+    const checked = FRAMEWORKS.filter((f) => f.signaturesFrom).map((f) => f.id).sort();
+    assert.deepEqual(checked, ['flax_linen', 'flax_nnx', 'jax', 'keras', 'pytorch']);
+    const haiku = 'import haiku as hk\nbn = hk.BatchNorm(True, True, 0.9, made_up=1)\n';
+    const h = only(haiku, 'binding-error');
+    assert.equal(h.severity, 'info');
+    assert.equal(h.message, "BatchNorm() got an unexpected keyword argument 'made_up'");
+    // A missing required argument is certain whatever the table's source.
+    assert.equal(only('import haiku as hk\nbn = hk.BatchNorm(True)\n', 'binding-error').severity, 'error');
+    // Keras's own refusal of unknown **kwargs: its ValueError, as data too.
+    const k = KERAS + 'bn = layers.BatchNormalization(fused=False)\n';
+    const kd = only(k, 'binding-error');
+    assert.equal(kd.severity, 'error');
+    assert.equal(kd.message, "Unrecognized keyword arguments passed to BatchNormalization: {'fused': False}");
+    assert.equal(underlined(k, kd), 'fused=False');
+  });
+
+  it('Flax nnx norm keywords of 0.12.8 bind (no false errors on flax/nnx/nn/attention.py)', () => {
+    const src = 'from flax import nnx\nln = nnx.LayerNorm(8, use_bias=False, promote_dtype=p, rngs=rngs, scale_metadata=m, bias_metadata=b)\n';
+    assert.deepEqual(checkDocument(src), []);
+  });
+});
+
+describe('checks: notes (hover only)', () => {
+  const notesOf = (src: string) => recognize(src).map((l) => layerNotes(l).map((n) => n.code));
+  it('hold only where the layer\'s own arguments make them true', () => {
+    assert.deepEqual(notesOf(TORCH + 'a = nn.BatchNorm2d(8, track_running_stats=False)\nb = nn.BatchNorm2d(8)\nc = nn.SyncBatchNorm(8)\n'), [
+      ['no-running-stats'],
+      [],
+      ['syncbn-process-group'],
+    ]);
+    assert.deepEqual(notesOf(TORCH + 'a = nn.RMSNorm(8)\nb = nn.RMSNorm(8, eps=1e-6)\n'), [['rmsnorm-eps-none'], []]);
+    assert.deepEqual(notesOf('import torch.nn.functional as F\na = F.batch_norm(x, m, v)\nb = F.batch_norm(x, m, v, training=True)\n'), [
+      ['functional-batch-norm-training'],
+      [],
+    ]);
+    // Notes are never diagnostics.
+    assert.deepEqual(codes(TORCH + 'a = nn.BatchNorm2d(8, track_running_stats=False)\n'), []);
+  });
+});
