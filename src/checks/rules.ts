@@ -9,7 +9,8 @@ import type { EffectiveArgument, CallArgument, Range, ResolvedLayer, ScannedCall
 import type { ParamRoles, PyValue } from '../frameworks/types';
 import { NORM_CLASSES } from '../frameworks';
 import type { NormDiagnostic, QuickFix, RuleInfo, Severity, TextEdit } from './types';
-import { intValue, sameCount, type Adjacency, type ProducerCall, type RuleContext } from './context';
+import { intValue, onlyThrough, sameCount, type Adjacency, type ProducerCall, type RuleContext } from './context';
+import type { OpKind } from '../python/semantic/flow';
 import { pyNumber, pyRepr, tidy } from './format';
 
 export interface Rule extends RuleInfo {
@@ -74,6 +75,25 @@ const numberOf = (v: PyValue | undefined): number | undefined => (typeof v === '
 
 const shortName = (layer: ResolvedLayer) => layer.spec.name;
 
+/** The norm's axis was written and differs from the class's default (`axis=-1` written out is the default). */
+function axisMoved(layer: ResolvedLayer): boolean {
+  const ax = role(layer, 'axis');
+  if (!ax?.written) return false;
+  return JSON.stringify(ax.effective.value) !== JSON.stringify(defaultOf(layer, ax.name));
+}
+
+/**
+ * Operations that keep the channel count of what a producer outputs: elementwise ones, dropout,
+ * pooling, resizing. A concatenation, a reshape, a permute or a sum with another tensor do not.
+ */
+const KEEP_CHANNELS: readonly OpKind[] = ['activation', 'dropout', 'pool', 'resize', 'identity', 'scale'];
+/**
+ * Operations that leave a per-channel constant (a conv bias) a per-channel constant of the
+ * same value: moving or reshaping axes. An add, a product, a dropout (it rescales in training)
+ * or an activation between change it, and the bias is then no longer cancelled.
+ */
+const KEEP_BIAS: readonly OpKind[] = ['identity', 'permute', 'shape'];
+
 /** The class's default for a parameter, from the framework table. */
 function defaultOf(layer: ResolvedLayer, name: string): PyValue | undefined {
   const param = layer.spec.params.find((p) => p.name === name);
@@ -105,7 +125,7 @@ function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts | undefi
   // The class takes no channel count (e.g. it infers it from the input): use the layer that feeds it.
   // Only where the norm certainly receives that output (Sequential order or functional data flow).
   const feed = ctx.feeding.get(layer);
-  if (feed && !feed.certain) return { groups, groupCount };
+  if (feed && !onlyThrough(feed, KEEP_CHANNELS)) return { groups, groupCount };
   const out = feed && outCount(feed.producer);
   if (feed && out !== undefined && !feed.producer.args.get(feed.producer.spec.layoutParam ?? '')) {
     return { groups, groupCount, channels: { count: out, from: feed.producer } };
@@ -262,8 +282,7 @@ function normChannels(a: Adjacency): { count: number; bound: Bound; shape: 'int'
   const { layer, producer } = a;
   const kind = layer.spec.kind;
   const channelKinds = ['batch_norm', 'group_norm', 'instance_norm'];
-  if (!a.certain && !channelKinds.includes(kind)) return undefined;
-  if (role(layer, 'axis')?.written) return undefined;
+  if (axisMoved(layer)) return undefined;
   const ch = role(layer, 'channels');
   if (ch?.written) {
     if (producer.spec.kind === 'linear' && kind === 'instance_norm') return undefined;
@@ -290,21 +309,19 @@ const channelMismatch: Rule = {
     'A normalization layer that directly follows a convolution or linear layer normalizes that layer\'s output, so ' +
     'its channel (feature) count must equal the producer\'s output count: out_channels of a convolution, ' +
     'out_features of a linear layer. A mismatch fails at the first forward pass (for BatchNorm: "running_mean should ' +
-    'contain N elements"). NormLens only compares integer literals in a Sequential container or in consecutive ' +
-    'assignments, where the order is certain.',
+    'contain N elements"). NormLens compares integer literals where the code applies the norm to the producer\'s output ' +
+    '(in forward, in a Sequential container, in a Keras functional graph), with at most activations, dropout or pooling ' +
+    'between; a concatenation or a reshape between changes the count, and the rule then says nothing.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const a of ctx.adjacent) {
       if (a.producer.opaque && !a.producer.args.get(a.producer.spec.outParam)) continue;
       if (a.producer.spec.layoutParam && a.producer.args.get(a.producer.spec.layoutParam)) continue;
+      // only what keeps the channel count may sit between (not a concatenation with a skip)
+      if (!onlyThrough(a, KEEP_CHANNELS)) continue;
       const produced = outCount(a.producer);
       const norm = normChannels(a);
       if (produced === undefined || !norm || norm.count === produced) continue;
-      // In assignment order a norm may belong to the producer's input (pre-norm): not a mismatch then.
-      if (!a.certain && a.producer.spec.inParam) {
-        const inArg = a.producer.args.get(a.producer.spec.inParam);
-        if (inArg && intValue(inArg.value) === norm.count) continue;
-      }
       const written = norm.bound.written!;
       const newText = norm.shape === 'int' ? String(produced) : written.text.replace(/-?\d+/, String(produced));
       out.push(
@@ -329,13 +346,17 @@ const convBiasBeforeBn: Rule = {
     'BatchNorm subtracts the per-channel mean, so a constant per-channel bias added by the convolution or linear ' +
     'layer just before it cancels out exactly in training (and is absorbed by the running mean in evaluation). The ' +
     'bias costs parameters and memory and receives zero gradient; BatchNorm\'s own shift (beta) already provides ' +
-    'the offset. Turn the producer\'s bias off. This does not apply when an activation sits between them.',
+    'the offset. Turn the producer\'s bias off. NormLens says so only where the code applies the BatchNorm to the ' +
+    'producer\'s output with nothing but permutes or reshapes between: an activation, a dropout or a residual add between ' +
+    'them keeps the bias from cancelling.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const a of ctx.adjacent) {
       const { producer: p, layer } = a;
       if (layer.spec.kind !== 'batch_norm') continue;
-      if (role(layer, 'axis')?.written) continue;
+      if (axisMoved(layer)) continue;
+      // only axis moves and reshapes between: an add, a dropout or an activation keep the bias from cancelling
+      if (!onlyThrough(a, KEEP_BIAS)) continue;
       if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
       const act = p.spec.activationParam ? p.args.get(p.spec.activationParam) : undefined;
       if (act && !(act.value === null || act.value === 'linear')) continue;
@@ -350,8 +371,8 @@ const convBiasBeforeBn: Rule = {
       if (ch?.written && outArg) {
         const known = intValue(ch.effective.value) !== undefined && intValue(outArg.value) !== undefined;
         const agree = sameCount(outArg, { value: ch.effective.value, text: ch.written.text });
-        if (known ? !agree : !a.certain && !agree) continue;
-      } else if (!a.certain) continue;
+        if (known && !agree) continue;
+      }
       const edit = setArgument(ctx, p.call, p.spec.bias.param, p.spec.bias.off, bias);
       out.push({
         about: layer.call.range,
@@ -363,6 +384,53 @@ const convBiasBeforeBn: Rule = {
           [{ title: `Set ${p.spec.bias.param}=${p.spec.bias.off}`, edits: [edit] }],
         ),
       });
+    }
+    return out;
+  },
+};
+
+const layerNormChannelsFirst: Rule = {
+  code: 'layernorm-channels-first',
+  severity: 'warning',
+  title: 'LayerNorm(C) on a channels-first conv output normalizes the last axis, not C',
+  explanation:
+    'PyTorch\'s LayerNorm(C) normalizes over the last axis and checks that it has size C. A convolution outputs ' +
+    '(N, C, H, W) (or (N, C, L)): the channels are first, so LayerNorm(C) applied to it directly either fails with ' +
+    '"Given normalized_shape=[C], expected input with shape [*, C]" (when W differs from C) or, when W happens to ' +
+    'equal C, silently normalizes over the width instead of the channels. Move the channels last around it ' +
+    '(x.permute(0, 2, 3, 1), then back), as ConvNeXt\'s LayerNorm2d does. NormLens says so only where the code applies ' +
+    'the LayerNorm to the convolution\'s output with nothing but elementwise operations, dropout or pooling between, ' +
+    'and as a warning: whether it fails depends on the input size, which the code does not fix.',
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const a of ctx.adjacent) {
+      const { producer: p, layer } = a;
+      if (layer.spec.kind !== 'layer_norm' || p.spec.kind !== 'conv' || p.spec.channels !== 'first') continue;
+      if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
+      // a subclass or custom module may move the channels itself (timm's LayerNorm2d permutes in forward)
+      if (layer.origin && (layer.origin.via === 'subclass' || layer.origin.via === 'custom-module')) continue;
+      if (!onlyThrough(a, ['activation', 'dropout', 'pool', 'resize', 'identity', 'scale'])) continue;
+      const ns = role(layer, 'normalizedShape');
+      if (!ns?.written) continue;
+      const v = ns.effective.value;
+      const count = intValue(v) ?? (Array.isArray(v) && v.length === 1 ? intValue(v[0]) : undefined);
+      const outArg = p.args.get(p.spec.outParam);
+      const produced = outCount(p);
+      // LayerNorm(C) for the conv's C channels; another size may be meant for the last axis
+      const same = count !== undefined && produced !== undefined ? count === produced : sameCount(outArg, { value: v, text: ns.written.text.replace(/^\[(.*)\]$/, '$1') });
+      if (!same) continue;
+      const last = /1d$/i.test(p.qualifiedName) ? 'L' : 'W';
+      const shape = /1d$/i.test(p.qualifiedName) ? '(N, C, L)' : /3d$/i.test(p.qualifiedName) ? '(N, C, D, H, W)' : '(N, C, H, W)';
+      const c = ns.written.text;
+      out.push(
+        diagnostic(
+          this,
+          `${shortName(layer)}(${c}) normalizes the last axis, but the ${producerName(p)} before it outputs ${shape} with the ` +
+            `${c} channels first: this fails unless ${last} == ${c}, and then normalizes over ${last}, not the channels. ` +
+            `Permute the channels last around it (as ConvNeXt's LayerNorm2d does).`,
+          ns.written.valueRange,
+        ),
+      );
     }
     return out;
   },
@@ -610,6 +678,7 @@ export const RULES: readonly Rule[] = [
   momentumConvention,
   channelMismatch,
   convBiasBeforeBn,
+  layerNormChannelsFirst,
   epsZero,
   epsNegative,
   epsLarge,
