@@ -407,8 +407,10 @@ const layerNormChannelsFirst: Rule = {
       const { producer: p, layer } = a;
       if (layer.spec.kind !== 'layer_norm' || p.spec.kind !== 'conv' || p.spec.channels !== 'first') continue;
       if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
-      // a subclass or custom module may move the channels itself (timm's LayerNorm2d permutes in forward)
-      if (layer.origin && (layer.origin.via === 'subclass' || layer.origin.via === 'custom-module')) continue;
+      // Only a LayerNorm named as such: a subclass or custom module may move the channels itself (timm's
+      // LayerNorm2d permutes in forward), and a parameter's default may be replaced by its callers (rdnet passes
+      // LayerNorm2d for a `norm_layer=nn.LayerNorm` default).
+      if (layer.origin && layer.origin.via !== 'import' && layer.origin.via !== 'alias') continue;
       if (!onlyThrough(a, ['activation', 'dropout', 'pool', 'resize', 'identity', 'scale'])) continue;
       const ns = role(layer, 'normalizedShape');
       if (!ns?.written) continue;

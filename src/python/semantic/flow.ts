@@ -795,6 +795,8 @@ class UnitRun {
     if (depth > 8) return { m: 'unknown' };
     if (value.name === 'CallExpression') {
       const callee = value.firstChild!;
+      // `nn.Conv2d(...).cuda()`, `make()(...)`: a call's result, not the layer constructed at this offset
+      if (callee.name === 'CallExpression' || (callee.name === 'MemberExpression' && callee.firstChild?.name === 'CallExpression')) return { m: 'unknown' };
       const name = dottedName(callee, this.text);
       const q = name ? this.model.qualify(name, value.from) : null;
       if (q && findContainer(q)) return this.sequentialOf(value, q, method);
