@@ -137,3 +137,67 @@ describe('data flow: the fixtures run with the real frameworks', () => {
     assert.equal(v[7], 'changed');
   });
 });
+
+/** A real library file, or null when the corpus is not unpacked (scripts/corpus/unpack.sh). */
+function corpusFile(rel: string): string | null {
+  const p = join(CORPUS, rel);
+  return existsSync(p) ? readFileSync(p, 'utf8') : null;
+}
+
+/** Placements on the recognized layers, as "line kind add-line" (1-based), the way inspect reports them. */
+function layerPlacements(text: string): string[] {
+  return new PythonModule(text).layers.filter((l) => l.placement).map((l) => `${l.call.range.start.line + 1} ${l.placement!.kind} ${l.placement!.addLine + 1}`);
+}
+
+describe('data flow: real library sources', () => {
+  // Facts read off the sources (line numbers of the norm's construction and of the residual add).
+  const facts: [string, string[]][] = [
+    // BertSelfOutput / BertOutput: LayerNorm(hidden_states + input_tensor), the skip passed by the caller
+    ['transformers-5.17.0/transformers/models/bert/modeling_bert.py', ['286 post-norm 292', '344 post-norm 350']],
+    // LlamaDecoderLayer: residual = hidden_states; hidden_states = self.input_layernorm(...); ...; residual + hidden_states
+    ['transformers-5.17.0/transformers/models/llama/modeling_llama.py', ['292 pre-norm 317', '293 pre-norm 323']],
+    // ViTLayer: layernorm_before / layernorm_after, through `residual` locals
+    ['transformers-5.17.0/transformers/models/vit/modeling_vit.py', ['261 pre-norm 277', '262 pre-norm 284']],
+    // torchvision EncoderBlock: x = ln_1(input); ...; x = x + input; y = ln_2(x); ...; x + y
+    ['torchvision-0.28.0/torchvision/models/vision_transformer.py', ['102 pre-norm 115', '107 pre-norm 119']],
+    // SwinTransformerBlock: x + stochastic_depth(attn(norm1(x)))
+    ['torchvision-0.28.0/torchvision/models/swin_transformer.py', ['433 pre-norm 453', '443 pre-norm 454']],
+  ];
+  for (const [rel, want] of facts) {
+    it(`places the norms of ${rel.split('/').slice(-1)[0]}`, function () {
+      const text = corpusFile(rel);
+      if (text === null) this.skip();
+      assert.deepEqual(layerPlacements(text!), want);
+    });
+  }
+
+  it('places timm ViT Block norms as pre-norm (norm_layer resolved at run time: the flow alone sees it)', function () {
+    const text = corpusFile('timm-1.0.29/timm/models/vision_transformer.py');
+    if (text === null) this.skip();
+    const p = placements(text!);
+    assert.ok(p.includes('178 pre-norm 215') && p.includes('196 pre-norm 216'), p.join(', '));
+  });
+
+  it('wires torchvision ResNet blocks conv -> norm -> (ReLU) -> conv', function () {
+    const text = corpusFile('torchvision-0.28.0/torchvision/models/resnet.py');
+    if (text === null) this.skip();
+    const e = edges(text!);
+    for (const want of ['81>82 []', '82>84 [activation]', '84>85 []', '133>134 []', '135>136 []', '137>138 []', '197>198 []', '241>242 []']) {
+      assert.ok(e.includes(want), `${want} in ${e.join(', ')}`);
+    }
+  });
+
+  it('every conv-bias-before-bn finding on torchvision and timm is confirmed by PyTorch', function () {
+    const root = join(CORPUS, 'timm-1.0.29');
+    const text = corpusFile('timm-1.0.29/timm/layers/non_local_attn.py');
+    if (text === null || !existsSync(PYTHON)) this.skip();
+    this.timeout(120_000);
+    // The only one (inspect over both libraries; see the flow branch's report): NonLocalAttn's `z` conv before `norm`.
+    const d = analyzeDocument(text!).diagnostics.filter((x) => x.code === 'conv-bias-before-bn');
+    assert.deepEqual(d.map((x) => x.range.start.line + 1), [45]);
+    const cases = [{ kind: 'source-bias', root, module: 'timm.layers.non_local_attn', cls: 'NonLocalAttn', init: [16], inputs: [[2, 16, 6, 6]], conv: 'z', norm: 'norm' }];
+    const r = spawnSync(PYTHON, [join(__dirname, 'flow_oracle.py')], { input: JSON.stringify(cases), encoding: 'utf8', cwd: REPO });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), ['cancelled']);
+  });
+});
