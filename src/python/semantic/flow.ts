@@ -246,9 +246,7 @@ export class FlowModel {
     const conflict = new Set<number>();
     for (const u of this.allUnits()) {
       const f = this.flowOf(u);
-      for (const a of f.applies) {
-        const p = placementOf(a, f);
-        if (!p) continue;
+      for (const [a, p] of placementsOf(f)) {
         const prev = out.get(a.layer);
         if (prev && prev.kind !== p.kind) conflict.add(a.layer);
         else if (!prev) out.set(a.layer, p);
@@ -331,15 +329,51 @@ export class FlowModel {
     const key = `${cls.from}:${attr}`;
     if (this.attrCache.has(key)) return this.attrCache.get(key) as never;
     this.attrCache.set(key, null);
-    const out: { value: SyntaxNode; method: SyntaxNode }[] = [];
-    let bad = false;
-    const body = children(cls).find((c) => c.name === 'Body');
-    const methods: SyntaxNode[] = [];
-    for (const s of statements(body ?? null)) {
-      const def = s.name === 'DecoratedStatement' ? children(s).find((c) => c.name === 'FunctionDefinition') : s;
-      if (def?.name === 'FunctionDefinition') methods.push(def);
+    const own = this.selfAssignments(cls).get(attr);
+    let result: { value: SyntaxNode; method: SyntaxNode }[] | null = own === undefined ? null : own;
+    if (own === undefined && depth < 8) {
+      // inherited from a base class written in this module
+      const args = children(cls).find((c) => c.name === 'ArgList');
+      for (const b of args ? operands(args) : []) {
+        const name = dottedName(b, this.text);
+        const bases = name ? this.classByName(name) : [];
+        if (bases.length !== 1) continue;
+        const r = this.attrValues(bases[0], attr, depth + 1);
+        if (r) {
+          result = r;
+          break;
+        }
+      }
     }
+    this.attrCache.set(key, result as never);
+    return result;
+  }
+
+  private assignments = new Map<number, Map<string, { value: SyntaxNode; method: SyntaxNode }[] | null>>();
+
+  /**
+   * Every `self.<attr> = value` in a class's methods, by attribute, read in one pass; null for an
+   * attribute also assigned in a way that is not plain (a tuple target, an augmented assignment).
+   */
+  private selfAssignments(cls: SyntaxNode): Map<string, { value: SyntaxNode; method: SyntaxNode }[] | null> {
+    let out = this.assignments.get(cls.from);
+    if (out) return out;
+    const found = new Map<string, { value: SyntaxNode; method: SyntaxNode }[] | null>();
+    out = found;
+    this.assignments.set(cls.from, out);
     const text = this.text;
+    const attrOf = (n: SyntaxNode): string | null => {
+      if (n.name !== 'MemberExpression') return null;
+      const k = children(n);
+      return k.length === 3 && k[0].name === 'VariableName' && text.slice(k[0].from, k[0].to) === 'self' && k[1].name === '.' ? text.slice(k[2].from, k[2].to) : null;
+    };
+    const bad = (attr: string) => found.set(attr, null);
+    const add = (attr: string, value: SyntaxNode, method: SyntaxNode) => {
+      const list = found.get(attr);
+      if (list === null) return;
+      if (list) list.push({ value, method });
+      else found.set(attr, [{ value, method }]);
+    };
     const scan = (n: SyntaxNode, method: SyntaxNode, d: number) => {
       if (d > MAX_DEPTH) return;
       for (let c = n.firstChild; c; c = c.nextSibling) {
@@ -347,36 +381,27 @@ export class FlowModel {
         if (c.name === 'AssignStatement') {
           const { targets, value } = splitAssign(c);
           for (const t of targets) {
-            if (t.length === 1 && isSelfAttr(t[0], attr, text)) {
-              if (value) out.push({ value, method });
-              else bad = true;
-            } else if (t.some((x) => isSelfAttr(x, attr, text))) bad = true;
+            if (t.length === 1) {
+              const attr = attrOf(t[0]);
+              if (attr !== null) {
+                if (value) add(attr, value, method);
+                else bad(attr);
+              } else if (t[0].name === 'TupleExpression' || t[0].name === 'ParenthesizedExpression') for (const x of operands(t[0])) { const a = attrOf(x); if (a !== null) bad(a); }
+            } else for (const x of t) { const a = attrOf(x); if (a !== null) bad(a); }
           }
-        } else if (c.name === 'UpdateStatement' && c.firstChild && isSelfAttr(c.firstChild, attr, text)) bad = true;
+        } else if (c.name === 'UpdateStatement' && c.firstChild) {
+          const a = attrOf(c.firstChild);
+          if (a !== null) bad(a);
+        }
         scan(c, method, d + 1);
       }
     };
-    for (const m of methods) scan(m, m, 0);
-    let result: { value: SyntaxNode; method: SyntaxNode }[] | null = bad ? null : out;
-    if (!bad && out.length === 0) {
-      result = null;
-      // inherited from a base class written in this module
-      if (depth < 8) {
-        const args = children(cls).find((c) => c.name === 'ArgList');
-        for (const b of args ? operands(args) : []) {
-          const name = dottedName(b, text);
-          const bases = name ? this.classByName(name) : [];
-          if (bases.length !== 1) continue;
-          const r = this.attrValues(bases[0], attr, depth + 1);
-          if (r) {
-            result = r;
-            break;
-          }
-        }
-      }
+    const body = children(cls).find((c) => c.name === 'Body');
+    for (const s of statements(body ?? null)) {
+      const def = s.name === 'DecoratedStatement' ? children(s).find((c) => c.name === 'FunctionDefinition') : s;
+      if (def?.name === 'FunctionDefinition') scan(def, def, 0);
     }
-    this.attrCache.set(key, result as never);
-    return result;
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -405,12 +430,6 @@ export class FlowModel {
     this.seqEdges = out;
     return out;
   }
-}
-
-function isSelfAttr(n: SyntaxNode, attr: string, text: string): boolean {
-  if (n.name !== 'MemberExpression') return false;
-  const k = children(n);
-  return k.length === 3 && k[0].name === 'VariableName' && text.slice(k[0].from, k[0].to) === 'self' && k[1].name === '.' && text.slice(k[2].from, k[2].to) === attr;
 }
 
 /** Targets (each a comma-separated run of nodes) and value of an assignment statement. */
@@ -1215,12 +1234,14 @@ function traceSources(n: TNode): Source[] | null {
 
 /** Whether `anc` is `x` or among its ancestors. */
 function reaches(x: TNode, anc: TNode, budget = { n: 4096 }): boolean {
+  // A node's inputs exist before it (ids grow): nothing older than `anc` can lead to it.
+  if (anc.id > x.id) return false;
   const seen = new Set<TNode>();
   const stack = [x];
   while (stack.length) {
     const y = stack.pop()!;
     if (y === anc) return true;
-    if (seen.has(y) || --budget.n < 0) continue;
+    if (y.id < anc.id || seen.has(y) || --budget.n < 0) continue;
     seen.add(y);
     if (y.t === 'apply' || y.t === 'op' || y.t === 'unknown') stack.push(...y.inputs);
     else if (y.t === 'phi') stack.push(...y.alts);
@@ -1233,7 +1254,7 @@ function throughLayer(x: TNode, anc: TNode): boolean {
   const seen = new Set<TNode>();
   const walk = (y: TNode, layered: boolean, depth: number): boolean => {
     if (y === anc) return layered;
-    if (seen.has(y) || depth > MAX_DEPTH || seen.size > 4096) return false;
+    if (y.id < anc.id || seen.has(y) || depth > MAX_DEPTH || seen.size > 4096) return false;
     seen.add(y);
     const l = layered || y.t === 'apply' || y.t === 'unknown';
     const next = y.t === 'phi' ? y.alts : y.t === 'param' ? [] : y.inputs;
@@ -1282,27 +1303,37 @@ function hasLayer(x: TNode): boolean {
   return false;
 }
 
-function placementOf(a: TNode & { t: 'apply' }, f: UnitFlow): Placement | undefined {
-  if (!a.input) return undefined;
-  const input = bare(a.input);
-  // post-norm: the norm takes the sum of a residual add, and nothing else uses that sum
-  let x = input;
-  for (let i = 0; i < 16 && x.t === 'op' && (x.op.kind === 'shape' || x.op.kind === 'permute') && x.inputs.length === 1; i++) {
-    if ((f.uses.get(x) ?? 0) !== 1) break;
-    x = bare(x.inputs[0]);
-  }
-  if (x.t === 'op' && x.op.kind === 'add' && (f.uses.get(x) ?? 0) === 1 && residualOperands(x, f).length) {
-    return { kind: 'post-norm', addAt: x.op.at, at: a.at };
-  }
-  // pre-norm: a residual add whose skip is the norm's input and whose branch went through the norm
-  for (const n of allOps(f)) {
-    for (const { skip, branch } of residualOperands(n, f)) {
-      if (skip === input && reaches(branch, a) && !reaches(skip, a)) return { kind: 'pre-norm', addAt: n.op.at, at: a.at };
+/**
+ * Placement of each layer application of a unit. Post-norm: the layer takes the sum of a residual
+ * add (through reshapes at most) and nothing else uses that sum. Pre-norm: a residual add's skip is
+ * the layer's input and its branch went through the layer. Each add is looked at once, with the
+ * applications that take its skip as input (a generated file of thousands of blocks stays linear).
+ */
+function placementsOf(f: UnitFlow): Map<TNode & { t: 'apply' }, Placement> {
+  const out = new Map<TNode & { t: 'apply' }, Placement>();
+  const byInput = new Map<TNode, (TNode & { t: 'apply' })[]>();
+  for (const a of f.applies) {
+    if (!a.input) continue;
+    const input = bare(a.input);
+    const list = byInput.get(input);
+    if (list) list.push(a);
+    else byInput.set(input, [a]);
+    let x = input;
+    for (let i = 0; i < 16 && x.t === 'op' && (x.op.kind === 'shape' || x.op.kind === 'permute') && x.inputs.length === 1; i++) {
+      if ((f.uses.get(x) ?? 0) !== 1) break;
+      x = bare(x.inputs[0]);
+    }
+    if (x.t === 'op' && x.op.kind === 'add' && (f.uses.get(x) ?? 0) === 1 && residualOperands(x, f).length) {
+      out.set(a, { kind: 'post-norm', addAt: x.op.at, at: a.at });
     }
   }
-  return undefined;
-}
-
-function allOps(f: UnitFlow): (TNode & { t: 'op' })[] {
-  return f.adds;
+  for (const n of f.adds) {
+    for (const { skip, branch } of residualOperands(n, f)) {
+      for (const a of byInput.get(skip) ?? []) {
+        if (out.has(a)) continue;
+        if (reaches(branch, a) && !reaches(skip, a)) out.set(a, { kind: 'pre-norm', addAt: n.op.at, at: a.at });
+      }
+    }
+  }
+  return out;
 }

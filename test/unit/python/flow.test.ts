@@ -201,3 +201,20 @@ describe('data flow: real library sources', () => {
     assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), ['cancelled']);
   });
 });
+
+describe('data flow: large inputs', () => {
+  it('places every norm of one forward with 3,000 pre-norm blocks (linear, timed in the bench)', function () {
+    this.timeout(120_000);
+    const n = 3000;
+    let init = '';
+    let fwd = '';
+    for (let i = 0; i < n; i++) {
+      init += `        self.norm${i} = nn.LayerNorm(8)\n        self.f${i} = nn.Linear(8, 8)\n`;
+      fwd += `        x = x + self.f${i}(self.norm${i}(x))\n`;
+    }
+    const text = `import torch.nn as nn\n\nclass Deep(nn.Module):\n    def __init__(self):\n${init}\n    def forward(self, x):\n${fwd}        return x\n`;
+    const p = placements(text);
+    assert.equal(p.length, n);
+    assert.ok(p.every((x) => x.includes(' pre-norm ')));
+  });
+});
