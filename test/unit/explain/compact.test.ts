@@ -236,6 +236,8 @@ describe('compact hover: placement in a residual block', () => {
     const panel = /command:normlens\.openPanel\?([^)\s]+)/.exec(h.markdown);
     assert.ok(panel);
     assert.deepEqual(JSON.parse(decodeURIComponent(panel[1]))[0]?.placement ?? JSON.parse(decodeURIComponent(panel[1])).placement, { kind: 'post-norm', addLine: 12 });
+    // the full explanation says it too
+    assert.match(explainLayer(at(src, 'self.LayerNorm = nn.LayerNorm(d)').layer, opts).markdown, /post-norm: normalizes the sum of the residual add, line 12/);
     // a norm outside any residual block gets no such line
     assert.doesNotMatch(at(TORCH + 'ln = nn.LayerNorm(8)\n', 'nn.LayerNorm(8)').hover.markdown, /pre-norm|post-norm/);
   });
