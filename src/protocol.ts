@@ -41,6 +41,11 @@ export interface OpenRequest {
   args?: Record<string, PyValue>;
   /** Rank of the layer's usual input (2 to 5): the panel starts from the preset of that rank. */
   rank?: number;
+  /**
+   * The layer's place in its residual block, from the code's data flow: the panel's pre-/post-norm
+   * note then says which one this layer is (1-based line of the residual add).
+   */
+  placement?: { kind: 'pre-norm' | 'post-norm'; addLine: number };
 }
 
 /** Everything the panel needs to redraw itself; persisted with the webview's setState. */
@@ -111,7 +116,7 @@ export function isPyValue(x: unknown, depth = 0): x is PyValue {
 export function parseOpenRequest(x: unknown): Parsed<OpenRequest> {
   if (x === undefined || x === null) return ok({});
   if (!isRecord(x)) return fail(`open request must be an object, got ${describe(x)}`);
-  const extra = unknownKey(x, ['framework', 'kind', 'args', 'rank']);
+  const extra = unknownKey(x, ['framework', 'kind', 'args', 'rank', 'placement']);
   if (extra) return fail(`open request has an unknown field "${extra}"`);
   const out: OpenRequest = {};
   if (x.framework !== undefined) {
@@ -138,6 +143,13 @@ export function parseOpenRequest(x: unknown): Parsed<OpenRequest> {
   if (x.rank !== undefined) {
     if (typeof x.rank !== 'number' || !Number.isInteger(x.rank) || x.rank < 2 || x.rank > 5) return fail(`open request: rank must be an integer from 2 to 5, got ${describe(x.rank)}`);
     out.rank = x.rank;
+  }
+  if (x.placement !== undefined) {
+    const p = x.placement;
+    if (!isRecord(p) || unknownKey(p, ['kind', 'addLine'])) return fail(`open request: placement must be { kind, addLine }, got ${describe(p)}`);
+    if (p.kind !== 'pre-norm' && p.kind !== 'post-norm') return fail(`open request: placement kind must be "pre-norm" or "post-norm", got ${describe(p.kind)}`);
+    if (typeof p.addLine !== 'number' || !Number.isInteger(p.addLine) || p.addLine < 1 || p.addLine > 1e9) return fail(`open request: placement addLine must be a line number from 1, got ${describe(p.addLine)}`);
+    out.placement = { kind: p.kind, addLine: p.addLine };
   }
   return ok(out);
 }

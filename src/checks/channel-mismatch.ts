@@ -1,15 +1,14 @@
 /** channel-mismatch: a norm whose channel count differs from the output of the layer feeding it. */
 import type { NormDiagnostic, QuickFix } from './types';
-import { intValue, type Adjacency } from './context';
-import { diagnostic, outCount, producerName, role, shortName, type Bound, type DiagnosticCheck } from './check';
+import { intValue, onlyThrough, type Adjacency } from './context';
+import { axisMoved, diagnostic, KEEP_CHANNELS, outCount, producerName, role, shortName, type Bound, type DiagnosticCheck } from './check';
 
 /** The norm's channel count and where it is written, when it can be compared with a producer's output. */
 function normChannels(a: Adjacency): { count: number; bound: Bound; shape: 'int' | 'list' } | undefined {
   const { layer, producer } = a;
   const kind = layer.spec.kind;
   const channelKinds = ['batch_norm', 'group_norm', 'instance_norm'];
-  if (!a.certain && !channelKinds.includes(kind)) return undefined;
-  if (role(layer, 'axis')?.written) return undefined;
+  if (axisMoved(layer)) return undefined;
   const ch = role(layer, 'channels');
   if (ch?.written) {
     if (producer.spec.kind === 'linear' && kind === 'instance_norm') return undefined;
@@ -34,8 +33,9 @@ export const channelMismatch: DiagnosticCheck = {
     'A normalization layer that directly follows a convolution or linear layer normalizes that layer\'s output, so ' +
     'its channel (feature) count must equal the producer\'s output count: out_channels of a convolution, ' +
     'out_features of a linear layer. A mismatch fails at the first forward pass (for BatchNorm: "running_mean should ' +
-    'contain N elements"). NormLens only compares integer literals in a Sequential container or in consecutive ' +
-    'assignments, where the order is certain.',
+    'contain N elements"). NormLens compares integer literals where the code applies the norm to the producer\'s output ' +
+    '(in forward, in a Sequential container, in a Keras functional graph), with at most activations, dropout or pooling ' +
+    'between; a concatenation or a reshape between changes the count, and the rule then says nothing.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const a of ctx.adjacent) {
@@ -69,14 +69,11 @@ export interface ChannelMismatch {
 export function channelMismatchOf(a: Adjacency): ChannelMismatch | undefined {
   if (a.producer.opaque && !a.producer.args.get(a.producer.spec.outParam)) return undefined;
   if (a.producer.spec.layoutParam && a.producer.args.get(a.producer.spec.layoutParam)) return undefined;
+  // only what keeps the channel count may sit between (not a concatenation with a skip)
+  if (!onlyThrough(a, KEEP_CHANNELS)) return undefined;
   const produced = outCount(a.producer);
   const norm = normChannels(a);
   if (produced === undefined || !norm || norm.count === produced) return undefined;
-  // In assignment order a norm may belong to the producer's input (pre-norm): not a mismatch then.
-  if (!a.certain && a.producer.spec.inParam) {
-    const inArg = a.producer.args.get(a.producer.spec.inParam);
-    if (inArg && intValue(inArg.value) === norm.count) return undefined;
-  }
   const written = norm.bound.written!;
   const newText = norm.shape === 'int' ? String(produced) : written.text.replace(/-?\d+/, String(produced));
   return { produced, norm, fix: { title: `Use ${norm.bound.name}=${newText}`, edits: [{ range: written.valueRange, newText }] } };

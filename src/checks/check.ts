@@ -10,6 +10,7 @@
  * - a note check says something that this layer's own arguments make true but that is no
  *   problem in the code (`note`): only hovers show it. Notes mark code with backticks.
  */
+import type { OpKind } from '../python/semantic/flow';
 import type { CallArgument, Range, ResolvedLayer, ScannedCall, EffectiveArgument } from '../python/types';
 import type { ParamRoles, PyValue } from '../frameworks/types';
 import type { NormDiagnostic, QuickFix, RuleInfo, Severity, TextEdit } from './types';
@@ -100,3 +101,22 @@ export function outCount(p: ProducerCall): number | undefined {
 }
 
 export const producerName = (p: ProducerCall) => p.qualifiedName.split('.').pop()!;
+
+/** The norm's axis was written and differs from the class's default (`axis=-1` written out is the default). */
+export function axisMoved(layer: ResolvedLayer): boolean {
+  const ax = role(layer, 'axis');
+  if (!ax?.written) return false;
+  return JSON.stringify(ax.effective.value) !== JSON.stringify(defaultOf(layer, ax.name));
+}
+
+/**
+ * Operations that keep the channel count of what a producer outputs: elementwise ones, dropout,
+ * pooling, resizing. A concatenation, a reshape, a permute or a sum with another tensor do not.
+ */
+export const KEEP_CHANNELS: readonly OpKind[] = ['activation', 'dropout', 'pool', 'resize', 'identity', 'scale'];
+/**
+ * Operations that leave a per-channel constant (a conv bias) a per-channel constant of the
+ * same value: moving or reshaping axes. An add, a product, a dropout (it rescales in training)
+ * or an activation between change it, and the bias is then no longer cancelled.
+ */
+export const KEEP_BIAS: readonly OpKind[] = ['identity', 'permute', 'shape'];

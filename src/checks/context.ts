@@ -1,19 +1,22 @@
 /**
  * What the rules look at besides the normalization layers themselves: the convolution/linear
- * layers around them and which of those directly feeds which norm. "Directly feeds" is decided
- * only where the order is certain or conventional:
- * - consecutive elements of a Sequential container (`nn.Sequential(conv, bn)`, `keras.Sequential([conv, bn])`);
- * - consecutive assignment statements at the same indentation, nothing but blank lines and
- *   comments between them (`self.conv = nn.Conv2d(...)` then `self.bn = nn.BatchNorm2d(...)`,
- *   or the functional `x = layers.Conv2D(...)(x)` then `x = layers.GroupNormalization()(x)`).
+ * layers around them and which of those feeds which norm, from the data flow of the code
+ * (src/python/semantic/flow.ts): a `forward`/`__call__`/`call` applying `self.bn` to the output of
+ * `self.conv` however far apart they are declared, consecutive elements of a Sequential container,
+ * Keras functional graphs and Flax compact bodies; with the operations between (an activation, a
+ * dropout, a permute, a residual add, a concatenation), so that each rule decides which of them
+ * it looks through. Where the flow is not known (an unknown call, a loop over a module list), no
+ * producer feeds the norm and the rules that need one say nothing.
  */
 import type { FrameworkId, FrameworkInfo, PyValue } from '../frameworks/types';
-import { findContainer, findProducer, type ProducerSpec } from '../frameworks/producers';
+import { findProducer, type ProducerSpec } from '../frameworks/producers';
 import { bindArguments, findByQualifiedName } from '../frameworks';
 import type { CallArgument, CallRows, ImportBinding, Rebinding, ResolvedLayer, ScannedCall } from '../python/types';
 import { BindingTimeline } from '../python/resolve';
 import { DOTTED, LineIndex, maskPython } from './text';
 import { isExpr } from './format';
+import { FlowModel, type Op, type OpKind } from '../python/semantic/flow';
+import { parsePython, type Tree } from '../python/semantic/syntax';
 
 /** The part of a scan the rules need: the text, every call found, and the imports. */
 export interface ScanInput {
@@ -29,6 +32,10 @@ export interface ScanInput {
    * the recognizer resolves layers (a notebook passes one that sees earlier cells' imports).
    */
   qualify?: (callee: string, at: number) => string | null;
+  /** The module's data flow, when the caller already has it (the editor's PythonModule). */
+  flow?: FlowModel;
+  /** A parse of `text` to reuse for the data flow. */
+  tree?: Tree;
 }
 
 export interface ProducerCall {
@@ -41,15 +48,26 @@ export interface ProducerCall {
   opaque: boolean;
 }
 
+/** A producer whose output reaches a norm's input, and what happens to it on the way. */
 export interface Adjacency {
   producer: ProducerCall;
   layer: ResolvedLayer;
-  via: 'sequential' | 'statements';
-  /**
-   * The norm certainly receives the producer's output: Sequential order, or functional code where
-   * the norm is applied to the very name the producer's result was assigned to.
-   */
+  /** 'sequential': consecutive elements of a container; 'flow': applied one to the other's output in code. */
+  via: 'sequential' | 'flow';
+  /** Always true: an adjacency is only made where the data flow is known. */
   certain: boolean;
+  /**
+   * The operations between the producer's output and the norm's input, one list per way it gets
+   * there (an `if` may add a dropout on one side); empty lists when applied back to back.
+   */
+  paths: Op[][];
+  /** Offset of (one) application of the norm to the producer's output. */
+  at: number;
+}
+
+/** Whether every way from the producer to the norm passes only operations of the given kinds. */
+export function onlyThrough(a: Adjacency, kinds: readonly OpKind[]): boolean {
+  return a.paths.every((ops) => ops.every((o) => kinds.includes(o.kind)));
 }
 
 export interface RuleContext {
@@ -135,22 +153,9 @@ export function buildContext(
   const rows = scan.rows ?? rowsOf(scan.calls ?? []);
   const n = rows.count;
   const qualify = scan.qualify ?? qualifier(scan.imports, scan.rebinds);
-  /** Index of the first call starting at or after an offset. */
-  const firstAtOrAfter = (offset: number) => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rows.start(mid) < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-
-  // Only calls that name a producer, a container or functools.partial are built as objects.
+  // Only calls that name a producer or functools.partial are built as objects.
   const producers: ProducerCall[] = [];
   const producerAt = new Map<number, ProducerCall>();
-  const containers: { call: ScannedCall; elements: 'args' | 'list' }[] = [];
   const partialCalls: ScannedCall[] = [];
   for (let k = 0; k < n; k++) {
     const qn = qualify(rows.callee(k), rows.start(k));
@@ -163,10 +168,7 @@ export function buildContext(
       const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
       producers.push(p);
       producerAt.set(call.range.startOffset, p);
-      continue;
     }
-    const container = findContainer(qn);
-    if (container) containers.push({ call: rows.call(k), elements: container.elements });
   }
 
   const partials: ResolvedLayer[] = [];
@@ -202,42 +204,35 @@ export function buildContext(
   const layerAt = new Map<number, ResolvedLayer>();
   for (const l of layers) if (l.spec.form === 'module' && l.call.complete) layerAt.set(l.call.range.startOffset, l);
 
+  // Which producer's output reaches which norm's input: from the data flow of the code (see
+  // src/python/semantic/flow.ts), where the flow is known; nothing is guessed from the order of
+  // declarations. A producer and a norm of different frameworks are never paired.
   const adjacent: Adjacency[] = [];
-  const pair = (a: number, b: number, via: Adjacency['via'], certain: boolean) => {
-    const producer = producerAt.get(a);
-    const layer = layerAt.get(b);
-    if (!producer || !layer) return;
-    if (family(producer.spec.framework) !== family(layer.spec.framework)) return;
-    adjacent.push({ producer, layer, via, certain });
-  };
-
-  // Sequential containers: consecutive top-level calls separated by nothing but a comma.
-  for (const { call, elements } of containers) {
-    let from: number;
-    let to: number;
-    if (elements === 'list') {
-      const first = call.args.find((a) => a.name === undefined && !a.star);
-      if (!first || !/^[[(]/.test(first.text)) continue;
-      from = first.valueRange.startOffset + 1;
-      to = first.valueRange.endOffset - 1;
-    } else {
-      from = masked.indexOf('(', call.calleeRange.endOffset) + 1;
-      to = call.range.endOffset - 1;
-      if (from <= 0) continue;
+  const flow = scan.flow ?? new FlowModel(text, scan.tree ?? parsePython(text), qualify);
+  const byPair = new Map<string, Adjacency>();
+  for (const e of flow.edges()) {
+    const producer = producerAt.get(e.from);
+    const layer = layerAt.get(e.to);
+    if (!producer || !layer) continue;
+    if (family(producer.spec.framework) !== family(layer.spec.framework)) continue;
+    const key = `${e.from}>${e.to}`;
+    const known = byPair.get(key);
+    if (known) {
+      for (const p of e.paths) known.paths.push(p.ops);
+      continue;
     }
-    // [start, end) of each top-level element call
-    const items: number[] = [];
-    for (let i = firstAtOrAfter(from); i < n && rows.start(i) < to; i++) {
-      const s = rows.start(i);
-      const e = rows.end(i);
-      if (e > to) continue;
-      if (items.length && s < items[items.length - 1]) continue;
-      items.push(s, e);
-    }
-    for (let i = 0; i + 3 < items.length; i += 2) {
-      if (onlyComma(masked, items[i + 1], items[i + 2])) pair(items[i], items[i + 2], 'sequential', true);
-    }
+    const a: Adjacency = { producer, layer, via: e.via === 'sequential' ? 'sequential' : 'flow', certain: true, paths: e.paths.map((p) => p.ops), at: e.at };
+    byPair.set(key, a);
+    adjacent.push(a);
   }
+  // A norm fed by different producers in different places has no single feeding layer.
+  const feeding = new Map<ResolvedLayer, Adjacency>();
+  const ambiguous = new Set<ResolvedLayer>();
+  for (const a of adjacent) {
+    if (feeding.has(a.layer)) ambiguous.add(a.layer);
+    else feeding.set(a.layer, a);
+  }
+  for (const l of ambiguous) feeding.delete(l);
 
   // Assignment statements.
   const assignRe = new RegExp(String.raw`^([ \t]*)(${DOTTED})[ \t]*=[ \t]*$`, 'u');
@@ -256,52 +251,6 @@ export function buildContext(
     if (k >= 0 && masked[k] === '\\') return undefined;
     return { indent: m[1], target: m[2].replace(/[ \t]/g, '') };
   };
-  /**
-   * End of `Call(...)`, optionally applied once more as `Call(...)(x)`, when the rest of its line is
-   * empty; with the application's argument text.
-   */
-  const statementEnd = (call: ScannedCall): { end: number; applied?: string } | undefined => {
-    let end = call.range.endOffset;
-    let applied: string | undefined;
-    let k = end;
-    while (masked[k] === ' ' || masked[k] === '\t') k++;
-    if (masked[k] === '(') {
-      let depth = 0;
-      for (; k < masked.length; k++) {
-        const c = masked[k];
-        if (c === '(' || c === '[' || c === '{') depth++;
-        else if (c === ')' || c === ']' || c === '}') {
-          depth--;
-          if (depth === 0) break;
-        }
-      }
-      if (depth !== 0) return undefined;
-      applied = masked.slice(end, k + 1).trim().slice(1, -1).replace(/\s+/g, '');
-      end = k + 1;
-    }
-    const nl = masked.indexOf('\n', end);
-    if (masked.slice(end, nl < 0 ? masked.length : nl).trim() !== '') return undefined;
-    return { end, applied };
-  };
-
-  const byEnd = new Map<number, { producer: ScannedCall; indent: string; target: string; applied: boolean }>();
-  for (const p of producers) {
-    const start = statementStart(p.call);
-    const end = start && statementEnd(p.call);
-    if (start && end) byEnd.set(end.end, { producer: p.call, indent: start.indent, target: start.target, applied: end.applied !== undefined });
-  }
-  for (const layer of layerAt.values()) {
-    const start = statementStart(layer.call);
-    if (!start) continue;
-    // Walk back over blank and comment-only lines to the end of the previous statement.
-    let k = lines.lineStart(layer.call.range.startOffset) - 1;
-    while (k >= 0 && /\s/.test(masked[k])) k--;
-    const prev = byEnd.get(k + 1);
-    if (!prev || prev.indent !== start.indent) continue;
-    const applied = statementEnd(layer.call)?.applied;
-    pair(prev.producer.range.startOffset, layer.call.range.startOffset, 'statements', prev.applied && applied === prev.target);
-  }
-
   let allCalls: ScannedCall[] | undefined;
   return {
     text,
@@ -318,25 +267,10 @@ export function buildContext(
     },
     producers,
     adjacent,
-    feeding: new Map(adjacent.map((a) => [a.layer, a])),
+    feeding,
     framework,
     assignmentTarget: (call) => (statementStart(call) ? statementStart(call)!.target : undefined),
   };
-}
-
-/** JavaScript's `\s`. */
-const isSpace = (c: number) =>
-  (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-  c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-
-/** Whether text[from, to) is a comma with only whitespace around it. */
-function onlyComma(text: string, from: number, to: number): boolean {
-  let i = from;
-  while (i < to && isSpace(text.charCodeAt(i))) i++;
-  if (i >= to || text.charCodeAt(i) !== 44) return false;
-  i++;
-  while (i < to && isSpace(text.charCodeAt(i))) i++;
-  return i === to;
 }
 
 /** Whether two argument expressions denote the same count: equal integers, or identical source text. */

@@ -1,7 +1,7 @@
 /** conv-bias-before-bn: a conv/linear bias that the BatchNorm right after it cancels. */
 import type { NormDiagnostic } from './types';
-import { intValue, sameCount } from './context';
-import { diagnostic, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
+import { intValue, onlyThrough, sameCount } from './context';
+import { axisMoved, diagnostic, KEEP_BIAS, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 export const convBiasBeforeBn: DiagnosticCheck = {
   code: 'conv-bias-before-bn',
@@ -11,13 +11,17 @@ export const convBiasBeforeBn: DiagnosticCheck = {
     'BatchNorm subtracts the per-channel mean, so a constant per-channel bias added by the convolution or linear ' +
     'layer just before it cancels out exactly in training (and is absorbed by the running mean in evaluation). The ' +
     'bias costs parameters and memory and receives zero gradient; BatchNorm\'s own shift (beta) already provides ' +
-    'the offset. Turn the producer\'s bias off. This does not apply when an activation sits between them.',
+    'the offset. Turn the producer\'s bias off. NormLens says so only where the code applies the BatchNorm to the ' +
+    'producer\'s output with nothing but permutes or reshapes between: an activation, a dropout or a residual add between ' +
+    'them keeps the bias from cancelling.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const a of ctx.adjacent) {
       const { producer: p, layer } = a;
       if (layer.spec.kind !== 'batch_norm') continue;
-      if (role(layer, 'axis')?.written) continue;
+      if (axisMoved(layer)) continue;
+      // only axis moves and reshapes between: an add, a dropout or an activation keep the bias from cancelling
+      if (!onlyThrough(a, KEEP_BIAS)) continue;
       if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
       const act = p.spec.activationParam ? p.args.get(p.spec.activationParam) : undefined;
       if (act && !(act.value === null || act.value === 'linear')) continue;
@@ -32,8 +36,8 @@ export const convBiasBeforeBn: DiagnosticCheck = {
       if (ch?.written && outArg) {
         const known = intValue(ch.effective.value) !== undefined && intValue(outArg.value) !== undefined;
         const agree = sameCount(outArg, { value: ch.effective.value, text: ch.written.text });
-        if (known ? !agree : !a.certain && !agree) continue;
-      } else if (!a.certain) continue;
+        if (known && !agree) continue;
+      }
       const edit = setArgument(ctx, p.call, p.spec.bias.param, p.spec.bias.off, bias);
       out.push({
         about: layer.call.range,

@@ -1,7 +1,7 @@
 /** GroupNorm facts shared by its checks: the group count and the channel count it splits, and the divisors near a count. */
 import type { ResolvedLayer } from '../python/types';
-import { intValue, type ProducerCall, type RuleContext } from './context';
-import { outCount, role, type Bound } from './check';
+import { intValue, onlyThrough, type ProducerCall, type RuleContext } from './context';
+import { KEEP_CHANNELS, outCount, role, type Bound } from './check';
 
 export interface GroupFacts {
   groups: Bound;
@@ -27,7 +27,7 @@ export function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts |
   // The class takes no channel count (e.g. it infers it from the input): use the layer that feeds it.
   // Only where the norm certainly receives that output (Sequential order or functional data flow).
   const feed = ctx.feeding.get(layer);
-  if (feed && !feed.certain) return { groups, groupCount };
+  if (feed && !onlyThrough(feed, KEEP_CHANNELS)) return { groups, groupCount };
   const out = feed && outCount(feed.producer);
   if (feed && out !== undefined && !feed.producer.args.get(feed.producer.spec.layoutParam ?? '')) {
     return { groups, groupCount, channels: { count: out, from: feed.producer } };

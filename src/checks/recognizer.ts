@@ -15,7 +15,7 @@ export function recognize(text: string, options?: SemanticOptions): { scan: Scan
   const module = new PythonModule(text, options);
   const index = module.index;
   return {
-    scan: { text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
     layers: [...module.layers],
+    scan: { text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: module.flow() },
   };
 }

@@ -10,6 +10,7 @@ import { momentumConvention } from './momentum-convention';
 import { momentumRange } from './momentum-range';
 import { channelMismatch } from './channel-mismatch';
 import { convBiasBeforeBn } from './conv-bias-before-bn';
+import { layerNormChannelsFirst } from './layernorm-channels-first';
 import { epsZero } from './eps-zero';
 import { epsNegative } from './eps-negative';
 import { epsLarge } from './eps-large';
@@ -29,6 +30,7 @@ export const CHECKS: readonly Check[] = [
   momentumRange,
   channelMismatch,
   convBiasBeforeBn,
+  layerNormChannelsFirst,
   epsZero,
   epsNegative,
   epsLarge,

@@ -12,6 +12,7 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../checks';
+import { placementText } from '../explain/placement';
 import { moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../checks/types';
 import { pyRepr } from '../checks/format';
@@ -507,6 +508,7 @@ function fileJson(r: FileResult) {
         ...(l.origin?.definedBy ? { definedBy: { name: l.origin.definedBy.name, path: l.origin.definedBy.path ?? r.path, line: l.origin.definedBy.line + 1 } } : {}),
         ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
         ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
+        ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
       })),
       diagnostics: r.report.diagnostics.map((d) => ({
         ...jsonPosition(d.range),
@@ -612,6 +614,7 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       }
       for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);
       for (const line of wrap('defaults  ', defaults, pad.length)) lines.push(pad + paint(ANSI.dim, line));
+      if (l.placement) lines.push(`${pad}placed    ${placementText({ kind: l.placement.kind, addLine: l.placement.addLine + 1 })}`);
       for (const x of owned.get(l) ?? []) {
         const at = where(x.range, x.cell);
         lines.push(...message(x, `${pad}${'x'.repeat(8)}${at}  `, `${pad}${severity(x)} ${paint(ANSI.dim, at)}  `, pad.length + 8));

@@ -24,6 +24,7 @@ import type { HoverOptions } from './hover';
 import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg } from './links';
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
+import { placementText } from './placement';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
 export interface CompactSections {
@@ -35,6 +36,8 @@ export interface CompactSections {
   arguments: Md;
   /** Learnable parameters and buffers (a formula for symbolic sizes); '' for functions. */
   parameters: Md;
+  /** Pre-/post-norm placement in a residual block, from the code's data flow; '' when there is none. */
+  placement: Md;
   /**
    * Checks that hold for this layer in this code: the diagnostics about it and the notes its arguments make true (src/checks).
    * `text` is the whole message; `brief` the rule's title and its first fix, used when the whole
@@ -338,7 +341,7 @@ function linksText(ctx: LayerContext, explainArg: string, rank: number): Md {
   const start = startFromLayer(layer);
   return Md.join([
     Md.commandLink(Md.raw('Full explanation'), EXPLAIN_COMMAND, explainArg),
-    Md.commandLink(Md.raw('Comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind: layer.spec.kind, args: settings, rank })),
+    Md.commandLink(Md.raw('Comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind: layer.spec.kind, args: settings, rank , ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}) })),
     Md.commandLink(Md.raw('Calculators'), CALC_LIST_COMMAND, calcLinkArg(start)),
   ], ' · ');
 }
@@ -354,6 +357,7 @@ export function compactHover(layer: ResolvedLayer, opts: CompactOptions): Compac
     normalizes: normalizesText(ctx, core, rank),
     arguments: argumentsText(ctx),
     parameters: parametersText(ctx),
+    placement: layer.placement ? Md.text(placementText({ kind: layer.placement.kind, addLine: layer.placement.addLine + 1 })) : Md.raw(''),
     checks: checksFor(ctx, opts.diagnostics ?? []),
     glimpse: glimpseText(ctx, opts),
     links: opts.explainArg ? linksText(ctx, opts.explainArg, rank) : Md.raw(''),
@@ -362,7 +366,7 @@ export function compactHover(layer: ResolvedLayer, opts: CompactOptions): Compac
   // of about 250 px (VS Code's default hover height).
   const lines = (parts: Md[]) => Md.join(parts.filter((b) => b.length > 0), '  \n');
   const build = (brief: boolean) => Md.join([
-    lines([sections.title, sections.normalizes, sections.arguments, sections.parameters]),
+    lines([sections.title, sections.normalizes, sections.placement, sections.arguments, sections.parameters]),
     lines(sections.checks.map((c) => (brief ? c.brief : c.text))),
     lines([sections.glimpse, sections.links]),
   ].filter((b) => b.length > 0), '\n\n');

@@ -24,6 +24,7 @@ import { CALC_COMMANDS, calcLinkArg, panelLinkArg, OPEN_PANEL_COMMAND } from './
 import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
+import { placementText } from './placement';
 
 export interface HoverOptions {
   decimals: number;
@@ -392,7 +393,7 @@ function linksText(ctx: LayerContext): Md {
   // through the links' validators: only values they accept, bounded, reach a command.
   const settings = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
   const start = startFromLayer(layer);
-  const links = [Md.commandLink(Md.raw('Open in comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind, args: settings }))];
+  const links = [Md.commandLink(Md.raw('Open in comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind, args: settings , ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}) }))];
   const arg = calcLinkArg(start);
   const calc = (title: string, command: string) => links.push(Md.commandLink(Md.raw(title), command, arg));
   if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
@@ -460,7 +461,8 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
 
   const when = WHEN[spec.kind];
   const blank = Md.raw('');
-  const out: Md[] = [title, subtitle, blank, axes, ...(when ? [blank, when] : []), blank, formula, blank, modes, blank, Md.raw('#### Arguments'), args];
+  const placement = layer.placement ? md`*${Md.text(placementText({ kind: layer.placement.kind, addLine: layer.placement.addLine + 1 }))}*` : Md.raw('');
+  const out: Md[] = [title, subtitle, ...(placement.length ? [blank, placement] : []), blank, axes, ...(when ? [blank, when] : []), blank, formula, blank, modes, blank, Md.raw('#### Arguments'), args];
   if (parameters) out.push(blank, parameters);
   if (frameworks) out.push(blank, Md.raw('#### In other frameworks'), frameworks);
   if (mine.length || notes.length) {

@@ -126,7 +126,9 @@ export function calcLinkArg(start: CalcStart): string {
 /** The encoded argument of the "open in comparison panel" link (only values linkArgs accepts). */
 export function panelLinkArg(req: OpenRequest): string {
   const rank = typeof req.rank === 'number' && Number.isInteger(req.rank) && req.rank >= 2 && req.rank <= 5 ? { rank: req.rank } : {};
-  return encodeArg({ framework: req.framework, kind: req.kind, args: { ...linkArgs(req.args) }, ...rank });
+  const p = req.placement;
+  const placement = p && (p.kind === 'pre-norm' || p.kind === 'post-norm') && Number.isInteger(p.addLine) && p.addLine >= 1 ? { placement: { kind: p.kind, addLine: p.addLine } } : {};
+  return encodeArg({ framework: req.framework, kind: req.kind, args: { ...linkArgs(req.args) }, ...rank, ...placement });
 }
 
 /** A `command:` URI with one JSON argument, encoded as VS Code expects. */

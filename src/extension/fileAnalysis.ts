@@ -57,7 +57,7 @@ export class FileAnalysis {
       this.rulesKey = key;
       this.layersSeen = layers;
       const index = this.module.index;
-      const scan = { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] };
+      const scan = { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: this.module.flow() };
       this.diagnostics = runRules(scan, layers, { disabled: disabledRules });
     }
     return { layers, diagnostics: this.diagnostics };

@@ -10,6 +10,8 @@ import { analyzeSemantics, mergeLayers, type SemanticOptions, type SemanticResul
 import { parsePython, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { parser } from '@lezer/python';
+import { FlowModel } from './semantic/flow';
+import { BindingTimeline } from './resolve';
 
 /** Start offsets of rows, to find the call that starts exactly at an offset. */
 function callStartingAt(rows: CallRows, offset: number): ScannedCall | undefined {
@@ -29,6 +31,7 @@ export class PythonModule {
   private fragments: readonly TreeFragment[] = [];
   private sem: SemanticResult | null = null;
   private merged: ResolvedLayer[] | null = null;
+  private flowModel: FlowModel | null = null;
 
   constructor(
     text: string,
@@ -47,6 +50,7 @@ export class PythonModule {
     }
     this.sem = null;
     this.merged = null;
+    this.flowModel = null;
   }
 
   get text(): string {
@@ -72,9 +76,28 @@ export class PythonModule {
     return this.sem;
   }
 
-  /** Every normalization layer: direct calls and indirect ones, in text order. */
+  /** The data flow of the module's code (each function analyzed on first read). */
+  flow(): FlowModel {
+    if (!this.flowModel) {
+      const t = new BindingTimeline();
+      t.add(this.index.imports, this.index.rebinds);
+      t.seal();
+      this.flowModel = new FlowModel(this.index.text, this.syntax(), (callee, at) => t.qualify(callee, 0, at));
+    }
+    return this.flowModel;
+  }
+
+  /** Every normalization layer: direct calls and indirect ones, in text order, with their placement. */
   get layers(): ResolvedLayer[] {
-    if (!this.merged) this.merged = mergeLayers(this.index.layers, this.semantic());
+    if (!this.merged) {
+      const layers = mergeLayers(this.index.layers, this.semantic());
+      const placements = this.flow().placements();
+      const line = (o: number) => this.index.positionAt(o).line;
+      this.merged = layers.map((l) => {
+        const p = placements.get(l.call.range.startOffset);
+        return p ? { ...l, placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } } : l;
+      });
+    }
     return this.merged;
   }
 }

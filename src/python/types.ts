@@ -129,8 +129,23 @@ export interface LayerOrigin {
   computes?: string;
 }
 
+/**
+ * Where a normalization layer sits relative to a residual add, from the data flow of the code
+ * that applies it: 'pre-norm' (x + F(norm(x)): it normalizes the input of a branch whose output is
+ * added back to that input) or 'post-norm' (norm(x + F(x)): it normalizes the sum).
+ */
+export interface LayerPlacement {
+  kind: 'pre-norm' | 'post-norm';
+  /** 0-based line of the residual add. */
+  addLine: number;
+  /** 0-based line where the layer is applied. */
+  applyLine: number;
+}
+
 export interface ResolvedLayer {
   call: ScannedCall;
+  /** Pre-/post-norm placement in a residual block, when the data flow shows one. */
+  placement?: LayerPlacement;
   /** Set when the class was not named at the call (a parameter, partial, subclass, custom module...). */
   origin?: LayerOrigin;
   qualifiedName: string;

@@ -19,6 +19,9 @@ export const EXERCISE = {
   correct: 'batch',
 } as const;
 
+/** Title of the note that a layer's own pre-/post-norm placement follows. */
+export const PLACEMENT_NOTE = 'Pre-norm and post-norm';
+
 export const NOTES: { title: string; text: string }[] = [
   {
     title: 'RMSNorm',
@@ -29,7 +32,7 @@ export const NOTES: { title: string; text: string }[] = [
     text: 'GroupNorm splits the channels into groups and normalizes each group of each sample on its own, so it never looks across the batch and works the same for a batch of 1 as for 256. With one group it matches LayerNorm over (C, spatial); with one group per channel it is InstanceNorm. The channel count must divide evenly into the groups.',
   },
   {
-    title: 'Pre-norm and post-norm',
+    title: PLACEMENT_NOTE,
     text: 'The original Transformer normalized after each residual addition (post-norm: x = Norm(x + F(x))). Most current models normalize the input of each sublayer instead (pre-norm: x = x + F(Norm(x))), which leaves an unnormalized path through the residual stream and trains more stably in deep stacks, usually without a long learning-rate warm-up; a final norm after the last block is then needed.',
   },
   {

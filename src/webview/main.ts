@@ -19,7 +19,9 @@ import {
 } from './viewModel';
 import type { Env, GridView, Histogram, MethodView, NoiseView, View } from './viewModel';
 import { cubeSvg, esc, fmt, histogramSvg, lineChart } from './charts';
-import { EXERCISE, NOTES, exerciseFeedback } from './content';
+import { EXERCISE, NOTES, PLACEMENT_NOTE, exerciseFeedback } from './content';
+import { placementText } from '../explain/placement';
+import type { OpenRequest } from '../protocol';
 
 interface VsCodeApi {
   postMessage(msg: WebviewToHost): void;
@@ -35,6 +37,8 @@ let state: PanelState = loadState();
 let view: View;
 let hovered = 0;
 let message: { text: string; kind: 'error' | 'info' } | null = null;
+/** The placement of the layer the panel was opened from (not kept across reloads). */
+let placement: OpenRequest['placement'];
 
 function loadState(): PanelState {
   const saved = vscode.getState();
@@ -125,7 +129,7 @@ function skeleton(): void {
       <h2 id="ex-h">Exercise</h2><p class="question">${esc(EXERCISE.question)}</p>
       <div role="radiogroup" aria-label="Answers" id="answers">${EXERCISE.options.map((o) => `<label class="answer"><input type="radio" name="answer" value="${o.id}"> ${esc(o.text)}</label>`).join('')}</div>
       <div id="feedback" aria-live="polite"></div>`),
-    h('section', { class: 'notes', 'aria-labelledby': 'notes-h' }, `<h2 id="notes-h">Notes</h2>${NOTES.map((n) => `<h3>${esc(n.title)}</h3><p>${esc(n.text)}</p>`).join('')}<p id="notes-computed" class="muted"></p>`),
+    h('section', { class: 'notes', 'aria-labelledby': 'notes-h' }, `<h2 id="notes-h">Notes</h2>${NOTES.map((n) => `<h3>${esc(n.title)}</h3><p>${esc(n.text)}</p>${n.title === PLACEMENT_NOTE ? '<p id="notes-placement" class="placement"></p>' : ''}`).join('')}<p id="notes-computed" class="muted"></p>`),
   );
   wire();
 }
@@ -581,6 +585,8 @@ function renderExercise(): void {
   if (ins.groupCVsInstance !== null) checks.push(`GroupNorm with one group per channel differs from InstanceNorm by at most ${fmt(ins.groupCVsInstance)}`);
   if (ins.groupOneVsLayer !== null) checks.push(`GroupNorm with one group differs from LayerNorm over (C, spatial) by at most ${fmt(ins.groupOneVsLayer)}`);
   if (ins.rmsOutputMean !== null) checks.push(`RMSNorm's output for the first sample has mean ${fmt(ins.rmsOutputMean)} (LayerNorm's: 0)`);
+  const placed = $('notes-placement');
+  if (placed) placed.textContent = placement ? `The layer you opened the panel from is ${placementText(placement)}.` : '';
   $('notes-computed').textContent = checks.length ? `Computed on this input: ${checks.join('; ')}.` : '';
   if (!state.answer) {
     fb.innerHTML = '<p class="muted">Choose an answer; the explanation uses the numbers this panel computed.</p>';
@@ -627,7 +633,9 @@ window.addEventListener('message', (ev: MessageEvent) => {
   if (msg.type === 'reset') {
     state = initialState(state.framework);
     message = null;
+    placement = undefined;
   } else {
+    placement = msg.request.placement;
     const r = applyOpenRequest(state, msg.request, NORM_CLASSES);
     state = r.state;
     message = r.notes.length ? { text: r.notes.join(' '), kind: 'info' } : null;

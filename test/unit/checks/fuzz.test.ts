@@ -44,8 +44,9 @@ describe('rules: robustness', () => {
   it('find every bias finding in a large model file (timed in the bench)', () => {
     const block =
       'class B(nn.Module):\n    def __init__(self):\n        self.conv = nn.Conv2d(64, 64, 3)\n        self.bn = nn.BatchNorm2d(64)\n' +
-      '        self.seq = nn.Sequential(nn.Linear(8, 16), nn.LayerNorm(16), nn.GroupNorm(4, 16))\n        self.n = nn.InstanceNorm2d(8)\n\n';
-    const text = 'import torch.nn as nn\n' + block.repeat(2000); // 14,000 lines
+      '        self.seq = nn.Sequential(nn.Linear(8, 16), nn.LayerNorm(16), nn.GroupNorm(4, 16))\n        self.n = nn.InstanceNorm2d(8)\n\n' +
+      '    def forward(self, x):\n        return self.bn(self.conv(x))\n\n';
+    const text = 'import torch.nn as nn\n' + block.repeat(2000); // 18,000 lines
     const ds = checkDocument(text);
     assert.equal(ds.filter((d) => d.code === 'conv-bias-before-bn').length, 2000);
   });

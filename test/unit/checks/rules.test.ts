@@ -120,7 +120,10 @@ describe('rules: GroupNorm', () => {
 
   it('does not guess a Keras GroupNormalization channel count without a preceding layer', () => {
     assert.deepEqual(codes(KERAS + 'x = layers.GroupNormalization(groups=32)(x)\n'), []);
-    assert.deepEqual(codes(KERAS + 'x = layers.Conv2D(48, 3)(x)\ny = other(x)\nx = layers.GroupNormalization()(x)\n'), []);
+    // The data flow is known here: the GroupNormalization takes the Conv2D's 48 channels (Keras 3.15.1 raises
+    // "Number of groups (32) must be a multiple of the number of channels (48)"); an unknown call between hides them.
+    assert.deepEqual(codes(KERAS + 'x = layers.Conv2D(48, 3)(x)\ny = other(x)\nx = layers.GroupNormalization()(x)\n'), ['groupnorm-divisibility']);
+    assert.deepEqual(codes(KERAS + 'x = layers.Conv2D(48, 3)(x)\nx = other(x)\nx = layers.GroupNormalization()(x)\n'), []);
   });
 
   it('takes the channel count of a Flax GroupNorm from the Conv before it', () => {
@@ -244,25 +247,27 @@ describe('rules: channel mismatch', () => {
     assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3), nn.LayerNorm(32))\n'), []);
   });
 
-  it('needs the norm to follow directly', () => {
-    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.ReLU(), nn.BatchNorm2d(32))\n'), []);
+  it('looks through what keeps the channel count, and nothing else', () => {
+    // An activation keeps the 64 channels: PyTorch 2.13 raises "running_mean should contain 64 elements not 32".
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.ReLU(), nn.BatchNorm2d(32))\n'), ['channel-mismatch']);
+    assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.Flatten(), nn.BatchNorm1d(32))\n'), []);
     assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False).cuda(), nn.BatchNorm2d(32))\n'), []);
     assert.deepEqual(codes(TORCH + 'net = nn.Sequential(nn.Conv2d(3, c, 3, bias=False), nn.BatchNorm2d(32))\n'), []);
   });
 
-  it('checks consecutive assignments at the same indentation', () => {
-    const body = (between: string, second = '        ') =>
-      TORCH +
-      'class Net(nn.Module):\n' +
-      '    def __init__(self):\n' +
-      '        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n' +
-      between +
-      `${second}self.bn = nn.BatchNorm2d(32)\n`;
-    const src = body('');
-    assert.equal(underlined(src, only(src, 'channel-mismatch')), '32');
-    assert.deepEqual(codes(body('\n        # a comment\n\n')), ['channel-mismatch']);
-    assert.deepEqual(codes(body('        self.act = nn.ReLU()\n')), []);
-    assert.deepEqual(codes(body('', '    ')), []);
+  it('checks a norm applied to the conv output in forward, however the two are declared', () => {
+    const net = (init: string, forward: string) =>
+      TORCH + 'class Net(nn.Module):\n    def __init__(self):\n' + init + '\n    def forward(self, x):\n' + forward;
+    const apart = net(
+      '        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.head = nn.Linear(64, 10)\n        self.bn = nn.BatchNorm2d(32)\n',
+      '        return self.bn(self.conv(x))\n',
+    );
+    assert.equal(underlined(apart, only(apart, 'channel-mismatch')), '32');
+    // declared back to back, but forward puts an unknown function between: nothing is known
+    const unknown = net('        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.bn = nn.BatchNorm2d(32)\n', '        return self.bn(other(self.conv(x)))\n');
+    assert.deepEqual(codes(unknown), []);
+    // declared without a forward: the order of declarations is no data flow
+    assert.deepEqual(codes(TORCH + 'class Net(nn.Module):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.bn = nn.BatchNorm2d(32)\n'), []);
   });
 
   it('does not take a norm of the conv input (pre-norm order) or a LayerNorm in assignment order as a mismatch', () => {
@@ -298,10 +303,13 @@ describe('rules: conv bias before BatchNorm', () => {
     assert.equal(underlined(pos, only(pos, 'conv-bias-before-bn')), 'True');
   });
 
-  it('accepts consecutive assignments whose channel expressions match', () => {
-    const src = TORCH + 'self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)\nself.bn1 = nn.BatchNorm2d(cout)\n';
-    assert.equal(underlined(src, only(src, 'conv-bias-before-bn')), 'Conv2d');
-    assert.deepEqual(codes(TORCH + 'self.conv1 = nn.Conv2d(cin, cout, 3)\nself.bn1 = nn.BatchNorm2d(cin)\n'), []);
+  it('accepts a conv and a norm applied back to back whose channel expressions match', () => {
+    const net = (bn: string) =>
+      TORCH + 'class B(nn.Module):\n    def __init__(self, cin, cout):\n        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)\n' +
+      `        self.bn1 = nn.BatchNorm2d(${bn})\n\n    def forward(self, x):\n        return self.bn1(self.conv1(x))\n`;
+    assert.equal(underlined(net('cout'), only(net('cout'), 'conv-bias-before-bn')), 'Conv2d');
+    // Applied to the conv's output, BatchNorm2d(cin) runs only when cin == cout, and then cancels the bias too.
+    assert.deepEqual(codes(net('cin')), ['conv-bias-before-bn']);
   });
 
   it('stays quiet for bias=False, **kwargs, GroupNorm, and an activation inside the producer', () => {

@@ -176,3 +176,37 @@ describe('normlens inspect: threads and calls between files', () => {
     }
   });
 });
+
+describe('normlens inspect: placement in residual blocks', () => {
+  it('reports "placement" per layer in --json and a "placed" line in text', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'normlens-inspect-'));
+    try {
+      const file = path.join(dir, 'block.py');
+      writeFileSync(
+        file,
+        TORCH +
+          'class Block(nn.Module):\n' +
+          '    def __init__(self, d):\n' +
+          '        super().__init__()\n' +
+          '        self.norm = nn.LayerNorm(d)\n' +
+          '        self.post = nn.LayerNorm(d)\n' +
+          '        self.mlp = nn.Linear(d, d)\n' +
+          '\n' +
+          '    def forward(self, x):\n' +
+          '        residual = x\n' +
+          '        x = self.norm(x)\n' +
+          '        x = residual + self.mlp(x)\n' +
+          '        return self.post(x + self.mlp(x))\n',
+      );
+      const r = await inspect(['--json', file]);
+      assert.equal(r.code, 0, r.stderr);
+      const layers = JSON.parse(r.stdout).files[0].layers as { line: number; placement?: string; residualAddLine?: number }[];
+      assert.deepEqual(layers.map((l) => [l.line, l.placement, l.residualAddLine]), [[5, 'pre-norm', 12], [6, 'post-norm', 13]]);
+      const text = await inspect([file]);
+      assert.match(text.stdout, /placed +pre-norm: normalizes the input of a branch added back to it, line 12/);
+      assert.match(text.stdout, /placed +post-norm: normalizes the sum of the residual add, line 13/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

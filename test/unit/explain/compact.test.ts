@@ -40,6 +40,9 @@ class Bottleneck(nn.Module):
         self.bn1 = norm_layer(planes)
         self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, padding=1)
         self.bn2 = norm_layer(planes)
+
+    def forward(self, x):
+        return self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
 `;
 const HF = `${TORCH}
 class LlamaRMSNorm(nn.Module):
@@ -251,5 +254,23 @@ describe('explain/compactHover: exactly the checks that hold, worded as the diag
     const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, track_running_stats=False)\n', 'BatchNorm2d');
     assert.deepEqual(hover.sections.checks.map((c) => [c.code, c.severity]), [['no-running-stats', 'note']]);
     assert.match(hover.markdown, /\*\*Batch statistics at inference too:\*\* `track_running_stats=False`: inference also uses/);
+  });
+});
+
+describe('compact hover: placement in a residual block', () => {
+  it('says pre-norm or post-norm in one line, and the panel link carries it', () => {
+    const src =
+      TORCH +
+      'class Layer(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n        self.LayerNorm = nn.LayerNorm(d)\n        self.dense = nn.Linear(d, d)\n\n' +
+      '    def forward(self, hidden_states, input_tensor):\n        hidden_states = self.dense(hidden_states)\n        return self.LayerNorm(hidden_states + input_tensor)\n';
+    const h = at(src, 'self.LayerNorm = nn.LayerNorm(d)').hover;
+    assert.match(h.markdown, /post-norm: normalizes the sum of the residual add, line 12/);
+    const panel = /command:normlens\.openPanel\?([^)\s]+)/.exec(h.markdown);
+    assert.ok(panel);
+    assert.deepEqual(JSON.parse(decodeURIComponent(panel[1]))[0]?.placement ?? JSON.parse(decodeURIComponent(panel[1])).placement, { kind: 'post-norm', addLine: 12 });
+    // the full explanation says it too
+    assert.match(explainLayer(at(src, 'self.LayerNorm = nn.LayerNorm(d)').layer, opts).markdown, /post-norm: normalizes the sum of the residual add, line 12/);
+    // a norm outside any residual block gets no such line
+    assert.doesNotMatch(at(TORCH + 'ln = nn.LayerNorm(8)\n', 'nn.LayerNorm(8)').hover.markdown, /pre-norm|post-norm/);
   });
 });

@@ -65,14 +65,14 @@ describe('explain/explainLayer', () => {
     // Without the document's diagnostics nothing is claimed about the code.
     assert.deepEqual(hover.sections.checks, []);
     assert.deepEqual(hover.sections.advice.map((p) => p.id), ['train-eval-mismatch', 'batch-size-one', 'freeze-when-finetuning']);
-    const src = 'import torch.nn as nn\nconv = nn.Conv2d(3, 64, 3)\nbn = nn.BatchNorm2d(64, momentum=0.99)\n';
+    const src = 'import torch.nn as nn\nnet = nn.Sequential(\n    nn.Conv2d(3, 64, 3),\n    nn.BatchNorm2d(64, momentum=0.99),\n)\n';
     const { layers, diagnostics } = analyzeDocument(src);
     const h = explainLayer(layers[0], { ...opts, diagnostics });
     assert.deepEqual(h.sections.checks.map((c) => c.code), ['conv-bias-before-bn', 'momentum-convention']);
     assert.match(h.markdown, /#### In this code\n- \*\*info\*\* The bias of this Conv2d is cancelled by the BatchNorm2d that follows .*\n- \*\*warning\*\* momentum=0\.99 in PyTorch is the weight of the new batch/);
     assert.match(h.markdown, /the same averaging here is momentum=0\.01\. \(`momentum-convention`\)/);
     // bias=False above: no bias line; the default momentum: no convention line.
-    const clean = analyzeDocument('import torch.nn as nn\nconv = nn.Conv2d(3, 64, 3, bias=False)\nbn = nn.BatchNorm2d(64)\n');
+    const clean = analyzeDocument('import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n');
     const c = explainLayer(clean.layers[0], { ...opts, diagnostics: clean.diagnostics });
     assert.deepEqual(c.sections.checks, []);
     assert.doesNotMatch(c.markdown, /In this code|[Bb]ias before|cancelled|other convention/);

@@ -35,6 +35,13 @@ describe('panel protocol: host → webview', () => {
     assert.match(reason(parseHostMessage({ type: 'open', request: { args: { f: { expr: 'a', more: 1 } } } })), /argument "f"/);
     assert.match(reason(parseHostMessage({ type: 'open', request: { framework: 'pytorch', layer: 'x' } })), /unknown field "layer"/);
   });
+  it('accepts a layer\'s placement and rejects a malformed one', () => {
+    const ok = parseOpenRequest({ kind: 'layer_norm', placement: { kind: 'pre-norm', addLine: 57 } });
+    assert.deepEqual(ok, { ok: true, value: { kind: 'layer_norm', placement: { kind: 'pre-norm', addLine: 57 } } });
+    assert.match(reason(parseOpenRequest({ placement: { kind: 'sandwich', addLine: 3 } })), /placement kind must be "pre-norm" or "post-norm"/);
+    assert.match(reason(parseOpenRequest({ placement: { kind: 'post-norm', addLine: 0 } })), /placement addLine must be a line number from 1, got 0/);
+    assert.match(reason(parseOpenRequest({ placement: { kind: 'post-norm', addLine: 2, at: 1 } })), /placement must be \{ kind, addLine \}/);
+  });
   it('rejects absurdly deep argument values instead of recursing without bound', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100; i++) deep = [deep];
