@@ -1,6 +1,7 @@
 /**
  * Incremental recognition for the editor. An edit is rescanned from the nearest clean line
- * start before it (a line start at bracket depth 0, outside strings) until the scan reaches a
+ * start before it (a line start at bracket depth 0, outside strings, or a `def`/`class` line that
+ * ends brackets a half-typed line left open) until the scan reaches a
  * clean line start at or after the edit's end that was also clean in the previous scan: from
  * there on tokens, calls and imports are the old ones moved by the edit's length, so their rows
  * are shifted rather than rescanned. The result always equals a full rescan of the new text.
@@ -453,8 +454,10 @@ export class DocumentIndex {
     const clean = this.clean;
 
     // restart at the last clean line start strictly before the edit (or 0): the edit may join a
-    // line break with the one before it (\r + \n)
-    const ci = Math.max(0, clean.lowerBound(s) - 1);
+    // line break with the one before it (\r + \n); and one before that, since whether a line
+    // start is clean may depend on the line's first word (`def`/`class` end open brackets), which
+    // the edit may change
+    const ci = Math.max(0, clean.lowerBound(s) - 2);
     const restart = clean.get(ci);
     const restartLine = this.lineStarts.lowerBound(restart);
     const threshold = s + newText.length;

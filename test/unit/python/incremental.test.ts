@@ -15,6 +15,8 @@ const FRAGMENTS = [
   'from torch.nn import BatchNorm2d as BN\n', 'import flax.linen as nn\n', 'nn = None\n', 'def BN(): pass\n',
   'lambda a, b: ', ':', ';', '1e-3', '-1', '0x1F', 'None', 'True', '*', '**', 'é', '🙂', '\ud800', '\0', 'match ',
   'case ', 'def ', 'class ', 'from . import x\n', 'from torch.nn import *\n', '@', 'if ', 'else', '\t', '\f',
+  // broken states: a call left open above a definition, definitions typed into open brackets
+  'x = foo(\n', '\ndef f(a,\n', 'async def ', '\nclass C(B):\n    def m(self, ', 'y = [1,\n',
 ];
 
 const textArb = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 60 }).map((a) => a.join(''));
