@@ -32,17 +32,22 @@ function callStartingAt(rows: CallRows, offset: number): ScannedCall | undefined
   return lo < rows.count && rows.start(lo) === offset ? rows.call(lo) : undefined;
 }
 
-/** A block's analysis, in the coordinates of the text it was computed from plus `bias`. */
-interface BlockResult {
-  model: ModuleModel;
+/** One of a block's own statements now: where it is, and how its analysis maps to today's text. */
+interface OwnStatement {
+  from: number;
+  to: number;
+  line: number;
+  character: number;
+  /** Index of its first call row (the scanner's rows) now. */
+  firstRow: number;
   /** Offsets now = the model's + bias. */
   bias: number;
-  /** Line of the block's first own statement (imports aside) now. */
-  line: number;
-  /** Offset of the block's first own statement now. */
-  from: number;
-  /** The block's own statements now: where each starts, and the index of its first call row when analyzed. */
-  own: { from: number; to: number; firstRow: number }[];
+}
+
+/** A block's analysis, with its statements' places now. */
+interface BlockResult {
+  model: ModuleModel;
+  own: OwnStatement[];
   /** Semantic layers (sizes resolved), in today's coordinates. */
   layers: ResolvedLayer[];
   /** Model offsets of the semantic layers' calls, and of calls written with a shadowed name. */
@@ -51,19 +56,19 @@ interface BlockResult {
 }
 
 /**
- * The same layer with every offset moved by d (lines and columns stay: the text moved along its
+ * The same layer with every offset moved (lines and columns stay: the text moved along its
  * lines) and the enclosing call's row index by `rows` (calls were added or removed above).
  */
-function moveLayer<T>(v: T, d: number, rows: number): T {
-  if (Array.isArray(v)) return v.map((x) => moveLayer(x, d, rows)) as T;
+function moveLayer<T>(v: T, move: (offset: number) => number, rows: number): T {
+  if (Array.isArray(v)) return v.map((x) => moveLayer(x, move, rows)) as T;
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   for (const key in o) {
     const x = o[key];
-    if ((key === 'startOffset' || key === 'endOffset') && typeof x === 'number') copy[key] = x + d;
+    if ((key === 'startOffset' || key === 'endOffset') && typeof x === 'number') copy[key] = move(x);
     else if (key === 'parent' && typeof x === 'number') copy[key] = x + rows;
-    else copy[key] = key === 'spec' ? x : moveLayer(x, d, rows);
+    else copy[key] = key === 'spec' ? x : moveLayer(x, move, rows);
   }
   return copy as T;
 }
@@ -79,6 +84,8 @@ export class PythonModule {
   private blockResults = new Map<string, BlockResult>();
   /** Blocks analyzed again by the last read, and reused (for the bench and tests). */
   stats = { analyzed: 0, reused: 0, moved: 0 };
+  /** Milliseconds of the last read, by phase (for the bench). */
+  phases = { tree: 0, blocks: 0, keys: 0, analysis: 0, direct: 0, merge: 0 };
 
   constructor(
     text: string,
@@ -134,50 +141,72 @@ export class PythonModule {
   }
 
   private blockLayers(): ResolvedLayer[] {
+    const ph = { tree: 0, blocks: 0, keys: 0, analysis: 0, direct: 0, merge: 0 };
+    let t0 = performance.now();
+    const lap = (k: keyof typeof ph) => {
+      const t = performance.now();
+      ph[k] += t - t0;
+      t0 = t;
+    };
     const tree = this.syntax();
     const text = this.index.text;
+    lap('tree');
     const items = this.blockCache.items(tree, text);
     const blocks = this.blockCache.blocks(items);
+    lap('blocks');
     const rows = this.index.callRows();
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
     const next = new Map<string, BlockResult>();
     const stats = { analyzed: 0, reused: 0, moved: 0 };
     // each block's own statements, by start offset, for the direct layers
-    const owner: { from: number; to: number; r: BlockResult }[] = [];
+    const owner: { from: number; to: number; bias: number; r: BlockResult }[] = [];
     for (const b of blocks) {
-      // the key: statements' texts and relative places, and the scanner's calls in them (a
-      // bracket left open above may change how the same text is scanned)
+      if (!b.own.length) continue;
+      // the key: statements' texts, and the scanner's calls in them (a bracket left open above
+      // may change how the same text is scanned)
       let key = this.blockKey(b);
-      const own = b.own.map((it) => {
+      const own: OwnStatement[] = b.own.map((it) => {
         const s = this.index.callShape(it.from, it.to);
         key += s.shape + '\u0003';
-        return { from: it.from, to: it.to, firstRow: s.firstRow };
+        const at = pos(it.from);
+        return { from: it.from, to: it.to, line: at.line, character: at.character, firstRow: s.firstRow, bias: 0 };
       });
       let r = this.blockResults.get(key);
-      if (!b.own.length) continue;
-      const from = b.own[0].from;
-      const line = pos(from).line;
-      const rowsMoved = r ? own.some((o, i) => o.firstRow !== r!.own[i].firstRow) : false;
-      if (r && !next.has(key) && r.from === from && r.line === line && !rowsMoved) stats.reused++;
-      else if (r && !next.has(key) && r.line === line && r.from - r.bias !== 0) {
-        // moved along its lines: the same analysis, offsets (and call rows) moved
-        const d = from - r.from;
+      lap('keys');
+      if (r && next.has(key)) r = undefined;
+      // reusable when every statement kept its line (so every line number it shows stays true)
+      // and none moved away from offset 0 (where a hop without a place points too)
+      const kept = r && own.every((o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from - r!.own[i].bias !== 0));
+      if (r && kept && own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow)) stats.reused++;
+      else if (r && kept) {
+        // moved along their lines: the same analysis, offsets (and call rows) moved per statement
         const old = r;
+        for (let i = 0; i < own.length; i++) own[i].bias = old.own[i].bias + own[i].from - old.own[i].from;
+        const at = (o: number) => {
+          // the statement an offset of the old layers lies in (ends included: a range may end there)
+          let lo = 0;
+          let hi = old.own.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (old.own[mid].from <= o) lo = mid;
+            else hi = mid - 1;
+          }
+          return old.own[lo].from <= o && o <= old.own[lo].to ? lo : -1;
+        };
         const layers = old.layers.map((l) => {
-          const at = l.call.range.startOffset;
-          const i = old.own.findIndex((o) => o.from <= at && at < o.to);
-          return moveLayer(l, d, i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0);
+          const i = at(l.call.range.startOffset);
+          return moveLayer(l, (o) => {
+            const j = at(o);
+            return j < 0 ? o : o + own[j].from - old.own[j].from;
+          }, i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0);
         });
-        r = { ...old, bias: old.bias + d, from, layers, own };
+        r = { ...old, layers, own };
         stats.moved++;
       } else {
         const sem = analyzeBlock(text, tree, b.items.map((i) => i.node), b.execEnd, callAt, pos, { ...this.options, tree });
         r = {
           model: sem.model,
-          bias: 0,
-          line,
-          from,
           own,
           layers: sem.layers.map((l) => resolveSizes(l, sem.model)),
           semStarts: new Set(sem.layers.map((l) => l.call.range.startOffset)),
@@ -186,7 +215,8 @@ export class PythonModule {
         stats.analyzed++;
       }
       next.set(key, r);
-      for (const it of b.own) owner.push({ from: it.from, to: it.to, r });
+      for (const o of r.own) owner.push({ from: o.from, to: o.to, bias: o.bias, r });
+      lap('analysis');
     }
     this.blockResults = next;
     this.stats = stats;
@@ -195,37 +225,38 @@ export class PythonModule {
     // shadowed), then the semantic ones, in text order
     const out: ResolvedLayer[] = [];
     let k = 0;
-    for (const l of this.index.layers) {
+    const direct = this.index.layers;
+    lap('direct');
+    for (const l of direct) {
       const at = l.call.range.startOffset;
       while (k < owner.length && owner[k].to <= at) k++;
-      const o = k < owner.length && owner[k].from <= at ? owner[k].r : null;
+      const o = k < owner.length && owner[k].from <= at ? owner[k] : null;
       if (!o) {
         out.push(l);
         continue;
       }
-      if (o.semStarts.has(at - o.bias) || o.shadowed.has(at - o.bias)) continue;
-      out.push(resolveSizes(l, o.model, o.bias));
+      if (o.r.semStarts.has(at - o.bias) || o.r.shadowed.has(at - o.bias)) continue;
+      out.push(resolveSizes(l, o.r.model, o.bias));
     }
     for (const r of next.values()) for (const l of r.layers) out.push(l);
-    return out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+    out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+    lap('merge');
+    this.phases = ph;
+    return out;
   }
 
   /**
-   * A block's statements: their texts, and the places of its own statements relative to the
-   * first of them (offsets and lines). The imports every block gets count by their text and order
-   * only: they give values without places (an import hop is recorded only with a host, for
-   * siblings' names; then their places count too).
+   * A block's statements by text and kind, in order (which never ran, too). Their places are
+   * not part of it: a block reused elsewhere has its offsets moved, and only while every own
+   * statement keeps its line. The imports every block gets give values without places (an import
+   * hop is recorded only with a host, for siblings' names: then their places count too).
    */
   private blockKey(b: Block): string {
-    if (!b.own.length) return '';
-    const first = b.own[0].from;
-    const line0 = this.index.positionAt(first).line;
     const placed = !!this.options.host;
     let key = '';
     for (const it of b.items) {
       const dead = b.execEnd !== undefined && it.from >= b.execEnd ? 'x' : '';
-      if (it.info.isImport && !placed) key += `i${dead}\u0001${it.text}\u0002`;
-      else key += `${it.from - first}:${this.index.positionAt(it.from).line - line0}:${it.node.name}:${dead}\u0001${it.text}\u0002`;
+      key += `${it.info.isImport && placed ? it.from : ''}:${it.node.name}:${dead}\u0001${it.text}\u0002`;
     }
     return key;
   }
