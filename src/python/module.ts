@@ -44,6 +44,20 @@ interface OwnStatement {
   bias: number;
 }
 
+/** Start of the top-level statement before the first one holding a syntax error, or -1. */
+function firstError(tree: Tree): number {
+  for (let c = tree.topNode.firstChild; c; c = c.nextSibling) {
+    let bad = c.type.isError;
+    if (!bad) {
+      const cur = c.cursor();
+      const end = c.to;
+      while (!bad && cur.next() && cur.from <= end) if (cur.type.isError) bad = true;
+    }
+    if (bad) return c.prevSibling ? c.prevSibling.from : 0;
+  }
+  return -1;
+}
+
 /** A block's analysis, with its statements' places now. */
 interface BlockResult {
   model: ModuleModel;
@@ -114,8 +128,14 @@ export class PythonModule {
   syntax(): Tree {
     if (!this.tree) {
       const text = this.index.text;
-      this.tree = this.fragments.length ? parser.parse(text, this.fragments) : parsePython(text);
-      this.fragments = TreeFragment.addTree(this.tree);
+      let tree = this.fragments.length ? parser.parse(text, this.fragments) : parsePython(text);
+      // Lezer may reuse, after an error, nodes of the previous tree where a fresh parse recovers
+      // otherwise; the tree must be the one a fresh parse gives, so when the new tree holds an
+      // error, the part from the statement before the first error on is parsed again without reuse
+      const bad = this.fragments.length ? firstError(tree) : -1;
+      if (bad >= 0) tree = parser.parse(text, TreeFragment.applyChanges(this.fragments, [{ fromA: bad, toA: text.length, fromB: bad, toB: text.length }]));
+      this.tree = tree;
+      this.fragments = TreeFragment.addTree(tree);
     }
     return this.tree;
   }
