@@ -276,7 +276,8 @@ export class PythonModule {
     let key = '';
     for (const it of b.items) {
       const dead = b.execEnd !== undefined && it.from >= b.execEnd ? 'x' : '';
-      key += `${it.info.isImport && placed ? it.from : ''}:${it.node.name}:${dead}\u0001${it.text}\u0002`;
+      // the info's id stands for the statement's kind and text (infos are shared by text)
+      key += `${it.info.isImport && placed ? it.from : ''}:${it.info.id}${dead};`;
     }
     return key;
   }

@@ -21,6 +21,8 @@ import { child, children, paramList, statements, type SyntaxNode, type Tree } fr
 
 /** What a top-level statement says about names, from its text alone. */
 export interface ItemInfo {
+  /** Names this (kind, text) of statement for as long as the cache keeps it. */
+  id: number;
   /** Every name it may read or bind in the module scope (more is safe: see freeNames). */
   words: readonly string[];
   /** Names it binds at module level other than by a plain import statement (also `global` names anywhere in it). */
@@ -243,6 +245,8 @@ function freeNames(n: SyntaxNode, text: string, locals: Set<string>[], out: Set<
   for (let c = n.firstChild; c; c = c.nextSibling) freeNames(c, text, locals, out, depth + 1, inClass);
 }
 
+let nextInfo = 0;
+
 function itemInfo(n: SyntaxNode, text: string): ItemInfo {
   const src = text.slice(n.from, n.to);
   const words = new Set<string>();
@@ -252,7 +256,7 @@ function itemInfo(n: SyntaxNode, text: string): ItemInfo {
   if (!isImport) moduleBinds(n, text, binds);
   // `global x` / `nonlocal x` anywhere (inside a def too) may bind x in the module
   for (const m of src.matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) binds.add(w);
-  return { words: [...words], binds: [...binds], isImport, barrier: !isImport && ends(n) };
+  return { id: nextInfo++, words: [...words], binds: [...binds], isImport, barrier: !isImport && ends(n) };
 }
 
 /** Item infos by statement text, kept across edits (bounded: cleared past a size). */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { EditStream, indirectModel } from '../../../bench/semantic';
 import { DocumentIndex, PythonModule, recognize as recognizeAll, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const FRAGMENTS = [
@@ -215,6 +216,23 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
     assert.ok(m.stats.moved >= 1, JSON.stringify(m.stats));
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
+  });
+});
+
+describe('python module: a long stream of editing on a large model file', () => {
+  it('equals a fresh analysis along the way (an error typed where Lezer would reuse nodes a fresh parse recovers otherwise)', function () {
+    this.timeout(600_000);
+    // the bench's file and stream: at edit 126 an `s` typed into an indentation leaves an error
+    // after which a reparse reusing the previous tree lost the next classes' layers
+    const m = new PythonModule(indirectModel(2000));
+    void m.layers;
+    const stream = new EditStream(() => m.text, 3);
+    for (let i = 0; i <= 130; i++) {
+      const e = stream.next();
+      m.applyEdit(e.from, e.to, e.text);
+      const layers = m.layers;
+      if (i % 25 === 0 || (i >= 124 && i <= 128)) assert.deepEqual(layers, new PythonModule(m.text).wholeLayers(), `edit ${i}`);
+    }
   });
 });
 
