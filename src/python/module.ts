@@ -9,7 +9,8 @@
  * their text and their places is reused as it was; one that only moved along the same lines
  * (the edit added no line above it) is reused with its offsets moved; the others are analyzed
  * again, on the incrementally reparsed tree (Lezer reuses the unchanged parts of the previous
- * one). `semantic()` is still the whole module's model in one piece.
+ * one). `semantic()` is still the whole module's model in one piece, and what a module never
+ * edited reports.
  */
 import { TreeFragment } from '@lezer/common';
 import { DocumentIndex } from './document';
@@ -109,6 +110,7 @@ export class PythonModule {
   }
 
   applyEdit(startOffset: number, endOffset: number, newText: string): void {
+    this.edited = true;
     this.index.applyEdit(startOffset, endOffset, newText);
     if (this.tree) {
       this.fragments = TreeFragment.applyChanges(TreeFragment.addTree(this.tree, this.fragments), [
@@ -149,9 +151,22 @@ export class PythonModule {
     return this.sem;
   }
 
-  /** Every normalization layer: direct calls and indirect ones, in text order. */
+  /** Whether the text was edited since the module was made (a one-shot analysis is whole). */
+  private edited = false;
+
+  /**
+   * Every normalization layer: direct calls and indirect ones, in text order. A module never
+   * edited (the command line, a file just opened) is analyzed whole, which is faster once; after
+   * edits, block by block, reusing what the edits left alone.
+   */
   get layers(): ResolvedLayer[] {
-    if (!this.merged) this.merged = this.blockLayers();
+    if (!this.merged) this.merged = this.edited ? this.blockLayers() : this.wholeLayers();
+    return this.merged;
+  }
+
+  /** The layers as the analysis per block gives them (equal to `wholeLayers()`), filling the block cache. */
+  layersByBlock(): ResolvedLayer[] {
+    this.merged = this.blockLayers();
     return this.merged;
   }
 

@@ -184,7 +184,7 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
         fc.array(fc.record({ at: fc.nat(), del: fc.nat({ max: 15 }), insert: fc.constantFrom(...EDITS), read: fc.boolean() }), { minLength: 1, maxLength: 25 }),
         (blocks, edits) => {
           const m = new PythonModule(blocks.join(''));
-          assert.deepEqual(m.layers, m.wholeLayers());
+          assert.deepEqual(m.layersByBlock(), m.wholeLayers());
           for (const e of edits) {
             const at = m.text.length ? e.at % (m.text.length + 1) : 0;
             m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
@@ -200,7 +200,7 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
   it('reuses blocks an edit did not touch, and moves those below it', () => {
     const text = BLOCKS.slice(0, 8).join('') + 'class F(nn.Module):\n    def __init__(self):\n        self.f = nn.GroupNorm(2, 4)\n';
     const m = new PythonModule(text);
-    void m.layers;
+    void m.layersByBlock();
     const analyzed = m.stats.analyzed;
     assert.ok(analyzed >= 2, `blocks analyzed: ${analyzed}`);
     // typing inside class F (its own block) analyzes that block alone
@@ -225,7 +225,7 @@ describe('python module: a long stream of editing on a large model file', () => 
     // the bench's file and stream: at edit 126 an `s` typed into an indentation leaves an error
     // after which a reparse reusing the previous tree lost the next classes' layers
     const m = new PythonModule(indirectModel(2000));
-    void m.layers;
+    void m.layersByBlock();
     const stream = new EditStream(() => m.text, 3);
     for (let i = 0; i <= 130; i++) {
       const e = stream.next();
@@ -246,7 +246,7 @@ describe('python module: analysis per block equals the whole module on real file
         if (!f.endsWith('.py')) continue;
         const text = readFileSync(join(dir, f), 'utf8');
         const m = new PythonModule(text);
-        assert.deepEqual(m.layers, m.wholeLayers(), f);
+        assert.deepEqual(m.layersByBlock(), m.wholeLayers(), f);
         files++;
       }
     }
