@@ -2,9 +2,12 @@
  * The semantic model against its baselines, on the 20,000-line model file of the recognizer
  * bench with indirect norms mixed in (norm_layer parameters, partials, a subclass, a custom
  * RMSNorm): Lezer's parse against CPython's `ast.parse` of the same text (when /usr/bin/python3
- * exists), the whole model against the scanner's full scan, a stream of edits with the layers
- * read after each (as the editor reads them when a hover or the diagnostics ask), with an
- * unclosed bracket typed above the edits for part of the stream, and the hover.
+ * exists), the whole model against the scanner's full scan, the editor path over a stream of
+ * thousands of edits (NORMLENS_BENCH_EDITS, default 3,000: typing, backspace, pasted lines and
+ * methods, deleted lines, jumps, and broken states held for a while: a call left open and a
+ * docstring left open above the place being typed), each followed by what the editor then needs
+ * (the layers, the rules' diagnostics, the layer under the cursor), with the first against the
+ * last thousand edits (growth), and the hover.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,9 @@ import { parsePython } from '../src/python/semantic/syntax';
 import { ModuleModel } from '../src/python/semantic/model';
 import { explainLayer } from '../src/explain/hover';
 import { generateModel } from './recognizer';
+import { runRules } from '../src/checks/index';
+import type { ResolvedLayer } from '../src/python/types';
+import { loadavg } from 'node:os';
 
 type Row = { name: string; ms: number; baselineMs: number | null; note?: string };
 
@@ -125,41 +131,10 @@ export async function run(): Promise<Row[]> {
   const layers = module.layers;
   rows.push({ name: 'semantic: layers found (direct + indirect)', ms: 0, baselineMs: null, note: `${layers.length} layers, ${layers.filter((l) => l.origin).length} indirect` });
 
-  // An edit stream: typing, backspace, a pasted line, a deleted line, jumps; layers read after each.
-  const m = new PythonModule(text);
-  void m.layers;
-  let seed = 7;
-  const rnd = (n: number) => ((seed = (seed * 1664525 + 1013904223) >>> 0) % n);
-  const editOnly: number[] = [];
-  const withRead: number[] = [];
-  let cursor = Math.floor(text.length / 2);
-  const N = 40;
-  for (let i = 0; i < N; i++) {
-    const len = m.text.length;
-    if (i % 10 === 0) cursor = rnd(len);
-    const kind = rnd(5);
-    const t0 = performance.now();
-    if (i === N / 2) m.applyEdit(1000, 1000, 'x = foo(\n'); // an unclosed bracket above the rest of the stream
-    else if (kind === 0) m.applyEdit(cursor, cursor, 'a'), cursor++;
-    else if (kind === 1 && cursor > 0) m.applyEdit(cursor - 1, cursor, ''), cursor--;
-    else if (kind === 2) m.applyEdit(cursor, cursor, '        self.extra = nn.LayerNorm(64)\n');
-    else if (kind === 3) {
-      const end = m.text.indexOf('\n', cursor);
-      m.applyEdit(cursor, end < 0 ? cursor : end, '');
-    } else m.applyEdit(cursor, cursor, ' ');
-    const t1 = performance.now();
-    sink += m.layers.length;
-    const t2 = performance.now();
-    editOnly.push(t1 - t0);
-    withRead.push(t2 - t0);
-  }
-  rows.push({ name: `semantic: edit stream, applyEdit only (${N} edits)`, ms: pct(editOnly, 50), baselineMs: pct(full, 50), note: `p99 ${pct(editOnly, 99).toFixed(2)} ms; baseline: full scan` });
-  rows.push({
-    name: `semantic: edit stream, edit then layers read (${N} edits)`,
-    ms: pct(withRead, 50),
-    baselineMs: pct(full, 50),
-    note: `p99 ${pct(withRead, 99).toFixed(1)} ms; first 10 p50 ${pct(withRead.slice(0, 10), 50).toFixed(1)}, last 10 p50 ${pct(withRead.slice(-10), 50).toFixed(1)}; budget 16 ms p50 (over: the model is rebuilt whole on each read); baseline: full scan`,
-  });
+  // The editor path: a stream of edits, each followed by what the editor then needs (layers,
+  // the rules' diagnostics, the layer under the cursor for a hover).
+  const stream = editStream(text, Number(process.env.NORMLENS_BENCH_EDITS) || 3000);
+  rows.push(...stream.rows);
 
   // Hover: explain each indirect layer.
   const hover = time(50, (i) => {
@@ -169,4 +144,182 @@ export async function run(): Promise<Row[]> {
   rows.push({ name: 'semantic: hover of a layer (explainLayer)', ms: pct(hover, 50), baselineMs: null, note: `p95 ${pct(hover, 95).toFixed(2)} ms; budget 2 ms p95` });
   if (sink === -1) rows.push({ name: 'unreachable', ms: 0, baselineMs: null });
   return rows;
+}
+
+/** One edit: replace [from, to) by text; the cursor ends at `cursor`. */
+interface Edit {
+  from: number;
+  to: number;
+  text: string;
+  kind: string;
+}
+
+/**
+ * Realistic editing of a large file, generated as it goes (each edit depends on the text the
+ * previous ones left): words typed a character at a time, backspaces, a pasted method, a deleted
+ * line, jumps to other places, and broken states held for a while: a call left open (`x = foo(`
+ * typed above, then arguments on the next lines, closed only later) and a docstring left open.
+ */
+export class EditStream {
+  private seed: number;
+  private cursor: number;
+  private open: { kind: 'paren' | 'string'; left: number } | null = null;
+  private word = '';
+  constructor(
+    private readonly textOf: () => string,
+    seed = 7,
+  ) {
+    this.seed = seed;
+    this.cursor = Math.floor(textOf().length / 2);
+  }
+  private rnd(n: number): number {
+    this.seed = (this.seed * 1664525 + 1013904223) >>> 0;
+    return this.seed % n;
+  }
+  /** Start of the line after a random offset (a place an editor's user jumps to). */
+  private lineStart(text: string, at: number): number {
+    const nl = text.indexOf('\n', at);
+    return nl < 0 ? text.length : nl + 1;
+  }
+  next(): Edit {
+    const text = this.textOf();
+    const c = Math.min(this.cursor, text.length);
+    // a broken state is closed after a while (the user finishes the line)
+    if (this.open) {
+      if (--this.open.left <= 0) {
+        const kind = this.open.kind;
+        this.open = null;
+        const close = kind === 'paren' ? ')\n' : '"""\n';
+        return this.at(c, c, close, 'close ' + kind);
+      }
+    }
+    if (this.word.length) {
+      const ch = this.word[0];
+      this.word = this.word.slice(1);
+      return this.at(c, c, ch, 'type');
+    }
+    const r = this.rnd(100);
+    if (r < 8) {
+      // jump elsewhere
+      this.cursor = this.lineStart(text, this.rnd(text.length));
+      const indent = '        ';
+      this.word = 'self.norm' + this.rnd(100) + ' = nn.LayerNorm(' + (16 << this.rnd(4)) + ')';
+      return this.at(this.cursor, this.cursor, indent.slice(0, 4 + 4 * this.rnd(2)), 'jump');
+    }
+    if (r < 11 && !this.open) {
+      // a call left open above what follows: `x = foo(` at a line start, arguments typed on
+      this.open = { kind: 'paren', left: 20 + this.rnd(60) };
+      const at = this.lineStart(text, Math.max(0, c - 400 + this.rnd(300)));
+      this.cursor = at;
+      this.word = '    a, b,';
+      return this.at(at, at, '        x = foo(\n', 'open paren');
+    }
+    if (r < 13 && !this.open) {
+      this.open = { kind: 'string', left: 10 + this.rnd(40) };
+      const at = this.lineStart(text, c);
+      this.cursor = at;
+      this.word = 'Docs';
+      return this.at(at, at, '    """\n', 'open string');
+    }
+    if (r < 16) {
+      const at = this.lineStart(text, c);
+      return this.at(at, at, '        self.extra = nn.BatchNorm2d(64, eps=1e-3)\n', 'paste line');
+    }
+    if (r < 18) {
+      const at = this.lineStart(text, c);
+      const block = '    def helper(self, x, norm_layer=nn.LayerNorm):\n        n = norm_layer(64)\n        return n(x)\n\n';
+      return this.at(at, at, block, 'paste method');
+    }
+    if (r < 21) {
+      const s0 = this.lineStart(text, c);
+      const e0 = text.indexOf('\n', s0);
+      return this.at(s0, e0 < 0 ? s0 : e0 + 1, '', 'delete line');
+    }
+    if (r < 45 && c > 0 && text[c - 1] !== '\n') return this.at(c - 1, c, '', 'backspace');
+    if (r < 60) {
+      this.word = ['x', 'y', 'planes', 'self.bn', 'nn.ReLU()', ' + 1', ', eps=1e-5', '  # note'][this.rnd(8)];
+      return this.next();
+    }
+    return this.at(c, c, 'abcdefghijklmnopqrstuvwxyz_'[this.rnd(27)], 'type');
+  }
+  private at(from: number, to: number, text: string, kind: string): Edit {
+    this.cursor = from + text.length;
+    return { from, to, text, kind };
+  }
+}
+
+const p = (xs: number[], q: number) => pct(xs, q);
+
+function editStream(text: string, n: number): { rows: Row[] } {
+  const m = new PythonModule(text);
+  const analysis = () => {
+    const layers = m.layers;
+    const index = m.index;
+    const diagnostics = runRules({ text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] }, layers as ResolvedLayer[]);
+    return { layers, diagnostics };
+  };
+  analysis();
+  // the baseline of the same run: a full rescan of the text (a fresh index) and a fresh module's layers
+  const fullScan = time(5, () => void new DocumentIndex(text).callCount);
+  const edits = new EditStream(() => m.text);
+  const applyMs: number[] = [];
+  const totalMs: number[] = [];
+  const layersMs: number[] = [];
+  const rulesMs: number[] = [];
+  const broken: number[] = [];
+  const blocks = { analyzed: 0, moved: 0, reused: 0 };
+  const phases: Record<string, number> = {};
+  let sink = 0;
+  const load0 = loadavg()[0];
+  for (let i = 0; i < n; i++) {
+    const e = edits.next();
+    const t0 = performance.now();
+    m.applyEdit(e.from, e.to, e.text);
+    const t1 = performance.now();
+    const layers = m.layers;
+    const t2 = performance.now();
+    const st = (m as { stats?: typeof blocks }).stats;
+    if (st) for (const k of Object.keys(blocks) as (keyof typeof blocks)[]) blocks[k] += st[k];
+    const ph = (m as { phases?: Record<string, number> }).phases;
+    if (ph) for (const [k, v] of Object.entries(ph)) phases[k] = (phases[k] ?? 0) + v;
+    const index = m.index;
+    const diagnostics = runRules({ text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] }, layers as ResolvedLayer[]);
+    const t3 = performance.now();
+    // hover data: the layer under the cursor
+    const cur = e.from + e.text.length;
+    const at = layers.find((l) => l.call.range.startOffset <= cur && cur <= l.call.range.endOffset);
+    const t4 = performance.now();
+    sink += layers.length + diagnostics.length + (at ? 1 : 0);
+    applyMs.push(t1 - t0);
+    layersMs.push(t2 - t1);
+    rulesMs.push(t3 - t2);
+    totalMs.push(t4 - t0);
+    if (/open|close/.test(e.kind) || index.errors.length) broken.push(t4 - t0);
+  }
+  const load1 = loadavg()[0];
+  const k = Math.min(1000, Math.floor(n / 3));
+  const growth = `first ${k} p50 ${p(totalMs.slice(0, k), 50).toFixed(2)} ms, last ${k} p50 ${p(totalMs.slice(-k), 50).toFixed(2)} ms`;
+  const fresh = time(2, () => void new PythonModule(m.text).wholeLayers().length);
+  const note = `load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`;
+  if (sink === -1) throw new Error('unreachable');
+  return {
+    rows: [
+      { name: `editor: applyEdit (${n} edits, 20k lines)`, ms: p(applyMs, 50), baselineMs: p(fullScan, 50), note: `p99 ${p(applyMs, 99).toFixed(2)} ms; baseline: full rescan; ${note}` },
+      {
+        name: 'editor: edit → layers',
+        ms: p(layersMs, 50),
+        baselineMs: p(fresh, 50),
+        note:
+          `p99 ${p(layersMs, 99).toFixed(2)} ms; per edit ${(blocks.analyzed / n).toFixed(1)} blocks analyzed, ${(blocks.moved / n).toFixed(0)} moved, ${(blocks.reused / n).toFixed(0)} reused; ` +
+          `mean ms by phase ${Object.entries(phases).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ')}; baseline: a fresh PythonModule's layers`,
+      },
+      { name: 'editor: edit → rules (diagnostics)', ms: p(rulesMs, 50), baselineMs: null, note: `p99 ${p(rulesMs, 99).toFixed(2)} ms` },
+      {
+        name: 'editor: edit → layers + diagnostics + hover data',
+        ms: p(totalMs, 50),
+        baselineMs: p(fresh, 50),
+        note: `p99 ${p(totalMs, 99).toFixed(2)} ms (budget 16 ms p50, 50 ms p99); ${growth}; in broken states (${broken.length} edits) p50 ${p(broken, 50).toFixed(2)} p99 ${p(broken, 99).toFixed(2)} ms`,
+      },
+    ],
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * Incremental recognition for the editor. An edit is rescanned from the nearest clean line
- * start before it (a line start at bracket depth 0, outside strings) until the scan reaches a
+ * start before it (a line start at bracket depth 0, outside strings, or a `def`/`class` line that
+ * ends brackets a half-typed line left open) until the scan reaches a
  * clean line start at or after the edit's end that was also clean in the previous scan: from
  * there on tokens, calls and imports are the old ones moved by the edit's length, so their rows
  * are shifted rather than rescanned. The result always equals a full rescan of the new text.
@@ -14,6 +15,7 @@ import {
   AS,
   CallTable,
   CS,
+  C_ARG_COUNT,
   C_ARG_FIRST,
   C_CALLEE_END,
   C_END,
@@ -338,6 +340,25 @@ export class DocumentIndex {
     return this.rowsView;
   }
 
+  /**
+   * The calls starting in [from, to) as the scanner sees them, relative to `from` and to the
+   * first of them (places, completeness, enclosing call, assignment target, argument count): two
+   * spans with the same shape and the same text were scanned the same way.
+   */
+  callShape(from: number, to: number): { shape: string; firstRow: number } {
+    this.moveGap(this.table.n);
+    const t = this.table;
+    const c = t.c;
+    const k0 = this.lowerBoundRow(from);
+    let shape = '';
+    for (let k = k0; k < t.n && c[k * CS + C_START] < to; k++) {
+      const o = k * CS;
+      const parent = c[o + C_FLAGS] & F_HAS_PARENT ? c[o + C_PARENT] - k0 : 'n';
+      shape += `${c[o + C_START] - from},${c[o + C_END] - from},${c[o + C_FLAGS]},${parent},${c[o + C_ARG_COUNT]},${t.target[k] ?? ''};`;
+    }
+    return { shape, firstRow: k0 };
+  }
+
   private callOfRow(row: number): ScannedCall {
     if (this.callsCache) return this.callsCache[row];
     return (this.rowCache[row] ??= this.materializeRow(row));
@@ -453,8 +474,10 @@ export class DocumentIndex {
     const clean = this.clean;
 
     // restart at the last clean line start strictly before the edit (or 0): the edit may join a
-    // line break with the one before it (\r + \n)
-    const ci = Math.max(0, clean.lowerBound(s) - 1);
+    // line break with the one before it (\r + \n); and one before that, since whether a line
+    // start is clean may depend on the line's first word (`def`/`class` end open brackets), which
+    // the edit may change
+    const ci = Math.max(0, clean.lowerBound(s) - 2);
     const restart = clean.get(ci);
     const restartLine = this.lineStarts.lowerBound(restart);
     const threshold = s + newText.length;

@@ -14,7 +14,10 @@
  *
  * The tokenizer stops at every "clean" line start: a physical line start at bracket depth 0,
  * outside any string and not after a backslash continuation. Nothing lexical carries across
- * such a point, which is what lets an edit be rescanned from the nearest one before it.
+ * such a point, which is what lets an edit be rescanned from the nearest one before it. A line
+ * that starts with `def`, `class` or `async def` while a bracket is open is also one: no
+ * expression can hold those keywords, so the brackets above were never closed (CPython reports
+ * the same error), and a half-typed `(` swallows at most the lines up to the next definition.
  *
  * Robustness: every step advances, every bracket closer is matched in O(1) amortized time
  * (counts per bracket kind), so the work is linear in the text whatever it contains.
@@ -227,6 +230,18 @@ export class Lexer {
           if (this.n > 0) this.emit(Tok.Newline, p, p);
           return true;
         }
+        if (this.fstack.length === 0 && this.startsDefinition(p + w)) {
+          // `def` and `class` are keywords no expression can hold: a line that starts with one
+          // cannot continue an open bracket, so the brackets were never closed. Ending the
+          // logical line here bounds what a half-typed `(` above can swallow (valid code never
+          // gets here: inside a string the line break is part of the string token).
+          const b = this.brackets[0];
+          this.error(`'${'([{'[b.kind]}' was never closed`, b.start, b.start + 1);
+          while (this.nb > 0) this.popBracket();
+          this.emit(Tok.Unwind, p, p, 0, 0);
+          this.emit(Tok.Newline, p, p);
+          return true;
+        }
         continue;
       }
       if (c === 35) {
@@ -298,6 +313,25 @@ export class Lexer {
       this.emit(Tok.Error, p, p + w);
       this.pos = p + w;
     }
+  }
+
+  /** Whether the line at q starts (after indentation) with `def`, `class` or `async def` and a space. */
+  private startsDefinition(q: number): boolean {
+    const text = this.text;
+    let c = text.charCodeAt(q);
+    while (c === 32 || c === 9 || c === 12) c = text.charCodeAt(++q);
+    if (c !== 99 && c !== 100 && c !== 97) return false;
+    const word = (w: string, at: number) => {
+      if (!text.startsWith(w, at)) return -1;
+      const d = text.charCodeAt(at + w.length);
+      if (d !== 32 && d !== 9) return -1;
+      let e = at + w.length;
+      while (text.charCodeAt(e) === 32 || text.charCodeAt(e) === 9) e++;
+      return e;
+    };
+    if (word('def', q) >= 0 || word('class', q) >= 0) return true;
+    const a = word('async', q);
+    return a >= 0 && word('def', a) >= 0;
   }
 
   private idCont(q: number): boolean {

@@ -1,12 +1,22 @@
 /**
  * One Python module as the editor and the CLI see it: the incremental scanner index (calls,
  * imports, direct layers) and the semantic model on top of it (indirect layers, shadowed names),
- * kept in step with edits. The semantic model is rebuilt lazily, on the first read after an
- * edit, from an incremental reparse (Lezer reuses the unchanged parts of the previous tree).
+ * kept in step with edits.
+ *
+ * The semantic layers are computed per block (./semantic/blocks.ts: top-level statements that
+ * share no module-level name with the rest, which the whole module's model would analyze to the
+ * same result) and cached by the blocks' text: after an edit, a block whose statements kept
+ * their text and their places is reused as it was; one that only moved along the same lines
+ * (the edit added no line above it) is reused with its offsets moved; the others are analyzed
+ * again, on the incrementally reparsed tree (Lezer reuses the unchanged parts of the previous
+ * one). `semantic()` is still the whole module's model in one piece, and what a module never
+ * edited reports.
  */
 import { TreeFragment } from '@lezer/common';
 import { DocumentIndex } from './document';
-import { analyzeSemantics, mergeLayers, type SemanticOptions, type SemanticResult } from './semantic/index';
+import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
+import { BlockCache, type Block } from './semantic/blocks';
+import type { ModuleModel } from './semantic/model';
 import { parsePython, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { parser } from '@lezer/python';
@@ -25,6 +35,61 @@ function callStartingAt(rows: CallRows, offset: number): ScannedCall | undefined
   return lo < rows.count && rows.start(lo) === offset ? rows.call(lo) : undefined;
 }
 
+/** One of a block's own statements now: where it is, and how its analysis maps to today's text. */
+interface OwnStatement {
+  from: number;
+  to: number;
+  line: number;
+  character: number;
+  /** Index of its first call row (the scanner's rows) now. */
+  firstRow: number;
+  /** Offsets now = the model's + bias. */
+  bias: number;
+}
+
+/** Start of the top-level statement before the first one holding a syntax error, or -1. */
+function firstError(tree: Tree): number {
+  for (let c = tree.topNode.firstChild; c; c = c.nextSibling) {
+    let bad = c.type.isError;
+    if (!bad) {
+      const cur = c.cursor();
+      const end = c.to;
+      while (!bad && cur.next() && cur.from <= end) if (cur.type.isError) bad = true;
+    }
+    if (bad) return c.prevSibling ? c.prevSibling.from : 0;
+  }
+  return -1;
+}
+
+/** A block's analysis, with its statements' places now. */
+interface BlockResult {
+  model: ModuleModel;
+  own: OwnStatement[];
+  /** Semantic layers (sizes resolved), in today's coordinates. */
+  layers: ResolvedLayer[];
+  /** Model offsets of the semantic layers' calls, and of calls written with a shadowed name. */
+  semStarts: Set<number>;
+  shadowed: ReadonlySet<number>;
+}
+
+/**
+ * The same layer with every offset moved (lines and columns stay: the text moved along its
+ * lines) and the enclosing call's row index by `rows` (calls were added or removed above).
+ */
+function moveLayer<T>(v: T, move: (offset: number) => number, rows: number): T {
+  if (Array.isArray(v)) return v.map((x) => moveLayer(x, move, rows)) as T;
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key in o) {
+    const x = o[key];
+    if ((key === 'startOffset' || key === 'endOffset') && typeof x === 'number') copy[key] = move(x);
+    else if (key === 'parent' && typeof x === 'number') copy[key] = x + rows;
+    else copy[key] = key === 'spec' ? x : moveLayer(x, move, rows);
+  }
+  return copy as T;
+}
+
 export class PythonModule {
   readonly index: DocumentIndex;
   private tree: Tree | null = null;
@@ -32,6 +97,13 @@ export class PythonModule {
   private sem: SemanticResult | null = null;
   private merged: ResolvedLayer[] | null = null;
   private flowModel: FlowModel | null = null;
+  private readonly blockCache = new BlockCache();
+  /** Block results by key (statement texts and their relative places). */
+  private blockResults = new Map<string, BlockResult>();
+  /** Blocks analyzed again by the last read, and reused (for the bench and tests). */
+  stats = { analyzed: 0, reused: 0, moved: 0 };
+  /** Milliseconds of the last read, by phase (for the bench). */
+  phases = { tree: 0, blocks: 0, keys: 0, analysis: 0, direct: 0, merge: 0 };
 
   constructor(
     text: string,
@@ -41,6 +113,7 @@ export class PythonModule {
   }
 
   applyEdit(startOffset: number, endOffset: number, newText: string): void {
+    this.edited = true;
     this.index.applyEdit(startOffset, endOffset, newText);
     if (this.tree) {
       this.fragments = TreeFragment.applyChanges(TreeFragment.addTree(this.tree, this.fragments), [
@@ -61,8 +134,14 @@ export class PythonModule {
   syntax(): Tree {
     if (!this.tree) {
       const text = this.index.text;
-      this.tree = this.fragments.length ? parser.parse(text, this.fragments) : parsePython(text);
-      this.fragments = TreeFragment.addTree(this.tree);
+      let tree = this.fragments.length ? parser.parse(text, this.fragments) : parsePython(text);
+      // Lezer may reuse, after an error, nodes of the previous tree where a fresh parse recovers
+      // otherwise; the tree must be the one a fresh parse gives, so when the new tree holds an
+      // error, the part from the statement before the first error on is parsed again without reuse
+      const bad = this.fragments.length ? firstError(tree) : -1;
+      if (bad >= 0) tree = parser.parse(text, TreeFragment.applyChanges(this.fragments, [{ fromA: bad, toA: text.length, fromB: bad, toB: text.length }]));
+      this.tree = tree;
+      this.fragments = TreeFragment.addTree(tree);
     }
     return this.tree;
   }
@@ -87,10 +166,20 @@ export class PythonModule {
     return this.flowModel;
   }
 
-  /** Every normalization layer: direct calls and indirect ones, in text order, with their placement. */
+  /** Whether the text was edited since the module was made (a one-shot analysis is whole). */
+  private edited = false;
+
+  /**
+   * Every normalization layer: direct calls and indirect ones, in text order, with their
+   * placement. A module never edited (the command line, a file just opened) is analyzed whole,
+   * which is faster once; after edits, block by block, reusing what the edits left alone. What
+   * other files pass in (project seeds) or a model shared with the project graph needs the whole
+   * module's model.
+   */
   get layers(): ResolvedLayer[] {
     if (!this.merged) {
-      const layers = mergeLayers(this.index.layers, this.semantic());
+      const whole = !this.edited || this.options.exchange || this.options.model;
+      const layers = whole ? this.wholeLayers() : this.blockLayers();
       const placements = this.flow().placements();
       const line = (o: number) => this.index.positionAt(o).line;
       this.merged = layers.map((l) => {
@@ -99,5 +188,137 @@ export class PythonModule {
       });
     }
     return this.merged;
+  }
+
+  /** The layers as the analysis per block gives them (equal to `wholeLayers()`), filling the block cache. */
+  layersByBlock(): ResolvedLayer[] {
+    return this.blockLayers();
+  }
+
+  /** The layers of the whole module's model in one piece (what `layers` must equal). */
+  wholeLayers(): ResolvedLayer[] {
+    return mergeLayers(this.index.layers, this.semantic());
+  }
+
+  private blockLayers(): ResolvedLayer[] {
+    const ph = { tree: 0, blocks: 0, keys: 0, analysis: 0, direct: 0, merge: 0 };
+    let t0 = performance.now();
+    const lap = (k: keyof typeof ph) => {
+      const t = performance.now();
+      ph[k] += t - t0;
+      t0 = t;
+    };
+    const tree = this.syntax();
+    const text = this.index.text;
+    lap('tree');
+    const items = this.blockCache.items(tree, text);
+    const blocks = this.blockCache.blocks(items);
+    lap('blocks');
+    const rows = this.index.callRows();
+    const callAt = (o: number) => callStartingAt(rows, o);
+    const pos = (o: number) => this.index.positionAt(o);
+    const next = new Map<string, BlockResult>();
+    const stats = { analyzed: 0, reused: 0, moved: 0 };
+    // each block's own statements, by start offset, for the direct layers
+    const owner: { from: number; to: number; bias: number; r: BlockResult }[] = [];
+    for (const b of blocks) {
+      if (!b.own.length) continue;
+      // the key: statements' texts, and the scanner's calls in them (a bracket left open above
+      // may change how the same text is scanned)
+      let key = this.blockKey(b);
+      const own: OwnStatement[] = b.own.map((it) => {
+        const s = this.index.callShape(it.from, it.to);
+        key += s.shape + '\u0003';
+        const at = pos(it.from);
+        return { from: it.from, to: it.to, line: at.line, character: at.character, firstRow: s.firstRow, bias: 0 };
+      });
+      let r = this.blockResults.get(key);
+      lap('keys');
+      if (r && next.has(key)) r = undefined;
+      // reusable when every statement kept its line (so every line number it shows stays true)
+      // and none moved away from offset 0 (where a hop without a place points too)
+      const kept = r && own.every((o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from - r!.own[i].bias !== 0));
+      if (r && kept && own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow)) stats.reused++;
+      else if (r && kept) {
+        // moved along their lines: the same analysis, offsets (and call rows) moved per statement
+        const old = r;
+        for (let i = 0; i < own.length; i++) own[i].bias = old.own[i].bias + own[i].from - old.own[i].from;
+        const at = (o: number) => {
+          // the statement an offset of the old layers lies in (ends included: a range may end there)
+          let lo = 0;
+          let hi = old.own.length - 1;
+          while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (old.own[mid].from <= o) lo = mid;
+            else hi = mid - 1;
+          }
+          return old.own[lo].from <= o && o <= old.own[lo].to ? lo : -1;
+        };
+        const layers = old.layers.map((l) => {
+          const i = at(l.call.range.startOffset);
+          return moveLayer(l, (o) => {
+            const j = at(o);
+            return j < 0 ? o : o + own[j].from - old.own[j].from;
+          }, i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0);
+        });
+        r = { ...old, layers, own };
+        stats.moved++;
+      } else {
+        const sem = analyzeBlock(text, tree, b.items.map((i) => i.node), b.execEnd, callAt, pos, { ...this.options, tree });
+        r = {
+          model: sem.model,
+          own,
+          layers: sem.layers.map((l) => resolveSizes(l, sem.model)),
+          semStarts: new Set(sem.layers.map((l) => l.call.range.startOffset)),
+          shadowed: sem.shadowed,
+        };
+        stats.analyzed++;
+      }
+      next.set(key, r);
+      for (const o of r.own) owner.push({ from: o.from, to: o.to, bias: o.bias, r });
+      lap('analysis');
+    }
+    this.blockResults = next;
+    this.stats = stats;
+    owner.sort((a, b) => a.from - b.from);
+    // as mergeLayers: direct layers (unless the model resolves the call itself or its name is
+    // shadowed), then the semantic ones, in text order
+    const out: ResolvedLayer[] = [];
+    let k = 0;
+    const direct = this.index.layers;
+    lap('direct');
+    for (const l of direct) {
+      const at = l.call.range.startOffset;
+      while (k < owner.length && owner[k].to <= at) k++;
+      const o = k < owner.length && owner[k].from <= at ? owner[k] : null;
+      if (!o) {
+        out.push(l);
+        continue;
+      }
+      if (o.r.semStarts.has(at - o.bias) || o.r.shadowed.has(at - o.bias)) continue;
+      out.push(resolveSizes(l, o.r.model, o.bias));
+    }
+    for (const r of next.values()) for (const l of r.layers) out.push(l);
+    out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+    lap('merge');
+    this.phases = ph;
+    return out;
+  }
+
+  /**
+   * A block's statements by text and kind, in order (which never ran, too). Their places are
+   * not part of it: a block reused elsewhere has its offsets moved, and only while every own
+   * statement keeps its line. The imports every block gets give values without places (an import
+   * hop is recorded only with a host, for siblings' names: then their places count too).
+   */
+  private blockKey(b: Block): string {
+    const placed = !!this.options.host;
+    let key = '';
+    for (const it of b.items) {
+      const dead = b.execEnd !== undefined && it.from >= b.execEnd ? 'x' : '';
+      // the info's id stands for the statement's kind and text (infos are shared by text)
+      key += `${it.info.isImport && placed ? it.from : ''}:${it.info.id}${dead};`;
+    }
+    return key;
   }
 }

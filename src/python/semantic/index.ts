@@ -8,7 +8,7 @@ import type { ResolvedLayer, ScannedCall } from '../types';
 import { LayerResolver } from './layers';
 import { ModuleModel, type ImportHost } from './model';
 import type { SeedExchange } from './project';
-import { parsePython, type Tree } from './syntax';
+import { parsePython, type SyntaxNode, type Tree } from './syntax';
 
 export { ModuleModel } from './model';
 export type { ImportHost } from './model';
@@ -51,8 +51,28 @@ export function analyzeSemantics(text: string, callAt: (offset: number) => Scann
   const tree = options.model?.text === text ? options.model.tree : options.tree ?? parsePython(text);
   const exchange = options.exchange;
   const reuse = options.model && options.model.text === text && !exchange?.hasSeeds ? options.model : undefined;
-  const model = reuse ?? new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, exchange ? (m) => exchange.apply(m) : undefined);
+  const model = reuse ?? new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, undefined, undefined, exchange ? (m) => exchange.apply(m) : undefined);
   exchange?.collect(model);
+  return layersOf(model, callAt, pos, options);
+}
+
+/**
+ * The semantic layers of one block of a module (./blocks.ts: top-level statements that share no
+ * module-level name with the rest), from the whole module's text and tree.
+ */
+export function analyzeBlock(
+  text: string,
+  tree: Tree,
+  items: readonly SyntaxNode[],
+  execEnd: number | undefined,
+  callAt: (offset: number) => ScannedCall | undefined,
+  pos: PositionOf,
+  options: SemanticOptions = {},
+): SemanticResult {
+  return layersOf(new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, items, execEnd), callAt, pos, options);
+}
+
+function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions): SemanticResult {
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
   for (const site of model.sites.values()) {
@@ -92,13 +112,14 @@ export function mergeLayers(direct: readonly ResolvedLayer[], sem: SemanticResul
  * `effective`; `arguments` keeps what was written. A parameter (whatever its default) or anything
  * that may hold several values stays symbolic.
  */
-function resolveSizes(layer: ResolvedLayer, model: ModuleModel): ResolvedLayer {
-  const site = model.sites.get(layer.call.calleeRange.endOffset);
+export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0): ResolvedLayer {
+  // bias: how far the text the model was built from has moved since (offsets now = model's + bias)
+  const site = model.sites.get(layer.call.calleeRange.endOffset - bias);
   if (!site) return layer;
   let copy: ResolvedLayer | null = null;
   for (const [name, e] of Object.entries(layer.effective)) {
     if (e.isDefault || !e.range || typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) continue;
-    const arg = site.args.find((a) => a.node && a.node.from === e.range!.startOffset);
+    const arg = site.args.find((a) => a.node && a.node.from + bias === e.range!.startOffset);
     if (!arg || arg.values.length !== 1) continue;
     const v = arg.values[0];
     if (v.k !== 'const') continue;

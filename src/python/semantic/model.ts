@@ -221,7 +221,7 @@ export function arith(op: string, a: number, b: number): number | undefined {
 }
 
 /** Targets and value of an assignment: `a = b = value`, `a, b = x, y`, `x: T = v`. */
-function assignmentParts(n: SyntaxNode): { targets: SyntaxNode[][]; value: SyntaxNode[]; annotated: boolean } {
+export function assignmentParts(n: SyntaxNode): { targets: SyntaxNode[][]; value: SyntaxNode[]; annotated: boolean } {
   const segments: SyntaxNode[][] = [[]];
   let annotated = false;
   for (let c = n.firstChild; c; c = c.nextSibling) {
@@ -234,7 +234,7 @@ function assignmentParts(n: SyntaxNode): { targets: SyntaxNode[][]; value: Synta
 }
 
 /** Names a target list binds (`a`, `(a, b)`, `*rest`; not attributes or subscripts). */
-function targetNames(nodes: readonly SyntaxNode[], text: string, out: string[] = []): string[] {
+export function targetNames(nodes: readonly SyntaxNode[], text: string, out: string[] = []): string[] {
   for (const t of nodes) {
     if (t.name === 'VariableName') out.push(text.slice(t.from, t.to));
     else if (t.name === 'TupleExpression' || t.name === 'ArrayExpression' || t.name === 'ParenthesizedExpression') targetNames(operands(t), text, out);
@@ -243,7 +243,7 @@ function targetNames(nodes: readonly SyntaxNode[], text: string, out: string[] =
 }
 
 /** Names after `for` up to `in`, in a for statement or comprehension clause. */
-function forTargets(n: SyntaxNode, text: string): { names: string[]; iter: SyntaxNode | null }[] {
+export function forTargets(n: SyntaxNode, text: string): { names: string[]; iter: SyntaxNode | null }[] {
   const out: { names: string[]; iter: SyntaxNode | null }[] = [];
   const kids = children(n);
   for (let i = 0; i < kids.length; i++) {
@@ -302,6 +302,14 @@ export class ModuleModel {
     /** Path shown for classes defined here. */
     readonly path?: string,
     /**
+     * The top-level statements to analyze (direct children of the tree's top node, in text
+     * order), when not all of them: one block of the module whose names no other block shares
+     * (./blocks.ts), analyzed alone with the same result for its calls as the whole module gives.
+     */
+    readonly items?: readonly SyntaxNode[],
+    /** With `items`: statements starting at or after this offset are defined but never run (the module body ended before them). */
+    readonly execEnd?: number,
+    /**
      * Called once scopes are collected, before evaluation: binds what calls in OTHER modules pass
      * to this module's functions and classes (see seed(); the project-level fixed point of
      * ./project.ts).
@@ -309,9 +317,26 @@ export class ModuleModel {
     seeds?: (model: ModuleModel) => void,
   ) {
     this.module = { kind: 'module', id: this.nextId++, owner: this, parent: null, locals: new Set(), summary: new Map() };
-    this.collect(tree.topNode, this.module);
+    if (items) {
+      this.nesting++;
+      for (const c of items) this.collectNode(c, this.module);
+      this.nesting--;
+    } else this.collect(tree.topNode, this.module);
     seeds?.(this);
     this.run();
+  }
+
+  /** The module body's statements (of the analyzed items only). */
+  private topStatements(): SyntaxNode[] {
+    if (!this.items) return statements(this.tree.topNode);
+    const out: SyntaxNode[] = [];
+    for (const c of this.items) {
+      if (c.name === ':' || c.name === 'Comment' || c.name === '⚠') continue;
+      if (this.execEnd !== undefined && c.from >= this.execEnd) break;
+      if (c.name === 'StatementGroup') out.push(...statements(c));
+      else out.push(c);
+    }
+    return out;
   }
 
   // ---- calls between modules -----------------------------------------------------------------
@@ -612,7 +637,7 @@ export class ModuleModel {
     this.unitShadowed.set(u, []);
     if (u === this.module) {
       const env: Env = { scope: this.module, vars: new Map(), extra: null, terminated: false, parent: null };
-      this.execBlock(statements(this.tree.topNode), env);
+      this.execBlock(this.topStatements(), env);
     } else if (u.kind === 'func') this.execFunction(u);
   }
 

@@ -3,9 +3,10 @@
  * strings, f-strings, brackets, across line breaks of every kind), and neither may throw or hang.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { EditStream, indirectModel } from '../../../bench/semantic';
 import { DocumentIndex, PythonModule, recognize as recognizeAll, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const FRAGMENTS = [
@@ -15,6 +16,8 @@ const FRAGMENTS = [
   'from torch.nn import BatchNorm2d as BN\n', 'import flax.linen as nn\n', 'nn = None\n', 'def BN(): pass\n',
   'lambda a, b: ', ':', ';', '1e-3', '-1', '0x1F', 'None', 'True', '*', '**', 'é', '🙂', '\ud800', '\0', 'match ',
   'case ', 'def ', 'class ', 'from . import x\n', 'from torch.nn import *\n', '@', 'if ', 'else', '\t', '\f',
+  // broken states: a call left open above a definition, definitions typed into open brackets
+  'x = foo(\n', '\ndef f(a,\n', 'async def ', '\nclass C(B):\n    def m(self, ', 'y = [1,\n',
 ];
 
 const textArb = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 60 }).map((a) => a.join(''));
@@ -143,9 +146,110 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
             if (e.at % 2) void m.layers; // read between some edits, so the reparse reuses a tree
           }
           assert.deepEqual(m.layers, recognizeAll(m.text));
+          // and both equal the whole module's model in one piece
+          assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
         },
       ),
       { numRuns: 150 },
     );
+  });
+
+  // A module of many top-level blocks that share names in some places and not in others:
+  // statements connected through module-level names (hubs such as BN, make_norm), a subclass,
+  // `global`, a module-level raise that ends the body, and broken states typed into it.
+  const BLOCKS = [
+    'import torch.nn as nn\nfrom functools import partial\n',
+    'BN = partial(nn.BatchNorm2d, eps=1e-3)\n',
+    'def make_norm(c, norm_layer=None):\n    if norm_layer is None:\n        norm_layer = nn.GroupNorm\n    return norm_layer(c)\n',
+    'class A(nn.Module):\n    def __init__(self, planes, norm_layer=nn.LayerNorm):\n        super().__init__()\n        self.n = norm_layer(planes)\n        self.b = BN(planes)\n',
+    'class B(A):\n    def forward(self, x):\n        return self.n(x)\n',
+    'class C(nn.Module):\n    def __init__(self):\n        self.m = make_norm(8, nn.BatchNorm1d)\n',
+    'class D(nn.LayerNorm):\n    def __init__(self, c):\n        super().__init__(c, eps=1e-6)\n',
+    'x = D(4)\n',
+    'def g():\n    global LN\n    LN = nn.LayerNorm\n',
+    'def h(x):\n    return LN(x)\n',
+    'if flag:\n    raise ImportError\nelse:\n    raise ValueError\n',
+    'class E(nn.Module):\n    def __init__(self, norm_layer=nn.InstanceNorm2d):\n        self.e = norm_layer(3)\n',
+    'try:\n    from apex import FusedLayerNorm as LN2\nexcept ImportError:\n    LN2 = nn.LayerNorm\n',
+    'y = LN2(16)\n',
+  ];
+  const EDITS = [
+    'x', ' ', '\n', '(', ')', '"', '"""', 'x = foo(\n', 'def ', 'class ', '    ', 'nn.BatchNorm2d(3)', 'BN(5)\n', 'make_norm(2)\n',
+    'norm_layer = nn.LayerNorm\n', 'return 1\n', 'raise E\n', 'global x\n', 'import torch.nn as nn\n', 'A(3)\n', '',
+  ];
+  it('after streams of edits (broken states too), the layers per block equal the whole module model', () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(BLOCKS, { minLength: 3 }),
+        fc.array(fc.record({ at: fc.nat(), del: fc.nat({ max: 15 }), insert: fc.constantFrom(...EDITS), read: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+        (blocks, edits) => {
+          const m = new PythonModule(blocks.join(''));
+          assert.deepEqual(m.layersByBlock(), m.wholeLayers());
+          for (const e of edits) {
+            const at = m.text.length ? e.at % (m.text.length + 1) : 0;
+            m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
+            if (e.read) assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+          }
+          assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reuses blocks an edit did not touch, and moves those below it', () => {
+    const text = BLOCKS.slice(0, 8).join('') + 'class F(nn.Module):\n    def __init__(self):\n        self.f = nn.GroupNorm(2, 4)\n';
+    const m = new PythonModule(text);
+    void m.layersByBlock();
+    const analyzed = m.stats.analyzed;
+    assert.ok(analyzed >= 2, `blocks analyzed: ${analyzed}`);
+    // typing inside class F (its own block) analyzes that block alone
+    const at = m.text.lastIndexOf('nn.GroupNorm');
+    m.applyEdit(at, at, ' ');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.deepEqual(m.stats, { analyzed: 1, reused: analyzed - 1, moved: 0 });
+    // typing above everything (no new line) moves the others
+    m.applyEdit(0, 0, ' ');
+    m.applyEdit(0, 1, '');
+    const inC = m.text.indexOf('make_norm(8');
+    m.applyEdit(inC, inC, 'z');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.ok(m.stats.moved >= 1, JSON.stringify(m.stats));
+    assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
+  });
+});
+
+describe('python module: a long stream of editing on a large model file', () => {
+  it('equals a fresh analysis along the way (an error typed where Lezer would reuse nodes a fresh parse recovers otherwise)', function () {
+    this.timeout(600_000);
+    // the bench's file and stream: at edit 126 an `s` typed into an indentation leaves an error
+    // after which a reparse reusing the previous tree lost the next classes' layers
+    const m = new PythonModule(indirectModel(2000));
+    void m.layersByBlock();
+    const stream = new EditStream(() => m.text, 3);
+    for (let i = 0; i <= 130; i++) {
+      const e = stream.next();
+      m.applyEdit(e.from, e.to, e.text);
+      const layers = m.layers;
+      if (i % 25 === 0 || (i >= 124 && i <= 128)) assert.deepEqual(layers, new PythonModule(m.text).wholeLayers(), `edit ${i}`);
+    }
+  });
+});
+
+describe('python module: analysis per block equals the whole module on real files', () => {
+  it('on the fixture corpus and the examples', () => {
+    const dirs = [join(__dirname, '../../fixtures/python'), join(__dirname, '../../../examples'), join(__dirname, '../../../examples/indirect')];
+    let files = 0;
+    for (const dir of dirs) {
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir)) {
+        if (!f.endsWith('.py')) continue;
+        const text = readFileSync(join(dir, f), 'utf8');
+        const m = new PythonModule(text);
+        assert.deepEqual(m.layersByBlock(), m.wholeLayers(), f);
+        files++;
+      }
+    }
+    assert.ok(files >= 10, `files: ${files}`);
   });
 });

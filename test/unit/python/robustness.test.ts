@@ -93,6 +93,28 @@ describe('python recognizer: robustness', () => {
     }
   });
 
+  it('a bracket left open ends at the next line that starts a def or class', () => {
+    const head = 'import torch.nn as nn\nx = foo(nn.BatchNorm2d(1),\n';
+    for (const def of ['def f():\n', 'class C:\n', 'async def f():\n', '    def m(self):\n', '\tclass D:\n']) {
+      const text = head + def + '    return nn.LayerNorm(8)\n';
+      const r = scanPython(text);
+      assert.deepEqual(r.errors.map((e) => [e.message, e.range.start.line, e.range.start.character]), [["'(' was never closed", 1, 7]], def);
+      // the call after the definition line is a call of its own, complete; the open one ends before the line
+      const ln = r.calls.find((c) => c.callee === 'nn.LayerNorm')!;
+      assert.equal(ln.parent, undefined, def);
+      assert.equal(ln.complete, true, def);
+      const foo = r.calls.find((c) => c.callee === 'foo')!;
+      assert.equal(foo.complete, false, def);
+      assert.equal(foo.range.end.line, 1, def);
+      assert.deepEqual(recognize(text).map((l) => l.qualifiedName), ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm'], def);
+    }
+    // words that only begin like a keyword, and definitions inside strings, do not end the bracket
+    for (const line of ['define = 1\n', 'classes,\n', 'async_def = 2\n', "x = '''\ndef f():\n'''\n", 'x = """\n  class C:\n"""\n']) {
+      const r = scanPython(head + line + ')\n');
+      assert.deepEqual(r.errors, [], line);
+    }
+  });
+
   it('reports what broke, where', () => {
     const r = scanPython('x = "abc\ny = (1, 2\n');
     assert.deepEqual(

@@ -18,7 +18,12 @@ const BLOCK =
   '        self.seq = nn.Sequential(\n            nn.Linear(8, 16),\n            nn.GroupNorm(4, 16),\n        )\n' +
   '    def forward(self, x):\n        return f"{self.bn(x)!r:>{w}}"\n\n';
 
-const INSERTS = ['x', '(', ')', '[', ']', '"""', "'", '"', "f'{", '}', '\n', '\r', '\r\n', '\\', '#', ' ', 'nn.LayerNorm(8', 'nn = 1\n', ''];
+// broken states too: a half-typed call or string above, a `def`/`class` line typed into or out of
+// an open bracket (such a line ends the brackets left open), a word typed before `def`
+const INSERTS = [
+  'x', '(', ')', '[', ']', '"""', "'", '"', "f'{", '}', '\n', '\r', '\r\n', '\\', '#', ' ', 'nn.LayerNorm(8', 'nn = 1\n', '',
+  'x = foo(\n', 'def ', 'class ', '    def g(self', '\nclass C(nn.Module):\n', 'async def ', 'async ', 'd', 'c', '\t',
+];
 
 describe('recognizer: edits in a large file', () => {
   it('clustered edits without reading the text in between equal a full scan', () => {

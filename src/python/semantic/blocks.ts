@@ -1,0 +1,342 @@
+/**
+ * A module cut into blocks that can be analyzed apart. The top-level statements of a module
+ * (a def, a class, an assignment, an import ...) exchange values only through module-level
+ * names: a value reaches another statement because that statement reads a name this one binds,
+ * or calls a function or class this one defines (its arguments then reach the parameters), or
+ * subclasses it. So statements that share no name bound at module level cannot change each
+ * other's results, and the module's semantic model is the union of the models of its blocks:
+ * groups of top-level statements connected by names that some statement binds (imports aside,
+ * which every block gets: an import only gives a value, nothing flows back into it).
+ *
+ * A top-level statement that ends the module body (`raise`, `return` outside any def, an
+ * if/else that ends in every branch ...) stops the evaluation of everything after it: every
+ * block then runs only its statements before that point (the later ones are still defined).
+ *
+ * What is computed per statement (its words, the names it binds) depends only on its text and
+ * is cached by it: after an edit only the statements whose text changed are looked at again.
+ * This is the unit a per-block cache of results (PythonModule) and per-class views hang off.
+ */
+import { assignmentParts, forTargets, MAX_NESTING, targetNames } from './model';
+import { child, children, paramList, statements, type SyntaxNode, type Tree } from './syntax';
+
+/** What a top-level statement says about names, from its text alone. */
+export interface ItemInfo {
+  /** Names this (kind, text) of statement for as long as the cache keeps it. */
+  id: number;
+  /** Every name it may read or bind in the module scope (more is safe: see freeNames). */
+  words: readonly string[];
+  /** Names it binds at module level other than by a plain import statement (also `global` names anywhere in it). */
+  binds: readonly string[];
+  /** A plain `import` / `from … import` statement at top level. */
+  isImport: boolean;
+  /** It ends the module body: the statements after it never run (ModuleModel's rule, see ends()). */
+  barrier: boolean;
+}
+
+export interface Item {
+  node: SyntaxNode;
+  from: number;
+  to: number;
+  text: string;
+  info: ItemInfo;
+}
+
+/** A block: the statements analyzed together (imports included), in text order. */
+export interface Block {
+  items: Item[];
+  /** The statements of the block without the imports every block gets (what makes it this block). */
+  own: Item[];
+  /** Statements starting at or after this offset never run (a statement before ended the module body). */
+  execEnd?: number;
+}
+
+const WORD = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
+const SCOPES = new Set(['FunctionDefinition', 'ClassDefinition', 'LambdaExpression']);
+
+/** Names bound at module level by a statement (mirrors ModuleModel.collectNode at module scope). */
+function moduleBinds(n: SyntaxNode, text: string, out: Set<string>, depth = 0): void {
+  if (depth > 400) return;
+  const t = (x: SyntaxNode) => text.slice(x.from, x.to);
+  switch (n.name) {
+    case 'FunctionDefinition':
+    case 'ClassDefinition': {
+      const name = child(n, 'VariableName');
+      if (name) out.add(t(name));
+      // defaults, decorators and bases run at module level
+      for (const c of children(n)) if (c.name === 'ParamList' || c.name === 'ArgList') moduleBinds(c, text, out, depth + 1);
+      return;
+    }
+    case 'LambdaExpression':
+      return;
+    case 'AssignStatement':
+      for (const tg of assignmentParts(n).targets) for (const name of targetNames(tg, text)) out.add(name);
+      break;
+    case 'UpdateStatement': {
+      const first = n.firstChild;
+      if (first?.name === 'VariableName') out.add(t(first));
+      break;
+    }
+    case 'ForStatement':
+      for (const f of forTargets(n, text)) for (const name of f.names) out.add(name);
+      break;
+    case 'ImportStatement':
+      // an import inside if/try binds as any assignment does (a top-level one is handled apart)
+      for (const c of children(n)) if (c.name === 'VariableName') out.add(t(c));
+      return;
+    case 'WithStatement':
+    case 'TryStatement': {
+      const kids = children(n);
+      for (let i = 0; i < kids.length - 1; i++) if (kids[i].name === 'as' && kids[i + 1].name === 'VariableName') out.add(t(kids[i + 1]));
+      break;
+    }
+    case 'NamedExpression': {
+      const target = n.firstChild;
+      if (target?.name === 'VariableName') out.add(t(target));
+      break;
+    }
+  }
+  for (let c = n.firstChild; c; c = c.nextSibling) moduleBinds(c, text, out, depth + 1);
+}
+
+/** Whether executing a block of statements ends it, exactly as ModuleModel.exec decides. */
+function blockEnds(body: SyntaxNode | null | undefined, depth: number): boolean {
+  if (!body || depth > MAX_NESTING) return false;
+  for (const st of statements(body)) if (ends(st, depth + 1)) return true;
+  return false;
+}
+
+/**
+ * Whether a statement ends the code after it, as ModuleModel's evaluation decides (`raise`,
+ * `return`, an if/else whose every branch ends, a try whose every way ends or whose finally
+ * ends, a loop's else, a with's body).
+ */
+function ends(s: SyntaxNode, depth = 0): boolean {
+  if (depth > MAX_NESTING) return false;
+  switch (s.name) {
+    case 'ReturnStatement':
+    case 'RaiseStatement':
+      return true;
+    case 'StatementGroup':
+      return blockEnds(s, depth);
+    case 'IfStatement': {
+      const kids = children(s);
+      let hasElse = false;
+      let all = true;
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (k.name === 'if' || k.name === 'elif') {
+          const body = kids.slice(i + 2).find((x) => x.name === 'Body');
+          if (!blockEnds(body, depth)) all = false;
+        } else if (k.name === 'else') {
+          hasElse = true;
+          const body = kids[i + 1];
+          if (!(body?.name === 'Body' && blockEnds(body, depth))) all = false;
+        }
+      }
+      return hasElse && all;
+    }
+    case 'ForStatement':
+    case 'WhileStatement':
+      return blockEnds(children(s).filter((k) => k.name === 'Body')[1], depth);
+    case 'WithStatement':
+      for (const k of children(s)) if (k.name === 'Body' && blockEnds(k, depth)) return true;
+      return false;
+    case 'TryStatement': {
+      const kids = children(s);
+      let ways = 0;
+      let ended = 0;
+      let tryWay = -1;
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (k.name === 'try' && kids[i + 1]?.name === 'Body') {
+          ways++;
+          tryWay = blockEnds(kids[i + 1], depth) ? 1 : 0;
+          ended += tryWay;
+        } else if (k.name === 'except') {
+          let j = i + 1;
+          while (j < kids.length && kids[j].name !== 'Body') j++;
+          ways++;
+          if (kids[j] && blockEnds(kids[j], depth)) ended++;
+          i = j;
+        } else if (k.name === 'else' && kids[i + 1]?.name === 'Body' && tryWay >= 0) {
+          // the else runs on the try's way (unless that way ended already)
+          if (tryWay === 0 && blockEnds(kids[i + 1], depth)) {
+            tryWay = 1;
+            ended++;
+          }
+          i++;
+        } else if (k.name === 'finally' && kids[i + 1]?.name === 'Body') {
+          // the ways join before the finally (none at all counts as ended, as in ModuleModel.join)
+          if (ended === ways) return true;
+          if (blockEnds(kids[i + 1], depth)) return true;
+          ways = ended = 0;
+          i++;
+        }
+      }
+      return ways > 0 && ended === ways;
+    }
+  }
+  return false;
+}
+
+/**
+ * Names a statement may read or bind in the module scope: every name written in it, except
+ * those that Python's scoping makes local to a function or lambda inside it (its parameters and
+ * the names it binds, unless declared global or nonlocal) and the names of defs and classes
+ * nested in other scopes. More names than that is safe (blocks only get larger).
+ */
+function freeNames(n: SyntaxNode, text: string, locals: Set<string>[], out: Set<string>, depth = 0, inClass = false): void {
+  if (depth > 400) {
+    // past the bound, every word counts
+    for (const w of text.slice(n.from, n.to).match(WORD) ?? []) out.add(w);
+    return;
+  }
+  const t = (x: SyntaxNode) => text.slice(x.from, x.to);
+  switch (n.name) {
+    case 'VariableName': {
+      const name = t(n);
+      if (!locals.some((l) => l.has(name))) out.add(name);
+      return;
+    }
+    case 'FunctionDefinition':
+    case 'LambdaExpression': {
+      const nameNode = n.name === 'FunctionDefinition' ? child(n, 'VariableName') : null;
+      // a def nested in a class or function binds its name there, not in the module
+      if (nameNode && locals.length === 0 && !inClass) out.add(t(nameNode));
+      const plist = child(n, 'ParamList');
+      const scope = new Set<string>();
+      for (const p of paramList(plist, text)) {
+        if (p.name) scope.add(p.name);
+        if (p.value) freeNames(p.value, text, locals, out, depth + 1);
+        if (p.annotation) freeNames(p.annotation, text, locals, out, depth + 1);
+      }
+      const body = n.name === 'FunctionDefinition' ? child(n, 'Body') : null;
+      const rest: SyntaxNode[] = [];
+      // (syntax nodes are new objects on each access: compared by place)
+      const same = (a: SyntaxNode, b: SyntaxNode | null) => !!b && a.from === b.from && a.to === b.to && a.name === b.name;
+      for (let c = n.firstChild; c; c = c.nextSibling) if (!same(c, nameNode) && !same(c, plist) && !same(c, body)) rest.push(c);
+      if (body) {
+        moduleBinds(body, text, scope);
+        for (const m of text.slice(body.from, body.to).matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) scope.delete(w);
+      }
+      // the return annotation is read where the def runs; a lambda's body inside it
+      for (const c of rest) freeNames(c, text, n.name === 'LambdaExpression' ? [...locals, scope] : locals, out, depth + 1);
+      if (body) freeNames(body, text, [...locals, scope], out, depth + 1);
+      return;
+    }
+    case 'ArgList': {
+      // `f(eps=1e-3)`: a keyword's name is no name read
+      for (let c = n.firstChild; c; c = c.nextSibling) {
+        if (c.name === 'VariableName' && c.nextSibling?.name === 'AssignOp') continue;
+        freeNames(c, text, locals, out, depth + 1, inClass);
+      }
+      return;
+    }
+    case 'ClassDefinition': {
+      const nameNode = child(n, 'VariableName');
+      if (nameNode && locals.length === 0 && !inClass) out.add(t(nameNode));
+      for (let c = n.firstChild; c; c = c.nextSibling) {
+        if (nameNode && c.from === nameNode.from && c.name === 'VariableName') continue;
+        freeNames(c, text, locals, out, depth + 1, c.name === 'Body' || inClass);
+      }
+      return;
+    }
+  }
+  for (let c = n.firstChild; c; c = c.nextSibling) freeNames(c, text, locals, out, depth + 1, inClass);
+}
+
+let nextInfo = 0;
+
+function itemInfo(n: SyntaxNode, text: string): ItemInfo {
+  const src = text.slice(n.from, n.to);
+  const words = new Set<string>();
+  freeNames(n, text, [], words);
+  const binds = new Set<string>();
+  const isImport = n.name === 'ImportStatement';
+  if (!isImport) moduleBinds(n, text, binds);
+  // `global x` / `nonlocal x` anywhere (inside a def too) may bind x in the module
+  for (const m of src.matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) binds.add(w);
+  return { id: nextInfo++, words: [...words], binds: [...binds], isImport, barrier: !isImport && ends(n) };
+}
+
+/** Item infos by statement text, kept across edits (bounded: cleared past a size). */
+export class BlockCache {
+  private infos = new Map<string, ItemInfo>();
+
+  /** The top-level statements of a tree. */
+  items(tree: Tree, text: string): Item[] {
+    const out: Item[] = [];
+    if (this.infos.size > 50_000) this.infos.clear();
+    for (let c = tree.topNode.firstChild; c; c = c.nextSibling) {
+      const src = text.slice(c.from, c.to);
+      // the node's kind is part of the key: the same text may parse differently where a statement is broken
+      const key = c.name + '\u0000' + src;
+      let info = this.infos.get(key);
+      if (!info) this.infos.set(key, (info = itemInfo(c, text)));
+      out.push({ node: c, from: c.from, to: c.to, text: src, info });
+    }
+    return out;
+  }
+
+  /** The blocks of a module: statements connected by names bound at module level, imports in each. */
+  blocks(items: readonly Item[]): Block[] {
+    const n = items.length;
+    const parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) parent[i] = i;
+    const find = (i: number): number => {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+      return i;
+    };
+    const join = (a: number, b: number) => {
+      const ra = find(a);
+      const rb = find(b);
+      if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+    };
+    const bound = new Set<string>();
+    for (const it of items) for (const b of it.info.binds) bound.add(b);
+    const owner = new Map<string, number>();
+    // the module body ends with the first statement that ends it: what follows is defined
+    // (collected) but never runs, in every block alike
+    let execEnd: number | undefined;
+    for (const it of items) {
+      if (it.info.barrier && !(it.node.name === ':' || it.node.name === 'Comment' || it.node.name === '⚠')) {
+        execEnd = it.to;
+        break;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const it = items[i];
+      if (it.info.isImport) continue;
+      for (const w of it.info.words) {
+        if (!bound.has(w)) continue;
+        const o = owner.get(w);
+        if (o === undefined) owner.set(w, i);
+        else join(o, i);
+      }
+    }
+    const imports = items.filter((it) => it.info.isImport);
+    const groups = new Map<number, Item[]>();
+    for (let i = 0; i < n; i++) {
+      if (items[i].info.isImport) continue;
+      const r = find(i);
+      let g = groups.get(r);
+      if (!g) groups.set(r, (g = []));
+      g.push(items[i]);
+    }
+    const out: Block[] = [];
+    for (const own of groups.values()) {
+      // imports merged in text order
+      const all: Item[] = [];
+      let a = 0;
+      for (const it of own) {
+        while (a < imports.length && imports[a].from < it.from) all.push(imports[a++]);
+        all.push(it);
+      }
+      while (a < imports.length) all.push(imports[a++]);
+      out.push({ items: all, own, execEnd });
+    }
+    // a module of imports only: one block of them
+    if (out.length === 0 && imports.length) out.push({ items: imports, own: [], execEnd });
+    return out;
+  }
+}
