@@ -140,8 +140,13 @@ export async function run(): Promise<Row[]> {
     const kind = rnd(5);
     const t0 = performance.now();
     if (i === N / 2) m.applyEdit(1000, 1000, 'x = foo(\n'); // an unclosed bracket above the rest of the stream
-    else if (kind === 0) m.applyEdit(cursor, cursor, 'a'), cursor++;
-    else if (kind === 1 && cursor > 0) m.applyEdit(cursor - 1, cursor, ''), cursor--;
+    else if (kind === 0) {
+      m.applyEdit(cursor, cursor, 'a');
+      cursor++;
+    } else if (kind === 1 && cursor > 0) {
+      m.applyEdit(cursor - 1, cursor, '');
+      cursor--;
+    }
     else if (kind === 2) m.applyEdit(cursor, cursor, '        self.extra = nn.LayerNorm(64)\n');
     else if (kind === 3) {
       const end = m.text.indexOf('\n', cursor);

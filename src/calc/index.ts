@@ -8,4 +8,3 @@ export * from './simulate';
 export * from './choose';
 export * from './fromLayer';
 export * from './count';
-export * from './paramCount';

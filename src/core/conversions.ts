@@ -2,15 +2,26 @@
  * Conversions between the ways frameworks write the same quantities, parameter accounting,
  * and folding an inference-mode BatchNorm into the layer before it.
  */
-import type { MomentumConvention } from '../frameworks/types';
 import { inputError } from './errors';
 import type { CoreLayerSpec } from './spec';
 import { runLayer } from './run';
 import type { BatchNormSpec } from './spec';
 import { Tensor, checkShape } from './tensor';
 
-/** The weight of the newest batch, 'new-weight' form, of a momentum written in `convention`. */
-function toNewWeight(value: number, convention: MomentumConvention): number {
+/**
+ * How a framework writes the running-statistics momentum.
+ * - 'new-weight': running = (1 - m) * running + m * batch     (PyTorch, MLX)
+ * - 'old-weight': running = m * running + (1 - m) * batch     (Keras, Flax, Paddle)
+ * - 'decay-debiased': like old-weight with decay_rate, and the average is divided by
+ *   (1 - decay^t) before use (Haiku's ExponentialMovingAverage with zero_debias).
+ */
+export type MomentumConvention = 'new-weight' | 'old-weight' | 'decay-debiased';
+
+/**
+ * The weight a momentum written in `convention` gives the newest batch (the `new-weight` form:
+ * PyTorch's momentum). Throws an input error on an unknown convention.
+ */
+export function newBatchWeight(value: number, convention: MomentumConvention): number {
   switch (convention) {
     case 'new-weight':
       return value;
@@ -28,8 +39,8 @@ export function convertMomentum(value: number, from: MomentumConvention, to: Mom
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
     throw inputError(`momentum must be a number between 0 and 1, got ${String(value)}`);
   }
-  const m = toNewWeight(value, from);
-  return toNewWeight(m, to); // the map m -> 1 - m is its own inverse
+  const m = newBatchWeight(value, from);
+  return newBatchWeight(m, to); // the map m -> 1 - m is its own inverse
 }
 
 /**

@@ -2,8 +2,8 @@
 export { Tensor } from './tensor';
 export type { LayerParams, LayerState, RunRequest, RunResult, GroupStats } from './types';
 export { runLayer, statGroupIndex, defaultParams, defaultState } from './run';
-export { convertMomentum, averagingWindow, countParameters, foldBatchNorm, applyWeightLayer, verifyFold } from './conversions';
-export type { ConvOptions, CountOptions, FoldableBatchNorm, ParameterDetail } from './conversions';
+export { convertMomentum, newBatchWeight, averagingWindow, countParameters, foldBatchNorm, applyWeightLayer, verifyFold } from './conversions';
+export type { ConvOptions, CountOptions, FoldableBatchNorm, MomentumConvention, ParameterDetail } from './conversions';
 export { seededSample } from './sample';
 export { FLOAT32_EPS } from './layers/layernorm';
 export { NormError } from './errors';

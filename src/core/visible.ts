@@ -9,7 +9,6 @@
 /** Characters that are never written as they are (each is replaced by its escape). */
 // eslint-disable-next-line no-control-regex
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
-// eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[ \t]*(\r\n|[\n\r])[ \t]*/g;
 
 function escapeOne(ch: string): string {

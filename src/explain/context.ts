@@ -4,7 +4,7 @@ import type { FrameworkInfo, ParamRoles, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
 import { frameworkInfo } from '../frameworks/index';
-import { isExpr } from './format';
+import { isExpr } from '../frameworks/read';
 
 export interface LayerContext {
   layer: ResolvedLayer;

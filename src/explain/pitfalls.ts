@@ -4,10 +4,12 @@
  */
 import { convertMomentum, FLOAT32_EPS } from '../core/index';
 import type { FrameworkId } from '../frameworks/types';
-import { newBatchWeight, roundShort } from '../calc/convention';
+import { newBatchWeight } from '../core/conversions';
+import { roundShort } from './convention';
 import type { LayerContext } from './context';
 import { infoOf, num, roleName, roleValue, roleWritten } from './context';
-import { code, pyFloat, pyRepr } from './format';
+import { code, pyFloat } from './format';
+import { pyRepr } from '../frameworks/read';
 import { Md, md } from './markdown';
 
 export interface Pitfall {

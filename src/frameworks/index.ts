@@ -292,7 +292,8 @@ export function translate(
   if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
     set(t.axis, v[r.axis]);
   }
-  if (t.channels && !paramOf(target, t.channels)?.hasOwnProperty('default') && out[t.channels] === undefined) {
+  const channelsParam = t.channels ? paramOf(target, t.channels) : undefined;
+  if (t.channels && !(channelsParam && Object.hasOwn(channelsParam, 'default')) && out[t.channels] === undefined) {
     notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);
   }
 
