@@ -46,26 +46,45 @@ const EXTERNAL = {
 // TextEncoder, WebAssembly ... exist everywhere and stay allowed).
 const browserOnly = Object.keys(globals.browser).filter((g) => !(g in globals.node));
 const nodeOnly = Object.keys(globals.node).filter((g) => !(g in globals.browser));
-const restrictedGlobals = (names, where) => names.map((name) => ({ name, message: `${name} exists only in ${where}; src/core … src/calc run in every host (README: How the code is laid out).` }));
+const restrictedGlobals = (names, where) =>
+  names.map((name) => ({ name, message: `${name} exists only in ${where}; src/core … src/calc run in every host (README: How the code is laid out).` }));
 
 const below = (rank) => LAYERS.filter((to) => to.rank < rank).map((to) => to.type);
 const layerPolicies = [
   ...LAYERS.map((from) => ({
     from: { element: { type: from.type } },
-    allow: { to: [{ element: { types: { anyOf: [from.type, ...below(from.rank)] } } }, ...(from.rank > PROTOCOL.rank ? [{ file: { categories: 'protocol' } }] : [])] },
+    allow: {
+      to: [{ element: { types: { anyOf: [from.type, ...below(from.rank)] } } }, ...(from.rank > PROTOCOL.rank ? [{ file: { categories: 'protocol' } }] : [])],
+    },
   })),
   { from: { file: { categories: 'protocol' } }, allow: { to: { element: { types: { anyOf: below(PROTOCOL.rank) } } } } },
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.tools/**', '.cache/**', 'test-output/**', '.scratch/**', '.venv-*/**', 'media/**', 'src/core/fast/kernels.wasm.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      '.tools/**',
+      '.cache/**',
+      'test-output/**',
+      '.scratch/**',
+      '.venv-*/**',
+      'media/**',
+      'src/core/fast/kernels.wasm.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // Unused parameters that keep a signature readable (`_doc`) and caught errors are intended.
-      '@typescript-eslint/no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {

@@ -34,7 +34,8 @@ export const contributes = {
         type: 'object',
         default: {},
         additionalProperties: { type: 'boolean' },
-        markdownDescription: 'Turn single checks on or off by rule code, e.g. `{ "groupnorm-divisibility": false }`. A rule\'s code is shown with each problem.',
+        markdownDescription:
+          'Turn single checks on or off by rule code, e.g. `{ "groupnorm-divisibility": false }`. A rule\'s code is shown with each problem.',
       },
       'normlens.hover.mode': {
         type: 'string',
@@ -57,7 +58,8 @@ export const contributes = {
         type: 'string',
         enum: ['auto', ...FRAMEWORK_IDS],
         default: 'auto',
-        markdownDescription: 'Framework to translate layers into in hovers and calculators (`auto`: PyTorch for other frameworks\' layers, Keras for PyTorch\'s).',
+        markdownDescription:
+          "Framework to translate layers into in hovers and calculators (`auto`: PyTorch for other frameworks' layers, Keras for PyTorch's).",
       },
       'normlens.decimals': {
         type: 'integer',
@@ -77,7 +79,11 @@ export const contributes = {
 };
 
 if (require.main === module) {
-  execFileSync('npm', ['pkg', 'set', '--json', `contributes=${JSON.stringify(contributes)}`, `activationEvents=${JSON.stringify(activationEvents)}`, 'icon="media/icon.png"'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'npm',
+    ['pkg', 'set', '--json', `contributes=${JSON.stringify(contributes)}`, `activationEvents=${JSON.stringify(activationEvents)}`, 'icon="media/icon.png"'],
+    {
+      stdio: 'inherit',
+    },
+  );
 }

@@ -17,14 +17,21 @@ describe('package.json manifest against the source declarations', () => {
 
   it('contributes every command of src/explain/commands.ts once, and no other', () => {
     const ids = (pkg.contributes.commands as { command: string }[]).map((c) => c.command);
-    assert.deepEqual([...ids].sort(), Object.values(COMMANDS).map((c) => c.id).sort());
+    assert.deepEqual(
+      [...ids].sort(),
+      Object.values(COMMANDS)
+        .map((c) => c.id)
+        .sort(),
+    );
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('every command the extension registers is declared, and every declared command is registered', () => {
     // The extension host cannot load outside VS Code; its registrations name commands only through COMMANDS.
     const dir = path.join(root, 'src', 'extension');
-    const source = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    const source = readdirSync(dir)
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
     assert.doesNotMatch(source, /registerCommand\(\s*['"`]/, 'a command registered by a literal id instead of COMMANDS');
     for (const [name, c] of Object.entries(COMMANDS)) {
       const viaLink = { openPanel: 'OPEN_PANEL_COMMAND', explainLayer: 'EXPLAIN_COMMAND', calculators: 'CALC_LIST_COMMAND' }[name];
@@ -34,7 +41,10 @@ describe('package.json manifest against the source declarations', () => {
   });
 
   it('the framework table and the preferredFramework setting list the same framework ids', () => {
-    assert.deepEqual(FRAMEWORKS.map((f) => f.id), [...FRAMEWORK_IDS]);
+    assert.deepEqual(
+      FRAMEWORKS.map((f) => f.id),
+      [...FRAMEWORK_IDS],
+    );
     assert.deepEqual(pkg.contributes.configuration.properties['normlens.preferredFramework'].enum, ['auto', ...FRAMEWORK_IDS]);
   });
 });
