@@ -184,7 +184,6 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewToHost> {
 }
 
 const LAYOUT_RANK: Record<Layout, number> = { NCL: 3, NCHW: 4, BSD: 3 };
-export const layoutRank = (layout: Layout): number => LAYOUT_RANK[layout];
 
 function finite(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);

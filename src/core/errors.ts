@@ -21,5 +21,4 @@ export class NormError extends Error {
 
 export const runtimeError = (message: string) => new NormError('RuntimeError', message);
 export const valueError = (message: string) => new NormError('ValueError', message);
-export const typeError = (message: string) => new NormError('TypeError', message);
 export const inputError = (message: string) => new NormError('InputError', message);

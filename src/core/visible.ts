@@ -29,12 +29,6 @@ export function visibleText(text: string, breaks: 'space' | 'escape' = 'escape')
   return s.replace(HIDDEN, escapeOne);
 }
 
-/** Whether `visibleText` would change anything (cheap test for the common case). */
-export function hasHiddenCharacters(text: string): boolean {
-  HIDDEN.lastIndex = 0;
-  return HIDDEN.test(text) || /[\n\r\t]/.test(text);
-}
-
 /**
  * JSON text with the characters that JSON.stringify leaves raw but a terminal may act on or
  * reorder (DEL, C1 controls, line/paragraph separators, bidi and other invisible format

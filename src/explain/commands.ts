@@ -22,6 +22,3 @@ export const COMMANDS = {
 
 /** The palette category of every command. */
 export const COMMAND_CATEGORY = 'NormLens';
-
-export type CommandName = keyof typeof COMMANDS;
-export type CommandId = (typeof COMMANDS)[CommandName]['id'];

@@ -17,14 +17,12 @@ import {
   TextDocument,
   TextDocumentChangeEvent,
   NotebookDocument,
-  InputBoxOptions,
   QuickPickItem,
   QuickPickOptions,
   Uri,
   window,
   workspace,
   WorkspaceConfiguration,
-  WorkspaceEdit,
   ConfigurationChangeEvent,
   TextEditor,
   ViewColumn,
@@ -100,10 +98,6 @@ export function notebookDocuments(): readonly NotebookDocument[] {
   return workspace.notebookDocuments;
 }
 
-export function applyEdit(edit: WorkspaceEdit): Thenable<boolean> {
-  return workspace.applyEdit(edit);
-}
-
 export function openTextDocument(uri: Uri): Thenable<TextDocument> {
   return workspace.openTextDocument(uri);
 }
@@ -118,10 +112,6 @@ export function activeTextEditor(): TextEditor | undefined {
 
 export function showQuickPick<T extends QuickPickItem>(items: readonly T[] | Thenable<readonly T[]>, options?: QuickPickOptions): Thenable<T | undefined> {
   return window.showQuickPick(items, options);
-}
-
-export function showInputBox(options?: InputBoxOptions): Thenable<string | undefined> {
-  return window.showInputBox(options);
 }
 
 export function showInformationMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined> {
@@ -161,8 +151,4 @@ export async function readWorkspaceFile(uri: Uri): Promise<Uint8Array | undefine
   } catch {
     return undefined;
   }
-}
-
-export function onDidSaveTextDocument(handler: (doc: TextDocument) => unknown): Disposable {
-  return workspace.onDidSaveTextDocument(handler);
 }

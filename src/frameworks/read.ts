@@ -88,15 +88,6 @@ export function given(args: Record<string, PyValue>, name: string): boolean {
   return args[name] !== null && args[name] !== undefined;
 }
 
-/** The only accepted value of an argument the core has no counterpart for. */
-export function require(args: Record<string, PyValue>, name: string, ok: PyValue, why: string): void {
-  const v = args[name];
-  if (v === undefined) return;
-  if (isExpr(v) || JSON.stringify(v) !== JSON.stringify(ok)) {
-    throw new ArgumentProblem(`${name}=${pyRepr(v)}: ${why}`);
-  }
-}
-
 export function fail(message: string): never {
   throw new ArgumentProblem(message);
 }

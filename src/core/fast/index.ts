@@ -9,7 +9,7 @@ import type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from
 import { WasmNormKernels } from './wasm';
 
 export type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from './types';
-export { WasmNormKernels, WasmF32 } from './wasm';
+export { WasmNormKernels } from './wasm';
 
 /** 'auto' = WebAssembly SIMD when available, else JavaScript; 'off' = always the reference path. */
 export type FastMode = 'auto' | 'wasm' | 'js' | 'off';
