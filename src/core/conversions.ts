@@ -34,7 +34,10 @@ export function newBatchWeight(value: number, convention: MomentumConvention): n
   }
 }
 
-/** Convert a momentum between conventions, e.g. PyTorch 0.1 (new-weight) = Keras 0.9 (old-weight). */
+/**
+ * Converts a momentum between conventions, e.g. PyTorch 0.1 (new-weight) = Keras 0.9 (old-weight):
+ * the same running-average speed. Unitless, in [0, 1]; throws an InputError otherwise.
+ */
 export function convertMomentum(value: number, from: MomentumConvention, to: MomentumConvention): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
     throw inputError(`momentum must be a number between 0 and 1, got ${String(value)}`);
@@ -50,6 +53,7 @@ export function convertMomentum(value: number, from: MomentumConvention, to: Mom
  * - effectiveSamples: 1/m, the length of the plain moving average whose newest batch gets the
  *   same weight m (also the sum of all relative weights Σ (1 − m)^k).
  * m = 0 never moves (both infinite); m = 1 keeps only the last batch (half-life 0, one sample).
+ * Both are counted in update steps (batches). Throws an InputError when m is not in [0, 1].
  */
 export function averagingWindow(newWeight: number): { halfLife: number; effectiveSamples: number } {
   if (typeof newWeight !== 'number' || !(newWeight >= 0 && newWeight <= 1)) {
@@ -75,8 +79,11 @@ export interface CountOptions {
 }
 
 /**
- * Learnable parameters and buffers of a layer, named as PyTorch registers them. `bytes` counts
- * floats at `dtypeBytes` each and num_batches_tracked as an int64 (8 bytes).
+ * Learnable parameters and buffers of a layer, named and shaped as PyTorch registers them
+ * (`module.parameters()`, `module.buffers()`): weight/bias of shape (C,) or normalized_shape,
+ * running_mean/running_var (C,), num_batches_tracked (). `bytes` counts floats at `dtypeBytes`
+ * each and num_batches_tracked as an int64 (8 bytes). Throws an InputError for a `dtypeBytes`
+ * that is not a positive integer.
  */
 export function countParameters(
   spec: CoreLayerSpec,
@@ -151,7 +158,10 @@ export interface FoldableBatchNorm {
  * Fold an eval-mode BatchNorm into the preceding Conv/Linear, whose weight is laid out
  * [out_channels, ...] (Conv1d/2d/3d, Linear): W' = W·s, b' = (b − mean)·s + beta with
  * s = gamma / sqrt(running_var + eps). Valid for inference only: in training BatchNorm uses
- * batch statistics, which no fixed weight reproduces.
+ * batch statistics, which no fixed weight reproduces. Mirrors
+ * torch.nn.utils.fusion.fuse_conv_bn_weights (and fuse_linear_bn_weights). Returns the weight in
+ * the input weight's shape and a bias (out_channels,); throws an InputError when the weight has
+ * rank < 2 or a BatchNorm tensor or the bias does not have out_channels values.
  */
 export function foldBatchNorm(
   convWeight: Tensor,
@@ -189,7 +199,8 @@ export interface ConvOptions {
 /**
  * The layer a BatchNorm is folded into, computed directly (float64 accumulation):
  * Linear when the weight is [out, in] (input [..., in]); otherwise a Conv1d/2d/3d with
- * weight [out, in, *kernel] on input [N, in, *spatial], without groups or dilation.
+ * weight [out, in, *kernel] on input [N, in, *spatial], without groups or dilation, as
+ * torch.nn.functional.linear and conv1d/conv2d/conv3d (output [N, out, *spatial_out]).
  */
 export function applyWeightLayer(input: Tensor, weight: Tensor, bias: Float32Array | null, opts: ConvOptions = {}): Tensor {
   const [O, I] = weight.shape;
