@@ -22,8 +22,9 @@ export function checkGroupNormSpec(spec: GroupNormSpec): void {
  * Group normalization, as torch.nn.functional.group_norm: input (N, C, *) with C split into
  * num_groups groups of C/G consecutive channels; each (sample, group) is normalized over its
  * channels and positions with biased variance, then scaled by per-channel γ and shifted by β.
- * Same in train and eval. Throws RuntimeError for an input of rank < 2 or C different from
- * num_channels, ValueError for one value per group in training (PyTorch's messages).
+ * Same in train and eval. Throws PyTorch's RuntimeError for an input of rank < 2 or channels not
+ * divisible by num_groups, and its ValueError "Expected more than 1 value per channel when
+ * training" when each group would hold a single value (PyTorch checks that in eval mode too).
  */
 export function groupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
   checkGroupNormSpec(spec);
