@@ -1,5 +1,5 @@
-// ESLint (flat config): typescript-eslint's recommended rules, plus the architecture the README's
-// "How the code is laid out" promises, enforced by eslint-plugin-boundaries:
+// ESLint (flat config): typescript-eslint's recommended rules, plus the architecture that
+// CONTRIBUTING.md's "How the code is laid out" promises, enforced by eslint-plugin-boundaries:
 //   - the layers, lowest first; a layer imports only from its own rank or lower ranks, so no two
 //     folders can import each other (test/unit/package/layers.test.ts also checks the real import
 //     graph for folder cycles with madge);
@@ -17,13 +17,13 @@ import globals from 'globals';
 export const LAYERS = [
   { type: 'core', pattern: 'src/core', rank: 0 },
   { type: 'frameworks', pattern: 'src/frameworks', rank: 1 },
-  { type: 'python', pattern: 'src/python', rank: 3 },
-  { type: 'checks', pattern: 'src/checks', rank: 4 },
-  { type: 'explain', pattern: 'src/explain', rank: 5 },
-  { type: 'calc', pattern: 'src/calc', rank: 6 },
-  { type: 'extension', pattern: 'src/extension', rank: 7 },
-  { type: 'webview', pattern: 'src/webview', rank: 7 },
-  { type: 'cli', pattern: 'src/cli', rank: 7 },
+  { type: 'python', pattern: 'src/python', rank: 2 },
+  { type: 'checks', pattern: 'src/checks', rank: 3 },
+  { type: 'explain', pattern: 'src/explain', rank: 4 },
+  { type: 'calc', pattern: 'src/calc', rank: 5 },
+  { type: 'extension', pattern: 'src/extension', rank: 6 },
+  { type: 'webview', pattern: 'src/webview', rank: 6 },
+  { type: 'cli', pattern: 'src/cli', rank: 6 },
 ];
 
 /**
@@ -47,7 +47,10 @@ const EXTERNAL = {
 const browserOnly = Object.keys(globals.browser).filter((g) => !(g in globals.node));
 const nodeOnly = Object.keys(globals.node).filter((g) => !(g in globals.browser));
 const restrictedGlobals = (names, where) =>
-  names.map((name) => ({ name, message: `${name} exists only in ${where}; src/core … src/calc run in every host (README: How the code is laid out).` }));
+  names.map((name) => ({
+    name,
+    message: `${name} exists only in ${where}; src/core … src/calc run in every host (CONTRIBUTING.md: How the code is laid out).`,
+  }));
 
 const below = (rank) => LAYERS.filter((to) => to.rank < rank).map((to) => to.type);
 const layerPolicies = [
