@@ -6,7 +6,7 @@
  *
  * Pure: no `vscode` import, no DOM, no Node API.
  */
-import type { FrameworkId, LayerKind, PyValue } from './frameworks/types';
+import { FRAMEWORK_IDS, LAYER_KINDS, NORM_METHODS, type FrameworkId, type LayerKind, type NormMethod, type PyValue } from './frameworks/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -14,18 +14,12 @@ export const PROTOCOL_VERSION = 1;
 export type Layout = 'NCL' | 'NCHW' | 'BSD';
 export const LAYOUTS: readonly Layout[] = ['NCL', 'NCHW', 'BSD'];
 
-/** The five methods compared side by side. */
-export type PanelMethod = 'batch_norm' | 'layer_norm' | 'rms_norm' | 'group_norm' | 'instance_norm';
-export const PANEL_METHODS: readonly PanelMethod[] = ['batch_norm', 'layer_norm', 'rms_norm', 'group_norm', 'instance_norm'];
+/** The webview panel's type: the extension creates and restores it, package.json activates on it. */
+export const PANEL_VIEW_TYPE = 'normlens.comparisonPanel';
 
-export const FRAMEWORK_IDS: readonly FrameworkId[] = [
-  'pytorch', 'keras', 'tf_keras', 'flax_linen', 'flax_nnx', 'haiku', 'mlx', 'paddle', 'jax',
-];
-
-const LAYER_KINDS: readonly LayerKind[] = [
-  'batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm', 'local_response_norm',
-  'unit_norm', 'lp_normalize', 'standardize',
-];
+/** The five methods compared side by side (frameworks/types NORM_METHODS). */
+export type PanelMethod = NormMethod;
+export const PANEL_METHODS: readonly PanelMethod[] = NORM_METHODS;
 
 /** Largest input tensor the panel accepts (elements). */
 export const MAX_ELEMENTS = 65536;
@@ -120,13 +114,13 @@ export function parseOpenRequest(x: unknown): Parsed<OpenRequest> {
   if (extra) return fail(`open request has an unknown field "${extra}"`);
   const out: OpenRequest = {};
   if (x.framework !== undefined) {
-    if (typeof x.framework !== 'string' || !FRAMEWORK_IDS.includes(x.framework as FrameworkId)) {
+    if (typeof x.framework !== 'string' || !(FRAMEWORK_IDS as readonly string[]).includes(x.framework)) {
       return fail(`open request: unknown framework ${describe(x.framework)} (expected one of ${FRAMEWORK_IDS.join(', ')})`);
     }
     out.framework = x.framework as FrameworkId;
   }
   if (x.kind !== undefined) {
-    if (typeof x.kind !== 'string' || !LAYER_KINDS.includes(x.kind as LayerKind)) {
+    if (typeof x.kind !== 'string' || !(LAYER_KINDS as readonly string[]).includes(x.kind)) {
       return fail(`open request: unknown layer kind ${describe(x.kind)}`);
     }
     out.kind = x.kind as LayerKind;
@@ -202,7 +196,6 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewToHost> {
 }
 
 const LAYOUT_RANK: Record<Layout, number> = { NCL: 3, NCHW: 4, BSD: 3 };
-export const layoutRank = (layout: Layout): number => LAYOUT_RANK[layout];
 
 function finite(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x);
@@ -219,7 +212,7 @@ function positiveInt(x: unknown): x is number {
 export function parsePanelState(x: unknown): Parsed<PanelState> {
   if (!isRecord(x)) return fail(`panel state must be an object, got ${describe(x)}`);
   if (x.version !== 1) return fail(`panel state version ${describe(x.version)} is not 1`);
-  if (typeof x.framework !== 'string' || !FRAMEWORK_IDS.includes(x.framework as FrameworkId)) {
+  if (typeof x.framework !== 'string' || !(FRAMEWORK_IDS as readonly string[]).includes(x.framework)) {
     return fail(`panel state: unknown framework ${describe(x.framework)}`);
   }
   if (typeof x.layout !== 'string' || !LAYOUTS.includes(x.layout as Layout)) return fail(`panel state: unknown layout ${describe(x.layout)}`);
@@ -243,7 +236,7 @@ export function parsePanelState(x: unknown): Parsed<PanelState> {
   if (!(Number.isInteger(x.trainSteps) && (x.trainSteps as number) >= 0 && (x.trainSteps as number) <= MAX_TRAIN_STEPS)) {
     return fail(`panel state: trainSteps must be an integer within [0, ${MAX_TRAIN_STEPS}], got ${describe(x.trainSteps)}`);
   }
-  if (typeof x.focus !== 'string' || !PANEL_METHODS.includes(x.focus as PanelMethod)) return fail(`panel state: unknown focus method ${describe(x.focus)}`);
+  if (typeof x.focus !== 'string' || !(PANEL_METHODS as readonly string[]).includes(x.focus)) return fail(`panel state: unknown focus method ${describe(x.focus)}`);
   if (x.answer !== null && typeof x.answer !== 'string') return fail(`panel state: answer must be null or a string, got ${describe(x.answer)}`);
   return ok({
     version: 1,

@@ -3,8 +3,8 @@
  * the cursor or from a call typed in (e.g. `BatchNorm2d(64)`, `nn.LayerNorm([768])`,
  * `layers.BatchNormalization()`), recognized by the same recognizer as source files.
  */
-import { frameworkCount } from './paramCount';
-import type { FrameworkCount } from './paramCount';
+import { frameworkCount } from '../frameworks/paramCount';
+import type { FrameworkCount } from '../frameworks/paramCount';
 import type { CoreLayerSpec } from '../core/spec';
 import { allQualifiedNames, bindingMessage, findByQualifiedName } from '../frameworks/index';
 import type { FrameworkId, PyValue } from '../frameworks/types';

@@ -1,11 +1,12 @@
 /**
- * Starting values for the calculators from a recognized layer (the one under the cursor, or the
- * arguments a hover link carries): its kind, ε, momentum and convention, channels, groups, axes.
+ * Starting values for the calculators from what a calculator link carries (a CalcStart, made by
+ * explain/links startFromLayer from the layer under the cursor or a hover): its kind, ε, momentum
+ * and convention, channels, groups, axes.
  */
 import type { CoreLayerSpec } from '../core/spec';
 import { findByQualifiedName, frameworkInfo } from '../frameworks/index';
-import type { FrameworkId, MomentumConvention, PyValue } from '../frameworks/types';
-import type { ResolvedLayer } from '../python/types';
+import { isNormMethod, type FrameworkId, type PyValue } from '../frameworks/types';
+import type { MomentumConvention } from '../core/conversions';
 import type { CalcStart } from '../explain/links';
 import type { NormalizeKind } from './normalize';
 
@@ -26,17 +27,6 @@ export interface LayerSeed {
   channelAxis: number | null;
   /** Trailing dimensions normalized (LayerNorm/RMSNorm). */
   normalizedDims: number | null;
-}
-
-const NORMALIZE_KINDS: NormalizeKind[] = ['batch_norm', 'layer_norm', 'rms_norm', 'group_norm', 'instance_norm'];
-
-/** What a calculator link carries: the arguments as written (defaults are filled in by seedFromStart). */
-export function startFromLayer(layer: ResolvedLayer): CalcStart {
-  const args: Record<string, PyValue> = {};
-  for (const [k, v] of Object.entries(layer.arguments)) {
-    if (!layer.spec.params.find((p) => p.name === k)?.tensor) args[k] = v;
-  }
-  return { framework: layer.spec.framework, qualifiedName: layer.qualifiedName, kind: layer.spec.kind, args };
 }
 
 export function seedFromStart(start: CalcStart): LayerSeed | { error: string } {
@@ -65,7 +55,7 @@ export function seedFromStart(start: CalcStart): LayerSeed | { error: string } {
   const seed: LayerSeed = {
     framework: spec.framework,
     qualifiedName: start.qualifiedName,
-    kind: NORMALIZE_KINDS.includes(spec.kind as NormalizeKind) ? (spec.kind as NormalizeKind) : null,
+    kind: isNormMethod(spec.kind) ? spec.kind : null,
     eps: null,
     momentum,
     convention: info?.momentumConvention ?? null,

@@ -4,12 +4,13 @@
  */
 import { convertMomentum, averagingWindow } from '../core/index';
 import { frameworkInfo } from '../frameworks/index';
-import type { FrameworkId, MomentumConvention } from '../frameworks/types';
+import type { FrameworkId } from '../frameworks/types';
+import type { MomentumConvention } from '../core/conversions';
 import { code, fixed, mdTable, pyFloat, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
 import type { CalcOutcome } from './result';
-import { newBatchWeight, roundShort, updateEquation } from './convention';
-export { newBatchWeight, roundShort, updateEquation } from './convention';
+import { newBatchWeight } from '../core/conversions';
+import { roundShort, updateEquation } from '../explain/convention';
 
 /** Validation for a momentum field: a number in [0, 1]. `allowNone` accepts PyTorch's None. */
 export function validateMomentum(text: string, allowNone = false): string | null {

@@ -9,17 +9,21 @@ import { MAX_ELEMENTS } from '../protocol';
 import { fixed, mdTable, nestedText, pyFloat, shapeText, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
 import { parseNumbers } from './parse';
+import { NORM_METHODS, type NormMethod } from '../frameworks/types';
 import type { CalcOutcome } from './result';
 
-export type NormalizeKind = 'batch_norm' | 'layer_norm' | 'rms_norm' | 'group_norm' | 'instance_norm';
+/** The kinds the calculator normalizes: the five compared methods (frameworks/types NORM_METHODS). */
+export type NormalizeKind = NormMethod;
 
-export const NORMALIZE_KINDS: { kind: NormalizeKind; label: string; detail: string }[] = [
-  { kind: 'batch_norm', label: 'BatchNorm', detail: 'per channel, across the batch (and positions)' },
-  { kind: 'layer_norm', label: 'LayerNorm', detail: 'per sample, across its last dimensions (features)' },
-  { kind: 'rms_norm', label: 'RMSNorm', detail: 'per sample, divides by the root mean square; no mean subtraction' },
-  { kind: 'group_norm', label: 'GroupNorm', detail: 'per sample and group of channels' },
-  { kind: 'instance_norm', label: 'InstanceNorm', detail: 'per sample and channel, across positions' },
-];
+const DESCRIPTIONS: Record<NormalizeKind, { label: string; detail: string }> = {
+  batch_norm: { label: 'BatchNorm', detail: 'per channel, across the batch (and positions)' },
+  layer_norm: { label: 'LayerNorm', detail: 'per sample, across its last dimensions (features)' },
+  rms_norm: { label: 'RMSNorm', detail: 'per sample, divides by the root mean square; no mean subtraction' },
+  group_norm: { label: 'GroupNorm', detail: 'per sample and group of channels' },
+  instance_norm: { label: 'InstanceNorm', detail: 'per sample and channel, across positions' },
+};
+
+export const NORMALIZE_KINDS: { kind: NormalizeKind; label: string; detail: string }[] = NORM_METHODS.map((kind) => ({ kind, ...DESCRIPTIONS[kind] }));
 
 export interface NormalizeRequest {
   values: number[];
@@ -119,7 +123,7 @@ function expandPerChannel(v: number | number[] | undefined, n: number, fallback:
 }
 
 function label(kind: NormalizeKind): string {
-  return NORMALIZE_KINDS.find((k) => k.kind === kind)!.label;
+  return DESCRIPTIONS[kind].label;
 }
 
 export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeResult> {

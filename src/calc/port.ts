@@ -49,8 +49,6 @@ export interface PortPlan {
   notes: string[];
 }
 
-const ROLES: TensorMove['role'][] = ['weight', 'bias', 'runningMean', 'runningVar'];
-
 function names(spec: NormClassSpec): TensorNames {
   return { ...frameworkInfo(spec.framework)!.tensorNames, ...spec.tensorNames };
 }
@@ -140,8 +138,7 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   // The snippet.
   const get = (m: TensorMove) => getter(spec.framework, m.from, m.role);
   const lines: string[] = ['import numpy as np'];
-  const order = (fw: FrameworkId) => moves.map((m) => m.to).filter((x) => x !== undefined);
-  let targetOrder = order(req.to);
+  let targetOrder = moves.map((m) => m.to).filter((x) => x !== undefined);
   switch (req.to) {
     case 'pytorch':
       lines.push('import torch', `dst = ${t.code}`, 'with torch.no_grad():');

@@ -6,10 +6,11 @@
 import { runLayer, seededSample, Tensor } from '../core/index';
 import type { LayerState } from '../core/index';
 import type { BatchNormSpec } from '../core/spec';
-import type { MomentumConvention } from '../frameworks/types';
+import type { MomentumConvention } from '../core/conversions';
 import { fixed, mdTable, pyFloat, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
-import { newBatchWeight, updateEquation } from './convention';
+import { newBatchWeight } from '../core/conversions';
+import { updateEquation } from '../explain/convention';
 import type { CalcOutcome } from './result';
 
 export interface SimulateRequest {
@@ -161,7 +162,7 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
   // (When one never gets within tolerance, ten time constants 10/a show where it settles.)
   const settle = a === null || debiased || a <= 0 ? 1 : Math.ceil(10 / a);
   const needed = req.noise ? maxSteps : Math.min(maxSteps, Math.max(meanClosed ?? settle, varClosed ?? settle) + 1);
-  let step = 0;
+  let step: number;
   for (step = 1; step <= needed; step++) {
     let batch: Float32Array;
     if (req.noise) {

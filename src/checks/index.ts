@@ -19,10 +19,9 @@ const MAGIC = /^[ \t]*[%!].*$/gm;
 
 export { CHECKS, NOTES, RULES } from './registry';
 export { nearestDivisors } from './groupnorm';
-export type { Check, DiagnosticCheck, NoteCheck } from './check';
-export type { ScanInput, RuleContext, Adjacency, ProducerCall } from './context';
+export type { ScanInput } from './context';
 export { qualifier } from './context';
-export type { NormDiagnostic, QuickFix, TextEdit, Severity, RuleInfo } from './types';
+export type { NormDiagnostic, RuleInfo } from './types';
 
 /** Description of a diagnostic check by code (for the documentation behind a diagnostic's code link). */
 export function ruleInfo(code: string): RuleInfo | undefined {

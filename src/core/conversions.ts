@@ -2,15 +2,26 @@
  * Conversions between the ways frameworks write the same quantities, parameter accounting,
  * and folding an inference-mode BatchNorm into the layer before it.
  */
-import type { MomentumConvention } from '../frameworks/types';
 import { inputError } from './errors';
 import type { CoreLayerSpec } from './spec';
 import { runLayer } from './run';
 import type { BatchNormSpec } from './spec';
 import { Tensor, checkShape } from './tensor';
 
-/** The weight of the newest batch, 'new-weight' form, of a momentum written in `convention`. */
-function toNewWeight(value: number, convention: MomentumConvention): number {
+/**
+ * How a framework writes the running-statistics momentum.
+ * - 'new-weight': running = (1 - m) * running + m * batch     (PyTorch, MLX)
+ * - 'old-weight': running = m * running + (1 - m) * batch     (Keras, Flax, Paddle)
+ * - 'decay-debiased': like old-weight with decay_rate, and the average is divided by
+ *   (1 - decay^t) before use (Haiku's ExponentialMovingAverage with zero_debias).
+ */
+export type MomentumConvention = 'new-weight' | 'old-weight' | 'decay-debiased';
+
+/**
+ * The weight a momentum written in `convention` gives the newest batch (the `new-weight` form:
+ * PyTorch's momentum). Throws an input error on an unknown convention.
+ */
+export function newBatchWeight(value: number, convention: MomentumConvention): number {
   switch (convention) {
     case 'new-weight':
       return value;
@@ -23,13 +34,16 @@ function toNewWeight(value: number, convention: MomentumConvention): number {
   }
 }
 
-/** Convert a momentum between conventions, e.g. PyTorch 0.1 (new-weight) = Keras 0.9 (old-weight). */
+/**
+ * Converts a momentum between conventions, e.g. PyTorch 0.1 (new-weight) = Keras 0.9 (old-weight):
+ * the same running-average speed. Unitless, in [0, 1]; throws an InputError otherwise.
+ */
 export function convertMomentum(value: number, from: MomentumConvention, to: MomentumConvention): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
     throw inputError(`momentum must be a number between 0 and 1, got ${String(value)}`);
   }
-  const m = toNewWeight(value, from);
-  return toNewWeight(m, to); // the map m -> 1 - m is its own inverse
+  const m = newBatchWeight(value, from);
+  return newBatchWeight(m, to); // the map m -> 1 - m is its own inverse
 }
 
 /**
@@ -39,6 +53,7 @@ export function convertMomentum(value: number, from: MomentumConvention, to: Mom
  * - effectiveSamples: 1/m, the length of the plain moving average whose newest batch gets the
  *   same weight m (also the sum of all relative weights Σ (1 − m)^k).
  * m = 0 never moves (both infinite); m = 1 keeps only the last batch (half-life 0, one sample).
+ * Both are counted in update steps (batches). Throws an InputError when m is not in [0, 1].
  */
 export function averagingWindow(newWeight: number): { halfLife: number; effectiveSamples: number } {
   if (typeof newWeight !== 'number' || !(newWeight >= 0 && newWeight <= 1)) {
@@ -64,8 +79,11 @@ export interface CountOptions {
 }
 
 /**
- * Learnable parameters and buffers of a layer, named as PyTorch registers them. `bytes` counts
- * floats at `dtypeBytes` each and num_batches_tracked as an int64 (8 bytes).
+ * Learnable parameters and buffers of a layer, named and shaped as PyTorch registers them
+ * (`module.parameters()`, `module.buffers()`): weight/bias of shape (C,) or normalized_shape,
+ * running_mean/running_var (C,), num_batches_tracked (). `bytes` counts floats at `dtypeBytes`
+ * each and num_batches_tracked as an int64 (8 bytes). Throws an InputError for a `dtypeBytes`
+ * that is not a positive integer.
  */
 export function countParameters(
   spec: CoreLayerSpec,
@@ -140,7 +158,10 @@ export interface FoldableBatchNorm {
  * Fold an eval-mode BatchNorm into the preceding Conv/Linear, whose weight is laid out
  * [out_channels, ...] (Conv1d/2d/3d, Linear): W' = W·s, b' = (b − mean)·s + beta with
  * s = gamma / sqrt(running_var + eps). Valid for inference only: in training BatchNorm uses
- * batch statistics, which no fixed weight reproduces.
+ * batch statistics, which no fixed weight reproduces. Mirrors
+ * torch.nn.utils.fusion.fuse_conv_bn_weights (and fuse_linear_bn_weights). Returns the weight in
+ * the input weight's shape and a bias (out_channels,); throws an InputError when the weight has
+ * rank < 2 or a BatchNorm tensor or the bias does not have out_channels values.
  */
 export function foldBatchNorm(
   convWeight: Tensor,
@@ -178,7 +199,8 @@ export interface ConvOptions {
 /**
  * The layer a BatchNorm is folded into, computed directly (float64 accumulation):
  * Linear when the weight is [out, in] (input [..., in]); otherwise a Conv1d/2d/3d with
- * weight [out, in, *kernel] on input [N, in, *spatial], without groups or dilation.
+ * weight [out, in, *kernel] on input [N, in, *spatial], without groups or dilation, as
+ * torch.nn.functional.linear and conv1d/conv2d/conv3d (output [N, out, *spatial_out]).
  */
 export function applyWeightLayer(input: Tensor, weight: Tensor, bias: Float32Array | null, opts: ConvOptions = {}): Tensor {
   const [O, I] = weight.shape;

@@ -12,6 +12,7 @@ export type NormErrorType =
   | 'IndexError'
   | 'ZeroDivisionError';
 
+/** An error of the core: `type` is the Python exception class, `message` the framework's text. */
 export class NormError extends Error {
   constructor(readonly type: NormErrorType, message: string) {
     super(message);
@@ -19,7 +20,7 @@ export class NormError extends Error {
   }
 }
 
+/** PyTorch's RuntimeError (shape and size mismatches), ValueError (bad arguments), and our InputError. */
 export const runtimeError = (message: string) => new NormError('RuntimeError', message);
 export const valueError = (message: string) => new NormError('ValueError', message);
-export const typeError = (message: string) => new NormError('TypeError', message);
 export const inputError = (message: string) => new NormError('InputError', message);

@@ -1,9 +1,8 @@
 /** The numeric core: pure TypeScript, no editor or Node-only API, runs anywhere. */
 export { Tensor } from './tensor';
-export type { LayerParams, LayerState, RunRequest, RunResult, GroupStats } from './types';
+export type { LayerParams, LayerState, RunRequest, RunResult } from './types';
 export { runLayer, statGroupIndex, defaultParams, defaultState } from './run';
 export { convertMomentum, averagingWindow, countParameters, foldBatchNorm, applyWeightLayer, verifyFold } from './conversions';
-export type { ConvOptions, CountOptions, FoldableBatchNorm, ParameterDetail } from './conversions';
 export { seededSample } from './sample';
 export { FLOAT32_EPS } from './layers/layernorm';
 export { NormError } from './errors';

@@ -28,6 +28,7 @@ export interface Moments {
   count: number;
 }
 
+/** Mean and biased variance of each of the N·G groups of the [N, P, C, Q] view (two-pass, float64). */
 export function groupedMoments(x: Float32Array, v: GroupView): Moments {
   const { N, P, C, Q, G } = v;
   const Cg = C / G;

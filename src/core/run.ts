@@ -9,7 +9,24 @@ import type { CoreLayerSpec } from './spec';
 import { Tensor, checkShape } from './tensor';
 import type { LayerParams, LayerState, RunRequest, RunResult } from './types';
 
-/** Compute one layer: forward, running-statistics update, and backward when gradOutput is given. */
+/**
+ * Computes one layer as PyTorch's module does in `mode` (`module.train()` / `module.eval()`):
+ * the forward pass, the running-statistics update (train mode, layers that track them) and,
+ * when `gradOutput` is given, the backward pass (autograd's gradients of Σ gradOutput·output).
+ *
+ * - `input`: any shape the layer accepts, e.g. (N, C, *) for BatchNorm/InstanceNorm/GroupNorm,
+ *   (*, normalized_shape) for LayerNorm/RMSNorm; float32 values, computed with float64 statistics.
+ * - `params`: weight (γ) and bias (β), one per channel or per normalized element; default
+ *   `defaultParams` (ones and zeros). `state`: running statistics; default `defaultState`.
+ * - Returns `output` (the input's shape), the new `state` (null when the layer keeps none), the
+ *   statistics it normalized with (`stats`, one entry per `statGroupIndex` group) and `grad`.
+ *
+ * Throws a NormError named after the exception PyTorch 2.13 raises, with its message (ValueError
+ * "Expected more than 1 value per channel when training, ..."), or an InputError for a request
+ * PyTorch could not express (unknown kind, mode other than 'train'/'eval', a non-Tensor input).
+ * Mirrors torch.nn.functional.batch_norm, layer_norm, rms_norm, group_norm, instance_norm and
+ * local_response_norm through the layer functions in ./layers.
+ */
 export function runLayer(req: RunRequest): RunResult {
   if (!req || typeof req !== 'object') throw inputError('a run request object is required');
   if (!(req.input instanceof Tensor)) throw inputError('input must be a Tensor');
@@ -53,7 +70,11 @@ function channelsOf(spec: CoreLayerSpec, shape: readonly number[]): number {
   }
 }
 
-/** Parameters as PyTorch initializes them: weight ones, bias zeros; null where the layer has none. */
+/**
+ * Parameters as PyTorch initializes them (`reset_parameters`): weight ones, bias zeros, of length
+ * C (channels of `shape` on the spec's channel axis) or prod(normalized_shape); null where the
+ * layer has none (affine=False, bias=False).
+ */
 export function defaultParams(spec: CoreLayerSpec, shape: readonly number[]): LayerParams {
   if (spec.kind === 'local_response_norm') return { weight: null, bias: null };
   const n = channelsOf(spec, shape);
@@ -64,7 +85,11 @@ export function defaultParams(spec: CoreLayerSpec, shape: readonly number[]): La
   };
 }
 
-/** Fresh running statistics (mean 0, variance 1, no batches), or null when the layer keeps none. */
+/**
+ * Fresh running statistics as PyTorch's `reset_running_stats` leaves them: running_mean zeros,
+ * running_var ones (zeros for a debiased EMA), num_batches_tracked 0, one entry per channel of
+ * `shape`; null when the layer keeps none (track_running_stats=False, LayerNorm, ...).
+ */
 export function defaultState(spec: CoreLayerSpec, shape: readonly number[]): LayerState | null {
   if (spec.kind === 'batch_norm') return batchNormDefaultState(spec, channelsOf(spec, shape));
   if (spec.kind === 'instance_norm') return instanceNormDefaultState(spec, channelsOf(spec, shape));

@@ -19,7 +19,8 @@ function mulberry32(seed: number): () => number {
 /**
  * Deterministic example values, roughly standard normal (sum of four uniforms, rescaled to
  * unit variance) and rounded to two decimals so worked examples stay readable. Only exact
- * IEEE operations are used, so the values are identical in every runtime.
+ * IEEE operations are used, so the values are identical in every runtime. Returns a Tensor of
+ * `shape`; throws an InputError for a non-integer seed or an invalid shape (see checkShape).
  */
 export function seededSample(shape: readonly number[], seed: number): Tensor {
   if (!Number.isInteger(seed)) throw inputError(`seed must be an integer, got ${String(seed)}`);

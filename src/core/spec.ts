@@ -10,13 +10,6 @@
  *   `null` means a cumulative average (PyTorch momentum=None, via num_batches_tracked).
  *   Frameworks that write the decay instead (Keras, Flax, Paddle) are converted before reaching here.
  */
-export type NormKind =
-  | 'batch_norm'
-  | 'layer_norm'
-  | 'group_norm'
-  | 'instance_norm'
-  | 'rms_norm'
-  | 'local_response_norm';
 
 export interface BatchNormSpec {
   kind: 'batch_norm';

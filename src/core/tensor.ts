@@ -7,6 +7,10 @@ import { inputError } from './errors';
 /** Largest element count accepted; keeps typed-array allocation well inside engine limits. */
 export const MAX_ELEMENTS = 2 ** 28;
 
+/**
+ * Validates a shape (an array of non-negative integers whose product is at most MAX_ELEMENTS)
+ * and returns its element count; throws an InputError naming `what` and the offending entry.
+ */
 export function checkShape(shape: readonly unknown[], what = 'shape'): number {
   if (!Array.isArray(shape)) throw inputError(`${what} must be an array of dimension sizes`);
   let size = 1;
@@ -24,6 +28,10 @@ export function checkShape(shape: readonly unknown[], what = 'shape'): number {
   return size;
 }
 
+/**
+ * A dense float32 tensor, row-major like a contiguous torch.Tensor. `new Tensor(shape, data)`
+ * checks the shape (checkShape) and that data has prod(shape) numbers, else throws an InputError.
+ */
 export class Tensor {
   readonly shape: number[];
   readonly data: Float32Array;
@@ -78,4 +86,5 @@ export class Tensor {
   }
 }
 
+/** The element count of a shape: prod(dims), 1 for a scalar's []. */
 export const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);

@@ -9,7 +9,6 @@
 /** Characters that are never written as they are (each is replaced by its escape). */
 // eslint-disable-next-line no-control-regex
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
-// eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[ \t]*(\r\n|[\n\r])[ \t]*/g;
 
 function escapeOne(ch: string): string {
@@ -28,12 +27,6 @@ export function visibleText(text: string, breaks: 'space' | 'escape' = 'escape')
   let s = breaks === 'space' ? text.replace(LINE_BREAKS, ' ') : text.replace(/[\n\r]/g, escapeOne);
   s = s.replace(/\t/g, ' ');
   return s.replace(HIDDEN, escapeOne);
-}
-
-/** Whether `visibleText` would change anything (cheap test for the common case). */
-export function hasHiddenCharacters(text: string): boolean {
-  HIDDEN.lastIndex = 0;
-  return HIDDEN.test(text) || /[\n\r\t]/.test(text);
 }
 
 /**

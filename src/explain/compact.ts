@@ -13,15 +13,15 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { frameworkCount } from '../calc/paramCount';
-import { startFromLayer } from '../calc/fromLayer';
+import { frameworkCount } from '../frameworks/paramCount';
 import { diagnosticsFor, layerContext, num, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
-import { code, codeMarked, fixed, isExpr as isExprValue, plural, pyRepr, shapeText } from './format';
+import { code, codeMarked, fixed, plural, shapeText } from './format';
+import { isExpr, pyRepr } from '../frameworks/read';
 import { axisLetters, KIND_NAMES, originText, resolveAxis } from './hover';
 import type { HoverOptions } from './hover';
-import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg } from './links';
+import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg, startFromLayer } from './links';
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
@@ -61,8 +61,6 @@ export interface CompactOptions extends HoverOptions {
   /** Encoded argument of the "full explanation" link (links.ts explainLinkArg); no links without it. */
   explainArg?: string;
 }
-
-const isExpr = (v: PyValue | undefined): v is { expr: string } => v !== undefined && isExprValue(v);
 
 /** Stand-in for a symbolic size in the glimpse: what the worked example shows in full. */
 const standInSize = (ctx: LayerContext) => (ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : 3);
@@ -176,7 +174,7 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const what = core.kind === 'layer_norm' ? 'mean and variance' : 'root mean square (no mean subtracted)';
       const symbolic = isExpr(written) || (Array.isArray(written) && written.some(isExpr));
       const countText = symbolic ? Md.raw('') : md` (${plural(count, 'value')})`;
-      const input = code(`(*, ${symbolic ? (isExpr(written) ? written.expr : pyRepr(written!).slice(1, -1)) : core.normalizedShape.join(', ')})`);
+      const input = code(`(*, ${symbolic ? (isExpr(written) ? written.expr : (written as PyValue[]).map(pyRepr).join(', ')) : core.normalizedShape.join(', ')})`);
       return md`**Normalizes** each sample (token) over its ${Md.raw(dims)}${countText}: one ${Md.raw(what)} each, independent of the batch; input ${input}.`;
     }
     case 'local_response_norm':

@@ -4,7 +4,7 @@ import type { FrameworkInfo, ParamRoles, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
 import { bindingMessage, frameworkInfo } from '../frameworks/index';
-import { isExpr } from './format';
+import { isExpr } from '../frameworks/read';
 
 export interface LayerContext {
   layer: ResolvedLayer;
@@ -116,12 +116,6 @@ export function roleValue(ctx: LayerContext, role: keyof ParamRoles): PyValue | 
 
 export function roleName(ctx: LayerContext, role: keyof ParamRoles): string | undefined {
   return ctx.layer.spec.roles[role];
-}
-
-/** True when the user wrote the argument playing `role`. */
-export function roleWritten(ctx: LayerContext, role: keyof ParamRoles): boolean {
-  const name = ctx.layer.spec.roles[role];
-  return name !== undefined && ctx.layer.effective[name] !== undefined && !ctx.layer.effective[name].isDefault;
 }
 
 export function num(v: PyValue | undefined): number | null {

@@ -1,5 +1,5 @@
-/** Formatting shared by hovers and calculators: numbers, Python values, Markdown tables. */
-import type { PyValue } from '../frameworks/types';
+/** Formatting shared by hovers and calculators: numbers, Markdown tables (Python values: frameworks/read's pyRepr). */
+import { pyFloat as pyFloatText } from '../frameworks/read';
 import { Md } from './markdown';
 
 /** A number with a fixed count of decimals; never prints "-0.000". Large or tiny values use exponents. */
@@ -21,29 +21,6 @@ export function pyFloat(x: number): Md {
   return Md.raw(pyFloatText(x));
 }
 
-function pyFloatText(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
-  const [mantissa, expText] = x.toExponential().split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(x);
-}
-
-/** A Python value as it would be written in source. */
-export function pyRepr(v: PyValue): string {
-  if (v === null) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return pyFloat(v);
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return v.expr;
-}
-
-export function isExpr(v: PyValue): v is { expr: string } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Inline code span of user (or our) text; see src/explain/markdown.ts. */
 export const code = (text: string): Md => Md.code(text);

@@ -6,21 +6,21 @@
  */
 import { countParameters, FLOAT32_EPS } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
-import type { FrameworkId, LayerKind } from '../frameworks/types';
+import { isNormMethod, type FrameworkId, type LayerKind } from '../frameworks/types';
 import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
-import { updateEquation } from '../calc/convention';
-import { startFromLayer } from '../calc/fromLayer';
-import { frameworkCount } from '../calc/paramCount';
+import { updateEquation } from './convention';
+import { frameworkCount } from '../frameworks/paramCount';
 import { diagnosticsFor, infoOf, layerContext, num, roleName, roleValue } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import type { WorkedExample } from './example';
-import { bytesText, code, codeMarked, escapeMd, fixed, isExpr, mdTable, plural, pyFloat, pyRepr, shapeText } from './format';
+import { bytesText, code, codeMarked, escapeMd, fixed, mdTable, plural, pyFloat, shapeText } from './format';
+import { isExpr, pyRepr } from '../frameworks/read';
 import { MAX_USER_TEXT, Md, md } from './markdown';
 import { visiblePrefix } from '../core/visible';
-import { CALC_COMMANDS, calcLinkArg, panelLinkArg, OPEN_PANEL_COMMAND } from './links';
+import { CALC_COMMANDS, calcLinkArg, panelLinkArg, OPEN_PANEL_COMMAND, startFromLayer } from './links';
 import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
@@ -396,7 +396,7 @@ function linksText(ctx: LayerContext): Md {
   const links = [Md.commandLink(Md.raw('Open in comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind, args: settings , ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}) }))];
   const arg = calcLinkArg(start);
   const calc = (title: string, command: string) => links.push(Md.commandLink(Md.raw(title), command, arg));
-  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
+  if (isNormMethod(kind)) {
     calc('Normalize values', CALC_COMMANDS.normalize);
   }
   calc('Count parameters', CALC_COMMANDS.count);

@@ -8,22 +8,25 @@
  *   written, by parameter name (Python literals as JSON; expressions as { expr }); the class's
  *   defaults fill the rest (calc/fromLayer seedFromStart).
  */
-import type { FrameworkId, LayerKind, PyValue } from '../frameworks/types';
+import { isNormMethod, type FrameworkId, type LayerKind, type PyValue } from '../frameworks/types';
 import type { OpenRequest } from '../protocol';
+import type { ResolvedLayer } from '../python/types';
+import { COMMANDS } from './commands';
 
+/** The calculators a hover may link to (Port is offered from the list only). */
 export const CALC_COMMANDS = {
-  normalize: 'normlens.calc.normalize',
-  momentum: 'normlens.calc.momentum',
-  count: 'normlens.calc.parameters',
-  fold: 'normlens.calc.fold',
-  simulate: 'normlens.calc.simulate',
-  choose: 'normlens.calc.choose',
+  normalize: COMMANDS.normalize.id,
+  momentum: COMMANDS.momentum.id,
+  count: COMMANDS.count.id,
+  fold: COMMANDS.fold.id,
+  simulate: COMMANDS.simulate.id,
+  choose: COMMANDS.choose.id,
 } as const;
 
 /** The calculators that apply to a layer of `kind`, in the order they are offered. */
 export function calculatorsFor(kind: LayerKind, hasMomentum: boolean): { title: string; command: string }[] {
   const out: { title: string; command: string }[] = [];
-  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
+  if (isNormMethod(kind)) {
     out.push({ title: 'Normalize values', command: CALC_COMMANDS.normalize });
   }
   out.push({ title: 'Count parameters and memory', command: CALC_COMMANDS.count });
@@ -32,18 +35,19 @@ export function calculatorsFor(kind: LayerKind, hasMomentum: boolean): { title: 
     out.push({ title: 'Simulate running statistics', command: CALC_COMMANDS.simulate });
     out.push({ title: 'Fold into the preceding Conv/Linear', command: CALC_COMMANDS.fold });
   }
-  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') {
-    out.push({ title: 'Port to another framework', command: 'normlens.calc.port' });
+  if (isNormMethod(kind)) {
+    out.push({ title: 'Port to another framework', command: COMMANDS.port.id });
   }
   out.push({ title: 'Choose a normalization', command: CALC_COMMANDS.choose });
   return out;
 }
 
-export const OPEN_PANEL_COMMAND = 'normlens.openPanel';
+/** Opens the comparison panel; argument: OpenRequest. */
+export const OPEN_PANEL_COMMAND = COMMANDS.openPanel.id;
 /** Opens the full explanation of a layer beside the editor; argument: ExplainTarget. */
-export const EXPLAIN_COMMAND = 'normlens.explainLayer';
+export const EXPLAIN_COMMAND = COMMANDS.explainLayer.id;
 /** Lists the calculators that apply to a layer; argument: CalcStart. */
-export const CALC_LIST_COMMAND = 'normlens.calculators';
+export const CALC_LIST_COMMAND = COMMANDS.calculators.id;
 
 export const LINK_COMMANDS: string[] = [OPEN_PANEL_COMMAND, EXPLAIN_COMMAND, CALC_LIST_COMMAND, ...Object.values(CALC_COMMANDS)];
 
@@ -74,6 +78,15 @@ export interface CalcStart {
   qualifiedName: string;
   kind: LayerKind;
   args: Record<string, PyValue>;
+}
+
+/** What a calculator link carries: the arguments as written (defaults are filled in by seedFromStart). */
+export function startFromLayer(layer: ResolvedLayer): CalcStart {
+  const args: Record<string, PyValue> = {};
+  for (const [k, v] of Object.entries(layer.arguments)) {
+    if (!layer.spec.params.find((p) => p.name === k)?.tensor) args[k] = v;
+  }
+  return { framework: layer.spec.framework, qualifiedName: layer.qualifiedName, kind: layer.spec.kind, args };
 }
 
 /** Longest string value a link carries (device and dtype names, data formats, activations). */

@@ -2,7 +2,7 @@
 import { convertMomentum } from '../core/index';
 import type { FrameworkId } from '../frameworks/types';
 import { translate } from '../frameworks/index';
-import { roundShort } from '../calc/convention';
+import { roundShort } from './convention';
 import type { LayerContext } from './context';
 import { infoOf, num, roleName, roleValue } from './context';
 import { code, escapeMd, mdTable, pyFloat } from './format';

@@ -14,15 +14,17 @@ import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fol
 import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
 import { PORT_FRAMEWORKS, portCalc } from '../calc/port';
-import type { FrameworkId, MomentumConvention } from '../frameworks/types';
+import type { FrameworkId } from '../frameworks/types';
+import type { MomentumConvention } from '../core/conversions';
 import { FRAMEWORKS, findByQualifiedName, frameworkInfo, pyRepr } from '../frameworks/index';
 import type { PyValue } from '../frameworks/types';
 import { countTyped, typedLayerProblem } from '../calc/count';
 import { convertMomentumBetween, validateMomentum } from '../calc/momentum';
 import type { ResolvedLayer } from '../python/types';
-import { parseCalcStart } from '../explain/links';
+import { COMMANDS } from '../explain/commands';
+import { parseCalcStart, startFromLayer } from '../explain/links';
 import { notificationText } from '../core/visible';
-import { seedFromStart, startFromLayer, type LayerSeed } from '../calc/fromLayer';
+import { seedFromStart, type LayerSeed } from '../calc/fromLayer';
 import { readSettings } from './config';
 import type { ResultStore } from './results';
 import { BACK_BUTTON, createInputBox, createQuickPick, registerCommand, showErrorMessage } from './vscodeapi';
@@ -630,23 +632,23 @@ async function portCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: 
 export type Calculator = (args: CalcArgs, seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined) => Promise<CalcOutcome<unknown>>;
 
 export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
-  'normlens.calc.normalize': { title: 'Normalize values', run: normalizeCommand },
-  'normlens.calc.momentum': { title: 'Momentum conversion', run: momentumCommand },
-  'normlens.calc.parameters': { title: 'Parameters and memory', run: countCommand },
-  'normlens.calc.fold': { title: 'Fold BatchNorm', run: foldCommand },
-  'normlens.calc.simulate': { title: 'Running statistics', run: simulateCommand },
-  'normlens.calc.choose': { title: 'Choose a normalization', run: (args) => chooseCommand(args) },
-  'normlens.calc.port': { title: 'Port a normalization layer', run: portCommand },
+  [COMMANDS.normalize.id]: { title: 'Normalize values', run: normalizeCommand },
+  [COMMANDS.momentum.id]: { title: 'Momentum conversion', run: momentumCommand },
+  [COMMANDS.count.id]: { title: 'Parameters and memory', run: countCommand },
+  [COMMANDS.fold.id]: { title: 'Fold BatchNorm', run: foldCommand },
+  [COMMANDS.simulate.id]: { title: 'Running statistics', run: simulateCommand },
+  [COMMANDS.choose.id]: { title: 'Choose a normalization', run: (args) => chooseCommand(args) },
+  [COMMANDS.port.id]: { title: 'Port a normalization layer', run: portCommand },
 };
 
 /** About how many questions each calculator asks (the "step i of n" total grows if a path asks more). */
 const STEPS: Record<string, number> = {
-  'normlens.calc.normalize': 7,
-  'normlens.calc.momentum': 3,
-  'normlens.calc.parameters': 2,
-  'normlens.calc.fold': 10,
-  'normlens.calc.simulate': 5,
-  'normlens.calc.choose': 5,
+  [COMMANDS.normalize.id]: 7,
+  [COMMANDS.momentum.id]: 3,
+  [COMMANDS.count.id]: 2,
+  [COMMANDS.fold.id]: 10,
+  [COMMANDS.simulate.id]: 5,
+  [COMMANDS.choose.id]: 5,
 };
 
 export function registerCalculators(

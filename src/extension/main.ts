@@ -10,7 +10,8 @@ import { DiagnosticsPublisher, HoverRefs, NormCodeActionProvider, NormHoverProvi
 import { explainLayer } from '../explain/hover';
 import { calculatorsFor, CALC_LIST_COMMAND, EXPLAIN_COMMAND, parseCalcStart, parseExplainTarget } from '../explain/links';
 import { Md, md } from '../explain/markdown';
-import { startFromLayer } from '../calc/fromLayer';
+import { COMMANDS } from '../explain/commands';
+import { startFromLayer } from '../explain/links';
 import { frameworkInfo } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { ResultStore } from './results';
@@ -69,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerHoverProvider(PYTHON_SELECTOR, new NormHoverProvider(analyses, refs)),
     registerCodeActionsProvider(PYTHON_SELECTOR, new NormCodeActionProvider(analyses), NormCodeActionProvider.metadata),
     registerTextDocumentContentProvider(RULE_SCHEME, new RuleDocs()),
-    registerCommand('normlens.explainRule', async (code?: unknown) => {
+    registerCommand(COMMANDS.explainRule.id, async (code?: unknown) => {
       const c = typeof code === 'string' ? code : typeof code === 'object' && code && 'code' in code ? String((code as { code: unknown }).code) : undefined;
       if (!c) return;
       await executeCommand('markdown.showPreview', ruleUri(c));
@@ -122,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!pick) return undefined;
       return executeCommand(pick.command, start ?? undefined);
     }),
-    registerCommand('normlens.copyLastResult', async () => {
+    registerCommand(COMMANDS.copyLastResult.id, async () => {
       if (!results.last) {
         void showInformationMessage('NormLens: no calculator result yet.');
         return;

@@ -5,12 +5,9 @@
  * All computing happens in the webview; the host only creates it and relays a few messages.
  */
 import * as vscode from 'vscode';
-import { linkArgs } from '../explain/links';
+import { linkArgs, OPEN_PANEL_COMMAND } from '../explain/links';
 import { notificationText } from '../core/visible';
-import { parseOpenRequest, parsePanelState, parseWebviewMessage, type HostToWebview, type OpenRequest } from '../protocol';
-
-export const PANEL_VIEW_TYPE = 'normlens.comparisonPanel';
-export const OPEN_PANEL_COMMAND = 'normlens.openPanel';
+import { PANEL_VIEW_TYPE, parseOpenRequest, parsePanelState, parseWebviewMessage, type HostToWebview, type OpenRequest } from '../protocol';
 
 function makeNonce(): string {
   // 128 bits from the platform CSPRNG; base64 keeps it within the CSP nonce grammar.

@@ -17,14 +17,12 @@ import {
   TextDocument,
   TextDocumentChangeEvent,
   NotebookDocument,
-  InputBoxOptions,
   QuickPickItem,
   QuickPickOptions,
   Uri,
   window,
   workspace,
   WorkspaceConfiguration,
-  WorkspaceEdit,
   ConfigurationChangeEvent,
   TextEditor,
   ViewColumn,
@@ -34,11 +32,13 @@ import {
   QuickInputButton,
 } from 'vscode';
 
-export function registerCommand(command: string, callback: (...args: any[]) => any, thisArg?: any): Disposable {
+// Command arguments are untyped JSON from VS Code (each command validates its own), as in vscode.d.ts.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function registerCommand(command: string, callback: (...args: any[]) => unknown, thisArg?: unknown): Disposable {
   return commands.registerCommand(command, callback, thisArg);
 }
 
-export function executeCommand<T = unknown>(command: string, ...rest: any[]): Thenable<T> {
+export function executeCommand<T = unknown>(command: string, ...rest: unknown[]): Thenable<T> {
   return commands.executeCommand<T>(command, ...rest);
 }
 
@@ -66,27 +66,27 @@ export function getConfiguration(section?: string, scope?: Uri | TextDocument): 
   return workspace.getConfiguration(section, scope);
 }
 
-export function onDidChangeConfiguration(handler: (e: ConfigurationChangeEvent) => any): Disposable {
+export function onDidChangeConfiguration(handler: (e: ConfigurationChangeEvent) => unknown): Disposable {
   return workspace.onDidChangeConfiguration(handler);
 }
 
-export function onDidOpenTextDocument(handler: (doc: TextDocument) => any): Disposable {
+export function onDidOpenTextDocument(handler: (doc: TextDocument) => unknown): Disposable {
   return workspace.onDidOpenTextDocument(handler);
 }
 
-export function onDidChangeTextDocument(handler: (e: TextDocumentChangeEvent) => any): Disposable {
+export function onDidChangeTextDocument(handler: (e: TextDocumentChangeEvent) => unknown): Disposable {
   return workspace.onDidChangeTextDocument(handler);
 }
 
-export function onDidCloseTextDocument(handler: (doc: TextDocument) => any): Disposable {
+export function onDidCloseTextDocument(handler: (doc: TextDocument) => unknown): Disposable {
   return workspace.onDidCloseTextDocument(handler);
 }
 
-export function onDidOpenNotebookDocument(handler: (nb: NotebookDocument) => any): Disposable {
+export function onDidOpenNotebookDocument(handler: (nb: NotebookDocument) => unknown): Disposable {
   return workspace.onDidOpenNotebookDocument(handler);
 }
 
-export function onDidCloseNotebookDocument(handler: (nb: NotebookDocument) => any): Disposable {
+export function onDidCloseNotebookDocument(handler: (nb: NotebookDocument) => unknown): Disposable {
   return workspace.onDidCloseNotebookDocument(handler);
 }
 
@@ -96,10 +96,6 @@ export function textDocuments(): readonly TextDocument[] {
 
 export function notebookDocuments(): readonly NotebookDocument[] {
   return workspace.notebookDocuments;
-}
-
-export function applyEdit(edit: WorkspaceEdit): Thenable<boolean> {
-  return workspace.applyEdit(edit);
 }
 
 export function openTextDocument(uri: Uri): Thenable<TextDocument> {
@@ -116,10 +112,6 @@ export function activeTextEditor(): TextEditor | undefined {
 
 export function showQuickPick<T extends QuickPickItem>(items: readonly T[] | Thenable<readonly T[]>, options?: QuickPickOptions): Thenable<T | undefined> {
   return window.showQuickPick(items, options);
-}
-
-export function showInputBox(options?: InputBoxOptions): Thenable<string | undefined> {
-  return window.showInputBox(options);
 }
 
 export function showInformationMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined> {
@@ -148,7 +140,7 @@ export function createQuickPick<T extends QuickPickItem>(): QuickPick<T> {
 
 export const BACK_BUTTON: QuickInputButton = QuickInputButtons.Back;
 
-export function onDidChangeActiveTextEditor(handler: (e: TextEditor | undefined) => any): Disposable {
+export function onDidChangeActiveTextEditor(handler: (e: TextEditor | undefined) => unknown): Disposable {
   return window.onDidChangeActiveTextEditor(handler);
 }
 
@@ -159,8 +151,4 @@ export async function readWorkspaceFile(uri: Uri): Promise<Uint8Array | undefine
   } catch {
     return undefined;
   }
-}
-
-export function onDidSaveTextDocument(handler: (doc: TextDocument) => any): Disposable {
-  return workspace.onDidSaveTextDocument(handler);
 }

@@ -31,12 +31,6 @@ export interface BoundArgument {
   isDefault: boolean;
 }
 
-export type BindingProblem =
-  | 'too-many-positional'
-  | 'unexpected-keyword'
-  | 'multiple-values'
-  | 'missing-required';
-
 /**
  * Why a call does not bind to its class's signature, as data: what went wrong, the parameter
  * concerned and the counts. The message is made from it where it is shown (`bindingMessage`),
@@ -340,7 +334,8 @@ export function translate(
   if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
     set(t.axis, v[r.axis]);
   }
-  if (t.channels && !paramOf(target, t.channels)?.hasOwnProperty('default') && out[t.channels] === undefined) {
+  const channelsParam = t.channels ? paramOf(target, t.channels) : undefined;
+  if (t.channels && !(channelsParam && Object.hasOwn(channelsParam, 'default')) && out[t.channels] === undefined) {
     notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);
   }
 

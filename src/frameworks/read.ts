@@ -8,25 +8,33 @@ import type { PyValue } from './types';
 
 export class ArgumentProblem extends Error {}
 
-const isExpr = (v: PyValue | undefined): v is { expr: string } =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Whether a value is an expression NormLens could not evaluate (`{ expr: 'planes * 4' }`). */
+export function isExpr(v: PyValue | undefined): v is { expr: string } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
-/** Python spelling of a value, for messages. */
+/** Python's repr of a float: exponent form below 1e-4 and from 1e16, with two exponent digits; nan, inf. */
+export function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return String(x);
+  const [mantissa, expText] = x.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(x);
+}
+
+/**
+ * A Python value as it would be written in source, the one spelling of every message, hover and
+ * snippet: None, True/False, floats as `pyFloat`, strings quoted and escaped, sequences as tuples
+ * (`(64,)`, `(1, 2)`: the recognizer keeps no list/tuple distinction), expressions as written.
+ */
 export function pyRepr(v: PyValue | undefined): string {
   if (v === undefined) return '<missing>';
   if (v === null) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    // Python's repr switches to exponent form below 1e-4 and from 1e16, with two exponent digits.
-    const [mantissa, exp] = v.toExponential().split('e');
-    const e = Number(exp);
-    if (v !== 0 && (e < -4 || e >= 16)) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-    return String(v);
-  }
-  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyFloat(v);
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(v)) return `(${v.map(pyRepr).join(', ')}${v.length === 1 ? ',' : ''})`;
   return v.expr;
 }
@@ -78,15 +86,6 @@ export function ints(args: Record<string, PyValue>, name: string): number[] {
 /** True when an optional tensor/attribute argument is given (anything but None). */
 export function given(args: Record<string, PyValue>, name: string): boolean {
   return args[name] !== null && args[name] !== undefined;
-}
-
-/** The only accepted value of an argument the core has no counterpart for. */
-export function require(args: Record<string, PyValue>, name: string, ok: PyValue, why: string): void {
-  const v = args[name];
-  if (v === undefined) return;
-  if (isExpr(v) || JSON.stringify(v) !== JSON.stringify(ok)) {
-    throw new ArgumentProblem(`${name}=${pyRepr(v)}: ${why}`);
-  }
 }
 
 export function fail(message: string): never {

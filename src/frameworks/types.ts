@@ -3,6 +3,7 @@
  * its arguments in order, defaults, conventions and documentation source. The table itself
  * lives in ./table.ts; nothing else in the code base hard-codes a framework fact.
  */
+import type { MomentumConvention } from '../core/conversions';
 import type { CoreLayerSpec } from '../core/spec';
 
 /**
@@ -12,25 +13,10 @@ import type { CoreLayerSpec } from '../core/spec';
  */
 export type PyValue = number | string | boolean | null | PyValue[] | { expr: string };
 
-export type FrameworkId =
-  | 'pytorch'
-  | 'keras'
-  | 'tf_keras'
-  | 'flax_linen'
-  | 'flax_nnx'
-  | 'haiku'
-  | 'mlx'
-  | 'paddle'
-  | 'jax';
+/** Every framework NormLens knows, by id (the framework table, the panel, settings and links use these). */
+export const FRAMEWORK_IDS = ['pytorch', 'keras', 'tf_keras', 'flax_linen', 'flax_nnx', 'haiku', 'mlx', 'paddle', 'jax'] as const;
+export type FrameworkId = (typeof FRAMEWORK_IDS)[number];
 
-/**
- * How a framework writes the running-statistics momentum.
- * - 'new-weight': running = (1 - m) * running + m * batch     (PyTorch, MLX)
- * - 'old-weight': running = m * running + (1 - m) * batch     (Keras, Flax, Paddle)
- * - 'decay-debiased': like old-weight with decay_rate, and the average is divided by
- *   (1 - decay^t) before use (Haiku's ExponentialMovingAverage with zero_debias).
- */
-export type MomentumConvention = 'new-weight' | 'old-weight' | 'decay-debiased';
 
 export interface FrameworkInfo {
   id: FrameworkId;
@@ -80,16 +66,19 @@ export interface CallParam {
 }
 
 /** What a layer family computes (wider than the core's kinds: also unit/Lp normalization). */
-export type LayerKind =
-  | 'batch_norm'
-  | 'layer_norm'
-  | 'group_norm'
-  | 'instance_norm'
-  | 'rms_norm'
-  | 'local_response_norm'
-  | 'unit_norm'
-  | 'lp_normalize'
-  | 'standardize';
+export const LAYER_KINDS = ['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm', 'local_response_norm', 'unit_norm', 'lp_normalize', 'standardize'] as const;
+export type LayerKind = (typeof LAYER_KINDS)[number];
+
+/**
+ * The five normalizations computed from statistics over a group of elements, compared side by
+ * side in the panel and offered by the Normalize calculator.
+ */
+export const NORM_METHODS = ['batch_norm', 'layer_norm', 'rms_norm', 'group_norm', 'instance_norm'] as const satisfies readonly LayerKind[];
+export type NormMethod = (typeof NORM_METHODS)[number];
+
+export function isNormMethod(kind: string): kind is NormMethod {
+  return (NORM_METHODS as readonly string[]).includes(kind);
+}
 
 export interface ParamSpec {
   name: string;

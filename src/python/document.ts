@@ -54,19 +54,6 @@ function lowerBoundNum(arr: readonly number[], key: number): number {
   return lo;
 }
 
-/** First call row starting at or after `key`. */
-function lowerBoundRow(t: CallTable, key: number): number {
-  let lo = 0;
-  let hi = t.n;
-  const c = t.c;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (c[mid * CS + C_START] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 const rangeStart = (x: { range: Range }) => x.range.startOffset;
 const rebindAt = (r: Rebinding) => r.at;
 

@@ -3,7 +3,7 @@
  * framework class each is, and with which effective arguments. Pure TypeScript (no editor or
  * Node APIs), linear in the text; see lexer.ts for why it is a hand-written scanner.
  */
-import { BindingTimeline, bindLayer, resolveCalls, specAt } from './resolve';
+import { BindingTimeline, bindLayer, specAt } from './resolve';
 import { scanRegion } from './scan';
 import { materialize, materializeAll, positionsOf } from './table';
 import type { ResolvedLayer, ScanResult } from './types';
@@ -12,24 +12,17 @@ import type { SemanticOptions } from './semantic/index';
 
 export { DocumentIndex } from './document';
 export { PythonModule } from './module';
-export type { SemanticOptions, SemanticResult, ImportHost, Seed } from './semantic/index';
+export type { SemanticOptions, Seed } from './semantic/index';
 export { SeedExchange, solveSeeds, seedsByTarget } from './semantic/index';
 export { ProjectGraph, moduleNameOf, importedModules, preloadPaths, type ProjectFiles } from './semantic/graph';
 export { recognizeNotebook, NotebookError } from './notebook';
-export type { NotebookResult, NotebookCell } from './notebook';
+export type { NotebookResult } from './notebook';
 export type * from './types';
 
 /** Every call of a dotted name, every import, and lexical problems, in text order. */
 export function scanPython(text: string): ScanResult {
   const r = scanRegion(text, 0, 0);
   return { calls: materializeAll(r.table, text, positionsOf(r.lines)), imports: r.imports, errors: r.errors, rebinds: r.rebinds };
-}
-
-/** Layers of a scan, resolved through its imports. */
-export function resolveScan(scan: ScanResult): ResolvedLayer[] {
-  const t = new BindingTimeline();
-  t.add(scan.imports, scan.rebinds);
-  return resolveCalls(scan.calls, t.seal());
 }
 
 /** The normalization layers written as direct calls of a framework class (no semantic model). */

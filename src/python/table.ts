@@ -157,40 +157,6 @@ export function materialize(t: CallTable, k: number, text: TextSlices, lines: Po
   return call;
 }
 
-/** Positional and keyword values of row k, for binding. */
-export function callValues(
-  t: CallTable,
-  k: number,
-  text: TextSlices,
-): { positional: PyValue[]; positionalArgs: number[]; keywords: Record<string, PyValue>; keywordArgs: Map<string, number>; starArgs: boolean; starKwargs: boolean } {
-  const o = k * CS;
-  const first = t.c[o + C_ARG_FIRST];
-  const count = t.c[o + C_ARG_COUNT];
-  const positional: PyValue[] = [];
-  const positionalArgs: number[] = [];
-  const keywords: Record<string, PyValue> = {};
-  const keywordArgs = new Map<string, number>();
-  let starArgs = false;
-  let starKwargs = false;
-  for (let j = first; j < first + count; j++) {
-    const v = t.avalue[j];
-    const value: PyValue = v === undefined ? { expr: text.slice(t.a[j * AS + 2], t.a[j * AS + 3]) } : v;
-    const star = t.astar[j];
-    const name = t.aname[j];
-    if (star === 1) starArgs = true;
-    else if (star === 2) starKwargs = true;
-    else if (name !== undefined) {
-      keywords[name] = value;
-      keywordArgs.set(name, j - first);
-    } else if (!starArgs) {
-      // after *args the positions of later positionals are unknown
-      positional.push(value);
-      positionalArgs.push(j - first);
-    }
-  }
-  return { positional, positionalArgs, keywords, keywordArgs, starArgs, starKwargs };
-}
-
 /** Every row as a ScannedCall. */
 export function materializeAll(t: CallTable, text: string, lines: PositionOf): ScannedCall[] {
   const out: ScannedCall[] = new Array(t.n);

@@ -4,7 +4,7 @@
  * refused; a refused edit never touches the current state, so the user's data is never lost.
  */
 import { seededSample } from '../core';
-import type { FrameworkId, NormClassSpec, PyValue } from '../frameworks/types';
+import { isNormMethod, type FrameworkId, type NormClassSpec, type PyValue } from '../frameworks/types';
 import type { Layout, OpenRequest, PanelState } from '../protocol';
 import { MAX_ELEMENTS } from '../protocol';
 import { argByRole } from './profile';
@@ -113,7 +113,7 @@ export function parseNested(text: string): { ok: true; shape: number[]; data: nu
       else if (dims[depth] !== count) return `Ragged array: ${at(path)} has ${count} ${count === 1 ? "entry" : "entries"} but the lists before it at that depth have ${dims[depth]}.`;
       return null;
     }
-    const m = /^[^,\])\[(\s]+/.exec(src.slice(pos, pos + 64));
+    const m = /^[^,\])[(\s]+/.exec(src.slice(pos, pos + 64));
     const token = m ? m[0] : src[pos] ?? '';
     const v = parseNumber(token);
     if (v === null) return `${at(path)} is "${token}", which is not a number.`;
@@ -187,11 +187,11 @@ export function applyOpenRequest(state: PanelState, req: OpenRequest, classes: N
   let s: PanelState = { ...state };
   if (req.framework && req.framework !== s.framework) s = { ...s, framework: req.framework, eps: null, momentum: null };
   const kind = req.kind;
-  if (kind === 'batch_norm' || kind === 'layer_norm' || kind === 'rms_norm' || kind === 'group_norm' || kind === 'instance_norm') s.focus = kind;
+  if (kind && isNormMethod(kind)) s.focus = kind;
   else if (kind) notes.push(`The panel compares BatchNorm, LayerNorm, RMSNorm, GroupNorm and InstanceNorm; ${kind.replace(/_/g, ' ')} is not among them.`);
   const args = req.args ?? {};
   const role = (r: keyof NormClassSpec['roles']) => (kind ? argByRole(classes, s.framework, kind, args, r) : undefined);
-  let channels = intOf(role('channels'));
+  const channels = intOf(role('channels'));
   const groups = intOf(role('groups'));
   const ns = role('normalizedShape');
   let layout = s.layout;
@@ -230,7 +230,7 @@ export function applyOpenRequest(state: PanelState, req: OpenRequest, classes: N
       }
       shape[channelAxisOf(layout)] = channels;
     }
-  } else channels = shape[channelAxisOf(layout)];
+  }
   // Keep the example within the limit by shrinking the non-channel axes first.
   const ch = channelAxisOf(layout);
   for (let a = shape.length - 1; a >= 0 && product(shape) > MAX_ELEMENTS; a--) {

@@ -4,7 +4,8 @@
  * variance its running_var stores, and GroupNorm's default group count. Nothing here states a
  * framework fact itself; a framework that lacks a class leaves that entry null.
  */
-import type { FrameworkId, FrameworkInfo, MomentumConvention, NormClassSpec, PyValue } from '../frameworks/types';
+import type { FrameworkId, FrameworkInfo, NormClassSpec, PyValue } from '../frameworks/types';
+import type { MomentumConvention } from '../core/conversions';
 import type { PanelMethod } from '../protocol';
 import { PANEL_METHODS } from '../protocol';
 

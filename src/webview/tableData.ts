@@ -3,14 +3,14 @@
  * hover-link arguments by role), and a cached profile per framework and input rank.
  */
 import { FRAMEWORKS, NORM_CLASSES as ALL_CLASSES } from '../frameworks';
-import type { FrameworkId, FrameworkInfo, NormClassSpec } from '../frameworks/types';
+import { isNormMethod, type FrameworkId, type FrameworkInfo, type NormClassSpec } from '../frameworks/types';
 import { buildProfile, type FrameworkProfile } from './profile';
 
 export const NORM_CLASSES: NormClassSpec[] = ALL_CLASSES;
 
 /** Frameworks that define at least one of the compared layers. */
 export const FRAMEWORK_LIST: FrameworkInfo[] = FRAMEWORKS.filter((f) =>
-  ALL_CLASSES.some((c) => c.framework === f.id && ['batch_norm', 'layer_norm', 'rms_norm', 'group_norm', 'instance_norm'].includes(c.kind)),
+  ALL_CLASSES.some((c) => c.framework === f.id && isNormMethod(c.kind)),
 );
 
 const cache = new Map<string, FrameworkProfile>();

@@ -7,6 +7,7 @@
  * inside a frame for 64k elements; the training simulation, the batch-size study and the
  * exercise's measurements are separate functions the DOM layer runs after the frame.
  */
+import { product } from '../core/tensor';
 import { runLayer, statGroupIndex, defaultState, seededSample, convertMomentum, Tensor, FLOAT32_EPS } from '../core';
 import type { LayerState } from '../core';
 import type { CoreLayerSpec } from '../core/spec';
@@ -75,7 +76,7 @@ export function cubeCoords(layout: Layout, shape: readonly number[], index: numb
   return { n: Math.floor(index / (C * S)), c: Math.floor(index / S) % C, s: index % S };
 }
 
-export const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+export { product };
 
 export function divisors(n: number): number[] {
   const out: number[] = [];

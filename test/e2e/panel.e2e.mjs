@@ -8,7 +8,7 @@
 //
 //   node test/e2e/panel.e2e.mjs [--keep] [--verbose]
 // Prints `N passed, N failed` alone on its last line; exits non-zero on any failure.
-import { mkdirSync, writeFileSync, readFileSync, cpSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, cpSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, waitFor } from './helpers';
+import { COMMANDS } from '../../src/explain/commands';
 
 describe('activation and manifest', () => {
   it('activates in VS Code', async () => {
@@ -25,7 +26,7 @@ describe('activation and manifest', () => {
   });
 
   it('opens the comparison panel from its command, prefilled from a layer', async () => {
-    await vscode.commands.executeCommand('normlens.openPanel', { framework: 'pytorch', kind: 'batch_norm', args: { num_features: 64 } });
+    await vscode.commands.executeCommand(COMMANDS.openPanel.id, { framework: 'pytorch', kind: 'batch_norm', args: { num_features: 64 } });
     const tab = await waitFor('the panel tab', () =>
       vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('normlens.comparisonPanel')));
     assert.match(tab.label, /NormLens/);

@@ -10,6 +10,7 @@ import { LINK_COMMANDS, decodeCommandUri, explainLinkArg, parseExplainTarget } f
 import { DocumentIndex } from '../../src/python/index';
 import { activate, hoverTexts, openExample, positionOf, setText } from './helpers';
 import { render } from '../unit/security/mdcheck';
+import { COMMANDS } from '../../src/explain/commands';
 
 const OPTIONS = { decimals: 4, seed: 0 };
 
@@ -115,7 +116,7 @@ describe('hovers on Python files', () => {
     assert.deepStrictEqual(rendered.links, render(md.value.slice(md.value.lastIndexOf('\n') + 1)).links);
     assert.ok(rendered.links.length >= 2 && rendered.links.every((l) => !decodeURIComponent(l).includes('1000000000')), 'no forged link');
     // Even called directly with the attacker's arguments, the calculator answers within its bound.
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>('normlens.calc.simulate', { batchSize: 1e9, momentum: 0.1, convention: 'new-weight', show: false });
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(COMMANDS.simulate.id, { batchSize: 1e9, momentum: 0.1, convention: 'new-weight', show: false });
     assert.strictEqual(r?.ok, false);
     assert.match(r?.message ?? '', /batch size 1000000000 is larger than the 1,000,000 values per channel/);
   });
@@ -207,12 +208,12 @@ describe('hovers on Python files', () => {
     const e = await vscode.window.showTextDocument(doc);
     const stem = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-5)', 3);
     e.selection = new vscode.Selection(stem, stem);
-    const r2 = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>('normlens.explainLayer');
+    const r2 = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>(COMMANDS.explainLayer.id);
     assert.ok(r2?.ok);
     assert.ok(r2.markdown.includes('`nn.BatchNorm2d(64, eps=1e-5)`'));
     assert.doesNotMatch(r2.markdown, /cancelled/, 'the stem conv has bias=False');
     const nowhere = positionOf(doc, 'def forward', 2);
     e.selection = new vscode.Selection(nowhere, nowhere);
-    assert.strictEqual((await vscode.commands.executeCommand<{ ok: boolean }>('normlens.explainLayer'))?.ok, false);
+    assert.strictEqual((await vscode.commands.executeCommand<{ ok: boolean }>(COMMANDS.explainLayer.id))?.ok, false);
   });
 });

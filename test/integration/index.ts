@@ -31,7 +31,7 @@ export function run(): Promise<void> {
   const write = () => {
     if (!resultsFile) return;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       summary.vscodeVersion = (require('vscode') as typeof import('vscode')).version;
     } catch {
       // not inside VS Code

@@ -5,6 +5,7 @@ import { explainLayer } from '../../src/explain/hover';
 import { compactHover } from '../../src/explain/compact';
 import { decodeCommandUri, explainLinkArg, parseExplainTarget } from '../../src/explain/links';
 import { activate, applyFix, hoverTexts, normlensDiagnostics, shapeOfEditor, shapeOfRule, waitFor, workspaceUri } from './helpers';
+import { COMMANDS } from '../../src/explain/commands';
 
 describe('Jupyter notebooks', () => {
   let notebook: vscode.NotebookDocument;
@@ -45,7 +46,7 @@ describe('Jupyter notebooks', () => {
     const want = compactHover(layer, { decimals: 4, seed: 0, diagnostics: report.diagnostics, explainArg: explainLinkArg({ ref: target.ref, line: layer.call.range.start.line, character: layer.call.range.start.character }) }).markdown;
     assert.strictEqual(shown, want, `the cell's hover is the compact explanation of ${layer.call.callee}`);
     // Its full explanation opens from that link too.
-    const full = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>('normlens.explainLayer', target);
+    const full = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>(COMMANDS.explainLayer.id, target);
     assert.ok(full?.ok && full.markdown.includes(explainLayer(layer, { decimals: 4, seed: 0, diagnostics: report.diagnostics, links: false }).markdown));
     assert.match(full.markdown, /of cell \d+\*/);
   });

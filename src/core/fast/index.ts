@@ -9,7 +9,7 @@ import type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from
 import { WasmNormKernels } from './wasm';
 
 export type { BatchNormFastResult, LayerNormFastResult, RmsNormFastResult } from './types';
-export { WasmNormKernels, WasmF32 } from './wasm';
+export { WasmNormKernels } from './wasm';
 
 /** 'auto' = WebAssembly SIMD when available, else JavaScript; 'off' = always the reference path. */
 export type FastMode = 'auto' | 'wasm' | 'js' | 'off';
@@ -20,6 +20,7 @@ let wasm: WasmNormKernels | null | undefined;
 /** How many calls the fast kernels answered and how many they handed back to the reference. */
 const usage = { served: 0, declined: 0 };
 
+/** Counts since start: calls the fast kernels answered and calls they left to the reference path. */
 export function fastUsage(): { served: number; declined: number } {
   return { ...usage };
 }
@@ -30,10 +31,12 @@ export function wasmKernels(): WasmNormKernels | null {
   return wasm;
 }
 
+/** Chooses the fast path for every later call (benchmarks and tests compare the backends). */
 export function setFastMode(m: FastMode): void {
   mode = m;
 }
 
+/** The mode setFastMode chose ('auto' unless changed). */
 export function fastMode(): FastMode {
   return mode;
 }

@@ -23,6 +23,10 @@ function moments(data: Float32Array, start: number, len: number): [number, numbe
   return [mean + s1 / len, m2 - (s1 * s1) / len];
 }
 
+/**
+ * BatchNorm in train mode on channels-first data (n, c, s) (s = positions per channel), as
+ * torch.nn.functional.batch_norm with training=True: output, per-channel mean and biased variance.
+ */
 export function batchNormTrainJs(
   x: Float32Array, n: number, c: number, s: number,
   weight: Float32Array | null, bias: Float32Array | null, eps: number,
@@ -58,6 +62,7 @@ export function batchNormTrainJs(
   return { output: out, mean, variance };
 }
 
+/** LayerNorm over rows of `cols` elements, as torch.nn.functional.layer_norm: output, per-row mean and biased variance. */
 export function layerNormJs(
   x: Float32Array, rows: number, cols: number,
   weight: Float32Array | null, bias: Float32Array | null, eps: number,
@@ -79,6 +84,7 @@ export function layerNormJs(
   return { output: out, mean, variance };
 }
 
+/** RMSNorm over rows of `cols` elements, as torch.nn.functional.rms_norm: output and per-row mean square. */
 export function rmsNormJs(
   x: Float32Array, rows: number, cols: number, weight: Float32Array | null, eps: number,
 ): RmsNormFastResult {

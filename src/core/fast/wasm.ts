@@ -19,6 +19,7 @@ interface KernelExports {
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** Bytes of standard base64 text (trailing '=' padding optional). */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const clean = text.replace(/=+$/, '');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
@@ -58,6 +59,10 @@ const PAGE = 65536;
 const PHASE_MIN = 4096;
 const PHASE_STEP = 2112;
 
+/**
+ * The WebAssembly SIMD kernels (kernels.wat) behind fastBatchNormTrain, fastLayerNorm and
+ * fastRmsNorm: same results as the JavaScript kernels (float64 statistics), on the module's own memory.
+ */
 export class WasmNormKernels {
   private readonly ex: KernelExports;
   /** Live blocks [ptr, bytes], sorted by ptr; first fit between them. */

@@ -6,6 +6,7 @@ import { Tensor } from '../tensor';
 import type { LayerState, RunRequest, RunResult } from '../types';
 import { affineParams, blend, checkEps, checkGradOutput, checkState, invStd, pyFloat, resolveAxis, torchSize } from './common';
 
+/** Running statistics of a fresh BatchNorm with `channels` channels (PyTorch's reset_running_stats); null when untracked. */
 export function batchNormDefaultState(spec: BatchNormSpec, channels: number): LayerState | null {
   if (!spec.trackRunningStats) return null;
   return {
@@ -16,6 +17,18 @@ export function batchNormDefaultState(spec: BatchNormSpec, channels: number): La
   };
 }
 
+/**
+ * Batch normalization, as torch.nn.functional.batch_norm (the BatchNorm1d/2d/3d modules):
+ * y = (x − mean) / sqrt(var + eps) · γ + β per channel of the input (N, C, *) (channel axis
+ * `spec.channelAxis`, so channels-last layouts work too), with mean and biased var over every
+ * other axis in train mode (or without running statistics) and the running statistics in eval.
+ * Train mode updates running_mean/var with weight `momentum` on the batch (unbiased var, as
+ * PyTorch stores it; a cumulative average when momentum is null) and counts num_batches_tracked.
+ *
+ * Throws ValueError for an input rank the module refuses, a single value per channel in
+ * training, or eps ≤ 0 in training; RuntimeError when weight, bias or running statistics do not
+ * have C entries.
+ */
 export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   const x = req.input;
   const shape = x.shape;

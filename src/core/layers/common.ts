@@ -29,6 +29,7 @@ export function pyFloat(v: number): string {
   return Number.isInteger(v) ? v.toFixed(1) : String(v);
 }
 
+/** Throws an InputError when eps is not a number (NaN included); the layers check its sign as PyTorch does. */
 export function checkEps(eps: number): void {
   if (typeof eps !== 'number' || Number.isNaN(eps)) throw inputError(`eps must be a number, got ${String(eps)}`);
 }
@@ -46,6 +47,7 @@ export function invStd(variance: Float64Array, eps: number, zeroWhenDegenerate: 
   return out;
 }
 
+/** A Float32Array of n ones (a default weight). */
 export const ones = (n: number) => new Float32Array(n).fill(1);
 
 /**
@@ -67,6 +69,11 @@ export function affineParams(
   return { weight, bias };
 }
 
+/**
+ * Throws PyTorch's RuntimeError when running_mean or running_var do not have `expected` entries
+ * (messages count `expected · scale`, as InstanceNorm reports per batch), and an InputError for a
+ * num_batches_tracked that is not a non-negative integer.
+ */
 export function checkState(state: LayerState, expected: number, scale: number): void {
   if (state.runningMean.length !== expected) {
     throw runtimeError(
@@ -81,6 +88,7 @@ export function checkState(state: LayerState, expected: number, scale: number): 
   }
 }
 
+/** Throws an InputError when gradOutput does not have one value per output element. */
 export function checkGradOutput(grad: Float32Array, size: number): void {
   if (grad.length !== size) {
     throw inputError(`gradOutput has ${grad.length} values but the output has ${size}`);

@@ -5,7 +5,10 @@ import { Tensor } from '../tensor';
 import type { RunRequest, RunResult } from '../types';
 import { affineParams, checkEps, checkGradOutput, dimList, invStd, resolveAxis } from './common';
 
-/** The checks PyTorch makes when the module is constructed. */
+/**
+ * The checks torch.nn.GroupNorm makes when it is constructed: ZeroDivisionError for num_groups=0,
+ * ValueError when num_channels is not divisible by num_groups, RuntimeError for num_groups < 0.
+ */
 export function checkGroupNormSpec(spec: GroupNormSpec): void {
   const { numGroups: G, numChannels: C } = spec;
   if (!Number.isInteger(G) || !Number.isInteger(C)) throw inputError('num_groups and num_channels must be integers');
@@ -15,6 +18,14 @@ export function checkGroupNormSpec(spec: GroupNormSpec): void {
   if (G < 0) throw runtimeError(`Expected num groups to be greater than 0, got ${G}`);
 }
 
+/**
+ * Group normalization, as torch.nn.functional.group_norm: input (N, C, *) with C split into
+ * num_groups groups of C/G consecutive channels; each (sample, group) is normalized over its
+ * channels and positions with biased variance, then scaled by per-channel γ and shifted by β.
+ * Same in train and eval. Throws PyTorch's RuntimeError for an input of rank < 2 or channels not
+ * divisible by num_groups, and its ValueError "Expected more than 1 value per channel when
+ * training" when each group would hold a single value (PyTorch checks that in eval mode too).
+ */
 export function groupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
   checkGroupNormSpec(spec);
   checkEps(spec.eps);

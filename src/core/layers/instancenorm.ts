@@ -5,6 +5,7 @@ import { Tensor } from '../tensor';
 import type { LayerState, RunRequest, RunResult } from '../types';
 import { affineParams, blend, checkEps, checkGradOutput, checkState, invStd, resolveAxis, torchSize } from './common';
 
+/** Running statistics of a fresh tracked InstanceNorm with `channels` channels; null when untracked (PyTorch's default). */
 export function instanceNormDefaultState(spec: InstanceNormSpec, channels: number): LayerState | null {
   if (!spec.trackRunningStats) return null;
   return { runningMean: new Float32Array(channels), runningVar: new Float32Array(channels).fill(1), numBatchesTracked: 0 };
@@ -22,6 +23,13 @@ export function instanceBatchedShape(spec: InstanceNormSpec, shape: readonly num
   return shape.slice();
 }
 
+/**
+ * Instance normalization, as torch.nn.functional.instance_norm (InstanceNorm1d/2d/3d): input
+ * (N, C, *) or unbatched (C, *); each (sample, channel) is normalized over its positions with
+ * biased variance, then γ/β per channel when affine. With track_running_stats, train mode also
+ * updates running statistics averaged over the batch and eval mode uses them. Throws ValueError
+ * for a rank the module refuses, C different from num_features, or one position in training.
+ */
 export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult {
   const x = req.input;
   checkEps(spec.eps);

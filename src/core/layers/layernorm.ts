@@ -39,6 +39,13 @@ function elementParams(
   );
 }
 
+/**
+ * Layer normalization, as torch.nn.functional.layer_norm: for input (*, normalized_shape), each
+ * row over the trailing prod(normalized_shape) elements becomes (x − mean) / sqrt(var + eps) · γ + β
+ * (biased variance; γ and β of shape normalized_shape). Same in train and eval; no running
+ * statistics. Throws RuntimeError (PyTorch's message) when the input's trailing dims are not
+ * normalized_shape or γ/β have another size.
+ */
 export function layerNorm(spec: LayerNormSpec, req: RunRequest): RunResult {
   if (spec.rmsScaling) return rmsScaledLayerNorm(spec, req);
   checkEps(spec.eps);
@@ -59,6 +66,12 @@ export function layerNorm(spec: LayerNormSpec, req: RunRequest): RunResult {
   return result;
 }
 
+/**
+ * RMS normalization, as torch.nn.functional.rms_norm: for input (*, normalized_shape), each row
+ * becomes x / sqrt(mean(x²) + eps) · γ, no mean subtracted and no bias; eps null is float32's
+ * machine epsilon (FLOAT32_EPS), as PyTorch's eps=None. Throws RuntimeError when the trailing dims
+ * are not normalized_shape or γ has another size.
+ */
 export function rmsNorm(spec: RmsNormSpec, req: RunRequest): RunResult {
   const eps = spec.eps ?? FLOAT32_EPS;
   checkEps(eps);

@@ -51,7 +51,6 @@ export interface Block {
 }
 
 const WORD = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
-const SCOPES = new Set(['FunctionDefinition', 'ClassDefinition', 'LambdaExpression']);
 
 /** Names bound at module level by a statement (mirrors ModuleModel.collectNode at module scope). */
 function moduleBinds(n: SyntaxNode, text: string, out: Set<string>, depth = 0): void {

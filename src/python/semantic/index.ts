@@ -12,7 +12,7 @@ import { parsePython, type SyntaxNode, type Tree } from './syntax';
 
 export { ModuleModel } from './model';
 export type { ImportHost } from './model';
-export { SeedExchange, solveSeeds, seedsByTarget, MAX_SEED_ROUNDS, type Seed, type SeedArg, type SeedValue } from './project';
+export { SeedExchange, solveSeeds, seedsByTarget, type Seed } from './project';
 
 export interface SemanticOptions {
   /** Resolves `from .norms import X` to another module's values (cross-file analysis). */

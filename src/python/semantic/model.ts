@@ -688,7 +688,7 @@ export class ModuleModel {
   private assign(env: Env, name: string, vs: VSet, at: number): void {
     const scope = env.scope;
     const nonlocals = scope.nonlocals;
-    let hopped = vs;
+    let hopped: VSet;
     if (scope.kind === 'func' && scope.params.some((p) => p.name === name)) hopped = withHop(vs, { via: 'parameter-default', name, at });
     else hopped = withHop(vs, { via: 'alias', name, at });
     if (nonlocals?.has(name)) {

@@ -4,7 +4,7 @@
  * a set becomes "unknown", so that resolution never grows without bound.
  */
 import type { PyValue } from '../../frameworks/types';
-import type { ArgNode, SyntaxNode } from './syntax';
+import type { SyntaxNode } from './syntax';
 import type { ClassDef, FuncDef, ModuleModel } from './model';
 
 /** How a value travelled from where it is written to where it is called. */
@@ -175,4 +175,3 @@ export const isNone = (v: Value) => v.k === 'const' && v.v === null;
 /** Hops worth showing (without the internal parameter marks). */
 export const visibleHops = (hops: readonly Hop[]): Hop[] => hops.filter((h) => h.via !== 'param');
 
-export type { ArgNode };

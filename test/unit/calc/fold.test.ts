@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { foldIntoConv } from '../../../src/calc/fold';
+import { spawnSync } from 'node:child_process';
+import { foldIntoConv, foldSnippet } from '../../../src/calc/fold';
 
 describe('calc/foldIntoConv', () => {
   it('folds BatchNorm into a Conv2d and the check agrees to < 1e-5', () => {
@@ -47,8 +48,6 @@ describe('calc/foldIntoConv', () => {
 
 describe('calc/fold: the snippet that folds real weights, run by PyTorch', () => {
   it('folds Conv2d (with and without bias) and Linear into exactly conv→bn in eval (torch at /usr/bin/python3)', function () {
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    const { foldSnippet } = require('../../../src/calc/fold') as typeof import('../../../src/calc/fold');
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status !== 0) this.skip();
     const check = String.raw`

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { seedFromStart, startFromLayer } from '../../../src/calc/fromLayer';
+import { seedFromStart } from '../../../src/calc/fromLayer';
+import { startFromLayer } from '../../../src/explain/links';
 import { makeLayer } from '../explain/layers';
 
 describe('calc/seedFromStart', () => {

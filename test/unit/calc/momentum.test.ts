@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { convertMomentumBetween, validateMomentum } from '../../../src/calc/momentum';
-import { updateEquation } from '../../../src/calc/convention';
+import { updateEquation } from '../../../src/explain/convention';
 
 describe('calc/convertMomentumBetween', () => {
   it('PyTorch 0.1 = Keras 0.9, with its averaging window', () => {

@@ -5,7 +5,7 @@ import {
   verifyFold,
 } from '../../../src/core';
 import type { BatchNormSpec, CoreLayerSpec } from '../../../src/core/spec';
-import type { MomentumConvention } from '../../../src/frameworks/types';
+import type { MomentumConvention } from '../../../src/core/conversions';
 import { f32, loadGolden, maxDiff, type Num } from './golden';
 
 interface FoldCase {

@@ -9,6 +9,7 @@ import { fixed } from '../../../src/explain/format';
 import { analyzeDocument } from '../../../src/checks';
 import { render } from '../security/mdcheck';
 import { renderedLines } from './renderedLines';
+import { COMMANDS } from '../../../src/explain/commands';
 
 const opts = { decimals: 4, seed: 0 };
 const EXAMPLES = path.join(__dirname, '../../../examples');
@@ -195,7 +196,7 @@ describe('explain/compactHover', () => {
   it('three links: the full explanation, the panel with the layer\'s rank, the calculators', () => {
     const h = hoversOf(readFileSync(path.join(EXAMPLES, 'groupnorm_unet.py'), 'utf8'))[0].hover;
     const links = render(h.sections.links).links.map((l) => decodeCommandUri(l)!);
-    assert.deepEqual(links.map((l) => l.command), ['normlens.explainLayer', 'normlens.openPanel', 'normlens.calculators']);
+    assert.deepEqual(links.map((l) => l.command), [COMMANDS.explainLayer.id, COMMANDS.openPanel.id, COMMANDS.calculators.id]);
     assert.deepEqual(links[0].arg, { ref: 1, line: 0, character: 0 });
     assert.equal((links[1].arg as { rank: number }).rank, 4);
     // No links without a place to explain (the command line).

@@ -115,7 +115,7 @@ describe('explain/explainLayer', () => {
   it('links to the panel and calculators with the layer prefilled', () => {
     const uris = [...hover.sections.links.matchAll(/\]\((command:[^)]+)\)/g)].map((m) => m[1]);
     const commands = uris.map((u) => decodeCommandUri(u)!.command);
-    assert.deepEqual(commands, ['normlens.openPanel', 'normlens.calc.normalize', 'normlens.calc.parameters', 'normlens.calc.momentum', 'normlens.calc.simulate', 'normlens.calc.fold', 'normlens.calc.choose']);
+    assert.deepEqual(commands, [COMMANDS.openPanel.id, COMMANDS.normalize.id, COMMANDS.count.id, COMMANDS.momentum.id, COMMANDS.simulate.id, COMMANDS.fold.id, COMMANDS.choose.id]);
     const open = parseOpenRequest(decodeCommandUri(uris[0])!.arg);
     assert.ok(open.ok);
     assert.equal(open.value.framework, 'pytorch');
@@ -175,6 +175,7 @@ describe('explain/explainLayer', () => {
 });
 
 import { recognize } from '../../../src/python/index';
+import { COMMANDS } from '../../../src/explain/commands';
 
 describe('explain/explainLayer on recognized source', () => {
   it('explains a layer found by the recognizer exactly as one bound by hand', () => {

@@ -3,7 +3,7 @@ import { findByQualifiedName } from '../../../src/frameworks/index';
 import type { BindingError } from '../../../src/frameworks/index';
 import type { PyValue } from '../../../src/frameworks/types';
 import type { CallArgument, Range, ResolvedLayer } from '../../../src/python/types';
-import { pyRepr } from '../../../src/explain/format';
+import { pyRepr } from '../../../src/frameworks/read';
 
 const range = (start: number, end: number): Range => ({
   start: { line: 0, character: start },

@@ -10,6 +10,7 @@ import {
 import type { Env } from '../../../src/webview/viewModel';
 import { applyOpenRequest, applyPreset, initialState, parseNested, pasteArray, reshape, setCell, seedExampleData } from '../../../src/webview/edit';
 import { NORM_CLASSES, profileFor } from '../../../src/webview/tableData';
+import { COMMANDS } from '../../../src/explain/commands';
 
 const envFor = (s: PanelState): Env => ({ profile: profileFor(s.framework, s.shape.length), fallback: profileFor('pytorch', s.shape.length) });
 
@@ -289,7 +290,7 @@ describe('panel: hover links end to end (without the editor)', () => {
   it('a hover link URI decodes to an open request the panel accepts and applies', () => {
     const uri = openPanelUri({ framework: 'pytorch', kind: 'layer_norm', args: { normalized_shape: [768], eps: 1e-6, elementwise_affine: true, bias: true } });
     const decoded = decodeCommandUri(uri);
-    assert.ok(decoded && decoded.command === 'normlens.openPanel');
+    assert.ok(decoded && decoded.command === COMMANDS.openPanel.id);
     const parsed = parseOpenRequest(decoded.arg);
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
     const { state, notes } = applyOpenRequest(initialState(), parsed.value, NORM_CLASSES);

@@ -100,7 +100,7 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
         if (err.status === 3) {
           why = `library wheels are not on this machine (${String(err.stderr ?? '').trim()})`;
         } else {
-          throw new Error(`scripts/corpus/unpack.sh failed: ${String(err.stderr ?? e)}`);
+          throw new Error(`scripts/corpus/unpack.sh failed: ${String(err.stderr ?? e)}`, { cause: e });
         }
       }
       const again = corpusRoot(fixture);

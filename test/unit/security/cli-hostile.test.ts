@@ -19,7 +19,6 @@ import { HIDDEN, pyString } from './mdcheck';
 
 const TORCH = 'import torch.nn as nn\n';
 /** Our own colour codes (SGR), the only escape sequences inspect may write, and only to a terminal. */
-// eslint-disable-next-line no-control-regex
 const SGR = /\u001b\[\d+m/g;
 
 function assertClean(out: string, what: string) {

@@ -38,7 +38,6 @@ export function render(markdown: string): Rendered {
 }
 
 /** Characters that must never reach Markdown or a terminal raw (controls, DEL, C1, bidi, separators). */
-// eslint-disable-next-line no-control-regex
 export const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 /**

@@ -1,11 +1,6 @@
-/** Momentum conventions written out: the weight of the new batch and the update equation. */
-import type { MomentumConvention } from '../frameworks/types';
-import { pyFloat } from '../explain/format';
-
-/** The weight a momentum gives the newest batch, in any convention. */
-export function newBatchWeight(value: number, convention: MomentumConvention): number {
-  return convention === 'new-weight' ? value : 1 - value;
-}
+/** Momentum conventions written out: the update equation (the weight of the new batch: core's newBatchWeight). */
+import { newBatchWeight, type MomentumConvention } from '../core/conversions';
+import { pyFloat } from './format';
 
 /** The running-mean update written out with a momentum value, in that convention's own form. */
 export function updateEquation(value: number, convention: MomentumConvention, stat = 'running_mean', batch = 'batch_mean'): string {

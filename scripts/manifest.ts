@@ -1,33 +1,25 @@
-// Writes the extension manifest's `contributes` section into package.json (through `npm pkg set`,
-// so concurrent edits of other fields are not lost). Run after changing commands or settings.
+// The extension manifest's generated parts, derived from the source's declarations: the commands
+// (src/explain/commands.ts), the framework ids of the settings (src/frameworks/types.ts) and the
+// panel's activation event (src/protocol.ts). `npm run manifest` writes them into package.json
+// (through `npm pkg set`, so concurrent edits of other fields are not lost);
+// test/unit/package/manifest.test.ts fails when package.json differs from them.
 import { execFileSync } from 'node:child_process';
+import { COMMAND_CATEGORY, COMMANDS } from '../src/explain/commands';
+import { FRAMEWORK_IDS } from '../src/frameworks/types';
+import { PANEL_VIEW_TYPE } from '../src/protocol';
 
-const frameworks = ['auto', 'pytorch', 'keras', 'tf_keras', 'flax_linen', 'flax_nnx', 'haiku', 'mlx', 'paddle', 'jax'];
-const cmd = (command, title, extra = {}) => ({ command, title, category: 'NormLens', ...extra });
+export const activationEvents = ['onLanguage:python', 'onNotebook:jupyter-notebook', `onWebviewPanel:${PANEL_VIEW_TYPE}`];
 
 export const contributes = {
-  commands: [
-    cmd('normlens.openPanel', 'Open Comparison Panel', { icon: '$(beaker)' }),
-    cmd('normlens.calc.normalize', 'Normalize Values…', { icon: '$(symbol-operator)' }),
-    cmd('normlens.calc.momentum', 'Convert Momentum Between Frameworks…'),
-    cmd('normlens.calc.parameters', 'Count Parameters and Memory…'),
-    cmd('normlens.calc.fold', 'Fold BatchNorm into the Preceding Conv/Linear…'),
-    cmd('normlens.calc.simulate', 'Simulate Running Statistics…'),
-    cmd('normlens.calc.choose', 'Choose a Normalization…'),
-    cmd('normlens.calc.port', 'Port a Normalization Layer…'),
-    cmd('normlens.explainLayer', 'Explain Layer at Cursor', { icon: '$(book)' }),
-    cmd('normlens.calculators', 'Calculators for Layer at Cursor…'),
-    cmd('normlens.copyLastResult', 'Copy Last Calculator Result'),
-    cmd('normlens.explainRule', 'Explain Diagnostic'),
-  ],
+  commands: Object.values(COMMANDS).map((c) => ({ command: c.id, title: c.title, category: COMMAND_CATEGORY, ...('icon' in c ? { icon: c.icon } : {}) })),
   menus: {
     commandPalette: [
       // Opened from a diagnostic's code link, with the rule as argument.
-      { command: 'normlens.explainRule', when: 'false' },
+      { command: COMMANDS.explainRule.id, when: 'false' },
     ],
     'editor/context': [
-      { command: 'normlens.explainLayer', when: 'editorLangId == python', group: 'navigation@89' },
-      { command: 'normlens.openPanel', when: 'editorLangId == python', group: 'navigation@90' },
+      { command: COMMANDS.explainLayer.id, when: 'editorLangId == python', group: 'navigation@89' },
+      { command: COMMANDS.openPanel.id, when: 'editorLangId == python', group: 'navigation@90' },
     ],
   },
   configuration: {
@@ -42,7 +34,8 @@ export const contributes = {
         type: 'object',
         default: {},
         additionalProperties: { type: 'boolean' },
-        markdownDescription: 'Turn single checks on or off by rule code, e.g. `{ "groupnorm-divisibility": false }`. A rule\'s code is shown with each problem.',
+        markdownDescription:
+          'Turn single checks on or off by rule code, e.g. `{ "groupnorm-divisibility": false }`. A rule\'s code is shown with each problem.',
       },
       'normlens.hover.mode': {
         type: 'string',
@@ -63,9 +56,10 @@ export const contributes = {
       },
       'normlens.preferredFramework': {
         type: 'string',
-        enum: frameworks,
+        enum: ['auto', ...FRAMEWORK_IDS],
         default: 'auto',
-        markdownDescription: 'Framework to translate layers into in hovers and calculators (`auto`: PyTorch for other frameworks\' layers, Keras for PyTorch\'s).',
+        markdownDescription:
+          "Framework to translate layers into in hovers and calculators (`auto`: PyTorch for other frameworks' layers, Keras for PyTorch's).",
       },
       'normlens.decimals': {
         type: 'integer',
@@ -84,6 +78,12 @@ export const contributes = {
   },
 };
 
-if (process.argv[1] && process.argv[1].endsWith('manifest.mjs')) {
-  execFileSync('npm', ['pkg', 'set', '--json', `contributes=${JSON.stringify(contributes)}`, 'icon="media/icon.png"'], { stdio: 'inherit' });
+if (require.main === module) {
+  execFileSync(
+    'npm',
+    ['pkg', 'set', '--json', `contributes=${JSON.stringify(contributes)}`, `activationEvents=${JSON.stringify(activationEvents)}`, 'icon="media/icon.png"'],
+    {
+      stdio: 'inherit',
+    },
+  );
 }

@@ -1,7 +1,7 @@
 /** Parameter and buffer accounting per framework, on top of the core's PyTorch-style count. */
 import { countParameters } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
-import type { FrameworkId } from '../frameworks/types';
+import type { FrameworkId } from './types';
 
 export interface TensorCount {
   name: string;
