@@ -48,7 +48,10 @@ export class TorchTimer {
   private waiting: ((line: string | null) => void) | null = null;
   private closed = false;
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams, readonly version: string) {}
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    readonly version: string,
+  ) {}
 
   /** Starts the server; null with the reason when torch (or its Python) is unavailable. */
   static async start(python = '/usr/bin/python3'): Promise<{ timer: TorchTimer | null; reason?: string }> {
@@ -135,8 +138,17 @@ export const CASES: Case[] = [
     label: 'BatchNorm2d train (32,64,56,56)',
     shape: [32, 64, 56, 56],
     spec: {
-      kind: 'batch_norm', numFeatures: 64, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true,
-      trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1, allowedRanks: [4], layerName: 'BatchNorm2d',
+      kind: 'batch_norm',
+      numFeatures: 64,
+      eps: 1e-5,
+      momentum: 0.1,
+      hasWeight: true,
+      hasBias: true,
+      trackRunningStats: true,
+      storedVariance: 'unbiased',
+      channelAxis: 1,
+      allowedRanks: [4],
+      layerName: 'BatchNorm2d',
     },
     repeats: 15,
     target: 0.5,
@@ -238,17 +250,22 @@ export async function runCoreBench(torch: TorchTimer | null, scale = 1): Promise
       }
       const [copyBoundMs, fastMs, residentMs] = times.map(median);
       const torchMs = torch ? median(torchTimes) : null;
-      const goal = (ms: number) =>
-        torchMs === null ? '' : `; goal ≤${c.target.toFixed(1)}× torch ${ms <= c.target * torchMs ? 'met' : 'missed'}`;
+      const goal = (ms: number) => (torchMs === null ? '' : `; goal ≤${c.target.toFixed(1)}× torch ${ms <= c.target * torchMs ? 'met' : 'missed'}`);
 
       rows.push({ name: `${c.label} runLayer reference JS`, ms: refMs, copyBoundMs: refCopyMs, torchMs, note: 'float64 two-pass reference path' });
       rows.push({
-        name: `${c.label} runLayer`, ms: fastMs, copyBoundMs, torchMs,
+        name: `${c.label} runLayer`,
+        ms: fastMs,
+        copyBoundMs,
+        torchMs,
         note: `${backend} kernels incl. copies; max|Δ| vs reference ${maxAbsDiff(fastOut, reference).toExponential(1)}${goal(fastMs)}`,
       });
       if (resident) {
         rows.push({
-          name: `${c.label} wasm kernel resident`, ms: residentMs, copyBoundMs, torchMs,
+          name: `${c.label} wasm kernel resident`,
+          ms: residentMs,
+          copyBoundMs,
+          torchMs,
           note: `data in wasm memory; max|Δ| vs reference ${maxAbsDiff(resident.output(), reference).toExponential(1)}${goal(residentMs)}`,
         });
         resident.free();

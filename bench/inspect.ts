@@ -32,7 +32,10 @@ function corpusFolders(): string[] | string {
   const names = readdirSync(root);
   const out: string[] = [];
   for (const lib of LIBRARIES) {
-    const dir = names.filter((n) => n.startsWith(lib + '-') && statSync(join(root, n)).isDirectory()).sort().pop();
+    const dir = names
+      .filter((n) => n.startsWith(lib + '-') && statSync(join(root, n)).isDirectory())
+      .sort()
+      .pop();
     if (!dir) return `${lib} is not unpacked in ${root} (run: bash scripts/corpus/unpack.sh)`;
     out.push(dir);
   }
@@ -62,13 +65,22 @@ function timed(cmd: string, args: string[], cwd: string, okStatus: number[]): { 
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.error || r.status === null || !okStatus.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} failed (status ${r.status}): ${String(r.stderr ?? r.error).slice(0, 300)}`);
+  if (r.error || r.status === null || !okStatus.includes(r.status))
+    throw new Error(`${cmd} ${args.join(' ')} failed (status ${r.status}): ${String(r.stderr ?? r.error).slice(0, 300)}`);
   return { ms, load };
 }
 
 export async function run(): Promise<Row[]> {
   const ruff = findRuff();
-  if (!ruff) return [{ name: 'inspect vs ruff: skipped', ms: 0, baselineMs: null, note: 'ruff is not installed (run: bash scripts/setup-bench.sh, which installs it from the local wheels)' }];
+  if (!ruff)
+    return [
+      {
+        name: 'inspect vs ruff: skipped',
+        ms: 0,
+        baselineMs: null,
+        note: 'ruff is not installed (run: bash scripts/setup-bench.sh, which installs it from the local wheels)',
+      },
+    ];
   const dirs = corpusFolders();
   if (typeof dirs === 'string') return [{ name: 'inspect vs ruff: skipped', ms: 0, baselineMs: null, note: dirs }];
   const cli = join(REPO, 'dist/cli.js');
@@ -88,7 +100,17 @@ export async function run(): Promise<Row[]> {
   const ruffMs = [r1.ms, r2.ms, r3.ms].sort((a, b) => a - b)[1];
   const what = `${files} files, ${lines} lines of ${LIBRARIES.join(', ')}`;
   return [
-    { name: `inspect, 1 thread vs ${ruff.version} (E,F)`, ms: single.ms, baselineMs: ruffMs, note: `${what}; load ${single.load.toFixed(1)}; baseline: ruff on ${cores} cores, median of 3 runs around these` },
-    { name: `inspect, ${cores} threads vs ${ruff.version} (E,F)`, ms: multi.ms, baselineMs: ruffMs, note: `load ${multi.load.toFixed(1)}; budget: no slower than ruff` },
+    {
+      name: `inspect, 1 thread vs ${ruff.version} (E,F)`,
+      ms: single.ms,
+      baselineMs: ruffMs,
+      note: `${what}; load ${single.load.toFixed(1)}; baseline: ruff on ${cores} cores, median of 3 runs around these`,
+    },
+    {
+      name: `inspect, ${cores} threads vs ${ruff.version} (E,F)`,
+      ms: multi.ms,
+      baselineMs: ruffMs,
+      note: `load ${multi.load.toFixed(1)}; budget: no slower than ruff`,
+    },
   ];
 }

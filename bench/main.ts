@@ -37,7 +37,12 @@ function table(rows: Row[], header: string): string {
     }
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  const out = lines.map((l) => l.map((cell, i) => (i === 0 || i === l.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  const out = lines.map((l) =>
+    l
+      .map((cell, i) => (i === 0 || i === l.length - 1 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
   out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return `${header}\n${out.join('\n')}`;
 }

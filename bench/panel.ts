@@ -39,7 +39,10 @@ function time(reps: number, f: (i: number) => void): { wall: number; cpu: number
 
 export async function run(): Promise<{ name: string; ms: number; baselineMs: number | null; note?: string }[]> {
   const rows: { name: string; ms: number; baselineMs: number | null; note?: string }[] = [];
-  for (const [layout, shape] of [['NCHW', [16, 16, 16, 16]], ['BSD', [64, 32, 32]]] as const) {
+  for (const [layout, shape] of [
+    ['NCHW', [16, 16, 16, 16]],
+    ['BSD', [64, 32, 32]],
+  ] as const) {
     const base = { ...initialState(), layout, shape: shape.map(() => 1), data: [1] } as PanelState;
     const r = reshape(base, shape.slice());
     if (!r.ok) throw new Error(r.message);
@@ -65,9 +68,19 @@ export async function run(): Promise<{ name: string; ms: number; baselineMs: num
     });
     if (layout === 'BSD') {
       const train = time(3, () => computeTraining({ ...state, trainSteps: 50 }, env));
-      rows.push({ name: 'panel: train-vs-eval simulation, 50 batches (after the frame)', ms: train.wall, baselineMs: null, note: `batches capped at 8192 elements; CPU ${train.cpu.toFixed(1)} ms` });
+      rows.push({
+        name: 'panel: train-vs-eval simulation, 50 batches (after the frame)',
+        ms: train.wall,
+        baselineMs: null,
+        note: `batches capped at 8192 elements; CPU ${train.cpu.toFixed(1)} ms`,
+      });
       const noise = time(3, (i) => computeNoise(i + 2, env));
-      rows.push({ name: 'panel: batch-size noise study (after the frame, cached per seed)', ms: noise.wall, baselineMs: null, note: `CPU ${noise.cpu.toFixed(1)} ms` });
+      rows.push({
+        name: 'panel: batch-size noise study (after the frame, cached per seed)',
+        ms: noise.wall,
+        baselineMs: null,
+        note: `CPU ${noise.cpu.toFixed(1)} ms`,
+      });
     }
   }
   return rows;

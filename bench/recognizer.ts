@@ -100,7 +100,12 @@ export async function run(): Promise<Row[]> {
   const objects = time(10, () => {
     sink += scanPython(text).calls.length;
   });
-  rows.push({ name: 'recognizer: scanPython (every call as objects)', ms: objects, baselineMs: full, note: 'baseline: the full scan above (calls kept as rows)' });
+  rows.push({
+    name: 'recognizer: scanPython (every call as objects)',
+    ms: objects,
+    baselineMs: full,
+    note: 'baseline: the full scan above (calls kept as rows)',
+  });
 
   const layersOnly = time(10, () => {
     sink += recognize(text).length;
@@ -118,7 +123,12 @@ export async function run(): Promise<Row[]> {
     const t = i % 2 === 0 ? text.slice(0, mid) + 'x' + text.slice(mid) : text.slice(0, mid) + text.slice(mid + 1);
     sink += t.charCodeAt(mid);
   });
-  rows.push({ name: 'recognizer: update after 1-char edit', ms: edit, baselineMs: concat, note: 'budget 0.5 ms; baseline: building and reading the new string (the index avoids it: it keeps one replaced span apart)' });
+  rows.push({
+    name: 'recognizer: update after 1-char edit',
+    ms: edit,
+    baselineMs: concat,
+    note: 'budget 0.5 ms; baseline: building and reading the new string (the index avoids it: it keeps one replaced span apart)',
+  });
 
   // an edit that adds a call, then removes it (rows move)
   const addCall = time(200, (i) => {
@@ -158,7 +168,12 @@ export async function run(): Promise<Row[]> {
     const scan = { text: ruleDoc.text, rows: ruleDoc.callRows(), imports: [...ruleDoc.imports], rebinds: [...ruleDoc.rebinds] };
     sink += runRules(scan, [...ruleDoc.layers]).length;
   });
-  rows.push({ name: 'rules: edit, then layers and runRules (editor)', ms: editorRules, baselineMs: full, note: 'DocumentIndex kept up to date, 20k lines; baseline: the full scan' });
+  rows.push({
+    name: 'rules: edit, then layers and runRules (editor)',
+    ms: editorRules,
+    baselineMs: full,
+    note: 'DocumentIndex kept up to date, 20k lines; baseline: the full scan',
+  });
   const check = time(10, () => {
     sink += checkDocument(text).length;
   });

@@ -101,14 +101,20 @@ export async function run(): Promise<Row[]> {
     const dir = mkdtempSync(join(tmpdir(), 'normlens-bench-'));
     const file = join(dir, 'model.py');
     writeFileSync(file, text);
-    const script = 'import ast,sys,time\nt=open(sys.argv[1]).read()\nr=[]\nfor _ in range(5):\n a=time.perf_counter();ast.parse(t);r.append(time.perf_counter()-a)\nr.sort();print(r[2]*1000)';
+    const script =
+      'import ast,sys,time\nt=open(sys.argv[1]).read()\nr=[]\nfor _ in range(5):\n a=time.perf_counter();ast.parse(t);r.append(time.perf_counter()-a)\nr.sort();print(r[2]*1000)';
     try {
       cpython = Number(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' }).trim());
     } catch {
       cpython = null;
     }
   }
-  rows.push({ name: 'semantic: Lezer parse, 20k lines', ms: pct(parse, 50), baselineMs: cpython, note: "baseline: CPython's ast.parse of the same text (median of 5)" });
+  rows.push({
+    name: 'semantic: Lezer parse, 20k lines',
+    ms: pct(parse, 50),
+    baselineMs: cpython,
+    note: "baseline: CPython's ast.parse of the same text (median of 5)",
+  });
 
   const full = time(5, () => {
     sink += new DocumentIndex(text).callCount;
@@ -129,7 +135,12 @@ export async function run(): Promise<Row[]> {
   });
   const module = new PythonModule(text);
   const layers = module.layers;
-  rows.push({ name: 'semantic: layers found (direct + indirect)', ms: 0, baselineMs: null, note: `${layers.length} layers, ${layers.filter((l) => l.origin).length} indirect` });
+  rows.push({
+    name: 'semantic: layers found (direct + indirect)',
+    ms: 0,
+    baselineMs: null,
+    note: `${layers.length} layers, ${layers.filter((l) => l.origin).length} indirect`,
+  });
 
   // The editor path: a stream of edits, each followed by what the editor then needs (layers,
   // the rules' diagnostics, the layer under the cursor for a hover).
@@ -141,7 +152,12 @@ export async function run(): Promise<Row[]> {
     const l = layers[(i < 0 ? 0 : i) % layers.length];
     sink += explainLayer(l, { decimals: 4, seed: 0 }).markdown.length;
   });
-  rows.push({ name: 'semantic: hover of a layer (explainLayer)', ms: pct(hover, 50), baselineMs: null, note: `p95 ${pct(hover, 95).toFixed(2)} ms; budget 2 ms p95` });
+  rows.push({
+    name: 'semantic: hover of a layer (explainLayer)',
+    ms: pct(hover, 50),
+    baselineMs: null,
+    note: `p95 ${pct(hover, 95).toFixed(2)} ms; budget 2 ms p95`,
+  });
   if (sink === -1) rows.push({ name: 'unreachable', ms: 0, baselineMs: null });
   return rows;
 }
@@ -255,7 +271,10 @@ function editStream(text: string, n: number): { rows: Row[] } {
   const analysis = () => {
     const layers = m.layers;
     const index = m.index;
-    const diagnostics = runRules({ text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] }, layers as ResolvedLayer[]);
+    const diagnostics = runRules(
+      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
+      layers as ResolvedLayer[],
+    );
     return { layers, diagnostics };
   };
   analysis();
@@ -283,7 +302,10 @@ function editStream(text: string, n: number): { rows: Row[] } {
     const ph = (m as { phases?: Record<string, number> }).phases;
     if (ph) for (const [k, v] of Object.entries(ph)) phases[k] = (phases[k] ?? 0) + v;
     const index = m.index;
-    const diagnostics = runRules({ text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] }, layers as ResolvedLayer[]);
+    const diagnostics = runRules(
+      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
+      layers as ResolvedLayer[],
+    );
     const t3 = performance.now();
     // hover data: the layer under the cursor
     const cur = e.from + e.text.length;
@@ -304,14 +326,21 @@ function editStream(text: string, n: number): { rows: Row[] } {
   if (sink === -1) throw new Error('unreachable');
   return {
     rows: [
-      { name: `editor: applyEdit (${n} edits, 20k lines)`, ms: p(applyMs, 50), baselineMs: p(fullScan, 50), note: `p99 ${p(applyMs, 99).toFixed(2)} ms; baseline: full rescan; ${note}` },
+      {
+        name: `editor: applyEdit (${n} edits, 20k lines)`,
+        ms: p(applyMs, 50),
+        baselineMs: p(fullScan, 50),
+        note: `p99 ${p(applyMs, 99).toFixed(2)} ms; baseline: full rescan; ${note}`,
+      },
       {
         name: 'editor: edit → layers',
         ms: p(layersMs, 50),
         baselineMs: p(fresh, 50),
         note:
           `p99 ${p(layersMs, 99).toFixed(2)} ms; per edit ${(blocks.analyzed / n).toFixed(1)} blocks analyzed, ${(blocks.moved / n).toFixed(0)} moved, ${(blocks.reused / n).toFixed(0)} reused; ` +
-          `mean ms by phase ${Object.entries(phases).map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ')}; baseline: a fresh PythonModule's layers`,
+          `mean ms by phase ${Object.entries(phases)
+            .map(([k, v]) => `${k} ${(v / n).toFixed(1)}`)
+            .join(', ')}; baseline: a fresh PythonModule's layers`,
       },
       { name: 'editor: edit → rules (diagnostics)', ms: p(rulesMs, 50), baselineMs: null, note: `p99 ${p(rulesMs, 99).toFixed(2)} ms` },
       {

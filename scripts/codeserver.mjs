@@ -27,7 +27,8 @@ export function ensureCodeServer() {
   if (res.error) throw new ToolError(`could not run scripts/setup-vscode.sh: ${res.error.message}`);
   if (res.status !== 0) throw new ToolError('the VS Code toolchain (Node 24 and code-server in .tools/) could not be set up; the reason is above');
   const launcher = res.stdout.trim().split('\n').pop();
-  if (!launcher || !existsSync(launcher)) throw new ToolError(`scripts/setup-vscode.sh did not report a code-server launcher (it printed ${JSON.stringify(res.stdout)})`);
+  if (!launcher || !existsSync(launcher))
+    throw new ToolError(`scripts/setup-vscode.sh did not report a code-server launcher (it printed ${JSON.stringify(res.stdout)})`);
   return launcher;
 }
 
@@ -100,10 +101,11 @@ export function runEnv(run, extraEnv = {}) {
 
 /** `code-server --install-extension file.vsix` into the run's extensions folder. */
 export function installExtension(launcher, run, vsix) {
-  const res = spawnSync(launcher, [
-    '--config', run.config, '--user-data-dir', run.userData, '--extensions-dir', run.extensions,
-    '--install-extension', vsix,
-  ], { env: runEnv(run), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const res = spawnSync(launcher, ['--config', run.config, '--user-data-dir', run.userData, '--extensions-dir', run.extensions, '--install-extension', vsix], {
+    env: runEnv(run),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
   if (res.status !== 0) throw new ToolError(`code-server could not install ${vsix}:\n${res.error?.message ?? ''}${res.stdout}${res.stderr}`);
 }
 
@@ -114,15 +116,20 @@ export function installExtension(launcher, run, vsix) {
 export async function startCodeServer(launcher, run, { folder, port, extraArgs = [], env = {}, log = () => {} } = {}) {
   port ??= await freePort();
   const args = [
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--config', run.config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--config',
+    run.config,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', run.userData,
-    '--extensions-dir', run.extensions,
+    '--user-data-dir',
+    run.userData,
+    '--extensions-dir',
+    run.extensions,
     ...extraArgs,
   ];
   if (folder) args.push(folder);
@@ -135,10 +142,12 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   let exited = false;
-  const exitPromise = new Promise((resolve) => child.on('exit', (code, signal) => {
-    exited = true;
-    resolve({ code, signal });
-  }));
+  const exitPromise = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = true;
+      resolve({ code, signal });
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -163,7 +172,9 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');
-      const t = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5000);
+      const t = setTimeout(() => {
+        if (!exited) child.kill('SIGKILL');
+      }, 5000);
       await exitPromise;
       clearTimeout(t);
     },
@@ -173,14 +184,21 @@ export async function startCodeServer(launcher, run, { folder, port, extraArgs =
 /** Headless Chromium (Debian's) through playwright-core; never downloads a browser. */
 export async function launchBrowser(run, { headless = true, viewport = { width: 1400, height: 1000 } } = {}) {
   const { chromium } = await import('playwright-core');
-  if (!existsSync(CHROMIUM)) throw new ToolError(`Chromium is not at ${CHROMIUM}: sudo apt-get install -y chromium (or set CHROMIUM_PATH to another Chromium), then run again`);
+  if (!existsSync(CHROMIUM))
+    throw new ToolError(`Chromium is not at ${CHROMIUM}: sudo apt-get install -y chromium (or set CHROMIUM_PATH to another Chromium), then run again`);
   return chromium.launchPersistentContext(run.browserProfile, {
     executablePath: CHROMIUM,
     headless,
     viewport,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
     ],
     env: toolEnv({ set: { TMPDIR: run.tmp, XDG_CONFIG_HOME: run.xdgConfig, XDG_CACHE_HOME: run.xdgCache } }),
   });

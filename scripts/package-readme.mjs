@@ -28,7 +28,10 @@ export function packageReadme(text) {
     }
   });
   if (open) throw new Error(`README.md:${open}: vsix:omit block is never closed`);
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -90,7 +90,8 @@ let summary = null;
 if (existsSync(resultsFile)) summary = JSON.parse(readFileSync(resultsFile, 'utf8'));
 if (summary) {
   say(`VS Code ${summary.vscodeVersion ?? '?'}`);
-  for (const t of summary.tests) console.log(`  ${t.state === 'passed' ? 'ok  ' : t.state === 'failed' ? 'FAIL' : 'skip'} ${t.title}${t.durationMs != null ? ` (${t.durationMs} ms)` : ''}`);
+  for (const t of summary.tests)
+    console.log(`  ${t.state === 'passed' ? 'ok  ' : t.state === 'failed' ? 'FAIL' : 'skip'} ${t.title}${t.durationMs != null ? ` (${t.durationMs} ms)` : ''}`);
   for (const f of summary.failures) console.log(`\n--- ${f.title}\n${f.stack ?? f.message}`);
 }
 const passed = summary?.passed ?? 0;

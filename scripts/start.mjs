@@ -66,7 +66,9 @@ await runMain('npm start', async () => {
       say('code-server stopped');
       process.exit(0);
     }
-    console.error(`npm start: code-server exited unexpectedly (${signal ?? `status ${code}`}); its output:\n${server.output().split('\n').slice(-30).join('\n')}`);
+    console.error(
+      `npm start: code-server exited unexpectedly (${signal ?? `status ${code}`}); its output:\n${server.output().split('\n').slice(-30).join('\n')}`,
+    );
     process.exit(1);
   });
 });

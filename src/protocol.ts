@@ -66,14 +66,9 @@ export interface PanelState {
   answer: string | null;
 }
 
-export type HostToWebview =
-  | { type: 'open'; request: OpenRequest }
-  | { type: 'reset' };
+export type HostToWebview = { type: 'open'; request: OpenRequest } | { type: 'reset' };
 
-export type WebviewToHost =
-  | { type: 'ready'; version: number }
-  | { type: 'copy'; text: string }
-  | { type: 'error'; message: string };
+export type WebviewToHost = { type: 'ready'; version: number } | { type: 'copy'; text: string } | { type: 'error'; message: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -135,14 +130,16 @@ export function parseOpenRequest(x: unknown): Parsed<OpenRequest> {
     out.args = args;
   }
   if (x.rank !== undefined) {
-    if (typeof x.rank !== 'number' || !Number.isInteger(x.rank) || x.rank < 2 || x.rank > 5) return fail(`open request: rank must be an integer from 2 to 5, got ${describe(x.rank)}`);
+    if (typeof x.rank !== 'number' || !Number.isInteger(x.rank) || x.rank < 2 || x.rank > 5)
+      return fail(`open request: rank must be an integer from 2 to 5, got ${describe(x.rank)}`);
     out.rank = x.rank;
   }
   if (x.placement !== undefined) {
     const p = x.placement;
     if (!isRecord(p) || unknownKey(p, ['kind', 'addLine'])) return fail(`open request: placement must be { kind, addLine }, got ${describe(p)}`);
     if (p.kind !== 'pre-norm' && p.kind !== 'post-norm') return fail(`open request: placement kind must be "pre-norm" or "post-norm", got ${describe(p.kind)}`);
-    if (typeof p.addLine !== 'number' || !Number.isInteger(p.addLine) || p.addLine < 1 || p.addLine > 1e9) return fail(`open request: placement addLine must be a line number from 1, got ${describe(p.addLine)}`);
+    if (typeof p.addLine !== 'number' || !Number.isInteger(p.addLine) || p.addLine < 1 || p.addLine > 1e9)
+      return fail(`open request: placement addLine must be a line number from 1, got ${describe(p.addLine)}`);
     out.placement = { kind: p.kind, addLine: p.addLine };
   }
   return ok(out);
@@ -236,7 +233,8 @@ export function parsePanelState(x: unknown): Parsed<PanelState> {
   if (!(Number.isInteger(x.trainSteps) && (x.trainSteps as number) >= 0 && (x.trainSteps as number) <= MAX_TRAIN_STEPS)) {
     return fail(`panel state: trainSteps must be an integer within [0, ${MAX_TRAIN_STEPS}], got ${describe(x.trainSteps)}`);
   }
-  if (typeof x.focus !== 'string' || !(PANEL_METHODS as readonly string[]).includes(x.focus)) return fail(`panel state: unknown focus method ${describe(x.focus)}`);
+  if (typeof x.focus !== 'string' || !(PANEL_METHODS as readonly string[]).includes(x.focus))
+    return fail(`panel state: unknown focus method ${describe(x.focus)}`);
   if (x.answer !== null && typeof x.answer !== 'string') return fail(`panel state: answer must be null or a string, got ${describe(x.answer)}`);
   return ok({
     version: 1,

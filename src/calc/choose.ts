@@ -60,9 +60,13 @@ function sequenceReasons(req: ChooseRequest, what: string): string[] {
     `${what} normalizes each token (or time step) over its own features, so its statistics never depend on the batch size or on the other sequences in the batch.`,
   ];
   if (req.variableLengths) {
-    r.push('With sequences of different lengths, BatchNorm would mix padding into the batch statistics and see fewer and fewer samples at late positions; per-token normalization is unaffected by either.');
+    r.push(
+      'With sequences of different lengths, BatchNorm would mix padding into the batch statistics and see fewer and fewer samples at late positions; per-token normalization is unaffected by either.',
+    );
   }
-  r.push('It computes the same thing in training and at inference (there are no running statistics), so there is no train/eval mismatch and a batch of one, as in step-by-step decoding, is fine.');
+  r.push(
+    'It computes the same thing in training and at inference (there are no running statistics), so there is no train/eval mismatch and a batch of one, as in step-by-step decoding, is fine.',
+  );
   return r;
 }
 
@@ -99,7 +103,9 @@ export function chooseNormalization(req: ChooseRequest): CalcOutcome<Choice> {
             `Each device sees only ${b} samples, too few for stable batch statistics, but the ${devices} devices together see ${global}.`,
             'SyncBatchNorm computes the mean and variance over the whole global batch, at the cost of one all-reduce per normalization layer.',
           ],
-          cautions: ['SyncBatchNorm synchronizes statistics only under an initialized process group (DistributedDataParallel); without one PyTorch 2.x computes it as a plain BatchNorm, while torch 1.x raised for CPU input.'],
+          cautions: [
+            'SyncBatchNorm synchronizes statistics only under an initialized process group (DistributedDataParallel); without one PyTorch 2.x computes it as a plain BatchNorm, while torch 1.x raised for CPU input.',
+          ],
         };
       } else if (b < SMALL_BATCH && req.architecture === 'cnn') {
         choice = {
@@ -191,14 +197,22 @@ export function chooseNormalization(req: ChooseRequest): CalcOutcome<Choice> {
       return { ok: false, message: `unknown architecture ${String(req.architecture)}` };
   }
 
-  if (req.variableLengths && (req.architecture === 'cnn' || req.architecture === 'mlp') && (choice.recommended === 'BatchNorm' || choice.recommended === 'SyncBatchNorm')) {
-    choice.cautions.push('With variable-length inputs padded to a common size, the padding enters BatchNorm\'s statistics; mask it or prefer a per-sample normalization.');
+  if (
+    req.variableLengths &&
+    (req.architecture === 'cnn' || req.architecture === 'mlp') &&
+    (choice.recommended === 'BatchNorm' || choice.recommended === 'SyncBatchNorm')
+  ) {
+    choice.cautions.push(
+      "With variable-length inputs padded to a common size, the padding enters BatchNorm's statistics; mask it or prefer a per-sample normalization.",
+    );
   }
   if (choice.recommended === 'BatchNorm' || choice.recommended === 'SyncBatchNorm') {
     if (inferBatch === 1) {
-      choice.reasons.push('An inference batch of 1 is fine: in eval mode BatchNorm uses its running statistics, not the batch\'s.');
+      choice.reasons.push("An inference batch of 1 is fine: in eval mode BatchNorm uses its running statistics, not the batch's.");
     }
-    choice.cautions.push('Switch to eval mode for inference; otherwise the output depends on the other samples in the batch (the classic train/eval mismatch).');
+    choice.cautions.push(
+      'Switch to eval mode for inference; otherwise the output depends on the other samples in the batch (the classic train/eval mismatch).',
+    );
     choice.cautions.push('When fine-tuning with small batches, freeze BatchNorm (running statistics and, often, γ/β).');
   }
   return { ok: true, value: choice, ...renderChoice(req, choice) };
@@ -207,12 +221,20 @@ export function chooseNormalization(req: ChooseRequest): CalcOutcome<Choice> {
 export function renderChoice(req: ChooseRequest, c: Choice): { markdown: Md; text: string; copyText: string } {
   const arch = ARCHITECTURES.find((a) => a.id === req.architecture)!.label;
   const headline = `${c.recommended}${c.setting ? ` (${c.setting})` : ''}`;
-  const situation = `${arch}, batch ${req.batchPerDevice} per device` +
+  const situation =
+    `${arch}, batch ${req.batchPerDevice} per device` +
     `${(req.devices ?? 1) > 1 ? ` × ${req.devices} devices` : ''}` +
     `${req.variableLengths ? ', variable sequence lengths' : ''}` +
     `${req.inferenceBatch !== undefined ? `, inference batch ${req.inferenceBatch}` : ''}`;
   const blank = Md.raw('');
-  const out: Md[] = [md`### Use ${escapeMd(headline)}`, blank, md`*${escapeMd(situation)}*`, blank, Md.raw('**Why**'), ...c.reasons.map((r) => md`- ${escapeMd(r)}`)];
+  const out: Md[] = [
+    md`### Use ${escapeMd(headline)}`,
+    blank,
+    md`*${escapeMd(situation)}*`,
+    blank,
+    Md.raw('**Why**'),
+    ...c.reasons.map((r) => md`- ${escapeMd(r)}`),
+  ];
   if (c.alternatives.length) out.push(blank, Md.raw('**Alternatives**'), ...c.alternatives.map((a) => md`- **${escapeMd(a.name)}** ${escapeMd(a.when)}`));
   if (c.cautions.length) out.push(blank, Md.raw('**Watch out**'), ...c.cautions.map((a) => md`- ${escapeMd(a)}`));
   const text: string[] = [`Use ${headline}`, situation, '', 'Why:', ...c.reasons.map((r) => `  - ${r}`)];

@@ -80,7 +80,12 @@ export function countLayer(layer: ResolvedLayer, req: CountRequest = {}): CalcOu
 }
 
 export function renderCount(r: CountResult): { markdown: Md; text: string; copyText: string } {
-  const rows = r.detail.map((d) => [Md.raw(d.name), d.shape.length ? shapeText(d.shape) : Md.raw('scalar'), grouped(d.count), Md.raw(d.trainable ? 'learnable' : 'buffer')]);
+  const rows = r.detail.map((d) => [
+    Md.raw(d.name),
+    d.shape.length ? shapeText(d.shape) : Md.raw('scalar'),
+    grouped(d.count),
+    Md.raw(d.trainable ? 'learnable' : 'buffer'),
+  ]);
   const header = ['tensor', 'shape', 'values', 'kind'].map(Md.raw);
   const dtype = DTYPE_NAMES[r.dtypeBytes];
   const hasCounter = r.detail.some((d) => d.name === 'num_batches_tracked');
@@ -88,7 +93,16 @@ export function renderCount(r: CountResult): { markdown: Md; text: string; copyT
   // The call is the user's text (typed, or from a hover link): a code span in Markdown, one visible line in text.
   const titleTail = `${infoOf(r.framework).name}${r.framework === 'pytorch' ? '' : ' (tensor names as in PyTorch)'}`;
   const title = `${visibleText(r.call, 'space')} · ${titleTail}`;
-  const markdown = Md.join([md`**${code(r.call)} · ${Md.raw(titleTail)}**`, Md.raw(''), rows.length ? mdTable(header, rows) : Md.raw('No parameters and no buffers.'), Md.raw(''), Md.raw(summary)], '\n');
+  const markdown = Md.join(
+    [
+      md`**${code(r.call)} · ${Md.raw(titleTail)}**`,
+      Md.raw(''),
+      rows.length ? mdTable(header, rows) : Md.raw('No parameters and no buffers.'),
+      Md.raw(''),
+      Md.raw(summary),
+    ],
+    '\n',
+  );
   const text = [title, '', rows.length ? textTable(header, rows) : 'No parameters and no buffers.', '', summary].join('\n');
   return { markdown, text, copyText: JSON.stringify({ parameters: r.parameters, buffers: r.buffers, bytes: r.bytes }) };
 }
@@ -174,7 +188,9 @@ export function typedLayerProblem(text: string, preferred: FrameworkId = 'pytorc
   const settings = Object.entries(layer.arguments).filter(([k]) => !layer.spec.params.find((q) => q.name === k)?.tensor);
   const exprs = settings.filter(([, v]) => typeof v === 'object' && v !== null && !Array.isArray(v));
   const listExpr = settings.filter(([, v]) => Array.isArray(v) && v.some((x) => typeof x === 'object' && x !== null));
-  const named = [...exprs, ...listExpr].map(([k, v]) => `${k}=${visibleText(typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { expr: string }).expr : JSON.stringify(v))}`);
+  const named = [...exprs, ...listExpr].map(
+    ([k, v]) => `${k}=${visibleText(typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { expr: string }).expr : JSON.stringify(v))}`,
+  );
   if (named.length) return `${named.join(', ')}: a name or expression has a value only when the code runs; type the number (e.g. ${layer.spec.name}(64))`;
   const refused = checkDocument(p.program).find((d) => d.severity === 'error' && d.range.start.line >= 1);
   if (refused) return `${infoOf(layer.spec.framework).name} refuses to build it: ${refused.message}`;

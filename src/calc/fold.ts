@@ -95,7 +95,8 @@ export function foldIntoConv(req: FoldRequest): CalcOutcome<FoldResult> {
   const variance = perChannel(req.runningVar, O, 'running variance', () => s(4).map((x) => 0.5 + x * x), sampled);
   if (typeof variance === 'string') return { ok: false, message: variance };
   for (let i = 0; i < O; i++) {
-    if (variance[i] + req.eps <= 0) return { ok: false, message: `running variance + ε must be positive (channel ${i + 1}: ${pyFloat(variance[i])} + ${pyFloat(req.eps)})` };
+    if (variance[i] + req.eps <= 0)
+      return { ok: false, message: `running variance + ε must be positive (channel ${i + 1}: ${pyFloat(variance[i])} + ${pyFloat(req.eps)})` };
   }
 
   const convWeight = new Tensor(ws, weight);
@@ -130,36 +131,65 @@ export function foldIntoConv(req: FoldRequest): CalcOutcome<FoldResult> {
 
 export function renderFold(r: FoldResult, decimals = 4): { markdown: Md; text: string; copyText: string } {
   const f = (x: number) => fixed(x, decimals);
-  const formula = [
-    'scale  = γ / √(running_var + ε)',
-    'W′     = W · scale            (per output channel)',
-    'b′     = (b − running_mean) · scale + β',
-  ].join('\n');
+  const formula = ['scale  = γ / √(running_var + ε)', 'W′     = W · scale            (per output channel)', 'b′     = (b − running_mean) · scale + β'].join(
+    '\n',
+  );
   // Channels are numbered from 0, as the frameworks index them.
   const rows = r.scale.map((s, i) => [i, f(r.bn.gamma[i]), f(r.bn.beta[i]), f(r.bn.runningMean[i]), f(r.bn.runningVar[i]), f(s), f(r.foldedBias[i])]);
-  const header = ['channel', 'γ', 'β', 'mean', 'var', 'scale', "b′"].map(Md.raw);
+  const header = ['channel', 'γ', 'β', 'mean', 'var', 'scale', 'b′'].map(Md.raw);
   const verdict = `Check on a sample input ${shapeText(r.check.inputShape)}: ${r.layer} + BatchNorm (eval) vs folded ${r.layer}, max |difference| = ${r.check.maxAbsDiff.toExponential(2)}`;
-  const sampledNote = r.sampled.length ? `Stand-in numbers, not your model's: ${r.sampled.join(', ')} come from a seeded sample (seed ${r.check.sampleSeed - 5}). Paste your own, or fold your real weights with the snippet below.` : '';
-  const caveat = 'The fold is exact only for inference: in training BatchNorm uses each batch\'s own statistics, which no fixed weight can reproduce. Fold after model.eval() / for export, not before training.';
+  const sampledNote = r.sampled.length
+    ? `Stand-in numbers, not your model's: ${r.sampled.join(', ')} come from a seeded sample (seed ${r.check.sampleSeed - 5}). Paste your own, or fold your real weights with the snippet below.`
+    : '';
+  const caveat =
+    "The fold is exact only for inference: in training BatchNorm uses each batch's own statistics, which no fixed weight can reproduce. Fold after model.eval() / for export, not before training.";
   const weightText = nestedText(r.foldedWeight, r.weightShape, decimals);
   const biasText = nestedText(r.foldedBias, [r.foldedBias.length], decimals);
   // Everything here is ours: the layer kind (Conv/Linear), numbers and tensor names.
   const snippet = foldSnippet(r.framework, r.layer);
-  const markdown = Md.join([
-    ...(sampledNote ? [md`> **${Md.raw(sampledNote)}**`, Md.raw('')] : []),
-    md`**Fold BatchNorm into ${Md.raw(r.layer)} ${shapeText(r.weightShape)}** (ε = ${pyFloat(r.bn.eps)})`, Md.raw(''),
-    Md.fence(formula), Md.raw(''),
-    mdTable(header, rows.map((row) => row.map((c) => (typeof c === 'number' ? Md.raw(String(c)) : c)))), Md.raw(''),
-    Md.raw('Folded weight:'), Md.fence(weightText),
-    Md.raw('Folded bias:'), Md.fence(biasText),
-    Md.raw(verdict), Md.raw(''), Md.raw(caveat), Md.raw(''),
-    Md.raw(`**Fold your real weights** (${snippet.name}):`), Md.fence(snippet.code),
-  ].filter((l, i, a) => !(l === '' && a[i - 1] === '')), '\n');
+  const markdown = Md.join(
+    [
+      ...(sampledNote ? [md`> **${Md.raw(sampledNote)}**`, Md.raw('')] : []),
+      md`**Fold BatchNorm into ${Md.raw(r.layer)} ${shapeText(r.weightShape)}** (ε = ${pyFloat(r.bn.eps)})`,
+      Md.raw(''),
+      Md.fence(formula),
+      Md.raw(''),
+      mdTable(
+        header,
+        rows.map((row) => row.map((c) => (typeof c === 'number' ? Md.raw(String(c)) : c))),
+      ),
+      Md.raw(''),
+      Md.raw('Folded weight:'),
+      Md.fence(weightText),
+      Md.raw('Folded bias:'),
+      Md.fence(biasText),
+      Md.raw(verdict),
+      Md.raw(''),
+      Md.raw(caveat),
+      Md.raw(''),
+      Md.raw(`**Fold your real weights** (${snippet.name}):`),
+      Md.fence(snippet.code),
+    ].filter((l, i, a) => !(l === '' && a[i - 1] === '')),
+    '\n',
+  );
   const text = [
     ...(sampledNote ? [sampledNote, ''] : []),
-    `Fold BatchNorm into ${r.layer} ${shapeText(r.weightShape)} (eps = ${pyFloat(r.bn.eps)})`, formula, '',
-    textTable(header, rows.map((row) => row.map(String))), '', `folded weight: ${weightText}`, `folded bias: ${biasText}`, '', verdict,
-    caveat, '', `Fold your real weights (${snippet.name}):`, snippet.code,
+    `Fold BatchNorm into ${r.layer} ${shapeText(r.weightShape)} (eps = ${pyFloat(r.bn.eps)})`,
+    formula,
+    '',
+    textTable(
+      header,
+      rows.map((row) => row.map(String)),
+    ),
+    '',
+    `folded weight: ${weightText}`,
+    `folded bias: ${biasText}`,
+    '',
+    verdict,
+    caveat,
+    '',
+    `Fold your real weights (${snippet.name}):`,
+    snippet.code,
   ].join('\n');
   const copyText = JSON.stringify({ weight_shape: r.weightShape, weight: r.foldedWeight, bias: r.foldedBias });
   return { markdown, text, copyText };

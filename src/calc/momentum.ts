@@ -52,7 +52,8 @@ export function convertMomentumBetween(value: number | null, from: FrameworkId, 
   let effectiveSamples: number | null = null;
   if (value === null) {
     if (fi.momentumConvention !== 'new-weight') return { ok: false, message: `None is not a momentum in ${fi.name}` };
-    note = `momentum=None is a cumulative average: every batch so far weighs the same (1/t at step t). ${ti.momentumConvention === 'new-weight' && from === to ? '' : `${ti.name} has no equivalent constant; a momentum close to ${ti.momentumConvention === 'new-weight' ? '0' : '1'} comes nearest for long runs.`}`.trim();
+    note =
+      `momentum=None is a cumulative average: every batch so far weighs the same (1/t at step t). ${ti.momentumConvention === 'new-weight' && from === to ? '' : `${ti.name} has no equivalent constant; a momentum close to ${ti.momentumConvention === 'new-weight' ? '0' : '1'} comes nearest for long runs.`}`.trim();
   } else {
     converted = roundShort(convertMomentum(value, fi.momentumConvention, ti.momentumConvention));
     newWeight = newBatchWeight(value, fi.momentumConvention);
@@ -60,12 +61,20 @@ export function convertMomentumBetween(value: number | null, from: FrameworkId, 
     halfLife = w.halfLife;
     effectiveSamples = w.effectiveSamples;
     if (fi.momentumConvention === 'decay-debiased' || ti.momentumConvention === 'decay-debiased') {
-      note = "Haiku divides its moving average by (1 − decay^t), so early estimates are not pulled towards the zero start; the steady-state speed is the same.";
+      note = 'Haiku divides its moving average by (1 − decay^t), so early estimates are not pulled towards the zero start; the steady-state speed is the same.';
     }
   }
   const value_: MomentumConversion = {
-    from, to, value, converted, fromConvention: fi.momentumConvention, toConvention: ti.momentumConvention,
-    newWeight, halfLife, effectiveSamples, note,
+    from,
+    to,
+    value,
+    converted,
+    fromConvention: fi.momentumConvention,
+    toConvention: ti.momentumConvention,
+    newWeight,
+    halfLife,
+    effectiveSamples,
+    note,
   };
   return { ok: true, value: value_, ...renderConversion(value_) };
 }
@@ -88,7 +97,16 @@ export function renderConversion(c: MomentumConversion): { markdown: Md; text: s
   ];
   const head = `${fi.name} momentum ${src} = ${ti.name} momentum ${dst}`;
   const window = `Averaging window: ${windowText(c)}.`;
-  const out = [md`**${Md.raw(head)}**`, Md.raw(''), mdTable(['framework', 'momentum', 'update'].map(Md.raw), rows.map((r) => [Md.raw(r[0]), code(r[1]), code(r[2])])), Md.raw(''), Md.raw(window)];
+  const out = [
+    md`**${Md.raw(head)}**`,
+    Md.raw(''),
+    mdTable(
+      ['framework', 'momentum', 'update'].map(Md.raw),
+      rows.map((r) => [Md.raw(r[0]), code(r[1]), code(r[2])]),
+    ),
+    Md.raw(''),
+    Md.raw(window),
+  ];
   if (c.note) out.push(Md.raw(''), Md.raw(c.note));
   const text = [head, '', textTable(['framework', 'momentum', 'update'], rows), '', window, ...(c.note ? ['', c.note] : [])];
   return { markdown: Md.join(out, '\n'), text: text.join('\n'), copyText: dst };

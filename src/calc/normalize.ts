@@ -110,7 +110,7 @@ export function validatePerGroup(text: string, count: number, what: string, unit
 export function perGroupCount(kind: NormalizeKind, shape: readonly number[], channelAxis?: number, normalizedDims?: number): number {
   if (kind === 'layer_norm' || kind === 'rms_norm') return shape.slice(shape.length - (normalizedDims ?? 1)).reduce((a, b) => a * b, 1);
   const rank = shape.length;
-  const axis = (channelAxis ?? 1) < 0 ? (channelAxis ?? 1) + rank : channelAxis ?? 1;
+  const axis = (channelAxis ?? 1) < 0 ? (channelAxis ?? 1) + rank : (channelAxis ?? 1);
   return shape[axis] ?? 1;
 }
 
@@ -157,8 +157,15 @@ export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeRes
       paramCount = shape[axis];
       unit = 'channel';
       spec = {
-        kind: 'batch_norm', numFeatures: paramCount, eps: req.eps as number, momentum: 0.1, hasWeight: true, hasBias: true,
-        trackRunningStats: true, storedVariance: 'unbiased', channelAxis: axis,
+        kind: 'batch_norm',
+        numFeatures: paramCount,
+        eps: req.eps as number,
+        momentum: 0.1,
+        hasWeight: true,
+        hasBias: true,
+        trackRunningStats: true,
+        storedVariance: 'unbiased',
+        channelAxis: axis,
       };
       break;
     }
@@ -171,9 +178,10 @@ export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeRes
       const normalizedShape = shape.slice(rank - k);
       paramCount = normalizedShape.reduce((a, b) => a * b, 1);
       unit = 'normalized element';
-      spec = kind === 'layer_norm'
-        ? { kind, normalizedShape, eps: req.eps as number, hasWeight: true, hasBias: true }
-        : { kind, normalizedShape, eps: req.eps, hasWeight: true };
+      spec =
+        kind === 'layer_norm'
+          ? { kind, normalizedShape, eps: req.eps as number, hasWeight: true, hasBias: true }
+          : { kind, normalizedShape, eps: req.eps, hasWeight: true };
       break;
     }
     case 'group_norm': {
@@ -196,8 +204,15 @@ export function normalizeValues(req: NormalizeRequest): CalcOutcome<NormalizeRes
       paramCount = shape[axis];
       unit = 'channel';
       spec = {
-        kind, numFeatures: paramCount, eps: req.eps as number, momentum: 0.1, hasWeight: true, hasBias: true,
-        trackRunningStats: false, channelAxis: axis, batchedRank: rank,
+        kind,
+        numFeatures: paramCount,
+        eps: req.eps as number,
+        momentum: 0.1,
+        hasWeight: true,
+        hasBias: true,
+        trackRunningStats: false,
+        channelAxis: axis,
+        batchedRank: rank,
       };
       break;
     }
@@ -305,7 +320,10 @@ export function renderNormalize(req: NormalizeRequest, r: NormalizeResult, decim
   const out = nestedText(r.output, req.shape, decimals);
   const note = req.kind === 'batch_norm' && req.shape.length === 1 ? 'The list is read as a batch of one feature.\n' : '';
   // Numbers, shapes and labels of ours only.
-  const markdown = Md.join([md`**${Md.raw(title)}**`, Md.raw(''), ...(note ? [Md.raw(note)] : []), mdTable(header, rows), Md.raw(''), Md.raw('Output:'), Md.fence(out)], '\n');
+  const markdown = Md.join(
+    [md`**${Md.raw(title)}**`, Md.raw(''), ...(note ? [Md.raw(note)] : []), mdTable(header, rows), Md.raw(''), Md.raw('Output:'), Md.fence(out)],
+    '\n',
+  );
   const text = [title, note.trimEnd(), textTable(header, rows), '', 'output:', out as string].filter((l) => l !== '').join('\n');
   return { markdown, text, copyText: nestedText(r.output, req.shape, null) };
 }

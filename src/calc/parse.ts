@@ -17,9 +17,7 @@ export { MAX_ELEMENTS };
 
 export type Nested = number | Nested[];
 
-export type ParseResult =
-  | { ok: true; values: number[]; shape: number[]; nested: Nested[] }
-  | { ok: false; message: string };
+export type ParseResult = { ok: true; values: number[]; shape: number[]; nested: Nested[] } | { ok: false; message: string };
 
 interface Token {
   kind: '[' | ']' | ',' | 'word';
@@ -153,8 +151,7 @@ function parseBracketed(text: string, maxElements: number): ParseResult {
     const ref = children[0].length;
     for (let i = 0; i < children.length; i++) {
       if (children[i].length !== ref) {
-        return `${describePath([...path, i])} has ${plural(children[i].length, 'value')}, ` +
-          `${describePath([...path, 0])} has ${children[0].length}`;
+        return `${describePath([...path, i])} has ${plural(children[i].length, 'value')}, ` + `${describePath([...path, 0])} has ${children[0].length}`;
       }
     }
     for (let i = 0; i < children.length; i++) {
@@ -219,7 +216,10 @@ export function parseNumbers(text: string, maxElements: number = MAX_ELEMENTS): 
 
 /** Parses a shape such as `2, 3, 4`, `(2, 3, 4)` or `[2 3 4]`: positive integers only. */
 export function parseShape(text: string, maxElements: number = MAX_ELEMENTS): { ok: true; shape: number[] } | { ok: false; message: string } {
-  const inner = text.trim().replace(/^[[(]\s*/, '').replace(/\s*[\])]$/, '');
+  const inner = text
+    .trim()
+    .replace(/^[[(]\s*/, '')
+    .replace(/\s*[\])]$/, '');
   if (inner === '') return { ok: false, message: 'no shape given' };
   // '2x3' and '2 × 3' are shapes too; a lone 'x' is not.
   const words = inner.split(/[\s,]+|(?<=\d)\s*[x×]\s*(?=\d)/).filter((w) => w !== '');

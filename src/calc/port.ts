@@ -150,7 +150,14 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
       // Keras creates weights in build(): gamma, beta, then moving_mean, moving_variance (get_weights() order).
       lines.push('import keras', `dst = ${t.code}`, `dst.build(${pyRepr(tShape)})`);
       targetOrder = ['weight', 'bias', 'runningMean', 'runningVar'].filter((r) => moves.some((m) => m.role === r)).map((r) => dn[r as TensorMove['role']]);
-      lines.push(`dst.set_weights([${targetOrder.map((n) => { const m = moves.find((x) => x.to === n)!; return `${get(m)}.reshape(dst.${n}.shape)`; }).join(', ')}])`);
+      lines.push(
+        `dst.set_weights([${targetOrder
+          .map((n) => {
+            const m = moves.find((x) => x.to === n)!;
+            return `${get(m)}.reshape(dst.${n}.shape)`;
+          })
+          .join(', ')}])`,
+      );
       break;
     }
     case 'flax_linen': {
@@ -167,7 +174,10 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
       for (const m of moves) lines.push(`dst.${m.to}.value = jnp.asarray(${get(m)}).reshape(dst.${m.to}.value.shape)`);
       break;
   }
-  if (transposed) notes.push(`Feed ${t.spec.name} the input with the channel axis moved (${spec.framework === 'pytorch' || frameworkInfo(spec.framework)!.channels === 'first' ? 'channels first → last' : 'channels last → first'}); the per-channel tensors need no reordering.`);
+  if (transposed)
+    notes.push(
+      `Feed ${t.spec.name} the input with the channel axis moved (${spec.framework === 'pytorch' || frameworkInfo(spec.framework)!.channels === 'first' ? 'channels first → last' : 'channels last → first'}); the per-channel tensors need no reordering.`,
+    );
   return { constructor: t.code, moves, targetOrder, variance, snippet: lines.join('\n') + '\n', notes };
 }
 
@@ -188,9 +198,23 @@ export function portCalc(req: PortRequest): CalcOutcome<PortPlan> {
       md`## ${Md.text(req.layer)} → ${Md.text(to)}`,
       Md.fence(plan.constructor),
       rows.length ? Md.table([Md.raw('source'), Md.raw('target')], rows) : Md.raw('No weights or statistics to move.'),
-      md`Target order: ${plan.targetOrder.length ? Md.join(plan.targetOrder.map((n) => Md.code(n)), ', ') : Md.raw('—')}`,
+      md`Target order: ${
+        plan.targetOrder.length
+          ? Md.join(
+              plan.targetOrder.map((n) => Md.code(n)),
+              ', ',
+            )
+          : Md.raw('—')
+      }`,
       ...(plan.variance ? [Md.text(plan.variance)] : []),
-      ...(plan.notes.length ? [Md.join(plan.notes.map((n) => md`- ${Md.text(n)}`), '\n')] : []),
+      ...(plan.notes.length
+        ? [
+            Md.join(
+              plan.notes.map((n) => md`- ${Md.text(n)}`),
+              '\n',
+            ),
+          ]
+        : []),
       Md.raw('Snippet (the trained source layer as `src`; Flax linen: its variables as `src_vars`):'),
       Md.fence(plan.snippet.trimEnd()),
     ],

@@ -108,18 +108,27 @@ export function validateTolerance(text: string): string | null {
 
 export function simulateRunningStats(req: SimulateRequest): CalcOutcome<SimulateResult> {
   const n = req.batchSize;
-  if (!Number.isInteger(n) || n < 2) return { ok: false, message: `batch size must be a whole number ≥ 2 (got ${n}); with 1 value per channel there is no batch variance` };
-  if (n > MAX_SIMULATED_BATCH) return { ok: false, message: `batch size ${n} is larger than the ${MAX_SIMULATED_BATCH.toLocaleString('en-US')} values per channel the simulation runs; the closed form does not depend on it beyond the biased-variance factor (n−1)/n` };
-  if (req.momentum !== null && !(req.momentum >= 0 && req.momentum <= 1)) return { ok: false, message: `momentum must be between 0 and 1 (got ${req.momentum})` };
-  if (req.momentum === null && req.convention !== 'new-weight') return { ok: false, message: 'None (cumulative average) exists only in the new-batch-weight convention' };
+  if (!Number.isInteger(n) || n < 2)
+    return { ok: false, message: `batch size must be a whole number ≥ 2 (got ${n}); with 1 value per channel there is no batch variance` };
+  if (n > MAX_SIMULATED_BATCH)
+    return {
+      ok: false,
+      message: `batch size ${n} is larger than the ${MAX_SIMULATED_BATCH.toLocaleString('en-US')} values per channel the simulation runs; the closed form does not depend on it beyond the biased-variance factor (n−1)/n`,
+    };
+  if (req.momentum !== null && !(req.momentum >= 0 && req.momentum <= 1))
+    return { ok: false, message: `momentum must be between 0 and 1 (got ${req.momentum})` };
+  if (req.momentum === null && req.convention !== 'new-weight')
+    return { ok: false, message: 'None (cumulative average) exists only in the new-batch-weight convention' };
   if (!(req.dataVar > 0) || !Number.isFinite(req.dataVar)) return { ok: false, message: `data variance must be positive (got ${req.dataVar})` };
   if (!Number.isFinite(req.dataMean)) return { ok: false, message: 'data mean must be a finite number' };
   if (!(req.tolerancePct > 0 && req.tolerancePct < 100)) return { ok: false, message: 'tolerance must be between 0 and 100 percent' };
-  if (req.maxSteps !== undefined && !(Number.isInteger(req.maxSteps) && req.maxSteps >= 1)) return { ok: false, message: `maxSteps must be a whole number ≥ 1 (got ${req.maxSteps})` };
+  if (req.maxSteps !== undefined && !(Number.isInteger(req.maxSteps) && req.maxSteps >= 1))
+    return { ok: false, message: `maxSteps must be a whole number ≥ 1 (got ${req.maxSteps})` };
   // Steps are capped by the request, by 1,000,000 and by the work budget for this batch size.
   const budgetSteps = Math.max(1, Math.floor(SIMULATION_BUDGET / n));
   const maxSteps = Math.min(req.maxSteps ?? DEFAULT_MAX_STEPS, 1_000_000, budgetSteps);
-  const limitedBy: SimulateResult['limitedBy'] = maxSteps === budgetSteps && budgetSteps < Math.min(req.maxSteps ?? DEFAULT_MAX_STEPS, 1_000_000) ? 'work' : 'steps';
+  const limitedBy: SimulateResult['limitedBy'] =
+    maxSteps === budgetSteps && budgetSteps < Math.min(req.maxSteps ?? DEFAULT_MAX_STEPS, 1_000_000) ? 'work' : 'steps';
   const m0 = req.initialMean ?? 0;
   const v0 = req.initialVar ?? 1;
   const a = req.momentum === null ? null : newBatchWeight(req.momentum, req.convention);
@@ -145,8 +154,16 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
 
   // Simulation with the core's BatchNorm update on an (n, 1) batch.
   const spec: BatchNormSpec = {
-    kind: 'batch_norm', numFeatures: 1, eps: 1e-5, momentum: a, debiasedEma: debiased || undefined,
-    hasWeight: false, hasBias: false, trackRunningStats: true, storedVariance: req.storedVariance, channelAxis: 1,
+    kind: 'batch_norm',
+    numFeatures: 1,
+    eps: 1e-5,
+    momentum: a,
+    debiasedEma: debiased || undefined,
+    hasWeight: false,
+    hasBias: false,
+    trackRunningStats: true,
+    storedVariance: req.storedVariance,
+    channelAxis: 1,
   };
   let state: LayerState = { runningMean: Float32Array.of(m0), runningVar: Float32Array.of(v0), numBatchesTracked: 0 };
   const seed = req.seed ?? 0;
@@ -190,12 +207,22 @@ export function simulateRunningStats(req: SimulateRequest): CalcOutcome<Simulate
     stoppedEarly,
     limitedBy,
     mean: {
-      limit: mu, target: mu, tolerance: tolMean, closedForm: meanClosed, simulated: within.mean,
-      final: state.runningMean[0], noiseSd: spread * Math.sqrt(sigma2 / n),
+      limit: mu,
+      target: mu,
+      tolerance: tolMean,
+      closedForm: meanClosed,
+      simulated: within.mean,
+      final: state.runningMean[0],
+      noiseSd: spread * Math.sqrt(sigma2 / n),
     },
     variance: {
-      limit: varLimit, target: sigma2, tolerance: tolVar, closedForm: varClosed, simulated: within.variance,
-      final: state.runningVar[0], noiseSd: spread * varLimit * Math.sqrt(2 / (n - 1)),
+      limit: varLimit,
+      target: sigma2,
+      tolerance: tolVar,
+      closedForm: varClosed,
+      simulated: within.variance,
+      final: state.runningVar[0],
+      noiseSd: spread * varLimit * Math.sqrt(2 / (n - 1)),
     },
     trajectory,
   };
@@ -210,26 +237,63 @@ export function renderSimulation(req: SimulateRequest, r: SimulateResult, decima
   const update = req.momentum === null ? 'cumulative average: running ← running + (batch − running) / t' : updateEquation(req.momentum, req.convention);
   const header = ['', 'data', 'converges to', `within ${pyFloat(req.tolerancePct)}% after (closed form)`, 'simulated', 'after last step', 'noise ±1 sd'];
   const rows = [
-    ['mean', f(r.mean.target), f(r.mean.limit), closed(r.mean.closedForm), steps(r.mean.simulated, r.mean.closedForm), f(r.mean.final), req.noise ? f(r.mean.noiseSd) : '—'],
-    ['variance', f(r.variance.target), f(r.variance.limit), closed(r.variance.closedForm), steps(r.variance.simulated, r.variance.closedForm), f(r.variance.final), req.noise ? f(r.variance.noiseSd) : '—'],
+    [
+      'mean',
+      f(r.mean.target),
+      f(r.mean.limit),
+      closed(r.mean.closedForm),
+      steps(r.mean.simulated, r.mean.closedForm),
+      f(r.mean.final),
+      req.noise ? f(r.mean.noiseSd) : '—',
+    ],
+    [
+      'variance',
+      f(r.variance.target),
+      f(r.variance.limit),
+      closed(r.variance.closedForm),
+      steps(r.variance.simulated, r.variance.closedForm),
+      f(r.variance.final),
+      req.noise ? f(r.variance.noiseSd) : '—',
+    ],
   ];
   const notes: string[] = [];
   if (r.stoppedEarly) {
-    notes.push(`The simulation stopped early, after ${r.steps} steps (${r.limitedBy === 'work' ? `the work limit of ${SIMULATION_BUDGET.toLocaleString('en-US')} values for batches of ${req.batchSize}` : 'the step limit'}); the closed form gives the number of steps beyond that.`);
+    notes.push(
+      `The simulation stopped early, after ${r.steps} steps (${r.limitedBy === 'work' ? `the work limit of ${SIMULATION_BUDGET.toLocaleString('en-US')} values for batches of ${req.batchSize}` : 'the step limit'}); the closed form gives the number of steps beyond that.`,
+    );
   }
   if (r.variance.limit !== r.variance.target) {
-    notes.push(`The stored variance is the biased batch variance, so with batches of ${req.batchSize} it settles at σ²·(n−1)/n = ${f(r.variance.limit)}, ${pyFloat(Number((100 / req.batchSize).toPrecision(3)))}% below the data's.`);
+    notes.push(
+      `The stored variance is the biased batch variance, so with batches of ${req.batchSize} it settles at σ²·(n−1)/n = ${f(r.variance.limit)}, ${pyFloat(Number((100 / req.batchSize).toPrecision(3)))}% below the data's.`,
+    );
   }
   if (req.noise) {
-    notes.push(`Batches of ${req.batchSize} are drawn from the data distribution (seed ${req.seed ?? 0}); smaller batches make the batch statistics, and so the running ones, noisier.`);
+    notes.push(
+      `Batches of ${req.batchSize} are drawn from the data distribution (seed ${req.seed ?? 0}); smaller batches make the batch statistics, and so the running ones, noisier.`,
+    );
   } else {
-    notes.push('Every batch has exactly the data\'s mean and variance, so the closed form and the simulation must agree.');
+    notes.push("Every batch has exactly the data's mean and variance, so the closed form and the simulation must agree.");
   }
   if (req.tolerancePct > 0 && req.dataMean === 0) notes.push('The data mean is 0, so the tolerance for the mean is taken relative to the standard deviation.');
   const title = `Running statistics with ${update}`;
   // Numbers and our own wording only.
-  const markdown = Md.join([md`**${Md.raw(title)}**`, Md.raw(''), mdTable(header.map(Md.raw), rows.map((row) => row.map(Md.raw))), Md.raw(''), ...notes.map((n) => md`- ${Md.raw(n)}`)], '\n');
+  const markdown = Md.join(
+    [
+      md`**${Md.raw(title)}**`,
+      Md.raw(''),
+      mdTable(
+        header.map(Md.raw),
+        rows.map((row) => row.map(Md.raw)),
+      ),
+      Md.raw(''),
+      ...notes.map((n) => md`- ${Md.raw(n)}`),
+    ],
+    '\n',
+  );
   const text = [title, '', textTable(header, rows), '', ...notes.map((n) => `- ${n}`)].join('\n');
-  const copyText = JSON.stringify({ mean: { closedForm: r.mean.closedForm, simulated: r.mean.simulated }, variance: { closedForm: r.variance.closedForm, simulated: r.variance.simulated } });
+  const copyText = JSON.stringify({
+    mean: { closedForm: r.mean.closedForm, simulated: r.mean.simulated },
+    variance: { closedForm: r.variance.closedForm, simulated: r.variance.simulated },
+  });
   return { markdown, text, copyText };
 }

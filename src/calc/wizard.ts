@@ -72,7 +72,10 @@ export class Wizard {
   /** Steps shown in the longest run so far: the total shown as "step i of n". */
   private total: number;
 
-  constructor(private readonly ui: WizardUI, estimatedSteps: number) {
+  constructor(
+    private readonly ui: WizardUI,
+    estimatedSteps: number,
+  ) {
     this.total = estimatedSteps;
   }
 
@@ -107,7 +110,16 @@ export class Wizard {
     this.total = Math.max(this.total, i + 1);
     const error = this.error?.step === i ? this.error.message : undefined;
     this.error = undefined;
-    const r = await this.ui.pick({ title, placeHolder, items, active: keptItem?.label ?? preferred, step: i + 1, totalSteps: this.total, canGoBack: i > 0, error });
+    const r = await this.ui.pick({
+      title,
+      placeHolder,
+      items,
+      active: keptItem?.label ?? preferred,
+      step: i + 1,
+      totalSteps: this.total,
+      canGoBack: i > 0,
+      error,
+    });
     if (r === BACK) throw new GoBack(i - 1);
     if (r === undefined) throw new Cancelled();
     this.answers[i] = r.label;

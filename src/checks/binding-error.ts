@@ -19,7 +19,7 @@ export const bindingError: DiagnosticCheck = {
   explanation:
     'The call passes arguments the class does not accept: an unknown keyword, too many positional arguments, a ' +
     'parameter given twice, or a required parameter missing. Python raises TypeError when this line runs. A ' +
-    'keyword spelled as another framework spells it (epsilon for PyTorch\'s eps, affine for LayerNorm\'s ' +
+    "keyword spelled as another framework spells it (epsilon for PyTorch's eps, affine for LayerNorm's " +
     'elementwise_affine) gets a quick fix that renames it. An unknown keyword is reported as an error only for ' +
     'frameworks whose signatures NormLens checks against the real package (PyTorch, Keras 3, Flax, JAX); for the ' +
     'others it is a note, since the class may take a keyword NormLens does not know.',

@@ -30,8 +30,8 @@ export const channelMismatch: DiagnosticCheck = {
   severity: 'error',
   title: 'Norm channel count differs from the layer before it',
   explanation:
-    'A normalization layer that directly follows a convolution or linear layer normalizes that layer\'s output, so ' +
-    'its channel (feature) count must equal the producer\'s output count: out_channels of a convolution, ' +
+    "A normalization layer that directly follows a convolution or linear layer normalizes that layer's output, so " +
+    "its channel (feature) count must equal the producer's output count: out_channels of a convolution, " +
     'out_features of a linear layer. A mismatch fails at the first forward pass (for BatchNorm: "running_mean should ' +
     'contain N elements"). NormLens compares integer literals where the code applies the norm to the producer\'s output ' +
     '(in forward, in a Sequential container, in a Keras functional graph), with at most activations, dropout or pooling ' +

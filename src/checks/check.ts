@@ -54,19 +54,11 @@ export function role(layer: ResolvedLayer, r: keyof ParamRoles): Bound | undefin
 export function writtenArgument(call: ScannedCall, range: Range | undefined): CallArgument | undefined {
   if (!range) return undefined;
   return call.args.find(
-    (a) =>
-      a.valueRange.startOffset === range.startOffset ||
-      (a.range.startOffset === range.startOffset && a.range.endOffset === range.endOffset),
+    (a) => a.valueRange.startOffset === range.startOffset || (a.range.startOffset === range.startOffset && a.range.endOffset === range.endOffset),
   );
 }
 
-export function diagnostic(
-  rule: RuleInfo,
-  message: string,
-  range: Range,
-  fixes: QuickFix[] = [],
-  severity: Severity = rule.severity,
-): NormDiagnostic {
+export function diagnostic(rule: RuleInfo, message: string, range: Range, fixes: QuickFix[] = [], severity: Severity = rule.severity): NormDiagnostic {
   return { code: rule.code, severity, message, range, fixes };
 }
 

@@ -142,11 +142,7 @@ export function intValue(v: PyValue | undefined): number | undefined {
 
 const family = (id: FrameworkId): string => (id === 'tf_keras' ? 'keras' : id);
 
-export function buildContext(
-  scan: ScanInput,
-  layers: ResolvedLayer[],
-  framework: (id: FrameworkId) => FrameworkInfo | undefined,
-): RuleContext {
+export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework: (id: FrameworkId) => FrameworkInfo | undefined): RuleContext {
   const { text } = scan;
   const masked = maskPython(text);
   const lines = new LineIndex(text);
@@ -182,7 +178,12 @@ export function buildContext(
     const keywords: Record<string, PyValue> = {};
     for (const a of rest) if (a.name !== undefined) keywords[a.name] = a.value;
     // The remaining arguments arrive later: nothing is missing yet.
-    const binding = bindArguments(spec, positional.map((a) => a.value), keywords, { starArgs: true, starKwargs: true });
+    const binding = bindArguments(
+      spec,
+      positional.map((a) => a.value),
+      keywords,
+      { starArgs: true, starKwargs: true },
+    );
     if (binding.errors.length) continue;
     const names = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
     const writtenArg = (name: string) => rest.find((a) => a.name === name) ?? positional[names.indexOf(name)];

@@ -10,9 +10,9 @@ export const convBiasBeforeBn: DiagnosticCheck = {
   explanation:
     'BatchNorm subtracts the per-channel mean, so a constant per-channel bias added by the convolution or linear ' +
     'layer just before it cancels out exactly in training (and is absorbed by the running mean in evaluation). The ' +
-    'bias costs parameters and memory and receives zero gradient; BatchNorm\'s own shift (beta) already provides ' +
-    'the offset. Turn the producer\'s bias off. NormLens says so only where the code applies the BatchNorm to the ' +
-    'producer\'s output with nothing but permutes or reshapes between: an activation, a dropout or a residual add between ' +
+    "bias costs parameters and memory and receives zero gradient; BatchNorm's own shift (beta) already provides " +
+    "the offset. Turn the producer's bias off. NormLens says so only where the code applies the BatchNorm to the " +
+    "producer's output with nothing but permutes or reshapes between: an activation, a dropout or a residual add between " +
     'them keeps the bias from cancelling.',
   check(ctx) {
     const out: NormDiagnostic[] = [];

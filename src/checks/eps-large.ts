@@ -22,8 +22,7 @@ export const epsLarge: DiagnosticCheck = {
       out.push(
         diagnostic(
           this,
-          `${eb.name}=${pyNumber(v)} is large next to typical variances: features whose variance is below it are ` +
-            `not scaled to unit variance.`,
+          `${eb.name}=${pyNumber(v)} is large next to typical variances: features whose variance is below it are ` + `not scaled to unit variance.`,
           eb.written.valueRange,
           typeof def === 'number' && def > 0
             ? [{ title: `Use ${eb.name}=${pyRepr(def)} (the default)`, edits: [{ range: eb.written.valueRange, newText: pyRepr(def) }] }]

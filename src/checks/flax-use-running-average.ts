@@ -25,7 +25,7 @@ export const flaxUseRunningAverage: DiagnosticCheck = {
   severity: 'error',
   title: 'Flax BatchNorm without use_running_average on any path',
   explanation:
-    'Flax\'s BatchNorm needs to know whether to normalize with the batch\'s statistics (training) or the stored ' +
+    "Flax's BatchNorm needs to know whether to normalize with the batch's statistics (training) or the stored " +
     'averages (evaluation). In linen nothing decides it by default: use_running_average must be given to the ' +
     'constructor or at the call (often use_running_average=not train), or the call raises ValueError. In nnx the ' +
     'constructor defaults to False and model.train()/model.eval() switch it; one built with use_running_average=None ' +
@@ -49,7 +49,9 @@ export const flaxUseRunningAverage: DiagnosticCheck = {
       } else {
         const target = layer.call.target ?? ctx.assignmentTarget(layer.call);
         if (!target) continue;
-        const scope = target.startsWith('self.') ? enclosingClass(ctx, layer.call.range.startOffset) : { from: layer.call.range.endOffset, to: blockEnd(ctx, layer.call.range.startOffset) };
+        const scope = target.startsWith('self.')
+          ? enclosingClass(ctx, layer.call.range.startOffset)
+          : { from: layer.call.range.endOffset, to: blockEnd(ctx, layer.call.range.startOffset) };
         if (!scope) continue;
         const calls: ScannedCall[] = [];
         let unreadable = false;

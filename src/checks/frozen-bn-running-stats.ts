@@ -34,7 +34,12 @@ function freezing(ctx: RuleContext, target: string): Range | undefined {
       if (!head) continue;
       const body = m.slice(u.at, blockEnd(ctx, m.indexOf('\n', u.at) + 1 || m.length));
       const v = head[1];
-      if (new RegExp(String.raw`(?<![\p{L}\p{N}_.])${v}\s*\.\s*requires_grad\s*=\s*False\b|(?<![\p{L}\p{N}_.])${v}\s*\.\s*requires_grad_\s*\(\s*False\s*\)`, 'u').test(body)) {
+      if (
+        new RegExp(
+          String.raw`(?<![\p{L}\p{N}_.])${v}\s*\.\s*requires_grad\s*=\s*False\b|(?<![\p{L}\p{N}_.])${v}\s*\.\s*requires_grad_\s*\(\s*False\s*\)`,
+          'u',
+        ).test(body)
+      ) {
         const end = m.indexOf(':', u.at);
         return ctx.lines.range(ls + /^[ \t]*/.exec(m.slice(ls))![0].length, end < 0 ? u.at : end);
       }
@@ -52,11 +57,11 @@ export const frozenBnRunningStats: DiagnosticCheck = {
   severity: 'warning',
   title: 'Frozen BatchNorm parameters, running statistics still updating',
   explanation:
-    'requires_grad=False freezes a BatchNorm\'s γ and β, not its running statistics: whenever the module is in ' +
+    "requires_grad=False freezes a BatchNorm's γ and β, not its running statistics: whenever the module is in " +
     'training mode (model.train(), and every new module), each forward pass moves running_mean and running_var ' +
     'toward the current batch. Fine-tuning with a "frozen" backbone then silently changes what the backbone does in ' +
     'evaluation, often badly with small batches. Freeze it whole: replace it with torchvision.ops.FrozenBatchNorm2d ' +
-    '(as torchvision\'s detection models do; timm\'s freeze_batch_norm_2d converts to it), or call .eval() on it after ' +
+    "(as torchvision's detection models do; timm's freeze_batch_norm_2d converts to it), or call .eval() on it after " +
     'every model.train().',
   check(ctx) {
     const out: NormDiagnostic[] = [];

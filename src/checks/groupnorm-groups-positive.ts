@@ -17,13 +17,7 @@ export const groupsPositive: DiagnosticCheck = {
     for (const layer of ctx.layers) {
       const f = groupFacts(ctx, layer);
       if (!f || f.groupCount > 0) continue;
-      out.push(
-        diagnostic(
-          this,
-          `${shortName(layer)} needs a positive number of groups, got ${f.groups.name}=${f.groupCount}.`,
-          anchor(layer, f.groups),
-        ),
-      );
+      out.push(diagnostic(this, `${shortName(layer)} needs a positive number of groups, got ${f.groups.name}=${f.groupCount}.`, anchor(layer, f.groups)));
     }
     return out;
   },

@@ -55,7 +55,10 @@ export interface RuleOptions {
 }
 
 const byPosition = (a: NormDiagnostic, b: NormDiagnostic) =>
-  (a.cell ?? 0) - (b.cell ?? 0) || a.range.startOffset - b.range.startOffset || a.range.endOffset - b.range.endOffset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+  (a.cell ?? 0) - (b.cell ?? 0) ||
+  a.range.startOffset - b.range.startOffset ||
+  a.range.endOffset - b.range.endOffset ||
+  (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 
 /** Run the rules over a scanned text and its resolved normalization layers. */
 export function runRules(scan: ScanInput, layers: ResolvedLayer[], options: RuleOptions = {}): NormDiagnostic[] {

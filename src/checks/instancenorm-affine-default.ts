@@ -44,8 +44,8 @@ export const instanceAffine: DiagnosticCheck = {
   severity: 'info',
   title: 'InstanceNorm without learnable scale and shift by default',
   explanation:
-    'PyTorch\'s InstanceNorm1d/2d/3d (and MLX\'s InstanceNorm) default to affine=False: they have no weight and no ' +
-    'bias, unlike BatchNorm, GroupNorm and LayerNorm, and unlike Flax\'s InstanceNorm, whose use_scale and use_bias ' +
+    "PyTorch's InstanceNorm1d/2d/3d (and MLX's InstanceNorm) default to affine=False: they have no weight and no " +
+    "bias, unlike BatchNorm, GroupNorm and LayerNorm, and unlike Flax's InstanceNorm, whose use_scale and use_bias " +
     'default to True. Code that reads or initializes `.weight` or `.bias` of such a layer finds None. Pass affine=True ' +
     'when the layer should learn a per-channel scale and shift. Reported once per file.',
   check(ctx) {

@@ -8,12 +8,12 @@ export const layerNormChannelsFirst: DiagnosticCheck = {
   severity: 'warning',
   title: 'LayerNorm(C) on a channels-first conv output normalizes the last axis, not C',
   explanation:
-    'PyTorch\'s LayerNorm(C) normalizes over the last axis and checks that it has size C. A convolution outputs ' +
+    "PyTorch's LayerNorm(C) normalizes over the last axis and checks that it has size C. A convolution outputs " +
     '(N, C, H, W) (or (N, C, L)): the channels are first, so LayerNorm(C) applied to it directly either fails with ' +
     '"Given normalized_shape=[C], expected input with shape [*, C]" (when W differs from C) or, when W happens to ' +
     'equal C, silently normalizes over the width instead of the channels. Move the channels last around it ' +
-    '(x.permute(0, 2, 3, 1), then back), as ConvNeXt\'s LayerNorm2d does. NormLens says so only where the code applies ' +
-    'the LayerNorm to the convolution\'s output with nothing but elementwise operations, dropout or pooling between, ' +
+    "(x.permute(0, 2, 3, 1), then back), as ConvNeXt's LayerNorm2d does. NormLens says so only where the code applies " +
+    "the LayerNorm to the convolution's output with nothing but elementwise operations, dropout or pooling between, " +
     'and as a warning: whether it fails depends on the input size, which the code does not fix.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
@@ -33,9 +33,7 @@ export const layerNormChannelsFirst: DiagnosticCheck = {
       const produced = outCount(p);
       // LayerNorm(C) for the conv's C channels; another size may be meant for the last axis
       const same =
-        count !== undefined && produced !== undefined
-          ? count === produced
-          : sameCount(outArg, { value: v, text: ns.written.text.replace(/^\[(.*)\]$/, '$1') });
+        count !== undefined && produced !== undefined ? count === produced : sameCount(outArg, { value: v, text: ns.written.text.replace(/^\[(.*)\]$/, '$1') });
       if (!same) continue;
       const oneD = /1d$/i.test(p.qualifiedName);
       const last = oneD ? 'L' : 'W';

@@ -51,9 +51,9 @@ export const momentumConvention: DiagnosticCheck = {
     'batch: running = (1 - m) * running + m * batch, default 0.1. Keras, Flax and Paddle give the weight of the old ' +
     'average: running = m * running + (1 - m) * batch, default 0.99 or 0.9. Code ported between them often keeps ' +
     'the number and flips its meaning: momentum=0.99 in PyTorch makes the running statistics follow the last batch ' +
-    'almost entirely (this shipped in torchvision\'s MaxViT), and momentum=0.1 in Keras barely averages at all. ' +
-    'The fix writes the same averaging in this framework\'s convention (1 - m); for 0.5, which means the same in ' +
-    'both, and for a momentum that keeps nothing of the past, it offers the framework\'s default.',
+    "almost entirely (this shipped in torchvision's MaxViT), and momentum=0.1 in Keras barely averages at all. " +
+    "The fix writes the same averaging in this framework's convention (1 - m); for 0.5, which means the same in " +
+    "both, and for a momentum that keeps nothing of the past, it offers the framework's default.",
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const layer of [...ctx.layers, ...ctx.partials]) {

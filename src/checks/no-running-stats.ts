@@ -7,7 +7,7 @@ export const noRunningStats: NoteCheck = {
   title: 'Batch statistics at inference too',
   explanation:
     'Without running statistics (PyTorch track_running_stats=False) there is nothing to normalize with in evaluation ' +
-    'but the batch itself: a sample\'s output depends on what else is in its batch, and a batch of one cannot be ' +
+    "but the batch itself: a sample's output depends on what else is in its batch, and a batch of one cannot be " +
     'normalized per channel. Intended for some uses (test-time adaptation), surprising in most.',
   note(layer) {
     const name = layer.spec.roles.trackRunningStats;

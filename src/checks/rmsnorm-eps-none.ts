@@ -8,9 +8,9 @@ export const rmsNormEpsNone: NoteCheck = {
   severity: 'note',
   title: 'ε = None is machine epsilon',
   explanation:
-    'With eps=None, torch.nn.RMSNorm uses a machine epsilon rather than a fixed number: float32\'s for float32 ' +
+    "With eps=None, torch.nn.RMSNorm uses a machine epsilon rather than a fixed number: float32's for float32 " +
     'inputs, and float16/bfloat16 inputs get that same float32 value rather than their own much larger epsilon ' +
-    '(float64 inputs get float64\'s). Models ported from elsewhere usually expect an explicit ε such as 1e-6; write ' +
+    "(float64 inputs get float64's). Models ported from elsewhere usually expect an explicit ε such as 1e-6; write " +
     'it to get the same numbers everywhere.',
   note(layer) {
     const name = layer.spec.roles.eps;

@@ -48,7 +48,10 @@ export interface NameUse {
  */
 export function usesOf(ctx: RuleContext, name: string, from = 0, to = ctx.masked.length): NameUse[] {
   const m = ctx.masked;
-  const esc = name.split('.').map((p) => p.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join(String.raw`\s*\.\s*`);
+  const esc = name
+    .split('.')
+    .map((p) => p.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))
+    .join(String.raw`\s*\.\s*`);
   const re = new RegExp(String.raw`(?<![\p{L}\p{N}_.])${esc}(?![\p{L}\p{N}_])`, 'gu');
   re.lastIndex = from;
   const callAt = new Map<number, ScannedCall>();

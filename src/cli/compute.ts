@@ -32,7 +32,10 @@ export interface ComputeAnswer {
 }
 
 class RequestError extends Error {
-  constructor(readonly type: NormErrorType, message: string) {
+  constructor(
+    readonly type: NormErrorType,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -82,7 +85,10 @@ export function closestLayers(name: string): string[] {
     const d = levenshtein(lower, q.toLowerCase());
     if (!best.has(id) || d < best.get(id)!) best.set(id, d);
   }
-  return [...best.entries()].sort((x, y) => x[1] - y[1]).slice(0, 3).map(([id]) => id);
+  return [...best.entries()]
+    .sort((x, y) => x[1] - y[1])
+    .slice(0, 3)
+    .map(([id]) => id);
 }
 
 /** Deepest nesting the syntax-error scanner follows. */
@@ -215,7 +221,7 @@ function shapeOf(v: unknown, where: string): number[] {
 /** A value for an error message: JSON, at most 60 characters. */
 function shortJson(v: unknown): string {
   // Infinity (a JSON number too large for a double, e.g. 1e309) would print as null.
-  const s = typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number too large for a double)` : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'number' && !Number.isFinite(v) ? `${v} (a number too large for a double)` : (JSON.stringify(v) ?? String(v));
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
@@ -266,7 +272,10 @@ function prepare(text: string): Prepared {
   if (typeof req.layer !== 'string') return bad('"layer" must be a qualified name such as "torch.nn.BatchNorm2d"');
   const spec = findByQualifiedName(req.layer);
   if (!spec) {
-    const shown = req.layer.length > MAX_NAME_SHOWN ? `${JSON.stringify(req.layer.slice(0, MAX_NAME_SHOWN))}... (${req.layer.length} characters)` : JSON.stringify(req.layer);
+    const shown =
+      req.layer.length > MAX_NAME_SHOWN
+        ? `${JSON.stringify(req.layer.slice(0, MAX_NAME_SHOWN))}... (${req.layer.length} characters)`
+        : JSON.stringify(req.layer);
     const near = closestLayers(req.layer);
     return bad(`unknown layer ${shown}${near.length ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''}`);
   }
@@ -302,8 +311,10 @@ function prepare(text: string): Prepared {
     for (const q of spec.params) {
       if (!q.tensor) continue;
       const present =
-        q.name === 'input' || q.name === 'x' ||
-        ((q.name === 'weight' && !!params?.weight) || (q.name === 'bias' && !!params?.bias)) ||
+        q.name === 'input' ||
+        q.name === 'x' ||
+        (q.name === 'weight' && !!params?.weight) ||
+        (q.name === 'bias' && !!params?.bias) ||
         ((q.name === 'running_mean' || q.name === 'running_var') && !!state);
       if (present) kwargs[q.name] = { expr: q.name };
       else if (!('default' in q)) kwargs[q.name] = null;
@@ -329,7 +340,10 @@ function respond(p: Prepared): RunResult {
   // Parameters and state are sized by the declared size (num_features...): bound it before anything is allocated.
   const perChannel = perChannelSize(core, p.input.shape);
   if (perChannel > MAX_COMPUTE_ELEMENTS) {
-    throw new RequestError('InputError', `the layer's parameters and running statistics would hold ${perChannel} values per tensor; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`);
+    throw new RequestError(
+      'InputError',
+      `the layer's parameters and running statistics would hold ${perChannel} values per tensor; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`,
+    );
   }
   checkSizes(p.spec, core, p.input.shape, { params: p.params, state: p.state });
   try {
@@ -337,7 +351,10 @@ function respond(p: Prepared): RunResult {
   } catch (e) {
     // The core words its refusals as PyTorch does; another framework's layer never answers with PyTorch's words.
     if (e instanceof NormError && p.spec.framework !== 'pytorch' && e.type !== 'InputError') {
-      throw new RequestError('InputError', `${p.spec.id} (${frameworkInfo(p.spec.framework)!.name}): NormLens cannot compute an input of shape [${p.input.shape.join(', ')}] with these arguments: ${neutralReason(e.message)}`);
+      throw new RequestError(
+        'InputError',
+        `${p.spec.id} (${frameworkInfo(p.spec.framework)!.name}): NormLens cannot compute an input of shape [${p.input.shape.join(', ')}] with these arguments: ${neutralReason(e.message)}`,
+      );
     }
     throw e;
   }

@@ -105,7 +105,9 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
   const layer = pick(report.layers, line - 1, col === undefined ? undefined : col - 1);
   if (!layer) {
     const near = report.layers.map((l) => l.call.range.start.line + 1).filter((l, i, a) => a.indexOf(l) === i);
-    io.stderr(`normlens explain: no normalization layer at ${shown(file)}:${line}${col === undefined ? '' : `:${col}`}${near.length ? `; layers are on line${near.length > 1 ? 's' : ''} ${near.slice(0, 20).join(', ')}${near.length > 20 ? ', …' : ''}` : '; the file has none'}\n`);
+    io.stderr(
+      `normlens explain: no normalization layer at ${shown(file)}:${line}${col === undefined ? '' : `:${col}`}${near.length ? `; layers are on line${near.length > 1 ? 's' : ''} ${near.slice(0, 20).join(', ')}${near.length > 20 ? ', …' : ''}` : '; the file has none'}\n`,
+    );
     return 1;
   }
   const others = col === undefined ? report.layers.filter((l) => l !== layer && l.call.range.start.line === line - 1).length : 0;

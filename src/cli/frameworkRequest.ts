@@ -13,7 +13,10 @@ import type { FrameworkInfo, NormClassSpec, PyValue, TensorNames } from '../fram
 
 /** A refusal of the request; `type` is the framework's exception where the framework itself refuses (else InputError). */
 export class FieldError extends Error {
-  constructor(message: string, readonly type: 'InputError' | 'ValueError' = 'InputError') {
+  constructor(
+    message: string,
+    readonly type: 'InputError' | 'ValueError' = 'InputError',
+  ) {
     super(message);
   }
 }
@@ -100,7 +103,7 @@ export function readTensors(spec: NormClassSpec, paramsIn: unknown, stateIn: unk
     const expected = [n.runningMean, n.runningVar, ...(n.counter ? [n.counter] : [])];
     if (!isPlainObject(stateIn)) return bad(`"state" must be an object {${expected.map((x) => `"${x}"`).join(', ')}}`);
     for (const k of Object.keys(stateIn)) if (!expected.includes(k)) bad(wrongName(spec, 'state', k, n, expected));
-    const count = n.counter ? stateIn[n.counter] ?? 0 : 0;
+    const count = n.counter ? (stateIn[n.counter] ?? 0) : 0;
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
       bad(`state.${n.counter} must be a non-negative integer, got ${JSON.stringify(count)}`);
     }
@@ -130,7 +133,10 @@ export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: read
   } catch {
     return; // the core's own shape checks answer
   }
-  for (const [role, got] of [['weight', t.params?.weight], ['bias', t.params?.bias]] as const) {
+  for (const [role, got] of [
+    ['weight', t.params?.weight],
+    ['bias', t.params?.bias],
+  ] as const) {
     const expected = want[role];
     if (!got) continue;
     if (!expected) bad(`${spec.id} with these arguments has no ${n[role]}; leave params.${n[role]} out`);
@@ -141,7 +147,10 @@ export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: read
   if (t.state) {
     const fresh = defaultState(core, shape);
     if (!fresh) bad(`${spec.id} with these arguments keeps no running statistics; leave "state" out`);
-    for (const [key, got] of [[n.runningMean, t.state.runningMean], [n.runningVar, t.state.runningVar]] as const) {
+    for (const [key, got] of [
+      [n.runningMean, t.state.runningMean],
+      [n.runningVar, t.state.runningVar],
+    ] as const) {
       if (got.length !== fresh!.runningMean.length) {
         bad(`state.${key} has ${got.length} values but ${spec.name} on ${dims} has ${fresh!.runningMean.length} features`);
       }
@@ -192,7 +201,8 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
   };
 
   // The call's arguments.
-  const call: Record<string, unknown> = callIn === undefined || callIn === null ? {} : isPlainObject(callIn) ? callIn : bad('"call" must be an object of call-time arguments');
+  const call: Record<string, unknown> =
+    callIn === undefined || callIn === null ? {} : isPlainObject(callIn) ? callIn : bad('"call" must be an object of call-time arguments');
   const callParams = spec.callParams ?? [];
   for (const k of Object.keys(call)) {
     if (!callParams.some((c) => c.name === k)) {
@@ -223,7 +233,9 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
   if (!mode) {
     const how = [
       '"mode": "train" or "eval"',
-      ...callParams.filter((c) => c.trainWhen !== undefined).map((c) => `"call": {"${c.name}": ${c.trainWhen ? 'true' : 'false'} or ${c.trainWhen ? 'false' : 'true'}}`),
+      ...callParams
+        .filter((c) => c.trainWhen !== undefined)
+        .map((c) => `"call": {"${c.name}": ${c.trainWhen ? 'true' : 'false'} or ${c.trainWhen ? 'false' : 'true'}}`),
     ];
     if (spec.framework === 'flax_linen' && ctorName) {
       // Flax's own ValueError (flax.linen.module.merge_param), word for word.

@@ -102,12 +102,13 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
       const v = a === '--jobs' ? argv[++i] : a.slice('--jobs='.length);
       const n = v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : NaN;
       if (!Number.isInteger(n) || n < 1 || n > MAX_JOBS) {
-        io.stderr(`normlens inspect: --jobs takes a whole number of threads from 1 to ${MAX_JOBS}, not ${v === undefined ? 'nothing' : truncateText(visibleText(v), 40)}\n${USAGE}`);
+        io.stderr(
+          `normlens inspect: --jobs takes a whole number of threads from 1 to ${MAX_JOBS}, not ${v === undefined ? 'nothing' : truncateText(visibleText(v), 40)}\n${USAGE}`,
+        );
         return 2;
       }
       jobs = n;
-    }
-    else if (!optionsDone && (a === '-h' || a === '--help')) {
+    } else if (!optionsDone && (a === '-h' || a === '--help')) {
       io.stdout(USAGE);
       return 0;
     } else if (!optionsDone && a.startsWith('-') && a !== '-') {
@@ -148,7 +149,9 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
     await solveSeeds([...byFile.keys()], async (batch) => {
       // files of one folder go to one thread together (they import the same modules, which each
       // thread's graph then builds once), at most CHUNK at a time so that threads stay balanced
-      const list = batch.flatMap((b) => byFile.get(b.file)!.map((i) => ({ i, task: { shown: tasks[i].shown, notebook: tasks[i].notebook, file: b.file, seeds: b.seeds } })));
+      const list = batch.flatMap((b) =>
+        byFile.get(b.file)!.map((i) => ({ i, task: { shown: tasks[i].shown, notebook: tasks[i].notebook, file: b.file, seeds: b.seeds } })),
+      );
       const chunks: (typeof list)[] = [];
       for (const x of list) {
         const last = chunks[chunks.length - 1];
@@ -250,13 +253,26 @@ export class FileAnalyzer {
       result = { path: task.shown, report: nb, text: nb.cellTexts };
     } else {
       if (read.length > MAX_SOURCE_CHARS) {
-        return { problem: `skipped ${task.shown}: ${read.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`, output: '', layers: 0, counts: none, outgoing: [] };
+        return {
+          problem: `skipped ${task.shown}: ${read.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`,
+          output: '',
+          layers: 0,
+          counts: none,
+          outgoing: [],
+        };
       }
       const me = moduleNameOf(task.file, diskFiles());
       const exchange = new SeedExchange(this.graph, task.file, this.graph.display(task.file), task.seeds);
       // without seeds, the graph's model of the file (shared with its importers) is the file's model
       const model = exchange.hasSeeds ? undefined : this.graph.modelOf(task.file);
-      const semantic: SemanticOptions = { host: this.graph.hostFor(task.file), moduleName: me.name, isPackage: me.isPackage, path: task.shown, exchange, model };
+      const semantic: SemanticOptions = {
+        host: this.graph.hostFor(task.file),
+        moduleName: me.name,
+        isPackage: me.isPackage,
+        path: task.shown,
+        exchange,
+        model,
+      };
       result = { path: task.shown, report: analyzeDocument(read, { semantic }), text: [read] };
       outgoing = exchange.outgoing;
     }
@@ -369,7 +385,8 @@ export async function readSource(file: string): Promise<string | { problem: stri
   try {
     const st = await fs.stat(file);
     if (!st.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(st)})` };
-    if (st.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${st.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
+    if (st.size > MAX_INSPECT_BYTES)
+      return { problem: `skipped ${file}: ${st.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
     // O_NONBLOCK: if the path became a FIFO since the stat, opening it must not wait for a writer;
     // the handle's own stat then decides.
     handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
@@ -377,7 +394,8 @@ export async function readSource(file: string): Promise<string | { problem: stri
     if (!opened.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(opened)})` };
     // Read at most one byte past the size found: a file that grows while it is read is named, not followed.
     const size = Math.min(opened.size, MAX_INSPECT_BYTES);
-    if (opened.size > MAX_INSPECT_BYTES) return { problem: `skipped ${file}: ${opened.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
+    if (opened.size > MAX_INSPECT_BYTES)
+      return { problem: `skipped ${file}: ${opened.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
     const buf = new Uint8Array(size + 1);
     let length = 0;
     for (;;) {
@@ -493,30 +511,32 @@ function jsonPosition(r: Range): JsonPosition {
 
 function fileJson(r: FileResult) {
   return {
-      path: r.path,
-      layers: r.report.layers.map((l) => ({
-        ...jsonPosition(l.call.range),
-        callee: l.call.callee,
-        qualifiedName: l.qualifiedName,
-        framework: l.spec.framework,
-        kind: l.spec.kind,
-        cell: l.cell ?? null,
-        arguments: l.arguments,
-        effective: Object.fromEntries(Object.entries(l.effective).map(([k, v]) => [k, v.value])),
-        via: l.origin?.via ?? 'import',
-        ...(l.origin ? { how: l.origin.how } : {}),
-        ...(l.origin?.definedBy ? { definedBy: { name: l.origin.definedBy.name, path: l.origin.definedBy.path ?? r.path, line: l.origin.definedBy.line + 1 } } : {}),
-        ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
-        ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
-        ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
-      })),
-      diagnostics: r.report.diagnostics.map((d) => ({
-        ...jsonPosition(d.range),
-        severity: d.severity,
-        code: d.code,
-        message: d.message,
-        cell: d.cell ?? null,
-      })),
+    path: r.path,
+    layers: r.report.layers.map((l) => ({
+      ...jsonPosition(l.call.range),
+      callee: l.call.callee,
+      qualifiedName: l.qualifiedName,
+      framework: l.spec.framework,
+      kind: l.spec.kind,
+      cell: l.cell ?? null,
+      arguments: l.arguments,
+      effective: Object.fromEntries(Object.entries(l.effective).map(([k, v]) => [k, v.value])),
+      via: l.origin?.via ?? 'import',
+      ...(l.origin ? { how: l.origin.how } : {}),
+      ...(l.origin?.definedBy
+        ? { definedBy: { name: l.origin.definedBy.name, path: l.origin.definedBy.path ?? r.path, line: l.origin.definedBy.line + 1 } }
+        : {}),
+      ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
+      ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
+      ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
+    })),
+    diagnostics: r.report.diagnostics.map((d) => ({
+      ...jsonPosition(d.range),
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      cell: d.cell ?? null,
+    })),
   };
 }
 
@@ -599,7 +619,9 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
         continue;
       }
       const l = item.layer!;
-      lines.push(`  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`);
+      lines.push(
+        `  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`,
+      );
       if (l.origin) {
         const also = l.origin.candidates ? `  (may also be ${l.origin.candidates.filter((q) => q !== l.qualifiedName).join(', ')})` : '';
         // names and paths come from the user's files: shown as one visible line
@@ -647,7 +669,10 @@ function shownValue(s: string): string {
  * The layer whose call contains each diagnostic (innermost when calls nest), in O((L + D) log(L + D)):
  * a sweep in position order keeping the stack of calls open at the current position.
  */
-function owners(layers: readonly ResolvedLayer[], diagnostics: readonly NormDiagnostic[]): { owner: Map<NormDiagnostic, ResolvedLayer>; owned: Map<ResolvedLayer, NormDiagnostic[]> } {
+function owners(
+  layers: readonly ResolvedLayer[],
+  diagnostics: readonly NormDiagnostic[],
+): { owner: Map<NormDiagnostic, ResolvedLayer>; owned: Map<ResolvedLayer, NormDiagnostic[]> } {
   const owner = new Map<NormDiagnostic, ResolvedLayer>();
   const owned = new Map<ResolvedLayer, NormDiagnostic[]>();
   type Event = { cell: number; start: number; end: number; layer?: ResolvedLayer; diagnostic?: NormDiagnostic };
@@ -709,4 +734,3 @@ function writtenText(l: ResolvedLayer, text: string, r: Range | undefined): stri
   const v = arg ? arg.valueRange : r;
   return shownValue(text.slice(v.startOffset, Math.min(v.endOffset, v.startOffset + 4 * MAX_SHOWN_VALUE)));
 }
-

@@ -60,7 +60,11 @@ async function stdinCommand(name: string, rest: string[], usage: string, answer:
   }
   const request = await readStdin();
   if (request === null) {
-    process.stdout.write(JSON.stringify({ error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens ${name} reads` } }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        error: { type: 'InputError', message: `the request is larger than ${MAX_REQUEST_BYTES} bytes (512 MiB), the most normlens ${name} reads` },
+      }) + '\n',
+    );
     return 2;
   }
   const a = answer(request);
@@ -109,12 +113,12 @@ if (!isMainThread && workerData && typeof workerData === 'object' && INSPECT_WOR
   // a worker thread of `normlens inspect` (this same script)
   void runInspectWorker();
 } else
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`normlens: ${(e as Error)?.message ?? String(e)}\n`);
-    process.exitCode = 2;
-  },
-);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`normlens: ${(e as Error)?.message ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );

@@ -43,7 +43,8 @@ export function port(text: string): PortAnswer {
     if (!plainObject(req)) return bad('the request must be a JSON object with "layer", "to" and "inputShape"');
     for (const k of Object.keys(req)) if (!KEYS.includes(k)) bad(`unknown request field "${k}" (expected ${KEYS.map((x) => `"${x}"`).join(', ')})`);
     if (typeof req.layer !== 'string') bad('"layer" must be a qualified name such as "torch.nn.BatchNorm2d"');
-    if (typeof req.to !== 'string' || !PORT_FRAMEWORKS.includes(req.to as FrameworkId)) bad(`"to" must be one of ${PORT_FRAMEWORKS.map((f) => `"${f}"`).join(', ')}`);
+    if (typeof req.to !== 'string' || !PORT_FRAMEWORKS.includes(req.to as FrameworkId))
+      bad(`"to" must be one of ${PORT_FRAMEWORKS.map((f) => `"${f}"`).join(', ')}`);
     const kwargsIn = req.kwargs ?? {};
     if (!plainObject(kwargsIn)) bad('"kwargs" must be an object of argument names to values');
     const kwargs: Record<string, PyValue> = {};
@@ -53,7 +54,8 @@ export function port(text: string): PortAnswer {
       bad('"inputShape" must be a list of 2 to 6 positive integers, in the source layer\'s layout');
     }
     const n = req.countPerChannel;
-    if (n !== undefined && n !== null && (!Number.isInteger(n) || (n as number) < 2)) bad('"countPerChannel" must be an integer of at least 2 (values per channel in one training batch)');
+    if (n !== undefined && n !== null && (!Number.isInteger(n) || (n as number) < 2))
+      bad('"countPerChannel" must be an integer of at least 2 (values per channel in one training batch)');
     const plan = portLayer({
       layer: req.layer as string,
       kwargs,

@@ -94,12 +94,7 @@ export function countParameters(
   if (!(Number.isInteger(dtypeBytes) && dtypeBytes > 0)) throw inputError(`dtypeBytes must be a positive integer, got ${dtypeBytes}`);
   const detail: ParameterDetail[] = [];
   let hasCounter = false;
-  const perChannel = (
-    channels: number | null,
-    hasWeight: boolean,
-    hasBias: boolean,
-    track: boolean,
-  ) => {
+  const perChannel = (channels: number | null, hasWeight: boolean, hasBias: boolean, track: boolean) => {
     if (channels === null) throw inputError('the channel count is not known (lazy layer): give num_features');
     checkShape([channels], 'num_features');
     if (hasWeight) detail.push({ name: 'weight', shape: [channels], trainable: true });
@@ -163,11 +158,7 @@ export interface FoldableBatchNorm {
  * the input weight's shape and a bias (out_channels,); throws an InputError when the weight has
  * rank < 2 or a BatchNorm tensor or the bias does not have out_channels values.
  */
-export function foldBatchNorm(
-  convWeight: Tensor,
-  convBias: Float32Array | null,
-  bn: FoldableBatchNorm,
-): { weight: Tensor; bias: Float32Array } {
+export function foldBatchNorm(convWeight: Tensor, convBias: Float32Array | null, bn: FoldableBatchNorm): { weight: Tensor; bias: Float32Array } {
   if (convWeight.shape.length < 2) throw inputError('the weight to fold into must have shape [out_channels, ...]');
   const out = convWeight.shape[0];
   const per = out === 0 ? 0 : convWeight.size / out;
@@ -223,9 +214,7 @@ export function applyWeightLayer(input: Tensor, weight: Tensor, bias: Float32Arr
   const kernel = weight.shape.slice(2);
   const d = kernel.length;
   if (input.shape.length !== d + 2 || input.shape[1] !== I) {
-    throw inputError(
-      `a ${d}-d convolution weight [${weight.shape.join(', ')}] needs input [N, ${I}, ${d} spatial dims], got [${input.shape.join(', ')}]`,
-    );
+    throw inputError(`a ${d}-d convolution weight [${weight.shape.join(', ')}] needs input [N, ${I}, ${d} spatial dims], got [${input.shape.join(', ')}]`);
   }
   const perAxis = (v: number | number[] | undefined, dflt: number, name: string) => {
     const a = v === undefined ? new Array(d).fill(dflt) : typeof v === 'number' ? new Array(d).fill(v) : v;
@@ -276,8 +265,7 @@ export function applyWeightLayer(input: Tensor, weight: Tensor, bias: Float32Arr
     }
   }
   const y = new Float32Array(acc.length);
-  for (let n = 0, j = 0; n < N; n++)
-    for (let o = 0; o < O; o++) for (let p = 0; p < outCount; p++, j++) y[j] = acc[j] + (bias ? bias[o] : 0);
+  for (let n = 0, j = 0; n < N; n++) for (let o = 0; o < O; o++) for (let p = 0; p < outCount; p++, j++) y[j] = acc[j] + (bias ? bias[o] : 0);
   return new Tensor([N, O, ...outSp], y);
 }
 
@@ -296,11 +284,20 @@ export function verifyFold(
   const z = applyWeightLayer(input, convWeight, convBias, opts);
   const C = convWeight.shape[0];
   const spec: BatchNormSpec = {
-    kind: 'batch_norm', numFeatures: C, eps: bn.eps, momentum: 0.1, hasWeight: true, hasBias: true,
-    trackRunningStats: true, storedVariance: 'unbiased', channelAxis: convWeight.shape.length === 2 ? -1 : 1,
+    kind: 'batch_norm',
+    numFeatures: C,
+    eps: bn.eps,
+    momentum: 0.1,
+    hasWeight: true,
+    hasBias: true,
+    trackRunningStats: true,
+    storedVariance: 'unbiased',
+    channelAxis: convWeight.shape.length === 2 ? -1 : 1,
   };
   const reference = runLayer({
-    spec, mode: 'eval', input: z,
+    spec,
+    mode: 'eval',
+    input: z,
     params: { weight: bn.weight ?? undefined, bias: bn.bias ?? undefined },
     state: { runningMean: bn.runningMean, runningVar: bn.runningVar, numBatchesTracked: 0 },
   }).output;

@@ -14,7 +14,10 @@ export type NormErrorType =
 
 /** An error of the core: `type` is the Python exception class, `message` the framework's text. */
 export class NormError extends Error {
-  constructor(readonly type: NormErrorType, message: string) {
+  constructor(
+    readonly type: NormErrorType,
+    message: string,
+  ) {
     super(message);
     this.name = 'NormError';
   }

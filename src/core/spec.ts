@@ -98,10 +98,4 @@ export interface LocalResponseNormSpec {
   k: number;
 }
 
-export type CoreLayerSpec =
-  | BatchNormSpec
-  | LayerNormSpec
-  | RmsNormSpec
-  | GroupNormSpec
-  | InstanceNormSpec
-  | LocalResponseNormSpec;
+export type CoreLayerSpec = BatchNormSpec | LayerNormSpec | RmsNormSpec | GroupNormSpec | InstanceNormSpec | LocalResponseNormSpec;

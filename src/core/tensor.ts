@@ -42,9 +42,7 @@ export class Tensor {
       throw inputError('tensor data must be a Float32Array or an array of numbers');
     }
     if (data.length !== size) {
-      throw inputError(
-        `shape [${shape.join(', ')}] needs ${size} value${size === 1 ? '' : 's'} but the data has ${data.length}`,
-      );
+      throw inputError(`shape [${shape.join(', ')}] needs ${size} value${size === 1 ? '' : 's'} but the data has ${data.length}`);
     }
     if (data instanceof Float32Array) {
       this.data = data;

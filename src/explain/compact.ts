@@ -145,7 +145,8 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
     case 'batch_norm':
     case 'instance_norm':
     case 'group_norm': {
-      const ranks = core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : rank];
+      const ranks =
+        core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : rank];
       const C = channelWord(ctx, core);
       const shapes = ranks.map((r) => code(`(${axisLetters(r, resolveAxis(core.channelAxis, r)).join(', ')})`));
       const r = ranks[ranks.length - 1];
@@ -160,7 +161,8 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
         return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel${C.length ? md` (C = ${C})` : Md.raw('')}; nothing shared across the batch; ${input}.`;
       }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
-      const G = spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
+      const G =
+        spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
       // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
       const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
       const perText = !known || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
@@ -174,7 +176,9 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const what = core.kind === 'layer_norm' ? 'mean and variance' : 'root mean square (no mean subtracted)';
       const symbolic = isExpr(written) || (Array.isArray(written) && written.some(isExpr));
       const countText = symbolic ? Md.raw('') : md` (${plural(count, 'value')})`;
-      const input = code(`(*, ${symbolic ? (isExpr(written) ? written.expr : (written as PyValue[]).map(pyRepr).join(', ')) : core.normalizedShape.join(', ')})`);
+      const input = code(
+        `(*, ${symbolic ? (isExpr(written) ? written.expr : (written as PyValue[]).map(pyRepr).join(', ')) : core.normalizedShape.join(', ')})`,
+      );
       return md`**Normalizes** each sample (token) over its ${Md.raw(dims)}${countText}: one ${Md.raw(what)} each, independent of the batch; input ${input}.`;
     }
     case 'local_response_norm':
@@ -211,9 +215,10 @@ function argumentsText(ctx: LayerContext): Md {
     if (!e.isDefault) {
       parts.push(note && note.length ? md`${value} ${note}` : value);
     } else if (p.name === spec.roles.eps || (p.name === spec.roles.momentum && note !== null) || p.name === spec.modeArg?.name) {
-      const mode = p.name === spec.modeArg?.name
-        ? md`default: ${Md.raw(e.value === spec.modeArg.trainWhen ? 'batch statistics' : 'running statistics, whatever the model\'s mode')}`
-        : md`default${note && note.length ? md`, ${note}` : Md.raw('')}`;
+      const mode =
+        p.name === spec.modeArg?.name
+          ? md`default: ${Md.raw(e.value === spec.modeArg.trainWhen ? 'batch statistics' : "running statistics, whatever the model's mode")}`
+          : md`default${note && note.length ? md`, ${note}` : Md.raw('')}`;
       parts.push(md`${value} ${mode}`);
     }
   }
@@ -230,7 +235,9 @@ function parametersText(ctx: LayerContext): Md {
   const names = (core: CoreLayerSpec, trainable: boolean) => {
     const detail = frameworkCount(core, ctx.layer.spec.framework).detail.filter((d) => d.trainable === trainable);
     if (torch) return detail.map((d) => d.name);
-    return detail.map((d) => (d.name === 'weight' ? 'γ' : d.name === 'bias' ? 'β' : d.name === 'running_mean' ? 'moving mean' : d.name === 'running_var' ? 'moving variance' : d.name));
+    return detail.map((d) =>
+      d.name === 'weight' ? 'γ' : d.name === 'bias' ? 'β' : d.name === 'running_mean' ? 'moving mean' : d.name === 'running_var' ? 'moving variance' : d.name,
+    );
   };
   const line = (learn: Md, learnNames: string[], buf: Md | null, bufNames: string[]) => {
     const l = learnNames.length ? md`${learn} learnable (${Md.raw(learnNames.join(', '))})` : Md.raw('no learnable parameters');
@@ -253,7 +260,9 @@ function parametersText(ctx: LayerContext): Md {
       two = { ...core, numFeatures: 2 };
       sym = Md.raw('C');
     } else {
-      return Md.raw(`**Parameters** ${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`);
+      return Md.raw(
+        `**Parameters** ${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`,
+      );
     }
   } else {
     one = standIn(ctx, 1, true);
@@ -304,10 +313,23 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   let standInNote: Md = Md.raw('');
   if (!core) {
     const s = standIn(ctx, standInSize(ctx));
-    if (!s) return ctx.exprArgs.length || ctx.coreError ? md`**Example** none: ${ctx.exprArgs.length ? md`${Md.join(ctx.exprArgs.map((a) => code(a)), ', ')} known only when the code runs` : Md.text(ctx.coreError ?? '')}.` : Md.raw('');
+    if (!s)
+      return ctx.exprArgs.length || ctx.coreError
+        ? md`**Example** none: ${
+            ctx.exprArgs.length
+              ? md`${Md.join(
+                  ctx.exprArgs.map((a) => code(a)),
+                  ', ',
+                )} known only when the code runs`
+              : Md.text(ctx.coreError ?? '')
+          }.`
+        : Md.raw('');
     core = s.core;
     rank = s.rank;
-    standInNote = md` (stand-in ${Md.join(s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ', ')})`;
+    standInNote = md` (stand-in ${Md.join(
+      s.symbols.map((x) => md`${code(x.text)} = ${x.value}`),
+      ', ',
+    )})`;
   } else if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
     standInNote = Md.raw(' (stand-in C = 3)');
   } else if (ctx.sizedFromSample) {
@@ -322,8 +344,14 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   const d = opts.decimals;
   const els = ex.groupElements[0].slice(0, 1);
   const more = ex.groupElements[0].length > 1 ? ', …' : '';
-  const xs = Md.join(els.map((i) => fixed(ex.input[i], d)), ', ');
-  const ys = Md.join(els.map((i) => fixed(ex.output[i], d)), ', ');
+  const xs = Md.join(
+    els.map((i) => fixed(ex.input[i], d)),
+    ', ',
+  );
+  const ys = Md.join(
+    els.map((i) => fixed(ex.output[i], d)),
+    ', ',
+  );
   const kind = ex.spec.kind;
   const group = kind === 'batch_norm' ? 'channel 0' : kind === 'group_norm' ? 'sample 0 group 0' : kind === 'instance_norm' ? 'sample 0 channel 0' : 'sample 0';
   const stats = kind === 'rms_norm' ? md`mean(x²) ${fixed(ex.variance[0], d)}` : md`mean ${fixed(ex.mean[0], d)}, var ${fixed(ex.variance[0], d)}`;
@@ -337,11 +365,24 @@ function linksText(ctx: LayerContext, explainArg: string, rank: number): Md {
   const layer = ctx.layer;
   const settings = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
   const start = startFromLayer(layer);
-  return Md.join([
-    Md.commandLink(Md.raw('Full explanation'), EXPLAIN_COMMAND, explainArg),
-    Md.commandLink(Md.raw('Comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind: layer.spec.kind, args: settings, rank , ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}) })),
-    Md.commandLink(Md.raw('Calculators'), CALC_LIST_COMMAND, calcLinkArg(start)),
-  ], ' · ');
+  return Md.join(
+    [
+      Md.commandLink(Md.raw('Full explanation'), EXPLAIN_COMMAND, explainArg),
+      Md.commandLink(
+        Md.raw('Comparison panel'),
+        OPEN_PANEL_COMMAND,
+        panelLinkArg({
+          framework: start.framework,
+          kind: layer.spec.kind,
+          args: settings,
+          rank,
+          ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}),
+        }),
+      ),
+      Md.commandLink(Md.raw('Calculators'), CALC_LIST_COMMAND, calcLinkArg(start)),
+    ],
+    ' · ',
+  );
 }
 
 /** The compact hover of one layer (see the module comment). */
@@ -349,7 +390,7 @@ export function compactHover(layer: ResolvedLayer, opts: CompactOptions): Compac
   const ctx = layerContext(layer);
   const s = ctx.core ? null : standIn(ctx, standInSize(ctx));
   const core = ctx.core ?? s?.core ?? null;
-  const rank = ctx.core ? ctx.rank : s?.rank ?? ctx.rank;
+  const rank = ctx.core ? ctx.rank : (s?.rank ?? ctx.rank);
   const sections: CompactSections = {
     title: title(ctx),
     normalizes: normalizesText(ctx, core, rank),
@@ -362,12 +403,20 @@ export function compactHover(layer: ResolvedLayer, opts: CompactOptions): Compac
   };
   // Three paragraphs at most, lines joined by hard breaks: paragraph margins cost height in a box
   // of about 250 px (VS Code's default hover height).
-  const lines = (parts: Md[]) => Md.join(parts.filter((b) => b.length > 0), '  \n');
-  const build = (brief: boolean) => Md.join([
-    lines([sections.title, sections.normalizes, sections.placement, sections.arguments, sections.parameters]),
-    lines(sections.checks.map((c) => (brief ? c.brief : c.text))),
-    lines([sections.glimpse, sections.links]),
-  ].filter((b) => b.length > 0), '\n\n');
+  const lines = (parts: Md[]) =>
+    Md.join(
+      parts.filter((b) => b.length > 0),
+      '  \n',
+    );
+  const build = (brief: boolean) =>
+    Md.join(
+      [
+        lines([sections.title, sections.normalizes, sections.placement, sections.arguments, sections.parameters]),
+        lines(sections.checks.map((c) => (brief ? c.brief : c.text))),
+        lines([sections.glimpse, sections.links]),
+      ].filter((b) => b.length > 0),
+      '\n\n',
+    );
   // Whole messages when they fit the box; else each check's title and fix (the full explanation has the messages).
   const whole = build(false);
   return { markdown: estimatedLines(whole) <= MAX_LINES ? whole : build(true), sections };

@@ -47,7 +47,10 @@ function sampleShapes(layer: ResolvedLayer, values: Record<string, PyValue>, cha
     case 'layer_norm':
     case 'rms_norm':
       // (batch, seq, features); rank 4 for axes such as [1, 2, 3]
-      return [[2, 3, 4], [2, 2, 2, 3]];
+      return [
+        [2, 3, 4],
+        [2, 2, 2, 3],
+      ];
     default: {
       const g = layer.spec.kind === 'group_norm' && layer.spec.roles.groups ? values[layer.spec.roles.groups] : undefined;
       const c = typeof g === 'number' && Number.isInteger(g) && g > 0 ? 2 * g : 4;
@@ -105,7 +108,17 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
 
 /** The framework's description; every id in the table has one, the fallback only guards against a gap. */
 export function infoOf(id: FrameworkInfo['id']): FrameworkInfo {
-  return frameworkInfo(id) ?? { id, name: id, channels: 'first', momentumConvention: null, modeSwitch: '', modules: [], tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: null } };
+  return (
+    frameworkInfo(id) ?? {
+      id,
+      name: id,
+      channels: 'first',
+      momentumConvention: null,
+      modeSwitch: '',
+      modules: [],
+      tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: null },
+    }
+  );
 }
 
 /** The effective value of a parameter playing `role`, when the class has one. */

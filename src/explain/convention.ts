@@ -15,4 +15,3 @@ export function updateEquation(value: number, convention: MomentumConvention, st
 export function roundShort(x: number): number {
   return Number(x.toPrecision(12));
 }
-

@@ -21,7 +21,6 @@ export function pyFloat(x: number): Md {
   return Md.raw(pyFloatText(x));
 }
 
-
 /** Inline code span of user (or our) text; see src/explain/markdown.ts. */
 export const code = (text: string): Md => Md.code(text);
 
@@ -37,7 +36,14 @@ export const mdTable = (header: readonly Md[], rows: readonly (readonly Md[])[])
 export function textTable(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => all.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
-  return all.map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function shapeText(shape: readonly number[]): Md {

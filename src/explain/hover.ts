@@ -99,7 +99,8 @@ function axesText(ctx: LayerContext): Md {
     case 'batch_norm':
     case 'instance_norm':
     case 'group_norm': {
-      const ranks = core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : ctx.rank];
+      const ranks =
+        core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : ctx.rank];
       const channels = core.kind === 'group_norm' ? core.numChannels : core.numFeatures;
       const cText = channels === null ? 'C' : String(channels);
       const shapes = ranks.map((r) => {
@@ -143,11 +144,15 @@ function axesText(ctx: LayerContext): Md {
 
 /** The seed's rule of thumb, said for this kind of layer. */
 const WHEN: Partial<Record<LayerKind, Md>> = {
-  batch_norm: Md.raw('**When:** CNNs and vision models trained with about 16 or more samples per device; transformers, NLP and RNNs use LayerNorm, small batches GroupNorm.'),
+  batch_norm: Md.raw(
+    '**When:** CNNs and vision models trained with about 16 or more samples per device; transformers, NLP and RNNs use LayerNorm, small batches GroupNorm.',
+  ),
   layer_norm: Md.raw('**When:** the default for transformers, NLP and RNNs; CNNs trained with large batches usually use BatchNorm.'),
   rms_norm: Md.raw('**When:** in place of LayerNorm in transformers, as in LLaMA-style language models.'),
-  group_norm: Md.raw('**When:** CNNs with small batches per device (below about 8: detection, segmentation, large images), where BatchNorm\'s statistics get noisy; 32 groups is the usual choice.'),
-  instance_norm: Md.raw('**When:** style transfer and image generation, where each image\'s own contrast and style should be removed.'),
+  group_norm: Md.raw(
+    "**When:** CNNs with small batches per device (below about 8: detection, segmentation, large images), where BatchNorm's statistics get noisy; 32 groups is the usual choice.",
+  ),
+  instance_norm: Md.raw("**When:** style transfer and image generation, where each image's own contrast and style should be removed."),
 };
 
 /** ε for the formula's text block (inside a fence: plain text, made one visible line). */
@@ -199,9 +204,17 @@ function formulaText(ctx: LayerContext): Md {
       ),
     );
   } else if (kind === 'rms_norm') {
-    out.push(Md.raw(`No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, ${fn ? 'passed in by the call' : 'learnable'}.` : fn ? 'No scale passed.' : 'No learnable scale.'}`));
+    out.push(
+      Md.raw(
+        `No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, ${fn ? 'passed in by the call' : 'learnable'}.` : fn ? 'No scale passed.' : 'No learnable scale.'}`,
+      ),
+    );
   } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
-    out.push(Md.raw(`γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`));
+    out.push(
+      Md.raw(
+        `γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`,
+      ),
+    );
   } else if (kind !== 'local_response_norm') {
     out.push(Md.raw('No learnable γ and β: the output keeps mean 0 and variance 1 per group.'));
   }
@@ -213,9 +226,10 @@ function modesText(ctx: LayerContext): Md {
   const kind = ctx.layer.spec.kind;
   const modeArg = ctx.layer.spec.modeArg;
   // A function (or a layer with a mode argument) is switched by that argument, not by the model.
-  const switchText = ctx.layer.spec.form === 'function' && modeArg
-    ? md`Here ${code(`${modeArg.name}=${pyRepr(modeArg.trainWhen)}`)} means training, ${code(`${modeArg.name}=${pyRepr(!modeArg.trainWhen)}`)} eval; this call has ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name] ?? null)}`)}.`
-    : Md.raw(ctx.framework.modeSwitch);
+  const switchText =
+    ctx.layer.spec.form === 'function' && modeArg
+      ? md`Here ${code(`${modeArg.name}=${pyRepr(modeArg.trainWhen)}`)} means training, ${code(`${modeArg.name}=${pyRepr(!modeArg.trainWhen)}`)} eval; this call has ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name] ?? null)}`)}.`
+      : Md.raw(ctx.framework.modeSwitch);
   if (kind === 'batch_norm') {
     const track = core?.kind === 'batch_norm' ? core.trackRunningStats : roleValue(ctx, 'trackRunningStats') !== false;
     if (!track) {
@@ -232,27 +246,32 @@ function modesText(ctx: LayerContext): Md {
       const batchVar = stored ? `${stored} batch_var` : 'batch_var';
       const equations = fence([updateEquation(num(m)!, conv), updateEquation(num(m)!, conv, 'running_var', batchVar)]);
       const name = Md.raw(ctx.framework.name);
-      update = conv === 'new-weight'
-        ? md`${equations}\n${name}'s ${code(mName)} is the weight of the new batch.`
-        : md`${equations}\n${name}'s ${code(mName)} is the weight kept from the old average.`;
+      update =
+        conv === 'new-weight'
+          ? md`${equations}\n${name}'s ${code(mName)} is the weight of the new batch.`
+          : md`${equations}\n${name}'s ${code(mName)} is the weight kept from the old average.`;
     } else {
       update = md`${code(mName)} = ${m === undefined ? Md.raw('?') : code(pyRepr(m))}.`;
     }
     const varNote = stored === 'unbiased' ? ' (normalizing uses the biased variance; running_var stores the unbiased one)' : '';
-    return Md.join([
-      md`**Training:** mean and var of the current batch${Md.raw(varNote)}; the running estimates move towards them:`,
-      update,
-      md`**Eval:** the running mean and var are used instead, so a sample's output no longer depends on its batch (batch size 1 is fine). ${switchText}`,
-    ], '\n\n');
+    return Md.join(
+      [
+        md`**Training:** mean and var of the current batch${Md.raw(varNote)}; the running estimates move towards them:`,
+        update,
+        md`**Eval:** the running mean and var are used instead, so a sample's output no longer depends on its batch (batch size 1 is fine). ${switchText}`,
+      ],
+      '\n\n',
+    );
   }
   if (kind === 'instance_norm' && roleValue(ctx, 'trackRunningStats') === true) {
     return md`**Training** uses each instance's statistics and updates running averages; **eval** uses the running averages. ${switchText}`;
   }
-  const extra = kind === 'layer_norm' || kind === 'rms_norm'
-    ? ' This is why transformers, NLP models and RNNs use it: batch size 1 and variable sequence lengths work, and there is no train/eval mismatch. Placement matters: pre-norm (x + F(norm(x))) trains deep stacks stably; post-norm (norm(x + F(x))) needs warmup.'
-    : kind === 'group_norm'
-      ? ' With small batches (detection, segmentation, large images) it is the usual replacement for BatchNorm.'
-      : '';
+  const extra =
+    kind === 'layer_norm' || kind === 'rms_norm'
+      ? ' This is why transformers, NLP models and RNNs use it: batch size 1 and variable sequence lengths work, and there is no train/eval mismatch. Placement matters: pre-norm (x + F(norm(x))) trains deep stacks stably; post-norm (norm(x + F(x))) needs warmup.'
+      : kind === 'group_norm'
+        ? ' With small batches (detection, segmentation, large images) it is the usual replacement for BatchNorm.'
+        : '';
   return md`**Training and eval compute the same thing:** no running statistics, independent of the batch size.${Md.raw(extra)}`;
 }
 
@@ -301,7 +320,11 @@ function argumentsText(layer: ResolvedLayer): Md {
   if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;
   const versions = versionNotes(layer);
   if (versions) out = md`${out}\n\n${versions}`;
-  if (layer.bindingErrors.length) out = md`${out}\n\n${Md.join(layer.bindingErrors.map((e) => md`⚠ ${escapeMd(bindingMessage(e))}`), '  \n')}`;
+  if (layer.bindingErrors.length)
+    out = md`${out}\n\n${Md.join(
+      layer.bindingErrors.map((e) => md`⚠ ${escapeMd(bindingMessage(e))}`),
+      '  \n',
+    )}`;
   return out;
 }
 
@@ -310,7 +333,9 @@ function parametersText(ctx: LayerContext): Md {
   const core = ctx.core;
   const channelsWritten = typeof roleValue(ctx, 'channels') === 'number';
   if (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm' || (core.kind === 'group_norm' && !channelsWritten))) {
-    return Md.raw(`Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`);
+    return Md.raw(
+      `Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`,
+    );
   }
   if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
     const one = countParameters({ ...core, numFeatures: 1 }, 4);
@@ -327,9 +352,10 @@ function parametersText(ctx: LayerContext): Md {
   }
   if (counted.detail.length === 0) return Md.raw('No learnable parameters and no buffers.');
   const list = (trainable: boolean) =>
-    Md.join(counted.detail
-      .filter((d) => d.trainable === trainable)
-      .map((d) => md`${code(d.name)} ${d.shape.length ? shapeText(d.shape) : Md.raw('(scalar)')}`), ', ');
+    Md.join(
+      counted.detail.filter((d) => d.trainable === trainable).map((d) => md`${code(d.name)} ${d.shape.length ? shapeText(d.shape) : Md.raw('(scalar)')}`),
+      ', ',
+    );
   const learn = list(true);
   const buf = list(false);
   const parts: Md[] = [];
@@ -342,7 +368,10 @@ function parametersText(ctx: LayerContext): Md {
 /** Why the core cannot compute this layer, for Markdown. */
 function whyNot(ctx: LayerContext): Md {
   if (ctx.exprArgs.length) {
-    return md`${Md.join(ctx.exprArgs.map((a) => code(a)), ', ')} ${Md.raw(ctx.exprArgs.length === 1 ? 'is an expression' : 'are expressions')}, known only when the code runs`;
+    return md`${Md.join(
+      ctx.exprArgs.map((a) => code(a)),
+      ', ',
+    )} ${Md.raw(ctx.exprArgs.length === 1 ? 'is an expression' : 'are expressions')}, known only when the code runs`;
   }
   return escapeMd(ctx.coreError ?? 'the arguments are not known');
 }
@@ -365,13 +394,19 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   if ('error' in ex) return { text: md`No worked example: ${escapeMd(ex.error)}.`, data: null };
   const d = opts.decimals;
   const isRms = ex.spec.kind === 'rms_norm';
-  const groupWord = ex.spec.kind === 'batch_norm' ? 'channel' : ex.spec.kind === 'group_norm' ? 'sample·group' : ex.spec.kind === 'instance_norm' ? 'sample·channel' : 'sample';
+  const groupWord =
+    ex.spec.kind === 'batch_norm' ? 'channel' : ex.spec.kind === 'group_norm' ? 'sample·group' : ex.spec.kind === 'instance_norm' ? 'sample·channel' : 'sample';
   const rows = ex.groupElements.map((els, g) => {
     const xs = els.slice(0, 4).map((i) => fixed(ex.input[i], d));
     const ys = els.slice(0, 4).map((i) => fixed(ex.output[i], d));
     const more = els.length > 4 ? ', …' : '';
     const label = Md.raw(ex.spec.kind === 'group_norm' || ex.spec.kind === 'instance_norm' ? groupLabel(ex, g) : String(g));
-    return [label, ...(isRms ? [fixed(ex.variance[g], d)] : [fixed(ex.mean[g], d), fixed(ex.variance[g], d)]), Md.raw(xs.join(', ') + more), Md.raw(ys.join(', ') + more)];
+    return [
+      label,
+      ...(isRms ? [fixed(ex.variance[g], d)] : [fixed(ex.mean[g], d), fixed(ex.variance[g], d)]),
+      Md.raw(xs.join(', ') + more),
+      Md.raw(ys.join(', ') + more),
+    ];
   });
   const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'].map(Md.raw);
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
@@ -382,7 +417,8 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
 }
 
 function groupLabel(ex: WorkedExample, g: number): string {
-  const per = ex.spec.kind === 'group_norm' ? ex.spec.numGroups : ex.spec.kind === 'instance_norm' ? ex.shape[resolveAxis(ex.spec.channelAxis, ex.shape.length)] : 1;
+  const per =
+    ex.spec.kind === 'group_norm' ? ex.spec.numGroups : ex.spec.kind === 'instance_norm' ? ex.shape[resolveAxis(ex.spec.channelAxis, ex.shape.length)] : 1;
   return `${Math.floor(g / per)}·${g % per}`;
 }
 
@@ -393,7 +429,18 @@ function linksText(ctx: LayerContext): Md {
   // through the links' validators: only values they accept, bounded, reach a command.
   const settings = Object.fromEntries(Object.entries(ctx.values).filter(([k]) => !layer.spec.params.find((p) => p.name === k)?.tensor));
   const start = startFromLayer(layer);
-  const links = [Md.commandLink(Md.raw('Open in comparison panel'), OPEN_PANEL_COMMAND, panelLinkArg({ framework: start.framework, kind, args: settings , ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}) }))];
+  const links = [
+    Md.commandLink(
+      Md.raw('Open in comparison panel'),
+      OPEN_PANEL_COMMAND,
+      panelLinkArg({
+        framework: start.framework,
+        kind,
+        args: settings,
+        ...(layer.placement ? { placement: { kind: layer.placement.kind, addLine: layer.placement.addLine + 1 } } : {}),
+      }),
+    ),
+  ];
   const arg = calcLinkArg(start);
   const calc = (title: string, command: string) => links.push(Md.commandLink(Md.raw(title), command, arg));
   if (isNormMethod(kind)) {
@@ -426,7 +473,9 @@ export function callText(layer: ResolvedLayer): string {
 export function originText(layer: ResolvedLayer): Md {
   const o = layer.origin;
   if (!o) return Md.raw('');
-  const built = Object.entries(layer.arguments).map(([k, v], i) => (i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`));
+  const built = Object.entries(layer.arguments).map(([k, v], i) =>
+    i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`,
+  );
   const builds = `${layer.spec.name}(${built.join(', ')})`;
   const others = o.candidates?.filter((q) => q !== layer.qualifiedName).map((q) => q.split('.').pop()!) ?? [];
   const also = others.length ? md` (or ${Md.text(others.join(', '))}, depending on the caller)` : Md.raw('');
@@ -462,13 +511,30 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const when = WHEN[spec.kind];
   const blank = Md.raw('');
   const placement = layer.placement ? md`*${Md.text(placementText({ kind: layer.placement.kind, addLine: layer.placement.addLine + 1 }))}*` : Md.raw('');
-  const out: Md[] = [title, subtitle, ...(placement.length ? [blank, placement] : []), blank, axes, ...(when ? [blank, when] : []), blank, formula, blank, modes, blank, Md.raw('#### Arguments'), args];
+  const out: Md[] = [
+    title,
+    subtitle,
+    ...(placement.length ? [blank, placement] : []),
+    blank,
+    axes,
+    ...(when ? [blank, when] : []),
+    blank,
+    formula,
+    blank,
+    modes,
+    blank,
+    Md.raw('#### Arguments'),
+    args,
+  ];
   if (parameters) out.push(blank, parameters);
   if (frameworks) out.push(blank, Md.raw('#### In other frameworks'), frameworks);
   if (mine.length || notes.length) {
-    out.push(blank, Md.raw('#### In this code'),
+    out.push(
+      blank,
+      Md.raw('#### In this code'),
       ...mine.map((d) => md`- **${Md.raw(d.severity)}** ${Md.text(d.message)} (${code(d.code)})`),
-      ...notes.map((n) => md`- **${escapeMd(n.title)}** ${codeMarked(n.text)}`));
+      ...notes.map((n) => md`- **${escapeMd(n.title)}** ${codeMarked(n.text)}`),
+    );
   }
   if (advice.length) out.push(blank, Md.raw('#### Good to know'), ...advice.map((p) => md`- **${escapeMd(p.title)}** ${p.text}`));
   out.push(blank, Md.raw('#### Worked example'), example.text);

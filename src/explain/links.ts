@@ -140,7 +140,10 @@ export function calcLinkArg(start: CalcStart): string {
 export function panelLinkArg(req: OpenRequest): string {
   const rank = typeof req.rank === 'number' && Number.isInteger(req.rank) && req.rank >= 2 && req.rank <= 5 ? { rank: req.rank } : {};
   const p = req.placement;
-  const placement = p && (p.kind === 'pre-norm' || p.kind === 'post-norm') && Number.isInteger(p.addLine) && p.addLine >= 1 ? { placement: { kind: p.kind, addLine: p.addLine } } : {};
+  const placement =
+    p && (p.kind === 'pre-norm' || p.kind === 'post-norm') && Number.isInteger(p.addLine) && p.addLine >= 1
+      ? { placement: { kind: p.kind, addLine: p.addLine } }
+      : {};
   return encodeArg({ framework: req.framework, kind: req.kind, args: { ...linkArgs(req.args) }, ...rank, ...placement });
 }
 

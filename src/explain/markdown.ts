@@ -77,7 +77,10 @@ function join(parts: readonly Md[], separator: Md | '' | ' ' | ', ' | '\n' | '\n
 function table(header: readonly (Md | number)[], rows: readonly (readonly (Md | number)[])[]): Md {
   // Every `|` gets an odd number of backslashes before it: markdown-it (the Markdown preview)
   // looks at the one character before a pipe, marked (hovers) and cmark-gfm count the run.
-  const cell = (c: Md | number) => String(c).replace(/(\\*)\|/g, (m, bs: string) => (bs.length % 2 === 0 ? `${bs}\\|` : m)).replace(/\n/g, ' ');
+  const cell = (c: Md | number) =>
+    String(c)
+      .replace(/(\\*)\|/g, (m, bs: string) => (bs.length % 2 === 0 ? `${bs}\\|` : m))
+      .replace(/\n/g, ' ');
   const line = (cells: readonly (Md | number)[]) => `| ${cells.map(cell).join(' | ')} |`;
   return brand([line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n'));
 }

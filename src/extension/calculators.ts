@@ -9,7 +9,16 @@
 import * as vscode from 'vscode';
 import type { CalcOutcome } from '../calc/result';
 import { parseNumbers, parseShape, parseScalar } from '../calc/parse';
-import { NORMALIZE_KINDS, normalizeValues, perGroupCount, validateEps, validateGroups, validatePerGroup, type NormalizeKind, type NormalizeRequest } from '../calc/normalize';
+import {
+  NORMALIZE_KINDS,
+  normalizeValues,
+  perGroupCount,
+  validateEps,
+  validateGroups,
+  validatePerGroup,
+  type NormalizeKind,
+  type NormalizeRequest,
+} from '../calc/normalize';
 import { foldIntoConv, validateWeightShape, type FoldRequest } from '../calc/fold';
 import { MAX_SIMULATED_BATCH, simulateRunningStats, validateTolerance, type SimulateRequest } from '../calc/simulate';
 import { ARCHITECTURES, chooseNormalization, validateBatchSize, type Architecture, type ChooseRequest } from '../calc/choose';
@@ -140,7 +149,13 @@ async function askText(o: AskText): Promise<string> {
 }
 
 /** A pick; `preferred` goes first, described by `why` (only a layer really at the cursor or in a link says so). */
-async function askPick<T>(title: string, placeHolder: string, items: { label: string; detail?: string; description?: string; value: T }[], preferred?: T, why = '(from the layer at the cursor)'): Promise<T> {
+async function askPick<T>(
+  title: string,
+  placeHolder: string,
+  items: { label: string; detail?: string; description?: string; value: T }[],
+  preferred?: T,
+  why = '(from the layer at the cursor)',
+): Promise<T> {
   const described = items.map((i) => ({ ...i, description: i.value === preferred && why ? `${i.description ?? ''} ${why}`.trim() : i.description }));
   const active = described.find((i) => i.value === preferred)?.label;
   if (wizard) return wizard.pick(title, placeHolder, described, active);
@@ -217,8 +232,14 @@ function programmatic(args: CalcArgs): boolean {
 async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise<CalcOutcome<unknown>> {
   const title = 'NormLens: Normalize Values';
   const quiet = programmatic(args);
-  const kind = (args.kind as NormalizeKind | undefined) ??
-    (await askPick(title, 'Which normalization?', NORMALIZE_KINDS.map((k) => ({ label: k.label, detail: k.detail, value: k.kind })), seed?.kind ?? undefined));
+  const kind =
+    (args.kind as NormalizeKind | undefined) ??
+    (await askPick(
+      title,
+      'Which normalization?',
+      NORMALIZE_KINDS.map((k) => ({ label: k.label, detail: k.detail, value: k.kind })),
+      seed?.kind ?? undefined,
+    ));
   const fromSeed = seed && seed.kind === kind ? seed : undefined;
   const channelFirst = kind === 'batch_norm' || kind === 'group_norm' || kind === 'instance_norm';
 
@@ -248,69 +269,143 @@ async function normalizeCommand(args: CalcArgs, seed: LayerSeed | undefined): Pr
 
   if (channelFirst) {
     const dflt = fromSeed?.channelAxis ?? 1;
-    req.channelAxis = numOr(args.channelAxis) ?? (quiet || rank === 1 ? dflt : scalarOf(await askText({
-      title,
-      prompt: `Channel axis of the ${rank}-D input (negative counts from the end; channels-last is -1)`,
-      value: String(dflt),
-      validate: (t) => validateInteger(t, 'channel axis', -rank, rank - 1),
-    }), 'channel axis'));
+    req.channelAxis =
+      numOr(args.channelAxis) ??
+      (quiet || rank === 1
+        ? dflt
+        : scalarOf(
+            await askText({
+              title,
+              prompt: `Channel axis of the ${rank}-D input (negative counts from the end; channels-last is -1)`,
+              value: String(dflt),
+              validate: (t) => validateInteger(t, 'channel axis', -rank, rank - 1),
+            }),
+            'channel axis',
+          ));
   } else {
     const dflt = Math.min(fromSeed?.normalizedDims ?? 1, rank);
-    req.normalizedDims = numOr(args.normalizedDims) ?? (quiet || rank === 1 ? dflt : scalarOf(await askText({
-      title,
-      prompt: `Normalize over how many trailing dimensions of the ${rank}-D input? (1 = the last one, like normalized_shape=(${shape[rank - 1]},))`,
-      value: String(dflt),
-      validate: (t) => validateInteger(t, 'number of dimensions', 1, rank),
-    }), 'number of dimensions'));
+    req.normalizedDims =
+      numOr(args.normalizedDims) ??
+      (quiet || rank === 1
+        ? dflt
+        : scalarOf(
+            await askText({
+              title,
+              prompt: `Normalize over how many trailing dimensions of the ${rank}-D input? (1 = the last one, like normalized_shape=(${shape[rank - 1]},))`,
+              value: String(dflt),
+              validate: (t) => validateInteger(t, 'number of dimensions', 1, rank),
+            }),
+            'number of dimensions',
+          ));
   }
   if (kind === 'group_norm') {
     const axis = req.channelAxis! < 0 ? req.channelAxis! + rank : req.channelAxis!;
     const channels = shape[axis] ?? 1;
     const dflt = fromSeed?.groups && channels % fromSeed.groups === 0 ? fromSeed.groups : channels % 2 === 0 ? 2 : 1;
-    req.groups = numOr(args.groups) ?? (quiet ? dflt : scalarOf(await askText({
-      title,
-      prompt: `Number of groups (must divide the ${channels} channels)`,
-      value: String(dflt),
-      validate: (t) => validateGroups(t, channels),
-    }), 'groups'));
+    req.groups =
+      numOr(args.groups) ??
+      (quiet
+        ? dflt
+        : scalarOf(
+            await askText({
+              title,
+              prompt: `Number of groups (must divide the ${channels} channels)`,
+              value: String(dflt),
+              validate: (t) => validateGroups(t, channels),
+            }),
+            'groups',
+          ));
   }
   const allowNone = kind === 'rms_norm';
   if (args.eps === null && allowNone) req.eps = null;
   else if (isNum(args.eps)) req.eps = args.eps;
   else {
     const dflt = fromSeed ? (fromSeed.eps === null ? (allowNone ? 'None' : '1e-05') : String(fromSeed.eps)) : '1e-05';
-    const text = quiet ? dflt : await askText({
-      title,
-      prompt: allowNone ? 'ε (or None: the float32 machine epsilon, as torch.nn.RMSNorm uses)' : 'ε, added to the variance before the square root',
-      value: dflt,
-      validate: (t) => (allowNone && t.trim() === 'None' ? null : validateEps(t)),
-    });
+    const text = quiet
+      ? dflt
+      : await askText({
+          title,
+          prompt: allowNone ? 'ε (or None: the float32 machine epsilon, as torch.nn.RMSNorm uses)' : 'ε, added to the variance before the square root',
+          value: dflt,
+          validate: (t) => (allowNone && t.trim() === 'None' ? null : validateEps(t)),
+        });
     req.eps = allowNone && text.trim() === 'None' ? null : scalarOf(text, 'ε');
   }
   const perWhat = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
   // Checked against the values typed before: one number, or one per channel (element).
   const count = perGroupCount(kind, shape, req.channelAxis, req.normalizedDims);
-  req.gamma = args.gamma !== undefined ? (args.gamma as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
-    title, prompt: `γ (scale): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`, value: '1', validate: (t) => validatePerGroup(t, count, 'γ', perWhat),
-  })));
+  req.gamma =
+    args.gamma !== undefined
+      ? (args.gamma as number | number[])
+      : quiet
+        ? 1
+        : oneOrMany(
+            numbersOf(
+              await askText({
+                title,
+                prompt: `γ (scale): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`,
+                value: '1',
+                validate: (t) => validatePerGroup(t, count, 'γ', perWhat),
+              }),
+            ),
+          );
   if (kind !== 'rms_norm') {
-    req.beta = args.beta !== undefined ? (args.beta as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
-      title, prompt: `β (shift): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`, value: '0', validate: (t) => validatePerGroup(t, count, 'β', perWhat),
-    })));
+    req.beta =
+      args.beta !== undefined
+        ? (args.beta as number | number[])
+        : quiet
+          ? 0
+          : oneOrMany(
+              numbersOf(
+                await askText({
+                  title,
+                  prompt: `β (shift): one number, or ${count} (one per ${perWhat}, index 0 to ${count - 1})`,
+                  value: '0',
+                  validate: (t) => validatePerGroup(t, count, 'β', perWhat),
+                }),
+              ),
+            );
   }
   if (kind === 'batch_norm') {
-    req.mode = (args.mode as 'train' | 'eval' | undefined) ?? (quiet ? 'train' : await askPick(title, 'Training or evaluation mode?', [
-      { label: 'train', detail: 'normalize with this batch\'s own mean and variance', value: 'train' as const },
-      { label: 'eval', detail: 'normalize with the running statistics', value: 'eval' as const },
-    ]));
+    req.mode =
+      (args.mode as 'train' | 'eval' | undefined) ??
+      (quiet
+        ? 'train'
+        : await askPick(title, 'Training or evaluation mode?', [
+            { label: 'train', detail: "normalize with this batch's own mean and variance", value: 'train' as const },
+            { label: 'eval', detail: 'normalize with the running statistics', value: 'eval' as const },
+          ]));
     if (req.mode === 'eval') {
-      req.runningMean = args.runningMean !== undefined ? (args.runningMean as number | number[]) : quiet ? 0 : oneOrMany(numbersOf(await askText({
-        title, prompt: `Running mean: one number, or ${count} (one per channel)`, value: '0', validate: (t) => validatePerGroup(t, count, 'running mean', 'channel'),
-      })));
-      req.runningVar = args.runningVar !== undefined ? (args.runningVar as number | number[]) : quiet ? 1 : oneOrMany(numbersOf(await askText({
-        title, prompt: `Running variance: one number, or ${count} (one per channel)`, value: '1',
-        validate: (t) => validatePerGroup(t, count, 'running variance', 'channel', true),
-      })));
+      req.runningMean =
+        args.runningMean !== undefined
+          ? (args.runningMean as number | number[])
+          : quiet
+            ? 0
+            : oneOrMany(
+                numbersOf(
+                  await askText({
+                    title,
+                    prompt: `Running mean: one number, or ${count} (one per channel)`,
+                    value: '0',
+                    validate: (t) => validatePerGroup(t, count, 'running mean', 'channel'),
+                  }),
+                ),
+              );
+      req.runningVar =
+        args.runningVar !== undefined
+          ? (args.runningVar as number | number[])
+          : quiet
+            ? 1
+            : oneOrMany(
+                numbersOf(
+                  await askText({
+                    title,
+                    prompt: `Running variance: one number, or ${count} (one per channel)`,
+                    value: '1',
+                    validate: (t) => validatePerGroup(t, count, 'running variance', 'channel', true),
+                  }),
+                ),
+              );
     }
   } else if (args.mode === 'train' || args.mode === 'eval') {
     req.mode = args.mode;
@@ -324,17 +419,35 @@ async function momentumCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
   const withMomentum = FRAMEWORKS.filter((f) => f.momentumConvention);
   const frameworkItems = withMomentum.map((f) => ({
     label: f.name,
-    detail: f.momentumConvention === 'new-weight' ? 'momentum = weight of the new batch' : f.momentumConvention === 'old-weight' ? 'momentum = weight kept from the running value' : 'decay rate with zero-debiasing',
+    detail:
+      f.momentumConvention === 'new-weight'
+        ? 'momentum = weight of the new batch'
+        : f.momentumConvention === 'old-weight'
+          ? 'momentum = weight kept from the running value'
+          : 'decay rate with zero-debiasing',
     value: f.id,
   }));
-  const from = (args.from as FrameworkId | undefined) ??
-    (await askPick(title, 'Convert from which framework\'s momentum?', frameworkItems, seed && withMomentum.some((f) => f.id === seed.framework) ? seed.framework : undefined));
+  const from =
+    (args.from as FrameworkId | undefined) ??
+    (await askPick(
+      title,
+      "Convert from which framework's momentum?",
+      frameworkItems,
+      seed && withMomentum.some((f) => f.id === seed.framework) ? seed.framework : undefined,
+    ));
   const fromInfo = frameworkInfo(from);
   const allowNone = fromInfo?.momentumConvention === 'new-weight';
   let value: number | null;
   if (args.value === null || isNum(args.value)) value = args.value as number | null;
   else {
-    const dflt = seed && seed.framework === from && seed.momentum !== undefined ? (seed.momentum === null ? 'None' : String(seed.momentum)) : fromInfo?.momentumConvention === 'new-weight' ? '0.1' : '0.99';
+    const dflt =
+      seed && seed.framework === from && seed.momentum !== undefined
+        ? seed.momentum === null
+          ? 'None'
+          : String(seed.momentum)
+        : fromInfo?.momentumConvention === 'new-weight'
+          ? '0.1'
+          : '0.99';
     const text = await askText({
       title,
       prompt: `${fromInfo?.name ?? from} momentum${allowNone ? ' (None: cumulative average)' : ''}`,
@@ -343,10 +456,17 @@ async function momentumCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
     });
     value = text.trim() === 'None' ? null : scalarOf(text, 'momentum');
   }
-  const preferredTo = settings.preferredFramework !== 'auto' && settings.preferredFramework !== from ? settings.preferredFramework : from === 'pytorch' ? 'keras' : 'pytorch';
-  const to = (args.to as FrameworkId | undefined) ??
-    (await askPick(title, 'Into which framework\'s convention?', frameworkItems.filter((i) => i.value !== from), preferredTo,
-      settings.preferredFramework !== 'auto' && settings.preferredFramework === preferredTo ? '(normlens.preferredFramework)' : ''));
+  const preferredTo =
+    settings.preferredFramework !== 'auto' && settings.preferredFramework !== from ? settings.preferredFramework : from === 'pytorch' ? 'keras' : 'pytorch';
+  const to =
+    (args.to as FrameworkId | undefined) ??
+    (await askPick(
+      title,
+      "Into which framework's convention?",
+      frameworkItems.filter((i) => i.value !== from),
+      preferredTo,
+      settings.preferredFramework !== 'auto' && settings.preferredFramework === preferredTo ? '(normlens.preferredFramework)' : '',
+    ));
   return convertMomentumBetween(value, from, to);
 }
 
@@ -381,7 +501,9 @@ async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise
     if (withBias) {
       const out = weightShape[0];
       const text = await askText({
-        title, prompt: `Bias: one number, or ${out} (one per output channel)`, value: '0',
+        title,
+        prompt: `Bias: one number, or ${out} (one per output channel)`,
+        value: '0',
         validate: (t) => {
           const r = parseNumbers(t);
           if (!r.ok) return r.message;
@@ -393,7 +515,11 @@ async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise
     } else req.bias = null;
   }
   const epsDefault = bnSeed?.eps ?? 1e-5;
-  req.eps = isNum(args.eps) ? args.eps : quiet ? epsDefault : scalarOf(await askText({ title, prompt: 'BatchNorm ε', value: String(epsDefault), validate: validateEps }), 'ε');
+  req.eps = isNum(args.eps)
+    ? args.eps
+    : quiet
+      ? epsDefault
+      : scalarOf(await askText({ title, prompt: 'BatchNorm ε', value: String(epsDefault), validate: validateEps }), 'ε');
   req.framework = (args.framework as string | undefined) ?? bnSeed?.framework ?? 'pytorch';
   for (const k of ['weight', 'gamma', 'beta', 'runningMean', 'runningVar'] as const) {
     if (args[k] !== undefined) (req as unknown as Record<string, unknown>)[k] = args[k];
@@ -407,14 +533,18 @@ async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise
     if (own) {
       const size = weightShape.reduce((a, b) => a * b, 1);
       const out = weightShape[0];
-      req.weight = numbersOf(await askText({
-        title, prompt: `Weight: the ${size} values of the ${weightShape.join('×')} tensor, row-major (nested lists are fine)`, placeHolder: 'e.g. conv.weight.flatten().tolist()',
-        validate: (t) => {
-          const r = parseNumbers(t);
-          if (!r.ok) return r.message;
-          return r.values.length === size ? null : `${r.values.length} values; the weight ${weightShape.join('×')} has ${size}`;
-        },
-      }));
+      req.weight = numbersOf(
+        await askText({
+          title,
+          prompt: `Weight: the ${size} values of the ${weightShape.join('×')} tensor, row-major (nested lists are fine)`,
+          placeHolder: 'e.g. conv.weight.flatten().tolist()',
+          validate: (t) => {
+            const r = parseNumbers(t);
+            if (!r.ok) return r.message;
+            return r.values.length === size ? null : `${r.values.length} values; the weight ${weightShape.join('×')} has ${size}`;
+          },
+        }),
+      );
       const fields = [
         ['gamma', 'γ (bn.weight)', '1', false],
         ['beta', 'β (bn.bias)', '0', false],
@@ -422,10 +552,14 @@ async function foldCommand(args: CalcArgs, seed: LayerSeed | undefined): Promise
         ['runningVar', 'running variance (bn.running_var)', '1', true],
       ] as const;
       for (const [key, what, dflt, nonNegative] of fields) {
-        const v = numbersOf(await askText({
-          title, prompt: `${what}: one number, or ${out} (one per output channel, index 0 to ${out - 1})`, value: dflt,
-          validate: (t) => validatePerGroup(t, out, what, 'channel', nonNegative),
-        }));
+        const v = numbersOf(
+          await askText({
+            title,
+            prompt: `${what}: one number, or ${out} (one per output channel, index 0 to ${out - 1})`,
+            value: dflt,
+            validate: (t) => validatePerGroup(t, out, what, 'channel', nonNegative),
+          }),
+        );
         (req as unknown as Record<string, unknown>)[key] = v.length === 1 ? v[0] : v;
       }
     }
@@ -454,12 +588,20 @@ function callText(layer: ResolvedLayer): string {
   return `${layer.call.callee}(${layer.call.args.map((a) => (a.star ? `${a.star}${a.text}` : a.name ? `${a.name}=${a.text}` : a.text)).join(', ')})`;
 }
 
-async function countCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined): Promise<CalcOutcome<unknown>> {
+async function countCommand(
+  args: CalcArgs,
+  _seed: LayerSeed | undefined,
+  layer: ResolvedLayer | undefined,
+  link: CalcArgs | undefined,
+): Promise<CalcOutcome<unknown>> {
   const title = 'NormLens: Count Parameters and Memory';
   const quiet = programmatic(args);
   const settings = readSettings();
   const fromLink = link ? callFromLink(link) : undefined;
-  const framework: FrameworkId = (args.framework as FrameworkId | undefined) ?? fromLink?.framework ?? layer?.spec.framework ??
+  const framework: FrameworkId =
+    (args.framework as FrameworkId | undefined) ??
+    fromLink?.framework ??
+    layer?.spec.framework ??
     (settings.preferredFramework === 'auto' ? 'pytorch' : settings.preferredFramework);
   let text: string;
   if (typeof args.layer === 'string') text = args.layer;
@@ -507,9 +649,21 @@ async function simulateCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
     conv = { convention: args.convention as MomentumConvention, storedVariance: (args.storedVariance as 'biased' | 'unbiased' | undefined) ?? 'unbiased' };
   } else {
     const items: { label: string; detail: string; value: ConventionChoice }[] = [
-      { label: 'New-batch weight (PyTorch, MLX)', detail: 'running ← (1 − m)·running + m·batch; running_var stores the unbiased variance', value: { convention: 'new-weight', storedVariance: 'unbiased' } },
-      { label: 'Old-value weight (Keras, Flax, Paddle)', detail: 'running ← m·running + (1 − m)·batch; the biased variance is stored', value: { convention: 'old-weight', storedVariance: 'biased' } },
-      { label: 'Decay with zero-debiasing (Haiku)', detail: 'running ← d·running + (1 − d)·batch, divided by (1 − dᵗ) when read', value: { convention: 'decay-debiased', storedVariance: 'biased' } },
+      {
+        label: 'New-batch weight (PyTorch, MLX)',
+        detail: 'running ← (1 − m)·running + m·batch; running_var stores the unbiased variance',
+        value: { convention: 'new-weight', storedVariance: 'unbiased' },
+      },
+      {
+        label: 'Old-value weight (Keras, Flax, Paddle)',
+        detail: 'running ← m·running + (1 − m)·batch; the biased variance is stored',
+        value: { convention: 'old-weight', storedVariance: 'biased' },
+      },
+      {
+        label: 'Decay with zero-debiasing (Haiku)',
+        detail: 'running ← d·running + (1 − d)·batch, divided by (1 − dᵗ) when read',
+        value: { convention: 'decay-debiased', storedVariance: 'biased' },
+      },
     ];
     if (bnSeed) {
       const i = items.findIndex((x) => x.value.convention === bnSeed.convention);
@@ -518,15 +672,24 @@ async function simulateCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
         items.unshift({ ...items.splice(i, 1)[0] });
       }
     }
-    conv = await askPick(title, 'How is the momentum written?', items.map((x, i) => ({ ...x, description: bnSeed && i === 0 ? '(from the layer at the cursor)' : undefined })));
+    conv = await askPick(
+      title,
+      'How is the momentum written?',
+      items.map((x, i) => ({ ...x, description: bnSeed && i === 0 ? '(from the layer at the cursor)' : undefined })),
+    );
   }
   let momentum: number | null;
   if (args.momentum === null || isNum(args.momentum)) momentum = args.momentum as number | null;
   else {
     const allowNone = conv.convention === 'new-weight';
-    const dflt = bnSeed && bnSeed.convention === conv.convention && bnSeed.momentum !== undefined
-      ? (bnSeed.momentum === null ? 'None' : String(bnSeed.momentum))
-      : conv.convention === 'new-weight' ? '0.1' : '0.99';
+    const dflt =
+      bnSeed && bnSeed.convention === conv.convention && bnSeed.momentum !== undefined
+        ? bnSeed.momentum === null
+          ? 'None'
+          : String(bnSeed.momentum)
+        : conv.convention === 'new-weight'
+          ? '0.1'
+          : '0.99';
     const text = await askText({
       title,
       prompt: allowNone ? 'Momentum (None: cumulative average)' : 'Momentum (weight kept from the running value)',
@@ -535,38 +698,105 @@ async function simulateCommand(args: CalcArgs, seed: LayerSeed | undefined): Pro
     });
     momentum = text.trim() === 'None' ? null : scalarOf(text, 'momentum');
   }
-  const dataMean = isNum(args.dataMean) ? args.dataMean : quiet ? 0 : scalarOf(await askText({
-    title, prompt: 'Mean of the data (per channel)', value: '0.5', validate: (t) => validateNumber(t, 'mean'),
-  }), 'mean');
-  const dataVar = isNum(args.dataVar) ? args.dataVar : quiet ? 1 : scalarOf(await askText({
-    title, prompt: 'Variance of the data (per channel)', value: '4',
-    validate: (t) => validateNumber(t, 'variance', (x) => (x > 0 ? null : `variance must be positive (got ${x})`)),
-  }), 'variance');
-  const batchSize = isNum(args.batchSize) ? args.batchSize : quiet ? 32 : scalarOf(await askText({
-    title, prompt: 'Values per channel in each batch (N, or N·H·W for images)', value: '32',
-    validate: (t) => validateInteger(t, 'batch size', 2, MAX_SIMULATED_BATCH),
-  }), 'batch size');
-  const tolerancePct = isNum(args.tolerancePct) ? args.tolerancePct : quiet ? 1 : scalarOf(await askText({
-    title, prompt: 'Within how many percent of the data\'s statistics?', value: '1', validate: validateTolerance,
-  }), 'tolerance');
+  const dataMean = isNum(args.dataMean)
+    ? args.dataMean
+    : quiet
+      ? 0
+      : scalarOf(
+          await askText({
+            title,
+            prompt: 'Mean of the data (per channel)',
+            value: '0.5',
+            validate: (t) => validateNumber(t, 'mean'),
+          }),
+          'mean',
+        );
+  const dataVar = isNum(args.dataVar)
+    ? args.dataVar
+    : quiet
+      ? 1
+      : scalarOf(
+          await askText({
+            title,
+            prompt: 'Variance of the data (per channel)',
+            value: '4',
+            validate: (t) => validateNumber(t, 'variance', (x) => (x > 0 ? null : `variance must be positive (got ${x})`)),
+          }),
+          'variance',
+        );
+  const batchSize = isNum(args.batchSize)
+    ? args.batchSize
+    : quiet
+      ? 32
+      : scalarOf(
+          await askText({
+            title,
+            prompt: 'Values per channel in each batch (N, or N·H·W for images)',
+            value: '32',
+            validate: (t) => validateInteger(t, 'batch size', 2, MAX_SIMULATED_BATCH),
+          }),
+          'batch size',
+        );
+  const tolerancePct = isNum(args.tolerancePct)
+    ? args.tolerancePct
+    : quiet
+      ? 1
+      : scalarOf(
+          await askText({
+            title,
+            prompt: "Within how many percent of the data's statistics?",
+            value: '1',
+            validate: validateTolerance,
+          }),
+          'tolerance',
+        );
   const req: SimulateRequest = {
-    momentum, convention: conv.convention, storedVariance: conv.storedVariance, dataMean, dataVar, batchSize, tolerancePct,
-    noise: args.noise === true, seed: numOr(args.seed) ?? settings.sampleSeed,
+    momentum,
+    convention: conv.convention,
+    storedVariance: conv.storedVariance,
+    dataMean,
+    dataVar,
+    batchSize,
+    tolerancePct,
+    noise: args.noise === true,
+    seed: numOr(args.seed) ?? settings.sampleSeed,
   };
   return simulateRunningStats(req);
 }
 
 async function chooseCommand(args: CalcArgs): Promise<CalcOutcome<unknown>> {
   const title = 'NormLens: Choose a Normalization';
-  const architecture = (args.architecture as Architecture | undefined) ??
-    (await askPick(title, 'What kind of network?', ARCHITECTURES.map((a) => ({ label: a.label, detail: a.detail, value: a.id }))));
-  const batchPerDevice = isNum(args.batchPerDevice) ? args.batchPerDevice : scalarOf(await askText({
-    title, prompt: 'Training batch size on each device (what each normalization layer sees)', value: '32',
-    validate: (t) => validateBatchSize(t, 'batch size per device'),
-  }), 'batch size');
-  const devices = isNum(args.devices) ? args.devices : args.batchPerDevice !== undefined ? 1 : scalarOf(await askText({
-    title, prompt: 'Number of devices (GPUs) training together', value: '1', validate: (t) => validateBatchSize(t, 'number of devices'),
-  }), 'devices');
+  const architecture =
+    (args.architecture as Architecture | undefined) ??
+    (await askPick(
+      title,
+      'What kind of network?',
+      ARCHITECTURES.map((a) => ({ label: a.label, detail: a.detail, value: a.id })),
+    ));
+  const batchPerDevice = isNum(args.batchPerDevice)
+    ? args.batchPerDevice
+    : scalarOf(
+        await askText({
+          title,
+          prompt: 'Training batch size on each device (what each normalization layer sees)',
+          value: '32',
+          validate: (t) => validateBatchSize(t, 'batch size per device'),
+        }),
+        'batch size',
+      );
+  const devices = isNum(args.devices)
+    ? args.devices
+    : args.batchPerDevice !== undefined
+      ? 1
+      : scalarOf(
+          await askText({
+            title,
+            prompt: 'Number of devices (GPUs) training together',
+            value: '1',
+            validate: (t) => validateBatchSize(t, 'number of devices'),
+          }),
+          'devices',
+        );
   let variableLengths = args.variableLengths as boolean | undefined;
   if (variableLengths === undefined && (architecture === 'transformer' || architecture === 'rnn') && args.batchPerDevice === undefined) {
     variableLengths = await askPick(title, 'Do the sequences have different lengths (padding or packing)?', [
@@ -576,9 +806,15 @@ async function chooseCommand(args: CalcArgs): Promise<CalcOutcome<unknown>> {
   }
   let inferenceBatch = numOr(args.inferenceBatch);
   if (inferenceBatch === undefined && args.batchPerDevice === undefined) {
-    inferenceBatch = scalarOf(await askText({
-      title, prompt: 'Batch size at inference', value: String(batchPerDevice), validate: (t) => validateBatchSize(t, 'inference batch size'),
-    }), 'inference batch size');
+    inferenceBatch = scalarOf(
+      await askText({
+        title,
+        prompt: 'Batch size at inference',
+        value: String(batchPerDevice),
+        validate: (t) => validateBatchSize(t, 'inference batch size'),
+      }),
+      'inference batch size',
+    );
   }
   const req: ChooseRequest = { architecture, batchPerDevice, devices, variableLengths, inferenceBatch };
   return chooseNormalization(req);
@@ -591,7 +827,12 @@ async function chooseCommand(args: CalcArgs): Promise<CalcOutcome<unknown>> {
  * A calculator: request fields given by the caller, starting values (from the cursor's layer or a
  * hover link), the layer under the cursor itself, and the hover link's argument when started from one.
  */
-async function portCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined): Promise<CalcOutcome<unknown>> {
+async function portCommand(
+  args: CalcArgs,
+  _seed: LayerSeed | undefined,
+  layer: ResolvedLayer | undefined,
+  link: CalcArgs | undefined,
+): Promise<CalcOutcome<unknown>> {
   const title = 'NormLens: Port a Normalization Layer';
   // The layer: given, from a hover link, or the one under the cursor, with its literal arguments.
   let qualifiedName = typeof args.layer === 'string' ? args.layer : typeof link?.qualifiedName === 'string' ? link.qualifiedName : layer?.spec.id;
@@ -609,8 +850,13 @@ async function portCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: 
     qualifiedName = qualifiedName.trim();
   }
   const from = findByQualifiedName(qualifiedName)?.framework;
-  const to = (args.to as FrameworkId | undefined) ??
-    (await askPick(title, 'Into which framework?', PORT_FRAMEWORKS.filter((f) => f !== from).map((f) => ({ label: frameworkInfo(f)!.name, value: f }))));
+  const to =
+    (args.to as FrameworkId | undefined) ??
+    (await askPick(
+      title,
+      'Into which framework?',
+      PORT_FRAMEWORKS.filter((f) => f !== from).map((f) => ({ label: frameworkInfo(f)!.name, value: f })),
+    ));
   let inputShape = Array.isArray(args.inputShape) ? (args.inputShape as number[]) : undefined;
   if (!inputShape) {
     const shapeText = await askText({
@@ -629,7 +875,12 @@ async function portCommand(args: CalcArgs, _seed: LayerSeed | undefined, layer: 
   return portCalc({ layer: qualifiedName, kwargs, to, inputShape, countPerChannel });
 }
 
-export type Calculator = (args: CalcArgs, seed: LayerSeed | undefined, layer: ResolvedLayer | undefined, link: CalcArgs | undefined) => Promise<CalcOutcome<unknown>>;
+export type Calculator = (
+  args: CalcArgs,
+  seed: LayerSeed | undefined,
+  layer: ResolvedLayer | undefined,
+  link: CalcArgs | undefined,
+) => Promise<CalcOutcome<unknown>>;
 
 export const CALCULATORS: Record<string, { title: string; run: Calculator }> = {
   [COMMANDS.normalize.id]: { title: 'Normalize values', run: normalizeCommand },
@@ -673,7 +924,9 @@ export function registerCalculators(
           const w = new Wizard(UI, STEPS[id] ?? 3);
           wizard = w;
           try {
-            outcome = await w.run(() => (linkSeed ? calc.run({ show: args.show }, linkSeed, undefined, args) : calc.run(args, seedFromLayer(layer), layer, undefined)));
+            outcome = await w.run(() =>
+              linkSeed ? calc.run({ show: args.show }, linkSeed, undefined, args) : calc.run(args, seedFromLayer(layer), layer, undefined),
+            );
           } finally {
             if (wizard === w) wizard = undefined;
           }

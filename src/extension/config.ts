@@ -18,7 +18,11 @@ export interface NormLensSettings {
 export function readSettings(): NormLensSettings {
   const c = getConfiguration('normlens');
   const rules = c.get<Record<string, unknown>>('rules') ?? {};
-  const disabledRules = new Set(Object.entries(rules).filter(([, v]) => v === false).map(([k]) => k));
+  const disabledRules = new Set(
+    Object.entries(rules)
+      .filter(([, v]) => v === false)
+      .map(([k]) => k),
+  );
   const decimals = Math.min(10, Math.max(0, Math.round(c.get<number>('decimals') ?? 4)));
   const seed = Math.round(c.get<number>('sampleSeed') ?? 0);
   return {

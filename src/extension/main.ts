@@ -113,13 +113,14 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommand(CALC_LIST_COMMAND, async (arg?: unknown) => {
       const layer = layerAtCursor();
       const start = parseCalcStart(arg) ?? (layer ? startFromLayer(layer) : null);
-      const items = start
-        ? calculatorsFor(start.kind, !!frameworkInfo(start.framework)?.momentumConvention)
-        : calculatorsFor('batch_norm', true);
-      const pick = await showQuickPick(items.map((i) => ({ label: i.title, command: i.command })), {
-        title: start ? `NormLens calculators for ${start.qualifiedName.split('.').pop()}` : 'NormLens calculators',
-        placeHolder: 'Pick a calculator (it starts from this layer\'s arguments)',
-      });
+      const items = start ? calculatorsFor(start.kind, !!frameworkInfo(start.framework)?.momentumConvention) : calculatorsFor('batch_norm', true);
+      const pick = await showQuickPick(
+        items.map((i) => ({ label: i.title, command: i.command })),
+        {
+          title: start ? `NormLens calculators for ${start.qualifiedName.split('.').pop()}` : 'NormLens calculators',
+          placeHolder: "Pick a calculator (it starts from this layer's arguments)",
+        },
+      );
       if (!pick) return undefined;
       return executeCommand(pick.command, start ?? undefined);
     }),

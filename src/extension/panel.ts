@@ -27,13 +27,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 
 /** The CSP of the panel's page: nothing by default, our script by nonce, our own styles and images. */
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
-    `img-src ${cspSource}`,
-    `font-src ${cspSource}`,
-  ].join('; ');
+  return ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src ${cspSource}`, `img-src ${cspSource}`, `font-src ${cspSource}`].join('; ');
 }
 
 export class ComparisonPanel implements vscode.Disposable {
@@ -67,7 +61,10 @@ export class ComparisonPanel implements vscode.Disposable {
     return new ComparisonPanel(webviewPanel, extensionUri);
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+  ) {
     ComparisonPanel.current = this;
     panel.webview.options = webviewOptions(extensionUri);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'panel-icon.svg');

@@ -6,7 +6,17 @@
  * import levels deep), and forgotten when one of them changes.
  */
 import type * as vscode from 'vscode';
-import { importedModules, moduleNameOf, preloadPaths, ProjectGraph, SeedExchange, seedsByTarget, type ProjectFiles, type Seed, type SemanticOptions } from '../python/index';
+import {
+  importedModules,
+  moduleNameOf,
+  preloadPaths,
+  ProjectGraph,
+  SeedExchange,
+  seedsByTarget,
+  type ProjectFiles,
+  type Seed,
+  type SemanticOptions,
+} from '../python/index';
 import { readWorkspaceFile, textDocuments } from './vscodeapi';
 
 /** Most files read for one workspace's imports. */

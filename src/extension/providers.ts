@@ -83,7 +83,10 @@ export class HoverRefs {
 }
 
 export class NormHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly analyses: DocumentAnalyses, private readonly refs: HoverRefs) {}
+  constructor(
+    private readonly analyses: DocumentAnalyses,
+    private readonly refs: HoverRefs,
+  ) {}
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const settings = readSettings();
@@ -98,9 +101,10 @@ export class NormHoverProvider implements vscode.HoverProvider {
       diagnostics: analysis.diagnostics,
     };
     // Both are Md: every piece of user text in them went through src/explain/markdown.ts.
-    const markdown = settings.hoverMode === 'full'
-      ? explainLayer(layer, options).markdown
-      : compactHover(layer, { ...options, explainArg: explainArg(this.refs, doc, layer) }).markdown;
+    const markdown =
+      settings.hoverMode === 'full'
+        ? explainLayer(layer, options).markdown
+        : compactHover(layer, { ...options, explainArg: explainArg(this.refs, doc, layer) }).markdown;
     const content = new vscode.MarkdownString(markdown);
     // Links may run NormLens's own commands and nothing else; no HTML, no theme icons.
     content.isTrusted = { enabledCommands: LINK_COMMANDS };
@@ -154,16 +158,22 @@ export class DiagnosticsPublisher implements vscode.Disposable {
   private readonly collection = createDiagnosticCollection('normlens');
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
-  constructor(private readonly analyses: DocumentAnalyses, private readonly delayMs = 150) {}
+  constructor(
+    private readonly analyses: DocumentAnalyses,
+    private readonly delayMs = 150,
+  ) {}
 
   schedule(doc: vscode.TextDocument): void {
     if (!isPythonDocument(doc)) return;
     const key = doc.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.publish(doc);
-    }, this.delayMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.publish(doc);
+      }, this.delayMs),
+    );
   }
 
   publish(doc: vscode.TextDocument): void {

@@ -46,11 +46,7 @@ export function registerHoverProvider(selector: DocumentSelector, provider: Hove
   return languages.registerHoverProvider(selector, provider);
 }
 
-export function registerCodeActionsProvider(
-  selector: DocumentSelector,
-  provider: CodeActionProvider,
-  metadata?: CodeActionProviderMetadata,
-): Disposable {
+export function registerCodeActionsProvider(selector: DocumentSelector, provider: CodeActionProvider, metadata?: CodeActionProviderMetadata): Disposable {
   return languages.registerCodeActionsProvider(selector, provider, metadata);
 }
 

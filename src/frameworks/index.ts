@@ -228,11 +228,9 @@ export interface Translation {
   notes: string[];
 }
 
-const paramOf = (spec: NormClassSpec, name: string | undefined): ParamSpec | undefined =>
-  name ? spec.params.find((q) => q.name === name) : undefined;
+const paramOf = (spec: NormClassSpec, name: string | undefined): ParamSpec | undefined => (name ? spec.params.find((q) => q.name === name) : undefined);
 
-const isLiteral = (v: PyValue | undefined): boolean =>
-  v !== undefined && !(typeof v === 'object' && v !== null && !Array.isArray(v));
+const isLiteral = (v: PyValue | undefined): boolean => v !== undefined && !(typeof v === 'object' && v !== null && !Array.isArray(v));
 
 /** Whether a layer has learnable scale/shift, read through its roles. */
 function affineOf(spec: NormClassSpec, v: Record<string, PyValue>): { weight: PyValue; bias: PyValue } {
@@ -281,7 +279,9 @@ export function translate(
   }
   // Keras LayerNormalization(rms_scaling=True) is x·rsqrt(var(x) + ε)·γ: neither LayerNorm nor RMSNorm anywhere else.
   if (v.rms_scaling === true) {
-    return { error: `${spec.name}(rms_scaling=True) divides x (uncentred) by its standard deviation; ${frameworkInfo(toFramework)?.name ?? toFramework} has no layer that computes this` };
+    return {
+      error: `${spec.name}(rms_scaling=True) divides x (uncentred) by its standard deviation; ${frameworkInfo(toFramework)?.name ?? toFramework} has no layer that computes this`,
+    };
   }
   const target = counterpart(spec, toFramework, options.inputRank ?? options.inputShape?.length);
   const toInfo = frameworkInfo(toFramework);
@@ -410,7 +410,9 @@ export function translate(
     if (!('default' in q) && !q.tensor && !(q.name in args)) notes.push(`${target.name} requires ${q.name}.`);
   }
   if (target.framework === 'flax_linen' && target.modeArg?.name === 'use_running_average' && !('use_running_average' in args)) {
-    notes.push("Call it with use_running_average=False in training (apply(..., mutable=['batch_stats'])) and True in evaluation; Flax linen requires it at construction or call.");
+    notes.push(
+      "Call it with use_running_average=False in training (apply(..., mutable=['batch_stats'])) and True in evaluation; Flax linen requires it at construction or call.",
+    );
   }
   // Required arguments go positionally only while every earlier positional slot is filled; after a gap (a required
   // argument NormLens cannot supply) they must be keywords, or they would land in the wrong slot.

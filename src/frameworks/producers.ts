@@ -67,11 +67,7 @@ const torchLinear = (name: 'Linear' | 'LazyLinear'): ProducerSpec => ({
   source: `https://pytorch.org/docs/stable/generated/torch.nn.${name}.html`,
 });
 
-const kerasNames = (name: string) => [
-  `keras.layers.${name}`,
-  `tensorflow.keras.layers.${name}`,
-  `tf_keras.layers.${name}`,
-];
+const kerasNames = (name: string) => [`keras.layers.${name}`, `tensorflow.keras.layers.${name}`, `tf_keras.layers.${name}`];
 
 const kerasConv = (name: string): ProducerSpec => ({
   qualifiedNames: kerasNames(name),
@@ -116,7 +112,19 @@ const paddleConv = (name: string): ProducerSpec => ({
   qualifiedNames: [`paddle.nn.${name}`],
   framework: 'paddle',
   kind: 'conv',
-  positional: ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'padding_mode', 'weight_attr', 'bias_attr', 'data_format'],
+  positional: [
+    'in_channels',
+    'out_channels',
+    'kernel_size',
+    'stride',
+    'padding',
+    'dilation',
+    'groups',
+    'padding_mode',
+    'weight_attr',
+    'bias_attr',
+    'data_format',
+  ],
   inParam: 'in_channels',
   outParam: 'out_channels',
   bias: { param: 'bias_attr', off: 'False', on: [null] },
@@ -224,13 +232,50 @@ export const PRODUCERS: ProducerSpec[] = [
 ];
 
 export const CONTAINERS: ContainerSpec[] = [
-  { qualifiedNames: ['torch.nn.Sequential', 'torch.nn.modules.container.Sequential'], framework: 'pytorch', elements: 'args', source: 'https://pytorch.org/docs/stable/generated/torch.nn.Sequential.html' },
-  { qualifiedNames: ['keras.Sequential', 'keras.models.Sequential', 'tensorflow.keras.Sequential', 'tensorflow.keras.models.Sequential', 'tf_keras.Sequential', 'tf_keras.models.Sequential'], framework: 'keras', elements: 'list', source: 'https://keras.io/api/models/sequential/' },
-  { qualifiedNames: ['flax.linen.Sequential'], framework: 'flax_linen', elements: 'list', source: 'https://flax-linen.readthedocs.io/en/latest/api_reference/flax.linen/layers.html' },
-  { qualifiedNames: ['flax.nnx.Sequential'], framework: 'flax_nnx', elements: 'args', source: 'https://flax.readthedocs.io/en/latest/api_reference/flax.nnx/helpers.html' },
+  {
+    qualifiedNames: ['torch.nn.Sequential', 'torch.nn.modules.container.Sequential'],
+    framework: 'pytorch',
+    elements: 'args',
+    source: 'https://pytorch.org/docs/stable/generated/torch.nn.Sequential.html',
+  },
+  {
+    qualifiedNames: [
+      'keras.Sequential',
+      'keras.models.Sequential',
+      'tensorflow.keras.Sequential',
+      'tensorflow.keras.models.Sequential',
+      'tf_keras.Sequential',
+      'tf_keras.models.Sequential',
+    ],
+    framework: 'keras',
+    elements: 'list',
+    source: 'https://keras.io/api/models/sequential/',
+  },
+  {
+    qualifiedNames: ['flax.linen.Sequential'],
+    framework: 'flax_linen',
+    elements: 'list',
+    source: 'https://flax-linen.readthedocs.io/en/latest/api_reference/flax.linen/layers.html',
+  },
+  {
+    qualifiedNames: ['flax.nnx.Sequential'],
+    framework: 'flax_nnx',
+    elements: 'args',
+    source: 'https://flax.readthedocs.io/en/latest/api_reference/flax.nnx/helpers.html',
+  },
   { qualifiedNames: ['haiku.Sequential'], framework: 'haiku', elements: 'list', source: 'https://dm-haiku.readthedocs.io/en/latest/api.html#sequential' },
-  { qualifiedNames: ['mlx.nn.Sequential'], framework: 'mlx', elements: 'args', source: 'https://ml-explore.github.io/mlx/build/html/python/nn/_autosummary/mlx.nn.Sequential.html' },
-  { qualifiedNames: ['paddle.nn.Sequential'], framework: 'paddle', elements: 'args', source: 'https://www.paddlepaddle.org.cn/documentation/docs/en/api/paddle/nn/Sequential_en.html' },
+  {
+    qualifiedNames: ['mlx.nn.Sequential'],
+    framework: 'mlx',
+    elements: 'args',
+    source: 'https://ml-explore.github.io/mlx/build/html/python/nn/_autosummary/mlx.nn.Sequential.html',
+  },
+  {
+    qualifiedNames: ['paddle.nn.Sequential'],
+    framework: 'paddle',
+    elements: 'args',
+    source: 'https://www.paddlepaddle.org.cn/documentation/docs/en/api/paddle/nn/Sequential_en.html',
+  },
 ];
 
 const producerIndex = new Map<string, ProducerSpec>();

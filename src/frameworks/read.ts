@@ -121,7 +121,9 @@ export function trailingShape(axes: number[], shape: readonly number[], name: st
   const k = resolved.length;
   for (let i = 0; i < k; i++) {
     if (resolved[i] !== rank - k + i) {
-      fail(`${layer} over ${name}=${pyRepr(axes.length === 1 ? axes[0] : axes)} is not over the trailing axes of a ${rank}-D input; NormLens computes it only over trailing axes`);
+      fail(
+        `${layer} over ${name}=${pyRepr(axes.length === 1 ? axes[0] : axes)} is not over the trailing axes of a ${rank}-D input; NormLens computes it only over trailing axes`,
+      );
     }
   }
   return shape.slice(rank - k);

@@ -8,20 +8,7 @@
  * 1.13 (test/fixtures/torch-signatures.json); arguments added after 1.13 carry `since`.
  */
 import type { CoreLayerSpec } from '../core/spec';
-import {
-  bool,
-  fail,
-  given,
-  guard,
-  int,
-  ints,
-  num,
-  numOrNone,
-  pyRepr,
-
-  resolveAxes,
-  trailingShape,
-} from './read';
+import { bool, fail, given, guard, int, ints, num, numOrNone, pyRepr, resolveAxes, trailingShape } from './read';
 import type { FrameworkInfo, NormClassSpec, ParamSpec, PyValue, TensorNames } from './types';
 
 export const FRAMEWORKS: FrameworkInfo[] = [
@@ -41,7 +28,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     name: 'Keras 3',
     channels: 'last',
     momentumConvention: 'old-weight',
-    modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
+    modeSwitch:
+      'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
     signaturesFrom: 'Keras 3.15.1',
     modules: ['keras'],
     // Keras 3 add_weight names in keras/src/layers/normalization/*.py
@@ -52,7 +40,8 @@ export const FRAMEWORKS: FrameworkInfo[] = [
     name: 'tf.keras',
     channels: 'last',
     momentumConvention: 'old-weight',
-    modeSwitch: 'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
+    modeSwitch:
+      'The call argument training=True (set by fit()) uses batch statistics; training=False or predict() uses the moving ones; trainable=False on BatchNormalization also forces inference mode.',
     modules: ['tensorflow.keras', 'tf.keras', 'tf_keras'],
     // as Keras 3
     tensorNames: { weight: 'gamma', bias: 'beta', runningMean: 'moving_mean', runningVar: 'moving_variance', counter: null },
@@ -127,16 +116,19 @@ export const FRAMEWORKS: FrameworkInfo[] = [
 
 const p = (name: string, doc: string, def?: PyValue, extra: Partial<ParamSpec> = {}): ParamSpec =>
   def === undefined ? { name, doc, ...extra } : { name, default: def, doc, ...extra };
-const kw = (name: string, doc: string, def?: PyValue, extra: Partial<ParamSpec> = {}): ParamSpec =>
-  p(name, doc, def, { keywordOnly: true, ...extra });
+const kw = (name: string, doc: string, def?: PyValue, extra: Partial<ParamSpec> = {}): ParamSpec => p(name, doc, def, { keywordOnly: true, ...extra });
 const tensor = (name: string, doc: string, def?: PyValue): ParamSpec => p(name, doc, def, { tensor: true });
 const expr = (text: string): PyValue => ({ expr: text });
 
 type Args = Record<string, PyValue>;
 type ToCore = NonNullable<NormClassSpec['toCore']>;
-const core = (f: (a: Args, rank?: number, shape?: readonly number[]) => CoreLayerSpec): ToCore => (a, r, s) =>
-  guard(() => f(a, r, s));
-const cannot = (message: string): ToCore => () => ({ error: message });
+const core =
+  (f: (a: Args, rank?: number, shape?: readonly number[]) => CoreLayerSpec): ToCore =>
+  (a, r, s) =>
+    guard(() => f(a, r, s));
+const cannot =
+  (message: string): ToCore =>
+  () => ({ error: message });
 
 const needShape = (shape: readonly number[] | undefined, layer: string): readonly number[] =>
   shape ?? fail(`${layer} takes its sizes from the input; give the input shape to compute it`);
@@ -145,10 +137,7 @@ const needShape = (shape: readonly number[] | undefined, layer: string): readonl
 // PyTorch
 
 const TORCH_DOC = 'https://pytorch.org/docs/stable/generated/';
-const deviceDtype = [
-  p('device', 'Device for the parameters and buffers.', null),
-  p('dtype', 'Data type for the parameters and buffers.', null),
-];
+const deviceDtype = [p('device', 'Device for the parameters and buffers.', null), p('dtype', 'Data type for the parameters and buffers.', null)];
 // BatchNorm, InstanceNorm and GroupNorm take a keyword-only `bias` last in torch 2.13; torch 1.13 did not have it.
 const torchBiasFlag = kw('bias', 'With affine, also learn the additive bias β (False: only the scale γ).', true, { since: '2.13' });
 const torchBnParams = (lazy: boolean): ParamSpec[] => [
@@ -516,7 +505,7 @@ const torchFunctional: NormClassSpec[] = [
       tensor('running_var', 'Running variance (C,), or None.', null),
       tensor('weight', 'Per-channel scale (C,).', null),
       tensor('bias', 'Per-channel shift (C,).', null),
-      p('use_input_stats', 'Normalize with each instance\'s own statistics (else the running ones).', true),
+      p('use_input_stats', "Normalize with each instance's own statistics (else the running ones).", true),
       p('momentum', 'Weight of the new batch in the running update.', 0.1),
       p('eps', 'Added to the variance before the square root.', 1e-5),
     ],
@@ -619,7 +608,6 @@ const PYTORCH: NormClassSpec[] = [
   ...torchFunctional,
 ];
 
-
 // ---------------------------------------------------------------------------------------------
 // Keras 3 (keras.layers) and tf.keras (tensorflow.keras.layers, which is Keras 3 from TF 2.16)
 
@@ -677,7 +665,10 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
     framework === 'keras'
       ? `${KERAS_DOC}${page}/ (Keras 3 API reference)`
       : `https://www.tensorflow.org/api_docs/python/tf/keras/layers/ (TF 2.16+, where tf.keras is Keras 3; same signature as ${KERAS_DOC}${page}/)`;
-  const kerasNote = framework === 'tf_keras' ? ['Before TF 2.16, tf.keras was Keras 2, whose BatchNormalization also took renorm, fused, virtual_batch_size and adjustment.'] : [];
+  const kerasNote =
+    framework === 'tf_keras'
+      ? ['Before TF 2.16, tf.keras was Keras 2, whose BatchNormalization also took renorm, fused, virtual_batch_size and adjustment.']
+      : [];
   return [
     {
       id: `${prefixes[0]}.BatchNormalization`,
@@ -722,7 +713,9 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       ],
       toCore: core((a) => {
         if (bool(a, 'renorm')) {
-          fail('BatchNormalization(renorm=True) (batch renormalization: batch statistics corrected by r and d from separate moving mean and stddev) is not computed by NormLens; renorm=False is');
+          fail(
+            'BatchNormalization(renorm=True) (batch renormalization: batch statistics corrected by r and d from separate moving mean and stddev) is not computed by NormLens; renorm=False is',
+          );
         }
         return {
           kind: 'batch_norm',
@@ -753,7 +746,12 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
         p('center', 'Learn an offset β.', true),
         p('scale', 'Learn a scale γ.', true),
         ...initializers(false),
-        kw('rms_scaling', 'Deprecated (Keras 3.15 warns): divide x, not x − mean, by sqrt(var + eps), times γ; no β. Scales by the variance, not the RMS.', false, { viaKwargs: true }),
+        kw(
+          'rms_scaling',
+          'Deprecated (Keras 3.15 warns): divide x, not x − mean, by sqrt(var + eps), times γ; no β. Scales by the variance, not the RMS.',
+          false,
+          { viaKwargs: true },
+        ),
       ],
       varKeywords: true,
       kwargsAccepted: kerasKwargsFor('LayerNormalization'),
@@ -762,7 +760,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       statistics: 'over `axis` for each position',
       source: src('layer_normalization'),
       notes: [
-        'epsilon defaults to 1e-3, a hundred times PyTorch\'s 1e-5.',
+        "epsilon defaults to 1e-3, a hundred times PyTorch's 1e-5.",
         'rms_scaling=True (taken from **kwargs; deprecated in Keras 3.15) computes x·rsqrt(var(x) + ε)·γ: divided by the standard deviation but not centred, and with no β. It is neither LayerNorm nor RMSNorm; keras.layers.RMSNormalization is the RMS norm.',
       ],
       toCore: core((a, _r, shape) => {
@@ -889,7 +887,10 @@ function tfKerasPackage(): NormClassSpec[] {
         qualifiedNames: [`tf_keras.layers.${s.name}`],
         params: s.params.filter((q) => !q.viaKwargs),
         source: `https://github.com/keras-team/tf-keras (tf_keras.layers.${s.name}, the Keras 2 API; same keywords as tf.keras before TF 2.16)`,
-        notes: [...(s.notes ?? []), 'tf_keras is the Keras 2 API; its layers take further keywords through **kwargs (e.g. BatchNormalization fused=, virtual_batch_size=, adjustment=), which NormLens passes on without checking.'],
+        notes: [
+          ...(s.notes ?? []),
+          'tf_keras is the Keras 2 API; its layers take further keywords through **kwargs (e.g. BatchNormalization fused=, virtual_batch_size=, adjustment=), which NormLens passes on without checking.',
+        ],
         toCore: s.toCore,
       };
     });
@@ -933,7 +934,9 @@ function flaxTrailing(a: Args, name: string, shape: readonly number[] | undefine
     const f = resolveAxes(ints(a, featureAxes), s.length, featureAxes);
     const r = resolveAxes(ints(a, name), s.length, name);
     if ((bool(a, 'use_scale') || (a.use_bias !== undefined && bool(a, 'use_bias'))) && JSON.stringify(f) !== JSON.stringify(r)) {
-      fail(`${layer} with ${featureAxes}=${pyRepr(a[featureAxes])} different from ${name}=${pyRepr(a[name])} has parameters of another shape than the normalized dims; NormLens computes it only when they agree`);
+      fail(
+        `${layer} with ${featureAxes}=${pyRepr(a[featureAxes])} different from ${name}=${pyRepr(a[name])} has parameters of another shape than the normalized dims; NormLens computes it only when they agree`,
+      );
     }
   }
   return normalized;
@@ -944,7 +947,9 @@ function flaxGroups(a: Args, channels: number, linen: boolean): number {
   const g = a.num_groups;
   const size = a.group_size;
   if ((g === null) === (size === null || size === undefined)) {
-    fail('Either `num_groups` or `group_size` should be specified. If `group_size` is to be specified, pass `num_groups=None` as argument to override the default `num_groups` value of 32.');
+    fail(
+      'Either `num_groups` or `group_size` should be specified. If `group_size` is to be specified, pass `num_groups=None` as argument to override the default `num_groups` value of 32.',
+    );
   }
   if (g === null) {
     const gs = int(a, 'group_size', 1);
@@ -978,7 +983,13 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
     form: 'module',
     params: [
       ...head(),
-      opt(p('use_running_average', linen ? 'True: use the stored averages; False: batch statistics (may also be given at call).' : 'True: use the stored averages (set by .eval()).', linen ? null : false)),
+      opt(
+        p(
+          'use_running_average',
+          linen ? 'True: use the stored averages; False: batch statistics (may also be given at call).' : 'True: use the stored averages (set by .eval()).',
+          linen ? null : false,
+        ),
+      ),
       opt(p('axis', 'The feature axis (-1 = last).', -1)),
       opt(p('momentum', 'Weight of the old average per update: ra = m·ra + (1−m)·batch.', 0.99)),
       opt(p('epsilon', 'Added to the variance before the square root.', 1e-5)),
@@ -992,7 +1003,9 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
     callParams: [
       {
         name: 'use_running_average',
-        doc: linen ? 'True: the stored averages; False: batch statistics (needs mutable=[\'batch_stats\']). Give it here or to the constructor, not both.' : 'Overrides the attribute for this call: True = stored averages, False = batch statistics.',
+        doc: linen
+          ? "True: the stored averages; False: batch statistics (needs mutable=['batch_stats']). Give it here or to the constructor, not both."
+          : 'Overrides the attribute for this call: True = stored averages, False = batch statistics.',
         default: null,
         trainWhen: false,
       },
@@ -1199,7 +1212,7 @@ const HAIKU: NormClassSpec[] = [
     roles: { momentum: 'decay_rate', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
     // __call__(inputs, is_training, test_local_stats=False, scale=None, offset=None): is_training is required.
     callParams: [{ name: 'is_training', doc: 'True: batch statistics, and the averages are updated; False: the (zero-debiased) averages.', trainWhen: true }],
-    inputShape: "(N, ..., C) for channels_last",
+    inputShape: '(N, ..., C) for channels_last',
     statistics: 'over every axis except the channel axis, for each channel',
     storedVariance: 'biased',
     source: HAIKU_SRC('batch_norm.py'),
@@ -1308,7 +1321,7 @@ const HAIKU: NormClassSpec[] = [
       p('name', 'Module name.', null),
     ],
     roles: { groups: 'groups', eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
-    inputShape: "(N, ..., C) for channels_last",
+    inputShape: '(N, ..., C) for channels_last',
     statistics: 'over each group of channels and all non-batch axes, per sample',
     source: HAIKU_SRC('group_norm.py'),
     toCore: core((a, _r, shape) => {
@@ -1347,7 +1360,7 @@ const HAIKU: NormClassSpec[] = [
       p('name', 'Module name.', null),
     ],
     roles: { eps: 'eps', scale: 'create_scale', bias: 'create_offset' },
-    inputShape: "(N, ..., C) for channels_last",
+    inputShape: '(N, ..., C) for channels_last',
     statistics: 'over the spatial axes of each sample and channel',
     source: HAIKU_SRC('layer_norm.py'),
     toCore: core((a) => ({
@@ -1442,7 +1455,7 @@ const MLX: NormClassSpec[] = [
     statistics: 'over every axis but the last, for each feature',
     storedVariance: 'unbiased',
     source: `${MLX_DOC('BatchNorm')}; stored variance unbiased from MLX 0.32.1 (biased before)`,
-    notes: ['Channels last, unlike PyTorch. Momentum follows PyTorch\'s convention (0.1 = weight of the new batch).'],
+    notes: ["Channels last, unlike PyTorch. Momentum follows PyTorch's convention (0.1 = weight of the new batch)."],
     toCore: core((a) => ({
       kind: 'batch_norm',
       numFeatures: int(a, 'num_features'),
@@ -1508,7 +1521,7 @@ const MLX: NormClassSpec[] = [
       p('dims', 'Size of the feature (last) axis.'),
       p('eps', 'Added to the variance before the square root.', 1e-5),
       p('affine', 'Learnable per-feature scale and offset.', true),
-      p('pytorch_compatible', "Group consecutive features as PyTorch does (default: feature c goes to group c mod num_groups).", false),
+      p('pytorch_compatible', 'Group consecutive features as PyTorch does (default: feature c goes to group c mod num_groups).', false),
     ],
     roles: { groups: 'num_groups', channels: 'dims', eps: 'eps', affine: 'affine' },
     inputShape: '(N, ..., dims)',
@@ -1521,7 +1534,16 @@ const MLX: NormClassSpec[] = [
       if (!bool(a, 'pytorch_compatible') && g !== 1 && g !== dims) {
         fail('GroupNorm with pytorch_compatible=False groups features c mod num_groups; NormLens computes consecutive groups only (pytorch_compatible=True)');
       }
-      return { kind: 'group_norm', numGroups: g, numChannels: dims, eps: num(a, 'eps'), hasWeight: bool(a, 'affine'), hasBias: bool(a, 'affine'), channelAxis: -1, checks: 'none' };
+      return {
+        kind: 'group_norm',
+        numGroups: g,
+        numChannels: dims,
+        eps: num(a, 'eps'),
+        hasWeight: bool(a, 'affine'),
+        hasBias: bool(a, 'affine'),
+        channelAxis: -1,
+        checks: 'none',
+      };
     }),
   },
   {
@@ -1678,7 +1700,7 @@ const PADDLE_MORE: NormClassSpec[] = [
     form: 'module',
     params: [
       p('num_channels', 'Number of channels C.'),
-      p('act', 'Activation applied to the output (e.g. \'relu\'); None = none.', null),
+      p('act', "Activation applied to the output (e.g. 'relu'); None = none.", null),
       p('is_test', 'Static graph only: inference mode. In dygraph use .eval().', false),
       p('momentum', 'Weight of the old average: moving = m·moving + (1−m)·batch.', 0.9),
       p('epsilon', 'Added to the variance before the square root.', 1e-5),
@@ -1705,7 +1727,8 @@ const PADDLE_MORE: NormClassSpec[] = [
     toCore: core((a) => {
       if (a.act !== null) fail(`BatchNorm(act=${pyRepr(a.act)}) applies an activation after normalizing; NormLens computes the normalization only (act=None)`);
       if (bool(a, 'use_global_stats')) fail('use_global_stats=True (moving statistics also in training) is not computed by NormLens; choose eval mode instead');
-      if (bool(a, 'trainable_statistics')) fail('trainable_statistics=True (batch statistics in eval mode) is not computed by NormLens; choose train mode instead');
+      if (bool(a, 'trainable_statistics'))
+        fail('trainable_statistics=True (batch statistics in eval mode) is not computed by NormLens; choose train mode instead');
       return {
         kind: 'batch_norm',
         numFeatures: int(a, 'num_channels'),

@@ -17,7 +17,6 @@ export type PyValue = number | string | boolean | null | PyValue[] | { expr: str
 export const FRAMEWORK_IDS = ['pytorch', 'keras', 'tf_keras', 'flax_linen', 'flax_nnx', 'haiku', 'mlx', 'paddle', 'jax'] as const;
 export type FrameworkId = (typeof FRAMEWORK_IDS)[number];
 
-
 export interface FrameworkInfo {
   id: FrameworkId;
   /** Human name, e.g. 'PyTorch', 'Keras 3'. */
@@ -66,7 +65,17 @@ export interface CallParam {
 }
 
 /** What a layer family computes (wider than the core's kinds: also unit/Lp normalization). */
-export const LAYER_KINDS = ['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm', 'local_response_norm', 'unit_norm', 'lp_normalize', 'standardize'] as const;
+export const LAYER_KINDS = [
+  'batch_norm',
+  'layer_norm',
+  'group_norm',
+  'instance_norm',
+  'rms_norm',
+  'local_response_norm',
+  'unit_norm',
+  'lp_normalize',
+  'standardize',
+] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];
 
 /**

@@ -119,13 +119,10 @@ function isPrefix(text: string, s: number, e: number): boolean {
   if (n === 2) {
     const a = text.charCodeAt(s) | 32;
     const b = text.charCodeAt(s + 1) | 32;
-    return (
-      (a === 98 && b === 114) || (a === 114 && b === 98) || (a === 102 && b === 114) || (a === 114 && b === 102)
-    );
+    return (a === 98 && b === 114) || (a === 114 && b === 98) || (a === 102 && b === 114) || (a === 114 && b === 102);
   }
   return false;
 }
-
 
 export class Lexer {
   readonly text: string;

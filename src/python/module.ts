@@ -150,7 +150,12 @@ export class PythonModule {
     if (!this.sem) {
       const rows = this.index.callRows();
       const text = this.index.text;
-      this.sem = analyzeSemantics(text, (o) => callStartingAt(rows, o), (o) => this.index.positionAt(o), { ...this.options, tree: this.options.model?.text === text ? this.options.model.tree : this.syntax() });
+      this.sem = analyzeSemantics(
+        text,
+        (o) => callStartingAt(rows, o),
+        (o) => this.index.positionAt(o),
+        { ...this.options, tree: this.options.model?.text === text ? this.options.model.tree : this.syntax() },
+      );
     }
     return this.sem;
   }
@@ -237,7 +242,11 @@ export class PythonModule {
       if (r && next.has(key)) r = undefined;
       // reusable when every statement kept its line (so every line number it shows stays true)
       // and none moved away from offset 0 (where a hop without a place points too)
-      const kept = r && own.every((o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from - r!.own[i].bias !== 0));
+      const kept =
+        r &&
+        own.every(
+          (o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from - r!.own[i].bias !== 0),
+        );
       if (r && kept && own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow)) stats.reused++;
       else if (r && kept) {
         // moved along their lines: the same analysis, offsets (and call rows) moved per statement
@@ -256,15 +265,27 @@ export class PythonModule {
         };
         const layers = old.layers.map((l) => {
           const i = at(l.call.range.startOffset);
-          return moveLayer(l, (o) => {
-            const j = at(o);
-            return j < 0 ? o : o + own[j].from - old.own[j].from;
-          }, i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0);
+          return moveLayer(
+            l,
+            (o) => {
+              const j = at(o);
+              return j < 0 ? o : o + own[j].from - old.own[j].from;
+            },
+            i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0,
+          );
         });
         r = { ...old, layers, own };
         stats.moved++;
       } else {
-        const sem = analyzeBlock(text, tree, b.items.map((i) => i.node), b.execEnd, callAt, pos, { ...this.options, tree });
+        const sem = analyzeBlock(
+          text,
+          tree,
+          b.items.map((i) => i.node),
+          b.execEnd,
+          callAt,
+          pos,
+          { ...this.options, tree },
+        );
         r = {
           model: sem.model,
           own,

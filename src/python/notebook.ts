@@ -49,14 +49,20 @@ export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?:
     throw new NotebookError(`not valid JSON (${(e as Error).message})`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (the JSON is ${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : `a ${typeof doc}`}; NormLens reads nbformat 4 notebooks)`);
+    throw new NotebookError(
+      `not a Jupyter notebook: no "cells" list at the top level (the JSON is ${Array.isArray(doc) ? 'a list' : doc === null ? 'null' : `a ${typeof doc}`}; NormLens reads nbformat 4 notebooks)`,
+    );
   }
   const version = (doc as { nbformat?: unknown }).nbformat;
   if (typeof version === 'number' && version < 4) {
-    throw new NotebookError(`nbformat ${version} notebook: NormLens reads nbformat 4 notebooks (Jupyter 4.0 and later, as VS Code does); convert it with \`jupyter nbconvert --to notebook --nbformat 4\``);
+    throw new NotebookError(
+      `nbformat ${version} notebook: NormLens reads nbformat 4 notebooks (Jupyter 4.0 and later, as VS Code does); convert it with \`jupyter nbconvert --to notebook --nbformat 4\``,
+    );
   }
   if (!Array.isArray((doc as { cells?: unknown }).cells)) {
-    throw new NotebookError(`not a Jupyter notebook: no "cells" list at the top level (NormLens reads nbformat 4 notebooks${typeof version === 'number' ? `; this one says nbformat ${version}` : ''})`);
+    throw new NotebookError(
+      `not a Jupyter notebook: no "cells" list at the top level (NormLens reads nbformat 4 notebooks${typeof version === 'number' ? `; this one says nbformat ${version}` : ''})`,
+    );
   }
   const raw = (doc as { cells: unknown[] }).cells;
   if (options.maxSourceChars !== undefined) {
@@ -119,7 +125,12 @@ function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): Resolved
     // ranges inside the cell move with it; one elsewhere (a partial in an earlier cell) points at the call
     const move = (r: Range): Range =>
       r.startOffset >= base && r.endOffset <= end
-        ? { start: { line: r.start.line - baseLine, character: r.start.character }, end: { line: r.end.line - baseLine, character: r.end.character }, startOffset: r.startOffset - base, endOffset: r.endOffset - base }
+        ? {
+            start: { line: r.start.line - baseLine, character: r.start.character },
+            end: { line: r.end.line - baseLine, character: r.end.character },
+            startOffset: r.startOffset - base,
+            endOffset: r.endOffset - base,
+          }
         : move(anchor);
     const rebase = (v: unknown): unknown => {
       if (Array.isArray(v)) return v.map(rebase);

@@ -99,7 +99,7 @@ export class BindingTimeline {
 /** The framework class a callee written at `at` denotes, if any. */
 export function specAt(callee: string, at: number, timeline: BindingTimeline, cell = 0): NormClassSpec | null {
   const q = timeline.qualify(callee, cell, at);
-  return q === null ? null : findByQualifiedName(q) ?? null;
+  return q === null ? null : (findByQualifiedName(q) ?? null);
 }
 
 /** The layer a call creates, or null when it is not a known normalization class. */

@@ -8,17 +8,63 @@
  */
 import type { PyValue } from '../frameworks/types';
 import { Lexer, Op, Tok } from './lexer';
-import { AS, CallTable, CS, C_ARG_COUNT, C_ARG_FIRST, C_CALLEE_END, C_END, C_FLAGS, C_NAME_START, C_PARENT, C_PARENT_ARG, C_START, F_COMPLETE, F_HAS_PARENT, F_WHOLE_ARG } from './table';
+import {
+  AS,
+  CallTable,
+  CS,
+  C_ARG_COUNT,
+  C_ARG_FIRST,
+  C_CALLEE_END,
+  C_END,
+  C_FLAGS,
+  C_NAME_START,
+  C_PARENT,
+  C_PARENT_ARG,
+  C_START,
+  F_COMPLETE,
+  F_HAS_PARENT,
+  F_WHOLE_ARG,
+} from './table';
 import type { ImportBinding, Position, Range, Rebinding, ScanError } from './types';
 
 const KEYWORDS = new Set([
-  'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del',
-  'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal',
-  'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield',
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
 ]);
-const COMPOUND = new Set([
-  'if', 'elif', 'else', 'while', 'for', 'try', 'except', 'finally', 'with', 'def', 'class', 'async', 'match', 'case',
-]);
+const COMPOUND = new Set(['if', 'elif', 'else', 'while', 'for', 'try', 'except', 'finally', 'with', 'def', 'class', 'async', 'match', 'case']);
 /** Deepest literal nesting evaluated; deeper values are kept as text. */
 const MAX_LITERAL_DEPTH = 64;
 
@@ -67,7 +113,6 @@ interface LineCall {
   target: string | undefined;
   argCount: number;
 }
-
 
 /** Python compares identifiers after NFKC normalization; ASCII ones are already normal. */
 function nfkc(s: string): string {
@@ -126,8 +171,7 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
   let aux = lx.aux;
   const tokText = (i: number) => text.slice(ts[i], te[i]);
   const isOp = (i: number, code: number) => kind[i] === Tok.Op && op[i] === code;
-  const isName = (i: number, s: string) =>
-    kind[i] === Tok.Name && te[i] - ts[i] === s.length && text.startsWith(s, ts[i]);
+  const isName = (i: number, s: string) => kind[i] === Tok.Name && te[i] - ts[i] === s.length && text.startsWith(s, ts[i]);
 
   const stack: Entry[] = [];
   const pool: Entry[] = [];
@@ -153,7 +197,20 @@ export function scanRegion(text: string, start: number, lineBase: number, stop?:
     const k1 = kind[1];
     if (k1 === Tok.Op) {
       const o = op[1];
-      if (o === Op.Dot || o === Op.Equal || o === Op.Colon || o === Op.Comma || o === Op.Aug || o === Op.RPar || o === Op.RSqb || o === Op.RBrace || o === Op.EqEq || o === Op.NotEq || o === Op.Other) return;
+      if (
+        o === Op.Dot ||
+        o === Op.Equal ||
+        o === Op.Colon ||
+        o === Op.Comma ||
+        o === Op.Aug ||
+        o === Op.RPar ||
+        o === Op.RSqb ||
+        o === Op.RBrace ||
+        o === Op.EqEq ||
+        o === Op.NotEq ||
+        o === Op.Other
+      )
+        return;
     }
     let depth = 0;
     let guard = -1;
@@ -806,7 +863,16 @@ export function parseNumber(t: string): number | null {
 }
 
 const SIMPLE: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
 };
 
 /** Python escape sequences of a (non-raw, text) string body; null for \N{...}. */

@@ -48,14 +48,14 @@ export class CallTable {
 
   reserveCalls(n: number): void {
     if (n * CS <= this.c.length) return;
-    const b = new Int32Array(Math.max(n, this.c.length / CS * 2) * CS);
+    const b = new Int32Array(Math.max(n, (this.c.length / CS) * 2) * CS);
     b.set(this.c.subarray(0, this.n * CS));
     this.c = b;
   }
 
   reserveArgs(n: number): void {
     if (n * AS <= this.a.length) return;
-    const b = new Int32Array(Math.max(n, this.a.length / AS * 2) * AS);
+    const b = new Int32Array(Math.max(n, (this.a.length / AS) * 2) * AS);
     b.set(this.a.subarray(0, this.na * AS));
     this.a = b;
     const st = new Uint8Array(b.length / AS);

@@ -46,7 +46,16 @@ export interface Series {
 }
 
 /** A line chart over x = 0..n-1 (or the given x labels), with an optional log-scale x axis. */
-export function lineChart(opts: { series: Series[]; title: string; xLabels?: string[]; xTitle: string; yTitle: string; width?: number; height?: number; notes?: { index: number; text: string }[] }): string {
+export function lineChart(opts: {
+  series: Series[];
+  title: string;
+  xLabels?: string[];
+  xTitle: string;
+  yTitle: string;
+  width?: number;
+  height?: number;
+  notes?: { index: number; text: string }[];
+}): string {
   const W = opts.width ?? 420;
   const H = opts.height ?? 170;
   const L = 58;
@@ -58,10 +67,20 @@ export function lineChart(opts: { series: Series[]; title: string; xLabels?: str
   let n = 0;
   for (const s of opts.series) {
     n = Math.max(n, s.values.length);
-    for (const v of s.values) if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const v of s.values)
+      if (v !== null && Number.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
   }
-  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
-  if (hi - lo < 1e-9) { hi += 0.5; lo -= 0.5; }
+  if (!Number.isFinite(lo)) {
+    lo = 0;
+    hi = 1;
+  }
+  if (hi - lo < 1e-9) {
+    hi += 0.5;
+    lo -= 0.5;
+  }
   const padY = (hi - lo) * 0.08;
   lo -= padY;
   hi += padY;
@@ -86,7 +105,10 @@ export function lineChart(opts: { series: Series[]; title: string; xLabels?: str
     let d = '';
     let pen = false;
     s.values.forEach((v, i) => {
-      if (v === null || !Number.isFinite(v)) { pen = false; return; }
+      if (v === null || !Number.isFinite(v)) {
+        pen = false;
+        return;
+      }
       d += `${pen ? 'L' : 'M'}${n2(x(i))} ${n2(y(v))}`;
       pen = true;
     });
@@ -134,9 +156,10 @@ export function cubeSvg(m: CubeMethod, labels: { n: string; c: string; s: string
   }
   const tw = ox + W + D * kx + 6;
   const th = oy + Hh + 26;
-  const text = `<text class="tick" x="${ox + W / 2}" y="${oy + Hh + 12}" text-anchor="middle">${esc(labels.c)}</text>`
-    + `<text class="tick" x="${ox - 3}" y="${oy + Hh / 2}" text-anchor="end" transform="rotate(-90 ${ox - 3} ${oy + Hh / 2})">${esc(labels.s)}</text>`
-    + `<text class="tick" x="${ox + W + (D * kx) / 2 + 4}" y="${oy - (D * ky) / 2 - 2}">${esc(labels.n)}</text>`;
+  const text =
+    `<text class="tick" x="${ox + W / 2}" y="${oy + Hh + 12}" text-anchor="middle">${esc(labels.c)}</text>` +
+    `<text class="tick" x="${ox - 3}" y="${oy + Hh / 2}" text-anchor="end" transform="rotate(-90 ${ox - 3} ${oy + Hh / 2})">${esc(labels.s)}</text>` +
+    `<text class="tick" x="${ox + W + (D * kx) / 2 + 4}" y="${oy - (D * ky) / 2 - 2}">${esc(labels.n)}</text>`;
   const aria = m.available ? `${m.title}: ${m.groupSize} elements share the hovered element's statistics` : `${m.title}: not computed for this input`;
   return `<svg class="chart cube" viewBox="0 0 ${n2(tw + 8)} ${n2(th)}" role="img" aria-label="${esc(aria)}">${cells}${text}</svg>`;
 }

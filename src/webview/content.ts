@@ -48,13 +48,17 @@ export function exerciseFeedback(answer: string, ins: Insights, noise: NoiseView
   const big = noise.points[noise.points.length - 1];
   const evidence: string[] = [];
   if (ins.batchNormCrossTalk !== null && ins.layerNormCrossTalk !== null) {
-    evidence.push(`Replacing every other sample in this batch changed BatchNorm's output for sample 0 by up to <strong>${fmt(ins.batchNormCrossTalk)}</strong>, and LayerNorm's by <strong>${fmt(ins.layerNormCrossTalk)}</strong>: a token's LayerNorm output depends only on that token.`);
+    evidence.push(
+      `Replacing every other sample in this batch changed BatchNorm's output for sample 0 by up to <strong>${fmt(ins.batchNormCrossTalk)}</strong>, and LayerNorm's by <strong>${fmt(ins.layerNormCrossTalk)}</strong>: a token's LayerNorm output depends only on that token.`,
+    );
   }
   if (two !== undefined && two !== null && big.meanError !== null) {
     evidence.push(`The batch-size chart: the batch mean is off by ${fmt(two)} (RMS) at batch 2 and ${fmt(big.meanError)} at batch ${big.batch}.`);
   }
   if (one) evidence.push(`With a single example BatchNorm cannot train at all: “${esc(one)}”.`);
-  evidence.push('The train-vs-eval section shows the same input giving different outputs in training and in inference until the running statistics match the data — LayerNorm computes the same thing in both modes.');
+  evidence.push(
+    'The train-vs-eval section shows the same input giving different outputs in training and in inference until the running statistics match the data — LayerNorm computes the same thing in both modes.',
+  );
   const list = `<ul>${evidence.map((e) => `<li>${e}</li>`).join('')}</ul>`;
   switch (answer) {
     case 'batch':

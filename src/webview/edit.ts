@@ -26,8 +26,20 @@ export const PRESET_SHAPES: Record<Layout, number[]> = { BSD: [4, 3, 2], NCL: [4
 
 export function initialState(framework: FrameworkId = 'pytorch'): PanelState {
   return {
-    version: 1, framework, layout: 'BSD', shape: [4, 3, 2], data: seedExampleData(), eps: null, gamma: 1, beta: 0,
-    groups: 1, momentum: null, seed: 1, trainSteps: 0, focus: 'batch_norm', answer: null,
+    version: 1,
+    framework,
+    layout: 'BSD',
+    shape: [4, 3, 2],
+    data: seedExampleData(),
+    eps: null,
+    gamma: 1,
+    beta: 0,
+    groups: 1,
+    momentum: null,
+    seed: 1,
+    trainSteps: 0,
+    focus: 'batch_norm',
+    answer: null,
   };
 }
 
@@ -110,11 +122,12 @@ export function parseNested(text: string): { ok: true; shape: number[]; data: nu
       pos++;
       if (count === 0) return `Empty list at ${at(path)}.`;
       if (dims[depth] === undefined) dims[depth] = count;
-      else if (dims[depth] !== count) return `Ragged array: ${at(path)} has ${count} ${count === 1 ? "entry" : "entries"} but the lists before it at that depth have ${dims[depth]}.`;
+      else if (dims[depth] !== count)
+        return `Ragged array: ${at(path)} has ${count} ${count === 1 ? 'entry' : 'entries'} but the lists before it at that depth have ${dims[depth]}.`;
       return null;
     }
     const m = /^[^,\])[(\s]+/.exec(src.slice(pos, pos + 64));
-    const token = m ? m[0] : src[pos] ?? '';
+    const token = m ? m[0] : (src[pos] ?? '');
     const v = parseNumber(token);
     if (v === null) return `${at(path)} is "${token}", which is not a number.`;
     if (leafDepth === -1) leafDepth = depth;
@@ -136,9 +149,11 @@ export function pasteArray(state: PanelState, text: string): Edit {
   const p = parseNested(text);
   if (!p.ok) return refuse(p.message);
   const rank = p.shape.length;
-  const layout: Layout = rank === 4 ? 'NCHW' : rank === 3 ? state.layout === 'NCHW' ? 'BSD' : state.layout : state.layout;
+  const layout: Layout = rank === 4 ? 'NCHW' : rank === 3 ? (state.layout === 'NCHW' ? 'BSD' : state.layout) : state.layout;
   if (rank !== 3 && rank !== 4) {
-    return refuse(`The pasted array has shape [${p.shape.join(', ')}] (${rank} dimensions); the panel takes 3 dimensions (N, C, L) or (batch, seq, dim), or 4 (N, C, H, W).`);
+    return refuse(
+      `The pasted array has shape [${p.shape.join(', ')}] (${rank} dimensions); the panel takes 3 dimensions (N, C, L) or (batch, seq, dim), or 4 (N, C, H, W).`,
+    );
   }
   const problem = shapeProblem(layout, p.shape);
   if (problem) return refuse(problem);
@@ -203,9 +218,13 @@ export function applyOpenRequest(state: PanelState, req: OpenRequest, classes: N
       if (dims.length === 1) {
         shape = s.layout === 'BSD' ? [s.shape[0], s.shape[1], dims[0]] : [4, 3, dims[0]];
         layout = 'BSD';
+      } else if (dims.length === 2) {
+        layout = 'NCL';
+        shape = [2, dims[0], dims[1]];
+      } else {
+        layout = 'NCHW';
+        shape = [2, dims[0], dims[1], dims[2]];
       }
-      else if (dims.length === 2) { layout = 'NCL'; shape = [2, dims[0], dims[1]]; }
-      else { layout = 'NCHW'; shape = [2, dims[0], dims[1], dims[2]]; }
     } else notes.push('normalized_shape is not a literal list of whole numbers; the example keeps its shape.');
   }
   // Per-channel layers start from the preset of their input's rank: (N, C, H, W) for a 2-D layer

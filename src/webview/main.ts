@@ -14,8 +14,18 @@ import { applyOpenRequest, applyPreset, initialState, parseNumber, pasteArray, r
 import type { Edit } from './edit';
 import { FRAMEWORK_LIST, NORM_CLASSES, profileFor } from './tableData';
 import {
-  AXIS_NAMES, METHOD_TITLES, MAX_TRAIN_STEPS, NOISE_BATCH_SIZES, PALETTE_SIZE, channelAxisOf, computeInsights, computeNoise,
-  computeTraining, computeView, cubeView, divisors,
+  AXIS_NAMES,
+  METHOD_TITLES,
+  MAX_TRAIN_STEPS,
+  NOISE_BATCH_SIZES,
+  PALETTE_SIZE,
+  channelAxisOf,
+  computeInsights,
+  computeNoise,
+  computeTraining,
+  computeView,
+  cubeView,
+  divisors,
 } from './viewModel';
 import type { Env, GridView, Histogram, MethodView, NoiseView, View } from './viewModel';
 import { cubeSvg, esc, fmt, histogramSvg, lineChart } from './charts';
@@ -70,10 +80,17 @@ function skeleton(): void {
   app.removeAttribute('aria-busy');
   const fwOptions = FRAMEWORK_LIST.map((f) => `<vscode-option value="${f.id}">${esc(f.name)}</vscode-option>`).join('');
   app.append(
-    h('header', { class: 'top' }, `
+    h(
+      'header',
+      { class: 'top' },
+      `
       <h1>Compare normalizations</h1>
-      <p class="lede">One input, five normalizations, computed live. Hover or focus an element to see which elements share its statistics in every method.</p>`),
-    h('section', { class: 'controls', 'aria-label': 'Input and settings' }, `
+      <p class="lede">One input, five normalizations, computed live. Hover or focus an element to see which elements share its statistics in every method.</p>`,
+    ),
+    h(
+      'section',
+      { class: 'controls', 'aria-label': 'Input and settings' },
+      `
       <div class="row">
         <label class="field">Framework
           <vscode-single-select id="framework" aria-label="Framework (sets defaults and conventions)">${fwOptions}</vscode-single-select></label>
@@ -96,23 +113,39 @@ function skeleton(): void {
         <textarea id="paste-text" rows="3" cols="60" aria-label="Nested array to use as input" placeholder="[[[1, 2], [3, 4], [5, 6]], [[2, 3], [4, 5], [6, 7]]]"></textarea>
         <vscode-button id="paste-apply">Use this array</vscode-button>
       </details>
-      <div id="message" role="status" aria-live="polite"></div>`),
-    h('section', { class: 'input', 'aria-labelledby': 'input-h' }, `
+      <div id="message" role="status" aria-live="polite"></div>`,
+    ),
+    h(
+      'section',
+      { class: 'input', 'aria-labelledby': 'input-h' },
+      `
       <h2 id="input-h">Input <span id="input-shape" class="muted"></span></h2>
       <div class="row" role="radiogroup" aria-label="Colour the input by the statistics groups of">Colour by:
         ${PANEL_METHODS.map((m) => `<label class="radio"><input type="radio" name="focus" value="${m}"> ${METHOD_TITLES[m]}</label>`).join('')}
       </div>
       <p id="focus-over" class="muted"></p>
-      <div class="input-wrap"><div id="input-grid" class="grid-host"></div><div id="input-hist" class="hist-host"></div></div>`),
-    h('section', { class: 'compare', 'aria-labelledby': 'compare-h' }, `
+      <div class="input-wrap"><div id="input-grid" class="grid-host"></div><div id="input-hist" class="hist-host"></div></div>`,
+    ),
+    h(
+      'section',
+      { class: 'compare', 'aria-labelledby': 'compare-h' },
+      `
       <h2 id="compare-h">Side by side (training mode: batch statistics)</h2>
       <vscode-button id="copy" secondary aria-label="Copy the input and every output as JSON">Copy as JSON</vscode-button>
-      <div id="cards" class="cards"></div>`),
-    h('section', { class: 'cubes', 'aria-labelledby': 'cube-h' }, `
+      <div id="cards" class="cards"></div>`,
+    ),
+    h(
+      'section',
+      { class: 'cubes', 'aria-labelledby': 'cube-h' },
+      `
       <h2 id="cube-h">Which elements share statistics</h2>
       <p class="muted" id="cube-caption"></p>
-      <div id="cube-row" class="cube-row"></div>`),
-    h('section', { class: 'train', 'aria-labelledby': 'train-h' }, `
+      <div id="cube-row" class="cube-row"></div>`,
+    ),
+    h(
+      'section',
+      { class: 'train', 'aria-labelledby': 'train-h' },
+      `
       <h2 id="train-h">Train vs eval: running statistics</h2>
       <p id="train-text" class="muted"></p>
       <div class="buttons">
@@ -121,15 +154,28 @@ function skeleton(): void {
       </div>
       <div id="train-legend" class="legend"></div>
       <div class="chart-pair"><div id="train-mean"></div><div id="train-var"></div></div>
-      <div id="train-eval"></div>`),
-    h('section', { class: 'noise', 'aria-labelledby': 'noise-h' }, `
+      <div id="train-eval"></div>`,
+    ),
+    h(
+      'section',
+      { class: 'noise', 'aria-labelledby': 'noise-h' },
+      `
       <h2 id="noise-h">Batch dependency: small batches, noisy statistics</h2>
-      <div id="noise-chart"></div><div id="noise-text"></div>`),
-    h('section', { class: 'exercise', 'aria-labelledby': 'ex-h' }, `
+      <div id="noise-chart"></div><div id="noise-text"></div>`,
+    ),
+    h(
+      'section',
+      { class: 'exercise', 'aria-labelledby': 'ex-h' },
+      `
       <h2 id="ex-h">Exercise</h2><p class="question">${esc(EXERCISE.question)}</p>
       <div role="radiogroup" aria-label="Answers" id="answers">${EXERCISE.options.map((o) => `<label class="answer"><input type="radio" name="answer" value="${o.id}"> ${esc(o.text)}</label>`).join('')}</div>
-      <div id="feedback" aria-live="polite"></div>`),
-    h('section', { class: 'notes', 'aria-labelledby': 'notes-h' }, `<h2 id="notes-h">Notes</h2>${NOTES.map((n) => `<h3>${esc(n.title)}</h3><p>${esc(n.text)}</p>${n.title === PLACEMENT_NOTE ? '<p id="notes-placement" class="placement"></p>' : ''}`).join('')}<p id="notes-computed" class="muted"></p>`),
+      <div id="feedback" aria-live="polite"></div>`,
+    ),
+    h(
+      'section',
+      { class: 'notes', 'aria-labelledby': 'notes-h' },
+      `<h2 id="notes-h">Notes</h2>${NOTES.map((n) => `<h3>${esc(n.title)}</h3><p>${esc(n.text)}</p>${n.title === PLACEMENT_NOTE ? '<p id="notes-placement" class="placement"></p>' : ''}`).join('')}<p id="notes-computed" class="muted"></p>`,
+    ),
   );
   wire();
 }
@@ -202,17 +248,30 @@ function wire(): void {
   }
   const shape = $<HTMLInputElement>('shape');
   shape.addEventListener('change', () => {
-    const parts = shape.value.replace(/[[\]()]/g, '').split(/[\s,×x]+/).filter(Boolean);
+    const parts = shape.value
+      .replace(/[[\]()]/g, '')
+      .split(/[\s,×x]+/)
+      .filter(Boolean);
     const dims = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
-    if (dims.some((d) => Number.isNaN(d))) return commit({ ok: false, message: `Shape "${truncateText(shape.value, 40)}" should be whole numbers separated by commas, e.g. 4, 3, 2.` });
+    if (dims.some((d) => Number.isNaN(d)))
+      return commit({ ok: false, message: `Shape "${truncateText(shape.value, 40)}" should be whole numbers separated by commas, e.g. 4, 3, 2.` });
     commit(reshape(state, dims));
   });
   setNumberField('eps', (v) => (v !== null && v < 0 ? { ok: false, message: 'ε must be ≥ 0.' } : { ok: true, state: { ...state, eps: v } }), true);
   setNumberField('gamma', (v) => ({ ok: true, state: { ...state, gamma: v ?? 1 } }), false);
   setNumberField('beta', (v) => ({ ok: true, state: { ...state, beta: v ?? 0 } }), false);
-  setNumberField('momentum', (v) => (v !== null && (v < 0 || v > 1) ? { ok: false, message: 'Momentum must be within [0, 1].' } : { ok: true, state: { ...state, momentum: v, trainSteps: 0 } }), true);
+  setNumberField(
+    'momentum',
+    (v) =>
+      v !== null && (v < 0 || v > 1)
+        ? { ok: false, message: 'Momentum must be within [0, 1].' }
+        : { ok: true, state: { ...state, momentum: v, trainSteps: 0 } },
+    true,
+  );
   setNumberField('seed', (v) => randomize(state, v ?? 0), false);
-  $('groups').addEventListener('change', () => commit({ ok: true, state: { ...state, groups: Number(($('groups') as HTMLSelectElement).value), focus: 'group_norm' } }));
+  $('groups').addEventListener('change', () =>
+    commit({ ok: true, state: { ...state, groups: Number(($('groups') as HTMLSelectElement).value), focus: 'group_norm' } }),
+  );
   $('copy').addEventListener('click', () => {
     const nest = (data: ArrayLike<number>, shape: number[]): unknown => {
       if (shape.length === 1) return Array.from(data);
@@ -312,7 +371,8 @@ function gridHtml(g: GridView, values: ArrayLike<number>, groups: Int32Array | n
     }
     out += '</tbody></table>';
   }
-  if (g.truncated) out += `<p class="muted">Showing ${g.shown.toLocaleString('en-US')} of ${g.total.toLocaleString('en-US')} elements (first rows and columns of each block); statistics, histograms and the cube cover all of them.</p>`;
+  if (g.truncated)
+    out += `<p class="muted">Showing ${g.shown.toLocaleString('en-US')} of ${g.total.toLocaleString('en-US')} elements (first rows and columns of each block); statistics, histograms and the cube cover all of them.</p>`;
   return out;
 }
 
@@ -334,7 +394,11 @@ function renderControls(): void {
   put('shape', state.shape.join(', '));
   const e = env();
   const short = (x: number) => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential() : String(x));
-  const epsDefaults = [...new Set(PANEL_METHODS.map((m) => (e.profile.methods[m] ?? e.fallback.methods[m])?.eps).map((x) => (x === null ? 'None' : x === undefined ? '?' : short(x))))];
+  const epsDefaults = [
+    ...new Set(
+      PANEL_METHODS.map((m) => (e.profile.methods[m] ?? e.fallback.methods[m])?.eps).map((x) => (x === null ? 'None' : x === undefined ? '?' : short(x))),
+    ),
+  ];
   put('eps', state.eps === null ? '' : String(state.eps));
   $<HTMLInputElement>('eps').placeholder = epsDefaults.join(' / ');
   $<HTMLInputElement>('eps').title = `Empty: each method uses ${e.profile.name}'s default (${epsDefaults.join(' / ')})`;
@@ -348,7 +412,9 @@ function renderControls(): void {
   const C = state.shape[channelAxisOf(state.layout)];
   const sel = $<HTMLSelectElement>('groups');
   const opts = [...new Set([...divisors(C), state.groups, ...(C > 1 ? [2, 3, 4, 8, 32].filter((g) => g <= Math.max(C, 32)) : [])])].sort((a, b) => a - b);
-  sel.innerHTML = opts.map((g) => `<option value="${g}"${g === state.groups ? ' selected' : ''}>${g}${C % g === 0 ? '' : ' (does not divide C)'}</option>`).join('');
+  sel.innerHTML = opts
+    .map((g) => `<option value="${g}"${g === state.groups ? ' selected' : ''}>${g}${C % g === 0 ? '' : ' (does not divide C)'}</option>`)
+    .join('');
   for (const r of all<HTMLInputElement>('input[name=focus]')) r.checked = r.value === state.focus;
   for (const r of all<HTMLInputElement>('input[name=answer]')) r.checked = r.value === state.answer;
   for (const b of all<HTMLElement>('[data-layout]')) b.toggleAttribute('secondary', b.dataset.layout !== state.layout);
@@ -366,7 +432,10 @@ class GridRenderer {
   private index = new Int32Array(0);
   /** Value each shown cell displays, so unchanged cells are not touched. */
   private shown = new Float64Array(0);
-  constructor(private readonly host: HTMLElement, private readonly editable: boolean) {}
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly editable: boolean,
+  ) {}
 
   update(g: GridView, values: ArrayLike<number>, groups: Int32Array | null, name: string): void {
     const key = `${state.layout}|${state.shape.join(',')}|${name}`;
@@ -404,7 +473,11 @@ class HistogramView {
   private lo: SVGTextElement | null = null;
   private hi: SVGTextElement | null = null;
   private svg: SVGSVGElement | null = null;
-  constructor(private readonly host: HTMLElement, private readonly title: string, private readonly cls: string) {}
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly title: string,
+    private readonly cls: string,
+  ) {}
 
   update(hist: Histogram): void {
     const bins = hist.counts.length;
@@ -425,7 +498,8 @@ class HistogramView {
       const bh = hist.maxCount ? ((H - pad) * c) / hist.maxCount : 0;
       this.bars[i].setAttribute('y', (H - pad - bh).toFixed(1));
       this.bars[i].setAttribute('height', bh.toFixed(1));
-      this.titles[i].textContent = `${c} value${c === 1 ? '' : 's'} in [${fmt(hist.min + ((hist.max - hist.min) * i) / bins)}, ${fmt(hist.min + ((hist.max - hist.min) * (i + 1)) / bins)})`;
+      this.titles[i].textContent =
+        `${c} value${c === 1 ? '' : 's'} in [${fmt(hist.min + ((hist.max - hist.min) * i) / bins)}, ${fmt(hist.min + ((hist.max - hist.min) * (i + 1)) / bins)})`;
     }
     this.lo!.textContent = fmt(hist.min);
     this.hi!.textContent = fmt(hist.max);
@@ -445,7 +519,8 @@ class StatsView {
     const values = m.stats.flatMap((r) => (isRms ? [r.variance, r.rms!] : [r.mean, r.variance]));
     if (key !== this.key) {
       let html = `<table class="stats"><caption>${m.groupCount} group${m.groupCount === 1 ? '' : 's'} of ${m.stats[0]?.count ?? 0} elements</caption><thead><tr><th scope="col">group</th>${isRms ? '<th scope="col">mean square</th><th scope="col">RMS</th>' : '<th scope="col">mean</th><th scope="col">variance</th>'}</tr></thead><tbody>`;
-      for (const st of m.stats) html += `<tr><td><span class="swatch ${groupClass(st.group)}"></span>${esc(st.label)}</td><td class="num"></td><td class="num"></td></tr>`;
+      for (const st of m.stats)
+        html += `<tr><td><span class="swatch ${groupClass(st.group)}"></span>${esc(st.label)}</td><td class="num"></td><td class="num"></td></tr>`;
       html += '</tbody></table>';
       if (m.statsTruncated) html += `<p class="muted">First ${m.stats.length} of ${m.groupCount} groups.</p>`;
       this.host.innerHTML = html;
@@ -480,7 +555,10 @@ function renderInput(): void {
   inputHist.update(view.inputHistogram);
 }
 
-const cardParts = new Map<PanelMethod, { head: HTMLElement; grid: GridRenderer; gridHost: HTMLElement; body: HTMLElement; stats: StatsView; hist: HistogramView; card: HTMLElement }>();
+const cardParts = new Map<
+  PanelMethod,
+  { head: HTMLElement; grid: GridRenderer; gridHost: HTMLElement; body: HTMLElement; stats: StatsView; hist: HistogramView; card: HTMLElement }
+>();
 function renderCards(): void {
   const e = env();
   const host = $('cards');
@@ -496,13 +574,22 @@ function renderCards(): void {
       body.append(statsHost, h('div', { class: 'muted' }, 'Output histogram'), histHost);
       card.append(head, gridHost, body);
       host.append(card);
-      parts = { card, head, gridHost, body, grid: new GridRenderer(gridHost, false), stats: new StatsView(statsHost), hist: new HistogramView(histHost, `${m.title} output`, `bar ${m.method}`) };
+      parts = {
+        card,
+        head,
+        gridHost,
+        body,
+        grid: new GridRenderer(gridHost, false),
+        stats: new StatsView(statsHost),
+        hist: new HistogramView(histHost, `${m.title} output`, `bar ${m.method}`),
+      };
       cardParts.set(m.method, parts);
     }
     parts.card.classList.toggle('focused', m.method === state.focus);
     let head = `<h3>${esc(m.title)}${m.className ? ` <code>${esc(m.className)}</code>` : ''}</h3><p class="over">${esc(m.over)}</p>`;
     const spec = m.spec as { eps?: number | null } | null;
-    if (spec && 'eps' in spec) head += `<p class="muted">ε = ${spec.eps === null ? 'None (float32 eps)' : esc(String(spec.eps))}${m.method === 'batch_norm' ? ` · ${esc(e.profile.name)} stores ${e.profile.storedVariance} running_var` : ''}</p>`;
+    if (spec && 'eps' in spec)
+      head += `<p class="muted">ε = ${spec.eps === null ? 'None (float32 eps)' : esc(String(spec.eps))}${m.method === 'batch_norm' ? ` · ${esc(e.profile.name)} stores ${e.profile.storedVariance} running_var` : ''}</p>`;
     for (const n of m.notes) head += `<p class="note">${esc(n)}</p>`;
     if (m.problem) head += `<p class="problem" role="alert">${esc(m.problem)}</p>`;
     if (parts.head.innerHTML !== head) parts.head.innerHTML = head;
@@ -524,8 +611,14 @@ function renderCubes(): void {
   if (cubeKey && cubeKey.hovered === hovered && cubeKey.groups.every((g, k) => g === groups[k])) return;
   cubeKey = { groups, hovered };
   const cv = cubeView(view, hovered);
-  $('cube-caption').textContent = `The tensor as an ${cv.labels.n} × ${cv.labels.c} × ${cv.labels.s} cube (${cv.dims.n} × ${cv.dims.c} × ${cv.dims.s}). Each face is a slice through the element [${coordsLabel(cv.hovered.index)}]: front at ${cv.labels.n}=${cv.hovered.n}, top at ${cv.labels.s}=${cv.hovered.s}, side at ${cv.labels.c}=${cv.hovered.c}. Shaded cells share its mean and variance. Hover or focus any element to move it.`;
-  $('cube-row').innerHTML = cv.methods.map((m) => `<figure class="cube-fig"><figcaption>${esc(m.title)}<br><span class="muted">${m.available ? `${m.groupSize} element${m.groupSize === 1 ? '' : 's'} share` : 'not computed'}</span></figcaption>${cubeSvg(m, cv.labels)}</figure>`).join('');
+  $('cube-caption').textContent =
+    `The tensor as an ${cv.labels.n} × ${cv.labels.c} × ${cv.labels.s} cube (${cv.dims.n} × ${cv.dims.c} × ${cv.dims.s}). Each face is a slice through the element [${coordsLabel(cv.hovered.index)}]: front at ${cv.labels.n}=${cv.hovered.n}, top at ${cv.labels.s}=${cv.hovered.s}, side at ${cv.labels.c}=${cv.hovered.c}. Shaded cells share its mean and variance. Hover or focus any element to move it.`;
+  $('cube-row').innerHTML = cv.methods
+    .map(
+      (m) =>
+        `<figure class="cube-fig"><figcaption>${esc(m.title)}<br><span class="muted">${m.available ? `${m.groupSize} element${m.groupSize === 1 ? '' : 's'} share` : 'not computed'}</span></figcaption>${cubeSvg(m, cv.labels)}</figure>`,
+    )
+    .join('');
   for (const cell of all('.hovered')) cell.classList.remove('hovered');
   for (const cell of all(`[data-i="${cv.hovered.index}"]`)) cell.parentElement?.classList.add('hovered');
 }
@@ -533,7 +626,8 @@ function renderCubes(): void {
 function renderTraining(): void {
   const e = env();
   const t = computeTraining(state, e);
-  $('train-text').textContent = `${t.momentumText}. Batches of shape [${t.batchShape.join(', ')}] are drawn with each channel's mean and variance taken from the input; dashed lines are those targets. ${t.steps} batch${t.steps === 1 ? '' : 'es'} so far (num_batches_tracked = ${t.numBatchesTracked}).`;
+  $('train-text').textContent =
+    `${t.momentumText}. Batches of shape [${t.batchShape.join(', ')}] are drawn with each channel's mean and variance taken from the input; dashed lines are those targets. ${t.steps} batch${t.steps === 1 ? '' : 'es'} so far (num_batches_tracked = ${t.numBatchesTracked}).`;
   if (t.problem) {
     $('train-mean').innerHTML = `<p class="problem">${esc(t.problem)}</p>`;
     $('train-var').innerHTML = '';
@@ -541,15 +635,30 @@ function renderTraining(): void {
     return;
   }
   const ch = AXIS_NAMES[state.layout][channelAxisOf(state.layout)];
-  const seriesOf = (vals: number[][], targets: number[]) => vals.flatMap((v, k) => [
-    { label: `running ${ch}=${t.channels[k]}`, values: v, cls: `s${k}` },
-    { label: `target ${ch}=${t.channels[k]}`, values: v.map(() => targets[k]), cls: `s${k}`, dashed: true },
-  ]);
-  $('train-legend').innerHTML = `${t.channels.map((c, k) => `<span class="key s${k}"></span>${esc(ch)}=${c}`).join(' ')} <span class="key dashed"></span>target (the data's)`;
-  $('train-mean').innerHTML = lineChart({ series: seriesOf(t.runningMean, t.targetMean), title: 'running_mean per channel by training step', xTitle: 'batches', yTitle: 'running_mean' });
-  $('train-var').innerHTML = lineChart({ series: seriesOf(t.runningVar, t.targetVar), title: 'running_var per channel by training step', xTitle: 'batches', yTitle: 'running_var' });
-  const rows = t.evalSample.map((s) => `<tr><td>${fmt(s.input)}</td><td>${fmt(s.train)}</td><td>${fmt(s.eval)}</td><td>${fmt(s.eval - s.train)}</td></tr>`).join('');
-  $('train-eval').innerHTML = `<p>Eval on a new batch from the same data: the same input normalized with its own batch statistics (train) and with the running statistics (eval) differs by up to <strong id="eval-max">${fmt(t.evalMaxAbsDiff!)}</strong> (mean |difference| ${fmt(t.evalMeanAbsDiff!)}).${t.steps === 0 ? ' Running statistics still hold their initial values (mean 0, variance 1): train some batches.' : ''}</p>
+  const seriesOf = (vals: number[][], targets: number[]) =>
+    vals.flatMap((v, k) => [
+      { label: `running ${ch}=${t.channels[k]}`, values: v, cls: `s${k}` },
+      { label: `target ${ch}=${t.channels[k]}`, values: v.map(() => targets[k]), cls: `s${k}`, dashed: true },
+    ]);
+  $('train-legend').innerHTML =
+    `${t.channels.map((c, k) => `<span class="key s${k}"></span>${esc(ch)}=${c}`).join(' ')} <span class="key dashed"></span>target (the data's)`;
+  $('train-mean').innerHTML = lineChart({
+    series: seriesOf(t.runningMean, t.targetMean),
+    title: 'running_mean per channel by training step',
+    xTitle: 'batches',
+    yTitle: 'running_mean',
+  });
+  $('train-var').innerHTML = lineChart({
+    series: seriesOf(t.runningVar, t.targetVar),
+    title: 'running_var per channel by training step',
+    xTitle: 'batches',
+    yTitle: 'running_var',
+  });
+  const rows = t.evalSample
+    .map((s) => `<tr><td>${fmt(s.input)}</td><td>${fmt(s.train)}</td><td>${fmt(s.eval)}</td><td>${fmt(s.eval - s.train)}</td></tr>`)
+    .join('');
+  $('train-eval').innerHTML =
+    `<p>Eval on a new batch from the same data: the same input normalized with its own batch statistics (train) and with the running statistics (eval) differs by up to <strong id="eval-max">${fmt(t.evalMaxAbsDiff!)}</strong> (mean |difference| ${fmt(t.evalMeanAbsDiff!)}).${t.steps === 0 ? ' Running statistics still hold their initial values (mean 0, variance 1): train some batches.' : ''}</p>
     <table class="stats"><thead><tr><th scope="col">new input</th><th scope="col">train output</th><th scope="col">eval output</th><th scope="col">difference</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -565,7 +674,9 @@ function renderNoise(): void {
         { label: 'batch mean error', values: nv.points.map((p) => p.meanError), cls: 's0' },
         { label: 'batch variance error', values: nv.points.map((p) => p.varError), cls: 's1' },
       ],
-      xLabels: labels, xTitle: 'batch size', yTitle: 'RMS error',
+      xLabels: labels,
+      xTitle: 'batch size',
+      yTitle: 'RMS error',
       notes: nv.points.flatMap((p, i) => (p.problem ? [{ index: i, text: '✕ fails' }] : [])),
     });
     const one = nv.points.find((p) => p.batch === 1);
@@ -573,7 +684,11 @@ function renderNoise(): void {
     const big = nv.points[nv.points.length - 1];
     const text = `<p>Each point: 48 batches per size of 8 features from the core's seeded sampler, the batch mean and variance compared with those of ${(big.batch * 48).toLocaleString('en-US')} samples. Mean error at batch 2: <strong>${fmt(two?.meanError ?? NaN)}</strong>; at batch ${big.batch}: <strong>${fmt(big.meanError ?? NaN)}</strong> — it shrinks like 1/√batch.</p>
       <p>Batch size 1 in training: <span class="problem" id="noise-b1">${esc(one?.problem ?? 'computed')}</span> — one value per channel has no variance to divide by. At batch size 2 every normalized value is ±1 whatever the data (computed: ${nv.batchOfTwo.map(fmt).join(', ')}).</p>`;
-    noiseCache = { key: noiseKey, view: nv, html: `<div class="legend"><span class="key s0"></span>batch mean <span class="key s1"></span>batch variance</div>${chart}${text}` };
+    noiseCache = {
+      key: noiseKey,
+      view: nv,
+      html: `<div class="legend"><span class="key s0"></span>batch mean <span class="key s1"></span>batch variance</div>${chart}${text}`,
+    };
   }
   $('noise-chart').innerHTML = noiseCache.html;
 }

@@ -84,7 +84,13 @@ export function buildProfile(classes: NormClassSpec[], frameworks: FrameworkInfo
 }
 
 /** Reads a role's value from hover-link arguments, whatever the framework calls it. */
-export function argByRole(classes: NormClassSpec[], framework: FrameworkId, kind: string, args: Record<string, PyValue>, role: keyof NormClassSpec['roles']): PyValue | undefined {
+export function argByRole(
+  classes: NormClassSpec[],
+  framework: FrameworkId,
+  kind: string,
+  args: Record<string, PyValue>,
+  role: keyof NormClassSpec['roles'],
+): PyValue | undefined {
   for (const c of classes) {
     if (c.framework !== framework || c.kind !== kind) continue;
     const name = c.roles[role];

@@ -9,9 +9,7 @@ import { buildProfile, type FrameworkProfile } from './profile';
 export const NORM_CLASSES: NormClassSpec[] = ALL_CLASSES;
 
 /** Frameworks that define at least one of the compared layers. */
-export const FRAMEWORK_LIST: FrameworkInfo[] = FRAMEWORKS.filter((f) =>
-  ALL_CLASSES.some((c) => c.framework === f.id && isNormMethod(c.kind)),
-);
+export const FRAMEWORK_LIST: FrameworkInfo[] = FRAMEWORKS.filter((f) => ALL_CLASSES.some((c) => c.framework === f.id && isNormMethod(c.kind)));
 
 const cache = new Map<string, FrameworkProfile>();
 export function profileFor(id: FrameworkId, rank: number): FrameworkProfile {

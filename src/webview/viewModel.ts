@@ -112,7 +112,10 @@ export interface MethodSetup {
   notes: string[];
 }
 
-export function momentumNewWeight(state: PanelState, env: Env): { value: number; debiased: boolean; written: number; convention: string; param: string; borrowed: boolean } {
+export function momentumNewWeight(
+  state: PanelState,
+  env: Env,
+): { value: number; debiased: boolean; written: number; convention: string; param: string; borrowed: boolean } {
   const p = env.profile;
   const convention = p.momentumConvention ?? 'new-weight';
   let written = state.momentum ?? p.momentumDefault;
@@ -123,7 +126,14 @@ export function momentumNewWeight(state: PanelState, env: Env): { value: number;
     if (fb.momentumDefault === null) throw new Error(`the framework table gives no BatchNorm momentum default for ${fb.name}`);
     written = convertMomentum(fb.momentumDefault, fb.momentumConvention ?? 'new-weight', convention);
   }
-  return { value: convertMomentum(written, convention, 'new-weight'), debiased: convention === 'decay-debiased', written, convention, param: p.momentumParam ?? 'momentum', borrowed };
+  return {
+    value: convertMomentum(written, convention, 'new-weight'),
+    debiased: convention === 'decay-debiased',
+    written,
+    convention,
+    param: p.momentumParam ?? 'momentum',
+    borrowed,
+  };
 }
 
 /**
@@ -160,7 +170,8 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
     const own = env.profile.methods[method];
     const mp = own ?? env.fallback.methods[method];
     const notes: string[] = [];
-    if (!own) notes.push(`${env.profile.name} has no built-in ${METHOD_TITLES[method]}; shown with ${env.fallback.name}'s defaults${mp ? ` (${mp.className})` : ''}.`);
+    if (!own)
+      notes.push(`${env.profile.name} has no built-in ${METHOD_TITLES[method]}; shown with ${env.fallback.name}'s defaults${mp ? ` (${mp.className})` : ''}.`);
     const transpose = mp ? layoutNote(method, layout, own ? env.profile : env.fallback, mp, C) : null;
     if (transpose) notes.push(transpose);
     const eps = state.eps ?? mp?.eps ?? null;
@@ -174,9 +185,17 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
       case 'batch_norm': {
         const m = momentumNewWeight(state, env);
         spec = {
-          kind: 'batch_norm', numFeatures: C, eps: epsNumber, momentum: m.value, debiasedEma: m.debiased || undefined,
-          hasWeight: true, hasBias: true, trackRunningStats: true, storedVariance: env.profile.storedVariance,
-          channelAxis: ch, layerName: mp?.className,
+          kind: 'batch_norm',
+          numFeatures: C,
+          eps: epsNumber,
+          momentum: m.value,
+          debiasedEma: m.debiased || undefined,
+          hasWeight: true,
+          hasBias: true,
+          trackRunningStats: true,
+          storedVariance: env.profile.storedVariance,
+          channelAxis: ch,
+          layerName: mp?.className,
           // Keras, Flax, Haiku and MLX normalize a batch of one and accept ε = 0; PyTorch (and Paddle) refuse.
           ...(env.profile.id === 'pytorch' || env.profile.id === 'paddle' ? {} : { checks: 'none' as const }),
         };
@@ -196,15 +215,24 @@ export function methodSetups(state: PanelState, env: Env): MethodSetup[] {
       case 'group_norm': {
         const G = state.groups;
         if (G > C) problem = `GroupNorm: ${G} groups is more than the ${C} channels. Choose one of: ${divisors(C).join(', ')}.`;
-        else if (C % G !== 0) problem = `GroupNorm: ${C} channels cannot be split into ${G} equal groups (${C} is not divisible by ${G}). Choose one of: ${divisors(C).join(', ')}.`;
+        else if (C % G !== 0)
+          problem = `GroupNorm: ${C} channels cannot be split into ${G} equal groups (${C} is not divisible by ${G}). Choose one of: ${divisors(C).join(', ')}.`;
         else spec = { kind: 'group_norm', numGroups: G, numChannels: C, eps: epsNumber, hasWeight: true, hasBias: true, channelAxis: ch };
         break;
       }
       case 'instance_norm':
         spec = {
           // Running statistics are off (trackRunningStats false), so momentum is never used here.
-          kind: 'instance_norm', numFeatures: C, eps: epsNumber, momentum: null, hasWeight: true, hasBias: true,
-          trackRunningStats: false, channelAxis: ch, batchedRank: shape.length, layerName: mp?.className,
+          kind: 'instance_norm',
+          numFeatures: C,
+          eps: epsNumber,
+          momentum: null,
+          hasWeight: true,
+          hasBias: true,
+          trackRunningStats: false,
+          channelAxis: ch,
+          batchedRank: shape.length,
+          layerName: mp?.className,
         };
         if (mp?.affine === false) notes.push(`${mp.className} has affine=False by default; γ and β are applied here to compare like with like.`);
         break;
@@ -401,15 +429,27 @@ export function computeView(state: PanelState, env: Env): View {
   const methods: MethodView[] = [];
   for (const setup of methodSetups(state, env)) {
     const view: MethodView = {
-      method: setup.method, title: setup.title, className: setup.className,
-      over: overText(setup.method, state.layout, state.shape, state.groups), problem: setup.problem, notes: setup.notes,
-      spec: setup.spec, output: null, groupIndex: null, groupCount: 0, stats: [], statsTruncated: false, histogram: null,
+      method: setup.method,
+      title: setup.title,
+      className: setup.className,
+      over: overText(setup.method, state.layout, state.shape, state.groups),
+      problem: setup.problem,
+      notes: setup.notes,
+      spec: setup.spec,
+      output: null,
+      groupIndex: null,
+      groupCount: 0,
+      stats: [],
+      statsTruncated: false,
+      histogram: null,
     };
     methods.push(view);
     if (!setup.spec) continue;
     try {
       const res = runLayer({
-        spec: setup.spec, mode: 'train', input: tensor,
+        spec: setup.spec,
+        mode: 'train',
+        input: tensor,
         params: { weight: setup.weight, bias: setup.bias },
         state: setup.spec.kind === 'batch_norm' ? defaultState(setup.spec, state.shape) : null,
       });
@@ -423,8 +463,12 @@ export function computeView(state: PanelState, env: Env): View {
         for (let g = 0; g < n; g++) {
           const v = res.stats.variance[g];
           view.stats.push({
-            group: g, label: groupLabel(setup.method, state.layout, state.shape, g, state.groups),
-            mean: isRms ? NaN : res.stats.mean[g], variance: v, rms: isRms ? Math.sqrt(v) : null, count: res.stats.count,
+            group: g,
+            label: groupLabel(setup.method, state.layout, state.shape, g, state.groups),
+            mean: isRms ? NaN : res.stats.mean[g],
+            variance: v,
+            rms: isRms ? Math.sqrt(v) : null,
+            count: res.stats.count,
           });
         }
         view.statsTruncated = gi.groups > n;
@@ -436,8 +480,14 @@ export function computeView(state: PanelState, env: Env): View {
     }
   }
   return {
-    state, axisNames: AXIS_NAMES[state.layout], size: input.length, input,
-    grid: gridView(state.layout, state.shape), inputHistogram: histogram(input), methods, momentum: momentumNewWeight(state, env),
+    state,
+    axisNames: AXIS_NAMES[state.layout],
+    size: input.length,
+    input,
+    grid: gridView(state.layout, state.shape),
+    inputHistogram: histogram(input),
+    methods,
+    momentum: momentumNewWeight(state, env),
   };
 }
 
@@ -495,8 +545,12 @@ export function cubeView(view: View, hoveredIndex: number): CubeView {
   const cb = bins(dims.c);
   const sb = bins(dims.s);
   const face = (
-    hb: [number, number][], vb: [number, number][],
-    at: (a: number, b: number) => number, hoveredCell: number, gi: Int32Array, g: number,
+    hb: [number, number][],
+    vb: [number, number][],
+    at: (a: number, b: number) => number,
+    hoveredCell: number,
+    gi: Int32Array,
+    g: number,
   ): CubeFace => {
     const share = new Float32Array(hb.length * vb.length);
     for (let r = 0; r < vb.length; r++) {
@@ -566,10 +620,12 @@ function channelMoments(state: PanelState): { mean: Float64Array; std: Float64Ar
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) sum[c] += data[at(n, c, s)];
   const cnt = N * S;
   for (let c = 0; c < C; c++) sum[c] /= cnt;
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) {
-    const d = data[at(n, c, s)] - sum[c];
-    sq[c] += d * d;
-  }
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let s = 0; s < S; s++) {
+        const d = data[at(n, c, s)] - sum[c];
+        sq[c] += d * d;
+      }
   const std = new Float64Array(C);
   for (let c = 0; c < C; c++) std[c] = Math.sqrt(sq[c] / cnt);
   return { mean: sum, std };
@@ -581,10 +637,12 @@ function drawBatch(layout: Layout, shape: number[], mean: Float64Array, std: Flo
   const out = new Float32Array(z.length);
   const { n: N, c: C, s: S } = cubeDims(layout, shape);
   const at = indexer(layout, shape);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let s = 0; s < S; s++) {
-    const i = at(n, c, s);
-    out[i] = mean[c] + std[c] * z[i];
-  }
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let s = 0; s < S; s++) {
+        const i = at(n, c, s);
+        out[i] = mean[c] + std[c] * z[i];
+      }
   return new Tensor(shape, out);
 }
 
@@ -607,9 +665,19 @@ export function computeTraining(state: PanelState, env: Env): TrainingView {
   const C = mean.length;
   const channels = Array.from({ length: Math.min(C, 4) }, (_, i) => i);
   const view: TrainingView = {
-    batchShape, steps: 0, channels, targetMean: channels.map((c) => mean[c]), targetVar: channels.map((c) => std[c] * std[c]),
-    runningMean: channels.map(() => []), runningVar: channels.map(() => []), numBatchesTracked: 0,
-    evalMaxAbsDiff: null, evalMeanAbsDiff: null, evalSample: [], momentumText, problem: null,
+    batchShape,
+    steps: 0,
+    channels,
+    targetMean: channels.map((c) => mean[c]),
+    targetVar: channels.map((c) => std[c] * std[c]),
+    runningMean: channels.map(() => []),
+    runningVar: channels.map(() => []),
+    numBatchesTracked: 0,
+    evalMaxAbsDiff: null,
+    evalMeanAbsDiff: null,
+    evalSample: [],
+    momentumText,
+    problem: null,
   };
   const spec = setup.spec;
   if (!spec || spec.kind !== 'batch_norm') {
@@ -686,8 +754,16 @@ export function computeNoise(seed: number, env: Env): NoiseView {
   // The chosen framework's BatchNorm (its ε and class name), on (batch, features) inputs.
   const bn = env.profile.methods.batch_norm ?? env.fallback.methods.batch_norm;
   const bnSpec: CoreLayerSpec = {
-    kind: 'batch_norm', numFeatures: F, eps: bn?.eps ?? FLOAT32_EPS, momentum: null, hasWeight: false, hasBias: false,
-    trackRunningStats: false, storedVariance: env.profile.storedVariance, channelAxis: 1, layerName: bn?.className,
+    kind: 'batch_norm',
+    numFeatures: F,
+    eps: bn?.eps ?? FLOAT32_EPS,
+    momentum: null,
+    hasWeight: false,
+    hasBias: false,
+    trackRunningStats: false,
+    storedVariance: env.profile.storedVariance,
+    channelAxis: 1,
+    layerName: bn?.className,
   };
   const maxB = NOISE_BATCH_SIZES[NOISE_BATCH_SIZES.length - 1];
   // The reference: one large sample from the same generator.
@@ -771,7 +847,15 @@ export function computeInsights(state: PanelState, env: Env): Insights {
   const gn = get('group_norm');
   const C = shape[channelAxisOf(layout)];
   if (layout !== 'BSD') {
-    const g1: CoreLayerSpec = { kind: 'group_norm', numGroups: 1, numChannels: C, eps: (get('layer_norm').spec as { eps: number }).eps, hasWeight: true, hasBias: true, channelAxis: 1 };
+    const g1: CoreLayerSpec = {
+      kind: 'group_norm',
+      numGroups: 1,
+      numChannels: C,
+      eps: (get('layer_norm').spec as { eps: number }).eps,
+      hasWeight: true,
+      hasBias: true,
+      channelAxis: 1,
+    };
     const ln = get('layer_norm');
     const a = run({ ...gn, weight: new Float32Array(C).fill(1), bias: new Float32Array(C).fill(0) }, input, g1);
     const b = run({ ...ln, weight: new Float32Array(per).fill(1), bias: new Float32Array(per).fill(0) }, input);
@@ -779,7 +863,15 @@ export function computeInsights(state: PanelState, env: Env): Insights {
   }
   const inst = get('instance_norm');
   if (inst.spec) {
-    const gc: CoreLayerSpec = { kind: 'group_norm', numGroups: C, numChannels: C, eps: (inst.spec as { eps: number }).eps, hasWeight: true, hasBias: true, channelAxis: channelAxisOf(layout) };
+    const gc: CoreLayerSpec = {
+      kind: 'group_norm',
+      numGroups: C,
+      numChannels: C,
+      eps: (inst.spec as { eps: number }).eps,
+      hasWeight: true,
+      hasBias: true,
+      channelAxis: channelAxisOf(layout),
+    };
     out.groupCVsInstance = maxDiff(run({ ...gn }, input, gc), run(inst, input), input.length);
   }
   const rms = run(get('rms_norm'), input);

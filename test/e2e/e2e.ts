@@ -97,10 +97,13 @@ async function goTo(page: Page, line: number, column?: number): Promise<void> {
 
 /** The visible hover shows all its content: nothing to scroll, horizontally or vertically. */
 async function checkNoScroll(page: Page): Promise<void> {
-  const sizes = await page.locator('.monaco-hover .monaco-scrollable-element').first().evaluate((el) => {
-    const inner = el.firstElementChild as HTMLElement;
-    return { scrollHeight: inner.scrollHeight, clientHeight: el.clientHeight, scrollWidth: inner.scrollWidth, clientWidth: el.clientWidth };
-  });
+  const sizes = await page
+    .locator('.monaco-hover .monaco-scrollable-element')
+    .first()
+    .evaluate((el) => {
+      const inner = el.firstElementChild as HTMLElement;
+      return { scrollHeight: inner.scrollHeight, clientHeight: el.clientHeight, scrollWidth: inner.scrollWidth, clientWidth: el.clientWidth };
+    });
   check(sizes.scrollHeight <= sizes.clientHeight + 1, `the hover fits without a vertical scrollbar (${JSON.stringify(sizes)})`);
 }
 
@@ -150,7 +153,8 @@ async function main(): Promise<number> {
   const run = makeRunDir('e2e', SETTINGS);
   installExtension(launcher, run, vsix);
   const installed = execFileSync(launcher, ['--extensions-dir', run.extensions, '--user-data-dir', run.userData, '--list-extensions', '--show-versions'], {
-    env: runEnv(run), encoding: 'utf8',
+    env: runEnv(run),
+    encoding: 'utf8',
   });
   say(`installed: ${installed.trim().split('\n').join(', ')}`);
   const workspace = path.join(run.dir, 'workspace');
@@ -170,7 +174,6 @@ async function main(): Promise<number> {
       check(installed.includes('normlens.normlens@'), `normlens.normlens is not among the installed extensions:\n${installed}`);
     });
 
-
     const file = 'resnet_block.py';
     const diskPath = path.join(workspace, file);
     const original = readFileSync(diskPath, 'utf8');
@@ -180,7 +183,7 @@ async function main(): Promise<number> {
       await openFile(page, file);
     });
 
-    await step('hover a BatchNorm2d call: its worked example shows the core\'s batch statistics', async () => {
+    await step("hover a BatchNorm2d call: its worked example shows the core's batch statistics", async () => {
       const needle = 'nn.BatchNorm2d(64, eps=1e-5)';
       const line = lineOf(original, needle);
       const offset = original.indexOf(needle) + 'nn.'.length;
@@ -225,7 +228,8 @@ async function main(): Promise<number> {
       const preview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await preview.locator('h4', { hasText: 'Worked example' }).first().waitFor({ timeout: 30_000 });
       const body = await preview.locator('body').innerText();
-      for (const n of [...Array.from(core.stats.mean).slice(0, 3)].map((x) => fixed(x, 4))) check(body.includes(n), `the full explanation shows the core's mean ${n}`);
+      for (const n of [...Array.from(core.stats.mean).slice(0, 3)].map((x) => fixed(x, 4)))
+        check(body.includes(n), `the full explanation shows the core's mean ${n}`);
       await shot(page, 'hover-batchnorm-example');
       // Close the preview (its tab's close button) and give the focus back to the file.
       const previewTab = page.locator('.tab', { hasText: 'NormLens explanation' }).first();
@@ -238,7 +242,9 @@ async function main(): Promise<number> {
     });
 
     await step('compact hovers on every example file fit the hover box (screenshots)', async () => {
-      for (const f of readdirSync(workspace).filter((x) => x.endsWith('.py')).sort()) {
+      for (const f of readdirSync(workspace)
+        .filter((x) => x.endsWith('.py'))
+        .sort()) {
         const text = readFileSync(path.join(workspace, f), 'utf8');
         const layers = analyzeDocument(text).layers;
         if (!layers.length) continue;
@@ -267,7 +273,10 @@ async function main(): Promise<number> {
       const text = readFileSync(path.join(workspace, 'indirect', 'model.py'), 'utf8').split('\n');
       const bn = text.findIndex((l) => l.includes('self.bn1 = norm_layer(planes)')) + 1;
       const shown = await hoverLine(page, bn, 'self.bn1 = norm_layer', 'norm_layer');
-      check(/norm_layer\(planes\)[\s\S]*builds[\s\S]*BatchNorm2d\(planes\)/.test(shown), `the hover says what norm_layer(planes) builds (got ${JSON.stringify(shown.slice(0, 300))})`);
+      check(
+        /norm_layer\(planes\)[\s\S]*builds[\s\S]*BatchNorm2d\(planes\)/.test(shown),
+        `the hover says what norm_layer(planes) builds (got ${JSON.stringify(shown.slice(0, 300))})`,
+      );
       check(shown.includes('default of'), 'and how NormLens knows (the default of norm_layer)');
       await checkNoScroll(page);
       await shot(page, 'hover-indirect-norm-layer');
@@ -275,7 +284,10 @@ async function main(): Promise<number> {
       // SimpleRMSNorm is defined in norms.py: read through workspace.fs once the file is open
       const rms = text.findIndex((l) => l.includes('SimpleRMSNorm(hidden_size')) + 1;
       const custom = await hoverLine(page, rms, 'self.input_layernorm', 'SimpleRMSNorm');
-      check(/custom module[\s\S]*SimpleRMSNorm/.test(custom) && custom.includes('RMSNorm'), `the hover names the custom RMS norm from norms.py (got ${JSON.stringify(custom.slice(0, 300))})`);
+      check(
+        /custom module[\s\S]*SimpleRMSNorm/.test(custom) && custom.includes('RMSNorm'),
+        `the hover names the custom RMS norm from norms.py (got ${JSON.stringify(custom.slice(0, 300))})`,
+      );
       await shot(page, 'hover-indirect-custom-rmsnorm');
       await page.keyboard.press('Escape');
       await openFile(page, file);
@@ -333,7 +345,10 @@ async function main(): Promise<number> {
       check(report.diagnostics.length > 0, 'the rules report problems in the example');
       check(momentum, `a momentum-convention problem with a fix (codes: ${report.diagnostics.map((d) => d.code).join(', ')})`);
       await goTo(page, momentum.range.start.line + 1);
-      await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error, .monaco-editor .squiggly-info').first().waitFor({ timeout: 30_000 });
+      await page
+        .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error, .monaco-editor .squiggly-info')
+        .first()
+        .waitFor({ timeout: 30_000 });
       await page.keyboard.press('Control+Shift+M');
       const rows = page.locator('.markers-panel .monaco-list-row');
       await rows.first().waitFor({ timeout: 30_000 });
@@ -383,7 +398,10 @@ async function main(): Promise<number> {
         await page.waitForTimeout(200);
         disk = readFileSync(diskPath, 'utf8');
       }
-      check(disk === expectedText, `saved file equals the rule's fix applied to the original (first difference at ${[...disk].findIndex((c, i) => c !== expectedText[i])})`);
+      check(
+        disk === expectedText,
+        `saved file equals the rule's fix applied to the original (first difference at ${[...disk].findIndex((c, i) => c !== expectedText[i])})`,
+      );
       // The fixed problem disappears.
       const after = analyzeDocument(disk).diagnostics.filter((d) => d.code === momentum.code && d.range.start.line === momentum.range.start.line);
       check(after.length === 0, 'the rules no longer report the fixed line');
@@ -424,7 +442,7 @@ async function main(): Promise<number> {
       const body = await preview.locator('body').innerText();
       check(body.includes(expected.value.reasons[0].slice(0, 30)), `the preview gives the reasons; got:\n${body.slice(0, 400)}`);
       // One reused preview, no notification per result.
-      check(await page.locator('.notifications-toasts .notification-toast', { hasText: 'NormLens' }).count() === 0, 'no toast for a result');
+      check((await page.locator('.notifications-toasts .notification-toast', { hasText: 'NormLens' }).count()) === 0, 'no toast for a result');
       await shot(page, 'calculator-result');
     });
 
@@ -448,7 +466,7 @@ async function main(): Promise<number> {
       await page.keyboard.press('Enter');
       const first = page.locator('.quick-input-list .monaco-list-row').first();
       await first.filter({ hasText: 'from the layer at the cursor' }).waitFor({ timeout: 10_000 });
-      check((await first.innerText()).includes('PyTorch'), 'the layer\'s framework is offered first');
+      check((await first.innerText()).includes('PyTorch'), "the layer's framework is offered first");
       await page.keyboard.press('Enter');
       // The input box for the value (its prompt mentions PyTorch's None), prefilled from the layer.
       await page.locator('.quick-input-widget .quick-input-message', { hasText: 'cumulative average' }).first().waitFor();
@@ -490,18 +508,26 @@ async function main(): Promise<number> {
       const deadline = Date.now() + 30_000;
       while (!rendered && Date.now() < deadline) {
         for (const f of page.frames()) {
-          const r: Rendered | undefined = await f.evaluate(() => {
-            const headings = Array.from(document.querySelectorAll('h1, h2')).map((h) => h.textContent?.trim() ?? '');
-            if (!headings.includes('In VS Code')) return undefined;
-            return { headings, images: Array.from(document.images).map((i) => ({ src: i.getAttribute('src') ?? '', width: i.complete ? i.naturalWidth : -1 })) };
-          }).catch(() => undefined);
+          const r: Rendered | undefined = await f
+            .evaluate(() => {
+              const headings = Array.from(document.querySelectorAll('h1, h2')).map((h) => h.textContent?.trim() ?? '');
+              if (!headings.includes('In VS Code')) return undefined;
+              return {
+                headings,
+                images: Array.from(document.images).map((i) => ({ src: i.getAttribute('src') ?? '', width: i.complete ? i.naturalWidth : -1 })),
+              };
+            })
+            .catch(() => undefined);
           if (r) rendered = r;
         }
         if (!rendered) await page.waitForTimeout(500);
       }
       check(rendered, 'the details page did not render the README');
       await shot(page, 'details-page');
-      check(rendered.headings[0] === 'NormLens' && rendered.headings[1] === 'In VS Code', `the page starts with ${rendered.headings.slice(0, 2).join(', ')}, not with NormLens and what it does in VS Code`);
+      check(
+        rendered.headings[0] === 'NormLens' && rendered.headings[1] === 'In VS Code',
+        `the page starts with ${rendered.headings.slice(0, 2).join(', ')}, not with NormLens and what it does in VS Code`,
+      );
       const broken = rendered.images.filter((i) => !i.src || i.width <= 0);
       check(broken.length === 0, `${broken.length} broken images on the details page`);
       await page.keyboard.press('Control+W');

@@ -13,9 +13,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import {
-  ensureCodeServer, makeRunDir, startCodeServer, launchBrowser, removeRunDir, repoRoot, copyBuiltExtension,
-} from '../../scripts/codeserver.mjs';
+import { ensureCodeServer, makeRunDir, startCodeServer, launchBrowser, removeRunDir, repoRoot, copyBuiltExtension } from '../../scripts/codeserver.mjs';
 import { reportToolErrors, toolEnv } from '../../scripts/tool-env.mjs';
 
 reportToolErrors('npm run test:e2e:panel');
@@ -50,7 +48,11 @@ const assert = (cond, msg) => {
 const coreOut = path.join(repoRoot, 'test-output', 'e2e-core.mjs');
 await esbuild.build({
   stdin: { contents: "export * from './src/core/index';\nexport { setFastMode } from './src/core/fast/index';", resolveDir: repoRoot, loader: 'ts' },
-  outfile: coreOut, bundle: true, format: 'esm', platform: 'node', logLevel: 'warning',
+  outfile: coreOut,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'warning',
 });
 const core = await import(pathToFileURL(coreOut).href);
 core.setFastMode('js');
@@ -63,19 +65,27 @@ const run = makeRunDir('panel-e2e', { 'workbench.colorTheme': 'Default Dark Mode
 const workspace = path.join(run.dir, 'workspace');
 mkdirSync(workspace, { recursive: true });
 if (existsSync(path.join(repoRoot, 'examples'))) cpSync(path.join(repoRoot, 'examples'), workspace, { recursive: true });
-writeFileSync(path.join(workspace, 'panel_model.py'), [
-  'import torch.nn as nn',
-  '',
-  'class Block(nn.Module):',
-  '    def __init__(self):',
-  '        super().__init__()',
-  '        self.conv = nn.Conv2d(3, 64, 3, bias=False)',
-  '        self.norm = nn.GroupNorm(8, 64)',
-  '',
-].join('\n'));
+writeFileSync(
+  path.join(workspace, 'panel_model.py'),
+  [
+    'import torch.nn as nn',
+    '',
+    'class Block(nn.Module):',
+    '    def __init__(self):',
+    '        super().__init__()',
+    '        self.conv = nn.Conv2d(3, 64, 3, bias=False)',
+    '        self.norm = nn.GroupNorm(8, 64)',
+    '',
+  ].join('\n'),
+);
 copyBuiltExtension(run);
 
-const server = await startCodeServer(launcher, run, { folder: workspace, log: (s) => { if (verbose) process.stdout.write(s); } });
+const server = await startCodeServer(launcher, run, {
+  folder: workspace,
+  log: (s) => {
+    if (verbose) process.stdout.write(s);
+  },
+});
 say(`code-server on ${server.url}`);
 let browser;
 try {
@@ -100,7 +110,11 @@ try {
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(`>${title}`);
     // Click the row whose label is exactly the title (a fuzzy match may rank another first).
-    const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+    const row = page
+      .locator('.quick-input-list .monaco-list-row', {
+        has: page.locator('.label-name', { hasText: new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
+      })
+      .first();
     await row.waitFor({ timeout: 15_000 });
     await page.waitForTimeout(200);
     await row.click();
@@ -109,7 +123,9 @@ try {
     await web().locator('body[data-ready="true"] #cards .card').first().waitFor({ timeout: 60_000 });
   }
   async function outputs(method) {
-    return web().locator(`.card[data-method="${method}"] td.out`).evaluateAll((tds) => tds.map((td) => ({ i: Number(td.dataset.i), v: Number(td.dataset.v), text: td.textContent })));
+    return web()
+      .locator(`.card[data-method="${method}"] td.out`)
+      .evaluateAll((tds) => tds.map((td) => ({ i: Number(td.dataset.i), v: Number(td.dataset.v), text: td.textContent })));
   }
   async function shot(name) {
     const file = path.join(shots, `panel-${name}.png`);
@@ -121,7 +137,9 @@ try {
     const box = await page.locator('iframe.webview.ready').boundingBox();
     assert(box, 'webview frame not visible');
     const snap = async (name, id) => {
-      await web().locator(`#${id}`).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await web()
+        .locator(`#${id}`)
+        .evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.waitForTimeout(250);
       await page.screenshot({ path: path.join(shots, `panel-${theme}-${name}.png`), clip: box });
     };
@@ -138,8 +156,18 @@ try {
     await web().locator('#step50').click();
     await web().locator('#train-text', { hasText: '60 batches' }).waitFor({ timeout: 10_000 });
     await web().locator('#input-grid input[data-i="13"]').hover();
-    for (const [name, id] of [['top', 'app'], ['compare', 'compare-h'], ['cube', 'cube-h'], ['train', 'train-h'], ['noise', 'noise-h'], ['exercise', 'ex-h']]) await snap(name, id);
-    await web().locator('#app').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    for (const [name, id] of [
+      ['top', 'app'],
+      ['compare', 'compare-h'],
+      ['cube', 'cube-h'],
+      ['train', 'train-h'],
+      ['noise', 'noise-h'],
+      ['exercise', 'ex-h'],
+    ])
+      await snap(name, id);
+    await web()
+      .locator('#app')
+      .evaluate((el) => el.scrollIntoView({ block: 'start' }));
     say(`screenshots test-output/screenshots/panel-${theme}-{seed,seed-compare,top,compare,cube,train,noise,exercise}.png`);
   }
   async function openFile(name) {
@@ -180,16 +208,37 @@ try {
     const cell = web().locator('#input-grid input[data-i="0"]');
     await cell.fill('10');
     await cell.press('Enter');
-    await web().locator('#input-grid input[data-i="0"]').evaluate((el) => el.blur());
+    await web()
+      .locator('#input-grid input[data-i="0"]')
+      .evaluate((el) => el.blur());
     const data = [];
     for (let b = 1; b <= 4; b++) for (let s = 0; s < 3; s++) for (let d = 0; d < 2; d++) data.push(b + 2 * s + d);
     data[0] = 10;
     const x = new core.Tensor([4, 3, 2], data);
     const specs = {
-      batch_norm: { kind: 'batch_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 2 },
+      batch_norm: {
+        kind: 'batch_norm',
+        numFeatures: 2,
+        eps: 1e-5,
+        momentum: 0.1,
+        hasWeight: true,
+        hasBias: true,
+        trackRunningStats: true,
+        storedVariance: 'unbiased',
+        channelAxis: 2,
+      },
       layer_norm: { kind: 'layer_norm', normalizedShape: [2], eps: 1e-5, hasWeight: true, hasBias: true },
       rms_norm: { kind: 'rms_norm', normalizedShape: [2], eps: null, hasWeight: true },
-      instance_norm: { kind: 'instance_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: false, hasBias: false, trackRunningStats: false, channelAxis: 2 },
+      instance_norm: {
+        kind: 'instance_norm',
+        numFeatures: 2,
+        eps: 1e-5,
+        momentum: 0.1,
+        hasWeight: false,
+        hasBias: false,
+        trackRunningStats: false,
+        channelAxis: 2,
+      },
     };
     // Wait for the re-render: BatchNorm's first output changes.
     const expected = {};
@@ -214,7 +263,9 @@ try {
 
   await step('GroupNorm with a group count that does not divide C shows the message', async () => {
     await web().locator('vscode-button[data-layout="NCHW"]').click();
-    await web().locator('#shape').evaluate((el) => el.value === '2, 4, 3, 3' || Promise.reject(new Error(`shape ${el.value}`)));
+    await web()
+      .locator('#shape')
+      .evaluate((el) => el.value === '2, 4, 3, 3' || Promise.reject(new Error(`shape ${el.value}`)));
     await web().locator('#groups').selectOption('3');
     const problem = web().locator('.card[data-method="group_norm"] .problem');
     await problem.waitFor({ timeout: 10_000 });
@@ -271,9 +322,11 @@ try {
     assert(link, 'no "open panel" link in the GroupNorm hover');
     await link.click();
     await panelReady();
-    await web().locator('#shape').evaluate(async (el) => {
-      for (let i = 0; i < 50 && !/^\d+, 64(, |$)/.test(el.value); i++) await new Promise((r) => setTimeout(r, 100));
-    });
+    await web()
+      .locator('#shape')
+      .evaluate(async (el) => {
+        for (let i = 0; i < 50 && !/^\d+, 64(, |$)/.test(el.value); i++) await new Promise((r) => setTimeout(r, 100));
+      });
     const shape = (await web().locator('#shape').inputValue()).split(',').map((s) => Number(s.trim()));
     assert(shape[1] === 64, `shape after hover link: ${shape}`);
     assert((await web().locator('#groups').inputValue()) === '8', 'groups after hover link');
@@ -285,10 +338,12 @@ try {
   });
 
   await step('the framework selector switches defaults and conventions (Keras: ε 1e-3, momentum 0.99)', async () => {
-    await web().locator('#framework').evaluate((el) => {
-      el.value = 'keras';
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    await web()
+      .locator('#framework')
+      .evaluate((el) => {
+        el.value = 'keras';
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      });
     const bn = web().locator('.card[data-method="batch_norm"]');
     await bn.locator('code', { hasText: 'BatchNormalization' }).waitFor({ timeout: 10_000 });
     const text = await bn.innerText();
@@ -297,10 +352,12 @@ try {
     await web().locator('#train-text', { hasText: 'momentum 0.99' }).waitFor({ timeout: 10_000 });
     const train = await web().locator('#train-text').innerText();
     assert(train.includes('momentum 0.99') && train.includes('(1 − 0.01)'), `Keras momentum convention: ${train}`);
-    await web().locator('#framework').evaluate((el) => {
-      el.value = 'pytorch';
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    });
+    await web()
+      .locator('#framework')
+      .evaluate((el) => {
+        el.value = 'pytorch';
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      });
     await bn.locator('code', { hasText: /^BatchNorm\dd$/ }).waitFor({ timeout: 10_000 });
   });
 
@@ -350,7 +407,10 @@ try {
     await page.setViewportSize({ width: 1700, height: 1050 });
     await page.waitForTimeout(1000);
     await panelShots('dark');
-    for (const [theme, name, bodyClass] of [['Light Modern', 'light', 'vscode-light'], ['Dark High Contrast', 'hc', 'vscode-high-contrast']]) {
+    for (const [theme, name, bodyClass] of [
+      ['Light Modern', 'light', 'vscode-light'],
+      ['Dark High Contrast', 'hc', 'vscode-high-contrast'],
+    ]) {
       await command('Preferences: Color Theme');
       const input = page.locator('.quick-input-widget input');
       await input.fill(theme);

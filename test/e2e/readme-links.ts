@@ -31,5 +31,8 @@ export function markdownTargets(markdown: string): MarkdownTarget[] {
  */
 export function relativeTargetPath(target: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#') || target.startsWith('//')) return undefined;
-  return decodeURI(target.replace(/[?#].*$/, '')).split('/').filter((s) => s !== '' && s !== '.').join('/');
+  return decodeURI(target.replace(/[?#].*$/, ''))
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
 }

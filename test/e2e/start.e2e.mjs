@@ -73,14 +73,15 @@ function processesIn(dir) {
 }
 
 const exited = () => childExit !== undefined;
-const waitExit = (ms) => new Promise((resolve) => {
-  if (exited()) return resolve(true);
-  const t = setTimeout(() => resolve(false), ms);
-  child.once('exit', () => {
-    clearTimeout(t);
-    resolve(true);
+const waitExit = (ms) =>
+  new Promise((resolve) => {
+    if (exited()) return resolve(true);
+    const t = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
   });
-});
 
 try {
   const copied = await step('a clean copy of the checkout installs with `npm ci`', async () => {
@@ -147,7 +148,10 @@ try {
       assert(runs.length === 1, `expected one profile under .cache/start, found ${runs.join(', ')}`);
       const ext = path.join(checkout, '.cache', 'start', runs[0], 'extensions', `${pkg.publisher}.${pkg.name}-${pkg.version}`);
       for (const f of ['package.json', 'dist/extension.js', 'dist/webview.js']) assert(existsSync(path.join(ext, f)), `${f} missing in ${ext}`);
-      assert(readFileSync(path.join(ext, 'dist', 'extension.js')).equals(readFileSync(path.join(checkout, 'dist', 'extension.js'))), 'the installed extension.js is not the one built in the copy');
+      assert(
+        readFileSync(path.join(ext, 'dist', 'extension.js')).equals(readFileSync(path.join(checkout, 'dist', 'extension.js'))),
+        'the installed extension.js is not the one built in the copy',
+      );
     });
   }
 

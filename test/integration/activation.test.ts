@@ -28,7 +28,10 @@ describe('activation and manifest', () => {
   it('opens the comparison panel from its command, prefilled from a layer', async () => {
     await vscode.commands.executeCommand(COMMANDS.openPanel.id, { framework: 'pytorch', kind: 'batch_norm', args: { num_features: 64 } });
     const tab = await waitFor('the panel tab', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('normlens.comparisonPanel')));
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('normlens.comparisonPanel')),
+    );
     assert.match(tab.label, /NormLens/);
     await vscode.window.tabGroups.close(tab);
   });

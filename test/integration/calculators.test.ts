@@ -39,7 +39,18 @@ describe('calculator commands', () => {
 
   it('normalize values: BatchNorm in training mode standardizes each column', async () => {
     // eps 1e-5: PyTorch 2.13 (which the calculator follows) refuses eps <= 0 for BatchNorm in training.
-    const r = await run(COMMANDS.normalize.id, { kind: 'batch_norm', values: [[1, 10], [3, 14], [5, 18]], eps: 1e-5, gamma: 1, beta: 0, mode: 'train' });
+    const r = await run(COMMANDS.normalize.id, {
+      kind: 'batch_norm',
+      values: [
+        [1, 10],
+        [3, 14],
+        [5, 18],
+      ],
+      eps: 1e-5,
+      gamma: 1,
+      beta: 0,
+      mode: 'train',
+    });
     assert.ok(r.ok, r.message);
     // Column 0: mean 3, biased variance 8/3; column 1: mean 14, biased variance 32/3.
     const s0 = Math.sqrt(8 / 3);
@@ -68,18 +79,38 @@ describe('calculator commands', () => {
 
   it('fold BatchNorm: folded weight and bias follow γ/√(var+ε) and β − mean·γ/√(var+ε)', async () => {
     const r = await run(COMMANDS.fold.id, {
-      weightShape: [2, 1, 1, 1], weight: [1, 2], bias: null, gamma: [2, 3], beta: [0.5, -1], runningMean: [1, 2], runningVar: [4, 9], eps: 0, seed: 0,
+      weightShape: [2, 1, 1, 1],
+      weight: [1, 2],
+      bias: null,
+      gamma: [2, 3],
+      beta: [0.5, -1],
+      runningMean: [1, 2],
+      runningVar: [4, 9],
+      eps: 0,
+      seed: 0,
     });
     assert.ok(r.ok, r.message);
     // scale = [2/2, 3/3] = [1, 1]; weight unchanged; bias = β − mean·scale.
-    assert.deepStrictEqual(r.value.foldedWeight.map((x: number) => Number(x.toFixed(6))), [1, 2]);
-    assert.deepStrictEqual(r.value.foldedBias.map((x: number) => Number(x.toFixed(6))), [-0.5, -3]);
+    assert.deepStrictEqual(
+      r.value.foldedWeight.map((x: number) => Number(x.toFixed(6))),
+      [1, 2],
+    );
+    assert.deepStrictEqual(
+      r.value.foldedBias.map((x: number) => Number(x.toFixed(6))),
+      [-0.5, -3],
+    );
     assert.ok(r.value.check.maxAbsDiff < 1e-4, `conv+BN vs folded conv differ by ${r.value.check.maxAbsDiff}`);
   });
 
   it('running statistics: momentum 0.1 reaches 1% of the mean in ⌈ln 0.01 / ln 0.9⌉ steps', async () => {
     const r = await run(COMMANDS.simulate.id, {
-      convention: 'new-weight', storedVariance: 'unbiased', momentum: 0.1, dataMean: 1, dataVar: 4, batchSize: 32, tolerancePct: 1,
+      convention: 'new-weight',
+      storedVariance: 'unbiased',
+      momentum: 0.1,
+      dataMean: 1,
+      dataVar: 4,
+      batchSize: 32,
+      tolerancePct: 1,
     });
     assert.ok(r.ok, r.message);
     assert.strictEqual(r.value.mean.closedForm, Math.ceil(Math.log(0.01) / Math.log(0.9)));
@@ -122,7 +153,11 @@ describe('calculator commands', () => {
 
   it('shows the result as a readable Markdown document', async () => {
     const r = await vscode.commands.executeCommand<CalcCommandResult>(COMMANDS.normalize.id, {
-      kind: 'layer_norm', values: [[1, 2, 3, 4]], eps: 1e-5, gamma: 1, beta: 0,
+      kind: 'layer_norm',
+      values: [[1, 2, 3, 4]],
+      eps: 1e-5,
+      gamma: 1,
+      beta: 0,
     });
     assert.ok(r?.ok && r.uri, 'shown with a URI');
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(r.uri));

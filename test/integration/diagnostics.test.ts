@@ -19,7 +19,7 @@ describe('diagnostics and quick fixes on Python files', () => {
     if (editor.document.getText() !== original) await setText(editor.document, original);
   });
 
-  it('publishes the rules\' problems with source NormLens, their codes, ranges and messages', async () => {
+  it("publishes the rules' problems with source NormLens, their codes, ranges and messages", async () => {
     const expected = checkDocument(original);
     assert.ok(expected.length >= 2, 'the example has deliberate mistakes');
     const got = await waitForDiagnostics(editor.document.uri, expected);
@@ -31,18 +31,27 @@ describe('diagnostics and quick fixes on Python files', () => {
       const page = await vscode.workspace.openTextDocument(code.target);
       const info = ruleInfo(code.value);
       assert.ok(info, `rule ${code.value} exists`);
-      assert.ok(page.getText().includes(info.title), 'the code links to the rule\'s explanation');
+      assert.ok(page.getText().includes(info.title), "the code links to the rule's explanation");
       assert.ok(page.getText().includes(info.explanation.slice(0, 60)));
     }
   });
 
-  it('a problem\'s code link opens the rule\'s page rendered, not as Markdown source', async () => {
+  it("a problem's code link opens the rule's page rendered, not as Markdown source", async () => {
     const got = await waitForDiagnostics(editor.document.uri, checkDocument(original));
     const target = (got[0].code as { target: vscode.Uri }).target;
     // What clicking the code link does: open its target.
     await vscode.commands.executeCommand('vscode.open', target);
-    const rendered = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && t.label.includes(target.path.replace(/^\//, '').replace(/\.md$/, '')));
-    const source = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'normlens-rule');
+    const rendered = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .some(
+          (t) =>
+            t.input instanceof vscode.TabInputWebview &&
+            /markdown\.preview/.test(t.input.viewType) &&
+            t.label.includes(target.path.replace(/^\//, '').replace(/\.md$/, '')),
+        );
+    const source = () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.scheme === 'normlens-rule');
     for (let i = 0; i < 50 && !(rendered() && !source()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(rendered(), 'a Markdown preview of the rule page is open');
     assert.ok(!source(), 'its Markdown source is not left open');
@@ -56,7 +65,10 @@ describe('diagnostics and quick fixes on Python files', () => {
     edit.insert(doc.uri, doc.positionAt(doc.getText().length), 'odd_norm = nn.GroupNorm(3, 64)\n');
     assert.ok(await vscode.workspace.applyEdit(edit));
     const withBad = checkDocument(doc.getText());
-    assert.ok(withBad.some((d) => d.code === 'groupnorm-divisibility'), 'the rules flag GroupNorm(3, 64)');
+    assert.ok(
+      withBad.some((d) => d.code === 'groupnorm-divisibility'),
+      'the rules flag GroupNorm(3, 64)',
+    );
     await waitForDiagnostics(doc.uri, withBad);
     // Type the fix one character at a time, as a person would.
     const at = doc.getText().indexOf('GroupNorm(3, 64)') + 'GroupNorm('.length;
@@ -87,18 +99,26 @@ describe('diagnostics and quick fixes on Python files', () => {
     edit.insert(doc.uri, new vscode.Position(0, 0), 'import math\n');
     assert.ok(await vscode.workspace.applyEdit(edit));
     const expected = checkDocument(doc.getText());
-    assert.ok(expected.some((d) => d.code === 'groupnorm-divisibility'), 'the new GroupNorm(3, 128) is flagged by the rules');
+    assert.ok(
+      expected.some((d) => d.code === 'groupnorm-divisibility'),
+      'the new GroupNorm(3, 128) is flagged by the rules',
+    );
     await waitForDiagnostics(doc.uri, expected);
   });
 
-  it('applies every quick fix as a workspace edit that produces the rule\'s fixed text', async () => {
+  it("applies every quick fix as a workspace edit that produces the rule's fixed text", async () => {
     const doc = editor.document;
     const withFixes = checkDocument(original).filter((d) => d.fixes.length > 0);
     assert.ok(withFixes.length >= 1, 'the example has fixable problems');
     for (const d of withFixes) {
       await setText(doc, original);
       const range = new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character);
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, range, vscode.CodeActionKind.QuickFix.value);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        doc.uri,
+        range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
       const ours = actions.filter((a) => a.title === d.fixes[0].title);
       assert.strictEqual(ours.length, 1, `one action titled "${d.fixes[0].title}" (got ${actions.map((a) => a.title).join(' | ')})`);
       const action = ours[0];
@@ -108,7 +128,8 @@ describe('diagnostics and quick fixes on Python files', () => {
       assert.strictEqual(doc.getText(), applyFix(original, d), `fix of ${d.code}`);
       // The problem fixed is no longer reported there.
       await waitFor(`${d.code} cleared`, () =>
-        normlensDiagnostics(doc.uri).some((x) => codeOf(x) === d.code && x.range.start.line === d.range.start.line) ? undefined : true);
+        normlensDiagnostics(doc.uri).some((x) => codeOf(x) === d.code && x.range.start.line === d.range.start.line) ? undefined : true,
+      );
     }
   });
 

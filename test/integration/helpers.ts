@@ -69,13 +69,17 @@ export async function waitForDiagnostics(uri: vscode.Uri, expected: NormDiagnost
   const want = expected.map(shapeOfRule).sort();
   let last: string[] = [];
   try {
-    return await waitFor('diagnostics', () => {
-      const got = normlensDiagnostics(uri);
-      last = got.map(shapeOfEditor).sort();
-      return JSON.stringify(last) === JSON.stringify(want) ? got : undefined;
-    }, ms);
+    return await waitFor(
+      'diagnostics',
+      () => {
+        const got = normlensDiagnostics(uri);
+        last = got.map(shapeOfEditor).sort();
+        return JSON.stringify(last) === JSON.stringify(want) ? got : undefined;
+      },
+      ms,
+    );
   } catch {
-    assert.deepStrictEqual(last, want, 'NormLens diagnostics in the editor equal the rules\' output');
+    assert.deepStrictEqual(last, want, "NormLens diagnostics in the editor equal the rules' output");
     throw new Error('unreachable');
   }
 }

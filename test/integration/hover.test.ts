@@ -54,7 +54,7 @@ describe('hovers on Python files', () => {
     if (editor.document.getText() !== original) await setText(editor.document, original);
   });
 
-  it('explains a BatchNorm2d call with the explanation module\'s text, its numbers equal to the core\'s', async () => {
+  it("explains a BatchNorm2d call with the explanation module's text, its numbers equal to the core's", async () => {
     const doc = editor.document;
     const needle = 'nn.BatchNorm2d(64, eps=1e-5)';
     const pos = positionOf(doc, needle, 'nn.Batch'.length);
@@ -71,11 +71,14 @@ describe('hovers on Python files', () => {
     assert.strictEqual((ex.spec as { eps: number }).eps, 1e-5);
     const core = runLayer({ spec: ex.spec, mode: 'train', input: seededSample(ex.shape, OPTIONS.seed) });
     assert.ok(core.stats);
-    assert.ok(ours.includes(`channel 0 mean ${fixed(core.stats.mean[0], OPTIONS.decimals)}, var ${fixed(core.stats.variance[0], OPTIONS.decimals)}`), 'channel 0\'s statistics are the core\'s');
-    assert.match(ours, /1e-05|0\.00001/, 'the user\'s ε appears');
+    assert.ok(
+      ours.includes(`channel 0 mean ${fixed(core.stats.mean[0], OPTIONS.decimals)}, var ${fixed(core.stats.variance[0], OPTIONS.decimals)}`),
+      "channel 0's statistics are the core's",
+    );
+    assert.match(ours, /1e-05|0\.00001/, "the user's ε appears");
   });
 
-  it('trusts only NormLens\'s own commands in hover links, and each link names a registered command', async () => {
+  it("trusts only NormLens's own commands in hover links, and each link names a registered command", async () => {
     const doc = editor.document;
     const pos = positionOf(doc, 'nn.BatchNorm2d(out_channels, momentum=0.99)', 4);
     const { hovers } = await hoverTexts(doc.uri, pos);
@@ -97,14 +100,17 @@ describe('hovers on Python files', () => {
 
   it('shows a forged link, an image and HTML from a string argument as text, and a forged command cannot run with its arguments', async () => {
     const doc = editor.document;
-    const forged = '[Open in comparison panel](command:normlens.calc.simulate?%5B%7B%22batchSize%22%3A1000000000%2C%22show%22%3Afalse%7D%5D) ![t](https://evil.example/p.png) <img src=x>';
+    const forged =
+      '[Open in comparison panel](command:normlens.calc.simulate?%5B%7B%22batchSize%22%3A1000000000%2C%22show%22%3Afalse%7D%5D) ![t](https://evil.example/p.png) <img src=x>';
     const line = `        self.hostile = nn.BatchNorm2d(8, momentum=m or "${forged}")\n`;
     const at = doc.getText().indexOf('        self.bn2');
     assert.ok(at > 0);
     await setText(doc, doc.getText().slice(0, at) + line + doc.getText().slice(at));
     const pos = positionOf(doc, 'nn.BatchNorm2d(8, momentum=m', 4);
     const { hovers } = await hoverTexts(doc.uri, pos);
-    const md = hovers.flatMap((h) => h.contents).find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('`num_features=8`')) as vscode.MarkdownString;
+    const md = hovers
+      .flatMap((h) => h.contents)
+      .find((c) => typeof c !== 'string' && 'value' in c && c.value.includes('`num_features=8`')) as vscode.MarkdownString;
     assert.ok(md, 'a hover');
     assert.strictEqual(md.supportHtml, false);
     // The hover is exactly what the explanation module builds (escaped), and its links are ours only.
@@ -116,7 +122,12 @@ describe('hovers on Python files', () => {
     assert.deepStrictEqual(rendered.links, render(md.value.slice(md.value.lastIndexOf('\n') + 1)).links);
     assert.ok(rendered.links.length >= 2 && rendered.links.every((l) => !decodeURIComponent(l).includes('1000000000')), 'no forged link');
     // Even called directly with the attacker's arguments, the calculator answers within its bound.
-    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(COMMANDS.simulate.id, { batchSize: 1e9, momentum: 0.1, convention: 'new-weight', show: false });
+    const r = await vscode.commands.executeCommand<{ ok: boolean; message?: string }>(COMMANDS.simulate.id, {
+      batchSize: 1e9,
+      momentum: 0.1,
+      convention: 'new-weight',
+      show: false,
+    });
     assert.strictEqual(r?.ok, false);
     assert.match(r?.message ?? '', /batch size 1000000000 is larger than the 1,000,000 values per channel/);
   });
@@ -124,7 +135,10 @@ describe('hovers on Python files', () => {
   it('answers anywhere in the call, on F.* functional calls, and not on unrelated code', async () => {
     const doc = editor.document;
     const inArgs = positionOf(doc, 'nn.BatchNorm2d(64, eps=1e-5)', 'nn.BatchNorm2d(64, ep'.length);
-    assert.ok((await hoverTexts(doc.uri, inArgs)).texts.some((t) => t.includes('BatchNorm2d')), 'hover inside the argument list');
+    assert.ok(
+      (await hoverTexts(doc.uri, inArgs)).texts.some((t) => t.includes('BatchNorm2d')),
+      'hover inside the argument list',
+    );
     for (const unrelated of ['nn.Conv2d(3, 64', 'def forward', 'F.relu(out']) {
       const p = positionOf(doc, unrelated, 3);
       const { texts } = await hoverTexts(doc.uri, p);
@@ -187,7 +201,10 @@ describe('hovers on Python files', () => {
       await cfg().update('hover.mode', undefined, vscode.ConfigurationTarget.Global);
       await cfg().update('hover.enable', undefined, vscode.ConfigurationTarget.Global);
     }
-    assert.ok((await hoverTexts(doc.uri, pos)).texts.some((t) => t.includes('**BatchNorm2d**')), 'compact again by default');
+    assert.ok(
+      (await hoverTexts(doc.uri, pos)).texts.some((t) => t.includes('**BatchNorm2d**')),
+      'compact again by default',
+    );
   });
 
   it('"Full explanation" from the hover and "Explain Layer at Cursor" open the full explanation, rendered, beside the editor', async () => {

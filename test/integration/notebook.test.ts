@@ -19,14 +19,18 @@ describe('Jupyter notebooks', () => {
     await vscode.window.showNotebookDocument(notebook);
   });
 
-  it('shows each cell\'s problems on that cell, as the rules find them for the whole notebook', async () => {
+  it("shows each cell's problems on that cell, as the rules find them for the whole notebook", async () => {
     const report = analyzeNotebook(json, { disabled: [] });
     assert.ok(!('error' in report), 'the notebook parses');
     assert.ok(report.diagnostics.length > 0, 'the example notebook has problems');
     for (const cell of notebook.getCells()) {
-      const want = report.diagnostics.filter((d) => d.cell === cell.index).map(shapeOfRule).sort();
+      const want = report.diagnostics
+        .filter((d) => d.cell === cell.index)
+        .map(shapeOfRule)
+        .sort();
       await waitFor(`diagnostics of cell ${cell.index}`, () =>
-        JSON.stringify(normlensDiagnostics(cell.document.uri).map(shapeOfEditor).sort()) === JSON.stringify(want) ? true : undefined);
+        JSON.stringify(normlensDiagnostics(cell.document.uri).map(shapeOfEditor).sort()) === JSON.stringify(want) ? true : undefined,
+      );
     }
   });
 
@@ -43,7 +47,12 @@ describe('Jupyter notebooks', () => {
     // The "Full explanation" link carries a number the editor hands out per hover: take it from the hover shown.
     const link = /\((command:normlens\.explainLayer\?[^)\s]+)\)/.exec(shown)!;
     const target = parseExplainTarget(decodeCommandUri(link[1])!.arg)!;
-    const want = compactHover(layer, { decimals: 4, seed: 0, diagnostics: report.diagnostics, explainArg: explainLinkArg({ ref: target.ref, line: layer.call.range.start.line, character: layer.call.range.start.character }) }).markdown;
+    const want = compactHover(layer, {
+      decimals: 4,
+      seed: 0,
+      diagnostics: report.diagnostics,
+      explainArg: explainLinkArg({ ref: target.ref, line: layer.call.range.start.line, character: layer.call.range.start.character }),
+    }).markdown;
     assert.strictEqual(shown, want, `the cell's hover is the compact explanation of ${layer.call.callee}`);
     // Its full explanation opens from that link too.
     const full = await vscode.commands.executeCommand<{ ok: boolean; markdown: string }>(COMMANDS.explainLayer.id, target);
@@ -65,7 +74,8 @@ describe('Jupyter notebooks', () => {
     assert.ok(await vscode.workspace.applyEdit(action.edit));
     assert.strictEqual(cell.document.getText(), applyFix(before, d));
     await waitFor('the fixed problem to go', () =>
-      normlensDiagnostics(cell.document.uri).some((x) => x.range.start.line === d.range.start.line && x.message === d.message) ? undefined : true);
+      normlensDiagnostics(cell.document.uri).some((x) => x.range.start.line === d.range.start.line && x.message === d.message) ? undefined : true,
+    );
   });
 
   it('follows edits in a cell', async () => {
@@ -82,8 +92,12 @@ describe('Jupyter notebooks', () => {
     const report = analyzeNotebook(nowJson);
     assert.ok(!('error' in report));
     const want = report.diagnostics.filter((d) => d.cell === cell.index);
-    assert.ok(want.some((d) => d.code === 'groupnorm-divisibility' && d.range.start.line === 0), 'the rules flag GroupNorm(5, 64) on the new first line');
-    await waitFor('the cell\'s problems to follow the edit', () =>
-      JSON.stringify(normlensDiagnostics(cell.document.uri).map(shapeOfEditor).sort()) === JSON.stringify(want.map(shapeOfRule).sort()) ? true : undefined);
+    assert.ok(
+      want.some((d) => d.code === 'groupnorm-divisibility' && d.range.start.line === 0),
+      'the rules flag GroupNorm(5, 64) on the new first line',
+    );
+    await waitFor("the cell's problems to follow the edit", () =>
+      JSON.stringify(normlensDiagnostics(cell.document.uri).map(shapeOfEditor).sort()) === JSON.stringify(want.map(shapeOfRule).sort()) ? true : undefined,
+    );
   });
 });

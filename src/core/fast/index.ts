@@ -74,40 +74,41 @@ function usable(variance: Float64Array, eps: number, mean?: Float64Array): boole
 
 /** BatchNorm training forward on an (n, c, s) layout (channel axis between n and s). */
 export function fastBatchNormTrain(
-  x: Float32Array, n: number, c: number, s: number,
-  weight: Float32Array | null, bias: Float32Array | null, eps: number,
+  x: Float32Array,
+  n: number,
+  c: number,
+  s: number,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+  eps: number,
 ): BatchNormFastResult | null {
   const b = fastBackend();
   if (b === 'off' || n * c * s !== x.length || s < 1 || n < 1) return null;
   // Narrow planes (channels-last has one value per plane) run faster on the reference path.
   if (s < 16) return null;
-  const r = attempt(() =>
-    b === 'wasm-simd' ? wasmKernels()!.batchNormTrain(x, n, c, s, weight, bias, eps) : batchNormTrainJs(x, n, c, s, weight, bias, eps),
-  );
+  const r = attempt(() => (b === 'wasm-simd' ? wasmKernels()!.batchNormTrain(x, n, c, s, weight, bias, eps) : batchNormTrainJs(x, n, c, s, weight, bias, eps)));
   return r && usable(r.variance, eps, r.mean) ? r : null;
 }
 
 /** LayerNorm forward over `rows` rows of `cols` contiguous values. */
 export function fastLayerNorm(
-  x: Float32Array, rows: number, cols: number,
-  weight: Float32Array | null, bias: Float32Array | null, eps: number,
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+  eps: number,
 ): LayerNormFastResult | null {
   const b = fastBackend();
   if (b === 'off' || rows * cols !== x.length || cols < 1) return null;
-  const r = attempt(() =>
-    b === 'wasm-simd' ? wasmKernels()!.layerNorm(x, rows, cols, weight, bias, eps) : layerNormJs(x, rows, cols, weight, bias, eps),
-  );
+  const r = attempt(() => (b === 'wasm-simd' ? wasmKernels()!.layerNorm(x, rows, cols, weight, bias, eps) : layerNormJs(x, rows, cols, weight, bias, eps)));
   return r && usable(r.variance, eps, r.mean) ? r : null;
 }
 
 /** RMSNorm forward over `rows` rows of `cols` contiguous values. */
-export function fastRmsNorm(
-  x: Float32Array, rows: number, cols: number, weight: Float32Array | null, eps: number,
-): RmsNormFastResult | null {
+export function fastRmsNorm(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, eps: number): RmsNormFastResult | null {
   const b = fastBackend();
   if (b === 'off' || rows * cols !== x.length || cols < 1) return null;
-  const r = attempt(() =>
-    b === 'wasm-simd' ? wasmKernels()!.rmsNorm(x, rows, cols, weight, eps) : rmsNormJs(x, rows, cols, weight, eps),
-  );
+  const r = attempt(() => (b === 'wasm-simd' ? wasmKernels()!.rmsNorm(x, rows, cols, weight, eps) : rmsNormJs(x, rows, cols, weight, eps)));
   return r && usable(r.meanSquare, eps) ? r : null;
 }

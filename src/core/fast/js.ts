@@ -28,8 +28,13 @@ function moments(data: Float32Array, start: number, len: number): [number, numbe
  * torch.nn.functional.batch_norm with training=True: output, per-channel mean and biased variance.
  */
 export function batchNormTrainJs(
-  x: Float32Array, n: number, c: number, s: number,
-  weight: Float32Array | null, bias: Float32Array | null, eps: number,
+  x: Float32Array,
+  n: number,
+  c: number,
+  s: number,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+  eps: number,
 ): BatchNormFastResult {
   const mean = new Float64Array(c);
   const variance = new Float64Array(c);
@@ -64,8 +69,12 @@ export function batchNormTrainJs(
 
 /** LayerNorm over rows of `cols` elements, as torch.nn.functional.layer_norm: output, per-row mean and biased variance. */
 export function layerNormJs(
-  x: Float32Array, rows: number, cols: number,
-  weight: Float32Array | null, bias: Float32Array | null, eps: number,
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+  eps: number,
 ): LayerNormFastResult {
   const mean = new Float64Array(rows);
   const variance = new Float64Array(rows);
@@ -85,9 +94,7 @@ export function layerNormJs(
 }
 
 /** RMSNorm over rows of `cols` elements, as torch.nn.functional.rms_norm: output and per-row mean square. */
-export function rmsNormJs(
-  x: Float32Array, rows: number, cols: number, weight: Float32Array | null, eps: number,
-): RmsNormFastResult {
+export function rmsNormJs(x: Float32Array, rows: number, cols: number, weight: Float32Array | null, eps: number): RmsNormFastResult {
   const meanSquare = new Float64Array(rows);
   const out = new Float32Array(x.length);
   const w = weight ?? new Float32Array(cols).fill(1);

@@ -42,7 +42,11 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 /** A float32 array allocated in the kernels' memory. */
 export class WasmF32 {
   private view: Float32Array | null = null;
-  constructor(private readonly owner: WasmNormKernels, readonly ptr: number, readonly length: number) {}
+  constructor(
+    private readonly owner: WasmNormKernels,
+    readonly ptr: number,
+    readonly length: number,
+  ) {}
   /** A view of the elements; memory growth detaches old views, so read this again after allocating. */
   get data(): Float32Array {
     const buf = this.owner.memory.buffer;
@@ -188,8 +192,14 @@ export class WasmNormKernels {
    * channel at a time, so the normalizing pass re-reads that channel's planes from cache.
    */
   batchNormTrain(
-    x: Float32Array | WasmF32, n: number, c: number, s: number,
-    weight: Float32Array | null, bias: Float32Array | null, eps: number, out?: WasmF32,
+    x: Float32Array | WasmF32,
+    n: number,
+    c: number,
+    s: number,
+    weight: Float32Array | null,
+    bias: Float32Array | null,
+    eps: number,
+    out?: WasmF32,
   ): BatchNormFastResult {
     const temps: number[] = [];
     try {
@@ -235,8 +245,13 @@ export class WasmNormKernels {
 
   /** LayerNorm forward over rows of `cols` contiguous floats. */
   layerNorm(
-    x: Float32Array | WasmF32, rows: number, cols: number,
-    weight: Float32Array | null, bias: Float32Array | null, eps: number, out?: WasmF32,
+    x: Float32Array | WasmF32,
+    rows: number,
+    cols: number,
+    weight: Float32Array | null,
+    bias: Float32Array | null,
+    eps: number,
+    out?: WasmF32,
   ): LayerNormFastResult {
     const temps: number[] = [];
     try {
@@ -262,10 +277,7 @@ export class WasmNormKernels {
   }
 
   /** RMSNorm forward over rows of `cols` contiguous floats. */
-  rmsNorm(
-    x: Float32Array | WasmF32, rows: number, cols: number,
-    weight: Float32Array | null, eps: number, out?: WasmF32,
-  ): RmsNormFastResult {
+  rmsNorm(x: Float32Array | WasmF32, rows: number, cols: number, weight: Float32Array | null, eps: number, out?: WasmF32): RmsNormFastResult {
     const temps: number[] = [];
     try {
       const len = rows * cols;

@@ -56,7 +56,7 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
     if (spec.eps < 0) throw valueError(`batch_norm eps must be non-negative, but got ${pyFloat(spec.eps)}`);
   }
   const nf = spec.numFeatures ?? C;
-  const state = spec.trackRunningStats ? req.state ?? batchNormDefaultState(spec, nf)! : null;
+  const state = spec.trackRunningStats ? (req.state ?? batchNormDefaultState(spec, nf)!) : null;
   if (state) checkState(state, C, 1);
   const { weight, bias } = affineParams(spec.hasWeight, spec.hasBias, req.params, nf, C, (name, len) =>
     runtimeError(`${name} should contain ${C} elements not ${len}`),
@@ -90,10 +90,7 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   let newState = state;
   if (state && req.mode === 'train') {
     // An empty batch still counts as a step but leaves the averages alone (as PyTorch does).
-    newState =
-      perChannel === 0
-        ? { ...state, numBatchesTracked: state.numBatchesTracked + 1 }
-        : updateRunning(spec, state, mean, variance, perChannel);
+    newState = perChannel === 0 ? { ...state, numBatchesTracked: state.numBatchesTracked + 1 } : updateRunning(spec, state, mean, variance, perChannel);
   }
 
   const result: RunResult = {
@@ -103,20 +100,12 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   };
   if (req.gradOutput) {
     checkGradOutput(req.gradOutput, x.size);
-    result.grad = groupedBackward(
-      x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, useBatchStats,
-    );
+    result.grad = groupedBackward(x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, useBatchStats);
   }
   return result;
 }
 
-function updateRunning(
-  spec: BatchNormSpec,
-  state: LayerState,
-  mean: Float64Array,
-  variance: Float64Array,
-  count: number,
-): LayerState {
+function updateRunning(spec: BatchNormSpec, state: LayerState, mean: Float64Array, variance: Float64Array, count: number): LayerState {
   const steps = state.numBatchesTracked + 1;
   // momentum None: cumulative moving average, the new batch weighted 1/t.
   const m = spec.momentum ?? 1 / steps;

@@ -11,10 +11,7 @@ export function resolveAxis(axis: number, rank: number): number {
   if (!Number.isInteger(axis)) throw inputError(`axis must be an integer, got ${axis}`);
   if (rank === 0) throw new NormError('IndexError', `Dimension specified as ${axis} but tensor has no dimensions`);
   if (axis < -rank || axis >= rank) {
-    throw new NormError(
-      'IndexError',
-      `Dimension out of range (expected to be in range of [${-rank}, ${rank - 1}], but got ${axis})`,
-    );
+    throw new NormError('IndexError', `Dimension out of range (expected to be in range of [${-rank}, ${rank - 1}], but got ${axis})`);
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -62,8 +59,8 @@ export function affineParams(
   expected: number,
   mismatch: (name: 'weight' | 'bias', length: number) => NormError,
 ): { weight: Float32Array | null; bias: Float32Array | null } {
-  const weight = hasWeight ? params?.weight ?? ones(size) : null;
-  const bias = hasBias ? params?.bias ?? new Float32Array(size) : null;
+  const weight = hasWeight ? (params?.weight ?? ones(size)) : null;
+  const bias = hasBias ? (params?.bias ?? new Float32Array(size)) : null;
   if (weight && weight.length !== expected) throw mismatch('weight', weight.length);
   if (bias && bias.length !== expected) throw mismatch('bias', bias.length);
   return { weight, bias };
@@ -76,9 +73,7 @@ export function affineParams(
  */
 export function checkState(state: LayerState, expected: number, scale: number): void {
   if (state.runningMean.length !== expected) {
-    throw runtimeError(
-      `running_mean should contain ${expected * scale} elements not ${state.runningMean.length * scale}`,
-    );
+    throw runtimeError(`running_mean should contain ${expected * scale} elements not ${state.runningMean.length * scale}`);
   }
   if (state.runningVar.length !== expected) {
     throw runtimeError(`running_var should contain ${expected * scale} elements not ${state.runningVar.length * scale}`);

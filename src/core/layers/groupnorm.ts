@@ -45,9 +45,7 @@ export function groupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
     throw valueError(`Expected more than 1 value per channel when training, got input size ${dimList(probe)}`);
   }
   if (C % G !== 0) {
-    throw runtimeError(
-      `Expected number of channels in input to be divisible by num_groups, but got input of shape ${dimList(shape)} and num_groups=${G}`,
-    );
+    throw runtimeError(`Expected number of channels in input to be divisible by num_groups, but got input of shape ${dimList(shape)} and num_groups=${G}`);
   }
   const { weight, bias } = affineParams(spec.hasWeight, spec.hasBias, req.params, spec.numChannels, C, (name, len) =>
     runtimeError(

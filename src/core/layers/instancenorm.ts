@@ -50,7 +50,7 @@ export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult
     throw valueError(`Expected more than 1 spatial element when training, got input size ${torchSize(shape)}`);
   }
   const nf = spec.numFeatures ?? C;
-  const state = spec.trackRunningStats ? req.state ?? instanceNormDefaultState(spec, nf)! : null;
+  const state = spec.trackRunningStats ? (req.state ?? instanceNormDefaultState(spec, nf)!) : null;
   // PyTorch repeats the per-channel buffers N times, so its messages count N·C elements.
   if (state) checkState(state, C, N);
   const { weight, bias } = affineParams(spec.hasWeight, spec.hasBias, req.params, nf, C, (name, len) =>
@@ -117,9 +117,7 @@ export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult
   };
   if (req.gradOutput) {
     checkGradOutput(req.gradOutput, x.size);
-    result.grad = groupedBackward(
-      x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, useInputStats,
-    );
+    result.grad = groupedBackward(x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, useInputStats);
   }
   return result;
 }

@@ -16,21 +16,13 @@ export function normalizedRows(normalizedShape: readonly number[], shape: readon
   const fits = shape.length >= k && normalizedShape.every((d, i) => shape[shape.length - k + i] === d);
   if (!fits) {
     const ns = normalizedShape.join(', ');
-    throw runtimeError(
-      `Given normalized_shape=[${ns}], expected input with shape [*${k ? ', ' : ''}${ns}], but got input of size[${shape.join(', ')}]`,
-    );
+    throw runtimeError(`Given normalized_shape=[${ns}], expected input with shape [*${k ? ', ' : ''}${ns}], but got input of size[${shape.join(', ')}]`);
   }
   const rows = shape.slice(0, shape.length - k).reduce((a, b) => a * b, 1);
   return { rows, cols };
 }
 
-function elementParams(
-  hasWeight: boolean,
-  hasBias: boolean,
-  req: RunRequest,
-  normalizedShape: readonly number[],
-  cols: number,
-) {
+function elementParams(hasWeight: boolean, hasBias: boolean, req: RunRequest, normalizedShape: readonly number[], cols: number) {
   return affineParams(hasWeight, hasBias, req.params, cols, cols, (name, len) =>
     // Parameters arrive flat, so only their element count can disagree with normalized_shape.
     runtimeError(
@@ -95,7 +87,6 @@ export function rmsNorm(spec: RmsNormSpec, req: RunRequest): RunResult {
   }
   return result;
 }
-
 
 /**
  * Keras 3 LayerNormalization(rms_scaling=True), as keras.ops.layer_normalization computes it (Keras 3.15.1,

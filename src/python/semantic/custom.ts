@@ -42,11 +42,39 @@ const FAMILY: [string, FrameworkId][] = [
 
 /** Module class of each framework for each kind, when a custom module computes that kind. */
 const MODULE_OF: Partial<Record<FrameworkId, Partial<Record<LayerKind, string>>>> = {
-  pytorch: { rms_norm: 'torch.nn.RMSNorm', layer_norm: 'torch.nn.LayerNorm', group_norm: 'torch.nn.GroupNorm', batch_norm: 'torch.nn.BatchNorm2d', instance_norm: 'torch.nn.InstanceNorm2d' },
-  keras: { rms_norm: 'keras.layers.RMSNormalization', layer_norm: 'keras.layers.LayerNormalization', group_norm: 'keras.layers.GroupNormalization', batch_norm: 'keras.layers.BatchNormalization' },
-  tf_keras: { rms_norm: 'tensorflow.keras.layers.RMSNormalization', layer_norm: 'tensorflow.keras.layers.LayerNormalization', group_norm: 'tensorflow.keras.layers.GroupNormalization', batch_norm: 'tensorflow.keras.layers.BatchNormalization' },
-  flax_linen: { rms_norm: 'flax.linen.RMSNorm', layer_norm: 'flax.linen.LayerNorm', group_norm: 'flax.linen.GroupNorm', batch_norm: 'flax.linen.BatchNorm', instance_norm: 'flax.linen.InstanceNorm' },
-  flax_nnx: { rms_norm: 'flax.nnx.RMSNorm', layer_norm: 'flax.nnx.LayerNorm', group_norm: 'flax.nnx.GroupNorm', batch_norm: 'flax.nnx.BatchNorm', instance_norm: 'flax.nnx.InstanceNorm' },
+  pytorch: {
+    rms_norm: 'torch.nn.RMSNorm',
+    layer_norm: 'torch.nn.LayerNorm',
+    group_norm: 'torch.nn.GroupNorm',
+    batch_norm: 'torch.nn.BatchNorm2d',
+    instance_norm: 'torch.nn.InstanceNorm2d',
+  },
+  keras: {
+    rms_norm: 'keras.layers.RMSNormalization',
+    layer_norm: 'keras.layers.LayerNormalization',
+    group_norm: 'keras.layers.GroupNormalization',
+    batch_norm: 'keras.layers.BatchNormalization',
+  },
+  tf_keras: {
+    rms_norm: 'tensorflow.keras.layers.RMSNormalization',
+    layer_norm: 'tensorflow.keras.layers.LayerNormalization',
+    group_norm: 'tensorflow.keras.layers.GroupNormalization',
+    batch_norm: 'tensorflow.keras.layers.BatchNormalization',
+  },
+  flax_linen: {
+    rms_norm: 'flax.linen.RMSNorm',
+    layer_norm: 'flax.linen.LayerNorm',
+    group_norm: 'flax.linen.GroupNorm',
+    batch_norm: 'flax.linen.BatchNorm',
+    instance_norm: 'flax.linen.InstanceNorm',
+  },
+  flax_nnx: {
+    rms_norm: 'flax.nnx.RMSNorm',
+    layer_norm: 'flax.nnx.LayerNorm',
+    group_norm: 'flax.nnx.GroupNorm',
+    batch_norm: 'flax.nnx.BatchNorm',
+    instance_norm: 'flax.nnx.InstanceNorm',
+  },
   haiku: { rms_norm: 'haiku.RMSNorm', layer_norm: 'haiku.LayerNorm', group_norm: 'haiku.GroupNorm', batch_norm: 'haiku.BatchNorm' },
   mlx: { rms_norm: 'mlx.nn.RMSNorm', layer_norm: 'mlx.nn.LayerNorm', group_norm: 'mlx.nn.GroupNorm', batch_norm: 'mlx.nn.BatchNorm' },
   paddle: { layer_norm: 'paddle.nn.LayerNorm', group_norm: 'paddle.nn.GroupNorm', batch_norm: 'paddle.nn.BatchNorm2D' },
@@ -58,7 +86,19 @@ export function frameworkOfName(q: string): FrameworkId | undefined {
 }
 
 /** Framework calls a forward may make on parameters or state without them being submodules. */
-const FRAMEWORK_SELF_CALLS = new Set(['param', 'variable', 'add_weight', 'sow', 'make_rng', 'get_variable', 'put_variable', 'is_initializing', 'is_mutable_collection', '_check_input_dim', 'register_buffer']);
+const FRAMEWORK_SELF_CALLS = new Set([
+  'param',
+  'variable',
+  'add_weight',
+  'sow',
+  'make_rng',
+  'get_variable',
+  'put_variable',
+  'is_initializing',
+  'is_mutable_collection',
+  '_check_input_dim',
+  'register_buffer',
+]);
 
 interface Ops {
   methods: Set<string>;
@@ -126,7 +166,12 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
         else if (v.k === 'func' && !v.bound && !v.fn.cls && !v.fn.isLambda) opsOf(v.fn.owner, cls, v.fn, ops, seen);
       }
       // calling an attribute that holds a module (self.norm(x), self.blocks[i](x))
-      if (callee.name === 'MemberExpression' && /^self\s*\.\s*\w+\s*(\[|$)/.test(text.slice(callee.from, callee.to)) && !dottedName(callee, text)?.match(/^self\.(\w+)$/)) ops.submodule = true;
+      if (
+        callee.name === 'MemberExpression' &&
+        /^self\s*\.\s*\w+\s*(\[|$)/.test(text.slice(callee.from, callee.to)) &&
+        !dottedName(callee, text)?.match(/^self\.(\w+)$/)
+      )
+        ops.submodule = true;
     } else if (n.name === 'BinaryExpression') {
       const k = children(n);
       if (k.length === 3 && k[1].name === 'ArithOp') {
@@ -255,7 +300,9 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     }
   });
   if (!out.size) {
-    const sizeParam = init.params.find((p, i) => i > 0 && /^(dim|d_model|hidden_size|normalized_shape|num_features|num_channels|channels|embed_dim|size|features|n_embd|d)$/.test(p.name));
+    const sizeParam = init.params.find(
+      (p, i) => i > 0 && /^(dim|d_model|hidden_size|normalized_shape|num_features|num_channels|channels|embed_dim|size|features|n_embd|d)$/.test(p.name),
+    );
     if (sizeParam) out.size = { param: sizeParam.name };
   }
   return out;

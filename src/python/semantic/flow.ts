@@ -126,13 +126,61 @@ const CONST: Val = { k: 'const' };
 const FRAMEWORK_PREFIX = /^(torch|keras|tensorflow|tf_keras|flax|jax|haiku|mlx|paddle|einops|timm\.layers|numpy)\./;
 
 const ACTIVATIONS = new Set([
-  'relu', 'relu6', 'gelu', 'silu', 'swish', 'sigmoid', 'tanh', 'leaky_relu', 'elu', 'selu', 'celu', 'hardswish', 'hard_swish',
-  'hardsigmoid', 'hard_sigmoid', 'mish', 'softplus', 'softsign', 'hardtanh', 'quick_gelu', 'log_sigmoid', 'relu_', 'gelu_', 'silu_',
-  'sigmoid_', 'tanh_', 'leaky_relu_', 'hardswish_', 'prelu', 'rrelu', 'threshold',
+  'relu',
+  'relu6',
+  'gelu',
+  'silu',
+  'swish',
+  'sigmoid',
+  'tanh',
+  'leaky_relu',
+  'elu',
+  'selu',
+  'celu',
+  'hardswish',
+  'hard_swish',
+  'hardsigmoid',
+  'hard_sigmoid',
+  'mish',
+  'softplus',
+  'softsign',
+  'hardtanh',
+  'quick_gelu',
+  'log_sigmoid',
+  'relu_',
+  'gelu_',
+  'silu_',
+  'sigmoid_',
+  'tanh_',
+  'leaky_relu_',
+  'hardswish_',
+  'prelu',
+  'rrelu',
+  'threshold',
 ]);
 const ACTIVATION_CLASSES = new Set([
-  'ReLU', 'ReLU6', 'GELU', 'SiLU', 'LeakyReLU', 'ELU', 'SELU', 'CELU', 'Sigmoid', 'Tanh', 'Hardswish', 'Hardsigmoid', 'Mish', 'PReLU',
-  'Softplus', 'Softsign', 'Hardtanh', 'RReLU', 'Activation', 'Threshold', 'QuickGELU', 'Swish',
+  'ReLU',
+  'ReLU6',
+  'GELU',
+  'SiLU',
+  'LeakyReLU',
+  'ELU',
+  'SELU',
+  'CELU',
+  'Sigmoid',
+  'Tanh',
+  'Hardswish',
+  'Hardsigmoid',
+  'Mish',
+  'PReLU',
+  'Softplus',
+  'Softsign',
+  'Hardtanh',
+  'RReLU',
+  'Activation',
+  'Threshold',
+  'QuickGELU',
+  'Swish',
 ]);
 const DROPOUT = /^(alpha_|feature_alpha_)?dropout([123]d)?_?$/;
 const DROPOUT_CLASSES = /^(Alpha|FeatureAlpha|Spatial|Gaussian)?Dropout([123]d|[123]D)?$/;
@@ -365,7 +413,9 @@ export class FlowModel {
     const attrOf = (n: SyntaxNode): string | null => {
       if (n.name !== 'MemberExpression') return null;
       const k = children(n);
-      return k.length === 3 && k[0].name === 'VariableName' && text.slice(k[0].from, k[0].to) === 'self' && k[1].name === '.' ? text.slice(k[2].from, k[2].to) : null;
+      return k.length === 3 && k[0].name === 'VariableName' && text.slice(k[0].from, k[0].to) === 'self' && k[1].name === '.'
+        ? text.slice(k[2].from, k[2].to)
+        : null;
     };
     const bad = (attr: string) => found.set(attr, null);
     const add = (attr: string, value: SyntaxNode, method: SyntaxNode) => {
@@ -386,8 +436,16 @@ export class FlowModel {
               if (attr !== null) {
                 if (value) add(attr, value, method);
                 else bad(attr);
-              } else if (t[0].name === 'TupleExpression' || t[0].name === 'ParenthesizedExpression') for (const x of operands(t[0])) { const a = attrOf(x); if (a !== null) bad(a); }
-            } else for (const x of t) { const a = attrOf(x); if (a !== null) bad(a); }
+              } else if (t[0].name === 'TupleExpression' || t[0].name === 'ParenthesizedExpression')
+                for (const x of operands(t[0])) {
+                  const a = attrOf(x);
+                  if (a !== null) bad(a);
+                }
+            } else
+              for (const x of t) {
+                const a = attrOf(x);
+                if (a !== null) bad(a);
+              }
           }
         } else if (c.name === 'UpdateStatement' && c.firstChild) {
           const a = attrOf(c.firstChild);
@@ -571,7 +629,8 @@ class UnitRun {
         for (const b of bodies.slice(1)) {
           const alt = new Map(before);
           this.block(b, alt, depth + 1);
-          for (const k of new Set([...alt.keys(), ...env.keys()])) if (alt.get(k) !== env.get(k)) env.set(k, this.merge([env.get(k) ?? UNK, alt.get(k) ?? UNK], s.from));
+          for (const k of new Set([...alt.keys(), ...env.keys()]))
+            if (alt.get(k) !== env.get(k)) env.set(k, this.merge([env.get(k) ?? UNK, alt.get(k) ?? UNK], s.from));
         }
         return left && bodies.length === 1;
       }
@@ -665,11 +724,14 @@ class UnitRun {
     const kids = children(s);
     const body = kids.find((c) => c.name === 'Body');
     // iterated expression and condition
-    for (const c of kids) if (c !== body && c.name !== 'VariableName' && !/^(for|in|while|else|async)$/.test(c.name) && c.name !== 'Body') this.expr(c, env, depth);
+    for (const c of kids)
+      if (c !== body && c.name !== 'VariableName' && !/^(for|in|while|else|async)$/.test(c.name) && c.name !== 'Body') this.expr(c, env, depth);
     if (!body) return;
     // Names assigned in the loop hold what earlier iterations left: unknown at the loop's start.
     const assigned = assignedNames(body, this.text);
-    for (const c of kids) if (c.name === 'VariableName' || c.name === 'TupleExpression') for (const n of c.name === 'VariableName' ? [this.text.slice(c.from, c.to)] : assignedNames(c, this.text)) assigned.add(n);
+    for (const c of kids)
+      if (c.name === 'VariableName' || c.name === 'TupleExpression')
+        for (const n of c.name === 'VariableName' ? [this.text.slice(c.from, c.to)] : assignedNames(c, this.text)) assigned.add(n);
     const before = new Map(env);
     for (const n of assigned) {
       const prev = env.get(n);
@@ -774,7 +836,13 @@ class UnitRun {
       if (other.k === 'unk') return { k: 't', node: this.unknown([(lt ?? rt)!], at) };
       return { k: 't', node: this.op('scale', op, at, [(lt ?? rt)!]) };
     }
-    return { k: 't', node: this.unknown([lt, rt].filter((x): x is TNode => x !== null), at) };
+    return {
+      k: 't',
+      node: this.unknown(
+        [lt, rt].filter((x): x is TNode => x !== null),
+        at,
+      ),
+    };
   }
 
   private member(n: SyntaxNode, env: Map<string, Val>, depth: number): Val {
@@ -850,7 +918,11 @@ class UnitRun {
               found = inLoop ? null : value;
             } else if (t.some((x) => assignedNames(x, text).has(name))) count += 2;
           }
-        } else if ((c.name === 'UpdateStatement' || c.name === 'ForStatement') && assignedNames(c.name === 'ForStatement' ? (c.getChild('VariableName') ?? c) : c.firstChild!, text).has(name)) count += 2;
+        } else if (
+          (c.name === 'UpdateStatement' || c.name === 'ForStatement') &&
+          assignedNames(c.name === 'ForStatement' ? (c.getChild('VariableName') ?? c) : c.firstChild!, text).has(name)
+        )
+          count += 2;
         scan(c, inLoop || c.name === 'ForStatement' || c.name === 'WhileStatement', d + 1);
       }
     };
@@ -1032,7 +1104,8 @@ class UnitRun {
             const kind = opOfMethod(method);
             const vals = argVals();
             const others = vals.flatMap((x) => tensorsOf(x.v));
-            if (kind && ((kind !== 'add' && kind !== 'mul') || others.length <= 1)) return { k: 't', node: this.op(kind, method, n.from, [obj.node, ...others]) };
+            if (kind && ((kind !== 'add' && kind !== 'mul') || others.length <= 1))
+              return { k: 't', node: this.op(kind, method, n.from, [obj.node, ...others]) };
             return { k: 't', node: this.unknown([obj.node, ...others], n.from) };
           }
         }
@@ -1112,7 +1185,14 @@ class UnitRun {
     }
     const input = first?.k === 't' ? first.node : null;
     if (kind && input) return this.op(kind, m.name, at, [input]);
-    const node = this.mk({ t: 'apply' as const, id: this.nextId++, layer: m.layer, at, input, inputs: input ? [input, ...all.filter((x) => x !== input)] : all });
+    const node = this.mk({
+      t: 'apply' as const,
+      id: this.nextId++,
+      layer: m.layer,
+      at,
+      input,
+      inputs: input ? [input, ...all.filter((x) => x !== input)] : all,
+    });
     this.applies.push(node);
     if (input) this.recordEdges(m.layer, at, input, via);
     return node;

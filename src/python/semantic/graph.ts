@@ -20,7 +20,6 @@ export interface ProjectFiles {
   read(path: string): string | undefined;
 }
 
-
 const dirname = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) || '/' : '.');
 const join = (a: string, b: string) => (a === '.' ? b : a.endsWith('/') ? a + b : a + '/' + b);
 

@@ -47,11 +47,28 @@ export interface SemanticResult {
  * scanner stays the owner of call positions and literal arguments); `pos` maps offsets to
  * positions of the same text.
  */
-export function analyzeSemantics(text: string, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions = {}): SemanticResult {
-  const tree = options.model?.text === text ? options.model.tree : options.tree ?? parsePython(text);
+export function analyzeSemantics(
+  text: string,
+  callAt: (offset: number) => ScannedCall | undefined,
+  pos: PositionOf,
+  options: SemanticOptions = {},
+): SemanticResult {
+  const tree = options.model?.text === text ? options.model.tree : (options.tree ?? parsePython(text));
   const exchange = options.exchange;
   const reuse = options.model && options.model.text === text && !exchange?.hasSeeds ? options.model : undefined;
-  const model = reuse ?? new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, undefined, undefined, exchange ? (m) => exchange.apply(m) : undefined);
+  const model =
+    reuse ??
+    new ModuleModel(
+      text,
+      tree,
+      options.host,
+      options.moduleName,
+      options.isPackage,
+      undefined,
+      undefined,
+      undefined,
+      exchange ? (m) => exchange.apply(m) : undefined,
+    );
   exchange?.collect(model);
   return layersOf(model, callAt, pos, options);
 }

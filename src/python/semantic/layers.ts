@@ -101,13 +101,17 @@ export class LayerResolver {
       case 'q': {
         const spec = findByQualifiedName(v.q);
         const hops = visibleHops(v.hops);
-        return spec ? [{ spec, via: partialAt !== undefined ? 'partial' : (hops[0]?.via as FoundVia | undefined) ?? 'import', hops, args, partialAt }] : [];
+        return spec ? [{ spec, via: partialAt !== undefined ? 'partial' : ((hops[0]?.via as FoundVia | undefined) ?? 'import'), hops, args, partialAt }] : [];
       }
       case 'partial': {
         const owner = v.owner && v.owner !== this.model ? v.owner : undefined;
         // a partial written in another file is explained by the import that brought it
-        const at = owner ? partialAt : partialAt ?? v.at;
-        return this.unfold(v.fn, mergeArgs(fromBound(v.args, owner), args), depth + 1, at).map((c) => ({ ...c, via: owner && at === undefined ? 'partial' : c.via, hops: [...c.hops, ...visibleHops(v.hops)] }));
+        const at = owner ? partialAt : (partialAt ?? v.at);
+        return this.unfold(v.fn, mergeArgs(fromBound(v.args, owner), args), depth + 1, at).map((c) => ({
+          ...c,
+          via: owner && at === undefined ? 'partial' : c.via,
+          hops: [...c.hops, ...visibleHops(v.hops)],
+        }));
       }
       case 'class': {
         const what = this.classify(v.cls);
@@ -116,7 +120,17 @@ export class LayerResolver {
           const mapped = this.throughInit(v.cls, args, 0);
           return [{ spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls }];
         }
-        return [{ spec: what.custom.spec, via: 'custom-module', hops: visibleHops(v.hops), args: this.customArgs(v.cls, what.custom, args), partialAt, cls: v.cls, custom: what.custom }];
+        return [
+          {
+            spec: what.custom.spec,
+            via: 'custom-module',
+            hops: visibleHops(v.hops),
+            args: this.customArgs(v.cls, what.custom, args),
+            partialAt,
+            cls: v.cls,
+            custom: what.custom,
+          },
+        ];
       }
       default:
         return [];
@@ -226,7 +240,8 @@ export class LayerResolver {
     if (roles.eps && eps) out.push({ ...eps, name: roles.eps });
     if (roles.affine) out.push({ name: roles.affine, star: '', node: null, literal: c.hasWeight });
     if (roles.bias && c.spec.framework === 'pytorch') out.push({ name: roles.bias, star: '', node: null, literal: c.hasBias });
-    if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups)) out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
+    if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups))
+      out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
     return out;
   }
 
@@ -292,7 +307,8 @@ export class LayerResolver {
       const other = this.foreign(cls.owner);
       const where = other ? `${other.path ?? other.moduleName}:${lineOf(other.text, cls.node.from) + 1}` : `line ${this.line(cls.node.from) + 1}`;
       if (!other) line = this.line(cls.node.from);
-      how = c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}` : `custom module \`${cls.name}\` (${c.custom!.computes}), ${where}`;
+      how =
+        c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}` : `custom module \`${cls.name}\` (${c.custom!.computes}), ${where}`;
     } else if (c.partialAt !== undefined) {
       line = this.line(c.partialAt);
       const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');
@@ -356,7 +372,12 @@ export class LayerResolver {
       const v = a.value;
       const vt = v ? text.slice(v.from, v.to) : '';
       const lit = literalOf(v, text);
-      const arg: CallArgument = { value: lit === undefined ? { expr: vt } : lit, text: vt, range: range(a.from, a.to), valueRange: v ? range(v.from, v.to) : range(a.from, a.to) };
+      const arg: CallArgument = {
+        value: lit === undefined ? { expr: vt } : lit,
+        text: vt,
+        range: range(a.from, a.to),
+        valueRange: v ? range(v.from, v.to) : range(a.from, a.to),
+      };
       if (a.name) arg.name = a.name;
       if (a.star) arg.star = a.star;
       return arg;
@@ -398,7 +419,10 @@ export class LayerResolver {
     if (fitting.length === 0) return null;
     const { c, layer } = fitting[0];
     layer.call = site;
-    layer.origin = this.origin(c, fitting.map((f) => f.c));
+    layer.origin = this.origin(
+      c,
+      fitting.map((f) => f.c),
+    );
     return layer;
   }
 }

@@ -402,7 +402,17 @@ export class ModuleModel {
         return;
       }
       case 'LambdaExpression': {
-        const f = this.newFunc(c, scope, '<lambda>', child(c, 'ParamList'), operands(c).filter((x) => x.name !== 'ParamList').pop() ?? null, true, []);
+        const f = this.newFunc(
+          c,
+          scope,
+          '<lambda>',
+          child(c, 'ParamList'),
+          operands(c)
+            .filter((x) => x.name !== 'ParamList')
+            .pop() ?? null,
+          true,
+          [],
+        );
         if (f.body) this.collectNode(f.body, f);
         return;
       }
@@ -450,7 +460,15 @@ export class ModuleModel {
     this.collect(c, scope);
   }
 
-  private newFunc(node: SyntaxNode, scope: Scope, name: string, plist: SyntaxNode | null, body: SyntaxNode | null, isLambda: boolean, decorators: string[]): FuncDef {
+  private newFunc(
+    node: SyntaxNode,
+    scope: Scope,
+    name: string,
+    plist: SyntaxNode | null,
+    body: SyntaxNode | null,
+    isLambda: boolean,
+    decorators: string[],
+  ): FuncDef {
     const params: ParamDef[] = paramList(plist, this.text).map((p: ArgNode) => ({
       name: p.name!,
       star: p.star,
@@ -732,7 +750,7 @@ export class ModuleModel {
       if (s.kind === 'class') continue;
       if (s.locals.has(name)) {
         // an import inside the function is not a shadow of the module's meaning
-        const vs = env.scope === s ? env.vars.get(name) ?? s.summary.get(name) : s.summary.get(name);
+        const vs = env.scope === s ? (env.vars.get(name) ?? s.summary.get(name)) : s.summary.get(name);
         return !(vs && vs.length > 0 && vs.every((v) => (v.k === 'q' || v.k === 'ext') && v.hops.length === 0));
       }
     }
@@ -866,7 +884,13 @@ export class ModuleModel {
     const nameNode = child(s, 'VariableName');
     if (!def || !nameNode) return;
     if (def.kind === 'func') {
-      for (const p of def.params) if (p.defaultNode) p.defaults = this.grow(p.defaults, withHop(this.evalExpr(p.defaultNode, env, 0), { via: 'parameter-default', name: p.name, at: p.defaultNode.from }), def);
+      for (const p of def.params)
+        if (p.defaultNode)
+          p.defaults = this.grow(
+            p.defaults,
+            withHop(this.evalExpr(p.defaultNode, env, 0), { via: 'parameter-default', name: p.name, at: p.defaultNode.from }),
+            def,
+          );
       this.setName(env, this.t(nameNode), [{ k: 'func', fn: def, hops: [] }]);
       return;
     }
@@ -890,7 +914,8 @@ export class ModuleModel {
       if (b.local === '*') continue;
       let vs: VSet = [{ k: 'q', q: b.target, hops: [] }];
       const dot = b.target.lastIndexOf('.');
-      if (this.host && dot > 0) vs = [{ k: 'ext', module: b.target.slice(0, dot), name: b.target.slice(dot + 1), at: s.from, local: b.local, model: this, hops: [] }];
+      if (this.host && dot > 0)
+        vs = [{ k: 'ext', module: b.target.slice(0, dot), name: b.target.slice(dot + 1), at: s.from, local: b.local, model: this, hops: [] }];
       this.setName(env, b.local, vs);
     }
   }
@@ -918,7 +943,9 @@ export class ModuleModel {
         if (kids.length === 3 && kids[1].name === '.') {
           const base = this.evalExpr(kids[0], env, 0);
           const attr = this.t(kids[2]);
-          for (const b of base) if (b.k === 'inst') b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at }), b.cls));
+          for (const b of base)
+            if (b.k === 'inst')
+              b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at }), b.cls));
         } else this.evalExpr(t, env, 0);
         return;
       }
@@ -931,7 +958,8 @@ export class ModuleModel {
     // a, b = ...
     let items: VSet[] | null = parts;
     if (!items && whole.length === 1 && whole[0].k === 'seq') items = whole[0].items;
-    if (!items && whole.length === 1 && whole[0].k === 'const' && Array.isArray(whole[0].v)) items = (whole[0].v as PyValue[]).map((v) => [{ k: 'const', v, hops: [] }]);
+    if (!items && whole.length === 1 && whole[0].k === 'const' && Array.isArray(whole[0].v))
+      items = (whole[0].v as PyValue[]).map((v) => [{ k: 'const', v, hops: [] }]);
     tg.forEach((t, i) => this.assignTarget([t], items && items.length === tg.length ? items[i] : [UNKNOWN], null, env, at));
   }
 
@@ -1103,7 +1131,12 @@ export class ModuleModel {
         if (k.length === 3 && (k[1].name === 'or' || k[1].name === 'and')) {
           const a = this.evalExpr(k[0], env, depth + 1);
           const b = this.evalExpr(k[2], env, depth + 1);
-          return k[1].name === 'or' ? union(a.filter((v) => !isNone(v)), b) : union(a.filter(isNone), b);
+          return k[1].name === 'or'
+            ? union(
+                a.filter((v) => !isNone(v)),
+                b,
+              )
+            : union(a.filter(isNone), b);
         }
         const lit = literalOf(n, this.text);
         const vals = operands(n).map((c) => this.evalExpr(c, env, depth + 1));
@@ -1193,7 +1226,8 @@ export class ModuleModel {
         const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
         for (const [, vs] of hit.length ? hit : b.entries) out = union(out, withHop(vs, hop));
       } else if (b.k === 'seq') {
-        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx]) out = union(out, withHop(b.items[idx < 0 ? b.items.length + idx : idx], hop));
+        if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx])
+          out = union(out, withHop(b.items[idx < 0 ? b.items.length + idx : idx], hop));
         else for (const vs of b.items) out = union(out, withHop(vs, hop));
       } else out = union(out, [UNKNOWN]);
     }
@@ -1216,10 +1250,11 @@ export class ModuleModel {
     seen.add(cls);
     const m = cls.methods.get(name);
     if (m) return m;
-    for (const b of cls.bases) if (b.k === 'class') {
-      const f = this.findMethod(b.cls, name, seen);
-      if (f) return f;
-    }
+    for (const b of cls.bases)
+      if (b.k === 'class') {
+        const f = this.findMethod(b.cls, name, seen);
+        if (f) return f;
+      }
     return undefined;
   }
 
@@ -1306,7 +1341,12 @@ export class ModuleModel {
     const callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
     const args = this.evalArgs(list, env, depth);
     this.unitSites.get(this.unit)?.set(calleeNode.to, { node: n, callee, args, scope: env.scope });
-    const root = calleeNode.name === 'VariableName' ? this.t(calleeNode) : calleeNode.name === 'MemberExpression' ? dottedName(calleeNode, this.text)?.split('.')[0] : undefined;
+    const root =
+      calleeNode.name === 'VariableName'
+        ? this.t(calleeNode)
+        : calleeNode.name === 'MemberExpression'
+          ? dottedName(calleeNode, this.text)?.split('.')[0]
+          : undefined;
     if (root && this.locallyBound(root, env)) this.unitShadowed.get(this.unit)?.push(n.from);
     let out: VSet = EMPTY;
     for (const c of callee) out = union(out, this.apply(c, args, env, n.from, depth + 1));
@@ -1512,7 +1552,6 @@ export class ModuleModel {
     }
     return out;
   }
-
 }
 
 export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {

@@ -25,10 +25,7 @@ import type { BoundArg, Value } from './values';
 
 /** A value as it crosses files. */
 export type SeedValue =
-  | { q: string }
-  | { c: PyValue }
-  | { ref: 'class' | 'func'; path: string; at: number }
-  | { partial: SeedValue; args: SeedArg[]; path: string; at: number };
+  { q: string } | { c: PyValue } | { ref: 'class' | 'func'; path: string; at: number } | { partial: SeedValue; args: SeedArg[]; path: string; at: number };
 
 export interface SeedArg {
   name?: string;
@@ -233,7 +230,10 @@ export function seedsByTarget(outgoing: Iterable<readonly Seed[]>): Map<string, 
   const out = new Map<string, Seed[]>();
   for (const [path, m] of by) {
     const keys = [...m.keys()].sort();
-    out.set(path, keys.slice(0, MAX_SEEDS_PER_FILE).map((k) => m.get(k)!));
+    out.set(
+      path,
+      keys.slice(0, MAX_SEEDS_PER_FILE).map((k) => m.get(k)!),
+    );
   }
   return out;
 }
@@ -244,7 +244,10 @@ export function seedsByTarget(outgoing: Iterable<readonly Seed[]>): Map<string, 
  * A file's result is that of its last analysis (the caller keeps it); the number of rounds run
  * is returned.
  */
-export async function solveSeeds(files: readonly string[], analyze: (batch: { file: string; seeds: Seed[] }[]) => Promise<Map<string, Seed[]>> | Map<string, Seed[]>): Promise<number> {
+export async function solveSeeds(
+  files: readonly string[],
+  analyze: (batch: { file: string; seeds: Seed[] }[]) => Promise<Map<string, Seed[]>> | Map<string, Seed[]>,
+): Promise<number> {
   const outgoing = new Map<string, Seed[]>();
   const given = new Map<string, string>();
   let batch = files.map((file) => ({ file, seeds: [] as Seed[] }));

@@ -28,10 +28,65 @@ export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {
 
 /** Punctuation and keywords that carry no value of their own. */
 const TOKENS = new Set([
-  '(', ')', '[', ']', '{', '}', ',', ':', '.', '=', 'AssignOp', 'UpdateOp', ';', '*', '**', 'def', 'class', 'return', 'if', 'elif', 'else',
-  'for', 'in', 'while', 'try', 'except', 'finally', 'with', 'as', 'import', 'from', 'lambda', 'not', 'and', 'or', 'is', 'del', 'pass',
-  'global', 'nonlocal', 'async', 'await', 'yield', 'raise', 'assert', 'At', 'Comment', '⚠', 'TypeDef', 'Decorator', 'ArithOp',
-  'CompareOp', 'BitOp', 'LogicOp', 'break', 'continue', 'match', 'case', 'type',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '.',
+  '=',
+  'AssignOp',
+  'UpdateOp',
+  ';',
+  '*',
+  '**',
+  'def',
+  'class',
+  'return',
+  'if',
+  'elif',
+  'else',
+  'for',
+  'in',
+  'while',
+  'try',
+  'except',
+  'finally',
+  'with',
+  'as',
+  'import',
+  'from',
+  'lambda',
+  'not',
+  'and',
+  'or',
+  'is',
+  'del',
+  'pass',
+  'global',
+  'nonlocal',
+  'async',
+  'await',
+  'yield',
+  'raise',
+  'assert',
+  'At',
+  'Comment',
+  '⚠',
+  'TypeDef',
+  'Decorator',
+  'ArithOp',
+  'CompareOp',
+  'BitOp',
+  'LogicOp',
+  'break',
+  'continue',
+  'match',
+  'case',
+  'type',
 ]);
 
 /** Children that are expressions or statements (no punctuation, keywords or comments). */
@@ -78,7 +133,11 @@ function splitList(list: SyntaxNode, text: string, isParams: boolean): ArgNode[]
     if (cur.length === 0) return;
     let star: '' | '*' | '**' = '';
     let i = 0;
-    if (cur[0].name === '*' || cur[0].name === '**' || (cur[0].name === 'ArithOp' && (text.slice(cur[0].from, cur[0].to) === '*' || text.slice(cur[0].from, cur[0].to) === '**'))) {
+    if (
+      cur[0].name === '*' ||
+      cur[0].name === '**' ||
+      (cur[0].name === 'ArithOp' && (text.slice(cur[0].from, cur[0].to) === '*' || text.slice(cur[0].from, cur[0].to) === '**'))
+    ) {
       star = text.slice(cur[0].from, cur[0].to) as '*' | '**';
       i = 1;
     }
@@ -89,7 +148,7 @@ function splitList(list: SyntaxNode, text: string, isParams: boolean): ArgNode[]
     if (isParams) {
       const nameNode = rest.find((c) => c.name === 'VariableName');
       const annotation = rest.find((c) => c.name === 'TypeDef');
-      const value = eq >= 0 ? rest[eq + 1] ?? null : null;
+      const value = eq >= 0 ? (rest[eq + 1] ?? null) : null;
       if (star === '*' && !nameNode) kwOnly = true;
       else if (nameNode) {
         out.push({ star, name: text.slice(nameNode.from, nameNode.to), nameNode, value, from, to, keywordOnly: kwOnly && star === '', annotation });

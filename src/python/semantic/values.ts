@@ -174,4 +174,3 @@ export const isNone = (v: Value) => v.k === 'const' && v.v === null;
 
 /** Hops worth showing (without the internal parameter marks). */
 export const visibleHops = (hops: readonly Hop[]): Hop[] => hops.filter((h) => h.via !== 'param');
-

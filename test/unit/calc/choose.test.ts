@@ -23,8 +23,14 @@ describe('calc/chooseNormalization', () => {
     const t = pick({ architecture: 'transformer', batchPerDevice: 32, variableLengths: true, inferenceBatch: 1 });
     assert.equal(t.value.recommended, 'LayerNorm');
     assert.equal(t.value.setting, 'pre-norm');
-    assert.deepEqual(t.value.alternatives.map((a) => a.name), ['RMSNorm']);
-    assert.ok(t.value.reasons.some((r) => /padding/.test(r)), 'variable lengths reason');
+    assert.deepEqual(
+      t.value.alternatives.map((a) => a.name),
+      ['RMSNorm'],
+    );
+    assert.ok(
+      t.value.reasons.some((r) => /padding/.test(r)),
+      'variable lengths reason',
+    );
     assert.ok(t.value.reasons.some((r) => /train\/eval mismatch/.test(r)));
     assert.ok(t.value.reasons.some((r) => /Post-norm/.test(r)));
     assert.equal(pick({ architecture: 'rnn', batchPerDevice: 128 }).value.recommended, 'LayerNorm');

@@ -3,15 +3,22 @@ import { countLayer, countTyped, recognizeTyped } from '../../../src/calc/count'
 import { recognize } from '../../../src/python/index';
 
 describe('calc/count', () => {
-  it('counts a typed BatchNorm2d(64): γ, β, running mean/var and PyTorch\'s int64 counter', () => {
+  it("counts a typed BatchNorm2d(64): γ, β, running mean/var and PyTorch's int64 counter", () => {
     const r = countTyped('BatchNorm2d(64)');
     assert.ok(r.ok, (r as { message?: string }).message);
     assert.equal(r.value.parameters, 128);
     assert.equal(r.value.buffers, 129);
     assert.equal(r.value.bytes, 256 * 4 + 8);
-    assert.deepEqual(r.value.detail.map((d) => [d.name, d.count, d.trainable]), [
-      ['weight', 64, true], ['bias', 64, true], ['running_mean', 64, false], ['running_var', 64, false], ['num_batches_tracked', 1, false],
-    ]);
+    assert.deepEqual(
+      r.value.detail.map((d) => [d.name, d.count, d.trainable]),
+      [
+        ['weight', 64, true],
+        ['bias', 64, true],
+        ['running_mean', 64, false],
+        ['running_var', 64, false],
+        ['num_batches_tracked', 1, false],
+      ],
+    );
     assert.match(r.text, /128 learnable parameters, 129 buffer values, 1\.0 KiB \(1,032 B\) in float32/);
     assert.equal(r.copyText, JSON.stringify({ parameters: 128, buffers: 129, bytes: 1032 }));
   });

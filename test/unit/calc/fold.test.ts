@@ -24,7 +24,15 @@ describe('calc/foldIntoConv', () => {
 
   it('folds into a Linear layer given every value', () => {
     const r = foldIntoConv({
-      weightShape: [2, 2], weight: [1, 2, 3, 4], bias: null, gamma: [1, 3], beta: [0, 1], runningMean: [1, -1], runningVar: [4, 1], eps: 0, seed: 0,
+      weightShape: [2, 2],
+      weight: [1, 2, 3, 4],
+      bias: null,
+      gamma: [1, 3],
+      beta: [0, 1],
+      runningMean: [1, -1],
+      runningVar: [4, 1],
+      eps: 0,
+      seed: 0,
     });
     assert.ok(r.ok, (r as { message?: string }).message);
     // scale = γ/√var = [0.5, 3]; W' = W·scale per row; b' = (0 − mean)·scale + β
@@ -36,14 +44,22 @@ describe('calc/foldIntoConv', () => {
   });
 
   it('rejects a zero running variance with ε = 0, and a mismatched bias', () => {
-    const z = foldIntoConv({ weightShape: [2, 2], weight: [1, 2, 3, 4], gamma: [2, 1], beta: [0, 1], runningMean: [1, -1], runningVar: [4, 0], eps: 0, seed: 0 });
+    const z = foldIntoConv({
+      weightShape: [2, 2],
+      weight: [1, 2, 3, 4],
+      gamma: [2, 1],
+      beta: [0, 1],
+      runningMean: [1, -1],
+      runningVar: [4, 0],
+      eps: 0,
+      seed: 0,
+    });
     assert.deepEqual(z, { ok: false, message: 'running variance + ε must be positive (channel 2: 0 + 0)' });
     const b = foldIntoConv({ weightShape: [3, 2, 1], bias: [1, 2], eps: 1e-5, seed: 0 });
     assert.deepEqual(b, { ok: false, message: 'bias has 2 values; the layer has 3 output channels' });
     const s = foldIntoConv({ weightShape: [3], eps: 1e-5, seed: 0 });
     assert.equal(s.ok, false);
   });
-
 });
 
 describe('calc/fold: the snippet that folds real weights, run by PyTorch', () => {

@@ -37,6 +37,8 @@ describe('calc/seedFromStart', () => {
     assert.ok(!('error' in l));
     assert.equal(l.normalizedDims, 2);
     assert.equal(l.kind, 'layer_norm');
-    assert.deepEqual(seedFromStart({ framework: 'pytorch', qualifiedName: 'torch.nn.Nope', kind: 'batch_norm', args: {} }), { error: 'torch.nn.Nope is not a layer NormLens knows' });
+    assert.deepEqual(seedFromStart({ framework: 'pytorch', qualifiedName: 'torch.nn.Nope', kind: 'batch_norm', args: {} }), {
+      error: 'torch.nn.Nope is not a layer NormLens knows',
+    });
   });
 });

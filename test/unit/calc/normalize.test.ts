@@ -50,7 +50,14 @@ describe('calc/normalizeValues', () => {
     assert.equal(bn.value.groups.length, 2);
     const ln = normalizeValues({ values, shape: [4, 3, 2], kind: 'layer_norm', normalizedDims: 1, eps: 1e-5 });
     assert.ok(ln.ok);
-    close(ln.value.output, reference(values, Array.from({ length: 12 }, (_, k) => [2 * k, 2 * k + 1]), 1e-5));
+    close(
+      ln.value.output,
+      reference(
+        values,
+        Array.from({ length: 12 }, (_, k) => [2 * k, 2 * k + 1]),
+        1e-5,
+      ),
+    );
     assert.equal(ln.value.groups.length, 12);
     // every LayerNorm pair is (b, b+1): variance 0.25, output ≈ ±1
     assert.ok(ln.value.groups.every((g) => Math.abs(g.variance - 0.25) < 1e-12));
@@ -60,7 +67,12 @@ describe('calc/normalizeValues', () => {
     const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 2, 2, 2, 9];
     const r = normalizeValues({ values, shape: [2, 4, 2], kind: 'group_norm', groups: 2, eps: 1e-5, gamma: 2, beta: 0.5 });
     assert.ok(r.ok, (r as { message?: string }).message);
-    const groups = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15]];
+    const groups = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+      [12, 13, 14, 15],
+    ];
     close(r.value.output, reference(values, groups, 1e-5, 2, 0.5));
     assert.equal(r.value.groups.length, 4);
   });
@@ -84,9 +96,18 @@ describe('calc/normalizeValues', () => {
     const msg = (x: ReturnType<typeof normalizeValues>) => (x.ok ? 'ok' : x.message);
     assert.equal(msg(normalizeValues({ values: [1, 2, 3], shape: [2, 2], kind: 'layer_norm', eps: 1e-5 })), 'shape (2, 2) needs 4 values, got 3');
     assert.equal(msg(normalizeValues({ values: [1, 2], shape: [2], kind: 'layer_norm', eps: -1 })), 'ε must be non-negative (got -1)');
-    assert.equal(msg(normalizeValues({ values: [1, 2, 3, 4, 5, 6], shape: [1, 6], kind: 'group_norm', groups: 4, eps: 1e-5 })), '6 channels are not divisible into 4 groups');
-    assert.equal(msg(normalizeValues({ values: [1, 2, 3, 4], shape: [2, 2], kind: 'batch_norm', eps: 1e-5, gamma: [1, 2, 3] })), 'γ has 3 values; give one number or 2 (one per channel)');
-    assert.equal(msg(normalizeValues({ values: [1, 2, 3], shape: [1, 3], kind: 'batch_norm', eps: 1e-5 })), 'Expected more than 1 value per channel when training, got input size torch.Size([1, 3])');
+    assert.equal(
+      msg(normalizeValues({ values: [1, 2, 3, 4, 5, 6], shape: [1, 6], kind: 'group_norm', groups: 4, eps: 1e-5 })),
+      '6 channels are not divisible into 4 groups',
+    );
+    assert.equal(
+      msg(normalizeValues({ values: [1, 2, 3, 4], shape: [2, 2], kind: 'batch_norm', eps: 1e-5, gamma: [1, 2, 3] })),
+      'γ has 3 values; give one number or 2 (one per channel)',
+    );
+    assert.equal(
+      msg(normalizeValues({ values: [1, 2, 3], shape: [1, 3], kind: 'batch_norm', eps: 1e-5 })),
+      'Expected more than 1 value per channel when training, got input size torch.Size([1, 3])',
+    );
     assert.equal(validateEps('-1e-5'), 'ε must be non-negative (got -1e-5)');
     assert.equal(validateEps('abc'), "ε: 'abc' is not a number");
     assert.equal(validateEps('1e-5'), null);

@@ -24,7 +24,10 @@ describe('calc/parseNumbers', () => {
       assert.ok(r.ok);
       assert.deepEqual(r.shape, [2, 3]);
       assert.deepEqual(r.values, [1, 2, 3, 4, 5, 6]);
-      assert.deepEqual(r.nested, [[1, 2, 3], [4, 5, 6]]);
+      assert.deepEqual(r.nested, [
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
     }
   });
 

@@ -36,10 +36,19 @@ function sourceOf(s: NormClassSpec): { kwargs: Record<string, PyValue>; shape: n
 
 describe('normlens port: the plan', () => {
   it('PyTorch BatchNorm2d → Keras: names, get_weights() order, momentum, and what the variance means', () => {
-    const plan = portLayer({ layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 8 }, to: 'keras', inputShape: [16, 8, 5, 5], countPerChannel: 400 }) as PortPlan;
+    const plan = portLayer({
+      layer: 'torch.nn.BatchNorm2d',
+      kwargs: { num_features: 8 },
+      to: 'keras',
+      inputShape: [16, 8, 5, 5],
+      countPerChannel: 400,
+    }) as PortPlan;
     assert.ok(!('error' in plan));
     assert.equal(plan.constructor, 'keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-05)');
-    assert.deepEqual(plan.moves.map((m) => `${m.from}→${m.to}`), ['weight→gamma', 'bias→beta', 'running_mean→moving_mean', 'running_var→moving_variance']);
+    assert.deepEqual(
+      plan.moves.map((m) => `${m.from}→${m.to}`),
+      ['weight→gamma', 'bias→beta', 'running_mean→moving_mean', 'running_var→moving_variance'],
+    );
     assert.deepEqual(plan.targetOrder, ['gamma', 'beta', 'moving_mean', 'moving_variance']);
     assert.match(plan.variance!, /copied unchanged/);
     assert.match(plan.variance!, /running_var × 0\.9975/);
@@ -52,8 +61,14 @@ describe('normlens port: the plan', () => {
     assert.deepEqual(portLayer({ layer: 'torch.nn.functional.batch_norm', kwargs: {}, to: 'keras', inputShape: [2, 3] }), {
       error: 'torch.nn.functional.batch_norm is a function: it owns no weights to port',
     });
-    assert.match((portLayer({ layer: 'haiku.BatchNorm', kwargs: {}, to: 'keras', inputShape: [2, 3] }) as { error: string }).error, /porting from Haiku is not supported/);
-    assert.match((portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4 }, to: 'keras', inputShape: [2, 4, 3, 3] }) as { error: string }).error, /Keras 3 has no instance norm layer/);
+    assert.match(
+      (portLayer({ layer: 'haiku.BatchNorm', kwargs: {}, to: 'keras', inputShape: [2, 3] }) as { error: string }).error,
+      /porting from Haiku is not supported/,
+    );
+    assert.match(
+      (portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4 }, to: 'keras', inputShape: [2, 4, 3, 3] }) as { error: string }).error,
+      /Keras 3 has no instance norm layer/,
+    );
   });
 });
 
@@ -69,10 +84,22 @@ describe('normlens port: requests', () => {
     assert.deepEqual(ok.targetOrder, ['weight', 'bias']);
     assert.match(ok.snippet, /src_vars\['params'\]\['scale'\]/);
     assert.deepEqual(answer('{"layer": ').error, { type: 'InputError', message: 'invalid JSON at offset 10' });
-    assert.match(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'haiku', inputShape: [2, 4] }).error.message, /"to" must be one of "pytorch", "keras", "flax_linen", "flax_nnx"/);
-    assert.match(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], countPerChannel: 1 }).error.message, /countPerChannel/);
-    assert.match(answer({ layer: 'keras.layers.BatchNormalization', kwargs: { fused: true }, to: 'pytorch', inputShape: [2, 4] }).error.message, /Unrecognized keyword arguments/);
-    assert.match(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], extra: 1 }).error.message, /unknown request field "extra"/);
+    assert.match(
+      answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'haiku', inputShape: [2, 4] }).error.message,
+      /"to" must be one of "pytorch", "keras", "flax_linen", "flax_nnx"/,
+    );
+    assert.match(
+      answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], countPerChannel: 1 }).error.message,
+      /countPerChannel/,
+    );
+    assert.match(
+      answer({ layer: 'keras.layers.BatchNormalization', kwargs: { fused: true }, to: 'pytorch', inputShape: [2, 4] }).error.message,
+      /Unrecognized keyword arguments/,
+    );
+    assert.match(
+      answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], extra: 1 }).error.message,
+      /unknown request field "extra"/,
+    );
   });
 });
 
@@ -104,7 +131,10 @@ describe('normlens port: snippets run in the real frameworks (torch 2.13, Keras 
       }
     }
     assert.ok(items.length >= 50, `only ${items.length} ports`);
-    assert.ok(refused.every((r) => /Keras 3 has no instance norm layer/.test(r)), refused.join('\n'));
+    assert.ok(
+      refused.every((r) => /Keras 3 has no instance norm layer/.test(r)),
+      refused.join('\n'),
+    );
     const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_ports.py')], { input: JSON.stringify(items), encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(r.status, 0, r.stderr);
     const failures = (JSON.parse(r.stdout) as { id: string; diff?: number; error?: string }[])

@@ -5,7 +5,13 @@ describe('calc/simulateRunningStats', () => {
   it('closed form matches a hand computation and the core simulation (PyTorch momentum 0.1)', () => {
     // mean: 5·0.9^t ≤ 0.05 → t ≥ ln(0.01)/ln(0.9) = 43.7 → 44; var 1 → 4: 3·0.9^t ≤ 0.04 → t ≥ 40.98 → 41
     const r = simulateRunningStats({
-      momentum: 0.1, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 5, dataVar: 4, batchSize: 8, tolerancePct: 1,
+      momentum: 0.1,
+      convention: 'new-weight',
+      storedVariance: 'unbiased',
+      dataMean: 5,
+      dataVar: 4,
+      batchSize: 8,
+      tolerancePct: 1,
     });
     assert.ok(r.ok, (r as { message?: string }).message);
     assert.equal(r.value.mean.closedForm, Math.ceil(Math.log(0.01) / Math.log(0.9)));
@@ -16,10 +22,23 @@ describe('calc/simulateRunningStats', () => {
   });
 
   it('agrees between closed form and simulation across momenta and conventions', () => {
-    for (const [momentum, convention] of [[0.01, 'new-weight'], [0.3, 'new-weight'], [0.9, 'old-weight'], [0.97, 'old-weight']] as const) {
+    for (const [momentum, convention] of [
+      [0.01, 'new-weight'],
+      [0.3, 'new-weight'],
+      [0.9, 'old-weight'],
+      [0.97, 'old-weight'],
+    ] as const) {
       for (const tol of [0.5, 2, 10]) {
         const r = simulateRunningStats({
-          momentum, convention, storedVariance: 'unbiased', dataMean: -3, dataVar: 2.5, batchSize: 16, tolerancePct: tol, initialMean: 0, initialVar: 1,
+          momentum,
+          convention,
+          storedVariance: 'unbiased',
+          dataMean: -3,
+          dataVar: 2.5,
+          batchSize: 16,
+          tolerancePct: tol,
+          initialMean: 0,
+          initialVar: 1,
         });
         assert.ok(r.ok);
         for (const s of [r.value.mean, r.value.variance]) {
@@ -33,7 +52,13 @@ describe('calc/simulateRunningStats', () => {
 
   it('a biased stored variance settles at σ²(n−1)/n and may never come within tolerance', () => {
     const r = simulateRunningStats({
-      momentum: 0.99, convention: 'old-weight', storedVariance: 'biased', dataMean: 1, dataVar: 4, batchSize: 8, tolerancePct: 5,
+      momentum: 0.99,
+      convention: 'old-weight',
+      storedVariance: 'biased',
+      dataMean: 1,
+      dataVar: 4,
+      batchSize: 8,
+      tolerancePct: 5,
     });
     assert.ok(r.ok);
     assert.equal(r.value.variance.limit, 3.5);
@@ -44,8 +69,24 @@ describe('calc/simulateRunningStats', () => {
   });
 
   it('momentum None and the debiased average reach identical batches after one step', () => {
-    const none = simulateRunningStats({ momentum: null, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 2, dataVar: 9, batchSize: 4, tolerancePct: 1 });
-    const haiku = simulateRunningStats({ momentum: 0.99, convention: 'decay-debiased', storedVariance: 'biased', dataMean: 2, dataVar: 9, batchSize: 400, tolerancePct: 1 });
+    const none = simulateRunningStats({
+      momentum: null,
+      convention: 'new-weight',
+      storedVariance: 'unbiased',
+      dataMean: 2,
+      dataVar: 9,
+      batchSize: 4,
+      tolerancePct: 1,
+    });
+    const haiku = simulateRunningStats({
+      momentum: 0.99,
+      convention: 'decay-debiased',
+      storedVariance: 'biased',
+      dataMean: 2,
+      dataVar: 9,
+      batchSize: 400,
+      tolerancePct: 1,
+    });
     assert.ok(none.ok && haiku.ok);
     assert.equal(none.value.mean.closedForm, 1);
     assert.equal(none.value.mean.simulated, 1);
@@ -56,12 +97,21 @@ describe('calc/simulateRunningStats', () => {
 
   it('with noisy batches the running mean ends near the data mean, spread as predicted', () => {
     const r = simulateRunningStats({
-      momentum: 0.1, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 5, dataVar: 4, batchSize: 32, tolerancePct: 5, noise: true, seed: 3, maxSteps: 400,
+      momentum: 0.1,
+      convention: 'new-weight',
+      storedVariance: 'unbiased',
+      dataMean: 5,
+      dataVar: 4,
+      batchSize: 32,
+      tolerancePct: 5,
+      noise: true,
+      seed: 3,
+      maxSteps: 400,
     });
     assert.ok(r.ok);
     assert.equal(r.value.steps, 400);
     // steady-state sd of the running mean: √(0.1/1.9)·2/√32 ≈ 0.081
-    assert.ok(Math.abs(r.value.mean.noiseSd - Math.sqrt(0.1 / 1.9) * 2 / Math.sqrt(32)) < 1e-12);
+    assert.ok(Math.abs(r.value.mean.noiseSd - (Math.sqrt(0.1 / 1.9) * 2) / Math.sqrt(32)) < 1e-12);
     assert.ok(Math.abs(r.value.mean.final - 5) < 5 * r.value.mean.noiseSd + 0.05);
     assert.ok(r.value.mean.simulated !== null && r.value.mean.simulated <= 60);
   });
@@ -75,7 +125,13 @@ describe('calc/simulateRunningStats', () => {
 
   it('rejects bad requests', () => {
     const m = (x: ReturnType<typeof simulateRunningStats>) => (x.ok ? 'ok' : x.message);
-    assert.equal(m(simulateRunningStats({ momentum: 1.5, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 0, dataVar: 1, batchSize: 8, tolerancePct: 1 })), 'momentum must be between 0 and 1 (got 1.5)');
-    assert.match(m(simulateRunningStats({ momentum: 0.1, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 0, dataVar: 1, batchSize: 1, tolerancePct: 1 })), /batch size must be a whole number ≥ 2 \(got 1\)/);
+    assert.equal(
+      m(simulateRunningStats({ momentum: 1.5, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 0, dataVar: 1, batchSize: 8, tolerancePct: 1 })),
+      'momentum must be between 0 and 1 (got 1.5)',
+    );
+    assert.match(
+      m(simulateRunningStats({ momentum: 0.1, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 0, dataVar: 1, batchSize: 1, tolerancePct: 1 })),
+      /batch size must be a whole number ≥ 2 \(got 1\)/,
+    );
   });
 });

@@ -19,8 +19,14 @@ describe('calculators: each field checked against the others as it is typed', ()
   });
 
   it('Count Parameters: a name needs a value, and what PyTorch refuses to build is said before any other step', () => {
-    assert.equal(typedLayerProblem('BatchNorm2d(planes)'), 'num_features=planes: a name or expression has a value only when the code runs; type the number (e.g. BatchNorm2d(64))');
-    assert.equal(typedLayerProblem('GroupNorm(32, 100)'), 'PyTorch refuses to build it: num_channels=100 cannot be split into num_groups=32 equal groups; group counts that divide 100 nearby: 25, 50.');
+    assert.equal(
+      typedLayerProblem('BatchNorm2d(planes)'),
+      'num_features=planes: a name or expression has a value only when the code runs; type the number (e.g. BatchNorm2d(64))',
+    );
+    assert.equal(
+      typedLayerProblem('GroupNorm(32, 100)'),
+      'PyTorch refuses to build it: num_channels=100 cannot be split into num_groups=32 equal groups; group counts that divide 100 nearby: 25, 50.',
+    );
     assert.equal(typedLayerProblem('GroupNorm(32, 96)'), null);
     assert.equal(typedLayerProblem('BatchNorm2d(64)'), null);
     assert.match(typedLayerProblem('BatchNorm2d(64')!, /not closed/);

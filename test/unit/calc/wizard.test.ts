@@ -30,11 +30,22 @@ function scripted(answers: (string | typeof BACK | undefined)[]): WizardUI & { s
 
 /** A small Normalize-like flow: values, then γ checked against the channels of those values, then a mode. */
 async function flow(w: Wizard) {
-  const values = await w.text({ title: 't', prompt: 'values', value: '[[1, 2], [3, 4]]', validate: (t) => { const r = parseNumbers(t); return r.ok ? null : r.message; } });
+  const values = await w.text({
+    title: 't',
+    prompt: 'values',
+    value: '[[1, 2], [3, 4]]',
+    validate: (t) => {
+      const r = parseNumbers(t);
+      return r.ok ? null : r.message;
+    },
+  });
   const shape = parseNumbers(values);
   const count = perGroupCount('batch_norm', shape.ok ? shape.shape : [1], 1);
   const gamma = await w.text({ title: 't', prompt: 'γ', value: '1', validate: (t) => validatePerGroup(t, count, 'γ', 'channel') });
-  const mode = await w.pick('t', 'mode', [{ label: 'train', value: 'train' }, { label: 'eval', value: 'eval' }]);
+  const mode = await w.pick('t', 'mode', [
+    { label: 'train', value: 'train' },
+    { label: 'eval', value: 'eval' },
+  ]);
   return gamma === '0' ? { ok: false, message: 'γ = 0 zeroes every output' } : { ok: true, value: { values, gamma, mode } };
 }
 

@@ -71,16 +71,14 @@ export function astScan(src: string): { scan: ScanInput; layers: ResolvedLayer[]
     nameRange: range(c.nameRange),
     range: range(c.range),
     complete: true,
-    args: c.args.map(
-      (a): CallArgument => ({
-        ...(a.name !== null ? { name: a.name } : {}),
-        ...(a.star ? { star: a.star } : {}),
-        value: a.value,
-        text: a.text,
-        range: range(a.range),
-        valueRange: range(a.valueRange),
-      }),
-    ),
+    args: c.args.map((a): CallArgument => ({
+      ...(a.name !== null ? { name: a.name } : {}),
+      ...(a.star ? { star: a.star } : {}),
+      value: a.value,
+      text: a.text,
+      range: range(a.range),
+      valueRange: range(a.valueRange),
+    })),
   }));
   calls.sort((a, b) => a.range.startOffset - b.range.startOffset);
   const imports: ImportBinding[] = raw.imports.map((i) => ({ local: i.local, target: i.target, range: range(i.range) }));

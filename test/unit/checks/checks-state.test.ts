@@ -9,7 +9,8 @@ const NNX = 'from flax import nnx\n';
 
 describe('checks: flax-use-running-average', () => {
   it('linen, applied in place without it: an error on the class name, naming the line', () => {
-    const src = LINEN + 'class M(nn.Module):\n  @nn.compact\n  def __call__(self, x):\n    x = nn.Conv(8, (3, 3))(x)\n    return nn.BatchNorm(momentum=0.9)(x)\n';
+    const src =
+      LINEN + 'class M(nn.Module):\n  @nn.compact\n  def __call__(self, x):\n    x = nn.Conv(8, (3, 3))(x)\n    return nn.BatchNorm(momentum=0.9)(x)\n';
     const d = only(src, 'flax-use-running-average');
     assert.equal(d.severity, 'error');
     assert.equal(underlined(src, d), 'BatchNorm');
@@ -21,8 +22,7 @@ describe('checks: flax-use-running-average', () => {
 
   it('linen, assigned in setup and every call in the class without it: an error naming the calls', () => {
     const src =
-      LINEN +
-      'class M(nn.Module):\n  def setup(self):\n    self.bn = nn.BatchNorm()\n  def __call__(self, x):\n    y = self.bn(x)\n    return self.bn(y)\n';
+      LINEN + 'class M(nn.Module):\n  def setup(self):\n    self.bn = nn.BatchNorm()\n  def __call__(self, x):\n    y = self.bn(x)\n    return self.bn(y)\n';
     assert.match(only(src, 'flax-use-running-average').message, /at its call \(lines 6, 7\)/);
   });
 
@@ -85,7 +85,10 @@ describe('checks: frozen-bn-running-stats', () => {
     const src = model('        self.bn.requires_grad_(False)\n');
     const r = analyzeDocument(src);
     const h = compactHover(r.layers[0], { decimals: 4, seed: 0, diagnostics: r.diagnostics });
-    assert.deepEqual(h.sections.checks.map((c) => [c.code, c.severity]), [['frozen-bn-running-stats', 'warning']]);
+    assert.deepEqual(
+      h.sections.checks.map((c) => [c.code, c.severity]),
+      [['frozen-bn-running-stats', 'warning']],
+    );
     assert.match(h.markdown, /\*\*Warning:\*\* This freezes self\\\.bn's weight and bias only: the BatchNorm2d's running\\_mean/);
   });
 
@@ -101,7 +104,10 @@ describe('checks: frozen-bn-running-stats', () => {
     assert.deepEqual(checkDocument(model(freeze, '        self.bn.eval()\n')), []);
     assert.deepEqual(checkDocument(model('        self.bn.requires_grad_(True)\n')), []);
     assert.deepEqual(checkDocument(model('        for p in self.bn.parameters():\n            print(p)\n')), []);
-    assert.deepEqual(checkDocument(model(freeze, '    def train(self, mode=True):\n        super().train(mode)\n        self.bn.eval()\n        return self\n')), []);
+    assert.deepEqual(
+      checkDocument(model(freeze, '    def train(self, mode=True):\n        super().train(mode)\n        self.bn.eval()\n        return self\n')),
+      [],
+    );
     assert.deepEqual(checkDocument(model(freeze).replace('nn.BatchNorm2d(8)', 'nn.BatchNorm2d(8, track_running_stats=False)')), []);
     assert.deepEqual(checkDocument(model(freeze).replace('net.train()\n', '')), []);
     // the usual fix: every BatchNorm put back in eval after train()

@@ -40,7 +40,10 @@ describe('checks: momentum-range', () => {
     assert.equal(underlined(neg, only(neg, 'momentum-range')), '-0.1');
     const k = only(KERAS + 'bn = layers.BatchNormalization(momentum=1.01)\n', 'momentum-range');
     assert.match(k.message, /in Keras 3 the old average keeps weight 1\.01 and the new batch gets -0\.01/);
-    assert.deepEqual(k.fixes.map((f) => f.title), ['Use momentum=0.99 (the default)']);
+    assert.deepEqual(
+      k.fixes.map((f) => f.title),
+      ['Use momentum=0.99 (the default)'],
+    );
     assert.deepEqual(codes(FLAX + 'bn = nn.BatchNorm(use_running_average=True, momentum=2)\n'), ['momentum-range']);
   });
 
@@ -60,20 +63,32 @@ describe('checks: groupnorm-divisibility offers the channel fix first', () => {
       d.message,
       'num_channels=648 cannot be split into num_groups=32 equal groups; the Conv2d before it produces 640 channels, which 32 groups divide; or group counts that divide 648: 36, 27.',
     );
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_channels=640', 'Use num_groups=36', 'Use num_groups=27']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Use num_channels=640', 'Use num_groups=36', 'Use num_groups=27'],
+    );
     assert.equal(applyEdits(src, d.fixes[0].edits), TORCH + 'net = nn.Sequential(nn.Conv2d(3, 640, 3), nn.GroupNorm(32, 640))\n');
     // The mismatch is also reported as such, with the same fix.
     const m = only(src, 'channel-mismatch');
-    assert.deepEqual(m.fixes.map((f) => f.title), ['Use num_channels=640']);
+    assert.deepEqual(
+      m.fixes.map((f) => f.title),
+      ['Use num_channels=640'],
+    );
   });
 
   it('without a known producer, or when the produced count does not divide either: the group counts only', () => {
     const alone = only(TORCH + 'gn = nn.GroupNorm(32, 648)\n', 'groupnorm-divisibility');
-    assert.deepEqual(alone.fixes.map((f) => f.title), ['Use num_groups=36', 'Use num_groups=27']);
+    assert.deepEqual(
+      alone.fixes.map((f) => f.title),
+      ['Use num_groups=36', 'Use num_groups=27'],
+    );
     assert.equal(alone.message, 'num_channels=648 cannot be split into num_groups=32 equal groups; group counts that divide 648 nearby: 36, 27.');
     const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 100, 3), nn.GroupNorm(32, 648))\n';
     const d = only(src, 'groupnorm-divisibility');
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_groups=36', 'Use num_groups=27']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Use num_groups=36', 'Use num_groups=27'],
+    );
     assert.match(d.message, /the Conv2d before it produces 100 channels; or group counts that divide 648: 36, 27\.$/);
   });
 });
@@ -95,7 +110,10 @@ describe('checks: binding-error stays structured', () => {
     assert.equal(d.severity, 'error');
     assert.equal(d.message, "LayerNorm() got an unexpected keyword argument 'epsilon'");
     assert.equal(underlined(src, d), 'epsilon=1e-6');
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Rename epsilon to eps']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Rename epsilon to eps'],
+    );
     const [layer] = recognize(src);
     assert.deepEqual(layer.bindingErrors, [{ problem: 'unexpected-keyword', callable: 'LayerNorm', param: 'epsilon' }]);
   });
@@ -106,11 +124,15 @@ describe('checks: binding-error stays structured', () => {
     assert.equal(d.message, 'BatchNorm2d() takes from 1 to 7 positional arguments but 8 were given');
     assert.equal(underlined(src, d), '7');
     const [layer] = recognize(src);
-    assert.deepEqual(layer.bindingErrors, [{ problem: 'too-many-positional', callable: 'BatchNorm2d', index: 7, min: 1, max: 7, given: 8, keywordOnlyGiven: 0 }]);
+    assert.deepEqual(layer.bindingErrors, [
+      { problem: 'too-many-positional', callable: 'BatchNorm2d', index: 7, min: 1, max: 7, given: 8, keywordOnlyGiven: 0 },
+    ]);
   });
 
   it('an unknown keyword is an error only where the signatures are checked against the real package; a note elsewhere', () => {
-    const checked = FRAMEWORKS.filter((f) => f.signaturesFrom).map((f) => f.id).sort();
+    const checked = FRAMEWORKS.filter((f) => f.signaturesFrom)
+      .map((f) => f.id)
+      .sort();
     assert.deepEqual(checked, ['flax_linen', 'flax_nnx', 'jax', 'keras', 'pytorch']);
     const haiku = 'import haiku as hk\nbn = hk.BatchNorm(True, True, 0.9, made_up=1)\n';
     const h = only(haiku, 'binding-error');
@@ -134,7 +156,7 @@ describe('checks: binding-error stays structured', () => {
 
 describe('checks: notes (hover only)', () => {
   const notesOf = (src: string) => recognize(src).map((l) => layerNotes(l).map((n) => n.code));
-  it('hold only where the layer\'s own arguments make them true', () => {
+  it("hold only where the layer's own arguments make them true", () => {
     assert.deepEqual(notesOf(TORCH + 'a = nn.BatchNorm2d(8, track_running_stats=False)\nb = nn.BatchNorm2d(8)\nc = nn.SyncBatchNorm(8)\n'), [
       ['no-running-stats'],
       [],

@@ -16,14 +16,17 @@ import { check } from './helpers';
 import { PythonSyntaxError, astPython } from './astScan';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'python');
-const files = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.py')).sort() : [];
+const files = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.py'))
+      .sort()
+  : [];
 const TORCH_PYTHON = '/usr/bin/python3';
 
 const inside = (outer: Range, inner: Range) => inner.startOffset >= outer.startOffset && inner.endOffset <= outer.endOffset;
 
 /** The call's source with its callee replaced by the qualified name, so it evaluates with only `torch` bound. */
-const qualifiedCall = (text: string, call: ScannedCall, qualifiedName: string) =>
-  qualifiedName + text.slice(call.calleeRange.endOffset, call.range.endOffset);
+const qualifiedCall = (text: string, call: ScannedCall, qualifiedName: string) => qualifiedName + text.slice(call.calleeRange.endOffset, call.range.endOffset);
 
 const INPUT_SHAPES: Record<string, (c: number) => number[]> = {
   Conv1d: (c) => [2, c, 16],
@@ -105,7 +108,10 @@ describe('rules on the recognizer corpora', () => {
     for (const j of judged) assert.equal(j.verdict, j.want, j.about);
     // The corpora hold findings of each kind that PyTorch can judge.
     for (const kind of ['construct', 'mismatch', 'bias'] as const) {
-      assert.ok(cases.some((c, i) => c.kind === kind && verdicts[i] !== 'skipped'), `no ${kind} case was judged`);
+      assert.ok(
+        cases.some((c, i) => c.kind === kind && verdicts[i] !== 'skipped'),
+        `no ${kind} case was judged`,
+      );
     }
   });
 });

@@ -67,7 +67,13 @@ describe('rules on the shipped examples', () => {
       { code: 'groupnorm-divisibility', severity: 'error', line: 'nn.GroupNorm(32, 80)', text: '32' },
       { code: 'channel-mismatch', severity: 'error', line: 'nn.GroupNorm(32, 160),\n            nn.SiLU(),\n        )', text: '160' },
     ]);
-    assert.deepEqual(ds[0].fixes.map((f) => f.edits[0].newText), ['40', '20']);
-    assert.deepEqual(ds[1].fixes.map((f) => f.edits[0].newText), ['320']);
+    assert.deepEqual(
+      ds[0].fixes.map((f) => f.edits[0].newText),
+      ['40', '20'],
+    );
+    assert.deepEqual(
+      ds[1].fixes.map((f) => f.edits[0].newText),
+      ['320'],
+    );
   });
 });

@@ -22,8 +22,7 @@ describe('rules on notebooks', () => {
         { cell: 4, name: 'torch.nn.InstanceNorm2d', start: { line: 0, character: cellSource(4).indexOf('nn.InstanceNorm2d') } },
       ],
     );
-    const under = (cell: number, d: { range: { startOffset: number; endOffset: number } }) =>
-      cellSource(cell).slice(d.range.startOffset, d.range.endOffset);
+    const under = (cell: number, d: { range: { startOffset: number; endOffset: number } }) => cellSource(cell).slice(d.range.startOffset, d.range.endOffset);
     assert.deepEqual(
       r.diagnostics.map((d) => ({ cell: d.cell, code: d.code, start: d.range.start, text: under(d.cell!, d) })),
       [
@@ -47,15 +46,14 @@ describe('rules on notebooks', () => {
   it('notes InstanceNorm affine once per notebook', () => {
     const cell = (source: string) => ({ cell_type: 'code', source });
     const nb = JSON.stringify({
-      cells: [
-        cell('import torch.nn as nn'),
-        cell('a = nn.InstanceNorm2d(3)\nprint(a.weight)'),
-        cell('b = nn.InstanceNorm2d(3)\nprint(b.weight)'),
-      ],
+      cells: [cell('import torch.nn as nn'), cell('a = nn.InstanceNorm2d(3)\nprint(a.weight)'), cell('b = nn.InstanceNorm2d(3)\nprint(b.weight)')],
     });
     const r = analyzeNotebook(nb);
     assert.ok(!('error' in r));
-    assert.deepEqual(r.diagnostics.map((d) => [d.cell, d.code]), [[1, 'instancenorm-affine-default']]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.cell, d.code]),
+      [[1, 'instancenorm-affine-default']],
+    );
   });
 
   it('blanks IPython magics and shell escapes so they do not break the scan', () => {
@@ -67,6 +65,9 @@ describe('rules on notebooks', () => {
     });
     const r = analyzeNotebook(nb);
     assert.ok(!('error' in r));
-    assert.deepEqual(r.diagnostics.map((d) => [d.cell, d.code, d.range.start]), [[1, 'groupnorm-divisibility', { line: 0, character: 18 }]]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.cell, d.code, d.range.start]),
+      [[1, 'groupnorm-divisibility', { line: 0, character: 18 }]],
+    );
   });
 });

@@ -35,8 +35,14 @@ describe('rules: catalogue', () => {
 
   it('skips rules switched off by code', () => {
     const src = TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.9, eps=0)\n';
-    assert.deepEqual(checkDocument(src).map((d) => d.code), ['momentum-convention', 'eps-zero']);
-    assert.deepEqual(checkDocument(src, { disabled: ['momentum-convention'] }).map((d) => d.code), ['eps-zero']);
+    assert.deepEqual(
+      checkDocument(src).map((d) => d.code),
+      ['momentum-convention', 'eps-zero'],
+    );
+    assert.deepEqual(
+      checkDocument(src, { disabled: ['momentum-convention'] }).map((d) => d.code),
+      ['eps-zero'],
+    );
     assert.equal(ruleInfo('no-such-rule'), undefined);
   });
 
@@ -81,7 +87,10 @@ describe('rules: GroupNorm', () => {
     const d = only(src, 'groupnorm-divisibility');
     assert.equal(d.severity, 'error');
     assert.equal(underlined(src, d), '3');
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_groups=2', 'Use num_groups=4']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Use num_groups=2', 'Use num_groups=4'],
+    );
     assert.equal(fixed(src, d, 1), TORCH + 'gn = nn.GroupNorm(4, 64)\n');
     assert.deepEqual(check(fixed(src, d, 0)), []);
   });
@@ -90,7 +99,10 @@ describe('rules: GroupNorm', () => {
     const src = TORCH + 'gn = nn.GroupNorm(num_channels=16, num_groups=32)\n';
     const d = only(src, 'groupnorm-divisibility');
     assert.equal(underlined(src, d), '32');
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Use num_groups=16']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Use num_groups=16'],
+    );
   });
 
   it('flags zero and negative group counts, and not as divisibility', () => {
@@ -110,7 +122,10 @@ describe('rules: GroupNorm', () => {
     const d = only(src, 'groupnorm-divisibility');
     assert.equal(underlined(src, d), 'GroupNormalization');
     assert.match(d.message, /48/);
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Use groups=24', 'Use groups=48']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Use groups=24', 'Use groups=48'],
+    );
     assert.equal(fixed(src, d), KERAS + 'x = layers.Conv2D(48, 3)(x)\nx = layers.GroupNormalization(groups=24)(x)\n');
     assert.deepEqual(check(fixed(src, d)), []);
 
@@ -182,16 +197,25 @@ describe('rules: momentum convention', () => {
       "momentum=0.5 in PyTorch is the weight of the new batch, so the running statistics average over about 2 batches. 0.5 means the same in both conventions; if a long average was meant, PyTorch's default is momentum=0.1.",
     );
     assert.deepEqual(underlined(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.5)\n', half), '0.5');
-    assert.deepEqual(half.fixes.map((f) => [f.title, f.edits[0].newText]), [['Use momentum=0.1 (the default)', '0.1']]);
+    assert.deepEqual(
+      half.fixes.map((f) => [f.title, f.edits[0].newText]),
+      [['Use momentum=0.1 (the default)', '0.1']],
+    );
     const one = only(TORCH + 'bn = nn.BatchNorm2d(64, momentum=1.0)\n', 'momentum-convention');
     assert.equal(
       one.message,
-      'momentum=1.0 in PyTorch is the weight of the new batch, so the running statistics are just the last batch\'s: nothing is averaged. This looks like the old-weight convention of Keras/Flax, where values close to 1 are usual.',
+      "momentum=1.0 in PyTorch is the weight of the new batch, so the running statistics are just the last batch's: nothing is averaged. This looks like the old-weight convention of Keras/Flax, where values close to 1 are usual.",
     );
-    assert.deepEqual(one.fixes.map((f) => f.title), ['Use momentum=0.1 (the default)']);
+    assert.deepEqual(
+      one.fixes.map((f) => f.title),
+      ['Use momentum=0.1 (the default)'],
+    );
     // Keras's 0.5: the same message from the other side, with Keras's default.
     const k = only(KERAS + 'bn = layers.BatchNormalization(momentum=0.5)\n', 'momentum-convention');
-    assert.match(k.message, /^momentum=0\.5 in Keras 3 is the weight kept from the old average, so the running statistics average over about 2 batches\. 0\.5 means the same in both conventions; if a long average was meant, Keras 3's default is momentum=0\.99\.$/);
+    assert.match(
+      k.message,
+      /^momentum=0\.5 in Keras 3 is the weight kept from the old average, so the running statistics average over about 2 batches\. 0\.5 means the same in both conventions; if a long average was meant, Keras 3's default is momentum=0\.99\.$/,
+    );
     // 0 in Keras is not PyTorch's convention (nothing to convert); 1.0 in Keras keeps the average fixed: neither is this check's.
     assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(momentum=1.0)\n'), []);
   });
@@ -229,7 +253,10 @@ describe('rules: channel mismatch', () => {
       '    nn.BatchNorm1d(10),\n' +
       ')\n';
     const ds = check(src).filter((d) => d.code === 'channel-mismatch');
-    assert.deepEqual(ds.map((d) => underlined(src, d)), ['48', '10']);
+    assert.deepEqual(
+      ds.map((d) => underlined(src, d)),
+      ['48', '10'],
+    );
   });
 
   it('compares a Linear with the last dim of LayerNorm/RMSNorm in Sequential', () => {
@@ -264,10 +291,18 @@ describe('rules: channel mismatch', () => {
     );
     assert.equal(underlined(apart, only(apart, 'channel-mismatch')), '32');
     // declared back to back, but forward puts an unknown function between: nothing is known
-    const unknown = net('        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.bn = nn.BatchNorm2d(32)\n', '        return self.bn(other(self.conv(x)))\n');
+    const unknown = net(
+      '        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.bn = nn.BatchNorm2d(32)\n',
+      '        return self.bn(other(self.conv(x)))\n',
+    );
     assert.deepEqual(codes(unknown), []);
     // declared without a forward: the order of declarations is no data flow
-    assert.deepEqual(codes(TORCH + 'class Net(nn.Module):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.bn = nn.BatchNorm2d(32)\n'), []);
+    assert.deepEqual(
+      codes(
+        TORCH + 'class Net(nn.Module):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 64, 3, bias=False)\n        self.bn = nn.BatchNorm2d(32)\n',
+      ),
+      [],
+    );
   });
 
   it('does not take a norm of the conv input (pre-norm order) or a LayerNorm in assignment order as a mismatch', () => {
@@ -305,7 +340,8 @@ describe('rules: conv bias before BatchNorm', () => {
 
   it('accepts a conv and a norm applied back to back whose channel expressions match', () => {
     const net = (bn: string) =>
-      TORCH + 'class B(nn.Module):\n    def __init__(self, cin, cout):\n        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)\n' +
+      TORCH +
+      'class B(nn.Module):\n    def __init__(self, cin, cout):\n        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)\n' +
       `        self.bn1 = nn.BatchNorm2d(${bn})\n\n    def forward(self, x):\n        return self.bn1(self.conv1(x))\n`;
     assert.equal(underlined(net('cout'), only(net('cout'), 'conv-bias-before-bn')), 'Conv2d');
     // Applied to the conv's output, BatchNorm2d(cin) runs only when cin == cout, and then cancels the bias too.
@@ -384,13 +420,16 @@ describe('rules: InstanceNorm affine default', () => {
 });
 
 describe('rules: binding errors', () => {
-  it('reports an unknown keyword on that argument, with Python\'s message', () => {
+  it("reports an unknown keyword on that argument, with Python's message", () => {
     const src = TORCH + 'bn = nn.BatchNorm2d(64, epsilon=1e-3)\n';
     const d = only(src, 'binding-error');
     assert.equal(d.severity, 'error');
     assert.equal(underlined(src, d), 'epsilon=1e-3');
     assert.equal(d.message, "BatchNorm2d() got an unexpected keyword argument 'epsilon'");
-    assert.deepEqual(d.fixes.map((f) => f.title), ['Rename epsilon to eps']);
+    assert.deepEqual(
+      d.fixes.map((f) => f.title),
+      ['Rename epsilon to eps'],
+    );
     assert.equal(fixed(src, d), TORCH + 'bn = nn.BatchNorm2d(64, eps=1e-3)\n');
     assert.deepEqual(codes(fixed(src, d)), []);
   });

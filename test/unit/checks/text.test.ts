@@ -6,7 +6,7 @@ describe('rules: text helpers', () => {
     const sp = (n: number) => ' '.repeat(n);
     const cases: [string, string][] = [
       ['x = 1  # nn.BatchNorm2d(3)\ny', 'x = 1' + sp(21) + '\ny'],
-      ["a('s', \"t\")", 'a(' + sp(3) + ', ' + sp(3) + ')'],
+      ['a(\'s\', "t")', 'a(' + sp(3) + ', ' + sp(3) + ')'],
       ["f'{x.weight}' + b", sp(13) + ' + b'],
       ["rb'\\'' c", sp(6) + ' c'],
       ['"""a\n\'b\'\n""" d', sp(4) + '\n' + sp(3) + '\n' + sp(3) + ' d'],

@@ -89,9 +89,11 @@ describe('normlens compute against the PyTorch goldens', () => {
   }
 });
 
-describe('normlens compute in other frameworks\' terms', () => {
+describe("normlens compute in other frameworks' terms", () => {
   it('Keras BatchNormalization: momentum 0.99 keeps 99% of the old average, stored variance biased, epsilon 1e-3', () => {
-    const r = JSON.parse(compute(JSON.stringify({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: { shape: [4, 1], data: [2, 4, 6, 8] } })).output);
+    const r = JSON.parse(
+      compute(JSON.stringify({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: { shape: [4, 1], data: [2, 4, 6, 8] } })).output,
+    );
     // Batch mean 5, biased variance 5: y = (x − 5)/√(5 + 0.001).
     const expected = [2, 4, 6, 8].map((x) => (x - 5) / Math.sqrt(5.001));
     assert.ok(maxDiff(r.output.data, expected) < 1e-6);
@@ -124,7 +126,12 @@ describe('normlens compute in other frameworks\' terms', () => {
   it('Keras LayerNormalization(rms_scaling=True) as Keras 3.15.1 computes it, with its gradient', () => {
     const r = answer({ layer: 'keras.layers.LayerNormalization', kwargs: { rms_scaling: true }, mode: 'eval', input: { shape: [1, 4], data: [1, 2, 3, 4] } });
     // Seen with Keras 3.15.1: [0.894, 1.788, 2.682, 3.576] (x / sqrt(var(x) + 1e-3), var = 1.25).
-    assert.ok(maxDiff(r.output.data, [1, 2, 3, 4].map((v) => v / Math.sqrt(1.25 + 1e-3))) < 1e-6);
+    assert.ok(
+      maxDiff(
+        r.output.data,
+        [1, 2, 3, 4].map((v) => v / Math.sqrt(1.25 + 1e-3)),
+      ) < 1e-6,
+    );
     // Gradient against central differences of sum(dy·y), in float64 arithmetic of the same formula.
     const x = [0.3, -1.2, 2.5, 0.7, 1.1];
     const g = [0.2, -0.5, 1.0, 0.4, -0.3];
@@ -134,16 +141,26 @@ describe('normlens compute in other frameworks\' terms', () => {
       const s = 1 / Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length + 1e-3);
       return v.reduce((a, b, i) => a + g[i] * w[i] * b * s, 0);
     };
-    const rg = answer({ layer: 'keras.layers.LayerNormalization', kwargs: { rms_scaling: true }, mode: 'eval', input: { shape: [1, 5], data: x }, params: { gamma: w }, gradOutput: g });
+    const rg = answer({
+      layer: 'keras.layers.LayerNormalization',
+      kwargs: { rms_scaling: true },
+      mode: 'eval',
+      input: { shape: [1, 5], data: x },
+      params: { gamma: w },
+      gradOutput: g,
+    });
     const h = 1e-5;
     const numeric = x.map((_, i) => (f(x.map((v, j) => (j === i ? v + h : v))) - f(x.map((v, j) => (j === i ? v - h : v)))) / (2 * h));
     assert.ok(maxDiff(rg.grad.input, numeric) < 1e-4, `${rg.grad.input} vs ${numeric}`);
     assert.equal(rg.grad.beta, null);
   });
 
-  it('refuses renorm and unknown keywords as Keras does, and names the right field for another framework\'s name', () => {
+  it("refuses renorm and unknown keywords as Keras does, and names the right field for another framework's name", () => {
     const x = { shape: [2, 2], data: [1, 2, 3, 4] };
-    assert.match(answer({ layer: 'keras.layers.BatchNormalization', kwargs: { renorm: true }, mode: 'train', input: x }).error.message, /renorm=True.*not computed by NormLens/);
+    assert.match(
+      answer({ layer: 'keras.layers.BatchNormalization', kwargs: { renorm: true }, mode: 'train', input: x }).error.message,
+      /renorm=True.*not computed by NormLens/,
+    );
     assert.deepEqual(answer({ layer: 'keras.layers.BatchNormalization', kwargs: { fused: false }, mode: 'train', input: x }).error, {
       type: 'ValueError',
       message: "Unrecognized keyword arguments passed to BatchNormalization: {'fused': False}",
@@ -153,10 +170,19 @@ describe('normlens compute in other frameworks\' terms', () => {
       'params.gamma: "gamma" is Keras 3\'s name for the scale γ; PyTorch\'s torch.nn.BatchNorm1d calls it "weight" (give it as params.weight)',
     );
     assert.equal(
-      answer({ layer: 'flax.linen.BatchNorm', call: { use_running_average: true }, input: x, state: { running_mean: [0, 0], running_var: [1, 1] } }).error.message,
+      answer({ layer: 'flax.linen.BatchNorm', call: { use_running_average: true }, input: x, state: { running_mean: [0, 0], running_var: [1, 1] } }).error
+        .message,
       'state.running_mean: "running_mean" is PyTorch\'s name for the running mean; Flax linen\'s flax.linen.BatchNorm calls it "mean" (give it as state.mean)',
     );
-    assert.match(answer({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: x, state: { moving_mean: [0, 0], moving_variance: [1, 1], num_batches_tracked: 3 } }).error.message, /Keras 3 keeps no update counter/);
+    assert.match(
+      answer({
+        layer: 'keras.layers.BatchNormalization',
+        mode: 'train',
+        input: x,
+        state: { moving_mean: [0, 0], moving_variance: [1, 1], num_batches_tracked: 3 },
+      }).error.message,
+      /Keras 3 keeps no update counter/,
+    );
     assert.equal(
       answer({ layer: 'keras.layers.BatchNormalization', mode: 'train', input: x, params: { gamma: [1, 1, 1] } }).error.message,
       'params.gamma has 3 values but BatchNormalization on input shape [2, 2] has 2 (one per normalized feature)',
@@ -167,11 +193,19 @@ describe('normlens compute in other frameworks\' terms', () => {
     const x = { shape: [2, 2], data: [1, 2, 3, 4] };
     const state = { moving_mean: [1, 1], moving_variance: [4, 4] };
     const inference = answer({ layer: 'keras.layers.BatchNormalization', call: { training: false }, input: x, state });
-    assert.ok(maxDiff(inference.output.data, [0, 0.5, 1, 1.5].map((v) => v * Math.sqrt(4 / 4.001))) < 1e-6);
+    assert.ok(
+      maxDiff(
+        inference.output.data,
+        [0, 0.5, 1, 1.5].map((v) => v * Math.sqrt(4 / 4.001)),
+      ) < 1e-6,
+    );
     const frozen = answer({ layer: 'keras.layers.BatchNormalization', kwargs: { trainable: false }, call: { training: true }, input: x, state });
     assert.deepEqual(frozen.output, inference.output);
     assert.deepEqual(frozen.state, inference.state);
-    assert.equal(answer({ layer: 'keras.layers.BatchNormalization', call: { training: true }, mode: 'eval', input: x }).error.message, '"mode": "eval" contradicts call.training=True, which means train');
+    assert.equal(
+      answer({ layer: 'keras.layers.BatchNormalization', call: { training: true }, mode: 'eval', input: x }).error.message,
+      '"mode": "eval" contradicts call.training=True, which means train',
+    );
     assert.deepEqual(answer({ layer: 'flax.linen.BatchNorm', kwargs: { use_running_average: true }, call: { use_running_average: false }, input: x }).error, {
       type: 'ValueError',
       message: 'Parameter "use_running_average" was passed to the constructor and at call time. Should be passed just once.',
@@ -179,15 +213,28 @@ describe('normlens compute in other frameworks\' terms', () => {
     // nnx: the call's use_running_average wins over the attribute; rngs may be left out of the request.
     const nnx = answer({ layer: 'flax.nnx.BatchNorm', kwargs: { num_features: 2, use_running_average: false }, call: { use_running_average: true }, input: x });
     assert.equal(nnx.code, 0);
-    assert.ok(maxDiff(nnx.output.data, [1, 2, 3, 4].map((v) => v / Math.sqrt(1 + 1e-5))) < 1e-6);
-    assert.match(answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, call: { training: true }, input: x }).error.message, /takes no call-time arguments/);
+    assert.ok(
+      maxDiff(
+        nnx.output.data,
+        [1, 2, 3, 4].map((v) => v / Math.sqrt(1 + 1e-5)),
+      ) < 1e-6,
+    );
+    assert.match(
+      answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, call: { training: true }, input: x }).error.message,
+      /takes no call-time arguments/,
+    );
   });
 
   it('Flax linen BatchNorm picks the mode from use_running_average', () => {
     const req = { layer: 'flax.linen.BatchNorm', kwargs: { use_running_average: true }, input: { shape: [2, 2], data: [1, 2, 3, 4] } };
     const r = JSON.parse(compute(JSON.stringify(req)).output);
     // Fresh averages (mean 0, var 1), epsilon 1e-5: y = x/√(1 + 1e-5).
-    assert.ok(maxDiff(r.output.data, [1, 2, 3, 4].map((x) => x / Math.sqrt(1 + 1e-5))) < 1e-6);
+    assert.ok(
+      maxDiff(
+        r.output.data,
+        [1, 2, 3, 4].map((x) => x / Math.sqrt(1 + 1e-5)),
+      ) < 1e-6,
+    );
     const clash = JSON.parse(compute(JSON.stringify({ ...req, mode: 'train' })).output);
     assert.deepEqual(clash.error, { type: 'InputError', message: '"mode": "train" contradicts use_running_average=True, which means eval' });
   });
@@ -205,9 +252,10 @@ describe('normlens compute in other frameworks\' terms', () => {
   });
 });
 
-describe('normlens compute never answers another framework\'s layer with PyTorch\'s words', () => {
+describe("normlens compute never answers another framework's layer with PyTorch's words", () => {
   it('every non-PyTorch class, on inputs PyTorch refuses (rank 1, one value per channel, empty)', () => {
-    const pytorchWords = /torch\.Size|Expected more than 1 value|expected \dD|Expected at least \d dimensions|should contain|Given normalized_shape|PyTorch would/;
+    const pytorchWords =
+      /torch\.Size|Expected more than 1 value|expected \dD|Expected at least \d dimensions|should contain|Given normalized_shape|PyTorch would/;
     let answered = 0;
     for (const spec of NORM_CLASSES.filter((s) => s.framework !== 'pytorch' && s.form === 'module')) {
       const kwargs: Record<string, unknown> = {};
@@ -216,7 +264,11 @@ describe('normlens compute never answers another framework\'s layer with PyTorch
         kwargs[q.name] = q.name.startsWith('create_') ? true : q.name === 'decay_rate' ? 0.9 : q.name === 'axis' ? -1 : 4;
       }
       if (spec.roles.groups) kwargs[spec.roles.groups] = 2;
-      for (const input of [{ shape: [4], data: [1, 2, 3, 4] }, { shape: [1, 4], data: [1, 2, 3, 4] }, { shape: [0, 4], data: [] }]) {
+      for (const input of [
+        { shape: [4], data: [1, 2, 3, 4] },
+        { shape: [1, 4], data: [1, 2, 3, 4] },
+        { shape: [0, 4], data: [] },
+      ]) {
         const call = spec.callParams?.some((c) => c.name === 'is_training') ? { is_training: true } : undefined;
         const a = compute(JSON.stringify({ layer: spec.id, kwargs, ...(call ? { call } : { mode: 'train' }), input }));
         const res = JSON.parse(a.output);
@@ -237,7 +289,10 @@ describe('normlens compute request errors', () => {
   const ok = { layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: { shape: [2, 2], data: [1, 2, 3, 4] } };
 
   it('says where JSON is invalid', () => {
-    assert.deepEqual(err('{"layer": "torch.nn.LayerNorm",\n  "mode": train}'), { type: 'InputError', message: 'invalid JSON: unexpected "train}" at line 2, column 11' });
+    assert.deepEqual(err('{"layer": "torch.nn.LayerNorm",\n  "mode": train}'), {
+      type: 'InputError',
+      message: 'invalid JSON: unexpected "train}" at line 2, column 11',
+    });
     assert.deepEqual(err('{"layer": [1, 2'), { type: 'InputError', message: 'invalid JSON: the text ends early at line 1, column 16' });
     assert.deepEqual(err(''), { type: 'InputError', message: 'invalid JSON: the request is empty' });
   });
@@ -247,24 +302,48 @@ describe('normlens compute request errors', () => {
       message: 'unknown layer "torch.nn.Batchnorm2d"; did you mean "torch.nn.BatchNorm2d", "torch.nn.BatchNorm1d", "torch.nn.BatchNorm3d"?',
     });
   });
-  it('rejects unknown and duplicate arguments with Python\'s TypeError', () => {
-    assert.deepEqual(err({ ...ok, kwargs: { num_features: 2, epsilon: 1e-3 } }), { type: 'TypeError', message: "BatchNorm1d() got an unexpected keyword argument 'epsilon'" });
+  it("rejects unknown and duplicate arguments with Python's TypeError", () => {
+    assert.deepEqual(err({ ...ok, kwargs: { num_features: 2, epsilon: 1e-3 } }), {
+      type: 'TypeError',
+      message: "BatchNorm1d() got an unexpected keyword argument 'epsilon'",
+    });
     assert.deepEqual(err({ ...ok, kwargs: {} }), { type: 'TypeError', message: "BatchNorm1d() missing 1 required positional argument: 'num_features'" });
   });
   it('checks shape against data, flat numeric data and sizes', () => {
-    assert.deepEqual(err({ ...ok, input: { shape: [2, 3], data: [1, 2, 3, 4] } }), { type: 'InputError', message: 'input.shape [2, 3] needs 6 values but input.data has 4' });
-    assert.deepEqual(err({ ...ok, input: { shape: [2, 2], data: [[1, 2], [3, 4]] } }), { type: 'InputError', message: 'input.data must be flat (row-major); element 0 is a nested list' });
+    assert.deepEqual(err({ ...ok, input: { shape: [2, 3], data: [1, 2, 3, 4] } }), {
+      type: 'InputError',
+      message: 'input.shape [2, 3] needs 6 values but input.data has 4',
+    });
+    assert.deepEqual(
+      err({
+        ...ok,
+        input: {
+          shape: [2, 2],
+          data: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      }),
+      { type: 'InputError', message: 'input.data must be flat (row-major); element 0 is a nested list' },
+    );
     assert.deepEqual(err({ ...ok, input: { shape: [2, 2], data: [1, 'x', 3, 4] } }), { type: 'InputError', message: 'input.data[1] is not a number: "x"' });
-    assert.deepEqual(err({ ...ok, input: { shape: [2, 2.5], data: [] } }), { type: 'InputError', message: 'input.shape[1] must be a non-negative integer, got 2.5' });
+    assert.deepEqual(err({ ...ok, input: { shape: [2, 2.5], data: [] } }), {
+      type: 'InputError',
+      message: 'input.shape[1] must be a non-negative integer, got 2.5',
+    });
     assert.deepEqual(err({ ...ok, input: { shape: [100000, 100000], data: [] } }), {
       type: 'InputError',
       message: 'input.shape [100000, 100000] has 10000000000 elements; normlens compute accepts at most 16777216',
     });
     assert.deepEqual(err({ ...ok, gradOutput: [1, 2] }), { type: 'InputError', message: 'gradOutput has 2 values but the input has 4' });
   });
-  it('refuses non-numbers where a number is required, and answers PyTorch\'s layer errors', () => {
+  it("refuses non-numbers where a number is required, and answers PyTorch's layer errors", () => {
     assert.deepEqual(err({ ...ok, kwargs: { num_features: 2, eps: 'NaN' } }), { type: 'ValueError', message: "eps must be a number, got 'NaN'" });
-    assert.deepEqual(err({ ...ok, input: { shape: [1, 2], data: [1, 2] } }), { type: 'ValueError', message: 'Expected more than 1 value per channel when training, got input size torch.Size([1, 2])' });
+    assert.deepEqual(err({ ...ok, input: { shape: [1, 2], data: [1, 2] } }), {
+      type: 'ValueError',
+      message: 'Expected more than 1 value per channel when training, got input size torch.Size([1, 2])',
+    });
     assert.deepEqual(err({ ...ok, mode: 'training' }), { type: 'InputError', message: '"mode" must be "train" or "eval", got "training"' });
     assert.deepEqual(err({ ...ok, extra: 1 }).type, 'InputError');
     assert.match(err({ layer: 'keras.layers.UnitNormalization', mode: 'train', input: { shape: [1, 2], data: [1, 2] } }).message, /UnitNormalization/);
@@ -277,7 +356,10 @@ describe('normlens CLI process', () => {
     if (!existsSync(cli)) this.skip();
   });
   it('answers on stdout with exit code 0, and 2 with a JSON error, never a stack trace', () => {
-    const good = spawnSync('node', [cli, 'compute'], { input: JSON.stringify({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, mode: 'eval', input: { shape: [1, 4], data: [2, 4, 6, 8] } }), encoding: 'utf8' });
+    const good = spawnSync('node', [cli, 'compute'], {
+      input: JSON.stringify({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, mode: 'eval', input: { shape: [1, 4], data: [2, 4, 6, 8] } }),
+      encoding: 'utf8',
+    });
     assert.equal(good.status, 0, good.stderr);
     const out = JSON.parse(good.stdout);
     assert.ok(maxDiff(out.output.data, [-1.3416, -0.4472, 0.4472, 1.3416]) < 1e-4);

@@ -48,11 +48,17 @@ describe('normlens explain', () => {
     assert.equal(json.line, 20);
     assert.equal(json.column, 20);
     assert.equal(json.qualifiedName, 'torch.nn.BatchNorm2d');
-    assert.deepEqual(json.sections.checks.map((c: { code: string }) => c.code), ['momentum-convention']);
+    assert.deepEqual(
+      json.sections.checks.map((c: { code: string }) => c.code),
+      ['momentum-convention'],
+    );
     assert.match(json.sections.parameters, /2·`out_channels` learnable/);
     const fj = JSON.parse((await explain([`${EX('resnet_block.py')}:20`, '--json', '--full'])).stdout);
     assert.equal(fj.mode, 'full');
-    assert.deepEqual(fj.sections.checks.map((c: { code: string }) => c.code), ['momentum-convention']);
+    assert.deepEqual(
+      fj.sections.checks.map((c: { code: string }) => c.code),
+      ['momentum-convention'],
+    );
     assert.ok(fj.sections.advice.some((p: { id: string }) => p.id === 'batch-size-one'));
   });
 
@@ -83,7 +89,10 @@ describe('normlens explain', () => {
   it('a torchvision-style norm_layer in a file of its own: the origin, a formula, a stand-in', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'normlens-explain-'));
     const file = path.join(dir, 'resnet.py');
-    writeFileSync(file, 'import torch.nn as nn\n\nclass B(nn.Module):\n    def __init__(self, planes, norm_layer=None):\n        super().__init__()\n        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n        self.bn1 = norm_layer(planes)\n');
+    writeFileSync(
+      file,
+      'import torch.nn as nn\n\nclass B(nn.Module):\n    def __init__(self, planes, norm_layer=None):\n        super().__init__()\n        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n        self.bn1 = norm_layer(planes)\n',
+    );
     const r = await explain([`${file}:8`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /`norm_layer\(planes\)` builds `BatchNorm2d\(planes\)` — default of `norm_layer`, line 7/);

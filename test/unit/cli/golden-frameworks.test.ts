@@ -41,7 +41,10 @@ const LABEL: Record<string, string> = {
 const load = (dir: string, f: string) => JSON.parse(readFileSync(join(dir, `${f}.json`), 'utf8')) as { meta: Record<string, string>; cases: FrameworkCase[] };
 
 function within(what: string, actual: Num[], expected: Num[], tol: number) {
-  const d = maxDiff(actual.map((v) => (typeof v === 'number' ? v : Number(v))), expected);
+  const d = maxDiff(
+    actual.map((v) => (typeof v === 'number' ? v : Number(v))),
+    expected,
+  );
   assert.ok(d <= tol, `${what}: max |diff| ${d} exceeds ${tol}\n actual   ${actual.slice(0, 6)}\n expected ${expected.slice(0, 6)}`);
 }
 
@@ -98,7 +101,11 @@ describe('framework golden fixtures are up to date', function () {
         const fresh = load(out, f);
         const kept = load(DIR, f);
         assert.deepEqual(fresh.meta, kept.meta, `${f}: versions`);
-        assert.deepEqual(fresh.cases.map((c) => c.id), kept.cases.map((c) => c.id), `${f}: cases`);
+        assert.deepEqual(
+          fresh.cases.map((c) => c.id),
+          kept.cases.map((c) => c.id),
+          `${f}: cases`,
+        );
         fresh.cases.forEach((c, i) => {
           const k = kept.cases[i];
           assert.deepEqual(c.request, k.request, `${f}/${c.id}: request`);

@@ -17,4 +17,3 @@ export async function inspect(argv: string[], opts: { isTTY?: boolean; env?: Rec
   });
   return { code, stdout, stderr };
 }
-

@@ -46,7 +46,16 @@ function loc(text: string, snippet: string, nth = 0, inner = 0, length = snippet
 
 const expr = (e: string) => ({ expr: e });
 
-function torchLayer(text: string, snippet: string, nth: number, cls: string, callee: string, kind: string, args: Record<string, Json>, cell: number | null = null) {
+function torchLayer(
+  text: string,
+  snippet: string,
+  nth: number,
+  cls: string,
+  callee: string,
+  kind: string,
+  args: Record<string, Json>,
+  cell: number | null = null,
+) {
   return {
     ...loc(text, snippet, nth),
     callee,
@@ -237,7 +246,14 @@ describe('normlens inspect --json on the examples', () => {
       assert.equal(r.code, 0, name);
       const out = JSON.parse(r.stdout).files[0];
       assert.deepEqual(
-        out.layers.map((l: Record<string, Json>) => ({ line: l.line, column: l.column, endLine: l.endLine, endColumn: l.endColumn, q: l.qualifiedName, cell: l.cell })),
+        out.layers.map((l: Record<string, Json>) => ({
+          line: l.line,
+          column: l.column,
+          endLine: l.endLine,
+          endColumn: l.endColumn,
+          q: l.qualifiedName,
+          cell: l.cell,
+        })),
         want.layers.map(([snippet, nth, q]) => ({ ...loc(text, snippet, nth), q, cell: null })),
         name,
       );
@@ -255,7 +271,10 @@ describe('normlens inspect --json on the examples', () => {
     const r = await inspect(['examples']);
     assert.equal(r.code, 1);
     const headers = r.stdout.split('\n').filter((l) => l.startsWith('examples'));
-    assert.deepEqual(headers, ['flax_model.py', 'groupnorm_unet.py', 'indirect/model.py', 'keras_model.py', 'notebook.ipynb', 'resnet_block.py', 'transformer.py'].map(EX));
+    assert.deepEqual(
+      headers,
+      ['flax_model.py', 'groupnorm_unet.py', 'indirect/model.py', 'keras_model.py', 'notebook.ipynb', 'resnet_block.py', 'transformer.py'].map(EX),
+    );
     // indirect/ holds three files: __init__.py and norms.py build no layer themselves
     assert.match(r.stdout, /\n9 files, 34 layers, 2 errors, 3 warnings, 4 info\n$/);
   });

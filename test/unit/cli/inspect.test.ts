@@ -151,13 +151,21 @@ describe('normlens inspect: threads and calls between files', () => {
     assert.match(missing.stderr, /not nothing/);
   });
 
-  it('binds what one file passes into another file\'s parameters, and prints the same for 1 and 3 threads (the built CLI)', function () {
+  it("binds what one file passes into another file's parameters, and prints the same for 1 and 3 threads (the built CLI)", function () {
     if (!existsSync(cli)) this.skip(); // why: needs `npm run build` (worker threads run the bundle)
     mkdirSync(path.join(dir, 'pkg'));
     writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
-    writeFileSync(path.join(dir, 'pkg', 'mlp.py'), 'import torch.nn as nn\nclass Mlp(nn.Module):\n    def __init__(self, dim, norm_layer=None):\n        super().__init__()\n        self.norm = norm_layer(dim)\n');
-    for (let i = 0; i < 6; i++) writeFileSync(path.join(dir, 'pkg', `m${i}.py`), `from functools import partial\nimport torch.nn as nn\nfrom .mlp import Mlp\nm = Mlp(${8 + i}, norm_layer=partial(nn.LayerNorm, eps=1e-${i + 3}))\nb = nn.BatchNorm2d(${i + 1})\n`);
-    const run = (jobs: string, json: boolean) => spawnSync(process.execPath, [cli, 'inspect', '--jobs', jobs, ...(json ? ['--json'] : []), 'pkg'], { cwd: dir, encoding: 'utf8' });
+    writeFileSync(
+      path.join(dir, 'pkg', 'mlp.py'),
+      'import torch.nn as nn\nclass Mlp(nn.Module):\n    def __init__(self, dim, norm_layer=None):\n        super().__init__()\n        self.norm = norm_layer(dim)\n',
+    );
+    for (let i = 0; i < 6; i++)
+      writeFileSync(
+        path.join(dir, 'pkg', `m${i}.py`),
+        `from functools import partial\nimport torch.nn as nn\nfrom .mlp import Mlp\nm = Mlp(${8 + i}, norm_layer=partial(nn.LayerNorm, eps=1e-${i + 3}))\nb = nn.BatchNorm2d(${i + 1})\n`,
+      );
+    const run = (jobs: string, json: boolean) =>
+      spawnSync(process.execPath, [cli, 'inspect', '--jobs', jobs, ...(json ? ['--json'] : []), 'pkg'], { cwd: dir, encoding: 'utf8' });
     for (const json of [false, true]) {
       const one = run('1', json);
       const three = run('3', json);
@@ -167,11 +175,17 @@ describe('normlens inspect: threads and calls between files', () => {
       assert.equal(three.stderr, one.stderr);
       if (!json) {
         // mlp.py's norm_layer(dim) builds LayerNorm, passed from each model file
-        assert.match(one.stdout, /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from pkg\/m0\.py:4\n *written +normalized_shape=dim {2}eps=0\.001\n/);
+        assert.match(
+          one.stdout,
+          /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from pkg\/m0\.py:4\n *written +normalized_shape=dim {2}eps=0\.001\n/,
+        );
         assert.match(one.stdout, /8 files, 7 layers/);
       } else {
         const doc = JSON.parse(one.stdout);
-        assert.deepEqual(doc.files.map((f: { path: string }) => f.path), ['pkg/__init__.py', 'pkg/m0.py', 'pkg/m1.py', 'pkg/m2.py', 'pkg/m3.py', 'pkg/m4.py', 'pkg/m5.py', 'pkg/mlp.py']);
+        assert.deepEqual(
+          doc.files.map((f: { path: string }) => f.path),
+          ['pkg/__init__.py', 'pkg/m0.py', 'pkg/m1.py', 'pkg/m2.py', 'pkg/m3.py', 'pkg/m4.py', 'pkg/m5.py', 'pkg/mlp.py'],
+        );
       }
     }
   });
@@ -201,7 +215,13 @@ describe('normlens inspect: placement in residual blocks', () => {
       const r = await inspect(['--json', file]);
       assert.equal(r.code, 0, r.stderr);
       const layers = JSON.parse(r.stdout).files[0].layers as { line: number; placement?: string; residualAddLine?: number }[];
-      assert.deepEqual(layers.map((l) => [l.line, l.placement, l.residualAddLine]), [[5, 'pre-norm', 12], [6, 'post-norm', 13]]);
+      assert.deepEqual(
+        layers.map((l) => [l.line, l.placement, l.residualAddLine]),
+        [
+          [5, 'pre-norm', 12],
+          [6, 'post-norm', 13],
+        ],
+      );
       const text = await inspect([file]);
       assert.match(text.stdout, /placed +pre-norm: normalizes the input of a branch added back to it, line 12/);
       assert.match(text.stdout, /placed +post-norm: normalizes the sum of the residual add, line 13/);

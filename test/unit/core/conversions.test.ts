@@ -1,9 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import {
-  NormError, Tensor, applyWeightLayer, averagingWindow, convertMomentum, countParameters, foldBatchNorm, runLayer,
-  verifyFold,
-} from '../../../src/core';
+import { NormError, Tensor, applyWeightLayer, averagingWindow, convertMomentum, countParameters, foldBatchNorm, runLayer, verifyFold } from '../../../src/core';
 import type { BatchNormSpec, CoreLayerSpec } from '../../../src/core/spec';
 import type { MomentumConvention } from '../../../src/core/conversions';
 import { f32, loadGolden, maxDiff, type Num } from './golden';
@@ -37,8 +34,11 @@ const foldInputs = (c: FoldCase) => ({
   w: new Tensor(c.convWeight.shape, f32(c.convWeight.data)),
   b: c.convBias ? f32(c.convBias) : null,
   bn: {
-    weight: f32(c.bn.weight), bias: f32(c.bn.bias), runningMean: f32(c.bn.runningMean),
-    runningVar: f32(c.bn.runningVar), eps: c.bn.eps,
+    weight: f32(c.bn.weight),
+    bias: f32(c.bn.bias),
+    runningMean: f32(c.bn.runningMean),
+    runningVar: f32(c.bn.runningVar),
+    eps: c.bn.eps,
   },
   opts: { stride: c.stride, padding: c.padding },
 });
@@ -108,8 +108,15 @@ describe('momentum conventions', () => {
 
   it('a converted momentum gives the same running statistics (core BatchNorm vs the old-weight formula)', () => {
     const spec: BatchNormSpec = {
-      kind: 'batch_norm', numFeatures: 1, eps: 1e-5, momentum: convertMomentum(0.99, 'old-weight', 'new-weight'),
-      hasWeight: false, hasBias: false, trackRunningStats: true, storedVariance: 'biased', channelAxis: -1,
+      kind: 'batch_norm',
+      numFeatures: 1,
+      eps: 1e-5,
+      momentum: convertMomentum(0.99, 'old-weight', 'new-weight'),
+      hasWeight: false,
+      hasBias: false,
+      trackRunningStats: true,
+      storedVariance: 'biased',
+      channelAxis: -1,
     };
     const r = runLayer({ spec, mode: 'train', input: new Tensor([4, 1], [2, 4, 6, 8]) });
     assert.ok(Math.abs(r.state!.runningMean[0] - (0.99 * 0 + 0.01 * 5)) < 1e-7);
@@ -153,7 +160,10 @@ describe('countParameters (PyTorch sum(p.numel()) and buffers)', () => {
       assert.equal(r.parameters, c.parameters);
       assert.equal(r.buffers, c.buffers);
       assert.equal(r.bytes, c.bytes);
-      assert.deepEqual(r.detail.map((d) => d.name), c.names);
+      assert.deepEqual(
+        r.detail.map((d) => d.name),
+        c.names,
+      );
     });
   }
 
@@ -166,7 +176,10 @@ describe('countParameters (PyTorch sum(p.numel()) and buffers)', () => {
   it('leaves out the step counter when asked (averages only)', () => {
     const spec = golden.counts[0].spec;
     const r = countParameters(spec, 4, { batchCounter: false });
-    assert.deepEqual(r.detail.map((d) => d.name), ['weight', 'bias', 'running_mean', 'running_var']);
+    assert.deepEqual(
+      r.detail.map((d) => d.name),
+      ['weight', 'bias', 'running_mean', 'running_var'],
+    );
     assert.equal(r.buffers, 128);
     assert.equal(r.bytes, 256 * 4);
   });

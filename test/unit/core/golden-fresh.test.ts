@@ -67,7 +67,9 @@ describe('golden fixtures are up to date', function () {
     try {
       const r = spawnSync(PYTHON, [SCRIPT], { env: { ...process.env, NORMLENS_GOLDEN_OUT: out }, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      const committed = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith('.json')).sort();
+      const committed = readdirSync(GOLDEN_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
       assert.deepEqual(readdirSync(out).sort(), committed);
       for (const f of committed) {
         const fresh = JSON.parse(readFileSync(join(out, f), 'utf8'));

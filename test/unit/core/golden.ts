@@ -67,9 +67,7 @@ export function runGoldenCase(c: GoldenCase): RunResult {
         numBatchesTracked: c.state.num_batches_tracked,
       }
     : null;
-  const params = c.params
-    ? { weight: c.params.weight ? f32(c.params.weight) : undefined, bias: c.params.bias ? f32(c.params.bias) : undefined }
-    : undefined;
+  const params = c.params ? { weight: c.params.weight ? f32(c.params.weight) : undefined, bias: c.params.bias ? f32(c.params.bias) : undefined } : undefined;
   let result: RunResult | undefined;
   inputs.forEach((data, i) => {
     result = runLayer({

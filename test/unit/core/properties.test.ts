@@ -7,31 +7,56 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { NormError, Tensor, runLayer, seededSample, statGroupIndex, type LayerParams } from '../../../src/core';
-import type {
-  BatchNormSpec, CoreLayerSpec, GroupNormSpec, InstanceNormSpec, LayerNormSpec, RmsNormSpec,
-} from '../../../src/core/spec';
+import type { BatchNormSpec, CoreLayerSpec, GroupNormSpec, InstanceNormSpec, LayerNormSpec, RmsNormSpec } from '../../../src/core/spec';
 
 const RUNS = { numRuns: 60 };
 
 /** Values on a 1/64 grid: adding integers and scaling by powers of two stays exact in float32. */
 function gridSample(shape: number[], seed: number): Tensor {
   const t = seededSample(shape, seed);
-  return new Tensor(shape, t.data.map((v) => Math.round(v * 64) / 64));
+  return new Tensor(
+    shape,
+    t.data.map((v) => Math.round(v * 64) / 64),
+  );
 }
 
 const bnSpec = (c: number, eps: number, axis = 1): BatchNormSpec => ({
-  kind: 'batch_norm', numFeatures: c, eps, momentum: 0.1, hasWeight: true, hasBias: true,
-  trackRunningStats: true, storedVariance: 'unbiased', channelAxis: axis,
+  kind: 'batch_norm',
+  numFeatures: c,
+  eps,
+  momentum: 0.1,
+  hasWeight: true,
+  hasBias: true,
+  trackRunningStats: true,
+  storedVariance: 'unbiased',
+  channelAxis: axis,
 });
 const lnSpec = (k: number[], eps: number): LayerNormSpec => ({
-  kind: 'layer_norm', normalizedShape: k, eps, hasWeight: true, hasBias: true,
+  kind: 'layer_norm',
+  normalizedShape: k,
+  eps,
+  hasWeight: true,
+  hasBias: true,
 });
 const gnSpec = (g: number, c: number, eps: number): GroupNormSpec => ({
-  kind: 'group_norm', numGroups: g, numChannels: c, eps, hasWeight: true, hasBias: true, channelAxis: 1,
+  kind: 'group_norm',
+  numGroups: g,
+  numChannels: c,
+  eps,
+  hasWeight: true,
+  hasBias: true,
+  channelAxis: 1,
 });
 const inSpec = (c: number, eps: number): InstanceNormSpec => ({
-  kind: 'instance_norm', numFeatures: c, eps, momentum: 0.1, hasWeight: true, hasBias: true,
-  trackRunningStats: false, channelAxis: 1, batchedRank: 3,
+  kind: 'instance_norm',
+  numFeatures: c,
+  eps,
+  momentum: 0.1,
+  hasWeight: true,
+  hasBias: true,
+  trackRunningStats: false,
+  channelAxis: 1,
+  batchedRank: 3,
 });
 const rmsSpec = (k: number, eps: number): RmsNormSpec => ({ kind: 'rms_norm', normalizedShape: [k], eps, hasWeight: true });
 
@@ -49,11 +74,15 @@ const layerArb = fc
   .map(({ n, g, cg, l, seed, eps, which }) => {
     const c = g * cg;
     const spec: CoreLayerSpec =
-      which === 'bn' ? bnSpec(c, eps)
-      : which === 'ln' ? lnSpec([c, l], eps)
-      : which === 'gn' ? gnSpec(g, c, eps)
-      : which === 'in' ? inSpec(c, eps)
-      : rmsSpec(l, eps);
+      which === 'bn'
+        ? bnSpec(c, eps)
+        : which === 'ln'
+          ? lnSpec([c, l], eps)
+          : which === 'gn'
+            ? gnSpec(g, c, eps)
+            : which === 'in'
+              ? inSpec(c, eps)
+              : rmsSpec(l, eps);
     const nParams = which === 'ln' ? c * l : which === 'rms' ? l : c;
     const params: LayerParams = {
       weight: Float32Array.from(seededSample([nParams], seed + 1).data, (v) => 1 + v / 2),
@@ -62,8 +91,7 @@ const layerArb = fc
     return { spec, params, shape: [n, c, l], seed, which };
   });
 
-const out = (spec: CoreLayerSpec, x: Tensor, params?: LayerParams) =>
-  runLayer({ spec, mode: 'train', input: x, params }).output.data;
+const out = (spec: CoreLayerSpec, x: Tensor, params?: LayerParams) => runLayer({ spec, mode: 'train', input: x, params }).output.data;
 
 function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) {
   assert.equal(a.length, b.length);
@@ -78,7 +106,10 @@ describe('core properties', () => {
       fc.property(layerArb, fc.integer({ min: -100000, max: 100000 }), ({ spec, params, shape, seed, which }, shift) => {
         fc.pre(which !== 'rms');
         const x = gridSample(shape, seed);
-        const moved = new Tensor(shape, x.data.map((v) => v + shift));
+        const moved = new Tensor(
+          shape,
+          x.data.map((v) => v + shift),
+        );
         assertClose(out(spec, moved, params), out(spec, x, params), 2e-6, 'shifted');
       }),
       RUNS,
@@ -90,7 +121,10 @@ describe('core properties', () => {
       fc.property(layerArb, fc.integer({ min: -12, max: 12 }), ({ spec, params, shape, seed }, k) => {
         const s = 2 ** k;
         const x = gridSample(shape, seed);
-        const scaled = new Tensor(shape, x.data.map((v) => v * s));
+        const scaled = new Tensor(
+          shape,
+          x.data.map((v) => v * s),
+        );
         const spec2 = { ...spec, eps: (spec as { eps: number }).eps * s * s } as CoreLayerSpec;
         assertClose(out(spec2, scaled, params), out(spec, x, params), 2e-6, 'scaled');
       }),
@@ -136,9 +170,11 @@ describe('core properties', () => {
         for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) for (let k = 0; k < l; k++) xt[(i * l + k) * c + j] = x.data[(i * c + j) * l + k];
         const last = out(bnSpec(c, 1e-5, -1), new Tensor([n, l, c], xt), p);
         const first = out(bnSpec(c, 1e-5, 1), x, p);
-        for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) for (let k = 0; k < l; k++) {
-          assert.equal(last[(i * l + k) * c + j], first[(i * c + j) * l + k]);
-        }
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < c; j++)
+            for (let k = 0; k < l; k++) {
+              assert.equal(last[(i * l + k) * c + j], first[(i * c + j) * l + k]);
+            }
       }),
       RUNS,
     );
@@ -149,9 +185,14 @@ describe('core properties', () => {
       fc.property(layerArb, fc.constantFrom<'train' | 'eval'>('train', 'eval'), ({ spec, params, shape, seed }, mode) => {
         const x = seededSample(shape, seed);
         const dy = seededSample(shape, seed + 9).data;
-        const state = spec.kind === 'batch_norm'
-          ? { runningMean: seededSample([shape[1]], seed + 5).data, runningVar: Float32Array.from(seededSample([shape[1]], seed + 6).data, (v) => 0.5 + Math.abs(v)), numBatchesTracked: 2 }
-          : null;
+        const state =
+          spec.kind === 'batch_norm'
+            ? {
+                runningMean: seededSample([shape[1]], seed + 5).data,
+                runningVar: Float32Array.from(seededSample([shape[1]], seed + 6).data, (v) => 0.5 + Math.abs(v)),
+                numBatchesTracked: 2,
+              }
+            : null;
         const loss = (xx: Float32Array, pp: LayerParams) => {
           const y = runLayer({ spec, mode, input: new Tensor(shape, xx), params: pp, state }).output.data;
           let s = 0;
@@ -184,33 +225,56 @@ describe('core properties', () => {
 describe('core robustness', () => {
   const specArb: fc.Arbitrary<CoreLayerSpec> = fc.oneof(
     fc.record({
-      kind: fc.constant('batch_norm' as const), numFeatures: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
-      eps: fc.constantFrom(0, 1e-5, 1), momentum: fc.option(fc.constantFrom(0, 0.1, 1), { nil: null }),
-      hasWeight: fc.boolean(), hasBias: fc.boolean(), trackRunningStats: fc.boolean(),
-      storedVariance: fc.constantFrom('biased' as const, 'unbiased' as const), channelAxis: fc.integer({ min: -4, max: 4 }),
+      kind: fc.constant('batch_norm' as const),
+      numFeatures: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+      eps: fc.constantFrom(0, 1e-5, 1),
+      momentum: fc.option(fc.constantFrom(0, 0.1, 1), { nil: null }),
+      hasWeight: fc.boolean(),
+      hasBias: fc.boolean(),
+      trackRunningStats: fc.boolean(),
+      storedVariance: fc.constantFrom('biased' as const, 'unbiased' as const),
+      channelAxis: fc.integer({ min: -4, max: 4 }),
       debiasedEma: fc.boolean(),
     }),
     fc.record({
-      kind: fc.constant('instance_norm' as const), numFeatures: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
-      eps: fc.constantFrom(0, 1e-5), momentum: fc.option(fc.constant(0.1), { nil: null }), hasWeight: fc.boolean(),
-      hasBias: fc.boolean(), trackRunningStats: fc.boolean(), channelAxis: fc.integer({ min: -4, max: 4 }),
+      kind: fc.constant('instance_norm' as const),
+      numFeatures: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
+      eps: fc.constantFrom(0, 1e-5),
+      momentum: fc.option(fc.constant(0.1), { nil: null }),
+      hasWeight: fc.boolean(),
+      hasBias: fc.boolean(),
+      trackRunningStats: fc.boolean(),
+      channelAxis: fc.integer({ min: -4, max: 4 }),
       batchedRank: fc.option(fc.integer({ min: 2, max: 5 }), { nil: undefined }),
     }),
     fc.record({
-      kind: fc.constant('group_norm' as const), numGroups: fc.integer({ min: -2, max: 4 }), numChannels: fc.integer({ min: 0, max: 6 }),
-      eps: fc.constantFrom(0, 1e-5), hasWeight: fc.boolean(), hasBias: fc.boolean(), channelAxis: fc.integer({ min: -4, max: 4 }),
+      kind: fc.constant('group_norm' as const),
+      numGroups: fc.integer({ min: -2, max: 4 }),
+      numChannels: fc.integer({ min: 0, max: 6 }),
+      eps: fc.constantFrom(0, 1e-5),
+      hasWeight: fc.boolean(),
+      hasBias: fc.boolean(),
+      channelAxis: fc.integer({ min: -4, max: 4 }),
     }),
     fc.record({
-      kind: fc.constant('layer_norm' as const), normalizedShape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
-      eps: fc.constantFrom(0, 1e-5), hasWeight: fc.boolean(), hasBias: fc.boolean(),
+      kind: fc.constant('layer_norm' as const),
+      normalizedShape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+      eps: fc.constantFrom(0, 1e-5),
+      hasWeight: fc.boolean(),
+      hasBias: fc.boolean(),
     }),
     fc.record({
-      kind: fc.constant('rms_norm' as const), normalizedShape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
-      eps: fc.option(fc.constant(1e-6), { nil: null }), hasWeight: fc.boolean(),
+      kind: fc.constant('rms_norm' as const),
+      normalizedShape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+      eps: fc.option(fc.constant(1e-6), { nil: null }),
+      hasWeight: fc.boolean(),
     }),
     fc.record({
-      kind: fc.constant('local_response_norm' as const), size: fc.integer({ min: -1, max: 6 }),
-      alpha: fc.constant(1e-4), beta: fc.constant(0.75), k: fc.constant(1),
+      kind: fc.constant('local_response_norm' as const),
+      size: fc.integer({ min: -1, max: 6 }),
+      alpha: fc.constant(1e-4),
+      beta: fc.constant(0.75),
+      k: fc.constant(1),
     }),
   );
 

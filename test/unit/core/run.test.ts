@@ -3,16 +3,31 @@ import { NormError, Tensor, defaultParams, defaultState, runLayer, statGroupInde
 import type { BatchNormSpec, CoreLayerSpec, GroupNormSpec, InstanceNormSpec } from '../../../src/core/spec';
 
 const bn: BatchNormSpec = {
-  kind: 'batch_norm', numFeatures: 3, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true,
-  trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1, allowedRanks: [4], layerName: 'BatchNorm2d',
+  kind: 'batch_norm',
+  numFeatures: 3,
+  eps: 1e-5,
+  momentum: 0.1,
+  hasWeight: true,
+  hasBias: true,
+  trackRunningStats: true,
+  storedVariance: 'unbiased',
+  channelAxis: 1,
+  allowedRanks: [4],
+  layerName: 'BatchNorm2d',
 };
 const gn: GroupNormSpec = { kind: 'group_norm', numGroups: 2, numChannels: 4, eps: 1e-5, hasWeight: true, hasBias: true, channelAxis: 1 };
 const inorm: InstanceNormSpec = {
-  kind: 'instance_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: false, hasBias: false,
-  trackRunningStats: true, channelAxis: 1, batchedRank: 3,
+  kind: 'instance_norm',
+  numFeatures: 2,
+  eps: 1e-5,
+  momentum: 0.1,
+  hasWeight: false,
+  hasBias: false,
+  trackRunningStats: true,
+  channelAxis: 1,
+  batchedRank: 3,
 };
-const isError = (type: string, pattern: RegExp) => (e: unknown) =>
-  e instanceof NormError && e.type === type && pattern.test(e.message);
+const isError = (type: string, pattern: RegExp) => (e: unknown) => e instanceof NormError && e.type === type && pattern.test(e.message);
 
 describe('statGroupIndex', () => {
   it('BatchNorm: one group per channel', () => {
@@ -41,7 +56,10 @@ describe('statGroupIndex', () => {
   });
 
   it('matches the statistics runLayer reports', () => {
-    const x = new Tensor([2, 4, 3], Array.from({ length: 24 }, (_, i) => (i * 7) % 11));
+    const x = new Tensor(
+      [2, 4, 3],
+      Array.from({ length: 24 }, (_, i) => (i * 7) % 11),
+    );
     const r = runLayer({ spec: gn, mode: 'train', input: x });
     const { groups, index } = statGroupIndex(gn, x.shape);
     const sums = new Float64Array(groups);
@@ -76,7 +94,10 @@ describe('defaultParams / defaultState', () => {
 });
 
 describe('runLayer input checks', () => {
-  const x = new Tensor([2, 3, 1, 2], Array.from({ length: 12 }, (_, i) => i));
+  const x = new Tensor(
+    [2, 3, 1, 2],
+    Array.from({ length: 12 }, (_, i) => i),
+  );
 
   it('rejects a gradOutput of the wrong size', () => {
     assert.throws(
@@ -118,15 +139,39 @@ describe('runLayer input checks', () => {
 describe('runLayer purity and parameter checks', () => {
   it('leaves the given input, parameters and state untouched', () => {
     const spec: BatchNormSpec = {
-      kind: 'batch_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true,
-      trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1,
+      kind: 'batch_norm',
+      numFeatures: 2,
+      eps: 1e-5,
+      momentum: 0.1,
+      hasWeight: true,
+      hasBias: true,
+      trackRunningStats: true,
+      storedVariance: 'unbiased',
+      channelAxis: 1,
     };
     const x = new Tensor([3, 2], [1, 2, 3, 5, 8, 13]);
     const params = { weight: Float32Array.from([2, 3]), bias: Float32Array.from([1, -1]) };
     const state = { runningMean: Float32Array.from([0.5, 1]), runningVar: Float32Array.from([2, 3]), numBatchesTracked: 4 };
-    const snapshot = JSON.stringify([Array.from(x.data), Array.from(params.weight), Array.from(params.bias), Array.from(state.runningMean), Array.from(state.runningVar), state.numBatchesTracked]);
+    const snapshot = JSON.stringify([
+      Array.from(x.data),
+      Array.from(params.weight),
+      Array.from(params.bias),
+      Array.from(state.runningMean),
+      Array.from(state.runningVar),
+      state.numBatchesTracked,
+    ]);
     const r = runLayer({ spec, mode: 'train', input: x, params, state, gradOutput: Float32Array.from([1, 0, 0, 1, 1, 0]) });
-    assert.equal(JSON.stringify([Array.from(x.data), Array.from(params.weight), Array.from(params.bias), Array.from(state.runningMean), Array.from(state.runningVar), state.numBatchesTracked]), snapshot);
+    assert.equal(
+      JSON.stringify([
+        Array.from(x.data),
+        Array.from(params.weight),
+        Array.from(params.bias),
+        Array.from(state.runningMean),
+        Array.from(state.runningVar),
+        state.numBatchesTracked,
+      ]),
+      snapshot,
+    );
     assert.notEqual(r.state!.runningMean, state.runningMean);
     assert.equal(r.state!.numBatchesTracked, 5);
   });

@@ -15,8 +15,15 @@ const close = (actual: ArrayLike<number>, expected: number[], tol = 1e-4) => {
 };
 
 const bn = (channels: number, channelAxis: number): BatchNormSpec => ({
-  kind: 'batch_norm', numFeatures: channels, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true,
-  trackRunningStats: true, storedVariance: 'unbiased', channelAxis,
+  kind: 'batch_norm',
+  numFeatures: channels,
+  eps: 1e-5,
+  momentum: 0.1,
+  hasWeight: true,
+  hasBias: true,
+  trackRunningStats: true,
+  storedVariance: 'unbiased',
+  channelAxis,
 });
 
 /** [batch=4, seq=3, dim=2]: batch b is [[b, b+1], [b+2, b+3], [b+4, b+5]] for b = 1..4. */
@@ -40,11 +47,11 @@ describe('seed examples', () => {
 
   it('BatchNorm over batch and sequence, per feature', () => {
     const r = runLayer({ spec: bn(2, -1), mode: 'train', input: seqExample() });
-    const perFeature = [
-      -1.768517, -0.757936, 0.252645, -1.263226, -0.252645, 0.757936, -0.757936, 0.252645, 1.263226, -0.252645,
-      0.757936, 1.768517,
-    ];
-    close(r.output.data, perFeature.flatMap((v) => [v, v]));
+    const perFeature = [-1.768517, -0.757936, 0.252645, -1.263226, -0.252645, 0.757936, -0.757936, 0.252645, 1.263226, -0.252645, 0.757936, 1.768517];
+    close(
+      r.output.data,
+      perFeature.flatMap((v) => [v, v]),
+    );
     assert.deepEqual(Array.from(r.stats!.mean), [4.5, 5.5]);
     close(r.state!.runningMean, [0.45, 0.55], 1e-6);
     close(r.state!.runningVar, [1.327273, 1.327273], 1e-5);
@@ -53,7 +60,10 @@ describe('seed examples', () => {
   it('LayerNorm over dim gives ±0.99998 for every position', () => {
     const spec: LayerNormSpec = { kind: 'layer_norm', normalizedShape: [2], eps: 1e-5, hasWeight: true, hasBias: true };
     const r = runLayer({ spec, mode: 'train', input: seqExample() });
-    close(r.output.data, Array.from({ length: 24 }, (_, i) => (i % 2 ? 0.99998 : -0.99998)));
+    close(
+      r.output.data,
+      Array.from({ length: 24 }, (_, i) => (i % 2 ? 0.99998 : -0.99998)),
+    );
     assert.equal(r.stats!.mean.length, 12);
     assert.deepEqual(Array.from(r.stats!.variance), new Array(12).fill(0.25));
   });

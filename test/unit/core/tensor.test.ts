@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { NormError, Tensor, seededSample } from '../../../src/core';
 
-const inputError = (pattern: RegExp) => (e: unknown) =>
-  e instanceof NormError && e.type === 'InputError' && pattern.test(e.message);
+const inputError = (pattern: RegExp) => (e: unknown) => e instanceof NormError && e.type === 'InputError' && pattern.test(e.message);
 
 describe('Tensor', () => {
   it('keeps shape and row-major data, copying number arrays into float32', () => {
@@ -10,7 +9,10 @@ describe('Tensor', () => {
     assert.deepEqual(t.shape, [2, 3]);
     assert.equal(t.size, 6);
     assert.equal(t.data[5], Math.fround(6.1));
-    assert.deepEqual(t.toNested(), [[1, 2, 3], [4, 5, Math.fround(6.1)]]);
+    assert.deepEqual(t.toNested(), [
+      [1, 2, 3],
+      [4, 5, Math.fround(6.1)],
+    ]);
   });
 
   it('shares a given Float32Array', () => {

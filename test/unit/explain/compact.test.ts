@@ -69,7 +69,9 @@ class Layer(nn.Module):
 
 describe('explain/compactHover', () => {
   it('fits the hover box (at most 15 rendered lines, at most three links) on every example file and the held-out files', () => {
-    const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.py')).map((f) => readFileSync(path.join(EXAMPLES, f), 'utf8'));
+    const files = readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith('.py'))
+      .map((f) => readFileSync(path.join(EXAMPLES, f), 'utf8'));
     let count = 0;
     let most = 0;
     for (const source of [...files, TORCHVISION, HF]) {
@@ -104,12 +106,15 @@ describe('explain/compactHover', () => {
     assert.deepEqual(alone.sections.checks, []);
     // The full explanation follows the code too.
     const full = (line: string) => explainLayer(at(TORCHVISION, line).layer, { ...opts, diagnostics: analyzeDocument(TORCHVISION).diagnostics });
-    assert.deepEqual(full('self.bn2 =').sections.checks.map((c) => c.code), ['conv-bias-before-bn']);
+    assert.deepEqual(
+      full('self.bn2 =').sections.checks.map((c) => c.code),
+      ['conv-bias-before-bn'],
+    );
     assert.deepEqual(full('self.bn1 =').sections.checks, []);
     assert.doesNotMatch(full('self.bn1 =').markdown, /[Bb]ias before|cancelled/);
   });
 
-  it('keeps whole check messages when they fit, else the rule\'s title and its fix', () => {
+  it("keeps whole check messages when they fit, else the rule's title and its fix", () => {
     const source = readFileSync(path.join(EXAMPLES, 'keras_model.py'), 'utf8');
     const two = at(source, 'BatchNormalization(momentum=0.1').hover;
     assert.equal(two.sections.checks.length, 2);
@@ -123,7 +128,10 @@ describe('explain/compactHover', () => {
     const one = at(readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8'), 'self.bn2 =').hover;
     assert.ok(one.markdown.includes(one.sections.checks[0].text));
     // Forced: four long checks do not fit whole.
-    const many = compactHover(at(source, 'BatchNormalization(momentum=0.1').layer, { ...opts, diagnostics: [...analyzeDocument(source).diagnostics, ...analyzeDocument(source).diagnostics] });
+    const many = compactHover(at(source, 'BatchNormalization(momentum=0.1').layer, {
+      ...opts,
+      diagnostics: [...analyzeDocument(source).diagnostics, ...analyzeDocument(source).diagnostics],
+    });
     assert.ok(many.sections.checks.every((c) => many.markdown.includes(c.brief)));
   });
 
@@ -139,14 +147,41 @@ describe('explain/compactHover', () => {
     assert.equal(hover.sections.parameters, '**Parameters** 2·`planes` learnable (weight, bias) · 2·`planes` + 1 in buffers');
     // The counts the formula gives are the core's at any size.
     for (const c of [1, 7, 64]) {
-      const n = countParameters({ kind: 'batch_norm', numFeatures: c, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, channelAxis: 1, storedVariance: 'unbiased' } as never, 4);
+      const n = countParameters(
+        {
+          kind: 'batch_norm',
+          numFeatures: c,
+          eps: 1e-5,
+          momentum: 0.1,
+          hasWeight: true,
+          hasBias: true,
+          trackRunningStats: true,
+          channelAxis: 1,
+          storedVariance: 'unbiased',
+        } as never,
+        4,
+      );
       assert.equal(n.parameters, 2 * c);
       assert.equal(n.buffers, 2 * c + 1);
     }
     assert.match(hover.sections.glimpse, /^\*\*Example\*\* training, seeded \(2, 3, 2, 2\) \(stand-in `planes` = 3\): channel 0 mean /);
     // The glimpse's numbers are the core's on the same seeded sample.
     const x = seededSample([2, 3, 2, 2], 0);
-    const out = runLayer({ spec: { kind: 'batch_norm', numFeatures: 3, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, channelAxis: 1, storedVariance: 'unbiased' } as never, mode: 'train', input: x });
+    const out = runLayer({
+      spec: {
+        kind: 'batch_norm',
+        numFeatures: 3,
+        eps: 1e-5,
+        momentum: 0.1,
+        hasWeight: true,
+        hasBias: true,
+        trackRunningStats: true,
+        channelAxis: 1,
+        storedVariance: 'unbiased',
+      } as never,
+      mode: 'train',
+      input: x,
+    });
     assert.ok(hover.sections.glimpse.includes(`x ${fixed(x.data[0], 4)}, … → y ${fixed(out.output.data[0], 4)}, …`), hover.sections.glimpse);
     assert.ok(hover.sections.glimpse.includes(`mean ${fixed(out.stats!.mean[0], 4)}, var ${fixed(out.stats!.variance[0], 4)}`));
   });
@@ -172,10 +207,13 @@ describe('explain/compactHover', () => {
     assert.match(at(source, 'nn.BatchNorm2d(64, eps=1e-5)').hover.sections.glimpse, /^\*\*Example\*\* training, seeded/);
   });
 
-  it('the arguments that matter, with the framework\'s convention: written ones and the ε and momentum defaults', () => {
+  it("the arguments that matter, with the framework's convention: written ones and the ε and momentum defaults", () => {
     const source = readFileSync(path.join(EXAMPLES, 'resnet_block.py'), 'utf8');
     const bn2 = at(source, 'self.bn2 =').hover;
-    assert.equal(bn2.sections.arguments, '**Arguments** `num_features=out_channels` · `eps=1e-05` default, added to var · `momentum=0.99` PyTorch: weight of the new batch');
+    assert.equal(
+      bn2.sections.arguments,
+      '**Arguments** `num_features=out_channels` · `eps=1e-05` default, added to var · `momentum=0.99` PyTorch: weight of the new batch',
+    );
     assert.equal(bn2.sections.checks.length, 1);
     assert.equal(bn2.sections.checks[0].code, 'momentum-convention');
     assert.match(bn2.sections.checks[0].text, /^\*\*Warning:\*\* momentum=0\.99 in PyTorch is the weight of the new batch/);
@@ -193,10 +231,13 @@ describe('explain/compactHover', () => {
     assert.match(h.sections.glimpse, /none: 100 channels do not split into 32 groups/);
   });
 
-  it('three links: the full explanation, the panel with the layer\'s rank, the calculators', () => {
+  it("three links: the full explanation, the panel with the layer's rank, the calculators", () => {
     const h = hoversOf(readFileSync(path.join(EXAMPLES, 'groupnorm_unet.py'), 'utf8'))[0].hover;
     const links = render(h.sections.links).links.map((l) => decodeCommandUri(l)!);
-    assert.deepEqual(links.map((l) => l.command), [COMMANDS.explainLayer.id, COMMANDS.openPanel.id, COMMANDS.calculators.id]);
+    assert.deepEqual(
+      links.map((l) => l.command),
+      [COMMANDS.explainLayer.id, COMMANDS.openPanel.id, COMMANDS.calculators.id],
+    );
     assert.deepEqual(links[0].arg, { ref: 1, line: 0, character: 0 });
     assert.equal((links[1].arg as { rank: number }).rank, 4);
     // No links without a place to explain (the command line).
@@ -231,29 +272,44 @@ describe('explain/compactHover: exactly the checks that hold, worded as the diag
   it('GroupNorm(32, 80): the alternatives of the quick fixes, in their order', () => {
     const src = TORCH + 'gn = nn.GroupNorm(32, 80)\n';
     const { hover } = at(src, 'GroupNorm');
-    assert.deepEqual(hover.sections.checks.map((c) => c.code), ['groupnorm-divisibility']);
+    assert.deepEqual(
+      hover.sections.checks.map((c) => c.code),
+      ['groupnorm-divisibility'],
+    );
     assert.match(hover.markdown, /group counts that divide 80 nearby: 40, 20\./);
-    assert.deepEqual(analyzeDocument(src).diagnostics[0].fixes.map((f) => f.title), ['Use num_groups=40', 'Use num_groups=20']);
+    assert.deepEqual(
+      analyzeDocument(src).diagnostics[0].fixes.map((f) => f.title),
+      ['Use num_groups=40', 'Use num_groups=20'],
+    );
   });
 
   it('GroupNorm(32, 648) after a conv producing 640: the channel fix leads, in the brief line too', () => {
     const src = TORCH + 'net = nn.Sequential(nn.Conv2d(3, 640, 3, bias=False), nn.GroupNorm(32, 648))\n';
     const { hover } = at(src, 'GroupNorm');
-    assert.deepEqual(hover.sections.checks.map((c) => c.code), ['groupnorm-divisibility', 'channel-mismatch']);
+    assert.deepEqual(
+      hover.sections.checks.map((c) => c.code),
+      ['groupnorm-divisibility', 'channel-mismatch'],
+    );
     const gd = hover.sections.checks.find((c) => c.code === 'groupnorm-divisibility')!;
     assert.match(gd.brief, /GroupNorm channels not divisible by the number of groups — Use num\\_channels=640/);
   });
 
   it('BatchNorm2d(64, momentum=0.5): the hover warning is the diagnostic; a plain BatchNorm has no check line', () => {
     const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.5)\n', 'BatchNorm2d');
-    assert.deepEqual(hover.sections.checks.map((c) => [c.code, c.severity]), [['momentum-convention', 'warning']]);
+    assert.deepEqual(
+      hover.sections.checks.map((c) => [c.code, c.severity]),
+      [['momentum-convention', 'warning']],
+    );
     assert.match(hover.markdown, /\*\*Warning:\*\* momentum=0\.5 in PyTorch is the weight of the new batch/);
     assert.deepEqual(at(TORCH + 'bn = nn.BatchNorm2d(64)\n', 'BatchNorm2d').hover.sections.checks, []);
   });
 
   it('notes: track_running_stats=False says so, as a note line', () => {
     const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, track_running_stats=False)\n', 'BatchNorm2d');
-    assert.deepEqual(hover.sections.checks.map((c) => [c.code, c.severity]), [['no-running-stats', 'note']]);
+    assert.deepEqual(
+      hover.sections.checks.map((c) => [c.code, c.severity]),
+      [['no-running-stats', 'note']],
+    );
     assert.match(hover.markdown, /\*\*Batch statistics at inference too:\*\* `track_running_stats=False`: inference also uses/);
   });
 });
@@ -268,7 +324,10 @@ describe('compact hover: placement in a residual block', () => {
     assert.match(h.markdown, /post-norm: normalizes the sum of the residual add, line 12/);
     const panel = /command:normlens\.openPanel\?([^)\s]+)/.exec(h.markdown);
     assert.ok(panel);
-    assert.deepEqual(JSON.parse(decodeURIComponent(panel[1]))[0]?.placement ?? JSON.parse(decodeURIComponent(panel[1])).placement, { kind: 'post-norm', addLine: 12 });
+    assert.deepEqual(JSON.parse(decodeURIComponent(panel[1]))[0]?.placement ?? JSON.parse(decodeURIComponent(panel[1])).placement, {
+      kind: 'post-norm',
+      addLine: 12,
+    });
     // the full explanation says it too
     assert.match(explainLayer(at(src, 'self.LayerNorm = nn.LayerNorm(d)').layer, opts).markdown, /post-norm: normalizes the sum of the residual add, line 12/);
     // a norm outside any residual block gets no such line

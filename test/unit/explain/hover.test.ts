@@ -64,12 +64,21 @@ describe('explain/explainLayer', () => {
   it('shows exactly the checks the code makes true, and general advice apart', () => {
     // Without the document's diagnostics nothing is claimed about the code.
     assert.deepEqual(hover.sections.checks, []);
-    assert.deepEqual(hover.sections.advice.map((p) => p.id), ['train-eval-mismatch', 'batch-size-one', 'freeze-when-finetuning']);
+    assert.deepEqual(
+      hover.sections.advice.map((p) => p.id),
+      ['train-eval-mismatch', 'batch-size-one', 'freeze-when-finetuning'],
+    );
     const src = 'import torch.nn as nn\nnet = nn.Sequential(\n    nn.Conv2d(3, 64, 3),\n    nn.BatchNorm2d(64, momentum=0.99),\n)\n';
     const { layers, diagnostics } = analyzeDocument(src);
     const h = explainLayer(layers[0], { ...opts, diagnostics });
-    assert.deepEqual(h.sections.checks.map((c) => c.code), ['conv-bias-before-bn', 'momentum-convention']);
-    assert.match(h.markdown, /#### In this code\n- \*\*info\*\* The bias of this Conv2d is cancelled by the BatchNorm2d that follows .*\n- \*\*warning\*\* momentum=0\.99 in PyTorch is the weight of the new batch/);
+    assert.deepEqual(
+      h.sections.checks.map((c) => c.code),
+      ['conv-bias-before-bn', 'momentum-convention'],
+    );
+    assert.match(
+      h.markdown,
+      /#### In this code\n- \*\*info\*\* The bias of this Conv2d is cancelled by the BatchNorm2d that follows .*\n- \*\*warning\*\* momentum=0\.99 in PyTorch is the weight of the new batch/,
+    );
     assert.match(h.markdown, /the same averaging here is momentum=0\.01\. \(`momentum-convention`\)/);
     // bias=False above: no bias line; the default momentum: no convention line.
     const clean = analyzeDocument('import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 64, 3, bias=False), nn.BatchNorm2d(64))\n');
@@ -82,8 +91,17 @@ describe('explain/explainLayer', () => {
     const ex = hover.sections.exampleData!;
     assert.deepEqual(ex.shape, [2, 3, 2, 2]);
     const spec: BatchNormSpec = {
-      kind: 'batch_norm', numFeatures: 3, eps: 1e-5, momentum: 0.99, hasWeight: true, hasBias: true, trackRunningStats: true,
-      storedVariance: 'unbiased', channelAxis: 1, allowedRanks: [4], layerName: 'BatchNorm2d',
+      kind: 'batch_norm',
+      numFeatures: 3,
+      eps: 1e-5,
+      momentum: 0.99,
+      hasWeight: true,
+      hasBias: true,
+      trackRunningStats: true,
+      storedVariance: 'unbiased',
+      channelAxis: 1,
+      allowedRanks: [4],
+      layerName: 'BatchNorm2d',
     };
     const x = seededSample([2, 3, 2, 2], 0);
     const ref = runLayer({ spec, mode: 'train', input: x });
@@ -115,7 +133,15 @@ describe('explain/explainLayer', () => {
   it('links to the panel and calculators with the layer prefilled', () => {
     const uris = [...hover.sections.links.matchAll(/\]\((command:[^)]+)\)/g)].map((m) => m[1]);
     const commands = uris.map((u) => decodeCommandUri(u)!.command);
-    assert.deepEqual(commands, [COMMANDS.openPanel.id, COMMANDS.normalize.id, COMMANDS.count.id, COMMANDS.momentum.id, COMMANDS.simulate.id, COMMANDS.fold.id, COMMANDS.choose.id]);
+    assert.deepEqual(commands, [
+      COMMANDS.openPanel.id,
+      COMMANDS.normalize.id,
+      COMMANDS.count.id,
+      COMMANDS.momentum.id,
+      COMMANDS.simulate.id,
+      COMMANDS.fold.id,
+      COMMANDS.choose.id,
+    ]);
     const open = parseOpenRequest(decodeCommandUri(uris[0])!.arg);
     assert.ok(open.ok);
     assert.equal(open.value.framework, 'pytorch');
@@ -131,7 +157,10 @@ describe('explain/explainLayer', () => {
 
   it('LayerNorm: across features, no running-statistics pitfalls, pre-norm noted, example from the core', () => {
     const ln = explainLayer(makeLayer('torch.nn.LayerNorm', 'nn.LayerNorm', [768]), opts);
-    assert.deepEqual(ln.sections.advice.map((p) => p.id), ['layernorm-nchw']);
+    assert.deepEqual(
+      ln.sections.advice.map((p) => p.id),
+      ['layernorm-nchw'],
+    );
     assert.deepEqual(ln.sections.checks, []);
     assert.match(ln.sections.axes, /\(\*, 768\)/);
     assert.match(ln.sections.modes, /pre-norm/);
@@ -144,13 +173,19 @@ describe('explain/explainLayer', () => {
     assert.deepEqual(Array.from(ex.output), Array.from(ref.output.data));
   });
 
-  it('GroupNorm with indivisible channels: the divisibility check with the quick fixes\' alternatives, and no example', () => {
+  it("GroupNorm with indivisible channels: the divisibility check with the quick fixes' alternatives, and no example", () => {
     const src = 'import torch.nn as nn\ngn = nn.GroupNorm(32, 80)\n';
     const { layers, diagnostics } = analyzeDocument(src);
     const gn = explainLayer(layers[0], { ...opts, diagnostics });
-    assert.deepEqual(gn.sections.checks.map((c) => c.message), ['num_channels=80 cannot be split into num_groups=32 equal groups; group counts that divide 80 nearby: 40, 20.']);
+    assert.deepEqual(
+      gn.sections.checks.map((c) => c.message),
+      ['num_channels=80 cannot be split into num_groups=32 equal groups; group counts that divide 80 nearby: 40, 20.'],
+    );
     // The same alternatives, in the same order, as the quick fixes.
-    assert.deepEqual(diagnostics[0].fixes.map((f) => f.title), ['Use num_groups=40', 'Use num_groups=20']);
+    assert.deepEqual(
+      diagnostics[0].fixes.map((f) => f.title),
+      ['Use num_groups=40', 'Use num_groups=20'],
+    );
     assert.match(gn.sections.example, /^No worked example/);
     const ok = explainLayer(makeLayer('torch.nn.GroupNorm', 'nn.GroupNorm', [8, 64]), opts);
     assert.deepEqual(ok.sections.checks, []);
@@ -162,7 +197,10 @@ describe('explain/explainLayer', () => {
     const inn = explainLayer(makeLayer('torch.nn.InstanceNorm2d', 'nn.InstanceNorm2d', [16]), opts);
     assert.deepEqual(inn.sections.checks, []);
     const rms = explainLayer(makeLayer('torch.nn.RMSNorm', 'nn.RMSNorm', [16]), opts);
-    assert.deepEqual(rms.sections.checks.map((c) => c.code), ['rmsnorm-eps-none']);
+    assert.deepEqual(
+      rms.sections.checks.map((c) => c.code),
+      ['rmsnorm-eps-none'],
+    );
     assert.match(rms.markdown, /- \*\*ε = None is machine epsilon\*\* float32 inputs get `?1\.1920928955078125e-07/);
     assert.match(inn.sections.formula, /No learnable γ and β/);
   });
@@ -193,7 +231,10 @@ describe('explain/explainLayer on recognized source', () => {
     const b = explainLayer(layers[1], opts);
     assert.equal(b.sections.exampleData, null);
     assert.match(b.sections.example, /with `training=False` it normalizes with stored running statistics/);
-    assert.deepEqual(b.sections.checks.map((c) => c.code), ['functional-batch-norm-training']);
+    assert.deepEqual(
+      b.sections.checks.map((c) => c.code),
+      ['functional-batch-norm-training'],
+    );
     assert.match(b.markdown, /without `training=True` it uses the running statistics passed in/);
   });
 

@@ -9,7 +9,11 @@ import MarkdownIt from 'markdown-it';
 const parser = new MarkdownIt();
 export const HOVER_CHARS_PER_LINE = 64;
 
-interface Token { type: string; content: string; children: Token[] | null }
+interface Token {
+  type: string;
+  content: string;
+  children: Token[] | null;
+}
 
 /** Rendered lines of `markdown` at `width` characters a line (headings, paragraphs, list items, table rows, fence lines). */
 export function renderedLines(markdown: string, width = HOVER_CHARS_PER_LINE): number {

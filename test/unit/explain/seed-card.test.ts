@@ -22,7 +22,20 @@ describe('explain: every concept of the batch-normalization card is covered', ()
   const cnnSmall = ok(chooseNormalization({ architecture: 'cnn', batchPerDevice: 2 }));
   const transformer = ok(chooseNormalization({ architecture: 'transformer', batchPerDevice: 8, variableLengths: true }));
   const rnn = ok(chooseNormalization({ architecture: 'rnn', batchPerDevice: 32 }));
-  const noisy = ok(simulateRunningStats({ momentum: 0.1, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 1, dataVar: 1, batchSize: 4, tolerancePct: 5, noise: true, seed: 1, maxSteps: 50 }));
+  const noisy = ok(
+    simulateRunningStats({
+      momentum: 0.1,
+      convention: 'new-weight',
+      storedVariance: 'unbiased',
+      dataMean: 1,
+      dataVar: 1,
+      batchSize: 4,
+      tolerancePct: 5,
+      noise: true,
+      seed: 1,
+      maxSteps: 50,
+    }),
+  );
 
   const concepts: [string, string, RegExp][] = [
     ['normalize across the batch', bn, /Across the batch:\*\* one mean and variance per channel, over N·H·W/],

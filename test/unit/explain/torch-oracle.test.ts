@@ -68,7 +68,15 @@ describe('explain and calc against PyTorch', function () {
   const ex = hover.sections.exampleData!;
   const fold = foldIntoConv({ weightShape: [3, 2, 2, 2], bias: [0.5, -0.25, 0], eps: 1e-3, seed: 11 });
   assert.ok(fold.ok);
-  const sim = simulateRunningStats({ momentum: 0.1, convention: 'new-weight', storedVariance: 'unbiased', dataMean: 5, dataVar: 4, batchSize: 8, tolerancePct: 1 });
+  const sim = simulateRunningStats({
+    momentum: 0.1,
+    convention: 'new-weight',
+    storedVariance: 'unbiased',
+    dataMean: 5,
+    dataVar: 4,
+    batchSize: 8,
+    tolerancePct: 1,
+  });
   assert.ok(sim.ok);
   let torch: {
     example: number[];
@@ -90,7 +98,11 @@ describe('explain and calc against PyTorch', function () {
         // the weight the calculator sampled, since none was given
         weight: Array.from(seededSample([3, 2, 2, 2], 11).data),
         bias: [0.5, -0.25, 0],
-        mean: fold.value.bn.runningMean, var: fold.value.bn.runningVar, eps: 1e-3, gamma: fold.value.bn.gamma, beta: fold.value.bn.beta,
+        mean: fold.value.bn.runningMean,
+        var: fold.value.bn.runningVar,
+        eps: 1e-3,
+        gamma: fold.value.bn.gamma,
+        beta: fold.value.bn.beta,
       },
       sim: { momentum: 0.1, batch: exactBatch(8, 5, 4), steps: 60 },
     };
@@ -107,7 +119,12 @@ describe('explain and calc against PyTorch', function () {
 
   it('parameter and buffer counts equal numel() of the PyTorch modules', () => {
     const c = torch!.counts;
-    for (const [typed, key] of [['BatchNorm2d(64)', 'bn'], ['nn.LayerNorm([768])', 'ln'], ['GroupNorm(8, 64)', 'gn'], ['InstanceNorm2d(16, affine=True, track_running_stats=True)', 'in']] as const) {
+    for (const [typed, key] of [
+      ['BatchNorm2d(64)', 'bn'],
+      ['nn.LayerNorm([768])', 'ln'],
+      ['GroupNorm(8, 64)', 'gn'],
+      ['InstanceNorm2d(16, affine=True, track_running_stats=True)', 'in'],
+    ] as const) {
       const r = countTyped(typed);
       assert.ok(r.ok, typed);
       assert.deepEqual([r.value.parameters, r.value.buffers], c[key], typed);

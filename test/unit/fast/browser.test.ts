@@ -22,7 +22,11 @@ window.result = { backend: fastBackend(), output: r ? Array.from(r.output) : nul
     const { chromium } = await import('playwright-core');
     const bundle = await esbuild.build({
       stdin: { contents: ENTRY, resolveDir: root, loader: 'ts' },
-      bundle: true, platform: 'browser', format: 'iife', write: false, logLevel: 'silent',
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      write: false,
+      logLevel: 'silent',
     });
     const js = bundle.outputFiles[0].text;
     const x = new Float32Array(4 * 40).map((_, i) => Math.sin(i) * 3 + 1e4);

@@ -40,8 +40,15 @@ for (const mode of modes) {
 
     it('batch_norm: the kernel itself on every channels-first training case, narrow planes included', () => {
       const cases = loadGolden('batch_norm').cases.filter(
-        (c) => !c.error && c.expected && !c.more_inputs && c.spec.kind === 'batch_norm' && c.spec.channelAxis === 1 &&
-          (c.mode === 'train' || !c.spec.trackRunningStats) && c.input.shape.every((d) => d > 0) && c.input.shape.length >= 2,
+        (c) =>
+          !c.error &&
+          c.expected &&
+          !c.more_inputs &&
+          c.spec.kind === 'batch_norm' &&
+          c.spec.channelAxis === 1 &&
+          (c.mode === 'train' || !c.spec.trackRunningStats) &&
+          c.input.shape.every((d) => d > 0) &&
+          c.input.shape.length >= 2,
       );
       assert.ok(cases.length >= 15, `only ${cases.length} cases`);
       const k = wasmKernels();

@@ -26,8 +26,15 @@ function data(n: number, seed: number, offset: number, scale: number): Float32Ar
 }
 
 const bnSpec = (c: number, eps = 1e-5): CoreLayerSpec => ({
-  kind: 'batch_norm', numFeatures: c, eps, momentum: 0.1, hasWeight: true, hasBias: true,
-  trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 1,
+  kind: 'batch_norm',
+  numFeatures: c,
+  eps,
+  momentum: 0.1,
+  hasWeight: true,
+  hasBias: true,
+  trackRunningStats: true,
+  storedVariance: 'unbiased',
+  channelAxis: 1,
 });
 const lnSpec = (cols: number, eps = 1e-5): CoreLayerSpec => ({ kind: 'layer_norm', normalizedShape: [cols], eps, hasWeight: true, hasBias: true });
 const rmsSpec = (cols: number): CoreLayerSpec => ({ kind: 'rms_norm', normalizedShape: [cols], eps: null, hasWeight: true });
@@ -113,7 +120,11 @@ describe('fast norm kernels against the reference path', () => {
           const x = data(rows * cols, 400 + t, off, 0.1 + r() * 5);
           const w = data(cols, 500 + t, 1, 0.3);
           const b = data(cols, 600 + t, 0, 1);
-          assertClose(run(mode, lnSpec(cols), [rows, cols], x, w, b), run('off', lnSpec(cols), [rows, cols], x, w, b), `ln ${mode} [${rows},${cols}] offset ${off}`);
+          assertClose(
+            run(mode, lnSpec(cols), [rows, cols], x, w, b),
+            run('off', lnSpec(cols), [rows, cols], x, w, b),
+            `ln ${mode} [${rows},${cols}] offset ${off}`,
+          );
           const fr = run(mode, rmsSpec(cols), [rows, cols], x, w);
           const rr = run('off', rmsSpec(cols), [rows, cols], x, w);
           assertClose(fr, rr, `rms ${mode} [${rows},${cols}] offset ${off}`);
@@ -203,7 +214,12 @@ describe('fast norm kernels against the reference path', () => {
     const rows = Math.ceil(mem.buffer.byteLength / (cols * 4)) + 16; // more than fits now
     const x = data(rows * cols, 51, 0, 1);
     const declined = fastUsage().declined;
-    Object.defineProperty(mem, 'grow', { value: () => { throw new RangeError('out of memory'); }, configurable: true });
+    Object.defineProperty(mem, 'grow', {
+      value: () => {
+        throw new RangeError('out of memory');
+      },
+      configurable: true,
+    });
     try {
       const r = run('wasm', lnSpec(cols), [rows, cols], x);
       assert.equal(fastUsage().declined, declined + 1);

@@ -131,7 +131,10 @@ describe('bindArguments follows CPython', () => {
     ]);
     // rms_scaling is taken from **kwargs by LayerNormalization only.
     assert.deepEqual(bindArguments(findByQualifiedName('keras.layers.LayerNormalization')!, [], { rms_scaling: true }).errors, []);
-    assert.equal(bindArguments(k, [], { rms_scaling: true }).errors.map(bindingMessage)[0], "Unrecognized keyword arguments passed to BatchNormalization: {'rms_scaling': True}");
+    assert.equal(
+      bindArguments(k, [], { rms_scaling: true }).errors.map(bindingMessage)[0],
+      "Unrecognized keyword arguments passed to BatchNormalization: {'rms_scaling': True}",
+    );
   });
 
   it('does not call a missing argument an error when *args/**kwargs may supply it', () => {

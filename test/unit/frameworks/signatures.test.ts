@@ -35,17 +35,18 @@ const real = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Fixture;
 /** Real normalizations the table leaves out on purpose, and why. */
 const LEFT_OUT: Record<string, string> = {
   'keras.layers.Normalization': 'a preprocessing layer with fixed, adapted mean and variance (feature scaling), not a normalization layer',
-  'keras.layers.SpectralNormalization': 'a wrapper that reparametrizes another layer\'s kernel, not an activation normalization',
-  'flax.linen.SpectralNorm': 'reparametrizes another layer\'s weights',
-  'flax.linen.WeightNorm': 'reparametrizes another layer\'s weights',
-  'flax.nnx.SpectralNorm': 'reparametrizes another layer\'s weights',
-  'flax.nnx.WeightNorm': 'reparametrizes another layer\'s weights',
+  'keras.layers.SpectralNormalization': "a wrapper that reparametrizes another layer's kernel, not an activation normalization",
+  'flax.linen.SpectralNorm': "reparametrizes another layer's weights",
+  'flax.linen.WeightNorm': "reparametrizes another layer's weights",
+  'flax.nnx.SpectralNorm': "reparametrizes another layer's weights",
+  'flax.nnx.WeightNorm': "reparametrizes another layer's weights",
 };
 
 /** The real signature a table entry is checked against (tf.keras in TF >= 2.16 is Keras 3: the same classes). */
 function realKey(s: NormClassSpec): string | undefined {
   // The standalone tf_keras package (Keras 2) is not installable here: documentation-checked only.
-  if (s.framework === 'tf_keras') return s.id.startsWith('tensorflow.keras.layers.') ? s.id.replace(/^tensorflow\.keras\.layers\./, 'keras.layers.') : undefined;
+  if (s.framework === 'tf_keras')
+    return s.id.startsWith('tensorflow.keras.layers.') ? s.id.replace(/^tensorflow\.keras\.layers\./, 'keras.layers.') : undefined;
   // The frameworks the table says are checked against the real package (FrameworkInfo.signaturesFrom).
   if (frameworkInfo(s.framework)?.signaturesFrom) return s.id;
   return undefined;
@@ -67,10 +68,7 @@ function realRow(params: RealParam[]): unknown[] {
 
 describe('framework table against the real signatures (torch 2.13, Keras 3.15.1, Flax 0.12.8, JAX 0.10.2)', () => {
   it('the fixture comes from the pinned versions', () => {
-    assert.deepEqual(
-      [real.versions.torch, real.versions.keras, real.versions.flax, real.versions.jax],
-      ['2.13.0+cpu', '3.15.1', '0.12.8', '0.10.2'],
-    );
+    assert.deepEqual([real.versions.torch, real.versions.keras, real.versions.flax, real.versions.jax], ['2.13.0+cpu', '3.15.1', '0.12.8', '0.10.2']);
   });
 
   const checked = NORM_CLASSES.filter((s) => realKey(s));
@@ -106,8 +104,17 @@ describe('framework table against the real signatures (torch 2.13, Keras 3.15.1,
 
   it('the frameworks whose signatures the table says are checked are exactly those in the fixture, at its versions', () => {
     // binding-error makes an unknown keyword an error only for these (src/checks/binding-error.ts).
-    const inFixture = new Set(Object.keys(real.signatures).map((k) => NORM_CLASSES.find((s) => s.id === k)?.framework).filter((f) => f !== undefined));
-    assert.deepEqual(FRAMEWORKS.filter((f) => f.signaturesFrom).map((f) => f.id).sort(), [...inFixture].sort());
+    const inFixture = new Set(
+      Object.keys(real.signatures)
+        .map((k) => NORM_CLASSES.find((s) => s.id === k)?.framework)
+        .filter((f) => f !== undefined),
+    );
+    assert.deepEqual(
+      FRAMEWORKS.filter((f) => f.signaturesFrom)
+        .map((f) => f.id)
+        .sort(),
+      [...inFixture].sort(),
+    );
     const version: Record<string, string> = { pytorch: 'torch', keras: 'keras', flax_linen: 'flax', flax_nnx: 'flax', jax: 'jax' };
     for (const f of FRAMEWORKS.filter((x) => x.signaturesFrom)) {
       const v = real.versions[version[f.id]];

@@ -6,7 +6,14 @@ import { FRAMEWORKS, NORM_CLASSES, bindArguments, effectiveValues, findByQualifi
 import type { NormClassSpec, PyValue } from '../../../src/frameworks/types';
 import { runLayer, Tensor } from '../../../src/core/index';
 
-interface TorchParam { name: string; keywordOnly?: boolean; required?: boolean; default?: PyValue; repr?: string; kind?: string }
+interface TorchParam {
+  name: string;
+  keywordOnly?: boolean;
+  required?: boolean;
+  default?: PyValue;
+  repr?: string;
+  kind?: string;
+}
 const torch = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'torch-signatures.json'), 'utf8')) as {
   torch: string;
   classes: Record<string, TorchParam[]>;
@@ -34,13 +41,35 @@ function sampleRequired(spec: NormClassSpec): Record<string, PyValue> {
 describe('framework table', () => {
   it('covers every class and function the recognizer must know', () => {
     const expected = [
-      ...['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LazyBatchNorm1d', 'LazyBatchNorm2d', 'LazyBatchNorm3d', 'SyncBatchNorm', 'LayerNorm', 'GroupNorm',
-        'InstanceNorm1d', 'InstanceNorm2d', 'InstanceNorm3d', 'LazyInstanceNorm1d', 'LazyInstanceNorm2d', 'LazyInstanceNorm3d', 'RMSNorm', 'LocalResponseNorm'].map((n) => `torch.nn.${n}`),
+      ...[
+        'BatchNorm1d',
+        'BatchNorm2d',
+        'BatchNorm3d',
+        'LazyBatchNorm1d',
+        'LazyBatchNorm2d',
+        'LazyBatchNorm3d',
+        'SyncBatchNorm',
+        'LayerNorm',
+        'GroupNorm',
+        'InstanceNorm1d',
+        'InstanceNorm2d',
+        'InstanceNorm3d',
+        'LazyInstanceNorm1d',
+        'LazyInstanceNorm2d',
+        'LazyInstanceNorm3d',
+        'RMSNorm',
+        'LocalResponseNorm',
+      ].map((n) => `torch.nn.${n}`),
       ...['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm', 'local_response_norm', 'normalize'].map((n) => `torch.nn.functional.${n}`),
       ...['keras.layers', 'tensorflow.keras.layers'].flatMap((m) =>
-        ['BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'RMSNormalization', 'UnitNormalization'].map((n) => `${m}.${n}`)),
-      ...['flax.linen', 'flax.nnx', 'haiku', 'mlx.nn'].flatMap((m) => ['BatchNorm', 'LayerNorm', 'RMSNorm', 'GroupNorm', 'InstanceNorm'].map((n) => `${m}.${n}`)),
-      ...['BatchNorm1D', 'BatchNorm2D', 'BatchNorm3D', 'LayerNorm', 'GroupNorm', 'InstanceNorm1D', 'InstanceNorm2D', 'InstanceNorm3D'].map((n) => `paddle.nn.${n}`),
+        ['BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'RMSNormalization', 'UnitNormalization'].map((n) => `${m}.${n}`),
+      ),
+      ...['flax.linen', 'flax.nnx', 'haiku', 'mlx.nn'].flatMap((m) =>
+        ['BatchNorm', 'LayerNorm', 'RMSNorm', 'GroupNorm', 'InstanceNorm'].map((n) => `${m}.${n}`),
+      ),
+      ...['BatchNorm1D', 'BatchNorm2D', 'BatchNorm3D', 'LayerNorm', 'GroupNorm', 'InstanceNorm1D', 'InstanceNorm2D', 'InstanceNorm3D'].map(
+        (n) => `paddle.nn.${n}`,
+      ),
       'jax.nn.standardize',
       // Issue 12's recognition gaps: the dygraph paddle.nn.BatchNorm and Paddle's functional norms, the standalone
       // tf_keras package (Keras 2), and MLX's fused kernels.
@@ -61,7 +90,10 @@ describe('framework table', () => {
       assert.ok(!ids.has(s.id), `duplicate id ${s.id}`);
       ids.add(s.id);
       assert.equal(s.qualifiedNames[0], s.id, `${s.id}: canonical name first`);
-      assert.ok(s.qualifiedNames.every((q) => q.endsWith(`.${s.name}`)), `${s.id}: aliases end in the short name`);
+      assert.ok(
+        s.qualifiedNames.every((q) => q.endsWith(`.${s.name}`)),
+        `${s.id}: aliases end in the short name`,
+      );
       for (const q of s.qualifiedNames) {
         assert.ok(!seen.has(q), `${q} in both ${seen.get(q)} and ${s.id}`);
         seen.set(q, s.id);
@@ -74,11 +106,19 @@ describe('framework table', () => {
       for (const p of s.params) assert.ok(p.doc.length > 3, `${s.id}.${p.name}: doc`);
       // Keyword-only parameters come last, as Python requires.
       const firstKw = s.params.findIndex((p) => p.keywordOnly);
-      if (firstKw >= 0) assert.ok(s.params.slice(firstKw).every((p) => p.keywordOnly), `${s.id}: keyword-only order`);
+      if (firstKw >= 0)
+        assert.ok(
+          s.params.slice(firstKw).every((p) => p.keywordOnly),
+          `${s.id}: keyword-only order`,
+        );
       // A required positional parameter never follows one with a default.
       const positional = s.params.filter((p) => !p.keywordOnly);
       const firstDefault = positional.findIndex((p) => 'default' in p);
-      if (firstDefault >= 0) assert.ok(positional.slice(firstDefault).every((p) => 'default' in p), `${s.id}: default order`);
+      if (firstDefault >= 0)
+        assert.ok(
+          positional.slice(firstDefault).every((p) => 'default' in p),
+          `${s.id}: default order`,
+        );
       for (const role of Object.values(s.roles)) if (role) assert.ok(names.includes(role), `${s.id}: role ${role} is not a parameter`);
       if (s.modeArg) assert.ok(names.includes(s.modeArg.name), `${s.id}: modeArg`);
       if (s.kind === 'batch_norm') assert.ok(s.storedVariance, `${s.id}: storedVariance`);
@@ -138,7 +178,10 @@ describe('framework table', () => {
         assert.ok(['lp_normalize', 'unit_norm'].includes(s.kind) || s.id === 'mlx.nn.GroupNorm', `${s.id}: ${c.error}`);
         continue;
       }
-      const input = new Tensor(shape, Float32Array.from({ length: 2 * 8 * 4 * 8 }, (_, i) => Math.sin(i)));
+      const input = new Tensor(
+        shape,
+        Float32Array.from({ length: 2 * 8 * 4 * 8 }, (_, i) => Math.sin(i)),
+      );
       const ok = (s.name.match(/(\d)[dD]$/) ? Number(s.name.match(/(\d)[dD]$/)![1]) + 2 : 4) === 4 || c.kind !== 'batch_norm';
       if (!ok || (c.kind === 'instance_norm' && c.batchedRank && c.batchedRank !== 4)) continue;
       const r = runLayer({ spec: c, mode: 'train', input });
@@ -149,7 +192,7 @@ describe('framework table', () => {
     assert.ok(computed >= 45, `computed ${computed}`);
   });
 
-  it('converts the frameworks\' conventions: Keras momentum 0.99 is a new-batch weight of 0.01, biased variance, channels last', () => {
+  it("converts the frameworks' conventions: Keras momentum 0.99 is a new-batch weight of 0.01, biased variance, channels last", () => {
     const k = findByQualifiedName('keras.layers.BatchNormalization')!;
     const c = k.toCore!(effectiveValues(bindArguments(k, [], {}).effective), 4, [2, 5, 5, 3]);
     assert.ok(!('error' in c) && c.kind === 'batch_norm');
@@ -189,7 +232,11 @@ describe('framework table', () => {
     assert.ok('code' in m && m.code === 'mlx.nn.BatchNorm(64)');
     const p = translate(bn, eff, 'paddle');
     assert.ok('code' in p && p.code === 'paddle.nn.BatchNorm2D(64)');
-    const back = translate(findByQualifiedName('keras.layers.BatchNormalization')!, { momentum: 0.99, epsilon: 0.001, axis: -1, center: true, scale: true }, 'pytorch');
+    const back = translate(
+      findByQualifiedName('keras.layers.BatchNormalization')!,
+      { momentum: 0.99, epsilon: 0.001, axis: -1, center: true, scale: true },
+      'pytorch',
+    );
     assert.ok('code' in back);
     if ('code' in back) assert.equal(back.code, 'torch.nn.BatchNorm1d(eps=0.001, momentum=0.01)');
     assert.deepEqual(translate(bn, eff, 'jax'), { error: 'JAX has no batch norm layer' });

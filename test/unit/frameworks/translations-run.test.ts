@@ -79,7 +79,10 @@ describe('translations run in the real frameworks and agree (torch 2.13, Keras 3
     const { run, none } = items();
     assert.ok(run.length >= 60, `only ${run.length} translations`);
     // The only pairs without an equivalent: instance normalization into Keras 3, which has no such layer.
-    assert.ok(none.every((n) => /Keras 3 has no instance norm layer/.test(n)), none.join('\n'));
+    assert.ok(
+      none.every((n) => /Keras 3 has no instance norm layer/.test(n)),
+      none.join('\n'),
+    );
     const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_translations.py')], { input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(r.status, 0, r.stderr);
     const results = JSON.parse(r.stdout) as { id: string; diff?: Record<string, number>; targetError?: string; sourceError?: string }[];

@@ -56,7 +56,10 @@ describe('the README packaged into the .vsix (scripts/package-readme.mjs)', () =
     assert.ok(headings.includes('## Install'));
     // The full README does show images; the packaged one keeps only what the page can load.
     assert.ok(markdownTargets(full).some((t) => t.kind === 'image' && relativeTargetPath(t.target) !== undefined));
-    assert.deepEqual(markdownTargets(packaged).filter((t) => t.kind === 'image' && !t.target.startsWith('https:')), []);
+    assert.deepEqual(
+      markdownTargets(packaged).filter((t) => t.kind === 'image' && !t.target.startsWith('https:')),
+      [],
+    );
     assert.ok(!/npm ci|npm test|node dist\/cli/.test(packaged));
   });
 });

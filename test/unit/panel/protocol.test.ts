@@ -1,7 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  parseHostMessage, parseWebviewMessage, parseOpenRequest, parsePanelState, PROTOCOL_VERSION, MAX_ELEMENTS,
-} from '../../../src/protocol';
+import { parseHostMessage, parseWebviewMessage, parseOpenRequest, parsePanelState, PROTOCOL_VERSION, MAX_ELEMENTS } from '../../../src/protocol';
 import { initialState } from '../../../src/webview/edit';
 
 const reason = (r: { ok: boolean; reason?: string }) => {
@@ -11,9 +9,23 @@ const reason = (r: { ok: boolean; reason?: string }) => {
 
 describe('panel protocol: host → webview', () => {
   it('accepts an open request with framework, kind and Python-literal args', () => {
-    const r = parseHostMessage({ type: 'open', request: { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 8, num_channels: 64, eps: 1e-5, affine: true, x: { expr: 'n * 2' }, shape: [2, [3, null]] } } });
+    const r = parseHostMessage({
+      type: 'open',
+      request: {
+        framework: 'pytorch',
+        kind: 'group_norm',
+        args: { num_groups: 8, num_channels: 64, eps: 1e-5, affine: true, x: { expr: 'n * 2' }, shape: [2, [3, null]] },
+      },
+    });
     assert.ok(r.ok);
-    assert.deepEqual(r.value, { type: 'open', request: { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 8, num_channels: 64, eps: 1e-5, affine: true, x: { expr: 'n * 2' }, shape: [2, [3, null]] } } });
+    assert.deepEqual(r.value, {
+      type: 'open',
+      request: {
+        framework: 'pytorch',
+        kind: 'group_norm',
+        args: { num_groups: 8, num_channels: 64, eps: 1e-5, affine: true, x: { expr: 'n * 2' }, shape: [2, [3, null]] },
+      },
+    });
   });
   it('accepts an empty open request and reset', () => {
     assert.deepEqual(parseHostMessage({ type: 'open', request: {} }), { ok: true, value: { type: 'open', request: {} } });
@@ -35,7 +47,7 @@ describe('panel protocol: host → webview', () => {
     assert.match(reason(parseHostMessage({ type: 'open', request: { args: { f: { expr: 'a', more: 1 } } } })), /argument "f"/);
     assert.match(reason(parseHostMessage({ type: 'open', request: { framework: 'pytorch', layer: 'x' } })), /unknown field "layer"/);
   });
-  it('accepts a layer\'s placement and rejects a malformed one', () => {
+  it("accepts a layer's placement and rejects a malformed one", () => {
     const ok = parseOpenRequest({ kind: 'layer_norm', placement: { kind: 'pre-norm', addLine: 57 } });
     assert.deepEqual(ok, { ok: true, value: { kind: 'layer_norm', placement: { kind: 'pre-norm', addLine: 57 } } });
     assert.match(reason(parseOpenRequest({ placement: { kind: 'sandwich', addLine: 3 } })), /placement kind must be "pre-norm" or "post-norm"/);

@@ -5,7 +5,16 @@ import type { PanelState } from '../../../src/protocol';
 import { parseOpenRequest } from '../../../src/protocol';
 import { openPanelUri, decodeCommandUri } from '../../../src/explain/links';
 import {
-  computeView, computeTraining, computeNoise, computeInsights, cubeView, shapeProblem, gridView, methodSetups, flatIndex, cubeCoords,
+  computeView,
+  computeTraining,
+  computeNoise,
+  computeInsights,
+  cubeView,
+  shapeProblem,
+  gridView,
+  methodSetups,
+  flatIndex,
+  cubeCoords,
 } from '../../../src/webview/viewModel';
 import type { Env } from '../../../src/webview/viewModel';
 import { applyOpenRequest, applyPreset, initialState, parseNested, pasteArray, reshape, setCell, seedExampleData } from '../../../src/webview/edit';
@@ -42,7 +51,10 @@ describe('panel view model: the seed example [batch=4, seq=3, dim=2]', () => {
     assert.equal(bn.problem, null);
     for (let d = 0; d < 2; d++) {
       const idx = Array.from({ length: 12 }, (_, k) => k * 2 + d);
-      const ref = normalize(idx.map((i) => s.data[i]), 1e-5);
+      const ref = normalize(
+        idx.map((i) => s.data[i]),
+        1e-5,
+      );
       idx.forEach((i, k) => assert.ok(Math.abs(bn.output![i] - ref[k]) < 1e-5, `BN element ${i}: ${bn.output![i]} vs ${ref[k]}`));
     }
     // Feature 0 holds b + 2s: mean 4.5, variance 47/12.
@@ -66,11 +78,30 @@ describe('panel view model: the seed example [batch=4, seq=3, dim=2]', () => {
   it('every output equals the core run independently with the same spec', () => {
     const x = new Tensor([4, 3, 2], seedExampleData());
     const specs: Record<string, CoreLayerSpec> = {
-      batch_norm: { kind: 'batch_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: true, hasBias: true, trackRunningStats: true, storedVariance: 'unbiased', channelAxis: 2 },
+      batch_norm: {
+        kind: 'batch_norm',
+        numFeatures: 2,
+        eps: 1e-5,
+        momentum: 0.1,
+        hasWeight: true,
+        hasBias: true,
+        trackRunningStats: true,
+        storedVariance: 'unbiased',
+        channelAxis: 2,
+      },
       layer_norm: { kind: 'layer_norm', normalizedShape: [2], eps: 1e-5, hasWeight: true, hasBias: true },
       rms_norm: { kind: 'rms_norm', normalizedShape: [2], eps: null, hasWeight: true },
       group_norm: { kind: 'group_norm', numGroups: 1, numChannels: 2, eps: 1e-5, hasWeight: true, hasBias: true, channelAxis: 2 },
-      instance_norm: { kind: 'instance_norm', numFeatures: 2, eps: 1e-5, momentum: 0.1, hasWeight: false, hasBias: false, trackRunningStats: false, channelAxis: 2 },
+      instance_norm: {
+        kind: 'instance_norm',
+        numFeatures: 2,
+        eps: 1e-5,
+        momentum: 0.1,
+        hasWeight: false,
+        hasBias: false,
+        trackRunningStats: false,
+        channelAxis: 2,
+      },
     };
     for (const [m, spec] of Object.entries(specs)) {
       const ref = runLayer({ spec, mode: 'train', input: x, state: spec.kind === 'batch_norm' ? defaultState(spec, x.shape) : null });
@@ -206,7 +237,11 @@ describe('panel view model: frameworks come from the framework table', () => {
   });
 
   it('a hover link for GroupNorm(8, 64) opens with C = 64 and 8 groups', () => {
-    const r = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 8, num_channels: 64, eps: 1e-5, affine: true } }, NORM_CLASSES);
+    const r = applyOpenRequest(
+      initialState(),
+      { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 8, num_channels: 64, eps: 1e-5, affine: true } },
+      NORM_CLASSES,
+    );
     assert.deepEqual(r.notes, []);
     const s = r.state;
     assert.equal(s.shape[1], 64);
@@ -247,7 +282,10 @@ describe('panel view model: cube, training, batch size, insights', () => {
     const inst = cv.methods.find((m) => m.method === 'instance_norm')!;
     assert.equal(inst.groupSize, 9);
     // Top face (C across, N in depth, at the hovered spatial position): only (n=1, c=2).
-    assert.equal(inst.top.share.reduce((a, b) => a + b, 0), 1);
+    assert.equal(
+      inst.top.share.reduce((a, b) => a + b, 0),
+      1,
+    );
     assert.equal(inst.top.share[1 * inst.top.cols + 2], 1);
   });
 
@@ -316,9 +354,13 @@ describe('panel: hover links end to end (without the editor)', () => {
   });
 });
 
-describe('panel: a hover link opens the preset of the layer\'s rank', () => {
+describe("panel: a hover link opens the preset of the layer's rank", () => {
   it('a 2-D GroupNorm(32, 320) opens (N, C, H, W), a BatchNorm1d (N, C, L)', () => {
-    const gn = applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 }, rank: 4 }, NORM_CLASSES);
+    const gn = applyOpenRequest(
+      initialState(),
+      { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 }, rank: 4 },
+      NORM_CLASSES,
+    );
     assert.equal(gn.state.layout, 'NCHW');
     assert.equal(gn.state.shape[1], 320);
     assert.equal(gn.state.groups, 32);
@@ -326,7 +368,10 @@ describe('panel: a hover link opens the preset of the layer\'s rank', () => {
     assert.equal(bn.state.layout, 'NCL');
     assert.equal(bn.state.shape[1], 8);
     // Without a rank the old choice stands (the link of an older hover).
-    assert.equal(applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 } }, NORM_CLASSES).state.layout, 'NCL');
+    assert.equal(
+      applyOpenRequest(initialState(), { framework: 'pytorch', kind: 'group_norm', args: { num_groups: 32, num_channels: 320 } }, NORM_CLASSES).state.layout,
+      'NCL',
+    );
   });
 });
 
@@ -336,7 +381,12 @@ describe('panel: layout cards say when a framework needs a transpose', () => {
     const s = initialState();
     assert.equal(s.layout, 'BSD');
     const bn = notesOf({ ...s, framework: 'pytorch' }, 'batch_norm');
-    assert.ok(bn.some((n) => /BatchNorm1d reads channels on dim 1 .* raise unless seq = 2\. Write BatchNorm1d\(\.\.\.\)\(x\.transpose\(1, 2\)\)\.transpose\(1, 2\)/.test(n)), JSON.stringify(bn));
+    assert.ok(
+      bn.some((n) =>
+        /BatchNorm1d reads channels on dim 1 .* raise unless seq = 2\. Write BatchNorm1d\(\.\.\.\)\(x\.transpose\(1, 2\)\)\.transpose\(1, 2\)/.test(n),
+      ),
+      JSON.stringify(bn),
+    );
     assert.ok(notesOf({ ...s, framework: 'pytorch' }, 'group_norm').some((n) => /transpose\(1, 2\)/.test(n)));
     assert.ok(!notesOf({ ...s, framework: 'pytorch' }, 'layer_norm').some((n) => /transpose/.test(n)));
     const ncl = applyPreset({ ...s, framework: 'pytorch' }, 'NCL');
@@ -344,7 +394,12 @@ describe('panel: layout cards say when a framework needs a transpose', () => {
   });
   it('Keras on (N, C, H, W): axis=1 or a transpose to channels last; on (batch, seq, dim) nothing to say', () => {
     const s = applyPreset({ ...initialState(), framework: 'keras' }, 'NCHW');
-    assert.ok(notesOf(s, 'batch_norm').some((n) => /BatchNormalization normalizes the last axis by default: .* pass axis=1, or transpose the input to \(N, H, W, C\)/.test(n)), JSON.stringify(notesOf(s, 'batch_norm')));
+    assert.ok(
+      notesOf(s, 'batch_norm').some((n) =>
+        /BatchNormalization normalizes the last axis by default: .* pass axis=1, or transpose the input to \(N, H, W, C\)/.test(n),
+      ),
+      JSON.stringify(notesOf(s, 'batch_norm')),
+    );
     assert.ok(!notesOf({ ...initialState(), framework: 'keras' }, 'batch_norm').some((n) => /transpose/.test(n)));
   });
 });

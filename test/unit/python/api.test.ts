@@ -14,24 +14,43 @@ describe('python recognizer: arguments', () => {
   it('evaluates literals like ast.literal_eval and keeps the rest as text', () => {
     assert.deepEqual(values('f(1, 1_000, 0x1F, 0o17, 0b101, 1e-3, 1E+2, .5, -2, +3, - 4.5)'), [1, 1000, 31, 15, 5, 0.001, 100, 0.5, -2, 3, -4.5]);
     assert.deepEqual(values('f(None, True, False)'), [null, true, false]);
-    assert.deepEqual(values(`f('a', "b", '''c''', r'\\d', 'x' "y" '''z''', 'tab\\tnl\\n\\x41\\u00e9\\101')`), ['a', 'b', 'c', '\\d', 'xyz', 'tab\tnl\nAé' + 'A']);
+    assert.deepEqual(values(`f('a', "b", '''c''', r'\\d', 'x' "y" '''z''', 'tab\\tnl\\n\\x41\\u00e9\\101')`), [
+      'a',
+      'b',
+      'c',
+      '\\d',
+      'xyz',
+      'tab\tnl\nAé' + 'A',
+    ]);
     assert.deepEqual(values('f((64,), [1, 2], (1, (2, [3])), (), [], (5))'), [[64], [1, 2], [1, [2, [3]]], [], [], 5]);
     assert.deepEqual(values('f(x, 1 + 2, -x, 2j, b"x", f"{y}", {1: 2}, {1}, [x], (1, x), ...)'), [
-      { expr: 'x' }, { expr: '1 + 2' }, { expr: '-x' }, { expr: '2j' }, { expr: 'b"x"' }, { expr: 'f"{y}"' },
-      { expr: '{1: 2}' }, { expr: '{1}' }, { expr: '[x]' }, { expr: '(1, x)' }, { expr: '...' },
+      { expr: 'x' },
+      { expr: '1 + 2' },
+      { expr: '-x' },
+      { expr: '2j' },
+      { expr: 'b"x"' },
+      { expr: 'f"{y}"' },
+      { expr: '{1: 2}' },
+      { expr: '{1}' },
+      { expr: '[x]' },
+      { expr: '(1, x)' },
+      { expr: '...' },
     ]);
   });
 
   it('splits positional, keyword, *args and **kwargs with exact ranges', () => {
     const src = 'nn.GroupNorm(2, num_channels = 4,\n  *rest, **{"eps": 1e-3}, affine=lambda a, b: a)';
     const c = first(src);
-    assert.deepEqual(c.args.map((a) => [a.name, a.star, a.text]), [
-      [undefined, undefined, '2'],
-      ['num_channels', undefined, '4'],
-      [undefined, '*', 'rest'],
-      [undefined, '**', '{"eps": 1e-3}'],
-      ['affine', undefined, 'lambda a, b: a'],
-    ]);
+    assert.deepEqual(
+      c.args.map((a) => [a.name, a.star, a.text]),
+      [
+        [undefined, undefined, '2'],
+        ['num_channels', undefined, '4'],
+        [undefined, '*', 'rest'],
+        [undefined, '**', '{"eps": 1e-3}'],
+        ['affine', undefined, 'lambda a, b: a'],
+      ],
+    );
     const kw = c.args[1];
     assert.equal(src.slice(kw.range.startOffset, kw.range.endOffset), 'num_channels = 4');
     assert.equal(src.slice(kw.valueRange.startOffset, kw.valueRange.endOffset), '4');
@@ -71,28 +90,67 @@ describe('python recognizer: arguments', () => {
   it('marks calls cut off by the end of the text as incomplete', () => {
     const c = first('bn = nn.BatchNorm2d(64, eps=');
     assert.equal(c.complete, false);
-    assert.deepEqual(c.args.map((a) => a.name ?? a.text), [ '64', 'eps']);
+    assert.deepEqual(
+      c.args.map((a) => a.name ?? a.text),
+      ['64', 'eps'],
+    );
   });
 });
 
 describe('python recognizer: imports and resolution', () => {
   it('resolves every framework through its usual imports', () => {
     const src = [
-      'import torch', 'import torch.nn as nn', 'import torch.nn.functional as F', 'from torch import nn as tnn',
-      'from torch.nn import (LayerNorm,', '    BatchNorm2d as BN2d)', 'from tensorflow.keras import layers',
-      'import tensorflow as tf', 'import keras', 'from keras import layers as kl', 'import flax.linen as linen',
-      'from flax import nnx', 'import haiku as hk', 'import mlx.nn as mnn', 'import paddle.nn as pnn', 'import jax',
-      'a = torch.nn.BatchNorm1d(3)', 'b = nn.SyncBatchNorm(3)', 'c = F.layer_norm(x, (3,))', 'd = tnn.GroupNorm(1, 3)',
-      'e = LayerNorm(3)', 'f = BN2d(3)', 'g = layers.BatchNormalization()', 'h = tf.keras.layers.LayerNormalization()',
-      'i = keras.layers.RMSNormalization()', 'j = kl.GroupNormalization(groups=2)', 'k = linen.BatchNorm()',
-      'l = nnx.LayerNorm(3, rngs=r)', 'm = hk.BatchNorm(True, True, 0.9)', 'n = mnn.RMSNorm(3)', 'o = pnn.BatchNorm2D(3)',
-      'p = jax.nn.standardize(x)', 'q = nn.Conv2d(3, 3, 1)', 'r = F.relu(x)',
+      'import torch',
+      'import torch.nn as nn',
+      'import torch.nn.functional as F',
+      'from torch import nn as tnn',
+      'from torch.nn import (LayerNorm,',
+      '    BatchNorm2d as BN2d)',
+      'from tensorflow.keras import layers',
+      'import tensorflow as tf',
+      'import keras',
+      'from keras import layers as kl',
+      'import flax.linen as linen',
+      'from flax import nnx',
+      'import haiku as hk',
+      'import mlx.nn as mnn',
+      'import paddle.nn as pnn',
+      'import jax',
+      'a = torch.nn.BatchNorm1d(3)',
+      'b = nn.SyncBatchNorm(3)',
+      'c = F.layer_norm(x, (3,))',
+      'd = tnn.GroupNorm(1, 3)',
+      'e = LayerNorm(3)',
+      'f = BN2d(3)',
+      'g = layers.BatchNormalization()',
+      'h = tf.keras.layers.LayerNormalization()',
+      'i = keras.layers.RMSNormalization()',
+      'j = kl.GroupNormalization(groups=2)',
+      'k = linen.BatchNorm()',
+      'l = nnx.LayerNorm(3, rngs=r)',
+      'm = hk.BatchNorm(True, True, 0.9)',
+      'n = mnn.RMSNorm(3)',
+      'o = pnn.BatchNorm2D(3)',
+      'p = jax.nn.standardize(x)',
+      'q = nn.Conv2d(3, 3, 1)',
+      'r = F.relu(x)',
     ].join('\n');
     assert.deepEqual(layerNames(src), [
-      'torch.nn.BatchNorm1d', 'torch.nn.SyncBatchNorm', 'torch.nn.functional.layer_norm', 'torch.nn.GroupNorm',
-      'torch.nn.LayerNorm', 'torch.nn.BatchNorm2d', 'tensorflow.keras.layers.BatchNormalization',
-      'tensorflow.keras.layers.LayerNormalization', 'keras.layers.RMSNormalization', 'keras.layers.GroupNormalization',
-      'flax.linen.BatchNorm', 'flax.nnx.LayerNorm', 'haiku.BatchNorm', 'mlx.nn.RMSNorm', 'paddle.nn.BatchNorm2D',
+      'torch.nn.BatchNorm1d',
+      'torch.nn.SyncBatchNorm',
+      'torch.nn.functional.layer_norm',
+      'torch.nn.GroupNorm',
+      'torch.nn.LayerNorm',
+      'torch.nn.BatchNorm2d',
+      'tensorflow.keras.layers.BatchNormalization',
+      'tensorflow.keras.layers.LayerNormalization',
+      'keras.layers.RMSNormalization',
+      'keras.layers.GroupNormalization',
+      'flax.linen.BatchNorm',
+      'flax.nnx.LayerNorm',
+      'haiku.BatchNorm',
+      'mlx.nn.RMSNorm',
+      'paddle.nn.BatchNorm2D',
       'jax.nn.standardize',
     ]);
   });
@@ -134,14 +192,17 @@ describe('python recognizer: imports and resolution', () => {
 
   it('reports imports with their ranges, relative and star forms included', () => {
     const imports = scanPython('import a.b.c, d as e\nfrom ..x import (y as z,\n w)\nfrom . import q\nfrom m import *').imports;
-    assert.deepEqual(imports.map((i) => [i.local, i.target, i.range.start.line, i.range.start.character, i.range.end.character]), [
-      ['a', 'a', 0, 7, 12],
-      ['e', 'd', 0, 14, 20],
-      ['z', '..x.y', 1, 17, 23],
-      ['w', '..x.w', 2, 1, 2],
-      ['q', '.q', 3, 14, 15],
-      ['*', 'm', 4, 14, 15],
-    ]);
+    assert.deepEqual(
+      imports.map((i) => [i.local, i.target, i.range.start.line, i.range.start.character, i.range.end.character]),
+      [
+        ['a', 'a', 0, 7, 12],
+        ['e', 'd', 0, 14, 20],
+        ['z', '..x.y', 1, 17, 23],
+        ['w', '..x.w', 2, 1, 2],
+        ['q', '.q', 3, 14, 15],
+        ['*', 'm', 4, 14, 15],
+      ],
+    );
   });
 
   it('binds arguments to the signature and fills every default, marking which is which', () => {
@@ -175,7 +236,10 @@ describe('python recognizer: notebooks', () => {
         { cell_type: 'code', source: ['import flax.linen as nn\n', 'ln = nn.LayerNorm()'] },
       ]),
     );
-    assert.deepEqual(r.cells.map((c) => c.index), [0, 2, 3]);
+    assert.deepEqual(
+      r.cells.map((c) => c.index),
+      [0, 2, 3],
+    );
     assert.deepEqual(
       r.layers.map((l) => [l.cell, l.qualifiedName, l.call.range.start.line, l.call.range.start.character]),
       [
@@ -186,14 +250,18 @@ describe('python recognizer: notebooks', () => {
   });
 
   it('rejects what is not a notebook with a specific message', () => {
-    assert.throws(() => recognizeNotebook('{"cells": ['), (e: Error) => e instanceof NotebookError && /not valid JSON/.test(e.message));
+    assert.throws(
+      () => recognizeNotebook('{"cells": ['),
+      (e: Error) => e instanceof NotebookError && /not valid JSON/.test(e.message),
+    );
     assert.throws(() => recognizeNotebook('[]'), /no "cells" list/);
     assert.throws(() => recognizeNotebook('{"cells": [{"cell_type": "code", "source": 3}]}'), /cell 0: "source" must be/);
   });
 });
 
 describe('python recognizer: DocumentIndex lookups', () => {
-  const src = 'import torch.nn as nn\nimport torch.nn.functional as F\nseq = nn.Sequential(nn.Conv2d(3, 8, 1),\n    nn.BatchNorm2d(8))\ny = F.layer_norm(x, (8,))  # F.group_norm(x, 2)\n';
+  const src =
+    'import torch.nn as nn\nimport torch.nn.functional as F\nseq = nn.Sequential(nn.Conv2d(3, 8, 1),\n    nn.BatchNorm2d(8))\ny = F.layer_norm(x, (8,))  # F.group_norm(x, 2)\n';
   const doc = new DocumentIndex(src);
 
   it('finds the layer anywhere in its call, the innermost one when nested', () => {

@@ -123,7 +123,10 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
       const l = fixture.libraries[lib];
       assert.ok(l, `${lib} missing from the fixture`);
       assert.ok(l.models.length > 0, `${lib}: no model constructed`);
-      assert.ok(Object.values(l.files).some((f) => f.sites.length > 0), `${lib}: no creation site`);
+      assert.ok(
+        Object.values(l.files).some((f) => f.sites.length > 0),
+        `${lib}: no creation site`,
+      );
     }
     if (!root) {
       this.skip();
@@ -174,7 +177,7 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
     assert.ok(falseTotal <= MAX_FALSE_SITES, `norms reported where the code builds something else: ${falseAll.slice(0, 10).join('; ')}`);
   });
 
-  it('direct calls of framework norm classes are found on their exact lines (no regression of today\'s exactness)', function () {
+  it("direct calls of framework norm classes are found on their exact lines (no regression of today's exactness)", function () {
     if (!root) {
       this.skip();
       return;

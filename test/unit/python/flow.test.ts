@@ -60,7 +60,9 @@ describe('data flow: held-out PyTorch file', () => {
 
   it('says nothing where a concatenation or a residual add mixes in another tensor', () => {
     // UpBlock (line 10 ConvTranspose2d, line 11 BatchNorm2d) and Residual (lines 32, 33): no edge into the norm
-    const into = flowOf(text).edges().map((e) => lineOf(text, e.to));
+    const into = flowOf(text)
+      .edges()
+      .map((e) => lineOf(text, e.to));
     assert.ok(!into.includes(11) && !into.includes(33));
   });
 
@@ -108,7 +110,15 @@ describe('data flow: the fixtures run with the real frameworks', () => {
     const torchFile = join(FIXTURES, 'wiring_torch.py');
     const kerasFile = join(FIXTURES, 'wiring_keras_flax.py');
     const cases = [
-      { kind: 'torch-run', file: torchFile, cls: 'UpBlock', inputs: [[2, 512, 4, 4], [2, 128, 8, 8]] },
+      {
+        kind: 'torch-run',
+        file: torchFile,
+        cls: 'UpBlock',
+        inputs: [
+          [2, 512, 4, 4],
+          [2, 128, 8, 8],
+        ],
+      },
       { kind: 'torch-bias', file: torchFile, cls: 'Apart', inputs: [[2, 3, 8, 8]], conv: 'conv' },
       { kind: 'torch-bias', file: torchFile, cls: 'WithDropout', inputs: [[2, 16, 8, 8]], conv: 'conv' },
       { kind: 'torch-bias', file: torchFile, cls: 'Residual', inputs: [[2, 16, 8, 8]], conv: 'conv' },
@@ -194,8 +204,13 @@ describe('data flow: real library sources', () => {
     this.timeout(120_000);
     // The only one (inspect over both libraries; see the flow branch's report): NonLocalAttn's `z` conv before `norm`.
     const d = analyzeDocument(text!).diagnostics.filter((x) => x.code === 'conv-bias-before-bn');
-    assert.deepEqual(d.map((x) => x.range.start.line + 1), [45]);
-    const cases = [{ kind: 'source-bias', root, module: 'timm.layers.non_local_attn', cls: 'NonLocalAttn', init: [16], inputs: [[2, 16, 6, 6]], conv: 'z', norm: 'norm' }];
+    assert.deepEqual(
+      d.map((x) => x.range.start.line + 1),
+      [45],
+    );
+    const cases = [
+      { kind: 'source-bias', root, module: 'timm.layers.non_local_attn', cls: 'NonLocalAttn', init: [16], inputs: [[2, 16, 6, 6]], conv: 'z', norm: 'norm' },
+    ];
     const r = spawnSync(PYTHON, [join(__dirname, 'flow_oracle.py')], { input: JSON.stringify(cases), encoding: 'utf8', cwd: REPO });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), ['cancelled']);

@@ -22,7 +22,10 @@ async function solve(files: Record<string, string>, order = Object.keys(files)):
       const me = moduleNameOf(b.file, disk);
       const exchange = new SeedExchange(graph, b.file, b.file.slice(3), b.seeds);
       const model = exchange.hasSeeds ? undefined : graph.modelOf(b.file);
-      layers.set(b.file, recognize(files[b.file], { host: graph.hostFor(b.file), moduleName: me.name, isPackage: me.isPackage, path: b.file, exchange, model }));
+      layers.set(
+        b.file,
+        recognize(files[b.file], { host: graph.hostFor(b.file), moduleName: me.name, isPackage: me.isPackage, path: b.file, exchange, model }),
+      );
       out.set(b.file, exchange.outgoing);
     }
     return out;
@@ -30,7 +33,8 @@ async function solve(files: Record<string, string>, order = Object.keys(files)):
   return { layers, rounds };
 }
 
-const summary = (ls: ResolvedLayer[] | undefined) => (ls ?? []).map((l) => `${l.call.range.start.line + 1} ${l.qualifiedName}${l.origin?.candidates ? ' [' + l.origin.candidates.join(',') + ']' : ''}`);
+const summary = (ls: ResolvedLayer[] | undefined) =>
+  (ls ?? []).map((l) => `${l.call.range.start.line + 1} ${l.qualifiedName}${l.origin?.candidates ? ' [' + l.origin.candidates.join(',') + ']' : ''}`);
 
 const MLP = [
   'import torch.nn as nn',
@@ -46,7 +50,15 @@ describe('calls between files: the project-level fixed point', () => {
     const files = {
       '/p/pkg/__init__.py': '',
       '/p/pkg/mlp.py': MLP,
-      '/p/pkg/vit.py': ['from functools import partial', 'import torch.nn as nn', 'from .mlp import Mlp', 'class Block(nn.Module):', '    def __init__(self):', '        self.mlp = Mlp(64, norm_layer=partial(nn.LayerNorm, eps=1e-6))', ''].join('\n'),
+      '/p/pkg/vit.py': [
+        'from functools import partial',
+        'import torch.nn as nn',
+        'from .mlp import Mlp',
+        'class Block(nn.Module):',
+        '    def __init__(self):',
+        '        self.mlp = Mlp(64, norm_layer=partial(nn.LayerNorm, eps=1e-6))',
+        '',
+      ].join('\n'),
     };
     const { layers } = await solve(files);
     const mlp = layers.get('/p/pkg/mlp.py')!;
@@ -111,11 +123,13 @@ describe('calls between files: the project-level fixed point', () => {
     assert.ok(one.rounds <= MAX_SEED_ROUNDS);
   });
 
-  it('super().__init__ in another file passes a subclass\'s default to the base class', async () => {
+  it("super().__init__ in another file passes a subclass's default to the base class", async () => {
     const files = {
       '/p/pkg/__init__.py': '',
-      '/p/pkg/base.py': 'import torch\nclass ConvNorm(torch.nn.Sequential):\n    def __init__(self, c, norm_layer=torch.nn.BatchNorm2d):\n        super().__init__(norm_layer(c))\n',
-      '/p/pkg/conv3d.py': 'import torch\nfrom .base import ConvNorm\nclass ConvNorm3d(ConvNorm):\n    def __init__(self, c, norm_layer=torch.nn.BatchNorm3d):\n        super().__init__(c, norm_layer)\n',
+      '/p/pkg/base.py':
+        'import torch\nclass ConvNorm(torch.nn.Sequential):\n    def __init__(self, c, norm_layer=torch.nn.BatchNorm2d):\n        super().__init__(norm_layer(c))\n',
+      '/p/pkg/conv3d.py':
+        'import torch\nfrom .base import ConvNorm\nclass ConvNorm3d(ConvNorm):\n    def __init__(self, c, norm_layer=torch.nn.BatchNorm3d):\n        super().__init__(c, norm_layer)\n',
     };
     const got = (await solve(files)).layers.get('/p/pkg/base.py')!;
     assert.deepEqual(got[0].origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.BatchNorm3d']);

@@ -30,7 +30,7 @@ const HOSTILE: [string, string][] = [
   ['CR only', 'import torch.nn as nn\rbn = nn.BatchNorm2d(3)\r'],
   ['strings of quotes', '"\'"\'"""\'\'\''.repeat(10_000)],
   ['escaped newlines in f-strings', 'f"\\\n{x}\\\n"'.repeat(10_000)],
-  ['\\N escapes', 'f"\\N{' .repeat(10_000)],
+  ['\\N escapes', 'f"\\N{'.repeat(10_000)],
   ['match soft keywords', 'match (x):\n case Foo(a=nn.BatchNorm2d(1)):\n  pass\n'.repeat(2000)],
 ];
 
@@ -98,7 +98,11 @@ describe('python recognizer: robustness', () => {
     for (const def of ['def f():\n', 'class C:\n', 'async def f():\n', '    def m(self):\n', '\tclass D:\n']) {
       const text = head + def + '    return nn.LayerNorm(8)\n';
       const r = scanPython(text);
-      assert.deepEqual(r.errors.map((e) => [e.message, e.range.start.line, e.range.start.character]), [["'(' was never closed", 1, 7]], def);
+      assert.deepEqual(
+        r.errors.map((e) => [e.message, e.range.start.line, e.range.start.character]),
+        [["'(' was never closed", 1, 7]],
+        def,
+      );
       // the call after the definition line is a call of its own, complete; the open one ends before the line
       const ln = r.calls.find((c) => c.callee === 'nn.LayerNorm')!;
       assert.equal(ln.parent, undefined, def);
@@ -106,7 +110,11 @@ describe('python recognizer: robustness', () => {
       const foo = r.calls.find((c) => c.callee === 'foo')!;
       assert.equal(foo.complete, false, def);
       assert.equal(foo.range.end.line, 1, def);
-      assert.deepEqual(recognize(text).map((l) => l.qualifiedName), ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm'], def);
+      assert.deepEqual(
+        recognize(text).map((l) => l.qualifiedName),
+        ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm'],
+        def,
+      );
     }
     // words that only begin like a keyword, and definitions inside strings, do not end the bracket
     for (const line of ['define = 1\n', 'classes,\n', 'async_def = 2\n', "x = '''\ndef f():\n'''\n", 'x = """\n  class C:\n"""\n']) {
@@ -125,6 +133,9 @@ describe('python recognizer: robustness', () => {
       ],
     );
     const f = scanPython('s = f"{x!r:{w}"\n');
-    assert.deepEqual(f.errors.map((e) => e.message), ["f-string: expecting '}'"]);
+    assert.deepEqual(
+      f.errors.map((e) => e.message),
+      ["f-string: expecting '}'"],
+    );
   });
 });

@@ -21,7 +21,11 @@ function files(): string[] {
   const corpus = join(REPO, '.cache/corpus');
   const pick = (dir: string, n: number) => {
     if (!existsSync(dir)) return;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.py')).sort().slice(0, n)) out.push(join(dir, f));
+    for (const f of readdirSync(dir)
+      .filter((x) => x.endsWith('.py'))
+      .sort()
+      .slice(0, n))
+      out.push(join(dir, f));
   };
   pick(join(corpus, 'torchvision-0.28.0/torchvision/models'), 40);
   pick(join(corpus, 'timm-1.0.29/timm/layers'), 40);
@@ -32,16 +36,15 @@ function files(): string[] {
 
 describe('semantic model scopes vs CPython symtable', function () {
   this.timeout(120000);
-  it('locals of every def and class equal CPython\'s', function () {
+  it("locals of every def and class equal CPython's", function () {
     if (!existsSync(PYTHON)) {
       this.skip(); // CPython is the oracle; Debian's python3 comes with python3-torch (see .ci/run)
       return;
     }
     const paths = files();
-    const oracle = JSON.parse(execFileSync(PYTHON, [join(REPO, 'scripts/symtable_oracle.py'), ...paths], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as Record<
-      string,
-      { name: string; line: number; kind: string; locals: string[] }[]
-    >;
+    const oracle = JSON.parse(
+      execFileSync(PYTHON, [join(REPO, 'scripts/symtable_oracle.py'), ...paths], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }),
+    ) as Record<string, { name: string; line: number; kind: string; locals: string[] }[]>;
     let scopes = 0;
     const wrong: string[] = [];
     for (const p of paths) {
@@ -60,7 +63,8 @@ describe('semantic model scopes vs CPython symtable', function () {
           continue;
         }
         const got = [...mine.get(key)!].sort();
-        if (JSON.stringify(got) !== JSON.stringify(s.locals)) wrong.push(`${p}: ${s.kind} ${s.name}:${s.line} locals ${JSON.stringify(got)} ≠ CPython ${JSON.stringify(s.locals)}`);
+        if (JSON.stringify(got) !== JSON.stringify(s.locals))
+          wrong.push(`${p}: ${s.kind} ${s.name}:${s.line} locals ${JSON.stringify(got)} ≠ CPython ${JSON.stringify(s.locals)}`);
         mine.delete(key);
       }
     }

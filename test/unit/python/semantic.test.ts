@@ -186,7 +186,10 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual(layers.find(([line]) => line === 7)?.slice(1), ['flax.linen.BatchNorm']);
     const keras = ['from keras import layers', 'def block(x, norm=layers.BatchNormalization):', '    return norm(axis=3)(x)'].join('\n');
     const k = recognize(keras);
-    assert.deepEqual(k.map((l) => [l.call.range.start.line + 1, l.qualifiedName, l.origin?.via]), [[3, 'keras.layers.BatchNormalization', 'parameter-default']]);
+    assert.deepEqual(
+      k.map((l) => [l.call.range.start.line + 1, l.qualifiedName, l.origin?.via]),
+      [[3, 'keras.layers.BatchNormalization', 'parameter-default']],
+    );
   });
 
   it('shadowing: parameters, locals and comprehension variables hide imports', () => {
@@ -226,7 +229,14 @@ describe('semantic model: layers the code never names', () => {
   });
 
   it('sizes the code fixes take their value; parameters stay symbolic', () => {
-    const src = ['WIDTH = 64', 'class B(nn.Module):', '    def __init__(self, planes):', '        c = WIDTH * 2', '        self.a = nn.BatchNorm2d(c + 8)', '        self.b = nn.BatchNorm2d(planes)'].join('\n');
+    const src = [
+      'WIDTH = 64',
+      'class B(nn.Module):',
+      '    def __init__(self, planes):',
+      '        c = WIDTH * 2',
+      '        self.a = nn.BatchNorm2d(c + 8)',
+      '        self.b = nn.BatchNorm2d(planes)',
+    ].join('\n');
     assert.equal(at(src, 5).effective.num_features.value, 136);
     assert.deepEqual(at(src, 5).arguments, { num_features: { expr: 'c + 8' } });
     assert.deepEqual(at(src, 6).effective.num_features.value, { expr: 'planes' });

@@ -21,8 +21,35 @@ const BLOCK =
 // broken states too: a half-typed call or string above, a `def`/`class` line typed into or out of
 // an open bracket (such a line ends the brackets left open), a word typed before `def`
 const INSERTS = [
-  'x', '(', ')', '[', ']', '"""', "'", '"', "f'{", '}', '\n', '\r', '\r\n', '\\', '#', ' ', 'nn.LayerNorm(8', 'nn = 1\n', '',
-  'x = foo(\n', 'def ', 'class ', '    def g(self', '\nclass C(nn.Module):\n', 'async def ', 'async ', 'd', 'c', '\t',
+  'x',
+  '(',
+  ')',
+  '[',
+  ']',
+  '"""',
+  "'",
+  '"',
+  "f'{",
+  '}',
+  '\n',
+  '\r',
+  '\r\n',
+  '\\',
+  '#',
+  ' ',
+  'nn.LayerNorm(8',
+  'nn = 1\n',
+  '',
+  'x = foo(\n',
+  'def ',
+  'class ',
+  '    def g(self',
+  '\nclass C(nn.Module):\n',
+  'async def ',
+  'async ',
+  'd',
+  'c',
+  '\t',
 ];
 
 describe('recognizer: edits in a large file', () => {
@@ -31,10 +58,19 @@ describe('recognizer: edits in a large file', () => {
     fc.assert(
       fc.property(
         fc.nat({ max: base.length }),
-        fc.array(fc.record({ jump: fc.nat({ max: 9 }), to: fc.nat(), near: fc.integer({ min: -30, max: 30 }), del: fc.nat({ max: 20 }), insert: fc.constantFrom(...INSERTS) }), {
-          minLength: 1,
-          maxLength: 40,
-        }),
+        fc.array(
+          fc.record({
+            jump: fc.nat({ max: 9 }),
+            to: fc.nat(),
+            near: fc.integer({ min: -30, max: 30 }),
+            del: fc.nat({ max: 20 }),
+            insert: fc.constantFrom(...INSERTS),
+          }),
+          {
+            minLength: 1,
+            maxLength: 40,
+          },
+        ),
         (start, edits) => {
           let text = base;
           const doc = new DocumentIndex(text);

@@ -42,7 +42,10 @@ describe('security: normlens inspect terminal output', () => {
       assertClean(r.stdout + r.stderr, `isTTY=${isTTY}`);
       if (!isTTY) assert.ok(!r.stdout.includes('\u001b'), 'no colour when not a terminal');
       const lines = r.stdout.split('\n');
-      assert.ok(lines.every((l) => !l.startsWith('FORGED')), 'no forged line');
+      assert.ok(
+        lines.every((l) => !l.startsWith('FORGED')),
+        'no forged line',
+      );
       assert.match(r.stdout, /evil\\nFORGED\.py:1:1 {2}error {2}all good\\x1b\[2J\\x1b\]0;title\\x07\\u202egnp\.py/);
       assert.match(r.stdout, /device='\\x1b\[2J/);
       assert.match(r.stdout, /1 file, 1 layer/);
@@ -57,21 +60,47 @@ describe('security: normlens inspect terminal output', () => {
 
   it('fuzz: no file content or file name puts a control character or a forged line on the terminal', async function () {
     this.timeout(120_000);
-    const piece = fc.constantFrom('\u001b', '[2J', ']0;t', '\u0007', '\u009b', '\u0085', '\u202e', '\u2066', '\u200f', '\u2028', '\n', '\r', '\t', 'FORGED', 'x', ' ', '\u0000', '\u007f', '\ufeff');
+    const piece = fc.constantFrom(
+      '\u001b',
+      '[2J',
+      ']0;t',
+      '\u0007',
+      '\u009b',
+      '\u0085',
+      '\u202e',
+      '\u2066',
+      '\u200f',
+      '\u2028',
+      '\n',
+      '\r',
+      '\t',
+      'FORGED',
+      'x',
+      ' ',
+      '\u0000',
+      '\u007f',
+      '\ufeff',
+    );
     const text = fc.array(piece, { minLength: 1, maxLength: 12 }).map((p) => p.join(''));
     let run = 0;
-    await fc.assert(fc.asyncProperty(text, text, async (lit, rawName) => {
-      const sub = path.join(dir, `r${run++}`);
-      execFileSync('mkdir', [sub]);
-      const name = `${rawName.replace(/[\u0000/]/g, '_').slice(0, 60)}.py`;
-      writeFileSync(path.join(sub, name), `${TORCH}bn = nn.BatchNorm2d(8, momentum=0.9, device=${pyString(lit)})  # ${lit.replace(/[\n\r]/g, ' ')}\nx = ${pyString(lit)}\n`);
-      const r = await inspect([sub], { isTTY: true });
-      assertClean(r.stdout + r.stderr, JSON.stringify([lit, name]));
-      // A file header, indented detail lines, blank lines and the summary: nothing else.
-      for (const line of r.stdout.replace(SGR, '').split('\n')) {
-        assert.ok(line === '' || line.startsWith(sub) || line.startsWith('  ') || /^\d+ files?, /.test(line), `forged line ${JSON.stringify(line)}`);
-      }
-    }), { numRuns: 60, seed: 9 });
+    await fc.assert(
+      fc.asyncProperty(text, text, async (lit, rawName) => {
+        const sub = path.join(dir, `r${run++}`);
+        execFileSync('mkdir', [sub]);
+        const name = `${rawName.replace(/[\u0000/]/g, '_').slice(0, 60)}.py`;
+        writeFileSync(
+          path.join(sub, name),
+          `${TORCH}bn = nn.BatchNorm2d(8, momentum=0.9, device=${pyString(lit)})  # ${lit.replace(/[\n\r]/g, ' ')}\nx = ${pyString(lit)}\n`,
+        );
+        const r = await inspect([sub], { isTTY: true });
+        assertClean(r.stdout + r.stderr, JSON.stringify([lit, name]));
+        // A file header, indented detail lines, blank lines and the summary: nothing else.
+        for (const line of r.stdout.replace(SGR, '').split('\n')) {
+          assert.ok(line === '' || line.startsWith(sub) || line.startsWith('  ') || /^\d+ files?, /.test(line), `forged line ${JSON.stringify(line)}`);
+        }
+      }),
+      { numRuns: 60, seed: 9 },
+    );
   });
 });
 
@@ -121,7 +150,10 @@ describe('security: normlens inspect reads only regular files, bounded, decoded 
     const r = await inspect([dir]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`skipped .*big\\.py: ${big.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`));
-    assert.match(r.stderr, new RegExp(`cannot use .*big\\.ipynb: its code cells hold ${big.length} characters of source; at most ${MAX_SOURCE_CHARS} are checked`));
+    assert.match(
+      r.stderr,
+      new RegExp(`cannot use .*big\\.ipynb: its code cells hold ${big.length} characters of source; at most ${MAX_SOURCE_CHARS} are checked`),
+    );
     assert.match(r.stdout, /1 file, 1 layer, 1 error/);
   });
 
@@ -149,7 +181,10 @@ describe('security: normlens inspect reads only regular files, bounded, decoded 
 
   it('says which notebook versions it reads when given nbformat 3', async () => {
     const nb = path.join(dir, 'old.ipynb');
-    writeFileSync(nb, JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [{ cells: [{ cell_type: 'code', input: [TORCH, 'nn.BatchNorm2d(8)'] }] }] }));
+    writeFileSync(
+      nb,
+      JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [{ cells: [{ cell_type: 'code', input: [TORCH, 'nn.BatchNorm2d(8)'] }] }] }),
+    );
     const r = await inspect([nb]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nbformat 3 notebook: NormLens reads nbformat 4 notebooks/);
@@ -170,12 +205,16 @@ describe('security: normlens inspect reads only regular files, bounded, decoded 
   it('checks a notebook of 20,001 cells, each with a layer, cell by cell', async function () {
     this.timeout(120_000);
     const cells = [{ cell_type: 'code', source: TORCH, metadata: {}, outputs: [] }];
-    for (let i = 0; i < 20_000; i++) cells.push({ cell_type: 'code', source: i % 2 ? 'g = nn.GroupNorm(3, 4)\n' : 'b = nn.BatchNorm2d(4)\n', metadata: {}, outputs: [] });
+    for (let i = 0; i < 20_000; i++)
+      cells.push({ cell_type: 'code', source: i % 2 ? 'g = nn.GroupNorm(3, 4)\n' : 'b = nn.BatchNorm2d(4)\n', metadata: {}, outputs: [] });
     writeFileSync(path.join(dir, 'big.ipynb'), JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells }));
     const r = await inspect(['--json', path.join(dir, 'big.ipynb')]);
     const f = JSON.parse(r.stdout).files[0];
     assert.equal(f.layers.length, 20_000);
-    assert.deepEqual(f.layers.slice(0, 2).map((l: { cell: number }) => l.cell), [1, 2]);
+    assert.deepEqual(
+      f.layers.slice(0, 2).map((l: { cell: number }) => l.cell),
+      [1, 2],
+    );
     const errors = f.diagnostics.filter((d: { severity: string }) => d.severity === 'error');
     assert.equal(errors.length, 10_000);
     assert.ok(errors.every((d: { cell: number }) => d.cell % 2 === 0));
@@ -193,17 +232,35 @@ describe('security: normlens compute bounds and messages', () => {
   it('refuses a declared size larger than the limit before allocating anything, also for an empty input', () => {
     for (const n of [1e9, 1e10]) {
       const e = err({ ...ok, kwargs: { num_features: n }, input: { shape: [0, 2], data: [] } });
-      assert.deepEqual(e, { type: 'InputError', message: `the layer's parameters and running statistics would hold ${n} values per tensor; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}` });
+      assert.deepEqual(e, {
+        type: 'InputError',
+        message: `the layer's parameters and running statistics would hold ${n} values per tensor; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`,
+      });
     }
-    assert.match(err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: [1e5, 1e5] }, mode: 'train', input: { shape: [0, 1e5, 1e5], data: [] } }).message, /accepts dimensions up to|at most/);
-    assert.match(err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: [1e5, 1e5] }, mode: 'train', input: { shape: [0, 2], data: [] } }).message, /would hold 10000000000 values/);
+    assert.match(
+      err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: [1e5, 1e5] }, mode: 'train', input: { shape: [0, 1e5, 1e5], data: [] } }).message,
+      /accepts dimensions up to|at most/,
+    );
+    assert.match(
+      err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: [1e5, 1e5] }, mode: 'train', input: { shape: [0, 2], data: [] } }).message,
+      /would hold 10000000000 values/,
+    );
   });
 
   it('measures shapes exactly: overflowing products, zero-element shapes, huge dimensions, ranks', () => {
-    assert.deepEqual(err({ ...ok, input: { shape: [1e308, 1e308, 0], data: [] } }), { type: 'InputError', message: `input.shape[0] is 1e+308; normlens compute accepts dimensions up to ${MAX_COMPUTE_ELEMENTS}` });
-    assert.deepEqual(err({ ...ok, input: { shape: [4096, 4096, 2], data: [] } }), { type: 'InputError', message: `input.shape [4096, 4096, 2] has 33554432 elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}` });
+    assert.deepEqual(err({ ...ok, input: { shape: [1e308, 1e308, 0], data: [] } }), {
+      type: 'InputError',
+      message: `input.shape[0] is 1e+308; normlens compute accepts dimensions up to ${MAX_COMPUTE_ELEMENTS}`,
+    });
+    assert.deepEqual(err({ ...ok, input: { shape: [4096, 4096, 2], data: [] } }), {
+      type: 'InputError',
+      message: `input.shape [4096, 4096, 2] has 33554432 elements; normlens compute accepts at most ${MAX_COMPUTE_ELEMENTS}`,
+    });
     assert.match(err({ ...ok, input: { shape: new Array(33).fill(1), data: [1] } }).message, /has 33 dimensions; normlens compute accepts at most 32/);
-    assert.equal(err(JSON.stringify(ok).replace('"shape":[2,2]', '"shape":[1e309,0]')).message, 'input.shape[0] must be a non-negative integer, got Infinity (a number too large for a double)');
+    assert.equal(
+      err(JSON.stringify(ok).replace('"shape":[2,2]', '"shape":[1e309,0]')).message,
+      'input.shape[0] must be a non-negative integer, got Infinity (a number too large for a double)',
+    );
     // A zero-element input is an input like any other: computed, not "too many elements".
     const a = JSON.parse(compute(JSON.stringify({ ...ok, input: { shape: [0, 2], data: [] } })).output);
     assert.deepEqual(a.output, { shape: [0, 2], data: [] });
@@ -240,9 +297,15 @@ describe('security: normlens compute bounds and messages', () => {
   });
 
   it('rejects a __proto__ keyword like any other unknown keyword', () => {
-    assert.deepEqual(err(JSON.stringify(ok).replace('{"num_features":2}', '{"num_features":2,"__proto__":5}')), { type: 'TypeError', message: "BatchNorm1d() got an unexpected keyword argument '__proto__'" });
+    assert.deepEqual(err(JSON.stringify(ok).replace('{"num_features":2}', '{"num_features":2,"__proto__":5}')), {
+      type: 'TypeError',
+      message: "BatchNorm1d() got an unexpected keyword argument '__proto__'",
+    });
     // An object value is refused for what it is, under its own name (not merged into the prototype).
-    assert.deepEqual(err(JSON.stringify(ok).replace('{"num_features":2}', '{"num_features":2,"__proto__":{"eps":1}}')), { type: 'InputError', message: 'kwargs.__proto__ must be a number, string, boolean, null or a list, not an object' });
+    assert.deepEqual(err(JSON.stringify(ok).replace('{"num_features":2}', '{"num_features":2,"__proto__":{"eps":1}}')), {
+      type: 'InputError',
+      message: 'kwargs.__proto__ must be a number, string, boolean, null or a list, not an object',
+    });
     assert.equal(err(JSON.stringify(ok).replace('{"layer"', '{"__proto__":1,"layer"')).message.startsWith('unknown request field "__proto__"'), true);
   });
 
@@ -263,7 +326,10 @@ describe('security: Simulate Running Statistics is bounded whatever is typed', (
   const base = { convention: 'new-weight' as const, storedVariance: 'unbiased' as const, dataMean: 0.5, dataVar: 4, batchSize: 32 };
 
   it('momentum 1e-12 with a 1e-9 % tolerance (and 10× smaller both) stops early and says so', () => {
-    for (const [momentum, tolerancePct] of [[1e-12, 1e-9], [1e-13, 1e-10]]) {
+    for (const [momentum, tolerancePct] of [
+      [1e-12, 1e-9],
+      [1e-13, 1e-10],
+    ]) {
       for (const noise of [false, true]) {
         const r = simulateRunningStats({ ...base, momentum, tolerancePct, noise });
         assert.ok(r.ok);

@@ -94,7 +94,13 @@ describe('security: the Markdown builder', () => {
 
   it('keeps tables whole whatever the cells hold', () => {
     for (const s of HOSTILE) {
-      const table = Md.table([Md.raw('a'), Md.raw('b'), Md.raw('c')], [[Md.code(s), Md.text(s), Md.raw('ok')], [Md.text(s), Md.code(s), Md.raw('ok')]]);
+      const table = Md.table(
+        [Md.raw('a'), Md.raw('b'), Md.raw('c')],
+        [
+          [Md.code(s), Md.text(s), Md.raw('ok')],
+          [Md.text(s), Md.code(s), Md.raw('ok')],
+        ],
+      );
       assertOnlyOurLinks(table, [], JSON.stringify(s));
       const blocks = render(table).blocks;
       assert.equal(blocks.filter((b) => b === 'tr_open').length, 3, `${JSON.stringify(s)}: 3 rows`);
@@ -133,7 +139,7 @@ describe('security: the Markdown builder', () => {
 });
 
 describe('security: hovers built from hostile code', () => {
-  it('never renders a link, image or HTML from the code, nor breaks the hover\'s structure', function () {
+  it("never renders a link, image or HTML from the code, nor breaks the hover's structure", function () {
     this.timeout(60_000);
     for (const s of HOSTILE) {
       const benign = sources('safe');
@@ -177,14 +183,16 @@ describe('security: hovers built from hostile code', () => {
   });
 
   it('shows a hostile momentum string as text, and a forged "Open in comparison panel" link as text', () => {
-    const layer = layersOf('import torch.nn as nn\nnn.BatchNorm2d(64, momentum=m or "[Open in comparison panel](command:normlens.calc.simulate?%5B%7B%22batchSize%22%3A1e9%7D%5D)")\n')[0];
+    const layer = layersOf(
+      'import torch.nn as nn\nnn.BatchNorm2d(64, momentum=m or "[Open in comparison panel](command:normlens.calc.simulate?%5B%7B%22batchSize%22%3A1e9%7D%5D)")\n',
+    )[0];
     const hover = checkHover(layer, 'forged link');
     assert.match(renderedText(hover.markdown), /\[Open in comparison panel\]\(command:normlens\.calc\.simulate/);
     // Our own panel link comes first among the links, and the forged one is not among them.
     assert.ok(render(hover.markdown).links.every((h) => !h.includes('1e9')));
   });
 
-  it('keeps a hover bounded whatever the size of the code\'s text (1 MB and 10 MB string literals)', () => {
+  it("keeps a hover bounded whatever the size of the code's text (1 MB and 10 MB string literals)", () => {
     for (const size of [1 << 20, 10 << 20]) {
       const big = 'x'.repeat(size);
       const layer = layersOf(`import torch.nn as nn\nnn.BatchNorm2d(64, momentum=${pyString(big)}, eps=${pyString(big)}, device=f(${pyString(big)}))\n`)[0];
@@ -228,11 +236,63 @@ describe('security: calculator results and notifications', () => {
 
 /** Strings built from Markdown, HTML, URL and control pieces, and arbitrary Unicode. */
 const hostileString = fc.oneof(
-  fc.array(fc.constantFrom(
-    '[', ']', '(', ')', '!', '<', '>', '`', '```', '~~~', '|', '\\', '\n', '\n\n', '\r', '\u001b', '\u0007', '\u009b', '\u202e', '\u2066', '\u2028',
-    'http://', 'https://e.x/', 'www.', 'e.com', '@', ':', '/', '*', '_', '#', '&', ';', '&#91;', 'a', ' ', '    ', 'img src=x', 'script',
-    'command:normlens.openPanel', 'command:normlens.calc.simulate?', '%5B', '"', "'", '~', '$(', '-', '1.', '=', '---',
-  ), { maxLength: 24 }).map((parts) => parts.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        '[',
+        ']',
+        '(',
+        ')',
+        '!',
+        '<',
+        '>',
+        '`',
+        '```',
+        '~~~',
+        '|',
+        '\\',
+        '\n',
+        '\n\n',
+        '\r',
+        '\u001b',
+        '\u0007',
+        '\u009b',
+        '\u202e',
+        '\u2066',
+        '\u2028',
+        'http://',
+        'https://e.x/',
+        'www.',
+        'e.com',
+        '@',
+        ':',
+        '/',
+        '*',
+        '_',
+        '#',
+        '&',
+        ';',
+        '&#91;',
+        'a',
+        ' ',
+        '    ',
+        'img src=x',
+        'script',
+        'command:normlens.openPanel',
+        'command:normlens.calc.simulate?',
+        '%5B',
+        '"',
+        "'",
+        '~',
+        '$(',
+        '-',
+        '1.',
+        '=',
+        '---',
+      ),
+      { maxLength: 24 },
+    )
+    .map((parts) => parts.join('')),
   fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
 );
@@ -240,35 +300,59 @@ const hostileString = fc.oneof(
 describe('security: property — no user string makes a link, image or HTML', () => {
   it('in any hover', function () {
     this.timeout(120_000);
-    fc.assert(fc.property(hostileString, fc.integer({ min: 0, max: 8 }), (s, placement) => {
-      const src = sources(s)[placement];
-      for (const layer of layersOf(src)) checkHover(layer, `${JSON.stringify(s)} at placement ${placement}`);
-    }), { numRuns: 300, seed: 9 });
+    fc.assert(
+      fc.property(hostileString, fc.integer({ min: 0, max: 8 }), (s, placement) => {
+        const src = sources(s)[placement];
+        for (const layer of layersOf(src)) checkHover(layer, `${JSON.stringify(s)} at placement ${placement}`);
+      }),
+      { numRuns: 300, seed: 9 },
+    );
   });
 
   it('in text, code spans and table cells built with the builder', () => {
-    fc.assert(fc.property(hostileString, hostileString, (a, b) => {
-      const m = Md.join([md`**${Md.text(a)}** ${Md.code(b)}`, Md.table([Md.raw('x'), Md.raw('y')], [[Md.text(a), Md.code(b)], [Md.code(a), Md.text(b)]])], '\n\n');
-      assertOnlyOurLinks(m, [], JSON.stringify([a, b]));
-      assert.equal(render(m).blocks.filter((t) => t === 'tr_open').length, 3);
-    }), { numRuns: 1000, seed: 9 });
+    fc.assert(
+      fc.property(hostileString, hostileString, (a, b) => {
+        const m = Md.join(
+          [
+            md`**${Md.text(a)}** ${Md.code(b)}`,
+            Md.table(
+              [Md.raw('x'), Md.raw('y')],
+              [
+                [Md.text(a), Md.code(b)],
+                [Md.code(a), Md.text(b)],
+              ],
+            ),
+          ],
+          '\n\n',
+        );
+        assertOnlyOurLinks(m, [], JSON.stringify([a, b]));
+        assert.equal(render(m).blocks.filter((t) => t === 'tr_open').length, 3);
+      }),
+      { numRuns: 1000, seed: 9 },
+    );
   });
 
   it('in calculator results (Count Parameters from a typed call)', () => {
-    fc.assert(fc.property(hostileString, (s) => {
-      const r = countTyped(`BatchNorm2d(8, device=${pyString(s)})`, 'pytorch', { dtypeBytes: 4 });
-      if (r.ok) assertOnlyOurLinks(r.markdown, [], JSON.stringify(s));
-    }), { numRuns: 300, seed: 9 });
+    fc.assert(
+      fc.property(hostileString, (s) => {
+        const r = countTyped(`BatchNorm2d(8, device=${pyString(s)})`, 'pytorch', { dtypeBytes: 4 });
+        if (r.ok) assertOnlyOurLinks(r.markdown, [], JSON.stringify(s));
+      }),
+      { numRuns: 300, seed: 9 },
+    );
   });
 
   it('in notifications and diagnostics (plain text: one visible line, no link syntax)', () => {
-    fc.assert(fc.property(hostileString, (s) => {
-      const n = notificationText(s);
-      assert.ok(!/\]\(/.test(n) && !HIDDEN.test(n) && !/[\n\r]/.test(n));
-      for (const d of analyzeDocument(`import torch.nn as nn\nnn.BatchNorm2d(64, momentum=0.9, eps=${pyString(s)})\nnn.GroupNorm(3, 4)\n`).diagnostics) {
-        const shown = visibleText(d.message, 'space');
-        assert.ok(!HIDDEN.test(shown) && !/[\n\r]/.test(shown));
-      }
-    }), { numRuns: 200, seed: 9 });
+    fc.assert(
+      fc.property(hostileString, (s) => {
+        const n = notificationText(s);
+        assert.ok(!/\]\(/.test(n) && !HIDDEN.test(n) && !/[\n\r]/.test(n));
+        for (const d of analyzeDocument(`import torch.nn as nn\nnn.BatchNorm2d(64, momentum=0.9, eps=${pyString(s)})\nnn.GroupNorm(3, 4)\n`).diagnostics) {
+          const shown = visibleText(d.message, 'space');
+          assert.ok(!HIDDEN.test(shown) && !/[\n\r]/.test(shown));
+        }
+      }),
+      { numRuns: 200, seed: 9 },
+    );
   });
 });

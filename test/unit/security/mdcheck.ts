@@ -10,7 +10,11 @@ import { LINK_COMMANDS } from '../../../src/explain/links';
 const parser = new MarkdownIt({ html: true, linkify: true });
 // Strictest autolinking: bare domains and e-mail addresses too.
 parser.linkify.set({ fuzzyLink: true, fuzzyEmail: true, fuzzyIP: true });
-interface Token { type: string; children: Token[] | null; attrGet(name: string): string | number | null }
+interface Token {
+  type: string;
+  children: Token[] | null;
+  attrGet(name: string): string | number | null;
+}
 
 export interface Rendered {
   links: string[];
