@@ -293,6 +293,27 @@ async function main(): Promise<number> {
       await openFile(page, file);
     });
 
+    await step('placement in a residual block: the hover says pre-norm and where the branch is added back', async () => {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      await input.fill('transformer.py');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'transformer.py' }).first().click();
+      await page.locator('.tab.active:has-text("transformer.py")').waitFor({ timeout: 30_000 });
+      const text = readFileSync(path.join(workspace, 'transformer.py'), 'utf8').split('\n');
+      const norm = text.findIndex((l) => l.includes('self.attn_norm = nn.LayerNorm(')) + 1;
+      const added = text.findIndex((l) => l.includes('x = x + self.attn(')) + 1;
+      const shown = await hoverLine(page, norm, 'self.attn_norm = nn.LayerNorm', 'LayerNorm');
+      check(
+        new RegExp(`pre-norm[\\s\\S]*line ${added}`).test(shown),
+        `the hover says pre-norm, added back on line ${added} (got ${JSON.stringify(shown.slice(0, 400))})`,
+      );
+      await checkNoScroll(page);
+      await shot(page, 'hover-placement-pre-norm');
+      await page.keyboard.press('Escape');
+      await openFile(page, file);
+    });
+
     await step('a calculator as steps: a cross-field error as typed, Back keeps what was typed', async () => {
       await page.keyboard.press('Escape');
       await page.mouse.move(0, 0);
