@@ -39,6 +39,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 warnings.filterwarnings("ignore")
 
+import types  # noqa: E402
+
+# torchvision 0.28.0's wheel is a CUDA build whose compiled ops do not load against the CPU torch; transformers imports
+# torchvision when it is installed, and only the meta-registration module needs the ops (as in gen_creation_sites.py).
+sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
@@ -73,13 +79,26 @@ def _recording_init(self, *a, **k):
 nn.Module.__init__ = _recording_init
 
 
+def _in_package(path):
+    """'models/<m>/<file>.py' for a path inside a transformers package, else None."""
+    parts = os.path.realpath(path).split(os.sep)
+    for i in range(len(parts) - 3, -1, -1):
+        if parts[i] == "transformers" and parts[i + 1] == "models":
+            return "/".join(parts[i + 1:])
+    return None
+
+
 def built_at(root, path, line):
-    """Modules of `root` whose building call spans `line` of `path`."""
-    rp = os.path.realpath(path)
+    """Modules of `root` whose building call spans `line` of `path`. `path` may be another copy of the transformers
+    sources (the unpacked corpus) than the one imported; the file must then be byte-identical to the imported one."""
+    rel = _in_package(path)
     out = []
     for name, m in root.named_modules():
         site = BUILT_AT.get(id(m))
-        if site and site[0] == rp and site[1] <= line <= site[2]:
+        if site and _in_package(site[0]) == rel and site[1] <= line <= site[2]:
+            with open(site[0], "rb") as a, open(path, "rb") as b:
+                if a.read() != b.read():
+                    raise ValueError(f"{path} differs from the imported {site[0]}")
             out.append((name, m))
     return out
 
@@ -88,38 +107,51 @@ def built_at(root, path, line):
 # modular_<m>.py -> modeling_<m>.py
 
 
-def _enclosing(tree, line):
-    """(class name, call node) of the outermost call starting on `line` and the class around it."""
-    best = None
-    for cls in ast.walk(tree):
-        if not isinstance(cls, ast.ClassDef) or not (cls.lineno <= line <= cls.end_lineno):
-            continue
-        for node in ast.walk(cls):
-            if isinstance(node, ast.Call) and node.lineno == line:
-                if best is None or (node.end_lineno, -node.col_offset) > (best[1].end_lineno, -best[1].col_offset):
-                    best = (cls.name, node)
-    return best
+def _stmt_key(cls, call):
+    """The call as written plus the innermost statement around it (so that two identical calls assigned to
+    different attributes, e.g. conv_transpose1/conv_transpose2, stay apart)."""
+    stmt = None
+    for node in ast.walk(cls):
+        if isinstance(node, ast.stmt) and node.lineno <= call.lineno and call.end_lineno <= node.end_lineno \
+                and not isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+            if stmt is None or (node.end_lineno - node.lineno) <= (stmt.end_lineno - stmt.lineno):
+                stmt = node
+    return ast.dump(call), ast.dump(stmt) if stmt is not None else ""
+
+
+def _calls(cls, key):
+    calls = sorted((n for n in ast.walk(cls) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+    return [n for n in calls if _stmt_key(cls, n) == key]
 
 
 def map_modular(path, line):
-    """(modeling path, line) for a finding in a modular file, or (None, reason)."""
+    """(modeling path, line) for a finding in a modular file, or (None, reason): the same class, the same call in the
+    same statement; among several such calls, the one at the same position."""
     d, base = os.path.split(path)
     target = os.path.join(d, "modeling_" + base[len("modular_"):])
     if not os.path.exists(target):
         return None, f"no {os.path.basename(target)}"
     with open(path, encoding="utf-8") as fh:
-        enc = _enclosing(ast.parse(fh.read()), line)
-    if enc is None:
-        return None, "no call in a class at that line"
-    cname, call = enc
-    want = ast.dump(call)
-    with open(target, encoding="utf-8") as fh:
         tree = ast.parse(fh.read())
-    hits = [n.lineno for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.name == cname
-            for n in ast.walk(c) if isinstance(n, ast.Call) and ast.dump(n) == want]
-    if len(hits) != 1:
-        return None, f"{len(hits)} identical calls in class {cname} of {os.path.basename(target)}"
-    return (target, hits[0]), None
+    cls = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.lineno <= line <= c.end_lineno
+                and not any(isinstance(i, ast.ClassDef) and i is not c and i.lineno <= line <= i.end_lineno for i in ast.walk(c))), None)
+    if cls is None:
+        return None, "no class around that line"
+    starts = [n for n in ast.walk(cls) if isinstance(n, ast.Call) and n.lineno == line]
+    if not starts:
+        return None, "no call starts on that line"
+    call = min(starts, key=lambda n: n.col_offset)  # the outermost call on the line
+    key = _stmt_key(cls, call)
+    here = _calls(cls, key)
+    with open(target, encoding="utf-8") as fh:
+        ttree = ast.parse(fh.read())
+    tcls = [c for c in ast.walk(ttree) if isinstance(c, ast.ClassDef) and c.name == cls.name]
+    if len(tcls) != 1:
+        return None, f"{len(tcls)} classes named {cls.name} in {os.path.basename(target)}"
+    there = _calls(tcls[0], key)
+    if len(there) != len(here):
+        return None, f"{len(here)} such calls in the modular class, {len(there)} in {os.path.basename(target)}"
+    return (target, there[here.index(call)].lineno), None
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -243,14 +275,19 @@ def driven(model_dir):
 
 
 def traced_run(root, run, seed=0):
-    """Runs the forward; returns [(qualified name, module, output)] in the order modules finished."""
+    """Runs the forward; returns [(qualified name, module, first input, output)] in the order modules finished."""
     order = []
     names = {id(m): n for n, m in root.named_modules()}
-    hooks = [m.register_forward_hook(lambda mod, inp, out: order.append((names[id(mod)], mod, out)))
-             for m in root.modules()]
+
+    def hook(mod, inp, out):
+        i, o = _t(inp), _t(out)
+        order.append((names[id(mod)], mod, i.detach().clone() if i is not None else None,
+                      o.detach().clone() if o is not None else None))
+    hooks = [m.register_forward_hook(hook) for m in root.modules()]
     try:
         torch.manual_seed(seed)
-        run()
+        with torch.no_grad():
+            run()
     finally:
         for h in hooks:
             h.remove()
@@ -258,37 +295,46 @@ def traced_run(root, run, seed=0):
 
 
 def _t(out):
-    return out[0] if isinstance(out, (tuple, list)) else out
+    """The first tensor of a module's input or output (model outputs and dicts of tensors give None: only producers
+    and BatchNorms are compared, and their inputs and outputs are plain tensors)."""
+    while isinstance(out, (tuple, list)) and out:
+        out = out[0]
+    return out if isinstance(out, torch.Tensor) else None
+
+
+def _moved(a, b):
+    return (a - b).abs().max().item() if a is not None and b is not None and a.shape == b.shape else float("inf")
 
 
 def check_bias(root, run, name, producer):
+    """The producer's first call in the forward; the first BatchNorm after it whose input changes when the producer's
+    bias changes (i.e. that the bias reaches); whether that BatchNorm's output stays the same."""
     if getattr(producer, "bias", None) is None:
         return "FALSE", f"{name}: built without a bias"
     state = copy.deepcopy(root.state_dict())
     base = traced_run(root, run)
-    idx = next((i for i, (_, m, _) in enumerate(base) if m is producer), None)
+    idx = next((i for i, e in enumerate(base) if e[1] is producer), None)
     if idx is None:
         return "UNMAPPED", f"{name} did not run in the driven forward"
-    j = next((k for k in range(idx + 1, len(base)) if isinstance(base[k][1], BATCHNORMS)), None)
-    if j is None:
-        return "FALSE", f"no BatchNorm runs after {name}"
-    bn_name, bn = base[j][0], base[j][1]
-    between = [n for n, _, _ in base[idx + 1:j]]
-    prod_out, bn_out = _t(base[idx][2]).detach().clone(), _t(base[j][2]).detach().clone()
-    root.load_state_dict(state)
     with torch.no_grad():
-        b = producer.bias
-        b.add_(torch.randn_like(b) * (b.abs().max() + 1))
+        producer.bias.add_(torch.randn_like(producer.bias) * (producer.bias.abs().max() + 1))
     again = traced_run(root, run)
     root.load_state_dict(state)
-    p2 = next(_t(o) for _, m, o in again if m is producer).detach()
-    b2 = next(_t(o) for _, m, o in again if m is bn).detach()
-    moved = (p2 - prod_out).abs().max().item()
-    diff = (b2 - bn_out).abs().max().item()
-    scale = bn_out.abs().max().item() or 1.0
-    how = f"{name} -> {bn_name}" + (f" via {', '.join(between)}" if between else "") + f"; producer moved {moved:.2g}, BN output moved {diff:.2g}"
+    if len(again) != len(base) or any(a[1] is not b[1] for a, b in zip(again, base)):
+        return "UNMAPPED", f"{name}: the forward took another path after the bias changed"
+    moved = _moved(again[idx][3], base[idx][3])
     if moved < 1e-3:
-        return "UNMAPPED", how + " (the change did not reach the producer's output)"
+        return "UNMAPPED", f"{name}: the change did not reach the producer's output"
+    j = next((k for k in range(idx + 1, len(base)) if isinstance(base[k][1], BATCHNORMS)
+              and _moved(again[k][2], base[k][2]) > 1e-6), None)
+    if j is None:
+        return "FALSE", f"{name}: no BatchNorm that runs after it sees its bias"
+    bn_name = base[j][0]
+    between = [e[0] for e in base[idx + 1:j] if not any(e[1] is m for m in base[j][1].modules())]
+    diff = _moved(again[j][3], base[j][3])
+    scale = base[j][3].abs().max().item() or 1.0
+    how = (f"{name} -> {bn_name}" + (f" via {', '.join(between)}" if between else "")
+           + f"; producer output moved {moved:.2g}, BN input {_moved(again[j][2], base[j][2]):.2g}, BN output {diff:.2g}")
     return ("TRUE" if diff <= 1e-9 * scale else "FALSE"), how
 
 
@@ -339,7 +385,11 @@ def main():
             except Exception as e:
                 rows.append((where, d["code"], "UNMAPPED", f"driver failed: {type(e).__name__}: {str(e)[:160]}"))
                 continue
-            mods = built_at(root, src, lin)
+            try:
+                mods = built_at(root, src, lin)
+            except ValueError as e:
+                rows.append((where, d["code"], "UNMAPPED", str(e)))
+                continue
             kind = BATCHNORMS if d["code"] == "momentum-convention" else PRODUCERS
             mods = [(n, m) for n, m in mods if isinstance(m, kind)]
             if not mods:
