@@ -194,7 +194,7 @@ def d_glpn():
     cfg = GLPNConfig(depths=[1, 1, 1, 1], hidden_sizes=[8, 16, 24, 32], num_attention_heads=[1, 1, 2, 2],
                      decoder_hidden_size=16, head_in_index=-1)
     m = GLPNForDepthEstimation(cfg)
-    x = _g(4, 3, 64, 64)
+    x = _g(4, 3, 32, 32)
     return m, lambda: m(pixel_values=x)
 
 
