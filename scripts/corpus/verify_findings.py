@@ -342,7 +342,9 @@ def check_momentum(name, bn):
     m = bn.momentum
     probe = copy.deepcopy(bn).double().train()
     probe.reset_running_stats()
-    x = _g(8, probe.num_features, 3, 3) if isinstance(probe, nn.BatchNorm2d) else _g(8, probe.num_features)
+    # BatchNorm1d (and SyncBatchNorm) take (N, C); 2d/3d add that many spatial dims
+    spatial = next((n for c, n in ((nn.BatchNorm2d, 2), (nn.BatchNorm3d, 3)) if isinstance(probe, c)), 0)
+    x = _g(8, probe.num_features, *([3] * spatial))
     torch.manual_seed(0)
     with torch.no_grad():
         probe(x)
