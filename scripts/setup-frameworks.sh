@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv-frameworks (git-ignored): the real frameworks the golden and signature tests use as oracles
-# (torch 2.13 CPU, Keras 3.15.1 on JAX, JAX/jaxlib 0.10.2, Flax 0.12.8), installed offline from this machine's
-# local wheel folders. Nothing is downloaded.
+# (torch 2.13 CPU, Keras 3.15.1 on JAX, JAX/jaxlib 0.10.2, Flax 0.12.8; transformers 5.17.0, whose real models check
+# the findings of `inspect` on its sources), installed offline from this machine's local wheel folders. Nothing is
+# downloaded.
 #
 #   bash scripts/setup-frameworks.sh          # idempotent: does nothing when the venv already has the pinned set
 #   bash scripts/setup-frameworks.sh --force  # rebuild from scratch
@@ -13,9 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv-frameworks
-PINS=("torch==2.13.0+cpu" "numpy" "keras==3.15.1" "jax==0.10.2" "jaxlib==0.10.2" "flax==0.12.8")
+PINS=("torch==2.13.0+cpu" "numpy" "keras==3.15.1" "jax==0.10.2" "jaxlib==0.10.2" "flax==0.12.8" "transformers==5.17.0")
 # The versions the fixtures were generated with; a venv whose packages differ is rebuilt.
-STAMP="torch=2.13.0+cpu keras=3.15.1 jax=0.10.2 jaxlib=0.10.2 flax=0.12.8"
+STAMP="torch=2.13.0+cpu keras=3.15.1 jax=0.10.2 jaxlib=0.10.2 flax=0.12.8 transformers=5.17.0"
 say() { echo "setup-frameworks: $*" >&2; }
 
 force=0
@@ -23,7 +24,7 @@ force=0
 
 if [ $force -eq 0 ] && [ -x "$VENV/bin/python" ] && [ -f "$VENV/.normlens-stamp" ] \
   && [ "$(cat "$VENV/.normlens-stamp")" = "$STAMP" ] \
-  && KERAS_BACKEND=jax JAX_PLATFORMS=cpu "$VENV/bin/python" -c 'import torch, keras, jax, flax' >/dev/null 2>&1; then
+  && KERAS_BACKEND=jax JAX_PLATFORMS=cpu "$VENV/bin/python" -c 'import torch, keras, jax, flax, transformers' >/dev/null 2>&1; then
   say "$VENV is ready ($STAMP)"
   exit 0
 fi
@@ -68,7 +69,7 @@ export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
 "$VENV/bin/python" -m pip install -q --no-index "${findlinks[@]}" "${PINS[@]}"
 "$VENV/bin/python" - <<'EOF'
 import importlib.metadata as md
-for p in ('torch', 'keras', 'jax', 'jaxlib', 'flax', 'numpy'):
+for p in ('torch', 'keras', 'jax', 'jaxlib', 'flax', 'transformers', 'numpy'):
     print('setup-frameworks:   %s %s' % (p, md.version(p)))
 EOF
 echo "$STAMP" > "$VENV/.normlens-stamp"
