@@ -37,6 +37,9 @@ describe('scripts/setup-frameworks.sh', function () {
     if (!existsSync(join(ROOT, '.venv-frameworks', '.normlens-stamp'))) this.skip();
     const r = spawnSync('bash', [SCRIPT], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /\.venv-frameworks is ready \(torch=2\.13\.0\+cpu keras=3\.15\.1 jax=0\.10\.2 jaxlib=0\.10\.2 flax=0\.12\.8 transformers=5\.17\.0\)/);
+    assert.match(
+      r.stderr,
+      /\.venv-frameworks is ready \(torch=2\.13\.0\+cpu keras=3\.15\.1 jax=0\.10\.2 jaxlib=0\.10\.2 flax=0\.12\.8 transformers=5\.17\.0\)/,
+    );
   });
 });
