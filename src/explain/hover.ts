@@ -1,8 +1,9 @@
 /**
  * The hover for one recognized normalization layer: what it normalizes and over which axes, the
  * formula with the user's ε, train vs eval, every effective argument, parameters and buffers,
- * the same layer in other frameworks, the pitfalls that apply, a worked example computed live,
- * and links to the panel and calculators. Pure and cheap: only this layer is looked at.
+ * the same layer in other frameworks, the checks that hold in this code and general advice, a
+ * worked example computed live, and links to the panel and calculators. Pure and cheap: only
+ * this layer is looked at.
  */
 import { countParameters, FLOAT32_EPS } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
@@ -30,7 +31,7 @@ export interface HoverOptions {
   decimals: number;
   seed: number;
   preferredFramework?: FrameworkId;
-  /** The document's diagnostics: those about this layer are its checks (and decide the rule-tied pitfalls). */
+  /** The document's diagnostics: those about this layer are its checks (shown as they are, nothing generic). */
   diagnostics?: readonly NormDiagnostic[];
   /** False for the full explanation opened as a document (the Markdown preview runs no command links). */
   links?: boolean;
