@@ -267,12 +267,13 @@ export class EditStream {
 const p = (xs: number[], q: number) => pct(xs, q);
 
 function editStream(text: string, n: number): { rows: Row[] } {
+  // the rules get the module's data flow, as the extension's file analysis passes it (src/extension/fileAnalysis.ts)
   const m = new PythonModule(text);
   const analysis = () => {
     const layers = m.layers;
     const index = m.index;
     const diagnostics = runRules(
-      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
+      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: m.flow() },
       layers as ResolvedLayer[],
     );
     return { layers, diagnostics };
@@ -303,7 +304,7 @@ function editStream(text: string, n: number): { rows: Row[] } {
     if (ph) for (const [k, v] of Object.entries(ph)) phases[k] = (phases[k] ?? 0) + v;
     const index = m.index;
     const diagnostics = runRules(
-      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds] },
+      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: m.flow() },
       layers as ResolvedLayer[],
     );
     const t3 = performance.now();
