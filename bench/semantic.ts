@@ -19,7 +19,7 @@ import { parsePython } from '../src/python/semantic/syntax';
 import { ModuleModel } from '../src/python/semantic/model';
 import { explainLayer } from '../src/explain/hover';
 import { generateModel } from './recognizer';
-import { runRules } from '../src/checks/index';
+import { ChunkedMask, runRules } from '../src/checks/index';
 import type { ResolvedLayer } from '../src/python/types';
 import { loadavg } from 'node:os';
 
@@ -267,15 +267,23 @@ export class EditStream {
 const p = (xs: number[], q: number) => pct(xs, q);
 
 function editStream(text: string, n: number): { rows: Row[] } {
-  // the rules get the module's data flow, as the extension's file analysis passes it (src/extension/fileAnalysis.ts)
+  // the rules get the module's data flow and a mask kept per chunk, as the extension's file analysis passes them (src/extension/fileAnalysis.ts)
   const m = new PythonModule(text);
+  const mask = new ChunkedMask();
+  const scanOf = () => {
+    const index = m.index;
+    return {
+      text: index.text,
+      rows: index.callRows(),
+      imports: [...index.imports],
+      rebinds: [...index.rebinds],
+      flow: m.flow(),
+      masked: mask.mask(index.text, m.chunkStarts()),
+    };
+  };
   const analysis = () => {
     const layers = m.layers;
-    const index = m.index;
-    const diagnostics = runRules(
-      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: m.flow() },
-      layers as ResolvedLayer[],
-    );
+    const diagnostics = runRules(scanOf(), layers as ResolvedLayer[]);
     return { layers, diagnostics };
   };
   analysis();
@@ -303,10 +311,7 @@ function editStream(text: string, n: number): { rows: Row[] } {
     const ph = (m as { phases?: Record<string, number> }).phases;
     if (ph) for (const [k, v] of Object.entries(ph)) phases[k] = (phases[k] ?? 0) + v;
     const index = m.index;
-    const diagnostics = runRules(
-      { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: m.flow() },
-      layers as ResolvedLayer[],
-    );
+    const diagnostics = runRules(scanOf(), layers as ResolvedLayer[]);
     const t3 = performance.now();
     // hover data: the layer under the cursor
     const cur = e.from + e.text.length;

@@ -15,7 +15,7 @@ import type { CallArgument, CallRows, ImportBinding, Rebinding, ResolvedLayer, S
 import { BindingTimeline } from '../python/resolve';
 import { DOTTED, LineIndex, maskPython } from './text';
 import { isExpr } from './format';
-import { FlowModel, type Op, type OpKind } from '../python/semantic/flow';
+import { FlowModel, type FlowEdges, type Op, type OpKind } from '../python/semantic/flow';
 import { parsePython, type Tree } from '../python/semantic/syntax';
 
 /** The part of a scan the rules need: the text, every call found, and the imports. */
@@ -33,9 +33,11 @@ export interface ScanInput {
    */
   qualify?: (callee: string, at: number) => string | null;
   /** The module's data flow, when the caller already has it (the editor's PythonModule). */
-  flow?: FlowModel;
+  flow?: FlowEdges;
   /** A parse of `text` to reuse for the data flow. */
   tree?: Tree;
+  /** maskPython(text), when the caller keeps it up to date (./text.ts ChunkedMask). */
+  masked?: string;
 }
 
 export interface ProducerCall {
@@ -144,7 +146,7 @@ const family = (id: FrameworkId): string => (id === 'tf_keras' ? 'keras' : id);
 
 export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework: (id: FrameworkId) => FrameworkInfo | undefined): RuleContext {
   const { text } = scan;
-  const masked = maskPython(text);
+  const masked = scan.masked ?? maskPython(text);
   const lines = new LineIndex(text);
   const rows = scan.rows ?? rowsOf(scan.calls ?? []);
   const n = rows.count;

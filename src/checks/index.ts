@@ -21,6 +21,7 @@ export { CHECKS, NOTES, RULES } from './registry';
 export { nearestDivisors } from './groupnorm';
 export type { ScanInput } from './context';
 export { qualifier } from './context';
+export { ChunkedMask } from './text';
 export type { NormDiagnostic, RuleInfo } from './types';
 
 /** Description of a diagnostic check by code (for the documentation behind a diagnostic's code link). */

@@ -6,7 +6,7 @@
 import type * as vscode from 'vscode';
 import { PythonModule, type SemanticOptions } from '../python/index';
 import type { ResolvedLayer } from '../python/types';
-import { runRules } from '../checks/index';
+import { ChunkedMask, runRules } from '../checks/index';
 import type { NormDiagnostic } from '../checks/types';
 
 export class FileAnalysis {
@@ -15,6 +15,8 @@ export class FileAnalysis {
   private diagnostics: NormDiagnostic[] | undefined;
   private rulesKey = '';
   private layersSeen: readonly ResolvedLayer[] | undefined;
+  /** The rules' mask of strings and comments, kept per chunk across edits. */
+  private readonly mask = new ChunkedMask();
 
   constructor(
     doc: vscode.TextDocument,
@@ -57,7 +59,14 @@ export class FileAnalysis {
       this.rulesKey = key;
       this.layersSeen = layers;
       const index = this.module.index;
-      const scan = { text: index.text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: this.module.flow() };
+      const scan = {
+        text: index.text,
+        rows: index.callRows(),
+        imports: [...index.imports],
+        rebinds: [...index.rebinds],
+        flow: this.module.flow(),
+        masked: this.mask.mask(index.text, this.module.chunkStarts()),
+      };
       this.diagnostics = runRules(scan, layers, { disabled: disabledRules });
     }
     return { layers, diagnostics: this.diagnostics };

@@ -366,6 +366,11 @@ export class DocumentIndex {
     }
     return this.layersCache;
   }
+  /** Clean line starts (bracket depth 0, outside strings), ascending from 0: where top-level statements may start. */
+  cleanStarts(): readonly number[] {
+    return this.clean.values();
+  }
+
   get lineCount(): number {
     return this.lineStarts.length;
   }

@@ -8,19 +8,17 @@
  * same result) and cached by the blocks' text: after an edit, a block whose statements kept
  * their text and their places is reused as it was; one that only moved along the same lines
  * (the edit added no line above it) is reused with its offsets moved; the others are analyzed
- * again, on the incrementally reparsed tree (Lezer reuses the unchanged parts of the previous
- * one). `semantic()` is still the whole module's model in one piece, and what a module never
+ * again, on a tree reparsed only where statements changed (./semantic/syntax.ts ChunkedParser).
+ * `semantic()` is still the whole module's model in one piece, and what a module never
  * edited reports.
  */
-import { TreeFragment } from '@lezer/common';
 import { DocumentIndex } from './document';
 import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
 import { BlockCache, type Block } from './semantic/blocks';
 import type { ModuleModel } from './semantic/model';
-import { parsePython, type Tree } from './semantic/syntax';
+import { ChunkedParser, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
-import { parser } from '@lezer/python';
-import { FlowModel } from './semantic/flow';
+import { FlowModel, type FlowEdge, type FlowEdges, type Placement } from './semantic/flow';
 import { BindingTimeline } from './resolve';
 
 /** Start offsets of rows, to find the call that starts exactly at an offset. */
@@ -47,20 +45,6 @@ interface OwnStatement {
   bias: number;
 }
 
-/** Start of the top-level statement before the first one holding a syntax error, or -1. */
-function firstError(tree: Tree): number {
-  for (let c = tree.topNode.firstChild; c; c = c.nextSibling) {
-    let bad = c.type.isError;
-    if (!bad) {
-      const cur = c.cursor();
-      const end = c.to;
-      while (!bad && cur.next() && cur.from <= end) if (cur.type.isError) bad = true;
-    }
-    if (bad) return c.prevSibling ? c.prevSibling.from : 0;
-  }
-  return -1;
-}
-
 /** A block's analysis, with its statements' places now. */
 interface BlockResult {
   model: ModuleModel;
@@ -70,6 +54,14 @@ interface BlockResult {
   /** Model offsets of the semantic layers' calls, and of calls written with a shadowed name. */
   semStarts: Set<number>;
   shadowed: ReadonlySet<number>;
+  /** The data flow of the block's code (./semantic/flow.ts), in today's coordinates. */
+  edges: FlowEdge[];
+  placements: Map<number, Placement>;
+}
+
+/** A flow edge with its offsets moved. */
+function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
+  return { ...e, from: move(e.from), to: move(e.to), at: move(e.at), paths: e.paths.map((p) => ({ ops: p.ops.map((o) => ({ ...o, at: move(o.at) })) })) };
 }
 
 /**
@@ -93,7 +85,7 @@ function moveLayer<T>(v: T, move: (offset: number) => number, rows: number): T {
 export class PythonModule {
   readonly index: DocumentIndex;
   private tree: Tree | null = null;
-  private fragments: readonly TreeFragment[] = [];
+  private readonly parser = new ChunkedParser();
   private sem: SemanticResult | null = null;
   private merged: ResolvedLayer[] | null = null;
   private flowModel: FlowModel | null = null;
@@ -115,12 +107,7 @@ export class PythonModule {
   applyEdit(startOffset: number, endOffset: number, newText: string): void {
     this.edited = true;
     this.index.applyEdit(startOffset, endOffset, newText);
-    if (this.tree) {
-      this.fragments = TreeFragment.applyChanges(TreeFragment.addTree(this.tree, this.fragments), [
-        { fromA: startOffset, toA: endOffset, fromB: startOffset, toB: startOffset + newText.length },
-      ]);
-      this.tree = null;
-    }
+    this.tree = null;
     this.sem = null;
     this.merged = null;
     this.flowModel = null;
@@ -130,20 +117,19 @@ export class PythonModule {
     return this.index.text;
   }
 
-  /** The syntax tree of the current text (reparsed incrementally after edits). */
+  /**
+   * The syntax tree of the current text: parsed one top-level statement at a time, at the
+   * scanner's clean line starts, reusing the trees of statements whose text an edit left alone.
+   */
   syntax(): Tree {
-    if (!this.tree) {
-      const text = this.index.text;
-      let tree = this.fragments.length ? parser.parse(text, this.fragments) : parsePython(text);
-      // Lezer may reuse, after an error, nodes of the previous tree where a fresh parse recovers
-      // otherwise; the tree must be the one a fresh parse gives, so when the new tree holds an
-      // error, the part from the statement before the first error on is parsed again without reuse
-      const bad = this.fragments.length ? firstError(tree) : -1;
-      if (bad >= 0) tree = parser.parse(text, TreeFragment.applyChanges(this.fragments, [{ fromA: bad, toA: text.length, fromB: bad, toB: text.length }]));
-      this.tree = tree;
-      this.fragments = TreeFragment.addTree(tree);
-    }
+    this.tree ??= this.parser.parse(this.index.text, this.index.cleanStarts());
     return this.tree;
+  }
+
+  /** Where the current text is cut into top-level chunks (./semantic/syntax.ts chunkStarts). */
+  chunkStarts(): readonly number[] {
+    this.syntax();
+    return this.parser.starts;
   }
 
   semantic(): SemanticResult {
@@ -160,16 +146,31 @@ export class PythonModule {
     return this.sem;
   }
 
-  /** The data flow of the module's code (each function analyzed on first read). */
-  flow(): FlowModel {
-    if (!this.flowModel) {
-      const t = new BindingTimeline();
-      t.add(this.index.imports, this.index.rebinds);
-      t.seal();
-      this.flowModel = new FlowModel(this.index.text, this.syntax(), (callee, at) => t.qualify(callee, 0, at));
+  /** Qualified name of a callee at an offset, from the scanner's imports and rebinds (as the flow reads them). */
+  private qualifier(): (callee: string, at: number) => string | null {
+    const t = new BindingTimeline();
+    t.add(this.index.imports, this.index.rebinds);
+    t.seal();
+    return (callee, at) => t.qualify(callee, 0, at);
+  }
+
+  /**
+   * The data flow of the module's code: after edits, the edges gathered from the blocks' flows
+   * (each analyzed with its block, reused while the block is); otherwise the whole module's
+   * (each function analyzed on first read).
+   */
+  flow(): FlowEdges {
+    if (this.edited && !this.options.exchange && !this.options.model) {
+      void this.layers;
+      return { edges: () => this.blockEdges };
     }
+    this.flowModel ??= new FlowModel(this.index.text, this.syntax(), this.qualifier());
     return this.flowModel;
   }
+
+  /** Flow edges of the blocks, in the order FlowModel.edges() gives them. */
+  private blockEdges: FlowEdge[] = [];
+  private blockPlacements = new Map<number, Placement>();
 
   /** Whether the text was edited since the module was made (a one-shot analysis is whole). */
   private edited = false;
@@ -185,7 +186,7 @@ export class PythonModule {
     if (!this.merged) {
       const whole = !this.edited || this.options.exchange || this.options.model;
       const layers = whole ? this.wholeLayers() : this.blockLayers();
-      const placements = this.flow().placements();
+      const placements = whole ? (this.flowModel ??= new FlowModel(this.index.text, this.syntax(), this.qualifier())).placements() : this.blockPlacements;
       const line = (o: number) => this.index.positionAt(o).line;
       this.merged = layers.map((l) => {
         const p = placements.get(l.call.range.startOffset);
@@ -222,6 +223,7 @@ export class PythonModule {
     const rows = this.index.callRows();
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
+    const qualify = this.qualifier();
     const next = new Map<string, BlockResult>();
     const stats = { analyzed: 0, reused: 0, moved: 0 };
     // each block's own statements, by start offset, for the direct layers
@@ -263,18 +265,17 @@ export class PythonModule {
           }
           return old.own[lo].from <= o && o <= old.own[lo].to ? lo : -1;
         };
+        const move = (o: number) => {
+          const j = at(o);
+          return j < 0 ? o : o + own[j].from - old.own[j].from;
+        };
         const layers = old.layers.map((l) => {
           const i = at(l.call.range.startOffset);
-          return moveLayer(
-            l,
-            (o) => {
-              const j = at(o);
-              return j < 0 ? o : o + own[j].from - old.own[j].from;
-            },
-            i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0,
-          );
+          return moveLayer(l, move, i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0);
         });
-        r = { ...old, layers, own };
+        const placements = new Map<number, Placement>();
+        for (const [k, p] of old.placements) placements.set(move(k), { ...p, addAt: move(p.addAt), at: move(p.at) });
+        r = { ...old, layers, own, edges: old.edges.map((e) => moveEdge(e, move)), placements };
         stats.moved++;
       } else {
         const sem = analyzeBlock(
@@ -286,12 +287,20 @@ export class PythonModule {
           pos,
           { ...this.options, tree },
         );
+        const flow = new FlowModel(
+          text,
+          tree,
+          qualify,
+          b.items.map((i) => i.node),
+        );
         r = {
           model: sem.model,
           own,
           layers: sem.layers.map((l) => resolveSizes(l, sem.model)),
           semStarts: new Set(sem.layers.map((l) => l.call.range.startOffset)),
           shadowed: sem.shadowed,
+          edges: flow.edges(),
+          placements: flow.placements(),
         };
         stats.analyzed++;
       }
@@ -301,6 +310,15 @@ export class PythonModule {
     }
     this.blockResults = next;
     this.stats = stats;
+    // the flow of every block: edges in FlowModel.edges()'s order, placements by layer
+    const edges: FlowEdge[] = [];
+    const placements = new Map<number, Placement>();
+    for (const r of next.values()) {
+      for (const e of r.edges) edges.push(e);
+      for (const [k, p] of r.placements) placements.set(k, p);
+    }
+    this.blockEdges = edges.sort((a, b) => a.to - b.to || a.from - b.from || a.at - b.at);
+    this.blockPlacements = placements;
     owner.sort((a, b) => a.from - b.from);
     // as mergeLayers: direct layers (unless the model resolves the call itself or its name is
     // shadowed), then the semantic ones, in text order

@@ -241,6 +241,8 @@ interface Unit {
   body: SyntaxNode | null;
   cls: SyntaxNode | null;
   params: string[];
+  /** The module's top level. */
+  top?: boolean;
 }
 
 interface UnitFlow {
@@ -260,18 +262,43 @@ const MAX_DEPTH = 200;
 /** Bound on the nodes of one unit (a generated file with thousands of statements stays linear). */
 const MAX_NODES = 50_000;
 
-export class FlowModel {
+/** The top level's flow of a tree, shared by the FlowModels of its blocks. */
+const topFlows = new WeakMap<Tree, { qualify: Qualify; flow: UnitFlow }>();
+
+/** What the checks read of a module's data flow (a FlowModel, or edges gathered per block). */
+export interface FlowEdges {
+  edges(): FlowEdge[];
+}
+
+export class FlowModel implements FlowEdges {
   private units: Unit[] | null = null;
   private flows = new Map<SyntaxNode['from'], UnitFlow>();
   private classes: Map<string, SyntaxNode[]> | null = null;
   private attrCache = new Map<string, SyntaxNode[] | null>();
   private seqEdges: FlowEdge[] | null = null;
 
+  /**
+   * `items`: only these top-level statements (a block of ./blocks.ts: statements that share no
+   * module-level name with the rest, so the flow of their code is the same as in the whole module).
+   */
   constructor(
     readonly text: string,
     readonly tree: Tree,
     readonly qualify: Qualify,
+    private readonly items?: readonly SyntaxNode[],
   ) {}
+
+  /** The module's top-level statements (or the block's). */
+  private topStatements(): readonly SyntaxNode[] {
+    return this.items ?? statements(this.tree.topNode);
+  }
+
+  /** Whether an offset lies in the statements this model reports on. */
+  private within(at: number): boolean {
+    if (!this.items) return true;
+    for (const it of this.items) if (it.from <= at && at < it.to) return true;
+    return false;
+  }
 
   /** Every edge of the module: in its functions, its top-level code and its Sequential containers. */
   edges(): FlowEdge[] {
@@ -283,9 +310,9 @@ export class FlowModel {
       seen.add(key);
       out.push(e);
     };
-    for (const u of this.allUnits()) for (const e of this.flowOf(u).edges) add(e);
+    for (const u of this.allUnits()) for (const e of this.flowOf(u).edges) if (this.within(e.at)) add(e);
     for (const e of this.sequentialEdges()) add(e);
-    return out.sort((a, b) => a.to - b.to || a.from - b.from);
+    return out.sort((a, b) => a.to - b.to || a.from - b.from || a.at - b.at);
   }
 
   /** Placement of each layer applied next to a residual add, by the layer's construction offset. */
@@ -295,6 +322,7 @@ export class FlowModel {
     for (const u of this.allUnits()) {
       const f = this.flowOf(u);
       for (const [a, p] of placementsOf(f)) {
+        if (!this.within(p.at)) continue;
         const prev = out.get(a.layer);
         if (prev && prev.kind !== p.kind) conflict.add(a.layer);
         else if (!prev) out.set(a.layer, p);
@@ -311,10 +339,12 @@ export class FlowModel {
     if (this.units) return this.units;
     const units: Unit[] = [];
     const top = this.tree.topNode;
-    units.push({ node: top, body: top, cls: null, params: [] });
+    // the top level runs whole (a statement of another block may end it); what it finds
+    // outside the block is left out by within()
+    units.push({ node: top, body: top, cls: null, params: [], top: true });
     const visit = (n: SyntaxNode, cls: SyntaxNode | null, depth: number) => {
       if (depth > MAX_DEPTH) return;
-      for (const s of statements(n)) {
+      for (const s of depth === 0 ? this.topStatements() : statements(n)) {
         const def = s.name === 'DecoratedStatement' ? children(s).find((c) => c.name === 'FunctionDefinition' || c.name === 'ClassDefinition') : s;
         if (!def) continue;
         if (def.name === 'FunctionDefinition') {
@@ -339,7 +369,11 @@ export class FlowModel {
   private flowOf(u: Unit): UnitFlow {
     let f = this.flows.get(u.node.from);
     if (!f) {
-      f = new UnitRun(this, u).run();
+      // the blocks of one tree share its top level's flow (each keeps what lies in it)
+      const shared = u.top && this.items ? topFlows.get(this.tree) : undefined;
+      // (run by a model of the whole module: top-level code of other blocks sees their classes)
+      f = shared && shared.qualify === this.qualify ? shared.flow : new UnitRun(this.items ? new FlowModel(this.text, this.tree, this.qualify) : this, u).run();
+      if (u.top && this.items && !shared) topFlows.set(this.tree, { qualify: this.qualify, flow: f });
       this.flows.set(u.node.from, f);
     }
     return f;
@@ -351,7 +385,7 @@ export class FlowModel {
       this.classes = new Map();
       const visit = (n: SyntaxNode, depth: number) => {
         if (depth > MAX_DEPTH) return;
-        for (const s of statements(n)) {
+        for (const s of depth === 0 ? this.topStatements() : statements(n)) {
           const def = s.name === 'DecoratedStatement' ? children(s).find((c) => c.name === 'ClassDefinition') : s;
           if (def?.name !== 'ClassDefinition') continue;
           const nameNode = children(def).find((c) => c.name === 'VariableName');
@@ -468,11 +502,13 @@ export class FlowModel {
   private sequentialEdges(): FlowEdge[] {
     if (this.seqEdges) return this.seqEdges;
     const out: FlowEdge[] = [];
-    const cursor = this.tree.cursor();
     const calls: SyntaxNode[] = [];
-    do {
-      if (cursor.name === 'CallExpression') calls.push(cursor.node);
-    } while (cursor.next());
+    for (const top of this.items ?? [this.tree.topNode]) {
+      const cursor = top.cursor();
+      do {
+        if (cursor.name === 'CallExpression') calls.push(cursor.node);
+      } while (cursor.next() && cursor.from < top.to);
+    }
     for (const call of calls) {
       const callee = call.firstChild;
       const name = callee ? dottedName(callee, this.text) : null;

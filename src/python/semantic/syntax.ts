@@ -5,12 +5,106 @@
  * and reparses incrementally from fragments of the previous tree.
  */
 import { parser } from '@lezer/python';
-import type { SyntaxNode, Tree } from '@lezer/common';
+import { Tree, type SyntaxNode } from '@lezer/common';
+import { Lexer } from '../lexer';
 
 export type { SyntaxNode, Tree };
 
+/**
+ * Clean line starts of a text (bracket depth 0, outside strings, not after a backslash; a
+ * `def`/`class` line also ends brackets a half-typed line left open), as the scanner's lexer
+ * finds them: the places a module can be cut between top-level statements.
+ */
+export function cleanStarts(text: string): number[] {
+  const lx = new Lexer(text, 0);
+  const out = [0];
+  while (lx.next()) out.push(lx.pos);
+  return out;
+}
+
+/** Whether a line starting at `at` (a clean line start) begins a top-level statement of its own. */
+function startsStatement(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  // blank, indented (a body's line or an indentation error: it belongs to what is above) or a comment
+  if (c !== c || c === 32 || c === 9 || c === 12 || c === 10 || c === 13 || c === 35 || c === 92) return false;
+  // the continuations of a compound statement above (else/elif/except/finally at column 0)
+  for (const w of CONTINUATIONS) {
+    if (text.startsWith(w, at)) {
+      const d = text.charCodeAt(at + w.length);
+      if (!(d === 95 || (d >= 48 && d <= 57) || ((d | 32) >= 97 && (d | 32) <= 122) || d > 127)) return false;
+    }
+  }
+  return true;
+}
+
+const CONTINUATIONS = ['else', 'elif', 'except', 'finally'];
+
+/**
+ * Where a module is cut into chunks parsed apart: at each top-level statement start, except right
+ * after a decorator line (the decorated def/class is one statement with it). Ascending, from 0.
+ */
+export function chunkStarts(text: string, clean: readonly number[]): number[] {
+  const out = [0];
+  let afterDecorator = false;
+  for (const at of clean) {
+    if (at === 0 || at >= text.length || !startsStatement(text, at)) continue;
+    if (!afterDecorator) out.push(at);
+    afterDecorator = text.charCodeAt(at) === 64;
+  }
+  if (out.length > 1 && out[1] === 0) out.shift();
+  return out;
+}
+
+let scriptType: Tree['type'] | null = null;
+
+/**
+ * A module's syntax tree, parsed one top-level statement (chunk) at a time and joined under one
+ * Script node. On valid code this is the tree a parse of the whole text gives (top-level
+ * statements of Python's grammar meet only at clean line starts at column 0); on broken code the
+ * damage of a half-typed bracket stays in its chunk (the lexer ends it at the next def/class).
+ * Chunk trees are cached by their text: after an edit only the chunks whose text changed are
+ * parsed again, whatever moved around them.
+ */
+export class ChunkedParser {
+  private cache = new Map<string, Tree>();
+  /** Chunks parsed by the last call, and reused (for the bench and tests). */
+  stats = { parsed: 0, reused: 0 };
+  /** Where the last text parsed was cut (chunkStarts). */
+  starts: readonly number[] = [0];
+
+  parse(text: string, clean: readonly number[] = cleanStarts(text)): Tree {
+    const starts = chunkStarts(text, clean);
+    const children: Tree['children'][number][] = [];
+    const positions: number[] = [];
+    const next = new Map<string, Tree>();
+    let parsed = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const from = starts[i];
+      const to = i + 1 < starts.length ? starts[i + 1] : text.length;
+      const src = text.slice(from, to);
+      let t = next.get(src) ?? this.cache.get(src);
+      if (!t) {
+        t = parser.parse(src);
+        parsed++;
+      }
+      next.set(src, t);
+      scriptType ??= t.type;
+      for (let k = 0; k < t.children.length; k++) {
+        children.push(t.children[k]);
+        positions.push(t.positions[k] + from);
+      }
+    }
+    this.cache = next;
+    this.starts = starts;
+    this.stats = { parsed, reused: starts.length - parsed };
+    scriptType ??= parser.parse('').type;
+    return new Tree(scriptType, children, positions, text.length);
+  }
+}
+
+/** A module's syntax tree (see ChunkedParser). */
 export function parsePython(text: string): Tree {
-  return parser.parse(text);
+  return new ChunkedParser().parse(text);
 }
 
 /** Direct children of a node, in order. */

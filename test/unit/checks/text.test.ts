@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { LineIndex, maskPython } from '../../../src/checks/text';
+import * as fc from 'fast-check';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChunkedMask, LineIndex, maskPython } from '../../../src/checks/text';
+import { chunkStarts, cleanStarts } from '../../../src/python/semantic/syntax';
 
 describe('rules: text helpers', () => {
   it('maskPython blanks comments and every string form, keeping length and line breaks', () => {
@@ -24,6 +28,44 @@ describe('rules: text helpers', () => {
   it('maskPython is total on adversarial input (its time is in the bench)', () => {
     const big = '"'.repeat(50_000) + "'''" + '#'.repeat(50_000) + '\\';
     assert.equal(maskPython(big).length, big.length);
+  });
+
+  it('ChunkedMask equals maskPython on real files and on half-typed text, reusing chunks across edits', () => {
+    const masker = new ChunkedMask();
+    const same = (text: string, what: string) => assert.equal(masker.mask(text, chunkStarts(text, cleanStarts(text))), maskPython(text), what);
+    const dirs = [join(__dirname, '../../fixtures/python'), join(__dirname, '../../../examples'), join(__dirname, '../../../examples/indirect')];
+    let files = 0;
+    for (const dir of dirs) {
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir).filter((x) => x.endsWith('.py'))) {
+        same(readFileSync(join(dir, f), 'utf8'), f);
+        files++;
+      }
+    }
+    assert.ok(files >= 10, `files: ${files}`);
+    const PARTS = [
+      'def f(x):\n',
+      'class A:\n',
+      '    y = "a # b"\n',
+      "    z = '''doc\n",
+      "'''\n",
+      'x = foo(\n',
+      ')\n',
+      '# c\n',
+      's = f\'{a["k"]}\'\n',
+      'r = 1 \\\n',
+      '@dec\n',
+      'else:\n',
+      '"',
+      "'",
+      '#',
+      '\r\n',
+      '\n',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PARTS), { maxLength: 40 }), (parts) => same(parts.join(''), JSON.stringify(parts.join('')))),
+      { numRuns: 400 },
+    );
   });
 
   it('LineIndex maps offsets to lines and UTF-16 columns, with \\n, \\r\\n and \\r', () => {

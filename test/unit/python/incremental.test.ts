@@ -254,7 +254,15 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     'class E(nn.Module):\n    def __init__(self, norm_layer=nn.InstanceNorm2d):\n        self.e = norm_layer(3)\n',
     'try:\n    from apex import FusedLayerNorm as LN2\nexcept ImportError:\n    LN2 = nn.LayerNorm\n',
     'y = LN2(16)\n',
+    'class P(nn.Module):\n    def __init__(self):\n        self.norm = nn.LayerNorm(8)\n        self.fc = nn.Linear(8, 8)\n    def forward(self, x):\n        return x + self.fc(self.norm(x))\n',
+    'class Q(A):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n    def forward(self, x):\n        h = self.bn(self.conv(x))\n        return self.n(x + h)\n',
   ];
+  /** What a fresh module says of a text: its layers (with placements) and its flow edges. */
+  const fresh = (text: string) => {
+    const f = new PythonModule(text);
+    return { layers: f.layers, edges: f.flow().edges() };
+  };
+  const now = (m: PythonModule) => ({ layers: m.layers, edges: m.flow().edges() });
   const EDITS = [
     'x',
     ' ',
@@ -289,9 +297,10 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
           for (const e of edits) {
             const at = m.text.length ? e.at % (m.text.length + 1) : 0;
             m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
-            if (e.read) assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+            if (e.read) assert.deepEqual(now(m), fresh(m.text));
           }
-          assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+          assert.deepEqual(now(m), fresh(m.text));
+          assert.deepEqual(m.layersByBlock(), m.wholeLayers());
         },
       ),
       { numRuns: 200 },
@@ -332,7 +341,11 @@ describe('python module: a long stream of editing on a large model file', () => 
       const e = stream.next();
       m.applyEdit(e.from, e.to, e.text);
       const layers = m.layers;
-      if (i % 25 === 0 || (i >= 124 && i <= 128)) assert.deepEqual(layers, new PythonModule(m.text).wholeLayers(), `edit ${i}`);
+      if (i % 25 === 0 || (i >= 124 && i <= 128)) {
+        const f = new PythonModule(m.text);
+        assert.deepEqual(layers, f.layers, `edit ${i}`);
+        assert.deepEqual(m.flow().edges(), f.flow().edges(), `edit ${i}: flow`);
+      }
     }
   });
 });
