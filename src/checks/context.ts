@@ -38,6 +38,8 @@ export interface ScanInput {
   tree?: Tree;
   /** maskPython(text), when the caller keeps it up to date (./text.ts ChunkedMask). */
   masked?: string;
+  /** Line starts of `text`, when the caller has them. */
+  lines?: LineIndex;
 }
 
 export interface ProducerCall {
@@ -147,95 +149,103 @@ const family = (id: FrameworkId): string => (id === 'tf_keras' ? 'keras' : id);
 export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework: (id: FrameworkId) => FrameworkInfo | undefined): RuleContext {
   const { text } = scan;
   const masked = scan.masked ?? maskPython(text);
-  const lines = new LineIndex(text);
+  const lines = scan.lines ?? new LineIndex(text);
   const rows = scan.rows ?? rowsOf(scan.calls ?? []);
   const n = rows.count;
   const qualify = scan.qualify ?? qualifier(scan.imports, scan.rebinds);
-  // Only calls that name a producer or functools.partial are built as objects.
-  const producers: ProducerCall[] = [];
-  const producerAt = new Map<number, ProducerCall>();
-  const partialCalls: ScannedCall[] = [];
-  for (let k = 0; k < n; k++) {
-    const qn = qualify(rows.callee(k), rows.start(k));
-    if (qn === null) continue;
-    if (qn === 'functools.partial') partialCalls.push(rows.call(k));
-    if (!rows.complete(k)) continue;
-    const spec = findProducer(qn);
-    if (spec) {
-      const call = rows.call(k);
-      const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
-      producers.push(p);
-      producerAt.set(call.range.startOffset, p);
+  // What the rules that look at calls around the layers need (producers, partials, the data flow
+  // between them), built on first use: checks that read only the text never pay for it.
+  let facts: { producers: ProducerCall[]; partials: ResolvedLayer[]; adjacent: Adjacency[]; feeding: Map<ResolvedLayer, Adjacency> } | null = null;
+  const flowFacts = () => {
+    if (facts) return facts;
+    // Only calls that name a producer or functools.partial are built as objects.
+    const producers: ProducerCall[] = [];
+    const producerAt = new Map<number, ProducerCall>();
+    const partialCalls: ScannedCall[] = [];
+    for (let k = 0; k < n; k++) {
+      const qn = qualify(rows.callee(k), rows.start(k));
+      if (qn === null) continue;
+      if (qn === 'functools.partial') partialCalls.push(rows.call(k));
+      if (!rows.complete(k)) continue;
+      const spec = findProducer(qn);
+      if (spec) {
+        const call = rows.call(k);
+        const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
+        producers.push(p);
+        producerAt.set(call.range.startOffset, p);
+      }
     }
-  }
 
-  const partials: ResolvedLayer[] = [];
-  for (const call of partialCalls) {
-    const [first, ...rest] = call.args;
-    if (!first || first.name !== undefined || first.star || !isExpr(first.value)) continue;
-    const qn = qualify(first.text.replace(/\s+/g, ''), call.range.startOffset);
-    const spec = qn === null ? undefined : findByQualifiedName(qn);
-    if (!spec || rest.some((a) => a.star)) continue;
-    const positional = rest.filter((a) => a.name === undefined);
-    const keywords: Record<string, PyValue> = {};
-    for (const a of rest) if (a.name !== undefined) keywords[a.name] = a.value;
-    // The remaining arguments arrive later: nothing is missing yet.
-    const binding = bindArguments(
-      spec,
-      positional.map((a) => a.value),
-      keywords,
-      { starArgs: true, starKwargs: true },
-    );
-    if (binding.errors.length) continue;
-    const names = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
-    const writtenArg = (name: string) => rest.find((a) => a.name === name) ?? positional[names.indexOf(name)];
-    const effective: ResolvedLayer['effective'] = {};
-    for (const [name, b] of Object.entries(binding.effective)) {
-      const arg = b.isDefault ? undefined : writtenArg(name);
-      effective[name] = { value: b.value, isDefault: b.isDefault, ...(arg ? { range: arg.valueRange } : {}) };
+    const partials: ResolvedLayer[] = [];
+    for (const call of partialCalls) {
+      const [first, ...rest] = call.args;
+      if (!first || first.name !== undefined || first.star || !isExpr(first.value)) continue;
+      const qn = qualify(first.text.replace(/\s+/g, ''), call.range.startOffset);
+      const spec = qn === null ? undefined : findByQualifiedName(qn);
+      if (!spec || rest.some((a) => a.star)) continue;
+      const positional = rest.filter((a) => a.name === undefined);
+      const keywords: Record<string, PyValue> = {};
+      for (const a of rest) if (a.name !== undefined) keywords[a.name] = a.value;
+      // The remaining arguments arrive later: nothing is missing yet.
+      const binding = bindArguments(
+        spec,
+        positional.map((a) => a.value),
+        keywords,
+        { starArgs: true, starKwargs: true },
+      );
+      if (binding.errors.length) continue;
+      const names = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+      const writtenArg = (name: string) => rest.find((a) => a.name === name) ?? positional[names.indexOf(name)];
+      const effective: ResolvedLayer['effective'] = {};
+      for (const [name, b] of Object.entries(binding.effective)) {
+        const arg = b.isDefault ? undefined : writtenArg(name);
+        effective[name] = { value: b.value, isDefault: b.isDefault, ...(arg ? { range: arg.valueRange } : {}) };
+      }
+      partials.push({
+        call: { ...call, args: rest, nameRange: first.valueRange },
+        qualifiedName: qn!,
+        spec,
+        arguments: binding.arguments,
+        effective,
+        bindingErrors: [],
+      });
     }
-    partials.push({
-      call: { ...call, args: rest, nameRange: first.valueRange },
-      qualifiedName: qn!,
-      spec,
-      arguments: binding.arguments,
-      effective,
-      bindingErrors: [],
-    });
-  }
 
-  const layerAt = new Map<number, ResolvedLayer>();
-  for (const l of layers) if (l.spec.form === 'module' && l.call.complete) layerAt.set(l.call.range.startOffset, l);
+    const layerAt = new Map<number, ResolvedLayer>();
+    for (const l of layers) if (l.spec.form === 'module' && l.call.complete) layerAt.set(l.call.range.startOffset, l);
 
-  // Which producer's output reaches which norm's input: from the data flow of the code (see
-  // src/python/semantic/flow.ts), where the flow is known; nothing is guessed from the order of
-  // declarations. A producer and a norm of different frameworks are never paired.
-  const adjacent: Adjacency[] = [];
-  const flow = scan.flow ?? new FlowModel(text, scan.tree ?? parsePython(text), qualify);
-  const byPair = new Map<string, Adjacency>();
-  for (const e of flow.edges()) {
-    const producer = producerAt.get(e.from);
-    const layer = layerAt.get(e.to);
-    if (!producer || !layer) continue;
-    if (family(producer.spec.framework) !== family(layer.spec.framework)) continue;
-    const key = `${e.from}>${e.to}`;
-    const known = byPair.get(key);
-    if (known) {
-      for (const p of e.paths) known.paths.push(p.ops);
-      continue;
+    // Which producer's output reaches which norm's input: from the data flow of the code (see
+    // src/python/semantic/flow.ts), where the flow is known; nothing is guessed from the order of
+    // declarations. A producer and a norm of different frameworks are never paired.
+    const adjacent: Adjacency[] = [];
+    const flow = scan.flow ?? new FlowModel(text, scan.tree ?? parsePython(text), qualify);
+    const byPair = new Map<string, Adjacency>();
+    for (const e of flow.edges()) {
+      const producer = producerAt.get(e.from);
+      const layer = layerAt.get(e.to);
+      if (!producer || !layer) continue;
+      if (family(producer.spec.framework) !== family(layer.spec.framework)) continue;
+      const key = `${e.from}>${e.to}`;
+      const known = byPair.get(key);
+      if (known) {
+        for (const p of e.paths) known.paths.push(p.ops);
+        continue;
+      }
+      const a: Adjacency = { producer, layer, via: e.via === 'sequential' ? 'sequential' : 'flow', certain: true, paths: e.paths.map((p) => p.ops), at: e.at };
+      byPair.set(key, a);
+      adjacent.push(a);
     }
-    const a: Adjacency = { producer, layer, via: e.via === 'sequential' ? 'sequential' : 'flow', certain: true, paths: e.paths.map((p) => p.ops), at: e.at };
-    byPair.set(key, a);
-    adjacent.push(a);
-  }
-  // A norm fed by different producers in different places has no single feeding layer.
-  const feeding = new Map<ResolvedLayer, Adjacency>();
-  const ambiguous = new Set<ResolvedLayer>();
-  for (const a of adjacent) {
-    if (feeding.has(a.layer)) ambiguous.add(a.layer);
-    else feeding.set(a.layer, a);
-  }
-  for (const l of ambiguous) feeding.delete(l);
+    // A norm fed by different producers in different places has no single feeding layer.
+    const feeding = new Map<ResolvedLayer, Adjacency>();
+    const ambiguous = new Set<ResolvedLayer>();
+    for (const a of adjacent) {
+      if (feeding.has(a.layer)) ambiguous.add(a.layer);
+      else feeding.set(a.layer, a);
+    }
+    for (const l of ambiguous) feeding.delete(l);
+    facts = { producers, partials, adjacent, feeding };
+    return facts;
+  };
 
   // Assignment statements.
   const assignRe = new RegExp(String.raw`^([ \t]*)(${DOTTED})[ \t]*=[ \t]*$`, 'u');
@@ -260,7 +270,6 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
     masked,
     lines,
     layers,
-    partials,
     get calls() {
       if (!allCalls) {
         allCalls = [];
@@ -268,9 +277,18 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
       }
       return allCalls;
     },
-    producers,
-    adjacent,
-    feeding,
+    get partials() {
+      return flowFacts().partials;
+    },
+    get producers() {
+      return flowFacts().producers;
+    },
+    get adjacent() {
+      return flowFacts().adjacent;
+    },
+    get feeding() {
+      return flowFacts().feeding;
+    },
     framework,
     assignmentTarget: (call) => (statementStart(call) ? statementStart(call)!.target : undefined),
   };

@@ -21,7 +21,6 @@ export { CHECKS, NOTES, RULES } from './registry';
 export { nearestDivisors } from './groupnorm';
 export type { ScanInput } from './context';
 export { qualifier } from './context';
-export { ChunkedMask } from './text';
 export type { NormDiagnostic, RuleInfo } from './types';
 
 /** Description of a diagnostic check by code (for the documentation behind a diagnostic's code link). */
@@ -55,7 +54,8 @@ export interface RuleOptions {
   framework?: (id: FrameworkId) => FrameworkInfo | undefined;
 }
 
-const byPosition = (a: NormDiagnostic, b: NormDiagnostic) =>
+/** Diagnostics in the order they are reported: by cell, place, then code. */
+export const byPosition = (a: NormDiagnostic, b: NormDiagnostic) =>
   (a.cell ?? 0) - (b.cell ?? 0) ||
   a.range.startOffset - b.range.startOffset ||
   a.range.endOffset - b.range.endOffset ||

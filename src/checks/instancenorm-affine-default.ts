@@ -42,6 +42,8 @@ function parameterUses(ctx: RuleContext): Map<string, string> {
 export const instanceAffine: DiagnosticCheck = {
   code: 'instancenorm-affine-default',
   severity: 'info',
+  // `.weight`/`.bias` of the layer's name anywhere in the file; reported once per file
+  moduleScope: (spec) => spec.kind === 'instance_norm',
   title: 'InstanceNorm without learnable scale and shift by default',
   explanation:
     "PyTorch's InstanceNorm1d/2d/3d (and MLX's InstanceNorm) default to affine=False: they have no weight and no " +

@@ -8,15 +8,25 @@ import type { Position, Range } from '../python/types';
 
 export class LineIndex {
   /** Offset of the first character of each line. */
-  private readonly starts: number[] = [0];
+  private readonly starts: readonly number[];
 
-  constructor(readonly text: string) {
+  /** `starts`: the line starts when known already (a scanner's), else found here (\n, \r\n, \r). */
+  constructor(
+    readonly text: string,
+    starts?: readonly number[],
+  ) {
+    if (starts) {
+      this.starts = starts;
+      return;
+    }
+    const found = [0];
+    this.starts = found;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (c === 10) this.starts.push(i + 1);
+      if (c === 10) found.push(i + 1);
       else if (c === 13) {
         if (text.charCodeAt(i + 1) === 10) i++;
-        this.starts.push(i + 1);
+        found.push(i + 1);
       }
     }
   }

@@ -12,8 +12,17 @@ import { notebookDocuments, textDocuments } from './vscodeapi';
 import { WorkspaceProject } from './project';
 
 export interface Analysis {
-  layers: ResolvedLayer[];
+  /** Every layer, in text order (built when read: a large file being edited is kept block by block). */
+  readonly layers: ResolvedLayer[];
   diagnostics: NormDiagnostic[];
+  /** The innermost layer whose call contains the offset (what a hover or a calculator there is about). */
+  layerAt(offset: number): ResolvedLayer | undefined;
+}
+
+/** An analysis from lists (a notebook cell's). */
+function listAnalysis(): Analysis {
+  const layers: ResolvedLayer[] = [];
+  return { layers, diagnostics: [], layerAt: (offset) => layerAt(layers, offset) };
 }
 
 export interface AnalysisOptions {
@@ -93,8 +102,8 @@ export class DocumentAnalyses {
   get(doc: vscode.TextDocument): Analysis {
     if (isNotebookCell(doc)) {
       const owner = notebookOfCell(doc);
-      if (!owner) return { layers: [], diagnostics: [] };
-      return this.notebook(owner.notebook).byCell.get(owner.index) ?? { layers: [], diagnostics: [] };
+      if (!owner) return listAnalysis();
+      return this.notebook(owner.notebook).byCell.get(owner.index) ?? listAnalysis();
     }
     const key = doc.uri.toString();
     let f = this.files.get(key);
@@ -131,7 +140,7 @@ export class DocumentAnalyses {
     if (!('error' in report)) {
       const at = (i: number) => {
         let a = byCell.get(i);
-        if (!a) byCell.set(i, (a = { layers: [], diagnostics: [] }));
+        if (!a) byCell.set(i, (a = listAnalysis()));
         return a;
       };
       for (const l of report.layers) at(l.cell ?? 0).layers.push(l);

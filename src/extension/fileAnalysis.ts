@@ -1,22 +1,20 @@
 /**
  * One Python file's analysis. The recognizer's DocumentIndex is kept in step with the editor by
- * feeding it each edit's content changes (it rescans only what an edit touches); the rules run
- * again only when the layers or the rule settings changed.
+ * feeding it each edit's content changes (it rescans only what an edit touches); the checks run
+ * again after an edit or a change of the rule settings, per block of the module.
  */
 import type * as vscode from 'vscode';
 import { PythonModule, type SemanticOptions } from '../python/index';
-import type { ResolvedLayer } from '../python/types';
-import { ChunkedMask, runRules } from '../checks/index';
+import { ModuleDiagnostics } from '../checks/incremental';
 import type { NormDiagnostic } from '../checks/types';
+import type { Analysis } from './documents';
 
 export class FileAnalysis {
   private module: PythonModule;
+  private checks: ModuleDiagnostics;
   private version: number;
   private diagnostics: NormDiagnostic[] | undefined;
   private rulesKey = '';
-  private layersSeen: readonly ResolvedLayer[] | undefined;
-  /** The rules' mask of strings and comments, kept per chunk across edits. */
-  private readonly mask = new ChunkedMask();
 
   constructor(
     doc: vscode.TextDocument,
@@ -24,12 +22,14 @@ export class FileAnalysis {
     private readonly semantic: () => SemanticOptions = () => ({}),
   ) {
     this.module = new PythonModule(doc.getText(), semantic());
+    this.checks = new ModuleDiagnostics(this.module);
     this.version = doc.version;
   }
 
   /** Other files changed (or were read for the first time): analyze again from the text. */
   restart(doc: vscode.TextDocument): void {
     this.module = new PythonModule(doc.getText(), this.semantic());
+    this.checks = new ModuleDiagnostics(this.module);
     this.version = doc.version;
     this.diagnostics = undefined;
   }
@@ -45,30 +45,27 @@ export class FileAnalysis {
     this.diagnostics = undefined;
   }
 
-  analysis(doc: vscode.TextDocument, disabledRules: readonly string[]): { layers: ResolvedLayer[]; diagnostics: NormDiagnostic[] } {
+  /**
+   * The file's diagnostics and its layers. After edits the module is analyzed block by block and
+   * the checks run per block (../checks/incremental.ts): a read costs what the edits changed;
+   * the full list of layers is built only when someone reads it (the hover asks for one layer).
+   */
+  analysis(doc: vscode.TextDocument, disabledRules: readonly string[]): Analysis {
     // An edit missed (e.g. made before the index existed) or a reload: start over from the text.
     // The version and line count are checked rather than the whole text, so a hover copies nothing.
-    if (doc.version !== this.version || this.module.index.lineCount !== doc.lineCount) {
-      this.module = new PythonModule(doc.getText(), this.semantic());
-      this.version = doc.version;
-      this.diagnostics = undefined;
-    }
-    const layers = this.module.layers;
+    if (doc.version !== this.version || this.module.index.lineCount !== doc.lineCount) this.restart(doc);
     const key = disabledRules.join(',');
-    if (!this.diagnostics || key !== this.rulesKey || layers !== this.layersSeen) {
+    if (!this.diagnostics || key !== this.rulesKey) {
       this.rulesKey = key;
-      this.layersSeen = layers;
-      const index = this.module.index;
-      const scan = {
-        text: index.text,
-        rows: index.callRows(),
-        imports: [...index.imports],
-        rebinds: [...index.rebinds],
-        flow: this.module.flow(),
-        masked: this.mask.mask(index.text, this.module.chunkStarts()),
-      };
-      this.diagnostics = runRules(scan, layers, { disabled: disabledRules });
+      this.diagnostics = this.checks.diagnostics({ disabled: disabledRules });
     }
-    return { layers, diagnostics: this.diagnostics };
+    const module = this.module;
+    return {
+      get layers() {
+        return module.layers;
+      },
+      diagnostics: this.diagnostics,
+      layerAt: (offset) => module.layerAt(offset),
+    };
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { readSettings } from './config';
-import { DocumentAnalyses, isNotebookCell, isPythonDocument, layerAt, notebookOfCell } from './documents';
+import { DocumentAnalyses, isNotebookCell, isPythonDocument, notebookOfCell } from './documents';
 import { DiagnosticsPublisher, HoverRefs, NormCodeActionProvider, NormHoverProvider, PYTHON_SELECTOR, RULE_SCHEME, RuleDocs, ruleUri } from './providers';
 import { explainLayer } from '../explain/hover';
 import { calculatorsFor, CALC_LIST_COMMAND, EXPLAIN_COMMAND, parseCalcStart, parseExplainTarget } from '../explain/links';
@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const layerAtCursor = () => {
     const editor = activeTextEditor();
     if (!editor || !isPythonDocument(editor.document)) return undefined;
-    return layerAt(analyses.get(editor.document).layers, editor.document.offsetAt(editor.selection.active));
+    return analyses.get(editor.document).layerAt(editor.document.offsetAt(editor.selection.active));
   };
 
   const onEdit = (doc: vscode.TextDocument) => {
@@ -82,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const ref = target ? refs.get(target.ref) : undefined;
       const doc = ref ? textDocuments().find((d) => d.uri.toString() === ref.uri) : undefined;
       if (doc && ref) {
-        const layer = layerAt(analyses.get(doc).layers, ref.offset);
+        const layer = analyses.get(doc).layerAt(ref.offset);
         if (layer) found = { doc, layer };
       }
       if (!found) {

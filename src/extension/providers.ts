@@ -13,7 +13,7 @@ import type { Range as NormRange } from '../python/types';
 import type { NormDiagnostic, Severity } from '../checks/types';
 import { ruleInfo } from '../checks/index';
 import { readSettings } from './config';
-import { layerAt, type DocumentAnalyses, isPythonDocument } from './documents';
+import { type DocumentAnalyses, isPythonDocument } from './documents';
 import { createDiagnosticCollection, textDocuments } from './vscodeapi';
 
 export const SOURCE = 'NormLens';
@@ -92,7 +92,7 @@ export class NormHoverProvider implements vscode.HoverProvider {
     const settings = readSettings();
     if (settings.hoverMode === 'off' || !isPythonDocument(doc)) return undefined;
     const analysis = this.analyses.get(doc);
-    const layer = layerAt(analysis.layers, doc.offsetAt(position));
+    const layer = analysis.layerAt(doc.offsetAt(position));
     if (!layer) return undefined;
     const options = {
       decimals: settings.decimals,

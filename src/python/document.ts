@@ -15,7 +15,6 @@ import {
   AS,
   CallTable,
   CS,
-  C_ARG_COUNT,
   C_ARG_FIRST,
   C_CALLEE_END,
   C_END,
@@ -293,6 +292,10 @@ export class DocumentIndex {
   get text(): string {
     return this.src.toString();
   }
+  /** Length of the text (UTF-16 units), without joining it. */
+  get length(): number {
+    return this.src.length;
+  }
   /** Every call, in text order (built on first use after an edit). */
   get calls(): readonly ScannedCall[] {
     if (!this.callsCache) {
@@ -327,25 +330,6 @@ export class DocumentIndex {
     return this.rowsView;
   }
 
-  /**
-   * The calls starting in [from, to) as the scanner sees them, relative to `from` and to the
-   * first of them (places, completeness, enclosing call, assignment target, argument count): two
-   * spans with the same shape and the same text were scanned the same way.
-   */
-  callShape(from: number, to: number): { shape: string; firstRow: number } {
-    this.moveGap(this.table.n);
-    const t = this.table;
-    const c = t.c;
-    const k0 = this.lowerBoundRow(from);
-    let shape = '';
-    for (let k = k0; k < t.n && c[k * CS + C_START] < to; k++) {
-      const o = k * CS;
-      const parent = c[o + C_FLAGS] & F_HAS_PARENT ? c[o + C_PARENT] - k0 : 'n';
-      shape += `${c[o + C_START] - from},${c[o + C_END] - from},${c[o + C_FLAGS]},${parent},${c[o + C_ARG_COUNT]},${t.target[k] ?? ''};`;
-    }
-    return { shape, firstRow: k0 };
-  }
-
   private callOfRow(row: number): ScannedCall {
     if (this.callsCache) return this.callsCache[row];
     return (this.rowCache[row] ??= this.materializeRow(row));
@@ -366,6 +350,33 @@ export class DocumentIndex {
     }
     return this.layersCache;
   }
+  /** The normalization layers whose call starts in [from, to), in text order (only those are built). */
+  layersIn(from: number, to: number): ResolvedLayer[] {
+    if (this.layersCache) return this.layersCache.filter((l) => l.call.range.startOffset >= from && l.call.range.startOffset < to);
+    const rows = this.layerRows;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.rowStart(rows[mid]) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: ResolvedLayer[] = [];
+    for (let i = lo; i < rows.length && this.rowStart(rows[i]) < to; i++) out.push(this.layerOf(rows[i], this.layerSpecs[i]));
+    return out;
+  }
+
+  /** Physical line starts (\n, \r\n, \r), ascending from 0. */
+  lineStartOffsets(): readonly number[] {
+    return this.lineStarts.values();
+  }
+
+  /** The call rows starting in [from, to): [first, end). */
+  rowsIn(from: number, to: number): [number, number] {
+    this.moveGap(this.table.n);
+    return [this.lowerBoundRow(from), this.lowerBoundRow(to)];
+  }
+
   /** Clean line starts (bracket depth 0, outside strings), ascending from 0: where top-level statements may start. */
   cleanStarts(): readonly number[] {
     return this.clean.values();

@@ -15,10 +15,9 @@
 import { DocumentIndex } from './document';
 import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
 import { BlockCache, type Block } from './semantic/blocks';
-import type { ModuleModel } from './semantic/model';
-import { ChunkedParser, type Tree } from './semantic/syntax';
+import { ChunkedParser, chunkStarts, endsInString, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
-import { FlowModel, type FlowEdge, type FlowEdges, type Placement } from './semantic/flow';
+import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
 
 /** Start offsets of rows, to find the call that starts exactly at an offset. */
@@ -33,43 +32,23 @@ function callStartingAt(rows: CallRows, offset: number): ScannedCall | undefined
   return lo < rows.count && rows.start(lo) === offset ? rows.call(lo) : undefined;
 }
 
-/** One of a block's own statements now: where it is, and how its analysis maps to today's text. */
+/** One of a block's own statements: where it is, and its first call row. */
 interface OwnStatement {
   from: number;
   to: number;
   line: number;
   character: number;
-  /** Index of its first call row (the scanner's rows) now. */
+  /** Index of its first call row (the scanner's rows). */
   firstRow: number;
-  /** Offsets now = the model's + bias. */
-  bias: number;
-}
-
-/** A block's analysis, with its statements' places now. */
-interface BlockResult {
-  model: ModuleModel;
-  own: OwnStatement[];
-  /** Semantic layers (sizes resolved), in today's coordinates. */
-  layers: ResolvedLayer[];
-  /** Model offsets of the semantic layers' calls, and of calls written with a shadowed name. */
-  semStarts: Set<number>;
-  shadowed: ReadonlySet<number>;
-  /** The data flow of the block's code (./semantic/flow.ts), in today's coordinates. */
-  edges: FlowEdge[];
-  placements: Map<number, Placement>;
-}
-
-/** A flow edge with its offsets moved. */
-function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
-  return { ...e, from: move(e.from), to: move(e.to), at: move(e.at), paths: e.paths.map((p) => ({ ops: p.ops.map((o) => ({ ...o, at: move(o.at) })) })) };
 }
 
 /**
- * The same layer with every offset moved (lines and columns stay: the text moved along its
- * lines) and the enclosing call's row index by `rows` (calls were added or removed above).
+ * The same layer (or diagnostic, or flow edge) with every offset moved (lines and columns stay:
+ * the text moved along its lines) and the enclosing call's row index by `rows` (calls were added
+ * or removed above).
  */
-function moveLayer<T>(v: T, move: (offset: number) => number, rows: number): T {
-  if (Array.isArray(v)) return v.map((x) => moveLayer(x, move, rows)) as T;
+export function moveOffsets<T>(v: T, move: (offset: number) => number, rows = 0): T {
+  if (Array.isArray(v)) return v.map((x) => moveOffsets(x, move, rows)) as T;
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
@@ -77,9 +56,100 @@ function moveLayer<T>(v: T, move: (offset: number) => number, rows: number): T {
     const x = o[key];
     if ((key === 'startOffset' || key === 'endOffset') && typeof x === 'number') copy[key] = move(x);
     else if (key === 'parent' && typeof x === 'number') copy[key] = x + rows;
-    else copy[key] = key === 'spec' ? x : moveLayer(x, move, rows);
+    else copy[key] = key === 'spec' ? x : moveOffsets(x, move, rows);
   }
   return copy as T;
+}
+
+/** A flow edge with its offsets moved. */
+function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
+  return { ...e, from: move(e.from), to: move(e.to), at: move(e.at), paths: e.paths.map((p) => ({ ops: p.ops.map((o) => ({ ...o, at: move(o.at) })) })) };
+}
+
+let serials = 0;
+
+/**
+ * One block's analysis (./semantic/blocks.ts), kept while its statements keep their text and
+ * their lines: an edit elsewhere only moves it along its lines, and what it found is moved to
+ * today's offsets when someone asks (the hover's block alone, or every block for the full list).
+ */
+export class BlockAnalysis {
+  /** Same number while the analysis is reused (a cache of what is derived from it can key on it). */
+  readonly serial = serials++;
+  /** Its statements now. */
+  own: readonly OwnStatement[];
+  private now: { layers: ResolvedLayer[]; edges: FlowEdge[] | null } | null = null;
+
+  constructor(
+    /** Its statements when analyzed (the offsets of `layers` and `edges`). */
+    private readonly base: readonly OwnStatement[],
+    /** Layers of its statements (direct and indirect, sizes resolved, placements), in text order. */
+    private readonly layers: readonly ResolvedLayer[],
+    private readonly edges: readonly FlowEdge[],
+  ) {
+    this.own = base;
+  }
+
+  /** The classes its layers build (no offsets: nothing is moved). */
+  get specs(): readonly ResolvedLayer['spec'][] {
+    return this.layers.map((l) => l.spec);
+  }
+
+  /** Puts it at its statements' new places. */
+  moveTo(own: readonly OwnStatement[]): void {
+    if (own.every((o, i) => o.from === this.own[i].from && o.firstRow === this.own[i].firstRow)) return;
+    this.own = own;
+    this.now = null;
+  }
+
+  private get moved(): boolean {
+    return this.own !== this.base;
+  }
+
+  /** Offset now of an offset of the analysis (in one of its statements; ends included). */
+  private move = (o: number): number => {
+    const b = this.base;
+    let lo = 0;
+    let hi = b.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (b[mid].from <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return b[lo].from <= o && o <= b[lo].to ? o + this.own[lo].from - b[lo].from : o;
+  };
+
+  private statementOf(o: number): number {
+    const b = this.base;
+    for (let i = 0; i < b.length; i++) if (b[i].from <= o && o <= b[i].to) return i;
+    return -1;
+  }
+
+  /** Its layers at today's offsets. */
+  layersNow(): ResolvedLayer[] {
+    if (!this.moved) return this.layers as ResolvedLayer[];
+    this.now ??= {
+      layers: this.layers.map((l) => {
+        const i = this.statementOf(l.call.range.startOffset);
+        return moveOffsets(l, this.move, i >= 0 ? this.own[i].firstRow - this.base[i].firstRow : 0);
+      }),
+      edges: null,
+    };
+    return this.now.layers;
+  }
+
+  /** The data flow of its code at today's offsets. */
+  edgesNow(): FlowEdge[] {
+    if (!this.moved) return this.edges as FlowEdge[];
+    this.layersNow();
+    this.now!.edges ??= this.edges.map((e) => moveEdge(e, this.move));
+    return this.now!.edges;
+  }
+
+  /** Whether an offset (today's) lies in one of its statements. */
+  holds(offset: number): boolean {
+    return this.own.some((o) => o.from <= offset && offset <= o.to);
+  }
 }
 
 export class PythonModule {
@@ -90,12 +160,14 @@ export class PythonModule {
   private merged: ResolvedLayer[] | null = null;
   private flowModel: FlowModel | null = null;
   private readonly blockCache = new BlockCache();
-  /** Block results by key (statement texts and their relative places). */
-  private blockResults = new Map<string, BlockResult>();
+  /** Block analyses by key (statement texts), kept from the last read. */
+  private blockResults = new Map<string, BlockAnalysis>();
+  /** The blocks of the current text, by their first statement, and the direct layers outside any (null: not read since the last edit). */
+  private current: { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } | null = null;
   /** Blocks analyzed again by the last read, and reused (for the bench and tests). */
   stats = { analyzed: 0, reused: 0, moved: 0 };
   /** Milliseconds of the last read, by phase (for the bench). */
-  phases = { tree: 0, blocks: 0, keys: 0, analysis: 0, direct: 0, merge: 0 };
+  phases = { tree: 0, blocks: 0, keys: 0, analysis: 0 };
 
   constructor(
     text: string,
@@ -104,13 +176,26 @@ export class PythonModule {
     this.index = new DocumentIndex(text);
   }
 
+  /** What the edits since the last parse left alone: the first `prefix` and the last `suffix` characters. */
+  private same: { prefix: number; suffix: number } | null = null;
+
   applyEdit(startOffset: number, endOffset: number, newText: string): void {
     this.edited = true;
+    const before = this.index.length;
     this.index.applyEdit(startOffset, endOffset, newText);
+    const after = this.index.length;
+    // (the index clamps and orders the range as here)
+    const s = Math.max(0, Math.min(before, Math.min(startOffset, endOffset)));
+    const e = Math.max(0, Math.min(before, Math.max(startOffset, endOffset)));
+    if (this.tree || this.same) {
+      const prev = this.same ?? { prefix: before, suffix: before };
+      this.same = { prefix: Math.min(prev.prefix, s), suffix: Math.min(prev.suffix, before - e, after - s - newText.length) };
+    }
     this.tree = null;
     this.sem = null;
     this.merged = null;
     this.flowModel = null;
+    this.current = null;
   }
 
   get text(): string {
@@ -122,14 +207,20 @@ export class PythonModule {
    * scanner's clean line starts, reusing the trees of statements whose text an edit left alone.
    */
   syntax(): Tree {
-    this.tree ??= this.parser.parse(this.index.text, this.index.cleanStarts());
+    if (!this.tree) {
+      const lexed = { clean: this.index.cleanStarts(), openString: endsInString(this.index.errors) };
+      this.tree = this.parser.parse(this.index.text, lexed, this.same ?? undefined);
+      this.same = null;
+    }
     return this.tree;
   }
 
-  /** Where the current text is cut into top-level chunks (./semantic/syntax.ts chunkStarts). */
-  chunkStarts(): readonly number[] {
-    this.syntax();
-    return this.parser.starts;
+  /**
+   * The top-level statement starts at the scanner's clean line starts (./semantic/syntax.ts
+   * chunkStarts; no cut inside a string): where a lexical pass over the text can start afresh.
+   */
+  statementStarts(): readonly number[] {
+    return chunkStarts(this.index.text, this.index.cleanStarts());
   }
 
   semantic(): SemanticResult {
@@ -154,60 +245,107 @@ export class PythonModule {
     return (callee, at) => t.qualify(callee, 0, at);
   }
 
+  /** Whether the text was edited since the module was made (a one-shot analysis is whole). */
+  private edited = false;
+
+  /** Whether reads go block by block now (see byBlock): what checks per block then key on. */
+  get analyzedByBlock(): boolean {
+    return this.byBlock;
+  }
+
+  /** Direct layers outside every block's statements (normally none; see analyzeBlocks). */
+  looseLayers(): readonly ResolvedLayer[] {
+    this.blocks();
+    return this.current!.loose;
+  }
+
+  /** The parts of the text outside every block's statements: between statements, and import statements. */
+  looseRanges(): readonly [number, number][] {
+    this.blocks();
+    return this.current!.looseRanges;
+  }
+
   /**
-   * The data flow of the module's code: after edits, the edges gathered from the blocks' flows
-   * (each analyzed with its block, reused while the block is); otherwise the whole module's
-   * (each function analyzed on first read).
+   * Whether reads go block by block: after edits, unless what other files pass in (project seeds)
+   * or a model shared with the project graph needs the whole module's model. A module never
+   * edited (the command line, a file just opened) is analyzed whole, which is faster once.
+   */
+  private get byBlock(): boolean {
+    return this.edited && !this.options.exchange && !this.options.model;
+  }
+
+  /**
+   * The data flow of the module's code: after edits, the edges of the blocks' flows (each
+   * analyzed with its block, reused while the block is); otherwise the whole module's (each
+   * function analyzed on first read).
    */
   flow(): FlowEdges {
-    if (this.edited && !this.options.exchange && !this.options.model) {
-      void this.layers;
-      return { edges: () => this.blockEdges };
+    if (this.byBlock) {
+      const edges = this.blocks().flatMap((b) => b.edgesNow());
+      edges.sort((a, b) => a.to - b.to || a.from - b.from || a.at - b.at);
+      return { edges: () => edges };
     }
+    return this.wholeFlow();
+  }
+
+  private wholeFlow(): FlowModel {
     this.flowModel ??= new FlowModel(this.index.text, this.syntax(), this.qualifier());
     return this.flowModel;
   }
 
-  /** Flow edges of the blocks, in the order FlowModel.edges() gives them. */
-  private blockEdges: FlowEdge[] = [];
-  private blockPlacements = new Map<number, Placement>();
-
-  /** Whether the text was edited since the module was made (a one-shot analysis is whole). */
-  private edited = false;
-
-  /**
-   * Every normalization layer: direct calls and indirect ones, in text order, with their
-   * placement. A module never edited (the command line, a file just opened) is analyzed whole,
-   * which is faster once; after edits, block by block, reusing what the edits left alone. What
-   * other files pass in (project seeds) or a model shared with the project graph needs the whole
-   * module's model.
-   */
+  /** Every normalization layer: direct calls and indirect ones, in text order, with their placement. */
   get layers(): ResolvedLayer[] {
-    if (!this.merged) {
-      const whole = !this.edited || this.options.exchange || this.options.model;
-      const layers = whole ? this.wholeLayers() : this.blockLayers();
-      const placements = whole ? (this.flowModel ??= new FlowModel(this.index.text, this.syntax(), this.qualifier())).placements() : this.blockPlacements;
-      const line = (o: number) => this.index.positionAt(o).line;
-      this.merged = layers.map((l) => {
-        const p = placements.get(l.call.range.startOffset);
-        return p ? { ...l, placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } } : l;
-      });
-    }
+    this.merged ??= this.byBlock ? this.layersByBlock() : this.wholeLayers();
     return this.merged;
+  }
+
+  /** The innermost layer whose call contains an offset (the shortest; what a hover there explains). */
+  layerAt(offset: number): ResolvedLayer | undefined {
+    let best: ResolvedLayer | undefined;
+    const consider = (l: ResolvedLayer) => {
+      const r = l.call.range;
+      if (r.startOffset <= offset && offset <= r.endOffset && (!best || r.endOffset - r.startOffset < best.call.range.endOffset - best.call.range.startOffset))
+        best = l;
+    };
+    if (!this.byBlock || this.merged) {
+      for (const l of this.layers) consider(l);
+      return best;
+    }
+    this.blocks();
+    for (const b of this.current!.blocks) if (b.holds(offset)) for (const l of b.layersNow()) consider(l);
+    for (const l of this.current!.loose) consider(l);
+    return best;
   }
 
   /** The layers as the analysis per block gives them (equal to `wholeLayers()`), filling the block cache. */
   layersByBlock(): ResolvedLayer[] {
-    return this.blockLayers();
+    const cur = this.blocks() && this.current!;
+    const out = [...cur.loose];
+    for (const b of cur.blocks) for (const l of b.layersNow()) out.push(l);
+    return out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
   }
 
-  /** The layers of the whole module's model in one piece (what `layers` must equal). */
+  /** The layers of the whole module's model in one piece, with their placement (what `layers` must equal). */
   wholeLayers(): ResolvedLayer[] {
-    return mergeLayers(this.index.layers, this.semantic());
+    const placements = this.wholeFlow().placements();
+    const line = (o: number) => this.index.positionAt(o).line;
+    return mergeLayers(this.index.layers, this.semantic()).map((l) => {
+      const p = placements.get(l.call.range.startOffset);
+      return p ? { ...l, placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } } : l;
+    });
   }
 
-  private blockLayers(): ResolvedLayer[] {
-    const ph = { tree: 0, blocks: 0, keys: 0, analysis: 0, direct: 0, merge: 0 };
+  /**
+   * The blocks of the current text, each analyzed (or reused from the last read: same
+   * statements, same lines), in text order of their first statement. What checks per block key on.
+   */
+  blocks(): readonly BlockAnalysis[] {
+    if (!this.current) this.current = this.analyzeBlocks();
+    return this.current.blocks;
+  }
+
+  private analyzeBlocks(): { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } {
+    const ph = { tree: 0, blocks: 0, keys: 0, analysis: 0 };
     let t0 = performance.now();
     const lap = (k: keyof typeof ph) => {
       const t = performance.now();
@@ -217,67 +355,86 @@ export class PythonModule {
     const tree = this.syntax();
     const text = this.index.text;
     lap('tree');
-    const items = this.blockCache.items(tree, text);
+    // a statement is named by its chunk (./semantic/syntax.ts: same id, same chunk text, scanned
+    // alike from the clean line start it begins at) and its place in it
+    const starts = this.parser.starts;
+    const ids = this.parser.ids;
+    const chunkOf = (o: number) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= o) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    const nameOf = (from: number, to: number, kind: string) => {
+      const c = chunkOf(from);
+      return `${ids[c]}@${from - starts[c]}:${to - from}:${kind}`;
+    };
+    const items = this.blockCache.items(tree, text, nameOf);
     const blocks = this.blockCache.blocks(items);
     lap('blocks');
     const rows = this.index.callRows();
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
-    const qualify = this.qualifier();
-    const next = new Map<string, BlockResult>();
+    const line = (o: number) => pos(o).line;
+    let qualify: ((callee: string, at: number) => string | null) | undefined;
+    const next = new Map<string, BlockAnalysis>();
     const stats = { analyzed: 0, reused: 0, moved: 0 };
-    // each block's own statements, by start offset, for the direct layers
-    const owner: { from: number; to: number; bias: number; r: BlockResult }[] = [];
+    const list: BlockAnalysis[] = [];
+    // the scanner's bindings by name, which the direct layers and the flow resolve callees with
+    const binds = new Map<string, { at: number; s: string }[]>();
+    const bind = (name: string, at: number, s: string) => {
+      const list = binds.get(name);
+      if (list) list.push({ at, s });
+      else binds.set(name, [{ at, s }]);
+    };
+    for (const i of this.index.imports) bind(i.local, i.range.startOffset, `=${i.target}`);
+    for (const r of this.index.rebinds) bind(r.local, r.at, '!');
+    for (const list of binds.values()) list.sort((a, b) => a.at - b.at);
     for (const b of blocks) {
       if (!b.own.length) continue;
-      // the key: statements' texts, and the scanner's calls in them (a bracket left open above
-      // may change how the same text is scanned)
+      // the key: its statements (their infos stand for their chunk's text and their place in it,
+      // so for how the scanner saw them too)
       let key = this.blockKey(b);
       const own: OwnStatement[] = b.own.map((it) => {
-        const s = this.index.callShape(it.from, it.to);
-        key += s.shape + '\u0003';
         const at = pos(it.from);
-        return { from: it.from, to: it.to, line: at.line, character: at.character, firstRow: s.firstRow, bias: 0 };
+        return { from: it.from, to: it.to, line: at.line, character: at.character, firstRow: this.index.rowsIn(it.from, it.from)[0] };
       });
+      // and the bindings of the names written in its statements, each with how many of them
+      // start before it (what a callee there resolves to depends only on that order)
+      const seen = new Set<string>();
+      for (const it of b.own)
+        for (const w of it.info.identifiers) {
+          if (seen.has(w)) continue;
+          seen.add(w);
+          for (const x of binds.get(w) ?? []) {
+            let lo = 0;
+            let hi = own.length;
+            while (lo < hi) {
+              const mid = (lo + hi) >> 1;
+              if (own[mid].from < x.at) lo = mid + 1;
+              else hi = mid;
+            }
+            key += `${lo}:${w}${x.s},`;
+          }
+        }
       let r = this.blockResults.get(key);
       lap('keys');
       if (r && next.has(key)) r = undefined;
       // reusable when every statement kept its line (so every line number it shows stays true)
       // and none moved away from offset 0 (where a hop without a place points too)
       const kept =
-        r &&
-        own.every(
-          (o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from - r!.own[i].bias !== 0),
-        );
-      if (r && kept && own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow)) stats.reused++;
-      else if (r && kept) {
-        // moved along their lines: the same analysis, offsets (and call rows) moved per statement
-        const old = r;
-        for (let i = 0; i < own.length; i++) own[i].bias = old.own[i].bias + own[i].from - old.own[i].from;
-        const at = (o: number) => {
-          // the statement an offset of the old layers lies in (ends included: a range may end there)
-          let lo = 0;
-          let hi = old.own.length - 1;
-          while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1;
-            if (old.own[mid].from <= o) lo = mid;
-            else hi = mid - 1;
-          }
-          return old.own[lo].from <= o && o <= old.own[lo].to ? lo : -1;
-        };
-        const move = (o: number) => {
-          const j = at(o);
-          return j < 0 ? o : o + own[j].from - old.own[j].from;
-        };
-        const layers = old.layers.map((l) => {
-          const i = at(l.call.range.startOffset);
-          return moveLayer(l, move, i >= 0 ? own[i].firstRow - old.own[i].firstRow : 0);
-        });
-        const placements = new Map<number, Placement>();
-        for (const [k, p] of old.placements) placements.set(move(k), { ...p, addAt: move(p.addAt), at: move(p.at) });
-        r = { ...old, layers, own, edges: old.edges.map((e) => moveEdge(e, move)), placements };
-        stats.moved++;
+        r && own.every((o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from !== 0));
+      if (r && kept) {
+        const still = own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow);
+        r.moveTo(own);
+        if (still) stats.reused++;
+        else stats.moved++;
       } else {
+        qualify ??= this.qualifier();
         const sem = analyzeBlock(
           text,
           tree,
@@ -293,55 +450,46 @@ export class PythonModule {
           qualify,
           b.items.map((i) => i.node),
         );
-        r = {
-          model: sem.model,
-          own,
-          layers: sem.layers.map((l) => resolveSizes(l, sem.model)),
-          semStarts: new Set(sem.layers.map((l) => l.call.range.startOffset)),
-          shadowed: sem.shadowed,
-          edges: flow.edges(),
-          placements: flow.placements(),
-        };
+        const placements = flow.placements();
+        // as mergeLayers: the direct layers of its statements (unless the model resolves the call
+        // itself or its name is shadowed), then the indirect ones, in text order
+        const semStarts = new Set(sem.layers.map((l) => l.call.range.startOffset));
+        const layers: ResolvedLayer[] = [];
+        for (const o of own)
+          for (const l of this.index.layersIn(o.from, o.to)) {
+            const at = l.call.range.startOffset;
+            if (!semStarts.has(at) && !sem.shadowed.has(at)) layers.push(resolveSizes(l, sem.model));
+          }
+        for (const l of sem.layers) layers.push(resolveSizes(l, sem.model));
+        layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+        for (let i = 0; i < layers.length; i++) {
+          const p = placements.get(layers[i].call.range.startOffset);
+          if (p) layers[i] = { ...layers[i], placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } };
+        }
+        r = new BlockAnalysis(own, layers, flow.edges());
         stats.analyzed++;
       }
       next.set(key, r);
-      for (const o of r.own) owner.push({ from: o.from, to: o.to, bias: o.bias, r });
+      list.push(r);
       lap('analysis');
     }
     this.blockResults = next;
     this.stats = stats;
-    // the flow of every block: edges in FlowModel.edges()'s order, placements by layer
-    const edges: FlowEdge[] = [];
-    const placements = new Map<number, Placement>();
-    for (const r of next.values()) {
-      for (const e of r.edges) edges.push(e);
-      for (const [k, p] of r.placements) placements.set(k, p);
+    // direct layers outside every block's statements (between top-level statements there are only
+    // blank lines and comments, so normally none)
+    const looseRanges: [number, number][] = [];
+    let prev = 0;
+    for (const it of items) {
+      if (it.from > prev) looseRanges.push([prev, it.from]);
+      if (it.info.isImport) looseRanges.push([it.from, it.to]);
+      prev = Math.max(prev, it.to);
     }
-    this.blockEdges = edges.sort((a, b) => a.to - b.to || a.from - b.from || a.at - b.at);
-    this.blockPlacements = placements;
-    owner.sort((a, b) => a.from - b.from);
-    // as mergeLayers: direct layers (unless the model resolves the call itself or its name is
-    // shadowed), then the semantic ones, in text order
-    const out: ResolvedLayer[] = [];
-    let k = 0;
-    const direct = this.index.layers;
-    lap('direct');
-    for (const l of direct) {
-      const at = l.call.range.startOffset;
-      while (k < owner.length && owner[k].to <= at) k++;
-      const o = k < owner.length && owner[k].from <= at ? owner[k] : null;
-      if (!o) {
-        out.push(l);
-        continue;
-      }
-      if (o.r.semStarts.has(at - o.bias) || o.r.shadowed.has(at - o.bias)) continue;
-      out.push(resolveSizes(l, o.r.model, o.bias));
-    }
-    for (const r of next.values()) for (const l of r.layers) out.push(l);
-    out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
-    lap('merge');
+    looseRanges.push([prev, text.length + 1]);
+    const loose: ResolvedLayer[] = [];
+    for (const [a, b] of looseRanges) for (const l of this.index.layersIn(a, b)) loose.push(l);
+    lap('analysis');
     this.phases = ph;
-    return out;
+    return { blocks: list, loose, looseRanges };
   }
 
   /**

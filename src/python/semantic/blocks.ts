@@ -25,6 +25,8 @@ export interface ItemInfo {
   id: number;
   /** Every name it may read or bind in the module scope (more is safe: see freeNames). */
   words: readonly string[];
+  /** Every identifier written in it, once each (the names a callee in it may start with). */
+  identifiers: readonly string[];
   /** Names it binds at module level other than by a plain import statement (also `global` names anywhere in it). */
   binds: readonly string[];
   /** A plain `import` / `from … import` statement at top level. */
@@ -37,7 +39,6 @@ export interface Item {
   node: SyntaxNode;
   from: number;
   to: number;
-  text: string;
   info: ItemInfo;
 }
 
@@ -255,24 +256,26 @@ function itemInfo(n: SyntaxNode, text: string): ItemInfo {
   if (!isImport) moduleBinds(n, text, binds);
   // `global x` / `nonlocal x` anywhere (inside a def too) may bind x in the module
   for (const m of src.matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) binds.add(w);
-  return { id: nextInfo++, words: [...words], binds: [...binds], isImport, barrier: !isImport && ends(n) };
+  return { id: nextInfo++, words: [...words], identifiers: [...new Set(src.match(WORD) ?? [])], binds: [...binds], isImport, barrier: !isImport && ends(n) };
 }
 
 /** Item infos by statement text, kept across edits (bounded: cleared past a size). */
 export class BlockCache {
   private infos = new Map<string, ItemInfo>();
 
-  /** The top-level statements of a tree. */
-  items(tree: Tree, text: string): Item[] {
+  /**
+   * The top-level statements of a tree. `keyOf`, when given, names a statement's kind and text
+   * more cheaply than the text itself (same key: same kind and text).
+   */
+  items(tree: Tree, text: string, keyOf?: (from: number, to: number, kind: string) => string): Item[] {
     const out: Item[] = [];
     if (this.infos.size > 50_000) this.infos.clear();
     for (let c = tree.topNode.firstChild; c; c = c.nextSibling) {
-      const src = text.slice(c.from, c.to);
       // the node's kind is part of the key: the same text may parse differently where a statement is broken
-      const key = c.name + '\u0000' + src;
+      const key = keyOf ? keyOf(c.from, c.to, c.name) : c.name + '\u0000' + text.slice(c.from, c.to);
       let info = this.infos.get(key);
       if (!info) this.infos.set(key, (info = itemInfo(c, text)));
-      out.push({ node: c, from: c.from, to: c.to, text: src, info });
+      out.push({ node: c, from: c.from, to: c.to, info });
     }
     return out;
   }

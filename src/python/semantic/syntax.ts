@@ -16,10 +16,14 @@ export type { SyntaxNode, Tree };
  * finds them: the places a module can be cut between top-level statements.
  */
 export function cleanStarts(text: string): number[] {
+  return lexStarts(text).clean;
+}
+
+function lexStarts(text: string): { clean: number[]; openString: boolean } {
   const lx = new Lexer(text, 0);
-  const out = [0];
-  while (lx.next()) out.push(lx.pos);
-  return out;
+  const clean = [0];
+  while (lx.next()) clean.push(lx.pos);
+  return { clean, openString: endsInString(lx.errors) };
 }
 
 /** Whether a line starting at `at` (a clean line start) begins a top-level statement of its own. */
@@ -39,20 +43,54 @@ function startsStatement(text: string, at: number): boolean {
 
 const CONTINUATIONS = ['else', 'elif', 'except', 'finally'];
 
+/** Lines that start with a definition at column 0. */
+const DEFINITION = /^(?:def|class|async[ \t]+def)[ \t]/gm;
+
 /**
  * Where a module is cut into chunks parsed apart: at each top-level statement start, except right
  * after a decorator line (the decorated def/class is one statement with it). Ascending, from 0.
+ *
+ * `openString`: the text ends inside a triple-quoted string (it cannot be valid Python). Most
+ * often a string was just opened in a body above (a docstring being typed): every later string
+ * then swaps what is code and what is text, down to the end. So, only in that case, a definition
+ * at column 0 that lies inside a string opened on an indented line also starts a chunk (a body's
+ * string holding an unindented `def`/`class` line is the rarest thing valid code does): the
+ * damage stays between the string's opening and the next definition.
  */
-export function chunkStarts(text: string, clean: readonly number[]): number[] {
+export function chunkStarts(text: string, clean: readonly number[], openString = false): number[] {
+  const starts: number[] = [];
+  for (const at of clean) if (at !== 0 && at < text.length && startsStatement(text, at)) starts.push(at);
+  if (openString) {
+    const extra: number[] = [];
+    let k = 0;
+    DEFINITION.lastIndex = 0;
+    for (let m = DEFINITION.exec(text); m; m = DEFINITION.exec(text)) {
+      const at = m.index;
+      while (k < clean.length && clean[k] < at) k++;
+      if (k < clean.length && clean[k] === at) continue;
+      // inside a string (or after a backslash): which logical line holds it?
+      const line = k > 0 ? clean[k - 1] : 0;
+      const c = text.charCodeAt(line);
+      if (c === 32 || c === 9) extra.push(at);
+    }
+    if (extra.length) {
+      const all = [...starts, ...extra].sort((a, b) => a - b);
+      starts.length = 0;
+      for (const x of all) if (starts[starts.length - 1] !== x) starts.push(x);
+    }
+  }
   const out = [0];
   let afterDecorator = false;
-  for (const at of clean) {
-    if (at === 0 || at >= text.length || !startsStatement(text, at)) continue;
+  for (const at of starts) {
     if (!afterDecorator) out.push(at);
     afterDecorator = text.charCodeAt(at) === 64;
   }
-  if (out.length > 1 && out[1] === 0) out.shift();
   return out;
+}
+
+/** Whether a scan's errors say the text ends inside a triple-quoted string (see chunkStarts). */
+export function endsInString(errors: readonly { message: string }[]): boolean {
+  return errors.some((e) => e.message === 'unterminated triple-quoted string literal');
 }
 
 let scriptType: Tree['type'] | null = null;
@@ -66,36 +104,86 @@ let scriptType: Tree['type'] | null = null;
  * parsed again, whatever moved around them.
  */
 export class ChunkedParser {
-  private cache = new Map<string, Tree>();
+  /** Each chunk text met: its tree and a number standing for the text (same text, same id). */
+  private cache = new Map<string, { tree: Tree; id: number }>();
+  private nextId = 0;
   /** Chunks parsed by the last call, and reused (for the bench and tests). */
   stats = { parsed: 0, reused: 0 };
   /** Where the last text parsed was cut (chunkStarts). */
   starts: readonly number[] = [0];
+  /** The ids of the last text's chunks (same id: same chunk text, whatever the place). */
+  ids: readonly number[] = [];
+  private trees: readonly Tree[] = [];
+  private length = 0;
 
-  parse(text: string, clean: readonly number[] = cleanStarts(text)): Tree {
-    const starts = chunkStarts(text, clean);
+  /**
+   * `same`: the text is the previous one's except in the middle (the first `prefix` and last
+   * `suffix` characters are unchanged): the chunks lying there are taken as they were, without
+   * looking at their text again.
+   */
+  parse(text: string, lexed: { clean: readonly number[]; openString: boolean } = lexStarts(text), same?: { prefix: number; suffix: number }): Tree {
+    const starts = chunkStarts(text, lexed.clean, lexed.openString);
     const children: Tree['children'][number][] = [];
     const positions: number[] = [];
-    const next = new Map<string, Tree>();
+    const next = new Map<string, { tree: Tree; id: number }>();
+    const ids: number[] = [];
+    const trees: Tree[] = [];
+    const old = { starts: this.starts, ids: this.ids, trees: this.trees };
+    const delta = text.length - this.length;
+    // the old chunk [from, to), if there was exactly one
+    const oldChunk = (from: number, to: number): number => {
+      const st = old.starts;
+      let lo = 0;
+      let hi = st.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (st[mid] <= from) lo = mid;
+        else hi = mid - 1;
+      }
+      const end = lo + 1 < st.length ? st[lo + 1] : this.length;
+      return lo < old.ids.length && st[lo] === from && end === to ? lo : -1;
+    };
     let parsed = 0;
     for (let i = 0; i < starts.length; i++) {
       const from = starts[i];
       const to = i + 1 < starts.length ? starts[i + 1] : text.length;
-      const src = text.slice(from, to);
-      let t = next.get(src) ?? this.cache.get(src);
-      if (!t) {
-        t = parser.parse(src);
-        parsed++;
+      let k = -1;
+      if (same && to <= same.prefix) k = oldChunk(from, to);
+      else if (same && from >= text.length - same.suffix) k = oldChunk(from - delta, to - delta);
+      let t: Tree;
+      let id: number;
+      if (k >= 0) {
+        t = old.trees[k];
+        id = old.ids[k];
+      } else {
+        const src = text.slice(from, to);
+        let c = this.cache.get(src);
+        if (!c) {
+          c = { tree: parser.parse(src), id: this.nextId++ };
+          this.cache.set(src, c);
+          parsed++;
+        }
+        next.set(src, c);
+        t = c.tree;
+        id = c.id;
       }
-      next.set(src, t);
+      ids.push(id);
+      trees.push(t);
       scriptType ??= t.type;
-      for (let k = 0; k < t.children.length; k++) {
-        children.push(t.children[k]);
-        positions.push(t.positions[k] + from);
+      for (let j = 0; j < t.children.length; j++) {
+        children.push(t.children[j]);
+        positions.push(t.positions[j] + from);
       }
     }
-    this.cache = next;
+    // keep the texts of the chunks met lately (bounded: an edit of a large file leaves one or two behind)
+    if (this.cache.size > 2 * starts.length + 1000) {
+      const live = new Set(ids);
+      for (const [src, c] of this.cache) if (!next.has(src) && !live.has(c.id)) this.cache.delete(src);
+    }
     this.starts = starts;
+    this.ids = ids;
+    this.trees = trees;
+    this.length = text.length;
     this.stats = { parsed, reused: starts.length - parsed };
     scriptType ??= parser.parse('').type;
     return new Tree(scriptType, children, positions, text.length);

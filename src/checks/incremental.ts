@@ -1,0 +1,144 @@
+/**
+ * The diagnostics of a module being edited, kept per block. A PythonModule read after edits is
+ * analyzed block by block (../python/semantic/blocks.ts: top-level statements connected by
+ * module-level names; an edit re-analyzes only the blocks whose statements changed or moved to
+ * other lines). Most checks report on a layer from what lies in those statements (its arguments,
+ * the calls and data flow around it), so their diagnostics are computed once per block analysis
+ * and moved with it; the few that read the whole file (DiagnosticCheck.moduleScope) run over the
+ * module each time, with only the layers they can report on. The result equals runRules over a
+ * fresh analysis of the same text (a test holds it to that along streams of edits).
+ */
+import type { BlockAnalysis, PythonModule } from '../python';
+import { moveOffsets } from '../python';
+import type { CallRows, ResolvedLayer } from '../python/types';
+import { buildContext, qualifier, type ScanInput } from './context';
+import { frameworkInfo } from './recognizer';
+import { RULES } from './registry';
+import { ChunkedMask, LineIndex } from './text';
+import { byPosition, runRules, type RuleOptions } from './index';
+import type { NormDiagnostic } from './types';
+
+const BLOCK_RULES = RULES.filter((r) => !r.moduleScope);
+const MODULE_RULES = RULES.filter((r) => r.moduleScope);
+
+/** The rows of calls starting in some ranges of rows, as one list. */
+function rowsOf(all: CallRows, ranges: readonly [number, number][]): CallRows {
+  const map: number[] = [];
+  for (const [a, b] of ranges) for (let k = a; k < b; k++) map.push(k);
+  return {
+    count: map.length,
+    start: (k) => all.start(map[k]),
+    end: (k) => all.end(map[k]),
+    complete: (k) => all.complete(map[k]),
+    callee: (k) => all.callee(map[k]),
+    call: (k) => all.call(map[k]),
+  };
+}
+
+/** A block's diagnostics, and where its statements were when they were found. */
+interface Found {
+  own: BlockAnalysis['own'];
+  diagnostics: NormDiagnostic[];
+}
+
+export class ModuleDiagnostics {
+  private found = new Map<number, Found>();
+  private readonly mask = new ChunkedMask();
+
+  constructor(private readonly module: PythonModule) {}
+
+  /** Every diagnostic of the module's current text, in position order. */
+  diagnostics(options: RuleOptions = {}): NormDiagnostic[] {
+    const m = this.module;
+    const index = m.index;
+    const text = index.text;
+    const masked = this.mask.mask(text, m.statementStarts());
+    const imports = [...index.imports];
+    const rebinds = [...index.rebinds];
+    if (!m.analyzedByBlock) return runRules({ text, rows: index.callRows(), imports, rebinds, flow: m.flow(), masked }, m.layers, options);
+    const blocks = m.blocks();
+    const rows = index.callRows();
+    const lines = new LineIndex(text, index.lineStartOffsets());
+    const qualify = qualifier(imports, rebinds);
+    const framework = options.framework ?? frameworkInfo;
+    const scanOf = (r: CallRows, edges: () => ReturnType<BlockAnalysis['edgesNow']>): ScanInput => ({
+      text,
+      rows: r,
+      imports,
+      rebinds,
+      qualify,
+      flow: { edges },
+      masked,
+      lines,
+    });
+    const out: NormDiagnostic[] = [];
+    const next = new Map<number, Found>();
+    for (const b of blocks) {
+      let f = this.found.get(b.serial);
+      if (!f) {
+        const ctx = buildContext(
+          scanOf(
+            rowsOf(
+              rows,
+              b.own.map((o) => index.rowsIn(o.from, o.to)),
+            ),
+            () => b.edgesNow(),
+          ),
+          b.layersNow(),
+          framework,
+        );
+        const diagnostics: NormDiagnostic[] = [];
+        for (const rule of BLOCK_RULES) for (const d of rule.check(ctx)) diagnostics.push(d);
+        f = { own: b.own, diagnostics };
+      } else if (f.own !== b.own) f = { own: b.own, diagnostics: moveFound(f, b.own) };
+      next.set(b.serial, f);
+      for (const d of f.diagnostics) out.push(d);
+    }
+    this.found = next;
+    // calls outside every block's statements (in import statements a half-typed line ran into)
+    const loose = m.looseLayers();
+    const looseRows = rowsOf(
+      rows,
+      m.looseRanges().map(([a, b]) => index.rowsIn(a, b)),
+    );
+    if (looseRows.count || loose.length) {
+      const ctx = buildContext(
+        scanOf(looseRows, () => []),
+        [...loose],
+        framework,
+      );
+      for (const rule of BLOCK_RULES) for (const d of rule.check(ctx)) out.push(d);
+    }
+    // the checks that read the whole file, with the layers they report on (built only when read)
+    for (const rule of MODULE_RULES) {
+      const wanted = rule.moduleScope!;
+      const holders = blocks.filter((b) => b.specs.some(wanted));
+      if (!holders.length && !loose.some((l) => wanted(l.spec))) continue;
+      let layers: ResolvedLayer[] | null = null;
+      const ctx = buildContext(
+        scanOf(rows, () => []),
+        [],
+        framework,
+      );
+      Object.defineProperty(ctx, 'layers', {
+        get: () =>
+          (layers ??= [...loose, ...holders.flatMap((b) => b.layersNow())]
+            .filter((l) => wanted(l.spec))
+            .sort((a, b) => a.call.range.startOffset - b.call.range.startOffset)),
+      });
+      for (const d of rule.check(ctx)) out.push(d);
+    }
+    const disabled = new Set(options.disabled ?? []);
+    return (disabled.size ? out.filter((d) => !disabled.has(d.code)) : out).sort(byPosition);
+  }
+}
+
+/** A block's diagnostics moved with its statements (each statement's by its own shift). */
+function moveFound(f: Found, own: BlockAnalysis['own']): NormDiagnostic[] {
+  const was = f.own;
+  const move = (o: number) => {
+    for (let i = 0; i < was.length; i++) if (was[i].from <= o && o <= was[i].to) return o + own[i].from - was[i].from;
+    return o;
+  };
+  return f.diagnostics.map((d) => moveOffsets(d, move));
+}
