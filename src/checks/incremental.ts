@@ -8,8 +8,8 @@
  * module each time, with only the layers they can report on. The result equals runRules over a
  * fresh analysis of the same text (a test holds it to that along streams of edits).
  */
-import type { BlockAnalysis, PythonModule } from '../python';
-import { moveOffsets } from '../python';
+import type { BlockAnalysis, BlockPlace, PythonModule } from '../python';
+import { moveFound } from '../python';
 import type { CallRows, ResolvedLayer } from '../python/types';
 import { buildContext, qualifier, type ScanInput } from './context';
 import { frameworkInfo } from './recognizer';
@@ -37,7 +37,7 @@ function rowsOf(all: CallRows, ranges: readonly [number, number][]): CallRows {
 
 /** A block's diagnostics, and where its statements were when they were found. */
 interface Found {
-  own: BlockAnalysis['own'];
+  place: BlockPlace;
   diagnostics: NormDiagnostic[];
 }
 
@@ -89,8 +89,8 @@ export class ModuleDiagnostics {
         );
         const diagnostics: NormDiagnostic[] = [];
         for (const rule of BLOCK_RULES) for (const d of rule.check(ctx)) diagnostics.push(d);
-        f = { own: b.own, diagnostics };
-      } else if (f.own !== b.own) f = { own: b.own, diagnostics: moveFound(f, b.own) };
+        f = { place: b.place, diagnostics };
+      } else if (f.place !== b.place) f = { place: b.place, diagnostics: moveFound(f.diagnostics, b.move(f.place, b.place)) };
       next.set(b.serial, f);
       for (const d of f.diagnostics) out.push(d);
     }
@@ -112,7 +112,7 @@ export class ModuleDiagnostics {
     // the checks that read the whole file, with the layers they report on (built only when read)
     for (const rule of MODULE_RULES) {
       const wanted = rule.moduleScope!;
-      const holders = blocks.filter((b) => b.specs.some(wanted));
+      const holders = blocks.filter((b) => b.builds(wanted));
       if (!holders.length && !loose.some((l) => wanted(l.spec))) continue;
       let layers: ResolvedLayer[] | null = null;
       const ctx = buildContext(
@@ -131,14 +131,4 @@ export class ModuleDiagnostics {
     const disabled = new Set(options.disabled ?? []);
     return (disabled.size ? out.filter((d) => !disabled.has(d.code)) : out).sort(byPosition);
   }
-}
-
-/** A block's diagnostics moved with its statements (each statement's by its own shift). */
-function moveFound(f: Found, own: BlockAnalysis['own']): NormDiagnostic[] {
-  const was = f.own;
-  const move = (o: number) => {
-    for (let i = 0; i < was.length; i++) if (was[i].from <= o && o <= was[i].to) return o + own[i].from - was[i].from;
-    return o;
-  };
-  return f.diagnostics.map((d) => moveOffsets(d, move));
 }

@@ -15,6 +15,7 @@ import {
   AS,
   CallTable,
   CS,
+  C_ARG_COUNT,
   C_ARG_FIRST,
   C_CALLEE_END,
   C_END,
@@ -328,6 +329,25 @@ export class DocumentIndex {
       call: (k) => this.callOfRow(k),
     };
     return this.rowsView;
+  }
+
+  /**
+   * The calls starting in [from, to) as the scanner sees them, relative to `from` and to the
+   * first of them (places, completeness, enclosing call, assignment target, argument count): two
+   * spans with the same shape and the same text were scanned the same way.
+   */
+  callShape(from: number, to: number): string {
+    this.moveGap(this.table.n);
+    const t = this.table;
+    const c = t.c;
+    const k0 = this.lowerBoundRow(from);
+    let shape = '';
+    for (let k = k0; k < t.n && c[k * CS + C_START] < to; k++) {
+      const o = k * CS;
+      const parent = c[o + C_FLAGS] & F_HAS_PARENT ? c[o + C_PARENT] - k0 : 'n';
+      shape += `${c[o + C_START] - from},${c[o + C_END] - from},${c[o + C_FLAGS]},${parent},${c[o + C_ARG_COUNT]},${t.target[k] ?? ''};`;
+    }
+    return shape;
   }
 
   private callOfRow(row: number): ScannedCall {

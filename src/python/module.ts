@@ -42,21 +42,83 @@ interface OwnStatement {
   firstRow: number;
 }
 
+/** Where a block's statements are: its own ones, and every statement of it (imports too) by lines. */
+export interface BlockPlace {
+  own: readonly OwnStatement[];
+  /** Every statement of the block (imports included), in text order: first and last line. */
+  lines: readonly { line: number; endLine: number }[];
+}
+
+/** How to bring what was found at one place of a block to another (same statements, same columns). */
+export interface Move {
+  offset(o: number): number;
+  line(l: number): number;
+  /** How far the call rows of the statement holding an offset (of the old place) moved. */
+  rows(o: number): number;
+  /** Whether a `definedBy` path is this file's (its lines move). */
+  here(path: string | undefined): boolean;
+}
+
+function moveBetween(a: BlockPlace, b: BlockPlace, here: (path: string | undefined) => boolean): Move {
+  const ownOf = (o: number) => {
+    let lo = 0;
+    let hi = a.own.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (a.own[mid].from <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    // (a call the scanner reads in a broken statement may run past Lezer's end of it, never past
+    // its chunk, whose text the block's key holds: it moves with the statement it starts in)
+    return a.own[lo].from <= o ? lo : -1;
+  };
+  return {
+    offset: (o) => {
+      const i = ownOf(o);
+      return i < 0 ? o : o + b.own[i].from - a.own[i].from;
+    },
+    line: (l) => {
+      for (let i = 0; i < a.lines.length; i++) if (a.lines[i].line <= l && l <= a.lines[i].endLine) return l + b.lines[i].line - a.lines[i].line;
+      return l;
+    },
+    rows: (o) => {
+      const i = ownOf(o);
+      return i < 0 ? 0 : b.own[i].firstRow - a.own[i].firstRow;
+    },
+    here,
+  };
+}
+
+/** `line N` (1-based) outside backticks, as LayerOrigin.how writes the lines of this file. */
+const LINE_REF = /\bline (\d+)/g;
+
 /**
- * The same layer (or diagnostic, or flow edge) with every offset moved (lines and columns stay:
- * the text moved along its lines) and the enclosing call's row index by `rows` (calls were added
- * or removed above).
+ * The same layer, diagnostic or flow edge at a block's new place: offsets, lines (positions, the
+ * origin's lines and its words, placements) and the enclosing call's row index (calls were added
+ * or removed above). Columns stay: a block is reused only where its statements kept them.
  */
-export function moveOffsets<T>(v: T, move: (offset: number) => number, rows = 0): T {
-  if (Array.isArray(v)) return v.map((x) => moveOffsets(x, move, rows)) as T;
+export function moveFound<T>(v: T, m: Move, rows = 0): T {
+  if (Array.isArray(v)) return v.map((x) => moveFound(x, m, rows)) as T;
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
+  const position = typeof o.line === 'number' && typeof o.character === 'number';
   for (const key in o) {
     const x = o[key];
-    if ((key === 'startOffset' || key === 'endOffset') && typeof x === 'number') copy[key] = move(x);
-    else if (key === 'parent' && typeof x === 'number') copy[key] = x + rows;
-    else copy[key] = key === 'spec' ? x : moveOffsets(x, move, rows);
+    if (typeof x === 'number') {
+      if (key === 'startOffset' || key === 'endOffset') copy[key] = m.offset(x);
+      else if (key === 'parent') copy[key] = x + rows;
+      else if ((key === 'line' && (position || 'how' in o)) || key === 'addLine' || key === 'applyLine') copy[key] = m.line(x);
+      else copy[key] = x;
+    } else if (key === 'how' && typeof x === 'string')
+      copy[key] = x
+        .split('`')
+        .map((part, i) => (i % 2 ? part : part.replace(LINE_REF, (_, n: string) => `line ${m.line(Number(n) - 1) + 1}`)))
+        .join('`');
+    else if (key === 'definedBy' && x && typeof x === 'object') {
+      const d = x as { line: number; path?: string };
+      copy[key] = m.here(d.path) ? { ...d, line: m.line(d.line) } : d;
+    } else copy[key] = key === 'spec' ? x : moveFound(x, m, rows);
   }
   return copy as T;
 }
@@ -70,71 +132,63 @@ let serials = 0;
 
 /**
  * One block's analysis (./semantic/blocks.ts), kept while its statements keep their text and
- * their lines: an edit elsewhere only moves it along its lines, and what it found is moved to
- * today's offsets when someone asks (the hover's block alone, or every block for the full list).
+ * their columns: an edit elsewhere only moves it, and what it found is moved to today's offsets
+ * and lines when someone asks (the hover's block alone, or every block for the full list).
  */
 export class BlockAnalysis {
   /** Same number while the analysis is reused (a cache of what is derived from it can key on it). */
   readonly serial = serials++;
-  /** Its statements now. */
-  own: readonly OwnStatement[];
+  /** Where its statements are now. */
+  place: BlockPlace;
   private now: { layers: ResolvedLayer[]; edges: FlowEdge[] | null } | null = null;
 
   constructor(
-    /** Its statements when analyzed (the offsets of `layers` and `edges`). */
-    private readonly base: readonly OwnStatement[],
+    /** Where its statements were when analyzed (the places of `layers` and `edges`). */
+    private readonly base: BlockPlace,
     /** Layers of its statements (direct and indirect, sizes resolved, placements), in text order. */
     private readonly layers: readonly ResolvedLayer[],
     private readonly edges: readonly FlowEdge[],
+    private readonly here: (path: string | undefined) => boolean,
   ) {
-    this.own = base;
+    this.place = base;
   }
 
-  /** The classes its layers build (no offsets: nothing is moved). */
-  get specs(): readonly ResolvedLayer['spec'][] {
-    return this.layers.map((l) => l.spec);
+  /** Its statements now. */
+  get own(): readonly OwnStatement[] {
+    return this.place.own;
+  }
+
+  /** Whether some of its layers build a class `wanted` selects. */
+  builds(wanted: (spec: ResolvedLayer['spec']) => boolean): boolean {
+    return this.layers.some((l) => wanted(l.spec));
   }
 
   /** Puts it at its statements' new places. */
-  moveTo(own: readonly OwnStatement[]): void {
-    if (own.every((o, i) => o.from === this.own[i].from && o.firstRow === this.own[i].firstRow)) return;
-    this.own = own;
+  moveTo(place: BlockPlace): void {
+    const a = this.place;
+    const same =
+      place.own.every((o, i) => o.from === a.own[i].from && o.firstRow === a.own[i].firstRow) && place.lines.every((l, i) => l.line === a.lines[i].line);
+    if (same) return;
+    this.place = place;
     this.now = null;
   }
 
+  /** How what was found at one place of this block is brought to another. */
+  move(from: BlockPlace, to: BlockPlace): Move {
+    return moveBetween(from, to, this.here);
+  }
+
   private get moved(): boolean {
-    return this.own !== this.base;
+    return this.place !== this.base;
   }
 
-  /** Offset now of an offset of the analysis (in one of its statements; ends included). */
-  private move = (o: number): number => {
-    const b = this.base;
-    let lo = 0;
-    let hi = b.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (b[mid].from <= o) lo = mid;
-      else hi = mid - 1;
-    }
-    return b[lo].from <= o && o <= b[lo].to ? o + this.own[lo].from - b[lo].from : o;
-  };
-
-  private statementOf(o: number): number {
-    const b = this.base;
-    for (let i = 0; i < b.length; i++) if (b[i].from <= o && o <= b[i].to) return i;
-    return -1;
-  }
-
-  /** Its layers at today's offsets. */
+  /** Its layers at today's places. */
   layersNow(): ResolvedLayer[] {
     if (!this.moved) return this.layers as ResolvedLayer[];
-    this.now ??= {
-      layers: this.layers.map((l) => {
-        const i = this.statementOf(l.call.range.startOffset);
-        return moveOffsets(l, this.move, i >= 0 ? this.own[i].firstRow - this.base[i].firstRow : 0);
-      }),
-      edges: null,
-    };
+    if (!this.now) {
+      const m = this.move(this.base, this.place);
+      this.now = { layers: this.layers.map((l) => moveFound(l, m, m.rows(l.call.range.startOffset))), edges: null };
+    }
     return this.now.layers;
   }
 
@@ -142,13 +196,14 @@ export class BlockAnalysis {
   edgesNow(): FlowEdge[] {
     if (!this.moved) return this.edges as FlowEdge[];
     this.layersNow();
-    this.now!.edges ??= this.edges.map((e) => moveEdge(e, this.move));
+    const m = this.move(this.base, this.place);
+    this.now!.edges ??= this.edges.map((e) => moveEdge(e, m.offset));
     return this.now!.edges;
   }
 
   /** Whether an offset (today's) lies in one of its statements. */
   holds(offset: number): boolean {
-    return this.own.some((o) => o.from <= offset && offset <= o.to);
+    return this.place.own.some((o) => o.from <= offset && offset <= o.to);
   }
 }
 
@@ -369,11 +424,18 @@ export class PythonModule {
       }
       return lo;
     };
+    // (past a string left open above, the scanner does not start afresh where the chunk does:
+    // what it sees there is part of the name)
+    const resynced = this.parser.resynced;
     const nameOf = (from: number, to: number, kind: string) => {
       const c = chunkOf(from);
-      return `${ids[c]}@${from - starts[c]}:${to - from}:${kind}`;
+      const seen = resynced.has(c) ? `|${this.index.callShape(from, to)}` : '';
+      return `${ids[c]}@${from - starts[c]}:${to - from}:${kind}${seen}`;
     };
     const items = this.blockCache.items(tree, text, nameOf);
+    // the lines of each statement (what a block's line numbers are moved by)
+    const lineSpan = new Map(items.map((it) => [it, { line: this.index.positionAt(it.from).line, endLine: this.index.positionAt(it.to).line }]));
+    const here = (path: string | undefined) => path === this.options.path;
     const blocks = this.blockCache.blocks(items);
     lap('blocks');
     const rows = this.index.callRows();
@@ -421,16 +483,16 @@ export class PythonModule {
             key += `${lo}:${w}${x.s},`;
           }
         }
+      const place: BlockPlace = { own, lines: b.items.map((it) => lineSpan.get(it)!) };
       let r = this.blockResults.get(key);
       lap('keys');
       if (r && next.has(key)) r = undefined;
-      // reusable when every statement kept its line (so every line number it shows stays true)
-      // and none moved away from offset 0 (where a hop without a place points too)
-      const kept =
-        r && own.every((o, i) => o.line === r!.own[i].line && o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from !== 0));
+      // reusable when every statement kept its column (its lines and offsets are then moved) and
+      // none moved away from offset 0 (where a hop without a place points too)
+      const kept = r && own.every((o, i) => o.character === r!.own[i].character && (o.from === r!.own[i].from || r!.own[i].from !== 0));
       if (r && kept) {
-        const still = own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow);
-        r.moveTo(own);
+        const still = own.every((o, i) => o.from === r!.own[i].from && o.firstRow === r!.own[i].firstRow && o.line === r!.own[i].line);
+        r.moveTo(place);
         if (still) stats.reused++;
         else stats.moved++;
       } else {
@@ -466,7 +528,7 @@ export class PythonModule {
           const p = placements.get(layers[i].call.range.startOffset);
           if (p) layers[i] = { ...layers[i], placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } };
         }
-        r = new BlockAnalysis(own, layers, flow.edges());
+        r = new BlockAnalysis(place, layers, flow.edges(), here);
         stats.analyzed++;
       }
       next.set(key, r);

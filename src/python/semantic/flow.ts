@@ -372,7 +372,10 @@ export class FlowModel implements FlowEdges {
       // the blocks of one tree share its top level's flow (each keeps what lies in it)
       const shared = u.top && this.items ? topFlows.get(this.tree) : undefined;
       // (run by a model of the whole module: top-level code of other blocks sees their classes)
-      f = shared && shared.qualify === this.qualify ? shared.flow : new UnitRun(this.items ? new FlowModel(this.text, this.tree, this.qualify) : this, u).run();
+      f =
+        shared && shared.qualify === this.qualify
+          ? shared.flow
+          : new UnitRun(u.top && this.items ? new FlowModel(this.text, this.tree, this.qualify) : this, u).run();
       if (u.top && this.items && !shared) topFlows.set(this.tree, { qualify: this.qualify, flow: f });
       this.flows.set(u.node.from, f);
     }

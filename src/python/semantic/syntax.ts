@@ -113,6 +113,8 @@ export class ChunkedParser {
   starts: readonly number[] = [0];
   /** The ids of the last text's chunks (same id: same chunk text, whatever the place). */
   ids: readonly number[] = [];
+  /** Chunks of the last text that start inside a string left open above (see chunkStarts), by index. */
+  resynced: ReadonlySet<number> = new Set();
   private trees: readonly Tree[] = [];
   private length = 0;
 
@@ -123,6 +125,13 @@ export class ChunkedParser {
    */
   parse(text: string, lexed: { clean: readonly number[]; openString: boolean } = lexStarts(text), same?: { prefix: number; suffix: number }): Tree {
     const starts = chunkStarts(text, lexed.clean, lexed.openString);
+    const resynced = new Set<number>();
+    if (lexed.openString) {
+      const clean = new Set(lexed.clean);
+      starts.forEach((at, i) => {
+        if (!clean.has(at)) resynced.add(i);
+      });
+    }
     const children: Tree['children'][number][] = [];
     const positions: number[] = [];
     const next = new Map<string, { tree: Tree; id: number }>();
@@ -182,6 +191,7 @@ export class ChunkedParser {
     }
     this.starts = starts;
     this.ids = ids;
+    this.resynced = resynced;
     this.trees = trees;
     this.length = text.length;
     this.stats = { parsed, reused: starts.length - parsed };
