@@ -214,8 +214,9 @@ export class EditStream {
       return this.at(c, c, ch, 'type');
     }
     const r = this.rnd(100);
-    if (r < 8) {
-      // jump elsewhere
+    if (r < 8 && !this.open) {
+      // jump elsewhere (not while a bracket or string is left open: the user finishes that line
+      // first, so it is closed where it was opened)
       this.cursor = this.lineStart(text, this.rnd(text.length));
       const indent = '        ';
       this.word = 'self.norm' + this.rnd(100) + ' = nn.LayerNorm(' + (16 << this.rnd(4)) + ')';

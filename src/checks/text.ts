@@ -158,16 +158,18 @@ export const DOTTED = String.raw`${IDENT}(?:[ \t]*\.[ \t]*${IDENT})*`;
  * (a test holds it to that on real and half-typed code).
  */
 export class ChunkedMask {
-  private cache = new Map<string, string>();
+  private cache = new Map<string | number, string>();
 
-  mask(text: string, starts: readonly number[]): string {
-    const next = new Map<string, string>();
+  /** `ids`: a number per chunk standing for its text (same number, same text), saving the lookup by text. */
+  mask(text: string, starts: readonly number[], ids?: readonly number[]): string {
+    const next = new Map<string | number, string>();
     const parts: string[] = [];
     for (let i = 0; i < starts.length; i++) {
-      const src = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length);
-      let m = next.get(src) ?? this.cache.get(src);
-      if (m === undefined) m = maskPython(src);
-      next.set(src, m);
+      const end = i + 1 < starts.length ? starts[i + 1] : text.length;
+      const key = ids ? ids[i] : text.slice(starts[i], end);
+      let m = next.get(key) ?? this.cache.get(key);
+      if (m === undefined) m = maskPython(text.slice(starts[i], end));
+      next.set(key, m);
       parts.push(m);
     }
     this.cache = next;

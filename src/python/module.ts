@@ -130,6 +130,9 @@ function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
 
 let serials = 0;
 
+/** A block key met twice at one read. */
+const TWICE = '\u0000';
+
 /**
  * One block's analysis (./semantic/blocks.ts), kept while its statements keep their text and
  * their columns: an edit elsewhere only moves it, and what it found is moved to today's offsets
@@ -217,6 +220,9 @@ export class PythonModule {
   private readonly blockCache = new BlockCache();
   /** Block analyses by key (statement texts), kept from the last read. */
   private blockResults = new Map<string, BlockAnalysis>();
+  /** Where the scanner's bindings were at the last read, and the part of each block's key they made (by the rest of its key). */
+  private layout = '';
+  private bindingsOf = new Map<string, string>();
   /** The blocks of the current text, by their first statement, and the direct layers outside any (null: not read since the last edit). */
   private current: { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } | null = null;
   /** Blocks analyzed again by the last read, and reused (for the bench and tests). */
@@ -275,7 +281,14 @@ export class PythonModule {
    * chunkStarts; no cut inside a string): where a lexical pass over the text can start afresh.
    */
   statementStarts(): readonly number[] {
-    return chunkStarts(this.index.text, this.index.cleanStarts());
+    return this.statementChunks().starts;
+  }
+
+  /** The same, with an id per chunk when the parser cut the text there too (same id, same chunk text). */
+  statementChunks(): { starts: readonly number[]; ids?: readonly number[] } {
+    this.syntax();
+    if (!this.parser.resynced.size) return { starts: this.parser.starts, ids: this.parser.ids };
+    return { starts: chunkStarts(this.index.text, this.index.cleanStarts()) };
   }
 
   semantic(): SemanticResult {
@@ -456,6 +469,25 @@ export class PythonModule {
     for (const i of this.index.imports) bind(i.local, i.range.startOffset, `=${i.target}`);
     for (const r of this.index.rebinds) bind(r.local, r.at, '!');
     for (const list of binds.values()) list.sort((a, b) => a.at - b.at);
+    // where the bindings are: the statement each lies in (or before), by index
+    let layout = '';
+    {
+      let k = 0;
+      const all = [...this.index.imports.map((i) => i.range.startOffset), ...this.index.rebinds.map((r) => r.at)].sort((a, b) => a - b);
+      let j = 0;
+      const sig: string[] = [];
+      for (const at of all) {
+        while (k < items.length && items[k].to < at) k++;
+        sig.push(String(k));
+        j++;
+      }
+      for (const i of this.index.imports) sig.push(`${i.local}=${i.target}`);
+      for (const r of this.index.rebinds) sig.push(r.local);
+      layout = sig.join(',') + `|${items.length}|${j}`;
+    }
+    const sameLayout = layout === this.layout;
+    this.layout = layout;
+    const bindingsOf = new Map<string, string>();
     for (const b of blocks) {
       if (!b.own.length) continue;
       // the key: its statements (their infos stand for their chunk's text and their place in it,
@@ -466,23 +498,32 @@ export class PythonModule {
         return { from: it.from, to: it.to, line: at.line, character: at.character, firstRow: this.index.rowsIn(it.from, it.from)[0] };
       });
       // and the bindings of the names written in its statements, each with how many of them
-      // start before it (what a callee there resolves to depends only on that order)
-      const seen = new Set<string>();
-      for (const it of b.own)
-        for (const w of it.info.identifiers) {
-          if (seen.has(w)) continue;
-          seen.add(w);
-          for (const x of binds.get(w) ?? []) {
-            let lo = 0;
-            let hi = own.length;
-            while (lo < hi) {
-              const mid = (lo + hi) >> 1;
-              if (own[mid].from < x.at) lo = mid + 1;
-              else hi = mid;
+      // start before it (what a callee there resolves to depends only on that order); when no
+      // binding moved to another statement since the last read, as they were
+      // (a key met twice may stand for statements in two places: computed each time)
+      let bound = sameLayout ? this.bindingsOf.get(key) : undefined;
+      if (bound === TWICE) bound = undefined;
+      if (bound === undefined) {
+        bound = '';
+        const seen = new Set<string>();
+        for (const it of b.own)
+          for (const w of it.info.identifiers) {
+            if (seen.has(w)) continue;
+            seen.add(w);
+            for (const x of binds.get(w) ?? []) {
+              let lo = 0;
+              let hi = own.length;
+              while (lo < hi) {
+                const mid = (lo + hi) >> 1;
+                if (own[mid].from < x.at) lo = mid + 1;
+                else hi = mid;
+              }
+              bound += `${lo}:${w}${x.s},`;
             }
-            key += `${lo}:${w}${x.s},`;
           }
-        }
+      }
+      bindingsOf.set(key, bindingsOf.has(key) ? TWICE : bound);
+      key += '\u0004' + bound;
       const place: BlockPlace = { own, lines: b.items.map((it) => lineSpan.get(it)!) };
       let r = this.blockResults.get(key);
       lap('keys');
@@ -536,6 +577,7 @@ export class PythonModule {
       lap('analysis');
     }
     this.blockResults = next;
+    this.bindingsOf = bindingsOf;
     this.stats = stats;
     // direct layers outside every block's statements (between top-level statements there are only
     // blank lines and comments, so normally none)
