@@ -274,6 +274,8 @@ export class DocumentIndex {
   private rowCache: (ScannedCall | undefined)[] = [];
   private rowsView: CallRows | null = null;
   private layersCache: ResolvedLayer[] | null = null;
+  /** The part of the text the last edit had scanned again (offsets after it): outside it the scan is the old one, moved. */
+  rescanned: [number, number] = [0, 0];
 
   constructor(text: string) {
     this.src = new GapText(text);
@@ -522,6 +524,7 @@ export class DocumentIndex {
       if (hi === src.length || (region.stopped && region.end + 8 <= win.length)) break;
     }
     moveRegion(region, restart);
+    this.rescanned = [restart, region.stopped ? region.end : src.length];
     const syncOld = region.stopped ? region.end - delta : oldLength + 1;
 
     let dl = 0;

@@ -14,7 +14,7 @@
  */
 import { DocumentIndex } from './document';
 import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
-import { BlockCache, type Block } from './semantic/blocks';
+import { BlockCache, type Block, type Item } from './semantic/blocks';
 import { ChunkedParser, chunkStarts, endsInString, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
@@ -128,6 +128,14 @@ function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
   return { ...e, from: move(e.from), to: move(e.to), at: move(e.at), paths: e.paths.map((p) => ({ ops: p.ops.map((o) => ({ ...o, at: move(o.at) })) })) };
 }
 
+/** A block settled at a read: its statements, its analysis, its key and the part of the key its statements make. */
+interface Entry {
+  block: Block;
+  analysis: BlockAnalysis;
+  key: string;
+  base: string;
+}
+
 let serials = 0;
 
 /** A block key met twice at one read. */
@@ -220,6 +228,30 @@ export class PythonModule {
   private readonly blockCache = new BlockCache();
   /** Block analyses by key (statement texts), kept from the last read. */
   private blockResults = new Map<string, BlockAnalysis>();
+  /** Why the last read could not patch the blocks (for the bench and tests). */
+  patchMiss = '';
+  private miss(why: string): null {
+    this.patchMiss = why;
+    return null;
+  }
+
+  /** What the last read found, for the next one to patch (see patch). */
+  private last: {
+    starts: readonly number[];
+    ids: readonly number[];
+    length: number;
+    lines: number;
+    rows: number;
+    /** Every top-level statement (places kept up to date), and the chunk each lies in. */
+    items: Item[];
+    chunk: number[];
+    /** Every name some statement binds at module level (what joins statements into blocks). */
+    bound: Set<string>;
+    /** The blocks with statements of their own, in order, and the block of each such statement. */
+    entries: Entry[];
+    blockOfItem: number[];
+    resynced: boolean;
+  } | null = null;
   /** Where the scanner's bindings were at the last read, and the part of each block's key they made (by the rest of its key). */
   private layout = '';
   private bindingsOf = new Map<string, string>();
@@ -237,6 +269,8 @@ export class PythonModule {
     this.index = new DocumentIndex(text);
   }
 
+  /** The span the scanner saw again in the edits since the last read of the blocks (null: none). */
+  private rescanSpan: [number, number] | null = null;
   /** What the edits since the last parse left alone: the first `prefix` and the last `suffix` characters. */
   private same: { prefix: number; suffix: number } | null = null;
 
@@ -252,6 +286,17 @@ export class PythonModule {
       const prev = this.same ?? { prefix: before, suffix: before };
       this.same = { prefix: Math.min(prev.prefix, s), suffix: Math.min(prev.suffix, before - e, after - s - newText.length) };
     }
+    // what the scanner saw again since the last read (an earlier span moves with this edit)
+    const [ra, rb] = this.index.rescanned;
+    const d = after - before;
+    const prevSpan = this.rescanSpan;
+    // (an offset inside the replaced text maps to its start on one side and to its end on the other)
+    this.rescanSpan = prevSpan
+      ? [
+          Math.min(prevSpan[0] >= e ? prevSpan[0] + d : Math.min(prevSpan[0], s), ra),
+          Math.max(prevSpan[1] >= e ? prevSpan[1] + d : prevSpan[1] > s ? s + newText.length : prevSpan[1], rb),
+        ]
+      : [ra, rb];
     this.tree = null;
     this.sem = null;
     this.merged = null;
@@ -445,63 +490,106 @@ export class PythonModule {
       const seen = resynced.has(c) ? `|${this.index.callShape(from, to)}` : '';
       return `${ids[c]}@${from - starts[c]}:${to - from}:${kind}${seen}`;
     };
+    const pos = (o: number) => this.index.positionAt(o);
+    const span = (it: Item) => ({ line: pos(it.from).line, endLine: pos(it.to).line });
+    // where the scanner's bindings are (the chunk each lies in) and what they bind: while this
+    // stays, the part of a block's key they make stays too
+    const layout = this.bindingLayout(chunkOf, starts.length);
+    const sameLayout = layout === this.layout;
+    this.layout = layout;
+    const settle = this.settler(tree, text, sameLayout, lap);
+    const rescan = this.rescanSpan;
+    this.rescanSpan = null;
+    const patched = sameLayout ? this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null) : null;
+    if (patched) {
+      lap('analysis');
+      this.phases = ph;
+      return patched;
+    }
     const items = this.blockCache.items(tree, text, nameOf);
-    // the lines of each statement (what a block's line numbers are moved by)
-    const lineSpan = new Map(items.map((it) => [it, { line: this.index.positionAt(it.from).line, endLine: this.index.positionAt(it.to).line }]));
-    const here = (path: string | undefined) => path === this.options.path;
+    const lineSpan = new Map(items.map((it) => [it, span(it)]));
     const blocks = this.blockCache.blocks(items);
     lap('blocks');
+    const entries: Entry[] = [];
+    const blockOfItem = new Int32Array(items.length).fill(-1);
+    const indexOf = new Map(items.map((it, i) => [it, i]));
+    for (const b of blocks) {
+      if (!b.own.length) continue;
+      for (const it of b.own) blockOfItem[indexOf.get(it)!] = entries.length;
+      entries.push(
+        settle.block(
+          b,
+          b.items.map((it) => lineSpan.get(it)!),
+        ),
+      );
+    }
+    const out = this.finish(entries, items, text, settle);
+    this.last = {
+      starts,
+      ids,
+      length: text.length,
+      lines: this.index.lineCount,
+      rows: this.index.callRows().count,
+      items,
+      chunk: items.map((it) => chunkOf(it.from)),
+      bound: new Set(items.flatMap((it) => it.info.binds)),
+      entries,
+      blockOfItem: [...blockOfItem],
+      resynced: resynced.size > 0,
+    };
+    lap('analysis');
+    this.phases = ph;
+    return out;
+  }
+
+  /** The scanner's bindings: in which chunk each lies, and what it binds (./semantic/syntax.ts chunks). */
+  private bindingLayout(chunkOf: (o: number) => number, chunks: number): string {
+    const sig: string[] = [];
+    for (const i of this.index.imports) sig.push(`${chunkOf(i.range.startOffset)}:${i.local}=${i.target}`);
+    for (const r of this.index.rebinds) sig.push(`${chunkOf(r.at)}:${r.local}`);
+    return sig.join(',') + `|${chunks}`;
+  }
+
+  /** What settles a block at one read: its key, then its analysis reused (moved to its place) or made. */
+  private settler(tree: Tree, text: string, sameLayout: boolean, lap: (k: 'keys' | 'analysis') => void) {
     const rows = this.index.callRows();
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
     const line = (o: number) => pos(o).line;
+    const here = (path: string | undefined) => path === this.options.path;
     let qualify: ((callee: string, at: number) => string | null) | undefined;
     const next = new Map<string, BlockAnalysis>();
-    const stats = { analyzed: 0, reused: 0, moved: 0 };
-    const list: BlockAnalysis[] = [];
-    // the scanner's bindings by name, which the direct layers and the flow resolve callees with
-    const binds = new Map<string, { at: number; s: string }[]>();
-    const bind = (name: string, at: number, s: string) => {
-      const list = binds.get(name);
-      if (list) list.push({ at, s });
-      else binds.set(name, [{ at, s }]);
-    };
-    for (const i of this.index.imports) bind(i.local, i.range.startOffset, `=${i.target}`);
-    for (const r of this.index.rebinds) bind(r.local, r.at, '!');
-    for (const list of binds.values()) list.sort((a, b) => a.at - b.at);
-    // where the bindings are: the statement each lies in (or before), by index
-    let layout = '';
-    {
-      let k = 0;
-      const all = [...this.index.imports.map((i) => i.range.startOffset), ...this.index.rebinds.map((r) => r.at)].sort((a, b) => a - b);
-      let j = 0;
-      const sig: string[] = [];
-      for (const at of all) {
-        while (k < items.length && items[k].to < at) k++;
-        sig.push(String(k));
-        j++;
-      }
-      for (const i of this.index.imports) sig.push(`${i.local}=${i.target}`);
-      for (const r of this.index.rebinds) sig.push(r.local);
-      layout = sig.join(',') + `|${items.length}|${j}`;
-    }
-    const sameLayout = layout === this.layout;
-    this.layout = layout;
     const bindingsOf = new Map<string, string>();
-    for (const b of blocks) {
-      if (!b.own.length) continue;
+    const stats = { analyzed: 0, reused: 0, moved: 0 };
+    // the scanner's bindings by name, which the direct layers and the flow resolve callees with
+    let binds: Map<string, { at: number; s: string }[]> | null = null;
+    const bindsOf = () => {
+      if (binds) return binds;
+      const m = new Map<string, { at: number; s: string }[]>();
+      const bind = (name: string, at: number, s: string) => {
+        const list = m.get(name);
+        if (list) list.push({ at, s });
+        else m.set(name, [{ at, s }]);
+      };
+      for (const i of this.index.imports) bind(i.local, i.range.startOffset, `=${i.target}`);
+      for (const r of this.index.rebinds) bind(r.local, r.at, '!');
+      for (const list of m.values()) list.sort((a, b) => a.at - b.at);
+      return (binds = m);
+    };
+    const block = (b: Block, lines: BlockPlace['lines']): Entry => {
       // the key: its statements (their infos stand for their chunk's text and their place in it,
       // so for how the scanner saw them too)
-      let key = this.blockKey(b);
+      const base = this.blockKey(b);
+      let key = base;
       const own: OwnStatement[] = b.own.map((it) => {
         const at = pos(it.from);
         return { from: it.from, to: it.to, line: at.line, character: at.character, firstRow: this.index.rowsIn(it.from, it.from)[0] };
       });
       // and the bindings of the names written in its statements, each with how many of them
       // start before it (what a callee there resolves to depends only on that order); when no
-      // binding moved to another statement since the last read, as they were
+      // binding moved to another chunk since the last read, as they were
       // (a key met twice may stand for statements in two places: computed each time)
-      let bound = sameLayout ? this.bindingsOf.get(key) : undefined;
+      let bound = sameLayout ? this.bindingsOf.get(base) : undefined;
       if (bound === TWICE) bound = undefined;
       if (bound === undefined) {
         bound = '';
@@ -510,7 +598,7 @@ export class PythonModule {
           for (const w of it.info.identifiers) {
             if (seen.has(w)) continue;
             seen.add(w);
-            for (const x of binds.get(w) ?? []) {
+            for (const x of bindsOf().get(w) ?? []) {
               let lo = 0;
               let hi = own.length;
               while (lo < hi) {
@@ -522,9 +610,9 @@ export class PythonModule {
             }
           }
       }
-      bindingsOf.set(key, bindingsOf.has(key) ? TWICE : bound);
+      bindingsOf.set(base, bindingsOf.has(base) ? TWICE : bound);
       key += '\u0004' + bound;
-      const place: BlockPlace = { own, lines: b.items.map((it) => lineSpan.get(it)!) };
+      const place: BlockPlace = { own, lines };
       let r = this.blockResults.get(key);
       lap('keys');
       if (r && next.has(key)) r = undefined;
@@ -573,12 +661,22 @@ export class PythonModule {
         stats.analyzed++;
       }
       next.set(key, r);
-      list.push(r);
       lap('analysis');
-    }
-    this.blockResults = next;
-    this.bindingsOf = bindingsOf;
-    this.stats = stats;
+      return { block: b, analysis: r, key, base };
+    };
+    return { block, next, bindingsOf, stats };
+  }
+
+  /** The read's blocks in order, the settled maps kept for the next read, and the direct layers outside every block. */
+  private finish(
+    entries: Entry[],
+    items: readonly Item[],
+    text: string,
+    settle: ReturnType<PythonModule['settler']>,
+  ): { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } {
+    this.blockResults = settle.next;
+    this.bindingsOf = settle.bindingsOf;
+    this.stats = settle.stats;
     // direct layers outside every block's statements (between top-level statements there are only
     // blank lines and comments, so normally none)
     const looseRanges: [number, number][] = [];
@@ -591,9 +689,130 @@ export class PythonModule {
     looseRanges.push([prev, text.length + 1]);
     const loose: ResolvedLayer[] = [];
     for (const [a, b] of looseRanges) for (const l of this.index.layersIn(a, b)) loose.push(l);
-    lap('analysis');
-    this.phases = ph;
-    return { blocks: list, loose, looseRanges };
+    return { blocks: entries.map((e) => e.analysis), loose, looseRanges };
+  }
+
+  /**
+   * The blocks after an edit that changed chunks in one place without changing which names any
+   * statement reads or binds (typing inside a statement, most edits): the blocks stay made of
+   * the same statements, so only those holding a changed statement are settled again; the others
+   * keep their key and their analysis and are moved by the edit's length (and lines, and rows).
+   * Null when this does not hold (the full path then settles every block).
+   */
+  private patch(
+    tree: Tree,
+    text: string,
+    nameOf: (from: number, to: number, kind: string) => string,
+    chunkOf: (o: number) => number,
+    span: (it: Item) => { line: number; endLine: number },
+    settle: ReturnType<PythonModule['settler']>,
+    rescan: [number, number] | null,
+  ): { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } | null {
+    const last = this.last;
+    const resynced = this.parser.resynced.size > 0;
+    if (!last || last.resynced !== resynced || (resynced && !rescan)) return this.miss('state');
+    const starts = this.parser.starts;
+    const ids = this.parser.ids;
+    const n = starts.length;
+    const m = last.starts.length;
+    const delta = text.length - last.length;
+    let p = 0;
+    while (p < n && p < m && ids[p] === last.ids[p] && starts[p] === last.starts[p]) p++;
+    let q = 0;
+    while (q < n - p && q < m - p && ids[n - 1 - q] === last.ids[m - 1 - q] && starts[n - 1 - q] - delta === last.starts[m - 1 - q]) q++;
+    // past a string left open above, a chunk's text does not fix what the scanner saw in it: the
+    // chunks the scanner saw again count as changed too
+    if (resynced) {
+      p = Math.min(p, chunkOf(rescan![0]));
+      q = Math.min(q, n - 1 - chunkOf(Math.max(rescan![0], rescan![1] - 1)));
+      if (q < 0 || p > n - q || p > m - q) return this.miss('rescan');
+    }
+    // old chunks [p, m - q) became new chunks [p, n - q): old text [from, oldTo), new [from, oldTo + delta)
+    const from = p < m ? last.starts[p] : last.length;
+    const oldTo = m - q < m ? last.starts[m - q] : last.length;
+    const items = last.items;
+    let i0 = 0;
+    while (i0 < items.length && last.chunk[i0] < p) i0++;
+    let i1 = i0;
+    while (i1 < items.length && last.chunk[i1] < m - q) i1++;
+    const fresh: Item[] = [];
+    for (let c = tree.topNode.childAfter(from); c && c.from < oldTo + delta; c = c.nextSibling)
+      if (c.from >= from) fresh.push(this.blockCache.item(c, text, nameOf));
+    if (fresh.length !== i1 - i0) return this.miss('statements');
+    const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    for (let k = 0; k < fresh.length; k++) {
+      const a = items[i0 + k].info;
+      const b = fresh[k].info;
+      if (a.isImport || b.isImport || a.barrier || b.barrier || items[i0 + k].node.name !== fresh[k].node.name) return this.miss('kind');
+      // (names no statement binds join no blocks)
+      const joins = (w: readonly string[]) => w.filter((x) => last.bound.has(x)).sort();
+      if (!sameNames(a.binds, b.binds) || !sameNames(joins(a.words), joins(b.words))) return this.miss('names');
+    }
+    const dl = this.index.lineCount - last.lines;
+    const rowCount = this.index.callRows().count;
+    const drows = rowCount - last.rows;
+    // the statements after the change move; the changed ones are replaced (blocks hold the same objects)
+    const dirty = new Set<number>();
+    for (let k = i0; k < i1; k++) dirty.add(last.blockOfItem[k]);
+    const replaced = new Map<Item, Item>();
+    for (let k = 0; k < fresh.length; k++) replaced.set(items[i0 + k], fresh[k]);
+    for (let k = i1; k < items.length; k++) {
+      items[k].from += delta;
+      items[k].to += delta;
+      last.chunk[k] += n - m;
+    }
+    for (let k = 0; k < fresh.length; k++) {
+      items[i0 + k] = fresh[k];
+      last.chunk[i0 + k] = chunkOf(fresh[k].from);
+    }
+    const entries: Entry[] = [];
+    const next = settle.next;
+    for (let e = 0; e < last.entries.length; e++) {
+      const old = last.entries[e];
+      const b = old.block;
+      if (b.execEnd !== undefined && b.execEnd >= oldTo) b.execEnd += delta;
+      if (dirty.has(e)) {
+        // the changed statements in, every statement's node from this tree
+        const swap = (it: Item) => {
+          const r = replaced.get(it);
+          if (r) return r;
+          const c = tree.topNode.childAfter(it.from);
+          if (c && c.from === it.from) it.node = c;
+          return it;
+        };
+        const nb: Block = { items: b.items.map(swap), own: b.own.map(swap), execEnd: b.execEnd };
+        entries.push(settle.block(nb, nb.items.map(span)));
+        continue;
+      }
+      // moved by the edit: the statements after it
+      const a = old.analysis;
+      const place = a.place;
+      let moved = false;
+      const own = place.own.map((o) => {
+        if (o.from < oldTo) return o;
+        moved = true;
+        return { ...o, from: o.from + delta, to: o.to + delta, line: o.line + dl, firstRow: o.firstRow + drows };
+      });
+      if (moved || dl) {
+        const lines = place.lines.map((l, i) => (b.items[i].from >= oldTo + delta ? { line: l.line + dl, endLine: l.endLine + dl } : l));
+        if (moved) a.moveTo({ own, lines });
+        else if (lines.some((l, i) => l !== place.lines[i])) a.moveTo({ own, lines });
+      }
+      if (moved) settle.stats.moved++;
+      else settle.stats.reused++;
+      next.set(old.key, a);
+      settle.bindingsOf.set(old.base, this.bindingsOf.get(old.base) ?? '');
+      entries.push(old);
+    }
+    // (an entry settled again may hold other statements' objects now: keep the new block)
+    last.entries = entries;
+    last.starts = starts;
+    last.ids = ids;
+    last.length = text.length;
+    last.lines = this.index.lineCount;
+    last.rows = rowCount;
+    last.resynced = resynced;
+    return this.finish(entries, items, text, settle);
   }
 
   /**

@@ -270,14 +270,17 @@ export class BlockCache {
   items(tree: Tree, text: string, keyOf?: (from: number, to: number, kind: string) => string): Item[] {
     const out: Item[] = [];
     if (this.infos.size > 50_000) this.infos.clear();
-    for (let c = tree.topNode.firstChild; c; c = c.nextSibling) {
-      // the node's kind is part of the key: the same text may parse differently where a statement is broken
-      const key = keyOf ? keyOf(c.from, c.to, c.name) : c.name + '\u0000' + text.slice(c.from, c.to);
-      let info = this.infos.get(key);
-      if (!info) this.infos.set(key, (info = itemInfo(c, text)));
-      out.push({ node: c, from: c.from, to: c.to, info });
-    }
+    for (let c = tree.topNode.firstChild; c; c = c.nextSibling) out.push(this.item(c, text, keyOf));
     return out;
+  }
+
+  /** One top-level statement (see items). */
+  item(c: SyntaxNode, text: string, keyOf?: (from: number, to: number, kind: string) => string): Item {
+    // the node's kind is part of the key: the same text may parse differently where a statement is broken
+    const key = keyOf ? keyOf(c.from, c.to, c.name) : c.name + '\u0000' + text.slice(c.from, c.to);
+    let info = this.infos.get(key);
+    if (!info) this.infos.set(key, (info = itemInfo(c, text)));
+    return { node: c, from: c.from, to: c.to, info };
   }
 
   /** The blocks of a module: statements connected by names bound at module level, imports in each. */
