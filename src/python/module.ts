@@ -15,7 +15,7 @@
 import { DocumentIndex } from './document';
 import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
 import { BlockCache, type Block, type Item } from './semantic/blocks';
-import { ChunkedParser, chunkStarts, endsInString, type Tree } from './semantic/syntax';
+import { ChunkedParser, endsInString, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
@@ -322,18 +322,13 @@ export class PythonModule {
   }
 
   /**
-   * The top-level statement starts at the scanner's clean line starts (./semantic/syntax.ts
-   * chunkStarts; no cut inside a string): where a lexical pass over the text can start afresh.
+   * Where the text is cut into chunks parsed apart (./semantic/syntax.ts chunkStarts: top-level
+   * statement starts; past a string left open above, also the definitions it ran into), with an
+   * id per chunk (same id, same chunk text): where a lexical pass over the text starts afresh.
    */
-  statementStarts(): readonly number[] {
-    return this.statementChunks().starts;
-  }
-
-  /** The same, with an id per chunk when the parser cut the text there too (same id, same chunk text). */
-  statementChunks(): { starts: readonly number[]; ids?: readonly number[] } {
+  statementChunks(): { starts: readonly number[]; ids: readonly number[] } {
     this.syntax();
-    if (!this.parser.resynced.size) return { starts: this.parser.starts, ids: this.parser.ids };
-    return { starts: chunkStarts(this.index.text, this.index.cleanStarts()) };
+    return { starts: this.parser.starts, ids: this.parser.ids };
   }
 
   semantic(): SemanticResult {
