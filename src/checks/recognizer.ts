@@ -9,13 +9,24 @@ export { frameworkInfo } from '../frameworks';
 
 /**
  * Scan a Python text and resolve its normalization layers. Calls stay rows: the rules build
- * objects only for the calls they look at.
+ * objects only for the calls they look at. The data flow (`scan.flow`) is built when first read:
+ * a module without layers needs none (the placements of its layers are all it would give).
  */
 export function recognize(text: string, options?: SemanticOptions): { scan: ScanInput; layers: ResolvedLayer[] } {
   const module = new PythonModule(text, options);
   const index = module.index;
+  // a module never edited: its layers are the whole model's, with placements from the flow
+  const layers = module.wholeLayers().length === 0 ? [] : [...module.layers];
   return {
-    layers: [...module.layers],
-    scan: { text, rows: index.callRows(), imports: [...index.imports], rebinds: [...index.rebinds], flow: module.flow() },
+    layers,
+    scan: {
+      text,
+      rows: index.callRows(),
+      imports: [...index.imports],
+      rebinds: [...index.rebinds],
+      get flow() {
+        return module.flow();
+      },
+    },
   };
 }
