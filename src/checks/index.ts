@@ -7,7 +7,7 @@
  */
 import type { FrameworkId, FrameworkInfo } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
-import { buildContext, type ScanInput } from './context';
+import { buildContext, qualifier, type ScanInput } from './context';
 import { frameworkInfo, recognize } from './recognizer';
 import { NotebookError, recognizeNotebook, type NotebookResult, type SemanticOptions } from '../python';
 import { BindingTimeline } from '../python/resolve';
@@ -81,7 +81,20 @@ export interface DocumentReport {
 
 export function analyzeDocument(text: string, options?: RuleOptions): DocumentReport {
   const { scan, layers } = recognize(text, options?.semantic);
+  // Every check looks at layers or at partials of norm classes: without either there is nothing
+  // to check (and the data flow is never built).
+  if (layers.length === 0 && !callsPartial(scan)) return { layers, diagnostics: [] };
   return { layers, diagnostics: runRules(scan, layers, options) };
+}
+
+/** Whether any call of the text is `functools.partial` (as the rules resolve callees). */
+function callsPartial(scan: ScanInput): boolean {
+  if (!scan.text.includes('partial')) return false;
+  const rows = scan.rows;
+  if (!rows) return true;
+  const qualify = scan.qualify ?? qualifier(scan.imports, scan.rebinds);
+  for (let k = 0; k < rows.count; k++) if (qualify(rows.callee(k), rows.start(k)) === 'functools.partial') return true;
+  return false;
 }
 
 export function checkDocument(text: string, options?: RuleOptions): NormDiagnostic[] {

@@ -6,7 +6,7 @@
  * input (bad option, missing or unreadable path, malformed notebook; the other paths are still
  * inspected and reported).
  */
-import { constants as fsConstants, promises as fs, readFileSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fs, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
@@ -62,7 +62,7 @@ site-packages and node_modules), with its qualified name, its arguments (written
 and NormLens's diagnostics.
 
   --json     one JSON document on stdout (1-based lines and columns, columns in UTF-16 units)
-  --jobs N   threads analyzing files (default: the number of cores; 1: this thread only); the
+  --jobs N   threads analyzing files (default: the number of cores; 1: a single one); the
              output is the same for any N
   -h, --help this text
 
@@ -144,11 +144,17 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
     else byFile.set(t.file, [i]);
   });
   const outcomes: (FileOutcome | undefined)[] = new Array(tasks.length);
-  const runner = jobs > 1 && tasks.length > 1 && io.workerScript ? startPool(io.workerScript, Math.min(jobs, tasks.length), settings) : localRunner(settings);
+  // bytes of each file: how the pool balances its threads (the analysis is about linear in them)
+  const sizes = tasks.map((t) => sizeOf(t.shown));
+  // worker threads (a single one too, for much source: it gets a larger young generation than this
+  // thread has, see YOUNG_GENERATION_MB), or this thread
+  const pooled = io.workerScript && tasks.length > 0 && (jobs > 1 ? tasks.length > 1 : sizes.reduce((a, b) => a + b, 0) >= WORKER_FROM_BYTES);
+  const runner = pooled ? startPool(io.workerScript!, Math.min(jobs, tasks.length), settings) : localRunner(settings);
   try {
     await solveSeeds([...byFile.keys()], async (batch) => {
       // files of one folder go to one thread together (they import the same modules, which each
-      // thread's graph then builds once), at most CHUNK at a time so that threads stay balanced
+      // thread's graph then builds once), at most CHUNK at a time; the pool keeps neighbouring
+      // chunks on one thread too (see startPool)
       const list = batch.flatMap((b) =>
         byFile.get(b.file)!.map((i) => ({ i, task: { shown: tasks[i].shown, notebook: tasks[i].notebook, file: b.file, seeds: b.seeds } })),
       );
@@ -159,15 +165,13 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
         else chunks.push([x]);
       }
       const outgoing = new Map<string, Seed[]>();
-      await Promise.all(
-        chunks.map((c) =>
-          runner.run(c.map((x) => x.task)).then((os) =>
-            os.forEach((o, k) => {
-              outcomes[c[k].i] = o;
-              outgoing.set(c[k].task.file, o.outgoing);
-            }),
-          ),
-        ),
+      const results = await runner.runAll(chunks.map((c) => ({ tasks: c.map((x) => x.task), weight: c.reduce((n, x) => n + sizes[x.i], 0) })));
+      results.forEach((os, j) =>
+        os.forEach((o, k) => {
+          const c = chunks[j][k];
+          outcomes[c.i] = o;
+          outgoing.set(c.task.file, o.outgoing);
+        }),
       );
       return outgoing;
     });
@@ -222,10 +226,37 @@ export interface FileOutcome {
 /** Files of one folder sent to a thread together, at most. */
 const CHUNK = 16;
 
+/**
+ * Young generation of an analysis thread, MiB (V8 splits it in three: 128 MiB semi-spaces). A
+ * file's analysis allocates tens of MiB that live until it is done (its syntax trees, its model
+ * while the fixed point runs); with V8's default of 16 MiB semi-spaces they are copied by
+ * hundreds of scavenges (on the corpus, one thread: about 1,400 scavenges and 8.7 s of 41 s;
+ * with these, about 200 and 4.6 s).
+ */
+const YOUNG_GENERATION_MB = 384;
+
+/** Bytes of source from which one thread is a worker too (its young generation pays off; below, starting it costs more). */
+const WORKER_FROM_BYTES = 4 * 1024 * 1024;
+
+/** Files analyzed in order on one thread, and about how much work they are (bytes). */
+interface Chunk {
+  tasks: FileTask[];
+  weight: number;
+}
+
 interface Runner {
-  /** Analyzes files in order, on one thread. */
-  run(tasks: FileTask[]): Promise<FileOutcome[]>;
+  /** Analyzes every chunk (each chunk's files in order, on one thread); outcomes by chunk. */
+  runAll(chunks: Chunk[]): Promise<FileOutcome[][]>;
   close(): Promise<void>;
+}
+
+/** Size of a file in bytes, 0 when it cannot be read (readSource then names the problem). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 const realPath = (shown: string) => path.resolve(shown).split(path.sep).join('/');
@@ -243,7 +274,7 @@ export class FileAnalyzer {
 
   async analyze(task: FileTask): Promise<FileOutcome> {
     const none: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
-    const read = await readSource(task.shown);
+    const read = readSourceSync(task.shown);
     if (typeof read !== 'string') return { problem: read.problem, output: '', layers: 0, counts: none, outgoing: [] };
     let result: FileResult;
     let outgoing: Seed[] = [];
@@ -288,52 +319,80 @@ export class FileAnalyzer {
 function localRunner(settings: InspectSettings): Runner {
   const analyzer = new FileAnalyzer(settings);
   return {
-    run: async (ts) => {
-      const out: FileOutcome[] = [];
-      for (const t of ts) out.push(await analyzer.analyze(t));
+    runAll: async (chunks) => {
+      const out: FileOutcome[][] = [];
+      for (const c of chunks) {
+        const os: FileOutcome[] = [];
+        for (const t of c.tasks) os.push(await analyzer.analyze(t));
+        out.push(os);
+      }
       return out;
     },
     close: async () => undefined,
   };
 }
 
-/** Worker threads running FileAnalyzer (this same script, started with INSPECT_WORKER in its workerData). */
+/**
+ * Worker threads running FileAnalyzer (this same script, started with INSPECT_WORKER in its
+ * workerData). Each thread builds the models of the files it imports in its own graph, so the
+ * chunks (in the order found: neighbouring folders import the same modules) are cut into one
+ * run of consecutive chunks per thread, of about equal bytes; a thread that is done takes chunks
+ * from the end of the run with the most bytes left.
+ */
 function startPool(script: string, n: number, settings: InspectSettings): Runner {
-  const workers = Array.from({ length: n }, () => new Worker(script, { workerData: { [INSPECT_WORKER]: settings } }));
-  const idle = [...workers];
-  const queue: { task: FileTask[]; resolve: (o: FileOutcome[]) => void; reject: (e: unknown) => void }[] = [];
-  const busy = new Map<Worker, (typeof queue)[number]>();
+  const workers = Array.from(
+    { length: n },
+    () => new Worker(script, { workerData: { [INSPECT_WORKER]: settings }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } }),
+  );
   let failed: unknown = null;
-  const pump = () => {
-    while (idle.length && queue.length) {
-      const w = idle.pop()!;
-      const job = queue.shift()!;
-      busy.set(w, job);
-      w.postMessage(job.task);
-    }
-  };
-  for (const w of workers) {
-    w.on('message', (o: FileOutcome[]) => {
-      const job = busy.get(w);
-      busy.delete(w);
-      idle.push(w);
-      job?.resolve(o);
-      pump();
-    });
+  let stop: ((e: unknown) => void) | null = null;
+  for (const w of workers)
     w.on('error', (e) => {
-      failed = e;
-      busy.get(w)?.reject(e);
-      for (const j of queue.splice(0)) j.reject(e);
+      failed ??= e;
+      stop?.(e);
     });
-  }
   return {
-    run: (task) =>
-      failed
-        ? Promise.reject(failed)
-        : new Promise((resolve, reject) => {
-            queue.push({ task, resolve, reject });
-            pump();
-          }),
+    runAll: (chunks) =>
+      new Promise((resolve, reject) => {
+        if (failed) return reject(failed);
+        stop = reject;
+        const out: FileOutcome[][] = new Array(chunks.length);
+        let left = chunks.length;
+        if (left === 0) return resolve(out);
+        // runs of consecutive chunks, one per thread, cut where the bytes so far pass k/n of the total
+        const total = chunks.reduce((s, c) => s + c.weight, 0);
+        const runs: { queue: number[]; weight: number }[] = workers.map(() => ({ queue: [], weight: 0 }));
+        let sum = 0;
+        chunks.forEach((c, j) => {
+          const r = runs[Math.min(n - 1, total > 0 ? Math.floor((sum * n) / total) : Math.floor((j * n) / chunks.length))];
+          r.queue.push(j);
+          r.weight += c.weight;
+          sum += c.weight;
+        });
+        // the next chunk for thread k: its own run's first, else the last of the run with the most bytes left
+        const next = (k: number): number | undefined => {
+          let from: (typeof runs)[number] | undefined = runs[k].queue.length ? runs[k] : undefined;
+          if (!from) for (const r of runs) if (r.queue.length && (!from || r.weight > from.weight)) from = r;
+          if (!from) return undefined;
+          const j = from === runs[k] ? from.queue.shift()! : from.queue.pop()!;
+          from.weight -= chunks[j].weight;
+          return j;
+        };
+        const send = (k: number) => {
+          const j = next(k);
+          if (j === undefined) return;
+          const w = workers[k];
+          const done = (os: FileOutcome[]) => {
+            w.off('message', done);
+            out[j] = os;
+            if (--left === 0) resolve(out);
+            else send(k);
+          };
+          w.on('message', done);
+          w.postMessage(chunks[j].tasks);
+        };
+        workers.forEach((_, k) => send(k));
+      }),
     close: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
     },
@@ -381,16 +440,25 @@ function describe(e: unknown): string {
  * end), at most MAX_INSPECT_BYTES, decoded by its byte order mark as VS Code does.
  */
 export async function readSource(file: string): Promise<string | { problem: string }> {
-  let handle: fs.FileHandle | undefined;
+  return readSourceSync(file);
+}
+
+/**
+ * readSource without waiting on the event loop: a run reads thousands of files one after another
+ * on each thread, and six round trips to the thread pool per file left the thread idle between
+ * them (about 2 s of the corpus run).
+ */
+function readSourceSync(file: string): string | { problem: string } {
+  let fd: number | undefined;
   try {
-    const st = await fs.stat(file);
+    const st = statSync(file);
     if (!st.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(st)})` };
     if (st.size > MAX_INSPECT_BYTES)
       return { problem: `skipped ${file}: ${st.size} bytes; normlens inspect reads files up to ${MAX_INSPECT_BYTES} bytes (64 MiB)` };
     // O_NONBLOCK: if the path became a FIFO since the stat, opening it must not wait for a writer;
-    // the handle's own stat then decides.
-    handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-    const opened = await handle.stat();
+    // the descriptor's own stat then decides.
+    fd = openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    const opened = fstatSync(fd);
     if (!opened.isFile()) return { problem: `skipped ${file}: not a regular file (${kindOf(opened)})` };
     // Read at most one byte past the size found: a file that grows while it is read is named, not followed.
     const size = Math.min(opened.size, MAX_INSPECT_BYTES);
@@ -399,7 +467,7 @@ export async function readSource(file: string): Promise<string | { problem: stri
     const buf = new Uint8Array(size + 1);
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, length, buf.length - length, null);
+      const bytesRead = readSync(fd, buf, length, buf.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
       if (length === buf.length) break;
@@ -409,7 +477,12 @@ export async function readSource(file: string): Promise<string | { problem: stri
   } catch (e) {
     return { problem: `cannot read ${file}: ${describe(e)}` };
   } finally {
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined)
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed or gone: nothing to release
+      }
   }
 }
 

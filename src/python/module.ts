@@ -15,7 +15,7 @@
 import { DocumentIndex } from './document';
 import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
 import { BlockCache, type Block, type Item } from './semantic/blocks';
-import { ChunkedParser, endsInString, type Tree } from './semantic/syntax';
+import { ChunkedParser, chunkStarts, endsInString, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
@@ -314,21 +314,28 @@ export class PythonModule {
    */
   syntax(): Tree {
     if (!this.tree) {
+      // a module never edited whose model the project graph built already: the same text, its tree
+      if (!this.edited && this.options.model?.text === this.index.text) return (this.tree = this.options.model.tree);
       const lexed = { clean: this.index.cleanStarts(), openString: endsInString(this.index.errors) };
       this.tree = this.parser.parse(this.index.text, lexed, this.same ?? undefined);
+      this.chunked = true;
       this.same = null;
     }
     return this.tree;
   }
+
+  /** Whether the tree is this module's parser's (else the project graph's, and the parser never saw this text). */
+  private chunked = false;
 
   /**
    * Where the text is cut into chunks parsed apart (./semantic/syntax.ts chunkStarts: top-level
    * statement starts; past a string left open above, also the definitions it ran into), with an
    * id per chunk (same id, same chunk text): where a lexical pass over the text starts afresh.
    */
-  statementChunks(): { starts: readonly number[]; ids: readonly number[] } {
+  statementChunks(): { starts: readonly number[]; ids?: readonly number[] } {
     this.syntax();
-    return { starts: this.parser.starts, ids: this.parser.ids };
+    if (this.chunked) return { starts: this.parser.starts, ids: this.parser.ids };
+    return { starts: chunkStarts(this.index.text, this.index.cleanStarts(), endsInString(this.index.errors)) };
   }
 
   semantic(): SemanticResult {
@@ -433,11 +440,19 @@ export class PythonModule {
     return out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
   }
 
+  /** Whether the module has any layer (without the data flow a read of them all builds for placements). */
+  hasLayers(): boolean {
+    if (this.merged) return this.merged.length > 0;
+    return this.byBlock ? this.layers.length > 0 : mergeLayers(this.index.layers, this.semantic()).length > 0;
+  }
+
   /** The layers of the whole module's model in one piece, with their placement (what `layers` must equal). */
   wholeLayers(): ResolvedLayer[] {
+    const merged = mergeLayers(this.index.layers, this.semantic());
+    if (!merged.length) return merged;
     const placements = this.wholeFlow().placements();
     const line = (o: number) => this.index.positionAt(o).line;
-    return mergeLayers(this.index.layers, this.semantic()).map((l) => {
+    return merged.map((l) => {
       const p = placements.get(l.call.range.startOffset);
       return p ? { ...l, placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } } : l;
     });

@@ -79,9 +79,13 @@ export class ProjectGraph {
   /** The import host for a file at `path`. */
   hostFor(path: string): ImportHost {
     const me = moduleNameOf(path, this.files);
+    // the paths a dotted module may be at, by module (a model looks the same modules up on every pass)
+    const where = new Map<string, string[]>();
     return {
       lookup: (module: string, name: string): { values: VSet; model: ModuleModel } | undefined => {
-        for (const p of this.candidates(module, path, me.root)) {
+        let paths = where.get(module);
+        if (!paths) where.set(module, (paths = this.candidates(module, path, me.root)));
+        for (const p of paths) {
           const model = this.model(p);
           if (model === undefined) continue;
           if (model === null) return undefined; // a cycle: say nothing

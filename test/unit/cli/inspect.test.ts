@@ -191,6 +191,52 @@ describe('normlens inspect: threads and calls between files', () => {
   });
 });
 
+describe('normlens inspect: files without layers of their own', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'normlens-reach-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('still reports a layer reached only through a sibling class, and a diagnostic on a norm partial alone', async () => {
+    // model.py names no norm class (the sibling's subclass, renamed on import); partials.py builds
+    // no layer (a partial of one); plain.py has neither: a file without layers skips the data flow
+    // and the checks only when it has neither
+    mkdirSync(path.join(dir, 'pkg'));
+    writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
+    writeFileSync(path.join(dir, 'pkg', 'blocks.py'), 'import torch.nn as nn\n\n\nclass Chan(nn.GroupNorm):\n    pass\n');
+    writeFileSync(path.join(dir, 'pkg', 'model.py'), 'from .blocks import Chan as C\n\nx = C(3, 64)\n');
+    writeFileSync(path.join(dir, 'pkg', 'partials.py'), 'from functools import partial\nimport torch.nn as nn\n\nmake = partial(nn.BatchNorm2d, eps=-1e-5)\n');
+    writeFileSync(path.join(dir, 'pkg', 'plain.py'), 'import os\n\nx = os.path.join("a", "b")\n');
+    const r = await inspect(['--json', '--jobs', '1', path.join(dir, 'pkg')]);
+    assert.equal(r.code, 1, r.stderr);
+    const files = JSON.parse(r.stdout).files as {
+      path: string;
+      layers: { line: number; qualifiedName: string; how?: string }[];
+      diagnostics: { line: number; code: string }[];
+    }[];
+    const by = new Map(files.map((f) => [path.basename(f.path), f]));
+    assert.deepEqual([...by.keys()], ['__init__.py', 'blocks.py', 'model.py', 'partials.py', 'plain.py']);
+    const [layer, ...more] = by.get('model.py')!.layers;
+    assert.deepEqual(more, []);
+    assert.deepEqual([layer.line, layer.qualifiedName], [3, 'torch.nn.GroupNorm']);
+    assert.match(layer.how!, /^subclass `Chan` of `GroupNorm`, .*pkg\/blocks\.py:4$/);
+    assert.deepEqual(
+      by.get('model.py')!.diagnostics.map((d) => [d.line, d.code]),
+      [[3, 'groupnorm-divisibility']],
+    );
+    assert.deepEqual(by.get('partials.py')!.layers, []);
+    assert.deepEqual(
+      by.get('partials.py')!.diagnostics.map((d) => [d.line, d.code]),
+      [[4, 'eps-negative']],
+    );
+    for (const f of ['__init__.py', 'blocks.py', 'plain.py']) {
+      assert.deepEqual(by.get(f)!.layers, [], f);
+      assert.deepEqual(by.get(f)!.diagnostics, [], f);
+    }
+  });
+});
+
 describe('normlens inspect: placement in residual blocks', () => {
   it('reports "placement" per layer in --json and a "placed" line in text', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'normlens-inspect-'));
