@@ -46,7 +46,11 @@ function freezing(ctx: RuleContext, target: string): Range | undefined {
     }
   }
   // TARGET.weight.requires_grad = False (and the bias): the affine parameters one by one.
-  const esc = target.replace(/[.]/g, String.raw`\s*\.\s*`);
+  // (a target the scanner read in broken code may hold any character: escaped as usesOf does)
+  const esc = target
+    .split('.')
+    .map((p) => p.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))
+    .join(String.raw`\s*\.\s*`);
   const one = new RegExp(String.raw`(?<![\p{L}\p{N}_.])${esc}\s*\.\s*(?:weight|bias)\s*\.\s*requires_grad\s*=\s*False\b`, 'u').exec(m);
   if (one) return ctx.lines.range(one.index, one.index + one[0].length);
   return undefined;

@@ -70,6 +70,15 @@ describe('checks per block (ModuleDiagnostics) equal the rules over a fresh anal
     );
   });
 
+  it('a target the scanner reads from broken code (a bracket closed early) never breaks the frozen-BatchNorm pattern', () => {
+    // found by the stream above: `self.inorm = nn.InstanceNorm)` made the next line part of the target
+    const text =
+      'import torch.nn as nn\nclass C(nn.Module):\n    def __init__(self):\n        self.inorm = nn.InstanceNorm)        self.bn = nn.BatchNorm2d(3)\n' +
+      '        self.bn.requires_grad_(False)\nm = C()\nm.train()\n';
+    // (the regular expression built from it threw: "Unmatched ')'"; the target is no name the code uses)
+    assert.deepEqual(fresh(text), []);
+  });
+
   it('finds what the whole run finds in this module (the test sees real diagnostics, block-local and file-wide)', () => {
     const m = new PythonModule(BLOCKS.join(''));
     const checks = new ModuleDiagnostics(m);
