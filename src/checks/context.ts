@@ -40,6 +40,13 @@ export interface ScanInput {
   masked?: string;
   /** Line starts of `text`, when the caller has them. */
   lines?: LineIndex;
+  /**
+   * Where the text is cut into chunks (at line starts, outside any string: ../python PythonModule
+   * statementChunks), an id per chunk (same id, same text) and a memo the caller keeps across
+   * edits: a check that scans the whole text can scan it chunk by chunk and keep each chunk's
+   * findings under its id.
+   */
+  chunks?: Chunks;
 }
 
 export interface ProducerCall {
@@ -74,8 +81,17 @@ export function onlyThrough(a: Adjacency, kinds: readonly OpKind[]): boolean {
   return a.paths.every((ops) => ops.every((o) => kinds.includes(o.kind)));
 }
 
+/** See ScanInput.chunks. */
+export interface Chunks {
+  starts: readonly number[];
+  ids: readonly number[];
+  memo: Map<string, unknown>;
+}
+
 export interface RuleContext {
   text: string;
+  /** See ScanInput.chunks. */
+  chunks?: Chunks;
   /** The text with comments and string contents blanked (same offsets). */
   masked: string;
   lines: LineIndex;
@@ -267,6 +283,7 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
   let allCalls: ScannedCall[] | undefined;
   return {
     text,
+    chunks: scan.chunks,
     masked,
     lines,
     layers,

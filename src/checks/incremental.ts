@@ -44,6 +44,8 @@ interface Found {
 export class ModuleDiagnostics {
   private found = new Map<number, Found>();
   private readonly mask = new ChunkedMask();
+  /** What checks found chunk by chunk, by chunk id (ScanInput.chunks). */
+  private readonly memo = new Map<string, unknown>();
 
   /** Milliseconds of the last call, by phase (for the bench). */
   phases = { mask: 0, blocks: 0, loose: 0, module: 0 };
@@ -64,6 +66,7 @@ export class ModuleDiagnostics {
     };
     const chunks = m.statementChunks();
     const masked = this.mask.mask(text, chunks.starts, chunks.ids);
+    if (this.memo.size > 4 * chunks.starts.length + 1000) this.memo.clear();
     const imports = [...index.imports];
     const rebinds = [...index.rebinds];
     if (!m.analyzedByBlock) return runRules({ text, rows: index.callRows(), imports, rebinds, flow: m.flow(), masked }, m.layers, options);
@@ -82,6 +85,7 @@ export class ModuleDiagnostics {
       flow: { edges },
       masked,
       lines,
+      chunks: chunks.ids ? { starts: chunks.starts, ids: chunks.ids, memo: this.memo } : undefined,
     });
     const out: NormDiagnostic[] = [];
     const next = new Map<number, Found>();
@@ -136,9 +140,9 @@ export class ModuleDiagnostics {
       );
       Object.defineProperty(ctx, 'layers', {
         get: () =>
-          (layers ??= [...loose, ...holders.flatMap((b) => b.layersNow())]
-            .filter((l) => wanted(l.spec))
-            .sort((a, b) => a.call.range.startOffset - b.call.range.startOffset)),
+          (layers ??= [...loose.filter((l) => wanted(l.spec)), ...holders.flatMap((b) => b.layersOf(wanted))].sort(
+            (a, b) => a.call.range.startOffset - b.call.range.startOffset,
+          )),
       });
       for (const d of rule.check(ctx)) out.push(d);
     }

@@ -7,8 +7,24 @@ const usesCache = new WeakMap<RuleContext, Map<string, string>>();
 function parameterUses(ctx: RuleContext): Map<string, string> {
   let uses = usesCache.get(ctx);
   if (uses) return uses;
-  uses = new Map();
-  const text = ctx.masked;
+  const chunks = ctx.chunks;
+  if (chunks) {
+    // chunk by chunk (a name and its attribute share a line), each chunk's uses kept under its id
+    uses = new Map();
+    const m = ctx.masked;
+    for (let i = 0; i < chunks.starts.length; i++) {
+      const key = `instancenorm-affine-default:${chunks.ids[i]}`;
+      let found = chunks.memo.get(key) as Map<string, string> | undefined;
+      if (!found) chunks.memo.set(key, (found = usesIn(m.slice(chunks.starts[i], i + 1 < chunks.starts.length ? chunks.starts[i + 1] : m.length))));
+      for (const [name, attr] of found) if (!uses.has(name)) uses.set(name, attr);
+    }
+  } else uses = usesIn(ctx.masked);
+  usesCache.set(ctx, uses);
+  return uses;
+}
+
+function usesIn(text: string): Map<string, string> {
+  const uses = new Map<string, string>();
   const identChar = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]/u;
   // Anchor on the attribute (cheap), then read the dotted name before it backwards.
   for (const m of text.matchAll(/\.[ \t]*(weight|bias)(?![\p{L}\p{N}_])/gu)) {
@@ -35,7 +51,6 @@ function parameterUses(ctx: RuleContext): Map<string, string> {
     if (/^\p{N}/u.test(name)) continue;
     if (!uses.has(name)) uses.set(name, m[1]);
   }
-  usesCache.set(ctx, uses);
   return uses;
 }
 
@@ -51,6 +66,8 @@ export const instanceAffine: DiagnosticCheck = {
     'default to True. Code that reads or initializes `.weight` or `.bias` of such a layer finds None. Pass affine=True ' +
     'when the layer should learn a per-channel scale and shift. Reported once per file.',
   check(ctx) {
+    // (no `.weight` or `.bias` read anywhere: nothing to report, whatever the layers)
+    if (parameterUses(ctx).size === 0) return [];
     for (const layer of ctx.layers) {
       if (layer.spec.kind !== 'instance_norm') continue;
       const ab = role(layer, 'affine');

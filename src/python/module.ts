@@ -193,6 +193,13 @@ export class BlockAnalysis {
     return this.place !== this.base;
   }
 
+  /** Its layers that build a class `wanted` selects, at today's places (only those are moved). */
+  layersOf(wanted: (spec: ResolvedLayer['spec']) => boolean): ResolvedLayer[] {
+    if (!this.moved || this.now) return this.layersNow().filter((l) => wanted(l.spec));
+    const m = this.move(this.base, this.place);
+    return this.layers.filter((l) => wanted(l.spec)).map((l) => moveFound(l, m, m.rows(l.call.range.startOffset)));
+  }
+
   /** Its layers at today's places. */
   layersNow(): ResolvedLayer[] {
     if (!this.moved) return this.layers as ResolvedLayer[];
