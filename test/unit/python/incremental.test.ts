@@ -299,6 +299,12 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
             m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
             if (e.read) assert.deepEqual(now(m), fresh(m.text));
           }
+          // the hover's layer (read from one block) is the innermost of the fresh module's at every offset
+          const f = new PythonModule(m.text);
+          const m2 = new PythonModule(m.text);
+          m2.applyEdit(0, 0, ' ');
+          m2.applyEdit(0, 1, '');
+          for (let o = 0; o <= m.text.length; o += 7) assert.deepEqual(m2.layerAt(o), f.layerAt(o), `offset ${o}`);
           assert.deepEqual(now(m), fresh(m.text));
           assert.deepEqual(m.layersByBlock(), m.wholeLayers());
         },
