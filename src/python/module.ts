@@ -219,9 +219,9 @@ export class BlockAnalysis {
     return this.now!.edges;
   }
 
-  /** Whether an offset (today's) lies in one of its statements. */
-  holds(offset: number): boolean {
-    return this.place.own.some((o) => o.from <= offset && offset <= o.to);
+  /** Whether one of its statements (today's places) overlaps [from, to]. */
+  touches(from: number, to: number): boolean {
+    return this.place.own.some((o) => o.from <= to && from <= o.to);
   }
 }
 
@@ -434,7 +434,21 @@ export class PythonModule {
       return best;
     }
     this.blocks();
-    for (const b of this.current!.blocks) if (b.holds(offset)) for (const l of b.layersNow()) consider(l);
+    // a call the scanner reads in a broken statement may run past Lezer's end of it, never past a
+    // clean line start: the blocks with a statement in the chunk of the offset (or in the chunks
+    // before it back to a clean start) are the ones that may hold it
+    const starts = this.parser.starts;
+    let c = 0;
+    for (let lo = 0, hi = starts.length - 1; lo <= hi;) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= offset) {
+        c = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    while (c > 0 && this.parser.resynced.has(c)) c--;
+    const from = this.chunked ? starts[c] : 0;
+    for (const b of this.current!.blocks) if (b.touches(from, offset)) for (const l of b.layersNow()) consider(l);
     for (const l of this.current!.loose) consider(l);
     return best;
   }
