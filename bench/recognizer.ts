@@ -8,8 +8,9 @@
  * is reported with the figures: on a shared machine every row slows down together.
  */
 import { cpus, loadavg } from 'node:os';
-import { DocumentIndex, recognize, scanPython } from '../src/python/index';
-import { checkDocument, runRules } from '../src/checks/index';
+import { DocumentIndex, PythonModule, recognize, scanPython } from '../src/python/index';
+import { checkDocument } from '../src/checks/index';
+import { ModuleDiagnostics } from '../src/checks/incremental';
 import { maskPython } from '../src/checks/text';
 
 type Row = { name: string; ms: number; baselineMs: number | null; note?: string };
@@ -159,20 +160,22 @@ export async function run(): Promise<Row[]> {
       }
     }) / offsets.length;
   rows.push({ name: 'recognizer: layerAt lookup', ms: lookup, baselineMs: bsearch, note: 'budget 0.05 ms; baseline: line binary search' });
-  // diagnostics: what the editor runs after an edit (rules over the index it keeps), and the one-call API
-  const ruleDoc = new DocumentIndex(text);
+  // diagnostics: what the editor runs after an edit (the checks per block of the module it keeps,
+  // src/checks/incremental.ts), and the one-call API
+  const ruleModule = new PythonModule(text);
+  const ruleChecks = new ModuleDiagnostics(ruleModule);
+  ruleModule.applyEdit(mid, mid, 'x');
+  sink += ruleChecks.diagnostics().length;
   const editorRules = time(10, (i) => {
-    // each run follows an edit, so layers and call objects are built afresh as in the editor
-    if (i % 2 === 0) ruleDoc.applyEdit(mid, mid, 'x');
-    else ruleDoc.applyEdit(mid, mid + 1, '');
-    const scan = { text: ruleDoc.text, rows: ruleDoc.callRows(), imports: [...ruleDoc.imports], rebinds: [...ruleDoc.rebinds] };
-    sink += runRules(scan, [...ruleDoc.layers]).length;
+    if (i % 2 === 0) ruleModule.applyEdit(mid, mid + 1, '');
+    else ruleModule.applyEdit(mid, mid, 'x');
+    sink += ruleChecks.diagnostics().length;
   });
   rows.push({
-    name: 'rules: edit, then layers and runRules (editor)',
+    name: 'rules: edit, then diagnostics (editor)',
     ms: editorRules,
     baselineMs: full,
-    note: 'DocumentIndex kept up to date, 20k lines; baseline: the full scan',
+    note: 'PythonModule and its checks per block kept up to date (a character typed, then removed), 20k lines; baseline: the full scan',
   });
   const check = time(10, () => {
     sink += checkDocument(text).length;
