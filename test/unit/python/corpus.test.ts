@@ -9,7 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { parser } from '@lezer/python';
+import type { Tree } from '@lezer/common';
+import { parsePython } from '../../../src/python/semantic/syntax';
 import { join } from 'node:path';
 import { corpusRoot, loadCreationSites, scoreCorpus, type CorpusScore, type FoundLayer } from './corpus';
 
@@ -187,6 +190,36 @@ describe('creation sites in real model code (torchvision, timm, transformers, Ke
       const recall = d.total === 0 ? 1 : d.found / d.total;
       assert.ok(recall >= (MIN_DIRECT_RECALL[lib] ?? 1), `${lib}: direct calls missed: ${s.missedDirect.slice(0, 10).join(', ')}`);
     }
+  });
+
+  it('every file of the five libraries parses chunk by chunk into the tree a whole parse by Lezer gives', function () {
+    if (!root) {
+      this.skip();
+      return;
+    }
+    // the editor and the command line parse a module one top-level statement at a time
+    // (src/python/semantic/syntax.ts); on valid code that must be the very tree of a whole parse
+    const nodes = (t: Tree) => {
+      const out: string[] = [];
+      const c = t.cursor();
+      do out.push(`${c.name}@${c.from}-${c.to}`);
+      while (c.next());
+      return out.join(' ');
+    };
+    let files = 0;
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.py')) {
+          const text = readFileSync(p, 'utf8');
+          assert.ok(nodes(parsePython(text)) === nodes(parser.parse(text)), p);
+          files++;
+        }
+      }
+    };
+    for (const [lib, l] of Object.entries(fixture.libraries)) walk(join(root, `${lib}-${l.version}`));
+    assert.ok(files > 3000, `files: ${files}`);
   });
 
   after(function () {
