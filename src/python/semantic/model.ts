@@ -620,15 +620,18 @@ export class ModuleModel {
   }
 
   private touched(slot: object): void {
+    // (a reader still to run in this round reads the grown slot then: it need not run again)
     if (slot === BASES) {
       // a class's bases changed: any lookup may change
-      this.dirty.add(this.module);
-      for (const f of this.funcs) this.dirty.add(f);
+      if (!this.pending.has(this.module)) this.dirty.add(this.module);
+      for (const f of this.funcs) if (!this.pending.has(f)) this.dirty.add(f);
       return;
     }
     const r = this.readers.get(slot);
-    if (r) for (const u of r) this.dirty.add(u);
+    if (r) for (const u of r) if (!this.pending.has(u)) this.dirty.add(u);
   }
+  /** Units of the current round not yet evaluated in it. */
+  private pending = new Set<Scope>();
 
   private run(): void {
     this.dirty = new Set<Scope>([this.module, ...this.funcs]);
@@ -636,9 +639,18 @@ export class ModuleModel {
       this.passes = round + 1;
       const work = this.dirty;
       this.dirty = new Set();
-      if (work.has(this.module)) this.execUnit(this.module);
-      for (const f of this.funcs) if (work.has(f)) this.execUnit(f);
+      this.pending = new Set(work);
+      if (work.has(this.module)) {
+        this.pending.delete(this.module);
+        this.execUnit(this.module);
+      }
+      for (const f of this.funcs)
+        if (work.has(f)) {
+          this.pending.delete(f);
+          this.execUnit(f);
+        }
     }
+    this.pending.clear();
     this.sites = new Map();
     for (const m of this.unitSites.values()) for (const [k, v] of m) this.sites.set(k, v);
     this.shadowed.clear();
