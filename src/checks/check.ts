@@ -12,7 +12,7 @@
  */
 import type { OpKind } from '../python/semantic/flow';
 import type { CallArgument, Range, ResolvedLayer, ScannedCall, EffectiveArgument } from '../python/types';
-import type { NormClassSpec, ParamRoles, PyValue } from '../frameworks/types';
+import type { ParamRoles, PyValue } from '../frameworks/types';
 import type { NormDiagnostic, QuickFix, RuleInfo, Severity, TextEdit } from './types';
 import { intValue, type ProducerCall, type RuleContext } from './context';
 
@@ -23,9 +23,10 @@ export interface DiagnosticCheck extends RuleInfo {
    * Set on checks that read the file beyond a layer's own top-level statements (uses of its name
    * anywhere, a `.train()` somewhere): the editor runs them over the whole module, with the
    * layers this selects (the check reports on no other). The others report on a layer from what
-   * lies in the statements connected to it (./incremental.ts runs them per block).
+   * lies in the statements connected to it (./incremental.ts runs them per block). Decided from
+   * the layer's class and arguments only (it is asked before layers are moved to today's places).
    */
-  moduleScope?: (spec: NormClassSpec) => boolean;
+  moduleScope?: (layer: ResolvedLayer) => boolean;
 }
 
 export interface NoteCheck {

@@ -24,7 +24,7 @@ export const flaxUseRunningAverage: DiagnosticCheck = {
   code: 'flax-use-running-average',
   severity: 'error',
   // calls of the layer anywhere in its class or below it, and `.eval()`/`.train()` anywhere in the file
-  moduleScope: (spec) => spec.kind === 'batch_norm' && spec.form === 'module' && (spec.framework === 'flax_linen' || spec.framework === 'flax_nnx'),
+  moduleScope: ({ spec }) => spec.kind === 'batch_norm' && spec.form === 'module' && (spec.framework === 'flax_linen' || spec.framework === 'flax_nnx'),
   title: 'Flax BatchNorm without use_running_average on any path',
   explanation:
     "Flax's BatchNorm needs to know whether to normalize with the batch's statistics (training) or the stored " +

@@ -60,7 +60,7 @@ export const frozenBnRunningStats: DiagnosticCheck = {
   code: 'frozen-bn-running-stats',
   severity: 'warning',
   // uses of the layer's name and a `.train()` anywhere in the file
-  moduleScope: (spec) => spec.framework === 'pytorch' && spec.kind === 'batch_norm' && spec.form === 'module',
+  moduleScope: ({ spec }) => spec.framework === 'pytorch' && spec.kind === 'batch_norm' && spec.form === 'module',
   title: 'Frozen BatchNorm parameters, running statistics still updating',
   explanation:
     "requires_grad=False freezes a BatchNorm's γ and β, not its running statistics: whenever the module is in " +

@@ -131,7 +131,7 @@ export class ModuleDiagnostics {
     for (const rule of MODULE_RULES) {
       const wanted = rule.moduleScope!;
       const holders = blocks.filter((b) => b.builds(wanted));
-      if (!holders.length && !loose.some((l) => wanted(l.spec))) continue;
+      if (!holders.length && !loose.some(wanted)) continue;
       let layers: ResolvedLayer[] | null = null;
       const ctx = buildContext(
         scanOf(rows, () => []),
@@ -140,7 +140,7 @@ export class ModuleDiagnostics {
       );
       Object.defineProperty(ctx, 'layers', {
         get: () =>
-          (layers ??= [...loose.filter((l) => wanted(l.spec)), ...holders.flatMap((b) => b.layersOf(wanted))].sort(
+          (layers ??= [...loose.filter(wanted), ...holders.flatMap((b) => b.layersOf(wanted))].sort(
             (a, b) => a.call.range.startOffset - b.call.range.startOffset,
           )),
       });

@@ -1,5 +1,6 @@
 /** instancenorm-affine-default: `.weight`/`.bias` used on an InstanceNorm that has none by default. */
 import type { RuleContext } from './context';
+import type { ResolvedLayer } from '../python/types';
 import { diagnostic, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 /** Every `name.weight` / `name.bias` read or written outside strings and comments: name -> first attribute. */
@@ -54,11 +55,18 @@ function usesIn(text: string): Map<string, string> {
   return uses;
 }
 
+/** An InstanceNorm left without scale and shift by default (the only layers this check reports on). */
+function affineOffByDefault(layer: ResolvedLayer): boolean {
+  if (layer.spec.kind !== 'instance_norm') return false;
+  const ab = role(layer, 'affine');
+  return !!ab && ab.effective.isDefault && ab.effective.value === false;
+}
+
 export const instanceAffine: DiagnosticCheck = {
   code: 'instancenorm-affine-default',
   severity: 'info',
   // `.weight`/`.bias` of the layer's name anywhere in the file; reported once per file
-  moduleScope: (spec) => spec.kind === 'instance_norm',
+  moduleScope: affineOffByDefault,
   title: 'InstanceNorm without learnable scale and shift by default',
   explanation:
     "PyTorch's InstanceNorm1d/2d/3d (and MLX's InstanceNorm) default to affine=False: they have no weight and no " +
@@ -69,9 +77,8 @@ export const instanceAffine: DiagnosticCheck = {
     // (no `.weight` or `.bias` read anywhere: nothing to report, whatever the layers)
     if (parameterUses(ctx).size === 0) return [];
     for (const layer of ctx.layers) {
-      if (layer.spec.kind !== 'instance_norm') continue;
-      const ab = role(layer, 'affine');
-      if (!ab || !ab.effective.isDefault || ab.effective.value !== false) continue;
+      if (!affineOffByDefault(layer)) continue;
+      const ab = role(layer, 'affine')!;
       const target = ctx.assignmentTarget(layer.call);
       if (!target) continue;
       const used = parameterUses(ctx).get(target);

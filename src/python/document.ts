@@ -318,15 +318,15 @@ export class DocumentIndex {
   /** Every call as rows, objects built only for the rows asked for (valid until the next edit). */
   callRows(): CallRows {
     if (this.rowsView) return this.rowsView;
-    this.moveGap(this.table.n);
+    // (rows past the last edit keep its shift pending: applying it to all of them here would cost
+    // a pass over every row after the edit, twice per keystroke)
     const t = this.table;
-    const c = t.c;
     const flags = C_FLAGS;
     this.rowsView = {
       count: t.n,
-      start: (k) => c[k * CS + C_START],
-      end: (k) => c[k * CS + C_END],
-      complete: (k) => (c[k * CS + flags] & F_COMPLETE) !== 0,
+      start: (k) => this.rowStart(k),
+      end: (k) => this.rowEnd(k),
+      complete: (k) => (t.c[k * CS + flags] & F_COMPLETE) !== 0,
       callee: (k) => t.callee[k],
       call: (k) => this.callOfRow(k),
     };
@@ -339,15 +339,14 @@ export class DocumentIndex {
    * spans with the same shape and the same text were scanned the same way.
    */
   callShape(from: number, to: number): string {
-    this.moveGap(this.table.n);
     const t = this.table;
     const c = t.c;
     const k0 = this.lowerBoundRow(from);
     let shape = '';
-    for (let k = k0; k < t.n && c[k * CS + C_START] < to; k++) {
+    for (let k = k0; k < t.n && this.rowStart(k) < to; k++) {
       const o = k * CS;
-      const parent = c[o + C_FLAGS] & F_HAS_PARENT ? c[o + C_PARENT] - k0 : 'n';
-      shape += `${c[o + C_START] - from},${c[o + C_END] - from},${c[o + C_FLAGS]},${parent},${c[o + C_ARG_COUNT]},${t.target[k] ?? ''};`;
+      const parent = c[o + C_FLAGS] & F_HAS_PARENT ? c[o + C_PARENT] + (k >= this.gapRow ? this.pDc : 0) - k0 : 'n';
+      shape += `${this.rowStart(k) - from},${this.rowEnd(k) - from},${c[o + C_FLAGS]},${parent},${c[o + C_ARG_COUNT]},${t.target[k] ?? ''};`;
     }
     return shape;
   }
@@ -395,7 +394,6 @@ export class DocumentIndex {
 
   /** The call rows starting in [from, to): [first, end). */
   rowsIn(from: number, to: number): [number, number] {
-    this.moveGap(this.table.n);
     return [this.lowerBoundRow(from), this.lowerBoundRow(to)];
   }
 

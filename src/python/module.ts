@@ -169,10 +169,13 @@ export class BlockAnalysis {
     return this.place.own;
   }
 
-  /** Whether some of its layers build a class `wanted` selects. */
-  builds(wanted: (spec: ResolvedLayer['spec']) => boolean): boolean {
-    return this.layers.some((l) => wanted(l.spec));
+  /** Whether some of its layers are ones `wanted` selects (from their class and arguments: asked of them unmoved). */
+  builds(wanted: (layer: ResolvedLayer) => boolean): boolean {
+    let b = this.buildsCache.get(wanted);
+    if (b === undefined) this.buildsCache.set(wanted, (b = this.layers.some(wanted)));
+    return b;
   }
+  private readonly buildsCache = new Map<(layer: ResolvedLayer) => boolean, boolean>();
 
   /** Puts it at its statements' new places. */
   moveTo(place: BlockPlace): void {
@@ -194,10 +197,10 @@ export class BlockAnalysis {
   }
 
   /** Its layers that build a class `wanted` selects, at today's places (only those are moved). */
-  layersOf(wanted: (spec: ResolvedLayer['spec']) => boolean): ResolvedLayer[] {
-    if (!this.moved || this.now) return this.layersNow().filter((l) => wanted(l.spec));
+  layersOf(wanted: (layer: ResolvedLayer) => boolean): ResolvedLayer[] {
+    if (!this.moved || this.now) return this.layersNow().filter(wanted);
     const m = this.move(this.base, this.place);
-    return this.layers.filter((l) => wanted(l.spec)).map((l) => moveFound(l, m, m.rows(l.call.range.startOffset)));
+    return this.layers.filter(wanted).map((l) => moveFound(l, m, m.rows(l.call.range.startOffset)));
   }
 
   /** Its layers at today's places. */
