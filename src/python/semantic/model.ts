@@ -622,9 +622,9 @@ export class ModuleModel {
   private touched(slot: object): void {
     // (a reader still to run in this round reads the grown slot then: it need not run again)
     if (slot === BASES) {
-      // a class's bases changed: any lookup may change
-      if (!this.pending.has(this.module)) this.dirty.add(this.module);
-      for (const f of this.funcs) if (!this.pending.has(f)) this.dirty.add(f);
+      // a class's bases changed: any lookup may change (every unit is queued once the unit ends:
+      // a module defines many classes)
+      this.basesTouched = true;
       return;
     }
     const r = this.readers.get(slot);
@@ -632,6 +632,7 @@ export class ModuleModel {
   }
   /** Units of the current round not yet evaluated in it. */
   private pending = new Set<Scope>();
+  private basesTouched = false;
 
   private run(): void {
     this.dirty = new Set<Scope>([this.module, ...this.funcs]);
@@ -669,6 +670,10 @@ export class ModuleModel {
       const env: Env = { scope: this.module, vars: new Map(), extra: null, terminated: false, parent: null };
       this.execBlock(this.topStatements(), env);
     } else if (u.kind === 'func') this.execFunction(u);
+    if (this.basesTouched) {
+      this.basesTouched = false;
+      for (const x of [this.module, ...this.funcs]) if (!this.pending.has(x)) this.dirty.add(x);
+    }
   }
 
   private execFunction(f: FuncDef): void {
