@@ -15,7 +15,7 @@
 import { DocumentIndex } from './document';
 import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
 import { BlockCache, type Block, type Item } from './semantic/blocks';
-import { ChunkedParser, chunkStarts, endsInString, type Tree } from './semantic/syntax';
+import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
@@ -801,6 +801,17 @@ export class PythonModule {
     }
     const entries: Entry[] = [];
     const next = settle.next;
+    // top-level nodes of this tree by offset (a large block looks up each of its statements)
+    let topAt: Map<number, SyntaxNode> | null = null;
+    const nodeAt = (from: number) => {
+      if (!topAt) {
+        topAt = new Map();
+        for (let c = tree.topNode.firstChild; c; c = c.nextSibling) if (c.to > c.from && !topAt.has(c.from)) topAt.set(c.from, c);
+      }
+      return topAt.get(from);
+    };
+    let dirtyItems = 0;
+    for (const e of dirty) dirtyItems += last.entries[e].block.items.length;
     for (let e = 0; e < last.entries.length; e++) {
       const old = last.entries[e];
       const b = old.block;
@@ -810,7 +821,7 @@ export class PythonModule {
         const swap = (it: Item) => {
           const r = replaced.get(it);
           if (r) return r;
-          const c = tree.topNode.childAfter(it.from);
+          const c = dirtyItems > 64 ? nodeAt(it.from) : tree.topNode.childAfter(it.from);
           if (c && c.from === it.from) it.node = c;
           return it;
         };

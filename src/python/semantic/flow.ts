@@ -295,9 +295,17 @@ export class FlowModel implements FlowEdges {
 
   /** Whether an offset lies in the statements this model reports on. */
   private within(at: number): boolean {
-    if (!this.items) return true;
-    for (const it of this.items) if (it.from <= at && at < it.to) return true;
-    return false;
+    const items = this.items;
+    if (!items) return true;
+    // (in text order: the last statement starting at or before `at`)
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid].from <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && at < items[lo - 1].to;
   }
 
   /** Every edge of the module: in its functions, its top-level code and its Sequential containers. */

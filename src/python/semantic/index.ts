@@ -93,13 +93,16 @@ function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | 
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
   for (const site of model.sites.values()) {
+    // (most calls build no norm: their call objects are not built)
+    const candidates = resolver.candidates(site.callee, site.args);
+    if (!candidates.length) continue;
     const calleeEnd = site.node.firstChild!.to;
     // the scanner's call when it is this one (same callee); otherwise (a subscript or call result
     // as callee: `NORM2FN[kind](dim)`) one built from the syntax tree
     let call = callAt(site.node.from);
     if (!call || call.calleeRange.endOffset !== calleeEnd) call = resolver.callFromSyntax(site.node) ?? undefined;
     if (!call) continue;
-    const layer = resolver.layer(call, site.callee, site.args);
+    const layer = resolver.layer(call, site.callee, site.args, candidates);
     if (layer) layers.push(layer);
   }
   layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);

@@ -398,8 +398,7 @@ export class LayerResolver {
   }
 
   /** The layer a call site builds, or null. */
-  layer(site: ScannedCall, callee: readonly Value[], args: readonly BoundArg[]): ResolvedLayer | null {
-    const all = this.candidates(callee, args);
+  layer(site: ScannedCall, callee: readonly Value[], args: readonly BoundArg[], all = this.candidates(callee, args)): ResolvedLayer | null {
     if (all.length === 0) return null;
     // the call may also build something that is not a norm (NoNorm from a registry, nn.Identity
     // passed as norm_layer): the line is not listed as a norm
