@@ -256,7 +256,29 @@ function itemInfo(n: SyntaxNode, text: string): ItemInfo {
   if (!isImport) moduleBinds(n, text, binds);
   // `global x` / `nonlocal x` anywhere (inside a def too) may bind x in the module
   for (const m of src.matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) binds.add(w);
-  return { id: nextInfo++, words: [...words], identifiers: [...new Set(src.match(WORD) ?? [])], binds: [...binds], isImport, barrier: !isImport && ends(n) };
+  return { id: nextInfo++, words: [...words], identifiers: referenceWords(src), binds: [...binds], isImport, barrier: !isImport && ends(n) };
+}
+
+/**
+ * The words of a statement that may name something through the module's bindings, once each:
+ * every word but those written only as an attribute (`self.eps`, after a dot) or before a single
+ * `=` (a keyword argument, a parameter's default, an assignment's target), which no binding
+ * resolves. (A typed `eps = ...` at top level must not key again every block passing `eps=`.)
+ */
+function referenceWords(src: string): string[] {
+  const out = new Set<string>();
+  for (const m of src.matchAll(WORD)) {
+    const w = m[0];
+    if (out.has(w)) continue;
+    let b = m.index! - 1;
+    while (b >= 0 && (src.charCodeAt(b) === 32 || src.charCodeAt(b) === 9)) b--;
+    if (b >= 0 && src.charCodeAt(b) === 46) continue;
+    let a = m.index! + w.length;
+    while (a < src.length && (src.charCodeAt(a) === 32 || src.charCodeAt(a) === 9)) a++;
+    if (src.charCodeAt(a) === 61 && src.charCodeAt(a + 1) !== 61) continue;
+    out.add(w);
+  }
+  return [...out];
 }
 
 /** Item infos by statement text, kept across edits (bounded: cleared past a size). */

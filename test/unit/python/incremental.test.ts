@@ -333,6 +333,24 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.ok(m.stats.moved >= 1, JSON.stringify(m.stats));
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
   });
+
+  it('a name bound at top level keys again only the blocks that may read it (not those passing it as a keyword or an attribute)', () => {
+    const cls = (k: number, body: string) => `class C${k}(nn.Module):\n    def __init__(self):\n        ${body}\n`;
+    const text =
+      'import torch.nn as nn\n' +
+      cls(1, 'self.a = nn.BatchNorm2d(8, eps=1e-3)') +
+      cls(2, 'self.eps = 1e-3\n        self.b = nn.LayerNorm(8, eps=self.eps)') +
+      cls(3, 'self.c = nn.GroupNorm(2, 8, eps=eps)') +
+      cls(4, 'self.d = nn.InstanceNorm2d(8)');
+    const m = new PythonModule(text);
+    void m.layersByBlock();
+    // `eps = 1e-5` typed at the end binds eps at module level: only C3 reads the name eps
+    m.applyEdit(m.text.length, m.text.length, 'eps = 1e-5\n');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    // (C3 and the new statement share the name: one block)
+    assert.equal(m.stats.analyzed, 1, JSON.stringify(m.stats));
+    assert.equal(m.stats.reused, 3, JSON.stringify(m.stats));
+  });
 });
 
 describe('python module: a long stream of editing on a large model file', () => {
