@@ -112,7 +112,12 @@ export async function main(argv: string[]): Promise<number> {
 if (!isMainThread && workerData && typeof workerData === 'object' && INSPECT_WORKER in workerData) {
   // a worker thread of `normlens inspect` (this same script)
   void runInspectWorker();
-} else
+} else {
+  // output piped into a reader that stopped early (`| head`): stop quietly, as other tools do
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -122,3 +127,4 @@ if (!isMainThread && workerData && typeof workerData === 'object' && INSPECT_WOR
       process.exitCode = 2;
     },
   );
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -187,6 +187,29 @@ describe('normlens inspect: threads and calls between files', () => {
           ['pkg/__init__.py', 'pkg/m0.py', 'pkg/m1.py', 'pkg/m2.py', 'pkg/m3.py', 'pkg/m4.py', 'pkg/m5.py', 'pkg/mlp.py'],
         );
       }
+    }
+  });
+});
+
+describe('normlens inspect: output into a pipe closed early', () => {
+  const cli = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  it('stops quietly when the reader goes away (`| head -1`), with no stack trace', async function () {
+    if (!existsSync(cli)) this.skip(); // why: runs the built CLI
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'normlens-pipe-'));
+    try {
+      for (let i = 0; i < 40; i++) writeFileSync(path.join(dir, `m${i}.py`), 'import torch.nn as nn\n' + 'x = nn.BatchNorm2d(8)\n'.repeat(200));
+      const child = spawn(process.execPath, [cli, 'inspect', '--jobs', '1', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      // read the first chunk, then close the pipe as `head -1` does
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.stdout.destroy();
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
