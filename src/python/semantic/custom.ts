@@ -10,7 +10,7 @@
 import { findByQualifiedName } from '../../frameworks/index';
 import type { FrameworkId, LayerKind, NormClassSpec } from '../../frameworks/types';
 import { MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
-import { children, dottedName, operands, type SyntaxNode } from './syntax';
+import { argList, children, dottedName, operands, type SyntaxNode } from './syntax';
 
 export interface CustomNorm {
   kind: LayerKind;
@@ -138,9 +138,10 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
           const m = text.slice(last.from, last.to);
           ops.methods.add(m);
           if (m === 'mean' || m === 'var' || m === 'std') {
-            const args = children(n).find((c) => c.name === 'ArgList');
-            const first = args ? operands(args)[0] : undefined;
-            if (first) ops.meanAxes.push(text.slice(first.from, first.to).replace(/^dim\s*=\s*|^axis\s*=\s*/, ''));
+            // the axis: `dim=`/`axis=` wherever it is written, else the first positional argument
+            const args = argList(children(n).find((c) => c.name === 'ArgList') ?? null, text);
+            const axis = args.find((a) => a.name === 'dim' || a.name === 'axis') ?? args.find((a) => !a.name && !a.star);
+            if (axis?.value) ops.meanAxes.push(text.slice(axis.value.from, axis.value.to));
           }
           if (m === 'pow') {
             // x.pow(2), torch.pow(x, 2): a square; torch.pow(v, -0.5): a reciprocal root

@@ -167,6 +167,25 @@ describe('semantic model: layers the code never names', () => {
     assert.ok(lines.includes(27), 'the BatchNorm inside ConvNorm is found where it is built');
   });
 
+  it("a custom norm's reduction axis is read from `dim=`/`axis=` wherever written, not from the keyword's name", () => {
+    const rms = (mean: string) =>
+      [
+        'import torch',
+        'import torch.nn as nn',
+        'class A(nn.Module):',
+        '    def __init__(self, dim, eps=1e-6):',
+        '        super().__init__()',
+        '        self.eps = eps',
+        '        self.weight = nn.Parameter(torch.ones(dim))',
+        '    def forward(self, x):',
+        `        return x * torch.rsqrt(x.pow(2).mean(${mean}) + self.eps) * self.weight`,
+        'a = A(64)',
+      ].join('\n');
+    assert.match(at(rms('dim=-1, keepdim=True'), 10).origin?.computes ?? '', /rsqrt of mean square over the last dim$/);
+    assert.match(at(rms('keepdim=True, dim=1'), 10).origin?.computes ?? '', /rsqrt of mean square over dim 1$/);
+    assert.match(at(rms('1, keepdim=True'), 10).origin?.computes ?? '', /rsqrt of mean square over dim 1$/);
+  });
+
   it('Flax compact modules with a norm partial as a field, Keras functions with a norm parameter', () => {
     const flax = [
       'import flax.linen as nn',
