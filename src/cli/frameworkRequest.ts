@@ -205,6 +205,11 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
     callIn === undefined || callIn === null ? {} : isPlainObject(callIn) ? callIn : bad('"call" must be an object of call-time arguments');
   const callParams = spec.callParams ?? [];
   for (const k of Object.keys(call)) {
+    // Keras's Layer.__call__ takes `training` for every layer and passes it on only where call() has it
+    if (k === 'training' && (spec.framework === 'keras' || spec.framework === 'tf_keras') && !callParams.some((c) => c.name === k)) {
+      if (typeof call[k] !== 'boolean') bad(`call.training must be true or false, got ${JSON.stringify(call[k])}`);
+      continue;
+    }
     if (!callParams.some((c) => c.name === k)) {
       bad(
         callParams.length
@@ -231,6 +236,10 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
     agree(on === spec.modeArg.trainWhen ? 'train' : 'eval', `${ctorName}=${pyBool(on)}`);
   }
   if (!mode) {
+    // a layer that keeps no running statistics computes the same in both modes (LayerNorm, GroupNorm,
+    // RMSNorm, an InstanceNorm without track_running_stats): nothing to choose
+    const track = spec.roles.trackRunningStats;
+    if (spec.kind !== 'batch_norm' && !(track && kwargs[track] === true)) return 'train';
     const how = [
       '"mode": "train" or "eval"',
       ...callParams

@@ -225,6 +225,35 @@ describe("normlens compute in other frameworks' terms", () => {
     );
   });
 
+  it('a layer without running statistics needs no mode; Keras layers take call.training as Keras does', () => {
+    const x = { shape: [2, 2], data: [1, 3, 2, 6] };
+    // LayerNorm over 2 values a < b: (∓(b − a)/2) / √((b − a)²/4 + ε)
+    const ln = (a: number, b: number, eps: number) => [-1, 1].map((s) => (s * (b - a)) / 2 / Math.sqrt(((b - a) / 2) ** 2 + eps));
+    const torchLn = answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: [2] }, input: x });
+    assert.equal(torchLn.code, 0);
+    assert.ok(maxDiff(torchLn.output.data, [...ln(1, 3, 1e-5), ...ln(2, 6, 1e-5)]) < 1e-6);
+    assert.equal(answer({ layer: 'torch.nn.GroupNorm', kwargs: { num_groups: 1, num_channels: 2 }, input: x }).code, 0);
+    assert.equal(answer({ layer: 'torch.nn.InstanceNorm1d', kwargs: { num_features: 2 }, input: { shape: [1, 2, 2], data: x.data } }).code, 0);
+    // running statistics kept: the mode still decides
+    assert.match(
+      answer({ layer: 'torch.nn.InstanceNorm1d', kwargs: { num_features: 2, track_running_stats: true }, input: { shape: [1, 2, 2], data: x.data } }).error
+        .message,
+      /is needed to choose batch or running statistics/,
+    );
+    assert.match(
+      answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, input: x }).error.message,
+      /is needed to choose batch or running statistics/,
+    );
+    // keras.layers.LayerNormalization()(x, training=True) is valid Keras (Layer.__call__ takes it for every layer)
+    const keras = answer({ layer: 'keras.layers.LayerNormalization', call: { training: true }, input: x });
+    assert.equal(keras.code, 0);
+    assert.ok(maxDiff(keras.output.data, [...ln(1, 3, 1e-3), ...ln(2, 6, 1e-3)]) < 1e-6);
+    assert.match(
+      answer({ layer: 'keras.layers.LayerNormalization', call: { training: 'yes' }, input: x }).error.message,
+      /call\.training must be true or false/,
+    );
+  });
+
   it('Flax linen BatchNorm picks the mode from use_running_average', () => {
     const req = { layer: 'flax.linen.BatchNorm', kwargs: { use_running_average: true }, input: { shape: [2, 2], data: [1, 2, 3, 4] } };
     const r = JSON.parse(compute(JSON.stringify(req)).output);

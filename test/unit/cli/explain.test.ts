@@ -102,7 +102,7 @@ describe('normlens explain', () => {
 
   it('README shows its output as it is', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const m = /```console\n\$ normlens explain (\S+)\n([\s\S]*?)```/.exec(readme);
+    const m = /```console\n\$ node dist\/cli\.js explain (\S+)\n([\s\S]*?)```/.exec(readme);
     assert.ok(m, 'an example in README');
     const r = await explain([m[1]]);
     assert.equal(r.code, 0);
