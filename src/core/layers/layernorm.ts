@@ -11,6 +11,10 @@ export const FLOAT32_EPS = 1.1920928955078125e-7;
 
 /** Rows and row length of the [*, normalized_shape] view, with PyTorch's message on mismatch. */
 export function normalizedRows(normalizedShape: readonly number[], shape: readonly number[]): { rows: number; cols: number } {
+  if (normalizedShape.length === 0) {
+    // (torch builds LayerNorm([]) and RMSNorm([]); their forward refuses)
+    throw runtimeError('Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []');
+  }
   const cols = checkShape(normalizedShape, 'normalized_shape');
   const k = normalizedShape.length;
   const fits = shape.length >= k && normalizedShape.every((d, i) => shape[shape.length - k + i] === d);

@@ -117,6 +117,20 @@ describe('runLayer input checks', () => {
     assert.throws(() => runLayer({ spec: bn, mode: 'train', input: x, state }), isError('InputError', /num_batches_tracked/));
   });
 
+  it("an empty normalized_shape is refused at the forward, with torch 2.13's words (LayerNorm and RMSNorm)", () => {
+    for (const spec of [
+      { kind: 'layer_norm', normalizedShape: [], eps: 1e-5, hasWeight: true, hasBias: true },
+      { kind: 'rms_norm', normalizedShape: [], eps: null, hasWeight: true },
+    ] as CoreLayerSpec[])
+      assert.throws(
+        () => runLayer({ spec, mode: 'train', input: new Tensor([2], [5, 6]) }),
+        isError(
+          'RuntimeError',
+          /^Expected normalized_shape to be at least 1-dimensional, i\.e\., containing at least one element, but got normalized_shape = \[\]$/,
+        ),
+      );
+  });
+
   it('RMSNorm uses PyTorch LayerNorm wording for a shape mismatch and eps=None is float32 epsilon', () => {
     const rms: CoreLayerSpec = { kind: 'rms_norm', normalizedShape: [3], eps: null, hasWeight: false };
     assert.throws(
