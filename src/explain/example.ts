@@ -97,7 +97,13 @@ export function workedExample(core: CoreLayerSpec, rank: number, seed: number, m
   if ('error' in setup) return setup;
   const { spec, shape } = setup;
   const input = seededSample(shape, seed);
-  const result = runLayer({ spec, mode: 'train', input, params: defaultParams(spec, shape), state: defaultState(spec, shape) });
+  let result: ReturnType<typeof runLayer>;
+  try {
+    result = runLayer({ spec, mode: 'train', input, params: defaultParams(spec, shape), state: defaultState(spec, shape) });
+  } catch (e) {
+    // the framework's own refusal at the forward (LayerNorm([]) builds, its forward raises)
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
   const stats = result.stats;
   if (!stats) return { error: 'the core returned no statistics' };
   const { index } = statGroupIndex(spec, shape);

@@ -248,6 +248,17 @@ describe('explain/compactHover', () => {
   });
 });
 
+describe('explain/compactHover: a layer whose forward the framework refuses', () => {
+  it('LayerNorm([]) and RMSNorm([]) build in torch but raise at the forward: the card says so instead of an example', () => {
+    const src = `${TORCH}a = nn.LayerNorm([])\nb = nn.RMSNorm([])\n`;
+    for (const text of ['nn.LayerNorm([])', 'nn.RMSNorm([])']) {
+      const { hover } = at(src, text);
+      assert.match(hover.markdown, /\*\*Example\*\* none: Expected normalized\\_shape to be at least 1-dimensional/);
+      assert.ok(!/\by -?\d/.test(hover.markdown), 'no numbers shown');
+    }
+  });
+});
+
 describe('explain/compactHover: no invented sizes, few paragraphs', () => {
   it('a Keras or Flax GroupNorm sized from its input states no channel count', () => {
     for (const f of ['keras_model.py', 'flax_model.py']) {
