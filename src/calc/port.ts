@@ -59,6 +59,23 @@ function rolesOf(spec: NormClassSpec, values: Record<string, PyValue>, shape: nu
   if (!core) return { error: `${spec.id} cannot be computed, so it cannot be ported` };
   if ('error' in core) return { error: core.error };
   if (core.kind === 'local_response_norm') return [];
+  // the layer must take an input of this shape (a port sized by another input would be wrong)
+  const rank = shape.length;
+  const at = (axis: number) => shape[((axis % rank) + rank) % rank];
+  const dims = `[${shape.join(', ')}]`;
+  if (
+    (core.kind === 'batch_norm' || (core.kind === 'instance_norm' && rank === (core.batchedRank ?? rank))) &&
+    core.numFeatures !== null &&
+    at(core.channelAxis) !== core.numFeatures
+  )
+    return { error: `inputShape ${dims} has ${at(core.channelAxis)} channels but ${spec.name} has ${core.numFeatures} features` };
+  if (core.kind === 'group_norm' && at(core.channelAxis) !== core.numChannels)
+    return { error: `inputShape ${dims} has ${at(core.channelAxis)} channels but ${spec.name} has ${core.numChannels}` };
+  if (core.kind === 'layer_norm' || core.kind === 'rms_norm') {
+    const ns = core.normalizedShape;
+    if (ns.length > rank || ns.some((d, i) => shape[rank - ns.length + i] !== d))
+      return { error: `inputShape ${dims} does not end in the normalized shape [${ns.join(', ')}] of ${spec.name}` };
+  }
   const out: TensorMove['role'][] = [];
   if (core.hasWeight) out.push('weight');
   if (core.kind !== 'rms_norm' && core.hasBias) out.push('bias');

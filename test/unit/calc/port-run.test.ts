@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { PORT_FRAMEWORKS, portLayer, portableClasses, type PortPlan } from '../../../src/calc/port';
 import { port } from '../../../src/cli/port';
 import { frameworkInfo } from '../../../src/frameworks/index';
-import type { NormClassSpec, PyValue } from '../../../src/frameworks/types';
+import type { FrameworkId, NormClassSpec, PyValue } from '../../../src/frameworks/types';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
@@ -69,6 +69,26 @@ describe('normlens port: the plan', () => {
       (portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4 }, to: 'keras', inputShape: [2, 4, 3, 3] }) as { error: string }).error,
       /Keras 3 has no instance norm layer/,
     );
+  });
+
+  it('refuses an input shape the source layer cannot take (the plan would be sized by the wrong channels)', () => {
+    const err = (layer: string, kwargs: Record<string, PyValue>, to: FrameworkId, inputShape: number[]) =>
+      (portLayer({ layer, kwargs, to, inputShape }) as { error?: string }).error;
+    assert.equal(
+      err('torch.nn.BatchNorm2d', { num_features: 64 }, 'keras', [2, 32, 4, 4]),
+      'inputShape [2, 32, 4, 4] has 32 channels but BatchNorm2d has 64 features',
+    );
+    assert.equal(
+      err('torch.nn.GroupNorm', { num_groups: 2, num_channels: 8 }, 'flax_linen', [2, 6, 4]),
+      'inputShape [2, 6, 4] has 6 channels but GroupNorm has 8',
+    );
+    assert.equal(
+      err('torch.nn.LayerNorm', { normalized_shape: [8] }, 'keras', [2, 3, 7]),
+      'inputShape [2, 3, 7] does not end in the normalized shape [8] of LayerNorm',
+    );
+    // channels last in Keras: axis -1
+    assert.equal(err('keras.layers.BatchNormalization', {}, 'pytorch', [2, 4, 4, 16]), undefined);
+    assert.equal(err('torch.nn.BatchNorm2d', { num_features: 64 }, 'keras', [2, 64, 4, 4]), undefined);
   });
 });
 
