@@ -135,12 +135,18 @@ export function num(v: PyValue | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** The diagnostics about this layer: on its call, or pointing at it from elsewhere (`about`). */
+/** The diagnostics about this layer: on its call, pointing at it from elsewhere (`about`), or on an argument it takes from elsewhere (a partial's keyword). */
 export function diagnosticsFor(layer: ResolvedLayer, diagnostics: readonly NormDiagnostic[]): NormDiagnostic[] {
   const r = layer.call.range;
+  // arguments written elsewhere (in the partial the layer is built from): a finding on one of them
+  // holds for this layer too
+  const elsewhere = Object.values(layer.effective)
+    .map((e) => e.range)
+    .filter((x): x is NonNullable<typeof x> => !!x && (x.startOffset < r.startOffset || x.endOffset > r.endOffset));
   return diagnostics.filter((d) => {
     if ((d.cell ?? undefined) !== (layer.cell ?? undefined)) return false;
     const at = d.about ?? d.range;
-    return at.startOffset >= r.startOffset && at.endOffset <= r.endOffset;
+    if (at.startOffset >= r.startOffset && at.endOffset <= r.endOffset) return true;
+    return !d.about && elsewhere.some((x) => x.startOffset === d.range.startOffset && x.endOffset === d.range.endOffset);
   });
 }

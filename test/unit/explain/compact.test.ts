@@ -248,6 +248,16 @@ describe('explain/compactHover', () => {
   });
 });
 
+describe('explain/compactHover: a layer built from a partial', () => {
+  it("shows the finding on the partial's keyword, which holds for every layer built from it", () => {
+    const src = `${TORCH}import functools\nNorm2d = functools.partial(nn.BatchNorm2d, eps=1e-3, momentum=0.9)\nclass B(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.n = Norm2d(c)\n        self.m = nn.BatchNorm2d(c)\n`;
+    const { hover } = at(src, 'Norm2d(c)');
+    assert.match(hover.markdown, /\*\*Warning:\*\* [^\n]*momentum=0\.1/);
+    // a layer that does not take it has no such line
+    assert.doesNotMatch(at(src, 'nn.BatchNorm2d(c)').hover.markdown, /Warning/);
+  });
+});
+
 describe('explain/compactHover: a layer whose forward the framework refuses', () => {
   it('LayerNorm([]) and RMSNorm([]) build in torch but raise at the forward: the card says so instead of an example', () => {
     const src = `${TORCH}a = nn.LayerNorm([])\nb = nn.RMSNorm([])\n`;
