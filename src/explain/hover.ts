@@ -26,6 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
+import { parameterCount, standIn, standInSize } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -330,7 +331,11 @@ function argumentsText(layer: ResolvedLayer): Md {
 }
 
 function parametersText(ctx: LayerContext): Md {
-  if (!ctx.core) return md`Parameter count not computed: ${whyNot(ctx)}.`;
+  if (!ctx.core) {
+    // a size written as an expression: the count as a formula in it
+    const formula = parameterCount(ctx);
+    return formula ? md`${formula} (${whyNot(ctx)}).` : md`Parameter count not computed: ${whyNot(ctx)}.`;
+  }
   const core = ctx.core;
   const channelsWritten = typeof roleValue(ctx, 'channels') === 'number';
   if (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm' || (core.kind === 'group_norm' && !channelsWritten))) {
@@ -378,7 +383,17 @@ function whyNot(ctx: LayerContext): Md {
 }
 
 function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: WorkedExample | null } {
-  if (!ctx.core) return { text: md`No worked example: ${whyNot(ctx)}.`, data: null };
+  // a size written as an expression: the example runs on a small stand-in size, said so
+  const stand = ctx.core ? null : standIn(ctx, standInSize(ctx));
+  if (!ctx.core && !stand) return { text: md`No worked example: ${whyNot(ctx)}.`, data: null };
+  const core = ctx.core ?? stand!.core;
+  const rank = ctx.core ? ctx.rank : stand!.rank;
+  const standNote = stand
+    ? md` (stand-in ${Md.join(
+        stand.symbols.map((x) => md`${code(x.text)} = ${x.value}`),
+        ', ',
+      )}: ${Md.raw(stand.symbols.length === 1 ? 'the real size is' : 'the real sizes are')} known only when the code runs)`
+    : Md.raw('');
   const modeArg = ctx.layer.spec.modeArg;
   if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
     return {
@@ -388,7 +403,7 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   }
   let ex: WorkedExample | { error: string };
   try {
-    ex = workedExample(ctx.core, ctx.rank, opts.seed);
+    ex = workedExample(core, rank, opts.seed);
   } catch (e) {
     return { text: md`No worked example: ${escapeMd(e instanceof Error ? e.message : String(e))}.`, data: null };
   }
@@ -413,7 +428,7 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
   const reduced = ctx.sizedFromSample ? 'sizes as if the input had this shape' : ex.reduced;
   const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
-  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
+  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
   return { text: md`${intro}\n\n${mdTable(header, rows)}`, data: ex };
 }
 

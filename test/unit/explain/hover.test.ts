@@ -205,9 +205,14 @@ describe('explain/explainLayer', () => {
     assert.match(inn.sections.formula, /No learnable γ and β/);
   });
 
-  it('an argument that is an expression: said briefly, no crash', () => {
+  it('a size that is an expression: the count as a formula in it, the example on a stand-in size, as the compact card', () => {
     const e = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [{ expr: 'channels' }]), opts);
-    assert.match(e.sections.example, /No worked example: `num_features` is an expression/);
+    assert.match(e.sections.example, /seeded sample `\(2, 3, 2, 2\)` \(seed 0\) \(stand-in `channels` = 3: the real size is known only when the code runs\):/);
+    assert.equal(e.sections.exampleData?.shape.join(','), '2,3,2,2');
+    assert.match(e.sections.parameters, /^2·`channels` learnable \(weight, bias\) · 2·`channels` \+ 1 in buffers \(`num_features` is an expression/);
+    // a non-size expression (eps) has no stand-in: said briefly
+    const eps = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [8], { eps: { expr: 'cfg.eps' } }), opts);
+    assert.match(eps.sections.example, /No worked example: `eps` is an expression/);
     assert.match(e.sections.arguments, /`channels` \(expression\)/);
   });
 });

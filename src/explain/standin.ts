@@ -1,0 +1,130 @@
+/**
+ * Layers whose sizes are expressions (`planes`, `cfg.dim`): computed on a small stand-in size in
+ * their place, for the worked example (said so) and for the parameter count as a formula in the
+ * expression. Shared by the compact card and the full explanation.
+ */
+import type { CoreLayerSpec } from '../core/spec';
+import type { PyValue } from '../frameworks/types';
+import { frameworkCount } from '../frameworks/paramCount';
+import { isExpr } from '../frameworks/read';
+import { num, type LayerContext } from './context';
+import { code } from './format';
+import { Md, md } from './markdown';
+
+/** Stand-in for a symbolic size in the glimpse: what the worked example shows in full. */
+export const standInSize = (ctx: LayerContext) => (ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : 3);
+
+export interface StandIn {
+  core: CoreLayerSpec;
+  rank: number;
+  /** The written expressions replaced, with the value used. */
+  symbols: { text: string; value: number }[];
+}
+
+/** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */
+export function standIn(ctx: LayerContext, size: number, forCount = false): StandIn | null {
+  const spec = ctx.layer.spec;
+  if (!spec.toCore) return null;
+  const values: Record<string, PyValue> = { ...ctx.values };
+  if (forCount) {
+    // ε and momentum do not change a count: their defaults stand in for expressions.
+    for (const role of ['eps', 'momentum'] as const) {
+      const name = spec.roles[role];
+      const p = name ? spec.params.find((q) => q.name === name) : undefined;
+      if (name && p && isExpr(values[name]) && p.default !== undefined) values[name] = p.default;
+    }
+  }
+  const symbols: { text: string; value: number }[] = [];
+  const groups = spec.roles.groups ? values[spec.roles.groups] : undefined;
+  const g = num(groups);
+  if (spec.roles.groups && isExpr(groups)) {
+    values[spec.roles.groups] = 1;
+    symbols.push({ text: groups.expr, value: 1 });
+  }
+  const ch = spec.roles.channels;
+  if (ch && isExpr(values[ch])) {
+    const v = g !== null && g > 0 && Number.isInteger(g) ? g * size : size;
+    symbols.push({ text: (values[ch] as { expr: string }).expr, value: v });
+    values[ch] = v;
+  }
+  const ns = spec.roles.normalizedShape;
+  if (ns) {
+    const v = values[ns];
+    if (isExpr(v)) {
+      symbols.push({ text: v.expr, value: size });
+      values[ns] = size;
+    } else if (Array.isArray(v) && v.some(isExpr)) {
+      values[ns] = v.map((x) => {
+        if (!isExpr(x)) return x;
+        symbols.push({ text: x.expr, value: size });
+        return size;
+      });
+    }
+  }
+  if (!symbols.length) return null;
+  const r = spec.toCore(values, ctx.rank);
+  if ('error' in r) return null;
+  return { core: r, rank: ctx.rank, symbols };
+}
+
+/**
+ * Count of learnable and buffer values, as one line's text (without a label): numbers, or a formula
+ * `a·sym + b` in the written expression when the size is one (counted at two stand-in sizes: every
+ * count is linear in it). Null when there is nothing to say (a function, several expressions).
+ */
+export function parameterCount(ctx: LayerContext): Md | null {
+  if (ctx.layer.spec.form !== 'module') return null;
+  // The core counts PyTorch's tensors under PyTorch's names; other frameworks get the symbols.
+  const torch = ctx.layer.spec.framework === 'pytorch';
+  const names = (core: CoreLayerSpec, trainable: boolean) => {
+    const detail = frameworkCount(core, ctx.layer.spec.framework).detail.filter((d) => d.trainable === trainable);
+    if (torch) return detail.map((d) => d.name);
+    return detail.map((d) =>
+      d.name === 'weight' ? 'γ' : d.name === 'bias' ? 'β' : d.name === 'running_mean' ? 'moving mean' : d.name === 'running_var' ? 'moving variance' : d.name,
+    );
+  };
+  const line = (learn: Md, learnNames: string[], buf: Md | null, bufNames: string[]) => {
+    const l = learnNames.length ? md`${learn} learnable (${Md.raw(learnNames.join(', '))})` : Md.raw('no learnable parameters');
+    const b = buf && bufNames.length ? md` · ${buf} in buffers` : Md.raw('');
+    return md`${l}${b}`;
+  };
+  const formula = (a: number, b: number, sym: Md) => (a === 0 ? md`${b}` : md`${a === 1 ? Md.raw('') : md`${a}·`}${sym}${b ? md` + ${b}` : Md.raw('')}`);
+  if (ctx.core && !(ctx.sizedFromSample || ((ctx.core.kind === 'batch_norm' || ctx.core.kind === 'instance_norm') && ctx.core.numFeatures === null))) {
+    const c = frameworkCount(ctx.core, ctx.layer.spec.framework);
+    return line(md`${c.parameters}`, names(ctx.core, true), md`${c.buffers}`, names(ctx.core, false));
+  }
+  // Symbolic: count at two sizes; every count is linear in the one symbol.
+  let one: StandIn | CoreLayerSpec | null;
+  let two: StandIn | CoreLayerSpec | null;
+  let sym: Md;
+  if (ctx.core) {
+    const core = ctx.core;
+    if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
+      one = { ...core, numFeatures: 1 };
+      two = { ...core, numFeatures: 2 };
+      sym = Md.raw('C');
+    } else {
+      return Md.raw(
+        `${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`,
+      );
+    }
+  } else {
+    one = standIn(ctx, 1, true);
+    two = standIn(ctx, 2, true);
+    if (!one || !two || !('symbols' in one) || !('symbols' in two)) return null;
+    const varying = one.symbols.filter((s, i) => s.value !== (two as StandIn).symbols[i].value);
+    if (varying.length !== 1) return null;
+    sym = code(varying[0].text);
+  }
+  const c1 = 'symbols' in one ? one.core : one;
+  const c2 = 'symbols' in two! ? (two as StandIn).core : (two as CoreLayerSpec);
+  const s1 = 'symbols' in one ? one.symbols.find((s, i) => s.value !== (two as StandIn).symbols[i].value)!.value : 1;
+  const s2 = 'symbols' in one ? (two as StandIn).symbols.find((s, i) => s.value !== (one as StandIn).symbols[i].value)!.value : 2;
+  const n1 = frameworkCount(c1, ctx.layer.spec.framework);
+  const n2 = frameworkCount(c2, ctx.layer.spec.framework);
+  const lin = (a1: number, a2: number) => {
+    const a = (a2 - a1) / (s2 - s1);
+    return formula(a, a1 - a * s1, sym);
+  };
+  return line(lin(n1.parameters, n2.parameters), names(c1, true), lin(n1.buffers, n2.buffers), names(c1, false));
+}
