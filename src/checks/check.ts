@@ -113,7 +113,7 @@ export function axisMoved(layer: ResolvedLayer): boolean {
  * Operations that keep the channel count of what a producer outputs: elementwise ones, dropout,
  * pooling, resizing. A concatenation, a reshape, a permute or a sum with another tensor do not.
  */
-export const KEEP_CHANNELS: readonly OpKind[] = ['activation', 'dropout', 'pool', 'resize', 'identity', 'scale'];
+export const KEEP_CHANNELS: readonly OpKind[] = ['activation', 'dropout', 'pool', 'resize', 'identity', 'scale', 'norm'];
 /**
  * Operations that leave a per-channel constant (a conv bias) a per-channel constant of the
  * same value: moving or reshaping axes. An add, a product, a dropout (it rescales in training)

@@ -251,6 +251,32 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
       byPair.set(key, a);
       adjacent.push(a);
     }
+    // Through a norm that takes its channel count from its input (Keras's BatchNormalization, a
+    // lazy norm: no count written), what feeds it feeds the next norm too, with the same channels.
+    const normEdges = flow.edges().filter((e) => {
+      const from = layerAt.get(e.from);
+      const to = layerAt.get(e.to);
+      if (!from || !to || from === to || family(from.spec.framework) !== family(to.spec.framework)) return false;
+      const ch = from.spec.roles.channels;
+      return !ch || from.effective[ch] === undefined || from.effective[ch].value === null;
+    });
+    for (let depth = 0, grew = normEdges.length > 0; grew && depth < 4; depth++) {
+      grew = false;
+      for (const e of normEdges) {
+        for (const a of [...adjacent]) {
+          if (a.layer.call.range.startOffset !== e.from) continue;
+          const layer = layerAt.get(e.to)!;
+          const key = `${a.producer.call.range.startOffset}>${e.to}`;
+          if (byPair.has(key) || family(a.producer.spec.framework) !== family(layer.spec.framework)) continue;
+          const through: Op = { kind: 'norm', name: a.layer.spec.name, at: e.from };
+          const paths = a.paths.flatMap((p) => e.paths.map((q) => [...p, through, ...q.ops]));
+          const c: Adjacency = { producer: a.producer, layer, via: 'flow', certain: true, paths, at: e.at };
+          byPair.set(key, c);
+          adjacent.push(c);
+          grew = true;
+        }
+      }
+    }
     // A norm fed by different producers in different places has no single feeding layer.
     const feeding = new Map<ResolvedLayer, Adjacency>();
     const ambiguous = new Set<ResolvedLayer>();

@@ -47,7 +47,12 @@ export type OpKind =
   /** Concatenation or stacking: the channel count changes. */
   | 'cat'
   /** Indexing, unpacking a tuple. */
-  | 'getitem';
+  | 'getitem'
+  /**
+   * A normalization layer sized from its input (Keras/Flax BatchNorm, a lazy norm): the checks
+   * follow a producer's channels through it (it keeps the count), never a bias (it removes one).
+   */
+  | 'norm';
 
 export interface Op {
   kind: OpKind;

@@ -82,6 +82,23 @@ describe('rules: catalogue', () => {
 });
 
 describe('rules: GroupNorm', () => {
+  it("follows a producer's channels through a norm sized from its input (Keras BatchNormalization), never its bias", () => {
+    const body = (groups: number) =>
+      'def build():\n    inputs = keras.Input((32, 32, 3))\n    x = layers.Conv2D(16, 3)(inputs)\n    x = layers.BatchNormalization()(x)\n' +
+      `    x = layers.GroupNormalization(groups=${groups})(x)\n    return x\n`;
+    const src = KERAS + body(5);
+    const d = only(src, 'groupnorm-divisibility');
+    assert.equal(d.severity, 'error');
+    assert.match(d.message, /^16 channels \(from the Conv2D before it\) cannot be split into groups=5/);
+    // one conv-bias finding (for the BatchNormalization), none through it for the GroupNormalization
+    assert.deepEqual(codes(KERAS + body(4)), ['conv-bias-before-bn']);
+    // a norm with its own count written passes nothing on: PyTorch BatchNorm2d(32) then GroupNorm(4, 16)
+    const torch =
+      TORCH +
+      'class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.c = nn.Conv2d(3, 16, 3, bias=False)\n        self.b = nn.BatchNorm2d(32)\n        self.g = nn.GroupNorm(4, 16)\n    def forward(self, x):\n        return self.g(self.b(self.c(x)))\n';
+    assert.deepEqual(codes(torch), ['channel-mismatch']);
+  });
+
   it('flags channels not divisible by groups on the groups argument, with the nearest divisors as fixes', () => {
     const src = TORCH + 'gn = nn.GroupNorm(3, 64)\n';
     const d = only(src, 'groupnorm-divisibility');
