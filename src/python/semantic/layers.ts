@@ -238,8 +238,12 @@ export class LayerResolver {
     else if (sizeParamRequired) out.push({ name: sizeName, star: '', node: null, literal: { expr: '?' } });
     const eps = value(c.eps);
     if (roles.eps && eps) out.push({ ...eps, name: roles.eps });
-    if (roles.affine) out.push({ name: roles.affine, star: '', node: null, literal: c.hasWeight });
-    if (roles.bias && c.spec.framework === 'pytorch') out.push({ name: roles.bias, star: '', node: null, literal: c.hasBias });
+    // (what the module's own parameters imply, only where it is not the class's default: nobody wrote it)
+    const unlessDefault = (name: string | undefined, v: boolean) => {
+      if (name && c.spec.params.find((p) => p.name === name)?.default !== v) out.push({ name, star: '', node: null, literal: v });
+    };
+    unlessDefault(roles.affine, c.hasWeight);
+    if (c.spec.framework === 'pytorch') unlessDefault(roles.bias, c.hasBias);
     if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups))
       out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
     return out;
