@@ -96,6 +96,11 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
     io.stderr(`normlens explain: ${shown(file)} has ${lines.length} lines, no line ${line}\n`);
     return 2;
   }
+  // (a column may point just past the line's last character, where an editor's cursor can be)
+  if (col !== undefined && col > lines[line - 1].length + 1) {
+    io.stderr(`normlens explain: line ${line} of ${shown(file)} has ${lines[line - 1].length} characters, no column ${col}\n`);
+    return 2;
+  }
   const files = diskFiles();
   const graph = new ProjectGraph(files);
   const abs = path.resolve(file).split(path.sep).join('/');

@@ -78,6 +78,11 @@ describe('normlens explain', () => {
     const past = await explain([`${EX('resnet_block.py')}:999`]);
     assert.equal(past.code, 2);
     assert.match(past.stderr, /has \d+ lines, no line 999/);
+    const wide = await explain([`${EX('resnet_block.py')}:20:999`]);
+    assert.equal(wide.code, 2);
+    assert.equal(wide.stderr, 'normlens explain: line 20 of examples/resnet_block.py has 62 characters, no column 999\n');
+    // just past the last character (an editor's cursor at the end of the line) is a place
+    assert.notEqual((await explain([`${EX('resnet_block.py')}:20:63`])).code, 2);
     assert.match((await explain(['resnet.py'])).stderr, /expected PATH:LINE or PATH:LINE:COL/);
     assert.match((await explain([`${EX('resnet_block.py')}:0`])).stderr, /start at 1/);
     assert.match((await explain(['missing.py:1'])).stderr, /cannot read missing\.py/);
