@@ -137,7 +137,7 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   };
 
   const found: Found[] = [];
-  for (const p of paths) await collect(p, found, problem);
+  for (const p of paths) await collect(p, found, problem, (m) => io.stderr(`normlens inspect: ${visibleText(m)}\n`));
 
   // Files are analyzed on worker threads (or here, with --jobs 1), then analyzed again with what
   // other files' calls pass into their functions (the project-level fixed point), and written out
@@ -508,7 +508,7 @@ function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevi
 const isNotebookName = (name: string) => name.toLowerCase().endsWith('.ipynb');
 const isSourceName = (name: string) => /\.(py|ipynb)$/i.test(name);
 
-async function collect(given: string, out: Found[], problem: (m: string) => void): Promise<void> {
+async function collect(given: string, out: Found[], problem: (m: string) => void, note: (m: string) => void): Promise<void> {
   let stat;
   try {
     stat = await fs.stat(given);
@@ -517,8 +517,9 @@ async function collect(given: string, out: Found[], problem: (m: string) => void
     return;
   }
   if (!stat.isDirectory()) {
-    // A file named explicitly is inspected whatever its extension: notebooks by extension, else Python.
-    // (readSource skips anything that is not a regular file, with a message.)
+    // A file named explicitly is inspected whatever its extension: notebooks by extension, else Python
+    // (a script without one), said so. (readSource skips anything that is not a regular file, with a message.)
+    if (!isSourceName(given) && stat.isFile()) note(`${given} is not named .py or .ipynb: read as Python`);
     out.push({ shown: given, notebook: isNotebookName(given) });
     return;
   }

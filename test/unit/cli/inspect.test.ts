@@ -77,6 +77,17 @@ describe('normlens inspect: arguments and files', () => {
     assert.equal(out.files[0].diagnostics[0].code, 'groupnorm-divisibility');
   });
 
+  it('reads a file named without .py as Python (a script), and says so', async () => {
+    const script = path.join(dir, 'train');
+    writeFileSync(script, '#!/usr/bin/env python\n' + TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    const r = await inspect([script]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, `normlens inspect: ${script} is not named .py or .ipynb: read as Python\n`);
+    assert.match(r.stdout, /1 file, 1 layer/);
+    // a folder's files are chosen by name: no such note
+    assert.equal((await inspect([dir])).stderr, '');
+  });
+
   it('exits 1 when an error diagnostic is found, 0 for warnings and infos only', async () => {
     const err = path.join(dir, 'err.py');
     writeFileSync(err, TORCH + 'gn = nn.GroupNorm(3, 64)\n');
