@@ -24,7 +24,7 @@ import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, pa
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
-import { parameterCount, standIn, standInSize } from './standin';
+import { parameterCount, standIn, standInSize, standInText } from './standin';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
 export interface CompactSections {
@@ -218,10 +218,7 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
         : Md.raw('');
     core = s.core;
     rank = s.rank;
-    standInNote = md` (stand-in ${Md.join(
-      s.symbols.map((x) => md`${code(x.text)} = ${x.value}`),
-      ', ',
-    )})`;
+    standInNote = md` (stand-in ${standInText(s)})`;
   } else if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
     standInNote = Md.raw(' (stand-in C = 3)');
   } else if (ctx.sizedFromSample) {

@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { parameterCount, standIn, standInSize } from './standin';
+import { parameterCount, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -389,10 +389,7 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const core = ctx.core ?? stand!.core;
   const rank = ctx.core ? ctx.rank : stand!.rank;
   const standNote = stand
-    ? md` (stand-in ${Md.join(
-        stand.symbols.map((x) => md`${code(x.text)} = ${x.value}`),
-        ', ',
-      )}: ${Md.raw(stand.symbols.length === 1 ? 'the real size is' : 'the real sizes are')} known only when the code runs)`
+    ? md` (stand-in ${standInText(stand)}: ${Md.raw(stand.defaults.length ? 'the real values are' : stand.symbols.length === 1 ? 'the real size is' : 'the real sizes are')} known only when the code runs)`
     : Md.raw('');
   const modeArg = ctx.layer.spec.modeArg;
   if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {

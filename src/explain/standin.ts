@@ -6,7 +6,7 @@
 import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import { frameworkCount } from '../frameworks/paramCount';
-import { isExpr } from '../frameworks/read';
+import { isExpr, pyRepr } from '../frameworks/read';
 import { num, type LayerContext } from './context';
 import { code } from './format';
 import { Md, md } from './markdown';
@@ -19,6 +19,16 @@ export interface StandIn {
   rank: number;
   /** The written expressions replaced, with the value used. */
   symbols: { text: string; value: number }[];
+  /** Written ε or momentum expressions taken at the class's default, for the example (a size is a stand-in already). */
+  defaults: { text: string; value: PyValue }[];
+}
+
+/** The stand-in, in words: "`planes` = 3, `cfg.eps` as the default 1e-05". */
+export function standInText(s: StandIn): Md {
+  return Md.join(
+    [...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ...s.defaults.map((x) => md`${code(x.text)} as the default ${code(pyRepr(x.value))}`)],
+    ', ',
+  );
 }
 
 /** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */
@@ -26,12 +36,16 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   const spec = ctx.layer.spec;
   if (!spec.toCore) return null;
   const values: Record<string, PyValue> = { ...ctx.values };
-  if (forCount) {
-    // ε and momentum do not change a count: their defaults stand in for expressions.
-    for (const role of ['eps', 'momentum'] as const) {
-      const name = spec.roles[role];
-      const p = name ? spec.params.find((q) => q.name === name) : undefined;
-      if (name && p && isExpr(values[name]) && p.default !== undefined) values[name] = p.default;
+  // ε and momentum do not change a count, and the example is on a stand-in already: their
+  // defaults stand in for expressions (the example says so)
+  const defaults: StandIn['defaults'] = [];
+  for (const role of ['eps', 'momentum'] as const) {
+    const name = spec.roles[role];
+    const p = name ? spec.params.find((q) => q.name === name) : undefined;
+    const v = name ? values[name] : undefined;
+    if (name && p && isExpr(v) && p.default !== undefined) {
+      if (!forCount) defaults.push({ text: v.expr, value: p.default });
+      values[name] = p.default;
     }
   }
   const symbols: { text: string; value: number }[] = [];
@@ -64,7 +78,7 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   if (!symbols.length) return null;
   const r = spec.toCore(values, ctx.rank);
   if ('error' in r) return null;
-  return { core: r, rank: ctx.rank, symbols };
+  return { core: r, rank: ctx.rank, symbols, defaults };
 }
 
 /**
