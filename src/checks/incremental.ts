@@ -9,7 +9,8 @@
  * fresh analysis of the same text (a test holds it to that along streams of edits).
  */
 import type { BlockAnalysis, BlockPlace, PythonModule } from '../python';
-import { moveFound } from '../python';
+import { moveFound, SHARED } from '../python';
+import { detachStrings } from '../python/detach';
 import type { CallRows, ResolvedLayer } from '../python/types';
 import { buildContext, qualifier, type ScanInput } from './context';
 import { frameworkInfo } from './recognizer';
@@ -105,7 +106,8 @@ export class ModuleDiagnostics {
         );
         const diagnostics: NormDiagnostic[] = [];
         for (const rule of BLOCK_RULES) for (const d of rule.check(ctx)) diagnostics.push(d);
-        f = { place: b.place, diagnostics };
+        // (kept across edits: its strings must not keep this version of the text)
+        f = { place: b.place, diagnostics: detachStrings(diagnostics, SHARED) };
       } else if (f.place !== b.place) f = { place: b.place, diagnostics: moveFound(f.diagnostics, b.move(f.place, b.place)) };
       next.set(b.serial, f);
       for (const d of f.diagnostics) out.push(d);

@@ -1,6 +1,7 @@
 /** instancenorm-affine-default: `.weight`/`.bias` used on an InstanceNorm that has none by default. */
 import type { RuleContext } from './context';
 import type { ResolvedLayer } from '../python/types';
+import { detach } from '../python/detach';
 import { diagnostic, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 /** Every `name.weight` / `name.bias` read or written outside strings and comments: name -> first attribute. */
@@ -50,7 +51,8 @@ function usesIn(text: string): Map<string, string> {
     if (!plain) continue;
     const name = text.slice(start, m.index).replace(/[ \t]/g, '');
     if (/^\p{N}/u.test(name)) continue;
-    if (!uses.has(name)) uses.set(name, m[1]);
+    // (kept in the chunk memo across edits: must not keep this version of the text)
+    if (!uses.has(name)) uses.set(detach(name), m[1]);
   }
   return uses;
 }

@@ -5,6 +5,7 @@
  * `self.norm.weight` is used) never look inside strings or comments.
  */
 import type { Position, Range } from '../python/types';
+import { detach } from '../python/detach';
 
 export class LineIndex {
   /** Offset of the first character of each line. */
@@ -168,7 +169,8 @@ export class ChunkedMask {
       const end = i + 1 < starts.length ? starts[i + 1] : text.length;
       const key = ids ? ids[i] : text.slice(starts[i], end);
       let m = next.get(key) ?? this.cache.get(key);
-      if (m === undefined) m = maskPython(text.slice(starts[i], end));
+      // (kept for the next edit: must not keep this version of the text)
+      if (m === undefined) m = detach(maskPython(text.slice(starts[i], end)));
       next.set(key, m);
       parts.push(m);
     }

@@ -19,6 +19,7 @@ import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } 
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
+import { detachStrings } from './detach';
 
 /** Start offsets of rows, to find the call that starts exactly at an offset. */
 function callStartingAt(rows: CallRows, offset: number): ScannedCall | undefined {
@@ -89,6 +90,14 @@ function moveBetween(a: BlockPlace, b: BlockPlace, here: (path: string | undefin
   };
 }
 
+/** Whether a path is the module's own (a function of the path alone: see settler). */
+function sameFile(own: string | undefined): (path: string | undefined) => boolean {
+  return (path) => path === own;
+}
+
+/** Properties of found layers and diagnostics that hold shared tables, not data of the text (moved and detached as they are). */
+export const SHARED: ReadonlySet<string> = new Set(['spec']);
+
 /** `line N` (1-based) outside backticks, as LayerOrigin.how writes the lines of this file. */
 const LINE_REF = /\bline (\d+)/g;
 
@@ -118,7 +127,7 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
     else if (key === 'definedBy' && x && typeof x === 'object') {
       const d = x as { line: number; path?: string };
       copy[key] = m.here(d.path) ? { ...d, line: m.line(d.line) } : d;
-    } else copy[key] = key === 'spec' ? x : moveFound(x, m, rows);
+    } else copy[key] = SHARED.has(key) ? x : moveFound(x, m, rows);
   }
   return copy as T;
 }
@@ -590,7 +599,8 @@ export class PythonModule {
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
     const line = (o: number) => pos(o).line;
-    const here = (path: string | undefined) => path === this.options.path;
+    // (kept by every block analysis: made outside this function, so as not to keep its text and tree)
+    const here = sameFile(this.options.path);
     let qualify: ((callee: string, at: number) => string | null) | undefined;
     const next = new Map<string, BlockAnalysis>();
     const bindingsOf = new Map<string, string>();
@@ -691,7 +701,8 @@ export class PythonModule {
           const p = placements.get(layers[i].call.range.startOffset);
           if (p) layers[i] = { ...layers[i], placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } };
         }
-        r = new BlockAnalysis(place, layers, flow.edges(), here);
+        // (kept across edits: its strings must not keep this version of the text)
+        r = new BlockAnalysis(place, detachStrings(layers, SHARED), detachStrings(flow.edges()), here);
         stats.analyzed++;
       }
       next.set(key, r);

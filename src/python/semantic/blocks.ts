@@ -18,6 +18,7 @@
  */
 import { assignmentParts, forTargets, MAX_NESTING, targetNames } from './model';
 import { child, children, paramList, statements, type SyntaxNode, type Tree } from './syntax';
+import { detach } from '../detach';
 
 /** What a top-level statement says about names, from its text alone. */
 export interface ItemInfo {
@@ -256,7 +257,15 @@ function itemInfo(n: SyntaxNode, text: string): ItemInfo {
   if (!isImport) moduleBinds(n, text, binds);
   // `global x` / `nonlocal x` anywhere (inside a def too) may bind x in the module
   for (const m of src.matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) binds.add(w);
-  return { id: nextInfo++, words: [...words], identifiers: referenceWords(src), binds: [...binds], isImport, barrier: !isImport && ends(n) };
+  // (kept across edits by BlockCache: the words must not keep this version of the text)
+  return {
+    id: nextInfo++,
+    words: [...words].map(detach),
+    identifiers: referenceWords(src).map(detach),
+    binds: [...binds].map(detach),
+    isImport,
+    barrier: !isImport && ends(n),
+  };
 }
 
 /**

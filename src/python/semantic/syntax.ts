@@ -7,6 +7,7 @@
 import { parser } from '@lezer/python';
 import { Tree, type SyntaxNode } from '@lezer/common';
 import { Lexer } from '../lexer';
+import { detach } from '../detach';
 
 export type { SyntaxNode, Tree };
 
@@ -169,7 +170,8 @@ export class ChunkedParser {
         let c = this.cache.get(src);
         if (!c) {
           c = { tree: parser.parse(src), id: this.nextId++ };
-          this.cache.set(src, c);
+          // (a key kept across edits must not keep the whole text it was cut from)
+          this.cache.set(detach(src), c);
           parsed++;
         }
         next.set(src, c);

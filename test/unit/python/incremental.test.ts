@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { EditStream, indirectModel } from '../../../bench/semantic';
+import { ModuleDiagnostics } from '../../../src/checks/incremental';
 import { DocumentIndex, PythonModule, recognize as recognizeAll, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const FRAGMENTS = [
@@ -371,6 +374,36 @@ describe('python module: a long stream of editing on a large model file', () => 
         assert.deepEqual(m.flow().edges(), f.flow().edges(), `edit ${i}: flow`);
       }
     }
+  });
+});
+
+describe('python module: memory over a long stream of editing', () => {
+  it('keeps no old version of the text alive (caches held slices of every version typed)', function () {
+    this.timeout(600_000);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const m = new PythonModule(indirectModel(5000));
+    const checks = new ModuleDiagnostics(m);
+    const stream = new EditStream(() => m.text, 5);
+    const edit = () => {
+      const e = stream.next();
+      m.applyEdit(e.from, e.to, e.text);
+      checks.diagnostics();
+      m.layerAt(e.from + e.text.length);
+    };
+    // (caches fill during the first edits: measure from a warm state)
+    for (let i = 0; i < 50; i++) edit();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const edits = 300;
+    for (let i = 0; i < edits; i++) edit();
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // keeping one text per edit would be edits × text length (about 57 MB here)
+    assert.ok(
+      grown < 0.2 * edits * m.text.length,
+      `heap grew ${(grown / 1e6).toFixed(1)} MB over ${edits} edits of a ${(m.text.length / 1e3).toFixed(0)} KB text`,
+    );
   });
 });
 
