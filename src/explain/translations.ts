@@ -2,6 +2,8 @@
 import { convertMomentum } from '../core/index';
 import type { FrameworkId } from '../frameworks/types';
 import { translate } from '../frameworks/index';
+import { SHARED } from '../python/index';
+import { detachStrings } from '../python/detach';
 import { roundShort } from './convention';
 import type { LayerContext } from './context';
 import { infoOf, num, roleName, roleValue } from './context';
@@ -22,7 +24,8 @@ function translated(ctx: LayerContext, to: FrameworkId): ReturnType<typeof trans
   let t = cache.get(key);
   if (!t) {
     // The rank the worked example uses picks the rank-specific class (BatchNorm2d for a channels-last BatchNormalization on images).
-    t = translate(ctx.layer.spec, ctx.values, to, { inputRank: ctx.rank });
+    // (kept across edits: an argument's text must not keep the version of the file it was read from)
+    t = detachStrings(translate(ctx.layer.spec, ctx.values, to, { inputRank: ctx.rank }), SHARED);
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(key, t);
   }
