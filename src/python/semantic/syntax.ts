@@ -104,9 +104,14 @@ let scriptType: Tree['type'] | null = null;
  * Chunk trees are cached by their text: after an edit only the chunks whose text changed are
  * parsed again, whatever moved around them.
  */
+/** Characters of chunk texts the parser's cache may hold beyond two copies of the text. */
+const CACHE_SLACK_CHARS = 1 << 20;
+
 export class ChunkedParser {
   /** Each chunk text met: its tree and a number standing for the text (same text, same id). */
   private cache = new Map<string, { tree: Tree; id: number }>();
+  /** Characters of the cache's chunk texts. */
+  private cachedChars = 0;
   private nextId = 0;
   /** Chunks parsed by the last call, and reused (for the bench and tests). */
   stats = { parsed: 0, reused: 0 };
@@ -172,6 +177,7 @@ export class ChunkedParser {
           c = { tree: parser.parse(src), id: this.nextId++ };
           // (a key kept across edits must not keep the whole text it was cut from)
           this.cache.set(detach(src), c);
+          this.cachedChars += src.length;
           parsed++;
         }
         next.set(src, c);
@@ -186,10 +192,15 @@ export class ChunkedParser {
         positions.push(t.positions[j] + from);
       }
     }
-    // keep the texts of the chunks met lately (bounded: an edit of a large file leaves one or two behind)
-    if (this.cache.size > 2 * starts.length + 1000) {
+    // keep the texts of the chunks met lately, bounded in number and in characters (each edit of a
+    // file that is one large class leaves a new version of that whole chunk, and its tree, behind)
+    if (this.cache.size > 2 * starts.length + 1000 || this.cachedChars > 2 * text.length + CACHE_SLACK_CHARS) {
       const live = new Set(ids);
-      for (const [src, c] of this.cache) if (!next.has(src) && !live.has(c.id)) this.cache.delete(src);
+      for (const [src, c] of this.cache)
+        if (!next.has(src) && !live.has(c.id)) {
+          this.cache.delete(src);
+          this.cachedChars -= src.length;
+        }
     }
     this.starts = starts;
     this.ids = ids;
