@@ -283,6 +283,16 @@ export class FileAnalyzer {
   }
 
   async analyze(task: FileTask): Promise<FileOutcome> {
+    try {
+      return this.analyzeFile(task);
+    } catch (e) {
+      // a defect of ours on one file: name it, and go on with the others (as README promises)
+      const none: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+      return { problem: `cannot analyze ${task.shown}: ${describe(e)}`, output: '', layers: 0, counts: none, outgoing: [] };
+    }
+  }
+
+  private analyzeFile(task: FileTask): FileOutcome {
     const none: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
     const read = readSourceSync(task.shown);
     if (typeof read !== 'string') return { problem: read.problem, output: '', layers: 0, counts: none, outgoing: [] };

@@ -174,7 +174,7 @@ export class ChunkedParser {
         const src = text.slice(from, to);
         let c = this.cache.get(src);
         if (!c) {
-          c = { tree: parser.parse(src), id: this.nextId++ };
+          c = { tree: parseChunk(src), id: this.nextId++ };
           // (a key kept across edits must not keep the whole text it was cut from)
           this.cache.set(detach(src), c);
           this.cachedChars += src.length;
@@ -210,6 +210,21 @@ export class ChunkedParser {
     this.stats = { parsed, reused: starts.length - parsed };
     scriptType ??= parser.parse('').type;
     return new Tree(scriptType, children, positions, text.length);
+  }
+}
+
+/**
+ * Lezer's tree of one chunk. Lezer builds its tree recursively: brackets nested some thousands
+ * deep (CPython refuses more than 200) overflow the stack, at a depth that depends on what is on
+ * it. Such a chunk gets an empty tree of its length: the model sees no statement there (the
+ * scanner, which does not recurse, still reads its calls), and the rest of the file is analyzed.
+ */
+function parseChunk(src: string): Tree {
+  try {
+    return parser.parse(src);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return new Tree(parser.parse('').type, [], [], src.length);
   }
 }
 

@@ -77,6 +77,25 @@ describe('normlens inspect: arguments and files', () => {
     assert.equal(out.files[0].diagnostics[0].code, 'groupnorm-divisibility');
   });
 
+  it('inspects a file nested thousands of brackets deep (Lezer overflowed its stack and the whole run failed)', async () => {
+    const good = path.join(dir, 'good2.py');
+    writeFileSync(good, TORCH + 'bn = nn.BatchNorm2d(3)\n');
+    const deep = path.join(dir, 'deep.py');
+    // CPython refuses this file (more than 200 nested brackets); the run must still report both
+    writeFileSync(deep, TORCH + 'x = ' + '('.repeat(10_000) + 'nn.BatchNorm2d(3, momentum=0.9)' + ')'.repeat(10_000) + '\nln = nn.LayerNorm(8)\n');
+    const r = await inspect(['--json', good, deep]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(
+      out.files.map((f: { path: string; layers: { qualifiedName: string }[] }) => [path.basename(f.path), f.layers.map((l) => l.qualifiedName)]),
+      [
+        ['good2.py', ['torch.nn.BatchNorm2d']],
+        ['deep.py', ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm']],
+      ],
+    );
+  });
+
   it('reads a file named without .py as Python (a script), and says so', async () => {
     const script = path.join(dir, 'train');
     writeFileSync(script, '#!/usr/bin/env python\n' + TORCH + 'bn = nn.BatchNorm2d(8)\n');
