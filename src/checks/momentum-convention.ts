@@ -1,7 +1,8 @@
 /**
  * momentum-convention: a running-statistics momentum that looks written in the other framework's
- * convention (0.9/0.99 given to PyTorch, 0.1 given to Keras), or that sits at the point where the
- * two conventions meet (0.5) or at the end that keeps nothing of the past (1.0 in PyTorch).
+ * convention (0.9/0.99 given to PyTorch, 0.1 given to Keras), or that keeps nothing of the past
+ * (1.0 in PyTorch). 0.5 means the same in both conventions: it cannot be this mistake, and is not
+ * reported.
  */
 import { averagingWindow, convertMomentum } from '../core/conversions';
 import type { ResolvedLayer } from '../python/types';
@@ -21,8 +22,8 @@ export interface ConventionFacts {
 }
 
 /**
- * The predicate: a written numeric momentum in [0.5, 1] where the framework takes the new batch's
- * weight, or in (0, 0.5] where it takes the old average's. Values outside [0, 1] are
+ * The predicate: a written numeric momentum in (0.5, 1] where the framework takes the new batch's
+ * weight, or in (0, 0.5) where it takes the old average's. Values outside [0, 1] are
  * momentum-range's.
  */
 export function conventionFacts(ctx: Pick<RuleContext, 'framework'>, layer: ResolvedLayer): ConventionFacts | undefined {
@@ -33,7 +34,7 @@ export function conventionFacts(ctx: Pick<RuleContext, 'framework'>, layer: Reso
   const conv = info?.momentumConvention;
   if (m === undefined || !info || !conv) return undefined;
   const newWeight = conv === 'new-weight';
-  if (newWeight ? !(m >= 0.5 && m <= 1) : !(m > 0 && m <= 0.5)) return undefined;
+  if (newWeight ? !(m > 0.5 && m <= 1) : !(m > 0 && m < 0.5)) return undefined;
   return { bound: bound as ConventionFacts['bound'], m, info, newWeight };
 }
 
@@ -52,8 +53,8 @@ export const momentumConvention: DiagnosticCheck = {
     'average: running = m * running + (1 - m) * batch, default 0.99 or 0.9. Code ported between them often keeps ' +
     'the number and flips its meaning: momentum=0.99 in PyTorch makes the running statistics follow the last batch ' +
     "almost entirely (this shipped in torchvision's MaxViT), and momentum=0.1 in Keras barely averages at all. " +
-    "The fix writes the same averaging in this framework's convention (1 - m); for 0.5, which means the same in " +
-    "both, and for a momentum that keeps nothing of the past, it offers the framework's default.",
+    "The fix writes the same averaging in this framework's convention (1 - m); for a momentum that keeps nothing " +
+    "of the past, it offers the framework's default. 0.5, which means the same in both conventions, is not reported.",
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const layer of [...ctx.layers, ...ctx.partials]) {
@@ -73,12 +74,7 @@ export const momentumConvention: DiagnosticCheck = {
         : `${name}=${shown} in ${info.name} is the weight kept from the old average`;
       let message: string;
       let fixes: QuickFix[];
-      if (m === 0.5) {
-        message =
-          `${meaning}, so the running statistics average over ${batches(actualNew)}. 0.5 means the same in both ` +
-          `conventions; if a long average was meant, ${info.name}'s default is ${name}=${pyRepr(def ?? null)}.`;
-        fixes = useDefault;
-      } else if (newWeight && m === 1) {
+      if (newWeight && m === 1) {
         message =
           `${meaning}, so the running statistics are just the last batch's: nothing is averaged. This looks like ` +
           `the old-weight convention of Keras/Flax, where values close to 1 are usual.`;

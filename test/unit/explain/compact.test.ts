@@ -319,13 +319,13 @@ describe('explain/compactHover: exactly the checks that hold, worded as the diag
     assert.match(gd.brief, /GroupNorm channels not divisible by the number of groups — Use num\\_channels=640/);
   });
 
-  it('BatchNorm2d(64, momentum=0.5): the hover warning is the diagnostic; a plain BatchNorm has no check line', () => {
-    const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.5)\n', 'BatchNorm2d');
+  it('BatchNorm2d(64, momentum=0.99): the hover warning is the diagnostic; a plain BatchNorm has no check line', () => {
+    const { hover } = at(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.99)\n', 'BatchNorm2d');
     assert.deepEqual(
       hover.sections.checks.map((c) => [c.code, c.severity]),
       [['momentum-convention', 'warning']],
     );
-    assert.match(hover.markdown, /\*\*Warning:\*\* momentum=0\.5 in PyTorch is the weight of the new batch/);
+    assert.match(hover.markdown, /\*\*Warning:\*\* momentum=0\.99 in PyTorch is the weight of the new batch/);
     assert.deepEqual(at(TORCH + 'bn = nn.BatchNorm2d(64)\n', 'BatchNorm2d').hover.sections.checks, []);
   });
 
