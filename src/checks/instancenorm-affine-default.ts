@@ -4,7 +4,10 @@ import type { ResolvedLayer } from '../python/types';
 import { detach } from '../python/detach';
 import { diagnostic, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
-/** Every `name.weight` / `name.bias` read or written outside strings and comments: name -> first attribute. */
+/**
+ * Every `name.weight` / `name.bias` read or written outside strings and comments: name -> first
+ * attribute, or TESTED when the code compares one of them with None.
+ */
 const usesCache = new WeakMap<RuleContext, Map<string, string>>();
 function parameterUses(ctx: RuleContext): Map<string, string> {
   let uses = usesCache.get(ctx);
@@ -18,12 +21,17 @@ function parameterUses(ctx: RuleContext): Map<string, string> {
       const key = `instancenorm-affine-default:${chunks.ids[i]}`;
       let found = chunks.memo.get(key) as Map<string, string> | undefined;
       if (!found) chunks.memo.set(key, (found = usesIn(m.slice(chunks.starts[i], i + 1 < chunks.starts.length ? chunks.starts[i + 1] : m.length))));
-      for (const [name, attr] of found) if (!uses.has(name)) uses.set(name, attr);
+      for (const [name, attr] of found) if (attr === TESTED || !uses.has(name)) uses.set(name, attr);
     }
   } else uses = usesIn(ctx.masked);
   usesCache.set(ctx, uses);
   return uses;
 }
+
+/** What parameterUses keeps for a name whose `.weight`/`.bias` is compared with None somewhere. */
+const TESTED = '';
+/** Right after `.weight`: a comparison with None. */
+const NONE_TEST = /[ \t]*(?:is(?:[ \t]+not)?|[!=]=)[ \t]*None(?![\p{L}\p{N}_])/uy;
 
 function usesIn(text: string): Map<string, string> {
   const uses = new Map<string, string>();
@@ -51,8 +59,12 @@ function usesIn(text: string): Map<string, string> {
     if (!plain) continue;
     const name = text.slice(start, m.index).replace(/[ \t]/g, '');
     if (/^\p{N}/u.test(name)) continue;
+    // code that tests whether it exists (`if norm.weight is not None:`) handles a layer without
+    // it: such a name is kept with '' (no finding), whatever else it does with the attribute
+    NONE_TEST.lastIndex = m.index! + m[0].length;
     // (kept in the chunk memo across edits: must not keep this version of the text)
-    if (!uses.has(name)) uses.set(detach(name), m[1]);
+    if (NONE_TEST.test(text)) uses.set(detach(name), TESTED);
+    else if (!uses.has(name)) uses.set(detach(name), m[1]);
   }
   return uses;
 }

@@ -478,6 +478,11 @@ describe('rules: InstanceNorm attribute uses', () => {
   it('counts only a plain dotted name before .weight/.bias', () => {
     const src = TORCH + 'norm = nn.InstanceNorm2d(64)\ny = f(x).norm.weight\nz = other.norm.bias\n';
     assert.deepEqual(codes(src), []);
+    // a test that it exists is how code that works with and without affine reads it
+    const guarded = TORCH + 'norm = nn.InstanceNorm2d(64)\nif norm.weight is not None:\n    nn.init.ones_(norm.weight)\n';
+    assert.deepEqual(codes(guarded), []);
+    const after = TORCH + 'norm = nn.InstanceNorm2d(64)\nnn.init.zeros_(norm.bias)\nassert norm.bias is None\n';
+    assert.deepEqual(codes(after), []);
     const yes = TORCH + 'norm = nn.InstanceNorm2d(64)\ny = norm . weight\n';
     assert.equal(underlined(yes, only(yes, 'instancenorm-affine-default')), 'InstanceNorm2d');
   });
