@@ -162,6 +162,14 @@ export function intValue(v: PyValue | undefined): number | undefined {
 
 const family = (id: FrameworkId): string => (id === 'tf_keras' ? 'keras' : id);
 
+/**
+ * The layers checks report on: a call whose bracket is never closed is being typed (or the file
+ * does not run): its last argument may be half-written and its missing ones still to come.
+ */
+export function checkedLayers(layers: readonly ResolvedLayer[]): ResolvedLayer[] {
+  return layers.filter((l) => l.call.complete);
+}
+
 export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework: (id: FrameworkId) => FrameworkInfo | undefined): RuleContext {
   const { text } = scan;
   const masked = scan.masked ?? maskPython(text);
@@ -312,7 +320,7 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
     chunks: scan.chunks,
     masked,
     lines,
-    layers,
+    layers: checkedLayers(layers),
     get calls() {
       if (!allCalls) {
         allCalls = [];

@@ -12,7 +12,7 @@ import type { BlockAnalysis, BlockPlace, PythonModule } from '../python';
 import { moveFound, SHARED } from '../python';
 import { detachStrings } from '../python/detach';
 import type { CallRows, ResolvedLayer } from '../python/types';
-import { buildContext, qualifier, type ScanInput } from './context';
+import { buildContext, checkedLayers, qualifier, type ScanInput } from './context';
 import { frameworkInfo } from './recognizer';
 import { RULES } from './registry';
 import { ChunkedMask, LineIndex } from './text';
@@ -142,7 +142,7 @@ export class ModuleDiagnostics {
       );
       Object.defineProperty(ctx, 'layers', {
         get: () =>
-          (layers ??= [...loose.filter(wanted), ...holders.flatMap((b) => b.layersOf(wanted))].sort(
+          (layers ??= checkedLayers([...loose.filter(wanted), ...holders.flatMap((b) => b.layersOf(wanted))]).sort(
             (a, b) => a.call.range.startOffset - b.call.range.startOffset,
           )),
       });

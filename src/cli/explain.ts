@@ -88,7 +88,9 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
     return 2;
   }
   if (text.length > MAX_SOURCE_CHARS) {
-    io.stderr(`normlens explain: ${shown(file)} has ${text.length} characters of source; normlens explain reads files of up to ${MAX_SOURCE_CHARS}\n`);
+    io.stderr(
+      `normlens explain: ${shown(file)} has ${text.length} characters of source; normlens explain reads files of up to ${MAX_SOURCE_CHARS} characters (8 Mi)\n`,
+    );
     return 2;
   }
   const lines = text.split(/\r\n|\r|\n/);

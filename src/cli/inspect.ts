@@ -82,7 +82,8 @@ Exit status: 0 no errors, 1 an error diagnostic was found, 2 a path could not be
 `;
 
 /** Folders never entered when searching (they hold installed packages, not the user's code). */
-const SKIPPED_FOLDERS = new Set(['venv', 'env', 'site-packages', 'node_modules', '__pycache__']);
+// (virtual environments are found by what they hold, not by name: a package may be called `env`)
+const SKIPPED_FOLDERS = new Set(['site-packages', 'node_modules', '__pycache__']);
 
 interface Found {
   /** The path as shown: as given, or joined below a given folder. */
@@ -305,7 +306,7 @@ export class FileAnalyzer {
     } else {
       if (read.length > MAX_SOURCE_CHARS) {
         return {
-          problem: `skipped ${task.shown}: ${read.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`,
+          problem: `skipped ${task.shown}: ${read.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS} characters (8 Mi)`,
           output: '',
           layers: 0,
           counts: none,
@@ -544,8 +545,9 @@ async function walk(dir: string, out: Found[], problem: (m: string) => void): Pr
     problem(`cannot read ${dir}: ${describe(e)}`);
     return;
   }
-  // A virtual environment's root holds pyvenv.cfg, whatever the folder is called.
-  if (entries.some((e) => e.name === 'pyvenv.cfg' && !e.isDirectory())) return;
+  // A virtual environment's root holds pyvenv.cfg (venv, virtualenv), a conda environment's
+  // conda-meta, whatever the folder is called.
+  if (entries.some((e) => (e.name === 'pyvenv.cfg' && !e.isDirectory()) || (e.name === 'conda-meta' && e.isDirectory()))) return;
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(dir, e.name);

@@ -15,9 +15,12 @@
  * The tokenizer stops at every "clean" line start: a physical line start at bracket depth 0,
  * outside any string and not after a backslash continuation. Nothing lexical carries across
  * such a point, which is what lets an edit be rescanned from the nearest one before it. A line
- * that starts with `def`, `class` or `async def` while a bracket is open is also one: no
- * expression can hold those keywords, so the brackets above were never closed (CPython reports
- * the same error), and a half-typed `(` swallows at most the lines up to the next definition.
+ * that starts a statement no expression can hold while a bracket is open is also one: `def`,
+ * `class`, `async def`, `return`, `import`, `raise` and the other statement keywords, or an
+ * assignment to an attribute or item (`self.bn = ...`) or an augmented one (`x += 1`). Valid code
+ * has none of these inside brackets (a call's `x = 1` is a keyword argument, so a plain name's
+ * `=` is not one of them), so the brackets above were never closed (CPython reports the same
+ * error), and a half-typed `(` swallows at most the lines up to the next statement.
  *
  * Robustness: every step advances, every bracket closer is matched in O(1) amortized time
  * (counts per bracket kind), so the work is linear in the text whatever it contains.
@@ -124,6 +127,23 @@ function isPrefix(text: string, s: number, e: number): boolean {
   return false;
 }
 
+/**
+ * A line start (after indentation) that only a statement can have (see Lexer's resynchronization):
+ * `def`/`class`/`async def`; keywords that begin statements and never occur in an expression (not
+ * `if`, `else`, `for`, `from`, `async`, `await`, `lambda`, `not`: comprehensions, conditional
+ * expressions and `yield from` put those at a line start inside brackets); an assignment to a
+ * dotted name or a subscript (a keyword argument's name is a plain name); an augmented assignment.
+ */
+const STATEMENT_START = new RegExp(
+  '[ \\t\\f]*(?:' +
+    '(?:def|class|async[ \\t]+def)[ \\t]' +
+    '|(?:return|import|raise|pass|del|global|nonlocal|assert|while|with|try|except|finally|elif|break|continue)(?![\\p{L}\\p{N}_])' +
+    '|[\\p{L}_][\\p{L}\\p{N}_]*(?:[ \\t]*\\.[ \\t]*[\\p{L}_][\\p{L}\\p{N}_]*)*(?:[ \\t]*(?:\\.[ \\t]*[\\p{L}_][\\p{L}\\p{N}_]*|\\[[^\\]\\n\\r]*\\]))[ \\t]*=(?!=)' +
+    '|[\\p{L}_][\\p{L}\\p{N}_.\\[\\] \\t]*?(?:\\+|-|\\*|/|//|%|@|&|\\||\\^|>>|<<|\\*\\*)=' +
+    ')',
+  'uy',
+);
+
 export class Lexer {
   readonly text: string;
   readonly len: number;
@@ -227,11 +247,11 @@ export class Lexer {
           if (this.n > 0) this.emit(Tok.Newline, p, p);
           return true;
         }
-        if (this.fstack.length === 0 && this.startsDefinition(p + w)) {
-          // `def` and `class` are keywords no expression can hold: a line that starts with one
-          // cannot continue an open bracket, so the brackets were never closed. Ending the
-          // logical line here bounds what a half-typed `(` above can swallow (valid code never
-          // gets here: inside a string the line break is part of the string token).
+        if (this.fstack.length === 0 && this.startsStatement(p + w)) {
+          // a line that starts a statement no expression can hold cannot continue an open
+          // bracket, so the brackets were never closed. Ending the logical line here bounds what
+          // a half-typed `(` above can swallow (valid code never gets here: inside a string the
+          // line break is part of the string token).
           const b = this.brackets[0];
           this.error(`'${'([{'[b.kind]}' was never closed`, b.start, b.start + 1);
           while (this.nb > 0) this.popBracket();
@@ -312,23 +332,14 @@ export class Lexer {
     }
   }
 
-  /** Whether the line at q starts (after indentation) with `def`, `class` or `async def` and a space. */
-  private startsDefinition(q: number): boolean {
-    const text = this.text;
-    let c = text.charCodeAt(q);
-    while (c === 32 || c === 9 || c === 12) c = text.charCodeAt(++q);
-    if (c !== 99 && c !== 100 && c !== 97) return false;
-    const word = (w: string, at: number) => {
-      if (!text.startsWith(w, at)) return -1;
-      const d = text.charCodeAt(at + w.length);
-      if (d !== 32 && d !== 9) return -1;
-      let e = at + w.length;
-      while (text.charCodeAt(e) === 32 || text.charCodeAt(e) === 9) e++;
-      return e;
-    };
-    if (word('def', q) >= 0 || word('class', q) >= 0) return true;
-    const a = word('async', q);
-    return a >= 0 && word('def', a) >= 0;
+  /**
+   * Whether the line at q starts (after indentation) a statement that no expression can hold:
+   * `def`, `class` or `async def` and a space, another statement keyword, an assignment whose
+   * target is an attribute or an item, or an augmented assignment.
+   */
+  private startsStatement(q: number): boolean {
+    STATEMENT_START.lastIndex = q;
+    return STATEMENT_START.test(this.text);
   }
 
   private idCont(q: number): boolean {

@@ -474,6 +474,20 @@ describe('rules: norm classes configured with functools.partial', () => {
   });
 });
 
+describe('rules: calls being typed', () => {
+  it('report nothing on a call whose bracket is never closed (its last argument may be half-written)', () => {
+    const typing = TORCH + 'class M(nn.Module):\n    def __init__(self):\n        self.gn = nn.GroupNorm(32, 6\n        self.ln = nn.LayerNorm(\n';
+    // (not Python yet: CPython's parse, the oracle of codes(), refuses it)
+    assert.deepEqual(
+      checkDocument(typing).map((d) => d.code),
+      [],
+    );
+    // once closed, the same arguments are checked
+    const closed = TORCH + 'class M(nn.Module):\n    def __init__(self):\n        self.gn = nn.GroupNorm(32, 6)\n        self.ln = nn.LayerNorm()\n';
+    assert.deepEqual(codes(closed).sort(), ['binding-error', 'groupnorm-divisibility']);
+  });
+});
+
 describe('rules: InstanceNorm attribute uses', () => {
   it('counts only a plain dotted name before .weight/.bias', () => {
     const src = TORCH + 'norm = nn.InstanceNorm2d(64)\ny = f(x).norm.weight\nz = other.norm.bias\n';

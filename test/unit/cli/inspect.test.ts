@@ -41,7 +41,12 @@ describe('normlens inspect: arguments and files', () => {
     write('a/model.py', TORCH + 'ln = nn.LayerNorm(8)\n');
     write('a/notes.txt', TORCH + 'bn = nn.BatchNorm2d(8)\n');
     write('.hidden/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('venv/pyvenv.cfg', 'home = /usr/bin\n');
     write('venv/lib/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    write('miniconda/envs/torch/conda-meta/history', '');
+    write('miniconda/envs/torch/lib/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
+    // a package named like a virtual environment, without what one holds, is code
+    write('env/step.py', TORCH + 'gn = nn.GroupNorm(2, 8)\n');
     write('.venv/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
     write('myenv/pyvenv.cfg', 'home = /usr/bin\n');
     write('myenv/lib/x.py', TORCH + 'bn = nn.BatchNorm2d(8)\n');
@@ -53,11 +58,11 @@ describe('normlens inspect: arguments and files', () => {
     const out = JSON.parse(r.stdout);
     assert.deepEqual(
       out.files.map((f: { path: string }) => path.relative(dir, f.path)),
-      [path.join('a', 'model.py'), 'b.py'],
+      [path.join('a', 'model.py'), 'b.py', path.join('env', 'step.py')],
     );
     assert.deepEqual(
       out.files.map((f: { layers: { qualifiedName: string }[] }) => f.layers.map((l) => l.qualifiedName)),
-      [['torch.nn.LayerNorm'], ['torch.nn.BatchNorm2d']],
+      [['torch.nn.LayerNorm'], ['torch.nn.BatchNorm2d'], ['torch.nn.GroupNorm']],
     );
   });
 

@@ -123,6 +123,62 @@ describe('python recognizer: robustness', () => {
     }
   });
 
+  it('a bracket left open also ends at a line that starts a statement no expression can hold', () => {
+    // a call being typed swallowed the next line into its last argument (`momentum=0.9 self.ln = ...`)
+    const head = 'import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        self.bn = nn.BatchNorm2d(64, momentum=0.9\n';
+    for (const line of [
+      '        self.ln = nn.LayerNorm(8)\n',
+      '        self.norms[0] = nn.LayerNorm(8)\n',
+      '        return nn.LayerNorm(8)\n',
+      '        n += len(nn.LayerNorm(8))\n',
+      '        assert nn.LayerNorm(8)\n',
+      '        with nn.LayerNorm(8):\n            pass\n',
+      '        raise nn.LayerNorm(8)\n',
+    ]) {
+      const r = scanPython(head + line);
+      assert.deepEqual(
+        r.errors.map((e) => [e.message, e.range.start.line]),
+        [["'(' was never closed", 3]],
+        line,
+      );
+      const bn = r.calls.find((c) => c.callee === 'nn.BatchNorm2d')!;
+      assert.equal(bn.complete, false, line);
+      assert.deepEqual(
+        bn.args.map((a) => [a.name, a.text]),
+        [
+          [undefined, '64'],
+          ['momentum', '0.9'],
+        ],
+        line,
+      );
+      const ln = r.calls.find((c) => c.callee === 'nn.LayerNorm')!;
+      assert.notEqual(ln.parent, r.calls.indexOf(bn), line);
+      assert.equal(ln.complete, true, line);
+    }
+    // what valid code puts at a line start inside brackets (each checked with CPython's ast): the bracket goes on
+    for (const line of [
+      '    y = 3,\n',
+      '    [a for a in b\n     if a],\n',
+      '    (a if b\n     else c),\n',
+      '    [a async\n     for a in b],\n',
+      '    not a,\n',
+      '    lambda q=a.b: q,\n',
+      '    await g,\n',
+      '    a.b == c,\n',
+      '    a[0] == 1,\n',
+      '    a.b <= c,\n',
+      '    k=-1,\n',
+      '    z=a.b,\n',
+      '    returns=1,\n',
+      '    with_bias=True,\n',
+      '    del_=2,\n',
+    ]) {
+      const r = scanPython('import torch.nn as nn\nx = foo(nn.BatchNorm2d(1),\n' + line + ')\n');
+      assert.deepEqual(r.errors, [], line);
+      assert.equal(r.calls.find((c) => c.callee === 'foo')!.complete, true, line);
+    }
+  });
+
   it('reports what broke, where', () => {
     const r = scanPython('x = "abc\ny = (1, 2\n');
     assert.deepEqual(

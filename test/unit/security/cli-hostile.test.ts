@@ -149,7 +149,10 @@ describe('security: normlens inspect reads only regular files, bounded, decoded 
     writeFileSync(path.join(dir, 'ok.py'), TORCH + line);
     const r = await inspect([dir]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`skipped .*big\\.py: ${big.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS}`));
+    assert.match(
+      r.stderr,
+      new RegExp(`skipped .*big\\.py: ${big.length} characters of source; normlens inspect checks files of up to ${MAX_SOURCE_CHARS} characters \\(8 Mi\\)`),
+    );
     assert.match(
       r.stderr,
       new RegExp(`cannot use .*big\\.ipynb: its code cells hold ${big.length} characters of source; at most ${MAX_SOURCE_CHARS} are checked`),
