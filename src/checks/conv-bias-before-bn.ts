@@ -1,7 +1,20 @@
 /** conv-bias-before-bn: a conv/linear bias that the BatchNorm right after it cancels. */
 import type { NormDiagnostic } from './types';
-import { intValue, onlyThrough, sameCount } from './context';
+import type { ResolvedLayer } from '../python/types';
+import { intValue, onlyThrough, sameCount, type ProducerCall } from './context';
 import { axisMoved, diagnostic, KEEP_BIAS, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
+
+/**
+ * Whether the norm's written axis is the axis where the producer puts its channels in its default
+ * layout, counted with the producer's output rank (known for N-d convolutions only).
+ */
+function onChannelAxis(layer: ResolvedLayer, p: ProducerCall): boolean {
+  const rank = p.spec.rank;
+  const ax = role(layer, 'axis')?.effective.value;
+  const axis = Array.isArray(ax) && ax.length === 1 ? ax[0] : ax;
+  if (rank === undefined || typeof axis !== 'number' || !Number.isInteger(axis) || axis < -rank || axis >= rank) return false;
+  return (axis + rank) % rank === (p.spec.channels === 'last' ? rank - 1 : 1);
+}
 
 export const convBiasBeforeBn: DiagnosticCheck = {
   code: 'conv-bias-before-bn',
@@ -19,7 +32,8 @@ export const convBiasBeforeBn: DiagnosticCheck = {
     for (const a of ctx.adjacent) {
       const { producer: p, layer } = a;
       if (layer.spec.kind !== 'batch_norm') continue;
-      if (axisMoved(layer)) continue;
+      // a written axis must be the producer's channel axis (Keras `axis=3` after a Conv2D is its `-1`)
+      if (axisMoved(layer) && !(onChannelAxis(layer, p) && onlyThrough(a, ['identity']))) continue;
       // only axis moves and reshapes between: an add, a dropout or an activation keep the bias from cancelling
       if (!onlyThrough(a, KEEP_BIAS)) continue;
       if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;

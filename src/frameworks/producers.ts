@@ -28,6 +28,8 @@ export interface ProducerSpec {
   layoutParam?: string;
   /** Where the output channels are in the default layout (a linear layer's features are always last). */
   channels: 'first' | 'last';
+  /** Rank of the output, batch included, where the class fixes it (a 2-D convolution's is 4); absent for linear layers. */
+  rank?: number;
   source: string;
 }
 
@@ -39,10 +41,17 @@ export interface ContainerSpec {
   source: string;
 }
 
+/** Output rank of an N-d convolution named `...Conv2d`, `Conv1DTranspose`, `DepthwiseConv2D` ...: N + 2. */
+function convRank(name: string): number | undefined {
+  const m = /([123])[dD]/.exec(name);
+  return m ? Number(m[1]) + 2 : undefined;
+}
+
 const torchConv = (name: string, lazy: boolean): ProducerSpec => ({
   qualifiedNames: [`torch.nn.${name}`, `torch.nn.modules.conv.${name}`],
   framework: 'pytorch',
   kind: 'conv',
+  rank: convRank(name),
   positional: lazy
     ? ['out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'bias']
     : name.startsWith('ConvTranspose')
@@ -73,6 +82,7 @@ const kerasConv = (name: string): ProducerSpec => ({
   qualifiedNames: kerasNames(name),
   framework: 'keras',
   kind: 'conv',
+  rank: convRank(name),
   positional: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias'],
   outParam: 'filters',
   bias: { param: 'use_bias', off: 'False', on: [true] },
@@ -86,6 +96,7 @@ const haikuConv = (name: string): ProducerSpec => ({
   qualifiedNames: [`haiku.${name}`],
   framework: 'haiku',
   kind: 'conv',
+  rank: convRank(name),
   positional: ['output_channels', 'kernel_shape', 'stride', 'rate', 'padding', 'with_bias'],
   outParam: 'output_channels',
   bias: { param: 'with_bias', off: 'False', on: [true] },
@@ -98,6 +109,7 @@ const mlxConv = (name: string, withBiasPosition: boolean): ProducerSpec => ({
   qualifiedNames: [`mlx.nn.${name}`],
   framework: 'mlx',
   kind: 'conv',
+  rank: convRank(name),
   positional: withBiasPosition
     ? ['in_channels', 'out_channels', 'kernel_size', 'stride', 'padding', 'dilation', 'groups', 'bias']
     : ['in_channels', 'out_channels', 'kernel_size'],
@@ -112,6 +124,7 @@ const paddleConv = (name: string): ProducerSpec => ({
   qualifiedNames: [`paddle.nn.${name}`],
   framework: 'paddle',
   kind: 'conv',
+  rank: convRank(name),
   positional: [
     'in_channels',
     'out_channels',

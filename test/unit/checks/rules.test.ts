@@ -367,6 +367,20 @@ describe('rules: conv bias before BatchNorm', () => {
     assert.equal(underlined(fn, only(fn, 'conv-bias-before-bn')), 'Conv2D');
     // Applied to another tensor: the flow is not certain.
     assert.deepEqual(codes(KERAS + 'x = layers.Conv2D(64, 3)(x)\ny = layers.BatchNormalization()(z)\n'), []);
+    // an axis written as the conv's channel axis counted from the front (keras/applications writes bn_axis = 3)
+    for (const [conv, axis, fires] of [
+      ['Conv2D', '3', true],
+      ['Conv2D', '-1', true],
+      ['Conv2D', '[3]', true],
+      ['Conv1D', '2', true],
+      ['Conv3D', '4', true],
+      ['Conv2D', '1', false],
+      ['Conv2D', '2', false],
+      ['Conv1D', '3', false],
+    ] as const) {
+      const src = KERAS + `x = layers.${conv}(64, 3)(x)\nx = layers.BatchNormalization(axis=${axis})(x)\n`;
+      assert.deepEqual(codes(src), fires ? ['conv-bias-before-bn'] : [], `${conv} then axis=${axis}`);
+    }
   });
 });
 
