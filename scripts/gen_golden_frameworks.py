@@ -106,9 +106,19 @@ def run_torch(req, dtype):
         if state:
             rm = torch.tensor(np.asarray(state['running_mean'], dtype=np.float32).astype(dtype))
             rv = torch.tensor(np.asarray(state['running_var'], dtype=np.float32).astype(dtype))
+        st = lambda: {'running_mean': rm.numpy(), 'running_var': rv.numpy()} if rm is not None else None  # noqa: E731
         if fn is F.batch_norm:
-            y = fn(x, rm, rv, training=req['mode'] == 'train', **kwargs)
-            return {'output': y.numpy(), 'state': {'running_mean': rm.numpy(), 'running_var': rv.numpy()} if rm is not None else None}
+            # "mode" stands in for training= (given in kwargs, it is the function's own argument)
+            if 'training' not in kwargs:
+                kwargs['training'] = req.get('mode') == 'train'
+            y = fn(x, rm, rv, **kwargs)
+            return {'output': y.numpy(), 'state': st()}
+        if fn is F.instance_norm:
+            # "mode": "eval" stands in for use_input_stats=False
+            if 'use_input_stats' not in kwargs and 'mode' in req:
+                kwargs['use_input_stats'] = req['mode'] == 'train'
+            y = fn(x, running_mean=rm, running_var=rv, **kwargs)
+            return {'output': y.numpy(), 'state': st()}
         y = fn(x, **kwargs)
         return {'output': y.numpy(), 'state': None}
     cls = getattr(torch.nn, layer.rsplit('.', 1)[1])
@@ -307,6 +317,22 @@ def torch_cases():
                   {'num_features': 3, 'track_running_stats': True, 'momentum': None}, 'train'))
     C.append(case('f_batch_norm_train', T + 'functional.batch_norm', inp([4, 3], 27), {'momentum': 0.2}, 'train',
                   state={'running_mean': vec(3, 27), 'running_var': posvec(3, 27)}))
+    # Without running statistics the functional forms raise in eval mode (modules with track_running_stats=False do not).
+    C.append(case('err_f_batch_norm_eval_no_running_stats', T + 'functional.batch_norm', inp([2, 2], 0, data=[1, 2, 3, 4]),
+                  mode='eval'))
+    C.append(case('err_f_batch_norm_training_false_no_running_stats', T + 'functional.batch_norm',
+                  inp([2, 2], 0, data=[1, 2, 3, 4]), {'training': False}))
+    C.append(case('err_f_batch_norm_negative_eps_eval', T + 'functional.batch_norm', inp([2, 2], 0, data=[1, 2, 3, 4]),
+                  {'eps': -1.0}, 'eval'))
+    C.append(case('f_batch_norm_eval_running_stats', T + 'functional.batch_norm', inp([4, 3], 32), {'training': False},
+                  state={'running_mean': vec(3, 32), 'running_var': posvec(3, 32)}))
+    C.append(case('err_f_instance_norm_use_input_stats_false', T + 'functional.instance_norm',
+                  inp([1, 2, 2], 0, data=[1, 2, 3, 4]), {'use_input_stats': False}))
+    C.append(case('err_f_instance_norm_eval_no_running_stats', T + 'functional.instance_norm', inp([2, 3, 4], 33), mode='eval'))
+    C.append(case('f_instance_norm_use_input_stats_false_running_stats', T + 'functional.instance_norm', inp([2, 3, 4], 34),
+                  {'use_input_stats': False}, state={'running_mean': vec(3, 34), 'running_var': posvec(3, 34)}))
+    C.append(case('f_instance_norm_train_updates_running_stats', T + 'functional.instance_norm', inp([2, 3, 4], 35),
+                  {'momentum': 0.3}, 'train', state={'running_mean': vec(3, 35), 'running_var': posvec(3, 35)}))
     C.append(case('f_layer_norm', T + 'functional.layer_norm', inp([2, 5], 28), {'normalized_shape': [5], 'eps': 1e-3}, 'eval'))
     C.append(case('f_group_norm', T + 'functional.group_norm', inp([2, 4, 2], 29), {'num_groups': 2}, 'eval',
                   params={'weight': vec(4, 29, 1.0), 'bias': vec(4, 30)}))
