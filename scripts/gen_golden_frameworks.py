@@ -371,6 +371,20 @@ def keras_cases():
     C.append(case('gn_batch_of_one_single_values', K + 'GroupNormalization', inp([1, 4], 117), {'groups': 4}, mode='train'))
     C.append(case('err_gn_not_multiple', K + 'GroupNormalization', inp([2, 6], 118), {'groups': 4}, mode='train'))
     C.append(case('err_gn_more_groups', K + 'GroupNormalization', inp([2, 2], 119), {'groups': 4}, mode='train'))
+    # Initializer arguments: without "params"/"state" the layer starts from what they give.
+    C.append(case('ln_beta_initializer_ones', K + 'LayerNormalization', inp([2, 3, 4], 121), {'beta_initializer': 'ones'},
+                  mode='eval'))
+    C.append(case('bn_moving_variance_initializer_zeros_inference', K + 'BatchNormalization', inp([4, 3], 122),
+                  {'moving_variance_initializer': 'zeros'}, call={'training': False}))
+    C.append(case('bn_initializers_training', K + 'BatchNormalization', inp([4, 3], 123),
+                  {'gamma_initializer': 'zero', 'beta_initializer': 'Ones', 'moving_mean_initializer': 'one'},
+                  call={'training': True}))
+    C.append(case('gn_gamma_initializer_zeros_beta_given', K + 'GroupNormalization', inp([2, 4], 124),
+                  {'groups': 2, 'gamma_initializer': 'zeros'}, mode='eval', params={'beta': vec(4, 124)}))
+    C.append(case('ln_random_gamma_initializer_params_given', K + 'LayerNormalization', inp([2, 4], 125),
+                  {'gamma_initializer': 'glorot_uniform'}, mode='eval', params={'gamma': vec(4, 125, 1.0)}))
+    C.append(case('err_ln_unknown_initializer', K + 'LayerNormalization', inp([2, 4], 126), {'beta_initializer': 'foo'},
+                  mode='eval', params={'beta': vec(4, 126)}))
     C.append(case('rms', K + 'RMSNormalization', inp([2, 6], 120), {'epsilon': 1e-5}, mode='eval',
                   params={'scale': vec(6, 120, 1.0)}))
     return C

@@ -7,7 +7,18 @@
 import { NormError, Tensor, runLayer, type NormErrorType } from '../core/index';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { allQualifiedNames, bindArguments, bindingException, bindingMessage, effectiveValues, findByQualifiedName, frameworkInfo } from '../frameworks/index';
-import { FieldError, checkSizes, fillPlumbing, gradAnswer, namesHelp, numbers as readNumbers, readTensors, resolveMode, stateAnswer } from './frameworkRequest';
+import {
+  FieldError,
+  checkSizes,
+  fillPlumbing,
+  gradAnswer,
+  namesHelp,
+  numbers as readNumbers,
+  readTensors,
+  resolveMode,
+  startTensors,
+  stateAnswer,
+} from './frameworkRequest';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { CoreLayerSpec } from '../core/spec';
 import { terminalSafeJson, truncateText } from '../core/visible';
@@ -346,8 +357,9 @@ function respond(p: Prepared): RunResult {
     );
   }
   checkSizes(p.spec, core, p.input.shape, { params: p.params, state: p.state });
+  const { params, state } = startTensors(p.spec, effectiveValues(binding.effective), core, p.input.shape, { params: p.params, state: p.state });
   try {
-    return runLayer({ spec: core, mode: p.mode, input: p.input, params: p.params, state: p.state, gradOutput: p.gradOutput });
+    return runLayer({ spec: core, mode: p.mode, input: p.input, params, state, gradOutput: p.gradOutput });
   } catch (e) {
     // The core words its refusals as PyTorch does; another framework's layer never answers with PyTorch's words.
     if (e instanceof NormError && p.spec.framework !== 'pytorch' && e.type !== 'InputError') {

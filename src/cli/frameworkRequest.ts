@@ -10,6 +10,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { FRAMEWORKS, NORM_CLASSES, frameworkInfo } from '../frameworks/index';
 import type { FrameworkInfo, NormClassSpec, PyValue, TensorNames } from '../frameworks/types';
+import { initializers } from '../frameworks/initializers';
 
 /** A refusal of the request; `type` is the framework's exception where the framework itself refuses (else InputError). */
 export class FieldError extends Error {
@@ -156,6 +157,47 @@ export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: read
       }
     }
   }
+}
+
+/**
+ * The parameters and running statistics a computation starts from: the request's, else the values the layer's
+ * initializer arguments give (Keras gamma_initializer="ones", moving_variance_initializer="zeros"...; Flax's
+ * default scale_init/bias_init). An initializer whose values no request can reproduce (Keras "glorot_uniform") is
+ * refused unless the request gives that tensor; Keras's own refusals (an unknown identifier) always apply.
+ */
+export function startTensors(spec: NormClassSpec, args: Record<string, PyValue>, core: CoreLayerSpec, shape: readonly number[], t: Tensors): Tensors {
+  const n = namesOf(spec);
+  const init = initializers(spec, args, n);
+  if (init.error) throw new FieldError(init.error.message, init.error.type === 'ValueError' ? 'ValueError' : 'InputError');
+  if (!Object.keys(init.roles).length) return t;
+  let want: LayerParams;
+  let fresh: LayerState | null;
+  try {
+    want = defaultParams(core, shape);
+    fresh = defaultState(core, shape);
+  } catch {
+    return t; // the core's own shape checks answer
+  }
+  const fill = (role: 'weight' | 'bias' | 'runningMean' | 'runningVar', like: Float32Array): Float32Array => {
+    const r = init.roles[role];
+    if (!r) return like;
+    if ('unknown' in r) {
+      const where = role === 'weight' || role === 'bias' ? 'params' : 'state';
+      bad(`${r.unknown}, which NormLens cannot reproduce: give ${where}.${n[role]} (${like.length} values) to compute ${spec.id}`);
+    }
+    return new Float32Array(like.length).fill((r as { value: number }).value);
+  };
+  const out: Tensors = { ...t };
+  const params: LayerParams = { ...(t.params ?? {}) };
+  if (want.weight && !params.weight) params.weight = fill('weight', want.weight);
+  if (want.bias && !params.bias) params.bias = fill('bias', want.bias);
+  out.params = params;
+  if (fresh && !t.state) {
+    const runningMean = fill('runningMean', fresh.runningMean);
+    const runningVar = fill('runningVar', fresh.runningVar);
+    if (runningMean !== fresh.runningMean || runningVar !== fresh.runningVar) out.state = { ...fresh, runningMean, runningVar };
+  }
+  return out;
 }
 
 /** The answer's running statistics under the framework's names (and its counter, where it keeps one). */
