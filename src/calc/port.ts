@@ -193,7 +193,7 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   }
   if (transposed)
     notes.push(
-      `Feed ${t.spec.name} the input with the channel axis moved (${spec.framework === 'pytorch' || frameworkInfo(spec.framework)!.channels === 'first' ? 'channels first → last' : 'channels last → first'}); the per-channel tensors need no reordering.`,
+      `Feed ${t.spec.name} the input with the channel axis moved (${toLast ? 'channels first → last' : 'channels last → first'}); the per-channel tensors need no reordering.`,
     );
   return { constructor: t.code, moves, targetOrder, variance, snippet: lines.join('\n') + '\n', notes };
 }
