@@ -332,6 +332,14 @@ export function translate(
       set(t.axis, axes);
       // Flax keeps scale/offset on feature_axes, which must cover the same axes.
       if (paramOf(target, 'feature_axes')) set('feature_axes', axes);
+      // Flax nnx sizes its flat scale/bias by num_features: the product of the feature axes' sizes (0.12.8
+      // reshapes a (prod,) parameter to the feature axes; a tuple of sizes is refused).
+      if (t.channels && Array.isArray(shape) && shape.every((d) => typeof d === 'number')) {
+        set(
+          t.channels,
+          (shape as number[]).reduce((a, d) => a * d, 1),
+        );
+      }
     }
   }
   // Sizes the source takes from its input (Keras, Flax linen) but the target needs written out (PyTorch num_features,
@@ -354,6 +362,19 @@ export function translate(
   // Per-position layers written with axes on both sides (Keras axis → Haiku axis, Flax reduction_axes).
   if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
     set(t.axis, v[r.axis]);
+    if (paramOf(target, 'feature_axes')) {
+      // The scale spans the source's feature axes: Flax's own feature_axes, Keras's normalized axes.
+      const feature = spec.params.some((q) => q.name === 'feature_axes') && isLiteral(v.feature_axes) ? v.feature_axes : v[r.axis];
+      set('feature_axes', feature);
+      // Flax nnx: num_features is the product of the feature axes' sizes (see above).
+      const list = Array.isArray(feature) ? feature : [feature];
+      if (t.channels && shape && list.every((a) => typeof a === 'number' && Number.isInteger(a) && a >= -shape.length && a < shape.length)) {
+        set(
+          t.channels,
+          (list as number[]).reduce((acc, a) => acc * shape[(a + shape.length) % shape.length], 1),
+        );
+      }
+    }
   }
   const channelsParam = t.channels ? paramOf(target, t.channels) : undefined;
   if (t.channels && !(channelsParam && Object.hasOwn(channelsParam, 'default')) && out[t.channels] === undefined) {
