@@ -424,6 +424,9 @@ def nnx_cases():
     C.append(case('bn_call_running_average', N + 'BatchNorm', inp([4, 3], 304), {'num_features': 3},
                   call={'use_running_average': True}, state={'mean': vec(3, 304), 'var': posvec(3, 304)}))
     C.append(case('bn_batch_of_one', N + 'BatchNorm', inp([1, 3], 305), {'num_features': 3}, mode='train'))
+    # No mode at all: nnx's constructor default use_running_average=False (batch statistics) holds.
+    C.append(case('bn_no_mode_constructor_default', N + 'BatchNorm', inp([4, 3], 313), {'num_features': 3},
+                  state={'mean': vec(3, 313), 'var': posvec(3, 313)}))
     C.append(case('bn_momentum_0.5', N + 'BatchNorm', inp([5, 2], 306), {'num_features': 2, 'momentum': 0.5, 'epsilon': 1e-3},
                   mode='train'))
     C.append(case('ln', N + 'LayerNorm', inp([2, 4], 307), {'num_features': 4}, mode='eval',
