@@ -348,7 +348,7 @@ const F32_EPS = 2 ** -23;
  * this input and the order of the float32 cancellation, ε·(|mean|/std)², relative to the variance. Null where the
  * variance is not computed that way (or not computed from the input: running averages in evaluation).
  */
-export function fastVarianceWarning(spec: NormClassSpec, args: Record<string, PyValue>, mode: 'train' | 'eval', r: RunResult): string | null {
+function fastVarianceWarning(spec: NormClassSpec, args: Record<string, PyValue>, mode: 'train' | 'eval', r: RunResult): string | null {
   const fast = spec.kind === 'standardize' ? (args.algorithm ?? 'fast') === 'fast' : args.use_fast_variance === true;
   if (!fast || spec.kind === 'rms_norm' || !r.stats) return null;
   if (spec.kind === 'batch_norm' && mode === 'eval') return null;
@@ -455,6 +455,7 @@ ${namesHelp()}
         "input": {...}, "params": {"gamma": [...], "beta": [...]},
         "state": {"moving_mean": [...], "moving_variance": [...]}}
 "mode" ("train"/"eval") may stand in for the call argument; when both are given they must agree.
+Flax nnx BatchNorm given neither follows its constructor's use_running_average (default False).
 Flax linen's use_running_average goes to "kwargs" or "call", not both (as Flax requires); the
 answer's state is the updated batch_stats, as apply(..., mutable=['batch_stats']) returns.
 Keras BatchNormalization(trainable=False) runs in inference mode even with training=true.

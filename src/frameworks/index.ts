@@ -271,7 +271,7 @@ function channelLayout(
   v: Record<string, PyValue>,
   fallback: 'first' | 'last',
   rank: number | undefined,
-): { channels: 'first' | 'last' | 'other'; axis?: number; rank?: number } {
+): { channels: 'first' | 'last'; axis?: number; rank?: number } | { channels: 'other'; axis: number; rank?: number } {
   const raw = spec.roles.axis ? v[spec.roles.axis] : undefined;
   const one = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
   if (typeof one !== 'number' || !Number.isInteger(one)) return { channels: fallback };

@@ -13,13 +13,13 @@
 import type { NormClassSpec, PyValue, TensorNames } from './types';
 import { pyRepr } from './read';
 
-export type InitRole = 'weight' | 'bias' | 'runningMean' | 'runningVar';
+type InitRole = 'weight' | 'bias' | 'runningMean' | 'runningVar';
 
 /** What a role starts from: a fixed value, or why NormLens cannot know it (then the request must give the tensor). */
-export type InitialValue = { value: number } | { unknown: string };
+type InitialValue = { value: number } | { unknown: string };
 
 /** Every value of an initializer argument, per role; `error` when the framework itself refuses the argument. */
-export interface Initializers {
+interface Initializers {
   roles: Partial<Record<InitRole, { arg: string } & InitialValue>>;
   /** The framework's exception at construction (Keras's ValueError for an unknown identifier). */
   error?: { type: 'ValueError' | 'InputError'; message: string };
