@@ -106,9 +106,19 @@ def run_torch(req, dtype):
         if state:
             rm = torch.tensor(np.asarray(state['running_mean'], dtype=np.float32).astype(dtype))
             rv = torch.tensor(np.asarray(state['running_var'], dtype=np.float32).astype(dtype))
+        st = lambda: {'running_mean': rm.numpy(), 'running_var': rv.numpy()} if rm is not None else None  # noqa: E731
         if fn is F.batch_norm:
-            y = fn(x, rm, rv, training=req['mode'] == 'train', **kwargs)
-            return {'output': y.numpy(), 'state': {'running_mean': rm.numpy(), 'running_var': rv.numpy()} if rm is not None else None}
+            # "mode" stands in for training= (given in kwargs, it is the function's own argument)
+            if 'training' not in kwargs:
+                kwargs['training'] = req.get('mode') == 'train'
+            y = fn(x, rm, rv, **kwargs)
+            return {'output': y.numpy(), 'state': st()}
+        if fn is F.instance_norm:
+            # "mode": "eval" stands in for use_input_stats=False
+            if 'use_input_stats' not in kwargs and 'mode' in req:
+                kwargs['use_input_stats'] = req['mode'] == 'train'
+            y = fn(x, running_mean=rm, running_var=rv, **kwargs)
+            return {'output': y.numpy(), 'state': st()}
         y = fn(x, **kwargs)
         return {'output': y.numpy(), 'state': None}
     cls = getattr(torch.nn, layer.rsplit('.', 1)[1])
@@ -307,6 +317,22 @@ def torch_cases():
                   {'num_features': 3, 'track_running_stats': True, 'momentum': None}, 'train'))
     C.append(case('f_batch_norm_train', T + 'functional.batch_norm', inp([4, 3], 27), {'momentum': 0.2}, 'train',
                   state={'running_mean': vec(3, 27), 'running_var': posvec(3, 27)}))
+    # Without running statistics the functional forms raise in eval mode (modules with track_running_stats=False do not).
+    C.append(case('err_f_batch_norm_eval_no_running_stats', T + 'functional.batch_norm', inp([2, 2], 0, data=[1, 2, 3, 4]),
+                  mode='eval'))
+    C.append(case('err_f_batch_norm_training_false_no_running_stats', T + 'functional.batch_norm',
+                  inp([2, 2], 0, data=[1, 2, 3, 4]), {'training': False}))
+    C.append(case('err_f_batch_norm_negative_eps_eval', T + 'functional.batch_norm', inp([2, 2], 0, data=[1, 2, 3, 4]),
+                  {'eps': -1.0}, 'eval'))
+    C.append(case('f_batch_norm_eval_running_stats', T + 'functional.batch_norm', inp([4, 3], 32), {'training': False},
+                  state={'running_mean': vec(3, 32), 'running_var': posvec(3, 32)}))
+    C.append(case('err_f_instance_norm_use_input_stats_false', T + 'functional.instance_norm',
+                  inp([1, 2, 2], 0, data=[1, 2, 3, 4]), {'use_input_stats': False}))
+    C.append(case('err_f_instance_norm_eval_no_running_stats', T + 'functional.instance_norm', inp([2, 3, 4], 33), mode='eval'))
+    C.append(case('f_instance_norm_use_input_stats_false_running_stats', T + 'functional.instance_norm', inp([2, 3, 4], 34),
+                  {'use_input_stats': False}, state={'running_mean': vec(3, 34), 'running_var': posvec(3, 34)}))
+    C.append(case('f_instance_norm_train_updates_running_stats', T + 'functional.instance_norm', inp([2, 3, 4], 35),
+                  {'momentum': 0.3}, 'train', state={'running_mean': vec(3, 35), 'running_var': posvec(3, 35)}))
     C.append(case('f_layer_norm', T + 'functional.layer_norm', inp([2, 5], 28), {'normalized_shape': [5], 'eps': 1e-3}, 'eval'))
     C.append(case('f_group_norm', T + 'functional.group_norm', inp([2, 4, 2], 29), {'num_groups': 2}, 'eval',
                   params={'weight': vec(4, 29, 1.0), 'bias': vec(4, 30)}))
@@ -345,6 +371,20 @@ def keras_cases():
     C.append(case('gn_batch_of_one_single_values', K + 'GroupNormalization', inp([1, 4], 117), {'groups': 4}, mode='train'))
     C.append(case('err_gn_not_multiple', K + 'GroupNormalization', inp([2, 6], 118), {'groups': 4}, mode='train'))
     C.append(case('err_gn_more_groups', K + 'GroupNormalization', inp([2, 2], 119), {'groups': 4}, mode='train'))
+    # Initializer arguments: without "params"/"state" the layer starts from what they give.
+    C.append(case('ln_beta_initializer_ones', K + 'LayerNormalization', inp([2, 3, 4], 121), {'beta_initializer': 'ones'},
+                  mode='eval'))
+    C.append(case('bn_moving_variance_initializer_zeros_inference', K + 'BatchNormalization', inp([4, 3], 122),
+                  {'moving_variance_initializer': 'zeros'}, call={'training': False}))
+    C.append(case('bn_initializers_training', K + 'BatchNormalization', inp([4, 3], 123),
+                  {'gamma_initializer': 'zero', 'beta_initializer': 'Ones', 'moving_mean_initializer': 'one'},
+                  call={'training': True}))
+    C.append(case('gn_gamma_initializer_zeros_beta_given', K + 'GroupNormalization', inp([2, 4], 124),
+                  {'groups': 2, 'gamma_initializer': 'zeros'}, mode='eval', params={'beta': vec(4, 124)}))
+    C.append(case('ln_random_gamma_initializer_params_given', K + 'LayerNormalization', inp([2, 4], 125),
+                  {'gamma_initializer': 'glorot_uniform'}, mode='eval', params={'gamma': vec(4, 125, 1.0)}))
+    C.append(case('err_ln_unknown_initializer', K + 'LayerNormalization', inp([2, 4], 126), {'beta_initializer': 'foo'},
+                  mode='eval', params={'beta': vec(4, 126)}))
     C.append(case('rms', K + 'RMSNormalization', inp([2, 6], 120), {'epsilon': 1e-5}, mode='eval',
                   params={'scale': vec(6, 120, 1.0)}))
     return C
@@ -384,6 +424,9 @@ def nnx_cases():
     C.append(case('bn_call_running_average', N + 'BatchNorm', inp([4, 3], 304), {'num_features': 3},
                   call={'use_running_average': True}, state={'mean': vec(3, 304), 'var': posvec(3, 304)}))
     C.append(case('bn_batch_of_one', N + 'BatchNorm', inp([1, 3], 305), {'num_features': 3}, mode='train'))
+    # No mode at all: nnx's constructor default use_running_average=False (batch statistics) holds.
+    C.append(case('bn_no_mode_constructor_default', N + 'BatchNorm', inp([4, 3], 313), {'num_features': 3},
+                  state={'mean': vec(3, 313), 'var': posvec(3, 313)}))
     C.append(case('bn_momentum_0.5', N + 'BatchNorm', inp([5, 2], 306), {'num_features': 2, 'momentum': 0.5, 'epsilon': 1e-3},
                   mode='train'))
     C.append(case('ln', N + 'LayerNorm', inp([2, 4], 307), {'num_features': 4}, mode='eval',

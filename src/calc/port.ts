@@ -181,7 +181,12 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
       const params = moves.filter((m) => m.role === 'weight' || m.role === 'bias');
       const stats = moves.filter((m) => m.role === 'runningMean' || m.role === 'runningVar');
       lines.push('import flax.linen', 'import jax.numpy as jnp', `dst = ${t.code}`);
-      const dict = (ms: TensorMove[]) => `{${ms.map((m) => `'${m.to}': jnp.asarray(${get(m)})`).join(', ')}}`;
+      // linen's variables are plain arrays with no module to read a shape from: a scale/offset over several dims is
+      // reshaped to them here (a flat Flax nnx scale of prod(sizes) values, a Keras gamma over several axes...).
+      const tCore = t.spec.toCore?.(tValues, tShape.length, tShape);
+      const perPosition = tCore && !('error' in tCore) && (tCore.kind === 'layer_norm' || tCore.kind === 'rms_norm') ? tCore.normalizedShape : null;
+      const reshape = (m: TensorMove) => (perPosition && (m.role === 'weight' || m.role === 'bias') ? `.reshape(${pyRepr(perPosition)})` : '');
+      const dict = (ms: TensorMove[]) => `{${ms.map((m) => `'${m.to}': jnp.asarray(${get(m)}${reshape(m)})`).join(', ')}}`;
       lines.push(`dst_vars = {'params': ${dict(params)}${stats.length ? `, 'batch_stats': ${dict(stats)}` : ''}}`);
       targetOrder = [...params.map((m) => `params/${m.to}`), ...stats.map((m) => `batch_stats/${m.to}`)];
       break;
@@ -193,7 +198,7 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   }
   if (transposed)
     notes.push(
-      `Feed ${t.spec.name} the input with the channel axis moved (${spec.framework === 'pytorch' || frameworkInfo(spec.framework)!.channels === 'first' ? 'channels first → last' : 'channels last → first'}); the per-channel tensors need no reordering.`,
+      `Feed ${t.spec.name} the input with the channel axis moved (${toLast ? 'channels first → last' : 'channels last → first'}); the per-channel tensors need no reordering.`,
     );
   return { constructor: t.code, moves, targetOrder, variance, snippet: lines.join('\n') + '\n', notes };
 }

@@ -7,7 +7,18 @@
 import { NormError, Tensor, runLayer, type NormErrorType } from '../core/index';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { allQualifiedNames, bindArguments, bindingException, bindingMessage, effectiveValues, findByQualifiedName, frameworkInfo } from '../frameworks/index';
-import { FieldError, checkSizes, fillPlumbing, gradAnswer, namesHelp, numbers as readNumbers, readTensors, resolveMode, stateAnswer } from './frameworkRequest';
+import {
+  FieldError,
+  checkSizes,
+  fillPlumbing,
+  gradAnswer,
+  namesHelp,
+  numbers as readNumbers,
+  readTensors,
+  resolveMode,
+  startTensors,
+  stateAnswer,
+} from './frameworkRequest';
 import type { NormClassSpec, PyValue } from '../frameworks/types';
 import type { CoreLayerSpec } from '../core/spec';
 import { terminalSafeJson, truncateText } from '../core/visible';
@@ -327,7 +338,41 @@ function prepare(text: string): Prepared {
   return { spec, mode, input, params, state, gradOutput, kwargs };
 }
 
-function respond(p: Prepared): RunResult {
+/** float32 machine epsilon (2^-23). */
+const F32_EPS = 2 ** -23;
+
+/**
+ * Flax (use_fast_variance=True, the default), Haiku (use_fast_variance=True) and jax.nn.standardize
+ * (algorithm='fast', the default) compute the variance as E[x²] − E[x]² in float32, which cancels when |mean| ≫ std;
+ * NormLens computes it two-pass in float64 (the exact value). The warning says so, with the largest |mean|/std of
+ * this input and the order of the float32 cancellation, ε·(|mean|/std)², relative to the variance. Null where the
+ * variance is not computed that way (or not computed from the input: running averages in evaluation).
+ */
+function fastVarianceWarning(spec: NormClassSpec, args: Record<string, PyValue>, mode: 'train' | 'eval', r: RunResult): string | null {
+  const fast = spec.kind === 'standardize' ? (args.algorithm ?? 'fast') === 'fast' : args.use_fast_variance === true;
+  if (!fast || spec.kind === 'rms_norm' || !r.stats) return null;
+  if (spec.kind === 'batch_norm' && mode === 'eval') return null;
+  let ratio = 0;
+  const { mean, variance } = r.stats;
+  for (let i = 0; i < mean.length; i++) {
+    const m = Math.abs(mean[i]);
+    if (m === 0) continue;
+    ratio = Math.max(ratio, variance[i] > 0 ? m / Math.sqrt(variance[i]) : Infinity);
+  }
+  const how = spec.kind === 'standardize' ? "algorithm='fast'" : 'use_fast_variance=True';
+  const off = spec.kind === 'standardize' ? "algorithm='stable'" : 'use_fast_variance=False';
+  const shown = Number.isFinite(ratio) ? Number(ratio.toPrecision(3)) : 'infinite (a constant group)';
+  const order = Number.isFinite(ratio)
+    ? ` (its float32 cancellation is of the order of ${(F32_EPS * (1 + ratio * ratio)).toPrecision(2)} of the variance, or more)`
+    : '';
+  return (
+    `${spec.id} with ${how} computes the variance as E[x²]−E[x]² in float32; NormLens computes it exactly (two-pass, float64), ` +
+    `so ${frameworkInfo(spec.framework)!.name}'s own result differs where |mean| ≫ std. Here the largest |mean|/std is ${shown}${order}; ` +
+    `with ${off} ${frameworkInfo(spec.framework)!.name} agrees to float32 rounding.`
+  );
+}
+
+function respond(p: Prepared): RunResult & { warnings?: string[] } {
   // Keyword refusals are the framework's own (Python's TypeError, or Keras's ValueError for unknown **kwargs).
   const binding = bindArguments(p.spec, [], p.kwargs);
   if (binding.errors.length) {
@@ -346,8 +391,11 @@ function respond(p: Prepared): RunResult {
     );
   }
   checkSizes(p.spec, core, p.input.shape, { params: p.params, state: p.state });
+  const { params, state } = startTensors(p.spec, effectiveValues(binding.effective), core, p.input.shape, { params: p.params, state: p.state });
   try {
-    return runLayer({ spec: core, mode: p.mode, input: p.input, params: p.params, state: p.state, gradOutput: p.gradOutput });
+    const r = runLayer({ spec: core, mode: p.mode, input: p.input, params, state, gradOutput: p.gradOutput });
+    const warning = fastVarianceWarning(p.spec, effectiveValues(binding.effective), p.mode, r);
+    return warning ? { ...r, warnings: [warning] } : r;
   } catch (e) {
     // The core words its refusals as PyTorch does; another framework's layer never answers with PyTorch's words.
     if (e instanceof NormError && p.spec.framework !== 'pytorch' && e.type !== 'InputError') {
@@ -382,6 +430,7 @@ export function compute(text: string): ComputeAnswer {
       state: r.state ? stateAnswer(p.spec, r.state, list) : null,
     };
     if (r.grad) out.grad = gradAnswer(p.spec, r.grad, list);
+    if (r.warnings) out.warnings = r.warnings;
     return { code: 0, output: JSON.stringify(out) + '\n' };
   } catch (e) {
     const known = e instanceof RequestError || e instanceof NormError;
@@ -406,11 +455,14 @@ ${namesHelp()}
         "input": {...}, "params": {"gamma": [...], "beta": [...]},
         "state": {"moving_mean": [...], "moving_variance": [...]}}
 "mode" ("train"/"eval") may stand in for the call argument; when both are given they must agree.
+Flax nnx BatchNorm given neither follows its constructor's use_running_average (default False).
 Flax linen's use_running_average goes to "kwargs" or "call", not both (as Flax requires); the
 answer's state is the updated batch_stats, as apply(..., mutable=['batch_stats']) returns.
 Keras BatchNormalization(trainable=False) runs in inference mode even with training=true.
 Arguments that cannot change the numbers and that JSON cannot carry (Flax nnx rngs) may be left
 out. Each framework's own rules apply: Keras refuses unknown keywords; Keras, Flax, Haiku and MLX
-normalize a batch of one (variance 0) where PyTorch raises. Errors exit with code 2 and
+normalize a batch of one (variance 0) where PyTorch raises. "warnings" (when present) says where the
+framework's own float32 result is known to differ: Flax/Haiku use_fast_variance=True and jax.nn.standardize
+algorithm='fast' take the variance as E[x²]−E[x]² in float32, NormLens exactly. Errors exit with code 2 and
 {"error": {"type": ..., "message": ...}}.
 `;

@@ -10,6 +10,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { LayerParams, LayerState, RunResult } from '../core/types';
 import { FRAMEWORKS, NORM_CLASSES, frameworkInfo } from '../frameworks/index';
 import type { FrameworkInfo, NormClassSpec, PyValue, TensorNames } from '../frameworks/types';
+import { initializers } from '../frameworks/initializers';
 
 /** A refusal of the request; `type` is the framework's exception where the framework itself refuses (else InputError). */
 export class FieldError extends Error {
@@ -100,6 +101,9 @@ export function readTensors(spec: NormClassSpec, paramsIn: unknown, stateIn: unk
     out.params = params;
   }
   if (stateIn !== undefined && stateIn !== null) {
+    if (spec.kind !== 'batch_norm' && spec.kind !== 'instance_norm') {
+      bad(`${spec.id} keeps no running statistics (only batch and instance normalization do); leave "state" out`);
+    }
     const expected = [n.runningMean, n.runningVar, ...(n.counter ? [n.counter] : [])];
     if (!isPlainObject(stateIn)) return bad(`"state" must be an object {${expected.map((x) => `"${x}"`).join(', ')}}`);
     for (const k of Object.keys(stateIn)) if (!expected.includes(k)) bad(wrongName(spec, 'state', k, n, expected));
@@ -124,7 +128,6 @@ export function readTensors(spec: NormClassSpec, paramsIn: unknown, stateIn: unk
  * ("weight should contain 3 elements not 4") is ever the answer for another framework's layer.
  */
 export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: readonly number[], t: Tensors): void {
-  if (spec.framework === 'pytorch') return;
   const n = namesOf(spec);
   const dims = `input shape [${shape.join(', ')}]`;
   let want: LayerParams;
@@ -133,14 +136,23 @@ export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: read
   } catch {
     return; // the core's own shape checks answer
   }
+  // A tensor the layer does not hold (LayerNorm(elementwise_affine=False).weight is None) is refused in every
+  // framework, never ignored; sizes of PyTorch's are checked by the core, in PyTorch's words.
+  for (const [role, got] of [
+    ['weight', t.params?.weight],
+    ['bias', t.params?.bias],
+  ] as const) {
+    if (got && !want[role]) bad(`${spec.id} with these arguments has no ${n[role]}; leave params.${n[role]} out`);
+  }
+  if (t.state && !defaultState(core, shape)) bad(`${spec.id} with these arguments keeps no running statistics; leave "state" out`);
+  if (spec.framework === 'pytorch') return;
   for (const [role, got] of [
     ['weight', t.params?.weight],
     ['bias', t.params?.bias],
   ] as const) {
     const expected = want[role];
-    if (!got) continue;
-    if (!expected) bad(`${spec.id} with these arguments has no ${n[role]}; leave params.${n[role]} out`);
-    else if (got.length !== expected.length) {
+    if (!got || !expected) continue;
+    if (got.length !== expected.length) {
       bad(`params.${n[role]} has ${got.length} values but ${spec.name} on ${dims} has ${expected.length} (one per normalized feature)`);
     }
   }
@@ -156,6 +168,47 @@ export function checkSizes(spec: NormClassSpec, core: CoreLayerSpec, shape: read
       }
     }
   }
+}
+
+/**
+ * The parameters and running statistics a computation starts from: the request's, else the values the layer's
+ * initializer arguments give (Keras gamma_initializer="ones", moving_variance_initializer="zeros"...; Flax's
+ * default scale_init/bias_init). An initializer whose values no request can reproduce (Keras "glorot_uniform") is
+ * refused unless the request gives that tensor; Keras's own refusals (an unknown identifier) always apply.
+ */
+export function startTensors(spec: NormClassSpec, args: Record<string, PyValue>, core: CoreLayerSpec, shape: readonly number[], t: Tensors): Tensors {
+  const n = namesOf(spec);
+  const init = initializers(spec, args, n);
+  if (init.error) throw new FieldError(init.error.message, init.error.type === 'ValueError' ? 'ValueError' : 'InputError');
+  if (!Object.keys(init.roles).length) return t;
+  let want: LayerParams;
+  let fresh: LayerState | null;
+  try {
+    want = defaultParams(core, shape);
+    fresh = defaultState(core, shape);
+  } catch {
+    return t; // the core's own shape checks answer
+  }
+  const fill = (role: 'weight' | 'bias' | 'runningMean' | 'runningVar', like: Float32Array): Float32Array => {
+    const r = init.roles[role];
+    if (!r) return like;
+    if ('unknown' in r) {
+      const where = role === 'weight' || role === 'bias' ? 'params' : 'state';
+      bad(`${r.unknown}, which NormLens cannot reproduce: give ${where}.${n[role]} (${like.length} values) to compute ${spec.id}`);
+    }
+    return new Float32Array(like.length).fill((r as { value: number }).value);
+  };
+  const out: Tensors = { ...t };
+  const params: LayerParams = { ...(t.params ?? {}) };
+  if (want.weight && !params.weight) params.weight = fill('weight', want.weight);
+  if (want.bias && !params.bias) params.bias = fill('bias', want.bias);
+  out.params = params;
+  if (fresh && !t.state) {
+    const runningMean = fill('runningMean', fresh.runningMean);
+    const runningVar = fill('runningVar', fresh.runningVar);
+    if (runningMean !== fresh.runningMean || runningVar !== fresh.runningVar) out.state = { ...fresh, runningMean, runningVar };
+  }
+  return out;
 }
 
 /** The answer's running statistics under the framework's names (and its counter, where it keeps one). */
@@ -234,6 +287,11 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
   if (ctorGiven && spec.modeArg) {
     const on = boolArg(kwargs[ctorName!], ctorName!);
     agree(on === spec.modeArg.trainWhen ? 'train' : 'eval', `${ctorName}=${pyBool(on)}`);
+  }
+  if (!mode && spec.framework === 'flax_nnx' && spec.modeArg) {
+    // nnx: the constructor's default holds until .train()/.eval() change it (BatchNorm: use_running_average=False).
+    const dflt = spec.params.find((q) => q.name === spec.modeArg!.name)?.default;
+    if (typeof dflt === 'boolean') mode = dflt === spec.modeArg.trainWhen ? 'train' : 'eval';
   }
   if (!mode) {
     // a layer that keeps no running statistics computes the same in both modes (LayerNorm, GroupNorm,

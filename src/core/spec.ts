@@ -31,6 +31,12 @@ export interface BatchNormSpec {
   layerName?: string;
   /** Which run-time refusals apply (see RuntimeChecks). */
   checks?: RuntimeChecks;
+  /**
+   * The functional form (torch.nn.functional.batch_norm): eval mode (training=False) needs running statistics and
+   * raises RuntimeError "running_mean must be defined in evaluation mode" without them, where a module with
+   * track_running_stats=False normalizes with the batch statistics instead.
+   */
+  evalNeedsRunningStats?: boolean;
 }
 
 /**
@@ -88,6 +94,12 @@ export interface InstanceNormSpec {
   batchedRank?: number;
   layerName?: string;
   checks?: RuntimeChecks;
+  /**
+   * The functional form (torch.nn.functional.instance_norm): eval mode (use_input_stats=False) needs running
+   * statistics and raises RuntimeError "Expected running_mean and running_var to be defined when use_input_stats
+   * is false" without them.
+   */
+  evalNeedsRunningStats?: boolean;
 }
 
 export interface LocalResponseNormSpec {

@@ -263,6 +263,27 @@ function counterpart(from: NormClassSpec, to: FrameworkId, inputRank?: number): 
 }
 
 /**
+ * Where a per-channel layer reads its features: channels 'first' (axis 1), 'last' (axis −1 or rank − 1) or on
+ * another axis, from its axis argument (Keras `axis`, Flax `axis`/`feature_axes`) or else its framework's layout.
+ */
+function channelLayout(
+  spec: NormClassSpec,
+  v: Record<string, PyValue>,
+  fallback: 'first' | 'last',
+  rank: number | undefined,
+): { channels: 'first' | 'last'; axis?: number; rank?: number } | { channels: 'other'; axis: number; rank?: number } {
+  const raw = spec.roles.axis ? v[spec.roles.axis] : undefined;
+  const one = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  if (typeof one !== 'number' || !Number.isInteger(one)) return { channels: fallback };
+  const resolved = rank && one < 0 ? one + rank : one;
+  // On a rank-2 input (N, C) the first and the last feature axis are the same.
+  if (rank === 2 && resolved === 1) return { channels: fallback };
+  if (resolved === 1) return { channels: 'first', axis: 1 };
+  if (one === -1 || (rank && resolved === rank - 1)) return { channels: 'last', axis: -1 };
+  return { channels: 'other', axis: resolved, rank };
+}
+
+/**
  * The equivalent layer in another framework's terms, for the same input layout: eps carried over
  * as a value (defaults differ), momentum converted between conventions, channel and group counts,
  * learnable scale/shift and running-statistics flags mapped by role.
@@ -311,6 +332,14 @@ export function translate(
       set(t.axis, axes);
       // Flax keeps scale/offset on feature_axes, which must cover the same axes.
       if (paramOf(target, 'feature_axes')) set('feature_axes', axes);
+      // Flax nnx sizes its flat scale/bias by num_features: the product of the feature axes' sizes (0.12.8
+      // reshapes a (prod,) parameter to the feature axes; a tuple of sizes is refused).
+      if (t.channels && Array.isArray(shape) && shape.every((d) => typeof d === 'number')) {
+        set(
+          t.channels,
+          (shape as number[]).reduce((a, d) => a * d, 1),
+        );
+      }
     }
   }
   // Sizes the source takes from its input (Keras, Flax linen) but the target needs written out (PyTorch num_features,
@@ -333,20 +362,47 @@ export function translate(
   // Per-position layers written with axes on both sides (Keras axis → Haiku axis, Flax reduction_axes).
   if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
     set(t.axis, v[r.axis]);
+    if (paramOf(target, 'feature_axes')) {
+      // The scale spans the source's feature axes: Flax's own feature_axes, Keras's normalized axes.
+      const feature = spec.params.some((q) => q.name === 'feature_axes') && isLiteral(v.feature_axes) ? v.feature_axes : v[r.axis];
+      set('feature_axes', feature);
+      // Flax nnx: num_features is the product of the feature axes' sizes (see above).
+      const list = Array.isArray(feature) ? feature : [feature];
+      if (t.channels && shape && list.every((a) => typeof a === 'number' && Number.isInteger(a) && a >= -shape.length && a < shape.length)) {
+        set(
+          t.channels,
+          (list as number[]).reduce((acc, a) => acc * shape[(a + shape.length) % shape.length], 1),
+        );
+      }
+    }
   }
   const channelsParam = t.channels ? paramOf(target, t.channels) : undefined;
   if (t.channels && !(channelsParam && Object.hasOwn(channelsParam, 'default')) && out[t.channels] === undefined) {
     notes.push(`${target.name} needs ${t.channels}: the channel count of the input.`);
   }
 
-  // Channel layout
+  // Channel layout: where the source's features are (its framework's default, or its axis argument: Keras
+  // BatchNormalization(axis=1) reads channels first), and whether the target takes them there.
   if (spec.kind === 'batch_norm' || spec.kind === 'group_norm' || spec.kind === 'instance_norm') {
-    if (fromInfo.channels !== toInfo.channels) {
+    const layout = channelLayout(spec, v, fromInfo.channels, options.inputRank ?? options.inputShape?.length);
+    const explicit = layout.channels !== fromInfo.channels;
+    if (layout.channels === 'other') {
+      const where = layout.rank ? `axis ${layout.axis} of a rank-${layout.rank} input` : `axis ${layout.axis}`;
+      if (!t.axis) {
+        return {
+          error: `${spec.name} here reads its features on ${where}; ${target.name} reads them on ${toInfo.channels === 'last' ? 'the last axis' : 'axis 1'}: move that axis first (NormLens does not write the move)`,
+        };
+      }
+      set(t.axis, layout.axis);
+    } else if (explicit && t.axis) {
+      // The target takes the same axis as an argument (Keras axis, Flax axis/feature_axes): no transpose.
+      set(t.axis, layout.channels === 'first' ? 1 : -1);
+    } else if (layout.channels !== toInfo.channels) {
       if (t.axis && toInfo.channels === 'last' && (toFramework === 'keras' || toFramework === 'tf_keras')) {
         set(t.axis, 1);
       } else {
         notes.push(
-          `${toInfo.name} expects channels ${toInfo.channels} (${toInfo.channels === 'last' ? 'N, ..., C' : 'N, C, ...'}); ${fromInfo.name} uses channels ${fromInfo.channels}: transpose the input.`,
+          `${toInfo.name} expects channels ${toInfo.channels} (${toInfo.channels === 'last' ? 'N, ..., C' : 'N, C, ...'}); ${explicit ? `${spec.name} here reads` : `${fromInfo.name} uses`} channels ${layout.channels}: transpose the input.`,
         );
       }
     }

@@ -436,6 +436,7 @@ const torchFunctional: NormClassSpec[] = [
       storedVariance: 'unbiased',
       channelAxis: 1,
       layerName: 'batch_norm',
+      evalNeedsRunningStats: true,
     })),
   },
   {
@@ -525,6 +526,7 @@ const torchFunctional: NormClassSpec[] = [
       trackRunningStats: given(a, 'running_mean') || given(a, 'running_var'),
       channelAxis: 1,
       layerName: 'instance_norm',
+      evalNeedsRunningStats: true,
     })),
   },
   {

@@ -27,13 +27,18 @@ export function batchNormDefaultState(spec: BatchNormSpec, channels: number): La
  *
  * Throws ValueError for an input rank the module refuses, a single value per channel in
  * training, or eps ≤ 0 in training; RuntimeError when weight, bias or running statistics do not
- * have C entries.
+ * have C entries, or when the functional form (`evalNeedsRunningStats`) runs in eval without running statistics.
  */
 export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
   const x = req.input;
   const shape = x.shape;
   const rank = shape.length;
   checkEps(spec.eps);
+  if (spec.evalNeedsRunningStats && req.mode === 'eval' && !spec.trackRunningStats) {
+    // F.batch_norm (torch 2.13): the eps sign is checked in Python first, then ATen asks for the running statistics.
+    if (spec.checks !== 'none' && spec.eps < 0) throw valueError(`batch_norm eps must be non-negative, but got ${pyFloat(spec.eps)}`);
+    throw runtimeError('running_mean must be defined in evaluation mode');
+  }
   if (spec.allowedRanks) {
     if (!spec.allowedRanks.includes(rank)) {
       const allowed = spec.allowedRanks.map((r) => `${r}D`).join(' or ');

@@ -28,11 +28,16 @@ export function instanceBatchedShape(spec: InstanceNormSpec, shape: readonly num
  * (N, C, *) or unbatched (C, *); each (sample, channel) is normalized over its positions with
  * biased variance, then γ/β per channel when affine. With track_running_stats, train mode also
  * updates running statistics averaged over the batch and eval mode uses them. Throws ValueError
- * for a rank the module refuses, C different from num_features, or one position in training.
+ * for a rank the module refuses, C different from num_features, or one position in training;
+ * RuntimeError when the functional form (`evalNeedsRunningStats`) runs in eval without running statistics.
  */
 export function instanceNorm(spec: InstanceNormSpec, req: RunRequest): RunResult {
   const x = req.input;
   checkEps(spec.eps);
+  if (spec.evalNeedsRunningStats && req.mode === 'eval' && !spec.trackRunningStats) {
+    // ATen's instance_norm checks this before anything else (torch 2.13).
+    throw runtimeError('Expected running_mean and running_var to be defined when use_input_stats is false');
+  }
   const shape = instanceBatchedShape(spec, x.shape);
   const rank = shape.length;
   const axis = resolveAxis(spec.channelAxis, rank);
