@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { parameterCount, standIn, standInSize, standInText } from './standin';
+import { backticked, parameterCount, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -284,6 +284,8 @@ function modesText(ctx: LayerContext): Md {
 function versionNotes(layer: ResolvedLayer): Md {
   const fw = infoOf(layer.spec.framework).name;
   const parts: Md[] = [];
+  // a hand-written module only borrows the class's semantics: its release and arguments are not the code's
+  if (layer.origin?.via === 'custom-module') return Md.raw('');
   if (layer.spec.since) parts.push(md`${code(layer.spec.name)} exists from ${Md.raw(`${fw} ${layer.spec.since}`)}`);
   for (const p of layer.spec.params) {
     const e = layer.effective[p.name];
@@ -306,9 +308,12 @@ function argumentsText(layer: ResolvedLayer): Md {
     const e = layer.effective[p.name];
     const value = e ? pyRepr(e.value) : '—';
     let status: Md;
+    const own = layer.codeDefaults?.[p.name];
     if (!e) status = Md.raw('required, missing');
     else if (e.isDefault) status = Md.raw('default');
-    else if (p.default === undefined) status = Md.raw('written');
+    else if (own) status = md`written · ${backticked(own.from)}: ${code(pyRepr(own.value))}`;
+    // a hand-written module's defaults are its own, not the framework class's
+    else if (p.default === undefined || layer.origin?.via === 'custom-module') status = Md.raw('written');
     else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = Md.raw('written (= default)');
     else status = md`written · default ${code(pyRepr(p.default))}`;
     // Defaults that are not about normalization (initializers, device, dtype...) go on one line.

@@ -19,16 +19,38 @@ export interface StandIn {
   rank: number;
   /** The written expressions replaced, with the value used. */
   symbols: { text: string; value: number }[];
-  /** Written ε or momentum expressions taken at the class's default, for the example (a size is a stand-in already). */
-  defaults: { text: string; value: PyValue }[];
+  /**
+   * Written ε or momentum expressions taken at a default, for the example (a size is a stand-in
+   * already): the one the code gives (ResolvedLayer.codeDefaults), else the framework class's.
+   * `from` says which, with names in backticks.
+   */
+  defaults: { text: string; value: PyValue; from: string }[];
 }
 
-/** The stand-in, in words: "`planes` = 3, `cfg.eps` as the default 1e-05". */
+/** Text whose backticked names become code spans, the rest escaped ("default of `eps` in `f`, line 3"). */
+export function backticked(text: string): Md {
+  return Md.join(text.split('`').map((part, i) => (i % 2 ? Md.code(part) : Md.text(part))));
+}
+
+/** The stand-in, in words: "`planes` = 3, `cfg.eps` as 1e-06 (default of `eps` in `Norm.__init__`, line 6)". */
 export function standInText(s: StandIn): Md {
   return Md.join(
-    [...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ...s.defaults.map((x) => md`${code(x.text)} as the default ${code(pyRepr(x.value))}`)],
+    [...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ...s.defaults.map((x) => md`${code(x.text)} as ${code(pyRepr(x.value))} (${backticked(x.from)})`)],
     ', ',
   );
+}
+
+/**
+ * The value an ε or momentum written as an expression takes in the example: the default the code
+ * gives it (the enclosing function's parameter, the user class's `__init__`), else the framework
+ * class's own default; null when neither exists.
+ */
+export function exprDefault(ctx: LayerContext, name: string): { value: PyValue; from: string } | null {
+  const own = ctx.layer.codeDefaults?.[name];
+  if (own) return own;
+  const p = ctx.layer.spec.params.find((q) => q.name === name);
+  if (!p || p.default === undefined) return null;
+  return { value: p.default, from: `\`${ctx.layer.spec.name}\`'s default, as the code gives none` };
 }
 
 /** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */
@@ -41,11 +63,11 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   const defaults: StandIn['defaults'] = [];
   for (const role of ['eps', 'momentum'] as const) {
     const name = spec.roles[role];
-    const p = name ? spec.params.find((q) => q.name === name) : undefined;
     const v = name ? values[name] : undefined;
-    if (name && p && isExpr(v) && p.default !== undefined) {
-      if (!forCount) defaults.push({ text: v.expr, value: p.default });
-      values[name] = p.default;
+    const d = name && isExpr(v) ? exprDefault(ctx, name) : null;
+    if (name && d && isExpr(v)) {
+      if (!forCount) defaults.push({ text: v.expr, ...d });
+      values[name] = d.value;
     }
   }
   const symbols: { text: string; value: number }[] = [];

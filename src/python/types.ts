@@ -159,6 +159,14 @@ export interface ResolvedLayer {
    * `bindingMessage` (src/frameworks) words each as Python does.
    */
   bindingErrors: BindingError[];
+  /**
+   * For arguments written as expressions, by parameter name: the default the code itself gives
+   * them, when it is a literal: the enclosing function's parameter default (`def f(eps=1e-6):
+   * F.rms_norm(x, s, eps=eps)`) or the user class's `__init__` default (`def __init__(self, dim,
+   * eps=1e-6)` of a custom module or subclass). `from` says where, Markdown-free with names in
+   * backticks: "default of `eps` in `LlamaRMSNorm.__init__`, line 6".
+   */
+  codeDefaults?: Record<string, { value: PyValue; from: string }>;
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }

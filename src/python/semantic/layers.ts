@@ -23,6 +23,8 @@ export interface SynthArg {
   literal?: PyValue;
   /** The module the node belongs to, when not the call's (a class imported from a sibling file). */
   owner?: ModuleModel;
+  /** The literal default of the user `__init__` parameter this argument was passed for (ResolvedLayer.codeDefaults). */
+  codeDefault?: { value: PyValue; from: string };
 }
 
 interface Candidate {
@@ -55,6 +57,21 @@ function mergeArgs(first: readonly SynthArg[], then: readonly SynthArg[]): Synth
   const pos = [...first.filter((a) => !a.name && a.star !== '**'), ...then.filter((a) => !a.name && a.star !== '**')];
   const kw = [...first.filter((a) => (a.name && !later.has(a.name)) || a.star === '**'), ...then.filter((a) => a.name || a.star === '**')];
   return [...pos, ...kw];
+}
+
+/** The `codeDefault`s of a candidate's arguments, by the framework parameter each binds to, where the bound value is an expression. */
+function codeDefaultsOf(spec: NormClassSpec, args: readonly SynthArg[], layer: ResolvedLayer): ResolvedLayer['codeDefaults'] {
+  const positional = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+  let out: ResolvedLayer['codeDefaults'];
+  let i = 0;
+  for (const a of args) {
+    if (a.star) continue;
+    const name = a.name ?? positional[i++];
+    const v = name ? layer.effective[name]?.value : undefined;
+    if (!a.codeDefault || !name || typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    (out ??= {})[name] = a.codeDefault;
+  }
+  return out;
 }
 
 export class LayerResolver {
@@ -186,10 +203,24 @@ export class LayerResolver {
   /** A parameter's value at a call: what the call passed, else its default. */
   private paramValue(f: FuncDef, bound: Map<string, SynthArg>, name: string): SynthArg | null {
     const b = bound.get(name);
-    if (b) return { star: '', node: b.node, literal: b.literal, owner: b.owner };
     const p = f.params.find((x) => x.name === name);
+    if (b) {
+      const out: SynthArg = { star: '', node: b.node, literal: b.literal, owner: b.owner };
+      // the call passed a value for a parameter the class gives a literal default: kept for
+      // when the passed value is an expression (the worked example's stand-in)
+      const d = p?.defaultNode ? literalOf(p.defaultNode, f.owner.text) : undefined;
+      if (d !== undefined && p && f.cls) out.codeDefault = { value: d, from: `default of \`${name}\` in \`${f.cls.name}.__init__\`, ${this.where(f.owner, p.node.from)}` };
+      else if (b.codeDefault) out.codeDefault = b.codeDefault;
+      return out;
+    }
     if (p?.defaultNode) return { star: '', node: p.defaultNode, owner: this.foreign(f.owner) };
     return null;
+  }
+
+  /** "line 6" in this file, "norms.py:6" in another. */
+  private where(owner: ModuleModel, offset: number): string {
+    const other = this.foreign(owner);
+    return other ? `${(other.path ?? other.moduleName ?? '').split('/').pop()}:${lineOf(other.text, offset) + 1}` : `line ${this.line(offset) + 1}`;
   }
 
   /** The arguments a subclass's `__init__` passes on to its framework base, for a call's arguments. */
@@ -417,7 +448,11 @@ export class LayerResolver {
     for (const c of all) {
       const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
       const layer = bindLayer(synth, c.spec);
-      if (layer.bindingErrors.length === 0) fitting.push({ c, layer });
+      if (layer.bindingErrors.length === 0) {
+        const defaults = codeDefaultsOf(c.spec, c.args, layer);
+        if (defaults) layer.codeDefaults = defaults;
+        fitting.push({ c, layer });
+      }
     }
     if (fitting.length === 0) return null;
     const { c, layer } = fitting[0];
