@@ -1,0 +1,138 @@
+/**
+ * What the cards say must hold for the arguments the code gives: the ε the example uses, the
+ * formula and parameters under flags that remove β or change the computation, the groups and
+ * channels of the example, the axis a LayerNorm subclass really normalizes. Facts checked in the
+ * real frameworks (torch 2.13, Keras 3.15.1, Flax 0.12.8); the snippets are written here.
+ */
+import { strict as assert } from 'node:assert';
+import { compactHover } from '../../../src/explain/compact';
+import { explainLayer } from '../../../src/explain/hover';
+import { analyzeDocument } from '../../../src/checks';
+
+const opts = { decimals: 4, seed: 0 };
+
+function layerAt(source: string, lineText: string) {
+  const line = source.split('\n').findIndex((l) => l.includes(lineText));
+  assert.ok(line >= 0, lineText);
+  const r = analyzeDocument(source);
+  const layer = r.layers.find((l) => l.call.range.start.line === line);
+  assert.ok(layer, `a layer on the line of ${lineText}`);
+  return { card: compactHover(layer, { ...opts, diagnostics: r.diagnostics }), full: explainLayer(layer, { ...opts, diagnostics: r.diagnostics }) };
+}
+
+/** The row of the --full arguments table for one parameter. */
+function argRow(markdown: string, name: string): string {
+  const row = markdown.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+  assert.ok(row, `a row for ${name}`);
+  return row;
+}
+
+/** 1-based line of the first line containing `text`, from the nth occurrence. */
+function lineNo(source: string, text: string, nth = 0): number {
+  const lines = source.split('\n');
+  let seen = 0;
+  for (let i = 0; i < lines.length; i++) if (lines[i].includes(text) && seen++ === nth) return i + 1;
+  throw new Error(text);
+}
+
+const TORCH = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
+
+describe('explain: an ε written as an expression takes the default the code gives it', () => {
+  const HF = `${TORCH}
+class LlamaRMSNorm(nn.Module):
+    def __init__(self, hidden_size, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+
+    def forward(self, hidden_states):
+        variance = hidden_states.pow(2).mean(-1, keepdim=True)
+        hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
+        return self.weight * hidden_states
+
+class Layer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = LlamaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+
+class DecoderLayer(nn.Module):
+    def __init__(self, hidden_size=512, eps=1e-5):
+        super().__init__()
+        self.input_layernorm = LlamaRMSNorm(hidden_size, eps=eps)
+
+class NoDefault(nn.Module):
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+class Other(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = NoDefault(config.d, eps=config.eps)
+
+class MyLN(nn.LayerNorm):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__(dim, eps=eps)
+
+class Uses(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = MyLN(config.d, eps=config.eps)
+
+def qk_norm(q, eps: float = 1e-6):
+    return F.rms_norm(q, (q.shape[-1],), eps=eps)
+`;
+
+  it("a custom module's __init__ default, not torch.nn.RMSNorm's None; no RMSNorm version note", () => {
+    const { card, full } = layerAt(HF, 'self.norm = LlamaRMSNorm(');
+    assert.ok(
+      card.sections.glimpse.includes(
+        `\`config.rms_norm_eps\` as \`1e-06\` (default of \`eps\` in \`LlamaRMSNorm.__init__\`, line ${lineNo(HF, 'hidden_size, eps=1e-6')})`,
+      ),
+      card.sections.glimpse,
+    );
+    assert.doesNotMatch(card.markdown, /None/);
+    const eps = argRow(full.sections.arguments, 'eps');
+    assert.ok(eps.includes(`written · default of \`eps\` in \`LlamaRMSNorm.__init__\`, line ${lineNo(HF, 'hidden_size, eps=1e-6')}: \`1e-06\``), eps);
+    assert.doesNotMatch(full.sections.arguments, /default `None`|exists from/);
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
+  });
+
+  it("the enclosing function parameter's literal default comes first (DecoderLayer(eps=1e-5))", () => {
+    const { card, full } = layerAt(HF, 'self.input_layernorm =');
+    assert.ok(
+      card.sections.glimpse.includes(`\`eps\` as \`1e-05\` (default of \`eps\` in \`DecoderLayer.__init__\`, line ${lineNo(HF, 'eps=1e-5')})`),
+      card.sections.glimpse,
+    );
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-5);
+  });
+
+  it('a function call: the default of the parameter it passes (qk_norm(eps=1e-6))', () => {
+    const { card, full } = layerAt(HF, 'F.rms_norm(q');
+    assert.ok(
+      card.sections.glimpse.includes(`\`eps\` as \`1e-06\` (default of \`eps\` in \`qk_norm\`, line ${lineNo(HF, 'def qk_norm')})`),
+      card.sections.glimpse,
+    );
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
+  });
+
+  it("a subclass's __init__ default", () => {
+    const { card, full } = layerAt(HF, 'self.norm = MyLN(');
+    assert.ok(
+      card.sections.glimpse.includes(
+        `\`config.eps\` as \`1e-06\` (default of \`eps\` in \`MyLN.__init__\`, line ${lineNo(HF, 'def __init__(self, dim, eps=1e-6)')})`,
+      ),
+      card.sections.glimpse,
+    );
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
+  });
+
+  it("the framework class's default only when the code gives none, said so", () => {
+    const { card } = layerAt(HF, 'self.norm = NoDefault(');
+    assert.match(card.sections.glimpse, /`config\.eps` as `None` \(`RMSNorm`'s default, as the code gives none\)/);
+  });
+});
