@@ -154,7 +154,9 @@ function argumentsText(ctx: LayerContext): Md {
   for (const p of spec.params) {
     const e = layer.effective[p.name];
     if (!e || p.tensor) continue;
-    const value = code(`${p.name}=${pyRepr(e.value)}`);
+    // an expression the code fixes to one value is shown as written, with that value
+    const written = !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
+    const value = isExpr(written) ? md`${code(`${p.name}=${written.expr}`)} (${code(pyRepr(e.value))} here)` : code(`${p.name}=${pyRepr(e.value)}`);
     const note = noteFor(p.name);
     if (!e.isDefault) {
       parts.push(note && note.length ? md`${value} ${note}` : value);

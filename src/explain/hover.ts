@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { backticked, parameterCount, standIn, standInSize, standInText } from './standin';
+import { affineWords, backticked, parameterCount, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -180,7 +180,11 @@ function formulaText(ctx: LayerContext): Md {
     case 'layer_norm':
     case 'group_norm':
     case 'instance_norm':
-      lines = [`y = (x − mean) / √(var + ε)${affine}`, `ε = ${eps}`];
+      // Keras rms_scaling=True: x itself (not x − mean) over the standard deviation, times γ
+      lines =
+        core?.kind === 'layer_norm' && core.rmsScaling
+          ? [`y = x / √(var + ε)${affine}      (var of x over the axis; x is not centred)`, `ε = ${eps}`]
+          : [`y = (x − mean) / √(var + ε)${affine}`, `ε = ${eps}`];
       break;
     case 'rms_norm':
       lines = [`y = x / √(mean(x²) + ε)${hasWeight ? ' · γ' : ''}`, `ε = ${eps}`];
@@ -211,11 +215,25 @@ function formulaText(ctx: LayerContext): Md {
         `No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, ${fn ? 'passed in by the call' : 'learnable'}.` : fn ? 'No scale passed.' : 'No learnable scale.'}`,
       ),
     );
-  } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
+  } else if (core?.kind === 'layer_norm' && core.rmsScaling) {
+    out.push(
+      md`${code('rms_scaling=True')} (deprecated in Keras 3.15): x is divided by its standard deviation without subtracting the mean, then scaled by γ (one per ${Md.raw(unit)}, learnable, starting at 1); there is no β, whatever ${code('center')} says. Keras itself warns that this is not RMS normalization (${code('keras.layers.RMSNormalization')} is).`,
+    );
+  } else if (kind !== 'local_response_norm' && hasWeight && hasBias) {
     out.push(
       Md.raw(
         `γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`,
       ),
+    );
+  } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
+    // one of the two is switched off by an argument: name it
+    const off = roleName(ctx, hasWeight ? 'bias' : 'scale') ?? roleName(ctx, 'affine');
+    const offValue = off !== undefined ? ctx.values[off] : undefined;
+    const why = off !== undefined && offValue !== undefined ? md` (${code(`${off}=${pyRepr(offValue)}`)})` : Md.raw('');
+    out.push(
+      hasWeight
+        ? md`γ (scale) only: one per ${Md.raw(unit)}, learnable, starting at 1. No β${why}: no learnable shift is added.`
+        : md`β (shift) only: one per ${Md.raw(unit)}, learnable, starting at 0. No γ${why}: no learnable scale is applied.`,
     );
   } else if (kind !== 'local_response_norm') {
     out.push(Md.raw('No learnable γ and β: the output keeps mean 0 and variance 1 per group.'));
@@ -309,8 +327,11 @@ function argumentsText(layer: ResolvedLayer): Md {
     const value = e ? pyRepr(e.value) : '—';
     let status: Md;
     const own = layer.codeDefaults?.[p.name];
+    // written as an expression the code fixes to one value (`dtype=self.dtype`, a module constant): never "= default"
+    const writtenExpr = e && !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
     if (!e) status = Md.raw('required, missing');
     else if (e.isDefault) status = Md.raw('default');
+    else if (isExpr(writtenExpr)) status = md`written · ${code(pyRepr(e.value))} in this code`;
     else if (own) status = md`written · ${backticked(own.from)}: ${code(pyRepr(own.value))}`;
     // a hand-written module's defaults are its own, not the framework class's
     else if (p.default === undefined || layer.origin?.via === 'custom-module') status = Md.raw('written');
@@ -321,7 +342,7 @@ function argumentsText(layer: ResolvedLayer): Md {
       quiet.push(code(`${p.name}=${value}`));
       continue;
     }
-    rows.push([code(p.name), e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value), status]);
+    rows.push([code(p.name), isExpr(writtenExpr) ? md`${code(writtenExpr.expr)} (expression)` : e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value), status]);
   }
   let out = mdTable([Md.raw('argument'), Md.raw('value'), Md.raw('')], rows);
   if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;
@@ -344,8 +365,11 @@ function parametersText(ctx: LayerContext): Md {
   const core = ctx.core;
   const channelsWritten = typeof roleValue(ctx, 'channels') === 'number';
   if (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm' || (core.kind === 'group_norm' && !channelsWritten))) {
+    const words = affineWords(core);
     return Md.raw(
-      `Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`,
+      words
+        ? `Sizes come from the input: ${words} per ${core.kind === 'group_norm' ? 'channel' : 'normalized element'} (see the worked example for a small case).`
+        : 'No learnable parameters and no buffers.',
     );
   }
   if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {

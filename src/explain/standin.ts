@@ -103,6 +103,13 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   return { core: r, rank: ctx.rank, symbols, defaults };
 }
 
+/** The learnable tensors a core spec has, in words ('γ and β', 'γ', 'β'), or null for none. */
+export function affineWords(core: CoreLayerSpec): string | null {
+  const w = 'hasWeight' in core ? core.hasWeight : false;
+  const b = 'hasBias' in core ? core.hasBias : false;
+  return w && b ? 'γ and β' : w ? 'γ' : b ? 'β' : null;
+}
+
 /**
  * Count of learnable and buffer values, as one line's text (without a label): numbers, or a formula
  * `a·sym + b` in the written expression when the size is one (counted at two stand-in sizes: every
@@ -140,8 +147,11 @@ export function parameterCount(ctx: LayerContext): Md | null {
       two = { ...core, numFeatures: 2 };
       sym = Md.raw('C');
     } else {
+      const words = affineWords(core);
       return Md.raw(
-        `${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`,
+        words
+          ? `${words} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`
+          : 'no learnable parameters',
       );
     }
   } else {

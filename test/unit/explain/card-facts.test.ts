@@ -136,3 +136,42 @@ def qk_norm(q, eps: float = 1e-6):
     assert.match(card.sections.glimpse, /`config\.eps` as `None` \(`RMSNorm`'s default, as the code gives none\)/);
   });
 });
+
+describe('explain: the formula and parameters follow flags that remove β or change the computation', () => {
+  it('torch LayerNorm(bias=False): γ only in the formula, the text and the count (torch 2.13: only `weight`, 64 values)', () => {
+    const { card, full } = layerAt(`${TORCH}n = nn.LayerNorm(64, bias=False)\n`, 'nn.LayerNorm(');
+    assert.match(full.sections.formula, /y = \(x − mean\) \/ √\(var \+ ε\) · γ\n/);
+    assert.match(full.sections.formula, /γ \(scale\) only: .*No β \(`bias=False`\)/);
+    assert.doesNotMatch(full.sections.formula, /γ \(scale\) and β|β \(shift\)/);
+    assert.equal(card.sections.parameters, '**Parameters** 64 learnable (weight)');
+  });
+
+  it("Flax LayerNorm(use_bias=False, dtype=self.dtype): γ only (Flax 0.12.8 creates only `scale`); the expression is not '= default'", () => {
+    const src =
+      'from typing import Any\nimport flax.linen as nn\n\nclass Block(nn.Module):\n    dtype: Any = None\n\n    @nn.compact\n    def __call__(self, x):\n        return nn.LayerNorm(use_bias=False, dtype=self.dtype)(x)\n';
+    const { card, full } = layerAt(src, 'nn.LayerNorm(');
+    assert.match(full.sections.formula, /No β \(`use_bias=False`\)/);
+    assert.doesNotMatch(full.sections.formula, /γ \(scale\) and β/);
+    assert.match(full.sections.parameters, /^Sizes come from the input: γ per normalized element/);
+    assert.equal(card.sections.parameters, '**Parameters** γ per normalized element, sized from the input');
+    const dtype = argRow(full.sections.arguments, 'dtype');
+    assert.doesNotMatch(dtype, /= default/);
+    assert.match(dtype, /`self\.dtype` \(expression\)/);
+    assert.ok(card.sections.arguments.includes('`dtype=self.dtype`'), card.sections.arguments);
+  });
+
+  it('Keras LayerNormalization(rms_scaling=True): x·rsqrt(var(x)+ε)·γ, γ only (Keras 3.15.1: count_params() == C, weights [gamma])', () => {
+    const { card, full } = layerAt('import keras\nb = keras.layers.LayerNormalization(rms_scaling=True)\n', 'LayerNormalization(');
+    assert.match(full.sections.formula, /y = x \/ √\(var \+ ε\) · γ /);
+    assert.doesNotMatch(full.sections.formula, /x − mean|β \(shift\)/);
+    assert.match(full.sections.parameters, /^Sizes come from the input: γ per normalized element/);
+    assert.equal(card.sections.parameters, '**Parameters** γ per normalized element, sized from the input');
+    // the numbers shown are x / sqrt(var + ε), x not centred
+    const ex = full.sections.exampleData!;
+    const n = ex.shape[ex.shape.length - 1];
+    const xs = Array.from(ex.input.slice(0, n));
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+    assert.ok(Math.abs(ex.output[0] - xs[0] / Math.sqrt(variance + 1e-3)) < 1e-5);
+  });
+});
