@@ -12,7 +12,7 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, infoOf, layerContext, num, roleName, roleValue } from './context';
+import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, roleName, roleValue } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { affineWords, backticked, parameterCount, standIn, standInSize, standInText } from './standin';
+import { affineWords, backticked, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -104,7 +104,9 @@ function axesText(ctx: LayerContext): Md {
       const ranks =
         core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : ctx.rank];
       const channels = core.kind === 'group_norm' ? core.numChannels : core.numFeatures;
-      const cText = channels === null ? 'C' : String(channels);
+      // a count made up for a sample input is not the layer's: C
+      const sampled = ctx.sizedFromSample && typeof roleValue(ctx, 'channels') !== 'number';
+      const cText = channels === null || sampled ? 'C' : String(channels);
       const shapes = ranks.map((r) => {
         const letters = axisLetters(r, resolveAxis(core.channelAxis, r));
         return code(`(${letters.map((l) => (l === 'C' ? cText : l)).join(', ')})`);
@@ -121,6 +123,9 @@ function axesText(ctx: LayerContext): Md {
       const spatial = others.filter((l) => l !== 'N');
       if (core.kind === 'instance_norm') {
         return md`${inputs}. **Per sample and channel:** statistics over ${Md.raw(spatial.join('·') || 'the positions')} of one channel of one sample; nothing is shared across the batch.`;
+      }
+      if (groupsPerChannel(ctx)) {
+        return md`${inputs}. **Per sample and channel:** ${code(`${spec.roles.groups}=${pyRepr(roleValue(ctx, 'groups') ?? null)}`)} makes one group per channel (groups = C), so each channel of each sample is normalized over its ${Md.raw(spatial.join('·') || 'positions')} on its own — instance normalization, independent of the batch size.`;
       }
       // The channel count is only a fact when the code says it; a sample's is a guess (F.group_norm(x, 32)).
       const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
@@ -452,9 +457,11 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   });
   const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'].map(Md.raw);
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
-  const reduced = ctx.sizedFromSample ? 'sizes as if the input had this shape' : ex.reduced;
+  // what stands in for the input's sizes, and what the example keeps of the layer, both said
+  const reducedParts = [...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []), ...(ex.reduced ? [escapeMd(ex.reduced)] : [])];
+  const reduced = reducedParts.length ? Md.join(reducedParts, Md.raw('; ')) : null;
   const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
-  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
+  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${reduced}` : Md.raw('')}${Md.raw(more)}:`;
   return { text: md`${intro}\n\n${mdTable(header, rows)}`, data: ex };
 }
 

@@ -7,12 +7,16 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import { frameworkCount } from '../frameworks/paramCount';
 import { isExpr, pyRepr } from '../frameworks/read';
-import { num, type LayerContext } from './context';
+import { groupsPerChannel, num, roleValue, type LayerContext } from './context';
 import { code } from './format';
 import { Md, md } from './markdown';
 
 /** Stand-in for a symbolic size in the glimpse: what the worked example shows in full. */
-export const standInSize = (ctx: LayerContext) => (ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : 3);
+export const standInSize = (ctx: LayerContext) =>
+  ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : ctx.layer.spec.kind === 'group_norm' ? GROUP_STAND_IN_PER : 3;
+
+/** Channels per group of a GroupNorm stand-in: the example shows every channel of its groups. */
+const GROUP_STAND_IN_PER = 2;
 
 export interface StandIn {
   core: CoreLayerSpec;
@@ -72,12 +76,15 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   }
   const symbols: { text: string; value: number }[] = [];
   const groups = spec.roles.groups ? values[spec.roles.groups] : undefined;
-  const g = num(groups);
-  if (spec.roles.groups && isExpr(groups)) {
-    values[spec.roles.groups] = 1;
-    symbols.push({ text: groups.expr, value: 1 });
-  }
+  let g = num(groups);
   const ch = spec.roles.channels;
+  if (spec.roles.groups && isExpr(groups)) {
+    // two groups, so the example shows what groups are; one when a written channel count is odd
+    const c = ch ? num(values[ch]) : null;
+    g = c !== null && c % 2 !== 0 ? 1 : 2;
+    values[spec.roles.groups] = g;
+    symbols.push({ text: groups.expr, value: g });
+  }
   if (ch && isExpr(values[ch])) {
     const v = g !== null && g > 0 && Number.isInteger(g) ? g * size : size;
     symbols.push({ text: (values[ch] as { expr: string }).expr, value: v });
@@ -173,4 +180,17 @@ export function parameterCount(ctx: LayerContext): Md | null {
     return formula(a, a1 - a * s1, sym);
   };
   return line(lin(n1.parameters, n2.parameters), names(c1, true), lin(n1.buffers, n2.buffers), names(c1, false));
+}
+
+/**
+ * What a layer sized from its input (Keras, Flax) is computed as: the channel count of the sample
+ * for a GroupNorm ("stand-in C = 32 for the input's channels"), else "sizes as if the input had this shape".
+ */
+export function sampleStandIn(ctx: LayerContext, core: CoreLayerSpec): Md {
+  if (core.kind === 'group_norm' && typeof roleValue(ctx, 'channels') !== 'number') {
+    return groupsPerChannel(ctx)
+      ? md`stand-in C = ${core.numChannels}, one group per channel`
+      : md`stand-in C = ${core.numChannels} for the input's channels`;
+  }
+  return Md.raw('sizes as if the input had this shape');
 }

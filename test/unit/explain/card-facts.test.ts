@@ -175,3 +175,45 @@ describe('explain: the formula and parameters follow flags that remove β or cha
     assert.ok(Math.abs(ex.output[0] - xs[0] / Math.sqrt(variance + 1e-3)) < 1e-5);
   });
 });
+
+describe('explain: GroupNorm cards say the groups the code gives and the example it runs', () => {
+  it('Keras GroupNormalization(groups=-1) is one group per channel (Keras 3.15.1: groups = C after build, equal to instance norm)', () => {
+    const { card, full } = layerAt('import keras\na = keras.layers.GroupNormalization(groups=-1)\n', 'GroupNormalization(');
+    assert.match(card.sections.normalizes, /`groups=-1`: one group per channel, groups = C/);
+    assert.doesNotMatch(card.markdown, /4 groups|C\/4/);
+    assert.match(full.sections.axes, /^Input `\(N, H, W, C\)`/);
+    assert.doesNotMatch(full.sections.axes, /4 groups|\(N, H, W, 4\)/);
+    const ex = full.sections.exampleData!;
+    assert.equal(ex.spec.kind, 'group_norm');
+    if (ex.spec.kind !== 'group_norm') return;
+    assert.equal(ex.spec.numGroups, ex.spec.numChannels);
+    assert.match(card.sections.glimpse, new RegExp(`stand-in C = ${ex.spec.numChannels}, one group per channel`));
+  });
+
+  it('Keras GroupNormalization(groups=16), Flax GroupNorm(num_groups=32): the example says it shows 2 of the groups, and its shape has their channels', () => {
+    for (const [src, g] of [
+      ['import keras\nc = keras.layers.GroupNormalization(groups=16)\n', 16],
+      ['import flax.linen as nn\nc = nn.GroupNorm(num_groups=32)\n', 32],
+    ] as const) {
+      const { card, full } = layerAt(src, 'c = ');
+      const ex = full.sections.exampleData!;
+      if (ex.spec.kind !== 'group_norm') throw new Error('a group norm example');
+      assert.equal(ex.spec.numGroups, 2);
+      assert.equal(ex.shape[ex.shape.length - 1], ex.spec.numChannels);
+      const kept = `2 of the ${g} groups of ${ex.spec.numChannels / 2} channels`;
+      assert.ok(card.sections.glimpse.includes(`stand-in C = ${g * 2} for the input's channels; ${kept}`), card.sections.glimpse);
+      assert.ok(full.sections.example.includes(kept), full.sections.example);
+      assert.doesNotMatch(full.sections.example, /sizes as if the input had this shape/);
+    }
+  });
+
+  it('torch GroupNorm(groups, in_ch): the stand-ins are the sizes the example runs (no second, silent cut)', () => {
+    const { card, full } = layerAt(`${TORCH}def block(in_ch, groups=32):\n    return nn.GroupNorm(groups, in_ch)\n`, 'nn.GroupNorm(');
+    const ex = full.sections.exampleData!;
+    if (ex.spec.kind !== 'group_norm') throw new Error('a group norm example');
+    assert.match(card.sections.glimpse, /^\*\*Example\*\* seeded \(2, 4, 2, 2\) \(stand-in `groups` = 2, `in_ch` = 4\): /);
+    assert.deepEqual([ex.spec.numGroups, ex.spec.numChannels, ex.shape[1]], [2, 4, 4]);
+    assert.equal(ex.reduced, null);
+    assert.doesNotMatch(full.sections.example, /of 1 groups|1 group of/);
+  });
+});
