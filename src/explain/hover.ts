@@ -347,7 +347,11 @@ function argumentsText(layer: ResolvedLayer): Md {
       quiet.push(code(`${p.name}=${value}`));
       continue;
     }
-    rows.push([code(p.name), isExpr(writtenExpr) ? md`${code(writtenExpr.expr)} (expression)` : e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value), status]);
+    rows.push([
+      code(p.name),
+      isExpr(writtenExpr) ? md`${code(writtenExpr.expr)} (expression)` : e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value),
+      status,
+    ]);
   }
   let out = mdTable([Md.raw('argument'), Md.raw('value'), Md.raw('')], rows);
   if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;

@@ -39,7 +39,10 @@ export function backticked(text: string): Md {
 /** The stand-in, in words: "`planes` = 3, `cfg.eps` as 1e-06 (default of `eps` in `Norm.__init__`, line 6)". */
 export function standInText(s: StandIn): Md {
   return Md.join(
-    [...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ...s.defaults.map((x) => md`${code(x.text)} as ${code(pyRepr(x.value))} (${backticked(x.from)})`)],
+    [
+      ...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`),
+      ...s.defaults.map((x) => md`${code(x.text)} as ${code(pyRepr(x.value))} (${backticked(x.from)})`),
+    ],
     ', ',
   );
 }
@@ -156,9 +159,7 @@ export function parameterCount(ctx: LayerContext): Md | null {
     } else {
       const words = affineWords(core);
       return Md.raw(
-        words
-          ? `${words} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`
-          : 'no learnable parameters',
+        words ? `${words} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input` : 'no learnable parameters',
       );
     }
   } else {
@@ -188,9 +189,7 @@ export function parameterCount(ctx: LayerContext): Md | null {
  */
 export function sampleStandIn(ctx: LayerContext, core: CoreLayerSpec): Md {
   if (core.kind === 'group_norm' && typeof roleValue(ctx, 'channels') !== 'number') {
-    return groupsPerChannel(ctx)
-      ? md`stand-in C = ${core.numChannels}, one group per channel`
-      : md`stand-in C = ${core.numChannels} for the input's channels`;
+    return groupsPerChannel(ctx) ? md`stand-in C = ${core.numChannels}, one group per channel` : md`stand-in C = ${core.numChannels} for the input's channels`;
   }
   return Md.raw('sizes as if the input had this shape');
 }

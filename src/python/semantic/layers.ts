@@ -209,7 +209,8 @@ export class LayerResolver {
       // the call passed a value for a parameter the class gives a literal default: kept for
       // when the passed value is an expression (the worked example's stand-in)
       const d = p?.defaultNode ? literalOf(p.defaultNode, f.owner.text) : undefined;
-      if (d !== undefined && p && f.cls) out.codeDefault = { value: d, from: `default of \`${name}\` in \`${f.cls.name}.__init__\`, ${this.where(f.owner, p.node.from)}` };
+      if (d !== undefined && p && f.cls)
+        out.codeDefault = { value: d, from: `default of \`${name}\` in \`${f.cls.name}.__init__\`, ${this.where(f.owner, p.node.from)}` };
       else if (b.codeDefault) out.codeDefault = b.codeDefault;
       return out;
     }
