@@ -178,7 +178,10 @@ function formulaText(ctx: LayerContext): Md {
   const passed = (name: string) => ctx.values[name] !== undefined && ctx.values[name] !== null;
   const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : true;
   const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm';
-  const affine = `${hasWeight ? ' · γ' : ''}${hasBias ? ' + β' : ''}`;
+  // a hand-written module scaling by 1 + weight (Gemma's RMSNorm): γ = 1 + weight
+  const offset = ctx.layer.origin?.scaleOffset;
+  const gamma = offset ? `(1 + ${offset.attr})` : 'γ';
+  const affine = `${hasWeight ? ` · ${gamma}` : ''}${hasBias ? ' + β' : ''}`;
   let lines: string[];
   switch (kind) {
     case 'batch_norm':
@@ -192,7 +195,7 @@ function formulaText(ctx: LayerContext): Md {
           : [`y = (x − mean) / √(var + ε)${affine}`, `ε = ${eps}`];
       break;
     case 'rms_norm':
-      lines = [`y = x / √(mean(x²) + ε)${hasWeight ? ' · γ' : ''}`, `ε = ${eps}`];
+      lines = [`y = x / √(mean(x²) + ε)${hasWeight ? ` · ${gamma}` : ''}`, `ε = ${eps}`];
       break;
     case 'local_response_norm':
       if (core?.kind === 'local_response_norm') {
@@ -205,6 +208,11 @@ function formulaText(ctx: LayerContext): Md {
       lines = [`(${KIND_NAMES[kind]})`];
   }
   const out = [fence(lines)];
+  if (offset && hasWeight) {
+    out.push(
+      md`The scale is 1 + ${code(offset.attr)}, not ${code(offset.attr)} itself: ${code(offset.attr)} is learned as an offset from 1${Md.raw(offset.zeroInit ? ' and starts at 0 (scale 1)' : '')}. Weights saved from this module are not a plain RMSNorm's γ: γ = 1 + ${code(offset.attr)}.`,
+    );
+  }
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
   if (fn && kind !== 'local_response_norm' && kind !== 'rms_norm') {
     out.push(

@@ -127,6 +127,8 @@ export interface LayerOrigin {
   candidates?: string[];
   /** For custom modules: what the forward computes, e.g. 'rsqrt of mean square over the last dim'. */
   computes?: string;
+  /** For custom modules whose forward scales by `1 + self.<attr>` (Gemma's RMSNorm): the attribute, and whether it starts at 0. */
+  scaleOffset?: { attr: string; zeroInit: boolean };
 }
 
 /**

@@ -26,6 +26,11 @@ export interface CustomNorm {
   hasBias: boolean;
   /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
   axis?: string;
+  /**
+   * The forward scales by `1 + self.<weight>` (Gemma's RMSNorm), with the attribute's name and
+   * whether `__init__` starts it at zeros (the scale then starts at 1, as a plain γ does).
+   */
+  scaleOffset?: { attr: string; zeroInit: boolean };
 }
 
 const FAMILY: [string, FrameworkId][] = [
@@ -108,6 +113,8 @@ interface Ops {
   subtractMean: boolean;
   submodule: boolean;
   meanAxes: string[];
+  /** `self.<attr>` of a `1 + self.<attr>` the forward computes. */
+  onePlus?: string;
 }
 
 function walk(n: SyntaxNode, f: (n: SyntaxNode) => void, depth = 0): void {
@@ -181,6 +188,13 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
         if (op === '**' && /^2(\.0)?$/.test(right)) ops.square = true;
         if (op === '**' && /^\(?-?(0?\.5|1\/2|1\.0\/2)\)?$/.test(right)) ops.root = true;
         if (op === '*' && text.slice(k[0].from, k[0].to).replace(/\s+/g, '') === right && k[0].name === 'VariableName') ops.square = true;
+        if (op === '+') {
+          // 1 + self.weight (Gemma): the learned scale is an offset from 1
+          const sides = [k[0], k[2]].map((s) => text.slice(s.from, s.to).replace(/\s+/g, ''));
+          const one = sides.findIndex((s) => /^1(\.0*)?$/.test(s));
+          const attr = one >= 0 ? /^self\.(\w+)/.exec(sides[1 - one]) : null;
+          if (attr) ops.onePlus ??= attr[1];
+        }
         if (op === '-') {
           const sides = [k[0], k[2]].map((s) => text.slice(s.from, s.to));
           if (sides.some((s) => meanNames.has(s.trim()) || /\.mean\(|\bmean\(/.test(s))) ops.subtractMean = true;
@@ -248,7 +262,14 @@ export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null
   }
   const spec = id ? findByQualifiedName(id) : undefined;
   if (!spec) return null;
-  return { kind, spec, computes, ...paramsOf(model, cls), axis };
+  let scaleOffset: CustomNorm['scaleOffset'];
+  if (ops.onePlus) {
+    const attr = ops.onePlus;
+    const zeroInit = new RegExp(`self\\.${attr}\\s*=[^\\n]*\\bzeros(_like)?\\(`).test(initText);
+    scaleOffset = { attr, zeroInit };
+    computes += `, scaled by 1 + ${attr}${zeroInit ? `, ${attr} starting at 0` : ''}`;
+  }
+  return { kind, spec, computes, ...paramsOf(model, cls), axis, ...(scaleOffset ? { scaleOffset } : {}) };
 }
 
 function initTextOf(model: ModuleModel, cls: ClassDef): string {

@@ -365,6 +365,7 @@ export class LayerResolver {
     }
     if (all.length > 1) o.candidates = all.map((x) => x.spec.id);
     if (c.custom) o.computes = c.custom.computes;
+    if (c.custom?.scaleOffset) o.scaleOffset = c.custom.scaleOffset;
     return o;
   }
 

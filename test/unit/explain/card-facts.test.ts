@@ -217,3 +217,50 @@ describe('explain: GroupNorm cards say the groups the code gives and the example
     assert.doesNotMatch(full.sections.example, /of 1 groups|1 group of/);
   });
 });
+
+describe("explain: Gemma's RMSNorm scales by 1 + weight", () => {
+  // transformers 5.17.0 GemmaRMSNorm: weight = zeros(dim), output * (1.0 + weight); checked: weight 0.5 scales by 1.5
+  const GEMMA = `${TORCH}
+class GemmaRMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float = 1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.zeros(dim))
+
+    def _norm(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+    def forward(self, x):
+        output = self._norm(x.float())
+        output = output * (1.0 + self.weight.float())
+        return output.type_as(x)
+
+class Layer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = GemmaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.plain = LlamaLike(config.hidden_size)
+
+class LlamaLike(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+`;
+
+  it('the card says the scale is 1 + weight, weight starting at 0; the formula uses it', () => {
+    const { card, full } = layerAt(GEMMA, 'self.norm = GemmaRMSNorm(');
+    assert.match(card.sections.title, /custom module `GemmaRMSNorm` \(rsqrt of mean square over the last dim, scaled by 1 \+ weight, weight starting at 0\)/);
+    assert.match(full.sections.formula, /y = x \/ √\(mean\(x²\) \+ ε\) · \(1 \+ weight\)/);
+    assert.match(full.sections.formula, /The scale is 1 \+ `weight`/);
+  });
+
+  it('a plain hand-written RMSNorm (weight * x) has no such note', () => {
+    const { card, full } = layerAt(GEMMA, 'self.plain = LlamaLike(');
+    assert.doesNotMatch(card.markdown, /1 \+ weight/);
+    assert.match(full.sections.formula, /y = x \/ √\(mean\(x²\) \+ ε\) · γ/);
+  });
+});
