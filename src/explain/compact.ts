@@ -24,7 +24,7 @@ import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, pa
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
-import { parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import { channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
 export interface CompactSections {
@@ -117,6 +117,11 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
     }
     case 'layer_norm':
     case 'rms_norm': {
+      const cf = channelsFirstText(ctx, core);
+      if (cf) {
+        const what = core.kind === 'layer_norm' ? 'mean and variance' : 'root mean square';
+        return md`**Normalizes** each position of each sample over its channels (${cf.channels}): one ${Md.raw(what)} per pixel, independent of the batch — ${cf.how}; input ${cf.input}.`;
+      }
       const written = spec.roles.normalizedShape ? ctx.values[spec.roles.normalizedShape] : undefined;
       const count = core.normalizedShape.reduce((a, b) => a * b, 1);
       const dims = core.normalizedShape.length === 1 ? 'last dimension' : `last ${core.normalizedShape.length} dimensions`;
@@ -248,10 +253,21 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
     ', ',
   );
   const kind = ex.spec.kind;
-  const group = kind === 'batch_norm' ? 'channel 0' : kind === 'group_norm' ? 'sample 0 group 0' : kind === 'instance_norm' ? 'sample 0 channel 0' : 'sample 0';
+  const group =
+    kind === 'batch_norm'
+      ? 'channel 0'
+      : kind === 'group_norm'
+        ? 'sample 0 group 0'
+        : kind === 'instance_norm'
+          ? 'sample 0 channel 0'
+          : ctx.layer.origin?.channelsFirst
+            ? 'position 0'
+            : 'sample 0';
   const stats = kind === 'rms_norm' ? md`mean(x²) ${fixed(ex.variance[0], d)}` : md`mean ${fixed(ex.mean[0], d)}, var ${fixed(ex.variance[0], d)}`;
   // what the example keeps of the layer is always said (a GroupNorm's 32 groups shown on 2)
   if (ex.reduced) notes.push(Md.text(ex.reduced));
+  // a LayerNorm over the channels of (N, C, H, W): the example is the channels-last view its forward normalizes
+  if (ctx.layer.origin?.channelsFirst) notes.push(Md.raw('each row one position, its channels last, as the forward permutes them'));
   const noteText = notes.length ? md` (${Md.join(notes, Md.raw('; '))})` : Md.raw('');
   // Only layers with running statistics have a training mode that differs from eval.
   const hasModes = (kind === 'batch_norm' && ex.spec.trackRunningStats) || (kind === 'instance_norm' && ex.spec.trackRunningStats);

@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { affineWords, backticked, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import { affineWords, backticked, channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -93,6 +93,11 @@ function axesText(ctx: LayerContext): Md {
   const core = ctx.core;
   const spec = ctx.layer.spec;
   const layoutWord = ctx.framework.channels === 'last' ? 'channels last' : 'channels first';
+  const cf = channelsFirstText(ctx, core);
+  if (cf) {
+    const what = spec.kind === 'layer_norm' ? 'mean and variance' : 'root mean square';
+    return md`Input ${cf.input} (channels first, ${cf.channels}): ${cf.how}. **Across the channels:** one ${Md.raw(what)} per sample and position, over its C channel values; nothing is shared across the batch or between positions.`;
+  }
   if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
     // The table's descriptions are written as Markdown-safe prose (they may use code spans).
     return md`Input ${code(spec.inputShape)}${Md.raw(ctx.framework.channels === 'last' ? ` (${layoutWord})` : '')}; statistics ${Md.raw(spec.statistics)}.`;
@@ -454,7 +459,15 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const d = opts.decimals;
   const isRms = ex.spec.kind === 'rms_norm';
   const groupWord =
-    ex.spec.kind === 'batch_norm' ? 'channel' : ex.spec.kind === 'group_norm' ? 'sample·group' : ex.spec.kind === 'instance_norm' ? 'sample·channel' : 'sample';
+    ex.spec.kind === 'batch_norm'
+      ? 'channel'
+      : ex.spec.kind === 'group_norm'
+        ? 'sample·group'
+        : ex.spec.kind === 'instance_norm'
+          ? 'sample·channel'
+          : ctx.layer.origin?.channelsFirst
+            ? 'position'
+            : 'sample';
   const rows = ex.groupElements.map((els, g) => {
     const xs = els.slice(0, 4).map((i) => fixed(ex.input[i], d));
     const ys = els.slice(0, 4).map((i) => fixed(ex.output[i], d));
@@ -471,6 +484,7 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
   // what stands in for the input's sizes, and what the example keeps of the layer, both said
   const reducedParts = [...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []), ...(ex.reduced ? [escapeMd(ex.reduced)] : [])];
+  if (ctx.layer.origin?.channelsFirst) reducedParts.push(Md.raw('each row one position with its channels last, as the forward permutes them'));
   const reduced = reducedParts.length ? Md.join(reducedParts, Md.raw('; ')) : null;
   const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
   const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${reduced}` : Md.raw('')}${Md.raw(more)}:`;

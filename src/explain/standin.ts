@@ -113,6 +113,20 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   return { core: r, rank: ctx.rank, symbols, defaults };
 }
 
+/**
+ * A LayerNorm whose forward normalizes the channels of a channels-first input (LayerOrigin.channelsFirst):
+ * its input shape, the channel count in words, and how the code does it; null for any other layer.
+ */
+export function channelsFirstText(ctx: LayerContext, core: CoreLayerSpec | null): { input: Md; channels: Md; how: Md } | null {
+  const cf = ctx.layer.origin?.channelsFirst;
+  if (!cf || (ctx.layer.spec.kind !== 'layer_norm' && ctx.layer.spec.kind !== 'rms_norm')) return null;
+  const written = ctx.layer.spec.roles.normalizedShape ? ctx.values[ctx.layer.spec.roles.normalizedShape] : undefined;
+  const n = core && (core.kind === 'layer_norm' || core.kind === 'rms_norm') && core.normalizedShape.length === 1 ? core.normalizedShape[0] : null;
+  const channels = isExpr(written) ? md`C = ${code(written.expr)}` : typeof written === 'number' ? md`C = ${written}` : n !== null ? md`C = ${n}` : Md.raw('C');
+  const letters = cf.rank === 3 ? '(N, C, L)' : cf.rank === 5 ? '(N, C, D, H, W)' : '(N, C, H, W)';
+  return { input: code(letters), channels, how: backticked(cf.how) };
+}
+
 /** The learnable tensors a core spec has, in words ('γ and β', 'γ', 'β'), or null for none. */
 export function affineWords(core: CoreLayerSpec): string | null {
   const w = 'hasWeight' in core ? core.hasWeight : false;

@@ -127,6 +127,13 @@ export interface LayerOrigin {
   candidates?: string[];
   /** For custom modules: what the forward computes, e.g. 'rsqrt of mean square over the last dim'. */
   computes?: string;
+  /**
+   * A LayerNorm (subclass or custom module) that normalizes the channels of a channels-first input
+   * (N, C, *) although its class normalizes the last axes: its forward moves the channels last and
+   * back (timm's LayerNorm2d), or reduces over dim 1. `rank` is the input rank it is written for;
+   * `how` says it in words, Markdown-free with code in backticks.
+   */
+  channelsFirst?: { rank: number; how: string };
   /** For custom modules whose forward scales by `1 + self.<attr>` (Gemma's RMSNorm): the attribute, and whether it starts at 0. */
   scaleOffset?: { attr: string; zeroInit: boolean };
 }

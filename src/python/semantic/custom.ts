@@ -329,3 +329,59 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
   }
   return out;
 }
+
+/**
+ * A norm subclass whose forward moves the channels of a channels-first input last around the
+ * normalization (`x.permute(0, 2, 3, 1)`, then back), as ConvNeXt's and timm's LayerNorm2d do:
+ * the permutation as written, the input rank it is for, and, when it runs only under
+ * `if self.<attr> == "<value>":` (transformers' ConvNextLayerNorm, data_format), that condition.
+ * Null when the forward has no such permutation, or has it only in an `else` branch.
+ */
+export interface ChannelsLastPermute {
+  /** As written, without spaces: '(0,2,3,1)'. */
+  permutation: string;
+  /** Rank of the channels-first input it is for (4: (N, C, H, W)). */
+  rank: number;
+  when?: { attr: string; value: string };
+}
+
+export function channelsLastPermute(model: ModuleModel, cls: ClassDef): ChannelsLastPermute | null {
+  const fwd = model.findMethod(cls, 'forward');
+  if (!fwd?.body) return null;
+  const text = model.text;
+  let found: ChannelsLastPermute | null = null;
+  let blocked = false;
+  walk(fwd.body, (n) => {
+    if (found || blocked || n.name !== 'CallExpression') return;
+    const callee = n.firstChild;
+    const ct = callee ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+    const args = children(n).find((c) => c.name === 'ArgList');
+    const at = args ? text.slice(args.from, args.to).replace(/\s+/g, '') : '';
+    let rank = 0;
+    // x.permute(0, 2, 3, 1), x.permute(0, 2, 1), x.movedim(1, -1), torch.movedim(x, 1, -1)
+    const perm = /\.permute$/.test(ct) ? /^\(0((?:,\d+)+),1\)$/.exec(at) : null;
+    if (perm) {
+      const middle = perm[1].split(',').slice(1).map(Number);
+      if (middle.every((d, i) => d === i + 2)) rank = middle.length + 2;
+    } else if (/(^|\.)movedim$/.test(ct) && /(^|,)1,-1\)$/.test(at)) rank = 4;
+    if (!rank) return;
+    // the enclosing if, up to the forward's body: only its first branch is a condition we can read
+    let when: ChannelsLastPermute['when'];
+    for (let p = n.parent; p && p.from >= fwd.body!.from && p !== fwd.body; p = p.parent) {
+      if (p.name !== 'IfStatement') continue;
+      const firstBody = children(p).find((c) => c.name === 'Body');
+      if (!firstBody || n.from < firstBody.from || n.to > firstBody.to) {
+        blocked = true;
+        return;
+      }
+      const cond = /^if\s+self\s*\.\s*(\w+)\s*==\s*["']([\w-]+)["']\s*:/.exec(text.slice(p.from, firstBody.to));
+      if (!cond || when) {
+        blocked = true;
+        return;
+      }
+      when = { attr: cond[1], value: cond[2] };
+    }
+    found = { permutation: at, rank, ...(when ? { when } : {}) };
+  });
+  return blocked ? null : found;
+}

@@ -9,7 +9,7 @@ import type { NormClassSpec, PyValue } from '../../frameworks/types';
 import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
 import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
-import { customNorm, type CustomNorm } from './custom';
+import { channelsLastPermute, customNorm, type CustomNorm } from './custom';
 import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
 import { argList, children, type SyntaxNode } from './syntax';
 import { visibleHops, type BoundArg, type Hop, type Value } from './values';
@@ -36,6 +36,8 @@ interface Candidate {
   partialAt?: number;
   cls?: ClassDef;
   custom?: CustomNorm;
+  /** LayerOrigin.channelsFirst: a subclass whose forward permutes the channels last for this call. */
+  channelsFirst?: { rank: number; how: string };
 }
 
 const MAX_UNFOLD = 16;
@@ -135,7 +137,10 @@ export class LayerResolver {
         if (!what) return [];
         if (what.kind === 'subclass') {
           const mapped = this.throughInit(v.cls, args, 0);
-          return [{ spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls }];
+          const channelsFirst = what.spec.kind === 'layer_norm' || what.spec.kind === 'rms_norm' ? this.permutesChannels(v.cls, args) : undefined;
+          return [
+            { spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls, ...(channelsFirst ? { channelsFirst } : {}) },
+          ];
         }
         return [
           {
@@ -152,6 +157,29 @@ export class LayerResolver {
       default:
         return [];
     }
+  }
+
+  /**
+   * Whether a LayerNorm subclass's forward moves the channels last around the norm for this call:
+   * always (timm's LayerNorm2d), or under `if self.<attr> == "<value>"` when `__init__` sets the
+   * attribute from a parameter the call gives that value (transformers' ConvNextLayerNorm with
+   * data_format="channels_first"), its default included.
+   */
+  private permutesChannels(cls: ClassDef, args: SynthArg[]): { rank: number; how: string } | undefined {
+    const p = channelsLastPermute(cls.owner, cls);
+    if (!p) return undefined;
+    const perm = `permute${p.permutation.replace(/,/g, ', ')}`;
+    if (!p.when) return { rank: p.rank, how: `its forward moves the channels last (\`${perm}\`) around the norm and back` };
+    const init = this.model.findMethod(cls, '__init__');
+    if (!init?.body) return undefined;
+    const owner = init.owner;
+    const m = new RegExp(`self\\.${p.when.attr}\\s*=\\s*(\\w+)\\s*(?:\\n|$|#)`, 'm').exec(owner.text.slice(init.body.from, init.body.to));
+    if (!m || !init.params.some((q) => q.name === m[1])) return undefined;
+    const v = this.paramValue(init, this.bindParams(init, args).byName, m[1]);
+    const value =
+      v?.literal !== undefined ? v.literal : v?.node && v.owner ? literalOf(v.node, v.owner.text) : v?.node ? literalOf(v.node, this.model.text) : undefined;
+    if (value !== p.when.value) return undefined;
+    return { rank: p.rank, how: `with \`${m[1]}=${JSON.stringify(value)}\` its forward moves the channels last (\`${perm}\`) around the norm and back` };
   }
 
   /** The `super().__init__(...)` (or `Base.__init__(self, ...)`) call of an `__init__`. */
@@ -366,6 +394,9 @@ export class LayerResolver {
     if (all.length > 1) o.candidates = all.map((x) => x.spec.id);
     if (c.custom) o.computes = c.custom.computes;
     if (c.custom?.scaleOffset) o.scaleOffset = c.custom.scaleOffset;
+    if (c.channelsFirst) o.channelsFirst = c.channelsFirst;
+    else if (c.custom && c.custom.axis === '1' && (c.spec.kind === 'layer_norm' || c.spec.kind === 'rms_norm'))
+      o.channelsFirst = { rank: 4, how: 'its forward reduces over dim 1, the channels' };
     return o;
   }
 

@@ -264,3 +264,59 @@ class LlamaLike(nn.Module):
     assert.match(full.sections.formula, /y = x \/ √\(mean\(x²\) \+ ε\) · γ/);
   });
 });
+
+describe('explain: a LayerNorm subclass that permutes NCHW normalizes the channels', () => {
+  // written as timm's LayerNorm2d (permute, F.layer_norm, permute back) and transformers' ConvNextLayerNorm (data_format)
+  const SRC = `${TORCH}
+class LayerNorm2d(nn.LayerNorm):
+    def __init__(self, num_channels, eps=1e-6, affine=True):
+        super().__init__(num_channels, eps=eps, elementwise_affine=affine)
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        x = x.permute(0, 3, 1, 2)
+        return x
+
+class ConvNextLayerNorm(nn.LayerNorm):
+    def __init__(self, normalized_shape, *, eps=1e-6, data_format="channels_last", **kwargs):
+        super().__init__(normalized_shape, eps=eps, **kwargs)
+        self.data_format = data_format
+
+    def forward(self, features):
+        if self.data_format == "channels_first":
+            features = features.permute(0, 2, 3, 1)
+            features = super().forward(features)
+            features = features.permute(0, 3, 1, 2)
+        else:
+            features = super().forward(features)
+        return features
+
+class Net(nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.a = LayerNorm2d(dims)
+        self.b = ConvNextLayerNorm(dims, eps=1e-6, data_format="channels_first")
+        self.c = ConvNextLayerNorm(dims, eps=1e-6)
+        self.d = nn.LayerNorm(dims)
+`;
+
+  it('timm-style LayerNorm2d: over the channels of (N, C, H, W), not "its last dimension"; no "(N, C, H, W) fails" advice', () => {
+    const { card, full } = layerAt(SRC, 'self.a =');
+    assert.match(card.sections.normalizes, /over its channels \(C = `dims`\).*`permute\(0, 2, 3, 1\)`.*input `\(N, C, H, W\)`/);
+    assert.doesNotMatch(card.markdown, /last dimension|\(\*, dims\)/);
+    assert.match(full.sections.axes, /^Input `\(N, C, H, W\)` \(channels first, C = `dims`\)/);
+    assert.doesNotMatch(full.markdown, /it fails/);
+  });
+
+  it('ConvNextLayerNorm: channels with data_format="channels_first", the last dimension with its default', () => {
+    const b = layerAt(SRC, 'self.b =');
+    assert.match(b.card.sections.normalizes, /with `data_format="channels_first"` its forward moves the channels last/);
+    assert.match(b.full.sections.axes, /^Input `\(N, C, H, W\)`/);
+    const c = layerAt(SRC, 'self.c =');
+    assert.match(c.card.sections.normalizes, /over its last dimension/);
+    const d = layerAt(SRC, 'self.d =');
+    assert.match(d.card.sections.normalizes, /over its last dimension/);
+    assert.match(d.full.markdown, /it fails/);
+  });
+});
