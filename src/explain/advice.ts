@@ -81,7 +81,8 @@ export const ADVICE: Advice[] = [
   {
     id: 'layernorm-nchw',
     title: 'LayerNorm normalizes the last dimensions',
-    appliesTo: (c) => c.layer.spec.kind === 'layer_norm' && fw(c, 'pytorch'),
+    // (not for a LayerNorm whose own forward moves the channels last: it takes (N, C, H, W))
+    appliesTo: (c) => c.layer.spec.kind === 'layer_norm' && fw(c, 'pytorch') && !c.layer.origin?.channelsFirst,
     text: (c) => {
       const ns = roleValue(c, 'normalizedShape');
       const d = typeof ns === 'number' ? ns : Array.isArray(ns) && typeof ns[ns.length - 1] === 'number' ? (ns[ns.length - 1] as number) : Md.raw('C');

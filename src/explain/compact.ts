@@ -13,7 +13,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { diagnosticsFor, layerContext, roleValue } from './context';
+import { diagnosticsFor, groupsPerChannel, layerContext, roleValue } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import { code, codeMarked, fixed, plural, shapeText } from './format';
@@ -24,7 +24,7 @@ import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, pa
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
-import { parameterCount, standIn, standInSize, standInText } from './standin';
+import { channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
 export interface CompactSections {
@@ -104,6 +104,9 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       if (core.kind === 'instance_norm') {
         return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel${C.length ? md` (C = ${C})` : Md.raw('')}; nothing shared across the batch; ${input}.`;
       }
+      if (groupsPerChannel(ctx)) {
+        return md`**Normalizes** each channel of each sample on its own, over ${Md.raw(spatial.join('·') || 'its positions')} (${code(`${spec.roles.groups}=${pyRepr(ctx.values[spec.roles.groups!])}`)}: one group per channel, groups = C, i.e. instance normalization); independent of the batch size; ${input}.`;
+      }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const G =
         spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
@@ -114,6 +117,11 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
     }
     case 'layer_norm':
     case 'rms_norm': {
+      const cf = channelsFirstText(ctx, core);
+      if (cf) {
+        const what = core.kind === 'layer_norm' ? 'mean and variance' : 'root mean square';
+        return md`**Normalizes** each position of each sample over its channels (${cf.channels}): one ${Md.raw(what)} per pixel, independent of the batch — ${cf.how}; input ${cf.input}.`;
+      }
       const written = spec.roles.normalizedShape ? ctx.values[spec.roles.normalizedShape] : undefined;
       const count = core.normalizedShape.reduce((a, b) => a * b, 1);
       const dims = core.normalizedShape.length === 1 ? 'last dimension' : `last ${core.normalizedShape.length} dimensions`;
@@ -154,7 +162,9 @@ function argumentsText(ctx: LayerContext): Md {
   for (const p of spec.params) {
     const e = layer.effective[p.name];
     if (!e || p.tensor) continue;
-    const value = code(`${p.name}=${pyRepr(e.value)}`);
+    // an expression the code fixes to one value is shown as written, with that value
+    const written = !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
+    const value = isExpr(written) ? md`${code(`${p.name}=${written.expr}`)} (${code(pyRepr(e.value))} here)` : code(`${p.name}=${pyRepr(e.value)}`);
     const note = noteFor(p.name);
     if (!e.isDefault) {
       parts.push(note && note.length ? md`${value} ${note}` : value);
@@ -202,7 +212,8 @@ function checksFor(ctx: LayerContext, diagnostics: readonly NormDiagnostic[]): C
 function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   let core = ctx.core;
   let rank = ctx.rank;
-  let standInNote: Md = Md.raw('');
+  // what stands in for what the code leaves open, and what the example keeps of the layer
+  const notes: Md[] = [];
   if (!core) {
     const s = standIn(ctx, standInSize(ctx));
     if (!s)
@@ -218,11 +229,11 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
         : Md.raw('');
     core = s.core;
     rank = s.rank;
-    standInNote = md` (stand-in ${standInText(s)})`;
+    notes.push(md`stand-in ${standInText(s)}`);
   } else if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
-    standInNote = Md.raw(' (stand-in C = 3)');
+    notes.push(Md.raw('stand-in C = 3'));
   } else if (ctx.sizedFromSample) {
-    standInNote = Md.raw(' (sizes as if the input had this shape)');
+    notes.push(sampleStandIn(ctx, core));
   }
   const modeArg = ctx.layer.spec.modeArg;
   if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
@@ -242,12 +253,25 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
     ', ',
   );
   const kind = ex.spec.kind;
-  const group = kind === 'batch_norm' ? 'channel 0' : kind === 'group_norm' ? 'sample 0 group 0' : kind === 'instance_norm' ? 'sample 0 channel 0' : 'sample 0';
+  const group =
+    kind === 'batch_norm'
+      ? 'channel 0'
+      : kind === 'group_norm'
+        ? 'sample 0 group 0'
+        : kind === 'instance_norm'
+          ? 'sample 0 channel 0'
+          : ctx.layer.origin?.channelsFirst
+            ? 'position 0'
+            : 'sample 0';
   const stats = kind === 'rms_norm' ? md`mean(x²) ${fixed(ex.variance[0], d)}` : md`mean ${fixed(ex.mean[0], d)}, var ${fixed(ex.variance[0], d)}`;
-  const reduced = ex.reduced && !standInNote.length ? md` (${Md.text(ex.reduced)})` : Md.raw('');
+  // what the example keeps of the layer is always said (a GroupNorm's 32 groups shown on 2)
+  if (ex.reduced) notes.push(Md.text(ex.reduced));
+  // a LayerNorm over the channels of (N, C, H, W): the example is the channels-last view its forward normalizes
+  if (ctx.layer.origin?.channelsFirst) notes.push(Md.raw('each row one position, its channels last, as the forward permutes them'));
+  const noteText = notes.length ? md` (${Md.join(notes, Md.raw('; '))})` : Md.raw('');
   // Only layers with running statistics have a training mode that differs from eval.
   const hasModes = (kind === 'batch_norm' && ex.spec.trackRunningStats) || (kind === 'instance_norm' && ex.spec.trackRunningStats);
-  return md`**Example** ${Md.raw(hasModes ? 'training, ' : '')}seeded ${shapeText(ex.shape)}${standInNote}${reduced}: ${Md.raw(group)} ${stats}; x ${xs}${Md.raw(more)} → y ${ys}${Md.raw(more)}`;
+  return md`**Example** ${Md.raw(hasModes ? 'training, ' : '')}seeded ${shapeText(ex.shape)}${noteText}: ${Md.raw(group)} ${stats}; x ${xs}${Md.raw(more)} → y ${ys}${Md.raw(more)}`;
 }
 
 function linksText(ctx: LayerContext, explainArg: string, rank: number): Md {

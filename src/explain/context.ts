@@ -53,7 +53,9 @@ function sampleShapes(layer: ResolvedLayer, values: Record<string, PyValue>, cha
       ];
     default: {
       const g = layer.spec.kind === 'group_norm' && layer.spec.roles.groups ? values[layer.spec.roles.groups] : undefined;
-      const c = typeof g === 'number' && Number.isInteger(g) && g > 0 ? 2 * g : 4;
+      // 2 channels per group; Keras groups=-1 (one group per channel): 2 channels
+      const perChannel = layer.spec.groupsPerChannel !== undefined && g === layer.spec.groupsPerChannel;
+      const c = perChannel ? 2 : typeof g === 'number' && Number.isInteger(g) && g > 0 ? 2 * g : 4;
       return [channelsLast ? [2, 2, 2, c] : [2, c, 2, 2]];
     }
   }
@@ -119,6 +121,12 @@ export function infoOf(id: FrameworkInfo['id']): FrameworkInfo {
       tensorNames: { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var', counter: null },
     }
   );
+}
+
+/** Keras GroupNormalization(groups=-1): one group per channel (groups = C, instance normalization). */
+export function groupsPerChannel(ctx: LayerContext): boolean {
+  const spec = ctx.layer.spec;
+  return spec.groupsPerChannel !== undefined && roleValue(ctx, 'groups') === spec.groupsPerChannel;
 }
 
 /** The effective value of a parameter playing `role`, when the class has one. */

@@ -66,14 +66,21 @@ export function exampleSetup(core: CoreLayerSpec, rank: number): { spec: CoreLay
       const { numGroups: g, numChannels: c } = core;
       if (g <= 0 || c % g !== 0) return { error: `${c} channels do not split into ${g} groups` };
       const g2 = Math.min(g, 2);
-      const per2 = Math.min(c / g, 2);
+      const per = c / g;
+      const per2 = Math.min(per, 2);
       const c2 = g2 * per2;
       const axis = resolveAxis(core.channelAxis, rank);
-      return {
-        spec: { ...core, numGroups: g2, numChannels: c2 },
-        shape: smallShape(rank, axis, c2),
-        reduced: c2 < c ? `${g2} group${g2 === 1 ? '' : 's'} of ${per2} channel${per2 === 1 ? '' : 's'} (of ${g} groups of ${c / g})` : null,
-      };
+      // what the example keeps of the layer, in its own terms: groups and channels per group
+      const ch = (n: number) => `${n} channel${n === 1 ? '' : 's'}`;
+      const reduced =
+        c2 === c
+          ? null
+          : g2 < g && per2 < per
+            ? `${g2} of the ${g} groups, ${per2} of the ${per} channels of each`
+            : g2 < g
+              ? `${g2} of the ${g} groups of ${ch(per)}`
+              : `${per2} of the ${per} channels of each of the ${g} group${g === 1 ? '' : 's'}`;
+      return { spec: { ...core, numGroups: g2, numChannels: c2 }, shape: smallShape(rank, axis, c2), reduced };
     }
     case 'layer_norm':
     case 'rms_norm': {

@@ -12,7 +12,7 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, infoOf, layerContext, num, roleName, roleValue } from './context';
+import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, roleName, roleValue } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { parameterCount, standIn, standInSize, standInText } from './standin';
+import { affineWords, backticked, channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -93,6 +93,11 @@ function axesText(ctx: LayerContext): Md {
   const core = ctx.core;
   const spec = ctx.layer.spec;
   const layoutWord = ctx.framework.channels === 'last' ? 'channels last' : 'channels first';
+  const cf = channelsFirstText(ctx, core);
+  if (cf) {
+    const what = spec.kind === 'layer_norm' ? 'mean and variance' : 'root mean square';
+    return md`Input ${cf.input} (channels first, ${cf.channels}): ${cf.how}. **Across the channels:** one ${Md.raw(what)} per sample and position, over its C channel values; nothing is shared across the batch or between positions.`;
+  }
   if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
     // The table's descriptions are written as Markdown-safe prose (they may use code spans).
     return md`Input ${code(spec.inputShape)}${Md.raw(ctx.framework.channels === 'last' ? ` (${layoutWord})` : '')}; statistics ${Md.raw(spec.statistics)}.`;
@@ -104,7 +109,9 @@ function axesText(ctx: LayerContext): Md {
       const ranks =
         core.kind === 'batch_norm' && core.allowedRanks ? core.allowedRanks : [core.kind === 'instance_norm' && core.batchedRank ? core.batchedRank : ctx.rank];
       const channels = core.kind === 'group_norm' ? core.numChannels : core.numFeatures;
-      const cText = channels === null ? 'C' : String(channels);
+      // a count made up for a sample input is not the layer's: C
+      const sampled = ctx.sizedFromSample && typeof roleValue(ctx, 'channels') !== 'number';
+      const cText = channels === null || sampled ? 'C' : String(channels);
       const shapes = ranks.map((r) => {
         const letters = axisLetters(r, resolveAxis(core.channelAxis, r));
         return code(`(${letters.map((l) => (l === 'C' ? cText : l)).join(', ')})`);
@@ -121,6 +128,9 @@ function axesText(ctx: LayerContext): Md {
       const spatial = others.filter((l) => l !== 'N');
       if (core.kind === 'instance_norm') {
         return md`${inputs}. **Per sample and channel:** statistics over ${Md.raw(spatial.join('·') || 'the positions')} of one channel of one sample; nothing is shared across the batch.`;
+      }
+      if (groupsPerChannel(ctx)) {
+        return md`${inputs}. **Per sample and channel:** ${code(`${spec.roles.groups}=${pyRepr(roleValue(ctx, 'groups') ?? null)}`)} makes one group per channel (groups = C), so each channel of each sample is normalized over its ${Md.raw(spatial.join('·') || 'positions')} on its own — instance normalization, independent of the batch size.`;
       }
       // The channel count is only a fact when the code says it; a sample's is a guess (F.group_norm(x, 32)).
       const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
@@ -173,17 +183,24 @@ function formulaText(ctx: LayerContext): Md {
   const passed = (name: string) => ctx.values[name] !== undefined && ctx.values[name] !== null;
   const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : true;
   const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm';
-  const affine = `${hasWeight ? ' · γ' : ''}${hasBias ? ' + β' : ''}`;
+  // a hand-written module scaling by 1 + weight (Gemma's RMSNorm): γ = 1 + weight
+  const offset = ctx.layer.origin?.scaleOffset;
+  const gamma = offset ? `(1 + ${offset.attr})` : 'γ';
+  const affine = `${hasWeight ? ` · ${gamma}` : ''}${hasBias ? ' + β' : ''}`;
   let lines: string[];
   switch (kind) {
     case 'batch_norm':
     case 'layer_norm':
     case 'group_norm':
     case 'instance_norm':
-      lines = [`y = (x − mean) / √(var + ε)${affine}`, `ε = ${eps}`];
+      // Keras rms_scaling=True: x itself (not x − mean) over the standard deviation, times γ
+      lines =
+        core?.kind === 'layer_norm' && core.rmsScaling
+          ? [`y = x / √(var + ε)${affine}      (var of x over the axis; x is not centred)`, `ε = ${eps}`]
+          : [`y = (x − mean) / √(var + ε)${affine}`, `ε = ${eps}`];
       break;
     case 'rms_norm':
-      lines = [`y = x / √(mean(x²) + ε)${hasWeight ? ' · γ' : ''}`, `ε = ${eps}`];
+      lines = [`y = x / √(mean(x²) + ε)${hasWeight ? ` · ${gamma}` : ''}`, `ε = ${eps}`];
       break;
     case 'local_response_norm':
       if (core?.kind === 'local_response_norm') {
@@ -196,6 +213,11 @@ function formulaText(ctx: LayerContext): Md {
       lines = [`(${KIND_NAMES[kind]})`];
   }
   const out = [fence(lines)];
+  if (offset && hasWeight) {
+    out.push(
+      md`The scale is 1 + ${code(offset.attr)}, not ${code(offset.attr)} itself: ${code(offset.attr)} is learned as an offset from 1${Md.raw(offset.zeroInit ? ' and starts at 0 (scale 1)' : '')}. Weights saved from this module are not a plain RMSNorm's γ: γ = 1 + ${code(offset.attr)}.`,
+    );
+  }
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
   if (fn && kind !== 'local_response_norm' && kind !== 'rms_norm') {
     out.push(
@@ -211,11 +233,25 @@ function formulaText(ctx: LayerContext): Md {
         `No mean subtraction and no β: cheaper than LayerNorm at about the same quality, which is why recent large language models use it. ${hasWeight ? `γ: one per ${unit}, ${fn ? 'passed in by the call' : 'learnable'}.` : fn ? 'No scale passed.' : 'No learnable scale.'}`,
       ),
     );
-  } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
+  } else if (core?.kind === 'layer_norm' && core.rmsScaling) {
+    out.push(
+      md`${code('rms_scaling=True')} (deprecated in Keras 3.15): x is divided by its standard deviation without subtracting the mean, then scaled by γ (one per ${Md.raw(unit)}, learnable, starting at 1); there is no β, whatever ${code('center')} says. Keras itself warns that this is not RMS normalization (${code('keras.layers.RMSNormalization')} is).`,
+    );
+  } else if (kind !== 'local_response_norm' && hasWeight && hasBias) {
     out.push(
       Md.raw(
         `γ (scale) and β (shift): one per ${unit}, learnable, starting at 1 and 0. They let the layer undo the normalization where that helps — γ = σ, β = μ gives back the input — so normalizing never limits what the network can represent.`,
       ),
+    );
+  } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
+    // one of the two is switched off by an argument: name it
+    const off = roleName(ctx, hasWeight ? 'bias' : 'scale') ?? roleName(ctx, 'affine');
+    const offValue = off !== undefined ? ctx.values[off] : undefined;
+    const why = off !== undefined && offValue !== undefined ? md` (${code(`${off}=${pyRepr(offValue)}`)})` : Md.raw('');
+    out.push(
+      hasWeight
+        ? md`γ (scale) only: one per ${Md.raw(unit)}, learnable, starting at 1. No β${why}: no learnable shift is added.`
+        : md`β (shift) only: one per ${Md.raw(unit)}, learnable, starting at 0. No γ${why}: no learnable scale is applied.`,
     );
   } else if (kind !== 'local_response_norm') {
     out.push(Md.raw('No learnable γ and β: the output keeps mean 0 and variance 1 per group.'));
@@ -284,6 +320,8 @@ function modesText(ctx: LayerContext): Md {
 function versionNotes(layer: ResolvedLayer): Md {
   const fw = infoOf(layer.spec.framework).name;
   const parts: Md[] = [];
+  // a hand-written module only borrows the class's semantics: its release and arguments are not the code's
+  if (layer.origin?.via === 'custom-module') return Md.raw('');
   if (layer.spec.since) parts.push(md`${code(layer.spec.name)} exists from ${Md.raw(`${fw} ${layer.spec.since}`)}`);
   for (const p of layer.spec.params) {
     const e = layer.effective[p.name];
@@ -306,9 +344,15 @@ function argumentsText(layer: ResolvedLayer): Md {
     const e = layer.effective[p.name];
     const value = e ? pyRepr(e.value) : '—';
     let status: Md;
+    const own = layer.codeDefaults?.[p.name];
+    // written as an expression the code fixes to one value (`dtype=self.dtype`, a module constant): never "= default"
+    const writtenExpr = e && !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
     if (!e) status = Md.raw('required, missing');
     else if (e.isDefault) status = Md.raw('default');
-    else if (p.default === undefined) status = Md.raw('written');
+    else if (isExpr(writtenExpr)) status = md`written · ${code(pyRepr(e.value))} in this code`;
+    else if (own) status = md`written · ${backticked(own.from)}: ${code(pyRepr(own.value))}`;
+    // a hand-written module's defaults are its own, not the framework class's
+    else if (p.default === undefined || layer.origin?.via === 'custom-module') status = Md.raw('written');
     else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = Md.raw('written (= default)');
     else status = md`written · default ${code(pyRepr(p.default))}`;
     // Defaults that are not about normalization (initializers, device, dtype...) go on one line.
@@ -316,7 +360,11 @@ function argumentsText(layer: ResolvedLayer): Md {
       quiet.push(code(`${p.name}=${value}`));
       continue;
     }
-    rows.push([code(p.name), e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value), status]);
+    rows.push([
+      code(p.name),
+      isExpr(writtenExpr) ? md`${code(writtenExpr.expr)} (expression)` : e && isExpr(e.value) ? md`${code(value)} (expression)` : code(value),
+      status,
+    ]);
   }
   let out = mdTable([Md.raw('argument'), Md.raw('value'), Md.raw('')], rows);
   if (quiet.length) out = md`${out}\n\nOther defaults: ${Md.join(quiet, ', ')}`;
@@ -339,8 +387,11 @@ function parametersText(ctx: LayerContext): Md {
   const core = ctx.core;
   const channelsWritten = typeof roleValue(ctx, 'channels') === 'number';
   if (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm' || (core.kind === 'group_norm' && !channelsWritten))) {
+    const words = affineWords(core);
     return Md.raw(
-      `Sizes come from the input: ${core.kind === 'group_norm' ? 'γ and β per channel' : core.kind === 'rms_norm' ? 'γ per normalized element' : 'γ and β per normalized element'} (see the worked example for a small case).`,
+      words
+        ? `Sizes come from the input: ${words} per ${core.kind === 'group_norm' ? 'channel' : 'normalized element'} (see the worked example for a small case).`
+        : 'No learnable parameters and no buffers.',
     );
   }
   if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
@@ -408,7 +459,15 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const d = opts.decimals;
   const isRms = ex.spec.kind === 'rms_norm';
   const groupWord =
-    ex.spec.kind === 'batch_norm' ? 'channel' : ex.spec.kind === 'group_norm' ? 'sample·group' : ex.spec.kind === 'instance_norm' ? 'sample·channel' : 'sample';
+    ex.spec.kind === 'batch_norm'
+      ? 'channel'
+      : ex.spec.kind === 'group_norm'
+        ? 'sample·group'
+        : ex.spec.kind === 'instance_norm'
+          ? 'sample·channel'
+          : ctx.layer.origin?.channelsFirst
+            ? 'position'
+            : 'sample';
   const rows = ex.groupElements.map((els, g) => {
     const xs = els.slice(0, 4).map((i) => fixed(ex.input[i], d));
     const ys = els.slice(0, 4).map((i) => fixed(ex.output[i], d));
@@ -423,9 +482,12 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   });
   const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'].map(Md.raw);
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
-  const reduced = ctx.sizedFromSample ? 'sizes as if the input had this shape' : ex.reduced;
+  // what stands in for the input's sizes, and what the example keeps of the layer, both said
+  const reducedParts = [...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []), ...(ex.reduced ? [escapeMd(ex.reduced)] : [])];
+  if (ctx.layer.origin?.channelsFirst) reducedParts.push(Md.raw('each row one position with its channels last, as the forward permutes them'));
+  const reduced = reducedParts.length ? Md.join(reducedParts, Md.raw('; ')) : null;
   const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
-  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${escapeMd(reduced)}` : Md.raw('')}${Md.raw(more)}:`;
+  const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${reduced}` : Md.raw('')}${Md.raw(more)}:`;
   return { text: md`${intro}\n\n${mdTable(header, rows)}`, data: ex };
 }
 

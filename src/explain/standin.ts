@@ -7,28 +7,57 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import { frameworkCount } from '../frameworks/paramCount';
 import { isExpr, pyRepr } from '../frameworks/read';
-import { num, type LayerContext } from './context';
+import { groupsPerChannel, num, roleValue, type LayerContext } from './context';
 import { code } from './format';
 import { Md, md } from './markdown';
 
 /** Stand-in for a symbolic size in the glimpse: what the worked example shows in full. */
-export const standInSize = (ctx: LayerContext) => (ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : 3);
+export const standInSize = (ctx: LayerContext) =>
+  ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm' ? 4 : ctx.layer.spec.kind === 'group_norm' ? GROUP_STAND_IN_PER : 3;
+
+/** Channels per group of a GroupNorm stand-in: the example shows every channel of its groups. */
+const GROUP_STAND_IN_PER = 2;
 
 export interface StandIn {
   core: CoreLayerSpec;
   rank: number;
   /** The written expressions replaced, with the value used. */
   symbols: { text: string; value: number }[];
-  /** Written ε or momentum expressions taken at the class's default, for the example (a size is a stand-in already). */
-  defaults: { text: string; value: PyValue }[];
+  /**
+   * Written ε or momentum expressions taken at a default, for the example (a size is a stand-in
+   * already): the one the code gives (ResolvedLayer.codeDefaults), else the framework class's.
+   * `from` says which, with names in backticks.
+   */
+  defaults: { text: string; value: PyValue; from: string }[];
 }
 
-/** The stand-in, in words: "`planes` = 3, `cfg.eps` as the default 1e-05". */
+/** Text whose backticked names become code spans, the rest escaped ("default of `eps` in `f`, line 3"). */
+export function backticked(text: string): Md {
+  return Md.join(text.split('`').map((part, i) => (i % 2 ? Md.code(part) : Md.text(part))));
+}
+
+/** The stand-in, in words: "`planes` = 3, `cfg.eps` as 1e-06 (default of `eps` in `Norm.__init__`, line 6)". */
 export function standInText(s: StandIn): Md {
   return Md.join(
-    [...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`), ...s.defaults.map((x) => md`${code(x.text)} as the default ${code(pyRepr(x.value))}`)],
+    [
+      ...s.symbols.map((x) => md`${code(x.text)} = ${x.value}`),
+      ...s.defaults.map((x) => md`${code(x.text)} as ${code(pyRepr(x.value))} (${backticked(x.from)})`),
+    ],
     ', ',
   );
+}
+
+/**
+ * The value an ε or momentum written as an expression takes in the example: the default the code
+ * gives it (the enclosing function's parameter, the user class's `__init__`), else the framework
+ * class's own default; null when neither exists.
+ */
+export function exprDefault(ctx: LayerContext, name: string): { value: PyValue; from: string } | null {
+  const own = ctx.layer.codeDefaults?.[name];
+  if (own) return own;
+  const p = ctx.layer.spec.params.find((q) => q.name === name);
+  if (!p || p.default === undefined) return null;
+  return { value: p.default, from: `\`${ctx.layer.spec.name}\`'s default, as the code gives none` };
 }
 
 /** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */
@@ -41,21 +70,24 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   const defaults: StandIn['defaults'] = [];
   for (const role of ['eps', 'momentum'] as const) {
     const name = spec.roles[role];
-    const p = name ? spec.params.find((q) => q.name === name) : undefined;
     const v = name ? values[name] : undefined;
-    if (name && p && isExpr(v) && p.default !== undefined) {
-      if (!forCount) defaults.push({ text: v.expr, value: p.default });
-      values[name] = p.default;
+    const d = name && isExpr(v) ? exprDefault(ctx, name) : null;
+    if (name && d && isExpr(v)) {
+      if (!forCount) defaults.push({ text: v.expr, ...d });
+      values[name] = d.value;
     }
   }
   const symbols: { text: string; value: number }[] = [];
   const groups = spec.roles.groups ? values[spec.roles.groups] : undefined;
-  const g = num(groups);
-  if (spec.roles.groups && isExpr(groups)) {
-    values[spec.roles.groups] = 1;
-    symbols.push({ text: groups.expr, value: 1 });
-  }
+  let g = num(groups);
   const ch = spec.roles.channels;
+  if (spec.roles.groups && isExpr(groups)) {
+    // two groups, so the example shows what groups are; one when a written channel count is odd
+    const c = ch ? num(values[ch]) : null;
+    g = c !== null && c % 2 !== 0 ? 1 : 2;
+    values[spec.roles.groups] = g;
+    symbols.push({ text: groups.expr, value: g });
+  }
   if (ch && isExpr(values[ch])) {
     const v = g !== null && g > 0 && Number.isInteger(g) ? g * size : size;
     symbols.push({ text: (values[ch] as { expr: string }).expr, value: v });
@@ -79,6 +111,27 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
   const r = spec.toCore(values, ctx.rank);
   if ('error' in r) return null;
   return { core: r, rank: ctx.rank, symbols, defaults };
+}
+
+/**
+ * A LayerNorm whose forward normalizes the channels of a channels-first input (LayerOrigin.channelsFirst):
+ * its input shape, the channel count in words, and how the code does it; null for any other layer.
+ */
+export function channelsFirstText(ctx: LayerContext, core: CoreLayerSpec | null): { input: Md; channels: Md; how: Md } | null {
+  const cf = ctx.layer.origin?.channelsFirst;
+  if (!cf || (ctx.layer.spec.kind !== 'layer_norm' && ctx.layer.spec.kind !== 'rms_norm')) return null;
+  const written = ctx.layer.spec.roles.normalizedShape ? ctx.values[ctx.layer.spec.roles.normalizedShape] : undefined;
+  const n = core && (core.kind === 'layer_norm' || core.kind === 'rms_norm') && core.normalizedShape.length === 1 ? core.normalizedShape[0] : null;
+  const channels = isExpr(written) ? md`C = ${code(written.expr)}` : typeof written === 'number' ? md`C = ${written}` : n !== null ? md`C = ${n}` : Md.raw('C');
+  const letters = cf.rank === 3 ? '(N, C, L)' : cf.rank === 5 ? '(N, C, D, H, W)' : '(N, C, H, W)';
+  return { input: code(letters), channels, how: backticked(cf.how) };
+}
+
+/** The learnable tensors a core spec has, in words ('γ and β', 'γ', 'β'), or null for none. */
+export function affineWords(core: CoreLayerSpec): string | null {
+  const w = 'hasWeight' in core ? core.hasWeight : false;
+  const b = 'hasBias' in core ? core.hasBias : false;
+  return w && b ? 'γ and β' : w ? 'γ' : b ? 'β' : null;
 }
 
 /**
@@ -118,8 +171,9 @@ export function parameterCount(ctx: LayerContext): Md | null {
       two = { ...core, numFeatures: 2 };
       sym = Md.raw('C');
     } else {
+      const words = affineWords(core);
       return Md.raw(
-        `${ctx.layer.spec.kind === 'rms_norm' ? 'γ' : 'γ and β'} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input`,
+        words ? `${words} per ${ctx.layer.spec.kind === 'group_norm' ? 'channel' : 'normalized element'}, sized from the input` : 'no learnable parameters',
       );
     }
   } else {
@@ -141,4 +195,15 @@ export function parameterCount(ctx: LayerContext): Md | null {
     return formula(a, a1 - a * s1, sym);
   };
   return line(lin(n1.parameters, n2.parameters), names(c1, true), lin(n1.buffers, n2.buffers), names(c1, false));
+}
+
+/**
+ * What a layer sized from its input (Keras, Flax) is computed as: the channel count of the sample
+ * for a GroupNorm ("stand-in C = 32 for the input's channels"), else "sizes as if the input had this shape".
+ */
+export function sampleStandIn(ctx: LayerContext, core: CoreLayerSpec): Md {
+  if (core.kind === 'group_norm' && typeof roleValue(ctx, 'channels') !== 'number') {
+    return groupsPerChannel(ctx) ? md`stand-in C = ${core.numChannels}, one group per channel` : md`stand-in C = ${core.numChannels} for the input's channels`;
+  }
+  return Md.raw('sizes as if the input had this shape');
 }

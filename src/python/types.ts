@@ -127,6 +127,15 @@ export interface LayerOrigin {
   candidates?: string[];
   /** For custom modules: what the forward computes, e.g. 'rsqrt of mean square over the last dim'. */
   computes?: string;
+  /**
+   * A LayerNorm (subclass or custom module) that normalizes the channels of a channels-first input
+   * (N, C, *) although its class normalizes the last axes: its forward moves the channels last and
+   * back (timm's LayerNorm2d), or reduces over dim 1. `rank` is the input rank it is written for;
+   * `how` says it in words, Markdown-free with code in backticks.
+   */
+  channelsFirst?: { rank: number; how: string };
+  /** For custom modules whose forward scales by `1 + self.<attr>` (Gemma's RMSNorm): the attribute, and whether it starts at 0. */
+  scaleOffset?: { attr: string; zeroInit: boolean };
 }
 
 /**
@@ -159,6 +168,14 @@ export interface ResolvedLayer {
    * `bindingMessage` (src/frameworks) words each as Python does.
    */
   bindingErrors: BindingError[];
+  /**
+   * For arguments written as expressions, by parameter name: the default the code itself gives
+   * them, when it is a literal: the enclosing function's parameter default (`def f(eps=1e-6):
+   * F.rms_norm(x, s, eps=eps)`) or the user class's `__init__` default (`def __init__(self, dim,
+   * eps=1e-6)` of a custom module or subclass). `from` says where, Markdown-free with names in
+   * backticks: "default of `eps` in `LlamaRMSNorm.__init__`, line 6".
+   */
+  codeDefaults?: Record<string, { value: PyValue; from: string }>;
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }

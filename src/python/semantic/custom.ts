@@ -26,6 +26,11 @@ export interface CustomNorm {
   hasBias: boolean;
   /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
   axis?: string;
+  /**
+   * The forward scales by `1 + self.<weight>` (Gemma's RMSNorm), with the attribute's name and
+   * whether `__init__` starts it at zeros (the scale then starts at 1, as a plain γ does).
+   */
+  scaleOffset?: { attr: string; zeroInit: boolean };
 }
 
 const FAMILY: [string, FrameworkId][] = [
@@ -108,6 +113,8 @@ interface Ops {
   subtractMean: boolean;
   submodule: boolean;
   meanAxes: string[];
+  /** `self.<attr>` of a `1 + self.<attr>` the forward computes. */
+  onePlus?: string;
 }
 
 function walk(n: SyntaxNode, f: (n: SyntaxNode) => void, depth = 0): void {
@@ -181,6 +188,13 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
         if (op === '**' && /^2(\.0)?$/.test(right)) ops.square = true;
         if (op === '**' && /^\(?-?(0?\.5|1\/2|1\.0\/2)\)?$/.test(right)) ops.root = true;
         if (op === '*' && text.slice(k[0].from, k[0].to).replace(/\s+/g, '') === right && k[0].name === 'VariableName') ops.square = true;
+        if (op === '+') {
+          // 1 + self.weight (Gemma): the learned scale is an offset from 1
+          const sides = [k[0], k[2]].map((s) => text.slice(s.from, s.to).replace(/\s+/g, ''));
+          const one = sides.findIndex((s) => /^1(\.0*)?$/.test(s));
+          const attr = one >= 0 ? /^self\.(\w+)/.exec(sides[1 - one]) : null;
+          if (attr) ops.onePlus ??= attr[1];
+        }
         if (op === '-') {
           const sides = [k[0], k[2]].map((s) => text.slice(s.from, s.to));
           if (sides.some((s) => meanNames.has(s.trim()) || /\.mean\(|\bmean\(/.test(s))) ops.subtractMean = true;
@@ -248,7 +262,14 @@ export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null
   }
   const spec = id ? findByQualifiedName(id) : undefined;
   if (!spec) return null;
-  return { kind, spec, computes, ...paramsOf(model, cls), axis };
+  let scaleOffset: CustomNorm['scaleOffset'];
+  if (ops.onePlus) {
+    const attr = ops.onePlus;
+    const zeroInit = new RegExp(`self\\.${attr}\\s*=[^\\n]*\\bzeros(_like)?\\(`).test(initText);
+    scaleOffset = { attr, zeroInit };
+    computes += `, scaled by 1 + ${attr}${zeroInit ? `, ${attr} starting at 0` : ''}`;
+  }
+  return { kind, spec, computes, ...paramsOf(model, cls), axis, ...(scaleOffset ? { scaleOffset } : {}) };
 }
 
 function initTextOf(model: ModuleModel, cls: ClassDef): string {
@@ -307,4 +328,60 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     if (sizeParam) out.size = { param: sizeParam.name };
   }
   return out;
+}
+
+/**
+ * A norm subclass whose forward moves the channels of a channels-first input last around the
+ * normalization (`x.permute(0, 2, 3, 1)`, then back), as ConvNeXt's and timm's LayerNorm2d do:
+ * the permutation as written, the input rank it is for, and, when it runs only under
+ * `if self.<attr> == "<value>":` (transformers' ConvNextLayerNorm, data_format), that condition.
+ * Null when the forward has no such permutation, or has it only in an `else` branch.
+ */
+export interface ChannelsLastPermute {
+  /** As written, without spaces: '(0,2,3,1)'. */
+  permutation: string;
+  /** Rank of the channels-first input it is for (4: (N, C, H, W)). */
+  rank: number;
+  when?: { attr: string; value: string };
+}
+
+export function channelsLastPermute(model: ModuleModel, cls: ClassDef): ChannelsLastPermute | null {
+  const fwd = model.findMethod(cls, 'forward');
+  if (!fwd?.body) return null;
+  const text = model.text;
+  let found: ChannelsLastPermute | null = null;
+  let blocked = false;
+  walk(fwd.body, (n) => {
+    if (found || blocked || n.name !== 'CallExpression') return;
+    const callee = n.firstChild;
+    const ct = callee ? text.slice(callee.from, callee.to).replace(/\s+/g, '') : '';
+    const args = children(n).find((c) => c.name === 'ArgList');
+    const at = args ? text.slice(args.from, args.to).replace(/\s+/g, '') : '';
+    let rank = 0;
+    // x.permute(0, 2, 3, 1), x.permute(0, 2, 1), x.movedim(1, -1), torch.movedim(x, 1, -1)
+    const perm = /\.permute$/.test(ct) ? /^\(0((?:,\d+)+),1\)$/.exec(at) : null;
+    if (perm) {
+      const middle = perm[1].split(',').slice(1).map(Number);
+      if (middle.every((d, i) => d === i + 2)) rank = middle.length + 2;
+    } else if (/(^|\.)movedim$/.test(ct) && /(^|,)1,-1\)$/.test(at)) rank = 4;
+    if (!rank) return;
+    // the enclosing if, up to the forward's body: only its first branch is a condition we can read
+    let when: ChannelsLastPermute['when'];
+    for (let p = n.parent; p && p.from >= fwd.body!.from && p !== fwd.body; p = p.parent) {
+      if (p.name !== 'IfStatement') continue;
+      const firstBody = children(p).find((c) => c.name === 'Body');
+      if (!firstBody || n.from < firstBody.from || n.to > firstBody.to) {
+        blocked = true;
+        return;
+      }
+      const cond = /^if\s+self\s*\.\s*(\w+)\s*==\s*["']([\w-]+)["']\s*:/.exec(text.slice(p.from, firstBody.to));
+      if (!cond || when) {
+        blocked = true;
+        return;
+      }
+      when = { attr: cond[1], value: cond[2] };
+    }
+    found = { permutation: at, rank, ...(when ? { when } : {}) };
+  });
+  return blocked ? null : found;
 }

@@ -5,8 +5,9 @@
  */
 import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
+import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { ModuleModel, type ImportHost } from './model';
+import { literalOf, ModuleModel, type ImportHost, type Scope } from './model';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
 
@@ -140,6 +141,11 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
   for (const [name, e] of Object.entries(layer.effective)) {
     if (e.isDefault || !e.range || typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) continue;
     const arg = site.args.find((a) => a.node && a.node.from + bias === e.range!.startOffset);
+    const own = arg?.node ? parameterDefault(arg.node, site.scope, model) : undefined;
+    if (own) {
+      copy ??= { ...layer, effective: { ...layer.effective } };
+      copy.codeDefaults = { ...copy.codeDefaults, [name]: own };
+    }
     if (!arg || arg.values.length !== 1) continue;
     const v = arg.values[0];
     if (v.k !== 'const') continue;
@@ -147,4 +153,20 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
     copy.effective[name] = { ...e, value: v.v };
   }
   return copy ?? layer;
+}
+
+/**
+ * The literal default of the enclosing function's parameter an argument names (`def qk_norm(q, k,
+ * eps=1e-6): F.rms_norm(q, s, eps=eps)` → 1e-6), with where in words; undefined when the argument
+ * is not a bare parameter name or its default is not a literal.
+ */
+function parameterDefault(node: SyntaxNode, scope: Scope, model: ModuleModel): { value: PyValue; from: string } | undefined {
+  if (node.name !== 'VariableName' || scope.kind !== 'func') return undefined;
+  const name = model.text.slice(node.from, node.to);
+  const p = scope.params.find((x) => x.name === name && x.star === '');
+  const value = p?.defaultNode ? literalOf(p.defaultNode, model.text) : undefined;
+  if (!p || value === undefined || value === null) return undefined;
+  const line = model.text.slice(0, p.node.from).split('\n').length;
+  const fn = scope.cls ? `${scope.cls.name}.${scope.name}` : scope.name;
+  return { value, from: `default of \`${name}\` in \`${fn}\`, line ${line}` };
 }

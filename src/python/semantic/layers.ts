@@ -9,7 +9,7 @@ import type { NormClassSpec, PyValue } from '../../frameworks/types';
 import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
 import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
-import { customNorm, type CustomNorm } from './custom';
+import { channelsLastPermute, customNorm, type CustomNorm } from './custom';
 import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
 import { argList, children, type SyntaxNode } from './syntax';
 import { visibleHops, type BoundArg, type Hop, type Value } from './values';
@@ -23,6 +23,8 @@ export interface SynthArg {
   literal?: PyValue;
   /** The module the node belongs to, when not the call's (a class imported from a sibling file). */
   owner?: ModuleModel;
+  /** The literal default of the user `__init__` parameter this argument was passed for (ResolvedLayer.codeDefaults). */
+  codeDefault?: { value: PyValue; from: string };
 }
 
 interface Candidate {
@@ -34,6 +36,8 @@ interface Candidate {
   partialAt?: number;
   cls?: ClassDef;
   custom?: CustomNorm;
+  /** LayerOrigin.channelsFirst: a subclass whose forward permutes the channels last for this call. */
+  channelsFirst?: { rank: number; how: string };
 }
 
 const MAX_UNFOLD = 16;
@@ -55,6 +59,21 @@ function mergeArgs(first: readonly SynthArg[], then: readonly SynthArg[]): Synth
   const pos = [...first.filter((a) => !a.name && a.star !== '**'), ...then.filter((a) => !a.name && a.star !== '**')];
   const kw = [...first.filter((a) => (a.name && !later.has(a.name)) || a.star === '**'), ...then.filter((a) => a.name || a.star === '**')];
   return [...pos, ...kw];
+}
+
+/** The `codeDefault`s of a candidate's arguments, by the framework parameter each binds to, where the bound value is an expression. */
+function codeDefaultsOf(spec: NormClassSpec, args: readonly SynthArg[], layer: ResolvedLayer): ResolvedLayer['codeDefaults'] {
+  const positional = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+  let out: ResolvedLayer['codeDefaults'];
+  let i = 0;
+  for (const a of args) {
+    if (a.star) continue;
+    const name = a.name ?? positional[i++];
+    const v = name ? layer.effective[name]?.value : undefined;
+    if (!a.codeDefault || !name || typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    (out ??= {})[name] = a.codeDefault;
+  }
+  return out;
 }
 
 export class LayerResolver {
@@ -118,7 +137,10 @@ export class LayerResolver {
         if (!what) return [];
         if (what.kind === 'subclass') {
           const mapped = this.throughInit(v.cls, args, 0);
-          return [{ spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls }];
+          const channelsFirst = what.spec.kind === 'layer_norm' || what.spec.kind === 'rms_norm' ? this.permutesChannels(v.cls, args) : undefined;
+          return [
+            { spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls, ...(channelsFirst ? { channelsFirst } : {}) },
+          ];
         }
         return [
           {
@@ -135,6 +157,29 @@ export class LayerResolver {
       default:
         return [];
     }
+  }
+
+  /**
+   * Whether a LayerNorm subclass's forward moves the channels last around the norm for this call:
+   * always (timm's LayerNorm2d), or under `if self.<attr> == "<value>"` when `__init__` sets the
+   * attribute from a parameter the call gives that value (transformers' ConvNextLayerNorm with
+   * data_format="channels_first"), its default included.
+   */
+  private permutesChannels(cls: ClassDef, args: SynthArg[]): { rank: number; how: string } | undefined {
+    const p = channelsLastPermute(cls.owner, cls);
+    if (!p) return undefined;
+    const perm = `permute${p.permutation.replace(/,/g, ', ')}`;
+    if (!p.when) return { rank: p.rank, how: `its forward moves the channels last (\`${perm}\`) around the norm and back` };
+    const init = this.model.findMethod(cls, '__init__');
+    if (!init?.body) return undefined;
+    const owner = init.owner;
+    const m = new RegExp(`self\\.${p.when.attr}\\s*=\\s*(\\w+)\\s*(?:\\n|$|#)`, 'm').exec(owner.text.slice(init.body.from, init.body.to));
+    if (!m || !init.params.some((q) => q.name === m[1])) return undefined;
+    const v = this.paramValue(init, this.bindParams(init, args).byName, m[1]);
+    const value =
+      v?.literal !== undefined ? v.literal : v?.node && v.owner ? literalOf(v.node, v.owner.text) : v?.node ? literalOf(v.node, this.model.text) : undefined;
+    if (value !== p.when.value) return undefined;
+    return { rank: p.rank, how: `with \`${m[1]}=${JSON.stringify(value)}\` its forward moves the channels last (\`${perm}\`) around the norm and back` };
   }
 
   /** The `super().__init__(...)` (or `Base.__init__(self, ...)`) call of an `__init__`. */
@@ -186,10 +231,25 @@ export class LayerResolver {
   /** A parameter's value at a call: what the call passed, else its default. */
   private paramValue(f: FuncDef, bound: Map<string, SynthArg>, name: string): SynthArg | null {
     const b = bound.get(name);
-    if (b) return { star: '', node: b.node, literal: b.literal, owner: b.owner };
     const p = f.params.find((x) => x.name === name);
+    if (b) {
+      const out: SynthArg = { star: '', node: b.node, literal: b.literal, owner: b.owner };
+      // the call passed a value for a parameter the class gives a literal default: kept for
+      // when the passed value is an expression (the worked example's stand-in)
+      const d = p?.defaultNode ? literalOf(p.defaultNode, f.owner.text) : undefined;
+      if (d !== undefined && p && f.cls)
+        out.codeDefault = { value: d, from: `default of \`${name}\` in \`${f.cls.name}.__init__\`, ${this.where(f.owner, p.node.from)}` };
+      else if (b.codeDefault) out.codeDefault = b.codeDefault;
+      return out;
+    }
     if (p?.defaultNode) return { star: '', node: p.defaultNode, owner: this.foreign(f.owner) };
     return null;
+  }
+
+  /** "line 6" in this file, "norms.py:6" in another. */
+  private where(owner: ModuleModel, offset: number): string {
+    const other = this.foreign(owner);
+    return other ? `${(other.path ?? other.moduleName ?? '').split('/').pop()}:${lineOf(other.text, offset) + 1}` : `line ${this.line(offset) + 1}`;
   }
 
   /** The arguments a subclass's `__init__` passes on to its framework base, for a call's arguments. */
@@ -333,6 +393,10 @@ export class LayerResolver {
     }
     if (all.length > 1) o.candidates = all.map((x) => x.spec.id);
     if (c.custom) o.computes = c.custom.computes;
+    if (c.custom?.scaleOffset) o.scaleOffset = c.custom.scaleOffset;
+    if (c.channelsFirst) o.channelsFirst = c.channelsFirst;
+    else if (c.custom && c.custom.axis === '1' && (c.spec.kind === 'layer_norm' || c.spec.kind === 'rms_norm'))
+      o.channelsFirst = { rank: 4, how: 'its forward reduces over dim 1, the channels' };
     return o;
   }
 
@@ -417,7 +481,11 @@ export class LayerResolver {
     for (const c of all) {
       const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
       const layer = bindLayer(synth, c.spec);
-      if (layer.bindingErrors.length === 0) fitting.push({ c, layer });
+      if (layer.bindingErrors.length === 0) {
+        const defaults = codeDefaultsOf(c.spec, c.args, layer);
+        if (defaults) layer.codeDefaults = defaults;
+        fitting.push({ c, layer });
+      }
     }
     if (fitting.length === 0) return null;
     const { c, layer } = fitting[0];

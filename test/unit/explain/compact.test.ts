@@ -190,10 +190,13 @@ describe('explain/compactHover', () => {
     const rms = at(HF, 'self.input_layernorm =').hover;
     assert.match(rms.sections.title, /custom module `LlamaRMSNorm` \(rsqrt of mean square over the last dim\)/);
     assert.equal(rms.sections.parameters, '**Parameters** `config.hidden_size` learnable (weight)');
-    // its size and ε are expressions: the example runs on a stand-in size with the class's default ε, said so
-    assert.match(rms.sections.glimpse, /\(stand-in `config\.hidden_size` = 4, `config\.rms_norm_eps` as the default `None`\)/);
+    // its size and ε are expressions: the example runs on a stand-in size with the ε LlamaRMSNorm's own __init__ defaults to, said so
+    assert.match(
+      rms.sections.glimpse,
+      /\(stand-in `config\.hidden_size` = 4, `config\.rms_norm_eps` as `1e-06` \(default of `eps` in `LlamaRMSNorm\.__init__`, line 6\)\)/,
+    );
     const x = seededSample([2, 4], 0);
-    const y = runLayer({ spec: { kind: 'rms_norm', normalizedShape: [4], eps: null, hasWeight: true }, mode: 'train', input: x });
+    const y = runLayer({ spec: { kind: 'rms_norm', normalizedShape: [4], eps: 1e-6, hasWeight: true }, mode: 'train', input: x });
     assert.ok(rms.sections.glimpse.includes(`x ${fixed(x.data[0], 4)}, … → y ${fixed(y.output.data[0], 4)}, …`), rms.sections.glimpse);
     const ln = at(HF, 'self.ln =').hover;
     assert.equal(ln.sections.parameters, '**Parameters** 2·`config.hidden_size` learnable (weight, bias)');

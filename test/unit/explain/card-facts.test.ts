@@ -1,0 +1,322 @@
+/**
+ * What the cards say must hold for the arguments the code gives: the ε the example uses, the
+ * formula and parameters under flags that remove β or change the computation, the groups and
+ * channels of the example, the axis a LayerNorm subclass really normalizes. Facts checked in the
+ * real frameworks (torch 2.13, Keras 3.15.1, Flax 0.12.8); the snippets are written here.
+ */
+import { strict as assert } from 'node:assert';
+import { compactHover } from '../../../src/explain/compact';
+import { explainLayer } from '../../../src/explain/hover';
+import { analyzeDocument } from '../../../src/checks';
+
+const opts = { decimals: 4, seed: 0 };
+
+function layerAt(source: string, lineText: string) {
+  const line = source.split('\n').findIndex((l) => l.includes(lineText));
+  assert.ok(line >= 0, lineText);
+  const r = analyzeDocument(source);
+  const layer = r.layers.find((l) => l.call.range.start.line === line);
+  assert.ok(layer, `a layer on the line of ${lineText}`);
+  return { card: compactHover(layer, { ...opts, diagnostics: r.diagnostics }), full: explainLayer(layer, { ...opts, diagnostics: r.diagnostics }) };
+}
+
+/** The row of the --full arguments table for one parameter. */
+function argRow(markdown: string, name: string): string {
+  const row = markdown.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+  assert.ok(row, `a row for ${name}`);
+  return row;
+}
+
+/** 1-based line of the first line containing `text`, from the nth occurrence. */
+function lineNo(source: string, text: string, nth = 0): number {
+  const lines = source.split('\n');
+  let seen = 0;
+  for (let i = 0; i < lines.length; i++) if (lines[i].includes(text) && seen++ === nth) return i + 1;
+  throw new Error(text);
+}
+
+const TORCH = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
+
+describe('explain: an ε written as an expression takes the default the code gives it', () => {
+  const HF = `${TORCH}
+class LlamaRMSNorm(nn.Module):
+    def __init__(self, hidden_size, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+
+    def forward(self, hidden_states):
+        variance = hidden_states.pow(2).mean(-1, keepdim=True)
+        hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
+        return self.weight * hidden_states
+
+class Layer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = LlamaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+
+class DecoderLayer(nn.Module):
+    def __init__(self, hidden_size=512, eps=1e-5):
+        super().__init__()
+        self.input_layernorm = LlamaRMSNorm(hidden_size, eps=eps)
+
+class NoDefault(nn.Module):
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+class Other(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = NoDefault(config.d, eps=config.eps)
+
+class MyLN(nn.LayerNorm):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__(dim, eps=eps)
+
+class Uses(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = MyLN(config.d, eps=config.eps)
+
+def qk_norm(q, eps: float = 1e-6):
+    return F.rms_norm(q, (q.shape[-1],), eps=eps)
+`;
+
+  it("a custom module's __init__ default, not torch.nn.RMSNorm's None; no RMSNorm version note", () => {
+    const { card, full } = layerAt(HF, 'self.norm = LlamaRMSNorm(');
+    assert.ok(
+      card.sections.glimpse.includes(
+        `\`config.rms_norm_eps\` as \`1e-06\` (default of \`eps\` in \`LlamaRMSNorm.__init__\`, line ${lineNo(HF, 'hidden_size, eps=1e-6')})`,
+      ),
+      card.sections.glimpse,
+    );
+    assert.doesNotMatch(card.markdown, /None/);
+    const eps = argRow(full.sections.arguments, 'eps');
+    assert.ok(eps.includes(`written · default of \`eps\` in \`LlamaRMSNorm.__init__\`, line ${lineNo(HF, 'hidden_size, eps=1e-6')}: \`1e-06\``), eps);
+    assert.doesNotMatch(full.sections.arguments, /default `None`|exists from/);
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
+  });
+
+  it("the enclosing function parameter's literal default comes first (DecoderLayer(eps=1e-5))", () => {
+    const { card, full } = layerAt(HF, 'self.input_layernorm =');
+    assert.ok(
+      card.sections.glimpse.includes(`\`eps\` as \`1e-05\` (default of \`eps\` in \`DecoderLayer.__init__\`, line ${lineNo(HF, 'eps=1e-5')})`),
+      card.sections.glimpse,
+    );
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-5);
+  });
+
+  it('a function call: the default of the parameter it passes (qk_norm(eps=1e-6))', () => {
+    const { card, full } = layerAt(HF, 'F.rms_norm(q');
+    assert.ok(
+      card.sections.glimpse.includes(`\`eps\` as \`1e-06\` (default of \`eps\` in \`qk_norm\`, line ${lineNo(HF, 'def qk_norm')})`),
+      card.sections.glimpse,
+    );
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
+  });
+
+  it("a subclass's __init__ default", () => {
+    const { card, full } = layerAt(HF, 'self.norm = MyLN(');
+    assert.ok(
+      card.sections.glimpse.includes(
+        `\`config.eps\` as \`1e-06\` (default of \`eps\` in \`MyLN.__init__\`, line ${lineNo(HF, 'def __init__(self, dim, eps=1e-6)')})`,
+      ),
+      card.sections.glimpse,
+    );
+    assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
+  });
+
+  it("the framework class's default only when the code gives none, said so", () => {
+    const { card } = layerAt(HF, 'self.norm = NoDefault(');
+    assert.match(card.sections.glimpse, /`config\.eps` as `None` \(`RMSNorm`'s default, as the code gives none\)/);
+  });
+});
+
+describe('explain: the formula and parameters follow flags that remove β or change the computation', () => {
+  it('torch LayerNorm(bias=False): γ only in the formula, the text and the count (torch 2.13: only `weight`, 64 values)', () => {
+    const { card, full } = layerAt(`${TORCH}n = nn.LayerNorm(64, bias=False)\n`, 'nn.LayerNorm(');
+    assert.match(full.sections.formula, /y = \(x − mean\) \/ √\(var \+ ε\) · γ\n/);
+    assert.match(full.sections.formula, /γ \(scale\) only: .*No β \(`bias=False`\)/);
+    assert.doesNotMatch(full.sections.formula, /γ \(scale\) and β|β \(shift\)/);
+    assert.equal(card.sections.parameters, '**Parameters** 64 learnable (weight)');
+  });
+
+  it("Flax LayerNorm(use_bias=False, dtype=self.dtype): γ only (Flax 0.12.8 creates only `scale`); the expression is not '= default'", () => {
+    const src =
+      'from typing import Any\nimport flax.linen as nn\n\nclass Block(nn.Module):\n    dtype: Any = None\n\n    @nn.compact\n    def __call__(self, x):\n        return nn.LayerNorm(use_bias=False, dtype=self.dtype)(x)\n';
+    const { card, full } = layerAt(src, 'nn.LayerNorm(');
+    assert.match(full.sections.formula, /No β \(`use_bias=False`\)/);
+    assert.doesNotMatch(full.sections.formula, /γ \(scale\) and β/);
+    assert.match(full.sections.parameters, /^Sizes come from the input: γ per normalized element/);
+    assert.equal(card.sections.parameters, '**Parameters** γ per normalized element, sized from the input');
+    const dtype = argRow(full.sections.arguments, 'dtype');
+    assert.doesNotMatch(dtype, /= default/);
+    assert.match(dtype, /`self\.dtype` \(expression\)/);
+    assert.ok(card.sections.arguments.includes('`dtype=self.dtype`'), card.sections.arguments);
+  });
+
+  it('Keras LayerNormalization(rms_scaling=True): x·rsqrt(var(x)+ε)·γ, γ only (Keras 3.15.1: count_params() == C, weights [gamma])', () => {
+    const { card, full } = layerAt('import keras\nb = keras.layers.LayerNormalization(rms_scaling=True)\n', 'LayerNormalization(');
+    assert.match(full.sections.formula, /y = x \/ √\(var \+ ε\) · γ /);
+    assert.doesNotMatch(full.sections.formula, /x − mean|β \(shift\)/);
+    assert.match(full.sections.parameters, /^Sizes come from the input: γ per normalized element/);
+    assert.equal(card.sections.parameters, '**Parameters** γ per normalized element, sized from the input');
+    // the numbers shown are x / sqrt(var + ε), x not centred
+    const ex = full.sections.exampleData!;
+    const n = ex.shape[ex.shape.length - 1];
+    const xs = Array.from(ex.input.slice(0, n));
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+    assert.ok(Math.abs(ex.output[0] - xs[0] / Math.sqrt(variance + 1e-3)) < 1e-5);
+  });
+});
+
+describe('explain: GroupNorm cards say the groups the code gives and the example it runs', () => {
+  it('Keras GroupNormalization(groups=-1) is one group per channel (Keras 3.15.1: groups = C after build, equal to instance norm)', () => {
+    const { card, full } = layerAt('import keras\na = keras.layers.GroupNormalization(groups=-1)\n', 'GroupNormalization(');
+    assert.match(card.sections.normalizes, /`groups=-1`: one group per channel, groups = C/);
+    assert.doesNotMatch(card.markdown, /4 groups|C\/4/);
+    assert.match(full.sections.axes, /^Input `\(N, H, W, C\)`/);
+    assert.doesNotMatch(full.sections.axes, /4 groups|\(N, H, W, 4\)/);
+    const ex = full.sections.exampleData!;
+    assert.equal(ex.spec.kind, 'group_norm');
+    if (ex.spec.kind !== 'group_norm') return;
+    assert.equal(ex.spec.numGroups, ex.spec.numChannels);
+    assert.match(card.sections.glimpse, new RegExp(`stand-in C = ${ex.spec.numChannels}, one group per channel`));
+  });
+
+  it('Keras GroupNormalization(groups=16), Flax GroupNorm(num_groups=32): the example says it shows 2 of the groups, and its shape has their channels', () => {
+    for (const [src, g] of [
+      ['import keras\nc = keras.layers.GroupNormalization(groups=16)\n', 16],
+      ['import flax.linen as nn\nc = nn.GroupNorm(num_groups=32)\n', 32],
+    ] as const) {
+      const { card, full } = layerAt(src, 'c = ');
+      const ex = full.sections.exampleData!;
+      if (ex.spec.kind !== 'group_norm') throw new Error('a group norm example');
+      assert.equal(ex.spec.numGroups, 2);
+      assert.equal(ex.shape[ex.shape.length - 1], ex.spec.numChannels);
+      const kept = `2 of the ${g} groups of ${ex.spec.numChannels / 2} channels`;
+      assert.ok(card.sections.glimpse.includes(`stand-in C = ${g * 2} for the input's channels; ${kept}`), card.sections.glimpse);
+      assert.ok(full.sections.example.includes(kept), full.sections.example);
+      assert.doesNotMatch(full.sections.example, /sizes as if the input had this shape/);
+    }
+  });
+
+  it('torch GroupNorm(groups, in_ch): the stand-ins are the sizes the example runs (no second, silent cut)', () => {
+    const { card, full } = layerAt(`${TORCH}def block(in_ch, groups=32):\n    return nn.GroupNorm(groups, in_ch)\n`, 'nn.GroupNorm(');
+    const ex = full.sections.exampleData!;
+    if (ex.spec.kind !== 'group_norm') throw new Error('a group norm example');
+    assert.match(card.sections.glimpse, /^\*\*Example\*\* seeded \(2, 4, 2, 2\) \(stand-in `groups` = 2, `in_ch` = 4\): /);
+    assert.deepEqual([ex.spec.numGroups, ex.spec.numChannels, ex.shape[1]], [2, 4, 4]);
+    assert.equal(ex.reduced, null);
+    assert.doesNotMatch(full.sections.example, /of 1 groups|1 group of/);
+  });
+});
+
+describe("explain: Gemma's RMSNorm scales by 1 + weight", () => {
+  // transformers 5.17.0 GemmaRMSNorm: weight = zeros(dim), output * (1.0 + weight); checked: weight 0.5 scales by 1.5
+  const GEMMA = `${TORCH}
+class GemmaRMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float = 1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.zeros(dim))
+
+    def _norm(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+    def forward(self, x):
+        output = self._norm(x.float())
+        output = output * (1.0 + self.weight.float())
+        return output.type_as(x)
+
+class Layer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.norm = GemmaRMSNorm(config.hidden_size, eps=config.rms_norm_eps)
+        self.plain = LlamaLike(config.hidden_size)
+
+class LlamaLike(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+`;
+
+  it('the card says the scale is 1 + weight, weight starting at 0; the formula uses it', () => {
+    const { card, full } = layerAt(GEMMA, 'self.norm = GemmaRMSNorm(');
+    assert.match(card.sections.title, /custom module `GemmaRMSNorm` \(rsqrt of mean square over the last dim, scaled by 1 \+ weight, weight starting at 0\)/);
+    assert.match(full.sections.formula, /y = x \/ √\(mean\(x²\) \+ ε\) · \(1 \+ weight\)/);
+    assert.match(full.sections.formula, /The scale is 1 \+ `weight`/);
+  });
+
+  it('a plain hand-written RMSNorm (weight * x) has no such note', () => {
+    const { card, full } = layerAt(GEMMA, 'self.plain = LlamaLike(');
+    assert.doesNotMatch(card.markdown, /1 \+ weight/);
+    assert.match(full.sections.formula, /y = x \/ √\(mean\(x²\) \+ ε\) · γ/);
+  });
+});
+
+describe('explain: a LayerNorm subclass that permutes NCHW normalizes the channels', () => {
+  // written as timm's LayerNorm2d (permute, F.layer_norm, permute back) and transformers' ConvNextLayerNorm (data_format)
+  const SRC = `${TORCH}
+class LayerNorm2d(nn.LayerNorm):
+    def __init__(self, num_channels, eps=1e-6, affine=True):
+        super().__init__(num_channels, eps=eps, elementwise_affine=affine)
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        x = x.permute(0, 3, 1, 2)
+        return x
+
+class ConvNextLayerNorm(nn.LayerNorm):
+    def __init__(self, normalized_shape, *, eps=1e-6, data_format="channels_last", **kwargs):
+        super().__init__(normalized_shape, eps=eps, **kwargs)
+        self.data_format = data_format
+
+    def forward(self, features):
+        if self.data_format == "channels_first":
+            features = features.permute(0, 2, 3, 1)
+            features = super().forward(features)
+            features = features.permute(0, 3, 1, 2)
+        else:
+            features = super().forward(features)
+        return features
+
+class Net(nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.a = LayerNorm2d(dims)
+        self.b = ConvNextLayerNorm(dims, eps=1e-6, data_format="channels_first")
+        self.c = ConvNextLayerNorm(dims, eps=1e-6)
+        self.d = nn.LayerNorm(dims)
+`;
+
+  it('timm-style LayerNorm2d: over the channels of (N, C, H, W), not "its last dimension"; no "(N, C, H, W) fails" advice', () => {
+    const { card, full } = layerAt(SRC, 'self.a =');
+    assert.match(card.sections.normalizes, /over its channels \(C = `dims`\).*`permute\(0, 2, 3, 1\)`.*input `\(N, C, H, W\)`/);
+    assert.doesNotMatch(card.markdown, /last dimension|\(\*, dims\)/);
+    assert.match(full.sections.axes, /^Input `\(N, C, H, W\)` \(channels first, C = `dims`\)/);
+    assert.doesNotMatch(full.markdown, /it fails/);
+  });
+
+  it('ConvNextLayerNorm: channels with data_format="channels_first", the last dimension with its default', () => {
+    const b = layerAt(SRC, 'self.b =');
+    assert.match(b.card.sections.normalizes, /with `data_format="channels_first"` its forward moves the channels last/);
+    assert.match(b.full.sections.axes, /^Input `\(N, C, H, W\)`/);
+    const c = layerAt(SRC, 'self.c =');
+    assert.match(c.card.sections.normalizes, /over its last dimension/);
+    const d = layerAt(SRC, 'self.d =');
+    assert.match(d.card.sections.normalizes, /over its last dimension/);
+    assert.match(d.full.markdown, /it fails/);
+  });
+});

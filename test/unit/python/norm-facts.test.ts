@@ -1,0 +1,107 @@
+/**
+ * Facts the semantic model gives the explanations about user norm classes: the defaults the code
+ * itself gives an argument written as an expression, a scale of 1 + weight (Gemma), and a
+ * LayerNorm subclass that permutes a channels-first input. Snippets written here, in the style of
+ * transformers 5.17.0 and timm 1.0.29.
+ */
+import assert from 'node:assert/strict';
+import { recognize, type ResolvedLayer } from '../../../src/python/index';
+
+const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
+
+function layerAt(src: string, lineText: string): ResolvedLayer {
+  const text = HEAD + src;
+  const line = text.split('\n').findIndex((l) => l.includes(lineText));
+  const layer = recognize(text).find((l) => l.call.range.start.line === line);
+  assert.ok(layer, lineText);
+  return layer;
+}
+
+describe('python/semantic: codeDefaults of arguments written as expressions', () => {
+  const SRC = `
+class Norm(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+class Sub(nn.LayerNorm):
+    def __init__(self, dim, eps=1e-5, momentum=None):
+        super().__init__(dim, eps=eps)
+
+class A(nn.Module):
+    def __init__(self, cfg, eps=1e-3):
+        super().__init__()
+        self.n1 = Norm(cfg.d, eps=cfg.eps)
+        self.n2 = Norm(cfg.d, eps=eps)
+        self.n3 = Sub(cfg.d, cfg.eps)
+        self.n4 = Norm(cfg.d, eps=1e-4)
+        self.n5 = nn.LayerNorm(cfg.d, eps=cfg.eps)
+`;
+  it("the user class's __init__ default, the enclosing function's parameter default first, none for literals or plain framework calls", () => {
+    assert.deepEqual(layerAt(SRC, 'self.n1 =').codeDefaults?.eps?.value, 1e-6);
+    assert.match(layerAt(SRC, 'self.n1 =').codeDefaults!.eps.from, /^default of `eps` in `Norm\.__init__`, line \d+$/);
+    assert.deepEqual(layerAt(SRC, 'self.n2 =').codeDefaults?.eps?.value, 1e-3);
+    assert.match(layerAt(SRC, 'self.n2 =').codeDefaults!.eps.from, /`A\.__init__`/);
+    // positional, through a subclass's super().__init__
+    assert.deepEqual(layerAt(SRC, 'self.n3 =').codeDefaults?.eps?.value, 1e-5);
+    assert.equal(layerAt(SRC, 'self.n4 =').codeDefaults, undefined);
+    assert.equal(layerAt(SRC, 'self.n5 =').codeDefaults, undefined);
+  });
+});
+
+describe('python/semantic: what a user norm class does beyond its framework class', () => {
+  it('a forward scaling by 1 + self.weight, weight from zeros (GemmaRMSNorm)', () => {
+    const src = `
+class GemmaRMSNorm(nn.Module):
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, x):
+        output = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return output * (1.0 + self.weight.float())
+
+n = GemmaRMSNorm(8)
+`;
+    assert.deepEqual(layerAt(src, 'n = ').origin?.scaleOffset, { attr: 'weight', zeroInit: true });
+  });
+
+  it('a LayerNorm subclass permuting NCHW: always, or only under its data_format condition', () => {
+    const src = `
+class LN2d(nn.LayerNorm):
+    def forward(self, x):
+        return F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias, self.eps).permute(0, 3, 1, 2)
+
+class CNLN(nn.LayerNorm):
+    def __init__(self, normalized_shape, *, eps=1e-6, data_format="channels_last"):
+        super().__init__(normalized_shape, eps=eps)
+        self.data_format = data_format
+
+    def forward(self, x):
+        if self.data_format == "channels_first":
+            return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return super().forward(x)
+
+class Odd(nn.LayerNorm):
+    def forward(self, x):
+        if self.training:
+            return super().forward(x)
+        else:
+            return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+a = LN2d(8)
+b = CNLN(8, data_format="channels_first")
+c = CNLN(8)
+d = Odd(8)
+`;
+    assert.equal(layerAt(src, 'a = ').origin?.channelsFirst?.rank, 4);
+    assert.match(layerAt(src, 'b = ').origin?.channelsFirst?.how ?? '', /^with `data_format="channels_first"`/);
+    assert.equal(layerAt(src, 'c = ').origin?.channelsFirst, undefined);
+    assert.equal(layerAt(src, 'd = ').origin?.channelsFirst, undefined);
+  });
+});
