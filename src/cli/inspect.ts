@@ -623,6 +623,7 @@ function fileJson(r: FileResult) {
         ? { definedBy: { name: l.origin.definedBy.name, path: l.origin.definedBy.path ?? r.path, line: l.origin.definedBy.line + 1 } }
         : {}),
       ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
+      ...(l.origin?.classes ? { classes: l.origin.classes } : {}),
       ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
       ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
     })),
@@ -719,7 +720,9 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
         `  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`,
       );
       if (l.origin) {
-        const also = l.origin.candidates ? `  (may also be ${l.origin.candidates.filter((q) => q !== l.qualifiedName).join(', ')})` : '';
+        const own = l.origin.classes ? (l.origin.definedBy?.name ?? l.qualifiedName) : l.qualifiedName;
+        const others = (l.origin.classes ?? l.origin.candidates)?.filter((q) => q !== own) ?? [];
+        const also = others.length ? `  (may also be ${others.join(', ')})` : '';
         // names and paths come from the user's files: shown as one visible line
         for (const line of wrap('found     ', [visibleText(`\`${l.call.callee}\`: ${l.origin.how}${also}`, 'space')], pad.length)) lines.push(pad + line);
       }

@@ -552,7 +552,8 @@ export function originText(layer: ResolvedLayer): Md {
     i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`,
   );
   const builds = `${layer.spec.name}(${built.join(', ')})`;
-  const others = o.candidates?.filter((q) => q !== layer.qualifiedName).map((q) => q.split('.').pop()!) ?? [];
+  const own = o.classes ? (o.definedBy?.name ?? layer.qualifiedName) : layer.qualifiedName;
+  const others = (o.classes ?? o.candidates)?.filter((q) => q !== own).map((q) => q.split('.').pop()!) ?? [];
   const also = others.length ? md` (or ${Md.text(others.join(', '))}, depending on the caller)` : Md.raw('');
   // `how` marks names with backticks: those become code spans, the rest is escaped text
   const how = Md.join(o.how.split('`').map((part, i) => (i % 2 ? Md.code(part) : Md.text(part))));

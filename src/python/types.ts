@@ -125,6 +125,12 @@ export interface LayerOrigin {
   definedBy?: { name: string; line: number; path?: string };
   /** Every framework class the call may build, when more than one (qualified names). */
   candidates?: string[];
+  /**
+   * Every class the call may build, when more than one and some are user classes: a user class
+   * (subclass, custom module) by its own name, a framework class by its qualified name
+   * (`['LayerNorm2d', 'LayerNorm']` for two subclasses of torch.nn.LayerNorm).
+   */
+  classes?: string[];
   /** For custom modules: what the forward computes, e.g. 'rsqrt of mean square over the last dim'. */
   computes?: string;
   /**

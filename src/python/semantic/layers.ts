@@ -335,8 +335,10 @@ export class LayerResolver {
     const seen = new Set<string>();
     for (const v of callee) {
       for (const c of this.unfold(v, fromBound(args), 0)) {
-        if (seen.has(c.spec.id)) continue;
-        seen.add(c.spec.id);
+        // two user classes of one framework class (timm's LayerNorm2d and LayerNorm) are two candidates
+        const key = c.cls ? `${c.spec.id}:${c.cls.owner.uid}:${c.cls.id}` : c.spec.id;
+        if (seen.has(key)) continue;
+        seen.add(key);
         out.push(c);
       }
     }
@@ -391,7 +393,12 @@ export class LayerResolver {
       const path = other ? other.path : this.path;
       o.definedBy = { name: c.cls.name, line, ...(path ? { path } : {}) };
     }
-    if (all.length > 1) o.candidates = all.map((x) => x.spec.id);
+    if (all.length > 1) {
+      const specs = [...new Set(all.map((x) => x.spec.id))];
+      if (specs.length > 1) o.candidates = specs;
+      const classes = [...new Set(all.map((x) => (x.cls ? x.cls.name : x.spec.id)))];
+      if (all.some((x) => x.cls) && classes.length > 1) o.classes = classes;
+    }
     if (c.custom) o.computes = c.custom.computes;
     if (c.custom?.scaleOffset) o.scaleOffset = c.custom.scaleOffset;
     if (c.channelsFirst) o.channelsFirst = c.channelsFirst;

@@ -141,6 +141,15 @@ describe('explain/compactHover', () => {
     }
   });
 
+  it('two user classes of one framework class: the origin line names the other by its own name', () => {
+    const src =
+      TORCH +
+      'class LayerNorm(nn.LayerNorm):\n    pass\nclass LayerNorm2d(nn.LayerNorm):\n    pass\n' +
+      'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=False):\n        norm_layer = LayerNorm2d if conv_mlp else LayerNorm\n        self.norm = norm_layer(dim)\n';
+    const { hover } = at(src, 'self.norm =');
+    assert.match(hover.sections.title, /`norm_layer\(dim\)` builds `LayerNorm\(dim\)` \(or LayerNorm, depending on the caller\) — subclass `LayerNorm2d`/);
+  });
+
   it('a symbolic size: the origin line, the parameter count as a formula, the glimpse on a stand-in size, said', () => {
     const { hover } = at(TORCHVISION, 'self.bn1 =');
     assert.match(hover.sections.title, /`norm_layer\(planes\)` builds `BatchNorm2d\(planes\)` — default of `norm_layer`, line 9/);

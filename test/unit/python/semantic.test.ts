@@ -97,6 +97,32 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 10).qualifiedName, 'torch.nn.BatchNorm3d');
   });
 
+  it('two user classes of one framework class are both candidates, by their own names (timm convnext: LayerNorm2d if conv_mlp else LayerNorm)', () => {
+    const src = [
+      'class LayerNorm(nn.LayerNorm):',
+      '    pass',
+      'class LayerNorm2d(nn.LayerNorm):',
+      '    def forward(self, x):',
+      '        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)',
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, conv_mlp=False, norm_layer=None):',
+      '        if not norm_layer:',
+      '            norm_layer = LayerNorm2d if conv_mlp else LayerNorm',
+      '        self.norm = norm_layer(dim)',
+      '        self.other = (nn.GroupNorm if conv_mlp else LayerNorm)(4, 8)',
+    ].join('\n');
+    const l = at(src, 10);
+    assert.equal(l.qualifiedName, 'torch.nn.LayerNorm');
+    assert.equal(l.origin?.definedBy?.name, 'LayerNorm2d');
+    assert.deepEqual(l.origin?.classes, ['LayerNorm2d', 'LayerNorm']);
+    // one framework class: no framework candidates
+    assert.equal(l.origin?.candidates, undefined);
+    // a framework class and a user class: the framework classes, and the classes by name
+    const o = at(src, 11).origin!;
+    assert.deepEqual(o.candidates, ['torch.nn.GroupNorm', 'torch.nn.LayerNorm']);
+    assert.deepEqual(o.classes, ['torch.nn.GroupNorm', 'LayerNorm']);
+  });
+
   it('subclasses: the arguments that reach the base through super().__init__ (and **kwargs)', () => {
     const src = [
       'class GroupNorm1(nn.GroupNorm):',
