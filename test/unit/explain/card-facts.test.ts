@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { compactHover } from '../../../src/explain/compact';
 import { explainLayer } from '../../../src/explain/hover';
 import { analyzeDocument } from '../../../src/checks';
+import { LLAMA_RMSNORM, TORCH } from './snippets';
 
 const opts = { decimals: 4, seed: 0 };
 
@@ -35,21 +36,8 @@ function lineNo(source: string, text: string, nth = 0): number {
   throw new Error(text);
 }
 
-const TORCH = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
-
 describe('explain: an ε written as an expression takes the default the code gives it', () => {
-  const HF = `${TORCH}
-class LlamaRMSNorm(nn.Module):
-    def __init__(self, hidden_size, eps=1e-6):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(hidden_size))
-        self.variance_epsilon = eps
-
-    def forward(self, hidden_states):
-        variance = hidden_states.pow(2).mean(-1, keepdim=True)
-        hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
-        return self.weight * hidden_states
-
+  const HF = `${TORCH}${LLAMA_RMSNORM}
 class Layer(nn.Module):
     def __init__(self, config):
         super().__init__()

@@ -10,6 +10,7 @@ import { analyzeDocument } from '../../../src/checks';
 import { render } from '../security/mdcheck';
 import { renderedLines } from './renderedLines';
 import { COMMANDS } from '../../../src/explain/commands';
+import { LLAMA_RMSNORM, TORCH } from './snippets';
 
 const opts = { decimals: 4, seed: 0 };
 const EXAMPLES = path.join(__dirname, '../../../examples');
@@ -28,8 +29,6 @@ function at(source: string, lineText: string) {
   return found;
 }
 
-const TORCH = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n';
-
 // Held-out files, written as torchvision, Hugging Face and Keras write them.
 const TORCHVISION = `${TORCH}
 class Bottleneck(nn.Module):
@@ -45,18 +44,7 @@ class Bottleneck(nn.Module):
     def forward(self, x):
         return self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
 `;
-const HF = `${TORCH}
-class LlamaRMSNorm(nn.Module):
-    def __init__(self, hidden_size, eps=1e-6):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(hidden_size))
-        self.variance_epsilon = eps
-
-    def forward(self, hidden_states):
-        variance = hidden_states.pow(2).mean(-1, keepdim=True)
-        hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
-        return self.weight * hidden_states
-
+const HF = `${TORCH}${LLAMA_RMSNORM}
 class Layer(nn.Module):
     def __init__(self, config):
         super().__init__()
