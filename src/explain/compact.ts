@@ -26,6 +26,23 @@ import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
 import { channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
+/** A shape written as a tuple or list expression, as the items of a shape: `(head_dim,)` → `head_dim`. */
+function shapeItems(expr: string): string {
+  const t = expr.trim();
+  const open = t[0];
+  const close = open === '(' ? ')' : open === '[' ? ']' : '';
+  if (!close || t[t.length - 1] !== close) return t;
+  // the first bracket must be the one the last closes
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    if (depth === 0 && i < t.length - 1) return t;
+  }
+  return t.slice(1, -1).trim().replace(/,\s*$/, '');
+}
+
 /** The compact hover's parts, each one paragraph of Markdown ('' when there is nothing to say). */
 export interface CompactSections {
   /** "**BatchNorm2d** · PyTorch · batch normalization", plus the origin line when the class was not named at the call. */
@@ -129,7 +146,7 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const symbolic = isExpr(written) || (Array.isArray(written) && written.some(isExpr));
       const countText = symbolic ? Md.raw('') : md` (${plural(count, 'value')})`;
       const input = code(
-        `(*, ${symbolic ? (isExpr(written) ? written.expr : (written as PyValue[]).map(pyRepr).join(', ')) : core.normalizedShape.join(', ')})`,
+        `(*, ${symbolic ? (isExpr(written) ? shapeItems(written.expr) : (written as PyValue[]).map(pyRepr).join(', ')) : core.normalizedShape.join(', ')})`,
       );
       return md`**Normalizes** each sample (token) over its ${Md.raw(dims)}${countText}: one ${Md.raw(what)} each, independent of the batch; input ${input}.`;
     }

@@ -129,6 +129,12 @@ describe('explain/compactHover', () => {
     }
   });
 
+  it('a shape written as a tuple of names is shown by its items: input (*, head_dim)', () => {
+    const src = TORCH + 'def attn(q, head_dim, d1, d2):\n    q = F.rms_norm(q, (head_dim,))\n    ln = nn.LayerNorm([d1, d2])\n    return q\n';
+    assert.match(at(src, 'F.rms_norm').hover.sections.normalizes, /input `\(\*, head_dim\)`/);
+    assert.match(at(src, 'nn.LayerNorm').hover.sections.normalizes, /input `\(\*, d1, d2\)`/);
+  });
+
   it('two user classes of one framework class: the origin line names the other by its own name', () => {
     const src =
       TORCH +
