@@ -295,6 +295,14 @@ def torch_cases():
     C.append(case('syncbn_train_cpu_no_process_group', T + 'SyncBatchNorm', inp([4, 3], 10), {'num_features': 3}, 'train'))
     C.append(case('syncbn_eval_cpu', T + 'SyncBatchNorm', inp([4, 3, 2], 11), {'num_features': 3}, 'eval',
                   state={'running_mean': vec(3, 11), 'running_var': posvec(3, 11)}))
+    # rank and shape errors, each in torch's own words
+    C.append(case('err_syncbn_1d_input', T + 'SyncBatchNorm', inp([3], 0, data=[1, 2, 3]), {'num_features': 3}, 'train'))
+    C.append(case('err_rms_rank_below_normalized_shape', T + 'RMSNorm', inp([4], 0, data=[1, 2, 3, 4]),
+                  {'normalized_shape': [3, 4]}, 'train'))
+    C.append(case('err_rms_shape_mismatch', T + 'RMSNorm', inp([2, 3], 0, data=[1, 2, 3, 4, 5, 6]),
+                  {'normalized_shape': [4]}, 'train'))
+    C.append(case('err_ln_shape_mismatch', T + 'LayerNorm', inp([2, 3], 0, data=[1, 2, 3, 4, 5, 6]),
+                  {'normalized_shape': [4]}, 'train'))
     C.append(case('err_bn_batch_of_one', T + 'BatchNorm1d', inp([1, 4], 12), {'num_features': 4}, 'train'))
     C.append(case('err_bn_eps0_train', T + 'BatchNorm1d', inp([3, 2], 13), {'num_features': 2, 'eps': 0.0}, 'train'))
     C.append(case('bn_eps0_eval', T + 'BatchNorm1d', inp([3, 2], 14), {'num_features': 2, 'eps': 0.0}, 'eval',

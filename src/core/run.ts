@@ -150,7 +150,7 @@ export function statGroupIndex(spec: CoreLayerSpec, shape: readonly number[]): {
     }
     case 'layer_norm':
     case 'rms_norm': {
-      const { rows, cols } = normalizedRows(spec.normalizedShape, shape);
+      const { rows, cols } = normalizedRows(spec.normalizedShape, shape, spec.kind === 'rms_norm');
       for (let i = 0; i < size; i++) index[i] = Math.floor(i / cols);
       return { groups: rows, index };
     }

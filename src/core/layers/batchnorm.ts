@@ -45,7 +45,8 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
       throw valueError(`expected ${allowed} input (got ${rank}D input)`);
     }
   } else if (rank < 2) {
-    throw valueError(`expected 2D or higher input (got ${rank}D input)`);
+    // (torch 2.13's SyncBatchNorm, the module without fixed ranks)
+    throw valueError(`expected at least 2D input (got ${rank}D input)`);
   }
   const axis = resolveAxis(spec.channelAxis, rank);
   const C = shape[axis];

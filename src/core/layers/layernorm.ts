@@ -1,4 +1,4 @@
-import { runtimeError } from '../errors';
+import { runtimeError, valueError } from '../errors';
 import { fastLayerNorm, fastRmsNorm } from '../fast';
 import { kernels, normalizeRows, rowsBackward } from '../kernels';
 import type { LayerNormSpec, RmsNormSpec } from '../spec';
@@ -9,18 +9,22 @@ import { affineParams, checkEps, checkGradOutput } from './common';
 /** PyTorch's RMSNorm eps=None: the machine epsilon of float32. */
 export const FLOAT32_EPS = 1.1920928955078125e-7;
 
-/** Rows and row length of the [*, normalized_shape] view, with PyTorch's message on mismatch. */
-export function normalizedRows(normalizedShape: readonly number[], shape: readonly number[]): { rows: number; cols: number } {
+/**
+ * Rows and row length of the [*, normalized_shape] view, with PyTorch's messages on a mismatch
+ * (torch 2.13's rms_norm first asks for enough dimensions, and writes the shape as `[*4]`).
+ */
+export function normalizedRows(normalizedShape: readonly number[], shape: readonly number[], rms = false): { rows: number; cols: number } {
   if (normalizedShape.length === 0) {
     // (torch builds LayerNorm([]) and RMSNorm([]); their forward refuses)
     throw runtimeError('Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []');
   }
   const cols = checkShape(normalizedShape, 'normalized_shape');
   const k = normalizedShape.length;
+  if (rms && shape.length < k) throw valueError(`Input tensor must have at least ${k} dimensions, but got ${shape.length}`);
   const fits = shape.length >= k && normalizedShape.every((d, i) => shape[shape.length - k + i] === d);
   if (!fits) {
     const ns = normalizedShape.join(', ');
-    throw runtimeError(`Given normalized_shape=[${ns}], expected input with shape [*${k ? ', ' : ''}${ns}], but got input of size[${shape.join(', ')}]`);
+    throw runtimeError(`Given normalized_shape=[${ns}], expected input with shape [*${rms ? '' : ', '}${ns}], but got input of size[${shape.join(', ')}]`);
   }
   const rows = shape.slice(0, shape.length - k).reduce((a, b) => a * b, 1);
   return { rows, cols };
@@ -72,7 +76,7 @@ export function rmsNorm(spec: RmsNormSpec, req: RunRequest): RunResult {
   const eps = spec.eps ?? FLOAT32_EPS;
   checkEps(eps);
   const x = req.input;
-  const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape);
+  const { rows, cols } = normalizedRows(spec.normalizedShape, x.shape, true);
   const { weight } = elementParams(spec.hasWeight, false, req, spec.normalizedShape, cols);
   const fast = fastRmsNorm(x.data, rows, cols, weight, eps);
   const ms = fast ? fast.meanSquare : kernels.rowMeanSquare(x.data, rows, cols);

@@ -131,11 +131,11 @@ describe('runLayer input checks', () => {
       );
   });
 
-  it('RMSNorm uses PyTorch LayerNorm wording for a shape mismatch and eps=None is float32 epsilon', () => {
+  it("RMSNorm uses torch's rms_norm wording for a shape mismatch (`[*3]`, golden err_rms_shape_mismatch) and eps=None is float32 epsilon", () => {
     const rms: CoreLayerSpec = { kind: 'rms_norm', normalizedShape: [3], eps: null, hasWeight: false };
     assert.throws(
       () => runLayer({ spec: rms, mode: 'train', input: new Tensor([2, 4], new Float32Array(8)) }),
-      isError('RuntimeError', /^Given normalized_shape=\[3\], expected input with shape \[\*, 3\], but got input of size\[2, 4\]$/),
+      isError('RuntimeError', /^Given normalized_shape=\[3\], expected input with shape \[\*3\], but got input of size\[2, 4\]$/),
     );
     const zero = runLayer({ spec: rms, mode: 'train', input: new Tensor([1, 3], [1e-4, 0, 0]) });
     // 1e-4 / sqrt(1e-8/3 + 2^-23)
