@@ -7,7 +7,8 @@ import { analyzeDocument } from '../../src/checks';
 import { renderedLines } from '../unit/explain/renderedLines';
 import { fixed } from '../../src/explain/format';
 import { LINK_COMMANDS, decodeCommandUri, explainLinkArg, parseExplainTarget } from '../../src/explain/links';
-import { DocumentIndex } from '../../src/python/index';
+// (the layers the extension shows: the module's semantic model, as src/extension/fileAnalysis.ts builds it)
+import { PythonModule } from '../../src/python/index';
 import { activate, hoverTexts, openExample, positionOf, setText } from './helpers';
 import { render } from '../unit/security/mdcheck';
 import { COMMANDS } from '../../src/explain/commands';
@@ -25,7 +26,7 @@ function refOf(shown: string): number {
 
 /** The compact hover the explanation module builds for this text and place (with the ref the editor gave `shown`). */
 function expectedHover(text: string, offset: number, shown: string, decimals = OPTIONS.decimals): string {
-  const layer = new DocumentIndex(text).layerAt(offset);
+  const layer = new PythonModule(text).layerAt(offset);
   assert.ok(layer, `a layer at offset ${offset}`);
   const start = layer.call.range.start;
   const explainArg = explainLinkArg({ ref: refOf(shown), line: start.line, character: start.character });
@@ -64,7 +65,7 @@ describe('hovers on Python files', () => {
     assert.ok(renderedLines(ours) <= 15, `fits the hover box: ${renderedLines(ours)} lines`);
 
     // Independently of the hover code: the core's statistics of channel 0 on the same seeded sample.
-    const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+    const layer = new PythonModule(doc.getText()).layerAt(doc.offsetAt(pos))!;
     const ex = explainLayer(layer, OPTIONS).sections.exampleData;
     assert.ok(ex, 'a worked example');
     assert.strictEqual(ex.spec.kind, 'batch_norm');
@@ -186,7 +187,7 @@ describe('hovers on Python files', () => {
     const doc = editor.document;
     const pos = positionOf(doc, 'nn.BatchNorm2d(out_channels, momentum=0.99)', 4);
     const cfg = () => vscode.workspace.getConfiguration('normlens');
-    const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+    const layer = new PythonModule(doc.getText()).layerAt(doc.offsetAt(pos))!;
     try {
       await cfg().update('hover.mode', 'full', vscode.ConfigurationTarget.Global);
       const full = explainLayer(layer, { ...OPTIONS, diagnostics: analyzeDocument(doc.getText()).diagnostics }).markdown;
@@ -213,7 +214,7 @@ describe('hovers on Python files', () => {
     const shown = ourHover((await hoverTexts(doc.uri, pos)).texts, 'BatchNorm2d');
     const m = /\((command:normlens\.explainLayer\?[^)\s]+)\)/.exec(shown)!;
     const link = decodeCommandUri(m[1])!;
-    const layer = new DocumentIndex(doc.getText()).layerAt(doc.offsetAt(pos))!;
+    const layer = new PythonModule(doc.getText()).layerAt(doc.offsetAt(pos))!;
     const full = explainLayer(layer, { ...OPTIONS, diagnostics: analyzeDocument(doc.getText()).diagnostics, links: false }).markdown;
     const r = await vscode.commands.executeCommand<{ ok: boolean; markdown: string; uri: string }>(link.command, link.arg);
     assert.ok(r?.ok, 'explained');
