@@ -303,6 +303,10 @@ def torch_cases():
                   {'normalized_shape': [4]}, 'train'))
     C.append(case('err_ln_shape_mismatch', T + 'LayerNorm', inp([2, 3], 0, data=[1, 2, 3, 4, 5, 6]),
                   {'normalized_shape': [4]}, 'train'))
+    # no channels: with a weight, torch's kernel fails (IndexError from select()); without one it returns the empty input
+    C.append(case('err_bn2d_zero_features', T + 'BatchNorm2d', inp([2, 0, 2, 2], 0), {'num_features': 0}, 'train'))
+    C.append(case('bn1d_zero_features_affine_false', T + 'BatchNorm1d', inp([2, 0], 0), {'num_features': 0, 'affine': False},
+                  'train'))
     C.append(case('err_bn_batch_of_one', T + 'BatchNorm1d', inp([1, 4], 12), {'num_features': 4}, 'train'))
     C.append(case('err_bn_eps0_train', T + 'BatchNorm1d', inp([3, 2], 13), {'num_features': 2, 'eps': 0.0}, 'train'))
     C.append(case('bn_eps0_eval', T + 'BatchNorm1d', inp([3, 2], 14), {'num_features': 2, 'eps': 0.0}, 'eval',

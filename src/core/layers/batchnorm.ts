@@ -1,4 +1,4 @@
-import { inputError, runtimeError, valueError } from '../errors';
+import { inputError, NormError, runtimeError, valueError } from '../errors';
 import { fastBatchNormTrain } from '../fast';
 import { groupedBackward, kernels, normalizeGrouped, type GroupView } from '../kernels';
 import type { BatchNormSpec } from '../spec';
@@ -60,6 +60,8 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
     }
     if (useBatchStats && spec.eps <= 0) throw valueError(`batch_norm eps must be positive during training, but got ${pyFloat(spec.eps)}`);
     if (spec.eps < 0) throw valueError(`batch_norm eps must be non-negative, but got ${pyFloat(spec.eps)}`);
+    // no channels: torch 2.13's kernel fails on the empty weight (without one it returns the empty input)
+    if (C === 0 && spec.hasWeight) throw new NormError('IndexError', 'select(): index 0 out of range for tensor of size [0] at dimension 0');
   }
   const nf = spec.numFeatures ?? C;
   const state = spec.trackRunningStats ? (req.state ?? batchNormDefaultState(spec, nf)!) : null;
