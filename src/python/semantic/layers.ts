@@ -365,6 +365,8 @@ export class LayerResolver {
         case 'import':
           return `imported as \`${h.name}\`, line ${l}`;
         default:
+          // (a factory evaluated with this call's arguments: ModuleModel.inlineAt)
+          if (h.name.endsWith('(…)')) return `returned by \`${h.name}\`, line ${l}`;
           return h.name.includes('[') ? `registry \`${h.name}\`, line ${l}` : `alias \`${h.name}\`, line ${l}`;
       }
     };
@@ -383,9 +385,14 @@ export class LayerResolver {
       line = this.line(c.hops[0].at);
       how = hopText(c.hops[0]);
     }
-    // hops after the first that say something (attributes and calls; local aliases add nothing)
-    const more = c.hops.slice(1).filter((h) => h.via === 'attribute' || h.via === 'import');
-    if (more.length && c.via !== 'subclass' && c.via !== 'custom-module') how += '; ' + more.slice(0, 2).map(hopText).join('; ');
+    // hops after the first that say something (attributes, imports, the factory that returned it;
+    // local aliases add nothing); a user class says where it is defined, and which factory gave it
+    const factory = (h: Hop) => h.via === 'alias' && h.name.endsWith('(…)');
+    const byClass = c.via === 'subclass' || c.via === 'custom-module';
+    const more = byClass
+      ? c.hops.filter(factory)
+      : c.hops.slice(c.partialAt !== undefined ? 0 : 1).filter((h) => h.via === 'attribute' || h.via === 'import' || factory(h));
+    if (more.length) how += '; ' + more.slice(0, 2).map(hopText).join('; ');
     const o: LayerOrigin = { via: c.via, how, line };
     if (c.cls) {
       const other = this.foreign(c.cls.owner);

@@ -104,6 +104,8 @@ interface Env {
   terminated: boolean;
   /** For module-level code: flow-sensitive reads; functions read the module summary. */
   parent: Env | null;
+  /** A call evaluated at its call site (see evaluateCall): its returns gather here, not in the function's summary. */
+  ret?: { vs: VSet };
 }
 
 /** Rounds of the worklist (each evaluates only the units whose inputs grew). */
@@ -113,7 +115,98 @@ export const MAX_NESTING = 400;
 /** Depth bound for partials of partials and nested evaluation. */
 const MAX_DEPTH = 200;
 
-const BUILTINS_SPECIAL = new Set(['super', 'getattr', 'partial', 'isinstance', 'print', 'len', 'range']);
+const BUILTINS_SPECIAL = new Set(['super', 'getattr', 'partial', 'isinstance', 'print', 'len', 'range', 'dict']);
+/**
+ * Calls of small functions evaluated again at their call site, nested at most this deep (a
+ * factory calling a factory: timm's create_norm_act_layer → get_norm_act_layer).
+ */
+const MAX_INLINE = 2;
+/** A function body evaluated per call site is at most this long (characters): factories are short. */
+const MAX_INLINE_CHARS = 3000;
+/** A condition's hold on one name (see ModuleModel.narrowing). */
+interface Narrowing {
+  name: string;
+  test: (v: Value) => boolean | undefined;
+  exact: boolean;
+}
+
+const negate = (r: boolean | undefined) => (r === undefined ? undefined : !r);
+/** Values of unknown origin (a parameter's callers elsewhere, an unresolved import) may be of any type. */
+const opaque = (v: Value) => v.k === 'unknown' || v.k === 'param' || v.k === 'ext';
+
+/**
+ * Which values `isinstance(v, T)` admits, by T (a builtin's name or a qualified name); undefined:
+ * it cannot be told. A framework name (`q`) is a class or a function, never a string or a partial.
+ */
+const TYPE_TESTS: Record<string, (v: Value) => boolean | undefined> = {
+  str: (v) => (opaque(v) ? undefined : v.k === 'const' && typeof v.v === 'string'),
+  type: (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'class'),
+  'functools.partial': (v) => (opaque(v) ? undefined : v.k === 'partial'),
+  'builtins.partial': (v) => (opaque(v) ? undefined : v.k === 'partial'),
+  'types.FunctionType': (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'func' && !v.bound),
+  'types.LambdaType': (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'func' && !v.bound),
+};
+
+/** What a factory's body does with its argument: tests its type, or looks it up in a registry (by name or in a dict). */
+const FACTORY = /\bisinstance\s*\(|\bgetattr\s*\(|\.get\s*\(|\b_?[A-Z][A-Z0-9_]*\s*\[/;
+
+/** Nesting of call-site evaluations on the stack, across models (see ModuleModel.evaluateCall). */
+let inlineDepth = 0;
+
+/** `str.<method>(args)` on a literal, as Python computes it; undefined when not evaluated here. */
+function strMethod(s: string, method: string, args: readonly (PyValue | undefined)[]): PyValue | undefined {
+  const [a, b] = args;
+  const chars = (x: PyValue | undefined) => (x === undefined || x === null ? null : typeof x === 'string' ? x : undefined);
+  const strip = (from: boolean, to: boolean) => {
+    const set = chars(a);
+    if (set === undefined || args.length > 1) return undefined;
+    const drop = (c: string) => (set === null ? /\s/.test(c) : set.includes(c));
+    let i = 0;
+    let j = s.length;
+    if (from) while (i < j && drop(s[i])) i++;
+    if (to) while (j > i && drop(s[j - 1])) j--;
+    return s.slice(i, j);
+  };
+  switch (method) {
+    case 'lower':
+    case 'casefold':
+      return args.length ? undefined : s.toLowerCase();
+    case 'upper':
+      return args.length ? undefined : s.toUpperCase();
+    case 'strip':
+      return strip(true, true);
+    case 'lstrip':
+      return strip(true, false);
+    case 'rstrip':
+      return strip(false, true);
+    case 'replace': {
+      if (typeof a !== 'string' || typeof b !== 'string' || a === '' || args.length > 2) return undefined;
+      return s.split(a).join(b);
+    }
+    case 'split':
+    case 'rsplit': {
+      // without maxsplit both split alike
+      if (args.length > 1) return undefined;
+      const sep = chars(a);
+      if (sep === undefined || sep === '') return undefined;
+      return sep === null ? s.split(/\s+/).filter((x) => x !== '') : s.split(sep);
+    }
+    case 'startswith':
+      return typeof a === 'string' && args.length === 1 ? s.startsWith(a) : undefined;
+    case 'endswith':
+      return typeof a === 'string' && args.length === 1 ? s.endsWith(a) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A registry looked up by a key that cannot be told gives all its values when it has at most this
+ * many (`{'bn': BatchNorm2d, 'ln': LayerNorm}[kind]`: either); a larger one gives "unknown" (one of
+ * timm's eighteen norms is no answer).
+ */
+const MAX_OPEN_LOOKUP = 4;
+/** String methods evaluated on literal strings (registry keys are normalized with them). */
+const STR_METHODS = new Set(['lower', 'upper', 'casefold', 'strip', 'lstrip', 'rstrip', 'replace', 'split', 'rsplit', 'startswith', 'endswith']);
 
 function literalString(raw: string): string | undefined {
   const m = /^([rRbBuU]{0,2})('''|"""|'|")([\s\S]*)\2$/.exec(raw);
@@ -614,6 +707,8 @@ export class ModuleModel {
   private unitShadowed = new Map<Scope, number[]>();
 
   private read(slot: object): void {
+    // (a call of another file's function evaluated here: that model's fixed point is done)
+    if (this.foreignPure) return;
     let r = this.readers.get(slot);
     if (!r) this.readers.set(slot, (r = new Set()));
     r.add(this.unit);
@@ -701,6 +796,8 @@ export class ModuleModel {
 
   /** Union into a slot; when it grows, the units that read `slot` are evaluated again. */
   private grow(old: VSet, add: VSet, slot: object): VSet {
+    // evaluating a call at its site changes no slot: what it finds is that call's alone
+    if (this.pure) return old;
     const u = union(old, add);
     if (u !== old && !sameSet(u, old)) this.touched(slot);
     return u;
@@ -854,7 +951,8 @@ export class ModuleModel {
         if (ops.length === 1) vs = this.evalExpr(ops[0], env, 0);
         else if (ops.length > 1) vs = [{ k: 'seq', items: ops.map((o) => this.evalExpr(o, env, 0)), at: s.from, hops: [] }];
         const f = env.scope;
-        if (f.kind === 'func') f.returns = this.grow(f.returns, vs, this.returnSlot(f));
+        if (env.ret) env.ret.vs = union(env.ret.vs, vs);
+        else if (f.kind === 'func') f.returns = this.grow(f.returns, vs, this.returnSlot(f));
         env.terminated = true;
         return;
       }
@@ -980,35 +1078,88 @@ export class ModuleModel {
     tg.forEach((t, i) => this.assignTarget([t], items && items.length === tg.length ? items[i] : [UNKNOWN], null, env, at));
   }
 
-  /** `x is None`, `x is not None`, `not x`, `x`: which name the condition narrows and how. */
-  private narrowing(cond: SyntaxNode | undefined): { name: string; noneWhenTrue: boolean } | null {
+  /**
+   * `x is None`, `x is not None`, `not x`, `x`, `isinstance(x, T)`, `not isinstance(x, T)`: which
+   * name the condition narrows, and for each value whether the condition holds (undefined: it may
+   * or may not). `exact`: a branch left with none of the name's values never runs.
+   */
+  private narrowing(cond: SyntaxNode | undefined, env: Env): Narrowing | null {
     if (!cond) return null;
     if (cond.name === 'BinaryExpression') {
       const k = children(cond);
       if (k.length >= 3 && k[0].name === 'VariableName' && k[1].name === 'is' && k[k.length - 1].name === 'None') {
-        return { name: this.t(k[0]), noneWhenTrue: !(k.length === 4 && k[2].name === 'not') };
+        const none = !(k.length === 4 && k[2].name === 'not');
+        return { name: this.t(k[0]), test: (v) => isNone(v) === none, exact: false };
       }
       if (k.length === 3 && k[0].name === 'VariableName' && k[1].name === 'CompareOp' && k[2].name === 'None') {
         const op = this.t(k[1]);
-        if (op === '==') return { name: this.t(k[0]), noneWhenTrue: true };
-        if (op === '!=') return { name: this.t(k[0]), noneWhenTrue: false };
+        if (op === '==') return { name: this.t(k[0]), test: isNone, exact: false };
+        if (op === '!=') return { name: this.t(k[0]), test: (v) => !isNone(v), exact: false };
       }
     }
     if (cond.name === 'UnaryExpression') {
       const k = children(cond);
-      if (k.length === 2 && k[0].name === 'not' && k[1].name === 'VariableName') return { name: this.t(k[1]), noneWhenTrue: true };
+      if (k.length === 2 && k[0].name === 'not' && k[1].name === 'VariableName') return { name: this.t(k[1]), test: isNone, exact: false };
+      if (k.length === 2 && k[0].name === 'not') {
+        const inner = this.narrowing(k[1], env);
+        if (inner?.exact) return { ...inner, test: (v) => negate(inner.test(v)) };
+      }
     }
-    if (cond.name === 'VariableName') return { name: this.t(cond), noneWhenTrue: false };
+    if (cond.name === 'VariableName') return { name: this.t(cond), test: (v) => !isNone(v), exact: false };
+    if (cond.name === 'CallExpression') return this.isinstanceTest(cond, env);
     return null;
   }
 
-  private narrow(env: Env, n: { name: string; noneWhenTrue: boolean } | null, truth: boolean): void {
+  /** `isinstance(x, str)`, `isinstance(x, (type, functools.partial))` ...: the kinds of value each type admits. */
+  private isinstanceTest(call: SyntaxNode, env: Env): Narrowing | null {
+    const callee = call.firstChild;
+    if (callee?.name !== 'VariableName' || this.t(callee) !== 'isinstance') return null;
+    const fn = this.lookup('isinstance', env);
+    if (!(fn.length === 1 && fn[0].k === 'q' && fn[0].q === 'builtins.isinstance')) return null;
+    const args = argList(child(call, 'ArgList'), this.text);
+    if (args.length !== 2 || args.some((a) => a.name !== undefined || a.star) || args[0].value?.name !== 'VariableName' || !args[1].value) return null;
+    const typeNode = args[1].value;
+    const elems = typeNode.name === 'TupleExpression' || typeNode.name === 'ParenthesizedExpression' ? operands(typeNode) : [typeNode];
+    const tests: ((v: Value) => boolean | undefined)[] = [];
+    for (const e of elems) {
+      const written = this.t(e);
+      // a builtin type by its name, unless the code binds that name
+      const builtin = e.name === 'VariableName' && this.lookup(written, env).every((v) => v.k === 'unknown') ? written : undefined;
+      const q = builtin ? undefined : this.evalExpr(e, env, 1).find((v) => v.k === 'q')?.q;
+      const kind = builtin ?? q;
+      const test = kind ? TYPE_TESTS[kind] : undefined;
+      if (!test) tests.push(() => undefined);
+      else tests.push(test);
+    }
+    const any = (v: Value): boolean | undefined => {
+      let maybe = false;
+      for (const t of tests) {
+        const r = t(v);
+        if (r === true) return true;
+        if (r === undefined) maybe = true;
+      }
+      return maybe ? undefined : false;
+    };
+    // an import not yet resolved is tested as what it resolves to
+    const test = (v: Value): boolean | undefined => {
+      if (v.k !== 'ext') return any(v);
+      const rs = this.deref([v]).map(any);
+      return rs.length && rs.every((r) => r === true) ? true : rs.length && rs.every((r) => r === false) ? false : undefined;
+    };
+    return { name: this.t(args[0].value), test, exact: true };
+  }
+
+  private narrow(env: Env, n: Narrowing | null, truth: boolean): void {
     if (!n || !env.scope.locals.has(n.name)) return;
     const cur = env.vars.get(n.name) ?? env.scope.summary.get(n.name);
     if (!cur) return;
-    const wantNone = n.noneWhenTrue === truth;
-    // falsy-but-not-None values are rare for what we track; narrowing to None keeps only None
-    env.vars.set(n.name, wantNone ? cur.filter(isNone) : cur.filter((v) => !isNone(v)));
+    const kept = cur.filter((v) => {
+      const r = n.test(v);
+      return r === undefined || r === truth;
+    });
+    env.vars.set(n.name, kept);
+    // (falsy-but-not-None values are rare for what we track: `if x:` keeps them)
+    if (n.exact && cur.length > 0 && kept.length === 0) env.terminated = true;
   }
 
   private execIf(s: SyntaxNode, env: Env): void {
@@ -1021,15 +1172,18 @@ export class ModuleModel {
       if (k.name === 'if' || k.name === 'elif') {
         const cond = kids[i + 1];
         const body = kids.slice(i + 2).find((x) => x.name === 'Body');
+        // (a branch no value of an isinstance test reaches is never run, nor what follows it)
+        if (rest.terminated) break;
         if (cond && cond.name !== 'Body') this.evalExpr(cond, rest, 0);
-        const n = this.narrowing(cond);
+        const n = this.narrowing(cond, rest);
         const b = this.copyEnv(rest);
         this.narrow(b, n, true);
-        if (body) this.execBlock(statements(body), b);
+        if (body && !b.terminated) this.execBlock(statements(body), b);
         branches.push(b);
         this.narrow(rest, n, false);
       } else if (k.name === 'else') {
         hasElse = true;
+        if (rest.terminated) break;
         const body = kids[i + 1];
         const b = this.copyEnv(rest);
         if (body?.name === 'Body') this.execBlock(statements(body), b);
@@ -1222,10 +1376,19 @@ export class ModuleModel {
       const base = this.evalExpr(kids[0], env, depth + 1);
       const idxNode = kids[2];
       const idx = idxNode.name === ']' ? undefined : literalOf(idxNode, this.text);
-      if (idxNode.name !== ']') this.evalExpr(idxNode, env, depth + 1);
+      const keys = idxNode.name !== ']' ? this.evalExpr(idxNode, env, depth + 1) : EMPTY;
       // a registry lookup is a way a class reaches a call: say which one
-      const name = `${this.t(kids[0]).replace(/\s+/g, '')}[${idx === undefined ? '…' : JSON.stringify(idx)}]`;
-      return this.subscript(base, idx, name);
+      const named = (k: PyValue | undefined) => `${this.t(kids[0]).replace(/\s+/g, '')}[${k === undefined ? '…' : JSON.stringify(k)}]`;
+      // a key the code computes from literals (`_NORM_MAP[name.lower()]`): each value it may have
+      if (idx === undefined && keys.some((v) => v.k === 'const')) {
+        let out: VSet = EMPTY;
+        for (const k of keys) {
+          const key = k.k === 'const' ? k.v : undefined;
+          out = union(out, this.subscript(base, key, named(key)));
+        }
+        return out;
+      }
+      return this.subscript(base, idx, named(idx));
     }
     if (kids.length === 3 && kids[1].name === '.') {
       const base = this.evalExpr(kids[0], env, depth + 1);
@@ -1241,11 +1404,21 @@ export class ModuleModel {
       const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
         const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
-        for (const [, vs] of hit.length ? hit : b.entries) out = union(out, withHop(vs, hop));
+        if (!hit.length && b.entries.length > MAX_OPEN_LOOKUP) out = union(out, [UNKNOWN]);
+        else for (const [, vs] of hit.length ? hit : b.entries) out = union(out, withHop(vs, hop));
       } else if (b.k === 'seq') {
         if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx])
           out = union(out, withHop(b.items[idx < 0 ? b.items.length + idx : idx], hop));
         else for (const vs of b.items) out = union(out, withHop(vs, hop));
+      } else if (
+        b.k === 'const' &&
+        Array.isArray(b.v) &&
+        typeof idx === 'number' &&
+        Number.isInteger(idx) &&
+        b.v[idx < 0 ? b.v.length + idx : idx] !== undefined
+      ) {
+        // `name.split('-')[0]`
+        out = union(out, [{ k: 'const', v: b.v[idx < 0 ? b.v.length + idx : idx], hops: [] }]);
       } else out = union(out, [UNKNOWN]);
     }
     return out.length ? out : [UNKNOWN];
@@ -1300,7 +1473,12 @@ export class ModuleModel {
     for (const b of resolved) {
       switch (b.k) {
         case 'q':
-          out = union(out, [{ k: 'q', q: b.q + '.' + attr, hops: b.hops }]);
+          if (attr === '__name__') out = union(out, [{ k: 'const', v: b.q.slice(b.q.lastIndexOf('.') + 1), hops: [] }]);
+          else out = union(out, [{ k: 'q', q: b.q + '.' + attr, hops: b.hops }]);
+          break;
+        case 'partial':
+          // functools.partial's own attribute: the callable it wraps
+          out = union(out, attr === 'func' ? [b.fn] : [UNKNOWN]);
           break;
         case 'inst': {
           const m = this.findMethod(b.cls, attr);
@@ -1322,6 +1500,10 @@ export class ModuleModel {
           break;
         }
         case 'class': {
+          if (attr === '__name__') {
+            out = union(out, [{ k: 'const', v: b.cls.name, hops: [] }]);
+            break;
+          }
           this.read(b.cls);
           const m = this.findMethod(b.cls, attr);
           if (m) out = union(out, [{ k: 'func', fn: m, hops: [] }]);
@@ -1342,6 +1524,127 @@ export class ModuleModel {
     return out.length ? out : [UNKNOWN];
   }
 
+  /**
+   * A method of literal strings (`name.replace('_', '').lower()`) or of dicts (`REGISTRY.get(key,
+   * default)`) called with literal arguments; null when the call is not one of those.
+   */
+  private methodCall(base: VSet, attr: string, args: BoundArg[], written: string): VSet | null {
+    const vs = this.deref(base);
+    if (!vs.length || args.some((a) => a.star || a.name !== undefined)) return null;
+    const one = (a: BoundArg) => (a.values.length === 1 && a.values[0].k === 'const' ? (a.values[0] as { v: PyValue }).v : undefined);
+    const isStr = (v: Value) => v.k === 'const' && typeof v.v === 'string';
+    if (STR_METHODS.has(attr) && vs.some(isStr)) {
+      const lits = args.map(one);
+      if (lits.some((x) => x === undefined)) return null;
+      // (the other values, of a parameter's callers elsewhere, stay unknown)
+      let out: VSet = EMPTY;
+      for (const v of vs) {
+        const r = isStr(v) ? strMethod((v as { v: string }).v, attr, lits) : undefined;
+        out = union(out, [r === undefined ? UNKNOWN : { k: 'const', v: r, hops: [] }]);
+      }
+      return out;
+    }
+    if (attr === 'get' && vs.every((v) => v.k === 'dict') && args.length >= 1 && args.length <= 2) {
+      const keys = args[0].values;
+      const fallback: VSet = args[1]
+        ? withHop(args[1].values, { via: 'alias', name: `${written}.get(…)`, at: args[1].node?.from ?? 0 })
+        : [{ k: 'const', v: null, hops: [] }];
+      let out: VSet = EMPTY;
+      for (const d of vs) {
+        if (d.k !== 'dict') continue;
+        // a key not written as a literal may be any key
+        const open = d.entries.some(([k]) => k === undefined);
+        for (const k of keys.length ? keys : [UNKNOWN]) {
+          const key = k.k === 'const' ? k.v : undefined;
+          const hop = { via: 'alias' as const, name: `${written}[${key === undefined ? '…' : JSON.stringify(key)}]`, at: d.at };
+          if (key === undefined && d.entries.length > MAX_OPEN_LOOKUP) {
+            out = union(union(out, [UNKNOWN]), fallback);
+            continue;
+          }
+          const hit = key === undefined ? d.entries : d.entries.filter(([x]) => x !== undefined && JSON.stringify(x) === JSON.stringify(key));
+          for (const [, e] of hit) out = union(out, withHop(e, hop));
+          if (!hit.length || open || key === undefined) out = union(out, fallback);
+        }
+      }
+      return out.length ? out : null;
+    }
+    return null;
+  }
+
+  /** Depth of evaluateCall on this model's stack (slots are not changed while it is above 0). */
+  private pure = 0;
+  /** Set while a call into this model is evaluated for another model: reads are not recorded. */
+  private foreignPure = false;
+  private inlineSize = new Map<FuncDef, boolean>();
+
+  /**
+   * The values a call of a small function returns, evaluated with this call's arguments when its
+   * summary (every call's arguments together) says little: no value, an unknown one, or several
+   * callables. A factory such as `get_norm_layer('batchnorm2d')` then gives its one class, not
+   * every class of its registry. Null when not evaluated here (the summary applies).
+   */
+  private inlineAt(f: FuncDef, args: BoundArg[], bound: boolean, at: number): VSet | null {
+    if (inlineDepth >= MAX_INLINE || f.isLambda || !f.body) return null;
+    let small = this.inlineSize.get(f);
+    if (small === undefined) {
+      const body = f.owner.text.slice(f.body.from, f.body.to);
+      // a factory: a short function that tests what it is given or looks it up in a registry
+      small = body.length <= MAX_INLINE_CHARS && !/\byield\b/.test(body) && FACTORY.test(body);
+      this.inlineSize.set(f, small);
+    }
+    if (!small) return null;
+    const callables = f.returns.filter((v) => !isNone(v) && v.k !== 'const' && v.k !== 'dict' && v.k !== 'seq');
+    const vague =
+      f.returns.length === 0 || f.returns.some((v) => v.k === 'unknown' || v.k === 'param' || v.hops.some((h) => h.via === 'param')) || callables.length > 1;
+    // (returns of constants and containers only: no class comes out of it)
+    if (!vague || (f.returns.length > 0 && callables.length === 0)) return null;
+    if (!args.some((a) => !a.star && a.values.some((v) => !opaque(v)))) return null;
+    const foreign = f.owner !== this;
+    let got = f.owner.evaluateCall(f, args, bound, foreign);
+    if (!got || got.length === 0) return null;
+    if (foreign) {
+      // hops written in the other file have its offsets: only those the arguments brought are kept
+      const mine = new Set<Hop>();
+      for (const a of args) for (const v of a.values) for (const h of v.hops) mine.add(h);
+      got = got.map((v) => (v.hops.every((h) => mine.has(h)) ? v : { ...v, hops: v.hops.filter((h) => mine.has(h)) }));
+    }
+    return withHop(got, { via: 'alias', name: `${f.name}(…)`, at });
+  }
+
+  /**
+   * Evaluates `f`'s body for one call (its arguments bound to the parameters, the defaults for the
+   * rest), changing nothing the fixed point keeps; its returns, or null. Called on the model that
+   * owns `f`; `foreign` when the call is written in another model.
+   */
+  evaluateCall(f: FuncDef, args: BoundArg[], bound: boolean, foreign: boolean): VSet | null {
+    if (!f.body) return null;
+    const wasForeign = this.foreignPure;
+    this.pure++;
+    inlineDepth++;
+    if (foreign) this.foreignPure = true;
+    try {
+      const passed = this.bindMap(f, args, bound);
+      const vars = new Map<string, VSet>();
+      const isStatic = f.decorators.includes('staticmethod');
+      const isClassMethod = f.decorators.includes('classmethod');
+      f.params.forEach((p, i) => {
+        let vs: VSet;
+        if (i === 0 && f.cls && !isStatic && p.star === '' && bound)
+          vs = isClassMethod ? [{ k: 'class', cls: f.cls, hops: [] }] : [{ k: 'inst', cls: f.cls, hops: [] }];
+        else if (p.star) vs = [UNKNOWN];
+        else vs = passed.get(p.name) ?? (p.defaultNode ? p.defaults : [UNKNOWN]);
+        vars.set(p.name, vs);
+      });
+      const env: Env = { scope: f, vars, extra: null, terminated: false, parent: null, ret: { vs: EMPTY } };
+      this.execBlock(statements(f.body), env);
+      return env.ret!.vs;
+    } finally {
+      this.pure--;
+      inlineDepth--;
+      this.foreignPure = wasForeign;
+    }
+  }
+
   private evalArgs(list: SyntaxNode | null, env: Env, depth: number): BoundArg[] {
     return argList(list, this.text).map((a) => ({
       name: a.name,
@@ -1355,16 +1658,27 @@ export class ModuleModel {
     const calleeNode = n.firstChild;
     const list = child(n, 'ArgList');
     if (!calleeNode) return [UNKNOWN];
-    const callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
+    // `obj.method(...)`: the object's values are kept (methods of literal strings and dicts are evaluated)
+    let base: VSet | null = null;
+    let callee: VSet;
+    const parts = calleeNode.name === 'MemberExpression' && depth + 2 <= MAX_DEPTH ? children(calleeNode) : null;
+    if (parts && parts.length === 3 && parts[1].name === '.') {
+      base = this.evalExpr(parts[0], env, depth + 2);
+      callee = this.member(base, this.t(parts[2]), env);
+    } else callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
     const args = this.evalArgs(list, env, depth);
-    this.unitSites.get(this.unit)?.set(calleeNode.to, { node: n, callee, args, scope: env.scope });
+    if (!this.pure) this.unitSites.get(this.unit)?.set(calleeNode.to, { node: n, callee, args, scope: env.scope });
     const root =
       calleeNode.name === 'VariableName'
         ? this.t(calleeNode)
         : calleeNode.name === 'MemberExpression'
           ? dottedName(calleeNode, this.text)?.split('.')[0]
           : undefined;
-    if (root && this.locallyBound(root, env)) this.unitShadowed.get(this.unit)?.push(n.from);
+    if (root && !this.pure && this.locallyBound(root, env)) this.unitShadowed.get(this.unit)?.push(n.from);
+    if (base && parts) {
+      const m = this.methodCall(base, this.t(parts[2]), args, this.t(parts[0]).replace(/\s+/g, ''));
+      if (m) return m;
+    }
     let out: VSet = EMPTY;
     for (const c of callee) out = union(out, this.apply(c, args, env, n.from, depth + 1));
     return out.length ? out : [UNKNOWN];
@@ -1398,6 +1712,11 @@ export class ModuleModel {
           if (typeof name === 'string') return withHop(this.member(args[0].values, name, env), { via: 'alias', name: `getattr(…, '${name}')`, at });
           return [UNKNOWN];
         }
+        if (c.q === 'builtins.dict') {
+          // dict(batchnorm=nn.BatchNorm2d, ...): a registry as a literal `{...}` is one
+          if (args.some((a) => a.star || a.name === undefined)) return [UNKNOWN];
+          return [{ k: 'dict', entries: args.map((a): [PyValue, VSet] => [a.name!, a.values]), at, hops: [] }];
+        }
         if (c.q === 'builtins.super') {
           for (let s: Scope | null = env.scope; s; s = s.parent) if (s.kind === 'func' && s.cls) return [{ k: 'super', cls: s.cls, hops: [] }];
           return [UNKNOWN];
@@ -1415,7 +1734,7 @@ export class ModuleModel {
           const init = this.findMethod(c.cls, '__init__');
           if (init) this.bind(init, args, true);
           else this.bindFields(c.cls, args);
-        } else this.outgoing.set(`${at}:${c.cls.owner.uid}:${c.cls.id}`, { target: c.cls, args, bound: true, at });
+        } else if (!this.pure) this.outgoing.set(`${at}:${c.cls.owner.uid}:${c.cls.id}`, { target: c.cls, args, bound: true, at });
         return [{ k: 'inst', cls: c.cls, hops: [] }];
       }
       case 'func': {
@@ -1423,7 +1742,11 @@ export class ModuleModel {
         if (f.owner === this) this.read(this.returnSlot(f));
         // another file's function is summarized by its own module; only this module's get our arguments
         if (f.owner === this) this.bind(f, args, !!c.bound);
-        else this.outgoing.set(`${at}:${f.owner.uid}:${f.id}`, { target: f, args, bound: !!c.bound, at });
+        else if (!this.pure) this.outgoing.set(`${at}:${f.owner.uid}:${f.id}`, { target: f, args, bound: !!c.bound, at });
+        // a small function whose summary says little (a factory mapping names to classes) is
+        // evaluated again with this call's own arguments
+        const here = this.inlineAt(f, args, !!c.bound, at);
+        if (here) return here;
         // what entered through a parameter and is returned is, at this call, what this call passes
         const tag = `${f.owner.uid}:${f.id}:`;
         const through = new Set<string>();
@@ -1452,7 +1775,7 @@ export class ModuleModel {
           const m = this.findMethod(b.cls, attr);
           if (!m) continue;
           if (m.owner === this) this.bind(m, args, true);
-          else this.outgoing.set(`${at}:${m.owner.uid}:${m.id}`, { target: m, args, bound: true, at });
+          else if (!this.pure) this.outgoing.set(`${at}:${m.owner.uid}:${m.id}`, { target: m, args, bound: true, at });
           break;
         }
         return [UNKNOWN];

@@ -1,0 +1,113 @@
+/**
+ * Factories: small functions that map a name, a class or a partial to a norm class
+ * (`norm_class('batch')`, `norm_act_class(nn.BatchNorm2d)`), evaluated at each call with that
+ * call's arguments (ModuleModel.inlineAt): string methods on literal keys, dict(...) registries,
+ * `.get(key, default)`, `isinstance` tests, `cls.__name__`, `partial.func`.
+ *
+ * The oracle is PyTorch itself: scripts/gen_factory_sites.py runs the fixture's build() and records
+ * which class each line constructed (test/fixtures/python/factories/factories.sites.json).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { recognize, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
+import type { ResolvedLayer } from '../../../src/python/types';
+
+const DIR = join(__dirname, '../../fixtures/python/factories');
+const FIXTURE = readFileSync(join(DIR, 'factories.py'), 'utf8');
+const ORACLE: { torch: string; sites: { line: number; class: string; definedBy: string | null }[] } = JSON.parse(
+  readFileSync(join(DIR, 'factories.sites.json'), 'utf8'),
+);
+
+const line = (l: ResolvedLayer) => l.call.range.start.line + 1;
+const classesOf = (l: ResolvedLayer) => l.origin?.candidates ?? [l.qualifiedName];
+
+describe('factories: norms built from names and classes handed to small functions', () => {
+  const layers = recognize(FIXTURE);
+
+  it('the oracle is a real run: PyTorch built norms on the lines it lists', () => {
+    assert.match(ORACLE.torch, /^2\./);
+    assert.ok(ORACLE.sites.length >= 10);
+  });
+
+  it('lists exactly the lines where PyTorch built a norm, each with the class it built (and no other)', () => {
+    const want = new Map<number, Set<string>>();
+    for (const s of ORACLE.sites) (want.get(s.line) ?? want.set(s.line, new Set()).get(s.line)!).add(s.class);
+    // nn.Identity from the registry (`norm_class("identity")(3)`) is not a norm: that line is absent
+    assert.deepEqual(
+      layers.map(line),
+      [...want.keys()].sort((a, b) => a - b),
+    );
+    for (const l of layers) assert.deepEqual(new Set(classesOf(l)), want.get(line(l)), `line ${line(l)}`);
+  });
+
+  it('names the user class PyTorch built where it is one', () => {
+    for (const s of ORACLE.sites.filter((x) => x.definedBy)) {
+      const l = layers.find((x) => line(x) === s.line)!;
+      assert.equal(l.origin?.definedBy?.name, s.definedBy, `line ${s.line}`);
+    }
+  });
+
+  it('says which factory returned the class', () => {
+    const byLine = (n: number) => layers.find((x) => line(x) === n)!;
+    const batch = ORACLE.sites.find((s) => s.definedBy === 'BatchNormRelu')!.line;
+    assert.match(byLine(batch).origin?.how ?? '', /^subclass `BatchNormRelu` of `BatchNorm2d`, line \d+; returned by `norm_act_class\(…\)`, line \d+$/);
+    assert.match(byLine(batch).origin!.how, new RegExp(`returned by \`norm_act_class\\(…\\)\`, line ${batch}$`));
+  });
+
+  it('a large registry looked up by a key nobody fixes gives no answer; a small one gives each of its classes', () => {
+    const src = [
+      'import torch.nn as nn',
+      'NORMS = dict(bn=nn.BatchNorm2d, ln=nn.LayerNorm, gn=nn.GroupNorm, inorm=nn.InstanceNorm2d, bn1=nn.BatchNorm1d)',
+      'def make(kind, c):',
+      '    return NORMS[kind](c)',
+      'def make_get(kind, c):',
+      '    return NORMS.get(kind, nn.BatchNorm2d)(c)',
+      'def make_small(kind, c):',
+      '    return {"bn": nn.BatchNorm2d, "ln": nn.LayerNorm}[kind](c)',
+    ].join('\n');
+    const found = recognize(src).map((l) => [line(l), classesOf(l)]);
+    // five classes and a key from unknown callers: "unknown", not five guesses; `.get`'s default is still one of them
+    assert.deepEqual(found, [
+      [6, ['torch.nn.BatchNorm2d']],
+      [8, ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm']],
+    ]);
+  });
+
+  it('a factory in another file of the project is evaluated with the caller’s own arguments', async () => {
+    const files: Record<string, string> = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/norms.py': FIXTURE,
+      '/p/pkg/model.py': [
+        'import torch.nn as nn',
+        'from .norms import norm_class, norm_act_class',
+        'class Net(nn.Module):',
+        '    def __init__(self, c, norm="layer"):',
+        '        super().__init__()',
+        '        self.a = norm_class("batch")(c)',
+        '        self.b = norm_class(norm)(c)',
+        '        self.c = norm_act_class(nn.LayerNorm)(c)',
+        '',
+      ].join('\n'),
+    };
+    const disk: ProjectFiles = { read: (p) => files[p] };
+    const graph = new ProjectGraph(disk, 1000);
+    const got = new Map<string, ResolvedLayer[]>();
+    await solveSeeds(Object.keys(files), (batch) => {
+      const out = new Map<string, Seed[]>();
+      for (const b of batch) {
+        const me = moduleNameOf(b.file, disk);
+        const exchange = new SeedExchange(graph, b.file, b.file, b.seeds);
+        got.set(b.file, recognize(files[b.file], { host: graph.hostFor(b.file), moduleName: me.name, isPackage: me.isPackage, path: b.file, exchange }));
+        out.set(b.file, exchange.outgoing);
+      }
+      return out;
+    });
+    const model = (got.get('/p/pkg/model.py') ?? []).map((l) => [line(l), classesOf(l), l.origin?.definedBy?.name ?? null]);
+    assert.deepEqual(model, [
+      [6, ['torch.nn.BatchNorm2d'], null],
+      [7, ['torch.nn.LayerNorm'], null],
+      [8, ['torch.nn.LayerNorm'], 'LayerNormRelu'],
+    ]);
+  });
+});
