@@ -13,7 +13,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { diagnosticsFor, groupsPerChannel, layerContext, roleValue } from './context';
+import { diagnosticsFor, groupsPerChannel, layerContext, roleValue, unpackedOver } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import { code, codeMarked, fixed, plural, shapeText } from './format';
@@ -190,7 +190,8 @@ function argumentsText(ctx: LayerContext): Md {
         p.name === spec.modeArg?.name
           ? md`default: ${Md.raw(e.value === spec.modeArg.trainWhen ? 'batch statistics' : "running statistics, whatever the model's mode")}`
           : md`default${note && note.length ? md`, ${note}` : Md.raw('')}`;
-      parts.push(md`${value} ${mode}`);
+      const over = unpackedOver(layer, p.name);
+      parts.push(over ? md`${value} ${mode}, unless ${code(over)} sets it` : md`${value} ${mode}`);
     }
   }
   const missing = spec.params.filter((p) => !layer.effective[p.name] && !p.tensor).map((p) => code(p.name));

@@ -139,6 +139,12 @@ export function roleName(ctx: LayerContext, role: keyof ParamRoles): string | un
   return ctx.layer.spec.roles[role];
 }
 
+/** The `**mapping` (as written) that may set a parameter the code leaves at its default, if any. */
+export function unpackedOver(layer: ResolvedLayer, name: string): string | undefined {
+  const u = layer.kwargsUnpacked;
+  return u && (!u.keys || u.keys.includes(name)) ? u.text : undefined;
+}
+
 export function num(v: PyValue | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }

@@ -12,7 +12,7 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, roleName, roleValue } from './context';
+import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, roleName, roleValue, unpackedOver } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -348,7 +348,7 @@ function argumentsText(layer: ResolvedLayer): Md {
     // written as an expression the code fixes to one value (`dtype=self.dtype`, a module constant): never "= default"
     const writtenExpr = e && !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
     if (!e) status = Md.raw('required, missing');
-    else if (e.isDefault) status = Md.raw('default');
+    else if (e.isDefault) status = unpackedOver(layer, p.name) ? md`default, unless ${code(unpackedOver(layer, p.name)!)} sets it` : Md.raw('default');
     else if (isExpr(writtenExpr)) status = md`written · ${code(pyRepr(e.value))} in this code`;
     else if (own) status = md`written · ${backticked(own.from)}: ${code(pyRepr(own.value))}`;
     // a hand-written module's defaults are its own, not the framework class's

@@ -125,10 +125,13 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
   const keywordRanges = new Map<string, Range>();
   let starArgs = false;
   let starKwargs = false;
+  let unpacked: string | undefined;
   for (const a of call.args) {
     if (a.star === '*') starArgs = true;
-    else if (a.star === '**') starKwargs = true;
-    else if (a.name !== undefined) {
+    else if (a.star === '**') {
+      starKwargs = true;
+      unpacked ??= `**${a.text.replace(/^\*\*\s*/, '')}`;
+    } else if (a.name !== undefined) {
       keywords[a.name] = a.value;
       keywordRanges.set(a.name, a.valueRange);
     } else if (!starArgs) {
@@ -157,6 +160,7 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     arguments: binding.arguments,
     effective,
     bindingErrors: binding.errors,
+    ...(unpacked ? { kwargsUnpacked: { text: unpacked } } : {}),
   };
 }
 

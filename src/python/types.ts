@@ -182,6 +182,13 @@ export interface ResolvedLayer {
    * backticks: "default of `eps` in `LlamaRMSNorm.__init__`, line 6".
    */
   codeDefaults?: Record<string, { value: PyValue; from: string }>;
+  /**
+   * A `**mapping` the call passes, directly or through a partial (`**kw`, as written), and the
+   * parameters it may set when its keys are known (a dict written with literal keys that the code
+   * never changes): the defaults shown for the other parameters hold. Without `keys`, any default
+   * may be replaced by it.
+   */
+  kwargsUnpacked?: { text: string; keys?: string[] };
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }

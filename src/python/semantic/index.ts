@@ -7,7 +7,7 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { literalOf, ModuleModel, type ImportHost, type Scope } from './model';
+import { literalOf, ModuleModel, type ImportHost, type Scope, type Site } from './model';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
 
@@ -138,6 +138,9 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
   const site = model.sites.get(layer.call.calleeRange.endOffset - bias);
   if (!site) return layer;
   let copy: ResolvedLayer | null = null;
+  // `**dd` with dd = {'device': device, 'dtype': dtype}: only those may be set by it
+  const keys = layer.kwargsUnpacked && !layer.kwargsUnpacked.keys ? unpackedKeys(site, model) : undefined;
+  if (keys) copy = { ...layer, kwargsUnpacked: { ...layer.kwargsUnpacked!, keys } };
   for (const [name, e] of Object.entries(layer.effective)) {
     if (e.isDefault || !e.range || typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) continue;
     const arg = site.args.find((a) => a.node && a.node.from + bias === e.range!.startOffset);
@@ -153,6 +156,29 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
     copy.effective[name] = { ...e, value: v.v };
   }
   return copy ?? layer;
+}
+
+/**
+ * The keys a call's one `**mapping` argument holds, when the code fixes them: a dict written with
+ * literal string keys (at the call, or bound to a name that nothing in its scope changes:
+ * no `.update(`, `[...] =`, `.setdefault(`, `|=` on it). Undefined otherwise.
+ */
+function unpackedKeys(site: Site, model: ModuleModel): string[] | undefined {
+  const star = site.args.filter((a) => a.star === '**');
+  if (star.length !== 1 || !star[0].node) return undefined;
+  const node = star[0].node;
+  const values = star[0].values;
+  if (!values.length || !values.every((v) => v.k === 'dict' && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
+  if (node.name === 'VariableName') {
+    const name = model.text.slice(node.from, node.to);
+    const scope = site.scope.kind === 'module' ? null : site.scope.node;
+    const body = scope ? model.text.slice(scope.from, scope.to) : model.text;
+    const changed = new RegExp(`\\b${name}\\s*(?:\\.\\s*(?:update|setdefault|pop|popitem|clear)\\s*\\(|\\[[^\\]\\n]*\\]\\s*=[^=]|\\|=)`);
+    if (changed.test(body)) return undefined;
+  } else if (node.name !== 'DictionaryExpression') return undefined;
+  const keys = new Set<string>();
+  for (const v of values) if (v.k === 'dict') for (const [k] of v.entries) keys.add(k as string);
+  return [...keys];
 }
 
 /**

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recognize, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
 import type { ResolvedLayer } from '../../../src/python/types';
+import { compactHover } from '../../../src/explain/compact';
 
 const DIR = join(__dirname, '../../fixtures/python/factories');
 const FIXTURE = readFileSync(join(DIR, 'factories.py'), 'utf8');
@@ -53,6 +54,34 @@ describe('factories: norms built from names and classes handed to small function
     const batch = ORACLE.sites.find((s) => s.definedBy === 'BatchNormRelu')!.line;
     assert.match(byLine(batch).origin?.how ?? '', /^subclass `BatchNormRelu` of `BatchNorm2d`, line \d+; returned by `norm_act_class\(…\)`, line \d+$/);
     assert.match(byLine(batch).origin!.how, new RegExp(`returned by \`norm_act_class\\(…\\)\`, line ${batch}$`));
+  });
+
+  it('a partial unwrapped and wrapped again keeps its keywords out of sight: the defaults are said to be unsure', () => {
+    // PyTorch built this one with momentum=0.01, which reaches the class through `**extra`
+    const l = layers.find((x) => FIXTURE.split('\n')[line(x) - 1].includes('momentum=0.01'))!;
+    assert.equal(l.effective.momentum.isDefault, true);
+    assert.deepEqual(l.kwargsUnpacked, { text: '**extra' });
+    const card = compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown;
+    assert.match(card, /`momentum=0\.1` default, PyTorch: weight of the new batch, unless `\*\*extra` sets it/);
+  });
+
+  it('a `**mapping` with keys the code fixes leaves the other defaults sure', () => {
+    const src = [
+      'import torch.nn as nn',
+      'def f(c, device=None, eps=1e-3):',
+      '    dd = {"device": device, "dtype": None}',
+      '    a = nn.BatchNorm2d(c, **dd)',
+      '    kw = {"device": device}',
+      '    kw["eps"] = eps',
+      '    b = nn.BatchNorm2d(c, **kw)',
+      '    return a, b',
+    ].join('\n');
+    const [a, b] = recognize(src);
+    assert.deepEqual(a.kwargsUnpacked, { text: '**dd', keys: ['device', 'dtype'] });
+    assert.doesNotMatch(compactHover(a, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /unless/);
+    // changed after it is written: any key
+    assert.deepEqual(b.kwargsUnpacked, { text: '**kw' });
+    assert.match(compactHover(b, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` default, added to var, unless `\*\*kw` sets it/);
   });
 
   it('a large registry looked up by a key nobody fixes gives no answer; a small one gives each of its classes', () => {
