@@ -625,6 +625,7 @@ function fileJson(r: FileResult) {
       ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
       ...(l.origin?.classes ? { classes: l.origin.classes } : {}),
       ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
+      ...(l.kwargsUnpacked ? { kwargsUnpacked: l.kwargsUnpacked } : {}),
       ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
     })),
     diagnostics: r.report.diagnostics.map((d) => ({
@@ -735,6 +736,12 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       }
       for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);
       for (const line of wrap('defaults  ', defaults, pad.length)) lines.push(pad + paint(ANSI.dim, line));
+      // a `**mapping` that may replace a default that matters (eps, momentum ...), said once
+      const u = l.kwargsUnpacked;
+      const roles = new Set<string>(Object.values(l.spec.roles).filter((v): v is string => typeof v === 'string'));
+      const unsure = u ? Object.keys(l.effective).filter((n) => l.effective[n].isDefault && (!u.keys || u.keys.includes(n))) : [];
+      if (u && unsure.some((n) => roles.has(n)))
+        lines.push(`${pad}unpacked  ${visibleText(u.text)} may set ${u.keys ? unsure.join(', ') : 'any of the defaults'}`);
       if (l.placement) lines.push(`${pad}placed    ${placementText({ kind: l.placement.kind, addLine: l.placement.addLine + 1 })}`);
       for (const x of owned.get(l) ?? []) {
         const at = where(x.range, x.cell);

@@ -310,3 +310,20 @@ describe('README shows normlens inspect as it is', () => {
     for (const d of shown.diagnostics) assert.ok(actual.diagnostics.some((a: unknown) => JSON.stringify(a) === JSON.stringify(d)));
   });
 });
+
+describe('inspect on factories (test/fixtures/python/factories)', () => {
+  const FIX = path.join('test', 'fixtures', 'python', 'factories', 'factories.py');
+
+  it('names the factory and says which defaults a **mapping may replace, in text and JSON', async () => {
+    const r = await inspect([FIX]);
+    assert.match(
+      r.stdout,
+      /101:\d+ {2}torch\.nn\.BatchNorm2d {2}pytorch batch_norm\n {9}found {5}`norm_class\(functools\.partial\(nn\.BatchNorm2d,momentum=0\.01\)\)`: `functools\.partial\(cls, \*\*extra\)`, line 62; returned by `norm_class\(…\)`, line 101\n/,
+    );
+    assert.match(r.stdout, /\n {9}unpacked {2}\*\*extra may set any of the defaults\n/);
+    const j = JSON.parse((await inspect(['--json', FIX])).stdout);
+    const at101 = j.files[0].layers.find((l: { line: number }) => l.line === 101);
+    assert.deepEqual(at101.kwargsUnpacked, { text: '**extra' });
+    assert.equal(at101.effective.momentum, 0.1);
+  });
+});
