@@ -212,12 +212,17 @@ function forwardOf(model: ModuleModel, cls: ClassDef): FuncDef | undefined {
 const FUNCTION_KINDS = new Set<LayerKind>(['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm']);
 
 /** What a user class computes, when it is a normalization; null when it is anything else. */
-export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null {
+export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): CustomNorm | null {
+  if (depth > 8) return null;
   const fwd = forwardOf(model, cls);
   if (!fwd) return null;
   const ops: Ops = { methods: new Set(), qualified: new Set(), square: false, root: false, subtractMean: false, submodule: false, meanAxes: [] };
   opsOf(model, cls, fwd, ops, new Set());
-  if (ops.submodule) return null;
+  // calling submodules makes a container, unless it extends a hand-written norm and still computes
+  // that norm (timm's RmsNormAct2d(RmsNorm2d): the norm, then a dropout and an activation, as
+  // BatchNormAct2d does for BatchNorm2d)
+  const normBase = ops.submodule ? userNormBase(model, cls, depth) : null;
+  if (ops.submodule && !normBase) return null;
   const bases = model.frameworkBases(cls).map((b) => b.q);
   let family: FrameworkId | undefined;
   for (const q of [...bases, ...ops.qualified]) if ((family = frameworkOfName(q))) break;
@@ -252,7 +257,7 @@ export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null
     kind = 'rms_norm';
     computes = 'rsqrt of mean square';
   }
-  if (!kind) return null;
+  if (!kind || (normBase && normBase.kind !== kind)) return null;
   const axis = ops.meanAxes.find((a) => a !== '-1' && a !== '(-1)' && a !== '[-1]');
   if (computes === 'mean and variance' || computes === 'rsqrt of mean square') computes += axis ? ` over dim ${axis}` : ' over the last dim';
   let id = MODULE_OF[family]?.[kind];
@@ -270,6 +275,17 @@ export function customNorm(model: ModuleModel, cls: ClassDef): CustomNorm | null
     computes += `, scaled by 1 + ${attr}${zeroInit ? `, ${attr} starting at 0` : ''}`;
   }
   return { kind, spec, computes, ...paramsOf(model, cls), axis, ...(scaleOffset ? { scaleOffset } : {}) };
+}
+
+/** The hand-written norm a class extends (a user base class recognized by customNorm), if any. */
+function userNormBase(model: ModuleModel, cls: ClassDef, depth = 0): CustomNorm | null {
+  if (depth > 8) return null;
+  for (const b of cls.bases) {
+    if (b.k !== 'class') continue;
+    const found = customNorm(b.cls.owner, b.cls, depth + 1) ?? userNormBase(b.cls.owner, b.cls, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }
 
 function initTextOf(model: ModuleModel, cls: ClassDef): string {

@@ -193,6 +193,43 @@ describe('semantic model: layers the code never names', () => {
     assert.ok(lines.includes(27), 'the BatchNorm inside ConvNorm is found where it is built');
   });
 
+  it('a hand-written norm extended with an activation is still that norm; one that only wraps submodules is not; cyclic bases end', () => {
+    const src = [
+      'class RMS(nn.Module):',
+      '    def __init__(self, dim, eps=1e-6):',
+      '        super().__init__()',
+      '        self.eps = eps',
+      '        self.weight = nn.Parameter(torch.ones(dim))',
+      '    def forward(self, x):',
+      '        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)',
+      'class RMSAct(RMS):',
+      '    def __init__(self, dim, eps=1e-6):',
+      '        super().__init__(dim, eps=eps)',
+      '        self.act = nn.SiLU()',
+      '    def forward(self, x):',
+      '        x = self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)',
+      '        return self.act(x)',
+      'class Wrapped(RMS):',
+      '    def forward(self, x):',
+      '        return self.proj(x)',
+      'class P(Q):',
+      '    def forward(self, x):',
+      '        return self.act(x)',
+      'class Q(P):',
+      '    def forward(self, x):',
+      '        return self.drop(x)',
+      'a = RMSAct(64)',
+      'b = Wrapped(64)',
+      'c = P()',
+    ].join('\n');
+    const a = at(src, 24);
+    assert.equal(a.qualifiedName, 'torch.nn.RMSNorm');
+    assert.equal(a.origin?.definedBy?.name, 'RMSAct');
+    assert.deepEqual(
+      found(src).map(([l]) => l),
+      [24],
+    );
+  });
   it("a custom norm's reduction axis is read from `dim=`/`axis=` wherever written, not from the keyword's name", () => {
     const rms = (mean: string) =>
       [
