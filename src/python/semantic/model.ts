@@ -153,6 +153,26 @@ const FACTORY = /\bisinstance\s*\(|\bgetattr\s*\(|\.get\s*\(|\b_?[A-Z][A-Z0-9_]*
 /** Nesting of call-site evaluations on the stack, across models (see ModuleModel.evaluateCall). */
 let inlineDepth = 0;
 
+/**
+ * The values a dict holds at a literal key: the last entry written with that key, unless an entry
+ * of any key (`**other`) comes after it (then also unknown). Null when no entry has the key and
+ * none may.
+ */
+function dictLookup(entries: readonly [PyValue | undefined, VSet][], key: PyValue): VSet | null {
+  const want = JSON.stringify(key);
+  let found: VSet | null = null;
+  let open = false;
+  for (const [k, vs] of entries) {
+    if (k === undefined) open = true;
+    else if (JSON.stringify(k) === want) {
+      found = vs;
+      open = false;
+    }
+  }
+  if (found) return open ? union(found, [UNKNOWN]) : found;
+  return open ? [UNKNOWN] : null;
+}
+
 /** `str.<method>(args)` on a literal, as Python computes it; undefined when not evaluated here. */
 function strMethod(s: string, method: string, args: readonly (PyValue | undefined)[]): PyValue | undefined {
   const [a, b] = args;
@@ -1351,14 +1371,24 @@ export class ModuleModel {
 
   private evalDict(n: SyntaxNode, env: Env, depth: number): Value {
     const entries: [PyValue | undefined, VSet][] = [];
-    // key, value, key, value ... (`**other` spreads are skipped)
+    // key, value, key, value ... in order; `**other` brings other's entries when it is a known
+    // dict, else an entry of any key (later entries win, as in Python)
     const all = children(n);
     let key: SyntaxNode | null = null;
+    let spread = false;
     for (const c of all) {
       if (c.name === '{' || c.name === '}' || c.name === ',' || c.name === 'Comment') continue;
       if (c.name === ':') continue;
       if (c.name === '**') {
         key = null;
+        spread = true;
+        continue;
+      }
+      if (spread) {
+        spread = false;
+        const vs = this.deref(this.evalExpr(c, env, depth + 1));
+        if (vs.length === 1 && vs[0].k === 'dict') entries.push(...vs[0].entries);
+        else entries.push([undefined, [UNKNOWN]]);
         continue;
       }
       if (key === null) key = c;
@@ -1403,9 +1433,10 @@ export class ModuleModel {
     for (const b of this.deref(base)) {
       const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
-        const hit = idx !== undefined ? b.entries.filter(([k]) => k !== undefined && JSON.stringify(k) === JSON.stringify(idx)) : [];
-        if (!hit.length && b.entries.length > MAX_OPEN_LOOKUP) out = union(out, [UNKNOWN]);
-        else for (const [, vs] of hit.length ? hit : b.entries) out = union(out, withHop(vs, hop));
+        const hit = idx !== undefined ? dictLookup(b.entries, idx) : null;
+        if (hit) out = union(out, withHop(hit, hop));
+        else if (b.entries.length > MAX_OPEN_LOOKUP) out = union(out, [UNKNOWN]);
+        else for (const [, vs] of b.entries) out = union(out, withHop(vs, hop));
       } else if (b.k === 'seq') {
         if (typeof idx === 'number' && Number.isInteger(idx) && b.items[idx < 0 ? b.items.length + idx : idx])
           out = union(out, withHop(b.items[idx < 0 ? b.items.length + idx : idx], hop));
@@ -1552,8 +1583,6 @@ export class ModuleModel {
       let out: VSet = EMPTY;
       for (const d of vs) {
         if (d.k !== 'dict') continue;
-        // a key not written as a literal may be any key
-        const open = d.entries.some(([k]) => k === undefined);
         for (const k of keys.length ? keys : [UNKNOWN]) {
           const key = k.k === 'const' ? k.v : undefined;
           const hop = { via: 'alias' as const, name: `${written}[${key === undefined ? '…' : JSON.stringify(key)}]`, at: d.at };
@@ -1561,9 +1590,15 @@ export class ModuleModel {
             out = union(union(out, [UNKNOWN]), fallback);
             continue;
           }
-          const hit = key === undefined ? d.entries : d.entries.filter(([x]) => x !== undefined && JSON.stringify(x) === JSON.stringify(key));
-          for (const [, e] of hit) out = union(out, withHop(e, hop));
-          if (!hit.length || open || key === undefined) out = union(out, fallback);
+          if (key === undefined) {
+            for (const [, e] of d.entries) out = union(out, withHop(e, hop));
+            out = union(out, fallback);
+            continue;
+          }
+          const hit = dictLookup(d.entries, key);
+          if (hit) out = union(out, withHop(hit, hop));
+          // absent, or maybe absent (an entry of any key may have it): the default too
+          if (!hit || hit.includes(UNKNOWN)) out = union(out, fallback);
         }
       }
       return out.length ? out : null;

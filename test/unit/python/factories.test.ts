@@ -103,6 +103,31 @@ describe('factories: norms built from names and classes handed to small function
     ]);
   });
 
+  it('dicts built with `**other`: its entries when known, later entries win, an unknown spread may hold any key', () => {
+    const src = [
+      'import torch.nn as nn',
+      'BASE = {"bn": nn.BatchNorm2d, "ln": nn.LayerNorm}',
+      'MORE = {**BASE, "ln": nn.GroupNorm}',
+      'def make(extra):',
+      '    OPEN = {"bn": nn.BatchNorm2d, **extra}',
+      '    a = OPEN["bn"](8)',
+      '    b = OPEN.get("in", nn.InstanceNorm2d)(8)',
+      '    return a, b',
+      'x = MORE["bn"](8)',
+      'y = MORE["ln"](2, 8)',
+      'z = MORE.get("gn", nn.InstanceNorm1d)(8)',
+    ].join('\n');
+    const found = recognize(src).map((l) => [line(l), classesOf(l)]);
+    assert.deepEqual(found, [
+      // `extra` may also hold "bn" or "in": the classes the code shows, and an unknown one (which names no class)
+      [6, ['torch.nn.BatchNorm2d']],
+      [7, ['torch.nn.InstanceNorm2d']],
+      [9, ['torch.nn.BatchNorm2d']],
+      [10, ['torch.nn.GroupNorm']],
+      [11, ['torch.nn.InstanceNorm1d']],
+    ]);
+  });
+
   it('a factory in another file of the project is evaluated with the caller’s own arguments', async () => {
     const files: Record<string, string> = {
       '/p/pkg/__init__.py': '',
