@@ -192,7 +192,7 @@ function parameterDefault(node: SyntaxNode, scope: Scope, model: ModuleModel): {
   const p = scope.params.find((x) => x.name === name && x.star === '');
   const value = p?.defaultNode ? literalOf(p.defaultNode, model.text) : undefined;
   if (!p || value === undefined || value === null) return undefined;
-  const line = model.text.slice(0, p.node.from).split('\n').length;
+  const line = model.lineOf(p.node.from) + 1;
   const fn = scope.cls ? `${scope.cls.name}.${scope.name}` : scope.name;
   return { value, from: `default of \`${name}\` in \`${fn}\`, line ${line}` };
 }

@@ -42,13 +42,6 @@ interface Candidate {
 
 const MAX_UNFOLD = 16;
 
-/** 0-based line of an offset in a text (for classes of other files). */
-function lineOf(text: string, offset: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
 function fromBound(args: readonly BoundArg[], owner?: ModuleModel): SynthArg[] {
   return args.map((a) => ({ name: a.name, star: a.star, node: a.node, owner }));
 }
@@ -249,7 +242,7 @@ export class LayerResolver {
   /** "line 6" in this file, "norms.py:6" in another. */
   private where(owner: ModuleModel, offset: number): string {
     const other = this.foreign(owner);
-    return other ? `${(other.path ?? other.moduleName ?? '').split('/').pop()}:${lineOf(other.text, offset) + 1}` : `line ${this.line(offset) + 1}`;
+    return other ? `${(other.path ?? other.moduleName ?? '').split('/').pop()}:${other.lineOf(offset) + 1}` : `line ${this.line(offset) + 1}`;
   }
 
   /** The arguments a subclass's `__init__` passes on to its framework base, for a call's arguments. */
@@ -373,7 +366,7 @@ export class LayerResolver {
     if (c.via === 'subclass' || c.via === 'custom-module') {
       const cls = c.cls!;
       const other = this.foreign(cls.owner);
-      const where = other ? `${other.path ?? other.moduleName}:${lineOf(other.text, cls.node.from) + 1}` : `line ${this.line(cls.node.from) + 1}`;
+      const where = other ? `${other.path ?? other.moduleName}:${other.lineOf(cls.node.from) + 1}` : `line ${this.line(cls.node.from) + 1}`;
       if (!other) line = this.line(cls.node.from);
       how =
         c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}` : `custom module \`${cls.name}\` (${c.custom!.computes}), ${where}`;
@@ -396,7 +389,7 @@ export class LayerResolver {
     const o: LayerOrigin = { via: c.via, how, line };
     if (c.cls) {
       const other = this.foreign(c.cls.owner);
-      const line = other ? lineOf(other.text, c.cls.node.from) : this.line(c.cls.node.from);
+      const line = other ? other.lineOf(c.cls.node.from) : this.line(c.cls.node.from);
       const path = other ? other.path : this.path;
       o.definedBy = { name: c.cls.name, line, ...(path ? { path } : {}) };
     }

@@ -389,6 +389,26 @@ export class ModuleModel {
    */
   sites = new Map<number, Site>();
 
+  private lineStarts: number[] | null = null;
+
+  /** 0-based line of an offset of this model's text (binary search over line starts, built once). */
+  lineOf(offset: number): number {
+    if (!this.lineStarts) {
+      const starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.lineStarts = starts;
+    }
+    const s = this.lineStarts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
   /** The call a CallExpression node made, as the model saw it. */
   siteOf(call: SyntaxNode): Site | undefined {
     const callee = call.firstChild;

@@ -51,13 +51,6 @@ export const MAX_SEED_ROUNDS = 4;
 export const MAX_SEEDS_PER_FILE = 512;
 const MAX_SEED_DEPTH = 8;
 
-/** 0-based line of an offset. */
-function lineOf(text: string, offset: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
 /**
  * The seeds of one file's analysis in a project: applied to its model before evaluation, and
  * collected from it afterwards. `file` is the path the graph knows the file by; `shown` how it
@@ -145,7 +138,7 @@ export class SeedExchange {
         return { ...(a.name !== undefined ? { name: a.name } : {}), star: a.star, values };
       });
       if (!useful) continue;
-      out.push({ target: { path, at: o.target.node.from }, bound: o.bound, args, from: `${this.shown}:${lineOf(model.text, o.at) + 1}` });
+      out.push({ target: { path, at: o.target.node.from }, bound: o.bound, args, from: `${this.shown}:${model.lineOf(o.at) + 1}` });
     }
     out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
     this.outgoing = out;
