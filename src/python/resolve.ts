@@ -125,12 +125,12 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
   const keywordRanges = new Map<string, Range>();
   let starArgs = false;
   let starKwargs = false;
-  let unpacked: string | undefined;
+  const unpacked: string[] = [];
   for (const a of call.args) {
     if (a.star === '*') starArgs = true;
     else if (a.star === '**') {
       starKwargs = true;
-      unpacked ??= `**${a.text.replace(/^\*\*\s*/, '')}`;
+      unpacked.push(`**${a.text.replace(/^\*\*\s*/, '')}`);
     } else if (a.name !== undefined) {
       keywords[a.name] = a.value;
       keywordRanges.set(a.name, a.valueRange);
@@ -160,7 +160,7 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     arguments: binding.arguments,
     effective,
     bindingErrors: binding.errors,
-    ...(unpacked ? { kwargsUnpacked: { text: unpacked } } : {}),
+    ...(unpacked.length ? { kwargsUnpacked: { text: unpacked.join(', ') } } : {}),
   };
 }
 

@@ -183,7 +183,7 @@ export interface ResolvedLayer {
    */
   codeDefaults?: Record<string, { value: PyValue; from: string }>;
   /**
-   * A `**mapping` the call passes, directly or through a partial (`**kw`, as written), and the
+   * The `**mapping`s the call passes, directly or through a partial (`**kw`, as written, comma-separated), and the
    * parameters it may set when its keys are known (a dict written with literal keys that the code
    * never changes): the defaults shown for the other parameters hold. Without `keys`, any default
    * may be replaced by it.

@@ -138,9 +138,22 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
   const site = model.sites.get(layer.call.calleeRange.endOffset - bias);
   if (!site) return layer;
   let copy: ResolvedLayer | null = null;
-  // `**dd` with dd = {'device': device, 'dtype': dtype}: only those may be set by it
-  const keys = layer.kwargsUnpacked && !layer.kwargsUnpacked.keys ? unpackedKeys(site, model) : undefined;
-  if (keys) copy = { ...layer, kwargsUnpacked: { ...layer.kwargsUnpacked!, keys } };
+  // `**dd` with dd = {'device': device, 'dtype': dtype}: only those may be set by it; and what a
+  // literal one sets (`**{'eps': 1e-3}`, CFG = dict(eps=1e-3)) is written through it
+  const unpacked = layer.kwargsUnpacked && !layer.kwargsUnpacked.keys ? unpackedDict(site, model, layer.kwargsUnpacked.text) : undefined;
+  if (unpacked) {
+    copy = {
+      ...layer,
+      kwargsUnpacked: { ...layer.kwargsUnpacked!, keys: unpacked.keys },
+      effective: { ...layer.effective },
+      arguments: { ...layer.arguments },
+    };
+    for (const [k, v] of Object.entries(unpacked.values ?? {}))
+      if (layer.spec.params.some((p) => p.name === k) && copy.effective[k]?.isDefault !== false) {
+        copy.effective[k] = { value: v, isDefault: false };
+        copy.arguments[k] = v;
+      }
+  }
   for (const [name, e] of Object.entries(layer.effective)) {
     if (e.isDefault || !e.range || typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) continue;
     const arg = site.args.find((a) => a.node && a.node.from + bias === e.range!.startOffset);
@@ -159,26 +172,28 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
 }
 
 /**
- * The keys a call's one `**mapping` argument holds, when the code fixes them: a dict written with
- * literal string keys (at the call, or bound to a name that nothing in its scope changes:
- * no `.update(`, `[...] =`, `.setdefault(`, `|=` on it). Undefined otherwise.
+ * What a call's one `**mapping` argument holds, when the code fixes its keys: a dict written with
+ * literal string keys that the module never changes in place (ModuleModel marks those it does),
+ * at the call or bound to a name. `values`: each key's one literal value, when every key has one.
+ * Undefined otherwise.
  */
-function unpackedKeys(site: Site, model: ModuleModel): string[] | undefined {
+function unpackedDict(site: Site, model: ModuleModel, written: string): { keys: string[]; values?: Record<string, PyValue> } | undefined {
   const star = site.args.filter((a) => a.star === '**');
   if (star.length !== 1 || !star[0].node) return undefined;
   const node = star[0].node;
-  const values = star[0].values;
-  if (!values.length || !values.every((v) => v.k === 'dict' && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
-  if (node.name === 'VariableName') {
-    const name = model.text.slice(node.from, node.to);
-    const scope = site.scope.kind === 'module' ? null : site.scope.node;
-    const body = scope ? model.text.slice(scope.from, scope.to) : model.text;
-    const changed = new RegExp(`\\b${name}\\s*(?:\\.\\s*(?:update|setdefault|pop|popitem|clear)\\s*\\(|\\[[^\\]\\n]*\\]\\s*=[^=]|\\|=)`);
-    if (changed.test(body)) return undefined;
-  } else if (node.name !== 'DictionaryExpression') return undefined;
+  // the layer's only mapping must be this one (not also a partial's, written elsewhere)
+  if (written !== `**${model.text.slice(node.from, node.to)}`) return undefined;
+  const dicts = star[0].values;
+  if (!dicts.length || !dicts.every((v) => v.k === 'dict' && !v.mutated && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
   const keys = new Set<string>();
-  for (const v of values) if (v.k === 'dict') for (const [k] of v.entries) keys.add(k as string);
-  return [...keys];
+  for (const v of dicts) if (v.k === 'dict') for (const [k] of v.entries) keys.add(k as string);
+  const only = dicts.length === 1 && dicts[0].k === 'dict' ? dicts[0] : undefined;
+  let values: Record<string, PyValue> | undefined;
+  if (only?.k === 'dict' && only.entries.every(([, vs]) => vs.length === 1 && vs[0].k === 'const')) {
+    values = {};
+    for (const [k, vs] of only.entries) values[k as string] = (vs[0] as { v: PyValue }).v;
+  }
+  return { keys: [...keys], ...(values ? { values } : {}) };
 }
 
 /**

@@ -363,13 +363,16 @@ export class LayerResolver {
           return h.name.includes('[') ? `registry \`${h.name}\`, line ${l}` : `alias \`${h.name}\`, line ${l}`;
       }
     };
-    if (c.via === 'subclass' || c.via === 'custom-module') {
-      const cls = c.cls!;
+    // the user class built, and where it is written
+    const classText = (cls: ClassDef) => {
       const other = this.foreign(cls.owner);
       const where = other ? `${other.path ?? other.moduleName}:${other.lineOf(cls.node.from) + 1}` : `line ${this.line(cls.node.from) + 1}`;
-      if (!other) line = this.line(cls.node.from);
-      how =
-        c.via === 'subclass' ? `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}` : `custom module \`${cls.name}\` (${c.custom!.computes}), ${where}`;
+      return c.custom ? `custom module \`${cls.name}\` (${c.custom.computes}), ${where}` : `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}`;
+    };
+    if (c.via === 'subclass' || c.via === 'custom-module') {
+      const cls = c.cls!;
+      if (!this.foreign(cls.owner)) line = this.line(cls.node.from);
+      how = classText(cls);
     } else if (c.partialAt !== undefined) {
       line = this.line(c.partialAt);
       const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');
@@ -386,6 +389,8 @@ export class LayerResolver {
       ? c.hops.filter(factory)
       : c.hops.slice(c.partialAt !== undefined ? 0 : 1).filter((h) => h.via === 'attribute' || h.via === 'import' || factory(h));
     if (more.length) how += '; ' + more.slice(0, 2).map(hopText).join('; ');
+    // a user class reached through a partial written elsewhere (a factory's): say which class it is
+    if (c.cls && !byClass) how = how ? `${classText(c.cls)}; ${how}` : classText(c.cls);
     const o: LayerOrigin = { via: c.via, how, line };
     if (c.cls) {
       const other = this.foreign(c.cls.owner);

@@ -857,7 +857,30 @@ export class ModuleModel {
     scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs, this.summarySlot(scope, name)));
   }
 
+  private changedNames = new Map<string, boolean>();
+
+  /**
+   * Whether the module changes a dict bound to `name` in place anywhere (`name[k] = v`, `del
+   * name[k]`, `name.update(...)`, `.setdefault`, `.pop`, `.clear`, `name |= ...`): read from its text,
+   * whatever scope does it (more is safe: such a dict only says less).
+   */
+  private changedInPlace(name: string): boolean {
+    let r = this.changedNames.get(name);
+    if (r === undefined) {
+      const n = name.replace(/[^\p{L}\p{N}_]/gu, '');
+      const re = new RegExp(
+        `(?:^|[^\\p{L}\\p{N}_.])${n}\\s*(?:\\[[^\\]\\n]*\\]\\s*(?:[-+*/%&|^@]|//|\\*\\*|<<|>>)?=[^=]|\\.\\s*(?:update|setdefault|pop|popitem|clear)\\s*\\(|\\|=)|\\bdel\\s+${n}\\s*\\[`,
+        'u',
+      );
+      r = re.test(this.text);
+      this.changedNames.set(name, r);
+    }
+    return r;
+  }
+
   private assign(env: Env, name: string, vs: VSet, at: number): void {
+    // a registry or keyword dict the code changes later says nothing certain about its keys
+    if (vs.some((v) => v.k === 'dict' && !v.mutated) && this.changedInPlace(name)) vs = vs.map((v) => (v.k === 'dict' ? { ...v, mutated: true } : v));
     const scope = env.scope;
     const nonlocals = scope.nonlocals;
     let hopped: VSet;
@@ -1453,7 +1476,7 @@ export class ModuleModel {
     for (const b of this.deref(base)) {
       const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
-        const hit = idx !== undefined ? dictLookup(b.entries, idx) : null;
+        const hit = b.mutated ? [UNKNOWN] : idx !== undefined ? dictLookup(b.entries, idx) : null;
         if (hit) out = union(out, withHop(hit, hop));
         else if (b.entries.length > MAX_OPEN_LOOKUP) out = union(out, [UNKNOWN]);
         else for (const [, vs] of b.entries) out = union(out, withHop(vs, hop));
@@ -1603,6 +1626,10 @@ export class ModuleModel {
       let out: VSet = EMPTY;
       for (const d of vs) {
         if (d.k !== 'dict') continue;
+        if (d.mutated) {
+          out = union(out, [UNKNOWN]);
+          continue;
+        }
         for (const k of keys.length ? keys : [UNKNOWN]) {
           const key = k.k === 'const' ? k.v : undefined;
           const hop = { via: 'alias' as const, name: `${written}[${key === undefined ? '…' : JSON.stringify(key)}]`, at: d.at };

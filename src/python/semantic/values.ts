@@ -41,7 +41,8 @@ export type Value =
   | { k: 'inst'; cls: ClassDef; hops: Hop[] }
   /** `super()` inside a method of `cls`. */
   | { k: 'super'; cls: ClassDef; hops: Hop[] }
-  | { k: 'dict'; entries: [PyValue | undefined, VSet][]; at: number; hops: Hop[] }
+  /** `mutated`: bound to a name the module changes in place (`NAME[k] = v`, `NAME.update(...)` ...): its entries are not all there is. */
+  | { k: 'dict'; entries: [PyValue | undefined, VSet][]; at: number; hops: Hop[]; mutated?: boolean }
   | { k: 'seq'; items: VSet[]; at: number; hops: Hop[] }
   /** A parameter of the function being summarized, inside a subclass's `super().__init__` call. */
   | { k: 'param'; name: string; hops: Hop[] }

@@ -84,6 +84,41 @@ describe('factories: norms built from names and classes handed to small function
     assert.match(compactHover(b, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` default, added to var, unless `\*\*kw` sets it/);
   });
 
+  it('a registry or keyword dict the module changes in place says nothing certain (PyTorch built other classes and values)', () => {
+    // as PyTorch runs it: _M["bn"] builds SyncBatchNorm, _N["bn"] BatchNorm1d; CFG2 gives eps=1e-4
+    const src = [
+      'import torch.nn as nn',
+      '_M = dict(bn=nn.BatchNorm2d, ln=nn.LayerNorm)',
+      '_M["bn"] = nn.SyncBatchNorm',
+      '_N = {"bn": nn.BatchNorm2d}',
+      '_N.update({"bn": nn.BatchNorm1d})',
+      'CFG = dict(eps=1e-3, momentum=0.01)',
+      'CFG2 = {"momentum": 0.01}',
+      'CFG2["eps"] = 1e-4',
+      'def f(c):',
+      '    a = _M["bn"](c)',
+      '    b = _N.get("bn", nn.LayerNorm)(c)',
+      '    x = nn.BatchNorm2d(c, **CFG)',
+      '    y = nn.BatchNorm2d(c, **CFG2)',
+      '    return a, b, x, y',
+    ].join('\n');
+    const layers = recognize(src);
+    assert.deepEqual(layers.map(line), [12, 13]);
+    const [x, y] = layers;
+    // a literal dict nothing changes: what it sets is written through it
+    assert.deepEqual(
+      [x.effective.eps, x.effective.momentum],
+      [
+        { value: 1e-3, isDefault: false },
+        { value: 0.01, isDefault: false },
+      ],
+    );
+    assert.deepEqual(x.kwargsUnpacked, { text: '**CFG', keys: ['eps', 'momentum'] });
+    // changed after it is written: its keys are unknown, every default is unsure
+    assert.deepEqual(y.kwargsUnpacked, { text: '**CFG2' });
+    assert.match(compactHover(y, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` default, added to var, unless `\*\*CFG2` sets it/);
+  });
+
   it('a large registry looked up by a key nobody fixes gives no answer; a small one gives each of its classes', () => {
     const src = [
       'import torch.nn as nn',
