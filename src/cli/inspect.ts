@@ -742,6 +742,9 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       const unsure = u ? Object.keys(l.effective).filter((n) => l.effective[n].isDefault && (!u.keys || u.keys.includes(n))) : [];
       if (u && unsure.some((n) => roles.has(n)))
         lines.push(`${pad}unpacked  ${visibleText(u.text)} may set ${u.keys ? unsure.join(', ') : 'any of the defaults'}`);
+      // values a user class passes on from its own defaults, which a mapping of the call may replace
+      const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy);
+      if (through.length) lines.push(`${pad}unpacked  ${visibleText(l.effective[through[0]].maySetBy!)} may set ${through.join(', ')}`);
       if (l.placement) lines.push(`${pad}placed    ${placementText({ kind: l.placement.kind, addLine: l.placement.addLine + 1 })}`);
       for (const x of owned.get(l) ?? []) {
         const at = where(x.range, x.cell);

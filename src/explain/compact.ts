@@ -184,7 +184,8 @@ function argumentsText(ctx: LayerContext): Md {
     const value = isExpr(written) ? md`${code(`${p.name}=${written.expr}`)} (${code(pyRepr(e.value))} here)` : code(`${p.name}=${pyRepr(e.value)}`);
     const note = noteFor(p.name);
     if (!e.isDefault) {
-      parts.push(note && note.length ? md`${value} ${note}` : value);
+      const shown = note && note.length ? md`${value} ${note}` : value;
+      parts.push(e.maySetBy ? md`${shown}, unless ${code(e.maySetBy)} sets it` : shown);
     } else if (p.name === spec.roles.eps || (p.name === spec.roles.momentum && note !== null) || p.name === spec.modeArg?.name) {
       const mode =
         p.name === spec.modeArg?.name

@@ -141,8 +141,10 @@ export function roleName(ctx: LayerContext, role: keyof ParamRoles): string | un
 
 /** The `**mapping` (as written) that may set a parameter the code leaves at its default, if any. */
 export function unpackedOver(layer: ResolvedLayer, name: string): string | undefined {
+  const e = layer.effective[name];
+  if (e?.maySetBy) return e.maySetBy;
   const u = layer.kwargsUnpacked;
-  return u && (!u.keys || u.keys.includes(name)) ? u.text : undefined;
+  return u && e?.isDefault && (!u.keys || u.keys.includes(name)) ? u.text : undefined;
 }
 
 export function num(v: PyValue | undefined): number | null {

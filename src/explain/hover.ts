@@ -355,6 +355,7 @@ function argumentsText(layer: ResolvedLayer): Md {
     else if (p.default === undefined || layer.origin?.via === 'custom-module') status = Md.raw('written');
     else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = Md.raw('written (= default)');
     else status = md`written · default ${code(pyRepr(p.default))}`;
+    if (e && !e.isDefault && e.maySetBy) status = md`${status}, unless ${code(e.maySetBy)} sets it`;
     // Defaults that are not about normalization (initializers, device, dtype...) go on one line.
     if (e && e.isDefault && !roles.has(p.name)) {
       quiet.push(code(`${p.name}=${value}`));

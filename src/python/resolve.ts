@@ -123,6 +123,7 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
   const positionalRanges: Range[] = [];
   const keywords: Record<string, PyValue> = {};
   const keywordRanges = new Map<string, Range>();
+  const unsure = new Map<string, string>();
   let starArgs = false;
   let starKwargs = false;
   const unpacked: string[] = [];
@@ -134,8 +135,10 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     } else if (a.name !== undefined) {
       keywords[a.name] = a.value;
       keywordRanges.set(a.name, a.valueRange);
+      if (a.maySetBy) unsure.set(a.name, a.maySetBy);
     } else if (!starArgs) {
       // after *args the positions of later positionals are unknown
+      if (a.maySetBy) unsure.set(`#${positional.length}`, a.maySetBy);
       positional.push(a.value);
       positionalRanges.push(a.valueRange);
     }
@@ -146,6 +149,8 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
   for (const name in binding.effective) {
     const b = binding.effective[name];
     const e: EffectiveArgument = { value: b.value, isDefault: b.isDefault };
+    const by = b.isDefault ? undefined : (unsure.get(name) ?? unsure.get(`#${positionalNames.indexOf(name)}`));
+    if (by) e.maySetBy = by;
     if (!b.isDefault) {
       const k = positionalNames.indexOf(name);
       const r = keywordRanges.get(name) ?? (k >= 0 && k < positionalRanges.length ? positionalRanges[k] : undefined);

@@ -32,6 +32,8 @@ export interface CallArgument {
   range: Range;
   /** Range of the value expression only. */
   valueRange: Range;
+  /** Set by the semantic model: a `**mapping` of the call (as written) that may set this value instead (see EffectiveArgument). */
+  maySetBy?: string;
 }
 
 export interface ScannedCall {
@@ -109,6 +111,12 @@ export interface EffectiveArgument {
   isDefault: boolean;
   /** Range of what the user wrote, when written. */
   range?: Range;
+  /**
+   * A `**mapping` (as written) that may replace this value: a user class passes its own
+   * parameter's default on to the framework class, and the call gives that class a mapping that
+   * may hold the parameter.
+   */
+  maySetBy?: string;
 }
 
 /** How a layer was found: the last way its class reached the call. */

@@ -25,6 +25,8 @@ export interface SynthArg {
   owner?: ModuleModel;
   /** The literal default of the user `__init__` parameter this argument was passed for (ResolvedLayer.codeDefaults). */
   codeDefault?: { value: PyValue; from: string };
+  /** A `**mapping` of the call (as written) that may set it instead (a user `__init__` parameter it did not pass by name). */
+  maySetBy?: string;
 }
 
 interface Candidate {
@@ -255,6 +257,10 @@ export class LayerResolver {
     const { byName, extraPos, extraKw } = this.bindParams(init, args);
     const star = init.params.find((p) => p.star === '*')?.name;
     const star2 = init.params.find((p) => p.star === '**')?.name;
+    // a **mapping the call passes may set any parameter it did not pass by name (Python binds its
+    // keys to named parameters first): what such a parameter gives the base is unsure
+    const mapping = args.filter((a) => a.star === '**');
+    const maySetBy = mapping.length ? mapping.map((a) => `**${a.node ? this.text(a.node, a.owner ?? this.model) : '…'}`).join(', ') : undefined;
     const out: SynthArg[] = [];
     for (const s of sup.args) {
       const ref = s.node && s.node.name === 'VariableName' ? this.text(s.node, init.owner) : undefined;
@@ -262,7 +268,7 @@ export class LayerResolver {
       else if (s.star === '**' && ref === star2) out.push(...extraKw);
       else if (!s.star && ref && init.params.some((p) => p.name === ref && p.star === '')) {
         const v = this.paramValue(init, byName, ref);
-        if (v) out.push({ ...v, name: s.name });
+        if (v) out.push({ ...v, name: s.name, ...(maySetBy && !byName.has(ref) ? { maySetBy } : v.maySetBy ? { maySetBy: v.maySetBy } : {}) });
       } else out.push(s);
     }
     // the __init__ found may belong to a user base in between: go on from its own base
@@ -421,11 +427,15 @@ export class LayerResolver {
       const arg: CallArgument = { value: lit === undefined ? { expr: t } : lit, text: t, range: fallback, valueRange: fallback };
       if (a.name) arg.name = a.name;
       if (a.star) arg.star = a.star;
+      if (a.maySetBy) arg.maySetBy = a.maySetBy;
       return arg;
     }
     if (a.node) {
       const mine = own.get(a.node.from);
-      if (mine) return a.name === mine.name && a.star === (mine.star ?? '') ? mine : { ...mine, name: a.name, star: a.star || undefined };
+      if (mine)
+        return a.name === mine.name && a.star === (mine.star ?? '') && !a.maySetBy
+          ? mine
+          : { ...mine, name: a.name, star: a.star || undefined, ...(a.maySetBy ? { maySetBy: a.maySetBy } : {}) };
     }
     const range = (s: number, e: number): Range => ({ start: this.pos(s), end: this.pos(e), startOffset: s, endOffset: e });
     const text = a.node ? this.model.text.slice(a.node.from, a.node.to) : a.literal !== undefined ? JSON.stringify(a.literal) : '';
@@ -434,6 +444,7 @@ export class LayerResolver {
     const arg: CallArgument = { value: lit === undefined ? { expr: text } : lit, text, range: r, valueRange: r };
     if (a.name) arg.name = a.name;
     if (a.star) arg.star = a.star;
+    if (a.maySetBy) arg.maySetBy = a.maySetBy;
     return arg;
   }
 

@@ -119,6 +119,28 @@ describe('factories: norms built from names and classes handed to small function
     assert.match(compactHover(y, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` default, added to var, unless `\*\*CFG2` sets it/);
   });
 
+  it("a user class's own defaults passed on to its base are unsure when the call gives it a **mapping", () => {
+    // PyTorch: both layers get eps=1e-3, momentum=0.01 from norm_kwargs
+    const src = [
+      'import torch.nn as nn',
+      'class BNAct(nn.BatchNorm2d):',
+      '    def __init__(self, num_features, eps=1e-5, momentum=0.1):',
+      '        super().__init__(num_features, eps=eps, momentum=momentum)',
+      'class Block(nn.Module):',
+      '    def __init__(self, c, norm_kwargs=None):',
+      '        super().__init__()',
+      '        norm_kwargs = norm_kwargs or {}',
+      '        self.a = BNAct(c, **norm_kwargs)',
+      '        self.b = BNAct(c, eps=1e-3)',
+      'm = Block(4, norm_kwargs=dict(eps=1e-3, momentum=0.01))',
+    ].join('\n');
+    const [a, b] = recognize(src);
+    assert.deepEqual([a.effective.eps.maySetBy, a.effective.momentum.maySetBy], ['**norm_kwargs', '**norm_kwargs']);
+    assert.match(compactHover(a, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` added to var, unless `\*\*norm_kwargs` sets it/);
+    // without a mapping, the class's defaults are what the base gets
+    assert.deepEqual([b.effective.eps.value, b.effective.eps.maySetBy, b.effective.momentum.maySetBy], [1e-3, undefined, undefined]);
+  });
+
   it('a large registry looked up by a key nobody fixes gives no answer; a small one gives each of its classes', () => {
     const src = [
       'import torch.nn as nn',
