@@ -12,7 +12,7 @@
  */
 import type { PyValue } from '../../frameworks/types';
 import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
-import { EMPTY, isNone, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
+import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
 
 export interface ParamDef {
   name: string;
@@ -145,10 +145,48 @@ const TYPE_TESTS: Record<string, (v: Value) => boolean | undefined> = {
   'builtins.partial': (v) => (opaque(v) ? undefined : v.k === 'partial'),
   'types.FunctionType': (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'func' && !v.bound),
   'types.LambdaType': (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'func' && !v.bound),
+  // numbers: a literal 1.0 is read as 1, so a whole number may be an int or a float; bool is an int
+  int: (v) =>
+    opaque(v) || v.k === 'q'
+      ? undefined
+      : v.k !== 'const'
+        ? false
+        : typeof v.v === 'boolean'
+          ? true
+          : typeof v.v === 'number' && Number.isInteger(v.v)
+            ? undefined
+            : false,
+  float: (v) =>
+    opaque(v) || v.k === 'q'
+      ? undefined
+      : v.k !== 'const'
+        ? false
+        : typeof v.v === 'number' && !Number.isInteger(v.v)
+          ? true
+          : typeof v.v === 'number'
+            ? undefined
+            : false,
+  bool: (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'const' && typeof v.v === 'boolean'),
+  // a literal b'..' is read as a string
+  bytes: (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'const' && typeof v.v === 'string' ? undefined : false),
+  NoneType: (v) => (opaque(v) || v.k === 'q' ? undefined : isNone(v)),
+  dict: (v) => (opaque(v) || v.k === 'q' ? undefined : v.k === 'dict'),
+  // a literal tuple and a list read alike
+  tuple: (v) => (opaque(v) || v.k === 'q' || v.k === 'seq' || (v.k === 'const' && Array.isArray(v.v)) ? undefined : false),
+  list: (v) => (opaque(v) || v.k === 'q' || v.k === 'seq' || (v.k === 'const' && Array.isArray(v.v)) ? undefined : false),
 };
 
-/** What a factory's body does with its argument: tests its type, or looks it up in a registry (by name or in a dict). */
-const FACTORY = /\bisinstance\s*\(|\bgetattr\s*\(|\.get\s*\(|\b_?[A-Z][A-Z0-9_]*\s*\[/;
+/** A framework name that names a class (a capitalized name under a framework's modules: torch.nn.BatchNorm2d). */
+const FRAMEWORK_CLASS = /^(torch|keras|tensorflow|tf_keras|flax|haiku|mlx|paddle)\..*\.[A-Z]\w*$/;
+/** A framework class name is tested as the class it names. */
+const asTested = (v: Value): Value => (v.k === 'q' && FRAMEWORK_CLASS.test(v.q) ? ({ k: 'class', hops: [] } as unknown as Value) : v);
+
+/** `isinstance(v, C)` for a class of instances (a framework module class, a user class): a class, function or literal is none. */
+const instanceTest = (v: Value): boolean | undefined =>
+  v.k === 'class' || v.k === 'partial' || v.k === 'func' || v.k === 'const' || v.k === 'dict' || v.k === 'seq' ? false : undefined;
+
+/** What a factory's body does with its argument: tests its type or its value, or looks it up in a registry (by name or in a dict). */
+const FACTORY = /\bisinstance\s*\(|\bgetattr\s*\(|\.get\s*\(|\b_?[A-Z][A-Z0-9_]*\s*\[|\bin\s+_?[A-Z][A-Z0-9_]*\b|[=!]=\s*['"]/;
 
 /** Nesting of call-site evaluations on the stack, across models (see ModuleModel.evaluateCall). */
 let inlineDepth = 0;
@@ -1170,6 +1208,49 @@ export class ModuleModel {
     }
     if (cond.name === 'VariableName') return { name: this.t(cond), test: (v) => !isNone(v), exact: false };
     if (cond.name === 'CallExpression') return this.isinstanceTest(cond, env);
+    if (cond.name === 'BinaryExpression') return this.compareTest(cond, env);
+    return null;
+  }
+
+  /**
+   * `x == 'bn'`, `x != 'bn'` (a literal on one side), `x in S`, `x not in S` (S a literal tuple,
+   * list or set, or a name bound to one): for each value of x, whether it holds, when that can be
+   * told (a literal compared with a literal; a class, function or partial is never equal to one).
+   */
+  private compareTest(cond: SyntaxNode, env: Env): Narrowing | null {
+    const k = children(cond);
+    const op = k
+      .slice(1, -1)
+      .map((x) => this.t(x))
+      .join(' ');
+    if (k.length < 3 || k[0].name !== 'VariableName') return null;
+    const name = this.t(k[0]);
+    const right = k[k.length - 1];
+    if (op === '==' || op === '!=') {
+      const lit = literalOf(right, this.text);
+      if (lit === undefined || typeof lit === 'object') return null;
+      const test = (v: Value) => (v.k === 'const' ? v.v === lit : v.k === 'class' || v.k === 'func' || v.k === 'partial' ? false : undefined);
+      return { name, test: op === '==' ? test : (v) => negate(test(v)), exact: true };
+    }
+    if (op === 'in' || op === 'not in') {
+      const members = this.deref(this.evalExpr(right, env, 1));
+      if (members.length !== 1) return null;
+      const m = members[0];
+      let items: VSet[];
+      if (m.k === 'seq') items = m.items.map((vs) => this.deref(vs));
+      else if (m.k === 'const' && Array.isArray(m.v)) items = (m.v as PyValue[]).map((x) => [{ k: 'const', v: x, hops: [] } as Value]);
+      else return null;
+      // every member known: a value found is in, one not found is not
+      const known = items.every((vs) => vs.length > 0 && vs.every((x) => !opaque(x) && x.k !== 'dict' && x.k !== 'seq'));
+      const test = (v: Value): boolean | undefined => {
+        if (opaque(v)) return undefined;
+        const key = keyOf(v);
+        if (items.some((vs) => vs.some((x) => keyOf(x) === key))) return known && items.every((vs) => vs.length === 1) ? true : undefined;
+        // (a framework class may also be named by another path: not found by name is not told)
+        return known && v.k !== 'q' ? false : undefined;
+      };
+      return { name, test: op === 'in' ? test : (v) => negate(test(v)), exact: true };
+    }
     return null;
   }
 
@@ -1181,23 +1262,39 @@ export class ModuleModel {
     if (!(fn.length === 1 && fn[0].k === 'q' && fn[0].q === 'builtins.isinstance')) return null;
     const args = argList(child(call, 'ArgList'), this.text);
     if (args.length !== 2 || args.some((a) => a.name !== undefined || a.star) || args[0].value?.name !== 'VariableName' || !args[1].value) return null;
-    const typeNode = args[1].value;
-    const elems = typeNode.name === 'TupleExpression' || typeNode.name === 'ParenthesizedExpression' ? operands(typeNode) : [typeNode];
+    // (a, (b, c)) is a or b or c; () is nothing
+    const elems: SyntaxNode[] = [];
+    const flat = (n: SyntaxNode, depth: number) => {
+      if ((n.name === 'TupleExpression' || n.name === 'ParenthesizedExpression') && depth < 8) for (const o of operands(n)) flat(o, depth + 1);
+      else elems.push(n);
+    };
+    flat(args[1].value, 0);
     const tests: ((v: Value) => boolean | undefined)[] = [];
     for (const e of elems) {
       const written = this.t(e);
       // a builtin type by its name, unless the code binds that name
-      const builtin = e.name === 'VariableName' && this.lookup(written, env).every((v) => v.k === 'unknown') ? written : undefined;
-      const q = builtin ? undefined : this.evalExpr(e, env, 1).find((v) => v.k === 'q')?.q;
-      const kind = builtin ?? q;
-      const test = kind ? TYPE_TESTS[kind] : undefined;
-      if (!test) tests.push(() => undefined);
-      else tests.push(test);
+      const builtin =
+        e.name === 'VariableName' && this.lookup(written, env).every((v) => v.k === 'unknown')
+          ? written
+          : /^type\s*\(\s*None\s*\)$/.test(written) && this.lookup('type', env).every((v) => v.k === 'unknown')
+            ? 'NoneType'
+            : undefined;
+      const values = builtin ? [] : this.deref(this.evalExpr(e, env, 1));
+      const q = values.length === 1 && values[0].k === 'q' ? values[0].q : undefined;
+      const test = builtin ? TYPE_TESTS[builtin] : q ? TYPE_TESTS[q] : undefined;
+      if (test) tests.push(test);
+      // a framework's module class or a user class: its instances only
+      else if (
+        values.length > 0 &&
+        values.every((v) => v.k === 'class' || (v.k === 'q' && /^(torch|keras|tensorflow|flax|haiku|mlx|paddle)\..*\.[A-Z]\w*$/.test(v.q)))
+      )
+        tests.push(instanceTest);
+      else tests.push(() => undefined);
     }
     const any = (v: Value): boolean | undefined => {
       let maybe = false;
       for (const t of tests) {
-        const r = t(v);
+        const r = t(asTested(v));
         if (r === true) return true;
         if (r === undefined) maybe = true;
       }
@@ -1347,6 +1444,9 @@ export class ModuleModel {
       }
       case 'DictionaryExpression':
         return [this.evalDict(n, env, depth)];
+      case 'SetExpression':
+        // membership is all a set is read for here: as a sequence of its items
+        return [{ k: 'seq', items: operands(n).map((c) => this.evalExpr(c, env, depth + 1)), at: n.from, hops: [] }];
       case 'MemberExpression':
         return this.evalMember(n, env, depth);
       case 'CallExpression':
@@ -1844,7 +1944,9 @@ export class ModuleModel {
         let out: VSet = rest;
         if (through.size) {
           const passed = this.bindMap(f, args, !!c.bound);
-          for (const p of through) out = union(out, passed.get(p) ?? f.params.find((x) => x.name === p)?.defaults ?? [UNKNOWN]);
+          // (what the call passes in comes back out through the function: say so)
+          for (const p of through)
+            out = union(out, withHop(passed.get(p) ?? f.params.find((x) => x.name === p)?.defaults ?? [UNKNOWN], { via: 'alias', name: `${f.name}(…)`, at }));
         }
         return out.length ? out : [UNKNOWN];
       }
