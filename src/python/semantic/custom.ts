@@ -209,6 +209,9 @@ function forwardOf(model: ModuleModel, cls: ClassDef): FuncDef | undefined {
   return model.findMethod(cls, 'forward') ?? model.findMethod(cls, '__call__') ?? model.findMethod(cls, 'call');
 }
 
+/** Framework layers with a weight of their own (a subclass of one is that layer, whatever its forward normalizes). */
+const WEIGHTED_LAYER = /\.(Conv\w*|ConvTranspose\w*|Linear|LazyLinear|LazyConv\w*|Bilinear|Dense|Embedding\w*|EinsumDense)$/;
+
 const FUNCTION_KINDS = new Set<LayerKind>(['batch_norm', 'layer_norm', 'group_norm', 'instance_norm', 'rms_norm']);
 
 /** What a user class computes, when it is a normalization; null when it is anything else. */
@@ -224,6 +227,9 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   const normBase = ops.submodule ? userNormBase(model, cls, depth) : null;
   if (ops.submodule && !normBase) return null;
   const bases = model.frameworkBases(cls).map((b) => b.q);
+  // a convolution or linear layer that standardizes its weight with a norm function (timm's
+  // StdConv2d calls F.batch_norm on self.weight) is that layer, not a norm
+  if (bases.some((q) => WEIGHTED_LAYER.test(q))) return null;
   let family: FrameworkId | undefined;
   for (const q of [...bases, ...ops.qualified]) if ((family = frameworkOfName(q))) break;
   if (!family) return null;

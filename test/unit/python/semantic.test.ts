@@ -193,6 +193,20 @@ describe('semantic model: layers the code never names', () => {
     assert.ok(lines.includes(27), 'the BatchNorm inside ConvNorm is found where it is built');
   });
 
+  it('a convolution that standardizes its weight with F.batch_norm is a convolution, not a norm', () => {
+    const src = [
+      'class StdConv(nn.Conv2d):',
+      '    def __init__(self, cin, cout, k, eps=1e-6):',
+      '        super().__init__(cin, cout, k)',
+      '        self.eps = eps',
+      '    def forward(self, x):',
+      '        w = F.batch_norm(self.weight.reshape(1, self.out_channels, -1), None, None, training=True, momentum=0.0, eps=self.eps)',
+      '        return F.conv2d(x, w.reshape_as(self.weight), self.bias)',
+      'c = StdConv(3, 8, 3)',
+    ].join('\n');
+    assert.deepEqual(found(src), []);
+  });
+
   it('a hand-written norm extended with an activation is still that norm; one that only wraps submodules is not; cyclic bases end', () => {
     const src = [
       'class RMS(nn.Module):',
