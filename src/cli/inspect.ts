@@ -626,6 +626,9 @@ function fileJson(r: FileResult) {
       ...(l.origin?.classes ? { classes: l.origin.classes } : {}),
       ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
       ...(l.kwargsUnpacked ? { kwargsUnpacked: l.kwargsUnpacked } : {}),
+      ...(Object.values(l.effective).some((e) => e.alternatives)
+        ? { alternatives: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.alternatives ? [[k, e.alternatives]] : []))) }
+        : {}),
       ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
     })),
     diagnostics: r.report.diagnostics.map((d) => ({
@@ -745,6 +748,14 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       // values a user class passes on from its own defaults, which a mapping of the call may replace
       const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy);
       if (through.length) lines.push(`${pad}unpacked  ${visibleText(l.effective[through[0]].maySetBy!)} may set ${through.join(', ')}`);
+      // the same class from other callers, with other values
+      const varies = Object.entries(l.effective).filter(([, e]) => e.alternatives);
+      for (const line of wrap(
+        'varies    ',
+        varies.map(([k, e]) => `${visibleText(k)}=${[e.value, ...e.alternatives!].map((v) => shownValue(pyRepr(v))).join('|')}`),
+        pad.length,
+      ))
+        lines.push(pad + line);
       if (l.placement) lines.push(`${pad}placed    ${placementText({ kind: l.placement.kind, addLine: l.placement.addLine + 1 })}`);
       for (const x of owned.get(l) ?? []) {
         const at = where(x.range, x.cell);

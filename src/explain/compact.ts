@@ -183,16 +183,23 @@ function argumentsText(ctx: LayerContext): Md {
     const written = !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
     const value = isExpr(written) ? md`${code(`${p.name}=${written.expr}`)} (${code(pyRepr(e.value))} here)` : code(`${p.name}=${pyRepr(e.value)}`);
     const note = noteFor(p.name);
+    // other callers give the same class other values (their own partials)
+    const others = e.alternatives?.length
+      ? md`, or ${Md.join(
+          e.alternatives.map((v) => code(pyRepr(v))),
+          ', ',
+        )} depending on the caller`
+      : Md.raw('');
     if (!e.isDefault) {
       const shown = note && note.length ? md`${value} ${note}` : value;
-      parts.push(e.maySetBy ? md`${shown}, unless ${code(e.maySetBy)} sets it` : shown);
+      parts.push(e.maySetBy ? md`${shown}, unless ${code(e.maySetBy)} sets it${others}` : md`${shown}${others}`);
     } else if (p.name === spec.roles.eps || (p.name === spec.roles.momentum && note !== null) || p.name === spec.modeArg?.name) {
       const mode =
         p.name === spec.modeArg?.name
           ? md`default: ${Md.raw(e.value === spec.modeArg.trainWhen ? 'batch statistics' : "running statistics, whatever the model's mode")}`
           : md`default${note && note.length ? md`, ${note}` : Md.raw('')}`;
       const over = unpackedOver(layer, p.name);
-      parts.push(over ? md`${value} ${mode}, unless ${code(over)} sets it` : md`${value} ${mode}`);
+      parts.push(over ? md`${value} ${mode}, unless ${code(over)} sets it${others}` : md`${value} ${mode}${others}`);
     }
   }
   const missing = spec.params.filter((p) => !layer.effective[p.name] && !p.tensor).map((p) => code(p.name));

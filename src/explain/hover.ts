@@ -356,6 +356,11 @@ function argumentsText(layer: ResolvedLayer): Md {
     else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = Md.raw('written (= default)');
     else status = md`written · default ${code(pyRepr(p.default))}`;
     if (e && !e.isDefault && e.maySetBy) status = md`${status}, unless ${code(e.maySetBy)} sets it`;
+    if (e?.alternatives?.length)
+      status = md`${status}; other callers: ${Md.join(
+        e.alternatives.map((v) => code(pyRepr(v))),
+        ', ',
+      )}`;
     // Defaults that are not about normalization (initializers, device, dtype...) go on one line.
     if (e && e.isDefault && !roles.has(p.name)) {
       quiet.push(code(`${p.name}=${value}`));

@@ -117,6 +117,8 @@ export interface EffectiveArgument {
    * may hold the parameter.
    */
   maySetBy?: string;
+  /** Other literal values other callers give it (the same class reached through their own partials). */
+  alternatives?: PyValue[];
 }
 
 /** How a layer was found: the last way its class reached the call. */

@@ -24,6 +24,8 @@ export interface CustomNorm {
   size?: { param?: string; node?: SyntaxNode };
   hasWeight: boolean;
   hasBias: boolean;
+  /** `__init__` parameter that decides whether the weight exists (`affine=False`: none), when one does. */
+  affine?: { param: string };
   /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
   axis?: string;
   /**
@@ -300,14 +302,38 @@ function initTextOf(model: ModuleModel, cls: ClassDef): string {
 }
 
 /** ε and size as `__init__` sets them: `self.eps = eps`, `self.weight = nn.Parameter(torch.ones(dim))`. */
-function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias'> {
+function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine'> {
   const text = model.text;
-  const out: Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias'> = { hasWeight: false, hasBias: false };
+  const out: Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine'> = { hasWeight: false, hasBias: false };
   const init = model.findMethod(cls, '__init__');
   const params = new Set(init?.params.map((p) => p.name) ?? []);
   const ref = (n: SyntaxNode): { param?: string; node?: SyntaxNode } => {
     const t = text.slice(n.from, n.to);
     return n.name === 'VariableName' && params.has(t) ? { param: t } : { node: n };
+  };
+  // a size written as `self.normalized_shape` or `tuple(normalized_shape)`: back to the parameter
+  // it was made from (`normalized_shape = channels`), through a few assignments of __init__
+  const chase = (n: SyntaxNode, depth = 0): SyntaxNode => {
+    if (depth > 4 || !init?.body) return n;
+    const t = text.slice(n.from, n.to).replace(/\s+/g, '');
+    if (n.name === 'VariableName' && params.has(t)) return n;
+    let inner: SyntaxNode | undefined;
+    if (n.name === 'CallExpression' && /^(tuple|list|int)$/.test(text.slice(n.firstChild!.from, n.firstChild!.to))) {
+      const args = children(n).find((x) => x.name === 'ArgList');
+      const ops = args ? operands(args) : [];
+      if (ops.length === 1) inner = ops[0];
+    } else if ((n.name === 'TupleExpression' || n.name === 'ParenthesizedExpression') && operands(n).length === 1) {
+      // (size,) is the size
+      inner = operands(n)[0];
+    } else if (n.name === 'VariableName' || (n.name === 'MemberExpression' && /^self\.\w+$/.test(t))) {
+      // its first assignment in __init__
+      walk(init.body, (m) => {
+        if (inner || m.name !== 'AssignStatement') return;
+        const k = children(m);
+        if (k.length >= 3 && text.slice(k[0].from, k[0].to).replace(/\s+/g, '') === t && k[1].name === 'AssignOp') inner = k[k.length - 1];
+      });
+    }
+    return inner ? chase(inner, depth + 1) : n;
   };
   // dataclass fields (Flax): epsilon / eps fields with defaults
   for (const f of cls.fields) if (/^(eps|epsilon)$/.test(f)) out.eps = { param: f };
@@ -339,10 +365,18 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
             if (first) sized = first;
           }
         });
-        if (sized && !out.size) out.size = ref(sized);
+        if (sized && !out.size) out.size = ref(chase(sized));
       }
     }
   });
+  // `if affine:` / `if self.elementwise_affine:` (set from a parameter) around the weight's creation
+  const flagParam = init.params.find((p, i) => i > 0 && p.star === '' && /^(affine|elementwise_affine|use_weight|use_scale|learnable|weight)$/.test(p.name));
+  if (out.hasWeight && flagParam) {
+    const body = text.slice(init.body.from, init.body.to);
+    const attr = new RegExp(`self\\.(\\w+)\\s*=\\s*${flagParam.name}\\b`).exec(body)?.[1];
+    const guard = new RegExp(`\\bif\\s+(?:${flagParam.name}${attr ? `|self\\.${attr}` : ''})\\s*:\\s*\\n[^\\n]*self\\.\\w+\\s*=\\s*[\\w.]*Parameter\\(`);
+    if (guard.test(body)) out.affine = { param: flagParam.name };
+  }
   if (!out.size) {
     const sizeParam = init.params.find(
       (p, i) => i > 0 && /^(dim|d_model|hidden_size|normalized_shape|num_features|num_channels|channels|embed_dim|size|features|n_embd|d)$/.test(p.name),

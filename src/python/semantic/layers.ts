@@ -5,6 +5,7 @@
  * the arguments that reach it, and how NormLens knows.
  */
 import { findByQualifiedName } from '../../frameworks/index';
+import { isExpr } from '../../frameworks/read';
 import type { NormClassSpec, PyValue } from '../../frameworks/types';
 import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
@@ -40,6 +41,8 @@ interface Candidate {
   custom?: CustomNorm;
   /** LayerOrigin.channelsFirst: a subclass whose forward permutes the channels last for this call. */
   channelsFirst?: { rank: number; how: string };
+  /** The same class reached another way (another caller's partial): its arguments may differ. */
+  alts?: Candidate[];
 }
 
 const MAX_UNFOLD = 16;
@@ -301,7 +304,10 @@ export class LayerResolver {
     const unlessDefault = (name: string | undefined, v: boolean) => {
       if (name && c.spec.params.find((p) => p.name === name)?.default !== v) out.push({ name, star: '', node: null, literal: v });
     };
-    unlessDefault(roles.affine, c.hasWeight);
+    // a parameter that decides whether the weight exists gives the call's own value
+    const affine = c.affine && init ? this.paramValue(init, bound, c.affine.param) : null;
+    if (roles.affine && affine) out.push({ ...affine, name: roles.affine });
+    else unlessDefault(roles.affine, c.hasWeight);
     if (c.spec.framework === 'pytorch') unlessDefault(roles.bias, c.hasBias);
     if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups))
       out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
@@ -331,13 +337,17 @@ export class LayerResolver {
   /** Candidates of one call site, best first, de-duplicated by class. */
   candidates(callee: readonly Value[], args: readonly BoundArg[]): Candidate[] {
     const out: Candidate[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<string, Candidate>();
     for (const v of callee) {
       for (const c of this.unfold(v, fromBound(args), 0)) {
         // two user classes of one framework class (timm's LayerNorm2d and LayerNorm) are two candidates
         const key = c.cls ? `${c.spec.id}:${c.cls.owner.uid}:${c.cls.id}` : c.spec.id;
-        if (seen.has(key)) continue;
-        seen.add(key);
+        const first = seen.get(key);
+        if (first) {
+          (first.alts ??= []).push(c);
+          continue;
+        }
+        seen.set(key, c);
         out.push(c);
       }
     }
@@ -512,6 +522,18 @@ export class LayerResolver {
     }
     if (fitting.length === 0) return null;
     const { c, layer } = fitting[0];
+    // the same class from other callers (each its own partial): the literal values they give
+    // where they differ from the one shown
+    for (const alt of c.alts ?? []) {
+      const other = bindLayer({ ...site, args: alt.args.map((a) => this.toArgument(a, own, site.nameRange)) }, alt.spec);
+      if (other.bindingErrors.length) continue;
+      for (const [name, e] of Object.entries(layer.effective)) {
+        const v = other.effective[name]?.value;
+        if (v === undefined || isExpr(v) || isExpr(e.value) || JSON.stringify(v) === JSON.stringify(e.value)) continue;
+        const seenValues = e.alternatives ?? [];
+        if (!seenValues.some((x) => JSON.stringify(x) === JSON.stringify(v))) e.alternatives = [...seenValues, v];
+      }
+    }
     layer.call = site;
     layer.origin = this.origin(
       c,

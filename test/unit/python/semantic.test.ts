@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { recognize, ProjectGraph, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
+import { compactHover } from '../../../src/explain/compact';
 
 const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
 
@@ -191,6 +192,46 @@ describe('semantic model: layers the code never names', () => {
     assert.ok(!lines.includes(32), 'LayerScale only rescales');
     assert.ok(!lines.includes(33), 'ConvNorm contains a norm, it is not one');
     assert.ok(lines.includes(27), 'the BatchNorm inside ConvNorm is found where it is built');
+  });
+
+  it('one class from several callers with other values: the others are given with the value shown', () => {
+    // PyTorch builds line 3 twice: eps=1e-05 for a, eps=1e-06 for b
+    const src = [
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.LayerNorm):',
+      '        self.norm = norm_layer(dim)',
+      'a = Block(8)',
+      'b = Block(8, norm_layer=partial(nn.LayerNorm, eps=1e-6))',
+    ].join('\n');
+    const l = at(src, 3);
+    assert.equal(l.origin?.candidates, undefined);
+    assert.deepEqual([l.effective.eps.value, l.effective.eps.alternatives], [1e-5, [1e-6]]);
+    assert.equal(l.effective.normalized_shape.alternatives, undefined);
+    assert.match(compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` default, added to var, or `1e-06` depending on the caller/);
+  });
+
+  it("a custom norm's weight switch (affine=False) and a size kept as self.normalized_shape reach the layer", () => {
+    const src = [
+      'class Rms(nn.Module):',
+      '    def __init__(self, channels, eps=1e-6, affine=True):',
+      '        super().__init__()',
+      '        normalized_shape = channels',
+      '        self.normalized_shape = tuple((normalized_shape,))',
+      '        self.eps = eps',
+      '        self.elementwise_affine = affine',
+      '        if self.elementwise_affine:',
+      '            self.weight = nn.Parameter(torch.ones(self.normalized_shape))',
+      '        else:',
+      "            self.register_parameter('weight', None)",
+      '    def forward(self, x):',
+      '        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)',
+      'a = Rms(64, affine=False)',
+      'b = Rms(32)',
+    ].join('\n');
+    const a = at(src, 14);
+    assert.equal(a.qualifiedName, 'torch.nn.RMSNorm');
+    assert.deepEqual([a.effective.normalized_shape.value, a.effective.elementwise_affine.value], [64, false]);
+    assert.deepEqual([at(src, 15).effective.normalized_shape.value, at(src, 15).effective.elementwise_affine.value], [32, true]);
   });
 
   it('a convolution that standardizes its weight with F.batch_norm is a convolution, not a norm', () => {
