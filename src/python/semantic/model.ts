@@ -263,6 +263,9 @@ function strMethod(s: string, method: string, args: readonly (PyValue | undefine
  * timm's eighteen norms is no answer).
  */
 const MAX_OPEN_LOOKUP = 4;
+/** After a name: an item assignment (augmented too), a changing dict method, or `|=` (sticky: tested where the name ends). */
+const MUTATION = /\s*(?:\[[^\]\n]*\]\s*(?:[-+*/%&|^@]|\/\/|\*\*|<<|>>)?=(?!=)|\.\s*(?:update|setdefault|pop|popitem|clear)\s*\(|\|=)/y;
+
 /** String methods evaluated on literal strings (registry keys are normalized with them). */
 const STR_METHODS = new Set(['lower', 'upper', 'casefold', 'strip', 'lstrip', 'rstrip', 'replace', 'split', 'rsplit', 'startswith', 'endswith']);
 
@@ -899,20 +902,28 @@ export class ModuleModel {
 
   /**
    * Whether the module changes a dict bound to `name` in place anywhere (`name[k] = v`, `del
-   * name[k]`, `name.update(...)`, `.setdefault`, `.pop`, `.clear`, `name |= ...`): read from its text,
-   * whatever scope does it (more is safe: such a dict only says less).
+   * name[k]`, `name.update(...)`, `.setdefault`, `.pop`, `.clear`, `name |= ...`): read from the
+   * text of the statements analyzed (a module-level name changed by another statement shares its
+   * block), whatever scope does it (more is safe: such a dict only says less).
    */
   private changedInPlace(name: string): boolean {
     let r = this.changedNames.get(name);
-    if (r === undefined) {
-      const n = name.replace(/[^\p{L}\p{N}_]/gu, '');
-      const re = new RegExp(
-        `(?:^|[^\\p{L}\\p{N}_.])${n}\\s*(?:\\[[^\\]\\n]*\\]\\s*(?:[-+*/%&|^@]|//|\\*\\*|<<|>>)?=[^=]|\\.\\s*(?:update|setdefault|pop|popitem|clear)\\s*\\(|\\|=)|\\bdel\\s+${n}\\s*\\[`,
-        'u',
-      );
-      r = re.test(this.text);
-      this.changedNames.set(name, r);
+    if (r !== undefined) return r;
+    r = false;
+    const text = this.text;
+    const ranges: [number, number][] = this.items ? this.items.map((it) => [it.from, it.to]) : [[0, text.length]];
+    const ident = /[\p{L}\p{N}_]/u;
+    for (const [from, to] of ranges) {
+      for (let at = text.indexOf(name, from); at >= 0 && at < to && !r; at = text.indexOf(name, at + 1)) {
+        const before = text[at - 1] ?? '';
+        const after = text[at + name.length] ?? '';
+        if (ident.test(before) || before === '.' || ident.test(after)) continue;
+        MUTATION.lastIndex = at + name.length;
+        if (MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at))) r = true;
+      }
+      if (r) break;
     }
+    this.changedNames.set(name, r);
     return r;
   }
 
@@ -1262,6 +1273,10 @@ export class ModuleModel {
     if (!(fn.length === 1 && fn[0].k === 'q' && fn[0].q === 'builtins.isinstance')) return null;
     const args = argList(child(call, 'ArgList'), this.text);
     if (args.length !== 2 || args.some((a) => a.name !== undefined || a.star) || args[0].value?.name !== 'VariableName' || !args[1].value) return null;
+    // nothing to narrow when the name holds only values of unknown type (a parameter from elsewhere)
+    const name = this.t(args[0].value);
+    const cur = env.vars.get(name) ?? env.scope.summary.get(name);
+    if (!cur || cur.every((v) => v.k === 'unknown' || v.k === 'param' || v.k === 'inst')) return null;
     // (a, (b, c)) is a or b or c; () is nothing
     const elems: SyntaxNode[] = [];
     const flat = (n: SyntaxNode, depth: number) => {
@@ -1780,7 +1795,10 @@ export class ModuleModel {
       f.returns.length === 0 || f.returns.some((v) => v.k === 'unknown' || v.k === 'param' || v.hops.some((h) => h.via === 'param')) || callables.length > 1;
     // (returns of constants and containers only: no class comes out of it)
     if (!vague || (f.returns.length > 0 && callables.length === 0)) return null;
-    if (!args.some((a) => !a.star && a.values.some((v) => !opaque(v)))) return null;
+    // only a call that hands it something a factory maps (a name, a class, a partial, a function):
+    // a call with tensors, configs and instances alone gets what the summary says
+    if (!args.some((a) => !a.star && a.values.some((v) => v.k === 'const' || v.k === 'class' || v.k === 'partial' || v.k === 'q' || v.k === 'func')))
+      return null;
     const foreign = f.owner !== this;
     let got = f.owner.evaluateCall(f, args, bound, foreign);
     if (!got || got.length === 0) return null;
