@@ -11,6 +11,7 @@
  * Nothing here throws on odd input: unknown syntax evaluates to "unknown".
  */
 import type { PyValue } from '../../frameworks/types';
+import { positionIn } from '../table';
 import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
 import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
 
@@ -439,15 +440,7 @@ export class ModuleModel {
       for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
       this.lineStarts = starts;
     }
-    const s = this.lineStarts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return positionIn(this.lineStarts, offset).line;
   }
 
   /** The call a CallExpression node made, as the model saw it. */
