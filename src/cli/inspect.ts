@@ -746,7 +746,7 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       if (u && unsure.some((n) => roles.has(n)))
         lines.push(`${pad}unpacked  ${visibleText(u.text)} may set ${u.keys ? unsure.join(', ') : 'any of the defaults'}`);
       // values a user class passes on from its own defaults, which a mapping of the call may replace
-      const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy);
+      const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy && roles.has(n));
       if (through.length) lines.push(`${pad}unpacked  ${visibleText(l.effective[through[0]].maySetBy!)} may set ${through.join(', ')}`);
       // the same class from other callers, with other values
       const varies = Object.entries(l.effective).filter(([, e]) => e.alternatives);

@@ -127,11 +127,14 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
   let starArgs = false;
   let starKwargs = false;
   const unpacked: string[] = [];
+  // the keys all the mappings may hold, when each one's are known
+  let keys: string[] | undefined = [];
   for (const a of call.args) {
     if (a.star === '*') starArgs = true;
     else if (a.star === '**') {
       starKwargs = true;
       unpacked.push(`**${a.text.replace(/^\*\*\s*/, '')}`);
+      keys = keys && a.keys ? [...keys, ...a.keys.filter((k) => !keys!.includes(k))] : undefined;
     } else if (a.name !== undefined) {
       keywords[a.name] = a.value;
       keywordRanges.set(a.name, a.valueRange);
@@ -165,7 +168,7 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     arguments: binding.arguments,
     effective,
     bindingErrors: binding.errors,
-    ...(unpacked.length ? { kwargsUnpacked: { text: unpacked.join(', ') } } : {}),
+    ...(unpacked.length ? { kwargsUnpacked: { text: unpacked.join(', '), ...(keys ? { keys } : {}) } } : {}),
   };
 }
 

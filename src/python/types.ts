@@ -34,6 +34,8 @@ export interface CallArgument {
   valueRange: Range;
   /** Set by the semantic model: a `**mapping` of the call (as written) that may set this value instead (see EffectiveArgument). */
   maySetBy?: string;
+  /** Set by the semantic model, for a `**mapping`: the keys it may hold, when the code fixes them. */
+  keys?: string[];
 }
 
 export interface ScannedCall {

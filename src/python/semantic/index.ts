@@ -10,6 +10,7 @@ import { LayerResolver } from './layers';
 import { literalOf, ModuleModel, type ImportHost, type Scope, type Site } from './model';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
+import { mappingKeys } from './values';
 
 export { ModuleModel } from './model';
 export type { ImportHost } from './model';
@@ -140,7 +141,7 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
   let copy: ResolvedLayer | null = null;
   // `**dd` with dd = {'device': device, 'dtype': dtype}: only those may be set by it; and what a
   // literal one sets (`**{'eps': 1e-3}`, CFG = dict(eps=1e-3)) is written through it
-  const unpacked = layer.kwargsUnpacked && !layer.kwargsUnpacked.keys ? unpackedDict(site, model, layer.kwargsUnpacked.text) : undefined;
+  const unpacked = layer.kwargsUnpacked ? unpackedDict(site, model, layer.kwargsUnpacked.text) : undefined;
   if (unpacked) {
     copy = {
       ...layer,
@@ -184,16 +185,15 @@ function unpackedDict(site: Site, model: ModuleModel, written: string): { keys: 
   // the layer's only mapping must be this one (not also a partial's, written elsewhere)
   if (written !== `**${model.text.slice(node.from, node.to)}`) return undefined;
   const dicts = star[0].values;
-  if (!dicts.length || !dicts.every((v) => v.k === 'dict' && !v.mutated && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
-  const keys = new Set<string>();
-  for (const v of dicts) if (v.k === 'dict') for (const [k] of v.entries) keys.add(k as string);
+  const keys = mappingKeys(dicts);
+  if (!keys) return undefined;
   const only = dicts.length === 1 && dicts[0].k === 'dict' ? dicts[0] : undefined;
   let values: Record<string, PyValue> | undefined;
   if (only?.k === 'dict' && only.entries.every(([, vs]) => vs.length === 1 && vs[0].k === 'const')) {
     values = {};
     for (const [k, vs] of only.entries) values[k as string] = (vs[0] as { v: PyValue }).v;
   }
-  return { keys: [...keys], ...(values ? { values } : {}) };
+  return { keys, ...(values ? { values } : {}) };
 }
 
 /**

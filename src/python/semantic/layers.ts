@@ -13,7 +13,7 @@ import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, Scanned
 import { channelsLastPermute, customNorm, type CustomNorm } from './custom';
 import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
 import { argList, children, type SyntaxNode } from './syntax';
-import { visibleHops, type BoundArg, type Hop, type Value } from './values';
+import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value } from './values';
 
 /** An argument on its way to a framework class: written somewhere in the file, or a literal we supply. */
 export interface SynthArg {
@@ -28,6 +28,8 @@ export interface SynthArg {
   codeDefault?: { value: PyValue; from: string };
   /** A `**mapping` of the call (as written) that may set it instead (a user `__init__` parameter it did not pass by name). */
   maySetBy?: string;
+  /** For a `**mapping`: the keys it may hold, when the code fixes them (values.ts mappingKeys). */
+  keys?: string[];
 }
 
 interface Candidate {
@@ -48,7 +50,10 @@ interface Candidate {
 const MAX_UNFOLD = 16;
 
 function fromBound(args: readonly BoundArg[], owner?: ModuleModel): SynthArg[] {
-  return args.map((a) => ({ name: a.name, star: a.star, node: a.node, owner }));
+  return args.map((a) => {
+    const keys = a.star === '**' ? mappingKeys(a.values) : undefined;
+    return { name: a.name, star: a.star, node: a.node, owner, ...(keys ? { keys } : {}) };
+  });
 }
 
 /** partial(f, *a, **k)(*b, **l) = f(*a, *b, **{**k, **l}) */
@@ -192,7 +197,12 @@ export class LayerResolver {
         const t = callee ? this.text(callee, owner).replace(/\s+/g, '') : '';
         if (/^super\([^()]*\)\.__init__$/.test(t) || /^[\w.]+\.__init__$/.test(t)) {
           const list = children(n).find((c) => c.name === 'ArgList') ?? null;
-          let args: SynthArg[] = argList(list, owner.text).map((a) => ({ name: a.name, star: a.star, node: a.value, owner: this.foreign(owner) }));
+          const site = owner.siteOf(n);
+          let args: SynthArg[] = argList(list, owner.text).map((a, i) => {
+            // (what a `**factory_kwargs` passed on holds, from the model's evaluation of this call)
+            const keys = a.star === '**' && site?.args[i] ? mappingKeys(site.args[i].values) : undefined;
+            return { name: a.name, star: a.star, node: a.value, owner: this.foreign(owner), ...(keys ? { keys } : {}) };
+          });
           if (!t.startsWith('super(')) args = args.slice(1);
           found = { args };
           return;
@@ -263,7 +273,10 @@ export class LayerResolver {
     // a **mapping the call passes may set any parameter it did not pass by name (Python binds its
     // keys to named parameters first): what such a parameter gives the base is unsure
     const mapping = args.filter((a) => a.star === '**');
-    const maySetBy = mapping.length ? mapping.map((a) => `**${a.node ? this.text(a.node, a.owner ?? this.model) : '…'}`).join(', ') : undefined;
+    const setters = (param: string) => {
+      const by = mapping.filter((a) => !a.keys || a.keys.includes(param));
+      return by.length ? by.map((a) => `**${a.node ? this.text(a.node, a.owner ?? this.model) : '…'}`).join(', ') : undefined;
+    };
     const out: SynthArg[] = [];
     for (const s of sup.args) {
       const ref = s.node && s.node.name === 'VariableName' ? this.text(s.node, init.owner) : undefined;
@@ -271,7 +284,8 @@ export class LayerResolver {
       else if (s.star === '**' && ref === star2) out.push(...extraKw);
       else if (!s.star && ref && init.params.some((p) => p.name === ref && p.star === '')) {
         const v = this.paramValue(init, byName, ref);
-        if (v) out.push({ ...v, name: s.name, ...(maySetBy && !byName.has(ref) ? { maySetBy } : v.maySetBy ? { maySetBy: v.maySetBy } : {}) });
+        const maySetBy = byName.has(ref) ? v?.maySetBy : setters(ref);
+        if (v) out.push({ ...v, name: s.name, ...(maySetBy ? { maySetBy } : {}) });
       } else out.push(s);
     }
     // the __init__ found may belong to a user base in between: go on from its own base
@@ -438,6 +452,7 @@ export class LayerResolver {
       if (a.name) arg.name = a.name;
       if (a.star) arg.star = a.star;
       if (a.maySetBy) arg.maySetBy = a.maySetBy;
+      if (a.keys) arg.keys = a.keys;
       return arg;
     }
     if (a.node) {
@@ -455,6 +470,7 @@ export class LayerResolver {
     if (a.name) arg.name = a.name;
     if (a.star) arg.star = a.star;
     if (a.maySetBy) arg.maySetBy = a.maySetBy;
+    if (a.keys) arg.keys = a.keys;
     return arg;
   }
 

@@ -173,5 +173,16 @@ export function withHop(vs: VSet, hop: Hop): VSet {
 
 export const isNone = (v: Value) => v.k === 'const' && v.v === null;
 
+/**
+ * The keys a `**mapping` may hold, when the code fixes them: every value is a dict written with
+ * literal string keys that the module never changes in place. Undefined otherwise (any key).
+ */
+export function mappingKeys(vs: VSet): string[] | undefined {
+  if (!vs.length || !vs.every((v) => v.k === 'dict' && !v.mutated && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
+  const keys = new Set<string>();
+  for (const v of vs) if (v.k === 'dict') for (const [k] of v.entries) keys.add(k as string);
+  return [...keys];
+}
+
 /** Hops worth showing (without the internal parameter marks). */
 export const visibleHops = (hops: readonly Hop[]): Hop[] => hops.filter((h) => h.via !== 'param');

@@ -120,7 +120,7 @@ describe('factories: norms built from names and classes handed to small function
   });
 
   it("a user class's own defaults passed on to its base are unsure when the call gives it a **mapping", () => {
-    // PyTorch: both layers get eps=1e-3, momentum=0.01 from norm_kwargs
+    // PyTorch: a gets eps=1e-3, momentum=0.01 from norm_kwargs; b eps=1e-3; c momentum=0.05 and the class's eps
     const src = [
       'import torch.nn as nn',
       'class BNAct(nn.BatchNorm2d):',
@@ -132,9 +132,13 @@ describe('factories: norms built from names and classes handed to small function
       '        norm_kwargs = norm_kwargs or {}',
       '        self.a = BNAct(c, **norm_kwargs)',
       '        self.b = BNAct(c, eps=1e-3)',
+      '        dd = {"momentum": 0.05}',
+      '        self.c = BNAct(c, **dd)',
       'm = Block(4, norm_kwargs=dict(eps=1e-3, momentum=0.01))',
     ].join('\n');
-    const [a, b] = recognize(src);
+    const [a, b, c] = recognize(src);
+    // a mapping whose keys the code fixes sets only those
+    assert.deepEqual([c.effective.eps.maySetBy, c.effective.momentum.maySetBy], [undefined, '**dd']);
     assert.deepEqual([a.effective.eps.maySetBy, a.effective.momentum.maySetBy], ['**norm_kwargs', '**norm_kwargs']);
     assert.match(compactHover(a, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` added to var, unless `\*\*norm_kwargs` sets it/);
     // without a mapping, the class's defaults are what the base gets
