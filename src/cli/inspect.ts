@@ -626,6 +626,10 @@ function fileJson(r: FileResult) {
       ...(l.origin?.classes ? { classes: l.origin.classes } : {}),
       ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
       ...(l.kwargsUnpacked ? { kwargsUnpacked: l.kwargsUnpacked } : {}),
+      // values a user class passes on from its own defaults, which a mapping of the call may replace
+      ...(Object.values(l.effective).some((e) => e.maySetBy)
+        ? { maySetBy: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.maySetBy ? [[k, e.maySetBy]] : []))) }
+        : {}),
       ...(Object.values(l.effective).some((e) => e.alternatives)
         ? { alternatives: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.alternatives ? [[k, e.alternatives]] : []))) }
         : {}),

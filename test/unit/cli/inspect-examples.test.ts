@@ -331,5 +331,11 @@ describe('inspect on factories (test/fixtures/python/factories)', () => {
     const layer = j.files[0].layers.find((l: { line: number }) => l.line === at);
     assert.deepEqual(layer.kwargsUnpacked, { text: '**extra' });
     assert.equal(layer.effective.momentum, 0.1);
+    // a subclass's own default passed on under a mapping: ChannelNorm's eps, through norm_class's `**extra`
+    const group = j.files[0].layers.find((l: { definedBy?: { name: string } }) => l.definedBy?.name === 'ChannelNorm');
+    assert.deepEqual(group.maySetBy, { eps: '**extra' });
+    // a partial without a mapping (norm_act_class's `partial(cls, act=act)`): nothing unsure
+    const act = j.files[0].layers.find((l: { definedBy?: { name: string } }) => l.definedBy?.name === 'BatchNormRelu');
+    assert.equal(act.maySetBy, undefined);
   });
 });
