@@ -1,7 +1,7 @@
 """Which norm class each line of a fixture builds, as PyTorch runs it.
 
-Usage: python scripts/gen_factory_sites.py test/fixtures/python/factories/factories.py
-Writes <fixture>.sites.json: [{"line": 1-based line in the fixture, "class": "torch.nn.BatchNorm2d",
+Usage: python scripts/gen_factory_sites.py test/fixtures/python/factories/factories.py [OUT]
+Writes OUT (default <fixture>.sites.json): [{"line": 1-based line in the fixture, "class": "torch.nn.BatchNorm2d",
 "definedBy": user class or null}], sorted. The fixture's build() is called; a hook on
 torch.nn.Module.__init__ takes, for each norm built, the first frame outside the object's own
 __init__ chain (a subclass's super().__init__ calls) that lies in the fixture: the line that called
@@ -31,7 +31,7 @@ def torch_class(obj):
     return None
 
 
-def main(path):
+def main(path, out=None):
     spec = importlib.util.spec_from_file_location("fixture", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -58,7 +58,7 @@ def main(path):
     finally:
         nn.Module.__init__ = original
     sites.sort(key=lambda e: (e["line"], e["class"], e["definedBy"] or ""))
-    out = path[: -len(".py")] + ".sites.json"
+    out = out or path[: -len(".py")] + ".sites.json"
     with open(out, "w") as fh:
         json.dump({"generator": "scripts/gen_factory_sites.py", "torch": torch.__version__, "sites": sites}, fh, indent=1)
         fh.write("\n")
@@ -66,4 +66,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)

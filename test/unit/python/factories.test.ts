@@ -8,7 +8,9 @@
  * which class each line constructed (test/fixtures/python/factories/factories.sites.json).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { recognize, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
 import type { ResolvedLayer } from '../../../src/python/types';
@@ -29,6 +31,22 @@ describe('factories: norms built from names and classes handed to small function
   it('the oracle is a real run: PyTorch built norms on the lines it lists', () => {
     assert.match(ORACLE.torch, /^2\./);
     assert.ok(ORACLE.sites.length >= 10);
+  });
+
+  it('the oracle is up to date: scripts/gen_factory_sites.py run again in PyTorch writes the committed file', function () {
+    const root = join(__dirname, '../../..');
+    const py = join(root, '.venv-frameworks', 'bin', 'python');
+    if (!existsSync(py)) this.skip(); // npm test creates the venv with scripts/setup-frameworks.sh
+    this.timeout(120000);
+    const out = mkdtempSync(join(tmpdir(), 'normlens-factories-'));
+    try {
+      const file = join(out, 'sites.json');
+      const r = spawnSync(py, [join(root, 'scripts', 'gen_factory_sites.py'), join(DIR, 'factories.py'), file], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), ORACLE);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('lists exactly the lines where PyTorch built a norm, each with the class it built (and no other)', () => {
