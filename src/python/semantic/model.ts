@@ -894,35 +894,50 @@ export class ModuleModel {
   private changedNames = new Map<string, boolean>();
 
   /**
-   * Whether the module changes a dict bound to `name` in place anywhere (`name[k] = v`, `del
-   * name[k]`, `name.update(...)`, `.setdefault`, `.pop`, `.clear`, `name |= ...`): read from the
-   * text of the statements analyzed (a module-level name changed by another statement shares its
-   * block), whatever scope does it (more is safe: such a dict only says less).
+   * Whether the code changes a dict bound to `name` in `scope` in place (`name[k] = v`, `del
+   * name[k]`, `name.update(...)`, `.setdefault`, `.pop`, `.clear`, `name |= ...`). A function's
+   * local is looked for in that function; a module-level name in the statements analyzed, outside
+   * the functions where the name is a local of their own (so that a block, ./blocks.ts, and the
+   * whole module answer alike: every statement that reads the module's name shares its block).
+   * More is safe: such a dict only says less.
    */
-  private changedInPlace(name: string): boolean {
-    let r = this.changedNames.get(name);
+  private changedInPlace(name: string, scope: Scope): boolean {
+    const key = `${scope.id}:${name}`;
+    let r = this.changedNames.get(key);
     if (r !== undefined) return r;
     r = false;
     const text = this.text;
-    const ranges: [number, number][] = this.items ? this.items.map((it) => [it.from, it.to]) : [[0, text.length]];
+    const fn = scope.kind === 'func' ? scope : null;
+    const ranges: [number, number][] = fn ? [[fn.node.from, fn.node.to]] : this.items ? this.items.map((it) => [it.from, it.to]) : [[0, text.length]];
     const ident = /[\p{L}\p{N}_]/u;
+    // (at module level: an occurrence inside a function that binds the name itself is another variable)
+    const ownLocal = (at: number) => !fn && this.funcs.some((f) => f.node.from <= at && at < f.node.to && f.locals.has(name) && !f.nonlocals?.has(name));
     for (const [from, to] of ranges) {
       for (let at = text.indexOf(name, from); at >= 0 && at < to && !r; at = text.indexOf(name, at + 1)) {
         const before = text[at - 1] ?? '';
         const after = text[at + name.length] ?? '';
         if (ident.test(before) || before === '.' || ident.test(after)) continue;
         MUTATION.lastIndex = at + name.length;
-        if (MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at))) r = true;
+        if ((MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at))) && !ownLocal(at)) r = true;
       }
       if (r) break;
     }
-    this.changedNames.set(name, r);
+    this.changedNames.set(key, r);
     return r;
+  }
+
+  /** The scope a name assigned in `scope` lives in (`global`/`nonlocal` names: the enclosing one that binds it, else the module). */
+  private bindingScope(scope: Scope, name: string): Scope {
+    if (!scope.nonlocals?.has(name)) return scope;
+    let s: Scope | null = scope.parent;
+    while (s && !(s.locals.has(name) && s.kind !== 'class')) s = s.parent;
+    return s ?? this.module;
   }
 
   private assign(env: Env, name: string, vs: VSet, at: number): void {
     // a registry or keyword dict the code changes later says nothing certain about its keys
-    if (vs.some((v) => v.k === 'dict' && !v.mutated) && this.changedInPlace(name)) vs = vs.map((v) => (v.k === 'dict' ? { ...v, mutated: true } : v));
+    if (vs.some((v) => v.k === 'dict' && !v.mutated) && this.changedInPlace(name, this.bindingScope(env.scope, name)))
+      vs = vs.map((v) => (v.k === 'dict' ? { ...v, mutated: true } : v));
     const scope = env.scope;
     const nonlocals = scope.nonlocals;
     let hopped: VSet;

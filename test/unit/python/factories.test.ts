@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recognize, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
+import { recognize, moduleNameOf, ProjectGraph, PythonModule, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
 import type { ResolvedLayer } from '../../../src/python/types';
 import { compactHover } from '../../../src/explain/compact';
 
@@ -161,6 +161,24 @@ describe('factories: norms built from names and classes handed to small function
     assert.match(compactHover(a, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` added to var, unless `\*\*norm_kwargs` sets it/);
     // without a mapping, the class's defaults are what the base gets
     assert.deepEqual([b.effective.eps.value, b.effective.eps.maySetBy, b.effective.momentum.maySetBy], [1e-3, undefined, undefined]);
+  });
+
+  it("a dict changed in place is told by its own scope: another function's local of the same name does not count", () => {
+    const src = [
+      'import torch.nn as nn',
+      'KW = {"eps": 1e-3}',
+      'def build(c):',
+      '    return nn.BatchNorm2d(c, **KW)',
+      'def other():',
+      '    KW = {}',
+      '    KW["eps"] = 0.5',
+      '    return KW',
+    ].join('\n');
+    const m = new PythonModule(src);
+    for (const layers of [m.wholeLayers(), new PythonModule(src).layersByBlock()]) {
+      assert.equal(layers.length, 1);
+      assert.deepEqual(layers[0].effective.eps, { value: 1e-3, isDefault: false });
+    }
   });
 
   it('a large registry looked up by a key nobody fixes gives no answer; a small one gives each of its classes', () => {
