@@ -2,7 +2,7 @@
 
 Usage: python scripts/gen_factory_sites.py test/fixtures/python/factories/factories.py [OUT]
 Writes OUT (default <fixture>.sites.json): [{"line": 1-based line in the fixture, "class": "torch.nn.BatchNorm2d",
-"definedBy": user class or null}], sorted. The fixture's build() is called; a hook on
+"definedBy": user class or null, "eps": the built layer's eps (float, null for a class without one)}], sorted. The fixture's build() is called; a hook on
 torch.nn.Module.__init__ takes, for each norm built, the first frame outside the object's own
 __init__ chain (a subclass's super().__init__ calls) that lies in the fixture: the line that called
 the class (through any partial, which adds no Python frame).
@@ -47,17 +47,22 @@ def main(path, out=None):
             f = f.f_back
         if f is None or f.f_code.co_filename != spec.origin:
             return
-        user = type(self).__name__ if type(self).__module__ == "fixture" else None
-        entry = {"line": f.f_lineno, "class": torch_class(self), "definedBy": user}
-        if entry not in sites:
-            sites.append(entry)
+        built.append((f.f_lineno, self))
 
+    # (read once built: the hook runs at the start of the layer's own __init__, before it sets eps)
+    built = []
     nn.Module.__init__ = hook
     try:
         mod.build()
     finally:
         nn.Module.__init__ = original
-    sites.sort(key=lambda e: (e["line"], e["class"], e["definedBy"] or ""))
+    for line, obj in built:
+        user = type(obj).__name__ if type(obj).__module__ == "fixture" else None
+        eps = getattr(obj, "eps", None)
+        entry = {"line": line, "class": torch_class(obj), "definedBy": user, "eps": float(eps) if eps is not None else None}
+        if entry not in sites:
+            sites.append(entry)
+    sites.sort(key=lambda e: (e["line"], e["class"], e["definedBy"] or "", e["eps"] or 0.0))
     out = out or path[: -len(".py")] + ".sites.json"
     with open(out, "w") as fh:
         json.dump({"generator": "scripts/gen_factory_sites.py", "torch": torch.__version__, "sites": sites}, fh, indent=1)

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../checks';
 import { placementText } from '../explain/placement';
+import { otherClasses } from '../explain/context';
 import { moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../checks/types';
 import { pyRepr } from '../checks/format';
@@ -728,8 +729,7 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
         `  ${where(l.call.range, l.cell).padEnd(width)}  ${paint(ANSI.bold, l.qualifiedName)}  ${paint(ANSI.dim, `${l.spec.framework} ${l.spec.kind}`)}`,
       );
       if (l.origin) {
-        const own = l.origin.classes ? (l.origin.definedBy?.name ?? l.qualifiedName) : l.qualifiedName;
-        const others = (l.origin.classes ?? l.origin.candidates)?.filter((q) => q !== own) ?? [];
+        const others = otherClasses(l, true).map((x) => (x.userClass ? `user class ${x.name}` : x.name));
         const also = others.length ? `  (may also be ${others.join(', ')})` : '';
         // names and paths come from the user's files: shown as one visible line
         for (const line of wrap('found     ', [visibleText(`\`${l.call.callee}\`: ${l.origin.how}${also}`, 'space')], pad.length)) lines.push(pad + line);

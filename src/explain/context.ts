@@ -166,3 +166,25 @@ export function diagnosticsFor(layer: ResolvedLayer, diagnostics: readonly NormD
     return !d.about && elsewhere.some((x) => x.startOffset === d.range.startOffset && x.endOffset === d.range.endOffset);
   });
 }
+
+/**
+ * The other classes a call may build, beside the one described (`layer.origin`'s classes or
+ * candidates): a user class by its own name, a framework class by its short name (qualified with
+ * `qualified`). A user class named like the framework class described (timm's `LayerNorm`
+ * beside torch.nn.LayerNorm) is marked as one (`userClass`), and a framework class is then qualified.
+ */
+export function otherClasses(layer: ResolvedLayer, qualified = false): { name: string; userClass: boolean }[] {
+  const o = layer.origin;
+  if (!o) return [];
+  const own = o.classes ? (o.definedBy?.name ?? layer.qualifiedName) : layer.qualifiedName;
+  const short = (q: string) => q.split('.').pop()!;
+  const taken = new Set([short(own), layer.spec.name]);
+  return (o.classes ?? o.candidates ?? [])
+    .filter((q) => q !== own)
+    .map((q) => {
+      // (framework classes are qualified in the list, user classes are not)
+      const user = !q.includes('.');
+      if (taken.has(short(q))) return { name: q, userClass: user };
+      return { name: qualified || user ? q : short(q), userClass: false };
+    });
+}

@@ -12,7 +12,7 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, roleName, roleValue, unpackedOver } from './context';
+import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, otherClasses, roleName, roleValue, unpackedOver } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -558,9 +558,13 @@ export function originText(layer: ResolvedLayer): Md {
     i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`,
   );
   const builds = `${layer.spec.name}(${built.join(', ')})`;
-  const own = o.classes ? (o.definedBy?.name ?? layer.qualifiedName) : layer.qualifiedName;
-  const others = (o.classes ?? o.candidates)?.filter((q) => q !== own).map((q) => q.split('.').pop()!) ?? [];
-  const also = others.length ? md` (or ${Md.text(others.join(', '))}, depending on the caller)` : Md.raw('');
+  const others = otherClasses(layer);
+  const also = others.length
+    ? md` (or ${Md.join(
+        others.map((x) => (x.userClass ? md`user class ${code(x.name)}` : code(x.name))),
+        ', ',
+      )}, depending on the caller)`
+    : Md.raw('');
   // `how` marks names with backticks: those become code spans, the rest is escaped text
   const how = Md.join(o.how.split('`').map((part, i) => (i % 2 ? Md.code(part) : Md.text(part))));
   return md`${code(callText(layer))} builds ${code(builds)}${also} — ${how}`;

@@ -212,6 +212,36 @@ function dictLookup(entries: readonly [PyValue | undefined, VSet][], key: PyValu
   return open ? [UNKNOWN] : null;
 }
 
+/**
+ * The keywords a `**mapping` argument passes, when the code fixes its keys: every value of the
+ * mapping is a dict written with literal string keys (`dict(norm_layer=...)`, `{'eps': 1e-6}`,
+ * built from such dicts) that the module never changes in place. By key: the values (the last
+ * entry of that key in each dict) and whether every dict has it (else the call may leave the
+ * parameter to its default). Null when any key may be there: nothing is said of the call then.
+ */
+function mappingKeywords(a: BoundArg): Map<string, { values: VSet; always: boolean }> | null {
+  if (a.star !== '**' || !a.values.length) return null;
+  const out = new Map<string, { values: VSet; always: boolean }>();
+  const dicts = a.values;
+  for (const d of dicts) if (d.k !== 'dict' || d.mutated || d.entries.some(([k]) => typeof k !== 'string')) return null;
+  for (const d of dicts) {
+    if (d.k !== 'dict') continue;
+    for (const [k] of d.entries) {
+      const key = k as string;
+      if (out.has(key)) continue;
+      let values: VSet = EMPTY;
+      let always = true;
+      for (const e of dicts) {
+        const vs = e.k === 'dict' ? dictLookup(e.entries, key) : null;
+        if (vs) values = union(values, vs);
+        else always = false;
+      }
+      out.set(key, { values, always });
+    }
+  }
+  return out;
+}
+
 /** `str.<method>(args)` on a literal, as Python computes it; undefined when not evaluated here. */
 function strMethod(s: string, method: string, args: readonly (PyValue | undefined)[]): PyValue | undefined {
   const [a, b] = args;
@@ -2000,17 +2030,24 @@ export class ModuleModel {
     const params = f.params.slice(skipFirst ? 1 : 0);
     let i = 0;
     const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
+    const pass = (p: ParamDef, values: VSet, at: number) => {
+      const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at };
+      p.passed = this.grow(p.passed, withHop(values, hop), f);
+    };
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
+        // `**kw` with keys the code fixes passes each by name (Python refuses a name given twice)
+        for (const [name, k] of mappingKeywords(a) ?? []) {
+          const p = params.find((x) => x.name === name && x.star === '');
+          if (p) pass(p, k.values, a.node?.from ?? 0);
+        }
         continue;
       }
       let p: ParamDef | undefined;
       if (a.name) p = params.find((x) => x.name === a.name && x.star === '');
       else if (i < positional.length) p = positional[i++];
-      if (!p) continue;
-      const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at: a.node?.from ?? 0 };
-      p.passed = this.grow(p.passed, withHop(a.values, hop), f);
+      if (p) pass(p, a.values, a.node?.from ?? 0);
     }
   }
 
@@ -2023,6 +2060,11 @@ export class ModuleModel {
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
+        for (const [name, k] of mappingKeywords(a) ?? []) {
+          const p = params.find((x) => x.name === name && x.star === '');
+          // (a key some of the dicts lack leaves the default possible)
+          if (p && !out.has(p.name)) out.set(p.name, k.always ? k.values : union(k.values, p.defaultNode ? p.defaults : [UNKNOWN]));
+        }
         continue;
       }
       const p = a.name ? params.find((x) => x.name === a.name && x.star === '') : positional[i++];
@@ -2035,15 +2077,18 @@ export class ModuleModel {
     const fields: string[] = [];
     for (const c of [...this.hierarchy(cls)].reverse()) if (c === cls || this.isBaseOf(c, cls)) fields.push(...c.fields.filter((f) => !fields.includes(f)));
     let i = 0;
+    const pass = (name: string, values: VSet, at: number) => {
+      const vs = withHop(values, from ? { via: 'call', name, at: cls.node.from, from } : { via: 'call', name, at });
+      for (const c of this.hierarchy(cls)) if (c.fields.includes(name)) c.fieldPassed.set(name, this.grow(c.fieldPassed.get(name) ?? EMPTY, vs, c));
+    };
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
+        for (const [name, k] of mappingKeywords(a) ?? []) if (fields.includes(name)) pass(name, k.values, a.node?.from ?? 0);
         continue;
       }
       const name = a.name ?? fields[i++];
-      if (!name) continue;
-      const vs = withHop(a.values, from ? { via: 'call', name, at: cls.node.from, from } : { via: 'call', name, at: a.node?.from ?? 0 });
-      for (const c of this.hierarchy(cls)) if (c.fields.includes(name)) c.fieldPassed.set(name, this.grow(c.fieldPassed.get(name) ?? EMPTY, vs, c));
+      if (name) pass(name, a.values, a.node?.from ?? 0);
     }
   }
 

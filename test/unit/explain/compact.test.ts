@@ -141,7 +141,20 @@ describe('explain/compactHover', () => {
       'class LayerNorm(nn.LayerNorm):\n    pass\nclass LayerNorm2d(nn.LayerNorm):\n    pass\n' +
       'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=False):\n        norm_layer = LayerNorm2d if conv_mlp else LayerNorm\n        self.norm = norm_layer(dim)\n';
     const { hover } = at(src, 'self.norm =');
-    assert.match(hover.sections.title, /`norm_layer\(dim\)` builds `LayerNorm\(dim\)` \(or LayerNorm, depending on the caller\) — subclass `LayerNorm2d`/);
+    // (named like the framework class the line builds: marked as a user class)
+    assert.match(
+      hover.sections.title,
+      /`norm_layer\(dim\)` builds `LayerNorm\(dim\)` \(or user class `LayerNorm`, depending on the caller\) — subclass `LayerNorm2d`/,
+    );
+  });
+
+  it('a user class beside its framework base: the framework class is named in full', () => {
+    const src =
+      TORCH +
+      'class LayerNorm2d(nn.LayerNorm):\n    pass\n' +
+      'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=False):\n        norm_layer = LayerNorm2d if conv_mlp else nn.LayerNorm\n        self.norm = norm_layer(dim)\n';
+    const { hover } = at(src, 'self.norm =');
+    assert.match(hover.sections.title, /builds `LayerNorm\(dim\)` \(or `torch\.nn\.LayerNorm`, depending on the caller\) — subclass `LayerNorm2d`/);
   });
 
   it('a symbolic size: the origin line, the parameter count as a formula, the glimpse on a stand-in size, said', () => {

@@ -18,7 +18,7 @@ import { compactHover } from '../../../src/explain/compact';
 
 const DIR = join(__dirname, '../../fixtures/python/factories');
 const FIXTURE = readFileSync(join(DIR, 'factories.py'), 'utf8');
-const ORACLE: { torch: string; sites: { line: number; class: string; definedBy: string | null }[] } = JSON.parse(
+const ORACLE: { torch: string; sites: { line: number; class: string; definedBy: string | null; eps: number | null }[] } = JSON.parse(
   readFileSync(join(DIR, 'factories.sites.json'), 'utf8'),
 );
 
@@ -135,6 +135,39 @@ describe('factories: norms built from names and classes handed to small function
     // changed after it is written: its keys are unknown, every default is unsure
     assert.deepEqual(y.kwargsUnpacked, { text: '**CFG2' });
     assert.match(compactHover(y, { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=1e-05` default, added to var, unless `\*\*CFG2` sets it/);
+  });
+
+  it('every eps PyTorch built a line with is one NormLens shows there (or says a mapping may set it)', () => {
+    for (const s of ORACLE.sites) {
+      if (s.eps === null) continue;
+      const l = layers.find((x) => line(x) === s.line)!;
+      const e = l.effective.eps;
+      if (e?.maySetBy) continue;
+      // the class PyTorch built is one of the candidates (checked above); its eps, among the values shown
+      const shown = [e?.value, ...(e?.alternatives ?? [])];
+      const sameClass = l.qualifiedName === s.class;
+      if (sameClass) assert.ok(shown.includes(s.eps), `line ${s.line}: PyTorch used eps=${s.eps}, NormLens shows ${JSON.stringify(shown)}`);
+    }
+  });
+
+  it('keywords handed on in a `**dict` reach the parameters they name (each value a caller may give)', () => {
+    const lines = FIXTURE.split('\n');
+    const at = lines.findIndex((t, i) => i > lines.indexOf('class KwBlock(nn.Module):') && t.includes('self.norm = norm_layer(dim)')) + 1;
+    const built = ORACLE.sites.filter((s) => s.line === at);
+    // PyTorch: LayerNorm with eps 1e-6 (`**kw`) and 1e-5 (the default), GroupNorm (`**{...}`)
+    assert.deepEqual(
+      built.map((s) => [s.class, s.eps]),
+      [
+        ['torch.nn.GroupNorm', 1e-4],
+        ['torch.nn.LayerNorm', 1e-6],
+        ['torch.nn.LayerNorm', 1e-5],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[1]) - Number(b[1])),
+    );
+    const l = layers.find((x) => line(x) === at)!;
+    assert.deepEqual(new Set(classesOf(l)), new Set(['torch.nn.LayerNorm', 'torch.nn.GroupNorm']));
+    assert.equal(l.qualifiedName, 'torch.nn.LayerNorm');
+    assert.equal(l.effective.eps.value, 1e-5);
+    assert.deepEqual(l.effective.eps.alternatives, [1e-6]);
   });
 
   it("a user class's own defaults passed on to its base are unsure when the call gives it a **mapping", () => {
