@@ -543,7 +543,7 @@ export class PythonModule {
     const settle = this.settler(tree, text, sameLayout, lap);
     const rescan = this.rescanSpan;
     this.rescanSpan = null;
-    const patched = sameLayout ? this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null) : null;
+    const patched = sameLayout ? this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null) : this.miss('layout');
     if (patched) {
       lap('analysis');
       this.phases = ph;
