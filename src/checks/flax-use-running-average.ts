@@ -20,6 +20,9 @@ import type { NormDiagnostic } from './types';
 import { diagnostic, type DiagnosticCheck } from './check';
 import { appliedArguments, blockEnd, enclosingClass, passesKeyword, usesOf } from './uses';
 
+/** Where `use_running_average` stands among a BatchNorm call's positional arguments (after `x`). */
+const CALL_POSITION = 1;
+
 export const flaxUseRunningAverage: DiagnosticCheck = {
   code: 'flax-use-running-average',
   severity: 'error',
@@ -44,9 +47,10 @@ export const flaxUseRunningAverage: DiagnosticCheck = {
       const nnx = fw === 'flax_nnx';
       if (nnx && /\.\s*(eval|train|set_attributes)\s*\(|\bview\s*\(/.test(ctx.masked)) continue;
       const lines: number[] = [];
+      // (the call's signature in linen and nnx alike: `__call__(self, x, use_running_average=None, *, mask=None)`)
       const applied = appliedArguments(ctx, layer.call);
       if (applied) {
-        if (passesKeyword(applied.text, name) !== 'no') continue;
+        if (passesKeyword(applied.text, name, CALL_POSITION) !== 'no') continue;
         lines.push(ctx.lines.position(applied.from).line + 1);
       } else {
         const target = layer.call.target ?? ctx.assignmentTarget(layer.call);
@@ -63,7 +67,7 @@ export const flaxUseRunningAverage: DiagnosticCheck = {
           else unreadable = true;
         }
         if (unreadable || calls.length === 0) continue;
-        if (calls.some((c) => c.args.some((a) => a.name === name || a.star === '**'))) continue;
+        if (calls.some((c) => c.args.some((a) => a.name === name || a.star) || c.args.filter((a) => !a.name && !a.star).length > CALL_POSITION)) continue;
         for (const c of calls) lines.push(c.range.start.line + 1);
       }
       const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.join(', ')}`;

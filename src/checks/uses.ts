@@ -26,11 +26,39 @@ export function appliedArguments(ctx: RuleContext, call: ScannedCall): { text: s
   return undefined;
 }
 
-/** Whether an argument list's text passes a keyword (or `**kwargs`, which may). */
-export function passesKeyword(argText: string, name: string): 'yes' | 'maybe' | 'no' {
+/**
+ * Whether an argument list's text (masked: no strings or comments) passes a parameter: by its
+ * keyword, or, when `position` is given, as the positional argument at that 0-based index
+ * (`bn(x, not train)` passes use_running_average, second in `__call__(self, x, use_running_average)`).
+ * `**kwargs` (and `*args` when the parameter is positional) may.
+ */
+export function passesKeyword(argText: string, name: string, position?: number): 'yes' | 'maybe' | 'no' {
   if (new RegExp(String.raw`(^|[,(\s])${name}\s*=(?!=)`, 'u').test(argText)) return 'yes';
   if (/\*\*/.test(argText)) return 'maybe';
-  return 'no';
+  if (position === undefined) return 'no';
+  // the arguments at bracket depth 0
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let k = 0; k < argText.length; k++) {
+    const c = argText[k];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(argText.slice(from, k));
+      from = k + 1;
+    }
+  }
+  parts.push(argText.slice(from));
+  let positional = 0;
+  for (const raw of parts) {
+    const a = raw.trim();
+    if (!a) continue;
+    if (a.startsWith('*')) return 'maybe';
+    if (/^[\p{L}_][\p{L}\p{N}_]*\s*=(?!=)/u.test(a)) continue;
+    positional++;
+  }
+  return positional > position ? 'yes' : 'no';
 }
 
 export interface NameUse {

@@ -33,6 +33,10 @@ describe('checks: flax-use-running-average', () => {
       // at the call
       'x = nn.BatchNorm(momentum=0.9)(x, use_running_average=not train)\n',
       'x = nn.BatchNorm()(x, **kw)\n',
+      // at the call, by position (Flax's `__call__(self, x, use_running_average=None, *, mask=None)`)
+      'x = nn.BatchNorm(momentum=0.9)(x, not train)\n',
+      'x = nn.BatchNorm()(x, *flags)\n',
+      'class M(nn.Module):\n  def setup(self):\n    self.bn = nn.BatchNorm()\n  def __call__(self, x, train):\n    return self.bn(x, not train)\n',
       // through partial
       'norm = partial(nn.BatchNorm, use_running_average=True)\nx = norm()(x)\n',
       // passed elsewhere: not every use is a call NormLens sees
@@ -53,6 +57,9 @@ describe('checks: flax-use-running-average', () => {
     assert.equal(underlined(src, d), 'None');
     assert.match(d.message, /^BatchNorm\(use_running_average=None\) is called \(line 3\) without use_running_average/);
     assert.deepEqual(codes(src + 'model.eval()\n'), []);
+    assert.deepEqual(codes(NNX + 'bn = nnx.BatchNorm(8, use_running_average=None, rngs=rngs)\ny = bn(x, True)\n'), []);
+    // a keyword-only mask is no use_running_average
+    assert.equal(only(NNX + 'bn = nnx.BatchNorm(8, use_running_average=None, rngs=rngs)\ny = bn(x, mask=m)\n', 'flax-use-running-average').severity, 'warning');
     assert.deepEqual(codes(NNX + 'bn = nnx.BatchNorm(8, use_running_average=None, rngs=rngs)\ny = bn(x, use_running_average=True)\n'), []);
   });
 });
