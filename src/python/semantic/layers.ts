@@ -410,6 +410,9 @@ export class LayerResolver {
     } else if (c.hops.length) {
       line = this.line(c.hops[0].at);
       how = hopText(c.hops[0]);
+    } else if (all.length > 1) {
+      // the class as written (imported), beside others the same name may hold (a later rebinding)
+      how = `\`${c.spec.name}\` as imported`;
     }
     // hops after the first that say something (attributes, imports, the factory that returned it;
     // local aliases add nothing); a user class says where it is defined, and which factory gave it

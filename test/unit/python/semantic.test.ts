@@ -98,6 +98,20 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 10).qualifiedName, 'torch.nn.BatchNorm3d');
   });
 
+  it('an imported class rebound at module level: both are candidates, and each says how it was found', () => {
+    const src = [
+      'from torch.nn import BatchNorm2d',
+      'BatchNorm2d = partial(nn.GroupNorm, 8)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        self.a = BatchNorm2d(64)',
+    ].join('\n');
+    const l = at(src, 5);
+    assert.deepEqual(l.origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.GroupNorm']);
+    // (the found text was empty for the class as imported)
+    assert.equal(l.origin?.how, '`BatchNorm2d` as imported');
+  });
+
   it('two user classes of one framework class are both candidates, by their own names (timm convnext: LayerNorm2d if conv_mlp else LayerNorm)', () => {
     const src = [
       'class LayerNorm(nn.LayerNorm):',
