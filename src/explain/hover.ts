@@ -271,7 +271,9 @@ function modesText(ctx: LayerContext): Md {
   if (kind === 'batch_norm') {
     const track = core?.kind === 'batch_norm' ? core.trackRunningStats : roleValue(ctx, 'trackRunningStats') !== false;
     if (!track) {
-      return md`**Training and eval** both normalize with the current batch's statistics (no running statistics are kept). ${switchText}`;
+      // (the model's train/eval switch changes nothing here; a function's mode argument still does)
+      const modeNote = ctx.layer.spec.form === 'function' && modeArg ? md` ${switchText}` : Md.raw(' model.train() and model.eval() change nothing here.');
+      return md`**Training and eval** both normalize with the current batch's statistics (no running statistics are kept).${modeNote}`;
     }
     const mName = roleName(ctx, 'momentum') ?? 'momentum';
     const m = roleValue(ctx, 'momentum');

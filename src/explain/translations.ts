@@ -42,6 +42,8 @@ function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): Md {
   const m = num(roleValue(ctx, 'momentum'));
   const conv = ctx.framework.momentumConvention;
   if (ctx.layer.spec.kind !== 'batch_norm' || m === null || !conv) return Md.raw('');
+  // no running average to match
+  if (roleValue(ctx, 'trackRunningStats') === false) return Md.raw('');
   const byValue = new Map<string, string[]>();
   for (const f of frameworks) {
     const info = infoOf(f);

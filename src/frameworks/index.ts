@@ -288,6 +288,9 @@ function channelLayout(
  * as a value (defaults differ), momentum converted between conventions, channel and group counts,
  * learnable scale/shift and running-statistics flags mapped by role.
  */
+/** How a layer is told to use the batch's statistics at its call, where no argument of the class says it. */
+const TRAINING_CALL: Partial<Record<FrameworkId, string>> = { keras: 'training=True', tf_keras: 'training=True', haiku: 'is_training=True' };
+
 export function translate(
   spec: NormClassSpec,
   effective: Readonly<Record<string, BoundArgument | PyValue>>,
@@ -452,6 +455,14 @@ export function translate(
     if (t.bias) set(t.bias, bias);
   }
   if (r.trackRunningStats && t.trackRunningStats && v[r.trackRunningStats] !== undefined) set(t.trackRunningStats, v[r.trackRunningStats]);
+  // A BatchNorm without running statistics normalizes with the batch's own in evaluation too: a target without the
+  // flag gets that only by being called in training mode always (its momentum then changes nothing).
+  const keepsNone = spec.kind === 'batch_norm' && r.trackRunningStats !== undefined && v[r.trackRunningStats] === false;
+  if (keepsNone && !t.trackRunningStats) {
+    const train = target.modeArg ? `${target.modeArg.name}=${pyRepr(target.modeArg.trainWhen)}` : TRAINING_CALL[toFramework];
+    const how = train ? `call it with ${train}` : 'keep it in training mode';
+    notes.push(`${spec.name} here keeps no running statistics, so evaluation uses the batch's statistics too: ${how} in evaluation as well.`);
+  }
 
   // Keep required arguments and those that differ from the target's defaults, in signature order.
   const args: Record<string, PyValue> = {};
@@ -465,7 +476,7 @@ export function translate(
   for (const q of target.params) {
     if (!('default' in q) && !q.tensor && !(q.name in args)) notes.push(`${target.name} requires ${q.name}.`);
   }
-  if (target.framework === 'flax_linen' && target.modeArg?.name === 'use_running_average' && !('use_running_average' in args)) {
+  if (target.framework === 'flax_linen' && target.modeArg?.name === 'use_running_average' && !('use_running_average' in args) && !keepsNone) {
     notes.push(
       "Call it with use_running_average=False in training (apply(..., mutable=['batch_stats'])) and True in evaluation; Flax linen requires it at construction or call.",
     );

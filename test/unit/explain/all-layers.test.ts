@@ -45,3 +45,18 @@ describe('explain/explainLayer on every class of the framework table', () => {
     });
   }
 });
+
+describe('explain/explainLayer: a BatchNorm without running statistics', () => {
+  it('says eval uses the batch statistics too, and no running average to match in other frameworks', () => {
+    const h = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [8], { track_running_stats: false }), { decimals: 3, seed: 1 });
+    assert.match(
+      h.markdown,
+      /\*\*Training and eval\*\* both normalize with the current batch's statistics .*model\.train\(\) and model\.eval\(\) change nothing here/,
+    );
+    // (the page said both this and that eval uses the running statistics)
+    assert.doesNotMatch(h.markdown, /model\.eval\(\) uses the running statistics/);
+    assert.doesNotMatch(h.markdown, /Same running-average speed/);
+    const tracked = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [8]), { decimals: 3, seed: 1 });
+    assert.match(tracked.markdown, /model\.eval\(\) uses the running statistics/);
+  });
+});

@@ -219,6 +219,23 @@ describe('framework table', () => {
     assert.match((ln.toCore!(effectiveValues(bindArguments(ln, [], { axis: 1 }).effective), 3, [2, 3, 4]) as { error: string }).error, /trailing axes/);
   });
 
+  it('a BatchNorm without running statistics is ported with batch statistics in evaluation too', () => {
+    const bn = findByQualifiedName('torch.nn.BatchNorm2d')!;
+    const eff = bindArguments(bn, [8], { track_running_stats: false }).effective;
+    const notes = (to: 'keras' | 'flax_linen' | 'haiku' | 'mlx') => {
+      const t = translate(bn, eff, to);
+      assert.ok('notes' in t, to);
+      return 'notes' in t ? t.notes.join(' ') : '';
+    };
+    assert.match(notes('keras'), /keeps no running statistics.*call it with training=True in evaluation as well/);
+    assert.match(notes('flax_linen'), /call it with use_running_average=False in evaluation as well/);
+    assert.doesNotMatch(notes('flax_linen'), /True in evaluation/);
+    assert.match(notes('haiku'), /call it with is_training=True in evaluation as well/);
+    // with running statistics: no such note
+    const t = translate(bn, bindArguments(bn, [8], {}).effective, 'keras');
+    assert.ok('notes' in t && !t.notes.some((n) => /keeps no running statistics/.test(n)));
+  });
+
   it('translates between frameworks for hovers: momentum convention, eps carried over, required arguments', () => {
     const bn = findByQualifiedName('torch.nn.BatchNorm2d')!;
     const eff = bindArguments(bn, [64], {}).effective;
