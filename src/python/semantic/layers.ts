@@ -13,7 +13,7 @@ import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, Scanned
 import { channelsLastPermute, customNorm, type CustomNorm } from './custom';
 import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
 import { argList, children, type SyntaxNode } from './syntax';
-import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value } from './values';
+import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value, type VSet } from './values';
 
 /** An argument on its way to a framework class: written somewhere in the file, or a literal we supply. */
 export interface SynthArg {
@@ -30,6 +30,8 @@ export interface SynthArg {
   maySetBy?: string;
   /** For a `**mapping`: the keys it may hold, when the code fixes them (values.ts mappingKeys). */
   keys?: string[];
+  /** What the model found the argument to hold where it was written (a partial's keyword: `eps=bn_eps`). */
+  values?: VSet;
 }
 
 interface Candidate {
@@ -52,8 +54,35 @@ const MAX_UNFOLD = 16;
 function fromBound(args: readonly BoundArg[], owner?: ModuleModel): SynthArg[] {
   return args.map((a) => {
     const keys = a.star === '**' ? mappingKeys(a.values) : undefined;
-    return { name: a.name, star: a.star, node: a.node, owner, ...(keys ? { keys } : {}) };
+    return { name: a.name, star: a.star, node: a.node, owner, values: a.values, ...(keys ? { keys } : {}) };
   });
+}
+
+/** The argument that binds a framework parameter, by keyword or by position (none behind a `*`). */
+function argFor(spec: NormClassSpec, args: readonly SynthArg[], name: string): SynthArg | undefined {
+  const named = args.find((a) => a.name === name);
+  if (named) return named;
+  const positional = spec.params.filter((p) => !p.keywordOnly).map((p) => p.name);
+  const i = positional.indexOf(name);
+  let k = 0;
+  for (const a of args) {
+    if (a.star) return undefined;
+    if (a.name) continue;
+    if (k++ === i) return a;
+  }
+  return undefined;
+}
+
+/** The values an argument written as `expr` may hold: its literal values, and `expr` itself while it may hold others. */
+function valuesOf(vs: VSet | undefined, expr: PyValue): PyValue[] {
+  if (!vs?.length) return [expr];
+  const out: PyValue[] = [];
+  let open = false;
+  for (const x of vs) {
+    if (x.k === 'const') out.push(x.v);
+    else open = true;
+  }
+  return open ? [...out, expr] : out;
 }
 
 /** partial(f, *a, **k)(*b, **l) = f(*a, *b, **{**k, **l}) */
@@ -368,6 +397,19 @@ export class LayerResolver {
     return out;
   }
 
+  /**
+   * What an argument of a call written elsewhere (a partial's keyword) holds when the model is
+   * done: the values of the last pass at that call (a partial value keeps those of the pass that
+   * made it first), else those the argument came with.
+   */
+  private finalValues(a: SynthArg | undefined): VSet | undefined {
+    if (!a?.node) return a?.values;
+    let call: SyntaxNode | null = a.node.parent;
+    while (call && call.name !== 'CallExpression') call = call.parent;
+    const site = call ? (a.owner ?? this.model).siteOf(call) : undefined;
+    return site?.args.find((b) => b.node?.from === a.node!.from && b.name === a.name)?.values ?? a.values;
+  }
+
   private line(at: number): number {
     return this.pos(at).line;
   }
@@ -548,9 +590,15 @@ export class LayerResolver {
       if (other.bindingErrors.length) continue;
       for (const [name, e] of Object.entries(layer.effective)) {
         const v = other.effective[name]?.value;
-        if (v === undefined || isExpr(v) || isExpr(e.value) || JSON.stringify(v) === JSON.stringify(e.value)) continue;
-        const seenValues = e.alternatives ?? [];
-        if (!seenValues.some((x) => JSON.stringify(x) === JSON.stringify(v))) e.alternatives = [...seenValues, v];
+        if (v === undefined || isExpr(e.value)) continue;
+        // an expression written where the other caller's partial was (`partial(nn.BatchNorm2d, eps=bn_eps)`): the
+        // literal values the code gives it there, and the expression itself when it may hold others
+        const given = isExpr(v) ? valuesOf(this.finalValues(argFor(alt.spec, alt.args, name)), v) : [v];
+        for (const x of given) {
+          if (JSON.stringify(x) === JSON.stringify(e.value)) continue;
+          const seenValues = e.alternatives ?? [];
+          if (!seenValues.some((y) => JSON.stringify(y) === JSON.stringify(x))) e.alternatives = [...seenValues, x];
+        }
       }
     }
     layer.call = site;
