@@ -117,6 +117,36 @@ interface Ops {
   meanAxes: string[];
   /** `self.<attr>` of a `1 + self.<attr>` the forward computes. */
   onePlus?: string;
+  /** A number added in the forward to a mean or variance (`mean(x ** 2) + 1e-8`): the ε it uses. */
+  epsLiteral?: SyntaxNode;
+  /** torch's `var`/`std` with its default Bessel's correction (N − 1), which no framework norm uses. */
+  unbiased: boolean;
+  /** ε added to the root rather than under it (`x / (sqrt(mean(x²)) + eps)`), as no framework norm does. */
+  epsOutsideRoot: boolean;
+}
+
+const NUMBER = /^\(?\d[\d_]*(\.[\d_]*)?([eE][-+]?\d+)?\)?$|^\(?\.\d+([eE][-+]?\d+)?\)?$/;
+
+/** Without parentheses around it. */
+function bare(n: SyntaxNode): SyntaxNode {
+  let x = n;
+  for (let i = 0; i < 8 && x.name === 'ParenthesizedExpression'; i++) {
+    const inner = operands(x);
+    if (inner.length !== 1) break;
+    x = inner[0];
+  }
+  return x;
+}
+
+/** A square root written as a call (`sqrt(v)`, `v.sqrt()`, `v.std()`) or a power (`v ** 0.5`). */
+function isRoot(n: SyntaxNode, text: string): boolean {
+  const x = bare(n);
+  if (x.name === 'CallExpression') return /(^|\.)\s*(sqrt|std)\s*$/.test(text.slice(x.firstChild!.from, x.firstChild!.to));
+  if (x.name === 'BinaryExpression') {
+    const k = children(x);
+    return k.length === 3 && text.slice(k[1].from, k[1].to) === '**' && /^\(?(0?\.5|1\/2)\)?$/.test(text.slice(k[2].from, k[2].to).replace(/\s+/g, ''));
+  }
+  return false;
 }
 
 function walk(n: SyntaxNode, f: (n: SyntaxNode) => void, depth = 0): void {
@@ -151,6 +181,7 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
             const args = argList(children(n).find((c) => c.name === 'ArgList') ?? null, text);
             const axis = args.find((a) => a.name === 'dim' || a.name === 'axis') ?? args.find((a) => !a.name && !a.star);
             if (axis?.value) ops.meanAxes.push(text.slice(axis.value.from, axis.value.to));
+            if (m !== 'mean' && besselCorrected(args, text)) ops.unbiased = true;
           }
           if (m === 'pow') {
             // x.pow(2), torch.pow(x, 2): a square; torch.pow(v, -0.5): a reciprocal root
@@ -171,6 +202,13 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
       }
       const site = model.siteOf(n);
       for (const v of model.deref(site?.callee ?? [])) {
+        // torch.var(x, dim) / torch.std: Bessel's correction unless told otherwise
+        if (
+          v.k === 'q' &&
+          /^torch\.(var|std)$/.test(v.q) &&
+          besselCorrected(argList(children(n).find((c) => c.name === 'ArgList') ?? null, text).slice(1), text)
+        )
+          ops.unbiased = true;
         if (v.k === 'q') ops.qualified.add(v.q);
         // a module-level helper it delegates to (timm's rms_norm(x, shape, weight, eps) in fast_norm.py): what it computes counts
         else if (v.k === 'func' && !v.bound && !v.fn.cls && !v.fn.isLambda) opsOf(v.fn.owner, cls, v.fn, ops, seen);
@@ -196,6 +234,15 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
           const one = sides.findIndex((s) => /^1(\.0*)?$/.test(s));
           const attr = one >= 0 ? /^self\.(\w+)/.exec(sides[1 - one]) : null;
           if (attr) ops.onePlus ??= attr[1];
+          // mean(x ** 2) + 1e-8: a number added to a statistic is the ε the forward uses
+          const num = sides.findIndex((s) => NUMBER.test(s) && !/^1(\.0*)?$/.test(s));
+          if (num >= 0 && /\b(mean|var)\b|\.pow\(|\*\*|\bsquare\b/.test(sides[1 - num])) ops.epsLiteral ??= k[num === 0 ? 0 : 2];
+        }
+        if (op === '/') {
+          // x / (sqrt(v) + eps): ε outside the root
+          const d = bare(k[2]);
+          const dk = d.name === 'BinaryExpression' ? children(d) : [];
+          if (dk.length === 3 && text.slice(dk[1].from, dk[1].to) === '+' && (isRoot(dk[0], text) || isRoot(dk[2], text))) ops.epsOutsideRoot = true;
         }
         if (op === '-') {
           const sides = [k[0], k[2]].map((s) => text.slice(s.from, s.to));
@@ -204,6 +251,19 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
       }
     }
   });
+}
+
+/** Whether torch's var/std with these arguments (after the tensor) keeps its default correction of 1. */
+function besselCorrected(args: ReturnType<typeof argList>, text: string): boolean {
+  const kw = (name: string) => args.find((a) => a.name === name)?.value;
+  const unbiased = kw('unbiased');
+  const correction = kw('correction');
+  if (unbiased) return text.slice(unbiased.from, unbiased.to).trim() !== 'False';
+  if (correction) return !/^0(\.0*)?$/.test(text.slice(correction.from, correction.to).trim());
+  // (positional `unbiased` after dim: x.var(-1, False))
+  const positional = args.filter((a) => !a.name && !a.star);
+  if (positional.length >= 2 && positional[1].value) return text.slice(positional[1].value.from, positional[1].value.to).trim() !== 'False';
+  return !args.some((a) => a.star);
 }
 
 /** The forward-like method of a class: forward (PyTorch), __call__ (Flax, Haiku, MLX), call (Keras). */
@@ -221,7 +281,17 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   if (depth > 8) return null;
   const fwd = forwardOf(model, cls);
   if (!fwd) return null;
-  const ops: Ops = { methods: new Set(), qualified: new Set(), square: false, root: false, subtractMean: false, submodule: false, meanAxes: [] };
+  const ops: Ops = {
+    methods: new Set(),
+    qualified: new Set(),
+    square: false,
+    root: false,
+    subtractMean: false,
+    submodule: false,
+    meanAxes: [],
+    unbiased: false,
+    epsOutsideRoot: false,
+  };
   opsOf(model, cls, fwd, ops, new Set());
   // calling submodules makes a container, unless it extends a hand-written norm and still computes
   // that norm (timm's RmsNormAct2d(RmsNorm2d): the norm, then a dropout and an activation, as
@@ -266,6 +336,11 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     computes = 'rsqrt of mean square';
   }
   if (!kind || (normBase && normBase.kind !== kind)) return null;
+  // computed otherwise than any framework's layer (variance over N − 1, ε outside the root): no
+  // framework class describes it, and its numbers would be wrong
+  // (Bessel's correction is torch's default only: JAX, NumPy, Keras and MLX default to none)
+  if ((kind === 'layer_norm' || kind === 'rms_norm') && !computes.startsWith('calls ') && ((ops.unbiased && family === 'pytorch') || ops.epsOutsideRoot))
+    return null;
   const axis = ops.meanAxes.find((a) => a !== '-1' && a !== '(-1)' && a !== '[-1]');
   if (computes === 'mean and variance' || computes === 'rsqrt of mean square') computes += axis ? ` over dim ${axis}` : ' over the last dim';
   let id = MODULE_OF[family]?.[kind];
@@ -282,7 +357,10 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     scaleOffset = { attr, zeroInit };
     computes += `, scaled by 1 + ${attr}${zeroInit ? `, ${attr} starting at 0` : ''}`;
   }
-  return { kind, spec, computes, ...paramsOf(model, cls), axis, ...(scaleOffset ? { scaleOffset } : {}) };
+  const params = paramsOf(model, cls);
+  // ε written in the forward itself (StyleGAN's PixelNorm adds 1e-8) when __init__ sets none
+  if (!params.eps && ops.epsLiteral) params.eps = { node: ops.epsLiteral };
+  return { kind, spec, computes, ...params, axis, ...(scaleOffset ? { scaleOffset } : {}) };
 }
 
 /** The hand-written norm a class extends (a user base class recognized by customNorm), if any. */

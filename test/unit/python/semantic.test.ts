@@ -248,6 +248,38 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual([at(src, 15).effective.normalized_shape.value, at(src, 15).effective.elementwise_affine.value], [32, true]);
   });
 
+  it('custom norms: ε written in the forward is the ε; a variance over N − 1 or ε outside the root is no framework layer', () => {
+    const cls = (name: string, body: string[], init = ['    def __init__(self, d, eps=1e-5):', '        super().__init__()', '        self.eps = eps']) => [
+      `class ${name}(nn.Module):`,
+      ...init,
+      '    def forward(self, x):',
+      ...body.map((b) => '        ' + b),
+    ];
+    const src = [
+      ...cls('PixelNorm', ['return x * torch.rsqrt(torch.mean(x ** 2, dim=1, keepdim=True) + 1e-8)'], []),
+      // torch's var and std divide by N - 1 unless told otherwise
+      ...cls('UnbiasedLN', ['u = x.mean(-1, keepdim=True)', 's = x.var(-1, keepdim=True)', 'return (x - u) / torch.sqrt(s + self.eps)']),
+      ...cls('BiasedLN', ['u = x.mean(-1, keepdim=True)', 's = x.var(-1, keepdim=True, unbiased=False)', 'return (x - u) / torch.sqrt(s + self.eps)']),
+      ...cls('TorchVarLN', ['u = x.mean(-1, keepdim=True)', 's = torch.var(x, -1, keepdim=True)', 'return (x - u) * torch.rsqrt(s + self.eps)']),
+      ...cls('OutsideRMS', ['return x / (x.pow(2).mean(-1, keepdim=True).sqrt() + self.eps)']),
+      'a = PixelNorm()',
+      'b = UnbiasedLN(8)',
+      'c = BiasedLN(8)',
+      'd = TorchVarLN(8)',
+      'e = OutsideRMS(8)',
+    ].join('\n');
+    const lines = src.split('\n');
+    const line = (p: string) => lines.findIndex((l) => l.startsWith(p)) + 1;
+    const listed = found(src).map(([l]) => l);
+    const pixel = at(src, line('a = '));
+    assert.equal(pixel.qualifiedName, 'torch.nn.RMSNorm');
+    assert.equal(pixel.effective.eps.value, 1e-8);
+    assert.ok(!listed.includes(line('b = ')), 'unbiased variance: not torch.nn.LayerNorm');
+    assert.equal(at(src, line('c = ')).qualifiedName, 'torch.nn.LayerNorm');
+    assert.ok(!listed.includes(line('d = ')), 'torch.var keeps its correction too');
+    assert.ok(!listed.includes(line('e = ')), 'ε added to the root: not torch.nn.RMSNorm');
+  });
+
   it('a convolution that standardizes its weight with F.batch_norm is a convolution, not a norm', () => {
     const src = [
       'class StdConv(nn.Conv2d):',
