@@ -33,6 +33,8 @@ export interface CustomNorm {
    * whether `__init__` starts it at zeros (the scale then starts at 1, as a plain γ does).
    */
   scaleOffset?: { attr: string; zeroInit: boolean };
+  /** Its forward passes no running statistics to `F.batch_norm` (`running_mean=None`): batch statistics in eval too. */
+  noRunningStats?: boolean;
 }
 
 const FAMILY: [string, FrameworkId][] = [
@@ -123,6 +125,8 @@ interface Ops {
   unbiased: boolean;
   /** ε added to the root rather than under it (`x / (sqrt(mean(x²)) + eps)`), as no framework norm does. */
   epsOutsideRoot: boolean;
+  /** A `batch_norm` function called with `None` for its running mean and variance. */
+  batchStatsOnly: boolean;
 }
 
 const NUMBER = /^\(?\d[\d_]*(\.[\d_]*)?([eE][-+]?\d+)?\)?$|^\(?\.\d+([eE][-+]?\d+)?\)?$/;
@@ -210,6 +214,14 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
         )
           ops.unbiased = true;
         if (v.k === 'q') ops.qualified.add(v.q);
+        // F.batch_norm(x, None, None, ...): batch statistics whatever the mode
+        if (v.k === 'q' && /^torch\.nn\.functional\.batch_norm$/.test(v.q)) {
+          const args = argList(children(n).find((c) => c.name === 'ArgList') ?? null, text);
+          const positional = args.filter((a) => !a.name && !a.star);
+          const stat = (name: string, i: number) => args.find((a) => a.name === name)?.value ?? positional[i]?.value;
+          const isNone = (x: SyntaxNode | null | undefined) => !!x && text.slice(x.from, x.to).trim() === 'None';
+          if (isNone(stat('running_mean', 1)) && isNone(stat('running_var', 2))) ops.batchStatsOnly = true;
+        }
         // a module-level helper it delegates to (timm's rms_norm(x, shape, weight, eps) in fast_norm.py): what it computes counts
         else if (v.k === 'func' && !v.bound && !v.fn.cls && !v.fn.isLambda) opsOf(v.fn.owner, cls, v.fn, ops, seen);
       }
@@ -253,6 +265,18 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
   });
 }
 
+/** Whether the class's `__init__` (or Flax `setup`) constructs a framework normalization layer. */
+function buildsNormLayers(model: ModuleModel, cls: ClassDef): boolean {
+  const init = model.findMethod(cls, '__init__') ?? model.findMethod(cls, 'setup');
+  if (!init?.body) return false;
+  let found = false;
+  walk(init.body, (n) => {
+    if (found || n.name !== 'CallExpression') return;
+    for (const v of model.deref(model.siteOf(n)?.callee ?? [])) if (v.k === 'q' && findByQualifiedName(v.q)?.form === 'module') found = true;
+  });
+  return found;
+}
+
 /** Whether torch's var/std with these arguments (after the tensor) keeps its default correction of 1. */
 function besselCorrected(args: ReturnType<typeof argList>, text: string): boolean {
   const kw = (name: string) => args.find((a) => a.name === name)?.value;
@@ -291,6 +315,7 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     meanAxes: [],
     unbiased: false,
     epsOutsideRoot: false,
+    batchStatsOnly: false,
   };
   opsOf(model, cls, fwd, ops, new Set());
   // calling submodules makes a container, unless it extends a hand-written norm and still computes
@@ -308,16 +333,18 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
 
   let kind: LayerKind | undefined;
   let computes = '';
-  // delegation to a functional norm of the table
+  // delegation to a functional norm of the table (one kind: a forward chaining several norms is none of them)
   for (const q of ops.qualified) {
     const spec = findByQualifiedName(q);
     if (spec && spec.form === 'function' && FUNCTION_KINDS.has(spec.kind)) {
+      if (kind && kind !== spec.kind) return null;
       kind = spec.kind;
       computes = `calls ${spec.id.split('.').slice(-2).join('.')}`;
-      break;
     }
     if (spec && spec.form === 'module') return null; // builds a norm inside: a container
   }
+  // a class that builds norm layers of its own holds them (a model), even when its forward does not call them
+  if (buildsNormLayers(model, cls)) return null;
   const mean = ops.methods.has('mean') || [...ops.qualified].some((q) => /\.mean$/.test(q));
   const variance = ops.methods.has('var') || ops.methods.has('std') || [...ops.qualified].some((q) => /\.(var|std)$/.test(q));
   const root = ops.root || [...ops.qualified].some((q) => /\.(r?sqrt)$/.test(q));
@@ -360,7 +387,9 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   const params = paramsOf(model, cls);
   // ε written in the forward itself (StyleGAN's PixelNorm adds 1e-8) when __init__ sets none
   if (!params.eps && ops.epsLiteral) params.eps = { node: ops.epsLiteral };
-  return { kind, spec, computes, ...params, axis, ...(scaleOffset ? { scaleOffset } : {}) };
+  const noRunningStats = kind === 'batch_norm' && ops.batchStatsOnly && !/running_(mean|var)/.test(initText);
+  if (noRunningStats) computes += ' with no running statistics';
+  return { kind, spec, computes, ...params, axis, ...(scaleOffset ? { scaleOffset } : {}), ...(noRunningStats ? { noRunningStats } : {}) };
 }
 
 /** The hand-written norm a class extends (a user base class recognized by customNorm), if any. */

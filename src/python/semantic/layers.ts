@@ -352,6 +352,7 @@ export class LayerResolver {
     if (roles.affine && affine) out.push({ ...affine, name: roles.affine });
     else unlessDefault(roles.affine, c.hasWeight);
     if (c.spec.framework === 'pytorch') unlessDefault(roles.bias, c.hasBias);
+    if (c.noRunningStats) unlessDefault(roles.trackRunningStats, false);
     if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups))
       out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
     return out;

@@ -280,6 +280,41 @@ describe('semantic model: layers the code never names', () => {
     assert.ok(!listed.includes(line('e = ')), 'ε added to the root: not torch.nn.RMSNorm');
   });
 
+  it('custom modules delegating to F.batch_norm: without running statistics; a model holding norms, or chaining several, is none', () => {
+    const src = [
+      'class BatchStatNorm(nn.Module):',
+      '    def __init__(self, num_features, eps=1e-5):',
+      '        super().__init__()',
+      '        self.weight = nn.Parameter(torch.ones(num_features))',
+      '        self.bias = nn.Parameter(torch.zeros(num_features))',
+      '        self.eps = eps',
+      '    def forward(self, x):',
+      '        return F.batch_norm(x, None, None, self.weight, self.bias, training=True, eps=self.eps)',
+      'class Chain(nn.Module):',
+      '    def forward(self, x):',
+      '        x = F.batch_norm(x, None, None, training=True)',
+      '        return F.layer_norm(x, x.shape[-1:])',
+      'class Holder(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.a = nn.BatchNorm2d(c)',
+      '    def forward(self, x, rm, rv):',
+      '        return F.batch_norm(x, rm, rv)',
+      'a = BatchStatNorm(16)',
+      'b = Chain()',
+      'c = Holder(8)',
+    ].join('\n');
+    const a = at(src, 19);
+    assert.equal(a.qualifiedName, 'torch.nn.BatchNorm2d');
+    // PyTorch: no buffers, and eval normalizes with the batch's statistics, as track_running_stats=False does
+    assert.equal(a.effective.track_running_stats.value, false);
+    assert.match(a.origin?.how ?? '', /with no running statistics/);
+    const listed = found(src).map(([l]) => l);
+    assert.ok(!listed.includes(20), 'a forward chaining a BatchNorm and a LayerNorm is neither');
+    assert.ok(!listed.includes(21), 'a module that builds a BatchNorm2d holds it');
+    assert.ok(listed.includes(16), 'the BatchNorm2d it holds is listed where it is built');
+  });
+
   it('a convolution that standardizes its weight with F.batch_norm is a convolution, not a norm', () => {
     const src = [
       'class StdConv(nn.Conv2d):',
