@@ -295,6 +295,25 @@ function strMethod(s: string, method: string, args: readonly (PyValue | undefine
  */
 const MAX_OPEN_LOOKUP = 4;
 /** After a name: an item assignment (augmented too), a changing dict method, or `|=` (sticky: tested where the name ends). */
+/**
+ * Whether the object a name holds goes where the module may change it unseen: passed to a call
+ * (`mutate(kw)`, not `**kw`), bound to another name (`alias = kw`), put in a container or
+ * returned. Read from the text around the occurrence at `at` (of `length` characters).
+ */
+function escapes(text: string, at: number, length: number): boolean {
+  let b = at - 1;
+  while (b >= 0 && (text[b] === ' ' || text[b] === '\t')) b--;
+  let a = at + length;
+  while (a < text.length && (text[a] === ' ' || text[a] === '\t')) a++;
+  const next = text[a] ?? '\n';
+  if (!/[,)\]}\n;#\r]/.test(next)) return false;
+  const prev = text[b] ?? '';
+  if (prev === '*') return false; // **kw, *args: its entries are copied
+  if (/[([{,:]/.test(prev)) return true;
+  if (prev === '=' && !/[=!<>]/.test(text[b - 1] ?? '')) return true;
+  return /\b(return|yield)$/.test(text.slice(Math.max(0, b - 6), b + 1));
+}
+
 const MUTATION = /\s*(?:\[[^\]\n]*\]\s*(?:[-+*/%&|^@]|\/\/|\*\*|<<|>>)?=(?!=)|\.\s*(?:update|setdefault|pop|popitem|clear)\s*\(|\|=)/y;
 
 /** String methods evaluated on literal strings (registry keys are normalized with them). */
@@ -948,7 +967,7 @@ export class ModuleModel {
         const after = text[at + name.length] ?? '';
         if (ident.test(before) || before === '.' || ident.test(after)) continue;
         MUTATION.lastIndex = at + name.length;
-        if ((MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at))) && !ownLocal(at)) r = true;
+        if ((MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at)) || escapes(text, at, name.length)) && !ownLocal(at)) r = true;
       }
       if (r) break;
     }

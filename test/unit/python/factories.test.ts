@@ -142,7 +142,9 @@ describe('factories: norms built from names and classes handed to small function
       if (s.eps === null) continue;
       const l = layers.find((x) => line(x) === s.line)!;
       const e = l.effective.eps;
-      if (e?.maySetBy) continue;
+      // (said to be unsure: a mapping of the call, or one a user class is given, may set it)
+      const keys = l.kwargsUnpacked && !('keys' in l.kwargsUnpacked) ? undefined : l.kwargsUnpacked?.keys;
+      if (e?.maySetBy || (l.kwargsUnpacked && keys === undefined)) continue;
       // the class PyTorch built is one of the candidates (checked above); its eps, among the values shown
       const shown = [e?.value, ...(e?.alternatives ?? [])];
       const sameClass = l.qualifiedName === s.class;
