@@ -11,8 +11,8 @@ import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
 import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
 import { channelsLastPermute, customNorm, type CustomNorm } from './custom';
-import { literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
-import { argList, children, type SyntaxNode } from './syntax';
+import { assignmentParts, literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
+import { argList, children, statements, type SyntaxNode } from './syntax';
 import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value, type VSet } from './values';
 
 /** An argument on its way to a framework class: written somewhere in the file, or a literal we supply. */
@@ -168,7 +168,7 @@ export class LayerResolver {
         const what = this.classify(v.cls);
         if (!what) return [];
         if (what.kind === 'subclass') {
-          const mapped = this.throughInit(v.cls, args, 0);
+          const mapped = this.fieldDefaults(v.cls, what.spec, this.throughInit(v.cls, args, 0));
           const channelsFirst = what.spec.kind === 'layer_norm' || what.spec.kind === 'rms_norm' ? this.permutesChannels(v.cls, args) : undefined;
           return [
             { spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls, ...(channelsFirst ? { channelsFirst } : {}) },
@@ -287,6 +287,32 @@ export class LayerResolver {
   private where(owner: ModuleModel, offset: number): string {
     const other = this.foreign(owner);
     return other ? `${(other.path ?? other.moduleName ?? '').split('/').pop()}:${other.lineOf(offset) + 1}` : `line ${this.line(offset) + 1}`;
+  }
+
+  /**
+   * A dataclass-style subclass (Flax linen) changes a default by declaring the field again
+   * (`class MyLN(nn.LayerNorm): epsilon: float = 1e-5`): each such field of the class or a user
+   * base between it and the framework class (the nearest wins) that the call does not pass.
+   */
+  private fieldDefaults(cls: ClassDef, spec: NormClassSpec, args: SynthArg[], depth = 0): SynthArg[] {
+    if (spec.framework !== 'flax_linen' || depth > 8) return args;
+    // (a positional argument fills fields in order: not mixed with these)
+    if (args.some((a) => !a.name)) return args;
+    const out = [...args];
+    const params = new Set(spec.params.map((p) => p.name));
+    const owner = cls.owner;
+    const body = children(cls.node).find((c) => c.name === 'Body');
+    for (const st of body ? statements(body) : []) {
+      if (st.name !== 'AssignStatement') continue;
+      const parts = assignmentParts(st);
+      const target = parts.targets.length === 1 && parts.targets[0].length === 1 ? parts.targets[0][0] : null;
+      const value = parts.value[0];
+      if (!parts.annotated || target?.name !== 'VariableName' || !value) continue;
+      const name = owner.text.slice(target.from, target.to);
+      if (params.has(name) && !out.some((a) => a.name === name)) out.push({ name, star: '', node: value, owner: this.foreign(owner) });
+    }
+    const next = cls.bases.find((b) => b.k === 'class');
+    return next && next.k === 'class' ? this.fieldDefaults(next.cls, spec, out, depth + 1) : out;
   }
 
   /** The arguments a subclass's `__init__` passes on to its framework base, for a call's arguments. */

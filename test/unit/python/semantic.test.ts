@@ -386,6 +386,32 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(rms('1, keepdim=True'), 10).origin?.computes ?? '', /rsqrt of mean square over dim 1$/);
   });
 
+  it('Flax subclasses that declare a field again change its default (dataclass fields); the call still wins', () => {
+    const src = [
+      'import flax.linen as nn',
+      'class MyLN(nn.LayerNorm):',
+      '    epsilon: float = 1e-5',
+      'class FrozenishBN(nn.BatchNorm):',
+      '    momentum: float = 0.9',
+      '    use_running_average: bool = True',
+      'class Tighter(MyLN):',
+      '    pass',
+      'class Net(nn.Module):',
+      '    @nn.compact',
+      '    def __call__(self, x):',
+      '        x = MyLN()(x)',
+      '        x = FrozenishBN()(x)',
+      '        x = Tighter(epsilon=1e-3)(x)',
+      '        return Tighter()(x)',
+    ].join('\n');
+    const by = (line: number) => recognize(src).find((l) => l.call.range.start.line + 1 === line)!;
+    // Flax 0.12.8: MyLN().epsilon == 1e-05; FrozenishBN() has momentum 0.9 and use_running_average True
+    assert.equal(by(12).effective.epsilon.value, 1e-5);
+    assert.deepEqual([by(13).effective.momentum.value, by(13).effective.use_running_average.value], [0.9, true]);
+    assert.equal(by(14).effective.epsilon.value, 1e-3);
+    assert.equal(by(15).effective.epsilon.value, 1e-5, 'a field declared in a user base');
+  });
+
   it('Flax compact modules with a norm partial as a field, Keras functions with a norm parameter', () => {
     const flax = [
       'import flax.linen as nn',
