@@ -169,7 +169,52 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
     copy ??= { ...layer, effective: { ...layer.effective } };
     copy.effective[name] = { ...e, value: v.v };
   }
+  // `self.f = nn.LayerNorm(32)` then `self.f.eps = 1e-3` in the same class: the value used is not the one built with
+  for (const [name, code] of setAfterwards(site, model, layer.origin?.via === 'subclass')) {
+    const e = (copy ?? layer).effective[name];
+    if (!e || e.maySetBy) continue;
+    copy ??= { ...layer, effective: { ...layer.effective } };
+    copy.effective[name] = { ...e, maySetBy: code };
+  }
   return copy ?? layer;
+}
+
+/** Attributes a norm reads at every call, so that setting them after construction changes what it computes. */
+const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
+
+/**
+ * Assignments to an attribute of the layer a call builds, in the class that builds it
+ * (`self.f.eps = 1e-3` after `self.f = nn.LayerNorm(32)`): by attribute, the statement as written.
+ */
+function setAfterwards(site: Site, model: ModuleModel, subclass: boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
+  if (subclass)
+    for (const v of model.deref(site.callee))
+      for (let c = v.k === 'class' ? v.cls : null, depth = 0; c && depth < 8; depth++) {
+        const init = c.owner.findMethod(c, '__init__');
+        if (init?.cls === c && init.body) {
+          const body = c.owner.text.slice(init.body.from, init.body.to);
+          for (const m of body.matchAll(/\bself\s*\.\s*(\w+)\s*=(?!=)[ \t]*([^\n#;]*)/g))
+            if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `self.${m[1]} = ${m[2].trim()} in ${c.name}`);
+          // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
+          const kw = init.params.find((p) => p.star === '**')?.name;
+          if (kw)
+            for (const m of body.matchAll(new RegExp(`\\b${kw}\\s*(?:\\.\\s*setdefault\\s*\\(|\\[)\\s*['"](\\w+)['"][^\\n#;]*`, 'g')))
+              if (!out.has(m[1])) out.set(m[1], `${m[0].trim()} in ${c.name}`);
+        }
+        const next = c.bases.find((b) => b.k === 'class');
+        c = next && next.k === 'class' ? next.cls : null;
+      }
+  const stmt = site.node.parent;
+  const cls = site.scope.kind === 'func' ? site.scope.cls : null;
+  if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
+  const target = model.text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
+  if (!/^self\.\w+$/.test(target)) return out;
+  const body = model.text.slice(cls.node.from, cls.node.to);
+  const re = new RegExp(`${target.replace('.', '\\s*\\.\\s*')}\\s*\\.\\s*(\\w+)\\s*=(?!=)[ \\t]*([^\\n#;]*)`, 'g');
+  for (const m of body.matchAll(re)) if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `${target}.${m[1]} = ${m[2].trim()}`);
+  return out;
 }
 
 /**

@@ -386,6 +386,36 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(rms('1, keepdim=True'), 10).origin?.computes ?? '', /rsqrt of mean square over dim 1$/);
   });
 
+  it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
+    const src = [
+      'class NoAffineLN(nn.LayerNorm):',
+      '    def __init__(self, dim):',
+      '        super().__init__(dim, elementwise_affine=False)',
+      '        self.eps = 1e-8',
+      'class BNWithKw(nn.BatchNorm1d):',
+      '    def __init__(self, *args, **kwargs):',
+      "        kwargs.setdefault('momentum', 0.01)",
+      '        super().__init__(*args, **kwargs)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.a = NoAffineLN(32)',
+      '        self.b = BNWithKw(10)',
+      '        self.f = nn.LayerNorm(32)',
+      '        self.f.eps = 1e-3',
+      '        self.g = nn.LayerNorm(32)',
+    ].join('\n');
+    // PyTorch 2.13: a.eps == 1e-08, b.momentum == 0.01, f.eps == 0.001, g.eps == 1e-05
+    assert.equal(at(src, 12).effective.eps.maySetBy, 'self.eps = 1e-8 in NoAffineLN');
+    assert.equal(at(src, 13).effective.momentum.maySetBy, "kwargs.setdefault('momentum', 0.01) in BNWithKw");
+    assert.equal(at(src, 14).effective.eps.maySetBy, 'self.f.eps = 1e-3');
+    assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
+    assert.match(
+      compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
+      /`eps=1e-05` default, added to var, unless `self\.f\.eps = 1e-3` sets it/,
+    );
+  });
+
   it('Flax subclasses that declare a field again change its default (dataclass fields); the call still wins', () => {
     const src = [
       'import flax.linen as nn',
