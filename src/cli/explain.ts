@@ -9,7 +9,8 @@
  */
 import * as path from 'node:path';
 import { analyzeDocument } from '../checks';
-import { moduleNameOf, ProjectGraph } from '../python';
+import { importedModules, moduleNameOf, preloadPaths, ProjectGraph, SeedExchange, seedsByTarget, type ProjectFiles, type Seed } from '../python';
+import { readdirSync } from 'node:fs';
 import type { ResolvedLayer } from '../python/types';
 import { compactHover } from '../explain/compact';
 import { explainLayer } from '../explain/hover';
@@ -23,6 +24,8 @@ Explains the normalization layer at LINE (and COL) of a Python file as NormLens'
 VS Code does: what the line builds, what it normalizes over, the arguments that matter, the
 parameter count, the checks that hold for it in this code, and a line of numbers computed on a
 seeded sample. Lines and columns start at 1; without COL the line's first layer is explained.
+What the other files of its folder that import it pass to its classes and functions is
+taken into account (as the editor does with the files it has open).
 
   --full      the full explanation (formula, modes, every argument, other frameworks, advice,
               worked example)
@@ -104,10 +107,12 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
     return 2;
   }
   const files = diskFiles();
-  const graph = new ProjectGraph(files);
+  const display = (p: string) => path.relative(process.cwd(), p).split(path.sep).join('/') || p;
+  const graph = new ProjectGraph(files, 64, display);
   const abs = path.resolve(file).split(path.sep).join('/');
   const me = moduleNameOf(abs, files);
-  const report = analyzeDocument(text, { semantic: { host: graph.hostFor(abs), moduleName: me.name, isPackage: me.isPackage, path: file } });
+  const exchange = new SeedExchange(graph, abs, file, callerSeeds(abs, graph, files, display));
+  const report = analyzeDocument(text, { semantic: { host: graph.hostFor(abs), moduleName: me.name, isPackage: me.isPackage, path: file, exchange } });
 
   const layer = pick(report.layers, line - 1, col === undefined ? undefined : col - 1);
   if (!layer) {
@@ -157,4 +162,40 @@ function pick(layers: readonly ResolvedLayer[], line: number, character: number 
   // Without a column: the first call starting on this line, else the innermost covering it.
   const starting = hits.filter((l) => l.call.range.start.line === line).sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
   return starting[0] ?? hits.reduce((a, b) => (size(b) < size(a) ? b : a));
+}
+
+/** Most files of the folder read for their calls into the file explained. */
+const MAX_CALLERS = 64;
+
+/**
+ * What the other Python files of the file's folder that import it pass to its functions and
+ * classes (`Bottleneck(64, norm_layer=gn)` in net.py, for blocks.py): one round of the fixed point
+ * `normlens inspect` solves over a folder, as the editor does over the files it holds open.
+ */
+function callerSeeds(abs: string, graph: ProjectGraph, files: ProjectFiles, display: (p: string) => string): Seed[] {
+  const dir = abs.slice(0, abs.lastIndexOf('/')) || '/';
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.py'))
+      .sort();
+  } catch {
+    return [];
+  }
+  const seeds: Seed[] = [];
+  let callers = 0;
+  for (const n of names) {
+    if (callers >= MAX_CALLERS) break;
+    const from = `${dir === '/' ? '' : dir}/${n}`;
+    if (from === abs) continue;
+    const text = files.read(from);
+    if (text === undefined || !importedModules(text).some((w) => preloadPaths(w, from, files).includes(abs))) continue;
+    callers++;
+    const model = graph.modelOf(from);
+    if (!model) continue;
+    const exchange = new SeedExchange(graph, from, display(from));
+    exchange.collect(model);
+    seeds.push(...exchange.outgoing.filter((s) => s.target.path === abs));
+  }
+  return seedsByTarget([seeds]).get(abs) ?? [];
 }

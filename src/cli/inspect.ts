@@ -626,6 +626,8 @@ function fileJson(r: FileResult) {
       ...(l.origin?.candidates ? { candidates: l.origin.candidates } : {}),
       ...(l.origin?.classes ? { classes: l.origin.classes } : {}),
       ...(l.origin?.computes ? { computes: l.origin.computes } : {}),
+      // a caller passes something NormLens cannot follow: the classes given may not be all
+      ...(l.origin?.unfollowed ? { unfollowed: { text: l.origin.unfollowed.text, line: l.origin.unfollowed.line + 1 } } : {}),
       ...(l.kwargsUnpacked ? { kwargsUnpacked: l.kwargsUnpacked } : {}),
       // values a user class passes on from its own defaults, which a mapping of the call may replace
       ...(Object.values(l.effective).some((e) => e.maySetBy)
@@ -677,8 +679,9 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
     if (layers.length === 0 && diagnostics.length === 0) return;
     lines.push(paint(ANSI.bold, visibleText(r.path)));
 
+    // (cells counted from 1 like lines, markdown cells included; JSON gives the 0-based index)
     const where = (range: Range, cell: number | undefined) =>
-      `${cell === undefined ? '' : `cell ${cell} `}${range.start.line + 1}:${range.start.character + 1}`;
+      `${cell === undefined ? '' : `cell ${cell + 1} `}${range.start.line + 1}:${range.start.character + 1}`;
     // Diagnostics inside a layer's call are listed under it; others (e.g. on the Conv before a
     // BatchNorm) take their own line in position order.
     const { owner, owned } = owners(layers, diagnostics);

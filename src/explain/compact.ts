@@ -24,7 +24,7 @@ import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, pa
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
-import { channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import { backticked, channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 /** A shape written as a tuple or list expression, as the items of a shape: `(head_dim,)` → `head_dim`. */
 function shapeItems(expr: string): string {
@@ -293,7 +293,8 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   // what the example keeps of the layer is always said (a GroupNorm's 32 groups shown on 2)
   if (ex.reduced) notes.push(Md.text(ex.reduced));
   // a LayerNorm over the channels of (N, C, H, W): the example is the channels-last view its forward normalizes
-  if (ctx.layer.origin?.channelsFirst) notes.push(Md.raw('each row one position, its channels last, as the forward permutes them'));
+  const cf = ctx.layer.origin?.channelsFirst;
+  if (cf) notes.push(md`each row one position with its channels, as ${backticked(cf.how)}`);
   const noteText = notes.length ? md` (${Md.join(notes, Md.raw('; '))})` : Md.raw('');
   // Only layers with running statistics have a training mode that differs from eval.
   const hasModes = (kind === 'batch_norm' && ex.spec.trackRunningStats) || (kind === 'instance_norm' && ex.spec.trackRunningStats);

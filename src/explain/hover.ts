@@ -492,7 +492,8 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
   // what stands in for the input's sizes, and what the example keeps of the layer, both said
   const reducedParts = [...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []), ...(ex.reduced ? [escapeMd(ex.reduced)] : [])];
-  if (ctx.layer.origin?.channelsFirst) reducedParts.push(Md.raw('each row one position with its channels last, as the forward permutes them'));
+  const cf = ctx.layer.origin?.channelsFirst;
+  if (cf) reducedParts.push(md`each row one position with its channels, as ${backticked(cf.how)}`);
   const reduced = reducedParts.length ? Md.join(reducedParts, Md.raw('; ')) : null;
   const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
   const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${reduced}` : Md.raw('')}${Md.raw(more)}:`;

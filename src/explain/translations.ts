@@ -55,8 +55,26 @@ function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): Md {
   return md`Same running-average speed as ${code(`${roleName(ctx, 'momentum') ?? 'momentum'}=${pyFloat(m)}`)}: ${Md.join(parts, ' · ')}.`;
 }
 
+/** Where the layers that take an axis normalize over the channels of a channels-first input (dim 1). */
+const CHANNELS_FIRST_AXES: [FrameworkId, string][] = [
+  ['keras', 'axis=1'],
+  ['flax_linen', 'reduction_axes=1, feature_axes=1'],
+];
+
 export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): Md {
   const own = ctx.layer.spec.framework;
+  // a hand-written or permuting LayerNorm/RMSNorm over the channels of (N, C, ...): only layers given that axis are the same
+  const kind = ctx.layer.spec.kind;
+  if (ctx.layer.origin?.channelsFirst && (kind === 'layer_norm' || kind === 'rms_norm')) {
+    const rows: Md[][] = [];
+    for (const [f, axes] of CHANNELS_FIRST_AXES) {
+      const t = translated(ctx, f);
+      if ('error' in t) continue;
+      const written = t.code.replace('(', t.code.endsWith('()') ? `(${axes}` : `(${axes}, `);
+      rows.push([Md.raw(infoOf(f).name), code(written), escapeMd(`normalizes over axis 1, the channels, as this layer does (the default is the last axis).`)]);
+    }
+    return rows.length ? mdTable([Md.raw('framework'), Md.raw('equivalent'), Md.raw('differs')], rows) : Md.raw('');
+  }
   const frameworks = order(own, preferred);
   const rows: Md[][] = [];
   for (const f of frameworks) {

@@ -145,6 +145,8 @@ export interface LayerOrigin {
   classes?: string[];
   /** For custom modules: what the forward computes, e.g. 'rsqrt of mean square over the last dim'. */
   computes?: string;
+  /** A caller passes the callee something NormLens cannot follow (`norm_layers[i]`): as written, and its 0-based line. */
+  unfollowed?: { text: string; line: number };
   /**
    * A LayerNorm (subclass or custom module) that normalizes the channels of a channels-first input
    * (N, C, *) although its class normalizes the last axes: its forward moves the channels last and

@@ -633,6 +633,14 @@ export class LayerResolver {
       c,
       fitting.map((f) => f.c),
     );
+    // a caller in this file passes something else that cannot be followed: the classes shown may not be all
+    const hop = callee.flatMap((v) => (v.k === 'unknown' ? v.hops : [])).find((h) => h.via === 'call' && h.what);
+    if (hop) {
+      const line = this.line(hop.at);
+      const text = hop.what!.length > 40 ? hop.what!.slice(0, 39) + '…' : hop.what!;
+      layer.origin.unfollowed = { text, line };
+      layer.origin.how += `${layer.origin.how ? '; ' : ''}a caller passes \`${text}\` as \`${hop.name}\`, line ${line + 1}, not followed`;
+    }
     return layer;
   }
 }

@@ -13,7 +13,7 @@
 import type { PyValue } from '../../frameworks/types';
 import { positionIn } from '../table';
 import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
-import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
+import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, WIDE, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
 
 export interface ParamDef {
   name: string;
@@ -2049,9 +2049,12 @@ export class ModuleModel {
     const params = f.params.slice(skipFirst ? 1 : 0);
     let i = 0;
     const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
-    const pass = (p: ParamDef, values: VSet, at: number) => {
+    const pass = (p: ParamDef, values: VSet, at: number, node?: SyntaxNode | null) => {
       const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at };
-      p.passed = this.grow(p.passed, withHop(values, hop), f);
+      // what the call passes but NormLens cannot follow keeps where it came from (the layer says so)
+      const what = node && !from ? this.t(node).replace(/\s+/g, ' ') : undefined;
+      const vs = what ? values.map((v): Value => (v.k === 'unknown' && v !== WIDE && !v.hops.length ? { k: 'unknown', hops: [{ ...hop, what }] } : v)) : values;
+      p.passed = this.grow(p.passed, withHop(vs, hop), f);
     };
     for (const a of args) {
       if (a.star) {
@@ -2066,7 +2069,7 @@ export class ModuleModel {
       let p: ParamDef | undefined;
       if (a.name) p = params.find((x) => x.name === a.name && x.star === '');
       else if (i < positional.length) p = positional[i++];
-      if (p) pass(p, a.values, a.node?.from ?? 0);
+      if (p) pass(p, a.values, a.node?.from ?? 0, a.node);
     }
   }
 

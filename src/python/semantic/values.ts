@@ -19,6 +19,8 @@ export interface Hop {
   at: number;
   /** Set when the hop happened in another file (a caller there passed the value): that file and line, as shown. */
   from?: string;
+  /** The argument as written, for a value a caller passes that NormLens cannot follow (`norm_layers[i]`). */
+  what?: string;
 }
 
 /** A partial's bound arguments: evaluated values, kept with the syntax they came from. */

@@ -105,6 +105,24 @@ describe('normlens explain', () => {
     assert.match(r.stdout, /stand-in `planes` = 3/);
   });
 
+  it('reads what the files of its folder that import it pass to its classes, as inspect on the folder does', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'normlens-explain-'));
+    writeFileSync(
+      path.join(dir, 'blocks.py'),
+      'import torch.nn as nn\n\nclass Bottleneck(nn.Module):\n    def __init__(self, c, norm_layer=nn.BatchNorm2d):\n        super().__init__()\n        self.bn = norm_layer(c)\n',
+    );
+    writeFileSync(
+      path.join(dir, 'net.py'),
+      'from functools import partial\nimport torch.nn as nn\nfrom blocks import Bottleneck\n\ngn = partial(nn.GroupNorm, 32)\nlayers = [Bottleneck(64, norm_layer=gn)]\n',
+    );
+    // a file that does not import blocks.py passes nothing to it
+    writeFileSync(path.join(dir, 'other.py'), 'import torch.nn as nn\nx = nn.LayerNorm(3)\n');
+    const r = await explain([`${path.join(dir, 'blocks.py')}:6`]);
+    assert.equal(r.code, 0, r.stderr);
+    // PyTorch: Net's blocks are GroupNorm(32, 64); the default BatchNorm2d is what other callers get
+    assert.match(r.stdout, /`norm_layer\(c\)` builds `BatchNorm2d\(c\)` \(or `GroupNorm`, depending on the caller\) — default of `norm_layer`, line 4/);
+  });
+
   it('README shows its output as it is', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const m = /```console\n\$ node dist\/cli\.js explain (\S+)\n([\s\S]*?)```/.exec(readme);

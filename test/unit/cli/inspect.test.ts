@@ -130,6 +130,27 @@ describe('normlens inspect: arguments and files', () => {
     assert.match(r.stderr, /cannot use .*broken\.ipynb: .*JSON/);
   });
 
+  it("names a notebook's cells from 1 in text, markdown cells included, and by 0-based index in JSON", async () => {
+    const nb = path.join(dir, 'nb.ipynb');
+    const cell = (cell_type: string, source: string) => ({
+      cell_type,
+      source,
+      metadata: {},
+      ...(cell_type === 'code' ? { outputs: [], execution_count: null } : {}),
+    });
+    writeFileSync(
+      nb,
+      JSON.stringify({ cells: [cell('markdown', '# Model'), cell('code', TORCH + 'bn = nn.BatchNorm2d(8)\n')], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+    );
+    const text = await inspect([nb]);
+    assert.equal(text.code, 0, text.stderr);
+    // the second cell (the first is markdown), line 2, column 6
+    assert.match(text.stdout, /^  cell 2 2:6 +torch\.nn\.BatchNorm2d/m);
+    const json = await inspect(['--json', nb]);
+    const layer = JSON.parse(json.stdout).files[0].layers[0];
+    assert.deepEqual([layer.cell, layer.line, layer.column], [1, 2, 6]);
+  });
+
   it('colours text only on a terminal and never with NO_COLOR', async () => {
     const f = path.join(dir, 'm.py');
     writeFileSync(f, TORCH + 'gn = nn.GroupNorm(3, 64)\n');

@@ -4,6 +4,7 @@ import { NORM_CLASSES } from '../../../src/frameworks/index';
 import type { PyValue } from '../../../src/frameworks/types';
 import { runLayer, seededSample, defaultParams, defaultState } from '../../../src/core/index';
 import { makeLayer } from './layers';
+import { recognize } from '../../../src/python/index';
 
 /** A plausible value for each required parameter: counts for roles, expressions for tensors and the rest. */
 function requiredArgs(spec: (typeof NORM_CLASSES)[number]): { positional: PyValue[]; keywords: Record<string, PyValue> } {
@@ -58,5 +59,34 @@ describe('explain/explainLayer: a BatchNorm without running statistics', () => {
     assert.doesNotMatch(h.markdown, /Same running-average speed/);
     const tracked = explainLayer(makeLayer('torch.nn.BatchNorm2d', 'nn.BatchNorm2d', [8]), { decimals: 3, seed: 1 });
     assert.match(tracked.markdown, /model\.eval\(\) uses the running statistics/);
+  });
+});
+
+describe('explain/explainLayer: a LayerNorm over the channels of a channels-first input', () => {
+  it('ports it to layers given that axis, and does not say the forward permutes when it reduces over dim 1', () => {
+    const src = [
+      'import torch',
+      'import torch.nn as nn',
+      'class LayerNormCF(nn.Module):',
+      '    def __init__(self, c, eps=1e-6):',
+      '        super().__init__()',
+      '        self.weight = nn.Parameter(torch.ones(c))',
+      '        self.bias = nn.Parameter(torch.zeros(c))',
+      '        self.eps = eps',
+      '    def forward(self, x):',
+      '        u = x.mean(1, keepdim=True)',
+      '        s = (x - u).pow(2).mean(1, keepdim=True)',
+      '        x = (x - u) / torch.sqrt(s + self.eps)',
+      '        return self.weight[:, None, None] * x + self.bias[:, None, None]',
+      'ln = LayerNormCF(8)',
+    ].join('\n');
+    const layer = recognize(src).find((l) => l.call.range.start.line === 13)!;
+    assert.ok(layer.origin?.channelsFirst);
+    const h = explainLayer(layer, { decimals: 3, seed: 1 });
+    // Keras 3.15.1 (checked): LayerNormalization's default axis is -1; with axis=1 it matches this module
+    assert.match(h.markdown, /`keras\.layers\.LayerNormalization\(axis=1, epsilon=1e-06\)`/);
+    assert.match(h.markdown, /`flax\.linen\.LayerNorm\(reduction_axes=1, feature_axes=1\)`/);
+    assert.doesNotMatch(h.markdown, /permutes/);
+    assert.match(h.markdown, /each row one position with its channels, as its forward reduces over dim 1/);
   });
 });

@@ -386,6 +386,25 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(rms('1, keepdim=True'), 10).origin?.computes ?? '', /rsqrt of mean square over dim 1$/);
   });
 
+  it('a caller passing what NormLens cannot follow is named, so the classes shown are not taken for all', () => {
+    const src = [
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.LayerNorm):',
+      '        self.norm = norm_layer(dim)',
+      'class Stage(nn.Module):',
+      '    def __init__(self, norm_layers):',
+      '        self.blocks = [Block(8, norm_layer=norm_layers[i]) for i in range(2)]',
+      'class Plain(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.LayerNorm):',
+      '        self.norm = norm_layer(dim)',
+      'p = Plain(8, norm_layer=nn.LayerNorm)',
+    ].join('\n');
+    const l = at(src, 3);
+    assert.deepEqual(l.origin?.unfollowed, { text: 'norm_layers[i]', line: 9 });
+    assert.match(l.origin?.how ?? '', /^default of `norm_layer`, line 6; a caller passes `norm_layers\[i\]` as `norm_layer`, line 10, not followed$/);
+    assert.equal(at(src, 9).origin?.unfollowed, undefined);
+  });
+
   it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
     const src = [
       'class NoAffineLN(nn.LayerNorm):',
