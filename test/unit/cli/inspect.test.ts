@@ -145,7 +145,7 @@ describe('normlens inspect: arguments and files', () => {
     const text = await inspect([nb]);
     assert.equal(text.code, 0, text.stderr);
     // the second cell (the first is markdown), line 2, column 6
-    assert.match(text.stdout, /^  cell 2 2:6 +torch\.nn\.BatchNorm2d/m);
+    assert.match(text.stdout, /^ {2}cell 2 2:6 +torch\.nn\.BatchNorm2d/m);
     const json = await inspect(['--json', nb]);
     const layer = JSON.parse(json.stdout).files[0].layers[0];
     assert.deepEqual([layer.cell, layer.line, layer.column], [1, 2, 6]);
