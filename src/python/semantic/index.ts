@@ -7,7 +7,8 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { literalOf, ModuleModel, type ImportHost, type Scope, type Site } from './model';
+import { literalOf, ModuleModel, type FuncDef, type ImportHost, type Scope, type Site } from './model';
+import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
 import { mappingKeys } from './values';
@@ -179,6 +180,24 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
   return copy ?? layer;
 }
 
+/** The ε a forward passes to a functional norm when it is not the layer's own `self.eps` (`eps=1e-12`), as written. */
+function forwardEps(model: ModuleModel, fwd: FuncDef): string | undefined {
+  let found: string | undefined;
+  for (const site of model.sites.values()) {
+    if (found || site.scope !== fwd) continue;
+    for (const v of model.deref(site.callee)) {
+      const spec = v.k === 'q' ? findByQualifiedName(v.q) : undefined;
+      if (!spec || spec.form !== 'function' || !spec.roles.eps) continue;
+      const at = spec.params.findIndex((p) => p.name === spec.roles.eps);
+      const positional = site.args.filter((a) => !a.name && !a.star);
+      const arg = site.args.find((a) => a.name === spec.roles.eps) ?? (at >= 0 && !spec.params[at].keywordOnly ? positional[at] : undefined);
+      const text = arg?.node ? model.text.slice(arg.node.from, arg.node.to).replace(/\s+/g, '') : undefined;
+      if (text && text !== 'self.eps') found = `eps=${text}`;
+    }
+  }
+  return found;
+}
+
 /** Attributes a norm reads at every call, so that setting them after construction changes what it computes. */
 const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
 
@@ -202,6 +221,12 @@ function setAfterwards(site: Site, model: ModuleModel, subclass: boolean): Map<s
           if (kw)
             for (const m of body.matchAll(new RegExp(`\\b${kw}\\s*(?:\\.\\s*setdefault\\s*\\(|\\[)\\s*['"](\\w+)['"][^\\n#;]*`, 'g')))
               if (!out.has(m[1])) out.set(m[1], `${m[0].trim()} in ${c.name}`);
+        }
+        // a forward of its own that calls the functional norm with another ε (`F.layer_norm(..., 1e-12)`)
+        const fwd = c.owner.findMethod(c, 'forward');
+        if (fwd?.cls === c && !out.has('eps')) {
+          const eps = forwardEps(c.owner, fwd);
+          if (eps) out.set('eps', `${eps} in ${c.name}.forward`);
         }
         const next = c.bases.find((b) => b.k === 'class');
         c = next && next.k === 'class' ? next.cls : null;

@@ -423,12 +423,18 @@ describe('semantic model: layers the code never names', () => {
       '        self.f = nn.LayerNorm(32)',
       '        self.f.eps = 1e-3',
       '        self.g = nn.LayerNorm(32)',
+      '        self.h = FixedEpsLN(16)',
+      'class FixedEpsLN(nn.LayerNorm):',
+      '    def forward(self, x):',
+      '        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, 1e-12)',
     ].join('\n');
     // PyTorch 2.13: a.eps == 1e-08, b.momentum == 0.01, f.eps == 0.001, g.eps == 1e-05
     assert.equal(at(src, 12).effective.eps.maySetBy, 'self.eps = 1e-8 in NoAffineLN');
     assert.equal(at(src, 13).effective.momentum.maySetBy, "kwargs.setdefault('momentum', 0.01) in BNWithKw");
     assert.equal(at(src, 14).effective.eps.maySetBy, 'self.f.eps = 1e-3');
     assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
+    // its own forward normalizes with 1e-12 whatever self.eps holds (PyTorch: equal to LayerNorm(eps=1e-12))
+    assert.equal(at(src, 17).effective.eps.maySetBy, 'eps=1e-12 in FixedEpsLN.forward');
     assert.match(
       compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
       /`eps=1e-05` default, added to var, unless `self\.f\.eps = 1e-3` sets it/,
