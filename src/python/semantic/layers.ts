@@ -633,6 +633,16 @@ export class LayerResolver {
       c,
       fitting.map((f) => f.c),
     );
+    // a registry or alias that also holds a function (`'gn': lambda c: nn.GroupNorm(8, c)`): what it builds is
+    // listed where it is written, and this call may build that instead
+    const fn = this.model.deref(callee).find((v) => v.k === 'func' && !v.bound);
+    if (fn && fn.k === 'func') {
+      const owner = fn.fn.owner;
+      const src = owner.text.slice(fn.fn.node.from, fn.fn.node.to).replace(/\s+/g, ' ');
+      const text = fn.fn.isLambda ? (src.length > 40 ? src.slice(0, 39) + '…' : src) : `${fn.fn.name}(…)`;
+      const where = this.foreign(owner) ? `${owner.path ?? owner.moduleName}:${owner.lineOf(fn.fn.node.from) + 1}` : `line ${this.line(fn.fn.node.from) + 1}`;
+      layer.origin.how += `${layer.origin.how ? '; ' : ''}or what \`${text}\` builds, ${where}`;
+    }
     // a caller in this file passes something else that cannot be followed: the classes shown may not be all
     const hop = callee.flatMap((v) => (v.k === 'unknown' ? v.hops : [])).find((h) => h.via === 'call' && h.what);
     if (hop) {

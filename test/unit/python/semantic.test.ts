@@ -405,6 +405,19 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 9).origin?.unfollowed, undefined);
   });
 
+  it('a registry that also holds a function says the call may build what that function builds', () => {
+    const src = ["NORMS = {'bn': nn.BatchNorm2d, 'gn': lambda c: nn.GroupNorm(8, c)}", "def make(norm='gn', c=64):", '    return NORMS[norm](c)'].join('\n');
+    // PyTorch: make() builds GroupNorm(8, 64) in the lambda (line 1); make('bn') a BatchNorm2d here
+    const l = at(src, 3);
+    assert.equal(l.qualifiedName, 'torch.nn.BatchNorm2d');
+    // (lines in the text count the four import lines above the source)
+    assert.match(l.origin?.how ?? '', /; or what `lambda c: nn\.GroupNorm\(8, c\)` builds, line 5$/);
+    assert.deepEqual(
+      found(src).filter(([line]) => line === 1),
+      [[1, 'torch.nn.GroupNorm', 'import']],
+    );
+  });
+
   it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
     const src = [
       'class NoAffineLN(nn.LayerNorm):',
