@@ -57,7 +57,8 @@ export function exprDefault(ctx: LayerContext, name: string): { value: PyValue; 
   if (own) return own;
   const p = ctx.layer.spec.params.find((q) => q.name === name);
   if (!p || p.default === undefined) return null;
-  return { value: p.default, from: `\`${ctx.layer.spec.name}\`'s default, as the code gives none` };
+  // (the code does give it, as an expression NormLens cannot evaluate: a config's field, a call)
+  return { value: p.default, from: `\`${ctx.layer.spec.name}\`'s default; the value the code gives is known only when it runs` };
 }
 
 /** A layer whose sizes are expressions (`planes`, `cfg.dim`), computed with `size` in their place. */

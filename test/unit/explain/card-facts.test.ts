@@ -119,9 +119,10 @@ def qk_norm(q, eps: float = 1e-6):
     assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
   });
 
-  it("the framework class's default only when the code gives none, said so", () => {
+  it("the framework class's default only when the code gives no default of its own, said so (the real value comes when it runs)", () => {
     const { card } = layerAt(HF, 'self.norm = NoDefault(');
-    assert.match(card.sections.glimpse, /`config\.eps` as `None` \(`RMSNorm`'s default, as the code gives none\)/);
+    // (BertConfig's layer_norm_eps is 1e-12: a config field is a value the code gives, not none)
+    assert.match(card.sections.glimpse, /`config\.eps` as `None` \(`RMSNorm`'s default; the value the code gives is known only when it runs\)/);
   });
 });
 

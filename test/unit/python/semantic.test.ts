@@ -416,6 +416,16 @@ describe('semantic model: layers the code never names', () => {
       found(src).filter(([line]) => line === 1),
       [[1, 'torch.nn.GroupNorm', 'import']],
     );
+    // the same for a lambda a caller passes as norm_layer (the usual way to put GroupNorm in a torchvision ResNet)
+    const passed = [
+      'class Bottleneck(nn.Module):',
+      '    def __init__(self, c, norm_layer=None):',
+      '        if norm_layer is None:',
+      '            norm_layer = nn.BatchNorm2d',
+      '        self.bn = norm_layer(c)',
+      'b = Bottleneck(64, norm_layer=lambda ch: nn.GroupNorm(32, ch))',
+    ].join('\n');
+    assert.match(at(passed, 5).origin?.how ?? '', /^default of `norm_layer`, line 8; or what `lambda ch: nn\.GroupNorm\(32, ch\)` builds, line 10$/);
   });
 
   it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
