@@ -89,6 +89,16 @@ export const numberOf = (v: PyValue | undefined): number | undefined => (typeof 
 
 export const shortName = (layer: ResolvedLayer) => layer.spec.name;
 
+/**
+ * For a PyTorch batch norm (module or function) given eps ≤ 0: what PyTorch 2 does with it, as a
+ * sentence to append. torch 2.13 raises `ValueError: batch_norm eps must be positive during training`
+ * on every training forward (evaluation runs); torch 1.13 ran it. Empty for other layers.
+ */
+export function refusedByTorch(layer: ResolvedLayer): string {
+  if (layer.spec.framework !== 'pytorch' || layer.spec.kind !== 'batch_norm') return '';
+  return ' PyTorch 2 refuses it in training: every training forward raises "batch_norm eps must be positive during training" (evaluation runs; PyTorch 1.13 accepted it).';
+}
+
 /** The class's default for a parameter, from the framework table. */
 export function defaultOf(layer: ResolvedLayer, name: string): PyValue | undefined {
   const param = layer.spec.params.find((p) => p.name === name);

@@ -1,6 +1,6 @@
 /** eps-negative: a negative eps makes the square root NaN for small variances. */
 import type { NormDiagnostic } from './types';
-import { diagnostic, numberOf, role, shortName, type DiagnosticCheck } from './check';
+import { diagnostic, numberOf, refusedByTorch, role, shortName, type DiagnosticCheck } from './check';
 import { pyNumber } from './format';
 
 export const epsNegative: DiagnosticCheck = {
@@ -23,7 +23,7 @@ export const epsNegative: DiagnosticCheck = {
         diagnostic(
           this,
           `${eb.name}=${pyNumber(v)} is negative: where the variance is below ${positive} the square root is taken of a ` +
-            `negative number and ${shortName(layer)} returns NaN.`,
+            `negative number and ${shortName(layer)} returns NaN.${refusedByTorch(layer)}`,
           eb.written.valueRange,
           [{ title: `Use ${eb.name}=${positive}`, edits: [{ range: eb.written.valueRange, newText: positive }] }],
         ),

@@ -1,6 +1,6 @@
 /** eps-zero: eps=0 leaves the division unguarded. */
 import type { NormDiagnostic, QuickFix } from './types';
-import { defaultOf, diagnostic, role, shortName, type DiagnosticCheck } from './check';
+import { defaultOf, diagnostic, refusedByTorch, role, shortName, type DiagnosticCheck } from './check';
 import { pyRepr } from './format';
 
 const divisionKinds = new Set(['layer_norm', 'rms_norm', 'group_norm']);
@@ -28,7 +28,7 @@ export const epsZero: DiagnosticCheck = {
       const what = divisionKinds.has(layer.spec.kind)
         ? `a constant input gives 0/0 = NaN in ${shortName(layer)}`
         : `a channel with zero variance divides by zero in ${shortName(layer)}`;
-      out.push(diagnostic(this, `${eb.name}=0 leaves nothing to guard the division: ${what}.`, eb.written.valueRange, fixes));
+      out.push(diagnostic(this, `${eb.name}=0 leaves nothing to guard the division: ${what}.${refusedByTorch(layer)}`, eb.written.valueRange, fixes));
     }
     return out;
   },

@@ -753,11 +753,11 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       if (u && unsure.some((n) => roles.has(n)))
         lines.push(`${pad}unpacked  ${visibleText(u.text)} may set ${u.keys ? unsure.join(', ') : 'any of the defaults'}`);
       // values a user class passes on from its own defaults, which a mapping of the call may replace
-      const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy?.startsWith('**') && roles.has(n));
+      const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy?.startsWith('*') && roles.has(n));
       if (through.length) lines.push(`${pad}unpacked  ${visibleText(l.effective[through[0]].maySetBy!)} may set ${through.join(', ')}`);
       // attributes set on the layer once it is built (`self.f.eps = 1e-3`)
       for (const [n, e] of Object.entries(l.effective))
-        if (e.maySetBy && !e.maySetBy.startsWith('**') && roles.has(n)) lines.push(`${pad}changed   ${visibleText(e.maySetBy)}`);
+        if (e.maySetBy && !e.maySetBy.startsWith('*') && roles.has(n)) lines.push(`${pad}changed   ${visibleText(e.maySetBy)}`);
       // the same class from other callers, with other values
       const varies = Object.entries(l.effective).filter(([, e]) => e.alternatives);
       for (const line of wrap(

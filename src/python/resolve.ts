@@ -129,9 +129,12 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
   const unpacked: string[] = [];
   // the keys all the mappings may hold, when each one's are known
   let keys: string[] | undefined = [];
+  let starText = '';
   for (const a of call.args) {
-    if (a.star === '*') starArgs = true;
-    else if (a.star === '**') {
+    if (a.star === '*') {
+      starArgs = true;
+      starText ||= `*${a.text.replace(/^\*\s*/, '')}`;
+    } else if (a.star === '**') {
       starKwargs = true;
       unpacked.push(`**${a.text.replace(/^\*\*\s*/, '')}`);
       keys = keys && a.keys ? [...keys, ...a.keys.filter((k) => !keys!.includes(k))] : undefined;
@@ -161,6 +164,16 @@ export function bindLayer(call: ScannedCall, spec: NormClassSpec): ResolvedLayer
     }
     effective[name] = e;
   }
+  // `f(*spec)`: the positional parameters after those written may come from it (their defaults are unsure, and a
+  // required one is there, its value known only when the code runs)
+  if (starArgs)
+    for (const name of positionalNames.slice(positional.length)) {
+      if (name in keywords) continue;
+      const e = effective[name];
+      if (e?.isDefault) effective[name] = { ...e, maySetBy: e.maySetBy ?? starText };
+      else if (!e && spec.params.some((q) => q.name === name && !('default' in q)))
+        effective[name] = { value: { expr: '?' }, isDefault: false, maySetBy: starText };
+    }
   return {
     call,
     qualifiedName: spec.id,

@@ -396,6 +396,14 @@ describe('rules: eps', () => {
     const keras = KERAS + 'ln = layers.LayerNormalization(epsilon=0.0)\n';
     assert.equal(only(keras, 'eps-zero').fixes[0].edits[0].newText, '0.001');
     assert.match(only(TORCH + 'bn = nn.BatchNorm2d(8, eps=0.)\n', 'eps-zero').message, /zero variance/);
+    // torch 2.13: nn.BatchNorm2d(8, eps=0) and F.batch_norm(..., eps=0.0) raise on a training forward; LayerNorm does not
+    assert.match(only(TORCH + 'bn = nn.BatchNorm2d(8, eps=0.)\n', 'eps-zero').message, /PyTorch 2 refuses it in training/);
+    assert.match(
+      only(TORCH + 'import torch.nn.functional as F\ny = F.batch_norm(x, None, None, training=True, eps=0.0)\n', 'eps-zero').message,
+      /PyTorch 2 refuses it in training/,
+    );
+    assert.doesNotMatch(d.message, /refuses/);
+    assert.doesNotMatch(only(keras, 'eps-zero').message, /refuses/);
   });
 
   it('warns about a negative eps and offers its absolute value', () => {
@@ -404,6 +412,7 @@ describe('rules: eps', () => {
     assert.equal(d.severity, 'warning');
     assert.equal(underlined(src, d), '-1e-5');
     assert.match(d.message, /below 1e-05 .* NaN/);
+    assert.match(only(TORCH + 'bn = nn.BatchNorm1d(8, eps=-1e-5)\n', 'eps-negative').message, /PyTorch 2 refuses it in training/);
     assert.equal(fixed(src, d), TORCH + 'ln = nn.LayerNorm(64, eps=1e-05)\n');
     assert.deepEqual(codes(fixed(src, d)), []);
     const keras = KERAS + 'bn = layers.BatchNormalization(epsilon=-0.001)\n';

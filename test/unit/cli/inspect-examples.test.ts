@@ -185,7 +185,11 @@ describe('normlens inspect --json on the examples', () => {
               ...loc(cells[2], 'eps=0', 0, 4, 1),
               severity: 'warning',
               code: 'eps-zero',
-              message: 'eps=0 leaves nothing to guard the division: a channel with zero variance divides by zero in BatchNorm1d.',
+              // (torch 2.13: `nn.BatchNorm1d(128, eps=0)` raises ValueError on a training forward; in eval it runs)
+              message:
+                'eps=0 leaves nothing to guard the division: a channel with zero variance divides by zero in BatchNorm1d. ' +
+                'PyTorch 2 refuses it in training: every training forward raises "batch_norm eps must be positive during training" ' +
+                '(evaluation runs; PyTorch 1.13 accepted it).',
               cell: 2,
             },
             {

@@ -405,6 +405,19 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 9).origin?.unfollowed, undefined);
   });
 
+  it('`*args` in a norm call: the positional parameters after those written may come from it, none is missing', () => {
+    const src = ['spec = (8, 2e-3)', 'bn = nn.BatchNorm1d(*spec)', 'ln = nn.LayerNorm(16, *rest)'].join('\n');
+    // PyTorch: BatchNorm1d(8, eps=0.002)
+    const bn = at(src, 2);
+    assert.deepEqual(bn.bindingErrors, []);
+    assert.deepEqual(bn.effective.num_features, { value: { expr: '?' }, isDefault: false, maySetBy: '*spec' });
+    assert.equal(bn.effective.eps.maySetBy, '*spec');
+    const ln = at(src, 3);
+    assert.equal(ln.effective.normalized_shape.value, 16);
+    assert.equal(ln.effective.normalized_shape.maySetBy, undefined);
+    assert.equal(ln.effective.eps.maySetBy, '*rest');
+  });
+
   it('a registry that also holds a function says the call may build what that function builds', () => {
     const src = ["NORMS = {'bn': nn.BatchNorm2d, 'gn': lambda c: nn.GroupNorm(8, c)}", "def make(norm='gn', c=64):", '    return NORMS[norm](c)'].join('\n');
     // PyTorch: make() builds GroupNorm(8, 64) in the lambda (line 1); make('bn') a BatchNorm2d here
