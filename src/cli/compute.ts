@@ -372,6 +372,34 @@ function fastVarianceWarning(spec: NormClassSpec, args: Record<string, PyValue>,
   );
 }
 
+/**
+ * From this estimated difference (in units of the output) float32 rounding of the mean is worth a warning
+ * (Flax with use_fast_variance=False on data around 1000 with std 1 agrees with NormLens to 1e-4: no warning).
+ */
+const MEAN_ROUNDING_SHOWN = 2e-4;
+
+/**
+ * Every framework computes in float32: its mean is rounded to float32 spacing, ε·|mean|, and the
+ * normalized output inherits that error divided by std, about ε·|mean|/std (torch 2.13's LayerNorm on
+ * randn + 3e5 is off the exact result by 0.13; ε·|mean|/std = 0.036). NormLens's statistics are
+ * float64. The warning gives the largest |mean|/std of the input and that order, where it matters.
+ */
+function meanRoundingWarning(spec: NormClassSpec, mode: 'train' | 'eval', r: RunResult): string | null {
+  if (!r.stats || spec.kind === 'rms_norm' || spec.kind === 'lp_normalize' || spec.kind === 'local_response_norm') return null;
+  if (spec.kind === 'batch_norm' && mode === 'eval') return null;
+  let ratio = 0;
+  const { mean, variance } = r.stats;
+  for (let i = 0; i < mean.length; i++) if (variance[i] > 0) ratio = Math.max(ratio, Math.abs(mean[i]) / Math.sqrt(variance[i]));
+  const order = F32_EPS * ratio;
+  if (!(order > MEAN_ROUNDING_SHOWN)) return null;
+  const name = frameworkInfo(spec.framework)!.name;
+  return (
+    `${name} computes ${spec.name} in float32, whose mean carries a rounding error of about ε·|mean| (ε = 2⁻²³); NormLens computes the ` +
+    `statistics in float64. Here the largest |mean|/std is ${Number(ratio.toPrecision(3))}, so ${name}'s output may differ from this one ` +
+    `by ${order.toPrecision(2)} or several times that.`
+  );
+}
+
 function respond(p: Prepared): RunResult & { warnings?: string[] } {
   // Keyword refusals are the framework's own (Python's TypeError, or Keras's ValueError for unknown **kwargs).
   const binding = bindArguments(p.spec, [], p.kwargs);
@@ -394,7 +422,7 @@ function respond(p: Prepared): RunResult & { warnings?: string[] } {
   const { params, state } = startTensors(p.spec, effectiveValues(binding.effective), core, p.input.shape, { params: p.params, state: p.state });
   try {
     const r = runLayer({ spec: core, mode: p.mode, input: p.input, params, state, gradOutput: p.gradOutput });
-    const warning = fastVarianceWarning(p.spec, effectiveValues(binding.effective), p.mode, r);
+    const warning = fastVarianceWarning(p.spec, effectiveValues(binding.effective), p.mode, r) ?? meanRoundingWarning(p.spec, p.mode, r);
     return warning ? { ...r, warnings: [warning] } : r;
   } catch (e) {
     // The core words its refusals as PyTorch does; another framework's layer never answers with PyTorch's words.

@@ -59,6 +59,18 @@ describe('normlens compute: Flax use_fast_variance', () => {
     assert.equal(answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: x }).warnings, undefined);
   });
 
+  it('warns for any framework where float32 rounding of the mean shows: |mean|/std beyond a few thousand', () => {
+    // torch 2.13's LayerNorm on float32 randn + 1e4 is off the float64 result by 6.7e-3 (a helper's check); ε·|mean|/std here ≈ 1.2e-3
+    const far = { shape: [2, 8], data: DATA.map((x) => x - 1000 + 1e4) };
+    const t = answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 8 }, input: far });
+    assert.equal(t.warnings?.length, 1);
+    assert.match(t.warnings![0], /^PyTorch computes LayerNorm in float32, whose mean carries a rounding error of about ε·\|mean\|/);
+    assert.match(t.warnings![0], /largest \|mean\|\/std is \d+/);
+    assert.equal(answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 8 }, input: INPUT }).warnings, undefined);
+    // (RMSNorm subtracts no mean)
+    assert.equal(answer({ layer: 'torch.nn.RMSNorm', kwargs: { normalized_shape: 8 }, input: far }).warnings, undefined);
+  });
+
   it('the real Flax agrees with NormLens exactly when use_fast_variance=False, and not when True', function () {
     this.timeout(120000);
     if (!existsSync(PY)) this.skip();
