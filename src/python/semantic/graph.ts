@@ -84,7 +84,8 @@ export class ProjectGraph {
     return {
       lookup: (module: string, name: string): { values: VSet; model: ModuleModel } | undefined => {
         let paths = where.get(module);
-        if (!paths) where.set(module, (paths = this.candidates(module, path, me.root)));
+        if (!paths)
+          where.set(module, (paths = this.candidates(module, path, me.root, me.name.includes('.') || me.isPackage ? me.name.split('.')[0] : undefined)));
         for (const p of paths) {
           const model = this.model(p);
           if (model === undefined) continue;
@@ -98,12 +99,19 @@ export class ProjectGraph {
     };
   }
 
-  /** Where a dotted module may be written: under the package root, or beside the importing file. */
-  private candidates(module: string, from: string, root: string): string[] {
+  /**
+   * Where a dotted module may be written: under the package root, or beside the importing file. An
+   * installed package (its root a site-packages or dist-packages folder) follows absolute imports
+   * there into itself only: `import numpy` would read every library installed (a run on
+   * keras/src/applications in a venv grew past 4 GB); a project's packages side by side follow each other.
+   */
+  private candidates(module: string, from: string, root: string, top?: string): string[] {
     const relative = module.startsWith('.');
     const rel = (relative ? module.slice(1) : module).split('.').filter(Boolean).join('/');
     if (!rel) return [];
-    const bases = relative ? [root] : [root, dirname(from), ...namespaceBases(rel, from)];
+    const installed = /(^|\/)(site|dist)-packages$/.test(root);
+    const own = !installed || (top !== undefined && rel.split('/')[0] === top);
+    const bases = relative ? [root] : [...(own ? [root] : []), dirname(from), ...namespaceBases(rel, from)];
     const out: string[] = [];
     for (const b of bases) out.push(join(b, rel + '.py'), join(join(b, rel), '__init__.py'));
     return out.filter((p) => p !== from);

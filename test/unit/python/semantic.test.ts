@@ -597,4 +597,38 @@ describe('semantic model: layers the code never names', () => {
       ],
     );
   });
+
+  it("an installed package follows its own imports, not the other libraries beside it; a project's packages follow each other", () => {
+    const files: Record<string, string> = {
+      '/v/site-packages/pkg/__init__.py': '',
+      '/v/site-packages/pkg/model.py': 'import numpy\nfrom pkg.norms import LN2d\nfrom other.norms import Other\nx = LN2d(8)\ny = Other(8)\n',
+      '/v/site-packages/pkg/norms.py': 'import torch.nn as nn\nclass LN2d(nn.LayerNorm):\n    pass\n',
+      '/v/site-packages/numpy/__init__.py': 'import torch.nn as nn\n',
+      '/v/site-packages/other/__init__.py': '',
+      '/v/site-packages/other/norms.py': 'import torch.nn as nn\nclass Other(nn.LayerNorm):\n    pass\n',
+      '/repo/models/__init__.py': '',
+      '/repo/models/net.py': 'from layers.norms import LN\nz = LN(4)\n',
+      '/repo/layers/__init__.py': '',
+      '/repo/layers/norms.py': 'import torch.nn as nn\nclass LN(nn.LayerNorm):\n    pass\n',
+    };
+    const read = new Set<string>();
+    const disk: ProjectFiles = {
+      read: (p) => {
+        if (p in files) read.add(p);
+        return files[p];
+      },
+    };
+    const graph = new ProjectGraph(disk);
+    const at = (path: string) => {
+      const me = moduleNameOf(path, disk);
+      return recognize(files[path], { host: graph.hostFor(path), moduleName: me.name, isPackage: me.isPackage }).map((l) => [
+        l.call.range.start.line + 1,
+        l.origin?.definedBy?.name,
+      ]);
+    };
+    // (a venv's site-packages: following `import numpy` would read every library installed)
+    assert.deepEqual(at('/v/site-packages/pkg/model.py'), [[4, 'LN2d']]);
+    assert.ok(!read.has('/v/site-packages/numpy/__init__.py') && !read.has('/v/site-packages/other/norms.py'), [...read].join(', '));
+    assert.deepEqual(at('/repo/models/net.py'), [[2, 'LN']]);
+  });
 });
