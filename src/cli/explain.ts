@@ -15,7 +15,7 @@ import type { ResolvedLayer } from '../python/types';
 import { compactHover } from '../explain/compact';
 import { explainLayer } from '../explain/hover';
 import { truncateText, visibleText } from '../core/visible';
-import { diskFiles, MAX_SOURCE_CHARS, readSource, type InspectIO } from './inspect';
+import { diskFiles, MAX_SOURCE_CHARS, readSource, shownPath, type InspectIO } from './inspect';
 import { terminalSafeJson } from '../core/visible';
 
 export const EXPLAIN_USAGE = `Usage: normlens explain PATH:LINE[:COL] [--full] [--json]
@@ -107,7 +107,7 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
     return 2;
   }
   const files = diskFiles();
-  const display = (p: string) => path.relative(process.cwd(), p).split(path.sep).join('/') || p;
+  const display = (p: string) => shownPath(p, process.cwd());
   const graph = new ProjectGraph(files, 64, display);
   const abs = path.resolve(file).split(path.sep).join('/');
   const me = moduleNameOf(abs, files);

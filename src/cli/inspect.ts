@@ -273,6 +273,12 @@ function sizeOf(file: string): number {
 
 const realPath = (shown: string) => path.resolve(shown).split(path.sep).join('/');
 
+/** A file as explanations name it: relative to the working folder when inside it, else as it is (`/tmp/...`, not `../../tmp/...`). */
+export function shownPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p).split(path.sep).join('/');
+  return !rel || rel.startsWith('../') || rel === '..' || path.isAbsolute(rel) ? p : rel;
+}
+
 /**
  * The analysis of files on one thread: one project graph (every file's model built once and
  * shared with the files that import it, kept while the run lasts).
@@ -281,7 +287,7 @@ export class FileAnalyzer {
   private readonly graph: ProjectGraph;
 
   constructor(private readonly settings: InspectSettings) {
-    this.graph = new ProjectGraph(diskFiles(), MAX_PROJECT_FILES, (p) => path.relative(settings.cwd, p).split(path.sep).join('/') || p);
+    this.graph = new ProjectGraph(diskFiles(), MAX_PROJECT_FILES, (p) => shownPath(p, settings.cwd));
   }
 
   async analyze(task: FileTask): Promise<FileOutcome> {

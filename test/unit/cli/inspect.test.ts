@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync, s
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from './helpers';
+import { shownPath } from '../../../src/cli/inspect';
 
 const TORCH = 'import torch.nn as nn\n';
 
@@ -149,6 +150,12 @@ describe('normlens inspect: arguments and files', () => {
     const json = await inspect(['--json', nb]);
     const layer = JSON.parse(json.stdout).files[0].layers[0];
     assert.deepEqual([layer.cell, layer.line, layer.column], [1, 2, 6]);
+  });
+
+  it('names files in explanations relative to the working folder only when inside it', () => {
+    assert.equal(shownPath('/work/p/norm.py', '/work'), 'p/norm.py');
+    // (an absolute input elsewhere stays absolute: `../../../tmp/...` was shown)
+    assert.equal(shownPath('/tmp/t/norm.py', '/work/main'), '/tmp/t/norm.py');
   });
 
   it('colours text only on a terminal and never with NO_COLOR', async () => {
