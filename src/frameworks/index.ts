@@ -323,6 +323,18 @@ export function translate(
   // Counts
   if (r.channels && t.channels && v[r.channels] !== undefined) set(t.channels, v[r.channels]);
   if (r.groups && t.groups && v[r.groups] !== undefined) set(t.groups, v[r.groups]);
+  // MLX's GroupNorm puts feature c in group c mod num_groups unless pytorch_compatible=True; the others group consecutive features
+  const interleaves = (s: NormClassSpec, vals: Record<string, PyValue>) =>
+    !!paramOf(s, 'pytorch_compatible') &&
+    vals.pytorch_compatible !== true &&
+    r.groups !== undefined &&
+    vals[r.groups] !== 1 &&
+    vals[r.groups] !== vals[r.channels ?? ''];
+  if (paramOf(target, 'pytorch_compatible') && !interleaves(spec, v)) set('pytorch_compatible', true);
+  if (interleaves(spec, v) && !paramOf(target, 'pytorch_compatible'))
+    notes.push(
+      `${spec.name} here puts feature c in group c mod ${r.groups} (pytorch_compatible=False); ${target.name} groups consecutive features: reorder the features, or build it with pytorch_compatible=True.`,
+    );
   if (r.normalizedShape && v[r.normalizedShape] !== undefined) {
     const shape = v[r.normalizedShape];
     const k = Array.isArray(shape) ? shape.length : 1;

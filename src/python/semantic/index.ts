@@ -7,11 +7,11 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { literalOf, ModuleModel, type FuncDef, type ImportHost, type Scope, type Site } from './model';
+import { literalOf, ModuleModel, type ClassDef, type FuncDef, type ImportHost, type Scope, type Site } from './model';
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
-import { mappingKeys } from './values';
+import { mappingKeys, type Value } from './values';
 
 export { ModuleModel } from './model';
 export type { ImportHost } from './model';
@@ -208,37 +208,51 @@ const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
 function setAfterwards(site: Site, model: ModuleModel, subclass: boolean): Map<string, string> {
   const out = new Map<string, string>();
   // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
-  if (subclass)
-    for (const v of model.deref(site.callee))
-      for (let c = v.k === 'class' ? v.cls : null, depth = 0; c && depth < 8; depth++) {
-        const init = c.owner.findMethod(c, '__init__');
-        if (init?.cls === c && init.body) {
-          const body = c.owner.text.slice(init.body.from, init.body.to);
-          for (const m of body.matchAll(/\bself\s*\.\s*(\w+)\s*=(?!=)[ \t]*([^\n#;]*)/g))
-            if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `self.${m[1]} = ${m[2].trim()} in ${c.name}`);
-          // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
-          const kw = init.params.find((p) => p.star === '**')?.name;
-          if (kw)
-            for (const m of body.matchAll(new RegExp(`\\b${kw}\\s*(?:\\.\\s*setdefault\\s*\\(|\\[)\\s*['"](\\w+)['"][^\\n#;]*`, 'g')))
-              if (!out.has(m[1])) out.set(m[1], `${m[0].trim()} in ${c.name}`);
-        }
-        // a forward of its own that calls the functional norm with another ε (`F.layer_norm(..., 1e-12)`)
-        const fwd = c.owner.findMethod(c, 'forward');
-        if (fwd?.cls === c && !out.has('eps')) {
-          const eps = forwardEps(c.owner, fwd);
-          if (eps) out.set('eps', `${eps} in ${c.name}.forward`);
-        }
-        const next = c.bases.find((b) => b.k === 'class');
-        c = next && next.k === 'class' ? next.cls : null;
-      }
+  if (subclass) for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
   const stmt = site.node.parent;
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
   if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
+  const body = model.text.slice(cls.node.from, cls.node.to);
+  // (most classes set no such attribute: no pattern is built for them)
+  if (!ATTRIBUTE_SET.test(body)) return out;
   const target = model.text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
   if (!/^self\.\w+$/.test(target)) return out;
-  const body = model.text.slice(cls.node.from, cls.node.to);
   const re = new RegExp(`${target.replace('.', '\\s*\\.\\s*')}\\s*\\.\\s*(\\w+)\\s*=(?!=)[ \\t]*([^\\n#;]*)`, 'g');
   for (const m of body.matchAll(re)) if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `${target}.${m[1]} = ${m[2].trim()}`);
+  return out;
+}
+
+/** An assignment to one of LIVE_ATTRIBUTES of some object. */
+const ATTRIBUTE_SET = /\.\s*(eps|epsilon|momentum)\s*=(?!=)/;
+
+/** What a user subclass (and its user bases) sets around its framework base, by attribute; computed once per class. */
+const bySubclass = new WeakMap<ClassDef, Map<string, string>>();
+function setBySubclass(cls: ClassDef): Map<string, string> {
+  const cached = bySubclass.get(cls);
+  if (cached) return cached;
+  const out = new Map<string, string>();
+  bySubclass.set(cls, out);
+  for (let c: ClassDef | null = cls, depth = 0; c && depth < 8; depth++) {
+    const init = c.owner.findMethod(c, '__init__');
+    if (init?.cls === c && init.body) {
+      const body = c.owner.text.slice(init.body.from, init.body.to);
+      for (const m of body.matchAll(/\bself\s*\.\s*(\w+)\s*=(?!=)[ \t]*([^\n#;]*)/g))
+        if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `self.${m[1]} = ${m[2].trim()} in ${c.name}`);
+      // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
+      const kw = init.params.find((p) => p.star === '**')?.name;
+      if (kw)
+        for (const m of body.matchAll(new RegExp(`\\b${kw}\\s*(?:\\.\\s*setdefault\\s*\\(|\\[)\\s*['"](\\w+)['"][^\\n#;]*`, 'g')))
+          if (!out.has(m[1])) out.set(m[1], `${m[0].trim()} in ${c.name}`);
+    }
+    // a forward of its own that calls the functional norm with another ε (`F.layer_norm(..., 1e-12)`)
+    const fwd = c.owner.findMethod(c, 'forward');
+    if (fwd?.cls === c && !out.has('eps')) {
+      const eps = forwardEps(c.owner, fwd);
+      if (eps) out.set('eps', `${eps} in ${c.name}.forward`);
+    }
+    const next: Value | undefined = c.bases.find((b) => b.k === 'class');
+    c = next?.k === 'class' ? next.cls : null;
+  }
   return out;
 }
 

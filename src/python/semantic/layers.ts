@@ -472,6 +472,9 @@ export class LayerResolver {
       const cls = c.cls!;
       if (!this.foreign(cls.owner)) line = this.line(cls.node.from);
       how = classText(cls);
+      // a frozen-BatchNorm pattern (mmdet's norm_eval): train() kept in eval mode, whatever the model's mode
+      const train = c.via === 'subclass' ? cls.owner.findMethod(cls, 'train') : undefined;
+      if (train?.cls) how += `; \`${train.cls.name}\` overrides train(), so its mode may not follow model.train()`;
     } else if (c.partialAt !== undefined) {
       line = this.line(c.partialAt);
       const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');

@@ -219,6 +219,17 @@ describe('framework table', () => {
     assert.match((ln.toCore!(effectiveValues(bindArguments(ln, [], { axis: 1 }).effective), 3, [2, 3, 4]) as { error: string }).error, /trailing axes/);
   });
 
+  it("MLX's GroupNorm groups features c mod num_groups unless pytorch_compatible=True: ports say so, and set it", () => {
+    const torchGn = findByQualifiedName('torch.nn.GroupNorm')!;
+    const toMlx = translate(torchGn, bindArguments(torchGn, [8, 64], {}).effective, 'mlx');
+    assert.ok('code' in toMlx && toMlx.code === 'mlx.nn.GroupNorm(8, 64, pytorch_compatible=True)', JSON.stringify(toMlx));
+    const mlxGn = findByQualifiedName('mlx.nn.GroupNorm')!;
+    const fromMlx = translate(mlxGn, bindArguments(mlxGn, [8, 64], {}).effective, 'pytorch');
+    assert.ok('notes' in fromMlx && fromMlx.notes.some((n) => /puts feature c in group c mod num_groups \(pytorch_compatible=False\)/.test(n)));
+    const compatible = translate(mlxGn, bindArguments(mlxGn, [8, 64], { pytorch_compatible: true }).effective, 'pytorch');
+    assert.ok('notes' in compatible && !compatible.notes.some((n) => /mod num_groups/.test(n)));
+  });
+
   it('a BatchNorm without running statistics is ported with batch statistics in evaluation too', () => {
     const bn = findByQualifiedName('torch.nn.BatchNorm2d')!;
     const eff = bindArguments(bn, [8], { track_running_stats: false }).effective;

@@ -405,6 +405,18 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 9).origin?.unfollowed, undefined);
   });
 
+  it('a subclass that overrides train() says its mode may not follow the model', () => {
+    const src = [
+      'class EvalModeBN(nn.BatchNorm2d):',
+      '    def train(self, mode=True):',
+      '        return super().train(False)',
+      'bn = EvalModeBN(16)',
+      'plain = nn.BatchNorm2d(16)',
+    ].join('\n');
+    // PyTorch 2.13: after model.train(), EvalModeBN.training is False and its running statistics never move
+    assert.match(at(src, 4).origin?.how ?? '', /; `EvalModeBN` overrides train\(\), so its mode may not follow model\.train\(\)$/);
+  });
+
   it('`*args` in a norm call: the positional parameters after those written may come from it, none is missing', () => {
     const src = ['spec = (8, 2e-3)', 'bn = nn.BatchNorm1d(*spec)', 'ln = nn.LayerNorm(16, *rest)'].join('\n');
     // PyTorch: BatchNorm1d(8, eps=0.002)
