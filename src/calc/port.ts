@@ -83,6 +83,9 @@ function rolesOf(spec: NormClassSpec, values: Record<string, PyValue>, shape: nu
   return out;
 }
 
+/** A tensor role in the field's words (PyTorch's names for what every framework holds). */
+const ROLE_WORDS: Record<string, string> = { weight: 'weight', bias: 'bias', runningMean: 'running_mean', runningVar: 'running_var' };
+
 /** Python reading one source tensor as a NumPy array. */
 function getter(fw: FrameworkId, name: string, role: TensorMove['role']): string {
   switch (fw) {
@@ -132,7 +135,12 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   const dstRoles = rolesOf(t.spec, tValues, tShape);
   if ('error' in dstRoles) return dstRoles;
   if (JSON.stringify(srcRoles) !== JSON.stringify(dstRoles)) {
-    return { error: `${spec.name} holds ${srcRoles.join(', ') || 'nothing'} but ${t.spec.name} as written holds ${dstRoles.join(', ') || 'nothing'}` };
+    const said = (roles: readonly string[]) => roles.map((r) => ROLE_WORDS[r] ?? r).join(', ') || 'nothing';
+    // (a BatchNorm without running statistics: the target's averages are never read when it is always called in training mode)
+    const advice = t.notes.find((n) => n.includes('keeps no running statistics'));
+    return {
+      error: `${spec.name} holds ${said(srcRoles)} but ${t.spec.name} as written holds ${said(dstRoles)}${advice ? `: copy weight and bias, leave the averages as built; ${advice}` : ''}`,
+    };
   }
   const sn = names(spec);
   const dn = names(t.spec);

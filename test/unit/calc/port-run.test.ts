@@ -69,6 +69,17 @@ describe('normlens port: the plan', () => {
       (portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4 }, to: 'keras', inputShape: [2, 4, 3, 3] }) as { error: string }).error,
       /Keras 3 has no instance norm layer/,
     );
+    // in the field's names, and what to do instead
+    assert.equal(
+      (
+        portLayer({ layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 8, track_running_stats: false }, to: 'keras', inputShape: [4, 8, 3, 3] }) as {
+          error: string;
+        }
+      ).error,
+      'BatchNorm2d holds weight, bias but BatchNormalization as written holds weight, bias, running_mean, running_var: copy weight and bias, ' +
+        "leave the averages as built; BatchNorm2d here keeps no running statistics, so evaluation uses the batch's statistics too: " +
+        'call it with training=True in evaluation as well.',
+    );
   });
 
   it('refuses an input shape the source layer cannot take (the plan would be sized by the wrong channels)', () => {
