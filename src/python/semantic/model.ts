@@ -294,7 +294,6 @@ function strMethod(s: string, method: string, args: readonly (PyValue | undefine
  * timm's eighteen norms is no answer).
  */
 const MAX_OPEN_LOOKUP = 4;
-/** After a name: an item assignment (augmented too), a changing dict method, or `|=` (sticky: tested where the name ends). */
 /**
  * Whether the object a name holds goes where the module may change it unseen: passed to a call
  * (`mutate(kw)`, not `**kw`), bound to another name (`alias = kw`), put in a container or
@@ -314,6 +313,7 @@ function escapes(text: string, at: number, length: number): boolean {
   return /\b(return|yield)$/.test(text.slice(Math.max(0, b - 6), b + 1));
 }
 
+/** After a name: an item assignment (augmented too), a changing dict method, or `|=` (sticky: tested where the name ends). */
 const MUTATION = /\s*(?:\[[^\]\n]*\]\s*(?:[-+*/%&|^@]|\/\/|\*\*|<<|>>)?=(?!=)|\.\s*(?:update|setdefault|pop|popitem|clear)\s*\(|\|=)/y;
 
 /** String methods evaluated on literal strings (registry keys are normalized with them). */
