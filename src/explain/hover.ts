@@ -181,8 +181,10 @@ function formulaText(ctx: LayerContext): Md {
   // A function (F.layer_norm...) has a scale or shift only when the call passes the tensor.
   const fn = ctx.layer.spec.form === 'function';
   const passed = (name: string) => ctx.values[name] !== undefined && ctx.values[name] !== null;
-  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : true;
-  const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm';
+  // (without a core spec, a sized-by-expression layer: its affine switch and bias flag as written)
+  const affineOn = roleValue(ctx, 'affine') !== false;
+  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : affineOn;
+  const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm' && affineOn && roleValue(ctx, 'bias') !== false;
   // a hand-written module scaling by 1 + weight (Gemma's RMSNorm): γ = 1 + weight
   const offset = ctx.layer.origin?.scaleOffset;
   const gamma = offset ? `(1 + ${offset.attr})` : 'γ';

@@ -90,3 +90,16 @@ describe('explain/explainLayer: a LayerNorm over the channels of a channels-firs
     assert.match(h.markdown, /each row one position with its channels, as its forward reduces over dim 1/);
   });
 });
+
+describe('explain/explainLayer: a layer sized by an expression keeps its affine switch', () => {
+  it('an RMSNorm with elementwise_affine=False has no γ in its formula, and says so', () => {
+    const layer = recognize('import torch.nn as nn\ndef f(d):\n    return nn.RMSNorm(d, elementwise_affine=False)\n').find((l) => l.spec.kind === 'rms_norm')!;
+    const h = explainLayer(layer, { decimals: 3, seed: 1 });
+    // (the page said "γ: one per normalized element, learnable" beside "no learnable parameters")
+    assert.match(h.markdown, /y = x \/ √\(mean\(x²\) \+ ε\)\n/);
+    assert.match(h.markdown, /No learnable scale\./);
+    assert.doesNotMatch(h.markdown, /γ: one per normalized element/);
+    const withWeight = recognize('import torch.nn as nn\ndef f(d):\n    return nn.RMSNorm(d)\n').find((l) => l.spec.kind === 'rms_norm')!;
+    assert.match(explainLayer(withWeight, { decimals: 3, seed: 1 }).markdown, /γ: one per normalized element, learnable\./);
+  });
+});
