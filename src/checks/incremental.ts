@@ -43,7 +43,8 @@ interface Found {
 }
 
 export class ModuleDiagnostics {
-  private found = new Map<number, Found>();
+  /** What the block checks found in each block analysis (kept as long as the analysis is: a docstring closed again brings old ones back). */
+  private found = new WeakMap<BlockAnalysis, Found>();
   private readonly mask = new ChunkedMask();
   /** What checks found chunk by chunk, by chunk id (ScanInput.chunks). */
   private readonly memo = new Map<string, unknown>();
@@ -89,9 +90,8 @@ export class ModuleDiagnostics {
       chunks: chunks.ids ? { starts: chunks.starts, ids: chunks.ids, memo: this.memo } : undefined,
     });
     const out: NormDiagnostic[] = [];
-    const next = new Map<number, Found>();
     for (const b of blocks) {
-      let f = this.found.get(b.serial);
+      let f = this.found.get(b);
       if (!f) {
         const ctx = buildContext(
           scanOf(
@@ -109,10 +109,9 @@ export class ModuleDiagnostics {
         // (kept across edits: its strings must not keep this version of the text)
         f = { place: b.place, diagnostics: detachStrings(diagnostics, SHARED) };
       } else if (f.place !== b.place) f = { place: b.place, diagnostics: moveFound(f.diagnostics, b.move(f.place, b.place)) };
-      next.set(b.serial, f);
+      this.found.set(b, f);
       for (const d of f.diagnostics) out.push(d);
     }
-    this.found = next;
     lap('blocks');
     // calls outside every block's statements (in import statements a half-typed line ran into)
     const loose = m.looseLayers();

@@ -247,6 +247,12 @@ export class PythonModule {
   private readonly blockCache = new BlockCache();
   /** Block analyses by key (statement texts), kept from the last read. */
   private blockResults = new Map<string, BlockAnalysis>();
+  /**
+   * Analyses the last reads dropped, newest last, up to as many as the current read keeps: a
+   * docstring or bracket opened above changes how the statements below it read, and closing it
+   * brings their text back (their analyses are then found here instead of being made again).
+   */
+  private dropped = new Map<string, BlockAnalysis>();
   /** Why the last read could not patch the blocks (for the bench and tests). */
   patchMiss = '';
   private miss(why: string): null {
@@ -657,7 +663,7 @@ export class PythonModule {
       bindingsOf.set(base, bindingsOf.has(base) ? TWICE : bound);
       key += '\u0004' + bound;
       const place: BlockPlace = { own, lines };
-      let r = this.blockResults.get(key);
+      let r = this.blockResults.get(key) ?? this.dropped.get(key);
       lap('keys');
       if (r && next.has(key)) r = undefined;
       // reusable when every statement kept its column (its lines and offsets are then moved) and
@@ -719,6 +725,17 @@ export class PythonModule {
     text: string,
     settle: ReturnType<PythonModule['settler']>,
   ): { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } {
+    for (const [k, a] of this.blockResults)
+      if (settle.next.get(k) !== a) {
+        this.dropped.delete(k);
+        this.dropped.set(k, a);
+      }
+    for (const [k, a] of settle.next) if (this.dropped.get(k) === a) this.dropped.delete(k);
+    // (bounded: no more than the blocks of one read, the oldest go first)
+    for (const k of this.dropped.keys()) {
+      if (this.dropped.size <= settle.next.size) break;
+      this.dropped.delete(k);
+    }
     this.blockResults = settle.next;
     this.bindingsOf = settle.bindingsOf;
     this.stats = settle.stats;

@@ -337,6 +337,36 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
   });
 
+  it('a docstring opened and closed again finds the analyses of the statements below it again', () => {
+    const classes = Array.from({ length: 12 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self):\n        self.n = nn.BatchNorm2d(${k + 1})\n`);
+    const m = new PythonModule('import torch.nn as nn\n' + classes.join(''));
+    const checks = new ModuleDiagnostics(m);
+    // (an edited module is read block by block)
+    m.applyEdit(0, 0, ' ');
+    m.applyEdit(0, 1, '');
+    void checks.diagnostics();
+    // `"""` typed on a line of its own above C1 (as the bench's editing does): below it the
+    // scanner reads one string to the end, and every statement is read again
+    const at = m.text.indexOf('class C1');
+    m.applyEdit(at, at, '    """\n');
+    void checks.diagnostics();
+    assert.ok(m.stats.analyzed >= 10, `opened: ${JSON.stringify(m.stats)}`);
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    // closed on the next line: every statement below reads as before the docstring was opened
+    const close = at + 8;
+    m.applyEdit(close, close, 'doc"""\n');
+    const diagnostics = checks.diagnostics();
+    // (C0 holds the docstring now: only its block is analyzed again)
+    assert.equal(m.stats.analyzed, 1, `closed: ${JSON.stringify(m.stats)}`);
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.deepEqual(
+      m.layers.map((l) => `${l.call.callee}(${l.call.args.map((a) => a.text).join(', ')})`),
+      classes.map((_, k) => `nn.BatchNorm2d(${k + 1})`),
+    );
+    const f = new PythonModule(m.text);
+    assert.deepEqual(diagnostics, new ModuleDiagnostics(f).diagnostics());
+  });
+
   it('a name bound at top level keys again only the blocks that may read it (not those passing it as a keyword or an attribute)', () => {
     const cls = (k: number, body: string) => `class C${k}(nn.Module):\n    def __init__(self):\n        ${body}\n`;
     const text =
