@@ -453,7 +453,7 @@ export class LayerResolver {
         case 'attribute':
           return `through \`${h.name}\`, line ${l}`;
         case 'call':
-          return h.from ? `passed as \`${h.name}\` from ${h.from}` : `passed as \`${h.name}\`, line ${l}`;
+          return h.from ? `passed as \`${h.name}\` from \`${h.from}\`` : `passed as \`${h.name}\`, line ${l}`;
         case 'import':
           return `imported as \`${h.name}\`, line ${l}`;
         default:
@@ -465,8 +465,10 @@ export class LayerResolver {
     // the user class built, and where it is written
     const classText = (cls: ClassDef) => {
       const other = this.foreign(cls.owner);
-      const where = other ? `${other.path ?? other.moduleName}:${other.lineOf(cls.node.from) + 1}` : `line ${this.line(cls.node.from) + 1}`;
-      return c.custom ? `custom module \`${cls.name}\` (${c.custom.computes}), ${where}` : `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}`;
+      // (a path and a function's name as code: the hover's Markdown would escape their dots)
+      const where = other ? `\`${other.path ?? other.moduleName}:${other.lineOf(cls.node.from) + 1}\`` : `line ${this.line(cls.node.from) + 1}`;
+      const computes = c.custom?.computes.replace(/^calls (\S+)/, 'calls `$1`');
+      return c.custom ? `custom module \`${cls.name}\` (${computes}), ${where}` : `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}`;
     };
     if (c.via === 'subclass' || c.via === 'custom-module') {
       const cls = c.cls!;
@@ -474,7 +476,7 @@ export class LayerResolver {
       how = classText(cls);
       // a frozen-BatchNorm pattern (mmdet's norm_eval): train() kept in eval mode, whatever the model's mode
       const train = c.via === 'subclass' ? cls.owner.findMethod(cls, 'train') : undefined;
-      if (train?.cls) how += `; \`${train.cls.name}\` overrides train(), so its mode may not follow model.train()`;
+      if (train?.cls) how += `; \`${train.cls.name}\` overrides \`train()\`, so its mode may not follow \`model.train()\``;
     } else if (c.partialAt !== undefined) {
       line = this.line(c.partialAt);
       const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');

@@ -301,7 +301,7 @@ describe('README shows normlens inspect as it is', () => {
     assert.equal(m[1], r.stdout);
     // and what it says is what the code builds: BasicBlock's default, the registry, the subclass and custom module from norms.py
     assert.match(r.stdout, /17:20 {2}torch\.nn\.BatchNorm2d[\s\S]*default of `norm_layer`, line 15/);
-    assert.match(r.stdout, /custom module `SimpleRMSNorm` \(rsqrt of mean square over the last dim\), examples\/indirect\/norms\.py:18/);
+    assert.match(r.stdout, /custom module `SimpleRMSNorm` \(rsqrt of mean square over the last dim\), `examples\/indirect\/norms\.py:18`/);
   });
 
   it('the JSON excerpt from examples/groupnorm_unet.py', async () => {

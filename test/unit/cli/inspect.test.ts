@@ -240,7 +240,7 @@ describe('normlens inspect: threads and calls between files', () => {
         // mlp.py's norm_layer(dim) builds LayerNorm, passed from each model file
         assert.match(
           one.stdout,
-          /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from pkg\/m0\.py:4\n *written +normalized_shape=dim {2}eps=0\.001\n/,
+          /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from `pkg\/m0\.py:4`\n *written +normalized_shape=dim {2}eps=0\.001\n/,
         );
         assert.match(one.stdout, /8 files, 7 layers/);
       } else {
@@ -306,7 +306,7 @@ describe('normlens inspect: files without layers of their own', () => {
     const [layer, ...more] = by.get('model.py')!.layers;
     assert.deepEqual(more, []);
     assert.deepEqual([layer.line, layer.qualifiedName], [3, 'torch.nn.GroupNorm']);
-    assert.match(layer.how!, /^subclass `Chan` of `GroupNorm`, .*pkg\/blocks\.py:4$/);
+    assert.match(layer.how!, /^subclass `Chan` of `GroupNorm`, `.*pkg\/blocks\.py:4`$/);
     assert.deepEqual(
       by.get('model.py')!.diagnostics.map((d) => [d.line, d.code]),
       [[3, 'groupnorm-divisibility']],

@@ -80,7 +80,7 @@ describe('calls between files: the project-level fixed point', () => {
     const { layers } = await solve(files);
     const l = layers.get('/p/pkg/mlp.py')![0];
     assert.equal(l.qualifiedName, 'torch.nn.BatchNorm1d');
-    assert.match(l.origin!.how, /passed as `norm_layer` from pkg\/net\.py:3/);
+    assert.match(l.origin!.how, /passed as `norm_layer` from `pkg\/net\.py:3`/);
   });
 
   it('several callers give all their classes as candidates; a caller passing a non-norm hides the line', async () => {

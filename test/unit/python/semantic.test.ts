@@ -414,7 +414,7 @@ describe('semantic model: layers the code never names', () => {
       'plain = nn.BatchNorm2d(16)',
     ].join('\n');
     // PyTorch 2.13: after model.train(), EvalModeBN.training is False and its running statistics never move
-    assert.match(at(src, 4).origin?.how ?? '', /; `EvalModeBN` overrides train\(\), so its mode may not follow model\.train\(\)$/);
+    assert.match(at(src, 4).origin?.how ?? '', /; `EvalModeBN` overrides `train\(\)`, so its mode may not follow `model\.train\(\)`$/);
   });
 
   it('`*args` in a norm call: the positional parameters after those written may come from it, none is missing', () => {
