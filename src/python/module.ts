@@ -13,7 +13,7 @@
  * edited reports.
  */
 import { DocumentIndex } from './document';
-import { analyzeBlock, analyzeSemantics, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
+import { analyzeBlock, analyzeSemantics, loopSetters, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
 import { BlockCache, type Block, type Item } from './semantic/blocks';
 import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
@@ -279,6 +279,8 @@ export class PythonModule {
   } | null = null;
   /** Where the scanner's bindings were at the last read, and the part of each block's key they made (by the rest of its key). */
   private layout = '';
+  /** The loop setters at the last read (see analyzeBlocks). */
+  private setters = '';
   private bindingsOf = new Map<string, string>();
   /** The blocks of the current text, by their first statement, and the direct layers outside any (null: not read since the last edit). */
   private current: { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } | null = null;
@@ -546,10 +548,21 @@ export class PythonModule {
     const layout = this.bindingLayout(chunkOf, starts.length);
     const sameLayout = layout === this.layout;
     this.layout = layout;
-    const settle = this.settler(tree, text, sameLayout, lap);
+    // loops that set eps or momentum on every layer of a model (semantic/index.ts loopSetters)
+    // may change any block's layers: what they set is part of every block's key
+    const setters = loopSetters(text)
+      .map((x) => `${x.code}|${x.classes.join(',')}`)
+      .join('\n');
+    const sameSetters = setters === this.setters;
+    this.setters = setters;
+    const settle = this.settler(tree, text, sameLayout, setters, lap);
     const rescan = this.rescanSpan;
     this.rescanSpan = null;
-    const patched = sameLayout ? this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null) : this.miss('layout');
+    const patched = !sameLayout
+      ? this.miss('layout')
+      : !sameSetters
+        ? this.miss('setters')
+        : this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null);
     if (patched) {
       lap('analysis');
       this.phases = ph;
@@ -600,7 +613,7 @@ export class PythonModule {
   }
 
   /** What settles a block at one read: its key, then its analysis reused (moved to its place) or made. */
-  private settler(tree: Tree, text: string, sameLayout: boolean, lap: (k: 'keys' | 'analysis') => void) {
+  private settler(tree: Tree, text: string, sameLayout: boolean, setters: string, lap: (k: 'keys' | 'analysis') => void) {
     const rows = this.index.callRows();
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
@@ -661,7 +674,7 @@ export class PythonModule {
           }
       }
       bindingsOf.set(base, bindingsOf.has(base) ? TWICE : bound);
-      key += '\u0004' + bound;
+      key += '\u0004' + bound + (setters && '\u0005' + setters);
       const place: BlockPlace = { own, lines };
       let r = this.blockResults.get(key) ?? this.dropped.get(key);
       lap('keys');

@@ -171,7 +171,7 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
     copy.effective[name] = { ...e, value: v.v };
   }
   // `self.f = nn.LayerNorm(32)` then `self.f.eps = 1e-3` in the same class: the value used is not the one built with
-  for (const [name, code] of setAfterwards(site, model, layer.origin?.via === 'subclass')) {
+  for (const [name, code] of setAfterwards(site, model, layer)) {
     const e = (copy ?? layer).effective[name];
     if (!e || e.maySetBy) continue;
     copy ??= { ...layer, effective: { ...layer.effective } };
@@ -205,11 +205,31 @@ const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
  * Assignments to an attribute of the layer a call builds, in the class that builds it
  * (`self.f.eps = 1e-3` after `self.f = nn.LayerNorm(32)`): by attribute, the statement as written.
  */
-function setAfterwards(site: Site, model: ModuleModel, subclass: boolean): Map<string, string> {
+function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, string> {
   const out = new Map<string, string>();
   // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
-  if (subclass) for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
+  if (layer.origin?.via === 'subclass')
+    for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
+  // a loop over a model's layers that sets it on each one (of the classes its guard names)
+  const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
+  for (const st of loopSetters(model.text))
+    if (!out.has(st.attr) && (!st.classes.length || names.some((n) => n && st.classes.includes(n)))) out.set(st.attr, st.code);
   const stmt = site.node.parent;
+  if (stmt?.name === 'AssignStatement' && stmt.firstChild?.name === 'VariableName') {
+    // `bn = layers.BatchNormalization()` then `bn.momentum = 0.9` in the same function (or module body)
+    const name = model.text.slice(stmt.firstChild.from, stmt.firstChild.to);
+    const scope = site.scope;
+    const ranges: [number, number][] =
+      scope.kind === 'func' && scope.body
+        ? [[stmt.to, scope.body.to]]
+        : scope.kind === 'module'
+          ? (model.items ?? [model.tree.topNode]).filter((n) => n.to > stmt.to).map((n) => [Math.max(n.from, stmt.to), n.to])
+          : [];
+    const re = new RegExp(`(?<![\\w.])${name}[ \\t]*\\.[ \\t]*(eps|epsilon|momentum)[ \\t]*=(?!=)[ \\t]*([^\\n#;]*)`, 'g');
+    for (const [from, to] of ranges)
+      for (const m of model.text.slice(from, to).matchAll(re)) if (!out.has(m[1])) out.set(m[1], `${name}.${m[1]} = ${m[2].trim()}`);
+    return out;
+  }
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
   if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
   const body = model.text.slice(cls.node.from, cls.node.to);
@@ -220,6 +240,63 @@ function setAfterwards(site: Site, model: ModuleModel, subclass: boolean): Map<s
   const re = new RegExp(`${target.replace('.', '\\s*\\.\\s*')}\\s*\\.\\s*(\\w+)\\s*=(?!=)[ \\t]*([^\\n#;]*)`, 'g');
   for (const m of body.matchAll(re)) if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `${target}.${m[1]} = ${m[2].trim()}`);
   return out;
+}
+
+/**
+ * Loops over a model's layers that set one of LIVE_ATTRIBUTES on each (YOLOv5's
+ * `initialize_weights`: `for m in model.modules(): if type(m) is nn.BatchNorm2d: m.eps = 1e-3`;
+ * Keras's `for layer in model.layers: ... layer.momentum = 0.9`), anywhere in the file. Each:
+ * the attribute, the statement as written with the loop it is in (no line: a file's analyses are
+ * moved with edits, their texts are not), and the norm classes the loop's body names (a guard
+ * such as `isinstance(m, nn.BatchNorm2d)`; none named: any layer). Which model the loop gets is
+ * not known: a layer only may be changed by it. Found by text, as setAfterwards does.
+ */
+export interface LoopSetter {
+  attr: string;
+  code: string;
+  classes: string[];
+}
+
+const LOOP_ITERABLE = /\.(?:modules|named_modules|children|named_children)\s*\(\s*\)|\.(?:layers|submodules)\b/;
+const FOR_LINE = /^([ \t]*)for[ \t]+([^\n]+?)[ \t]+in[ \t]+([^\n]+?)[ \t]*:[ \t]*(?:#[^\n]*)?$/gm;
+const NORM_CLASS_NAME = /\b(?:\w+\.)*(\w*(?:Norm|Normalization)\w*)\b/g;
+
+let lastSetters: { text: string; setters: LoopSetter[] } | null = null;
+
+/** The loops of `text` that set eps, epsilon or momentum on every layer they visit (see LoopSetter); cached for the last text. */
+export function loopSetters(text: string): LoopSetter[] {
+  if (lastSetters?.text === text) return lastSetters.setters;
+  const setters: LoopSetter[] = [];
+  // (most files have no such assignment, or no such loop: plain searches rule them out)
+  const any =
+    ['.eps', '.epsilon', '.momentum'].some((a) => text.includes(a)) &&
+    ['.modules(', '.named_modules(', '.children(', '.named_children(', '.layers', '.submodules'].some((a) => text.includes(a));
+  if (any)
+    for (const m of text.matchAll(FOR_LINE)) {
+      const [line, indent, target, iterable] = m;
+      if (!LOOP_ITERABLE.test(iterable)) continue;
+      // the layer is the loop's last name (`for name, m in model.named_modules()`)
+      const v = /(\w+)\W*$/.exec(target)?.[1];
+      if (!v) continue;
+      // the body: the lines after it indented deeper (blank lines and comments inside too)
+      let end = m.index + line.length;
+      for (let at = end + 1; at < text.length;) {
+        const nl = text.indexOf('\n', at);
+        const next = text.slice(at, nl < 0 ? text.length : nl);
+        const blank = /^[ \t]*(#|$)/.test(next);
+        if (!blank && !(next.startsWith(indent) && /^[ \t]/.test(next.slice(indent.length)))) break;
+        if (!blank) end = nl < 0 ? text.length : nl;
+        at = nl < 0 ? text.length : nl + 1;
+      }
+      const body = text.slice(m.index + line.length, end);
+      const sets = [...body.matchAll(new RegExp(`\\b${v}\\.(eps|epsilon|momentum)[ \\t]*=(?!=)[ \\t]*([^\\n#;]*)`, 'g'))];
+      if (!sets.length) continue;
+      const classes = [...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => /^[A-Z]/.test(c)))];
+      const loop = `for ${target.trim()} in ${iterable.trim()}`;
+      for (const x of sets) setters.push({ attr: x[1], code: `${v}.${x[1]} = ${x[2].trim()} (${loop})`, classes });
+    }
+  lastSetters = { text, setters };
+  return setters;
 }
 
 /** An assignment to one of LIVE_ATTRIBUTES of some object. */

@@ -259,6 +259,7 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     'y = LN2(16)\n',
     'class P(nn.Module):\n    def __init__(self):\n        self.norm = nn.LayerNorm(8)\n        self.fc = nn.Linear(8, 8)\n    def forward(self, x):\n        return x + self.fc(self.norm(x))\n',
     'class Q(A):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n    def forward(self, x):\n        h = self.bn(self.conv(x))\n        return self.n(x + h)\n',
+    'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n',
   ];
   /** What a fresh module says of a text: its layers (with placements) and its flow edges. */
   const fresh = (text: string) => {
@@ -287,6 +288,7 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     'global x\n',
     'import torch.nn as nn\n',
     'A(3)\n',
+    'm.momentum = 0.1\n',
     '',
   ];
   it('after streams of edits (broken states too), the layers per block equal the whole module model', () => {
@@ -335,6 +337,26 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
     assert.ok(m.stats.moved >= 1, JSON.stringify(m.stats));
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
+  });
+
+  it('a loop that sets eps on every BatchNorm2d, edited, changes the layers of every block', () => {
+    const classes = Array.from({ length: 4 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self):\n        self.n = nn.BatchNorm2d(${k + 1})\n`);
+    const init = 'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n';
+    const m = new PythonModule('import torch.nn as nn\n' + classes.join('') + init);
+    m.applyEdit(0, 0, ' ');
+    m.applyEdit(0, 1, '');
+    const eps = () => m.layers.map((l) => l.effective.eps.maySetBy);
+    assert.deepEqual(eps(), Array(4).fill('m.eps = 1e-3 (for m in model.modules())'));
+    // the value typed in the loop's block: every class's block is read again
+    const at = m.text.indexOf('1e-3') + 3;
+    m.applyEdit(at, at + 1, '4');
+    assert.deepEqual(eps(), Array(4).fill('m.eps = 1e-4 (for m in model.modules())'));
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    // the guard changed to another class: no BatchNorm2d is set by it
+    const guard = m.text.indexOf('nn.BatchNorm2d)');
+    m.applyEdit(guard, guard + 'nn.BatchNorm2d'.length, 'nn.GroupNorm');
+    assert.deepEqual(eps(), Array(4).fill(undefined));
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
   });
 
   it('a docstring opened and closed again finds the analyses of the statements below it again', () => {

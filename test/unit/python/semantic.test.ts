@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { recognize, ProjectGraph, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
+import { loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
 
 const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
@@ -487,6 +488,54 @@ describe('semantic model: layers the code never names', () => {
       compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
       /`eps=1e-05` default, added to var, unless `self\.f\.eps = 1e-3` sets it/,
     );
+  });
+
+  it("a loop over a model's layers that sets eps or momentum, or a local set once built, makes the default unsure", () => {
+    const src = [
+      'def initialize_weights(model):',
+      '    for m in model.modules():',
+      '        t = type(m)',
+      '        if t is nn.BatchNorm2d:',
+      '            m.eps = 1e-3',
+      '',
+      '            m.momentum = 0.03',
+      '    for name, mod in model.named_modules():',
+      '        mod.momentum = None',
+      '    for m in range(3):',
+      '        m.eps = 5',
+      'class Conv(nn.Module):',
+      '    def __init__(self, c1, c2):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(c2)',
+      '        self.ln = nn.LayerNorm(c2)',
+      'def build():',
+      '    ln = nn.LayerNorm(8)',
+      '    ln.eps = 1e-3',
+      '    other = nn.LayerNorm(8)',
+      '    other2.eps = 1',
+      '    return ln, other',
+    ].join('\n');
+    // PyTorch 2.13, after initialize_weights(Conv(3, 8)): bn.eps == 0.001, bn.momentum == 0.03 (the
+    // guarded loop; then None from the unguarded one), ln.momentum is None (a LayerNorm has no
+    // momentum: the attribute is set and never read), ln.eps == 1e-05
+    const bn = at(src, 15);
+    assert.equal(bn.effective.eps.maySetBy, 'm.eps = 1e-3 (for m in model.modules())');
+    assert.equal(bn.effective.momentum.maySetBy, 'm.momentum = 0.03 (for m in model.modules())');
+    // the loop over range() visits no layers; the guarded loop names BatchNorm2d only
+    assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
+    assert.equal(at(src, 18).effective.eps.maySetBy, 'ln.eps = 1e-3');
+    assert.equal(at(src, 20).effective.eps.maySetBy, undefined);
+    assert.deepEqual(
+      loopSetters(src).map((x) => [x.attr, x.classes]),
+      [
+        ['eps', ['BatchNorm2d']],
+        ['momentum', ['BatchNorm2d']],
+        ['momentum', []],
+      ],
+    );
+    // Keras: the loop over model.layers, the attribute named as Keras names it
+    const keras = ['for layer in model.layers:', '    if isinstance(layer, layers.BatchNormalization):', '        layer.momentum = 0.9'].join('\n');
+    assert.deepEqual(loopSetters(keras), [{ attr: 'momentum', code: 'layer.momentum = 0.9 (for layer in model.layers)', classes: ['BatchNormalization'] }]);
   });
 
   it('Flax subclasses that declare a field again change its default (dataclass fields); the call still wins', () => {
