@@ -615,10 +615,15 @@ export class LayerResolver {
     }
     if (fitting.length === 0) return null;
     const { c, layer } = fitting[0];
-    // the same class from other callers (each its own partial): the literal values they give
-    // where they differ from the one shown
-    for (const alt of c.alts ?? []) {
-      const other = bindLayer({ ...site, args: alt.args.map((a) => this.toArgument(a, own, site.nameRange)) }, alt.spec);
+    // the same class from other callers (each its own partial), and the other classes the call
+    // may build (timm's LayerNorm2d by default, its LayerNorm with a caller's eps): the values
+    // they give where they differ from the one shown
+    const others: { spec: NormClassSpec; args: SynthArg[]; layer?: ResolvedLayer }[] = [
+      ...(c.alts ?? []),
+      ...fitting.slice(1).map((f) => ({ spec: f.c.spec, args: f.c.args, layer: f.layer })),
+    ];
+    for (const alt of others) {
+      const other = alt.layer ?? bindLayer({ ...site, args: alt.args.map((a) => this.toArgument(a, own, site.nameRange)) }, alt.spec);
       if (other.bindingErrors.length) continue;
       for (const [name, e] of Object.entries(layer.effective)) {
         const v = other.effective[name]?.value;
