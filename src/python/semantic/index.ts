@@ -216,18 +216,14 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer): Ma
     if (!out.has(st.attr) && (!st.classes.length || names.some((n) => n && st.classes.includes(n)))) out.set(st.attr, st.code);
   const stmt = site.node.parent;
   if (stmt?.name === 'AssignStatement' && stmt.firstChild?.name === 'VariableName') {
-    // `bn = layers.BatchNormalization()` then `bn.momentum = 0.9` in the same function (or module body)
+    // `bn = layers.BatchNormalization()` then `bn.momentum = 0.9` in the same function (or in
+    // the statements analyzed, at module level)
     const name = model.text.slice(stmt.firstChild.from, stmt.firstChild.to);
     const scope = site.scope;
-    const ranges: [number, number][] =
-      scope.kind === 'func' && scope.body
-        ? [[stmt.to, scope.body.to]]
-        : scope.kind === 'module'
-          ? (model.items ?? [model.tree.topNode]).filter((n) => n.to > stmt.to).map((n) => [Math.max(n.from, stmt.to), n.to])
-          : [];
-    const re = new RegExp(`(?<![\\w.])${name}[ \\t]*\\.[ \\t]*(eps|epsilon|momentum)[ \\t]*=(?!=)[ \\t]*([^\\n#;]*)`, 'g');
-    for (const [from, to] of ranges)
-      for (const m of model.text.slice(from, to).matchAll(re)) if (!out.has(m[1])) out.set(m[1], `${name}.${m[1]} = ${m[2].trim()}`);
+    const items = model.items;
+    const inScope = (at: number) =>
+      scope.kind === 'func' ? !!scope.body && at < scope.body.to : scope.kind === 'module' && (!items || items.some((n) => n.from <= at && at < n.to));
+    for (const x of nameSets(model.text).get(name) ?? []) if (x.at >= stmt.to && !out.has(x.attr) && inScope(x.at)) out.set(x.attr, x.code);
     return out;
   }
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
@@ -297,6 +293,23 @@ export function loopSetters(text: string): LoopSetter[] {
     }
   lastSetters = { text, setters };
   return setters;
+}
+
+/** `NAME.eps = …` (and epsilon, momentum) anywhere in a text, by NAME: found in one pass per text (a file may hold thousands of layers, and its blocks share its text). */
+type NameSets = Map<string, { at: number; attr: string; code: string }[]>;
+let lastNameSets: { text: string; sets: NameSets } | null = null;
+function nameSets(text: string): NameSets {
+  if (lastNameSets?.text === text) return lastNameSets.sets;
+  const sets: NameSets = new Map();
+  // (most files set none: a plain search rules them out)
+  if (['.eps', '.epsilon', '.momentum'].some((a) => text.includes(a)))
+    for (const x of text.matchAll(/(?<![\w.])([\p{L}_][\p{L}\p{N}_]*)[ \t]*\.(eps|epsilon|momentum)[ \t]*=(?!=)[ \t]*([^\n#;]*)/gu)) {
+      const list = sets.get(x[1]) ?? [];
+      list.push({ at: x.index, attr: x[2], code: `${x[1]}.${x[2]} = ${x[3].trim()}` });
+      sets.set(x[1], list);
+    }
+  lastNameSets = { text, sets };
+  return sets;
 }
 
 /** An assignment to one of LIVE_ATTRIBUTES of some object. */

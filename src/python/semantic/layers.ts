@@ -659,7 +659,8 @@ export class LayerResolver {
       const line = this.line(hop.at);
       const text = hop.what!.length > 40 ? hop.what!.slice(0, 39) + '…' : hop.what!;
       layer.origin.unfollowed = { text, line };
-      layer.origin.how += `${layer.origin.how ? '; ' : ''}a caller passes \`${text}\` as \`${hop.name}\`, line ${line + 1}, not followed`;
+      const passes = text.startsWith('**') ? `a caller's \`${text}\` may set \`${hop.name}\`` : `a caller passes \`${text}\` as \`${hop.name}\``;
+      layer.origin.how += `${layer.origin.how ? '; ' : ''}${passes}, line ${line + 1}, not followed`;
     }
     return layer;
   }

@@ -2049,18 +2049,22 @@ export class ModuleModel {
     const params = f.params.slice(skipFirst ? 1 : 0);
     let i = 0;
     const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
-    const pass = (p: ParamDef, values: VSet, at: number, node?: SyntaxNode | null) => {
+    const pass = (p: ParamDef, values: VSet, at: number, node?: SyntaxNode | null, prefix = '') => {
       const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at };
       // what the call passes but NormLens cannot follow keeps where it came from (the layer says so)
-      const what = node && !from ? this.t(node).replace(/\s+/g, ' ') : undefined;
+      const what = node && !from ? prefix + this.t(node).replace(/\s+/g, ' ') : undefined;
       const vs = what ? values.map((v): Value => (v.k === 'unknown' && v !== WIDE && !v.hops.length ? { k: 'unknown', hops: [{ ...hop, what }] } : v)) : values;
       p.passed = this.grow(p.passed, withHop(vs, hop), f);
     };
+    const given = new Set<ParamDef>();
+    const opaque: BoundArg[] = [];
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
         // `**kw` with keys the code fixes passes each by name (Python refuses a name given twice)
-        for (const [name, k] of mappingKeywords(a) ?? []) {
+        const keys = mappingKeywords(a);
+        if (!keys && a.star === '**') opaque.push(a);
+        for (const [name, k] of keys ?? []) {
           const p = params.find((x) => x.name === name && x.star === '');
           if (p) pass(p, k.values, a.node?.from ?? 0);
         }
@@ -2069,8 +2073,14 @@ export class ModuleModel {
       let p: ParamDef | undefined;
       if (a.name) p = params.find((x) => x.name === a.name && x.star === '');
       else if (i < positional.length) p = positional[i++];
-      if (p) pass(p, a.values, a.node?.from ?? 0, a.node);
+      if (p) {
+        given.add(p);
+        pass(p, a.values, a.node?.from ?? 0, a.node);
+      }
     }
+    // a `**kwargs` whose keys the code does not fix (a builder's, a config's) may set any
+    // parameter the call does not give otherwise: its default is then not certain
+    for (const a of opaque) for (const p of params) if (p.star === '' && !given.has(p)) pass(p, [UNKNOWN], a.node?.from ?? 0, a.node, '**');
   }
 
   /** A call's argument values by parameter name (positional, then keywords). */

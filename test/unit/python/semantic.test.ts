@@ -490,6 +490,33 @@ describe('semantic model: layers the code never names', () => {
     );
   });
 
+  it("a caller's `**kwargs` whose keys the code does not fix may set any parameter it does not give otherwise", () => {
+    const src = [
+      'class Net(nn.Module):',
+      '    def __init__(self, c, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.bn = norm_layer(c)',
+      'def make(**kwargs):',
+      '    return Net(8, **kwargs)',
+      'class Fixed(nn.Module):',
+      '    def __init__(self, c, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.bn = norm_layer(c)',
+      'def fixed(**kwargs):',
+      '    return Fixed(8, norm_layer=nn.BatchNorm2d, **kwargs)',
+    ].join('\n');
+    // PyTorch 2.13: make(norm_layer=nn.InstanceNorm2d).bn is an InstanceNorm2d
+    const net = at(src, 4);
+    assert.equal(net.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.match(net.origin?.how ?? '', /^default of `norm_layer`, line 6; a caller's `\*\*kwargs` may set `norm_layer`, line 10, not followed$/);
+    // (lines counted in the file the test writes, four import lines above the source)
+    assert.deepEqual(net.origin?.unfollowed, { text: '**kwargs', line: 9 });
+    // the call gives norm_layer itself: the mapping cannot (Python refuses a keyword given twice)
+    const fixed = at(src, 10);
+    assert.equal(fixed.origin?.unfollowed, undefined);
+    assert.doesNotMatch(fixed.origin?.how ?? '', /kwargs/);
+  });
+
   it("a loop over a model's layers that sets eps or momentum, or a local set once built, makes the default unsure", () => {
     const src = [
       'def initialize_weights(model):',
