@@ -301,12 +301,14 @@ let lastNameSets: { text: string; sets: NameSets } | null = null;
 function nameSets(text: string): NameSets {
   if (lastNameSets?.text === text) return lastNameSets.sets;
   const sets: NameSets = new Map();
-  // (most files set none: a plain search rules them out)
+  // (most files set none: a plain search rules them out; then each `.eps =`, and the name before it)
   if (['.eps', '.epsilon', '.momentum'].some((a) => text.includes(a)))
-    for (const x of text.matchAll(/(?<![\w.])([\p{L}_][\p{L}\p{N}_]*)[ \t]*\.(eps|epsilon|momentum)[ \t]*=(?!=)[ \t]*([^\n#;]*)/gu)) {
-      const list = sets.get(x[1]) ?? [];
-      list.push({ at: x.index, attr: x[2], code: `${x[1]}.${x[2]} = ${x[3].trim()}` });
-      sets.set(x[1], list);
+    for (const x of text.matchAll(/\.(eps|epsilon|momentum)[ \t]*=(?!=)[ \t]*([^\n#;]*)/g)) {
+      const name = /(?<![\w.])([\p{L}_][\p{L}\p{N}_]*)[ \t]*$/u.exec(text.slice(Math.max(0, x.index - 200), x.index))?.[1];
+      if (!name) continue;
+      const list = sets.get(name) ?? [];
+      list.push({ at: x.index - name.length, attr: x[1], code: `${name}.${x[1]} = ${x[2].trim()}` });
+      sets.set(name, list);
     }
   lastNameSets = { text, sets };
   return sets;
