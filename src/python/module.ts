@@ -13,7 +13,16 @@
  * edited reports.
  */
 import { DocumentIndex } from './document';
-import { analyzeBlock, analyzeSemantics, loopSetters, mergeLayers, resolveSizes, type SemanticOptions, type SemanticResult } from './semantic/index';
+import {
+  analyzeBlock,
+  analyzeSemantics,
+  loopSetters,
+  mergeLayers,
+  resolveSizes,
+  type LoopSetter,
+  type SemanticOptions,
+  type SemanticResult,
+} from './semantic/index';
 import { BlockCache, type Block, type Item } from './semantic/blocks';
 import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
@@ -550,12 +559,11 @@ export class PythonModule {
     this.layout = layout;
     // loops that set eps or momentum on every layer of a model (semantic/index.ts loopSetters)
     // may change any block's layers: what they set is part of every block's key
-    const setters = loopSetters(text)
-      .map((x) => `${x.code}|${x.classes.join(',')}`)
-      .join('\n');
+    const loops = this.loopSetters(text, starts, ids);
+    const setters = loops.map((x) => `${x.code}|${x.classes.join(',')}`).join('\n');
     const sameSetters = setters === this.setters;
     this.setters = setters;
-    const settle = this.settler(tree, text, sameLayout, setters, lap);
+    const settle = this.settler(tree, text, sameLayout, setters, loops, lap);
     const rescan = this.rescanSpan;
     this.rescanSpan = null;
     const patched = !sameLayout
@@ -613,7 +621,27 @@ export class PythonModule {
   }
 
   /** What settles a block at one read: its key, then its analysis reused (moved to its place) or made. */
-  private settler(tree: Tree, text: string, sameLayout: boolean, setters: string, lap: (k: 'keys' | 'analysis') => void) {
+  /**
+   * The text's loops that set eps or momentum on every layer (semantic/index.ts loopSetters),
+   * found chunk by chunk and kept by chunk id: a loop's body never runs past a chunk's end (both
+   * stop at a line that starts at column 0), so this equals loopSetters of the whole text, and an
+   * edit looks at its own chunk only.
+   */
+  private loopSetters(text: string, starts: readonly number[], ids: readonly number[]): LoopSetter[] {
+    const next = new Map<number, LoopSetter[]>();
+    const out: LoopSetter[] = [];
+    for (let i = 0; i < starts.length; i++) {
+      let found = next.get(ids[i]) ?? this.loopChunks.get(ids[i]);
+      if (!found) found = loopSetters(text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length));
+      next.set(ids[i], found);
+      for (const x of found) out.push(x);
+    }
+    this.loopChunks = next;
+    return out;
+  }
+  private loopChunks = new Map<number, LoopSetter[]>();
+
+  private settler(tree: Tree, text: string, sameLayout: boolean, setters: string, loops: readonly LoopSetter[], lap: (k: 'keys' | 'analysis') => void) {
     const rows = this.index.callRows();
     const callAt = (o: number) => callStartingAt(rows, o);
     const pos = (o: number) => this.index.positionAt(o);
@@ -712,9 +740,9 @@ export class PythonModule {
         for (const o of own)
           for (const l of this.index.layersIn(o.from, o.to)) {
             const at = l.call.range.startOffset;
-            if (!semStarts.has(at) && !sem.shadowed.has(at)) layers.push(resolveSizes(l, sem.model));
+            if (!semStarts.has(at) && !sem.shadowed.has(at)) layers.push(resolveSizes(l, sem.model, 0, loops));
           }
-        for (const l of sem.layers) layers.push(resolveSizes(l, sem.model));
+        for (const l of sem.layers) layers.push(resolveSizes(l, sem.model, 0, loops));
         layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
         for (let i = 0; i < layers.length; i++) {
           const p = placements.get(layers[i].call.range.startOffset);

@@ -135,7 +135,13 @@ export function mergeLayers(direct: readonly ResolvedLayer[], sem: SemanticResul
  * `effective`; `arguments` keeps what was written. A parameter (whatever its default) or anything
  * that may hold several values stays symbolic.
  */
-export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0): ResolvedLayer {
+export function resolveSizes(
+  layer: ResolvedLayer,
+  model: ModuleModel,
+  bias = 0,
+  /** The text's loops that set eps or momentum on every layer (loopSetters of the model's text, unless given). */
+  setters?: readonly LoopSetter[],
+): ResolvedLayer {
   // bias: how far the text the model was built from has moved since (offsets now = model's + bias)
   const site = model.sites.get(layer.call.calleeRange.endOffset - bias);
   if (!site) return layer;
@@ -171,7 +177,7 @@ export function resolveSizes(layer: ResolvedLayer, model: ModuleModel, bias = 0)
     copy.effective[name] = { ...e, value: v.v };
   }
   // `self.f = nn.LayerNorm(32)` then `self.f.eps = 1e-3` in the same class: the value used is not the one built with
-  for (const [name, code] of setAfterwards(site, model, layer)) {
+  for (const [name, code] of setAfterwards(site, model, layer, setters)) {
     const e = (copy ?? layer).effective[name];
     if (!e || e.maySetBy) continue;
     copy ??= { ...layer, effective: { ...layer.effective } };
@@ -205,14 +211,14 @@ const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
  * Assignments to an attribute of the layer a call builds, in the class that builds it
  * (`self.f.eps = 1e-3` after `self.f = nn.LayerNorm(32)`): by attribute, the statement as written.
  */
-function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, string> {
+function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, setters?: readonly LoopSetter[]): Map<string, string> {
   const out = new Map<string, string>();
   // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
   if (layer.origin?.via === 'subclass')
     for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
   // a loop over a model's layers that sets it on each one (of the classes its guard names)
   const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
-  for (const st of loopSetters(model.text))
+  for (const st of setters ?? loopSetters(model.text))
     if (!out.has(st.attr) && (!st.classes.length || names.some((n) => n && st.classes.includes(n)))) out.set(st.attr, st.code);
   const stmt = site.node.parent;
   if (stmt?.name === 'AssignStatement' && stmt.firstChild?.name === 'VariableName') {
@@ -220,10 +226,7 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer): Ma
     // the statements analyzed, at module level)
     const name = model.text.slice(stmt.firstChild.from, stmt.firstChild.to);
     const scope = site.scope;
-    const items = model.items;
-    const inScope = (at: number) =>
-      scope.kind === 'func' ? !!scope.body && at < scope.body.to : scope.kind === 'module' && (!items || items.some((n) => n.from <= at && at < n.to));
-    for (const x of nameSets(model.text).get(name) ?? []) if (x.at >= stmt.to && !out.has(x.attr) && inScope(x.at)) out.set(x.attr, x.code);
+    for (const x of nameSets(model, scope).get(name) ?? []) if (x.at >= stmt.to && !out.has(x.attr)) out.set(x.attr, x.code);
     return out;
   }
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
@@ -295,22 +298,30 @@ export function loopSetters(text: string): LoopSetter[] {
   return setters;
 }
 
-/** `NAME.eps = …` (and epsilon, momentum) anywhere in a text, by NAME: found in one pass per text (a file may hold thousands of layers, and its blocks share its text). */
+/** `NAME.eps = …` (and epsilon, momentum) in a function's body or in the module statements a model analyzes, by NAME: one pass per scope (a file may hold thousands of layers). */
 type NameSets = Map<string, { at: number; attr: string; code: string }[]>;
-let lastNameSets: { text: string; sets: NameSets } | null = null;
-function nameSets(text: string): NameSets {
-  if (lastNameSets?.text === text) return lastNameSets.sets;
-  const sets: NameSets = new Map();
-  // (most files set none: a plain search rules them out; then each `.eps =`, and the name before it)
-  if (['.eps', '.epsilon', '.momentum'].some((a) => text.includes(a)))
-    for (const x of text.matchAll(/\.(eps|epsilon|momentum)[ \t]*=(?!=)[ \t]*([^\n#;]*)/g)) {
-      const name = /(?<![\w.])([\p{L}_][\p{L}\p{N}_]*)[ \t]*$/u.exec(text.slice(Math.max(0, x.index - 200), x.index))?.[1];
+const nameSetsOf = new WeakMap<object, NameSets>();
+function nameSets(model: ModuleModel, scope: Scope): NameSets {
+  const owner = scope.kind === 'func' ? scope : model;
+  let sets = nameSetsOf.get(owner);
+  if (sets) return sets;
+  sets = new Map();
+  nameSetsOf.set(owner, sets);
+  const text = model.text;
+  const ranges: [number, number][] =
+    scope.kind === 'func' ? (scope.body ? [[scope.body.from, scope.body.to]] : []) : model.items ? model.items.map((n) => [n.from, n.to]) : [[0, text.length]];
+  for (const [from, to] of ranges) {
+    const part = text.slice(from, to);
+    // (most code sets none: a plain search rules it out; then each `.eps =`, and the name before it)
+    if (!['.eps', '.epsilon', '.momentum'].some((a) => part.includes(a))) continue;
+    for (const x of part.matchAll(/\.(eps|epsilon|momentum)[ \t]*=(?!=)[ \t]*([^\n#;]*)/g)) {
+      const name = /(?<![\w.])([\p{L}_][\p{L}\p{N}_]*)[ \t]*$/u.exec(part.slice(Math.max(0, x.index - 200), x.index))?.[1];
       if (!name) continue;
       const list = sets.get(name) ?? [];
-      list.push({ at: x.index - name.length, attr: x[1], code: `${name}.${x[1]} = ${x[2].trim()}` });
+      list.push({ at: from + x.index, attr: x[1], code: `${name}.${x[1]} = ${x[2].trim()}` });
       sets.set(name, list);
     }
-  lastNameSets = { text, sets };
+  }
   return sets;
 }
 
