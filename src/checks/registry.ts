@@ -11,6 +11,7 @@ import { momentumRange } from './momentum-range';
 import { channelMismatch } from './channel-mismatch';
 import { convBiasBeforeBn } from './conv-bias-before-bn';
 import { layerNormChannelsFirst } from './layernorm-channels-first';
+import { axisChannelsFirst } from './axis-channels-first';
 import { epsZero } from './eps-zero';
 import { epsNegative } from './eps-negative';
 import { epsLarge } from './eps-large';
@@ -31,6 +32,7 @@ export const CHECKS: readonly Check[] = [
   channelMismatch,
   convBiasBeforeBn,
   layerNormChannelsFirst,
+  axisChannelsFirst,
   epsZero,
   epsNegative,
   epsLarge,

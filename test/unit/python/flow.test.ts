@@ -91,7 +91,7 @@ describe('data flow: held-out Keras and Flax file', () => {
   const text = fixture('wiring_keras_flax.py');
 
   it('follows functional graphs, Sequential lists, compact bodies and nnx attributes', () => {
-    assert.deepEqual(edges(text), ['8>9 []', '9>11 []', '11>13 [dropout]', '19>19 [activation]', '25>26 []', '32>33 []']);
+    assert.deepEqual(edges(text), ['8>9 []', '9>11 []', '11>13 [dropout]', '19>19 [activation]', '25>26 []', '32>33 []', '40>41 []', '40>42 []', '40>43 [activation]']);
     assert.deepEqual(
       placements(text).filter((p) => [15, 27, 32].includes(Number(p.split(' ')[0]))),
       ['15 post-norm 14', '27 post-norm 27', '32 pre-norm 36'],
@@ -99,7 +99,20 @@ describe('data flow: held-out Keras and Flax file', () => {
   });
 
   it('finds the conv bias before BatchNormalization(axis=-1) and in a compact body, not through a dropout', () => {
-    assert.deepEqual(findings(text), ['8 conv-bias-before-bn', '25 conv-bias-before-bn']);
+    assert.deepEqual(findings(text), ['8 conv-bias-before-bn', '25 conv-bias-before-bn', '41 axis-channels-first', '43 axis-channels-first']);
+  });
+
+  it('says a norm over axis -1 after a channels-first Conv2D normalizes the width, and fixes it with axis=1', () => {
+    const d = analyzeDocument(text).diagnostics.filter((x) => x.code === 'axis-channels-first');
+    assert.equal(d[0].severity, 'warning');
+    assert.match(
+      d[0].message,
+      /^BatchNormalization normalizes axis -1, but the Conv2D before it writes data_format="channels_first": its output has the 16 channels on axis 1/,
+    );
+    assert.deepEqual(
+      d.map((x) => x.fixes[0].edits[0].newText),
+      ['axis=1', '1'],
+    );
   });
 });
 
@@ -126,6 +139,7 @@ describe('data flow: the fixtures run with the real frameworks', () => {
       { kind: 'torch-run', file: torchFile, cls: 'ConvLN', inputs: [[2, 3, 16, 70]] },
       { kind: 'keras-bias', file: kerasFile, fn: 'build', input: [8, 8, 3], conv: 0, norm: 0 },
       { kind: 'keras-bias', file: kerasFile, fn: 'build', input: [8, 8, 3], conv: 1, norm: 1 },
+      { kind: 'keras-shapes', file: kerasFile, fn: 'build_channels_first', input: [3, 32, 32] },
     ];
     const r = spawnSync(PYTHON, [join(__dirname, 'flow_oracle.py')], { input: JSON.stringify(cases), encoding: 'utf8', cwd: REPO });
     assert.equal(r.status, 0, r.stderr);
@@ -145,6 +159,9 @@ describe('data flow: the fixtures run with the real frameworks', () => {
     // Keras: BatchNormalization(axis=-1) right after Conv2D cancels its bias; through Dropout it does not
     assert.equal(v[6], 'cancelled');
     assert.equal(v[7], 'changed');
+    // Keras after Conv2D(16, data_format="channels_first") on (3, 32, 32), output (16, 30, 30): axis -1 keeps one
+    // statistic per width column (30), axis=1 one per channel (16) (axis-channels-first on the first and the third)
+    assert.equal(v[8], 'BatchNormalization(30,) BatchNormalization(16,) LayerNormalization(30,)');
   });
 });
 

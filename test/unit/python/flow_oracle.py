@@ -5,6 +5,8 @@ the data-flow checks claim about them. Reads a JSON list of cases on stdin, prin
 - {"kind": "torch-run", "file", "cls", "init", "inputs"}: "ran" or "raised: <message>";
 - {"kind": "keras-bias", "file", "fn", "input", "conv", "norm"}: the functional model `fn(keras.Input(input))` up to
   its norm-th BatchNormalization, in training mode, with the conv-th Conv2D's bias changed: "cancelled" or "changed".
+- {"kind": "keras-shapes", "file", "fn", "input"}: the functional model `fn(keras.Input(input))`: each norm layer's class
+  and the shape of its first weight (a BatchNormalization's gamma: one per feature of the axis it normalizes);
 - {"kind": "source-bias", "root", "module", "cls", "init", "inputs", "conv", "norm"}: a class of a real library's
   source (unpacked under `root`), its norm's affine parameters randomized (timm zero-initializes some), in training
   mode, with the conv's bias changed: "cancelled" or "changed". torchvision is not in the frameworks' venv (its wheels
@@ -116,4 +118,10 @@ for case in json.load(sys.stdin):
         keras.utils.set_random_seed(1)
         after = np.asarray(model(x, training=True))
         verdicts.append("cancelled" if np.allclose(before, after, atol=1e-3) else "changed")
+    elif kind == "keras-shapes":
+        import keras
+
+        full = getattr(mod, case["fn"])(keras.Input(tuple(case["input"])))
+        norms = [l for l in full.layers if "Normalization" in type(l).__name__]
+        verdicts.append(" ".join(f"{type(l).__name__}{tuple(l.weights[0].shape)}" for l in norms))
 print(json.dumps(verdicts))

@@ -1,0 +1,56 @@
+/**
+ * axis-channels-first: a norm that normalizes per feature of the last axis (Keras's
+ * BatchNormalization, LayerNormalization and GroupNormalization with their default axis=-1)
+ * applied straight to a conv whose `data_format="channels_first"` puts the channels on axis 1.
+ * Keras 3.15.1: `BatchNormalization()` after `Conv2D(16, 3, data_format="channels_first")` on a
+ * (3, 32, 32) input keeps moving_mean of shape (30,), one statistic per width column, not per
+ * the 16 channels; with axis=1 it keeps (16,).
+ */
+import type { NormDiagnostic } from './types';
+import { onlyThrough } from './context';
+import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
+
+/** The value a conv's layout argument takes for channels-first output, by framework (Keras; Haiku writes NCHW and kin). */
+const CHANNELS_FIRST = /^(channels_first|NC[DHW]*)$/;
+
+export const axisChannelsFirst: DiagnosticCheck = {
+  code: 'axis-channels-first',
+  severity: 'warning',
+  title: 'A norm over the last axis on a channels-first conv output normalizes a spatial axis, not the channels',
+  explanation:
+    "Keras's BatchNormalization, LayerNormalization and GroupNormalization normalize along `axis`, -1 by default: the " +
+    'last axis, where channels-last data keeps its channels. A convolution written with ' +
+    '`data_format="channels_first"` outputs (N, C, H, W) instead, so axis -1 is the width: a BatchNormalization then ' +
+    'keeps one mean and variance per width column (Keras 3.15.1: moving_mean of shape (W,), not (C,)), and a ' +
+    'LayerNormalization or GroupNormalization normalizes over the width. It runs without an error whenever the shapes ' +
+    'allow it. Give the norm axis=1 (the fix), or keep the whole model channels-last. NormLens says so only where the ' +
+    "norm is applied to the convolution's output with nothing but elementwise operations, dropout or pooling between.",
+  check(ctx) {
+    const out: NormDiagnostic[] = [];
+    for (const a of ctx.adjacent) {
+      const { producer: p, layer } = a;
+      if (p.spec.kind !== 'conv' || !p.spec.layoutParam || layer.spec.framework !== p.spec.framework) continue;
+      const layout = p.args.get(p.spec.layoutParam)?.value;
+      if (typeof layout !== 'string' || !CHANNELS_FIRST.test(layout)) continue;
+      // the norm's own axis: -1 as the default or written so (another axis was chosen on purpose)
+      const ax = role(layer, 'axis');
+      if (!ax || JSON.stringify(ax.effective.value) !== '-1') continue;
+      // a subclass or a parameter's default may be replaced or may move the axis itself
+      if (layer.origin && layer.origin.via !== 'import' && layer.origin.via !== 'alias') continue;
+      if (!onlyThrough(a, KEEP_CHANNELS)) continue;
+      const filters = outCount(p);
+      const channels = filters === undefined ? 'channels' : `${filters} channels`;
+      const per = layer.spec.kind === 'batch_norm' ? 'keeps one mean and variance per width column' : 'normalizes over the width';
+      out.push(
+        diagnostic(
+          this,
+          `${shortName(layer)} normalizes axis -1, but the ${producerName(p)} before it writes ${p.spec.layoutParam}="${layout}": ` +
+            `its output has the ${channels} on axis 1 and the width last, so this ${per}, not per channel. Use axis=1.`,
+          ax.written?.valueRange ?? layer.call.nameRange,
+          [{ title: 'Normalize the channels: axis=1', edits: [setArgument(ctx, layer.call, ax.name, '1', ax.written)] }],
+        ),
+      );
+    }
+    return out;
+  },
+};
