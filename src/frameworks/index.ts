@@ -307,11 +307,22 @@ export function translate(
       error: `${spec.name}(rms_scaling=True) divides x (uncentred) by its standard deviation; ${frameworkInfo(toFramework)?.name ?? toFramework} has no layer that computes this`,
     };
   }
-  const target = counterpart(spec, toFramework, options.inputRank ?? options.inputShape?.length);
+  let target = counterpart(spec, toFramework, options.inputRank ?? options.inputShape?.length);
   const toInfo = frameworkInfo(toFramework);
   const fromInfo = frameworkInfo(spec.framework);
   if (!toInfo || !fromInfo) return { error: `unknown framework ${toFramework}` };
+  // An instance norm where the target has none: its group norm with a group per channel (Keras documents
+  // GroupNormalization(groups=-1) as instance normalization; 3.15.1 matches InstanceNorm2d to 4.8e-7).
+  let perChannel: NormClassSpec | undefined;
+  if (!target && spec.kind === 'instance_norm') {
+    const gn = counterpart({ ...spec, kind: 'group_norm' }, toFramework, options.inputRank ?? options.inputShape?.length);
+    if (gn?.groupsPerChannel !== undefined && gn.roles.groups) target = perChannel = gn;
+  }
   if (!target) return { error: `${toInfo.name} has no ${spec.kind.replace(/_/g, ' ')} layer` };
+  if (perChannel && spec.roles.trackRunningStats && v[spec.roles.trackRunningStats] === true)
+    return {
+      error: `${spec.name} here keeps running statistics for evaluation; ${toInfo.name}'s ${perChannel.name} keeps none (it always normalizes with each sample's own statistics)`,
+    };
   const out: Record<string, PyValue> = {};
   const notes: string[] = [];
   const r = spec.roles;
@@ -323,6 +334,12 @@ export function translate(
   // Counts
   if (r.channels && t.channels && v[r.channels] !== undefined) set(t.channels, v[r.channels]);
   if (r.groups && t.groups && v[r.groups] !== undefined) set(t.groups, v[r.groups]);
+  if (perChannel) {
+    set(t.groups, perChannel.groupsPerChannel!);
+    notes.push(
+      `${toInfo.name} has no instance norm class: ${perChannel.name} with ${t.groups}=${pyRepr(perChannel.groupsPerChannel!)} (one group per channel) computes it.`,
+    );
+  }
   // MLX's GroupNorm puts feature c in group c mod num_groups unless pytorch_compatible=True; the others group consecutive features
   const interleaves = (s: NormClassSpec, vals: Record<string, PyValue>) =>
     !!paramOf(s, 'pytorch_compatible') &&

@@ -65,10 +65,22 @@ describe('normlens port: the plan', () => {
       (portLayer({ layer: 'haiku.BatchNorm', kwargs: {}, to: 'keras', inputShape: [2, 3] }) as { error: string }).error,
       /porting from Haiku is not supported/,
     );
-    assert.match(
-      (portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4 }, to: 'keras', inputShape: [2, 4, 3, 3] }) as { error: string }).error,
-      /Keras 3 has no instance norm layer/,
+    // Keras's instance norm is GroupNormalization(groups=-1), which keeps no running statistics
+    assert.equal(
+      (
+        portLayer({ layer: 'torch.nn.InstanceNorm2d', kwargs: { num_features: 4, track_running_stats: true }, to: 'keras', inputShape: [2, 4, 3, 3] }) as {
+          error: string;
+        }
+      ).error,
+      "InstanceNorm2d here keeps running statistics for evaluation; Keras 3's GroupNormalization keeps none (it always normalizes with each sample's own statistics)",
     );
+    const instance = portLayer({
+      layer: 'torch.nn.InstanceNorm2d',
+      kwargs: { num_features: 4, affine: true },
+      to: 'keras',
+      inputShape: [2, 4, 3, 3],
+    }) as PortPlan;
+    assert.equal(instance.constructor, 'keras.layers.GroupNormalization(groups=-1, axis=1, epsilon=1e-05)');
     // in the field's names, and what to do instead
     assert.equal(
       (
@@ -162,10 +174,9 @@ describe('normlens port: snippets run in the real frameworks (torch 2.13, Keras 
       }
     }
     assert.ok(items.length >= 50, `only ${items.length} ports`);
-    assert.ok(
-      refused.every((r) => /Keras 3 has no instance norm layer/.test(r)),
-      refused.join('\n'),
-    );
+    // (an instance norm goes to Keras as GroupNormalization(groups=-1): run below like every other port)
+    assert.deepEqual(refused, []);
+    assert.ok(items.some((x) => /InstanceNorm2d → keras\.layers\.GroupNormalization\(groups=-1/.test((x as { id: string }).id)));
     const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_ports.py')], { input: JSON.stringify(items), encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(r.status, 0, r.stderr);
     const failures = (JSON.parse(r.stdout) as { id: string; diff?: number; error?: string }[])
