@@ -106,13 +106,13 @@ export function statGroupIndex(spec: CoreLayerSpec, shape: readonly number[]): {
   const size = checkShape(shape);
   const index = new Int32Array(size);
   const rank = shape.length;
-  const fill = (N: number, P: number, C: number, Q: number, G: number) => {
+  const fill = (N: number, P: number, C: number, Q: number, G: number, interleaved = false) => {
     const Cg = C / G;
     let i = 0;
     for (let n = 0; n < N; n++)
       for (let p = 0; p < P; p++)
         for (let c = 0; c < C; c++) {
-          const g = n * G + Math.floor(c / Cg);
+          const g = n * G + (interleaved ? c % G : Math.floor(c / Cg));
           for (let q = 0; q < Q; q++) index[i++] = g;
         }
     return { groups: N * G, index };
@@ -146,7 +146,7 @@ export function statGroupIndex(spec: CoreLayerSpec, shape: readonly number[]): {
         throw inputError(`input shape [${shape.join(', ')}] does not split into ${spec.numGroups} groups of channels`);
       }
       const { P, Q } = split(axis, 1);
-      return fill(shape[0], P, shape[axis], Q, spec.numGroups);
+      return fill(shape[0], P, shape[axis], Q, spec.numGroups, spec.interleaved);
     }
     case 'layer_norm':
     case 'rms_norm': {

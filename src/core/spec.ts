@@ -79,6 +79,11 @@ export interface GroupNormSpec {
   hasBias: boolean;
   channelAxis: number;
   checks?: RuntimeChecks;
+  /**
+   * Channel c belongs to group c mod num_groups (MLX's GroupNorm with pytorch_compatible=False,
+   * which reshapes the features to (-1, num_groups)), instead of C/G consecutive channels.
+   */
+  interleaved?: boolean;
 }
 
 export interface InstanceNormSpec {

@@ -130,7 +130,8 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
       const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
       const perText = !known || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
-      return md`**Normalizes** per sample over each of ${G} groups: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
+      const interleaved = core.interleaved ? md` (channel c in group c mod ${G})` : Md.raw('');
+      return md`**Normalizes** per sample over each of ${G} groups${interleaved}: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
     }
     case 'layer_norm':
     case 'rms_norm': {

@@ -136,7 +136,7 @@ function axesText(ctx: LayerContext): Md {
       const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
       const per = known && core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const form = known
-        ? md`the ${core.numChannels} channels form ${core.numGroups} groups${Md.raw(per !== null ? ` of ${per}` : '')}`
+        ? md`the ${core.numChannels} channels form ${core.numGroups} groups${Md.raw(per !== null ? ` of ${per}` : '')}${Md.raw(core.interleaved ? ` (interleaved: channel c in group c mod ${core.numGroups})` : '')}`
         : md`the input's C channels form ${core.numGroups} groups of C/${core.numGroups} (C comes from the input)`;
       return md`${inputs}. **Per sample and group:** ${form}; statistics over ${per !== null ? per : Md.raw('C/G')}·${Md.raw(spatial.join('·') || '1')} values of one group of one sample — independent of the batch size.`;
     }

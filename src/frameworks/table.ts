@@ -1533,9 +1533,8 @@ const MLX: NormClassSpec[] = [
     toCore: core((a) => {
       const g = int(a, 'num_groups', -Infinity);
       const dims = int(a, 'dims');
-      if (!bool(a, 'pytorch_compatible') && g !== 1 && g !== dims) {
-        fail('GroupNorm with pytorch_compatible=False groups features c mod num_groups; NormLens computes consecutive groups only (pytorch_compatible=True)');
-      }
+      // without pytorch_compatible, MLX reshapes the features to (-1, num_groups): feature c in group c mod num_groups
+      const interleaved = !bool(a, 'pytorch_compatible') && g !== 1 && g !== dims;
       return {
         kind: 'group_norm',
         numGroups: g,
@@ -1545,6 +1544,7 @@ const MLX: NormClassSpec[] = [
         hasBias: bool(a, 'affine'),
         channelAxis: -1,
         checks: 'none',
+        ...(interleaved ? { interleaved } : {}),
       };
     }),
   },

@@ -27,6 +27,7 @@ export function checkGroupNormSpec(spec: GroupNormSpec): void {
  * training" when each group would hold a single value (PyTorch checks that in eval mode too).
  */
 export function groupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
+  if (spec.interleaved && spec.numGroups !== 1 && spec.numGroups !== spec.numChannels) return interleavedGroupNorm(spec, req);
   checkGroupNormSpec(spec);
   checkEps(spec.eps);
   const x = req.input;
@@ -66,5 +67,59 @@ export function groupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
     checkGradOutput(req.gradOutput, x.size);
     result.grad = groupedBackward(x.data, req.gradOutput, view, mean, invstd, weight, spec.hasWeight, spec.hasBias, true);
   }
+  return result;
+}
+
+/**
+ * Group normalization with interleaved groups (GroupNormSpec.interleaved, MLX's default): channel
+ * c in group c mod G. The channels are reordered so that each group's are consecutive
+ * (group g: g, g + G, g + 2G, ...), normalized as groupNorm does, and put back in their order;
+ * γ, β and the gradients follow the channels. Statistics stay per (sample, group).
+ */
+function interleavedGroupNorm(spec: GroupNormSpec, req: RunRequest): RunResult {
+  checkGroupNormSpec(spec);
+  const G = spec.numGroups;
+  const x = req.input;
+  const rank = x.shape.length;
+  if (rank < 2) throw runtimeError(`Expected at least 2 dimensions for input tensor but received ${rank}`);
+  const axis = resolveAxis(spec.channelAxis, rank);
+  const C = x.shape[axis];
+  if (axis === 0 || C % G !== 0) return groupNorm({ ...spec, interleaved: false }, req);
+  // order[j]: the channel at position j of the grouped layout
+  const per = C / G;
+  const order = new Int32Array(C);
+  for (let g = 0; g < G; g++) for (let k = 0; k < per; k++) order[g * per + k] = g + k * G;
+  const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = x.size / (C * inner);
+  const move = (src: Float32Array, back: boolean): Float32Array => {
+    const dst = new Float32Array(src.length);
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < C; j++) {
+        const from = (o * C + (back ? j : order[j])) * inner;
+        const to = (o * C + (back ? order[j] : j)) * inner;
+        dst.set(src.subarray(from, from + inner), to);
+      }
+    return dst;
+  };
+  const vector = (v: Float32Array | null | undefined, back: boolean): Float32Array | null | undefined => {
+    if (!v || v.length !== C) return v;
+    const out = new Float32Array(C);
+    for (let j = 0; j < C; j++) {
+      if (back) out[order[j]] = v[j];
+      else out[j] = v[order[j]];
+    }
+    return out;
+  };
+  const r = groupNorm(
+    { ...spec, interleaved: false },
+    {
+      ...req,
+      input: new Tensor(x.shape, move(x.data, false)),
+      params: req.params && { weight: vector(req.params.weight, false), bias: vector(req.params.bias, false) },
+      gradOutput: req.gradOutput && move(req.gradOutput, false),
+    },
+  );
+  const result: RunResult = { ...r, output: new Tensor(x.shape, move(r.output.data, true)) };
+  if (r.grad) result.grad = { input: move(r.grad.input, true), weight: vector(r.grad.weight, true) ?? null, bias: vector(r.grad.bias, true) ?? null };
   return result;
 }
