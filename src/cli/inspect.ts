@@ -745,12 +745,17 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       }
       const text = r.text[l.cell ?? 0] ?? '';
       const written: string[] = [];
+      const elsewhere: string[] = [];
       const defaults: string[] = [];
+      // (a value written outside the call: a user class's default, a partial's keyword, a caller's argument)
+      const atCall = (r: Range | undefined) => !r || (r.startOffset >= l.call.range.startOffset && r.endOffset <= l.call.range.endOffset);
       for (const [name, arg] of Object.entries(l.effective)) {
         if (arg.isDefault) defaults.push(`${name}=${shownValue(pyRepr(arg.value))}`);
-        else written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
+        else if (atCall(arg.range)) written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
+        else elsewhere.push(`${visibleText(name)}=${shownValue(pyRepr(arg.value))}`);
       }
       for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);
+      for (const line of wrap('elsewhere ', elsewhere, pad.length)) lines.push(pad + line);
       for (const line of wrap('defaults  ', defaults, pad.length)) lines.push(pad + paint(ANSI.dim, line));
       // a `**mapping` that may replace a default that matters (eps, momentum ...), said once
       const u = l.kwargsUnpacked;
