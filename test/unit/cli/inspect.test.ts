@@ -193,6 +193,28 @@ describe('normlens inspect: arguments and files', () => {
     );
     assert.deepEqual(lines.slice(end), ['', '1 file, 1 layer, 0 errors, 1 warning, 0 info', '']);
   });
+
+  it("lists what the code gives a layer from another place (a user class's default, a partial's keyword) apart from what the call writes", async () => {
+    const f = path.join(dir, 'sub.py');
+    writeFileSync(
+      f,
+      TORCH +
+        'from functools import partial\n' +
+        'class LN(nn.LayerNorm):\n' +
+        '    def __init__(self, d, eps=1e-6):\n' +
+        '        super().__init__(d, eps=eps)\n' +
+        'a = LN(32)\n' +
+        'b = LN(32, eps=1e-5)\n' +
+        'make = partial(nn.BatchNorm2d, momentum=0.01)\n' +
+        'c = make(8)\n',
+    );
+    const r = await inspect([f]);
+    const block = (line: number) => r.stdout.split(`\n  ${line}:`)[1].split('\n  ')[0];
+    // PyTorch 2.13: a.eps == 1e-06 (LN's default), b.eps == 1e-05, c.momentum == 0.01
+    assert.match(block(6), /\n +written {3}normalized_shape=32\n +elsewhere eps=1e-06\n/);
+    assert.match(block(7), /\n +written {3}normalized_shape=32 {2}eps=1e-5\n +defaults /);
+    assert.match(block(9), /\n +written {3}num_features=8\n +elsewhere momentum=0\.01\n/);
+  });
 });
 
 describe('normlens inspect: threads and calls between files', () => {
