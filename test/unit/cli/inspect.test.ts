@@ -209,7 +209,7 @@ describe('normlens inspect: arguments and files', () => {
         'c = make(8)\n',
     );
     const r = await inspect([f]);
-    const block = (line: number) => r.stdout.split(`\n  ${line}:`)[1].split('\n  ')[0];
+    const block = (line: number) => '\n' + r.stdout.split(/\n {2}(?=\d+:)/).find((b) => b.startsWith(`${line}:`))!;
     // PyTorch 2.13: a.eps == 1e-06 (LN's default), b.eps == 1e-05, c.momentum == 0.01
     assert.match(block(6), /\n +written {3}normalized_shape=32\n +elsewhere eps=1e-06\n/);
     assert.match(block(7), /\n +written {3}normalized_shape=32 {2}eps=1e-5\n +defaults /);
