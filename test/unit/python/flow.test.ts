@@ -91,7 +91,17 @@ describe('data flow: held-out Keras and Flax file', () => {
   const text = fixture('wiring_keras_flax.py');
 
   it('follows functional graphs, Sequential lists, compact bodies and nnx attributes', () => {
-    assert.deepEqual(edges(text), ['8>9 []', '9>11 []', '11>13 [dropout]', '19>19 [activation]', '25>26 []', '32>33 []', '40>41 []', '40>42 []', '40>43 [activation]']);
+    assert.deepEqual(edges(text), [
+      '8>9 []',
+      '9>11 []',
+      '11>13 [dropout]',
+      '19>19 [activation]',
+      '25>26 []',
+      '32>33 []',
+      '40>41 []',
+      '40>42 []',
+      '40>43 [activation]',
+    ]);
     assert.deepEqual(
       placements(text).filter((p) => [15, 27, 32].includes(Number(p.split(' ')[0]))),
       ['15 post-norm 14', '27 post-norm 27', '32 pre-norm 36'],
