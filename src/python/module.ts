@@ -257,7 +257,7 @@ export class PythonModule {
   /** Block analyses by key (statement texts), kept from the last read. */
   private blockResults = new Map<string, BlockAnalysis>();
   /**
-   * Analyses the last reads dropped, newest last, up to as many as the current read keeps: a
+   * Analyses the last reads dropped, newest last, holding up to as many statements as the current read's: a
    * docstring or bracket opened above changes how the statements below it read, and closing it
    * brings their text back (their analyses are then found here instead of being made again).
    */
@@ -772,9 +772,15 @@ export class PythonModule {
         this.dropped.set(k, a);
       }
     for (const [k, a] of settle.next) if (this.dropped.get(k) === a) this.dropped.delete(k);
-    // (bounded: no more than the blocks of one read, the oldest go first)
-    for (const k of this.dropped.keys()) {
-      if (this.dropped.size <= settle.next.size) break;
+    // (bounded by statements, the oldest going first: as many as the current read's blocks hold, so
+    // a large block's old analyses, one per edit inside it, are not all kept)
+    let held = 0;
+    for (const a of settle.next.values()) held += a.place.own.length;
+    let kept = 0;
+    for (const a of this.dropped.values()) kept += a.place.own.length;
+    for (const [k, a] of this.dropped) {
+      if (kept <= held) break;
+      kept -= a.place.own.length;
       this.dropped.delete(k);
     }
     this.blockResults = settle.next;

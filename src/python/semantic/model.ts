@@ -887,6 +887,12 @@ export class ModuleModel {
     if (u === this.module) {
       const env: Env = { scope: this.module, vars: new Map(), extra: null, terminated: false, parent: null };
       this.execBlock(this.topStatements(), env);
+      for (const [name, vs] of env.vars) {
+        const old = this.final.get(name);
+        if (old && sameSet(old, vs)) continue;
+        this.final.set(name, old ? union(old, vs) : vs);
+        if (old) this.touched(this.finalSlot(name));
+      }
     } else if (u.kind === 'func') this.execFunction(u);
     if (this.basesTouched) {
       this.basesTouched = false;
@@ -935,6 +941,29 @@ export class ModuleModel {
     return o;
   }
   private summarySlots = new Map<Scope, Map<string, object>>();
+
+  /** Each module-level name's value when the module body has run (what functions called later see). */
+  private final = new Map<string, VSet>();
+  private finalSlots = new Map<string, object>();
+  private finalSlot(name: string): object {
+    let o = this.finalSlots.get(name);
+    if (!o) this.finalSlots.set(name, (o = {}));
+    return o;
+  }
+  /** Where the module body last binds each name, and where it first calls a function or class of its own. */
+  private lastModuleBind = new Map<string, number>();
+  private firstModuleCall = Infinity;
+
+  /**
+   * Whether a function reading module-level `name` sees only its final value: no function sets it
+   * (`global name`), and the module body calls none of its own functions or classes before it
+   * last binds the name (such a call may run the function while an earlier binding holds).
+   */
+  private finalReadable(name: string): boolean {
+    if (!this.final.has(name)) return false;
+    if (this.funcs.some((f) => f.nonlocals?.has(name) && this.bindingScope(f, name) === this.module)) return false;
+    return (this.lastModuleBind.get(name) ?? Infinity) < this.firstModuleCall;
+  }
 
   private record(scope: Scope, name: string, vs: VSet): void {
     scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs, this.summarySlot(scope, name)));
@@ -1001,6 +1030,7 @@ export class ModuleModel {
     }
     env.vars.set(name, hopped);
     this.record(scope, name, hopped);
+    if (scope === this.module) this.lastModuleBind.set(name, Math.max(this.lastModuleBind.get(name) ?? -1, at));
   }
 
   private lookup(name: string, env: Env): VSet {
@@ -1014,12 +1044,21 @@ export class ModuleModel {
       return scope.summary.get(name) ?? EMPTY;
     }
     // enclosing scopes (class bodies are skipped by functions, as in Python)
+    let inFunction = scope.kind === 'func';
     for (let s: Scope | null = scope.parent; s; s = s.parent) {
       if (s.kind === 'class') continue;
       if (s.locals.has(name)) {
+        // a function runs once the module body has: it sees the module's last binding of the
+        // name (an import rebound below it), unless the body may call it before that binding
+        if (s === this.module && inFunction && this.finalReadable(name)) {
+          this.read(this.finalSlot(name));
+          const final = this.final.get(name);
+          if (final) return final;
+        }
         this.read(this.summarySlot(s, name));
         return s.summary.get(name) ?? EMPTY;
       }
+      if (s.kind === 'func') inFunction = true;
     }
     if (name === 'super') return [{ k: 'q', q: 'builtins.super', hops: [] }];
     if (BUILTINS_SPECIAL.has(name)) return [{ k: 'q', q: 'builtins.' + name, hops: [] }];
@@ -1175,22 +1214,23 @@ export class ModuleModel {
             withHop(this.evalExpr(p.defaultNode, env, 0), { via: 'parameter-default', name: p.name, at: p.defaultNode.from }),
             def,
           );
-      this.setName(env, this.t(nameNode), [{ k: 'func', fn: def, hops: [] }]);
+      this.setName(env, this.t(nameNode), [{ k: 'func', fn: def, hops: [] }], s.from);
       return;
     }
     def.bases = this.grow(def.bases, this.deref(def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0))), BASES);
     // only this module's own classes: another module's class (PreTrainedModel, read by thousands of files) must not collect them
     for (const b of def.bases) if (b.k === 'class' && b.cls.owner === this && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
-    this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }]);
+    this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }], s.from);
     // the class body runs now, in its own scope
     const cenv: Env = { scope: def, vars: new Map(), extra: null, terminated: false, parent: env };
     this.execBlock(statements(def.body), cenv);
   }
 
   /** Bind a name without a hop (def, class, import). */
-  private setName(env: Env, name: string, vs: VSet): void {
+  private setName(env: Env, name: string, vs: VSet, at?: number): void {
     env.vars.set(name, vs);
     this.record(env.scope, name, vs);
+    if (env.scope === this.module) this.lastModuleBind.set(name, Math.max(this.lastModuleBind.get(name) ?? -1, at ?? Infinity));
   }
 
   private execImport(s: SyntaxNode, env: Env): void {
@@ -1200,7 +1240,7 @@ export class ModuleModel {
       const dot = b.target.lastIndexOf('.');
       if (this.host && dot > 0)
         vs = [{ k: 'ext', module: b.target.slice(0, dot), name: b.target.slice(dot + 1), at: s.from, local: b.local, model: this, hops: [] }];
-      this.setName(env, b.local, vs);
+      this.setName(env, b.local, vs, s.from);
     }
   }
 
@@ -1944,6 +1984,9 @@ export class ModuleModel {
   /** The values a call of `c` with `args` returns; binds arguments into user parameters on the way. */
   private apply(c: Value, args: BoundArg[], env: Env, at: number, depth: number): VSet {
     if (depth > MAX_DEPTH) return [UNKNOWN];
+    // (the module body running code of its own: see finalReadable)
+    if (this.unit === this.module && (c.k === 'func' || c.k === 'class' || c.k === 'partial' || c.k === 'inst') && at < this.firstModuleCall)
+      this.firstModuleCall = at;
     if (c.k === 'ext') {
       // an imported name is read from its module only when it is called (or subclassed, or looked into)
       let out: VSet = EMPTY;

@@ -14,6 +14,7 @@ const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as
 function found(src: string): [number, string, string][] {
   return recognize(HEAD + src).map((l) => [l.call.range.start.line + 1 - 4, l.qualifiedName, l.origin?.via ?? 'import']);
 }
+const classesOf = (l: ResolvedLayer) => l.origin?.candidates ?? [l.qualifiedName];
 function at(src: string, line: number): ResolvedLayer {
   const l = recognize(HEAD + src).find((x) => x.call.range.start.line + 1 - 4 === line);
   assert.ok(l, `no layer on line ${line}`);
@@ -99,15 +100,16 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 10).qualifiedName, 'torch.nn.BatchNorm3d');
   });
 
-  it('an imported class rebound at module level: both are candidates, and each says how it was found', () => {
+  it('an imported class rebound at module level and built before the rebinding: both are candidates, and each says how it was found', () => {
     const src = [
       'from torch.nn import BatchNorm2d',
-      'BatchNorm2d = partial(nn.GroupNorm, 8)',
       'class Net(nn.Module):',
       '    def __init__(self):',
       '        self.a = BatchNorm2d(64)',
+      'first = Net()',
+      'BatchNorm2d = partial(nn.GroupNorm, 8)',
     ].join('\n');
-    const l = at(src, 5);
+    const l = at(src, 4);
     assert.deepEqual(l.origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.GroupNorm']);
     // (the found text was empty for the class as imported)
     assert.equal(l.origin?.how, '`BatchNorm2d` as imported');
@@ -488,6 +490,33 @@ describe('semantic model: layers the code never names', () => {
       compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
       /`eps=1e-05` default, added to var, unless `self\.f\.eps = 1e-3` sets it/,
     );
+  });
+
+  it("a function sees a module name's last binding (an import rebound below it), unless a function sets it", () => {
+    const src = [
+      'from torch.nn import BatchNorm2d',
+      'BatchNorm2d = partial(nn.GroupNorm, 8)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.a = BatchNorm2d(64)',
+    ].join('\n');
+    // PyTorch 2.13: Net().a is GroupNorm(8, 64)
+    const a = at(src, 6);
+    assert.equal(a.qualifiedName, 'torch.nn.GroupNorm');
+    assert.equal(a.origin?.candidates, undefined);
+    // a function that sets the name (`global`) may run at any time: both stay possible too
+    const global = [
+      'LN = nn.LayerNorm',
+      'def use_rms():',
+      '    global LN',
+      '    LN = nn.RMSNorm',
+      'class Block(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.n = LN(16)',
+    ].join('\n');
+    assert.deepEqual(new Set(classesOf(at(global, 8))), new Set(['torch.nn.LayerNorm', 'torch.nn.RMSNorm']));
   });
 
   it("a caller's `**kwargs` whose keys the code does not fix may set any parameter it does not give otherwise", () => {
