@@ -34,7 +34,8 @@ export const axisChannelsFirst: DiagnosticCheck = {
       if (typeof layout !== 'string' || !CHANNELS_FIRST.test(layout)) continue;
       // the norm's own axis: -1 as the default or written so (another axis was chosen on purpose)
       const ax = role(layer, 'axis');
-      if (!ax || JSON.stringify(ax.effective.value) !== '-1') continue;
+      const value = ax?.effective.value;
+      if (!ax || (Array.isArray(value) && value.length === 1 ? value[0] : value) !== -1) continue;
       // a subclass or a parameter's default may be replaced or may move the axis itself
       if (layer.origin && layer.origin.via !== 'import' && layer.origin.via !== 'alias') continue;
       if (!onlyThrough(a, KEEP_CHANNELS)) continue;

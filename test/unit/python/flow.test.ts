@@ -112,6 +112,20 @@ describe('data flow: held-out Keras and Flax file', () => {
     assert.deepEqual(findings(text), ['8 conv-bias-before-bn', '25 conv-bias-before-bn', '41 axis-channels-first', '43 axis-channels-first']);
   });
 
+  it('says so for axis=[-1] too, and not for axis=1 or a channels-last Conv2D', () => {
+    const src = [
+      'import keras',
+      'from keras import layers',
+      'x = keras.Input((3, 8, 8))',
+      'y = layers.Conv2D(4, 3, data_format="channels_first", use_bias=False)(x)',
+      'a = layers.BatchNormalization(axis=[-1])(y)',
+      'b = layers.LayerNormalization(axis=1)(y)',
+      'z = layers.Conv2D(4, 3, data_format="channels_last", use_bias=False)(x)',
+      'c = layers.BatchNormalization()(z)',
+    ].join('\n');
+    assert.deepEqual(findings(src), ['5 axis-channels-first']);
+  });
+
   it('says a norm over axis -1 after a channels-first Conv2D normalizes the width, and fixes it with axis=1', () => {
     const d = analyzeDocument(text).diagnostics.filter((x) => x.code === 'axis-channels-first');
     assert.equal(d[0].severity, 'warning');
