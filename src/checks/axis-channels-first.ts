@@ -10,6 +10,9 @@ import type { NormDiagnostic } from './types';
 import { onlyThrough } from './context';
 import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
+/** Operations between the conv and the norm that keep its (N, C, ...) layout and rank. */
+const SAME_LAYOUT = KEEP_CHANNELS.filter((k) => k !== 'pool');
+
 /** The value a conv's layout argument takes for channels-first output, by framework (Keras; Haiku writes NCHW and kin). */
 const CHANNELS_FIRST = /^(channels_first|NC[DHW]*)$/;
 
@@ -24,7 +27,8 @@ export const axisChannelsFirst: DiagnosticCheck = {
     'keeps one mean and variance per width column (Keras 3.15.1: moving_mean of shape (W,), not (C,)), and a ' +
     'LayerNormalization or GroupNormalization normalizes over the width. It runs without an error whenever the shapes ' +
     'allow it. Give the norm axis=1 (the fix), or keep the whole model channels-last. NormLens says so only where the ' +
-    "norm is applied to the convolution's output with nothing but elementwise operations, dropout or pooling between.",
+    "norm is applied to the convolution's output with nothing but elementwise operations, dropout or resizing between " +
+    '(after a global pooling the output is (N, C), and axis -1 is then the channels).',
   check(ctx) {
     const out: NormDiagnostic[] = [];
     for (const a of ctx.adjacent) {
@@ -38,7 +42,8 @@ export const axisChannelsFirst: DiagnosticCheck = {
       if (!ax || (Array.isArray(value) && value.length === 1 ? value[0] : value) !== -1) continue;
       // a subclass or a parameter's default may be replaced or may move the axis itself
       if (layer.origin && layer.origin.via !== 'import' && layer.origin.via !== 'alias') continue;
-      if (!onlyThrough(a, KEEP_CHANNELS)) continue;
+      // (not through a pooling: a global one outputs (N, C), where axis -1 is the channels)
+      if (!onlyThrough(a, SAME_LAYOUT)) continue;
       const filters = outCount(p);
       const channels = filters === undefined ? 'channels' : `${filters} channels`;
       const per = layer.spec.kind === 'batch_norm' ? 'keeps one mean and variance per width column' : 'normalizes over the width';

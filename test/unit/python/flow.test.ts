@@ -122,6 +122,9 @@ describe('data flow: held-out Keras and Flax file', () => {
       'b = layers.LayerNormalization(axis=1)(y)',
       'z = layers.Conv2D(4, 3, data_format="channels_last", use_bias=False)(x)',
       'c = layers.BatchNormalization()(z)',
+      // Keras 3.15.1: the global pooling outputs (N, 4), so axis -1 is the channels (gamma (4,))
+      'p = layers.GlobalAveragePooling2D(data_format="channels_first")(y)',
+      'd = layers.BatchNormalization()(p)',
     ].join('\n');
     assert.deepEqual(findings(src), ['5 axis-channels-first']);
   });
