@@ -391,6 +391,16 @@ export function translate(
       set(t.normalizedShape, k === 1 ? shape[rank - 1] : shape.slice(rank - k));
     }
   }
+  // A group per channel written as the source's own marker (Keras groups=-1): the target's marker, else the channel count
+  if (r.groups && t.groups && spec.groupsPerChannel !== undefined && v[r.groups] === spec.groupsPerChannel && !perChannel) {
+    delete out[t.groups];
+    const axisValue = r.axis ? v[r.axis] : -1;
+    const ax = typeof axisValue === 'number' && shape ? (axisValue + shape.length) % shape.length : undefined;
+    const count = (t.channels ? out[t.channels] : undefined) ?? (ax !== undefined && shape ? shape[ax] : undefined);
+    if (target.groupsPerChannel !== undefined) set(t.groups, target.groupsPerChannel);
+    else if (typeof count === 'number') set(t.groups, count);
+    else notes.push(`${target.name} needs ${t.groups} = the channel count (${spec.name} here has one group per channel).`);
+  }
   // Per-position layers written with axes on both sides (Keras axis → Haiku axis, Flax reduction_axes).
   if ((spec.kind === 'layer_norm' || spec.kind === 'rms_norm') && r.axis && t.axis && out[t.axis] === undefined && isLiteral(v[r.axis])) {
     set(t.axis, v[r.axis]);

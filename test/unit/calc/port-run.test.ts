@@ -148,6 +148,35 @@ describe('normlens port: requests', () => {
 
 describe('normlens port: snippets run in the real frameworks (torch 2.13, Keras 3.15.1, Flax 0.12.8)', function () {
   this.timeout(300000);
+  it("Keras's GroupNormalization(groups=-1), one group per channel, ports with the channel count and runs alike", function () {
+    if (!existsSync(PY)) this.skip();
+    const items: unknown[] = [];
+    for (const to of ['pytorch', 'flax_linen', 'flax_nnx'] as const) {
+      const source = { layer: 'keras.layers.GroupNormalization', kwargs: { groups: -1 } };
+      const plan = portLayer({ ...source, to, inputShape: [2, 5, 5, 4] }) as PortPlan;
+      assert.ok(!('error' in plan), JSON.stringify(plan));
+      // (torch's GroupNorm(-1, 4) builds but raises at the first call: "Expected num groups to be greater than 0")
+      assert.match(plan.constructor, /\b(GroupNorm\(4, 4|num_groups=4)\b/, plan.constructor);
+      const moves = plan.notes.some((n) => n.includes('transpose the input'));
+      items.push({
+        id: `${source.layer}(groups=-1) → ${plan.constructor}`,
+        source,
+        shape: [2, 5, 5, 4],
+        snippet: plan.snippet,
+        to,
+        transpose: moves ? (frameworkInfo(to)!.channels === 'last' ? 'to_last' : 'to_first') : 'none',
+      });
+    }
+    const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_ports.py')], { input: JSON.stringify(items), encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(r.status, 0, r.stderr);
+    const results = JSON.parse(r.stdout) as { id: string; diff?: number; error?: string }[];
+    assert.equal(results.length, 3);
+    assert.deepEqual(
+      results.filter((x) => x.error || !(x.diff! <= 1e-4)).map((x) => `${x.id}: ${x.error ?? x.diff}`),
+      [],
+    );
+  });
+
   it('every portable class into every other framework gives the same evaluation outputs', function () {
     if (!existsSync(PY)) this.skip();
     const items: unknown[] = [];
