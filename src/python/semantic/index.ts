@@ -212,14 +212,21 @@ const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
  * (`self.f.eps = 1e-3` after `self.f = nn.LayerNorm(32)`): by attribute, the statement as written.
  */
 function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, setters?: readonly LoopSetter[]): Map<string, string> {
-  const out = new Map<string, string>();
-  // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
-  if (layer.origin?.via === 'subclass')
-    for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
+  // what sets it on this very layer first (a definite `self.bn.momentum = None` is not hidden behind a loop's "may")
+  const out = setOnLayer(site, model, layer);
   // a loop over a model's layers that sets it on each one (of the classes its guard names)
   const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
   for (const st of setters ?? loopSetters(model.text))
     if (!out.has(st.attr) && (!st.classes.length || names.some((n) => n && st.classes.includes(n)))) out.set(st.attr, st.code);
+  return out;
+}
+
+/** What sets LIVE_ATTRIBUTES on the layer a call builds: its subclass around its base, or an assignment to the name or attribute it is bound to. */
+function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, string> {
+  const out = new Map<string, string>();
+  // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
+  if (layer.origin?.via === 'subclass')
+    for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
   const stmt = site.node.parent;
   if (stmt?.name === 'AssignStatement' && stmt.firstChild?.name === 'VariableName') {
     // `bn = layers.BatchNormalization()` then `bn.momentum = 0.9` in the same function (or in

@@ -565,7 +565,7 @@ describe('semantic model: layers the code never names', () => {
       '        self.bn = nn.BatchNorm2d(c2)',
       '        self.ln = nn.LayerNorm(c2)',
       'def build():',
-      '    ln = nn.LayerNorm(8)',
+      '    ln = nn.BatchNorm2d(8)',
       '    ln.eps = 1e-3',
       '    other = nn.LayerNorm(8)',
       '    other2.eps = 1',
@@ -579,6 +579,7 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(bn.effective.momentum.maySetBy, 'm.momentum = 0.03 (for m in model.modules())');
     // the loop over range() visits no layers; the guarded loop names BatchNorm2d only
     assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
+    // a BatchNorm2d the guarded loop may reach too: the assignment to this very layer is the one shown
     assert.equal(at(src, 18).effective.eps.maySetBy, 'ln.eps = 1e-3');
     assert.equal(at(src, 20).effective.eps.maySetBy, undefined);
     assert.deepEqual(
