@@ -176,6 +176,21 @@ export function resolveSizes(
     copy ??= { ...layer, effective: { ...layer.effective } };
     copy.effective[name] = { ...e, value: v.v };
   }
+  // a subclass that drops its base's shift or scale (`self.bias = None` after super().__init__, timm's LayerNorm2dNoBias)
+  for (const [attr, drop] of droppedBySubclass(site, model, layer)) {
+    const spec = layer.spec;
+    // torch's LayerNorm has a bias switch: an unconditional `self.bias = None` is bias=False (PyTorch 2.13:
+    // `bias=False` in its repr, only `weight` in named_parameters); otherwise the affine switch may no longer hold
+    const param = attr === 'bias' && spec.roles.bias && spec.framework === 'pytorch' ? spec.roles.bias : spec.roles.affine;
+    const e = param ? (copy ?? layer).effective[param] : undefined;
+    if (!param || !e || e.value === false) continue;
+    copy ??= { ...layer, effective: { ...layer.effective } };
+    if (drop.definite && param === spec.roles.bias) {
+      copy.effective[param] = { value: false, isDefault: false };
+      copy.arguments = { ...copy.arguments, [param]: false };
+      copy.codeDefaults = { ...copy.codeDefaults, [param]: { value: false, from: `\`${drop.code.replace(' in ', '` in `')}\`` } };
+    } else if (!e.maySetBy) copy.effective[param] = { ...e, maySetBy: drop.code };
+  }
   // `self.f = nn.LayerNorm(32)` then `self.f.eps = 1e-3` in the same class: the value used is not the one built with
   for (const [name, code] of setAfterwards(site, model, layer, setters)) {
     const e = (copy ?? layer).effective[name];
@@ -364,6 +379,52 @@ function setBySubclass(cls: ClassDef): Map<string, string> {
     c = next?.k === 'class' ? next.cls : null;
   }
   return out;
+}
+
+/**
+ * `self.weight = None` / `self.bias = None` in the own `__init__` of a user class between the call
+ * and the framework class, after its `super().__init__(...)`: the layer then has no such
+ * parameter. Definite when the assignment sits at the body's own indentation (not under an if
+ * or a loop). By attribute: the statement as written, with the class.
+ */
+function droppedBySubclass(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, { code: string; definite: boolean }> {
+  const out = new Map<string, { code: string; definite: boolean }>();
+  if (layer.origin?.via !== 'subclass') return out;
+  // (the classes it may build, as the layer's own class is chosen: a parameter's unknown value aside)
+  const each = model.deref(site.callee).flatMap((v) => (v.k === 'class' ? [dropsOf(v.cls)] : []));
+  for (const drops of each)
+    for (const [attr, d] of drops)
+      // definite only when every class the call may build drops it so
+      if (!out.has(attr)) out.set(attr, { ...d, definite: each.every((x) => x.get(attr)?.definite) });
+  return out;
+}
+
+const dropsCache = new WeakMap<ClassDef, Map<string, { code: string; definite: boolean }>>();
+function dropsOf(cls: ClassDef): Map<string, { code: string; definite: boolean }> {
+  let out = dropsCache.get(cls);
+  if (out) return out;
+  out = new Map();
+  dropsCache.set(cls, out);
+  for (let c: ClassDef | null = cls, depth = 0; c && depth < 8; depth++) {
+    const init = c.owner.findMethod(c, '__init__');
+    if (init?.cls === c && init.body) {
+      const body = c.owner.text.slice(init.body.from, init.body.to);
+      const indent = /\n([ \t]+)\S/.exec(body)?.[1];
+      const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
+      for (const m of body.matchAll(/^([ \t]*)self\s*\.\s*(weight|bias)\s*=[ \t]*None[ \t]*(?:#.*)?$/gm))
+        if (start >= 0 && m.index > start && !out.has(m[2]))
+          out.set(m[2], { code: `self.${m[2]} = None in ${c.name}`, definite: m[1] === indent && definiteLine(body, m.index, indent) });
+    }
+    const next: Value | undefined = c.bases.find((b) => b.k === 'class');
+    c = next?.k === 'class' ? next.cls : null;
+  }
+  return out;
+}
+
+/** No `return`, `raise` or statement that may end the body at `indent` before offset `at` of it. */
+function definiteLine(body: string, at: number, indent: string): boolean {
+  const before = body.slice(0, at);
+  return !new RegExp(`^${indent}(?:return|raise)\\b`, 'm').test(before);
 }
 
 /**

@@ -492,6 +492,55 @@ describe('semantic model: layers the code never names', () => {
     );
   });
 
+  it('a subclass that sets `self.bias = None` after its base has no bias (timm LayerNorm2dNoBias); under an if it may', () => {
+    const src = [
+      'class LayerNorm2d(nn.LayerNorm):',
+      '    def __init__(self, num_channels, eps=1e-6, affine=True):',
+      '        super().__init__(num_channels, eps=eps, elementwise_affine=affine)',
+      'class LayerNorm2dNoBias(LayerNorm2d):',
+      '    def __init__(self, num_channels, **kwargs):',
+      '        super().__init__(num_channels, **kwargs)',
+      "        self.eps = kwargs.get('eps', 1e-6)",
+      '        self.bias = None',
+      'class MaybeNoBias(nn.LayerNorm):',
+      '    def __init__(self, c, bias=True):',
+      '        super().__init__(c)',
+      '        if not bias:',
+      '            self.bias = None',
+      'class BNNoShift(nn.BatchNorm2d):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        self.bias = None',
+      'class Stem(nn.Module):',
+      '    def __init__(self, c, norm_layer=LayerNorm2dNoBias):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(c)',
+      '        self.a = MaybeNoBias(c)',
+      '        self.b = BNNoShift(c)',
+      '        self.d = LayerNorm2d(c)',
+      'class Stem2(nn.Module):',
+      '    def __init__(self, c, norm_layer=LayerNorm2d):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(c)',
+      's2 = Stem2(8, norm_layer=LayerNorm2dNoBias)',
+    ].join('\n');
+    // PyTorch 2.13: LayerNorm2dNoBias and BNNoShift print `bias=False` and have only `weight` in
+    // named_parameters, their outputs equal LayerNorm(c, bias=False) / BatchNorm2d(c, bias=False)
+    const noBias = at(src, 21);
+    assert.equal(noBias.effective.bias.value, false);
+    assert.equal(noBias.codeDefaults?.bias?.from, '`self.bias = None` in `LayerNorm2dNoBias`');
+    assert.equal(noBias.arguments.bias, false);
+    assert.equal(at(src, 23).effective.bias.value, false);
+    // MaybeNoBias(c) keeps its bias (bias=True), MaybeNoBias(c, bias=False) drops it: unsure, said where
+    assert.equal(at(src, 22).effective.bias.value, true);
+    assert.equal(at(src, 22).effective.bias.maySetBy, 'self.bias = None in MaybeNoBias');
+    assert.equal(at(src, 24).effective.bias.value, true);
+    assert.equal(at(src, 24).effective.bias.maySetBy, undefined);
+    // a line that builds LayerNorm2d or LayerNorm2dNoBias, depending on the caller: may
+    assert.equal(at(src, 28).effective.bias.value, true);
+    assert.equal(at(src, 28).effective.bias.maySetBy, 'self.bias = None in LayerNorm2dNoBias');
+  });
+
   it("a function sees a module name's last binding (an import rebound below it), unless a function sets it", () => {
     const src = [
       'from torch.nn import BatchNorm2d',
