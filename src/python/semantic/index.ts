@@ -219,8 +219,8 @@ function forwardEps(model: ModuleModel, fwd: FuncDef): string | undefined {
   return found;
 }
 
-/** Attributes a norm reads at every call, so that setting them after construction changes what it computes. */
-const LIVE_ATTRIBUTES = /^(eps|epsilon|momentum)$/;
+// LIVE_ATTRIBUTES: eps, epsilon and momentum, which a norm reads at every call, so that setting them
+// after construction changes what it computes (see liveSets)
 
 /**
  * Assignments to an attribute of the layer a call builds, in the class that builds it
@@ -255,11 +255,10 @@ function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<s
   if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
   const body = model.text.slice(cls.node.from, cls.node.to);
   // (most classes set no such attribute: no pattern is built for them)
-  if (!ATTRIBUTE_SET.test(body)) return out;
+  if (!/\b(?:eps|epsilon|momentum)\b/.test(body)) return out;
   const target = model.text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
   if (!/^self\.\w+$/.test(target)) return out;
-  const re = new RegExp(`${target.replace('.', '\\s*\\.\\s*')}\\s*\\.\\s*(\\w+)\\s*=(?!=)[ \\t]*([^\\n#;]*)`, 'g');
-  for (const m of body.matchAll(re)) if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `${target}.${m[1]} = ${m[2].trim()}`);
+  for (const x of liveSets(body)) if (x.target === target && !out.has(x.attr)) out.set(x.attr, x.code);
   return out;
 }
 
@@ -290,7 +289,7 @@ export function loopSetters(text: string): LoopSetter[] {
   const setters: LoopSetter[] = [];
   // (most files have no such assignment, or no such loop: plain searches rule them out)
   const any =
-    ['.eps', '.epsilon', '.momentum'].some((a) => text.includes(a)) &&
+    ['eps', 'momentum'].some((a) => text.includes(a)) &&
     ['.modules(', '.named_modules(', '.children(', '.named_children(', '.layers', '.submodules'].some((a) => text.includes(a));
   if (any)
     for (const m of text.matchAll(FOR_LINE)) {
@@ -310,11 +309,11 @@ export function loopSetters(text: string): LoopSetter[] {
         at = nl < 0 ? text.length : nl + 1;
       }
       const body = text.slice(m.index + line.length, end);
-      const sets = [...body.matchAll(new RegExp(`\\b${v}\\.(eps|epsilon|momentum)[ \\t]*=(?!=)[ \\t]*([^\\n#;]*)`, 'g'))];
+      const sets = liveSets(body).filter((x) => x.target === v);
       if (!sets.length) continue;
       const classes = [...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => /^[A-Z]/.test(c)))];
       const loop = `for ${target.trim()} in ${iterable.trim()}`;
-      for (const x of sets) setters.push({ attr: x[1], code: `${v}.${x[1]} = ${x[2].trim()} (${loop})`, classes });
+      for (const x of sets) setters.push({ attr: x.attr, code: `${x.code} (${loop})`, classes });
     }
   lastSetters = { text, setters };
   return setters;
@@ -335,20 +334,87 @@ function nameSets(model: ModuleModel, scope: Scope): NameSets {
   for (const [from, to] of ranges) {
     const part = text.slice(from, to);
     // (most code sets none: a plain search rules it out; then each `.eps =`, and the name before it)
-    if (!['.eps', '.epsilon', '.momentum'].some((a) => part.includes(a))) continue;
-    for (const x of part.matchAll(/\.(eps|epsilon|momentum)[ \t]*=(?!=)[ \t]*([^\n#;]*)/g)) {
-      const name = /(?<![\w.])([\p{L}_][\p{L}\p{N}_]*)[ \t]*$/u.exec(part.slice(Math.max(0, x.index - 200), x.index))?.[1];
-      if (!name) continue;
-      const list = sets.get(name) ?? [];
-      list.push({ at: from + x.index, attr: x[1], code: `${name}.${x[1]} = ${x[2].trim()}` });
-      sets.set(name, list);
+    for (const x of liveSets(part)) {
+      // (on a plain name: `bn.momentum = 0.9`)
+      if (x.target.includes('.')) continue;
+      const list = sets.get(x.target) ?? [];
+      list.push({ at: from + x.at, attr: x.attr, code: x.code });
+      sets.set(x.target, list);
     }
   }
   return sets;
 }
 
-/** An assignment to one of LIVE_ATTRIBUTES of some object. */
-const ATTRIBUTE_SET = /\.\s*(eps|epsilon|momentum)\s*=(?!=)/;
+/** A statement that sets one of LIVE_ATTRIBUTES of an object: where (offset in the text searched), on what (`self.bn`, `m`), which, and as written. */
+interface LiveSet {
+  at: number;
+  target: string;
+  attr: string;
+  code: string;
+}
+
+/** Top-level commas of an expression list (brackets and strings kept whole). */
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = s.slice(start).trim();
+  if (last || out.length) out.push(last);
+  return out;
+}
+
+/**
+ * Every statement of `part` setting eps, epsilon or momentum on an object, one statement a line
+ * (or after `;` / a one-line `if ...:`): `T.eps = v`, `T.momentum *= v` (as written), the element
+ * of a tuple assignment `T.eps, T.momentum = 1e-3, 0.03` (paired with its value when the sides
+ * have as many elements), and `setattr(T, 'eps', v)`. Found by text (as PyTorch users write it).
+ */
+export function liveSets(part: string): LiveSet[] {
+  const out: LiveSet[] = [];
+  // (most code sets none: plain searches rule it out)
+  if (!['eps', 'momentum'].some((a) => part.includes(a))) return out;
+  for (const m of part.matchAll(/\bsetattr\s*\(\s*([\p{L}_][\p{L}\p{N}_.]*)\s*,\s*(['"])(eps|epsilon|momentum)\2\s*,\s*([^\n#;]*?)\)[ \t]*(?=[\n#;]|$)/gu))
+    out.push({ at: m.index, target: m[1].replace(/\s+/g, ''), attr: m[3], code: `setattr(${m[1]}, '${m[3]}', ${m[4].trim()})` });
+  if (!['.eps', '.epsilon', '.momentum'].some((a) => part.includes(a))) return out;
+  // each statement holding `.attr` followed by an assignment operator on its line
+  for (const m of part.matchAll(/^[^\n]*\.[ \t]*(?:eps|epsilon|momentum)\b[^\n]*$/gm)) {
+    let from = m.index;
+    for (const stmt of m[0].split(';')) {
+      // a one-line compound statement: what follows its colon
+      const body = stmt.replace(/^[ \t]*(?:if|elif|else|for|while|with)\b[^:]*:/, (x) => ' '.repeat(x.length)).replace(/#.*$/, '');
+      const op = /(?<![=!<>+\-*/%&|^@:])(\*\*=|\/\/=|[-+*/%]=|=)(?!=)/.exec(body);
+      if (op) {
+        const lhs = body.slice(0, op.index);
+        const rhs = body.slice(op.index + op[0].length).trim();
+        const targets = splitTop(lhs);
+        const values = op[1] === '=' && targets.length > 1 ? splitTop(rhs) : [];
+        targets.forEach((t, i) => {
+          const x = /^([\p{L}_][\p{L}\p{N}_]*(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*)[ \t]*\.[ \t]*(eps|epsilon|momentum)$/u.exec(t);
+          if (!x) return;
+          const target = x[1].replace(/\s+/g, '');
+          const value = targets.length === 1 ? rhs : values.length === targets.length ? values[i] : `(${rhs})[${i}]`;
+          out.push({ at: from + Math.max(0, lhs.indexOf(t)), target, attr: x[2], code: `${target}.${x[2]} ${op[1]} ${value}` });
+        });
+      }
+      from += stmt.length + 1;
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
 
 /** What a user subclass (and its user bases) sets around its framework base, by attribute; computed once per class. */
 const bySubclass = new WeakMap<ClassDef, Map<string, string>>();
@@ -361,8 +427,7 @@ function setBySubclass(cls: ClassDef): Map<string, string> {
     const init = c.owner.findMethod(c, '__init__');
     if (init?.cls === c && init.body) {
       const body = c.owner.text.slice(init.body.from, init.body.to);
-      for (const m of body.matchAll(/\bself\s*\.\s*(\w+)\s*=(?!=)[ \t]*([^\n#;]*)/g))
-        if (LIVE_ATTRIBUTES.test(m[1]) && !out.has(m[1])) out.set(m[1], `self.${m[1]} = ${m[2].trim()} in ${c.name}`);
+      for (const x of liveSets(body)) if (x.target === 'self' && !out.has(x.attr)) out.set(x.attr, `${x.code} in ${c.name}`);
       // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
       const kw = init.params.find((p) => p.star === '**')?.name;
       if (kw)

@@ -644,6 +644,42 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual(loopSetters(keras), [{ attr: 'momentum', code: 'layer.momentum = 0.9 (for layer in model.layers)', classes: ['BatchNormalization'] }]);
   });
 
+  it('values set by a tuple assignment, an augmented assignment or setattr are seen, each with its own value', () => {
+    const src = [
+      'class A(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(4)',
+      '        for m in self.modules():',
+      '            if isinstance(m, nn.BatchNorm2d):',
+      '                m.eps, m.momentum = 1e-3, 0.03',
+      'class B(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.LayerNorm(4)',
+      '        setattr(self.bn, "eps", 0.5)',
+      'class C(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(4)',
+      '        self.bn.momentum *= 0.1',
+      'def build():',
+      '    ln = nn.LayerNorm(8)',
+      '    if True: ln.eps, x = 1e-6, 3',
+    ].join('\n');
+    // PyTorch 2.13: A().bn.eps == 0.001 and momentum == 0.03; B().bn.eps == 0.5; C().bn.momentum == 0.010000000000000002
+    assert.deepEqual(
+      loopSetters(src).map((x) => [x.attr, x.code]),
+      [
+        ['eps', 'm.eps = 1e-3 (for m in self.modules())'],
+        ['momentum', 'm.momentum = 0.03 (for m in self.modules())'],
+      ],
+    );
+    assert.equal(at(src, 11).effective.eps.maySetBy, "setattr(self.bn, 'eps', 0.5)");
+    assert.equal(at(src, 16).effective.momentum.maySetBy, 'self.bn.momentum *= 0.1');
+    assert.equal(at(src, 19).effective.eps.maySetBy, 'ln.eps = 1e-6');
+  });
+
   it('Flax subclasses that declare a field again change its default (dataclass fields); the call still wins', () => {
     const src = [
       'import flax.linen as nn',
