@@ -441,7 +441,7 @@ export class LayerResolver {
     return this.pos(at).line;
   }
 
-  origin(c: Candidate, all: Candidate[]): LayerOrigin {
+  origin(c: Candidate, all: Candidate[], alsoFunction = false): LayerOrigin {
     const t = this.model.text;
     let how = '';
     let line: number | undefined;
@@ -484,7 +484,7 @@ export class LayerResolver {
     } else if (c.hops.length) {
       line = this.line(c.hops[0].at);
       how = hopText(c.hops[0]);
-    } else if (all.length > 1) {
+    } else if (all.length > 1 || alsoFunction) {
       // the class as written (imported), beside others the same name may hold (a later rebinding)
       how = `\`${c.spec.name}\` as imported`;
     }
@@ -597,8 +597,10 @@ export class LayerResolver {
     // the call may also build something that is not a norm (NoNorm from a registry, nn.Identity
     // passed as norm_layer): the line is not listed as a norm
     if (callee.some((v) => this.buildsOther(v, 0))) return null;
-    // a plain call of an imported class is the direct recognizer's
-    if (all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
+    // a plain call of an imported class is the direct recognizer's (unless the name may also hold a
+    // function: `if USE_GN: BatchNorm2d = lambda c: nn.GroupNorm(4, c)`, said below)
+    const fn = this.model.deref(callee).find((v) => v.k === 'func' && !v.bound);
+    if (!fn && all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
     const own = new Map<number, CallArgument>();
     for (const a of site.args) own.set(a.valueRange.startOffset, a);
     // A class inferred for a call must take the call's arguments: one that does not (an unknown
@@ -642,10 +644,10 @@ export class LayerResolver {
     layer.origin = this.origin(
       c,
       fitting.map((f) => f.c),
+      !!fn,
     );
     // a registry or alias that also holds a function (`'gn': lambda c: nn.GroupNorm(8, c)`): what it builds is
     // listed where it is written, and this call may build that instead
-    const fn = this.model.deref(callee).find((v) => v.k === 'func' && !v.bound);
     if (fn && fn.k === 'func') {
       const owner = fn.fn.owner;
       const src = owner.text.slice(fn.fn.node.from, fn.fn.node.to).replace(/\s+/g, ' ');

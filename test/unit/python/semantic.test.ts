@@ -454,6 +454,17 @@ describe('semantic model: layers the code never names', () => {
       'b = Bottleneck(64, norm_layer=lambda ch: nn.GroupNorm(32, ch))',
     ].join('\n');
     assert.match(at(passed, 5).origin?.how ?? '', /^default of `norm_layer`, line 8; or what `lambda ch: nn\.GroupNorm\(32, ch\)` builds, line 10$/);
+    // an imported class rebound to a function under a condition: either may be built (PyTorch, USE_GN = True: GroupNorm(4, 8))
+    const rebound = [
+      'from torch.nn import BatchNorm2d',
+      'USE_GN = True',
+      'if USE_GN:',
+      '    BatchNorm2d = lambda c: nn.GroupNorm(4, c)',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.bn = BatchNorm2d(c)',
+    ].join('\n');
+    assert.equal(at(rebound, 7).origin?.how, '`BatchNorm2d` as imported; or what `lambda c: nn.GroupNorm(4, c)` builds, line 8');
   });
 
   it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
