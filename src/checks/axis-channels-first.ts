@@ -7,7 +7,7 @@
  * the 16 channels; with axis=1 it keeps (16,).
  */
 import type { NormDiagnostic } from './types';
-import { onlyThrough } from './context';
+import { layoutOf, onlyThrough } from './context';
 import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 /** Operations between the conv and the norm that keep its (N, C, ...) layout and rank. */
@@ -23,7 +23,7 @@ export const axisChannelsFirst: DiagnosticCheck = {
   explanation:
     "Keras's BatchNormalization, LayerNormalization and GroupNormalization normalize along `axis`, -1 by default: the " +
     'last axis, where channels-last data keeps its channels. A convolution written with ' +
-    '`data_format="channels_first"` outputs (N, C, H, W) instead, so axis -1 is the width: a BatchNormalization then ' +
+    '`data_format="channels_first"` (or without one, after `keras.config.set_image_data_format("channels_first")`) outputs (N, C, H, W) instead, so axis -1 is the width: a BatchNormalization then ' +
     'keeps one mean and variance per width column (Keras 3.15.1: moving_mean of shape (W,), not (C,)), and a ' +
     'LayerNormalization or GroupNormalization normalizes over the width. It runs without an error whenever the shapes ' +
     'allow it. Give the norm axis=1 (the fix), or keep the whole model channels-last. NormLens says so only where the ' +
@@ -34,8 +34,9 @@ export const axisChannelsFirst: DiagnosticCheck = {
     for (const a of ctx.adjacent) {
       const { producer: p, layer } = a;
       if (p.spec.kind !== 'conv' || !p.spec.layoutParam || layer.spec.framework !== p.spec.framework) continue;
-      const layout = p.args.get(p.spec.layoutParam)?.value;
-      if (typeof layout !== 'string' || !CHANNELS_FIRST.test(layout)) continue;
+      // written at the conv, or set for the whole process by the file (keras.config.set_image_data_format)
+      const layout = layoutOf(p);
+      if (typeof layout?.value !== 'string' || !CHANNELS_FIRST.test(layout.value)) continue;
       // the norm's own axis: -1 as the default or written so (another axis was chosen on purpose)
       const ax = role(layer, 'axis');
       const value = ax?.effective.value;
@@ -50,7 +51,9 @@ export const axisChannelsFirst: DiagnosticCheck = {
       out.push(
         diagnostic(
           this,
-          `${shortName(layer)} normalizes axis -1, but the ${producerName(p)} before it writes ${p.spec.layoutParam}="${layout}": ` +
+          `${shortName(layer)} normalizes axis -1, but the ${producerName(p)} before it ` +
+            (layout.global ? `runs under ${layout.code}` : `writes ${p.spec.layoutParam}="${layout.value}"`) +
+            ': ' +
             `its output has the ${channels} on axis 1 and the width last, so this ${per}, not per channel. Use axis=1.`,
           ax.written?.valueRange ?? layer.call.nameRange,
           [{ title: 'Normalize the channels: axis=1', edits: [setArgument(ctx, layer.call, ax.name, '1', ax.written)] }],

@@ -1,6 +1,6 @@
 /** channel-mismatch: a norm whose channel count differs from the output of the layer feeding it. */
 import type { NormDiagnostic, QuickFix } from './types';
-import { intValue, onlyThrough, type Adjacency } from './context';
+import { intValue, layoutOf, onlyThrough, type Adjacency } from './context';
 import { axisMoved, diagnostic, KEEP_CHANNELS, outCount, producerName, role, shortName, type Bound, type DiagnosticCheck } from './check';
 
 /** The norm's channel count and where it is written, when it can be compared with a producer's output. */
@@ -68,7 +68,7 @@ export interface ChannelMismatch {
 /** The predicate: the norm fed by this producer expects another channel count than it produces. */
 export function channelMismatchOf(a: Adjacency): ChannelMismatch | undefined {
   if (a.producer.opaque && !a.producer.args.get(a.producer.spec.outParam)) return undefined;
-  if (a.producer.spec.layoutParam && a.producer.args.get(a.producer.spec.layoutParam)) return undefined;
+  if (layoutOf(a.producer)) return undefined;
   // only what keeps the channel count may sit between (not a concatenation with a skip)
   if (!onlyThrough(a, KEEP_CHANNELS)) return undefined;
   const produced = outCount(a.producer);

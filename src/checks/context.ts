@@ -17,6 +17,7 @@ import { DOTTED, LineIndex, maskPython } from './text';
 import { isExpr } from './format';
 import { FlowModel, type FlowEdges, type Op, type OpKind } from '../python/semantic/flow';
 import { parsePython, type Tree } from '../python/semantic/syntax';
+import { imageDataFormat } from '../python/semantic/index';
 
 /** The part of a scan the rules need: the text, every call found, and the imports. */
 export interface ScanInput {
@@ -57,6 +58,20 @@ export interface ProducerCall {
   args: Map<string, CallArgument>;
   /** `*args`/`**kwargs` or more positionals than known: unwritten parameters are then unknown. */
   opaque: boolean;
+  /** Keras's layout for the whole process, as the file sets it (see imageDataFormat), for a Keras conv that writes none. */
+  globalLayout?: { value: string | null; code: string };
+}
+
+/**
+ * A conv's layout when it may not be the framework's default: written (`data_format=...`, the
+ * value as written), or the file's global Keras setting for one that writes none (value null:
+ * set in a way not known here). Undefined: the default layout.
+ */
+export function layoutOf(p: ProducerCall): { value: PyValue; code: string; global: boolean } | undefined {
+  const written = p.spec.layoutParam ? p.args.get(p.spec.layoutParam) : undefined;
+  if (written) return { value: written.value, code: `${p.spec.layoutParam}=${written.text}`, global: false };
+  const g = p.globalLayout;
+  return g && g.value !== 'channels_last' ? { value: g.value, code: g.code, global: true } : undefined;
 }
 
 /** A producer whose output reaches a norm's input, and what happens to it on the way. */
@@ -186,6 +201,7 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
     const producers: ProducerCall[] = [];
     const producerAt = new Map<number, ProducerCall>();
     const partialCalls: ScannedCall[] = [];
+    const format = imageDataFormat(text);
     for (let k = 0; k < n; k++) {
       const qn = qualify(rows.callee(k), rows.start(k));
       if (qn === null) continue;
@@ -195,6 +211,7 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
       if (spec) {
         const call = rows.call(k);
         const p: ProducerCall = { call, spec, qualifiedName: qn, ...bindProducer(call, spec) };
+        if (format && spec.layoutParam && family(spec.framework) === 'keras') p.globalLayout = format;
         producers.push(p);
         producerAt.set(call.range.startOffset, p);
       }

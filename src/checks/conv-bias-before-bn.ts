@@ -1,7 +1,7 @@
 /** conv-bias-before-bn: a conv/linear bias that the BatchNorm right after it cancels. */
 import type { NormDiagnostic } from './types';
 import type { ResolvedLayer } from '../python/types';
-import { intValue, onlyThrough, sameCount, type ProducerCall } from './context';
+import { intValue, layoutOf, onlyThrough, sameCount, type ProducerCall } from './context';
 import { axisMoved, diagnostic, KEEP_BIAS, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 /**
@@ -36,7 +36,7 @@ export const convBiasBeforeBn: DiagnosticCheck = {
       if (axisMoved(layer) && !(onChannelAxis(layer, p) && onlyThrough(a, ['identity']))) continue;
       // only axis moves and reshapes between: an add, a dropout or an activation keep the bias from cancelling
       if (!onlyThrough(a, KEEP_BIAS)) continue;
-      if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
+      if (layoutOf(p)) continue;
       const act = p.spec.activationParam ? p.args.get(p.spec.activationParam) : undefined;
       if (act && !(act.value === null || act.value === 'linear')) continue;
       const bias = p.args.get(p.spec.bias.param);

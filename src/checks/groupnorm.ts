@@ -1,6 +1,6 @@
 /** GroupNorm facts shared by its checks: the group count and the channel count it splits, and the divisors near a count. */
 import type { ResolvedLayer } from '../python/types';
-import { intValue, onlyThrough, type ProducerCall, type RuleContext } from './context';
+import { intValue, layoutOf, onlyThrough, type ProducerCall, type RuleContext } from './context';
 import { KEEP_CHANNELS, outCount, role, type Bound } from './check';
 
 export interface GroupFacts {
@@ -29,7 +29,7 @@ export function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts |
   const feed = ctx.feeding.get(layer);
   if (feed && !onlyThrough(feed, KEEP_CHANNELS)) return { groups, groupCount };
   const out = feed && outCount(feed.producer);
-  if (feed && out !== undefined && !feed.producer.args.get(feed.producer.spec.layoutParam ?? '')) {
+  if (feed && out !== undefined && !layoutOf(feed.producer)) {
     return { groups, groupCount, channels: { count: out, from: feed.producer } };
   }
   return { groups, groupCount };

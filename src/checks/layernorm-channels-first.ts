@@ -1,6 +1,6 @@
 /** layernorm-channels-first: LayerNorm(C) applied straight to a channels-first conv output. */
 import type { NormDiagnostic } from './types';
-import { intValue, onlyThrough, sameCount } from './context';
+import { intValue, layoutOf, onlyThrough, sameCount } from './context';
 import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, shortName, type DiagnosticCheck } from './check';
 
 export const layerNormChannelsFirst: DiagnosticCheck = {
@@ -20,7 +20,7 @@ export const layerNormChannelsFirst: DiagnosticCheck = {
     for (const a of ctx.adjacent) {
       const { producer: p, layer } = a;
       if (layer.spec.kind !== 'layer_norm' || p.spec.kind !== 'conv' || p.spec.channels !== 'first') continue;
-      if (p.spec.layoutParam && p.args.get(p.spec.layoutParam)) continue;
+      if (layoutOf(p)) continue;
       // Only a LayerNorm named as such: a subclass or custom module may move the channels itself (a LayerNorm2d
       // that permutes in forward), and a parameter's default may be replaced by what callers pass.
       if (layer.origin && layer.origin.via !== 'import' && layer.origin.via !== 'alias') continue;

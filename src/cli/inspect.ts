@@ -751,7 +751,8 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       const atCall = (r: Range | undefined) => !r || (r.startOffset >= l.call.range.startOffset && r.endOffset <= l.call.range.endOffset);
       for (const [name, arg] of Object.entries(l.effective)) {
         if (arg.isDefault) defaults.push(`${name}=${shownValue(pyRepr(arg.value))}`);
-        else if (atCall(arg.range) && !l.codeDefaults?.[name])
+        // (a value without a place that the code gives elsewhere: a subclass's `self.bias = None`)
+        else if (atCall(arg.range) && !(!arg.range && l.codeDefaults?.[name]))
           written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
         else elsewhere.push(`${visibleText(name)}=${shownValue(pyRepr(arg.value))}`);
       }

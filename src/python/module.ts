@@ -16,6 +16,7 @@ import { DocumentIndex } from './document';
 import {
   analyzeBlock,
   analyzeSemantics,
+  imageDataFormat,
   loopSetters,
   mergeLayers,
   resolveSizes,
@@ -560,7 +561,9 @@ export class PythonModule {
     // loops that set eps or momentum on every layer of a model (semantic/index.ts loopSetters)
     // may change any block's layers: what they set is part of every block's key
     const loops = this.loopSetters(text, starts, ids);
-    const setters = loops.map((x) => `${x.code}|${x.classes.join(',')}`).join('\n');
+    // (and Keras's global image layout, which the checks of every block read: semantic/index.ts imageDataFormat)
+    const format = imageDataFormat(text);
+    const setters = loops.map((x) => `${x.code}|${x.classes.join(',')}`).join('\n') + (format ? `\u0006${format.value}|${format.code}` : '');
     const sameSetters = setters === this.setters;
     this.setters = setters;
     const settle = this.settler(tree, text, sameLayout, setters, loops, lap);

@@ -319,6 +319,26 @@ export function loopSetters(text: string): LoopSetter[] {
   return setters;
 }
 
+/**
+ * Keras's image layout as this file sets it for the whole process
+ * (`keras.config.set_image_data_format("channels_first")`, also through `keras.backend` or
+ * `tf.keras.backend`): a conv written without `data_format` then uses it. `value`: the one literal
+ * layout every such call gives, each a statement of its own at module level (it runs on import,
+ * before any model is built); null when the file sets it otherwise (in a function, under a
+ * condition, to several or computed values): the layout is then not known. `code`: the first
+ * call as written. Undefined when the file never calls it (Keras's default, channels_last).
+ */
+export function imageDataFormat(text: string): { value: string | null; code: string } | undefined {
+  if (!text.includes('set_image_data_format')) return undefined;
+  const all = [...text.matchAll(/set_image_data_format/g)].length;
+  const calls = [
+    ...text.matchAll(/^(?:[\p{L}_][\p{L}\p{N}_]*\.)*set_image_data_format[ \t]*\([ \t]*(['"])(channels_first|channels_last)\1[ \t]*\)[ \t]*(?:#[^\n]*)?$/gmu),
+  ];
+  const first = /[^\n]*set_image_data_format[^\n]*/.exec(text)![0].trim();
+  const values = new Set(calls.map((m) => m[2]));
+  return { value: calls.length === all && values.size === 1 ? [...values][0] : null, code: calls[0]?.[0].replace(/[ \t]*#.*$/, '') ?? first };
+}
+
 /** `NAME.eps = …` (and epsilon, momentum) in a function's body or in the module statements a model analyzes, by NAME: one pass per scope (a file may hold thousands of layers). */
 type NameSets = Map<string, { at: number; attr: string; code: string }[]>;
 const nameSetsOf = new WeakMap<object, NameSets>();

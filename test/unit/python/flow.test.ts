@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowModel } from '../../../src/python/semantic/flow';
 import { parsePython } from '../../../src/python/semantic/syntax';
+import { imageDataFormat } from '../../../src/python/semantic/index';
 import { scanPython, PythonModule } from '../../../src/python/index';
 import { qualifier } from '../../../src/checks/context';
 import { analyzeDocument } from '../../../src/checks';
@@ -129,6 +130,33 @@ describe('data flow: held-out Keras and Flax file', () => {
     assert.deepEqual(findings(src), ['5 axis-channels-first']);
   });
 
+  it("reads Keras's global layout: set once at module level it applies to convs that write none; set otherwise, nothing is said", () => {
+    const body = ['x = keras.Input((3, 8, 8))', 'y = layers.Conv2D(4, 3)(x)', 'a = layers.BatchNormalization()(y)'];
+    const head = ['import keras', 'from keras import layers'];
+    const msg = (src: string[]) => analyzeDocument(src.join('\n')).diagnostics.map((d) => `${d.range.start.line + 1} ${d.code} ${d.message}`);
+    // the conv's default bias before the BatchNormalization is cancelled only when both see channels last
+    assert.deepEqual(
+      msg([...head, ...body]).map((m) => m.split(' ').slice(0, 2).join(' ')),
+      ['4 conv-bias-before-bn'],
+    );
+    const first = msg([...head, 'keras.config.set_image_data_format("channels_first")', ...body]);
+    assert.equal(first.length, 1);
+    assert.match(
+      first[0],
+      /^6 axis-channels-first BatchNormalization normalizes axis -1, but the Conv2D before it runs under keras\.config\.set_image_data_format\("channels_first"\): /,
+    );
+    assert.deepEqual(
+      msg([...head, 'keras.backend.set_image_data_format("channels_last")', ...body]).map((m) => m.split(' ').slice(0, 2).join(' ')),
+      ['5 conv-bias-before-bn'],
+    );
+    // in a function or to a computed value: the layout is not known here, and no check says anything
+    assert.deepEqual(msg([...head, 'def setup(fmt):', '    keras.config.set_image_data_format(fmt)', ...body]), []);
+    assert.deepEqual(imageDataFormat('if x:\n    keras.config.set_image_data_format("channels_first")\n'), {
+      value: null,
+      code: 'keras.config.set_image_data_format("channels_first")',
+    });
+  });
+
   it('says a norm over axis -1 after a channels-first Conv2D normalizes the width, and fixes it with axis=1', () => {
     const d = analyzeDocument(text).diagnostics.filter((x) => x.code === 'axis-channels-first');
     assert.equal(d[0].severity, 'warning');
@@ -167,6 +195,8 @@ describe('data flow: the fixtures run with the real frameworks', () => {
       { kind: 'keras-bias', file: kerasFile, fn: 'build', input: [8, 8, 3], conv: 0, norm: 0 },
       { kind: 'keras-bias', file: kerasFile, fn: 'build', input: [8, 8, 3], conv: 1, norm: 1 },
       { kind: 'keras-shapes', file: kerasFile, fn: 'build_channels_first', input: [3, 32, 32] },
+      // (last: importing it sets Keras's layout for the rest of the process)
+      { kind: 'keras-shapes', file: join(FIXTURES, 'keras_global_layout.py'), fn: 'build_global', input: [3, 32, 32] },
     ];
     const r = spawnSync(PYTHON, [join(__dirname, 'flow_oracle.py')], { input: JSON.stringify(cases), encoding: 'utf8', cwd: REPO });
     assert.equal(r.status, 0, r.stderr);
@@ -189,6 +219,12 @@ describe('data flow: the fixtures run with the real frameworks', () => {
     // Keras after Conv2D(16, data_format="channels_first") on (3, 32, 32), output (16, 30, 30): axis -1 keeps one
     // statistic per width column (30), axis=1 one per channel (16) (axis-channels-first on the first and the third)
     assert.equal(v[8], 'BatchNormalization(30,) BatchNormalization(16,) LayerNormalization(30,)');
+    // after keras.config.set_image_data_format("channels_first"), a Conv2D without data_format is channels-first:
+    // the BatchNormalization after it keeps one statistic per width column (30); one after a conv written
+    // channels_last keeps its 16 channels (axis-channels-first on the first only, and no conv-bias info: the
+    // width statistics do not cancel a per-channel bias)
+    assert.equal(v[9], 'BatchNormalization(30,) BatchNormalization(16,)');
+    assert.deepEqual(findings(readFileSync(join(FIXTURES, 'keras_global_layout.py'), 'utf8')), ['14 axis-channels-first']);
   });
 });
 
