@@ -599,8 +599,11 @@ export class LayerResolver {
     if (callee.some((v) => this.buildsOther(v, 0))) return null;
     // a plain call of an imported class is the direct recognizer's (unless the name may also hold a
     // function: `if USE_GN: BatchNorm2d = lambda c: nn.GroupNorm(4, c)`, said below)
-    const fn = this.model.deref(callee).find((v) => v.k === 'func' && !v.bound);
-    if (!fn && all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
+    const held = this.model.deref(callee);
+    const fn = held.find((v) => v.k === 'func' && !v.bound);
+    // or a class of a library NormLens does not know (`try: from apex.normalization import FusedLayerNorm as LayerNorm`)
+    const foreign = held.find((v) => v.k === 'q' && !findByQualifiedName(v.q) && /^[A-Z]/.test(v.q.slice(v.q.lastIndexOf('.') + 1)));
+    if (!fn && !foreign && all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
     const own = new Map<number, CallArgument>();
     for (const a of site.args) own.set(a.valueRange.startOffset, a);
     // A class inferred for a call must take the call's arguments: one that does not (an unknown
@@ -644,7 +647,7 @@ export class LayerResolver {
     layer.origin = this.origin(
       c,
       fitting.map((f) => f.c),
-      !!fn,
+      !!fn || !!foreign,
     );
     // a registry or alias that also holds a function (`'gn': lambda c: nn.GroupNorm(8, c)`): what it builds is
     // listed where it is written, and this call may build that instead
@@ -655,6 +658,7 @@ export class LayerResolver {
       const where = this.foreign(owner) ? `${owner.path ?? owner.moduleName}:${owner.lineOf(fn.fn.node.from) + 1}` : `line ${this.line(fn.fn.node.from) + 1}`;
       layer.origin.how += `${layer.origin.how ? '; ' : ''}or what \`${text}\` builds, ${where}`;
     }
+    if (foreign?.k === 'q') layer.origin.how += `${layer.origin.how ? '; ' : ''}or \`${foreign.q}\`, a class NormLens does not know`;
     // a caller in this file passes something else that cannot be followed: the classes shown may not be all
     const hop = callee.flatMap((v) => (v.k === 'unknown' ? v.hops : [])).find((h) => h.via === 'call' && h.what);
     if (hop) {

@@ -465,6 +465,19 @@ describe('semantic model: layers the code never names', () => {
       '        self.bn = BatchNorm2d(c)',
     ].join('\n');
     assert.equal(at(rebound, 7).origin?.how, '`BatchNorm2d` as imported; or what `lambda c: nn.GroupNorm(4, c)` builds, line 8');
+    // an optional import of a class NormLens does not know: the line is listed, and says so (PyTorch without apex: LayerNorm(8))
+    const optional = [
+      'from torch.nn import LayerNorm',
+      'try:',
+      '    from apex.normalization import FusedLayerNorm as LayerNorm',
+      'except ImportError:',
+      '    pass',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.ln = LayerNorm(c)',
+    ].join('\n');
+    assert.equal(at(optional, 8).qualifiedName, 'torch.nn.LayerNorm');
+    assert.equal(at(optional, 8).origin?.how, '`LayerNorm` as imported; or `apex.normalization.FusedLayerNorm`, a class NormLens does not know');
   });
 
   it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
