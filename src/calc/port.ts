@@ -63,6 +63,11 @@ function rolesOf(spec: NormClassSpec, values: Record<string, PyValue>, shape: nu
   const rank = shape.length;
   const at = (axis: number) => shape[((axis % rank) + rank) % rank];
   const dims = `[${shape.join(', ')}]`;
+  // PyTorch's instance norms also take an unbatched (C, L...) input; every target reads a batch axis first
+  if (core.kind === 'instance_norm' && core.batchedRank !== undefined && rank < core.batchedRank)
+    return {
+      error: `inputShape ${dims} is an unbatched input of ${spec.name} (no batch axis); ports are made for batched inputs: give [1, ${shape.join(', ')}], the same layer on a batch of one`,
+    };
   if (
     (core.kind === 'batch_norm' || (core.kind === 'instance_norm' && rank === (core.batchedRank ?? rank))) &&
     core.numFeatures !== null &&

@@ -110,6 +110,15 @@ describe('normlens port: a feature axis other than the framework default', () =>
     });
   });
 
+  it('refuses an unbatched instance-norm input (PyTorch 2.13 takes InstanceNorm1d on (C, L); Keras and Flax would read C as the batch)', () => {
+    for (const to of ['keras', 'flax_linen'] as const)
+      assert.deepEqual(portLayer({ layer: 'torch.nn.InstanceNorm1d', kwargs: { num_features: 4, affine: true }, to, inputShape: [4, 7] }), {
+        error:
+          'inputShape [4, 7] is an unbatched input of InstanceNorm1d (no batch axis); ports are made for batched inputs: give [1, 4, 7], the same layer on a batch of one',
+      });
+    assert.ok(!('error' in portLayer({ layer: 'torch.nn.InstanceNorm1d', kwargs: { num_features: 4, affine: true }, to: 'keras', inputShape: [1, 4, 7] })));
+  });
+
   it('the snippets run in the real frameworks and give the source outputs', function () {
     this.timeout(300000);
     if (!existsSync(PY)) this.skip();
