@@ -1830,6 +1830,10 @@ export class ModuleModel {
       }
       return out;
     }
+    // a mapping nothing is known of (`**kwargs`, a config): its entry, or the default given
+    // (`kwargs.pop('norm_layer', nn.LayerNorm)`: timm's and Hugging Face's way to take a keyword out)
+    if ((attr === 'get' || attr === 'pop') && args.length === 2 && vs.every((v) => v.k === 'unknown'))
+      return union(vs, withHop(args[1].values, { via: 'alias', name: `${written}.${attr}(…)`, at: args[1].node?.from ?? 0 }));
     if (attr === 'get' && vs.every((v) => v.k === 'dict') && args.length >= 1 && args.length <= 2) {
       const keys = args[0].values;
       const fallback: VSet = args[1]

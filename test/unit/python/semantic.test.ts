@@ -617,6 +617,18 @@ describe('semantic model: layers the code never names', () => {
     const fixed = at(src, 10);
     assert.equal(fixed.origin?.unfollowed, undefined);
     assert.doesNotMatch(fixed.origin?.how ?? '', /kwargs/);
+    // a keyword taken out of **kwargs with a default (`kwargs.pop('norm_layer', nn.LayerNorm)`): the default, or what callers put there
+    const popped = [
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.BatchNorm2d):',
+      '        self.norm = norm_layer(dim)',
+      'class Stage(nn.Module):',
+      '    def __init__(self, dim, **kwargs):',
+      "        norm_layer = kwargs.pop('norm_layer', nn.LayerNorm)",
+      '        self.block = Block(dim, norm_layer=norm_layer, **kwargs)',
+    ].join('\n');
+    // PyTorch 2.13: Stage(8).block.norm is LayerNorm((8,)); Block(8).norm is BatchNorm2d(8)
+    assert.deepEqual(classesOf(at(popped, 3)).sort(), ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm']);
   });
 
   it("a loop over a model's layers that sets eps or momentum, or a local set once built, makes the default unsure", () => {
