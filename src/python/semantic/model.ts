@@ -829,6 +829,9 @@ export class ModuleModel {
   private unitSites = new Map<Scope, Map<number, Site>>();
   private unitShadowed = new Map<Scope, number[]>();
 
+  /** Framework attributes this module replaces (`nn.BatchNorm2d = ...`), by qualified name: what it assigns (a slot). */
+  private readonly patches = new Map<string, { vs: VSet }>();
+
   private read(slot: object): void {
     // (a call of another file's function evaluated here: that model's fixed point is done)
     if (this.foreignPure) return;
@@ -1267,9 +1270,16 @@ export class ModuleModel {
         if (kids.length === 3 && kids[1].name === '.') {
           const base = this.evalExpr(kids[0], env, 0);
           const attr = this.t(kids[2]);
-          for (const b of base)
+          for (const b of base.some((v) => v.k === 'ext') ? this.deref(base) : base)
             if (b.k === 'inst')
               b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at }), b.cls));
+            else if (b.k === 'q') {
+              // a framework's attribute replaced (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`, `torch.nn.BatchNorm2d = FrozenBN`)
+              const q = `${b.q}.${attr}`;
+              let slot = this.patches.get(q);
+              if (!slot) this.patches.set(q, (slot = { vs: EMPTY }));
+              slot.vs = this.grow(slot.vs, withHop(whole, { via: 'alias', name: this.t(t).replace(/\s+/g, ''), at }), slot);
+            }
         } else this.evalExpr(t, env, 0);
         return;
       }
@@ -1758,10 +1768,20 @@ export class ModuleModel {
     }
     for (const b of resolved) {
       switch (b.k) {
-        case 'q':
-          if (attr === '__name__') out = union(out, [{ k: 'const', v: b.q.slice(b.q.lastIndexOf('.') + 1), hops: [] }]);
-          else out = union(out, [{ k: 'q', q: b.q + '.' + attr, hops: b.hops }]);
+        case 'q': {
+          if (attr === '__name__') {
+            out = union(out, [{ k: 'const', v: b.q.slice(b.q.lastIndexOf('.') + 1), hops: [] }]);
+            break;
+          }
+          // replaced by this module (see assignTarget): what it was replaced with, and the attribute
+          // itself (code that runs before the replacement, or another module, sees that)
+          const q = `${b.q}.${attr}`;
+          const slot = this.patches.get(q);
+          if (slot) this.read(slot);
+          if (slot?.vs.length) out = union(out, slot.vs);
+          out = union(out, [{ k: 'q', q, hops: b.hops }]);
           break;
+        }
         case 'partial':
           // functools.partial's own attribute: the callable it wraps
           out = union(out, attr === 'func' ? [b.fn] : [UNKNOWN]);

@@ -4,7 +4,7 @@
  * alternatives, cycles). Positions are 1-based lines as a person reads them.
  */
 import assert from 'node:assert/strict';
-import { recognize, ProjectGraph, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
+import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
 import { loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
 
@@ -478,6 +478,28 @@ describe('semantic model: layers the code never names', () => {
     ].join('\n');
     assert.equal(at(optional, 8).qualifiedName, 'torch.nn.LayerNorm');
     assert.equal(at(optional, 8).origin?.how, '`LayerNorm` as imported; or `apex.normalization.FusedLayerNorm`, a class NormLens does not know');
+    // a framework class replaced on its module (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`; PyTorch: Block(4).bn is GroupNorm(2, 4))
+    const patched = [
+      'nn.BatchNorm2d = partial(nn.GroupNorm, 2)',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.bn = nn.BatchNorm2d(c)',
+    ].join('\n');
+    assert.equal(at(patched, 4).qualifiedName, 'torch.nn.GroupNorm');
+    assert.deepEqual(classesOf(at(patched, 4)), ['torch.nn.GroupNorm', 'torch.nn.BatchNorm2d']);
+    // seen by the editor's blocks too (the statement joins those that read `nn`), and with another file's
+    // imports resolved (inspect's project graph)
+    assert.deepEqual(
+      new PythonModule(HEAD + patched).layers.map((l) => l.qualifiedName),
+      ['torch.nn.GroupNorm'],
+    );
+    const graph = new ProjectGraph({ read: (p) => (p === '/p/m.py' ? HEAD + patched : undefined) }, 10);
+    assert.deepEqual(
+      recognize(HEAD + patched, { host: graph.hostFor('/p/m.py'), moduleName: 'm', path: '/p/m.py', model: graph.modelOf('/p/m.py') }).map(
+        (l) => l.qualifiedName,
+      ),
+      ['torch.nn.GroupNorm'],
+    );
   });
 
   it('values set on a layer once it is built, or by a subclass around its base, make the default unsure', () => {
