@@ -16,8 +16,9 @@ import { DocumentIndex } from './document';
 import {
   analyzeBlock,
   analyzeSemantics,
+  appliedOnly,
+  chunkSetters,
   imageDataFormat,
-  loopSetters,
   mergeLayers,
   resolveSizes,
   type LoopSetter,
@@ -635,12 +636,12 @@ export class PythonModule {
     const out: LoopSetter[] = [];
     for (let i = 0; i < starts.length; i++) {
       let found = next.get(ids[i]) ?? this.loopChunks.get(ids[i]);
-      if (!found) found = loopSetters(text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length));
+      if (!found) found = chunkSetters(text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length));
       next.set(ids[i], found);
       for (const x of found) out.push(x);
     }
     this.loopChunks = next;
-    return out;
+    return appliedOnly(out, text);
   }
   private loopChunks = new Map<number, LoopSetter[]>();
 

@@ -231,8 +231,8 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, set
   const out = setOnLayer(site, model, layer);
   // a loop over a model's layers that sets it on each one (of the classes its guard names)
   const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
-  for (const st of setters ?? loopSetters(model.text))
-    if (!out.has(st.attr) && (!st.classes.length || names.some((n) => n && st.classes.includes(n)))) out.set(st.attr, st.code);
+  const guarded = (c: string) => names.some((n) => n && (n === c || TORCH_NORM_BASES[c]?.test(n)));
+  for (const st of setters ?? loopSetters(model.text)) if (!out.has(st.attr) && (!st.classes.length || st.classes.some(guarded))) out.set(st.attr, st.code);
   return out;
 }
 
@@ -275,10 +275,22 @@ export interface LoopSetter {
   attr: string;
   code: string;
   classes: string[];
+  /** A function's setter (`def init_weights(m): m.eps = 1e-3`): its name. */
+  fn?: string;
 }
 
 const LOOP_ITERABLE = /\.(?:modules|named_modules|children|named_children)\s*\(\s*\)|\.(?:layers|submodules)\b/;
-const FOR_LINE = /^([ \t]*)for[ \t]+([^\n]+?)[ \t]+in[ \t]+([^\n]+?)[ \t]*:[ \t]*(?:#[^\n]*)?$/gm;
+const FOR = String.raw`^(?<indent>[ \t]*)for[ \t]+(?<target>[^\n]+?)[ \t]+in[ \t]+(?<iterable>[^\n]+?)[ \t]*:[ \t]*(?:#[^\n]*)?$`;
+// (one line of parameters: `def init_weights(m):`, `def _init(self, module, std=0.02):`)
+const DEF = String.raw`^(?<dindent>[ \t]*)def[ \t]+(?<name>\w+)[ \t]*\([ \t]*(?:(?:self|cls)[ \t]*,[ \t]*)?(?<param>\w+)[^\n]*\)[^\n]*:[ \t]*(?:#[^\n]*)?$`;
+const FOR_OR_DEF_LINE = new RegExp(`${FOR}|${DEF}`, 'gm');
+const DEF_LINE = new RegExp(DEF, 'gm');
+/** PyTorch's private bases of its norm classes, as guards name them (`isinstance(m, _BatchNorm)`): the classes each covers. */
+const TORCH_NORM_BASES: Record<string, RegExp> = {
+  _NormBase: /^(?:Lazy)?(?:Sync)?(?:BatchNorm|InstanceNorm)/,
+  _BatchNorm: /^(?:Lazy)?(?:Sync)?BatchNorm/,
+  _InstanceNorm: /^(?:Lazy)?InstanceNorm/,
+};
 const NORM_CLASS_NAME = /\b(?:\w+\.)*(\w*(?:Norm|Normalization)\w*)\b/g;
 
 let lastSetters: { text: string; setters: LoopSetter[] } | null = null;
@@ -286,18 +298,34 @@ let lastSetters: { text: string; setters: LoopSetter[] } | null = null;
 /** The loops of `text` that set eps, epsilon or momentum on every layer they visit (see LoopSetter); cached for the last text. */
 export function loopSetters(text: string): LoopSetter[] {
   if (lastSetters?.text === text) return lastSetters.setters;
+  const setters = appliedOnly(chunkSetters(text), text);
+  lastSetters = { text, setters };
+  return setters;
+}
+
+/**
+ * The setters of loopSetters written in `text` (a chunk of a file: a loop or def never runs past
+ * the column-0 line that ends a chunk), functions included whether or not the file applies them
+ * (appliedOnly decides with the whole file).
+ */
+export function chunkSetters(text: string): LoopSetter[] {
   const setters: LoopSetter[] = [];
-  // (most files have no such assignment, or no such loop: plain searches rule them out)
-  const any =
-    ['eps', 'momentum'].some((a) => text.includes(a)) &&
-    ['.modules(', '.named_modules(', '.children(', '.named_children(', '.layers', '.submodules'].some((a) => text.includes(a));
-  if (any)
-    for (const m of text.matchAll(FOR_LINE)) {
-      const [line, indent, target, iterable] = m;
-      if (!LOOP_ITERABLE.test(iterable)) continue;
-      // the layer is the loop's last name (`for name, m in model.named_modules()`)
-      const v = /(\w+)\W*$/.exec(target)?.[1];
-      if (!v) continue;
+  // (most files set neither: a plain search rules them out)
+  if (['eps', 'momentum'].some((a) => text.includes(a))) {
+    const visits = ['.modules(', '.named_modules(', '.children(', '.named_children(', '.layers', '.submodules'].some((a) => text.includes(a));
+    for (const m of text.matchAll(visits ? FOR_OR_DEF_LINE : DEF_LINE)) {
+      const { line, indent, v, what } = m.groups?.iterable
+        ? {
+            line: m[0],
+            indent: m.groups.indent,
+            v: /(\w+)\W*$/.exec(m.groups.target)?.[1],
+            what: `for ${m.groups.target.trim()} in ${m.groups.iterable.trim()}`,
+          }
+        : // a function whose first parameter (after self) is set: applied to each layer (`model.apply(init_fn)`) or to one
+          { line: m[0], indent: m.groups!.dindent, v: m.groups!.param, what: `in ${m.groups!.name}()` };
+      if (m.groups?.iterable && !LOOP_ITERABLE.test(m.groups.iterable)) continue;
+      // (a method's own attributes are no layer it is given)
+      if (!v || v === 'self' || v === 'cls') continue;
       // the body: the lines after it indented deeper (blank lines and comments inside too)
       let end = m.index + line.length;
       for (let at = end + 1; at < text.length;) {
@@ -311,12 +339,17 @@ export function loopSetters(text: string): LoopSetter[] {
       const body = text.slice(m.index + line.length, end);
       const sets = liveSets(body).filter((x) => x.target === v);
       if (!sets.length) continue;
-      const classes = [...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => /^[A-Z]/.test(c)))];
-      const loop = `for ${target.trim()} in ${iterable.trim()}`;
-      for (const x of sets) setters.push({ attr: x.attr, code: `${x.code} (${loop})`, classes });
+      const classes = [...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => /^[A-Z]/.test(c) || c in TORCH_NORM_BASES))];
+      for (const x of sets) setters.push({ attr: x.attr, code: `${x.code} (${what})`, classes, ...(m.groups?.name ? { fn: m.groups.name } : {}) });
     }
-  lastSetters = { text, setters };
+  }
   return setters;
+}
+
+/** Setters of functions only when the file hands the function to `.apply(...)` (`model.apply(init_weights)`, `self.apply(lambda m: set_eps(m, 1e-3))`). */
+export function appliedOnly(setters: LoopSetter[], text: string): LoopSetter[] {
+  if (!setters.some((x) => x.fn)) return setters;
+  return setters.filter((x) => !x.fn || new RegExp(String.raw`\.apply[ \t]*\([^\n]*\b${x.fn}\b`).test(text));
 }
 
 /**

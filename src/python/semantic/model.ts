@@ -964,9 +964,10 @@ export class ModuleModel {
    */
   private finalReadable(name: string): boolean {
     if (!this.final.has(name)) return false;
-    if (this.funcs.some((f) => f.nonlocals?.has(name) && this.bindingScope(f, name) === this.module)) return false;
     return (this.lastModuleBind.get(name) ?? Infinity) < this.firstModuleCall;
   }
+  /** Values functions assign to a module-level name (`global BatchNorm2d; BatchNorm2d = nn.SyncBatchNorm`): a function may see them instead of the final value. */
+  private globalWrites = new Map<string, VSet>();
 
   private record(scope: Scope, name: string, vs: VSet): void {
     scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs, this.summarySlot(scope, name)));
@@ -1029,6 +1030,8 @@ export class ModuleModel {
       let s: Scope | null = scope.parent;
       while (s && !(s.locals.has(name) && s.kind !== 'class')) s = s.parent;
       this.record(s ?? this.module, name, hopped);
+      // (and apart: what functions set a module name to, beside its final module-level value)
+      if ((s ?? this.module) === this.module) this.globalWrites.set(name, this.grow(this.globalWrites.get(name) ?? EMPTY, hopped, this.finalSlot(name)));
       return;
     }
     env.vars.set(name, hopped);
@@ -1056,7 +1059,9 @@ export class ModuleModel {
         if (s === this.module && inFunction && this.finalReadable(name)) {
           this.read(this.finalSlot(name));
           const final = this.final.get(name);
-          if (final) return final;
+          // (a function that sets it with `global` may have run first)
+          const written = this.funcs.some((f) => f.nonlocals?.has(name) && this.bindingScope(f, name) === this.module);
+          if (final) return written ? union(final, this.globalWrites.get(name) ?? EMPTY) : final;
         }
         this.read(this.summarySlot(s, name));
         return s.summary.get(name) ?? EMPTY;

@@ -612,6 +612,19 @@ describe('semantic model: layers the code never names', () => {
       '        self.n = LN(16)',
     ].join('\n');
     assert.deepEqual(new Set(classesOf(at(global, 8))), new Set(['torch.nn.LayerNorm', 'torch.nn.RMSNorm']));
+    // the import the module rebinds before any call is no longer possible; the rebinding leads (PyTorch: Block(4).bn is
+    // GroupNorm(2, 4), SyncBatchNorm(4) after use_sync())
+    const rebound = [
+      'from torch.nn import BatchNorm2d',
+      'BatchNorm2d = partial(nn.GroupNorm, 2)',
+      'def use_sync():',
+      '    global BatchNorm2d',
+      '    BatchNorm2d = nn.SyncBatchNorm',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.bn = BatchNorm2d(c)',
+    ].join('\n');
+    assert.deepEqual(classesOf(at(rebound, 8)), ['torch.nn.GroupNorm', 'torch.nn.SyncBatchNorm']);
   });
 
   it("a caller's `**kwargs` whose keys the code does not fix may set any parameter it does not give otherwise", () => {
@@ -736,6 +749,33 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 11).effective.eps.maySetBy, "setattr(self.bn, 'eps', 0.5)");
     assert.equal(at(src, 16).effective.momentum.maySetBy, 'self.bn.momentum *= 0.1');
     assert.equal(at(src, 19).effective.eps.maySetBy, 'ln.eps = 1e-6');
+  });
+
+  it('a function handed to `.apply()` that sets eps or momentum on its argument may set it on every layer its guard admits', () => {
+    const src = [
+      'from torch.nn.modules.batchnorm import _BatchNorm',
+      'def set_bn_eps(module, eps):',
+      '    if isinstance(module, _BatchNorm):',
+      '        module.eps = eps',
+      'def unused(m):',
+      '    m.momentum = 0.5',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(4)',
+      '        self.inorm = nn.InstanceNorm2d(4)',
+      '        self.ln = nn.LayerNorm(4)',
+      '        self.apply(lambda m: set_bn_eps(m, 1e-3))',
+    ].join('\n');
+    // PyTorch 2.13: Net().bn.eps == 0.001; inorm and ln keep 1e-05 (neither is a _BatchNorm); unused() never runs
+    assert.deepEqual(
+      loopSetters(src).map((x) => [x.attr, x.code, x.classes]),
+      [['eps', 'module.eps = eps (in set_bn_eps())', ['_BatchNorm']]],
+    );
+    assert.equal(at(src, 10).effective.eps.maySetBy, 'module.eps = eps (in set_bn_eps())');
+    assert.equal(at(src, 10).effective.momentum.maySetBy, undefined);
+    assert.equal(at(src, 11).effective.eps.maySetBy, undefined);
+    assert.equal(at(src, 12).effective.eps.maySetBy, undefined);
   });
 
   it('Flax subclasses that declare a field again change its default (dataclass fields); the call still wins', () => {
