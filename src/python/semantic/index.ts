@@ -7,7 +7,7 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { literalOf, ModuleModel, type ClassDef, type FuncDef, type ImportHost, type Scope, type Site } from './model';
+import { literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type Scope, type Site } from './model';
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
@@ -192,11 +192,15 @@ export function resolveSizes(
     } else if (!e.maySetBy) copy.effective[param] = { ...e, maySetBy: drop.code };
   }
   // `self.f = nn.LayerNorm(32)` then `self.f.eps = 1e-3` in the same class: the value used is not the one built with
-  for (const [name, code] of setAfterwards(site, model, layer, setters)) {
+  for (const [name, set] of setAfterwards(site, model, layer, setters)) {
     const e = (copy ?? layer).effective[name];
     if (!e || e.maySetBy) continue;
     copy ??= { ...layer, effective: { ...layer.effective } };
-    copy.effective[name] = { ...e, maySetBy: code };
+    if (set.value !== undefined) {
+      // set once built, for certain: the value used, said where (what may change it later too)
+      copy.effective[name] = { value: set.value, isDefault: false, ...(set.later ? { maySetBy: set.later } : {}) };
+      copy.codeDefaults = { ...copy.codeDefaults, [name]: { value: set.value, from: `\`${set.code}\`` } };
+    } else copy.effective[name] = { ...e, maySetBy: set.code };
   }
   return copy ?? layer;
 }
@@ -226,40 +230,98 @@ function forwardEps(model: ModuleModel, fwd: FuncDef): string | undefined {
  * Assignments to an attribute of the layer a call builds, in the class that builds it
  * (`self.f.eps = 1e-3` after `self.f = nn.LayerNorm(32)`): by attribute, the statement as written.
  */
-function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, setters?: readonly LoopSetter[]): Map<string, string> {
+function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, setters?: readonly LoopSetter[]): Map<string, SetBy> {
   // what sets it on this very layer first (a definite `self.bn.momentum = None` is not hidden behind a loop's "may")
   const out = setOnLayer(site, model, layer);
-  // a loop over a model's layers that sets it on each one (of the classes its guard names)
+  // a loop over a model's layers that sets it on each one (of the classes its guard names); after a
+  // definite assignment too (the loop may run later)
   const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
   const guarded = (c: string) => names.some((n) => n && (n === c || TORCH_NORM_BASES[c]?.test(n)));
-  for (const st of setters ?? loopSetters(model.text)) if (!out.has(st.attr) && (!st.classes.length || st.classes.some(guarded))) out.set(st.attr, st.code);
+  for (const st of setters ?? loopSetters(model.text)) {
+    if (st.classes.length && !st.classes.some(guarded)) continue;
+    const had = out.get(st.attr);
+    if (!had) out.set(st.attr, { code: st.code });
+    else if (had.value !== undefined && !had.later) had.later = st.code;
+  }
   return out;
 }
 
+/** What sets an attribute of a layer once built: as written; `value` when it certainly holds after construction; `later`: what may still change it. */
+interface SetBy {
+  code: string;
+  value?: PyValue;
+  later?: string;
+}
+
 /** What sets LIVE_ATTRIBUTES on the layer a call builds: its subclass around its base, or an assignment to the name or attribute it is bound to. */
-function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, string> {
-  const out = new Map<string, string>();
+function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, SetBy> {
+  const out = new Map<string, SetBy>();
   // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
   if (layer.origin?.via === 'subclass')
-    for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, code);
+    for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, { code });
   const stmt = site.node.parent;
+  const text = model.text;
   if (stmt?.name === 'AssignStatement' && stmt.firstChild?.name === 'VariableName') {
     // `bn = layers.BatchNormalization()` then `bn.momentum = 0.9` in the same function (or in
     // the statements analyzed, at module level)
-    const name = model.text.slice(stmt.firstChild.from, stmt.firstChild.to);
+    const name = text.slice(stmt.firstChild.from, stmt.firstChild.to);
     const scope = site.scope;
-    for (const x of nameSets(model, scope).get(name) ?? []) if (x.at >= stmt.to && !out.has(x.attr)) out.set(x.attr, x.code);
+    const sets = (nameSets(model, scope).get(name) ?? []).filter((x) => x.at >= stmt.to);
+    for (const x of sets)
+      if (!out.has(x.attr)) out.set(x.attr, { code: x.code, ...definite(text, stmt, x.at, x.code, sets.filter((y) => y.attr === x.attr).length) });
     return out;
   }
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
   if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
-  const body = model.text.slice(cls.node.from, cls.node.to);
+  const body = text.slice(cls.node.from, cls.node.to);
   // (most classes set no such attribute: no pattern is built for them)
   if (!/\b(?:eps|epsilon|momentum)\b/.test(body)) return out;
-  const target = model.text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
+  const target = text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
   if (!/^self\.\w+$/.test(target)) return out;
-  for (const x of liveSets(body)) if (x.target === target && !out.has(x.attr)) out.set(x.attr, x.code);
+  const sets = liveSets(body).filter((x) => x.target === target);
+  for (const x of sets) {
+    if (out.has(x.attr)) continue;
+    const at = cls.node.from + x.at;
+    // (in the very function that builds it: a set in another method may run or not)
+    const here = site.scope.kind === 'func' && site.scope.body && at >= site.scope.body.from && at < site.scope.body.to;
+    out.set(x.attr, { code: x.code, ...(here ? definite(text, stmt, at, x.code, sets.filter((y) => y.attr === x.attr).length) : {}) });
+  }
   return out;
+}
+
+/**
+ * The value a plain `X.attr = literal` at `at` certainly leaves on the layer built by `stmt`: the
+ * only such assignment (`count`), after the statement and at its indentation (in the same body,
+ * not under a condition or loop), with no `return`, `raise`, `break` or `continue` between.
+ */
+function definite(text: string, stmt: SyntaxNode, at: number, code: string, count: number): { value: PyValue } | Record<string, never> {
+  if (count !== 1) return {};
+  const m = /^[\w.]+ = (.+)$/.exec(code);
+  const value = m ? literalText(m[1]) : undefined;
+  if (value === undefined || at < stmt.to) return {};
+  const lineStart = (o: number) => text.lastIndexOf('\n', o - 1) + 1;
+  const indentOf = (o: number) => /^[ \t]*/.exec(text.slice(lineStart(o), o + 1))![0];
+  const indent = indentOf(stmt.from);
+  if (indentOf(at) !== indent || text.slice(lineStart(at), at).trim() !== '') return {};
+  for (const line of text.slice(stmt.to, lineStart(at)).split('\n')) {
+    if (/^[ \t]*(#|$)/.test(line)) continue;
+    if (!line.startsWith(indent) || /^\s*(?:return|raise|break|continue)\b/.test(line)) return {};
+  }
+  return { value };
+}
+
+/** A literal as written in an assignment (None, True/False, a number, a quoted string); undefined otherwise. */
+function literalText(raw: string): PyValue | undefined {
+  const t = raw.trim();
+  if (t === 'None') return null;
+  if (t === 'True' || t === 'False') return t === 'True';
+  const q = /^(['"])([^'"\\]*)\1$/.exec(t);
+  if (q) return q[2];
+  if (/^[-+]?[\d.][\d._eE+-]*$/.test(t)) {
+    const n = numberOf(t.replace(/^\+/, ''));
+    return n === undefined ? undefined : n;
+  }
+  return undefined;
 }
 
 /**

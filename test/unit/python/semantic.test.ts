@@ -528,14 +528,31 @@ describe('semantic model: layers the code never names', () => {
     // PyTorch 2.13: a.eps == 1e-08, b.momentum == 0.01, f.eps == 0.001, g.eps == 1e-05
     assert.equal(at(src, 12).effective.eps.maySetBy, 'self.eps = 1e-8 in NoAffineLN');
     assert.equal(at(src, 13).effective.momentum.maySetBy, "kwargs.setdefault('momentum', 0.01) in BNWithKw");
-    assert.equal(at(src, 14).effective.eps.maySetBy, 'self.f.eps = 1e-3');
+    // set right after it is built, in the same body: the value used, said where (under a condition, or set
+    // twice: it may be; PyTorch: `bn.momentum = None` makes the running statistics a cumulative average)
+    const later = [
+      'class Net(nn.Module):',
+      '    def __init__(self, cumulative):',
+      '        self.a = nn.BatchNorm2d(4)',
+      '        self.a.momentum = None',
+      '        self.b = nn.BatchNorm2d(4)',
+      '        if cumulative:',
+      '            self.b.momentum = None',
+      '        self.c = nn.BatchNorm2d(4)',
+      '        return',
+      '        self.c.momentum = None',
+    ].join('\n');
+    assert.equal(at(later, 3).effective.momentum.value, null);
+    assert.equal(at(later, 5).effective.momentum.value, 0.1);
+    assert.equal(at(later, 5).effective.momentum.maySetBy, 'self.b.momentum = None');
+    assert.equal(at(later, 8).effective.momentum.value, 0.1);
+    assert.equal(at(src, 14).effective.eps.value, 0.001);
+    assert.equal(at(src, 14).effective.eps.maySetBy, undefined);
+    assert.equal(at(src, 14).codeDefaults?.eps?.from, '`self.f.eps = 1e-3`');
     assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
     // its own forward normalizes with 1e-12 whatever self.eps holds (PyTorch: equal to LayerNorm(eps=1e-12))
     assert.equal(at(src, 17).effective.eps.maySetBy, 'eps=1e-12 in FixedEpsLN.forward');
-    assert.match(
-      compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
-      /`eps=1e-05` default, added to var, unless `self\.f\.eps = 1e-3` sets it/,
-    );
+    assert.match(compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=0\.001` added to var, set by `self\.f\.eps = 1e-3`/);
   });
 
   it('a subclass that sets `self.bias = None` after its base has no bias (timm LayerNorm2dNoBias); under an if it may', () => {
@@ -700,7 +717,8 @@ describe('semantic model: layers the code never names', () => {
     // the loop over range() visits no layers; the guarded loop names BatchNorm2d only
     assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
     // a BatchNorm2d the guarded loop may reach too: the assignment to this very layer is the one shown
-    assert.equal(at(src, 18).effective.eps.maySetBy, 'ln.eps = 1e-3');
+    assert.equal(at(src, 18).effective.eps.value, 0.001);
+    assert.equal(at(src, 18).effective.eps.maySetBy, 'm.eps = 1e-3 (for m in model.modules())');
     assert.equal(at(src, 20).effective.eps.maySetBy, undefined);
     assert.deepEqual(
       loopSetters(src).map((x) => [x.attr, x.classes]),
