@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../checks';
 import { placementText } from '../explain/placement';
-import { otherClasses } from '../explain/context';
+import { givenAtCall, otherClasses } from '../explain/context';
 import { moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../checks/types';
 import { pyRepr } from '../checks/format';
@@ -747,13 +747,10 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       const written: string[] = [];
       const elsewhere: string[] = [];
       const defaults: string[] = [];
-      // (a value written outside the call: a user class's default, a partial's keyword, a caller's argument)
-      const atCall = (r: Range | undefined) => !r || (r.startOffset >= l.call.range.startOffset && r.endOffset <= l.call.range.endOffset);
+      // (a value given outside the call: a user class's default, a partial's keyword, a caller's argument)
       for (const [name, arg] of Object.entries(l.effective)) {
         if (arg.isDefault) defaults.push(`${name}=${shownValue(pyRepr(arg.value))}`);
-        // (a value without a place that the code gives elsewhere: a subclass's `self.bias = None`)
-        else if (atCall(arg.range) && !(!arg.range && l.codeDefaults?.[name]))
-          written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
+        else if (givenAtCall(l, name)) written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
         else elsewhere.push(`${visibleText(name)}=${shownValue(pyRepr(arg.value))}`);
       }
       for (const line of wrap('written   ', written, pad.length)) lines.push(pad + line);

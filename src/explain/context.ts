@@ -139,6 +139,21 @@ export function roleName(ctx: LayerContext, role: keyof ParamRoles): string | un
   return ctx.layer.spec.roles[role];
 }
 
+/**
+ * Whether a value the code gives a layer is written at the call itself (`nn.LayerNorm(8, eps=1e-6)`),
+ * rather than elsewhere: a partial's keyword, a user class's default or super() call, a statement
+ * once built (`self.f.eps = 1e-3`), another file (placed on the call's name by the semantic model).
+ */
+export function givenAtCall(layer: ResolvedLayer, name: string): boolean {
+  const e = layer.effective[name];
+  if (!e || e.isDefault) return false;
+  const r = e.range;
+  if (!r) return !layer.codeDefaults?.[name];
+  const call = layer.call;
+  const onName = r.startOffset === call.nameRange.startOffset && r.endOffset === call.nameRange.endOffset;
+  return r.startOffset >= call.range.startOffset && r.endOffset <= call.range.endOffset && !onName;
+}
+
 /** The `**mapping` (as written) that may set a parameter the code leaves at its default, if any. */
 export function unpackedOver(layer: ResolvedLayer, name: string): string | undefined {
   const e = layer.effective[name];

@@ -12,7 +12,7 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, groupsPerChannel, infoOf, layerContext, num, otherClasses, roleName, roleValue, unpackedOver } from './context';
+import { diagnosticsFor, givenAtCall, groupsPerChannel, infoOf, layerContext, num, otherClasses, roleName, roleValue, unpackedOver } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -339,6 +339,13 @@ function versionNotes(layer: ResolvedLayer): Md {
   return parts.length ? md`Versions: ${Md.join(parts, '; ' as Md)}.` : Md.raw('');
 }
 
+/** Who gives a layer a value its call does not write: its user class, its partial, or code elsewhere. */
+function givenBy(layer: ResolvedLayer): Md {
+  const cls = layer.origin?.definedBy?.name;
+  if (cls) return md`not at this call: ${code(cls)} gives it`;
+  return Md.raw(layer.origin?.via === 'partial' ? 'not at this call: its partial gives it' : 'not at this call: given elsewhere');
+}
+
 function argumentsText(layer: ResolvedLayer): Md {
   const roles = new Set<string>(Object.values(layer.spec.roles).filter((v): v is string => typeof v === 'string'));
   if (layer.spec.modeArg) roles.add(layer.spec.modeArg.name);
@@ -354,6 +361,13 @@ function argumentsText(layer: ResolvedLayer): Md {
     if (!e) status = Md.raw('required, missing');
     else if (e.isDefault) status = unpackedOver(layer, p.name) ? md`default, unless ${code(unpackedOver(layer, p.name)!)} sets it` : Md.raw('default');
     else if (isExpr(writtenExpr)) status = md`written · ${code(pyRepr(e.value))} in this code`;
+    // given outside the call (a partial, the class, a statement once built): said so, never "written"
+    else if (!givenAtCall(layer, p.name))
+      status = own
+        ? md`not at this call · ${backticked(own.from)}: ${code(pyRepr(own.value))}`
+        : p.default === undefined || JSON.stringify(p.default) === JSON.stringify(e.value) || layer.origin?.via === 'custom-module'
+          ? givenBy(layer)
+          : md`${givenBy(layer)} · default ${code(pyRepr(p.default))}`;
     else if (own) status = md`written · ${backticked(own.from)}: ${code(pyRepr(own.value))}`;
     // a hand-written module's defaults are its own, not the framework class's
     else if (p.default === undefined || layer.origin?.via === 'custom-module') status = Md.raw('written');

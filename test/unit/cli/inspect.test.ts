@@ -259,10 +259,10 @@ describe('normlens inspect: threads and calls between files', () => {
       assert.equal(three.stdout, one.stdout);
       assert.equal(three.stderr, one.stderr);
       if (!json) {
-        // mlp.py's norm_layer(dim) builds LayerNorm, passed from each model file
+        // mlp.py's norm_layer(dim) builds LayerNorm, passed from each model file (eps is the partial's, given there)
         assert.match(
           one.stdout,
-          /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from `pkg\/m0\.py:4`\n *written +normalized_shape=dim {2}eps=0\.001\n/,
+          /pkg\/mlp\.py\n {2}5:21 {2}torch\.nn\.LayerNorm[^\n]*\n *found +`norm_layer`: passed as `norm_layer` from `pkg\/m0\.py:4`\n *written +normalized_shape=dim\n *elsewhere +eps=0\.001\n/,
         );
         assert.match(one.stdout, /8 files, 7 layers/);
       } else {

@@ -50,6 +50,33 @@ describe('explain/explainLayer', () => {
     assert.deepEqual(byName['`track_running_stats`'], ['`True`', 'default']);
   });
 
+  it('says which values the call does not write and who gives them (its class, its partial, a statement once built)', () => {
+    const src = [
+      'import torch.nn as nn',
+      'from functools import partial',
+      'class LayerNorm2d(nn.LayerNorm):',
+      '    def __init__(self, c, eps=1e-6):',
+      '        super().__init__(c, eps=eps)',
+      'GN4 = partial(nn.GroupNorm, 4)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        self.a = LayerNorm2d(8)',
+      '        self.b = GN4(8, eps=1e-2)',
+      '        self.c = nn.BatchNorm2d(8)',
+      '        self.c.momentum = None',
+    ].join('\n');
+    const rows = (line: number) => {
+      const l = recognize(src).find((x) => x.call.range.start.line === line)!;
+      return Object.fromEntries(tableAfter(explainLayer(l, opts).markdown, '#### Arguments').map((r) => [r[0], r.slice(1)]));
+    };
+    // PyTorch 2.13: a.eps == 1e-06, b.num_groups == 4 and b.eps == 0.01, c.momentum is None
+    assert.deepEqual(rows(8)['`eps`'], ['`1e-06`', 'not at this call: `LayerNorm2d` gives it · default `1e-05`']);
+    assert.deepEqual(rows(8)['`normalized_shape`'], ['`8`', 'written']);
+    assert.deepEqual(rows(9)['`num_groups`'], ['`4`', 'not at this call: its partial gives it']);
+    assert.deepEqual(rows(9)['`eps`'], ['`0.01`', 'written · default `1e-05`']);
+    assert.deepEqual(rows(10)['`momentum`'], ['`None`', 'not at this call · `self.c.momentum = None`: `None`']);
+  });
+
   it('counts parameters, buffers and bytes', () => {
     // 64 γ + 64 β; running_mean 64 + running_var 64 + num_batches_tracked 1; 256 floats · 4 + 8 bytes
     assert.match(hover.sections.parameters, /128 learnable parameters/);
