@@ -78,12 +78,19 @@ const torchLinear = (name: 'Linear' | 'LazyLinear'): ProducerSpec => ({
 
 const kerasNames = (name: string) => [`keras.layers.${name}`, `tensorflow.keras.layers.${name}`, `tf_keras.layers.${name}`];
 
-const kerasConv = (name: string): ProducerSpec => ({
+// Keras 3.15.1's positional parameters of each convolution (inspect.signature of the real classes)
+const KERAS_CONV_POSITIONAL = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias'];
+const KERAS_TRANSPOSED = ['filters', 'kernel_size', 'strides', 'padding', 'output_padding', 'data_format', 'dilation_rate', 'activation', 'use_bias'];
+const KERAS_SEPARABLE = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'depth_multiplier', 'activation', 'use_bias'];
+// (a depthwise conv writes no output count: in_channels × depth_multiplier, known only from its input)
+const KERAS_DEPTHWISE = ['kernel_size', 'strides', 'padding', 'depth_multiplier', 'data_format', 'dilation_rate', 'activation', 'use_bias'];
+
+const kerasConv = (name: string, positional = KERAS_CONV_POSITIONAL): ProducerSpec => ({
   qualifiedNames: kerasNames(name),
   framework: 'keras',
   kind: 'conv',
   rank: convRank(name),
-  positional: ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias'],
+  positional,
   outParam: 'filters',
   bias: { param: 'use_bias', off: 'False', on: [true] },
   activationParam: 'activation',
@@ -151,7 +158,11 @@ export const PRODUCERS: ProducerSpec[] = [
   ...['LazyConv1d', 'LazyConv2d', 'LazyConv3d'].map((n) => torchConv(n, true)),
   torchLinear('Linear'),
   torchLinear('LazyLinear'),
-  ...['Conv1D', 'Conv2D', 'Conv3D', 'Convolution1D', 'Convolution2D', 'Convolution3D'].map(kerasConv),
+  ...['Conv1D', 'Conv2D', 'Conv3D', 'Convolution1D', 'Convolution2D', 'Convolution3D'].map((n) => kerasConv(n)),
+  ...['Conv1DTranspose', 'Conv2DTranspose'].map((n) => kerasConv(n, KERAS_TRANSPOSED)),
+  kerasConv('Conv3DTranspose', ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'output_padding', 'dilation_rate', 'activation', 'use_bias']),
+  ...['SeparableConv1D', 'SeparableConv2D'].map((n) => kerasConv(n, KERAS_SEPARABLE)),
+  ...['DepthwiseConv1D', 'DepthwiseConv2D'].map((n) => kerasConv(n, KERAS_DEPTHWISE)),
   {
     qualifiedNames: kerasNames('Dense'),
     framework: 'keras',

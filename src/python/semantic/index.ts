@@ -284,6 +284,8 @@ function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<s
     const at = cls.node.from + x.at;
     // (in the very function that builds it: a set in another method may run or not)
     const here = site.scope.kind === 'func' && site.scope.body && at >= site.scope.body.from && at < site.scope.body.to;
+    // (before it is built, in the same body: it set an object this statement then replaces)
+    if (here && at < stmt.from) continue;
     out.set(x.attr, { code: x.code, ...(here ? definite(text, stmt, at, x.code, sets.filter((y) => y.attr === x.attr).length) : {}) });
   }
   return out;

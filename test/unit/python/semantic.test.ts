@@ -546,6 +546,17 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(later, 5).effective.momentum.value, 0.1);
     assert.equal(at(later, 5).effective.momentum.maySetBy, 'self.b.momentum = None');
     assert.equal(at(later, 8).effective.momentum.value, 0.1);
+    // set before the attribute is built again: the object set is replaced (PyTorch: Net().bn.momentum == 0.1)
+    const replaced = [
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        self.bn = nn.BatchNorm2d(4)',
+      '        self.bn.momentum = 0.5',
+      '        self.bn = nn.BatchNorm2d(4)',
+    ].join('\n');
+    assert.equal(at(replaced, 3).effective.momentum.value, 0.5);
+    assert.equal(at(replaced, 5).effective.momentum.value, 0.1);
+    assert.equal(at(replaced, 5).effective.momentum.maySetBy, undefined);
     assert.equal(at(src, 14).effective.eps.value, 0.001);
     assert.equal(at(src, 14).effective.eps.maySetBy, undefined);
     assert.equal(at(src, 14).codeDefaults?.eps?.from, '`self.f.eps = 1e-3`');
