@@ -30,7 +30,7 @@ export type OpKind =
   | 'dropout'
   /** Pooling: keeps the channel count. */
   | 'pool'
-  /** Interpolation/upsampling: keeps the channel count. */
+  /** Interpolation/upsampling, padding or cropping: other spatial sizes, the same channels on the same axis. */
   | 'resize'
   /** No change of values (Identity, contiguous, a dtype cast). */
   | 'identity'
@@ -191,8 +191,9 @@ const DROPOUT = /^(alpha_|feature_alpha_)?dropout([123]d)?_?$/;
 const DROPOUT_CLASSES = /^(Alpha|FeatureAlpha|Spatial|Gaussian)?Dropout([123]d|[123]D)?$/;
 const POOL = /^(adaptive_)?(max|avg|lp)_?pool(ing)?([123]d)?$/;
 const POOL_CLASSES = /^(Adaptive|Global)?(Max|Avg|Average|LP)Pool(ing)?([123][dD])?$/;
-const RESIZE = new Set(['interpolate', 'upsample', 'upsample_nearest', 'upsample_bilinear', 'resize']);
-const RESIZE_CLASSES = /^(Upsample|UpsamplingNearest2d|UpsamplingBilinear2d|UpSampling[123]D|Resizing)$/;
+const RESIZE = new Set(['interpolate', 'upsample', 'upsample_nearest', 'upsample_bilinear', 'resize', 'pad']);
+const RESIZE_CLASSES =
+  /^(Upsample|UpsamplingNearest2d|UpsamplingBilinear2d|UpSampling[123]D|Resizing|ZeroPadding[123]D|Cropping[123]D|(Zero|Constant|Reflection|Replication|Circular)Pad[123]d)$/;
 const PERMUTE = new Set(['permute', 'transpose', 'swapaxes', 'moveaxis', 'movedim', 'swapdims', 'mT', 'T']);
 const SHAPE = new Set(['reshape', 'view', 'view_as', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'expand_dims', 'rearrange', 'reshape_as']);
 const IDENTITY = new Set(['contiguous', 'clone', 'float', 'half', 'bfloat16', 'to', 'type', 'type_as', 'astype']);

@@ -102,6 +102,9 @@ describe('data flow: held-out Keras and Flax file', () => {
       '40>41 []',
       '40>42 []',
       '40>43 [activation]',
+      '49>50 [resize]',
+      '51>52 []',
+      '53>54 []',
     ]);
     assert.deepEqual(
       placements(text).filter((p) => [15, 27, 32].includes(Number(p.split(' ')[0]))),
@@ -110,7 +113,14 @@ describe('data flow: held-out Keras and Flax file', () => {
   });
 
   it('finds the conv bias before BatchNormalization(axis=-1) and in a compact body, not through a dropout', () => {
-    assert.deepEqual(findings(text), ['8 conv-bias-before-bn', '25 conv-bias-before-bn', '41 axis-channels-first', '43 axis-channels-first']);
+    assert.deepEqual(findings(text), [
+      '8 conv-bias-before-bn',
+      '25 conv-bias-before-bn',
+      '41 axis-channels-first',
+      '43 axis-channels-first',
+      '50 axis-channels-first',
+      '52 axis-channels-first',
+    ]);
   });
 
   it('says so for axis=[-1] too, and not for axis=1 or a channels-last Conv2D', () => {
@@ -166,7 +176,7 @@ describe('data flow: held-out Keras and Flax file', () => {
     );
     assert.deepEqual(
       d.map((x) => x.fixes[0].edits[0].newText),
-      ['axis=1', '1'],
+      ['axis=1', '1', 'axis=1', 'axis=1'],
     );
   });
 });
@@ -195,6 +205,7 @@ describe('data flow: the fixtures run with the real frameworks', () => {
       { kind: 'keras-bias', file: kerasFile, fn: 'build', input: [8, 8, 3], conv: 0, norm: 0 },
       { kind: 'keras-bias', file: kerasFile, fn: 'build', input: [8, 8, 3], conv: 1, norm: 1 },
       { kind: 'keras-shapes', file: kerasFile, fn: 'build_channels_first', input: [3, 32, 32] },
+      { kind: 'keras-shapes', file: kerasFile, fn: 'build_channels_first_more', input: [3, 32, 32] },
       // (last: importing it sets Keras's layout for the rest of the process)
       { kind: 'keras-shapes', file: join(FIXTURES, 'keras_global_layout.py'), fn: 'build_global', input: [3, 32, 32] },
     ];
@@ -223,7 +234,9 @@ describe('data flow: the fixtures run with the real frameworks', () => {
     // the BatchNormalization after it keeps one statistic per width column (30); one after a conv written
     // channels_last keeps its 16 channels (axis-channels-first on the first only, and no conv-bias info: the
     // width statistics do not cancel a per-channel bias)
-    assert.equal(v[9], 'BatchNormalization(30,) BatchNormalization(16,)');
+    // through a ZeroPadding2D, after a DepthwiseConv2D: per width column (32, 30); axis=1 after a SeparableConv2D: its 8 channels
+    assert.equal(v[9], 'BatchNormalization(32,) BatchNormalization(30,) BatchNormalization(8,)');
+    assert.equal(v[10], 'BatchNormalization(30,) BatchNormalization(16,)');
     assert.deepEqual(findings(readFileSync(join(FIXTURES, 'keras_global_layout.py'), 'utf8')), ['14 axis-channels-first']);
   });
 });
