@@ -237,8 +237,10 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, set
   // definite assignment too (the loop may run later)
   const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
   const guarded = (c: string) => names.some((n) => n && (n === c || TORCH_NORM_BASES[c]?.test(n)));
+  // (the class the call builds, when it is a user subclass: its exact type)
+  const own = layer.origin?.via === 'subclass' ? layer.origin.definedBy?.name : undefined;
   for (const st of setters ?? loopSetters(model.text)) {
-    if (st.classes.length && !st.classes.some(guarded)) continue;
+    if (st.classes.length && !(st.exact && own ? st.classes.includes(own) : st.classes.some(guarded))) continue;
     const had = out.get(st.attr);
     if (!had) out.set(st.attr, { code: st.code });
     else if (had.value !== undefined && !had.later) had.later = st.code;
@@ -273,6 +275,8 @@ function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<s
   }
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
   if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
+  // (a Flax linen submodule's fields are frozen once assigned in setup: setting one raises, it changes nothing)
+  if (layer.spec.framework === 'flax_linen') return out;
   const body = text.slice(cls.node.from, cls.node.to);
   // (most classes set no such attribute: no pattern is built for them)
   if (!/\b(?:eps|epsilon|momentum)\b/.test(body)) return out;
@@ -341,6 +345,8 @@ export interface LoopSetter {
   classes: string[];
   /** A function's setter (`def init_weights(m): m.eps = 1e-3`): its name. */
   fn?: string;
+  /** Its guard tests the exact type (`type(m) is C`): a subclass of a class named is not C. */
+  exact?: boolean;
 }
 
 const LOOP_ITERABLE = /\.(?:modules|named_modules|children|named_children)\s*\(\s*\)|\.(?:layers|submodules)\b/;
@@ -404,7 +410,10 @@ export function chunkSetters(text: string): LoopSetter[] {
       const sets = liveSets(body).filter((x) => x.target === v);
       if (!sets.length) continue;
       const classes = [...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => /^[A-Z]/.test(c) || c in TORCH_NORM_BASES))];
-      for (const x of sets) setters.push({ attr: x.attr, code: `${x.code} (${what})`, classes, ...(m.groups?.name ? { fn: m.groups.name } : {}) });
+      // `type(m) is nn.BatchNorm2d` (YOLOv5): the class itself, not its subclasses
+      const exact = new RegExp(String.raw`\btype\s*\(\s*${v}\s*\)`).test(body) && !/\bisinstance\s*\(/.test(body);
+      for (const x of sets)
+        setters.push({ attr: x.attr, code: `${x.code} (${what})`, classes, ...(m.groups?.name ? { fn: m.groups.name } : {}), ...(exact ? { exact } : {}) });
     }
   }
   return setters;

@@ -780,6 +780,36 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 19).effective.eps.maySetBy, 'ln.eps = 1e-6');
   });
 
+  it('a guard on the exact type (`type(m) is nn.BatchNorm2d`) does not reach a subclass; a Flax linen field set in setup changes nothing', () => {
+    const src = [
+      'class MyBN(nn.BatchNorm2d):',
+      '    pass',
+      'class B(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = MyBN(4)',
+      '        self.bn2 = nn.BatchNorm2d(4)',
+      '        for m in self.modules():',
+      '            if type(m) is nn.BatchNorm2d:',
+      '                m.eps = 1e-3',
+    ].join('\n');
+    // PyTorch 2.13: B().bn.eps == 1e-05 (a MyBN is not exactly a BatchNorm2d), B().bn2.eps == 0.001
+    assert.equal(at(src, 6).effective.eps.maySetBy, undefined);
+    assert.equal(at(src, 7).effective.eps.maySetBy, 'm.eps = 1e-3 (for m in self.modules())');
+    // Flax 0.12.8: `self.bn.momentum = 0.9` in setup raises SetAttributeFrozenModuleError
+    const flax = recognize(
+      [
+        'import flax.linen as nn',
+        'class Net(nn.Module):',
+        '    def setup(self):',
+        '        self.bn = nn.BatchNorm(use_running_average=False)',
+        '        self.bn.momentum = 0.9',
+      ].join('\n'),
+    );
+    assert.equal(flax[0].effective.momentum.value, 0.99);
+    assert.equal(flax[0].effective.momentum.maySetBy, undefined);
+  });
+
   it('a function handed to `.apply()` that sets eps or momentum on its argument may set it on every layer its guard admits', () => {
     const src = [
       'from torch.nn.modules.batchnorm import _BatchNorm',
