@@ -13,7 +13,9 @@ import { defaultOf, diagnostic, numberOf, role, type Bound, type DiagnosticCheck
 import { pyNumber, pyRepr, tidy } from './format';
 
 export interface ConventionFacts {
-  bound: Bound & { written: NonNullable<Bound['written']> };
+  bound: Bound;
+  /** Set once the layer is built, not at the call (`self.bn.momentum = 0.997`), as written: reported at the call, without a fix. */
+  setBy?: string;
   /** The written momentum. */
   m: number;
   info: FrameworkInfo;
@@ -28,14 +30,15 @@ export interface ConventionFacts {
  */
 export function conventionFacts(ctx: Pick<RuleContext, 'framework'>, layer: ResolvedLayer): ConventionFacts | undefined {
   const bound = role(layer, 'momentum');
-  if (!bound?.written) return undefined;
+  const setBy = bound && !bound.written && !bound.effective.isDefault && !bound.effective.range ? layer.codeDefaults?.[bound.name]?.from : undefined;
+  if (!bound || (!bound.written && !setBy)) return undefined;
   const m = numberOf(bound.effective.value);
   const info = ctx.framework(layer.spec.framework);
   const conv = info?.momentumConvention;
   if (m === undefined || !info || !conv) return undefined;
   const newWeight = conv === 'new-weight';
   if (newWeight ? !(m > 0.5 && m <= 1) : !(m > 0 && m < 0.5)) return undefined;
-  return { bound: bound as ConventionFacts['bound'], m, info, newWeight };
+  return { bound, m, info, newWeight, ...(setBy ? { setBy } : {}) };
 }
 
 const batches = (newBatchWeight: number) => {
@@ -60,18 +63,21 @@ export const momentumConvention: DiagnosticCheck = {
     for (const layer of [...ctx.layers, ...ctx.partials]) {
       const f = conventionFacts(ctx, layer);
       if (!f) continue;
-      const { bound, m, info, newWeight } = f;
+      const { bound, m, info, newWeight, setBy } = f;
       const name = bound.name;
       const actualNew = newWeight ? m : 1 - m;
-      const range = bound.written.valueRange;
+      // (a value set once built is reported at the call: the assignment's place is not known here, so no fix)
+      const written = bound.written;
+      const range = written ? written.valueRange : layer.call.nameRange;
+      const edit = (title: string, newText: string): QuickFix[] => (written ? [{ title, edits: [{ range, newText }] }] : []);
       const def = defaultOf(layer, name);
-      const useDefault: QuickFix[] =
-        typeof def === 'number' ? [{ title: `Use ${name}=${pyRepr(def)} (the default)`, edits: [{ range, newText: pyRepr(def) }] }] : [];
+      const useDefault: QuickFix[] = typeof def === 'number' ? edit(`Use ${name}=${pyRepr(def)} (the default)`, pyRepr(def)) : [];
       // As written (1.0 stays 1.0); a written expression never gets here.
-      const shown = bound.written.text.trim();
+      const shown = written ? written.text.trim() : pyNumber(m);
+      const where = setBy ? ` (set by ${setBy.replace(/`/g, '')} once built)` : '';
       const meaning = newWeight
-        ? `${name}=${shown} in ${info.name} is the weight of the new batch`
-        : `${name}=${shown} in ${info.name} is the weight kept from the old average`;
+        ? `${name}=${shown}${where} in ${info.name} is the weight of the new batch`
+        : `${name}=${shown}${where} in ${info.name} is the weight kept from the old average`;
       let message: string;
       let fixes: QuickFix[];
       if (newWeight && m === 1) {
@@ -86,7 +92,7 @@ export const momentumConvention: DiagnosticCheck = {
             `convention of Keras/Flax; the same averaging here is ${name}=${pyNumber(fixed)}.`
           : `${meaning}, so the running statistics average over ${batches(actualNew)}. This looks like PyTorch's ` +
             `new-weight convention; the same averaging here is ${name}=${pyNumber(fixed)}.`;
-        fixes = [{ title: `Use ${name}=${pyNumber(fixed)} (${info.name} convention)`, edits: [{ range, newText: pyNumber(fixed) }] }];
+        fixes = edit(`Use ${name}=${pyNumber(fixed)} (${info.name} convention)`, pyNumber(fixed));
       }
       out.push(diagnostic(this, message, range, fixes));
     }

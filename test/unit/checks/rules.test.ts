@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { RULES, checkDocument, nearestDivisors, ruleInfo } from '../../../src/checks';
+import { RULES, analyzeDocument, checkDocument, nearestDivisors, ruleInfo } from '../../../src/checks';
 import { FLAX, KERAS, TORCH, check, codes, fixed, only, underlined } from './helpers';
 
 const PADDLE = 'import paddle\nimport paddle.nn as nn\n';
@@ -487,6 +487,26 @@ describe('rules: norm classes configured with functools.partial', () => {
     assert.equal(underlined(src, d), '0.99');
     assert.equal(d.fixes[0].edits[0].newText, '0.01');
     assert.deepEqual(codes(fixed(src, d)), []);
+  });
+
+  it('a momentum set in the other convention once the layer is built is reported at the call, without a fix', () => {
+    const src = [
+      'import torch.nn as nn',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        self.bn = nn.BatchNorm2d(4)',
+      '        self.bn.momentum = 0.997',
+      '',
+    ].join('\n');
+    // PyTorch 2.13: Net().bn.momentum == 0.997, the weight of each new batch (the semantic model sees the
+    // assignment: analyzeDocument, not the AST-only comparison of check())
+    const ds = (text: string) => analyzeDocument(text).diagnostics.filter((x) => x.code === 'momentum-convention');
+    const [d] = ds(src);
+    assert.equal(underlined(src, d), 'BatchNorm2d');
+    assert.match(d.message, /^momentum=0\.997 \(set by self\.bn\.momentum = 0\.997 once built\) in PyTorch is the weight of the new batch/);
+    assert.deepEqual(d.fixes, []);
+    // under a condition it may not hold: nothing is said
+    assert.deepEqual(ds(src.replace('        self.bn.momentum', '        if flag:\n            self.bn.momentum')), []);
   });
 
   it('checks eps through functools.partial, and stays quiet for other callables', () => {
