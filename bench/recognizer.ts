@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { DocumentIndex, PythonModule, recognize, scanPython } from '../src/python/index';
 import { checkDocument } from '../src/checks/index';
 import { ModuleDiagnostics } from '../src/checks/incremental';
-import { maskPython } from '../src/checks/text';
+import { maskPython } from '../src/python/mask';
 
 type Row = { name: string; ms: number; baselineMs: number | null; note?: string };
 

@@ -8,7 +8,7 @@
  */
 import type { NormDiagnostic } from './types';
 import { layoutOf, onlyThrough } from './context';
-import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
+import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, setArgument, shortName, unsure, type DiagnosticCheck } from './check';
 
 /** Operations between the conv and the norm that keep its (N, C, ...) layout and rank. */
 const SAME_LAYOUT = KEEP_CHANNELS.filter((k) => k !== 'pool');
@@ -39,6 +39,8 @@ export const axisChannelsFirst: DiagnosticCheck = {
       if (typeof layout?.value !== 'string' || !CHANNELS_FIRST.test(layout.value)) continue;
       // the norm's own axis: -1 as the default or written so (another axis was chosen on purpose)
       const ax = role(layer, 'axis');
+      // (`BatchNormalization(**kw)` whose mapping may hold axis=1)
+      if (unsure(layer, 'axis')) continue;
       const value = ax?.effective.value;
       if (!ax || (Array.isArray(value) && value.length === 1 ? value[0] : value) !== -1) continue;
       // a subclass or a parameter's default may be replaced or may move the axis itself

@@ -56,7 +56,20 @@ export function role(layer: ResolvedLayer, r: keyof ParamRoles): Bound | undefin
   const effective = layer.effective[name];
   if (!effective) return undefined;
   if (effective.isDefault) return { name, effective };
+  // a value something else may replace (`bn.momentum = 1 - bn.momentum` once built, a `**mapping`): what is
+  // written is not known to hold, and the checks that read it say nothing
+  if (effective.maySetBy) return { name, effective };
   return { name, effective, written: writtenArgument(layer.call, effective.range) };
+}
+
+/** Whether a layer's role argument may hold another value than the one shown (a `**mapping` of the call, a statement once built). */
+export function unsure(layer: ResolvedLayer, r: keyof ParamRoles): boolean {
+  const name = layer.spec.roles[r];
+  const e = name ? layer.effective[name] : undefined;
+  if (!name || !e) return false;
+  if (e.maySetBy) return true;
+  const u = layer.kwargsUnpacked;
+  return e.isDefault && !!u && (!u.keys || u.keys.includes(name));
 }
 
 export function writtenArgument(call: ScannedCall, range: Range | undefined): CallArgument | undefined {

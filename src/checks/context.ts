@@ -13,7 +13,8 @@ import { findProducer, type ProducerSpec } from '../frameworks/producers';
 import { bindArguments, findByQualifiedName } from '../frameworks';
 import type { CallArgument, CallRows, ImportBinding, Rebinding, ResolvedLayer, ScannedCall } from '../python/types';
 import { BindingTimeline } from '../python/resolve';
-import { DOTTED, LineIndex, maskPython } from './text';
+import { DOTTED, LineIndex } from './text';
+import { maskPython } from '../python/mask';
 import { isExpr } from './format';
 import { FlowModel, type FlowEdges, type Op, type OpKind } from '../python/semantic/flow';
 import { parsePython, type Tree } from '../python/semantic/syntax';
@@ -70,6 +71,8 @@ export interface ProducerCall {
 export function layoutOf(p: ProducerCall): { value: PyValue; code: string; global: boolean } | undefined {
   const written = p.spec.layoutParam ? p.args.get(p.spec.layoutParam) : undefined;
   if (written) return { value: written.value, code: `${p.spec.layoutParam}=${written.text}`, global: false };
+  // `Conv2D(8, 3, **conv_kw)`: the mapping may give one
+  if (p.spec.layoutParam && p.opaque) return { value: null, code: `${p.spec.layoutParam} (from *args/**kwargs)`, global: false };
   const g = p.globalLayout;
   return g && g.value !== 'channels_last' ? { value: g.value, code: g.code, global: true } : undefined;
 }

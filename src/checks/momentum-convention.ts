@@ -30,7 +30,10 @@ export interface ConventionFacts {
  */
 export function conventionFacts(ctx: Pick<RuleContext, 'framework'>, layer: ResolvedLayer): ConventionFacts | undefined {
   const bound = role(layer, 'momentum');
-  const setBy = bound && !bound.written && !bound.effective.isDefault && !bound.effective.range ? layer.codeDefaults?.[bound.name]?.from : undefined;
+  const setBy =
+    bound && !bound.written && !bound.effective.isDefault && !bound.effective.range && !bound.effective.maySetBy
+      ? layer.codeDefaults?.[bound.name]?.from
+      : undefined;
   if (!bound || (!bound.written && !setBy)) return undefined;
   const m = numberOf(bound.effective.value);
   const info = ctx.framework(layer.spec.framework);

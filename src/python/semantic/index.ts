@@ -11,6 +11,7 @@ import { literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type Imp
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { parsePython, type SyntaxNode, type Tree } from './syntax';
+import { maskPython } from '../mask';
 import { mappingKeys, type Value } from './values';
 
 export { ModuleModel } from './model';
@@ -383,7 +384,12 @@ export function chunkSetters(text: string): LoopSetter[] {
   // (most files set neither: a plain search rules them out)
   if (['eps', 'momentum'].some((a) => text.includes(a))) {
     const visits = ['.modules(', '.named_modules(', '.children(', '.named_children(', '.layers', '.submodules'].some((a) => text.includes(a));
+    let masked: string | undefined;
     for (const m of text.matchAll(visits ? FOR_OR_DEF_LINE : DEF_LINE)) {
+      // (a `for` or `def` a string holds is no code)
+      masked ??= maskPython(text);
+      const lead = /^[ \t]*/.exec(m[0])![0].length;
+      if (masked[m.index + lead] !== text[m.index + lead]) continue;
       const { line, indent, v, what } = m.groups?.iterable
         ? {
             line: m[0],
@@ -429,20 +435,33 @@ export function appliedOnly(setters: LoopSetter[], text: string): LoopSetter[] {
  * Keras's image layout as this file sets it for the whole process
  * (`keras.config.set_image_data_format("channels_first")`, also through `keras.backend` or
  * `tf.keras.backend`): a conv written without `data_format` then uses it. `value`: the one literal
- * layout every such call gives, each a statement of its own at module level (it runs on import,
- * before any model is built); null when the file sets it otherwise (in a function, under a
- * condition, to several or computed values): the layout is then not known. `code`: the first
+ * layout every such call gives, each a statement of its own at module level, with nothing but
+ * imports, defs and classes above the first (Keras fixes a layer's layout when it is built, so it
+ * then holds for every model the file builds); null when the file sets it otherwise (in a
+ * function, under a condition, below code that may build a model, to several or computed
+ * values): the layout is then not known. Calls a string or comment holds do not count. `code`: the first
  * call as written. Undefined when the file never calls it (Keras's default, channels_last).
  */
 export function imageDataFormat(text: string): { value: string | null; code: string } | undefined {
   if (!text.includes('set_image_data_format')) return undefined;
-  const all = [...text.matchAll(/set_image_data_format/g)].length;
+  // (what a string or comment holds is no call)
+  const masked = maskPython(text);
+  const inCode = (at: number) => masked.startsWith('set_image_data_format', at);
+  const all = [...text.matchAll(/set_image_data_format/g)].filter((m) => inCode(m.index));
+  if (!all.length) return undefined;
   const calls = [
     ...text.matchAll(/^(?:[\p{L}_][\p{L}\p{N}_]*\.)*set_image_data_format[ \t]*\([ \t]*(['"])(channels_first|channels_last)\1[ \t]*\)[ \t]*(?:#[^\n]*)?$/gmu),
-  ];
-  const first = /[^\n]*set_image_data_format[^\n]*/.exec(text)![0].trim();
+  ].filter((m) => inCode(m.index + m[0].indexOf('set_image_data_format')));
+  const first = /[^\n]*$/.exec(text.slice(0, all[0].index))![0] + /^[^\n]*/.exec(text.slice(all[0].index))![0];
   const values = new Set(calls.map((m) => m[2]));
-  return { value: calls.length === all && values.size === 1 ? [...values][0] : null, code: calls[0]?.[0].replace(/[ \t]*#.*$/, '') ?? first };
+  // Keras fixes a layer's layout when the layer is built: the setting holds for every layer only when
+  // nothing at module level runs before it (imports, defs and classes only; a model built above it keeps channels_last)
+  const before = masked.slice(0, masked.lastIndexOf('\n', all[0].index) + 1);
+  const quiet = before.split('\n').every((l) => !/^\S/.test(l) || /^(?:import|from|def|class|async[ \t]+def|@)\b/.test(l) || /^@/.test(l));
+  return {
+    value: calls.length === all.length && values.size === 1 && quiet ? [...values][0] : null,
+    code: (calls[0]?.[0] ?? first).replace(/[ \t]*#.*$/, '').trim(),
+  };
 }
 
 /** `NAME.eps = …` (and epsilon, momentum) in a function's body or in the module statements a model analyzes, by NAME: one pass per scope (a file may hold thousands of layers). */
@@ -539,7 +558,9 @@ export function liveSets(part: string): LiveSet[] {
       from += stmt.length + 1;
     }
   }
-  return out.sort((a, b) => a.at - b.at);
+  // (not what a string or comment holds: a block disabled with a triple-quoted string)
+  const masked = out.length ? maskPython(part) : part;
+  return out.filter((x) => masked[x.at] === part[x.at]).sort((a, b) => a.at - b.at);
 }
 
 /** What a user subclass (and its user bases) sets around its framework base, by attribute; computed once per class. */
@@ -602,8 +623,9 @@ function dropsOf(cls: ClassDef): Map<string, { code: string; definite: boolean }
       const body = c.owner.text.slice(init.body.from, init.body.to);
       const indent = /\n([ \t]+)\S/.exec(body)?.[1];
       const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
+      const masked = body.includes('None') ? maskPython(body) : body;
       for (const m of body.matchAll(/^([ \t]*)self\s*\.\s*(weight|bias)\s*=[ \t]*None[ \t]*(?:#.*)?$/gm))
-        if (start >= 0 && m.index > start && !out.has(m[2]))
+        if (start >= 0 && m.index > start && !out.has(m[2]) && masked[m.index + m[1].length] === 's')
           out.set(m[2], { code: `self.${m[2]} = None in ${c.name}`, definite: m[1] === indent && definiteLine(body, m.index, indent) });
     }
     const next: Value | undefined = c.bases.find((b) => b.k === 'class');

@@ -507,6 +507,10 @@ describe('rules: norm classes configured with functools.partial', () => {
     assert.deepEqual(d.fixes, []);
     // under a condition it may not hold: nothing is said
     assert.deepEqual(ds(src.replace('        self.bn.momentum', '        if flag:\n            self.bn.momentum')), []);
+    // a written momentum the next statement corrects (the Keras-porting idiom; PyTorch: 0.010000000000000009): nothing is said
+    const corrected = ['import torch.nn as nn', 'bn = nn.BatchNorm2d(4, momentum=0.99)', 'bn.momentum = 1 - bn.momentum', ''].join('\n');
+    assert.deepEqual(ds(corrected), []);
+    assert.equal(ds(corrected.replace('bn.momentum = 1 - bn.momentum', '')).length, 1);
   });
 
   it('checks eps through functools.partial, and stays quiet for other callables', () => {

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChunkedMask, LineIndex, maskPython } from '../../../src/checks/text';
+import { ChunkedMask, LineIndex } from '../../../src/checks/text';
+import { maskPython } from '../../../src/python/mask';
 import { chunkStarts, cleanStarts } from '../../../src/python/semantic/syntax';
 
 describe('rules: text helpers', () => {

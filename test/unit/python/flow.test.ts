@@ -161,6 +161,24 @@ describe('data flow: held-out Keras and Flax file', () => {
     );
     // in a function or to a computed value: the layout is not known here, and no check says anything
     assert.deepEqual(msg([...head, 'def setup(fmt):', '    keras.config.set_image_data_format(fmt)', ...body]), []);
+    // below a model built at module level (Keras 3.15.1: that model's Conv2D keeps data_format channels_last, its
+    // BatchNormalization gamma (8,)): not known for every model of the file, nothing is said
+    assert.deepEqual(msg([...head, ...body, 'keras.config.set_image_data_format("channels_first")']), []);
+    // a call a string holds (a block disabled with triple quotes) is no call: channels last, the bias info holds
+    assert.deepEqual(
+      msg([...head, '"""', 'keras.config.set_image_data_format("channels_first")', '"""', ...body]).map((m) => m.split(' ').slice(0, 2).join(' ')),
+      ['7 conv-bias-before-bn'],
+    );
+    // a norm whose `**kw` may hold the axis, a conv whose `**kw` may hold the layout: nothing is said (Keras 3.15.1:
+    // block(x, axis=1) keeps gamma (8,), per channel)
+    const kw = [
+      'def block(x, **kw):',
+      '    y = layers.Conv2D(8, 3, data_format="channels_first", use_bias=False)(x)',
+      '    return layers.BatchNormalization(**kw)(y)',
+    ];
+    assert.deepEqual(msg([...head, ...kw]), []);
+    const convKw = ['def block(x, **kw):', '    y = layers.Conv2D(8, 3, use_bias=False, **kw)(x)', '    return layers.BatchNormalization()(y)'];
+    assert.deepEqual(msg([...head, 'keras.config.set_image_data_format("channels_first")', ...convKw]), []);
     assert.deepEqual(imageDataFormat('if x:\n    keras.config.set_image_data_format("channels_first")\n'), {
       value: null,
       code: 'keras.config.set_image_data_format("channels_first")',

@@ -610,6 +610,19 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 22).effective.bias.maySetBy, 'self.bias = None in MaybeNoBias');
     assert.equal(at(src, 24).effective.bias.value, true);
     assert.equal(at(src, 24).effective.bias.maySetBy, undefined);
+    // the statement inside a string (code disabled with triple quotes) is no statement: the bias stays
+    const disabled = [
+      'class Quiet(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        """',
+      '        self.bias = None',
+      '        self.eps = 1e-3',
+      '        """',
+      'ln = Quiet(8)',
+    ].join('\n');
+    assert.equal(at(disabled, 8).effective.bias.value, true);
+    assert.equal(at(disabled, 8).effective.eps.maySetBy, undefined);
     // a line that builds LayerNorm2d or LayerNorm2dNoBias, depending on the caller: may
     assert.equal(at(src, 28).effective.bias.value, true);
     assert.equal(at(src, 28).effective.bias.maySetBy, 'self.bias = None in LayerNorm2dNoBias');
