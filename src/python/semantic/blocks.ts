@@ -52,8 +52,9 @@ export interface Block {
   execEnd?: number;
 }
 
-/** An assignment to a capitalized attribute of a name, `nn.BatchNorm2d = ...`: the name. */
-const REPLACED_CLASS = /^[ \t]*([\p{L}_][\p{L}\p{N}_]*)(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*[ \t]*\.[ \t]*[A-Z][\p{L}\p{N}_]*[ \t]*=(?!=)/gmu;
+/** An assignment to a capitalized attribute of a name, `nn.BatchNorm2d = ...` or `setattr(nn, 'BatchNorm2d', ...)`: the name. */
+const REPLACED_CLASS =
+  /^[ \t]*(?:([\p{L}_][\p{L}\p{N}_]*)(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*[ \t]*\.[ \t]*[A-Z][\p{L}\p{N}_]*[ \t]*=(?!=)|setattr[ \t]*\([ \t]*([\p{L}_][\p{L}\p{N}_]*)[^,\n]*,[ \t]*['"][A-Z])/gmu;
 const WORD = /[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*/gu;
 
 /** Names bound at module level by a statement (mirrors ModuleModel.collectNode at module scope). */
@@ -261,7 +262,7 @@ function itemInfo(n: SyntaxNode, text: string): ItemInfo {
   for (const m of src.matchAll(/\b(?:global|nonlocal)\b([^\n;#]*)/g)) for (const w of m[1].match(WORD) ?? []) binds.add(w);
   // a class replaced on an imported module (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`): every
   // statement reading the module's name may call it (ModuleModel's patches)
-  if (!isImport) for (const m of src.matchAll(REPLACED_CLASS)) binds.add(m[1]);
+  if (!isImport) for (const m of src.matchAll(REPLACED_CLASS)) binds.add(m[1] ?? m[2]);
   // (kept across edits by BlockCache: the words must not keep this version of the text)
   return {
     id: nextInfo++,

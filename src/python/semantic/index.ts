@@ -96,6 +96,7 @@ export function analyzeBlock(
 function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions): SemanticResult {
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
+  let unknown: Set<number> | undefined;
   for (const site of model.sites.values()) {
     // (most calls build no norm: their call objects are not built)
     const candidates = resolver.candidates(site.callee, site.args);
@@ -108,9 +109,12 @@ function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | 
     if (!call) continue;
     const layer = resolver.layer(call, site.callee, site.args, candidates);
     if (layer) layers.push(layer);
+    // no framework class fits, and the name may hold a class NormLens does not know (`nn.BatchNorm2d = FancyBN`):
+    // the scanner's reading of the call (with its binding errors) is dropped too
+    else if (resolver.foreignClass(site.callee)) (unknown ??= new Set(model.shadowed)).add(site.node.from);
   }
   layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
-  return { layers, shadowed: model.shadowed, model };
+  return { layers, shadowed: unknown ?? model.shadowed, model };
 }
 
 /**

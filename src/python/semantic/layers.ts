@@ -591,6 +591,14 @@ export class LayerResolver {
     };
   }
 
+  /**
+   * A class of a library NormLens does not know that the callee may hold instead
+   * (`try: from apex.normalization import FusedLayerNorm as LayerNorm`, `nn.BatchNorm2d = FancyBN`).
+   */
+  foreignClass(callee: readonly Value[]): Value | undefined {
+    return this.model.deref(callee).find((v) => v.k === 'q' && !findByQualifiedName(v.q) && /^[A-Z]/.test(v.q.slice(v.q.lastIndexOf('.') + 1)));
+  }
+
   /** The layer a call site builds, or null. */
   layer(site: ScannedCall, callee: readonly Value[], args: readonly BoundArg[], all = this.candidates(callee, args)): ResolvedLayer | null {
     if (all.length === 0) return null;
@@ -601,8 +609,7 @@ export class LayerResolver {
     // function: `if USE_GN: BatchNorm2d = lambda c: nn.GroupNorm(4, c)`, said below)
     const held = this.model.deref(callee);
     const fn = held.find((v) => v.k === 'func' && !v.bound);
-    // or a class of a library NormLens does not know (`try: from apex.normalization import FusedLayerNorm as LayerNorm`)
-    const foreign = held.find((v) => v.k === 'q' && !findByQualifiedName(v.q) && /^[A-Z]/.test(v.q.slice(v.q.lastIndexOf('.') + 1)));
+    const foreign = this.foreignClass(callee);
     if (!fn && !foreign && all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
     const own = new Map<number, CallArgument>();
     for (const a of site.args) own.set(a.valueRange.startOffset, a);

@@ -116,7 +116,7 @@ export const MAX_NESTING = 400;
 /** Depth bound for partials of partials and nested evaluation. */
 const MAX_DEPTH = 200;
 
-const BUILTINS_SPECIAL = new Set(['super', 'getattr', 'partial', 'isinstance', 'print', 'len', 'range', 'dict']);
+const BUILTINS_SPECIAL = new Set(['super', 'getattr', 'setattr', 'partial', 'isinstance', 'print', 'len', 'range', 'dict']);
 /**
  * Calls of small functions evaluated again at their call site, nested at most this deep (a
  * factory calling a factory: timm's create_norm_act_layer → get_norm_act_layer).
@@ -832,6 +832,17 @@ export class ModuleModel {
   /** Framework attributes this module replaces (`nn.BatchNorm2d = ...`), by qualified name: what it assigns (a slot). */
   private readonly patches = new Map<string, { vs: VSet }>();
 
+  /** `X.attr = values` on a framework module or class (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`, `torch.nn.BatchNorm2d = FrozenBN`). */
+  private patch(base: VSet, attr: string, values: VSet, written: string, at: number): void {
+    for (const b of base.some((v) => v.k === 'ext') ? this.deref(base) : base) {
+      if (b.k !== 'q') continue;
+      const q = `${b.q}.${attr}`;
+      let slot = this.patches.get(q);
+      if (!slot) this.patches.set(q, (slot = { vs: EMPTY }));
+      slot.vs = this.grow(slot.vs, withHop(values, { via: 'alias', name: written, at }), slot);
+    }
+  }
+
   private read(slot: object): void {
     // (a call of another file's function evaluated here: that model's fixed point is done)
     if (this.foreignPure) return;
@@ -1275,16 +1286,16 @@ export class ModuleModel {
         if (kids.length === 3 && kids[1].name === '.') {
           const base = this.evalExpr(kids[0], env, 0);
           const attr = this.t(kids[2]);
-          for (const b of base.some((v) => v.k === 'ext') ? this.deref(base) : base)
+          for (const b of base)
             if (b.k === 'inst')
               b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at }), b.cls));
-            else if (b.k === 'q') {
-              // a framework's attribute replaced (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`, `torch.nn.BatchNorm2d = FrozenBN`)
-              const q = `${b.q}.${attr}`;
-              let slot = this.patches.get(q);
-              if (!slot) this.patches.set(q, (slot = { vs: EMPTY }));
-              slot.vs = this.grow(slot.vs, withHop(whole, { via: 'alias', name: this.t(t).replace(/\s+/g, ''), at }), slot);
-            }
+          this.patch(
+            base.filter((b) => b.k !== 'inst'),
+            attr,
+            whole,
+            this.t(t).replace(/\s+/g, ''),
+            at,
+          );
         } else this.evalExpr(t, env, 0);
         return;
       }
@@ -2040,6 +2051,12 @@ export class ModuleModel {
           const name = args[1].values.length === 1 && args[1].values[0].k === 'const' ? (args[1].values[0] as { v: PyValue }).v : undefined;
           if (typeof name === 'string') return withHop(this.member(args[0].values, name, env), { via: 'alias', name: `getattr(…, '${name}')`, at });
           return [UNKNOWN];
+        }
+        if (c.q === 'builtins.setattr' && args.length === 3 && !args.some((a) => a.star || a.name)) {
+          // `setattr(nn, 'GroupNorm', partial(nn.GroupNorm, 4))`: a framework class replaced, as `nn.GroupNorm = ...` (see assignTarget)
+          const name = args[1].values.length === 1 && args[1].values[0].k === 'const' ? (args[1].values[0] as { v: PyValue }).v : undefined;
+          if (typeof name === 'string') this.patch(args[0].values, name, args[2].values, `setattr(…, '${name}', …)`, at);
+          return [{ k: 'const', v: null, hops: [] }];
         }
         if (c.q === 'builtins.dict') {
           // dict(batchnorm=nn.BatchNorm2d, ...): a registry as a literal `{...}` is one

@@ -4,6 +4,7 @@
  * alternatives, cycles). Positions are 1-based lines as a person reads them.
  */
 import assert from 'node:assert/strict';
+import { analyzeDocument } from '../../../src/checks';
 import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
 import { loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
@@ -493,6 +494,25 @@ describe('semantic model: layers the code never names', () => {
       new PythonModule(HEAD + patched).layers.map((l) => l.qualifiedName),
       ['torch.nn.GroupNorm'],
     );
+    // the setattr spelling (PyTorch: GroupNorm(4, 8)), and a replacement NormLens does not know (an installed
+    // package's class: PyTorch builds FancyBN(8, fancy=True)): no layer and no binding error at the call
+    const viaSetattr = [
+      "setattr(nn, 'GroupNorm', partial(nn.GroupNorm, 4))",
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.gn = nn.GroupNorm(num_channels=c)',
+    ].join('\n');
+    assert.equal(at(viaSetattr, 4).qualifiedName, 'torch.nn.GroupNorm');
+    assert.deepEqual(analyzeDocument(HEAD + viaSetattr).diagnostics, []);
+    const unknown = [
+      'from complib.norms import FancyBN',
+      'nn.BatchNorm2d = FancyBN',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.bn = nn.BatchNorm2d(c, fancy=True)',
+    ].join('\n');
+    assert.deepEqual(found(unknown), []);
+    assert.deepEqual(analyzeDocument(HEAD + unknown).diagnostics, []);
     const graph = new ProjectGraph({ read: (p) => (p === '/p/m.py' ? HEAD + patched : undefined) }, 10);
     assert.deepEqual(
       recognize(HEAD + patched, { host: graph.hostFor('/p/m.py'), moduleName: 'm', path: '/p/m.py', model: graph.modelOf('/p/m.py') }).map(
