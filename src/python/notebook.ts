@@ -9,6 +9,7 @@ import { scanRegion } from './scan';
 import { materializeAll, positionsOf } from './table';
 import type { Range, ResolvedLayer, ScanResult } from './types';
 import { PythonModule } from './module';
+import { resolveSizes } from './semantic/index';
 
 export class NotebookError extends Error {
   constructor(message: string) {
@@ -115,7 +116,15 @@ function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): Resolved
     while (k + 1 < starts.length && starts[k + 1] <= offset) k++;
     return k;
   };
-  const out = direct.filter((l) => !sem.shadowed.has(starts[cells.findIndex((c) => c.index === l.cell)] + l.call.range.startOffset));
+  // a direct call the model resolves itself (a class an earlier cell replaced) is the model's; the others take
+  // what the whole program sets on them once built (a later cell's `bn.momentum = 0.01`), as in a file
+  const semAt = new Set(sem.layers.map((l) => l.call.range.startOffset));
+  const out: ResolvedLayer[] = [];
+  for (const l of direct) {
+    const base = starts[cells.findIndex((c) => c.index === l.cell)];
+    const at = base + l.call.range.startOffset;
+    if (!sem.shadowed.has(at) && !semAt.has(at)) out.push(resolveSizes(l, sem.model, -base));
+  }
   for (const l of sem.layers) {
     const k = cellAt(l.call.range.startOffset);
     const base = starts[k];

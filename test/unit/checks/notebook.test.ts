@@ -38,6 +38,33 @@ describe('rules on notebooks', () => {
     assert.equal(r.cellTexts[0], '');
   });
 
+  it('a class an earlier cell replaces is one layer, without the class binding errors; a later cell sets values as in a file', () => {
+    const cells = [
+      'from functools import partial\nimport torch.nn as nn\nnn.GroupNorm = partial(nn.GroupNorm, 4)\n',
+      'gn = nn.GroupNorm(num_channels=8)\n',
+      'bn = nn.BatchNorm2d(8)\n',
+      'bn.momentum = 0.01\n',
+    ];
+    const nb = JSON.stringify({
+      cells: cells.map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [] })),
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    });
+    const r = analyzeNotebook(nb);
+    assert.ok(!('error' in r));
+    // PyTorch 2.13, the cells run in order: gn is GroupNorm(4, 8); bn.momentum == 0.01
+    assert.deepEqual(
+      r.layers.map((l) => [l.cell, l.qualifiedName]),
+      [
+        [1, 'torch.nn.GroupNorm'],
+        [2, 'torch.nn.BatchNorm2d'],
+      ],
+    );
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.layers[1].effective.momentum.value, 0.01);
+  });
+
   it('explains why a text is not a notebook', () => {
     assert.match((analyzeNotebook('{') as { error: string }).error, /JSON/);
     assert.match((analyzeNotebook('{"cells": 3}') as { error: string }).error, /cells/);
