@@ -511,7 +511,8 @@ export interface ChannelsLastPermute {
 export function channelsLastPermute(model: ModuleModel, cls: ClassDef): ChannelsLastPermute | null {
   const fwd = model.findMethod(cls, 'forward');
   if (!fwd?.body) return null;
-  const text = model.text;
+  // (an inherited forward may be written in another file: its own text)
+  const text = fwd.owner.text;
   let found: ChannelsLastPermute | null = null;
   let blocked = false;
   walk(fwd.body, (n) => {

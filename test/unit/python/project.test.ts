@@ -71,6 +71,39 @@ describe('calls between files: the project-level fixed point', () => {
     assert.deepEqual(summary(alone), []);
   });
 
+  it("a subclass of another file's channels-first LayerNorm keeps its base's forward (timm's LayerNorm2dNoBias)", async () => {
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/norm.py': [
+        'import torch.nn as nn',
+        'class LayerNorm2d(nn.LayerNorm):',
+        '    def __init__(self, num_channels, eps=1e-6):',
+        '        super().__init__(num_channels, eps=eps)',
+        '    def forward(self, x):',
+        '        x = x.permute(0, 2, 3, 1)',
+        '        x = super().forward(x)',
+        '        return x.permute(0, 3, 1, 2)',
+        '',
+      ].join('\n'),
+      '/p/pkg/model.py': [
+        'from .norm import LayerNorm2d',
+        'class NoBias(LayerNorm2d):',
+        '    def __init__(self, c, **kwargs):',
+        '        super().__init__(c, **kwargs)',
+        '        self.bias = None',
+        'class Stem(nn.Module):',
+        '    def __init__(self):',
+        '        self.norm = NoBias(8)',
+        '',
+      ].join('\n'),
+    };
+    // PyTorch 2.13: Stem().norm on (2, 8, 4, 4) normalizes over the 8 channels of each pixel (its base's forward), without bias
+    const { layers } = await solve(files);
+    const l = layers.get('/p/pkg/model.py')![0];
+    assert.match(l.origin?.channelsFirst?.how ?? '', /its forward moves the channels last \(`permute\(0, 2, 3, 1\)`\)/);
+    assert.equal(l.effective.bias.value, false);
+  });
+
   it('a class passed as a keyword says which file and line passed it', async () => {
     const files = {
       '/p/pkg/__init__.py': '',
