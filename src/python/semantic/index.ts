@@ -628,9 +628,14 @@ function dropsOf(cls: ClassDef): Map<string, { code: string; definite: boolean }
       const indent = /\n([ \t]+)\S/.exec(body)?.[1];
       const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
       const masked = body.includes('None') ? maskPython(body) : body;
-      for (const m of body.matchAll(/^([ \t]*)self\s*\.\s*(weight|bias)\s*=[ \t]*None[ \t]*(?:#.*)?$/gm))
-        if (start >= 0 && m.index > start && !out.has(m[2]) && masked[m.index + m[1].length] === 's')
-          out.set(m[2], { code: `self.${m[2]} = None in ${c.name}`, definite: m[1] === indent && definiteLine(body, m.index, indent) });
+      // `self.bias = None`, and its spellings `self.register_parameter('bias', None)`, `setattr(self, 'bias', None)`
+      for (const m of body.matchAll(
+        /^([ \t]*)(?:self\s*\.\s*(weight|bias)\s*=[ \t]*None|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias)\3\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
+      )) {
+        const attr = m[2] ?? m[4];
+        if (start >= 0 && m.index > start && !out.has(attr) && masked[m.index + m[1].length] === m[0][m[1].length])
+          out.set(attr, { code: `${m[0].trim().replace(/[ \t]*#.*$/, '')} in ${c.name}`, definite: m[1] === indent && definiteLine(body, m.index, indent) });
+      }
     }
     const next: Value | undefined = c.bases.find((b) => b.k === 'class');
     c = next?.k === 'class' ? next.cls : null;

@@ -630,6 +630,25 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 22).effective.bias.maySetBy, 'self.bias = None in MaybeNoBias');
     assert.equal(at(src, 24).effective.bias.value, true);
     assert.equal(at(src, 24).effective.bias.maySetBy, undefined);
+    // its other spellings (PyTorch 2.13: only `weight` in named_parameters, `bias=False` in the repr)
+    const spellings = [
+      'class A(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      "        self.register_parameter('bias', None)",
+      'class B(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        setattr(self, "bias", None)',
+      'a, b = A(4), B(4)',
+    ].join('\n');
+    assert.deepEqual(
+      recognize(HEAD + spellings).map((l) => [l.effective.bias.value, l.codeDefaults?.bias?.from]),
+      [
+        [false, "`self.register_parameter('bias', None)` in `A`"],
+        [false, '`setattr(self, "bias", None)` in `B`'],
+      ],
+    );
     // the statement inside a string (code disabled with triple quotes) is no statement: the bias stays
     const disabled = [
       'class Quiet(nn.LayerNorm):',
