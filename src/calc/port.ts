@@ -65,9 +65,13 @@ function rolesOf(spec: NormClassSpec, values: Record<string, PyValue>, shape: nu
   const dims = `[${shape.join(', ')}]`;
   // PyTorch's instance norms also take an unbatched (C, L...) input; every target reads a batch axis first
   if (core.kind === 'instance_norm' && core.batchedRank !== undefined && rank < core.batchedRank)
-    return {
-      error: `inputShape ${dims} is an unbatched input of ${spec.name} (no batch axis); ports are made for batched inputs: give [1, ${shape.join(', ')}], the same layer on a batch of one`,
-    };
+    return core.numFeatures !== null && shape[0] !== core.numFeatures
+      ? {
+          error: `inputShape ${dims}, an unbatched input of ${spec.name}, has its ${shape[0]} channels first, but ${spec.name} has ${core.numFeatures} features; give a batched input (N, ${core.numFeatures}, ...)`,
+        }
+      : {
+          error: `inputShape ${dims} is an unbatched input of ${spec.name} (no batch axis); ports are made for batched inputs: give [1, ${shape.join(', ')}], the same layer on a batch of one`,
+        };
   if (
     (core.kind === 'batch_norm' || (core.kind === 'instance_norm' && rank === (core.batchedRank ?? rank))) &&
     core.numFeatures !== null &&

@@ -117,6 +117,12 @@ describe('normlens port: a feature axis other than the framework default', () =>
           'inputShape [4, 7] is an unbatched input of InstanceNorm1d (no batch axis); ports are made for batched inputs: give [1, 4, 7], the same layer on a batch of one',
       });
     assert.ok(!('error' in portLayer({ layer: 'torch.nn.InstanceNorm1d', kwargs: { num_features: 4, affine: true }, to: 'keras', inputShape: [1, 4, 7] })));
+    // (4, 7) for InstanceNorm1d(7) is (C, L) with 4 channels (PyTorch 2.13: "expected input's size at dim=0 to match
+    // num_features (7), but got: 4"): said so, not advice that is refused next
+    assert.deepEqual(portLayer({ layer: 'torch.nn.InstanceNorm1d', kwargs: { num_features: 7, affine: true }, to: 'keras', inputShape: [4, 7] }), {
+      error:
+        'inputShape [4, 7], an unbatched input of InstanceNorm1d, has its 4 channels first, but InstanceNorm1d has 7 features; give a batched input (N, 7, ...)',
+    });
   });
 
   it('the snippets run in the real frameworks and give the source outputs', function () {
