@@ -7,11 +7,14 @@
  * the 16 channels; with axis=1 it keeps (16,).
  */
 import type { NormDiagnostic } from './types';
-import { layoutOf, onlyThrough } from './context';
+import { layoutOf } from './context';
+import type { OpKind } from '../python/semantic/flow';
 import { diagnostic, KEEP_CHANNELS, outCount, producerName, role, setArgument, shortName, unsure, type DiagnosticCheck } from './check';
 
 /** Operations between the conv and the norm that keep its (N, C, ...) layout and rank. */
-const SAME_LAYOUT = KEEP_CHANNELS.filter((k) => k !== 'pool');
+const SAME_LAYOUT: readonly OpKind[] = KEEP_CHANNELS.filter((k) => k !== 'pool');
+/** A pooling over windows (Keras MaxPooling2D, AveragePooling1D; torch max_pool2d): (N, C, H', W'), the layout kept. */
+const WINDOWED_POOL = /^(?:Max|Average|Avg)Pool(?:ing)?[123][dD]$|^(?:max|avg)_pool[123]d$/;
 
 /** The value a conv's layout argument takes for channels-first output, by framework (Keras; Haiku writes NCHW and kin). */
 const CHANNELS_FIRST = /^(channels_first|NC[DHW]*)$/;
@@ -45,8 +48,13 @@ export const axisChannelsFirst: DiagnosticCheck = {
       if (!ax || (Array.isArray(value) && value.length === 1 ? value[0] : value) !== -1) continue;
       // a subclass or a parameter's default may be replaced or may move the axis itself
       if (layer.origin && layer.origin.via !== 'import' && layer.origin.via !== 'alias') continue;
-      // (not through a pooling: a global one outputs (N, C), where axis -1 is the channels)
-      if (!onlyThrough(a, SAME_LAYOUT)) continue;
+      // (not through a global pooling: it outputs (N, C), where axis -1 is the channels; a windowed one keeps the layout)
+      if (
+        !a.paths.every((ops) =>
+          ops.every((o) => SAME_LAYOUT.includes(o.kind) || (o.kind === 'pool' && WINDOWED_POOL.test(o.name.slice(o.name.lastIndexOf('.') + 1)))),
+        )
+      )
+        continue;
       const filters = outCount(p);
       const channels = filters === undefined ? 'channels' : `${filters} channels`;
       const per = layer.spec.kind === 'batch_norm' ? 'keeps one mean and variance per width column' : 'normalizes over the width';

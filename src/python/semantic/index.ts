@@ -478,8 +478,16 @@ function nameSets(model: ModuleModel, scope: Scope): NameSets {
   sets = new Map();
   nameSetsOf.set(owner, sets);
   const text = model.text;
+  // (at module level, the module's own statements: a def's or class's body sets its own locals)
   const ranges: [number, number][] =
-    scope.kind === 'func' ? (scope.body ? [[scope.body.from, scope.body.to]] : []) : model.items ? model.items.map((n) => [n.from, n.to]) : [[0, text.length]];
+    scope.kind === 'func'
+      ? scope.body
+        ? [[scope.body.from, scope.body.to]]
+        : []
+      : model
+          .topStatements()
+          .filter((n) => n.name !== 'FunctionDefinition' && n.name !== 'ClassDefinition' && n.name !== 'DecoratedStatement')
+          .map((n) => [n.from, n.to]);
   for (const [from, to] of ranges) {
     const part = text.slice(from, to);
     // (most code sets none: a plain search rules it out; then each `.eps =`, and the name before it)

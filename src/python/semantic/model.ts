@@ -543,7 +543,8 @@ export class ModuleModel {
   }
 
   /** The module body's statements (of the analyzed items only). */
-  private topStatements(): SyntaxNode[] {
+  /** The module-level statements this model runs (its block's, or the whole module's), compound ones opened. */
+  topStatements(): SyntaxNode[] {
     if (!this.items) return statements(this.tree.topNode);
     const out: SyntaxNode[] = [];
     for (const c of this.items) {

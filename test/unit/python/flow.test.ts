@@ -136,8 +136,11 @@ describe('data flow: held-out Keras and Flax file', () => {
       // Keras 3.15.1: the global pooling outputs (N, 4), so axis -1 is the channels (gamma (4,))
       'p = layers.GlobalAveragePooling2D(data_format="channels_first")(y)',
       'd = layers.BatchNormalization()(p)',
+      // a windowed pooling keeps (N, 4, H', W'): Keras 3.15.1 keeps gamma (W',) there
+      'q = layers.MaxPooling2D(2, data_format="channels_first")(y)',
+      'e = layers.BatchNormalization()(q)',
     ].join('\n');
-    assert.deepEqual(findings(src), ['5 axis-channels-first']);
+    assert.deepEqual(findings(src), ['5 axis-channels-first', '12 axis-channels-first']);
   });
 
   it("reads Keras's global layout: set once at module level it applies to convs that write none; set otherwise, nothing is said", () => {

@@ -577,6 +577,11 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(replaced, 3).effective.momentum.value, 0.5);
     assert.equal(at(replaced, 5).effective.momentum.value, 0.1);
     assert.equal(at(replaced, 5).effective.momentum.maySetBy, undefined);
+    // a function's local of the same name is another variable (PyTorch: the module's m.eps == 1e-05)
+    const local = ['m = nn.LayerNorm(8)', 'def f():', '    m = nn.LayerNorm(4)', '    m.eps = 1e-3'].join('\n');
+    assert.equal(at(local, 1).effective.eps.value, 0.00001);
+    assert.equal(at(local, 1).effective.eps.maySetBy, undefined);
+    assert.equal(at(local, 3).effective.eps.value, 0.001);
     assert.equal(at(src, 14).effective.eps.value, 0.001);
     assert.equal(at(src, 14).effective.eps.maySetBy, undefined);
     assert.equal(at(src, 14).codeDefaults?.eps?.from, '`self.f.eps = 1e-3`');
