@@ -830,16 +830,21 @@ export class ModuleModel {
   private unitSites = new Map<Scope, Map<number, Site>>();
   private unitShadowed = new Map<Scope, number[]>();
 
-  /** Framework attributes this module replaces (`nn.BatchNorm2d = ...`), by qualified name: what it assigns (a slot). */
-  private readonly patches = new Map<string, { vs: VSet }>();
+  /**
+   * Framework attributes this module replaces (`nn.BatchNorm2d = ...`), by qualified name: what it
+   * assigns (a slot), where the module body first does (moduleAt), and whether a function does.
+   */
+  private readonly patches = new Map<string, { vs: VSet; moduleAt?: number; inFunction?: boolean }>();
 
   /** `X.attr = values` on a framework module or class (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`, `torch.nn.BatchNorm2d = FrozenBN`). */
-  private patch(base: VSet, attr: string, values: VSet, written: string, at: number): void {
+  private patch(base: VSet, attr: string, values: VSet, written: string, at: number, env: Env): void {
     for (const b of base.some((v) => v.k === 'ext') ? this.deref(base) : base) {
       if (b.k !== 'q') continue;
       const q = `${b.q}.${attr}`;
       let slot = this.patches.get(q);
       if (!slot) this.patches.set(q, (slot = { vs: EMPTY }));
+      if (env.scope === this.module && !env.parent) slot.moduleAt = Math.min(slot.moduleAt ?? Infinity, at);
+      else slot.inFunction = true;
       slot.vs = this.grow(slot.vs, withHop(values, { via: 'alias', name: written, at }), slot);
     }
   }
@@ -1296,6 +1301,7 @@ export class ModuleModel {
             whole,
             this.t(t).replace(/\s+/g, ''),
             at,
+            env,
           );
         } else this.evalExpr(t, env, 0);
         return;
@@ -1704,7 +1710,7 @@ export class ModuleModel {
     }
     if (kids.length === 3 && kids[1].name === '.') {
       const base = this.evalExpr(kids[0], env, depth + 1);
-      return this.member(base, this.t(kids[2]), env);
+      return this.member(base, this.t(kids[2]), env, n.from);
     }
     for (const c of operands(n)) this.evalExpr(c, env, depth + 1);
     return [UNKNOWN];
@@ -1761,7 +1767,7 @@ export class ModuleModel {
     return undefined;
   }
 
-  private member(base: VSet, attr: string, env: Env): VSet {
+  private member(base: VSet, attr: string, env: Env, at?: number): VSet {
     let out: VSet = EMPTY;
     // `from ..ops import misc as m; m.Conv(...)`: a name its package does not bind is its submodule
     // (as Python's import system makes it): the attribute is looked up in that module's file
@@ -1790,13 +1796,17 @@ export class ModuleModel {
             out = union(out, [{ k: 'const', v: b.q.slice(b.q.lastIndexOf('.') + 1), hops: [] }]);
             break;
           }
-          // replaced by this module (see assignTarget): what it was replaced with, and the attribute
-          // itself (code that runs before the replacement, or another module, sees that)
+          // replaced by this module (see patch): what it was replaced with, and the attribute itself
+          // (code that runs before the replacement, or another module, sees that). The module's own
+          // statements above a module-level replacement see the class; a replacement only a function
+          // makes (it may never run) comes second
           const q = `${b.q}.${attr}`;
           const slot = this.patches.get(q);
           if (slot) this.read(slot);
-          if (slot?.vs.length) out = union(out, slot.vs);
-          out = union(out, [{ k: 'q', q, hops: b.hops }]);
+          const own: VSet = [{ k: 'q', q, hops: b.hops }];
+          const inModule = env.scope === this.module && !env.parent;
+          const seen = slot?.vs.length && !(inModule && at !== undefined && !slot.inFunction && (slot.moduleAt ?? Infinity) > at);
+          out = union(out, !seen ? own : slot!.moduleAt !== undefined ? union(slot!.vs, own) : union(own, slot!.vs));
           break;
         }
         case 'partial':
@@ -2002,7 +2012,7 @@ export class ModuleModel {
     const parts = calleeNode.name === 'MemberExpression' && depth + 2 <= MAX_DEPTH ? children(calleeNode) : null;
     if (parts && parts.length === 3 && parts[1].name === '.') {
       base = this.evalExpr(parts[0], env, depth + 2);
-      callee = this.member(base, this.t(parts[2]), env);
+      callee = this.member(base, this.t(parts[2]), env, calleeNode.from);
     } else callee = calleeNode.name === 'ArgList' ? [UNKNOWN] : this.evalExpr(calleeNode, env, depth + 1);
     const args = this.evalArgs(list, env, depth);
     if (!this.pure) this.unitSites.get(this.unit)?.set(calleeNode.to, { node: n, callee, args, scope: env.scope });
@@ -2056,7 +2066,7 @@ export class ModuleModel {
         if (c.q === 'builtins.setattr' && args.length === 3 && !args.some((a) => a.star || a.name)) {
           // `setattr(nn, 'GroupNorm', partial(nn.GroupNorm, 4))`: a framework class replaced, as `nn.GroupNorm = ...` (see assignTarget)
           const name = args[1].values.length === 1 && args[1].values[0].k === 'const' ? (args[1].values[0] as { v: PyValue }).v : undefined;
-          if (typeof name === 'string') this.patch(args[0].values, name, args[2].values, `setattr(…, '${name}', …)`, at);
+          if (typeof name === 'string') this.patch(args[0].values, name, args[2].values, `setattr(…, '${name}', …)`, at, env);
           return [{ k: 'const', v: null, hops: [] }];
         }
         if (c.q === 'builtins.dict') {

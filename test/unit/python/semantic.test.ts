@@ -494,6 +494,21 @@ describe('semantic model: layers the code never names', () => {
       new PythonModule(HEAD + patched).layers.map((l) => l.qualifiedName),
       ['torch.nn.GroupNorm'],
     );
+    // a layer the module body builds above the replacement is the class (PyTorch: early is BatchNorm2d(4)); a
+    // replacement only a function makes, which may never run, comes second (PyTorch without freeze(): BatchNorm2d(8))
+    const order = ['early = nn.BatchNorm2d(4)', 'nn.BatchNorm2d = partial(nn.GroupNorm, 2)', 'late = nn.BatchNorm2d(4)'].join('\n');
+    assert.deepEqual(found(order), [
+      [1, 'torch.nn.BatchNorm2d', 'import'],
+      [3, 'torch.nn.GroupNorm', 'partial'],
+    ]);
+    const inFunction = [
+      'def freeze():',
+      '    nn.BatchNorm2d = partial(nn.GroupNorm, 2)',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        self.bn = nn.BatchNorm2d(c)',
+    ].join('\n');
+    assert.deepEqual(classesOf(at(inFunction, 5)), ['torch.nn.BatchNorm2d', 'torch.nn.GroupNorm']);
     // the setattr spelling (PyTorch: GroupNorm(4, 8)), and a replacement NormLens does not know (an installed
     // package's class: PyTorch builds FancyBN(8, fancy=True)): no layer and no binding error at the call
     const viaSetattr = [
