@@ -10,7 +10,7 @@ import { LayerResolver } from './layers';
 import { literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type Scope, type Site } from './model';
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
-import { parsePython, type SyntaxNode, type Tree } from './syntax';
+import { moduleChunks, parsePython, type SyntaxNode, type Tree } from './syntax';
 import { maskPython } from '../mask';
 import { mappingKeys, type Value } from './values';
 
@@ -373,7 +373,13 @@ let lastSetters: { text: string; setters: LoopSetter[] } | null = null;
 /** The loops of `text` that set eps, epsilon or momentum on every layer they visit (see LoopSetter); cached for the last text. */
 export function loopSetters(text: string): LoopSetter[] {
   if (lastSetters?.text === text) return lastSetters.setters;
-  const setters = appliedOnly(chunkSetters(text), text);
+  // chunk by chunk, as the parser reads the text (past a string left open above, a column-0 def or
+  // class starts afresh): what the editor's per-chunk search finds
+  const starts = moduleChunks(text);
+  const setters = appliedOnly(
+    starts.flatMap((from, i) => chunkSetters(text.slice(from, i + 1 < starts.length ? starts[i + 1] : text.length))),
+    text,
+  );
   lastSetters = { text, setters };
   return setters;
 }
@@ -510,6 +516,44 @@ interface LiveSet {
   code: string;
 }
 
+/** The parts of a plain assignment statement split at its top-level `=` signs (not `==`, `<=`, `>=`, `!=`, keywords in calls). */
+function splitAssign(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (c === '=' && depth === 0 && s[i + 1] !== '=' && !'=!<>+-*/%&|^@:'.includes(s[i - 1] ?? '')) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/** An expression list without the brackets around it: `(a, b)` → `a, b` (a call's parentheses are kept). */
+function unwrap(s: string): string {
+  if (!/^[([]/.test(s) || splitTop(s).length !== 1) return s;
+  const close = s[0] === '(' ? ')' : ']';
+  if (!s.endsWith(close)) return s;
+  // the brackets must enclose everything: their depth never falls to 0 before the end
+  let depth = 0;
+  for (let i = 0; i < s.length - 1; i++) {
+    if ('([{'.includes(s[i])) depth++;
+    else if (')]}'.includes(s[i])) depth--;
+    if (depth === 0) return s;
+  }
+  return s.slice(1, -1).trim();
+}
+
 /** Top-level commas of an expression list (brackets and strings kept whole). */
 function splitTop(s: string): string[] {
   const out: string[] = [];
@@ -555,17 +599,22 @@ export function liveSets(part: string): LiveSet[] {
       const body = stmt.replace(/^[ \t]*(?:if|elif|else|for|while|with)\b[^:]*:/, (x) => ' '.repeat(x.length)).replace(/#.*$/, '');
       const op = /(?<![=!<>+\-*/%&|^@:])(\*\*=|\/\/=|[-+*/%]=|=)(?!=)/.exec(body);
       if (op) {
-        const lhs = body.slice(0, op.index);
-        const rhs = body.slice(op.index + op[0].length).trim();
-        const targets = splitTop(lhs);
-        const values = op[1] === '=' && targets.length > 1 ? splitTop(rhs) : [];
-        targets.forEach((t, i) => {
-          const x = /^([\p{L}_][\p{L}\p{N}_]*(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*)[ \t]*\.[ \t]*(eps|epsilon|momentum)$/u.exec(t);
-          if (!x) return;
-          const target = x[1].replace(/\s+/g, '');
-          const value = targets.length === 1 ? rhs : values.length === targets.length ? values[i] : `(${rhs})[${i}]`;
-          out.push({ at: from + Math.max(0, lhs.indexOf(t)), target, attr: x[2], code: `${target}.${x[2]} ${op[1]} ${value}` });
-        });
+        // `a = b = v` (chained): every part but the last is a target list; `(a, b) = (x, y)`, `[a, b] = ...`
+        // and `x: float = v` (annotated) as Python reads them
+        const parts = op[1] === '=' ? splitAssign(body) : [body.slice(0, op.index), body.slice(op.index + op[0].length)];
+        const rhs = unwrap(parts[parts.length - 1].trim());
+        for (const part of parts.slice(0, -1)) {
+          const lhs = part.replace(/:[^,()[\]]*$/, '');
+          const targets = splitTop(unwrap(lhs.trim()));
+          const values = op[1] === '=' && targets.length > 1 ? splitTop(rhs) : [];
+          targets.forEach((t, i) => {
+            const x = /^([\p{L}_][\p{L}\p{N}_]*(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*)[ \t]*\.[ \t]*(eps|epsilon|momentum)$/u.exec(t);
+            if (!x) return;
+            const target = x[1].replace(/\s+/g, '');
+            const value = targets.length === 1 ? rhs : values.length === targets.length ? values[i] : `(${rhs})[${i}]`;
+            out.push({ at: from + body.indexOf(t), target, attr: x[2], code: `${target}.${x[2]} ${op[1]} ${value}` });
+          });
+        }
       }
       from += stmt.length + 1;
     }

@@ -20,6 +20,12 @@ export function cleanStarts(text: string): number[] {
   return lexStarts(text).clean;
 }
 
+/** Where ChunkedParser cuts a text into chunks (chunkStarts from a fresh lexing of it). */
+export function moduleChunks(text: string): number[] {
+  const lexed = lexStarts(text);
+  return chunkStarts(text, lexed.clean, lexed.openString);
+}
+
 function lexStarts(text: string): { clean: number[]; openString: boolean } {
   const lx = new Lexer(text, 0);
   const clean = [0];

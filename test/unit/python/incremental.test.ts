@@ -339,6 +339,39 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
   });
 
+  it('a string left open above a loop that sets eps: the loop is read chunk by chunk in both (fuzzer counterexample)', () => {
+    // (a triple quote typed into a call: past it, each column-0 def or class starts afresh)
+    const text = [
+      'xxclass A(nn.Module):',
+      '    def __init__(self, planes, norm_layer=nn.LayerNorm):',
+      '        super().__init__()',
+      '        self.n = norm_layer(plane""")',
+      '        self.b = BN(planes)',
+      'BN = partial(nn.BatchNorm2d, eps=1e-3)',
+      'def init(model):',
+      '    for m in model.modules():',
+      '        if isinstance(m, nn.BatchNorm2d):',
+      '            m.eps = 1e-3',
+      'import torch.nn as nn',
+      'from functools import partial',
+      'if flag:',
+      '    raise ImportError',
+      'else:',
+      '    raise ValueError',
+      'x = D(4)',
+      'class E(nn.Module):',
+      '    def __init__(self, norm_layer=nn.InstanceNorm2d):',
+      '        self.e = norm_layer(3)',
+      '',
+    ].join('\n');
+    const at = text.indexOf('""")');
+    const m = new PythonModule(text.slice(0, at) + text.slice(at + 3));
+    m.applyEdit(at, at, '"""');
+    assert.equal(m.text, text);
+    assert.deepEqual(now(m), fresh(text));
+    assert.deepEqual(m.layersByBlock(), m.wholeLayers());
+  });
+
   it('a loop that sets eps on every BatchNorm2d, edited, changes the layers of every block', () => {
     const classes = Array.from({ length: 4 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self):\n        self.n = nn.BatchNorm2d(${k + 1})\n`);
     const init = 'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../../src/checks';
 import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
-import { loopSetters } from '../../../src/python/semantic/index';
+import { liveSets, loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
 
 const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
@@ -850,6 +850,13 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 11).effective.eps.maySetBy, "setattr(self.bn, 'eps', 0.5)");
     assert.equal(at(src, 16).effective.momentum.maySetBy, 'self.bn.momentum *= 0.1');
     assert.equal(at(src, 19).effective.eps.maySetBy, 'ln.eps = 1e-6');
+    // the other spellings of one statement setting several (PyTorch 2.13 sets each as written)
+    const spelled = (t: string) => liveSets(t).map((x) => x.code);
+    assert.deepEqual(spelled('self.bn.eps = self.bn.momentum = 0.01'), ['self.bn.eps = 0.01', 'self.bn.momentum = 0.01']);
+    assert.deepEqual(spelled('(self.bn.eps, self.bn.momentum) = (1e-4, 0.2)'), ['self.bn.eps = 1e-4', 'self.bn.momentum = 0.2']);
+    assert.deepEqual(spelled('[m.eps, m.momentum] = [1e-3, 0.03]'), ['m.eps = 1e-3', 'm.momentum = 0.03']);
+    assert.deepEqual(spelled('self.bn.momentum: float = 0.08'), ['self.bn.momentum = 0.08']);
+    assert.deepEqual(spelled('x = f(eps=1); y = cfg.eps == 2'), []);
   });
 
   it('a guard on the exact type (`type(m) is nn.BatchNorm2d`) does not reach a subclass; a Flax linen field set in setup changes nothing', () => {
