@@ -125,7 +125,9 @@ function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): Resolved
     const at = base + l.call.range.startOffset;
     if (!sem.shadowed.has(at) && !semAt.has(at)) out.push(resolveSizes(l, sem.model, -base));
   }
-  for (const l of sem.layers) {
+  for (const found of sem.layers) {
+    // (what the code gives it beyond the call: sizes, a subclass's `self.bias = None`, values set once built)
+    const l = resolveSizes(found, sem.model);
     const k = cellAt(l.call.range.startOffset);
     const base = starts[k];
     const baseLine = lineStarts[k];

@@ -63,6 +63,16 @@ describe('rules on notebooks', () => {
     );
     assert.deepEqual(r.diagnostics, []);
     assert.equal(r.layers[1].effective.momentum.value, 0.01);
+    // a subclass an earlier cell defines with `self.bias = None` (PyTorch: only `weight` in named_parameters)
+    const sub = [
+      'import torch.nn as nn\nclass NoBias(nn.LayerNorm):\n    def __init__(self, c):\n        super().__init__(c)\n        self.bias = None\n',
+      'ln = NoBias(8)\n',
+    ];
+    const r2 = analyzeNotebook(
+      JSON.stringify({ cells: sub.map((source) => ({ cell_type: 'code', source, metadata: {}, outputs: [] })), metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+    );
+    assert.ok(!('error' in r2));
+    assert.equal(r2.layers[0].effective.bias.value, false);
   });
 
   it('explains why a text is not a notebook', () => {
