@@ -213,7 +213,12 @@ function argumentsText(ctx: LayerContext): Md {
 /** The compact card's parameter line. */
 function parametersText(ctx: LayerContext): Md {
   const body = parameterCount(ctx);
-  return body ? md`**Parameters** ${body}` : Md.raw('');
+  // a statement that may drop the scale or the shift (`if not bias: self.bias = None` in a subclass)
+  const roles = ctx.layer.spec.roles;
+  const unsure = [roles.affine, roles.bias, roles.scale]
+    .map((n) => (n ? ctx.layer.effective[n]?.maySetBy : undefined))
+    .find((x) => x && /= None\b|, None\)/.test(x));
+  return body ? md`**Parameters** ${body}${unsure ? md`, unless ${code(unsure)} drops one` : Md.raw('')}` : Md.raw('');
 }
 
 const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warning', info: 'Note', hint: 'Hint' };

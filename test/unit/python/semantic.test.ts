@@ -648,6 +648,10 @@ describe('semantic model: layers the code never names', () => {
     // MaybeNoBias(c) keeps its bias (bias=True), MaybeNoBias(c, bias=False) drops it: unsure, said where
     assert.equal(at(src, 22).effective.bias.value, true);
     assert.equal(at(src, 22).effective.bias.maySetBy, 'self.bias = None in MaybeNoBias');
+    assert.match(
+      compactHover(at(src, 22), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
+      /\*\*Parameters\*\* .*, unless `self\.bias = None in MaybeNoBias` drops one/,
+    );
     assert.equal(at(src, 24).effective.bias.value, true);
     assert.equal(at(src, 24).effective.bias.maySetBy, undefined);
     // its other spellings (PyTorch 2.13: only `weight` in named_parameters, `bias=False` in the repr)
