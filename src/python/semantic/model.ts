@@ -970,9 +970,46 @@ export class ModuleModel {
     if (!o) this.finalSlots.set(name, (o = {}));
     return o;
   }
-  /** Where the module body last binds each name, and where it first calls a function or class of its own. */
+  /** Where the module body last binds each name. */
   private lastModuleBind = new Map<string, number>();
-  private firstModuleCall = Infinity;
+  private ownCallAt: number | undefined;
+  /**
+   * Where the module body (the whole module's, whatever block this model analyzes: a block's
+   * results must not depend on the others) first calls a name it binds itself at top level
+   * (`x = make(8)`, `m = Net()`): read from the syntax, so that it is the same for every block.
+   */
+  private firstOwnCall(): number {
+    if (this.ownCallAt !== undefined) return this.ownCallAt;
+    const top = statements(this.tree.topNode);
+    const own = new Set<string>();
+    for (const st of top) {
+      if (st.name === 'FunctionDefinition' || st.name === 'ClassDefinition') {
+        const n = st.getChild('VariableName');
+        if (n) own.add(this.t(n));
+      } else if (st.name === 'DecoratedStatement') {
+        const d = st.getChild('FunctionDefinition') ?? st.getChild('ClassDefinition');
+        const n = d?.getChild('VariableName');
+        if (n) own.add(this.t(n));
+      } else if (st.name === 'AssignStatement') for (const tg of assignmentParts(st).targets) for (const name of targetNames(tg, this.text)) own.add(name);
+    }
+    let first = Infinity;
+    for (const st of top) {
+      if (first !== Infinity) break;
+      if (st.name === 'FunctionDefinition' || st.name === 'ClassDefinition' || st.name === 'DecoratedStatement' || st.name === 'ImportStatement') continue;
+      const visit = (n: SyntaxNode, depth: number): boolean => {
+        if (depth > MAX_NESTING) return false;
+        if (n.name === 'CallExpression') {
+          const root = /^[\p{L}_][\p{L}\p{N}_]*/u.exec(this.t(n.firstChild ?? n))?.[0];
+          if (root && own.has(root)) return true;
+        }
+        if (n.name === 'LambdaExpression') return false;
+        for (let c = n.firstChild; c; c = c.nextSibling) if (visit(c, depth + 1)) return true;
+        return false;
+      };
+      if (visit(st, 0)) first = st.from;
+    }
+    return (this.ownCallAt = first);
+  }
 
   /**
    * Whether a function reading module-level `name` sees only its final value: no function sets it
@@ -981,7 +1018,7 @@ export class ModuleModel {
    */
   private finalReadable(name: string): boolean {
     if (!this.final.has(name)) return false;
-    return (this.lastModuleBind.get(name) ?? Infinity) < this.firstModuleCall;
+    return (this.lastModuleBind.get(name) ?? Infinity) < this.firstOwnCall();
   }
   /** Values functions assign to a module-level name (`global BatchNorm2d; BatchNorm2d = nn.SyncBatchNorm`): a function may see them instead of the final value. */
   private globalWrites = new Map<string, VSet>();
@@ -2035,9 +2072,6 @@ export class ModuleModel {
   /** The values a call of `c` with `args` returns; binds arguments into user parameters on the way. */
   private apply(c: Value, args: BoundArg[], env: Env, at: number, depth: number): VSet {
     if (depth > MAX_DEPTH) return [UNKNOWN];
-    // (the module body running code of its own: see finalReadable)
-    if (this.unit === this.module && (c.k === 'func' || c.k === 'class' || c.k === 'partial' || c.k === 'inst') && at < this.firstModuleCall)
-      this.firstModuleCall = at;
     if (c.k === 'ext') {
       // an imported name is read from its module only when it is called (or subclassed, or looked into)
       let out: VSet = EMPTY;

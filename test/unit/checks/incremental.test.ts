@@ -70,6 +70,38 @@ describe('checks per block (ModuleDiagnostics) equal the rules over a fresh anal
     );
   });
 
+  it("a name a broken import rebinds below a call of the module's own code: each block reads it as the whole module does (fuzzer counterexample)", () => {
+    // (`import flax.linen as class nn` rebinds nn after `x = make(8)` calls the module's own function: whether a
+    // function reads nn's last binding depended on the calls in the block analyzed, not in the module)
+    const blocks = [
+      'm = C()\n',
+      'def make(c, norm_layer=nn.BatchNorm2d):\n    return nn.Sequential(nn.Conv2d(3, c, 3), norm_layer(c + 1))\n',
+      'class D(nn.Module):\n    def reset(self):\n        self.inorm.weight.data.fill_(1)\n',
+      'x = make(8)\n',
+      'class C(nn.Module):\n    def __init__(self):\n        self.inorm = nn.InstanceNorm2d(3)\n        self.bn = nn.BatchNorm2d(3)\n        self.bn.requires_grad_(False)\n',
+      'm.train()\n',
+      'BN = partial(nn.BatchNorm2d, eps=0)\n',
+      'import torch\nimport torch.nn as nn\nfrom functools import partial\nimport flax.linen as fnn\n',
+      'nn.GroupNorm(3, 64, eps=2.0)\n',
+      'class F(fnn.Module):\n    @fnn.compact\n    def __call__(self, x):\n        return fnn.BatchNorm()(x)\n',
+    ];
+    const edits = [
+      { at: 0, del: 6, insert: 'x' },
+      { at: 46955012, del: 10, insert: '' },
+      { at: 129731818, del: 5, insert: '"' },
+      { at: 193762020, del: 1, insert: 'class ' },
+      { at: 0, del: 0, insert: 'x' },
+    ];
+    const m = new PythonModule(blocks.join(''));
+    const checks = new ModuleDiagnostics(m);
+    checks.diagnostics();
+    for (const e of edits) {
+      const at = e.at % (m.text.length + 1);
+      m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
+    }
+    assert.deepEqual(checks.diagnostics(), fresh(m.text));
+  });
+
   it('a target the scanner reads from broken code (a bracket closed early) never breaks the frozen-BatchNorm pattern', () => {
     // found by the stream above: `self.inorm = nn.InstanceNorm)` made the next line part of the target
     const text =
