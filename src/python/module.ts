@@ -135,7 +135,11 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
         .split('`')
         .map((part, i) => (i % 2 ? part : part.replace(LINE_REF, (_, n: string) => `line ${m.line(Number(n) - 1) + 1}`)))
         .join('`');
-    else if (key === 'definedBy' && x && typeof x === 'object') {
+    else if (key === 'unfollowed' && x && typeof x === 'object') {
+      // (a caller of this file, LayerOrigin.unfollowed)
+      const u = x as { text: string; line: number };
+      copy[key] = { ...u, line: m.line(u.line) };
+    } else if (key === 'definedBy' && x && typeof x === 'object') {
       const d = x as { line: number; path?: string };
       copy[key] = m.here(d.path) ? { ...d, line: m.line(d.line) } : d;
     } else copy[key] = SHARED.has(key) ? x : moveFound(x, m, rows);

@@ -372,6 +372,36 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.deepEqual(m.layersByBlock(), m.wholeLayers());
   });
 
+  it('a caller NormLens does not follow keeps its line when the block is moved (fuzzer counterexample: LayerOrigin.unfollowed was not moved)', () => {
+    const blocks = [
+      'y = LN2(16)\n',
+      'class B(A):\n    def forward(self, x):\n        return self.n(x)\n',
+      'def make_norm(c, norm_layer=None):\n    if norm_layer is None:\n        norm_layer = nn.GroupNorm\n    return norm_layer(c)\n',
+      'class A(nn.Module):\n    def __init__(self, planes, norm_layer=nn.LayerNorm):\n        super().__init__()\n        self.n = norm_layer(planes)\n        self.b = BN(planes)\n',
+      'class C(nn.Module):\n    def __init__(self):\n        self.m = make_norm(8, nn.BatchNorm1d)\n',
+      'class E(nn.Module):\n    def __init__(self, norm_layer=nn.InstanceNorm2d):\n        self.e = norm_layer(3)\n',
+      'def g():\n    global LN\n    LN = nn.LayerNorm\n',
+      'def h(x):\n    return LN(x)\n',
+      'import torch.nn as nn\nfrom functools import partial\n',
+    ];
+    const edits = [
+      { at: 0, del: 3, insert: '', read: false },
+      { at: 0, del: 6, insert: 'x', read: false },
+      { at: 0, del: 3, insert: 'x', read: false },
+      { at: 0, del: 6, insert: 'x', read: false },
+      { at: 221652108, del: 7, insert: 'x', read: false },
+      { at: 0, del: 0, insert: 'x', read: true },
+      { at: 784456284, del: 1, insert: 'return 1\n', read: false },
+    ];
+    const m = new PythonModule(blocks.join(''));
+    for (const e of edits) {
+      const at = e.at % (m.text.length + 1);
+      m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
+      if (e.read) assert.deepEqual(now(m), fresh(m.text));
+    }
+    assert.deepEqual(now(m), fresh(m.text));
+  });
+
   it('a loop that sets eps on every BatchNorm2d, edited, changes the layers of every block', () => {
     const classes = Array.from({ length: 4 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self):\n        self.n = nn.BatchNorm2d(${k + 1})\n`);
     const init = 'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n';
