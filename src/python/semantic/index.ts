@@ -516,8 +516,11 @@ interface LiveSet {
   code: string;
 }
 
-/** The parts of a plain assignment statement split at its top-level `=` signs (not `==`, `<=`, `>=`, `!=`, keywords in calls). */
-function splitAssign(s: string): string[] {
+/**
+ * `s` cut at the characters `cut` accepts where they lie outside brackets and strings (the parts,
+ * untrimmed). A small reader of one Python line, for the statements found by text here.
+ */
+function splitOutside(s: string, cut: (i: number) => boolean): string[] {
   const out: string[] = [];
   let depth = 0;
   let quote = '';
@@ -530,13 +533,18 @@ function splitAssign(s: string): string[] {
     } else if (c === '"' || c === "'") quote = c;
     else if ('([{'.includes(c)) depth++;
     else if (')]}'.includes(c)) depth--;
-    else if (c === '=' && depth === 0 && s[i + 1] !== '=' && !'=!<>+-*/%&|^@:'.includes(s[i - 1] ?? '')) {
+    else if (depth === 0 && cut(i)) {
       out.push(s.slice(start, i));
       start = i + 1;
     }
   }
   out.push(s.slice(start));
   return out;
+}
+
+/** The parts of a plain assignment statement split at its top-level `=` signs (not `==`, `<=`, `>=`, `!=`, keywords in calls). */
+function splitAssign(s: string): string[] {
+  return splitOutside(s, (i) => s[i] === '=' && s[i + 1] !== '=' && !'=!<>+-*/%&|^@:'.includes(s[i - 1] ?? ''));
 }
 
 /** An expression list without the brackets around it: `(a, b)` → `a, b` (a call's parentheses are kept). */
@@ -554,28 +562,10 @@ function unwrap(s: string): string {
   return s.slice(1, -1).trim();
 }
 
-/** Top-level commas of an expression list (brackets and strings kept whole). */
+/** Top-level commas of an expression list (brackets and strings kept whole), each part trimmed; none for an empty list. */
 function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  const last = s.slice(start).trim();
-  if (last || out.length) out.push(last);
-  return out;
+  const parts = splitOutside(s, (i) => s[i] === ',').map((x) => x.trim());
+  return parts.length === 1 && !parts[0] ? [] : parts;
 }
 
 /**
