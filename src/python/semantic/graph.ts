@@ -81,20 +81,27 @@ export class ProjectGraph {
     const me = moduleNameOf(path, this.files);
     // the paths a dotted module may be at, by module (a model looks the same modules up on every pass)
     const where = new Map<string, string[]>();
+    /** The model of the first file a dotted module may be at; undefined when none is, or in a cycle (say nothing). */
+    const modelOf = (module: string): ModuleModel | undefined => {
+      let paths = where.get(module);
+      if (!paths)
+        where.set(module, (paths = this.candidates(module, path, me.root, me.name.includes('.') || me.isPackage ? me.name.split('.')[0] : undefined)));
+      for (const p of paths) {
+        const model = this.model(p);
+        if (model === undefined) continue;
+        return model ?? undefined;
+      }
+      return undefined;
+    };
     return {
       lookup: (module: string, name: string): { values: VSet; model: ModuleModel } | undefined => {
-        let paths = where.get(module);
-        if (!paths)
-          where.set(module, (paths = this.candidates(module, path, me.root, me.name.includes('.') || me.isPackage ? me.name.split('.')[0] : undefined)));
-        for (const p of paths) {
-          const model = this.model(p);
-          if (model === undefined) continue;
-          if (model === null) return undefined; // a cycle: say nothing
-          const values = model.exported(name);
-          if (values) return { values, model };
-          return undefined;
-        }
-        return undefined;
+        const model = modelOf(module);
+        const values = model?.exported(name);
+        return values && model ? { values, model } : undefined;
+      },
+      patches: (module: string): { patches: ReadonlyMap<string, VSet>; model: ModuleModel } | undefined => {
+        const model = modelOf(module);
+        return model && { patches: model.exportedPatches(), model };
       },
     };
   }

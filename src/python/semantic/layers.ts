@@ -455,7 +455,7 @@ export class LayerResolver {
         case 'call':
           return h.from ? `passed as \`${h.name}\` from \`${h.from}\`` : `passed as \`${h.name}\`, line ${l}`;
         case 'import':
-          return `imported as \`${h.name}\`, line ${l}`;
+          return h.patched ? `replaced by module \`${h.name}\`, imported line ${l}` : `imported as \`${h.name}\`, line ${l}`;
         default:
           // (a factory evaluated with this call's arguments: ModuleModel.inlineAt)
           if (h.name.endsWith('(…)')) return `returned by \`${h.name}\`, line ${l}`;

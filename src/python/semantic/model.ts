@@ -95,6 +95,11 @@ export interface ImportHost {
    * `from` is the dotted name of the importing module (to resolve folder-relative imports).
    */
   lookup(module: string, name: string, from: string): { values: VSet; model: ModuleModel } | undefined;
+  /**
+   * The framework attributes that importing `module` (same naming as lookup) certainly replaces
+   * (ModuleModel.exportedPatches), with the model they come from; undefined when unknown.
+   */
+  patches?(module: string, from: string): { patches: ReadonlyMap<string, VSet>; model: ModuleModel } | undefined;
 }
 
 interface Env {
@@ -1837,11 +1842,14 @@ export class ModuleModel {
           // (code that runs before the replacement, or another module, sees that). The module's own
           // statements above a module-level replacement see the class; a replacement only a function
           // makes (it may never run) comes second
+          // A project module imported above (`import patch`) replaces it as if this module did, at the import.
           const q = `${b.q}.${attr}`;
           const slot = this.patches.get(q);
           if (slot) this.read(slot);
-          const own: VSet = [{ k: 'q', q, hops: b.hops }];
           const inModule = env.scope === this.module && !env.parent;
+          const imported = this.importedPatches().get(q);
+          let own: VSet = [{ k: 'q', q, hops: b.hops }];
+          if (imported && !(inModule && at !== undefined && imported.at > at)) own = union(imported.vs, own);
           const seen = slot?.vs.length && !(inModule && at !== undefined && !slot.inFunction && (slot.moduleAt ?? Infinity) > at);
           out = union(out, !seen ? own : slot!.moduleAt !== undefined ? union(slot!.vs, own) : union(own, slot!.vs));
           break;
@@ -2276,6 +2284,72 @@ export class ModuleModel {
     return out;
   }
 
+  /**
+   * The framework attributes importing this module replaces (`nn.BatchNorm2d = partial(nn.GroupNorm, 2)`
+   * in a patch module imported for its effect): those its module body replaces, then those of the
+   * project modules it imports. A replacement only a function makes is not certain to run: left out.
+   */
+  exportedPatches(): ReadonlyMap<string, VSet> {
+    const out = new Map<string, VSet>();
+    for (const [q, slot] of this.patches) if (slot.moduleAt !== undefined && slot.vs.length) out.set(q, this.deref(slot.vs));
+    for (const [q, p] of this.importedPatches()) if (!out.has(q)) out.set(q, p.vs);
+    return out;
+  }
+
+  private imported?: Map<string, { vs: VSet; at: number }>;
+
+  /**
+   * What the project modules this module's body imports replace (see exportedPatches), by
+   * qualified name, with the first import statement that runs them. Read from every top-level
+   * import of the whole tree, so that each block of the module sees the same.
+   */
+  private importedPatches(): ReadonlyMap<string, { vs: VSet; at: number }> {
+    if (this.imported) return this.imported;
+    const out = (this.imported = new Map());
+    const host = this.host;
+    if (!host?.patches) return out;
+    for (const st of statements(this.tree.topNode)) {
+      if (st.name !== 'ImportStatement') continue;
+      for (const module of this.executedModules(st)) {
+        const found = host.patches(module, this.moduleName);
+        if (!found) continue;
+        const name = module.slice(module.lastIndexOf('.') + 1);
+        for (const [q, vs] of found.patches)
+          if (!out.has(q)) out.set(q, { vs: withHop(foreign(vs, found.model), { via: 'import', name, at: st.from, patched: true }), at: st.from });
+      }
+    }
+    return out;
+  }
+
+  /** The modules an import statement runs: `import a.b` runs a and a.b; `from a import b` runs a, and a.b when b is a submodule. */
+  private executedModules(n: SyntaxNode): string[] {
+    const out = new Set<string>();
+    const kids = children(n);
+    if (kids[0]?.name === 'from') {
+      for (const b of this.importBindings(n)) {
+        const dot = b.target.lastIndexOf('.');
+        if (dot > 0) out.add(b.target.slice(0, dot));
+        if (b.local !== '*') out.add(b.target);
+      }
+      return [...out];
+    }
+    let parts: string[] = [];
+    const flush = () => {
+      for (let i = 1; i <= parts.length; i++) out.add(parts.slice(0, i).join('.'));
+      parts = [];
+    };
+    for (let i = 1; i < kids.length; i++) {
+      const k = kids[i];
+      if (k.name === 'VariableName') parts.push(this.t(k));
+      else if (k.name === 'as') {
+        flush();
+        i++;
+      } else if (k.name === ',') flush();
+    }
+    flush();
+    return [...out];
+  }
+
   /** Module-level values of a name (what another module importing it sees). */
   exported(name: string): VSet | undefined {
     return this.module.locals.has(name) ? this.deref(this.module.summary.get(name) ?? EMPTY) : undefined;
@@ -2305,14 +2379,21 @@ export class ModuleModel {
         out = union(out, [{ k: 'q', q: `${v.module}.${v.name}`, hops: [] }]);
         continue;
       }
-      // hops and partial arguments of another file keep their own offsets: mark them as foreign
-      const mine = found.values
-        .filter((x) => x.k === 'q' || x.k === 'class' || x.k === 'partial' || x.k === 'func' || x.k === 'const')
-        .map((x): Value => (x.k === 'partial' ? { ...x, hops: [], owner: x.owner ?? found!.model } : { ...x, hops: [] }));
+      const mine = foreign(found.values, found.model);
       out = union(out, v.model === this ? withHop(mine, { via: 'import', name: v.local, at: v.at }) : mine);
     }
     return out;
   }
+}
+
+/**
+ * Values of another module's model as this one uses them: hops and partial arguments keep that
+ * file's offsets, so hops are dropped and partials marked with the model they belong to.
+ */
+function foreign(values: VSet, model: ModuleModel): VSet {
+  return values
+    .filter((x) => x.k === 'q' || x.k === 'class' || x.k === 'partial' || x.k === 'func' || x.k === 'const')
+    .map((x): Value => (x.k === 'partial' ? { ...x, hops: [], owner: x.owner ?? model } : { ...x, hops: [] }));
 }
 
 export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {

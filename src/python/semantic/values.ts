@@ -21,6 +21,8 @@ export interface Hop {
   from?: string;
   /** The argument as written, for a value a caller passes that NormLens cannot follow (`norm_layers[i]`). */
   what?: string;
+  /** An import of a module that replaces the framework class (`import patch`, whose body sets `nn.BatchNorm2d = ...`). */
+  patched?: boolean;
 }
 
 /** A partial's bound arguments: evaluated values, kept with the syntax they came from. */

@@ -1041,6 +1041,48 @@ describe('semantic model: layers the code never names', () => {
     );
   });
 
+  it('a module imported for its effect (`import patch`) replaces the framework class it patches, from the import on', () => {
+    // PyTorch 2.13 (trial 4, T39): with patch.py imported, Block(8).gn is GroupNorm(4, 8) and Block2(4).bn is
+    // GroupNorm(2, 4); `early` is built before the import and stays BatchNorm2d(4); other.py never imports it
+    const files: Record<string, string> = {
+      '/p/patch.py': 'from functools import partial\nimport torch.nn as nn\nnn.GroupNorm = partial(nn.GroupNorm, 4)\nimport bnpatch\n',
+      '/p/bnpatch.py': 'from functools import partial\nimport torch.nn as nn\nnn.BatchNorm2d = partial(nn.GroupNorm, 2)\ndef later():\n    nn.LayerNorm = None\n',
+      '/p/model.py': [
+        'import torch.nn as nn',
+        'early = nn.BatchNorm2d(4)',
+        'import patch',
+        'class Block(nn.Module):',
+        '    def __init__(self, c):',
+        '        self.gn = nn.GroupNorm(num_channels=c)',
+        '        self.bn = nn.BatchNorm2d(c)',
+        '        self.ln = nn.LayerNorm(c)',
+      ].join('\n'),
+      '/p/other.py': 'import torch.nn as nn\nx = nn.GroupNorm(2, 8)\n',
+    };
+    const disk: ProjectFiles = { read: (p) => files[p] };
+    const graph = new ProjectGraph(disk);
+    const opts = (path: string) => ({ host: graph.hostFor(path), moduleName: moduleNameOf(path, disk).name, path });
+    const layers = recognize(files['/p/model.py'], opts('/p/model.py'));
+    assert.deepEqual(
+      layers.map((l) => [l.call.range.start.line + 1, l.qualifiedName, l.origin?.how]),
+      [
+        [2, 'torch.nn.BatchNorm2d', undefined],
+        [6, 'torch.nn.GroupNorm', 'replaced by module `patch`, imported line 3'],
+        [7, 'torch.nn.GroupNorm', 'replaced by module `patch`, imported line 3'],
+        [8, 'torch.nn.LayerNorm', undefined],
+      ],
+    );
+    assert.deepEqual(layers[1].effective.num_groups?.value, 4);
+    assert.deepEqual(layers[2].effective.num_groups?.value, 2);
+    // no binding error for the keyword-only call the patch makes valid
+    assert.deepEqual(analyzeDocument(files['/p/model.py'], { semantic: opts('/p/model.py') }).diagnostics, []);
+    assert.deepEqual(
+      recognize(files['/p/other.py'], opts('/p/other.py')).map((l) => l.qualifiedName),
+      ['torch.nn.GroupNorm'],
+    );
+    assert.equal(recognize(files['/p/other.py'], opts('/p/other.py'))[0].origin, undefined);
+  });
+
   it("an installed package follows its own imports, not the other libraries beside it; a project's packages follow each other", () => {
     const files: Record<string, string> = {
       '/v/site-packages/pkg/__init__.py': '',
