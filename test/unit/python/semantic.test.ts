@@ -1046,7 +1046,8 @@ describe('semantic model: layers the code never names', () => {
     // GroupNorm(2, 4); `early` is built before the import and stays BatchNorm2d(4); other.py never imports it
     const files: Record<string, string> = {
       '/p/patch.py': 'from functools import partial\nimport torch.nn as nn\nnn.GroupNorm = partial(nn.GroupNorm, 4)\nimport bnpatch\n',
-      '/p/bnpatch.py': 'from functools import partial\nimport torch.nn as nn\nnn.BatchNorm2d = partial(nn.GroupNorm, 2)\ndef later():\n    nn.LayerNorm = None\n',
+      '/p/bnpatch.py':
+        'from functools import partial\nimport torch.nn as nn\nnn.BatchNorm2d = partial(nn.GroupNorm, 2)\ndef later():\n    nn.LayerNorm = None\n',
       '/p/model.py': [
         'import torch.nn as nn',
         'early = nn.BatchNorm2d(4)',
