@@ -11,7 +11,7 @@ import type { FrameworkId, PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import { recognize } from '../python/index';
 import { checkDocument } from '../checks/index';
-import { infoOf } from '../explain/context';
+import { infoOf, layerCore } from '../explain/context';
 import { bytesText, code, grouped, mdTable, shapeText, textTable } from '../explain/format';
 import { Md, md } from '../explain/markdown';
 import { visibleText } from '../core/visible';
@@ -57,7 +57,7 @@ export function countLayer(layer: ResolvedLayer, req: CountRequest = {}): CalcOu
   const shape = req.inputShape;
   let core: CoreLayerSpec | { error: string };
   try {
-    core = spec.toCore(valuesOf(layer), shape?.length, shape);
+    core = layerCore(layer, valuesOf(layer), shape?.length, shape);
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }

@@ -643,6 +643,8 @@ function fileJson(r: FileResult) {
         ? { alternatives: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.alternatives ? [[k, e.alternatives]] : []))) }
         : {}),
       ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
+      // γ or β a user class removes once built: by tensor, the statement and whether it certainly runs
+      ...(l.removed ? { removed: l.removed } : {}),
     })),
     diagnostics: r.report.diagnostics.map((d) => ({
       ...jsonPosition(d.range),
@@ -768,6 +770,9 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       // attributes set on the layer once it is built (`self.f.eps = 1e-3`)
       for (const [n, e] of Object.entries(l.effective))
         if (e.maySetBy && !e.maySetBy.startsWith('*') && roles.has(n)) lines.push(`${pad}changed   ${visibleText(e.maySetBy)}`);
+      // γ or β a user class removes once built (`self.weight = None`), or may remove
+      for (const [t, r] of Object.entries(l.removed ?? {}))
+        lines.push(`${pad}${r.definite ? 'removed  ' : 'changed  '} ${visibleText(r.definite ? `${t}: ${r.code}` : r.code)}`);
       // the same class from other callers, with other values
       const varies = Object.entries(l.effective).filter(([, e]) => e.alternatives);
       for (const line of wrap(

@@ -24,7 +24,7 @@ import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, pa
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
-import { backticked, channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import { backticked, channelsFirstText, parameterCount, removalText, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 /** A shape written as a tuple or list expression, as the items of a shape: `(head_dim,)` → `head_dim`. */
 function shapeItems(expr: string): string {
@@ -215,10 +215,13 @@ function parametersText(ctx: LayerContext): Md {
   const body = parameterCount(ctx);
   // a statement that may drop the scale or the shift (`if not bias: self.bias = None` in a subclass)
   const roles = ctx.layer.spec.roles;
-  const unsure = [roles.affine, roles.bias, roles.scale]
-    .map((n) => (n ? ctx.layer.effective[n]?.maySetBy : undefined))
-    .find((x) => x && /= None\b|, None\)/.test(x));
-  return body ? md`**Parameters** ${body}${unsure ? md`, unless ${code(unsure)} drops one` : Md.raw('')}` : Md.raw('');
+  const removal = removalText(ctx);
+  const unsure =
+    [roles.affine, roles.bias, roles.scale]
+      .map((n) => (n ? ctx.layer.effective[n]?.maySetBy : undefined))
+      .find((x) => x && /= None\b|, None\)|= False\b/.test(x)) ?? removal.unsure;
+  if (!body) return Md.raw('');
+  return md`**Parameters** ${body}${removal.removed ? md`; ${removal.removed}` : Md.raw('')}${unsure ? md`, unless ${code(unsure)} drops one` : Md.raw('')}`;
 }
 
 const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warning', info: 'Note', hint: 'Hint' };

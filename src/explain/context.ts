@@ -72,7 +72,7 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
   let sizedFromSample = false;
   const attempt = (r: number, shape?: number[]) => {
     try {
-      return layer.spec.toCore!(values, r, shape);
+      return layerCore(layer, values, r, shape);
     } catch (e) {
       return { error: e instanceof Error ? e.message : String(e) };
     }
@@ -106,6 +106,24 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
     }
   }
   return { layer, values, framework, core, coreError, exprArgs, rank, sizedFromSample };
+}
+
+/**
+ * The core spec a layer computes with `values` (its effective values, or stand-ins) for an input
+ * of `rank` (or `shape`): its class's mapping (NormClassSpec.toCore), without the γ or β a user
+ * class certainly removes once built (ResolvedLayer.removed). Throws or returns `{ error }` as
+ * toCore does.
+ */
+export function layerCore(layer: ResolvedLayer, values: Record<string, PyValue>, rank?: number, shape?: readonly number[]): CoreLayerSpec | { error: string } {
+  const r = layer.spec.toCore!(values, rank, shape);
+  if ('error' in r || !('hasWeight' in r)) return r;
+  const gone = layer.removed;
+  if (!gone?.weight?.definite && !gone?.bias?.definite) return r;
+  return {
+    ...r,
+    hasWeight: r.hasWeight && !gone.weight?.definite,
+    ...('hasBias' in r ? { hasBias: r.hasBias && !gone.bias?.definite } : {}),
+  } as CoreLayerSpec;
 }
 
 /** The framework's description; every id in the table has one, the fallback only guards against a gap. */

@@ -26,7 +26,7 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { affineWords, backticked, channelsFirstText, parameterCount, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import { affineWords, backticked, channelsFirstText, parameterCount, removalText, sampleStandIn, standIn, standInSize, standInText } from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -601,7 +601,11 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const formula = formulaText(ctx);
   const modes = modesText(ctx);
   const args = argumentsText(layer);
-  const parameters = spec.form === 'module' ? parametersText(ctx) : Md.raw('');
+  const removal = removalText(ctx);
+  const parameters =
+    spec.form === 'module'
+      ? md`${parametersText(ctx)}${removal.removed ? md` ${removal.removed}.` : Md.raw('')}${removal.unsure ? md` Unless ${code(removal.unsure)} removes one.` : Md.raw('')}`
+      : Md.raw('');
   const frameworks = otherFrameworks(ctx, options.preferredFramework);
   const mine = diagnosticsFor(layer, options.diagnostics ?? []);
   const notes = layerNotes(layer);

@@ -7,7 +7,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import { frameworkCount } from '../frameworks/paramCount';
 import { isExpr, pyRepr } from '../frameworks/read';
-import { groupsPerChannel, num, roleValue, type LayerContext } from './context';
+import { groupsPerChannel, layerCore, num, roleValue, type LayerContext } from './context';
 import { code } from './format';
 import { Md, md } from './markdown';
 
@@ -109,7 +109,7 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
     }
   }
   if (!symbols.length) return null;
-  const r = spec.toCore(values, ctx.rank);
+  const r = layerCore(ctx.layer, values, ctx.rank);
   if ('error' in r) return null;
   return { core: r, rank: ctx.rank, symbols, defaults };
 }
@@ -126,6 +126,29 @@ export function channelsFirstText(ctx: LayerContext, core: CoreLayerSpec | null)
   const channels = isExpr(written) ? md`C = ${code(written.expr)}` : typeof written === 'number' ? md`C = ${written}` : n !== null ? md`C = ${n}` : Md.raw('C');
   const letters = cf.rank === 3 ? '(N, C, L)' : cf.rank === 5 ? '(N, C, D, H, W)' : '(N, C, H, W)';
   return { input: code(letters), channels, how: backticked(cf.how) };
+}
+
+/**
+ * What a user class removes of the layer's γ and β once built (ResolvedLayer.removed), for the
+ * parameter lines: `removed` names the tensors it certainly removes and by what ("`weight` removed
+ * by `self.weight = None` in `NoScale`", already left out of the count), `unsure` the statement
+ * that may remove one (under a condition).
+ */
+export function removalText(ctx: LayerContext): { removed: Md | null; unsure: string | undefined } {
+  const gone = ctx.layer.removed;
+  if (!gone) return { removed: null, unsure: undefined };
+  const nnx = ctx.layer.spec.framework === 'flax_nnx';
+  const sure = (['weight', 'bias'] as const).filter((t) => gone[t]?.definite);
+  const removed = sure.length
+    ? Md.join(
+        sure.map(
+          (t) =>
+            md`${code(t === 'weight' && nnx ? 'scale' : t)} removed by ${code(gone[t]!.code.replace(/ in \S+$/, ''))} in ${code(gone[t]!.code.replace(/^.* in /, ''))}`,
+        ),
+        ', ',
+      )
+    : null;
+  return { removed, unsure: [gone.weight, gone.bias].find((r) => r && !r.definite)?.code };
 }
 
 /** The learnable tensors a core spec has, in words ('γ and β', 'γ', 'β'), or null for none. */

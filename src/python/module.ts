@@ -65,6 +65,8 @@ export interface BlockPlace {
 export interface Move {
   offset(o: number): number;
   line(l: number): number;
+  /** The line of a position at offset `o` (both of the old place): as the statement holding the offset moved. */
+  lineAt(l: number, o: number): number;
   /** How far the call rows of the statement holding an offset (of the old place) moved. */
   rows(o: number): number;
   /** Whether a `definedBy` path is this file's (its lines move). */
@@ -84,14 +86,21 @@ function moveBetween(a: BlockPlace, b: BlockPlace, here: (path: string | undefin
     // its chunk, whose text the block's key holds: it moves with the statement it starts in)
     return a.own[lo].from <= o ? lo : -1;
   };
+  const line = (l: number) => {
+    for (let i = 0; i < a.lines.length; i++) if (a.lines[i].line <= l && l <= a.lines[i].endLine) return l + b.lines[i].line - a.lines[i].line;
+    return l;
+  };
   return {
     offset: (o) => {
       const i = ownOf(o);
       return i < 0 ? o : o + b.own[i].from - a.own[i].from;
     },
-    line: (l) => {
-      for (let i = 0; i < a.lines.length; i++) if (a.lines[i].line <= l && l <= a.lines[i].endLine) return l + b.lines[i].line - a.lines[i].line;
-      return l;
+    line,
+    // (the end of a call the scanner reads past Lezer's end of a broken statement lies on no
+    // statement's lines: it moves with the statement its offset belongs to, as offsets do)
+    lineAt: (l, o) => {
+      const i = ownOf(o);
+      return i < 0 ? line(l) : l + b.own[i].line - a.own[i].line;
     },
     rows: (o) => {
       const i = ownOf(o);
@@ -123,8 +132,15 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
   const o = v as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
   const position = typeof o.line === 'number' && typeof o.character === 'number';
+  // a range: each end's line moves as its offset does
+  const ranged = typeof o.startOffset === 'number' && typeof o.endOffset === 'number';
   for (const key in o) {
     const x = o[key];
+    if (ranged && (key === 'start' || key === 'end') && x && typeof x === 'object') {
+      const p = x as { line: number; character: number };
+      copy[key] = { ...p, line: m.lineAt(p.line, o[key === 'start' ? 'startOffset' : 'endOffset'] as number) };
+      continue;
+    }
     if (typeof x === 'number') {
       if (key === 'startOffset' || key === 'endOffset') copy[key] = m.offset(x);
       else if (key === 'parent') copy[key] = x + rows;

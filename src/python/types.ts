@@ -203,6 +203,20 @@ export interface ResolvedLayer {
    * may be replaced by it.
    */
   kwargsUnpacked?: { text: string; keys?: string[] };
+  /**
+   * The learnable tensors a user class between the call and the framework class removes once
+   * built, where no argument of the class says so (`self.weight = None` after `super().__init__`
+   * in a torch subclass, `self.bias = None` in a BatchNorm or Flax nnx one): by tensor (γ is
+   * 'weight', β 'bias'), the statement as written with its class, and whether it certainly runs.
+   * (A torch LayerNorm's bias removal is its `bias=False` argument instead.)
+   */
+  removed?: { weight?: Removal; bias?: Removal };
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
+}
+
+/** A statement that removes a layer's γ or β once built (see ResolvedLayer.removed). */
+export interface Removal {
+  code: string;
+  definite: boolean;
 }

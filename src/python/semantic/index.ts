@@ -184,17 +184,34 @@ export function resolveSizes(
   // a subclass that drops its base's shift or scale (`self.bias = None` after super().__init__, timm's LayerNorm2dNoBias)
   for (const [attr, drop] of droppedBySubclass(site, model, layer)) {
     const spec = layer.spec;
-    // torch's LayerNorm has a bias switch: an unconditional `self.bias = None` is bias=False (PyTorch 2.13:
-    // `bias=False` in its repr, only `weight` in named_parameters); otherwise the affine switch may no longer hold
-    const param = attr === 'bias' && spec.roles.bias && spec.framework === 'pytorch' ? spec.roles.bias : spec.roles.affine;
+    const fw = spec.framework;
+    // the argument the statement amounts to: torch's LayerNorm `bias` (PyTorch 2.13: `bias=False` in its repr,
+    // only `weight` in named_parameters); Keras's `center`/`scale`, which build() reads (Keras 3.15.1: no beta)
+    const param =
+      fw === 'pytorch' && attr === 'bias' && drop.value === null
+        ? spec.roles.bias
+        : (fw === 'keras' || fw === 'tf_keras') && drop.value !== null
+          ? attr
+          : undefined;
     const e = param ? (copy ?? layer).effective[param] : undefined;
-    if (!param || !e || e.value === false) continue;
+    if (param && e) {
+      if (e.value === drop.value || (param === spec.roles.bias && e.value === false)) continue;
+      copy ??= { ...layer, effective: { ...layer.effective } };
+      const value = drop.value ?? false;
+      if (drop.definite) {
+        copy.effective[param] = { value, isDefault: false };
+        copy.codeDefaults = { ...copy.codeDefaults, [param]: { value, from: `\`${drop.code.replace(' in ', '` in `')}\`` } };
+      } else if (!e.maySetBy) copy.effective[param] = { ...e, maySetBy: drop.code };
+      continue;
+    }
+    // otherwise the tensor itself: torch's weight or bias (the module's forward passes None on), nnx's scale or bias
+    const tensor =
+      fw === 'pytorch' && (attr === 'weight' || attr === 'bias') ? attr : fw === 'flax_nnx' && (attr === 'scale' || attr === 'bias') ? attr : undefined;
+    if (!tensor || drop.value !== null) continue;
+    const affine = spec.roles.affine ? (copy ?? layer).effective[spec.roles.affine] : undefined;
+    if (affine?.value === false) continue;
     copy ??= { ...layer, effective: { ...layer.effective } };
-    if (drop.definite && param === spec.roles.bias) {
-      copy.effective[param] = { value: false, isDefault: false };
-      copy.arguments = { ...copy.arguments, [param]: false };
-      copy.codeDefaults = { ...copy.codeDefaults, [param]: { value: false, from: `\`${drop.code.replace(' in ', '` in `')}\`` } };
-    } else if (!e.maySetBy) copy.effective[param] = { ...e, maySetBy: drop.code };
+    copy.removed = { ...copy.removed, [tensor === 'scale' ? 'weight' : tensor]: { code: drop.code, definite: drop.definite } };
   }
   // `self.f = nn.LayerNorm(32)` then `self.f.eps = 1e-3` in the same class: the value used is not the one built with
   for (const [name, set] of setAfterwards(site, model, layer, setters)) {
@@ -204,7 +221,7 @@ export function resolveSizes(
     if (set.value !== undefined) {
       // set once built, for certain: the value used, said where (what may change it later too)
       copy.effective[name] = { value: set.value, isDefault: false, ...(set.later ? { maySetBy: set.later } : {}) };
-      copy.codeDefaults = { ...copy.codeDefaults, [name]: { value: set.value, from: `\`${set.code}\`` } };
+      copy.codeDefaults = { ...copy.codeDefaults, [name]: { value: set.value, from: set.from ?? `\`${set.code}\`` } };
     } else copy.effective[name] = { ...e, maySetBy: set.code };
   }
   return copy ?? layer;
@@ -258,14 +275,31 @@ interface SetBy {
   code: string;
   value?: PyValue;
   later?: string;
+  /** With `value`: where, in words with code in backticks, when not the code itself. */
+  from?: string;
 }
 
-/** What sets LIVE_ATTRIBUTES on the layer a call builds: its subclass around its base, or an assignment to the name or attribute it is bound to. */
+/**
+ * What sets LIVE_ATTRIBUTES on the layer a call builds: an assignment to the name or attribute it
+ * is bound to, else its subclass around its base (which runs first). A subclass's value is certain
+ * when every class the call may build sets the same one for certain (see setBySubclass).
+ */
 function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, SetBy> {
+  const out = setOnBuilt(site, model, layer);
+  if (layer.origin?.via !== 'subclass') return out;
+  const each = model.deref(site.callee).flatMap((v) => (v.k === 'class' ? [setBySubclass(v.cls)] : []));
+  for (const sets of each)
+    for (const [k, set] of sets) {
+      if (out.has(k)) continue;
+      const sure = set.value !== undefined && each.every((x) => x.get(k)?.value === set.value);
+      out.set(k, { code: set.code, ...(sure ? { value: set.value, from: `\`${set.code.replace(/ in (?=[\w.]+$)/, '` in `')}\`` } : {}) });
+    }
+  return out;
+}
+
+/** What sets LIVE_ATTRIBUTES on the layer a call builds once built: an assignment to the name or attribute it is bound to. */
+function setOnBuilt(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, SetBy> {
   const out = new Map<string, SetBy>();
-  // a subclass of the framework class that sets one in its own __init__ (after super().__init__)
-  if (layer.origin?.via === 'subclass')
-    for (const v of model.deref(site.callee)) if (v.k === 'class') for (const [k, code] of setBySubclass(v.cls)) if (!out.has(k)) out.set(k, { code });
   const stmt = site.node.parent;
   const text = model.text;
   if (stmt?.name === 'AssignStatement' && stmt.firstChild?.name === 'VariableName') {
@@ -614,29 +648,50 @@ export function liveSets(part: string): LiveSet[] {
   return out.filter((x) => masked[x.at] === part[x.at]).sort((a, b) => a.at - b.at);
 }
 
-/** What a user subclass (and its user bases) sets around its framework base, by attribute; computed once per class. */
-const bySubclass = new WeakMap<ClassDef, Map<string, string>>();
-function setBySubclass(cls: ClassDef): Map<string, string> {
+/**
+ * What a user subclass (and its user bases) sets around its framework base, by attribute; computed
+ * once per class. `value`: the literal it certainly leaves, when the class sets it once, after its
+ * `super().__init__(...)`, at its `__init__`'s own indentation with nothing that may end the body
+ * before (Keras 3.15.1: `self.epsilon = 1e-5` there is the epsilon used).
+ */
+const bySubclass = new WeakMap<ClassDef, Map<string, { code: string; value?: PyValue }>>();
+function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyValue }> {
   const cached = bySubclass.get(cls);
   if (cached) return cached;
-  const out = new Map<string, string>();
+  const out = new Map<string, { code: string; value?: PyValue }>();
   bySubclass.set(cls, out);
   for (let c: ClassDef | null = cls, depth = 0; c && depth < 8; depth++) {
     const init = c.owner.findMethod(c, '__init__');
     if (init?.cls === c && init.body) {
       const body = c.owner.text.slice(init.body.from, init.body.to);
-      for (const x of liveSets(body)) if (x.target === 'self' && !out.has(x.attr)) out.set(x.attr, `${x.code} in ${c.name}`);
+      const sets = liveSets(body).filter((x) => x.target === 'self');
+      const indent = /\n([ \t]+)\S/.exec(body)?.[1];
+      const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
+      for (const x of sets) {
+        if (out.has(x.attr)) continue;
+        const line = body.slice(body.lastIndexOf('\n', x.at - 1) + 1, x.at);
+        const sure =
+          start >= 0 &&
+          x.at > start &&
+          indent !== undefined &&
+          line === indent &&
+          definiteLine(body, x.at, indent) &&
+          sets.filter((y) => y.attr === x.attr).length === 1;
+        const m = sure ? /^[\w.]+ = (.+)$/.exec(x.code) : null;
+        const value = m ? literalText(m[1]) : undefined;
+        out.set(x.attr, { code: `${x.code} in ${c.name}`, ...(value !== undefined ? { value } : {}) });
+      }
       // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
       const kw = init.params.find((p) => p.star === '**')?.name;
       if (kw)
         for (const m of body.matchAll(new RegExp(`\\b${kw}\\s*(?:\\.\\s*setdefault\\s*\\(|\\[)\\s*['"](\\w+)['"][^\\n#;]*`, 'g')))
-          if (!out.has(m[1])) out.set(m[1], `${m[0].trim()} in ${c.name}`);
+          if (!out.has(m[1])) out.set(m[1], { code: `${m[0].trim()} in ${c.name}` });
     }
     // a forward of its own that calls the functional norm with another ε (`F.layer_norm(..., 1e-12)`)
     const fwd = c.owner.findMethod(c, 'forward');
     if (fwd?.cls === c && !out.has('eps')) {
       const eps = forwardEps(c.owner, fwd);
-      if (eps) out.set('eps', `${eps} in ${c.name}.forward`);
+      if (eps) out.set('eps', { code: `${eps} in ${c.name}.forward` });
     }
     const next: Value | undefined = c.bases.find((b) => b.k === 'class');
     c = next?.k === 'class' ? next.cls : null;
@@ -645,25 +700,33 @@ function setBySubclass(cls: ClassDef): Map<string, string> {
 }
 
 /**
- * `self.weight = None` / `self.bias = None` in the own `__init__` of a user class between the call
- * and the framework class, after its `super().__init__(...)`: the layer then has no such
- * parameter. Definite when the assignment sits at the body's own indentation (not under an if
- * or a loop). By attribute: the statement as written, with the class.
+ * What a user class between the call and the framework class sets, in its own `__init__` after its
+ * `super().__init__(...)`, on the tensors or switches its base reads afterwards: `self.weight = None`
+ * / `self.bias = None` (torch; also `self.register_parameter('bias', None)` and `setattr(self, 'bias',
+ * None)`), `self.scale = None` (Flax nnx), `self.center = False` / `self.scale = False` (Keras, whose
+ * build() reads them). Definite when the statement sits at the body's own indentation (not under an
+ * if or a loop) and every class the call may build does so. By attribute: the statement as written,
+ * with the class, and the value set.
  */
-function droppedBySubclass(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, { code: string; definite: boolean }> {
-  const out = new Map<string, { code: string; definite: boolean }>();
+function droppedBySubclass(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, SubclassSet> {
+  const out = new Map<string, SubclassSet>();
   if (layer.origin?.via !== 'subclass') return out;
   // (the classes it may build, as the layer's own class is chosen: a parameter's unknown value aside)
   const each = model.deref(site.callee).flatMap((v) => (v.k === 'class' ? [dropsOf(v.cls)] : []));
   for (const drops of each)
     for (const [attr, d] of drops)
-      // definite only when every class the call may build drops it so
-      if (!out.has(attr)) out.set(attr, { ...d, definite: each.every((x) => x.get(attr)?.definite) });
+      if (!out.has(attr)) out.set(attr, { ...d, definite: each.every((x) => x.get(attr)?.definite && x.get(attr)?.value === d.value) });
   return out;
 }
 
-const dropsCache = new WeakMap<ClassDef, Map<string, { code: string; definite: boolean }>>();
-function dropsOf(cls: ClassDef): Map<string, { code: string; definite: boolean }> {
+interface SubclassSet {
+  code: string;
+  definite: boolean;
+  value: null | boolean;
+}
+
+const dropsCache = new WeakMap<ClassDef, Map<string, SubclassSet>>();
+function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
   let out = dropsCache.get(cls);
   if (out) return out;
   out = new Map();
@@ -674,14 +737,21 @@ function dropsOf(cls: ClassDef): Map<string, { code: string; definite: boolean }
       const body = c.owner.text.slice(init.body.from, init.body.to);
       const indent = /\n([ \t]+)\S/.exec(body)?.[1];
       const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
-      const masked = body.includes('None') ? maskPython(body) : body;
-      // `self.bias = None`, and its spellings `self.register_parameter('bias', None)`, `setattr(self, 'bias', None)`
+      const masked = /None|True|False/.test(body) ? maskPython(body) : body;
       for (const m of body.matchAll(
-        /^([ \t]*)(?:self\s*\.\s*(weight|bias)\s*=[ \t]*None|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias)\3\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
+        /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center)\s*=[ \t]*(None|True|False)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
       )) {
-        const attr = m[2] ?? m[4];
+        const attr = m[2] ?? m[5];
         if (start >= 0 && m.index > start && !out.has(attr) && masked[m.index + m[1].length] === m[0][m[1].length])
-          out.set(attr, { code: `${m[0].trim().replace(/[ \t]*#.*$/, '')} in ${c.name}`, definite: m[1] === indent && definiteLine(body, m.index, indent) });
+          out.set(attr, {
+            code: `${m[0].trim().replace(/[ \t]*#.*$/, '')} in ${c.name}`,
+            // (and not set again below: `self.bias = nn.Parameter(...)` gives it back)
+            definite:
+              m[1] === indent &&
+              definiteLine(body, m.index, indent) &&
+              !new RegExp(`\\bself\\s*\\.\\s*${attr}\\s*=(?!=)`).test(masked.slice(m.index + m[0].length)),
+            value: m[3] === 'True' ? true : m[3] === 'False' ? false : null,
+          });
       }
     }
     const next: Value | undefined = c.bases.find((b) => b.k === 'class');

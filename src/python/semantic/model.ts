@@ -2074,7 +2074,33 @@ export class ModuleModel {
     }
     let out: VSet = EMPTY;
     for (const c of callee) out = union(out, this.apply(c, args, env, n.from, depth + 1));
+    this.handedOn(callee, args);
     return out.length ? out : [UNKNOWN];
+  }
+
+  /**
+   * A class of this module handed, with a `**mapping`, to code NormLens does not follow (timm's
+   * `build_model_with_cfg(Visformer, variant, pretrained, **kwargs)` in another file, which calls
+   * `model_cls(**kwargs)`): it may be built with what the mapping holds, as if called with it here.
+   */
+  private handedOn(callee: VSet, args: BoundArg[]): void {
+    const stars = args.filter((a) => a.star === '**');
+    if (!stars.length) return;
+    const followed = (v: Value) =>
+      (v.k === 'func' && v.fn.owner === this) ||
+      (v.k === 'class' && v.cls.owner === this) ||
+      v.k === 'partial' ||
+      v.k === 'super' ||
+      (v.k === 'q' && /^(builtins|functools)\./.test(v.q));
+    if (callee.some(followed)) return;
+    for (const a of args) {
+      if (a.star) continue;
+      for (const v of a.values) {
+        if (v.k !== 'class' || v.cls.owner !== this) continue;
+        const init = this.findMethod(v.cls, '__init__');
+        if (init?.owner === this) this.bind(init, stars, true);
+      }
+    }
   }
 
   /** The values a call of `c` with `args` returns; binds arguments into user parameters on the way. */

@@ -402,6 +402,37 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.deepEqual(now(m), fresh(m.text));
   });
 
+  it("a call left open past its statement keeps the line of its end when the block is moved (fuzzer counterexample: the end's line stayed)", () => {
+    const blocks = [
+      'class E(nn.Module):\n    def __init__(self, norm_layer=nn.InstanceNorm2d):\n        self.e = norm_layer(3)\n',
+      'def h(x):\n    return LN(x)\n',
+      'class A(nn.Module):\n    def __init__(self, planes, norm_layer=nn.LayerNorm):\n        super().__init__()\n        self.n = norm_layer(planes)\n        self.b = BN(planes)\n',
+      'class P(nn.Module):\n    def __init__(self):\n        self.norm = nn.LayerNorm(8)\n        self.fc = nn.Linear(8, 8)\n    def forward(self, x):\n        return x + self.fc(self.norm(x))\n',
+      'def g():\n    global LN\n    LN = nn.LayerNorm\n',
+      'import torch.nn as nn\nfrom functools import partial\n',
+      'if flag:\n    raise ImportError\nelse:\n    raise ValueError\n',
+      'def make_norm(c, norm_layer=None):\n    if norm_layer is None:\n        norm_layer = nn.GroupNorm\n    return norm_layer(c)\n',
+      'class Q(A):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = nn.BatchNorm2d(8)\n    def forward(self, x):\n        h = self.bn(self.conv(x))\n        return self.n(x + h)\n',
+      'class D(nn.LayerNorm):\n    def __init__(self, c):\n        super().__init__(c, eps=1e-6)\n',
+      'x = D(4)\n',
+      'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n',
+    ];
+    // `nn.BatchNorm2d(make_norm(2)` left open (the scanner's call runs to the end of the line below the
+    // forward's), then a line typed at the top moves that block: the call's end moves with it
+    const edits = [
+      { at: 1535698630, del: 8, insert: 'make_norm(2)\n', read: false },
+      { at: 14912696, del: 2, insert: '', read: true },
+      { at: 1120709789, del: 0, insert: 'A(3)\n', read: false },
+    ];
+    const m = new PythonModule(blocks.join(''));
+    for (const e of edits) {
+      const at = e.at % (m.text.length + 1);
+      m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
+      if (e.read) assert.deepEqual(now(m), fresh(m.text));
+    }
+    assert.deepEqual(now(m), fresh(m.text));
+  });
+
   it('a loop that sets eps on every BatchNorm2d, edited, changes the layers of every block', () => {
     const classes = Array.from({ length: 4 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self):\n        self.n = nn.BatchNorm2d(${k + 1})\n`);
     const init = 'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n';

@@ -390,6 +390,43 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(rms('1, keepdim=True'), 10).origin?.computes ?? '', /rsqrt of mean square over dim 1$/);
   });
 
+  it("a class handed with a `**mapping` to a builder NormLens does not follow may be built with the mapping's keys", () => {
+    // timm 1.0.29 visformer.py: build_model_with_cfg (another file) calls model_cls(**kwargs); visformer_tiny's
+    // configuration gives norm_layer=nn.BatchNorm2d, so PyTorch builds BatchNorm2d where the default is LayerNorm2d
+    const src = [
+      'from ._builder import build_model_with_cfg',
+      'class LayerNorm2d(nn.LayerNorm):',
+      '    pass',
+      'class Visformer(nn.Module):',
+      '    def __init__(self, dim=8, norm_layer=LayerNorm2d):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(dim)',
+      'def _create(variant, pretrained=False, **kwargs):',
+      '    return build_model_with_cfg(Visformer, variant, pretrained, **kwargs)',
+      'def visformer_tiny(pretrained=False, **kwargs):',
+      '    cfg = dict(norm_layer=nn.BatchNorm2d)',
+      "    return _create('visformer_tiny', pretrained=pretrained, **dict(cfg, **kwargs))",
+    ].join('\n');
+    const l = at(src, 7);
+    assert.equal(l.origin?.definedBy?.name, 'LayerNorm2d');
+    // (lines past the 4 of HEAD)
+    assert.deepEqual(l.origin?.unfollowed, { text: '**kwargs', line: 8 + 4 });
+    assert.match(l.origin!.how, /a caller's `\*\*kwargs` may set `norm_layer`, line 13, not followed$/);
+    // a function of this module is followed (it builds `cls()` without the mapping), and a class handed
+    // without a mapping is not built with anything
+    const followed = [
+      'class Net(nn.Module):',
+      '    def __init__(self, norm_layer=nn.LayerNorm):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(8)',
+      'def make(cls, **kw):',
+      '    return cls()',
+      'a = make(Net, **opts)',
+      'b = register(Net)',
+    ].join('\n');
+    assert.equal(at(followed, 4).origin?.unfollowed, undefined);
+  });
+
   it('a caller passing what NormLens cannot follow is named, so the classes shown are not taken for all', () => {
     const src = [
       'class Block(nn.Module):',
@@ -561,7 +598,9 @@ describe('semantic model: layers the code never names', () => {
       '        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, 1e-12)',
     ].join('\n');
     // PyTorch 2.13: a.eps == 1e-08, b.momentum == 0.01, f.eps == 0.001, g.eps == 1e-05
-    assert.equal(at(src, 12).effective.eps.maySetBy, 'self.eps = 1e-8 in NoAffineLN');
+    // (set once, after super().__init__, unconditionally: the value used, said where)
+    assert.deepEqual([at(src, 12).effective.eps.value, at(src, 12).effective.eps.maySetBy], [1e-8, undefined]);
+    assert.equal(at(src, 12).codeDefaults?.eps?.from, '`self.eps = 1e-8` in `NoAffineLN`');
     assert.equal(at(src, 13).effective.momentum.maySetBy, "kwargs.setdefault('momentum', 0.01) in BNWithKw");
     // set right after it is built, in the same body: the value used, said where (under a condition, or set
     // twice: it may be; PyTorch: `bn.momentum = None` makes the running statistics a cumulative average)
@@ -643,7 +682,8 @@ describe('semantic model: layers the code never names', () => {
     const noBias = at(src, 21);
     assert.equal(noBias.effective.bias.value, false);
     assert.equal(noBias.codeDefaults?.bias?.from, '`self.bias = None` in `LayerNorm2dNoBias`');
-    assert.equal(noBias.arguments.bias, false);
+    // (not written at the call: `arguments` holds what the call writes)
+    assert.equal(noBias.arguments.bias, undefined);
     assert.equal(at(src, 23).effective.bias.value, false);
     // MaybeNoBias(c) keeps its bias (bias=True), MaybeNoBias(c, bias=False) drops it: unsure, said where
     assert.equal(at(src, 22).effective.bias.value, true);
@@ -689,6 +729,79 @@ describe('semantic model: layers the code never names', () => {
     // a line that builds LayerNorm2d or LayerNorm2dNoBias, depending on the caller: may
     assert.equal(at(src, 28).effective.bias.value, true);
     assert.equal(at(src, 28).effective.bias.maySetBy, 'self.bias = None in LayerNorm2dNoBias');
+  });
+
+  it('a subclass that removes γ (`self.weight = None`), a Keras `self.center = False` and a Flax nnx `self.bias = None` are counted without them', () => {
+    const src = [
+      'class LayerNormNoWeight(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        self.weight = None',
+      'class BNNoScale(nn.BatchNorm2d):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        self.weight = None',
+      'class MaybeNoScale(nn.LayerNorm):',
+      '    def __init__(self, c, scale=True):',
+      '        super().__init__(c)',
+      '        if not scale:',
+      '            self.weight = None',
+      'class NoBiasThenRestore(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        self.bias = None',
+      '        self.bias = nn.Parameter(torch.zeros(c))',
+      'a, b, m, r = LayerNormNoWeight(8), BNNoScale(8), MaybeNoScale(8), NoBiasThenRestore(8)',
+    ].join('\n');
+    const [a, b, m, r] = recognize(HEAD + src);
+    const card = (l: ResolvedLayer) => /\*\*Parameters\*\* [^\n]*/.exec(compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown)![0];
+    // PyTorch 2.13: named_parameters of LayerNormNoWeight(8) and BNNoScale(8) are only ('bias', (8,)); the
+    // LayerNorm keeps elementwise_affine=True (its bias stays)
+    assert.deepEqual(a.removed, { weight: { code: 'self.weight = None in LayerNormNoWeight', definite: true } });
+    assert.equal(a.effective.elementwise_affine.maySetBy, undefined);
+    assert.equal(card(a), '**Parameters** 8 learnable (bias); `weight` removed by `self.weight = None` in `LayerNormNoWeight`');
+    assert.equal(card(b), '**Parameters** 8 learnable (bias) · 17 in buffers; `weight` removed by `self.weight = None` in `BNNoScale`');
+    // under an if: 16 or 8 (PyTorch: MaybeNoScale(8) has 16, MaybeNoScale(8, scale=False) 8)
+    assert.equal(card(m), '**Parameters** 16 learnable (weight, bias), unless `self.weight = None in MaybeNoScale` drops one');
+    // given back below (PyTorch: NoBiasThenRestore(8) has weight and bias, 16)
+    assert.equal(r.effective.bias.value, true);
+    assert.equal(card(r), '**Parameters** 16 learnable (weight, bias), unless `self.bias = None in NoBiasThenRestore` drops one');
+    // Keras 3.15.1 reads center/scale in build() and epsilon at each call: LNNoBias has only gamma, BNNoScale
+    // beta and the moving statistics, epsilon 1e-05
+    const keras = [
+      'import keras',
+      'from keras import layers',
+      'class LNNoBias(layers.LayerNormalization):',
+      '    def __init__(self, **kwargs):',
+      '        super().__init__(**kwargs)',
+      '        self.center = False',
+      'class BNNoScale(layers.BatchNormalization):',
+      '    def __init__(self, **kwargs):',
+      '        super().__init__(**kwargs)',
+      '        self.scale = False',
+      '        self.epsilon = 1e-5',
+      'x = LNNoBias()(inp)',
+      'y = BNNoScale()(x)',
+    ].join('\n');
+    const [ln, bn] = recognize(keras);
+    assert.equal(ln.effective.center.value, false);
+    assert.equal(ln.codeDefaults?.center?.from, '`self.center = False` in `LNNoBias`');
+    assert.equal(card(ln), '**Parameters** γ per normalized element, sized from the input');
+    assert.deepEqual([bn.effective.scale.value, bn.effective.epsilon.value, bn.effective.epsilon.maySetBy], [false, 1e-5, undefined]);
+    assert.equal(bn.codeDefaults?.epsilon?.from, '`self.epsilon = 1e-5` in `BNNoScale`');
+    assert.equal(card(bn), '**Parameters** C learnable (β) · 2·C in buffers');
+    // Flax 0.12.8: nnx.state(LNNoBias(8, rngs=...), nnx.Param) holds only 'scale' (8 values)
+    const nnx = [
+      'from flax import nnx',
+      'class LNNoBias(nnx.LayerNorm):',
+      '    def __init__(self, num_features, *, rngs):',
+      '        super().__init__(num_features, rngs=rngs)',
+      '        self.bias = None',
+      'ln = LNNoBias(8, rngs=nnx.Rngs(0))',
+    ].join('\n');
+    const [n] = recognize(nnx);
+    assert.deepEqual(n.removed, { bias: { code: 'self.bias = None in LNNoBias', definite: true } });
+    assert.match(card(n), /^\*\*Parameters\*\* γ per normalized element.*; `bias` removed by `self\.bias = None` in `LNNoBias`$/);
   });
 
   it("a function sees a module name's last binding (an import rebound below it), unless a function sets it", () => {
