@@ -2119,7 +2119,13 @@ export class ModuleModel {
           if (!fn || fn.star) return [UNKNOWN];
           const out: Value[] = [];
           for (const f of fn.values) {
-            if (f.k === 'unknown' || f.k === 'const') continue;
+            // (a callable NormLens does not know stays unknown, a too wide registry's entry too wide)
+            if (f.k === 'unknown') {
+              const u = f === WIDE ? WIDE : UNKNOWN;
+              if (!out.includes(u)) out.push(u);
+              continue;
+            }
+            if (f.k === 'const') continue;
             out.push({ k: 'partial', fn: f, args: rest, at, hops: [], owner: this });
             // the bound arguments reach the callee when the partial is called
             this.apply(f, rest, env, at, depth + 1);

@@ -427,6 +427,26 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(followed, 4).origin?.unfollowed, undefined);
   });
 
+  it('a partial of a callable NormLens does not know stays unknown: where it is passed on, the default is not certain', () => {
+    // timm 1.0.29 mvitv2.py: `partial(get_norm_layer(cfg.norm_layer), eps=cfg.norm_eps)` handed down to the blocks;
+    // PyTorch builds LayerNorm(eps=1e-06) there (MultiScaleVitCfg.norm_eps), where the blocks' default gives 1e-05
+    const src = [
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.LayerNorm):',
+      '        super().__init__()',
+      '        self.norm1 = norm_layer(dim)',
+      'class Vit(nn.Module):',
+      '    def __init__(self, cfg):',
+      '        super().__init__()',
+      '        base = nn.LayerNorm if cfg.plain else registry(cfg.norm_layer)',
+      '        norm_layer = partial(base, eps=cfg.norm_eps)',
+      '        self.b = Block(8, norm_layer=norm_layer)',
+    ].join('\n');
+    // (the partial of nn.LayerNorm is one candidate; what the registry gives is not followed)
+    assert.deepEqual(at(src, 4).origin?.unfollowed, { text: 'norm_layer', line: 9 + 4 });
+    assert.match(at(src, 4).origin!.how, /a caller passes `norm_layer` as `norm_layer`, line 14, not followed/);
+  });
+
   it('a caller passing what NormLens cannot follow is named, so the classes shown are not taken for all', () => {
     const src = [
       'class Block(nn.Module):',
