@@ -100,7 +100,12 @@ function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | 
   for (const site of model.sites.values()) {
     // (most calls build no norm: their call objects are not built)
     const candidates = resolver.candidates(site.callee, site.args);
-    if (!candidates.length) continue;
+    if (!candidates.length) {
+      // the name holds only functions of this module (`BatchNorm2d = lambda c: nn.GroupNorm(4, c)` under a
+      // condition the code fixes): the scanner's reading of the call as the imported class is dropped
+      if (site.callee.length && site.callee.every((v) => v.k === 'func' && v.fn.owner === model)) (unknown ??= new Set(model.shadowed)).add(site.node.from);
+      continue;
+    }
     const calleeEnd = site.node.firstChild!.to;
     // the scanner's call when it is this one (same callee); otherwise (a subscript or call result
     // as callee: `NORM2FN[kind](dim)`) one built from the syntax tree

@@ -487,6 +487,9 @@ export class LayerResolver {
     } else if (all.length > 1 || alsoFunction) {
       // the class as written (imported), beside others the same name may hold (a later rebinding)
       how = `\`${c.spec.name}\` as imported`;
+    } else {
+      // named inside the callee's expression (`(norm or nn.LayerNorm)(dim)`)
+      how = `\`${c.spec.name}\` in the expression`;
     }
     // hops after the first that say something (attributes, imports, the factory that returned it;
     // local aliases add nothing); a user class says where it is defined, and which factory gave it
@@ -577,7 +580,12 @@ export class LayerResolver {
       return arg;
     });
     // the name a hover anchors on: the last identifier of the callee (`NORM2FN` in `NORM2FN[k]`)
-    const calleeText = text.slice(callee.from, callee.to).replace(/\s+/g, '');
+    // (spaces dropped around dots and inside brackets, kept between words: `(a or LayerNorm)`)
+    const calleeText = text
+      .slice(callee.from, callee.to)
+      .replace(/\s+/g, ' ')
+      .replace(/ ?\. ?/g, '.')
+      .replace(/([([{]) | ([)\]}])/g, '$1$2');
     const m = /([A-Za-z_]\w*)\W*$/.exec(text.slice(callee.from, callee.to));
     const nameStart = m ? callee.from + m.index : callee.from;
     const nameEnd = m ? nameStart + m[1].length : callee.to;
@@ -610,7 +618,8 @@ export class LayerResolver {
     const held = this.model.deref(callee);
     const fn = held.find((v) => v.k === 'func' && !v.bound);
     const foreign = this.foreignClass(callee);
-    if (!fn && !foreign && all.every((c) => c.via === 'import' && c.hops.length === 0)) return null;
+    // (a callee the scanner does not read, `(norm or nn.LayerNorm)(dim)`, is the model's to list)
+    if (!fn && !foreign && all.every((c) => c.via === 'import' && c.hops.length === 0) && /^[\p{L}_][\p{L}\p{N}_.]*$/u.test(site.callee)) return null;
     const own = new Map<number, CallArgument>();
     for (const a of site.args) own.set(a.valueRange.startOffset, a);
     // A class inferred for a call must take the call's arguments: one that does not (an unknown

@@ -1521,13 +1521,16 @@ export class ModuleModel {
         const body = kids.slice(i + 2).find((x) => x.name === 'Body');
         // (a branch no value of an isinstance test reaches is never run, nor what follows it)
         if (rest.terminated) break;
-        if (cond && cond.name !== 'Body') this.evalExpr(cond, rest, 0);
+        const truth = cond && cond.name !== 'Body' ? decided(this.evalExpr(cond, rest, 0)) : undefined;
+        // a condition the code fixes (`if False:`, `USE_GN = True` ... `if USE_GN:`) runs one way only
+        if (truth === false) continue;
         const n = this.narrowing(cond, rest);
         const b = this.copyEnv(rest);
         this.narrow(b, n, true);
         if (body && !b.terminated) this.execBlock(statements(body), b);
         branches.push(b);
-        this.narrow(rest, n, false);
+        if (truth === true) rest.terminated = true;
+        else this.narrow(rest, n, false);
       } else if (k.name === 'else') {
         hasElse = true;
         if (rest.terminated) break;
@@ -1926,6 +1929,13 @@ export class ModuleModel {
     // (`kwargs.pop('norm_layer', nn.LayerNorm)`: timm's and Hugging Face's way to take a keyword out)
     if ((attr === 'get' || attr === 'pop') && args.length === 2 && vs.every((v) => v.k === 'unknown'))
       return union(vs, withHop(args[1].values, { via: 'alias', name: `${written}.${attr}(…)`, at: args[1].node?.from ?? 0 }));
+    // a parameter that may be a dict written here (mmcv's `norm_cfg = norm_cfg or {}`): each its own way
+    const open = (v: Value) => v.k === 'unknown' || v.k === 'param';
+    if (attr === 'get' && args.length === 2 && vs.some(open) && vs.every((v) => open(v) || v.k === 'dict')) {
+      const dicts = vs.filter((v) => v.k === 'dict');
+      const fromOpen = withHop(args[1].values, { via: 'alias', name: `${written}.get(…)`, at: args[1].node?.from ?? 0 });
+      return union(union([UNKNOWN], fromOpen), dicts.length ? (this.methodCall(dicts, attr, args, written) ?? [UNKNOWN]) : EMPTY);
+    }
     if (attr === 'get' && vs.every((v) => v.k === 'dict') && args.length >= 1 && args.length <= 2) {
       const keys = args[0].values;
       const fallback: VSet = args[1]
@@ -2416,6 +2426,16 @@ export class ModuleModel {
     }
     return out;
   }
+}
+
+/** Python's truth of a condition whose only value is a literal (None, a bool, a number, a string, a tuple); undefined otherwise. */
+function decided(vs: VSet): boolean | undefined {
+  if (vs.length !== 1 || vs[0].k !== 'const') return undefined;
+  const v = vs[0].v;
+  if (v === null || typeof v === 'boolean') return !!v;
+  if (typeof v === 'number' || typeof v === 'string') return !!v;
+  if (Array.isArray(v)) return v.length > 0;
+  return undefined;
 }
 
 /**

@@ -105,24 +105,34 @@ export function union(a: VSet, b: VSet): VSet {
   if (b.length === 0) return a;
   if (a.length === 0) return b;
   // once widened, a set takes no more constants or containers (so passes cannot oscillate)
-  if (a.includes(WIDE)) b = b.filter((v) => v.k !== 'const' && v.k !== 'seq' && v.k !== 'dict' && v.k !== 'unknown');
+  // (but an unknown a caller passes, which the layers name as not followed, is kept: one at most)
+  if (a.includes(WIDE)) b = b.filter((v) => v.k !== 'const' && v.k !== 'seq' && v.k !== 'dict' && (v.k !== 'unknown' || (v !== WIDE && named(v))));
   // sets are small (at most MAX_VALUES): a scan over cached keys beats building a Set
   let out: Value[] | null = null;
   for (const v of b) {
     const k = keyOf(v);
     const have = out ?? a;
-    let found = false;
+    let found = -1;
     for (let i = 0; i < have.length; i++) {
       if (keyOf(have[i]) === k) {
-        found = true;
+        found = i;
         break;
       }
     }
-    if (found) continue;
+    if (found >= 0) {
+      // an unknown a caller passes (the layers name it as not followed) is kept over a plain one
+      if (k === '?' && named(v) && !named(have[found])) (out ??= [...a])[found] = v;
+      continue;
+    }
     (out ??= [...a]).push(v);
   }
   if (!out) return a;
   return out.length > MAX_VALUES || countKinds(out) ? capped(out) : out;
+}
+
+/** An unknown carrying what a caller passed as written (Hop.what). */
+function named(v: Value): boolean {
+  return v.hops.some((h) => h.what);
 }
 
 /** Constants and containers matter only a few at a time (sizes, registries): more of them widen to unknown, so passes converge. */

@@ -327,7 +327,7 @@ describe('inspect on factories (test/fixtures/python/factories)', () => {
     assert.match(
       r.stdout,
       new RegExp(
-        `\\n  ${at}:\\d+ +torch\\.nn\\.BatchNorm2d  pytorch batch_norm\\n +found {5}\`norm_class\\(functools\\.partial\\(nn\\.BatchNorm2d,momentum=0\\.01\\)\\)\`: \`functools\\.partial\\(cls, \\*\\*extra\\)\`, line ${inner}; returned by \`norm_class\\(…\\)\`, line ${at}\\n`,
+        `\\n  ${at}:\\d+ +torch\\.nn\\.BatchNorm2d  pytorch batch_norm\\n +found {5}\`norm_class\\(functools\\.partial\\(nn\\.BatchNorm2d, momentum=0\\.01\\)\\)\`: \`functools\\.partial\\(cls, \\*\\*extra\\)\`, line ${inner}; returned by \`norm_class\\(…\\)\`, line ${at}\\n`,
       ),
     );
     assert.match(r.stdout, /\n +unpacked {2}\*\*extra may set any of the defaults\n/);

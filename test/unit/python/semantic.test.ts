@@ -447,6 +447,78 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(src, 4).origin!.how, /a caller passes `norm_layer` as `norm_layer`, line 14, not followed/);
   });
 
+  it("what a caller's **kwargs may hold survives a factory's own unknowns, and `(x or nn.LayerNorm)(dim)` is a layer", () => {
+    // timm 1.0.29 vision_transformer.py: `norm_layer = get_norm_layer(norm_layer) or LayerNorm`, where the factory
+    // reads `norm_layer.func` of a partial (unknown) and a registry; CLIP-style configurations pass nn.LayerNorm
+    // (eps 1e-05) through build_model_with_cfg's **kwargs, where timm's LayerNorm has eps 1e-06
+    const src = [
+      'REG = dict(a=nn.LayerNorm, b=nn.BatchNorm2d, c=nn.GroupNorm, d=nn.InstanceNorm2d, e=nn.LayerNorm)',
+      'def get_norm(norm_layer):',
+      '    if norm_layer is None:',
+      '        return None',
+      '    if isinstance(norm_layer, partial):',
+      '        norm_layer = norm_layer.func',
+      '    if isinstance(norm_layer, str):',
+      '        norm_layer = REG[norm_layer]',
+      '    return norm_layer',
+      'class Vit(nn.Module):',
+      '    def __init__(self, dim=8, norm_layer=None):',
+      '        super().__init__()',
+      '        norm_layer = get_norm(norm_layer) or nn.LayerNorm',
+      '        self.norm = norm_layer(dim)',
+      '        self.plain = (get_norm(None) or nn.LayerNorm)(dim)',
+      'def _create(variant, **kwargs):',
+      '    return build_model_with_cfg(Vit, variant, **kwargs)',
+    ].join('\n');
+    assert.deepEqual(at(src, 14).origin?.unfollowed, { text: '**kwargs', line: 16 + 4 });
+    // PyTorch: Vit().plain is LayerNorm((8,), eps=1e-05); the scanner cannot read that callee, the model does
+    assert.equal(at(src, 15).qualifiedName, 'torch.nn.LayerNorm');
+    assert.match(at(src, 15).origin!.how, /^`LayerNorm` in the expression/);
+  });
+
+  it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
+    // PyTorch 2.13 (trial 4, T21): Block5(16).norm is GroupNorm(8, 16)
+    const src = [
+      'class Block5(nn.Module):',
+      '    def __init__(self, dim, norm_cfg=None):',
+      '        super().__init__()',
+      '        norm_cfg = norm_cfg or {}',
+      "        norm_layer = norm_cfg.get('type', nn.GroupNorm)",
+      '        self.norm = norm_layer(8, dim)',
+    ].join('\n');
+    assert.deepEqual(found(src), [[6, 'torch.nn.GroupNorm', 'alias']]);
+    assert.equal(at(src, 6).origin?.how, 'returned by `norm_cfg.get(…)`, line 9'); // (past the 4 of HEAD)
+  });
+
+  it('a condition the code fixes runs one way only (`if False:`, a module constant)', () => {
+    // PyTorch 2.13 (trial 4, T19/T11): Block(8).bn is GroupNorm(4, 8) with USE_GN = True; with the patch under
+    // `if False:` Block2(8).bn is BatchNorm2d(8)
+    const constant = [
+      'from torch.nn import BatchNorm2d',
+      'USE_GN = True',
+      'if USE_GN:',
+      '    BatchNorm2d = lambda c: nn.GroupNorm(4, c)',
+      'class Block(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.bn = BatchNorm2d(c)',
+    ].join('\n');
+    // (what the lambda builds is listed where it is written; the call is not the imported class)
+    assert.deepEqual(found(constant), [[4, 'torch.nn.GroupNorm', 'import']]);
+    const dead = [
+      'if False:',
+      '    nn.BatchNorm2d = partial(nn.GroupNorm, 2)',
+      'elif 0:',
+      '    nn.BatchNorm2d = nn.SyncBatchNorm',
+      'class Block2(nn.Module):',
+      '    def __init__(self, c):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(c)',
+    ].join('\n');
+    assert.deepEqual(found(dead), [[8, 'torch.nn.BatchNorm2d', 'import']]);
+    assert.equal(at(dead, 8).origin, undefined);
+  });
+
   it('a caller passing what NormLens cannot follow is named, so the classes shown are not taken for all', () => {
     const src = [
       'class Block(nn.Module):',
@@ -512,10 +584,11 @@ describe('semantic model: layers the code never names', () => {
       'b = Bottleneck(64, norm_layer=lambda ch: nn.GroupNorm(32, ch))',
     ].join('\n');
     assert.match(at(passed, 5).origin?.how ?? '', /^default of `norm_layer`, line 8; or what `lambda ch: nn\.GroupNorm\(32, ch\)` builds, line 10$/);
-    // an imported class rebound to a function under a condition: either may be built (PyTorch, USE_GN = True: GroupNorm(4, 8))
+    // an imported class rebound to a function under a condition the code does not fix: either may be built
+    // (PyTorch, with USE_GN set: GroupNorm(4, 8); without: BatchNorm2d(8))
     const rebound = [
       'from torch.nn import BatchNorm2d',
-      'USE_GN = True',
+      "USE_GN = os.environ.get('USE_GN')",
       'if USE_GN:',
       '    BatchNorm2d = lambda c: nn.GroupNorm(4, c)',
       'class Block(nn.Module):',
