@@ -443,7 +443,7 @@ export class LayerResolver {
 
   origin(c: Candidate, all: Candidate[], alsoFunction = false): LayerOrigin {
     const t = this.model.text;
-    let how = '';
+    let how: string;
     let line: number | undefined;
     const hopText = (h: Hop): string => {
       const l = this.line(h.at) + 1;
