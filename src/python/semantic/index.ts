@@ -492,6 +492,15 @@ export function appliedOnly(setters: LoopSetter[], text: string): LoopSetter[] {
  * call as written. Undefined when the file never calls it (Keras's default, channels_last).
  */
 export function imageDataFormat(text: string): { value: string | null; code: string } | undefined {
+  // (the editor's key and its checks read the same text one after the other)
+  if (lastFormat?.text === text) return lastFormat.format;
+  const format = readImageDataFormat(text);
+  lastFormat = { text, format };
+  return format;
+}
+let lastFormat: { text: string; format: ReturnType<typeof readImageDataFormat> } | null = null;
+
+function readImageDataFormat(text: string): { value: string | null; code: string } | undefined {
   if (!text.includes('set_image_data_format')) return undefined;
   // (what a string or comment holds is no call)
   const masked = maskPython(text);
