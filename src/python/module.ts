@@ -584,7 +584,9 @@ export class PythonModule {
     const loops = this.loopSetters(text, starts, ids);
     // (and Keras's global image layout, which the checks of every block read: semantic/index.ts imageDataFormat)
     const format = imageDataFormat(text);
-    const setters = loops.map((x) => `${x.code}|${x.classes.join(',')}`).join('\n') + (format ? `\u0006${format.value}|${format.code}` : '');
+    const setters =
+      loops.map((x) => `${x.code}|${x.classes.join(',')}|${x.exact ? 'exact' : ''}|${(x.nameHas ?? []).join(',')}`).join('\n') +
+      (format ? `\u0006${format.value}|${format.code}` : '');
     const sameSetters = setters === this.setters;
     this.setters = setters;
     const settle = this.settler(tree, text, sameLayout, setters, loops, lap);

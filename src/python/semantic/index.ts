@@ -266,8 +266,12 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, set
   const guarded = (c: string) => names.some((n) => n && (n === c || TORCH_NORM_BASES[c]?.test(n)));
   // (the class the call builds, when it is a user subclass: its exact type)
   const own = layer.origin?.via === 'subclass' ? layer.origin.definedBy?.name : undefined;
+  // (the exact type's name, for a guard that tests it: the user class when there is one)
+  const typeName = layer.origin?.definedBy?.name ?? layer.qualifiedName.split('.').pop()!;
   for (const st of setters ?? loopSetters(model.text)) {
-    if (st.classes.length && !(st.exact && own ? st.classes.includes(own) : st.classes.some(guarded))) continue;
+    const byName = st.nameHas?.some((part) => typeName.includes(part));
+    if ((st.classes.length || st.nameHas) && !byName && !(st.classes.length && (st.exact && own ? st.classes.includes(own) : st.classes.some(guarded))))
+      continue;
     const had = out.get(st.attr);
     if (!had) out.set(st.attr, { code: st.code });
     else if (had.value !== undefined && !had.later) had.later = st.code;
@@ -391,6 +395,8 @@ export interface LoopSetter {
   fn?: string;
   /** Its guard tests the exact type (`type(m) is C`): a subclass of a class named is not C. */
   exact?: boolean;
+  /** Its guard tests the type's name (`'BatchNorm' in type(m).__name__`): the parts it looks for. */
+  nameHas?: string[];
 }
 
 const LOOP_ITERABLE = /\.(?:modules|named_modules|children|named_children)\s*\(\s*\)|\.(?:layers|submodules)\b/;
@@ -464,11 +470,24 @@ export function chunkSetters(text: string): LoopSetter[] {
       const body = text.slice(m.index + line.length, end);
       const sets = liveSets(body).filter((x) => x.target === v);
       if (!sets.length) continue;
-      const classes = [...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => /^[A-Z]/.test(c) || c in TORCH_NORM_BASES))];
+      // `'BatchNorm' in type(m).__name__` (or `m.__class__.__name__`): a part of the exact type's name
+      const nameHas = [...body.matchAll(new RegExp(String.raw`(['"])(\w+)\1\s+in\s+(?:type\s*\(\s*${v}\s*\)|${v}\s*\.\s*__class__)\s*\.\s*__name__`, 'g'))].map(
+        (x) => x[2],
+      );
+      const classes = [
+        ...new Set([...body.matchAll(NORM_CLASS_NAME)].map((c) => c[1]).filter((c) => (/^[A-Z]/.test(c) || c in TORCH_NORM_BASES) && !nameHas.includes(c))),
+      ];
       // `type(m) is nn.BatchNorm2d` (YOLOv5): the class itself, not its subclasses
       const exact = new RegExp(String.raw`\btype\s*\(\s*${v}\s*\)`).test(body) && !/\bisinstance\s*\(/.test(body);
       for (const x of sets)
-        setters.push({ attr: x.attr, code: `${x.code} (${what})`, classes, ...(m.groups?.name ? { fn: m.groups.name } : {}), ...(exact ? { exact } : {}) });
+        setters.push({
+          attr: x.attr,
+          code: `${x.code} (${what})`,
+          classes,
+          ...(m.groups?.name ? { fn: m.groups.name } : {}),
+          ...(exact ? { exact } : {}),
+          ...(nameHas.length ? { nameHas } : {}),
+        });
     }
   }
   return setters;

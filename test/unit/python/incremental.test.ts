@@ -451,6 +451,14 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     m.applyEdit(guard, guard + 'nn.BatchNorm2d'.length, 'nn.GroupNorm');
     assert.deepEqual(eps(), Array(4).fill(undefined));
     assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    // a guard on the type's name, then the name changed: the classes named (none) stay, the key does not
+    const test = m.text.indexOf('isinstance(m, nn.GroupNorm)');
+    m.applyEdit(test, test + 'isinstance(m, nn.GroupNorm)'.length, "'Batch' in type(m).__name__");
+    assert.deepEqual(eps(), Array(4).fill('m.eps = 1e-4 (for m in model.modules())'));
+    const part = m.text.indexOf("'Batch'") + 1;
+    m.applyEdit(part, part + 'Batch'.length, 'Group');
+    assert.deepEqual(eps(), Array(4).fill(undefined));
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
   });
 
   it('a docstring opened and closed again finds the analyses of the statements below it again', () => {

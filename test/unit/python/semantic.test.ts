@@ -476,6 +476,27 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(src, 15).origin!.how, /^`LayerNorm` in the expression/);
   });
 
+  it("a loop guard on the type's name (`'BatchNorm' in type(m).__name__`) reaches the classes whose own name has it", () => {
+    // PyTorch 2.13 (trial 4, T37): after A(), bn.momentum == 0.01; ln.momentum does not exist; MyNorm (a
+    // BatchNorm2d subclass whose name lacks 'BatchNorm') keeps 0.1
+    const src = [
+      'class MyNorm(nn.BatchNorm2d):',
+      '    pass',
+      'class A(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(8)',
+      '        self.ln = nn.LayerNorm(8)',
+      '        self.my = MyNorm(8)',
+      '        for m in self.modules():',
+      "            if 'BatchNorm' in type(m).__name__:",
+      '                m.momentum = 0.01',
+    ].join('\n');
+    assert.equal(at(src, 6).effective.momentum.maySetBy, 'm.momentum = 0.01 (for m in self.modules())');
+    assert.equal(at(src, 8).effective.momentum.maySetBy, undefined);
+    assert.equal(at(src, 7).effective.eps.maySetBy, undefined);
+  });
+
   it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
     // PyTorch 2.13 (trial 4, T21): Block5(16).norm is GroupNorm(8, 16)
     const src = [
