@@ -267,6 +267,16 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     return { layers: f.layers, edges: f.flow().edges() };
   };
   const now = (m: PythonModule) => ({ layers: m.layers, edges: m.flow().edges() });
+  /** A fuzzer counterexample again: the blocks joined, the edits applied (offsets as the fuzzer drew them), equal to a fresh analysis where read and at the end. */
+  const replay = (blocks: string[], edits: { at: number; del: number; insert: string; read: boolean }[]) => {
+    const m = new PythonModule(blocks.join(''));
+    for (const e of edits) {
+      const at = e.at % (m.text.length + 1);
+      m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
+      if (e.read) assert.deepEqual(now(m), fresh(m.text));
+    }
+    assert.deepEqual(now(m), fresh(m.text));
+  };
   const EDITS = [
     'x',
     ' ',
@@ -393,13 +403,7 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
       { at: 0, del: 0, insert: 'x', read: true },
       { at: 784456284, del: 1, insert: 'return 1\n', read: false },
     ];
-    const m = new PythonModule(blocks.join(''));
-    for (const e of edits) {
-      const at = e.at % (m.text.length + 1);
-      m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
-      if (e.read) assert.deepEqual(now(m), fresh(m.text));
-    }
-    assert.deepEqual(now(m), fresh(m.text));
+    replay(blocks, edits);
   });
 
   it("a call left open past its statement keeps the line of its end when the block is moved (fuzzer counterexample: the end's line stayed)", () => {
@@ -424,13 +428,7 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
       { at: 14912696, del: 2, insert: '', read: true },
       { at: 1120709789, del: 0, insert: 'A(3)\n', read: false },
     ];
-    const m = new PythonModule(blocks.join(''));
-    for (const e of edits) {
-      const at = e.at % (m.text.length + 1);
-      m.applyEdit(at, Math.min(m.text.length, at + e.del), e.insert);
-      if (e.read) assert.deepEqual(now(m), fresh(m.text));
-    }
-    assert.deepEqual(now(m), fresh(m.text));
+    replay(blocks, edits);
   });
 
   it('a loop that sets eps on every BatchNorm2d, edited, changes the layers of every block', () => {
