@@ -745,7 +745,7 @@ function droppedBySubclass(site: Site, model: ModuleModel, layer: ResolvedLayer)
   const out = new Map<string, SubclassSet>();
   if (layer.origin?.via !== 'subclass') return out;
   // (the classes it may build, as the layer's own class is chosen: a parameter's unknown value aside)
-  const each = model.deref(site.callee).flatMap((v) => (v.k === 'class' ? [dropsOf(v.cls)] : []));
+  const each = model.deref(site.callee).flatMap((v) => (v.k === 'class' ? [atCall(dropsOf(v.cls), v.cls, site)] : []));
   for (const drops of each)
     for (const [attr, d] of drops)
       if (!out.has(attr)) out.set(attr, { ...d, definite: each.every((x) => x.get(attr)?.definite && x.get(attr)?.value === d.value) });
@@ -756,6 +756,36 @@ interface SubclassSet {
   code: string;
   definite: boolean;
   value: null | boolean;
+  /** The statement sits in `if [not] PARAM:` at the top of the called class's own `__init__`: the call's value of PARAM decides. */
+  when?: { param: string; negate: boolean };
+}
+
+/**
+ * The sets of a class (dropsOf) for one call of it: one under `if not use_bias:` runs for certain
+ * when the call gives use_bias a literal (or leaves its literal default) that makes the test hold,
+ * and not at all when it makes it fail (PyTorch: MaybeNoBias(8) keeps its bias,
+ * MaybeNoBias(8, use_bias=False) has none).
+ */
+function atCall(sets: Map<string, SubclassSet>, cls: ClassDef, site: Site): Map<string, SubclassSet> {
+  if (![...sets.values()].some((x) => x.when)) return sets;
+  const init = cls.owner.findMethod(cls, '__init__');
+  if (!init || init.cls !== cls || site.args.some((a) => a.star)) return sets;
+  const params = init.params.slice(1).filter((p) => p.star === '');
+  const valueOf = (name: string): PyValue | undefined => {
+    const i = params.findIndex((p) => p.name === name);
+    if (i < 0) return undefined;
+    const arg = site.args.find((a) => a.name === name) ?? (params[i].keywordOnly ? undefined : site.args.filter((a) => !a.name)[i]);
+    if (arg) return arg.values.length === 1 && arg.values[0].k === 'const' ? arg.values[0].v : undefined;
+    return params[i].defaultNode ? literalOf(params[i].defaultNode, cls.owner.text) : undefined;
+  };
+  const out = new Map<string, SubclassSet>();
+  for (const [attr, x] of sets) {
+    const v = x.when ? valueOf(x.when.param) : undefined;
+    const truth = v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? undefined : Array.isArray(v) ? v.length > 0 : !!v;
+    if (!x.when || truth === undefined) out.set(attr, x);
+    else if (truth !== x.when.negate) out.set(attr, { ...x, definite: true });
+  }
+  return out;
 }
 
 const dropsCache = new WeakMap<ClassDef, Map<string, SubclassSet>>();
@@ -775,8 +805,27 @@ function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
         /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center)\s*=[ \t]*(None|True|False)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
       )) {
         const attr = m[2] ?? m[5];
+        // the header it sits under (the nearest line above indented less): an `if [not] PARAM:` at the top of the
+        // called class's own body, on a parameter of its __init__ (`if not use_bias:`)
+        const header =
+          c === cls && indent && m[1].startsWith(indent) && m[1].length > indent.length
+            ? body
+                .slice(0, m.index)
+                .split('\n')
+                .reverse()
+                .find((l) => /\S/.test(l) && !/^[ \t]*#/.test(l) && /^[ \t]*/.exec(l)![0].length < m[1].length)
+            : undefined;
+        const test = header ? /^([ \t]*)if[ \t]+(not[ \t]+)?(\w+)[ \t]*:[ \t]*(?:#.*)?$/.exec(header) : null;
+        const when =
+          test &&
+          test[1] === indent &&
+          init.params.some((p) => p.name === test[3] && p.star === '') &&
+          !new RegExp(`^[ \t]*${test[3]}[ \t]*=(?!=)`, 'm').test(body)
+            ? { param: test[3], negate: !!test[2] }
+            : undefined;
         if (start >= 0 && m.index > start && !out.has(attr) && masked[m.index + m[1].length] === m[0][m[1].length])
           out.set(attr, {
+            ...(when ? { when } : {}),
             code: `${m[0].trim().replace(/[ \t]*#.*$/, '')} in ${c.name}`,
             // (and not set again below: `self.bias = nn.Parameter(...)` gives it back)
             definite:

@@ -799,11 +799,16 @@ describe('semantic model: layers the code never names', () => {
     // (not written at the call: `arguments` holds what the call writes)
     assert.equal(noBias.arguments.bias, undefined);
     assert.equal(at(src, 23).effective.bias.value, false);
-    // MaybeNoBias(c) keeps its bias (bias=True), MaybeNoBias(c, bias=False) drops it: unsure, said where
+    // MaybeNoBias(c) keeps its bias (its default bias=True makes `if not bias:` fail); MaybeNoBias(c, bias=False)
+    // drops it, and with a value the code does not fix it may (PyTorch: 16, 8 and either)
     assert.equal(at(src, 22).effective.bias.value, true);
-    assert.equal(at(src, 22).effective.bias.maySetBy, 'self.bias = None in MaybeNoBias');
+    assert.equal(at(src, 22).effective.bias.maySetBy, undefined);
+    const calls = [src, 'x = MaybeNoBias(8, bias=False)', 'y = MaybeNoBias(8, flag)'].join('\n');
+    assert.equal(at(calls, 30).effective.bias.value, false);
+    assert.equal(at(calls, 30).codeDefaults?.bias?.from, '`self.bias = None` in `MaybeNoBias`');
+    assert.equal(at(calls, 31).effective.bias.maySetBy, 'self.bias = None in MaybeNoBias');
     assert.match(
-      compactHover(at(src, 22), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
+      compactHover(at(calls, 31), { decimals: 4, seed: 0, diagnostics: [] }).markdown,
       /\*\*Parameters\*\* .*, unless `self\.bias = None in MaybeNoBias` drops one/,
     );
     assert.equal(at(src, 24).effective.bias.value, true);
@@ -865,7 +870,7 @@ describe('semantic model: layers the code never names', () => {
       '        super().__init__(c)',
       '        self.bias = None',
       '        self.bias = nn.Parameter(torch.zeros(c))',
-      'a, b, m, r = LayerNormNoWeight(8), BNNoScale(8), MaybeNoScale(8), NoBiasThenRestore(8)',
+      'a, b, m, r = LayerNormNoWeight(8), BNNoScale(8), MaybeNoScale(8, scale=flag), NoBiasThenRestore(8)',
     ].join('\n');
     const [a, b, m, r] = recognize(HEAD + src);
     const card = (l: ResolvedLayer) => /\*\*Parameters\*\* [^\n]*/.exec(compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown)![0];
@@ -875,7 +880,8 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(a.effective.elementwise_affine.maySetBy, undefined);
     assert.equal(card(a), '**Parameters** 8 learnable (bias); `weight` removed by `self.weight = None` in `LayerNormNoWeight`');
     assert.equal(card(b), '**Parameters** 8 learnable (bias) · 17 in buffers; `weight` removed by `self.weight = None` in `BNNoScale`');
-    // under an if: 16 or 8 (PyTorch: MaybeNoScale(8) has 16, MaybeNoScale(8, scale=False) 8)
+    // under an if the call's value decides, one the code does not fix: 16 or 8 (PyTorch: MaybeNoScale(8) has 16,
+    // MaybeNoScale(8, scale=False) 8)
     assert.equal(card(m), '**Parameters** 16 learnable (weight, bias), unless `self.weight = None in MaybeNoScale` drops one');
     // given back below (PyTorch: NoBiasThenRestore(8) has weight and bias, 16)
     assert.equal(r.effective.bias.value, true);
