@@ -14,7 +14,7 @@ import type { Range, ResolvedLayer } from '../python/types';
 import { analyzeDocument, analyzeNotebook, type DocumentReport } from '../checks';
 import { placementText } from '../explain/placement';
 import { givenAtCall, otherClasses } from '../explain/context';
-import { moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed, type SemanticOptions } from '../python';
+import { mayPatch, moduleNameOf, ProjectGraph, SeedExchange, solveSeeds, type ProjectFiles, type Seed, type SemanticOptions } from '../python';
 import type { NormDiagnostic, Severity } from '../checks/types';
 import { pyRepr } from '../checks/format';
 import { terminalSafeJson, truncateText, visibleText } from '../core/visible';
@@ -145,8 +145,9 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   // other files' calls pass into their functions (the project-level fixed point), and written out
   // in the order found: the output does not depend on the number of threads.
   const colour = io.isTTY && !env.NO_COLOR;
-  const settings: InspectSettings = { json, colour, cwd: process.cwd() };
   const tasks = found.map((f) => ({ ...f, file: realPath(f.shown) }));
+  const patchers = tasks.filter((t) => !t.notebook && mayPatch(diskFiles().read(t.file) ?? '')).map((t) => t.file);
+  const settings: InspectSettings = { json, colour, cwd: process.cwd(), patchers };
   const byFile = new Map<string, number[]>();
   tasks.forEach((t, i) => {
     const list = byFile.get(t.file);
@@ -216,6 +217,8 @@ export interface InspectSettings {
   json: boolean;
   colour: boolean;
   cwd: string;
+  /** Files of the run that may replace a framework class (semantic/graph.ts mayPatch): their replacements count for every file. */
+  patchers: string[];
 }
 
 /** One file to analyze: as shown, its path for the project graph, and what other files' calls pass into it. */
@@ -287,7 +290,12 @@ export class FileAnalyzer {
   private readonly graph: ProjectGraph;
 
   constructor(private readonly settings: InspectSettings) {
-    this.graph = new ProjectGraph(diskFiles(), MAX_PROJECT_FILES, (p) => shownPath(p, settings.cwd));
+    this.graph = new ProjectGraph(
+      diskFiles(),
+      MAX_PROJECT_FILES,
+      (p) => shownPath(p, settings.cwd),
+      () => settings.patchers,
+    );
   }
 
   async analyze(task: FileTask): Promise<FileOutcome> {

@@ -8,6 +8,7 @@
 import type * as vscode from 'vscode';
 import {
   importedModules,
+  mayPatch,
   moduleNameOf,
   preloadPaths,
   ProjectGraph,
@@ -45,7 +46,21 @@ export class WorkspaceProject {
         return this.cache.get(path);
       },
     };
-    this.graph = new ProjectGraph(this.files, MAX_FILES, shownPath);
+    this.graph = this.newGraph();
+  }
+
+  /**
+   * A graph of the files read so far. A file among them that may replace a framework class
+   * (`nn.GroupNorm = partial(...)`) counts for every file: a patch is process-wide.
+   */
+  private newGraph(): ProjectGraph {
+    const patchers = () => {
+      const out: string[] = [];
+      for (const [path, text] of this.cache) if (text !== undefined && mayPatch(text)) out.push(path);
+      for (const d of textDocuments()) if (d.languageId === 'python' && !this.cache.has(d.uri.path) && mayPatch(d.getText())) out.push(d.uri.path);
+      return out;
+    };
+    return new ProjectGraph(this.files, MAX_FILES, shownPath, patchers);
   }
 
   /** Semantic options for a document (cross-file names resolve through what has been preloaded). */
@@ -120,7 +135,7 @@ export class WorkspaceProject {
       }
       frontier = next;
     }
-    if (fresh) this.graph = new ProjectGraph(this.files, MAX_FILES, shownPath);
+    if (fresh) this.graph = this.newGraph();
     return fresh;
   }
 
@@ -129,7 +144,7 @@ export class WorkspaceProject {
     const known = this.cache.has(path) || this.graph.paths().includes(path);
     if (!known) return false;
     this.cache.delete(path);
-    this.graph = new ProjectGraph(this.files, MAX_FILES, shownPath);
+    this.graph = this.newGraph();
     return true;
   }
 }

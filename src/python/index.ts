@@ -14,7 +14,7 @@ export { DocumentIndex } from './document';
 export { PythonModule, moveFound, SHARED, type BlockAnalysis, type BlockPlace } from './module';
 export type { SemanticOptions, Seed } from './semantic/index';
 export { SeedExchange, solveSeeds, seedsByTarget } from './semantic/index';
-export { ProjectGraph, moduleNameOf, importedModules, preloadPaths, type ProjectFiles } from './semantic/graph';
+export { ProjectGraph, moduleNameOf, importedModules, preloadPaths, mayPatch, type ProjectFiles } from './semantic/graph';
 export { recognizeNotebook, NotebookError } from './notebook';
 export type { NotebookResult } from './notebook';
 export type * from './types';

@@ -49,7 +49,33 @@ export class ProjectGraph {
     private readonly maxFiles = 64,
     /** How a file's path is shown in explanations (e.g. relative to the working folder). */
     readonly display: (path: string) => string = (p) => p,
+    /**
+     * Files of the project that may replace a framework class (`nn.GroupNorm = partial(...)`, see
+     * mayPatch): a patch is process-wide, so what they replace may be what any file's call builds.
+     */
+    private readonly patchers: () => readonly string[] = () => [],
   ) {}
+
+  private patchedCache: Map<string, { vs: VSet; from: string }> | null = null;
+  /** Files whose text was tested for ImportHost.patches (mayPatch), by path. */
+  private tested = new Map<string, boolean>();
+
+  /**
+   * What the project's patch files replace (ModuleModel.patchedAnywhere), by qualified name, with
+   * the file's path; built once (until a file is forgotten).
+   */
+  private projectPatches(): ReadonlyMap<string, { vs: VSet; from: string }> {
+    if (this.patchedCache) return this.patchedCache;
+    const out = new Map<string, { vs: VSet; from: string }>();
+    this.patchedCache = out;
+    for (const p of this.patchers()) {
+      const model = this.model(p);
+      if (!model) continue;
+      for (const [q, vs] of model.patchedAnywhere())
+        if (!out.has(q)) out.set(q, { vs: vs.map((v) => (v.k === 'partial' ? { ...v, hops: [], owner: v.owner ?? model } : { ...v, hops: [] })), from: p });
+    }
+    return out;
+  }
 
   private pathOfModel = new WeakMap<ModuleModel, string>();
 
@@ -74,6 +100,8 @@ export class ProjectGraph {
   /** Forget a file (it changed on disk or in an editor). */
   invalidate(path: string): void {
     if (this.models.has(path)) this.models.clear();
+    this.patchedCache = null;
+    this.tested.clear();
   }
 
   /** The import host for a file at `path`. */
@@ -81,12 +109,24 @@ export class ProjectGraph {
     const me = moduleNameOf(path, this.files);
     // the paths a dotted module may be at, by module (a model looks the same modules up on every pass)
     const where = new Map<string, string[]>();
-    /** The model of the first file a dotted module may be at; undefined when none is, or in a cycle (say nothing). */
-    const modelOf = (module: string): ModuleModel | undefined => {
+    /**
+     * The model of the first file a dotted module may be at; undefined when none is, or in a cycle
+     * (say nothing). `only`: a test of the file's text first (no model is built for a file that fails it).
+     */
+    const modelOf = (module: string, only?: (text: string) => boolean): ModuleModel | undefined => {
       let paths = where.get(module);
       if (!paths)
         where.set(module, (paths = this.candidates(module, path, me.root, me.name.includes('.') || me.isPackage ? me.name.split('.')[0] : undefined)));
       for (const p of paths) {
+        if (only) {
+          let ok = this.tested.get(p);
+          if (ok === undefined) {
+            const text = this.files.read(p);
+            if (text === undefined) continue;
+            this.tested.set(p, (ok = only(text)));
+          }
+          if (!ok) return undefined;
+        }
         const model = this.model(p);
         if (model === undefined) continue;
         return model ?? undefined;
@@ -100,8 +140,15 @@ export class ProjectGraph {
         return values && model ? { values, model } : undefined;
       },
       patches: (module: string): { patches: ReadonlyMap<string, VSet>; model: ModuleModel } | undefined => {
-        const model = modelOf(module);
+        // (only a file that may patch is modeled for it: importing one that does not, which imports
+        // one that does, is not followed; the run's patch files count anyway, see anywhere)
+        const model = modelOf(module, mayPatch);
         return model && { patches: model.exportedPatches(), model };
+      },
+      anywhere: () => {
+        const out = new Map<string, { vs: VSet; from: string }>();
+        for (const [q, x] of this.projectPatches()) if (x.from !== path) out.set(q, { vs: x.vs, from: this.display(x.from) });
+        return out;
       },
     };
   }
@@ -192,6 +239,18 @@ function namespaceBases(rel: string, from: string): string[] {
     dir = up;
   }
   return out;
+}
+
+/**
+ * Whether a file's text may replace a framework class on its module (`nn.BatchNorm2d = ...`,
+ * `torch.nn.GroupNorm = ...`, `setattr(nn, 'GroupNorm', ...)`): a cheap test on the text, to find
+ * the files whose models say what they replace (ProjectGraph's patchers).
+ */
+export function mayPatch(text: string): boolean {
+  // (an object's own attributes, `self.LayerNorm = ...`, replace nothing)
+  return /^[ \t]*(?!(?:self|cls)[ \t]*\.)(?:[\p{L}_][\p{L}\p{N}_]*[ \t]*\.[ \t]*)+[A-Z][\p{L}\p{N}_]*[ \t]*=(?!=)|\bsetattr[ \t]*\((?![ \t]*(?:self|cls)[ \t]*,)[^,\n]*,[ \t]*['"][A-Z]/mu.test(
+    text,
+  );
 }
 
 /** Relative and sibling imports of a text, as written (`.norms`, `..layers.norm`, `norms`): what to preload. */

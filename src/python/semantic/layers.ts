@@ -441,7 +441,7 @@ export class LayerResolver {
     return this.pos(at).line;
   }
 
-  origin(c: Candidate, all: Candidate[], alsoFunction = false): LayerOrigin {
+  origin(c: Candidate, all: Candidate[], plainName = true): LayerOrigin {
     const t = this.model.text;
     let how: string;
     let line: number | undefined;
@@ -455,6 +455,8 @@ export class LayerResolver {
         case 'call':
           return h.from ? `passed as \`${h.name}\` from \`${h.from}\`` : `passed as \`${h.name}\`, line ${l}`;
         case 'import':
+          if (h.patched && h.from) return `replaced by \`${h.from}\` when it runs first`;
+          if (h.patched && h.name.endsWith('__init__.py')) return `replaced by \`${h.name}\`, which runs first`;
           return h.patched ? `replaced by module \`${h.name}\`, imported line ${l}` : `imported as \`${h.name}\`, line ${l}`;
         default:
           // (a factory evaluated with this call's arguments: ModuleModel.inlineAt)
@@ -484,8 +486,8 @@ export class LayerResolver {
     } else if (c.hops.length) {
       line = this.line(c.hops[0].at);
       how = hopText(c.hops[0]);
-    } else if (all.length > 1 || alsoFunction) {
-      // the class as written (imported), beside others the same name may hold (a later rebinding)
+    } else if (plainName) {
+      // the class as written (imported), beside others the same name may hold (a later rebinding, a patch)
       how = `\`${c.spec.name}\` as imported`;
     } else {
       // named inside the callee's expression (`(norm or nn.LayerNorm)(dim)`)
@@ -619,19 +621,24 @@ export class LayerResolver {
     const fn = held.find((v) => v.k === 'func' && !v.bound);
     const foreign = this.foreignClass(callee);
     // (a callee the scanner does not read, `(norm or nn.LayerNorm)(dim)`, is the model's to list)
-    if (!fn && !foreign && all.every((c) => c.via === 'import' && c.hops.length === 0) && /^[\p{L}_][\p{L}\p{N}_.]*$/u.test(site.callee)) return null;
+    if (!fn && !foreign && all.every((c) => c.via === 'import' && c.hops.length === 0 && !c.alts?.length) && /^[\p{L}_][\p{L}\p{N}_.]*$/u.test(site.callee))
+      return null;
     const own = new Map<number, CallArgument>();
     for (const a of site.args) own.set(a.valueRange.startOffset, a);
     // A class inferred for a call must take the call's arguments: one that does not (an unknown
     // keyword, too many positionals) was the wrong inference, never a problem of the user's code.
     const fitting: { c: Candidate; layer: ResolvedLayer }[] = [];
-    for (const c of all) {
-      const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
-      const layer = bindLayer(synth, c.spec);
-      if (layer.bindingErrors.length === 0) {
-        const defaults = codeDefaultsOf(c.spec, c.args, layer);
-        if (defaults) layer.codeDefaults = defaults;
-        fitting.push({ c, layer });
+    for (const first of all) {
+      // (the same class reached another way, a partial of it from a patch, when the first way does not fit)
+      for (const c of [first, ...(first.alts ?? [])]) {
+        const synth: ScannedCall = { ...site, args: c.args.map((a) => this.toArgument(a, own, site.nameRange)) };
+        const layer = bindLayer(synth, c.spec);
+        if (layer.bindingErrors.length === 0) {
+          const defaults = codeDefaultsOf(c.spec, c.args, layer);
+          if (defaults) layer.codeDefaults = defaults;
+          fitting.push({ c: c === first ? c : { ...c, alts: first.alts!.filter((x) => x !== c) }, layer });
+          break;
+        }
       }
     }
     if (fitting.length === 0) return null;
@@ -663,7 +670,7 @@ export class LayerResolver {
     layer.origin = this.origin(
       c,
       fitting.map((f) => f.c),
-      !!fn || !!foreign,
+      /^[\p{L}_][\p{L}\p{N}_.]*$/u.test(site.callee),
     );
     // a registry or alias that also holds a function (`'gn': lambda c: nn.GroupNorm(8, c)`): what it builds is
     // listed where it is written, and this call may build that instead

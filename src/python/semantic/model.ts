@@ -100,6 +100,12 @@ export interface ImportHost {
    * (ModuleModel.exportedPatches), with the model they come from; undefined when unknown.
    */
   patches?(module: string, from: string): { patches: ReadonlyMap<string, VSet>; model: ModuleModel } | undefined;
+  /**
+   * What other files of the project replace, wherever they do (a patch is process-wide: a file
+   * imported first by the entry point patches the class for every module), by qualified name, with
+   * the file as shown; their values are foreign (hops dropped, partials owned by their model).
+   */
+  anywhere?(): ReadonlyMap<string, { vs: VSet; from: string }>;
 }
 
 interface Env {
@@ -1307,6 +1313,9 @@ export class ModuleModel {
       const dot = b.target.lastIndexOf('.');
       if (this.host && dot > 0)
         vs = [{ k: 'ext', module: b.target.slice(0, dot), name: b.target.slice(dot + 1), at: s.from, local: b.local, model: this, hops: [] }];
+      // `from torch.nn import GroupNorm` once a module imported above has replaced it: the replacement
+      const imported = this.importedPatches().get(b.target);
+      if (imported && !imported.may && imported.at < s.from) vs = union(imported.vs, vs);
       this.setName(env, b.local, vs, s.from);
     }
   }
@@ -1514,16 +1523,26 @@ export class ModuleModel {
     const branches: Env[] = [];
     const rest = this.copyEnv(env);
     let hasElse = false;
+    // (a branch after one a fixed condition takes: never run)
+    let taken = false;
     for (let i = 0; i < kids.length; i++) {
       const k = kids[i];
       if (k.name === 'if' || k.name === 'elif') {
         const cond = kids[i + 1];
         const body = kids.slice(i + 2).find((x) => x.name === 'Body');
+        if (taken) {
+          this.neverRuns(body);
+          continue;
+        }
         // (a branch no value of an isinstance test reaches is never run, nor what follows it)
         if (rest.terminated) break;
-        const truth = cond && cond.name !== 'Body' ? decided(this.evalExpr(cond, rest, 0)) : undefined;
+        const truth = cond && cond.name !== 'Body' ? this.truthOf(cond, rest) : undefined;
         // a condition the code fixes (`if False:`, `USE_GN = True` ... `if USE_GN:`) runs one way only
-        if (truth === false) continue;
+        if (truth === false) {
+          this.neverRuns(body);
+          continue;
+        }
+        if (truth === true) taken = true;
         const n = this.narrowing(cond, rest);
         const b = this.copyEnv(rest);
         this.narrow(b, n, true);
@@ -1533,6 +1552,10 @@ export class ModuleModel {
         else this.narrow(rest, n, false);
       } else if (k.name === 'else') {
         hasElse = true;
+        if (taken) {
+          this.neverRuns(kids[i + 1]);
+          continue;
+        }
         if (rest.terminated) break;
         const body = kids[i + 1];
         const b = this.copyEnv(rest);
@@ -1542,6 +1565,36 @@ export class ModuleModel {
     }
     if (!hasElse) branches.push(rest);
     this.join(env, branches);
+  }
+
+  /** Python's truth of a condition the code fixes (a literal, a name bound to one, `not` of either); undefined otherwise. */
+  private truthOf(cond: SyntaxNode, env: Env): boolean | undefined {
+    const k = children(cond);
+    if (cond.name === 'UnaryExpression' && k.length === 2 && k[0].name === 'not') {
+      const t = this.truthOf(k[1], env);
+      return t === undefined ? undefined : !t;
+    }
+    if (cond.name === 'ParenthesizedExpression' && k.length === 3) return this.truthOf(k[1], env);
+    // (a literal or a name: an attribute, `self.normalize_qk`, is a field a caller may set)
+    const value = this.evalExpr(cond, env, 0);
+    return cond.name === 'VariableName' || cond.name === 'Boolean' || cond.name === 'Number' || cond.name === 'None' || cond.name === 'String'
+      ? decided(value)
+      : undefined;
+  }
+
+  /**
+   * The calls of a branch that never runs (its condition is fixed): not layers, whatever the
+   * scanner reads there (they are dropped as shadowed calls are, see ModuleModel.shadowed).
+   */
+  private neverRuns(body: SyntaxNode | undefined): void {
+    if (!body || body.name !== 'Body' || this.pure) return;
+    const list = this.unitShadowed.get(this.unit);
+    if (!list) return;
+    const c = body.cursor();
+    let budget = 100_000;
+    do {
+      if (c.name === 'CallExpression') list.push(c.from);
+    } while (--budget > 0 && c.next() && c.from < body.to);
   }
 
   private execLoop(s: SyntaxNode, env: Env): void {
@@ -1852,7 +1905,10 @@ export class ModuleModel {
           const inModule = env.scope === this.module && !env.parent;
           const imported = this.importedPatches().get(q);
           let own: VSet = [{ k: 'q', q, hops: b.hops }];
-          if (imported && !(inModule && at !== undefined && imported.at > at)) own = union(imported.vs, own);
+          if (imported && !(inModule && at !== undefined && imported.at > at)) own = imported.may ? union(own, imported.vs) : union(imported.vs, own);
+          // another file of the project that replaces it may have run first (an entry point importing it): after the class
+          const other = (this.elsewhere ??= this.host?.anywhere?.() ?? new Map()).get(q);
+          if (other && !imported) own = union(own, withHop(other.vs, { via: 'import', name: other.from, at: at ?? 0, patched: true, from: other.from }));
           const seen = slot?.vs.length && !(inModule && at !== undefined && !slot.inFunction && (slot.moduleAt ?? Infinity) > at);
           out = union(out, !seen ? own : slot!.moduleAt !== undefined ? union(slot!.vs, own) : union(own, slot!.vs));
           break;
@@ -2333,31 +2389,71 @@ export class ModuleModel {
    */
   exportedPatches(): ReadonlyMap<string, VSet> {
     const out = new Map<string, VSet>();
-    for (const [q, slot] of this.patches) if (slot.moduleAt !== undefined && slot.vs.length) out.set(q, this.deref(slot.vs));
-    for (const [q, p] of this.importedPatches()) if (!out.has(q)) out.set(q, p.vs);
+    // (not what runs only as a script: `if __name__ == "__main__":`)
+    const main = statements(this.tree.topNode).filter((st) => st.name === 'IfStatement' && /^if\s+__name__\s*==\s*['"]__main__['"]/.test(this.t(st)));
+    for (const [q, slot] of this.patches)
+      if (slot.moduleAt !== undefined && slot.vs.length && !main.some((st) => st.from <= slot.moduleAt! && slot.moduleAt! < st.to))
+        out.set(q, this.deref(slot.vs));
+    for (const [q, p] of this.importedPatches()) if (!out.has(q) && !p.may) out.set(q, p.vs);
     return out;
   }
 
-  private imported?: Map<string, { vs: VSet; at: number }>;
+  /** Every framework attribute this module replaces, at module level or in a function (see ImportHost.anywhere). */
+  patchedAnywhere(): ReadonlyMap<string, VSet> {
+    const out = new Map<string, VSet>();
+    for (const [q, slot] of this.patches) if (slot.vs.length) out.set(q, this.deref(slot.vs));
+    return out;
+  }
+
+  private elsewhere?: ReadonlyMap<string, { vs: VSet; from: string }>;
+
+  private imported?: Map<string, { vs: VSet; at: number; may: boolean }>;
 
   /**
-   * What the project modules this module's body imports replace (see exportedPatches), by
-   * qualified name, with the first import statement that runs them. Read from every top-level
-   * import of the whole tree, so that each block of the module sees the same.
+   * What the project modules this module imports replace (see exportedPatches), by qualified name,
+   * with the first import statement that runs them: certain for an import the module body runs (at
+   * top level, or in a try, an if, a with ...) of what the imported module's body replaces; `may`
+   * for an import in a function, or what only a function of the imported module replaces (after
+   * the class itself). Read from the whole tree, so that each block of the module sees the same.
    */
-  private importedPatches(): ReadonlyMap<string, { vs: VSet; at: number }> {
+  private importedPatches(): ReadonlyMap<string, { vs: VSet; at: number; may: boolean }> {
     if (this.imported) return this.imported;
     const out = (this.imported = new Map());
     const host = this.host;
     if (!host?.patches) return out;
-    for (const st of statements(this.tree.topNode)) {
-      if (st.name !== 'ImportStatement') continue;
-      for (const module of this.executedModules(st)) {
+    const imports: { st: SyntaxNode; inFunction: boolean }[] = [];
+    for (const st of statements(this.tree.topNode)) if (st.name === 'ImportStatement') imports.push({ st, inFunction: false });
+    // (imports written in a block or a function: found by their lines, then their nodes)
+    for (const m of this.text.matchAll(/^[ \t]+(?:from|import)[ \t]/gm)) {
+      let n: SyntaxNode | null = this.tree.resolveInner(m.index + m[0].length - 1, 1);
+      while (n && n.name !== 'ImportStatement') n = n.parent;
+      if (!n || n.parent?.name === 'Script') continue;
+      let inFunction = false;
+      for (let p = n.parent; p; p = p.parent)
+        if (p.name === 'FunctionDefinition' || p.name === 'LambdaExpression' || p.name === 'ClassDefinition') inFunction = true;
+      imports.push({ st: n, inFunction });
+    }
+    imports.sort((a, b) => a.st.from - b.st.from);
+    // Python runs every package around a module (its `__init__.py`) before the module: as if imported at its top
+    const parts = this.moduleName.split('.').filter(Boolean);
+    const around = parts.slice(0, parts.length - 1).map((_, i) => parts.slice(0, i + 1).join('.'));
+    const runs: { modules: string[]; st: SyntaxNode; inFunction: boolean; pkg?: boolean }[] = [
+      ...(around.length ? [{ modules: around, st: this.tree.topNode, inFunction: false, pkg: true }] : []),
+      ...imports.map((x) => ({ ...x, modules: this.executedModules(x.st) })),
+    ];
+    for (const { st, inFunction, modules, pkg } of runs) {
+      for (const module of modules) {
         const found = host.patches(module, this.moduleName);
         if (!found) continue;
-        const name = module.slice(module.lastIndexOf('.') + 1);
-        for (const [q, vs] of found.patches)
-          if (!out.has(q)) out.set(q, { vs: withHop(foreign(vs, found.model), { via: 'import', name, at: st.from, patched: true }), at: st.from });
+        // (a package around this module: its __init__.py, which runs before it)
+        const name = pkg ? `${module.replace(/^\./, '').replace(/\./g, '/')}/__init__.py` : module.slice(module.lastIndexOf('.') + 1);
+        const add = (q: string, vs: VSet, may: boolean) => {
+          const had = out.get(q);
+          if (had && had.may <= may) return;
+          out.set(q, { vs: withHop(foreign(vs, found.model), { via: 'import', name, at: st.from, patched: true }), at: st.from, may });
+        };
+        for (const [q, vs] of found.patches) add(q, vs, inFunction);
+        for (const [q, vs] of found.model.patchedAnywhere()) add(q, vs, true);
       }
     }
     return out;

@@ -538,6 +538,29 @@ describe('semantic model: layers the code never names', () => {
     ].join('\n');
     assert.deepEqual(found(dead), [[8, 'torch.nn.BatchNorm2d', 'import']]);
     assert.equal(at(dead, 8).origin, undefined);
+    // layers in a branch that never runs are not listed, nor checked (trial 5, U8; PyTorch runs only d = GroupNorm(4, 8))
+    const branches = [
+      'USE_BN = False',
+      'if False:',
+      '    a = nn.GroupNorm(3, 8)',
+      'if USE_BN:',
+      '    c = nn.BatchNorm2d(8, momentum=0.9)',
+      'if not USE_BN:',
+      '    d = nn.GroupNorm(4, 8)',
+      'else:',
+      '    d = nn.GroupNorm(3, 8)',
+    ].join('\n');
+    assert.deepEqual(found(branches), [[7, 'torch.nn.GroupNorm', 'import']]);
+    assert.deepEqual(analyzeDocument(HEAD + branches).diagnostics, []);
+    // a field's default is no fixed condition: a caller may set it (flax.linen attention's `if self.normalize_qk:`)
+    const field = [
+      'class Attn(nn.Module):',
+      '    normalize_qk: bool = False',
+      '    def forward(self, x):',
+      '        if self.normalize_qk:',
+      '            x = nn.LayerNorm(8)(x)',
+    ].join('\n');
+    assert.deepEqual(found(field), [[5, 'torch.nn.LayerNorm', 'import']]);
   });
 
   it('a caller passing what NormLens cannot follow is named, so the classes shown are not taken for all', () => {
@@ -1315,6 +1338,53 @@ describe('semantic model: layers the code never names', () => {
       ['torch.nn.GroupNorm'],
     );
     assert.equal(recognize(files['/p/other.py'], opts('/p/other.py'))[0].origin, undefined);
+  });
+
+  it('a patch counts however it is imported, from the package around a module, and from an entry point (no false binding error)', () => {
+    // PyTorch 2.13 (trial 5, U1/U3/U15/U21): each `nn.GroupNorm(16)` below builds GroupNorm(4, 16); without the
+    // patch it raises TypeError (missing num_channels), which NormLens must not report
+    const patch = 'from functools import partial\nimport torch.nn as nn\nnn.GroupNorm = partial(nn.GroupNorm, 4)\n';
+    const files: Record<string, string> = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/patch.py': patch,
+      '/p/pkg/patch_fn.py':
+        'from functools import partial\nimport torch.nn as nn\ndef apply():\n    nn.GroupNorm = partial(nn.GroupNorm, 4)\nif __name__ == "__main__":\n    nn.LayerNorm = partial(nn.LayerNorm, eps=0.5)\n',
+      '/p/pkg/in_try.py': 'import torch.nn as nn\ntry:\n    from . import patch\nexcept ImportError:\n    pass\ngn = nn.GroupNorm(16)\n',
+      '/p/pkg/late_name.py': 'from . import patch\nfrom torch.nn import GroupNorm\ngn = GroupNorm(16)\n',
+      '/p/pkg/by_call.py': 'import torch.nn as nn\nfrom . import patch_fn\npatch_fn.apply()\ngn = nn.GroupNorm(16)\nln = nn.LayerNorm(8)\n',
+      '/p/lib/__init__.py': patch,
+      '/p/lib/model.py': 'import torch.nn as nn\ngn = nn.GroupNorm(16)\n',
+      '/p/app/patch.py': patch,
+      '/p/app/layers.py': 'import torch.nn as nn\ngn = nn.GroupNorm(16)\n',
+      '/p/app/main.py': 'import patch\nfrom layers import gn\n',
+    };
+    const disk: ProjectFiles = { read: (p) => files[p] };
+    const graph = new ProjectGraph(
+      disk,
+      64,
+      (p) => p.slice(3),
+      () => ['/p/app/patch.py'],
+    );
+    const layer = (path: string) => {
+      const semantic = { host: graph.hostFor(path), moduleName: moduleNameOf(path, disk).name, path };
+      const report = analyzeDocument(files[path], { semantic });
+      assert.deepEqual(report.diagnostics, [], path);
+      return report.layers;
+    };
+    for (const [path, how] of [
+      ['/p/pkg/in_try.py', 'replaced by module `patch`, imported line 3'],
+      ['/p/pkg/late_name.py', 'replaced by module `patch`, imported line 1'],
+      ['/p/lib/model.py', 'replaced by `lib/__init__.py`, which runs first'],
+      ['/p/app/layers.py', 'replaced by `app/patch.py` when it runs first'],
+    ]) {
+      const [gn] = layer(path);
+      assert.deepEqual([gn.qualifiedName, gn.origin?.how, gn.effective.num_groups?.value], ['torch.nn.GroupNorm', how, 4], path);
+    }
+    // a patch a function makes, called or not, is a candidate; one under `if __name__ == "__main__":` never runs
+    // on import (PyTorch: ln.eps == 1e-05), so the class leads
+    const [gn, ln] = layer('/p/pkg/by_call.py');
+    assert.equal(gn.effective.num_groups?.value, 4);
+    assert.deepEqual([ln.qualifiedName, ln.effective.eps.value, ln.origin?.how], ['torch.nn.LayerNorm', 1e-5, '`LayerNorm` as imported']);
   });
 
   it("an installed package follows its own imports, not the other libraries beside it; a project's packages follow each other", () => {
