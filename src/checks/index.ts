@@ -115,7 +115,7 @@ export interface NotebookReport extends DocumentReport {
 export function analyzeNotebook(json: string, options?: RuleOptions & { maxSourceChars?: number }): NotebookReport | { error: string } {
   let nb: NotebookResult;
   try {
-    nb = recognizeNotebook(json, { maxSourceChars: options?.maxSourceChars });
+    nb = recognizeNotebook(json, { maxSourceChars: options?.maxSourceChars, semantic: options?.semantic });
   } catch (e) {
     if (e instanceof NotebookError) return { error: e.message };
     throw e;

@@ -315,7 +315,9 @@ export class FileAnalyzer {
     let result: FileResult;
     let outgoing: Seed[] = [];
     if (task.notebook) {
-      const nb = analyzeNotebook(read, { maxSourceChars: MAX_SOURCE_CHARS });
+      // (the files beside it: a cell's `import my_patch` runs that module)
+      const semantic: SemanticOptions = { host: this.graph.hostFor(task.file), path: task.shown };
+      const nb = analyzeNotebook(read, { maxSourceChars: MAX_SOURCE_CHARS, semantic });
       if ('error' in nb) return { problem: `cannot use ${task.shown}: ${nb.error}`, output: '', layers: 0, counts: none, outgoing: [] };
       result = { path: task.shown, report: nb, text: nb.cellTexts };
     } else {

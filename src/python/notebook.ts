@@ -9,7 +9,7 @@ import { scanRegion } from './scan';
 import { materializeAll, positionsOf } from './table';
 import type { Range, ResolvedLayer, ScanResult } from './types';
 import { PythonModule } from './module';
-import { resolveSizes } from './semantic/index';
+import { resolveSizes, type SemanticOptions } from './semantic/index';
 
 export class NotebookError extends Error {
   constructor(message: string) {
@@ -42,7 +42,7 @@ function cellSource(cell: unknown, index: number): string | null {
 }
 
 /** Scan a notebook (.ipynb JSON text). Throws NotebookError naming what is wrong with it. */
-export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?: number } = {}): NotebookResult {
+export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?: number; semantic?: SemanticOptions } = {}): NotebookResult {
   let doc: unknown;
   try {
     doc = JSON.parse(ipynbJson);
@@ -90,7 +90,7 @@ export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?:
   const direct: ResolvedLayer[] = [];
   // A loop, not push(...): one cell may hold more layers than a call takes arguments.
   for (const c of cells) for (const l of resolveCalls(c.calls, timeline, c.index)) direct.push(l);
-  return { cells, layers: withSemantics(cells, direct) };
+  return { cells, layers: withSemantics(cells, direct, options.semantic) };
 }
 
 /**
@@ -98,7 +98,7 @@ export function recognizeNotebook(ipynbJson: string, options: { maxSourceChars?:
  * blanked): indirect layers are added, and direct-looking calls whose name a local shadows are
  * dropped, with positions brought back into each cell.
  */
-function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): ResolvedLayer[] {
+function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[], semantic: SemanticOptions = {}): ResolvedLayer[] {
   const starts: number[] = [];
   const lineStarts: number[] = [];
   let program = '';
@@ -110,7 +110,8 @@ function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): Resolved
     program += masked.endsWith('\n') || masked === '' ? masked : masked + '\n';
     line = program.split('\n').length - 1;
   }
-  const sem = new PythonModule(program).semantic();
+  // (with the files beside it: `import my_patch` in a cell runs that module)
+  const sem = new PythonModule(program, { host: semantic.host, moduleName: semantic.moduleName, path: semantic.path }).semantic();
   const cellAt = (offset: number) => {
     let k = 0;
     while (k + 1 < starts.length && starts[k + 1] <= offset) k++;
@@ -160,7 +161,8 @@ function withSemantics(cells: NotebookCell[], direct: ResolvedLayer[]): Resolved
         const pl = Number(n) - 1;
         let j = 0;
         while (j + 1 < lineStarts.length && lineStarts[j + 1] <= pl) j++;
-        return `cell ${cells[j].index}, line ${pl - lineStarts[j] + 1}`;
+        // (cells counted from 1, as the text output and the editor count them)
+        return `cell ${cells[j].index + 1}, line ${pl - lineStarts[j] + 1}`;
       });
       if (moved.origin.line !== undefined) moved.origin.line = Math.max(0, moved.origin.line - baseLine);
     }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeNotebook } from '../../../src/checks';
+import { ProjectGraph } from '../../../src/python/index';
 import { positionOf } from './helpers';
 
 const json = readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'notebook.ipynb'), 'utf8');
@@ -105,6 +106,27 @@ describe('rules on notebooks', () => {
     assert.deepEqual(
       r.diagnostics.map((d) => [d.cell, d.code, d.range.start]),
       [[1, 'groupnorm-divisibility', { line: 0, character: 18 }]],
+    );
+  });
+  it('a cell that imports a patch module beside the notebook: the patched class, no false binding error; cells counted from 1', () => {
+    // PyTorch 2.13 (trial 5, U38): running the cells in order builds GroupNorm(4, 16)
+    const cells = ['import torch.nn as nn\nfrom functools import partial\n', 'import patch_nb\n', 'gn = nn.GroupNorm(16)\n'];
+    const json = JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: cells.map((source) => ({ cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null })),
+    });
+    const files: Record<string, string> = {
+      '/nb/patch_nb.py': 'from functools import partial\nimport torch.nn as nn\nnn.GroupNorm = partial(nn.GroupNorm, 4)\n',
+    };
+    const graph = new ProjectGraph({ read: (p) => files[p] });
+    const report = analyzeNotebook(json, { semantic: { host: graph.hostFor('/nb/nb1.ipynb'), path: 'nb1.ipynb' } });
+    assert.ok(!('error' in report));
+    assert.deepEqual(report.diagnostics, []);
+    assert.deepEqual(
+      report.layers.map((l) => [l.cell, l.effective.num_groups?.value, l.origin?.how]),
+      [[2, 4, 'replaced by module `patch_nb`, imported cell 2, line 1']],
     );
   });
 });
