@@ -363,7 +363,10 @@ export class LayerResolver {
       return null;
     };
     const sizeName = roles.normalizedShape ?? roles.channels;
-    const size = value(c.size);
+    let size = value(c.size);
+    // (a size left at None where nothing is sized by it, `MuseGlimmerRMSNorm(eps=..., with_scale=False)`: the input's)
+    const none = (a: SynthArg) => a.literal === null || (!!a.node && a.node.name === 'None');
+    if (size && none(size)) size = { star: '', node: null, literal: { expr: '?' } };
     const sizeParamRequired = sizeName && c.spec.params.find((p) => p.name === sizeName && p.default === undefined);
     if (sizeName && size) out.push({ ...size, name: sizeName });
     else if (sizeParamRequired) out.push({ name: sizeName, star: '', node: null, literal: { expr: '?' } });

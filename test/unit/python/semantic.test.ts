@@ -497,6 +497,32 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 7).effective.eps.maySetBy, undefined);
   });
 
+  it('a hand-written RMSNorm built with_scale=False has no γ, and one left without a size normalizes the last dim', () => {
+    // transformers 5.17 Gemma4RMSNorm / MuseGlimmerRMSNorm (trial 5, U18/U39): with_scale=False builds no weight
+    // (PyTorch: 0 parameters), the output is normalized over the last dim whatever `dim` is
+    const src = [
+      'class RMS(nn.Module):',
+      '    def __init__(self, dim=None, eps=1e-6, with_scale=True):',
+      '        super().__init__()',
+      '        self.eps = eps',
+      '        self.with_scale = with_scale',
+      '        if self.with_scale:',
+      '            self.weight = nn.Parameter(torch.ones(dim))',
+      '    def forward(self, x):',
+      '        y = x * torch.pow(x.pow(2).mean(-1, keepdim=True) + self.eps, -0.5)',
+      '        return y * self.weight if self.with_scale else y',
+      'a = RMS(64)',
+      'v = RMS(64, with_scale=False)',
+      'm = RMS(eps=1e-5, with_scale=False)',
+    ].join('\n');
+    const card = (l: ResolvedLayer) => /\*\*Parameters\*\* [^\n]*/.exec(compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown)![0];
+    assert.equal(card(at(src, 11)), '**Parameters** 64 learnable (weight)');
+    assert.equal(at(src, 12).effective.elementwise_affine.value, false);
+    assert.equal(card(at(src, 12)), '**Parameters** no learnable parameters');
+    assert.deepEqual(at(src, 13).effective.normalized_shape.value, { expr: '?' });
+    assert.match(compactHover(at(src, 13), { decimals: 4, seed: 0, diagnostics: [] }).markdown, /\*\*Example\*\* seeded/);
+  });
+
   it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
     // PyTorch 2.13 (trial 4, T21): Block5(16).norm is GroupNorm(8, 16)
     const src = [
