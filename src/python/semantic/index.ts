@@ -317,9 +317,10 @@ function setOnBuilt(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<s
     const name = text.slice(stmt.firstChild.from, stmt.firstChild.to);
     const scope = site.scope;
     const sets = (nameSets(model, scope).get(name) ?? []).filter((x) => x.at >= stmt.to);
-    for (const x of sets)
-      if (!out.has(x.attr)) out.set(x.attr, { code: x.code, ...definite(text, stmt, x.at, x.code, sets.filter((y) => y.attr === x.attr).length) });
-    return out;
+    return lastSet(
+      sets.map((x) => ({ ...x, here: true })),
+      (x) => definite(text, stmt, x.at, x.code).value,
+    );
   }
   const cls = site.scope.kind === 'func' ? site.scope.cls : null;
   if (!cls || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return out;
@@ -330,26 +331,52 @@ function setOnBuilt(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<s
   if (!/\b(?:eps|epsilon|momentum)\b/.test(body)) return out;
   const target = text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
   if (!/^self\.\w+$/.test(target)) return out;
-  const sets = liveSets(body).filter((x) => x.target === target);
-  for (const x of sets) {
-    if (out.has(x.attr)) continue;
+  const sets: { attr: string; code: string; at: number; here: boolean }[] = [];
+  for (const x of liveSets(body)) {
+    if (x.target !== target) continue;
     const at = cls.node.from + x.at;
     // (in the very function that builds it: a set in another method may run or not)
-    const here = site.scope.kind === 'func' && site.scope.body && at >= site.scope.body.from && at < site.scope.body.to;
+    const here = !!(site.scope.kind === 'func' && site.scope.body && at >= site.scope.body.from && at < site.scope.body.to);
     // (before it is built, in the same body: it set an object this statement then replaces)
     if (here && at < stmt.from) continue;
-    out.set(x.attr, { code: x.code, ...(here ? definite(text, stmt, at, x.code, sets.filter((y) => y.attr === x.attr).length) : {}) });
+    sets.push({ attr: x.attr, code: x.code, at, here });
+  }
+  return lastSet(sets, (x) => definite(text, stmt, x.at, x.code).value);
+}
+
+/**
+ * What a run of assignments leaves on one layer, by attribute (sets in text order; `here`: in the
+ * body that builds it, after it): the last that certainly runs (`sure` gives its value) decides,
+ * the ones before it are overwritten, and any after it, or in another method, may still change it
+ * (`later`). Without one that certainly runs: the last of the body (else the first elsewhere) may set it.
+ */
+function lastSet<T extends { attr: string; code: string; here: boolean }>(sets: readonly T[], sure: (x: T) => PyValue | undefined): Map<string, SetBy> {
+  const out = new Map<string, SetBy>();
+  for (const attr of new Set(sets.map((x) => x.attr))) {
+    const list = sets.filter((x) => x.attr === attr);
+    let last = -1;
+    let value: PyValue | undefined;
+    for (let i = list.length - 1; i >= 0 && last < 0; i--) {
+      if (!list[i].here) continue;
+      value = sure(list[i]);
+      if (value !== undefined) last = i;
+    }
+    if (last < 0) {
+      out.set(attr, { code: ([...list].reverse().find((x) => x.here) ?? list[0]).code });
+      continue;
+    }
+    const later = list.filter((x, i) => i > last || !x.here);
+    out.set(attr, { code: list[last].code, value, ...(later.length ? { later: later[later.length - 1].code } : {}) });
   }
   return out;
 }
 
 /**
- * The value a plain `X.attr = literal` at `at` certainly leaves on the layer built by `stmt`: the
- * only such assignment (`count`), after the statement and at its indentation (in the same body,
- * not under a condition or loop), with no `return`, `raise`, `break` or `continue` between.
+ * The value a plain `X.attr = literal` at `at` certainly sets on the layer built by `stmt`: after
+ * the statement and at its indentation (in the same body, not under a condition or loop), with no
+ * `return`, `raise`, `break` or `continue` between (lastSet picks the last of several).
  */
-function definite(text: string, stmt: SyntaxNode, at: number, code: string, count: number): { value: PyValue } | Record<string, never> {
-  if (count !== 1) return {};
+function definite(text: string, stmt: SyntaxNode, at: number, code: string): { value: PyValue } | Record<string, never> {
   const m = /^[\w.]+ = (.+)$/.exec(code);
   const value = m ? literalText(m[1]) : undefined;
   if (value === undefined || at < stmt.to) return {};
@@ -700,20 +727,26 @@ function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyVal
       const sets = liveSets(body).filter((x) => x.target === 'self');
       const indent = /\n([ \t]+)\S/.exec(body)?.[1];
       const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
-      for (const x of sets) {
-        if (out.has(x.attr)) continue;
-        const line = body.slice(body.lastIndexOf('\n', x.at - 1) + 1, x.at);
-        const sure =
-          start >= 0 &&
-          x.at > start &&
-          indent !== undefined &&
-          line === indent &&
-          definiteLine(body, x.at, indent) &&
-          sets.filter((y) => y.attr === x.attr).length === 1;
-        const m = sure ? /^[\w.]+ = (.+)$/.exec(x.code) : null;
-        const value = m ? literalText(m[1]) : undefined;
-        out.set(x.attr, { code: `${x.code} in ${c.name}`, ...(value !== undefined ? { value } : {}) });
-      }
+      let maskedBody: string | undefined;
+      const mine = lastSet(
+        sets.map((x) => ({ ...x, here: true })),
+        (x) => {
+          const line = body.slice(body.lastIndexOf('\n', x.at - 1) + 1, x.at);
+          // (a method of its own called after it, `self.reset_eps()`, may set it again)
+          const sure =
+            start >= 0 &&
+            x.at > start &&
+            indent !== undefined &&
+            line === indent &&
+            definiteLine(body, x.at, indent) &&
+            !/\bself\s*\.\s*\w+\s*\(/.test((maskedBody ??= maskPython(body)).slice(body.indexOf('\n', x.at) + 1 || body.length));
+          const m = sure ? /^[\w.]+ = (.+)$/.exec(x.code) : null;
+          return m ? literalText(m[1]) : undefined;
+        },
+      );
+      // (the last that certainly runs, unless a later one may change it; a derived class's set comes first)
+      for (const [attr, x] of mine)
+        if (!out.has(attr)) out.set(attr, { code: `${x.later ?? x.code} in ${c.name}`, ...(x.value !== undefined && !x.later ? { value: x.value } : {}) });
       // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
       const kw = init.params.find((p) => p.star === '**')?.name;
       if (kw)

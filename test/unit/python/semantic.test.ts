@@ -523,6 +523,44 @@ describe('semantic model: layers the code never names', () => {
     assert.match(compactHover(at(src, 13), { decimals: 4, seed: 0, diagnostics: [] }).markdown, /\*\*Example\*\* seeded/);
   });
 
+  it('the last of several assignments that certainly run decides; a method called after one may set it again', () => {
+    // PyTorch 2.13 (trial 5, U37/U4): Net().norm.eps == 0.01, Net().bn.momentum == 0.01 (the flag may have set 1e-3
+    // first), LN(8).eps == 0.01, BNlater(8).eps == 1e-07 (reset_eps runs after the literal)
+    const src = [
+      'class LN(nn.LayerNorm):',
+      '    def __init__(self, d):',
+      '        super().__init__(d)',
+      '        self.eps = 1e-3',
+      '        self.eps = 1e-2',
+      'class BNlater(nn.BatchNorm2d):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        self.eps = 1e-3',
+      '        self.reset_eps()',
+      '    def reset_eps(self):',
+      '        self.eps = 1e-7',
+      'class Net(nn.Module):',
+      '    def __init__(self, flag):',
+      '        super().__init__()',
+      '        self.norm = nn.GroupNorm(4, 8)',
+      '        self.norm.eps = 1e-3',
+      '        self.norm.eps = 1e-2',
+      '        self.bn = nn.BatchNorm2d(8)',
+      '        if flag:',
+      '            self.bn.momentum = 0.5',
+      '        self.bn.momentum = 0.01',
+      '        self.ln = LN(8)',
+      '        self.late = BNlater(8)',
+    ].join('\n');
+    const value = (line: number, name: string) => [at(src, line).effective[name].value, at(src, line).effective[name].maySetBy];
+    assert.deepEqual(value(16, 'eps'), [0.01, undefined]);
+    assert.equal(at(src, 16).codeDefaults?.eps?.from, '`self.norm.eps = 1e-2`');
+    assert.deepEqual(value(19, 'momentum'), [0.01, undefined]);
+    assert.deepEqual(value(23, 'eps'), [0.01, undefined]);
+    assert.equal(at(src, 23).codeDefaults?.eps?.from, '`self.eps = 1e-2` in `LN`');
+    assert.deepEqual(value(24, 'eps'), [1e-5, 'self.eps = 1e-3 in BNlater']);
+  });
+
   it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
     // PyTorch 2.13 (trial 4, T21): Block5(16).norm is GroupNorm(8, 16)
     const src = [
