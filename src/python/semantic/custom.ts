@@ -477,7 +477,10 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     }
   });
   // `if affine:` / `if self.elementwise_affine:` (set from a parameter) around the weight's creation
-  const flagParam = init.params.find((p, i) => i > 0 && p.star === '' && /^(affine|elementwise_affine|use_weight|use_scale|with_scale|with_weight|use_affine|learnable|weight|scale)$/.test(p.name));
+  const flagParam = init.params.find(
+    (p, i) =>
+      i > 0 && p.star === '' && /^(affine|elementwise_affine|use_weight|use_scale|with_scale|with_weight|use_affine|learnable|weight|scale)$/.test(p.name),
+  );
   if (out.hasWeight && flagParam) {
     const body = text.slice(init.body.from, init.body.to);
     const attr = new RegExp(`self\\.(\\w+)\\s*=\\s*${flagParam.name}\\b`).exec(body)?.[1];

@@ -724,10 +724,11 @@ function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyVal
     const init = c.owner.findMethod(c, '__init__');
     if (init?.cls === c && init.body) {
       const body = c.owner.text.slice(init.body.from, init.body.to);
-      const sets = liveSets(body).filter((x) => x.target === 'self');
       const indent = /\n([ \t]+)\S/.exec(body)?.[1];
-      const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
-      let maskedBody: string | undefined;
+      // (the first call of the base's __init__, not one a comment names: what is set before it, the base sets again)
+      const maskedBody = maskPython(body);
+      const start = maskedBody.search(/\bsuper\s*\(|\.__init__\s*\(/);
+      const sets = liveSets(body).filter((x) => x.target === 'self' && !(start >= 0 && x.at < start));
       const mine = lastSet(
         sets.map((x) => ({ ...x, here: true })),
         (x) => {
@@ -739,7 +740,7 @@ function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyVal
             indent !== undefined &&
             line === indent &&
             definiteLine(body, x.at, indent) &&
-            !/\bself\s*\.\s*\w+\s*\(/.test((maskedBody ??= maskPython(body)).slice(body.indexOf('\n', x.at) + 1 || body.length));
+            !/\bself\s*\.\s*\w+\s*\(/.test(maskedBody.slice(body.indexOf('\n', x.at) + 1 || body.length));
           const m = sure ? /^[\w.]+ = (.+)$/.exec(x.code) : null;
           return m ? literalText(m[1]) : undefined;
         },
@@ -832,8 +833,9 @@ function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
     if (init?.cls === c && init.body) {
       const body = c.owner.text.slice(init.body.from, init.body.to);
       const indent = /\n([ \t]+)\S/.exec(body)?.[1];
-      const start = body.search(/\bsuper\s*\(|\.__init__\s*\(/);
-      const masked = /None|True|False/.test(body) ? maskPython(body) : body;
+      // (the first call of the base's __init__, not one a comment names)
+      const masked = maskPython(body);
+      const start = masked.search(/\bsuper\s*\(|\.__init__\s*\(/);
       for (const m of body.matchAll(
         /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center)\s*=[ \t]*(None|True|False)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
       )) {

@@ -559,6 +559,19 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual(value(23, 'eps'), [0.01, undefined]);
     assert.equal(at(src, 23).codeDefaults?.eps?.from, '`self.eps = 1e-2` in `LN`');
     assert.deepEqual(value(24, 'eps'), [1e-5, 'self.eps = 1e-3 in BNlater']);
+    // set before super().__init__ (which sets it again), a comment naming super above it (PyTorch: Pre(8).momentum == 0.1)
+    const pre = [
+      'class Pre(nn.BatchNorm2d):',
+      '    def __init__(self, c):',
+      '        self.eps = 1e-3  # overwritten by super().__init__ below',
+      '        self.momentum = 0.5',
+      '        super().__init__(c)',
+      'a = Pre(8)',
+    ].join('\n');
+    assert.deepEqual(
+      [at(pre, 6).effective.momentum.value, at(pre, 6).effective.momentum.maySetBy, at(pre, 6).effective.eps.maySetBy],
+      [0.1, undefined, undefined],
+    );
   });
 
   it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
