@@ -67,13 +67,16 @@ export class ProjectGraph {
   private projectPatches(): ReadonlyMap<string, { vs: VSet; from: string }> {
     if (this.patchedCache) return this.patchedCache;
     const out = new Map<string, { vs: VSet; from: string }>();
-    this.patchedCache = out;
+    // (kept only when every patch file's model could be read: one being built, asked from its own analysis, is not yet)
+    let complete = true;
     for (const p of this.patchers()) {
       const model = this.model(p);
+      if (model === null) complete = false;
       if (!model) continue;
       for (const [q, vs] of model.patchedAnywhere())
         if (!out.has(q)) out.set(q, { vs: vs.map((v) => (v.k === 'partial' ? { ...v, hops: [], owner: v.owner ?? model } : { ...v, hops: [] })), from: p });
     }
+    if (complete) this.patchedCache = out;
     return out;
   }
 
