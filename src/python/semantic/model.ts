@@ -2441,6 +2441,19 @@ export class ModuleModel {
       ...(around.length ? [{ modules: around, st: this.tree.topNode, inFunction: false, pkg: true }] : []),
       ...imports.map((x) => ({ ...x, modules: this.executedModules(x.st) })),
     ];
+    // `importlib.import_module("patch")`, `__import__("patch")` with a literal name: an import too
+    for (const m of this.text.matchAll(/\b(?:importlib[ \t]*\.[ \t]*import_module|__import__)[ \t]*\([ \t]*(['"])([\w.]+)\1[ \t]*\)/g)) {
+      let n: SyntaxNode | null = this.tree.resolveInner(m.index, 1);
+      while (n && n.name !== 'CallExpression') n = n.parent;
+      // (the call itself, not one around a string that mentions it)
+      if (!n || n.from !== m.index) continue;
+      let inFunction = false;
+      for (let p = n.parent; p; p = p.parent)
+        if (p.name === 'FunctionDefinition' || p.name === 'LambdaExpression' || p.name === 'ClassDefinition') inFunction = true;
+      const parts = m[2].split('.');
+      runs.push({ modules: parts.map((_, i) => parts.slice(0, i + 1).join('.')), st: n, inFunction });
+    }
+    runs.sort((a, b) => a.st.from - b.st.from);
     for (const { st, inFunction, modules, pkg } of runs) {
       for (const module of modules) {
         const found = host.patches(module, this.moduleName);

@@ -1428,6 +1428,8 @@ describe('semantic model: layers the code never names', () => {
         'from functools import partial\nimport torch.nn as nn\ndef apply():\n    nn.GroupNorm = partial(nn.GroupNorm, 4)\nif __name__ == "__main__":\n    nn.LayerNorm = partial(nn.LayerNorm, eps=0.5)\n',
       '/p/pkg/in_try.py': 'import torch.nn as nn\ntry:\n    from . import patch\nexcept ImportError:\n    pass\ngn = nn.GroupNorm(16)\n',
       '/p/pkg/late_name.py': 'from . import patch\nfrom torch.nn import GroupNorm\ngn = GroupNorm(16)\n',
+      '/p/pkg/by_name.py':
+        'import importlib\nimport torch.nn as nn\nprint("importlib.import_module(\'x\')")\nimportlib.import_module("pkg.patch")\ngn = nn.GroupNorm(16)\n',
       '/p/pkg/by_call.py': 'import torch.nn as nn\nfrom . import patch_fn\npatch_fn.apply()\ngn = nn.GroupNorm(16)\nln = nn.LayerNorm(8)\n',
       '/p/lib/__init__.py': patch,
       '/p/lib/model.py': 'import torch.nn as nn\ngn = nn.GroupNorm(16)\n',
@@ -1454,6 +1456,7 @@ describe('semantic model: layers the code never names', () => {
     for (const [path, how] of [
       ['/p/pkg/in_try.py', 'replaced by module `patch`, imported line 3'],
       ['/p/pkg/late_name.py', 'replaced by module `patch`, imported line 1'],
+      ['/p/pkg/by_name.py', 'replaced by module `patch`, imported line 4'],
       ['/p/lib/model.py', 'replaced by `lib/__init__.py`, which runs first'],
       ['/p/app/layers.py', 'replaced by `app/patch.py` when it runs first'],
     ]) {
