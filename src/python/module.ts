@@ -25,7 +25,7 @@ import {
   type SemanticOptions,
   type SemanticResult,
 } from './semantic/index';
-import { BlockCache, type Block, type Item } from './semantic/blocks';
+import { BlockCache, firstOwnCallOf, type Block, type Item } from './semantic/blocks';
 import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
@@ -161,6 +161,36 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
     } else copy[key] = SHARED.has(key) ? x : moveFound(x, m, rows);
   }
   return copy as T;
+}
+
+/** Each binding of the scanner (an import or a module-level rebinding) as its chunk's index and what it binds, in text order. */
+type BindingLayout = { imports: [number, string][]; rebinds: [number, string][] };
+
+/**
+ * Whether bindings read before an edit that replaced chunks [p, oldEnd) by [p, newEnd) are the
+ * same apart from that: those before p alike, those after shifted by the chunks added, and those
+ * inside binding the same names (in any order).
+ */
+function sameBindings(a: readonly [number, string][], b: readonly [number, string][], p: number, oldEnd: number, newEnd: number): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && a[i][0] < p) {
+    if (j >= b.length || b[j][0] !== a[i][0] || b[j][1] !== a[i][1]) return false;
+    i++;
+    j++;
+  }
+  if (j < b.length && b[j][0] < p) return false;
+  const inA: string[] = [];
+  const inB: string[] = [];
+  while (i < a.length && a[i][0] < oldEnd) inA.push(a[i++][1]);
+  while (j < b.length && b[j][0] < newEnd) inB.push(b[j++][1]);
+  if (inA.length !== inB.length) return false;
+  inA.sort();
+  inB.sort();
+  if (inA.some((x, k) => x !== inB[k])) return false;
+  if (a.length - i !== b.length - j) return false;
+  for (; i < a.length; i++, j++) if (b[j][0] - newEnd !== a[i][0] - oldEnd || b[j][1] !== a[i][1]) return false;
+  return true;
 }
 
 /** A flow edge with its offsets moved. */
@@ -310,6 +340,7 @@ export class PythonModule {
   } | null = null;
   /** Where the scanner's bindings were at the last read, and the part of each block's key they made (by the rest of its key). */
   private layout = '';
+  private layoutParts: BindingLayout = { imports: [], rebinds: [] };
   /** The loop setters at the last read (see analyzeBlocks). */
   private setters = '';
   private bindingsOf = new Map<string, string>();
@@ -576,9 +607,12 @@ export class PythonModule {
     const span = (it: Item) => ({ line: pos(it.from).line, endLine: pos(it.to).line });
     // where the scanner's bindings are (the chunk each lies in) and what they bind: while this
     // stays, the part of a block's key they make stays too
-    const layout = this.bindingLayout(chunkOf, starts.length);
+    const parts = this.bindingLayout(chunkOf);
+    const layout = [...parts.imports, ...parts.rebinds].map(([c, s]) => `${c}:${s}`).join(',');
     const sameLayout = layout === this.layout;
+    const lastParts = this.layoutParts;
     this.layout = layout;
+    this.layoutParts = parts;
     // loops that set eps or momentum on every layer of a model (semantic/index.ts loopSetters)
     // may change any block's layers: what they set is part of every block's key
     const loops = this.loopSetters(text, starts, ids);
@@ -592,11 +626,9 @@ export class PythonModule {
     const settle = this.settler(tree, text, sameLayout, setters, loops, lap);
     const rescan = this.rescanSpan;
     this.rescanSpan = null;
-    const patched = !sameLayout
-      ? this.miss('layout')
-      : !sameSetters
-        ? this.miss('setters')
-        : this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null);
+    const patched = !sameSetters
+      ? this.miss('setters')
+      : this.patch(tree, text, nameOf, chunkOf, span, settle, resynced.size ? rescan : null, sameLayout || { last: lastParts, now: parts });
     if (patched) {
       lap('analysis');
       this.phases = ph;
@@ -605,6 +637,7 @@ export class PythonModule {
     const items = this.blockCache.items(tree, text, nameOf);
     const lineSpan = new Map(items.map((it) => [it, span(it)]));
     const blocks = this.blockCache.blocks(items);
+    settle.state.items = items;
     lap('blocks');
     const entries: Entry[] = [];
     const blockOfItem = new Int32Array(items.length).fill(-1);
@@ -638,12 +671,12 @@ export class PythonModule {
     return out;
   }
 
-  /** The scanner's bindings: in which chunk each lies, and what it binds (./semantic/syntax.ts chunks). */
-  private bindingLayout(chunkOf: (o: number) => number, chunks: number): string {
-    const sig: string[] = [];
-    for (const i of this.index.imports) sig.push(`${chunkOf(i.range.startOffset)}:${i.local}=${i.target}`);
-    for (const r of this.index.rebinds) sig.push(`${chunkOf(r.at)}:${r.local}`);
-    return sig.join(',') + `|${chunks}`;
+  /** The scanner's bindings: in which chunk each lies, and what it binds (./semantic/syntax.ts chunks), in text order. */
+  private bindingLayout(chunkOf: (o: number) => number): BindingLayout {
+    return {
+      imports: this.index.imports.map((i) => [chunkOf(i.range.startOffset), `${i.local}=${i.target}`]),
+      rebinds: this.index.rebinds.map((r) => [chunkOf(r.at), r.local]),
+    };
   }
 
   /** What settles a block at one read: its key, then its analysis reused (moved to its place) or made. */
@@ -678,6 +711,11 @@ export class PythonModule {
     const next = new Map<string, BlockAnalysis>();
     const bindingsOf = new Map<string, string>();
     const stats = { analyzed: 0, reused: 0, moved: 0 };
+    // where the whole module body first calls its own names (ModuleModel.firstOwnCall), from the
+    // statements' cached facts: once per read, not a walk of the whole tree per block analyzed
+    const state: { items: readonly Item[] } = { items: [] };
+    let ownCall: number | undefined;
+    const ownCallAt = () => (ownCall ??= firstOwnCallOf(state.items));
     // the scanner's bindings by name, which the direct layers and the flow resolve callees with
     let binds: Map<string, { at: number; s: string }[]> | null = null;
     const bindsOf = () => {
@@ -751,6 +789,7 @@ export class PythonModule {
           callAt,
           pos,
           { ...this.options, tree },
+          ownCallAt(),
         );
         const flow = new FlowModel(
           text,
@@ -782,7 +821,7 @@ export class PythonModule {
       lap('analysis');
       return { block: b, analysis: r, key, base };
     };
-    return { block, next, bindingsOf, stats };
+    return { block, next, bindingsOf, stats, state };
   }
 
   /** The read's blocks in order, the settled maps kept for the next read, and the direct layers outside every block. */
@@ -809,6 +848,7 @@ export class PythonModule {
       kept -= a.place.own.length;
       this.dropped.delete(k);
     }
+    this.blockCache.prune(items);
     this.blockResults = settle.next;
     this.bindingsOf = settle.bindingsOf;
     this.stats = settle.stats;
@@ -842,6 +882,7 @@ export class PythonModule {
     span: (it: Item) => { line: number; endLine: number },
     settle: ReturnType<PythonModule['settler']>,
     rescan: [number, number] | null,
+    layout: true | { last: BindingLayout; now: BindingLayout },
   ): { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } | null {
     const last = this.last;
     const resynced = this.parser.resynced.size > 0;
@@ -862,6 +903,15 @@ export class PythonModule {
       q = Math.min(q, n - 1 - chunkOf(Math.max(rescan![0], rescan![1] - 1)));
       if (q < 0 || p > n - q || p > m - q) return this.miss('rescan');
     }
+    // the blocks left as they were keep their key only while no binding moved across their
+    // statements: the bindings outside the changed chunks are where they were (their chunks
+    // shifted by the chunks the edit added), those inside bind the same names (every statement
+    // there is settled again: a block reading them, if left as it was, has no statement there)
+    if (
+      layout !== true &&
+      !(sameBindings(layout.last.imports, layout.now.imports, p, m - q, n - q) && sameBindings(layout.last.rebinds, layout.now.rebinds, p, m - q, n - q))
+    )
+      return this.miss('layout');
     // old chunks [p, m - q) became new chunks [p, n - q): old text [from, oldTo), new [from, oldTo + delta)
     const from = p < m ? last.starts[p] : last.length;
     const oldTo = m - q < m ? last.starts[m - q] : last.length;
@@ -900,6 +950,7 @@ export class PythonModule {
       items[i0 + k] = fresh[k];
       last.chunk[i0 + k] = chunkOf(fresh[k].from);
     }
+    settle.state.items = items;
     const entries: Entry[] = [];
     const next = settle.next;
     // top-level nodes of this tree by offset (a large block looks up each of its statements)

@@ -16,7 +16,7 @@
  * is cached by it: after an edit only the statements whose text changed are looked at again.
  * This is the unit a per-block cache of results (PythonModule) and per-class views hang off.
  */
-import { assignmentParts, forTargets, MAX_NESTING, targetNames } from './model';
+import { assignmentParts, ends, forTargets, MAX_NESTING, ownCallFacts, targetNames } from './model';
 import { child, children, paramList, statements, type SyntaxNode, type Tree } from './syntax';
 import { detach } from '../detach';
 
@@ -34,6 +34,8 @@ export interface ItemInfo {
   isImport: boolean;
   /** It ends the module body: the statements after it never run (ModuleModel's rule, see ends()). */
   barrier: boolean;
+  /** The facts ModuleModel.firstOwnCall reads, of each statement it holds (`a; b` holds two), offsets from its start. */
+  ownCalls: readonly { rel: number; own: readonly string[]; roots: readonly string[] }[];
 }
 
 export interface Item {
@@ -100,87 +102,6 @@ function moduleBinds(n: SyntaxNode, text: string, out: Set<string>, depth = 0): 
     }
   }
   for (let c = n.firstChild; c; c = c.nextSibling) moduleBinds(c, text, out, depth + 1);
-}
-
-/** Whether executing a block of statements ends it, exactly as ModuleModel.exec decides. */
-function blockEnds(body: SyntaxNode | null | undefined, depth: number): boolean {
-  if (!body || depth > MAX_NESTING) return false;
-  for (const st of statements(body)) if (ends(st, depth + 1)) return true;
-  return false;
-}
-
-/**
- * Whether a statement ends the code after it, as ModuleModel's evaluation decides (`raise`,
- * `return`, an if/else whose every branch ends, a try whose every way ends or whose finally
- * ends, a loop's else, a with's body).
- */
-function ends(s: SyntaxNode, depth = 0): boolean {
-  if (depth > MAX_NESTING) return false;
-  switch (s.name) {
-    case 'ReturnStatement':
-    case 'RaiseStatement':
-      return true;
-    case 'StatementGroup':
-      return blockEnds(s, depth);
-    case 'IfStatement': {
-      const kids = children(s);
-      let hasElse = false;
-      let all = true;
-      for (let i = 0; i < kids.length; i++) {
-        const k = kids[i];
-        if (k.name === 'if' || k.name === 'elif') {
-          const body = kids.slice(i + 2).find((x) => x.name === 'Body');
-          if (!blockEnds(body, depth)) all = false;
-        } else if (k.name === 'else') {
-          hasElse = true;
-          const body = kids[i + 1];
-          if (!(body?.name === 'Body' && blockEnds(body, depth))) all = false;
-        }
-      }
-      return hasElse && all;
-    }
-    case 'ForStatement':
-    case 'WhileStatement':
-      return blockEnds(children(s).filter((k) => k.name === 'Body')[1], depth);
-    case 'WithStatement':
-      for (const k of children(s)) if (k.name === 'Body' && blockEnds(k, depth)) return true;
-      return false;
-    case 'TryStatement': {
-      const kids = children(s);
-      let ways = 0;
-      let ended = 0;
-      let tryWay = -1;
-      for (let i = 0; i < kids.length; i++) {
-        const k = kids[i];
-        if (k.name === 'try' && kids[i + 1]?.name === 'Body') {
-          ways++;
-          tryWay = blockEnds(kids[i + 1], depth) ? 1 : 0;
-          ended += tryWay;
-        } else if (k.name === 'except') {
-          let j = i + 1;
-          while (j < kids.length && kids[j].name !== 'Body') j++;
-          ways++;
-          if (kids[j] && blockEnds(kids[j], depth)) ended++;
-          i = j;
-        } else if (k.name === 'else' && kids[i + 1]?.name === 'Body' && tryWay >= 0) {
-          // the else runs on the try's way (unless that way ended already)
-          if (tryWay === 0 && blockEnds(kids[i + 1], depth)) {
-            tryWay = 1;
-            ended++;
-          }
-          i++;
-        } else if (k.name === 'finally' && kids[i + 1]?.name === 'Body') {
-          // the ways join before the finally (none at all counts as ended, as in ModuleModel.join)
-          if (ended === ways) return true;
-          if (blockEnds(kids[i + 1], depth)) return true;
-          ways = ended = 0;
-          i++;
-        }
-      }
-      return ways > 0 && ended === ways;
-    }
-  }
-  return false;
 }
 
 /**
@@ -271,7 +192,29 @@ function itemInfo(n: SyntaxNode, text: string): ItemInfo {
     binds: [...binds].map(detach),
     isImport,
     barrier: !isImport && ends(n),
+    ownCalls: ownCallsOf(n, text),
   };
+}
+
+const NO_CALLS: ItemInfo['ownCalls'] = [];
+
+/** ItemInfo.ownCalls: only the statements that define a name or call one (most of a module's are defs, whose calls never count). */
+function ownCallsOf(n: SyntaxNode, text: string): ItemInfo['ownCalls'] {
+  if (n.name === ':' || n.name === 'Comment' || n.name === '⚠') return NO_CALLS;
+  let out: { rel: number; own: readonly string[]; roots: readonly string[] }[] | null = null;
+  for (const st of n.name === 'StatementGroup' ? statements(n) : [n]) {
+    const f = ownCallFacts(st, text);
+    if (f.own.length || f.roots.length) (out ??= []).push({ rel: st.from - n.from, own: f.own.map(detach), roots: f.roots.map(detach) });
+  }
+  return out ?? NO_CALLS;
+}
+
+/** ModuleModel.firstOwnCall of the module whose top-level statements are `items` (in text order), from their infos. */
+export function firstOwnCallOf(items: readonly Item[]): number {
+  const own = new Set<string>();
+  for (const it of items) for (const f of it.info.ownCalls) for (const n of f.own) own.add(n);
+  for (const it of items) for (const f of it.info.ownCalls) for (const r of f.roots) if (own.has(r)) return it.from + f.rel;
+  return Infinity;
 }
 
 /**
@@ -306,9 +249,20 @@ export class BlockCache {
    */
   items(tree: Tree, text: string, keyOf?: (from: number, to: number, kind: string) => string): Item[] {
     const out: Item[] = [];
-    if (this.infos.size > 50_000) this.infos.clear();
     for (let c = tree.topNode.firstChild; c; c = c.nextSibling) out.push(this.item(c, text, keyOf));
     return out;
+  }
+
+  /**
+   * Drops the infos no statement of the current text holds, once there are many more than those:
+   * each edit inside a statement makes a new info for it (a broken class makes one per line it
+   * holds), and an info of a text left long ago is seldom met again. The live ones keep their ids,
+   * and with them the keys of the blocks analyzed (PythonModule's cache of block analyses).
+   */
+  prune(live: readonly Item[]): void {
+    if (this.infos.size <= Math.max(5000, 8 * live.length)) return;
+    const keep = new Set(live.map((it) => it.info));
+    for (const [k, info] of this.infos) if (!keep.has(info)) this.infos.delete(k);
   }
 
   /** One top-level statement (see items). */

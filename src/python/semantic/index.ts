@@ -89,8 +89,15 @@ export function analyzeBlock(
   callAt: (offset: number) => ScannedCall | undefined,
   pos: PositionOf,
   options: SemanticOptions = {},
+  /** Where the whole module first calls its own names, when the caller knows it (ModuleModel's ownCallAt). */
+  ownCallAt?: number,
 ): SemanticResult {
-  return layersOf(new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, items, execEnd), callAt, pos, options);
+  return layersOf(
+    new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, items, execEnd, undefined, ownCallAt),
+    callAt,
+    pos,
+    options,
+  );
 }
 
 function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions): SemanticResult {

@@ -542,7 +542,10 @@ export class ModuleModel {
      * ./project.ts).
      */
     seeds?: (model: ModuleModel) => void,
+    /** firstOwnCall() of the whole module when the caller knows it already (PythonModule reads it from its statements' cached facts). */
+    ownCallAt?: number,
   ) {
+    this.ownCallAt = ownCallAt;
     this.module = { kind: 'module', id: this.nextId++, owner: this, parent: null, locals: new Set(), summary: new Map() };
     if (items) {
       this.nesting++;
@@ -553,19 +556,25 @@ export class ModuleModel {
     this.run();
   }
 
-  /** The module body's statements (of the analyzed items only). */
   /** The module-level statements this model runs (its block's, or the whole module's), compound ones opened. */
   topStatements(): SyntaxNode[] {
-    if (!this.items) return statements(this.tree.topNode);
-    const out: SyntaxNode[] = [];
-    for (const c of this.items) {
+    if (this.tops) return this.tops;
+    const out: SyntaxNode[] = (this.tops = []);
+    // (the whole module's end as its blocks get it, ./blocks.ts: after the first statement that ends the body)
+    let end = this.execEnd;
+    if (!this.items)
+      for (let c = this.tree.topNode.firstChild; c && end === undefined; c = c.nextSibling)
+        if (c.name !== ':' && c.name !== 'Comment' && c.name !== '⚠' && c.name !== 'ImportStatement' && ends(c)) end = c.to;
+    for (const c of this.items ?? children(this.tree.topNode)) {
       if (c.name === ':' || c.name === 'Comment' || c.name === '⚠') continue;
-      if (this.execEnd !== undefined && c.from >= this.execEnd) break;
+      if (end !== undefined && c.from >= end) break;
       if (c.name === 'StatementGroup') out.push(...statements(c));
       else out.push(c);
     }
     return out;
   }
+
+  private tops: SyntaxNode[] | null = null;
 
   // ---- calls between modules -----------------------------------------------------------------
 
@@ -991,35 +1000,9 @@ export class ModuleModel {
    */
   private firstOwnCall(): number {
     if (this.ownCallAt !== undefined) return this.ownCallAt;
-    const top = statements(this.tree.topNode);
-    const own = new Set<string>();
-    for (const st of top) {
-      if (st.name === 'FunctionDefinition' || st.name === 'ClassDefinition') {
-        const n = st.getChild('VariableName');
-        if (n) own.add(this.t(n));
-      } else if (st.name === 'DecoratedStatement') {
-        const d = st.getChild('FunctionDefinition') ?? st.getChild('ClassDefinition');
-        const n = d?.getChild('VariableName');
-        if (n) own.add(this.t(n));
-      } else if (st.name === 'AssignStatement') for (const tg of assignmentParts(st).targets) for (const name of targetNames(tg, this.text)) own.add(name);
-    }
-    let first = Infinity;
-    for (const st of top) {
-      if (first !== Infinity) break;
-      if (st.name === 'FunctionDefinition' || st.name === 'ClassDefinition' || st.name === 'DecoratedStatement' || st.name === 'ImportStatement') continue;
-      const visit = (n: SyntaxNode, depth: number): boolean => {
-        if (depth > MAX_NESTING) return false;
-        if (n.name === 'CallExpression') {
-          const root = /^[\p{L}_][\p{L}\p{N}_]*/u.exec(this.t(n.firstChild ?? n))?.[0];
-          if (root && own.has(root)) return true;
-        }
-        if (n.name === 'LambdaExpression') return false;
-        for (let c = n.firstChild; c; c = c.nextSibling) if (visit(c, depth + 1)) return true;
-        return false;
-      };
-      if (visit(st, 0)) first = st.from;
-    }
-    return (this.ownCallAt = first);
+    const facts = statements(this.tree.topNode).map((st) => ({ from: st.from, ...ownCallFacts(st, this.text) }));
+    const own = new Set(facts.flatMap((f) => f.own));
+    return (this.ownCallAt = facts.find((f) => f.roots.some((r) => own.has(r)))?.from ?? Infinity);
   }
 
   /**
@@ -2555,6 +2538,119 @@ function foreign(values: VSet, model: ModuleModel): VSet {
   return values
     .filter((x) => x.k === 'q' || x.k === 'class' || x.k === 'partial' || x.k === 'func' || x.k === 'const')
     .map((x): Value => (x.k === 'partial' ? { ...x, hops: [], owner: x.owner ?? model } : { ...x, hops: [] }));
+}
+
+/** Whether executing a block of statements ends it, exactly as ModuleModel.exec decides. */
+function blockEnds(body: SyntaxNode | null | undefined, depth: number): boolean {
+  if (!body || depth > MAX_NESTING) return false;
+  for (const st of statements(body)) if (ends(st, depth + 1)) return true;
+  return false;
+}
+
+/**
+ * Whether a statement ends the code after it, as ModuleModel's evaluation decides (`raise`,
+ * `return`, an if/else whose every branch ends, a try whose every way ends or whose finally
+ * ends, a loop's else, a with's body).
+ */
+export function ends(s: SyntaxNode, depth = 0): boolean {
+  if (depth > MAX_NESTING) return false;
+  switch (s.name) {
+    case 'ReturnStatement':
+    case 'RaiseStatement':
+      return true;
+    case 'StatementGroup':
+      return blockEnds(s, depth);
+    case 'IfStatement': {
+      const kids = children(s);
+      let hasElse = false;
+      let all = true;
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (k.name === 'if' || k.name === 'elif') {
+          const body = kids.slice(i + 2).find((x) => x.name === 'Body');
+          if (!blockEnds(body, depth)) all = false;
+        } else if (k.name === 'else') {
+          hasElse = true;
+          const body = kids[i + 1];
+          if (!(body?.name === 'Body' && blockEnds(body, depth))) all = false;
+        }
+      }
+      return hasElse && all;
+    }
+    case 'ForStatement':
+    case 'WhileStatement':
+      return blockEnds(children(s).filter((k) => k.name === 'Body')[1], depth);
+    case 'WithStatement':
+      for (const k of children(s)) if (k.name === 'Body' && blockEnds(k, depth)) return true;
+      return false;
+    case 'TryStatement': {
+      const kids = children(s);
+      let ways = 0;
+      let ended = 0;
+      let tryWay = -1;
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (k.name === 'try' && kids[i + 1]?.name === 'Body') {
+          ways++;
+          tryWay = blockEnds(kids[i + 1], depth) ? 1 : 0;
+          ended += tryWay;
+        } else if (k.name === 'except') {
+          let j = i + 1;
+          while (j < kids.length && kids[j].name !== 'Body') j++;
+          ways++;
+          if (kids[j] && blockEnds(kids[j], depth)) ended++;
+          i = j;
+        } else if (k.name === 'else' && kids[i + 1]?.name === 'Body' && tryWay >= 0) {
+          // the else runs on the try's way (unless that way ended already)
+          if (tryWay === 0 && blockEnds(kids[i + 1], depth)) {
+            tryWay = 1;
+            ended++;
+          }
+          i++;
+        } else if (k.name === 'finally' && kids[i + 1]?.name === 'Body') {
+          // the ways join before the finally (none at all counts as ended, as in ModuleModel.join)
+          if (ended === ways) return true;
+          if (blockEnds(kids[i + 1], depth)) return true;
+          ways = ended = 0;
+          i++;
+        }
+      }
+      return ways > 0 && ended === ways;
+    }
+  }
+  return false;
+}
+
+/**
+ * What one top-level statement tells ModuleModel.firstOwnCall: the names it defines or assigns
+ * at top level (a def, a class, an assignment), and, for a statement that runs code there (not a
+ * def, class or import), the leading names of the callees of the calls in it, lambdas aside.
+ */
+export function ownCallFacts(st: SyntaxNode, text: string): { own: string[]; roots: string[] } {
+  const t = (n: SyntaxNode) => text.slice(n.from, n.to);
+  const own: string[] = [];
+  if (st.name === 'FunctionDefinition' || st.name === 'ClassDefinition') {
+    const n = st.getChild('VariableName');
+    if (n) own.push(t(n));
+  } else if (st.name === 'DecoratedStatement') {
+    const d = st.getChild('FunctionDefinition') ?? st.getChild('ClassDefinition');
+    const n = d?.getChild('VariableName');
+    if (n) own.push(t(n));
+  } else if (st.name === 'AssignStatement') for (const tg of assignmentParts(st).targets) targetNames(tg, text, own);
+  const roots = new Set<string>();
+  if (st.name === 'FunctionDefinition' || st.name === 'ClassDefinition' || st.name === 'DecoratedStatement' || st.name === 'ImportStatement')
+    return { own, roots: [] };
+  const visit = (n: SyntaxNode, depth: number): void => {
+    if (depth > MAX_NESTING) return;
+    if (n.name === 'CallExpression') {
+      const root = /^[\p{L}_][\p{L}\p{N}_]*/u.exec(t(n.firstChild ?? n))?.[0];
+      if (root) roots.add(root);
+    }
+    if (n.name === 'LambdaExpression') return;
+    for (let c = n.firstChild; c; c = c.nextSibling) visit(c, depth + 1);
+  };
+  visit(st, 0);
+  return { own, roots: [...roots] };
 }
 
 export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {

@@ -382,6 +382,24 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.deepEqual(m.layersByBlock(), m.wholeLayers());
   });
 
+  it('eps set below a top-level return is never set, in the whole module as in its blocks (fuzzer counterexample)', () => {
+    // (a `return` typed at column 0: the module body ends there, what follows is defined but never runs)
+    const text = ['import torch.nn as nn', 'm = nn.LayerNorm(8)', 'return x', 'm.eps = 1e-3', 'n = nn.LayerNorm(4)', 'n.eps = 1e-3', ''].join('\n');
+    const m = new PythonModule(text);
+    const whole = m.wholeLayers();
+    assert.deepEqual(
+      whole.map((l) => [l.call.range.start.line, l.effective.eps]),
+      [
+        [1, { value: 1e-5, isDefault: true }],
+        [4, { value: 1e-5, isDefault: true }],
+      ],
+    );
+    assert.deepEqual(m.layersByBlock(), whole);
+    m.applyEdit(0, 0, ' ');
+    m.applyEdit(0, 1, '');
+    assert.deepEqual(now(m), fresh(text));
+  });
+
   it('a caller NormLens does not follow keeps its line when the block is moved (fuzzer counterexample: LayerOrigin.unfollowed was not moved)', () => {
     const blocks = [
       'y = LN2(16)\n',
