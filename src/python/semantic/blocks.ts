@@ -16,7 +16,7 @@
  * is cached by it: after an edit only the statements whose text changed are looked at again.
  * This is the unit a per-block cache of results (PythonModule) and per-class views hang off.
  */
-import { assignmentParts, ends, forTargets, MAX_NESTING, ownCallFacts, targetNames } from './model';
+import { assignmentParts, ends, forTargets, ownCallFacts, targetNames } from './model';
 import { child, children, paramList, statements, type SyntaxNode, type Tree } from './syntax';
 import { detach } from '../detach';
 
