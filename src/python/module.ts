@@ -928,7 +928,9 @@ export class PythonModule {
     for (let k = 0; k < fresh.length; k++) {
       const a = items[i0 + k].info;
       const b = fresh[k].info;
-      if (a.isImport || b.isImport || a.barrier || b.barrier || items[i0 + k].node.name !== fresh[k].node.name) return this.miss('kind');
+      // (a statement that ends the module body may be edited as long as it still does: which
+      // statements never run is then unchanged outside it, see execEnd below)
+      if (a.isImport || b.isImport || a.barrier !== b.barrier || items[i0 + k].node.name !== fresh[k].node.name) return this.miss('kind');
       // (names no statement binds join no blocks)
       const joins = (w: readonly string[]) => w.filter((x) => last.bound.has(x)).sort();
       if (!sameNames(a.binds, b.binds) || !sameNames(joins(a.words), joins(b.words))) return this.miss('names');
@@ -964,10 +966,17 @@ export class PythonModule {
     };
     let dirtyItems = 0;
     for (const e of dirty) dirtyItems += last.entries[e].block.items.length;
+    // the module body's end (BlockCache.blocks): the first statement that ends it is where it was, or in the change
+    let execEnd: number | undefined;
+    for (const it of items)
+      if (it.info.barrier && !(it.node.name === ':' || it.node.name === 'Comment' || it.node.name === '⚠')) {
+        execEnd = it.to;
+        break;
+      }
     for (let e = 0; e < last.entries.length; e++) {
       const old = last.entries[e];
       const b = old.block;
-      if (b.execEnd !== undefined && b.execEnd >= oldTo) b.execEnd += delta;
+      b.execEnd = execEnd;
       if (dirty.has(e)) {
         // the changed statements in, every statement's node from this tree
         const swap = (it: Item) => {
