@@ -13,7 +13,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { diagnosticsFor, groupsPerChannel, layerContext, roleValue, unpackedOver } from './context';
+import { diagnosticsFor, groupSizeOf, groupsPerChannel, layerContext, roleValue, unpackedOver } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import { code, codeMarked, fixed, plural, shapeText } from './format';
@@ -124,11 +124,16 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       if (groupsPerChannel(ctx)) {
         return md`**Normalizes** each channel of each sample on its own, over ${Md.raw(spatial.join('·') || 'its positions')} (${code(`${spec.roles.groups}=${pyRepr(ctx.values[spec.roles.groups!])}`)}: one group per channel, groups = C, i.e. instance normalization); independent of the batch size; ${input}.`;
       }
+      // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
+      const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
+      const size = groupSizeOf(ctx);
+      if (size !== undefined && !known) {
+        const gs = isExpr(size) ? code(size.expr) : md`${pyRepr(size)}`;
+        return md`**Normalizes** per sample over each group of ${gs} consecutive channels (C/${gs} groups) × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
+      }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const G =
         spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
-      // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.
-      const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
       const perText = !known || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
       const interleaved = core.interleaved ? md` (channel c in group c mod ${G})` : Md.raw('');
       return md`**Normalizes** per sample over each of ${G} groups${interleaved}: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;

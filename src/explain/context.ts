@@ -147,6 +147,16 @@ export function groupsPerChannel(ctx: LayerContext): boolean {
   return spec.groupsPerChannel !== undefined && roleValue(ctx, 'groups') === spec.groupsPerChannel;
 }
 
+/**
+ * Flax's group_size when it sizes the groups (num_groups=None): each group is that many consecutive channels and the
+ * group count is C / group_size. A number, or the expression written; undefined when the groups are counted instead.
+ */
+export function groupSizeOf(ctx: LayerContext): PyValue | undefined {
+  const size = ctx.values.group_size;
+  if (roleValue(ctx, 'groups') !== null || size === null || size === undefined) return undefined;
+  return size;
+}
+
 /** The effective value of a parameter playing `role`, when the class has one. */
 export function roleValue(ctx: LayerContext, role: keyof ParamRoles): PyValue | undefined {
   const name = ctx.layer.spec.roles[role];

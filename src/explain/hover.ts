@@ -12,7 +12,7 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, givenAtCall, groupsPerChannel, infoOf, layerContext, num, otherClasses, roleName, roleValue, unpackedOver } from './context';
+import { diagnosticsFor, givenAtCall, groupSizeOf, groupsPerChannel, infoOf, layerContext, num, otherClasses, roleName, roleValue, unpackedOver } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -134,6 +134,11 @@ function axesText(ctx: LayerContext): Md {
       }
       // The channel count is only a fact when the code says it; a sample's is a guess (F.group_norm(x, 32)).
       const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
+      const size = groupSizeOf(ctx);
+      if (size !== undefined && !known) {
+        const gs = isExpr(size) ? code(size.expr) : md`${pyRepr(size)}`;
+        return md`${inputs}. **Per sample and group:** the input's C channels form groups of ${gs} consecutive channels (C/${gs} groups; C comes from the input); statistics over ${gs}·${Md.raw(spatial.join('·') || '1')} values of one group of one sample — independent of the batch size.`;
+      }
       const per = known && core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const form = known
         ? md`the ${core.numChannels} channels form ${core.numGroups} groups${Md.raw(per !== null ? ` of ${per}` : '')}${Md.raw(core.interleaved ? ` (interleaved: channel c in group c mod ${core.numGroups})` : '')}`

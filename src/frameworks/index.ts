@@ -334,6 +334,13 @@ export function translate(
   // Counts
   if (r.channels && t.channels && v[r.channels] !== undefined) set(t.channels, v[r.channels]);
   if (r.groups && t.groups && v[r.groups] !== undefined) set(t.groups, v[r.groups]);
+  // Flax's group_size (num_groups=None): groups of that many channels. A target without it takes the count C / group_size,
+  // known only where the channel count is (read below, once the input's sizes are in).
+  const groupSize = r.groups && v[r.groups] === null && v.group_size !== null && v.group_size !== undefined ? v.group_size : undefined;
+  if (groupSize !== undefined && t.groups) {
+    if (paramOf(target, 'group_size')) set('group_size', groupSize);
+    else delete out[t.groups];
+  }
   if (perChannel) {
     set(t.groups, perChannel.groupsPerChannel!);
     notes.push(
@@ -417,6 +424,12 @@ export function translate(
         );
       }
     }
+  }
+  if (groupSize !== undefined && t.groups && !paramOf(target, 'group_size')) {
+    const fromShape = shape && shape.length >= 2 ? shape[fromInfo.channels === 'first' ? 1 : shape.length - 1] : undefined;
+    const count = t.channels && typeof out[t.channels] === 'number' ? out[t.channels] : r.channels ? v[r.channels] : fromShape;
+    if (typeof count === 'number' && typeof groupSize === 'number' && groupSize > 0 && count % groupSize === 0) set(t.groups, count / groupSize);
+    else notes.push(`${target.name} needs ${t.groups} = C / ${pyRepr(groupSize)}: ${spec.name} here splits the input's C channels into groups of ${pyRepr(groupSize)}.`);
   }
   const channelsParam = t.channels ? paramOf(target, t.channels) : undefined;
   if (t.channels && !(channelsParam && Object.hasOwn(channelsParam, 'default')) && out[t.channels] === undefined) {
@@ -512,8 +525,10 @@ export function translate(
   }
   // Flax nnx's rngs: required, but any key gives the same numbers; written so the code runs as shown.
   for (const q of target.params) if (q.plumbing && !('default' in q) && q.name === 'rngs') args[q.name] = { expr: 'flax.nnx.Rngs(0)' };
+  // (a count already explained above is not listed again)
   for (const q of target.params) {
-    if (!('default' in q) && !q.tensor && !(q.name in args)) notes.push(`${target.name} requires ${q.name}.`);
+    if (!('default' in q) && !q.tensor && !(q.name in args) && !notes.some((n) => n.startsWith(`${target.name} needs ${q.name}`)))
+      notes.push(`${target.name} requires ${q.name}.`);
   }
   if (target.framework === 'flax_linen' && target.modeArg?.name === 'use_running_average' && !('use_running_average' in args) && !keepsNone) {
     notes.push(

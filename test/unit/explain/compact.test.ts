@@ -303,6 +303,20 @@ describe('explain/compactHover: no invented sizes, few paragraphs', () => {
     }
   });
 
+  it('Flax GroupNorm sized by group_size: groups of that many channels, C/group_size of them (not group_size groups)', () => {
+    const src = 'import flax.linen as nn\ngn = nn.GroupNorm(num_groups=None, group_size=2)\n';
+    const r = analyzeDocument(src);
+    const gn = r.layers[0];
+    const h = compactHover(gn, { ...opts, diagnostics: r.diagnostics });
+    assert.equal(h.sections.normalizes, '**Normalizes** per sample over each group of 2 consecutive channels (C/2 groups) × H·W; independent of the batch size; input `(N, H, W, C)` (channels last).');
+    const full = explainLayer(gn, { ...opts, diagnostics: r.diagnostics }).markdown;
+    assert.match(full, /the input's C channels form groups of 2 consecutive channels \(C\/2 groups; C comes from the input\)/);
+    assert.doesNotMatch(full, /form 2 groups/);
+    // the other frameworks take the count: C / 2, not None
+    assert.match(full, /GroupNorm needs num\\_groups = C \/ 2/);
+    assert.doesNotMatch(full, /GroupNorm\(None/);
+  });
+
   it('at most three paragraphs (their margins cost height in the 250 px box)', () => {
     for (const f of readdirSync(EXAMPLES).filter((x) => x.endsWith('.py'))) {
       for (const { hover } of hoversOf(readFileSync(path.join(EXAMPLES, f), 'utf8'))) {

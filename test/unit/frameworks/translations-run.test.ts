@@ -15,10 +15,8 @@ import type { FrameworkId, NormClassSpec, PyValue } from '../../../src/framework
 const ROOT = join(__dirname, '..', '..', '..');
 const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
 const RUNNABLE: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'flax_nnx'];
-const C = 4;
-
 /** Source keywords (JSON, as the Python side passes them) and an input shape in the source's own layout. */
-function sourceOf(s: NormClassSpec): { kwargs: Record<string, PyValue>; shape: number[] } | null {
+function sourceOf(s: NormClassSpec, C = 4): { kwargs: Record<string, PyValue>; shape: number[] } | null {
   if (/^(Lazy|Sync)/.test(s.name) || s.kind === 'local_response_norm' || s.kind === 'unit_norm') return null;
   const kwargs: Record<string, PyValue> = {};
   const lastChannels = frameworkInfo(s.framework)!.channels === 'last';
@@ -46,9 +44,15 @@ interface Item {
 function items(): { run: Item[]; none: string[] } {
   const run: Item[] = [];
   const none: string[] = [];
+  const sources: [NormClassSpec, { kwargs: Record<string, PyValue>; shape: number[] }][] = [];
   for (const s of NORM_CLASSES.filter((c) => RUNNABLE.includes(c.framework) && c.form === 'module')) {
     const src = sourceOf(s);
-    if (!src) continue;
+    if (src) sources.push([s, src]);
+    // Flax's groups sized by group_size: 6 channels in groups of 3 are 2 groups (a count of 3 would differ).
+    const six = s.params.some((q) => q.name === 'group_size') && sourceOf(s, 6);
+    if (six) sources.push([s, { ...six, kwargs: { ...six.kwargs, num_groups: null, group_size: 3 } }]);
+  }
+  for (const [s, src] of sources) {
     const b = bindArguments(s, [], { ...src.kwargs, ...(s.framework === 'flax_nnx' ? { rngs: { expr: 'nnx.Rngs(0)' } } : {}) });
     assert.deepEqual(b.errors, [], s.id);
     for (const to of RUNNABLE) {
@@ -61,7 +65,7 @@ function items(): { run: Item[]; none: string[] } {
       const moves = t.notes.some((n) => n.includes('transpose the input'));
       const toLast = frameworkInfo(to)!.channels === 'last';
       run.push({
-        id: `${s.id} → ${t.code}`,
+        id: `${s.id}(${JSON.stringify(src.kwargs)}) → ${t.code}`,
         source: { layer: s.id, kwargs: src.kwargs },
         code: t.code,
         shape: src.shape,
@@ -78,9 +82,12 @@ describe('translations run in the real frameworks and agree (torch 2.13, Keras 3
     if (!existsSync(PY)) this.skip();
     const { run, none } = items();
     assert.ok(run.length >= 60, `only ${run.length} translations`);
+    // group_size goes over as the group count where the target has no group_size, as itself where it has
+    assert.ok(run.some((x) => /"group_size":3.* → torch\.nn\.GroupNorm\(2, 6/.test(x.id)), 'linen/nnx group_size=3 on 6 channels → GroupNorm(2, 6)');
+    assert.ok(run.some((x) => /"group_size":3.* → flax\.nnx\.GroupNorm\(.*group_size=3/.test(x.id)));
     // Every pair has an equivalent: instance normalization goes into Keras 3 as GroupNormalization(groups=-1), run below.
     assert.deepEqual(none, []);
-    assert.ok(run.some((x) => /InstanceNorm\dd → keras\.layers\.GroupNormalization\(groups=-1/.test(x.id)));
+    assert.ok(run.some((x) => /InstanceNorm\dd\(.*\) → keras\.layers\.GroupNormalization\(groups=-1/.test(x.id)));
     const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_translations.py')], { input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(r.status, 0, r.stderr);
     const results = JSON.parse(r.stdout) as { id: string; diff?: Record<string, number>; targetError?: string; sourceError?: string }[];
