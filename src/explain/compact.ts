@@ -128,7 +128,7 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const known = spec.roles.channels !== undefined && typeof ctx.values[spec.roles.channels] === 'number';
       const size = groupSizeOf(ctx);
       if (size !== undefined && !known) {
-        const gs = isExpr(size) ? code(size.expr) : md`${pyRepr(size)}`;
+        const gs = typeof size === 'number' ? md`${size}` : code(isExpr(size) ? size.expr : pyRepr(size));
         return md`**Normalizes** per sample over each group of ${gs} consecutive channels (C/${gs} groups) × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
       }
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;

@@ -12,7 +12,19 @@ import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
 import { frameworkCount } from '../frameworks/paramCount';
-import { diagnosticsFor, givenAtCall, groupSizeOf, groupsPerChannel, infoOf, layerContext, num, otherClasses, roleName, roleValue, unpackedOver } from './context';
+import {
+  diagnosticsFor,
+  givenAtCall,
+  groupSizeOf,
+  groupsPerChannel,
+  infoOf,
+  layerContext,
+  num,
+  otherClasses,
+  roleName,
+  roleValue,
+  unpackedOver,
+} from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
@@ -136,7 +148,7 @@ function axesText(ctx: LayerContext): Md {
       const known = !ctx.sizedFromSample || typeof roleValue(ctx, 'channels') === 'number';
       const size = groupSizeOf(ctx);
       if (size !== undefined && !known) {
-        const gs = isExpr(size) ? code(size.expr) : md`${pyRepr(size)}`;
+        const gs = typeof size === 'number' ? md`${size}` : code(isExpr(size) ? size.expr : pyRepr(size));
         return md`${inputs}. **Per sample and group:** the input's C channels form groups of ${gs} consecutive channels (C/${gs} groups; C comes from the input); statistics over ${gs}·${Md.raw(spatial.join('·') || '1')} values of one group of one sample — independent of the batch size.`;
       }
       const per = known && core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;

@@ -429,7 +429,10 @@ export function translate(
     const fromShape = shape && shape.length >= 2 ? shape[fromInfo.channels === 'first' ? 1 : shape.length - 1] : undefined;
     const count = t.channels && typeof out[t.channels] === 'number' ? out[t.channels] : r.channels ? v[r.channels] : fromShape;
     if (typeof count === 'number' && typeof groupSize === 'number' && groupSize > 0 && count % groupSize === 0) set(t.groups, count / groupSize);
-    else notes.push(`${target.name} needs ${t.groups} = C / ${pyRepr(groupSize)}: ${spec.name} here splits the input's C channels into groups of ${pyRepr(groupSize)}.`);
+    else
+      notes.push(
+        `${target.name} needs ${t.groups} = C / ${pyRepr(groupSize)}: ${spec.name} here splits the input's C channels into groups of ${pyRepr(groupSize)}.`,
+      );
   }
   const channelsParam = t.channels ? paramOf(target, t.channels) : undefined;
   if (t.channels && !(channelsParam && Object.hasOwn(channelsParam, 'default')) && out[t.channels] === undefined) {

@@ -314,7 +314,7 @@ export class PythonModule {
    * brings their text back (their analyses are then found here instead of being made again).
    */
   private dropped = new Map<string, BlockAnalysis>();
-  /** Why the last read could not patch the blocks (for the bench and tests). */
+  /** Why the last read could not patch the blocks, '' when it did (for the bench and tests). */
   patchMiss = '';
   private miss(why: string): null {
     this.patchMiss = why;
@@ -572,6 +572,7 @@ export class PythonModule {
 
   private analyzeBlocks(): { blocks: BlockAnalysis[]; loose: ResolvedLayer[]; looseRanges: [number, number][] } {
     const ph = { tree: 0, blocks: 0, keys: 0, analysis: 0 };
+    this.patchMiss = '';
     let t0 = performance.now();
     const lap = (k: keyof typeof ph) => {
       const t = performance.now();
@@ -923,35 +924,49 @@ export class PythonModule {
     const fresh: Item[] = [];
     for (let c = tree.topNode.childAfter(from); c && c.from < oldTo + delta; c = c.nextSibling)
       if (c.from >= from) fresh.push(this.blockCache.item(c, text, nameOf));
-    if (fresh.length !== i1 - i0) return this.miss('statements');
     const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    // (names no statement binds join no blocks)
+    const joins = (w: readonly string[]) => w.filter((x) => last.bound.has(x)).sort();
+    // A statement that binds no name and reads none a statement binds (an expression, a half-typed
+    // line) is a block of its own that no other block reads: one typed or deleted adds or drops
+    // that block alone. The others must pair up, in order, with the same names.
+    const alone = (it: Item) => !it.info.isImport && !it.info.barrier && !it.info.binds.length && !joins(it.info.words).length;
+    const pairs = fresh.length === i1 - i0 && fresh.every((f, k) => alone(f) === alone(items[i0 + k]));
+    const oldKept: number[] = [];
+    const freshKept: number[] = [];
+    const added: Item[] = [];
+    for (let k = i0; k < i1; k++) if (pairs || !alone(items[k])) oldKept.push(k);
     for (let k = 0; k < fresh.length; k++) {
-      const a = items[i0 + k].info;
-      const b = fresh[k].info;
+      if (pairs || !alone(fresh[k])) freshKept.push(k);
+      else added.push(fresh[k]);
+    }
+    if (oldKept.length !== freshKept.length) return this.miss('statements');
+    for (let j = 0; j < oldKept.length; j++) {
+      const a = items[oldKept[j]].info;
+      const b = fresh[freshKept[j]].info;
       // (a statement that ends the module body may be edited as long as it still does: which
       // statements never run is then unchanged outside it, see execEnd below)
-      if (a.isImport || b.isImport || a.barrier !== b.barrier || items[i0 + k].node.name !== fresh[k].node.name) return this.miss('kind');
-      // (names no statement binds join no blocks)
-      const joins = (w: readonly string[]) => w.filter((x) => last.bound.has(x)).sort();
+      if (a.isImport || b.isImport || a.barrier !== b.barrier || items[oldKept[j]].node.name !== fresh[freshKept[j]].node.name) return this.miss('kind');
       if (!sameNames(a.binds, b.binds) || !sameNames(joins(a.words), joins(b.words))) return this.miss('names');
     }
     const dl = this.index.lineCount - last.lines;
     const rowCount = this.index.callRows().count;
     const drows = rowCount - last.rows;
-    // the statements after the change move; the changed ones are replaced (blocks hold the same objects)
+    // the statements after the change move; the changed ones are replaced (blocks hold the same
+    // objects); the blocks of the lone statements that went are dropped
     const dirty = new Set<number>();
-    for (let k = i0; k < i1; k++) dirty.add(last.blockOfItem[k]);
+    for (const k of oldKept) dirty.add(last.blockOfItem[k]);
+    const gone = new Set<number>();
+    for (let k = i0; k < i1; k++) if (!pairs && alone(items[k])) gone.add(last.blockOfItem[k]);
     const replaced = new Map<Item, Item>();
-    for (let k = 0; k < fresh.length; k++) replaced.set(items[i0 + k], fresh[k]);
+    for (let j = 0; j < oldKept.length; j++) replaced.set(items[oldKept[j]], fresh[freshKept[j]]);
     for (let k = i1; k < items.length; k++) {
       items[k].from += delta;
       items[k].to += delta;
       last.chunk[k] += n - m;
     }
-    for (let k = 0; k < fresh.length; k++) {
-      items[i0 + k] = fresh[k];
-      last.chunk[i0 + k] = chunkOf(fresh[k].from);
-    }
+    items.splice(i0, i1 - i0, ...fresh);
+    last.chunk.splice(i0, i1 - i0, ...fresh.map((f) => chunkOf(f.from)));
     settle.state.items = items;
     const entries: Entry[] = [];
     const next = settle.next;
@@ -974,6 +989,7 @@ export class PythonModule {
         break;
       }
     for (let e = 0; e < last.entries.length; e++) {
+      if (gone.has(e)) continue;
       const old = last.entries[e];
       const b = old.block;
       b.execEnd = execEnd;
@@ -1009,6 +1025,27 @@ export class PythonModule {
       next.set(old.key, a);
       settle.bindingsOf.set(old.base, this.bindingsOf.get(old.base) ?? '');
       entries.push(old);
+    }
+    if (!pairs) {
+      // the lone statements typed: a block each (with the imports every block gets), in the
+      // full path's order (by first statement); then which block holds each statement, anew
+      const imports = items.filter((it) => it.info.isImport);
+      for (const it of added) {
+        const all: Item[] = [];
+        let a = 0;
+        while (a < imports.length && imports[a].from < it.from) all.push(imports[a++]);
+        all.push(it);
+        while (a < imports.length) all.push(imports[a++]);
+        const entry = settle.block({ items: all, own: [it], execEnd }, all.map(span));
+        let at = entries.length;
+        while (at > 0 && entries[at - 1].block.own[0].from > it.from) at--;
+        entries.splice(at, 0, entry);
+      }
+      const indexOf = new Map(items.map((it, k) => [it, k]));
+      last.blockOfItem = new Array<number>(items.length).fill(-1);
+      entries.forEach((en, e) => {
+        for (const it of en.block.own) last.blockOfItem[indexOf.get(it)!] = e;
+      });
     }
     // (an entry settled again may hold other statements' objects now: keep the new block)
     last.entries = entries;

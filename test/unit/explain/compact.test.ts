@@ -308,7 +308,10 @@ describe('explain/compactHover: no invented sizes, few paragraphs', () => {
     const r = analyzeDocument(src);
     const gn = r.layers[0];
     const h = compactHover(gn, { ...opts, diagnostics: r.diagnostics });
-    assert.equal(h.sections.normalizes, '**Normalizes** per sample over each group of 2 consecutive channels (C/2 groups) × H·W; independent of the batch size; input `(N, H, W, C)` (channels last).');
+    assert.equal(
+      h.sections.normalizes,
+      '**Normalizes** per sample over each group of 2 consecutive channels (C/2 groups) × H·W; independent of the batch size; input `(N, H, W, C)` (channels last).',
+    );
     const full = explainLayer(gn, { ...opts, diagnostics: r.diagnostics }).markdown;
     assert.match(full, /the input's C channels form groups of 2 consecutive channels \(C\/2 groups; C comes from the input\)/);
     assert.doesNotMatch(full, /form 2 groups/);

@@ -83,7 +83,10 @@ describe('translations run in the real frameworks and agree (torch 2.13, Keras 3
     const { run, none } = items();
     assert.ok(run.length >= 60, `only ${run.length} translations`);
     // group_size goes over as the group count where the target has no group_size, as itself where it has
-    assert.ok(run.some((x) => /"group_size":3.* → torch\.nn\.GroupNorm\(2, 6/.test(x.id)), 'linen/nnx group_size=3 on 6 channels → GroupNorm(2, 6)');
+    assert.ok(
+      run.some((x) => /"group_size":3.* → torch\.nn\.GroupNorm\(2, 6/.test(x.id)),
+      'linen/nnx group_size=3 on 6 channels → GroupNorm(2, 6)',
+    );
     assert.ok(run.some((x) => /"group_size":3.* → flax\.nnx\.GroupNorm\(.*group_size=3/.test(x.id)));
     // Every pair has an equivalent: instance normalization goes into Keras 3 as GroupNormalization(groups=-1), run below.
     assert.deepEqual(none, []);

@@ -349,6 +349,38 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
   });
 
+  it('a statement typed or deleted that binds and reads no name of the module adds or drops its own block only', () => {
+    const text = BLOCKS.slice(0, 8).join('') + 'class F(nn.Module):\n    def __init__(self):\n        self.f = nn.GroupNorm(2, 4)\n';
+    const m = new PythonModule(text);
+    void m.layersByBlock();
+    const blocks = m.blocks().length;
+    // a line typed above class F: an expression statement of its own (a half-typed call of an imported name)
+    const at = m.text.indexOf('class F');
+    m.applyEdit(at, at, 'nn.BatchNorm2d(8)\n');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.deepEqual(m.stats, { analyzed: 1, reused: blocks - 1, moved: 1 });
+    assert.equal(m.blocks().length, blocks + 1);
+    // and a second one below it, then the first deleted: each settles its own block alone
+    const below = m.text.indexOf('class F');
+    m.applyEdit(below, below, 'print(1)\n');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    m.applyEdit(at, at + 'nn.BatchNorm2d(8)\n'.length, '');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    assert.deepEqual(m.stats, { analyzed: 0, reused: blocks - 1, moved: 2 });
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.equal(m.blocks().length, blocks + 1);
+    // one that reads a name a statement binds joins that name's block: the full path
+    const end = m.text.length;
+    m.applyEdit(end, end, 'F()\n');
+    void m.blocks();
+    assert.equal(m.patchMiss, 'statements');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+  });
+
   it('a string left open above a loop that sets eps: the loop is read chunk by chunk in both (fuzzer counterexample)', () => {
     // (a triple quote typed into a call: past it, each column-0 def or class starts afresh)
     const text = [
