@@ -941,13 +941,21 @@ export class PythonModule {
       else added.push(fresh[k]);
     }
     if (oldKept.length !== freshKept.length) return this.miss('statements');
+    let regroup = !pairs;
+    const joined = new Set<string>();
     for (let j = 0; j < oldKept.length; j++) {
       const a = items[oldKept[j]].info;
       const b = fresh[freshKept[j]].info;
       // (a statement that ends the module body may be edited as long as it still does: which
       // statements never run is then unchanged outside it, see execEnd below)
       if (a.isImport || b.isImport || a.barrier !== b.barrier || items[oldKept[j]].node.name !== fresh[freshKept[j]].node.name) return this.miss('kind');
-      if (!sameNames(a.binds, b.binds) || !sameNames(joins(a.words), joins(b.words))) return this.miss('names');
+      if (!sameNames(a.binds, b.binds)) return this.miss('names');
+      // a name a statement binds, written or deleted (typing `n` in a class when a broken line binds `n` at
+      // top level): the blocks holding the name regroup with the changed ones (see regroup below)
+      const was = joins(a.words);
+      const now = joins(b.words);
+      if (!sameNames(was, now)) for (const w of now) if (!was.includes(w)) joined.add(w);
+      if (!sameNames(was, now)) regroup = true;
     }
     const dl = this.index.lineCount - last.lines;
     const rowCount = this.index.callRows().count;
@@ -956,6 +964,9 @@ export class PythonModule {
     // objects); the blocks of the lone statements that went are dropped
     const dirty = new Set<number>();
     for (const k of oldKept) dirty.add(last.blockOfItem[k]);
+    // (every statement that holds a name joined now is in the block of the name's other statements)
+    if (joined.size)
+      for (let k = 0; k < items.length; k++) if ((k < i0 || k >= i1) && items[k].info.words.some((w) => joined.has(w))) dirty.add(last.blockOfItem[k]);
     const gone = new Set<number>();
     for (let k = i0; k < i1; k++) if (!pairs && alone(items[k])) gone.add(last.blockOfItem[k]);
     const replaced = new Map<Item, Item>();
@@ -988,22 +999,27 @@ export class PythonModule {
         execEnd = it.to;
         break;
       }
+    // the changed statements in, every statement's node from this tree
+    const swap = (it: Item) => {
+      const r = replaced.get(it);
+      if (r) return r;
+      const c = dirtyItems > 64 ? nodeAt(it.from) : tree.topNode.childAfter(it.from);
+      if (c && c.from === it.from) it.node = c;
+      return it;
+    };
+    // (regrouped: the statements of the blocks settled again, grouped anew below)
+    const pool: Item[] = [];
     for (let e = 0; e < last.entries.length; e++) {
       if (gone.has(e)) continue;
       const old = last.entries[e];
       const b = old.block;
       b.execEnd = execEnd;
       if (dirty.has(e)) {
-        // the changed statements in, every statement's node from this tree
-        const swap = (it: Item) => {
-          const r = replaced.get(it);
-          if (r) return r;
-          const c = dirtyItems > 64 ? nodeAt(it.from) : tree.topNode.childAfter(it.from);
-          if (c && c.from === it.from) it.node = c;
-          return it;
-        };
-        const nb: Block = { items: b.items.map(swap), own: b.own.map(swap), execEnd: b.execEnd };
-        entries.push(settle.block(nb, nb.items.map(span)));
+        if (regroup) for (const it of b.own) pool.push(swap(it));
+        else {
+          const nb: Block = { items: b.items.map(swap), own: b.own.map(swap), execEnd: b.execEnd };
+          entries.push(settle.block(nb, nb.items.map(span)));
+        }
         continue;
       }
       // moved by the edit: the statements after it
@@ -1026,22 +1042,24 @@ export class PythonModule {
       settle.bindingsOf.set(old.base, this.bindingsOf.get(old.base) ?? '');
       entries.push(old);
     }
-    if (!pairs) {
-      // the lone statements typed: a block each (with the imports every block gets), in the
-      // full path's order (by first statement); then which block holds each statement, anew
-      const imports = items.filter((it) => it.info.isImport);
-      for (const it of added) {
-        const all: Item[] = [];
-        let a = 0;
-        while (a < imports.length && imports[a].from < it.from) all.push(imports[a++]);
-        all.push(it);
-        while (a < imports.length) all.push(imports[a++]);
-        const entry = settle.block({ items: all, own: [it], execEnd }, all.map(span));
+    if (regroup) {
+      // The blocks settled again, and the lone statements typed, grouped as the full path groups
+      // them (BlockCache.blocks): no other statement shares a bound name with them, so their
+      // groups are the module's. Each goes where the full path puts it (by first statement); then
+      // which block holds each statement, anew.
+      // (by place in the text's statements: two may start at one offset, an empty one first)
+      const indexOf = new Map(items.map((it, k) => [it, k]));
+      const inPool = new Set([...pool, ...added]);
+      const grouped = items.filter((it) => it.info.isImport || inPool.has(it));
+      for (const it of grouped) if (it.info.isImport) swap(it);
+      for (const g of inPool.size ? this.blockCache.blocks(grouped) : []) {
+        g.execEnd = execEnd;
+        const entry = settle.block(g, g.items.map(span));
+        const first = indexOf.get(g.own[0])!;
         let at = entries.length;
-        while (at > 0 && entries[at - 1].block.own[0].from > it.from) at--;
+        while (at > 0 && indexOf.get(entries[at - 1].block.own[0])! > first) at--;
         entries.splice(at, 0, entry);
       }
-      const indexOf = new Map(items.map((it, k) => [it, k]));
       last.blockOfItem = new Array<number>(items.length).fill(-1);
       entries.forEach((en, e) => {
         for (const it of en.block.own) last.blockOfItem[indexOf.get(it)!] = e;

@@ -381,6 +381,34 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
   });
 
+  it('a name a statement binds, written into another block or deleted from it, joins or splits those blocks in place', () => {
+    const text = 'import torch.nn as nn\nW = 4\nclass F(nn.Module):\n    def __init__(self):\n        self.f = nn.GroupNorm(2, 4)\nx = nn.LayerNorm(W)\n';
+    const m = new PythonModule(text);
+    const blocks = m.blocks().length;
+    const at = m.text.indexOf('4)') + 1;
+    m.applyEdit(at, at, ' * W');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    assert.equal(m.blocks().length, blocks - 1);
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.equal(m.layers.find((l) => l.call.callee === 'nn.GroupNorm')?.effective.num_channels.value, 16);
+    m.applyEdit(at, at + ' * W'.length, '');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    assert.equal(m.blocks().length, blocks);
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    // lone lines typed above the import (which moves: the new blocks read it at its new place) and below it
+    m.applyEdit(0, 0, 'print(0)\n');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    const below = m.text.indexOf('W = 4');
+    m.applyEdit(below, below, 'nn.BatchNorm2d(8)\n');
+    void m.blocks();
+    assert.equal(m.patchMiss, '');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.equal(m.layers[0].qualifiedName, 'torch.nn.BatchNorm2d');
+  });
+
   it('a string left open above a loop that sets eps: the loop is read chunk by chunk in both (fuzzer counterexample)', () => {
     // (a triple quote typed into a call: past it, each column-0 def or class starts afresh)
     const text = [
