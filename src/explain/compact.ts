@@ -13,12 +13,12 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { diagnosticsFor, groupSizeOf, groupsPerChannel, layerContext, roleValue, unpackedOver } from './context';
+import { diagnosticsFor, groupSizeOf, groupsPerChannel, layerContext, startingScale, roleValue, unpackedOver } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import { code, codeMarked, fixed, plural, shapeText } from './format';
 import { isExpr, pyRepr } from '../frameworks/read';
-import { axisLetters, KIND_NAMES, originText, resolveAxis } from './hover';
+import { axisLetters, KIND_NAMES, originText, resolveAxis, scaleNote } from './hover';
 import type { HoverOptions } from './hover';
 import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, panelLinkArg, startFromLayer } from './links';
 import { Md, md } from './markdown';
@@ -281,7 +281,7 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
     return md`**Example** none: with ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name])}`)} it uses the running statistics passed in.`;
   }
-  const ex = workedExample(core, rank, opts.seed, 1);
+  const ex = workedExample(core, rank, opts.seed, 1, startingScale(ctx));
   if ('error' in ex) return md`**Example** none: ${Md.text(ex.error)}.`;
   const d = opts.decimals;
   const els = ex.groupElements[0].slice(0, 1);
@@ -311,6 +311,7 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   // a LayerNorm over the channels of (N, C, H, W): the example is the channels-last view its forward normalizes
   const cf = ctx.layer.origin?.channelsFirst;
   if (cf) notes.push(md`each row one position with its channels, as ${backticked(cf.how)}`);
+  if (startingScale(ctx) !== 1) notes.push(scaleNote(ctx));
   const noteText = notes.length ? md` (${Md.join(notes, Md.raw('; '))})` : Md.raw('');
   // Only layers with running statistics have a training mode that differs from eval.
   const hasModes = (kind === 'batch_norm' && ex.spec.trackRunningStats) || (kind === 'instance_norm' && ex.spec.trackRunningStats);

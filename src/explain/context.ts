@@ -157,6 +157,16 @@ export function groupSizeOf(ctx: LayerContext): PyValue | undefined {
   return size;
 }
 
+/**
+ * The scale each channel starts at, as built: 2 for a forward that scales by weight + 1 with the weight starting
+ * at 1 (Nemotron's LayerNorm1P; its base initializes the weight to ones), else 1 (Gemma's zero weight + 1, and
+ * every plain norm).
+ */
+export function startingScale(ctx: LayerContext): number {
+  const offset = ctx.layer.origin?.scaleOffset;
+  return offset && !offset.zeroInit ? 2 : 1;
+}
+
 /** The effective value of a parameter playing `role`, when the class has one. */
 export function roleValue(ctx: LayerContext, role: keyof ParamRoles): PyValue | undefined {
   const name = ctx.layer.spec.roles[role];

@@ -99,14 +99,21 @@ export function exampleSetup(core: CoreLayerSpec, rank: number): { spec: CoreLay
   }
 }
 
-export function workedExample(core: CoreLayerSpec, rank: number, seed: number, maxGroups = 4): WorkedExample | { error: string } {
+/**
+ * The layer run on a seeded sample of a small shape, fresh (training mode, fresh running statistics). `gamma`: the
+ * scale each channel starts at (1, as every framework initializes it; 2 for a forward scaling by weight + 1 with
+ * the weight at 1, see LayerOrigin.scaleOffset).
+ */
+export function workedExample(core: CoreLayerSpec, rank: number, seed: number, maxGroups = 4, gamma = 1): WorkedExample | { error: string } {
   const setup = exampleSetup(core, rank);
   if ('error' in setup) return setup;
   const { spec, shape } = setup;
   const input = seededSample(shape, seed);
   let result: ReturnType<typeof runLayer>;
   try {
-    result = runLayer({ spec, mode: 'train', input, params: defaultParams(spec, shape), state: defaultState(spec, shape) });
+    const params = defaultParams(spec, shape);
+    if (gamma !== 1) params.weight?.fill(gamma);
+    result = runLayer({ spec, mode: 'train', input, params, state: defaultState(spec, shape) });
   } catch (e) {
     // the framework's own refusal at the forward (LayerNorm([]) builds, its forward raises)
     return { error: e instanceof Error ? e.message : String(e) };

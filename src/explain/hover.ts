@@ -17,6 +17,7 @@ import {
   givenAtCall,
   groupSizeOf,
   groupsPerChannel,
+  startingScale,
   infoOf,
   layerContext,
   num,
@@ -234,7 +235,7 @@ function formulaText(ctx: LayerContext): Md {
   const out = [fence(lines)];
   if (offset && hasWeight) {
     out.push(
-      md`The scale is 1 + ${code(offset.attr)}, not ${code(offset.attr)} itself: ${code(offset.attr)} is learned as an offset from 1${Md.raw(offset.zeroInit ? ' and starts at 0 (scale 1)' : '')}. Weights saved from this module are not a plain RMSNorm's γ: γ = 1 + ${code(offset.attr)}.`,
+      md`The scale is 1 + ${code(offset.attr)}, not ${code(offset.attr)} itself: ${code(offset.attr)} is learned as an offset from 1${Md.raw(offset.zeroInit ? ' and starts at 0 (scale 1)' : ', which starts at 1 here (scale 2 as built)')}. Weights saved from this module are not a plain ${Md.raw(ctx.layer.spec.name)}'s γ: γ = 1 + ${code(offset.attr)}.`,
     );
   }
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
@@ -492,7 +493,7 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   }
   let ex: WorkedExample | { error: string };
   try {
-    ex = workedExample(core, rank, opts.seed);
+    ex = workedExample(core, rank, opts.seed, 4, startingScale(ctx));
   } catch (e) {
     return { text: md`No worked example: ${escapeMd(e instanceof Error ? e.message : String(e))}.`, data: null };
   }
@@ -527,6 +528,7 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
   const reducedParts = [...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []), ...(ex.reduced ? [escapeMd(ex.reduced)] : [])];
   const cf = ctx.layer.origin?.channelsFirst;
   if (cf) reducedParts.push(md`each row one position with its channels, as ${backticked(cf.how)}`);
+  if (startingScale(ctx) !== 1) reducedParts.push(scaleNote(ctx));
   const reduced = reducedParts.length ? Md.join(reducedParts, Md.raw('; ')) : null;
   const hasModes = (ex.spec.kind === 'batch_norm' || ex.spec.kind === 'instance_norm') && ex.spec.trackRunningStats;
   const intro = md`${Md.raw(hasModes ? 'Training mode on a' : 'A')} seeded sample ${code(shapeText(ex.shape))} (seed ${ex.seed})${standNote}${reduced ? md`, ${reduced}` : Md.raw('')}${Md.raw(more)}:`;
@@ -587,6 +589,12 @@ export function callText(layer: ResolvedLayer): string {
  * What a call builds when the class is not named at the call, and how NormLens knows:
  * "`norm_layer(planes)` builds `BatchNorm2d(planes)` — default of `norm_layer`, line 117".
  */
+/** What the worked example scales by when the forward adds 1 to the weight (startingScale). */
+export function scaleNote(ctx: LayerContext): Md {
+  const attr = ctx.layer.origin?.scaleOffset?.attr ?? 'weight';
+  return md`scaled by ${code(`1 + ${attr}`)} = ${startingScale(ctx)}, as built (${code(attr)} starts at 1)`;
+}
+
 export function originText(layer: ResolvedLayer): Md {
   const o = layer.origin;
   if (!o) return Md.raw('');

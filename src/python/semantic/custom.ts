@@ -552,3 +552,31 @@ export function channelsLastPermute(model: ModuleModel, cls: ClassDef): Channels
   });
   return blocked ? null : found;
 }
+
+/**
+ * A framework norm's subclass whose forward scales by `self.weight + 1` (or `1 + self.weight`) instead of the weight
+ * itself: Nemotron's LayerNorm1P passes `self.weight + 1.0` to F.layer_norm (a "zero-centred" γ). Read from the
+ * syntax of the forward the class (or a user base) defines: a `+` whose sides are the literal 1 and the attribute
+ * (a cast such as `.float()` after it allowed), so `2 * self.weight + 1` is not one. `zeroInit`: its `__init__`
+ * (or reset_parameters) zeroes that weight, so the scale starts at 1 rather than 2.
+ */
+export function weightPlusOne(model: ModuleModel, cls: ClassDef): CustomNorm['scaleOffset'] | undefined {
+  const fwd = model.findMethod(cls, 'forward');
+  if (!fwd?.body) return undefined;
+  const text = fwd.owner.text;
+  let attr: string | undefined;
+  walk(fwd.body, (n) => {
+    if (attr || n.name !== 'BinaryExpression') return;
+    const k = children(n);
+    if (k.length !== 3 || k[1].name !== 'ArithOp' || text.slice(k[1].from, k[1].to) !== '+') return;
+    const sides = [k[0], k[2]].map((x) => text.slice(x.from, x.to).replace(/\s+/g, ''));
+    const one = sides.findIndex((x) => /^1(\.0*)?$/.test(x));
+    const m = one >= 0 ? /^self\.(weight)(?:\.(?:float|half|bfloat16|to|type_as)\([^()]*\))?$/.exec(sides[1 - one]) : null;
+    if (m) attr = m[1];
+  });
+  if (!attr) return undefined;
+  const own = (c: ClassDef) => c.owner.text.slice(c.node.from, c.node.to);
+  const zeroes = new RegExp(String.raw`zeros_\(\s*self\.${attr}\b|self\.${attr}(?:\.data)?\.zero_\(|self\.${attr}\s*=[^\n]*\bzeros(?:_like)?\(`);
+  const zeroInit = zeroes.test(own(cls)) || (!!fwd.cls && fwd.cls !== cls && zeroes.test(own(fwd.cls)));
+  return { attr, zeroInit };
+}

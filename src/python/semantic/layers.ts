@@ -10,7 +10,7 @@ import type { NormClassSpec, PyValue } from '../../frameworks/types';
 import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
 import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
-import { channelsLastPermute, customNorm, type CustomNorm } from './custom';
+import { channelsLastPermute, customNorm, weightPlusOne, type CustomNorm } from './custom';
 import { assignmentParts, literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
 import { argList, children, statements, type SyntaxNode } from './syntax';
 import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value, type VSet } from './values';
@@ -45,6 +45,8 @@ interface Candidate {
   custom?: CustomNorm;
   /** LayerOrigin.channelsFirst: a subclass whose forward permutes the channels last for this call. */
   channelsFirst?: { rank: number; how: string };
+  /** LayerOrigin.scaleOffset: a subclass whose forward scales by its weight + 1. */
+  scaleOffset?: CustomNorm['scaleOffset'];
   /** The same class reached another way (another caller's partial): its arguments may differ. */
   alts?: Candidate[];
 }
@@ -170,8 +172,19 @@ export class LayerResolver {
         if (what.kind === 'subclass') {
           const mapped = this.fieldDefaults(v.cls, what.spec, this.throughInit(v.cls, args, 0));
           const channelsFirst = what.spec.kind === 'layer_norm' || what.spec.kind === 'rms_norm' ? this.permutesChannels(v.cls, args) : undefined;
+          // (a torch norm's forward reads self.weight: one that passes weight + 1 scales by that)
+          const scaleOffset = what.spec.framework === 'pytorch' ? weightPlusOne(this.model, v.cls) : undefined;
           return [
-            { spec: what.spec, via: 'subclass', hops: visibleHops(v.hops), args: mapped, partialAt, cls: v.cls, ...(channelsFirst ? { channelsFirst } : {}) },
+            {
+              spec: what.spec,
+              via: 'subclass',
+              hops: visibleHops(v.hops),
+              args: mapped,
+              partialAt,
+              cls: v.cls,
+              ...(channelsFirst ? { channelsFirst } : {}),
+              ...(scaleOffset ? { scaleOffset } : {}),
+            },
           ];
         }
         return [
@@ -473,7 +486,11 @@ export class LayerResolver {
       // (a path and a function's name as code: the hover's Markdown would escape their dots)
       const where = other ? `\`${other.path ?? other.moduleName}:${other.lineOf(cls.node.from) + 1}\`` : `line ${this.line(cls.node.from) + 1}`;
       const computes = c.custom?.computes.replace(/^calls (\S+)/, 'calls `$1`');
-      return c.custom ? `custom module \`${cls.name}\` (${computes}), ${where}` : `subclass \`${cls.name}\` of \`${c.spec.name}\`, ${where}`;
+      if (c.custom) return `custom module \`${cls.name}\` (${computes}), ${where}`;
+      const offset = c.scaleOffset
+        ? ` (its forward scales by ${c.scaleOffset.attr} + 1${c.scaleOffset.zeroInit ? `, ${c.scaleOffset.attr} starting at 0` : ''})`
+        : '';
+      return `subclass \`${cls.name}\` of \`${c.spec.name}\`${offset}, ${where}`;
     };
     if (c.via === 'subclass' || c.via === 'custom-module') {
       const cls = c.cls!;
@@ -520,7 +537,8 @@ export class LayerResolver {
       if (all.some((x) => x.cls) && classes.length > 1) o.classes = classes;
     }
     if (c.custom) o.computes = c.custom.computes;
-    if (c.custom?.scaleOffset) o.scaleOffset = c.custom.scaleOffset;
+    const offset = c.custom?.scaleOffset ?? c.scaleOffset;
+    if (offset) o.scaleOffset = offset;
     if (c.channelsFirst) o.channelsFirst = c.channelsFirst;
     else if (c.custom && c.custom.axis === '1' && (c.spec.kind === 'layer_norm' || c.spec.kind === 'rms_norm'))
       o.channelsFirst = { rank: 4, how: 'its forward reduces over dim 1, the channels' };

@@ -5,6 +5,9 @@
  * real frameworks (torch 2.13, Keras 3.15.1, Flax 0.12.8); the snippets are written here.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { compactHover } from '../../../src/explain/compact';
 import { explainLayer } from '../../../src/explain/hover';
 import { analyzeDocument } from '../../../src/checks';
@@ -251,6 +254,70 @@ class LlamaLike(nn.Module):
     const { card, full } = layerAt(GEMMA, 'self.plain = LlamaLike(');
     assert.doesNotMatch(card.markdown, /1 \+ weight/);
     assert.match(full.sections.formula, /y = x \/ √\(mean\(x²\) \+ ε\) · γ/);
+  });
+});
+
+describe("explain: Nemotron's LayerNorm1P (a LayerNorm subclass whose forward passes weight + 1)", () => {
+  // written as transformers 5.17.0 NemotronLayerNorm1P; the worked example is checked against that class itself
+  const NEMOTRON = `${TORCH}
+class NemotronLayerNorm1P(nn.LayerNorm):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__(normalized_shape, eps, elementwise_affine, bias, device, dtype)
+
+    def forward(self, input):
+        args = (input, self.normalized_shape, self.weight + 1.0, self.bias, self.eps)
+        return F.layer_norm(*args)
+
+class ZeroCentred(nn.LayerNorm):
+    def reset_parameters(self):
+        super().reset_parameters()
+        nn.init.zeros_(self.weight)
+
+    def forward(self, x):
+        return F.layer_norm(x, self.normalized_shape, 1 + self.weight, self.bias, self.eps)
+
+class Twice(nn.LayerNorm):
+    def forward(self, x):
+        return F.layer_norm(x, self.normalized_shape, 2 * self.weight + 1, self.bias, self.eps)
+
+class Layer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = NemotronLayerNorm1P(4, eps=1e-5)
+        self.zc = ZeroCentred(4)
+        self.twice = Twice(4)
+`;
+  const PY = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+
+  it('the card names the scale, and the example runs with weight + 1 = 2 (as transformers 5.17.0 computes it)', function () {
+    const { card, full } = layerAt(NEMOTRON, 'self.norm = NemotronLayerNorm1P(');
+    assert.match(card.sections.title, /subclass `NemotronLayerNorm1P` of `LayerNorm` \(its forward scales by weight \+ 1\)/);
+    assert.match(full.sections.formula, /y = \(x − mean\) \/ √\(var \+ ε\) · \(1 \+ weight\) \+ β/);
+    assert.match(full.sections.formula, /not a plain LayerNorm's γ/);
+    assert.match(card.sections.glimpse, /scaled by `1 \+ weight` = 2, as built/);
+    const ex = full.sections.exampleData!;
+    if (!existsSync(PY)) this.skip();
+    const script = [
+      'import json, sys, torch',
+      'from transformers.models.nemotron.modeling_nemotron import NemotronLayerNorm1P',
+      'ex = json.load(sys.stdin)',
+      'm = NemotronLayerNorm1P(ex["shape"][-1], eps=1e-5)',
+      'x = torch.tensor(ex["input"], dtype=torch.float32).reshape(ex["shape"])',
+      'print(json.dumps(m(x).detach().flatten().tolist()))',
+    ].join('\n');
+    const r = spawnSync(PY, ['-c', script], { input: JSON.stringify({ shape: ex.shape, input: [...ex.input] }), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const torchOut = JSON.parse(r.stdout) as number[];
+    assert.equal(torchOut.length, ex.output.length);
+    torchOut.forEach((v, i) => assert.ok(Math.abs(v - ex.output[i]) < 1e-5, `element ${i}: torch ${v}, NormLens ${ex.output[i]}`));
+  });
+
+  it('a weight the class zeroes starts the scale at 1; 2 · weight + 1 is no offset of the weight', () => {
+    const zc = layerAt(NEMOTRON, 'self.zc = ZeroCentred(');
+    assert.match(zc.card.sections.title, /its forward scales by weight \+ 1, weight starting at 0/);
+    assert.doesNotMatch(zc.card.sections.glimpse, /scaled by/);
+    const twice = layerAt(NEMOTRON, 'self.twice = Twice(');
+    assert.doesNotMatch(twice.card.markdown, /weight \+ 1|1 \+ weight/);
   });
 });
 
