@@ -385,6 +385,13 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     computes += `, scaled by 1 + ${attr}${zeroInit ? `, ${attr} starting at 0` : ''}`;
   }
   const params = paramsOf(model, cls);
+  // a forward that reshapes the statistic's dims (xLSTM's multi-head LayerNorm normalizes each head's (…, NH, DH)
+  // over DH, then flattens to NH·DH for its weight): the weight's size is not the normalized size, which is then
+  // the input's
+  if ((kind === 'layer_norm' || kind === 'rms_norm') && reshapesInForward(model, cls)) {
+    delete params.size;
+    computes += "; its forward reshapes, so the size it normalizes over is not its weight's";
+  }
   // ε written in the forward itself (StyleGAN's PixelNorm adds 1e-8) when __init__ sets none
   if (!params.eps && ops.epsLiteral) params.eps = { node: ops.epsLiteral };
   const noRunningStats = kind === 'batch_norm' && ops.batchStatsOnly && !/running_(mean|var)/.test(initText);
@@ -579,4 +586,17 @@ export function weightPlusOne(model: ModuleModel, cls: ClassDef): CustomNorm['sc
   const zeroes = new RegExp(String.raw`zeros_\(\s*self\.${attr}\b|self\.${attr}(?:\.data)?\.zero_\(|self\.${attr}\s*=[^\n]*\bzeros(?:_like)?\(`);
   const zeroInit = zeroes.test(own(cls)) || (!!fwd.cls && fwd.cls !== cls && zeroes.test(own(fwd.cls)));
   return { attr, zeroInit };
+}
+
+/** Whether the forward a class defines reshapes a tensor (`.reshape(`, `.view(`, `.flatten(`, `.unflatten(`, `rearrange(`) in its own body. */
+function reshapesInForward(model: ModuleModel, cls: ClassDef): boolean {
+  const fwd = model.findMethod(cls, 'forward');
+  if (!fwd?.body) return false;
+  const text = fwd.owner.text;
+  let found = false;
+  walk(fwd.body, (n) => {
+    if (found || n.name !== 'CallExpression' || !n.firstChild) return;
+    found = /(?:\.(?:reshape|view|flatten|unflatten)|(?:^|\.)rearrange)$/.test(text.slice(n.firstChild.from, n.firstChild.to).replace(/\s+/g, ''));
+  });
+  return found;
 }

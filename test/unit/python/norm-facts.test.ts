@@ -71,6 +71,40 @@ n = GemmaRMSNorm(8)
     assert.deepEqual(layerAt(src, 'n = ').origin?.scaleOffset, { attr: 'weight', zeroInit: true });
   });
 
+  it('a forward that reshapes around its statistics (Zamba2RMSNormGated: per group of group_size): the weight does not size what is normalized', () => {
+    // written as transformers 5.17.0's Zamba2RMSNormGated: RMS over each group of group_size features, weight over all of them
+    const src = `
+class GroupedRMSNorm(nn.Module):
+    def __init__(self, hidden_size, group_size, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+        self.group_size = group_size
+
+    def forward(self, x):
+        *prefix, last = x.shape
+        g = x.view(*prefix, last // self.group_size, self.group_size)
+        g = g * torch.rsqrt(g.pow(2).mean(-1, keepdim=True) + self.variance_epsilon)
+        return self.weight * g.view(*prefix, last)
+
+class PlainRMSNorm(nn.Module):
+    def __init__(self, hidden_size, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+
+    def forward(self, x):
+        return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.variance_epsilon)
+
+n = GroupedRMSNorm(64, 16)
+p = PlainRMSNorm(64)
+`;
+    const grouped = layerAt(src, 'n = GroupedRMSNorm(');
+    assert.notEqual(grouped.effective.normalized_shape?.value, 64);
+    assert.match(grouped.origin?.computes ?? '', /its forward reshapes, so the size it normalizes over is not its weight's/);
+    assert.equal(layerAt(src, 'p = PlainRMSNorm(').effective.normalized_shape?.value, 64);
+  });
+
   it('a LayerNorm subclass permuting NCHW: always, or only under its data_format condition', () => {
     const src = `
 class LN2d(nn.LayerNorm):
