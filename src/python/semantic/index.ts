@@ -239,21 +239,36 @@ export function resolveSizes(
   return copy ?? layer;
 }
 
-/** The ε a forward passes to a functional norm when it is not the layer's own `self.eps` (`eps=1e-12`), as written. */
-function forwardEps(model: ModuleModel, fwd: FuncDef): string | undefined {
-  let found: string | undefined;
+/**
+ * The ε a forward passes to a functional norm when it is not the layer's own `self.eps` (`eps=1e-12`), as written;
+ * `value`: a number the forward certainly passes (its one functional norm call, directly in its body: not under an
+ * if, a loop, a try or a conditional expression).
+ */
+function forwardEps(model: ModuleModel, fwd: FuncDef): { text: string; value?: number } | undefined {
+  let found: { text: string; value?: number } | undefined;
+  let calls = 0;
   for (const site of model.sites.values()) {
-    if (found || site.scope !== fwd) continue;
+    if (site.scope !== fwd) continue;
     for (const v of model.deref(site.callee)) {
       const spec = v.k === 'q' ? findByQualifiedName(v.q) : undefined;
       if (!spec || spec.form !== 'function' || !spec.roles.eps) continue;
+      calls++;
       const at = spec.params.findIndex((p) => p.name === spec.roles.eps);
       const positional = site.args.filter((a) => !a.name && !a.star);
       const arg = site.args.find((a) => a.name === spec.roles.eps) ?? (at >= 0 && !spec.params[at].keywordOnly ? positional[at] : undefined);
-      const text = arg?.node ? model.text.slice(arg.node.from, arg.node.to).replace(/\s+/g, '') : undefined;
-      if (text && text !== 'self.eps') found = `eps=${text}`;
+      const text = arg?.node ? model.text.slice(arg.node.from, arg.node.to).replace(/\s+/g, ' ').trim() : undefined;
+      if (!found && text && text.replace(/ /g, '') !== 'self.eps') {
+        const n = literalText(text);
+        let plain = true;
+        for (let p = site.node.parent; p && p !== fwd.body; p = p.parent)
+          if (/^(If|For|While|Try|Match)Statement$|^(Conditional|Lambda)Expression$|^FunctionDefinition$/.test(p.name)) plain = false;
+        found = { text: `eps=${text}`, ...(typeof n === 'number' && plain ? { value: n } : {}) };
+      }
+      break;
     }
   }
+  // (two calls may pass two values: which one runs is not known)
+  if (found && calls > 1) delete found.value;
   return found;
 }
 
@@ -765,7 +780,7 @@ function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyVal
     const fwd = c.owner.findMethod(c, 'forward');
     if (fwd?.cls === c && !out.has('eps')) {
       const eps = forwardEps(c.owner, fwd);
-      if (eps) out.set('eps', { code: `${eps} in ${c.name}.forward` });
+      if (eps) out.set('eps', { code: `${eps.text} in ${c.name}.forward`, ...(eps.value !== undefined ? { value: eps.value } : {}) });
     }
     const next: Value | undefined = c.bases.find((b) => b.k === 'class');
     c = next?.k === 'class' ? next.cls : null;

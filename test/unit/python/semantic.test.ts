@@ -854,8 +854,28 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 14).effective.eps.maySetBy, undefined);
     assert.equal(at(src, 14).codeDefaults?.eps?.from, '`self.f.eps = 1e-3`');
     assert.equal(at(src, 16).effective.eps.maySetBy, undefined);
-    // its own forward normalizes with 1e-12 whatever self.eps holds (PyTorch: equal to LayerNorm(eps=1e-12))
-    assert.equal(at(src, 17).effective.eps.maySetBy, 'eps=1e-12 in FixedEpsLN.forward');
+    // its own forward normalizes with 1e-12 whatever self.eps holds (PyTorch: equal to LayerNorm(eps=1e-12)): its one
+    // call, in the forward's body itself, so the value used, said where
+    assert.deepEqual([at(src, 17).effective.eps.value, at(src, 17).effective.eps.maySetBy], [1e-12, undefined]);
+    assert.equal(at(src, 17).codeDefaults?.eps?.from, '`eps=1e-12` in `FixedEpsLN.forward`');
+    // under a condition, or with two calls passing two values: it may be the one used
+    const maybe = [
+      'class CondLN(nn.LayerNorm):',
+      '    def forward(self, x):',
+      '        if x.dim() == 3:',
+      '            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, 1e-12)',
+      '        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)',
+      'class TernaryLN(nn.LayerNorm):',
+      '    def forward(self, x):',
+      '        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, 1e-12 if self.training else 1e-5)',
+      'a = CondLN(8)',
+      'b = TernaryLN(8)',
+    ].join('\n');
+    assert.deepEqual([at(maybe, 9).effective.eps.value, at(maybe, 9).effective.eps.maySetBy], [1e-5, 'eps=1e-12 in CondLN.forward']);
+    assert.deepEqual(
+      [at(maybe, 10).effective.eps.value, at(maybe, 10).effective.eps.maySetBy],
+      [1e-5, 'eps=1e-12 if self.training else 1e-5 in TernaryLN.forward'],
+    );
     assert.match(compactHover(at(src, 14), { decimals: 4, seed: 0, diagnostics: [] }).markdown, /`eps=0\.001` added to var, set by `self\.f\.eps = 1e-3`/);
   });
 
