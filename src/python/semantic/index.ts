@@ -811,7 +811,7 @@ function droppedBySubclass(site: Site, model: ModuleModel, layer: ResolvedLayer)
 interface SubclassSet {
   code: string;
   definite: boolean;
-  value: null | boolean;
+  value: null | boolean | number;
   /** The statement sits in `if [not] PARAM:` at the top of the called class's own `__init__`: the call's value of PARAM decides. */
   when?: { param: string; negate: boolean };
 }
@@ -859,9 +859,11 @@ function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
       const masked = maskPython(body);
       const start = masked.search(/\bsuper\s*\(|\.__init__\s*\(/);
       for (const m of body.matchAll(
-        /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center)\s*=[ \t]*(None|True|False)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
+        /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center|axis)\s*=[ \t]*(None|True|False|-?\d+)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
       )) {
         const attr = m[2] ?? m[5];
+        // (Keras's axis, which build() reads, takes an integer; the tensors and switches take None or a bool)
+        if ((attr === 'axis') !== (m[3] !== undefined && /\d/.test(m[3]))) continue;
         // the header it sits under (the nearest line above indented less): an `if [not] PARAM:` at the top of the
         // called class's own body, on a parameter of its __init__ (`if not use_bias:`)
         const header =
@@ -889,7 +891,7 @@ function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
               m[1] === indent &&
               definiteLine(body, m.index, indent) &&
               !new RegExp(`\\bself\\s*\\.\\s*${attr}\\s*=(?!=)`).test(masked.slice(m.index + m[0].length)),
-            value: m[3] === 'True' ? true : m[3] === 'False' ? false : null,
+            value: m[3] === 'True' ? true : m[3] === 'False' ? false : m[3] && /\d/.test(m[3]) ? Number(m[3]) : null,
           });
       }
     }

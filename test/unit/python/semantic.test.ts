@@ -1030,6 +1030,31 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual([bn.effective.scale.value, bn.effective.epsilon.value, bn.effective.epsilon.maySetBy], [false, 1e-5, undefined]);
     assert.equal(bn.codeDefaults?.epsilon?.from, '`self.epsilon = 1e-5` in `BNNoScale`');
     assert.equal(card(bn), '**Parameters** C learnable (β) · 2·C in buffers');
+    // and its axis (Keras 3.15.1: a subclass setting self.axis = 1 after its base builds γ of shape (3,) on (2, 3, 4, 4));
+    // under an if it may, and a non-integer is no axis NormLens reads
+    const axis = [
+      'import keras',
+      'class CFBN(keras.layers.BatchNormalization):',
+      '    def __init__(self, **kwargs):',
+      '        super().__init__(**kwargs)',
+      '        self.axis = 1',
+      'class MaybeCF(keras.layers.BatchNormalization):',
+      '    def __init__(self, cf, **kwargs):',
+      '        super().__init__(**kwargs)',
+      '        if cf:',
+      '            self.axis = 1',
+      'class Named(keras.layers.BatchNormalization):',
+      '    def __init__(self, **kwargs):',
+      '        super().__init__(**kwargs)',
+      '        self.axis = AXIS',
+      'a = CFBN()',
+      'b = MaybeCF(flag)',
+      'c = Named()',
+    ].join('\n');
+    const [cf, maybe, named] = recognize(axis);
+    assert.deepEqual([cf.effective.axis.value, cf.codeDefaults?.axis?.from], [1, '`self.axis = 1` in `CFBN`']);
+    assert.deepEqual([maybe.effective.axis.value, maybe.effective.axis.maySetBy], [-1, 'self.axis = 1 in MaybeCF']);
+    assert.deepEqual([named.effective.axis.value, named.effective.axis.maySetBy], [-1, undefined]);
     // Flax 0.12.8: nnx.state(LNNoBias(8, rngs=...), nnx.Param) holds only 'scale' (8 values)
     const nnx = [
       'from flax import nnx',
