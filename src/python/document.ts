@@ -351,6 +351,13 @@ export class DocumentIndex {
     return shape;
   }
 
+  /** The furthest end of the calls starting in [from, to) (`to` when none runs past it): where a call left open ends. */
+  callsEnd(from: number, to: number): number {
+    let end = to;
+    for (let k = this.lowerBoundRow(from); k < this.table.n && this.rowStart(k) < to; k++) end = Math.max(end, this.rowEnd(k));
+    return end;
+  }
+
   private callOfRow(row: number): ScannedCall {
     if (this.callsCache) return this.callsCache[row];
     return (this.rowCache[row] ??= this.materializeRow(row));

@@ -210,6 +210,8 @@ let serials = 0;
 
 /** A block key met twice at one read. */
 const TWICE = '\u0000';
+/** Marks the name of a statement holding a call left open that runs past its chunk (nameOf). */
+const RUNS_ON = '|>';
 
 /**
  * One block's analysis (./semantic/blocks.ts), kept while its statements keep their text and
@@ -601,7 +603,12 @@ export class PythonModule {
     const resynced = this.parser.resynced;
     const nameOf = (from: number, to: number, kind: string) => {
       const c = chunkOf(from);
-      const seen = resynced.has(c) ? `|${this.index.callShape(from, to)}` : '';
+      let seen = resynced.has(c) ? `|${this.index.callShape(from, to)}` : '';
+      // (a call left open runs past its statement, and past its chunk: its text, and so what it
+      // builds, is also that of the chunks it runs into)
+      const chunkEnd = c + 1 < starts.length ? starts[c + 1] : text.length;
+      const end = this.index.callsEnd(from, to);
+      if (end > chunkEnd) seen += `${RUNS_ON}${end - from}:${ids.slice(c + 1, chunkOf(end - 1) + 1).join(',')}`;
       return `${ids[c]}@${from - starts[c]}:${to - from}:${kind}${seen}`;
     };
     const pos = (o: number) => this.index.positionAt(o);
@@ -904,6 +911,21 @@ export class PythonModule {
       q = Math.min(q, n - 1 - chunkOf(Math.max(rescan![0], rescan![1] - 1)));
       if (q < 0 || p > n - q || p > m - q) return this.miss('rescan');
     }
+    // a call left open in the chunk before the changed ones may run into them (or did): its
+    // statement is named by their text too (nameOf), so it is read again with them
+    const runsOn = (c: number) => {
+      const end = c + 1 < n ? starts[c + 1] : text.length;
+      if (this.index.callsEnd(starts[c], end) > end) return true;
+      let i = 0;
+      for (let hi = last.chunk.length; i < hi; ) {
+        const mid = (i + hi) >> 1;
+        if (last.chunk[mid] < c) i = mid + 1;
+        else hi = mid;
+      }
+      for (; i < last.chunk.length && last.chunk[i] === c; i++) if (last.items[i].key.includes(RUNS_ON)) return true;
+      return false;
+    };
+    while (p > 0 && runsOn(p - 1)) p--;
     // the blocks left as they were keep their key only while no binding moved across their
     // statements: the bindings outside the changed chunks are where they were (their chunks
     // shifted by the chunks the edit added), those inside bind the same names (every statement

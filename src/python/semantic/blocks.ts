@@ -43,6 +43,8 @@ export interface Item {
   from: number;
   to: number;
   info: ItemInfo;
+  /** What named it (BlockCache.item's key). */
+  key: string;
 }
 
 /** A block: the statements analyzed together (imports included), in text order. */
@@ -271,7 +273,7 @@ export class BlockCache {
     const key = keyOf ? keyOf(c.from, c.to, c.name) : c.name + '\u0000' + text.slice(c.from, c.to);
     let info = this.infos.get(key);
     if (!info) this.infos.set(key, (info = itemInfo(c, text)));
-    return { node: c, from: c.from, to: c.to, info };
+    return { node: c, from: c.from, to: c.to, info, key };
   }
 
   /** The blocks of a module: statements connected by names bound at module level, imports in each. */

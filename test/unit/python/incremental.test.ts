@@ -509,6 +509,27 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     replay(blocks, edits);
   });
 
+  it('a string left open in a call runs into the chunks below: an edit there changes what the call builds (fuzzer counterexample: the statement kept its name)', () => {
+    const blocks = [
+      'class B(A):\n    def forward(self, x):\n        return self.n(x)\n',
+      'import torch.nn as nn\nfrom functools import partial\n',
+      'class P(nn.Module):\n    def __init__(self):\n        self.norm = nn.LayerNorm(8)\n        self.fc = nn.Linear(8, 8)\n    def forward(self, x):\n        return x + self.fc(self.norm(x))\n',
+      'def g():\n    global LN\n    LN = nn.LayerNorm\n',
+      'try:\n    from apex import FusedLayerNorm as LN2\nexcept ImportError:\n    LN2 = nn.LayerNorm\n',
+      'y = LN2(16)\n',
+      'BN = partial(nn.BatchNorm2d, eps=1e-3)\n',
+      'class D(nn.LayerNorm):\n    def __init__(self, c):\n        super().__init__(c, eps=1e-6)\n',
+    ];
+    const edits = [
+      { at: 314376540, del: 0, insert: 'import torch.nn as nn\n', read: false },
+      { at: 1831704330, del: 0, insert: '"""', read: false },
+      { at: 0, del: 0, insert: 'x', read: true },
+      // `def g` becomes `def xg` inside the string the LayerNorm call holds, in the chunk below its statement's
+      { at: 1787150, del: 0, insert: 'x', read: false },
+    ];
+    replay(blocks, edits);
+  });
+
   it('a loop that sets eps on every BatchNorm2d, edited, changes the layers of every block', () => {
     const classes = Array.from({ length: 4 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self):\n        self.n = nn.BatchNorm2d(${k + 1})\n`);
     const init = 'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.BatchNorm2d):\n            m.eps = 1e-3\n';
