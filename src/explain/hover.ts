@@ -7,7 +7,7 @@
  */
 import { countParameters, FLOAT32_EPS } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
-import { isNormMethod, type FrameworkId, type LayerKind } from '../frameworks/types';
+import { isNormMethod, type FrameworkId, type LayerKind, type PyValue } from '../frameworks/types';
 import { bindingMessage } from '../frameworks/index';
 import type { ResolvedLayer } from '../python/types';
 import { updateEquation } from './convention';
@@ -598,7 +598,10 @@ export function scaleNote(ctx: LayerContext): Md {
 export function originText(layer: ResolvedLayer): Md {
   const o = layer.origin;
   if (!o) return Md.raw('');
-  const built = Object.entries(layer.arguments).map(([k, v], i) =>
+  // what it computes as: a value a statement certainly sets once built replaces the one it was built with
+  const args: Record<string, PyValue> = { ...layer.arguments };
+  for (const [k, e] of Object.entries(layer.effective)) if (e.setAfter && !e.maySetBy) args[k] = e.value;
+  const built = Object.entries(args).map(([k, v], i) =>
     i === 0 && !layer.spec.params[0]?.keywordOnly && layer.spec.params[0]?.name === k ? pyRepr(v) : `${k}=${pyRepr(v)}`,
   );
   const builds = `${layer.spec.name}(${built.join(', ')})`;

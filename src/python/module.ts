@@ -917,7 +917,7 @@ export class PythonModule {
       const end = c + 1 < n ? starts[c + 1] : text.length;
       if (this.index.callsEnd(starts[c], end) > end) return true;
       let i = 0;
-      for (let hi = last.chunk.length; i < hi; ) {
+      for (let hi = last.chunk.length; i < hi;) {
         const mid = (i + hi) >> 1;
         if (last.chunk[mid] < c) i = mid + 1;
         else hi = mid;

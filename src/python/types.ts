@@ -121,6 +121,12 @@ export interface EffectiveArgument {
   maySetBy?: string;
   /** Other literal values other callers give it (the same class reached through their own partials). */
   alternatives?: PyValue[];
+  /**
+   * The statement, as written with its class, that certainly sets this value once the layer is
+   * built (`self.eps = 1e-6 in LN` after its `super().__init__`, `self.bn.eps = 1e-3`): the layer
+   * computes with it, not with what it was built with.
+   */
+  setAfter?: string;
 }
 
 /** How a layer was found: the last way its class reached the call. */

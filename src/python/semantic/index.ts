@@ -7,7 +7,7 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type Scope, type Site } from './model';
+import { literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type MemberSet, type Scope, type Site } from './model';
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { moduleChunks, parsePython, type SyntaxNode, type Tree } from './syntax';
@@ -211,7 +211,7 @@ export function resolveSizes(
       copy ??= { ...layer, effective: { ...layer.effective } };
       const value = drop.value ?? false;
       if (drop.definite) {
-        copy.effective[param] = { value, isDefault: false };
+        copy.effective[param] = { value, isDefault: false, setAfter: drop.code };
         copy.codeDefaults = { ...copy.codeDefaults, [param]: { value, from: `\`${drop.code.replace(' in ', '` in `')}\`` } };
       } else if (!e.maySetBy) copy.effective[param] = { ...e, maySetBy: drop.code };
       continue;
@@ -232,7 +232,7 @@ export function resolveSizes(
     copy ??= { ...layer, effective: { ...layer.effective } };
     if (set.value !== undefined) {
       // set once built, for certain: the value used, said where (what may change it later too)
-      copy.effective[name] = { value: set.value, isDefault: false, ...(set.later ? { maySetBy: set.later } : {}) };
+      copy.effective[name] = { value: set.value, isDefault: false, setAfter: set.code, ...(set.later ? { maySetBy: set.later } : {}) };
       copy.codeDefaults = { ...copy.codeDefaults, [name]: { value: set.value, from: set.from ?? `\`${set.code}\`` } };
     } else copy.effective[name] = { ...e, maySetBy: set.code };
   }
@@ -282,6 +282,13 @@ function forwardEps(model: ModuleModel, fwd: FuncDef): { text: string; value?: n
 function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, setters?: readonly LoopSetter[]): Map<string, SetBy> {
   // what sets it on this very layer first (a definite `self.bn.momentum = None` is not hidden behind a loop's "may")
   const out = setOnLayer(site, model, layer);
+  // then what code outside its class sets on an instance's layer (`net.ln.eps = 1e-4`): that
+  // instance's, not every one the class builds
+  for (const x of setOnInstances(site, model)) {
+    const had = out.get(x.attr);
+    if (!had) out.set(x.attr, { code: x.code });
+    else if (had.value !== undefined && !had.later) had.later = x.code;
+  }
   // a loop over a model's layers that sets it on each one (of the classes its guard names); after a
   // definite assignment too (the loop may run later)
   const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
@@ -299,6 +306,35 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, set
     else if (had.value !== undefined && !had.later) had.later = st.code;
   }
   return out;
+}
+
+/**
+ * `X.holder.eps = ...` (or epsilon, momentum) outside the class whose method builds the layer as
+ * `self.holder = ...`, where X may be an instance of that class or of a subclass of it
+ * (ModuleModel.memberSets).
+ */
+function setOnInstances(site: Site, model: ModuleModel): MemberSet[] {
+  const stmt = site.node.parent;
+  const cls = site.scope.kind === 'func' ? site.scope.cls : undefined;
+  if (!cls || !model.memberSets.length || stmt?.name !== 'AssignStatement' || stmt.firstChild?.name !== 'MemberExpression') return [];
+  const target = model.text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
+  const holder = /^self\.(\w+)$/.exec(target)?.[1];
+  if (!holder) return [];
+  const family = new Set<ClassDef>();
+  const add = (c: ClassDef) => {
+    if (family.has(c)) return;
+    family.add(c);
+    c.subclasses.forEach(add);
+  };
+  add(cls);
+  return model.memberSets.filter(
+    (x) =>
+      x.holder === holder &&
+      /^(?:eps|epsilon|momentum)$/.test(x.attr) &&
+      x.classes.some((c) => family.has(c)) &&
+      // (`self.holder.eps = ...` in the class itself: setOnBuilt reads those, in order)
+      !(x.at >= cls.node.from && x.at < cls.node.to),
+  );
 }
 
 /** What sets an attribute of a layer once built: as written; `value` when it certainly holds after construction; `later`: what may still change it. */

@@ -87,6 +87,19 @@ export interface Site {
   scope: Scope;
 }
 
+/**
+ * `X.holder.attr = ...` where X may be an instance of a user class (`net.ln.eps = 1e-4`,
+ * `model.bn.momentum = 0.01` in a function given the model): it changes the layer that class keeps
+ * as `self.holder`, on that instance. `code`: the statement as written (its first line).
+ */
+export interface MemberSet {
+  classes: ClassDef[];
+  holder: string;
+  attr: string;
+  code: string;
+  at: number;
+}
+
 /** What another module of the same package exports, for `from .norms import X`. */
 export interface ImportHost {
   /**
@@ -849,6 +862,9 @@ export class ModuleModel {
   private readers = new Map<object, Set<Scope>>();
   private unitSites = new Map<Scope, Map<number, Site>>();
   private unitShadowed = new Map<Scope, number[]>();
+  private unitMemberSets = new Map<Scope, MemberSet[]>();
+  /** Every `X.holder.attr = ...` on an instance of a user class, once the model is built (see MemberSet). */
+  memberSets: MemberSet[] = [];
 
   /**
    * Framework attributes this module replaces (`nn.BatchNorm2d = ...`), by qualified name: what it
@@ -914,6 +930,7 @@ export class ModuleModel {
     for (const m of this.unitSites.values()) for (const [k, v] of m) this.sites.set(k, v);
     this.shadowed.clear();
     for (const list of this.unitShadowed.values()) for (const o of list) this.shadowed.add(o);
+    this.memberSets = [...this.unitMemberSets.values()].flat();
   }
 
   /** Units evaluated in all (the cost of the analysis, for the bench). */
@@ -924,6 +941,7 @@ export class ModuleModel {
     this.unit = u;
     this.unitSites.set(u, new Map());
     this.unitShadowed.set(u, []);
+    this.unitMemberSets.set(u, []);
     if (u === this.module) {
       const env: Env = { scope: this.module, vars: new Map(), extra: null, terminated: false, parent: null };
       this.execBlock(this.topStatements(), env);
@@ -1326,6 +1344,19 @@ export class ModuleModel {
         if (kids.length === 3 && kids[1].name === '.') {
           const base = this.evalExpr(kids[0], env, 0);
           const attr = this.t(kids[2]);
+          const held = kids[0].name === 'MemberExpression' ? children(kids[0]) : [];
+          if (held.length === 3 && held[1].name === '.' && !this.pure) {
+            const classes = this.evalExpr(held[0], env, 0).flatMap((v) => (v.k === 'inst' ? [v.cls] : []));
+            const stmt = t.parent;
+            if (classes.length && stmt)
+              this.unitMemberSets.get(this.unit)?.push({
+                classes,
+                holder: this.t(held[2]),
+                attr,
+                code: this.text.slice(stmt.from, stmt.to).split('\n')[0].trim(),
+                at: stmt.from,
+              });
+          }
           for (const b of base)
             if (b.k === 'inst')
               b.cls.attrs.set(attr, this.grow(b.cls.attrs.get(attr) ?? EMPTY, withHop(whole, { via: 'attribute', name: 'self.' + attr, at }), b.cls));

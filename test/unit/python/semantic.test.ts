@@ -8,6 +8,7 @@ import { analyzeDocument } from '../../../src/checks';
 import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
 import { liveSets, loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
+import { originText } from '../../../src/explain/hover';
 
 const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
 
@@ -558,7 +559,11 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual(value(19, 'momentum'), [0.01, undefined]);
     assert.deepEqual(value(23, 'eps'), [0.01, undefined]);
     assert.equal(at(src, 23).codeDefaults?.eps?.from, '`self.eps = 1e-2` in `LN`');
+    // the headline says what it computes as (trial 5, U5: it said `LayerNorm(8)`, the eps it was built with)
+    assert.equal(originText(at(src, 23)), '`LN(8)` builds `LayerNorm(8, eps=0.01)` — subclass `LN` of `LayerNorm`, line 5');
     assert.deepEqual(value(24, 'eps'), [1e-5, 'self.eps = 1e-3 in BNlater']);
+    // (one a later method may set again is not what it computes as for certain)
+    assert.equal(originText(at(src, 24)), '`BNlater(8)` builds `BatchNorm2d(8)` — subclass `BNlater` of `BatchNorm2d`, line 10');
     // set before super().__init__ (which sets it again), a comment naming super above it (PyTorch: Pre(8).momentum == 0.1)
     const pre = [
       'class Pre(nn.BatchNorm2d):',
@@ -572,6 +577,39 @@ describe('semantic model: layers the code never names', () => {
       [at(pre, 6).effective.momentum.value, at(pre, 6).effective.momentum.maySetBy, at(pre, 6).effective.eps.maySetBy],
       [0.1, undefined, undefined],
     );
+  });
+
+  it("code outside the class that sets eps or momentum on an instance's layer (`net.ln.eps = 1e-4`) may change it", () => {
+    // PyTorch 2.13 (trial 5, U14): Net().bn.momentum == 0.1 but tune(net) leaves 0.01 on that instance; LN(8).eps ==
+    // 1e-06 and net.ln.eps == 1e-04 once set
+    const src = [
+      'class LN(nn.LayerNorm):',
+      '    def __init__(self, d):',
+      '        super().__init__(d)',
+      '        self.eps = 1e-6',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.bn = nn.BatchNorm2d(8)',
+      '        self.ln = LN(8)',
+      '        self.gn = nn.GroupNorm(2, 8)',
+      'class Sub(Net):',
+      '    pass',
+      'def tune(model):',
+      '    model.bn.momentum = 0.01',
+      'net = Sub()',
+      'tune(net)',
+      'net.ln.eps = 1e-4',
+      'other = Other()',
+      'other.gn.eps = 1e-3',
+    ].join('\n');
+    const value = (line: number, name: string) => [at(src, line).effective[name].value, at(src, line).effective[name].maySetBy];
+    assert.deepEqual(value(8, 'momentum'), [0.1, 'model.bn.momentum = 0.01']);
+    assert.deepEqual(value(9, 'eps'), [1e-6, 'net.ln.eps = 1e-4']);
+    // (then it is not what the layer computes as for certain: the headline keeps what it was built with)
+    assert.equal(originText(at(src, 9)), '`LN(8)` builds `LayerNorm(8)` — subclass `LN` of `LayerNorm`, line 5');
+    // an object of another class (whose holder has the same name) changes nothing here
+    assert.deepEqual(value(10, 'eps'), [1e-5, undefined]);
   });
 
   it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
