@@ -24,7 +24,7 @@ import { CALC_LIST_COMMAND, calcLinkArg, EXPLAIN_COMMAND, OPEN_PANEL_COMMAND, pa
 import { Md, md } from './markdown';
 import { layerNotes, ruleInfo } from '../checks/index';
 import { placementText } from './placement';
-import { backticked, channelsFirstText, parameterCount, removalText, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import { backticked, channelsFirstText, parameterCount, removalText, sampleStandIn, standIn, standInSize, standInText, untrackedText } from './standin';
 
 /** A shape written as a tuple or list expression, as the items of a shape: `(head_dim,)` → `head_dim`. */
 function shapeItems(expr: string): string {
@@ -226,7 +226,8 @@ function parametersText(ctx: LayerContext): Md {
       .map((n) => (n ? ctx.layer.effective[n]?.maySetBy : undefined))
       .find((x) => x && /= None\b|, None\)|= False\b/.test(x)) ?? removal.unsure;
   if (!body) return Md.raw('');
-  return md`**Parameters** ${body}${removal.removed ? md`; ${removal.removed}` : Md.raw('')}${unsure ? md`, unless ${code(unsure)} drops one` : Md.raw('')}`;
+  const stats = untrackedText(ctx);
+  return md`**Parameters** ${body}${removal.removed ? md`; ${removal.removed}` : Md.raw('')}${unsure ? md`, unless ${code(unsure)} drops one` : Md.raw('')}${stats.sure ? md`; ${stats.sure}` : Md.raw('')}${stats.unsure ? md`; ${code(stats.unsure)} may stop tracking running stats` : Md.raw('')}`;
 }
 
 const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warning', info: 'Note', hint: 'Hint' };

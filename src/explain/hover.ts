@@ -39,7 +39,18 @@ import { adviceFor } from './advice';
 import { layerNotes } from '../checks/index';
 import { otherFrameworks } from './translations';
 import { placementText } from './placement';
-import { affineWords, backticked, channelsFirstText, parameterCount, removalText, sampleStandIn, standIn, standInSize, standInText } from './standin';
+import {
+  affineWords,
+  backticked,
+  channelsFirstText,
+  parameterCount,
+  removalText,
+  sampleStandIn,
+  standIn,
+  standInSize,
+  standInText,
+  untrackedText,
+} from './standin';
 
 export interface HoverOptions {
   decimals: number;
@@ -630,9 +641,10 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const modes = modesText(ctx);
   const args = argumentsText(layer);
   const removal = removalText(ctx);
+  const stats = untrackedText(ctx);
   const parameters =
     spec.form === 'module'
-      ? md`${parametersText(ctx)}${removal.removed ? md` ${removal.removed}.` : Md.raw('')}${removal.unsure ? md` Unless ${code(removal.unsure)} removes one.` : Md.raw('')}`
+      ? md`${parametersText(ctx)}${removal.removed ? md` ${removal.removed}.` : Md.raw('')}${removal.unsure ? md` Unless ${code(removal.unsure)} removes one.` : Md.raw('')}${stats.sure ? md` ${Md.raw(stats.sure.charAt(0).toUpperCase() + stats.sure.slice(1))}.` : Md.raw('')}${stats.unsure ? md` ${code(stats.unsure)} may stop tracking running stats.` : Md.raw('')}`
       : Md.raw('');
   const frameworks = otherFrameworks(ctx, options.preferredFramework);
   const mine = diagnosticsFor(layer, options.diagnostics ?? []);

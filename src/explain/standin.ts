@@ -151,6 +151,27 @@ export function removalText(ctx: LayerContext): { removed: Md | null; unsure: st
   return { removed, unsure: [gone.weight, gone.bias].find((r) => r && !r.definite)?.code };
 }
 
+/**
+ * What `track_running_stats = False`, set once a PyTorch BatchNorm or InstanceNorm is built with
+ * it True, does (ResolvedLayer.untracked; PyTorch 2.13): `sure` when it certainly runs, `unsure`
+ * the statement that may run. A BatchNorm keeps its running statistics, stops updating them and
+ * still normalizes with them in eval; an InstanceNorm keeps updating them and never uses them.
+ */
+export function untrackedText(ctx: LayerContext): { sure: Md | null; unsure: string | undefined } {
+  const u = ctx.layer.untracked;
+  if (!u) return { sure: null, unsure: undefined };
+  if (!u.definite) return { sure: null, unsure: u.code };
+  const cls = / in ([\w.]+)$/.exec(u.code);
+  const by = cls ? md`${code(u.code.slice(0, cls.index))} in ${code(cls[1])}` : code(u.code);
+  return {
+    sure:
+      ctx.layer.spec.kind === 'instance_norm'
+        ? md`running stats kept but unused since ${by}: eval normalizes each sample by its own statistics`
+        : md`running stats frozen by ${by}: training no longer updates them, eval normalizes with them as they stand`,
+    unsure: undefined,
+  };
+}
+
 /** The learnable tensors a core spec has, in words ('γ and β', 'γ', 'β'), or null for none. */
 export function affineWords(core: CoreLayerSpec): string | null {
   const w = 'hasWeight' in core ? core.hasWeight : false;

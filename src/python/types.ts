@@ -217,6 +217,15 @@ export interface ResolvedLayer {
    * (A torch LayerNorm's bias removal is its `bias=False` argument instead.)
    */
   removed?: { weight?: Removal; bias?: Removal };
+  /**
+   * A statement that sets `track_running_stats = False` on a PyTorch BatchNorm or InstanceNorm
+   * built with it True (a subclass's `self.track_running_stats = False` after its base, `self.bn.
+   * track_running_stats = False`, a loop over the model's layers), and whether it certainly runs.
+   * PyTorch 2.13 keeps the running statistics as buffers: a BatchNorm then stops updating them and
+   * still normalizes with them in eval; an InstanceNorm keeps updating them but normalizes each
+   * sample by its own statistics in eval too.
+   */
+  untracked?: Removal;
   /** Notebook cell index, when scanning a notebook. */
   cell?: number;
 }

@@ -229,6 +229,15 @@ export function resolveSizes(
   for (const [name, set] of setAfterwards(site, model, layer, setters)) {
     const e = (copy ?? layer).effective[name];
     if (!e || e.maySetBy) continue;
+    if (name === 'track_running_stats') {
+      // (PyTorch 2.13: one built without running statistics has no buffers to use: True set later changes nothing)
+      if (e.value === false || set.value === true || (set.value !== undefined && set.value !== false)) continue;
+      copy ??= { ...layer, effective: { ...layer.effective } };
+      // (what may run later and sets it to False too leaves it so)
+      const later = !set.later || /=\s*False\b/.test(set.later);
+      copy.untracked = { code: set.code, definite: set.value === false && later && e.value === true };
+      continue;
+    }
     copy ??= { ...layer, effective: { ...layer.effective } };
     if (set.value !== undefined) {
       // set once built, for certain: the value used, said where (what may change it later too)
@@ -272,8 +281,18 @@ function forwardEps(model: ModuleModel, fwd: FuncDef): { text: string; value?: n
   return found;
 }
 
-// LIVE_ATTRIBUTES: eps, epsilon and momentum, which a norm reads at every call, so that setting them
-// after construction changes what it computes (see liveSets)
+/**
+ * Attributes a norm reads at every call, so that setting them once built changes what it computes
+ * (see liveSets): ε and momentum, and PyTorch's track_running_stats (a BatchNorm built with it then
+ * keeps its running statistics but stops updating them: ResolvedLayer.untracked).
+ */
+const LIVE_ATTRIBUTES = ['eps', 'epsilon', 'momentum', 'track_running_stats'] as const;
+const LIVE = LIVE_ATTRIBUTES.join('|');
+const LIVE_ATTRIBUTE = new RegExp(`^(?:${LIVE})$`);
+const LIVE_WORD = new RegExp(`\\b(?:${LIVE})\\b`);
+const LIVE_SETATTR = new RegExp(String.raw`\bsetattr\s*\(\s*([\p{L}_][\p{L}\p{N}_.]*)\s*,\s*(['"])(${LIVE})\2\s*,\s*([^\n#;]*?)\)[ \t]*(?=[\n#;]|$)`, 'gu');
+const LIVE_LINE = new RegExp(String.raw`^[^\n]*\.[ \t]*(?:${LIVE})\b[^\n]*$`, 'gm');
+const LIVE_TARGET = new RegExp(String.raw`^([\p{L}_][\p{L}\p{N}_]*(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*)[ \t]*\.[ \t]*(${LIVE})$`, 'u');
 
 /**
  * Assignments to an attribute of the layer a call builds, in the class that builds it
@@ -330,7 +349,7 @@ function setOnInstances(site: Site, model: ModuleModel): MemberSet[] {
   return model.memberSets.filter(
     (x) =>
       x.holder === holder &&
-      /^(?:eps|epsilon|momentum)$/.test(x.attr) &&
+      LIVE_ATTRIBUTE.test(x.attr) &&
       x.classes.some((c) => family.has(c)) &&
       // (`self.holder.eps = ...` in the class itself: setOnBuilt reads those, in order)
       !(x.at >= cls.node.from && x.at < cls.node.to),
@@ -386,7 +405,7 @@ function setOnBuilt(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<s
   if (layer.spec.framework === 'flax_linen') return out;
   const body = text.slice(cls.node.from, cls.node.to);
   // (most classes set no such attribute: no pattern is built for them)
-  if (!/\b(?:eps|epsilon|momentum)\b/.test(body)) return out;
+  if (!LIVE_WORD.test(body)) return out;
   const target = text.slice(stmt.firstChild.from, stmt.firstChild.to).replace(/\s+/g, '');
   if (!/^self\.\w+$/.test(target)) return out;
   const sets: { attr: string; code: string; at: number; here: boolean }[] = [];
@@ -522,7 +541,7 @@ export function loopSetters(text: string): LoopSetter[] {
 export function chunkSetters(text: string): LoopSetter[] {
   const setters: LoopSetter[] = [];
   // (most files set neither: a plain search rules them out)
-  if (['eps', 'momentum'].some((a) => text.includes(a))) {
+  if (LIVE_WORD.test(text)) {
     const visits = ['.modules(', '.named_modules(', '.children(', '.named_children(', '.layers', '.submodules'].some((a) => text.includes(a));
     let masked: string | undefined;
     for (const m of text.matchAll(visits ? FOR_OR_DEF_LINE : DEF_LINE)) {
@@ -729,12 +748,11 @@ function splitTop(s: string): string[] {
 export function liveSets(part: string): LiveSet[] {
   const out: LiveSet[] = [];
   // (most code sets none: plain searches rule it out)
-  if (!['eps', 'momentum'].some((a) => part.includes(a))) return out;
-  for (const m of part.matchAll(/\bsetattr\s*\(\s*([\p{L}_][\p{L}\p{N}_.]*)\s*,\s*(['"])(eps|epsilon|momentum)\2\s*,\s*([^\n#;]*?)\)[ \t]*(?=[\n#;]|$)/gu))
+  if (!LIVE_WORD.test(part)) return out;
+  for (const m of part.matchAll(LIVE_SETATTR))
     out.push({ at: m.index, target: m[1].replace(/\s+/g, ''), attr: m[3], code: `setattr(${m[1]}, '${m[3]}', ${m[4].trim()})` });
-  if (!['.eps', '.epsilon', '.momentum'].some((a) => part.includes(a))) return out;
   // each statement holding `.attr` followed by an assignment operator on its line
-  for (const m of part.matchAll(/^[^\n]*\.[ \t]*(?:eps|epsilon|momentum)\b[^\n]*$/gm)) {
+  for (const m of part.matchAll(LIVE_LINE)) {
     let from = m.index;
     for (const stmt of m[0].split(';')) {
       // a one-line compound statement: what follows its colon
@@ -750,7 +768,7 @@ export function liveSets(part: string): LiveSet[] {
           const targets = splitTop(unwrap(lhs.trim()));
           const values = op[1] === '=' && targets.length > 1 ? splitTop(rhs) : [];
           targets.forEach((t, i) => {
-            const x = /^([\p{L}_][\p{L}\p{N}_]*(?:[ \t]*\.[ \t]*[\p{L}_][\p{L}\p{N}_]*)*)[ \t]*\.[ \t]*(eps|epsilon|momentum)$/u.exec(t);
+            const x = LIVE_TARGET.exec(t);
             if (!x) return;
             const target = x[1].replace(/\s+/g, '');
             const value = targets.length === 1 ? rhs : values.length === targets.length ? values[i] : `(${rhs})[${i}]`;

@@ -321,6 +321,87 @@ class Layer(nn.Module):
   });
 });
 
+describe('explain: running statistics turned off once built (`track_running_stats = False` after construction)', () => {
+  const SRC = `${TORCH}
+class FrozenStatsBN(nn.BatchNorm2d):
+    def __init__(self, c):
+        super().__init__(c)
+        self.track_running_stats = False
+
+class Net(nn.Module):
+    def __init__(self, flag):
+        super().__init__()
+        self.sub = FrozenStatsBN(3)
+        self.bn = nn.BatchNorm2d(3)
+        self.bn.track_running_stats = False
+        self.inorm = nn.InstanceNorm2d(3, track_running_stats=True)
+        self.inorm.track_running_stats = False
+        self.off = nn.BatchNorm2d(3, track_running_stats=False)
+        self.off.track_running_stats = True
+        self.maybe = nn.BatchNorm2d(3)
+        if flag:
+            self.maybe.track_running_stats = False
+`;
+  const PY = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+
+  it('a BatchNorm keeps its buffers and stops updating them, an InstanceNorm keeps updating them and never uses them (as PyTorch 2.13 runs it)', function () {
+    const params = (line: string) => layerAt(SRC, line).card.sections.parameters;
+    const frozen = 'training no longer updates them, eval normalizes with them as they stand';
+    assert.equal(
+      params('self.sub = FrozenStatsBN('),
+      `**Parameters** 6 learnable (weight, bias) · 7 in buffers; running stats frozen by \`self.track_running_stats = False\` in \`FrozenStatsBN\`: ${frozen}`,
+    );
+    assert.equal(
+      params('self.bn = nn.BatchNorm2d('),
+      `**Parameters** 6 learnable (weight, bias) · 7 in buffers; running stats frozen by \`self.bn.track_running_stats = False\`: ${frozen}`,
+    );
+    assert.equal(
+      params('self.inorm = nn.InstanceNorm2d('),
+      '**Parameters** no learnable parameters · 7 in buffers; running stats kept but unused since `self.inorm.track_running_stats = False`: eval normalizes each sample by its own statistics',
+    );
+    // built without them: True set later gives it none (no buffers, batch statistics in eval too)
+    assert.equal(params('self.off = nn.BatchNorm2d('), '**Parameters** 6 learnable (weight, bias)');
+    assert.equal(
+      params('self.maybe = nn.BatchNorm2d('),
+      '**Parameters** 6 learnable (weight, bias) · 7 in buffers; `self.maybe.track_running_stats = False` may stop tracking running stats',
+    );
+    if (!existsSync(PY)) this.skip();
+    // what each module keeps and computes after a training step, then in eval
+    const script = [
+      'import json, sys, torch, torch.nn as nn',
+      'src = sys.stdin.read()',
+      'g = {}',
+      'exec(src, g)',
+      'torch.manual_seed(0)',
+      'net = g["Net"](False)',
+      'x = torch.randn(4, 3, 5, 5) * 3 + 5',
+      'out = {}',
+      'for name in ["sub", "bn", "inorm", "off"]:',
+      '    m = getattr(net, name)',
+      '    m.train(); m(x)',
+      '    stats = None if m.running_mean is None else m.running_mean.tolist()',
+      '    m.eval(); y = m(x)',
+      '    out[name] = {"buffers": sum(b.numel() for b in m.buffers()), "running_mean": stats, "eval_mean": round(y.mean().item(), 3)}',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const r = spawnSync(PY, ['-c', script], { input: SRC, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as Record<string, { buffers: number; running_mean: number[] | null; eval_mean: number }>;
+    // frozen: buffers kept at their start (0), eval normalizes with mean 0 and var 1, so the input's mean (about 5) passes through
+    for (const k of ['sub', 'bn']) {
+      assert.equal(out[k].buffers, 7);
+      assert.deepEqual(out[k].running_mean, [0, 0, 0]);
+      assert.ok(out[k].eval_mean > 4, `${k}: ${out[k].eval_mean}`);
+    }
+    // the InstanceNorm's buffers moved in training, and eval normalized by each sample's own statistics (mean 0)
+    assert.equal(out.inorm.buffers, 7);
+    assert.ok(out.inorm.running_mean!.every((v) => v > 0.3));
+    assert.ok(Math.abs(out.inorm.eval_mean) < 1e-3, String(out.inorm.eval_mean));
+    // built without: no buffers, batch statistics in eval
+    assert.deepEqual([out.off.buffers, out.off.running_mean, Math.abs(out.off.eval_mean) < 1e-3], [0, null, true]);
+  });
+});
+
 describe('explain: a LayerNorm subclass that permutes NCHW normalizes the channels', () => {
   // written as timm's LayerNorm2d (permute, F.layer_norm, permute back) and transformers' ConvNextLayerNorm (data_format)
   const SRC = `${TORCH}
