@@ -655,6 +655,8 @@ function fileJson(r: FileResult) {
       ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
       // γ or β a user class removes once built: by tensor, the statement and whether it certainly runs
       ...(l.removed ? { removed: l.removed } : {}),
+      // γ or β a user class puts back once built where the arguments left it out
+      ...(l.restored ? { restored: l.restored } : {}),
       // track_running_stats = False set once built with it True: the statement and whether it certainly runs
       ...(l.untracked ? { untracked: l.untracked } : {}),
     })),
@@ -785,6 +787,8 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       // γ or β a user class removes once built (`self.weight = None`), or may remove
       for (const [t, r] of Object.entries(l.removed ?? {}))
         lines.push(`${pad}${r.definite ? 'removed  ' : 'changed  '} ${visibleText(r.definite ? `${t}: ${r.code}` : r.code)}`);
+      for (const [t, r] of Object.entries(l.restored ?? {}))
+        lines.push(`${pad}${r.definite ? 'restored ' : 'changed  '} ${visibleText(r.definite ? `${t}: ${r.code}` : r.code)}`);
       // running statistics no longer tracked once built (`self.track_running_stats = False`), or maybe
       if (l.untracked) lines.push(`${pad}${l.untracked.definite ? 'untracked' : 'changed  '} ${visibleText(l.untracked.code)}`);
       // the same class from other callers, with other values

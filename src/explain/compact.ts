@@ -221,13 +221,13 @@ function parametersText(ctx: LayerContext): Md {
   // a statement that may drop the scale or the shift (`if not bias: self.bias = None` in a subclass)
   const roles = ctx.layer.spec.roles;
   const removal = removalText(ctx);
-  const unsure =
-    [roles.affine, roles.bias, roles.scale]
-      .map((n) => (n ? ctx.layer.effective[n]?.maySetBy : undefined))
-      .find((x) => x && /= None\b|, None\)|= False\b/.test(x)) ?? removal.unsure;
+  const flag = [roles.affine, roles.bias, roles.scale]
+    .map((n) => (n ? ctx.layer.effective[n]?.maySetBy : undefined))
+    .find((x) => x && /= None\b|, None\)|= False\b/.test(x));
+  const unsure = flag ?? removal.unsure;
   if (!body) return Md.raw('');
   const stats = untrackedText(ctx);
-  return md`**Parameters** ${body}${removal.removed ? md`; ${removal.removed}` : Md.raw('')}${unsure ? md`, unless ${code(unsure)} drops one` : Md.raw('')}${stats.sure ? md`; ${stats.sure}` : Md.raw('')}${stats.unsure ? md`; ${code(stats.unsure)} may stop tracking running stats` : Md.raw('')}`;
+  return md`**Parameters** ${body}${removal.removed ? md`; ${removal.removed}` : Md.raw('')}${unsure ? md`, unless ${code(unsure)} ${Md.raw(!flag && removal.adds ? 'adds' : 'drops')} one` : Md.raw('')}${stats.sure ? md`; ${stats.sure}` : Md.raw('')}${stats.unsure ? md`; ${code(stats.unsure)} may stop tracking running stats` : Md.raw('')}`;
 }
 
 const SEVERITY_WORD: Record<string, string> = { error: 'Error', warning: 'Warning', info: 'Note', hint: 'Hint' };

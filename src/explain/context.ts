@@ -111,18 +111,20 @@ export function layerContext(layer: ResolvedLayer): LayerContext {
 /**
  * The core spec a layer computes with `values` (its effective values, or stand-ins) for an input
  * of `rank` (or `shape`): its class's mapping (NormClassSpec.toCore), without the γ or β a user
- * class certainly removes once built (ResolvedLayer.removed). Throws or returns `{ error }` as
+ * class certainly removes once built (ResolvedLayer.removed), with those it certainly puts back
+ * (ResolvedLayer.restored). Throws or returns `{ error }` as
  * toCore does.
  */
 export function layerCore(layer: ResolvedLayer, values: Record<string, PyValue>, rank?: number, shape?: readonly number[]): CoreLayerSpec | { error: string } {
   const r = layer.spec.toCore!(values, rank, shape);
   if ('error' in r || !('hasWeight' in r)) return r;
   const gone = layer.removed;
-  if (!gone?.weight?.definite && !gone?.bias?.definite) return r;
+  const back = layer.restored;
+  if (!gone?.weight?.definite && !gone?.bias?.definite && !back?.weight?.definite && !back?.bias?.definite) return r;
   return {
     ...r,
-    hasWeight: r.hasWeight && !gone.weight?.definite,
-    ...('hasBias' in r ? { hasBias: r.hasBias && !gone.bias?.definite } : {}),
+    hasWeight: (r.hasWeight && !gone?.weight?.definite) || !!back?.weight?.definite,
+    ...('hasBias' in r ? { hasBias: (r.hasBias && !gone?.bias?.definite) || !!back?.bias?.definite } : {}),
   } as CoreLayerSpec;
 }
 

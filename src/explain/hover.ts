@@ -275,14 +275,20 @@ function formulaText(ctx: LayerContext): Md {
       ),
     );
   } else if (kind !== 'local_response_norm' && (hasWeight || hasBias)) {
-    // one of the two is switched off by an argument: name it
-    const off = roleName(ctx, hasWeight ? 'bias' : 'scale') ?? roleName(ctx, 'affine');
-    const offValue = off !== undefined ? ctx.values[off] : undefined;
-    const why = off !== undefined && offValue !== undefined ? md` (${code(`${off}=${pyRepr(offValue)}`)})` : Md.raw('');
+    // one of the two is switched off by an argument (the one that is False), or removed by a statement: name it
+    const layer = ctx.layer;
+    const gone = layer.removed?.[hasWeight ? 'bias' : 'weight'];
+    const back = layer.restored?.[hasWeight ? 'weight' : 'bias'];
+    const flags = [roleName(ctx, hasWeight ? 'bias' : 'scale'), roleName(ctx, 'affine')].filter((x): x is string => x !== undefined);
+    const off = flags.find((f) => ctx.values[f] === false) ?? flags.find((f) => ctx.values[f] !== undefined);
+    const by = (r: { code: string }) => md`${code(r.code.replace(/ in \S+$/, ''))} in ${code(r.code.replace(/^.* in /, ''))}`;
+    const why = gone?.definite ? md` (removed by ${by(gone)})` : off !== undefined ? md` (${code(`${off}=${pyRepr(ctx.values[off])}`)})` : Md.raw('');
+    // (a tensor a user class puts back starts where its own code makes it)
+    const start = (at: string) => (back?.definite ? md`put back by ${by(back)}` : Md.raw(`starting at ${at}`));
     out.push(
       hasWeight
-        ? md`γ (scale) only: one per ${Md.raw(unit)}, learnable, starting at 1. No β${why}: no learnable shift is added.`
-        : md`β (shift) only: one per ${Md.raw(unit)}, learnable, starting at 0. No γ${why}: no learnable scale is applied.`,
+        ? md`γ (scale) only: one per ${Md.raw(unit)}, learnable, ${start('1')}. No β${why}: no learnable shift is added.`
+        : md`β (shift) only: one per ${Md.raw(unit)}, learnable, ${start('0')}. No γ${why}: no learnable scale is applied.`,
     );
   } else if (kind !== 'local_response_norm') {
     out.push(Md.raw('No learnable γ and β: the output keeps mean 0 and variance 1 per group.'));
@@ -644,7 +650,7 @@ export function explainLayer(layer: ResolvedLayer, options: HoverOptions): Hover
   const stats = untrackedText(ctx);
   const parameters =
     spec.form === 'module'
-      ? md`${parametersText(ctx)}${removal.removed ? md` ${removal.removed}.` : Md.raw('')}${removal.unsure ? md` Unless ${code(removal.unsure)} removes one.` : Md.raw('')}${stats.sure ? md` ${Md.raw(stats.sure.charAt(0).toUpperCase() + stats.sure.slice(1))}.` : Md.raw('')}${stats.unsure ? md` ${code(stats.unsure)} may stop tracking running stats.` : Md.raw('')}`
+      ? md`${parametersText(ctx)}${removal.removed ? md` ${removal.removed}.` : Md.raw('')}${removal.unsure ? md` Unless ${code(removal.unsure)} ${Md.raw(removal.adds ? 'adds' : 'removes')} one.` : Md.raw('')}${stats.sure ? md` ${Md.raw(stats.sure.charAt(0).toUpperCase() + stats.sure.slice(1))}.` : Md.raw('')}${stats.unsure ? md` ${code(stats.unsure)} may stop tracking running stats.` : Md.raw('')}`
       : Md.raw('');
   const frameworks = otherFrameworks(ctx, options.preferredFramework);
   const mine = diagnosticsFor(layer, options.diagnostics ?? []);

@@ -129,26 +129,25 @@ export function channelsFirstText(ctx: LayerContext, core: CoreLayerSpec | null)
 }
 
 /**
- * What a user class removes of the layer's γ and β once built (ResolvedLayer.removed), for the
- * parameter lines: `removed` names the tensors it certainly removes and by what ("`weight` removed
- * by `self.weight = None` in `NoScale`", already left out of the count), `unsure` the statement
- * that may remove one (under a condition).
+ * What a user class removes of the layer's γ and β once built (ResolvedLayer.removed), or puts
+ * back (ResolvedLayer.restored), for the parameter lines: `removed` names the tensors it certainly
+ * removes or puts back and by what ("`weight` removed by `self.weight = None` in `NoScale`", the
+ * count already follows it), `unsure` the statement that may remove one (or, `adds`, put one back)
+ * under a condition.
  */
-export function removalText(ctx: LayerContext): { removed: Md | null; unsure: string | undefined } {
-  const gone = ctx.layer.removed;
-  if (!gone) return { removed: null, unsure: undefined };
+export function removalText(ctx: LayerContext): { removed: Md | null; unsure: string | undefined; adds: boolean } {
+  const gone = ctx.layer.removed ?? {};
+  const back = ctx.layer.restored ?? {};
   const nnx = ctx.layer.spec.framework === 'flax_nnx';
-  const sure = (['weight', 'bias'] as const).filter((t) => gone[t]?.definite);
-  const removed = sure.length
-    ? Md.join(
-        sure.map(
-          (t) =>
-            md`${code(t === 'weight' && nnx ? 'scale' : t)} removed by ${code(gone[t]!.code.replace(/ in \S+$/, ''))} in ${code(gone[t]!.code.replace(/^.* in /, ''))}`,
-        ),
-        ', ',
-      )
-    : null;
-  return { removed, unsure: [gone.weight, gone.bias].find((r) => r && !r.definite)?.code };
+  const said = (t: 'weight' | 'bias', r: { code: string }, what: string) =>
+    md`${code(t === 'weight' && nnx ? 'scale' : t)} ${Md.raw(what)} by ${code(r.code.replace(/ in \S+$/, ''))} in ${code(r.code.replace(/^.* in /, ''))}`;
+  const parts = [
+    ...(['weight', 'bias'] as const).flatMap((t) => (gone[t]?.definite ? [said(t, gone[t]!, 'removed')] : [])),
+    ...(['weight', 'bias'] as const).flatMap((t) => (back[t]?.definite ? [said(t, back[t]!, 'put back')] : [])),
+  ];
+  const drops = [gone.weight, gone.bias].find((r) => r && !r.definite)?.code;
+  const adds = [back.weight, back.bias].find((r) => r && !r.definite)?.code;
+  return { removed: parts.length ? Md.join(parts, ', ') : null, unsure: drops ?? adds, adds: !drops && !!adds };
 }
 
 /**

@@ -218,6 +218,13 @@ export interface ResolvedLayer {
    */
   removed?: { weight?: Removal; bias?: Removal };
   /**
+   * The learnable tensors a user class between the call and a PyTorch norm class puts back once
+   * built where its arguments left them out (`self.weight = nn.Parameter(torch.ones(c))` after
+   * `super().__init__(c, elementwise_affine=False)`; PyTorch 2.13's forward passes self.weight and
+   * self.bias on): by tensor, the statement as written with its class, and whether it certainly runs.
+   */
+  restored?: { weight?: Removal; bias?: Removal };
+  /**
    * A statement that sets `track_running_stats = False` on a PyTorch BatchNorm or InstanceNorm
    * built with it True (a subclass's `self.track_running_stats = False` after its base, `self.bn.
    * track_running_stats = False`, a loop over the model's layers), and whether it certainly runs.
@@ -230,7 +237,7 @@ export interface ResolvedLayer {
   cell?: number;
 }
 
-/** A statement that removes a layer's γ or β once built (see ResolvedLayer.removed). */
+/** A statement that removes (or puts back) a layer's γ or β once built (see ResolvedLayer.removed, restored). */
 export interface Removal {
   code: string;
   definite: boolean;

@@ -197,6 +197,16 @@ export function resolveSizes(
   for (const [attr, drop] of droppedBySubclass(site, model, layer)) {
     const spec = layer.spec;
     const fw = spec.framework;
+    if (drop.value === 'parameter') {
+      // a tensor put back where the arguments left it out (`self.weight = nn.Parameter(torch.ones(c))` after
+      // `super().__init__(c, elementwise_affine=False)`): PyTorch's forward passes self.weight and self.bias on
+      if (fw !== 'pytorch' || (attr !== 'weight' && attr !== 'bias')) continue;
+      const off = (name: string | undefined) => name !== undefined && (copy ?? layer).effective[name]?.value === false;
+      if (!off(spec.roles.affine) && !(attr === 'bias' && off(spec.roles.bias))) continue;
+      copy ??= { ...layer, effective: { ...layer.effective } };
+      copy.restored = { ...copy.restored, [attr]: { code: drop.code, definite: drop.definite } };
+      continue;
+    }
     // the argument the statement amounts to: torch's LayerNorm `bias` (PyTorch 2.13: `bias=False` in its repr,
     // only `weight` in named_parameters); Keras's `center`/`scale`, which build() reads (Keras 3.15.1: no beta)
     const param =
@@ -865,7 +875,8 @@ function droppedBySubclass(site: Site, model: ModuleModel, layer: ResolvedLayer)
 interface SubclassSet {
   code: string;
   definite: boolean;
-  value: null | boolean | number;
+  /** What it sets: None, a switch, Keras's axis, or a new learnable tensor (`self.weight = nn.Parameter(...)`). */
+  value: null | boolean | number | 'parameter';
   /** The statement sits in `if [not] PARAM:` at the top of the called class's own `__init__`: the call's value of PARAM decides. */
   when?: { param: string; negate: boolean };
 }
@@ -913,9 +924,9 @@ function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
       const masked = maskPython(body);
       const start = masked.search(/\bsuper\s*\(|\.__init__\s*\(/);
       for (const m of body.matchAll(
-        /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center|axis)\s*=[ \t]*(None|True|False|-?\d+)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\))[ \t]*(?:#.*)?$/gm,
+        /^([ \t]*)(?:self\s*\.\s*(weight|bias|scale|center|axis)\s*=[ \t]*(None|True|False|-?\d+)|(?:self\s*\.\s*register_parameter|setattr)\s*\(\s*(?:self\s*,\s*)?(['"])(weight|bias|scale)\4\s*,\s*None\s*\)|self\s*\.\s*(weight|bias)\s*=[ \t]*((?:torch\s*\.\s*)?(?:nn\s*\.\s*)?Parameter\s*\([^\n#]*\)))[ \t]*(?:#.*)?$/gm,
       )) {
-        const attr = m[2] ?? m[5];
+        const attr = m[2] ?? m[5] ?? m[6];
         // (Keras's axis, which build() reads, takes an integer; the tensors and switches take None or a bool)
         if ((attr === 'axis') !== (m[3] !== undefined && /\d/.test(m[3]))) continue;
         // the header it sits under (the nearest line above indented less): an `if [not] PARAM:` at the top of the
@@ -945,7 +956,7 @@ function dropsOf(cls: ClassDef): Map<string, SubclassSet> {
               m[1] === indent &&
               definiteLine(body, m.index, indent) &&
               !new RegExp(`\\bself\\s*\\.\\s*${attr}\\s*=(?!=)`).test(masked.slice(m.index + m[0].length)),
-            value: m[3] === 'True' ? true : m[3] === 'False' ? false : m[3] && /\d/.test(m[3]) ? Number(m[3]) : null,
+            value: m[7] ? 'parameter' : m[3] === 'True' ? true : m[3] === 'False' ? false : m[3] && /\d/.test(m[3]) ? Number(m[3]) : null,
           });
       }
     }

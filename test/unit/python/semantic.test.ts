@@ -8,7 +8,7 @@ import { analyzeDocument } from '../../../src/checks';
 import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
 import { liveSets, loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
-import { originText } from '../../../src/explain/hover';
+import { explainLayer, originText } from '../../../src/explain/hover';
 
 const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
 
@@ -1006,6 +1006,53 @@ describe('semantic model: layers the code never names', () => {
     // a line that builds LayerNorm2d or LayerNorm2dNoBias, depending on the caller: may
     assert.equal(at(src, 28).effective.bias.value, true);
     assert.equal(at(src, 28).effective.bias.maySetBy, 'self.bias = None in LayerNorm2dNoBias');
+  });
+
+  it('a subclass that puts γ or β back once built where its arguments left them out is counted and computed with them', () => {
+    // PyTorch 2.13 (trial 5, U13/U25): named_parameters of ScaleOnlyLN(8) is [('weight', (8,))] and its forward
+    // scales by it; BiasBack(8) has [('bias', (8,))]; InstanceNorm2d is built without affine, Affine(8) has both
+    const src = [
+      'class ScaleOnlyLN(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c, elementwise_affine=False)',
+      '        self.weight = nn.Parameter(torch.ones(c))',
+      'class BiasBack(nn.BatchNorm2d):',
+      '    def __init__(self, c):',
+      '        super().__init__(c, affine=False)',
+      '        self.bias = torch.nn.Parameter(torch.zeros(c))  # learnable shift only',
+      'class Affine(nn.InstanceNorm2d):',
+      '    def __init__(self, c, flag):',
+      '        super().__init__(c)',
+      '        self.weight = nn.Parameter(torch.ones(c))',
+      '        if flag:',
+      '            self.bias = nn.Parameter(torch.zeros(c))',
+      'class Had(nn.LayerNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(c)',
+      '        self.weight = nn.Parameter(torch.ones(c))',
+      'a, b, c, d = ScaleOnlyLN(8), BiasBack(8), Affine(8, f), Had(8)',
+    ].join('\n');
+    const [a, b, c, d] = recognize(HEAD + src);
+    const card = (l: ResolvedLayer) => /\*\*Parameters\*\* [^\n]*/.exec(compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown)![0];
+    assert.deepEqual(a.restored, { weight: { code: 'self.weight = nn.Parameter(torch.ones(c)) in ScaleOnlyLN', definite: true } });
+    assert.equal(card(a), '**Parameters** 8 learnable (weight); `weight` put back by `self.weight = nn.Parameter(torch.ones(c))` in `ScaleOnlyLN`');
+    assert.equal(
+      card(b),
+      '**Parameters** 8 learnable (bias) · 17 in buffers; `bias` put back by `self.bias = torch.nn.Parameter(torch.zeros(c))` in `BiasBack`',
+    );
+    // the bias under an if may be put back: counted without it, said so
+    assert.equal(
+      card(c),
+      '**Parameters** 8 learnable (weight); `weight` put back by `self.weight = nn.Parameter(torch.ones(c))` in `Affine`, unless `self.bias = nn.Parameter(torch.zeros(c)) in Affine` adds one',
+    );
+    // (one it had anyway is nothing put back)
+    assert.equal(d.restored, undefined);
+    const full = explainLayer(a, { decimals: 4, seed: 0, diagnostics: [] }).sections.formula;
+    assert.match(full, /y = \(x − mean\) \/ √\(var \+ ε\) · γ\n/);
+    assert.match(
+      full,
+      /γ \(scale\) only: one per normalized element, learnable, put back by `self\.weight = nn\.Parameter\(torch\.ones\(c\)\)` in `ScaleOnlyLN`\. No β \(`elementwise_affine=False`\)/,
+    );
   });
 
   it('a subclass that removes γ (`self.weight = None`), a Keras `self.center = False` and a Flax nnx `self.bias = None` are counted without them', () => {
