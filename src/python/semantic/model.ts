@@ -141,6 +141,19 @@ export const MAX_NESTING = 400;
 const MAX_DEPTH = 200;
 
 const BUILTINS_SPECIAL = new Set(['super', 'getattr', 'setattr', 'partial', 'isinstance', 'print', 'len', 'range', 'dict']);
+/** Builtins whose result is iterated for its elements (ModuleModel.iterate), when the code binds no such name. */
+const ITERATORS = new Set(['zip', 'enumerate', 'tuple', 'list', 'reversed', 'sorted']);
+
+/** The elements iterating over values gives: a sequence's items, a literal tuple's; unknown otherwise. */
+function elementsOf(vs: VSet): VSet {
+  let out: VSet = EMPTY;
+  for (const v of vs) {
+    if (v.k === 'seq') for (const item of v.items) out = union(out, item);
+    else if (v.k === 'const' && Array.isArray(v.v)) for (const x of v.v) out = union(out, [{ k: 'const', v: x, hops: [] }]);
+    else out = union(out, [UNKNOWN]);
+  }
+  return out.length ? out : [UNKNOWN];
+}
 /**
  * Calls of small functions evaluated again at their call site, nested at most this deep (a
  * factory calling a factory: timm's create_norm_act_layer → get_norm_act_layer).
@@ -470,18 +483,34 @@ export function targetNames(nodes: readonly SyntaxNode[], text: string, out: str
   return out;
 }
 
-/** Names after `for` up to `in`, in a for statement or comprehension clause. */
-export function forTargets(n: SyntaxNode, text: string): { names: string[]; iter: SyntaxNode | null }[] {
-  const out: { names: string[]; iter: SyntaxNode | null }[] = [];
+/** Names after `for` up to `in` (and those targets), in a for statement or comprehension clause. */
+export function forTargets(n: SyntaxNode, text: string): { names: string[]; targets: SyntaxNode[]; iter: SyntaxNode | null }[] {
+  const out: { names: string[]; targets: SyntaxNode[]; iter: SyntaxNode | null }[] = [];
   const kids = children(n);
   for (let i = 0; i < kids.length; i++) {
     if (kids[i].name !== 'for') continue;
     const t: SyntaxNode[] = [];
     let j = i + 1;
     for (; j < kids.length && kids[j].name !== 'in'; j++) if (kids[j].name !== ',') t.push(kids[j]);
-    out.push({ names: targetNames(t, text), iter: kids[j + 1] ?? null });
+    out.push({ names: targetNames(t, text), targets: t, iter: kids[j + 1] ?? null });
   }
   return out;
+}
+
+/**
+ * What each name a loop's targets bind takes from the iterable's elements: the elements for one
+ * name, a tuple's items for a tuple of names when every element is that one tuple (as `zip` gives),
+ * unknown otherwise (a starred name, an attribute or subscript target keeps nothing known).
+ */
+function loopBindings(targets: readonly SyntaxNode[], elements: VSet, text: string, depth = 0): [string, VSet][] {
+  const names = targetNames(targets, text);
+  if (targets.length === 1 && targets[0].name === 'VariableName') return [[names[0], elements]];
+  const tuple = (t: SyntaxNode) => t.name === 'TupleExpression' || t.name === 'ParenthesizedExpression' || t.name === 'ArrayExpression';
+  const parts = targets.length === 1 && tuple(targets[0]) ? operands(targets[0]) : targets;
+  const seq = elements.length === 1 && elements[0].k === 'seq' && !elements[0].many ? elements[0] : undefined;
+  if (!seq || seq.items.length !== parts.length || depth > 8 || !parts.every((t) => t.name === 'VariableName' || tuple(t)))
+    return names.map((n) => [n, [UNKNOWN]]);
+  return parts.flatMap((t, i) => loopBindings([t], seq.items[i], text, depth + 1));
 }
 
 const COMPREHENSIONS = new Set(['ArrayComprehensionExpression', 'SetComprehensionExpression', 'DictionaryComprehensionExpression', 'ComprehensionExpression']);
@@ -1614,9 +1643,10 @@ export class ModuleModel {
   private execLoop(s: SyntaxNode, env: Env): void {
     const kids = children(s);
     if (s.name === 'ForStatement') {
+      // the targets take the iterable's elements (`for fn, planes in zip(block_fns, channels)`)
       for (const f of forTargets(s, this.text)) {
-        if (f.iter) this.evalExpr(f.iter, env, 0);
-        for (const name of f.names) this.assign(env, name, [UNKNOWN], s.from);
+        const elements = f.iter ? elementsOf(this.evalExpr(f.iter, env, 0)) : [UNKNOWN];
+        for (const [name, vs] of loopBindings(f.targets, elements, this.text)) this.assign(env, name, vs, s.from);
       }
     } else {
       const cond = kids[1];
@@ -1757,8 +1787,8 @@ export class ModuleModel {
         if (COMPREHENSIONS.has(n.name)) {
           const extra = new Map(env.extra ?? []);
           for (const f of forTargets(n, this.text)) {
-            if (f.iter) this.evalExpr(f.iter, { ...env, extra }, depth + 1);
-            for (const name of f.names) extra.set(name, [UNKNOWN]);
+            const elements = f.iter ? elementsOf(this.evalExpr(f.iter, { ...env, extra }, depth + 1)) : [UNKNOWN];
+            for (const [name, vs] of loopBindings(f.targets, elements, this.text)) extra.set(name, withHop(vs, { via: 'alias', name, at: n.from }));
           }
           const inner = { ...env, extra };
           for (const c of operands(n)) if (c.name !== 'VariableName' || !extra.has(this.t(c))) this.evalExpr(c, inner, depth + 1);
@@ -2152,10 +2182,33 @@ export class ModuleModel {
       const m = this.methodCall(base, this.t(parts[2]), args, this.t(parts[0]).replace(/\s+/g, ''));
       if (m) return m;
     }
+    if (root && calleeNode.name === 'VariableName' && ITERATORS.has(root) && callee.every((v) => v.k === 'unknown')) return this.iterate(root, args, n.from);
     let out: VSet = EMPTY;
     for (const c of callee) out = union(out, this.apply(c, args, env, n.from, depth + 1));
     this.handedOn(callee, args);
     return out.length ? out : [UNKNOWN];
+  }
+
+  /**
+   * What Python's iterator builtins give, as a sequence of its elements (the code binds none of
+   * these names): `zip(a, b)` pairs the elements of each, `enumerate(x)` puts a count before
+   * them, `tuple(x)`, `list(x)`, `reversed(x)` and `sorted(x)` keep them (a sequence stays itself).
+   */
+  private iterate(name: string, args: BoundArg[], at: number): VSet {
+    const plain = args.filter((a) => !a.star && !a.name);
+    if (plain.length !== args.length && name !== 'sorted') return [UNKNOWN];
+    if (name === 'zip') {
+      if (!plain.length) return [UNKNOWN];
+      return [{ k: 'seq', many: true, items: [[{ k: 'seq', items: plain.map((a) => elementsOf(a.values)), at, hops: [] }]], at, hops: [] }];
+    }
+    if (name === 'enumerate') {
+      if (plain.length !== 1) return [UNKNOWN];
+      return [{ k: 'seq', many: true, items: [[{ k: 'seq', items: [[UNKNOWN], elementsOf(plain[0].values)], at, hops: [] }]], at, hops: [] }];
+    }
+    if (plain.length !== 1) return [UNKNOWN];
+    const x = plain[0].values;
+    if (x.length && x.every((v) => v.k === 'seq') && name !== 'sorted') return x;
+    return [{ k: 'seq', many: true, items: [elementsOf(x)], at, hops: [] }];
   }
 
   /**
@@ -2223,6 +2276,10 @@ export class ModuleModel {
           if (typeof name === 'string') this.patch(args[0].values, name, args[2].values, `setattr(…, '${name}', …)`, at, env);
           return [{ k: 'const', v: null, hops: [] }];
         }
+        if (c.q === 'itertools.repeat' && args.length >= 1 && !args[0].star && !args[0].name) {
+          // repeat(x, n): x, n times (timm's to_ntuple gives `tuple(repeat(x, n))`)
+          return [{ k: 'seq', many: true, items: [args[0].values], at, hops: [] }];
+        }
         if (c.q === 'builtins.dict') {
           // dict(batchnorm=nn.BatchNorm2d, ...): a registry as a literal `{...}` is one
           if (args.some((a) => a.star || a.name === undefined)) return [UNKNOWN];
@@ -2270,7 +2327,23 @@ export class ModuleModel {
           if (h) through.add(h.name.slice(tag.length));
           return !h;
         });
-        let out: VSet = rest;
+        // (and inside a sequence it returns: `tuple(repeat(x, n))` holds what the call passes as x)
+        const holds = (vs: VSet, depth: number): boolean =>
+          vs.some((v) => (v.k === 'param' && v.name.startsWith(tag)) || (v.k === 'seq' && depth < 4 && v.items.some((it) => holds(it, depth + 1))));
+        let passedHere: Map<string, VSet> | null = null;
+        const inside = (vs: VSet, depth: number): VSet => {
+          let r: VSet = EMPTY;
+          for (const v of vs) {
+            if (v.k === 'param' && v.name.startsWith(tag)) {
+              const p = v.name.slice(tag.length);
+              passedHere ??= this.bindMap(f, args, !!c.bound);
+              r = union(r, passedHere.get(p) ?? f.params.find((x) => x.name === p)?.defaults ?? [UNKNOWN]);
+            } else
+              r = union(r, [v.k === 'seq' && depth < 4 && holds(v.items.flat(), depth + 1) ? { ...v, items: v.items.map((it) => inside(it, depth + 1)) } : v]);
+          }
+          return r;
+        };
+        let out: VSet = rest.some((v) => v.k === 'seq' && holds(v.items.flat(), 1)) ? inside(rest, 0) : rest;
         if (through.size) {
           const passed = this.bindMap(f, args, !!c.bound);
           // (what the call passes in comes back out through the function: say so)

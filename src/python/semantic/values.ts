@@ -47,7 +47,8 @@ export type Value =
   | { k: 'super'; cls: ClassDef; hops: Hop[] }
   /** `mutated`: bound to a name the module changes in place (`NAME[k] = v`, `NAME.update(...)` ...): its entries are not all there is. */
   | { k: 'dict'; entries: [PyValue | undefined, VSet][]; at: number; hops: Hop[]; mutated?: boolean }
-  | { k: 'seq'; items: VSet[]; at: number; hops: Hop[] }
+  /** `many`: of unknown length, every element one of items[0] (what `zip(...)`, `tuple(x)` or `repeat(x, n)` give). */
+  | { k: 'seq'; items: VSet[]; at: number; hops: Hop[]; many?: boolean }
   /** A parameter of the function being summarized, inside a subclass's `super().__init__` call. */
   | { k: 'param'; name: string; hops: Hop[] }
   /** A name imported from another module of the project, resolved when read (so only what is used is loaded). */
@@ -90,7 +91,7 @@ function computeKey(v: Value): string {
     case 'dict':
       return 'd:' + v.at;
     case 'seq':
-      return 's:' + v.at;
+      return (v.many ? 's*:' : 's:') + v.at;
     case 'param':
       return 'a:' + v.name;
     case 'ext':

@@ -579,6 +579,45 @@ describe('semantic model: layers the code never names', () => {
     );
   });
 
+  it("a loop's targets take the iterable's elements: a tuple of classes, zip, enumerate, tuple(repeat(x, n)), comprehensions", () => {
+    // PyTorch 2.13 (trial 5, U10, written as timm's ResNet make_blocks: `block_fns = to_ntuple(n)(block_fn)` then
+    // `for stage_idx, (block_fn, planes, ...) in enumerate(zip(block_fns, channels, ...))`): ResNet(norm_layer=
+    // nn.InstanceNorm2d).stages[0].bn1 is an InstanceNorm2d; the loops and the comprehension build each class named
+    const src = [
+      'from itertools import repeat',
+      'def to_ntuple(n):',
+      '    def parse(x):',
+      '        return tuple(repeat(x, n))',
+      '    return parse',
+      'class BasicBlock(nn.Module):',
+      '    def __init__(self, planes, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.bn1 = norm_layer(planes)',
+      'def make_blocks(block_fn, channels, norm_layer):',
+      '    block_fns = to_ntuple(len(channels))(block_fn)',
+      '    blocks = []',
+      '    for stage_idx, (fn, planes) in enumerate(zip(block_fns, channels)):',
+      '        blocks.append(fn(planes, norm_layer=norm_layer))',
+      '    return blocks',
+      'class ResNet(nn.Module):',
+      '    def __init__(self, block=BasicBlock, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.stages = nn.Sequential(*make_blocks(block, (64, 128), norm_layer))',
+      'm = ResNet(norm_layer=nn.InstanceNorm2d)',
+      'for norm in (nn.BatchNorm1d, nn.LayerNorm):',
+      '    x = norm(8)',
+      'ys = [k(c) for k, c in zip((nn.InstanceNorm1d,), (4,))]',
+      'for a, b in pairs:',
+      '    z = a(b)',
+    ].join('\n');
+    assert.deepEqual(classesOf(at(src, 9)), ['torch.nn.BatchNorm2d', 'torch.nn.InstanceNorm2d']);
+    assert.deepEqual(classesOf(at(src, 22)), ['torch.nn.BatchNorm1d', 'torch.nn.LayerNorm']);
+    assert.deepEqual(found(src).slice(1), [
+      [22, 'torch.nn.BatchNorm1d', 'alias'],
+      [23, 'torch.nn.InstanceNorm1d', 'alias'],
+    ]);
+  });
+
   it("code outside the class that sets eps or momentum on an instance's layer (`net.ln.eps = 1e-4`) may change it", () => {
     // PyTorch 2.13 (trial 5, U14): Net().bn.momentum == 0.1 but tune(net) leaves 0.01 on that instance; LN(8).eps ==
     // 1e-06 and net.ln.eps == 1e-04 once set
