@@ -31,7 +31,15 @@ def build_source(src):
     q = src['layer']
     kwargs = dict(src.get('kwargs') or {})
     if q.startswith('torch.'):
-        return 'torch', getattr(torch.nn, q.rsplit('.', 1)[1])(**kwargs)
+        m = getattr(torch.nn, q.rsplit('.', 1)[1])(**kwargs)
+        # γ or β removed (false) or put back (true) once built, as a user subclass does
+        for name, keep in (src.get('tensors') or {}).items():
+            if not keep:
+                setattr(m, name, None)
+            else:
+                shape = m.normalized_shape if hasattr(m, 'normalized_shape') else (m.num_features if hasattr(m, 'num_features') else m.num_channels,)
+                setattr(m, name, torch.nn.Parameter(torch.full(tuple(shape), 1.0 if name == 'weight' else 0.0)))
+        return 'torch', m
     if q.startswith('keras.'):
         return 'keras', getattr(keras.layers, q.rsplit('.', 1)[1])(**kwargs)
     if q.startswith('flax.linen.'):
@@ -69,6 +77,21 @@ def run(kind, obj, x, train):
     raise ValueError(kind)
 
 
+def learnable(kind, obj, x):
+    """How many learnable values the layer holds once built on x (its γ and β)."""
+    if kind == 'torch':
+        return int(sum(p.numel() for p in obj.parameters()))
+    if kind == 'keras':
+        return int(sum(np.prod(w.shape) for w in obj.trainable_weights))
+    if kind == 'linen':
+        is_bn = 'BatchNorm' in type(obj).__name__
+        variables = obj.init(jax.random.key(0), jnp.asarray(x), **({'use_running_average': True} if is_bn else {}))
+        return int(sum(np.size(v) for v in jax.tree_util.tree_leaves(variables.get('params', {}))))
+    if kind == 'nnx':
+        return int(sum(np.size(v) for v in jax.tree_util.tree_leaves(nnx.state(obj, nnx.Param))))
+    raise ValueError(kind)
+
+
 def main():
     items = json.load(sys.stdin)
     out = []
@@ -98,6 +121,8 @@ def main():
                 diffs['train' if train else 'eval'] = float(np.abs(np.asarray(ys, np.float64) - np.asarray(yt, np.float64)).max()) \
                     if np.shape(ys) == np.shape(yt) else float('inf')
             res['diff'] = diffs
+            # and as many learnable values (a translation that drops or adds γ or β computes alike at initialization)
+            res['learnable'] = [learnable(sk, src, x), learnable(tk, tgt, xt)]
         except Exception as e:
             res['targetError'] = '%s: %s' % (type(e).__name__, str(e).splitlines()[0] if str(e) else '')
         out.append(res)

@@ -20,12 +20,18 @@ const cache = new Map<string, ReturnType<typeof translate>>();
 const CACHE_LIMIT = 512;
 
 function translated(ctx: LayerContext, to: FrameworkId): ReturnType<typeof translate> {
-  const key = `${ctx.layer.spec.id}\u0000${to}\u0000${JSON.stringify(ctx.values)}`;
+  // γ and β a user class certainly removes or puts back once built
+  const tensors: { weight?: boolean; bias?: boolean } = {};
+  for (const t of ['weight', 'bias'] as const) {
+    if (ctx.layer.removed?.[t]?.definite) tensors[t] = false;
+    if (ctx.layer.restored?.[t]?.definite) tensors[t] = true;
+  }
+  const key = `${ctx.layer.spec.id}\u0000${to}\u0000${JSON.stringify(ctx.values)}\u0000${JSON.stringify(tensors)}`;
   let t = cache.get(key);
   if (!t) {
     // The rank the worked example uses picks the rank-specific class (BatchNorm2d for a channels-last BatchNormalization on images).
     // (kept across edits: an argument's text must not keep the version of the file it was read from)
-    t = detachStrings(translate(ctx.layer.spec, ctx.values, to, { inputRank: ctx.rank }), SHARED);
+    t = detachStrings(translate(ctx.layer.spec, ctx.values, to, { inputRank: ctx.rank, tensors }), SHARED);
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(key, t);
   }

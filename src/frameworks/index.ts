@@ -295,7 +295,12 @@ export function translate(
   spec: NormClassSpec,
   effective: Readonly<Record<string, BoundArgument | PyValue>>,
   toFramework: FrameworkId,
-  options: { inputRank?: number; inputShape?: readonly number[] } = {},
+  options: {
+    inputRank?: number;
+    inputShape?: readonly number[];
+    /** The learnable tensors the layer has when code other than its arguments decides (a subclass's `self.weight = None`). */
+    tensors?: { weight?: boolean; bias?: boolean };
+  } = {},
 ): Translation | { error: string } {
   const v: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(effective)) {
@@ -498,7 +503,7 @@ export function translate(
   }
 
   // Learnable scale / shift
-  const { weight, bias } = affineOf(spec, v);
+  const { weight, bias } = { ...affineOf(spec, v), ...options.tensors };
   if (t.affine) {
     set(t.affine, weight === true || bias === true);
     if (weight !== bias && !t.scale && !t.bias && target.kind !== 'rms_norm' && spec.kind !== 'rms_norm') {

@@ -35,7 +35,7 @@ function sourceOf(s: NormClassSpec, C = 4): { kwargs: Record<string, PyValue>; s
 
 interface Item {
   id: string;
-  source: { layer: string; kwargs: Record<string, PyValue> };
+  source: { layer: string; kwargs: Record<string, PyValue>; tensors?: { weight?: boolean; bias?: boolean } };
   code: string;
   shape: number[];
   transpose: 'to_last' | 'to_first' | 'none';
@@ -76,8 +76,63 @@ function items(): { run: Item[]; none: string[] } {
   return { run, none };
 }
 
+/** The outputs and learnable values of each item and its translation (scripts/run_translations.py): what differs, by item. */
+function runAll(run: Item[]): string[] {
+  const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_translations.py')], { input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr);
+  const results = JSON.parse(r.stdout) as {
+    id: string;
+    diff?: Record<string, number>;
+    learnable?: [number, number];
+    targetError?: string;
+    sourceError?: string;
+  }[];
+  const failures: string[] = [];
+  for (const res of results) {
+    if (res.sourceError) failures.push(`${res.id}: source does not build: ${res.sourceError}`);
+    else if (res.targetError) failures.push(`${res.id}: the translation raises ${res.targetError}`);
+    else {
+      for (const [mode, d] of Object.entries(res.diff!)) if (!(d <= 1e-4)) failures.push(`${res.id}: ${mode} outputs differ by ${d}`);
+      if (res.learnable && res.learnable[0] !== res.learnable[1])
+        failures.push(`${res.id}: ${res.learnable[0]} learnable values, the translation ${res.learnable[1]}`);
+    }
+  }
+  return failures;
+}
+
 describe('translations run in the real frameworks and agree (torch 2.13, Keras 3.15.1, Flax 0.12.8)', function () {
   this.timeout(300000);
+  it('PyTorch layers whose γ or β a user class removes or puts back once built (the translation follows the tensors it has)', function () {
+    if (!existsSync(PY)) this.skip();
+    const run: Item[] = [];
+    const cases: [string, Record<string, PyValue>, { weight?: boolean; bias?: boolean }][] = [
+      ['torch.nn.LayerNorm', { normalized_shape: [4] }, { weight: false }],
+      ['torch.nn.LayerNorm', { normalized_shape: [4], elementwise_affine: false }, { weight: true }],
+      ['torch.nn.BatchNorm2d', { num_features: 4 }, { weight: false }],
+      ['torch.nn.BatchNorm2d', { num_features: 4, affine: false }, { bias: true }],
+      ['torch.nn.GroupNorm', { num_groups: 2, num_channels: 4 }, { bias: false }],
+    ];
+    for (const [id, kwargs, tensors] of cases) {
+      const s = NORM_CLASSES.find((c) => c.id === id)!;
+      const b = bindArguments(s, [], kwargs);
+      const shape = s.kind === 'layer_norm' ? [2, 3, 4] : [2, 4, 3, 3];
+      for (const to of ['keras', 'flax_linen', 'flax_nnx'] as FrameworkId[]) {
+        const t = translate(s, b.effective, to, { inputShape: shape, tensors });
+        assert.ok(!('error' in t), `${id} → ${to}`);
+        if ('error' in t) continue;
+        const moves = t.notes.some((n) => n.includes('transpose the input'));
+        run.push({
+          id: `${id}(${JSON.stringify(kwargs)}, ${JSON.stringify(tensors)}) → ${t.code}`,
+          source: { layer: id, kwargs, tensors },
+          code: t.code,
+          shape,
+          transpose: moves ? 'to_last' : 'none',
+        });
+      }
+    }
+    assert.deepEqual(runAll(run), []);
+  });
+
   it('every translation between PyTorch, Keras, Flax linen and nnx module classes', function () {
     if (!existsSync(PY)) this.skip();
     const { run, none } = items();
@@ -91,15 +146,6 @@ describe('translations run in the real frameworks and agree (torch 2.13, Keras 3
     // Every pair has an equivalent: instance normalization goes into Keras 3 as GroupNormalization(groups=-1), run below.
     assert.deepEqual(none, []);
     assert.ok(run.some((x) => /InstanceNorm\dd\(.*\) → keras\.layers\.GroupNormalization\(groups=-1/.test(x.id)));
-    const r = spawnSync(PY, [join(ROOT, 'scripts', 'run_translations.py')], { input: JSON.stringify(run), encoding: 'utf8', maxBuffer: 1 << 26 });
-    assert.equal(r.status, 0, r.stderr);
-    const results = JSON.parse(r.stdout) as { id: string; diff?: Record<string, number>; targetError?: string; sourceError?: string }[];
-    const failures: string[] = [];
-    for (const res of results) {
-      if (res.sourceError) failures.push(`${res.id}: source does not build: ${res.sourceError}`);
-      else if (res.targetError) failures.push(`${res.id}: the translation raises ${res.targetError}`);
-      else for (const [mode, d] of Object.entries(res.diff!)) if (!(d <= 1e-4)) failures.push(`${res.id}: ${mode} outputs differ by ${d}`);
-    }
-    assert.deepEqual(failures, []);
+    assert.deepEqual(runAll(run), []);
   });
 });

@@ -1124,6 +1124,11 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(a.effective.elementwise_affine.maySetBy, undefined);
     assert.equal(card(a), '**Parameters** 8 learnable (bias); `weight` removed by `self.weight = None` in `LayerNormNoWeight`');
     assert.equal(card(b), '**Parameters** 8 learnable (bias) · 17 in buffers; `weight` removed by `self.weight = None` in `BNNoScale`');
+    // and its equivalents elsewhere have no γ either (scripts/run_translations.py counts them in the real frameworks)
+    assert.match(
+      explainLayer(a, { decimals: 4, seed: 0, diagnostics: [] }).sections.frameworks,
+      /`keras\.layers\.LayerNormalization\(epsilon=1e-05, scale=False\)`/,
+    );
     // under an if the call's value decides, one the code does not fix: 16 or 8 (PyTorch: MaybeNoScale(8) has 16,
     // MaybeNoScale(8, scale=False) 8)
     assert.equal(card(m), '**Parameters** 16 learnable (weight, bias), unless `self.weight = None in MaybeNoScale` drops one');
