@@ -339,8 +339,8 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, set
 
 /**
  * `X.holder.eps = ...` (or epsilon, momentum) outside the class whose method builds the layer as
- * `self.holder = ...`, where X may be an instance of that class or of a subclass of it
- * (ModuleModel.memberSets).
+ * `self.holder = ...`, where X may be an instance of that class or of a subclass of it, or an
+ * object NormLens does not follow (ModuleModel.memberSets).
  */
 function setOnInstances(site: Site, model: ModuleModel): MemberSet[] {
   const stmt = site.node.parent;
@@ -360,7 +360,7 @@ function setOnInstances(site: Site, model: ModuleModel): MemberSet[] {
     (x) =>
       x.holder === holder &&
       LIVE_ATTRIBUTE.test(x.attr) &&
-      x.classes.some((c) => family.has(c)) &&
+      (x.any || x.classes.some((c) => family.has(c))) &&
       // (`self.holder.eps = ...` in the class itself: setOnBuilt reads those, in order)
       !(x.at >= cls.node.from && x.at < cls.node.to),
   );

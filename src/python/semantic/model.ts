@@ -94,6 +94,8 @@ export interface Site {
  */
 export interface MemberSet {
   classes: ClassDef[];
+  /** X may also be an object NormLens does not follow: an instance of any class. */
+  any?: boolean;
   holder: string;
   attr: string;
   code: string;
@@ -1375,11 +1377,15 @@ export class ModuleModel {
           const attr = this.t(kids[2]);
           const held = kids[0].name === 'MemberExpression' ? children(kids[0]) : [];
           if (held.length === 3 && held[1].name === '.' && !this.pure) {
-            const classes = this.evalExpr(held[0], env, 0).flatMap((v) => (v.k === 'inst' ? [v.cls] : []));
+            const values = this.evalExpr(held[0], env, 0);
+            const classes = values.flatMap((v) => (v.k === 'inst' ? [v.cls] : []));
+            // (an object NormLens cannot follow, such as a function's model parameter no call fills, may be any instance)
+            const any = values.some((v) => v.k === 'unknown' || v.k === 'param');
             const stmt = t.parent;
-            if (classes.length && stmt)
+            if ((classes.length || any) && stmt)
               this.unitMemberSets.get(this.unit)?.push({
                 classes,
+                ...(any ? { any } : {}),
                 holder: this.t(held[2]),
                 attr,
                 code: this.text.slice(stmt.from, stmt.to).split('\n')[0].trim(),

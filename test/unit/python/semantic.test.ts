@@ -639,8 +639,12 @@ describe('semantic model: layers the code never names', () => {
       'net = Sub()',
       'tune(net)',
       'net.ln.eps = 1e-4',
+      'class Other(nn.Module):',
+      '    pass',
       'other = Other()',
       'other.gn.eps = 1e-3',
+      'def fix(model):',
+      '    model.ln.momentum = 0.5',
     ].join('\n');
     const value = (line: number, name: string) => [at(src, line).effective[name].value, at(src, line).effective[name].maySetBy];
     assert.deepEqual(value(8, 'momentum'), [0.1, 'model.bn.momentum = 0.01']);
@@ -649,6 +653,11 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(originText(at(src, 9)), '`LN(8)` builds `LayerNorm(8)` — subclass `LN` of `LayerNorm`, line 5');
     // an object of another class (whose holder has the same name) changes nothing here
     assert.deepEqual(value(10, 'eps'), [1e-5, undefined]);
+    // a model no call fills may be any model: `model.ln.momentum = 0.5` may set the momentum of a layer held as `ln`
+    // (LN has none: a LayerNorm's is no argument), `unknown.gn.eps` the eps of one held as `gn`
+    assert.equal(at(src, 9).effective.momentum, undefined);
+    const more = src + '\nsomething.gn.eps = 1e-4\nclass Held(nn.Module):\n    def __init__(self):\n        self.ln = nn.BatchNorm1d(4)';
+    assert.deepEqual([at(more, 10).effective.eps.maySetBy, at(more, 27).effective.momentum.maySetBy], ['something.gn.eps = 1e-4', 'model.ln.momentum = 0.5']);
   });
 
   it("mmcv's configuration dict: `norm_cfg = norm_cfg or {}` then `norm_cfg.get('type', nn.GroupNorm)`", () => {
