@@ -81,6 +81,8 @@ export const frozenBnRunningStats: DiagnosticCheck = {
       if (layer.spec.framework !== 'pytorch' || layer.spec.kind !== 'batch_norm' || layer.spec.form !== 'module') continue;
       const track = role(layer, 'trackRunningStats');
       if (track && track.effective.value !== true) continue;
+      // (its running statistics turned off once built, `self.bn.track_running_stats = False`: PyTorch no longer updates them)
+      if (layer.untracked?.definite) continue;
       const momentum = role(layer, 'momentum');
       if (momentum && momentum.effective.value === 0) continue;
       const target = layer.call.target ?? ctx.assignmentTarget(layer.call);

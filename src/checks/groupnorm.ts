@@ -1,7 +1,7 @@
 /** GroupNorm facts shared by its checks: the group count and the channel count it splits, and the divisors near a count. */
 import type { ResolvedLayer } from '../python/types';
 import { intValue, layoutOf, onlyThrough, type ProducerCall, type RuleContext } from './context';
-import { KEEP_CHANNELS, outCount, role, type Bound } from './check';
+import { axisMoved, KEEP_CHANNELS, outCount, role, type Bound } from './check';
 
 export interface GroupFacts {
   groups: Bound;
@@ -25,7 +25,9 @@ export function groupFacts(ctx: RuleContext, layer: ResolvedLayer): GroupFacts |
     return { groups, groupCount, channels: count === undefined ? undefined : { count, bound: ch } };
   }
   // The class takes no channel count (e.g. it infers it from the input): use the layer that feeds it.
-  // Only where the norm certainly receives that output (Sequential order or functional data flow).
+  // Only where the norm certainly receives that output (Sequential order or functional data flow), and
+  // groups the producer's channels (Keras GroupNormalization(axis=1) after a channels-last Conv2D groups its rows).
+  if (axisMoved(layer)) return { groups, groupCount };
   const feed = ctx.feeding.get(layer);
   if (feed && !onlyThrough(feed, KEEP_CHANNELS)) return { groups, groupCount };
   const out = feed && outCount(feed.producer);

@@ -35,6 +35,9 @@ export function conventionFacts(ctx: Pick<RuleContext, 'framework'>, layer: Reso
       ? layer.codeDefaults?.[bound.name]?.from
       : undefined;
   if (!bound || (!bound.written && !setBy)) return undefined;
+  // (a layer that keeps no running statistics never reads its momentum: InstanceNorm's default, track_running_stats=False,
+  // or turned off once built; PyTorch 2.13 computes alike whatever the value)
+  if (role(layer, 'trackRunningStats')?.effective.value === false || layer.untracked?.definite) return undefined;
   const m = numberOf(bound.effective.value);
   const info = ctx.framework(layer.spec.framework);
   const conv = info?.momentumConvention;

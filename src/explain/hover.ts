@@ -312,6 +312,11 @@ function modesText(ctx: LayerContext): Md {
       const modeNote = ctx.layer.spec.form === 'function' && modeArg ? md` ${switchText}` : Md.raw(' model.train() and model.eval() change nothing here.');
       return md`**Training and eval** both normalize with the current batch's statistics (no running statistics are kept).${modeNote}`;
     }
+    // kept but no longer tracked once built (`self.bn.track_running_stats = False`; PyTorch 2.13)
+    if (ctx.layer.untracked?.definite)
+      return md`**Training:** mean and var of the current batch; the running statistics stay as they are (no longer updated since ${code(ctx.layer.untracked.code)}).
+
+**Eval:** those running statistics are used, as they stand (mean 0 and var 1 unless loaded from a checkpoint).`;
     const mName = roleName(ctx, 'momentum') ?? 'momentum';
     const m = roleValue(ctx, 'momentum');
     const conv = ctx.framework.momentumConvention;
@@ -340,6 +345,8 @@ function modesText(ctx: LayerContext): Md {
       '\n\n',
     );
   }
+  if (kind === 'instance_norm' && roleValue(ctx, 'trackRunningStats') === true && ctx.layer.untracked?.definite)
+    return md`**Training and eval** both normalize each instance by its own statistics (since ${code(ctx.layer.untracked.code)}); the running averages kept are still updated in training, never used.`;
   if (kind === 'instance_norm' && roleValue(ctx, 'trackRunningStats') === true) {
     return md`**Training** uses each instance's statistics and updates running averages; **eval** uses the running averages. ${switchText}`;
   }

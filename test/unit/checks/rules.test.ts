@@ -548,3 +548,50 @@ describe('rules: InstanceNorm attribute uses', () => {
     assert.equal(underlined(yes, only(yes, 'instancenorm-affine-default')), 'InstanceNorm2d');
   });
 });
+
+describe('rules: trial 6 (working code torch 2.13 and Keras 3.15.1 run)', () => {
+  it('a Linear before BatchNorm1d/GroupNorm with other counts is info, not an error: on (N, C, L) the Linear acts on L', () => {
+    // TSMixer's time mixing: TimeMixing()(torch.randn(8, 7, 96)) runs, BatchNorm1d(7) after Linear(96, 96)
+    const src =
+      TORCH +
+      'class TimeMixing(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(96, 96)\n        self.norm = nn.BatchNorm1d(7)\n' +
+      '    def forward(self, x):\n        return self.norm(torch.relu(self.fc(x)))\n' +
+      'token_mixer = nn.Sequential(nn.Linear(49, 256), nn.GELU(), nn.GroupNorm(4, 32))\n';
+    const ds = check(src).filter((d) => d.code === 'channel-mismatch');
+    assert.deepEqual(
+      ds.map((d) => [d.severity, underlined(src, d)]),
+      [
+        ['info', '7'],
+        ['info', '32'],
+      ],
+    );
+    assert.match(ds[0].message, /on a 2-D input \(N, features\) this fails; on \(N, 7, L\) the Linear acts on L and it runs/);
+    // a LayerNorm reads the Linear's own last dim: still an error
+    assert.equal(only(TORCH + 'mlp = nn.Sequential(nn.Linear(128, 256), nn.LayerNorm(128))\n', 'channel-mismatch').severity, 'error');
+  });
+
+  it("Keras GroupNormalization(axis=1) after a channels-last Conv2D groups another axis: its channels are not the conv's", () => {
+    // Keras 3.15.1: the model builds and runs on (2, 16, 16, 3); groups=8 split the 16 rows
+    const src = KERAS + 'inp = keras.Input((16, 16, 3))\nx = layers.Conv2D(20, 3, padding="same")(inp)\nx = layers.GroupNormalization(groups=8, axis=1)(x)\n';
+    assert.deepEqual(codes(src), []);
+    const last = KERAS + 'inp = keras.Input((16, 16, 3))\nx = layers.Conv2D(20, 3, padding="same")(inp)\nx = layers.GroupNormalization(groups=8)(x)\n';
+    assert.deepEqual(codes(last), ['groupnorm-divisibility']);
+  });
+
+  it('no frozen-statistics warning once track_running_stats is turned off; no momentum convention where no running statistics are kept', () => {
+    // PyTorch 2.13: Head().norm.running_mean does not move in training; InstanceNorm2d(16, momentum=0.9) and
+    // BatchNorm2d(16, momentum=0.9, track_running_stats=False) compute as with momentum=0.1
+    const frozen =
+      TORCH +
+      'class Head(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.norm = nn.BatchNorm1d(8)\n' +
+      '        self.norm.requires_grad_(False)\n        self.norm.track_running_stats = False\n' +
+      'm = Head()\nm.train()\n';
+    // (the statement after construction is the semantic model's: CPython's parse alone, the oracle of codes(), does not read it)
+    const product = (src: string) => checkDocument(src).map((d) => d.code);
+    assert.deepEqual(product(frozen), []);
+    assert.deepEqual(product(frozen.replace('        self.norm.track_running_stats = False\n', '')), ['frozen-bn-running-stats']);
+    const none = TORCH + 'inorm = nn.InstanceNorm2d(16, momentum=0.9)\nbn = nn.BatchNorm2d(16, momentum=0.9, track_running_stats=False)\n';
+    assert.deepEqual(codes(none), []);
+    assert.deepEqual(codes(TORCH + 'bn = nn.BatchNorm2d(16, momentum=0.9)\n'), ['momentum-convention']);
+  });
+});
