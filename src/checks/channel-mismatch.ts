@@ -87,6 +87,9 @@ export function channelMismatchOf(a: Adjacency): ChannelMismatch | undefined {
   if (produced === undefined || !norm || norm.count === produced) return undefined;
   const written = norm.bound.written!;
   const newText = norm.shape === 'int' ? String(produced) : written.text.replace(/-?\d+/, String(produced));
-  const onDimOne = a.producer.spec.kind === 'linear' && frameworkInfo(a.layer.spec.framework)?.channels === 'first' && norm.bound.name !== role(a.layer, 'normalizedShape')?.name;
+  const onDimOne =
+    a.producer.spec.kind === 'linear' &&
+    frameworkInfo(a.layer.spec.framework)?.channels === 'first' &&
+    norm.bound.name !== role(a.layer, 'normalizedShape')?.name;
   return { produced, norm, fix: { title: `Use ${norm.bound.name}=${newText}`, edits: [{ range: written.valueRange, newText }] }, onDimOne };
 }

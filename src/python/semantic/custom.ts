@@ -26,6 +26,8 @@ export interface CustomNorm {
   hasBias: boolean;
   /** `__init__` parameter that decides whether the weight exists (`affine=False`: none), when one does. */
   affine?: { param: string };
+  /** `__init__` parameter that decides whether the bias exists (nanoGPT's `self.bias = nn.Parameter(...) if bias else None`). */
+  biasFlag?: { param: string };
   /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
   axis?: string;
   /**
@@ -416,9 +418,9 @@ function initTextOf(model: ModuleModel, cls: ClassDef): string {
 }
 
 /** ε and size as `__init__` sets them: `self.eps = eps`, `self.weight = nn.Parameter(torch.ones(dim))`. */
-function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine'> {
+function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine' | 'biasFlag'> {
   const text = model.text;
-  const out: Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine'> = { hasWeight: false, hasBias: false };
+  const out: Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine' | 'biasFlag'> = { hasWeight: false, hasBias: false };
   const init = model.findMethod(cls, '__init__');
   const params = new Set(init?.params.map((p) => p.name) ?? []);
   const ref = (n: SyntaxNode): { param?: string; node?: SyntaxNode } => {
@@ -493,6 +495,16 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     const attr = new RegExp(`self\\.(\\w+)\\s*=\\s*${flagParam.name}\\b`).exec(body)?.[1];
     const guard = new RegExp(`\\bif\\s+(?:${flagParam.name}${attr ? `|self\\.${attr}` : ''})\\s*:\\s*\\n[^\\n]*self\\.\\w+\\s*=\\s*[\\w.]*Parameter\\(`);
     if (guard.test(body)) out.affine = { param: flagParam.name };
+  }
+  // and one that decides whether the bias exists: `self.bias = nn.Parameter(...) if bias else None`, or under `if bias:`
+  const biasParam = init.params.find((p, i) => i > 0 && p.star === '' && /^(bias|use_bias|with_bias|add_bias|learnable_bias)$/.test(p.name));
+  if (out.hasBias && biasParam) {
+    const body = text.slice(init.body.from, init.body.to);
+    const attr = new RegExp(`self\\.(\\w+)\\s*=\\s*${biasParam.name}\\b`).exec(body)?.[1];
+    const flag = `(?:${biasParam.name}${attr ? `|self\\.${attr}` : ''})`;
+    const inline = new RegExp(`self\\.(?:bias|beta|offset|shift)\\s*=\\s*[\\w.]*Parameter\\([^\\n]*\\)\\s+if\\s+${flag}\\s+else\\s+None\\b`);
+    const guard = new RegExp(`\\bif\\s+${flag}\\s*:\\s*\\n[^\\n]*self\\.(?:bias|beta|offset|shift)\\s*=\\s*[\\w.]*Parameter\\(`);
+    if (inline.test(body) || guard.test(body)) out.biasFlag = { param: biasParam.name };
   }
   if (!out.size) {
     const sizeParam = init.params.find(

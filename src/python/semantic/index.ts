@@ -383,11 +383,17 @@ interface SetBy {
 function setOnLayer(site: Site, model: ModuleModel, layer: ResolvedLayer): Map<string, SetBy> {
   const out = setOnBuilt(site, model, layer);
   if (layer.origin?.via !== 'subclass') return out;
-  const each = model.deref(site.callee).flatMap((v) => (v.k === 'class' ? [setBySubclass(v.cls)] : []));
+  // (`kwargs.setdefault('eps', 1e-3)` gives way to an eps the call passes, and may to what a mapping or a second
+  // positional argument of the call passes)
+  const passes = (k: string) => site.args.some((a) => a.name === k);
+  const mayPass = site.args.some((a) => a.star) || site.args.filter((a) => !a.name && !a.star).length > 1;
+  const each = model
+    .deref(site.callee)
+    .flatMap((v) => (v.k === 'class' ? [new Map([...setBySubclass(v.cls)].filter(([k, x]) => !(x.ifAbsent && passes(k))))] : []));
   for (const sets of each)
     for (const [k, set] of sets) {
       if (out.has(k)) continue;
-      const sure = set.value !== undefined && each.every((x) => x.get(k)?.value === set.value);
+      const sure = set.value !== undefined && !(set.ifAbsent && mayPass) && each.every((x) => x.get(k)?.value === set.value);
       out.set(k, { code: set.code, ...(sure ? { value: set.value, from: `\`${set.code.replace(/ in (?=[\w.]+$)/, '` in `')}\`` } : {}) });
     }
   return out;
@@ -800,11 +806,17 @@ export function liveSets(part: string): LiveSet[] {
  * `super().__init__(...)`, at its `__init__`'s own indentation with nothing that may end the body
  * before (Keras 3.15.1: `self.epsilon = 1e-5` there is the epsilon used).
  */
-const bySubclass = new WeakMap<ClassDef, Map<string, { code: string; value?: PyValue }>>();
-function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyValue }> {
+interface SubclassValue {
+  code: string;
+  value?: PyValue;
+  /** `kwargs.setdefault('eps', 1e-3)`: it applies only where the call passes no such keyword. */
+  ifAbsent?: boolean;
+}
+const bySubclass = new WeakMap<ClassDef, Map<string, SubclassValue>>();
+function setBySubclass(cls: ClassDef): Map<string, SubclassValue> {
   const cached = bySubclass.get(cls);
   if (cached) return cached;
-  const out = new Map<string, { code: string; value?: PyValue }>();
+  const out = new Map<string, SubclassValue>();
   bySubclass.set(cls, out);
   for (let c: ClassDef | null = cls, depth = 0; c && depth < 8; depth++) {
     const init = c.owner.findMethod(c, '__init__');
@@ -836,9 +848,25 @@ function setBySubclass(cls: ClassDef): Map<string, { code: string; value?: PyVal
         if (!out.has(attr)) out.set(attr, { code: `${x.later ?? x.code} in ${c.name}`, ...(x.value !== undefined && !x.later ? { value: x.value } : {}) });
       // keywords it adds to the **kwargs it hands its base (`kwargs.setdefault('eps', 1e-3)`, `kwargs['eps'] = ...`)
       const kw = init.params.find((p) => p.star === '**')?.name;
-      if (kw)
+      if (kw) {
+        // one at the body's own indentation before the base's __init__, of a literal, certainly runs: setdefault gives
+        // its value unless the call passes the keyword (PyTorch 2.13: BN1dEps(96).eps is 0.001, BN1dEps(96, eps=1e-5)'s 1e-05),
+        // an item assignment whatever the call passes
+        const sure = new RegExp(
+          `^([ \\t]*)${kw}\\s*(?:\\.\\s*setdefault\\s*\\(\\s*(['"])(\\w+)\\2\\s*,\\s*([^\\n#;,()]+?)\\s*\\)|\\[\\s*(['"])(\\w+)\\5\\s*\\]\\s*=\\s*([^\\n#;]+?))[ \\t]*(?:#.*)?$`,
+          'gm',
+        );
+        for (const m of body.matchAll(sure)) {
+          const key = m[3] ?? m[6];
+          const value = literalText(m[4] ?? m[7]);
+          if (out.has(key) || value === undefined || m[1] !== indent || !(start < 0 || m.index < start) || !definiteLine(body, m.index, indent)) continue;
+          // (not what a string or comment holds)
+          if (maskedBody[m.index + m[1].length] !== body[m.index + m[1].length]) continue;
+          out.set(key, { code: `${m[0].trim().replace(/[ \t]*#.*$/, '')} in ${c.name}`, value, ...(m[3] ? { ifAbsent: true } : {}) });
+        }
         for (const m of body.matchAll(new RegExp(`\\b${kw}\\s*(?:\\.\\s*setdefault\\s*\\(|\\[)\\s*['"](\\w+)['"][^\\n#;]*`, 'g')))
           if (!out.has(m[1])) out.set(m[1], { code: `${m[0].trim()} in ${c.name}` });
+      }
     }
     // a forward of its own that calls the functional norm with another ε (`F.layer_norm(..., 1e-12)`)
     const fwd = c.owner.findMethod(c, 'forward');

@@ -393,7 +393,12 @@ export class LayerResolver {
     const affine = c.affine && init ? this.paramValue(init, bound, c.affine.param) : null;
     if (roles.affine && affine) out.push({ ...affine, name: roles.affine });
     else unlessDefault(roles.affine, c.hasWeight);
-    if (c.spec.framework === 'pytorch') unlessDefault(roles.bias, c.hasBias);
+    if (c.spec.framework === 'pytorch') {
+      // (and one that decides whether the bias exists: the call's value)
+      const bias = c.biasFlag && init ? this.paramValue(init, bound, c.biasFlag.param) : null;
+      if (roles.bias && bias) out.push({ ...bias, name: roles.bias });
+      else unlessDefault(roles.bias, c.hasBias);
+    }
     if (c.noRunningStats) unlessDefault(roles.trackRunningStats, false);
     if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups))
       out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });

@@ -579,6 +579,73 @@ describe('semantic model: layers the code never names', () => {
     );
   });
 
+  it("a custom norm whose bias exists only when a parameter says so takes the call's value (nanoGPT's LayerNorm(ndim, bias))", () => {
+    // PyTorch 2.13 (trial 6, #5): LayerNorm(768, bias=False) has 768 parameters and bias None; Guarded(8) has 16
+    const src = [
+      'class LayerNorm(nn.Module):',
+      '    def __init__(self, ndim, bias):',
+      '        super().__init__()',
+      '        self.weight = nn.Parameter(torch.ones(ndim))',
+      '        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None',
+      '    def forward(self, input):',
+      '        return F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)',
+      'class Guarded(nn.Module):',
+      '    def __init__(self, dim, use_bias=True):',
+      '        super().__init__()',
+      '        self.weight = nn.Parameter(torch.ones(dim))',
+      '        self.bias = None',
+      '        if use_bias:',
+      '            self.bias = nn.Parameter(torch.zeros(dim))',
+      '    def forward(self, x):',
+      '        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)',
+      'a = LayerNorm(768, bias=False)',
+      'b = LayerNorm(768, True)',
+      'c = Guarded(8)',
+      'd = Guarded(8, use_bias=flag)',
+    ].join('\n');
+    const card = (l: ResolvedLayer) => /\*\*Parameters\*\* [^\n]*/.exec(compactHover(l, { decimals: 4, seed: 0, diagnostics: [] }).markdown)![0];
+    assert.deepEqual(
+      [17, 18, 19].map((n) => [at(src, n).effective.bias.value, card(at(src, n))]),
+      [
+        [false, '**Parameters** 768 learnable (weight)'],
+        [true, '**Parameters** 1536 learnable (weight, bias)'],
+        [true, '**Parameters** 16 learnable (weight, bias)'],
+      ],
+    );
+    assert.deepEqual(at(src, 20).effective.bias.value, { expr: 'flag' });
+  });
+
+  it('`kwargs.setdefault("eps", 1e-3)` before the base gives that eps unless the call passes one; `kwargs["eps"] = …` whatever it passes', () => {
+    // PyTorch 2.13 (trial 6, #8): BN1dEps(96).eps == 0.001, BN1dEps(96, eps=1e-5).eps == 1e-05, Forced(8, eps=0.5).eps == 0.01
+    const src = [
+      'class BN1dEps(nn.BatchNorm1d):',
+      '    def __init__(self, *args, **kwargs):',
+      '        kwargs.setdefault("eps", 1e-3)',
+      '        super().__init__(*args, **kwargs)',
+      'class Forced(nn.LayerNorm):',
+      '    def __init__(self, *args, **kwargs):',
+      "        kwargs['eps'] = 0.01",
+      '        super().__init__(*args, **kwargs)',
+      'class Maybe(nn.LayerNorm):',
+      '    def __init__(self, *args, **kwargs):',
+      '        if flag:',
+      '            kwargs.setdefault("eps", 1e-3)',
+      '        super().__init__(*args, **kwargs)',
+      'a = BN1dEps(96)',
+      'b = BN1dEps(96, eps=1e-5)',
+      'c = BN1dEps(96, **cfg)',
+      'd = Forced(8, eps=0.5)',
+      'e = Maybe(8)',
+    ].join('\n');
+    const value = (line: number) => [at(src, line).effective.eps.value, at(src, line).effective.eps.maySetBy];
+    assert.deepEqual(value(14), [0.001, undefined]);
+    assert.equal(at(src, 14).codeDefaults?.eps?.from, '`kwargs.setdefault("eps", 1e-3)` in `BN1dEps`');
+    assert.deepEqual(value(15), [1e-5, undefined]);
+    assert.deepEqual(value(16)[1], 'kwargs.setdefault("eps", 1e-3) in BN1dEps');
+    assert.deepEqual(value(17), [0.01, undefined]);
+    assert.deepEqual(value(18), [1e-5, 'kwargs.setdefault("eps", 1e-3) in Maybe']);
+  });
+
   it("a loop's targets take the iterable's elements: a tuple of classes, zip, enumerate, tuple(repeat(x, n)), comprehensions", () => {
     // PyTorch 2.13 (trial 5, U10, written as timm's ResNet make_blocks: `block_fns = to_ntuple(n)(block_fn)` then
     // `for stage_idx, (block_fn, planes, ...) in enumerate(zip(block_fns, channels, ...))`): ResNet(norm_layer=
@@ -901,7 +968,7 @@ describe('semantic model: layers the code never names', () => {
     // (set once, after super().__init__, unconditionally: the value used, said where)
     assert.deepEqual([at(src, 12).effective.eps.value, at(src, 12).effective.eps.maySetBy], [1e-8, undefined]);
     assert.equal(at(src, 12).codeDefaults?.eps?.from, '`self.eps = 1e-8` in `NoAffineLN`');
-    assert.equal(at(src, 13).effective.momentum.maySetBy, "kwargs.setdefault('momentum', 0.01) in BNWithKw");
+    assert.deepEqual([at(src, 13).effective.momentum.value, at(src, 13).effective.momentum.maySetBy], [0.01, undefined]);
     // set right after it is built, in the same body: the value used, said where (under a condition, or set
     // twice: it may be; PyTorch: `bn.momentum = None` makes the running statistics a cumulative average)
     const later = [
