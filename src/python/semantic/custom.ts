@@ -31,6 +31,11 @@ export interface CustomNorm {
   /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
   axis?: string;
   /**
+   * That axis only unless `self.<attr> == "<value>"`, under which its forward returns a functional norm over the last
+   * dim first (ConvNeXt's LayerNorm: `if self.data_format == "channels_last": return F.layer_norm(...)`).
+   */
+  axisUnless?: { attr: string; value: string };
+  /**
    * The forward scales by `1 + self.<weight>` (Gemma's RMSNorm), with the attribute's name and
    * whether `__init__` starts it at zeros (the scale then starts at 1, as a plain γ does).
    */
@@ -398,7 +403,27 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   if (!params.eps && ops.epsLiteral) params.eps = { node: ops.epsLiteral };
   const noRunningStats = kind === 'batch_norm' && ops.batchStatsOnly && !/running_(mean|var)/.test(initText);
   if (noRunningStats) computes += ' with no running statistics';
-  return { kind, spec, computes, ...params, axis, ...(scaleOffset ? { scaleOffset } : {}), ...(noRunningStats ? { noRunningStats } : {}) };
+  // (a forward that first returns the functional norm over the last dim for one value of an attribute, then reduces
+  // over dim 1: which dim depends on the call)
+  let axisUnless: CustomNorm['axisUnless'];
+  if (axis === '1' && fwd.body) {
+    const body = fwd.owner.text.slice(fwd.body.from, fwd.body.to);
+    const m = /^:?\s*(?:#[^\n]*\n\s*)*if\s+self\.(\w+)\s*==\s*(['"])([\w-]+)\2\s*:\s*(?:#[^\n]*)?\n\s*return\s+[\w.]*\b(?:layer_norm|rms_norm)\s*\(/.exec(body);
+    if (m) {
+      axisUnless = { attr: m[1], value: m[3] };
+      computes += `; over dim 1, or the last dim when self.${m[1]} == "${m[3]}"`;
+    }
+  }
+  return {
+    kind,
+    spec,
+    computes,
+    ...params,
+    axis,
+    ...(axisUnless ? { axisUnless } : {}),
+    ...(scaleOffset ? { scaleOffset } : {}),
+    ...(noRunningStats ? { noRunningStats } : {}),
+  };
 }
 
 /** The hand-written norm a class extends (a user base class recognized by customNorm), if any. */

@@ -187,6 +187,9 @@ export class LayerResolver {
             },
           ];
         }
+        // (a forward that reduces over dim 1 unless an attribute set from the call says the last dim)
+        const unless = what.custom.axisUnless;
+        const lastDim = unless ? this.attributeIs(v.cls, args, unless.attr, unless.value) : false;
         return [
           {
             spec: what.custom.spec,
@@ -195,7 +198,7 @@ export class LayerResolver {
             args: this.customArgs(v.cls, what.custom, args),
             partialAt,
             cls: v.cls,
-            custom: what.custom,
+            custom: lastDim ? { ...what.custom, axis: undefined } : what.custom,
           },
         ];
       }
@@ -225,6 +228,21 @@ export class LayerResolver {
       v?.literal !== undefined ? v.literal : v?.node && v.owner ? literalOf(v.node, v.owner.text) : v?.node ? literalOf(v.node, this.model.text) : undefined;
     if (value !== p.when.value) return undefined;
     return { rank: p.rank, how: `with \`${m[1]}=${JSON.stringify(value)}\` its forward moves the channels last (\`${perm}\`) around the norm and back` };
+  }
+
+  /**
+   * Whether `self.<attr>`, which `__init__` sets from a parameter, holds `value` for this call (the call's literal or the
+   * parameter's literal default); undefined when the code does not fix it.
+   */
+  private attributeIs(cls: ClassDef, args: SynthArg[], attr: string, value: PyValue): boolean | undefined {
+    const init = this.model.findMethod(cls, '__init__');
+    if (!init?.body) return undefined;
+    const owner = init.owner;
+    const m = new RegExp(`self\\.${attr}\\s*=\\s*(\\w+)\\s*(?:\\n|$|#)`, 'm').exec(owner.text.slice(init.body.from, init.body.to));
+    if (!m || !init.params.some((q) => q.name === m[1])) return undefined;
+    const v = this.paramValue(init, this.bindParams(init, args).byName, m[1]);
+    const got = v?.literal !== undefined ? v.literal : v?.node && v.owner ? literalOf(v.node, v.owner.text) : v?.node ? literalOf(v.node, this.model.text) : undefined;
+    return got === undefined ? undefined : got === value;
   }
 
   /** The `super().__init__(...)` (or `Base.__init__(self, ...)`) call of an `__init__`. */
@@ -490,7 +508,7 @@ export class LayerResolver {
       const other = this.foreign(cls.owner);
       // (a path and a function's name as code: the hover's Markdown would escape their dots)
       const where = other ? `\`${other.path ?? other.moduleName}:${other.lineOf(cls.node.from) + 1}\`` : `line ${this.line(cls.node.from) + 1}`;
-      const computes = c.custom?.computes.replace(/^calls (\S+)/, 'calls `$1`');
+      const computes = c.custom?.computes.replace(/^calls ([^\s;,]+)/, 'calls `$1`');
       if (c.custom) return `custom module \`${cls.name}\` (${computes}), ${where}`;
       const offset = c.scaleOffset
         ? ` (its forward scales by ${c.scaleOffset.attr} + 1${c.scaleOffset.zeroInit ? `, ${c.scaleOffset.attr} starting at 0` : ''})`

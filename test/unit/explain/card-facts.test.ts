@@ -456,4 +456,39 @@ class Net(nn.Module):
     assert.match(d.card.sections.normalizes, /over its last dimension/);
     assert.match(d.full.markdown, /it fails/);
   });
+
+  it('ConvNeXt\'s own LayerNorm (a custom module: F.layer_norm when data_format == "channels_last", else the mean over dim 1)', () => {
+    // PyTorch 2.13 (trial 6, #9): LayerNorm(192) normalizes the last dim of (N, L, 192) and refuses (N, 192, H, W);
+    // LayerNorm(96, data_format="channels_first") equals F.layer_norm over the channels of (N, 96, H, W)
+    const src = `${TORCH}
+class LayerNorm(nn.Module):
+    def __init__(self, normalized_shape, eps=1e-6, data_format="channels_last"):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(normalized_shape))
+        self.bias = nn.Parameter(torch.zeros(normalized_shape))
+        self.eps = eps
+        self.data_format = data_format
+        self.normalized_shape = (normalized_shape,)
+
+    def forward(self, x):
+        if self.data_format == "channels_last":
+            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        return self.weight[:, None, None] * x + self.bias[:, None, None]
+
+class Stem(nn.Module):
+    def __init__(self, fmt):
+        super().__init__()
+        self.first = LayerNorm(96, eps=1e-6, data_format="channels_first")
+        self.last = LayerNorm(192)
+        self.either = LayerNorm(192, data_format=fmt)
+`;
+    assert.match(layerAt(src, 'self.first =').card.sections.normalizes, /over its channels \(C = 96\).*its forward reduces over dim 1/);
+    assert.match(layerAt(src, 'self.last =').card.sections.normalizes, /over its last dimension \(192 values\)/);
+    assert.match(layerAt(src, 'self.last =').card.sections.title, /over dim 1, or the last dim when self\\\.data\\_format == "channels\\_last"/);
+    // (a value the code does not fix: dim 1, as its forward reduces unless told otherwise, the condition said)
+    assert.match(layerAt(src, 'self.either =').card.sections.normalizes, /its forward reduces over dim 1/);
+  });
 });
