@@ -210,7 +210,13 @@ function argumentsText(ctx: LayerContext): Md {
       parts.push(over ? md`${value} ${mode}, unless ${code(over)} sets it${others}` : md`${value} ${mode}${others}`);
     }
   }
-  const missing = spec.params.filter((p) => !layer.effective[p.name] && !p.tensor).map((p) => code(p.name));
+  const absent = spec.params.filter((p) => !layer.effective[p.name] && !p.tensor);
+  // (one a `**mapping` of the call may give is not missing: its value comes when the code runs)
+  for (const p of absent) {
+    const over = unpackedOver(layer, p.name);
+    if (over) parts.push(md`${code(p.name)} from ${code(over)}`);
+  }
+  const missing = absent.filter((p) => !unpackedOver(layer, p.name)).map((p) => code(p.name));
   if (missing.length) parts.push(md`missing: ${Md.join(missing, ', ')}`);
   return parts.length ? md`**Arguments** ${Md.join(parts, ' · ')}` : Md.raw('');
 }

@@ -64,6 +64,11 @@ function sampleShapes(layer: ResolvedLayer, values: Record<string, PyValue>, cha
 export function layerContext(layer: ResolvedLayer): LayerContext {
   const values: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(layer.effective)) values[k] = e.value;
+  // a required argument no name gives, which a `**mapping` of the call may: known only when the code runs
+  for (const p of layer.spec.params) {
+    const over = !(p.name in values) && !('default' in p) && !p.tensor ? unpackedOver(layer, p.name) : undefined;
+    if (over) values[p.name] = { expr: over };
+  }
   const framework = infoOf(layer.spec.framework);
   let rank = usualRank(layer);
   let core: CoreLayerSpec | null = null;
@@ -199,7 +204,7 @@ export function unpackedOver(layer: ResolvedLayer, name: string): string | undef
   const e = layer.effective[name];
   if (e?.maySetBy) return e.maySetBy;
   const u = layer.kwargsUnpacked;
-  return u && e?.isDefault && (!u.keys || u.keys.includes(name)) ? u.text : undefined;
+  return u && (!e || e.isDefault) && (!u.keys || u.keys.includes(name)) ? u.text : undefined;
 }
 
 export function num(v: PyValue | undefined): number | null {

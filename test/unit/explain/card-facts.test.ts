@@ -492,3 +492,20 @@ class Stem(nn.Module):
     assert.match(layerAt(src, 'self.either =').card.sections.normalizes, /its forward reduces over dim 1/);
   });
 });
+
+describe('explain: a required argument a `**mapping` of the call may give', () => {
+  it('is said to come from it (not missing), and the example runs on a stand-in', () => {
+    // PyTorch 2.13 (trial 6, #10): norm(80, num_groups=16) builds GroupNorm(16, 80)
+    const src = `${TORCH}
+def norm(c, **kw):
+    return nn.GroupNorm(num_channels=c, **kw)
+
+a = norm(80, num_groups=16)
+`;
+    const { card, full } = layerAt(src, 'return nn.GroupNorm(');
+    assert.match(card.sections.arguments, /`num_groups` from `\*\*kw`/);
+    assert.doesNotMatch(card.markdown, /missing|is required/);
+    assert.match(card.sections.glimpse, /^\*\*Example\*\* seeded \(2, 4, 2, 2\) \(stand-in `\*\*kw` = 2, `c` = 4\)/);
+    assert.match(argRow(full.sections.arguments, 'num_groups'), /required, from `\*\*kw` \(known when the code runs\)/);
+  });
+});
