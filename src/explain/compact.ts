@@ -204,7 +204,14 @@ function argumentsText(ctx: LayerContext): Md {
     } else if (p.name === spec.roles.eps || (p.name === spec.roles.momentum && note !== null) || p.name === spec.modeArg?.name) {
       const mode =
         p.name === spec.modeArg?.name
-          ? md`default: ${Md.raw(e.value === spec.modeArg.trainWhen ? 'batch statistics' : "running statistics, whatever the model's mode")}`
+          ? md`default: ${Md.raw(
+              e.value === null
+                ? // (Flax linen: None here takes the value the layer is called with, and raises without one)
+                  'decided where the layer is called, which must give it'
+                : e.value === spec.modeArg.trainWhen
+                  ? 'batch statistics'
+                  : "running statistics, whatever the model's mode",
+            )}`
           : md`default${note && note.length ? md`, ${note}` : Md.raw('')}`;
       const over = unpackedOver(layer, p.name);
       parts.push(over ? md`${value} ${mode}, unless ${code(over)} sets it${others}` : md`${value} ${mode}${others}`);

@@ -509,3 +509,18 @@ a = norm(80, num_groups=16)
     assert.match(argRow(full.sections.arguments, 'num_groups'), /required, from `\*\*kw` \(known when the code runs\)/);
   });
 });
+
+describe('explain: Flax linen BatchNorm with use_running_average left None', () => {
+  it('says the call decides (Flax 0.12.8: `nn.BatchNorm()(x, use_running_average=not train)` uses batch statistics when train; None in both raises)', () => {
+    const src = `import flax.linen as nn
+
+class Head(nn.Module):
+    @nn.compact
+    def __call__(self, x, train: bool):
+        return nn.BatchNorm(momentum=0.9)(x, use_running_average=not train)
+`;
+    const { card } = layerAt(src, 'nn.BatchNorm(');
+    assert.match(card.sections.arguments, /`use_running_average=None` default: decided where the layer is called, which must give it/);
+    assert.doesNotMatch(card.markdown, /whatever the model's mode/);
+  });
+});
