@@ -2272,9 +2272,16 @@ export class ModuleModel {
           return out.length ? out : [UNKNOWN];
         }
         if (c.q === 'builtins.getattr' && args.length >= 2) {
-          const name = args[1].values.length === 1 && args[1].values[0].k === 'const' ? (args[1].values[0] as { v: PyValue }).v : undefined;
-          if (typeof name === 'string') return withHop(this.member(args[0].values, name, env), { via: 'alias', name: `getattr(…, '${name}')`, at });
-          return [UNKNOWN];
+          // each name the code may give (`kind = 'BatchNorm2d' if x else 'GroupNorm'`); a parameter, which callers
+          // elsewhere may give any name, or another value: unknown
+          const names = args[1].values;
+          if (!names.length || !names.every((v) => v.k === 'const' && typeof v.v === 'string')) return [UNKNOWN];
+          let out: VSet = EMPTY;
+          for (const v of names) {
+            const name = (v as { v: string }).v;
+            out = union(out, withHop(this.member(args[0].values, name, env), { via: 'alias', name: `getattr(…, '${name}')`, at }));
+          }
+          return out;
         }
         if (c.q === 'builtins.setattr' && args.length === 3 && !args.some((a) => a.star || a.name)) {
           // `setattr(nn, 'GroupNorm', partial(nn.GroupNorm, 4))`: a framework class replaced, as `nn.GroupNorm = ...` (see assignTarget)

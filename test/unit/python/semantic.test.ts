@@ -93,6 +93,11 @@ describe('semantic model: layers the code never names', () => {
       'c = getattr(nn, "InstanceNorm2d")(3)',
       'T = (nn.BatchNorm3d,)',
       'd = T[0](4)',
+      'kind = "BatchNorm2d" if wide else "InstanceNorm2d"',
+      'e = getattr(nn, kind)(3)',
+      'def make(kind, c):',
+      '    return getattr(nn, kind)(c)',
+      'f = make("BatchNorm1d", 4)',
     ].join('\n');
     const a = at(src, 5);
     assert.deepEqual(a.origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.GroupNorm']);
@@ -100,6 +105,12 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(src, 7).origin?.candidates, undefined, 'a literal key picks one entry');
     assert.equal(at(src, 8).qualifiedName, 'torch.nn.InstanceNorm2d');
     assert.equal(at(src, 10).qualifiedName, 'torch.nn.BatchNorm3d');
+    // each name the code may give; a parameter's, which callers elsewhere may give any name, is not known
+    assert.deepEqual(at(src, 12).origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.InstanceNorm2d']);
+    assert.deepEqual(
+      found(src).filter(([line]) => line > 12),
+      [],
+    );
   });
 
   it('an imported class rebound at module level and built before the rebinding: both are candidates, and each says how it was found', () => {
