@@ -400,7 +400,8 @@ function argumentsText(layer: ResolvedLayer): Md {
     const own = layer.codeDefaults?.[p.name];
     // written as an expression the code fixes to one value (`dtype=self.dtype`, a module constant): never "= default"
     const writtenExpr = e && !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
-    if (!e) status = unpackedOver(layer, p.name) ? md`required, from ${code(unpackedOver(layer, p.name)!)} (known when the code runs)` : Md.raw('required, missing');
+    if (!e)
+      status = unpackedOver(layer, p.name) ? md`required, from ${code(unpackedOver(layer, p.name)!)} (known when the code runs)` : Md.raw('required, missing');
     else if (e.isDefault) status = unpackedOver(layer, p.name) ? md`default, unless ${code(unpackedOver(layer, p.name)!)} sets it` : Md.raw('default');
     else if (isExpr(writtenExpr)) status = md`written · ${code(pyRepr(e.value))} in this code`;
     // given outside the call (a partial, the class, a statement once built): said so, never "written"

@@ -241,7 +241,8 @@ export class LayerResolver {
     const m = new RegExp(`self\\.${attr}\\s*=\\s*(\\w+)\\s*(?:\\n|$|#)`, 'm').exec(owner.text.slice(init.body.from, init.body.to));
     if (!m || !init.params.some((q) => q.name === m[1])) return undefined;
     const v = this.paramValue(init, this.bindParams(init, args).byName, m[1]);
-    const got = v?.literal !== undefined ? v.literal : v?.node && v.owner ? literalOf(v.node, v.owner.text) : v?.node ? literalOf(v.node, this.model.text) : undefined;
+    const got =
+      v?.literal !== undefined ? v.literal : v?.node && v.owner ? literalOf(v.node, v.owner.text) : v?.node ? literalOf(v.node, this.model.text) : undefined;
     return got === undefined ? undefined : got === value;
   }
 
