@@ -12,7 +12,7 @@
  * Reported only where every use is visible: the module applied in place, or assigned to a name
  * whose every use in its class (or block) is a call. With such calls and none passing it, the
  * linen call certainly raises (error); for nnx a `.eval()` in another file could still set it
- * (warning), and any `.eval()`, `.train()`, `set_attributes(...)` or `view(...)` in this file
+ * (warning), and any `.eval()`, `.train()`, `set_attributes(...)`, `view(...)` or `with_attributes(...)` in this file
  * silences it.
  */
 import type { ScannedCall } from '../python/types';
@@ -45,7 +45,8 @@ export const flaxUseRunningAverage: DiagnosticCheck = {
       const e = layer.effective[name];
       if (!e || e.value !== null) continue;
       const nnx = fw === 'flax_nnx';
-      if (nnx && /\.\s*(eval|train|set_attributes)\s*\(|\bview\s*\(/.test(ctx.masked)) continue;
+      // (`nnx.with_attributes(model, use_running_average=True)`, Flax 0.12.8's copy with the flag set, too)
+      if (nnx && /\.\s*(eval|train|set_attributes)\s*\(|\b(?:view|with_attributes)\s*\(/.test(ctx.masked)) continue;
       const lines: number[] = [];
       // (the call's signature in linen and nnx alike: `__call__(self, x, use_running_average=None, *, mask=None)`)
       const applied = appliedArguments(ctx, layer.call);

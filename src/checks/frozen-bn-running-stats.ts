@@ -76,7 +76,13 @@ export const frozenBnRunningStats: DiagnosticCheck = {
     if (!m.includes('requires_grad')) return out;
     if (!/\.\s*train\s*\(\s*(True)?\s*\)/.test(m)) return out;
     if (/\bdef[ \t]+train[ \t]*\(/.test(m)) return out;
-    if (/isinstance\s*\([^)]*BatchNorm/.test(m) && /\.\s*eval\s*\(\s*\)/.test(m)) return out;
+    // BatchNorms put in eval by type: `isinstance(m, nn.BatchNorm2d)`, through a tuple of their classes bound to a
+    // name (`BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)`), or by name (`m.__class__.__name__.find("BatchNorm")`)
+    if (/\.\s*eval\s*\(\s*\)/.test(m)) {
+      const tuples = [...m.matchAll(/^[ \t]*([\p{L}_][\p{L}\p{N}_]*)[ \t]*=[^\n]*\b_?(?:BatchNorm|NormBase)/gmu)].map((x) => x[1]);
+      const tested = new RegExp(String.raw`isinstance\s*\([^)]*(?:BatchNorm|_NormBase${tuples.map((t) => `|\\b${t}\\b`).join('')})`, 'u');
+      if (tested.test(m) || (m.includes('__name__') && /(["'])[^"'\n]*BatchNorm[^"'\n]*\1/.test(ctx.text))) return out;
+    }
     for (const layer of ctx.layers as ResolvedLayer[]) {
       if (layer.spec.framework !== 'pytorch' || layer.spec.kind !== 'batch_norm' || layer.spec.form !== 'module') continue;
       const track = role(layer, 'trackRunningStats');
@@ -88,6 +94,9 @@ export const frozenBnRunningStats: DiagnosticCheck = {
       const target = layer.call.target ?? ctx.assignmentTarget(layer.call);
       if (!target) continue;
       if (usesOf(ctx, target).some((u) => u.attribute === 'eval' || u.attribute === 'train')) continue;
+      // (and through the model that holds it: `model.bn1.eval()` for `self.bn1`)
+      const leaf = /^self\.([\p{L}_][\p{L}\p{N}_]*)$/u.exec(target)?.[1];
+      if (leaf && new RegExp(String.raw`\.\s*${leaf}\s*\.\s*(?:eval\s*\(\s*\)|train\s*\(\s*False\s*\))`, 'u').test(m)) continue;
       const at = freezing(ctx, target);
       if (!at) continue;
       out.push({

@@ -13,7 +13,10 @@ export const functionalBatchNormTraining: NoteCheck = {
   note(layer) {
     const mode = layer.spec.modeArg;
     if (layer.spec.kind !== 'batch_norm' || layer.spec.form !== 'function' || !mode) return undefined;
-    if (layer.effective[mode.name]?.value === mode.trainWhen) return undefined;
+    const given = layer.effective[mode.name];
+    if (given?.value === mode.trainWhen) return undefined;
+    // (an expression, `training=self.training`, follows what the code gives it: only False, written or by default, is said)
+    if (given && given.value !== false && given.value !== null) return undefined;
     return `without \`${mode.name}=${pyRepr(mode.trainWhen)}\` it uses the running statistics passed in, whatever the model's mode; pass \`${mode.name}=self.training\`.`;
   },
 };

@@ -97,6 +97,8 @@ export const instanceAffine: DiagnosticCheck = {
       if (!target) continue;
       const used = parameterUses(ctx).get(target);
       if (!used) continue;
+      // (uses are found by name: `self.norm.bias` may be another class's `self.norm`, a LayerNorm that has one)
+      if (ctx.layers.some((o) => !affineOffByDefault(o) && ctx.assignmentTarget(o.call) === target)) continue;
       return [
         diagnostic(
           this,

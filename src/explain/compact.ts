@@ -165,6 +165,8 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
 function roleNote(ctx: LayerContext, role: 'eps' | 'momentum'): Md {
   if (role === 'eps') return Md.raw(ctx.layer.spec.kind === 'rms_norm' ? 'added to mean(x²)' : 'added to var');
   const conv = ctx.framework.momentumConvention;
+  // (PyTorch's momentum=None: a cumulative average, each batch so far weighted 1/t)
+  if (conv === 'new-weight' && roleValue(ctx, 'momentum') === null) return md`${Md.raw(ctx.framework.name)}: a cumulative average, batch t weighted 1/t`;
   if (conv === 'new-weight') return md`${Md.raw(ctx.framework.name)}: weight of the new batch`;
   if (conv === 'old-weight') return md`${Md.raw(ctx.framework.name)}: weight kept from the old average`;
   return Md.raw('');

@@ -226,7 +226,15 @@ export function parameterCount(ctx: LayerContext): Md | null {
     if (!one || !two || !('symbols' in one) || !('symbols' in two)) return null;
     const varying = one.symbols.filter((s, i) => s.value !== (two as StandIn).symbols[i].value);
     if (varying.length !== 1) return null;
-    sym = code(varying[0].text);
+    // (a shape written as a list of sizes counts their product: `[C, H, W]` → C·H·W)
+    const list = /^\s*[[(]([^[\]()]*)[\])]\s*$/.exec(varying[0].text);
+    const items = list
+      ? list[1]
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : [];
+    sym = code(items.length > 1 ? items.join('·') : varying[0].text);
   }
   const c1 = 'symbols' in one ? one.core : one;
   const c2 = 'symbols' in two! ? (two as StandIn).core : (two as CoreLayerSpec);

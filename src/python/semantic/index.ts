@@ -189,9 +189,14 @@ export function resolveSizes(
     }
     if (!arg || arg.values.length !== 1) continue;
     const v = arg.values[0];
-    if (v.k !== 'const') continue;
+    // (a tuple or list of sizes the code fixes each: `[C, H, W]` with module constants)
+    const sizes =
+      v.k === 'seq' && !v.many && v.items.length && v.items.every((it) => it.length === 1 && it[0].k === 'const' && typeof it[0].v === 'number')
+        ? v.items.map((it) => (it[0] as { v: number }).v)
+        : undefined;
+    if (v.k !== 'const' && !sizes) continue;
     copy ??= { ...layer, effective: { ...layer.effective } };
-    copy.effective[name] = { ...e, value: v.v };
+    copy.effective[name] = { ...e, value: sizes ?? (v as { v: PyValue }).v };
   }
   // a subclass that drops its base's shift or scale (`self.bias = None` after super().__init__, timm's LayerNorm2dNoBias)
   for (const [attr, drop] of droppedBySubclass(site, model, layer)) {

@@ -595,3 +595,40 @@ describe('rules: trial 6 (working code torch 2.13 and Keras 3.15.1 run)', () => 
     assert.deepEqual(codes(TORCH + 'bn = nn.BatchNorm2d(16, momentum=0.9)\n'), ['momentum-convention']);
   });
 });
+
+describe('rules: trial 7 (working code, torch 2.13 and Flax 0.12.8 run)', () => {
+  const product = (src: string) => checkDocument(src).map((d) => d.code);
+  const freeze =
+    TORCH +
+    'class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(8)\n        self.bn.requires_grad_(False)\n';
+
+  it('no frozen-bn-running-stats where the code puts the BatchNorm in eval through the model, by a type tuple or by class name', () => {
+    // PyTorch 2.13: in each, running_mean does not move in a training-mode forward
+    assert.deepEqual(product(freeze + 'model = Net()\nmodel.train()\n'), ['frozen-bn-running-stats']);
+    assert.deepEqual(product(freeze + 'model = Net()\nmodel.train()\nmodel.bn.eval()\n'), []);
+    const tuple =
+      'BN_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)\n' +
+      freeze.slice(TORCH.length) +
+      'def fr(model):\n    for m in model.modules():\n        if isinstance(m, BN_TYPES):\n            m.eval()\nmodel = Net()\nmodel.train()\nfr(model)\n';
+    assert.deepEqual(product(TORCH + tuple), []);
+    const byName =
+      freeze +
+      'def set_bn_eval(m):\n    classname = m.__class__.__name__\n    if classname.find("BatchNorm") != -1:\n        m.eval()\nmodel = Net()\nmodel.train()\nmodel.apply(set_bn_eval)\n';
+    assert.deepEqual(product(byName), []);
+  });
+
+  it('nnx.with_attributes(model, use_running_average=...) switches an nnx BatchNorm built with None', () => {
+    const src =
+      'from flax import nnx\nclass Net(nnx.Module):\n    def __init__(self, rngs):\n        self.bn = nnx.BatchNorm(6, use_running_average=None, rngs=rngs)\n    def __call__(self, x):\n        return self.bn(x)\n';
+    assert.deepEqual(product(src), ['flax-use-running-average']);
+    assert.deepEqual(product(src + 'm = Net(nnx.Rngs(0))\nev = nnx.with_attributes(m, use_running_average=True)\n'), []);
+  });
+
+  it("instancenorm-affine-default says nothing where `self.norm.bias` may be another class's LayerNorm", () => {
+    const style = TORCH + 'class Style(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.norm = nn.InstanceNorm2d(c)\n';
+    const mlp =
+      'class MLP(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n        self.norm = nn.LayerNorm(d)\n        nn.init.zeros_(self.norm.bias)\n';
+    assert.deepEqual(product(style + mlp), []);
+    assert.deepEqual(product(style + '        nn.init.zeros_(self.norm.bias)\n'), ['instancenorm-affine-default']);
+  });
+});

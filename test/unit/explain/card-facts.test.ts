@@ -524,3 +524,38 @@ class Head(nn.Module):
     assert.doesNotMatch(card.markdown, /whatever the model's mode/);
   });
 });
+
+describe('explain: trial 7 (torch 2.13 run)', () => {
+  it('a functional batch norm passed training=self.training gets no "training defaults to False" note', () => {
+    const src = `${TORCH}
+class MetaBN(nn.BatchNorm2d):
+    def forward(self, x):
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=self.training, momentum=0.1)
+
+def plain(x, rm, rv):
+    return F.batch_norm(x, rm, rv)
+`;
+    assert.doesNotMatch(layerAt(src, 'training=self.training').card.markdown, /training defaults to False/);
+    assert.match(layerAt(src, 'return F.batch_norm(x, rm, rv)').card.markdown, /training defaults to False/);
+  });
+
+  it('momentum=None is a cumulative average; a shape written as a list counts the product of its sizes', () => {
+    // PyTorch 2.13: LayerNorm([C, H, W]) with C, H, W = 8, 5, 5 has 400 parameters, RMSNorm([H, W]) 25; with
+    // momentum=None the running statistics are a cumulative average (exponential_average_factor = 1/t)
+    const src = `${TORCH}
+C, H, W = 8, 5, 5
+ln = nn.LayerNorm([C, H, W])
+rms = nn.RMSNorm([H, W])
+bn = nn.BatchNorm2d(C, momentum=None)
+
+class M(nn.Module):
+    def __init__(self, c, h, w):
+        super().__init__()
+        self.ln = nn.LayerNorm([c, h, w])
+`;
+    assert.equal(layerAt(src, 'ln = nn.LayerNorm([C').card.sections.parameters, '**Parameters** 400 learnable (weight, bias)');
+    assert.equal(layerAt(src, 'rms = nn.RMSNorm(').card.sections.parameters, '**Parameters** 25 learnable (weight)');
+    assert.match(layerAt(src, 'bn = nn.BatchNorm2d(').card.sections.arguments, /`momentum=None` PyTorch: a cumulative average, batch t weighted 1\/t/);
+    assert.equal(layerAt(src, 'self.ln = nn.LayerNorm(').card.sections.parameters, '**Parameters** 2·`c·h·w` learnable (weight, bias)');
+  });
+});
