@@ -1,7 +1,7 @@
 /** conv-bias-before-bn: a conv/linear bias that the BatchNorm right after it cancels. */
 import type { NormDiagnostic } from './types';
 import type { ResolvedLayer } from '../python/types';
-import { intValue, layoutOf, onlyThrough, sameCount, type ProducerCall } from './context';
+import { intValue, layoutOf, onlyThrough, sameCount, type ProducerCall, type RuleContext } from './context';
 import { axisMoved, diagnostic, KEEP_BIAS, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 /**
@@ -53,6 +53,9 @@ export const convBiasBeforeBn: DiagnosticCheck = {
         if (known && !agree) continue;
       }
       const edit = setArgument(ctx, p.call, p.spec.bias.param, p.spec.bias.off, bias);
+      // (no fix where code reads that bias: `nn.init.zeros_(self.conv.bias)`, or an init loop that does not test for
+      // None, fails once it is gone, PyTorch 2.13: 'NoneType' object has no attribute 'zero_')
+      const readsBias = biasRead(ctx, p.call.target ?? ctx.assignmentTarget(p.call));
       out.push({
         about: layer.call.range,
         ...diagnostic(
@@ -60,10 +63,30 @@ export const convBiasBeforeBn: DiagnosticCheck = {
           `The bias of this ${producerName(p)} is cancelled by the ${shortName(layer)} that follows ` +
             `(it subtracts the per-channel mean); ${p.spec.bias.param}=${p.spec.bias.off} saves the parameters.`,
           bias ? bias.valueRange : p.call.nameRange,
-          [{ title: `Set ${p.spec.bias.param}=${p.spec.bias.off}`, edits: [edit] }],
+          readsBias ? [] : [{ title: `Set ${p.spec.bias.param}=${p.spec.bias.off}`, edits: [edit] }],
         ),
       });
     }
     return out;
   },
 };
+
+/**
+ * Whether the file reads a producer's bias: through its own name (`self.conv.bias`), or in an init that takes any
+ * module's `.bias` (`nn.init.zeros_(m.bias)`, `m.bias.data`) where nothing tests `bias is not None`.
+ */
+function biasRead(ctx: RuleContext, target: string | undefined): boolean {
+  const m = ctx.masked;
+  if (!m.includes('.bias') && !/\.\s*bias\b/.test(m)) return false;
+  if (target) {
+    const esc = target
+      .split('.')
+      .map((x) => x.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))
+      .join(String.raw`\s*\.\s*`);
+    if (new RegExp(String.raw`(?<![\p{L}\p{N}_.])${esc}\s*\.\s*bias\b`, 'u').test(m)) return true;
+  }
+  return (
+    /\binit\s*\.\s*\w+\s*\(\s*[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\b|\b[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\s*\.\s*data\b/u.test(m) &&
+    !/\.\s*bias\s+is\s+not\s+None|\.\s*bias\s+is\s+None|hasattr\s*\([^)]*['"]bias/.test(ctx.text)
+  );
+}

@@ -631,4 +631,24 @@ describe('rules: trial 7 (working code, torch 2.13 and Flax 0.12.8 run)', () => 
     assert.deepEqual(product(style + mlp), []);
     assert.deepEqual(product(style + '        nn.init.zeros_(self.norm.bias)\n'), ['instancenorm-affine-default']);
   });
+
+  it('conv-bias-before-bn offers no bias=False fix where code reads that bias (it would fail once gone)', () => {
+    // PyTorch 2.13: with bias=False, nn.init.zeros_(self.conv.bias) raises AttributeError: 'NoneType' object has no attribute 'zero_'
+    const base =
+      TORCH +
+      'class B(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, bias=True)\n        self.bn = nn.BatchNorm2d(8)\n';
+    const fwd = '    def forward(self, x):\n        return self.bn(self.conv(x))\n';
+    const fixesOf = (src: string) =>
+      checkDocument(src)
+        .find((d) => d.code === 'conv-bias-before-bn')!
+        .fixes.map((f) => f.title);
+    assert.deepEqual(fixesOf(base + fwd), ['Set bias=False']);
+    assert.deepEqual(fixesOf(base + '        nn.init.zeros_(self.conv.bias)\n' + fwd), []);
+    const loop = 'def init(model):\n    for m in model.modules():\n        if isinstance(m, nn.Conv2d):\n            nn.init.zeros_(m.bias)\n';
+    assert.deepEqual(fixesOf(base + fwd + loop), []);
+    // (an init that tests for None keeps working)
+    assert.deepEqual(fixesOf(base + fwd + loop.replace('            nn.init', '            if m.bias is not None:\n                nn.init')), [
+      'Set bias=False',
+    ]);
+  });
 });
