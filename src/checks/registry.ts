@@ -12,6 +12,7 @@ import { channelMismatch } from './channel-mismatch';
 import { convBiasBeforeBn } from './conv-bias-before-bn';
 import { layerNormChannelsFirst } from './layernorm-channels-first';
 import { axisChannelsFirst } from './axis-channels-first';
+import { kerasBatchNormAxis } from './keras-batchnorm-axis';
 import { epsZero } from './eps-zero';
 import { epsNegative } from './eps-negative';
 import { epsLarge } from './eps-large';
@@ -33,6 +34,7 @@ export const CHECKS: readonly Check[] = [
   convBiasBeforeBn,
   layerNormChannelsFirst,
   axisChannelsFirst,
+  kerasBatchNormAxis,
   epsZero,
   epsNegative,
   epsLarge,

@@ -171,3 +171,14 @@ describe('checks: notes (hover only)', () => {
     assert.deepEqual(codes(TORCH + 'a = nn.BatchNorm2d(8, track_running_stats=False)\n'), []);
   });
 });
+
+describe('checks: keras-batchnorm-axis', () => {
+  it("Keras 3's BatchNormalization with several axes raises (3.15.1: TypeError from int(axis)); one axis, LayerNormalization's list and tf.keras are fine", () => {
+    const d = only(KERAS + 'bn = layers.BatchNormalization(axis=[1, 3])\n', 'keras-batchnorm-axis');
+    assert.equal(d.severity, 'error');
+    assert.match(d.message, /takes one integer axis: axis=\[1, 3\] raises TypeError/);
+    assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(axis=(1,))\n'), ['keras-batchnorm-axis']);
+    assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(axis=1)\nln = layers.LayerNormalization(axis=[1, 2])\n'), []);
+    assert.deepEqual(codes('import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(axis=[1, 3])\n'), []);
+  });
+});
