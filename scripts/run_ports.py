@@ -3,8 +3,10 @@
 Reads a JSON list on stdin; each item names a source layer (qualified name, keywords), an input shape in its layout,
 the snippet `normlens port` wrote and whether the target wants the input transposed. The source gets random
 weights and running statistics (seeded); the snippet runs as written with `src` (Flax linen: also `src_vars`) in
-scope and must leave `dst` (linen: `dst_vars`); both then run in evaluation mode on the same input. Writes, for each
-item, the largest |difference| of the outputs, or the exception the snippet raised.
+scope and must leave `dst` (linen: `dst_vars`); both then run in evaluation mode on the same input, or, for an item
+with "mode": "train", run once in training as built (a layer fixed in inference mode stays so) and the running means
+they leave are compared too. "offset" is added to the input (a large mean against the spread). Writes, for each item,
+the largest |difference| of the outputs (and running means), or the exception the snippet raised.
 Run with .venv-frameworks/bin/python (torch 2.13, Keras 3.15.1 on JAX, Flax 0.12.8).
 """
 import json
@@ -55,7 +57,7 @@ def build_source(src, shape, rng):
         return 'keras', m, None
     if q.startswith('flax.linen.'):
         m = getattr(flax.linen, q.rsplit('.', 1)[1])(**kwargs)
-        call = {'use_running_average': True} if is_bn(m) else {}
+        call = {'use_running_average': True} if is_bn(m) and m.use_running_average is None else {}
         v = m.init(jax.random.key(0), jnp.asarray(x0), **call)
         v = jax.tree_util.tree_map_with_path(
             lambda path, a: jnp.asarray(rand(rng, a.shape, str(path[-1].key))), v)
@@ -78,10 +80,33 @@ def evaluate(kind, obj, variables, x):
     if kind == 'keras':
         return np.asarray(obj(jnp.asarray(x), training=False) if is_bn(obj) else obj(jnp.asarray(x)))
     if kind == 'linen':
-        call = {'use_running_average': True} if is_bn(obj) else {}
+        call = {'use_running_average': True} if is_bn(obj) and obj.use_running_average is None else {}
         return np.asarray(obj.apply(variables, jnp.asarray(x), **call))
     if kind == 'nnx':
         return np.asarray(obj(jnp.asarray(x), use_running_average=True) if is_bn(obj) else obj(jnp.asarray(x)))
+    raise ValueError(kind)
+
+
+def train_step(kind, obj, variables, x):
+    """One forward pass in training, as the layer was built: its output and the running mean it leaves (None without)."""
+    if kind == 'torch':
+        obj.train()
+        with torch.no_grad():
+            y = obj(torch.tensor(x)).numpy()
+        rm = getattr(obj, 'running_mean', None)
+        return y, None if rm is None else rm.numpy().copy()
+    if kind == 'keras':
+        y = np.asarray(obj(jnp.asarray(x), training=True))
+        return y, np.asarray(obj.moving_mean) if is_bn(obj) else None
+    if kind == 'linen':
+        if is_bn(obj):
+            call = {} if obj.use_running_average is not None else {'use_running_average': False}
+            y, upd = obj.apply(variables, jnp.asarray(x), mutable=['batch_stats'], **call)
+            return np.asarray(y), np.asarray(upd['batch_stats']['mean'])
+        return np.asarray(obj.apply(variables, jnp.asarray(x))), None
+    if kind == 'nnx':
+        y = np.asarray(obj(jnp.asarray(x)))
+        return y, np.asarray(obj.mean.value) if is_bn(obj) else None
     raise ValueError(kind)
 
 
@@ -92,20 +117,26 @@ def main():
         rng = np.random.default_rng(1000 + i)
         res = {'id': it['id']}
         kind, src, src_vars = build_source(it['source'], it['shape'], rng)
-        x = rng.standard_normal(it['shape']).astype(np.float32) * 2 + 0.5
+        x = rng.standard_normal(it['shape']).astype(np.float32) * 2 + 0.5 + np.float32(it.get('offset', 0))
         ns = {'src': src, 'src_vars': src_vars}
         try:
             exec(it['snippet'], ns)  # the snippet as normlens port writes it
             to = it['to']
             dkind = {'pytorch': 'torch', 'keras': 'keras', 'flax_linen': 'linen', 'flax_nnx': 'nnx'}[to]
             xt = np.moveaxis(x, 1, -1) if it['transpose'] == 'to_last' else np.moveaxis(x, -1, 1) if it['transpose'] == 'to_first' else x
-            yd = evaluate(dkind, ns['dst'], ns.get('dst_vars'), xt)
+            train = it.get('mode') == 'train'
+            yd, md = train_step(dkind, ns['dst'], ns.get('dst_vars'), xt) if train else (evaluate(dkind, ns['dst'], ns.get('dst_vars'), xt), None)
             if it['transpose'] == 'to_last':
                 yd = np.moveaxis(yd, -1, 1)
             elif it['transpose'] == 'to_first':
                 yd = np.moveaxis(yd, 1, -1)
-            ys = evaluate(kind, src, src_vars, x)
-            res['diff'] = float(np.abs(ys.astype(np.float64) - yd.astype(np.float64)).max()) if ys.shape == yd.shape else float('inf')
+            ys, ms = train_step(kind, src, src_vars, x) if train else (evaluate(kind, src, src_vars, x), None)
+            diff = float(np.abs(ys.astype(np.float64) - yd.astype(np.float64)).max()) if ys.shape == yd.shape else float('inf')
+            if (ms is None) != (md is None):
+                diff = float('inf')
+            elif ms is not None:
+                diff = max(diff, float(np.abs(ms.astype(np.float64) - md.astype(np.float64)).max()) if ms.shape == md.shape else float('inf'))
+            res['diff'] = diff
         except Exception as e:
             res['error'] = '%s: %s' % (type(e).__name__, str(e).splitlines()[0] if str(e) else '')
         out.append(res)

@@ -124,7 +124,9 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   if (b.errors.length) return { error: bindingMessage(b.errors[0]) };
   const values: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(b.effective)) values[k] = e.value;
-  const t = translate(spec, b.effective, req.to, { inputShape: req.inputShape });
+  // (Keras's base-layer `trainable`, which its **kwargs takes: False puts a BatchNormalization in inference mode)
+  const trainable = b.arguments.trainable;
+  const t = translate(spec, trainable === undefined ? b.effective : { ...b.effective, trainable }, req.to, { inputShape: req.inputShape });
   if ('error' in t) return { error: t.error };
   const missing = t.spec.params.filter((q) => !('default' in q) && !q.tensor && !(q.name in t.args));
   if (missing.length) return { error: `${t.qualifiedName} needs ${missing.map((q) => q.name).join(', ')}, which the input shape does not give` };

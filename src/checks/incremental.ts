@@ -8,11 +8,11 @@
  * module each time, with only the layers they can report on. The result equals runRules over a
  * fresh analysis of the same text (a test holds it to that along streams of edits).
  */
-import type { BlockAnalysis, BlockPlace, PythonModule } from '../python';
-import { moveFound, SHARED } from '../python';
+import type { BlockAnalysis, BlockPlace, Move, PythonModule } from '../python';
+import { SHARED } from '../python';
 import { detachStrings } from '../python/detach';
-import type { CallRows, ResolvedLayer } from '../python/types';
-import { buildContext, checkedLayers, qualifier, type ScanInput } from './context';
+import type { CallRows, Range, ResolvedLayer } from '../python/types';
+import { buildContext, checkedLayers, type ScanInput } from './context';
 import { frameworkInfo } from './recognizer';
 import { RULES } from './registry';
 import { ChunkedMask, LineIndex } from './text';
@@ -34,6 +34,27 @@ function rowsOf(all: CallRows, ranges: readonly [number, number][]): CallRows {
     callee: (k) => all.callee(map[k]),
     call: (k) => all.call(map[k]),
   };
+}
+
+/** A range at a block's new place (as moveFound moves one; written out: every edit moves the diagnostics of the blocks below it). */
+function moveRange(r: Range, m: Move): Range {
+  return {
+    start: { line: m.lineAt(r.start.line, r.startOffset), character: r.start.character },
+    end: { line: m.lineAt(r.end.line, r.endOffset), character: r.end.character },
+    startOffset: m.offset(r.startOffset),
+    endOffset: m.offset(r.endOffset),
+  };
+}
+
+/** A diagnostic at a block's new place: its ranges and its fixes' edits (messages name no line of the file). */
+function moveDiagnostic(d: NormDiagnostic, m: Move): NormDiagnostic {
+  const out: NormDiagnostic = {
+    ...d,
+    range: moveRange(d.range, m),
+    fixes: d.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: moveRange(e.range, m) })) })),
+  };
+  if (d.about) out.about = moveRange(d.about, m);
+  return out;
 }
 
 /** A block's diagnostics, and where its statements were when they were found. */
@@ -76,7 +97,8 @@ export class ModuleDiagnostics {
     lap('mask');
     const rows = index.callRows();
     const lines = new LineIndex(text, index.lineStartOffsets());
-    const qualify = qualifier(imports, rebinds);
+    // (the module's table of this text, made only when a check asks)
+    const qualify = (callee: string, at: number) => m.qualifier()(callee, at);
     const framework = options.framework ?? frameworkInfo;
     const scanOf = (r: CallRows, edges: () => ReturnType<BlockAnalysis['edgesNow']>): ScanInput => ({
       text,
@@ -108,7 +130,10 @@ export class ModuleDiagnostics {
         for (const rule of BLOCK_RULES) for (const d of rule.check(ctx)) diagnostics.push(d);
         // (kept across edits: its strings must not keep this version of the text)
         f = { place: b.place, diagnostics: detachStrings(diagnostics, SHARED) };
-      } else if (f.place !== b.place) f = { place: b.place, diagnostics: moveFound(f.diagnostics, b.move(f.place, b.place)) };
+      } else if (f.place !== b.place) {
+        const move = b.move(f.place, b.place);
+        f = { place: b.place, diagnostics: f.diagnostics.map((d) => moveDiagnostic(d, move)) };
+      }
       this.found.set(b, f);
       for (const d of f.diagnostics) out.push(d);
     }

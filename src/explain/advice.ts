@@ -75,7 +75,9 @@ export const ADVICE: Advice[] = [
       Md.raw(
         fw(c, 'flax_linen')
           ? 'use_running_average must be given, in the constructor or at the call. In training, apply the model with mutable=["batch_stats"] and keep the returned batch_stats; without it Flax refuses to update the immutable "batch_stats" collection.'
-          : 'nnx.BatchNorm switches with model.train() / model.eval() (use_running_average); evaluating without model.eval() keeps using batch statistics.',
+          : c.values.use_running_average === true
+            ? 'Built with use_running_average=True, it normalizes with its running statistics until model.train() switches it to batch statistics (model.train() / model.eval() set use_running_average on every BatchNorm).'
+            : 'nnx.BatchNorm switches with model.train() / model.eval() (use_running_average); evaluating without model.eval() keeps using batch statistics.',
       ),
   },
   {

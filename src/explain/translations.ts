@@ -47,7 +47,8 @@ function order(own: FrameworkId, preferred?: FrameworkId): FrameworkId[] {
 function momentumLine(ctx: LayerContext, frameworks: FrameworkId[]): Md {
   const m = num(roleValue(ctx, 'momentum'));
   const conv = ctx.framework.momentumConvention;
-  if (ctx.layer.spec.kind !== 'batch_norm' || m === null || !conv) return Md.raw('');
+  // (outside [0, 1] no convention has an equal: the momentum-range check says what is wrong)
+  if (ctx.layer.spec.kind !== 'batch_norm' || m === null || !conv || !(m >= 0 && m <= 1)) return Md.raw('');
   // no running average to match
   if (roleValue(ctx, 'trackRunningStats') === false) return Md.raw('');
   const byValue = new Map<string, string[]>();

@@ -499,6 +499,16 @@ export function translate(
       set(t.momentum, converted);
       if (fc !== tc) notes.push(`momentum ${m} in ${fromInfo.name}'s convention is ${converted} in ${toInfo.name}'s.`);
       if (tc === 'decay-debiased' && fc !== 'decay-debiased') notes.push(`${toInfo.name} also divides its average by (1 − decay^t) (zero-debiasing).`);
+    } else if (typeof m === 'number' && fc && tc && Number.isFinite(m)) {
+      // outside [0, 1] the running average overshoots (or moves away from the batch); both update rules are
+      // linear in it, so 1 − m in the other convention updates exactly as m does here
+      const flips = (fc === 'new-weight') !== (tc === 'new-weight');
+      const converted = flips ? Math.round((1 - m) * 1e12) / 1e12 : m;
+      set(t.momentum, converted);
+      notes.push(
+        `momentum ${m} lies outside [0, 1]: each update moves the running statistics past the batch's (or away from them)${flips ? `; ${converted} in ${toInfo.name}'s convention updates them the same way` : ''}.`,
+      );
+      if (tc === 'decay-debiased' && fc !== 'decay-debiased') notes.push(`${toInfo.name} also divides its average by (1 − decay^t) (zero-debiasing).`);
     } else set(t.momentum, m);
   }
 
@@ -522,6 +532,41 @@ export function translate(
     const train = target.modeArg ? `${target.modeArg.name}=${pyRepr(target.modeArg.trainWhen)}` : TRAINING_CALL[toFramework];
     const how = train ? `call it with ${train}` : 'keep it in training mode';
     notes.push(`${spec.name} here keeps no running statistics, so evaluation uses the batch's statistics too: ${how} in evaluation as well.`);
+  }
+
+  // A BatchNorm fixed in inference mode (Flax use_running_average=True at construction, Keras trainable=False, which
+  // Keras 3 runs with its moving statistics even under training=True): the target must be told so too.
+  const alwaysEval =
+    spec.kind === 'batch_norm' &&
+    ((spec.modeArg?.name === 'use_running_average' && v.use_running_average === true) ||
+      ((spec.framework === 'keras' || spec.framework === 'tf_keras') && v.trainable === false));
+  if (alwaysEval) {
+    if (target.modeArg?.name === 'use_running_average' && paramOf(target, 'use_running_average')) set('use_running_average', true);
+    else {
+      const how =
+        toFramework === 'pytorch'
+          ? 'call .eval() on it'
+          : target.modeArg
+            ? `call it with ${target.modeArg.name}=${pyRepr(!target.modeArg.trainWhen)}`
+            : TRAINING_CALL[toFramework]
+              ? `call it with ${TRAINING_CALL[toFramework]!.replace('True', 'False')}`
+              : 'use it in inference mode only';
+      notes.push(`${spec.name} here always normalizes with its running statistics: ${how}, or it normalizes with each batch's.`);
+    }
+  }
+  // Flax's fast variance (its default, E[x²] − E[x]²) loses digits when the mean is large against the spread; the others
+  // subtract the mean first. A Flax target computes as the source does only with the source's choice.
+  if (spec.kind !== 'rms_norm' && target.kind !== 'rms_norm') {
+    const fast = (s: NormClassSpec, vals: Record<string, PyValue>) => {
+      const q = paramOf(s, 'use_fast_variance');
+      return !!q && (vals.use_fast_variance !== undefined ? vals.use_fast_variance : q.default) === true;
+    };
+    const sourceFast = fast(spec, v);
+    if (paramOf(target, 'use_fast_variance')) set('use_fast_variance', sourceFast);
+    else if (sourceFast)
+      notes.push(
+        `${spec.name} here computes the variance as E[x²] − E[x]² (use_fast_variance=True), which loses precision when the mean is large against the spread; ${target.name} subtracts the mean first, so outputs can differ on such inputs.`,
+      );
   }
 
   // Keep required arguments and those that differ from the target's defaults, in signature order.

@@ -21,6 +21,7 @@ import {
   imageDataFormat,
   mergeLayers,
   resolveSizes,
+  SET_IMAGE_DATA_FORMAT,
   type LoopSetter,
   type SemanticOptions,
   type SemanticResult,
@@ -162,6 +163,9 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
   }
   return copy as T;
 }
+
+/** What loopSetters keeps of a chunk, by its id: its loops that set eps or momentum, and whether it names Keras's layout setter. */
+type ChunkFacts = { setters: LoopSetter[]; namesFormat: boolean };
 
 /** Each binding of the scanner (an import or a module-level rebinding) as its chunk's index and what it binds, in text order. */
 type BindingLayout = { imports: [number, string][]; rebinds: [number, string][] };
@@ -393,6 +397,7 @@ export class PythonModule {
     this.merged = null;
     this.flowModel = null;
     this.current = null;
+    this.qualifyNow = null;
   }
 
   get text(): string {
@@ -443,13 +448,20 @@ export class PythonModule {
     return this.sem;
   }
 
-  /** Qualified name of a callee at an offset, from the scanner's imports and rebinds (as the flow reads them). */
-  private qualifier(): (callee: string, at: number) => string | null {
-    const t = new BindingTimeline();
-    t.add(this.index.imports, this.index.rebinds);
-    t.seal();
-    return (callee, at) => t.qualify(callee, 0, at);
+  /**
+   * Qualified name of a callee at an offset, from the scanner's imports and rebinds (as the flow
+   * and the checks read them): one table per text, made on first use.
+   */
+  qualifier(): (callee: string, at: number) => string | null {
+    if (!this.qualifyNow) {
+      const t = new BindingTimeline();
+      t.add(this.index.imports, this.index.rebinds);
+      t.seal();
+      this.qualifyNow = (callee, at) => t.qualify(callee, 0, at);
+    }
+    return this.qualifyNow;
   }
+  private qualifyNow: ((callee: string, at: number) => string | null) | null = null;
 
   /** Whether the text was edited since the module was made (a one-shot analysis is whole). */
   private edited = false;
@@ -624,8 +636,9 @@ export class PythonModule {
     // loops that set eps or momentum on every layer of a model (semantic/index.ts loopSetters)
     // may change any block's layers: what they set is part of every block's key
     const loops = this.loopSetters(text, starts, ids);
-    // (and Keras's global image layout, which the checks of every block read: semantic/index.ts imageDataFormat)
-    const format = imageDataFormat(text);
+    // (and Keras's global image layout, which the checks of every block read: semantic/index.ts
+    // imageDataFormat; looked for only when some chunk names it)
+    const format = imageDataFormat(text, this.formatNamed);
     const setters =
       loops.map((x) => `${x.code}|${x.classes.join(',')}|${x.exact ? 'exact' : ''}|${(x.nameHas ?? []).join(',')}`).join('\n') +
       (format ? `\u0006${format.value}|${format.code}` : '');
@@ -695,18 +708,26 @@ export class PythonModule {
    * edit looks at its own chunk only.
    */
   private loopSetters(text: string, starts: readonly number[], ids: readonly number[]): LoopSetter[] {
-    const next = new Map<number, LoopSetter[]>();
+    const next = new Map<number, ChunkFacts>();
     const out: LoopSetter[] = [];
+    let named = false;
     for (let i = 0; i < starts.length; i++) {
       let found = next.get(ids[i]) ?? this.loopChunks.get(ids[i]);
-      if (!found) found = chunkSetters(text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length));
+      if (!found) {
+        const chunk = text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length);
+        found = { setters: chunkSetters(chunk), namesFormat: chunk.includes(SET_IMAGE_DATA_FORMAT) };
+      }
       next.set(ids[i], found);
-      for (const x of found) out.push(x);
+      for (const x of found.setters) out.push(x);
+      named ||= found.namesFormat;
     }
     this.loopChunks = next;
+    this.formatNamed = named;
     return appliedOnly(out, text);
   }
-  private loopChunks = new Map<number, LoopSetter[]>();
+  private loopChunks = new Map<number, ChunkFacts>();
+  /** Whether some chunk of the text loopSetters last read names set_image_data_format. */
+  private formatNamed = true;
 
   private settler(tree: Tree, text: string, sameLayout: boolean, setters: string, loops: readonly LoopSetter[], lap: (k: 'keys' | 'analysis') => void) {
     const rows = this.index.callRows();

@@ -635,17 +635,21 @@ export function appliedOnly(setters: LoopSetter[], text: string): LoopSetter[] {
  * values): the layout is then not known. Calls a string or comment holds do not count. `code`: the first
  * call as written. Undefined when the file never calls it (Keras's default, channels_last).
  */
-export function imageDataFormat(text: string): { value: string | null; code: string } | undefined {
+export function imageDataFormat(text: string, named = true): { value: string | null; code: string } | undefined {
   // (the editor's key and its checks read the same text one after the other)
   if (lastFormat?.text === text) return lastFormat.format;
-  const format = readImageDataFormat(text);
+  // (`named`: false when the caller knows the text never names the setter, chunk by chunk)
+  const format = named ? readImageDataFormat(text) : undefined;
   lastFormat = { text, format };
   return format;
 }
 let lastFormat: { text: string; format: ReturnType<typeof readImageDataFormat> } | null = null;
 
+/** The name of Keras's process-wide layout setter (keras.config.set_image_data_format). */
+export const SET_IMAGE_DATA_FORMAT = 'set_image_data_format';
+
 function readImageDataFormat(text: string): { value: string | null; code: string } | undefined {
-  if (!text.includes('set_image_data_format')) return undefined;
+  if (!text.includes(SET_IMAGE_DATA_FORMAT)) return undefined;
   // (what a string or comment holds is no call)
   const masked = maskPython(text);
   const inCode = (at: number) => masked.startsWith('set_image_data_format', at);

@@ -347,6 +347,42 @@ export class LayerResolver {
     return next && next.k === 'class' ? this.fieldDefaults(next.cls, spec, out, depth + 1) : out;
   }
 
+  /**
+   * A dataclass field's value at a construction call (a hand-written Flax linen module): passed by
+   * name, or in field order (a base's fields first, as dataclasses order them), else its default in
+   * the class body or the nearest user base's. Null when neither the call nor a body gives it.
+   */
+  private fieldValue(cls: ClassDef, args: SynthArg[], name: string): SynthArg | null {
+    const chain: ClassDef[] = [];
+    for (let c: ClassDef | undefined = cls; c && chain.length < 8;) {
+      chain.push(c);
+      const b: ClassDef['bases'][number] | undefined = c.bases.find((x) => x.k === 'class');
+      c = b && b.k === 'class' ? b.cls : undefined;
+    }
+    const passed = args.find((a) => !a.star && a.name === name);
+    const asPassed = (a: SynthArg): SynthArg => ({ star: '', node: a.node, literal: a.literal, owner: a.owner });
+    if (passed) return asPassed(passed);
+    const order: string[] = [];
+    for (const c of [...chain].reverse()) for (const f of c.fields) if (!order.includes(f)) order.push(f);
+    const positional = args.filter((a) => !a.star && !a.name);
+    const at = order.indexOf(name);
+    if (at >= 0 && at < positional.length && !args.some((a) => a.star === '*')) return asPassed(positional[at]);
+    const mapping = args.filter((a) => a.star === '**' && (!a.keys || a.keys.includes(name)));
+    const maySetBy = mapping.length ? mapping.map((a) => `**${a.node ? this.text(a.node, a.owner ?? this.model) : '…'}`).join(', ') : undefined;
+    for (const c of chain) {
+      const body = children(c.node).find((x) => x.name === 'Body');
+      for (const st of body ? statements(body) : []) {
+        if (st.name !== 'AssignStatement') continue;
+        const parts = assignmentParts(st);
+        const target = parts.targets.length === 1 && parts.targets[0].length === 1 ? parts.targets[0][0] : null;
+        const value = parts.value[0];
+        if (!parts.annotated || target?.name !== 'VariableName' || !value || c.owner.text.slice(target.from, target.to) !== name) continue;
+        return { star: '', node: value, owner: this.foreign(c.owner), ...(maySetBy ? { maySetBy } : {}) };
+      }
+    }
+    return null;
+  }
+
   /** The arguments a subclass's `__init__` passes on to its framework base, for a call's arguments. */
   private throughInit(cls: ClassDef, args: SynthArg[], depth: number): SynthArg[] {
     if (depth > 8) return args;
@@ -392,6 +428,8 @@ export class LayerResolver {
       if (!ref) return null;
       if (ref.node) return { star: '', node: ref.node, owner: this.foreign(cls.owner) };
       if (ref.param && init) return this.paramValue(init, bound, ref.param);
+      // (a dataclass-style module, Flax linen: the call sets its fields)
+      if (ref.param) return this.fieldValue(cls, args, ref.param);
       return null;
     };
     const sizeName = roles.normalizedShape ?? roles.channels;

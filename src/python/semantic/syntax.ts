@@ -38,7 +38,9 @@ function startsStatement(text: string, at: number): boolean {
   const c = text.charCodeAt(at);
   // blank, indented (a body's line or an indentation error: it belongs to what is above) or a comment
   if (c !== c || c === 32 || c === 9 || c === 12 || c === 10 || c === 13 || c === 35 || c === 92) return false;
-  // the continuations of a compound statement above (else/elif/except/finally at column 0)
+  // the continuations of a compound statement above (else/elif/except/finally at column 0; the
+  // first letter rules out the rest, as every line of a file is asked)
+  if (c !== 101 && c !== 102) return true;
   for (const w of CONTINUATIONS) {
     if (text.startsWith(w, at)) {
       const d = text.charCodeAt(at + w.length);

@@ -88,8 +88,8 @@ function plan(s: Source, to: FrameworkId): PortPlan {
 describe('normlens port: a feature axis other than the framework default', () => {
   it('keeps the axis: as an argument where the target takes one, nothing where it already reads it there', () => {
     const [bn, bn4, , gn, linen, nnx] = SOURCES;
-    assert.equal(plan(bn, 'flax_linen').constructor, 'flax.linen.BatchNorm(axis=1, epsilon=0.001)');
-    assert.equal(plan(bn, 'flax_nnx').constructor, 'flax.nnx.BatchNorm(3, axis=1, epsilon=0.001, rngs=flax.nnx.Rngs(0))');
+    assert.equal(plan(bn, 'flax_linen').constructor, 'flax.linen.BatchNorm(axis=1, epsilon=0.001, use_fast_variance=False)');
+    assert.equal(plan(bn, 'flax_nnx').constructor, 'flax.nnx.BatchNorm(3, axis=1, epsilon=0.001, use_fast_variance=False, rngs=flax.nnx.Rngs(0))');
     assert.equal(plan(bn, 'pytorch').constructor, 'torch.nn.BatchNorm1d(3, eps=0.001, momentum=0.01)');
     assert.ok(!plan(bn, 'pytorch').notes.some((n) => /transpose/.test(n)));
     assert.equal(plan(bn4, 'pytorch').constructor, 'torch.nn.BatchNorm2d(3, eps=0.001, momentum=0.01)');
@@ -136,12 +136,12 @@ describe('normlens port: LayerNorm/RMSNorm over several dims, into and out of Fl
   it('writes num_features as the product of the normalized sizes (nnx 0.12.8 refuses a tuple and a last-dim size)', () => {
     assert.equal(
       plan(MULTI[0], 'flax_nnx').constructor,
-      'flax.nnx.LayerNorm(20, epsilon=1e-05, reduction_axes=(-2, -1), feature_axes=(-2, -1), rngs=flax.nnx.Rngs(0))',
+      'flax.nnx.LayerNorm(20, epsilon=1e-05, reduction_axes=(-2, -1), feature_axes=(-2, -1), use_fast_variance=False, rngs=flax.nnx.Rngs(0))',
     );
     assert.match(plan(MULTI[1], 'flax_nnx').constructor, /^flax\.nnx\.RMSNorm\(20, .*reduction_axes=\(-2, -1\), feature_axes=\(-2, -1\)/);
     assert.equal(
       plan(MULTI[2], 'flax_nnx').constructor,
-      'flax.nnx.LayerNorm(20, epsilon=0.001, reduction_axes=(2, 3), feature_axes=(2, 3), rngs=flax.nnx.Rngs(0))',
+      'flax.nnx.LayerNorm(20, epsilon=0.001, reduction_axes=(2, 3), feature_axes=(2, 3), use_fast_variance=False, rngs=flax.nnx.Rngs(0))',
     );
     assert.equal(plan(MULTI[3], 'flax_nnx').constructor, 'flax.nnx.LayerNorm(20, reduction_axes=(-2, -1), feature_axes=(-2, -1), rngs=flax.nnx.Rngs(0))');
   });

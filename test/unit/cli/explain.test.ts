@@ -123,6 +123,18 @@ describe('normlens explain', () => {
     assert.match(r.stdout, /`norm_layer\(c\)` builds `BatchNorm2d\(c\)` \(or `GroupNorm`, depending on the caller\) — default of `norm_layer`, line 4/);
   });
 
+  it('explains in full a BatchNorm whose momentum lies outside [0, 1] (no convention has an equal: no momentum line)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'normlens-explain-'));
+    const file = path.join(dir, 'm.py');
+    writeFileSync(file, 'import torch\nimport keras\na = torch.nn.BatchNorm1d(8, momentum=1.5)\nb = keras.layers.BatchNormalization(momentum=-0.1)\n');
+    for (const line of [3, 4]) {
+      const r = await explain([`${file}:${line}`, '--full']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /momentum-range/);
+      assert.doesNotMatch(r.stdout, /Same running-average speed/);
+    }
+  });
+
   it('README shows its output as it is', async () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     const m = /```console\n\$ node dist\/cli\.js explain (\S+)\n([\s\S]*?)```/.exec(readme);

@@ -85,7 +85,7 @@ describe('explain/explainLayer: a LayerNorm over the channels of a channels-firs
     const h = explainLayer(layer, { decimals: 3, seed: 1 });
     // Keras 3.15.1 (checked): LayerNormalization's default axis is -1; with axis=1 it matches this module
     assert.match(h.markdown, /`keras\.layers\.LayerNormalization\(axis=1, epsilon=1e-06\)`/);
-    assert.match(h.markdown, /`flax\.linen\.LayerNorm\(reduction_axes=1, feature_axes=1\)`/);
+    assert.match(h.markdown, /`flax\.linen\.LayerNorm\(reduction_axes=1, feature_axes=1, use_fast_variance=False\)`/);
     assert.doesNotMatch(h.markdown, /permutes/);
     assert.match(h.markdown, /each row one position with its channels, as its forward reduces over dim 1/);
   });

@@ -306,6 +306,6 @@ describe('explain/explainLayer preferred framework', () => {
     const plain = rows(explainLayer(layer, { decimals: 4, seed: 0 }));
     const flax = rows(explainLayer(layer, { decimals: 4, seed: 0, preferredFramework: 'flax_linen' }));
     assert.match(plain[0], /^\| Keras 3 \| `keras\.layers\.LayerNormalization\(epsilon=1e-05\)`/);
-    assert.match(flax[0], /^\| Flax linen \| `flax\.linen\.LayerNorm\(epsilon=1e-05\)` \| .*default epsilon is 1e-06/);
+    assert.match(flax[0], /^\| Flax linen \| `flax\.linen\.LayerNorm\(epsilon=1e-05, use_fast_variance=False\)` \| .*default epsilon is 1e-06/);
   });
 });

@@ -1540,6 +1540,36 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(by(15).effective.epsilon.value, 1e-5, 'a field declared in a user base');
   });
 
+  it('a hand-written Flax linen norm takes ε from its field: passed by name or in field order, else the field default', () => {
+    const src = [
+      'import jax',
+      'import jax.numpy as jnp',
+      'import flax.linen as nn',
+      'class MaxTextRMSNorm(nn.Module):',
+      '    epsilon: float = 1e-6',
+      '    @nn.compact',
+      '    def __call__(self, x):',
+      '        mean2 = jnp.mean(jax.lax.square(x), axis=-1, keepdims=True)',
+      '        scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))',
+      '        return x * jax.lax.rsqrt(mean2 + self.epsilon) * scale',
+      'class Layer(nn.Module):',
+      '    norm_eps: float = 1e-5',
+      '    @nn.compact',
+      '    def __call__(self, x):',
+      '        x = MaxTextRMSNorm(epsilon=1e-5)(x)',
+      '        x = MaxTextRMSNorm(1e-3)(x)',
+      '        x = MaxTextRMSNorm()(x)',
+      '        return MaxTextRMSNorm(epsilon=self.norm_eps)(x)',
+    ].join('\n');
+    const by = (line: number) => recognize(src).find((l) => l.call.range.start.line + 1 === line)!;
+    // Flax 0.12.8: MaxTextRMSNorm(epsilon=1e-5).epsilon == 1e-05, MaxTextRMSNorm(1e-3).epsilon == 0.001, MaxTextRMSNorm().epsilon == 1e-06
+    assert.equal(by(15).qualifiedName, 'flax.linen.RMSNorm');
+    assert.deepEqual([by(15).effective.epsilon.value, by(15).effective.epsilon.isDefault], [1e-5, false]);
+    assert.equal(by(16).effective.epsilon.value, 1e-3);
+    assert.equal(by(17).effective.epsilon.value, 1e-6);
+    assert.deepEqual([by(18).effective.epsilon.value, by(18).effective.epsilon.isDefault], [1e-5, false], 'the field default of norm_eps');
+  });
+
   it('Flax compact modules with a norm partial as a field, Keras functions with a norm parameter', () => {
     const flax = [
       'import flax.linen as nn',
