@@ -407,6 +407,7 @@ function respond(p: Prepared): RunResult & { warnings?: string[] } {
     const e = binding.errors[0];
     throw new RequestError(bindingException(e), bindingMessage(e));
   }
+  checkDtypes(p.spec.id, { ...effectiveValues(binding.effective), ...binding.arguments });
   const core = p.spec.toCore?.(effectiveValues(binding.effective), p.input.shape.length, p.input.shape);
   if (!core) throw new RequestError('ValueError', `${p.spec.id} cannot be computed`);
   if ('error' in core) throw new RequestError('ValueError', core.error);
@@ -433,6 +434,33 @@ function respond(p: Prepared): RunResult & { warnings?: string[] } {
       );
     }
     throw e;
+  }
+}
+
+/** Floating types the frameworks name, as their last dotted part (torch.float64, jnp.bfloat16, "mixed_float16"): all but float32 round otherwise. */
+const OTHER_FLOATS = new Set(['float16', 'half', 'bfloat16', 'float64', 'double', 'mixed_float16', 'mixed_bfloat16']);
+
+/**
+ * The layer's dtype arguments (dtype, Flax's param_dtype): NormLens computes in float32 (statistics in float64, as
+ * the frameworks accumulate float32 input), so another floating type is refused, said why, rather than answered
+ * with float32's numbers; a name no framework has is refused as unknown. None/null is float32.
+ */
+function checkDtypes(layer: string, values: Record<string, PyValue>): void {
+  for (const name of ['dtype', 'param_dtype']) {
+    const v = values[name];
+    if (v === null || v === undefined) continue;
+    const text = typeof v === 'string' ? v : typeof v === 'object' && !Array.isArray(v) && 'expr' in v ? String(v.expr) : null;
+    const last = text?.trim().split('.').pop();
+    if (last === 'float32' || last === 'float') continue;
+    if (last && OTHER_FLOATS.has(last))
+      throw new RequestError(
+        'InputError',
+        `${layer} with ${name}=${text}: NormLens computes float32 layers only (${last} rounds inputs, parameters and results otherwise, and for RMSNorm's eps=None changes ε); compute it in the framework`,
+      );
+    throw new RequestError(
+      'InputError',
+      `${layer}: ${name}=${text ?? JSON.stringify(v)} is not a floating dtype NormLens knows (float32, or float16, bfloat16, float64, which it refuses)`,
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import { layerNorm, normalizedRows, rmsNorm } from './layers/layernorm';
 import { localResponseNorm } from './layers/lrn';
 import type { CoreLayerSpec } from './spec';
 import { Tensor, checkShape } from './tensor';
-import type { LayerParams, LayerState, RunRequest, RunResult } from './types';
+import type { GroupStats, LayerParams, LayerState, RunRequest, RunResult } from './types';
 
 /**
  * Computes one layer as PyTorch's module does in `mode` (`module.train()` / `module.eval()`):
@@ -32,21 +32,53 @@ export function runLayer(req: RunRequest): RunResult {
   if (!(req.input instanceof Tensor)) throw inputError('input must be a Tensor');
   if (req.mode !== 'train' && req.mode !== 'eval') throw inputError(`mode must be 'train' or 'eval', got ${String(req.mode)}`);
   const spec = req.spec;
+  let result: RunResult;
   switch (spec?.kind) {
     case 'batch_norm':
-      return batchNorm(spec, req);
+      result = batchNorm(spec, req);
+      break;
     case 'instance_norm':
-      return instanceNorm(spec, req);
+      result = instanceNorm(spec, req);
+      break;
     case 'group_norm':
-      return groupNorm(spec, req);
+      result = groupNorm(spec, req);
+      break;
     case 'layer_norm':
-      return layerNorm(spec, req);
+      result = layerNorm(spec, req);
+      break;
     case 'rms_norm':
-      return rmsNorm(spec, req);
+      result = rmsNorm(spec, req);
+      break;
     case 'local_response_norm':
       return localResponseNorm(spec, req);
     default:
       throw inputError(`unknown layer kind ${String((spec as { kind?: unknown })?.kind)}`);
+  }
+  // (statistics read from the running ones, BatchNorm and InstanceNorm in eval with them, square nothing)
+  const fromInput = (spec.kind !== 'batch_norm' && spec.kind !== 'instance_norm') || req.mode === 'train' || !spec.trackRunningStats;
+  if (fromInput && result.stats) checkFloat32Sums(result.stats);
+  return result;
+}
+
+/** Largest finite float32 (3.4028234663852886e38). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * The frameworks square and sum in float32 (PyTorch's Welford and two-pass kernels, Flax's and Keras's
+ * E[x²] − E[x]²): where a group's sum of squares, Σx² = count·(var + mean²), comes within a factor 2 of float32's
+ * largest value, it overflows in some of them, and they return NaN, 0 or ±1 where these float64 statistics return
+ * ordinary values (inputs near 2e19 and above). NormLens does not reproduce the overflow: it refuses.
+ */
+function checkFloat32Sums(stats: GroupStats): void {
+  const { mean, variance, count } = stats;
+  for (let g = 0; g < variance.length; g++) {
+    const sum = count * (variance[g] + mean[g] * mean[g]);
+    if (sum >= FLOAT32_MAX / 2 || (Number.isNaN(sum) && !Number.isNaN(variance[g] + mean[g]))) {
+      const m = Math.sqrt(Math.max(variance[g] + mean[g] * mean[g], 0));
+      throw inputError(
+        `values of magnitude about ${m.toPrecision(2)} overflow float32 when squared and summed (a group's Σx² reaches ${sum.toPrecision(3)}, float32 holds at most 3.4e38): the frameworks then return NaN, 0 or ±1, and NormLens does not reproduce float32 overflow; scale the input down`,
+      );
+    }
   }
 }
 

@@ -198,7 +198,14 @@ const WHEN: Partial<Record<LayerKind, Md>> = {
 
 /** ε for the formula's text block (inside a fence: plain text, made one visible line). */
 function epsText(core: CoreLayerSpec | null, ctx: LayerContext): string {
-  if (core && 'eps' in core) return core.eps === null ? `None → ${pyFloat(FLOAT32_EPS)} (float32 machine ε)` : pyFloat(core.eps);
+  if (core && 'eps' in core) {
+    if (core.eps !== null) return pyFloat(core.eps);
+    // (torch.finfo of the input's dtype: float64's for a float64 layer; float32's for float32 and the half types)
+    const dtype = ctx.values.dtype;
+    const text = typeof dtype === 'string' ? dtype : dtype && typeof dtype === 'object' && !Array.isArray(dtype) && 'expr' in dtype ? String(dtype.expr) : '';
+    if (/(^|\.)(float64|double)$/.test(text)) return `None → ${pyFloat(2 ** -52)} (float64 machine ε, for float64 input)`;
+    return `None → ${pyFloat(FLOAT32_EPS)} (float32 machine ε)`;
+  }
   const v = roleValue(ctx, 'eps');
   return v === undefined ? 'ε' : visiblePrefix(pyRepr(v), MAX_USER_TEXT);
 }

@@ -477,8 +477,15 @@ export function translate(
     const targetDefault = paramOf(target, t.eps)?.default;
     if (e === null && spec.kind === 'rms_norm') {
       if (targetDefault !== null) {
-        set(t.eps, 1.1920928955078125e-7);
-        notes.push(`${spec.name} eps=None means float32 machine epsilon (1.19e-7); written out for ${target.name}.`);
+        // (the machine epsilon of the input's dtype: float64's for a float64 layer)
+        const dtype = v.dtype;
+        const dtypeText =
+          typeof dtype === 'string' ? dtype : dtype && typeof dtype === 'object' && !Array.isArray(dtype) && 'expr' in dtype ? String(dtype.expr) : '';
+        const f64 = /(^|\.)(float64|double)$/.test(dtypeText);
+        set(t.eps, f64 ? 2 ** -52 : 1.1920928955078125e-7);
+        notes.push(
+          `${spec.name} eps=None means ${f64 ? 'float64 machine epsilon (2.22e-16)' : 'float32 machine epsilon (1.19e-7)'}; written out for ${target.name}.`,
+        );
       }
     } else if (e !== undefined) {
       set(t.eps, e);

@@ -317,6 +317,41 @@ describe('normlens compute request errors', () => {
   };
   const ok = { layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: { shape: [2, 2], data: [1, 2, 3, 4] } };
 
+  it('refuses inputs whose sum of squares overflows float32 (torch 2.13, Keras 3.15.1 and Flax 0.12.8 return NaN or 0 there), not values just below', () => {
+    const big = { shape: [4, 2], data: [-2e20, 1e20, 3e20, 0.5e20, -1e20, 2e20, 1e20, -3e20] };
+    for (const layer of ['torch.nn.LayerNorm', 'torch.nn.RMSNorm']) {
+      const e = err({ layer, kwargs: { normalized_shape: 2 }, input: big });
+      assert.equal(e.type, 'InputError');
+      assert.match(e.message, /overflow float32 when squared and summed .* NormLens does not reproduce float32 overflow/);
+    }
+    assert.match(err({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: big }).message, /overflow float32/);
+    assert.match(err({ layer: 'keras.layers.LayerNormalization', input: big }).message, /overflow float32/);
+    // in eval a BatchNorm normalizes with its running statistics: nothing is squared
+    const evalBn = JSON.parse(compute(JSON.stringify({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'eval', input: big })).output);
+    assert.ok(Math.abs(evalBn.output.data[0] / (-2e20 / Math.sqrt(1 + 1e-5)) - 1) < 1e-6, String(evalBn.output.data[0]));
+    // torch 2.13: LayerNorm(2) on [[-1e18, 1e18]] gives [-1, 1]
+    const fine = JSON.parse(
+      compute(JSON.stringify({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 2 }, input: { shape: [1, 2], data: [-1e18, 1e18] } })).output,
+    );
+    assert.deepEqual(fine.output.data, [-1, 1]);
+  });
+
+  it('refuses a dtype other than float32, and one no framework has', () => {
+    const x = { shape: [1, 2], data: [1, 1.001] };
+    const e = err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 2, dtype: 'torch.bfloat16' }, input: x });
+    assert.deepEqual(e, {
+      type: 'InputError',
+      message:
+        "torch.nn.LayerNorm with dtype=torch.bfloat16: NormLens computes float32 layers only (bfloat16 rounds inputs, parameters and results otherwise, and for RMSNorm's eps=None changes ε); compute it in the framework",
+    });
+    assert.match(err({ layer: 'torch.nn.RMSNorm', kwargs: { normalized_shape: 2, dtype: 'torch.float64' }, input: x }).message, /float64/);
+    assert.match(err({ layer: 'keras.layers.LayerNormalization', kwargs: { dtype: 'mixed_bfloat16' }, input: x }).message, /float32 layers only/);
+    assert.match(err({ layer: 'flax.linen.RMSNorm', kwargs: { param_dtype: 'jnp.float16' }, input: x }).message, /param_dtype=jnp\.float16/);
+    assert.match(err({ layer: 'keras.layers.LayerNormalization', kwargs: { dtype: 'float17' }, input: x }).message, /not a floating dtype NormLens knows/);
+    const f32 = JSON.parse(compute(JSON.stringify({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 2, dtype: 'torch.float32' }, input: x })).output);
+    assert.equal(f32.output.shape[1], 2);
+  });
+
   it('says where JSON is invalid', () => {
     assert.deepEqual(err('{"layer": "torch.nn.LayerNorm",\n  "mode": train}'), {
       type: 'InputError',
