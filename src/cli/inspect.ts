@@ -764,7 +764,12 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       const elsewhere: string[] = [];
       const defaults: string[] = [];
       // (a value given outside the call: a user class's default, a partial's keyword, a caller's argument)
+      // A hand-written module has none of the framework class's other fields (Flax's parent, promote_dtype...): only
+      // the defaults of what it computes with are its own; framework plumbing (nnx rngs) is no value.
+      const custom = l.origin?.via === 'custom-module';
+      const roleNames = new Set<string>(Object.values(l.spec.roles).filter((v): v is string => typeof v === 'string'));
       for (const [name, arg] of Object.entries(l.effective)) {
+        if (custom && (l.spec.params.find((q) => q.name === name)?.plumbing || (arg.isDefault && !roleNames.has(name)))) continue;
         if (arg.isDefault) defaults.push(`${name}=${shownValue(pyRepr(arg.value))}`);
         else if (givenAtCall(l, name)) written.push(`${visibleText(name)}=${writtenText(l, text, arg.range) ?? shownValue(pyRepr(arg.value))}`);
         else elsewhere.push(`${visibleText(name)}=${shownValue(pyRepr(arg.value))}`);

@@ -457,6 +457,9 @@ export class LayerResolver {
       else unlessDefault(roles.bias, c.hasBias);
     }
     if (c.noRunningStats) unlessDefault(roles.trackRunningStats, false);
+    // (plumbing the framework class requires and the module's own signature need not take: Flax nnx's rngs)
+    for (const q of c.spec.params)
+      if (q.plumbing && !('default' in q) && !out.some((a) => a.name === q.name)) out.push({ name: q.name, star: '', node: null, literal: { expr: q.name } });
     if (c.spec.roles.groups && !out.some((a) => a.name === c.spec.roles.groups))
       out.unshift({ name: c.spec.roles.groups, star: '', node: null, literal: { expr: '?' } });
     return out;

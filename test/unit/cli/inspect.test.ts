@@ -346,6 +346,33 @@ describe('normlens inspect: files without layers of their own', () => {
 });
 
 describe('normlens inspect: placement in residual blocks', () => {
+  it("lists a hand-written module's defaults of what it computes with only, not the framework class's other fields", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'normlens-custom-')), 'maxtext.py');
+    writeFileSync(
+      file,
+      [
+        'import jax',
+        'import jax.numpy as jnp',
+        'import flax.linen as nn',
+        'class RMS(nn.Module):',
+        '    epsilon: float = 1e-6',
+        '    @nn.compact',
+        '    def __call__(self, x):',
+        '        scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))',
+        '        return x * jax.lax.rsqrt(jnp.mean(jax.lax.square(x), axis=-1, keepdims=True) + self.epsilon) * scale',
+        'class Block(nn.Module):',
+        '    @nn.compact',
+        '    def __call__(self, x):',
+        '        return RMS(epsilon=1e-5)(x)',
+        '',
+      ].join('\n'),
+    );
+    const r = await inspect(['--jobs', '1', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /written {3}epsilon=1e-5\n\s+defaults {2}use_scale=True {2}reduction_axes=-1\n/);
+    assert.doesNotMatch(r.stdout, /parent=|use_fast_variance|force_float32/);
+  });
+
   it('reports "placement" per layer in --json and a "placed" line in text', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'normlens-inspect-'));
     try {

@@ -1570,6 +1570,34 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual([by(18).effective.epsilon.value, by(18).effective.epsilon.isDefault], [1e-5, false], 'the field default of norm_eps');
   });
 
+  it('a hand-written Flax nnx RMSNorm is one (its framework class requires rngs, which the module need not take)', () => {
+    const src = [
+      'import jax',
+      'import jax.numpy as jnp',
+      'from flax import nnx',
+      'class SimpleRMSNorm(nnx.Module):',
+      '    def __init__(self, dim, *, eps=1e-6, rngs=None):',
+      '        self.eps = eps',
+      '        self.scale = nnx.Param(jnp.ones((dim,)))',
+      '    def __call__(self, x):',
+      '        ms = jnp.mean(jnp.square(x), axis=-1, keepdims=True)',
+      '        return x * jax.lax.rsqrt(ms + self.eps) * self.scale.value',
+      'class Head(nnx.Module):',
+      '    def __init__(self, dim, rngs):',
+      '        self.a = SimpleRMSNorm(dim, eps=1e-5, rngs=rngs)',
+      '        self.b = SimpleRMSNorm(8)',
+    ].join('\n');
+    const layers = recognize(src);
+    assert.deepEqual(
+      layers.map((l) => [l.call.range.start.line + 1, l.qualifiedName, l.origin?.via, l.effective.epsilon?.value]),
+      [
+        [13, 'flax.nnx.RMSNorm', 'custom-module', 1e-5],
+        [14, 'flax.nnx.RMSNorm', 'custom-module', 1e-6],
+      ],
+    );
+    assert.equal(layers[1].effective.num_features.value, 8);
+  });
+
   it('Flax compact modules with a norm partial as a field, Keras functions with a norm parameter', () => {
     const flax = [
       'import flax.linen as nn',
