@@ -387,7 +387,11 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   let scaleOffset: CustomNorm['scaleOffset'];
   if (ops.onePlus) {
     const attr = ops.onePlus;
-    const zeroInit = new RegExp(`self\\.${attr}\\s*=[^\\n]*\\bzeros(_like)?\\(`).test(initText);
+    // (made in __init__, or in Keras's build(): `add_weight(..., initializer="zeros")`)
+    const made = [initText, ...['build', 'setup'].map((m) => methodText(model, cls, m))].join('\n');
+    const zeroInit = new RegExp(
+      `self\\.${attr}\\s*=[^\\n]*(?:\\bzeros(?:_like|_init)?\\(|initializer\\s*=\\s*(['"])zeros\\1|initializers\\.(?:zeros|Zeros\\(\\)))`,
+    ).test(made);
     scaleOffset = { attr, zeroInit };
     computes += `, scaled by 1 + ${attr}${zeroInit ? `, ${attr} starting at 0` : ''}`;
   }
@@ -435,6 +439,12 @@ function userNormBase(model: ModuleModel, cls: ClassDef, depth = 0): CustomNorm 
     if (found) return found;
   }
   return null;
+}
+
+/** The text of one method of a class ('' when it has none). */
+function methodText(model: ModuleModel, cls: ClassDef, name: string): string {
+  const f = model.findMethod(cls, name);
+  return f ? model.text.slice(f.node.from, f.node.to) : '';
 }
 
 function initTextOf(model: ModuleModel, cls: ClassDef): string {

@@ -71,6 +71,29 @@ n = GemmaRMSNorm(8)
     assert.deepEqual(layerAt(src, 'n = ').origin?.scaleOffset, { attr: 'weight', zeroInit: true });
   });
 
+  it('a Keras layer whose build() makes the scale with initializer="zeros" (keras_hub\'s Gemma RMSNorm): it starts at 0', () => {
+    // Keras 3.15.1: GemmaLikeRMSNorm()(x) with scale [0, 0, 0, 0] multiplies by 1 + 0
+    const src = `
+import keras
+from keras import layers, ops
+
+class GemmaLikeRMSNorm(layers.Layer):
+    def __init__(self, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(name="scale", shape=(input_shape[-1],), initializer="zeros")
+
+    def call(self, x):
+        var = ops.mean(ops.square(x), axis=-1, keepdims=True)
+        return x * ops.rsqrt(var + self.epsilon) * (1 + self.scale)
+
+n = GemmaLikeRMSNorm(epsilon=1e-6)
+`;
+    assert.deepEqual(layerAt(src, 'n = Gemma').origin?.scaleOffset, { attr: 'scale', zeroInit: true });
+  });
+
   it('a forward that reshapes around its statistics (Zamba2RMSNormGated: per group of group_size): the weight does not size what is normalized', () => {
     // written as transformers 5.17.0's Zamba2RMSNormGated: RMS over each group of group_size features, weight over all of them
     const src = `
