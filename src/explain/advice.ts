@@ -17,7 +17,8 @@ export interface Advice {
   text(ctx: LayerContext): Md;
 }
 
-const isBatchNorm = (c: LayerContext) => c.layer.spec.kind === 'batch_norm';
+// (a frozen BatchNorm, detectron2's FrozenBatchNorm2d, has no batch statistics, modes or running updates to advise on)
+const isBatchNorm = (c: LayerContext) => c.layer.spec.kind === 'batch_norm' && !c.layer.origin?.frozen;
 const fw = (c: LayerContext, ...ids: FrameworkId[]) => ids.includes(c.layer.spec.framework);
 const tracks = (c: LayerContext) => {
   const v = roleValue(c, 'trackRunningStats');

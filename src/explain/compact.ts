@@ -115,6 +115,9 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const last = resolveAxis(core.channelAxis, r) === r - 1 && r > 2 ? ' (channels last)' : '';
       const input = md`input ${Md.join(shapes, ' or ' as Md)}${Md.raw(last)}`;
       const spatial = letters.filter((l) => l !== 'C' && l !== 'N');
+      if (core.kind === 'batch_norm' && ctx.layer.origin?.frozen) {
+        return md`**Normalizes** each channel with its stored mean, variance, scale and shift (buffers it never updates), in training as in evaluation${C.length ? md` (C = ${C})` : Md.raw('')}; ${input}.`;
+      }
       if (core.kind === 'batch_norm') {
         return md`**Normalizes** over ${Md.raw(letters.filter((l) => l !== 'C').join('·'))}, per channel${C.length ? md` (C = ${C})` : Md.raw('')}, shared by the whole batch; ${input}.`;
       }
@@ -297,6 +300,10 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
   if (modeArg && typeof ctx.values[modeArg.name] === 'boolean' && ctx.values[modeArg.name] !== modeArg.trainWhen) {
     return md`**Example** none: with ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name])}`)} it uses the running statistics passed in.`;
   }
+  if (ctx.layer.origin?.frozen)
+    return md`
+**Example** none: it normalizes with its stored statistics, not the input's own.
+    `;
   const ex = workedExample(core, rank, opts.seed, 1, startingScale(ctx));
   if ('error' in ex) return md`**Example** none: ${Md.text(ex.error)}.`;
   const d = opts.decimals;

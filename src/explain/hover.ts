@@ -122,6 +122,9 @@ function axesText(ctx: LayerContext): Md {
     const what = spec.kind === 'layer_norm' ? 'mean and variance' : 'root mean square';
     return md`Input ${cf.input} (channels first, ${cf.channels}): ${cf.how}. **Across the channels:** one ${Md.raw(what)} per sample and position, over its C channel values; nothing is shared across the batch or between positions.`;
   }
+  if (ctx.layer.origin?.frozen) {
+    return md`Input ${code(spec.inputShape)}. **Frozen:** each channel is normalized with its stored mean and variance, then scaled and shifted by stored values: buffers it never updates, so training and evaluation compute the same thing and the batch's own statistics are never used.`;
+  }
   if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
     // The table's descriptions are written as Markdown-safe prose (they may use code spans).
     return md`Input ${code(spec.inputShape)}${Md.raw(ctx.framework.channels === 'last' ? ` (${layoutWord})` : '')}; statistics ${Md.raw(spec.statistics)}.`;
@@ -219,8 +222,11 @@ function formulaText(ctx: LayerContext): Md {
   const passed = (name: string) => ctx.values[name] !== undefined && ctx.values[name] !== null;
   // (without a core spec, a sized-by-expression layer: its affine switch and bias flag as written)
   const affineOn = roleValue(ctx, 'affine') !== false;
-  const hasWeight = core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : affineOn;
-  const hasBias = core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm' && affineOn && roleValue(ctx, 'bias') !== false;
+  // (a frozen BatchNorm applies its stored γ and β, buffers)
+  const frozen = !!ctx.layer.origin?.frozen;
+  const hasWeight = frozen || (core && 'hasWeight' in core ? core.hasWeight : fn ? passed('weight') : affineOn);
+  const hasBias =
+    frozen || (core && 'hasBias' in core ? core.hasBias : fn ? passed('bias') : kind !== 'rms_norm' && affineOn && roleValue(ctx, 'bias') !== false);
   // a hand-written module scaling by 1 + weight (Gemma's RMSNorm): γ = 1 + weight
   const offset = ctx.layer.origin?.scaleOffset;
   const gamma = offset ? `(1 + ${offset.attr})` : 'γ';
@@ -257,7 +263,9 @@ function formulaText(ctx: LayerContext): Md {
     );
   }
   const unit = kind === 'layer_norm' || kind === 'rms_norm' ? 'normalized element' : 'channel';
-  if (fn && kind !== 'local_response_norm' && kind !== 'rms_norm') {
+  if (ctx.layer.origin?.frozen) {
+    out.push(Md.raw('γ and β are buffers, not parameters: stored values it applies but never learns or updates.'));
+  } else if (fn && kind !== 'local_response_norm' && kind !== 'rms_norm') {
     out.push(
       Md.raw(
         hasWeight || hasBias
@@ -312,6 +320,10 @@ function modesText(ctx: LayerContext): Md {
     ctx.layer.spec.form === 'function' && modeArg
       ? md`Here ${code(`${modeArg.name}=${pyRepr(modeArg.trainWhen)}`)} means training, ${code(`${modeArg.name}=${pyRepr(!modeArg.trainWhen)}`)} eval; this call has ${code(`${modeArg.name}=${pyRepr(ctx.values[modeArg.name] ?? null)}`)}.`
       : Md.raw(ctx.framework.modeSwitch);
+  if (kind === 'batch_norm' && ctx.layer.origin?.frozen)
+    return Md.raw(
+      "**Training and eval** compute the same thing: the stored mean and var (never updated, never the batch's), then the stored γ and β. model.train() and model.eval() change nothing here.",
+    );
   if (kind === 'batch_norm') {
     const track = core?.kind === 'batch_norm' ? core.trackRunningStats : roleValue(ctx, 'trackRunningStats') !== false;
     if (!track) {
@@ -523,6 +535,13 @@ function exampleText(ctx: LayerContext, opts: HoverOptions): { text: Md; data: W
       data: null,
     };
   }
+  if (ctx.layer.origin?.frozen)
+    return {
+      text: md`
+No worked example: it normalizes with its stored statistics, not the input's own.
+      `,
+      data: null,
+    };
   let ex: WorkedExample | { error: string };
   try {
     ex = workedExample(core, rank, opts.seed, 4, startingScale(ctx));

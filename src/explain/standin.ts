@@ -199,10 +199,15 @@ export function parameterCount(ctx: LayerContext): Md | null {
     const b = buf && bufNames.length ? md` · ${buf} in buffers` : Md.raw('');
     return md`${l}${b}`;
   };
+  // (a frozen BatchNorm, detectron2's FrozenBatchNorm2d, holds weight, bias, running_mean and running_var as buffers and
+  // no update counter: 4 values per channel where the BatchNorm it is shown as, without affine, has 2 and the counter)
+  const frozen = !!ctx.layer.origin?.frozen;
+  const counted = (c: { parameters: number; buffers: number }) => (frozen ? { parameters: 0, buffers: 2 * (c.buffers - 1) } : c);
+  const bufferNames = (core: CoreLayerSpec) => (frozen ? ['weight', 'bias', 'running_mean', 'running_var'] : names(core, false));
   const formula = (a: number, b: number, sym: Md) => (a === 0 ? md`${b}` : md`${a === 1 ? Md.raw('') : md`${a}·`}${sym}${b ? md` + ${b}` : Md.raw('')}`);
   if (ctx.core && !(ctx.sizedFromSample || ((ctx.core.kind === 'batch_norm' || ctx.core.kind === 'instance_norm') && ctx.core.numFeatures === null))) {
-    const c = frameworkCount(ctx.core, ctx.layer.spec.framework);
-    return line(md`${c.parameters}`, names(ctx.core, true), md`${c.buffers}`, names(ctx.core, false));
+    const c = counted(frameworkCount(ctx.core, ctx.layer.spec.framework));
+    return line(md`${c.parameters}`, frozen ? [] : names(ctx.core, true), md`${c.buffers}`, bufferNames(ctx.core));
   }
   // Symbolic: count at two sizes; every count is linear in the one symbol.
   let one: StandIn | CoreLayerSpec | null;
@@ -240,13 +245,13 @@ export function parameterCount(ctx: LayerContext): Md | null {
   const c2 = 'symbols' in two! ? (two as StandIn).core : (two as CoreLayerSpec);
   const s1 = 'symbols' in one ? one.symbols.find((s, i) => s.value !== (two as StandIn).symbols[i].value)!.value : 1;
   const s2 = 'symbols' in one ? (two as StandIn).symbols.find((s, i) => s.value !== (one as StandIn).symbols[i].value)!.value : 2;
-  const n1 = frameworkCount(c1, ctx.layer.spec.framework);
-  const n2 = frameworkCount(c2, ctx.layer.spec.framework);
+  const n1 = counted(frameworkCount(c1, ctx.layer.spec.framework));
+  const n2 = counted(frameworkCount(c2, ctx.layer.spec.framework));
   const lin = (a1: number, a2: number) => {
     const a = (a2 - a1) / (s2 - s1);
     return formula(a, a1 - a * s1, sym);
   };
-  return line(lin(n1.parameters, n2.parameters), names(c1, true), lin(n1.buffers, n2.buffers), names(c1, false));
+  return line(lin(n1.parameters, n2.parameters), frozen ? [] : names(c1, true), lin(n1.buffers, n2.buffers), bufferNames(c1));
 }
 
 /**

@@ -70,6 +70,11 @@ const CHANNELS_FIRST_AXES: [FrameworkId, string][] = [
 
 export function otherFrameworks(ctx: LayerContext, preferred?: FrameworkId): Md {
   const own = ctx.layer.spec.framework;
+  // a frozen BatchNorm is no framework's BatchNorm with these arguments: one fixed in inference mode, its γ and β frozen, is
+  if (ctx.layer.origin?.frozen)
+    return Md.raw(
+      'A BatchNorm kept in inference mode (PyTorch .eval(), Keras training=False, Flax use_running_average=True) with its γ and β excluded from training computes the same.',
+    );
   // a hand-written or permuting LayerNorm/RMSNorm over the channels of (N, C, ...): only layers given that axis are the same
   const kind = ctx.layer.spec.kind;
   if (ctx.layer.origin?.channelsFirst && (kind === 'layer_norm' || kind === 'rms_norm')) {

@@ -162,6 +162,8 @@ export interface LayerOrigin {
   channelsFirst?: { rank: number; how: string };
   /** For custom modules whose forward scales by `1 + self.<attr>` (Gemma's RMSNorm): the attribute, and whether it starts at 0. */
   scaleOffset?: { attr: string; zeroInit: boolean };
+  /** A frozen BatchNorm (custom module): it normalizes with stored statistics, scale and shift in training too, and never updates them. */
+  frozen?: boolean;
 }
 
 /**

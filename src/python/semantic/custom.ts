@@ -42,6 +42,8 @@ export interface CustomNorm {
   scaleOffset?: { attr: string; zeroInit: boolean };
   /** Its forward passes no running statistics to `F.batch_norm` (`running_mean=None`): batch statistics in eval too. */
   noRunningStats?: boolean;
+  /** A frozen BatchNorm (detectron2's FrozenBatchNorm2d): it always normalizes with its stored statistics, scale and shift, buffers it never updates. */
+  frozen?: boolean;
 }
 
 const FAMILY: [string, FrameworkId][] = [
@@ -340,6 +342,7 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
 
   let kind: LayerKind | undefined;
   let computes = '';
+  let frozen = false;
   // delegation to a functional norm of the table (one kind: a forward chaining several norms is none of them)
   for (const q of ops.qualified) {
     const spec = findByQualifiedName(q);
@@ -360,6 +363,7 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   if (!kind && root && /register_buffer\(\s*["']running_mean["']|self\.running_mean\s*=/.test(initText)) {
     kind = 'batch_norm';
     computes = 'fixed running statistics (frozen BatchNorm)';
+    frozen = true;
   }
   if (!kind && mean && root && (variance || (square && ops.subtractMean)) && ops.subtractMean) {
     kind = 'layer_norm';
@@ -427,6 +431,7 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     ...(axisUnless ? { axisUnless } : {}),
     ...(scaleOffset ? { scaleOffset } : {}),
     ...(noRunningStats ? { noRunningStats } : {}),
+    ...(frozen ? { frozen } : {}),
   };
 }
 

@@ -604,6 +604,7 @@ export class LayerResolver {
     if (c.custom) o.computes = c.custom.computes;
     const offset = c.custom?.scaleOffset ?? c.scaleOffset;
     if (offset) o.scaleOffset = offset;
+    if (c.custom?.frozen) o.frozen = true;
     if (c.channelsFirst) o.channelsFirst = c.channelsFirst;
     else if (c.custom && c.custom.axis === '1' && (c.spec.kind === 'layer_norm' || c.spec.kind === 'rms_norm'))
       o.channelsFirst = { rank: 4, how: 'its forward reduces over dim 1, the channels' };

@@ -559,3 +559,43 @@ class M(nn.Module):
     assert.equal(layerAt(src, 'self.ln = nn.LayerNorm(').card.sections.parameters, '**Parameters** 2·`c·h·w` learnable (weight, bias)');
   });
 });
+
+describe("explain: a frozen BatchNorm (detectron2's FrozenBatchNorm2d: stored statistics, scale and shift, all buffers)", () => {
+  // torch 2.13: a fresh FrozenBatchNorm2d(4) maps -2.36 to -2.36 in .train() as in .eval(); its buffers are weight,
+  // bias, running_mean and running_var (16 values), with no learnable parameter
+  const FROZEN = `${TORCH}
+class FrozenBatchNorm2d(nn.Module):
+    def __init__(self, num_features, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.register_buffer("weight", torch.ones(num_features))
+        self.register_buffer("bias", torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features) - eps)
+
+    def forward(self, x):
+        scale = self.weight * (self.running_var + self.eps).rsqrt()
+        bias = self.bias - self.running_mean * scale
+        return x * scale.reshape(1, -1, 1, 1) + bias.reshape(1, -1, 1, 1)
+
+class Stem(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.bn = FrozenBatchNorm2d(4)
+`;
+
+  it('says it normalizes with stored values in training too, counts 4 buffers per channel, and computes no batch-statistics example', () => {
+    const { card, full } = layerAt(FROZEN, 'self.bn = FrozenBatchNorm2d(');
+    assert.match(
+      card.markdown,
+      /\*\*Normalizes\*\* each channel with its stored mean, variance, scale and shift \(buffers it never updates\), in training as in evaluation/,
+    );
+    assert.match(card.markdown, /no learnable parameters · 16 in buffers\n/);
+    assert.match(card.markdown, /\*\*Example\*\* none: it normalizes with its stored statistics/);
+    assert.doesNotMatch(card.markdown, /shared by the whole batch/);
+    assert.match(full.markdown, /\*\*Training and eval\*\* compute the same thing: the stored mean and var/);
+    assert.match(full.markdown, /y = \(x − mean\) \/ √\(var \+ ε\) · γ \+ β/);
+    assert.doesNotMatch(full.markdown, /running_mean ← /);
+    assert.doesNotMatch(full.markdown, /Train\/eval mismatch/);
+  });
+});
