@@ -532,6 +532,11 @@ export function translate(
     if (t.bias) set(t.bias, bias);
   }
   if (r.trackRunningStats && t.trackRunningStats && v[r.trackRunningStats] !== undefined) set(t.trackRunningStats, v[r.trackRunningStats]);
+  // an InstanceNorm that keeps running statistics normalizes with them in evaluation; one that keeps none never does
+  if (spec.kind === 'instance_norm' && target.kind === 'instance_norm' && r.trackRunningStats && v[r.trackRunningStats] === true && !t.trackRunningStats)
+    notes.push(
+      `${spec.name} here keeps running statistics and normalizes with them in evaluation; ${target.name} keeps none (each sample's own statistics, always): evaluation outputs differ.`,
+    );
   // A BatchNorm without running statistics normalizes with the batch's own in evaluation too: a target without the
   // flag gets that only by being called in training mode always (its momentum then changes nothing).
   const keepsNone = spec.kind === 'batch_norm' && r.trackRunningStats !== undefined && v[r.trackRunningStats] === false;

@@ -230,6 +230,17 @@ describe('framework table', () => {
     assert.ok('notes' in compatible && !compatible.notes.some((n) => /mod num_groups/.test(n)));
   });
 
+  it('an InstanceNorm that keeps running statistics: a target that keeps none is said to differ in evaluation', () => {
+    // torch 2.13: InstanceNorm2d(3, track_running_stats=True).eval() normalizes with running_mean/var; Flax 0.12.8's InstanceNorm has none
+    const inorm = findByQualifiedName('torch.nn.InstanceNorm2d')!;
+    const tracked = translate(inorm, bindArguments(inorm, [3], { track_running_stats: true }).effective, 'flax_linen');
+    assert.ok(
+      'notes' in tracked && tracked.notes.some((n) => /keeps running statistics and normalizes with them in evaluation; InstanceNorm keeps none/.test(n)),
+    );
+    const plain = translate(inorm, bindArguments(inorm, [3], {}).effective, 'flax_linen');
+    assert.ok('notes' in plain && !plain.notes.some((n) => /running statistics/.test(n)));
+  });
+
   it('a BatchNorm without running statistics is ported with batch statistics in evaluation too', () => {
     const bn = findByQualifiedName('torch.nn.BatchNorm2d')!;
     const eff = bindArguments(bn, [8], { track_running_stats: false }).effective;
