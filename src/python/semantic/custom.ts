@@ -274,6 +274,47 @@ function opsOf(model: ModuleModel, cls: ClassDef, fwd: FuncDef, ops: Ops, seen: 
   });
 }
 
+/**
+ * The input a forward's submodules compute from, when none of them ever reads its first input or anything made
+ * from it (`def forward(self, x, emb)`: `self.linear(emb)` only): its name; null otherwise (a block that applies
+ * submodules to what it normalizes is a container). Names made from the first input are followed through the
+ * forward's assignments in text order.
+ */
+function conditioningInput(model: ModuleModel, cls: ClassDef, fwd: FuncDef): string | null {
+  const params = fwd.params.filter((p, i) => !(i === 0 && p.name === 'self') && p.star === '');
+  if (params.length < 2 || !fwd.body) return null;
+  const text = model.text;
+  const tainted = new Set([params[0].name]);
+  const mentions = (n: SyntaxNode) => {
+    for (const m of text.slice(n.from, n.to).matchAll(/[\p{L}_][\p{L}\p{N}_]*/gu)) if (tainted.has(m[0])) return true;
+    return false;
+  };
+  let ok = true;
+  let used: string | null = null;
+  walk(fwd.body, (n) => {
+    if (!ok) return;
+    if (n.name === 'AssignStatement') {
+      const k = children(n);
+      const value = k[k.length - 1];
+      if (value && mentions(value))
+        for (const t of k.slice(0, -1))
+          walk(t, (v) => {
+            if (v.name === 'VariableName') tainted.add(text.slice(v.from, v.to));
+          });
+    } else if (n.name === 'CallExpression' && n.firstChild?.name === 'MemberExpression') {
+      const callee = text.slice(n.firstChild.from, n.firstChild.to).replace(/\s+/g, '');
+      const sub = /^self\.(\w+)$/.exec(callee)?.[1];
+      if (!sub || model.findMethod(cls, sub) || FRAMEWORK_SELF_CALLS.has(sub)) return;
+      const args = children(n).find((c) => c.name === 'ArgList');
+      if (!args || mentions(args)) ok = false;
+      else
+        used ??=
+          params.slice(1).find((p) => new RegExp(`(?<![\\p{L}\\p{N}_])${p.name}(?![\\p{L}\\p{N}_])`, 'u').test(text.slice(args.from, args.to)))?.name ?? null;
+    }
+  });
+  return ok ? used : null;
+}
+
 /** Whether the class's `__init__` (or Flax `setup`) constructs a framework normalization layer. */
 function buildsNormLayers(model: ModuleModel, cls: ClassDef): boolean {
   const init = model.findMethod(cls, '__init__') ?? model.findMethod(cls, 'setup');
@@ -331,7 +372,10 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   // that norm (timm's RmsNormAct2d(RmsNorm2d): the norm, then a dropout and an activation, as
   // BatchNormAct2d does for BatchNorm2d)
   const normBase = ops.submodule ? userNormBase(model, cls, depth) : null;
-  if (ops.submodule && !normBase) return null;
+  // (or it normalizes its input with a functional norm and its submodules compute only from another input: a scale and
+  // shift conditioned on it, diffusers' AdaGroupNorm)
+  const conditioned = ops.submodule && !normBase ? conditioningInput(model, cls, fwd) : null;
+  if (ops.submodule && !normBase && !conditioned) return null;
   const bases = model.frameworkBases(cls).map((b) => b.q);
   // a convolution or linear layer that standardizes its weight with a norm function (timm's
   // StdConv2d calls F.batch_norm on self.weight) is that layer, not a norm
@@ -374,6 +418,10 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     computes = 'rsqrt of mean square';
   }
   if (!kind || (normBase && normBase.kind !== kind)) return null;
+  if (conditioned) {
+    if (!computes.startsWith('calls ')) return null;
+    computes += `, then a scale and shift computed from \`${conditioned}\``;
+  }
   // computed otherwise than any framework's layer (variance over N − 1, ε outside the root): no
   // framework class describes it, and its numbers would be wrong
   // (Bessel's correction is torch's default only: JAX, NumPy, Keras and MLX default to none)

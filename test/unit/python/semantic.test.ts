@@ -1570,6 +1570,41 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual([by(18).effective.epsilon.value, by(18).effective.epsilon.isDefault], [1e-5, false], 'the field default of norm_eps');
   });
 
+  it("a conditioned norm (diffusers' AdaGroupNorm: a functional norm of its input, scale and shift from another input) is one; a block applying submodules to what it normalizes is not", () => {
+    const src = [
+      'class AdaGroupNorm(nn.Module):',
+      '    def __init__(self, embedding_dim, out_dim, num_groups, eps=1e-5):',
+      '        super().__init__()',
+      '        self.num_groups = num_groups',
+      '        self.eps = eps',
+      '        self.act = nn.SiLU()',
+      '        self.linear = nn.Linear(embedding_dim, out_dim * 2)',
+      '    def forward(self, x, emb):',
+      '        emb = self.linear(self.act(emb))',
+      '        scale, shift = emb[:, :, None, None].chunk(2, dim=1)',
+      '        x = F.group_norm(x, self.num_groups, eps=self.eps)',
+      '        return x * (1 + scale) + shift',
+      'class Block(nn.Module):',
+      '    def __init__(self, d):',
+      '        super().__init__()',
+      '        self.attn = nn.Linear(d, d)',
+      '    def forward(self, x, mask):',
+      '        h = F.layer_norm(x, x.shape[-1:])',
+      '        return x + self.attn(h * mask)',
+      'class Unet(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.norm = AdaGroupNorm(512, 64, 32, eps=1e-6)',
+      '        self.block = Block(64)',
+    ].join('\n');
+    const layers = recognize(HEAD + src).filter((l) => l.spec.form === 'module');
+    assert.deepEqual(
+      layers.map((l) => [l.call.range.start.line + 1 - 4, l.qualifiedName, l.origin?.via, l.effective.eps?.value]),
+      [[23, 'torch.nn.GroupNorm', 'custom-module', 1e-6]],
+    );
+    assert.match(layers[0].origin!.how, /then a scale and shift computed from `emb`/);
+  });
+
   it('a hand-written Flax nnx RMSNorm is one (its framework class requires rngs, which the module need not take)', () => {
     const src = [
       'import jax',
