@@ -1844,7 +1844,7 @@ export class ModuleModel {
       const idx = idxNode.name === ']' ? undefined : literalOf(idxNode, this.text);
       const keys = idxNode.name !== ']' ? this.evalExpr(idxNode, env, depth + 1) : EMPTY;
       // a registry lookup is a way a class reaches a call: say which one
-      const named = (k: PyValue | undefined) => `${this.t(kids[0]).replace(/\s+/g, '')}[${k === undefined ? '…' : JSON.stringify(k)}]`;
+      const named = (k: PyValue | undefined) => `${containerName(this.t(kids[0]))}[${k === undefined ? '…' : JSON.stringify(k)}]`;
       // a key the code computes from literals (`_NORM_MAP[name.lower()]`): each value it may have
       if (idx === undefined && keys.some((v) => v.k === 'const')) {
         let out: VSet = EMPTY;
@@ -2185,7 +2185,7 @@ export class ModuleModel {
           : undefined;
     if (root && !this.pure && this.locallyBound(root, env)) this.unitShadowed.get(this.unit)?.push(n.from);
     if (base && parts) {
-      const m = this.methodCall(base, this.t(parts[2]), args, this.t(parts[0]).replace(/\s+/g, ''));
+      const m = this.methodCall(base, this.t(parts[2]), args, containerName(this.t(parts[0])));
       if (m) return m;
     }
     if (root && calleeNode.name === 'VariableName' && ITERATORS.has(root) && callee.every((v) => v.k === 'unknown')) return this.iterate(root, args, n.from);
@@ -2773,4 +2773,17 @@ export function ownCallFacts(st: SyntaxNode, text: string): { own: string[]; roo
 export function child(n: SyntaxNode, ...names: string[]): SyntaxNode | null {
   for (let c = n.firstChild; c; c = c.nextSibling) if (names.includes(c.name)) return c;
   return null;
+}
+
+/**
+ * A container as a hop's text names it: a dotted name as written (without spaces), a dict or list written in place
+ * as `{…}` / `[…]` (its text, with lambdas and calls, would read as nonsense once squeezed), anything else with its
+ * runs of white space made one.
+ */
+function containerName(written: string): string {
+  const t = written.trim();
+  if (/^[\p{L}\p{N}_.\s]+$/u.test(t)) return t.replace(/\s+/g, '');
+  if (t.startsWith('{')) return '{…}';
+  if (t.startsWith('[')) return '[…]';
+  return t.replace(/\s+/g, ' ');
 }

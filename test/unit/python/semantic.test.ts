@@ -1605,6 +1605,22 @@ describe('semantic model: layers the code never names', () => {
     assert.match(layers[0].origin!.how, /then a scale and shift computed from `emb`/);
   });
 
+  it('a registry written in place is named `{…}[key]` (its text squeezed would read as nonsense: "lambdachannels")', () => {
+    const src = [
+      'def get_norm(norm, out_channels):',
+      '    if isinstance(norm, str):',
+      '        norm = {',
+      '            "BN": nn.BatchNorm2d,',
+      '            "GN": lambda channels: nn.GroupNorm(32, channels),',
+      '        }[norm]',
+      '    return norm(out_channels)',
+      'a = get_norm("BN", 64)',
+    ].join('\n');
+    const how = at(src, 7).origin!.how;
+    assert.match(how, /registry `\{…\}\["BN"\]`, line 7/);
+    assert.doesNotMatch(how, /lambdachannels/);
+  });
+
   it('a hand-written Flax nnx RMSNorm is one (its framework class requires rngs, which the module need not take)', () => {
     const src = [
       'import jax',
