@@ -25,7 +25,8 @@ export interface CustomNorm {
   hasWeight: boolean;
   hasBias: boolean;
   /** `__init__` parameter that decides whether the weight exists (`affine=False`: none), when one does. */
-  affine?: { param: string };
+  /** What decides whether the weight exists: an `__init__` parameter, or the value of a local of `__init__` the guard reads (`affine = config.x if p is None else p`). */
+  affine?: { param: string } | { node: SyntaxNode };
   /** `__init__` parameter that decides whether the bias exists (nanoGPT's `self.bias = nn.Parameter(...) if bias else None`). */
   biasFlag?: { param: string };
   /** Axis text of the reduction when not the last one (`1` in channels-first LayerNorms). */
@@ -583,6 +584,24 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     const attr = new RegExp(`self\\.(\\w+)\\s*=\\s*${flagParam.name}\\b`).exec(body)?.[1];
     const guard = new RegExp(`\\bif\\s+(?:${flagParam.name}${attr ? `|self\\.${attr}` : ''})\\s*:\\s*\\n[^\\n]*self\\.\\w+\\s*=\\s*[\\w.]*Parameter\\(`);
     if (guard.test(body)) out.affine = { param: flagParam.name };
+    else {
+      // a local made from it guards the weight (`affine = config.affine if elementwise_affine is None else
+      // elementwise_affine`, then `if affine:`): whether the weight exists is that local's value
+      const local = /\bif\s+(\w+)\s*:\s*\n[^\n]*self\.\w+\s*=\s*[\w.]*Parameter\(/.exec(body)?.[1];
+      if (local && local !== 'self')
+        walk(init.body, (n) => {
+          if (out.affine || n.name !== 'AssignStatement') return;
+          const k = children(n);
+          const value = k[k.length - 1];
+          if (
+            k.length === 3 &&
+            k[0].name === 'VariableName' &&
+            text.slice(k[0].from, k[0].to) === local &&
+            new RegExp(`\\b${flagParam.name}\\b`).test(text.slice(value.from, value.to))
+          )
+            out.affine = { node: value };
+        });
+    }
   }
   // and one that decides whether the bias exists: `self.bias = nn.Parameter(...) if bias else None`, or under `if bias:`
   const biasParam = init.params.find((p, i) => i > 0 && p.star === '' && /^(bias|use_bias|with_bias|add_bias|learnable_bias)$/.test(p.name));

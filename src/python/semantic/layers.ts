@@ -447,7 +447,7 @@ export class LayerResolver {
       if (name && c.spec.params.find((p) => p.name === name)?.default !== v) out.push({ name, star: '', node: null, literal: v });
     };
     // a parameter that decides whether the weight exists gives the call's own value
-    const affine = c.affine && init ? this.paramValue(init, bound, c.affine.param) : null;
+    const affine = !c.affine ? null : 'node' in c.affine ? value(c.affine) : init ? this.paramValue(init, bound, c.affine.param) : null;
     if (roles.affine && affine) out.push({ ...affine, name: roles.affine });
     else unlessDefault(roles.affine, c.hasWeight);
     if (c.spec.framework === 'pytorch') {

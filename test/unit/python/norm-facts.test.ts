@@ -94,6 +94,31 @@ n = GemmaLikeRMSNorm(epsilon=1e-6)
     assert.deepEqual(layerAt(src, 'n = Gemma').origin?.scaleOffset, { attr: 'scale', zeroInit: true });
   });
 
+  it('a weight guarded by a local made from the affine parameter (`if affine:`): whether it exists is that local, not the default', () => {
+    // torch 2.13: with elementwise_affine=False through **kwargs, the instance's weight is None (no parameters)
+    const src = `
+class RMSNorm(nn.Module):
+    def __init__(self, config, size=None, elementwise_affine=None, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        affine = config.affine if elementwise_affine is None else elementwise_affine
+        if affine:
+            self.weight = nn.Parameter(torch.ones(size))
+        else:
+            self.register_parameter("weight", None)
+
+    def forward(self, x):
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return x if self.weight is None else self.weight * x
+
+def build(config, size, **kwargs):
+    return RMSNorm(config, size=size, **kwargs)
+`;
+    const l = layerAt(src, 'return RMSNorm(');
+    assert.equal(l.effective.elementwise_affine.isDefault, false);
+    assert.notEqual(l.effective.elementwise_affine.value, true);
+  });
+
   it('a forward that reshapes around its statistics (Zamba2RMSNormGated: per group of group_size): the weight does not size what is normalized', () => {
     // written as transformers 5.17.0's Zamba2RMSNormGated: RMS over each group of group_size features, weight over all of them
     const src = `
