@@ -703,7 +703,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
           trainWhen: true,
         },
       ],
-      inputShape: '(N, ..., C) with C on `axis`',
+      inputShape: '(N, ..., C), C on axis',
       statistics: 'over every axis except `axis`, for each feature',
       storedVariance: 'biased',
       source: src('batch_normalization'),
@@ -798,7 +798,7 @@ function kerasFamily(framework: 'keras' | 'tf_keras'): NormClassSpec[] {
       kwargsAccepted: kerasKwargsFor('GroupNormalization'),
       groupsPerChannel: -1,
       roles: { groups: 'groups', axis: 'axis', eps: 'epsilon', bias: 'center', scale: 'scale' },
-      inputShape: '(N, ..., C) with C on `axis`',
+      inputShape: '(N, ..., C), C on axis',
       statistics: 'over each group of channels and all other non-batch axes, per sample',
       source: src('group_normalization'),
       toCore: core((a, _r, shape) => {

@@ -103,6 +103,8 @@ describe('framework table', () => {
       assert.ok(s.source.length > 10, `${s.id}: source`);
       assert.ok(frameworkInfo(s.framework), `${s.id}: framework`);
       assert.ok(s.inputShape && s.statistics, `${s.id}: words`);
+      // (hovers print the input shape inside a code span: a backtick in it breaks the Markdown)
+      assert.ok(!s.inputShape.includes('`'), `${s.id}: inputShape is code, without backticks`);
       for (const p of s.params) assert.ok(p.doc.length > 3, `${s.id}.${p.name}: doc`);
       // Keyword-only parameters come last, as Python requires.
       const firstKw = s.params.findIndex((p) => p.keywordOnly);
