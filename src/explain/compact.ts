@@ -98,6 +98,9 @@ function channelWord(ctx: LayerContext, core: CoreLayerSpec): Md {
 
 function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: number): Md {
   const spec = ctx.layer.spec;
+  // (Keras 3.15.1 warns at construction that this flag scales by the variance: it is no RMS normalization)
+  if (core?.kind === 'layer_norm' && core.rmsScaling)
+    return md`**Normalizes** by the standard deviation over ${code(spec.roles.axis ?? 'axis')}, without subtracting the mean: ${code('rms_scaling=True')} is deprecated and is not RMS normalization (${code('keras.layers.RMSNormalization')} is); input ${code(spec.inputShape)}.`;
   if (!core || (ctx.sizedFromSample && (core.kind === 'layer_norm' || core.kind === 'rms_norm'))) {
     // The table's descriptions are NormLens's own Markdown-safe prose.
     return md`**Normalizes** ${Md.raw(spec.statistics)}; input ${code(spec.inputShape)}.`;

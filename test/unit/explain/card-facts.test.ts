@@ -599,3 +599,10 @@ class Stem(nn.Module):
     assert.doesNotMatch(full.markdown, /Train\/eval mismatch/);
   });
 });
+
+describe('explain: Keras LayerNormalization(rms_scaling=True)', () => {
+  it('the card says it divides by the standard deviation without centring, deprecated, not RMS normalization (Keras 3.15.1 warns so)', () => {
+    const { card } = layerAt('import keras\nln = keras.layers.LayerNormalization(rms_scaling=True, epsilon=1e-6)\n', 'ln = ');
+    assert.match(card.markdown, /\*\*Normalizes\*\* by the standard deviation over `axis`, without subtracting the mean: `rms_scaling=True` is deprecated/);
+  });
+});
