@@ -7,6 +7,7 @@
  *
  * Frameworks: PyTorch, Keras 3 (and tf.keras), Flax linen and Flax nnx.
  */
+import { checkGroupNormSpec } from '../core/index';
 import { NORM_CLASSES, bindArguments, bindingMessage, findByQualifiedName, frameworkInfo, translate } from '../frameworks/index';
 import type { FrameworkId, NormClassSpec, PyValue, TensorNames } from '../frameworks/types';
 import { pyRepr } from '../frameworks/read';
@@ -124,6 +125,22 @@ export function portLayer(req: PortRequest): PortPlan | { error: string } {
   if (b.errors.length) return { error: bindingMessage(b.errors[0]) };
   const values: Record<string, PyValue> = {};
   for (const [k, e] of Object.entries(b.effective)) values[k] = e.value;
+  // a source that cannot be built is refused as its framework refuses it, before any target is made
+  // (torch.nn.GroupNorm(4, 6): "num_channels must be divisible by num_groups")
+  const source = spec.toCore?.(values, req.inputShape.length, req.inputShape);
+  if (source && 'error' in source && spec.kind === 'group_norm' && /divisible|multiple/.test(source.error)) return { error: source.error };
+  // (an input of a rank the source refuses: the plan would be made for a shape the layer never sees)
+  if (source && !('error' in source) && source.kind === 'batch_norm' && source.allowedRanks && !source.allowedRanks.includes(req.inputShape.length))
+    return {
+      error: `${spec.name} takes ${source.allowedRanks.map((r) => `${r}-D`).join(' or ')} input; inputShape [${req.inputShape.join(', ')}] is ${req.inputShape.length}-D`,
+    };
+  if (source && !('error' in source) && source.kind === 'group_norm') {
+    try {
+      checkGroupNormSpec(source);
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
   // (Keras's base-layer `trainable`, which its **kwargs takes: False puts a BatchNormalization in inference mode)
   const trainable = b.arguments.trainable;
   const t = translate(spec, trainable === undefined ? b.effective : { ...b.effective, trainable }, req.to, { inputShape: req.inputShape });

@@ -24,9 +24,17 @@ function plainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function pyValue(v: unknown, where: string): PyValue {
+/** Lists nested deeper than this in an argument are refused (no layer argument is; as compute does). */
+const MAX_KWARGS_DEPTH = 32;
+
+function pyValue(v: unknown, where: string, depth = 0): PyValue {
+  // (JSON reads 1e999 as infinity: a snippet writing `inf` would not run, and no framework takes it)
+  if (typeof v === 'number' && !Number.isFinite(v)) return bad(`${where} is not a finite number`);
   if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
-  if (Array.isArray(v)) return v.map((e, i) => pyValue(e, `${where}[${i}]`));
+  if (Array.isArray(v)) {
+    if (depth >= MAX_KWARGS_DEPTH) return bad(`${where.split('[')[0]} is nested more than ${MAX_KWARGS_DEPTH} lists deep; no layer argument is`);
+    return v.map((e, i) => pyValue(e, `${where}[${i}]`, depth + 1));
+  }
   return bad(`${where} must be a number, string, boolean, null or a list, not an object`);
 }
 

@@ -143,6 +143,24 @@ describe('normlens port: requests', () => {
       answer({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 4 }, to: 'keras', inputShape: [2, 4], extra: 1 }).error.message,
       /unknown request field "extra"/,
     );
+    // (trial 8) the source's own refusal, in its words; an input rank the source refuses; bounded nesting; no `inf` snippet
+    assert.equal(
+      answer({ layer: 'torch.nn.GroupNorm', kwargs: { num_groups: 4, num_channels: 6 }, to: 'keras', inputShape: [2, 6, 4] }).error.message,
+      'num_channels (6) must be divisible by num_groups (4)',
+    );
+    assert.equal(
+      answer({ layer: 'torch.nn.BatchNorm2d', kwargs: { num_features: 3 }, to: 'keras', inputShape: [2, 3] }).error.message,
+      'BatchNorm2d takes 4-D input; inputShape [2, 3] is 2-D',
+    );
+    const deep = `${'['.repeat(100000)}4${']'.repeat(100000)}`;
+    assert.match(
+      answer(`{"layer": "torch.nn.LayerNorm", "kwargs": {"normalized_shape": ${deep}}, "to": "keras", "inputShape": [2, 4]}`).error.message,
+      /kwargs\.normalized_shape is nested more than 32 lists deep/,
+    );
+    assert.equal(
+      answer('{"layer": "torch.nn.LayerNorm", "kwargs": {"normalized_shape": 4, "eps": 1e999}, "to": "keras", "inputShape": [2, 4]}').error.message,
+      'kwargs.eps is not a finite number',
+    );
   });
 });
 
