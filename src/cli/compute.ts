@@ -511,6 +511,7 @@ ${namesHelp()}
         "input": {...}, "params": {"gamma": [...], "beta": [...]},
         "state": {"moving_mean": [...], "moving_variance": [...]}}
 "mode" ("train"/"eval") may stand in for the call argument; when both are given they must agree.
+Given neither, Keras's training=None uses the moving statistics and F.batch_norm's training=False.
 Flax nnx BatchNorm given neither follows its constructor's use_running_average (default False).
 Flax linen's use_running_average goes to "kwargs" or "call", not both (as Flax requires); the
 answer's state is the updated batch_stats, as apply(..., mutable=['batch_stats']) returns.

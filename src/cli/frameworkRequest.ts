@@ -294,6 +294,20 @@ export function resolveMode(spec: NormClassSpec, reqMode: unknown, kwargs: Recor
     if (typeof dflt === 'boolean') mode = dflt === spec.modeArg.trainWhen ? 'train' : 'eval';
   }
   if (!mode) {
+    // a call argument whose default decides (Keras's training=None: the moving statistics, outside fit()), or a
+    // function's mode argument left at its default (F.batch_norm's training=False)
+    // (Flax's None is no choice: linen refuses it, nnx reads its attribute, both above)
+    const keras = spec.framework === 'keras' || spec.framework === 'tf_keras';
+    const byDefault = keras
+      ? callParams.find((c) => c.trainWhen !== undefined && 'default' in c && (c.default === null || typeof c.default === 'boolean'))
+      : undefined;
+    if (byDefault) mode = byDefault.default === byDefault.trainWhen ? 'train' : 'eval';
+    else if (spec.form === 'function' && spec.modeArg) {
+      const dflt = spec.params.find((q) => q.name === spec.modeArg!.name)?.default;
+      if (typeof dflt === 'boolean') mode = dflt === spec.modeArg.trainWhen ? 'train' : 'eval';
+    }
+  }
+  if (!mode) {
     // a layer that keeps no running statistics computes the same in both modes (LayerNorm, GroupNorm,
     // RMSNorm, an InstanceNorm without track_running_stats): nothing to choose
     const track = spec.roles.trackRunningStats;

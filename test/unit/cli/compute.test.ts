@@ -244,6 +244,26 @@ describe("normlens compute in other frameworks' terms", () => {
       answer({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, input: x }).error.message,
       /is needed to choose batch or running statistics/,
     );
+    // what the framework does when the call says nothing (trial 8): Keras's training=None uses the moving statistics
+    // (Keras 3.15.1: BatchNormalization()(x) on [[1, 2], [3, 5]] gives x / sqrt(1 + 0.001)), F.batch_norm's training=False
+    const kerasBn = answer({ layer: 'keras.layers.BatchNormalization', input: { shape: [2, 2], data: [1, 2, 3, 5] } });
+    assert.ok(
+      maxDiff(
+        kerasBn.output.data,
+        [1, 2, 3, 5].map((v) => v / Math.sqrt(1.001)),
+      ) < 1e-6,
+    );
+    const fbn = answer({
+      layer: 'torch.nn.functional.batch_norm',
+      input: { shape: [2, 2], data: [1, 2, 3, 5] },
+      state: { running_mean: [0, 0], running_var: [1, 1] },
+    });
+    assert.ok(
+      maxDiff(
+        fbn.output.data,
+        [1, 2, 3, 5].map((v) => v / Math.sqrt(1 + 1e-5)),
+      ) < 1e-6,
+    );
     // keras.layers.LayerNormalization()(x, training=True) is valid Keras (Layer.__call__ takes it for every layer)
     const keras = answer({ layer: 'keras.layers.LayerNormalization', call: { training: true }, input: x });
     assert.equal(keras.code, 0);
