@@ -204,6 +204,13 @@ export function parameterCount(ctx: LayerContext): Md | null {
   const frozen = !!ctx.layer.origin?.frozen;
   const counted = (c: { parameters: number; buffers: number }) => (frozen ? { parameters: 0, buffers: 2 * (c.buffers - 1) } : c);
   const bufferNames = (core: CoreLayerSpec) => (frozen ? ['weight', 'bias', 'running_mean', 'running_var'] : names(core, false));
+  // (Flax nnx sizes LayerNorm's and RMSNorm's scale and bias by num_features, not by the input: 0.12.8)
+  const nf = ctx.values.num_features;
+  const kind = ctx.layer.spec.kind;
+  if (ctx.layer.spec.framework === 'flax_nnx' && (kind === 'layer_norm' || kind === 'rms_norm') && typeof nf === 'number') {
+    const learn = [ctx.values.use_scale !== false ? 'γ' : '', kind === 'layer_norm' && ctx.values.use_bias !== false ? 'β' : ''].filter(Boolean);
+    return line(md`${learn.length * nf}`, learn, null, []);
+  }
   const formula = (a: number, b: number, sym: Md) => (a === 0 ? md`${b}` : md`${a === 1 ? Md.raw('') : md`${a}·`}${sym}${b ? md` + ${b}` : Md.raw('')}`);
   if (ctx.core && !(ctx.sizedFromSample || ((ctx.core.kind === 'batch_norm' || ctx.core.kind === 'instance_norm') && ctx.core.numFeatures === null))) {
     const c = counted(frameworkCount(ctx.core, ctx.layer.spec.framework));

@@ -944,6 +944,22 @@ function flaxTrailing(a: Args, name: string, shape: readonly number[] | undefine
   return normalized;
 }
 
+/**
+ * nnx LayerNorm/RMSNorm make their scale and bias of num_features values and reshape them onto the feature axes at the
+ * call (Flax 0.12.8): a num_features other than those axes' size fails there (numpy's reshape TypeError). Linen sizes
+ * them from the input, and a layer without scale or bias reshapes nothing.
+ */
+function nnxSized(a: Args, normalized: number[], shape: readonly number[] | undefined, linen: boolean, hasParams: boolean): number[] {
+  if (linen || !hasParams || !shape) return normalized;
+  const nf = int(a, 'num_features');
+  const size = normalized.reduce((x, d) => x * d, 1);
+  if (nf !== size) {
+    const target = shape.map((d, i) => (i >= shape.length - normalized.length ? d : 1));
+    fail(`cannot reshape array of shape (${nf},) (size ${nf}) into shape [${target.join(', ')}]`);
+  }
+  return normalized;
+}
+
 /** Flax 0.12.8's group count and its ValueErrors (linen: at call, on the input's channels; nnx: at construction, on num_features). */
 function flaxGroups(a: Args, channels: number, linen: boolean): number {
   const g = a.num_groups;
@@ -1061,7 +1077,13 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
     notes: ['epsilon defaults to 1e-6 (PyTorch: 1e-5).', ...flaxNotes],
     toCore: core((a, _r, shape) => ({
       kind: 'layer_norm',
-      normalizedShape: flaxTrailing(a, 'reduction_axes', shape, 'LayerNorm', 'feature_axes'),
+      normalizedShape: nnxSized(
+        a,
+        flaxTrailing(a, 'reduction_axes', shape, 'LayerNorm', 'feature_axes'),
+        shape,
+        linen,
+        bool(a, 'use_scale') || bool(a, 'use_bias'),
+      ),
       eps: num(a, 'epsilon'),
       hasWeight: bool(a, 'use_scale'),
       hasBias: bool(a, 'use_bias'),
@@ -1091,7 +1113,7 @@ function flaxFamily(which: 'linen' | 'nnx'): NormClassSpec[] {
     notes: ['epsilon defaults to 1e-6.'],
     toCore: core((a, _r, shape) => ({
       kind: 'rms_norm',
-      normalizedShape: flaxTrailing(a, 'reduction_axes', shape, 'RMSNorm', 'feature_axes'),
+      normalizedShape: nnxSized(a, flaxTrailing(a, 'reduction_axes', shape, 'RMSNorm', 'feature_axes'), shape, linen, bool(a, 'use_scale')),
       eps: num(a, 'epsilon'),
       hasWeight: bool(a, 'use_scale'),
     })),

@@ -356,6 +356,17 @@ describe('normlens compute request errors', () => {
     assert.deepEqual(fine.output.data, [-1, 1]);
   });
 
+  it('refuses a Flax nnx LayerNorm/RMSNorm whose num_features is not the normalized size (Flax 0.12.8 fails reshaping its scale)', () => {
+    const x = { shape: [2, 6], data: [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 7] };
+    for (const layer of ['flax.nnx.LayerNorm', 'flax.nnx.RMSNorm'])
+      assert.equal(err({ layer, kwargs: { num_features: 5 }, input: x }).message, 'cannot reshape array of shape (5,) (size 5) into shape [1, 6]');
+    // without scale or bias nothing is reshaped: computed
+    const plain = JSON.parse(
+      compute(JSON.stringify({ layer: 'flax.nnx.LayerNorm', kwargs: { num_features: 5, use_scale: false, use_bias: false }, input: x })).output,
+    );
+    assert.equal(plain.output.shape[1], 6);
+  });
+
   it('refuses a dtype other than float32, and one no framework has', () => {
     const x = { shape: [1, 2], data: [1, 1.001] };
     const e = err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 2, dtype: 'torch.bfloat16' }, input: x });

@@ -606,3 +606,11 @@ describe('explain: Keras LayerNormalization(rms_scaling=True)', () => {
     assert.match(card.markdown, /\*\*Normalizes\*\* by the standard deviation over `axis`, without subtracting the mean: `rms_scaling=True` is deprecated/);
   });
 });
+
+describe('explain: Flax nnx LayerNorm/RMSNorm parameters', () => {
+  it('are counted from num_features (nnx makes them so; Flax 0.12.8: nnx.state(LayerNorm(64, use_scale=False), nnx.Param) holds 64 values)', () => {
+    const src = 'from flax import nnx\nrngs = nnx.Rngs(0)\nln = nnx.LayerNorm(64, use_scale=False, rngs=rngs)\nrms = nnx.RMSNorm(64, rngs=rngs)\n';
+    assert.match(layerAt(src, 'ln = ').card.markdown, /\*\*Parameters\*\* 64 learnable \(β\)/);
+    assert.match(layerAt(src, 'rms = ').card.markdown, /\*\*Parameters\*\* 64 learnable \(γ\)/);
+  });
+});
