@@ -350,7 +350,8 @@ const F32_EPS = 2 ** -23;
  */
 function fastVarianceWarning(spec: NormClassSpec, args: Record<string, PyValue>, mode: 'train' | 'eval', r: RunResult): string | null {
   const fast = spec.kind === 'standardize' ? (args.algorithm ?? 'fast') === 'fast' : args.use_fast_variance === true;
-  if (!fast || spec.kind === 'rms_norm' || !r.stats) return null;
+  // (an empty input has no statistics to cancel: its mean is NaN)
+  if (!fast || spec.kind === 'rms_norm' || !r.stats || r.stats.count === 0) return null;
   if (spec.kind === 'batch_norm' && mode === 'eval') return null;
   let ratio = 0;
   const { mean, variance } = r.stats;

@@ -97,8 +97,11 @@ export function batchNorm(spec: BatchNormSpec, req: RunRequest): RunResult {
 
   let newState = state;
   if (state && req.mode === 'train') {
-    // An empty batch still counts as a step but leaves the averages alone (as PyTorch does).
-    newState = perChannel === 0 ? { ...state, numBatchesTracked: state.numBatchesTracked + 1 } : updateRunning(spec, state, mean, variance, perChannel);
+    // An empty batch still counts as a step but leaves the averages alone (as PyTorch does); Keras 3.15.1 and Flax
+    // 0.12.8 (biased stored variance, no run-time checks) average the empty batch's NaN statistics in.
+    if (perChannel === 0 && spec.checks === 'none' && spec.storedVariance === 'biased')
+      newState = { ...state, runningMean: new Float32Array(C).fill(NaN), runningVar: new Float32Array(C).fill(NaN) };
+    else newState = perChannel === 0 ? { ...state, numBatchesTracked: state.numBatchesTracked + 1 } : updateRunning(spec, state, mean, variance, perChannel);
   }
 
   const result: RunResult = {

@@ -356,6 +356,26 @@ describe('normlens compute request errors', () => {
     assert.deepEqual(fine.output.data, [-1, 1]);
   });
 
+  it('an empty training batch: Keras 3.15.1 and Flax 0.12.8 average its NaN statistics in; PyTorch leaves the averages alone', () => {
+    const empty = { shape: [0, 2], data: [] };
+    const keras = JSON.parse(
+      compute(
+        JSON.stringify({
+          layer: 'keras.layers.BatchNormalization',
+          call: { training: true },
+          input: empty,
+          state: { moving_mean: [1, 2], moving_variance: [3, 4] },
+        }),
+      ).output,
+    );
+    assert.deepEqual(keras.state, { moving_mean: ['NaN', 'NaN'], moving_variance: ['NaN', 'NaN'] });
+    const nnx = JSON.parse(compute(JSON.stringify({ layer: 'flax.nnx.BatchNorm', kwargs: { num_features: 2 }, mode: 'train', input: empty })).output);
+    assert.deepEqual(nnx.state, { mean: ['NaN', 'NaN'], var: ['NaN', 'NaN'] });
+    assert.equal(nnx.warnings, undefined);
+    const torch = JSON.parse(compute(JSON.stringify({ layer: 'torch.nn.BatchNorm1d', kwargs: { num_features: 2 }, mode: 'train', input: empty })).output);
+    assert.deepEqual([torch.state.running_mean, torch.state.num_batches_tracked], [[0, 0], 1]);
+  });
+
   it('refuses a Flax nnx LayerNorm/RMSNorm whose num_features is not the normalized size (Flax 0.12.8 fails reshaping its scale)', () => {
     const x = { shape: [2, 6], data: [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 7] };
     for (const layer of ['flax.nnx.LayerNorm', 'flax.nnx.RMSNorm'])
