@@ -87,6 +87,12 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
   }
   const text = await readSource(file);
   if (typeof text !== 'string') {
+    // (`model.py:2:1:5`: one number too many, read as the path `model.py:2`, which is not there)
+    const extra = /^(.+?)(?::\d+)+$/.exec(file);
+    if (extra && typeof (await readSource(extra[1])) === 'string') {
+      io.stderr(`normlens explain: expected PATH:LINE or PATH:LINE:COL, got ${shown(target)} (more numbers than a line and a column)\n`);
+      return 2;
+    }
     io.stderr(`normlens explain: ${visibleText(text.problem)}\n`);
     return 2;
   }

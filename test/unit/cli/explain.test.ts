@@ -86,6 +86,10 @@ describe('normlens explain', () => {
     assert.match((await explain(['resnet.py'])).stderr, /expected PATH:LINE or PATH:LINE:COL/);
     assert.match((await explain([`${EX('resnet_block.py')}:0`])).stderr, /start at 1/);
     assert.match((await explain(['missing.py:1'])).stderr, /cannot read missing\.py/);
+    assert.equal(
+      (await explain([`${EX('resnet_block.py')}:2:1:5`])).stderr,
+      'normlens explain: expected PATH:LINE or PATH:LINE:COL, got examples/resnet_block.py:2:1:5 (more numbers than a line and a column)\n',
+    );
     assert.match((await explain([`${EX('notebook.ipynb')}:1`])).stderr, /is a notebook/);
     assert.equal((await explain([])).code, 2);
     assert.equal((await explain(['--bogus', 'a.py:1'])).code, 2);
