@@ -71,7 +71,7 @@ export function countLayer(layer: ResolvedLayer, req: CountRequest = {}): CalcOu
   }
   let counted: FrameworkCount;
   try {
-    counted = frameworkCount(core, spec.framework, dtypeBytes);
+    counted = frameworkCount(core, spec.framework, dtypeBytes, spec.tensorNames);
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }

@@ -5,7 +5,7 @@
  * worked example computed live, and links to the panel and calculators. Pure and cheap: only
  * this layer is looked at.
  */
-import { countParameters, FLOAT32_EPS } from '../core/index';
+import { FLOAT32_EPS } from '../core/index';
 import type { CoreLayerSpec } from '../core/spec';
 import { isNormMethod, type FrameworkId, type LayerKind, type PyValue } from '../frameworks/types';
 import { bindingMessage } from '../frameworks/index';
@@ -481,7 +481,7 @@ function parametersText(ctx: LayerContext): Md {
     );
   }
   if ((core.kind === 'batch_norm' || core.kind === 'instance_norm') && core.numFeatures === null) {
-    const one = countParameters({ ...core, numFeatures: 1 }, 4);
+    const one = frameworkCount({ ...core, numFeatures: 1 }, ctx.layer.spec.framework, 4, ctx.layer.spec.tensorNames);
     const perChannel = (trainable: boolean) => one.detail.filter((d) => d.trainable === trainable && d.shape.length === 1).map((d) => code(d.name));
     const learn = perChannel(true);
     const buf = perChannel(false);
@@ -489,7 +489,7 @@ function parametersText(ctx: LayerContext): Md {
   }
   let counted;
   try {
-    counted = frameworkCount(core, ctx.layer.spec.framework, 4);
+    counted = frameworkCount(core, ctx.layer.spec.framework, 4, ctx.layer.spec.tensorNames);
   } catch (e) {
     return md`Parameter count depends on the input: ${escapeMd(e instanceof Error ? e.message : String(e))}.`;
   }

@@ -190,8 +190,9 @@ export function parameterCount(ctx: LayerContext): Md | null {
   const names = (core: CoreLayerSpec, trainable: boolean) => {
     const detail = frameworkCount(core, ctx.layer.spec.framework).detail.filter((d) => d.trainable === trainable);
     if (torch) return detail.map((d) => d.name);
+    const tn = ctx.framework.tensorNames;
     return detail.map((d) =>
-      d.name === 'weight' ? 'γ' : d.name === 'bias' ? 'β' : d.name === 'running_mean' ? 'moving mean' : d.name === 'running_var' ? 'moving variance' : d.name,
+      d.name === tn.weight ? 'γ' : d.name === tn.bias ? 'β' : d.name === tn.runningMean ? 'moving mean' : d.name === tn.runningVar ? 'moving variance' : d.name,
     );
   };
   const line = (learn: Md, learnNames: string[], buf: Md | null, bufNames: string[]) => {

@@ -614,3 +614,12 @@ describe('explain: Flax nnx LayerNorm/RMSNorm parameters', () => {
     assert.match(layerAt(src, 'rms = ').card.markdown, /\*\*Parameters\*\* 64 learnable \(γ\)/);
   });
 });
+
+describe("explain: each framework's own tensor names in the parameter count", () => {
+  it('Keras gamma/beta/moving_mean/moving_variance, Flax nnx scale/bias/mean/var (the names compute reads and answers with)', () => {
+    const keras = layerAt('import keras\nbn = keras.layers.BatchNormalization()\n', 'bn = ').full.markdown;
+    assert.match(keras, /2·C learnable \(`gamma`, `beta`\), 2·C buffer values \(`moving_mean`, `moving_variance`\)/);
+    const nnx = layerAt('from flax import nnx\nbn = nnx.BatchNorm(64, rngs=nnx.Rngs(0))\n', 'bn = ').full.markdown;
+    assert.match(nnx, /\*\*128 learnable parameters:\*\* `scale` \(64,\), `bias` \(64,\) · \*\*128 buffer values:\*\* `mean` \(64,\), `var` \(64,\)/);
+  });
+});
