@@ -13,7 +13,7 @@ import type { CoreLayerSpec } from '../core/spec';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
-import { diagnosticsFor, groupSizeOf, groupsPerChannel, layerContext, startingScale, roleValue, unpackedOver } from './context';
+import { diagnosticsFor, groupSizeOf, groupsPerChannel, layerContext, startingScale, roleValue, unpackedOver, standInShape } from './context';
 import type { LayerContext } from './context';
 import { workedExample } from './example';
 import { code, codeMarked, fixed, plural, shapeText } from './format';
@@ -333,7 +333,7 @@ function glimpseText(ctx: LayerContext, opts: HoverOptions): Md {
             : 'sample 0';
   const stats = kind === 'rms_norm' ? md`mean(x²) ${fixed(ex.variance[0], d)}` : md`mean ${fixed(ex.mean[0], d)}, var ${fixed(ex.variance[0], d)}`;
   // what the example keeps of the layer is always said (a GroupNorm's 32 groups shown on 2)
-  if (ex.reduced) notes.push(Md.text(ex.reduced));
+  if (ex.reduced && !standInShape(ctx)) notes.push(Md.text(ex.reduced));
   // a LayerNorm over the channels of (N, C, H, W): the example is the channels-last view its forward normalizes
   const cf = ctx.layer.origin?.channelsFirst;
   if (cf) notes.push(md`each row one position with its channels, as ${backticked(cf.how)}`);

@@ -248,3 +248,8 @@ export function otherClasses(layer: ResolvedLayer, qualified = false): { name: s
       return { name: qualified || user ? q : short(q), userClass: false };
     });
 }
+
+/** Whether the normalized shape itself comes from a stand-in sample (a Keras/Flax LayerNorm/RMSNorm sized from its input): the example's sizes are then no layer's. */
+export function standInShape(ctx: LayerContext): boolean {
+  return ctx.sizedFromSample && (ctx.layer.spec.kind === 'layer_norm' || ctx.layer.spec.kind === 'rms_norm');
+}

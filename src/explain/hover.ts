@@ -25,6 +25,7 @@ import {
   roleName,
   roleValue,
   unpackedOver,
+  standInShape,
 } from './context';
 import type { NormDiagnostic } from '../checks/types';
 import type { LayerContext } from './context';
@@ -576,7 +577,11 @@ No worked example: it normalizes with its stored statistics, not the input's own
   const header = [groupWord, ...(isRms ? ['mean(x²)'] : ['mean', 'var']), 'x', 'y'].map(Md.raw);
   const more = ex.mean.length > ex.groupElements.length ? ` (first ${ex.groupElements.length} of ${ex.mean.length} groups)` : '';
   // what stands in for the input's sizes, and what the example keeps of the layer, both said
-  const reducedParts = [...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []), ...(ex.reduced ? [escapeMd(ex.reduced)] : [])];
+  // (sizes taken from a stand-in sample are no layer's: "instead of" them would name sizes the code never has)
+  const reducedParts = [
+    ...(ctx.sizedFromSample && ctx.core ? [sampleStandIn(ctx, ctx.core)] : []),
+    ...(ex.reduced && !standInShape(ctx) ? [escapeMd(ex.reduced)] : []),
+  ];
   const cf = ctx.layer.origin?.channelsFirst;
   if (cf) reducedParts.push(md`each row one position with its channels, as ${backticked(cf.how)}`);
   if (startingScale(ctx) !== 1) reducedParts.push(scaleNote(ctx));

@@ -623,3 +623,11 @@ describe("explain: each framework's own tensor names in the parameter count", ()
     assert.match(nnx, /\*\*128 learnable parameters:\*\* `scale` \(64,\), `bias` \(64,\) · \*\*128 buffer values:\*\* `mean` \(64,\), `var` \(64,\)/);
   });
 });
+
+describe('explain: a worked example sized from a stand-in sample', () => {
+  it('names no "instead of" size the code never has (Keras LayerNormalization(axis=[1, 2]) takes its sizes from the input)', () => {
+    const { card, full } = layerAt('import keras\nln = keras.layers.LayerNormalization(axis=[1, 2])\n', 'ln = ');
+    assert.match(card.markdown, /sizes as if the input had this shape/);
+    assert.doesNotMatch(card.markdown + full.markdown, /instead of \(/);
+  });
+});
