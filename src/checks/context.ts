@@ -92,6 +92,10 @@ export interface Adjacency {
   paths: Op[][];
   /** Offset of (one) application of the norm to the producer's output. */
   at: number;
+  /** The producer's output is used elsewhere too (returned, kept, passed on): FlowEdge.shared. */
+  shared?: boolean;
+  /** The application may call any of these modules instead (FlowEdge.oneOf: construction offsets, -1 for none). */
+  oneOf?: number[];
 }
 
 /** Whether every way from the producer to the norm passes only operations of the given kinds. */
@@ -273,9 +277,20 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
       const known = byPair.get(key);
       if (known) {
         for (const p of e.paths) known.paths.push(p.ops);
+        if (e.shared) known.shared = true;
+        if (e.oneOf) known.oneOf = [...new Set([...(known.oneOf ?? []), ...e.oneOf])];
         continue;
       }
-      const a: Adjacency = { producer, layer, via: e.via === 'sequential' ? 'sequential' : 'flow', certain: true, paths: e.paths.map((p) => p.ops), at: e.at };
+      const a: Adjacency = {
+        producer,
+        layer,
+        via: e.via === 'sequential' ? 'sequential' : 'flow',
+        certain: true,
+        paths: e.paths.map((p) => p.ops),
+        at: e.at,
+        ...(e.shared ? { shared: true } : {}),
+        ...(e.oneOf ? { oneOf: e.oneOf } : {}),
+      };
       byPair.set(key, a);
       adjacent.push(a);
     }

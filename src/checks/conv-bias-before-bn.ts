@@ -29,13 +29,19 @@ export const convBiasBeforeBn: DiagnosticCheck = {
     'them keeps the bias from cancelling.',
   check(ctx) {
     const out: NormDiagnostic[] = [];
+    // (one note per producer: the alternatives of one application are each adjacent to it)
+    const reported = new Set<number>();
     for (const a of ctx.adjacent) {
       const { producer: p, layer } = a;
-      if (layer.spec.kind !== 'batch_norm') continue;
+      if (layer.spec.kind !== 'batch_norm' || reported.has(p.call.range.startOffset)) continue;
       // a written axis must be the producer's channel axis (Keras `axis=3` after a Conv2D is its `-1`)
       if (axisMoved(layer) && !(onChannelAxis(layer, p) && onlyThrough(a, ['identity']))) continue;
       // only axis moves and reshapes between: an add, a dropout or an activation keep the bias from cancelling
       if (!onlyThrough(a, KEEP_BIAS)) continue;
+      // and the output goes nowhere else (a feature map returned beside the normalized one keeps its bias)
+      if (a.shared) continue;
+      // and every module the code may apply there is a BatchNorm (NeMo's norm_type picks a LayerNorm or an Identity too)
+      if (a.oneOf?.some((o) => !ctx.layers.some((l) => l.call.range.startOffset === o && l.spec.kind === 'batch_norm'))) continue;
       if (layoutOf(p)) continue;
       const act = p.spec.activationParam ? p.args.get(p.spec.activationParam) : undefined;
       if (act && !(act.value === null || act.value === 'linear')) continue;
@@ -56,6 +62,7 @@ export const convBiasBeforeBn: DiagnosticCheck = {
       // (no fix where code reads that bias: `nn.init.zeros_(self.conv.bias)`, or an init loop that does not test for
       // None, fails once it is gone, PyTorch 2.13: 'NoneType' object has no attribute 'zero_')
       const readsBias = biasRead(ctx, p.call.target ?? ctx.assignmentTarget(p.call));
+      reported.add(p.call.range.startOffset);
       out.push({
         about: layer.call.range,
         ...diagnostic(

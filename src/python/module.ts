@@ -199,7 +199,15 @@ function sameBindings(a: readonly [number, string][], b: readonly [number, strin
 
 /** A flow edge with its offsets moved. */
 function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
-  return { ...e, from: move(e.from), to: move(e.to), at: move(e.at), paths: e.paths.map((p) => ({ ops: p.ops.map((o) => ({ ...o, at: move(o.at) })) })) };
+  const moved: FlowEdge = {
+    ...e,
+    from: move(e.from),
+    to: move(e.to),
+    at: move(e.at),
+    paths: e.paths.map((p) => ({ ops: p.ops.map((o) => ({ ...o, at: move(o.at) })) })),
+  };
+  if (e.oneOf) moved.oneOf = e.oneOf.map((o) => (o < 0 ? o : move(o)));
+  return moved;
 }
 
 /** A block settled at a read: its statements, its analysis, its key and the part of the key its statements make. */

@@ -94,6 +94,16 @@ export interface FlowEdge {
    */
   paths: FlowPath[];
   via: 'call' | 'sequential';
+  /**
+   * The producer's output (or a value between it and the norm) is also used elsewhere: returned, passed to another
+   * call, kept (`feat = self.conv(x); out = self.bn(feat); return out, feat`). What the norm cancels still shows there.
+   */
+  shared?: true;
+  /**
+   * The application may call any of several modules (an attribute assigned in the branches of an `if`): the
+   * construction offset of each, -1 for one that is no construction call here (`nn.Identity()` is one).
+   */
+  oneOf?: number[];
 }
 
 export type PlacementKind = 'pre-norm' | 'post-norm';
@@ -587,6 +597,8 @@ class UnitRun {
 
   result(): UnitFlow {
     if (this.overflow) return { edges: [], applies: [], uses: new Map(), params: new Set(), adds: [] };
+    // a value on the way used more than once (a phi is read by whoever reads it: counted as its own)
+    for (const [e, nodes] of this.onTheWay) if (nodes.some((n) => n.t !== 'phi' && (this.uses.get(n) ?? 0) > 1)) e.shared = true;
     return { edges: this.edges, applies: this.applies, uses: this.uses, params: this.params, adds: this.adds };
   }
 
@@ -719,7 +731,9 @@ class UnitRun {
         this.assign(operands(t), v, env, at);
         return;
       }
-      return; // attribute or subscript targets: not tracked
+      // attribute or subscript targets are not tracked; what they keep is used there (it may be read later)
+      for (const n of tensorsOf(v)) this.use(n);
+      return;
     }
     // `a, b = v`
     const items = v.k === 'list' && v.items.length === target.length ? v.items : null;
@@ -1211,12 +1225,22 @@ class UnitRun {
     const first = positional[0]?.v;
     const all = vals.flatMap((x) => tensorsOf(x.v));
     const outs: TNode[] = [];
+    const before = this.edges.length;
+    // (the alternatives of one application read its inputs once: counted once, see FlowEdge.shared)
+    const usedBefore = mods.length > 1 ? all.map((n) => this.uses.get(n) ?? 0) : [];
     for (const m of mods) {
       if (vals.some((x) => x.a.star)) {
         outs.push(this.unknown(all, at));
         continue;
       }
       outs.push(this.applyMod(m, first, all, at));
+    }
+    if (mods.length > 1) {
+      all.forEach((n, i) => {
+        if ((this.uses.get(n) ?? 0) > usedBefore[i] + 1) this.uses.set(n, usedBefore[i] + 1);
+      });
+      const oneOf = mods.map((m) => (m.m === 'layer' ? m.layer : -1));
+      for (let i = before; i < this.edges.length; i++) if (this.edges[i].at === at) this.edges[i].oneOf = oneOf;
     }
     if (outs.length === 1) return { k: 't', node: outs[0] };
     return { k: 't', node: this.mk({ t: 'phi', id: this.nextId++, alts: outs }) };
@@ -1276,8 +1300,16 @@ class UnitRun {
       seen.add(key);
       paths.push({ ops: s.ops });
     }
-    this.edges.push({ from: from!, to: layer, at, paths, via });
+    const e: FlowEdge = { from: from!, to: layer, at, paths, via };
+    this.edges.push(e);
+    // (whether those values are used elsewhere too is known once the whole unit has run: see result)
+    this.onTheWay.set(
+      e,
+      sources.flatMap((s) => s.nodes),
+    );
   }
+  /** Each edge's values between its producer and its norm. */
+  private readonly onTheWay = new Map<FlowEdge, TNode[]>();
 }
 
 function mentionsMutation(s: SyntaxNode, name: string, text: string): boolean {
@@ -1334,6 +1366,8 @@ interface Source {
   /** The producer's construction offset, or null when the input comes from elsewhere (a parameter, an unknown call). */
   from: number | null;
   ops: Op[];
+  /** The values on the way, from the producer's application to the norm's input. */
+  nodes: TNode[];
 }
 
 /**
@@ -1343,23 +1377,23 @@ interface Source {
 function traceSources(n: TNode): Source[] | null {
   const out: Source[] = [];
   let budget = 256;
-  const walk = (x: TNode, ops: Op[], depth: number): boolean => {
+  const walk = (x: TNode, ops: Op[], nodes: TNode[], depth: number): boolean => {
     if (--budget < 0 || depth > MAX_DEPTH) return false;
     switch (x.t) {
       case 'apply':
-        out.push({ from: x.layer, ops });
+        out.push({ from: x.layer, ops, nodes: [x, ...nodes] });
         return true;
       case 'param':
       case 'unknown':
-        out.push({ from: null, ops });
+        out.push({ from: null, ops, nodes: [x, ...nodes] });
         return true;
       case 'phi':
-        return x.alts.every((a) => walk(a, ops, depth + 1));
+        return x.alts.every((a) => walk(a, ops, [x, ...nodes], depth + 1));
       case 'op':
-        return x.inputs.every((i) => walk(i, [x.op, ...ops], depth + 1));
+        return x.inputs.every((i) => walk(i, [x.op, ...ops], [x, ...nodes], depth + 1));
     }
   };
-  return walk(n, [], 0) ? out : null;
+  return walk(n, [], [], 0) ? out : null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -656,3 +656,27 @@ describe('rules: trial 7 (working code, torch 2.13 and Flax 0.12.8 run)', () => 
     ]);
   });
 });
+
+describe('rules: trial 10 (working code, torch 2.13 run)', () => {
+  const product = (src: string) => checkDocument(src).map((d) => d.code);
+  const block = (forward: string, norm = '        self.bn = nn.BatchNorm2d(8)\n') =>
+    TORCH +
+    'class Tap(nn.Module):\n    def __init__(self, kind="bn"):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3, padding=1)\n' +
+    norm +
+    `    def forward(self, x):\n${forward}`;
+
+  it('conv-bias-before-bn only where the conv output goes to the BatchNorm alone (a feature returned beside it keeps its bias)', () => {
+    assert.deepEqual(product(block('        return self.bn(self.conv(x))\n')), ['conv-bias-before-bn']);
+    // torch 2.13: zeroing the conv bias changes the returned `feat` by up to 0.18
+    assert.deepEqual(product(block('        feat = self.conv(x)\n        out = F.relu(self.bn(feat))\n        return out, feat\n')), []);
+    assert.deepEqual(product(block('        feat = self.conv(x)\n        self.cache = feat\n        return self.bn(feat)\n')), []);
+  });
+
+  it('conv-bias-before-bn only where every module the code may apply there is a BatchNorm (NeMo picks a LayerNorm or an Identity too)', () => {
+    const choices =
+      '        if kind == "bn":\n            self.bn = nn.BatchNorm2d(8)\n        elif kind == "gn":\n            self.bn = nn.GroupNorm(2, 8)\n        else:\n            self.bn = nn.Identity()\n';
+    assert.deepEqual(product(block('        return self.bn(self.conv(x))\n', choices)), []);
+    const both = '        if kind == "bn":\n            self.bn = nn.BatchNorm2d(8)\n        else:\n            self.bn = nn.BatchNorm2d(8, momentum=0.01)\n';
+    assert.deepEqual(product(block('        return self.bn(self.conv(x))\n', both)), ['conv-bias-before-bn']);
+  });
+});
