@@ -127,7 +127,13 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       if (core.kind === 'instance_norm') {
         return md`**Normalizes** over ${Md.raw(spatial.join('·') || 'the positions')} of each sample and channel${C.length ? md` (C = ${C})` : Md.raw('')}; nothing shared across the batch; ${input}.`;
       }
-      if (groupsPerChannel(ctx)) {
+      // (groups written as the very expression of the channels, wav2vec2's GroupNorm(n, n): one channel each)
+      const gv = spec.roles.groups ? ctx.values[spec.roles.groups] : undefined;
+      const cv = spec.roles.channels ? ctx.values[spec.roles.channels] : undefined;
+      const sameExpr = isExpr(gv) && isExpr(cv) && gv.expr.replace(/\s+/g, '') === cv.expr.replace(/\s+/g, '');
+      if (groupsPerChannel(ctx) || sameExpr) {
+        if (sameExpr)
+          return md`**Normalizes** each channel of each sample on its own, over ${Md.raw(spatial.join('·') || 'its positions')} (as many groups as channels: instance normalization); independent of the batch size; ${input}.`;
         return md`**Normalizes** each channel of each sample on its own, over ${Md.raw(spatial.join('·') || 'its positions')} (${code(`${spec.roles.groups}=${pyRepr(ctx.values[spec.roles.groups!])}`)}: one group per channel, groups = C, i.e. instance normalization); independent of the batch size; ${input}.`;
       }
       // Channels known only from the input (Keras, Flax) were sized on a sample: never state that count.

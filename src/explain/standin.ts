@@ -90,8 +90,17 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
     symbols.push({ text: groups.expr, value: g });
   }
   if (ch && isExpr(values[ch])) {
-    const v = g !== null && g > 0 && Number.isInteger(g) ? g * size : size;
-    symbols.push({ text: (values[ch] as { expr: string }).expr, value: v });
+    const text = (values[ch] as { expr: string }).expr;
+    // (the groups written as the same expression as the channels, wav2vec2's GroupNorm(n, n): one channel per group,
+    // whatever n is; the channel count then is the group count)
+    const same = spec.roles.groups && isExpr(groups) && groups.expr.replace(/\s+/g, '') === text.replace(/\s+/g, '');
+    if (same && forCount) {
+      // (counted at the stand-in size itself: the count is linear in it)
+      values[spec.roles.groups!] = size;
+      symbols[symbols.length - 1].value = size;
+    }
+    const v = same ? (forCount ? size : g!) : g !== null && g > 0 && Number.isInteger(g) ? g * size : size;
+    if (!same) symbols.push({ text, value: v });
     values[ch] = v;
   }
   const ns = spec.roles.normalizedShape;

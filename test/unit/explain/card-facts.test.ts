@@ -631,3 +631,15 @@ describe('explain: a worked example sized from a stand-in sample', () => {
     assert.doesNotMatch(card.markdown + full.markdown, /instead of \(/);
   });
 });
+
+describe("explain: GroupNorm(n, n), wav2vec2's one channel per group", () => {
+  it('the card says instance normalization, counts 2·n, and the example keeps one channel per group', () => {
+    const src = `${TORCH}class Conv(nn.Module):\n    def __init__(self, n_out):\n        super().__init__()\n        self.norm = nn.GroupNorm(n_out, n_out, affine=True)\n`;
+    const { card, full } = layerAt(src, 'self.norm = ');
+    assert.match(card.markdown, /as many groups as channels: instance normalization/);
+    assert.match(card.markdown, /\*\*Parameters\*\* 2·`n_out` learnable/);
+    const ex = full.sections.exampleData!;
+    if (ex.spec.kind !== 'group_norm') throw new Error('a group norm example');
+    assert.equal(ex.spec.numChannels, ex.spec.numGroups);
+  });
+});
