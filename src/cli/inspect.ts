@@ -766,8 +766,10 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       // (a value given outside the call: a user class's default, a partial's keyword, a caller's argument)
       // A hand-written module has none of the framework class's other fields (Flax's parent, promote_dtype...): only
       // the defaults of what it computes with are its own; framework plumbing (nnx rngs) is no value.
-      const custom = l.origin?.via === 'custom-module';
+      const custom = l.origin?.computes !== undefined;
       const roleNames = new Set<string>(Object.values(l.spec.roles).filter((v): v is string => typeof v === 'string'));
+      // (a frozen BatchNorm has no momentum and keeps no statistics up to date)
+      if (l.origin?.frozen) for (const r of [l.spec.roles.momentum, l.spec.roles.trackRunningStats]) if (r) roleNames.delete(r);
       for (const [name, arg] of Object.entries(l.effective)) {
         if (custom && (l.spec.params.find((q) => q.name === name)?.plumbing || (arg.isDefault && !roleNames.has(name)))) continue;
         if (arg.isDefault) defaults.push(`${name}=${shownValue(pyRepr(arg.value))}`);

@@ -199,6 +199,8 @@ function argumentsText(ctx: LayerContext): Md {
   for (const p of spec.params) {
     const e = layer.effective[p.name];
     if (!e || p.tensor) continue;
+    // (a frozen BatchNorm has no momentum: its statistics never move)
+    if (layer.origin?.frozen && e.isDefault && (p.name === spec.roles.momentum || p.name === spec.roles.trackRunningStats)) continue;
     // an expression the code fixes to one value is shown as written, with that value
     const written = !e.isDefault && !isExpr(e.value) ? layer.arguments[p.name] : undefined;
     const value = isExpr(written) ? md`${code(`${p.name}=${written.expr}`)} (${code(pyRepr(e.value))} here)` : code(`${p.name}=${pyRepr(e.value)}`);

@@ -614,6 +614,21 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
     if (inline.test(body) || guard.test(body)) out.biasFlag = { param: biasParam.name };
   }
   if (!out.size) {
+    // buffers sized by a parameter (`self.register_buffer("running_mean", torch.zeros(n))`, detectron2's FrozenBatchNorm2d)
+    walk(init.body, (n) => {
+      if (out.size || n.name !== 'CallExpression') return;
+      const c = n.firstChild;
+      if (!c || !/^self\.register_buffer$/.test(text.slice(c.from, c.to).replace(/\s+/g, ''))) return;
+      const args = children(n).find((x) => x.name === 'ArgList');
+      const value = args ? operands(args)[1] : undefined;
+      if (!value || value.name !== 'CallExpression' || !value.firstChild) return;
+      if (!/(^|\.)(ones|zeros|full|empty)$/.test(text.slice(value.firstChild.from, value.firstChild.to))) return;
+      const inner = children(value).find((x) => x.name === 'ArgList');
+      const first = inner ? operands(inner)[0] : undefined;
+      if (first) out.size = ref(chase(first));
+    });
+  }
+  if (!out.size) {
     const sizeParam = init.params.find(
       (p, i) => i > 0 && /^(dim|d_model|hidden_size|normalized_shape|num_features|num_channels|channels|embed_dim|size|features|n_embd|d)$/.test(p.name),
     );

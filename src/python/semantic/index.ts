@@ -325,7 +325,10 @@ function setAfterwards(site: Site, model: ModuleModel, layer: ResolvedLayer, set
   }
   // a loop over a model's layers that sets it on each one (of the classes its guard names); after a
   // definite assignment too (the loop may run later)
-  const names = [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
+  // (a hand-written module is no framework class at run time: a guard naming one never holds for it, only one naming
+  // the user class does; detectron2's FrozenBatchNorm2d is no _BatchNorm)
+  const custom = layer.origin?.computes !== undefined;
+  const names = custom ? [layer.origin?.definedBy?.name] : [layer.spec.name, layer.qualifiedName.split('.').pop()!, layer.origin?.definedBy?.name];
   const guarded = (c: string) => names.some((n) => n && (n === c || TORCH_NORM_BASES[c]?.test(n)));
   // (the class the call builds, when it is a user subclass: its exact type)
   const own = layer.origin?.via === 'subclass' ? layer.origin.definedBy?.name : undefined;

@@ -449,8 +449,9 @@ export class LayerResolver {
     // a parameter that decides whether the weight exists gives the call's own value
     const affine = !c.affine ? null : 'node' in c.affine ? value(c.affine) : init ? this.paramValue(init, bound, c.affine.param) : null;
     if (roles.affine && affine) out.push({ ...affine, name: roles.affine });
-    else unlessDefault(roles.affine, c.hasWeight);
-    if (c.spec.framework === 'pytorch') {
+    // (a frozen BatchNorm applies its stored scale and shift: buffers, counted as such, see LayerOrigin.frozen)
+    else if (!c.frozen) unlessDefault(roles.affine, c.hasWeight);
+    if (c.spec.framework === 'pytorch' && !c.frozen) {
       // (and one that decides whether the bias exists: the call's value)
       const bias = c.biasFlag && init ? this.paramValue(init, bound, c.biasFlag.param) : null;
       if (roles.bias && bias) out.push({ ...bias, name: roles.bias });

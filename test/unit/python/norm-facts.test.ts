@@ -187,3 +187,37 @@ d = Odd(8)
     assert.equal(layerAt(src, 'd = ').origin?.channelsFirst, undefined);
   });
 });
+
+describe("python/semantic: a frozen BatchNorm written by hand (detectron2's, DETR's FrozenBatchNorm2d)", () => {
+  // torch 2.13: FrozenBatchNorm2d is a plain nn.Module: isinstance(m, nn.modules.batchnorm._BatchNorm) is False for it
+  const src = `
+class FrozenBatchNorm2d(nn.Module):
+    def __init__(self, n, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.register_buffer("weight", torch.ones(n))
+        self.register_buffer("bias", torch.zeros(n))
+        self.register_buffer("running_mean", torch.zeros(n))
+        self.register_buffer("running_var", torch.ones(n))
+
+    def forward(self, x):
+        scale = self.weight * (self.running_var + self.eps).rsqrt()
+        return x * scale.reshape(1, -1, 1, 1) + (self.bias - self.running_mean * scale).reshape(1, -1, 1, 1)
+
+f = FrozenBatchNorm2d(64, eps=1e-4)
+
+def set_bn(model):
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.eps = 1e-3
+`;
+
+  it('takes its size from the buffers, has no affine=False, and no loop over _BatchNorm changes it', () => {
+    const l = layerAt(src, 'f = Frozen');
+    assert.equal(l.origin?.frozen, true);
+    assert.equal(l.effective.num_features.value, 64);
+    assert.equal(l.effective.affine.value, true);
+    assert.equal(l.effective.eps.value, 1e-4);
+    assert.equal(l.effective.eps.maySetBy, undefined);
+  });
+});

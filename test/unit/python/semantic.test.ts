@@ -1282,7 +1282,7 @@ describe('semantic model: layers the code never names', () => {
     ].join('\n');
     const [n] = recognize(nnx);
     assert.deepEqual(n.removed, { bias: { code: 'self.bias = None in LNNoBias', definite: true } });
-    assert.match(card(n), /^\*\*Parameters\*\* γ per normalized element.*; `bias` removed by `self\.bias = None` in `LNNoBias`$/);
+    assert.match(card(n), /^\*\*Parameters\*\* 8 learnable \(γ\); `bias` removed by `self\.bias = None` in `LNNoBias`$/);
   });
 
   it("a function sees a module name's last binding (an import rebound below it), unless a function sets it", () => {
