@@ -332,17 +332,8 @@ export class LayerResolver {
     if (args.some((a) => !a.name)) return args;
     const out = [...args];
     const params = new Set(spec.params.map((p) => p.name));
-    const owner = cls.owner;
-    const body = children(cls.node).find((c) => c.name === 'Body');
-    for (const st of body ? statements(body) : []) {
-      if (st.name !== 'AssignStatement') continue;
-      const parts = assignmentParts(st);
-      const target = parts.targets.length === 1 && parts.targets[0].length === 1 ? parts.targets[0][0] : null;
-      const value = parts.value[0];
-      if (!parts.annotated || target?.name !== 'VariableName' || !value) continue;
-      const name = owner.text.slice(target.from, target.to);
-      if (params.has(name) && !out.some((a) => a.name === name)) out.push({ name, star: '', node: value, owner: this.foreign(owner) });
-    }
+    for (const { name, value } of annotatedFields(cls))
+      if (params.has(name) && !out.some((a) => a.name === name)) out.push({ name, star: '', node: value, owner: this.foreign(cls.owner) });
     const next = cls.bases.find((b) => b.k === 'class');
     return next && next.k === 'class' ? this.fieldDefaults(next.cls, spec, out, depth + 1) : out;
   }
@@ -370,15 +361,8 @@ export class LayerResolver {
     const mapping = args.filter((a) => a.star === '**' && (!a.keys || a.keys.includes(name)));
     const maySetBy = mapping.length ? mapping.map((a) => `**${a.node ? this.text(a.node, a.owner ?? this.model) : '…'}`).join(', ') : undefined;
     for (const c of chain) {
-      const body = children(c.node).find((x) => x.name === 'Body');
-      for (const st of body ? statements(body) : []) {
-        if (st.name !== 'AssignStatement') continue;
-        const parts = assignmentParts(st);
-        const target = parts.targets.length === 1 && parts.targets[0].length === 1 ? parts.targets[0][0] : null;
-        const value = parts.value[0];
-        if (!parts.annotated || target?.name !== 'VariableName' || !value || c.owner.text.slice(target.from, target.to) !== name) continue;
-        return { star: '', node: value, owner: this.foreign(c.owner), ...(maySetBy ? { maySetBy } : {}) };
-      }
+      const field = annotatedFields(c).find((f) => f.name === name);
+      if (field) return { star: '', node: field.value, owner: this.foreign(c.owner), ...(maySetBy ? { maySetBy } : {}) };
     }
     return null;
   }
@@ -781,4 +765,18 @@ export class LayerResolver {
     }
     return layer;
   }
+}
+
+/** A class body's annotated assignments with a value (`epsilon: float = 1e-6`, a dataclass field's default), in order. */
+function annotatedFields(cls: ClassDef): { name: string; value: SyntaxNode }[] {
+  const out: { name: string; value: SyntaxNode }[] = [];
+  const body = children(cls.node).find((c) => c.name === 'Body');
+  for (const st of body ? statements(body) : []) {
+    if (st.name !== 'AssignStatement') continue;
+    const parts = assignmentParts(st);
+    const target = parts.targets.length === 1 && parts.targets[0].length === 1 ? parts.targets[0][0] : null;
+    const value = parts.value[0];
+    if (parts.annotated && target?.name === 'VariableName' && value) out.push({ name: cls.owner.text.slice(target.from, target.to), value });
+  }
+  return out;
 }
