@@ -78,6 +78,16 @@ export function standIn(ctx: LayerContext, size: number, forCount = false): Stan
       values[name] = d.value;
     }
   }
+  // (and any other argument written as a parameter of the code with a literal default, fairseq's
+  // `LayerNorm(normalized_shape, eps, elementwise_affine)` in a factory: that default stands in, said so)
+  // (sizes keep their symbolic stand-ins below: a count is a formula in them)
+  const sizes = new Set([spec.roles.channels, spec.roles.groups, spec.roles.normalizedShape]);
+  for (const [name, own] of Object.entries(ctx.layer.codeDefaults ?? {})) {
+    const v = values[name];
+    if (sizes.has(name) || !isExpr(v) || (typeof own.value !== 'boolean' && typeof own.value !== 'number')) continue;
+    if (!forCount) defaults.push({ text: v.expr, ...own });
+    values[name] = own.value;
+  }
   const symbols: { text: string; value: number }[] = [];
   const groups = spec.roles.groups ? values[spec.roles.groups] : undefined;
   let g = num(groups);

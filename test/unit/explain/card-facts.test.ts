@@ -643,3 +643,12 @@ describe("explain: GroupNorm(n, n), wav2vec2's one channel per group", () => {
     assert.equal(ex.spec.numChannels, ex.spec.numGroups);
   });
 });
+
+describe("explain: a factory function's parameters (fairseq's LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True))", () => {
+  it('their literal defaults stand in for the example, said so, where the call passes the parameters on', () => {
+    const src = `${TORCH}def LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True):\n    return torch.nn.LayerNorm(normalized_shape, eps, elementwise_affine)\n`;
+    const { card } = layerAt(src, 'return torch.nn.LayerNorm(');
+    assert.match(card.markdown, /`elementwise_affine` as `True` \(default of `elementwise_affine` in `LayerNorm`, line 4\)/);
+    assert.doesNotMatch(card.markdown, /\*\*Example\*\* none/);
+  });
+});
