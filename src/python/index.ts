@@ -11,7 +11,7 @@ import { PythonModule } from './module';
 import type { SemanticOptions } from './semantic/index';
 
 export { DocumentIndex } from './document';
-export { PythonModule, moveFound, SHARED, type BlockAnalysis, type BlockPlace, type Move } from './module';
+export { PythonModule, SHARED, type BlockAnalysis, type BlockPlace, type Move } from './module';
 export type { SemanticOptions, Seed } from './semantic/index';
 export { SeedExchange, solveSeeds, seedsByTarget } from './semantic/index';
 export { ProjectGraph, moduleNameOf, importedModules, preloadPaths, mayPatch, type ProjectFiles } from './semantic/graph';
