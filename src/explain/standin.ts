@@ -227,13 +227,24 @@ export function parameterCount(ctx: LayerContext): Md | null {
   // (Flax nnx sizes LayerNorm's and RMSNorm's scale and bias by num_features, not by the input: 0.12.8)
   const nf = ctx.values.num_features;
   const kind = ctx.layer.spec.kind;
-  if (ctx.layer.spec.framework === 'flax_nnx' && (kind === 'layer_norm' || kind === 'rms_norm') && typeof nf === 'number') {
+  if (ctx.layer.spec.framework === 'flax_nnx' && (kind === 'layer_norm' || kind === 'rms_norm') && (typeof nf === 'number' || isExpr(nf))) {
     // (less what a subclass certainly removes once built: `self.bias = None`)
     const gone = (t: 'weight' | 'bias') => !!ctx.layer.removed?.[t]?.definite;
     const learn = [
       ctx.values.use_scale !== false && !gone('weight') ? 'γ' : '',
       kind === 'layer_norm' && ctx.values.use_bias !== false && !gone('bias') ? 'β' : '',
     ].filter(Boolean);
+    if (isExpr(nf))
+      return line(
+        learn.length
+          ? md`${learn.length === 1 ? Md.raw('') : md`${learn.length}·`}${code(nf.expr)}`
+          : md`
+0
+            `,
+        learn,
+        null,
+        [],
+      );
     return line(md`${learn.length * nf}`, learn, null, []);
   }
   const formula = (a: number, b: number, sym: Md) => (a === 0 ? md`${b}` : md`${a === 1 ? Md.raw('') : md`${a}·`}${sym}${b ? md` + ${b}` : Md.raw('')}`);

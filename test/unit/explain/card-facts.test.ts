@@ -612,6 +612,9 @@ describe('explain: Flax nnx LayerNorm/RMSNorm parameters', () => {
     const src = 'from flax import nnx\nrngs = nnx.Rngs(0)\nln = nnx.LayerNorm(64, use_scale=False, rngs=rngs)\nrms = nnx.RMSNorm(64, rngs=rngs)\n';
     assert.match(layerAt(src, 'ln = ').card.markdown, /\*\*Parameters\*\* 64 learnable \(β\)/);
     assert.match(layerAt(src, 'rms = ').card.markdown, /\*\*Parameters\*\* 64 learnable \(γ\)/);
+    // and as a formula where num_features is an expression
+    const sym = 'from flax import nnx\nclass M(nnx.Module):\n    def __init__(self, d, rngs):\n        self.norm = nnx.LayerNorm(d, rngs=rngs)\n';
+    assert.match(layerAt(sym, 'self.norm = ').card.markdown, /\*\*Parameters\*\* 2·`d` learnable \(γ, β\)/);
   });
 });
 
