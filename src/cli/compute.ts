@@ -297,7 +297,11 @@ function prepare(text: string): Prepared {
   const kwargs = Object.create(null) as Record<string, PyValue>;
   for (const [k, v] of Object.entries(kwargsIn)) {
     const param = spec.params.find((q) => q.name === k);
-    if (param?.tensor) bad(`${k} is a tensor operand of ${spec.name}; give it in "input", "params" or "state"`);
+    if (param?.tensor) {
+      // (None, a tensor operand's own default: as if not given, jax.nn.standardize(x, mean=None))
+      if (v === null && param.default === null) continue;
+      bad(`${k} is a tensor operand of ${spec.name}; give it in "input", "params" or "state"`);
+    }
     kwargs[k] = toPyValue(v, `kwargs.${k.length > 60 ? `${k.slice(0, 57)}...` : k}`);
   }
 

@@ -387,6 +387,14 @@ describe('normlens compute request errors', () => {
     assert.equal(plain.output.shape[1], 6);
   });
 
+  it("takes a tensor operand's own default, None, as not given (jax.nn.standardize(x, mean=None)), and refuses a value there", () => {
+    const x = { shape: [2, 3], data: [1, 2, 3, 4, 5, 7] };
+    const plain = JSON.parse(compute(JSON.stringify({ layer: 'jax.nn.standardize', input: x })).output);
+    const none = JSON.parse(compute(JSON.stringify({ layer: 'jax.nn.standardize', kwargs: { mean: null }, input: x })).output);
+    assert.deepEqual(none.output, plain.output);
+    assert.match(err({ layer: 'jax.nn.standardize', kwargs: { mean: [0, 0, 0] }, input: x }).message, /mean is a tensor operand of standardize/);
+  });
+
   it('refuses a dtype other than float32, and one no framework has', () => {
     const x = { shape: [1, 2], data: [1, 1.001] };
     const e = err({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: 2, dtype: 'torch.bfloat16' }, input: x });
