@@ -138,14 +138,23 @@ function named(v: Value): boolean {
 
 /** Constants and containers matter only a few at a time (sizes, registries): more of them widen to unknown, so passes converge. */
 const MAX_CONSTS = 4;
+/**
+ * Strings are counted apart, and more of them are kept: they are the keys a configuration picks
+ * a norm by (detectron2's get_norm is given "BN", "FrozenBN", "GN", "SyncBN" and "LN" across one
+ * file). The model never makes new strings in a loop, so the bound still makes passes converge.
+ */
+const MAX_STRINGS = 8;
 function countKinds(vs: Value[]): boolean {
   let consts = 0;
+  let strings = 0;
   let containers = 0;
   for (const v of vs) {
-    if (v.k === 'const') consts++;
-    else if (v.k === 'seq' || v.k === 'dict') containers++;
+    if (v.k === 'const') {
+      if (typeof v.v === 'string') strings++;
+      else consts++;
+    } else if (v.k === 'seq' || v.k === 'dict') containers++;
   }
-  return consts > MAX_CONSTS || containers > MAX_CONSTS;
+  return consts > MAX_CONSTS || strings > MAX_STRINGS || containers > MAX_CONSTS;
 }
 
 /** Past the bound, keep what matters for resolution (classes, partials) and say the rest is unknown. */

@@ -1621,6 +1621,55 @@ describe('semantic model: layers the code never names', () => {
     assert.doesNotMatch(how, /lambdachannels/);
   });
 
+  it("detectron2's get_norm given five config strings across a file builds the registry's classes for them (more than four strings were widened to unknown)", () => {
+    const src = [
+      'class FrozenBatchNorm2d(nn.Module):',
+      '    def __init__(self, num_features, eps=1e-5):',
+      '        super().__init__()',
+      '        self.num_features = num_features',
+      '        self.eps = eps',
+      '        self.register_buffer("weight", torch.ones(num_features))',
+      '        self.register_buffer("bias", torch.zeros(num_features))',
+      '        self.register_buffer("running_mean", torch.zeros(num_features))',
+      '        self.register_buffer("running_var", torch.ones(num_features) - eps)',
+      '    def forward(self, x):',
+      '        scale = self.weight * (self.running_var + self.eps).rsqrt()',
+      '        shift = self.bias - self.running_mean * scale',
+      '        return x * scale.reshape(1, -1, 1, 1) + shift.reshape(1, -1, 1, 1)',
+      'def get_norm(norm, out_channels):',
+      '    if norm is None:',
+      '        return None',
+      '    if isinstance(norm, str):',
+      '        norm = {',
+      '            "BN": nn.BatchNorm2d,',
+      '            "FrozenBN": FrozenBatchNorm2d,',
+      '            "GN": lambda channels: nn.GroupNorm(32, channels),',
+      '            "SyncBN": nn.SyncBatchNorm,',
+      '            "LN": lambda channels: nn.LayerNorm(channels),',
+      '            "IN": nn.InstanceNorm2d,',
+      '            "none": nn.Identity,',
+      '            "": nn.Identity,',
+      '        }[norm]',
+      '    return norm(out_channels)',
+      'class Stem(nn.Module):',
+      '    def __init__(self, norm="BN"):',
+      '        super().__init__()',
+      '        self.norm = get_norm(norm, 64)',
+      'class Block(nn.Module):',
+      '    def __init__(self, c, norm="GN"):',
+      '        super().__init__()',
+      '        self.norm = get_norm(norm, c)',
+      'stem = Stem(norm="FrozenBN")',
+      'b1 = Block(32, norm="SyncBN")',
+      'b2 = Block(32, norm="LN")',
+    ].join('\n');
+    // BN, FrozenBN, GN, SyncBN and LN reach get_norm: the call builds the classes of those that are classes
+    assert.deepEqual(at(src, 28).origin!.classes, ['torch.nn.BatchNorm2d', 'FrozenBatchNorm2d', 'torch.nn.SyncBatchNorm']);
+    // and the lambdas build theirs where they are written
+    assert.equal(at(src, 21).qualifiedName, 'torch.nn.GroupNorm');
+    assert.equal(at(src, 23).qualifiedName, 'torch.nn.LayerNorm');
+  });
+
   it('a hand-written Flax nnx RMSNorm is one (its framework class requires rngs, which the module need not take)', () => {
     const src = [
       'import jax',
