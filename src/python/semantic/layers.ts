@@ -11,7 +11,7 @@ import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
 import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
 import { channelsLastPermute, customNorm, weightPlusOne, type CustomNorm } from './custom';
-import { assignmentParts, literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel } from './model';
+import { assignmentParts, literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel, type ParamDef } from './model';
 import { argList, children, statements, type SyntaxNode } from './syntax';
 import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value, type VSet } from './values';
 
@@ -160,7 +160,7 @@ export class LayerResolver {
         const owner = v.owner && v.owner !== this.model ? v.owner : undefined;
         // a partial written in another file is explained by the import that brought it
         const at = owner ? partialAt : (partialAt ?? v.at);
-        return this.unfold(v.fn, mergeArgs(fromBound(v.args, owner), args), depth + 1, at).map((c) => ({
+        return this.unfold(v.fn, mergeArgs(this.withCodeDefaults(fromBound(v.args, owner), owner ?? this.model), args), depth + 1, at).map((c) => ({
           ...c,
           via: owner && at === undefined ? 'partial' : c.via,
           hops: [...c.hops, ...visibleHops(v.hops)],
@@ -295,6 +295,30 @@ export class LayerResolver {
       else extraPos.push(a);
     }
     return { byName, extraPos, extraKw };
+  }
+
+  /**
+   * A partial's arguments written as a parameter of the function around it that has a literal default
+   * (`partial(nn.BatchNorm2d, eps=bn_eps)` in `__init__(self, c, bn_eps=1e-3)`): that default, for the worked
+   * example's stand-in (the class's own default would not be what the code gives).
+   */
+  private withCodeDefaults(args: SynthArg[], owner: ModuleModel): SynthArg[] {
+    return args.map((a) => {
+      if (a.codeDefault || a.node?.name !== 'VariableName') return a;
+      const name = owner.text.slice(a.node.from, a.node.to);
+      let f: FuncDef | undefined;
+      for (const g of owner.funcs) if (g.node.from <= a.node.from && a.node.from < g.node.to && (!f || g.node.from >= f.node.from)) f = g;
+      const p = f?.params.find((x) => x.name === name && x.star === '');
+      const d = p?.defaultNode ? literalOf(p.defaultNode, owner.text) : undefined;
+      if (!f || !p || d === undefined || typeof d !== 'number') return a;
+      return {
+        ...a,
+        codeDefault: {
+          value: d,
+          from: `default of \`${name}\`${f.cls ? ` in \`${f.cls.name}.${f.name}\`` : ` of \`${f.name}\``}, ${this.where(owner, p.node.from)}`,
+        },
+      };
+    });
   }
 
   /** A parameter's value at a call: what the call passed, else its default. */
@@ -487,7 +511,51 @@ export class LayerResolver {
         out.push(c);
       }
     }
-    return out;
+    // a default that no call seen leaves to it goes after what the calls pass (shown first): within a class, and
+    // between classes
+    // (in the order the values came, each class where its first value shown came)
+    const order = new Map<Candidate, number>();
+    for (const c of out) for (const x of [c, ...(c.alts ?? [])]) order.set(x, order.size);
+    const groups = out.map((c) => {
+      const all = [c, ...(c.alts ?? [])];
+      const best = all.find((x) => !this.unusedDefault(x)) ?? c;
+      return { c: best === c ? c : { ...best, alts: all.filter((x) => x !== best) }, at: order.get(best)!, unused: this.unusedDefault(best) };
+    });
+    groups.sort((a, b) => Number(a.unused) - Number(b.unused) || a.at - b.at);
+    return groups.map((g) => g.c);
+  }
+
+  /**
+   * Whether a candidate comes from a parameter's default that every call of this file seen passes
+   * something else for (dinov2's Block, always given `norm_layer=partial(nn.LayerNorm, eps=1e-6)`):
+   * callers elsewhere may still leave it, so it stays, after them. A replacement written for `None`
+   * (`if norm_layer is None: norm_layer = nn.BatchNorm2d`) counts only when every value passed is known
+   * and not None.
+   */
+  private unusedDefault(c: Candidate): boolean {
+    return c.hops.some((h) => {
+      if (h.via !== 'parameter-default' || h.from) return false;
+      const written = this.defaultAt().get(h.at);
+      if (written) return written.passed.length > 0 && !written.defaultUsed;
+      // assigned in the body: the innermost function there with that parameter
+      let f: FuncDef | undefined;
+      for (const g of this.model.funcs) if (g.owner === this.model && g.node.from <= h.at && h.at < g.node.to && (!f || g.node.from >= f.node.from)) f = g;
+      const p = f?.params.find((x) => x.name === h.name);
+      return (
+        !!p &&
+        p.passed.length > 0 &&
+        !p.defaultUsed &&
+        p.passed.every((v) => v.k === 'q' || v.k === 'class' || v.k === 'partial' || v.k === 'func' || (v.k === 'const' && v.v !== null))
+      );
+    });
+  }
+  private defaults: Map<number, ParamDef> | null = null;
+  private defaultAt(): Map<number, ParamDef> {
+    if (!this.defaults) {
+      this.defaults = new Map();
+      for (const f of this.model.funcs) if (f.owner === this.model) for (const p of f.params) if (p.defaultNode) this.defaults.set(p.defaultNode.from, p);
+    }
+    return this.defaults;
   }
 
   /**
@@ -722,12 +790,21 @@ export class LayerResolver {
       ...(c.alts ?? []),
       ...fitting.slice(1).map((f) => ({ spec: f.c.spec, args: f.c.args, layer: f.layer })),
     ];
+    // an argument shown as written in a partial elsewhere (`partial(nn.BatchNorm2d, eps=bn_eps)`): the literal values
+    // the code gives it there
+    for (const [name, e] of Object.entries(layer.effective)) {
+      if (!isExpr(e.value)) continue;
+      const a = argFor(c.spec, c.args, name);
+      if (!a?.node || (!a.owner && a.node.from >= site.range.startOffset && a.node.from < site.range.endOffset)) continue;
+      const given = valuesOf(this.finalValues(a), e.value).filter((x) => !isExpr(x));
+      for (const x of given) if (!(e.alternatives ?? []).some((y) => JSON.stringify(y) === JSON.stringify(x))) e.alternatives = [...(e.alternatives ?? []), x];
+    }
     for (const alt of others) {
       const other = alt.layer ?? bindLayer({ ...site, args: alt.args.map((a) => this.toArgument(a, own, site.nameRange)) }, alt.spec);
       if (other.bindingErrors.length) continue;
       for (const [name, e] of Object.entries(layer.effective)) {
         const v = other.effective[name]?.value;
-        if (v === undefined || isExpr(e.value)) continue;
+        if (v === undefined || (isExpr(e.value) && !e.alternatives?.length)) continue;
         // an expression written where the other caller's partial was (`partial(nn.BatchNorm2d, eps=bn_eps)`): the
         // literal values the code gives it there, and the expression itself when it may hold others
         const given = isExpr(v) ? valuesOf(this.finalValues(argFor(alt.spec, alt.args, name)), v) : [v];

@@ -25,6 +25,8 @@ export interface ParamDef {
   defaults: VSet;
   /** Values passed by the module's own calls. */
   passed: VSet;
+  /** Some call seen may leave it to its default (calls that pass it are all there are otherwise). */
+  defaultUsed?: boolean;
 }
 
 interface ScopeBase {
@@ -1001,7 +1003,12 @@ export class ModuleModel {
       else {
         // values entering through the parameter are marked, and the parameter itself stands for what callers elsewhere pass
         const tag = `${f.owner.uid}:${f.id}:${p.name}`;
-        vs = union(withHop(union(p.defaults, p.passed), { via: 'param', name: tag, at: p.node.from }), [{ k: 'param', name: tag, hops: [] }]);
+        // (what the calls pass first when every call seen passes it: the default is then only for callers elsewhere;
+        // and what this file's calls pass before what other files' do, which are bound first)
+        const elsewhere = (v: Value) => v.hops.some((h) => h.via === 'call' && !!h.from);
+        const passed = p.passed.some(elsewhere) ? [...p.passed.filter((v) => !elsewhere(v)), ...p.passed.filter(elsewhere)] : p.passed;
+        const known = passed.length && !p.defaultUsed ? union(passed, p.defaults) : union(p.defaults, passed);
+        vs = union(withHop(known, { via: 'param', name: tag, at: p.node.from }), [{ k: 'param', name: tag, hops: [] }]);
       }
       vars.set(p.name, vs);
       this.record(f, p.name, vs);
@@ -2266,8 +2273,11 @@ export class ModuleModel {
             }
             if (f.k === 'const') continue;
             out.push({ k: 'partial', fn: f, args: rest, at, hops: [], owner: this });
-            // the bound arguments reach the callee when the partial is called
+            // the bound arguments reach the callee when the partial is called (where the others are given)
+            const outer = this.partialArgs;
+            this.partialArgs = true;
             this.apply(f, rest, env, at, depth + 1);
+            this.partialArgs = outer;
           }
           return out.length ? out : [UNKNOWN];
         }
@@ -2407,6 +2417,7 @@ export class ModuleModel {
         for (const [name, k] of keys ?? []) {
           const p = params.find((x) => x.name === name && x.star === '');
           if (p) pass(p, k.values, a.node?.from ?? 0);
+          if (p && k.always) given.add(p);
         }
         continue;
       }
@@ -2421,7 +2432,10 @@ export class ModuleModel {
     // a `**kwargs` whose keys the code does not fix (a builder's, a config's) may set any
     // parameter the call does not give otherwise: its default is then not certain
     for (const a of opaque) for (const p of params) if (p.star === '' && !given.has(p)) pass(p, [UNKNOWN], a.node?.from ?? 0, a.node, '**');
+    if (!this.partialArgs) for (const p of params) if (p.star === '' && !given.has(p)) p.defaultUsed = true;
   }
+  /** Binding a partial's own arguments: the parameters it leaves are given where it is called. */
+  private partialArgs = false;
 
   /** A call's argument values by parameter name (positional, then keywords). */
   private bindMap(f: FuncDef, args: BoundArg[], skipFirst: boolean): Map<string, VSet> {

@@ -123,8 +123,12 @@ describe('normlens explain', () => {
     writeFileSync(path.join(dir, 'other.py'), 'import torch.nn as nn\nx = nn.LayerNorm(3)\n');
     const r = await explain([`${path.join(dir, 'blocks.py')}:6`]);
     assert.equal(r.code, 0, r.stderr);
-    // PyTorch: Net's blocks are GroupNorm(32, 64); the default BatchNorm2d is what other callers get
-    assert.match(r.stdout, /`norm_layer\(c\)` builds `BatchNorm2d\(c\)` \(or `GroupNorm`, depending on the caller\) — default of `norm_layer`, line 4/);
+    // PyTorch: Net's blocks are GroupNorm(32, 64), the only ones built; the default BatchNorm2d is what callers elsewhere
+    // would get (shown second: every call seen passes norm_layer)
+    assert.match(
+      r.stdout,
+      /`norm_layer\(c\)` builds `GroupNorm\(32, num_channels=c\)` \(or `BatchNorm2d`, depending on the caller\) — passed as `norm_layer` from `[^`]*net\.py:6`/,
+    );
   });
 
   it('explains in full a BatchNorm whose momentum lies outside [0, 1] (no convention has an equal: no momentum line)', async () => {

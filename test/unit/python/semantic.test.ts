@@ -688,7 +688,8 @@ describe('semantic model: layers the code never names', () => {
       'for a, b in pairs:',
       '    z = a(b)',
     ].join('\n');
-    assert.deepEqual(classesOf(at(src, 9)), ['torch.nn.BatchNorm2d', 'torch.nn.InstanceNorm2d']);
+    // (InstanceNorm2d first: the only ResNet built passes it, so the defaults are what callers elsewhere would get)
+    assert.deepEqual(classesOf(at(src, 9)), ['torch.nn.InstanceNorm2d', 'torch.nn.BatchNorm2d']);
     assert.deepEqual(classesOf(at(src, 22)), ['torch.nn.BatchNorm1d', 'torch.nn.LayerNorm']);
     assert.deepEqual(found(src).slice(1), [
       [22, 'torch.nn.BatchNorm1d', 'alias'],
@@ -1621,6 +1622,38 @@ describe('semantic model: layers the code never names', () => {
     assert.doesNotMatch(how, /lambdachannels/);
   });
 
+  it('a default that every call of the file passes something else for is shown after what they pass (dinov2, pix2pix), and first again once a call leaves it', () => {
+    const src = [
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, qkv_bias=False, norm_layer=nn.LayerNorm):',
+      '        super().__init__()',
+      '        self.norm1 = norm_layer(dim)',
+      'class PixelDiscriminator(nn.Module):',
+      '    def __init__(self, ndf=32, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(ndf * 2)',
+      'class ViT(nn.Module):',
+      '    def __init__(self, dim=64, block_fn=partial(Block, qkv_bias=True)):',
+      '        super().__init__()',
+      '        norm_layer = partial(nn.LayerNorm, eps=1e-6)',
+      '        self.blocks = nn.ModuleList([block_fn(dim, norm_layer=norm_layer) for _ in range(4)])',
+      '        self.disc = PixelDiscriminator(norm_layer=nn.InstanceNorm2d)',
+    ];
+    // (the partial that binds qkv_bias does not leave norm_layer to its default: its callers give it)
+    const block = at(src.join('\n'), 4);
+    assert.equal(block.effective.eps?.value, 1e-6);
+    assert.equal(block.origin?.via, 'partial');
+    assert.deepEqual(block.effective.eps?.alternatives, [1e-5]);
+    const disc = at(src.join('\n'), 8);
+    assert.equal(disc.qualifiedName, 'torch.nn.InstanceNorm2d');
+    assert.deepEqual(disc.origin?.candidates, ['torch.nn.InstanceNorm2d', 'torch.nn.BatchNorm2d']);
+    // a call that leaves the default makes it what is shown first again
+    const more = [...src, 'plain = Block(8)', 'd = PixelDiscriminator()'].join('\n');
+    assert.equal(at(more, 4).effective.eps?.value, 1e-5);
+    assert.equal(at(more, 4).origin?.via, 'parameter-default');
+    assert.equal(at(more, 8).qualifiedName, 'torch.nn.BatchNorm2d');
+  });
+
   it("detectron2's get_norm given five config strings across a file builds the registry's classes for them (more than four strings were widened to unknown)", () => {
     const src = [
       'class FrozenBatchNorm2d(nn.Module):',
@@ -1664,7 +1697,8 @@ describe('semantic model: layers the code never names', () => {
       'b2 = Block(32, norm="LN")',
     ].join('\n');
     // BN, FrozenBN, GN, SyncBN and LN reach get_norm: the call builds the classes of those that are classes
-    assert.deepEqual(at(src, 28).origin!.classes, ['torch.nn.BatchNorm2d', 'FrozenBatchNorm2d', 'torch.nn.SyncBatchNorm']);
+    // (FrozenBatchNorm2d first: the only Stem built passes "FrozenBN" over its default "BN")
+    assert.deepEqual(at(src, 28).origin!.classes, ['FrozenBatchNorm2d', 'torch.nn.BatchNorm2d', 'torch.nn.SyncBatchNorm']);
     // and the lambdas build theirs where they are written
     assert.equal(at(src, 21).qualifiedName, 'torch.nn.GroupNorm');
     assert.equal(at(src, 23).qualifiedName, 'torch.nn.LayerNorm');
