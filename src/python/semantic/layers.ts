@@ -60,6 +60,15 @@ function fromBound(args: readonly BoundArg[], owner?: ModuleModel): SynthArg[] {
   });
 }
 
+/**
+ * A user class named as a norm (`ScaledL2RMSNorm`, `FusedLayerNorm2d`), not one that says it is none (`NoNorm`,
+ * `IdentityNorm`) or is a loss or a weight reparametrization (`GradNorm`, `SpectralNorm`). A call that may build
+ * one besides classes NormLens knows is still listed, naming it; it is never described as one of them.
+ */
+function namedNorm(cls: ClassDef): boolean {
+  return /Norm(alization)?([123]d)?$/.test(cls.name) && !/^_*(No|Null|Identity|Dummy|Fake|Grad|Spectral|Weight|Clip)/.test(cls.name);
+}
+
 /** The argument that binds a framework parameter, by keyword or by position (none behind a `*`). */
 function argFor(spec: NormClassSpec, args: readonly SynthArg[], name: string): SynthArg | undefined {
   const named = args.find((a) => a.name === name);
@@ -488,10 +497,16 @@ export class LayerResolver {
       case 'partial':
         return this.buildsOther(v.fn, depth + 1);
       case 'class':
-        return this.classify(v.cls) === null;
+        return this.classify(v.cls) === null && !namedNorm(v.cls);
       default:
         return false;
     }
+  }
+
+  /** A user class the call may build that calls itself a norm but computes what NormLens cannot describe (see namedNorm). */
+  private undescribed(callee: readonly Value[]): ClassDef | undefined {
+    for (const v of this.model.deref(callee)) if (v.k === 'class' && this.classify(v.cls) === null && namedNorm(v.cls)) return v.cls;
+    return undefined;
   }
 
   /** Candidates of one call site, best first, de-duplicated by class. */
@@ -831,6 +846,9 @@ export class LayerResolver {
       layer.origin.how += `${layer.origin.how ? '; ' : ''}or what \`${text}\` builds, ${where}`;
     }
     if (foreign?.k === 'q') layer.origin.how += `${layer.origin.how ? '; ' : ''}or \`${foreign.q}\`, a class NormLens does not know`;
+    const undescribed = this.undescribed(callee);
+    if (undescribed)
+      layer.origin.how += `${layer.origin.how ? '; ' : ''}or \`${undescribed.name}\`, ${this.where(undescribed.owner, undescribed.node.from)}, a norm whose computation NormLens cannot describe`;
     // a caller in this file passes something else that cannot be followed: the classes shown may not be all
     const hop = callee.flatMap((v) => (v.k === 'unknown' ? v.hops : [])).find((h) => h.via === 'call' && h.what);
     if (hop) {

@@ -1654,6 +1654,46 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(more, 8).qualifiedName, 'torch.nn.BatchNorm2d');
   });
 
+  it('a registry that also holds a norm NormLens cannot describe (lucidrains-style x / ||x||·√d) still lists the line, naming it; a NoNorm still hides it', () => {
+    const src = [
+      'class MetaRMSNorm(nn.Module):',
+      '    def __init__(self, dim, eps=1e-6):',
+      '        super().__init__()',
+      '        self.eps = eps',
+      '        self.weight = nn.Parameter(torch.ones(dim))',
+      '    def forward(self, x):',
+      '        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight',
+      'class ScaledL2RMSNorm(nn.Module):',
+      '    def __init__(self, dim, eps=1e-8):',
+      '        super().__init__()',
+      '        self.scale = dim ** 0.5',
+      '        self.eps = eps',
+      '        self.g = nn.Parameter(torch.ones(dim))',
+      '    def forward(self, x):',
+      '        norm = torch.norm(x, dim=-1, keepdim=True) * self.scale ** -1',
+      '        return x / norm.clamp(min=self.eps) * self.g',
+      'class NoNorm(nn.Module):',
+      '    def __init__(self, dim, eps=0.0):',
+      '        super().__init__()',
+      '    def forward(self, x):',
+      '        return x',
+      'NORMS = {"meta": MetaRMSNorm, "l2": ScaledL2RMSNorm}',
+      'MAYBE = {"meta": MetaRMSNorm, "none": NoNorm}',
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, kind="meta"):',
+      '        super().__init__()',
+      '        self.norm = NORMS[kind](dim, eps=1e-5)',
+      '        self.other = MAYBE[kind](dim, eps=1e-5)',
+    ].join('\n');
+    const l = at(src, 27);
+    assert.equal(l.qualifiedName, 'torch.nn.RMSNorm');
+    // (line 12 of the file: 8 of the snippet, after HEAD's four lines)
+    assert.match(l.origin!.how, /or `ScaledL2RMSNorm`, line 12, a norm whose computation NormLens cannot describe/);
+    // (the values shown are MetaRMSNorm's: never the undescribed class's)
+    assert.equal(l.effective.eps?.value, 1e-5);
+    assert.ok(!found(src).some(([line]) => line === 28));
+  });
+
   it("detectron2's get_norm given five config strings across a file builds the registry's classes for them (more than four strings were widened to unknown)", () => {
     const src = [
       'class FrozenBatchNorm2d(nn.Module):',
