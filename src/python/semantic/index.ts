@@ -7,7 +7,7 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type MemberSet, type Scope, type Site } from './model';
+import { fixedDefault, literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type MemberSet, type Scope, type Site } from './model';
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { moduleChunks, parsePython, type SyntaxNode, type Tree } from './syntax';
@@ -1045,7 +1045,7 @@ function parameterDefault(node: SyntaxNode, scope: Scope, model: ModuleModel): {
   if (node.name !== 'VariableName' || scope.kind !== 'func') return undefined;
   const name = model.text.slice(node.from, node.to);
   const p = scope.params.find((x) => x.name === name && x.star === '');
-  const value = p?.defaultNode ? literalOf(p.defaultNode, model.text) : undefined;
+  const value = p ? fixedDefault(p, model.text) : undefined;
   if (!p || value === undefined || value === null) return undefined;
   const line = model.lineOf(p.node.from) + 1;
   const fn = scope.cls ? `${scope.cls.name}.${scope.name}` : scope.name;

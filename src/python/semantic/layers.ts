@@ -11,7 +11,7 @@ import { bindLayer } from '../resolve';
 import type { PositionOf } from '../table';
 import type { CallArgument, FoundVia, LayerOrigin, Range, ResolvedLayer, ScannedCall } from '../types';
 import { channelsLastPermute, customNorm, weightPlusOne, type CustomNorm } from './custom';
-import { assignmentParts, literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel, type ParamDef } from './model';
+import { assignmentParts, fixedDefault, literalOf, MAX_NESTING, type ClassDef, type FuncDef, type ModuleModel, type ParamDef } from './model';
 import { argList, children, statements, type SyntaxNode } from './syntax';
 import { mappingKeys, visibleHops, type BoundArg, type Hop, type Value, type VSet } from './values';
 
@@ -318,7 +318,7 @@ export class LayerResolver {
       let f: FuncDef | undefined;
       for (const g of owner.funcs) if (g.node.from <= a.node.from && a.node.from < g.node.to && (!f || g.node.from >= f.node.from)) f = g;
       const p = f?.params.find((x) => x.name === name && x.star === '');
-      const d = p?.defaultNode ? literalOf(p.defaultNode, owner.text) : undefined;
+      const d = p ? fixedDefault(p, owner.text) : undefined;
       if (!f || !p || d === undefined || typeof d !== 'number') return a;
       return {
         ...a,

@@ -15,6 +15,18 @@ import { positionIn } from '../table';
 import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
 import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, WIDE, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
 
+/**
+ * The value a parameter's default certainly has: a literal (`eps=1e-3`), or an expression the model
+ * fixes to one constant (`momentum=1 - TF_MOMENTUM` with a module constant). Undefined otherwise.
+ */
+export function fixedDefault(p: ParamDef, text: string): PyValue | undefined {
+  if (!p.defaultNode) return undefined;
+  const lit = literalOf(p.defaultNode, text);
+  if (lit !== undefined) return lit;
+  const d = p.defaults;
+  return d.length === 1 && d[0].k === 'const' ? d[0].v : undefined;
+}
+
 export interface ParamDef {
   name: string;
   star: '' | '*' | '**';

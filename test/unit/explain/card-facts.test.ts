@@ -654,4 +654,13 @@ describe("explain: a factory function's parameters (fairseq's LayerNorm(normaliz
     assert.match(card.markdown, /`elementwise_affine` as `True` \(default of `elementwise_affine` in `LayerNorm`, line 4\)/);
     assert.doesNotMatch(card.markdown, /\*\*Example\*\* none/);
   });
+
+  it('a default written with module constants stands in too, as the value Python computes (trial 10 W4: 1 - TF_MOMENTUM)', () => {
+    // Python: 1 - 0.99 == 0.010000000000000009, what torch 2.13 keeps as the BatchNorm's momentum
+    const src = `${TORCH}TF_MOMENTUM = 0.99\nclass Stem(nn.Module):\n    def __init__(self, c=16, bn_momentum=1 - TF_MOMENTUM, eps=EPS):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(c, momentum=bn_momentum, eps=eps)\n`;
+    const { card } = layerAt(src, 'self.bn = ');
+    assert.match(card.markdown, /`bn_momentum` as `0\.010000000000000009` \(default of `bn_momentum` in `Stem\.__init__`, line 6\)/);
+    // (a name the module never binds is no value: the class's default stands in, said so)
+    assert.match(card.markdown, /`eps` as `1e-05` \(`BatchNorm2d`'s default/);
+  });
 });
