@@ -22,6 +22,12 @@ export interface CustomNorm {
   eps?: { param?: string; node?: SyntaxNode };
   /** `__init__` parameter (or expression node) that sizes the weight. */
   size?: { param?: string; node?: SyntaxNode };
+  /**
+   * `__init__` parameter (or node) kept as `self.momentum`, for a BatchNorm that updates running statistics in its
+   * forward; `convention` 'pytorch' when the forward weighs the new batch by it (`running.mul_(1 - m).add_(m * x)`),
+   * null when it cannot be told (its value is then not shown as one).
+   */
+  momentum?: { param?: string; node?: SyntaxNode; convention: 'pytorch' | null };
   hasWeight: boolean;
   hasBias: boolean;
   /** `__init__` parameter that decides whether the weight exists (`affine=False`: none), when one does. */
@@ -405,10 +411,21 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   const root = ops.root || [...ops.qualified].some((q) => /\.(r?sqrt)$/.test(q));
   const square = ops.square || [...ops.qualified].some((q) => /\.(square|pow)$/.test(q));
   const initText = initTextOf(model, cls);
-  if (!kind && root && /register_buffer\(\s*["']running_mean["']|self\.running_mean\s*=/.test(initText)) {
+  const fwdText = fwd.body ? fwd.owner.text.slice(fwd.body.from, fwd.body.to) : '';
+  // running statistics kept (buffers registered by name, or in a loop over their names)
+  const keepsRunning =
+    /register_buffer\(\s*["']running_mean["']|self\.running_mean\s*=/.test(initText) ||
+    (/register_buffer\(/.test(initText) && /["']running_mean["']/.test(initText));
+  // a forward that updates them in place or in training (a hand-written BatchNorm) is no frozen one
+  const updates = /self\.training\b|self\.running_(mean|var)\s*(\.\s*(mul_|add_|copy_|lerp_|sub_|fill_|zero_|data)\b|=[^=])/.test(fwdText);
+  if (!kind && root && keepsRunning && !updates) {
     kind = 'batch_norm';
     computes = 'fixed running statistics (frozen BatchNorm)';
     frozen = true;
+  }
+  if (!kind && root && keepsRunning && updates && mean && (variance || square)) {
+    kind = 'batch_norm';
+    computes = 'batch mean and variance per channel, running statistics updated in training and used in eval';
   }
   if (!kind && mean && root && (variance || (square && ops.subtractMean)) && ops.subtractMean) {
     kind = 'layer_norm';
@@ -426,7 +443,11 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
   // computed otherwise than any framework's layer (variance over N − 1, ε outside the root): no
   // framework class describes it, and its numbers would be wrong
   // (Bessel's correction is torch's default only: JAX, NumPy, Keras and MLX default to none)
-  if ((kind === 'layer_norm' || kind === 'rms_norm') && !computes.startsWith('calls ') && ((ops.unbiased && family === 'pytorch') || ops.epsOutsideRoot))
+  if (
+    (kind === 'layer_norm' || kind === 'rms_norm' || (kind === 'batch_norm' && !frozen)) &&
+    !computes.startsWith('calls ') &&
+    ((ops.unbiased && family === 'pytorch') || ops.epsOutsideRoot)
+  )
     return null;
   const axis = ops.meanAxes.find((a) => a !== '-1' && a !== '(-1)' && a !== '[-1]');
   if (computes === 'mean and variance' || computes === 'rsqrt of mean square') computes += axis ? ` over dim ${axis}` : ' over the last dim';
@@ -507,9 +528,9 @@ function initTextOf(model: ModuleModel, cls: ClassDef): string {
 }
 
 /** ε and size as `__init__` sets them: `self.eps = eps`, `self.weight = nn.Parameter(torch.ones(dim))`. */
-function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine' | 'biasFlag'> {
+function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | 'size' | 'momentum' | 'hasWeight' | 'hasBias' | 'affine' | 'biasFlag'> {
   const text = model.text;
-  const out: Pick<CustomNorm, 'eps' | 'size' | 'hasWeight' | 'hasBias' | 'affine' | 'biasFlag'> = { hasWeight: false, hasBias: false };
+  const out: Pick<CustomNorm, 'eps' | 'size' | 'momentum' | 'hasWeight' | 'hasBias' | 'affine' | 'biasFlag'> = { hasWeight: false, hasBias: false };
   const init = model.findMethod(cls, '__init__');
   const params = new Set(init?.params.map((p) => p.name) ?? []);
   const ref = (n: SyntaxNode): { param?: string; node?: SyntaxNode } => {
@@ -544,16 +565,35 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
   for (const f of cls.fields) if (/^(eps|epsilon)$/.test(f)) out.eps = { param: f };
   if (/self\.param\(|add_weight\(/.test(text.slice(cls.node.from, cls.node.to))) out.hasWeight = true;
   if (!init?.body) return out;
+  // the forward's update of its running statistics, when it has one: which convention its momentum is in
+  const fwd = model.findMethod(cls, 'forward') ?? model.findMethod(cls, '__call__');
+  const fwdText = fwd?.body ? fwd.owner.text.slice(fwd.body.from, fwd.body.to).replace(/\s+/g, '') : '';
+  const oneMinus = String.raw`\(1(?:\.0*)?-self\.momentum\)`;
+  const pytorchUpdate = new RegExp(
+    String.raw`self\.running_(?:mean|var)\.mul_\(1(?:\.0*)?-self\.momentum\)|${oneMinus}\*self\.running_(?:mean|var)|self\.running_(?:mean|var)\*${oneMinus}|self\.running_(?:mean|var)\.lerp_\([^,]*,self\.momentum\)`,
+  );
   walk(init.body, (n) => {
     if (n.name !== 'AssignStatement') return;
+    // `self.eps, self.momentum = eps, momentum`: each target with its own value
     const k = children(n);
-    const target = k[0];
+    const at = k.findIndex((c) => c.name === 'AssignOp' || c.name === '=');
+    const targets = at > 0 ? k.slice(0, at).filter((c) => c.name !== ',') : [];
+    const values = at > 0 ? k.slice(at + 1).filter((c) => c.name !== ',') : [];
+    if (targets.length > 1 && targets.length === values.length) {
+      targets.forEach((t, i) => assigned(t, values[i]));
+      return;
+    }
     const value = k[k.length - 1];
-    if (target?.name !== 'MemberExpression' || !value) return;
+    if (k[0] && value) assigned(k[0], value);
+  });
+  function assigned(target: SyntaxNode, value: SyntaxNode): void {
+    if (target.name !== 'MemberExpression') return;
     const name = dottedName(target, text);
     if (!name?.startsWith('self.')) return;
     const attr = name.slice(5);
     const vtext = text.slice(value.from, value.to);
+    if (attr === 'momentum' && !out.momentum && /running_(mean|var)/.test(fwdText))
+      out.momentum = { ...ref(value), convention: pytorchUpdate.test(fwdText) ? 'pytorch' : null };
     if (/eps|epsilon/i.test(attr) && !out.eps) out.eps = ref(value);
     if (/Parameter\(|Buffer\(|\.param\(|add_weight\(/.test(vtext) && !/running_(mean|var)/.test(attr)) {
       if (/^(bias|beta|offset|shift)$/.test(attr)) out.hasBias = true;
@@ -573,7 +613,7 @@ function paramsOf(model: ModuleModel, cls: ClassDef): Pick<CustomNorm, 'eps' | '
         if (sized && !out.size) out.size = ref(chase(sized));
       }
     }
-  });
+  }
   // `if affine:` / `if self.elementwise_affine:` (set from a parameter) around the weight's creation
   const flagParam = init.params.find(
     (p, i) =>

@@ -459,6 +459,11 @@ export class LayerResolver {
     else if (sizeParamRequired) out.push({ name: sizeName, star: '', node: null, literal: { expr: '?' } });
     const eps = value(c.eps);
     if (roles.eps && eps) out.push({ ...eps, name: roles.eps });
+    // a hand-written BatchNorm's momentum, when its forward updates the statistics as PyTorch does; in another way,
+    // no value (the class's default would be taken for the module's)
+    const momentum = c.momentum?.convention === 'pytorch' ? value(c.momentum) : null;
+    if (roles.momentum && momentum) out.push({ ...momentum, name: roles.momentum });
+    else if (roles.momentum && c.momentum) out.push({ name: roles.momentum, star: '', node: null, literal: { expr: '?' } });
     // (what the module's own parameters imply, only where it is not the class's default: nobody wrote it)
     const unlessDefault = (name: string | undefined, v: boolean) => {
       if (name && c.spec.params.find((p) => p.name === name)?.default !== v) out.push({ name, star: '', node: null, literal: v });

@@ -221,3 +221,73 @@ def set_bn(model):
     assert.equal(l.effective.eps.maySetBy, undefined);
   });
 });
+
+describe('python/semantic: a BatchNorm written by hand that updates its running statistics (trial 11 P2)', () => {
+  // torch 2.13: MyBatchNorm(8, 1e-3, 0.01) in training gives BatchNorm2d(8, eps=1e-3, momentum=0.01)'s output to 2.4e-7 and
+  // its running statistics to 1.2e-10 (the forward weighs the new batch by momentum, as PyTorch does)
+  const src = `
+class MyBatchNorm(nn.Module):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        super().__init__()
+        self.eps, self.momentum = eps, momentum
+        self.gamma = nn.Parameter(torch.ones(num_features))
+        self.beta = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    def forward(self, x):
+        if self.training:
+            mean = x.mean(dim=(0, 2, 3))
+            var = x.var(dim=(0, 2, 3), unbiased=False)
+            with torch.no_grad():
+                n = x.numel() / x.size(1)
+                self.running_mean.mul_(1 - self.momentum).add_(self.momentum * mean)
+                self.running_var.mul_(1 - self.momentum).add_(self.momentum * var * n / (n - 1))
+        else:
+            mean, var = self.running_mean, self.running_var
+        x = (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
+        return x * self.gamma[None, :, None, None] + self.beta[None, :, None, None]
+
+class OldWeightBN(MyBatchNorm):
+    def forward(self, x):
+        mean = x.mean(dim=(0, 2, 3))
+        var = x.var(dim=(0, 2, 3), unbiased=False)
+        self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mean
+        return (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
+
+class LoopFrozenBN(nn.Module):
+    def __init__(self, n, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        for name, init in (("weight", torch.ones), ("bias", torch.zeros), ("running_mean", torch.zeros), ("running_var", torch.ones)):
+            self.register_buffer(name, init(n))
+
+    def forward(self, x):
+        scale = self.weight * (self.running_var + self.eps).rsqrt()
+        return x * scale.reshape(1, -1, 1, 1) + (self.bias - self.running_mean * scale).reshape(1, -1, 1, 1)
+
+a = MyBatchNorm(8, momentum=0.05)
+b = MyBatchNorm(8, 1e-3, 0.01)
+c = OldWeightBN(8, momentum=0.99)
+d = LoopFrozenBN(8)
+`;
+
+  it('is no frozen BatchNorm, and takes eps and momentum from the call, by keyword and by position (a tuple assignment pairs them)', () => {
+    const a = layerAt(src, 'a = MyBatchNorm');
+    assert.equal(a.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.equal(a.origin?.frozen, undefined);
+    assert.equal(a.effective.eps.value, 1e-5);
+    assert.equal(a.effective.momentum.value, 0.05);
+    assert.equal(a.effective.affine.value, true);
+    const b = layerAt(src, 'b = MyBatchNorm');
+    assert.equal(b.effective.eps.value, 1e-3);
+    assert.equal(b.effective.momentum.value, 0.01);
+  });
+
+  it('says no momentum where its forward weighs the old statistics by it, and a frozen one may register its buffers in a loop', () => {
+    const c = layerAt(src, 'c = OldWeightBN');
+    assert.deepEqual(c.effective.momentum.value, { expr: '?' });
+    const d = layerAt(src, 'd = LoopFrozenBN');
+    assert.equal(d.origin?.frozen, true);
+  });
+});
