@@ -175,7 +175,11 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
 
 /** Convention of a role's value in a few words. */
 function roleNote(ctx: LayerContext, role: 'eps' | 'momentum'): Md {
-  if (role === 'eps') return Md.raw(ctx.layer.spec.kind === 'rms_norm' ? 'added to mean(x²)' : 'added to var');
+  if (role === 'eps') {
+    const kind = ctx.layer.spec.kind;
+    // (F.normalize divides by max(‖x‖p, eps): a floor of the norm, nothing is added)
+    return Md.raw(kind === 'rms_norm' ? 'added to mean(x²)' : kind === 'lp_normalize' ? 'lower bound of the norm' : 'added to var');
+  }
   const conv = ctx.framework.momentumConvention;
   // (PyTorch's momentum=None: a cumulative average, each batch so far weighted 1/t)
   if (conv === 'new-weight' && roleValue(ctx, 'momentum') === null) return md`${Md.raw(ctx.framework.name)}: a cumulative average, batch t weighted 1/t`;

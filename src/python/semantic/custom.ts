@@ -436,6 +436,17 @@ export function customNorm(model: ModuleModel, cls: ClassDef, depth = 0): Custom
     computes = 'rsqrt of mean square';
   }
   if (!kind || (normBase && normBase.kind !== kind)) return null;
+  // a layer or RMS norm keeps no statistics: a forward that updates its own (a running mean and variance of rewards
+  // or observations, RL's normalizers) normalizes data, not as any of those layers does (a cached constant is no
+  // statistic: I-BERT's IntLayerNorm keeps `self.dim_sqrt`)
+  if (
+    (kind === 'layer_norm' || kind === 'rms_norm') &&
+    !computes.startsWith('calls ') &&
+    /self\.\w*(mean|var|std|count|running)\w*(\.value|\.data)?\s*[-+*/]?=[^=]|self\.\w*(mean|var|std|count|running)\w*\.(mul_|add_|copy_|lerp_|sub_|fill_|zero_)\(/i.test(
+      fwdText,
+    )
+  )
+    return null;
   if (conditioned) {
     if (!computes.startsWith('calls ')) return null;
     computes += `, then a scale and shift computed from \`${conditioned}\``;

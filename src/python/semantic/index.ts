@@ -7,7 +7,19 @@ import type { PositionOf } from '../table';
 import type { ResolvedLayer, ScannedCall } from '../types';
 import type { PyValue } from '../../frameworks/types';
 import { LayerResolver } from './layers';
-import { fixedDefault, literalOf, ModuleModel, numberOf, type ClassDef, type FuncDef, type ImportHost, type MemberSet, type Scope, type Site } from './model';
+import {
+  fixedDefault,
+  literalOf,
+  MAX_NESTING,
+  ModuleModel,
+  numberOf,
+  type ClassDef,
+  type FuncDef,
+  type ImportHost,
+  type MemberSet,
+  type Scope,
+  type Site,
+} from './model';
 import { findByQualifiedName } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { moduleChunks, parsePython, type SyntaxNode, type Tree } from './syntax';
@@ -113,6 +125,12 @@ function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | 
       if (site.callee.length && site.callee.every((v) => v.k === 'func' && v.fn.owner === model)) (unknown ??= new Set(model.shadowed)).add(site.node.from);
       continue;
     }
+    // a functional norm that is how a norm class computes (`F.layer_norm` in LayerNorm2d's forward: the layer is
+    // listed where it is built, not again here), or that standardizes a weight (BiT's StdConv2d: no activations)
+    if (candidates.every((c) => c.spec.form === 'function') && (inNormClass(site.scope, resolver) || standardizesWeight(site, model))) {
+      (unknown ??= new Set(model.shadowed)).add(site.node.from);
+      continue;
+    }
     const calleeEnd = site.node.firstChild!.to;
     // the scanner's call when it is this one (same callee); otherwise (a subscript or call result
     // as callee: `NORM2FN[kind](dim)`) one built from the syntax tree
@@ -127,6 +145,19 @@ function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | 
   }
   layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
   return { layers, shadowed: unknown ?? model.shadowed, model };
+}
+
+/** Whether a scope lies in a class NormLens reads as a normalization layer (a subclass or a hand-written one). */
+function inNormClass(scope: Scope | null, resolver: LayerResolver): boolean {
+  for (let s: Scope | null = scope, depth = 0; s && depth < MAX_NESTING; s = s.parent, depth++)
+    if (s.kind === 'class') return s.owner === resolver.model && resolver.classify(s) !== null;
+  return false;
+}
+
+/** Whether a functional norm's input is a weight (`F.batch_norm(self.weight.reshape(1, out, -1), ...)`: weight standardization). */
+function standardizesWeight(site: Site, model: ModuleModel): boolean {
+  const first = site.args.find((a) => !a.name && !a.star);
+  return !!first?.node && /(^|\.)weight\b/.test(model.text.slice(first.node.from, first.node.to));
 }
 
 /**

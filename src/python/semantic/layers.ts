@@ -123,7 +123,7 @@ export class LayerResolver {
   private classCache = new Map<ClassDef, { kind: 'subclass'; spec: NormClassSpec; base: string } | { kind: 'custom'; custom: CustomNorm } | null>();
 
   constructor(
-    private readonly model: ModuleModel,
+    readonly model: ModuleModel,
     private readonly pos: PositionOf,
     private readonly path?: string,
   ) {}

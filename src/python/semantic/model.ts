@@ -2296,14 +2296,17 @@ export class ModuleModel {
         if (c.q === 'builtins.getattr' && args.length >= 2) {
           // each name the code may give (`kind = 'BatchNorm2d' if x else 'GroupNorm'`); a parameter, which callers
           // elsewhere may give any name, or another value: unknown
+          // (a parameter's literal default among them: its class, and unknown for what callers elsewhere give, as a
+          // registry looked up by such a key gives its entry)
           const names = args[1].values;
-          if (!names.length || !names.every((v) => v.k === 'const' && typeof v.v === 'string')) return [UNKNOWN];
+          const literal = names.filter((v) => v.k === 'const' && typeof v.v === 'string');
+          if (!literal.length) return [UNKNOWN];
           let out: VSet = EMPTY;
-          for (const v of names) {
+          for (const v of literal) {
             const name = (v as { v: string }).v;
             out = union(out, withHop(this.member(args[0].values, name, env), { via: 'alias', name: `getattr(…, '${name}')`, at }));
           }
-          return out;
+          return literal.length < names.length ? union(out, [UNKNOWN]) : out;
         }
         if (c.q === 'builtins.setattr' && args.length === 3 && !args.some((a) => a.star || a.name)) {
           // `setattr(nn, 'GroupNorm', partial(nn.GroupNorm, 4))`: a framework class replaced, as `nn.GroupNorm = ...` (see assignTarget)

@@ -528,9 +528,15 @@ class Head(nn.Module):
 describe('explain: trial 7 (torch 2.13 run)', () => {
   it('a functional batch norm passed training=self.training gets no "training defaults to False" note', () => {
     const src = `${TORCH}
-class MetaBN(nn.BatchNorm2d):
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+        self.register_buffer("rm", torch.zeros(4))
+        self.register_buffer("rv", torch.ones(4))
+
     def forward(self, x):
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, training=self.training, momentum=0.1)
+        return self.fc(F.batch_norm(x, self.rm, self.rv, training=self.training, momentum=0.1))
 
 def plain(x, rm, rv):
     return F.batch_norm(x, rm, rv)
@@ -662,5 +668,15 @@ describe("explain: a factory function's parameters (fairseq's LayerNorm(normaliz
     assert.match(card.markdown, /`bn_momentum` as `0\.010000000000000009` \(default of `bn_momentum` in `Stem\.__init__`, line 6\)/);
     // (a name the module never binds is no value: the class's default stands in, said so)
     assert.match(card.markdown, /`eps` as `1e-05` \(`BatchNorm2d`'s default/);
+  });
+});
+
+describe("explain: F.normalize's eps (trial 11: it bounds the norm from below, nothing is added)", () => {
+  it('says eps is a lower bound of the norm, not added to a variance', () => {
+    // torch 2.13: F.normalize(torch.tensor([1e-13, 0.]), dim=0) == [0.1, 0]: x / max(‖x‖, 1e-12)
+    const src = `${TORCH}import torch.nn.functional as F\ny = F.normalize(torch.randn(2, 3), dim=-1)\n`;
+    const { card } = layerAt(src, 'y = F.normalize');
+    assert.match(card.markdown, /`eps=1e-12` default, lower bound of the norm/);
+    assert.doesNotMatch(card.markdown, /added to var/);
   });
 });

@@ -291,3 +291,47 @@ d = LoopFrozenBN(8)
     assert.equal(d.origin?.frozen, true);
   });
 });
+
+describe('python/semantic: a data normalizer that keeps running statistics of its inputs (trial 11 P1)', () => {
+  // RL's reward and observation normalizers: x / sqrt(running var + eps), the statistics updated by every call; no
+  // layer of any framework computes that (a LayerNorm keeps no statistics)
+  const src = `
+class RunningNormalizer(nn.Module):
+    def __init__(self, shape, eps=1e-8):
+        super().__init__()
+        self.eps = eps
+        self.register_buffer("mean", torch.zeros(shape))
+        self.register_buffer("var", torch.ones(shape))
+
+    def forward(self, x):
+        d = x.mean(0) - self.mean
+        self.mean += 0.01 * d
+        self.var = 0.99 * self.var + 0.01 * x.var(0, unbiased=False)
+        return (x - self.mean) / torch.sqrt(self.var + self.eps)
+
+class CachingLayerNorm(nn.Module):
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.dim_sqrt = None
+
+    def forward(self, x):
+        self.dim_sqrt = x.shape[-1] ** 0.5
+        mean = x.mean(-1, keepdim=True)
+        var = ((x - mean) ** 2).mean(-1, keepdim=True)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.weight
+
+n = RunningNormalizer(4)
+ln = CachingLayerNorm(8)
+`;
+
+  it('is not listed; a LayerNorm that caches a constant in its forward still is', () => {
+    const text = HEAD + src;
+    const line = text.split('\n').findIndex((t) => t.startsWith('ln = CachingLayerNorm'));
+    assert.deepEqual(
+      recognize(text).map((l) => [l.call.range.start.line, l.qualifiedName]),
+      [[line, 'torch.nn.LayerNorm']],
+    );
+  });
+});
