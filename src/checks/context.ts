@@ -108,6 +108,73 @@ export interface Chunks {
   starts: readonly number[];
   ids: readonly number[];
   memo: Map<string, unknown>;
+  /** The masked text of chunk `i` (the part of RuleContext.masked it covers). */
+  masked(i: number): string;
+}
+
+/** The chunk holding `offset`. */
+export function chunkAt(chunks: Chunks, offset: number): number {
+  const st = chunks.starts;
+  let lo = 0;
+  let hi = st.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (st[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * Whether `re` (no g or y flag) matches the masked text, chunk by chunk when the context has
+ * chunks: each chunk's answer is kept under its id and `key` (which must name `re`), so an edit
+ * looks at its own chunks only. Exact for a pattern whose every `\s*` has a literal `.` on one
+ * side or a `(` after it (`self\s*\.\s*conv`, `zeros_\s*\(`), and which looks behind only for
+ * characters other than a line break: chunks start at column-0 lines outside brackets, so a match
+ * runs across two only where a line ends with a `.`, or the next starts with `.` or `(`: those
+ * chunks are tested joined too.
+ */
+export function maskedMatches(ctx: RuleContext, key: string, re: RegExp): boolean {
+  const c = ctx.chunks;
+  if (!c) return re.test(ctx.masked);
+  const n = c.starts.length;
+  // per chunk id: whether its masked text is blank (a string or comment alone), starts with `.` or `(`, or ends with
+  // `.` and blanks; and each key's answer
+  const facts = (i: number) => {
+    const k = `\u0001masked\u0001${c.ids[i]}`;
+    let f = c.memo.get(k) as { blank: boolean; opens: boolean; dot: boolean; hits: Map<string, boolean> } | undefined;
+    if (!f) {
+      const m = c.masked(i);
+      c.memo.set(k, (f = { blank: !/\S/.test(m), opens: /^\s*[.(]/.test(m), dot: /\.\s*$/.test(m), hits: new Map() }));
+    }
+    return f;
+  };
+  // the chunks met since the last that is not blank, which a dot joins to it (blank ones between count too)
+  let run = '';
+  let parts = 0;
+  let blanks = '';
+  let dot = false;
+  for (let i = 0; i < n; i++) {
+    const f = facts(i);
+    if (f.blank) {
+      if (parts) blanks += c.masked(i);
+      continue;
+    }
+    let hit = f.hits.get(key);
+    if (hit === undefined) f.hits.set(key, (hit = re.test(c.masked(i))));
+    if (hit) return true;
+    if (parts && (dot || f.opens)) {
+      run += blanks + c.masked(i);
+      parts++;
+    } else {
+      if (parts > 1 && re.test(run)) return true;
+      run = c.masked(i);
+      parts = 1;
+    }
+    blanks = '';
+    dot = f.dot;
+  }
+  return parts > 1 && re.test(run);
 }
 
 export interface RuleContext {
@@ -194,7 +261,9 @@ export function checkedLayers(layers: readonly ResolvedLayer[]): ResolvedLayer[]
 
 export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework: (id: FrameworkId) => FrameworkInfo | undefined): RuleContext {
   const { text } = scan;
-  const masked = scan.masked ?? maskPython(text);
+  // (built when first read: a new string of the text's size per edit, which a check looking near a call need not pay for)
+  let maskedText: string | undefined;
+  const whole = () => (maskedText ??= scan.masked ?? maskPython(text));
   const lines = scan.lines ?? new LineIndex(text);
   const rows = scan.rows ?? rowsOf(scan.calls ?? []);
   const n = rows.count;
@@ -334,26 +403,40 @@ export function buildContext(scan: ScanInput, layers: ResolvedLayer[], framework
 
   // Assignment statements.
   const assignRe = new RegExp(String.raw`^([ \t]*)(${DOTTED})[ \t]*=[ \t]*$`, 'u');
+  // the masked text around an offset: its chunk's when the text has chunks (the whole masked text otherwise)
+  const chunks = scan.chunks;
+  const near = (at: number): { from: number; m: string } => {
+    if (!chunks) return { from: 0, m: whole() };
+    const i = chunkAt(chunks, at);
+    return { from: chunks.starts[i], m: chunks.masked(i) };
+  };
   const statementStart = (call: ScannedCall): { indent: string; target: string } | undefined => {
+    const here = near(call.range.startOffset);
+    const masked = here.m;
+    const start = call.range.startOffset - here.from;
     // cheap test first: only blanks between an `=` and the call
-    let q = call.range.startOffset - 1;
+    let q = start - 1;
     while (q >= 0 && (masked.charCodeAt(q) === 32 || masked.charCodeAt(q) === 9)) q--;
     if (q < 0 || masked.charCodeAt(q) !== 61) return undefined;
     const ls = lines.lineStart(call.range.startOffset);
-    const m = assignRe.exec(masked.slice(ls, call.range.startOffset));
+    // (a chunk starts at a line start: the line is in it)
+    const m = assignRe.exec(masked.slice(ls - here.from, start));
     if (!m) return undefined;
-    // A backslash continuation means this line does not start a statement.
-    let k = ls - 1;
-    if (masked[k] === '\n') k--;
-    if (masked[k] === '\r') k--;
-    if (k >= 0 && masked[k] === '\\') return undefined;
+    // A backslash continuation means this line does not start a statement (the line before may be the chunk before's).
+    const before = ls > here.from ? here : near(ls - 1);
+    let k = ls - 1 - before.from;
+    if (before.m[k] === '\n') k--;
+    if (before.m[k] === '\r') k--;
+    if (k >= 0 && before.m[k] === '\\') return undefined;
     return { indent: m[1], target: m[2].replace(/[ \t]/g, '') };
   };
   let allCalls: ScannedCall[] | undefined;
   return {
     text,
     chunks: scan.chunks,
-    masked,
+    get masked() {
+      return whole();
+    },
     lines,
     layers: checkedLayers(layers),
     get calls() {

@@ -1,7 +1,7 @@
 /** conv-bias-before-bn: a conv/linear bias that the BatchNorm right after it cancels. */
 import type { NormDiagnostic } from './types';
 import type { ResolvedLayer } from '../python/types';
-import { intValue, layoutOf, onlyThrough, sameCount, type ProducerCall, type RuleContext } from './context';
+import { intValue, layoutOf, maskedMatches, onlyThrough, sameCount, type ProducerCall, type RuleContext } from './context';
 import { axisMoved, diagnostic, KEEP_BIAS, producerName, role, setArgument, shortName, type DiagnosticCheck } from './check';
 
 /**
@@ -83,17 +83,25 @@ export const convBiasBeforeBn: DiagnosticCheck = {
  * module's `.bias` (`nn.init.zeros_(m.bias)`, `m.bias.data`) where nothing tests `bias is not None`.
  */
 function biasRead(ctx: RuleContext, target: string | undefined): boolean {
-  const m = ctx.masked;
-  if (!m.includes('.bias') && !/\.\s*bias\b/.test(m)) return false;
+  // (chunk by chunk, each chunk's answer kept: one context reports many pairs, and an edit changes few chunks)
   if (target) {
     const esc = target
       .split('.')
       .map((x) => x.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))
       .join(String.raw`\s*\.\s*`);
-    if (new RegExp(String.raw`(?<![\p{L}\p{N}_.])${esc}\s*\.\s*bias\b`, 'u').test(m)) return true;
+    if (maskedMatches(ctx, `bias-read:${target}`, new RegExp(String.raw`(?<![\p{L}\p{N}_.])${esc}\s*\.\s*bias\b`, 'u'))) return true;
   }
-  return (
-    /\binit\s*\.\s*\w+\s*\(\s*[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\b|\b[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\s*\.\s*data\b/u.test(m) &&
-    !/\.\s*bias\s+is\s+not\s+None|\.\s*bias\s+is\s+None|hasattr\s*\([^)]*['"]bias/.test(ctx.text)
-  );
+  let init = initReads.get(ctx);
+  if (init === undefined)
+    initReads.set(
+      ctx,
+      (init =
+        maskedMatches(
+          ctx,
+          'bias-read-init',
+          /\binit\s*\.\s*\w+\s*\(\s*[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\b|\b[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\s*\.\s*data\b/u,
+        ) && !/\.\s*bias\s+is\s+not\s+None|\.\s*bias\s+is\s+None|hasattr\s*\([^)]*['"]bias/.test(ctx.text)),
+    );
+  return init;
 }
+const initReads = new WeakMap<RuleContext, boolean>();

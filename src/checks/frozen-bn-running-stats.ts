@@ -71,8 +71,9 @@ export const frozenBnRunningStats: DiagnosticCheck = {
     'every model.train().',
   check(ctx) {
     const out: NormDiagnostic[] = [];
+    // Cheap tests first: most files freeze nothing (the text first: the masked text is built when read).
+    if (!ctx.text.includes('requires_grad')) return out;
     const m = ctx.masked;
-    // Cheap tests first: most files freeze nothing.
     if (!m.includes('requires_grad')) return out;
     if (!/\.\s*train\s*\(\s*(True)?\s*\)/.test(m)) return out;
     if (/\bdef[ \t]+train[ \t]*\(/.test(m)) return out;

@@ -88,11 +88,16 @@ export class ModuleDiagnostics {
       t0 = t;
     };
     const chunks = m.statementChunks();
-    const masked = this.mask.mask(text, chunks.starts, chunks.ids);
+    // (the whole masked text only when a check reads it: most look at the chunks near their calls)
+    const mask = this.mask;
+    let maskedText: string | undefined;
+    const whole = () => (maskedText ??= mask.mask(text, chunks.starts, chunks.ids));
+    const ids = chunks.ids;
+    const masked = (i: number) => mask.chunk(text, chunks.starts, ids!, i);
     if (this.memo.size > 4 * chunks.starts.length + 1000) this.memo.clear();
     const imports = [...index.imports];
     const rebinds = [...index.rebinds];
-    if (!m.analyzedByBlock) return runRules({ text, rows: index.callRows(), imports, rebinds, flow: m.flow(), masked }, m.layers, options);
+    if (!m.analyzedByBlock) return runRules({ text, rows: index.callRows(), imports, rebinds, flow: m.flow(), masked: whole() }, m.layers, options);
     const blocks = m.blocks();
     lap('mask');
     const rows = index.callRows();
@@ -107,9 +112,11 @@ export class ModuleDiagnostics {
       rebinds,
       qualify,
       flow: { edges },
-      masked,
+      get masked() {
+        return whole();
+      },
       lines,
-      chunks: chunks.ids ? { starts: chunks.starts, ids: chunks.ids, memo: this.memo } : undefined,
+      chunks: ids ? { starts: chunks.starts, ids, memo: this.memo, masked } : undefined,
     });
     const out: NormDiagnostic[] = [];
     for (const b of blocks) {

@@ -16,11 +16,10 @@ function parameterUses(ctx: RuleContext): Map<string, string> {
   if (chunks) {
     // chunk by chunk (a name and its attribute share a line), each chunk's uses kept under its id
     uses = new Map();
-    const m = ctx.masked;
     for (let i = 0; i < chunks.starts.length; i++) {
       const key = `instancenorm-affine-default:${chunks.ids[i]}`;
       let found = chunks.memo.get(key) as Map<string, string> | undefined;
-      if (!found) chunks.memo.set(key, (found = usesIn(m.slice(chunks.starts[i], i + 1 < chunks.starts.length ? chunks.starts[i + 1] : m.length))));
+      if (!found) chunks.memo.set(key, (found = usesIn(chunks.masked(i))));
       for (const [name, attr] of found) if (attr === TESTED || !uses.has(name)) uses.set(name, attr);
     }
   } else uses = usesIn(ctx.masked);

@@ -83,4 +83,23 @@ export class ChunkedMask {
     this.cache = next;
     return parts.join('');
   }
+
+  /**
+   * maskPython of chunk `i` alone (what mask() joins), cached as mask() caches it: a check that
+   * looks at a few chunks need not build the whole masked text (a new string of the file's size
+   * on every edit).
+   */
+  chunk(text: string, starts: readonly number[], ids: readonly number[], i: number): string {
+    let m = this.cache.get(ids[i]);
+    if (m === undefined) {
+      // (chunks read apart between two mask() calls: bounded as mask() bounds them, to the text's)
+      if (this.cache.size > 2 * starts.length + 1000) {
+        const live = new Set(ids);
+        for (const k of this.cache.keys()) if (!live.has(k as number)) this.cache.delete(k);
+      }
+      m = detach(maskPython(text.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : text.length)));
+      this.cache.set(ids[i], m);
+    }
+    return m;
+  }
 }

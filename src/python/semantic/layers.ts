@@ -558,9 +558,7 @@ export class LayerResolver {
       const written = this.defaultAt().get(h.at);
       if (written) return written.passed.length > 0 && !written.defaultUsed;
       // assigned in the body: the innermost function there with that parameter
-      let f: FuncDef | undefined;
-      for (const g of this.model.funcs) if (g.owner === this.model && g.node.from <= h.at && h.at < g.node.to && (!f || g.node.from >= f.node.from)) f = g;
-      const p = f?.params.find((x) => x.name === h.name);
+      const p = this.innermostFunc(h.at)?.params.find((x) => x.name === h.name);
       return (
         !!p &&
         p.passed.length > 0 &&
@@ -569,6 +567,22 @@ export class LayerResolver {
       );
     });
   }
+  /** The innermost function of this model whose definition holds `at` (the last of those starting latest). */
+  private innermostFunc(at: number): FuncDef | undefined {
+    // (by start, binary search, then back to the first that still holds it: every candidate of a
+    // large block asks, so not a walk of every function each time)
+    const fs = (this.funcsByStart ??= this.model.funcs.filter((g) => g.owner === this.model).sort((a, b) => a.node.from - b.node.from));
+    let lo = 0;
+    let hi = fs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fs[mid].node.from <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) if (at < fs[i].node.to) return fs[i];
+    return undefined;
+  }
+  private funcsByStart: FuncDef[] | null = null;
   private defaults: Map<number, ParamDef> | null = null;
   private defaultAt(): Map<number, ParamDef> {
     if (!this.defaults) {

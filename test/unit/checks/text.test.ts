@@ -3,6 +3,9 @@ import * as fc from 'fast-check';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkedMask, LineIndex } from '../../../src/checks/text';
+import { buildContext, maskedMatches, type RuleContext } from '../../../src/checks/context';
+import { frameworkInfo } from '../../../src/frameworks';
+import { DocumentIndex } from '../../../src/python/document';
 import { maskPython } from '../../../src/python/mask';
 import { chunkStarts, cleanStarts } from '../../../src/python/semantic/syntax';
 
@@ -67,6 +70,67 @@ describe('rules: text helpers', () => {
       fc.property(fc.array(fc.constantFrom(...PARTS), { maxLength: 40 }), (parts) => same(parts.join(''), JSON.stringify(parts.join('')))),
       { numRuns: 400 },
     );
+  });
+
+  it('maskedMatches and the assignment target read chunk by chunk equal the whole masked text, across edits', () => {
+    // chunks named by their text (as the parser's ids), one memo and one mask across every text: what an editor keeps
+    const masker = new ChunkedMask();
+    const memo = new Map<string, unknown>();
+    const idOf = new Map<string, number>();
+    const PATTERNS: [string, RegExp][] = [
+      ['t1', /(?<![\p{L}\p{N}_.])self\s*\.\s*conv\s*\.\s*bias\b/u],
+      ['t2', /(?<![\p{L}\p{N}_.])conv\s*\.\s*bias\b/u],
+      ['init', /\binit\s*\.\s*\w+\s*\(\s*[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\b|\b[\p{L}_][\p{L}\p{N}_]*\s*\.\s*bias\s*\.\s*data\b/u],
+    ];
+    const PARTS = [
+      'x = self.conv\n',
+      'self.conv.\n',
+      '.bias\n',
+      'bias\n',
+      '(m.bias)\n',
+      'nn.init.zeros_\n',
+      'init.zeros_(m.bias)\n',
+      'y = conv.bias.data\n',
+      'class A:\n',
+      '    self.bn = nn.BatchNorm2d(3)\n',
+      '    z = \\\n',
+      'q = nn.BatchNorm2d(4)\n',
+      '  # self.conv.bias\n',
+      '"self.conv.bias"\n',
+      "'''\n",
+      'f(\n',
+      ')\n',
+      '\n',
+    ];
+    let joined = 0;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PARTS), { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        const starts = chunkStarts(text, cleanStarts(text));
+        const ids = starts.map((s, i) => {
+          const chunk = text.slice(s, i + 1 < starts.length ? starts[i + 1] : text.length);
+          if (!idOf.has(chunk)) idOf.set(chunk, idOf.size);
+          return idOf.get(chunk)!;
+        });
+        const whole = maskPython(text);
+        const chunks = { starts, ids, memo, masked: (i: number) => masker.chunk(text, starts, ids, i) };
+        const ctx = { chunks, masked: whole } as unknown as RuleContext;
+        for (const [key, re] of PATTERNS) {
+          const want = re.test(whole);
+          assert.equal(maskedMatches(ctx, key, re), want, `${key} ${JSON.stringify(text)}`);
+          if (want && !starts.some((_, i) => re.test(chunks.masked(i)))) joined++;
+        }
+        // the target of an assignment a call ends, read near the call as from the whole masked text
+        const index = new DocumentIndex(text);
+        const scan = { text, rows: index.callRows(), imports: [...index.imports] };
+        const near = buildContext({ ...scan, chunks }, [], frameworkInfo);
+        const far = buildContext(scan, [], frameworkInfo);
+        for (const call of far.calls) assert.equal(near.assignmentTarget(call), far.assignmentTarget(call), JSON.stringify(text));
+      }),
+      { numRuns: 600 },
+    );
+    // (the property met matches that only the chunks tested joined find)
+    assert.ok(joined > 0, `matches across chunks: ${joined}`);
   });
 
   it('LineIndex maps offsets to lines and UTF-16 columns, with \\n, \\r\\n and \\r', () => {
