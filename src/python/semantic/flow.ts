@@ -278,6 +278,10 @@ const MAX_DEPTH = 200;
 /** Bound on the nodes of one unit (a generated file with thousands of statements stays linear). */
 const MAX_NODES = 50_000;
 
+/** A def, a class (decorated or not) or an import: what UnitRun.stmt runs at top level without evaluating anything. */
+const definesOnly = (n: SyntaxNode): boolean =>
+  n.name === 'FunctionDefinition' || n.name === 'ClassDefinition' || n.name === 'DecoratedStatement' || n.name === 'ImportStatement';
+
 /** The top level's flow of a tree, shared by the FlowModels of its blocks. */
 const topFlows = new WeakMap<Tree, { qualify: Qualify; flow: UnitFlow }>();
 
@@ -392,6 +396,10 @@ export class FlowModel implements FlowEdges {
 
   private flowOf(u: Unit): UnitFlow {
     let f = this.flows.get(u.node.from);
+    // a block of definitions and imports only: the top level's run gives nothing within it (stmt() binds their
+    // names, nothing more), so the whole module's top level is not run for it (an edit in a class costs no walk of
+    // every statement of the file)
+    if (!f && u.top && this.items?.every(definesOnly)) this.flows.set(u.node.from, (f = { edges: [], applies: [], uses: new Map(), params: new Set(), adds: [] }));
     if (!f) {
       // the blocks of one tree share its top level's flow (each keeps what lies in it)
       const shared = u.top && this.items ? topFlows.get(this.tree) : undefined;
