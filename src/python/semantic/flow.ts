@@ -399,7 +399,8 @@ export class FlowModel implements FlowEdges {
     // a block of definitions and imports only: the top level's run gives nothing within it (stmt() binds their
     // names, nothing more), so the whole module's top level is not run for it (an edit in a class costs no walk of
     // every statement of the file)
-    if (!f && u.top && this.items?.every(definesOnly)) this.flows.set(u.node.from, (f = { edges: [], applies: [], uses: new Map(), params: new Set(), adds: [] }));
+    if (!f && u.top && this.items?.every(definesOnly))
+      this.flows.set(u.node.from, (f = { edges: [], applies: [], uses: new Map(), params: new Set(), adds: [] }));
     if (!f) {
       // the blocks of one tree share its top level's flow (each keeps what lies in it)
       const shared = u.top && this.items ? topFlows.get(this.tree) : undefined;
