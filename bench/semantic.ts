@@ -177,7 +177,7 @@ interface Edit {
  * line, jumps to other places, and broken states held for a while: a call left open (`x = foo(`
  * typed above, then arguments on the next lines, closed only later) and a docstring left open.
  */
-class EditStream {
+export class EditStream {
   private seed: number;
   private cursor: number;
   private open: { kind: 'paren' | 'string'; left: number } | null = null;

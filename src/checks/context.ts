@@ -13,6 +13,7 @@ import { findProducer, type ProducerSpec } from '../frameworks/producers';
 import { bindArguments, findByQualifiedName } from '../frameworks';
 import type { CallArgument, CallRows, ImportBinding, Rebinding, ResolvedLayer, ScannedCall } from '../python/types';
 import { BindingTimeline } from '../python/resolve';
+import { positionIn } from '../python/table';
 import { DOTTED, LineIndex } from './text';
 import { maskPython } from '../python/mask';
 import { isExpr } from './format';
@@ -112,17 +113,9 @@ export interface Chunks {
   masked(i: number): string;
 }
 
-/** The chunk holding `offset`. */
-export function chunkAt(chunks: Chunks, offset: number): number {
-  const st = chunks.starts;
-  let lo = 0;
-  let hi = st.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (st[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
+/** The chunk holding `offset` (the last starting at or before it: a line search over the chunk starts). */
+function chunkAt(chunks: Chunks, offset: number): number {
+  return positionIn(chunks.starts, offset).line;
 }
 
 /**
