@@ -118,6 +118,9 @@ function chunkAt(chunks: Chunks, offset: number): number {
   return positionIn(chunks.starts, offset).line;
 }
 
+/** Answers maskedMatches keeps per chunk at most. */
+const MAX_KEYS_PER_CHUNK = 64;
+
 /**
  * Whether `re` (no g or y flag) matches the masked text, chunk by chunk when the context has
  * chunks: each chunk's answer is kept under its id and `key` (which must name `re`), so an edit
@@ -154,7 +157,11 @@ export function maskedMatches(ctx: RuleContext, key: string, re: RegExp): boolea
       continue;
     }
     let hit = f.hits.get(key);
-    if (hit === undefined) f.hits.set(key, (hit = re.test(c.masked(i))));
+    if (hit === undefined) {
+      // (bounded: each name typed is a key of its own, and the chunks below keep their facts across edits)
+      if (f.hits.size >= MAX_KEYS_PER_CHUNK) f.hits.clear();
+      f.hits.set(key, (hit = re.test(c.masked(i))));
+    }
     if (hit) return true;
     if (parts && (dot || f.opens)) {
       run += blanks + c.masked(i);

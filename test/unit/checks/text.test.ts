@@ -133,6 +133,25 @@ describe('rules: text helpers', () => {
     assert.ok(joined > 0, `matches across chunks: ${joined}`);
   });
 
+  it('maskedMatches keeps a bounded number of answers per chunk (every name typed is a key of its own)', () => {
+    const text = 'class A:\n    x = self.conv7.bias\n\ny = 1\n';
+    const starts = chunkStarts(text, cleanStarts(text));
+    const masker = new ChunkedMask();
+    const memo = new Map<string, unknown>();
+    const chunks = { starts, ids: starts.map((_, i) => i), memo, masked: (i: number) => masker.chunk(text, starts, chunks.ids, i) };
+    const ctx = { chunks, masked: maskPython(text) } as unknown as RuleContext;
+    for (let k = 0; k < 200; k++) {
+      const re = new RegExp(String.raw`(?<![\p{L}\p{N}_.])self\s*\.\s*conv${k}\s*\.\s*bias\b`, 'u');
+      assert.equal(maskedMatches(ctx, `bias-read:self.conv${k}`, re), k === 7, `conv${k}`);
+    }
+    const sizes = [...memo.values()].map((f) => (f as { hits: Map<string, boolean> }).hits.size);
+    assert.equal(sizes.length, starts.length);
+    assert.ok(
+      sizes.every((n) => n > 0 && n <= 64),
+      `answers kept per chunk: ${sizes.join(', ')}`,
+    );
+  });
+
   it('LineIndex maps offsets to lines and UTF-16 columns, with \\n, \\r\\n and \\r', () => {
     const text = 'ab\r\ncd\ref\n𝒳g';
     const li = new LineIndex(text);
