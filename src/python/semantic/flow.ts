@@ -588,7 +588,7 @@ class UnitRun {
   private nodes = 0;
   private overflow = false;
   /** Locals of the method a `self.x = <local>` was assigned in, resolved once. */
-  private localCache = new Map<string, SyntaxNode | null>();
+  private localCache = new Map<number, Map<string, { count: number; found: SyntaxNode | null }>>();
 
   constructor(
     private readonly model: FlowModel,
@@ -977,10 +977,24 @@ class UnitRun {
 
   /** The value of a local assigned exactly once in a method, outside loops. */
   private localDef(method: SyntaxNode, name: string): SyntaxNode | null {
-    const key = `${method.from}:${name}`;
-    if (this.localCache.has(key)) return this.localCache.get(key)!;
-    let found: SyntaxNode | null = null;
-    let count = 0;
+    const e = this.localsOf(method).get(name);
+    return e && e.count === 1 ? e.found : null;
+  }
+
+  /**
+   * How each local of a method is assigned: how often (a tuple target, an augmented assignment or a
+   * loop target counts two: never a single definition) and the value of its last plain assignment,
+   * null inside a loop. One walk of the method for all its names (a long `__init__` asks for many).
+   */
+  private localsOf(method: SyntaxNode): Map<string, { count: number; found: SyntaxNode | null }> {
+    let out = this.localCache.get(method.from);
+    if (out) return out;
+    const locals = new Map<string, { count: number; found: SyntaxNode | null }>();
+    const entry = (name: string) => {
+      let e = locals.get(name);
+      if (!e) locals.set(name, (e = { count: 0, found: null }));
+      return e;
+    };
     const text = this.text;
     const scan = (n: SyntaxNode, inLoop: boolean, d: number) => {
       if (d > MAX_DEPTH) return;
@@ -989,23 +1003,24 @@ class UnitRun {
         if (c.name === 'AssignStatement') {
           const { targets, value } = splitAssign(c);
           for (const t of targets) {
-            if (t.length === 1 && t[0].name === 'VariableName' && text.slice(t[0].from, t[0].to) === name) {
-              count++;
-              found = inLoop ? null : value;
-            } else if (t.some((x) => assignedNames(x, text).has(name))) count += 2;
+            if (t.length === 1 && t[0].name === 'VariableName') {
+              const e = entry(text.slice(t[0].from, t[0].to));
+              e.count++;
+              e.found = inLoop ? null : value;
+            } else {
+              const names = new Set<string>();
+              for (const x of t) for (const name of assignedNames(x, text)) names.add(name);
+              for (const name of names) entry(name).count += 2;
+            }
           }
-        } else if (
-          (c.name === 'UpdateStatement' || c.name === 'ForStatement') &&
-          assignedNames(c.name === 'ForStatement' ? (c.getChild('VariableName') ?? c) : c.firstChild!, text).has(name)
-        )
-          count += 2;
+        } else if (c.name === 'UpdateStatement' || c.name === 'ForStatement')
+          for (const name of assignedNames(c.name === 'ForStatement' ? (c.getChild('VariableName') ?? c) : c.firstChild!, text)) entry(name).count += 2;
         scan(c, inLoop || c.name === 'ForStatement' || c.name === 'WhileStatement', d + 1);
       }
     };
     scan(method, false, 0);
-    const r = count === 1 ? found : null;
-    this.localCache.set(key, r);
-    return r;
+    this.localCache.set(method.from, (out = locals));
+    return out;
   }
 
   /** A Sequential container's elements, in order; unknown when they cannot all be listed. */

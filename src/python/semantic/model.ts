@@ -13,7 +13,7 @@
 import type { PyValue } from '../../frameworks/types';
 import { positionIn } from '../table';
 import { argList, children, dottedName, operands, paramList, statements, type ArgNode, type SyntaxNode, type Tree } from './syntax';
-import { EMPTY, isNone, keyOf, sameSet, union, UNKNOWN, WIDE, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
+import { EMPTY, holdsNamedUnknown, isNone, keyOf, sameSet, union, UNKNOWN, WIDE, withHop, type BoundArg, type Hop, type Value, type VSet } from './values';
 
 /**
  * The value a parameter's default certainly has: a literal (`eps=1e-3`), or an expression the model
@@ -1084,6 +1084,13 @@ export class ModuleModel {
   }
   /** Values functions assign to a module-level name (`global BatchNorm2d; BatchNorm2d = nn.SyncBatchNorm`): a function may see them instead of the final value. */
   private globalWrites = new Map<string, VSet>();
+  /** Whether some function assigns a module-level name through `global` (scopes are fixed once collected: asked once per name). */
+  private writtenByGlobal(name: string): boolean {
+    let w = this.globalNames.get(name);
+    if (w === undefined) this.globalNames.set(name, (w = this.funcs.some((f) => f.nonlocals?.has(name) && this.bindingScope(f, name) === this.module)));
+    return w;
+  }
+  private globalNames = new Map<string, boolean>();
 
   private record(scope: Scope, name: string, vs: VSet): void {
     scope.summary.set(name, this.grow(scope.summary.get(name) ?? EMPTY, vs, this.summarySlot(scope, name)));
@@ -1111,7 +1118,11 @@ export class ModuleModel {
     // (at module level: an occurrence inside a function that binds the name itself is another variable)
     const ownLocal = (at: number) => !fn && this.funcs.some((f) => f.node.from <= at && at < f.node.to && f.locals.has(name) && !f.nonlocals?.has(name));
     for (const [from, to] of ranges) {
-      for (let at = text.indexOf(name, from); at >= 0 && at < to && !r; at = text.indexOf(name, at + 1)) {
+      // (searched within the range: an indexOf in the whole text runs on to the next use of the name,
+      // which for a block of many statements was a walk of the file per statement)
+      const seg = text.slice(from, Math.min(text.length, to + name.length - 1));
+      for (let i = seg.indexOf(name); i >= 0 && i < to - from && !r; i = seg.indexOf(name, i + 1)) {
+        const at = from + i;
         const before = text[at - 1] ?? '';
         const after = text[at + name.length] ?? '';
         if (ident.test(before) || before === '.' || ident.test(after)) continue;
@@ -1176,7 +1187,7 @@ export class ModuleModel {
           this.read(this.finalSlot(name));
           const final = this.final.get(name);
           // (a function that sets it with `global` may have run first)
-          const written = this.funcs.some((f) => f.nonlocals?.has(name) && this.bindingScope(f, name) === this.module);
+          const written = this.writtenByGlobal(name);
           if (final) return written ? union(final, this.globalWrites.get(name) ?? EMPTY) : final;
         }
         this.read(this.summarySlot(s, name));
@@ -2414,11 +2425,22 @@ export class ModuleModel {
     const params = f.params.slice(skipFirst ? 1 : 0);
     let i = 0;
     const positional = params.filter((p) => p.star === '' && !p.keywordOnly);
+    // the text of each argument, written once (a `**kwargs` may reach dozens of parameters)
+    const texts = new Map<SyntaxNode, string>();
+    const written = (node: SyntaxNode) => {
+      let w = texts.get(node);
+      if (w === undefined) texts.set(node, (w = this.t(node).replace(/\s+/g, ' ')));
+      return w;
+    };
     const pass = (p: ParamDef, values: VSet, at: number, node?: SyntaxNode | null, prefix = '') => {
+      // (unknowns add nothing to a parameter whose first unknown already says what a caller passed:
+      // union keeps that one; a `**kwargs` handed on by many calls reaches every parameter each time)
+      if (values.every((v) => v.k === 'unknown' && v !== WIDE) && holdsNamedUnknown(p.passed)) return;
       const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at };
       // what the call passes but NormLens cannot follow keeps where it came from (the layer says so)
-      const what = node && !from ? prefix + this.t(node).replace(/\s+/g, ' ') : undefined;
-      const vs = what ? values.map((v): Value => (v.k === 'unknown' && v !== WIDE && !v.hops.length ? { k: 'unknown', hops: [{ ...hop, what }] } : v)) : values;
+      const opaque = (v: Value) => v.k === 'unknown' && v !== WIDE && !v.hops.length;
+      const what = node && !from && values.some(opaque) ? prefix + written(node) : undefined;
+      const vs = what ? values.map((v): Value => (opaque(v) ? { k: 'unknown', hops: [{ ...hop, what }] } : v)) : values;
       p.passed = this.grow(p.passed, withHop(vs, hop), f);
     };
     const given = new Set<ParamDef>();

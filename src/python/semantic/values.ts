@@ -103,6 +103,8 @@ function computeKey(v: Value): string {
 
 /** Union, keeping the first occurrence of each value (and so its explanation). */
 export function union(a: VSet, b: VSet): VSet {
+  // (a set joined with itself, as the branches of an `if` that leave a name alone hold it)
+  if (a === b) return a;
   if (b.length === 0) return a;
   if (a.length === 0) return b;
   // once widened, a set takes no more constants or containers (so passes cannot oscillate)
@@ -134,6 +136,15 @@ export function union(a: VSet, b: VSet): VSet {
 /** An unknown carrying what a caller passed as written (Hop.what). */
 function named(v: Value): boolean {
   return v.hops.some((h) => h.what);
+}
+
+/**
+ * Whether the set's unknown (its first value keyed '?') carries what a caller passed: a union then
+ * takes no other unknown into it (it keeps that one), so adding unknowns changes nothing.
+ */
+export function holdsNamedUnknown(vs: VSet): boolean {
+  for (const v of vs) if (keyOf(v) === '?') return named(v);
+  return false;
 }
 
 /** Constants and containers matter only a few at a time (sizes, registries): more of them widen to unknown, so passes converge. */
