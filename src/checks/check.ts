@@ -47,6 +47,11 @@ export interface Bound {
   effective: EffectiveArgument;
   /** The argument as written, when written. */
   written?: CallArgument;
+  /**
+   * The call's one `**mapping` the value comes from, when the code fixes its keys (`**bn_args` with
+   * `bn_args = dict(momentum=0.99)`): a check reports there, and offers no edit (the value is in the mapping).
+   */
+  mapped?: CallArgument;
 }
 
 /** The parameter playing `role` in this layer's class, with its effective value. */
@@ -59,7 +64,12 @@ export function role(layer: ResolvedLayer, r: keyof ParamRoles): Bound | undefin
   // a value something else may replace (`bn.momentum = 1 - bn.momentum` once built, a `**mapping`): what is
   // written is not known to hold, and the checks that read it say nothing
   if (effective.maySetBy) return { name, effective };
-  return { name, effective, written: writtenArgument(layer.call, effective.range) };
+  const written = writtenArgument(layer.call, effective.range);
+  if (!written && layer.kwargsUnpacked?.keys?.includes(name)) {
+    const stars = layer.call.args.filter((a) => a.star === '**');
+    if (stars.length === 1) return { name, effective, mapped: stars[0] };
+  }
+  return { name, effective, written };
 }
 
 /** Whether a layer's role argument may hold another value than the one shown (a `**mapping` of the call, a statement once built). */

@@ -17,14 +17,15 @@ export const epsLarge: DiagnosticCheck = {
     for (const layer of [...ctx.layers, ...ctx.partials]) {
       const eb = role(layer, 'eps');
       const v = numberOf(eb?.effective.value);
-      if (!eb?.written || v === undefined || !(v > 0.1)) continue;
+      const at = eb?.written ?? eb?.mapped;
+      if (!eb || !at || v === undefined || !(v > 0.1)) continue;
       const def = defaultOf(layer, eb.name);
       out.push(
         diagnostic(
           this,
           `${eb.name}=${pyNumber(v)} is large next to typical variances: features whose variance is below it are ` + `not scaled to unit variance.`,
-          eb.written.valueRange,
-          typeof def === 'number' && def > 0
+          at.valueRange,
+          eb.written && typeof def === 'number' && def > 0
             ? [{ title: `Use ${eb.name}=${pyRepr(def)} (the default)`, edits: [{ range: eb.written.valueRange, newText: pyRepr(def) }] }]
             : [],
         ),

@@ -17,15 +17,16 @@ export const epsNegative: DiagnosticCheck = {
     for (const layer of [...ctx.layers, ...ctx.partials]) {
       const eb = role(layer, 'eps');
       const v = numberOf(eb?.effective.value);
-      if (!eb?.written || v === undefined || !(v < 0)) continue;
+      const at = eb?.written ?? eb?.mapped;
+      if (!eb || !at || v === undefined || !(v < 0)) continue;
       const positive = pyNumber(-v);
       out.push(
         diagnostic(
           this,
           `${eb.name}=${pyNumber(v)} is negative: where the variance is below ${positive} the square root is taken of a ` +
             `negative number and ${shortName(layer)} returns NaN.${refusedByTorch(layer)}`,
-          eb.written.valueRange,
-          [{ title: `Use ${eb.name}=${positive}`, edits: [{ range: eb.written.valueRange, newText: positive }] }],
+          at.valueRange,
+          eb.written ? [{ title: `Use ${eb.name}=${positive}`, edits: [{ range: eb.written.valueRange, newText: positive }] }] : [],
         ),
       );
     }

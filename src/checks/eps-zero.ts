@@ -19,16 +19,17 @@ export const epsZero: DiagnosticCheck = {
     const out: NormDiagnostic[] = [];
     for (const layer of [...ctx.layers, ...ctx.partials]) {
       const eb = role(layer, 'eps');
-      if (!eb?.written || eb.effective.value !== 0) continue;
+      const at = eb?.written ?? eb?.mapped;
+      if (!eb || !at || eb.effective.value !== 0) continue;
       const def = defaultOf(layer, eb.name);
       const fixes: QuickFix[] =
-        def !== undefined && (typeof def === 'number' ? def > 0 : def === null)
+        eb.written && def !== undefined && (typeof def === 'number' ? def > 0 : def === null)
           ? [{ title: `Use ${eb.name}=${pyRepr(def)} (the default)`, edits: [{ range: eb.written.valueRange, newText: pyRepr(def) }] }]
           : [];
       const what = divisionKinds.has(layer.spec.kind)
         ? `a constant input gives 0/0 = NaN in ${shortName(layer)}`
         : `a channel with zero variance divides by zero in ${shortName(layer)}`;
-      out.push(diagnostic(this, `${eb.name}=0 leaves nothing to guard the division: ${what}.${refusedByTorch(layer)}`, eb.written.valueRange, fixes));
+      out.push(diagnostic(this, `${eb.name}=0 leaves nothing to guard the division: ${what}.${refusedByTorch(layer)}`, at.valueRange, fixes));
     }
     return out;
   },

@@ -34,7 +34,7 @@ export function conventionFacts(ctx: Pick<RuleContext, 'framework'>, layer: Reso
     bound && !bound.written && !bound.effective.isDefault && !bound.effective.range && !bound.effective.maySetBy
       ? layer.codeDefaults?.[bound.name]?.from
       : undefined;
-  if (!bound || (!bound.written && !setBy)) return undefined;
+  if (!bound || (!bound.written && !bound.mapped && !setBy)) return undefined;
   // (a layer that keeps no running statistics never reads its momentum: InstanceNorm's default, track_running_stats=False,
   // or turned off once built; PyTorch 2.13 computes alike whatever the value)
   if (role(layer, 'trackRunningStats')?.effective.value === false || layer.untracked?.definite) return undefined;
@@ -74,13 +74,17 @@ export const momentumConvention: DiagnosticCheck = {
       const actualNew = newWeight ? m : 1 - m;
       // (a value set once built is reported at the call: the assignment's place is not known here, so no fix)
       const written = bound.written;
-      const range = written ? written.valueRange : layer.call.nameRange;
+      const range = written ? written.valueRange : bound.mapped ? bound.mapped.valueRange : layer.call.nameRange;
       const edit = (title: string, newText: string): QuickFix[] => (written ? [{ title, edits: [{ range, newText }] }] : []);
       const def = defaultOf(layer, name);
       const useDefault: QuickFix[] = typeof def === 'number' ? edit(`Use ${name}=${pyRepr(def)} (the default)`, pyRepr(def)) : [];
       // As written (1.0 stays 1.0); a written expression never gets here.
       const shown = written ? written.text.trim() : pyNumber(m);
-      const where = setBy ? ` (set by ${setBy.replace(/`/g, '')} once built)` : '';
+      const where = setBy
+        ? ` (set by ${setBy.replace(/`/g, '')} once built)`
+        : bound.mapped
+          ? ` (from ${bound.mapped.text.trim().replace(/^(?!\*\*)/, '**')})`
+          : '';
       const meaning = newWeight
         ? `${name}=${shown}${where} in ${info.name} is the weight of the new batch`
         : `${name}=${shown}${where} in ${info.name} is the weight kept from the old average`;

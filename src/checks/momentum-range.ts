@@ -24,13 +24,14 @@ export const momentumRange: DiagnosticCheck = {
     for (const layer of [...ctx.layers, ...ctx.partials]) {
       const b = role(layer, 'momentum');
       const m = numberOf(b?.effective.value);
-      if (!b?.written || m === undefined || (m >= 0 && m <= 1) || !Number.isFinite(m)) continue;
+      const at = b?.written ?? b?.mapped;
+      if (!b || !at || m === undefined || (m >= 0 && m <= 1) || !Number.isFinite(m)) continue;
       const info = ctx.framework(layer.spec.framework);
       if (!info?.momentumConvention) continue;
       const def = defaultOf(layer, b.name);
-      const range = b.written.valueRange;
+      const range = at.valueRange;
       const fixes: QuickFix[] =
-        typeof def === 'number' ? [{ title: `Use ${b.name}=${pyRepr(def)} (the default)`, edits: [{ range, newText: pyRepr(def) }] }] : [];
+        b.written && typeof def === 'number' ? [{ title: `Use ${b.name}=${pyRepr(def)} (the default)`, edits: [{ range, newText: pyRepr(def) }] }] : [];
       const weights =
         info.momentumConvention === 'new-weight'
           ? `the new batch gets weight ${pyNumber(m)} and the old average ${pyNumber(Number((1 - m).toPrecision(12)))}`

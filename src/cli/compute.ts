@@ -38,8 +38,42 @@ const MAX_NAME_SUGGESTED = 200;
 export interface ComputeAnswer {
   /** 0 on success, 2 on any error. */
   code: number;
-  /** The JSON response, one line, newline-terminated. */
+  /** The JSON response, one line, newline-terminated; when `rest` is there, its first part. */
   output: string;
+  /**
+   * The rest of a response too long for one JavaScript string (V8's longest is 2^29 − 24
+   * characters: 16,777,216 values written with their gradients pass it), written after `output`.
+   */
+  rest?: readonly string[];
+}
+
+/** Values of a long array written per string (about 20 MB of text). */
+const VALUES_PER_PIECE = 1 << 20;
+const PIECE_MARK = '\u0000normlens-piece:';
+
+/**
+ * JSON.stringify(value) as strings to write one after another, joined equal to it: an array of
+ * more than VALUES_PER_PIECE values is written over several.
+ */
+export function jsonPieces(value: unknown): string[] {
+  const long: unknown[][] = [];
+  const marked = JSON.stringify(value, (_key, x: unknown) => (Array.isArray(x) && x.length > VALUES_PER_PIECE ? `${PIECE_MARK}${long.push(x) - 1}` : x));
+  if (!long.length) return [marked];
+  // (JSON writes the mark's NUL as \u0000: no string of the response can hold it written so)
+  const parts = marked.split(/"\\u0000normlens-piece:(\d+)"/);
+  const out: string[] = [];
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) {
+      if (part) out.push(part);
+      return;
+    }
+    const a = long[Number(part)];
+    for (let j = 0; j < a.length; j += VALUES_PER_PIECE) {
+      const inner = JSON.stringify(a.slice(j, j + VALUES_PER_PIECE)).slice(1, -1);
+      out.push((j === 0 ? '[' : ',') + inner + (j + VALUES_PER_PIECE >= a.length ? ']' : ''));
+    }
+  });
+  return out;
 }
 
 class RequestError extends Error {
@@ -492,7 +526,9 @@ export function compute(text: string): ComputeAnswer {
     };
     if (r.grad) out.grad = gradAnswer(p.spec, r.grad, list);
     if (r.warnings) out.warnings = r.warnings;
-    return { code: 0, output: JSON.stringify(out) + '\n' };
+    const pieces = jsonPieces(out);
+    pieces[pieces.length - 1] += '\n';
+    return pieces.length === 1 ? { code: 0, output: pieces[0] } : { code: 0, output: pieces[0], rest: pieces.slice(1) };
   } catch (e) {
     const known = e instanceof RequestError || e instanceof NormError;
     const type: NormErrorType = known ? e.type : e instanceof FieldError ? e.type : 'RuntimeError';

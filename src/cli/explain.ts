@@ -61,7 +61,13 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
       io.stderr(`normlens explain: unknown option ${shown(a)}\n${EXPLAIN_USAGE}`);
       return 2;
     } else if (target !== undefined) {
-      io.stderr(`normlens explain: one PATH:LINE[:COL] at a time (got also ${shown(a)})\n`);
+      // (`model.py: 18`: the shell split one target at the space)
+      const split = /:$/.test(target) && /^\d+(?::\d+)?$/.test(a);
+      io.stderr(
+        split
+          ? `normlens explain: ${shown(target)} has no line number; write PATH:LINE without a space (${shown(target + a)})\n`
+          : `normlens explain: one PATH:LINE[:COL] at a time (got also ${shown(a)})\n`,
+      );
       return 2;
     } else target = a;
   }
@@ -104,7 +110,8 @@ export async function runExplain(argv: string[], io: InspectIO): Promise<number>
   }
   const lines = text.split(/\r\n|\r|\n/);
   if (line > lines.length) {
-    io.stderr(`normlens explain: ${shown(file)} has ${lines.length} lines, no line ${line}\n`);
+    // (the line as written: a number past 2^53 would print as 1e+22)
+    io.stderr(`normlens explain: ${shown(file)} has ${lines.length} lines, no line ${shown(m[2].replace(/^0+(?=\d)/, ''))}\n`);
     return 2;
   }
   // (a column may point just past the line's last character, where an editor's cursor can be)

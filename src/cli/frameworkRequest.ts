@@ -108,8 +108,11 @@ export function readTensors(spec: NormClassSpec, paramsIn: unknown, stateIn: unk
     if (!isPlainObject(stateIn)) return bad(`"state" must be an object {${expected.map((x) => `"${x}"`).join(', ')}}`);
     for (const k of Object.keys(stateIn)) if (!expected.includes(k)) bad(wrongName(spec, 'state', k, n, expected));
     const count = n.counter ? (stateIn[n.counter] ?? 0) : 0;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-      bad(`state.${n.counter} must be a non-negative integer, got ${JSON.stringify(count)}`);
+    // (past 2^53 − 1 a JSON number no longer holds every integer: 9007199254740993 reads as …992)
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      bad(
+        `state.${n.counter} must be a whole number from 0 to 9007199254740991 (2^53 − 1, the largest a JSON number holds exactly), got ${JSON.stringify(count)}`,
+      );
     }
     if (stateIn[n.runningMean] === undefined || stateIn[n.runningVar] === undefined) {
       bad(`state needs both "${n.runningMean}" and "${n.runningVar}"`);

@@ -145,7 +145,9 @@ export async function runInspect(argv: string[], io: InspectIO): Promise<number>
   // other files' calls pass into their functions (the project-level fixed point), and written out
   // in the order found: the output does not depend on the number of threads.
   const colour = io.isTTY && !env.NO_COLOR;
-  const tasks = found.map((f) => ({ ...f, file: realPath(f.shown) }));
+  // (a file named twice, `a.py a.py` or `dir/../dir/a.py`, is analyzed and counted once, where first named)
+  const named = new Set<string>();
+  const tasks = found.map((f) => ({ ...f, file: realPath(f.shown) })).filter((t) => !named.has(t.file) && !!named.add(t.file));
   const patchers = tasks.filter((t) => !t.notebook && mayPatch(diskFiles().read(t.file) ?? '')).map((t) => t.file);
   const settings: InspectSettings = { json, colour, cwd: process.cwd(), patchers };
   const byFile = new Map<string, number[]>();

@@ -49,7 +49,12 @@ function readStdin(): Promise<string | null> {
 }
 
 /** A command that reads one JSON request on stdin and answers on stdout (compute, port). */
-async function stdinCommand(name: string, rest: string[], usage: string, answer: (request: string) => { output: string; code: number }): Promise<number> {
+async function stdinCommand(
+  name: string,
+  rest: string[],
+  usage: string,
+  answer: (request: string) => { output: string; rest?: readonly string[]; code: number },
+): Promise<number> {
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(usage);
     return 0;
@@ -69,6 +74,7 @@ async function stdinCommand(name: string, rest: string[], usage: string, answer:
   }
   const a = answer(request);
   process.stdout.write(a.output);
+  for (const piece of a.rest ?? []) process.stdout.write(piece);
   return a.code;
 }
 

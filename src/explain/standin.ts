@@ -198,6 +198,24 @@ export function affineWords(core: CoreLayerSpec): string | null {
 }
 
 /**
+ * An expression as a factor of a product: in parentheses when an operator joins its top level
+ * (`2·(a + b)`, not 2·`a + b`, which a terminal shows as 2·a + b), else as written.
+ */
+function factor(expr: string, multiplied: boolean): Md {
+  let depth = 0;
+  let joined = false;
+  const t = expr.trim();
+  for (let i = 0; i < t.length && !joined; i++) {
+    const c = t[i];
+    if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    // (a leading sign is not a join)
+    else if (depth === 0 && i > 0 && /[\s+\-*/%@<>&|^]/.test(c)) joined = true;
+  }
+  return multiplied && joined ? md`(${code(t)})` : code(expr);
+}
+
+/**
  * Count of learnable and buffer values, as one line's text (without a label): numbers, or a formula
  * `a·sym + b` in the written expression when the size is one (counted at two stand-in sizes: every
  * count is linear in it). Null when there is nothing to say (a function, several expressions).
@@ -237,7 +255,7 @@ export function parameterCount(ctx: LayerContext): Md | null {
     if (isExpr(nf))
       return line(
         learn.length
-          ? md`${learn.length === 1 ? Md.raw('') : md`${learn.length}·`}${code(nf.expr)}`
+          ? md`${learn.length === 1 ? Md.raw('') : md`${learn.length}·`}${factor(nf.expr, learn.length !== 1)}`
           : md`
 0
             `,
@@ -282,7 +300,7 @@ export function parameterCount(ctx: LayerContext): Md | null {
           .map((x) => x.trim())
           .filter(Boolean)
       : [];
-    sym = code(items.length > 1 ? items.join('·') : varying[0].text);
+    sym = items.length > 1 ? code(items.join('·')) : factor(varying[0].text, true);
   }
   const c1 = 'symbols' in one ? one.core : one;
   const c2 = 'symbols' in two! ? (two as StandIn).core : (two as CoreLayerSpec);

@@ -490,7 +490,9 @@ export function translate(
     } else if (e !== undefined) {
       set(t.eps, e);
       if (isLiteral(e) && isLiteral(targetDefault) && e !== targetDefault) {
-        notes.push(`${target.name}'s default ${t.eps} is ${pyRepr(targetDefault)}, ${spec.name}'s here is ${pyRepr(e)}.`);
+        // (one name in both frameworks, LayerNorm to Flax's LayerNorm: each by its qualified name)
+        const same = target.name === spec.name;
+        notes.push(`${same ? target.id : target.name}'s default ${t.eps} is ${pyRepr(targetDefault)}, ${same ? spec.id : spec.name}'s here is ${pyRepr(e)}.`);
       }
     }
   }

@@ -1218,8 +1218,12 @@ export class ModuleModel {
     return { ...env, vars: new Map(env.vars) };
   }
 
-  /** Join branch environments into `env`. */
-  private join(env: Env, branches: Env[]): void {
+  /**
+   * Join branch environments into `env`. `first`: the branch the code's own values take (see
+   * defaultTruth): its values come first in each set, so a name's first value is the one the
+   * defaults give.
+   */
+  private join(env: Env, branches: Env[], first?: Env): void {
     const live = branches.filter((b) => !b.terminated);
     if (live.length === 0) {
       env.terminated = true;
@@ -1227,10 +1231,11 @@ export class ModuleModel {
     }
     const names = new Set<string>();
     for (const b of live) for (const k of b.vars.keys()) names.add(k);
+    const ordered = first && live.includes(first) ? [first, ...live.filter((b) => b !== first)] : live;
     for (const k of names) {
       let vs: VSet = EMPTY;
       let missing = false;
-      for (const b of live) {
+      for (const b of ordered) {
         const v = b.vars.get(k);
         if (v === undefined) missing = true;
         else vs = union(vs, v);
@@ -1604,6 +1609,9 @@ export class ModuleModel {
     let hasElse = false;
     // (a branch after one a fixed condition takes: never run)
     let taken = false;
+    // the branch the code's own values take, while the conditions so far tell (see defaultTruth)
+    let first: Env | undefined;
+    let telling = true;
     for (let i = 0; i < kids.length; i++) {
       const k = kids[i];
       if (k.name === 'if' || k.name === 'elif') {
@@ -1622,11 +1630,16 @@ export class ModuleModel {
           continue;
         }
         if (truth === true) taken = true;
+        const byDefault = truth ?? (telling && cond && cond.name !== 'Body' ? this.defaultTruth(cond, rest) : undefined);
         const n = this.narrowing(cond, rest);
         const b = this.copyEnv(rest);
         this.narrow(b, n, true);
         if (body && !b.terminated) this.execBlock(statements(body), b);
         branches.push(b);
+        if (telling && byDefault !== false) {
+          if (byDefault === true) first = b;
+          telling = false;
+        }
         if (truth === true) rest.terminated = true;
         else this.narrow(rest, n, false);
       } else if (k.name === 'else') {
@@ -1640,10 +1653,47 @@ export class ModuleModel {
         const b = this.copyEnv(rest);
         if (body?.name === 'Body') this.execBlock(statements(body), b);
         branches.push(b);
+        if (telling) first = b;
+        telling = false;
       }
     }
-    if (!hasElse) branches.push(rest);
-    this.join(env, branches);
+    if (!hasElse) {
+      branches.push(rest);
+      if (telling) first = rest;
+    }
+    this.join(env, branches, first);
+  }
+
+  /**
+   * Which way a condition goes for every value the code gives the name itself (defaults,
+   * literals, what its own calls pass), leaving out what callers elsewhere may pass (a parameter's
+   * `param` value): undefined when those values do not all go one way. Orders the branches joined,
+   * never drops one: with `conv_mlp=False`, `LayerNorm2d if conv_mlp else nn.LayerNorm` builds a
+   * LayerNorm first, a LayerNorm2d too.
+   */
+  private defaultTruth(cond: SyntaxNode, env: Env): boolean | undefined {
+    const k = children(cond);
+    if (cond.name === 'UnaryExpression' && k.length === 2 && k[0].name === 'not') return negate(this.defaultTruth(k[1], env));
+    if (cond.name === 'ParenthesizedExpression' && k.length === 3) return this.defaultTruth(k[1], env);
+    let name: string;
+    let test: (v: Value) => boolean | undefined;
+    if (cond.name === 'VariableName') {
+      name = this.t(cond);
+      // (a class, a function or a partial is true; a constant as Python tells it)
+      test = (v) => (v.k === 'class' || v.k === 'func' || v.k === 'partial' || v.k === 'q' ? true : decided([v]));
+    } else if (cond.name === 'BinaryExpression') {
+      const n = this.narrowing(cond, env);
+      if (!n) return undefined;
+      ({ name, test } = n);
+    } else return undefined;
+    let out: boolean | undefined;
+    for (const v of this.deref(this.lookup(name, env))) {
+      if (v.k === 'param') continue;
+      const t = test(v);
+      if (t === undefined || (out !== undefined && t !== out)) return undefined;
+      out = t;
+    }
+    return out;
   }
 
   /** Python's truth of a condition the code fixes (a literal, a name bound to one, `not` of either); undefined otherwise. */
@@ -1779,7 +1829,10 @@ export class ModuleModel {
         // a if cond else b
         if (ops.length === 3) {
           this.evalExpr(ops[1], env, depth + 1);
-          return union(this.evalExpr(ops[0], env, depth + 1), this.evalExpr(ops[2], env, depth + 1));
+          const a = this.evalExpr(ops[0], env, depth + 1);
+          const b = this.evalExpr(ops[2], env, depth + 1);
+          // (the side the code's own values take first: see defaultTruth)
+          return this.defaultTruth(ops[1], env) === false ? union(b, a) : union(a, b);
         }
         return [UNKNOWN];
       }

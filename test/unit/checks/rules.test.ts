@@ -224,6 +224,26 @@ describe('rules: momentum convention', () => {
     assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(momentum=1.0)\n'), []);
   });
 
+  it('a value from a `**mapping` the code fixes is reported at the mapping, without an edit; the other value checks too', () => {
+    // (the semantic model resolves the mapping: the CPython scan the other tests compare with does not, so checkDocument)
+    const src = TORCH + 'bn_args = dict(momentum=0.99, eps=0)\nbn = nn.BatchNorm2d(64, **bn_args)\n';
+    const found = (text: string) => checkDocument(text);
+    const d = found(src).find((x) => x.code === 'momentum-convention')!;
+    assert.match(d.message, /^momentum=0\.99 \(from \*\*bn_args\) in PyTorch is the weight of the new batch/);
+    assert.equal(underlined(src, d), 'bn_args');
+    assert.deepEqual(d.fixes, []);
+    const z = found(src).find((x) => x.code === 'eps-zero')!;
+    assert.equal(underlined(src, z), 'bn_args');
+    assert.deepEqual(z.fixes, []);
+    assert.deepEqual(
+      found(TORCH + 'bn_args = dict(momentum=1.5)\nbn = nn.BatchNorm2d(64, **bn_args)\n').map((x) => x.code),
+      ['momentum-range'],
+    );
+    // keys the code does not fix (changed in place), or two mappings: nothing
+    assert.deepEqual(found(TORCH + 'bn_args = dict(momentum=0.99)\nbn_args["eps"] = 1e-3\nbn = nn.BatchNorm2d(64, **bn_args)\n'), []);
+    assert.deepEqual(found(TORCH + 'a = dict(momentum=0.99)\nb = dict(eps=1e-3)\nbn = nn.BatchNorm2d(64, **a, **b)\n'), []);
+  });
+
   it('explains the averaging window in the message', () => {
     const d = only(TORCH + 'bn = nn.BatchNorm2d(64, momentum=0.99)\n', 'momentum-convention');
     assert.match(d.message, /about 1 batch/);

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { compute } from '../../../src/cli/compute';
+import { compute, jsonPieces } from '../../../src/cli/compute';
 import type { CoreLayerSpec } from '../../../src/core/spec';
 import { NORM_CLASSES, bindArguments, effectiveValues, findByQualifiedName } from '../../../src/frameworks/index';
 import { loadGolden, maxDiff, type GoldenCase } from '../core/golden';
@@ -493,5 +493,55 @@ describe('normlens CLI process', () => {
     assert.equal(bad.stderr, '');
     const version = spawnSync('node', [cli, '--version'], { encoding: 'utf8' });
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('normlens compute: the update counter', () => {
+  it('takes whole numbers a JSON number holds exactly, and refuses 1e300 and 2^53 + 1', () => {
+    const ask = (count: unknown) =>
+      compute(
+        JSON.stringify({
+          layer: 'torch.nn.BatchNorm1d',
+          kwargs: { num_features: 1, momentum: null },
+          mode: 'train',
+          input: { shape: [2, 1], data: [1, 3] },
+          state: { running_mean: [0], running_var: [1], num_batches_tracked: count },
+        }),
+      );
+    const ok = JSON.parse(ask(9007199254740990).output) as { state: { num_batches_tracked: number } };
+    assert.equal(ok.state.num_batches_tracked, 9007199254740991);
+    for (const bad of [1e300, 9007199254740992, -1, 2.5]) {
+      const a = ask(bad);
+      assert.equal(a.code, 2);
+      assert.match(a.output, /num_batches_tracked must be a whole number from 0 to 9007199254740991/);
+    }
+  });
+});
+
+describe('normlens compute: answers longer than one string', () => {
+  it('jsonPieces joined is JSON.stringify, with long arrays over several pieces', () => {
+    const long = Array.from({ length: (1 << 20) * 2 + 5 }, (_, i) => (i % 7 === 0 ? -i / 3 : i));
+    const value = { a: 'x\u0000normlens-piece:0', output: { shape: [long.length], data: long }, state: null, grad: { input: long.slice(0, 3) } };
+    const pieces = jsonPieces(value);
+    assert.equal(pieces.length, 5, 'the text before, three pieces of the array, the text after');
+    assert.equal(pieces.join(''), JSON.stringify(value));
+    assert.deepEqual(jsonPieces({ data: [1, 2] }), ['{"data":[1,2]}']);
+  });
+
+  it('an answer of more than 2^20 values comes as output and rest, which together are the whole JSON', () => {
+    const n = (1 << 20) + 3;
+    const data = Array.from({ length: n }, (_, i) => (i % 13) / 4);
+    const a = compute(
+      JSON.stringify({ layer: 'torch.nn.LayerNorm', kwargs: { normalized_shape: [n], elementwise_affine: false }, input: { shape: [1, n], data } }),
+    );
+    assert.equal(a.code, 0);
+    assert.ok(a.rest && a.rest.length >= 2);
+    const whole = a.output + a.rest.join('');
+    assert.ok(whole.endsWith('\n'));
+    const r = JSON.parse(whole) as { output: { shape: number[]; data: number[] } };
+    assert.deepEqual(r.output.shape, [1, n]);
+    assert.equal(r.output.data.length, n);
+    // (the mean of 0..12 / 4 repeated is 1.5: the first value, 0, normalizes below zero)
+    assert.ok(r.output.data[0] < 0 && r.output.data[6] > -0.01 && r.output.data[6] < 0.01);
   });
 });

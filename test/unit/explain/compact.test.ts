@@ -139,9 +139,9 @@ describe('explain/compactHover', () => {
     const src =
       TORCH +
       'class LayerNorm(nn.LayerNorm):\n    pass\nclass LayerNorm2d(nn.LayerNorm):\n    pass\n' +
-      'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=False):\n        norm_layer = LayerNorm2d if conv_mlp else LayerNorm\n        self.norm = norm_layer(dim)\n';
+      'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=True):\n        norm_layer = LayerNorm2d if conv_mlp else LayerNorm\n        self.norm = norm_layer(dim)\n';
     const { hover } = at(src, 'self.norm =');
-    // (named like the framework class the line builds: marked as a user class)
+    // (named like the framework class the line builds: marked as a user class; conv_mlp=True: LayerNorm2d first)
     assert.match(
       hover.sections.title,
       /`norm_layer\(dim\)` builds `LayerNorm\(dim\)` \(or user class `LayerNorm`, depending on the caller\) — subclass `LayerNorm2d`/,
@@ -152,9 +152,12 @@ describe('explain/compactHover', () => {
     const src =
       TORCH +
       'class LayerNorm2d(nn.LayerNorm):\n    pass\n' +
-      'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=False):\n        norm_layer = LayerNorm2d if conv_mlp else nn.LayerNorm\n        self.norm = norm_layer(dim)\n';
+      'class Block(nn.Module):\n    def __init__(self, dim, conv_mlp=True):\n        norm_layer = LayerNorm2d if conv_mlp else nn.LayerNorm\n        self.norm = norm_layer(dim)\n';
     const { hover } = at(src, 'self.norm =');
     assert.match(hover.sections.title, /builds `LayerNorm\(dim\)` \(or `torch\.nn\.LayerNorm`, depending on the caller\) — subclass `LayerNorm2d`/);
+    // conv_mlp=False: the plain LayerNorm first, the subclass the other
+    const flipped = at(src.replace('conv_mlp=True', 'conv_mlp=False'), 'self.norm =').hover;
+    assert.match(flipped.sections.title, /builds `LayerNorm\(dim\)` \(or `LayerNorm2d`, depending on the caller\) — alias `norm_layer`/);
   });
 
   it('a symbolic size: the origin line, the parameter count as a formula, the glimpse on a stand-in size, said', () => {

@@ -114,6 +114,36 @@ describe('semantic model: layers the code never names', () => {
     );
   });
 
+  it('a condition on a parameter: the branch its default takes comes first, the other stays a candidate', () => {
+    const src = [
+      'class LayerNorm2d(nn.LayerNorm):',
+      '    pass',
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, conv_mlp=False, norm_layer=None, flip=True):',
+      '        if not norm_layer:',
+      '            norm_layer = LayerNorm2d if conv_mlp else nn.LayerNorm',
+      '        self.norm = norm_layer(dim)',
+      '        if conv_mlp:',
+      '            other = LayerNorm2d',
+      '        else:',
+      '            other = nn.GroupNorm',
+      '        self.other = other(1, dim)',
+      '        third = nn.BatchNorm2d if not flip else nn.InstanceNorm2d',
+      '        self.third = third(dim)',
+      'class Wide(nn.Module):',
+      '    def __init__(self, dim, conv_mlp=False):',
+      '        self.norm = (LayerNorm2d if conv_mlp else nn.LayerNorm)(dim)',
+      'w = Wide(8, conv_mlp=True)',
+    ].join('\n');
+    // (the written order put LayerNorm2d first in all three)
+    assert.deepEqual(at(src, 7).origin?.classes, ['torch.nn.LayerNorm', 'LayerNorm2d']);
+    assert.equal(at(src, 7).origin?.how, 'default of `norm_layer`, line 10');
+    assert.deepEqual(at(src, 12).origin?.candidates, ['torch.nn.GroupNorm', 'torch.nn.LayerNorm']);
+    assert.deepEqual(at(src, 14).origin?.candidates, ['torch.nn.InstanceNorm2d', 'torch.nn.BatchNorm2d']);
+    // a call of this file passes conv_mlp=True: the values do not all go one way, the written order stays
+    assert.deepEqual(at(src, 17).origin?.classes, ['LayerNorm2d', 'torch.nn.LayerNorm']);
+  });
+
   it('an imported class rebound at module level and built before the rebinding: both are candidates, and each says how it was found', () => {
     const src = [
       'from torch.nn import BatchNorm2d',
@@ -145,14 +175,15 @@ describe('semantic model: layers the code never names', () => {
     ].join('\n');
     const l = at(src, 10);
     assert.equal(l.qualifiedName, 'torch.nn.LayerNorm');
-    assert.equal(l.origin?.definedBy?.name, 'LayerNorm2d');
-    assert.deepEqual(l.origin?.classes, ['LayerNorm2d', 'LayerNorm']);
+    // (conv_mlp=False: the branch the default takes first)
+    assert.equal(l.origin?.definedBy?.name, 'LayerNorm');
+    assert.deepEqual(l.origin?.classes, ['LayerNorm', 'LayerNorm2d']);
     // one framework class: no framework candidates
     assert.equal(l.origin?.candidates, undefined);
     // a framework class and a user class: the framework classes, and the classes by name
     const o = at(src, 11).origin!;
-    assert.deepEqual(o.candidates, ['torch.nn.GroupNorm', 'torch.nn.LayerNorm']);
-    assert.deepEqual(o.classes, ['torch.nn.GroupNorm', 'LayerNorm']);
+    assert.deepEqual(o.candidates, ['torch.nn.LayerNorm', 'torch.nn.GroupNorm']);
+    assert.deepEqual(o.classes, ['LayerNorm', 'torch.nn.GroupNorm']);
   });
 
   it('subclasses: the arguments that reach the base through super().__init__ (and **kwargs)', () => {
