@@ -1687,7 +1687,8 @@ export class ModuleModel {
       ({ name, test } = n);
     } else return undefined;
     let out: boolean | undefined;
-    for (const v of this.deref(this.lookup(name, env))) {
+    // (an import is not followed for this: it only orders, and an unresolved name does not tell)
+    for (const v of this.lookup(name, env)) {
       if (v.k === 'param') continue;
       const t = test(v);
       if (t === undefined || (out !== undefined && t !== out)) return undefined;
