@@ -653,7 +653,7 @@ export class LayerResolver {
       if (train?.cls) how += `; \`${train.cls.name}\` overrides \`train()\`, so its mode may not follow \`model.train()\``;
     } else if (c.partialAt !== undefined) {
       line = this.line(c.partialAt);
-      const src = t.slice(c.partialAt, t.indexOf(')', c.partialAt) + 1 || c.partialAt + 80).replace(/\s+/g, ' ');
+      const src = writtenCall(t, c.partialAt).replace(/\s+/g, ' ');
       how = `\`${src.length > 70 ? src.slice(0, 67) + '…' : src}\`, line ${line + 1}`;
     } else if (c.hops.length) {
       line = this.line(c.hops[0].at);
@@ -893,4 +893,25 @@ function annotatedFields(cls: ClassDef): { name: string; value: SyntaxNode }[] {
     if (parts.annotated && target?.name === 'VariableName' && value) out.push({ name: cls.owner.text.slice(target.from, target.to), value });
   }
   return out;
+}
+
+/**
+ * The call written at `at`, up to the bracket that closes its own (strings skipped): a partial of
+ * a partial reads whole, not up to the inner one's `)`. Up to the first `)` when none closes it
+ * within 2,000 characters (half-typed code).
+ */
+function writtenCall(text: string, at: number): string {
+  const open = text.indexOf('(', at);
+  let depth = 0;
+  let quote = '';
+  for (let i = open; open >= 0 && i < text.length && i < open + 2000; i++) {
+    const ch = text[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if ((ch === ')' || ch === ']' || ch === '}') && --depth === 0) return text.slice(at, i + 1);
+  }
+  return text.slice(at, text.indexOf(')', at) + 1 || at + 80);
 }

@@ -79,6 +79,10 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(x.origin?.via, 'partial');
     assert.deepEqual(x.arguments, { num_features: 64, eps: 1e-4, momentum: 0.1 });
     assert.deepEqual(at(src, 4).arguments, { normalized_shape: 768, eps: 1e-6 });
+    // a partial of partials is named whole, its brackets matched (it read up to the innermost `)`)
+    const gn = ['GN = partial(partial(partial(nn.GroupNorm, 8), eps=1e-3), affine=False)', 'z = GN(16)'].join('\n');
+    assert.equal(at(gn, 2).origin?.how, '`partial(partial(partial(nn.GroupNorm, 8), eps=1e-3), affine=False)`, line 5');
+    assert.deepEqual(at(gn, 2).arguments, { num_groups: 8, num_channels: 16, eps: 1e-3, affine: false });
   });
 
   it('aliases (conditional ones keep every branch), registries by key, getattr with a literal name', () => {
