@@ -431,6 +431,9 @@ function argumentsText(layer: ResolvedLayer): Md {
         : p.default === undefined || JSON.stringify(p.default) === JSON.stringify(e.value) || layer.origin?.via === 'custom-module'
           ? givenBy(layer)
           : md`${givenBy(layer)} · default ${code(pyRepr(p.default))}`;
+    // (an expression the code does not fix: the example takes the code's own default for it, said as such)
+    else if (own && isExpr(e.value) && own.from.startsWith('default of'))
+      status = md`written · the example takes ${code(pyRepr(own.value))}, the ${backticked(own.from)}`;
     else if (own) status = md`written · ${backticked(own.from)}: ${code(pyRepr(own.value))}`;
     // a hand-written module's defaults are its own, not the framework class's
     else if (p.default === undefined || layer.origin?.via === 'custom-module') status = Md.raw('written');

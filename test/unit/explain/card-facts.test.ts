@@ -88,7 +88,10 @@ def qk_norm(q, eps: float = 1e-6):
     );
     assert.doesNotMatch(card.markdown, /None/);
     const eps = argRow(full.sections.arguments, 'eps');
-    assert.ok(eps.includes(`written · default of \`eps\` in \`LlamaRMSNorm.__init__\`, line ${lineNo(HF, 'hidden_size, eps=1e-6')}: \`1e-06\``), eps);
+    assert.ok(
+      eps.includes(`written · the example takes \`1e-06\`, the default of \`eps\` in \`LlamaRMSNorm.__init__\`, line ${lineNo(HF, 'hidden_size, eps=1e-6')}`),
+      eps,
+    );
     assert.doesNotMatch(full.sections.arguments, /default `None`|exists from/);
     assert.equal((full.sections.exampleData!.spec as { eps: number | null }).eps, 1e-6);
   });
