@@ -1016,8 +1016,12 @@ export class ModuleModel {
         // values entering through the parameter are marked, and the parameter itself stands for what callers elsewhere pass
         const tag = `${f.owner.uid}:${f.id}:${p.name}`;
         // (what the calls pass first when every call seen passes it: the default is then only for callers elsewhere;
-        // and what this file's calls pass before what other files' do, which are bound first)
-        const elsewhere = (v: Value) => v.hops.some((h) => h.via === 'call' && !!h.from);
+        // and what this file's calls pass before what other files' do, which are bound first. The call that brought
+        // a value here decides: one another file passed to a caller here, which hands it on, is this file's call's)
+        const elsewhere = (v: Value) => {
+          for (let i = v.hops.length - 1; i >= 0; i--) if (v.hops[i].via === 'call') return !!v.hops[i].from;
+          return false;
+        };
         const passed = p.passed.some(elsewhere) ? [...p.passed.filter((v) => !elsewhere(v)), ...p.passed.filter(elsewhere)] : p.passed;
         const known = passed.length && !p.defaultUsed ? union(passed, p.defaults) : union(p.defaults, passed);
         vs = union(withHop(known, { via: 'param', name: tag, at: p.node.from }), [{ k: 'param', name: tag, hops: [] }]);

@@ -168,4 +168,27 @@ describe('calls between files: the project-level fixed point', () => {
     // (the base's own default first no more: its only caller, the subclass, always passes norm_layer)
     assert.deepEqual(got[0].origin?.candidates, ['torch.nn.BatchNorm3d', 'torch.nn.BatchNorm2d']);
   });
+
+  it("a value another file passes to a caller here, which hands it on, counts as this file's call's (torchvision's ops/misc.py with efficientnet.py)", async () => {
+    const misc = [
+      'import torch',
+      'class ConvNorm(torch.nn.Sequential):',
+      '    def __init__(self, c, norm_layer=torch.nn.BatchNorm2d):',
+      '        super().__init__(norm_layer(c))',
+      'class ConvNorm2d(ConvNorm):',
+      '    def __init__(self, c, norm_layer=torch.nn.BatchNorm2d):',
+      '        super().__init__(c, norm_layer)',
+      'class ConvNorm3d(ConvNorm):',
+      '    def __init__(self, c, norm_layer=torch.nn.BatchNorm3d):',
+      '        super().__init__(c, norm_layer)',
+      '',
+    ].join('\n');
+    const user = 'import torch\nfrom .misc import ConvNorm2d\ndef block(c):\n    return ConvNorm2d(c, norm_layer=torch.nn.BatchNorm2d)\n';
+    const alone = (await solve({ '/p/pkg/__init__.py': '', '/p/pkg/misc.py': misc })).layers.get('/p/pkg/misc.py')!;
+    const both = (await solve({ '/p/pkg/__init__.py': '', '/p/pkg/misc.py': misc, '/p/pkg/user.py': user })).layers.get('/p/pkg/misc.py')!;
+    // the class that comes first does not depend on which other files are analyzed with it
+    assert.deepEqual(alone[0].origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.BatchNorm3d']);
+    assert.deepEqual(both[0].origin?.candidates, ['torch.nn.BatchNorm2d', 'torch.nn.BatchNorm3d']);
+    assert.match(both[0].origin!.how, /user\.py:4/);
+  });
 });
