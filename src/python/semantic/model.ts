@@ -1526,8 +1526,11 @@ export class ModuleModel {
         if (opaque(v)) return undefined;
         const key = keyOf(v);
         if (items.some((vs) => vs.some((x) => keyOf(x) === key))) return known && items.every((vs) => vs.length === 1) ? true : undefined;
-        // (a framework class may also be named by another path: not found by name is not told)
-        return known && v.k !== 'q' ? false : undefined;
+        // (a framework class may also be named by another path: not found by name is not told, unless no
+        // member is a framework name: a framework's class is then none of them, timm's `norm_layer in _NORM_ACT_TYPES`)
+        if (!known) return undefined;
+        if (v.k !== 'q') return false;
+        return FRAMEWORK_CLASS.test(v.q) && items.every((vs) => vs.every((x) => x.k !== 'q')) ? false : undefined;
       };
       return { name, test: op === 'in' ? test : (v) => negate(test(v)), exact: true };
     }

@@ -525,6 +525,37 @@ describe('semantic model: layers the code never names', () => {
     assert.match(at(src, 15).origin!.how, /^`LayerNorm` in the expression/);
   });
 
+  it('a framework class is in no set of user classes: `norm_layer in _NORM_ACT_TYPES` is false for nn.BatchNorm2d (timm get_norm_act_layer)', () => {
+    // timm 1.0.29 layers/create_norm_act.py: BatchNorm2d is mapped to BatchNormAct2d, never returned as it is
+    const src = [
+      'class BatchNormAct2d(nn.BatchNorm2d):',
+      '    def __init__(self, num_features, eps=1e-5, act_layer=None):',
+      '        super().__init__(num_features, eps=eps)',
+      'class GroupNormAct(nn.GroupNorm):',
+      '    def __init__(self, num_channels, num_groups=32, act_layer=None):',
+      '        super().__init__(num_groups, num_channels)',
+      '_NORM_ACT_TYPES = {BatchNormAct2d, GroupNormAct}',
+      '_NORM_TO_NORM_ACT_MAP = dict(batchnorm2d=BatchNormAct2d, groupnorm=GroupNormAct)',
+      'def get_norm_act_layer(norm_layer, act_layer=None):',
+      '    if norm_layer in _NORM_ACT_TYPES:',
+      '        norm_act_layer = norm_layer',
+      '    else:',
+      '        norm_act_layer = _NORM_TO_NORM_ACT_MAP.get(norm_layer.__name__.lower(), None)',
+      '    return norm_act_layer',
+      'class Block(nn.Module):',
+      '    def __init__(self, c, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        norm_act_layer = get_norm_act_layer(norm_layer)',
+      '        self.bn = norm_act_layer(c)',
+    ].join('\n');
+    // (the map's key is computed from a parameter that callers elsewhere may set: every value of the map)
+    assert.deepEqual(at(src, 19).origin?.classes, ['BatchNormAct2d', 'GroupNormAct']);
+    assert.match(at(src, 19).origin!.how, /^subclass `BatchNormAct2d` of `BatchNorm2d`/);
+    // (a set that names a framework class may hold it under another path: then it is not told)
+    const aliased = src.replace('_NORM_ACT_TYPES = {BatchNormAct2d, GroupNormAct}', '_NORM_ACT_TYPES = {BatchNormAct2d, torch.nn.modules.batchnorm.BatchNorm2d}');
+    assert.deepEqual(at(aliased, 19).origin?.classes, ['torch.nn.BatchNorm2d', 'BatchNormAct2d', 'GroupNormAct']);
+  });
+
   it("a loop guard on the type's name (`'BatchNorm' in type(m).__name__`) reaches the classes whose own name has it", () => {
     // PyTorch 2.13 (trial 4, T37): after A(), bn.momentum == 0.01; ln.momentum does not exist; MyNorm (a
     // BatchNorm2d subclass whose name lacks 'BatchNorm') keeps 0.1
