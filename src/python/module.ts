@@ -22,6 +22,7 @@ import {
   mergeLayers,
   resolveSizes,
   SET_IMAGE_DATA_FORMAT,
+  type LeafWatch,
   type LoopSetter,
   type SemanticOptions,
   type SemanticResult,
@@ -29,7 +30,7 @@ import {
 import { BlockCache, firstOwnCallOf, type Block, type Item } from './semantic/blocks';
 import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
-import { FlowModel, type FlowEdge, type FlowEdges } from './semantic/flow';
+import { FlowModel, type FlowEdge, type FlowEdges, type Ranges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
 import { detachStrings } from './detach';
 
@@ -87,9 +88,19 @@ function moveBetween(a: BlockPlace, b: BlockPlace, here: (path: string | undefin
     // its chunk, whose text the block's key holds: it moves with the statement it starts in)
     return a.own[lo].from <= o ? lo : -1;
   };
+  // (the first statement whose lines hold l: by start, binary search, then back over those ending on it)
   const line = (l: number) => {
-    for (let i = 0; i < a.lines.length; i++) if (a.lines[i].line <= l && l <= a.lines[i].endLine) return l + b.lines[i].line - a.lines[i].line;
-    return l;
+    let lo = 0;
+    let hi = a.lines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a.lines[mid].line <= l) lo = mid + 1;
+      else hi = mid;
+    }
+    let i = lo - 1;
+    if (i < 0 || l > a.lines[i].endLine) return l;
+    while (i > 0 && a.lines[i - 1].endLine >= l) i--;
+    return l + b.lines[i].line - a.lines[i].line;
   };
   return {
     offset: (o) => {
@@ -164,6 +175,43 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
   return copy as T;
 }
 
+/**
+ * The furthest offset, line and call row that a found layer or flow edge refers to (what
+ * moveFound and moveEdge would move), computed once per object: one referring only to places
+ * before an edit stays as it is.
+ */
+function reach(v: object): { offset: number; line: number; row: number } {
+  let r = reaches.get(v);
+  if (r) return r;
+  r = { offset: -1, line: -1, row: -1 };
+  const walk = (x: unknown, depth: number): void => {
+    if (Array.isArray(x)) {
+      for (const y of x) walk(y, depth + 1);
+      return;
+    }
+    if (typeof x !== 'object' || x === null || depth > 64) return;
+    const o = x as Record<string, unknown>;
+    const position = typeof o.line === 'number' && typeof o.character === 'number';
+    for (const key in o) {
+      const y = o[key];
+      if (typeof y === 'number') {
+        if (key === 'startOffset' || key === 'endOffset' || key === 'from' || key === 'to' || key === 'at') r!.offset = Math.max(r!.offset, y);
+        else if (key === 'parent') r!.row = Math.max(r!.row, y);
+        else if (key === 'line' || key === 'addLine' || key === 'applyLine' || (position && key === 'line')) r!.line = Math.max(r!.line, y);
+        else if (key === 'oneOf') r!.offset = Math.max(r!.offset, y);
+      } else if (key === 'how' && typeof y === 'string') {
+        for (const m of y.matchAll(LINE_REF)) r!.line = Math.max(r!.line, Number(m[1]) - 1);
+      } else if (key === 'oneOf' && Array.isArray(y)) {
+        for (const z of y) if (typeof z === 'number') r!.offset = Math.max(r!.offset, z);
+      } else if (!SHARED.has(key)) walk(y, depth + 1);
+    }
+  };
+  walk(v, 0);
+  reaches.set(v, r);
+  return r;
+}
+const reaches = new WeakMap<object, { offset: number; line: number; row: number }>();
+
 /** What loopSetters keeps of a chunk, by its id: its loops that set eps or momentum, and whether it names Keras's layout setter. */
 type ChunkFacts = { setters: LoopSetter[]; namesFormat: boolean };
 
@@ -226,6 +274,48 @@ const TWICE = '\u0000';
 const RUNS_ON = '|>';
 
 /**
+ * Blocks of at least this many statements keep what makes an edit inside one of them cheap (a
+ * Hub): most statements of a large block (418 model classes calling three norm helpers, 185
+ * model functions handing `**kwargs` to one class) only read the names of a few others.
+ */
+const HUB_MIN = 32;
+/** Hubs kept (the most recent ones). */
+const HUBS_KEPT = 4;
+/**
+ * Statements that may be leaves: defs and classes, and plain assignments and expressions (a class body,
+ * a default, a decorator or an assignment runs in the module body, where ModuleModel watches it too). Not
+ * an `if`, a loop or a `try`: narrowing a name in their branches changes what the statements after read.
+ */
+const LEAF_KINDS: ReadonlySet<string> = new Set(['ClassDefinition', 'FunctionDefinition', 'DecoratedStatement', 'AssignStatement', 'ExpressionStatement', 'Comment', '⚠']);
+/** New statements a hub takes at once (more: the block is analyzed whole). */
+const MAX_REPLACED = 8;
+
+/**
+ * A large block's analysis, with which of its statements are leaves: a def or class whose names
+ * no other statement of the block reads, whose evaluation changed nothing another statement's
+ * code reads (ModuleModel's LeafWatch: every value it passed was there already) and whose flow
+ * findings tie it to no other statement. The block with one leaf's text changed is then the
+ * same block: the others' results stay, and the new leaf's are those of the block without the
+ * other leaves, when the new leaf is a leaf there too and the remaining statements run the same
+ * units in the same rounds (see PythonModule.fromHub).
+ */
+interface Hub {
+  analysis: BlockAnalysis;
+  /** Its own statements' keys, and its imports' (in order). */
+  own: readonly string[];
+  imports: string;
+  /** How many own statements come before each import. */
+  importsAt: readonly number[];
+  /** What the loops that set eps or momentum on every layer set (part of every block's key). */
+  setters: string;
+  /** Where the module first calls its own names and where its body ends (markOf). */
+  marks: string;
+  leaf: readonly boolean[];
+  /** The units evaluated outside the leaves: round, rank of the statement among the others, offset in it. */
+  schedule: string;
+}
+
+/**
  * One block's analysis (./semantic/blocks.ts), kept while its statements keep their text and
  * their columns: an edit elsewhere only moves it, and what it found is moved to today's offsets
  * and lines when someone asks (the hover's block alone, or every block for the full list).
@@ -246,6 +336,11 @@ export class BlockAnalysis {
     private readonly here: (path: string | undefined) => boolean,
   ) {
     this.place = base;
+  }
+
+  /** Where its statements were when analyzed. */
+  get analyzedAt(): BlockPlace {
+    return this.base;
   }
 
   /** Its statements now. */
@@ -304,6 +399,42 @@ export class BlockAnalysis {
     const m = this.move(this.base, this.place);
     this.now!.edges ??= this.edges.map((e) => moveEdge(e, m.offset));
     return this.now!.edges;
+  }
+
+  /**
+   * Its layers and flow edges outside its own statements [from, to), moved to `place`, whose own
+   * statements are the same but for [from, to2) there (in the same columns). `importsAt`,
+   * `importsAt2`: how many own statements come before each import of the block, here and there.
+   */
+  allBut(
+    from: number,
+    to: number,
+    place: BlockPlace,
+    to2: number,
+    importsAt: readonly number[],
+    importsAt2: readonly number[],
+  ): { layers: ResolvedLayer[]; edges: FlowEdge[] } {
+    const a = this.base;
+    // the places without the run, aligned statement by statement (`lines` holds the imports too)
+    const cut = (pl: BlockPlace, end: number, at: readonly number[]): BlockPlace => {
+      const drop = new Set<number>();
+      for (let i = from; i < end; i++) drop.add(i + at.filter((k) => k <= i).length);
+      return { own: [...pl.own.slice(0, from), ...pl.own.slice(end)], lines: pl.lines.filter((_, k) => !drop.has(k)) };
+    };
+    const m = this.move(cut(a, to, importsAt), cut(place, to2, importsAt2));
+    const start = from < a.own.length ? a.own[from] : { from: Infinity, line: Infinity, firstRow: Infinity };
+    const out = (o: number) => to === from || o < start.from || o >= a.own[to - 1].to;
+    // (what refers only to places before the run stays as it is, when the statements before it stayed)
+    const stay = a.own.slice(0, from).every((o, i) => o.from === place.own[i].from && o.line === place.own[i].line && o.firstRow === place.own[i].firstRow);
+    const before = (v: object) => {
+      if (!stay) return false;
+      const r = reach(v);
+      return r.offset < start.from && r.line < start.line && r.row < start.firstRow;
+    };
+    return {
+      layers: this.layers.filter((l) => out(l.call.range.startOffset)).map((l) => (before(l) ? l : moveFound(l, m, m.rows(l.call.range.startOffset)))),
+      edges: this.edges.filter((e) => out(e.at) && out(e.from) && out(e.to)).map((e) => (before(e) ? e : moveEdge(e, m.offset))),
+    };
   }
 
   /** Whether one of its statements (today's places) overlaps [from, to]. */
@@ -768,6 +899,216 @@ export class PythonModule {
       for (const list of m.values()) list.sort((a, b) => a.at - b.at);
       return (binds = m);
     };
+    /** The own statement holding an offset (by start, in text order), or -1. */
+    const ownIndex = (own: readonly { from: number; to: number }[], o: number) => {
+      let lo = 0;
+      let hi = own.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (own[mid].from <= o) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo > 0 && o < own[lo - 1].to ? lo - 1 : -1;
+    };
+    /** The layers of `own` statements (direct and indirect, sizes resolved, placed) from an analysis of their block. */
+    const layersIn = (sem: SemanticResult, flow: FlowModel, own: readonly { from: number; to: number }[], ranges?: Ranges) => {
+      const placements = flow.placements(ranges);
+      // as mergeLayers: the direct layers of its statements (unless the model resolves the call
+      // itself or its name is shadowed), then the indirect ones, in text order
+      const semStarts = new Set(sem.layers.map((l) => l.call.range.startOffset));
+      const layers: ResolvedLayer[] = [];
+      for (const o of own)
+        for (const l of this.index.layersIn(o.from, o.to)) {
+          const at = l.call.range.startOffset;
+          if (!semStarts.has(at) && !sem.shadowed.has(at)) layers.push(resolveSizes(l, sem.model, 0, loops));
+        }
+      for (const l of sem.layers) if (ownIndex(own, l.call.range.startOffset) >= 0) layers.push(resolveSizes(l, sem.model, 0, loops));
+      layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
+      for (let i = 0; i < layers.length; i++) {
+        const p = placements.get(layers[i].call.range.startOffset);
+        if (p) layers[i] = { ...layers[i], placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } };
+      }
+      return layers;
+    };
+    /** Where a module-level offset is, by the statement holding it (its key, which occurrence of that key, the offset in it); '' for none. */
+    const markOf = (at: number | undefined) => {
+      if (at === undefined || at === Infinity) return '';
+      const i = ownIndex(state.items, at);
+      if (i < 0) return `@${at}`;
+      const key = this.itemKey(state.items[i]);
+      let n = 0;
+      for (let k = 0; k < i; k++) if (this.itemKey(state.items[k]) === key) n++;
+      return `${key}#${n}+${at - state.items[i].from}`;
+    };
+    /** Each import of a block as its key and how many own statements come before it. */
+    const importsOf = (b: Block) => {
+      const keys: string[] = [];
+      const at: number[] = [];
+      let n = 0;
+      for (const it of b.items)
+        if (it.info.isImport) {
+          keys.push(this.itemKey(it));
+          at.push(n);
+        } else n++;
+      return { keys: keys.join(';'), at };
+    };
+    /**
+     * The units a watch saw evaluated, but those in statements `skip` tells: each as its round,
+     * the rank of its statement among those not skipped, and its offset in it.
+     */
+    const scheduleOf = (w: LeafWatch, own: readonly Item[], skip: (i: number) => boolean) => {
+      const rank: number[] = [];
+      let r = 0;
+      for (let i = 0; i < own.length; i++) rank.push(skip(i) ? -1 : r++);
+      let out = '';
+      for (let k = 0; k < w.schedule.length; k += 3) {
+        const start = w.schedule[k + 1];
+        if (start < 0) {
+          out += `${w.schedule[k]}:M,`;
+          continue;
+        }
+        const i = ownIndex(own, start);
+        if (i >= 0 && skip(i)) continue;
+        out += `${w.schedule[k]}:${i < 0 ? 'x' : rank[i]}:${i >= 0 ? start - own[i].from : start},`;
+      }
+      return out;
+    };
+    /** Whether an own statement may be a leaf: a def or class whose names no other statement of the block reads. */
+    const leafShaped = (own: readonly Item[], i: number, readers: (name: string) => number) =>
+      LEAF_KINDS.has(own[i].node.name) && own[i].info.binds.every((n) => readers(n) === (own[i].info.words.includes(n) ? 1 : 0));
+    const keep = (h: Hub) => {
+      this.hubs = [h, ...this.hubs.filter((x) => x !== h)].slice(0, HUBS_KEPT);
+    };
+    /** A block analyzed whole (a large one watched for its leaves, and kept as a hub). */
+    const analyze = (b: Block, place: BlockPlace): BlockAnalysis => {
+      let watch: LeafWatch | undefined;
+      let shaped: boolean[] = [];
+      if (b.own.length >= HUB_MIN) {
+        const count = new Map<string, number>();
+        for (const it of b.own) for (const w of it.info.words) count.set(w, (count.get(w) ?? 0) + 1);
+        const ranges: [number, number][] = [];
+        const names = new Map<string, number>();
+        shaped = b.own.map((_, i) => leafShaped(b.own, i, (n) => count.get(n) ?? 0));
+        // (nor one the scanner reads as binding a name another statement reads: the direct layers resolve with those)
+        for (const r of this.index.rebinds) {
+          const i = ownIndex(b.own, r.at);
+          if (i >= 0 && shaped[i] && (count.get(r.local) ?? 0) > (b.own[i].info.words.includes(r.local) ? 1 : 0)) shaped[i] = false;
+        }
+        b.own.forEach((it, i) => {
+          if (!shaped[i]) return;
+          for (const n of it.info.binds) names.set(n, ranges.length);
+          ranges.push([it.from, it.to]);
+        });
+        watch = { ranges, names, reads: b.own.filter((_, i) => shaped[i]).map((it) => it.info.words), foreign: ranges.map(() => false), schedule: [], converged: false };
+      }
+      const nodes = b.items.map((i) => i.node);
+      const sem = analyzeBlock(text, tree, nodes, b.execEnd, callAt, pos, { ...this.options, tree }, ownCallAt(), watch);
+      const flow = new FlowModel(text, tree, qualify!, nodes);
+      const layers = layersIn(sem, flow, place.own);
+      // (kept across edits: its strings must not keep this version of the text)
+      const r = new BlockAnalysis(place, detachStrings(layers, SHARED), detachStrings(flow.edges()), here);
+      if (watch?.converged) {
+        let k = 0;
+        const leaf = shaped.map((x) => x && !watch.foreign[k++]);
+        // (a flow finding of one statement about another's layer ties them)
+        for (const ln of flow.links()) {
+          const at = ln.map((o) => ownIndex(b.own, o));
+          if (at.some((i) => i !== at[0])) for (const i of at) if (i >= 0) leaf[i] = false;
+        }
+        const imports = importsOf(b);
+        keep({
+          analysis: r,
+          own: b.own.map((it) => this.itemKey(it)),
+          imports: imports.keys,
+          importsAt: imports.at,
+          setters,
+          marks: `${markOf(ownCallAt())}|${markOf(b.execEnd)}`,
+          leaf,
+          schedule: scheduleOf(watch, b.own, (i) => leaf[i]),
+        });
+        this.hubStats.watched++;
+      }
+      return r;
+    };
+    /**
+     * A large block that is a kept hub but for a run of its leaves, replaced by other leaves (typing
+     * in one of 418 model classes, a class pasted, one deleted): the others' findings moved, and
+     * the new statements' from the block without the other leaves, when they are leaves there
+     * too and the rest ran alike (the same units in the same rounds). Null otherwise.
+     */
+    const fromHub = (b: Block, place: BlockPlace): BlockAnalysis | null => {
+      if (b.own.length < HUB_MIN || !this.hubs.length) return null;
+      const own = b.own.map((it) => this.itemKey(it));
+      let imports: ReturnType<typeof importsOf> | undefined;
+      let marks: string | undefined;
+      for (const h of this.hubs) {
+        const n = h.own.length;
+        const n2 = own.length;
+        // the run [p, n - q) of the hub is replaced by [p, n2 - q)
+        let p = 0;
+        while (p < n && p < n2 && own[p] === h.own[p]) p++;
+        let q = 0;
+        while (q < n - p && q < n2 - p && own[n2 - 1 - q] === h.own[n - 1 - q]) q++;
+        if (p === n && n === n2) continue;
+        if (n2 - q - p > MAX_REPLACED || h.leaf.slice(p, n - q).some((x) => !x)) continue;
+        // the imports the others see, where they saw them (none among the run's statements); the other
+        // bindings they read are statements of the block other than the run's (whose names no other reads)
+        if (h.setters !== setters) continue;
+        imports ??= importsOf(b);
+        const shift = (k: number) => (k <= p ? k : k >= n - q ? k + n2 - n : -1);
+        if (h.imports !== imports.keys || h.importsAt.some((k, i) => shift(k) !== imports!.at[i])) continue;
+        if (h.marks !== (marks ??= `${markOf(ownCallAt())}|${markOf(b.execEnd)}`)) continue;
+        // (every other statement kept its column: what it found is moved)
+        const was = h.analysis.analyzedAt;
+        const old = (i: number) => (i < p ? i : i - n2 + n);
+        const replaced = (i: number) => i >= p && i < n2 - q;
+        if (place.own.some((o, i) => !replaced(i) && (o.character !== was.own[old(i)].character || (was.own[old(i)].from === 0 && o.from !== 0)))) continue;
+        const readers = (name: string) => b.own.reduce((c, it) => c + (it.info.words.includes(name) ? 1 : 0), 0);
+        for (let i = p; i < n2 - q; i++) if (!leafShaped(b.own, i, readers)) return null;
+        for (const r of this.index.rebinds) {
+          const i = ownIndex(b.own, r.at);
+          if (i >= 0 && replaced(i) && readers(r.local) > (b.own[i].info.words.includes(r.local) ? 1 : 0)) return null;
+        }
+        // the block without the other leaves, the new statements watched
+        const kept = b.items.filter((it) => {
+          if (it.info.isImport) return true;
+          const i = ownIndex(b.own, it.from);
+          return replaced(i) || !h.leaf[old(i)];
+        });
+        const keptOwn = kept.filter((it) => !it.info.isImport);
+        const ranges: [number, number][] = [];
+        const names = new Map<string, number>();
+        for (let i = p; i < n2 - q; i++) {
+          for (const nm of b.own[i].info.binds) names.set(nm, ranges.length);
+          ranges.push([b.own[i].from, b.own[i].to]);
+        }
+        const watch: LeafWatch = { ranges, names, reads: b.own.slice(p, n2 - q).map((it) => it.info.words), foreign: ranges.map(() => false), schedule: [], converged: false };
+        const nodes = kept.map((i) => i.node);
+        const sem = analyzeBlock(text, tree, nodes, b.execEnd, callAt, pos, { ...this.options, tree }, ownCallAt(), watch, ranges);
+        const inRun = (i: number) => i >= 0 && replaced(ownIndex(b.own, keptOwn[i].from));
+        if (watch.foreign.some((x) => x) || !watch.converged || scheduleOf(watch, keptOwn, inRun) !== h.schedule) return null;
+        const flow = new FlowModel(text, tree, qualify!, nodes);
+        const stmt = (o: number) => {
+          const i = ownIndex(b.own, o);
+          return i >= 0 && replaced(i) ? i : -1;
+        };
+        for (const ln of flow.links(ranges)) {
+          const at = ln.map(stmt);
+          if (at.some((i) => i >= 0) && at.some((i) => i !== at[0])) return null;
+        }
+        const mine = b.own.slice(p, n2 - q);
+        const inside = (o: number) => stmt(o) >= 0;
+        const others = h.analysis.allBut(p, n - q, place, n2 - q, h.importsAt, imports.at);
+        const layers = [...others.layers, ...detachStrings(layersIn(sem, flow, mine, ranges), SHARED)].sort((x, y) => x.call.range.startOffset - y.call.range.startOffset);
+        const edges = [...others.edges, ...detachStrings(flow.edges(ranges).filter((e) => inside(e.at)))].sort((x, y) => x.to - y.to || x.from - y.from || x.at - y.at);
+        const r = new BlockAnalysis(place, layers, edges, here);
+        const leaf = [...h.leaf.slice(0, p), ...mine.map(() => true), ...h.leaf.slice(n - q)];
+        keep({ ...h, analysis: r, own, leaf, importsAt: imports.at });
+        this.hubStats.fromHub++;
+        return r;
+      }
+      return null;
+    };
     const block = (b: Block, lines: BlockPlace['lines']): Entry => {
       // the key: its statements (their infos stand for their chunk's text and their place in it,
       // so for how the scanner saw them too)
@@ -818,40 +1159,7 @@ export class PythonModule {
         else stats.moved++;
       } else {
         qualify ??= this.qualifier();
-        const sem = analyzeBlock(
-          text,
-          tree,
-          b.items.map((i) => i.node),
-          b.execEnd,
-          callAt,
-          pos,
-          { ...this.options, tree },
-          ownCallAt(),
-        );
-        const flow = new FlowModel(
-          text,
-          tree,
-          qualify,
-          b.items.map((i) => i.node),
-        );
-        const placements = flow.placements();
-        // as mergeLayers: the direct layers of its statements (unless the model resolves the call
-        // itself or its name is shadowed), then the indirect ones, in text order
-        const semStarts = new Set(sem.layers.map((l) => l.call.range.startOffset));
-        const layers: ResolvedLayer[] = [];
-        for (const o of own)
-          for (const l of this.index.layersIn(o.from, o.to)) {
-            const at = l.call.range.startOffset;
-            if (!semStarts.has(at) && !sem.shadowed.has(at)) layers.push(resolveSizes(l, sem.model, 0, loops));
-          }
-        for (const l of sem.layers) layers.push(resolveSizes(l, sem.model, 0, loops));
-        layers.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
-        for (let i = 0; i < layers.length; i++) {
-          const p = placements.get(layers[i].call.range.startOffset);
-          if (p) layers[i] = { ...layers[i], placement: { kind: p.kind, addLine: line(p.addAt), applyLine: line(p.at) } };
-        }
-        // (kept across edits: its strings must not keep this version of the text)
-        r = new BlockAnalysis(place, detachStrings(layers, SHARED), detachStrings(flow.edges()), here);
+        r = fromHub(b, place) ?? analyze(b, place);
         stats.analyzed++;
       }
       next.set(key, r);
@@ -1134,13 +1442,21 @@ export class PythonModule {
    * hop is recorded only with a host, for siblings' names: then their places count too).
    */
   private blockKey(b: Block): string {
-    const placed = !!this.options.host;
     let key = '';
     for (const it of b.items) {
       const dead = b.execEnd !== undefined && it.from >= b.execEnd ? 'x' : '';
-      // the info's id stands for the statement's kind and text (infos are shared by text)
-      key += `${it.info.isImport && placed ? it.from : ''}:${it.info.id}${dead};`;
+      key += `${this.itemKey(it)}${dead};`;
     }
     return key;
   }
+
+  /** A statement's part of its block's key: the info's id stands for its kind and text (infos are shared by text), an import's place when files are placed. */
+  private itemKey(it: Item): string {
+    return `${it.info.isImport && this.options.host ? it.from : ''}:${it.info.id}`;
+  }
+
+  /** Large blocks analyzed last, most recent first (see Hub). */
+  private hubs: Hub[] = [];
+  /** Large blocks analyzed whole and watched for their leaves, and blocks made from a hub with one leaf analyzed again (for the bench and tests). */
+  hubStats = { watched: 0, fromHub: 0 };
 }

@@ -290,6 +290,14 @@ export interface FlowEdges {
   edges(): FlowEdge[];
 }
 
+/** Disjoint offset ranges [from, to), in text order. */
+export type Ranges = readonly (readonly [number, number])[];
+
+function inRanges(ranges: Ranges, at: number): boolean {
+  for (const [from, to] of ranges) if (from <= at && at < to) return true;
+  return false;
+}
+
 export class FlowModel implements FlowEdges {
   private units: Unit[] | null = null;
   private flows = new Map<SyntaxNode['from'], UnitFlow>();
@@ -329,7 +337,7 @@ export class FlowModel implements FlowEdges {
   }
 
   /** Every edge of the module: in its functions, its top-level code and its Sequential containers. */
-  edges(): FlowEdge[] {
+  edges(ranges?: Ranges): FlowEdge[] {
     const out: FlowEdge[] = [];
     const seen = new Set<string>();
     const add = (e: FlowEdge) => {
@@ -338,16 +346,42 @@ export class FlowModel implements FlowEdges {
       seen.add(key);
       out.push(e);
     };
-    for (const u of this.allUnits()) for (const e of this.flowOf(u).edges) if (this.within(e.at)) add(e);
-    for (const e of this.sequentialEdges()) add(e);
+    for (const u of this.unitsIn(ranges)) for (const e of this.flowOf(u).edges) if (this.within(e.at)) add(e);
+    for (const e of this.sequentialEdges()) if (!ranges || inRanges(ranges, e.at)) add(e);
     return out.sort((a, b) => a.to - b.to || a.from - b.from || a.at - b.at);
   }
 
-  /** Placement of each layer applied next to a residual add, by the layer's construction offset. */
-  placements(): Map<number, Placement> {
+  /**
+   * The places each unit's findings tie together, once per finding: an edge's producer,
+   * consumer, application and alternatives; a placement's layer and application. (A finding of
+   * one statement about another's layer ties the two statements: see PythonModule.)
+   */
+  links(ranges?: Ranges): number[][] {
+    const out: number[][] = [];
+    for (const u of this.unitsIn(ranges)) {
+      const f = this.flowOf(u);
+      for (const e of f.edges) if (this.within(e.at)) out.push([e.from, e.to, e.at, ...(e.oneOf ?? []).filter((o) => o >= 0)]);
+      for (const [a, p] of placementsOf(f)) if (this.within(p.at)) out.push([a.layer, p.at]);
+    }
+    for (const e of this.sequentialEdges()) if (!ranges || inRanges(ranges, e.at)) out.push([e.from, e.to, e.at, ...(e.oneOf ?? []).filter((o) => o >= 0)]);
+    return out;
+  }
+
+  /**
+   * The units whose code lies in `ranges` (top-level statements of the block), and the module's
+   * top-level code; all units without ranges. (A unit elsewhere names no layer built in them
+   * unless it reads a name they bind: PythonModule asks so only of statements no other reads.)
+   */
+  private unitsIn(ranges?: Ranges): Unit[] {
+    const all = this.allUnits();
+    return ranges ? all.filter((u) => u.top || inRanges(ranges, u.node.from)) : all;
+  }
+
+  /** Placement of each layer applied next to a residual add, by the layer's construction offset (found by the units in `ranges`: see unitsIn). */
+  placements(ranges?: Ranges): Map<number, Placement> {
     const out = new Map<number, Placement>();
     const conflict = new Set<number>();
-    for (const u of this.allUnits()) {
+    for (const u of this.unitsIn(ranges)) {
       const f = this.flowOf(u);
       for (const [a, p] of placementsOf(f)) {
         if (!this.within(p.at)) continue;

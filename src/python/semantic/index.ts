@@ -16,6 +16,7 @@ import {
   type ClassDef,
   type FuncDef,
   type ImportHost,
+  type LeafWatch,
   type MemberSet,
   type Scope,
   type Site,
@@ -27,7 +28,7 @@ import { maskPython } from '../mask';
 import { mappingKeys, type Value } from './values';
 
 export { ModuleModel } from './model';
-export type { ImportHost } from './model';
+export type { ImportHost, LeafWatch } from './model';
 export { SeedExchange, solveSeeds, seedsByTarget, type Seed } from './project';
 
 export interface SemanticOptions {
@@ -103,20 +104,32 @@ export function analyzeBlock(
   options: SemanticOptions = {},
   /** Where the whole module first calls its own names, when the caller knows it (ModuleModel's ownCallAt). */
   ownCallAt?: number,
+  /** Statements whose effects outside themselves are recorded (ModuleModel's LeafWatch). */
+  watch?: LeafWatch,
+  /** Only the layers of calls in these ranges (all without). */
+  sitesIn?: readonly (readonly [number, number])[],
 ): SemanticResult {
   return layersOf(
-    new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, items, execEnd, undefined, ownCallAt),
+    new ModuleModel(text, tree, options.host, options.moduleName, options.isPackage, undefined, items, execEnd, undefined, ownCallAt, watch),
     callAt,
     pos,
     options,
+    sitesIn,
   );
 }
 
-function layersOf(model: ModuleModel, callAt: (offset: number) => ScannedCall | undefined, pos: PositionOf, options: SemanticOptions): SemanticResult {
+function layersOf(
+  model: ModuleModel,
+  callAt: (offset: number) => ScannedCall | undefined,
+  pos: PositionOf,
+  options: SemanticOptions,
+  sitesIn?: readonly (readonly [number, number])[],
+): SemanticResult {
   const resolver = new LayerResolver(model, pos, options.path);
   const layers: ResolvedLayer[] = [];
   let unknown: Set<number> | undefined;
   for (const site of model.sites.values()) {
+    if (sitesIn && !sitesIn.some(([from, to]) => from <= site.node.from && site.node.from < to)) continue;
     // (most calls build no norm: their call objects are not built)
     const candidates = resolver.candidates(site.callee, site.args);
     if (!candidates.length) {

@@ -116,6 +116,28 @@ export interface MemberSet {
   at: number;
 }
 
+/**
+ * Top-level statements of a block watched for effects outside themselves (PythonModule's reuse of
+ * a large block's analysis after an edit inside one of its statements, ../module.ts). A watched
+ * statement whose evaluation never changed what another statement's code reads (a parameter, a
+ * return, an attribute, a name, a class's subclasses...) can be left out of the block, or put
+ * back, without changing the results of the others.
+ */
+export interface LeafWatch {
+  /** The statements' ranges, in text order, disjoint. */
+  ranges: readonly (readonly [number, number])[];
+  /** Module-level names and the range (index) that alone binds each. */
+  names: ReadonlyMap<string, number>;
+  /** The names each may read (ItemInfo.words). */
+  reads: readonly (readonly string[])[];
+  /** Out: per range, whether its evaluation changed something outside it. */
+  foreign: boolean[];
+  /** Out: the units evaluated, in order, three numbers each: the round, the unit's start (-1: the module body), the range holding it (-1: none). */
+  schedule: number[];
+  /** Out: the fixed point was reached within the rounds. */
+  converged: boolean;
+}
+
 /** What another module of the same package exports, for `from .norms import X`. */
 export interface ImportHost {
   /**
@@ -572,8 +594,35 @@ export class ModuleModel {
   private returnSlots = new Map<FuncDef, object>();
   private returnSlot(f: FuncDef): object {
     let o = this.returnSlots.get(f);
-    if (!o) this.returnSlots.set(f, (o = {}));
+    if (!o) {
+      this.returnSlots.set(f, (o = {}));
+      this.slotOwner?.set(o, f);
+    }
     return o;
+  }
+  /** With a watch: the scope (or module-level name) each return, summary and final slot belongs to. */
+  private slotOwner: Map<object, Scope | string> | undefined;
+  /** With a watch: the watched statement being evaluated (-1: none). */
+  private curLeaf = -1;
+  /** The watched range holding an offset, or -1. */
+  private leafAt(at: number): number {
+    const r = this.watch!.ranges;
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid][0] <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && at < r[lo - 1][1] ? lo - 1 : -1;
+  }
+  /** With a watch: the watched statement being evaluated changes `slot`; it is foreign unless the slot is its own. */
+  private changes(slot: object): void {
+    const w = this.watch;
+    if (!w || this.curLeaf < 0 || slot === BASES) return;
+    const o = (slot as Partial<Scope>).kind === 'func' || (slot as Partial<Scope>).kind === 'class' ? (slot as Scope) : this.slotOwner!.get(slot);
+    const at = o === undefined ? -1 : typeof o === 'string' ? (w.names.get(o) ?? -1) : o.kind === 'module' ? -1 : this.leafAt(o.node.from);
+    if (at !== this.curLeaf) w.foreign[this.curLeaf] = true;
   }
   passes = 0;
 
@@ -602,8 +651,11 @@ export class ModuleModel {
     seeds?: (model: ModuleModel) => void,
     /** firstOwnCall() of the whole module when the caller knows it already (PythonModule reads it from its statements' cached facts). */
     ownCallAt?: number,
+    /** Statements whose effects outside themselves are recorded (see LeafWatch). */
+    private readonly watch?: LeafWatch,
   ) {
     this.ownCallAt = ownCallAt;
+    if (watch) this.slotOwner = new Map();
     this.module = { kind: 'module', id: this.nextId++, owner: this, parent: null, locals: new Set(), summary: new Map() };
     if (items) {
       this.nesting++;
@@ -924,6 +976,7 @@ export class ModuleModel {
       const q = `${b.q}.${attr}`;
       let slot = this.patches.get(q);
       if (!slot) this.patches.set(q, (slot = { vs: EMPTY }));
+      if (this.watch && this.curLeaf >= 0) this.watch.foreign[this.curLeaf] = true;
       if (env.scope === this.module && !env.parent) slot.moduleAt = Math.min(slot.moduleAt ?? Infinity, at);
       else slot.inFunction = true;
       slot.vs = this.grow(slot.vs, withHop(values, { via: 'alias', name: written, at }), slot);
@@ -939,6 +992,7 @@ export class ModuleModel {
   }
 
   private touched(slot: object): void {
+    this.changes(slot);
     // (a reader still to run in this round reads the grown slot then: it need not run again)
     if (slot === BASES) {
       // a class's bases changed: any lookup may change (every unit is queued once the unit ends:
@@ -962,13 +1016,28 @@ export class ModuleModel {
       this.pending = new Set(work);
       if (work.has(this.module)) {
         this.pending.delete(this.module);
+        this.watch?.schedule.push(round, -1, -1);
         this.execUnit(this.module);
       }
       for (const f of this.funcs)
         if (work.has(f)) {
           this.pending.delete(f);
+          if (this.watch) {
+            this.curLeaf = this.leafAt(f.node.from);
+            this.watch.schedule.push(round, f.node.from, this.curLeaf);
+          }
           this.execUnit(f);
+          this.curLeaf = -1;
         }
+    }
+    if (this.watch) {
+      this.watch.converged = this.dirty.size === 0;
+      // a watched statement that changes a name it reads in place (`REG[k] = v`, `f(REG)`) changes what the
+      // statements binding it read: changedInPlace looks at every statement of the block
+      const w = this.watch;
+      w.ranges.forEach(([from, to], k) => {
+        for (const name of w.reads[k]) if (!w.foreign[k] && w.names.get(name) !== k && this.changesIn(name, null, from, to)) w.foreign[k] = true;
+      });
     }
     this.pending.clear();
     this.sites = new Map();
@@ -1049,7 +1118,10 @@ export class ModuleModel {
     let m = this.summarySlots.get(scope);
     if (!m) this.summarySlots.set(scope, (m = new Map()));
     let o = m.get(name);
-    if (!o) m.set(name, (o = {}));
+    if (!o) {
+      m.set(name, (o = {}));
+      this.slotOwner?.set(o, scope.kind === 'module' ? name : scope);
+    }
     return o;
   }
   private summarySlots = new Map<Scope, Map<string, object>>();
@@ -1059,7 +1131,10 @@ export class ModuleModel {
   private finalSlots = new Map<string, object>();
   private finalSlot(name: string): object {
     let o = this.finalSlots.get(name);
-    if (!o) this.finalSlots.set(name, (o = {}));
+    if (!o) {
+      this.finalSlots.set(name, (o = {}));
+      this.slotOwner?.set(o, name);
+    }
     return o;
   }
   /** Where the module body last binds each name. */
@@ -1118,25 +1193,29 @@ export class ModuleModel {
     const text = this.text;
     const fn = scope.kind === 'func' ? scope : null;
     const ranges: [number, number][] = fn ? [[fn.node.from, fn.node.to]] : this.items ? this.items.map((it) => [it.from, it.to]) : [[0, text.length]];
+    for (const [from, to] of ranges) if ((r = this.changesIn(name, fn, from, to))) break;
+    this.changedNames.set(key, r);
+    return r;
+  }
+
+  /** Whether the text in [from, to) changes `name` in place (see changedInPlace), `fn` the function it is local to (null: the module). */
+  private changesIn(name: string, fn: FuncDef | null, from: number, to: number): boolean {
+    const text = this.text;
     const ident = /[\p{L}\p{N}_]/u;
     // (at module level: an occurrence inside a function that binds the name itself is another variable)
     const ownLocal = (at: number) => !fn && this.funcs.some((f) => f.node.from <= at && at < f.node.to && f.locals.has(name) && !f.nonlocals?.has(name));
-    for (const [from, to] of ranges) {
-      // (searched within the range: an indexOf in the whole text runs on to the next use of the name,
-      // which for a block of many statements was a walk of the file per statement)
-      const seg = text.slice(from, Math.min(text.length, to + name.length - 1));
-      for (let i = seg.indexOf(name); i >= 0 && i < to - from && !r; i = seg.indexOf(name, i + 1)) {
-        const at = from + i;
-        const before = text[at - 1] ?? '';
-        const after = text[at + name.length] ?? '';
-        if (ident.test(before) || before === '.' || ident.test(after)) continue;
-        MUTATION.lastIndex = at + name.length;
-        if ((MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at)) || escapes(text, at, name.length)) && !ownLocal(at)) r = true;
-      }
-      if (r) break;
+    // (searched within the range: an indexOf in the whole text runs on to the next use of the name,
+    // which for a block of many statements was a walk of the file per statement)
+    const seg = text.slice(from, Math.min(text.length, to + name.length - 1));
+    for (let i = seg.indexOf(name); i >= 0 && i < to - from; i = seg.indexOf(name, i + 1)) {
+      const at = from + i;
+      const before = text[at - 1] ?? '';
+      const after = text[at + name.length] ?? '';
+      if (ident.test(before) || before === '.' || ident.test(after)) continue;
+      MUTATION.lastIndex = at + name.length;
+      if ((MUTATION.test(text) || /\bdel\s+$/.test(text.slice(Math.max(0, at - 8), at)) || escapes(text, at, name.length)) && !ownLocal(at)) return true;
     }
-    this.changedNames.set(key, r);
-    return r;
+    return false;
   }
 
   /** The scope a name assigned in `scope` lives in (`global`/`nonlocal` names: the enclosing one that binds it, else the module). */
@@ -1254,10 +1333,14 @@ export class ModuleModel {
   private execBlock(stmts: readonly SyntaxNode[], env: Env): void {
     if (this.blockDepth > MAX_NESTING) return;
     this.blockDepth++;
+    // (the module body's own statements: which watched one runs)
+    const top = !!this.watch && this.blockDepth === 1 && env.scope === this.module && !env.parent;
     for (const s of stmts) {
       if (env.terminated) break;
+      if (top) this.curLeaf = this.leafAt(s.from);
       this.exec(s, env);
     }
+    if (top) this.curLeaf = -1;
     this.blockDepth--;
   }
 
@@ -1363,7 +1446,11 @@ export class ModuleModel {
     }
     def.bases = this.grow(def.bases, this.deref(def.baseNodes.flatMap((b) => this.evalExpr(b, env, 0))), BASES);
     // only this module's own classes: another module's class (PreTrainedModel, read by thousands of files) must not collect them
-    for (const b of def.bases) if (b.k === 'class' && b.cls.owner === this && !b.cls.subclasses.includes(def)) b.cls.subclasses.push(def);
+    for (const b of def.bases)
+      if (b.k === 'class' && b.cls.owner === this && !b.cls.subclasses.includes(def)) {
+        b.cls.subclasses.push(def);
+        this.changes(b.cls);
+      }
     this.setName(env, this.t(nameNode), [{ k: 'class', cls: def, hops: [] }], s.from);
     // the class body runs now, in its own scope
     const cenv: Env = { scope: def, vars: new Map(), extra: null, terminated: false, parent: env };
@@ -1421,7 +1508,10 @@ export class ModuleModel {
             // (an object NormLens cannot follow, such as a function's model parameter no call fills, may be any instance)
             const any = values.some((v) => v.k === 'unknown' || v.k === 'param');
             const stmt = t.parent;
-            if ((classes.length || any) && stmt)
+            if ((classes.length || any) && stmt) {
+              // (one on an object of any class, or of another statement's class, changes what that one's layers show)
+              if (any && this.watch && this.curLeaf >= 0) this.watch.foreign[this.curLeaf] = true;
+              for (const c of classes) this.changes(c);
               this.unitMemberSets.get(this.unit)?.push({
                 classes,
                 ...(any ? { any } : {}),
@@ -1430,6 +1520,7 @@ export class ModuleModel {
                 code: this.text.slice(stmt.from, stmt.to).split('\n')[0].trim(),
                 at: stmt.from,
               });
+            }
           }
           for (const b of base)
             if (b.k === 'inst')
@@ -2497,6 +2588,14 @@ export class ModuleModel {
       // (unknowns add nothing to a parameter whose first unknown already says what a caller passed:
       // union keeps that one; a `**kwargs` handed on by many calls reaches every parameter each time)
       if (values.every((v) => v.k === 'unknown' && v !== WIDE) && holdsNamedUnknown(p.passed)) return;
+      // (nor does a caller's own parameter, to one that holds a caller's parameter already: both
+      // stand for what callers elsewhere pass; 418 classes passing their `planes` to one helper
+      // would otherwise fill it past the bound and widen it, one caller after another)
+      if (p.passed.some((v) => v.k === 'param')) {
+        const rest = values.filter((v) => v.k !== 'param');
+        if (!rest.length) return;
+        values = rest;
+      }
       const hop: Hop = from ? { via: 'call', name: p.name, at: p.node.from, from } : { via: 'call', name: p.name, at };
       // what the call passes but NormLens cannot follow keeps where it came from (the layer says so)
       const opaque = (v: Value) => v.k === 'unknown' && v !== WIDE && !v.hops.length;
@@ -2530,7 +2629,12 @@ export class ModuleModel {
     // a `**kwargs` whose keys the code does not fix (a builder's, a config's) may set any
     // parameter the call does not give otherwise: its default is then not certain
     for (const a of opaque) for (const p of params) if (p.star === '' && !given.has(p)) pass(p, [UNKNOWN], a.node?.from ?? 0, a.node, '**');
-    if (!this.partialArgs) for (const p of params) if (p.star === '' && !given.has(p)) p.defaultUsed = true;
+    if (!this.partialArgs)
+      for (const p of params)
+        if (p.star === '' && !given.has(p) && !p.defaultUsed) {
+          p.defaultUsed = true;
+          this.changes(f);
+        }
   }
   /** Binding a partial's own arguments: the parameters it leaves are given where it is called. */
   private partialArgs = false;

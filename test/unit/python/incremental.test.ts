@@ -628,6 +628,92 @@ describe('python module: a long stream of editing on a large model file', () => 
   });
 });
 
+describe('python module: a large block edited in one of its leaves (PythonModule hubs)', () => {
+  /** What a fresh module says of a text: its layers (with placements) and its flow edges. */
+  const fresh = (text: string) => {
+    const f = new PythonModule(text);
+    return { layers: f.layers, edges: f.flow().edges() };
+  };
+  const now = (m: PythonModule) => ({ layers: m.layers, edges: m.flow().edges() });
+  /** 40 model classes that call three helpers (the bench's hub, smaller), edited once so that it is read block by block. */
+  const hub = (extra = '', length = 40) => {
+    const classes = Array.from(
+      { length },
+      (_, k) =>
+        `class M${k}(nn.Module):\n    def __init__(self, planes, norm_layer=None):\n        super().__init__()\n        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n        self.bn = norm_layer(planes)\n        self.ln = LN2d(planes)\n        self.p = BN(planes)\n    def forward(self, x):\n        return self.p(self.bn(x))\n`,
+    );
+    const head =
+      'from functools import partial\nimport torch.nn as nn\nBN = partial(nn.BatchNorm2d, eps=1e-3)\nREG = dict(bn=nn.BatchNorm2d)\n' +
+      'class LN2d(nn.LayerNorm):\n    def __init__(self, c, eps=1e-6):\n        super().__init__(c, eps=eps)\n' +
+      extra;
+    const m = new PythonModule(head + classes.join(''));
+    m.applyEdit(0, 0, ' ');
+    m.applyEdit(0, 1, '');
+    void m.layers;
+    return m;
+  };
+  const type = (m: PythonModule, at: number, s: string) => {
+    for (const ch of s) {
+      m.applyEdit(at, at, ch);
+      at++;
+      assert.deepEqual(now(m), fresh(m.text));
+    }
+  };
+
+  it('typing in a class that passes nothing new to the helpers is analyzed with them alone, and equals a fresh analysis', () => {
+    const m = hub();
+    const at = m.text.indexOf('\n', m.text.indexOf('self.p = BN(planes)', m.text.indexOf('class M20')));
+    type(m, at, '\n        self.extra = nn.GroupNorm(4, planes)');
+    assert.ok(m.hubStats.fromHub >= 20, JSON.stringify(m.hubStats));
+    // a class pasted after it (and deleted again: the block as it was is still kept)
+    const before = m.hubStats.fromHub;
+    const end = m.text.indexOf('class M21');
+    const pasted = 'class Extra(nn.Module):\n    def __init__(self, planes):\n        self.n = LN2d(planes)\n';
+    m.applyEdit(end, end, pasted);
+    assert.deepEqual(now(m), fresh(m.text));
+    assert.equal(m.hubStats.fromHub, before + 1, JSON.stringify(m.hubStats));
+    m.applyEdit(end, end + pasted.length, '');
+    assert.deepEqual(now(m), fresh(m.text));
+  });
+
+  it('a class that passes a helper a value it did not hold yet has the block analyzed whole', () => {
+    const m = hub();
+    const at = m.text.indexOf('LN2d(planes)', m.text.indexOf('class M20')) + 'LN2d(planes'.length;
+    const before = m.hubStats.fromHub;
+    // `eps=1e-5` reaches LN2d's eps (the layer in LN2d's own __init__ may then take it)
+    m.applyEdit(at, at, ', eps=1e-5');
+    assert.deepEqual(now(m), fresh(m.text));
+    assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
+  });
+
+  it("a class that changes another statement's dict in place is no leaf: its edits analyze the block whole", () => {
+    const m = hub();
+    const at = m.text.indexOf('\n', m.text.indexOf('self.p = BN(planes)', m.text.indexOf('class M20')));
+    m.applyEdit(at, at, "\n        REG['ln'] = nn.LayerNorm");
+    assert.deepEqual(now(m), fresh(m.text));
+    // M20 changes REG: typing in it again cannot leave the others as they were
+    const before = m.hubStats.fromHub;
+    type(m, m.text.indexOf('\n', m.text.indexOf("REG['ln']")), '  # x');
+    assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
+  });
+
+  it('equals a fresh analysis along the bench\'s stream of editing (broken states too)', function () {
+    this.timeout(600_000);
+    for (const seed of [5, 11]) {
+      const m = hub('', 60);
+      const stream = new EditStream(() => m.text, seed);
+      for (let i = 0; i < 150; i++) {
+        const e = stream.next();
+        const hubs = m.hubStats.fromHub;
+        m.applyEdit(e.from, e.to, e.text);
+        const got = now(m);
+        if (m.hubStats.fromHub > hubs || i % 30 === 0) assert.deepEqual(got, fresh(m.text), `seed ${seed}, edit ${i} (${e.kind})`);
+      }
+      assert.ok(m.hubStats.fromHub > 0, JSON.stringify(m.hubStats));
+    }
+  });
+});
+
 describe('python module: memory over a long stream of editing', function () {
   this.timeout(600_000);
   /** A file that is one large class: every edit makes a new version of its one chunk (and of its tree). */
