@@ -286,7 +286,15 @@ const HUBS_KEPT = 4;
  * a default, a decorator or an assignment runs in the module body, where ModuleModel watches it too). Not
  * an `if`, a loop or a `try`: narrowing a name in their branches changes what the statements after read.
  */
-const LEAF_KINDS: ReadonlySet<string> = new Set(['ClassDefinition', 'FunctionDefinition', 'DecoratedStatement', 'AssignStatement', 'ExpressionStatement', 'Comment', '⚠']);
+const LEAF_KINDS: ReadonlySet<string> = new Set([
+  'ClassDefinition',
+  'FunctionDefinition',
+  'DecoratedStatement',
+  'AssignStatement',
+  'ExpressionStatement',
+  'Comment',
+  '⚠',
+]);
 /** New statements a hub takes at once (more: the block is analyzed whole). */
 const MAX_REPLACED = 8;
 
@@ -999,7 +1007,14 @@ export class PythonModule {
           for (const n of it.info.binds) names.set(n, ranges.length);
           ranges.push([it.from, it.to]);
         });
-        watch = { ranges, names, reads: b.own.filter((_, i) => shaped[i]).map((it) => it.info.words), foreign: ranges.map(() => false), schedule: [], converged: false };
+        watch = {
+          ranges,
+          names,
+          reads: b.own.filter((_, i) => shaped[i]).map((it) => it.info.words),
+          foreign: ranges.map(() => false),
+          schedule: [],
+          converged: false,
+        };
       }
       const nodes = b.items.map((i) => i.node);
       const sem = analyzeBlock(text, tree, nodes, b.execEnd, callAt, pos, { ...this.options, tree }, ownCallAt(), watch);
@@ -1082,7 +1097,14 @@ export class PythonModule {
           for (const nm of b.own[i].info.binds) names.set(nm, ranges.length);
           ranges.push([b.own[i].from, b.own[i].to]);
         }
-        const watch: LeafWatch = { ranges, names, reads: b.own.slice(p, n2 - q).map((it) => it.info.words), foreign: ranges.map(() => false), schedule: [], converged: false };
+        const watch: LeafWatch = {
+          ranges,
+          names,
+          reads: b.own.slice(p, n2 - q).map((it) => it.info.words),
+          foreign: ranges.map(() => false),
+          schedule: [],
+          converged: false,
+        };
         const nodes = kept.map((i) => i.node);
         const sem = analyzeBlock(text, tree, nodes, b.execEnd, callAt, pos, { ...this.options, tree }, ownCallAt(), watch, ranges);
         const inRun = (i: number) => i >= 0 && replaced(ownIndex(b.own, keptOwn[i].from));
@@ -1099,8 +1121,12 @@ export class PythonModule {
         const mine = b.own.slice(p, n2 - q);
         const inside = (o: number) => stmt(o) >= 0;
         const others = h.analysis.allBut(p, n - q, place, n2 - q, h.importsAt, imports.at);
-        const layers = [...others.layers, ...detachStrings(layersIn(sem, flow, mine, ranges), SHARED)].sort((x, y) => x.call.range.startOffset - y.call.range.startOffset);
-        const edges = [...others.edges, ...detachStrings(flow.edges(ranges).filter((e) => inside(e.at)))].sort((x, y) => x.to - y.to || x.from - y.from || x.at - y.at);
+        const layers = [...others.layers, ...detachStrings(layersIn(sem, flow, mine, ranges), SHARED)].sort(
+          (x, y) => x.call.range.startOffset - y.call.range.startOffset,
+        );
+        const edges = [...others.edges, ...detachStrings(flow.edges(ranges).filter((e) => inside(e.at)))].sort(
+          (x, y) => x.to - y.to || x.from - y.from || x.at - y.at,
+        );
         const r = new BlockAnalysis(place, layers, edges, here);
         const leaf = [...h.leaf.slice(0, p), ...mine.map(() => true), ...h.leaf.slice(n - q)];
         keep({ ...h, analysis: r, own, leaf, importsAt: imports.at });

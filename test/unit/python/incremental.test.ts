@@ -697,7 +697,7 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
   });
 
-  it('equals a fresh analysis along the bench\'s stream of editing (broken states too)', function () {
+  it("equals a fresh analysis along the bench's stream of editing (broken states too)", function () {
     this.timeout(600_000);
     for (const seed of [5, 11]) {
       const m = hub('', 60);

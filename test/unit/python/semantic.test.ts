@@ -552,7 +552,10 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual(at(src, 19).origin?.classes, ['BatchNormAct2d', 'GroupNormAct']);
     assert.match(at(src, 19).origin!.how, /^subclass `BatchNormAct2d` of `BatchNorm2d`/);
     // (a set that names a framework class may hold it under another path: then it is not told)
-    const aliased = src.replace('_NORM_ACT_TYPES = {BatchNormAct2d, GroupNormAct}', '_NORM_ACT_TYPES = {BatchNormAct2d, torch.nn.modules.batchnorm.BatchNorm2d}');
+    const aliased = src.replace(
+      '_NORM_ACT_TYPES = {BatchNormAct2d, GroupNormAct}',
+      '_NORM_ACT_TYPES = {BatchNormAct2d, torch.nn.modules.batchnorm.BatchNorm2d}',
+    );
     assert.deepEqual(at(aliased, 19).origin?.classes, ['torch.nn.BatchNorm2d', 'BatchNormAct2d', 'GroupNormAct']);
   });
 
