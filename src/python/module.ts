@@ -938,7 +938,10 @@ export class PythonModule {
       }
       return layers;
     };
-    /** Where a module-level offset is, by the statement holding it (its key, which occurrence of that key, the offset in it); '' for none. */
+    /**
+     * Where a module-level offset is, by the statement holding it (its key, which occurrence of that key, the offset in
+     * it); '' for none. (The body's end is the last offset of the statement that ends it.)
+     */
     const markOf = (at: number | undefined) => {
       if (at === undefined || at === Infinity) return '';
       const i = ownIndex(state.items, at);
@@ -948,6 +951,7 @@ export class PythonModule {
       for (let k = 0; k < i; k++) if (this.itemKey(state.items[k]) === key) n++;
       return `${key}#${n}+${at - state.items[i].from}`;
     };
+    const marksOf = (b: Block) => `${markOf(ownCallAt())}|${markOf(b.execEnd === undefined ? undefined : b.execEnd - 1)}`;
     /** Each import of a block as its key and how many own statements come before it. */
     const importsOf = (b: Block) => {
       const keys: string[] = [];
@@ -1037,7 +1041,7 @@ export class PythonModule {
           imports: imports.keys,
           importsAt: imports.at,
           setters,
-          marks: `${markOf(ownCallAt())}|${markOf(b.execEnd)}`,
+          marks: marksOf(b),
           leaf,
           schedule: scheduleOf(watch, b.own, (i) => leaf[i]),
         });
@@ -1072,7 +1076,7 @@ export class PythonModule {
         imports ??= importsOf(b);
         const shift = (k: number) => (k <= p ? k : k >= n - q ? k + n2 - n : -1);
         if (h.imports !== imports.keys || h.importsAt.some((k, i) => shift(k) !== imports!.at[i])) continue;
-        if (h.marks !== (marks ??= `${markOf(ownCallAt())}|${markOf(b.execEnd)}`)) continue;
+        if (h.marks !== (marks ??= marksOf(b))) continue;
         // (every other statement kept its column: what it found is moved)
         const was = h.analysis.analyzedAt;
         const old = (i: number) => (i < p ? i : i - n2 + n);
