@@ -508,6 +508,19 @@ export class LayerResolver {
     }
   }
 
+  /** How the how-line names a value buildsOther holds: `nn.Identity`, or a user class with where it is. */
+  private otherName(v: Value, depth: number): string | undefined {
+    if (depth > MAX_UNFOLD) return undefined;
+    if (v.k === 'ext') {
+      const x = this.model.deref([v]).find((y) => y.k !== 'ext' && this.buildsOther(y, depth + 1));
+      return x && this.otherName(x, depth + 1);
+    }
+    if (v.k === 'q') return `\`${v.q}\``;
+    if (v.k === 'partial') return this.otherName(v.fn, depth + 1);
+    if (v.k === 'class') return `\`${v.cls.name}\`, ${this.where(v.cls.owner, v.cls.node.from)}`;
+    return undefined;
+  }
+
   /** A user class the call may build that calls itself a norm but computes what NormLens cannot describe (see namedNorm). */
   private undescribed(callee: readonly Value[]): ClassDef | undefined {
     for (const v of this.model.deref(callee)) if (v.k === 'class' && this.classify(v.cls) === null && namedNorm(v.cls)) return v.cls;
@@ -786,9 +799,12 @@ export class LayerResolver {
   /** The layer a call site builds, or null. */
   layer(site: ScannedCall, callee: readonly Value[], args: readonly BoundArg[], all = this.candidates(callee, args)): ResolvedLayer | null {
     if (all.length === 0) return null;
-    // the call may also build something that is not a norm (NoNorm from a registry, nn.Identity
-    // passed as norm_layer): the line is not listed as a norm
-    if (callee.some((v) => this.buildsOther(v, 0))) return null;
+    // the call may also build something that is not a norm (nn.Identity passed as norm_layer, timm's
+    // Affine from some model functions): listed with the norms it may build, and said
+    const notNorm = callee.find((v) => this.buildsOther(v, 0));
+    // (but not when it is picked from a registry by a key NormLens cannot tell, MobileBERT's
+    // `NORM2FN[config.normalization_type]`: which of them the code builds is the configuration's)
+    if (notNorm?.hops.some((h) => h.via === 'alias' && /\[…\]$|\.get\(…\)$/.test(h.name))) return null;
     // a plain call of an imported class is the direct recognizer's (unless the name may also hold a
     // function: `if USE_GN: BatchNorm2d = lambda c: nn.GroupNorm(4, c)`, said below)
     const held = this.model.deref(callee);
@@ -864,7 +880,10 @@ export class LayerResolver {
       const where = this.foreign(owner) ? `${owner.path ?? owner.moduleName}:${owner.lineOf(fn.fn.node.from) + 1}` : `line ${this.line(fn.fn.node.from) + 1}`;
       layer.origin.how += `${layer.origin.how ? '; ' : ''}or what \`${text}\` builds, ${where}`;
     }
-    if (foreign?.k === 'q') layer.origin.how += `${layer.origin.how ? '; ' : ''}or \`${foreign.q}\`, a class NormLens does not know`;
+    if (foreign?.k === 'q' && !this.buildsOther(foreign, 0))
+      layer.origin.how += `${layer.origin.how ? '; ' : ''}or \`${foreign.q}\`, a class NormLens does not know`;
+    const other = notNorm && this.otherName(notNorm, 0);
+    if (other) layer.origin.how += `${layer.origin.how ? '; ' : ''}or ${other}, which is not a normalization layer`;
     const undescribed = this.undescribed(callee);
     if (undescribed)
       layer.origin.how += `${layer.origin.how ? '; ' : ''}or \`${undescribed.name}\`, ${this.where(undescribed.owner, undescribed.node.from)}, a norm whose computation NormLens cannot describe`;

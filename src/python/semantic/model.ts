@@ -39,6 +39,8 @@ export interface ParamDef {
   passed: VSet;
   /** Some call seen may leave it to its default (calls that pass it are all there are otherwise). */
   defaultUsed?: boolean;
+  /** A `**kwargs`: how many times the dict of what calls pass into it grew (each version is a value of its own). */
+  versions?: number;
 }
 
 interface ScopeBase {
@@ -292,29 +294,34 @@ function dictLookup(entries: readonly [PyValue | undefined, VSet][], key: PyValu
  * mapping is a dict written with literal string keys (`dict(norm_layer=...)`, `{'eps': 1e-6}`,
  * built from such dicts) that the module never changes in place. By key: the values (the last
  * entry of that key in each dict) and whether every dict has it (else the call may leave the
- * parameter to its default). Null when any key may be there: nothing is said of the call then.
+ * parameter to its default). `open`: other keys may be there too (a dict some of whose keys the
+ * code fixes: a function's `**kwargs`, `dict(args, **kwargs)` of one). Null when nothing is known
+ * of its keys: nothing is said of the call then.
  */
-function mappingKeywords(a: BoundArg): Map<string, { values: VSet; always: boolean }> | null {
+function mappingKeywords(a: BoundArg): { keys: Map<string, { values: VSet; always: boolean }>; open: boolean } | null {
   if (a.star !== '**' || !a.values.length) return null;
-  const out = new Map<string, { values: VSet; always: boolean }>();
+  const keys = new Map<string, { values: VSet; always: boolean }>();
   const dicts = a.values;
-  for (const d of dicts) if (d.k !== 'dict' || d.mutated || d.entries.some(([k]) => typeof k !== 'string')) return null;
+  for (const d of dicts) if (d.k !== 'dict' || (d.mutated && !d.open) || d.entries.some(([k]) => typeof k !== 'string')) return null;
+  let open = false;
   for (const d of dicts) {
     if (d.k !== 'dict') continue;
+    if (d.open) open = true;
     for (const [k] of d.entries) {
       const key = k as string;
-      if (out.has(key)) continue;
+      if (keys.has(key)) continue;
       let values: VSet = EMPTY;
       let always = true;
       for (const e of dicts) {
         const vs = e.k === 'dict' ? dictLookup(e.entries, key) : null;
         if (vs) values = union(values, vs);
-        else always = false;
+        // (an open dict's entry may be absent)
+        if (!vs || (e.k === 'dict' && e.open)) always = false;
       }
-      out.set(key, { values, always });
+      keys.set(key, { values, always });
     }
   }
-  return out;
+  return { keys, open };
 }
 
 /** `str.<method>(args)` on a literal, as Python computes it; undefined when not evaluated here. */
@@ -383,6 +390,8 @@ function escapes(text: string, at: number, length: number): boolean {
   if (!/[,)\]}\n;#\r]/.test(next)) return false;
   const prev = text[b] ?? '';
   if (prev === '*') return false; // **kw, *args: its entries are copied
+  // dict(x, ...): copied too (timm's `dict(model_args, **kwargs)`)
+  if (prev === '(' && /(?:^|[^\w.])dict\s*\($/.test(text.slice(Math.max(0, b - 8), b + 1))) return false;
   if (/[([{,:]/.test(prev)) return true;
   if (prev === '=' && !/[=!<>]/.test(text[b - 1] ?? '')) return true;
   return /\b(return|yield)$/.test(text.slice(Math.max(0, b - 6), b + 1));
@@ -1080,6 +1089,8 @@ export class ModuleModel {
     f.params.forEach((p, i) => {
       let vs: VSet;
       if (i === 0 && f.cls && !isStatic && p.star === '') vs = isClassMethod ? [{ k: 'class', cls: f.cls, hops: [] }] : [{ k: 'inst', cls: f.cls, hops: [] }];
+      // (a `**kwargs` some call here passes keywords into: the open dict of them, see passExtra)
+      else if (p.star === '**' && p.passed.length) vs = p.passed;
       else if (p.star) vs = [UNKNOWN];
       else {
         // values entering through the parameter are marked, and the parameter itself stands for what callers elsewhere pass
@@ -2005,8 +2016,11 @@ export class ModuleModel {
       if (spread) {
         spread = false;
         const vs = this.deref(this.evalExpr(c, env, depth + 1));
-        if (vs.length === 1 && vs[0].k === 'dict') entries.push(...vs[0].entries);
-        else entries.push([undefined, [UNKNOWN]]);
+        if (vs.length === 1 && vs[0].k === 'dict') {
+          entries.push(...vs[0].entries);
+          // (an open dict's other keys: any key)
+          if (vs[0].open) entries.push([undefined, [UNKNOWN]]);
+        } else entries.push([undefined, [UNKNOWN]]);
         continue;
       }
       if (key === null) key = c;
@@ -2051,7 +2065,9 @@ export class ModuleModel {
     for (const b of this.deref(base)) {
       const hop = { via: 'alias' as const, name, at: b.k === 'dict' || b.k === 'seq' ? b.at : 0 };
       if (b.k === 'dict') {
-        const hit = b.mutated ? [UNKNOWN] : idx !== undefined ? dictLookup(b.entries, idx) : null;
+        let hit = b.mutated && !b.open ? [UNKNOWN] : idx !== undefined ? dictLookup(b.entries, idx) : null;
+        // (an open dict may hold the key with another value, or not at all)
+        if (b.open) hit = union([UNKNOWN], hit ?? EMPTY);
         if (hit) out = union(out, withHop(hit, hop));
         else if (b.entries.length > MAX_OPEN_LOOKUP) out = union(out, [UNKNOWN]);
         else for (const [, vs] of b.entries) out = union(out, withHop(vs, hop));
@@ -2215,6 +2231,24 @@ export class ModuleModel {
     }
     // a mapping nothing is known of (`**kwargs`, a config): its entry, or the default given
     // (`kwargs.pop('norm_layer', nn.LayerNorm)`: timm's and Hugging Face's way to take a keyword out)
+    // an open dict (a `**kwargs` some calls here pass keywords into): as a mapping nothing is known
+    // of, and the entries those calls pass
+    if (
+      (attr === 'get' || attr === 'pop') &&
+      args.length <= 2 &&
+      vs.some((v) => v.k === 'dict' && v.open) &&
+      vs.every((v) => v.k === 'unknown' || (v.k === 'dict' && v.open))
+    ) {
+      let out: VSet = [UNKNOWN];
+      if (args[1]) out = union(out, withHop(args[1].values, { via: 'alias', name: `${written}.${attr}(…)`, at: args[1].node?.from ?? 0 }));
+      const key = args[0] ? one(args[0]) : undefined;
+      for (const d of vs)
+        if (d.k === 'dict' && key !== undefined) {
+          const hit = dictLookup(d.entries, key);
+          if (hit) out = union(out, withHop(hit, { via: 'alias', name: `${written}[${JSON.stringify(key)}]`, at: d.at }));
+        }
+      return out;
+    }
     if ((attr === 'get' || attr === 'pop') && args.length === 2 && vs.every((v) => v.k === 'unknown'))
       return union(vs, withHop(args[1].values, { via: 'alias', name: `${written}.${attr}(…)`, at: args[1].node?.from ?? 0 }));
     // a parameter that may be a dict written here (mmcv's `norm_cfg = norm_cfg or {}`): each its own way
@@ -2232,10 +2266,11 @@ export class ModuleModel {
       let out: VSet = EMPTY;
       for (const d of vs) {
         if (d.k !== 'dict') continue;
-        if (d.mutated) {
+        if (d.mutated && !d.open) {
           out = union(out, [UNKNOWN]);
           continue;
         }
+        if (d.open) out = union(out, union([UNKNOWN], fallback));
         for (const k of keys.length ? keys : [UNKNOWN]) {
           const key = k.k === 'const' ? k.v : undefined;
           const hop = { via: 'alias' as const, name: `${written}[${key === undefined ? '…' : JSON.stringify(key)}]`, at: d.at };
@@ -2424,6 +2459,37 @@ export class ModuleModel {
     }
   }
 
+  /**
+   * `dict(mapping, k=v, **kwargs)` (timm's `dict(model_args, **kwargs)`): the mapping's entries,
+   * then each keyword, a later one replacing a key; open when a `**` part's keys are not all known
+   * (its known keys are kept: what the code passes, as a parameter's default is). Null when the
+   * first argument is not one dict of string keys, or another is given by position.
+   */
+  private mergedDict(args: BoundArg[], at: number): VSet | null {
+    const entries = new Map<string, VSet>();
+    let open = false;
+    for (const [i, a] of args.entries()) {
+      if (a.star === '*' || (!a.star && a.name === undefined && i > 0)) return null;
+      if (!a.star && a.name === undefined) {
+        const d = a.values.length === 1 ? a.values[0] : null;
+        if (d?.k !== 'dict' || (d.mutated && !d.open) || d.entries.some(([k]) => typeof k !== 'string')) return null;
+        for (const [k, vs] of d.entries) entries.set(k as string, vs);
+        open ||= !!d.open;
+      } else if (a.name !== undefined) entries.set(a.name, a.values);
+      else {
+        const mk = mappingKeywords(a);
+        if (!mk) {
+          open = true;
+          continue;
+        }
+        // (a key a part may lack: the entry before it stays possible, and the key may be absent)
+        for (const [name, k] of mk.keys) entries.set(name, k.always ? k.values : union(entries.get(name) ?? EMPTY, k.values));
+        open ||= mk.open || [...mk.keys.values()].some((k) => !k.always);
+      }
+    }
+    return [{ k: 'dict', entries: [...entries], at, hops: [], ...(open ? { open: true } : {}) }];
+  }
+
   /** The values a call of `c` with `args` returns; binds arguments into user parameters on the way. */
   private apply(c: Value, args: BoundArg[], env: Env, at: number, depth: number): VSet {
     if (depth > MAX_DEPTH) return [UNKNOWN];
@@ -2483,7 +2549,7 @@ export class ModuleModel {
         }
         if (c.q === 'builtins.dict') {
           // dict(batchnorm=nn.BatchNorm2d, ...): a registry as a literal `{...}` is one
-          if (args.some((a) => a.star || a.name === undefined)) return [UNKNOWN];
+          if (args.some((a) => a.star || a.name === undefined)) return this.mergedDict(args, at) ?? [UNKNOWN];
           return [{ k: 'dict', entries: args.map((a): [PyValue, VSet] => [a.name!, a.values]), at, hops: [] }];
         }
         if (c.q === 'builtins.super') {
@@ -2605,15 +2671,22 @@ export class ModuleModel {
     };
     const given = new Set<ParamDef>();
     const opaque: BoundArg[] = [];
+    // the keywords no parameter takes, for the callee's `**kwargs` (if it has one)
+    const kw = params.find((p) => p.star === '**');
+    const extra: [string, VSet][] = [];
+    // (a keyword written by name that an open mapping may also hold: Python refuses the call when it does)
+    const byName = new Set(args.flatMap((a) => (!a.star && a.name ? [a.name] : [])));
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
         // `**kw` with keys the code fixes passes each by name (Python refuses a name given twice)
-        const keys = mappingKeywords(a);
-        if (!keys && a.star === '**') opaque.push(a);
-        for (const [name, k] of keys ?? []) {
+        const mk = a.star === '**' ? mappingKeywords(a) : null;
+        if (a.star === '**' && (!mk || mk.open)) opaque.push(a);
+        for (const [name, k] of mk?.keys ?? []) {
+          if (mk!.open && byName.has(name)) continue;
           const p = params.find((x) => x.name === name && x.star === '');
           if (p) pass(p, k.values, a.node?.from ?? 0);
+          else if (kw) extra.push([name, k.values]);
           if (p && k.always) given.add(p);
         }
         continue;
@@ -2624,8 +2697,9 @@ export class ModuleModel {
       if (p) {
         given.add(p);
         pass(p, a.values, a.node?.from ?? 0, a.node);
-      }
+      } else if (a.name && kw) extra.push([a.name, a.values]);
     }
+    if (kw && extra.length) this.passExtra(f, kw, extra, args.find((a) => a.node)?.node?.from ?? 0, from);
     // a `**kwargs` whose keys the code does not fix (a builder's, a config's) may set any
     // parameter the call does not give otherwise: its default is then not certain
     for (const a of opaque) for (const p of params) if (p.star === '' && !given.has(p)) pass(p, [UNKNOWN], a.node?.from ?? 0, a.node, '**');
@@ -2636,6 +2710,32 @@ export class ModuleModel {
           this.changes(f);
         }
   }
+  /**
+   * Keywords a call passes that no parameter of `f` takes, into its `**kwargs`: one open dict of
+   * every such keyword its calls pass, each with the values of every call (callers elsewhere may
+   * pass others, or none: a `**kwargs` always may hold other keys, and each key may be absent).
+   * timm's model functions hand `norm_layer=BatchNormAct2d` through `_create_resnetv2(variant,
+   * **kwargs)` on to the model class this way.
+   */
+  private passExtra(f: FuncDef, kw: ParamDef, extra: readonly [string, VSet][], at: number, from?: string): void {
+    if (this.pure) return;
+    const old = kw.passed.length === 1 && kw.passed[0].k === 'dict' ? kw.passed[0] : null;
+    const entries = new Map<string, VSet>(old ? (old.entries as [string, VSet][]) : []);
+    let grew = !old;
+    for (const [name, vs] of extra) {
+      const hop: Hop = from ? { via: 'call', name, at: kw.node.from, from } : { via: 'call', name, at };
+      const cur = entries.get(name);
+      const u = union(cur ?? EMPTY, withHop(vs, hop));
+      if (!cur || (u !== cur && !sameSet(u, cur))) {
+        entries.set(name, u);
+        grew = true;
+      }
+    }
+    if (!grew) return;
+    kw.passed = [{ k: 'dict', entries: [...entries], at: kw.node.from, hops: [], open: true, sig: (kw.versions = (kw.versions ?? 0) + 1) }];
+    this.touched(f);
+  }
+
   /** Binding a partial's own arguments: the parameters it leaves are given where it is called. */
   private partialArgs = false;
 
@@ -2648,7 +2748,7 @@ export class ModuleModel {
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
-        for (const [name, k] of mappingKeywords(a) ?? []) {
+        for (const [name, k] of mappingKeywords(a)?.keys ?? []) {
           const p = params.find((x) => x.name === name && x.star === '');
           // (a key some of the dicts lack leaves the default possible)
           if (p && !out.has(p.name)) out.set(p.name, k.always ? k.values : union(k.values, p.defaultNode ? p.defaults : [UNKNOWN]));
@@ -2672,7 +2772,7 @@ export class ModuleModel {
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
-        for (const [name, k] of mappingKeywords(a) ?? []) if (fields.includes(name)) pass(name, k.values, a.node?.from ?? 0);
+        for (const [name, k] of mappingKeywords(a)?.keys ?? []) if (fields.includes(name)) pass(name, k.values, a.node?.from ?? 0);
         continue;
       }
       const name = a.name ?? fields[i++];

@@ -21,7 +21,7 @@ import type { ProjectGraph } from './graph';
 import type { ClassDef, FuncDef, ModuleModel } from './model';
 import { ModuleModel as Model } from './model';
 import { argList, children, parsePython, type SyntaxNode } from './syntax';
-import type { BoundArg, Value } from './values';
+import type { BoundArg, Value, VSet } from './values';
 
 /** A value as it crosses files. */
 export type SeedValue =
@@ -33,6 +33,10 @@ export interface SeedArg {
   /** As written (partial arguments only: the explanation and the argument binder show it). */
   text?: string;
   values: SeedValue[];
+  /** A `**mapping` whose keys the code fixes, by key (timm's `**kwargs` handed to build_model_with_cfg). */
+  keys?: { name: string; values: SeedValue[] }[];
+  /** Such a mapping may hold other keys too, and each key may be absent (see values.ts, dict `open`). */
+  open?: boolean;
 }
 
 /** One call of another module into a function or class of `target.path`. */
@@ -87,10 +91,17 @@ export class SeedExchange {
       if (s.target.path !== this.file) continue;
       const target = model.scopeAtOffset(s.target.at);
       if (!target || (target.kind === 'func' && target.isLambda)) continue;
-      const args: BoundArg[] = s.args.map((a) => ({ name: a.name, star: a.star, node: null, values: this.values(a.values, 0) }));
+      const args: BoundArg[] = s.args.map((a) => ({ name: a.name, star: a.star, node: null, values: a.keys ? [this.mapping(a)] : this.values(a.values, 0) }));
       model.seed(target, args, s.bound, s.from);
     }
   }
+
+  /** A `**mapping` seed argument as the dict it was (each its own: a place no code of the file has). */
+  private mapping(a: SeedArg): Value {
+    const entries: [string, VSet][] = a.keys!.map((k) => [k.name, this.values(k.values, 0)]);
+    return { k: 'dict', entries, at: -++this.mappings, hops: [], ...(a.open ? { open: true } : {}) };
+  }
+  private mappings = 0;
 
   private values(vs: readonly SeedValue[], depth: number): Value[] {
     const out: Value[] = [];
@@ -135,13 +146,34 @@ export class SeedExchange {
       const args: SeedArg[] = o.args.map((a) => {
         const values = a.star ? [] : this.seedValues(model, a.values, 0).filter((x) => !('c' in x));
         if (values.length) useful = true;
-        return { ...(a.name !== undefined ? { name: a.name } : {}), star: a.star, values };
+        const keys = a.star === '**' ? this.seedKeys(model, a.values) : null;
+        if (keys?.keys.some((k) => k.values.length)) useful = true;
+        return { ...(a.name !== undefined ? { name: a.name } : {}), star: a.star, values, ...(keys ?? {}) };
       });
       if (!useful) continue;
       out.push({ target: { path, at: o.target.node.from }, bound: o.bound, args, from: `${this.shown}:${model.lineOf(o.at) + 1}` });
     }
     out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
     this.outgoing = out;
+  }
+
+  /**
+   * A `**mapping` argument as one dict of its keys (the values of every dict of the set by key), when
+   * every value is a dict of string keys; open when one is, changed in place, or lacks a key another has.
+   */
+  private seedKeys(model: ModuleModel, vs: readonly Value[]): { keys: { name: string; values: SeedValue[] }[]; open?: boolean } | null {
+    const dicts = model.deref(vs);
+    if (!dicts.length || dicts.some((d) => d.k !== 'dict' || d.entries.some(([k]) => typeof k !== 'string'))) return null;
+    const by = new Map<string, Value[]>();
+    let open = false;
+    for (const d of dicts) {
+      if (d.k !== 'dict') continue;
+      open ||= !!d.open || !!d.mutated;
+      for (const [k, e] of d.entries) by.set(k as string, [...(by.get(k as string) ?? []), ...e]);
+    }
+    for (const name of by.keys()) if (dicts.some((d) => d.k === 'dict' && !d.entries.some(([k]) => k === name))) open = true;
+    const keys = [...by].map(([name, values]) => ({ name, values: this.seedValues(model, values, 0).filter((x) => !('c' in x)) }));
+    return { keys, ...(open ? { open: true } : {}) };
   }
 
   private seedValues(model: ModuleModel, vs: readonly Value[], depth: number): SeedValue[] {

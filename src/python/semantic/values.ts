@@ -45,8 +45,13 @@ export type Value =
   | { k: 'inst'; cls: ClassDef; hops: Hop[] }
   /** `super()` inside a method of `cls`. */
   | { k: 'super'; cls: ClassDef; hops: Hop[] }
-  /** `mutated`: bound to a name the module changes in place (`NAME[k] = v`, `NAME.update(...)` ...): its entries are not all there is. */
-  | { k: 'dict'; entries: [PyValue | undefined, VSet][]; at: number; hops: Hop[]; mutated?: boolean }
+  /**
+   * `mutated`: bound to a name the module changes in place (`NAME[k] = v`, `NAME.update(...)` ...): its entries are not all there is.
+   * `open`: keys other than its entries may be there too, and each entry may be absent (a function's `**kwargs`: what its
+   * calls here pass that no parameter takes, while callers elsewhere may pass anything; `dict(args, **kwargs)` of such).
+   * `sig`: a `**kwargs` is one dict that grows as calls are bound; each version is a value of its own.
+   */
+  | { k: 'dict'; entries: [PyValue | undefined, VSet][]; at: number; hops: Hop[]; mutated?: boolean; open?: boolean; sig?: number }
   /** `many`: of unknown length, every element one of items[0] (what `zip(...)`, `tuple(x)` or `repeat(x, n)` give). */
   | { k: 'seq'; items: VSet[]; at: number; hops: Hop[]; many?: boolean }
   /** A parameter of the function being summarized, inside a subclass's `super().__init__` call. */
@@ -89,7 +94,7 @@ function computeKey(v: Value): string {
     case 'super':
       return `S:${v.cls.owner.uid}:${v.cls.id}`;
     case 'dict':
-      return 'd:' + v.at;
+      return v.sig === undefined ? 'd:' + v.at : `d:${v.at}#${v.sig}`;
     case 'seq':
       return (v.many ? 's*:' : 's:') + v.at;
     case 'param':
@@ -213,7 +218,7 @@ export const isNone = (v: Value) => v.k === 'const' && v.v === null;
  * literal string keys that the module never changes in place. Undefined otherwise (any key).
  */
 export function mappingKeys(vs: VSet): string[] | undefined {
-  if (!vs.length || !vs.every((v) => v.k === 'dict' && !v.mutated && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
+  if (!vs.length || !vs.every((v) => v.k === 'dict' && !v.mutated && !v.open && v.entries.every(([k]) => typeof k === 'string'))) return undefined;
   const keys = new Set<string>();
   for (const v of vs) if (v.k === 'dict') for (const [k] of v.entries) keys.add(k as string);
   return [...keys];

@@ -116,7 +116,7 @@ describe('calls between files: the project-level fixed point', () => {
     assert.match(l.origin!.how, /passed as `norm_layer` from `pkg\/net\.py:3`/);
   });
 
-  it('several callers give all their classes as candidates; a caller passing a non-norm hides the line', async () => {
+  it('several callers give all their classes as candidates; a caller passing a non-norm is said', async () => {
     const two = {
       '/p/pkg/__init__.py': '',
       '/p/pkg/mlp.py': MLP,
@@ -126,7 +126,41 @@ describe('calls between files: the project-level fixed point', () => {
     const got = (await solve(two)).layers.get('/p/pkg/mlp.py')!;
     assert.deepEqual(got[0].origin?.candidates?.slice().sort(), ['torch.nn.LayerNorm', 'torch.nn.RMSNorm']);
     const withIdentity = { ...two, '/p/pkg/c.py': 'import torch.nn as nn\nfrom .mlp import Mlp\nMlp(8, norm_layer=nn.Identity)\n' };
-    assert.deepEqual(summary((await solve(withIdentity)).layers.get('/p/pkg/mlp.py')), []);
+    // (the line may build a norm, and the hover says what else: PyTorch builds Identity for c.py's call)
+    const mixed = (await solve(withIdentity)).layers.get('/p/pkg/mlp.py')!;
+    assert.deepEqual(mixed[0].origin?.candidates?.slice().sort(), ['torch.nn.LayerNorm', 'torch.nn.RMSNorm']);
+    assert.match(mixed[0].origin!.how, /or `torch\.nn\.Identity`, which is not a normalization layer/);
+  });
+
+  it('a `**kwargs` whose keys the code fixes crosses files: a builder elsewhere calling `model_cls(**kwargs)`', async () => {
+    // timm 1.0.29: res2net.py's model functions -> _builder.py build_model_with_cfg(ResNet, ..., **kwargs) -> resnet.py
+    const files = {
+      '/p/pkg/__init__.py': '',
+      '/p/pkg/builder.py': ['def build(model_cls, variant, **kwargs):', "    kwargs.pop('pruned', False)", '    return model_cls(**kwargs)', ''].join('\n'),
+      '/p/pkg/net.py': [
+        'import torch.nn as nn',
+        'class Net(nn.Module):',
+        '    def __init__(self, depth=2, norm_layer=nn.BatchNorm2d):',
+        '        super().__init__()',
+        '        self.norm = norm_layer(8)',
+        '',
+      ].join('\n'),
+      '/p/pkg/models.py': [
+        'import torch.nn as nn',
+        'from .builder import build',
+        'from .net import Net',
+        'def _create(variant, **kwargs):',
+        '    return build(Net, variant, **kwargs)',
+        'def net_in(**kwargs):',
+        '    return _create("net_in", **dict(dict(depth=3, norm_layer=nn.InstanceNorm2d), **kwargs))',
+        '',
+      ].join('\n'),
+    };
+    // PyTorch 2.13: models.net_in().norm is InstanceNorm2d(8); Net().norm is BatchNorm2d(8)
+    const { layers } = await solve(files);
+    assert.deepEqual(summary(layers.get('/p/pkg/net.py')), ['5 torch.nn.BatchNorm2d [torch.nn.BatchNorm2d,torch.nn.InstanceNorm2d]']);
+    // (the default comes first: a `**kwargs` key may be absent, and callers elsewhere pass what they like)
+    assert.equal(layers.get('/p/pkg/net.py')![0].origin!.how, 'default of `norm_layer`, line 3');
   });
 
   it('a parameter passed on through a chain of files is followed, one round per file', async () => {

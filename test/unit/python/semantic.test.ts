@@ -476,6 +476,82 @@ describe('semantic model: layers the code never names', () => {
     assert.equal(at(followed, 4).origin?.unfollowed, undefined);
   });
 
+  it("a function's `**kwargs` holds the keywords its calls here pass, through `dict(args, **kwargs)` and a builder that changes it", () => {
+    // timm 1.0.29's model functions: `_create_x(variant, **dict(model_args, **kwargs))` on to
+    // `build_model_with_cfg(X, variant, **kwargs)`, which pops and sets keys of kwargs before `model_cls(**kwargs)`
+    const src = [
+      'class GN(nn.GroupNorm):',
+      '    def __init__(self, c):',
+      '        super().__init__(4, c)',
+      'def _filter(kwargs, names):',
+      '    for n in names or ():',
+      '        kwargs.pop(n, None)',
+      'def build(model_cls, variant, kwargs_filter=None, **kwargs):',
+      "    kwargs.pop('pruned', False)",
+      "    kwargs.setdefault('in_chans', 3)",
+      '    _filter(kwargs, kwargs_filter)',
+      '    return model_cls(**kwargs)',
+      'class Net(nn.Module):',
+      '    def __init__(self, layers, in_chans=3, norm_layer=GN):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(64)',
+      'def _create(variant, **kwargs):',
+      '    return build(Net, variant, **kwargs)',
+      'def net50(**kwargs):',
+      '    model_args = dict(layers=[3, 4], norm_layer=nn.BatchNorm2d)',
+      "    return _create('net50', **dict(model_args, **kwargs))",
+      'def net_gn(**kwargs):',
+      "    return _create('net_gn', **dict(dict(layers=[2]), **kwargs))",
+    ].join('\n');
+    // PyTorch 2.13: net50().norm is BatchNorm2d(64), net_gn().norm is GN (GroupNorm(4, 64))
+    const l = at(src, 15);
+    assert.deepEqual(classesOf(l), ['torch.nn.GroupNorm', 'torch.nn.BatchNorm2d']);
+    // (build changes kwargs in place, and callers elsewhere may pass anything: not all is known)
+    assert.deepEqual(l.origin?.unfollowed, { text: '**kwargs', line: 10 + 4 });
+    // a keyword taken out of a `**kwargs` some call fills: the default given, and what that call passes
+    const popped = [
+      'class Block(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(dim)',
+      'def stage(dim, **kwargs):',
+      "    norm_layer = kwargs.pop('norm_layer', nn.LayerNorm)",
+      '    return Block(dim, norm_layer=norm_layer, **kwargs)',
+      'def tiny():',
+      '    return stage(8, norm_layer=nn.InstanceNorm2d)',
+    ].join('\n');
+    // PyTorch 2.13: tiny().norm is InstanceNorm2d(8); stage(8).norm is LayerNorm((8,))
+    assert.deepEqual(classesOf(at(popped, 4)).sort(), ['torch.nn.BatchNorm2d', 'torch.nn.InstanceNorm2d', 'torch.nn.LayerNorm']);
+  });
+
+  it('a call that may also build something that is not a norm is listed with the norms it may build, unless a registry picks', () => {
+    const src = [
+      'class Stem(nn.Module):',
+      '    def __init__(self, dim, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.norm = norm_layer(dim)',
+      'class Mixer(nn.Module):',
+      '    def __init__(self, dim, norm=True, norm_layer=nn.BatchNorm2d):',
+      '        super().__init__()',
+      '        self.stem = Stem(dim, norm_layer=norm_layer if norm else nn.Identity)',
+      'class NoNorm(nn.Module):',
+      '    def __init__(self, size):',
+      '        super().__init__()',
+      '        self.size = size',
+      'NORM2FN = {"layer_norm": nn.LayerNorm, "no_norm": NoNorm}',
+      'class Embeddings(nn.Module):',
+      '    def __init__(self, config):',
+      '        super().__init__()',
+      '        self.LayerNorm = NORM2FN[config.normalization_type](config.hidden_size)',
+    ].join('\n');
+    // PyTorch 2.13 (timm 1.0.29 fasternet's patch_norm): Mixer(8).stem.norm is BatchNorm2d(8), Mixer(8, norm=False)'s Identity
+    const stem = at(src, 4);
+    assert.equal(stem.qualifiedName, 'torch.nn.BatchNorm2d');
+    assert.match(stem.origin!.how, /^default of `norm_layer`, line 10; or `torch\.nn\.Identity`, which is not a normalization layer$/);
+    // MobileBERT's: which entry is built is the configuration's (its default builds NoNorm): not listed
+    assert.equal(found(src).filter(([line]) => line === 17).length, 0);
+  });
+
   it('a partial of a callable NormLens does not know stays unknown: where it is passed on, the default is not certain', () => {
     // timm 1.0.29 mvitv2.py: `partial(get_norm_layer(cfg.norm_layer), eps=cfg.norm_eps)` handed down to the blocks;
     // PyTorch builds LayerNorm(eps=1e-06) there (MultiScaleVitCfg.norm_eps), where the blocks' default gives 1e-05
