@@ -304,6 +304,8 @@ function mappingKeywords(a: BoundArg): { keys: Map<string, { values: VSet; alway
   const dicts = a.values;
   for (const d of dicts) if (d.k !== 'dict' || (d.mutated && !d.open) || d.entries.some(([k]) => typeof k !== 'string')) return null;
   let open = false;
+  // each dict's last entry of each key (as dictLookup takes it), looked up once per key
+  const byKey = dicts.map((d) => entryMap(d));
   for (const d of dicts) {
     if (d.k !== 'dict') continue;
     if (d.open) open = true;
@@ -312,17 +314,29 @@ function mappingKeywords(a: BoundArg): { keys: Map<string, { values: VSet; alway
       if (keys.has(key)) continue;
       let values: VSet = EMPTY;
       let always = true;
-      for (const e of dicts) {
-        const vs = e.k === 'dict' ? dictLookup(e.entries, key) : null;
+      for (let i = 0; i < dicts.length; i++) {
+        const vs = byKey[i].get(key);
         if (vs) values = union(values, vs);
         // (an open dict's entry may be absent)
-        if (!vs || (e.k === 'dict' && e.open)) always = false;
+        if (!vs || (dicts[i] as { open?: boolean }).open) always = false;
       }
       keys.set(key, { values, always });
     }
   }
   return { keys, open };
 }
+
+/** A dict of string keys by key (the last entry of each), made once per dict value. */
+function entryMap(d: Value): Map<string, VSet> {
+  let m = entryMaps.get(d);
+  if (!m) {
+    m = new Map();
+    if (d.k === 'dict') for (const [k, vs] of d.entries) m.set(k as string, vs);
+    entryMaps.set(d, m);
+  }
+  return m;
+}
+const entryMaps = new WeakMap<Value, Map<string, VSet>>();
 
 /** `str.<method>(args)` on a literal, as Python computes it; undefined when not evaluated here. */
 function strMethod(s: string, method: string, args: readonly (PyValue | undefined)[]): PyValue | undefined {
@@ -2675,7 +2689,7 @@ export class ModuleModel {
     const kw = params.find((p) => p.star === '**');
     const extra: [string, VSet][] = [];
     // (a keyword written by name that an open mapping may also hold: Python refuses the call when it does)
-    const byName = new Set(args.flatMap((a) => (!a.star && a.name ? [a.name] : [])));
+    let byName: Set<string> | null = null;
     for (const a of args) {
       if (a.star) {
         if (a.star === '*') i = Infinity;
@@ -2683,7 +2697,7 @@ export class ModuleModel {
         const mk = a.star === '**' ? mappingKeywords(a) : null;
         if (a.star === '**' && (!mk || mk.open)) opaque.push(a);
         for (const [name, k] of mk?.keys ?? []) {
-          if (mk!.open && byName.has(name)) continue;
+          if (mk!.open && (byName ??= new Set(args.flatMap((x) => (!x.star && x.name ? [x.name] : [])))).has(name)) continue;
           const p = params.find((x) => x.name === name && x.star === '');
           if (p) pass(p, k.values, a.node?.from ?? 0);
           else if (kw) extra.push([name, k.values]);
@@ -2720,18 +2734,16 @@ export class ModuleModel {
   private passExtra(f: FuncDef, kw: ParamDef, extra: readonly [string, VSet][], at: number, from?: string): void {
     if (this.pure) return;
     const old = kw.passed.length === 1 && kw.passed[0].k === 'dict' ? kw.passed[0] : null;
-    const entries = new Map<string, VSet>(old ? (old.entries as [string, VSet][]) : []);
-    let grew = !old;
+    const had = old ? entryMap(old) : new Map<string, VSet>();
+    // (copied only when the call adds something: most calls of a function pass what others did)
+    let entries: Map<string, VSet> | null = old ? null : new Map();
     for (const [name, vs] of extra) {
       const hop: Hop = from ? { via: 'call', name, at: kw.node.from, from } : { via: 'call', name, at };
-      const cur = entries.get(name);
+      const cur = (entries ?? had).get(name);
       const u = union(cur ?? EMPTY, withHop(vs, hop));
-      if (!cur || (u !== cur && !sameSet(u, cur))) {
-        entries.set(name, u);
-        grew = true;
-      }
+      if (!cur || (u !== cur && !sameSet(u, cur))) (entries ??= new Map(had)).set(name, u);
     }
-    if (!grew) return;
+    if (!entries) return;
     kw.passed = [{ k: 'dict', entries: [...entries], at: kw.node.from, hops: [], open: true, sig: (kw.versions = (kw.versions ?? 0) + 1) }];
     this.touched(f);
   }
