@@ -2243,8 +2243,6 @@ export class ModuleModel {
       }
       return out;
     }
-    // a mapping nothing is known of (`**kwargs`, a config): its entry, or the default given
-    // (`kwargs.pop('norm_layer', nn.LayerNorm)`: timm's and Hugging Face's way to take a keyword out)
     // an open dict (a `**kwargs` some calls here pass keywords into): as a mapping nothing is known
     // of, and the entries those calls pass
     if (
@@ -2263,6 +2261,8 @@ export class ModuleModel {
         }
       return out;
     }
+    // a mapping nothing is known of (`**kwargs`, a config): its entry, or the default given
+    // (`kwargs.pop('norm_layer', nn.LayerNorm)`: timm's and Hugging Face's way to take a keyword out)
     if ((attr === 'get' || attr === 'pop') && args.length === 2 && vs.every((v) => v.k === 'unknown'))
       return union(vs, withHop(args[1].values, { via: 'alias', name: `${written}.${attr}(…)`, at: args[1].node?.from ?? 0 }));
     // a parameter that may be a dict written here (mmcv's `norm_cfg = norm_cfg or {}`): each its own way
