@@ -176,6 +176,8 @@ interface Edit {
  * previous ones left): words typed a character at a time, backspaces, a pasted method, a deleted
  * line, jumps to other places, and broken states held for a while: a call left open (`x = foo(`
  * typed above, then arguments on the next lines, closed only later) and a docstring left open.
+ * As in an editor, a line opened or pasted gets the indentation of where it lands (auto-indent),
+ * and typing goes on where the cursor then is: at the end of what was opened, pasted or closed.
  */
 export class EditStream {
   private seed: number;
@@ -187,7 +189,12 @@ export class EditStream {
     seed = 7,
   ) {
     this.seed = seed;
-    this.cursor = Math.floor(textOf().length / 2);
+    // (at the end of the first line of a method's body past the middle of the file)
+    const text = textOf();
+    const body = /\n {8}\S[^\n]*/g;
+    body.lastIndex = Math.floor(text.length / 2);
+    const m = body.exec(text);
+    this.cursor = m ? m.index + m[0].length : text.length;
   }
   private rnd(n: number): number {
     this.seed = (this.seed * 1664525 + 1013904223) >>> 0;
@@ -198,16 +205,35 @@ export class EditStream {
     const nl = text.indexOf('\n', at);
     return nl < 0 ? text.length : nl + 1;
   }
+  /**
+   * The indentation an editor gives a line opened at line start `at` (VS Code's auto-indent: that
+   * of the line above, one level deeper after a line ending in `:`; the line below when the one
+   * above is blank).
+   */
+  private indentAt(text: string, at: number): string {
+    const lineOf = (s: number) => {
+      const e = text.indexOf('\n', s);
+      return text.slice(s, e < 0 ? text.length : e);
+    };
+    const above = at > 0 ? lineOf(text.lastIndexOf('\n', at - 2) + 1) : '';
+    const base = above.trim() ? above : lineOf(at);
+    const indent = /^[ \t]*/.exec(base)![0];
+    return base === above && above.trimEnd().endsWith(':') ? indent + '    ' : indent;
+  }
+  /** `lines` (indented from column 0) indented as a new line at line start `at` is. */
+  private indented(text: string, at: number, lines: string): string {
+    const indent = this.indentAt(text, at);
+    return lines.replace(/^(?=.)/gm, indent);
+  }
   next(): Edit {
     const text = this.textOf();
     const c = Math.min(this.cursor, text.length);
-    // a broken state is closed after a while (the user finishes the line)
+    // a broken state is closed after a while (the user finishes the line, and goes on at its end)
     if (this.open) {
       if (--this.open.left <= 0) {
         const kind = this.open.kind;
         this.open = null;
-        const close = kind === 'paren' ? ')\n' : '"""\n';
-        return this.at(c, c, close, 'close ' + kind);
+        return this.at(c, c, kind === 'paren' ? ')' : '"""', 'close ' + kind);
       }
     }
     if (this.word.length) {
@@ -217,41 +243,43 @@ export class EditStream {
     }
     const r = this.rnd(100);
     if (r < 8 && !this.open) {
-      // jump elsewhere (not while a bracket or string is left open: the user finishes that line
-      // first, so it is closed where it was opened)
-      this.cursor = this.lineStart(text, this.rnd(text.length));
-      const indent = '        ';
+      // jump elsewhere and open a line there (not while a bracket or string is left open: the
+      // user finishes that line first, so it is closed where it was opened)
+      const at = this.lineStart(text, this.rnd(text.length));
       this.word = 'self.norm' + this.rnd(100) + ' = nn.LayerNorm(' + (16 << this.rnd(4)) + ')';
-      return this.at(this.cursor, this.cursor, indent.slice(0, 4 + 4 * this.rnd(2)), 'jump');
+      return this.opened(at, this.indentAt(text, at) + '\n', 'jump');
     }
     if (r < 11 && !this.open) {
-      // a call left open above what follows: `x = foo(` at a line start, arguments typed on
+      // a call left open above what follows: `x = foo(` on a line opened there, its arguments
+      // typed on the next, closed only later
       this.open = { kind: 'paren', left: 20 + this.rnd(60) };
       const at = this.lineStart(text, Math.max(0, c - 400 + this.rnd(300)));
-      this.cursor = at;
-      this.word = '    a, b,';
-      return this.at(at, at, '        x = foo(\n', 'open paren');
+      this.word = 'a, b,';
+      return this.opened(at, this.indented(text, at, 'x = foo(\n    \n'), 'open paren');
     }
     if (r < 13 && !this.open) {
       this.open = { kind: 'string', left: 10 + this.rnd(40) };
       const at = this.lineStart(text, c);
-      this.cursor = at;
       this.word = 'Docs';
-      return this.at(at, at, '    """\n', 'open string');
+      return this.opened(at, this.indented(text, at, '"""\n\n'), 'open string');
     }
-    if (r < 16) {
+    // (while a bracket or string is open, the user only types in it, until closing it)
+    if (r < 16 && !this.open) {
       const at = this.lineStart(text, c);
-      return this.at(at, at, '        self.extra = nn.BatchNorm2d(64, eps=1e-3)\n', 'paste line');
+      return this.opened(at, this.indented(text, at, 'self.extra = nn.BatchNorm2d(64, eps=1e-3)\n'), 'paste line');
     }
-    if (r < 18) {
+    if (r < 18 && !this.open) {
       const at = this.lineStart(text, c);
-      const block = '    def helper(self, x, norm_layer=nn.LayerNorm):\n        n = norm_layer(64)\n        return n(x)\n\n';
-      return this.at(at, at, block, 'paste method');
+      const block = 'def helper(self, x, norm_layer=nn.LayerNorm):\n    n = norm_layer(64)\n    return n(x)\n\n';
+      return this.opened(at, this.indented(text, at, block), 'paste method');
     }
-    if (r < 21) {
+    if (r < 21 && !this.open) {
+      // (typing goes on at the end of the line above)
       const s0 = this.lineStart(text, c);
       const e0 = text.indexOf('\n', s0);
-      return this.at(s0, e0 < 0 ? s0 : e0 + 1, '', 'delete line');
+      const e = this.at(s0, e0 < 0 ? s0 : e0 + 1, '', 'delete line');
+      this.cursor = Math.max(0, s0 - 1);
+      return e;
     }
     if (r < 45 && c > 0 && text[c - 1] !== '\n') return this.at(c - 1, c, '', 'backspace');
     if (r < 60) {
@@ -259,6 +287,12 @@ export class EditStream {
       return this.next();
     }
     return this.at(c, c, 'abcdefghijklmnopqrstuvwxyz_'[this.rnd(27)], 'type');
+  }
+  /** Lines opened or pasted at a line start: the cursor ends on the last of them, after its code (where typing goes on). */
+  private opened(at: number, text: string, kind: string): Edit {
+    const e = this.at(at, at, text, kind);
+    this.cursor = at + text.replace(/\n+$/, '').length;
+    return e;
   }
   private at(from: number, to: number, text: string, kind: string): Edit {
     this.cursor = from + text.length;
