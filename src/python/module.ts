@@ -175,43 +175,6 @@ export function moveFound<T>(v: T, m: Move, rows = 0): T {
   return copy as T;
 }
 
-/**
- * The furthest offset, line and call row that a found layer or flow edge refers to (what
- * moveFound and moveEdge would move), computed once per object: one referring only to places
- * before an edit stays as it is.
- */
-function reach(v: object): { offset: number; line: number; row: number } {
-  let r = reaches.get(v);
-  if (r) return r;
-  r = { offset: -1, line: -1, row: -1 };
-  const walk = (x: unknown, depth: number): void => {
-    if (Array.isArray(x)) {
-      for (const y of x) walk(y, depth + 1);
-      return;
-    }
-    if (typeof x !== 'object' || x === null || depth > 64) return;
-    const o = x as Record<string, unknown>;
-    const position = typeof o.line === 'number' && typeof o.character === 'number';
-    for (const key in o) {
-      const y = o[key];
-      if (typeof y === 'number') {
-        if (key === 'startOffset' || key === 'endOffset' || key === 'from' || key === 'to' || key === 'at') r!.offset = Math.max(r!.offset, y);
-        else if (key === 'parent') r!.row = Math.max(r!.row, y);
-        else if (key === 'line' || key === 'addLine' || key === 'applyLine' || (position && key === 'line')) r!.line = Math.max(r!.line, y);
-        else if (key === 'oneOf') r!.offset = Math.max(r!.offset, y);
-      } else if (key === 'how' && typeof y === 'string') {
-        for (const m of y.matchAll(LINE_REF)) r!.line = Math.max(r!.line, Number(m[1]) - 1);
-      } else if (key === 'oneOf' && Array.isArray(y)) {
-        for (const z of y) if (typeof z === 'number') r!.offset = Math.max(r!.offset, z);
-      } else if (!SHARED.has(key)) walk(y, depth + 1);
-    }
-  };
-  walk(v, 0);
-  reaches.set(v, r);
-  return r;
-}
-const reaches = new WeakMap<object, { offset: number; line: number; row: number }>();
-
 /** What loopSetters keeps of a chunk, by its id: its loops that set eps or momentum, and whether it names Keras's layout setter. */
 type ChunkFacts = { setters: LoopSetter[]; namesFormat: boolean };
 
@@ -261,7 +224,7 @@ function moveEdge(e: FlowEdge, move: (offset: number) => number): FlowEdge {
 /** A block settled at a read: its statements, its analysis, its key and the part of the key its statements make. */
 interface Entry {
   block: Block;
-  analysis: BlockAnalysis;
+  analysis: Settled;
   key: string;
   base: string;
 }
@@ -308,7 +271,7 @@ const MAX_REPLACED = 8;
  * units in the same rounds (see PythonModule.fromHub).
  */
 interface Hub {
-  analysis: BlockAnalysis;
+  analysis: HubAnalysis;
   /** Its own statements' keys, and its imports' (in order). */
   own: readonly string[];
   imports: string;
@@ -409,45 +372,87 @@ export class BlockAnalysis {
     return this.now!.edges;
   }
 
-  /**
-   * Its layers and flow edges outside its own statements [from, to), moved to `place`, whose own
-   * statements are the same but for [from, to2) there (in the same columns). `importsAt`,
-   * `importsAt2`: how many own statements come before each import of the block, here and there.
-   */
-  allBut(
-    from: number,
-    to: number,
-    place: BlockPlace,
-    to2: number,
-    importsAt: readonly number[],
-    importsAt2: readonly number[],
-  ): { layers: ResolvedLayer[]; edges: FlowEdge[] } {
-    const a = this.base;
-    // the places without the run, aligned statement by statement (`lines` holds the imports too)
-    const cut = (pl: BlockPlace, end: number, at: readonly number[]): BlockPlace => {
-      const drop = new Set<number>();
-      for (let i = from; i < end; i++) drop.add(i + at.filter((k) => k <= i).length);
-      return { own: [...pl.own.slice(0, from), ...pl.own.slice(end)], lines: pl.lines.filter((_, k) => !drop.has(k)) };
-    };
-    const m = this.move(cut(a, to, importsAt), cut(place, to2, importsAt2));
-    const start = from < a.own.length ? a.own[from] : { from: Infinity, line: Infinity, firstRow: Infinity };
-    const out = (o: number) => to === from || o < start.from || o >= a.own[to - 1].to;
-    // (what refers only to places before the run stays as it is, when the statements before it stayed)
-    const stay = a.own.slice(0, from).every((o, i) => o.from === place.own[i].from && o.line === place.own[i].line && o.firstRow === place.own[i].firstRow);
-    const before = (v: object) => {
-      if (!stay) return false;
-      const r = reach(v);
-      return r.offset < start.from && r.line < start.line && r.row < start.firstRow;
-    };
-    return {
-      layers: this.layers.filter((l) => out(l.call.range.startOffset)).map((l) => (before(l) ? l : moveFound(l, m, m.rows(l.call.range.startOffset)))),
-      edges: this.edges.filter((e) => out(e.at) && out(e.from) && out(e.to)).map((e) => (before(e) ? e : moveEdge(e, m.offset))),
-    };
-  }
-
   /** Whether one of its statements (today's places) overlaps [from, to]. */
   touches(from: number, to: number): boolean {
     return this.place.own.some((o) => o.from <= to && from <= o.to);
+  }
+
+  /** What the checks and the hover read of it: itself. */
+  pieces(): readonly BlockAnalysis[] {
+    return [this];
+  }
+}
+
+/** A block's analysis as a read settles it: one piece, or a large block's pieces (HubAnalysis). */
+type Settled = BlockAnalysis | HubAnalysis;
+
+/** One piece of a large block: some of its own statements (indices), analyzed apart or cut from the whole. */
+interface Piece {
+  analysis: BlockAnalysis;
+  own: readonly number[];
+}
+
+/**
+ * A large block's analysis in pieces: its core (the statements that are no leaf: what the
+ * others read), then each leaf apart (see Hub). A leaf's results depend on nothing in the other
+ * leaves, so what the checks found in each piece, and the layers the hover reads there, stay
+ * when another leaf is edited: only the new leaf's piece is new. Each piece's place holds its
+ * own statements, and the lines of the core and of the imports, which its results may name
+ * (a class defined in the core, a parameter's default there).
+ */
+export class HubAnalysis {
+  place: BlockPlace;
+  private readonly all: readonly BlockAnalysis[];
+
+  constructor(
+    place: BlockPlace,
+    private readonly parts: readonly Piece[],
+    /** The core's own statements (indices), and how many own statements come before each import. */
+    private readonly core: readonly number[],
+    private readonly importsAt: readonly number[],
+  ) {
+    this.place = place;
+    this.all = parts.map((p) => p.analysis);
+    this.placeParts();
+  }
+
+  get own(): readonly OwnStatement[] {
+    return this.place.own;
+  }
+
+  /** Its pieces, each at its statements' places now. */
+  pieces(): readonly BlockAnalysis[] {
+    return this.all;
+  }
+
+  /** Its pieces with their own statements (indices into the block's), to make the next analysis from. */
+  get pieceList(): readonly Piece[] {
+    return this.parts;
+  }
+
+  /** The place of a piece whose own statements are `own`, inside a block placed at `place` (see HubAnalysis). */
+  static placeOf(place: BlockPlace, own: readonly number[], core: readonly number[], importsAt: readonly number[]): BlockPlace {
+    // `lines` holds the imports too: own statement i is line i + (imports before it)
+    const line = (i: number) => {
+      let k = 0;
+      while (k < importsAt.length && importsAt[k] <= i) k++;
+      return i + k;
+    };
+    const at = new Set<number>();
+    for (let k = 0; k < importsAt.length; k++) at.add(importsAt[k] + k);
+    for (const i of core) at.add(line(i));
+    for (const i of own) at.add(line(i));
+    return { own: own.map((i) => place.own[i]), lines: [...at].sort((a, b) => a - b).map((k) => place.lines[k]) };
+  }
+
+  /** Puts it, and each piece (another analysis may share a piece and have moved it), at its statements' new places. */
+  moveTo(place: BlockPlace): void {
+    this.place = place;
+    this.placeParts();
+  }
+
+  private placeParts(): void {
+    for (const p of this.parts) p.analysis.moveTo(HubAnalysis.placeOf(this.place, p.own, this.core, this.importsAt));
   }
 }
 
@@ -460,13 +465,13 @@ export class PythonModule {
   private flowModel: FlowModel | null = null;
   private readonly blockCache = new BlockCache();
   /** Block analyses by key (statement texts), kept from the last read. */
-  private blockResults = new Map<string, BlockAnalysis>();
+  private blockResults = new Map<string, Settled>();
   /**
    * Analyses the last reads dropped, newest last, holding up to as many statements as the current read's: a
    * docstring or bracket opened above changes how the statements below it read, and closing it
    * brings their text back (their analyses are then found here instead of being made again).
    */
-  private dropped = new Map<string, BlockAnalysis>();
+  private dropped = new Map<string, Settled>();
   /** Why the last read could not patch the blocks, '' when it did (for the bench and tests). */
   patchMiss = '';
   private miss(why: string): null {
@@ -884,7 +889,7 @@ export class PythonModule {
     // (kept by every block analysis: made outside this function, so as not to keep its text and tree)
     const here = sameFile(this.options.path);
     let qualify: ((callee: string, at: number) => string | null) | undefined;
-    const next = new Map<string, BlockAnalysis>();
+    const next = new Map<string, Settled>();
     const bindingsOf = new Map<string, string>();
     const stats = { analyzed: 0, reused: 0, moved: 0 };
     // where the whole module body first calls its own names (ModuleModel.firstOwnCall), from the
@@ -992,10 +997,39 @@ export class PythonModule {
       this.hubs = [h, ...this.hubs.filter((x) => x !== h)].slice(0, HUBS_KEPT);
     };
     /** A block analyzed whole (a large one watched for its leaves, and kept as a hub). */
-    const analyze = (b: Block, place: BlockPlace): BlockAnalysis => {
+    /**
+     * Pieces of a large block (HubAnalysis): one per statement of `which`, and the core's when `withCore`
+     * (the statements of `core`). What was found in each statement (layers by their call, flow edges by
+     * their application) goes to the piece holding it.
+     */
+    const piecesOf = (
+      own: readonly Item[],
+      place: BlockPlace,
+      layers: readonly ResolvedLayer[],
+      edges: readonly FlowEdge[],
+      which: readonly number[],
+      core: readonly number[],
+      importsAt: readonly number[],
+      withCore: boolean,
+    ): Piece[] => {
+      const found = new Map<number, { layers: ResolvedLayer[]; edges: FlowEdge[] }>(which.map((i) => [i, { layers: [], edges: [] }]));
+      const coreFound = { layers: [] as ResolvedLayer[], edges: [] as FlowEdge[] };
+      const of = (o: number) => found.get(ownIndex(own, o)) ?? coreFound;
+      for (const l of layers) of(l.call.range.startOffset).layers.push(l);
+      for (const e of edges) of(e.at).edges.push(e);
+      const make = (ids: readonly number[], f: typeof coreFound): Piece => ({
+        analysis: new BlockAnalysis(HubAnalysis.placeOf(place, ids, core, importsAt), f.layers, f.edges, here),
+        own: ids,
+      });
+      const out = which.map((i) => make([i], found.get(i)!));
+      if (withCore && core.length) out.unshift(make(core, coreFound));
+      return out;
+    };
+    const analyze = (b: Block, place: BlockPlace): Settled => {
       let watch: LeafWatch | undefined;
       let shaped: boolean[] = [];
       if (b.own.length >= HUB_MIN) {
+        this.hubStats.whole++;
         const count = new Map<string, number>();
         for (const it of b.own) for (const w of it.info.words) count.set(w, (count.get(w) ?? 0) + 1);
         const ranges: [number, number][] = [];
@@ -1025,8 +1059,9 @@ export class PythonModule {
       const flow = new FlowModel(text, tree, qualify!, nodes);
       const layers = layersIn(sem, flow, place.own);
       // (kept across edits: its strings must not keep this version of the text)
-      const r = new BlockAnalysis(place, detachStrings(layers, SHARED), detachStrings(flow.edges()), here);
-      if (watch?.converged) {
+      const found = { layers: detachStrings(layers, SHARED), edges: detachStrings(flow.edges()) };
+      if (!watch?.converged) return new BlockAnalysis(place, found.layers, found.edges, here);
+      {
         let k = 0;
         const leaf = shaped.map((x) => x && !watch.foreign[k++]);
         // (a flow finding of one statement about another's layer ties them)
@@ -1035,6 +1070,9 @@ export class PythonModule {
           if (at.some((i) => i !== at[0])) for (const i of at) if (i >= 0) leaf[i] = false;
         }
         const imports = importsOf(b);
+        const core = leaf.flatMap((x, i) => (x ? [] : [i]));
+        const which = leaf.flatMap((x, i) => (x ? [i] : []));
+        const r = new HubAnalysis(place, piecesOf(b.own, place, found.layers, found.edges, which, core, imports.at, true), core, imports.at);
         keep({
           analysis: r,
           own: b.own.map((it) => this.itemKey(it)),
@@ -1046,8 +1084,8 @@ export class PythonModule {
           schedule: scheduleOf(watch, b.own, (i) => leaf[i]),
         });
         this.hubStats.watched++;
+        return r;
       }
-      return r;
     };
     /**
      * A large block that is a kept hub but for a run of its leaves, replaced by other leaves (typing
@@ -1055,7 +1093,7 @@ export class PythonModule {
      * the new statements' from the block without the other leaves, when they are leaves there
      * too and the rest ran alike (the same units in the same rounds). Null otherwise.
      */
-    const fromHub = (b: Block, place: BlockPlace): BlockAnalysis | null => {
+    const fromHub = (b: Block, place: BlockPlace): HubAnalysis | null => {
       if (b.own.length < HUB_MIN || !this.hubs.length) return null;
       const own = b.own.map((it) => this.itemKey(it));
       let imports: ReturnType<typeof importsOf> | undefined;
@@ -1077,11 +1115,18 @@ export class PythonModule {
         const shift = (k: number) => (k <= p ? k : k >= n - q ? k + n2 - n : -1);
         if (h.imports !== imports.keys || h.importsAt.some((k, i) => shift(k) !== imports!.at[i])) continue;
         if (h.marks !== (marks ??= marksOf(b))) continue;
-        // (every other statement kept its column: what it found is moved)
-        const was = h.analysis.analyzedAt;
-        const old = (i: number) => (i < p ? i : i - n2 + n);
+        // (every other statement kept the column it had when its piece was made: what it found is moved)
         const replaced = (i: number) => i >= p && i < n2 - q;
-        if (place.own.some((o, i) => !replaced(i) && (o.character !== was.own[old(i)].character || (was.own[old(i)].from === 0 && o.from !== 0)))) continue;
+        const old = (i: number) => (i < p ? i : i - n2 + n);
+        const moved = (pc: Piece) => {
+          const was = pc.analysis.analyzedAt.own;
+          return pc.own.some((i, k) => {
+            if (i >= p && i < n - q) return false;
+            const o = place.own[i < p ? i : i + n2 - n];
+            return o.character !== was[k].character || (was[k].from === 0 && o.from !== 0);
+          });
+        };
+        if (h.analysis.pieceList.some(moved)) continue;
         const readers = (name: string) => b.own.reduce((c, it) => c + (it.info.words.includes(name) ? 1 : 0), 0);
         for (let i = p; i < n2 - q; i++) if (!leafShaped(b.own, i, readers)) return null;
         for (const r of this.index.rebinds) {
@@ -1124,15 +1169,18 @@ export class PythonModule {
         }
         const mine = b.own.slice(p, n2 - q);
         const inside = (o: number) => stmt(o) >= 0;
-        const others = h.analysis.allBut(p, n - q, place, n2 - q, h.importsAt, imports.at);
-        const layers = [...others.layers, ...detachStrings(layersIn(sem, flow, mine, ranges), SHARED)].sort(
-          (x, y) => x.call.range.startOffset - y.call.range.startOffset,
-        );
-        const edges = [...others.edges, ...detachStrings(flow.edges(ranges).filter((e) => inside(e.at)))].sort(
-          (x, y) => x.to - y.to || x.from - y.from || x.at - y.at,
-        );
-        const r = new BlockAnalysis(place, layers, edges, here);
         const leaf = [...h.leaf.slice(0, p), ...mine.map(() => true), ...h.leaf.slice(n - q)];
+        const core = leaf.flatMap((x, i) => (x ? [] : [i]));
+        // the hub's pieces but the run's, their statements numbered as now; then one per new statement
+        const pieces: Piece[] = [];
+        for (const pc of h.analysis.pieceList)
+          if (!pc.own.some((i) => i >= p && i < n - q)) pieces.push({ analysis: pc.analysis, own: pc.own.map((i) => (i < p ? i : i + n2 - n)) });
+        const layers = detachStrings(layersIn(sem, flow, mine, ranges), SHARED);
+        const edges = detachStrings(flow.edges(ranges).filter((e) => inside(e.at)));
+        const run = mine.map((_, k) => p + k);
+        pieces.push(...piecesOf(b.own, place, layers, edges, run, core, imports.at, false));
+        pieces.sort((x, y) => x.own[0] - y.own[0]);
+        const r = new HubAnalysis(place, pieces, core, imports.at);
         keep({ ...h, analysis: r, own, leaf, importsAt: imports.at });
         this.hubStats.fromHub++;
         return r;
@@ -1239,7 +1287,7 @@ export class PythonModule {
     looseRanges.push([prev, text.length + 1]);
     const loose: ResolvedLayer[] = [];
     for (const [a, b] of looseRanges) for (const l of this.index.layersIn(a, b)) loose.push(l);
-    return { blocks: entries.map((e) => e.analysis), loose, looseRanges };
+    return { blocks: entries.flatMap((e) => e.analysis.pieces()), loose, looseRanges };
   }
 
   /**
@@ -1487,6 +1535,9 @@ export class PythonModule {
 
   /** Large blocks analyzed last, most recent first (see Hub). */
   private hubs: Hub[] = [];
-  /** Large blocks analyzed whole and watched for their leaves, and blocks made from a hub with one leaf analyzed again (for the bench and tests). */
-  hubStats = { watched: 0, fromHub: 0 };
+  /**
+   * Large blocks analyzed whole, those of them kept as hubs (watched for their leaves), and blocks made
+   * from a hub with only the edited leaves analyzed again (for the bench and tests).
+   */
+  hubStats = { whole: 0, watched: 0, fromHub: 0 };
 }

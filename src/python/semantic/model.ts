@@ -414,6 +414,9 @@ function escapes(text: string, at: number, length: number): boolean {
 /** After a name: an item assignment (augmented too), a changing dict method, or `|=` (sticky: tested where the name ends). */
 const MUTATION = /\s*(?:\[[^\]\n]*\]\s*(?:[-+*/%&|^@]|\/\/|\*\*|<<|>>)?=(?!=)|\.\s*(?:update|setdefault|pop|popitem|clear)\s*\(|\|=)/y;
 
+/** A `from … import *` anywhere (it may bind any name at module level). */
+const STAR_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\*/m;
+
 /** String methods evaluated on literal strings (registry keys are normalized with them). */
 const STR_METHODS = new Set(['lower', 'upper', 'casefold', 'strip', 'lstrip', 'rstrip', 'replace', 'split', 'rsplit', 'startswith', 'endswith']);
 
@@ -1057,9 +1060,19 @@ export class ModuleModel {
       this.watch.converged = this.dirty.size === 0;
       // a watched statement that changes a name it reads in place (`REG[k] = v`, `f(REG)`) changes what the
       // statements binding it read: changedInPlace looks at every statement of the block
+      // (a name nothing binds at module level, nor a star import may, holds no other statement's object;
+      // nor does a framework's module or class, which no item assignment or dict method changes: an
+      // attribute set on one is a patch, seen where it is evaluated)
       const w = this.watch;
+      const star = STAR_IMPORT.test(this.text);
+      const framework = (name: string) => {
+        const vs = this.final.get(name);
+        return !!vs && vs.length > 0 && vs.every((v) => v.k === 'q');
+      };
+      const shared = (name: string) => (star || this.module.locals.has(name)) && !framework(name);
       w.ranges.forEach(([from, to], k) => {
-        for (const name of w.reads[k]) if (!w.foreign[k] && w.names.get(name) !== k && this.changesIn(name, null, from, to)) w.foreign[k] = true;
+        for (const name of w.reads[k])
+          if (!w.foreign[k] && w.names.get(name) !== k && shared(name) && this.changesIn(name, null, from, to)) w.foreign[k] = true;
       });
     }
     this.pending.clear();

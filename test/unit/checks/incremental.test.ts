@@ -129,6 +129,35 @@ describe('checks per block (ModuleDiagnostics) equal the rules over a fresh anal
       assert.ok(codes.has(c), `${c} in ${[...codes].join(', ')}`);
   });
 
+  it('in a large block, checks only the piece of the leaf typed in (the others keep theirs), and equals a fresh run', () => {
+    const classes = Array.from(
+      { length: 40 },
+      (_, k) =>
+        `class M${k}(nn.Module):\n    def __init__(self, norm_layer=None):\n        super().__init__()\n        if norm_layer is None:\n            norm_layer = nn.BatchNorm2d\n` +
+        `        self.conv = nn.Conv2d(3, 8, 3)\n        self.bn = norm_layer(8)\n        self.ln = LN2d(8)\n    def forward(self, x):\n        return self.bn(self.conv(x))\n`,
+    );
+    const head = 'import torch.nn as nn\nclass LN2d(nn.LayerNorm):\n    def __init__(self, c, eps=1e-6):\n        super().__init__(c, eps=eps)\n';
+    const m = new PythonModule(head + classes.join(''));
+    m.applyEdit(0, 0, ' ');
+    m.applyEdit(0, 1, '');
+    const checks = new ModuleDiagnostics(m);
+    const first = checks.diagnostics();
+    assert.deepEqual(first, fresh(m.text));
+    // the conv's bias before each class's BatchNorm2d
+    assert.equal(first.filter((d) => d.code === 'conv-bias-before-bn').length, 40);
+    let at = m.text.indexOf('\n', m.text.indexOf('self.ln = LN2d(8)', m.text.indexOf('class M20')));
+    for (const ch of '\n        self.g = nn.GroupNorm(3, 8)') {
+      m.applyEdit(at, at, ch);
+      at++;
+      assert.deepEqual(checks.diagnostics(), fresh(m.text));
+      assert.equal(checks.stats.checked, 1, JSON.stringify(checks.stats));
+    }
+    // GroupNorm(3, 8): 8 channels in 3 groups, in M20 alone
+    const gn = checks.diagnostics().filter((d) => d.code === 'groupnorm-divisibility');
+    assert.equal(gn.length, 1);
+    assert.equal(gn[0].range.start.line, m.index.positionAt(m.text.indexOf('nn.GroupNorm(3, 8)')).line);
+  });
+
   it('on real files edited (fixtures and examples), and along the bench stream on a large model', function () {
     this.timeout(600_000);
     const dirs = [join(__dirname, '../../fixtures/python'), join(__dirname, '../../../examples'), join(__dirname, '../../../examples/indirect')];

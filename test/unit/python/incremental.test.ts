@@ -676,6 +676,49 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     assert.deepEqual(now(m), fresh(m.text));
   });
 
+  it('a line typed in a class that names an unbound name or an imported module is no change to the others: still a leaf', () => {
+    // (`x = n` once counted as n escaping into x, as if a registry of the module could change
+    // through x; nothing binds n at module level, and nn is a framework module)
+    for (const typed of ['x = n', 'self.norm20 = n', 'self.norm20 = nn']) {
+      const m = hub();
+      const at = m.text.indexOf('super().__init__()', m.text.indexOf('class M20'));
+      const before = m.hubStats.fromHub;
+      m.applyEdit(at, at, typed + '\n        ');
+      assert.deepEqual(now(m), fresh(m.text), typed);
+      assert.equal(m.hubStats.fromHub, before + 1, `${typed}: ${JSON.stringify(m.hubStats)}`);
+    }
+    // a name the module binds, copied into another name, may be changed through it: whole
+    const m = hub();
+    const at = m.text.indexOf('super().__init__()', m.text.indexOf('class M20'));
+    const before = m.hubStats.fromHub;
+    m.applyEdit(at, at, 'r = REG\n        ');
+    assert.deepEqual(now(m), fresh(m.text));
+    assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
+  });
+
+  it('the blocks read are the pieces of the large block: the core, then each leaf; an edit in a leaf makes its piece alone anew', () => {
+    const m = hub();
+    const name = (o: { from: number }) => /^(?:class )?\w+/.exec(m.text.slice(o.from))![0];
+    // the core: the helpers, and M0, the first to pass them their values; then M1 … M39, each apart
+    const pieces = m.blocks().filter((b) => b.own.some((o) => m.text.startsWith('class M', o.from)));
+    assert.deepEqual(pieces[0].own.map(name), ['BN', 'class LN2d', 'class M0']);
+    assert.deepEqual(
+      pieces.slice(1).map((b) => b.own.map(name)),
+      Array.from({ length: 39 }, (_, k) => [`class M${k + 1}`]),
+    );
+    const serials = new Set(m.blocks().map((b) => b.serial));
+    const at = m.text.indexOf('\n', m.text.indexOf('self.p = BN(planes)', m.text.indexOf('class M20')));
+    m.applyEdit(at, at, '\n        self.g = nn.GroupNorm(4, planes)');
+    assert.deepEqual(now(m), fresh(m.text));
+    const fresh2 = m.blocks().filter((b) => !serials.has(b.serial));
+    assert.equal(fresh2.length, 1);
+    assert.ok(m.text.slice(fresh2[0].own[0].from).startsWith('class M20'));
+    assert.deepEqual(
+      fresh2[0].layersNow().map((l) => l.qualifiedName),
+      ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm', 'torch.nn.BatchNorm2d', 'torch.nn.GroupNorm'],
+    );
+  });
+
   it('a class that passes a helper a value it did not hold yet has the block analyzed whole', () => {
     const m = hub();
     const at = m.text.indexOf('LN2d(planes)', m.text.indexOf('class M20')) + 'LN2d(planes'.length;
