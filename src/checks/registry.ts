@@ -6,6 +6,7 @@
 import { isNote, type Check, type DiagnosticCheck, type NoteCheck } from './check';
 import { groupsDivide } from './groupnorm-divisibility';
 import { groupsPositive } from './groupnorm-groups-positive';
+import { sizeNotInteger } from './size-not-integer';
 import { momentumConvention } from './momentum-convention';
 import { momentumRange } from './momentum-range';
 import { channelMismatch } from './channel-mismatch';
@@ -28,6 +29,7 @@ import { functionalBatchNormTraining } from './functional-batch-norm-training';
 export const CHECKS: readonly Check[] = [
   groupsDivide,
   groupsPositive,
+  sizeNotInteger,
   momentumConvention,
   momentumRange,
   channelMismatch,

@@ -5,10 +5,13 @@
  * signatures are checked against the real package), and the notes only hovers show.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CHECKS, NOTES, RULES, checkDocument, layerNotes, ruleInfo } from '../../../src/checks';
 import { FRAMEWORKS } from '../../../src/frameworks';
 import { recognize } from '../../../src/python/index';
-import { FLAX, KERAS, TORCH, applyEdits, codes, only, underlined } from './helpers';
+import { FLAX, KERAS, TORCH, applyEdits, check, codes, fixed, only, underlined } from './helpers';
 
 describe('checks: one registry', () => {
   it('every check has one code, a title, an explanation; diagnostics and notes are the registry split in two', () => {
@@ -180,5 +183,73 @@ describe('checks: keras-batchnorm-axis', () => {
     assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(axis=(1,))\n'), ['keras-batchnorm-axis']);
     assert.deepEqual(codes(KERAS + 'bn = layers.BatchNormalization(axis=1)\nln = layers.LayerNormalization(axis=[1, 2])\n'), []);
     assert.deepEqual(codes('import tensorflow as tf\nbn = tf.keras.layers.BatchNormalization(axis=[1, 3])\n'), []);
+  });
+});
+
+describe('checks: size-not-integer', () => {
+  // Each line builds one layer and applies it to a (2, 64, 4, 4) input (a (2, 4, 64) one for the last-dim norms).
+  const LINES = [
+    'nn.GroupNorm(32, 64.0)',
+    'nn.GroupNorm(32, 64.0, affine=False)',
+    'nn.GroupNorm(32.0, 64)',
+    'nn.BatchNorm2d(64.0)',
+    'nn.BatchNorm2d(64.0, affine=False)',
+    'nn.BatchNorm2d(64.0, affine=False, track_running_stats=False)',
+    'nn.InstanceNorm2d(64.0)',
+    'nn.InstanceNorm2d(64.0, affine=True)',
+    'nn.InstanceNorm2d(64.0, track_running_stats=True)',
+    'nn.LayerNorm(64.0)',
+    'nn.LayerNorm(64.0, elementwise_affine=False)',
+    'nn.RMSNorm(64.)',
+    'nn.BatchNorm2d(64)',
+    'nn.LayerNorm(64)',
+  ];
+  const src = TORCH + LINES.map((l, i) => `m${i} = ${l}\n`).join('');
+  const flagged = () => {
+    const lines = new Set(
+      check(src)
+        .filter((d) => d.code === 'size-not-integer')
+        .map((d) => d.range.start.line - TORCH.split('\n').length + 1),
+    );
+    return LINES.map((_, i) => lines.has(i));
+  };
+
+  it('says PyTorch raises, underlines the value and offers the integer', () => {
+    const d = only(TORCH + 'bn = nn.BatchNorm2d(64.0)\n', 'size-not-integer');
+    assert.equal(d.severity, 'error');
+    assert.equal(
+      d.message,
+      'BatchNorm2d needs an integer num_features: 64.0 is a float, and PyTorch raises TypeError when it allocates γ and β ("empty(): argument \'size\' (position 1) must be tuple of ints, not float").',
+    );
+    assert.equal(underlined(TORCH + 'bn = nn.BatchNorm2d(64.0)\n', d), '64.0');
+    assert.equal(fixed(TORCH + 'bn = nn.BatchNorm2d(64.0)\n', d), TORCH + 'bn = nn.BatchNorm2d(64)\n');
+    // a size written as an expression, or a float where the class allocates nothing, is not reported
+    assert.deepEqual(codes(TORCH + 'c = 64\nbn = nn.BatchNorm2d(c / 2)\n'), []);
+    assert.deepEqual(flagged(), [true, false, true, true, true, false, false, true, true, true, true, true, false, false]);
+  });
+
+  it('flags exactly the lines on which real PyTorch raises', function () {
+    this.timeout(120_000);
+    const py = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+    if (!existsSync(py)) this.skip();
+    const script = [
+      'import sys, torch, torch.nn as nn',
+      'for line in sys.stdin.read().splitlines():',
+      '    try:',
+      '        m = eval(line)',
+      "        m(torch.randn(2, 4, 64) if type(m).__name__ in ('LayerNorm', 'RMSNorm') else torch.randn(2, 64, 4, 4))",
+      "        print('runs')",
+      '    except Exception as e:',
+      "        print('raises', type(e).__name__)",
+    ].join('\n');
+    const out = execFileSync(py, ['-c', script], { input: LINES.join('\n'), encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    assert.equal(out.length, LINES.length);
+    assert.deepEqual(
+      flagged(),
+      out.map((o) => o === 'raises TypeError'),
+      LINES.map((l, i) => `${l}: ${out[i]}`).join('\n'),
+    );
   });
 });
