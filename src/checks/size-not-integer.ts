@@ -6,7 +6,7 @@
  * `GroupNorm(32, 64.0)` raises when it allocates γ and β (builds with `affine=False`);
  * `LayerNorm(64.0)` and `RMSNorm(64.0)` raise "'float' object is not iterable" always;
  * `GroupNorm(32.0, 64)` builds and raises at its first forward ("group_norm(): argument
- * 'num_groups' (position 2) must be int, not float").
+ * 'num_groups' (position 2) must be int, not float"): a warning, as building it works.
  */
 import type { NormDiagnostic } from './types';
 import { diagnostic, role, shortName, unsure, type Bound, type DiagnosticCheck } from './check';
@@ -22,14 +22,17 @@ function certainlyTrue(layer: ResolvedLayer, r: 'affine' | 'trackRunningStats'):
   return !!b && b.effective.value === true && !unsure(layer, r);
 }
 
-/** When PyTorch raises for a float in this role of this layer, and what it says; undefined when it builds and runs. */
-function refusal(layer: ResolvedLayer, r: 'channels' | 'normalizedShape' | 'groups'): { when: string; says: string } | undefined {
+/**
+ * When PyTorch raises for a float in this role of this layer, and what it says; undefined when it
+ * builds and runs. `atForward`: only applying the layer raises (a warning: building it works).
+ */
+function refusal(layer: ResolvedLayer, r: 'channels' | 'normalizedShape' | 'groups'): { when: string; says: string; atForward?: true } | undefined {
   const kind = layer.spec.kind;
   const size = "empty(): argument 'size' (position 1) must be tuple of ints, not float";
   if (r === 'normalizedShape') return { when: 'when the layer is built', says: "'float' object is not iterable" };
   if (r === 'groups')
     return kind === 'group_norm'
-      ? { when: 'at its first forward', says: "group_norm(): argument 'num_groups' (position 2) must be int, not float" }
+      ? { when: 'at its first forward', says: "group_norm(): argument 'num_groups' (position 2) must be int, not float", atForward: true }
       : undefined;
   // a size only allocates: weight and bias with affine, running statistics when tracked
   if (kind === 'group_norm') return certainlyTrue(layer, 'affine') ? { when: 'when it allocates γ and β', says: size } : undefined;
@@ -68,6 +71,7 @@ export const sizeNotInteger: DiagnosticCheck = {
             `${shortName(layer)} needs an integer ${b.name}: ${w.text.trim()} is a float, and PyTorch raises TypeError ${why.when} ("${why.says}").`,
             w.valueRange,
             whole ? [{ title: `Use ${b.name}=${whole}`, edits: [{ range: w.valueRange, newText: whole }] }] : [],
+            why.atForward ? 'warning' : 'error',
           ),
         );
       }

@@ -223,6 +223,8 @@ describe('checks: size-not-integer', () => {
     );
     assert.equal(underlined(TORCH + 'bn = nn.BatchNorm2d(64.0)\n', d), '64.0');
     assert.equal(fixed(TORCH + 'bn = nn.BatchNorm2d(64.0)\n', d), TORCH + 'bn = nn.BatchNorm2d(64)\n');
+    // a float number of groups builds, and raises at the first forward: a warning
+    assert.equal(only(TORCH + 'gn = nn.GroupNorm(32.0, 64)\n', 'size-not-integer').severity, 'warning');
     // a size written as an expression, or a float where the class allocates nothing, is not reported
     assert.deepEqual(codes(TORCH + 'c = 64\nbn = nn.BatchNorm2d(c / 2)\n'), []);
     assert.deepEqual(flagged(), [true, false, true, true, true, false, false, true, true, true, true, true, false, false]);
