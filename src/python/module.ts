@@ -400,7 +400,7 @@ interface Piece {
  * own statements, and the lines of the core and of the imports, which its results may name
  * (a class defined in the core, a parameter's default there).
  */
-export class HubAnalysis {
+class HubAnalysis {
   place: BlockPlace;
   private readonly all: readonly BlockAnalysis[];
 
@@ -996,7 +996,6 @@ export class PythonModule {
     const keep = (h: Hub) => {
       this.hubs = [h, ...this.hubs.filter((x) => x !== h)].slice(0, HUBS_KEPT);
     };
-    /** A block analyzed whole (a large one watched for its leaves, and kept as a hub). */
     /**
      * Pieces of a large block (HubAnalysis): one per statement of `which`, and the core's when `withCore`
      * (the statements of `core`). What was found in each statement (layers by their call, flow edges by
@@ -1025,6 +1024,7 @@ export class PythonModule {
       if (withCore && core.length) out.unshift(make(core, coreFound));
       return out;
     };
+    /** A block analyzed whole (a large one watched for its leaves, and kept as a hub, in pieces). */
     const analyze = (b: Block, place: BlockPlace): Settled => {
       let watch: LeafWatch | undefined;
       let shaped: boolean[] = [];
@@ -1060,7 +1060,9 @@ export class PythonModule {
       const layers = layersIn(sem, flow, place.own);
       // (kept across edits: its strings must not keep this version of the text)
       const found = { layers: detachStrings(layers, SHARED), edges: detachStrings(flow.edges()) };
-      if (!watch?.converged) return new BlockAnalysis(place, found.layers, found.edges, here);
+      // (pieces hold what lies in their statements: anything found outside every one keeps the block whole)
+      const placed = found.layers.every((l) => ownIndex(b.own, l.call.range.startOffset) >= 0) && found.edges.every((e) => ownIndex(b.own, e.at) >= 0);
+      if (!watch?.converged || !placed) return new BlockAnalysis(place, found.layers, found.edges, here);
       {
         let k = 0;
         const leaf = shaped.map((x) => x && !watch.foreign[k++]);
