@@ -1063,31 +1063,29 @@ export class PythonModule {
       // (pieces hold what lies in their statements: anything found outside every one keeps the block whole)
       const placed = found.layers.every((l) => ownIndex(b.own, l.call.range.startOffset) >= 0) && found.edges.every((e) => ownIndex(b.own, e.at) >= 0);
       if (!watch?.converged || !placed) return new BlockAnalysis(place, found.layers, found.edges, here);
-      {
-        let k = 0;
-        const leaf = shaped.map((x) => x && !watch.foreign[k++]);
-        // (a flow finding of one statement about another's layer ties them)
-        for (const ln of flow.links()) {
-          const at = ln.map((o) => ownIndex(b.own, o));
-          if (at.some((i) => i !== at[0])) for (const i of at) if (i >= 0) leaf[i] = false;
-        }
-        const imports = importsOf(b);
-        const core = leaf.flatMap((x, i) => (x ? [] : [i]));
-        const which = leaf.flatMap((x, i) => (x ? [i] : []));
-        const r = new HubAnalysis(place, piecesOf(b.own, place, found.layers, found.edges, which, core, imports.at, true), core, imports.at);
-        keep({
-          analysis: r,
-          own: b.own.map((it) => this.itemKey(it)),
-          imports: imports.keys,
-          importsAt: imports.at,
-          setters,
-          marks: marksOf(b),
-          leaf,
-          schedule: scheduleOf(watch, b.own, (i) => leaf[i]),
-        });
-        this.hubStats.watched++;
-        return r;
+      let k = 0;
+      const leaf = shaped.map((x) => x && !watch.foreign[k++]);
+      // (a flow finding of one statement about another's layer ties them)
+      for (const ln of flow.links()) {
+        const at = ln.map((o) => ownIndex(b.own, o));
+        if (at.some((i) => i !== at[0])) for (const i of at) if (i >= 0) leaf[i] = false;
       }
+      const imports = importsOf(b);
+      const core = leaf.flatMap((x, i) => (x ? [] : [i]));
+      const which = leaf.flatMap((x, i) => (x ? [i] : []));
+      const r = new HubAnalysis(place, piecesOf(b.own, place, found.layers, found.edges, which, core, imports.at, true), core, imports.at);
+      keep({
+        analysis: r,
+        own: b.own.map((it) => this.itemKey(it)),
+        imports: imports.keys,
+        importsAt: imports.at,
+        setters,
+        marks: marksOf(b),
+        leaf,
+        schedule: scheduleOf(watch, b.own, (i) => leaf[i]),
+      });
+      this.hubStats.watched++;
+      return r;
     };
     /**
      * A large block that is a kept hub but for a run of its leaves, replaced by other leaves (typing
