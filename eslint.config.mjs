@@ -37,7 +37,7 @@ export const PURE_LAYERS = ['core', 'frameworks', 'python', 'checks', 'explain',
 
 /** External packages each layer may use (besides the layers below it). */
 const EXTERNAL = {
-  python: ['@lezer/*'],
+  python: ['@lezer/*', 'diff'],
   extension: ['vscode'],
   webview: ['@vscode-elements/*'],
 };

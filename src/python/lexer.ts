@@ -109,6 +109,8 @@ for (let c = 0; c < 128; c++) {
   if (/[A-Za-z_]/.test(ch)) CLS[c] = 1 | 4;
   else if (/[0-9]/.test(ch)) CLS[c] = 2 | 4;
 }
+/** Keywords that may follow an expression (a string) on its line. */
+const AFTER_EXPRESSION = new Set(['if', 'else', 'for', 'async', 'in', 'not', 'is', 'and', 'or', 'as', 'from']);
 const ID_START = /^[\p{XID_Start}_]$/u;
 const ID_CONT = /^\p{XID_Continue}$/u;
 
@@ -465,8 +467,34 @@ export class Lexer {
       }
       p++;
     }
+    if (triple) this.nameAfterString(p);
     this.emit(Tok.String, s, p);
     this.pos = p;
+  }
+
+  /**
+   * A name right after a triple-quoted string on its line (`"""Block 3: a conv`) is invalid Python,
+   * save the keywords an expression may meet (`"""a""" if c else b`) and a prefixed string
+   * (`"""a""" f"b"`). It is what a docstring being typed leaves when a stray quote further
+   * down pairs the strings again: no string is left open at the end, yet between the two every
+   * later docstring's text reads as code. Reported so that the text counts as broken (see
+   * ./semantic/syntax.ts chunkStarts). ASCII names only: saying nothing is always safe.
+   */
+  private nameAfterString(p: number): void {
+    const text = this.text;
+    while (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9) p++;
+    const c = text.charCodeAt(p);
+    if (!(c < 128 && CLS[c] & 1)) return;
+    let q = p + 1;
+    while (q < this.len) {
+      const d = text.charCodeAt(q);
+      if (d < 128 && CLS[d] & 4) q++;
+      else if (d >= 128) return;
+      else break;
+    }
+    const d = text.charCodeAt(q);
+    if (d === 34 || d === 39 || AFTER_EXPRESSION.has(text.slice(p, q))) return;
+    this.error('invalid syntax: a name right after a string', p, q);
   }
 
   /** Literal part of an f-string (or of a format spec), up to a field, the closing quote or a break. */

@@ -28,11 +28,12 @@ import {
   type SemanticResult,
 } from './semantic/index';
 import { BlockCache, firstOwnCallOf, type Block, type Item } from './semantic/blocks';
-import { ChunkedParser, chunkStarts, endsInString, type SyntaxNode, type Tree } from './semantic/syntax';
+import { ChunkedParser, chunkStarts, lexedBroken, type SyntaxNode, type Tree } from './semantic/syntax';
 import type { CallRows, ResolvedLayer, ScannedCall } from './types';
 import { FlowModel, type FlowEdge, type FlowEdges, type Ranges } from './semantic/flow';
 import { BindingTimeline } from './resolve';
 import { detachStrings } from './detach';
+import { diffArrays } from 'diff';
 
 /** Start offsets of rows, to find the call that starts exactly at an offset. */
 function callStartingAt(rows: CallRows, offset: number): ScannedCall | undefined {
@@ -260,6 +261,82 @@ const LEAF_KINDS: ReadonlySet<string> = new Set([
 ]);
 /** New statements a hub takes at once (more: the block is analyzed whole). */
 const MAX_REPLACED = 8;
+
+/** How a hub's own statements map to a block's now (alignRuns). */
+interface Alignment {
+  /** For each statement of the hub, its index now (-1: gone). */
+  newOf: readonly number[];
+  /** For each statement now, its index in the hub (-1: new). */
+  oldOf: readonly number[];
+  /** Statements now that are new, and the hub's that are gone (indices, ascending). */
+  added: readonly number[];
+  removed: readonly number[];
+  /**
+   * Whether `now` statements before an import stand where `was` did (counts of own statements
+   * before it): between the same two kept statements, so every kept one sees the imports it saw.
+   */
+  sameGap(was: number, now: number): boolean;
+}
+
+/**
+ * The statements (keys in order) a block keeps from a hub: the common start and end, and in
+ * between, when more than `maxAdded` statements differ there, the longest run of common ones
+ * (jsdiff's Myers diff, bounded so that it gives up past `maxAdded` new statements). A
+ * keystroke in one class and a class pasted elsewhere since the hub was made are then two small
+ * runs, not one long one. Null when more than `maxAdded` statements are new.
+ */
+function alignRuns(was: readonly string[], now: readonly string[], maxAdded: number): Alignment | null {
+  const n = was.length;
+  const n2 = now.length;
+  let p = 0;
+  while (p < n && p < n2 && was[p] === now[p]) p++;
+  let q = 0;
+  while (q < n - p && q < n2 - p && was[n - 1 - q] === now[n2 - 1 - q]) q++;
+  const newOf = new Array<number>(n).fill(-1);
+  const oldOf = new Array<number>(n2).fill(-1);
+  for (let i = 0; i < p; i++) newOf[i] = oldOf[i] = i;
+  for (let k = 1; k <= q; k++) {
+    newOf[n - k] = n2 - k;
+    oldOf[n2 - k] = n - k;
+  }
+  const gone = n - q - p;
+  const come = n2 - q - p;
+  if (come > maxAdded) {
+    // an edit distance of `gone - come + 2·added` (each new statement also takes an old one's place)
+    const maxEditLength = gone - come + 2 * maxAdded;
+    if (maxEditLength < 0) return null;
+    const changes = diffArrays(was.slice(p, n - q), now.slice(p, n2 - q), { maxEditLength });
+    if (!changes) return null;
+    let i = p;
+    let j = p;
+    for (const c of changes) {
+      const count = c.value.length;
+      if (c.added) j += count;
+      else if (c.removed) i += count;
+      else
+        for (let k = 0; k < count; k++, i++, j++) {
+          newOf[i] = j;
+          oldOf[j] = i;
+        }
+    }
+  }
+  const added = oldOf.flatMap((o, j) => (o < 0 ? [j] : []));
+  if (added.length > maxAdded) return null;
+  const removed = newOf.flatMap((o, i) => (o < 0 ? [i] : []));
+  return {
+    newOf,
+    oldOf,
+    added,
+    removed,
+    sameGap: (k, at) => {
+      let before = k - 1;
+      while (before >= 0 && newOf[before] < 0) before--;
+      let after = k;
+      while (after < n && newOf[after] < 0) after++;
+      return at >= (before >= 0 ? newOf[before] + 1 : 0) && at <= (after < n ? newOf[after] : n2);
+    },
+  };
+}
 
 /**
  * A large block's analysis, with which of its statements are leaves: a def or class whose names
@@ -564,7 +641,7 @@ export class PythonModule {
     if (!this.tree) {
       // a module never edited whose model the project graph built already: the same text, its tree
       if (!this.edited && this.options.model?.text === this.index.text) return (this.tree = this.options.model.tree);
-      const lexed = { clean: this.index.cleanStarts(), openString: endsInString(this.index.errors) };
+      const lexed = { clean: this.index.cleanStarts(), broken: lexedBroken(this.index.errors) };
       this.tree = this.parser.parse(this.index.text, lexed, this.same ?? undefined);
       this.chunked = true;
       this.same = null;
@@ -583,7 +660,7 @@ export class PythonModule {
   statementChunks(): { starts: readonly number[]; ids?: readonly number[] } {
     this.syntax();
     if (this.chunked) return { starts: this.parser.starts, ids: this.parser.ids };
-    return { starts: chunkStarts(this.index.text, this.index.cleanStarts(), endsInString(this.index.errors)) };
+    return { starts: chunkStarts(this.index.text, this.index.cleanStarts(), lexedBroken(this.index.errors)) };
   }
 
   semantic(): SemanticResult {
@@ -1099,57 +1176,49 @@ export class PythonModule {
       let imports: ReturnType<typeof importsOf> | undefined;
       let marks: string | undefined;
       for (const h of this.hubs) {
-        const n = h.own.length;
-        const n2 = own.length;
-        // the run [p, n - q) of the hub is replaced by [p, n2 - q)
-        let p = 0;
-        while (p < n && p < n2 && own[p] === h.own[p]) p++;
-        let q = 0;
-        while (q < n - p && q < n2 - p && own[n2 - 1 - q] === h.own[n - 1 - q]) q++;
-        if (p === n && n === n2) continue;
-        if (n2 - q - p > MAX_REPLACED || h.leaf.slice(p, n - q).some((x) => !x)) continue;
-        // the imports the others see, where they saw them (none among the run's statements); the other
-        // bindings they read are statements of the block other than the run's (whose names no other reads)
+        const a = alignRuns(h.own, own, MAX_REPLACED);
+        if (!a || (!a.added.length && !a.removed.length)) continue;
+        if (a.removed.some((i) => !h.leaf[i])) continue;
+        // the imports the others see, where they saw them (none among the new statements); the other
+        // bindings they read are statements of the block other than the new ones (whose names no other reads)
         if (h.setters !== setters) continue;
         imports ??= importsOf(b);
-        const shift = (k: number) => (k <= p ? k : k >= n - q ? k + n2 - n : -1);
-        if (h.imports !== imports.keys || h.importsAt.some((k, i) => shift(k) !== imports!.at[i])) continue;
+        if (h.imports !== imports.keys || h.importsAt.some((k, i) => !a.sameGap(k, imports!.at[i]))) continue;
         if (h.marks !== (marks ??= marksOf(b))) continue;
         // (every other statement kept the column it had when its piece was made: what it found is moved)
-        const replaced = (i: number) => i >= p && i < n2 - q;
-        const old = (i: number) => (i < p ? i : i - n2 + n);
+        const replaced = (i: number) => i >= 0 && a.oldOf[i] < 0;
         const moved = (pc: Piece) => {
           const was = pc.analysis.analyzedAt.own;
           return pc.own.some((i, k) => {
-            if (i >= p && i < n - q) return false;
-            const o = place.own[i < p ? i : i + n2 - n];
+            if (a.newOf[i] < 0) return false;
+            const o = place.own[a.newOf[i]];
             return o.character !== was[k].character || (was[k].from === 0 && o.from !== 0);
           });
         };
         if (h.analysis.pieceList.some(moved)) continue;
         const readers = (name: string) => b.own.reduce((c, it) => c + (it.info.words.includes(name) ? 1 : 0), 0);
-        for (let i = p; i < n2 - q; i++) if (!leafShaped(b.own, i, readers)) return null;
+        for (const i of a.added) if (!leafShaped(b.own, i, readers)) return null;
         for (const r of this.index.rebinds) {
           const i = ownIndex(b.own, r.at);
-          if (i >= 0 && replaced(i) && readers(r.local) > (b.own[i].info.words.includes(r.local) ? 1 : 0)) return null;
+          if (replaced(i) && readers(r.local) > (b.own[i].info.words.includes(r.local) ? 1 : 0)) return null;
         }
         // the block without the other leaves, the new statements watched
         const kept = b.items.filter((it) => {
           if (it.info.isImport) return true;
           const i = ownIndex(b.own, it.from);
-          return replaced(i) || !h.leaf[old(i)];
+          return replaced(i) || !h.leaf[a.oldOf[i]];
         });
         const keptOwn = kept.filter((it) => !it.info.isImport);
         const ranges: [number, number][] = [];
         const names = new Map<string, number>();
-        for (let i = p; i < n2 - q; i++) {
+        for (const i of a.added) {
           for (const nm of b.own[i].info.binds) names.set(nm, ranges.length);
           ranges.push([b.own[i].from, b.own[i].to]);
         }
         const watch: LeafWatch = {
           ranges,
           names,
-          reads: b.own.slice(p, n2 - q).map((it) => it.info.words),
+          reads: a.added.map((i) => b.own[i].info.words),
           foreign: ranges.map(() => false),
           schedule: [],
           converged: false,
@@ -1167,18 +1236,17 @@ export class PythonModule {
           const at = ln.map(stmt);
           if (at.some((i) => i >= 0) && at.some((i) => i !== at[0])) return null;
         }
-        const mine = b.own.slice(p, n2 - q);
+        const mine = a.added.map((i) => b.own[i]);
         const inside = (o: number) => stmt(o) >= 0;
-        const leaf = [...h.leaf.slice(0, p), ...mine.map(() => true), ...h.leaf.slice(n - q)];
+        const leaf = own.map((_, i) => (a.oldOf[i] < 0 ? true : h.leaf[a.oldOf[i]]));
         const core = leaf.flatMap((x, i) => (x ? [] : [i]));
-        // the hub's pieces but the run's, their statements numbered as now; then one per new statement
+        // the hub's pieces but the removed statements', their statements numbered as now; then one per new statement
         const pieces: Piece[] = [];
         for (const pc of h.analysis.pieceList)
-          if (!pc.own.some((i) => i >= p && i < n - q)) pieces.push({ analysis: pc.analysis, own: pc.own.map((i) => (i < p ? i : i + n2 - n)) });
+          if (pc.own.every((i) => a.newOf[i] >= 0)) pieces.push({ analysis: pc.analysis, own: pc.own.map((i) => a.newOf[i]) });
         const layers = detachStrings(layersIn(sem, flow, mine, ranges), SHARED);
         const edges = detachStrings(flow.edges(ranges).filter((e) => inside(e.at)));
-        const run = mine.map((_, k) => p + k);
-        pieces.push(...piecesOf(b.own, place, layers, edges, run, core, imports.at, false));
+        pieces.push(...piecesOf(b.own, place, layers, edges, a.added, core, imports.at, false));
         pieces.sort((x, y) => x.own[0] - y.own[0]);
         const r = new HubAnalysis(place, pieces, core, imports.at);
         keep({ ...h, analysis: r, own, leaf, importsAt: imports.at });

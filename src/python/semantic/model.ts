@@ -1061,15 +1061,21 @@ export class ModuleModel {
       // a watched statement that changes a name it reads in place (`REG[k] = v`, `f(REG)`) changes what the
       // statements binding it read: changedInPlace looks at every statement of the block
       // (a name nothing binds at module level, nor a star import may, holds no other statement's object;
-      // nor does a framework's module or class, which no item assignment or dict method changes: an
-      // attribute set on one is a patch, seen where it is evaluated)
+      // nor does a framework's module or class, which no item assignment or dict method changes (an
+      // attribute set on one is a patch, seen where it is evaluated), nor a number, string, bool or
+      // None, which nothing changes in place (`eps=eps` passes one on))
       const w = this.watch;
       const star = STAR_IMPORT.test(this.text);
-      const framework = (name: string) => {
+      const unchangeable = (name: string) => {
         const vs = this.final.get(name);
-        return !!vs && vs.length > 0 && vs.every((v) => v.k === 'q');
+        return (
+          !!vs &&
+          vs.length > 0 &&
+          !this.globalWrites.has(name) &&
+          vs.every((v) => v.k === 'q' || (v.k === 'const' && (v.v === null || typeof v.v !== 'object')))
+        );
       };
-      const shared = (name: string) => (star || this.module.locals.has(name)) && !framework(name);
+      const shared = (name: string) => (star || this.module.locals.has(name)) && !unchangeable(name);
       w.ranges.forEach(([from, to], k) => {
         for (const name of w.reads[k])
           if (!w.foreign[k] && w.names.get(name) !== k && shared(name) && this.changesIn(name, null, from, to)) w.foreign[k] = true;

@@ -23,14 +23,14 @@ export function cleanStarts(text: string): number[] {
 /** Where ChunkedParser cuts a text into chunks (chunkStarts from a fresh lexing of it). */
 export function moduleChunks(text: string): number[] {
   const lexed = lexStarts(text);
-  return chunkStarts(text, lexed.clean, lexed.openString);
+  return chunkStarts(text, lexed.clean, lexed.broken);
 }
 
-function lexStarts(text: string): { clean: number[]; openString: boolean } {
+function lexStarts(text: string): { clean: number[]; broken: boolean } {
   const lx = new Lexer(text, 0);
   const clean = [0];
   while (lx.next()) clean.push(lx.pos);
-  return { clean, openString: endsInString(lx.errors) };
+  return { clean, broken: lexedBroken(lx.errors) };
 }
 
 /** Whether a line starting at `at` (a clean line start) begins a top-level statement of its own. */
@@ -59,17 +59,19 @@ const DEFINITION = /^(?:def|class|async[ \t]+def)[ \t]/gm;
  * Where a module is cut into chunks parsed apart: at each top-level statement start, except right
  * after a decorator line (the decorated def/class is one statement with it). Ascending, from 0.
  *
- * `openString`: the text ends inside a triple-quoted string (it cannot be valid Python). Most
- * often a string was just opened in a body above (a docstring being typed): every later string
- * then swaps what is code and what is text, down to the end. So, only in that case, a definition
- * at column 0 that lies inside a string opened on an indented line also starts a chunk (a body's
- * string holding an unindented `def`/`class` line is the rarest thing valid code does): the
- * damage stays between the string's opening and the next definition.
+ * `broken`: the lexer found an error (the text is not valid Python). Most often a string was just
+ * opened in a body above (a docstring being typed): every later string then swaps what is code
+ * and what is text, down to the end of the file or to a stray quote further down that pairs
+ * them again (the lexer sees no error of strings then, only the brackets of the swapped text).
+ * So, only in broken text, a definition at column 0 that lies inside a string opened on an
+ * indented line also starts a chunk (a body's string holding an unindented `def`/`class` line is
+ * the rarest thing valid code does): the damage stays between the string's opening and the next
+ * definition, and valid code is cut where it always was.
  */
-export function chunkStarts(text: string, clean: readonly number[], openString = false): number[] {
+export function chunkStarts(text: string, clean: readonly number[], broken = false): number[] {
   const starts: number[] = [];
   for (const at of clean) if (at !== 0 && at < text.length && startsStatement(text, at)) starts.push(at);
-  if (openString) {
+  if (broken) {
     const extra: number[] = [];
     let k = 0;
     DEFINITION.lastIndex = 0;
@@ -97,9 +99,9 @@ export function chunkStarts(text: string, clean: readonly number[], openString =
   return out;
 }
 
-/** Whether a scan's errors say the text ends inside a triple-quoted string (see chunkStarts). */
-export function endsInString(errors: readonly { message: string }[]): boolean {
-  return errors.some((e) => e.message === 'unterminated triple-quoted string literal');
+/** Whether a scan's errors say the text is not valid Python (see chunkStarts). */
+export function lexedBroken(errors: readonly unknown[]): boolean {
+  return errors.length > 0;
 }
 
 let scriptType: Tree['type'] | null = null;
@@ -137,10 +139,10 @@ export class ChunkedParser {
    * `suffix` characters are unchanged): the chunks lying there are taken as they were, without
    * looking at their text again.
    */
-  parse(text: string, lexed: { clean: readonly number[]; openString: boolean } = lexStarts(text), same?: { prefix: number; suffix: number }): Tree {
-    const starts = chunkStarts(text, lexed.clean, lexed.openString);
+  parse(text: string, lexed: { clean: readonly number[]; broken: boolean } = lexStarts(text), same?: { prefix: number; suffix: number }): Tree {
+    const starts = chunkStarts(text, lexed.clean, lexed.broken);
     const resynced = new Set<number>();
-    if (lexed.openString) {
+    if (lexed.broken) {
       const clean = new Set(lexed.clean);
       starts.forEach((at, i) => {
         if (!clean.has(at)) resynced.add(i);

@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { EditStream, indirectModel } from '../../../bench/semantic';
+import { moduleChunks } from '../../../src/python/semantic/syntax';
 import { ModuleDiagnostics } from '../../../src/checks/incremental';
 import { DocumentIndex, PythonModule, recognize as recognizeAll, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
@@ -409,6 +410,28 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.equal(m.layers[0].qualifiedName, 'torch.nn.BatchNorm2d');
   });
 
+  it('a docstring typed in a body while a stray quote further down pairs the strings again: the classes between are cut at their lines, and typing in it analyzes its own block alone', () => {
+    const cls = (k: number, body = '') =>
+      `class C${k}(nn.Module):\n    """Block ${k}: a conv (then BatchNorm2d)."""\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(${k + 1})\n${body}`;
+    // C8 holds a string never closed: the text below it is swapped already, and ends in a string
+    const base = 'import torch.nn as nn\n' + Array.from({ length: 10 }, (_, k) => cls(k, k === 8 ? '        s = """x\n' : '')).join('');
+    const m = new PythonModule(base);
+    void m.layers;
+    let at = base.indexOf('\n', base.indexOf('nn.BatchNorm2d(3)')) + 1;
+    // a docstring opened in C2: the strings pair again at C8's, and the text no longer ends in one
+    m.applyEdit(at, at, '        """\n');
+    at += '        """'.length;
+    assert.deepEqual(now(m), fresh(m.text));
+    const starts = moduleChunks(m.text);
+    for (let k = 3; k <= 8; k++) assert.ok(starts.includes(m.text.indexOf(`class C${k}(`)), `C${k} starts a chunk: ${starts}`);
+    for (const ch of 'Doc of C2') {
+      m.applyEdit(at, at, ch);
+      at++;
+      assert.deepEqual(now(m), fresh(m.text));
+      assert.ok(m.stats.analyzed <= 1, JSON.stringify(m.stats));
+    }
+  });
+
   it('a string left open above a loop that sets eps: the loop is read chunk by chunk in both (fuzzer counterexample)', () => {
     // (a triple quote typed into a call: past it, each column-0 def or class starts afresh)
     const text = [
@@ -715,6 +738,28 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     assert.ok(m.text.slice(fresh2[0].own[0].from).startsWith('class M20'));
     assert.deepEqual(
       fresh2[0].layersNow().map((l) => l.qualifiedName),
+      ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm', 'torch.nn.BatchNorm2d', 'torch.nn.GroupNorm'],
+    );
+  });
+
+  it('edits in two leaves far apart, read at once, analyze those two leaves alone (the others are the common run between them)', () => {
+    const m = hub();
+    const serials = new Set(m.blocks().map((b) => b.serial));
+    const { whole, fromHub } = m.hubStats;
+    // (applied one after the other with no read between, as a multi-cursor edit or a debounced pair arrives)
+    for (const c of ['class M30', 'class M5']) {
+      const at = m.text.indexOf('\n', m.text.indexOf('self.p = BN(planes)', m.text.indexOf(c)));
+      m.applyEdit(at, at, '\n        self.g = nn.GroupNorm(4, planes)');
+    }
+    assert.deepEqual(now(m), fresh(m.text));
+    assert.deepEqual(m.hubStats, { ...m.hubStats, whole, fromHub: fromHub + 1 });
+    const made = m.blocks().filter((b) => !serials.has(b.serial));
+    assert.deepEqual(
+      made.map((b) => /^class \w+/.exec(m.text.slice(b.own[0].from))![0]),
+      ['class M5', 'class M30'],
+    );
+    assert.deepEqual(
+      made[1].layersNow().map((l) => l.qualifiedName),
       ['torch.nn.BatchNorm2d', 'torch.nn.LayerNorm', 'torch.nn.BatchNorm2d', 'torch.nn.GroupNorm'],
     );
   });

@@ -3,7 +3,12 @@
  * never a hang), and a break loses only what follows it.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { corpusRoot, loadCreationSites } from './corpus';
+import { astPython } from '../checks/astScan';
 import { DocumentIndex, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
 const HOSTILE: [string, string][] = [
@@ -193,5 +198,62 @@ describe('python recognizer: robustness', () => {
       f.errors.map((e) => e.message),
       ["f-string: expecting '}'"],
     );
+  });
+});
+
+describe('python scanner: a name right after a triple-quoted string', () => {
+  const NAME_AFTER = 'invalid syntax: a name right after a string';
+  const flagged = (src: string) => scanPython(src).errors.filter((e) => e.message === NAME_AFTER).length;
+  // valid Python where a name may follow a string, and invalid where it may not (CPython compiles each below)
+  const VALID = [
+    'x = """a""" if c else """b"""\n',
+    'y = ["""a""" for c in d]\n',
+    'async def f():\n    return ["""a""" async for c in d]\n',
+    'z = """a""" in s and """b""" not in s or """c"""\n',
+    'w = """a""" f"b" r"c" """d"""\n',
+    'with """x""" as f:\n    pass\n',
+    'raise """x""" from None\n',
+    'def f():\n    """Doc."""\n    return 1\n',
+    'u = """a"""  # then text\n',
+    'v = ("""a"""\n     """b""")\n',
+  ];
+  const INVALID = ['class A:\n    """Block 3: a conv."""\n    x = 1\n    """\nclass B:\n    """Block 4: its conv."""\n', 's = """a""" b\n', 's = """a"""if_\n'];
+
+  it('is reported where CPython refuses it, and nowhere valid code has it', () => {
+    const verdict = JSON.parse(
+      execFileSync(
+        astPython(),
+        [
+          '-c',
+          'import json, sys\nout = []\nfor s in json.load(sys.stdin):\n    try:\n        compile(s, "x", "exec"); out.append(True)\n    except SyntaxError:\n        out.append(False)\nprint(json.dumps(out))',
+        ],
+        {
+          input: JSON.stringify([...VALID, ...INVALID]),
+          encoding: 'utf8',
+        },
+      ),
+    ) as boolean[];
+    assert.deepEqual(verdict, [...VALID.map(() => true), ...INVALID.map(() => false)]);
+    for (const s of VALID) assert.equal(flagged(s), 0, s);
+    for (const s of INVALID) assert.ok(flagged(s) > 0, s);
+  });
+
+  it('is never reported on the real sources of the corpus (valid Python)', function () {
+    const { root, why } = corpusRoot(loadCreationSites());
+    if (!root) {
+      console.log(`      (skipped: corpus ${why}; bash scripts/corpus/unpack.sh)`);
+      this.skip();
+    }
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else if (e.name.endsWith('.py')) files.push(join(d, e.name));
+      }
+    };
+    walk(root!);
+    assert.ok(files.length > 1000, `${files.length} files`);
+    const hits = files.filter((f) => flagged(readFileSync(f, 'utf8')) > 0);
+    assert.deepEqual(hits, []);
   });
 });
