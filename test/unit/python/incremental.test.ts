@@ -719,6 +719,29 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
   });
 
+  it('a class that passes on a module constant (a number, a string) changes nothing of it: still a leaf', () => {
+    // (`eps=EPS` once counted as EPS escaping into a call that might change it in place; nothing changes a number)
+    for (const [head, typed] of [
+      // (each read at module level too, so that the constant is one of the block's statements already)
+      ['EPS = 1e-5\nREF = LN2d(3, eps=EPS)\n', 'self.g = nn.GroupNorm(4, planes, eps=EPS)'],
+      ["MODE = 'ln'\nREF = (LN2d, str(MODE))\n", 'self.mode = str(MODE)'],
+    ]) {
+      const m = hub(head);
+      const at = m.text.indexOf('super().__init__()', m.text.indexOf('class M20'));
+      const before = m.hubStats.fromHub;
+      m.applyEdit(at, at, typed + '\n        ');
+      assert.deepEqual(now(m), fresh(m.text), typed);
+      assert.equal(m.hubStats.fromHub, before + 1, `${typed}: ${JSON.stringify(m.hubStats)}`);
+    }
+    // a list may be changed through the call it is passed to: whole
+    const m = hub('DIMS = [1, 2]\nREF = (LN2d, list(DIMS))\n');
+    const at = m.text.indexOf('super().__init__()', m.text.indexOf('class M20'));
+    const before = m.hubStats.fromHub;
+    m.applyEdit(at, at, 'self.dims = list(DIMS)\n        ');
+    assert.deepEqual(now(m), fresh(m.text));
+    assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
+  });
+
   it('the blocks read are the pieces of the large block: the core, then each leaf; an edit in a leaf makes its piece alone anew', () => {
     const m = hub();
     const name = (o: { from: number }) => /^(?:class )?\w+/.exec(m.text.slice(o.from))![0];
