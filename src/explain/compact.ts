@@ -10,6 +10,7 @@
  * expression (2·planes learnable), and the glimpse runs on a small stand-in size, saying so.
  */
 import type { CoreLayerSpec } from '../core/spec';
+import { newBatchWeight } from '../core/conversions';
 import type { PyValue } from '../frameworks/types';
 import type { ResolvedLayer } from '../python/types';
 import type { NormDiagnostic } from '../checks/types';
@@ -182,10 +183,15 @@ function roleNote(ctx: LayerContext, role: 'eps' | 'momentum'): Md {
   }
   const conv = ctx.framework.momentumConvention;
   // (PyTorch's momentum=None: a cumulative average, each batch so far weighted 1/t)
-  if (conv === 'new-weight' && roleValue(ctx, 'momentum') === null) return md`${Md.raw(ctx.framework.name)}: a cumulative average, batch t weighted 1/t`;
-  if (conv === 'new-weight') return md`${Md.raw(ctx.framework.name)}: weight of the new batch`;
-  if (conv === 'old-weight') return md`${Md.raw(ctx.framework.name)}: weight kept from the old average`;
-  return Md.raw('');
+  const m = roleValue(ctx, 'momentum');
+  if (conv === 'new-weight' && m === null) return md`${Md.raw(ctx.framework.name)}: a cumulative average, batch t weighted 1/t`;
+  if (conv !== 'new-weight' && conv !== 'old-weight') return Md.raw('');
+  const what = Md.raw(`${ctx.framework.name}: ${conv === 'new-weight' ? 'weight of the new batch' : 'weight kept from the old average'}`);
+  // (the ends of the range: no average at all, one way or the other)
+  const batch = typeof m === 'number' ? newBatchWeight(m, conv) : undefined;
+  if (batch === 0) return md`${what}, so the running statistics never update (they keep their initial values, or what a checkpoint loads)`;
+  if (batch === 1) return md`${what}, so the running statistics are the last batch's alone`;
+  return what;
 }
 
 function argumentsText(ctx: LayerContext): Md {

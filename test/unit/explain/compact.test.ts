@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { compactHover, estimatedLines, MAX_LINES } from '../../../src/explain/compact';
 import { explainLayer, callText } from '../../../src/explain/hover';
@@ -248,6 +249,60 @@ describe('explain/compactHover', () => {
     assert.match(keras.sections.arguments, /`epsilon=0\.001` default, added to var/);
     // Non-PyTorch names, and no PyTorch step counter.
     assert.equal(keras.sections.parameters, '**Parameters** 2·C learnable (γ, β) · 2·C in buffers');
+  });
+
+  it('a momentum at an end of the range says what the running statistics then do, as each real framework does it', function () {
+    this.timeout(180_000);
+    // (layer, framework's running mean after one training step on a batch of mean 5 from a start of 0)
+    const CASES: [string, 'stays' | 'last batch'][] = [
+      ['nn.BatchNorm2d(4, momentum=0)', 'stays'],
+      ['nn.BatchNorm2d(4, momentum=1.0)', 'last batch'],
+      ['keras.layers.BatchNormalization(momentum=1.0)', 'stays'],
+      ['keras.layers.BatchNormalization(momentum=0.0)', 'last batch'],
+      ['linen.BatchNorm(momentum=1.0)', 'stays'],
+      ['linen.BatchNorm(momentum=0.0)', 'last batch'],
+    ];
+    const head = 'import torch.nn as nn\nimport keras\nfrom flax import linen\n';
+    const source = head + CASES.map(([l], i) => `m${i} = ${l}\n`).join('');
+    const notes = CASES.map(([l]) => at(source, l).hover.sections.arguments);
+    CASES.forEach(([l, what], i) =>
+      assert.match(
+        notes[i],
+        what === 'stays'
+          ? /so the running statistics never update \(they keep their initial values, or what a checkpoint loads\)/
+          : /so the running statistics are the last batch's alone/,
+        l,
+      ),
+    );
+    // a momentum inside the range says neither
+    assert.doesNotMatch(at(head + 'm = nn.BatchNorm2d(4, momentum=0.1)\n', 'BatchNorm2d').hover.sections.arguments, /so the running statistics/);
+    const py = path.join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+    if (!existsSync(py)) return console.log('      (frameworks not checked: no .venv-frameworks; bash scripts/setup-frameworks.sh)');
+    const script = [
+      'import os, sys',
+      "os.environ['KERAS_BACKEND'] = 'jax'",
+      'import numpy as np, torch, torch.nn as nn, keras, jax, jax.numpy as jnp',
+      'from flax import linen',
+      'x = np.random.default_rng(0).normal(5.0, 1.0, (8, 4)).astype(np.float32)',
+      'for line in sys.stdin.read().splitlines():',
+      '    m = eval(line)',
+      '    if isinstance(m, nn.Module):',
+      '        m.train(); m(torch.from_numpy(x)[:, :, None, None]); mean = m.running_mean.numpy()',
+      '    elif isinstance(m, keras.layers.Layer):',
+      '        m(x, training=True); mean = np.asarray(m.moving_mean)',
+      '    else:',
+      '        v = m.init(jax.random.PRNGKey(0), x, use_running_average=False)',
+      "        _, upd = m.apply(v, x, use_running_average=False, mutable=['batch_stats'])",
+      "        mean = np.asarray(upd['batch_stats']['mean'])",
+      "    print('stays' if np.allclose(mean, 0) else 'last batch' if np.allclose(mean, x.mean(0), atol=1e-5) else 'other')",
+    ].join('\n');
+    const out = execFileSync(py, ['-c', script], { input: CASES.map(([l]) => l).join('\n'), encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
+    assert.deepEqual(
+      out,
+      CASES.map(([, what]) => what),
+    );
   });
 
   it('a GroupNorm PyTorch refuses to build: the error, no example', () => {
