@@ -66,7 +66,7 @@ export const axisChannelsFirst: DiagnosticCheck = {
             ': ' +
             `its output has the ${channels} on axis 1 and the width last, so this ${per}, not per channel. Use axis=1.`,
           ax.written?.valueRange ?? layer.call.nameRange,
-          [{ title: 'Normalize the channels: axis=1', edits: [setArgument(ctx, layer.call, ax.name, '1', ax.written)] }],
+          ax.mapped ? [] : [{ title: 'Normalize the channels: axis=1', edits: [setArgument(ctx, layer.call, ax.name, '1', ax.written)] }],
         ),
       );
     }

@@ -69,6 +69,9 @@ export function role(layer: ResolvedLayer, r: keyof ParamRoles): Bound | undefin
     const stars = layer.call.args.filter((a) => a.star === '**');
     if (stars.length === 1) return { name, effective, mapped: stars[0] };
   }
+  // (an item of a `*sequence` the code fixes: reported at it, never rewritten)
+  const star = !written && layer.argsUnpacked?.names.includes(name) ? layer.call.args.find((a) => a.star === '*') : undefined;
+  if (star) return { name, effective, mapped: star };
   return { name, effective, written };
 }
 

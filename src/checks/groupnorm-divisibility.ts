@@ -24,10 +24,13 @@ export const groupsDivide: DiagnosticCheck = {
         ? `${f.channels.bound.name}=${count}`
         : `${count} channels (from the ${f.channels.from!.spec.qualifiedNames[0].split('.').pop()} before it)`;
       const choices = nearestDivisors(count, f.groupCount);
-      const fixes: QuickFix[] = choices.map((d) => ({
-        title: `Use ${f.groups.name}=${d}`,
-        edits: [setArgument(ctx, layer.call, f.groups.name, String(d), f.groups.written)],
-      }));
+      // (a count that comes from a mapping or a sequence the call unpacks is not rewritten: a keyword beside it is a TypeError)
+      const fixes: QuickFix[] = f.groups.mapped
+        ? []
+        : choices.map((d) => ({
+            title: `Use ${f.groups.name}=${d}`,
+            edits: [setArgument(ctx, layer.call, f.groups.name, String(d), f.groups.written)],
+          }));
       // The layer feeding it produces another channel count: that count is the likelier bug, so its fix comes first.
       const feed = ctx.feeding.get(layer);
       const mismatch = feed && f.channels.bound ? channelMismatchOf(feed) : undefined;

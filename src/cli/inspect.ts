@@ -651,6 +651,7 @@ function fileJson(r: FileResult) {
       // a caller passes something NormLens cannot follow: the classes given may not be all
       ...(l.origin?.unfollowed ? { unfollowed: { text: l.origin.unfollowed.text, line: l.origin.unfollowed.line + 1 } } : {}),
       ...(l.kwargsUnpacked ? { kwargsUnpacked: l.kwargsUnpacked } : {}),
+      ...(l.argsUnpacked ? { argsUnpacked: l.argsUnpacked } : {}),
       // values a user class passes on from its own defaults, which a mapping of the call may replace
       ...(Object.values(l.effective).some((e) => e.maySetBy)
         ? { maySetBy: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.maySetBy ? [[k, e.maySetBy]] : []))) }
@@ -791,6 +792,8 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       const unsure = u ? Object.keys(l.effective).filter((n) => l.effective[n].isDefault && (!u.keys || u.keys.includes(n))) : [];
       if (u && unsure.some((n) => roles.has(n)))
         lines.push(`${pad}unpacked  ${visibleText(u.text)} may set ${u.keys ? unsure.join(', ') : 'any of the defaults'}`);
+      // the parameters a `*sequence` the code fixes gives
+      if (l.argsUnpacked) lines.push(`${pad}unpacked  ${visibleText(l.argsUnpacked.text)} gives ${l.argsUnpacked.names.join(', ')}`);
       // values a user class passes on from its own defaults, which a mapping of the call may replace
       const through = Object.keys(l.effective).filter((n) => l.effective[n].maySetBy?.startsWith('*') && roles.has(n));
       if (through.length) lines.push(`${pad}unpacked  ${visibleText(l.effective[through[0]].maySetBy!)} may set ${through.join(', ')}`);

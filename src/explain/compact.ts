@@ -224,7 +224,12 @@ function argumentsText(ctx: LayerContext): Md {
       : Md.raw('');
     if (!e.isDefault) {
       // given by a statement outside the call (`self.f.eps = 1e-3` once built, a subclass's `self.bias = None`)
-      const by = !e.range && layer.codeDefaults?.[p.name] ? md`, set by ${backticked(layer.codeDefaults[p.name].from)}` : Md.raw('');
+      const by =
+        !e.range && layer.codeDefaults?.[p.name]
+          ? md`, set by ${backticked(layer.codeDefaults[p.name].from)}`
+          : !e.range && layer.argsUnpacked?.names.includes(p.name)
+            ? md` from ${code(layer.argsUnpacked.text)}`
+            : Md.raw('');
       const shown = note && note.length ? md`${value} ${note}${by}` : md`${value}${by}`;
       parts.push(e.maySetBy ? md`${shown}, unless ${code(e.maySetBy)} sets it${others}` : md`${shown}${others}`);
     } else if (p.name === spec.roles.eps || (p.name === spec.roles.momentum && note !== null) || p.name === spec.modeArg?.name) {

@@ -212,6 +212,12 @@ export interface ResolvedLayer {
    */
   kwargsUnpacked?: { text: string; keys?: string[] };
   /**
+   * A `*sequence` argument the code fixes (`*(32, 64)`, or `*args` with `args = (32, 64)` used only
+   * so): as written, and the parameters its items bind (their values are in `effective`, without a
+   * range of their own).
+   */
+  argsUnpacked?: { text: string; names: string[] };
+  /**
    * The learnable tensors a user class between the call and the framework class removes once
    * built, where no argument of the class says so (`self.weight = None` after `super().__init__`
    * in a torch subclass, `self.bias = None` in a BatchNorm or Flax nnx one): by tensor (γ is

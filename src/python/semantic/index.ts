@@ -223,6 +223,12 @@ export function resolveSizes(
         copy.arguments[k] = v;
       }
   }
+  // `*(32, 64)`, `*args` with args = (32, 64): its items are the positional arguments after those written
+  const items = unpackedSequence(site, model, layer);
+  if (items) {
+    const spread = spreadItems(layer, items);
+    if (spread) copy = { ...(copy ?? layer), ...spread };
+  }
   for (const [name, e] of Object.entries(layer.effective)) {
     if (e.isDefault || !e.range || typeof e.value !== 'object' || e.value === null || Array.isArray(e.value)) continue;
     const arg = site.args.find((a) => a.node && a.node.from + bias === e.range!.startOffset);
@@ -1078,6 +1084,66 @@ function unpackedDict(site: Site, model: ModuleModel, written: string): { keys: 
     for (const [k, vs] of only.entries) values[k as string] = (vs[0] as { v: PyValue }).v;
   }
   return { keys, ...(values ? { values } : {}) };
+}
+
+/**
+ * The items of a call's one `*sequence` argument, when the code fixes them: a tuple or list written
+ * at the call with literal items, or a name bound to one at module level or in the function that
+ * the code uses nowhere but in `*name` and its bindings (a list passed on, appended to or indexed
+ * may change). Undefined otherwise.
+ */
+function unpackedSequence(site: Site, model: ModuleModel, layer: ResolvedLayer): PyValue[] | undefined {
+  const stars = site.args.filter((a) => a.star === '*');
+  const written = layer.call.args.filter((a) => a.star === '*');
+  if (stars.length !== 1 || written.length !== 1 || !stars[0].node) return undefined;
+  const node = stars[0].node;
+  if (written[0].text.replace(/^\*\s*/, '') !== model.text.slice(node.from, node.to)) return undefined;
+  const vs = stars[0].values;
+  if (vs.length !== 1 || vs[0].k !== 'const' || !Array.isArray(vs[0].v)) return undefined;
+  if (node.name === 'VariableName') {
+    const name = model.text.slice(node.from, node.to);
+    const uses = new RegExp(`(?<![\\p{L}\\p{N}_.])${name}(?![\\p{L}\\p{N}_])`, 'gu');
+    for (let m = uses.exec(model.text); m; m = uses.exec(model.text)) {
+      const before = model.text.slice(Math.max(0, m.index - 1), m.index);
+      const after = model.text.slice(m.index + name.length, m.index + name.length + 3);
+      if (!(before === '*' || /^\s*=(?!=)/.test(after))) return undefined;
+    }
+  } else if (node.name !== 'TupleExpression' && node.name !== 'ArrayExpression') return undefined;
+  return vs[0].v;
+}
+
+/**
+ * What a layer binds with a `*sequence`'s items spread after its written positional arguments, as
+ * Python binds them; undefined when Python would refuse the call (too many, a parameter also given
+ * by keyword, a required one left out): the layer then stays as it was, unsure.
+ */
+function spreadItems(layer: ResolvedLayer, items: readonly PyValue[]): Pick<ResolvedLayer, 'effective' | 'arguments' | 'argsUnpacked'> | undefined {
+  const args = layer.call.args;
+  const star = args.findIndex((a) => a.star === '*');
+  // (a positional after the star would come after its items: the scanner keeps no place for it)
+  if (args.slice(star + 1).some((a) => !a.star && a.name === undefined)) return undefined;
+  const before = args.slice(0, star).filter((a) => !a.star && a.name === undefined).length;
+  const keywords = new Set(args.flatMap((a) => (a.name !== undefined ? [a.name] : [])));
+  const positional = layer.spec.params.filter((p) => !p.keywordOnly);
+  if (before + items.length > positional.length) return undefined;
+  const effective = { ...layer.effective };
+  const argumentsNow = { ...layer.arguments };
+  const text = `*${args[star].text.replace(/^\*\s*/, '')}`;
+  const names: string[] = [];
+  for (const [k, p] of positional.slice(before).entries()) {
+    const e = effective[p.name];
+    if (k < items.length) {
+      if (keywords.has(p.name)) return undefined;
+      effective[p.name] = { value: items[k], isDefault: false };
+      argumentsNow[p.name] = items[k];
+      names.push(p.name);
+    } else if (e?.maySetBy === text) {
+      if (!e.isDefault) return undefined;
+      const { maySetBy: _, ...sure } = e;
+      effective[p.name] = sure;
+    }
+  }
+  return { effective, arguments: argumentsNow, argsUnpacked: { text, names } };
 }
 
 /**

@@ -4,6 +4,9 @@
  * alternatives, cycles). Positions are 1-based lines as a person reads them.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyzeDocument } from '../../../src/checks';
 import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
 import { liveSets, loopSetters } from '../../../src/python/semantic/index';
@@ -984,12 +987,17 @@ describe('semantic model: layers the code never names', () => {
   });
 
   it('`*args` in a norm call: the positional parameters after those written may come from it, none is missing', () => {
-    const src = ['spec = (8, 2e-3)', 'bn = nn.BatchNorm1d(*spec)', 'ln = nn.LayerNorm(16, *rest)'].join('\n');
-    // PyTorch: BatchNorm1d(8, eps=0.002)
+    const src = ['spec = (8, 2e-3)', 'bn = nn.BatchNorm1d(*spec)', 'ln = nn.LayerNorm(16, *rest)', 'bn2 = nn.BatchNorm1d(*cfg)'].join('\n');
+    // PyTorch: BatchNorm1d(8, eps=0.002) (a tuple the code fixes binds its items)
     const bn = at(src, 2);
     assert.deepEqual(bn.bindingErrors, []);
-    assert.deepEqual(bn.effective.num_features, { value: { expr: '?' }, isDefault: false, maySetBy: '*spec' });
-    assert.equal(bn.effective.eps.maySetBy, '*spec');
+    assert.deepEqual(bn.effective.num_features, { value: 8, isDefault: false });
+    assert.deepEqual(bn.effective.eps, { value: 2e-3, isDefault: false });
+    assert.deepEqual(bn.argsUnpacked, { text: '*spec', names: ['num_features', 'eps'] });
+    // (one the code does not fix: anything after those written may come from it)
+    const bn2 = at(src, 4);
+    assert.deepEqual(bn2.effective.num_features, { value: { expr: '?' }, isDefault: false, maySetBy: '*cfg' });
+    assert.equal(bn2.effective.eps.maySetBy, '*cfg');
     const ln = at(src, 3);
     assert.equal(ln.effective.normalized_shape.value, 16);
     assert.equal(ln.effective.normalized_shape.maySetBy, undefined);
@@ -2168,5 +2176,63 @@ describe('semantic model: layers the code never names', () => {
     assert.deepEqual(at('/v/site-packages/pkg/model.py'), [[4, 'LN2d']]);
     assert.ok(!read.has('/v/site-packages/numpy/__init__.py') && !read.has('/v/site-packages/other/norms.py'), [...read].join(', '));
     assert.deepEqual(at('/repo/models/net.py'), [[2, 'LN']]);
+  });
+});
+
+describe('semantic model: a `*sequence` the code fixes binds the positional arguments', () => {
+  // (statement, then NormLens's values by parameter; torch's own attributes are compared below)
+  const FIXED: [string, Record<string, unknown>][] = [
+    ['args = (32, 64)\nm = nn.GroupNorm(*args)', { num_groups: 32, num_channels: 64, eps: 1e-5 }],
+    ['m = nn.BatchNorm2d(*(16,))', { num_features: 16, eps: 1e-5, momentum: 0.1 }],
+    ['m = nn.GroupNorm(32, *(64,), eps=1e-3)', { num_groups: 32, num_channels: 64, eps: 1e-3 }],
+    ['m = nn.BatchNorm2d(*(8, 1e-3, 0.01))', { num_features: 8, eps: 1e-3, momentum: 0.01 }],
+    ['m = nn.LayerNorm(*[[4, 4]])', { normalized_shape: [4, 4], eps: 1e-5 }],
+  ];
+  // a list changed before the call, a name passed elsewhere, a required argument missing (TypeError in
+  // PyTorch): nothing is bound from it
+  const UNSURE: [string, string][] = [
+    ['lst = [4, 8]\nlst.append(2)\nm = nn.GroupNorm(*lst)', 'num_groups'],
+    ['cfg = (4, 8)\nprint(cfg)\nm = nn.GroupNorm(*cfg)', 'num_groups'],
+    ['m = nn.GroupNorm(*(32,))', 'num_channels'],
+  ];
+  const layerOf = (src: string) => {
+    const layers = analyzeDocument(HEAD + src + '\n').layers;
+    assert.equal(layers.length, 1, src);
+    return layers[0];
+  };
+
+  it('binds them as Python does, and says nothing of a sequence that may change or that Python refuses', () => {
+    for (const [src, want] of FIXED) {
+      const l = layerOf(src);
+      for (const [name, v] of Object.entries(want)) {
+        assert.deepEqual(l.effective[name]?.value, v, `${src}: ${name}`);
+        assert.equal(l.effective[name]?.maySetBy, undefined, `${src}: ${name}`);
+      }
+    }
+    for (const [src, name] of UNSURE) assert.ok(layerOf(src).effective[name]?.maySetBy, src);
+    // a check on such a value reports at the `*sequence`, and offers no edit (a keyword beside it is a TypeError)
+    const r = analyzeDocument(HEAD + 'm = nn.GroupNorm(*(32, 100))\n');
+    const d = r.diagnostics.find((x) => x.code === 'groupnorm-divisibility')!;
+    assert.deepEqual(d.fixes, []);
+  });
+
+  it('gives the values real PyTorch builds with', function () {
+    this.timeout(120_000);
+    const py = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+    if (!existsSync(py)) this.skip();
+    const script = [
+      'import json, sys, torch, torch.nn as nn',
+      'out = []',
+      'for src in json.load(sys.stdin):',
+      '    env = {"nn": nn, "torch": torch}',
+      '    exec(src, env)',
+      '    m = env["m"]',
+      '    out.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(m).items() if isinstance(v, (int, float, tuple)) and not isinstance(v, bool)})',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const torch = JSON.parse(execFileSync(py, ['-c', script], { input: JSON.stringify(FIXED.map(([s]) => s)), encoding: 'utf8' })) as Record<string, unknown>[];
+    FIXED.forEach(([src, want], i) => {
+      for (const name of Object.keys(want)) assert.deepEqual(torch[i][name], layerOf(src).effective[name]?.value, `${src}: ${name}`);
+    });
   });
 });
