@@ -261,6 +261,8 @@ const LEAF_KINDS: ReadonlySet<string> = new Set([
 ]);
 /** New statements a hub takes at once (more: the block is analyzed whole). */
 const MAX_REPLACED = 8;
+/** Statements gone and new at most between the common ends for which a hub is aligned (alignRuns). */
+const MAX_ALIGN_EDITS = 64;
 
 /** How a hub's own statements map to a block's now (alignRuns). */
 interface Alignment {
@@ -302,9 +304,10 @@ function alignRuns(was: readonly string[], now: readonly string[], maxAdded: num
   const gone = n - q - p;
   const come = n2 - q - p;
   if (come > maxAdded) {
-    // an edit distance of `gone - come + 2·added` (each new statement also takes an old one's place)
+    // an edit distance of `gone - come + 2·added` (each new statement also takes an old one's place); the
+    // diff's time grows with it, and past a few dozen statements gone the block is analyzed whole anyway
     const maxEditLength = gone - come + 2 * maxAdded;
-    if (maxEditLength < 0) return null;
+    if (maxEditLength < 0 || maxEditLength > MAX_ALIGN_EDITS) return null;
     const changes = diffArrays(was.slice(p, n - q), now.slice(p, n2 - q), { maxEditLength });
     if (!changes) return null;
     let i = p;
