@@ -2214,6 +2214,9 @@ describe('semantic model: a `*sequence` the code fixes binds the positional argu
     const r = analyzeDocument(HEAD + 'm = nn.GroupNorm(*(32, 100))\n');
     const d = r.diagnostics.find((x) => x.code === 'groupnorm-divisibility')!;
     assert.deepEqual(d.fixes, []);
+    // (so for a `**mapping` that holds it: `GroupNorm(**cfg, num_groups=25)` raises "got multiple values")
+    const m = analyzeDocument(HEAD + 'cfg = dict(num_groups=32, num_channels=100)\nm = nn.GroupNorm(**cfg)\n');
+    assert.deepEqual(m.diagnostics.find((x) => x.code === 'groupnorm-divisibility')?.fixes, []);
   });
 
   it('gives the values real PyTorch builds with', function () {
