@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { portLayer, type PortPlan } from '../../../src/calc/port';
 import { frameworkInfo } from '../../../src/frameworks/index';
 import type { FrameworkId, PyValue } from '../../../src/frameworks/types';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 
 interface Source {
   layer: string;

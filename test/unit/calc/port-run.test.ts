@@ -12,9 +12,10 @@ import { PORT_FRAMEWORKS, portLayer, portableClasses, type PortPlan } from '../.
 import { port } from '../../../src/cli/port';
 import { frameworkInfo } from '../../../src/frameworks/index';
 import type { FrameworkId, NormClassSpec, PyValue } from '../../../src/frameworks/types';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 const C = 4;
 
 function sourceOf(s: NormClassSpec): { kwargs: Record<string, PyValue>; shape: number[] } | null {

@@ -11,9 +11,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { portLayer, type PortPlan } from '../../../src/calc/port';
 import type { FrameworkId, PyValue } from '../../../src/frameworks/types';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 
 interface Case {
   layer: string;

@@ -7,11 +7,11 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CHECKS, NOTES, RULES, checkDocument, layerNotes, ruleInfo } from '../../../src/checks';
 import { FRAMEWORKS } from '../../../src/frameworks';
 import { recognize } from '../../../src/python/index';
 import { FLAX, KERAS, TORCH, applyEdits, check, codes, fixed, only, underlined } from './helpers';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 describe('checks: one registry', () => {
   it('every check has one code, a title, an explanation; diagnostics and notes are the registry split in two', () => {
@@ -232,7 +232,7 @@ describe('checks: size-not-integer', () => {
 
   it('flags exactly the lines on which real PyTorch raises', function () {
     this.timeout(120_000);
-    const py = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+    const py = FRAMEWORKS_PYTHON;
     if (!existsSync(py)) this.skip();
     const script = [
       'import sys, torch, torch.nn as nn',

@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../cli/helpers';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const REPO = join(__dirname, '..', '..', '..');
 const CORPUS = process.env.NORMLENS_CORPUS_DIR ?? join(REPO, '.cache', 'corpus');
@@ -23,7 +24,7 @@ const SCRIPT = join(REPO, 'scripts', 'corpus', 'verify_findings.py');
 const FOLDERS = ['beit', 'clap', 'data2vec', 'glpn', 'groupvit', 'informer', 'superglue', 'swiftformer', 'vitmatte', 'mobilenet_v1', 'mobilenet_v2'];
 
 function corpusPython(): string | undefined {
-  const candidates = [process.env.NORMLENS_CORPUS_PYTHON, join(REPO, '.venv-corpus', 'bin', 'python'), join(REPO, '.venv-frameworks', 'bin', 'python')];
+  const candidates = [process.env.NORMLENS_CORPUS_PYTHON, join(REPO, '.venv-corpus', 'bin', 'python'), FRAMEWORKS_PYTHON];
   return candidates.find(
     (p) =>
       p !== undefined &&

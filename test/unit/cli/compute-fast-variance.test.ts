@@ -8,11 +8,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { compute } from '../../../src/cli/compute';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 
 // 2 rows of 8 values around 1000, std about 1: the float32 cancellation of E[x²]−E[x]² is visible.
 const DATA = [1000.5, 999.25, 1001.75, 998.5, 1000.125, 1002, 999.875, 1000.625, 999, 1001.5, 1000.25, 998.75, 1001.125, 999.5, 1000.875, 1000];

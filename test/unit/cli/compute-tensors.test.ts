@@ -7,11 +7,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { compute } from '../../../src/cli/compute';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 const x = { shape: [2, 2], data: [1, 2, 3, 4] };
 
 function refusal(req: Record<string, unknown>): { type: string; message: string } {

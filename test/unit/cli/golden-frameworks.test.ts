@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compute } from '../../../src/cli/compute';
 import { maxDiff, type Num } from '../core/golden';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 interface Answer {
   output: { shape: number[]; data: Num[] };
@@ -85,7 +86,7 @@ for (const file of FILES) {
 }
 
 describe('framework golden fixtures are up to date', function () {
-  const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+  const PY = FRAMEWORKS_PYTHON;
   it('regenerating with the real frameworks reproduces every committed file', function () {
     if (!existsSync(PY)) this.skip(); // npm test creates the venv with scripts/setup-frameworks.sh
     this.timeout(300000);

@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOLDEN_DIR } from './golden';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
-const PYTHON = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+const PYTHON = FRAMEWORKS_PYTHON;
 const SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'gen_golden.py');
 
 function torchVersion(): string | null {

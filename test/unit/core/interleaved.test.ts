@@ -8,12 +8,12 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { runLayer, statGroupIndex, Tensor } from '../../../src/core/index';
 import type { GroupNormSpec } from '../../../src/core/spec';
 import { findByQualifiedName } from '../../../src/frameworks/index';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
-const PYTHON = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+const PYTHON = FRAMEWORKS_PYTHON;
 
 const MLX_GROUP_NORM = `
 import json, sys

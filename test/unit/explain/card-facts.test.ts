@@ -7,11 +7,11 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { compactHover } from '../../../src/explain/compact';
 import { explainLayer } from '../../../src/explain/hover';
 import { analyzeDocument } from '../../../src/checks';
 import { LLAMA_RMSNORM, TORCH } from './snippets';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const opts = { decimals: 4, seed: 0 };
 
@@ -290,7 +290,7 @@ class Layer(nn.Module):
         self.zc = ZeroCentred(4)
         self.twice = Twice(4)
 `;
-  const PY = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+  const PY = FRAMEWORKS_PYTHON;
 
   it('the card names the scale, and the example runs with weight + 1 = 2 (as transformers 5.17.0 computes it)', function () {
     const { card, full } = layerAt(NEMOTRON, 'self.norm = NemotronLayerNorm1P(');
@@ -345,7 +345,7 @@ class Net(nn.Module):
         if flag:
             self.maybe.track_running_stats = False
 `;
-  const PY = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+  const PY = FRAMEWORKS_PYTHON;
 
   it('a BatchNorm keeps its buffers and stops updating them, an InstanceNorm keeps updating them and never uses them (as PyTorch 2.13 runs it)', function () {
     const params = (line: string) => layerAt(SRC, line).card.sections.parameters;

@@ -12,6 +12,7 @@ import { render } from '../security/mdcheck';
 import { renderedLines } from './renderedLines';
 import { COMMANDS } from '../../../src/explain/commands';
 import { LLAMA_RMSNORM, TORCH } from './snippets';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const opts = { decimals: 4, seed: 0 };
 const EXAMPLES = path.join(__dirname, '../../../examples');
@@ -276,7 +277,7 @@ describe('explain/compactHover', () => {
     );
     // a momentum inside the range says neither
     assert.doesNotMatch(at(head + 'm = nn.BatchNorm2d(4, momentum=0.1)\n', 'BatchNorm2d').hover.sections.arguments, /so the running statistics/);
-    const py = path.join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+    const py = FRAMEWORKS_PYTHON;
     if (!existsSync(py)) return console.log('      (frameworks not checked: no .venv-frameworks; bash scripts/setup-frameworks.sh)');
     const script = [
       'import os, sys',

@@ -8,10 +8,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { PRODUCERS } from '../../../src/frameworks/producers';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
-const PY = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 
 const SCRIPT = `
 import importlib, inspect, json, sys, os

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRAMEWORKS, NORM_CLASSES, bindArguments, findByQualifiedName, frameworkInfo } from '../../../src/frameworks/index';
 import type { NormClassSpec, PyValue } from '../../../src/frameworks/types';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 interface RealParam {
   name: string;
@@ -133,7 +134,7 @@ describe('framework table against the real signatures (torch 2.13, Keras 3.15.1,
     }
   });
 
-  const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+  const PY = FRAMEWORKS_PYTHON;
   it('regenerating the fixture with the installed packages reproduces it', function () {
     if (!existsSync(PY)) this.skip(); // npm test creates the venv with scripts/setup-frameworks.sh
     this.timeout(120000);

@@ -11,9 +11,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NORM_CLASSES, bindArguments, frameworkInfo, translate } from '../../../src/frameworks/index';
 import type { FrameworkId, NormClassSpec, PyValue } from '../../../src/frameworks/types';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const PY = join(ROOT, '.venv-frameworks', 'bin', 'python');
+const PY = FRAMEWORKS_PYTHON;
 const RUNNABLE: FrameworkId[] = ['pytorch', 'keras', 'flax_linen', 'flax_nnx'];
 /** Source keywords (JSON, as the Python side passes them) and an input shape in the source's own layout. */
 function sourceOf(s: NormClassSpec, C = 4): { kwargs: Record<string, PyValue>; shape: number[] } | null {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { recognize, moduleNameOf, ProjectGraph, PythonModule, SeedExchange, solveSeeds, type ProjectFiles, type Seed } from '../../../src/python/index';
 import type { ResolvedLayer } from '../../../src/python/types';
 import { compactHover } from '../../../src/explain/compact';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const DIR = join(__dirname, '../../fixtures/python/factories');
 const FIXTURE = readFileSync(join(DIR, 'factories.py'), 'utf8');
@@ -35,7 +36,7 @@ describe('factories: norms built from names and classes handed to small function
 
   it('the oracle is up to date: scripts/gen_factory_sites.py run again in PyTorch writes the committed file', function () {
     const root = join(__dirname, '../../..');
-    const py = join(root, '.venv-frameworks', 'bin', 'python');
+    const py = FRAMEWORKS_PYTHON;
     if (!existsSync(py)) this.skip(); // npm test creates the venv with scripts/setup-frameworks.sh
     this.timeout(120000);
     const out = mkdtempSync(join(tmpdir(), 'normlens-factories-'));

@@ -14,11 +14,12 @@ import { imageDataFormat } from '../../../src/python/semantic/index';
 import { scanPython, PythonModule } from '../../../src/python/index';
 import { qualifier } from '../../../src/checks/context';
 import { analyzeDocument } from '../../../src/checks';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const REPO = join(__dirname, '..', '..', '..');
 const FIXTURES = join(REPO, 'test', 'fixtures', 'flow');
 const CORPUS = process.env.NORMLENS_CORPUS_DIR ?? join(REPO, '.cache', 'corpus');
-const PYTHON = join(REPO, '.venv-frameworks', 'bin', 'python');
+const PYTHON = FRAMEWORKS_PYTHON;
 
 const lineOf = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
 

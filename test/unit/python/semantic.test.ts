@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { analyzeDocument } from '../../../src/checks';
 import { recognize, ProjectGraph, PythonModule, moduleNameOf, type ProjectFiles, type ResolvedLayer } from '../../../src/python/index';
 import { liveSets, loopSetters } from '../../../src/python/semantic/index';
 import { compactHover } from '../../../src/explain/compact';
 import { explainLayer, originText } from '../../../src/explain/hover';
+import { FRAMEWORKS_PYTHON } from '../venv';
 
 const HEAD = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom functools import partial\n';
 
@@ -2221,7 +2221,7 @@ describe('semantic model: a `*sequence` the code fixes binds the positional argu
 
   it('gives the values real PyTorch builds with', function () {
     this.timeout(120_000);
-    const py = join(__dirname, '..', '..', '..', '.venv-frameworks', 'bin', 'python');
+    const py = FRAMEWORKS_PYTHON;
     if (!existsSync(py)) this.skip();
     const script = [
       'import json, sys, torch, torch.nn as nn',
