@@ -1120,6 +1120,8 @@ function unpackedSequence(site: Site, model: ModuleModel, layer: ResolvedLayer):
 function spreadItems(layer: ResolvedLayer, items: readonly PyValue[]): Pick<ResolvedLayer, 'effective' | 'arguments' | 'argsUnpacked'> | undefined {
   const args = layer.call.args;
   const star = args.findIndex((a) => a.star === '*');
+  // (a `**mapping` beside it may give one of the same parameters, which Python refuses: unsure)
+  if (args.some((a) => a.star === '**')) return undefined;
   // (a positional after the star would come after its items: the scanner keeps no place for it)
   if (args.slice(star + 1).some((a) => !a.star && a.name === undefined)) return undefined;
   const before = args.slice(0, star).filter((a) => !a.star && a.name === undefined).length;

@@ -2194,6 +2194,7 @@ describe('semantic model: a `*sequence` the code fixes binds the positional argu
     ['lst = [4, 8]\nlst.append(2)\nm = nn.GroupNorm(*lst)', 'num_groups'],
     ['cfg = (4, 8)\nprint(cfg)\nm = nn.GroupNorm(*cfg)', 'num_groups'],
     ['m = nn.GroupNorm(*(32,))', 'num_channels'],
+    ['m = nn.GroupNorm(*(32, 64), **kw)', 'eps'],
   ];
   const layerOf = (src: string) => {
     const layers = analyzeDocument(HEAD + src + '\n').layers;
