@@ -131,7 +131,8 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       // (groups written as the very expression of the channels, wav2vec2's GroupNorm(n, n): one channel each)
       const gv = spec.roles.groups ? ctx.values[spec.roles.groups] : undefined;
       const cv = spec.roles.channels ? ctx.values[spec.roles.channels] : undefined;
-      const sameExpr = isExpr(gv) && isExpr(cv) && gv.expr.replace(/\s+/g, '') === cv.expr.replace(/\s+/g, '');
+      // (not two values NormLens does not know, `?` each: `GroupNorm(*lst)` with a list that may change)
+      const sameExpr = isExpr(gv) && isExpr(cv) && gv.expr.trim() !== '?' && gv.expr.replace(/\s+/g, '') === cv.expr.replace(/\s+/g, '');
       if (groupsPerChannel(ctx) || sameExpr) {
         if (sameExpr)
           return md`**Normalizes** each channel of each sample on its own, over ${Md.raw(spatial.join('·') || 'its positions')} (as many groups as channels: instance normalization); independent of the batch size; ${input}.`;
@@ -147,7 +148,9 @@ function normalizesText(ctx: LayerContext, core: CoreLayerSpec | null, rank: num
       const per = core.numGroups > 0 && core.numChannels % core.numGroups === 0 ? core.numChannels / core.numGroups : null;
       const G =
         spec.roles.groups && isExpr(ctx.values[spec.roles.groups]) ? code((ctx.values[spec.roles.groups] as { expr: string }).expr) : md`${core.numGroups}`;
-      const perText = !known || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
+      // (a group count the code does not fix was sized on a stand-in: never state channels per group from it)
+      const groupsKnown = typeof roleValue(ctx, 'groups') === 'number';
+      const perText = !known || !groupsKnown || per === null ? md`${C.length ? C : Md.raw('C')}/${G}` : md`${per}`;
       const interleaved = core.interleaved ? md` (channel c in group c mod ${G})` : Md.raw('');
       return md`**Normalizes** per sample over each of ${G} groups${interleaved}: ${perText} channels × ${Md.raw(spatial.join('·') || '1')}; independent of the batch size; ${input}.`;
     }
