@@ -225,6 +225,11 @@ function argumentsText(ctx: LayerContext): Md {
           ', ',
         )} depending on the caller`
       : Md.raw('');
+    // a required one only an unpacked argument can give: from it (not "?, unless it sets it")
+    if (!e.isDefault && e.maySetBy && isExpr(e.value) && e.value.expr === '?') {
+      parts.push(md`${code(p.name)} from ${code(e.maySetBy)}`);
+      continue;
+    }
     if (!e.isDefault) {
       // given by a statement outside the call (`self.f.eps = 1e-3` once built, a subclass's `self.bias = None`)
       const by =

@@ -1122,23 +1122,28 @@ function spreadItems(layer: ResolvedLayer, items: readonly PyValue[]): Pick<Reso
   const star = args.findIndex((a) => a.star === '*');
   // (a `**mapping` beside it may give one of the same parameters, which Python refuses: unsure)
   if (args.some((a) => a.star === '**')) return undefined;
-  // (a positional after the star would come after its items: the scanner keeps no place for it)
-  if (args.slice(star + 1).some((a) => !a.star && a.name === undefined)) return undefined;
-  const before = args.slice(0, star).filter((a) => !a.star && a.name === undefined).length;
+  const plain = (a: (typeof args)[number]) => !a.star && a.name === undefined;
+  const before = args.slice(0, star).filter(plain).length;
+  // (positionals written after the star come after its items, as Python binds them)
+  const after = args.slice(star + 1).filter(plain);
   const keywords = new Set(args.flatMap((a) => (a.name !== undefined ? [a.name] : [])));
   const positional = layer.spec.params.filter((p) => !p.keywordOnly);
-  if (before + items.length > positional.length) return undefined;
+  if (before + items.length + after.length > positional.length) return undefined;
   const effective = { ...layer.effective };
   const argumentsNow = { ...layer.arguments };
   const text = `*${args[star].text.replace(/^\*\s*/, '')}`;
   const names: string[] = [];
   for (const [k, p] of positional.slice(before).entries()) {
     const e = effective[p.name];
+    if (k < items.length + after.length && keywords.has(p.name)) return undefined;
     if (k < items.length) {
-      if (keywords.has(p.name)) return undefined;
       effective[p.name] = { value: items[k], isDefault: false };
       argumentsNow[p.name] = items[k];
       names.push(p.name);
+    } else if (k < items.length + after.length) {
+      const a = after[k - items.length];
+      effective[p.name] = { value: a.value, isDefault: false, range: a.valueRange };
+      argumentsNow[p.name] = a.value;
     } else if (e?.maySetBy === text) {
       if (!e.isDefault) return undefined;
       const { maySetBy: _, ...sure } = e;

@@ -308,8 +308,9 @@ describe('explain/compactHover', () => {
 
   it('a group count the code does not fix: no instance normalization, no channels per group from a stand-in', () => {
     // (a list appended to before the call: both values unknown, `?` each)
-    const lst = at(`${TORCH}lst = [4, 8]\nlst.append(2)\nd = nn.GroupNorm(*lst)\n`, 'GroupNorm(*lst)').hover.sections.normalizes;
-    assert.doesNotMatch(lst, /instance normalization/);
+    const lstHover = at(`${TORCH}lst = [4, 8]\nlst.append(2)\nd = nn.GroupNorm(*lst)\n`, 'GroupNorm(*lst)').hover.sections;
+    assert.doesNotMatch(lstHover.normalizes, /instance normalization/);
+    assert.match(lstHover.arguments, /^\*\*Arguments\*\* `num_groups` from `\*lst` · `num_channels` from `\*lst` · /);
     // (a mapping changed in place: the group count is sized on a stand-in, the 48 channels are known)
     const cfg = at(`${TORCH}cfg = {"num_groups": 32}\ncfg["num_groups"] = 16\nd = nn.GroupNorm(**cfg, num_channels=48)\n`, 'GroupNorm(**cfg').hover.sections
       .normalizes;

@@ -2187,6 +2187,7 @@ describe('semantic model: a `*sequence` the code fixes binds the positional argu
     ['m = nn.GroupNorm(32, *(64,), eps=1e-3)', { num_groups: 32, num_channels: 64, eps: 1e-3 }],
     ['m = nn.BatchNorm2d(*(8, 1e-3, 0.01))', { num_features: 8, eps: 1e-3, momentum: 0.01 }],
     ['m = nn.LayerNorm(*[[4, 4]])', { normalized_shape: [4, 4], eps: 1e-5 }],
+    ['t = (32,)\nm = nn.GroupNorm(*t, 64, 1e-3)', { num_groups: 32, num_channels: 64, eps: 1e-3 }],
   ];
   // a list changed before the call, a name passed elsewhere, a required argument missing (TypeError in
   // PyTorch): nothing is bound from it
