@@ -21,7 +21,7 @@ import {
   type Scope,
   type Site,
 } from './model';
-import { findByQualifiedName } from '../../frameworks/index';
+import { bindArguments, findByQualifiedName, type BindingError } from '../../frameworks/index';
 import type { SeedExchange } from './project';
 import { moduleChunks, parsePython, type SyntaxNode, type Tree } from './syntax';
 import { maskPython } from '../mask';
@@ -222,6 +222,8 @@ export function resolveSizes(
         copy.effective[k] = { value: v, isDefault: false };
         copy.arguments[k] = v;
       }
+    const errors = unpacked.values ? mappingBindingErrors(layer, unpacked.values) : undefined;
+    if (errors) copy.bindingErrors = errors;
   }
   // `*(32, 64)`, `*args` with args = (32, 64): its items are the positional arguments after those written
   const items = unpackedSequence(site, model, layer);
@@ -1084,6 +1086,31 @@ function unpackedDict(site: Site, model: ModuleModel, written: string): { keys: 
     for (const [k, vs] of only.entries) values[k as string] = (vs[0] as { v: PyValue }).v;
   }
   return { keys, ...(values ? { values } : {}) };
+}
+
+/**
+ * The binding errors of a PyTorch call whose one `**mapping` the code fixes to one literal dict
+ * (its keys then certainly passed): Python's own, written arguments and keys together (a key the
+ * class does not take, one also written at the call, a required parameter neither gives).
+ * Undefined where the call's binding is not known whole (a `*sequence` too, a class reached through
+ * a partial or a user class) or the framework's classes may take more keywords than its table (only
+ * PyTorch's have no `**kwargs`).
+ */
+function mappingBindingErrors(layer: ResolvedLayer, values: Readonly<Record<string, PyValue>>): BindingError[] | undefined {
+  const args = layer.call.args;
+  // (a call of the class by its own name: through a partial, an alias of one or a user class, the call's
+  // arguments are not all those the class gets)
+  if (layer.origin || layer.spec.framework !== 'pytorch') return undefined;
+  if (args.some((a) => a.star === '*') || args.filter((a) => a.star === '**').length !== 1) return undefined;
+  const positional = args.filter((a) => !a.star && a.name === undefined).map((a) => a.value);
+  const keywords: Record<string, PyValue> = {};
+  for (const a of args) if (a.name !== undefined) keywords[a.name] = a.value;
+  const twice: BindingError[] = [];
+  for (const [k, v] of Object.entries(values)) {
+    if (k in keywords) twice.push({ problem: 'multiple-values', callable: layer.spec.name, param: k });
+    else keywords[k] = v;
+  }
+  return [...twice, ...bindArguments(layer.spec, positional, keywords).errors];
 }
 
 /**

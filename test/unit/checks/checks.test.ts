@@ -255,3 +255,57 @@ describe('checks: size-not-integer', () => {
     );
   });
 });
+
+describe('checks: binding-error through a literal **mapping', () => {
+  // (the dict, then the call; PyTorch's verdict is asked below)
+  const CASES = [
+    ['cfg = {"num_groups": 32, "num_channel": 64}', 'nn.GroupNorm(**cfg)'],
+    ['cfg = {"num_groups": 32, "num_channels": 64}', 'nn.GroupNorm(8, **cfg)'],
+    ['cfg = {"num_groups": 32}', 'nn.GroupNorm(**cfg)'],
+    ['cfg = {"num_groups": 32, "eps": 1e-3}', 'nn.GroupNorm(num_groups=4, num_channels=8, **cfg)'],
+    ['cfg = dict(num_groups=32)', 'nn.GroupNorm(**cfg, num_channels=64)'],
+    ['cfg = {"eps": 1e-3, "momentum": 0.01}', 'nn.BatchNorm2d(64, **cfg)'],
+    ['cfg = {"elementwise_affine": False}', 'nn.LayerNorm(16, **cfg)'],
+  ];
+  // (the product's path: the dict's keys come from the semantic model, which the CPython-parse comparison of `check` lacks)
+  const codesOf = (src: string) => checkDocument(src).map((d) => d.code);
+  const flagged = (i: number) => codesOf(TORCH + `${CASES[i][0]}\nm = ${CASES[i][1]}\n`).includes('binding-error');
+
+  it("reports Python's TypeError where the dict's keys do not fit, and nothing where they do", () => {
+    assert.deepEqual(
+      checkDocument(TORCH + `${CASES[0][0]}\nm = ${CASES[0][1]}\n`).map((d) => d.message),
+      ["GroupNorm() got an unexpected keyword argument 'num_channel'", "GroupNorm() missing 1 required positional argument: 'num_channels'"],
+    );
+    assert.deepEqual(
+      CASES.map((_, i) => flagged(i)),
+      [true, true, true, true, false, false, false],
+    );
+    // a dict the code changes in place, or a call through a partial, is not known whole: nothing is said
+    assert.deepEqual(codesOf(TORCH + 'cfg = {"num_groups": 32}\ncfg["num_channel"] = 64\nm = nn.GroupNorm(**cfg)\n'), []);
+    assert.deepEqual(codesOf(TORCH + 'from functools import partial\np = partial(nn.GroupNorm, 32)\ncfg = {"num_channels": 64}\nm = p(**cfg)\n'), []);
+  });
+
+  it('flags exactly the calls real PyTorch refuses', function () {
+    this.timeout(120_000);
+    if (!existsSync(FRAMEWORKS_PYTHON)) this.skip();
+    const script = [
+      'import json, sys, torch.nn as nn',
+      'for d, call in json.load(sys.stdin):',
+      '    try:',
+      '        env = {"nn": nn}',
+      '        exec(d, env)',
+      '        eval(call, env)',
+      "        print('builds')",
+      '    except TypeError:',
+      "        print('TypeError')",
+    ].join('\n');
+    const out = execFileSync(FRAMEWORKS_PYTHON, ['-c', script], { input: JSON.stringify(CASES), encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    assert.deepEqual(
+      CASES.map((_, i) => flagged(i)),
+      out.map((o) => o === 'TypeError'),
+      CASES.map((c, i) => `${c.join('; ')}: ${out[i]}`).join('\n'),
+    );
+  });
+});
