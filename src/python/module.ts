@@ -512,17 +512,34 @@ class HubAnalysis {
 
   /** The place of a piece whose own statements are `own`, inside a block placed at `place` (see HubAnalysis). */
   static placeOf(place: BlockPlace, own: readonly number[], core: readonly number[], importsAt: readonly number[]): BlockPlace {
-    // `lines` holds the imports too: own statement i is line i + (imports before it)
-    const line = (i: number) => {
-      let k = 0;
-      while (k < importsAt.length && importsAt[k] <= i) k++;
-      return i + k;
-    };
-    const at = new Set<number>();
-    for (let k = 0; k < importsAt.length; k++) at.add(importsAt[k] + k);
-    for (const i of core) at.add(line(i));
-    for (const i of own) at.add(line(i));
-    return { own: own.map((i) => place.own[i]), lines: [...at].sort((a, b) => a - b).map((k) => place.lines[k]) };
+    return HubAnalysis.placeIn(place, own, HubAnalysis.sharedLines(core, importsAt), importsAt);
+  }
+
+  /** The lines every piece's place holds (see HubAnalysis): the imports' and the core's, as indices into a place's `lines`, ascending. */
+  private static sharedLines(core: readonly number[], importsAt: readonly number[]): number[] {
+    const at = importsAt.map((k, j) => k + j);
+    for (const i of core) at.push(HubAnalysis.lineOf(i, importsAt));
+    return [...new Set(at)].sort((a, b) => a - b);
+  }
+
+  /** The index in a place's `lines` of own statement i (`lines` holds the imports too: i + the imports before it). */
+  private static lineOf(i: number, importsAt: readonly number[]): number {
+    let k = 0;
+    while (k < importsAt.length && importsAt[k] <= i) k++;
+    return i + k;
+  }
+
+  /** placeOf with the shared lines computed once (a hub moves all its pieces at each edit that moves it). */
+  private static placeIn(place: BlockPlace, own: readonly number[], shared: readonly number[], importsAt: readonly number[]): BlockPlace {
+    const mine = own.map((i) => HubAnalysis.lineOf(i, importsAt)).sort((a, b) => a - b);
+    const lines: BlockPlace['lines'][number][] = [];
+    let j = 0;
+    for (const k of shared) {
+      for (; j < mine.length && mine[j] <= k; j++) if (mine[j] < k) lines.push(place.lines[mine[j]]);
+      lines.push(place.lines[k]);
+    }
+    for (; j < mine.length; j++) lines.push(place.lines[mine[j]]);
+    return { own: own.map((i) => place.own[i]), lines };
   }
 
   /** Puts it, and each piece (another analysis may share a piece and have moved it), at its statements' new places. */
@@ -532,8 +549,10 @@ class HubAnalysis {
   }
 
   private placeParts(): void {
-    for (const p of this.parts) p.analysis.moveTo(HubAnalysis.placeOf(this.place, p.own, this.core, this.importsAt));
+    this.shared ??= HubAnalysis.sharedLines(this.core, this.importsAt);
+    for (const p of this.parts) p.analysis.moveTo(HubAnalysis.placeIn(this.place, p.own, this.shared, this.importsAt));
   }
+  private shared: number[] | undefined;
 }
 
 export class PythonModule {

@@ -143,9 +143,12 @@ export class ChunkedParser {
     const starts = chunkStarts(text, lexed.clean, lexed.broken);
     const resynced = new Set<number>();
     if (lexed.broken) {
-      const clean = new Set(lexed.clean);
+      // (both ascending: one walk, not a set of every line start at each keystroke)
+      const clean = lexed.clean;
+      let k = 0;
       starts.forEach((at, i) => {
-        if (!clean.has(at)) resynced.add(i);
+        while (k < clean.length && clean[k] < at) k++;
+        if (k === clean.length || clean[k] !== at) resynced.add(i);
       });
     }
     const children: Tree['children'][number][] = [];
