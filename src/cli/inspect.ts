@@ -659,6 +659,10 @@ function fileJson(r: FileResult) {
       ...(Object.values(l.effective).some((e) => e.alternatives)
         ? { alternatives: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.alternatives ? [[k, e.alternatives]] : []))) }
         : {}),
+      // an expression the code gives several numbers at this call (a loop over a literal list)
+      ...(Object.values(l.effective).some((e) => e.oneOf)
+        ? { oneOf: Object.fromEntries(Object.entries(l.effective).flatMap(([k, e]) => (e.oneOf ? [[k, e.oneOf]] : []))) }
+        : {}),
       ...(l.placement ? { placement: l.placement.kind, residualAddLine: l.placement.addLine + 1 } : {}),
       // γ or β a user class removes once built: by tensor, the statement and whether it certainly runs
       ...(l.removed ? { removed: l.removed } : {}),
@@ -812,6 +816,15 @@ function writeFileText(r: FileResult, colour: boolean, write: (s: string) => voi
       for (const line of wrap(
         'varies    ',
         varies.map(([k, e]) => `${visibleText(k)}=${[e.value, ...e.alternatives!].map((v) => shownValue(pyRepr(v))).join('|')}`),
+        pad.length,
+      ))
+        lines.push(pad + line);
+      // an expression the code gives several numbers here
+      for (const line of wrap(
+        'one of    ',
+        Object.entries(l.effective)
+          .filter(([, e]) => e.oneOf)
+          .map(([k, e]) => `${visibleText(k)}=${e.oneOf!.map((v) => shownValue(pyRepr(v))).join('|')}`),
         pad.length,
       ))
         lines.push(pad + line);

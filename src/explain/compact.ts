@@ -224,7 +224,12 @@ function argumentsText(ctx: LayerContext): Md {
           e.alternatives.map((v) => code(pyRepr(v))),
           ', ',
         )} depending on the caller`
-      : Md.raw('');
+      : e.oneOf
+        ? md` (${Md.join(
+            e.oneOf.map((v) => code(pyRepr(v))),
+            ', ',
+          )} here, depending on the run)`
+        : Md.raw('');
     // a required one only an unpacked argument can give: from it (not "?, unless it sets it")
     if (!e.isDefault && e.maySetBy && isExpr(e.value) && e.value.expr === '?') {
       parts.push(md`${code(p.name)} from ${code(e.maySetBy)}`);

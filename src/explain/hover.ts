@@ -440,6 +440,11 @@ function argumentsText(layer: ResolvedLayer): Md {
     else if (JSON.stringify(p.default) === JSON.stringify(e.value)) status = Md.raw('written (= default)');
     else status = md`written · default ${code(pyRepr(p.default))}`;
     if (e && !e.isDefault && e.maySetBy) status = md`${status}, unless ${code(e.maySetBy)} sets it`;
+    if (e?.oneOf)
+      status = md`${status}; ${Md.join(
+        e.oneOf.map((v) => code(pyRepr(v))),
+        ', ',
+      )} here, depending on the run`;
     if (e?.alternatives?.length)
       status = md`${status}; other callers: ${Md.join(
         e.alternatives.map((v) => code(pyRepr(v))),

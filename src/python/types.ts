@@ -122,6 +122,12 @@ export interface EffectiveArgument {
   /** Other literal values other callers give it (the same class reached through their own partials). */
   alternatives?: PyValue[];
   /**
+   * An expression the code gives only numbers, several of them, at this call (`c` of `for c in [64, 48]`, of a
+   * comprehension over a literal tuple, of a local function called with literals only): those numbers, in the order
+   * the code gives them. The value stays the expression: which one reaches the call depends on the run.
+   */
+  oneOf?: number[];
+  /**
    * The statement, as written with its class, that certainly sets this value once the layer is
    * built (`self.eps = 1e-6 in LN` after its `super().__init__`, `self.bn.eps = 1e-3`): the layer
    * computes with it, not with what it was built with.

@@ -190,11 +190,57 @@ export function mergeLayers(direct: readonly ResolvedLayer[], sem: SemanticResul
   return out.sort((a, b) => a.call.range.startOffset - b.call.range.startOffset);
 }
 
+/** The numbers a loop or a local function's callers give an expression (EffectiveArgument.oneOf): distinct, in order; none when it may hold anything else. */
+function numbersOnly(values: readonly Value[]): number[] | undefined {
+  const out: number[] = [];
+  for (const v of values) {
+    if (v.k !== 'const' || typeof v.v !== 'number' || !Number.isFinite(v.v)) return undefined;
+    if (!out.includes(v.v)) out.push(v.v);
+  }
+  return out.length > 1 && out.length <= MAX_ONE_OF ? out : undefined;
+}
+/**
+ * Whether nothing between a call and its def, class or module may skip it for some of a loop's values: no
+ * branch, `try`, `while`, short-circuit or filtered comprehension around it, no `break` or `continue` in a loop
+ * around it. (A value set is the same whatever the branch: `if c % 32 == 0:` does not take 48 out of it.)
+ */
+function everyRun(call: SyntaxNode, text: string): boolean {
+  for (let n = call.parent; n; n = n.parent) {
+    switch (n.name) {
+      case 'FunctionDefinition':
+      case 'ClassDefinition':
+      case 'LambdaExpression':
+      case 'Script':
+        return true;
+      case 'IfStatement':
+      case 'TryStatement':
+      case 'WhileStatement':
+      case 'MatchStatement':
+      case 'ConditionalExpression':
+        return false;
+      case 'ForStatement':
+        if (/\b(?:break|continue)\b/.test(text.slice(n.from, n.to))) return false;
+        break;
+      case 'BinaryExpression':
+      case 'ArrayComprehensionExpression':
+      case 'DictionaryComprehensionExpression':
+      case 'SetComprehensionExpression':
+      case 'ComprehensionExpression':
+        for (let c = n.firstChild; c; c = c.nextSibling) if (c.name === 'and' || c.name === 'or' || c.name === 'if') return false;
+        break;
+    }
+  }
+  return true;
+}
+
+/** (past this many, a loop over a long table: no list is shown) */
+const MAX_ONE_OF = 16;
+
 /**
  * Arguments written as expressions that the code fixes to one value (a module constant, a local
  * assigned once, arithmetic on them: `WIDTH = 64; nn.BatchNorm2d(WIDTH * 2)`) take that value in
  * `effective`; `arguments` keeps what was written. A parameter (whatever its default) or anything
- * that may hold several values stays symbolic.
+ * that may hold several values stays symbolic (with the numbers it may be, when only numbers: `oneOf`).
  */
 export function resolveSizes(
   layer: ResolvedLayer,
@@ -239,7 +285,15 @@ export function resolveSizes(
       copy ??= { ...layer, effective: { ...layer.effective } };
       copy.codeDefaults = { ...copy.codeDefaults, [name]: own };
     }
-    if (!arg || arg.values.length !== 1) continue;
+    if (!arg) continue;
+    if (arg.values.length > 1) {
+      const oneOf = everyRun(site.node, model.text) ? numbersOnly(arg.values) : undefined;
+      if (oneOf) {
+        copy ??= { ...layer, effective: { ...layer.effective } };
+        copy.effective[name] = { ...copy.effective[name], oneOf };
+      }
+      continue;
+    }
     const v = arg.values[0];
     // (a tuple or list of sizes the code fixes each: `[C, H, W]` with module constants)
     const sizes =

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CHECKS, NOTES, RULES, checkDocument, layerNotes, ruleInfo } from '../../../src/checks';
+import { CHECKS, NOTES, RULES, analyzeDocument, checkDocument, layerNotes, ruleInfo } from '../../../src/checks';
 import { FRAMEWORKS } from '../../../src/frameworks';
 import { recognize } from '../../../src/python/index';
 import { FLAX, KERAS, TORCH, applyEdits, check, codes, fixed, only, underlined } from './helpers';
@@ -307,5 +307,70 @@ describe('checks: binding-error through a literal **mapping', () => {
       out.map((o) => o === 'TypeError'),
       CASES.map((c, i) => `${c.join('; ')}: ${out[i]}`).join('\n'),
     );
+  });
+});
+
+describe('checks: a GroupNorm channel count the code gives several numbers', () => {
+  // (each a module of its own: the channel count is a loop's or a comprehension's variable, or a parameter)
+  const CASES = [
+    'norms = []\nfor c in [64, 48, 128]:\n    norms.append(nn.GroupNorm(32, c))\n',
+    'norms = [nn.GroupNorm(32, c) for c in (64, 96)]\n',
+    'norms = [nn.GroupNorm(num_groups=8, num_channels=c) for c in (16, 20, 24)]\n',
+    'norms = {c: nn.GroupNorm(4, c) for c in range(4, 12, 4)}\n',
+    'def make(c):\n    return nn.GroupNorm(32, c)\n\na = make(64)\nb = make(80)\n',
+    'norms = []\nfor c in [64, 48, 128]:\n    if c % 32 == 0:\n        norms.append(nn.GroupNorm(32, c))\n',
+  ];
+  const found = (i: number) => checkDocument(TORCH + CASES[i]).filter((d) => d.code === 'groupnorm-divisibility');
+
+  it('warns with the numbers the group count does not divide, and offers one that divides them all', () => {
+    const [d] = found(0);
+    assert.equal(d.severity, 'warning');
+    assert.equal(
+      d.message,
+      'num_channels=c may be 48 here (the code gives it 64, 48 and 128), which num_groups=32 does not split into equal groups: PyTorch refuses to build such a layer; group counts that divide all of them nearby: 16.',
+    );
+    assert.equal(underlined(TORCH + CASES[0], d), 'c');
+    assert.equal(fixed(TORCH + CASES[0], d), TORCH + CASES[0].replace('GroupNorm(32, c)', 'GroupNorm(16, c)'));
+    assert.match(found(2)[0].message, /^num_channels=c may be 20 here \(the code gives it 16, 20 and 24\)/);
+    assert.deepEqual(
+      found(2)[0].fixes.map((f) => f.title),
+      ['Use num_groups=4 (divides 16, 20, 24)'],
+    );
+    // all divisible; a parameter other callers may give anything; a range (not a literal list): nothing
+    assert.deepEqual([found(1), found(3), found(4)], [[], [], []]);
+    // a branch, a `continue` or a filtered comprehension may skip the numbers that do not divide: nothing is said
+    assert.deepEqual(found(5), []);
+    for (const skip of [
+      'norms = []\nfor c in [64, 48, 128]:\n    if c == 48:\n        continue\n    norms.append(nn.GroupNorm(32, c))\n',
+      'norms = [nn.GroupNorm(32, c) for c in (64, 48) if c % 32 == 0]\n',
+      'norms = [nn.GroupNorm(32, c) if c % 32 == 0 else nn.Identity() for c in (64, 48)]\n',
+    ])
+      assert.deepEqual(
+        checkDocument(TORCH + skip).map((d) => d.code),
+        [],
+        skip,
+      );
+    // the inspect data lists them
+    const layer = analyzeDocument(TORCH + CASES[0]).layers[0];
+    assert.deepEqual(layer.effective.num_channels.oneOf, [64, 48, 128]);
+  });
+
+  it('the numbers it names are those real PyTorch refuses', function () {
+    this.timeout(120_000);
+    if (!existsSync(FRAMEWORKS_PYTHON)) this.skip();
+    const script = [
+      'import torch.nn as nn',
+      'for g, cs in [(32, [64, 48, 128]), (32, [64, 96]), (8, [16, 20, 24]), (16, [64, 48, 128]), (4, [16, 20, 24])]:',
+      '    bad = []',
+      '    for c in cs:',
+      '        try:',
+      '            nn.GroupNorm(g, c)',
+      '        except ValueError:',
+      '            bad.append(c)',
+      '    print(bad)',
+    ].join('\n');
+    const out = execFileSync(FRAMEWORKS_PYTHON, ['-c', script], { encoding: 'utf8' }).trim().split('\n');
+    // (the first three are CASES 0-2; then the group counts the fixes offer, which divide every number)
+    assert.deepEqual(out, ['[48]', '[]', '[20]', '[]', '[]']);
   });
 });
