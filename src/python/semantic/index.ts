@@ -292,8 +292,8 @@ export function resolveSizes(
         copy ??= { ...layer, effective: { ...layer.effective } };
         copy.effective[name] = { ...copy.effective[name], oneOf };
       }
-      continue;
     }
+    if (arg.values.length !== 1) continue;
     const v = arg.values[0];
     // (a tuple or list of sizes the code fixes each: `[C, H, W]` with module constants)
     const sizes =
