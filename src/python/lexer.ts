@@ -20,7 +20,9 @@
  * assignment to an attribute or item (`self.bn = ...`) or an augmented one (`x += 1`). Valid code
  * has none of these inside brackets (a call's `x = 1` is a keyword argument, so a plain name's
  * `=` is not one of them), so the brackets above were never closed (CPython reports the same
- * error), and a half-typed `(` swallows at most the lines up to the next statement.
+ * error), and a half-typed `(` swallows at most the lines up to the next statement. Likewise a
+ * triple-quoted string opened on an indented line ends before a definition at column 0 (see
+ * DEFINITION_LINE): a docstring being typed swallows at most the rest of its definition.
  *
  * Robustness: every step advances, every bracket closer is matched in O(1) amortized time
  * (counts per bracket kind), so the work is linear in the text whatever it contains.
@@ -146,6 +148,26 @@ const STATEMENT_START = new RegExp(
   'uy',
 );
 
+/**
+ * A definition at column 0 (`def`, `class`, `async def`). A triple-quoted string (not an
+ * f-string) opened on an indented line ends before such a line: what the lexer reads then is the docstring being typed in a body
+ * above (`    """` and Enter), not a string that really holds the line. Without this, every
+ * later string of the file swaps code and text until the next stray quote, for every keystroke
+ * while it is open. CPython accepts such a string (a body's docstring holding an unindented
+ * example); none of the 3,087 files of torchvision, timm, transformers, Keras and Flax has one,
+ * and there NormLens reads the line as the definition it looks like, with the string reported
+ * unterminated.
+ */
+const DEFINITION_LINE = /(?:def|class|async[ \t]+def)[ \t]/y;
+
+/** Whether line start `q` holds a definition at column 0 (DEFINITION_LINE). */
+export function definitionAt(text: string, q: number): boolean {
+  const c = text.charCodeAt(q);
+  if (c !== 100 && c !== 99 && c !== 97) return false;
+  DEFINITION_LINE.lastIndex = q;
+  return DEFINITION_LINE.test(text);
+}
+
 export class Lexer {
   readonly text: string;
   readonly len: number;
@@ -168,6 +190,9 @@ export class Lexer {
   private fields: number[] = [];
   private fstack: FCtx[] = [];
   private counts = new Int32Array(3);
+
+  /** lexString ended a string at a definition line: the line break where the logical line ends (-1: none). */
+  private cut = -1;
 
   constructor(text: string, start: number) {
     this.text = text;
@@ -219,6 +244,19 @@ export class Lexer {
     const text = this.text;
     const len = this.len;
     for (;;) {
+      if (this.cut >= 0) {
+        // a string cut at a definition (lexString): the logical line ends at its line break, and so do the brackets left open
+        const brk = this.cut;
+        this.cut = -1;
+        if (this.nb) {
+          const b = this.brackets[0];
+          this.error(`'${'([{'[b.kind]}' was never closed`, b.start, b.start + 1);
+          while (this.nb > 0) this.popBracket();
+          this.emit(Tok.Unwind, brk, brk, 0, 0);
+        }
+        this.emit(Tok.Newline, brk, brk);
+        return true;
+      }
       const f = this.fstack.length ? this.fstack[this.fstack.length - 1] : null;
       if (f !== null && f.phase !== Phase.Expr) {
         this.lexFString(f);
@@ -426,6 +464,10 @@ export class Lexer {
       return;
     }
     let p = q + qlen;
+    // (a triple-quoted string opened on an indented line ends before a definition at column 0: DEFINITION_LINE)
+    const line = this.lines[this.lines.length - 1];
+    // (not inside an f-string's field: nothing may carry across the clean line start the cut makes)
+    const cuts = triple && this.fstack.length === 0 && (text.charCodeAt(line) === 32 || text.charCodeAt(line) === 9);
     for (;;) {
       if (p >= len) {
         this.error(triple ? 'unterminated triple-quoted string literal' : 'unterminated string literal', s, len);
@@ -461,8 +503,20 @@ export class Lexer {
           this.pos = p;
           return;
         }
+        const brk = p;
         p += c === 13 && text.charCodeAt(p + 1) === 10 ? 2 : 1;
         this.lines.push(p);
+        if (cuts && definitionAt(text, p)) {
+          // a string opened on an indented line that reaches a definition at column 0 is a
+          // docstring being typed (see DEFINITION_LINE): it ends at the line break before the
+          // definition, where the logical line ends (as every logical line does: before the
+          // clean line start after it)
+          this.error('unterminated triple-quoted string literal', s, brk);
+          this.emit(Tok.String, s, brk, 0, 1);
+          this.pos = p;
+          this.cut = brk;
+          return;
+        }
         continue;
       }
       p++;

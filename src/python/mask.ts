@@ -4,6 +4,8 @@
  * or `keras.config.set_image_data_format(...)`) never find what a string or comment holds (a
  * block disabled with a triple-quoted string).
  */
+import { definitionAt } from './lexer';
+
 const QUOTE1 = 39; // '
 const QUOTE2 = 34; // "
 const HASH = 35;
@@ -18,6 +20,12 @@ const isIdentChar = (text: string, i: number) => {
   const c = text.charCodeAt(i);
   if (c < 128) return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) || c === 95;
   return /[\p{L}\p{N}_]/u.test(text[i]);
+};
+
+/** Whether the string whose prefix starts at `i` and quote is at `q` is an f-string. */
+const isFString = (text: string, i: number, q: number) => {
+  for (let k = i; k < q; k++) if ((text.charCodeAt(k) | 0x20) === 0x66) return true;
+  return false;
 };
 
 const SPACES = ' '.repeat(256);
@@ -76,6 +84,13 @@ export function maskPython(text: string): string {
     }
     const quote = text.charCodeAt(q);
     const triple = text.charCodeAt(q + 1) === quote && text.charCodeAt(q + 2) === quote;
+    // (as the lexer: a triple-quoted string, not an f-string, opened on an indented line ends before a definition at column 0)
+    let cuts = false;
+    if (triple && !isFString(text, i, q)) {
+      const line = Math.max(text.lastIndexOf('\n', i - 1), text.lastIndexOf('\r', i - 1)) + 1;
+      const c0 = text.charCodeAt(line);
+      cuts = c0 === 32 || c0 === 9;
+    }
     let j = q + (triple ? 3 : 1);
     while (j < n) {
       const d = text.charCodeAt(j);
@@ -85,6 +100,13 @@ export function maskPython(text: string): string {
         continue;
       }
       if (!triple && (d === NL || d === CR)) break;
+      if (cuts && (d === NL || d === CR)) {
+        const next = d === CR && text.charCodeAt(j + 1) === NL ? j + 2 : j + 1;
+        if (definitionAt(text, next)) {
+          j = next;
+          break;
+        }
+      }
       if (d === quote && (!triple || (text.charCodeAt(j + 1) === quote && text.charCodeAt(j + 2) === quote))) {
         j += triple ? 3 : 1;
         break;

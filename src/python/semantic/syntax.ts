@@ -59,14 +59,12 @@ const DEFINITION = /^(?:def|class|async[ \t]+def)[ \t]/gm;
  * Where a module is cut into chunks parsed apart: at each top-level statement start, except right
  * after a decorator line (the decorated def/class is one statement with it). Ascending, from 0.
  *
- * `broken`: the lexer found an error (the text is not valid Python). Most often a string was just
- * opened in a body above (a docstring being typed): every later string then swaps what is code
- * and what is text, down to the end of the file or to a stray quote further down that pairs
- * them again (the lexer sees no error of strings then, only the brackets of the swapped text).
- * So, only in broken text, a definition at column 0 that lies inside a string opened on an
- * indented line also starts a chunk (a body's string holding an unindented `def`/`class` line is
- * the rarest thing valid code does): the damage stays between the string's opening and the next
- * definition, and valid code is cut where it always was.
+ * `broken`: the lexer found an error (the text is not valid Python). A triple-quoted string opened
+ * on an indented line (a docstring being typed) already ends before the next definition at
+ * column 0 in the lexer (../lexer.ts DEFINITION_LINE), which is then a clean line start; in
+ * broken text the same holds here for the strings the lexer does not end there (a triple-quoted
+ * f-string): otherwise every later string would swap what is code and what is text, down to the
+ * end of the file or to a stray quote further down that pairs them again.
  */
 export function chunkStarts(text: string, clean: readonly number[], broken = false): number[] {
   const starts: number[] = [];

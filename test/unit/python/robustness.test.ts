@@ -10,6 +10,8 @@ import fc from 'fast-check';
 import { corpusRoot, loadCreationSites } from './corpus';
 import { astPython } from '../checks/astScan';
 import { DocumentIndex, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
+import { maskPython } from '../../../src/python/mask';
+import { moduleChunks } from '../../../src/python/semantic/syntax';
 
 const HOSTILE: [string, string][] = [
   ['100k open parentheses', '('.repeat(100_000)],
@@ -217,7 +219,11 @@ describe('python scanner: a name right after a triple-quoted string', () => {
     'u = """a"""  # then text\n',
     'v = ("""a"""\n     """b""")\n',
   ];
-  const INVALID = ['class A:\n    """Block 3: a conv."""\n    x = 1\n    """\nclass B:\n    """Block 4: its conv."""\n', 's = """a""" b\n', 's = """a"""if_\n'];
+  const INVALID = [
+    'class A:\n    """Block 3: a conv."""\n    x = 1\n    """\n    y = 2\n    """Block 4: its conv."""\n',
+    's = """a""" b\n',
+    's = """a"""if_\n',
+  ];
 
   it('is reported where CPython refuses it, and nowhere valid code has it', () => {
     const verdict = JSON.parse(
@@ -255,5 +261,49 @@ describe('python scanner: a name right after a triple-quoted string', () => {
     assert.ok(files.length > 1000, `${files.length} files`);
     const hits = files.filter((f) => flagged(readFileSync(f, 'utf8')) > 0);
     assert.deepEqual(hits, []);
+  });
+});
+
+describe('python scanner: a docstring being typed ends before the next definition at column 0', () => {
+  // (a class's docstring opened on its own line, as when `"""` and Enter are typed: the class below holds a layer,
+  // its own docstring names one)
+  const TYPED =
+    'import torch.nn as nn\n\nclass A(nn.Module):\n    def __init__(self):\n        """\n        self.bn = nn.BatchNorm2d(64)\n\nclass B(nn.Module):\n    """B: nn.BatchNorm2d(3) in a docstring."""\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm2d(32)\n';
+  // valid Python that holds such a line in a string all the same (CPython compiles it); what NormLens then reads
+  const HELD = 'def f():\n    """Usage:\nclass Example: pass\n"""\n    return 1\n';
+
+  it('reads the definitions below as code, not the strings after it (the layer in B, not the one in its docstring)', () => {
+    const scan = scanPython(TYPED);
+    assert.deepEqual(
+      recognize(TYPED).map((l) => l.call.args.map((a) => a.text).join(', ')),
+      ['32'],
+    );
+    assert.deepEqual(
+      scan.errors.map((e) => e.message),
+      ['unterminated triple-quoted string literal'],
+    );
+    // the same cut in the mask the checks search, and in the chunks Lezer parses (the definition starts one)
+    assert.equal(maskPython(TYPED).indexOf('class B'), TYPED.indexOf('class B'));
+    assert.ok(moduleChunks(TYPED).includes(TYPED.indexOf('class B')));
+  });
+
+  it('only a triple-quoted string opened on an indented line: a module docstring, an f-string or a string at column 0 keeps it', () => {
+    const verdict = execFileSync(astPython(), ['-c', 'import sys\ncompile(sys.stdin.read(), "x", "exec"); print("valid")'], {
+      input: HELD,
+      encoding: 'utf8',
+    }).trim();
+    assert.equal(verdict, 'valid');
+    // (the documented departure from CPython, which no file of the five libraries meets: the string ends before
+    // `class Example`, and the closing quotes, at column 0, open one to the end)
+    assert.deepEqual(
+      scanPython(HELD).errors.map((e) => e.message),
+      ['unterminated triple-quoted string literal', 'unterminated triple-quoted string literal'],
+    );
+    for (const kept of [
+      '"""Module docs.\ndef example(): pass\n"""\nx = 1\n',
+      'def f():\n    return f"""a\ndef g(): pass\n"""\n',
+      'X = """\nclass Example: pass\n"""\n',
+    ])
+      assert.deepEqual(scanPython(kept).errors, [], kept);
   });
 });
