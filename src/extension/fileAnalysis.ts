@@ -21,14 +21,14 @@ export class FileAnalysis {
     /** How the semantic model reaches the file's siblings (read again when the project changes). */
     private readonly semantic: () => SemanticOptions = () => ({}),
   ) {
-    this.module = new PythonModule(doc.getText(), semantic());
+    this.module = new PythonModule(doc.getText(), semantic(), { editor: true });
     this.checks = new ModuleDiagnostics(this.module);
     this.version = doc.version;
   }
 
   /** Other files changed (or were read for the first time): analyze again from the text. */
   restart(doc: vscode.TextDocument): void {
-    this.module = new PythonModule(doc.getText(), this.semantic());
+    this.module = new PythonModule(doc.getText(), this.semantic(), { editor: true });
     this.checks = new ModuleDiagnostics(this.module);
     this.version = doc.version;
     this.diagnostics = undefined;
@@ -46,8 +46,8 @@ export class FileAnalysis {
   }
 
   /**
-   * The file's diagnostics and its layers. After edits the module is analyzed block by block and
-   * the checks run per block (../checks/incremental.ts): a read costs what the edits changed;
+   * The file's diagnostics and its layers. The module is analyzed block by block from its first
+   * read and the checks run per block (../checks/incremental.ts): a read after edits costs what they changed;
    * the full list of layers is built only when someone reads it (the hover asks for one layer).
    */
   analysis(doc: vscode.TextDocument, disabledRules: readonly string[]): Analysis {

@@ -350,6 +350,21 @@ describe('python module (scanner + semantic model): incremental equals a fresh a
     assert.equal(m.layers.filter((l) => l.call.callee === 'nn.GroupNorm').pop()?.call.range.startOffset, m.text.lastIndexOf('nn.GroupNorm'));
   });
 
+  it('a module open in an editor is read block by block from the first read: its first edit analyzes only the edited block', () => {
+    const text = BLOCKS.slice(0, 8).join('') + 'class F(nn.Module):\n    def __init__(self):\n        self.f = nn.GroupNorm(2, 4)\n';
+    const m = new PythonModule(text, {}, { editor: true });
+    const whole = new PythonModule(text);
+    assert.deepEqual(m.layers, whole.wholeLayers());
+    assert.equal(m.analyzedByBlock, true);
+    assert.equal(whole.analyzedByBlock, false);
+    const blocks = m.stats.analyzed;
+    assert.ok(blocks >= 2, `blocks analyzed: ${blocks}`);
+    const at = m.text.lastIndexOf('nn.GroupNorm');
+    m.applyEdit(at, at, ' ');
+    assert.deepEqual(m.layers, new PythonModule(m.text).wholeLayers());
+    assert.deepEqual(m.stats, { analyzed: 1, reused: blocks - 1, moved: 0 });
+  });
+
   it('a statement typed or deleted that binds and reads no name of the module adds or drops its own block only', () => {
     const text = BLOCKS.slice(0, 8).join('') + 'class F(nn.Module):\n    def __init__(self):\n        self.f = nn.GroupNorm(2, 4)\n';
     const m = new PythonModule(text);
