@@ -261,6 +261,10 @@ const LEAF_KINDS: ReadonlySet<string> = new Set([
 ]);
 /** New statements a hub takes at once (more: the block is analyzed whole). */
 const MAX_REPLACED = 8;
+/** Statements of a leaf group at most (a statement with those that alone read what it binds). */
+const MAX_GROUP = 8;
+/** Statements a hub analyzes anew at once: the new ones and the leaf groups they join (more: the block is analyzed whole). */
+const MAX_FRESH = 16;
 /** Statements gone and new at most between the common ends for which a hub is aligned (alignRuns). */
 const MAX_ALIGN_EDITS = 64;
 
@@ -362,6 +366,8 @@ interface Hub {
   /** Where the module first calls its own names and where its body ends (markOf). */
   marks: string;
   leaf: readonly boolean[];
+  /** Each own statement's leaf group, as the index of the group's first statement (-1: the core). */
+  group: readonly number[];
   /** The units evaluated outside the leaves: round, rank of the statement among the others, offset in it. */
   schedule: string;
 }
@@ -1097,14 +1103,102 @@ export class PythonModule {
       }
       return out;
     };
-    /** Whether an own statement may be a leaf: a def or class whose names no other statement of the block reads. */
-    const leafShaped = (own: readonly Item[], i: number, readers: (name: string) => number) =>
-      LEAF_KINDS.has(own[i].node.name) && own[i].info.binds.every((n) => readers(n) === (own[i].info.words.includes(n) ? 1 : 0));
+    /** The module-level names each own statement binds: its own, and those the scanner reads it as rebinding (the direct layers resolve with those). */
+    const namesBound = (own: readonly Item[]): string[][] => {
+      const out = own.map((it) => [...it.info.binds]);
+      for (const r of this.index.rebinds) {
+        const i = ownIndex(own, r.at);
+        if (i >= 0 && !out[i].includes(r.local)) out[i].push(r.local);
+      }
+      return out;
+    };
+    /** The own statements that may read each name (ItemInfo.words), in order. */
+    const readersOf = (own: readonly Item[]): Map<string, number[]> => {
+      const out = new Map<string, number[]>();
+      own.forEach((it, i) => {
+        for (const w of it.info.words) {
+          const r = out.get(w);
+          if (r) r.push(i);
+          else out.set(w, [i]);
+        }
+      });
+      return out;
+    };
+    /** Whether statements may be a leaf group: defs, classes or plain statements whose names no statement outside them reads. */
+    const groupShaped = (own: readonly Item[], g: readonly number[], binds: readonly string[][], readers: ReadonlyMap<string, number[]>) =>
+      g.every((i) => LEAF_KINDS.has(own[i].node.name)) && g.every((i) => binds[i].every((n) => (readers.get(n) ?? []).every((r) => g.includes(r))));
+    /**
+     * The leaf groups of a large block: each statement whose names no other statement reads alone, and
+     * each statement whose names a few others read (at most MAX_GROUP, with what they in turn bind)
+     * with those (a class and the helper only it calls; while typing, a broken line Lezer reads as an
+     * assignment and the statement that reads the name it binds). In order of their first statement.
+     */
+    const groupsOf = (own: readonly Item[], binds: readonly string[][], readers: ReadonlyMap<string, number[]>): number[][] => {
+      const n = own.length;
+      const kind = (i: number) => LEAF_KINDS.has(own[i].node.name);
+      const alone = (i: number) => kind(i) && binds[i].every((nm) => (readers.get(nm) ?? []).every((r) => r === i));
+      const parent = Array.from({ length: n }, (_, i) => i);
+      const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+      const grouped = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        if (!kind(i) || alone(i)) continue;
+        const c = [i];
+        let ok = true;
+        closure: for (let k = 0; k < c.length; k++)
+          for (const nm of binds[c[k]])
+            for (const r of readers.get(nm) ?? [])
+              if (!c.includes(r)) {
+                if (!kind(r) || c.length >= MAX_GROUP) {
+                  ok = false;
+                  break closure;
+                }
+                c.push(r);
+              }
+        if (!ok) continue;
+        for (const m of c) {
+          parent[find(m)] = find(i);
+          grouped[m] = 1;
+        }
+      }
+      const members = new Map<number, number[]>();
+      const out: number[][] = [];
+      for (let i = 0; i < n; i++) {
+        if (!grouped[i]) {
+          if (alone(i)) out.push([i]);
+          continue;
+        }
+        const r = find(i);
+        const g = members.get(r);
+        if (g) g.push(i);
+        else {
+          const ng = [i];
+          members.set(r, ng);
+          out.push(ng);
+        }
+      }
+      // (closures that met grew too large together: their statements that are leaves alone stay ones)
+      return out.flatMap((g) => (g.length <= MAX_GROUP ? [g] : g.filter(alone).map((i) => [i])));
+    };
+    /** A watch of leaf groups (each one unit), with the group of each of their statements. */
+    const watchOf = (own: readonly Item[], groups: readonly (readonly number[])[]): { watch: LeafWatch; unitOf: Map<number, number> } => {
+      const unitOf = new Map<number, number>();
+      groups.forEach((g, u) => g.forEach((i) => unitOf.set(i, u)));
+      const ranges: [number, number][] = [];
+      const unit: number[] = [];
+      for (const i of [...unitOf.keys()].sort((x, y) => x - y)) {
+        ranges.push([own[i].from, own[i].to]);
+        unit.push(unitOf.get(i)!);
+      }
+      const names = new Map<string, number>();
+      groups.forEach((g, u) => g.forEach((i) => own[i].info.binds.forEach((nm) => names.set(nm, u))));
+      const reads = groups.map((g) => (g.length === 1 ? own[g[0]].info.words : [...new Set(g.flatMap((i) => own[i].info.words))]));
+      return { watch: { ranges, unit, names, reads, foreign: groups.map(() => false), schedule: [], converged: false }, unitOf };
+    };
     const keep = (h: Hub) => {
       this.hubs = [h, ...this.hubs.filter((x) => x !== h)].slice(0, HUBS_KEPT);
     };
     /**
-     * Pieces of a large block (HubAnalysis): one per statement of `which`, and the core's when `withCore`
+     * Pieces of a large block (HubAnalysis): one per leaf group of `which`, and the core's when `withCore`
      * (the statements of `core`). What was found in each statement (layers by their call, flow edges by
      * their application) goes to the piece holding it.
      */
@@ -1113,54 +1207,36 @@ export class PythonModule {
       place: BlockPlace,
       layers: readonly ResolvedLayer[],
       edges: readonly FlowEdge[],
-      which: readonly number[],
+      which: readonly (readonly number[])[],
       core: readonly number[],
       importsAt: readonly number[],
       withCore: boolean,
     ): Piece[] => {
-      const found = new Map<number, { layers: ResolvedLayer[]; edges: FlowEdge[] }>(which.map((i) => [i, { layers: [], edges: [] }]));
+      const found = which.map(() => ({ layers: [] as ResolvedLayer[], edges: [] as FlowEdge[] }));
+      const pieceOf = new Map<number, (typeof found)[number]>();
+      which.forEach((g, k) => g.forEach((i) => pieceOf.set(i, found[k])));
       const coreFound = { layers: [] as ResolvedLayer[], edges: [] as FlowEdge[] };
-      const of = (o: number) => found.get(ownIndex(own, o)) ?? coreFound;
+      const of = (o: number) => pieceOf.get(ownIndex(own, o)) ?? coreFound;
       for (const l of layers) of(l.call.range.startOffset).layers.push(l);
       for (const e of edges) of(e.at).edges.push(e);
       const make = (ids: readonly number[], f: typeof coreFound): Piece => ({
         analysis: new BlockAnalysis(HubAnalysis.placeOf(place, ids, core, importsAt), f.layers, f.edges, here),
         own: ids,
       });
-      const out = which.map((i) => make([i], found.get(i)!));
+      const out = which.map((g, k) => make(g, found[k]));
       if (withCore && core.length) out.unshift(make(core, coreFound));
       return out;
     };
-    /** A block analyzed whole (a large one watched for its leaves, and kept as a hub, in pieces). */
+    /** A block analyzed whole (a large one watched for its leaf groups, and kept as a hub, in pieces). */
     const analyze = (b: Block, place: BlockPlace): Settled => {
-      let watch: LeafWatch | undefined;
-      let shaped: boolean[] = [];
+      let watched: ReturnType<typeof watchOf> | undefined;
+      let groups: number[][] = [];
       if (b.own.length >= HUB_MIN) {
         this.hubStats.whole++;
-        const count = new Map<string, number>();
-        for (const it of b.own) for (const w of it.info.words) count.set(w, (count.get(w) ?? 0) + 1);
-        const ranges: [number, number][] = [];
-        const names = new Map<string, number>();
-        shaped = b.own.map((_, i) => leafShaped(b.own, i, (n) => count.get(n) ?? 0));
-        // (nor one the scanner reads as binding a name another statement reads: the direct layers resolve with those)
-        for (const r of this.index.rebinds) {
-          const i = ownIndex(b.own, r.at);
-          if (i >= 0 && shaped[i] && (count.get(r.local) ?? 0) > (b.own[i].info.words.includes(r.local) ? 1 : 0)) shaped[i] = false;
-        }
-        b.own.forEach((it, i) => {
-          if (!shaped[i]) return;
-          for (const n of it.info.binds) names.set(n, ranges.length);
-          ranges.push([it.from, it.to]);
-        });
-        watch = {
-          ranges,
-          names,
-          reads: b.own.filter((_, i) => shaped[i]).map((it) => it.info.words),
-          foreign: ranges.map(() => false),
-          schedule: [],
-          converged: false,
-        };
+        groups = groupsOf(b.own, namesBound(b.own), readersOf(b.own));
+        watched = watchOf(b.own, groups);
       }
+      const watch = watched?.watch;
       const nodes = b.items.map((i) => i.node);
       const sem = analyzeBlock(text, tree, nodes, b.execEnd, callAt, pos, { ...this.options, tree }, ownCallAt(), watch);
       const flow = new FlowModel(text, tree, qualify!, nodes);
@@ -1169,17 +1245,26 @@ export class PythonModule {
       const found = { layers: detachStrings(layers, SHARED), edges: detachStrings(flow.edges()) };
       // (pieces hold what lies in their statements: anything found outside every one keeps the block whole)
       const placed = found.layers.every((l) => ownIndex(b.own, l.call.range.startOffset) >= 0) && found.edges.every((e) => ownIndex(b.own, e.at) >= 0);
-      if (!watch?.converged || !placed) return new BlockAnalysis(place, found.layers, found.edges, here);
-      let k = 0;
-      const leaf = shaped.map((x) => x && !watch.foreign[k++]);
-      // (a flow finding of one statement about another's layer ties them)
+      if (!watched || !watch!.converged || !placed) return new BlockAnalysis(place, found.layers, found.edges, here);
+      const ok = groups.map((_, u) => !watch!.foreign[u]);
+      // (a flow finding of one statement about another's layer ties them, unless one leaf group holds both)
+      const n = b.own.length;
+      const keyOf = (i: number) => (i < 0 ? -1 : (watched!.unitOf.get(i) ?? n + i));
       for (const ln of flow.links()) {
         const at = ln.map((o) => ownIndex(b.own, o));
-        if (at.some((i) => i !== at[0])) for (const i of at) if (i >= 0) leaf[i] = false;
+        const k0 = keyOf(at[0]);
+        if (at.some((i) => keyOf(i) !== k0))
+          for (const i of at) {
+            const u = i >= 0 ? watched.unitOf.get(i) : undefined;
+            if (u !== undefined) ok[u] = false;
+          }
       }
+      const which = groups.filter((_, u) => ok[u]);
+      const group = new Array<number>(n).fill(-1);
+      for (const g of which) for (const i of g) group[i] = g[0];
+      const leaf = group.map((g) => g >= 0);
       const imports = importsOf(b);
       const core = leaf.flatMap((x, i) => (x ? [] : [i]));
-      const which = leaf.flatMap((x, i) => (x ? [i] : []));
       const r = new HubAnalysis(place, piecesOf(b.own, place, found.layers, found.edges, which, core, imports.at, true), core, imports.at);
       keep({
         analysis: r,
@@ -1189,7 +1274,8 @@ export class PythonModule {
         setters,
         marks: marksOf(b),
         leaf,
-        schedule: scheduleOf(watch, b.own, (i) => leaf[i]),
+        group,
+        schedule: scheduleOf(watch!, b.own, (i) => leaf[i]),
       });
       this.hubStats.watched++;
       return r;
@@ -1197,8 +1283,10 @@ export class PythonModule {
     /**
      * A large block that is a kept hub but for a run of its leaves, replaced by other leaves (typing
      * in one of 418 model classes, a class pasted, one deleted): the others' findings moved, and
-     * the new statements' from the block without the other leaves, when they are leaves there
-     * too and the rest ran alike (the same units in the same rounds). Null otherwise.
+     * the new statements' from the block without the other leaves, when they are leaf groups there
+     * too and the rest ran alike (the same units in the same rounds). The statements analyzed anew
+     * are the new ones, the others of a leaf group that lost one, and the leaf groups whose names a
+     * new one reads or which read a name a new one binds. Null otherwise.
      */
     const fromHub = (b: Block, place: BlockPlace): HubAnalysis | null => {
       if (b.own.length < HUB_MIN || !this.hubs.length) return null;
@@ -1216,7 +1304,6 @@ export class PythonModule {
         if (h.imports !== imports.keys || h.importsAt.some((k, i) => !a.sameGap(k, imports!.at[i]))) continue;
         if (h.marks !== (marks ??= marksOf(b))) continue;
         // (every other statement kept the column it had when its piece was made: what it found is moved)
-        const replaced = (i: number) => i >= 0 && a.oldOf[i] < 0;
         const moved = (pc: Piece) => {
           const was = pc.analysis.analyzedAt.own;
           return pc.own.some((i, k) => {
@@ -1226,60 +1313,84 @@ export class PythonModule {
           });
         };
         if (h.analysis.pieceList.some(moved)) continue;
-        const readers = (name: string) => b.own.reduce((c, it) => c + (it.info.words.includes(name) ? 1 : 0), 0);
-        for (const i of a.added) if (!leafShaped(b.own, i, readers)) return null;
-        for (const r of this.index.rebinds) {
-          const i = ownIndex(b.own, r.at);
-          if (replaced(i) && readers(r.local) > (b.own[i].info.words.includes(r.local) ? 1 : 0)) return null;
+        const binds = namesBound(b.own);
+        const readers = readersOf(b.own);
+        const binders = new Map<string, number[]>();
+        binds.forEach((ns, i) => ns.forEach((nm) => binders.set(nm, [...(binders.get(nm) ?? []), i])));
+        const oldGroup = (i: number) => (a.oldOf[i] < 0 ? -1 : h.group[a.oldOf[i]]);
+        const fresh = new Set<number>(a.added);
+        const queue = [...a.added];
+        const pull = (g: number) => {
+          for (let k = 0; k < own.length; k++)
+            if (!fresh.has(k) && oldGroup(k) === g) {
+              fresh.add(k);
+              queue.push(k);
+            }
+        };
+        // (the others of a group that lost a statement, by the group's id: the hub's index of its first statement)
+        for (const i of a.removed) pull(h.group[i]);
+        while (queue.length) {
+          if (fresh.size > MAX_FRESH) return null;
+          const f = queue.pop()!;
+          const near = [...b.own[f].info.words.flatMap((w) => binders.get(w) ?? []), ...binds[f].flatMap((nm) => readers.get(nm) ?? [])];
+          for (const j of near) {
+            if (fresh.has(j)) continue;
+            // a statement of the core read or reading: read as before by the new ones, or the block is analyzed whole
+            if (oldGroup(j) < 0) continue;
+            pull(oldGroup(j));
+          }
         }
+        if (fresh.size > MAX_FRESH) return null;
+        // the statements analyzed anew in leaf groups: connected by the names they bind and read
+        const list = [...fresh].sort((x, y) => x - y);
+        const parent = new Map(list.map((i) => [i, i]));
+        const find = (i: number): number => (parent.get(i) === i ? i : find(parent.get(i)!));
+        for (const f of list) for (const nm of binds[f]) for (const r of readers.get(nm) ?? []) if (fresh.has(r)) parent.set(find(r), find(f));
+        const byRoot = new Map<number, number[]>();
+        for (const i of list) byRoot.set(find(i), [...(byRoot.get(find(i)) ?? []), i]);
+        const groups = [...byRoot.values()].sort((x, y) => x[0] - y[0]);
+        if (!groups.every((g) => groupShaped(b.own, g, binds, readers))) return null;
         // the block without the other leaves, the new statements watched
         const kept = b.items.filter((it) => {
           if (it.info.isImport) return true;
           const i = ownIndex(b.own, it.from);
-          return replaced(i) || !h.leaf[a.oldOf[i]];
+          return fresh.has(i) || !h.leaf[a.oldOf[i]];
         });
         const keptOwn = kept.filter((it) => !it.info.isImport);
-        const ranges: [number, number][] = [];
-        const names = new Map<string, number>();
-        for (const i of a.added) {
-          for (const nm of b.own[i].info.binds) names.set(nm, ranges.length);
-          ranges.push([b.own[i].from, b.own[i].to]);
-        }
-        const watch: LeafWatch = {
-          ranges,
-          names,
-          reads: a.added.map((i) => b.own[i].info.words),
-          foreign: ranges.map(() => false),
-          schedule: [],
-          converged: false,
-        };
+        const { watch, unitOf } = watchOf(b.own, groups);
+        const ranges = watch.ranges;
         const nodes = kept.map((i) => i.node);
         const sem = analyzeBlock(text, tree, nodes, b.execEnd, callAt, pos, { ...this.options, tree }, ownCallAt(), watch, ranges);
-        const inRun = (i: number) => i >= 0 && replaced(ownIndex(b.own, keptOwn[i].from));
+        const inRun = (i: number) => i >= 0 && fresh.has(ownIndex(b.own, keptOwn[i].from));
         if (watch.foreign.some((x) => x) || !watch.converged || scheduleOf(watch, keptOwn, inRun) !== h.schedule) return null;
         const flow = new FlowModel(text, tree, qualify!, nodes);
-        const stmt = (o: number) => {
+        const unitAt = (o: number) => {
           const i = ownIndex(b.own, o);
-          return i >= 0 && replaced(i) ? i : -1;
+          return i >= 0 && fresh.has(i) ? unitOf.get(i)! : -1;
         };
         for (const ln of flow.links(ranges)) {
-          const at = ln.map(stmt);
-          if (at.some((i) => i >= 0) && at.some((i) => i !== at[0])) return null;
+          const at = ln.map(unitAt);
+          if (at.some((u) => u >= 0) && at.some((u) => u !== at[0])) return null;
         }
-        const mine = a.added.map((i) => b.own[i]);
-        const inside = (o: number) => stmt(o) >= 0;
-        const leaf = own.map((_, i) => (a.oldOf[i] < 0 ? true : h.leaf[a.oldOf[i]]));
+        const mine = list.map((i) => b.own[i]);
+        const inside = (o: number) => unitAt(o) >= 0;
+        const group = own.map((_, i) => {
+          if (fresh.has(i)) return groups[unitOf.get(i)!][0];
+          const g = oldGroup(i);
+          return g < 0 ? -1 : a.newOf[g];
+        });
+        const leaf = group.map((g) => g >= 0);
         const core = leaf.flatMap((x, i) => (x ? [] : [i]));
-        // the hub's pieces but the removed statements', their statements numbered as now; then one per new statement
+        // the hub's pieces but those of statements gone or analyzed anew, their statements numbered as now; then one per new group
         const pieces: Piece[] = [];
         for (const pc of h.analysis.pieceList)
-          if (pc.own.every((i) => a.newOf[i] >= 0)) pieces.push({ analysis: pc.analysis, own: pc.own.map((i) => a.newOf[i]) });
+          if (pc.own.every((i) => a.newOf[i] >= 0 && !fresh.has(a.newOf[i]))) pieces.push({ analysis: pc.analysis, own: pc.own.map((i) => a.newOf[i]) });
         const layers = detachStrings(layersIn(sem, flow, mine, ranges), SHARED);
         const edges = detachStrings(flow.edges(ranges).filter((e) => inside(e.at)));
-        pieces.push(...piecesOf(b.own, place, layers, edges, a.added, core, imports.at, false));
+        pieces.push(...piecesOf(b.own, place, layers, edges, groups, core, imports.at, false));
         pieces.sort((x, y) => x.own[0] - y.own[0]);
         const r = new HubAnalysis(place, pieces, core, imports.at);
-        keep({ ...h, analysis: r, own, leaf, importsAt: imports.at });
+        keep({ ...h, analysis: r, own, leaf, group, importsAt: imports.at });
         this.hubStats.fromHub++;
         return r;
       }

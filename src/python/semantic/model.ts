@@ -128,11 +128,16 @@ export interface MemberSet {
 export interface LeafWatch {
   /** The statements' ranges, in text order, disjoint. */
   ranges: readonly (readonly [number, number])[];
-  /** Module-level names and the range (index) that alone binds each. */
+  /**
+   * The watched unit of each range: statements watched as one (a leaf group: a statement with the
+   * few that alone read what it binds). Absent: each range is its own unit.
+   */
+  unit?: readonly number[];
+  /** Module-level names and the unit that alone binds each. */
   names: ReadonlyMap<string, number>;
-  /** The names each may read (ItemInfo.words). */
+  /** The names each unit may read (ItemInfo.words). */
   reads: readonly (readonly string[])[];
-  /** Out: per range, whether its evaluation changed something outside it. */
+  /** Out: per unit, whether its evaluation changed something outside it. */
   foreign: boolean[];
   /** Out: the units evaluated, in order, three numbers each: the round, the unit's start (-1: the module body), the range holding it (-1: none). */
   schedule: number[];
@@ -630,9 +635,10 @@ export class ModuleModel {
   private slotOwner: Map<object, Scope | string> | undefined;
   /** With a watch: the watched statement being evaluated (-1: none). */
   private curLeaf = -1;
-  /** The watched range holding an offset, or -1. */
+  /** The watched unit of the range holding an offset, or -1. */
   private leafAt(at: number): number {
-    const r = this.watch!.ranges;
+    const w = this.watch!;
+    const r = w.ranges;
     let lo = 0;
     let hi = r.length;
     while (lo < hi) {
@@ -640,7 +646,7 @@ export class ModuleModel {
       if (r[mid][0] <= at) lo = mid + 1;
       else hi = mid;
     }
-    return lo > 0 && at < r[lo - 1][1] ? lo - 1 : -1;
+    return lo > 0 && at < r[lo - 1][1] ? (w.unit?.[lo - 1] ?? lo - 1) : -1;
   }
   /** With a watch: the watched statement being evaluated changes `slot`; it is foreign unless the slot is its own. */
   private changes(slot: object): void {
@@ -1077,8 +1083,9 @@ export class ModuleModel {
       };
       const shared = (name: string) => (star || this.module.locals.has(name)) && !unchangeable(name);
       w.ranges.forEach(([from, to], k) => {
-        for (const name of w.reads[k])
-          if (!w.foreign[k] && w.names.get(name) !== k && shared(name) && this.changesIn(name, null, from, to)) w.foreign[k] = true;
+        const u = w.unit?.[k] ?? k;
+        for (const name of w.reads[u])
+          if (!w.foreign[u] && w.names.get(name) !== u && shared(name) && this.changesIn(name, null, from, to)) w.foreign[u] = true;
       });
     }
     this.pending.clear();

@@ -725,13 +725,24 @@ describe('python module: a large block edited in one of its leaves (PythonModule
       assert.deepEqual(now(m), fresh(m.text), typed);
       assert.equal(m.hubStats.fromHub, before + 1, `${typed}: ${JSON.stringify(m.hubStats)}`);
     }
-    // a name the module binds, copied into another name, may be changed through it: whole
-    const m = hub();
-    const at = m.text.indexOf('super().__init__()', m.text.indexOf('class M20'));
-    const before = m.hubStats.fromHub;
-    m.applyEdit(at, at, 'r = REG\n        ');
-    assert.deepEqual(now(m), fresh(m.text));
-    assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
+    // a name the module binds, copied into another name, may be changed through it: when no other statement
+    // reads it, the class is analyzed anew with the statement binding it (one leaf group); when the helpers
+    // read it too (here BN, which every class calls), the block is analyzed whole
+    for (const [extra, group] of [
+      ['', true],
+      ['BN = partial(nn.BatchNorm2d, eps=REG)\n', false],
+    ] as const) {
+      const m = hub(extra);
+      const at = m.text.indexOf('super().__init__()', m.text.indexOf('class M20'));
+      const before = { ...m.hubStats };
+      m.applyEdit(at, at, 'r = REG\n        ');
+      assert.deepEqual(now(m), fresh(m.text));
+      assert.deepEqual(
+        m.hubStats,
+        group ? { ...before, fromHub: before.fromHub + 1 } : { ...before, whole: before.whole + 1, watched: before.watched + 1 },
+        extra,
+      );
+    }
   });
 
   it('a class that passes on a module constant (a number, a string) changes nothing of it: still a leaf', () => {
@@ -812,15 +823,32 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
   });
 
-  it("a class that changes another statement's dict in place is no leaf: its edits analyze the block whole", () => {
-    const m = hub();
+  it('a class typing a call of a helper only it calls is analyzed anew with the helper (one leaf group), at every keystroke', () => {
+    const m = hub('def helper(c):\n    return nn.BatchNorm2d(c)\n');
     const at = m.text.indexOf('\n', m.text.indexOf('self.p = BN(planes)', m.text.indexOf('class M20')));
-    m.applyEdit(at, at, "\n        REG['ln'] = nn.LayerNorm");
-    assert.deepEqual(now(m), fresh(m.text));
-    // M20 changes REG: typing in it again cannot leave the others as they were
-    const before = m.hubStats.fromHub;
-    type(m, m.text.indexOf('\n', m.text.indexOf("REG['ln']")), '  # x');
-    assert.equal(m.hubStats.fromHub, before, JSON.stringify(m.hubStats));
+    const before = { ...m.hubStats };
+    const typed = '\n        self.h = helper(planes * 2)';
+    type(m, at, typed);
+    assert.deepEqual(m.hubStats, { ...before, fromHub: before.fromHub + typed.length });
+    // (the helper's layer, found by the group's analysis as by a fresh one: each keystroke compared above)
+    const built = now(m).layers.find((l) => l.call.range.startOffset === m.text.indexOf('nn.BatchNorm2d(c)'));
+    assert.equal(built?.qualifiedName, 'torch.nn.BatchNorm2d');
+  });
+
+  it("a class that changes another statement's dict in place: a leaf group with it when no other statement reads the dict, else the block is analyzed whole", () => {
+    for (const [extra, group] of [
+      ['', true],
+      ['BN = partial(nn.BatchNorm2d, eps=REG)\n', false],
+    ] as const) {
+      const m = hub(extra);
+      const at = m.text.indexOf('\n', m.text.indexOf('self.p = BN(planes)', m.text.indexOf('class M20')));
+      m.applyEdit(at, at, "\n        REG['ln'] = nn.LayerNorm");
+      assert.deepEqual(now(m), fresh(m.text));
+      // M20 changes REG: typing in it again analyzes it with REG's statement, or (the helpers read REG) the block whole
+      const before = m.hubStats.fromHub;
+      type(m, m.text.indexOf('\n', m.text.indexOf("REG['ln']")), '  # x');
+      assert.equal(m.hubStats.fromHub, group ? before + 5 : before, `${extra}: ${JSON.stringify(m.hubStats)}`);
+    }
   });
 
   it("equals a fresh analysis along the bench's stream of editing (broken states too)", function () {
