@@ -268,6 +268,15 @@ const MAX_FRESH = 16;
 /** Statements gone and new at most between the common ends for which a hub is aligned (alignRuns). */
 const MAX_ALIGN_EDITS = 64;
 
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** Whether `name` stands as a whole word at least twice in `src` (in strings and comments too: more is safe). */
+function namedTwice(src: string, name: string): boolean {
+  let n = 0;
+  for (let i = src.indexOf(name); i >= 0; i = src.indexOf(name, i + 1))
+    if (!(i > 0 && WORD_CHAR.test(src[i - 1])) && !WORD_CHAR.test(src[i + name.length] ?? '') && ++n > 1) return true;
+  return false;
+}
+
 /** How a hub's own statements map to a block's now (alignRuns). */
 interface Alignment {
   /** For each statement of the hub, its index now (-1: gone). */
@@ -363,8 +372,13 @@ interface Hub {
   importsAt: readonly number[];
   /** What the loops that set eps or momentum on every layer set (part of every block's key). */
   setters: string;
-  /** Where the module first calls its own names and where its body ends (markOf). */
-  marks: string;
+  /** Where the module body ends (markOf). */
+  end: string;
+  /**
+   * The names its statements bind whose last binding lies at or after the module body's first call
+   * of its own names (a function reading one may see an earlier value: ModuleModel.finalReadable).
+   */
+  late: ReadonlySet<string>;
   leaf: readonly boolean[];
   /** Each own statement's leaf group, as the index of the group's first statement (-1: the core). */
   group: readonly number[];
@@ -1069,7 +1083,15 @@ export class PythonModule {
       for (let k = 0; k < i; k++) if (this.itemKey(state.items[k]) === key) n++;
       return `${key}#${n}+${at - state.items[i].from}`;
     };
-    const marksOf = (b: Block) => `${markOf(ownCallAt())}|${markOf(b.execEnd === undefined ? undefined : b.execEnd - 1)}`;
+    const endOf = (b: Block) => markOf(b.execEnd === undefined ? undefined : b.execEnd - 1);
+    /** Hub.late of a block now. */
+    const lateOf = (b: Block) => {
+      const at = ownCallAt();
+      const out = new Set<string>();
+      if (at === Infinity) return out;
+      for (const it of b.own) if (it.from >= at) for (const nm of it.info.binds) out.add(nm);
+      return out;
+    };
     /** Each import of a block as its key and how many own statements come before it. */
     const importsOf = (b: Block) => {
       const keys: string[] = [];
@@ -1272,7 +1294,8 @@ export class PythonModule {
         imports: imports.keys,
         importsAt: imports.at,
         setters,
-        marks: marksOf(b),
+        end: endOf(b),
+        late: lateOf(b),
         leaf,
         group,
         schedule: scheduleOf(watch!, b.own, (i) => leaf[i]),
@@ -1292,7 +1315,8 @@ export class PythonModule {
       if (b.own.length < HUB_MIN || !this.hubs.length) return null;
       const own = b.own.map((it) => this.itemKey(it));
       let imports: ReturnType<typeof importsOf> | undefined;
-      let marks: string | undefined;
+      let end: string | undefined;
+      let late: Set<string> | undefined;
       for (const h of this.hubs) {
         const a = alignRuns(h.own, own, MAX_REPLACED);
         if (!a || (!a.added.length && !a.removed.length)) continue;
@@ -1302,7 +1326,7 @@ export class PythonModule {
         if (h.setters !== setters) continue;
         imports ??= importsOf(b);
         if (h.imports !== imports.keys || h.importsAt.some((k, i) => !a.sameGap(k, imports!.at[i]))) continue;
-        if (h.marks !== (marks ??= marksOf(b))) continue;
+        if (h.end !== (end ??= endOf(b))) continue;
         // (every other statement kept the column it had when its piece was made: what it found is moved)
         const moved = (pc: Piece) => {
           const was = pc.analysis.analyzedAt.own;
@@ -1350,6 +1374,19 @@ export class PythonModule {
         for (const i of list) byRoot.set(find(i), [...(byRoot.get(find(i)) ?? []), i]);
         const groups = [...byRoot.values()].sort((x, y) => x[0] - y[0]);
         if (!groups.every((g) => groupShaped(b.own, g, binds, readers))) return null;
+        // (where the module body first calls its own names may have moved, into a statement typed in: the others see
+        // the same values when each name one of them may read, and no new statement binds, is as late as it was)
+        late ??= lateOf(b);
+        const newNames = new Set(list.flatMap((i) => binds[i]));
+        const lateNow = late;
+        // (a statement binding a name has it among its words: it reads it only where its text names it again)
+        const reads = (r: number, nm: string) => !binds[r].includes(nm) || namedTwice(text.slice(b.own[r].from, b.own[r].to), nm);
+        if (
+          [...h.late, ...lateNow].some(
+            (nm) => !newNames.has(nm) && h.late.has(nm) !== lateNow.has(nm) && (readers.get(nm) ?? []).some((r) => !fresh.has(r) && reads(r, nm)),
+          )
+        )
+          continue;
         // the block without the other leaves, the new statements watched
         const kept = b.items.filter((it) => {
           if (it.info.isImport) return true;
@@ -1390,7 +1427,7 @@ export class PythonModule {
         pieces.push(...piecesOf(b.own, place, layers, edges, groups, core, imports.at, false));
         pieces.sort((x, y) => x.own[0] - y.own[0]);
         const r = new HubAnalysis(place, pieces, core, imports.at);
-        keep({ ...h, analysis: r, own, leaf, group, importsAt: imports.at });
+        keep({ ...h, analysis: r, own, leaf, group, importsAt: imports.at, late });
         this.hubStats.fromHub++;
         return r;
       }

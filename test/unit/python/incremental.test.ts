@@ -830,6 +830,26 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     const typed = '\n        self.h = helper(planes * 2)';
     type(m, at, typed);
     assert.deepEqual(m.hubStats, { ...before, fromHub: before.fromHub + typed.length });
+    // typed above a line of the last class: once Enter is typed, that line starts at column 0 until its indentation
+    // is typed, a statement of the module body calling LN2 (the module's first call of its own names, which decides
+    // what its functions may read: the classes bound after it are read by no other statement)
+    const classes = Array.from({ length: 40 }, (_, k) => `class C${k}(nn.Module):\n    def __init__(self, p):\n        self.ln = LN2(p)\n`);
+    const last = new PythonModule(
+      'import torch.nn as nn\nclass LN2(nn.LayerNorm):\n    pass\n' +
+        classes.join('') +
+        'def helper(c):\n    return nn.BatchNorm2d(c)\nclass Z(nn.Module):\n    def __init__(self):\n        self.ln = LN2(8)\n' +
+        classes
+          .slice(0, 3)
+          .join('')
+          .replace(/class C/g, 'class D'),
+      {},
+      { editor: true },
+    );
+    void last.layers;
+    const then = { ...last.hubStats };
+    const typedAbove = 'self.b = helper(64)\n        ';
+    type(last, last.text.lastIndexOf('self.ln = LN2(8)'), typedAbove);
+    assert.deepEqual(last.hubStats, { ...then, fromHub: then.fromHub + typedAbove.length });
     // (the helper's layer, found by the group's analysis as by a fresh one: each keystroke compared above)
     const built = now(m).layers.find((l) => l.call.range.startOffset === m.text.indexOf('nn.BatchNorm2d(c)'));
     assert.equal(built?.qualifiedName, 'torch.nn.BatchNorm2d');
