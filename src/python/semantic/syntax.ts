@@ -232,11 +232,68 @@ export class ChunkedParser {
  */
 function parseChunk(src: string): Tree {
   try {
-    return parser.parse(src);
+    return indentedApart(parser.parse(src), src);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     return new Tree(parser.parse('').type, [], [], src.length);
   }
+}
+
+/** Lezer's error node type. */
+const ERROR_TYPE = parser.nodeSet.types.find((t) => t.isError)!;
+
+/**
+ * A broken chunk's statements that Lezer's recovery puts at the top level from an indented line
+ * (the rest of a class body after `x = foo(` is left open in it), each run of them held in one
+ * error node. Valid Python has none, so valid code is untouched. The model, the flow and the
+ * blocks skip error nodes: run at module level, such lines would call the body's helpers with
+ * names bound nowhere (`LayerNorm2d(planes)`), which the code being typed never does. The
+ * scanner still lists the calls of framework classes in them.
+ */
+function indentedApart(tree: Tree, src: string): Tree {
+  const indented = (p: number) => {
+    let i = p;
+    while (i > 0 && (src[i - 1] === ' ' || src[i - 1] === '\t')) i--;
+    return i < p && i > 0 && src[i - 1] === '\n';
+  };
+  const top: SyntaxNode[] = [];
+  for (let c = tree.topNode.firstChild; c; c = c.nextSibling) top.push(c);
+  // (an indented comment may stand at the top level of valid code: alone, it is left as it is)
+  const statement = (j: number) => j > 0 && top[j].name !== 'Comment' && indented(top[j].from);
+  if (!top.some((_, j) => statement(j))) return tree;
+  // (a node inside one of Lezer's buffers has no tree of its own: toTree makes one)
+  const children: Tree[] = [];
+  const positions: number[] = [];
+  for (let j = 0; j < top.length;) {
+    if (j === 0 || !indented(top[j].from)) {
+      children.push(top[j].toTree());
+      positions.push(top[j].from);
+      j++;
+      continue;
+    }
+    let k = j;
+    while (k + 1 < top.length && indented(top[k + 1].from)) k++;
+    if (!top.slice(j, k + 1).some((_, i) => statement(j + i))) {
+      for (; j <= k; j++) {
+        children.push(top[j].toTree());
+        positions.push(top[j].from);
+      }
+      continue;
+    }
+    const from = top[j].from;
+    const run = top.slice(j, k + 1);
+    children.push(
+      new Tree(
+        ERROR_TYPE,
+        run.map((c) => c.toTree()),
+        run.map((c) => c.from - from),
+        top[k].to - from,
+      ),
+    );
+    positions.push(from);
+    j = k + 1;
+  }
+  return new Tree(tree.type, children, positions, tree.length);
 }
 
 /** A module's syntax tree (see ChunkedParser). */

@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { EditStream, indirectModel } from '../../../bench/semantic';
-import { moduleChunks } from '../../../src/python/semantic/syntax';
+import { moduleChunks, statements } from '../../../src/python/semantic/syntax';
 import { ModuleDiagnostics } from '../../../src/checks/incremental';
 import { DocumentIndex, PythonModule, recognize as recognizeAll, recognizeDirect as recognize, scanPython } from '../../../src/python/index';
 
@@ -853,6 +853,28 @@ describe('python module: a large block edited in one of its leaves (PythonModule
     // (the helper's layer, found by the group's analysis as by a fresh one: each keystroke compared above)
     const built = now(m).layers.find((l) => l.call.range.startOffset === m.text.indexOf('nn.BatchNorm2d(c)'));
     assert.equal(built?.qualifiedName, 'torch.nn.BatchNorm2d');
+  });
+
+  it('a call left open in a class body: the lines Lezer then reads at module level are no statements, and typing there never analyzes the block whole', () => {
+    const m = hub();
+    const at = m.text.indexOf('\n', m.text.indexOf('class M20'));
+    const before = { ...m.hubStats };
+    // (the state of the bench's seed 33: `x = foo(` left open in a body, its arguments typed below it)
+    const typed = '\n    x = foo(\n        a, b';
+    type(m, at, typed);
+    assert.equal(m.hubStats.whole, before.whole, JSON.stringify(m.hubStats));
+    assert.equal(m.hubStats.fromHub, before.fromHub + typed.length);
+    // what Lezer's recovery put at the top level from the body's indented lines (`self.ln = LN2d(planes)`, which
+    // would call LN2d with a name bound nowhere) is held in an error node: every statement starts at column 0
+    const tops = statements(m.syntax().topNode);
+    assert.ok(tops.length > 40);
+    for (const s of tops) assert.ok(s.from === 0 || m.text[s.from - 1] === '\n', m.text.slice(s.from, s.from + 40));
+    // and the error node is there, from the body's `def __init__` line on (not executed, as no error node is)
+    const error = m
+      .syntax()
+      .topNode.getChildren('⚠')
+      .find((e) => e.to > e.from && e.from > at);
+    assert.ok(error && m.text.slice(error.from, error.to).includes('self.ln = LN2d(planes)'));
   });
 
   it("a class that changes another statement's dict in place: a leaf group with it when no other statement reads the dict, else the block is analyzed whole", () => {
